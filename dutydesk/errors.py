@@ -1,0 +1,25 @@
+"""Errors a user can act on. Their message is shown as is, in one line, with no traceback."""
+
+from __future__ import annotations
+
+
+class DutyDeskError(Exception):
+    """Base class: something went wrong that the user should be told about in words."""
+
+    exit_code = 1
+
+
+class ConfigError(DutyDeskError):
+    """The configuration file or a DUTYDESK_* variable is not valid."""
+
+    exit_code = 2
+
+
+class DatabaseError(DutyDeskError):
+    """The database cannot be opened, is not a dutydesk database, or is damaged."""
+
+    exit_code = 2
+
+
+class NotFoundError(DutyDeskError):
+    """A record the user named does not exist."""

@@ -1,0 +1,95 @@
+"""Message catalogs for the interface: English (``en``) and Simplified Chinese (``zh_CN``).
+
+Every interface string is looked up here by a stable key such as ``"pane.queue"``; the
+catalogs are TOML files beside this module, flat tables of key = text. A test checks
+that both catalogs have the same keys and that every key the code uses exists.
+
+Translation happens at display time (:func:`t` reads the current language), so one
+process can draw the console in both languages, as the snapshot tests do.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from enum import Enum
+from functools import cache
+from pathlib import Path
+
+LANGUAGES = ("en", "zh_CN")
+"""Supported interface languages, in the order they are offered."""
+
+_CATALOG_DIR = Path(__file__).parent
+_current = "en"
+
+
+@cache
+def catalog(language: str) -> dict[str, str]:
+    """Return the flat message table of ``language`` (``en`` or ``zh_CN``)."""
+    with (_CATALOG_DIR / f"{language}.toml").open("rb") as handle:
+        data = tomllib.load(handle)
+    flat: dict[str, str] = {}
+
+    def walk(prefix: str, table: dict[str, object]) -> None:
+        for key, value in table.items():
+            name = f"{prefix}.{key}" if prefix else key
+            if isinstance(value, dict):
+                walk(name, value)
+            else:
+                flat[name] = str(value)
+
+    walk("", data)
+    return flat
+
+
+def normalise_language(value: str | None) -> str | None:
+    """Map a locale-ish value (``zh_CN.UTF-8``, ``zh``, ``en_GB``) to a supported language."""
+    if not value:
+        return None
+    lowered = value.strip().lower().replace("-", "_")
+    if lowered.startswith("zh"):
+        return "zh_CN"
+    if lowered.startswith("en") or lowered in {"c", "posix"}:
+        return "en"
+    return None
+
+
+def resolve_language(configured: str | None = None) -> str:
+    """Pick the interface language.
+
+    Order: ``DUTYDESK_LANG``, then the config file's ``language``, then ``LANG``
+    (any ``zh_*`` gives Chinese), else English.
+    """
+    for candidate in (os.environ.get("DUTYDESK_LANG"), configured, os.environ.get("LANG")):
+        language = normalise_language(candidate)
+        if language:
+            return language
+    return "en"
+
+
+def set_language(language: str) -> None:
+    """Make ``language`` the language :func:`t` answers in."""
+    global _current
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language: {language!r}")
+    _current = language
+
+
+def current_language() -> str:
+    """The language :func:`t` answers in now."""
+    return _current
+
+
+def t(key: str, /, **values: object) -> str:
+    """Translate ``key`` into the current language, formatting ``{name}`` fields.
+
+    A missing key falls back to English, then to the key itself, so a gap in a catalog
+    shows up as a visible key rather than a crash in front of a duty officer.
+    """
+    text = catalog(_current).get(key) or catalog("en").get(key) or key
+    return text.format(**values) if values else text
+
+
+def label(member: Enum) -> str:
+    """The display name of an enum member, e.g. ``Channel.PHONE`` -> ``电话``."""
+    return t(f"{type(member).__name__.lower()}.{member.value}")

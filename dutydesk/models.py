@@ -1,0 +1,282 @@
+"""SQLModel tables: the persistent records of the duty desk (DESIGN.md §3).
+
+Enums are stored by value in plain string columns (no native database enums), so that
+adding a channel or a kind is a code change plus, at most, a data migration, and the
+same schema runs on SQLite and PostgreSQL. Times are stored in UTC and come back
+timezone-aware (:class:`UTCDateTime`).
+
+The schema itself is created and changed only by Alembic migrations
+(``dutydesk/migrations``); ``SQLModel.metadata`` is their source of truth.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from dutydesk.vocab import (
+    BulletinKind,
+    BulletinStatus,
+    Category,
+    Channel,
+    Classification,
+    EntryKind,
+    Position,
+    Severity,
+    ShiftKind,
+    Status,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC that refuses naive datetimes and returns aware ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Convert to UTC on the way in; a naive value is a programming error."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store timezone-aware times only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """SQLite gives naive values back: they were written as UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _utc_column(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _code(length: int = 32, *, index: bool = False, default: str | None = None) -> Any:
+    return Field(
+        default=default,
+        sa_column=Column(String(length), nullable=False, index=index, default=default),
+    )
+
+
+class Person(SQLModel, table=True):
+    """Someone at or around the desk: duty staff, leaders, administrators, auditors."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    unit: str = Field(default="", sa_column=Column(String(128), nullable=False, default=""))
+    title: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    phone: str = Field(default="", sa_column=Column(String(32), nullable=False, default=""))
+    clearance: Classification = _code(16, default=Classification.INTERNAL.value)
+    active: bool = Field(default=True)
+
+
+class PersonRole(SQLModel, table=True):
+    """One role held by one person (a person may hold several)."""
+
+    __tablename__ = "person_role"
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    role: str = Field(sa_column=Column(String(32), primary_key=True))
+
+
+class Incident(SQLModel, table=True):
+    """One matter received by the desk (值班事项)."""
+
+    __table_args__ = (
+        UniqueConstraint("serial_date", "serial_no", name="uq_incident_serial_day"),
+        # The live queue: open incidents, most urgent first, read a window at a time.
+        Index("ix_incident_queue", "is_open", "due_at", "severity_rank", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    serial: str = Field(sa_column=Column(String(16), nullable=False, unique=True))
+    serial_date: date = Field(nullable=False)
+    serial_no: int = Field(nullable=False)
+    received_at: datetime = _utc_column(index=True)
+    channel: Channel = _code(24)
+    reporter_name: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    reporter_unit: str = Field(
+        default="", sa_column=Column(String(128), nullable=False, default="")
+    )
+    reporter_phone: str = Field(
+        default="", sa_column=Column(String(32), nullable=False, default="")
+    )
+    location: str = Field(default="", sa_column=Column(String(256), nullable=False, default=""))
+    category: Category = _code(24)
+    severity: Severity = _code(12, default=Severity.UNASSESSED.value)
+    severity_rank: int = Field(default=4, nullable=False)
+    title: str = Field(sa_column=Column(String(256), nullable=False))
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    classification: Classification = _code(16, default=Classification.INTERNAL.value)
+    status: Status = _code(16, default=Status.RECEIVED.value)
+    is_open: bool = Field(default=True, nullable=False)
+    due_at: datetime | None = _utc_column(nullable=True)
+    due_step: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    assigned_leader: str = Field(
+        default="", sa_column=Column(String(64), nullable=False, default="")
+    )
+    assigned_department: str = Field(
+        default="", sa_column=Column(String(128), nullable=False, default="")
+    )
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _utc_column()
+    updated_at: datetime = _utc_column()
+    version: int = Field(default=1, nullable=False)
+
+
+class TimelineEntry(SQLModel, table=True):
+    """One append-only step on an incident's follow-up timeline (跟踪记录)."""
+
+    __tablename__ = "timeline_entry"
+    __table_args__ = (UniqueConstraint("incident_id", "seq", name="uq_timeline_incident_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", nullable=False)
+    seq: int = Field(nullable=False)
+    kind: EntryKind = _code(24)
+    occurred_at: datetime = _utc_column()
+    recorded_at: datetime = _utc_column()
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    actor_name: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    report_no: int | None = Field(default=None)
+    """Number of a continued report: 1 for 续报一, 2 for 续报二, ..."""
+    target: str = Field(default="", sa_column=Column(String(128), nullable=False, default=""))
+    """To whom: the leader reported to, the department assigned, the instructing leader."""
+    due_at: datetime | None = _utc_column(nullable=True)
+    """Feedback due on a leader instruction or assignment."""
+    refers_to_id: int | None = Field(default=None, foreign_key="timeline_entry.id")
+    """The entry a correction corrects or a feedback answers."""
+
+
+class Shift(SQLModel, table=True):
+    """A block of duty time (班次)."""
+
+    __table_args__ = (UniqueConstraint("shift_date", "kind", name="uq_shift_date_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shift_date: date = Field(nullable=False, index=True)
+    kind: ShiftKind = _code(8)
+    start_at: datetime = _utc_column(index=True)
+    end_at: datetime = _utc_column()
+    special_period: bool = Field(default=False, nullable=False)
+    special_note: str = Field(default="", sa_column=Column(String(128), nullable=False, default=""))
+
+
+class Assignment(SQLModel, table=True):
+    """Who holds which position on a shift; ``start_at``/``end_at`` narrow a partial cover."""
+
+    __table_args__ = (UniqueConstraint("shift_id", "position", "person_id", name="uq_assignment"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shift_id: int = Field(foreign_key="shift.id", nullable=False, index=True)
+    position: Position = _code(32)
+    person_id: int = Field(foreign_key="person.id", nullable=False)
+    start_at: datetime | None = _utc_column(nullable=True)
+    end_at: datetime | None = _utc_column(nullable=True)
+
+
+class LeaveRegistration(SQLModel, table=True):
+    """A leader's absence (外出报备) and who acts for them."""
+
+    __tablename__ = "leave_registration"
+
+    id: int | None = Field(default=None, primary_key=True)
+    leader_id: int = Field(foreign_key="person.id", nullable=False, index=True)
+    start_at: datetime = _utc_column(index=True)
+    end_at: datetime = _utc_column()
+    destination: str = Field(default="", sa_column=Column(String(128), nullable=False, default=""))
+    reason: str = Field(default="", sa_column=Column(String(256), nullable=False, default=""))
+    acting_leader_id: int = Field(foreign_key="person.id", nullable=False)
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _utc_column()
+
+
+class Bulletin(SQLModel, table=True):
+    """An information product: 《信息快报》 or 《信息直呈》, numbered per kind per year."""
+
+    __table_args__ = (UniqueConstraint("kind", "year", "issue_no", name="uq_bulletin_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: BulletinKind = _code(16)
+    year: int = Field(nullable=False)
+    issue_no: int | None = Field(default=None)
+    """Given only at issue, so that a discarded draft uses no number."""
+    title: str = Field(sa_column=Column(String(256), nullable=False))
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    classification: Classification = _code(16, default=Classification.INTERNAL.value)
+    short_version: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    status: BulletinStatus = _code(16, default=BulletinStatus.DRAFT.value)
+    signed_off_by_id: int | None = Field(default=None, foreign_key="person.id")
+    issued_at: datetime | None = _utc_column(nullable=True)
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _utc_column()
+
+
+class BulletinItem(SQLModel, table=True):
+    """An incident carried by a bulletin, in order."""
+
+    __tablename__ = "bulletin_item"
+
+    bulletin_id: int = Field(foreign_key="bulletin.id", primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    position: int = Field(default=0, nullable=False)
+
+
+class Handover(SQLModel, table=True):
+    """One handover pack (交接班) and its acknowledgement."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_start: datetime = _utc_column()
+    period_end: datetime = _utc_column()
+    generated_at: datetime = _utc_column()
+    snapshot: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    acknowledged_by: str = Field(
+        default="", sa_column=Column(String(256), nullable=False, default="")
+    )
+    acknowledged_at: datetime | None = _utc_column(nullable=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Every change, and every view of classified content: who, what, when."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = _utc_column(index=True)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    action: str = Field(sa_column=Column(String(48), nullable=False))
+    object_type: str = Field(default="", sa_column=Column(String(32), nullable=False, default=""))
+    object_id: str = Field(default="", sa_column=Column(String(32), nullable=False, default=""))
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Meta(SQLModel, table=True):
+    """Small facts about the database itself (e.g. when demo data was loaded)."""
+
+    key: str = Field(sa_column=Column(String(64), primary_key=True))
+    value: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+__all__ = [
+    "Assignment",
+    "AuditEvent",
+    "Bulletin",
+    "BulletinItem",
+    "Handover",
+    "Incident",
+    "LeaveRegistration",
+    "Meta",
+    "Person",
+    "PersonRole",
+    "Shift",
+    "TimelineEntry",
+    "UTCDateTime",
+]

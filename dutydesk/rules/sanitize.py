@@ -1,0 +1,75 @@
+"""The one sanitising path for stored text on its way to a screen or a document.
+
+Stored text is data. Before it reaches a terminal or a file it passes through
+:func:`clean` so that:
+
+* terminal escape sequences (CSI, OSC including OSC 52 clipboard writes, DCS, ...) are
+  removed whole, not just their ESC byte, so no half-sequence is left to confuse a reader;
+* the remaining C0 and C1 control characters, DEL and NUL are removed (``\\n`` and ``\\t``
+  survive in multi-line mode);
+* bidirectional overrides and zero-width characters, which can make ``report\\u202egpj.exe``
+  read as ``reportexe.jpg``, are made visible as ``⟨U+202E⟩``.
+
+Markup is a separate concern handled by the renderers: the console passes the cleaned
+string as a ``Content`` object, which never interprets ``[...]``.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Whole escape sequences first, 7-bit and 8-bit forms: OSC/DCS/SOS/PM/APC strings end at
+# BEL or ST; CSI ends at a final byte; other ESC sequences are two or three bytes.
+_ESCAPE_SEQUENCE = re.compile(
+    r"""
+    (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])   # OSC, DCS, SOS, PM, APC introducers
+        [^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?  # ... up to BEL or ST (or the end)
+    | (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?       # CSI ... final byte
+    | \x1b[ -/]*[0-~]?                         # any other ESC sequence
+    """,
+    re.VERBOSE,
+)
+
+# C0 controls except TAB and LF, DEL, and C1 controls.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+# Bidi embeddings/overrides/isolates and marks, zero-width characters, BOM, word joiner.
+_INVISIBLE = re.compile(r"[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
+
+
+def _show(match: re.Match[str]) -> str:
+    return f"⟨U+{ord(match.group()):04X}⟩"
+
+
+def clean(text: object, *, multiline: bool = False) -> str:
+    """Return ``text`` safe to show in a terminal or write to a document.
+
+    Args:
+        text: Anything; ``None`` becomes an empty string, other objects their ``str``.
+        multiline: Keep line breaks (normalised to ``\\n``) and tabs. When false, line
+            breaks become `` ⏎ `` and tabs a space, so a table cell stays one line and
+            the reader still sees that the original had several.
+
+    Returns:
+        The cleaned text. Printable characters, including all CJK text, are unchanged.
+
+    """
+    if text is None:
+        return ""
+    value = text if isinstance(text, str) else str(text)
+    value = _LINE_BREAKS.sub("\n", value)
+    value = _ESCAPE_SEQUENCE.sub("", value)
+    if not multiline:
+        value = value.replace("\n", " ⏎ ").replace("\t", " ")
+    value = _CONTROL.sub("", value)
+    return _INVISIBLE.sub(_show, value)
+
+
+def one_line(text: object, limit: int | None = None) -> str:
+    """Clean ``text`` for a single-line cell, cut to ``limit`` characters with an ellipsis."""
+    value = clean(text)
+    if limit is not None and len(value) > limit:
+        return value[: max(limit - 1, 0)] + "…"
+    return value

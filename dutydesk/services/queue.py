@@ -1,0 +1,121 @@
+"""The live incident queue: open incidents, most urgent first, read a window at a time.
+
+The queue is never loaded whole. The console asks for the rows it can show
+(:func:`fetch_window`) and the total (:func:`count_open`); both are single indexed
+queries on ``ix_incident_queue`` (is_open, due_at, severity_rank, received_at), so their
+cost does not grow with a year of closed records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from dutydesk.rules.policy import may_see
+from dutydesk.store import Database, as_utc
+from dutydesk.vocab import Category, Channel, Classification, Severity, Status
+
+# Overdue first (earliest due), then due soonest, then severity, then oldest receipt.
+QUEUE_ORDER = "due_at, severity_rank, received_at, id"
+
+_COLUMNS = (
+    "id, serial, received_at, channel, category, severity, title, status, "
+    "classification, due_at, due_step"
+)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the queue. Content fields are ``None`` when the viewer is not cleared."""
+
+    id: int
+    serial: str
+    received_at: datetime
+    classification: Classification
+    channel: Channel | None
+    category: Category | None
+    severity: Severity | None
+    title: str | None
+    status: Status | None
+    due_at: datetime | None
+    due_step: str | None
+
+    @property
+    def restricted(self) -> bool:
+        """True when the content was withheld from this viewer."""
+        return self.title is None
+
+
+def _row(values: tuple, clearance: Classification) -> QueueRow:  # type: ignore[type-arg]
+    (
+        id_,
+        serial,
+        received,
+        channel,
+        category,
+        severity,
+        title,
+        status,
+        classification,
+        due_at,
+        due_step,
+    ) = values
+    level = Classification(classification)
+    visible = may_see(clearance, level)
+    return QueueRow(
+        id=int(id_),
+        serial=str(serial),
+        received_at=as_utc(received),  # type: ignore[arg-type]
+        classification=level,
+        channel=Channel(channel) if visible else None,
+        category=Category(category) if visible else None,
+        severity=Severity(severity) if visible else None,
+        title=str(title) if visible else None,
+        status=Status(status) if visible else None,
+        due_at=as_utc(due_at),
+        due_step=due_step,
+    )
+
+
+def count_open(db: Database) -> int:
+    """How many incidents are open."""
+    return int(db.read("SELECT count(*) FROM incident WHERE is_open = 1")[0][0])
+
+
+def count_overdue(db: Database, now: datetime) -> int:
+    """How many open incidents have their next step past due at ``now``."""
+    rows = db.read(
+        "SELECT count(*) FROM incident WHERE is_open = 1 AND due_at < :now",
+        {"now": db.time_param(now)},
+    )
+    return int(rows[0][0])
+
+
+def fetch_window(
+    db: Database, offset: int, limit: int, clearance: Classification = Classification.INTERNAL
+) -> list[QueueRow]:
+    """Rows ``offset`` to ``offset + limit`` of the queue, in queue order."""
+    rows = db.read(
+        f"SELECT {_COLUMNS} FROM incident WHERE is_open = 1 "
+        f"ORDER BY {QUEUE_ORDER} LIMIT :limit OFFSET :offset",
+        {"limit": int(limit), "offset": int(offset)},
+    )
+    return [_row(tuple(row), clearance) for row in rows]
+
+
+def position_of(db: Database, incident_id: int) -> int | None:
+    """The index of an open incident in the queue, or ``None`` if it is not open."""
+    rows = db.read(
+        "SELECT due_at, severity_rank, received_at, id FROM incident "
+        "WHERE id = :id AND is_open = 1",
+        {"id": incident_id},
+    )
+    if not rows:
+        return None
+    due_at, rank, received, id_ = rows[0]
+    before = db.read(
+        "SELECT count(*) FROM incident WHERE is_open = 1 AND "
+        "(due_at, severity_rank, received_at, id) < (:due, :rank, :received, :id)",
+        {"due": due_at, "rank": rank, "received": received, "id": id_},
+    )
+    return int(before[0][0])

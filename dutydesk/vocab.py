@@ -1,0 +1,152 @@
+"""The duty desk's vocabulary as enums: one concept, one name (see GLOSSARY.md).
+
+Plain Python with no database or UI imports, so that the fast read path of the console
+and the rule engine can use it without paying for SQLModel or Textual.
+Members are stored in the database by value (lower-case English code names).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    """How a report reached the desk (来源渠道)."""
+
+    PHONE = "phone"
+    FAX = "fax"
+    LETTER = "letter"
+    WALK_IN = "walk_in"
+    SMS_WECHAT = "sms_wechat"
+    GRASSROOTS = "grassroots"
+    DEPARTMENT_FEEDBACK = "department_feedback"
+    ONLINE_OPINION = "online_opinion"
+    CIPHER = "cipher"
+
+
+class Category(StrEnum):
+    """Kind of incident (事件类别)."""
+
+    NATURAL_DISASTER = "natural_disaster"
+    ACCIDENT = "accident"
+    PUBLIC_HEALTH = "public_health"
+    SOCIAL_SECURITY = "social_security"
+    PUBLIC_REQUEST = "public_request"
+    OTHER = "other"
+
+
+class Severity(StrEnum):
+    """Incident grade (事件级别); I is the most serious."""
+
+    I = "I"  # noqa: E741 - the official grade names are Roman numerals
+    II = "II"
+    III = "III"
+    IV = "IV"
+    UNASSESSED = "unassessed"
+
+    @property
+    def rank(self) -> int:
+        """Sort key: 0 for grade I (most urgent) up to 4 for unassessed."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {
+    Severity.I: 0,
+    Severity.II: 1,
+    Severity.III: 2,
+    Severity.IV: 3,
+    Severity.UNASSESSED: 4,
+}
+
+
+class Classification(StrEnum):
+    """Security classification (密级); the last three are classified (涉密)."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+    SECRET = "secret"
+    TOP_SECRET = "top_secret"
+
+    @property
+    def level(self) -> int:
+        """Order of sensitivity, 0 (public) to 4 (top secret)."""
+        return list(Classification).index(self)
+
+    @property
+    def is_classified(self) -> bool:
+        """True for 秘密, 机密 and 绝密."""
+        return self.level >= Classification.CONFIDENTIAL.level
+
+
+class Status(StrEnum):
+    """Where an incident stands in the reporting chain."""
+
+    RECEIVED = "received"
+    VERIFYING = "verifying"
+    REPORTED = "reported"
+    FOLLOWING = "following"
+    CLOSED = "closed"
+
+
+class EntryKind(StrEnum):
+    """Kinds of follow-up timeline entries (跟踪记录)."""
+
+    RECEIVED = "received"
+    VERIFIED = "verified"
+    PHONE_REPORT = "phone_report"
+    FIRST_REPORT = "first_report"
+    CONTINUED_REPORT = "continued_report"
+    FINAL_REPORT = "final_report"
+    LEADER_INSTRUCTION = "leader_instruction"
+    ASSIGNMENT = "assignment"
+    SUPERVISION = "supervision"
+    FEEDBACK = "feedback"
+    NOTE = "note"
+    CORRECTION = "correction"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    FIELD_CHANGE = "field_change"
+
+
+class Role(StrEnum):
+    """What a person may do at the desk."""
+
+    DUTY_LEADER = "duty_leader"
+    DUTY_OFFICER = "duty_officer"
+    INFORMATION_OFFICER = "information_officer"
+    CONFIDENTIAL_OFFICER = "confidential_officer"
+    LEADER = "leader"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+
+
+class Position(StrEnum):
+    """A seat on a shift; the order is the order the roster shows them in."""
+
+    DUTY_LEADER = "duty_leader"
+    DUTY_OFFICER = "duty_officer"
+    INFORMATION_OFFICER = "information_officer"
+    CONFIDENTIAL_OFFICER = "confidential_officer"
+
+
+class ShiftKind(StrEnum):
+    """Day (08:30-17:30) or night (17:30-08:30 next day) by default."""
+
+    DAY = "day"
+    NIGHT = "night"
+
+
+class BulletinKind(StrEnum):
+    """The two information products."""
+
+    EXPRESS = "express"  # 《信息快报》
+    DIRECT = "direct"  # 《信息直呈》
+
+
+class BulletinStatus(StrEnum):
+    """A bulletin's way from draft to issue."""
+
+    DRAFT = "draft"
+    REVIEWED = "reviewed"
+    ISSUED = "issued"
