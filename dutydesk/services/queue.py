@@ -8,8 +8,10 @@ cost does not grow with a year of closed records.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from dutydesk.rules.policy import may_see
 from dutydesk.store import Database, as_utc
@@ -46,7 +48,7 @@ class QueueRow:
         return self.title is None
 
 
-def _row(values: tuple, clearance: Classification) -> QueueRow:  # type: ignore[type-arg]
+def _row(values: Sequence[Any], clearance: Classification) -> QueueRow:
     (
         id_,
         serial,

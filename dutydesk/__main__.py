@@ -1,0 +1,5 @@
+"""``python -m dutydesk`` is the ``dutydesk`` command."""
+
+from dutydesk.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Renderers: handover, daily summary, bulletins. They render plain data, no database."""

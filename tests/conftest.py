@@ -1,0 +1,56 @@
+"""Shared fixtures: real SQLite files on tmp_path, a pinned moment, isolated user dirs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from dutydesk.i18n import set_language
+from dutydesk.store import Database, url_for
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEMO_MOMENT = datetime(2026, 11, 26, 2, 31, tzinfo=SHANGHAI)
+"""The moment the snapshot tests freeze: 02:31 on a Thursday night shift."""
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Keep tests away from the developer's own config, data and language settings."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    for name in (
+        "DUTYDESK_LANG",
+        "DUTYDESK_DATABASE_URL",
+        "DUTYDESK_CONFIG",
+        "DUTYDESK_NOW",
+        "DUTYDESK_TIMEZONE",
+        "DUTYDESK_LANG_CONFIG",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    set_language("en")
+    yield
+    set_language("en")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """Where the test's database file lives."""
+    return tmp_path / "duty.sqlite3"
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[Database]:
+    """A migrated, empty dutydesk database in a real SQLite file."""
+    database = Database(url_for(str(db_path)))
+    database.ensure_schema()
+    yield database
+    database.close()

@@ -1,0 +1,127 @@
+"""The command line: bad databases, import weight, the demo command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dutydesk.store import Database, url_for
+
+PYTHON = sys.executable
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m dutydesk`` in a child process, as a user's shell would."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [PYTHON, "-m", "dutydesk", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _assert_one_line_error(result: subprocess.CompletedProcess[str], fragment: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("dutydesk: error:")
+    assert fragment in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_import_of_the_cli_does_not_load_textual_or_sqlalchemy() -> None:
+    code = "import sys, dutydesk.cli; print(sorted(m for m in ('textual', 'sqlalchemy', 'sqlmodel') if m in sys.modules))"
+    result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("dutydesk ")
+
+
+def test_db_that_is_a_directory(tmp_path: Path) -> None:
+    _assert_one_line_error(run("--db", str(tmp_path)), "is a directory")
+
+
+def test_db_that_is_not_a_database(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("值班记录，不是数据库\n")
+    _assert_one_line_error(run("--db", str(bad)), "is not a SQLite database")
+    assert bad.read_text() == "值班记录，不是数据库\n"  # and nothing was written to it
+
+
+def test_db_under_a_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    _assert_one_line_error(run("--db", str(blocker / "duty.sqlite3")), "not a directory")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file regardless of its mode")
+def test_db_that_cannot_be_read(tmp_path: Path) -> None:
+    locked = tmp_path / "locked.sqlite3"
+    locked.write_bytes(b"")
+    locked.chmod(0)
+    _assert_one_line_error(run("--db", str(locked)), "cannot")
+
+
+def test_database_url_variable_is_used(tmp_path: Path) -> None:
+    _assert_one_line_error(run(env={"DUTYDESK_DATABASE_URL": str(tmp_path)}), "is a directory")
+
+
+def test_bad_config_file_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("timezone = 'Nowhere/Land'\n")
+    _assert_one_line_error(
+        run("--db", str(tmp_path / "x.sqlite3"), env={"DUTYDESK_CONFIG": str(config)}),
+        "unknown zone",
+    )
+
+
+def test_bad_now_and_lang_are_one_line(tmp_path: Path) -> None:
+    _assert_one_line_error(run("--now", "yesterday", "--db", str(tmp_path / "x.sqlite3")), "--now")
+    _assert_one_line_error(run("--lang", "fr", "--db", str(tmp_path / "x.sqlite3")), "--lang")
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = run("frobnicate")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_loads_once_and_says_where(tmp_path: Path) -> None:
+    target = tmp_path / "demo.sqlite3"
+    first = run("demo", "--db", str(target), "--now", "2026-11-26T02:31+08:00")
+    assert first.returncode == 0, first.stderr
+    assert str(target) in first.stderr
+    database = Database(url_for(str(target)))
+    counts = database.read(
+        "SELECT (SELECT count(*) FROM incident), (SELECT count(*) FROM timeline_entry), (SELECT count(*) FROM person)"
+    )[0]
+    assert counts[0] >= 25
+    second = run("demo", "--db", str(target), "--now", "2026-11-26T02:31+08:00")
+    assert second.returncode == 0, second.stderr
+    assert "already" in second.stderr
+    again = database.read(
+        "SELECT (SELECT count(*) FROM incident), (SELECT count(*) FROM timeline_entry), (SELECT count(*) FROM person)"
+    )[0]
+    assert again == counts
+    database.close()
+
+
+def test_demo_default_target_is_beside_the_real_log(tmp_path: Path) -> None:
+    data_home = tmp_path / "xdg"
+    result = run("demo", "--now", "2026-11-26T02:31+08:00", env={"XDG_DATA_HOME": str(data_home)})
+    assert result.returncode == 0, result.stderr
+    assert (data_home / "dutydesk" / "demo.sqlite3").is_file()
+    assert not (data_home / "dutydesk" / "dutydesk.sqlite3").exists()

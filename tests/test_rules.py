@@ -1,0 +1,106 @@
+"""Pure rules: shifts, handover time, deadlines, need-to-know."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dutydesk.rules.deadlines import EntryFact, due_steps, load_rules, next_due
+from dutydesk.rules.policy import may_see
+from dutydesk.rules.shifts import following_shifts, next_handover, shift_at
+from dutydesk.vocab import Classification, EntryKind, Severity, ShiftKind
+
+TZ = ZoneInfo("Asia/Shanghai")
+DAY, NIGHT = time(8, 30), time(17, 30)
+RULES = load_rules()
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=TZ)
+
+
+def test_night_shift_after_midnight_belongs_to_the_previous_day() -> None:
+    shift = shift_at(local(2026, 11, 26, 2, 31), DAY, NIGHT, TZ)
+    assert shift.kind is ShiftKind.NIGHT
+    assert shift.shift_date.isoformat() == "2026-11-25"
+    assert shift.start_at == local(2026, 11, 25, 17, 30)
+    assert shift.end_at == local(2026, 11, 26, 8, 30)
+
+
+def test_day_shift_and_boundaries() -> None:
+    assert shift_at(local(2026, 11, 26, 8, 30), DAY, NIGHT, TZ).kind is ShiftKind.DAY
+    assert shift_at(local(2026, 11, 26, 17, 29), DAY, NIGHT, TZ).kind is ShiftKind.DAY
+    assert shift_at(local(2026, 11, 26, 17, 30), DAY, NIGHT, TZ).kind is ShiftKind.NIGHT
+
+
+def test_following_shifts_alternate() -> None:
+    current = shift_at(local(2026, 11, 26, 2, 31), DAY, NIGHT, TZ)
+    nxt = following_shifts(current, 2, DAY, NIGHT, TZ)
+    assert [(s.shift_date.isoformat(), s.kind) for s in nxt] == [
+        ("2026-11-26", ShiftKind.DAY),
+        ("2026-11-26", ShiftKind.NIGHT),
+    ]
+
+
+def test_next_handover_skips_the_weekend() -> None:
+    assert next_handover(local(2026, 11, 26, 2, 31), time(8, 30), TZ) == local(2026, 11, 26, 8, 30)
+    # Friday 09:00 -> Monday 08:30
+    assert next_handover(local(2026, 11, 27, 9, 0), time(8, 30), TZ) == local(2026, 11, 30, 8, 30)
+
+
+def test_major_incident_owes_a_phone_report_in_30_minutes_then_writing_in_60() -> None:
+    received = datetime(2026, 11, 25, 18, 14, tzinfo=UTC)
+    steps = due_steps(RULES, Severity.II, received, [EntryFact(EntryKind.RECEIVED, received)])
+    assert [(s.step, s.due_at - received) for s in steps] == [
+        ("phone_report", timedelta(minutes=30)),
+        ("first_report", timedelta(minutes=60)),
+    ]
+
+
+def test_after_a_report_the_next_continued_report_is_due() -> None:
+    received = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+    report = received + timedelta(minutes=50)
+    due = next_due(RULES, Severity.III, received, [EntryFact(EntryKind.FIRST_REPORT, report)])
+    assert due is not None and due.step == "continued_report"
+    assert due.due_at == report + timedelta(hours=48)
+
+
+def test_unanswered_instruction_owes_feedback_until_answered() -> None:
+    received = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+    instruction = EntryFact(
+        EntryKind.LEADER_INSTRUCTION,
+        received + timedelta(hours=1),
+        due_at=received + timedelta(hours=5),
+        entry_id=7,
+    )
+    report = EntryFact(EntryKind.FIRST_REPORT, received + timedelta(minutes=30))
+    assert next_due(RULES, Severity.IV, received, [report, instruction]).step == "feedback"  # type: ignore[union-attr]
+    answered = EntryFact(EntryKind.FEEDBACK, received + timedelta(hours=2), refers_to_id=7)
+    assert "feedback" not in {
+        s.step for s in due_steps(RULES, Severity.IV, received, [report, instruction, answered])
+    }
+
+
+def test_closed_incident_owes_nothing() -> None:
+    assert next_due(RULES, Severity.I, datetime(2026, 1, 1, tzinfo=UTC), [], is_open=False) is None
+
+
+@given(st.sampled_from([Severity.UNASSESSED, Severity.IV, Severity.III, Severity.II]))
+def test_raising_severity_never_makes_the_first_deadline_later(lower: Severity) -> None:
+    received = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+    order = [Severity.UNASSESSED, Severity.IV, Severity.III, Severity.II, Severity.I]
+    higher = order[order.index(lower) + 1]
+    low = next_due(RULES, lower, received, [])
+    high = next_due(RULES, higher, received, [])
+    assert low is not None and high is not None
+    assert high.due_at <= low.due_at
+
+
+def test_need_to_know() -> None:
+    assert may_see(Classification.SECRET, Classification.CONFIDENTIAL)
+    assert may_see(Classification.INTERNAL, Classification.PUBLIC)
+    assert not may_see(Classification.INTERNAL, Classification.SECRET)
+    assert not may_see(Classification.SECRET, Classification.TOP_SECRET)

@@ -1,0 +1,163 @@
+"""The store: pragmas, migrations, refusal of unusable databases, fast reads."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from dutydesk.errors import DatabaseError
+from dutydesk.migrations import head_revision, known_revisions
+from dutydesk.models import Incident, Person
+from dutydesk.store import HEAD_REVISION, Database, as_utc, url_for
+
+
+def test_head_revision_constant_matches_alembic() -> None:
+    # The fast start-up check compares against this constant instead of importing Alembic.
+    assert HEAD_REVISION == head_revision()
+    assert HEAD_REVISION in known_revisions()
+
+
+def test_first_open_creates_and_migrates(db_path: Path) -> None:
+    database = Database(url_for(str(db_path)))
+    assert database.ensure_schema() is True
+    assert database.ensure_schema() is False  # second open: nothing to do
+    tables = {row[0] for row in database.read("SELECT name FROM sqlite_master WHERE type='table'")}
+    expected = {
+        "incident",
+        "timeline_entry",
+        "person",
+        "person_role",
+        "shift",
+        "assignment",
+        "leave_registration",
+        "bulletin",
+        "bulletin_item",
+        "handover",
+        "audit_event",
+        "meta",
+        "alembic_version",
+    }
+    assert expected <= tables
+    database.close()
+
+
+def test_sqlite_runs_with_wal_full_sync_foreign_keys_and_busy_timeout(db: Database) -> None:
+    assert db.read("PRAGMA journal_mode")[0][0] == "wal"
+    assert db.read("PRAGMA synchronous")[0][0] == 2  # FULL
+    assert db.read("PRAGMA foreign_keys")[0][0] == 1
+    assert db.read("PRAGMA busy_timeout")[0][0] >= 5000
+    with db.engine.connect() as conn:  # the ORM's connections get the same pragmas
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        assert raw.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert raw.execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+def test_foreign_keys_are_enforced(db: Database) -> None:
+    with pytest.raises(Exception, match="FOREIGN KEY"), db.session() as session:
+        session.add(Person(name="x", clearance="internal"))
+        session.flush()
+        from dutydesk.models import PersonRole
+
+        session.add(PersonRole(person_id=9999, role="duty_officer"))
+        session.flush()
+
+
+def test_times_are_stored_in_utc_and_come_back_aware(db: Database) -> None:
+    from zoneinfo import ZoneInfo
+
+    local = datetime(2026, 11, 26, 2, 14, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with db.session() as session:
+        session.add(_incident(local))
+    raw = db.read("SELECT received_at FROM incident")[0][0]
+    assert raw.startswith("2026-11-25 18:14:00")  # UTC on disk
+    with db.session() as session:
+        stored = session.exec(select(Incident)).one()
+    assert stored.received_at == local
+    assert stored.received_at.tzinfo is not None
+    assert as_utc(raw) == local
+
+
+def test_naive_times_are_refused(db: Database) -> None:
+    with pytest.raises(Exception, match="naive"), db.session() as session:
+        session.add(_incident(datetime(2026, 11, 26, 2, 14)))
+        session.flush()
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda p: p.mkdir(), "is a directory"),
+        (lambda p: p.write_bytes(b"hello, this is not sqlite"), "is not a SQLite database"),
+    ],
+)
+def test_unusable_paths_are_refused_in_words(tmp_path: Path, setup, message: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "bad.sqlite3"
+    setup(path)
+    with pytest.raises(DatabaseError, match=message):
+        Database(url_for(str(path))).ensure_schema()
+
+
+def test_path_under_a_file_is_refused(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(DatabaseError, match="not a directory"):
+        Database(url_for(str(blocker / "duty.sqlite3"))).ensure_schema()
+
+
+def test_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER)")
+    with pytest.raises(DatabaseError, match="not a dutydesk database"):
+        Database(url_for(str(path))).ensure_schema()
+
+
+def test_newer_schema_is_refused(db: Database, db_path: Path) -> None:
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    db.close()
+    with pytest.raises(DatabaseError, match="newer dutydesk"):
+        Database(url_for(str(db_path))).ensure_schema()
+
+
+def test_change_token_moves_when_another_connection_commits(db: Database, db_path: Path) -> None:
+    before = db.change_token()
+    assert db.change_token() == before  # our own reads change nothing
+    with sqlite3.connect(db_path) as other:
+        other.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+    assert db.change_token() != before
+
+
+def test_time_param_compares_with_stored_times(db: Database) -> None:
+    moment = datetime(2026, 11, 25, 18, 14, tzinfo=UTC)
+    with db.session() as session:
+        session.add(_incident(moment))
+    rows = db.read(
+        "SELECT count(*) FROM incident WHERE received_at <= :t", {"t": db.time_param(moment)}
+    )
+    assert rows[0][0] == 1
+
+
+def _incident(received: datetime) -> Incident:
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    return Incident(
+        serial="20261126-001",
+        serial_date=received.date(),
+        serial_no=1,
+        received_at=received,
+        channel="phone",
+        category="accident",
+        severity="II",
+        severity_rank=1,
+        title="燃气泄漏",
+        summary="幸福路12号燃气泄漏",
+        classification="internal",
+        status="received",
+        created_at=now,
+        updated_at=now,
+    )
