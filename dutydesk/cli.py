@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -126,6 +125,10 @@ def main_callback(
     )
 
 
+def _local(moment: datetime, settings: Settings) -> str:
+    return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
 def default_demo_path() -> Path:
     """Where ``dutydesk demo`` writes unless told otherwise: beside, never into, the real log."""
     return data_dir() / "demo.sqlite3"
@@ -160,7 +163,8 @@ def demo(
     where = database.describe()
     if report.already_loaded:
         typer.echo(
-            f"Demo data is already in {where} (loaded {report.loaded_at}); nothing added. "
+            f"Demo data is already in {where} (loaded {_local(report.loaded_at, settings)}); "
+            "nothing added. "
             "Use --replace to reload it for now.",
             err=True,
         )
@@ -196,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
         if show is not None:
             show()
         sys.exit(int(getattr(exc, "exit_code", 2)))
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+    except Exception as exc:
         if os.environ.get("DUTYDESK_DEBUG") == "1":
             raise
         typer.echo(

@@ -140,7 +140,19 @@ class Database:
 
                 @event.listens_for(engine, "connect")
                 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+                    # Take transaction control from the sqlite3 module: it would open
+                    # DEFERRED transactions, which lose updates and raise "database is
+                    # locked" under two writers. We issue BEGIN ourselves below.
+                    dbapi_connection.isolation_level = None
                     _configure_sqlite(dbapi_connection)
+
+                @event.listens_for(engine, "begin")
+                def _on_begin(connection: Any) -> None:
+                    # IMMEDIATE takes the write lock up front (waiting up to the busy
+                    # timeout), so a write transaction never fails half-way; read-only
+                    # sessions ask for DEFERRED.
+                    mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+                    connection.exec_driver_sql(f"BEGIN {mode}")
 
             else:
                 engine = create_engine(self.url, pool_pre_ping=True)
@@ -148,11 +160,21 @@ class Database:
         return self._engine
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """An ORM session; commits on success, rolls back on error. One per worker call."""
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """An ORM session; commits on success, rolls back on error. One per worker call.
+
+        Args:
+            write: On SQLite, a writing session starts with ``BEGIN IMMEDIATE`` (the
+                write lock is taken first, so concurrent writers queue instead of
+                failing); ``write=False`` starts a plain deferred read transaction.
+
+        """
         from sqlmodel import Session
 
-        with Session(self.engine, expire_on_commit=False) as session:
+        bind = self.engine
+        if self.is_sqlite and not write:
+            bind = bind.execution_options(sqlite_begin="DEFERRED")
+        with Session(bind, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()

@@ -1,0 +1,255 @@
+"""The demo night: complete, realistic at the pinned moment, relative to load, idempotent."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from dutydesk.config import Settings
+from dutydesk.rules.deadlines import load_rules
+from dutydesk.services import queue
+from dutydesk.services.demo import DEMO_KEY, NotADemoDatabaseError, load_demo, reset_demo
+from dutydesk.services.demo_file import DemoDataError, resolve_time
+from dutydesk.services.incidents import create_incident
+from dutydesk.services.roster import roster_view
+from dutydesk.store import Database
+from dutydesk.vocab import Category, Channel, Position, Severity
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEMO_MOMENT = datetime(2026, 11, 26, 2, 31, tzinfo=SHANGHAI)
+"""The moment the console's snapshot tests freeze (2026-11-25T18:31Z)."""
+SETTINGS = Settings()
+
+
+def column(db: Database, sql: str) -> list:  # type: ignore[type-arg]
+    return [row[0] for row in db.read(sql)]
+
+
+@pytest.fixture
+def demo(db: Database) -> Database:
+    load_demo(db, DEMO_MOMENT)
+    return db
+
+
+def test_loads_fast_and_reports_counts(db: Database) -> None:
+    started = time.perf_counter()
+    report = load_demo(db, DEMO_MOMENT)
+    assert time.perf_counter() - started < 2.0
+    assert not report.already_loaded
+    assert report.incidents >= 25
+    assert report.entries > 3 * report.incidents
+    assert report.people >= 12
+    assert report.shifts >= 28
+    assert report.leave >= 2
+    assert report.operators
+    assert report.database == str(db.path)
+    assert report.source.is_file()
+
+
+def test_every_channel_category_and_severity(demo: Database) -> None:
+    assert set(column(demo, "SELECT DISTINCT channel FROM incident")) == {c.value for c in Channel}
+    assert set(column(demo, "SELECT DISTINCT category FROM incident")) == {
+        c.value for c in Category
+    }
+    severities = column(demo, "SELECT severity FROM incident")
+    assert set(severities) == {s.value for s in Severity}
+    assert severities.count("I") == 1  # the rare one
+
+
+def test_classified_items(demo: Database) -> None:
+    rows = demo.read("SELECT channel, classification FROM incident")
+    assert ("cipher", "secret") in rows
+    assert ("cipher", "confidential") in rows
+    # Classified material only ever arrives over the cipher channel.
+    assert all(ch == "cipher" for ch, cl in rows if cl in {"confidential", "secret", "top_secret"})
+
+
+def test_timelines_carry_the_reporting_chain(demo: Database) -> None:
+    kinds = set(column(demo, "SELECT kind FROM timeline_entry"))
+    assert {
+        "received",
+        "verified",
+        "phone_report",
+        "first_report",
+        "continued_report",
+        "final_report",
+        "leader_instruction",
+        "assignment",
+        "feedback",
+        "note",
+    } <= kinds
+    numbered = demo.read(
+        "SELECT incident_id, group_concat(report_no) FROM "
+        "(SELECT incident_id, report_no FROM timeline_entry "
+        " WHERE kind = 'continued_report' ORDER BY seq) GROUP BY incident_id"
+    )
+    assert any(numbers == "1,2,3" for _, numbers in numbered)
+    # A department's feedback answers a leader's instruction.
+    answered = demo.read(
+        "SELECT count(*) FROM timeline_entry f JOIN timeline_entry i ON i.id = f.refers_to_id "
+        "WHERE f.kind = 'feedback' AND i.kind = 'leader_instruction'"
+    )
+    assert answered[0][0] >= 1
+    # An instruction still awaits feedback, with its leader and due date.
+    waiting = demo.read(
+        "SELECT i.target, i.due_at, i.text FROM timeline_entry i WHERE i.kind = "
+        "'leader_instruction' AND i.id NOT IN (SELECT refers_to_id FROM timeline_entry "
+        "WHERE kind = 'feedback' AND refers_to_id IS NOT NULL)"
+    )
+    assert waiting
+    assert all(
+        (target and due and "批示" in text) or "指示" in text for target, due, text in waiting
+    )
+    assert column(demo, "SELECT count(*) FROM incident WHERE is_open = 0")[0] >= 3
+
+
+def test_looks_live_at_the_pinned_moment(demo: Database) -> None:
+    now = DEMO_MOMENT
+    assert queue.count_open(demo) >= 10
+    assert 2 <= queue.count_overdue(demo, now) <= 4
+    rows = queue.fetch_window(demo, 0, 100)
+    soon = [r for r in rows if r.due_at and now <= r.due_at <= now + timedelta(hours=2)]
+    assert len(soon) >= 2
+    received = [datetime.fromisoformat(v) for v in column(demo, "SELECT received_at FROM incident")]
+    assert all(now - timedelta(hours=17) <= r.replace(tzinfo=UTC) <= now for r in received)
+    # Serials follow the local (Beijing) day: the night spans two serial days.
+    days = {s[:8] for s in column(demo, "SELECT serial FROM incident")}
+    assert days == {"20261125", "20261126"}
+
+
+def test_times_are_relative_to_the_load_moment(db: Database, tmp_path: Path) -> None:
+    other = Database(f"sqlite:///{tmp_path / 'later.sqlite3'}")
+    later = DEMO_MOMENT + timedelta(days=40, hours=3)
+    load_demo(db, DEMO_MOMENT)
+    load_demo(other, later)
+    shift = later - DEMO_MOMENT
+    for sql in (
+        "SELECT received_at FROM incident ORDER BY received_at",
+        "SELECT occurred_at FROM timeline_entry ORDER BY occurred_at",
+    ):
+        first, second = column(db, sql), column(other, sql)
+        assert len(first) == len(second)
+        for a, b in zip(first, second, strict=True):
+            assert datetime.fromisoformat(b) - datetime.fromisoformat(a) == shift
+    # Serials follow the moment too: nothing in the data names a calendar date.
+    assert column(other, "SELECT min(serial) FROM incident")[0].startswith("20270104-")
+    other.close()
+
+
+def test_roster_two_weeks_four_positions_at_night(demo: Database) -> None:
+    shifts = demo.read("SELECT id, shift_date, kind, special_period FROM shift")
+    dates = sorted({d for _, d, _, _ in shifts})
+    assert len(dates) >= 14
+    today = DEMO_MOMENT.date()
+    assert dates[0] <= str(today - timedelta(days=7)) and dates[-1] >= str(
+        today + timedelta(days=7)
+    )
+    assert any(special for *_, special in shifts)
+    held: dict[tuple[str, str], set[str]] = defaultdict(set)
+    people: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for date_, kind, position, person in demo.read(
+        "SELECT s.shift_date, s.kind, a.position, a.person_id FROM assignment a "
+        "JOIN shift s ON s.id = a.shift_id"
+    ):
+        held[(date_, kind)].add(position)
+        people[(date_, kind)].add(person)
+    every = {p.value for p in Position}
+    for _, date_, kind, special in shifts:
+        if kind == "night" or special:
+            assert held[(date_, kind)] == every, (date_, kind)
+    for previous, following in itertools.pairwise(dates):
+        assert not people[(previous, "night")] & people[(following, "night")]
+        assert not people[(previous, "night")] & people[(following, "day")]
+
+
+def test_now_a_night_shift_with_everyone_and_two_leaders_away(demo: Database) -> None:
+    view = roster_view(
+        demo,
+        DEMO_MOMENT,
+        day_start=SETTINGS.day_shift_start,
+        night_start=SETTINGS.night_shift_start,
+        tz=SETTINGS.tz,
+    )
+    assert view.current.planned and view.current.slot.kind == "night"
+    assert {h.position for h in view.current.holders} == set(Position)
+    assert all(shift.planned for shift in view.upcoming)
+    assert len(view.away) == 2
+    assert all(a.acting and a.destination and a.acting != a.leader for a in view.away)
+
+
+def test_second_run_adds_nothing(demo: Database) -> None:
+    sql = (
+        "SELECT (SELECT count(*) FROM incident), (SELECT count(*) FROM timeline_entry), "
+        "(SELECT count(*) FROM person), (SELECT count(*) FROM assignment)"
+    )
+    before = demo.read(sql)
+    report = load_demo(demo, DEMO_MOMENT + timedelta(hours=5))
+    assert report.already_loaded
+    assert report.loaded_at == DEMO_MOMENT
+    assert demo.read(sql) == before
+
+
+def test_replace_reloads_for_the_new_moment(demo: Database) -> None:
+    later = DEMO_MOMENT + timedelta(days=3)
+    count = column(demo, "SELECT count(*) FROM incident")
+    report = reset_demo(demo, later)
+    assert report.replaced and not report.already_loaded
+    assert column(demo, "SELECT count(*) FROM incident") == count
+    newest = max(
+        datetime.fromisoformat(v) for v in column(demo, "SELECT received_at FROM incident")
+    )
+    assert later - timedelta(hours=1) < newest.replace(tzinfo=UTC) <= later
+    assert column(demo, f"SELECT value FROM meta WHERE key = '{DEMO_KEY}'") == [later.isoformat()]
+    assert load_demo(demo, later, replace=True).replaced
+
+
+def test_real_databases_are_never_mixed_or_cleared(db: Database) -> None:
+    with db.session() as session:
+        create_incident(
+            session=session,
+            received_at=DEMO_MOMENT,
+            channel="phone",
+            category="other",
+            severity="IV",
+            classification="internal",
+            title="真实记录",
+            summary="真实记录",
+            now=DEMO_MOMENT,
+            tz=SHANGHAI,
+            rules=load_rules(),
+        )
+    with pytest.raises(NotADemoDatabaseError, match="not demo data"):
+        load_demo(db, DEMO_MOMENT)
+    with pytest.raises(NotADemoDatabaseError, match="not a demo database"):
+        reset_demo(db, DEMO_MOMENT)
+    assert column(db, "SELECT count(*) FROM incident") == [1]
+
+
+def test_relative_times() -> None:
+    now = DEMO_MOMENT
+    assert resolve_time("-5h40m", now, SHANGHAI) == now - timedelta(hours=5, minutes=40)
+    assert resolve_time("+1d2h", now, SHANGHAI) == now + timedelta(days=1, hours=2)
+    assert resolve_time("today 08:00", now, SHANGHAI) == datetime(
+        2026, 11, 26, 8, 0, tzinfo=SHANGHAI
+    )
+    assert resolve_time("today-1 17:30", now, SHANGHAI) == datetime(
+        2026, 11, 25, 17, 30, tzinfo=SHANGHAI
+    )
+    for bad in ("5h", "-", "yesterday 08:00", "-5m3h"):
+        with pytest.raises(DemoDataError):
+            resolve_time(bad, now, SHANGHAI)
+
+
+def test_bad_data_file_is_reported(db: Database, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[[incident]]\nreceived = "soon"\n', encoding="utf-8")
+    with pytest.raises(DemoDataError, match="not a relative time"):
+        load_demo(db, DEMO_MOMENT, path=broken)
+    with pytest.raises(DemoDataError, match="timezone"):
+        load_demo(db, datetime(2026, 11, 26, 2, 31))
