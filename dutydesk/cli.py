@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,7 @@ import typer
 
 from dutydesk import __version__
 from dutydesk.clock import Clock, FrozenClock, parse_moment
+from dutydesk.commands.incident import incident_app
 from dutydesk.config import Settings, data_dir, load_settings
 from dutydesk.errors import ConfigError, DutyDeskError
 from dutydesk.i18n import LANGUAGES, normalise_language, resolve_language, set_language
@@ -34,6 +36,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+app.add_typer(incident_app)
 
 DbOption = Annotated[
     str | None,
@@ -102,7 +105,9 @@ def open_console(settings: Settings, database: Database, clock: Clock, language:
     set_language(language)
     from dutydesk.tui.app import run_console  # Textual is loaded only from here on
 
-    run_console(database, settings, clock, language)
+    code = run_console(database, settings, clock, language)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.callback()

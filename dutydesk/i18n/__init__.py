@@ -93,3 +93,10 @@ def t(key: str, /, **values: object) -> str:
 def label(member: Enum) -> str:
     """The display name of an enum member, e.g. ``Channel.PHONE`` -> ``电话``."""
     return t(f"{type(member).__name__.lower()}.{member.value}")
+
+
+def short_label(member: Enum) -> str:
+    """A name of at most 8 cells for narrow columns, falling back to :func:`label`."""
+    key = f"short.{type(member).__name__.lower()}.{member.value}"
+    text = catalog(_current).get(key) or catalog("en").get(key)
+    return text if text else label(member)

@@ -1,0 +1,1 @@
+"""Widgets of the console: status line, incident queue, timeline and roster panes."""

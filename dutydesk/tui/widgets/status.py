@@ -1,0 +1,65 @@
+"""The header line: local time, current shift, time to handover, open and overdue counts."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from dutydesk.i18n import t
+from dutydesk.rules.shifts import format_span, next_handover, shift_at
+from dutydesk.tui.context import Context
+from dutydesk.tui.format import clock_line, shift_text
+
+
+class StatusLine(Static):
+    """One line at the top of the main screen, redrawn each second from the clock.
+
+    The counts come from the screen's workers (:meth:`set_counts`); the rest is pure
+    arithmetic on the clock, so ticking never touches the database.
+    """
+
+    def __init__(self, context: Context, *, id: str | None = None) -> None:
+        super().__init__(Content(""), id=id)
+        self.context = context
+        self.open_count: int | None = None
+        self.overdue_count: int | None = None
+
+    def on_mount(self) -> None:
+        """Draw now and tick every second."""
+        self.tick()
+        self.set_interval(1, self.tick)
+
+    def set_counts(self, open_count: int, overdue_count: int) -> None:
+        """Show new counts read by a worker."""
+        self.open_count, self.overdue_count = open_count, overdue_count
+        self.tick()
+
+    def tick(self) -> None:
+        """Redraw if what the line says has changed (a frozen clock never changes it)."""
+        content = self.build()
+        if content.plain != str(self.content):
+            self.update(content)
+
+    def build(self) -> Content:
+        """The line as of the clock's now."""
+        ctx = self.context
+        now = ctx.clock.now()
+        settings = ctx.settings
+        slot = shift_at(now, settings.day_shift_start, settings.night_shift_start, ctx.tz)
+        hours, minutes = format_span(next_handover(now, settings.handover_time, ctx.tz) - now)
+        parts: list[Content | str] = [
+            Content.styled(f" {t('app.title')} ", "bold reverse"),
+            "  ",
+            Content.styled(clock_line(now, ctx.tz), "bold"),
+            "  ",
+            shift_text(slot, ctx.tz),
+            "  ",
+            t("header.handover_in", hours=hours, minutes=minutes),
+        ]
+        if self.open_count is not None:
+            parts += ["  ", t("header.open", count=self.open_count)]
+        if self.overdue_count is not None:
+            overdue = t("header.overdue", count=self.overdue_count)
+            style = "bold $text-error" if self.overdue_count else ""
+            parts += ["  ", Content.styled(overdue, style) if style else overdue]
+        return Content.assemble(*parts)

@@ -1,0 +1,138 @@
+"""The follow-up timeline pane (跟踪时间线) of the incident under the queue cursor."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.content import Content
+from textual.message import Message
+from textual.worker import get_current_worker
+
+from dutydesk.i18n import label, t
+from dutydesk.services.timeline import IncidentDetail, TimelineItem, fetch_detail
+from dutydesk.tui.format import countdown, hhmm, report_number, short_date
+from dutydesk.tui.text import fit, safe, safe_block
+from dutydesk.tui.widgets.panes import TextPane
+from dutydesk.vocab import EntryKind
+
+DEBOUNCE_SECONDS = 0.03
+"""Holding a key down moves the cursor 30 times a second: read only where it rests."""
+
+_KIND_WIDTH = 18
+_ACTOR_WIDTH = 8
+
+
+class TimelineView(TextPane):
+    """An incident's header line and its timeline entries, newest last."""
+
+    class Loaded(Message):
+        """A worker read an incident's detail (``None``: it no longer exists)."""
+
+        def __init__(self, incident_id: int, detail: IncidentDetail | None) -> None:
+            super().__init__()
+            self.incident_id = incident_id
+            self.detail = detail
+
+    incident_id: int | None = None
+    """The incident shown (or being loaded)."""
+    detail: IncidentDetail | None = None
+    """The detail on screen."""
+
+    def on_mount(self) -> None:
+        """Start with a hint until the queue selects something."""
+        self.border_title = t("pane.timeline")
+        self.show(Content(t("app.no_selection")))
+
+    def load(self, incident_id: int) -> None:
+        """Show ``incident_id``: read it in a worker, cancelling any older read."""
+        self.incident_id = incident_id
+        self._read(incident_id)
+
+    def reload(self) -> None:
+        """Read the shown incident again (after another console wrote)."""
+        if self.incident_id is not None:
+            self._read(self.incident_id, debounce=False)
+
+    @work(thread=True, exclusive=True, group="timeline", exit_on_error=False)
+    def _read(self, incident_id: int, debounce: bool = True) -> None:
+        worker = get_current_worker()
+        if debounce and worker.cancelled_event.wait(DEBOUNCE_SECONDS):
+            return
+        detail = fetch_detail(self.context.db, incident_id, self.context.clearance)
+        if not worker.is_cancelled:
+            self.post_message(self.Loaded(incident_id, detail))
+
+    def on_timeline_view_loaded(self, message: TimelineView.Loaded) -> None:
+        """Draw the detail that arrived, unless the cursor has moved on."""
+        message.stop()
+        if message.incident_id != self.incident_id:
+            return
+        self.detail = message.detail
+        if message.detail is None:
+            self.border_title = t("pane.timeline")
+            self.show(Content(t("app.no_selection")))
+            return
+        detail = message.detail
+        self.border_title = safe(
+            t("pane.timeline_of", serial=detail.serial, title=detail.title or "")
+        )
+        self.show(self.render_detail(detail))
+
+    def render_detail(self, detail: IncidentDetail) -> Content:
+        """The pane's text for ``detail``: a header line, then one line per entry."""
+        tz = self.context.tz
+        if detail.restricted:
+            return Content.assemble(
+                safe(detail.serial, "bold"),
+                "  ",
+                hhmm(detail.received_at, tz),
+                "  ",
+                safe(f"[{label(detail.classification)}] {t('app.restricted')}", "bold"),
+            )
+        facts = [
+            label(detail.severity) if detail.severity else "",
+            label(detail.category) if detail.category else "",
+            label(detail.channel) if detail.channel else "",
+            label(detail.status) if detail.status else "",
+        ]
+        parts: list[Content | str] = [
+            safe(detail.serial, "bold"),
+            "  ",
+            safe(detail.title, "bold"),
+            "  ",
+            safe(" · ".join(fact for fact in facts if fact), "dim"),
+        ]
+        if detail.due_at is not None:
+            due, overdue = countdown(detail.due_at, self.context.clock.now())
+            step = t(f"step.{detail.due_step}") if detail.due_step else ""
+            parts += ["  ", Content.styled(f"{step} {due}".strip(), "bold" if overdue else "")]
+        lines = [Content.assemble(*parts)]
+        where = " · ".join(part for part in (detail.location, detail.reporter) if part)
+        if where:
+            lines.append(safe(where, "dim"))
+        if detail.summary:
+            lines.append(safe_block(detail.summary))
+        lines.append(Content(""))
+        lines.extend(self._entry(entry) for entry in detail.entries)
+        return Content("\n").join(lines)
+
+    def _entry(self, entry: TimelineItem) -> Content:
+        tz = self.context.tz
+        if entry.kind is EntryKind.CONTINUED_REPORT and entry.report_no:
+            kind = report_number(int(entry.report_no))
+        else:
+            kind = label(entry.kind)
+        parts: list[Content | str] = [
+            hhmm(entry.occurred_at, tz),
+            " ",
+            fit(Content.styled(kind, "bold"), _KIND_WIDTH),
+            " ",
+            fit(safe(entry.actor), _ACTOR_WIDTH),
+            " ",
+            safe_block(entry.text),
+        ]
+        if entry.target:
+            parts += ["  ", safe(t("timeline.to", target=entry.target), "italic")]
+        if entry.due_at is not None:
+            due = f"{short_date(entry.due_at, tz)} {hhmm(entry.due_at, tz)}"
+            parts += ["  ", Content.styled(t("timeline.due", date=due), "italic")]
+        return Content.assemble(*parts)

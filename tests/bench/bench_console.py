@@ -1,0 +1,113 @@
+"""Benchmark the console on a large queue and print the figures as JSON.
+
+Not part of the test run. Builds (once) a database of 1,000,000 open incidents with
+timelines (``build_db.py``), then runs the production app headless at 120x40 and times:
+
+* ``first_rows_ms``: from process start to the first queue rows drawn on the main screen;
+* ``cursor_move_ms`` / ``page_down_ms``: median cost of the action plus a full redraw of
+  the queue and the screen (what a key costs the event loop);
+* ``cursor_move_round_trip_ms``: Pilot's press until the app is idle again, which also
+  waits for the debounced timeline read of the new incident;
+* ``end_ms``: jumping to the last of a million rows, until its row is on screen;
+* ``peak_rss_mb``: the process's peak resident memory.
+
+    python tests/bench/bench_console.py /tmp/bench.sqlite3 [--incidents 1000000]
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.perf_counter()
+IMPORTED = STARTED
+
+import argparse  # noqa: E402 - the clock above must start before any import
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+async def _measure(path: Path) -> dict[str, float]:
+    global IMPORTED
+    from dutydesk.clock import FrozenClock
+    from dutydesk.config import Settings
+    from dutydesk.store import Database, url_for
+    from dutydesk.tui.app import DutyDeskApp
+
+    IMPORTED = time.perf_counter()
+
+    db = Database(url_for(str(path)))
+    app = DutyDeskApp(db, Settings(), FrozenClock(datetime(2026, 11, 26, tzinfo=UTC)), "en")
+    figures: dict[str, float] = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        queue = app.main.queue
+        while queue.row(0) is None:
+            await asyncio.sleep(0.001)
+        # The rows are in; draw them (as the next screen update will) and stop the clock.
+        queue.render_line(1)
+        app.screen._compositor.render_update(full=True)
+        figures["first_rows_ms"] = (time.perf_counter() - STARTED) * 1000
+        figures["import_ms"] = (IMPORTED - STARTED) * 1000
+        await pilot.pause()
+
+        def drawn(action: str) -> float:
+            # The console's own cost of a key: the action plus drawing every queue line
+            # (a full redraw, the worst case) and compositing the screen.
+            began = time.perf_counter()
+            getattr(queue, f"action_{action}")()
+            for y in range(queue.size.height):
+                queue.render_line(y)
+            app.screen._compositor.render_update(full=True)
+            return (time.perf_counter() - began) * 1000
+
+        async def round_trip(key: str) -> float:
+            # Pilot's press waits until the app is idle, timeline read included.
+            began = time.perf_counter()
+            await pilot.press(key)
+            return (time.perf_counter() - began) * 1000
+
+        moves, pages = [], []
+        for _ in range(30):
+            moves.append(drawn("cursor_down"))
+            await pilot.pause()
+        for _ in range(15):
+            pages.append(drawn("page_down"))
+            await pilot.pause()
+        figures["cursor_move_ms"] = statistics.median(moves)
+        figures["page_down_ms"] = statistics.median(pages)
+        figures["cursor_move_round_trip_ms"] = statistics.median(
+            [await round_trip("down") for _ in range(10)]
+        )
+        began = time.perf_counter()
+        await pilot.press("end")
+        while queue.row(queue.cursor) is None:
+            await asyncio.sleep(0.001)
+        await pilot.pause()
+        figures["end_ms"] = (time.perf_counter() - began) * 1000
+        figures["open_incidents"] = float(queue.count or 0)
+        await pilot.press("ctrl+q")
+    db.close()
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {name: round(value, 1) for name, value in figures.items()}
+
+
+def main() -> None:
+    """Build the database if needed, measure, print JSON."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--incidents", type=int, default=1_000_000)
+    args = parser.parse_args()
+    if not args.path.exists():
+        from tests.bench.build_db import build
+
+        build(args.path, args.incidents, 1.0)
+        print("built; run again for launch timings")
+        return
+    print(json.dumps(asyncio.run(_measure(args.path)), indent=2))
+
+
+if __name__ == "__main__":
+    main()

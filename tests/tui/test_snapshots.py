@@ -1,0 +1,65 @@
+"""Snapshots of the console on the demo night, frozen at 02:31, at 120x40.
+
+Review the SVGs (``pytest --snapshot-report``) before ``--snapshot-update``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from dutydesk.services.demo import load_demo
+from dutydesk.store import Database
+from dutydesk.tui.app import DutyDeskApp
+from tests.tui.conftest import NOW
+from tests.tui.test_console import settle
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def demo(db: Database) -> Database:
+    """The demo night loaded as of the frozen moment."""
+    load_demo(db, NOW)
+    return db
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_main_screen(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., DutyDeskApp],
+    demo: Database,
+    language: str,
+) -> None:
+    assert snap_compare(make_app(language), terminal_size=SIZE, run_before=settle)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_keys_screen(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., DutyDeskApp],
+    demo: Database,
+    language: str,
+) -> None:
+    async def open_keys(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(make_app(language), terminal_size=SIZE, run_before=open_keys)
+
+
+def test_main_screen_after_moving_down(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., DutyDeskApp],
+    demo: Database,
+) -> None:
+    async def move(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("j", "j", "j")
+        await settle(pilot)
+
+    assert snap_compare(make_app("zh_CN"), terminal_size=SIZE, run_before=move)
