@@ -13,6 +13,9 @@ The file is ``<user config dir>/dutydesk/config.toml`` (``DUTYDESK_CONFIG`` name
     night_shift_start = "17:30"   # DUTYDESK_NIGHT_SHIFT_START
     bell = true                   # DUTYDESK_BELL
 
+    [rules.first_report_minutes]  # report deadlines: any entry of data/rules.toml
+    II = 35                       # (file only; no environment variable)
+
 This module uses the standard library only (``tomllib``, ``dataclasses``): it is on the
 console's start-up path, where pydantic-settings' import alone measured 260-420 ms on
 this 2-core machine against a 500 ms budget for the first screen.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
 from pathlib import Path
@@ -92,6 +96,9 @@ class Settings:
     """Night shift start; it ends at the next day shift start."""
     bell: bool = True
     """Ring the terminal bell when a deadline passes."""
+    rules: Mapping[str, Mapping[str, float]] = field(default_factory=dict, hash=False)
+    """Deadline overrides from the ``[rules]`` table, on top of ``data/rules.toml``;
+    pass to ``load_rules(overrides=settings.rules)``."""
     config_file: Path | None = field(default=None, compare=False)
     """The file these settings were read from, if any."""
 
@@ -107,8 +114,45 @@ class Settings:
         return f"sqlite:///{data_dir() / 'dutydesk.sqlite3'}"
 
 
-_ENV = {f.name: f"DUTYDESK_{f.name.upper()}" for f in fields(Settings) if f.name != "config_file"}
+_ENV = {
+    f.name: f"DUTYDESK_{f.name.upper()}"
+    for f in fields(Settings)
+    if f.name not in {"config_file", "rules"}
+}
 _ENV["language"] = "DUTYDESK_LANG_CONFIG"  # DUTYDESK_LANG itself is read by i18n, first
+
+
+_GRADES = ("I", "II", "III", "IV", "unassessed")  # vocab.Severity values, kept import-free
+_RULE_KEYS: dict[str, tuple[str, ...]] = {
+    "phone_report_minutes": _GRADES,
+    "first_report_minutes": _GRADES,
+    "continued_report_hours": _GRADES,
+    "instruction": ("feedback_days",),
+}
+
+
+def _parse_rules(value: Any) -> dict[str, dict[str, float]]:
+    """Check the shape of ``[rules]``; the rule engine checks the periods make sense."""
+    if not isinstance(value, dict):
+        raise ConfigError("rules: expected a table such as [rules.first_report_minutes]")
+    parsed: dict[str, dict[str, float]] = {}
+    for section, entries in value.items():
+        allowed = _RULE_KEYS.get(section)
+        if allowed is None:
+            raise ConfigError(
+                f"rules: unknown table {section!r} (expected one of {', '.join(_RULE_KEYS)})"
+            )
+        if not isinstance(entries, dict):
+            raise ConfigError(f"rules.{section}: expected a table of numbers")
+        parsed[section] = {}
+        for key, number in entries.items():
+            where = f"rules.{section}.{key}"
+            if key not in allowed:
+                raise ConfigError(f"{where}: unknown key (expected one of {', '.join(allowed)})")
+            if isinstance(number, bool) or not isinstance(number, int | float) or number <= 0:
+                raise ConfigError(f"{where}: expected a number more than 0, got {number!r}")
+            parsed[section][key] = float(number)
+    return parsed
 
 
 def _coerce(raw: dict[str, Any]) -> dict[str, Any]:
@@ -122,6 +166,8 @@ def _coerce(raw: dict[str, Any]) -> dict[str, Any]:
             values[name] = _parse_time(name, value)
         elif name == "bell":
             values[name] = _parse_bool(name, value)
+        elif name == "rules":
+            values[name] = _parse_rules(value)
         elif name == "timezone":
             try:
                 ZoneInfo(str(value))

@@ -11,3 +11,17 @@ def format_serial(day: date, number: int) -> str:
     Three digits at least; a day with a thousand incidents simply gets four.
     """
     return f"{day:%Y%m%d}-{number:03d}"
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(number: int) -> str:
+    """``number`` (1-99) in Chinese numerals as in 续报一, 续报十二; larger stay Arabic."""
+    if not 0 < number < 100:
+        return str(number)
+    tens, units = divmod(number, 10)
+    if tens == 0:
+        return _DIGITS[units]
+    head = "" if tens == 1 else _DIGITS[tens]
+    return head + "十" + (_DIGITS[units] if units else "")

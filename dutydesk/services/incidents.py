@@ -1,5 +1,8 @@
 """Writing incidents and their follow-up timelines: the one write path for intake and demo.
 
+Intake lives here; timeline entries in :mod:`dutydesk.services.followup` and field edits
+in :mod:`dutydesk.services.edits`, re-exported here so callers have one place to import.
+
 Every function takes the ORM session as keyword-only ``session`` and leaves committing to
 the caller (``Database.session`` commits on success), so a caller can group several
 writes in one transaction. Deadlines are recomputed here, after every write, with the
@@ -10,42 +13,40 @@ are always what the queue sorts on.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import select
 
-from dutydesk.errors import DutyDeskError
 from dutydesk.models import Incident, TimelineEntry
-from dutydesk.rules.deadlines import DeadlineRules, DueStep, EntryFact, next_due
+from dutydesk.rules.deadlines import DeadlineRules
 from dutydesk.rules.numbering import format_serial
-from dutydesk.rules.workflow import is_open, status_after
+from dutydesk.services.edits import update_fields
+from dutydesk.services.followup import add_entry
+from dutydesk.services.records import (
+    ConflictError,
+    EntryRefused,
+    IncidentError,
+    enum_value,
+    refresh_due,
+    require_aware,
+)
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-_E = TypeVar("_E", bound=StrEnum)
-
-
-class IncidentError(DutyDeskError):
-    """An incident or timeline entry cannot be written as given."""
-
-
-def _enum(kind: type[_E], value: _E | str, field: str) -> _E:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise IncidentError(f"{field}: {value!r} is not one of {allowed}") from None
-
-
-def _aware(*moments: tuple[str, datetime | None]) -> None:
-    for field, moment in moments:
-        if moment is not None and moment.tzinfo is None:
-            raise IncidentError(f"{field}: a time without timezone cannot be stored")
+__all__ = [
+    "ConflictError",
+    "EntryRefused",
+    "IncidentError",
+    "add_entry",
+    "create_incident",
+    "next_serial",
+    "refresh_due",
+    "update_fields",
+]
 
 
 def next_serial(*, session: Session, day: date) -> tuple[str, int]:
@@ -60,41 +61,6 @@ def next_serial(*, session: Session, day: date) -> tuple[str, int]:
     ).one()
     number = int(highest or 0) + 1
     return format_serial(day, number), number
-
-
-def _facts(session: Session, incident: Incident) -> list[EntryFact]:
-    rows = session.exec(select(TimelineEntry).where(TimelineEntry.incident_id == incident.id)).all()
-    return [
-        EntryFact(
-            kind=EntryKind(row.kind),
-            occurred_at=row.occurred_at,
-            due_at=row.due_at,
-            entry_id=row.id,
-            refers_to_id=row.refers_to_id,
-        )
-        for row in rows
-    ]
-
-
-def refresh_due(*, session: Session, incident: Incident, rules: DeadlineRules) -> DueStep | None:
-    """Recompute the incident's next due step from its timeline and store it on the row.
-
-    Returns:
-        The step now due soonest, or ``None`` when nothing is owed (closed incidents).
-
-    """
-    session.flush()  # entries added in this transaction must be counted
-    step = next_due(
-        rules,
-        Severity(incident.severity),
-        incident.received_at,
-        _facts(session, incident),
-        is_open=incident.is_open,
-    )
-    incident.due_at = step.due_at if step else None
-    incident.due_step = step.step if step else None
-    session.add(incident)
-    return step
 
 
 def create_incident(
@@ -150,10 +116,10 @@ def create_incident(
         IncidentError: a value is not valid (blank summary, unknown code, naive time).
 
     """
-    _aware(("received_at", received_at), ("now", now))
+    require_aware(("received_at", received_at), ("now", now))
     if not summary.strip():
         raise IncidentError("summary: say what was reported")
-    grade = _enum(Severity, severity, "severity")
+    grade = enum_value(Severity, severity, "severity")
     day = received_at.astimezone(tz).date()
     serial, number = next_serial(session=session, day=day)
     incident = Incident(
@@ -161,11 +127,11 @@ def create_incident(
         serial_date=day,
         serial_no=number,
         received_at=received_at,
-        channel=_enum(Channel, channel, "channel"),
-        category=_enum(Category, category, "category"),
+        channel=enum_value(Channel, channel, "channel"),
+        category=enum_value(Category, category, "category"),
         severity=grade,
         severity_rank=grade.rank,
-        classification=_enum(Classification, classification, "classification"),
+        classification=enum_value(Classification, classification, "classification"),
         title=title,
         summary=summary,
         reporter_name=reporter_name,
@@ -195,103 +161,3 @@ def create_incident(
     )
     refresh_due(session=session, incident=incident, rules=rules)
     return incident
-
-
-def _numbers(session: Session, incident_id: int) -> tuple[int, int]:
-    """The next ``seq`` on the timeline and the next continued-report number."""
-    rows = session.exec(
-        select(TimelineEntry.seq, TimelineEntry.kind).where(
-            TimelineEntry.incident_id == incident_id
-        )
-    ).all()
-    continued = sum(1 for _, kind in rows if kind == EntryKind.CONTINUED_REPORT)
-    return max((seq for seq, _ in rows), default=0) + 1, continued + 1
-
-
-def add_entry(
-    *,
-    session: Session,
-    incident: Incident,
-    kind: EntryKind | str,
-    occurred_at: datetime,
-    actor_name: str = "",
-    actor_id: int | None = None,
-    text: str = "",
-    target: str = "",
-    due_at: datetime | None = None,
-    refers_to_id: int | None = None,
-    now: datetime,
-    rules: DeadlineRules,
-) -> TimelineEntry:
-    """Append one step to an incident's timeline and move the incident on.
-
-    Entries are never edited: a mistake is answered by a ``correction`` entry that refers
-    to it. A continued report is numbered automatically (续报一 is ``report_no`` 1). A
-    leader instruction without its own ``due_at`` gets the default feedback period. The
-    incident's status follows :func:`dutydesk.rules.workflow.status_after`; its version
-    and ``updated_at`` change and its deadline is recomputed.
-
-    Args:
-        session: the ORM session to write in.
-        incident: the incident, already flushed.
-        kind: what kind of step this is.
-        occurred_at: when it happened (aware; not before the receipt).
-        actor_name: who recorded or did it.
-        actor_id: that person's id, when known.
-        text: the text, stored exactly as given (instructions verbatim).
-        target: to whom (leader reported to, department assigned, instructing leader).
-        due_at: feedback due on an instruction or assignment.
-        refers_to_id: the entry a correction corrects or a feedback answers.
-        now: the moment of writing (aware).
-        rules: deadline rules.
-
-    Returns:
-        The new entry, flushed.
-
-    Raises:
-        IncidentError: the incident is not saved, a time is naive or before the receipt,
-            or ``refers_to_id`` is not an entry of this incident.
-
-    """
-    entry_kind = _enum(EntryKind, kind, "kind")
-    _aware(("occurred_at", occurred_at), ("now", now), ("due_at", due_at))
-    if incident.id is None:
-        raise IncidentError("the incident must be saved before entries are added to it")
-    if occurred_at < incident.received_at:
-        raise IncidentError(
-            f"{incident.serial}: an entry cannot happen before the incident was received"
-        )
-    if refers_to_id is not None:
-        referred = session.get(TimelineEntry, refers_to_id)
-        if referred is None or referred.incident_id != incident.id:
-            raise IncidentError(
-                f"{incident.serial}: entry {refers_to_id} is not on this incident's timeline"
-            )
-    if entry_kind is EntryKind.LEADER_INSTRUCTION and due_at is None:
-        due_at = occurred_at + rules.feedback
-    seq, report_no = _numbers(session, incident.id)
-    entry = TimelineEntry(
-        incident_id=incident.id,
-        seq=seq,
-        kind=entry_kind,
-        occurred_at=occurred_at,
-        recorded_at=now,
-        actor_id=actor_id,
-        actor_name=actor_name,
-        text=text,
-        report_no=report_no if entry_kind is EntryKind.CONTINUED_REPORT else None,
-        target=target,
-        due_at=due_at,
-        refers_to_id=refers_to_id,
-    )
-    session.add(entry)
-    if entry_kind is EntryKind.ASSIGNMENT and target:
-        incident.assigned_department = target
-    elif entry_kind is EntryKind.LEADER_INSTRUCTION and target and not incident.assigned_leader:
-        incident.assigned_leader = target
-    incident.status = status_after(incident.status, entry_kind)
-    incident.is_open = is_open(incident.status)
-    incident.version += 1
-    incident.updated_at = now
-    refresh_due(session=session, incident=incident, rules=rules)
-    return entry

@@ -1,0 +1,151 @@
+"""One output format option for every listing and export command: table, JSON or CSV.
+
+Data goes to stdout, messages to stderr. The three formats treat stored text differently,
+on purpose:
+
+* **json** carries the exact stored text (it is data for another program);
+* **table** is for a terminal: every cell passes through
+  :func:`dutydesk.rules.sanitize.clean`, so escape sequences, control characters and
+  bidi overrides in stored text never reach the screen;
+* **csv** is for Excel/WPS: text is exact except that a cell starting with ``=``, ``+``,
+  ``-``, ``@``, TAB or CR gets a leading apostrophe, so a spreadsheet never runs it as a
+  formula (OWASP's CSV injection advice).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import fields, is_dataclass
+from datetime import datetime
+from enum import Enum, StrEnum
+from typing import IO, Annotated, Any
+
+import typer
+
+from dutydesk.rules.sanitize import one_line
+
+
+class OutputFormat(StrEnum):
+    """How a command prints its data."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", help="table (for reading), json (exact data) or csv (for Excel/WPS)."),
+]
+"""The shared ``--format`` option; commands default it to ``OutputFormat.TABLE``."""
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell, neutralised if a spreadsheet would read it as a formula."""
+    text = plain(value)
+    if isinstance(value, str | Enum) and text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def plain(value: Any) -> str:
+    """A value as text for CSV and tables: ``None`` empty, times ISO 8601, enums by code."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
+
+
+def json_value(value: Any) -> Any:
+    """A value as JSON data: times ISO 8601, enums by code, dataclasses as objects."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if is_dataclass(value) and not isinstance(value, type):
+        return {item.name: json_value(getattr(value, item.name)) for item in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(key): json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_value(item) for item in value]
+    return value
+
+
+def width(text: str) -> int:
+    """Terminal columns of ``text``: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, columns: int) -> str:
+    return text + " " * (columns - width(text))
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], limit: int = 40) -> str:
+    """Rows as aligned text columns; every cell sanitised and cut to ``limit`` characters."""
+    cells = [[one_line(plain(value), limit) for value in row] for row in rows]
+    titles = [one_line(header) for header in headers]
+    sizes = [width(title) for title in titles]
+    for row in cells:
+        sizes = [max(size, width(cell)) for size, cell in zip(sizes, row, strict=True)]
+    lines = ["  ".join(_pad(cell, size) for cell, size in zip(titles, sizes, strict=True))]
+    lines += [
+        "  ".join(_pad(cell, size) for cell, size in zip(row, sizes, strict=True)) for row in cells
+    ]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def emit(
+    fmt: OutputFormat,
+    columns: Sequence[tuple[str, str]],
+    records: Sequence[Mapping[str, Any]],
+    *,
+    table_cells: Sequence[Sequence[Any]] | None = None,
+    out: IO[str] | None = None,
+) -> None:
+    """Print ``records`` in ``fmt`` to stdout.
+
+    Args:
+        fmt: the chosen format.
+        columns: (key, header) pairs: the CSV columns and the table's headers.
+        records: one mapping per row, with exact values (JSON prints all their keys).
+        table_cells: display values for the table (e.g. local times, labels), one
+            sequence per record in ``columns`` order; default: the records' values.
+        out: where to write (default stdout).
+
+    """
+    stream = out or sys.stdout
+    if fmt is OutputFormat.JSON:
+        json.dump(json_value(list(records)), stream, ensure_ascii=False, indent=2)
+        stream.write("\n")
+    elif fmt is OutputFormat.CSV:
+        writer = csv.writer(stream, lineterminator="\r\n")
+        writer.writerow([key for key, _ in columns])
+        for record in records:
+            writer.writerow([csv_cell(record.get(key)) for key, _ in columns])
+    else:
+        rows = table_cells
+        if rows is None:
+            rows = [[record.get(key) for key, _ in columns] for record in records]
+        if rows:
+            stream.write(render_table([header for _, header in columns], rows) + "\n")
+
+
+def emit_object(record: Any, *, out: IO[str] | None = None) -> None:
+    """Print one record (a mapping or a dataclass) as a JSON object, values exact."""
+    stream = out or sys.stdout
+    json.dump(json_value(record), stream, ensure_ascii=False, indent=2)
+    stream.write("\n")
+
+
+def message(text: str) -> None:
+    """A message for the person at the terminal (stderr), sanitised, one line."""
+    typer.echo(one_line(text), err=True)

@@ -1,0 +1,49 @@
+"""How alike two reports are, for the duplicate warning at intake. Pure, no I/O.
+
+Summaries are compared by the Jaccard index of their character bigrams (pairs of
+adjacent characters) after normalising: case folded, full-width forms folded (NFKC),
+whitespace and punctuation dropped. Bigrams suit Chinese, which has no spaces between
+words: 幸福路燃气爆炸 and 幸福路发生燃气爆炸 share most pairs. A text of one character
+is compared as that character. Two reports count as very similar at 0.6 or more: a
+callback about the same event in other words typically scores 0.6-0.8, two unrelated
+reports from the same district 0.1-0.3.
+
+Places are the same when their normalised forms are equal (幸福路 12 号 = 幸福路12号).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+SIMILAR_SUMMARY = 0.6
+"""Bigram Jaccard index at or above which two summaries are "very similar"."""
+
+
+def normalise(text: str) -> str:
+    """Fold case and width, and drop whitespace, punctuation and symbols."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(
+        char for char in folded if unicodedata.category(char)[0] not in {"Z", "P", "S", "C"}
+    )
+
+
+def bigrams(text: str) -> frozenset[str]:
+    """The set of adjacent character pairs of the normalised text (a single char alone)."""
+    value = normalise(text)
+    if len(value) < 2:
+        return frozenset({value}) if value else frozenset()
+    return frozenset(value[index : index + 2] for index in range(len(value) - 1))
+
+
+def similarity(first: str, second: str) -> float:
+    """Jaccard index of the two texts' bigram sets, 0.0 (nothing shared) to 1.0."""
+    a, b = bigrams(first), bigrams(second)
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def same_place(first: str, second: str) -> bool:
+    """True when both places are given and equal once normalised."""
+    a, b = normalise(first), normalise(second)
+    return bool(a) and a == b

@@ -1,0 +1,335 @@
+"""``dutydesk incident``: add, list, show, log, edit, in every format, and bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dutydesk.cli import main
+from dutydesk.store import Database, url_for
+
+NOW = "2026-11-26T02:31+08:00"
+HOSTILE = {
+    "summary": "note [/] end",
+    "title": "[@click=app.quit]x[/]",
+    "location": "\x1b]52;c;ZWNobw==\x1b\\",
+    "reporter_name": "report\u202egpj.exe",
+    "reporter_unit": "=cmd|' /C calc'!A0",
+}
+
+
+class Result:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+
+@pytest.fixture
+def cli(
+    db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator:  # type: ignore[type-arg]
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "李四")
+
+    def run(*args: str, stdin: str | None = None, now: str = NOW) -> Result:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+        capsys.readouterr()
+        try:
+            main(["--db", str(db_path), "--now", now, "incident", *args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    yield run
+
+
+def counts(db_path: Path) -> tuple[int, int]:
+    db = Database(url_for(str(db_path)))
+    try:
+        return (
+            int(db.read("SELECT count(*) FROM incident")[0][0]),
+            int(db.read("SELECT count(*) FROM timeline_entry")[0][0]),
+        )
+    finally:
+        db.close()
+
+
+def add_fire(cli, **extra: str) -> str:  # type: ignore[no-untyped-def]
+    args = ["add", "--summary", "幸福路12号燃气爆炸，3人受伤", "--received", "02:14"]
+    args += ["--category", "accident", "--severity", "IV", "--location", "幸福路12号"]
+    for name, value in extra.items():
+        args += [f"--{name.replace('_', '-')}", value]
+    result = cli(*args)
+    assert result.code == 0, result.err
+    return result.out.strip()
+
+
+def test_add_prints_the_serial_and_fills_defaults(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("add", "--summary", "市民来电反映停电，已两小时")
+    assert (result.code, result.out) == (0, "20261126-001\n")
+    assert result.err == "20261126-001 registered; next: first report due 2026-11-26 08:31\n"
+    shown = json.loads(cli("show", "20261126-001", "--format", "json").out)
+    assert {k: shown[k] for k in ("channel", "category", "severity", "classification")} == {
+        "channel": "phone",
+        "category": "other",
+        "severity": "unassessed",
+        "classification": "internal",
+    }
+    assert shown["title"] == "市民来电反映停电"  # the summary's first clause
+    assert shown["received_at"] == "2026-11-25T18:31:00+00:00"
+    assert shown["timeline"][0]["actor"] == "李四"
+
+
+def test_add_warns_of_a_likely_duplicate_and_links(cli, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    first = add_fire(cli)
+    second = cli(
+        "add", "--summary", "有人报警", "--category", "accident", "--location", "幸福路 12号"
+    )
+    assert second.out == "20261126-002\n"
+    assert "may be the same matter as 20261126-001" in second.err
+    assert "--link 20261126-001" in second.err
+    linked = cli("add", "--summary", "第三位群众来电", "--reporter-name", "赵某", "--link", first)
+    assert (linked.code, linked.out) == (0, f"{first} 2\n")
+    assert "recorded as note, entry 2" in linked.err  # no first report yet: kept as a note
+    assert counts(db_path) == (2, 3)
+
+
+@pytest.mark.parametrize("as_list", [False, True])
+def test_add_json_from_stdin(cli, as_list: bool) -> None:  # type: ignore[no-untyped-def]
+    items = [
+        {
+            "summary": "基层报送：山体滑坡",
+            "channel": "grassroots",
+            "received": "2026-11-26T01:00+08:00",
+        },
+        {"summary": "基层报送：道路塌陷", "channel": "grassroots", "severity": "III"},
+    ]
+    payload = items if as_list else items[0]
+    result = cli("add", "--json", "-", stdin=json.dumps(payload, ensure_ascii=False))
+    assert result.code == 0, result.err
+    expected = ["20261126-001", "20261126-002"] if as_list else ["20261126-001"]
+    assert result.out.split() == expected
+    listed = json.loads(cli("list", "--format", "json").out)
+    assert sorted(item["summary"] for item in listed) == sorted(
+        item["summary"] for item in (items if as_list else items[:1])
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "fragment"),
+    [
+        (["add", "--summary", "x", "--channel", "pigeon"], None, "channel: 'pigeon' is not one of"),
+        (["add", "--summary", "x", "--received", "yesterday-ish"], None, "received: not a date"),
+        (["add", "--summary", "x", "--received", "2026-11-27T09:00"], None, "is in the future"),
+        (["add", "--summary", "   "], None, "summary: say what was reported"),
+        (["add"], None, "summary"),
+        (["add", "--json", "-"], '{"summary": "x", "colour": "red"}', "colour: unknown field"),
+        (["add", "--json", "-"], '{"summary": 3}', "summary: expected text"),
+        (["add", "--json", "-"], "{not json", "--json: not valid JSON"),
+        (["add", "--json", "-"], "[]", "the list is empty"),
+        (
+            ["add", "--json", "-"],
+            '[{"summary": "a"}, {"summary": "b", "severity": "V"}]',
+            "item 2: severity: 'V' is not one of",
+        ),
+        (["add", "--json", "-", "--summary", "x"], "{}", "as JSON or as options"),
+        (
+            ["log", "20261126-001", "continued-report", "--text", "x"],
+            None,
+            "record the first report first",
+        ),
+        (["log", "20261126-001", "feedback", "--text", "x"], None, "say which entry it answers"),
+        (["log", "20261126-001", "feedback", "--refers-to", "9"], None, "has no entry 9"),
+        (["log", "20261126-001", "reopen"], None, "is not closed"),
+        (["log", "20261126-001", "instruction", "--leader", "周文斌"], None, "verbatim"),
+        (["log", "20261126-001", "shrug"], None, "kind: 'shrug' is not one of verify"),
+        (["log", "20261126-001", "note", "--due", "soon"], None, "due: not a date"),
+        (["log", "20261126-999", "note", "--text", "x"], None, "no incident '20261126-999'"),
+        (["edit", "20261126-001", "--severity", "V"], None, "severity: 'V' is not one of"),
+        (["edit", "20261126-001"], None, "name at least one field"),
+        (
+            ["edit", "20261126-001", "--severity", "II", "--expected-version", "7"],
+            None,
+            "changed by someone else",
+        ),
+        (["list", "--status", "asleep"], None, "status: 'asleep' is not one of"),
+        (["show", "20261126-001", "--format", "csv"], None, "table or json"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    cli, db_path: Path, args, stdin, fragment
+) -> None:  # type: ignore[no-untyped-def]
+    add_fire(cli)
+    before = counts(db_path)
+    result = cli(*args, stdin=stdin)
+    assert result.code in {1, 2}, result.err
+    if "no incident" not in fragment:
+        assert result.code == 2
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("dutydesk: error:") and fragment in lines[0], lines[0]
+    assert result.out == ""
+    assert counts(db_path) == before
+
+
+def test_writing_needs_an_operator(cli, monkeypatch: pytest.MonkeyPatch, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("DUTYDESK_OPERATOR")
+    result = cli("add", "--summary", "x")
+    assert result.code == 2 and "--operator" in result.err
+    assert cli("add", "--summary", "x", "--operator", "王五").code == 0
+
+
+FOLLOW_UP = [
+    # (args after SERIAL, stdout seq, status after, extra check in stderr)
+    (["verify", "--text", "已回拨派出所核实"], 2, "verifying"),
+    (["phone-report", "--to", "张三", "--text", "电话报带班领导"], 3, "reported"),
+    (["first-report", "--to", "张三", "--text", "书面首报"], 4, "reported"),
+    (["continued-report", "--text", "续报：伤员已送医"], 5, "following"),
+    (
+        ["instruction", "--leader", "周文斌", "--text", "全力救治伤员。", "--due", "+2h"],
+        6,
+        "following",
+    ),
+    (
+        ["assign", "--to", "市应急管理局", "--text", "转办", "--due", "2026-11-27T09:00"],
+        7,
+        "following",
+    ),
+    (["supervise", "--to", "市应急管理局", "--text", "督促反馈"], 8, "following"),
+    (
+        ["feedback", "--refers-to", "6", "--to", "市卫健委", "--text", "伤员情况稳定"],
+        9,
+        "following",
+    ),
+    (["note", "--text", "note [/] end"], 10, "following"),
+    (["correction", "--refers-to", "5", "--text", "应为4名伤员"], 11, "following"),
+    (["final-report", "--text", "终报"], 12, "closed"),
+    (["reopen", "--reason", "家属反映仍有1人失联"], 13, "following"),
+    (["continued-report", "--text", "续报二"], 14, "following"),
+    (["close", "--reason", "已办结"], 15, "closed"),
+]
+
+
+def test_every_follow_up_kind(cli) -> None:  # type: ignore[no-untyped-def]
+    serial = add_fire(cli)
+    for args, seq, status in FOLLOW_UP:
+        result = cli("log", serial, *args)
+        assert result.code == 0, (args, result.err)
+        assert result.out == f"{serial} {seq}\n"
+        assert f"status {status}" in result.err
+    shown = json.loads(cli("show", serial, "--format", "json").out)
+    timeline = shown["timeline"]
+    assert [entry["kind"] for entry in timeline] == [
+        "received", "verified", "phone_report", "first_report", "continued_report",
+        "leader_instruction", "assignment", "supervision", "feedback", "note", "correction",
+        "final_report", "reopened", "continued_report", "closed",
+    ]  # fmt: skip
+    assert [e["report_no"] for e in timeline if e["kind"] == "continued_report"] == [1, 2]
+    assert timeline[8]["refers_to"] == 6 and timeline[10]["refers_to"] == 5
+    assert timeline[5]["target"] == "周文斌"
+    assert timeline[5]["due_at"] == "2026-11-25T20:31:00+00:00"  # +2h from 02:31 local
+    assert timeline[12]["text"] == "家属反映仍有1人失联"
+    assert shown["status"] == "closed" and shown["due_at"] is None
+    assert shown["assigned_leader"] == "周文斌" and shown["assigned_department"] == "市应急管理局"
+    table = cli("show", serial).out
+    assert "Continued report 2" in table and "leader instruction" in table
+
+
+def test_edit_raises_severity_and_moves_the_clock(cli) -> None:  # type: ignore[no-untyped-def]
+    serial = add_fire(cli)
+    result = cli("edit", serial, "--severity", "II", "--expected-version", "1")
+    assert (result.code, result.out) == (0, "2\n")
+    assert (
+        result.err == f"{serial}: changed, now version 2; next: phone report due 2026-11-26 02:44\n"
+    )
+    again = cli("edit", serial, "--severity", "II")
+    assert (again.out, again.err) == (
+        "2\n",
+        f"{serial}: nothing to change (the values are already so)\n",
+    )
+    timeline = json.loads(cli("show", serial, "--format", "json").out)["timeline"]
+    assert (timeline[-1]["kind"], timeline[-1]["text"]) == ("field_change", 'severity: "IV" → "II"')
+
+
+def test_list_formats_and_filters(cli) -> None:  # type: ignore[no-untyped-def]
+    add_fire(cli)
+    cli("add", "--summary", "欠薪上访", "--category", "public_request", "--channel", "walk_in")
+    cli("log", "20261126-002", "close", "--reason", "已答复")
+    table = cli("list").out.splitlines()
+    assert table[0].split()[:3] == ["Serial", "Received", "Ch."]
+    assert [line.split()[0] for line in table[1:]] == ["20261126-001"]
+    assert "幸福路12号燃气爆炸" in table[1] and "first report" in table[1]
+    everything = json.loads(cli("list", "--all", "--format", "json").out)
+    assert [item["serial"] for item in everything] == ["20261126-001", "20261126-002"]
+    rows = list(csv.reader(io.StringIO(cli("list", "--all", "--format", "csv").out)))
+    assert rows[0][:3] == ["serial", "received_at", "channel"]
+    assert [row[0] for row in rows[1:]] == ["20261126-001", "20261126-002"]
+    cases = {
+        ("--category", "public_request"): ["20261126-002"],
+        ("--channel", "phone"): ["20261126-001"],
+        ("--severity", "IV"): ["20261126-001"],
+        ("--status", "closed"): ["20261126-002"],
+        ("--from", "02:20"): ["20261126-002"],
+        ("--to", "02:20"): ["20261126-001"],
+    }
+    for args, serials in cases.items():
+        found = json.loads(cli("list", "--all", *args, "--format", "json").out)
+        assert [item["serial"] for item in found] == serials, args
+    empty = cli("list", "--category", "natural_disaster")
+    assert (empty.out, empty.err) == ("", "No incidents match.\n")
+
+
+def test_hostile_strings_exact_in_json_sanitised_in_tables_neutralised_in_csv(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("add", "--json", "-", stdin=json.dumps(HOSTILE))
+    assert result.code == 0, result.err
+    serial = result.out.strip()
+    cli("log", serial, "note", "--text", HOSTILE["location"] + HOSTILE["title"])
+    shown = json.loads(cli("show", serial, "--format", "json").out)
+    assert {key: shown[key] for key in HOSTILE} == HOSTILE
+    assert shown["timeline"][1]["text"] == HOSTILE["location"] + HOSTILE["title"]
+    listed = json.loads(cli("list", "--format", "json").out)[0]
+    assert listed["title"] == HOSTILE["title"]
+    for table in (cli("show", serial).out, cli("list").out):
+        assert "\x1b" not in table and "\u202e" not in table
+        assert "ZWNobw" not in table  # the whole OSC 52 sequence is gone, not just ESC
+    page = cli("show", serial).out
+    assert "report⟨U+202E⟩gpj.exe" in page and "[@click=app.quit]x[/]" in page
+    assert "note [/] end" in page
+    rows = list(csv.DictReader(io.StringIO(cli("list", "--format", "csv").out)))
+    assert rows[0]["title"] == HOSTILE["title"]
+    cli("edit", serial, "--title", '=HYPERLINK("http://x")', "--expected-version", "2")
+    rows = list(csv.DictReader(io.StringIO(cli("list", "--format", "csv").out)))
+    assert rows[0]["title"] == '\'=HYPERLINK("http://x")'
+
+
+def test_chinese_interface(cli, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    serial = add_fire(cli)
+    cli("log", serial, "first-report", "--text", "首报")
+    cli("log", serial, "continued-report", "--text", "续报")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as caught:
+        main(
+            [
+                "--db",
+                str(db_path),
+                "--now",
+                NOW,
+                "--lang",
+                "zh_CN",
+                "incident",
+                "log",
+                serial,
+                "reopen",
+            ]
+        )
+    assert caught.value.code == 2
+    assert "事项尚未办结" in capsys.readouterr().err
+    main(["--db", str(db_path), "--now", NOW, "--lang", "zh_CN", "incident", "show", serial])
+    page = capsys.readouterr().out
+    assert "续报一" in page and "编号" in page

@@ -1,0 +1,196 @@
+"""Several consoles, one store: two processes registering at once, and version conflicts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from dutydesk.models import Incident, TimelineEntry
+from dutydesk.rules.deadlines import load_rules
+from dutydesk.services.edits import update_fields
+from dutydesk.services.incidents import ConflictError, create_incident
+from dutydesk.services.retry import transient_cause
+from dutydesk.store import Database
+
+TZ = ZoneInfo("Asia/Shanghai")
+RULES = load_rules()
+PER_PROCESS = 500
+
+WORKER = """
+import json, os, sys, time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+from dutydesk.rules.deadlines import load_rules
+from dutydesk.services import retry
+from dutydesk.services.intake import register
+from dutydesk.store import Database, url_for
+
+path, name, count, flag = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+db, rules, tz = Database(url_for(path)), load_rules(), ZoneInfo("Asia/Shanghai")
+base = datetime(2026, 11, 26, 1, 0, tzinfo=tz)
+register  # import everything before the start line
+import sqlmodel, sqlalchemy  # noqa
+print("ready", flush=True)
+while not os.path.exists(flag):
+    time.sleep(0.002)
+for number in range(count):
+    at = base + timedelta(seconds=number)
+    register(
+        db, received_at=at, channel="phone", category="accident", severity="III",
+        classification="internal", title=f"{name}-{number}", summary=f"{name} {number}",
+        actor_name=name, now=at, tz=tz, rules=rules,
+    )
+print(json.dumps({"retries": dict(retry.retries)}), flush=True)
+"""
+
+
+def test_two_processes_register_500_each_with_unique_gapless_serials(
+    db: Database, db_path: Path, tmp_path: Path
+) -> None:
+    flag = tmp_path / "go"
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(db_path), name, str(PER_PROCESS), str(flag)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("A", "B")
+    ]
+    for worker in workers:
+        assert worker.stdout is not None
+        assert worker.stdout.readline().strip() == "ready"
+    started = time.monotonic()
+    flag.touch()
+    results = [worker.communicate(timeout=120) for worker in workers]
+    elapsed = time.monotonic() - started
+    for worker, (_, err) in zip(workers, results, strict=True):
+        assert worker.returncode == 0, err
+        assert "locked" not in err and "Traceback" not in err, err
+    retries = [json.loads(out.strip().splitlines()[-1])["retries"] for out, _ in results]
+    print(f"\n1,000 incidents by two processes in {elapsed:.1f} s; retries: {retries}")
+
+    with db.session(write=False) as session:
+        incidents = session.exec(select(Incident)).all()
+        entries = session.exec(select(TimelineEntry)).all()
+    assert len(incidents) == 2 * PER_PROCESS
+    assert len(entries) == 2 * PER_PROCESS
+    assert {incident.serial_date.isoformat() for incident in incidents} == {"2026-11-26"}
+    assert sorted(incident.serial_no for incident in incidents) == list(
+        range(1, 2 * PER_PROCESS + 1)
+    )
+    assert len({incident.serial for incident in incidents}) == 2 * PER_PROCESS
+    titles = {incident.title for incident in incidents}
+    assert titles == {f"{name}-{n}" for name in "AB" for n in range(PER_PROCESS)}
+
+
+def _incident(db: Database) -> int:
+    at = datetime(2026, 11, 26, 2, 14, tzinfo=TZ)
+    with db.session() as session:
+        incident = create_incident(
+            session=session,
+            received_at=at,
+            channel="phone",
+            category="accident",
+            severity="IV",
+            classification="internal",
+            title="燃气泄漏",
+            summary="幸福路燃气泄漏",
+            now=at,
+            tz=TZ,
+            rules=RULES,
+        )
+        assert incident.id is not None
+        return incident.id
+
+
+def test_second_editor_gets_a_conflict_with_the_current_state(db: Database) -> None:
+    incident_id = _incident(db)
+    now = datetime(2026, 11, 26, 2, 30, tzinfo=TZ)
+    # Both officers open the incident at version 1.
+    with db.session(write=False) as session:
+        seen = session.get(Incident, incident_id)
+        assert seen is not None
+        first_seen = second_seen = seen.version
+    with db.session() as session:
+        update_fields(
+            session=session,
+            incident_id=incident_id,
+            expected_version=first_seen,
+            changes={"severity": "II"},
+            actor_name="李四",
+            now=now,
+            rules=RULES,
+        )
+    with pytest.raises(ConflictError) as caught, db.session() as session:
+        update_fields(
+            session=session,
+            incident_id=incident_id,
+            expected_version=second_seen,
+            changes={"severity": "III", "location": "幸福路12号"},
+            actor_name="王五",
+            now=now,
+            rules=RULES,
+        )
+    error = caught.value
+    assert "changed by someone else" in str(error)
+    assert "version 2" in str(error)
+    assert error.current["severity"] == "II"
+    assert error.current["version"] == 2
+    assert error.attempted == {"severity": "III", "location": "幸福路12号"}
+    with db.session(write=False) as session:
+        stored = session.get(Incident, incident_id)
+        assert stored is not None
+        assert (stored.severity, stored.location, stored.version) == ("II", "", 2)
+
+
+def test_interleaved_sessions_conflict_on_the_committed_version(db: Database) -> None:
+    """Two open write sessions: the second waits for the lock, then sees version 2."""
+    incident_id = _incident(db)
+    now = datetime(2026, 11, 26, 2, 30, tzinfo=TZ)
+    with db.session() as first:
+        update_fields(
+            session=first,
+            incident_id=incident_id,
+            expected_version=1,
+            changes={"title": "燃气爆炸"},
+            now=now,
+            rules=RULES,
+        )
+    other = Database(db.url)
+    try:
+        with pytest.raises(ConflictError), other.session() as second:
+            update_fields(
+                session=second,
+                incident_id=incident_id,
+                expected_version=1,
+                changes={"title": "燃气泄漏（更正）"},
+                now=now + timedelta(minutes=1),
+                rules=RULES,
+            )
+    finally:
+        other.close()
+
+
+def test_only_transient_errors_are_retried() -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    locked = OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+    serial = IntegrityError(
+        "INSERT", {}, sqlite3.IntegrityError("UNIQUE constraint failed: incident.serial")
+    )
+    other = IntegrityError("INSERT", {}, sqlite3.IntegrityError("NOT NULL constraint failed"))
+    assert transient_cause(locked) == "busy"
+    assert transient_cause(serial) == "serial"
+    assert transient_cause(other) is None
+    assert transient_cause(ValueError("database is locked")) is None

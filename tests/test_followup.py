@@ -1,0 +1,247 @@
+"""Follow-up: refusals that say why and what to do instead, field edits, clocks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from dutydesk.i18n import catalog, set_language
+from dutydesk.models import Incident, TimelineEntry
+from dutydesk.rules.deadlines import load_rules
+from dutydesk.rules.workflow import REFUSAL_KEYS, refusal
+from dutydesk.services.incidents import (
+    EntryRefused,
+    IncidentError,
+    add_entry,
+    create_incident,
+    update_fields,
+)
+from dutydesk.store import Database
+from dutydesk.vocab import EntryKind as K
+from dutydesk.vocab import Status as S
+
+TZ = ZoneInfo("Asia/Shanghai")
+RULES = load_rules()
+T0 = datetime(2026, 11, 26, 2, 14, tzinfo=TZ)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "history", "extra", "key"),
+    [
+        (S.RECEIVED, K.CONTINUED_REPORT, [K.RECEIVED], {}, "continued_before_first"),
+        (S.REPORTED, K.CONTINUED_REPORT, [K.PHONE_REPORT], {}, "continued_before_first"),
+        (S.REPORTED, K.CONTINUED_REPORT, [K.FIRST_REPORT], {}, None),
+        (S.FOLLOWING, K.CONTINUED_REPORT, [K.FINAL_REPORT, K.REOPENED], {}, None),
+        (S.REPORTED, K.FIRST_REPORT, [K.FIRST_REPORT], {}, "first_again"),
+        (S.CLOSED, K.NOTE, [K.FINAL_REPORT], {"text": "x"}, "closed"),
+        (S.CLOSED, K.CORRECTION, [K.FINAL_REPORT], {"text": "x"}, "closed"),
+        (S.CLOSED, K.REOPENED, [K.FINAL_REPORT], {}, "reopen_reason"),
+        (S.CLOSED, K.REOPENED, [K.FINAL_REPORT], {"text": "  "}, "reopen_reason"),
+        (S.CLOSED, K.REOPENED, [K.FINAL_REPORT], {"text": "家属反映"}, None),
+        (S.FOLLOWING, K.REOPENED, [], {"text": "why"}, "not_closed"),
+        (S.FOLLOWING, K.FEEDBACK, [], {}, "feedback_reference"),
+        (S.FOLLOWING, K.FEEDBACK, [], {"referred": K.NOTE, "referred_seq": 3}, "feedback_answers"),
+        (S.FOLLOWING, K.FEEDBACK, [], {"referred": K.ASSIGNMENT}, None),
+        (S.FOLLOWING, K.FEEDBACK, [], {"referred": K.LEADER_INSTRUCTION}, None),
+        (S.FOLLOWING, K.CORRECTION, [], {"text": "应为4人"}, "correction_reference"),
+        (S.FOLLOWING, K.CORRECTION, [], {"referred": K.NOTE}, "correction_text"),
+        (S.FOLLOWING, K.CORRECTION, [], {"referred": K.NOTE, "text": "应为4人"}, None),
+        (S.FOLLOWING, K.NOTE, [], {"referred": K.NOTE}, "reference_not_expected"),
+        (S.REPORTED, K.LEADER_INSTRUCTION, [], {"target": "周文斌"}, "instruction_text"),
+        (S.REPORTED, K.LEADER_INSTRUCTION, [], {"text": "全力救治"}, "instruction_leader"),
+        (S.REPORTED, K.ASSIGNMENT, [], {}, "assignment_target"),
+        (S.REPORTED, K.SUPERVISION, [K.FIRST_REPORT], {}, "supervision_nothing"),
+        (S.FOLLOWING, K.SUPERVISION, [K.ASSIGNMENT], {}, None),
+        (S.RECEIVED, K.RECEIVED, [], {}, "received_again"),
+        (S.RECEIVED, K.FIELD_CHANGE, [], {}, "field_change"),
+        (S.RECEIVED, K.FINAL_REPORT, [], {}, None),  # a minor matter settled at once
+        (S.RECEIVED, K.CLOSED, [], {}, None),
+    ],
+)
+def test_refusal_rules(status, kind, history, extra, key) -> None:  # type: ignore[no-untyped-def]
+    found = refusal(status, kind, history, **extra)
+    assert (found.key if found else None) == key
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_every_refusal_has_words(language: str) -> None:
+    for key in (*REFUSAL_KEYS, "prefix"):
+        assert f"refusal.{key}" in catalog(language), key
+    assert "conflict.changed" in catalog(language)
+
+
+def new(session, severity: str = "IV") -> Incident:  # type: ignore[no-untyped-def]
+    return create_incident(
+        session=session,
+        received_at=T0,
+        channel="phone",
+        category="accident",
+        severity=severity,
+        classification="internal",
+        title="燃气泄漏",
+        summary="幸福路燃气泄漏",
+        now=T0,
+        tz=TZ,
+        rules=RULES,
+    )
+
+
+def log(session, incident, kind, minutes, **extra):  # type: ignore[no-untyped-def]
+    at = T0 + timedelta(minutes=minutes)
+    return add_entry(
+        session=session, incident=incident, kind=kind, occurred_at=at, now=at, rules=RULES, **extra
+    )
+
+
+def test_refused_entry_says_why_and_writes_nothing(db: Database) -> None:
+    with db.session() as session:
+        incident = new(session)
+        version = incident.version
+        with pytest.raises(EntryRefused, match="record the first report first") as caught:
+            log(session, incident, K.CONTINUED_REPORT, 5)
+        assert caught.value.refusal.key == "continued_before_first"
+        assert caught.value.exit_code == 2
+        assert incident.version == version
+        assert len(session.exec(select(TimelineEntry)).all()) == 1
+
+
+def test_refusal_in_chinese(db: Database) -> None:
+    set_language("zh_CN")
+    with db.session() as session:
+        incident = new(session)
+        log(session, incident, K.FINAL_REPORT, 5)
+        with pytest.raises(EntryRefused, match="请先重新打开"):
+            log(session, incident, K.NOTE, 6, text="补充")
+
+
+def test_feedback_must_answer_an_instruction_or_assignment(db: Database) -> None:
+    with db.session() as session:
+        incident = new(session)
+        first = log(session, incident, K.FIRST_REPORT, 5)
+        with pytest.raises(EntryRefused, match="entry 2 is a first report"):
+            log(session, incident, K.FEEDBACK, 6, refers_to_id=first.id)
+        assigned = log(
+            session,
+            incident,
+            K.ASSIGNMENT,
+            7,
+            target="市应急管理局",
+            due_at=T0 + timedelta(hours=2),
+        )
+        assert (incident.due_step, incident.due_at) == ("feedback", T0 + timedelta(hours=2))
+        log(session, incident, K.FEEDBACK, 30, refers_to_id=assigned.id, text="已处置")
+        assert incident.due_step == "continued_report"
+
+
+def test_continued_reports_numbered_after_reopening(db: Database) -> None:
+    with db.session() as session:
+        incident = new(session)
+        log(session, incident, K.FIRST_REPORT, 5)
+        one = log(session, incident, K.CONTINUED_REPORT, 60)
+        log(session, incident, K.FINAL_REPORT, 120)
+        assert incident.due_at is None and not incident.is_open
+        reopened = log(session, incident, K.REOPENED, 600, text="家属反映仍有1人失联")
+        assert incident.status is S.FOLLOWING
+        # The continued-report clock restarts at the reopening (IV: every 72 h).
+        assert incident.due_at == reopened.occurred_at + timedelta(hours=72)
+        two = log(session, incident, K.CONTINUED_REPORT, 700)
+    assert (one.report_no, two.report_no) == (1, 2)
+
+
+def test_due_before_the_entry_is_refused(db: Database) -> None:
+    with db.session() as session:
+        incident = new(session)
+        with pytest.raises(IncidentError, match="due_at"):
+            log(session, incident, K.ASSIGNMENT, 60, target="x", due_at=T0)
+
+
+def test_severity_edit_is_recorded_and_moves_the_clocks(db: Database) -> None:
+    with db.session() as session:
+        incident = new(session, severity="IV")
+        assert (incident.due_step, incident.due_at) == ("first_report", T0 + timedelta(hours=6))
+        assert incident.id is not None
+        edited = update_fields(
+            session=session,
+            incident_id=incident.id,
+            expected_version=1,
+            changes={"severity": "II", "summary": "幸福路燃气爆炸\n3人受伤", "title": "燃气泄漏"},
+            actor_name="李四",
+            now=T0 + timedelta(minutes=10),
+            rules=RULES,
+        )
+        entries = session.exec(select(TimelineEntry).order_by(TimelineEntry.seq)).all()
+    assert (edited.severity, edited.severity_rank, edited.version) == ("II", 1, 2)
+    assert (edited.due_step, edited.due_at) == ("phone_report", T0 + timedelta(minutes=30))
+    change = entries[-1]
+    assert change.kind == K.FIELD_CHANGE and change.actor_name == "李四"
+    # Only changed fields, old and new, exactly (JSON string literals, one line each).
+    assert (
+        change.text
+        == 'severity: "IV" → "II"\nsummary: "幸福路燃气泄漏" → "幸福路燃气爆炸\\n3人受伤"'
+    )
+
+
+def test_edit_without_a_change_writes_nothing(db: Database) -> None:
+    with db.session() as session:
+        incident = new(session)
+        assert incident.id is not None
+        same = update_fields(
+            session=session,
+            incident_id=incident.id,
+            expected_version=1,
+            changes={"severity": "IV"},
+            now=T0,
+            rules=RULES,
+        )
+        assert same.version == 1
+        assert len(session.exec(select(TimelineEntry)).all()) == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"severity": "V"}, "severity: 'V' is not one of"),
+        ({"status": "closed"}, "status: cannot be edited"),
+        ({"received_at": "x"}, "record a correction"),
+        ({"summary": " "}, "summary: must not be blank"),
+        ({"title": 3}, "title: expected text"),
+    ],
+)
+def test_bad_edits_name_the_field(db: Database, changes: dict, message: str) -> None:  # type: ignore[type-arg]
+    with db.session() as session:
+        incident = new(session)
+        assert incident.id is not None
+        with pytest.raises(IncidentError, match=message):
+            update_fields(
+                session=session,
+                incident_id=incident.id,
+                expected_version=1,
+                changes=changes,
+                now=T0,
+                rules=RULES,
+            )
+
+
+def test_closed_incident_cannot_be_edited(db: Database) -> None:
+    with db.session() as session:
+        incident = new(session)
+        log(session, incident, K.CLOSED, 5)
+        assert incident.id is not None
+        with pytest.raises(EntryRefused, match="reopen it first"):
+            update_fields(
+                session=session,
+                incident_id=incident.id,
+                expected_version=None,
+                changes={"severity": "I"},
+                now=T0 + timedelta(minutes=6),
+                rules=RULES,
+            )
+
+
+def test_times_are_stored_in_utc(db: Database) -> None:
+    with db.session() as session:
+        incident = new(session)
+    assert incident.received_at == T0.astimezone(UTC)

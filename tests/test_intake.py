@@ -1,0 +1,206 @@
+"""Intake: duplicate warning, linking as a continued report, atomic batches, retries."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from dutydesk.models import Incident, TimelineEntry
+from dutydesk.rules.deadlines import load_rules
+from dutydesk.rules.similarity import bigrams, same_place, similarity
+from dutydesk.services import retry
+from dutydesk.services.incidents import EntryRefused, IncidentError, add_entry
+from dutydesk.services.intake import find_similar, link_as_continued_report, register, register_many
+from dutydesk.store import Database
+from dutydesk.vocab import Classification, EntryKind
+
+TZ = ZoneInfo("Asia/Shanghai")
+RULES = load_rules()
+T0 = datetime(2026, 11, 26, 2, 14, tzinfo=TZ)
+
+
+def fields(**extra: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "received_at": T0,
+        "channel": "phone",
+        "category": "accident",
+        "severity": "II",
+        "classification": "internal",
+        "title": "燃气爆炸",
+        "summary": "幸福路12号居民楼发生燃气爆炸，3人受伤，消防正在处置",
+        "location": "幸福路12号",
+        "now": T0,
+        "tz": TZ,
+        "rules": RULES,
+    }
+    base.update(extra)
+    return base
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "low", "high"),
+    [
+        ("幸福路12号居民楼发生燃气爆炸，3人受伤", "幸福路12号居民楼燃气爆炸，3人受伤", 0.6, 1.0),
+        ("幸福路12号居民楼发生燃气爆炸", "东湖区桂花苑小区供暖不达标", 0.0, 0.1),
+        ("Gas explosion at 12 Xingfu Road", "gas  EXPLOSION at 12 xingfu road!", 1.0, 1.0),
+        ("", "火", 0.0, 0.0),
+    ],
+)
+def test_bigram_similarity(first: str, second: str, low: float, high: float) -> None:
+    assert low <= similarity(first, second) <= high
+
+
+def test_bigrams_and_places() -> None:
+    assert bigrams("火灾") == {"火灾"}
+    assert bigrams("火") == {"火"}
+    assert same_place("幸福路 12 号", "幸福路12号")
+    assert same_place("ＡＢ路１号", "ab路1号")  # full-width folded
+    assert not same_place("", "")
+
+
+def test_find_similar_by_place_or_summary_within_two_hours(db: Database) -> None:
+    first = register(db, **fields())
+    register(db, **fields(received_at=T0 - timedelta(hours=3), title="old"))  # too early
+    other = register(
+        db,
+        **fields(
+            category="public_health",
+            location="东湖区",
+            summary="幸福路12号居民楼燃气爆炸，3人受伤，消防正在处置",
+            title="b",
+        ),
+    )
+    register(db, **fields(category="public_request", location="别处", summary="欠薪", title="c"))
+    found = find_similar(
+        db,
+        category="accident",
+        location="幸福路 12号",
+        summary="有人报警称闻到煤气味",
+        received_at=T0 + timedelta(minutes=20),
+    )
+    assert [item.serial for item in found] == [first.serial]
+    assert found[0].same_place and found[0].is_open
+    by_text = find_similar(
+        db,
+        category="other",
+        location="",
+        summary="幸福路12号居民楼燃气爆炸，3人受伤，消防正在处置",
+        received_at=T0 + timedelta(minutes=30),
+    )
+    assert {item.serial for item in by_text} == {first.serial, other.serial}
+    assert all(item.score >= 0.6 for item in by_text)
+
+
+def test_find_similar_withholds_classified_content(db: Database) -> None:
+    secret = register(db, **fields(classification="secret"))
+    with db.session() as session:
+        found = find_similar(
+            session,
+            category="accident",
+            location="幸福路12号",
+            summary="x",
+            received_at=T0,
+        )
+    assert [(item.serial, item.title, item.location) for item in found] == [
+        (secret.serial, None, None)
+    ]
+    cleared = find_similar(
+        db,
+        category="accident",
+        location="幸福路12号",
+        summary="x",
+        received_at=T0,
+        clearance=Classification.TOP_SECRET,
+    )
+    assert cleared[0].title == "燃气爆炸"
+
+
+def test_link_is_a_continued_report_once_reported_else_a_note(db: Database) -> None:
+    incident = register(db, **fields())
+    assert incident.id is not None
+    later = T0 + timedelta(minutes=10)
+    with db.session() as session:
+        early = link_as_continued_report(
+            session=session,
+            incident_id=incident.id,
+            summary="又有群众来电反映",
+            received_at=later,
+            reporter="群众 张某",
+            now=later,
+            rules=RULES,
+        )
+    assert (early.kind, early.text) == (EntryKind.NOTE, "群众 张某: 又有群众来电反映")
+    with db.session() as session:
+        stored = session.get(Incident, incident.id)
+        assert stored is not None
+        add_entry(
+            session=session,
+            incident=stored,
+            kind="first_report",
+            occurred_at=later,
+            now=later,
+            rules=RULES,
+        )
+        linked = link_as_continued_report(
+            session=session,
+            incident_id=incident.id,
+            summary="东湖区续报：伤员增至4人",
+            received_at=later,
+            expected_version=stored.version,
+            now=later,
+            rules=RULES,
+        )
+        assert (linked.kind, linked.report_no) == (EntryKind.CONTINUED_REPORT, 1)
+        add_entry(
+            session=session,
+            incident=stored,
+            kind="final_report",
+            occurred_at=later,
+            now=later,
+            rules=RULES,
+        )
+        with pytest.raises(EntryRefused, match="reopen it first"):
+            link_as_continued_report(
+                session=session,
+                incident_id=incident.id,
+                summary="再报",
+                received_at=later,
+                now=later,
+                rules=RULES,
+            )
+
+
+def test_a_batch_is_written_whole_or_not_at_all(db: Database) -> None:
+    with pytest.raises(IncidentError, match="channel"):
+        register_many(db, [fields(), fields(channel="pigeon")])
+    with db.session(write=False) as session:
+        assert session.exec(select(Incident)).all() == []
+    made = register_many(db, [fields(), fields()])
+    assert [incident.serial for incident in made] == ["20261126-001", "20261126-002"]
+
+
+def test_transient_errors_are_retried_then_reported(db: Database) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    calls: list[int] = []
+
+    def flaky(session):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+        return session.exec(select(TimelineEntry)).all()
+
+    before = retry.retries["busy"]
+    assert retry.write_with_retry(db, flaky, pause=0.001) == []
+    assert retry.retries["busy"] - before == 2
+
+    def always(session):  # type: ignore[no-untyped-def]
+        raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+
+    with pytest.raises(retry.StoreBusyError, match="nothing was written"):
+        retry.write_with_retry(db, always, attempts=3, pause=0.001)
