@@ -34,7 +34,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-HEAD_REVISION = "0001"
+    from dutydesk.store_search import SearchIndex
+
+HEAD_REVISION = "0002"
 """The newest migration. A test keeps it equal to Alembic's head."""
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -113,6 +115,7 @@ class Database:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
+        self._search_index: SearchIndex | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -215,6 +218,29 @@ class Database:
         except sqlite3.DatabaseError as exc:
             raise DatabaseError(f"cannot read {self.describe()}: {exc}") from None
 
+    @property
+    def search_index(self) -> SearchIndex:
+        """Full-text search for this database (FTS5 on SQLite, LIKE elsewhere).
+
+        Chosen on first use from what the schema holds; see :mod:`dutydesk.store_search`.
+        """
+        if self._search_index is None:
+            from dutydesk.store_search import index_for
+
+            self._search_index = index_for(self)
+        return self._search_index
+
+    def rebuild_search_index(self) -> None:
+        """Recreate the search index from the tables (repair, or after a bulk load).
+
+        On SQLite this also installs the FTS5 index where an older library had left it
+        out; elsewhere it does nothing.
+        """
+        from dutydesk.store_search import rebuild
+
+        rebuild(self)
+        self._search_index = None
+
     def time_param(self, moment: datetime) -> Any:
         """A UTC moment as a query parameter comparable with stored timestamp columns.
 
@@ -298,4 +324,5 @@ class Database:
             # WAL is a property of the file: set once, kept by every later connection.
             self._sqlite_connection().execute("PRAGMA journal_mode=WAL")
         upgrade(self)
+        self._search_index = None  # the migration may have added the search tables
         return True

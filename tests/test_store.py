@@ -17,7 +17,7 @@ from dutydesk.store import HEAD_REVISION, Database, as_utc, url_for
 
 def test_head_revision_constant_matches_alembic() -> None:
     # The fast start-up check compares against this constant instead of importing Alembic.
-    assert HEAD_REVISION == head_revision()
+    assert head_revision() == HEAD_REVISION
     assert HEAD_REVISION in known_revisions()
 
 

@@ -1,0 +1,222 @@
+"""Search benchmark: p50/p95 per query kind on a large database. Not part of the test run.
+
+    python tests/bench/bench_search.py /work/bench/search/m1.sqlite3            # reuse
+    python tests/bench/bench_search.py /tmp/b.sqlite3 --build --incidents 1000000
+
+With ``--build`` the database comes from ``build_db.build`` (its rows go in at schema
+0001, then the 0002 migration backfills the search index in one pass). An existing
+database at 0001 is migrated (the backfill is timed) before measuring. Prints JSON:
+milliseconds per query kind (200 queries each by default) through the public service,
+``dutydesk.services.search.search``, plus index size and the cost of one indexed write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from dutydesk.services.search import search
+from dutydesk.store import Database, url_for
+from dutydesk.vocab import Classification
+
+try:
+    from tests.bench.build_db import PLACES, TITLES, build
+except ModuleNotFoundError:  # run as a script from the repository root
+    from build_db import PLACES, TITLES, build  # type: ignore[no-redef]
+
+KINDS = ("received", "phone_report", "first_report")
+ENGLISH_HITS = ["phone", "REPORT", "First", "received", "Phone_Report", "first_report"]
+ENGLISH_MISSES = ["earthquake", "Typhoon", "flood", "evacuation", "Hospital", "bridge"]
+
+
+def corpus() -> str:
+    """Every text build_db can write, joined: a substring of it can hit, others cannot."""
+    texts = []
+    for place in PLACES:
+        for title in TITLES:
+            full = f"{place}{title}"
+            texts += [full, f"据报，{full}，情况正在核实。", *(f"{full}：{k}" for k in KINDS)]
+    return "\n".join(texts)  # actor names ("值班员") are not searched
+
+
+def query_sets(rng: random.Random, n: int) -> dict[str, list[str]]:
+    """Queries per kind: substrings of the corpus (hits) and strings absent from it."""
+    text = corpus()
+    chinese = sorted({c for c in text if "\u4e00" <= c <= "\u9fff"})
+    absent = [chr(c) for c in range(0x4E00, 0x9FA5) if chr(c) not in text]
+
+    def hits(length: int) -> list[str]:
+        found: set[str] = set()
+        while len(found) < 60:
+            start = rng.randrange(len(text) - length)
+            part = text[start : start + length]
+            if all("\u4e00" <= c <= "\u9fff" for c in part):
+                found.add(part)
+        return [rng.choice(sorted(found)) for _ in range(n)]
+
+    def misses(length: int) -> list[str]:
+        out: list[str] = []
+        while len(out) < n:
+            # Corpus characters in an order the corpus never has: each character is
+            # common, so only the index's precision makes these cheap.
+            pool = chinese if length > 1 else absent
+            part = "".join(rng.choice(pool) for _ in range(length))
+            if part not in text:
+                out.append(part)
+        return out
+
+    sets = {f"zh{k}_hit": hits(k) for k in (1, 2, 3, 6)}
+    sets |= {f"zh{k}_miss": misses(k) for k in (1, 2, 3, 6)}
+    sets["en_hit"] = [rng.choice(ENGLISH_HITS) for _ in range(n)]
+    sets["en_miss"] = [rng.choice(ENGLISH_MISSES) for _ in range(n)]
+    sets["two_terms_miss"] = ["火灾 停电", "停水 食物中毒", "幸福路 北山乡"] * (n // 3)
+    sets["common_char_据"] = ["据"] * n
+    return sets
+
+
+def timed(call: Callable[[], Any], repeat: int = 1) -> float:
+    began = time.perf_counter()
+    for _ in range(repeat):
+        call()
+    return (time.perf_counter() - began) * 1000 / repeat
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "p50": round(statistics.median(ordered), 3),
+        "p95": round(ordered[int(len(ordered) * 0.95) - 1], 3),
+        "max": round(ordered[-1], 3),
+    }
+
+
+def run(path: Path, per_kind: int, seed: int = 11) -> dict[str, Any]:
+    """Migrate (timing the backfill), then time every query kind and one write."""
+    db = Database(url_for(str(path)))
+    began = time.perf_counter()
+    migrated = db.ensure_schema()
+    backfill = round(time.perf_counter() - began, 1) if migrated else None
+    rng = random.Random(seed)
+    results: dict[str, Any] = {"index": db.search_index.name, "backfill_seconds": backfill}
+    clearance = Classification.INTERNAL
+    search(db, "预热", clearance=clearance)  # open the connection, warm the page cache
+    queries = query_sets(rng, per_kind)
+    for kind, items in queries.items():
+        samples, hit_count = [], 0
+        for query in items:
+            began = time.perf_counter()
+            result = search(db, query, clearance=clearance, limit=50)
+            samples.append((time.perf_counter() - began) * 1000)
+            hit_count += bool(result.rows)
+        results[kind] = {**summary(samples), "queries_with_hits": hit_count}
+    end = datetime(2026, 11, 26, tzinfo=UTC)
+    filtered: dict[str, Callable[[], Any]] = {
+        "filters_only_open_accident": lambda: search(
+            db, "", clearance=clearance, open_only=True, category="accident"
+        ),
+        "text_plus_category_severity": lambda: search(
+            db, "火灾", clearance=clearance, category="accident", severity="I"
+        ),
+        "text_in_last_7_days": lambda: search(
+            db, "停电", clearance=clearance, received_from=end - timedelta(days=7)
+        ),
+        "text_in_a_quiet_week_a_year_ago": lambda: search(
+            db,
+            "停电",
+            clearance=clearance,
+            received_from=end - timedelta(days=360),
+            received_to=end - timedelta(days=353),
+        ),
+        "page_20_of_火灾": lambda: search(db, "火灾", clearance=clearance, offset=1000),
+        "serial_prefix_2026112": lambda: search(db, "2026112", clearance=clearance),
+        "rare_filter_common_text": lambda: search(
+            db, "报", clearance=clearance, channel="cipher", severity="I", status="received"
+        ),
+    }
+    for name, call in filtered.items():
+        results[name] = summary([timed(call) for _ in range(20)])
+    results["write_incident_plus_entry_ms"] = round(_write_cost(db), 2)
+    results["sizes_mb"] = _sizes(db)
+    db.close()
+    return results
+
+
+def _write_cost(db: Database) -> float:
+    """One intake-like write through the ORM: incident plus its received entry (median)."""
+    from dutydesk.models import Incident, TimelineEntry
+
+    samples = []
+    for n in range(20):
+        now = datetime(2027, 1, 1, tzinfo=UTC) + timedelta(minutes=n)
+        began = time.perf_counter()
+        with db.session() as session:
+            incident = Incident(
+                serial=f"bench-{n}-{time.time_ns() % 10**6}",
+                serial_date=now.date(),
+                serial_no=900 + n + time.time_ns() % 10**6,
+                received_at=now,
+                channel="phone",
+                category="accident",
+                severity="II",
+                severity_rank=1,
+                title="基准测试写入",
+                summary="据报，基准测试写入，情况正在核实。",
+                classification="internal",
+                status="received",
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(incident)
+            session.flush()
+            session.add(
+                TimelineEntry(
+                    incident_id=incident.id,
+                    seq=1,
+                    kind="received",
+                    occurred_at=now,
+                    recorded_at=now,
+                    text="接报",
+                )
+            )
+        samples.append((time.perf_counter() - began) * 1000)
+    return statistics.median(samples)
+
+
+def _sizes(db: Database) -> dict[str, float]:
+    rows = db.read("SELECT name, sum(pgsize) FROM dbstat GROUP BY name")
+    sizes = {str(name): int(size) for name, size in rows}
+    search_bytes = sum(v for k, v in sizes.items() if k.startswith("search_"))
+    return {
+        "search_index": round(search_bytes / 1e6, 1),
+        "search_tri": round(
+            sum(v for k, v in sizes.items() if k.startswith("search_tri")) / 1e6, 1
+        ),
+        "search_bi": round(sum(v for k, v in sizes.items() if k.startswith("search_bi")) / 1e6, 1),
+        "everything_else": round((sum(sizes.values()) - search_bytes) / 1e6, 1),
+    }
+
+
+def main() -> None:
+    """Command-line entry: optionally build, then print the figures as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--build", action="store_true", help="build the database first")
+    parser.add_argument("--incidents", type=int, default=1_000_000)
+    parser.add_argument("--open-fraction", type=float, default=0.05)
+    parser.add_argument("--per-kind", type=int, default=200)
+    args = parser.parse_args()
+    built = build(args.path, args.incidents, args.open_fraction) if args.build else None
+    print(
+        json.dumps({"built": built, **run(args.path, args.per_kind)}, ensure_ascii=False, indent=1)
+    )
+
+
+if __name__ == "__main__":
+    main()

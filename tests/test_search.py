@@ -1,0 +1,352 @@
+"""Search: every query length, English and Chinese, timelines, filters, need-to-know."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from dutydesk.migrations import upgrade
+from dutydesk.models import Incident, TimelineEntry
+from dutydesk.services.search import SearchError, search
+from dutydesk.store import Database, url_for
+from dutydesk.store_search import LikeSearchIndex, SqliteSearchIndex
+from dutydesk.vocab import Classification
+
+BASE = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+_numbers = count(1)
+
+
+def add(
+    db: Database,
+    title: str,
+    summary: str = "",
+    *,
+    hours: float = 0,
+    classification: str = "internal",
+    category: str = "accident",
+    severity: str = "III",
+    status: str = "received",
+    channel: str = "phone",
+    location: str = "",
+    reporter_unit: str = "",
+    entries: tuple[str, ...] = (),
+) -> Incident:
+    """One incident received ``hours`` after BASE, with optional timeline texts."""
+    number = next(_numbers)
+    received = BASE + timedelta(hours=hours)
+    incident = Incident(
+        serial=f"{received:%Y%m%d}-{number:03d}",
+        serial_date=received.date(),
+        serial_no=number,
+        received_at=received,
+        channel=channel,
+        category=category,
+        severity=severity,
+        severity_rank=2,
+        title=title,
+        summary=summary or title,
+        location=location,
+        reporter_unit=reporter_unit,
+        classification=classification,
+        status=status,
+        is_open=status != "closed",
+        created_at=received,
+        updated_at=received,
+    )
+    with db.session() as session:
+        session.add(incident)
+        session.flush()
+        for seq, text in enumerate(entries, 1):
+            session.add(
+                TimelineEntry(
+                    incident_id=incident.id,
+                    seq=seq,
+                    kind="note",
+                    occurred_at=received,
+                    recorded_at=received,
+                    text=text,
+                )
+            )
+    return incident
+
+
+def titles(db: Database, query: str, **kwargs: object) -> list[str | None]:
+    kwargs.setdefault("clearance", Classification.INTERNAL)
+    return [row.title for row in search(db, query, **kwargs).rows]  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def desk(db: Database) -> Database:
+    add(db, "幸福路12号火灾", "据报，幸福路12号民房起火，无人员伤亡。", hours=1, location="临川区")
+    add(db, "南城街道停电", "南城街道大面积停电，供电公司正在抢修。", hours=2)
+    add(db, "Gas leak at Riverside Mall", "Reported by mall security.", hours=3)
+    add(db, "东湖县交通事故", "G320国道两车相撞", hours=4, entries=("县应急局已派员赶赴现场",))
+    add(db, "北山乡山体滑坡", "暂无伤亡", hours=5, category="natural_disaster", severity="II")
+    add(db, "化工厂异味", "群众反映有刺鼻气味", hours=6, status="closed", channel="online_opinion")
+    return db
+
+
+def test_the_store_uses_fts5(desk: Database) -> None:
+    assert isinstance(desk.search_index, SqliteSearchIndex)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("火", ["幸福路12号火灾"]),  # 1 character: prefix of the gram index
+        ("灾", ["幸福路12号火灾"]),  # 1 character at the end of a field
+        ("火灾", ["幸福路12号火灾"]),  # 2 characters: one gram token
+        ("停电", ["南城街道停电"]),
+        ("幸福路", ["幸福路12号火灾"]),  # 3 characters: trigram
+        ("大面积停电", ["南城街道停电"]),
+        ("供电公司正在", ["南城街道停电"]),  # 6 characters
+        ("gas", ["Gas leak at Riverside Mall"]),  # English, case-insensitive both ways
+        ("RIVERSIDE", ["Gas leak at Riverside Mall"]),
+        ("mall SECURITY", ["Gas leak at Riverside Mall"]),  # two words, both required
+        ("g320国道", ["东湖县交通事故"]),  # mixed, folded
+        ("12号", ["幸福路12号火灾"]),
+        ("号火", ["幸福路12号火灾"]),
+        ("临川", ["幸福路12号火灾"]),  # location
+        ("火灾 临川区", ["幸福路12号火灾"]),  # 2-char term and 3-char term together
+        ("赶赴现场", ["东湖县交通事故"]),  # a hit in a timeline entry returns its incident
+        ("派员", ["东湖县交通事故"]),
+    ],
+)
+def test_query_lengths_and_languages(desk: Database, query: str, expected: list[str]) -> None:
+    assert titles(desk, query) == expected
+
+
+@pytest.mark.parametrize("query", ["地震", "震", "洪水灾害", "earthquake", "火灾 停电", "xq"])
+def test_no_hits(desk: Database, query: str) -> None:
+    assert titles(desk, query) == []
+
+
+def test_newest_first_and_paging(desk: Database) -> None:
+    everything = titles(desk, "")
+    assert everything[0] == "化工厂异味" and everything[-1] == "幸福路12号火灾"
+    first = search(desk, "", clearance="internal", limit=4)
+    second = search(desk, "", clearance="internal", limit=4, offset=4)
+    assert first.has_more and not second.has_more
+    assert [r.title for r in first.rows + second.rows] == everything
+    # The same order through the text index (rowids carry the received second).
+    assert titles(desk, "据", limit=1) == ["幸福路12号火灾"]
+    assert titles(desk, "据报") == ["幸福路12号火灾"]
+
+
+def test_order_follows_received_time_not_insertion(db: Database) -> None:
+    add(db, "较晚登记的传真火灾", hours=10)
+    add(db, "补录的早先火灾", hours=-10)  # registered later, received earlier
+    assert titles(db, "火灾") == ["较晚登记的传真火灾", "补录的早先火灾"]
+
+
+def test_filters_combine_with_text(desk: Database) -> None:
+    assert titles(desk, "", category="natural_disaster") == ["北山乡山体滑坡"]
+    assert titles(desk, "", severity=["II"]) == ["北山乡山体滑坡"]
+    assert titles(desk, "", channel="online_opinion") == ["化工厂异味"]
+    assert titles(desk, "", status="closed") == ["化工厂异味"]
+    assert "化工厂异味" not in titles(desk, "", open_only=True)
+    assert titles(desk, "异味", open_only=True) == []
+    assert titles(desk, "街道", category="accident") == ["南城街道停电"]
+    window = {"received_from": BASE + timedelta(hours=2), "received_to": BASE + timedelta(hours=4)}
+    assert titles(desk, "", **window) == ["Gas leak at Riverside Mall", "南城街道停电"]
+    assert titles(desk, "电", **window) == ["南城街道停电"]
+    assert titles(desk, "火灾", **window) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"status": "burning"}, "unknown status 'burning'"),
+        ({"category": ["accident", "ufo"]}, "unknown category 'ufo'"),
+        ({"severity": "V"}, "unknown severity"),
+        ({"channel": "pigeon"}, "unknown channel"),
+        ({"received_from": datetime(2026, 1, 1)}, "no time zone"),
+        ({"received_from": BASE, "received_to": BASE}, "date range is empty"),
+        ({"limit": 0}, "page size"),
+        ({"offset": -1}, "page offset"),
+        ({"clearance": "cosmic"}, "unknown clearance"),
+    ],
+)
+def test_bad_filters_are_refused_in_words(
+    desk: Database, kwargs: dict[str, object], message: str
+) -> None:
+    kwargs.setdefault("clearance", "internal")
+    with pytest.raises(SearchError, match=message):
+        search(desk, "火灾", **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '"火灾',
+        "火灾*",
+        "NEAR(火灾 停电)",
+        "title:火灾",
+        "(",
+        "a OR b",
+        "[/]",
+        "[b]x[/b]",
+        "-火",
+        "^",
+        "'; DROP TABLE incident; --",
+        "%",
+        "_",
+        "\x1b[31m",
+        "a\x00b",
+    ],
+)
+def test_special_characters_are_literal(db: Database, query: str) -> None:
+    add(db, "普通事项", "nothing special")
+    add(db, "特殊字符", f"text with {query} inside")
+    result = search(db, query, clearance="internal")
+    assert all(row.title == "特殊字符" for row in result.rows)
+
+
+def test_special_characters_are_found_when_present(db: Database) -> None:
+    add(db, "标记", "note [/] end and NEAR(x) and 100% and a*b")
+    add(db, "其他", "note end")
+    for query in ("[/]", "NEAR(x)", "100%", "a*b", "(x)"):
+        assert titles(db, query) == ["标记"], query
+    ignored = search(db, "火 ！", clearance="internal")
+    assert ignored.ignored_terms == ("！",) and ignored.terms == ("火",)
+    assert search(db, "?", clearance="internal").rows == []
+
+
+def test_edits_and_new_entries_are_reindexed(desk: Database) -> None:
+    with desk.session() as session:
+        incident = session.exec(select(Incident).where(Incident.title == "南城街道停电")).one()
+        incident.title = "南城街道停水"
+        incident.summary = "自来水管爆裂"
+        incident.received_at = BASE + timedelta(days=3)
+        session.add(
+            TimelineEntry(
+                incident_id=incident.id,
+                seq=1,
+                kind="note",
+                occurred_at=BASE,
+                recorded_at=BASE,
+                text="抢修队伍已到达",
+                target="水务集团",
+            )
+        )
+    assert titles(desk, "停电") == []
+    assert titles(desk, "停水") == ["南城街道停水"]
+    assert titles(desk, "爆裂") == ["南城街道停水"]
+    assert titles(desk, "已到达") == ["南城街道停水"]
+    assert titles(desk, "水务") == ["南城街道停水"]
+    assert titles(desk, "")[0] == "南城街道停水"  # moved to the top by its new time
+    # A plain sqlite3 connection (a shell, a bulk loader) keeps the index right too.
+    assert desk.path is not None
+    raw = sqlite3.connect(desk.path)
+    with raw:
+        raw.execute("UPDATE incident SET title = '北山乡泥石流' WHERE title = '北山乡山体滑坡'")
+        raw.execute("UPDATE timeline_entry SET text = '已撤离' WHERE text = '抢修队伍已到达'")
+        raw.execute("DELETE FROM timeline_entry WHERE text = '县应急局已派员赶赴现场'")
+    raw.close()
+    assert titles(desk, "滑坡") == [] and titles(desk, "泥石流") == ["北山乡泥石流"]
+    assert titles(desk, "已到达") == [] and titles(desk, "撤离") == ["南城街道停水"]
+    assert titles(desk, "赶赴") == [] and titles(desk, "派") == []
+    # After all that, a full rebuild finds exactly the same.
+    before = {q: titles(desk, q) for q in ("水", "泥石流", "撤离", "gas", "火灾", "12")}
+    desk.rebuild_search_index()
+    assert {q: titles(desk, q) for q in before} == before
+
+
+def test_classified_content_is_matched_only_by_serial(db: Database) -> None:
+    secret = add(db, "某涉密火灾", "绝密内容", classification="secret", entries=("机密批示",))
+    add(db, "普通火灾", hours=1)
+    assert titles(db, "火灾") == ["普通火灾"]
+    assert titles(db, "机密批示") == []
+    assert titles(db, "密") == []
+    found = search(db, secret.serial, clearance="internal").rows
+    assert [(r.serial, r.restricted, r.title) for r in found] == [(secret.serial, True, None)]
+    partial = search(db, secret.serial[-6:], clearance=Classification.CONFIDENTIAL).rows
+    assert [r.serial for r in partial] == [secret.serial] and partial[0].restricted
+    # A content filter would reveal the category: restricted rows never pass one.
+    assert search(db, secret.serial, clearance="internal", category="accident").rows == []
+    # A filters-only list shows the row restricted, like the queue does.
+    listed = search(db, "", clearance="internal").rows
+    assert [r.restricted for r in listed] == [False, True]
+    # Cleared viewers match the content.
+    assert titles(db, "机密批示", clearance="secret") == ["某涉密火灾"]
+    assert titles(db, "火灾", clearance="top_secret") == ["普通火灾", "某涉密火灾"]
+
+
+def test_like_fallback_gives_the_same_answers(desk: Database) -> None:
+    fts = desk.search_index
+    like = LikeSearchIndex(desk)
+    for query in ("火", "火灾", "幸福路", "gas", "RIVERSIDE", "派员", "火灾 临川区", "地震"):
+        desk._search_index = fts
+        expected = titles(desk, query)
+        desk._search_index = like
+        assert titles(desk, query) == expected, query
+    desk._search_index = None
+
+
+def test_migration_backfills_existing_rows(db_path: Path) -> None:
+    database = Database(url_for(str(db_path)))
+    database._sqlite_connection().execute("PRAGMA journal_mode=WAL")
+    upgrade(database, "0001")
+    add(database, "旧库中的火灾", "升级前登记", entries=("旧的续报内容",))
+    add(database, "Old gas leak", hours=1)
+    assert isinstance(database.search_index, LikeSearchIndex)  # no index at 0001
+    assert titles(database, "火灾") == ["旧库中的火灾"]
+    assert database.ensure_schema() is True
+    assert database.current_revision() == "0002"
+    assert isinstance(database.search_index, SqliteSearchIndex)
+    assert titles(database, "火灾") == ["旧库中的火灾"]
+    assert titles(database, "续报") == ["旧库中的火灾"]
+    assert titles(database, "OLD GAS") == ["Old gas leak"]
+    assert titles(database, "") == ["Old gas leak", "旧库中的火灾"]
+    database.close()
+
+
+def test_migration_runs_on_an_empty_database_and_downgrades(db: Database) -> None:
+    names = {row[0] for row in db.read("SELECT name FROM sqlite_master")}
+    assert {"search_tri", "search_bi", "search_seq", "search_entry_ai"} <= names
+    assert search(db, "火灾", clearance="internal").rows == []
+    from alembic import command
+
+    from dutydesk.migrations import alembic_config
+
+    config = alembic_config(db.url)
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    names = {row[0] for row in db.read("SELECT name FROM sqlite_master")}
+    assert not {n for n in names if n.startswith("search_")}
+
+
+def test_long_text_is_indexed_whole(db: Database) -> None:
+    text = "甲" * 2500 + "乙丙" + "丁" * 2500 + "戊"
+    add(db, "长文", text)
+    assert titles(db, "乙丙") == ["长文"]
+    assert titles(db, "戊") == ["长文"]
+    assert titles(db, "丁戊") == ["长文"]
+    assert titles(db, "甲乙丙丁") == ["长文"]
+
+
+def test_mixed_terms_are_exact_not_just_their_grams(db: Database) -> None:
+    add(db, "甲事项", "幸福大街，福路小区")  # has 幸福 and 福路 but not 幸福路
+    add(db, "甲事项二", "幸福路小区", hours=1)
+    assert titles(db, "幸福路 甲") == ["甲事项二"]
+    assert titles(db, "幸福路", status="received") == ["甲事项二"]
+
+
+def test_filter_tokens_follow_status_changes_and_cannot_be_typed(desk: Database) -> None:
+    with desk.session() as session:
+        incident = session.exec(select(Incident).where(Incident.title == "南城街道停电")).one()
+        incident.status = "closed"
+        incident.is_open = False
+    assert titles(desk, "停电", status="closed") == ["南城街道停电"]
+    assert titles(desk, "停电", open_only=True) == []
+    assert titles(desk, "", status="closed") == ["化工厂异味", "南城街道停电"]
+    assert titles(desk, "", status="closed", category="natural_disaster") == []
+    assert titles(desk, "\ue000sclosed") == []  # the marker is dropped from queries
+    assert search(desk, "\ue000", clearance="internal").terms == ()
