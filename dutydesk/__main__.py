@@ -1,5 +1,5 @@
 """``python -m dutydesk`` is the ``dutydesk`` command."""
 
-from dutydesk.cli import main
+from dutydesk.launch import main
 
 main()

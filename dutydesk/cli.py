@@ -1,17 +1,16 @@
 """The ``dutydesk`` command. With no sub-command it opens the console.
 
+The script's entry point is :func:`dutydesk.launch.main`, which opens the console directly
+when no sub-command is given and hands everything else to :func:`main` here.
+
 This module must stay light: it never imports Textual at module level (the console is
 imported inside the code path that opens it) and defers SQLModel/SQLAlchemy to the
 commands that write. A test checks ``import dutydesk.cli`` leaves ``textual`` unloaded.
-
-Errors a user can act on (:class:`dutydesk.errors.DutyDeskError`) are printed as one line
-on stderr with their exit code (2 for an unusable database or configuration); any other
-exception is reported in one line too, never as a traceback, unless ``DUTYDESK_DEBUG=1``.
+Errors become one line on stderr (:func:`dutydesk.launch.guarded`).
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -20,11 +19,9 @@ from typing import Annotated
 import typer
 
 from dutydesk import __version__
-from dutydesk.clock import Clock, FrozenClock, parse_moment
 from dutydesk.commands.incident import incident_app
 from dutydesk.config import Settings, data_dir, load_settings
-from dutydesk.errors import ConfigError, DutyDeskError
-from dutydesk.i18n import LANGUAGES, normalise_language, resolve_language, set_language
+from dutydesk.launch import clock_for, database_for, guarded, language_for, open_console
 from dutydesk.store import Database, url_for
 
 app = typer.Typer(
@@ -65,51 +62,6 @@ LangOption = Annotated[
 ]
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    """Print one line on stderr and return the exit to raise."""
-    typer.echo(f"dutydesk: error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _settings() -> Settings:
-    return load_settings()
-
-
-def _database(settings: Settings, db: str | None) -> Database:
-    chosen = db or settings.database_url
-    return Database(url_for(chosen) if chosen else settings.default_database_url())
-
-
-def _clock(settings: Settings, now: str | None) -> Clock:
-    value = now or os.environ.get("DUTYDESK_NOW")
-    if not value:
-        return Clock()
-    try:
-        return FrozenClock(parse_moment(value, settings.tz))
-    except ValueError as exc:
-        raise ConfigError(f"--now: {exc}") from None
-
-
-def _language(settings: Settings, lang: str | None) -> str:
-    if lang is not None:
-        chosen = normalise_language(lang)
-        if chosen is None:
-            raise ConfigError(f"--lang: expected one of {', '.join(LANGUAGES)}, got {lang!r}")
-        return chosen
-    return resolve_language(settings.language)
-
-
-def open_console(settings: Settings, database: Database, clock: Clock, language: str) -> None:
-    """Migrate the database if needed and run the console until the user quits."""
-    database.ensure_schema()
-    set_language(language)
-    from dutydesk.tui.app import run_console  # Textual is loaded only from here on
-
-    code = run_console(database, settings, clock, language)
-    if code:
-        raise typer.Exit(code)
-
-
 @app.callback()
 def main_callback(
     ctx: typer.Context,
@@ -124,10 +76,12 @@ def main_callback(
         raise typer.Exit(0)
     if ctx.invoked_subcommand is not None:
         return
-    settings = _settings()
-    open_console(
-        settings, _database(settings, db), _clock(settings, now), _language(settings, lang)
+    settings = load_settings()
+    code = open_console(
+        settings, database_for(settings, db), clock_for(settings, now), language_for(settings, lang)
     )
+    if code:
+        raise typer.Exit(code)
 
 
 def _local(moment: datetime, settings: Settings) -> str:
@@ -161,9 +115,9 @@ def demo(
     """
     from dutydesk.services.demo import load_demo
 
-    settings = _settings()
+    settings = load_settings()
     database = Database(url_for(db) if db else url_for(str(default_demo_path())))
-    clock = _clock(settings, now)
+    clock = clock_for(settings, now)
     report = load_demo(database, clock.now(), settings=settings, replace=replace)
     where = database.describe()
     if report.already_loaded:
@@ -183,37 +137,32 @@ def demo(
     if not open_:
         typer.echo(f"Open it with: dutydesk --db {where}", err=True)
         return
-    open_console(settings, database, clock, _language(settings, lang))
+    code = open_console(settings, database, clock, language_for(settings, lang))
+    if code:
+        raise typer.Exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``dutydesk`` script: run the app, turning errors into one line."""
-    try:
-        app(args=argv, prog_name="dutydesk", standalone_mode=False)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except DutyDeskError as exc:
-        typer.echo(f"dutydesk: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except typer.Abort:
-        sys.exit(130)
-    except typer.exceptions.TyperException as exc:
-        # Usage errors (unknown command, bad option): click's own one-line message.
-        show = getattr(exc, "show", None)
-        if show is not None:
-            show()
-        sys.exit(int(getattr(exc, "exit_code", 2)))
-    except Exception as exc:
-        if os.environ.get("DUTYDESK_DEBUG") == "1":
-            raise
-        typer.echo(
-            f"dutydesk: unexpected error ({type(exc).__name__}); "
-            "run again with DUTYDESK_DEBUG=1 to see the details",
-            err=True,
-        )
-        sys.exit(1)
+    """Run the full command line (the launcher hands over everything but the bare console)."""
+
+    def run() -> int:
+        try:
+            app(args=argv, prog_name="dutydesk", standalone_mode=False)
+        except typer.Exit as exc:
+            return exc.exit_code
+        except typer.Abort:
+            return 130
+        except typer.exceptions.TyperException as exc:
+            # Usage errors (unknown command, bad option): click's own short message.
+            show = getattr(exc, "show", None)
+            if show is not None:
+                show()
+            return int(getattr(exc, "exit_code", 2))
+        return 0
+
+    code = guarded(run)
+    if code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

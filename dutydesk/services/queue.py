@@ -17,6 +17,9 @@ from dutydesk.rules.policy import may_see
 from dutydesk.store import Database, as_utc
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
 
+BLOCK_ROWS = 100
+"""Rows the console reads at a time: one indexed query per block."""
+
 # Overdue first (earliest due), then due soonest, then severity, then oldest receipt.
 QUEUE_ORDER = "due_at, severity_rank, received_at, id"
 
@@ -121,3 +124,30 @@ def position_of(db: Database, incident_id: int) -> int | None:
         {"due": due_at, "rank": rank, "received": received, "id": id_},
     )
     return int(before[0][0])
+
+
+@dataclass(frozen=True)
+class PassedDeadline:
+    """An open incident whose next step fell due in a window of time."""
+
+    id: int
+    serial: str
+    due_step: str | None
+    due_at: datetime
+
+
+def deadlines_passed(db: Database, since: datetime, until: datetime) -> list[PassedDeadline]:
+    """Open incidents whose next step fell due after ``since`` and at or before ``until``.
+
+    One range scan of ``ix_incident_queue`` (is_open, due_at): cheap enough to ask every
+    second, whatever the size of the queue.
+    """
+    rows = db.read(
+        "SELECT id, serial, due_step, due_at FROM incident "
+        "WHERE is_open = 1 AND due_at > :since AND due_at <= :until ORDER BY due_at, id",
+        {"since": db.time_param(since), "until": db.time_param(until)},
+    )
+    return [
+        PassedDeadline(int(id_), str(serial), step, as_utc(due))  # type: ignore[arg-type]
+        for id_, serial, step, due in rows
+    ]

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from dutydesk.clock import Clock
 from dutydesk.config import Settings
 from dutydesk.i18n import set_language, t
+from dutydesk.services.queue import QueueRow
 from dutydesk.store import Database
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.commands import DutyDeskCommands
@@ -49,6 +50,7 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         clock: Clock,
         language: str,
         clearance: Classification = Classification.INTERNAL,
+        first_rows: tuple[QueueRow, ...] | None = None,
     ) -> None:
         """Build the console.
 
@@ -58,13 +60,16 @@ class DutyDeskApp(App[None], inherit_bindings=False):
             clock: Where "now" comes from (a ``FrozenClock`` pins it for tests).
             language: ``"en"`` or ``"zh_CN"``.
             clearance: The viewer's clearance; classified rows above it show no content.
+            first_rows: The top of the queue if the launcher already read it.
 
         """
         set_language(language)
         super().__init__()
         translate_bindings(self)
         self.language = language
-        self.context = Context(db=db, settings=settings, clock=clock, clearance=clearance)
+        self.context = Context(
+            db=db, settings=settings, clock=clock, clearance=clearance, first_rows=first_rows
+        )
         self.title = t("app.title")
 
     def get_default_screen(self) -> Screen[None]:
@@ -151,8 +156,9 @@ def run_console(
     clock: Clock,
     language: str,
     clearance: Classification = Classification.INTERNAL,
+    first_rows: tuple[QueueRow, ...] | None = None,
 ) -> int:
     """Open the console in this terminal; return its exit code when the officer quits."""
-    app = DutyDeskApp(db, settings, clock, language, clearance)
+    app = DutyDeskApp(db, settings, clock, language, clearance, first_rows)
     app.run()
     return app.return_code or 0

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import getpass
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from dutydesk.clock import Clock
 from dutydesk.config import Settings
 from dutydesk.store import Database
 from dutydesk.vocab import Classification
+
+if TYPE_CHECKING:
+    from dutydesk.rules.deadlines import DeadlineRules
+    from dutydesk.services.queue import QueueRow
+
+
+def default_operator() -> str:
+    """Who is at the keyboard: ``DUTYDESK_OPERATOR`` (as for the CLI), else the OS user.
+
+    Stored on every entry the console writes, until operators sign in (DESIGN.md §7).
+    """
+    named = os.environ.get("DUTYDESK_OPERATOR", "").strip()
+    if named:
+        return named
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry in some containers
+        return ""
 
 
 @dataclass(frozen=True)
@@ -23,8 +45,19 @@ class Context:
     """Where "now" comes from; a ``FrozenClock`` in tests."""
     clearance: Classification
     """The viewer's clearance: classified content above it is withheld."""
+    first_rows: tuple[QueueRow, ...] | None = None
+    """The top of the queue if the launcher already read it (start-up speed)."""
+    operator: str = field(default_factory=default_operator)
+    """The name written on entries recorded at this console."""
 
     @property
     def tz(self) -> ZoneInfo:
         """The display timezone."""
         return self.settings.tz
+
+    @cached_property
+    def rules(self) -> DeadlineRules:
+        """Deadline rules: data/rules.toml with the config file's ``[rules]`` on top."""
+        from dutydesk.rules.deadlines import load_rules
+
+        return load_rules(overrides=self.settings.rules)
