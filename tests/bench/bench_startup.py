@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 CHILD = r"""
-import resource, sys, time
+import json, resource, sys, time
 t0 = float(sys.argv[2])
 from dutydesk.config import load_settings
 from dutydesk.launch import clock_for, database_for, language_for
@@ -50,7 +50,7 @@ async def auto_pilot(pilot):
 
 app.run(headless=True, size=(120, 40), auto_pilot=auto_pilot)
 result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(result)
+print(json.dumps(result))
 """
 
 
@@ -64,7 +64,8 @@ def run_once(path: Path) -> dict[str, float]:
         check=True,
         timeout=120,
     )
-    return eval(out.stdout.strip().splitlines()[-1])  # noqa: S307 - our own child's dict
+    figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def main() -> None:
