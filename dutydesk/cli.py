@@ -19,7 +19,14 @@ from typing import Annotated
 import typer
 
 from dutydesk import __version__
+from dutydesk.commands.accounts import register as register_accounts
+from dutydesk.commands.bulletin import bulletin_app
+from dutydesk.commands.export import export_app
+from dutydesk.commands.handover import handover_app
 from dutydesk.commands.incident import incident_app
+from dutydesk.commands.integrity import register as register_integrity
+from dutydesk.commands.leave import leave_app
+from dutydesk.commands.roster import roster_app
 from dutydesk.config import Settings, data_dir, load_settings
 from dutydesk.launch import clock_for, database_for, guarded, language_for, open_console
 from dutydesk.store import Database, url_for
@@ -34,6 +41,13 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(incident_app)
+register_accounts(app)  # init, user, audit
+register_integrity(app)  # verify, backup, key
+app.add_typer(roster_app)
+app.add_typer(leave_app)
+app.add_typer(handover_app)
+app.add_typer(bulletin_app)
+app.add_typer(export_app)
 
 DbOption = Annotated[
     str | None,
@@ -134,6 +148,9 @@ def demo(
             f"{report.shifts} shifts, {report.leave} leave registrations.",
             err=True,
         )
+    if report.pins:  # demo data only: these PINs are published in data/demo/night.toml
+        pins = ", ".join(f"{name} {pin}" for name, pin in report.pins)
+        typer.echo(f"Demo operators and their PINs: {pins}", err=True)
     if not open_:
         typer.echo(f"Open it with: dutydesk --db {where}", err=True)
         return

@@ -6,7 +6,7 @@ and the demo loader all take one; tests pass a :class:`FrozenClock`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 class Clock:
@@ -28,6 +28,10 @@ class FrozenClock(Clock):
     def now(self) -> datetime:
         """Return the frozen moment."""
         return self.moment
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the frozen moment on by ``delta`` (tests of deadlines passing)."""
+        self.moment = self.moment + delta
 
 
 def parse_moment(value: str, default_tz: object = None) -> datetime:

@@ -12,6 +12,12 @@ The file is ``<user config dir>/dutydesk/config.toml`` (``DUTYDESK_CONFIG`` name
     day_shift_start = "08:30"     # DUTYDESK_DAY_SHIFT_START
     night_shift_start = "17:30"   # DUTYDESK_NIGHT_SHIFT_START
     bell = true                   # DUTYDESK_BELL
+    issuing_unit = "中共临川市委办公室"  # bulletins' masthead; DUTYDESK_ISSUING_UNIT
+    outbox_dir = "/srv/duty/outbox"  # short versions as files; DUTYDESK_OUTBOX_DIR
+    webhook_url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=..."  # WeCom robot
+    lockout_attempts = 5          # DUTYDESK_LOCKOUT_ATTEMPTS: wrong PINs before a lockout
+    lockout_minutes = 5           # DUTYDESK_LOCKOUT_MINUTES
+    key_file = "/srv/duty/duty.key"   # DUTYDESK_KEY_FILE; default <database>.key
 
     [rules.first_report_minutes]  # report deadlines: any entry of data/rules.toml
     II = 35                       # (file only; no environment variable)
@@ -78,6 +84,16 @@ def _parse_bool(name: str, value: Any) -> bool:
     raise ConfigError(f"{name}: expected true or false, got {value!r}")
 
 
+def _parse_positive_int(name: str, value: Any) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {value!r}") from None
+    if isinstance(value, bool) or number < 1:
+        raise ConfigError(f"{name}: expected a whole number of 1 or more, got {value!r}")
+    return number
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved settings. Build with :func:`load_settings`."""
@@ -96,9 +112,21 @@ class Settings:
     """Night shift start; it ends at the next day shift start."""
     bell: bool = True
     """Ring the terminal bell when a deadline passes."""
+    issuing_unit: str = "中共临川市委办公室"
+    """The unit printed under a bulletin's masthead (编印单位)."""
+    outbox_dir: str | None = None
+    """Where short versions are written as files; ``None``: ``outbox`` in the data dir."""
+    webhook_url: str | None = None
+    """A WeCom (企业微信) group robot URL to POST short versions to; ``None``: files only."""
     rules: Mapping[str, Mapping[str, float]] = field(default_factory=dict, hash=False)
     """Deadline overrides from the ``[rules]`` table, on top of ``data/rules.toml``;
     pass to ``load_rules(overrides=settings.rules)``."""
+    lockout_attempts: int = 5
+    """Wrong PINs in a row that lock an account (DUTYDESK_LOCKOUT_ATTEMPTS)."""
+    lockout_minutes: int = 5
+    """How long a locked account stays locked (DUTYDESK_LOCKOUT_MINUTES)."""
+    key_file: str | None = None
+    """The encryption key file; ``None`` means ``<database file>.key`` beside it."""
     config_file: Path | None = field(default=None, compare=False)
     """The file these settings were read from, if any."""
 
@@ -106,6 +134,10 @@ class Settings:
     def tz(self) -> ZoneInfo:
         """The display timezone as a ``ZoneInfo``."""
         return ZoneInfo(self.timezone)
+
+    def outbox_path(self) -> Path:
+        """The outbox folder for short versions (created by the delivery when needed)."""
+        return Path(self.outbox_dir).expanduser() if self.outbox_dir else data_dir() / "outbox"
 
     def default_database_url(self) -> str:
         """The configured URL, or the SQLite file in the user data directory."""
@@ -166,6 +198,8 @@ def _coerce(raw: dict[str, Any]) -> dict[str, Any]:
             values[name] = _parse_time(name, value)
         elif name == "bell":
             values[name] = _parse_bool(name, value)
+        elif name in {"lockout_attempts", "lockout_minutes"}:
+            values[name] = _parse_positive_int(name, value)
         elif name == "rules":
             values[name] = _parse_rules(value)
         elif name == "timezone":

@@ -64,17 +64,44 @@ def language_for(settings: Settings, lang: str | None) -> str:
 
 
 def open_console(settings: Settings, database: Database, clock: Clock, language: str) -> int:
-    """Migrate the database if needed and run the console; return its exit code."""
+    """Migrate the database if needed and run the console; return its exit code.
+
+    A key file that other users may read stops the console in one line. The key ring
+    itself is not loaded here: services open it lazily at the first sealed value a
+    cleared viewer is shown, so the first frame never waits for ``cryptography``.
+    """
     database.ensure_schema()
+    check_key_file_safe(settings, database)
     set_language(language)
+    # Sign-in is read now too (one tiny query, no event loop yet): once anyone has a PIN
+    # the console opens on the sign-in screen and reads nothing before someone signs in.
+    from dutydesk.services.auth import sign_in_required
+
+    sign_in = sign_in_required(database)
     # The top of the queue, read now: one indexed query (~2 ms on a million rows) while
     # no event loop exists yet, so the console's first frame can already show it.
     from dutydesk.services.queue import BLOCK_ROWS, fetch_window
 
-    first_rows = tuple(fetch_window(database, 0, BLOCK_ROWS))
+    first_rows = None if sign_in else tuple(fetch_window(database, 0, BLOCK_ROWS))
     from dutydesk.tui.app import run_console  # Textual is loaded only from here on
 
-    return run_console(database, settings, clock, language, first_rows=first_rows)
+    return run_console(database, settings, clock, language, first_rows=first_rows, sign_in=sign_in)
+
+
+def check_key_file_safe(settings: Settings, database: Database) -> None:
+    """Refuse a key file readable by others (a ``stat``; no ``cryptography`` import).
+
+    Raises:
+        KeyFileError: the key file's mode allows group or other access.
+
+    """
+    from dutydesk.crypto import check_key_file, key_file_for
+
+    if database.path is None and not settings.key_file:
+        return
+    path = key_file_for(database.path, settings.key_file)
+    if path.exists():
+        check_key_file(path)
 
 
 def guarded(action: Callable[[], int | None]) -> int:

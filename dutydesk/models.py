@@ -14,7 +14,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from dutydesk.vocab import (
@@ -154,6 +163,13 @@ class TimelineEntry(SQLModel, table=True):
     """Feedback due on a leader instruction or assignment."""
     refers_to_id: int | None = Field(default=None, foreign_key="timeline_entry.id")
     """The entry a correction corrects or a feedback answers."""
+    chain_seq: int | None = Field(
+        default=None, sa_column=Column(Integer, nullable=True, unique=True, index=True)
+    )
+    """Place in the record's hash chain (shared with audit events; rules/chain.py)."""
+    prev_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    """SHA-256 over this entry's content and ``prev_hash``."""
 
 
 class Shift(SQLModel, table=True):
@@ -173,7 +189,10 @@ class Shift(SQLModel, table=True):
 class Assignment(SQLModel, table=True):
     """Who holds which position on a shift; ``start_at``/``end_at`` narrow a partial cover."""
 
-    __table_args__ = (UniqueConstraint("shift_id", "position", "person_id", name="uq_assignment"),)
+    __table_args__ = (
+        UniqueConstraint("shift_id", "position", "person_id", name="uq_assignment"),
+        Index("ix_assignment_person_id", "person_id"),  # a person's shifts (rest rules)
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     shift_id: int = Field(foreign_key="shift.id", nullable=False, index=True)
@@ -187,6 +206,7 @@ class LeaveRegistration(SQLModel, table=True):
     """A leader's absence (外出报备) and who acts for them."""
 
     __tablename__ = "leave_registration"
+    __table_args__ = (Index("ix_leave_registration_period", "start_at", "end_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     leader_id: int = Field(foreign_key="person.id", nullable=False, index=True)
@@ -202,7 +222,10 @@ class LeaveRegistration(SQLModel, table=True):
 class Bulletin(SQLModel, table=True):
     """An information product: 《信息快报》 or 《信息直呈》, numbered per kind per year."""
 
-    __table_args__ = (UniqueConstraint("kind", "year", "issue_no", name="uq_bulletin_number"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "year", "issue_no", name="uq_bulletin_number"),
+        Index("ix_bulletin_status_created", "status", "created_at"),  # bulletin list
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: BulletinKind = _code(16)
@@ -218,6 +241,12 @@ class Bulletin(SQLModel, table=True):
     issued_at: datetime | None = _utc_column(nullable=True)
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _utc_column()
+    reviewed_by: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    """Who reviewed it (审核), by name as the operator gave it."""
+    reviewed_at: datetime | None = _utc_column(nullable=True)
+    signed_off_at: datetime | None = _utc_column(nullable=True)
+    discarded_at: datetime | None = _utc_column(nullable=True)
+    """Set when a draft is dropped before issue; it keeps no number."""
 
 
 class BulletinItem(SQLModel, table=True):
@@ -230,8 +259,34 @@ class BulletinItem(SQLModel, table=True):
     position: int = Field(default=0, nullable=False)
 
 
+class BulletinDelivery(SQLModel, table=True):
+    """One message of a bulletin's short version sent to a webhook, kept until it is sent.
+
+    A failed POST stays here with its error and is tried again by
+    ``dutydesk bulletin deliver --retry``: a delivery is never lost.
+    """
+
+    __tablename__ = "bulletin_delivery"
+
+    id: int | None = Field(default=None, primary_key=True)
+    bulletin_id: int = Field(foreign_key="bulletin.id", nullable=False, index=True)
+    target: str = Field(sa_column=Column(Text, nullable=False))
+    """The webhook URL."""
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    """The exact JSON body to POST."""
+    state: str = _code(16, index=True, default="pending")
+    """``pending``, ``sent`` or ``failed``."""
+    attempts: int = Field(default=0, nullable=False)
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = _utc_column()
+    last_attempt_at: datetime | None = _utc_column(nullable=True)
+    sent_at: datetime | None = _utc_column(nullable=True)
+
+
 class Handover(SQLModel, table=True):
     """One handover pack (交接班) and its acknowledgement."""
+
+    __table_args__ = (Index("ix_handover_acknowledged_at", "acknowledged_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     period_start: datetime = _utc_column()
@@ -242,12 +297,15 @@ class Handover(SQLModel, table=True):
         default="", sa_column=Column(String(256), nullable=False, default="")
     )
     acknowledged_at: datetime | None = _utc_column(nullable=True)
+    chain_head: str | None = Field(default=None, sa_column=Column(String(80), nullable=True))
+    """The hash chain's head when acknowledged, ``"<seq>:<sha256 hex>"`` (verify checks it)."""
 
 
 class AuditEvent(SQLModel, table=True):
     """Every change, and every view of classified content: who, what, when."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     occurred_at: datetime = _utc_column(index=True)
@@ -256,6 +314,36 @@ class AuditEvent(SQLModel, table=True):
     object_type: str = Field(default="", sa_column=Column(String(32), nullable=False, default=""))
     object_id: str = Field(default="", sa_column=Column(String(32), nullable=False, default=""))
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    chain_seq: int | None = Field(
+        default=None, sa_column=Column(Integer, nullable=True, unique=True, index=True)
+    )
+    """Place in the record's hash chain (shared with timeline entries)."""
+    prev_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+
+
+class Credential(SQLModel, table=True):
+    """A person's sign-in secret and lockout state, kept apart from ``Person``.
+
+    A separate table, so that reading or exporting people never carries a PIN hash.
+    """
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    pin_hash: str = Field(sa_column=Column(String(256), nullable=False))
+    """``scrypt$n$r$p$<salt b64>$<key b64>`` (services/auth.py)."""
+    failed_attempts: int = Field(default=0, nullable=False)
+    locked_until: datetime | None = _utc_column(nullable=True)
+    changed_at: datetime = _utc_column()
+
+
+class ChainState(SQLModel, table=True):
+    """The one row holding the hash chain's head: the lock every append takes."""
+
+    __tablename__ = "chain_state"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = Field(default=0, nullable=False)
+    hash: str = Field(sa_column=Column(String(64), nullable=False))
 
 
 class Meta(SQLModel, table=True):
@@ -269,7 +357,10 @@ __all__ = [
     "Assignment",
     "AuditEvent",
     "Bulletin",
+    "BulletinDelivery",
     "BulletinItem",
+    "ChainState",
+    "Credential",
     "Handover",
     "Incident",
     "LeaveRegistration",

@@ -263,15 +263,17 @@ class LikeSearchIndex:
         where = _filter_sql(self.db, spec, params)
         for term in spec.terms:
             pattern = params.add(_like_pattern(term))
+            # A classified incident's content is sealed: found by its serial only.
             own = " OR ".join(
-                f"lower(i.{column}) LIKE {pattern} ESCAPE '!'" for column in self._TEXT_COLUMNS
+                f"lower(i.{column}) LIKE {pattern} ESCAPE '!'" for column in self._TEXT_COLUMNS[1:]
             )
             entries = (
                 "EXISTS (SELECT 1 FROM timeline_entry e WHERE e.incident_id = i.id AND "
                 f"(lower(e.text) LIKE {pattern} ESCAPE '!' "
                 f"OR lower(e.target) LIKE {pattern} ESCAPE '!'))"
             )
-            where.append(f"({own} OR {entries})")
+            serial = f"lower(i.serial) LIKE {pattern} ESCAPE '!'"
+            where.append(f"({serial} OR (NOT {_is_classified('i')} AND ({own} OR {entries})))")
         where.append(_visibility_sql(spec, params, serial_match=True))
         sql = (
             f"SELECT {RESULT_COLUMNS} FROM incident i WHERE {' AND '.join(where)} "
@@ -310,9 +312,21 @@ def _key_sql(row: str) -> str:
     return f"(({seconds} << {KEY_ID_BITS}) | {row}.id)"
 
 
+CLASSIFIED_LEVELS = ("confidential", "secret", "top_secret")
+"""Levels whose content is sealed at rest and kept out of the index (serial only)."""
+
+
+def _is_classified(row: str) -> str:
+    """SQL: true when incident ``row`` is classified."""
+    levels = ", ".join(f"'{level}'" for level in CLASSIFIED_LEVELS)
+    return f"{row}.classification IN ({levels})"
+
+
 def _incident_text(row: str) -> str:
+    """The incident's indexed text: its serial only when classified (content is sealed)."""
     fields = ("serial", "title", "summary", "location", "reporter_name", "reporter_unit")
-    return " || char(10) || ".join(f"{row}.{field}" for field in fields)
+    text = " || char(10) || ".join(f"{row}.{field}" for field in fields)
+    return f"(CASE WHEN {_is_classified(row)} THEN {row}.serial ELSE {text} END)"
 
 
 def _grams(text: str) -> str:
@@ -348,8 +362,10 @@ def _doc(row: str, entries: str) -> str:
     ``delete`` must name exactly the trigrams that were inserted.
     """
     return (
-        f"{_incident_text(row)} || coalesce((SELECT group_concat(x, '') FROM ("
+        f"{_incident_text(row)} || (CASE WHEN {_is_classified(row)} THEN '' ELSE "
+        "coalesce((SELECT group_concat(x, '') FROM ("
         f"SELECT char(10) || text || char(10) || target AS x FROM ({entries}) ORDER BY seq)), '')"
+        " END)"
     )
 
 
@@ -366,8 +382,9 @@ def _doc_grams(row: str, entries: str) -> str:
     """The gram document: grams of the fields and of each entry (any order), filter tokens."""
     entry = _grams("(char(10) || x.text || char(10) || x.target)")
     return (
-        f"{_grams(_incident_text(row))} || ' ' || "
-        f"coalesce((SELECT group_concat({entry}, ' ') FROM ({entries}) x), '') || ' ' || "
+        f"{_grams(_incident_text(row))} || ' ' || (CASE WHEN {_is_classified(row)} THEN '' "
+        f"ELSE coalesce((SELECT group_concat({entry}, ' ') FROM ({entries}) x), '') END) "
+        "|| ' ' || "
         f"{_filter_tokens_sql(row)}"
     )
 
@@ -390,7 +407,8 @@ def _write(action: str, row: str, entries: str, source: str, *, grams_only: bool
 
 _INCIDENT_FIELDS = ("id", "serial", "received_at", "title", "summary", "location")
 _INCIDENT_WHEN = " OR ".join(
-    f"OLD.{f} IS NOT NEW.{f}" for f in (*_INCIDENT_FIELDS, "reporter_name", "reporter_unit")
+    f"OLD.{f} IS NOT NEW.{f}"
+    for f in (*_INCIDENT_FIELDS, "reporter_name", "reporter_unit", "classification")
 )
 _FILTERS_WHEN = (
     f"NOT ({_INCIDENT_WHEN}) AND ("

@@ -150,3 +150,4 @@ class BulletinStatus(StrEnum):
     DRAFT = "draft"
     REVIEWED = "reviewed"
     ISSUED = "issued"
+    DISCARDED = "discarded"  # dropped before issue: it never takes a number

@@ -13,7 +13,7 @@ from sqlmodel import select
 from dutydesk.migrations import upgrade
 from dutydesk.models import Incident, TimelineEntry
 from dutydesk.services.search import SearchError, search
-from dutydesk.store import Database, url_for
+from dutydesk.store import HEAD_REVISION, Database, url_for
 from dutydesk.store_search import LikeSearchIndex, SqliteSearchIndex
 from dutydesk.vocab import Classification
 
@@ -273,9 +273,11 @@ def test_classified_content_is_matched_only_by_serial(db: Database) -> None:
     # A filters-only list shows the row restricted, like the queue does.
     listed = search(db, "", clearance="internal").rows
     assert [r.restricted for r in listed] == [False, True]
-    # Cleared viewers match the content.
-    assert titles(db, "机密批示", clearance="secret") == ["某涉密火灾"]
-    assert titles(db, "火灾", clearance="top_secret") == ["普通火灾", "某涉密火灾"]
+    # Classified content is sealed at rest and kept out of the index: cleared viewers,
+    # too, find a classified incident by its serial only (and then read it decrypted).
+    assert titles(db, "机密批示", clearance="secret") == []
+    assert titles(db, "火灾", clearance="top_secret") == ["普通火灾"]
+    assert titles(db, secret.serial, clearance="secret") == ["某涉密火灾"]
 
 
 def test_like_fallback_gives_the_same_answers(desk: Database) -> None:
@@ -293,12 +295,20 @@ def test_migration_backfills_existing_rows(db_path: Path) -> None:
     database = Database(url_for(str(db_path)))
     database._sqlite_connection().execute("PRAGMA journal_mode=WAL")
     upgrade(database, "0001")
-    add(database, "旧库中的火灾", "升级前登记", entries=("旧的续报内容",))
+    old = add(database, "旧库中的火灾", "升级前登记")
+    # Plain SQL: today's TimelineEntry model has columns (the hash chain, 0005) that a
+    # 0001 schema does not.
+    with database._sqlite_connection() as raw:
+        raw.execute(
+            "INSERT INTO timeline_entry (incident_id, seq, kind, occurred_at, recorded_at,"
+            " actor_name, text, target) VALUES (?, 1, 'note', ?, ?, '', '旧的续报内容', '')",
+            (old.id, database.time_param(BASE), database.time_param(BASE)),
+        )
     add(database, "Old gas leak", hours=1)
     assert isinstance(database.search_index, LikeSearchIndex)  # no index at 0001
     assert titles(database, "火灾") == ["旧库中的火灾"]
     assert database.ensure_schema() is True
-    assert database.current_revision() == "0002"
+    assert database.current_revision() == HEAD_REVISION
     assert isinstance(database.search_index, SqliteSearchIndex)
     assert titles(database, "火灾") == ["旧库中的火灾"]
     assert titles(database, "续报") == ["旧库中的火灾"]

@@ -24,8 +24,10 @@ from dutydesk.store import Database, url_for
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from dutydesk.crypto import KeyRing
     from dutydesk.models import Incident
     from dutydesk.rules.deadlines import DeadlineRules
+    from dutydesk.services.auth import Operator
 
 DbOption = Annotated[
     str | None,
@@ -74,6 +76,26 @@ class Env:
 
         return load_rules(overrides=self.settings.rules)
 
+    @cached_property
+    def keys(self) -> KeyRing | None:
+        """The database's key ring, read once; ``None`` while it has none yet.
+
+        A missing key file is not an error here (a classified write creates it; a read
+        shows a placeholder); an unsafe or foreign one stops the command in one line.
+
+        Raises:
+            KeyFileError: the key file is readable by others or not a key file.
+
+        """
+        from dutydesk.crypto import KeyFileError
+        from dutydesk.services.sealed import key_path, ring_at
+
+        try:
+            path = key_path(self.db.path, self.settings.key_file)
+        except KeyFileError:
+            return None  # a server database without key_file: nothing sealed can be read
+        return ring_at(path) if path.exists() else None
+
     def incident(self, session: Session, serial: str) -> Incident:
         """The incident with ``serial``, read in ``session`` (inside its transaction)."""
         from sqlmodel import select
@@ -103,6 +125,17 @@ class Env:
         return int(found)
 
 
+def _refuse_unsafe_key_file(settings: Settings, database: Database) -> None:
+    """Do not start beside an encryption key file that other users may read."""
+    from dutydesk.crypto import check_key_file, key_file_for
+
+    if database.path is None and not settings.key_file:
+        return
+    path = key_file_for(database.path, settings.key_file)
+    if path.exists():
+        check_key_file(path)
+
+
 def open_env(ctx: typer.Context, db: str | None) -> Env:
     """Resolve settings, language, store (migrated if needed) and the moment.
 
@@ -120,6 +153,7 @@ def open_env(ctx: typer.Context, db: str | None) -> Env:
     chosen = db or root.get("db") or settings.database_url
     database = Database(url_for(chosen) if chosen else settings.default_database_url())
     database.ensure_schema()  # as the console does: a new store is created, an old migrated
+    _refuse_unsafe_key_file(settings, database)
     pinned = root.get("now") or os.environ.get("DUTYDESK_NOW")
     if pinned:
         try:
@@ -131,3 +165,35 @@ def open_env(ctx: typer.Context, db: str | None) -> Env:
 
         now = Clock().now()
     return Env(settings=settings, db=database, now=now)
+
+
+def signed_in(env: Env, operator: str | None) -> Operator:
+    """The operator of this command, signed in: the one helper every command calls.
+
+    The name comes from ``--operator`` (or ``DUTYDESK_OPERATOR``); the PIN from
+    ``DUTYDESK_PIN`` (for scripts) or else is asked on the terminal without echo. A PIN is
+    never an option, so it stays out of shell history and the process list.
+
+    On a database where nobody has a PIN yet (``dutydesk init`` never run) the name is
+    taken as given, with no roles and internal clearance, as before sign-in existed.
+
+    Raises:
+        InputError: no operator named.
+        AuthError: unknown name, wrong PIN, disabled or locked account.
+
+    """
+    import getpass
+
+    from dutydesk.services.auth import Operator, authenticate, sign_in_required
+    from dutydesk.vocab import Classification
+
+    name = require_operator(operator)
+    if not sign_in_required(env.db):
+        return Operator(None, name, frozenset(), Classification.INTERNAL)
+    pin = os.environ.get("DUTYDESK_PIN")
+    if pin is None:
+        try:
+            pin = getpass.getpass(t("auth.pin_prompt", name=name))
+        except EOFError:
+            raise InputError(t("auth.pin_needed")) from None
+    return authenticate(env.db, name, pin, env.now, settings=env.settings, record_success=False)

@@ -9,7 +9,8 @@ Examples::
     dutydesk incident log 20261126-004 instruction --leader 周文斌 --text "..." --due +3d
     dutydesk incident edit 20261126-004 --severity II --expected-version 5
 
-Writes are attributed to ``--operator`` (or ``DUTYDESK_OPERATOR``). Services are imported
+Writes are attributed to ``--operator`` (or ``DUTYDESK_OPERATOR``), signed in with a PIN
+asked on the terminal or ``DUTYDESK_PIN`` (``commands.context.signed_in``). Services are imported
 inside each command, so ``import dutydesk.cli`` stays light.
 """
 
@@ -25,7 +26,7 @@ from dutydesk.commands.context import (
     OperatorOption,
     VersionOption,
     open_env,
-    require_operator,
+    signed_in,
 )
 from dutydesk.commands.output import FormatOption, OutputFormat, emit, emit_object, message
 from dutydesk.commands.parsing import InputError, choice, moment
@@ -90,7 +91,7 @@ def add(
 ) -> None:
     """Register an incident (接报登记); prints its serial. Warns of likely duplicates."""
     env = open_env(ctx, db)
-    actor = require_operator(operator)
+    actor = signed_in(env, operator)
     options = {
         "summary": summary,
         "channel": channel,
@@ -106,9 +107,9 @@ def add(
     }
     items = writes.intake_items(env, options, json_input)
     if link is not None:
-        writes.link_report(env, link, items, actor)
+        writes.link_report(env, link, items, actor.name, actor_id=actor.id)
     else:
-        writes.register_and_warn(env, items, actor)
+        writes.register_and_warn(env, items, actor.name, actor_id=actor.id)
 
 
 @incident_app.command("list")
@@ -137,6 +138,7 @@ def list_(
         since=moment(from_, "from", tz=env.settings.tz, now=env.now) if from_ else None,
         until=moment(to, "to", tz=env.settings.tz, now=env.now) if to else None,
         include_closed=all_,
+        keys=env.keys,
     )
     columns, rows, cells = summary_columns(), *incident_rows(records, env.settings)
     emit(fmt, columns, rows, table_cells=cells)
@@ -155,7 +157,7 @@ def show(
     from dutydesk.services.listing import get_incident
 
     env = open_env(ctx, db)
-    record = get_incident(env.db, serial)
+    record = get_incident(env.db, serial, keys=env.keys, now=env.now)
     if fmt is OutputFormat.CSV:
         raise InputError("--format: show prints table or json (use list for csv)")
     if fmt is OutputFormat.JSON:
@@ -191,7 +193,7 @@ def log(
     if reason and text:
         raise InputError("--reason: give --reason or --text, not both")
     env = open_env(ctx, db)
-    actor = require_operator(operator)
+    actor = signed_in(env, operator)
     occurred = moment(at, "at", tz=env.settings.tz, now=env.now) if at else env.now
     due_at = moment(due, "due", tz=env.settings.tz, now=occurred, future=True) if due else None
 
@@ -200,7 +202,8 @@ def log(
         serial,
         entry_kind,
         occurred_at=occurred,
-        actor_name=actor,
+        actor_name=actor.name,
+        actor_id=actor.id,
         text=reason or text,
         target=leader or to,
         due_at=due_at,
@@ -244,6 +247,13 @@ def edit(
     if not changes:
         raise InputError("edit: name at least one field to change, e.g. --severity II")
     env = open_env(ctx, db)
-    actor = require_operator(operator)
+    actor = signed_in(env, operator)
 
-    writes.edit_fields(env, serial, changes, expected_version=expected_version, actor_name=actor)
+    writes.edit_fields(
+        env,
+        serial,
+        changes,
+        expected_version=expected_version,
+        actor_name=actor.name,
+        actor_id=actor.id,
+    )

@@ -15,6 +15,7 @@ on purpose:
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 import unicodedata
@@ -149,3 +150,106 @@ def emit_object(record: Any, *, out: IO[str] | None = None) -> None:
 def message(text: str) -> None:
     """A message for the person at the terminal (stderr), sanitised, one line."""
     typer.echo(one_line(text), err=True)
+
+
+class DocumentFormat(StrEnum):
+    """Formats of documents and exports (``bulletin show``, ``export daily``).
+
+    One enum for every document command, so ``--format`` means the same everywhere;
+    each command accepts the subset that makes sense for it (:func:`require_format`).
+    """
+
+    TXT = "txt"
+    MD = "md"
+    CSV = "csv"
+    JSON = "json"
+    NDJSON = "ndjson"
+    XLSX = "xlsx"
+    DOCX = "docx"
+
+    @property
+    def binary(self) -> bool:
+        """True for formats that are files, not text (xlsx, docx)."""
+        return self in {DocumentFormat.XLSX, DocumentFormat.DOCX}
+
+
+DocumentFormatOption = Annotated[
+    DocumentFormat,
+    typer.Option(
+        "--format",
+        help="txt, md, csv, json, ndjson, xlsx or docx (each command lists the ones it makes).",
+    ),
+]
+"""The shared ``--format`` option of document commands."""
+
+OutputFileOption = Annotated[
+    str | None,
+    typer.Option(
+        "-o", "--output", help="Write to this file instead of stdout.", show_default=False
+    ),
+]
+
+
+def require_format(fmt: DocumentFormat, allowed: Sequence[DocumentFormat], command: str) -> None:
+    """Refuse, in one line, a format ``command`` does not produce.
+
+    Raises:
+        typer.BadParameter: ``fmt`` is not in ``allowed``.
+
+    """
+    if fmt not in allowed:
+        names = ", ".join(item.value for item in allowed)
+        raise typer.BadParameter(f"{command} makes {names}; not {fmt.value}", param_hint="--format")
+
+
+def csv_text(
+    columns: Sequence[str], records: Sequence[Mapping[str, Any]], *, excel: bool = False
+) -> str:
+    """Records as CSV, every cell through :func:`csv_cell` (formula neutralisation).
+
+    Args:
+        columns: the keys to write, in order; also the header row.
+        records: one mapping per row.
+        excel: start with a UTF-8 byte-order mark, which Excel and WPS need to read the
+            file as UTF-8 (without it they guess GBK and Chinese turns to mojibake).
+
+    """
+    buffer = io.StringIO()
+    if excel:
+        buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for record in records:
+        writer.writerow([csv_cell(record.get(key)) for key in columns])
+    return buffer.getvalue()
+
+
+def write_document(data: str | bytes, output: str | None, fmt: DocumentFormat) -> None:
+    """Write a rendered document to ``output`` (a file) or stdout.
+
+    Text goes to stdout as UTF-8 bytes, whatever the terminal's locale; a binary format is
+    refused on a terminal (it would only garble the screen).
+
+    Raises:
+        typer.BadParameter: a binary format with stdout a terminal.
+
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    if output is not None and output != "-":
+        with open(output, "wb") as handle:
+            handle.write(payload)
+        return
+    if fmt.binary and sys.stdout.isatty():
+        raise typer.BadParameter(
+            f"{fmt.value} is a binary format: write it with -o FILE or redirect stdout",
+            param_hint="--format",
+        )
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is None:  # a text-only stdout (tests capture this way)
+        if isinstance(data, bytes):
+            raise typer.BadParameter(f"{fmt.value}: stdout takes text only here; use -o FILE")
+        sys.stdout.write(data)
+        return
+    sys.stdout.flush()
+    stream.write(payload)
+    stream.flush()

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from dutydesk.clock import parse_moment
 from dutydesk.errors import DutyDeskError
+from dutydesk.services.intake import default_title
 from dutydesk.vocab import Category, Channel, Classification, Severity
 
 _E = TypeVar("_E", bound=StrEnum)
@@ -44,7 +45,6 @@ DEFAULTS = {
 }
 """Intake defaults (issue 3): a phone call, unassessed, internal; category other."""
 
-_CLAUSE_END = re.compile(r"[，。；！？,.;!?\n]")
 _RELATIVE = re.compile(r"^\+(\d+)([dhm])$")
 _CLOCK_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _FUTURE_SLACK = timedelta(minutes=5)  # clocks on two machines are rarely exact
@@ -63,12 +63,6 @@ def choice(kind: type[_E], value: str, field: str) -> _E:
             return member
     allowed = ", ".join(member.value for member in kind)
     raise InputError(f"{field}: {value!r} is not one of {allowed}")
-
-
-def default_title(summary: str, limit: int = 30) -> str:
-    """The summary's first clause (up to the first comma or stop), at most ``limit`` chars."""
-    first = _CLAUSE_END.split(summary.strip(), maxsplit=1)[0].strip()
-    return first[:limit] or summary.strip()[:limit]
 
 
 def moment(

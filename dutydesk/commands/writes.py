@@ -59,11 +59,15 @@ def intake_items(
     ]
 
 
-def register_and_warn(env: Env, items: list[dict[str, Any]], actor: str) -> None:
+def register_and_warn(
+    env: Env, items: list[dict[str, Any]], actor: str, *, actor_id: int | None = None
+) -> None:
     """Register every item in one transaction; print serials and duplicate warnings."""
     from dutydesk.services.intake import find_similar, register_many
 
     common = {"now": env.now, "tz": env.settings.tz, "rules": env.rules, "actor_name": actor}
+    common["created_by"] = actor_id
+    common["keys"] = env.keys
     created = register_many(env.db, [{**item, **common} for item in items])
     serials = {incident.serial for incident in created}
     for incident, item in zip(created, items, strict=True):
@@ -76,12 +80,15 @@ def register_and_warn(env: Env, items: list[dict[str, Any]], actor: str) -> None
             summary=item["summary"],
             received_at=item["received_at"],
             exclude_id=incident.id,
+            keys=env.keys,
         ):
             if similar.serial not in serials:  # a batch's own items are not duplicates
                 message(t("cli.similar", serial=similar.serial, new=incident.serial))
 
 
-def link_report(env: Env, serial: str, items: list[dict[str, Any]], actor: str) -> None:
+def link_report(
+    env: Env, serial: str, items: list[dict[str, Any]], actor: str, *, actor_id: int | None = None
+) -> None:
     """Record the report on an existing incident (``--link``) instead of a new one."""
     from dutydesk.services.intake import link_as_continued_report
     from dutydesk.services.retry import write_with_retry
@@ -102,8 +109,10 @@ def link_report(env: Env, serial: str, items: list[dict[str, Any]], actor: str) 
             received_at=item["received_at"],
             reporter=reporter,
             actor_name=actor,
+            actor_id=actor_id,
             now=env.now,
             rules=env.rules,
+            keys=env.keys,
         )
         return entry.seq, entry.kind
 
@@ -124,6 +133,7 @@ def log_entry(
     due_at: datetime | None,
     refers_to: int | None,
     expected_version: int | None,
+    actor_id: int | None = None,
 ) -> None:
     """Add one follow-up entry; print ``SERIAL SEQ`` and the new status and clock."""
     from dutydesk.services.followup import add_entry
@@ -137,6 +147,7 @@ def log_entry(
             kind=kind,
             occurred_at=occurred_at,
             actor_name=actor_name,
+            actor_id=actor_id,
             text=text,
             target=target,
             due_at=due_at,
@@ -144,6 +155,7 @@ def log_entry(
             expected_version=expected_version,
             now=env.now,
             rules=env.rules,
+            keys=env.keys,
         )
         return entry.seq, incident
 
@@ -168,6 +180,7 @@ def edit_fields(
     *,
     expected_version: int | None,
     actor_name: str,
+    actor_id: int | None = None,
 ) -> None:
     """Apply a field edit; print the new version (unchanged if nothing differed)."""
     from dutydesk.services.edits import update_fields
@@ -183,8 +196,10 @@ def edit_fields(
             expected_version=expected_version,
             changes=changes,
             actor_name=actor_name,
+            actor_id=actor_id,
             now=env.now,
             rules=env.rules,
+            keys=env.keys,
         )
         return before, updated
 

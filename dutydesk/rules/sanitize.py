@@ -34,7 +34,28 @@ _ESCAPE_SEQUENCE = re.compile(
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # Bidi embeddings/overrides/isolates and marks, zero-width characters, BOM, word joiner.
-_INVISIBLE = re.compile(r"[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_INVISIBLE_RANGES = (
+    (0x061C, 0x061C),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2069),
+    (0xFEFF, 0xFEFF),
+)
+_INVISIBLE = re.compile(
+    "[" + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in _INVISIBLE_RANGES) + "]"
+)
+
+DROP_WHILE_EDITING: dict[int, None] = {
+    code: None
+    for code in [
+        *range(0x00, 0x20),
+        *range(0x7F, 0xA0),
+        *(code for low, high in _INVISIBLE_RANGES for code in range(low, high + 1)),
+    ]
+}
+"""A ``str.translate`` table for text being edited in a form: the value keeps exactly
+what was typed (it is what gets stored), but drawing it drops every control and
+invisible character above, TAB and LF included (an input line is one line already)."""
 
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
 

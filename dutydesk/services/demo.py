@@ -26,6 +26,8 @@ from dutydesk.models import (
     AuditEvent,
     Bulletin,
     BulletinItem,
+    ChainState,
+    Credential,
     Handover,
     Incident,
     LeaveRegistration,
@@ -48,6 +50,8 @@ DEMO_KEY = "demo_loaded_at"
 
 # Children before parents, so that foreign keys hold at every step of a reset.
 _CLEAR_ORDER: tuple[type[SQLModel], ...] = (
+    ChainState,  # the chain starts again with the records
+    Credential,
     BulletinItem,
     Bulletin,
     Handover,
@@ -91,6 +95,8 @@ class DemoReport:
     leave: int
     operators: tuple[str, ...]
     """The duty officers of the demo, who can work the console."""
+    pins: tuple[tuple[str, str], ...] = ()
+    """(name, demo PIN) of the demo people who can sign in; demo data only."""
 
 
 def _count(session: Session, model: type[SQLModel]) -> int:
@@ -98,7 +104,12 @@ def _count(session: Session, model: type[SQLModel]) -> int:
 
 
 def _report(
-    session: Session, db: Database, source: Path, loaded_at: datetime, **flags: bool
+    session: Session,
+    db: Database,
+    source: Path,
+    loaded_at: datetime,
+    pins: tuple[tuple[str, str], ...] = (),
+    **flags: bool,
 ) -> DemoReport:
     operators = session.exec(
         select(Person.name)
@@ -123,6 +134,7 @@ def _report(
         assignments=_count(session, Assignment),
         leave=_count(session, LeaveRegistration),
         operators=tuple(operators),
+        pins=pins,
     )
 
 
@@ -167,11 +179,12 @@ def load_demo(
     db.ensure_schema()
     data: DemoData = read_demo(now, settings.tz, path)
     rules = load_rules()
+    pins = tuple((person.name, person.pin) for person in data.people if person.pin)
     with db.session() as session:
         marker = session.get(Meta, DEMO_KEY)
         if marker is not None and not replace:
             loaded_at = datetime.fromisoformat(marker.value)
-            return _report(session, db, path, loaded_at, already_loaded=True)
+            return _report(session, db, path, loaded_at, pins, already_loaded=True)
         if marker is None and (_count(session, Person) or _count(session, Incident)):
             raise NotADemoDatabaseError(
                 f"{db.describe()} already holds records that are not demo data; "
@@ -183,7 +196,7 @@ def load_demo(
         write_demo(session, data, now=now, settings=settings, rules=rules)
         session.add(Meta(key=DEMO_KEY, value=now.isoformat()))
         session.flush()
-        return _report(session, db, path, now, replaced=marker is not None)
+        return _report(session, db, path, now, pins, replaced=marker is not None)
 
 
 def reset_demo(

@@ -62,6 +62,8 @@ class PersonSpec:
     phone: str
     clearance: str
     roles: tuple[str, ...]
+    pin: str = ""
+    """A known demo PIN (printed by ``dutydesk demo``); empty: this person cannot sign in."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,7 @@ def read_demo(now: datetime, tz: ZoneInfo, path: Path = DEMO_FILE) -> DemoData:
                 phone=_text(p, "phone", f"person {n}", ""),
                 clearance=_text(p, "clearance", f"person {n}", "internal"),
                 roles=tuple(p.get("roles", ())),
+                pin=_text(p, "pin", f"person {n}", ""),
             )
             for n, p in enumerate(raw.get("person", []), start=1)
         )

@@ -8,10 +8,11 @@ written, so that whoever held the position at that moment is the one named.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from dutydesk.config import Settings
-from dutydesk.models import Assignment, LeaveRegistration, Person, PersonRole, Shift
+from dutydesk.models import Assignment, Credential, LeaveRegistration, Person, PersonRole, Shift
 from dutydesk.rules.deadlines import DeadlineRules
 from dutydesk.rules.shifts import shift_at, slot
 from dutydesk.services.demo_file import DemoData, DemoDataError, IncidentSpec
@@ -51,7 +52,19 @@ class _Roster:
         return self.holder(position, moment)
 
 
-def _people(session: Session, data: DemoData) -> dict[str, int]:
+@lru_cache(maxsize=32)
+def _demo_pin_hash(pin: str) -> str:
+    """A cheap hash (N = 2**10) of a demo PIN.
+
+    The demo's PINs are published, so a slow hash protects nothing, and tests load the
+    demo many times.
+    """
+    from dutydesk.services.auth import hash_pin
+
+    return hash_pin(pin, n=2**10)
+
+
+def _people(session: Session, data: DemoData, now: datetime) -> dict[str, int]:
     ids: dict[str, int] = {}
     for spec in data.people:
         try:
@@ -67,6 +80,9 @@ def _people(session: Session, data: DemoData) -> dict[str, int]:
         assert person.id is not None
         ids[spec.name] = person.id
         session.add_all(PersonRole(person_id=person.id, role=role.value) for role in roles)
+        if spec.pin:
+            pin_hash = _demo_pin_hash(spec.pin)
+            session.add(Credential(person_id=person.id, pin_hash=pin_hash, changed_at=now))
     return ids
 
 
@@ -132,6 +148,7 @@ def _incident(
     if spec.received_at > now:
         raise DemoDataError(f"{where}: received after the load moment")
     receiver = roster.resolve(spec.received_by, spec.received_at)
+    fields: dict[str, Any] = dict(spec.fields)  # classified text is sealed by create_incident
     incident = create_incident(
         session=session,
         received_at=spec.received_at,
@@ -140,7 +157,7 @@ def _incident(
         now=spec.received_at,  # recorded as it came in, as on a live night
         tz=roster.settings.tz,
         rules=rules,
-        **spec.fields,
+        **fields,
     )
     labelled: dict[str, int] = {}
     for entry in sorted(spec.entries, key=lambda item: item.at):
@@ -177,7 +194,7 @@ def write_demo(
         DemoDataError: a name, code or time in the data does not fit.
 
     """
-    ids = _people(session, data)
+    ids = _people(session, data, now)
     roster = _Roster(settings)
     _roster(session, data, ids, roster)
     _leave(session, data, ids, now)

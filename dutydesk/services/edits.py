@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from dutydesk.errors import NotFoundError
 from dutydesk.i18n import label, t
 from dutydesk.models import Incident
+from dutydesk.rules.chain import ENVELOPE_PREFIX
 from dutydesk.rules.deadlines import DeadlineRules
 from dutydesk.rules.workflow import Refusal
 from dutydesk.services.followup import record_entry
@@ -29,10 +30,13 @@ from dutydesk.services.records import (
     enum_value,
     require_aware,
 )
+from dutydesk.services.sealed import incident_record, seal, unseal
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+
+    from dutydesk.crypto import KeyRing
 
 EDITABLE: dict[str, type[StrEnum] | None] = {
     "channel": Channel,
@@ -54,6 +58,17 @@ correction entry, not an edit.
 """
 
 _REQUIRED_TEXT = {"title", "summary"}
+
+
+def _has_sealed_entries(session: Session, incident_id: int) -> bool:
+    """True when some timeline entry of the incident is stored sealed."""
+    from sqlalchemy import text
+
+    found = session.execute(
+        text("SELECT 1 FROM timeline_entry WHERE incident_id = :id AND text LIKE :prefix LIMIT 1"),
+        {"id": incident_id, "prefix": ENVELOPE_PREFIX + "%"},
+    ).first()
+    return found is not None
 
 
 def _checked(changes: Mapping[str, object]) -> dict[str, str]:
@@ -99,6 +114,7 @@ def update_fields(
     actor_id: int | None = None,
     now: datetime,
     rules: DeadlineRules,
+    keys: KeyRing | None = None,
 ) -> Incident:
     """Change fields of an incident, record the change, recompute the clocks.
 
@@ -117,6 +133,12 @@ def update_fields(
         actor_id: that person's id, when known.
         now: the moment of the change (aware).
         rules: deadline rules, to recompute the clocks.
+        keys: the key ring for a classified incident's title, summary and entry.
+
+    A classified incident's title and summary are compared in clear and stored sealed;
+    a change of classification re-seals them. Its timeline entries were sealed at the
+    old classification and are on the hash chain, so they cannot be re-sealed: an
+    incident with sealed entries is not relabelled (refused, nothing written).
 
     Returns:
         The incident after the change (unchanged, same version, if nothing differed).
@@ -125,7 +147,9 @@ def update_fields(
         NotFoundError: there is no such incident.
         ConflictError: ``expected_version`` is not the current version.
         EntryRefused: the incident is closed.
-        IncidentError: a field cannot be edited or a value is not valid.
+        IncidentError: a field cannot be edited or a value is not valid, or the
+            incident's sealed timeline forbids a change of classification.
+        DecryptError: the key file does not open the incident's sealed text.
 
     """
     require_aware(("now", now))
@@ -145,14 +169,39 @@ def update_fields(
             ),
             refused,
         )
+    where = incident_record(incident_id)
+    before = Classification(incident.classification)
+    clear = {
+        name: unseal(
+            keys,
+            session,
+            str(getattr(incident, name)),
+            record=where,
+            field=name,
+            classification=before,
+        )
+        for name in ("title", "summary")
+    }
     diff: dict[str, tuple[str, str]] = {}
     for name, new in values.items():
-        old = str(getattr(incident, name))
+        old = clear.get(name, str(getattr(incident, name)))
         if old != new:
             diff[name] = (old, new)
-            setattr(incident, name, new)
+    if "classification" in diff and _has_sealed_entries(session, incident_id):
+        raise IncidentError(
+            t("crypto.relabel_sealed", serial=incident.serial, classification=label(before))
+        )
     if not diff:
         return incident
+    for name, (_, new) in diff.items():
+        if name not in clear:
+            setattr(incident, name, new)
+    after = Classification(incident.classification)
+    for name, text in clear.items():
+        value = diff[name][1] if name in diff else text
+        if name in diff or after is not before:
+            sealed = seal(keys, session, value, record=where, field=name, classification=after)
+            setattr(incident, name, sealed)
     incident.severity_rank = Severity(incident.severity).rank
     record_entry(
         session=session,
@@ -164,5 +213,6 @@ def update_fields(
         text=describe_changes(diff),
         now=now,
         rules=rules,
+        keys=keys,
     )
     return incident

@@ -17,6 +17,7 @@ from dutydesk.i18n import label, t
 from dutydesk.models import Incident, TimelineEntry
 from dutydesk.rules.deadlines import DeadlineRules
 from dutydesk.rules.workflow import is_open, refusal, status_after
+from dutydesk.services import chain
 from dutydesk.services.records import (
     EntryRefused,
     IncidentError,
@@ -25,10 +26,13 @@ from dutydesk.services.records import (
     refresh_due,
     require_aware,
 )
+from dutydesk.services.sealed import entry_record, seal
 from dutydesk.vocab import EntryKind
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+
+    from dutydesk.crypto import KeyRing
 
 
 def _numbers(session: Session, incident_id: int) -> tuple[int, int]:
@@ -57,6 +61,7 @@ def add_entry(
     expected_version: int | None = None,
     now: datetime,
     rules: DeadlineRules,
+    keys: KeyRing | None = None,
 ) -> TimelineEntry:
     """Append one step to an incident's timeline and move the incident on.
 
@@ -82,6 +87,7 @@ def add_entry(
         expected_version: the incident version the caller saw; ``None`` skips the check.
         now: the moment of writing (aware).
         rules: deadline rules.
+        keys: the key ring sealing the text of a classified incident's entry.
 
     Returns:
         The new entry, flushed.
@@ -151,6 +157,7 @@ def add_entry(
         refers_to_id=refers_to_id,
         now=now,
         rules=rules,
+        keys=keys,
     )
 
 
@@ -168,11 +175,14 @@ def record_entry(
     target: str = "",
     due_at: datetime | None = None,
     refers_to_id: int | None = None,
+    keys: KeyRing | None = None,
 ) -> TimelineEntry:
     """Write an already checked entry and move the incident on (no workflow check).
 
     For services that write entries of their own (``field_change``); everything an
-    operator asks for goes through :func:`add_entry`.
+    operator asks for goes through :func:`add_entry`. The text of a classified
+    incident's entry is sealed here, before it is chained (the chain covers the sealed
+    form, so it can never be re-sealed later).
     """
     assert incident.id is not None
     seq, report_no = _numbers(session, incident.id)
@@ -184,13 +194,21 @@ def record_entry(
         recorded_at=now,
         actor_id=actor_id,
         actor_name=actor_name,
-        text=text,
+        text=seal(
+            keys,
+            session,
+            text,
+            record=entry_record(incident.id, seq),
+            field="text",
+            classification=incident.classification,
+        ),
         report_no=report_no if kind is EntryKind.CONTINUED_REPORT else None,
         target=target,
         due_at=due_at,
         refers_to_id=refers_to_id,
     )
     session.add(entry)
+    chain.append(session, entry)  # linked in this transaction: the record is append-only
     if kind is EntryKind.ASSIGNMENT and target:
         incident.assigned_department = target
     elif kind is EntryKind.LEADER_INSTRUCTION and target and not incident.assigned_leader:

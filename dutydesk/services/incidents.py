@@ -22,6 +22,7 @@ from sqlmodel import select
 from dutydesk.models import Incident, TimelineEntry
 from dutydesk.rules.deadlines import DeadlineRules
 from dutydesk.rules.numbering import format_serial
+from dutydesk.services import chain
 from dutydesk.services.edits import update_fields
 from dutydesk.services.followup import add_entry
 from dutydesk.services.records import (
@@ -32,10 +33,13 @@ from dutydesk.services.records import (
     refresh_due,
     require_aware,
 )
+from dutydesk.services.sealed import entry_record, incident_record, seal
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+
+    from dutydesk.crypto import KeyRing
 
 __all__ = [
     "ConflictError",
@@ -83,6 +87,7 @@ def create_incident(
     now: datetime,
     tz: ZoneInfo,
     rules: DeadlineRules,
+    keys: KeyRing | None = None,
 ) -> Incident:
     """Register a new incident (接报登记) with its ``received`` entry and first deadline.
 
@@ -108,6 +113,12 @@ def create_incident(
         now: the moment of writing (aware).
         tz: the office's timezone, which decides the serial's day.
         rules: deadline rules.
+        keys: the key ring sealing classified text; ``None``: the key file beside the
+            database (created on first use).
+
+    Classified title, summary and received text are sealed (:mod:`.sealed`) and never
+    reach the database file, even briefly: the row is first written with them blank,
+    because the record name binding the ciphertext needs the id.
 
     Returns:
         The new incident, flushed (it has an id).
@@ -120,6 +131,8 @@ def create_incident(
     if not summary.strip():
         raise IncidentError("summary: say what was reported")
     grade = enum_value(Severity, severity, "severity")
+    level = enum_value(Classification, classification, "classification")
+    secret = level.is_classified
     day = received_at.astimezone(tz).date()
     serial, number = next_serial(session=session, day=day)
     incident = Incident(
@@ -131,9 +144,9 @@ def create_incident(
         category=enum_value(Category, category, "category"),
         severity=grade,
         severity_rank=grade.rank,
-        classification=enum_value(Classification, classification, "classification"),
-        title=title,
-        summary=summary,
+        classification=level,
+        title="" if secret else title,
+        summary="" if secret else summary,
         reporter_name=reporter_name,
         reporter_unit=reporter_unit,
         reporter_phone=reporter_phone,
@@ -147,17 +160,33 @@ def create_incident(
     session.add(incident)
     session.flush()
     assert incident.id is not None  # given by the flush
-    session.add(
-        TimelineEntry(
-            incident_id=incident.id,
-            seq=1,
-            kind=EntryKind.RECEIVED,
-            occurred_at=received_at,
-            recorded_at=now,
-            actor_id=created_by,
-            actor_name=actor_name,
-            text=summary if received_text is None else received_text,
+    if secret:
+        where = incident_record(incident.id)
+        incident.title = seal(
+            keys, session, title, record=where, field="title", classification=level
         )
+        incident.summary = seal(
+            keys, session, summary, record=where, field="summary", classification=level
+        )
+    text = summary if received_text is None else received_text
+    received = TimelineEntry(
+        incident_id=incident.id,
+        seq=1,
+        kind=EntryKind.RECEIVED,
+        occurred_at=received_at,
+        recorded_at=now,
+        actor_id=created_by,
+        actor_name=actor_name,
+        text=seal(
+            keys,
+            session,
+            text,
+            record=entry_record(incident.id, 1),
+            field="text",
+            classification=level,
+        ),
     )
+    session.add(received)
+    chain.append(session, received)  # linked in this transaction: the record is append-only
     refresh_due(session=session, incident=incident, rules=rules)
     return incident

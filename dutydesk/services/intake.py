@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,17 +21,31 @@ from typing import TYPE_CHECKING, Any
 from dutydesk.errors import NotFoundError
 from dutydesk.rules.policy import may_see
 from dutydesk.rules.similarity import SIMILAR_SUMMARY, same_place, similarity
+from dutydesk.services.sealed import Opener, incident_record, is_classified
 from dutydesk.store import Database, as_utc
 from dutydesk.vocab import Category, Classification, EntryKind, Status
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from dutydesk.crypto import KeyRing
     from dutydesk.models import Incident, TimelineEntry
     from dutydesk.rules.deadlines import DeadlineRules
 
 DUPLICATE_WINDOW = timedelta(hours=2)
 """How far apart two receipts may be to count as possibly the same matter."""
+
+_CLAUSE_END = re.compile(r"[，。；！？,.;!?\n]")
+
+
+def default_title(summary: str, limit: int = 30) -> str:
+    """The summary's first clause (up to the first comma or stop), at most ``limit`` chars.
+
+    Used by the console's intake form and by ``dutydesk incident add`` when no title is
+    given: a phone report is filed in seconds and titled later if need be.
+    """
+    first = _CLAUSE_END.split(summary.strip(), maxsplit=1)[0].strip()
+    return first[:limit] or summary.strip()[:limit]
 
 
 def register(db: Database, **fields: Any) -> Incident:
@@ -83,6 +98,11 @@ def _time_param(source: Database | Session, moment: datetime) -> Any:
     return moment
 
 
+def _database_of(session: Session) -> Database:
+    """A :class:`Database` for the session's URL (only its key file is used)."""
+    return Database(session.get_bind().engine.url.render_as_string(hide_password=False))
+
+
 def find_similar(
     source: Database | Session,
     *,
@@ -94,6 +114,7 @@ def find_similar(
     exclude_id: int | None = None,
     clearance: Classification = Classification.INTERNAL,
     limit: int = 5,
+    keys: KeyRing | None = None,
 ) -> list[SimilarIncident]:
     """Incidents received within ``within`` of ``received_at`` that may be this one.
 
@@ -112,6 +133,9 @@ def find_similar(
         exclude_id: an incident to leave out (the one being edited).
         clearance: the viewer's clearance.
         limit: at most this many, best first (same place, then score, then newest).
+        keys: the key ring for the title of a classified match shown to a cleared viewer.
+            Classified summaries are encrypted and never compared: a classified incident
+            matches by category and place only.
 
     Returns:
         The matches, best first.
@@ -134,11 +158,12 @@ def find_similar(
         rows = [tuple(row) for row in source.execute(text(sql), params)]
     wanted = Category(category)
     found: list[SimilarIncident] = []
+    opener = Opener(source if isinstance(source, Database) else _database_of(source), keys)
     for id_, serial, received, cat, place, title, text_, status, level, version in rows:
         if id_ == exclude_id:
             continue
         here = cat == wanted.value and same_place(location, str(place))
-        score = similarity(summary, str(text_))
+        score = 0.0 if is_classified(level) else similarity(summary, str(text_))
         if not here and score < SIMILAR_SUMMARY:
             continue
         visible = may_see(clearance, level)
@@ -152,7 +177,11 @@ def find_similar(
                 score=round(score, 3),
                 same_place=here,
                 classification=Classification(level),
-                title=str(title) if visible else None,
+                title=opener(
+                    title, record=incident_record(int(id_)), field="title", classification=level
+                )
+                if visible
+                else None,
                 location=str(place) if visible else None,
             )
         )
@@ -172,6 +201,7 @@ def link_as_continued_report(
     expected_version: int | None = None,
     now: datetime,
     rules: DeadlineRules,
+    keys: KeyRing | None = None,
 ) -> TimelineEntry:
     """Record a new report on an existing incident instead of registering it again.
 
@@ -192,6 +222,7 @@ def link_as_continued_report(
         expected_version: the version the officer saw in the duplicate warning.
         now: the moment of writing.
         rules: deadline rules.
+        keys: the key ring sealing the text when the incident is classified.
 
     Returns:
         The new timeline entry (``continued_report`` or ``note``).
@@ -223,6 +254,7 @@ def link_as_continued_report(
         "expected_version": expected_version,
         "now": now,
         "rules": rules,
+        "keys": keys,
     }
     try:
         return add_entry(kind=EntryKind.CONTINUED_REPORT, **arguments)

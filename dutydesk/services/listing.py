@@ -11,13 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dutydesk.errors import NotFoundError
 from dutydesk.rules.policy import may_see
 from dutydesk.services.queue import QUEUE_ORDER
+from dutydesk.services.sealed import Opener, entry_record, incident_record, record_view
 from dutydesk.store import Database, as_utc
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
+
+if TYPE_CHECKING:
+    from dutydesk.crypto import KeyRing
+    from dutydesk.services.auth import Operator
 
 _CONTENT = (
     "channel",
@@ -88,7 +93,7 @@ class IncidentRecord:
     timeline: tuple[TimelineRecord, ...] = field(default=())
 
 
-def _record(row: Sequence[Any], clearance: Classification) -> IncidentRecord:
+def _record(row: Sequence[Any], clearance: Classification, opener: Opener) -> IncidentRecord:
     values = dict(zip(_COLUMNS, row, strict=True))
     level = Classification(values["classification"])
     visible = may_see(clearance, level)
@@ -98,6 +103,9 @@ def _record(row: Sequence[Any], clearance: Classification) -> IncidentRecord:
         content["channel"] = Channel(content["channel"])
         content["category"] = Category(content["category"])
         content["severity"] = Severity(content["severity"])
+        where = incident_record(int(values["id"]))
+        for name in ("title", "summary"):
+            content[name] = opener(content[name], record=where, field=name, classification=level)
     return IncidentRecord(
         id=int(values["id"]),
         serial=str(values["serial"]),
@@ -124,6 +132,7 @@ def list_incidents(
     include_closed: bool = False,
     clearance: Classification = Classification.INTERNAL,
     limit: int | None = None,
+    keys: KeyRing | None = None,
 ) -> list[IncidentRecord]:
     """Incidents matching every filter given.
 
@@ -156,13 +165,23 @@ def list_incidents(
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = int(limit)
-    return [_record(row, clearance) for row in db.read(sql, params)]
+    opener = Opener(db, keys)
+    return [_record(row, clearance, opener) for row in db.read(sql, params)]
 
 
 def get_incident(
-    db: Database, serial: str, *, clearance: Classification = Classification.INTERNAL
+    db: Database,
+    serial: str,
+    *,
+    clearance: Classification = Classification.INTERNAL,
+    keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
 ) -> IncidentRecord:
     """The incident with this serial and, if the viewer is cleared, its timeline.
+
+    Classified content returned to a cleared ``viewer`` is decrypted with ``keys``
+    (else the database's key file) and recorded as viewed in the audit trail at ``now``.
 
     Raises:
         NotFoundError: no incident has this serial.
@@ -174,7 +193,8 @@ def get_incident(
     )
     if not rows:
         raise NotFoundError(f"no incident {serial.strip()!r}")
-    record = _record(rows[0], clearance)
+    opener = Opener(db, keys)
+    record = _record(rows[0], clearance, opener)
     if record.restricted:
         return record
     entries = db.read(
@@ -193,7 +213,12 @@ def get_incident(
             occurred_at=as_utc(occurred),  # type: ignore[arg-type]
             recorded_at=as_utc(recorded),  # type: ignore[arg-type]
             actor=str(actor),
-            text=str(text),
+            text=opener(
+                text,
+                record=entry_record(record.id, int(seq)),
+                field="text",
+                classification=record.classification,
+            ),
             report_no=report_no,
             target=str(target),
             due_at=as_utc(due),
@@ -201,4 +226,7 @@ def get_incident(
         )
         for seq, kind, occurred, recorded, actor, text, report_no, target, due, refers in entries
     )
+    if record.classification.is_classified:
+        detail = f"{record.classification.value}; {len(timeline)} entries"
+        record_view(db, viewer, "incident", record.serial, detail, now)
     return replace(record, timeline=timeline)

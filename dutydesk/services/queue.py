@@ -11,11 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dutydesk.rules.policy import may_see
+from dutydesk.services.sealed import Opener, incident_record
 from dutydesk.store import Database, as_utc
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
+
+if TYPE_CHECKING:
+    from dutydesk.crypto import KeyRing
 
 BLOCK_ROWS = 100
 """Rows the console reads at a time: one indexed query per block."""
@@ -51,7 +55,7 @@ class QueueRow:
         return self.title is None
 
 
-def _row(values: Sequence[Any], clearance: Classification) -> QueueRow:
+def _row(values: Sequence[Any], clearance: Classification, opener: Opener) -> QueueRow:
     (
         id_,
         serial,
@@ -75,7 +79,9 @@ def _row(values: Sequence[Any], clearance: Classification) -> QueueRow:
         channel=Channel(channel) if visible else None,
         category=Category(category) if visible else None,
         severity=Severity(severity) if visible else None,
-        title=str(title) if visible else None,
+        title=opener(title, record=incident_record(int(id_)), field="title", classification=level)
+        if visible
+        else None,
         status=Status(status) if visible else None,
         due_at=as_utc(due_at),
         due_step=due_step,
@@ -97,15 +103,25 @@ def count_overdue(db: Database, now: datetime) -> int:
 
 
 def fetch_window(
-    db: Database, offset: int, limit: int, clearance: Classification = Classification.INTERNAL
+    db: Database,
+    offset: int,
+    limit: int,
+    clearance: Classification = Classification.INTERNAL,
+    *,
+    keys: KeyRing | None = None,
 ) -> list[QueueRow]:
-    """Rows ``offset`` to ``offset + limit`` of the queue, in queue order."""
+    """Rows ``offset`` to ``offset + limit`` of the queue, in queue order.
+
+    A classified title is decrypted only for a cleared viewer; the key ring (``keys``,
+    else the database's key file) is loaded only if such a title is in the window.
+    """
     rows = db.read(
         f"SELECT {_COLUMNS} FROM incident WHERE is_open = 1 "
         f"ORDER BY {QUEUE_ORDER} LIMIT :limit OFFSET :offset",
         {"limit": int(limit), "offset": int(offset)},
     )
-    return [_row(tuple(row), clearance) for row in rows]
+    opener = Opener(db, keys)
+    return [_row(tuple(row), clearance, opener) for row in rows]
 
 
 def position_of(db: Database, incident_id: int) -> int | None:

@@ -33,7 +33,14 @@ retries: Counter[str] = Counter()
 """Retries made by this process, by cause (``busy``, ``serial``): for tests and benches."""
 
 _BUSY = ("database is locked", "database is busy", "deadlock detected", "could not serialize")
-_SERIAL = ("incident.serial", "uq_incident_serial_day", "incident_serial_key")
+_SERIAL = (
+    "incident.serial",
+    "uq_incident_serial_day",
+    "incident_serial_key",
+    # Two consoles issuing a bulletin at once on PostgreSQL: the same 第N期, retried.
+    "bulletin.kind, bulletin.year, bulletin.issue_no",
+    "uq_bulletin_number",
+)
 
 
 class StoreBusyError(DutyDeskError):

@@ -24,14 +24,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.rules.policy import may_see
 from dutydesk.services.queue import QueueRow
+from dutydesk.services.sealed import Opener, incident_record
 from dutydesk.store import Database, as_utc
 from dutydesk.store_search import SearchSpec, searchable
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
+
+if TYPE_CHECKING:
+    from dutydesk.crypto import KeyRing
 
 MAX_LIMIT = 500
 MAX_QUERY_CHARS = 200
@@ -116,7 +120,7 @@ def _moment(label: str, value: datetime | None) -> datetime | None:
     return value
 
 
-def _row(values: Sequence[Any], clearance: Classification) -> QueueRow:
+def _row(values: Sequence[Any], clearance: Classification, opener: Opener) -> QueueRow:
     (id_, serial, received, channel, category, severity, title, status, level, due, step) = values
     classification = Classification(level)
     visible = may_see(clearance, classification)
@@ -128,7 +132,11 @@ def _row(values: Sequence[Any], clearance: Classification) -> QueueRow:
         channel=Channel(channel) if visible else None,
         category=Category(category) if visible else None,
         severity=Severity(severity) if visible else None,
-        title=str(title) if visible else None,
+        title=opener(
+            title, record=incident_record(int(id_)), field="title", classification=classification
+        )
+        if visible
+        else None,
         status=Status(status) if visible else None,
         due_at=as_utc(due),
         due_step=step,
@@ -149,6 +157,7 @@ def search(
     open_only: bool = False,
     limit: int = 50,
     offset: int = 0,
+    keys: KeyRing | None = None,
 ) -> SearchResult:
     """Find incidents by text and filters, newest received first, one page at a time.
 
@@ -165,6 +174,9 @@ def search(
         open_only: Only incidents that are not closed.
         limit: Rows per page, 1 to :data:`MAX_LIMIT`.
         offset: Rows to skip.
+        keys: The key ring for classified titles shown to a cleared viewer. Classified
+            incidents are found by serial only, whoever searches: their content is
+            encrypted and kept out of the index.
 
     Returns:
         The page, whether more follows, and the time it took.
@@ -205,7 +217,8 @@ def search(
     else:
         found = db.search_index.find(spec)
     elapsed = (time.perf_counter() - began) * 1000
-    rows = [_row(tuple(values), viewer) for values in found[:limit]]
+    opener = Opener(db, keys)
+    rows = [_row(tuple(values), viewer, opener) for values in found[:limit]]
     return SearchResult(
         rows=rows,
         has_more=len(found) > limit,

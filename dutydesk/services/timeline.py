@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from dutydesk.rules.policy import may_see
+from dutydesk.services.sealed import Opener, entry_record, incident_record, record_view
 from dutydesk.store import Database, as_utc
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
+
+if TYPE_CHECKING:
+    from dutydesk.crypto import KeyRing
+    from dutydesk.services.auth import Operator
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,8 @@ class TimelineItem:
     report_no: int | None
     target: str
     due_at: datetime | None
+    entry_id: int = 0
+    """The entry's id (what a correction or a feedback refers to)."""
 
 
 @dataclass(frozen=True)
@@ -44,19 +52,30 @@ class IncidentDetail:
     due_at: datetime | None = None
     due_step: str | None = None
     entries: tuple[TimelineItem, ...] = ()
+    version: int = 0
+    """The incident's version when read: what an edit or entry expects to find."""
 
 
 def fetch_detail(
-    db: Database, incident_id: int, clearance: Classification = Classification.INTERNAL
+    db: Database,
+    incident_id: int,
+    clearance: Classification = Classification.INTERNAL,
+    *,
+    keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
 ) -> IncidentDetail | None:
     """The incident with its timeline, or ``None`` if there is no such incident.
 
     Classified content the viewer is not cleared for is never read from the entries.
+    For a cleared viewer it is decrypted (``keys``, else the database's key file; a
+    placeholder if the key is missing) and the view is recorded in the audit trail
+    (``viewer`` at ``now``).
     """
     rows = db.read(
         "SELECT id, serial, received_at, classification, title, summary, channel, category, "
         "severity, status, location, reporter_name, reporter_unit, reporter_phone, "
-        "due_at, due_step FROM incident WHERE id = :id",
+        "due_at, due_step, version FROM incident WHERE id = :id",
         {"id": incident_id},
     )
     if not rows:
@@ -78,6 +97,7 @@ def fetch_detail(
         r_phone,
         due_at,
         due_step,
+        version,
     ) = rows[0]
     level = Classification(classification)
     if not may_see(clearance, level):
@@ -87,23 +107,28 @@ def fetch_detail(
             received_at=as_utc(received),  # type: ignore[arg-type]
             classification=level,
             restricted=True,
+            version=int(version),
         )
     entries = db.read(
         "SELECT e.seq, e.occurred_at, e.kind, COALESCE(NULLIF(e.actor_name, ''), p.name, ''), "
-        "e.text, e.report_no, e.target, e.due_at "
+        "e.text, e.report_no, e.target, e.due_at, e.id "
         "FROM timeline_entry e LEFT JOIN person p ON p.id = e.actor_id "
         "WHERE e.incident_id = :id ORDER BY e.occurred_at, e.seq",
         {"id": incident_id},
     )
     reporter = " ".join(part for part in (r_unit, r_name, r_phone) if part)
+    opener = Opener(db, keys)
+    where = incident_record(int(id_))
+    if level.is_classified:
+        record_view(db, viewer, "incident", str(serial), f"{level.value}; timeline", now)
     return IncidentDetail(
         id=int(id_),
         serial=str(serial),
         received_at=as_utc(received),  # type: ignore[arg-type]
         classification=level,
         restricted=False,
-        title=str(title),
-        summary=str(summary),
+        title=opener(title, record=where, field="title", classification=level),
+        summary=opener(summary, record=where, field="summary", classification=level),
         channel=Channel(channel),
         category=Category(category),
         severity=Severity(severity),
@@ -112,17 +137,70 @@ def fetch_detail(
         reporter=reporter,
         due_at=as_utc(due_at),
         due_step=due_step,
+        version=int(version),
         entries=tuple(
             TimelineItem(
                 seq=int(seq),
                 occurred_at=as_utc(occurred),  # type: ignore[arg-type]
                 kind=EntryKind(kind),
                 actor=str(actor),
-                text=str(text),
+                text=opener(
+                    text,
+                    record=entry_record(int(id_), int(seq)),
+                    field="text",
+                    classification=level,
+                ),
                 report_no=report_no,
                 target=str(target),
                 due_at=as_utc(entry_due),
+                entry_id=int(entry_id),
             )
-            for seq, occurred, kind, actor, text, report_no, target, entry_due in entries
+            for seq, occurred, kind, actor, text, report_no, target, entry_due, entry_id in entries
         ),
     )
+
+
+EDITABLE_COLUMNS = (
+    "channel",
+    "category",
+    "severity",
+    "classification",
+    "title",
+    "summary",
+    "location",
+    "reporter_name",
+    "reporter_unit",
+    "reporter_phone",
+)
+"""The columns an edit form shows (``services.edits.EDITABLE``), in form order."""
+
+
+def fetch_editable(
+    db: Database,
+    incident_id: int,
+    clearance: Classification = Classification.INTERNAL,
+    *,
+    keys: KeyRing | None = None,
+) -> tuple[int, str, dict[str, str]] | None:
+    """An incident's version, serial and editable values, to fill an edit form.
+
+    Returns ``None`` when there is no such incident or the viewer is not cleared for it
+    (an edit form would show its content).
+    """
+    rows = db.read(
+        f"SELECT version, serial, {', '.join(EDITABLE_COLUMNS)} FROM incident WHERE id = :id",
+        {"id": incident_id},
+    )
+    if not rows:
+        return None
+    version, serial, *values = rows[0]
+    fields = dict(zip(EDITABLE_COLUMNS, (str(v or "") for v in values), strict=True))
+    level = Classification(fields["classification"])
+    if not may_see(clearance, level):
+        return None
+    opener = Opener(db, keys)
+    for name in ("title", "summary"):
+        fields[name] = opener(
+            fields[name], record=incident_record(incident_id), field=name, classification=level
+        )
+    return int(version), str(serial), fields

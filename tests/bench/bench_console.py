@@ -9,7 +9,13 @@ timelines (``build_db.py``), then runs the production app headless at 120x40 and
 * ``cursor_move_round_trip_ms``: Pilot's press until the app is idle again, which also
   waits for the debounced timeline read of the new incident;
 * ``end_ms``: jumping to the last of a million rows, until its row is on screen;
+* ``intake_save_to_repaint_ms``: ctrl+s on a filled intake form until the new incident
+  is the selected, drawn row of the queue (the save runs in a thread worker);
+* ``other_console_change_ms``: another ``Database`` (another console) registers an
+  incident; time until this console's queue has counted it, without a key press;
 * ``peak_rss_mb``: the process's peak resident memory.
+
+The intake figures write to the database: run them on a copy.
 
     python tests/bench/bench_console.py /tmp/bench.sqlite3 [--incidents 1000000]
 """
@@ -28,6 +34,7 @@ import resource  # noqa: E402
 import statistics  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 
 async def _measure(path: Path) -> dict[str, float]:
@@ -88,10 +95,75 @@ async def _measure(path: Path) -> dict[str, float]:
         await pilot.pause()
         figures["end_ms"] = (time.perf_counter() - began) * 1000
         figures["open_incidents"] = float(queue.count or 0)
+        figures.update(await _intake_figures(app, pilot, db))
         await pilot.press("ctrl+q")
     db.close()
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {name: round(value, 1) for name, value in figures.items()}
+
+
+async def _intake_figures(app: Any, pilot: Any, db: Any) -> dict[str, float]:
+    """Save an intake and wait for its row; then let another console write and wait."""
+    from dutydesk.rules.deadlines import load_rules
+    from dutydesk.services.intake import register
+    from dutydesk.store import Database
+
+    queue = app.main.queue
+    figures: dict[str, float] = {}
+    saves = []
+
+    async def until(done: Any, what: str) -> None:
+        # A failed save would otherwise wait for ever: give up loudly after 30 s.
+        deadline = time.perf_counter() + 30
+        while not done():
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"{what}: not seen after 30 s ({app._notifications})")
+            await asyncio.sleep(0.0005)
+
+    for number in range(5):
+        await pilot.press("n")
+        await pilot.pause()
+        app.screen.control("summary").text = f"bench intake {number}, nobody hurt"
+        began = time.perf_counter()
+        await pilot.press("ctrl+s")
+        await until(
+            lambda title=f"bench intake {number}": (
+                queue.selected is not None and title in (queue.selected.title or "")
+            ),
+            "the saved incident selected",
+        )
+        queue.render_line(queue.cursor - int(queue.scroll_y) + 1)
+        app.screen._compositor.render_update(full=True)
+        saves.append((time.perf_counter() - began) * 1000)
+        await pilot.pause(0.3)
+    figures["intake_save_to_repaint_ms"] = statistics.median(saves)
+    figures["intake_save_to_repaint_max_ms"] = max(saves)
+    other = Database(db.url)
+    seen = []
+    for number in range(5):
+        count = queue.count
+        began = time.perf_counter()
+        await asyncio.to_thread(
+            register,
+            other,
+            received_at=app.context.clock.now(),
+            channel="phone",
+            category="other",
+            severity="IV",
+            classification="internal",
+            title=f"other console {number}",
+            summary=f"other console {number}",
+            now=app.context.clock.now(),
+            tz=app.context.tz,
+            rules=load_rules(),
+        )
+        await until(lambda before=count: queue.count != before, "another console's incident")
+        seen.append((time.perf_counter() - began) * 1000)
+        await pilot.pause(0.2)
+    other.close()
+    figures["other_console_change_ms"] = statistics.median(seen)
+    figures["other_console_change_max_ms"] = max(seen)
+    return figures
 
 
 def main() -> None:

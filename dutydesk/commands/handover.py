@@ -1,0 +1,176 @@
+"""``dutydesk handover``: the 08:30 handover pack (交接班材料), and its acknowledgement.
+
+Examples::
+
+    dutydesk handover                                  # txt to stdout, stored as pack N
+    dutydesk handover --format md -o handover.md
+    dutydesk handover --format docx -o 交接班.docx       # GB/T 9704 layout
+    dutydesk handover --format docx > pack.docx         # binary to stdout: not to a terminal
+    dutydesk handover --at 2026-11-26T08:30 --preview   # look without storing
+    dutydesk handover ack --names "张三,李四"             # the incoming officers sign
+
+Each pack made (unless ``--preview``) is stored with a JSON snapshot of what it said;
+``ack`` acknowledges the newest unacknowledged pack (or ``--id N``) and so starts the
+next period, which begins where that pack ended. Data to stdout, messages to stderr.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from dutydesk.commands.context import DbOption, Env, OperatorOption, open_env
+from dutydesk.commands.output import (
+    DocumentFormat,
+    DocumentFormatOption,
+    OutputFileOption,
+    message,
+    write_document,
+)
+from dutydesk.commands.parsing import InputError, choice, moment
+from dutydesk.i18n import t
+from dutydesk.rules.handover import HandoverPack
+from dutydesk.vocab import Classification
+
+handover_app = typer.Typer(
+    name="handover",
+    help="The handover pack for the 08:30 meeting (交接班), and its acknowledgement.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+FORMATS = (DocumentFormat.TXT, DocumentFormat.MD, DocumentFormat.DOCX, DocumentFormat.JSON)
+
+
+def _clearance(env: Env, wanted: str | None, operator: str | None) -> Classification:
+    """The reader's clearance: internal unless an operator cleared that far asks for more."""
+    if wanted is None:
+        return Classification.INTERNAL
+    level = choice(Classification, wanted, "--clearance")
+    if level.level <= Classification.INTERNAL.level:
+        return level
+    if not operator:
+        raise InputError("--clearance: name yourself with --operator (your clearance is checked)")
+    rows = env.db.read(
+        "SELECT clearance FROM person WHERE name = :name", {"name": operator.strip()}
+    )
+    if not rows or Classification(rows[0][0]).level < level.level:
+        raise InputError(f"--clearance: {operator.strip()} is not cleared to {level.value}")
+    return level
+
+
+@handover_app.callback()
+def make(
+    ctx: typer.Context,
+    at: Annotated[
+        str | None, typer.Option(help="The meeting's moment (ISO or HH:MM); default now.")
+    ] = None,
+    fmt: DocumentFormatOption = DocumentFormat.TXT,
+    output: OutputFileOption = None,
+    clearance: Annotated[
+        str | None,
+        typer.Option(
+            help="Show classified content up to this level (needs a cleared --operator). "
+            "Default: internal: classified items by serial and classification only.",
+            show_default=False,
+        ),
+    ] = None,
+    preview: Annotated[bool, typer.Option(help="Do not store the pack.")] = False,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Make the handover pack: txt, md, json, or docx (GB/T 9704 layout; binary, use -o)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if fmt not in FORMATS:  # one line, as every input error (not click's usage block)
+        names = ", ".join(item.value for item in FORMATS)
+        raise InputError(f"--format: handover makes {names}; not {fmt.value}")
+    env = open_env(ctx, db)
+    from dutydesk.services.handover import build_pack
+    from dutydesk.services.handover_store import period_start, record_pack
+
+    when = moment(at, "--at", tz=env.settings.tz, now=env.now) if at else env.now
+    pack = build_pack(
+        env.db,
+        start=period_start(env.db, when, env.settings),
+        at=when,
+        now=env.now,
+        rules=env.rules,
+        settings=env.settings,
+        clearance=_clearance(env, clearance, operator),
+        keys=env.keys,
+        viewer=operator,
+    )
+    if fmt is DocumentFormat.DOCX and output in (None, "-"):
+        import sys
+
+        if sys.stdout.isatty():
+            raise InputError(t("handover.docx_terminal"))
+    if not preview:
+        pack = record_pack(env.db, pack, actor=operator.strip() if operator else None)
+    write_document(_render(pack, fmt, env.settings.tz), output, fmt)
+    local = env.settings.tz
+    span = {
+        "start": pack.period_start.astimezone(local).strftime("%Y-%m-%d %H:%M"),
+        "end": pack.period_end.astimezone(local).strftime("%Y-%m-%d %H:%M"),
+    }
+    if pack.handover_id is not None:
+        message(t("handover.stored", id=pack.handover_id, **span))
+    if output not in (None, "-"):
+        message(t("handover.written", path=output))
+
+
+def _render(pack: HandoverPack, fmt: DocumentFormat, tz: ZoneInfo) -> str | bytes:
+    if fmt is DocumentFormat.DOCX:
+        from dutydesk.reports.handover_docx import render_docx
+
+        return render_docx(pack, tz)
+    if fmt is DocumentFormat.JSON:
+        from dutydesk.services.handover_store import snapshot
+
+        return snapshot(pack) + "\n"
+    from dutydesk.reports.handover import render_markdown, render_text
+
+    render = render_markdown if fmt is DocumentFormat.MD else render_text
+    return render(pack, tz)
+
+
+@handover_app.command()
+def ack(
+    ctx: typer.Context,
+    names: Annotated[
+        str, typer.Option(help='The incoming officers, e.g. "张三,李四" (required).')
+    ] = "",
+    id_: Annotated[
+        int | None,
+        typer.Option("--id", help="The pack to acknowledge; default the newest unacknowledged."),
+    ] = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Acknowledge a handover pack (签收): names and time are stored; the next period starts."""
+    from dutydesk.services.handover_store import acknowledge, latest_unacknowledged, split_names
+
+    people = split_names(names)
+    if not people:
+        raise InputError('--names: who received the handover (e.g. "张三,李四")')
+    env = open_env(ctx, db)
+    handover_id = id_ if id_ is not None else latest_unacknowledged(env.db)
+    if handover_id is None:
+        raise InputError(t("handover.no_pack"))
+    done = acknowledge(env.db, handover_id, people, env.now, actor=(operator or "").strip())
+    typer.echo(str(done.handover_id))
+    tz = env.settings.tz
+    message(
+        t(
+            "handover.acknowledged",
+            id=done.handover_id,
+            names="、".join(done.names),
+            at=done.acknowledged_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            next=done.period_end.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        )
+    )

@@ -1,0 +1,291 @@
+"""Encryption of classified text at rest: a key file and AES-256-GCM field envelopes.
+
+A stored value is ``enc:v1:<key id>:<wrapped data key>:<sealed>`` (base64url parts):
+
+* ``sealed`` = nonce (12 bytes) + AES-GCM(data key) of the UTF-8 text, with associated
+  data ``<record>:<field>:<classification>`` (e.g. ``incident:42:title:secret``), so a
+  value moved to another record or field, or a record relabelled to a lower
+  classification, no longer decrypts;
+* ``wrapped data key`` = nonce + AES-GCM(key ``<key id>`` of the key file) of a random
+  256-bit data key used for this one value.
+
+Two layers so that ``dutydesk key rotate`` re-wraps the small data keys under a new key
+without touching ``sealed``, which the hash chain covers (``rules.chain.hashed_form``):
+rotation changes no link of the record's chain.
+
+The key file is JSON, created with mode 0600 beside the database (``<db>.key``) unless
+``key_file`` is configured; a key file that group or others may read is refused. Error
+messages name the record and field, never the text or a key.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dutydesk.errors import DutyDeskError
+from dutydesk.rules.chain import ENVELOPE_PREFIX
+
+KEY_FILE_FORMAT = "dutydesk-keys/1"
+_NONCE = 12
+_WRAP_AAD = b"dutydesk-data-key:"
+
+ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "incident": ("title", "summary"),
+    "timeline_entry": ("text",),
+    "bulletin": ("title", "body"),
+}
+"""Where classified text is stored encrypted (once wired); ``key rotate`` re-wraps these."""
+
+
+class CryptoError(DutyDeskError):
+    """Encrypted text cannot be read or written; the message says why, without the text."""
+
+    exit_code = 2
+
+
+class KeyFileError(CryptoError):
+    """The key file is missing, unsafe (readable by others) or not a dutydesk key file."""
+
+
+class DecryptError(CryptoError):
+    """A value does not decrypt: wrong key, or the value or its classification changed."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def check_key_file(path: Path) -> None:
+    """Refuse a key file that group or others may read or write (one line, no traceback).
+
+    Raises:
+        KeyFileError: the file's mode allows group or other access.
+
+    """
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise KeyFileError(
+            f"key file {path} is open to other users (mode {mode:04o}); run: chmod 600 {path}"
+        )
+
+
+@dataclass
+class KeyRing:
+    """The keys of one key file; ``current`` encrypts, every key may decrypt."""
+
+    path: Path
+    current: str
+    keys: dict[str, bytes] = field(repr=False)
+
+    @classmethod
+    def create(cls, path: Path) -> KeyRing:
+        """Write a new key file with one fresh 256-bit key, mode 0600, never overwriting.
+
+        Raises:
+            KeyFileError: the file exists already or cannot be created.
+
+        """
+        ring = cls(path, "k1", {"k1": secrets.token_bytes(32)})
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise KeyFileError(f"key file {path} exists already; not overwriting it") from None
+        except OSError as exc:
+            raise KeyFileError(f"cannot create key file {path}: {exc.strerror}") from None
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(ring._dump())
+        return ring
+
+    @classmethod
+    def load(cls, path: Path) -> KeyRing:
+        """Read a key file after checking nobody else may read it.
+
+        Raises:
+            KeyFileError: missing, readable by others, or not a dutydesk key file.
+
+        """
+        if not path.is_file():
+            raise KeyFileError(f"no key file at {path}; classified text cannot be read")
+        check_key_file(path)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if raw.get("format") != KEY_FILE_FORMAT:
+                raise ValueError("format")
+            keys = {str(kid): _unb64(str(value)) for kid, value in raw["keys"].items()}
+            current = str(raw["current"])
+            if current not in keys or any(len(key) != 32 for key in keys.values()):
+                raise ValueError("keys")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise KeyFileError(f"{path} is not a dutydesk key file") from None
+        return cls(path, current, keys)
+
+    @classmethod
+    def open_or_create(cls, path: Path) -> KeyRing:
+        """The key file at ``path``, created first if there is none."""
+        return cls.load(path) if path.exists() else cls.create(path)
+
+    def _dump(self) -> str:
+        keys = {kid: _b64(key) for kid, key in self.keys.items()}
+        document = {"format": KEY_FILE_FORMAT, "current": self.current, "keys": keys}
+        return json.dumps(document, indent=1) + "\n"
+
+    def save(self) -> None:
+        """Replace the key file atomically (temporary file with mode 0600, then rename)."""
+        temporary = self.path.with_name(self.path.name + ".new")
+        temporary.unlink(missing_ok=True)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(self._dump())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path)
+
+    def add_key(self) -> str:
+        """Add a fresh key and make it current; returns its id (save to keep it)."""
+        number = 1 + max((int(kid[1:]) for kid in self.keys if kid[1:].isdigit()), default=0)
+        kid = f"k{number}"
+        self.keys[kid] = secrets.token_bytes(32)
+        self.current = kid
+        return kid
+
+
+def _context(record: str, field_name: str, classification: str) -> bytes:
+    return f"{record}:{field_name}:{classification}".encode()
+
+
+def is_encrypted(value: str) -> bool:
+    """True for an ``enc:v1:`` envelope."""
+    return value.startswith(ENVELOPE_PREFIX)
+
+
+def envelope_key_id(value: str) -> str:
+    """The id of the key that wraps an envelope's data key."""
+    return value[len(ENVELOPE_PREFIX) :].split(":")[0]
+
+
+def encrypt_field(
+    keys: KeyRing, plaintext: str, *, record: str, field: str, classification: str
+) -> str:
+    """Seal ``plaintext`` for one field of one record at one classification.
+
+    Args:
+        keys: the key ring; its current key wraps the new data key.
+        plaintext: the text to protect.
+        record: the record's stable name, e.g. ``incident:42`` or ``timeline_entry:42/3``.
+        field: the column, e.g. ``title``.
+        classification: the record's classification value, e.g. ``secret``.
+
+    """
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    data_key = AESGCM.generate_key(bit_length=256)
+    nonce, wrap_nonce = secrets.token_bytes(_NONCE), secrets.token_bytes(_NONCE)
+    aad = _context(record, field, str(classification))
+    sealed = nonce + AESGCM(data_key).encrypt(nonce, plaintext.encode("utf-8"), aad)
+    wrap_aad = _WRAP_AAD + keys.current.encode()
+    wrapped = wrap_nonce + AESGCM(keys.keys[keys.current]).encrypt(wrap_nonce, data_key, wrap_aad)
+    return f"{ENVELOPE_PREFIX}{keys.current}:{_b64(wrapped)}:{_b64(sealed)}"
+
+
+def _parts(value: str, where: str) -> tuple[str, bytes, bytes]:
+    parts = value[len(ENVELOPE_PREFIX) :].split(":")
+    try:
+        if len(parts) != 3:
+            raise ValueError
+        return parts[0], _unb64(parts[1]), _unb64(parts[2])
+    except ValueError:
+        raise DecryptError(f"{where}: the stored value is damaged") from None
+
+
+def _unwrap(keys: KeyRing, kid: str, wrapped: bytes, where: str) -> bytes:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    key = keys.keys.get(kid)
+    if key is None:
+        raise DecryptError(f"{where}: encrypted with key {kid}, which {keys.path} does not hold")
+    try:
+        return AESGCM(key).decrypt(wrapped[:_NONCE], wrapped[_NONCE:], _WRAP_AAD + kid.encode())
+    except (InvalidTag, ValueError):
+        raise DecryptError(
+            f"{where}: key {kid} in {keys.path} is not the key this was encrypted with"
+        ) from None
+
+
+def decrypt_field(
+    keys: KeyRing, value: str, *, record: str, field: str, classification: str
+) -> str:
+    """Open an envelope made by :func:`encrypt_field` for the same record, field, label.
+
+    A plain (unencrypted) value is returned as it is only when ``classification`` is not
+    classified; plain text where a classified value should be sealed is refused.
+
+    Raises:
+        DecryptError: wrong or missing key, a changed value, or a changed classification.
+
+    """
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    where = f"{record} {field}"
+    if not is_encrypted(value):
+        if str(classification) in {"confidential", "secret", "top_secret"}:
+            raise DecryptError(f"{where}: classified text is stored unencrypted")
+        return value
+    kid, wrapped, sealed = _parts(value, where)
+    data_key = _unwrap(keys, kid, wrapped, where)
+    try:
+        aad = _context(record, field, str(classification))
+        plain = AESGCM(data_key).decrypt(sealed[:_NONCE], sealed[_NONCE:], aad)
+    except (InvalidTag, ValueError):
+        raise DecryptError(
+            f"{where}: does not decrypt: the stored text, its record or its classification "
+            "was changed after it was written"
+        ) from None
+    return plain.decode("utf-8")
+
+
+def rewrap(keys: KeyRing, value: str, *, where: str) -> str:
+    """The same envelope with its data key wrapped by the current key (key rotation).
+
+    ``sealed`` is kept byte for byte, so the hash chain's view of the value is unchanged.
+
+    Raises:
+        DecryptError: the data key cannot be unwrapped.
+
+    """
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    kid, wrapped, _ = _parts(value, where)
+    if kid == keys.current:
+        return value
+    data_key = _unwrap(keys, kid, wrapped, where)
+    nonce = secrets.token_bytes(_NONCE)
+    aad = _WRAP_AAD + keys.current.encode()
+    new = nonce + AESGCM(keys.keys[keys.current]).encrypt(nonce, data_key, aad)
+    sealed = value.rsplit(":", 1)[1]
+    return f"{ENVELOPE_PREFIX}{keys.current}:{_b64(new)}:{sealed}"
+
+
+def key_file_for(db_path: Path | None, configured: str | None) -> Path:
+    """Where the key file is: ``key_file`` if configured, else ``<database file>.key``.
+
+    Raises:
+        KeyFileError: neither is known (a server database with no ``key_file`` setting).
+
+    """
+    if configured:
+        return Path(configured).expanduser()
+    if db_path is None:
+        raise KeyFileError("set key_file (DUTYDESK_KEY_FILE) for a server database")
+    return db_path.with_name(db_path.name + ".key")

@@ -1,0 +1,81 @@
+"""A bulletin as a Word document in the red-masthead layout (红头) of 简报-type products.
+
+Top to bottom: the classification mark at the top left when classified (三号黑体, as
+GB/T 9704 places 密级); the masthead name in large red 小标宋; 2026年第N期; the issuing
+unit at the left and the date at the right; a red rule (the paragraph's bottom border);
+then the title (二号小标宋, centred), the body (三号仿宋, first lines indented two
+characters), and for 《信息直呈》 the leaders away. A4 with GB/T 9704 margins
+(:mod:`dutydesk.reports.docx_style`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.shared import Mm
+
+from dutydesk.i18n import label, t
+from dutydesk.reports import docx_style as ds
+from dutydesk.reports.bulletin_text import away_lines, header_fields
+from dutydesk.rules.documents import BulletinView
+from dutydesk.rules.sanitize import clean
+
+MASTHEAD_PT = 42
+"""The masthead name: large, red, 小标宋 (初号 is 42 pt)."""
+
+_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
+
+
+def render_docx(view: BulletinView, *, unit: str, tz: ZoneInfo, now: datetime) -> bytes:
+    """The bulletin as the bytes of a .docx file."""
+    document = ds.new_document()
+    head = header_fields(view, tz=tz, now=now)
+    if head["mark"]:
+        ds.paragraph(document, head["mark"], font=ds.HEADING_FONT)
+    ds.paragraph(
+        document,
+        head["name"],
+        font=ds.TITLE_FONT,
+        size=MASTHEAD_PT,
+        color=ds.RED,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        exact=None,
+    )
+    ds.paragraph(document, head["number"], align=WD_ALIGN_PARAGRAPH.CENTER)
+    line = ds.paragraph(document, exact=None)
+    # Unit at the left, date at the right margin: one right tab stop at the type width.
+    line.paragraph_format.tab_stops.add_tab_stop(Mm(156), WD_TAB_ALIGNMENT.RIGHT)
+    right = "\t" + head["date"] if not head["signer"] else f"\t{head['signer']}  {head['date']}"
+    ds.style_run(line.add_run(clean(unit) + right))
+    ds.bottom_rule(line)
+    ds.paragraph(document)
+    if view.restricted:
+        what = t("bulletin.restricted", what=f"#{view.id}", level=label(view.classification))
+        ds.paragraph(document, what)
+        for item in view.items:
+            ds.paragraph(document, f"{item.serial} [{label(item.classification)}]")
+        return ds.to_bytes(document)
+    ds.paragraph(
+        document,
+        clean(view.title),
+        font=ds.TITLE_FONT,
+        size=ds.TITLE_PT,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+    )
+    ds.paragraph(document)
+    for text in view.body.splitlines():
+        if not text.strip():
+            continue
+        if _HEADING.match(text.strip()):  # 一、 item headings of a several-item bulletin
+            ds.paragraph(document, clean(text.strip()), font=ds.HEADING_FONT, indent=True)
+        else:
+            ds.paragraph(document, clean(text.strip()), indent=True)
+    if view.away:
+        ds.paragraph(document)
+        ds.paragraph(document, "领导干部外出报备", font=ds.HEADING_FONT, indent=True)
+        for text in away_lines(view.away, tz):
+            ds.paragraph(document, text, indent=True)
+    return ds.to_bytes(document)

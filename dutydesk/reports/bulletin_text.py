@@ -1,0 +1,102 @@
+"""Bulletins as plain text and Markdown, in the same order as the printed layout.
+
+Classification mark (涉密 only) top left, masthead name, 2026年第N期, issuing unit and
+date, a rule, the title, the body, and for 《信息直呈》 the leaders away. Every stored
+string passes through :func:`dutydesk.rules.sanitize.clean`; Markdown also escapes the
+characters that would turn text into markup or HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from dutydesk.i18n import label, t
+from dutydesk.rules.bulletins import KIND_NAMES, MARKS, issue_label
+from dutydesk.rules.documents import AwayFacts, BulletinView
+from dutydesk.rules.sanitize import clean
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~!])")
+
+
+def md_escape(text: str) -> str:
+    """``text`` safe inside Markdown: sanitised, markup characters backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", clean(text, multiline=True))
+
+
+def chinese_date(moment: datetime, tz: ZoneInfo) -> str:
+    """``2026年11月26日`` in the office's zone."""
+    local = moment.astimezone(tz)
+    return f"{local.year}年{local.month}月{local.day}日"
+
+
+def _short_date(moment: datetime, tz: ZoneInfo) -> str:
+    local = moment.astimezone(tz)
+    return f"{local.month}月{local.day}日{local:%H:%M}"
+
+
+def away_lines(away: tuple[AwayFacts, ...], tz: ZoneInfo) -> list[str]:
+    """One sentence per leader away, as 《信息直呈》 prints them."""
+    return [
+        clean(
+            f"{a.leader}（{a.leader_title}）{_short_date(a.start_at, tz)}至"
+            f"{_short_date(a.end_at, tz)}赴{a.destination}{a.reason}，"
+            f"由{a.acting}（{a.acting_title}）代为主持工作。"
+        )
+        for a in away
+    ]
+
+
+def header_fields(view: BulletinView, *, tz: ZoneInfo, now: datetime) -> dict[str, str]:
+    """Masthead values: mark, name, number, date and signer line."""
+    when = view.issued_at or now
+    mark = MARKS.get(view.classification, "")
+    return {
+        "mark": mark,
+        "name": KIND_NAMES[view.kind],
+        "number": issue_label(view.year, view.issue_no),
+        "date": chinese_date(when, tz),
+        "signer": f"签发：{clean(view.signed_off_by)}" if view.signed_off_by else "",
+    }
+
+
+def render_txt(view: BulletinView, *, unit: str, tz: ZoneInfo, now: datetime) -> str:
+    """The bulletin as plain text (for the terminal, e-mail, the duty log)."""
+    head = header_fields(view, tz=tz, now=now)
+    lines = [head["mark"]] if head["mark"] else []
+    lines += [head["name"], head["number"], f"{clean(unit)}    {head['date']}"]
+    if head["signer"]:
+        lines.append(head["signer"])
+    lines.append("─" * 32)
+    if view.restricted:
+        lines.append(t("bulletin.restricted", what=f"#{view.id}", level=label(view.classification)))
+        lines += [f"{item.serial} [{label(item.classification)}]" for item in view.items]
+        return "\n".join(lines) + "\n"
+    lines += [clean(view.title), ""]
+    lines += [clean(line) for line in view.body.splitlines()]
+    if view.away:
+        lines += ["", "领导干部外出报备", *away_lines(view.away, tz)]
+    return "\n".join(lines) + "\n"
+
+
+def render_md(view: BulletinView, *, unit: str, tz: ZoneInfo, now: datetime) -> str:
+    """The bulletin as Markdown."""
+    head = header_fields(view, tz=tz, now=now)
+    lines = [f"**{head['mark']}**", ""] if head["mark"] else []
+    lines += [f"# {head['name']}", "", head["number"], ""]
+    meta = " · ".join(part for part in (md_escape(unit), head["date"], head["signer"]) if part)
+    lines += [meta, "", "---", ""]
+    if view.restricted:
+        what = t("bulletin.restricted", what=f"#{view.id}", level=label(view.classification))
+        lines += [md_escape(what), ""]
+        lines += [f"- {item.serial} \\[{label(item.classification)}\\]" for item in view.items]
+        return "\n".join(lines) + "\n"
+    lines += [f"## {md_escape(view.title)}", ""]
+    for line in view.body.splitlines():
+        if line.strip():
+            lines += [md_escape(line), ""]
+    if view.away:
+        lines += ["## 领导干部外出报备", ""]
+        lines += [f"- {md_escape(line)}" for line in away_lines(view.away, tz)]
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -1,0 +1,214 @@
+"""The daily summary as data (records for CSV/JSON/NDJSON) and as md, xlsx and docx.
+
+Data formats carry exact stored values (codes, ISO 8601 local times); the documents
+carry interface labels and short local times, with every stored string sanitised.
+Restricted rows were emptied by the service; they show serial, time, status and
+classification, and "classified (not shown)" where the title would be.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from enum import Enum
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dutydesk.i18n import label, t
+from dutydesk.rules.documents import RESTRICTED, DailyRow, DailySummary
+from dutydesk.rules.sanitize import clean
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("serial", "column.serial"),
+    ("received_at", "column.received"),
+    ("channel", "column.channel"),
+    ("category", "column.category"),
+    ("severity", "column.severity"),
+    ("classification", "cli.field.classification"),
+    ("status", "column.status"),
+    ("title", "column.title"),
+    ("location", "cli.field.location"),
+    ("reporter_unit", "cli.field.reporter"),
+    ("entries", "daily.entries"),
+    ("first_report_at", "daily.first_report"),
+    ("last_entry_at", "daily.last_entry_at"),
+    ("last_entry_kind", "column.kind"),
+    ("last_entry_text", "daily.last_entry"),
+    ("summary", "cli.field.summary"),
+)
+"""(key, header message key) of the incident table, in order."""
+
+TOTALS = (("category", "daily.by_category"), ("severity", "daily.by_severity"),
+          ("channel", "daily.by_channel"))  # fmt: skip
+
+# Only text holding one of these needs the (slower) sanitiser: a fast path for 10^4 rows.
+_SUSPECT = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def safe(text: str) -> str:
+    """One-line sanitised text for a document cell."""
+    return clean(text) if _SUSPECT.search(text) else text
+
+
+def headers() -> list[str]:
+    """The incident table's headers in the current language."""
+    return [t(key) for _, key in COLUMNS]
+
+
+def _iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    return moment.astimezone(tz).isoformat() if moment is not None else None
+
+
+def _code(member: Enum | None) -> str | None:
+    return member.value if member is not None else None
+
+
+def incident_records(summary: DailySummary, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """One mapping per incident, exact values: codes, local ISO 8601 times.
+
+    Spelled out field by field rather than by introspection: it runs 10^4 times a day.
+    """
+    return [
+        {
+            "serial": row.serial,
+            "received_at": _iso(row.received_at, tz),
+            "channel": _code(row.channel),
+            "category": _code(row.category),
+            "severity": _code(row.severity),
+            "classification": row.classification.value,
+            "status": row.status.value,
+            "title": row.title,
+            "location": row.location,
+            "reporter_unit": row.reporter_unit,
+            "entries": row.entries,
+            "first_report_at": _iso(row.first_report_at, tz),
+            "last_entry_at": _iso(row.last_entry_at, tz),
+            "last_entry_kind": _code(row.last_entry_kind),
+            "last_entry_text": row.last_entry_text,
+            "summary": row.summary,
+            "restricted": row.restricted,
+        }
+        for row in summary.rows
+    ]
+
+
+def totals_records(summary: DailySummary) -> list[dict[str, Any]]:
+    """The totals as rows: dimension, key (a code, or ``restricted``), count."""
+    tables = (summary.by_category, summary.by_severity, summary.by_channel)
+    return [
+        {"dimension": name, "key": key, "count": count}
+        for (name, _), table in zip(TOTALS, tables, strict=True)
+        for key, count in table.items()
+    ]
+
+
+def render_json(summary: DailySummary, tz: ZoneInfo) -> str:
+    """The whole summary as one JSON document."""
+    document = {
+        "date": summary.day.isoformat(),
+        "timezone": summary.timezone,
+        "generated_at": _iso(summary.generated_at, tz),
+        "incidents": incident_records(summary, tz),
+        "totals": {
+            "category": summary.by_category,
+            "severity": summary.by_severity,
+            "channel": summary.by_channel,
+        },
+    }
+    # No indent: json's C encoder runs only without one (3x faster at 10^4 incidents);
+    # pipe through ``jq .`` to read it.
+    return json.dumps(document, ensure_ascii=False) + "\n"
+
+
+def render_ndjson(records: list[dict[str, Any]]) -> str:
+    """One JSON object per line."""
+    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+
+
+@cache
+def _label(member: Enum) -> str:
+    return label(member)
+
+
+def key_label(dimension: str, key: str) -> str:
+    """The display name of a totals key (``accident`` -> 事故灾难)."""
+    if key == RESTRICTED:
+        return t("daily.restricted")
+    return t(f"{dimension}.{key}")
+
+
+def display_cells(row: DailyRow, tz: ZoneInfo) -> list[str]:
+    """A row as the documents show it: labels, local times, sanitised text (COLUMNS order)."""
+
+    def when(moment: datetime | None) -> str:
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+
+    def name(member: Enum | None) -> str:
+        return _label(member) if member is not None else ""
+
+    def text(value: str | None) -> str:
+        return safe(value) if value else ""
+
+    return [
+        row.serial,
+        when(row.received_at),
+        name(row.channel),
+        name(row.category),
+        name(row.severity),
+        _label(row.classification),
+        _label(row.status),
+        t("daily.restricted") if row.restricted else text(row.title),
+        text(row.location),
+        text(row.reporter_unit),
+        "" if row.entries is None else str(row.entries),
+        when(row.first_report_at),
+        when(row.last_entry_at),
+        name(row.last_entry_kind),
+        text(row.last_entry_text),
+        text(row.summary),
+    ]
+
+
+def title_text(summary: DailySummary) -> str:
+    """``2026年11月26日值班情况汇总`` (or the English equivalent)."""
+    day = summary.day
+    return t("daily.title", date=f"{day.year}年{day.month}月{day.day}日")
+
+
+def totals_tables(summary: DailySummary) -> list[tuple[str, list[tuple[str, int]]]]:
+    """Each totals table as (heading, [(label, count), ...]) with a total line."""
+    tables = (summary.by_category, summary.by_severity, summary.by_channel)
+    result = []
+    for (dimension, heading), table in zip(TOTALS, tables, strict=True):
+        lines = [(key_label(dimension, key), count) for key, count in table.items()]
+        lines.append((t("daily.total"), sum(table.values())))
+        result.append((t(heading), lines))
+    return result
+
+
+def render_md(summary: DailySummary, tz: ZoneInfo) -> str:
+    """The summary as Markdown: title, totals tables, the incident table."""
+
+    def cell(text: str) -> str:
+        return re.sub(r"([\\`*_{}\[\]<>#|~!])", r"\\\1", text)
+
+    moment = summary.generated_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    lines = [f"# {title_text(summary)}", ""]
+    lines += [t("daily.generated", moment=moment, count=len(summary.rows)), ""]
+    if not summary.rows:
+        lines += [t("daily.none"), ""]
+    for heading, table in totals_tables(summary):
+        lines += [f"## {heading}", "", f"| {heading} | {t('daily.count')} |", "|---|---:|"]
+        lines += [f"| {cell(name)} | {count} |" for name, count in table]
+        lines.append("")
+    if summary.rows:
+        lines += [f"## {t('daily.incidents')}", ""]
+        lines.append("| " + " | ".join(headers()) + " |")
+        lines.append("|" + "---|" * len(COLUMNS))
+        lines += [
+            "| " + " | ".join(cell(c) for c in display_cells(row, tz)) + " |"
+            for row in summary.rows
+        ]
+    return "\n".join(lines).rstrip("\n") + "\n"

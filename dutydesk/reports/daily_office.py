@@ -1,0 +1,127 @@
+"""The daily summary as an Excel workbook and as a Word document.
+
+XLSX (openpyxl): one sheet per table (incidents, by category, by severity, by channel),
+bold header row, column widths, header frozen. Every text cell is an inline string
+cell: text starting with ``=``, ``+``, ``-`` or ``@`` is stored as text, never as a
+formula, so opening the file runs nothing.
+
+DOCX (python-docx, GB/T 9704 page): title, the totals, then the incidents as a table.
+The libraries write the files and the header rows; the incident rows are spliced in as
+XML text (:mod:`dutydesk.reports.ooxml`): cell by cell through the libraries' objects,
+10,000 incidents took 6-8 s here against a 1 s budget.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+from dutydesk.i18n import t
+from dutydesk.reports import docx_style as ds
+from dutydesk.reports.daily import COLUMNS, display_cells, headers, title_text, totals_tables
+from dutydesk.reports.ooxml import sheet_rows, splice, xml_text
+from dutydesk.rules.documents import DailySummary
+
+_WIDTHS = (14, 17, 10, 12, 8, 8, 8, 36, 28, 24, 8, 17, 17, 12, 48, 60)
+"""Incident sheet column widths in characters (CJK counts double in Excel)."""
+
+SHEET_INCIDENTS = "incidents"
+
+
+def render_xlsx(summary: DailySummary, tz: ZoneInfo) -> bytes:
+    """The summary as the bytes of an .xlsx workbook."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+
+    def sheet(title: str, head: list[str], rows: list[list[object]], widths: tuple[int, ...]):  # type: ignore[no-untyped-def]
+        worksheet = workbook.create_sheet(title)
+        worksheet.freeze_panes = "A2"
+        for index, size in enumerate(widths, start=1):
+            worksheet.column_dimensions[get_column_letter(index)].width = size
+        header = []
+        for text in head:
+            cell = WriteOnlyCell(worksheet, value=text)
+            cell.font = bold
+            header.append(cell)
+        worksheet.append(header)
+        for values in rows:
+            cells = []
+            for value in values:
+                cell = WriteOnlyCell(worksheet, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # never a formula, whatever the text starts with
+                cells.append(cell)
+            worksheet.append(cells)
+
+    incident_rows: list[list[object]] = []
+    entries_index = [key for key, _ in COLUMNS].index("entries")
+    for row in summary.rows:
+        cells: list[object] = list(display_cells(row, tz))
+        if row.entries is not None:
+            cells[entries_index] = row.entries  # a number Excel can sum
+        incident_rows.append(cells)
+    sheet(t("daily.incidents"), headers(), [], _WIDTHS)  # rows spliced in below
+    for heading, table in totals_tables(summary):
+        sheet(heading, [heading, t("daily.count")], [[n, c] for n, c in table], (24, 10))
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return splice(
+        buffer.getvalue(), "xl/worksheets/sheet1.xml", "</sheetData>", sheet_rows(incident_rows, 2)
+    )
+
+
+_DOCX_COLUMNS = (
+    "serial", "received_at", "category", "severity", "classification", "status", "title",
+    "entries",
+)  # fmt: skip
+
+
+def _cell_xml(text: str, bold: bool = False) -> str:
+    weight = "<w:b/>" if bold else ""
+    props = (
+        f'<w:rPr><w:rFonts w:ascii="{ds.LATIN_FONT}" w:hAnsi="{ds.LATIN_FONT}" '
+        f'w:eastAsia="{ds.BODY_FONT}" w:hint="eastAsia"/>{weight}<w:sz w:val="21"/></w:rPr>'
+    )
+    return (
+        f"<w:tc><w:p><w:pPr><w:spacing w:before='0' w:after='0'/></w:pPr><w:r>{props}"
+        f'<w:t xml:space="preserve">{xml_text(text)}</w:t></w:r></w:p></w:tc>'
+    )
+
+
+def render_docx(summary: DailySummary, tz: ZoneInfo) -> bytes:
+    """The summary as the bytes of a .docx document."""
+    document = ds.new_document()
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    ds.paragraph(document, title_text(summary), font=ds.TITLE_FONT, size=ds.TITLE_PT, align=center)
+    moment = summary.generated_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    ds.paragraph(
+        document, t("daily.generated", moment=moment, count=len(summary.rows)), align=center
+    )
+    if not summary.rows:
+        ds.paragraph(document, t("daily.none"), indent=True)
+    for heading, table in totals_tables(summary):
+        ds.paragraph(document, heading, font=ds.HEADING_FONT, indent=True)
+        shown = "；".join(f"{name} {count}" for name, count in table if count)
+        ds.paragraph(document, shown + "。", indent=True)
+    if not summary.rows:
+        return ds.to_bytes(document)
+    ds.paragraph(document, t("daily.incidents"), font=ds.HEADING_FONT, indent=True)
+    keys = [key for key, _ in COLUMNS]
+    picks = [keys.index(key) for key in _DOCX_COLUMNS]
+    titles = headers()
+    table = document.add_table(rows=1, cols=len(picks))
+    table.style = "Table Grid"
+    for cell, index in zip(table.rows[0].cells, picks, strict=True):
+        ds.style_run(cell.paragraphs[0].add_run(titles[index]), size=10.5, bold=True)
+    rows = []
+    for row in summary.rows:
+        cells = display_cells(row, tz)
+        rows.append("<w:tr>" + "".join(_cell_xml(cells[i]) for i in picks) + "</w:tr>")
+    return splice(ds.to_bytes(document), "word/document.xml", "</w:tbl>", "".join(rows))

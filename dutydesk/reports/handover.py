@@ -1,0 +1,287 @@
+"""Rendering the handover pack (交接班材料) as plain text and Markdown.
+
+The pack (:class:`dutydesk.rules.handover.HandoverPack`) is first laid out as numbered
+sections of lines (:func:`sections`), in the interface language; the text, Markdown and
+DOCX (:mod:`dutydesk.reports.handover_docx`) renderers all print those same sections.
+Every stored string passes through :func:`dutydesk.rules.sanitize.clean` on the way in;
+Markdown additionally escapes the characters Markdown would read as markup, so a title
+such as ``*urgent* [link](x)`` is printed as typed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from dutydesk.i18n import label, t
+from dutydesk.rules.handover import HandoverPack, RosterShift
+from dutydesk.rules.sanitize import clean
+
+
+@dataclass(frozen=True)
+class Section:
+    """A numbered part of the pack: its heading and its lines (already sanitised)."""
+
+    heading: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The pack as the renderers print it: title, lines under it, sections, closing lines."""
+
+    title: str
+    preamble: tuple[str, ...]
+    sections: tuple[Section, ...]
+    closing: tuple[str, ...]
+
+
+def _s(value: object) -> str:
+    return clean(value, multiline=True)
+
+
+class _Times:
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+
+    def full(self, moment: datetime | None) -> str:
+        return moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if moment else t("app.none")
+
+    def short(self, moment: datetime | None) -> str:
+        return moment.astimezone(self.tz).strftime("%m-%d %H:%M") if moment else t("app.none")
+
+    def clock(self, moment: datetime) -> str:
+        return moment.astimezone(self.tz).strftime("%H:%M")
+
+
+def _or_none(lines: list[str]) -> tuple[str, ...]:
+    return tuple(lines) if lines else (t("handover.none"),)
+
+
+def _received(pack: HandoverPack, when: _Times) -> Section:
+    if pack.received_total == 0:
+        lines = [t("handover.nothing_received")]
+    else:
+        sep = t("handover.sep")
+        lines = [
+            t(
+                "handover.received_total",
+                total=pack.received_total,
+                classified=pack.classified_received,
+            )
+        ]
+        if pack.by_category:
+            items = sep.join(
+                t("handover.count", label=label(c), count=n) for c, n in pack.by_category
+            )
+            lines.append(t("handover.by_category", counts=items))
+        if pack.by_severity:
+            items = sep.join(
+                t("handover.count", label=label(s), count=n) for s, n in pack.by_severity
+            )
+            lines.append(t("handover.by_severity", counts=items))
+        lines += [
+            t(
+                "handover.received_line",
+                serial=i.serial,
+                time=when.short(i.received_at),
+                category=label(i.category),
+                severity=label(i.severity),
+                title=_s(i.title),
+                status=label(i.status),
+            )
+            for i in pack.received
+        ]
+    return Section(t("handover.section.received"), tuple(lines))
+
+
+def _open(pack: HandoverPack, when: _Times) -> Section:
+    lines = [
+        t(
+            "handover.open_line",
+            serial=i.serial,
+            title=_s(i.title),
+            step=t(f"step.{i.due_step}"),
+            due=when.short(i.due_at),
+        )
+        if i.due_step and i.due_at
+        else t("handover.open_nothing_due", serial=i.serial, title=_s(i.title))
+        for i in pack.open
+    ]
+    return Section(t("handover.section.open"), _or_none(lines))
+
+
+def _overdue_and_instructions(pack: HandoverPack, when: _Times) -> tuple[Section, Section]:
+    overdue = [
+        t(
+            "handover.overdue_line",
+            serial=o.serial,
+            title=_s(o.title),
+            step=t(f"step.{o.step}"),
+            due=when.short(o.due_at),
+        )
+        for o in pack.overdue
+    ]
+    pending = [
+        t(
+            "handover.instruction_line",
+            serial=i.serial,
+            title=_s(i.title),
+            leader=_s(i.leader) or t("app.none"),
+            given=when.short(i.given_at),
+            text=_s(i.text),
+            due=when.short(i.due_at),
+        )
+        for i in pack.instructions
+    ]
+    return (
+        Section(t("handover.section.overdue"), _or_none(overdue)),
+        Section(t("handover.section.instructions"), _or_none(pending)),
+    )
+
+
+def _bulletins(pack: HandoverPack, when: _Times) -> Section:
+    lines = [
+        t(
+            "handover.bulletin_line",
+            name=t(f"handover.bulletin.{b.kind}"),
+            year=b.year,
+            number=b.issue_no if b.issue_no is not None else t("app.none"),
+            title=_s(b.title)
+            if b.title is not None
+            else t("handover.restricted", classification=label(b.classification)),
+            at=when.short(b.issued_at),
+        )
+        for b in pack.bulletins
+    ]
+    return Section(t("handover.section.bulletins"), _or_none(lines))
+
+
+def _away(pack: HandoverPack, when: _Times) -> Section:
+    lines = [
+        t(
+            "handover.away_line",
+            leader=_s(a.leader),
+            title=_s(a.leader_title),
+            destination=_s(a.destination),
+            start=when.short(a.start_at),
+            end=when.short(a.end_at),
+            acting=_s(a.acting),
+            acting_title=_s(a.acting_title),
+        )
+        for a in pack.away
+    ]
+    return Section(t("handover.section.away"), _or_none(lines))
+
+
+def _shift(shift: RosterShift, when: _Times) -> str:
+    seats = []
+    for seat in shift.seats:
+        name = _s(seat.name)
+        if seat.start_at and seat.end_at:
+            name = t(
+                "handover.partial",
+                name=name,
+                start=when.clock(seat.start_at),
+                end=when.clock(seat.end_at),
+            )
+        seats.append(t("handover.seat", position=label(seat.position), name=name))
+    text = t("handover.sep").join(seats) if shift.planned else t("handover.not_rostered")
+    line = t(
+        "handover.shift_line",
+        date=shift.shift_date.isoformat(),
+        kind=t(f"handover.kind.{shift.kind.value}"),
+        start=when.clock(shift.start_at),
+        end=when.clock(shift.end_at),
+        seats=text or t("handover.not_rostered"),
+    )
+    if shift.special_period:
+        line += t("handover.special", note=_s(shift.special_note))
+    return line
+
+
+def sections(pack: HandoverPack, tz: ZoneInfo) -> Layout:
+    """Lay the pack out in the interface language, every stored string sanitised."""
+    when = _Times(tz)
+    preamble = [
+        t("handover.period", start=when.full(pack.period_start), end=when.full(pack.period_end)),
+        t("handover.generated", at=when.full(pack.generated_at), clearance=label(pack.clearance)),
+    ]
+    if pack.handover_id is not None:
+        preamble.insert(0, t("handover.pack_no", id=pack.handover_id))
+    if pack.zero_report:
+        preamble.append(t("handover.zero_report"))
+    overdue, instructions = _overdue_and_instructions(pack, when)
+    classified = [
+        t("handover.classified_line", serial=c.serial, classification=label(c.classification))
+        for c in pack.classified
+    ]
+    if classified:
+        classified.append(t("handover.classified_note"))
+    closing = [t("handover.sign")]
+    if pack.chain_head:
+        closing.insert(0, t("handover.chain", head=pack.chain_head))
+    return Layout(
+        title=t("handover.title"),
+        preamble=tuple(preamble),
+        sections=(
+            _received(pack, when),
+            _open(pack, when),
+            overdue,
+            instructions,
+            _bulletins(pack, when),
+            _away(pack, when),
+            Section(t("handover.section.roster"), _or_none([_shift(s, when) for s in pack.roster])),
+            Section(t("handover.section.classified"), _or_none(classified)),
+        ),
+        closing=tuple(closing),
+    )
+
+
+def render_text(pack: HandoverPack, tz: ZoneInfo) -> str:
+    """The pack as plain text (UTF-8), for a terminal or a printer."""
+    layout = sections(pack, tz)
+    out = [layout.title, "=" * 40, *layout.preamble]
+    for section in layout.sections:
+        out += ["", section.heading, *(f"  {line}" for line in section.lines)]
+    out += ["", *layout.closing]
+    return "\n".join(out) + "\n"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|!~])")
+_MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])", re.MULTILINE)
+
+
+def md_escape(text: str, *, line_start: bool = True) -> str:
+    """Escape Markdown markup in already-sanitised text, so it prints as typed.
+
+    ``line_start`` also escapes what would open a list or a heading underline at the start
+    of a line; a heading's own text (after ``## ``) does not need it.
+    """
+    escaped = _MD_SPECIAL.sub(r"\\\1", text)
+    if not line_start:
+        return escaped
+    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+
+
+def render_markdown(pack: HandoverPack, tz: ZoneInfo) -> str:
+    """The pack as Markdown: a title, the preamble, one ``##`` heading per section."""
+    layout = sections(pack, tz)
+    out = [f"# {md_escape(layout.title)}", "", *(f"{md_escape(p)}  " for p in layout.preamble)]
+    for section in layout.sections:
+        out += ["", f"## {md_escape(section.heading, line_start=False)}", ""]
+        out += [f"- {md_escape(line)}" for line in section.lines]
+    out += ["", *(f"{md_escape(c)}  " for c in layout.closing)]
+    return "\n".join(out) + "\n"
+
+
+__all__ = [
+    "Layout",
+    "Section",
+    "md_escape",
+    "render_markdown",
+    "render_text",
+    "sections",
+]

@@ -1,0 +1,83 @@
+"""The handover pack as a Word document in the GB/T 9704-2012 layout.
+
+A4, margins 37/28/35/26 mm, a grid of 22 lines of 28 characters, the title in 二号
+小标宋 (22 pt, 方正小标宋简体 falling back to 华文中宋), the body in 三号仿宋 (16 pt,
+仿宋_GB2312 falling back to 仿宋) at an exact 28.95 pt, first-level headings in 三号黑体
+as the standard numbers them (一、二、...). Layout helpers are shared with the bulletins
+(:mod:`dutydesk.reports.docx_style`). The text is :func:`dutydesk.reports.handover.sections`,
+already sanitised; python-docx escapes it as XML text, so nothing in it is markup.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+
+from dutydesk.reports import docx_style as ds
+from dutydesk.reports.handover import sections
+from dutydesk.rules.handover import HandoverPack
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocumentObject
+
+
+def _lines(text: str) -> list[str]:
+    # A stored text with line breaks becomes several paragraphs: Word would otherwise
+    # show the break as nothing at all.
+    return text.split("\n")
+
+
+class _Writer:
+    """Adds paragraphs by copying one styled prototype per style.
+
+    python-docx styles each run through its element API at ~0.7 ms a paragraph, which
+    made a 1,000-incident night take 1.7 s; a deep copy of a finished ``w:p`` with its
+    text replaced is the same XML for a fraction of that.
+    """
+
+    def __init__(self, document: DocumentObject) -> None:
+        self.document = document
+        self.end = document.element.body.find(qn("w:sectPr"))
+        self.prototypes: dict[tuple[object, ...], Any] = {}
+
+    def add(self, text: str = "", **style: Any) -> None:
+        key = (bool(text), *sorted(style.items()))
+        prototype = self.prototypes.get(key)
+        if prototype is None:
+            para = ds.paragraph(self.document, text, **style)
+            self.prototypes[key] = copy.deepcopy(para._p)
+            return
+        element = copy.deepcopy(prototype)
+        if text:
+            node = element.find(f".//{qn('w:t')}")
+            node.text = text
+            node.set(qn("xml:space"), "preserve")
+        self.end.addprevious(element)
+
+
+def render_docx(pack: HandoverPack, tz: ZoneInfo) -> bytes:
+    """The pack as the bytes of a .docx file."""
+    layout = sections(pack, tz)
+    document = ds.new_document()
+    ds.set_grid(document)
+    out = _Writer(document)
+    out.add(layout.title, font=ds.TITLE_FONT, size=ds.TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER)
+    out.add()  # one blank line under the title, as the standard spaces it
+    for line in layout.preamble:
+        out.add(line, align=WD_ALIGN_PARAGRAPH.CENTER)
+    for section in layout.sections:
+        out.add(section.heading, font=ds.HEADING_FONT, indent=True)
+        for line in section.lines:
+            for part in _lines(line):
+                out.add(part, indent=True)
+    out.add()
+    for line in layout.closing:
+        out.add(line, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    return ds.to_bytes(document)
+
+
+__all__ = ["render_docx"]

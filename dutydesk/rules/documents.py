@@ -1,0 +1,139 @@
+"""The plain data that documents are rendered from: bulletins and the daily summary.
+
+Services fill these in (with classified content already withheld from the uncleared);
+``dutydesk.reports`` renders them. They live below both, so that neither layer imports
+the other (the import-linter contract in pyproject.toml).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from dutydesk.vocab import (
+    BulletinKind,
+    BulletinStatus,
+    Category,
+    Channel,
+    Classification,
+    EntryKind,
+    Severity,
+    Status,
+)
+
+RESTRICTED = "restricted"
+"""The totals key under which incidents the viewer may not see are counted."""
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """An incident carried by a bulletin: serial and classification (always shown)."""
+
+    serial: str
+    classification: Classification
+    title: str | None
+    """``None`` when the viewer is not cleared for the item."""
+
+
+@dataclass(frozen=True)
+class AwayFacts:
+    """A leader away (外出报备) and the acting leader, as a bulletin prints it."""
+
+    leader: str
+    leader_title: str
+    destination: str
+    reason: str
+    start_at: datetime
+    end_at: datetime
+    acting: str
+    acting_title: str
+
+
+@dataclass(frozen=True)
+class BulletinView:
+    """A bulletin as renderers need it. Content fields are empty when ``restricted``."""
+
+    id: int
+    kind: BulletinKind
+    year: int
+    issue_no: int | None
+    status: BulletinStatus
+    classification: Classification
+    restricted: bool
+    title: str = ""
+    body: str = ""
+    short_version: str = ""
+    created_at: datetime | None = None
+    reviewed_by: str = ""
+    reviewed_at: datetime | None = None
+    signed_off_by: str = ""
+    signed_off_at: datetime | None = None
+    issued_at: datetime | None = None
+    items: tuple[ItemRef, ...] = ()
+    away: tuple[AwayFacts, ...] = field(default=())
+    """Leaders away on the bulletin's day (《信息直呈》 only)."""
+
+
+@dataclass(frozen=True)
+class DailyRow:
+    """One incident of the daily summary. Content is ``None`` when ``restricted``."""
+
+    serial: str
+    received_at: datetime
+    status: Status
+    classification: Classification
+    restricted: bool
+    channel: Channel | None = None
+    category: Category | None = None
+    severity: Severity | None = None
+    title: str | None = None
+    summary: str | None = None
+    location: str | None = None
+    reporter_unit: str | None = None
+    entries: int | None = None
+    first_report_at: datetime | None = None
+    """The first report to the leaders (首报), by phone or in writing."""
+    last_entry_at: datetime | None = None
+    last_entry_kind: EntryKind | None = None
+    last_entry_text: str | None = None
+
+
+@dataclass(frozen=True)
+class DailySummary:
+    """Every incident received on one local day, with totals."""
+
+    day: date
+    generated_at: datetime
+    timezone: str
+    rows: tuple[DailyRow, ...]
+    by_category: dict[str, int]
+    by_severity: dict[str, int]
+    by_channel: dict[str, int]
+
+
+def totals(rows: Iterable[DailyRow]) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """Counts by category, severity and channel; every member listed, zeros included.
+
+    Restricted rows are counted under :data:`RESTRICTED` only: their category would say
+    something about classified content.
+    """
+    counters: tuple[Counter[str], Counter[str], Counter[str]] = (Counter(), Counter(), Counter())
+    for row in rows:
+        values = (row.category, row.severity, row.channel)
+        for counter, value in zip(counters, values, strict=True):
+            counter[RESTRICTED if row.restricted or value is None else value.value] += 1
+
+    def table(members: Iterable[StrEnum], counter: Counter[str]) -> dict[str, int]:
+        result = {member.value: counter.get(member.value, 0) for member in members}
+        if counter.get(RESTRICTED):
+            result[RESTRICTED] = counter[RESTRICTED]
+        return result
+
+    return (
+        table(Category, counters[0]),
+        table(Severity, counters[1]),
+        table(Channel, counters[2]),
+    )

@@ -1,0 +1,234 @@
+"""A fair duty rotation (排班): who takes which seat on which shift. Pure, no I/O.
+
+The proposal is greedy and deterministic: shifts are filled in time order and, within a
+shift, the seat with the fewest qualified people first (usually the confidential officer),
+so a scarce person is not used up on a seat someone else could take. Each seat goes to
+the eligible person with the fewest shifts *in that position* in the range, then the
+fewest shifts overall, then the longest since their last shift, then by name.
+
+Hard rules, never broken by what is proposed:
+
+* nobody holds two seats on one shift;
+* nobody is on two nights in a row;
+* nobody does 24 hours: not the day after their night, nor the day and night of one date;
+* nobody is rostered while away (leave, or marked unavailable);
+* a night always needs a confidential officer (机要员 share night duty, seed §6), and so
+  does a day in a special period (特殊时期, joint duty with the confidential bureau).
+
+A seat that cannot be filled stays empty and is reported in words, with the reason for
+each qualified person (``2026-12-03 night: no confidential officer free (韩冬 worked
+12-02 night)``). Fairness is the spread of per-position counts, reported per position.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from dutydesk.vocab import Position, ShiftKind
+
+_POSITION_WORDS = {
+    Position.DUTY_LEADER: "duty leader",
+    Position.DUTY_OFFICER: "duty officer",
+    Position.INFORMATION_OFFICER: "information officer",
+    Position.CONFIDENTIAL_OFFICER: "confidential officer",
+}
+
+
+@dataclass(frozen=True)
+class SlotNeed:
+    """One shift to fill: its date, kind, whether it is in a special period."""
+
+    shift_date: date
+    kind: ShiftKind
+    special: bool = False
+    fixed: Mapping[Position, str] = field(default_factory=dict)
+    """Seats already taken (kept as they are; they count for fairness and rest)."""
+
+    @property
+    def key(self) -> tuple[date, ShiftKind]:
+        """(date, kind): the shift's identity."""
+        return (self.shift_date, self.kind)
+
+    def positions(self) -> tuple[Position, ...]:
+        """The seats this shift needs, in roster order."""
+        needed = [Position.DUTY_LEADER, Position.DUTY_OFFICER, Position.INFORMATION_OFFICER]
+        if self.kind is ShiftKind.NIGHT or self.special:
+            needed.append(Position.CONFIDENTIAL_OFFICER)
+        return tuple(needed)
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One proposed (or fixed) seat."""
+
+    shift_date: date
+    kind: ShiftKind
+    position: Position
+    name: str
+    fixed: bool = False
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """What :func:`propose` gives back: seats, what it could not fill, and the counts."""
+
+    seats: tuple[Seat, ...]
+    problems: tuple[str, ...]
+    counts: Mapping[Position, Mapping[str, int]]
+    """Per position, shifts per qualified person over the range (fixed seats included)."""
+
+    def fairness(self) -> list[str]:
+        """One sentence per position: the spread of counts and who has how many."""
+        lines = []
+        for position, per_person in self.counts.items():
+            if not per_person:
+                continue
+            low, high = min(per_person.values()), max(per_person.values())
+            people = ", ".join(f"{name} {count}" for name, count in sorted(per_person.items()))
+            lines.append(f"{_POSITION_WORDS[position]}: {low}-{high} shifts each ({people})")
+        return lines
+
+
+def short_date(day: date) -> str:
+    """``12-02``: month and day, as the roster is read aloud."""
+    return f"{day.month:02d}-{day.day:02d}"
+
+
+class _State:
+    """Who worked when, kept up to date as seats are given out."""
+
+    def __init__(self, previous_night: Iterable[str], start: date) -> None:
+        self.nights: dict[date, set[str]] = {start - timedelta(days=1): set(previous_night)}
+        self.on_shift: dict[tuple[date, ShiftKind], dict[str, Position]] = {}
+        self.per_position: dict[Position, Counter[str]] = {p: Counter() for p in Position}
+        self.total: Counter[str] = Counter()
+        self.last: dict[str, int] = {}
+
+    def take(self, need: SlotNeed, index: int, position: Position, name: str) -> None:
+        self.on_shift.setdefault(need.key, {})[name] = position
+        if need.kind is ShiftKind.NIGHT:
+            self.nights.setdefault(need.shift_date, set()).add(name)
+        self.per_position[position][name] += 1
+        self.total[name] += 1
+        self.last[name] = index
+
+    def why_not(self, need: SlotNeed, name: str, away: frozenset[str]) -> str | None:
+        """Why ``name`` cannot take a seat on this shift, or ``None`` if they can."""
+        seat = self.on_shift.get(need.key, {}).get(name)
+        if seat is not None:
+            return f"{name} is already {_POSITION_WORDS[seat]} on this shift"
+        if name in away:
+            return f"{name} is away"
+        yesterday = need.shift_date - timedelta(days=1)
+        if name in self.nights.get(yesterday, set()):
+            return f"{name} worked {short_date(yesterday)} night"
+        other = ShiftKind.NIGHT if need.kind is ShiftKind.DAY else ShiftKind.DAY
+        if name in self.on_shift.get((need.shift_date, other), {}):
+            # Day and night of one date back to back are 24 hours on duty.
+            return f"{name} is on {short_date(need.shift_date)} {other.value}"
+        return None
+
+
+def propose(
+    needs: Sequence[SlotNeed],
+    candidates: Mapping[Position, Sequence[str]],
+    *,
+    away: Mapping[tuple[date, ShiftKind], frozenset[str]] | None = None,
+    previous_night: Iterable[str] = (),
+) -> Rotation:
+    """Fill every seat of ``needs`` fairly, or say in words why a seat stays empty.
+
+    Args:
+        needs: the shifts, in any order (they are filled in time order).
+        candidates: the people qualified for each position.
+        away: people unavailable on a shift (leave), by (date, kind).
+        previous_night: who was on the night before the first shift (rest rule).
+
+    Returns:
+        The seats (fixed ones included), the problems, and the per-position counts.
+
+    """
+    ordered = sorted(needs, key=lambda n: (n.shift_date, n.kind is ShiftKind.NIGHT))
+    start = ordered[0].shift_date if ordered else date.min + timedelta(days=1)
+    state = _State(previous_night, start)
+    away = away or {}
+    seats: list[Seat] = []
+    problems: list[str] = []
+    # Fixed seats first, all of them, so the greedy pass sees every night already taken.
+    for index, need in enumerate(ordered):
+        for position, name in need.fixed.items():
+            state.take(need, index, position, name)
+            seats.append(Seat(need.shift_date, need.kind, position, name, fixed=True))
+    for index, need in enumerate(ordered):
+        open_seats = [p for p in need.positions() if p not in need.fixed]
+        open_seats.sort(key=lambda p: (len(candidates.get(p, ())), list(Position).index(p)))
+        gone = away.get(need.key, frozenset())
+        for position in open_seats:
+            pool = list(dict.fromkeys(candidates.get(position, ())))
+            free = [name for name in pool if state.why_not(need, name, gone) is None]
+            if not free:
+                problems.append(_refusal(need, position, pool, state, gone))
+                continue
+            chosen = min(
+                free,
+                key=lambda name: (
+                    state.per_position[position][name],
+                    state.total[name],
+                    state.last.get(name, -1),
+                    name,
+                ),
+            )
+            state.take(need, index, position, chosen)
+            seats.append(Seat(need.shift_date, need.kind, position, chosen))
+    counts = {
+        position: {name: state.per_position[position][name] for name in candidates[position]}
+        for position in Position
+        if candidates.get(position)
+    }
+    seats.sort(key=_seat_order)
+    return Rotation(tuple(seats), tuple(problems), counts)
+
+
+def _seat_order(seat: Seat) -> tuple[date, bool, int]:
+    return (seat.shift_date, seat.kind is ShiftKind.NIGHT, list(Position).index(seat.position))
+
+
+def _refusal(
+    need: SlotNeed, position: Position, pool: list[str], state: _State, away: frozenset[str]
+) -> str:
+    where = f"{need.shift_date.isoformat()} {need.kind.value}"
+    words = _POSITION_WORDS[position]
+    if not pool:
+        return f"{where}: nobody in the store can be {words}"
+    reasons = "; ".join(state.why_not(need, name, away) or name for name in pool)
+    return f"{where}: no {words} free ({reasons})"
+
+
+def check(seats: Iterable[Seat]) -> list[str]:
+    """Every hard rule broken by ``seats`` (e.g. an imported roster), in words."""
+    found: list[str] = []
+    shifts: dict[tuple[date, ShiftKind], dict[str, Position]] = {}
+    nights: dict[date, set[str]] = {}
+    for seat in seats:
+        held = shifts.setdefault((seat.shift_date, seat.kind), {})
+        if seat.name in held and held[seat.name] is not seat.position:
+            found.append(
+                f"{seat.shift_date.isoformat()} {seat.kind.value}: {seat.name} holds two "
+                f"positions ({_POSITION_WORDS[held[seat.name]]}, {_POSITION_WORDS[seat.position]})"
+            )
+        held[seat.name] = seat.position
+        if seat.kind is ShiftKind.NIGHT:
+            nights.setdefault(seat.shift_date, set()).add(seat.name)
+    for day in sorted(nights):
+        for name in sorted(nights[day] & nights.get(day + timedelta(days=1), set())):
+            found.append(f"{name} is on two nights in a row ({short_date(day)} and the next)")
+        after = set(shifts.get((day + timedelta(days=1), ShiftKind.DAY), {}))
+        for name in sorted(nights[day] & after):
+            found.append(f"{name} is on the day shift after their {short_date(day)} night")
+        before = set(shifts.get((day, ShiftKind.DAY), {}))
+        for name in sorted(nights[day] & before):
+            found.append(f"{name} is on both the day and the night of {short_date(day)}")
+    return found

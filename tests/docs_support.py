@@ -1,0 +1,159 @@
+"""Helpers for the bulletin, delivery and export tests: people, incidents, a canary."""
+
+from __future__ import annotations
+
+import html
+import io
+import sys
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from dutydesk.models import Person, PersonRole
+from dutydesk.rules.deadlines import load_rules
+from dutydesk.services.incidents import add_entry, create_incident
+from dutydesk.store import Database
+from tests.conftest import DEMO_MOMENT, SHANGHAI
+
+CANARY = "CANARY-机密-7f3e"
+"""Stored only in the secret incident: must never leak to the uncleared or to SMS."""
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def add_people(db: Database) -> None:
+    """A duty leader, a leader and an information officer."""
+    with db.session() as session:
+        for name, roles, clearance in (
+            ("张振华", ("duty_leader", "leader"), "secret"),
+            ("周文斌", ("leader",), "top_secret"),
+            ("杨帆", ("information_officer",), "confidential"),
+        ):
+            person = Person(name=name, clearance=clearance)
+            session.add(person)
+            session.flush()
+            for role in roles:
+                session.add(PersonRole(person_id=person.id, role=role))  # type: ignore[arg-type]
+
+
+def add_incident(
+    db: Database,
+    *,
+    title: str,
+    summary: str,
+    classification: str = "internal",
+    received: datetime | None = None,
+    entries: tuple[tuple[str, str], ...] = (),
+    category: str = "accident",
+    location: str = "",
+) -> str:
+    """Register an incident (and timeline entries); returns its serial."""
+    rules = load_rules()
+    at = received or DEMO_MOMENT - timedelta(hours=1)
+    with db.session() as session:
+        incident = create_incident(
+            session=session,
+            received_at=at,
+            channel="phone",
+            category=category,
+            severity="II",
+            classification=classification,
+            title=title,
+            summary=summary,
+            reporter_unit="市应急管理局",
+            location=location,
+            actor_name="李晓明",
+            now=at,
+            tz=SHANGHAI,
+            rules=rules,
+        )
+        for minutes, (kind, text) in enumerate(entries, start=1):
+            add_entry(
+                session=session,
+                incident=incident,
+                kind=kind,
+                occurred_at=at + timedelta(minutes=5 * minutes),
+                actor_name="李晓明",
+                text=text,
+                now=at + timedelta(minutes=5 * minutes),
+                rules=rules,
+            )
+        return incident.serial
+
+
+@dataclass
+class Night:
+    """A small night: one open incident, one hostile one, one secret one with the canary."""
+
+    open_serial: str
+    hostile_serial: str
+    secret_serial: str
+
+
+def seed_night(db: Database) -> Night:
+    """People and three incidents received in the hour before DEMO_MOMENT."""
+    add_people(db)
+    open_serial = add_incident(
+        db,
+        title="东湖区幸福路一居民楼发生燃气爆炸",
+        summary="东湖区幸福路12号一居民楼发生燃气爆炸，3人受伤",
+        entries=(
+            ("verified", "经与东湖区应急管理局核实，情况属实。"),
+            ("phone_report", "已电话报告带班领导。"),
+            ("first_report", "已书面首报带班领导。"),
+            ("continued_report", "续报：伤员已送医，无生命危险。"),
+        ),
+    )
+    hostile_serial = add_incident(
+        db,
+        title=FORMULA,
+        summary="@SUM(1+1)\x1b]52;c;ZWNobw==\x07 note [/] end",
+        location="-2+3",
+        category="public_request",
+    )
+    secret_serial = add_incident(
+        db,
+        title=f"省委办公厅密电 {CANARY}",
+        summary=f"机密级密电，内容 {CANARY}。",
+        classification="secret",
+        entries=(("phone_report", f"已报带班领导 {CANARY}"),),
+        category="other",
+    )
+    return Night(open_serial, hostile_serial, secret_serial)
+
+
+def zip_text(data: bytes) -> str:
+    """Every member of an xlsx/docx, decoded and joined: to search for leaks.
+
+    XML character references are resolved (openpyxl writes 机密 as ``&#26426;&#23494;``),
+    so a leak cannot hide from the search behind them.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return "\n".join(
+            html.unescape(archive.read(name).decode("utf-8", "replace"))
+            for name in archive.namelist()
+        )
+
+
+def run_cli(
+    capsys: pytest.CaptureFixture[str],
+    db_path: Path,
+    *args: str,
+    now: str = "2026-11-26T02:31+08:00",
+) -> tuple[int, str, str]:
+    """Run ``dutydesk --db ... --now ... ARGS`` in-process; (exit code, stdout, stderr)."""
+    from dutydesk.cli import main
+
+    capsys.readouterr()
+    saved, sys.stdin = sys.stdin, io.StringIO("")
+    try:
+        main(["--db", str(db_path), "--now", now, *args])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    finally:
+        sys.stdin = saved
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

@@ -1,0 +1,237 @@
+"""Operators: PIN hashing, sign-in and lockout, roles and clearance, ``init``/``user``/``audit``."""
+
+from __future__ import annotations
+
+import base64
+import io
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from dutydesk.cli import main
+from dutydesk.config import Settings, load_settings
+from dutydesk.services.audit import AccessDenied, list_events
+from dutydesk.services.auth import (
+    SCRYPT_N,
+    AuthError,
+    LockedError,
+    Operator,
+    authenticate,
+    check_pin,
+    hash_pin,
+    sign_in_required,
+)
+from dutydesk.services.users import AccountError, add_user, change_roles, init_admin, set_pin
+from dutydesk.store import Database
+from dutydesk.vocab import Classification, Role
+from tests.conftest import DEMO_MOMENT
+
+NOW = DEMO_MOMENT
+
+
+def test_hash_parameters_are_stated_and_salted() -> None:
+    stored = hash_pin("2468")
+    scheme, n, r, p, salt, key = stored.split("$")
+    assert (scheme, int(n), int(r), int(p)) == ("scrypt", SCRYPT_N, 8, 1) == ("scrypt", 2**14, 8, 1)
+    assert len(base64.b64decode(salt)) == 16 and len(base64.b64decode(key)) == 32
+    assert hash_pin("2468") != stored  # a fresh salt every time
+    assert check_pin("2468", stored) and not check_pin("2469", stored)
+    assert not check_pin("2468", "garbage") and not check_pin("2468", "md5$x")
+
+
+@pytest.fixture
+def admin(db: Database) -> Operator:
+    return init_admin(db, "赵建国", "2468", NOW, clearance=Classification.SECRET)
+
+
+def test_lockout_after_five_wrong_pins_then_unlock_after_the_period(
+    db: Database, admin: Operator
+) -> None:
+    add_user(db, admin, "孙丽", "1357", NOW, roles=[Role.DUTY_OFFICER])
+    for left in (4, 3, 2, 1):
+        with pytest.raises(AuthError, match=f"{left} more wrong"):
+            authenticate(db, "孙丽", "0000", NOW)
+    with pytest.raises(LockedError, match="now locked until"):
+        authenticate(db, "孙丽", "0000", NOW)
+    with pytest.raises(LockedError, match="locked"):  # even the right PIN, while locked
+        authenticate(db, "孙丽", "1357", NOW + timedelta(minutes=4, seconds=59))
+    operator = authenticate(db, "孙丽", "1357", NOW + timedelta(minutes=5))
+    assert operator.name == "孙丽" and operator.roles == {Role.DUTY_OFFICER}
+    actions = [row[0] for row in db.read("SELECT action FROM audit_event ORDER BY chain_seq")]
+    assert actions.count("sign_in_failed") == 5
+    assert actions.count("account_locked") == 1 and "sign_in_refused" in actions
+    details = " ".join(str(row[0]) for row in db.read("SELECT detail FROM audit_event"))
+    assert "0000" not in details and "1357" not in details  # never a PIN
+
+
+def test_lockout_is_configurable(db: Database, admin: Operator) -> None:
+    settings = load_settings(
+        environ={"DUTYDESK_LOCKOUT_ATTEMPTS": "2", "DUTYDESK_LOCKOUT_MINUTES": "30"}
+    )
+    assert (settings.lockout_attempts, settings.lockout_minutes) == (2, 30)
+    add_user(db, admin, "孙丽", "1357", NOW, roles=[Role.DUTY_OFFICER])
+    with pytest.raises(AuthError):
+        authenticate(db, "孙丽", "0", NOW, settings=settings)
+    with pytest.raises(LockedError):
+        authenticate(db, "孙丽", "0", NOW, settings=settings)
+    with pytest.raises(LockedError):
+        authenticate(db, "孙丽", "1357", NOW + timedelta(minutes=29), settings=settings)
+    assert authenticate(db, "孙丽", "1357", NOW + timedelta(minutes=30), settings=settings)
+
+
+def test_unknown_and_disabled_are_clear_errors(db: Database, admin: Operator) -> None:
+    with pytest.raises(AuthError, match="no operator named 无名氏"):
+        authenticate(db, "无名氏", "1234", NOW)
+    from dutydesk.services.users import set_active
+
+    add_user(db, admin, "孙丽", "1357", NOW, roles=[Role.DUTY_OFFICER])
+    set_active(db, admin, "孙丽", False, NOW)
+    with pytest.raises(AuthError, match="disabled"):
+        authenticate(db, "孙丽", "1357", NOW)
+
+
+def test_administrators_get_no_clearance_and_no_audit_trail(db: Database, admin: Operator) -> None:
+    assert admin.may_see("secret") and not admin.may_see(Classification.TOP_SECRET)
+    with pytest.raises(AccountError, match="above their own"):  # not for themselves ...
+        change_roles(db, admin, "赵建国", NOW, clearance=Classification.TOP_SECRET)
+    with pytest.raises(AccountError, match="above their own"):  # ... nor for a stooge
+        add_user(db, admin, "傀儡", "1234", NOW, roles=[Role.DUTY_OFFICER], clearance="top_secret")
+    with pytest.raises(AccountError, match="both administrator and auditor"):
+        change_roles(db, admin, "赵建国", NOW, add=[Role.AUDITOR])
+    with pytest.raises(AccessDenied):
+        list_events(db, admin)
+    with pytest.raises(AccountError, match="no active administrator"):
+        change_roles(db, admin, "赵建国", NOW, remove=[Role.ADMIN])
+    add_user(db, admin, "钱审计", "9999", NOW, roles=[Role.AUDITOR])
+    auditor = authenticate(db, "钱审计", "9999", NOW)
+    assert [row.action for row in list_events(db, auditor)][:2] == ["sign_in", "account_added"]
+    officer = Operator(5, "x", frozenset({Role.DUTY_OFFICER}), Classification.TOP_SECRET)
+    with pytest.raises(AccessDenied):
+        add_user(db, officer, "y", "1234", NOW, roles=[])
+    with pytest.raises(AccessDenied):  # only your own PIN, unless administrator
+        set_pin(db, officer, "赵建国", "1111", NOW)
+
+
+def test_sign_in_is_off_until_someone_has_a_pin(db: Database) -> None:
+    assert not sign_in_required(db)
+    init_admin(db, "赵建国", "2468", NOW, clearance="internal")
+    assert sign_in_required(db)
+    with pytest.raises(AccountError, match="exists already"):
+        init_admin(db, "某人", "2468", NOW, clearance="internal")
+
+
+# -- the command line ----------------------------------------------------------------
+
+
+@pytest.fixture
+def run(
+    db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator:  # type: ignore[type-arg]
+    def go(*args: str, pin: str | None = None, new_pin: str | None = None) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+        for name, value in (("DUTYDESK_PIN", pin), ("DUTYDESK_NEW_PIN", new_pin)):
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        capsys.readouterr()
+        try:
+            main(["--db", str(db_path), "--now", "2026-11-26T02:31+08:00", *args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield go
+
+
+def test_cli_init_user_and_audit(run, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    answers = iter(["2468", "2468"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    code, _, err = run("init", "--name", "赵建国", "--clearance", "secret")
+    assert code == 0, err
+    assert "administrator 赵建国 can sign in" in err and "2468" not in err
+    key = db_path.with_name(db_path.name + ".key")
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert run("init", "--name", "某人", new_pin="1111")[0] == 2
+    code, _, err = run("user", "add", "孙丽", "--role", "duty_officer", "--clearance", "confidential",
+                       "--operator", "赵建国", pin="2468", new_pin="1357")  # fmt: skip
+    assert code == 0, err
+    run(
+        "user",
+        "add",
+        "钱审计",
+        "--role",
+        "auditor",
+        "--operator",
+        "赵建国",
+        pin="2468",
+        new_pin="9999",
+    )
+    code, out, _ = run("user", "list", "--format", "csv", "--operator", "赵建国", pin="2468")
+    assert code == 0 and "孙丽,duty_officer,confidential,True,True," in out
+    assert "scrypt" not in out
+    assert run("user", "list", "--operator", "孙丽", pin="1357")[0] == 3  # not an administrator
+    code, _, err = run("user", "list", "--operator", "赵建国", pin="0000")
+    assert code == 3 and "wrong PIN for 赵建国" in err and "0000" not in err
+    answers = iter(["8642", "8643"])
+    code, _, err = run("user", "passwd", "孙丽", "--operator", "孙丽", pin="1357")
+    assert code == 2 and "differ" in err
+    assert run("user", "passwd", "孙丽", "--operator", "孙丽", pin="1357", new_pin="8642")[0] == 0
+    code, _, err = run(
+        "user", "role", "孙丽", "--clearance", "top_secret", "--operator", "赵建国", pin="2468"
+    )
+    assert code == 2 and "above their own" in err
+    assert run("user", "disable", "孙丽", "--operator", "赵建国", pin="2468")[0] == 0
+    code, _, err = run("incident", "add", "--summary", "x", "--operator", "孙丽", pin="8642")
+    assert code == 3 and "disabled" in err
+    code, out, _ = run("audit", "list", "--format", "csv", "--operator", "钱审计", pin="9999")
+    assert code == 0 and "account_disabled" in out and "sign_in_refused" in out
+    assert run("audit", "list", "--operator", "赵建国", pin="2468")[0] == 3
+
+
+def test_cli_writes_are_signed_in_and_attributed(
+    run, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    run("init", "--name", "赵建国", new_pin="2468")
+    run(
+        "user",
+        "add",
+        "孙丽",
+        "--role",
+        "duty_officer",
+        "--operator",
+        "赵建国",
+        pin="2468",
+        new_pin="1357",
+    )
+    code, out, _ = run("incident", "add", "--summary", "停电", "--operator", "孙丽", pin="1357")
+    assert code == 0
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "1357")  # asked on the terminal
+    assert (
+        run("incident", "log", out.strip(), "note", "--text", "已核实", "--operator", "孙丽")[0]
+        == 0
+    )
+    assert run("incident", "add", "--summary", "y", "--operator", "无名氏", pin="1357")[0] == 3
+    db = Database(f"sqlite:///{db_path}")
+    rows = db.read(
+        "SELECT t.actor_name, p.name FROM timeline_entry t JOIN person p ON p.id = t.actor_id"
+    )
+    assert rows == [("孙丽", "孙丽"), ("孙丽", "孙丽")]
+    db.close()
+
+
+def test_demo_prints_operators_with_pins(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "demo.sqlite3"
+    main(["demo", "--db", str(target), "--now", "2026-11-26T02:31+08:00"])
+    assert "李晓明 1111" in capsys.readouterr().err
+    db = Database(f"sqlite:///{target}")
+    operator = authenticate(db, "李晓明", "1111", NOW, settings=Settings())
+    assert Role.ADMIN in operator.roles and operator.clearance is Classification.SECRET
+    db.close()

@@ -1,0 +1,143 @@
+"""Bulletin documents (docx layout, txt, md) and the ``dutydesk bulletin`` command line."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import RGBColor
+
+from dutydesk.store import Database
+from tests.docs_support import CANARY, Night, run_cli, seed_night, zip_text
+
+
+@pytest.fixture
+def night(db: Database, monkeypatch: pytest.MonkeyPatch) -> Night:
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "杨帆")
+    return seed_night(db)
+
+
+def cli(capsys: pytest.CaptureFixture[str], db_path: Path, *args: str) -> tuple[int, str, str]:
+    return run_cli(capsys, db_path, "bulletin", *args)
+
+
+def issued(capsys: pytest.CaptureFixture[str], db_path: Path, *serials: str,
+           clearance: str = "internal") -> str:  # fmt: skip
+    code, out, err = cli(capsys, db_path, "draft", *serials, "--clearance", clearance)
+    assert code == 0, err
+    bulletin_id = out.strip()
+    for step in (("review", bulletin_id), ("sign", bulletin_id, "--by", "张振华")):
+        assert cli(capsys, db_path, *step)[0] == 0
+    code, out, err = cli(capsys, db_path, "issue", bulletin_id)
+    assert code == 0, err
+    return bulletin_id
+
+
+def test_cli_workflow_messages(
+    night: Night, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = cli(capsys, db_path, "draft", night.open_serial)
+    assert (code, out) == (0, "1\n")
+    assert "drafted bulletin #1: 《信息快报》2026年（未编号）" in err
+    code, _, err = cli(capsys, db_path, "sign", "1", "--by", "张振华")
+    assert code == 2 and "must be reviewed" in err
+    cli(capsys, db_path, "review", "1")
+    code, _, err = cli(capsys, db_path, "sign", "1", "--by", "杨帆")
+    assert code == 2 and err.strip().endswith("needs the role duty leader or leader")
+    cli(capsys, db_path, "sign", "1", "--by", "张振华")
+    code, out, _ = cli(capsys, db_path, "issue", "1")
+    assert (code, out) == (0, "《信息快报》2026年第1期\n")
+    cli(capsys, db_path, "draft", night.open_serial)
+    code, _, err = cli(capsys, db_path, "discard", "2")
+    assert code == 0 and "used no number" in err
+    code, out, _ = cli(capsys, db_path, "list", "--format", "csv", "--all")
+    assert out.splitlines()[0] == "id,kind,year,issue_no,status,classification,title"
+    assert "2,express,2026,,discarded" in out and "1,express,2026,1,issued" in out
+
+
+def test_docx_layout_values(
+    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bulletin_id = issued(
+        capsys, db_path, night.open_serial, night.secret_serial, clearance="secret"
+    )
+    target = tmp_path / "b.docx"
+    code, _, err = cli(capsys, db_path, "show", bulletin_id, "--format", "docx", "-o",
+                       str(target), "--clearance", "secret")  # fmt: skip
+    assert code == 0, err
+    document = Document(str(target))
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    margins = [section.top_margin, section.left_margin, section.bottom_margin,
+               section.right_margin]  # fmt: skip
+    assert [round(m.mm) for m in margins] == [37, 28, 35, 26]
+    paragraphs = document.paragraphs
+    assert paragraphs[0].text == "机密"  # the mark, top left, in Chinese whatever the language
+    masthead = paragraphs[1]
+    assert masthead.text == "信息快报"
+    run = masthead.runs[0]
+    assert run.font.color.rgb == RGBColor(0xFF, 0, 0)
+    assert run.font.size.pt == 42
+    fonts = run._element.rPr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    assert paragraphs[2].text == "2026年第1期"
+    unit_line = paragraphs[3]
+    assert unit_line.text.startswith("中共临川市委办公室\t") and "2026年11月26日" in unit_line.text
+    bottom = unit_line._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert (bottom.get(qn("w:val")), bottom.get(qn("w:color"))) == ("single", "FF0000")
+    body = next(p for p in paragraphs if p.text.startswith("据市应急管理局报告"))
+    assert body.runs[0]._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "仿宋_GB2312"
+    assert body.runs[0].font.size.pt == 16
+    assert body.paragraph_format.first_line_indent.pt == 32
+    fonts_xml = zip_text(target.read_bytes())
+    assert 'w:name="方正小标宋简体"' in fonts_xml and 'w:altName w:val="华文中宋"' in fonts_xml
+
+
+@pytest.mark.parametrize("fmt", ["txt", "md", "docx"])
+def test_show_without_clearance_shows_serials_only(
+    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    bulletin_id = issued(
+        capsys, db_path, night.open_serial, night.secret_serial, clearance="secret"
+    )
+    target = tmp_path / f"b.{fmt}"
+    code, _, err = cli(capsys, db_path, "show", bulletin_id, "--format", fmt, "-o", str(target))
+    assert code == 0, err
+    data = target.read_bytes()
+    text = zip_text(data) if fmt == "docx" else data.decode()
+    assert CANARY not in text and "幸福路" not in text
+    assert night.secret_serial in text and "2026年第1期" in text
+
+
+def test_txt_and_md_render_hostile_text_safely(
+    night: Night, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bulletin_id = issued(capsys, db_path, night.hostile_serial)
+    code, out, _ = cli(capsys, db_path, "show", bulletin_id)
+    assert code == 0 and "\x1b" not in out and "\x07" not in out
+    assert out.splitlines()[:2] == ["信息快报", "2026年第1期"]
+    code, out, _ = cli(capsys, db_path, "show", bulletin_id, "--format", "md")
+    assert "# 信息快报" in out and "note \\[/\\] end" in out and "\x1b" not in out
+
+
+def test_canary_never_in_a_short_version_or_webhook_payload(
+    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("DUTYDESK_OUTBOX_DIR", str(tmp_path / "box"))
+    mixed = issued(capsys, db_path, night.open_serial, night.secret_serial, clearance="secret")
+    only = issued(capsys, db_path, night.secret_serial, clearance="secret")
+    code, out, err = cli(capsys, db_path, "sms", mixed)
+    assert code == 0 and CANARY not in out + err
+    code, out, err = cli(capsys, db_path, "sms", only)
+    assert code == 2 and out == "" and "cipher channel only" in err
+    code, out, err = cli(capsys, db_path, "deliver", mixed)
+    assert code == 0, err
+    for path in (tmp_path / "box").iterdir():
+        assert CANARY not in path.read_text(encoding="utf-8")
+    code, _, err = cli(capsys, db_path, "deliver", only)
+    assert code == 2 and not any("002" in p.name for p in (tmp_path / "box").iterdir())
+    assert io.StringIO(err).read().count("\n") == 1

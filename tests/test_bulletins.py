@@ -1,0 +1,194 @@
+"""Bulletins: drafting, the review/sign-off/issue workflow, numbering, classification."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from dutydesk.errors import NotFoundError
+from dutydesk.services.bulletin_read import BulletinError, get_bulletin
+from dutydesk.services.bulletins import (
+    discard_bulletin,
+    draft_bulletin,
+    edit_bulletin,
+    issue_bulletin,
+    review_bulletin,
+    sign_bulletin,
+)
+from dutydesk.services.demo import load_demo
+from dutydesk.store import Database
+from dutydesk.vocab import BulletinKind, BulletinStatus, Classification
+from tests.conftest import DEMO_MOMENT, SHANGHAI
+from tests.docs_support import CANARY, seed_night
+
+NOW = DEMO_MOMENT
+
+
+def _draft(db: Database, *serials: str, kind: BulletinKind = BulletinKind.EXPRESS, **kw) -> int:  # type: ignore[no-untyped-def]
+    return draft_bulletin(db, kind=kind, serials=serials, actor="杨帆", now=NOW, tz=SHANGHAI, **kw)
+
+
+def _issue(db: Database, bulletin_id: int) -> int:
+    review_bulletin(db, bulletin_id, actor="杨帆", now=NOW)
+    sign_bulletin(db, bulletin_id, signer="张振华", actor="杨帆", now=NOW)
+    return issue_bulletin(db, bulletin_id, actor="杨帆", now=NOW, tz=SHANGHAI)
+
+
+def test_draft_is_prefilled_in_official_register(db: Database) -> None:
+    night = seed_night(db)
+    bulletin_id = _draft(db, night.open_serial)
+    view = get_bulletin(db, bulletin_id, tz=SHANGHAI, now=NOW)
+    assert view.title == "东湖区幸福路一居民楼发生燃气爆炸"
+    paragraphs = view.body.splitlines()
+    assert paragraphs[0] == "据市应急管理局报告，东湖区幸福路12号一居民楼发生燃气爆炸，3人受伤。"
+    assert paragraphs[1].startswith("经与东湖区应急管理局核实")
+    assert paragraphs[-1] == "目前，伤员已送医，无生命危险。"
+    assert view.status is BulletinStatus.DRAFT and view.issue_no is None
+    assert view.classification is Classification.INTERNAL
+
+
+def test_several_items_get_numbered_headings(db: Database) -> None:
+    night = seed_night(db)
+    view = get_bulletin(
+        db, _draft(db, night.open_serial, night.hostile_serial), tz=SHANGHAI, now=NOW
+    )
+    assert view.title.startswith("关于东湖区幸福路一居民楼发生燃气爆炸等二起")
+    assert view.body.splitlines()[0] == "一、东湖区幸福路一居民楼发生燃气爆炸"
+    assert [item.serial for item in view.items] == [night.open_serial, night.hostile_serial]
+
+
+def test_classification_is_the_highest_of_the_items(db: Database) -> None:
+    night = seed_night(db)
+    bulletin_id = _draft(
+        db, night.open_serial, night.secret_serial, clearance=Classification.SECRET
+    )
+    view = get_bulletin(db, bulletin_id, tz=SHANGHAI, now=NOW, clearance=Classification.SECRET)
+    assert view.classification is Classification.SECRET
+    restricted = get_bulletin(db, bulletin_id, tz=SHANGHAI, now=NOW)
+    assert restricted.restricted and restricted.body == "" and restricted.title == ""
+    assert CANARY not in repr(restricted)
+
+
+def test_drafting_a_classified_item_needs_clearance(db: Database) -> None:
+    night = seed_night(db)
+    with pytest.raises(BulletinError, match="not cleared"):
+        _draft(db, night.secret_serial)
+    with pytest.raises(NotFoundError):
+        _draft(db, "20991231-001")
+    with pytest.raises(BulletinError, match="twice"):
+        _draft(db, night.open_serial, night.open_serial)
+
+
+def test_workflow_order_and_sign_off_role(db: Database) -> None:
+    night = seed_night(db)
+    bulletin_id = _draft(db, night.open_serial)
+    with pytest.raises(BulletinError, match="must be reviewed"):
+        sign_bulletin(db, bulletin_id, signer="张振华", actor="杨帆", now=NOW)
+    review_bulletin(db, bulletin_id, actor="杨帆", now=NOW)
+    with pytest.raises(BulletinError, match="no sign-off"):
+        issue_bulletin(db, bulletin_id, actor="杨帆", now=NOW, tz=SHANGHAI)
+    with pytest.raises(BulletinError, match="杨帆 cannot sign bulletins off"):
+        sign_bulletin(db, bulletin_id, signer="杨帆", actor="杨帆", now=NOW)
+    with pytest.raises(BulletinError, match="no person"):
+        sign_bulletin(db, bulletin_id, signer="无名氏", actor="杨帆", now=NOW)
+    sign_bulletin(db, bulletin_id, signer="周文斌", actor="杨帆", now=NOW)  # a leader
+    # Editing after sign-off sends it back: what was signed is what is issued.
+    edit_bulletin(db, bulletin_id, body="新的正文。", actor="杨帆", now=NOW)
+    view = get_bulletin(db, bulletin_id, tz=SHANGHAI, now=NOW)
+    assert view.status is BulletinStatus.DRAFT and view.signed_off_by == ""
+    assert _issue(db, bulletin_id) == 1
+    view = get_bulletin(db, bulletin_id, tz=SHANGHAI, now=NOW)
+    assert (view.status, view.issue_no, view.year, view.signed_off_by) == (
+        BulletinStatus.ISSUED,
+        1,
+        2026,
+        "张振华",
+    )
+    with pytest.raises(BulletinError, match="already issued"):
+        edit_bulletin(db, bulletin_id, title="x", actor="杨帆", now=NOW)
+    with pytest.raises(BulletinError, match="already issued"):
+        discard_bulletin(db, bulletin_id, actor="杨帆", now=NOW)
+    actions = [row[0] for row in db.read("SELECT action FROM audit_event ORDER BY id")]
+    assert actions[0] == "bulletin.draft" and "bulletin.issue" in actions
+
+
+def test_numbers_per_kind_and_year_and_discarded_drafts_use_none(db: Database) -> None:
+    night = seed_night(db)
+    first = _draft(db, night.open_serial)
+    dropped = _draft(db, night.open_serial)
+    direct = _draft(db, night.open_serial, kind=BulletinKind.DIRECT)
+    second = _draft(db, night.open_serial)
+    discard_bulletin(db, dropped, actor="杨帆", now=NOW)
+    assert _issue(db, first) == 1
+    assert _issue(db, direct) == 1  # its own sequence
+    assert _issue(db, second) == 2  # the discarded draft took no number
+    with pytest.raises(BulletinError, match="discarded"):
+        review_bulletin(db, dropped, actor="杨帆", now=NOW)
+    next_year = NOW + timedelta(days=40)
+    late = _draft(db, night.open_serial)
+    review_bulletin(db, late, actor="杨帆", now=next_year)
+    sign_bulletin(db, late, signer="张振华", actor="杨帆", now=next_year)
+    assert issue_bulletin(db, late, actor="杨帆", now=next_year, tz=SHANGHAI) == 1
+    assert db.read("SELECT year FROM bulletin WHERE id = :id", {"id": late})[0][0] == 2027
+
+
+def test_direct_submission_carries_leaders_away(tmp_path: Path) -> None:
+    from dutydesk.reports.bulletin_text import render_txt
+    from dutydesk.store import url_for
+
+    db = Database(url_for(str(tmp_path / "demo.sqlite3")))
+    db.ensure_schema()
+    load_demo(db, NOW)
+    serial = db.read("SELECT serial FROM incident WHERE classification = 'public' LIMIT 1")[0][0]
+    bulletin_id = _draft(db, serial, kind=BulletinKind.DIRECT)
+    view = get_bulletin(db, bulletin_id, tz=SHANGHAI, now=NOW)
+    assert {a.leader for a in view.away} == {"刘志远", "吴海峰"}
+    text = render_txt(view, unit="中共临川市委办公室", tz=SHANGHAI, now=NOW)
+    assert "领导干部外出报备" in text and "由陈国华（市委常委、秘书长）代为主持工作" in text
+    db.close()
+
+
+_WORKER = """
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+from dutydesk.store import Database, url_for
+from dutydesk.services.bulletins import issue_bulletin
+db = Database(url_for(sys.argv[1]))
+now = datetime(2026, 11, 26, 2, 31, tzinfo=ZoneInfo("Asia/Shanghai"))
+for bulletin_id in map(int, sys.argv[2].split(",")):
+    issue_bulletin(db, bulletin_id, actor="杨帆", now=now, tz=ZoneInfo("Asia/Shanghai"))
+"""
+
+
+@pytest.mark.slow
+def test_two_processes_issuing_fifty_each_get_no_gaps_and_no_duplicates(
+    db: Database, db_path: Path
+) -> None:
+    night = seed_night(db)
+    ids = []
+    for _ in range(100):
+        bulletin_id = _draft(db, night.open_serial)
+        review_bulletin(db, bulletin_id, actor="杨帆", now=NOW)
+        sign_bulletin(db, bulletin_id, signer="张振华", actor="杨帆", now=NOW)
+        ids.append(bulletin_id)
+    halves = (ids[0::2], ids[1::2])  # interleaved, so the two really race
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, str(db_path), ",".join(map(str, half))],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for half in halves
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err
+    numbers = sorted(
+        row[0] for row in db.read("SELECT issue_no FROM bulletin WHERE status = 'issued'")
+    )
+    assert numbers == list(range(1, 101))

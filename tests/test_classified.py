@@ -1,0 +1,291 @@
+"""Classified content: sealed at rest, opened only for the cleared, every view audited.
+
+A canary string goes into a 机密 (secret) incident's title, summary and timeline; it must
+never be in the database file or its WAL, must come back to a cleared reader, and must be
+withheld from everybody else in every service output.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from dutydesk.config import Settings
+from dutydesk.crypto import KeyRing
+from dutydesk.errors import DutyDeskError
+from dutydesk.i18n import t
+from dutydesk.models import Incident
+from dutydesk.reports import daily as daily_report
+from dutydesk.reports import daily_office
+from dutydesk.rules.deadlines import load_rules
+from dutydesk.services import listing, search, timeline
+from dutydesk.services.bulletin_read import get_bulletin
+from dutydesk.services.bulletins import draft_bulletin
+from dutydesk.services.daily import daily_summary
+from dutydesk.services.edits import update_fields
+from dutydesk.services.followup import add_entry
+from dutydesk.services.handover import build_pack
+from dutydesk.services.handover_store import record_pack, snapshot
+from dutydesk.services.incidents import create_incident
+from dutydesk.services.intake import find_similar
+from dutydesk.services.queue import fetch_window
+from dutydesk.services.records import IncidentError
+from dutydesk.store import Database
+from dutydesk.vocab import BulletinKind, Classification, EntryKind
+from tests.conftest import DEMO_MOMENT
+
+TZ = ZoneInfo("Asia/Shanghai")
+RULES = load_rules()
+T0 = DEMO_MOMENT - timedelta(hours=2)
+CANARY = "金丝雀暗号QX7"
+SECRET = Classification.SECRET
+INTERNAL = Classification.INTERNAL
+
+
+def _incident(db: Database, level: str, title: str, summary: str) -> Incident:
+    with db.session() as session:
+        incident = create_incident(
+            session=session,
+            received_at=T0,
+            channel="phone",
+            category="accident",
+            severity="II",
+            classification=level,
+            title=title,
+            summary=summary,
+            location="某区",
+            now=T0,
+            tz=TZ,
+            rules=RULES,
+        )
+        session.expunge(incident)
+        return incident
+
+
+@pytest.fixture
+def secret(db: Database) -> Incident:
+    """A 机密 incident with the canary in title, summary and a follow-up entry."""
+    incident = _incident(db, "secret", f"标题{CANARY}", f"据报{CANARY}，化工厂泄漏")
+    with db.session() as session:
+        row = session.get(Incident, incident.id)
+        assert row is not None
+        add_entry(
+            session=session,
+            incident=row,
+            kind=EntryKind.NOTE,
+            occurred_at=T0 + timedelta(minutes=5),
+            text=f"续报{CANARY}",
+            now=T0 + timedelta(minutes=5),
+            rules=RULES,
+        )
+    with db.session() as session:
+        update_fields(
+            session=session,
+            incident_id=incident.id,  # type: ignore[arg-type]
+            expected_version=None,
+            changes={"summary": f"更正{CANARY}，已控制"},
+            now=T0 + timedelta(minutes=6),
+            rules=RULES,
+        )
+    return incident
+
+
+def _on_disk(path: Path) -> bytes:
+    data = b""
+    for name in (path, Path(f"{path}-wal")):
+        if name.exists():
+            data += name.read_bytes()
+    return data
+
+
+def test_canary_never_at_rest_in_clear(db: Database, db_path: Path, secret: Incident) -> None:
+    data = _on_disk(db_path)
+    assert CANARY.encode() not in data
+    assert "化工厂".encode() not in data
+    key_file = Path(f"{db_path}.key")
+    assert key_file.exists() and (key_file.stat().st_mode & 0o777) == 0o600
+
+
+def test_cleared_reader_gets_text_and_a_view_is_audited(db: Database, secret: Incident) -> None:
+    rows = fetch_window(db, 0, 10, SECRET)
+    assert rows[0].title == f"标题{CANARY}"
+    detail = timeline.fetch_detail(db, secret.id, SECRET, viewer="张三")  # type: ignore[arg-type]
+    assert detail is not None and detail.summary == f"更正{CANARY}，已控制"
+    texts = [entry.text for entry in detail.entries]
+    assert texts[0] == f"据报{CANARY}，化工厂泄漏"
+    assert f"续报{CANARY}" in texts
+    assert any(CANARY in text for text in texts if text.startswith("summary:"))
+    record = listing.get_incident(db, secret.serial, clearance=SECRET)
+    assert record.title == f"标题{CANARY}" and len(record.timeline) == 3
+    assert listing.list_incidents(db, clearance=SECRET)[0].summary == f"更正{CANARY}，已控制"
+    views = db.read("SELECT object_id, detail FROM audit_event WHERE action = 'classified_viewed'")
+    assert len(views) == 2
+    assert all(row[0] == secret.serial and CANARY not in row[1] for row in views)
+
+
+def test_uncleared_reader_sees_restricted_everywhere(db: Database, secret: Incident) -> None:
+    now = DEMO_MOMENT
+    outputs: list[str] = []
+    rows = fetch_window(db, 0, 10, INTERNAL)
+    assert rows[0].restricted
+    outputs.append(repr(rows))
+    detail = timeline.fetch_detail(db, secret.id, INTERNAL)  # type: ignore[arg-type]
+    assert detail is not None and detail.restricted
+    outputs.append(repr(detail))
+    assert timeline.fetch_editable(db, secret.id, INTERNAL) is None  # type: ignore[arg-type]
+    outputs.append(repr(listing.get_incident(db, secret.serial)))
+    outputs.append(repr(listing.list_incidents(db)))
+    outputs.append(repr(search.search(db, secret.serial, clearance=INTERNAL).rows))
+    similar = find_similar(
+        db, category="accident", location="某区", summary="x", received_at=T0, clearance=INTERNAL
+    )
+    assert similar and similar[0].title is None
+    outputs.append(repr(similar))
+    settings = Settings()
+    pack = build_pack(db, start=T0 - timedelta(hours=1), at=now, now=now, rules=RULES,
+                      settings=settings)  # fmt: skip
+    outputs.append(snapshot(pack))
+    summary = daily_summary(db, T0.date(), tz=TZ, now=now)
+    assert summary.rows[0].restricted
+    outputs.append(daily_report.render_json(summary, TZ))
+    outputs.append(daily_report.render_md(summary, TZ))
+    for blob in (daily_office.render_xlsx(summary, TZ), daily_office.render_docx(summary, TZ)):
+        with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+            outputs.extend(
+                archive.read(name).decode(errors="replace") for name in archive.namelist()
+            )
+    bulletin = draft_bulletin(db, kind=BulletinKind.EXPRESS, serials=[secret.serial],
+                              actor="李四", now=now, tz=TZ, clearance=SECRET)  # fmt: skip
+    view = get_bulletin(db, bulletin, tz=TZ, now=now, clearance=INTERNAL)
+    assert view.restricted
+    outputs.append(repr(view))
+    from dutydesk.services.short_version import short_version
+
+    try:
+        outputs.append(short_version(db, bulletin).full)
+    except DutyDeskError as refused:  # a bulletin of classified items only has none
+        outputs.append(str(refused))
+    for text in outputs:
+        assert CANARY not in text
+        assert "enc:v1:" not in text
+    assert CANARY.encode() not in _on_disk(db.path)  # type: ignore[arg-type]
+    cleared = get_bulletin(db, bulletin, tz=TZ, now=now, clearance=SECRET)
+    assert CANARY in cleared.body
+
+
+def test_handover_for_cleared_reader_is_sealed_when_stored(
+    db: Database, db_path: Path, secret: Incident
+) -> None:
+    now = DEMO_MOMENT
+    pack = build_pack(db, start=T0 - timedelta(hours=1), at=now, now=now, rules=RULES,
+                      settings=Settings(), clearance=SECRET, viewer="张三")  # fmt: skip
+    assert any(CANARY in item.title for item in pack.open)
+    record_pack(db, pack, actor="张三")
+    assert CANARY.encode() not in _on_disk(db_path)
+    assert db.read("SELECT count(*) FROM audit_event WHERE action = 'classified_viewed'")[0][0]
+
+
+def test_search_does_not_match_classified_content(db: Database, secret: Incident) -> None:
+    _incident(db, "internal", "公开事件", f"公开{CANARY}")
+    for level in (INTERNAL, SECRET):
+        found = search.search(db, CANARY, clearance=level).rows
+        assert [row.classification for row in found] == [INTERNAL]
+        assert [r.serial for r in search.search(db, secret.serial, clearance=level).rows] == [
+            secret.serial
+        ]
+    by_serial = search.search(db, secret.serial, clearance=SECRET).rows
+    assert by_serial[0].title == f"标题{CANARY}"
+
+
+def test_wrong_or_missing_key_gives_a_placeholder(
+    db: Database, db_path: Path, secret: Incident
+) -> None:
+    key_file = Path(f"{db_path}.key")
+    key_file.unlink()
+    missing = fetch_window(db, 0, 10, SECRET)[0].title
+    assert missing == t("crypto.key_missing")
+    KeyRing.create(key_file)  # somebody else's key
+    detail = timeline.fetch_detail(db, secret.id, SECRET)  # type: ignore[arg-type]
+    assert detail is not None
+    assert detail.title == t("crypto.unreadable")
+    assert all(entry.text == t("crypto.unreadable") for entry in detail.entries)
+    assert "enc:v1:" not in repr(detail)
+
+
+def test_unsafe_key_file_is_refused(db: Database, db_path: Path, secret: Incident) -> None:
+    from dutydesk.launch import check_key_file_safe
+
+    key_file = Path(f"{db_path}.key")
+    os.chmod(key_file, 0o644)
+    with pytest.raises(DutyDeskError, match="chmod 600"):
+        check_key_file_safe(Settings(), db)
+
+
+def test_relabelling_a_sealed_incident_is_refused(db: Database, secret: Incident) -> None:
+    with db.session() as session, pytest.raises(IncidentError, match="cannot be relabelled"):
+        update_fields(
+            session=session,
+            incident_id=secret.id,  # type: ignore[arg-type]
+            expected_version=None,
+            changes={"classification": "top_secret"},
+            now=DEMO_MOMENT,
+            rules=RULES,
+        )
+
+
+def test_relabelling_up_seals_title_and_summary(db: Database, db_path: Path) -> None:
+    plain = _incident(db, "internal", "普通标题", "普通摘要")
+    with db.session() as session:
+        update_fields(
+            session=session,
+            incident_id=plain.id,  # type: ignore[arg-type]
+            expected_version=None,
+            changes={"classification": "secret", "title": f"升级{CANARY}"},
+            now=DEMO_MOMENT,
+            rules=RULES,
+        )
+    stored = db.read("SELECT title, summary FROM incident WHERE id = :id", {"id": plain.id})
+    assert all(str(value).startswith("enc:v1:") for value in stored[0])
+    detail = timeline.fetch_detail(db, plain.id, SECRET)  # type: ignore[arg-type]
+    assert detail is not None
+    assert (detail.title, detail.summary) == (f"升级{CANARY}", "普通摘要")
+    assert CANARY.encode() not in _on_disk(db_path)
+
+
+def test_verify_still_passes_with_sealed_entries(db: Database, secret: Incident) -> None:
+    from dutydesk.services.integrity import verify
+
+    report = verify(db)
+    assert report.ok, report.problems
+
+
+def test_encrypt_existing_seals_rows_stored_in_clear(db: Database, db_path: Path) -> None:
+    from dutydesk.services.keys import encrypt_existing
+    from dutydesk.services.sealed import ring_for
+
+    old = _incident(db, "internal", "旧标题", f"旧{CANARY}")
+    with db.session() as session:  # as an older version stored a 机密 incident
+        row = session.get(Incident, old.id)
+        assert row is not None
+        row.classification = SECRET
+    keys = ring_for(db, create=True)
+    done = encrypt_existing(db, keys, None, DEMO_MOMENT)
+    assert (done.sealed, done.left_in_clear) == (2, 1)
+    detail = timeline.fetch_detail(db, old.id, SECRET)  # type: ignore[arg-type]
+    assert detail is not None and detail.summary == f"旧{CANARY}"
+    assert encrypt_existing(db, keys, None, DEMO_MOMENT).sealed == 0
+
+
+def test_no_new_key_file_over_sealed_data(db: Database, db_path: Path, secret: Incident) -> None:
+    from dutydesk.crypto import KeyFileError
+
+    Path(f"{db_path}.key").unlink()
+    with pytest.raises(KeyFileError, match="holds encrypted text"):
+        _incident(db, "secret", "新", "新的机密报告")
+    assert not Path(f"{db_path}.key").exists()

@@ -1,0 +1,250 @@
+"""``dutydesk roster``, ``leave`` and ``handover`` from a shell: formats, streams, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from dutydesk.cli import main
+from dutydesk.services.demo import load_demo
+from dutydesk.store import Database, url_for
+from tests.conftest import DEMO_MOMENT
+
+NOW = "2026-11-26T02:31+08:00"
+
+
+class Result:
+    def __init__(self, code: int, out: str, err: str, raw: bytes = b"") -> None:
+        self.code, self.out, self.err, self.raw = code, out, err, raw
+
+
+@pytest.fixture
+def cli(
+    db_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> Iterator:  # type: ignore[type-arg]
+    database = Database(url_for(str(db_path)))
+    load_demo(database, DEMO_MOMENT)
+    database.close()
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "李晓明")
+
+    def run(*args: str, stdin: str = "", now: str = NOW) -> Result:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsysbinary.readouterr()
+        try:
+            main(["--db", str(db_path), "--now", now, *args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsysbinary.readouterr()
+        return Result(
+            code, captured.out.decode("utf-8", "replace"), captured.err.decode(), captured.out
+        )
+
+    yield run
+
+
+def one_line_error(result: Result, fragment: str) -> None:
+    assert result.code == 2, (result.out, result.err)
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert fragment in lines[0]
+    assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("fmt", ["txt", "md", "json"])
+def test_handover_text_formats_go_to_stdout(cli, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    result = cli("handover", "--format", fmt)
+    assert result.code == 0, result.err
+    assert "20261125-012" in result.out and "20261125-019" in result.out
+    assert "Handover pack 1 stored" in result.err
+    if fmt == "json":
+        data = json.loads(result.out)
+        assert data["classified"][0] == {"serial": "20261125-012", "classification": "secret"}
+    if fmt == "md":
+        assert result.out.startswith("# Duty handover pack")
+
+
+def test_handover_docx_to_a_file_or_a_pipe(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "交接班.docx"
+    result = cli("handover", "--format", "docx", "-o", str(target), "--preview")
+    assert result.code == 0 and result.out == ""
+    assert "Written to" in result.err and "stored" not in result.err
+    assert Document(str(target)).paragraphs[0].text == "Duty handover pack"
+    piped = cli("handover", "--format", "docx", "--preview")  # stdout is captured: not a tty
+    assert piped.code == 0 and piped.raw.startswith(b"PK")
+
+
+def test_handover_docx_refused_on_a_terminal(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    one_line_error(cli("handover", "--format", "docx"), "-o FILE.docx")
+
+
+def test_handover_ack_and_next_period(cli) -> None:  # type: ignore[no-untyped-def]
+    one_line_error(cli("handover", "ack", "--names", "王立新"), "no unacknowledged handover pack")
+    cli("handover", now="2026-11-26T08:30+08:00")
+    result = cli("handover", "ack", "--names", "王立新，钱磊", now="2026-11-26T08:41+08:00")
+    assert result.code == 0 and result.out.strip() == "1"
+    assert "acknowledged by 王立新、钱磊" in result.err
+    assert "next period starts 2026-11-26 08:30" in result.err
+    later = cli("handover", "--preview", now="2026-11-26T10:00+08:00")
+    assert "Period: 2026-11-26 08:30 to 2026-11-26 10:00" in later.out
+    assert "zero report" in later.out
+    one_line_error(cli("handover", "ack", "--names", ""), "--names")
+    one_line_error(cli("handover", "ack", "--names", "赵静", "--id", "1"), "already acknowledged")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("handover", "--format", "csv"), "handover makes txt, md, docx, json"),
+        (("handover", "--at", "yesterday"), "--at"),
+        (("handover", "--clearance", "top_secret"), "李晓明 is not cleared to top_secret"),
+        (("roster", "show", "--week", "2026-02-30"), "--week: '2026-02-30' is not a date"),
+        (("roster", "generate", "--from", "2026-12-05", "--to", "2026-12-01"), "is after --to"),
+        (("roster", "swap", "李晓明", "无名氏", "--date", "2026-11-26"), "nobody called '无名氏'"),
+        (("roster", "special", "--from", "2026-12-01", "--to", "2026-12-02"), "--note"),
+        (
+            (
+                "roster",
+                "cover",
+                "--date",
+                "2026-11-26",
+                "--for",
+                "李晓明",
+                "--by",
+                "钱磊",
+                "--from",
+                "25:00",
+                "--to",
+                "03:00",
+            ),
+            "--from: '25:00'",
+        ),
+        (
+            (
+                "leave",
+                "add",
+                "--leader",
+                "周文斌",
+                "--from",
+                "2026-12-02T08:00",
+                "--to",
+                "2026-12-01T08:00",
+                "--acting",
+                "陈国华",
+            ),
+            "--from must come before --to",
+        ),
+        (
+            (
+                "leave",
+                "add",
+                "--leader",
+                "周文斌",
+                "--from",
+                "2026-12-01T08:00",
+                "--to",
+                "2026-12-02T08:00",
+                "--acting",
+                "周文斌",
+            ),
+            "cannot act for themself",
+        ),
+        (
+            (
+                "leave",
+                "add",
+                "--leader",
+                "郑明",
+                "--from",
+                "2026-11-26T10:00",
+                "--to",
+                "2026-11-27T08:00",
+                "--acting",
+                "吴海峰",
+            ),
+            "吴海峰 is away too",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(cli, args: tuple[str, ...], fragment: str) -> None:  # type: ignore[no-untyped-def]
+    one_line_error(cli(*args), fragment)
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_roster_show_formats(cli, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    result = cli("roster", "show", "--week", "2026-11-26", "--format", fmt)
+    assert result.code == 0, result.err
+    if fmt == "json":
+        rows = json.loads(result.out)
+        assert len(rows) == 14 and rows[7]["duty_leader"] == "张振华"
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(result.out)))
+        assert rows[6]["duty_officer"] == "钱磊" and rows[6]["special_period"] == "True"
+    else:
+        assert "张振华" in result.out and "special period" in result.out
+
+
+def test_roster_import_generate_swap_cover_special(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    good = tmp_path / "roster.csv"
+    good.write_text(
+        "date,shift,position,name\n2026-12-20,night,duty_leader,张振华\n", encoding="utf-8"
+    )
+    result = cli("roster", "import", str(good))
+    assert result.code == 0 and "Imported 1 seats on 1 shifts" in result.err
+    bad = cli("roster", "import", "-", stdin="2026-12-20,night,duty_leader,黄雨婷\n")
+    one_line_error(bad, "line 1, name: 黄雨婷 does not hold the role duty_leader; nothing imported")
+    proposal = cli(
+        "roster", "generate", "--from", "2026-12-10", "--to", "2026-12-11", "--format", "json"
+    )
+    assert proposal.code == 0 and len(json.loads(proposal.out)) == 14
+    assert "nothing written" in proposal.err and "Fairness" in proposal.err
+    applied = cli("roster", "generate", "--from", "2026-12-10", "--to", "2026-12-11", "--apply")
+    assert "Wrote 14 seats" in applied.err
+    swapped = cli(
+        "roster", "swap", "李晓明", "赵静", "--date", "2026-11-26", "--with-date", "2026-11-27"
+    )
+    assert swapped.code == 0 and "Swapped" in swapped.err and "Warning" in swapped.err
+    covered = cli("roster", "cover", "--date", "2026-11-26", "--for", "杨帆", "--by", "许文博",
+                  "--from", "02:00", "--to", "08:30")  # fmt: skip
+    assert covered.code == 0 and "许文博 covers 杨帆" in covered.err
+    shown = cli("roster", "show", "--week", "2026-11-26", "--format", "json")
+    night = json.loads(shown.out)[7]
+    assert night["information_officer"] == "杨帆; 许文博 (02:00-08:30)"
+    special = cli(
+        "roster", "special", "--from", "2026-12-24", "--to", "2026-12-25", "--note", "测试"
+    )
+    assert "Marked 4 shifts" in special.err
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_leave_add_and_list(cli, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    added = cli("leave", "add", "--leader", "周文斌", "--from", "2026-11-28T10:00", "--to",
+                "2026-11-29T18:00", "--acting", "陈国华", "--destination", "省城", "--reason", "开会")  # fmt: skip
+    assert added.code == 0 and added.out.strip().isdigit()
+    listed = cli("leave", "list", "--format", fmt)
+    assert listed.code == 0
+    if fmt == "json":
+        assert [r["leader"] for r in json.loads(listed.out)] == [
+            "刘志远",
+            "吴海峰",
+            "周文斌",
+            "郑明",
+        ]
+    else:
+        assert "周文斌" in listed.out and "陈国华" in listed.out
+
+
+def test_operator_is_required_for_changes(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("DUTYDESK_OPERATOR")
+    one_line_error(
+        cli("roster", "special", "--from", "2026-12-01", "--to", "2026-12-01", "--note", "x"),
+        "--operator",
+    )

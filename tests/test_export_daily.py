@@ -1,0 +1,171 @@
+"""``dutydesk export daily`` in every format: contents, layout, BOM, formulas, clearance."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from dutydesk.store import Database
+from tests.docs_support import CANARY, FORMULA, Night, run_cli, seed_night, zip_text
+
+FORMATS = ("csv", "json", "ndjson", "md", "xlsx", "docx")
+
+
+@pytest.fixture
+def night(db: Database) -> Night:
+    return seed_night(db)
+
+
+def export(
+    capsys: pytest.CaptureFixture[str], db_path: Path, tmp_path: Path, fmt: str, *extra: str
+) -> tuple[bytes, str]:
+    target = tmp_path / f"daily.{fmt}"
+    code, out, err = run_cli(
+        capsys, db_path, "export", "daily", "--date", "2026-11-26", "--format", fmt,
+        "-o", str(target), *extra,
+    )  # fmt: skip
+    assert code == 0, err
+    assert out == ""  # the data went to the file; messages to stderr
+    assert "3 incident(s)" in err or "共 3 件" in err
+    return target.read_bytes(), err
+
+
+def as_text(fmt: str, data: bytes) -> str:
+    return zip_text(data) if fmt in {"xlsx", "docx"} else data.decode("utf-8")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_canary_never_in_an_export_without_clearance(
+    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    data, err = export(capsys, db_path, tmp_path, fmt)
+    text = as_text(fmt, data)
+    assert CANARY not in text and CANARY not in err
+    assert "省委办公厅密电" not in text
+    assert night.secret_serial in text  # serial and classification are shown
+    assert "secret" in text or "机密" in text or "Secret" in text
+    assert "1 classified (not shown)" in err
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_cleared_operator_sees_classified_content(
+    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    data, _ = export(capsys, db_path, tmp_path, fmt, "--clearance", "secret")
+    assert CANARY in as_text(fmt, data)
+
+
+def test_csv_rows_totals_and_neutralised_formulas(
+    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, _ = export(capsys, db_path, tmp_path, "csv")
+    assert not data.startswith(b"\xef\xbb\xbf")  # no BOM unless --excel
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    assert [row["serial"] for row in rows] == [
+        night.open_serial,
+        night.hostile_serial,
+        night.secret_serial,
+    ]
+    first = rows[0]
+    assert first["entries"] == "5" and first["status"] == "following"
+    assert first["first_report_at"].startswith("2026-11-26T01:41")
+    assert first["last_entry_kind"] == "continued_report"
+    hostile = rows[1]
+    assert hostile["title"] == "'" + FORMULA
+    assert hostile["summary"].startswith("'@SUM")
+    assert hostile["location"] == "'-2+3"
+    secret = rows[2]
+    assert secret["title"] == "" and secret["classification"] == "secret"
+    data, _ = export(capsys, db_path, tmp_path, "csv", "--excel")
+    assert data.startswith(b"\xef\xbb\xbf")
+    _code, out, _ = run_cli(
+        capsys, db_path, "export", "daily", "--date", "2026-11-26", "--table", "totals"
+    )
+    totals = {(r["dimension"], r["key"]): r["count"] for r in csv.DictReader(io.StringIO(out))}
+    assert totals[("category", "accident")] == "1"
+    assert totals[("category", "restricted")] == "1"
+    assert totals[("channel", "phone")] == "2"
+
+
+def test_json_and_ndjson(
+    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, _ = export(capsys, db_path, tmp_path, "json")
+    document = json.loads(data)
+    assert document["date"] == "2026-11-26" and len(document["incidents"]) == 3
+    assert document["incidents"][1]["title"] == FORMULA  # JSON is exact data
+    assert document["totals"]["severity"]["II"] == 2
+    lines, _ = export(capsys, db_path, tmp_path, "ndjson")
+    records = [json.loads(line) for line in lines.decode().splitlines()]
+    assert [r["serial"] for r in records] == [i["serial"] for i in document["incidents"]]
+
+
+def test_xlsx_sheets_cells_and_layout(
+    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, _ = export(capsys, db_path, tmp_path, "xlsx")
+    assert not data.startswith(b"\xef\xbb\xbf")
+    workbook = load_workbook(io.BytesIO(data))
+    assert workbook.sheetnames == ["Incidents", "By category", "By severity", "By channel"]
+    sheet = workbook["Incidents"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].value == "Serial" and sheet["A1"].font.b
+    assert sheet.column_dimensions["H"].width == 36
+    assert sheet["A2"].value == night.open_serial
+    assert sheet["K2"].value == 5  # entry count is a number
+    assert sheet["H3"].value == FORMULA and sheet["H3"].data_type == "s"  # text, not formula
+    assert sheet["I3"].data_type == "s"
+    assert sheet["H4"].value == "classified (not shown)"
+    totals = workbook["By category"]
+    assert [c.value for c in totals[1]] == ["By category", "Count"]
+
+
+def test_docx_layout(
+    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, _ = export(capsys, db_path, tmp_path, "docx")
+    document = Document(io.BytesIO(data))
+    section = document.sections[0]
+    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
+    assert [round(section.top_margin.mm), round(section.left_margin.mm),
+            round(section.bottom_margin.mm), round(section.right_margin.mm)] == [37, 28, 35, 26]  # fmt: skip
+    assert document.paragraphs[0].text == "Duty summary for 2026年11月26日"
+    table = document.tables[0]
+    assert len(table.rows) == 4
+    assert table.rows[1].cells[0].text == night.open_serial
+    assert table.rows[3].cells[6].text == "classified (not shown)"
+
+
+def test_empty_day_is_a_zero_report(
+    db: Database, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _err = run_cli(
+        capsys, db_path, "--lang", "zh_CN", "export", "daily", "--date", "2026-01-01",
+        "--format", "md",
+    )  # fmt: skip
+    assert code == 0
+    assert "当日未接报值班事项（零报告）" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--format", "txt"), "export daily makes csv"),
+        (("--format", "json", "--excel"), "--excel applies to --format csv only"),
+        (("--date", "26/11/2026"), "expected YYYY-MM-DD"),
+        (("--clearance", "cosmic"), "clearance"),
+    ],
+)
+def test_bad_arguments_are_one_line_errors(
+    db: Database, db_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
+    fragment: str,
+) -> None:  # fmt: skip
+    code, out, err = run_cli(capsys, db_path, "export", "daily", *args)
+    assert code != 0 and out == ""
+    assert fragment in err

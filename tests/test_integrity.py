@@ -1,0 +1,262 @@
+"""The record's integrity: hash chain, ``verify``, crash safety, online backup."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from dutydesk.models import Handover
+from dutydesk.rules.chain import GENESIS, ChainHead, hashed_form, link_hash
+from dutydesk.rules.deadlines import load_rules
+from dutydesk.services import audit
+from dutydesk.services.chain import chain_head, session_head
+from dutydesk.services.followup import add_entry
+from dutydesk.services.incidents import create_incident
+from dutydesk.services.integrity import backup, verify
+from dutydesk.store import Database, url_for
+from dutydesk.vocab import EntryKind
+from tests.conftest import DEMO_MOMENT, SHANGHAI
+
+NOW = DEMO_MOMENT
+
+
+def fill(db: Database, incidents: int = 3, notes: int = 3) -> None:
+    """Incidents with a few notes each, and an audit event in between."""
+    rules = load_rules()
+    for number in range(incidents):
+        with db.session() as session:
+            incident = create_incident(
+                session=session, received_at=NOW, channel="phone", category="other",
+                severity="IV", classification="internal", title=f"事件{number}",
+                summary=f"事件{number}的内容", actor_name="孙丽", now=NOW, tz=SHANGHAI, rules=rules,
+            )  # fmt: skip
+            for note in range(notes):
+                add_entry(session=session, incident=incident, kind=EntryKind.NOTE,
+                          occurred_at=NOW, text=f"第{note}条", now=NOW, rules=rules)  # fmt: skip
+            audit.record(session, None, "test", "incident", incident.serial, "", NOW)
+
+
+def raw(db_path: Path, sql: str, *params: object) -> None:
+    """Tamper behind dutydesk's back, as someone with the file and sqlite3 would."""
+    connection = sqlite3.connect(db_path)
+    connection.execute(sql, params)
+    connection.commit()
+    connection.close()
+
+
+def test_links_cover_content_and_previous_hash(db: Database) -> None:
+    fill(db, incidents=1, notes=1)
+    rows = db.read("SELECT chain_seq, prev_hash, hash FROM timeline_entry ORDER BY chain_seq")
+    assert rows[0][0] == 1 and rows[0][1] == GENESIS and rows[1][1] == rows[0][2]
+    assert chain_head(db) == ChainHead(3, db.read("SELECT hash FROM audit_event")[0][0])
+    content = {
+        "occurred_at": NOW,
+        "actor_id": None,
+        "action": "a",
+        "object_type": "",
+        "object_id": "",
+        "detail": "",
+    }
+    assert link_hash(GENESIS, "audit_event", 1, content) != link_hash(
+        "1" * 64, "audit_event", 1, content
+    )
+    assert (
+        hashed_form("enc:v1:k1:WRAP:SEALED")
+        == hashed_form("enc:v1:k2:OTHER:SEALED")
+        == "enc:v1:SEALED"
+    )
+    report = verify(db)
+    assert report.ok and report.links == 3 and report.integrity == "ok", report.problems
+
+
+def test_a_changed_middle_entry_is_named(db: Database, db_path: Path) -> None:
+    fill(db)
+    raw(db_path, "UPDATE timeline_entry SET text = '改过的' WHERE incident_id = 2 AND seq = 3")
+    entry_id = db.read("SELECT id FROM timeline_entry WHERE incident_id = 2 AND seq = 3")[0][0]
+    problems = verify(db).problems
+    assert problems == [
+        f"timeline entry {entry_id} (20261126-002 seq 3) was changed after it was written: "
+        "its hash does not match"
+    ]
+
+
+def test_a_deleted_middle_entry_is_found(db: Database, db_path: Path) -> None:
+    fill(db)
+    raw(db_path, "DELETE FROM timeline_entry WHERE incident_id = 2 AND seq = 2")
+    problems = verify(db).problems
+    assert len(problems) == 1 and "are missing: records after timeline entry" in problems[0]
+    assert "(20261126-002 seq 1) were deleted" in problems[0]
+
+
+def test_deleting_the_newest_records_is_found_against_the_handover(
+    db: Database, db_path: Path
+) -> None:
+    fill(db)
+    with db.session() as session:  # the handover acknowledges the head it saw
+        head = session_head(session)
+        session.add(Handover(period_start=NOW - timedelta(hours=9), period_end=NOW, generated_at=NOW,
+                             acknowledged_by="孙丽,王立新", acknowledged_at=NOW, chain_head=str(head)))  # fmt: skip
+    assert verify(db).ok and verify(db).acknowledged == head
+    last = head.seq
+    raw(db_path, "DELETE FROM audit_event WHERE chain_seq = ?", last)
+    raw(db_path, "DELETE FROM timeline_entry WHERE chain_seq = ?", last - 1)
+    assert "the newest records were deleted" in verify(db).problems[0]
+    # The careful forger also rewinds the head row: the handover still knows.
+    hash_before = db.read(f"SELECT hash FROM timeline_entry WHERE chain_seq = {last - 2}")[0][0]
+    raw(db_path, "UPDATE chain_state SET seq = ?, hash = ?", last - 2, hash_before)
+    problems = verify(db).problems
+    assert problems == [
+        "records were deleted: the handover acknowledged 2026-11-25 18:31 UTC by 孙丽,王立新 "
+        f"ended at link {last}, the record now ends at link {last - 2}"
+    ]
+
+
+def test_verify_command_exit_codes(
+    db: Database, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dutydesk.cli import main
+
+    fill(db, incidents=1)
+    main(["--db", str(db_path), "verify"])
+    out = capsys.readouterr().out
+    assert out.startswith("Record intact: 5 links, head #5 ")
+    raw(db_path, "UPDATE audit_event SET detail = 'x'")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--db", str(db_path), "verify"])
+    assert exit_info.value.code == 4
+    captured = capsys.readouterr()
+    assert captured.err.endswith(
+        "dutydesk: error: the record is NOT intact: 1 problem(s), listed above\n"
+    )
+    assert "audit event 1 (test) was changed after it was written" in captured.out
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    from dutydesk.rules.deadlines import load_rules
+    from dutydesk.services.followup import add_entry
+    from dutydesk.services.incidents import create_incident
+    from dutydesk.store import Database, url_for
+    now = datetime(2026, 11, 26, 2, 31, tzinfo=ZoneInfo("Asia/Shanghai"))
+    db, rules = Database(url_for(sys.argv[1])), load_rules()
+    with db.session() as session:
+        incident = create_incident(session=session, received_at=now, channel="phone",
+            category="other", severity="IV", classification="internal", title="t",
+            summary="s", now=now, tz=ZoneInfo("Asia/Shanghai"), rules=rules)
+    number = 0
+    while True:
+        number += 1
+        with db.session() as session:
+            incident = session.merge(incident)
+            add_entry(session=session, incident=incident, kind="note", occurred_at=now,
+                      text=f"note {number}", now=now, rules=rules)
+        print(number, flush=True)
+    """
+)
+
+
+def _start_writer(db_path: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db_path)], stdout=subprocess.PIPE, text=True,
+        cwd=Path(__file__).parent.parent,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_kill_9_mid_write_then_wal_removed_loses_no_committed_entry(
+    db: Database, db_path: Path
+) -> None:
+    db.close()
+    writer = _start_writer(db_path)
+    assert writer.stdout is not None
+    committed = 0
+    deadline = time.monotonic() + 60
+    while committed < 40 and time.monotonic() < deadline:
+        committed = int(writer.stdout.readline())
+    os.kill(writer.pid, signal.SIGKILL)  # mid-write: it loops without pause
+    writer.wait()
+    # The crash leaves the WAL behind; a careless restore removes it. What was committed
+    # and checkpointed stays; what is only in the WAL is lost, so first reopen (which
+    # recovers the WAL into the database) exactly as a console would after the crash.
+    # Losing the WAL itself (only the main file copied) gives an older but consistent
+    # record: integrity ok and the chain intact up to the last checkpoint.
+    lost_wal = db_path.with_name("without-wal.sqlite3")
+    lost_wal.write_bytes(db_path.read_bytes())
+    older = Database(url_for(str(lost_wal)))
+    assert verify(older).ok, verify(older).problems
+    older.close()
+    reopened = Database(url_for(str(db_path)))
+    seen = reopened.read("SELECT count(*) FROM timeline_entry WHERE kind = 'note'")[0][0]
+    assert seen >= committed  # every entry the writer reported committed is there
+    reopened.read("PRAGMA wal_checkpoint(TRUNCATE)")
+    reopened.close()
+    Path(f"{db_path}-wal").unlink(missing_ok=True)
+    Path(f"{db_path}-shm").unlink(missing_ok=True)
+    after = Database(url_for(str(db_path)))
+    report = verify(after)
+    assert report.ok, report.problems
+    assert after.read("SELECT count(*) FROM timeline_entry WHERE kind = 'note'")[0][0] == seen
+    after.close()
+
+
+@pytest.mark.slow
+def test_backup_while_another_process_writes(db: Database, db_path: Path, tmp_path: Path) -> None:
+    writer = _start_writer(db_path)
+    assert writer.stdout is not None
+    try:
+        writer.stdout.readline()
+        copies = [tmp_path / f"copy{n}.sqlite3" for n in range(3)]
+        heads = [backup(db, target) for target in copies]
+        time.sleep(0.05)
+    finally:
+        writer.kill()
+        writer.wait()
+    for target, head in zip(copies, heads, strict=True):
+        copy = Database(url_for(str(target)))
+        report = verify(copy)
+        assert report.ok and report.head == head, report.problems
+        copy.close()
+    assert heads[0].seq <= heads[1].seq <= heads[2].seq
+    with pytest.raises(Exception, match="exists already"):
+        backup(db, copies[0])
+
+
+def test_migration_links_existing_rows(db_path: Path) -> None:
+    from dutydesk.migrations import upgrade
+
+    database = Database(url_for(str(db_path)))
+    upgrade(database, "0004")
+    raw(db_path, "INSERT INTO incident (id, serial, serial_date, serial_no, received_at, channel,"
+        " reporter_name, reporter_unit, reporter_phone, location, category, severity, severity_rank,"
+        " title, summary, classification, status, is_open, assigned_leader, assigned_department,"
+        " created_at, updated_at, version) VALUES (1, '20261120-001', '2026-11-20', 1,"
+        " '2026-11-20 08:00:00.000000', 'phone', '', '', '', '', 'other', 'IV', 3, 't', 's',"
+        " 'internal', 'received', 1, '', '', '2026-11-20 08:00:00.000000',"
+        " '2026-11-20 08:00:00.000000', 1)")  # fmt: skip
+    for seq, minute in ((1, 0), (2, 5)):
+        raw(db_path, "INSERT INTO timeline_entry (incident_id, seq, kind, occurred_at, recorded_at,"
+            " actor_name, text, target) VALUES (1, ?, 'note', ?, ?, '', 'old', '')",
+            seq, f"2026-11-20 08:0{minute}:00.000000", f"2026-11-20 08:0{minute}:00.000000")  # fmt: skip
+    raw(db_path, "INSERT INTO audit_event (occurred_at, action, object_type, object_id, detail)"
+        " VALUES ('2026-11-20 08:01:00.000000', 'old', '', '', '')")  # fmt: skip
+    assert database.ensure_schema() is True
+    order = database.read(
+        "SELECT chain_seq FROM timeline_entry UNION ALL SELECT chain_seq FROM audit_event"
+    )
+    assert sorted(row[0] for row in order) == [1, 2, 3]
+    assert database.read("SELECT chain_seq FROM audit_event")[0][0] == 2  # in recording order
+    report = verify(database)
+    assert report.ok and report.links == 3 and report.head.seq == 3, report.problems
+    database.close()

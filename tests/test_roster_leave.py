@@ -1,0 +1,200 @@
+"""Roster import, changes with their audit trail, and leave registrations with refusals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from dutydesk.config import Settings
+from dutydesk.services.demo import load_demo
+from dutydesk.services.leave import LeaveRefused, LeaveRequest, add_leave, list_leave
+from dutydesk.services.roster_changes import cover, mark_special, swap
+from dutydesk.services.roster_import import import_roster
+from dutydesk.services.rostering import RosterError, apply, generate, shift_views
+from dutydesk.store import Database
+from dutydesk.vocab import Position, ShiftKind
+from tests.conftest import DEMO_MOMENT, SHANGHAI
+
+S = Settings()
+NIGHT, DAY = ShiftKind.NIGHT, ShiftKind.DAY
+
+
+@pytest.fixture
+def demo(db: Database) -> Database:
+    load_demo(db, DEMO_MOMENT)
+    return db
+
+
+def seats(db: Database, day: date, kind: ShiftKind) -> dict[Position, list[str]]:
+    view = next(v for v in shift_views(db, day, day, S) if v.slot.kind is kind)
+    found: dict[Position, list[str]] = {}
+    for holder in view.holders:
+        found.setdefault(holder.position, []).append(holder.name)
+    return found
+
+
+def audit(db: Database) -> list[tuple[str, str]]:
+    return [
+        (str(a), str(d)) for a, d in db.read("SELECT action, detail FROM audit_event ORDER BY id")
+    ]
+
+
+GOOD = """\ufeffdate,shift,position,name
+2026-12-20,night,duty_leader,张振华
+2026-12-20,夜班,值班员,李晓明
+2026-12-20,night,information officer,杨帆
+2026-12-20,night,机要员,韩冬
+2026-12-21,白班,带班领导,王立新
+"""
+
+
+def test_csv_import_writes_every_line(demo: Database) -> None:
+    report = import_roster(demo, GOOD, actor="李晓明", now=DEMO_MOMENT, settings=S)
+    assert (report.seats, report.shifts) == (5, 2)
+    assert seats(demo, date(2026, 12, 20), NIGHT)[Position.DUTY_OFFICER] == ["李晓明"]
+    assert seats(demo, date(2026, 12, 21), DAY) == {Position.DUTY_LEADER: ["王立新"]}
+    assert audit(demo)[-1][0] == "roster.import"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("2026-13-01,night,duty_leader,张振华", "line 3, date: '2026-13-01' is not a date"),
+        ("2026-12-01,evening,duty_leader,张振华", "line 3, shift: 'evening' is not day, night"),
+        ("2026-12-01,night,值班长,张振华", "line 3, position: '值班长' is not one of"),
+        ("2026-12-01,night,duty_leader,张三丰", "line 3, name: nobody called '张三丰'"),
+        ("2026-12-01,night,duty_leader,黄雨婷", "line 3, name: 黄雨婷 does not hold the role"),
+        ("2026-12-01,night,duty_leader", "line 3, name: missing"),
+    ],
+)
+def test_bad_csv_names_line_and_field_and_writes_nothing(
+    demo: Database, line: str, message: str
+) -> None:
+    before = demo.read("SELECT count(*) FROM assignment")[0][0]
+    text = "date,shift,position,name\n2026-12-01,day,duty_officer,赵静\n" + line + "\n"
+    with pytest.raises(RosterError, match="nothing imported") as info:
+        import_roster(demo, text, actor="李晓明", now=DEMO_MOMENT, settings=S)
+    assert message in str(info.value)
+    assert demo.read("SELECT count(*) FROM assignment")[0][0] == before
+
+
+def test_csv_header_must_name_every_column(demo: Database) -> None:
+    with pytest.raises(RosterError, match="line 1: the header has no 'position' column"):
+        import_roster(demo, "日期,班次,姓名\n2026-12-20,夜班,张振华\n", actor="李晓明",
+                      now=DEMO_MOMENT, settings=S)  # fmt: skip
+
+
+def test_generate_fills_only_empty_seats_and_apply_writes_them(demo: Database) -> None:
+    first, last = date(2026, 12, 10), date(2026, 12, 13)
+    proposal = generate(demo, first, last, S)
+    assert proposal.rotation.problems == ()
+    assert len(proposal.new_seats) == 4 * 7  # 4 days x (3 day + 4 night) seats
+    assert apply(demo, proposal, actor="李晓明", now=DEMO_MOMENT, settings=S) == 28
+    assert generate(demo, first, last, S).new_seats == []  # nothing left to fill
+    assert audit(demo)[-1][0] == "roster.generate"
+
+
+def test_generate_keeps_leaders_on_leave_off_the_roster(demo: Database) -> None:
+    # 张振华 is both a duty leader and a leader: on leave, he is not rostered.
+    add_leave(
+        demo,
+        LeaveRequest("张振华", datetime(2026, 12, 10, tzinfo=SHANGHAI),
+                     datetime(2026, 12, 14, tzinfo=SHANGHAI), "北京", "学习", "陈国华"),
+        actor="李晓明", now=DEMO_MOMENT, tz=SHANGHAI,
+    )  # fmt: skip
+    proposal = generate(demo, date(2026, 12, 10), date(2026, 12, 13), S)
+    assert all(seat.name != "张振华" for seat in proposal.new_seats)
+
+
+def test_swap_cover_and_special_are_recorded_with_who(demo: Database) -> None:
+    night = DEMO_MOMENT.date()  # 2026-11-26 night: 张振华 李晓明 杨帆 韩冬
+    warnings = swap(demo, (night, NIGHT, "李晓明"), (night + timedelta(days=1), NIGHT, "赵静"),
+                    actor="王立新", now=DEMO_MOMENT)  # fmt: skip
+    assert seats(demo, night, NIGHT)[Position.DUTY_OFFICER] == ["赵静"]
+    assert any("李晓明" in w for w in warnings)  # he now works the night before a day
+    start = datetime(2026, 11, 27, 2, 0, tzinfo=SHANGHAI)
+    end = datetime(2026, 11, 27, 8, 30, tzinfo=SHANGHAI)
+    cover(demo, day=night, kind=NIGHT, absent="杨帆", by="许文博", start=start, end=end,
+          actor="王立新", now=DEMO_MOMENT)  # fmt: skip
+    view = next(v for v in shift_views(demo, night, night, S) if v.slot.kind is NIGHT)
+    partial = [h for h in view.holders if h.name == "许文博"]
+    assert partial and partial[0].start_at == start and partial[0].end_at == end
+    assert mark_special(demo, date(2027, 2, 10), date(2027, 2, 11), note="春节假期",
+                        actor="王立新", now=DEMO_MOMENT, settings=S) == 4  # fmt: skip
+    actions = [action for action, _ in audit(demo)[-3:]]
+    assert actions == ["roster.swap", "roster.cover", "roster.special"]
+    actors = demo.read(
+        "SELECT p.name FROM audit_event a JOIN person p ON p.id = a.actor_id "
+        "WHERE a.action LIKE 'roster.%'"
+    )
+    assert {row[0] for row in actors} == {"王立新"}
+
+
+def test_changes_that_would_double_seat_someone_are_refused(demo: Database) -> None:
+    night = DEMO_MOMENT.date()
+    from dutydesk.models import PersonRole
+
+    (yang,) = demo.read("SELECT id FROM person WHERE name = '杨帆'")[0]
+    with demo.session() as session:  # 杨帆 may also sit as duty officer
+        session.add(PersonRole(person_id=yang, role="duty_officer"))
+    with pytest.raises(RosterError, match=r"杨帆 holds two positions.*nothing changed"):
+        cover(
+            demo, day=night, kind=NIGHT, absent="李晓明", by="杨帆", actor="王立新", now=DEMO_MOMENT
+        )
+    with pytest.raises(RosterError, match="does not hold the role duty_officer"):
+        cover(
+            demo,
+            day=night,
+            kind=NIGHT,
+            absent="李晓明",
+            by="林小雅",
+            actor="王立新",
+            now=DEMO_MOMENT,
+        )
+    with pytest.raises(RosterError, match="inside the shift"):
+        cover(demo, day=night, kind=NIGHT, absent="李晓明", by="钱磊", actor="王立新",
+              now=DEMO_MOMENT, start=DEMO_MOMENT, end=DEMO_MOMENT - timedelta(hours=1))  # fmt: skip
+
+
+def _leave(leader: str, acting: str, start: int, end: int) -> LeaveRequest:
+    base = datetime(2026, 12, 1, 8, tzinfo=SHANGHAI)
+    return LeaveRequest(
+        leader, base + timedelta(days=start), base + timedelta(days=end), "省城", "开会", acting
+    )
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        (_leave("周文斌", "周文斌", 0, 1), "cannot act for themself"),
+        (_leave("周文斌", "陈国华", 2, 1), "--from must come before --to"),
+        (_leave("周文斌", "无名氏", 0, 1), "--acting: nobody called '无名氏'"),
+        (_leave("周文斌", "", 0, 1), "--acting: who acts"),
+    ],
+)
+def test_leave_refusals(demo: Database, request_: LeaveRequest, message: str) -> None:
+    with pytest.raises(LeaveRefused, match=message):
+        add_leave(demo, request_, actor="李晓明", now=DEMO_MOMENT, tz=SHANGHAI)
+
+
+def test_leave_is_refused_when_the_acting_leader_is_away_too(demo: Database) -> None:
+    add_leave(demo, _leave("陈国华", "周文斌", 0, 3), actor="李晓明", now=DEMO_MOMENT, tz=SHANGHAI)
+    with pytest.raises(LeaveRefused, match="--acting: 陈国华 is away too"):
+        add_leave(
+            demo, _leave("郑明", "陈国华", 2, 4), actor="李晓明", now=DEMO_MOMENT, tz=SHANGHAI
+        )
+    with pytest.raises(LeaveRefused, match="周文斌 acts for 陈国华"):
+        add_leave(
+            demo, _leave("周文斌", "郑明", 1, 2), actor="李晓明", now=DEMO_MOMENT, tz=SHANGHAI
+        )
+    # After 陈国华 is back, he may act.
+    number = add_leave(
+        demo, _leave("郑明", "陈国华", 3, 4), actor="李晓明", now=DEMO_MOMENT, tz=SHANGHAI
+    )
+    assert number > 0
+    away = list_leave(
+        demo, datetime(2026, 12, 4, 9, tzinfo=SHANGHAI), datetime(2026, 12, 4, 10, tzinfo=SHANGHAI)
+    )
+    assert [(a.leader, a.acting) for a in away] == [("郑明", "陈国华")]
+    assert audit(demo)[-1][0] == "leave.add"
