@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import App
 from textual.screen import Screen
+from textual.worker import Worker
 
 from dutydesk.clock import Clock
 from dutydesk.config import Settings
 from dutydesk.i18n import set_language, t
+from dutydesk.services.auth import Operator
 from dutydesk.services.queue import QueueRow
 from dutydesk.store import Database
 from dutydesk.tui.bindings import key, translate_bindings
@@ -23,7 +26,11 @@ from dutydesk.tui.commands import DutyDeskCommands
 from dutydesk.tui.context import Context
 from dutydesk.tui.screens.keys import KeysScreen
 from dutydesk.tui.screens.main import MainScreen
+from dutydesk.tui.session import context_for, guards_classified, record_sign_out
 from dutydesk.vocab import Classification
+
+if TYPE_CHECKING:
+    from dutydesk.tui.screens.sign_in import SignInScreen
 
 
 class DutyDeskApp(App[None], inherit_bindings=False):
@@ -41,6 +48,7 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         key("2", "focus_pane('timeline')", "focus_timeline", show=False),
         key("3", "focus_pane('roster')", "focus_roster", show=False),
         key("ctrl+r", "refresh", "refresh"),
+        key("ctrl+o", "sign_out", "session.sign_out", priority=True),
     ]
 
     def __init__(
@@ -51,6 +59,8 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         language: str,
         clearance: Classification = Classification.INTERNAL,
         first_rows: tuple[QueueRow, ...] | None = None,
+        *,
+        sign_in: bool = False,
     ) -> None:
         """Build the console.
 
@@ -61,6 +71,8 @@ class DutyDeskApp(App[None], inherit_bindings=False):
             language: ``"en"`` or ``"zh_CN"``.
             clearance: The viewer's clearance; classified rows above it show no content.
             first_rows: The top of the queue if the launcher already read it.
+            sign_in: Open on the sign-in screen and run as whoever signs in; the
+                launcher passes ``sign_in_required(db)``, read before the app starts.
 
         """
         set_language(language)
@@ -70,17 +82,41 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         self.context = Context(
             db=db, settings=settings, clock=clock, clearance=clearance, first_rows=first_rows
         )
+        """What the screens read through; replaced at each sign-in (see :mod:`.session`)."""
+        self.base_context = self.context
+        """The context before anyone signed in: what the sign-in screen reads through."""
+        self.sign_in = sign_in
+        """True if the database requires sign-in."""
+        self.operator: Operator | None = None
+        """The signed-in operator; ``None`` while signed out or without sign-in."""
         self.title = t("app.title")
 
     def get_default_screen(self) -> Screen[None]:
-        """The main three-pane screen."""
+        """The main three-pane screen, or the sign-in screen if sign-in is required."""
+        if self.sign_in:
+            # A blank screen at the bottom; the sign-in screen and the main screen take
+            # turns above it (Textual cannot switch the default screen itself).
+            return Screen(id="signed-out")
         return MainScreen(self.context)
+
+    def _sign_in_screen(self, name: str = "") -> Screen[None]:
+        # Imported here: a console without sign-in never loads it (start-up time).
+        from dutydesk.tui.screens.sign_in import SignInScreen
+
+        return SignInScreen(self.base_context, name=name)
+
+    @property
+    def signed_out(self) -> bool:
+        """True while no main screen exists (sign-in required and nobody signed in)."""
+        return not any(isinstance(screen, MainScreen) for screen in self.screen_stack)
 
     def on_mount(self) -> None:
         """No cursor blink: the screen only changes when the data or the clock does."""
         # The language is global to i18n; set it again in case another app instance in
         # the same process (tests draw both languages) changed it since __init__.
         set_language(self.language)
+        if self.sign_in:
+            self.push_screen(self._sign_in_screen())
 
     @property
     def main(self) -> MainScreen:
@@ -90,8 +126,8 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         return screen
 
     def get_default_screen_instance(self) -> Screen[object]:
-        """The bottom screen of the stack: the main screen."""
-        return self.screen_stack[0]
+        """The main screen: the bottom of the stack, or above the blank one with sign-in."""
+        return self.screen_stack[1 if self.sign_in and len(self.screen_stack) > 1 else 0]
 
     def action_show_keys(self) -> None:
         """Show every key on a screen of its own."""
@@ -100,6 +136,7 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         main = self.main
         sections = [
             (t("keys.global"), self),
+            (t("keys.incident"), main),
             (t("pane.queue"), main.queue),
             (t("pane.timeline"), main.timeline),
             (t("pane.roster"), main.roster),
@@ -142,12 +179,81 @@ class DutyDeskApp(App[None], inherit_bindings=False):
 
     def action_focus_pane(self, pane: str) -> None:
         """Focus one of the three panes by id."""
-        if self.screen is self.main:
+        if not self.signed_out and self.screen is self.main:
             self.main.focus_pane(pane)
 
     def action_refresh(self) -> None:
         """Read everything again from the store."""
-        self.main.reload()
+        if not self.signed_out:
+            self.main.reload()
+
+    # -- operators (DESIGN.md §7) ----------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide sign-out without sign-in, and the main screen's keys while signed out."""
+        if action == "sign_out":
+            return self.sign_in and not self.signed_out
+        if action in {"show_keys", "refresh", "focus_pane"}:
+            return not self.signed_out
+        return True
+
+    def on_sign_in_screen_signed_in(self, message: SignInScreen.SignedIn) -> None:
+        """An operator signed in: open the main screen as them."""
+        self.signed_in(message.operator)
+
+    def signed_in(self, operator: Operator) -> None:
+        """Run as ``operator`` from now on: their clearance, their name on every write."""
+        self.operator = operator
+        self.context = context_for(self.base_context, operator)
+        self.switch_screen(MainScreen(self.context))
+
+    async def action_sign_out(self) -> None:
+        """Back to the sign-in screen, closing every screen the operator had open."""
+        operator = self.operator
+        if not self.sign_in or operator is None or self.signed_out:
+            return
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        self.operator = None
+        self.context = self.base_context
+        await self.switch_screen(self._sign_in_screen(operator.name))
+        self.run_worker(
+            lambda: record_sign_out(self.base_context.db, operator, self.base_context.clock.now()),
+            thread=True,
+            group="sign-out",
+            exit_on_error=False,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed sign-out record becomes a notification, never a crash."""
+        from dutydesk.tui.workers import report_failure
+
+        report_failure(self, event)
+
+    # -- no clipboard, no screenshots while classified text may be shown --------------
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Copy ``text``, unless the operator is cleared above internal (then refuse)."""
+        if guards_classified(self.operator):
+            self.notify(t("session.no_copy"), severity="warning", markup=False)
+            return
+        super().copy_to_clipboard(text)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save a screenshot, unless the operator is cleared above internal (then refuse)."""
+        self.deliver_screenshot(filename, path)
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """Deliver a screenshot, unless the operator is cleared above internal."""
+        if guards_classified(self.operator):
+            self.notify(t("session.no_screenshot"), severity="warning", markup=False)
+            return None
+        return super().deliver_screenshot(filename, path, time_format)
 
 
 def run_console(
@@ -157,8 +263,10 @@ def run_console(
     language: str,
     clearance: Classification = Classification.INTERNAL,
     first_rows: tuple[QueueRow, ...] | None = None,
+    *,
+    sign_in: bool = False,
 ) -> int:
     """Open the console in this terminal; return its exit code when the officer quits."""
-    app = DutyDeskApp(db, settings, clock, language, clearance, first_rows)
+    app = DutyDeskApp(db, settings, clock, language, clearance, first_rows, sign_in=sign_in)
     app.run()
     return app.return_code or 0

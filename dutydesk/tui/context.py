@@ -15,6 +15,7 @@ from dutydesk.store import Database
 from dutydesk.vocab import Classification
 
 if TYPE_CHECKING:
+    from dutydesk.crypto import KeyRing
     from dutydesk.rules.deadlines import DeadlineRules
     from dutydesk.services.queue import QueueRow
 
@@ -49,6 +50,15 @@ class Context:
     """The top of the queue if the launcher already read it (start-up speed)."""
     operator: str = field(default_factory=default_operator)
     """The name written on entries recorded at this console."""
+    keys: KeyRing | None = None
+    """The database's key ring if already loaded; ``None``: services load it lazily."""
+    operator_id: int | None = None
+    """The signed-in operator's person id; ``None`` when the console runs without sign-in."""
+
+    @property
+    def signed_in(self) -> bool:
+        """True if an operator signed in (the database requires sign-in)."""
+        return self.operator_id is not None
 
     @property
     def tz(self) -> ZoneInfo:

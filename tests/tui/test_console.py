@@ -13,6 +13,7 @@ from dutydesk.services.queue import fetch_window
 from dutydesk.store import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.keys import KeysScreen
+from dutydesk.tui.screens.main import WATCH_GROUP
 from dutydesk.vocab import Classification
 from tests.tui.conftest import NOW, local
 
@@ -21,10 +22,15 @@ SIZE = (120, 40)
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Let messages flow and every worker (and the workers they start) finish."""
+    """Let messages flow and every worker (and the workers they start) finish.
+
+    The main screen's watcher runs as long as the console does: it is not waited for.
+    """
     for _ in range(4):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        busy = [worker for worker in pilot.app.workers if worker.group != WATCH_GROUP]
+        if busy:
+            await pilot.app.workers.wait_for_complete(busy)
     await pilot.pause()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import dutydesk.tui.widgets.queue as queue_widget
+import dutydesk.tui.widgets.rows as queue_widget
 from dutydesk.clock import FrozenClock
 from dutydesk.config import load_settings
 from dutydesk.services.demo import load_demo

@@ -63,3 +63,48 @@ def test_main_screen_after_moving_down(
         await settle(pilot)
 
     assert snap_compare(make_app("zh_CN"), terminal_size=SIZE, run_before=move)
+
+
+def _after(*keys: str, pause: float = 0.0) -> Callable[[Pilot[Any]], Any]:
+    """A ``run_before`` that settles, presses ``keys`` and settles again."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press(*keys)
+        if pause:
+            await pilot.pause(pause)
+        await settle(pilot)
+
+    return run
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_intake_form(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., DutyDeskApp],
+    demo: Database,
+    language: str,
+) -> None:
+    run = _after("n", *"Xingfu Road", pause=0.6)
+    assert snap_compare(make_app(language), terminal_size=SIZE, run_before=run)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_leader_instruction_form(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., DutyDeskApp],
+    demo: Database,
+    language: str,
+) -> None:
+    assert snap_compare(make_app(language), terminal_size=SIZE, run_before=_after("i"))
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_search_screen(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., DutyDeskApp],
+    demo: Database,
+    language: str,
+) -> None:
+    run = _after("slash", *"火灾", pause=0.5)
+    assert snap_compare(make_app(language), terminal_size=SIZE, run_before=run)

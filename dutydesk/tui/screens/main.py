@@ -3,15 +3,17 @@
 The screen owns the refresh rhythm. Every read runs in a thread worker:
 
 * on mount: the queue's first rows, the counts and the roster;
-* every :data:`POLL_SECONDS`: a cheap change check (``Database.change_token``); when
-  another console wrote, everything is read again;
+* a watcher thread worker (:meth:`MainScreen._watch`), every :data:`POLL_SECONDS`: a
+  cheap change check (``Database.change_token``) on its own connection; when another
+  console wrote, everything is read again, the queue keeping the cursor on the same
+  incident. The same loop asks which deadlines passed since its last look and the
+  screen notifies once per (incident, step), with the bell if configured;
 * every minute: the counts (overdue changes with time alone) and a redraw of the
   countdowns; the roster when the shift changes.
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
 from textual import work
@@ -22,26 +24,37 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
+from dutydesk.errors import DatabaseError
 from dutydesk.i18n import t
 from dutydesk.rules.shifts import shift_at
-from dutydesk.services.queue import count_open, count_overdue
+from dutydesk.services.queue import PassedDeadline, count_open, count_overdue, deadlines_passed
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.context import Context
+from dutydesk.tui.screens.actions import ACTION_BINDINGS, IncidentActions
+from dutydesk.tui.screens.paper import PAPER_BINDINGS, PaperActions
+from dutydesk.tui.text import safe
 from dutydesk.tui.widgets.queue import QueueView
 from dutydesk.tui.widgets.roster import RosterPane
 from dutydesk.tui.widgets.status import StatusLine
 from dutydesk.tui.widgets.timeline import TimelineView
 from dutydesk.tui.workers import ReportsWorkerErrors
 
-POLL_SECONDS = 3.0
-"""How often to ask the store whether another console wrote."""
+POLL_SECONDS = 0.4
+"""How often to ask the store whether another console wrote (and deadlines passed)."""
+
+WATCH_GROUP = "watch"
+"""The worker group of the long-running watcher (tests wait for every other group)."""
 
 PANES = ("queue", "timeline", "roster")
 """Pane ids, in tab order."""
 
 
-class MainScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
+class MainScreen(
+    IncidentActions, PaperActions, ReportsWorkerErrors, Screen[None], inherit_bindings=False
+):
     """The duty officer's three panes plus the status line and the footer."""
+
+    BINDINGS = [*ACTION_BINDINGS, *PAPER_BINDINGS]  # noqa: RUF012
 
     class Counts(Message):
         """Open and overdue counts read by a worker."""
@@ -54,11 +67,18 @@ class MainScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
     class Changed(Message):
         """Another connection committed to the store."""
 
+    class Deadlines(Message):
+        """Steps whose deadline passed since the watcher's last look."""
+
+        def __init__(self, passed: list[PassedDeadline]) -> None:
+            super().__init__()
+            self.passed = passed
+
     def __init__(self, context: Context) -> None:
         super().__init__(id="main")
         translate_bindings(self)
         self.context = context
-        self._tokens: dict[int, int] = {}
+        self._notified: set[tuple[int, str | None]] = set()
         self._minute = -1
         self._shift_start: datetime | None = None
 
@@ -92,7 +112,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
         self.queue.border_title = t("pane.queue")
         self.queue.focus()
         self.reload()
-        self.set_interval(POLL_SECONDS, self._poll)
+        self._watch()
         self.set_interval(1, self._each_second)
 
     def reload(self) -> None:
@@ -137,20 +157,52 @@ class MainScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
         """Show the counts in the status line."""
         self.query_one(StatusLine).set_counts(message.open_count, message.overdue_count)
 
-    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
-    def _poll(self) -> None:
-        # Thread workers run on a small pool and SQLite's data_version is per connection
-        # (one per thread), so compare each thread's reading with its own last one.
-        token = self.context.db.change_token()
-        ident = threading.get_ident()
-        previous = self._tokens.get(ident)
-        self._tokens[ident] = token
-        if previous is not None and previous != token and not get_current_worker().is_cancelled:
-            self.post_message(self.Changed())
+    @work(thread=True, exclusive=True, group=WATCH_GROUP, exit_on_error=False)
+    def _watch(self) -> None:
+        # One long-lived worker, so one thread and one connection: SQLite's data_version
+        # is per connection, and only readings on the same connection compare.
+        worker = get_current_worker()
+        db, clock = self.context.db, self.context.clock
+        token: int | None = None
+        since = clock.now()
+        while not worker.cancelled_event.wait(POLL_SECONDS):
+            try:
+                reading = db.change_token()
+                if token is not None and reading != token:
+                    self.post_message(self.Changed())
+                token = reading
+                now = clock.now()
+                if now > since:
+                    passed = deadlines_passed(db, since, now)
+                    since = now
+                    if passed:
+                        self.post_message(self.Deadlines(passed))
+            except DatabaseError:
+                continue  # a busy or briefly unreadable store: look again next time
 
     def on_main_screen_changed(self, _message: MainScreen.Changed) -> None:
         """Another console wrote: read everything again."""
         self.reload()
+
+    def on_main_screen_deadlines(self, message: MainScreen.Deadlines) -> None:
+        """Deadlines passed while the console is open: say so once per incident and step."""
+        fresh = [item for item in message.passed if (item.id, item.due_step) not in self._notified]
+        if not fresh:
+            return
+        for item in fresh:
+            self._notified.add((item.id, item.due_step))
+            step = t(f"step.{item.due_step}") if item.due_step else ""
+            text = t("deadline.passed", serial=item.serial, step=step)
+            self.app.notify(safe(text).plain, severity="warning", timeout=30, markup=False)
+        if self.context.settings.bell:
+            self.app.bell()
+        self.queue.refresh()  # the countdowns turn to "overdue"
+        self._count()
+
+    @property
+    def notified(self) -> frozenset[tuple[int, str | None]]:
+        """The (incident id, step) pairs notified as overdue so far."""
+        return frozenset(self._notified)
 
     def focus_pane(self, pane: str) -> None:
         """Focus the pane with id ``pane`` (queue, timeline or roster)."""

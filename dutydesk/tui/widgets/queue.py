@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 
-from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import work
@@ -23,48 +21,21 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from dutydesk.i18n import current_language, label, short_label, t
-from dutydesk.services.queue import QueueRow, count_open, fetch_window
+from dutydesk.i18n import t
+from dutydesk.services.queue import BLOCK_ROWS, QueueRow, count_open, fetch_window, position_of
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
-from dutydesk.tui.format import countdown, hhmm
 from dutydesk.tui.text import fit, safe
+from dutydesk.tui.widgets.rows import ROW_COMPONENTS, RowPainter
 from dutydesk.tui.workers import report_failure
-from dutydesk.vocab import Category, Channel, Severity, Status
 
-BLOCK = 100
+BLOCK = BLOCK_ROWS
 """Rows per cached block: one indexed query each."""
 MAX_BLOCKS = 64
 """Blocks kept in memory (6,400 rows): enough for fast paging back and forth."""
 
-# Column caps in terminal cells; a column is as wide as its longest label (in the current
-# language) up to its cap, so Chinese, with shorter labels, leaves more room for the title.
-_CAPS = {"channel": 8, "category": 9, "severity": 6, "status": 9}
-_ENUMS = {"channel": Channel, "category": Category, "severity": Severity, "status": Status}
-_MIN_TITLE = 10
 
-
-@dataclass(frozen=True)
-class _Layout:
-    widths: tuple[tuple[str, int], ...]
-
-
-@lru_cache(maxsize=16)
-def _layout(width: int, language: str) -> _Layout:
-    def sized(name: str) -> int:
-        labels = [label(member) for member in _ENUMS[name]] + [t(f"column.{name}")]
-        return min(_CAPS[name], max(cell_len(text) for text in labels))
-
-    due = max(cell_len(t("due.overdue_hours", hours=23, minutes=59)), cell_len(t("column.due")))
-    left = [("serial", 12), ("due", due), ("received_short", 5)]
-    left += [(name, sized(name)) for name in ("channel", "category", "severity")]
-    status = ("status", sized("status"))
-    used = 1 + sum(w + 1 for _, w in left) + status[1]
-    title = max(width - used - 1, _MIN_TITLE)
-    return _Layout((*left, ("title", title), status))
-
-
-class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
+class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
     """Open incidents, most urgent first, with a cursor.
 
     Posts :class:`QueueView.Selected` when the cursor lands on a loaded row.
@@ -79,13 +50,7 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
         key("end", "last", "last", show=False),
     ]
 
-    COMPONENT_CLASSES = {  # noqa: RUF012
-        "queue--header",
-        "queue--cursor",
-        "queue--overdue",
-        "queue--restricted",
-        "queue--placeholder",
-    }
+    COMPONENT_CLASSES = set(ROW_COMPONENTS)  # noqa: RUF012
 
     @dataclass
     class Selected(Message):
@@ -104,8 +69,12 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
             count: int | None = None,
             skipped: frozenset[int] = frozenset(),
             replace: bool = False,
+            cursor: int | None = None,
+            lost: bool = False,
         ) -> None:
             super().__init__()
+            self.cursor = cursor
+            self.lost = lost
             self.replace = replace
             self.generation = generation
             self.blocks = blocks
@@ -124,17 +93,33 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
         self._generation = 0
         self._announced: int | None = None
         self._wanted: frozenset[int] = frozenset()
+        self._select: int | None = None
+        if context.first_rows is not None:
+            # Rows the launcher read before the app existed: draw them in the first
+            # frame. The count is provisional until the mount's reload counts.
+            self._blocks[0] = list(context.first_rows)
+            self.count = len(context.first_rows)
 
     # -- data ------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        """Re-read the count and the visible rows; old rows stay on screen until then."""
+    def reload(self, select: int | None = None) -> None:
+        """Re-read the count and the visible rows; old rows stay on screen until then.
+
+        The cursor stays on the incident it was on (another console's write may have
+        moved it up or down the queue), or goes to ``select`` (a new registration).
+        """
         self._generation += 1
         self._pending.clear()
-        self._load(self._generation, tuple(sorted(self._visible_blocks())))
+        if select is not None:
+            # Kept until a load lands: a reload that cancels this one (another console's
+            # write arriving at the same moment) must still go to the new incident.
+            self._select = select
+        current = self.selected
+        follow = self._select if self._select is not None else (current.id if current else None)
+        self._load(self._generation, tuple(sorted(self._visible_blocks())), follow)
 
     @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False)
-    def _load(self, generation: int, blocks: tuple[int, ...]) -> None:
+    def _load(self, generation: int, blocks: tuple[int, ...], follow: int | None = None) -> None:
         worker = get_current_worker()
         db, clearance = self.context.db, self.context.clearance
         rows: dict[int, list[QueueRow]] = {}
@@ -142,14 +127,44 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
             if worker.is_cancelled:
                 return
             rows[block] = fetch_window(db, block * BLOCK, BLOCK, clearance)
+        cursor = self._locate(follow, rows)
         # Rows first, count after: counting a million open incidents takes ~100 ms, and
         # the officer should see the top of the queue without waiting for it.
         known = max((b * BLOCK + len(r) for b, r in rows.items() if r), default=0)
         if not worker.is_cancelled:
-            self.post_message(self.Loaded(generation, rows, count=known, replace=True))
+            self.post_message(
+                self.Loaded(
+                    generation,
+                    rows,
+                    count=known,
+                    replace=True,
+                    cursor=cursor,
+                    lost=follow is not None and cursor is None,
+                )
+            )
         count = count_open(db)
         if not worker.is_cancelled:
             self.post_message(self.Loaded(generation, {}, count=count))
+
+    def _locate(self, follow: int | None, rows: dict[int, list[QueueRow]]) -> int | None:
+        """Where incident ``follow`` is now, reading its block into ``rows`` if needed.
+
+        Runs in the load worker. Usually it is in a block just read (no query); only
+        when it moved out of sight is its position counted (one indexed range count).
+        """
+        if follow is None:
+            return None
+        for block, block_rows in rows.items():
+            for offset, row in enumerate(block_rows):
+                if row.id == follow:
+                    return block * BLOCK + offset
+        position = position_of(self.context.db, follow)
+        if position is not None and position // BLOCK not in rows:
+            block = position // BLOCK
+            rows[block] = fetch_window(
+                self.context.db, block * BLOCK, BLOCK, self.context.clearance
+            )
+        return position
 
     @work(thread=True, group="queue-fetch", exit_on_error=False)
     def _fetch(self, generation: int, blocks: tuple[int, ...]) -> None:
@@ -175,6 +190,7 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
         if message.replace:
             # A reload: its blocks replace the cache, so nothing stale stays visible.
             self._blocks.clear()
+            self._select = None
         if message.count is not None:
             self.count = message.count
             self._resize_virtual()
@@ -186,6 +202,12 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
         while len(self._blocks) > MAX_BLOCKS:
             self._blocks.popitem(last=False)
         self.refresh()
+        if message.cursor is not None:
+            self.move_cursor(message.cursor)
+        elif message.lost and self.selected is not None:
+            # The incident under the cursor left the queue (closed): the timeline keeps
+            # showing it, with its final entry, until the officer moves the cursor.
+            self._announced = self.selected.id
         self._announce()
         self._request_missing()
 
@@ -310,11 +332,8 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
         """Draw line ``y`` of the pane: the column header, or one incident."""
         width = self.scrollable_content_region.width
         base = self.rich_style
-        layout = _layout(width, current_language())
         if y == 0:
-            style = base + self.get_component_rich_style("queue--header")
-            cells = [t(f"column.{name}") for name, _ in layout.widths]
-            return self._strip([(text, style) for text in cells], layout, width, style)
+            return self.header_strip(width, base)
         index = int(self.scroll_y) + y - 1
         if self.count is None:
             return self._message_line(y, t("app.loading"), base, width)
@@ -329,48 +348,9 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
         if row is None:
             placeholder = style + self.get_component_rich_style("queue--placeholder")
             return Strip([Segment(fit(safe("…"), width).plain, placeholder)], width)
-        return self._strip(self._cells(row, style), layout, width, style)
+        return self.row_strip(row, width, style)
 
     def _message_line(self, y: int, text: str, base: Style, width: int) -> Strip:
         if y != 1:
             return Strip.blank(width, base)
-        return Strip([Segment(fit(safe(text), width).plain, base)], width)
-
-    def _cells(self, row: QueueRow, style: Style) -> list[tuple[str, Style]]:
-        tz = self.context.tz
-        if row.restricted:
-            # Need-to-know: serial, time and classification only, nothing of the content.
-            mark = style + self.get_component_rich_style("queue--restricted")
-            level = f"[{label(row.classification)}] {t('app.restricted')}"
-            return [
-                (row.serial, style),
-                ("", style),
-                (hhmm(row.received_at, tz), style),
-                (level, mark),
-            ]
-        due, overdue = countdown(row.due_at, self.context.clock.now())
-        due_style = style + self.get_component_rich_style("queue--overdue") if overdue else style
-        none = t("app.none")
-        return [
-            (row.serial, style),
-            (due, due_style),
-            (hhmm(row.received_at, tz), style),
-            (short_label(row.channel) if row.channel else none, style),
-            (short_label(row.category) if row.category else none, style),
-            (label(row.severity) if row.severity else none, style),
-            (row.title or "", style),
-            (label(row.status) if row.status else none, style),
-        ]
-
-    @staticmethod
-    def _strip(cells: list[tuple[str, Style]], layout: _Layout, width: int, style: Style) -> Strip:
-        segments: list[Segment] = [Segment(" ", style)]
-        x = 1
-        for number, (text, cell_style) in enumerate(cells):
-            last = number == len(cells) - 1
-            # The last cell takes the rest of the line (restricted rows have fewer cells).
-            cell_width = max(width - x, 0) if last else layout.widths[number][1]
-            segments.append(Segment(fit(safe(text), cell_width).plain, cell_style))
-            segments.append(Segment(" ", style))
-            x += cell_width + 1
-        return Strip(segments).crop_extend(0, width, style)
+        return self.message_strip(text, width, base)

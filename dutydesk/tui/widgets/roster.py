@@ -9,6 +9,7 @@ from textual.worker import get_current_worker
 
 from dutydesk.i18n import label, t
 from dutydesk.services.roster import Absence, Holder, RosterView, ShiftView, roster_view
+from dutydesk.tui.bindings import key
 from dutydesk.tui.format import hhmm, shift_text, short_date
 from dutydesk.tui.text import fit, safe
 from dutydesk.tui.widgets.panes import TextPane
@@ -19,6 +20,11 @@ _POSITION_WIDTH = 12
 
 class RosterPane(TextPane):
     """The roster as of the clock's now, read in a worker."""
+
+    BINDINGS = [  # noqa: RUF012 - Textual reads this class attribute
+        key("w", "screen.roster_week", "desk.roster_week"),
+        key("L", "screen.leave", "desk.leave"),
+    ]
 
     class Loaded(Message):
         """A worker read the roster."""

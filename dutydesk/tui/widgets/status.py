@@ -9,6 +9,7 @@ from dutydesk.i18n import t
 from dutydesk.rules.shifts import format_span, next_handover, shift_at
 from dutydesk.tui.context import Context
 from dutydesk.tui.format import clock_line, shift_text
+from dutydesk.tui.text import safe
 
 
 class StatusLine(Static):
@@ -56,6 +57,9 @@ class StatusLine(Static):
             "  ",
             t("header.handover_in", hours=hours, minutes=minutes),
         ]
+        if ctx.signed_in:  # only with sign-in: the console without it looks as before
+            who = t("session.header", clearance=t(f"classification.{ctx.clearance.value}"))
+            parts += ["  ", safe(ctx.operator, "bold"), " ", who]
         if self.open_count is not None:
             parts += ["  ", t("header.open", count=self.open_count)]
         if self.overdue_count is not None:

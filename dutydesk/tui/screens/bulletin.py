@@ -1,0 +1,264 @@
+"""The bulletin screen (《信息快报》《信息直呈》, key ``b``): draft, edit, review, sign, issue.
+
+Opened on the selected incident; the officer may add more serials before drafting
+(enter or ``ctrl+s``). The draft's title and body come prefilled from the incidents and
+their timelines (:func:`dutydesk.services.bulletins.draft_bulletin`) and are edited in
+place; ``ctrl+s`` saves (a reviewed bulletin goes back to draft). F2 reviews (saving
+first), F3 signs off (choosing a person with the role), F4 issues (the number 第N期 is
+given then), F8 discards (no number used), F7 exports. Every service call runs in a
+thread worker (:mod:`dutydesk.tui.screens.bulletin_work`); a refusal is shown on the
+status line and everything typed stays.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+
+from dutydesk.i18n import label, t
+from dutydesk.rules.bulletins import KIND_NAMES, issue_label
+from dutydesk.rules.documents import BulletinView
+from dutydesk.tui.bindings import key, translate_bindings
+from dutydesk.tui.context import Context
+from dutydesk.tui.screens.bulletin_work import BulletinWork
+from dutydesk.tui.screens.confirm import ConfirmScreen
+from dutydesk.tui.screens.prompt import PickScreen, PromptScreen
+from dutydesk.tui.text import safe, safe_block
+from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
+from dutydesk.tui.widgets.short_panel import ShortPanel
+from dutydesk.vocab import BulletinKind, BulletinStatus
+
+
+class BulletinScreen(BulletinWork, inherit_bindings=False):
+    """One bulletin from draft to issue, with its short version beside it."""
+
+    CSS_PATH = "../paper.tcss"
+    BINDINGS = [  # noqa: RUF012 - Textual reads this class attribute
+        key("ctrl+s", "save", "desk.save", priority=True),
+        key("f2", "review", "desk.review", priority=True),
+        key("f3", "sign", "desk.sign", priority=True),
+        key("f4", "issue", "desk.issue", priority=True),
+        key("f7", "export", "desk.export_bulletin", priority=True),
+        key("f8", "discard", "desk.discard", priority=True),
+        key("escape", "close", "desk.close"),
+    ]
+
+    def __init__(self, context: Context, serials: list[str]) -> None:
+        super().__init__(id="bulletin")
+        translate_bindings(self)
+        self.context = context
+        self.serials = serials
+
+    def compose(self) -> ComposeResult:
+        """Setup row, head line, title and body, short version panel, status, keys."""
+        with Vertical(id="bulletin-box") as box:
+            box.border_title = t("desk.bulletin.title")
+            with Horizontal(id="bulletin-setup"):
+                yield Select(
+                    choices(BulletinKind),
+                    value=BulletinKind.EXPRESS.value,
+                    allow_blank=False,
+                    compact=True,
+                    id="bulletin-kind",
+                )
+                # Typing adds serials after the selected one (not replacing it).
+                yield SafeInput(
+                    " ".join(self.serials),
+                    id="bulletin-serials",
+                    compact=True,
+                    select_on_focus=False,
+                )
+            yield Static(Content.styled(t("desk.bulletin.setup_hint"), "dim"), id="bulletin-head")
+            with Horizontal(id="bulletin-panes"):
+                with Vertical(id="bulletin-left"):
+                    yield Label(Content(t("desk.bulletin.title_field")), classes="field-label")
+                    yield SafeInput(id="bulletin-title", compact=True, disabled=True)
+                    yield Label(Content(t("desk.bulletin.body_field")), classes="field-label")
+                    yield SafeTextArea(id="bulletin-body", compact=True, disabled=True)
+                yield ShortPanel(id="bulletin-short")
+            yield Static(Content(""), id="bulletin-status")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        """Start in the serials: the officer may add incidents before drafting."""
+        self.query_one("#bulletin-serials", Input).focus()
+
+    # -- state -------------------------------------------------------------------------
+
+    @property
+    def title_input(self) -> Input:
+        """The title field."""
+        return self.query_one("#bulletin-title", Input)
+
+    @property
+    def body_area(self) -> TextArea:
+        """The body field."""
+        return self.query_one("#bulletin-body", TextArea)
+
+    @property
+    def short_panel(self) -> ShortPanel:
+        """The short version panel."""
+        return self.query_one(ShortPanel)
+
+    @property
+    def edits(self) -> tuple[str | None, str | None]:
+        """``(title, body)`` as typed where they differ from the stored bulletin."""
+        view = self.view
+        if view is None:
+            return None, None
+        title = self.title_input.value
+        body = self.body_area.text
+        return (
+            title if title.strip() != view.title else None,
+            body if body != view.body else None,
+        )
+
+    @property
+    def dirty(self) -> bool:
+        """True when something typed is not saved yet."""
+        return self.edits != (None, None) or self.short_panel.typed is not None
+
+    @property
+    def status_text(self) -> str:
+        """What the status line says (for tests)."""
+        return str(self.query_one("#bulletin-status", Static).content)
+
+    def status(self, text: str, *, error: bool = False) -> None:
+        """Say something on the status line (an error stays until the next action)."""
+        line = self.query_one("#bulletin-status", Static)
+        line.set_class(error, "-error")
+        line.update(safe_block(text, "bold" if error else ""))
+
+    def show(self, view: BulletinView, *, fill: bool) -> None:
+        """Show the bulletin read from the store; ``fill`` replaces the fields' text."""
+        self.view = view
+        self.query_one("#bulletin-head", Static).update(self.head(view))
+        done = view.status in (BulletinStatus.ISSUED, BulletinStatus.DISCARDED)
+        if fill:
+            self.title_input.value = view.title
+            self.body_area.load_text(view.body)
+        self.title_input.disabled = done
+        self.body_area.disabled = False
+        self.body_area.read_only = done
+        for widget in ("#bulletin-kind", "#bulletin-serials"):
+            self.query_one(widget).disabled = True
+        if self.focused is None or isinstance(self.focused, Input | Select):
+            self.body_area.focus()
+
+    def head(self, view: BulletinView) -> Content:
+        """``《信息快报》2026年第1期 · issued · internal · #3 · items``."""
+        name = f"《{KIND_NAMES[view.kind]}》{issue_label(view.year, view.issue_no)}"
+        items = ", ".join(item.serial for item in view.items)
+        parts = [name, label(view.status), label(view.classification), f"#{view.id}", items]
+        if view.signed_off_by:
+            parts.append(t("desk.bulletin.signed_by", name=view.signed_off_by))
+        return Content.assemble(safe(parts[0], "bold"), safe("  ·  " + "  ·  ".join(parts[1:])))
+
+    # -- actions -----------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the serials field drafts the bulletin."""
+        if event.input.id == "bulletin-serials":
+            event.stop()
+            self.action_save()
+
+    def action_save(self) -> None:
+        """Draft (before there is one), else store the edits."""
+        if self.app.screen is not self:
+            return
+        if self.view is None:
+            kind = str(self.query_one("#bulletin-kind", Select).value)
+            serials = self.query_one("#bulletin-serials", Input).value
+            wanted = [s for s in serials.replace(",", " ").replace("，", " ").split() if s]
+            self.status(t("form.saving"))
+            self.draft(BulletinKind(kind), wanted)
+            return
+        title, body = self.edits
+        short = self.short_panel.typed
+        if title is None and body is None and short is None:
+            self.status(t("desk.bulletin.nothing_changed"))
+            return
+        self.status(t("form.saving"))
+        self.save(title, body, short)
+
+    def _ready(self) -> bool:
+        if self.app.screen is not self:
+            return False
+        if self.view is None:
+            self.status(t("desk.bulletin.no_draft"), error=True)
+            return False
+        return True
+
+    def action_review(self) -> None:
+        """Save what was typed, then mark the bulletin reviewed."""
+        if self._ready():
+            title, body = self.edits
+            self.step("review", title=title, body=body, short=self.short_panel.typed)
+
+    def action_sign(self) -> None:
+        """Choose the signer among the people with the role, then record the sign-off."""
+        if self._ready():
+            if self.dirty:
+                self.status(t("desk.bulletin.save_first"), error=True)
+                return
+            self.read_signers()
+
+    def choose_signer(self, names: list[str]) -> None:
+        """Offer the signers read by the worker."""
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.step("sign", signer=name)
+
+        self.app.push_screen(PickScreen(t("desk.bulletin.choose_signer"), names), chosen)
+
+    def action_issue(self) -> None:
+        """Issue the signed bulletin: it takes the next number of its kind and year."""
+        if self._ready():
+            if self.dirty:
+                self.status(t("desk.bulletin.save_first"), error=True)
+                return
+            self.step("issue")
+
+    def action_discard(self) -> None:
+        """Discard the draft (asking first); it uses no number."""
+        if not self._ready():
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.step("discard")
+
+        self.app.push_screen(ConfirmScreen(t("desk.bulletin.discard_question")), answered)
+
+    def action_export(self) -> None:
+        """Ask where to write the bulletin (docx, md or txt by the extension)."""
+        if not self._ready():
+            return
+        from dutydesk.tui import export
+
+        view = self.view
+        assert view is not None
+        number = view.issue_no if view.issue_no is not None else f"draft{view.id}"
+        path = export.default_path(f"{KIND_NAMES[view.kind]}-{view.year}-{number}")
+
+        def answered(target: str | None) -> None:
+            if target:
+                self.export(target.strip())
+
+        hint = t("desk.export_hint")
+        self.app.push_screen(PromptScreen(t("desk.export_to"), path, hint=hint), answered)
+
+    def action_close(self) -> None:
+        """Back to the main screen; asks first when edits are not saved."""
+        if not self.dirty:
+            self.dismiss(None)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen(t("form.discard")), answered)

@@ -1,0 +1,187 @@
+"""Field edit of the selected incident (key ``e``), with optimistic locking.
+
+The form remembers the version it was filled from; the service refuses the change if
+someone else wrote in between (:class:`~dutydesk.services.records.ConflictError`).
+The form then shows the conflict message and the incident's current values next to
+what the officer typed, which stays; a second ``ctrl+s`` applies the change on top of
+the current version, knowingly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Footer, Select, Static
+
+from dutydesk.errors import DutyDeskError
+from dutydesk.i18n import label, t
+from dutydesk.services.records import ConflictError
+from dutydesk.tui.bindings import key
+from dutydesk.tui.context import Context
+from dutydesk.tui.screens.form import FormScreen
+from dutydesk.tui.text import safe
+from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
+from dutydesk.vocab import Category, Channel, Classification, Severity
+
+_CHOICES = {
+    "severity": Severity,
+    "category": Category,
+    "channel": Channel,
+    "classification": Classification,
+}
+_TEXTS = ("title", "location", "reporter_name", "reporter_unit", "reporter_phone")
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """The edit went through: the incident's new version (same if nothing differed)."""
+
+    incident_id: int
+    serial: str
+    version: int
+    changed: tuple[str, ...]
+
+
+class EditScreen(FormScreen[EditResult]):
+    """A modal form with the incident's editable fields, filled with their values."""
+
+    BINDINGS = [  # noqa: RUF012 - Textual reads this class attribute
+        key("ctrl+s", "save", "save", priority=True),
+        key("escape", "cancel", "cancel"),
+    ]
+
+    class Conflict(Message):
+        """Someone else changed the incident: the current version and values."""
+
+        def __init__(self, message: str, version: int, current: dict[str, Any]) -> None:
+            super().__init__()
+            self.message = message
+            self.version = version
+            self.current = current
+
+    def __init__(
+        self, context: Context, incident_id: int, serial: str, version: int, values: dict[str, str]
+    ) -> None:
+        super().__init__(context)
+        self.incident_id = incident_id
+        self.serial = serial
+        self.version = version
+        """The version the officer's change is based on."""
+        self.original = dict(values)
+
+    def compose(self) -> ComposeResult:
+        """The editable fields, the conflict panel, the status line and the keys."""
+        values = self.original
+        with Vertical(id="form-box") as box:
+            box.border_title = t("edit.title", serial=self.serial)
+            with Horizontal(classes="form-row"):
+                for name, kind in _CHOICES.items():
+                    select = Select(
+                        choices(kind), value=values[name], allow_blank=False, compact=True
+                    )
+                    yield self.field(name, select)
+            with Horizontal(classes="form-row"):
+                yield self.field("title", SafeInput(values["title"], compact=True))
+                yield self.field("location", SafeInput(values["location"], compact=True))
+            with Horizontal(classes="form-row"):
+                for name in ("reporter_name", "reporter_unit", "reporter_phone"):
+                    yield self.field(name, SafeInput(values[name], compact=True))
+            yield self.field(
+                "summary", SafeTextArea(values["summary"], compact=True, tab_behavior="focus")
+            )
+            yield Static(Content(""), id="edit-current")
+            yield Static(Content(""), id="form-status")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        """Start on the severity, the field most often raised."""
+        self.query_one("#edit-current").display = False
+        self.control("severity").focus()
+
+    def values(self) -> dict[str, str]:
+        """Every field as it stands in the form."""
+        values = {name: self.text(name) for name in (*_TEXTS, "summary")}
+        for name in _CHOICES:
+            values[name] = str(self.query_one(f"#field-{name} Select", Select).value)
+        return values
+
+    def changes(self) -> dict[str, str]:
+        """The fields the officer changed, with their new values."""
+        return {n: v for n, v in self.values().items() if v != self.original.get(n)}
+
+    @property
+    def dirty(self) -> bool:
+        """True when a field differs from what the form was filled with."""
+        return bool(self.changes())
+
+    def action_save(self) -> None:
+        """Record the changes (against the version the form is based on)."""
+        changes = self.changes()
+        ok = True
+        for name in ("title", "summary"):
+            if name in changes and not changes[name].strip():
+                ok = self.refuse(name, t("form.error_blank"))
+            else:
+                self.refuse(name, None)
+        if not ok:
+            self.status(t("form.fix_fields"), error=True)
+            return
+        if not changes:
+            self.dismiss(None)
+            return
+        self.status(t("form.saving"))
+        self._update(changes, self.version)
+
+    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
+    def _update(self, changes: dict[str, str], version: int) -> None:
+        from dutydesk.services.edits import update_fields
+        from dutydesk.services.retry import write_with_retry
+
+        ctx = self.context
+
+        def write(session: Any) -> int:
+            incident = update_fields(
+                session=session,
+                incident_id=self.incident_id,
+                expected_version=version,
+                changes=changes,
+                actor_name=ctx.operator,
+                now=ctx.clock.now(),
+                rules=ctx.rules,
+            )
+            return int(incident.version)
+
+        try:
+            new_version = write_with_retry(ctx.db, write)
+        except ConflictError as conflict:
+            current = conflict.current
+            self.post_message(self.Conflict(str(conflict), int(current["version"]), current))
+            return
+        except DutyDeskError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        result = EditResult(self.incident_id, self.serial, new_version, tuple(changes))
+        self.post_message(self.Done(result))
+
+    def on_edit_screen_conflict(self, message: EditScreen.Conflict) -> None:
+        """Show the conflict and the current values; keep what was typed."""
+        # Only the version moves on: what the officer changed is still measured against
+        # the values the form was filled with, so a second save never reverts the other
+        # officer's change of a field this officer did not touch.
+        self.version = message.version
+        lines: list[Content] = [Content.styled(t("edit.current"), "bold")]
+        for name in (*_CHOICES, *_TEXTS, "summary"):
+            value = message.current.get(name, "")
+            kind = _CHOICES.get(name)
+            shown = label(kind(value)) if kind is not None else value
+            lines.append(Content.assemble(f"{t(f'field.{name}')}: ", safe(shown, limit=80)))
+        panel = self.query_one("#edit-current", Static)
+        panel.update(Content("\n").join(lines))
+        panel.display = True
+        self.status(f"{message.message}\n{t('edit.again')}", error=True)

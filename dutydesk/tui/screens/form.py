@@ -1,0 +1,115 @@
+"""The common shape of the console's forms: a modal box of fields, a status line, keys.
+
+Subclasses compose their fields with :meth:`FormScreen.field`, check them on save
+(:meth:`FormScreen.refuse` marks a field in place, what was typed stays), write in a
+thread worker and post :class:`FormScreen.Done` or :class:`FormScreen.Failed`. Escape
+cancels, asking first when something was typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Input, Static, TextArea
+
+from dutydesk.i18n import t
+from dutydesk.tui.bindings import translate_bindings
+from dutydesk.tui.context import Context
+from dutydesk.tui.screens.confirm import ConfirmScreen
+from dutydesk.tui.text import safe_block
+from dutydesk.tui.widgets.form import Field
+from dutydesk.tui.workers import ReportsWorkerErrors
+
+R = TypeVar("R")
+
+
+class FormScreen(ReportsWorkerErrors, ModalScreen[R], Generic[R]):
+    """A modal form over the main screen; dismissed with its result, or ``None``."""
+
+    class Done(Message):
+        """The write went through; ``result`` is what the form dismisses with."""
+
+        def __init__(self, result: Any) -> None:
+            super().__init__()
+            self.result = result
+
+    class Failed(Message):
+        """The write was refused; ``reason`` says why (and what to do instead)."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(classes="form")
+        translate_bindings(self)
+        self.context = context
+
+    # -- building --------------------------------------------------------------------
+
+    def field(self, name: str, control: Widget, caption: str | None = None) -> Field:
+        """``control`` captioned ``field.<name>``, with an error line, id ``field-<name>``."""
+        return Field(caption or t(f"field.{name}"), control, id=f"field-{name}")
+
+    def control(self, name: str) -> Widget:
+        """The control of field ``name``."""
+        return self.query_one(f"#field-{name}", Field).control
+
+    def text(self, name: str) -> str:
+        """What field ``name`` holds now, exactly as typed."""
+        control = self.control(name)
+        if isinstance(control, TextArea):
+            return control.text
+        assert isinstance(control, Input)
+        return control.value
+
+    def refuse(self, name: str, reason: str | None) -> bool:
+        """Mark field ``name`` invalid with ``reason`` (``None`` clears it); returns False."""
+        self.query_one(f"#field-{name}", Field).set_error(reason)
+        return False
+
+    def status(self, message: str, *, error: bool = False) -> None:
+        """Say something on the form's status line (errors stay until the next action)."""
+        line = self.query_one("#form-status", Static)
+        line.set_class(error, "-error")
+        line.update(safe_block(message, "bold" if error else ""))
+
+    @property
+    def status_text(self) -> str:
+        """What the status line says (for tests)."""
+        return str(self.query_one("#form-status", Static).content)
+
+    # -- outcome -----------------------------------------------------------------------
+
+    def on_form_screen_done(self, message: FormScreen.Done) -> None:
+        """Close the form with the result."""
+        self.dismiss(message.result)
+
+    def on_form_screen_failed(self, message: FormScreen.Failed) -> None:
+        """Show why the write was refused; everything typed stays."""
+        self.status(message.reason, error=True)
+
+    @property
+    def dirty(self) -> bool:
+        """True when the officer has typed something (subclasses say what counts)."""
+        return False
+
+    def action_cancel(self) -> None:
+        """Close without saving; ask first if something was typed."""
+        if not self.dirty:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen(t("form.discard")), answered)
+
+    def show_hint(self, widget_id: str, text: str) -> None:
+        """Fill a hint line under the fields."""
+        self.query_one(f"#{widget_id}", Static).update(Content.styled(text, "dim"))

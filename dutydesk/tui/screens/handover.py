@@ -1,0 +1,244 @@
+"""The handover screen (交接班, key ``h``): the pack for now, its acknowledgement, export.
+
+The pack is built in a thread worker by :func:`dutydesk.services.handover.build_pack`
+for the viewer's clearance (classified items by serial and classification only) and
+laid out by :func:`dutydesk.reports.handover.sections`, the same lines the txt, md and
+docx renderers print. It is stored (:func:`~dutydesk.services.handover_store.record_pack`)
+the first time it is exported or acknowledged, so the paper and the acknowledgement
+name the same pack number; acknowledging starts the next period and the screen shows
+the new, empty pack.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from dutydesk.errors import DutyDeskError
+from dutydesk.i18n import t
+from dutydesk.rules.handover import HandoverPack
+from dutydesk.tui import export
+from dutydesk.tui.bindings import key, translate_bindings
+from dutydesk.tui.context import Context
+from dutydesk.tui.screens.prompt import PromptScreen
+from dutydesk.tui.text import safe, safe_block
+from dutydesk.tui.workers import ReportsWorkerErrors
+
+
+class HandoverScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
+    """The handover pack, scrollable, with keys to acknowledge and export it."""
+
+    CSS_PATH = "../paper.tcss"
+    BINDINGS = [  # noqa: RUF012 - Textual reads this class attribute
+        key("a", "acknowledge", "desk.acknowledge"),
+        key("x", "export", "desk.export"),
+        key("r", "rebuild", "desk.rebuild"),
+        key("escape,q", "close", "desk.close"),
+    ]
+
+    class Built(Message):
+        """A worker built (or stored) the pack."""
+
+        def __init__(self, pack: HandoverPack) -> None:
+            super().__init__()
+            self.pack = pack
+
+    class Done(Message):
+        """A write went through; ``text`` says what happened."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class Failed(Message):
+        """A write was refused; ``reason`` says why."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(id="handover")
+        translate_bindings(self)
+        self.context = context
+        self.pack: HandoverPack | None = None
+
+    def compose(self) -> ComposeResult:
+        """The pack in a scrollable pane, a status line, the keys."""
+        with VerticalScroll(id="handover-pane") as pane:
+            pane.border_title = t("desk.handover.title")
+            pane.can_focus = True
+            yield Static(Content(t("app.loading")), id="handover-body")
+        yield Static(Content(""), id="handover-status")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        """Build the pack for now."""
+        self.query_one("#handover-pane").focus()
+        self.action_rebuild()
+
+    @property
+    def text(self) -> str:
+        """The plain text of the pack on screen (for tests)."""
+        return str(self.query_one("#handover-body", Static).content)
+
+    @property
+    def status_text(self) -> str:
+        """What the status line says (for tests)."""
+        return str(self.query_one("#handover-status", Static).content)
+
+    def _status(self, text: str, *, error: bool = False) -> None:
+        line = self.query_one("#handover-status", Static)
+        line.set_class(error, "-error")
+        line.update(safe_block(text, "bold" if error else ""))
+
+    # -- the pack ------------------------------------------------------------------------
+
+    def action_rebuild(self) -> None:
+        """Build the pack again, as of now."""
+        self._build()
+
+    @work(thread=True, exclusive=True, group="handover", exit_on_error=False)
+    def _build(self) -> None:
+        from dutydesk.services.handover import build_pack
+        from dutydesk.services.handover_store import period_start
+
+        ctx = self.context
+        now = ctx.clock.now()
+        pack = build_pack(
+            ctx.db,
+            start=period_start(ctx.db, now, ctx.settings),
+            at=now,
+            now=now,
+            rules=ctx.rules,
+            settings=ctx.settings,
+            clearance=ctx.clearance,
+        )
+        self.post_message(self.Built(pack))
+
+    def on_handover_screen_built(self, message: HandoverScreen.Built) -> None:
+        """Show the pack that arrived."""
+        self.pack = message.pack
+        self.query_one("#handover-body", Static).update(self.render_pack(message.pack))
+
+    def render_pack(self, pack: HandoverPack) -> Content:
+        """The pack's lines in the interface language (every stored string sanitised)."""
+        from dutydesk.reports.handover import sections
+
+        layout = sections(pack, self.context.tz)
+        lines = [safe(layout.title, "bold"), *(safe(p, "dim") for p in layout.preamble)]
+        for section in layout.sections:
+            lines += [Content(""), safe(section.heading, "bold $accent")]
+            lines += [safe_block(f"  {line}") for line in section.lines]
+        lines += [Content(""), *(safe(c, "dim") for c in layout.closing)]
+        return Content("\n").join(lines)
+
+    def _stored(self, pack: HandoverPack) -> HandoverPack:
+        """The pack with a handover id: stored now if it was not yet (worker threads only)."""
+        from dutydesk.services.handover_store import record_pack
+
+        if pack.handover_id is not None:
+            return pack
+        stored = record_pack(self.context.db, pack, actor=self.context.operator or None)
+        self.post_message(self.Built(stored))
+        return stored
+
+    # -- acknowledge ---------------------------------------------------------------------
+
+    def action_acknowledge(self) -> None:
+        """Ask the incoming officers' names, then record the acknowledgement."""
+        if self.pack is None or self.app.screen is not self:
+            return
+        pack = self.pack
+
+        def answered(names: str | None) -> None:
+            if names:
+                self._status(t("form.saving"))
+                self._acknowledge(pack, names)
+
+        question = PromptScreen(t("desk.handover.names"), hint=t("desk.handover.names_hint"))
+        self.app.push_screen(question, answered)
+
+    @work(thread=True, exclusive=True, group="handover-write", exit_on_error=False)
+    def _acknowledge(self, pack: HandoverPack, names: str) -> None:
+        from dutydesk.services.handover_store import acknowledge, split_names
+
+        ctx = self.context
+        try:
+            stored = self._stored(pack)
+            assert stored.handover_id is not None
+            done = acknowledge(
+                ctx.db, stored.handover_id, split_names(names), ctx.clock.now(), actor=ctx.operator
+            )
+        except DutyDeskError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        tz = ctx.tz
+        text = t(
+            "handover.acknowledged",
+            id=done.handover_id,
+            names="、".join(done.names),
+            at=done.acknowledged_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            next=done.period_end.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        )
+        self.post_message(self.Done(text))
+        self._build()
+
+    # -- export --------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        """Ask where to write the pack (txt, md or docx by the extension), then write it."""
+        if self.pack is None or self.app.screen is not self:
+            return
+        pack = self.pack
+        stamp = pack.period_end.astimezone(self.context.tz).strftime("%Y%m%d-%H%M")
+        path = export.default_path(f"{t('desk.handover.file')}-{stamp}")
+
+        def answered(target: str | None) -> None:
+            if target:
+                self._export(pack, target.strip())
+
+        hint = t("desk.export_hint")
+        self.app.push_screen(PromptScreen(t("desk.export_to"), path, hint=hint), answered)
+
+    @work(thread=True, exclusive=True, group="handover-write", exit_on_error=False)
+    def _export(self, pack: HandoverPack, target: str) -> None:
+        from dutydesk.reports.handover import render_markdown, render_text
+        from dutydesk.reports.handover_docx import render_docx
+
+        tz = self.context.tz
+        try:
+            stored = self._stored(pack)
+            fmt = export.format_of(target)
+            data: str | bytes
+            if fmt == "docx":
+                data = render_docx(stored, tz)
+            else:
+                data = (render_markdown if fmt == "md" else render_text)(stored, tz)
+            written: Path = export.write(target, data)
+        except (DutyDeskError, OSError) as exc:
+            self.post_message(self.Failed(t("desk.export_failed", reason=str(exc))))
+            return
+        self.post_message(self.Done(t("handover.written", path=str(written))))
+
+    # -- outcome -------------------------------------------------------------------------
+
+    def on_handover_screen_done(self, message: HandoverScreen.Done) -> None:
+        """Say what was done, here and in a toast."""
+        self._status(message.text)
+        self.app.notify(safe(message.text).plain, markup=False)
+
+    def on_handover_screen_failed(self, message: HandoverScreen.Failed) -> None:
+        """Say why it was refused."""
+        self._status(message.reason, error=True)
+
+    def action_close(self) -> None:
+        """Back to the main screen."""
+        self.dismiss(None)

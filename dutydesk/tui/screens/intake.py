@@ -1,0 +1,311 @@
+"""The intake form (接报登记, key ``n``): register what came in within seconds.
+
+Defaults make a phone call quick: channel phone, received now, internal, unassessed;
+only the summary is required and the title defaults to its first clause. ``ctrl+s``
+saves in a thread worker; while the officer types, a debounced worker looks for a
+similar incident within two hours (:func:`dutydesk.services.intake.find_similar`) and
+offers to file the report there as a continued report (``ctrl+l``) instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Footer, Input, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from dutydesk.errors import DutyDeskError
+from dutydesk.i18n import label, t
+from dutydesk.services.intake import SimilarIncident, default_title, find_similar
+from dutydesk.tui.bindings import key
+from dutydesk.tui.format import hhmm
+from dutydesk.tui.moments import parse_past, typed_time
+from dutydesk.tui.screens.form import FormScreen
+from dutydesk.tui.text import safe
+from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
+from dutydesk.vocab import Category, Channel, Classification, Severity
+
+SIMILAR_DEBOUNCE = 0.4
+"""Seconds of quiet typing before looking for a similar incident."""
+
+_TEXT_FIELDS = ("reporter_name", "reporter_unit", "reporter_phone", "location", "title")
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """What the form did: registered a new incident, or linked the report to one."""
+
+    incident_id: int
+    serial: str
+    linked: bool = False
+    kind: str = ""
+    """The kind of the entry a linked report became (continued report, or note)."""
+
+
+class IntakeScreen(FormScreen[IntakeResult]):
+    """A modal form for a new incident."""
+
+    BINDINGS = [  # noqa: RUF012 - Textual reads this class attribute
+        key("ctrl+s", "save", "save", priority=True),
+        key("ctrl+l", "link", "link", priority=True),
+        key("escape", "cancel", "cancel"),
+    ]
+
+    class Similar(Message):
+        """A worker found incidents that may be this one."""
+
+        def __init__(self, found: list[SimilarIncident], blocking: bool) -> None:
+            super().__init__()
+            self.found = found
+            self.blocking = blocking
+
+    def compose(self) -> ComposeResult:
+        """The fields, the duplicate warning, the status line and the keys."""
+        now = self.context.clock.now()
+        with Vertical(id="form-box") as box:
+            box.border_title = t("intake.title")
+            with Horizontal(classes="form-row"):
+                yield self.field(
+                    "channel",
+                    Select(choices(Channel), value="phone", allow_blank=False, compact=True),
+                )
+                yield self.field(
+                    "received_at",
+                    SafeInput(
+                        typed_time(now, self.context.tz),
+                        placeholder=t("form.time_hint"),
+                        compact=True,
+                    ),
+                )
+                yield self.field(
+                    "category",
+                    Select(choices(Category), value="other", allow_blank=False, compact=True),
+                )
+            with Horizontal(classes="form-row"):
+                yield self.field(
+                    "severity",
+                    Select(choices(Severity), value="unassessed", allow_blank=False, compact=True),
+                )
+                yield self.field(
+                    "classification",
+                    Select(
+                        choices(Classification), value="internal", allow_blank=False, compact=True
+                    ),
+                )
+                yield self.field("location", SafeInput(compact=True))
+            with Horizontal(classes="form-row"):
+                for name in ("reporter_name", "reporter_unit", "reporter_phone"):
+                    yield self.field(name, SafeInput(compact=True))
+            yield self.field("title", SafeInput(placeholder=t("intake.title_hint"), compact=True))
+            yield self.field("summary", SafeTextArea(compact=True, tab_behavior="focus"))
+            with Vertical(id="similar-box"):
+                yield Static(Content(""), id="similar-text")
+                yield OptionList(id="similar-list", compact=True)
+            yield Static(Content(""), id="form-status")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        """Start in the summary: the one field a phone report must fill."""
+        self.query_one("#similar-box").display = False
+        self._found: list[SimilarIncident] = []
+        self._warned: frozenset[int] = frozenset()
+        self._initial = self.values()
+        self.control("summary").focus()
+
+    # -- values ------------------------------------------------------------------------
+
+    def values(self) -> dict[str, str]:
+        """Every field as typed or chosen (strings, untouched)."""
+        values = {name: self.text(name) for name in (*_TEXT_FIELDS, "received_at")}
+        for name in ("channel", "category", "severity", "classification"):
+            values[name] = str(self.query_one(f"#field-{name} Select", Select).value)
+        values["summary"] = self.text("summary")
+        return values
+
+    @property
+    def dirty(self) -> bool:
+        """True when the officer typed or chose something."""
+        return self.values() != self._initial
+
+    def checked(self) -> dict[str, Any] | None:
+        """The ``register`` fields, or ``None`` with every invalid field marked."""
+        raw = self.values()
+        fields: dict[str, Any] = dict(raw)
+        ok = True
+        if not raw["summary"].strip():
+            ok = self.refuse("summary", t("form.error_summary"))
+        else:
+            self.refuse("summary", None)
+        now = self.context.clock.now()
+        if raw["received_at"] == self._initial["received_at"]:
+            fields["received_at"] = now  # untouched: the exact moment, seconds included
+            self.refuse("received_at", None)
+        else:
+            try:
+                fields["received_at"] = parse_past(raw["received_at"], now=now, tz=self.context.tz)
+                self.refuse("received_at", None)
+            except ValueError as exc:
+                ok = self.refuse("received_at", str(exc))
+        if ok and not raw["title"].strip():
+            fields["title"] = default_title(raw["summary"])
+        return fields if ok else None
+
+    # -- duplicates --------------------------------------------------------------------
+
+    @on(Input.Changed, "#field-location SafeInput")
+    @on(TextArea.Changed)
+    @on(Select.Changed, "#field-category Select")
+    def _typed(self) -> None:
+        if self.text("summary").strip() or self.text("location").strip():
+            self._look_for_similar(self.values(), SIMILAR_DEBOUNCE)
+
+    @work(thread=True, exclusive=True, group="similar", exit_on_error=False)
+    def _look_for_similar(self, raw: dict[str, str], debounce: float) -> None:
+        worker = get_current_worker()
+        if worker.cancelled_event.wait(debounce):
+            return
+        try:
+            received = parse_past(
+                raw["received_at"], now=self.context.clock.now(), tz=self.context.tz
+            )
+        except ValueError:
+            received = self.context.clock.now()
+        found = self._similar(raw, received)
+        if not worker.is_cancelled:
+            self.post_message(self.Similar(found, blocking=False))
+
+    def _similar(self, raw: dict[str, Any], received: datetime) -> list[SimilarIncident]:
+        return find_similar(
+            self.context.db,
+            category=raw["category"],
+            location=raw["location"],
+            summary=raw["summary"],
+            received_at=received,
+            clearance=self.context.clearance,
+        )
+
+    def on_intake_screen_similar(self, message: IntakeScreen.Similar) -> None:
+        """Show the incidents that may be this one (or hide the warning)."""
+        self._found = message.found
+        box = self.query_one("#similar-box")
+        box.display = bool(message.found)
+        if not message.found:
+            return
+        self._warned = self._warned | {item.id for item in message.found}
+        self.query_one("#similar-text", Static).update(
+            Content.styled(t("intake.similar"), "bold $text-warning")
+        )
+        options = self.query_one("#similar-list", OptionList)
+        options.clear_options()
+        options.add_options([Option(self._describe(item)) for item in message.found])
+        options.highlighted = 0
+        if message.blocking:
+            self.status(t("intake.similar_on_save"), error=True)
+
+    def _describe(self, item: SimilarIncident) -> Content:
+        tz = self.context.tz
+        if item.title is None:
+            what = Content(f"[{label(item.classification)}] {t('app.restricted')}")
+        else:
+            what = Content.assemble(
+                safe(item.title, limit=30), "  ", safe(item.location, "dim", limit=20)
+            )
+        why = (
+            t("intake.same_place")
+            if item.same_place
+            else t("intake.similar_text", score=int(item.score * 100))
+        )
+        state = label(item.status)
+        return Content.assemble(
+            safe(item.serial, "bold"),
+            "  ",
+            hhmm(item.received_at, tz),
+            "  ",
+            what,
+            "  ",
+            Content.styled(f"{why} · {state}", "italic"),
+        )
+
+    # -- actions -----------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        """Register the incident (after a duplicate warning, a second ctrl+s saves as new)."""
+        fields = self.checked()
+        if fields is None:
+            self.status(t("form.fix_fields"), error=True)
+            return
+        self.status(t("form.saving"))
+        self._save(fields)
+
+    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
+    def _save(self, fields: dict[str, Any]) -> None:
+        from dutydesk.services.intake import register
+
+        found = self._similar(fields, fields["received_at"])
+        if {item.id for item in found} - self._warned:
+            self.post_message(self.Similar(found, blocking=True))
+            return
+        ctx = self.context
+        try:
+            incident = register(
+                ctx.db,
+                **fields,
+                actor_name=ctx.operator,
+                now=ctx.clock.now(),
+                tz=ctx.tz,
+                rules=ctx.rules,
+            )
+        except DutyDeskError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        assert incident.id is not None  # committed
+        self.post_message(self.Done(IntakeResult(incident.id, incident.serial)))
+
+    def action_link(self) -> None:
+        """File the report as a continued report of the highlighted similar incident."""
+        if not self._found:
+            self.status(t("intake.nothing_to_link"), error=True)
+            return
+        fields = self.checked()
+        if fields is None:
+            self.status(t("form.fix_fields"), error=True)
+            return
+        index = self.query_one("#similar-list", OptionList).highlighted or 0
+        self.status(t("form.saving"))
+        self._link(self._found[index], fields)
+
+    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
+    def _link(self, target: SimilarIncident, fields: dict[str, Any]) -> None:
+        from dutydesk.services.intake import link_as_continued_report
+        from dutydesk.services.retry import write_with_retry
+
+        ctx = self.context
+        parts = (fields["reporter_unit"], fields["reporter_name"], fields["reporter_phone"])
+
+        def write(session: Any) -> str:
+            entry = link_as_continued_report(
+                session=session,
+                incident_id=target.id,
+                summary=fields["summary"],
+                received_at=fields["received_at"],
+                reporter=" ".join(part for part in parts if part.strip()),
+                actor_name=ctx.operator,
+                now=ctx.clock.now(),
+                rules=ctx.rules,
+            )
+            return str(entry.kind)
+
+        try:
+            kind = write_with_retry(ctx.db, write)
+        except DutyDeskError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.Done(IntakeResult(target.id, target.serial, linked=True, kind=kind)))

@@ -1,0 +1,161 @@
+"""The sign-in screen: choose or type your name, type your PIN, Enter.
+
+Shown instead of the main screen when the database requires sign-in (someone has a PIN),
+at start and after signing out. Nothing from the record is on it: only the names of the
+people who can sign in. The names are read and the PIN is checked in thread workers; a
+refusal (wrong PIN with the tries left, a locked account with the time it opens again)
+is the service's own message, shown in place, keeping the name and clearing the PIN.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from dutydesk.i18n import t
+from dutydesk.services.auth import AuthError, Operator, authenticate
+from dutydesk.tui.bindings import translate_bindings
+from dutydesk.tui.context import Context
+from dutydesk.tui.session import operator_names
+from dutydesk.tui.text import safe
+from dutydesk.tui.widgets.form import SafeInput
+from dutydesk.tui.workers import ReportsWorkerErrors
+
+
+class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
+    """Name and PIN; posts :class:`SignedIn` to the app when they match."""
+
+    CSS_PATH = "../sign_in.tcss"
+
+    class SignedIn(Message):
+        """The PIN matched: the console may open as ``operator``."""
+
+        def __init__(self, operator: Operator) -> None:
+            super().__init__()
+            self.operator = operator
+
+    class Names(Message):
+        """The names of the people who can sign in, read by a worker."""
+
+        def __init__(self, names: list[str]) -> None:
+            super().__init__()
+            self.names = names
+
+    class Refused(Message):
+        """The service refused the sign-in; ``text`` says why."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, context: Context, *, name: str = "") -> None:
+        """Build the screen.
+
+        Args:
+            context: The console's base context (the store, settings and clock).
+            name: A name to start with (the one who just signed out, say).
+
+        """
+        super().__init__(id="sign-in")
+        translate_bindings(self)
+        self.context = context
+        self._start_name = name
+        self._names: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        """A centred box: title, name, the list of names, PIN, the message line."""
+        with Vertical(id="sign-in-box"):
+            yield Static(t("session.title"), id="sign-in-title")
+            yield Static(t("session.hint"), id="sign-in-hint")
+            yield SafeInput(self._start_name, placeholder=t("session.name"), id="sign-in-name")
+            yield OptionList(id="sign-in-names")
+            yield SafeInput(placeholder=t("session.pin"), password=True, id="sign-in-pin")
+            yield Static("", id="sign-in-message")
+        yield Footer(show_command_palette=False)
+
+    @property
+    def name_input(self) -> Input:
+        """The name field."""
+        return self.query_one("#sign-in-name", Input)
+
+    @property
+    def pin_input(self) -> Input:
+        """The PIN field (shown as dots)."""
+        return self.query_one("#sign-in-pin", Input)
+
+    @property
+    def message(self) -> Static:
+        """The line where a refusal is shown."""
+        return self.query_one("#sign-in-message", Static)
+
+    def on_mount(self) -> None:
+        """Focus the name (or the PIN if the name is known) and read the names."""
+        (self.pin_input if self._start_name else self.name_input).focus()
+        self._read_names()
+
+    @work(thread=True, exclusive=True, group="sign-in-names", exit_on_error=False)
+    def _read_names(self) -> None:
+        names = operator_names(self.context.db)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Names(names))
+
+    def on_sign_in_screen_names(self, message: SignInScreen.Names) -> None:
+        """Show the names, filtered by what is typed."""
+        self._names = message.names
+        self._show_names(self.name_input.value)
+
+    def _show_names(self, typed: str) -> None:
+        wanted = typed.strip().casefold()
+        shown = [name for name in self._names if wanted in name.casefold()] or self._names
+        names = self.query_one("#sign-in-names", OptionList)
+        names.set_options(Option(safe(name), id=name) for name in shown)
+        names.highlighted = 0 if shown else None
+
+    @on(Input.Changed, "#sign-in-name")
+    def _name_typed(self, event: Input.Changed) -> None:
+        self._show_names(event.value)
+
+    @on(OptionList.OptionSelected, "#sign-in-names")
+    def _name_chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.name_input.value = event.option.id
+        self.pin_input.focus()
+
+    @on(Input.Submitted, "#sign-in-name")
+    def _name_entered(self, _event: Input.Submitted) -> None:
+        self.pin_input.focus()
+
+    @on(Input.Submitted, "#sign-in-pin")
+    def _pin_entered(self, _event: Input.Submitted) -> None:
+        name = self.name_input.value.strip()
+        if not name:
+            self.message.update(t("session.name_needed"))
+            self.name_input.focus()
+            return
+        pin = self.pin_input.value
+        self.pin_input.value = ""
+        self.pin_input.disabled = True
+        self.message.update(t("session.checking"))
+        self._check(name, pin)
+
+    @work(thread=True, exclusive=True, group="sign-in", exit_on_error=False)
+    def _check(self, name: str, pin: str) -> None:
+        ctx = self.context
+        try:
+            operator = authenticate(ctx.db, name, pin, ctx.clock.now(), settings=ctx.settings)
+        except AuthError as error:
+            self.post_message(self.Refused(str(error)))
+            return
+        self.post_message(self.SignedIn(operator))
+
+    def on_sign_in_screen_refused(self, message: SignInScreen.Refused) -> None:
+        """Say why in place; keep the name, the PIN field is already empty."""
+        self.message.update(safe(message.text, "$text-error"))
+        self.pin_input.disabled = False
+        self.pin_input.focus()

@@ -1,0 +1,55 @@
+"""Who is at the console: the signed-in operator and the :class:`Context` they see through.
+
+The console's :class:`Context` is immutable. Signing in builds a new one from the app's
+base context (:func:`context_for`) with the operator's name, id and clearance, and the app
+mounts a fresh main screen on it, so every pane, search and form opened from there reads
+with that clearance and writes in that name. Signing out throws that screen away.
+
+The reads here run in thread workers only (never on the event loop).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from dutydesk.services import audit
+from dutydesk.services.auth import Operator
+from dutydesk.store import Database
+from dutydesk.tui.context import Context
+from dutydesk.vocab import Classification
+
+
+def context_for(base: Context, operator: Operator) -> Context:
+    """``base`` as seen by ``operator``: their name, id and clearance (no pre-read rows)."""
+    return replace(
+        base,
+        clearance=operator.clearance,
+        operator=operator.name,
+        operator_id=operator.id,
+        first_rows=None,
+    )
+
+
+def guards_classified(operator: Operator | None) -> bool:
+    """True if classified text may be on screen for ``operator``: no copying, no screenshots.
+
+    Anyone signed in with a clearance above internal may be shown 秘密 or higher, so the
+    clipboard and screenshots stay off for the whole session, on every screen.
+    """
+    return operator is not None and operator.clearance.level > Classification.INTERNAL.level
+
+
+def operator_names(db: Database) -> list[str]:
+    """Names of the active people who can sign in (they have a PIN), in name order."""
+    rows = db.read(
+        "SELECT p.name FROM person p JOIN credential c ON c.person_id = p.id "
+        "WHERE p.active ORDER BY p.name"
+    )
+    return [str(row[0]) for row in rows]
+
+
+def record_sign_out(db: Database, operator: Operator, now: datetime) -> None:
+    """Write the ``sign_out`` audit event for ``operator``."""
+    with db.session() as session:
+        audit.record(session, operator.id, "sign_out", "person", operator.id, "", now)

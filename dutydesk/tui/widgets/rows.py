@@ -1,0 +1,123 @@
+"""One incident per line, as the queue draws it: shared by the queue and search results.
+
+The column layout depends only on the width and the language (cached); a row's cells
+come from a :class:`~dutydesk.services.queue.QueueRow`, with its countdown computed at
+draw time from the clock, so a redraw is all a ticking clock needs. Restricted rows
+show serial, time and classification only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+from textual.widget import Widget
+
+from dutydesk.i18n import current_language, label, short_label, t
+from dutydesk.services.queue import QueueRow
+from dutydesk.tui.context import Context
+from dutydesk.tui.format import countdown, hhmm
+from dutydesk.tui.text import fit, safe
+from dutydesk.vocab import Category, Channel, Severity, Status
+
+ROW_COMPONENTS = frozenset(
+    {
+        "queue--header",
+        "queue--cursor",
+        "queue--overdue",
+        "queue--restricted",
+        "queue--placeholder",
+    }
+)
+"""Component classes a row-drawing widget declares (styled in app.tcss)."""
+
+# Column caps in terminal cells; a column is as wide as its longest label (in the current
+# language) up to its cap, so Chinese, with shorter labels, leaves more room for the title.
+_CAPS = {"channel": 8, "category": 9, "severity": 6, "status": 9}
+_ENUMS = {"channel": Channel, "category": Category, "severity": Severity, "status": Status}
+_MIN_TITLE = 10
+
+
+@dataclass(frozen=True)
+class _Layout:
+    widths: tuple[tuple[str, int], ...]
+
+
+@lru_cache(maxsize=16)
+def _layout(width: int, language: str) -> _Layout:
+    def sized(name: str) -> int:
+        labels = [label(member) for member in _ENUMS[name]] + [t(f"column.{name}")]
+        return min(_CAPS[name], max(cell_len(text) for text in labels))
+
+    due = max(cell_len(t("due.overdue_hours", hours=23, minutes=59)), cell_len(t("column.due")))
+    left = [("serial", 12), ("due", due), ("received_short", 5)]
+    left += [(name, sized(name)) for name in ("channel", "category", "severity")]
+    status = ("status", sized("status"))
+    used = 1 + sum(w + 1 for _, w in left) + status[1]
+    title = max(width - used - 1, _MIN_TITLE)
+    return _Layout((*left, ("title", title), status))
+
+
+class RowPainter(Widget):
+    """Mixin for Line-API widgets that draw incident rows in the queue's format."""
+
+    context: Context
+
+    def header_strip(self, width: int, base: Style) -> Strip:
+        """The column header line."""
+        layout = _layout(width, current_language())
+        style = base + self.get_component_rich_style("queue--header")
+        cells = [t(f"column.{name}") for name, _ in layout.widths]
+        return self._strip([(text, style) for text in cells], layout, width, style)
+
+    def row_strip(self, row: QueueRow, width: int, style: Style) -> Strip:
+        """One incident's line in ``style`` (the cursor's or the base style)."""
+        layout = _layout(width, current_language())
+        return self._strip(self._cells(row, style), layout, width, style)
+
+    def message_strip(self, text: str, width: int, style: Style) -> Strip:
+        """A line of interface text (loading, nothing found)."""
+        return Strip([Segment(fit(safe(text), width).plain, style)], width)
+
+    def _cells(self, row: QueueRow, style: Style) -> list[tuple[str, Style]]:
+        tz = self.context.tz
+        if row.restricted:
+            # Need-to-know: serial, time and classification only, nothing of the content.
+            mark = style + self.get_component_rich_style("queue--restricted")
+            level = f"[{label(row.classification)}] {t('app.restricted')}"
+            return [
+                (row.serial, style),
+                ("", style),
+                (hhmm(row.received_at, tz), style),
+                (level, mark),
+            ]
+        due, overdue = countdown(row.due_at, self.context.clock.now())
+        due_style = style + self.get_component_rich_style("queue--overdue") if overdue else style
+        none = t("app.none")
+        return [
+            (row.serial, style),
+            (due, due_style),
+            (hhmm(row.received_at, tz), style),
+            (short_label(row.channel) if row.channel else none, style),
+            (short_label(row.category) if row.category else none, style),
+            (label(row.severity) if row.severity else none, style),
+            (row.title or "", style),
+            (label(row.status) if row.status else none, style),
+        ]
+
+    @staticmethod
+    def _strip(cells: list[tuple[str, Style]], layout: _Layout, width: int, style: Style) -> Strip:
+        segments: list[Segment] = [Segment(" ", style)]
+        x = 1
+        for number, (text, cell_style) in enumerate(cells):
+            last = number == len(cells) - 1
+            # The last cell takes the rest of the line (restricted rows have fewer cells).
+            cell_width = max(width - x, 0) if last else layout.widths[number][1]
+            segments.append(Segment(fit(safe(text), cell_width).plain, cell_style))
+            segments.append(Segment(" ", style))
+            x += cell_width + 1
+        return Strip(segments).crop_extend(0, width, style)

@@ -1,0 +1,193 @@
+"""Pilot tests of the bulletin screen (``b``): draft -> review -> sign -> issue, short version."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlmodel import select
+
+from dutydesk.models import Bulletin, Person, PersonRole
+from dutydesk.store import Database
+from dutydesk.tui.app import DutyDeskApp
+from dutydesk.tui.screens.bulletin import BulletinScreen
+from dutydesk.tui.screens.confirm import ConfirmScreen
+from dutydesk.tui.screens.main import MainScreen
+from dutydesk.tui.screens.prompt import PickScreen
+from dutydesk.vocab import Classification
+from tests.tui.test_console import SIZE, screen_text, settle
+from tests.tui.test_handover_screen import CANARY
+
+MakeApp = Callable[..., DutyDeskApp]
+
+
+def bulletins(db: Database) -> list[Bulletin]:
+    """Every bulletin, oldest first."""
+    with db.session(write=False) as session:
+        return list(session.exec(select(Bulletin).order_by(Bulletin.id)).all())
+
+
+@pytest.fixture
+def signer(db: Database, night: dict[str, int]) -> str:
+    """张三 may sign bulletins off (duty leader)."""
+    with db.session() as session:
+        person = session.exec(select(Person).where(Person.name == "张三")).one()
+        assert person.id is not None
+        session.add(PersonRole(person_id=person.id, role="duty_leader"))
+    return "张三"
+
+
+async def open_bulletin(pilot, *moves: str) -> BulletinScreen:  # type: ignore[no-untyped-def]
+    """Settle, move the queue cursor, press ``b``."""
+    await settle(pilot)
+    if moves:
+        await pilot.press(*moves)
+        await settle(pilot)
+    await pilot.press("b")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, BulletinScreen)
+    return screen
+
+
+async def draft(pilot, screen: BulletinScreen) -> None:  # type: ignore[no-untyped-def]
+    """Enter in the serials field drafts the bulletin."""
+    await pilot.press("enter")
+    await settle(pilot)
+    assert screen.view is not None, screen.status_text
+
+
+async def test_draft_review_sign_issue_gives_number_one(
+    make_app: MakeApp, db: Database, signer: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_bulletin(pilot)
+        await draft(pilot, screen)
+        [row] = bulletins(db)
+        assert (row.status, row.issue_no, row.title) == ("draft", None, "幸福路燃气爆炸")
+        assert "幸福路12号" in screen.body_area.text  # prefilled from the incident
+        screen.title_input.value = "幸福路燃气爆炸事故"
+        await pilot.press("f2")  # saves the edit, then reviews
+        await settle(pilot)
+        [row] = bulletins(db)
+        assert (row.status, row.title, row.reviewed_by) == (
+            "reviewed",
+            "幸福路燃气爆炸事故",
+            app.context.operator,
+        )
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, PickScreen)
+        assert app.screen.values == [signer]
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        [row] = bulletins(db)
+        assert (row.status, row.issue_no, row.year) == ("issued", 1, 2026)
+        assert "《信息快报》2026年第1期" in screen_text(app)
+        assert "2026年第1期" in screen.status_text
+
+
+async def test_issue_before_sign_off_is_refused_and_typing_is_kept(
+    make_app: MakeApp, db: Database, signer: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_bulletin(pilot)
+        await draft(pilot, screen)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert "no sign-off yet" in screen.status_text
+        screen.title_input.value = "   "
+        screen.body_area.load_text("改写的正文")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "cannot be blank" in screen.status_text
+        assert screen.body_area.text == "改写的正文"  # what was typed stays
+        assert bulletins(db)[0].body != "改写的正文"
+
+
+async def test_a_discarded_draft_uses_no_number(
+    make_app: MakeApp, db: Database, signer: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_bulletin(pilot)
+        await draft(pilot, screen)
+        await pilot.press("f8")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        [row] = bulletins(db)
+        assert (row.status, row.issue_no) == ("discarded", None)
+        # The next bulletin issued still gets number 1.
+        screen = await open_bulletin(pilot)
+        await draft(pilot, screen)
+        for step in ("f2", "f3", "enter", "f4"):
+            await pilot.press(step)
+            await settle(pilot)
+        assert [(b.status, b.issue_no) for b in bulletins(db)] == [
+            ("discarded", None),
+            ("issued", 1),
+        ]
+
+
+async def test_more_incidents_can_be_added_by_serial(
+    make_app: MakeApp, db: Database, night
+) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_bulletin(pilot)
+        await pilot.press("space", *"20261126-002")
+        await draft(pilot, screen)
+        assert [item.serial for item in screen.view.items] == ["20261126-004", "20261126-002"]  # type: ignore[union-attr]
+        assert "(1/" in screen.short_panel.text  # segments numbered
+
+
+async def test_short_version_refused_for_a_secret_incident(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    app = make_app(clearance=Classification.SECRET)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_bulletin(pilot, "j", "j")  # 20261126-003, 机密
+        await draft(pilot, screen)
+        assert bulletins(db)[0].classification == "secret"
+        panel = screen.short_panel
+        assert panel.version is None
+        assert panel.refusal is not None and "cipher channel only" in panel.refusal
+        assert "cipher channel only" in screen_text(app)
+
+
+async def test_canary_never_reaches_a_short_version(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    app = make_app(clearance=Classification.SECRET)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_bulletin(pilot, "j", "j")
+        await pilot.press("space", *"20261126-002")
+        await draft(pilot, screen)
+        panel = screen.short_panel
+        assert panel.version is not None and panel.version.omitted
+        assert "left out" in panel.text
+        for canary in CANARY:
+            assert canary not in panel.text
+            assert canary not in panel.version.full
+
+
+async def test_an_uncleared_officer_cannot_draft_from_a_secret_incident(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_bulletin(pilot, "j", "j")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.view is None
+        assert "not cleared" in screen.status_text
+        assert bulletins(db) == []
+        for canary in CANARY:
+            assert canary not in screen_text(app)

@@ -1,0 +1,307 @@
+"""Pilot tests of follow-up entries, field edits, report clocks, live sharing and search."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, timedelta
+
+import pytest
+from textual.widgets import Input, Select, TextArea
+
+from dutydesk.clock import FrozenClock
+from dutydesk.config import Settings
+from dutydesk.rules.deadlines import load_rules
+from dutydesk.services.edits import update_fields
+from dutydesk.services.intake import register
+from dutydesk.store import Database
+from dutydesk.tui.app import DutyDeskApp
+from dutydesk.tui.screens.edit import EditScreen
+from dutydesk.tui.screens.entry import EntryScreen, LogChooser
+from dutydesk.tui.screens.main import MainScreen
+from dutydesk.tui.screens.search import SearchScreen
+from dutydesk.vocab import EntryKind
+from tests.tui.conftest import NOW, SHANGHAI
+from tests.tui.test_console import SIZE, settle
+from tests.tui.test_intake import entries, incidents
+
+MakeApp = Callable[..., DutyDeskApp]
+
+
+async def fill(app: DutyDeskApp, **values: object) -> None:
+    """Fill the open form's fields: text for inputs and areas, values for selects."""
+    screen = app.screen
+    assert isinstance(screen, EntryScreen | EditScreen)
+    for name, value in values.items():
+        control = screen.control(name)
+        if isinstance(control, Select):
+            control.value = value
+        elif isinstance(control, TextArea):
+            control.text = str(value)
+        else:
+            assert isinstance(control, Input)
+            control.value = str(value)
+
+
+# (key, fields to fill, kind recorded, text the timeline then shows)
+STEPS: list[tuple[str, dict[str, object], str, str]] = [
+    ("v", {"text": "再次回拨核实"}, "verified", "再次回拨核实"),
+    ("p", {"target": "张三", "text": "电话续报"}, "phone_report", "to 张三"),
+    ("c", {"text": "伤员已脱险"}, "continued_report", "Continued report 3"),
+    (
+        "i",
+        {"target": "刘强", "text": "请卫健委全力救治。", "due_at": "2026-11-28"},
+        "leader_instruction",
+        "feedback due 11-28 17:30",
+    ),
+    ("a", {"target": "市卫健委", "text": "按批示办理"}, "assignment", "to 市卫健委"),
+    ("s", {"text": "电话督办"}, "supervision", "电话督办"),
+    ("o", {"text": "备注 [/] 不是标记"}, "note", "备注 [/] 不是标记"),
+    ("w", {"text": "终报：处置完毕"}, "final_report", "终报：处置完毕"),
+    ("r", {"text": "家属反映新情况"}, "reopened", "家属反映新情况"),
+]
+
+
+async def test_each_follow_up_key_writes_its_entry_and_the_timeline_shows_it(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    gas = night["20261126-004"]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key, values, kind, shown in STEPS:
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, EntryScreen), key
+            assert app.screen.kind is EntryKind(kind)
+            await fill(app, **values)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, MainScreen), (key, getattr(app.screen, "status_text", ""))
+            last = entries(db, gas)[-1]
+            assert last.kind == kind
+            assert last.actor_name == app.context.operator
+            if "text" in values:
+                assert last.text == values["text"]
+            assert shown in app.main.timeline.text, (key, app.main.timeline.text)
+        statuses = {i.serial: i.status for i in incidents(db)}
+        assert statuses["20261126-004"] == "following"  # closed by the final report, reopened
+
+
+async def test_feedback_and_correction_choose_the_entry_they_refer_to(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    gas = night["20261126-004"]
+    instruction = next(e for e in entries(db, gas) if e.kind == "leader_instruction")
+    first = entries(db, gas)[0]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        await fill(app, refers_to=instruction.id, text="卫健委：已落实")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        await fill(app, refers_to=first.id, text="应为4人受伤")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        *_, feedback, correction = entries(db, gas)
+        assert (feedback.kind, feedback.refers_to_id) == ("feedback", instruction.id)
+        assert (correction.kind, correction.refers_to_id) == ("correction", first.id)
+        assert entries(db, gas)[0].text == "电话报告，3人受伤。"  # the original stays
+
+
+async def test_l_lists_every_kind_and_opens_the_chosen_form(make_app: MakeApp, night) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, LogChooser)
+        await pilot.press("down", "enter")  # the second kind: phone report
+        await settle(pilot)
+        assert isinstance(app.screen, EntryScreen)
+        assert app.screen.kind is EntryKind.PHONE_REPORT
+
+
+async def test_a_refused_entry_says_why_and_keeps_what_was_typed(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = len(entries(db, night["20261126-004"]))
+        await pilot.press("r")  # reopen an open incident
+        await settle(pilot)
+        await fill(app, text="理由")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntryScreen)
+        assert "not closed, so there is nothing to reopen" in screen.status_text
+        assert screen.text("text") == "理由"
+        assert len(entries(db, night["20261126-004"])) == before
+
+
+async def test_field_edit_records_old_and_new_values(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    gas = night["20261126-004"]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen)
+        await fill(app, severity="I", location="幸福路12号院")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        change = entries(db, gas)[-1]
+        assert change.kind == "field_change"
+        assert 'severity: "II" → "I"' in change.text
+        assert 'location: "幸福路12号" → "幸福路12号院"' in change.text
+        assert "changed" in app.main.timeline.text
+
+
+async def test_version_conflict_shows_the_current_state_and_keeps_the_change(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    gas = night["20261126-004"]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EditScreen)
+        await fill(app, title="燃气爆炸（更新）")
+        # Meanwhile another officer raises the severity at another console.
+        with db.session() as session:
+            update_fields(
+                session=session,
+                incident_id=gas,
+                expected_version=None,
+                changes={"severity": "I"},
+                actor_name="王五",
+                now=NOW,
+                rules=load_rules(),
+            )
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "was changed by someone else" in screen.status_text
+        assert screen.text("title") == "燃气爆炸（更新）"  # nothing typed is lost
+        assert "Severity: I" in str(screen.query_one("#edit-current").render())
+        await pilot.press("ctrl+s")  # apply it on top of the current version
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        gas_now = next(i for i in incidents(db) if i.id == gas)
+        assert (gas_now.title, gas_now.severity) == ("燃气爆炸（更新）", "I")
+
+
+async def test_a_passing_deadline_notifies_once(
+    db: Database, settings: Settings, night: dict[str, int]
+) -> None:
+    clock = FrozenClock(NOW.astimezone(UTC))
+    app = DutyDeskApp(db, settings, clock, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert not app._notifications  # already overdue at start: no toast
+        clock.advance(timedelta(minutes=13))  # 02:44: 20261126-002 (due 02:43) passes
+        await pilot.pause(1.0)
+        await settle(pilot)
+        texts = [n.message for n in app._notifications]
+        assert texts == ["20261126-002: continued rpt is now overdue"]
+        assert (night["20261126-002"], "continued_report") in app.main.notified
+        assert "overdue 1 min" in app.main.queue.render_line(1).text + "".join(
+            app.main.queue.render_line(y).text for y in range(1, 6)
+        )
+        clock.advance(timedelta(seconds=30))
+        await pilot.pause(1.0)
+        await settle(pilot)
+        assert len(app._notifications) == 1  # once
+
+
+async def test_another_consoles_intake_appears_within_a_second_without_a_key(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        selected = app.main.queue.selected
+        assert selected is not None
+        other = Database(db.url)  # another console: its own connections
+        try:
+            began = time.perf_counter()
+            new = register(
+                other,
+                received_at=NOW,
+                channel="phone",
+                category="accident",
+                severity="I",
+                classification="internal",
+                title="另一台值班机登记",
+                summary="另一台值班机登记的特别重大事项",
+                now=NOW,
+                tz=SHANGHAI,
+                rules=load_rules(),
+            )
+            while time.perf_counter() - began < 1.0:
+                await asyncio.sleep(0.05)
+                if app.main.queue.count == 30:
+                    break
+            elapsed = time.perf_counter() - began
+        finally:
+            other.close()
+        assert app.main.queue.count == 30, elapsed
+        await settle(pilot)
+        serials = [row.serial for i in range(30) if (row := app.main.queue.row(i))]
+        assert new.serial in serials
+        # The cursor stays on the incident it was on, wherever it moved to.
+        assert app.main.queue.selected is not None
+        assert app.main.queue.selected.id == selected.id
+
+
+@pytest.mark.parametrize("query", ["爆炸", "爆"])
+async def test_search_finds_by_short_chinese_and_enter_shows_the_timeline(
+    make_app: MakeApp, night: dict[str, int], query: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down")
+        await settle(pilot)
+        assert app.main.timeline.incident_id != night["20261126-004"]
+        await pilot.press("slash")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await pilot.press(*query)
+        await pilot.pause(0.4)
+        await settle(pilot)
+        assert [row.serial for row in screen.results.rows] == ["20261126-004"]
+        await pilot.press("enter", "enter")  # into the results, open the first
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert app.main.timeline.incident_id == night["20261126-004"]
+        assert "电话报告带班领导。" in app.main.timeline.text
+
+
+async def test_search_shows_classified_rows_restricted(make_app: MakeApp, night) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        await pilot.press(*"20261126-003")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        assert [row.restricted for row in screen.results.rows] == [True]
+        drawn = screen.results.render_line(1).text
+        assert "restricted" in drawn and "涉密电报内容" not in drawn

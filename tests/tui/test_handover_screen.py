@@ -1,0 +1,118 @@
+"""Pilot tests of the handover screen (``h``): the pack, its acknowledgement, its export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlmodel import select
+from textual.widgets import Input
+
+from dutydesk.models import Handover
+from dutydesk.store import Database, as_utc
+from dutydesk.tui.app import DutyDeskApp
+from dutydesk.tui.screens.handover import HandoverScreen
+from dutydesk.tui.screens.main import MainScreen
+from dutydesk.tui.screens.prompt import PromptScreen
+from tests.tui.conftest import NOW
+from tests.tui.test_console import SIZE, screen_text, settle
+
+MakeApp = Callable[..., DutyDeskApp]
+CANARY = ("涉密电报内容", "不得显示的内容")
+"""Title and summary of the seeded 机密 incident 20261126-003."""
+
+
+def handovers(db: Database) -> list[Handover]:
+    """Every stored pack, oldest first."""
+    with db.session(write=False) as session:
+        return list(session.exec(select(Handover).order_by(Handover.id)).all())
+
+
+async def open_handover(pilot) -> HandoverScreen:  # type: ignore[no-untyped-def]
+    """Settle the main screen, press ``h``, wait for the pack."""
+    await settle(pilot)
+    await pilot.press("h")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, HandoverScreen)
+    return screen
+
+
+async def test_h_shows_the_pack_with_classified_items_by_serial_only(
+    make_app: MakeApp, night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_handover(pilot)
+        text = screen.text
+        assert "Duty handover pack" in text
+        assert "幸福路燃气爆炸" in text
+        assert "8. Classified items" in text
+        assert "20261126-003  机密 secret" in text
+        for canary in CANARY:
+            assert canary not in text
+            assert canary not in screen_text(app)
+        assert handovers(app.context.db) == []  # looking stores nothing
+
+
+async def test_acknowledge_stores_names_and_time_and_starts_the_next_period(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_handover(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptScreen)
+        app.screen.query_one(Input).value = "钱七，孙八"  # a full-width comma, as typed in Chinese
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        [stored] = handovers(db)
+        assert stored.acknowledged_by == "钱七、孙八"
+        assert as_utc(stored.acknowledged_at) == NOW
+        assert as_utc(stored.period_end) == NOW
+        assert "acknowledged by 钱七、孙八" in screen.status_text
+        # The next period starts where the acknowledged one ended: nothing in it yet.
+        assert "zero report" in screen.text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_blank_names_are_refused_in_place(make_app: MakeApp, db: Database, night) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_handover(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("space", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptScreen)  # still asking
+        await pilot.press("escape")
+        await settle(pilot)
+        assert handovers(db) == []
+
+
+async def test_export_writes_the_pack_where_asked_and_says_where(
+    make_app: MakeApp, db: Database, night: dict[str, int], tmp_path: Path
+) -> None:
+    app = make_app("zh_CN")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_handover(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        field = app.screen.query_one(Input)
+        assert field.value.endswith(".docx")
+        target = tmp_path / "交接班.md"
+        field.value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+        written = target.read_text(encoding="utf-8")
+        assert written.startswith("# ")
+        assert "幸福路燃气爆炸" in written
+        for canary in CANARY:
+            assert canary not in written
+        assert str(target) in screen.status_text
+        [stored] = handovers(db)  # the paper carries the pack number it was stored as
+        assert stored.acknowledged_at is None

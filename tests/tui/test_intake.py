@@ -1,0 +1,236 @@
+"""Pilot tests of the intake form: keys in, rows and entries in the database out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlmodel import select
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, TextArea
+
+from dutydesk.models import Incident, TimelineEntry
+from dutydesk.store import Database
+from dutydesk.tui.app import DutyDeskApp
+from dutydesk.tui.screens.confirm import ConfirmScreen
+from dutydesk.tui.screens.intake import IntakeScreen
+from dutydesk.tui.screens.main import MainScreen
+from dutydesk.tui.widgets.form import Field
+from tests.tui.conftest import HOSTILE
+from tests.tui.test_console import SIZE, screen_text, settle
+
+MakeApp = Callable[..., DutyDeskApp]
+
+
+def incidents(db: Database) -> list[Incident]:
+    """Every incident in the store, by serial."""
+    with db.session(write=False) as session:
+        return list(session.exec(select(Incident).order_by(Incident.serial)).all())
+
+
+def entries(db: Database, incident_id: int) -> list[TimelineEntry]:
+    """An incident's timeline, in recording order."""
+    with db.session(write=False) as session:
+        query = select(TimelineEntry).where(TimelineEntry.incident_id == incident_id)
+        return list(session.exec(query.order_by(TimelineEntry.seq)).all())
+
+
+async def open_intake(pilot: Pilot[None]) -> IntakeScreen:
+    """Settle the main screen and press ``n``."""
+    await settle(pilot)
+    await pilot.press("n")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, IntakeScreen)
+    return screen
+
+
+def summary_area(screen: IntakeScreen) -> TextArea:
+    """The summary field's text area."""
+    area = screen.control("summary")
+    assert isinstance(area, TextArea)
+    return area
+
+
+async def test_n_type_ctrl_s_registers_and_selects_the_next_serial(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        assert app.focused is summary_area(screen)  # typing starts in the summary
+        await pilot.press(*"Gas leak at Xingfu Road, no injuries")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        new = next(i for i in incidents(db) if i.serial == "20261126-030")
+        assert new.summary == "Gas leak at Xingfu Road, no injuries"
+        assert new.title == "Gas leak at Xingfu Road"  # the first clause
+        assert (new.channel, new.severity, new.classification) == (
+            "phone",
+            "unassessed",
+            "internal",
+        )
+        assert new.due_at is not None  # the clocks started
+        assert [e.kind for e in entries(db, new.id or 0)] == ["received"]
+        queue = app.main.queue
+        assert queue.selected is not None and queue.selected.id == new.id
+        assert app.main.timeline.incident_id == new.id
+        assert queue.count == 30
+
+
+async def test_invalid_received_time_is_marked_in_place_and_kept(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        await pilot.press(*"fax")
+        received = screen.control("received_at")
+        assert isinstance(received, Input)
+        received.value = "25:99"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen  # not saved, still open
+        field = screen.query_one("#field-received_at", Field)
+        assert "HH:MM" in field.error
+        assert field.has_class("-invalid")
+        assert received.value == "25:99"  # what was typed stays
+        assert summary_area(screen).text == "fax"
+        assert len(incidents(db)) == 29
+        # An earlier time of day (a fax that came in before) is accepted.
+        received.value = "01:05"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        new = incidents(db)[-1]
+        assert new.serial == "20261126-030"
+        assert new.received_at.strftime("%H:%M") == "17:05"  # 01:05 Shanghai in UTC
+
+
+async def test_blank_summary_is_refused_in_place(make_app: MakeApp, db: Database, night) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.query_one("#field-summary", Field).error
+        assert len(incidents(db)) == 29
+
+
+async def test_escape_asks_after_typing_and_not_before(make_app: MakeApp, night) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_intake(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)  # nothing typed: closes at once
+
+        screen = await open_intake(pilot)
+        await pilot.press(*"x")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is screen and summary_area(screen).text == "x"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_pasted_multi_line_summary_is_kept_whole(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    text = "第一行：幸福路停电\n第二行：影响300户\n\n第四行：供电公司已到场" + "。" * 400
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        area = summary_area(screen)
+        app.post_message(events.Paste(text))  # as the terminal driver does
+        await settle(pilot)
+        assert area.text == text
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        new = incidents(db)[-1]
+        assert new.summary == text
+        assert new.title == "第一行：幸福路停电"
+
+
+async def test_similar_incident_warns_and_links_as_continued_report(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    gas = night["20261126-004"]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        screen.query_one("#field-category Select", Select).value = "accident"
+        location = screen.control("location")
+        assert isinstance(location, Input)
+        location.value = "幸福路12号"
+        app.post_message(events.Paste("幸福路12号又有群众来电，称仍有烟雾。"))
+        await pilot.pause(0.6)  # the duplicate check waits for quiet typing
+        await settle(pilot)
+        assert screen.query_one("#similar-box").display
+        assert "20261126-004" in screen_text(app)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert len(incidents(db)) == 29  # no new incident
+        last = entries(db, gas)[-1]
+        assert last.kind == "continued_report"
+        assert last.report_no == 3
+        assert last.text == "幸福路12号又有群众来电，称仍有烟雾。"
+        assert app.main.timeline.incident_id == gas
+        assert "Continued report 3" in app.main.timeline.text
+
+
+async def test_similar_incident_found_on_save_asks_before_saving_as_new(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        screen.query_one("#field-category Select", Select).value = "accident"
+        location = screen.control("location")
+        assert isinstance(location, Input)
+        location.value = "幸福路12号"
+        summary_area(screen).text = "又一起"
+        await pilot.press("ctrl+s")  # before the debounced check: the save checks too
+        await settle(pilot)
+        assert app.screen is screen
+        assert "ctrl+s again" in screen.status_text
+        assert len(incidents(db)) == 29
+        await pilot.press("ctrl+s")  # saved as new, knowingly
+        await settle(pilot)
+        assert len(incidents(db)) == 30
+
+
+async def test_hostile_strings_typed_into_the_form_are_stored_exactly_and_shown_literally(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        for name, value in zip(
+            ("title", "location", "reporter_name", "reporter_unit"), HOSTILE, strict=True
+        ):
+            control = screen.control(name)
+            assert isinstance(control, Input)
+            control.value = value
+        app.post_message(events.Paste("\n".join(HOSTILE)))
+        await settle(pilot)
+        drawn = screen_text(app)
+        assert "\x1b" not in drawn and "\u202e" not in drawn  # the form draws no escapes
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, MainScreen)
+        new = incidents(db)[-1]
+        assert (new.title, new.location, new.reporter_name, new.reporter_unit) == HOSTILE
+        assert new.summary == "\n".join(HOSTILE)
+        drawn = screen_text(app)
+        assert "note [/] end" in drawn
+        assert "[@click=app.quit]x[/]" in app.main.timeline.text
+        assert "⟨U+202E⟩" in app.main.timeline.text
+        assert "\x1b" not in drawn

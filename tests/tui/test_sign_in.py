@@ -1,0 +1,240 @@
+"""Signing in at the console, running as the operator, signing out; no copying while cleared.
+
+The demo night has operators with known PINs: 王立新 7777 (机密 secret), 赵静 2222
+(秘密 confidential), 黄雨婷 4444 (internal). Its 机密 incident is a cipher telegram whose
+title starts with 省委办公厅密电.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from dutydesk.clock import FrozenClock
+from dutydesk.config import Settings
+from dutydesk.services.demo import load_demo
+from dutydesk.store import Database
+from dutydesk.tui.app import DutyDeskApp
+from dutydesk.tui.screens.main import MainScreen
+from dutydesk.tui.screens.sign_in import SignInScreen
+from dutydesk.tui.widgets.status import StatusLine
+from dutydesk.vocab import Classification
+from tests.tui.conftest import NOW
+from tests.tui.test_console import settle
+
+SECRET_TITLE = "省委办公厅密电"
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def demo(db: Database) -> Database:
+    """The demo night (with its operators and PINs) as of the frozen moment."""
+    load_demo(db, NOW)
+    return db
+
+
+@pytest.fixture
+def sign_in_app(
+    demo: Database, settings: Settings, clock: FrozenClock
+) -> Callable[..., DutyDeskApp]:
+    """The production app as the launcher opens it on a database that requires sign-in."""
+
+    def make(language: str = "en") -> DutyDeskApp:
+        return DutyDeskApp(demo, settings, clock, language, sign_in=True)
+
+    return make
+
+
+def screen_of(app: DutyDeskApp) -> SignInScreen:
+    """The sign-in screen, which must be the one shown."""
+    assert isinstance(app.screen, SignInScreen)
+    return app.screen
+
+
+async def sign_in(pilot: Pilot[Any], name: str, pin: str) -> None:
+    """Put ``name`` in the name field, type ``pin`` and press Enter."""
+    screen = screen_of(pilot.app)  # type: ignore[arg-type]
+    screen.name_input.value = name
+    screen.pin_input.focus()
+    await pilot.press(*pin, "enter")
+    await settle(pilot)
+
+
+def secret_row_title(app: DutyDeskApp) -> str | None:
+    """The queue's title for the demo's 机密 incident (``None`` when withheld)."""
+    rows = [row for block in app.main.queue._blocks.values() for row in block]
+    (secret,) = [row for row in rows if row.classification is Classification.SECRET]
+    return secret.title
+
+
+async def test_opens_on_sign_in_with_the_names(sign_in_app: Callable[..., DutyDeskApp]) -> None:
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        assert app.signed_out and app.operator is None
+        assert not app.query(MainScreen)
+        names = screen.query_one("#sign-in-names").option_count  # type: ignore[attr-defined]
+        assert names >= 6  # every demo operator with a PIN
+
+
+async def test_choose_name_from_the_list(sign_in_app: Callable[..., DutyDeskApp]) -> None:
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        screen.name_input.value = "黄雨"
+        await settle(pilot)
+        screen.query_one("#sign-in-names").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.name_input.value == "黄雨婷"
+        assert screen.pin_input.has_focus
+
+
+async def test_wrong_pin_keeps_the_name_and_clears_the_pin(
+    sign_in_app: Callable[..., DutyDeskApp],
+) -> None:
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, "王立新", "0000")
+        screen = screen_of(app)
+        message = str(screen.message.content)
+        assert "wrong PIN for 王立新" in message and "4 more" in message
+        assert screen.name_input.value == "王立新"
+        assert screen.pin_input.value == ""
+        assert screen.pin_input.has_focus and not screen.pin_input.disabled
+
+
+async def test_five_wrong_pins_lock_the_account(sign_in_app: Callable[..., DutyDeskApp]) -> None:
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(5):
+            await sign_in(pilot, "赵静", "9999")
+        assert "locked until" in str(screen_of(app).message.content)
+        await sign_in(pilot, "赵静", "2222")  # the right PIN does not open a locked account
+        message = str(screen_of(app).message.content)
+        assert "locked" in message and "02:36" in message
+        assert app.operator is None
+
+
+async def test_right_pin_opens_the_console_as_the_operator(
+    sign_in_app: Callable[..., DutyDeskApp],
+) -> None:
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, "王立新", "7777")
+        assert isinstance(app.screen, MainScreen)
+        assert app.operator is not None and app.operator.name == "王立新"
+        ctx = app.main.context
+        assert (ctx.operator, ctx.operator_id, ctx.clearance) == (
+            "王立新",
+            app.operator.id,
+            Classification.SECRET,
+        )
+        header = str(app.main.query_one(StatusLine).content)
+        assert "王立新" in header and "secret" in header
+        title = secret_row_title(app)
+        assert title is not None and title.startswith(SECRET_TITLE)
+
+
+async def test_uncleared_operator_sees_restricted(
+    sign_in_app: Callable[..., DutyDeskApp],
+) -> None:
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, "黄雨婷", "4444")
+        assert isinstance(app.screen, MainScreen)
+        assert app.main.context.clearance is Classification.INTERNAL
+        assert secret_row_title(app) is None
+        assert SECRET_TITLE not in app.export_screenshot()
+
+
+async def test_sign_out_hides_everything_and_switches_operator(
+    sign_in_app: Callable[..., DutyDeskApp],
+) -> None:
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, "王立新", "7777")
+        assert SECRET_TITLE in app.export_screenshot() or secret_row_title(app)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        screen = screen_of(app)
+        assert app.operator is None and app.signed_out
+        assert not app.query(MainScreen) and len(app.screen_stack) == 2
+        assert SECRET_TITLE not in app.export_screenshot()
+        assert screen.name_input.value == "王立新"  # the next operator types over it
+        await sign_in(pilot, "黄雨婷", "4444")
+        assert app.operator is not None and app.operator.name == "黄雨婷"
+        assert app.main.context.operator == "黄雨婷"
+        assert secret_row_title(app) is None
+
+
+async def test_sign_out_closes_open_forms(sign_in_app: Callable[..., DutyDeskApp]) -> None:
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, "赵静", "2222")
+        await pilot.press("n")  # the intake form, on top of the main screen
+        await settle(pilot)
+        assert len(app.screen_stack) == 3
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen) and len(app.screen_stack) == 2
+
+
+async def test_no_copy_or_screenshot_for_a_cleared_operator(
+    sign_in_app: Callable[..., DutyDeskApp],
+) -> None:
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, "赵静", "2222")  # 秘密: may be shown classified text
+        app.copy_to_clipboard("anything")
+        assert app.clipboard == ""
+        assert app.deliver_screenshot() is None
+        await pilot.pause()
+        texts = [str(n.message) for n in app._notifications]
+        assert any("Copying is disabled" in text for text in texts)
+        assert any("Screenshots are disabled" in text for text in texts)
+
+
+async def test_copy_allowed_for_internal_operator(
+    sign_in_app: Callable[..., DutyDeskApp],
+) -> None:
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, "黄雨婷", "4444")
+        app.copy_to_clipboard("anything")
+        assert app.clipboard == "anything"
+
+
+async def test_without_sign_in_nothing_changes(make_app: Callable[..., DutyDeskApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen) and app.operator is None
+        assert app.main.context.operator_id is None
+        await pilot.press("ctrl+o")  # no sign-in: the key does nothing
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        app.copy_to_clipboard("x")
+        assert app.clipboard == "x"
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_sign_in_screen_snapshot(
+    snap_compare: Callable[..., bool],
+    sign_in_app: Callable[..., DutyDeskApp],
+    language: str,
+) -> None:
+    assert snap_compare(sign_in_app(language), terminal_size=SIZE, run_before=settle)
