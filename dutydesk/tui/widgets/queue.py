@@ -231,7 +231,10 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
     def _visible_blocks(self) -> set[int]:
         top = int(self.scroll_y)
         last = top + max(self.size.height, 1)
-        blocks = set(range(top // BLOCK, last // BLOCK + 1))
+        # One block of read-ahead each way: a page down or up then finds its rows
+        # already cached instead of drawing placeholders while a worker reads them.
+        first_block = max(top // BLOCK - 1, 0)
+        blocks = set(range(first_block, last // BLOCK + 2))
         blocks.add(self.cursor // BLOCK)
         return blocks
 
