@@ -55,7 +55,12 @@ class QueueRow:
         return self.title is None
 
 
-def _row(values: Sequence[Any], clearance: Classification, opener: Opener) -> QueueRow:
+def queue_row(values: Sequence[Any], clearance: Classification, opener: Opener) -> QueueRow:
+    """Build a row from the queue's columns, withholding content the viewer is not cleared for.
+
+    The one place the need-to-know gate for queue-shaped rows is applied: the queue and
+    the search results both come through here.
+    """
     (
         id_,
         serial,
@@ -121,7 +126,7 @@ def fetch_window(
         {"limit": int(limit), "offset": int(offset)},
     )
     opener = Opener(db, keys)
-    return [_row(tuple(row), clearance, opener) for row in rows]
+    return [queue_row(tuple(row), clearance, opener) for row in rows]
 
 
 def position_of(db: Database, incident_id: int) -> int | None:

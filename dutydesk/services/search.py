@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.rules.policy import may_see
-from dutydesk.services.queue import QueueRow
-from dutydesk.services.sealed import Opener, incident_record
-from dutydesk.store import Database, as_utc
+from dutydesk.services.queue import QueueRow, queue_row
+from dutydesk.services.sealed import Opener
+from dutydesk.store import Database
 from dutydesk.store_search import SearchSpec, searchable
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
 
@@ -120,29 +120,6 @@ def _moment(label: str, value: datetime | None) -> datetime | None:
     return value
 
 
-def _row(values: Sequence[Any], clearance: Classification, opener: Opener) -> QueueRow:
-    (id_, serial, received, channel, category, severity, title, status, level, due, step) = values
-    classification = Classification(level)
-    visible = may_see(clearance, classification)
-    return QueueRow(
-        id=int(id_),
-        serial=str(serial),
-        received_at=as_utc(received),  # type: ignore[arg-type]
-        classification=classification,
-        channel=Channel(channel) if visible else None,
-        category=Category(category) if visible else None,
-        severity=Severity(severity) if visible else None,
-        title=opener(
-            title, record=incident_record(int(id_)), field="title", classification=classification
-        )
-        if visible
-        else None,
-        status=Status(status) if visible else None,
-        due_at=as_utc(due),
-        due_step=step,
-    )
-
-
 def search(
     db: Database,
     query: str = "",
@@ -218,7 +195,7 @@ def search(
         found = db.search_index.find(spec)
     elapsed = (time.perf_counter() - began) * 1000
     opener = Opener(db, keys)
-    rows = [_row(tuple(values), viewer, opener) for values in found[:limit]]
+    rows = [queue_row(tuple(values), viewer, opener) for values in found[:limit]]
     return SearchResult(
         rows=rows,
         has_more=len(found) > limit,

@@ -32,6 +32,7 @@ import asyncio  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
 import statistics  # noqa: E402
+import uuid  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -117,17 +118,21 @@ async def _intake_figures(app: Any, pilot: Any, db: Any) -> dict[str, float]:
         deadline = time.perf_counter() + 30
         while not done():
             if time.perf_counter() > deadline:
-                raise TimeoutError(f"{what}: not seen after 30 s ({app._notifications})")
+                notes = [n.message for n in app._notifications]
+                status = getattr(app.screen, "status_text", "")
+                raise TimeoutError(f"{what}: not seen after 30 s ({notes}, {status})")
             await asyncio.sleep(0.0005)
 
     for number in range(5):
         await pilot.press("n")
         await pilot.pause()
-        app.screen.control("summary").text = f"bench intake {number}, nobody hurt"
+        # Unrelated texts: similar ones would (rightly) stop at the duplicate warning.
+        marker = uuid.uuid4().hex[:12]
+        app.screen.control("summary").text = f"{marker}, bench intake {number}"
         began = time.perf_counter()
         await pilot.press("ctrl+s")
         await until(
-            lambda title=f"bench intake {number}": (
+            lambda title=marker: (
                 queue.selected is not None and title in (queue.selected.title or "")
             ),
             "the saved incident selected",

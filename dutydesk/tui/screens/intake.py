@@ -119,6 +119,16 @@ class IntakeScreen(FormScreen[IntakeResult]):
         self._warned: frozenset[int] = frozenset()
         self._initial = self.values()
         self.control("summary").focus()
+        self._warm_up()
+
+    @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
+    def _warm_up(self) -> None:
+        # The write path imports SQLAlchemy and SQLModel (0.6 s) and opens the engine:
+        # do it while the officer types, not when ctrl+s is pressed.
+        from dutydesk.services.intake import register  # noqa: F401
+        from dutydesk.services.retry import write_with_retry  # noqa: F401
+
+        _ = self.context.db.engine, self.context.rules
 
     # -- values ------------------------------------------------------------------------
 
