@@ -200,7 +200,9 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         self.results.show(result.rows, append=append, message=t("search.nothing"))
         count = len(self.results.rows)
         more = "+" if result.has_more else ""
-        line = t("search.count", count=f"{count}{more}", ms=f"{result.elapsed_ms:.0f}")
+        # No timing on screen: the officer needs the count, and a changing figure would
+        # make the screen differ between two identical searches.
+        line = t("search.count", count=f"{count}{more}")
         if result.ignored_terms:
             line += "  " + t("search.ignored", terms=" ".join(result.ignored_terms))
         self._say(line)
