@@ -15,12 +15,17 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dutydesk.clock import Clock, FrozenClock, parse_moment
 from dutydesk.config import Settings, load_settings
 from dutydesk.errors import ConfigError, DutyDeskError
 from dutydesk.i18n import LANGUAGES, normalise_language, resolve_language, set_language
 from dutydesk.store import Database, url_for
+
+if TYPE_CHECKING:
+    from dutydesk.services.queue import QueueRow
 
 CONSOLE_OPTIONS = ("--db", "--now", "--lang")
 """The options of the bare ``dutydesk`` command (the console); each takes one value."""
@@ -70,22 +75,43 @@ def open_console(settings: Settings, database: Database, clock: Clock, language:
     itself is not loaded here: services open it lazily at the first sealed value a
     cleared viewer is shown, so the first frame never waits for ``cryptography``.
     """
-    database.ensure_schema()
-    check_key_file_safe(settings, database)
+    start = prepare_console(settings, database)
     set_language(language)
-    # Sign-in is read now too (one tiny query, no event loop yet): once anyone has a PIN
-    # the console opens on the sign-in screen and reads nothing before someone signs in.
-    from dutydesk.services.auth import sign_in_required
-
-    sign_in = sign_in_required(database)
-    # The top of the queue, read now: one indexed query (~2 ms on a million rows) while
-    # no event loop exists yet, so the console's first frame can already show it.
-    from dutydesk.services.queue import BLOCK_ROWS, fetch_window
-
-    first_rows = None if sign_in else tuple(fetch_window(database, 0, BLOCK_ROWS))
     from dutydesk.tui.app import run_console  # Textual is loaded only from here on
 
-    return run_console(database, settings, clock, language, first_rows=first_rows, sign_in=sign_in)
+    return run_console(
+        database, settings, clock, language, first_rows=start.first_rows, sign_in=start.sign_in
+    )
+
+
+@dataclass(frozen=True)
+class ConsoleStart:
+    """What the launcher reads before the console exists (no event loop yet)."""
+
+    first_rows: tuple[QueueRow, ...] | None
+    """The top of the queue, or ``None`` when nothing may be read before sign-in."""
+    sign_in: bool
+    """Open on the sign-in screen."""
+
+
+def prepare_console(settings: Settings, database: Database) -> ConsoleStart:
+    """Migrate if needed, check the key file, and read what the first frame shows.
+
+    Everything here is plain SQL through the store's ``sqlite3`` path: SQLModel,
+    SQLAlchemy and ``cryptography`` stay unloaded until a form or a sealed value needs
+    them (``tests/test_cli.py`` checks the imports; ``tests/bench/bench_startup.py``
+    times this path).
+    """
+    database.ensure_schema()
+    check_key_file_safe(settings, database)
+    from dutydesk.services.queue import BLOCK_ROWS, fetch_window
+    from dutydesk.services.sign_in import sign_in_required
+
+    # Once anyone has a PIN the console opens on the sign-in screen and reads nothing
+    # before someone signs in; otherwise the top of the queue (~2 ms on a million rows).
+    sign_in = sign_in_required(database)
+    first_rows = None if sign_in else tuple(fetch_window(database, 0, BLOCK_ROWS))
+    return ConsoleStart(first_rows, sign_in)
 
 
 def check_key_file_safe(settings: Settings, database: Database) -> None:

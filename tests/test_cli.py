@@ -125,3 +125,21 @@ def test_demo_default_target_is_beside_the_real_log(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (data_home / "dutydesk" / "demo.sqlite3").is_file()
     assert not (data_home / "dutydesk" / "dutydesk.sqlite3").exists()
+
+
+def test_the_console_starts_without_the_orm(tmp_path: Path) -> None:
+    # The first frame must not pay for SQLModel/SQLAlchemy (~0.5 s to import here) or the
+    # crypto library: the console's first reads use the store's plain sqlite3 path, and
+    # forms load their services when they are opened.
+    db = tmp_path / "duty.sqlite3"
+    Database(url_for(str(db))).ensure_schema()  # migrated first: Alembic is for first runs
+    code = (
+        "import sys; from dutydesk.config import load_settings; "
+        "from dutydesk.launch import database_for, prepare_console; "
+        f"s = load_settings(); prepare_console(s, database_for(s, {str(db)!r})); "
+        "import dutydesk.tui.app; "
+        "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'cryptography', 'alembic') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -32,6 +32,7 @@ from dutydesk.models import Credential, Person, PersonRole
 from dutydesk.rules.access import after_failure, is_locked
 from dutydesk.rules.policy import may_see
 from dutydesk.services import audit
+from dutydesk.services.sign_in import sign_in_required
 from dutydesk.store import Database
 from dutydesk.vocab import Classification, Role
 
@@ -106,15 +107,6 @@ def check_pin(pin: str, stored: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
-
-
-def sign_in_required(db: Database) -> bool:
-    """True once anyone has a PIN: from then on every operator must sign in.
-
-    A database nobody has initialised (``dutydesk init``) cannot check anyone, so it
-    takes the operator's name as given, as before sign-in existed.
-    """
-    return bool(db.read("SELECT 1 FROM credential LIMIT 1"))
 
 
 def operator_of(session: object, person: Person) -> Operator:
@@ -221,3 +213,6 @@ def authenticate(
 
 def _local(moment: datetime, settings: Settings) -> str:
     return moment.astimezone(settings.tz).strftime("%H:%M")
+
+
+__all__ = ["sign_in_required"]  # re-exported: the light check lives in services.sign_in

@@ -18,7 +18,6 @@ from textual.worker import Worker
 from dutydesk.clock import Clock
 from dutydesk.config import Settings
 from dutydesk.i18n import set_language, t
-from dutydesk.services.auth import Operator
 from dutydesk.services.queue import QueueRow
 from dutydesk.store import Database
 from dutydesk.tui.bindings import key, translate_bindings
@@ -30,6 +29,9 @@ from dutydesk.tui.session import context_for, guards_classified, record_sign_out
 from dutydesk.vocab import Classification
 
 if TYPE_CHECKING:
+    # Types only: the auth service imports SQLModel (~0.5 s here), which must not be on
+    # the way to the first frame.
+    from dutydesk.services.auth import Operator
     from dutydesk.tui.screens.sign_in import SignInScreen
 
 

@@ -1,8 +1,8 @@
 """Time from launching ``dutydesk --db PATH`` to the first frame showing queue rows.
 
 Not part of the test run. Each run spawns a fresh interpreter that takes the launcher's
-own path (:func:`dutydesk.launch.open_console`: settings, schema check, the top of the
-queue read before Textual is imported, then the app), headless at 120x40. The clock
+own path (:func:`dutydesk.launch.prepare_console`: schema check, key file check, sign-in
+check and the top of the queue, all before Textual is imported; then the app), headless at 120x40. The clock
 starts just before the process is spawned, so interpreter start-up and every import
 count. Textual's ``auto_pilot`` hook runs once the first screen is up; it stops the clock
 when the queue has rows, and reads the peak resident memory.
@@ -28,15 +28,14 @@ from dutydesk.launch import clock_for, database_for, language_for
 from dutydesk.i18n import set_language
 settings = load_settings()
 database = database_for(settings, sys.argv[1])
-database.ensure_schema()
+from dutydesk.launch import prepare_console
+start = prepare_console(settings, database)
 language = language_for(settings, "en")
 set_language(language)
-from dutydesk.services.queue import BLOCK_ROWS, fetch_window
-first_rows = tuple(fetch_window(database, 0, BLOCK_ROWS))
 imported = time.time()
 from dutydesk.tui.app import DutyDeskApp
 textual_ms = (time.time() - imported) * 1000
-app = DutyDeskApp(database, settings, clock_for(settings, None), language, first_rows=first_rows)
+app = DutyDeskApp(database, settings, clock_for(settings, None), language, first_rows=start.first_rows)
 result = {}
 
 async def auto_pilot(pilot):
@@ -49,6 +48,7 @@ async def auto_pilot(pilot):
     app.exit()
 
 app.run(headless=True, size=(120, 40), auto_pilot=auto_pilot)
+result["orm_loaded"] = "sqlmodel" in sys.modules
 result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(result))
 """

@@ -17,15 +17,16 @@ from textual.worker import get_current_worker
 from dutydesk.i18n import label, t
 from dutydesk.services.timeline import IncidentDetail, fetch_editable
 from dutydesk.tui.bindings import key
-from dutydesk.tui.screens.edit import EditResult, EditScreen
-from dutydesk.tui.screens.entry import EntryResult, EntryScreen, LogChooser
-from dutydesk.tui.screens.intake import IntakeResult, IntakeScreen
-from dutydesk.tui.screens.search import SearchScreen
 from dutydesk.tui.text import safe
 from dutydesk.vocab import EntryKind
 
 if TYPE_CHECKING:
+    # The form screens are imported when their key is pressed, not at start-up: the edit
+    # screen alone brings in SQLModel (~0.5 s here) through the services it reports on.
     from dutydesk.tui.context import Context
+    from dutydesk.tui.screens.edit import EditResult
+    from dutydesk.tui.screens.entry import EntryResult
+    from dutydesk.tui.screens.intake import IntakeResult
     from dutydesk.tui.widgets.queue import QueueView
     from dutydesk.tui.widgets.timeline import TimelineView
 
@@ -108,6 +109,8 @@ class IncidentActions:
 
     def action_new_incident(self) -> None:
         """Open the intake form."""
+        from dutydesk.tui.screens.intake import IntakeScreen
+
         if self._on_top():
             self.app.push_screen(IntakeScreen(self.context), self._registered)  # type: ignore[attr-defined]
 
@@ -127,6 +130,8 @@ class IncidentActions:
 
     def action_log(self) -> None:
         """Choose a kind of entry, then fill it in."""
+        from dutydesk.tui.screens.entry import LogChooser
+
         if not self._on_top() or self._shown() is None:
             return
 
@@ -138,6 +143,8 @@ class IncidentActions:
 
     def action_log_entry(self, kind: str) -> None:
         """Open the form of one kind of entry on the incident the timeline shows."""
+        from dutydesk.tui.screens.entry import EntryScreen
+
         if not self._on_top():
             return
         detail = self._shown()
@@ -173,6 +180,8 @@ class IncidentActions:
 
     def on_incident_actions_editable(self, message: IncidentActions.Editable) -> None:
         """Open the edit form with the values read."""
+        from dutydesk.tui.screens.edit import EditScreen
+
         if message.found is None:
             self._say(t("entry.no_incident"), "warning")
             return
@@ -192,6 +201,8 @@ class IncidentActions:
 
     def action_search(self) -> None:
         """Open the search screen; a chosen result shows in the timeline pane."""
+        from dutydesk.tui.screens.search import SearchScreen
+
         if not self._on_top():
             return
 
