@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dutydesk.clock import FrozenClock, parse_moment
 from dutydesk.commands.parsing import InputError
 from dutydesk.config import Settings, load_settings
-from dutydesk.errors import ConfigError, NotFoundError
-from dutydesk.i18n import normalise_language, resolve_language, set_language, t
-from dutydesk.store import Database, url_for
+from dutydesk.errors import NotFoundError
+from dutydesk.i18n import set_language, t
+from dutydesk.store import Database
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -125,17 +124,6 @@ class Env:
         return int(found)
 
 
-def _refuse_unsafe_key_file(settings: Settings, database: Database) -> None:
-    """Do not start beside an encryption key file that other users may read."""
-    from dutydesk.crypto import check_key_file, key_file_for
-
-    if database.path is None and not settings.key_file:
-        return
-    path = key_file_for(database.path, settings.key_file)
-    if path.exists():
-        check_key_file(path)
-
-
 def open_env(ctx: typer.Context, db: str | None) -> Env:
     """Resolve settings, language, store (migrated if needed) and the moment.
 
@@ -144,26 +132,15 @@ def open_env(ctx: typer.Context, db: str | None) -> Env:
         DatabaseError: the store cannot be used.
 
     """
+    from dutydesk.launch import check_key_file_safe, clock_for, database_for, language_for
+
     root: dict[str, Any] = ctx.find_root().params
     settings = load_settings()
-    lang = root.get("lang")
-    if lang is not None and normalise_language(lang) is None:
-        raise ConfigError(f"--lang: expected en or zh_CN, got {lang!r}")
-    set_language(normalise_language(lang) or resolve_language(settings.language))
-    chosen = db or root.get("db") or settings.database_url
-    database = Database(url_for(chosen) if chosen else settings.default_database_url())
+    set_language(language_for(settings, root.get("lang")))
+    database = database_for(settings, db or root.get("db"))
     database.ensure_schema()  # as the console does: a new store is created, an old migrated
-    _refuse_unsafe_key_file(settings, database)
-    pinned = root.get("now") or os.environ.get("DUTYDESK_NOW")
-    if pinned:
-        try:
-            now = FrozenClock(parse_moment(pinned, settings.tz)).now()
-        except ValueError as exc:
-            raise ConfigError(f"--now: {exc}") from None
-    else:
-        from dutydesk.clock import Clock
-
-        now = Clock().now()
+    check_key_file_safe(settings, database)
+    now = clock_for(settings, root.get("now")).now()
     return Env(settings=settings, db=database, now=now)
 
 
