@@ -138,6 +138,8 @@ class Incident(SQLModel, table=True):
     created_at: datetime = _utc_column()
     updated_at: datetime = _utc_column()
     version: int = Field(default=1, nullable=False)
+    # Set when a drill (演练) created this incident; real outputs leave such rows out.
+    drill_run_id: int | None = Field(default=None, foreign_key="drill_run.id", index=True)
 
 
 class TimelineEntry(SQLModel, table=True):
@@ -344,6 +346,42 @@ class ChainState(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = Field(default=0, nullable=False)
     hash: str = Field(sa_column=Column(String(64), nullable=False))
+
+
+class DrillRun(SQLModel, table=True):
+    """One rehearsal (操作演练) of a scenario file from ``data/drills``."""
+
+    __tablename__ = "drill_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario: str = Field(sa_column=Column(String(64), nullable=False))
+    title: str = Field(sa_column=Column(String(256), nullable=False))
+    started_at: datetime = _utc_column()
+    # Scenario minutes per real minute: 1 for a live rehearsal, more to rehearse quickly.
+    speed: float = Field(default=1.0, nullable=False)
+    status: str = Field(default="running", sa_column=Column(String(16), nullable=False))
+    finished_at: datetime | None = _utc_column(nullable=True)
+    started_by_id: int | None = Field(default=None, foreign_key="person.id")
+    started_by: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    # The scenario as it was when the run started, so a later edit of the file
+    # cannot change what a finished run is measured against.
+    scenario_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class DrillInject(SQLModel, table=True):
+    """One scheduled inject of a drill run and the incident it became or touched."""
+
+    __tablename__ = "drill_inject"
+    __table_args__ = (UniqueConstraint("run_id", "inject_no", name="uq_drill_inject_no"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="drill_run.id", nullable=False)
+    inject_no: int = Field(nullable=False)
+    kind: str = Field(sa_column=Column(String(24), nullable=False))
+    due_at: datetime = _utc_column()
+    fired_at: datetime | None = _utc_column(nullable=True)
+    payload: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    incident_id: int | None = Field(default=None, foreign_key="incident.id")
 
 
 class Meta(SQLModel, table=True):

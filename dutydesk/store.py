@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from dutydesk.store_search import SearchIndex
 
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 """The newest migration. A test keeps it equal to Alembic's head."""
 
 SQLITE_HEADER = b"SQLite format 3\x00"
