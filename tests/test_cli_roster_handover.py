@@ -33,6 +33,7 @@ def cli(
     load_demo(database, DEMO_MOMENT)
     database.close()
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李晓明")
+    monkeypatch.setenv("DUTYDESK_PIN", "1111")  # the demo has accounts: commands sign in
 
     def run(*args: str, stdin: str = "", now: str = NOW) -> Result:
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))

@@ -25,8 +25,15 @@ from typing import Annotated
 
 import typer
 
-from dutydesk.commands.clearance import ClearanceOption, resolve_clearance
-from dutydesk.commands.context import DbOption, OperatorOption, open_env, require_operator
+from dutydesk.commands.clearance import ClearanceOption
+from dutydesk.commands.context import (
+    DbOption,
+    OperatorOption,
+    clearance_for,
+    open_env,
+    reader,
+    signed_in,
+)
 from dutydesk.commands.output import (
     DocumentFormat,
     DocumentFormatOption,
@@ -67,8 +74,8 @@ def draft(
     from dutydesk.services.bulletins import draft_bulletin
 
     env = open_env(ctx, db)
-    actor = require_operator(operator)
-    level = resolve_clearance(clearance)
+    who = signed_in(env, operator)
+    actor, level = who.name, clearance_for(env, who, clearance)
     bulletin_id = draft_bulletin(
         env.db,
         kind=choice(BulletinKind, kind, "kind"),
@@ -79,7 +86,13 @@ def draft(
         clearance=level,
     )
     view = get_bulletin(
-        env.db, bulletin_id, tz=env.settings.tz, now=env.now, clearance=level, keys=env.keys
+        env.db,
+        bulletin_id,
+        tz=env.settings.tz,
+        now=env.now,
+        clearance=level,
+        keys=env.keys,
+        viewer=who,
     )
     typer.echo(bulletin_id)
     message(t("bulletin.drafted", id=bulletin_id, what=describe(view), count=len(view.items)))
@@ -101,16 +114,17 @@ def edit(
     if title is None and body is None:
         raise InputError("edit: give --title and/or --body")
     env = open_env(ctx, db)
-    actor = require_operator(operator)
+    who = signed_in(env, operator)
+    level = clearance_for(env, who, clearance)
     text = sys.stdin.read() if body == "-" else body
     edit_bulletin(
         env.db,
         bulletin_id,
         title=title,
         body=text,
-        actor=actor,
+        actor=who.name,
         now=env.now,
-        clearance=resolve_clearance(clearance),
+        clearance=level,
     )
     message(t("bulletin.edited", id=bulletin_id))
 
@@ -126,7 +140,7 @@ def review(
     from dutydesk.services.bulletins import review_bulletin
 
     env = open_env(ctx, db)
-    review_bulletin(env.db, bulletin_id, actor=require_operator(operator), now=env.now)
+    review_bulletin(env.db, bulletin_id, actor=signed_in(env, operator).name, now=env.now)
     message(t("bulletin.reviewed", id=bulletin_id))
 
 
@@ -134,7 +148,15 @@ def review(
 def sign(
     ctx: typer.Context,
     bulletin_id: IdArgument,
-    by: Annotated[str, typer.Option("--by", help="The duty leader or leader signing it off.")],
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="The duty leader or leader signing it off; once accounts exist, only "
+            "the signed-in operator (default: the operator).",
+            show_default=False,
+        ),
+    ] = None,
     operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
@@ -142,8 +164,13 @@ def sign(
     from dutydesk.services.bulletins import sign_bulletin
 
     env = open_env(ctx, db)
-    sign_bulletin(env.db, bulletin_id, signer=by, actor=require_operator(operator), now=env.now)
-    message(t("bulletin.signed", id=bulletin_id, name=by.strip()))
+    actor = signed_in(env, operator)
+    signer = (by or "").strip() or actor.name
+    if actor.id is not None and signer != actor.name:
+        # With accounts a sign-off is the signer's own act: nobody signs in another's name.
+        raise InputError(t("access.sign_as_self", name=actor.name, signer=signer))
+    sign_bulletin(env.db, bulletin_id, signer=signer, actor=actor.name, now=env.now)
+    message(t("bulletin.signed", id=bulletin_id, name=signer))
 
 
 @bulletin_app.command()
@@ -154,16 +181,13 @@ def issue(
     db: DbOption = None,
 ) -> None:
     """Issue a signed bulletin: it takes the next number of its kind and year."""
-    from dutydesk.rules.bulletins import KIND_NAMES, issue_label
+    from dutydesk.services.bulletin_read import issue_title
     from dutydesk.services.bulletins import issue_bulletin
 
     env = open_env(ctx, db)
-    actor = require_operator(operator)
-    number = issue_bulletin(env.db, bulletin_id, actor=actor, now=env.now, tz=env.settings.tz)
-    kind, year = env.db.read("SELECT kind, year FROM bulletin WHERE id = :id", {"id": bulletin_id})[
-        0
-    ]
-    text = f"《{KIND_NAMES[BulletinKind(kind)]}》{issue_label(int(year), number)}"
+    actor = signed_in(env, operator).name
+    issue_bulletin(env.db, bulletin_id, actor=actor, now=env.now, tz=env.settings.tz)
+    text = issue_title(env.db, bulletin_id)
     typer.echo(text)
     message(t("bulletin.issued", what=text))
 
@@ -179,7 +203,7 @@ def discard(
     from dutydesk.services.bulletins import discard_bulletin
 
     env = open_env(ctx, db)
-    discard_bulletin(env.db, bulletin_id, actor=require_operator(operator), now=env.now)
+    discard_bulletin(env.db, bulletin_id, actor=signed_in(env, operator).name, now=env.now)
     message(t("bulletin.discarded", id=bulletin_id))
 
 
@@ -190,6 +214,7 @@ def show(
     fmt: DocumentFormatOption = DocumentFormat.TXT,
     output: OutputFileOption = None,
     clearance: ClearanceOption = None,
+    operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
     """Print a bulletin as txt or md, or write it as docx (red masthead, GB/T 9704 page)."""
@@ -199,8 +224,16 @@ def show(
     require_format(fmt, allowed, "bulletin show")
     env = open_env(ctx, db)
     tz = env.settings.tz
-    level = resolve_clearance(clearance)
-    view = get_bulletin(env.db, bulletin_id, tz=tz, now=env.now, clearance=level, keys=env.keys)
+    who = reader(env, operator, clearance)
+    view = get_bulletin(
+        env.db,
+        bulletin_id,
+        tz=tz,
+        now=env.now,
+        clearance=who.clearance,
+        keys=env.keys,
+        viewer=who.viewer,
+    )
     unit = env.settings.issuing_unit
     data: str | bytes
     if fmt is DocumentFormat.DOCX:
@@ -223,21 +256,20 @@ def list_(
     fmt: FormatOption = OutputFormat.TABLE,
     all_: Annotated[bool, typer.Option("--all", help="Include discarded drafts.")] = False,
     clearance: ClearanceOption = None,
+    operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
     """List bulletins, newest first (titles of classified ones only for the cleared)."""
     from dutydesk.rules.bulletins import KIND_NAMES, issue_label
-    from dutydesk.rules.policy import may_see
     from dutydesk.services.bulletin_read import list_bulletins
 
     env = open_env(ctx, db)
-    level = resolve_clearance(clearance)
+    level = reader(env, operator, clearance).clearance
     records: list[dict[str, object]] = []
     cells: list[list[object]] = []
-    for bid, kind, year, number, status, cls, title in list_bulletins(
-        env.db, include_discarded=all_
+    for bid, kind, year, number, status, cls, visible in list_bulletins(
+        env.db, clearance=level, include_discarded=all_
     ):
-        visible = title if may_see(level, cls) else None
         records.append(
             {"id": bid, "kind": kind, "year": year, "issue_no": number, "status": status,
              "classification": cls, "title": visible}
@@ -279,7 +311,11 @@ def sms(
     from dutydesk.services.short_version import short_version
 
     env = open_env(ctx, db)
-    actor = require_operator(operator) if edit is not None else ""
+    if edit is not None:
+        actor = signed_in(env, operator).name
+    else:
+        actor = ""
+        reader(env, operator, None)
     version = short_version(env.db, bulletin_id, edit=edit, actor=actor, now=env.now)
     if version.note:
         message(version.note)
@@ -305,9 +341,10 @@ def deliver(
     from dutydesk.services.delivery import deliver as run_delivery
     from dutydesk.services.delivery import retry_deliveries
 
-    env = open_env(ctx, db)
     if retry == (bulletin_id is not None):
         raise InputError("deliver: give a bulletin id, or --retry (not both)")
+    env = open_env(ctx, db)
+    actor = signed_in(env, operator).name
     if retry:
         report = retry_deliveries(env.db, now=env.now)
         if not report.sent and not report.failed:
@@ -319,7 +356,7 @@ def deliver(
             bulletin_id,
             outbox=outbox or env.settings.outbox_path(),
             webhook_url=webhook or env.settings.webhook_url,
-            actor=require_operator(operator),
+            actor=actor,
             now=env.now,
         )
         if report.note:

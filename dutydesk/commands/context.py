@@ -19,6 +19,7 @@ from dutydesk.config import Settings, load_settings
 from dutydesk.errors import NotFoundError
 from dutydesk.i18n import set_language, t
 from dutydesk.store import Database
+from dutydesk.vocab import Classification
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -162,7 +163,6 @@ def signed_in(env: Env, operator: str | None) -> Operator:
     import getpass
 
     from dutydesk.services.auth import Operator, authenticate, sign_in_required
-    from dutydesk.vocab import Classification
 
     name = require_operator(operator)
     if not sign_in_required(env.db):
@@ -174,3 +174,71 @@ def signed_in(env: Env, operator: str | None) -> Operator:
         except EOFError:
             raise InputError(t("auth.pin_needed")) from None
     return authenticate(env.db, name, pin, env.now, settings=env.settings, record_success=False)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads, and how far they may see, for one command that shows records."""
+
+    clearance: Classification
+    viewer: Operator | None
+    """``None`` only on a database without accounts when no classified content is asked."""
+
+    @property
+    def name(self) -> str | None:
+        """The reader's name, when known (audit events and the pack's 'made by')."""
+        return self.viewer.name if self.viewer is not None else None
+
+
+def reader(env: Env, operator: str | None, wanted: str | None) -> Reader:
+    """The one gate of every reading command: sign in, then the clearance to show.
+
+    Once a database has accounts, reading is an operator's act like writing: the
+    operator signs in (``--operator`` with the PIN asked, or ``DUTYDESK_OPERATOR`` plus
+    ``DUTYDESK_PIN``). Output is internal unless ``--clearance`` asks for more, and more is
+    granted only up to the signed-in operator's own clearance, so a name typed on the
+    command line never opens classified content by itself.
+
+    On a database without accounts (``dutydesk init`` never run) anyone who can open the
+    file can read it anyway; there the named person's recorded clearance is the limit.
+
+    Raises:
+        InputError: a bad level, no operator named, or a level beyond the operator's.
+        AuthError: wrong PIN, unknown, disabled or locked account.
+
+    """
+    from dutydesk.services.auth import sign_in_required
+
+    level = _level(wanted)
+    accounts = sign_in_required(env.db)
+    if not accounts and level.level <= Classification.INTERNAL.level:
+        return Reader(level, None)
+    if not accounts and (operator is None or not operator.strip()):
+        raise InputError("--clearance: name yourself with --operator (your clearance is checked)")
+    who = signed_in(env, operator)
+    return Reader(clearance_for(env, who, wanted), who)
+
+
+def _level(wanted: str | None) -> Classification:
+    from dutydesk.commands.parsing import choice
+
+    return (
+        Classification.INTERNAL if wanted is None else choice(Classification, wanted, "--clearance")
+    )
+
+
+def clearance_for(env: Env, who: Operator, wanted: str | None) -> Classification:
+    """``--clearance`` (default internal) for a signed-in ``who``, never beyond theirs.
+
+    Raises:
+        InputError: a bad level, or one beyond the operator's clearance.
+
+    """
+    level = _level(wanted)
+    cleared = who.clearance
+    if who.id is None:  # no accounts: the person's recorded clearance
+        rows = env.db.read("SELECT clearance FROM person WHERE name = :name", {"name": who.name})
+        cleared = Classification(rows[0][0]) if rows else Classification.INTERNAL
+    if cleared.level < level.level:
+        raise InputError(f"--clearance: {who.name} is not cleared to {level.value}")
+    return level

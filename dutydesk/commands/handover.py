@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from dutydesk.commands.context import DbOption, Env, OperatorOption, open_env
+from dutydesk.commands.context import DbOption, OperatorOption, open_env, reader
 from dutydesk.commands.output import (
     DocumentFormat,
     DocumentFormatOption,
@@ -29,10 +29,9 @@ from dutydesk.commands.output import (
     message,
     write_document,
 )
-from dutydesk.commands.parsing import InputError, choice, moment
+from dutydesk.commands.parsing import InputError, moment
 from dutydesk.i18n import t
 from dutydesk.rules.handover import HandoverPack
-from dutydesk.vocab import Classification
 
 handover_app = typer.Typer(
     name="handover",
@@ -44,23 +43,6 @@ handover_app = typer.Typer(
 )
 
 FORMATS = (DocumentFormat.TXT, DocumentFormat.MD, DocumentFormat.DOCX, DocumentFormat.JSON)
-
-
-def _clearance(env: Env, wanted: str | None, operator: str | None) -> Classification:
-    """The reader's clearance: internal unless an operator cleared that far asks for more."""
-    if wanted is None:
-        return Classification.INTERNAL
-    level = choice(Classification, wanted, "--clearance")
-    if level.level <= Classification.INTERNAL.level:
-        return level
-    if not operator:
-        raise InputError("--clearance: name yourself with --operator (your clearance is checked)")
-    rows = env.db.read(
-        "SELECT clearance FROM person WHERE name = :name", {"name": operator.strip()}
-    )
-    if not rows or Classification(rows[0][0]).level < level.level:
-        raise InputError(f"--clearance: {operator.strip()} is not cleared to {level.value}")
-    return level
 
 
 @handover_app.callback()
@@ -90,6 +72,7 @@ def make(
         names = ", ".join(item.value for item in FORMATS)
         raise InputError(f"--format: handover makes {names}; not {fmt.value}")
     env = open_env(ctx, db)
+    who = reader(env, operator, clearance)
     from dutydesk.services.handover import build_pack
     from dutydesk.services.handover_store import period_start, record_pack
 
@@ -101,9 +84,9 @@ def make(
         now=env.now,
         rules=env.rules,
         settings=env.settings,
-        clearance=_clearance(env, clearance, operator),
+        clearance=who.clearance,
         keys=env.keys,
-        viewer=operator,
+        viewer=who.viewer,
     )
     if fmt is DocumentFormat.DOCX and output in (None, "-"):
         import sys
@@ -111,7 +94,7 @@ def make(
         if sys.stdout.isatty():
             raise InputError(t("handover.docx_terminal"))
     if not preview:
-        pack = record_pack(env.db, pack, actor=operator.strip() if operator else None)
+        pack = record_pack(env.db, pack, actor=who.name or (operator or "").strip() or None)
     write_document(_render(pack, fmt, env.settings.tz), output, fmt)
     local = env.settings.tz
     span = {
@@ -162,7 +145,8 @@ def ack(
     handover_id = id_ if id_ is not None else latest_unacknowledged(env.db)
     if handover_id is None:
         raise InputError(t("handover.no_pack"))
-    done = acknowledge(env.db, handover_id, people, env.now, actor=(operator or "").strip())
+    actor = reader(env, operator, None).name or (operator or "").strip()
+    done = acknowledge(env.db, handover_id, people, env.now, actor=actor)
     typer.echo(str(done.handover_id))
     tz = env.settings.tz
     message(

@@ -21,11 +21,13 @@ from typing import Annotated
 import typer
 
 from dutydesk.commands import writes
+from dutydesk.commands.clearance import ClearanceOption
 from dutydesk.commands.context import (
     DbOption,
     OperatorOption,
     VersionOption,
     open_env,
+    reader,
     signed_in,
 )
 from dutydesk.commands.output import FormatOption, OutputFormat, emit, emit_object, message
@@ -123,12 +125,15 @@ def list_(
     to: Annotated[str | None, typer.Option(help="Received before.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Closed incidents too.")] = False,
     fmt: FormatOption = OutputFormat.TABLE,
+    clearance: ClearanceOption = None,
+    operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
     """List incidents: open ones, most urgent first; with --all every one, oldest first."""
     from dutydesk.services.listing import list_incidents
 
     env = open_env(ctx, db)
+    who = reader(env, operator, clearance)
     records = list_incidents(
         env.db,
         statuses=[choice(Status, value, "status") for value in status or []],
@@ -138,6 +143,7 @@ def list_(
         since=moment(from_, "from", tz=env.settings.tz, now=env.now) if from_ else None,
         until=moment(to, "to", tz=env.settings.tz, now=env.now) if to else None,
         include_closed=all_,
+        clearance=who.clearance,
         keys=env.keys,
     )
     columns, rows, cells = summary_columns(), *incident_rows(records, env.settings)
@@ -151,15 +157,20 @@ def show(
     ctx: typer.Context,
     serial: Annotated[str, typer.Argument(help="e.g. 20261126-004")],
     fmt: FormatOption = OutputFormat.TABLE,
+    clearance: ClearanceOption = None,
+    operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
     """Show an incident and its follow-up timeline."""
     from dutydesk.services.listing import get_incident
 
-    env = open_env(ctx, db)
-    record = get_incident(env.db, serial, keys=env.keys, now=env.now)
     if fmt is OutputFormat.CSV:
         raise InputError("--format: show prints table or json (use list for csv)")
+    env = open_env(ctx, db)
+    who = reader(env, operator, clearance)
+    record = get_incident(
+        env.db, serial, clearance=who.clearance, keys=env.keys, now=env.now, viewer=who.viewer
+    )
     if fmt is OutputFormat.JSON:
         emit_object(record)
     else:

@@ -19,7 +19,14 @@ from typing import Annotated, Any
 
 import typer
 
-from dutydesk.commands.context import DbOption, OperatorOption, open_env, require_operator
+from dutydesk.commands.context import (
+    DbOption,
+    OperatorOption,
+    open_env,
+    reader,
+    require_operator,
+    signed_in,
+)
 from dutydesk.commands.output import FormatOption, OutputFormat, emit, message
 from dutydesk.commands.parsing import moment
 from dutydesk.i18n import t
@@ -59,6 +66,7 @@ def add(
         reason=reason,
         acting=acting,
     )
+    actor = signed_in(env, actor).name
     number = add_leave(env.db, request, actor=actor, now=env.now, tz=tz)
     typer.echo(str(number))
     fmt = "%Y-%m-%d %H:%M"
@@ -83,12 +91,14 @@ def list_(
     to: Annotated[str | None, typer.Option(help="... and before this time.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Past registrations too.")] = False,
     fmt: FormatOption = OutputFormat.TABLE,
+    operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
     """Leave registrations overlapping a period (default: from now on)."""
     from dutydesk.services.leave import list_leave
 
     env = open_env(ctx, db)
+    reader(env, operator, None)
     tz = env.settings.tz
     since = moment(from_, "--from", tz=tz, now=env.now) if from_ else env.now
     if all_:

@@ -22,7 +22,15 @@ from typing import Annotated, Any
 
 import typer
 
-from dutydesk.commands.context import DbOption, Env, OperatorOption, open_env, require_operator
+from dutydesk.commands.context import (
+    DbOption,
+    Env,
+    OperatorOption,
+    open_env,
+    reader,
+    require_operator,
+    signed_in,
+)
 from dutydesk.commands.output import FormatOption, OutputFormat, emit, message
 from dutydesk.commands.parsing import InputError, choice
 from dutydesk.i18n import label, t
@@ -71,6 +79,7 @@ def import_(
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{file}: cannot read it as UTF-8 text ({exc})") from None
     env = open_env(ctx, db)
+    actor = signed_in(env, actor).name
     report = import_roster(env.db, text, actor=actor, now=env.now, settings=env.settings)
     message(t("rostering.imported", seats=report.seats, shifts=report.shifts))
     for problem in report.warnings:
@@ -118,6 +127,10 @@ def generate(
     first, last = day(from_, "--from"), day(to, "--to")
     actor = require_operator(operator) if apply else ""
     env = open_env(ctx, db)
+    if apply:
+        actor = signed_in(env, actor).name
+    else:
+        reader(env, operator, None)  # reading the roster is an operator's act too
     proposal = propose(env.db, first, last, env.settings)
     records, cells = _seat_rows(proposal.rotation.seats)
     columns = [
@@ -155,12 +168,14 @@ def show(
         str | None, typer.Option(help="Any date in the week (Monday-Sunday); default today.")
     ] = None,
     fmt: FormatOption = OutputFormat.TABLE,
+    operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
     """The roster of a week: one line per shift, one column per position."""
     from dutydesk.services.rostering import local_day, shift_views, week_of
 
     env = open_env(ctx, db)
+    reader(env, operator, None)
     first, last = week_of(day(week, "--week") if week else local_day(env.now, env.settings))
     tz = env.settings.tz
     records: list[dict[str, Any]] = []
@@ -226,6 +241,7 @@ def swap(
         second,
     )
     env = open_env(ctx, db)
+    actor = signed_in(env, actor).name
     warnings = swap_seats(env.db, one, two, actor=actor, now=env.now)
     message(t("rostering.swapped", first=first, second=second))
     for problem in warnings:
@@ -262,6 +278,7 @@ def cover(
     actor = require_operator(operator)
     on, kind = day(date_, "--date"), _kind(shift)
     env = open_env(ctx, db)
+    actor = signed_in(env, actor).name
     start = _window(env, on, kind, from_, "--from") if from_ else None
     end = _window(env, on, kind, to, "--to") if to else None
     warnings = cover_seat(
@@ -298,6 +315,7 @@ def special(
     actor = require_operator(operator)
     first, last = day(from_, "--from"), day(to, "--to")
     env = open_env(ctx, db)
+    actor = signed_in(env, actor).name
     count = mark_special(
         env.db, first, last, note=note, on=not off, actor=actor, now=env.now, settings=env.settings
     )

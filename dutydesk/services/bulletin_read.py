@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from dutydesk.errors import DutyDeskError, NotFoundError
 from dutydesk.i18n import label, t
-from dutydesk.rules.bulletins import EntryFacts, ItemFacts
+from dutydesk.rules.bulletins import KIND_NAMES, EntryFacts, ItemFacts, issue_label
 from dutydesk.rules.documents import AwayFacts, BulletinView, ItemRef
 from dutydesk.rules.policy import may_see
 from dutydesk.services.roster import leaders_away
@@ -158,11 +158,16 @@ def get_bulletin(
 
 
 def list_bulletins(
-    db: Database, *, include_discarded: bool = False, limit: int = 200
-) -> list[tuple[int, BulletinKind, int, int | None, BulletinStatus, Classification, str]]:
+    db: Database,
+    *,
+    clearance: Classification = Classification.INTERNAL,
+    include_discarded: bool = False,
+    limit: int = 200,
+) -> list[tuple[int, BulletinKind, int, int | None, BulletinStatus, Classification, str | None]]:
     """Recent bulletins, newest first: (id, kind, year, number, status, classification, title).
 
-    Titles of classified bulletins are included: callers show them only to the cleared.
+    The title is ``None`` where the reader's ``clearance`` does not reach the bulletin's
+    classification; such titles are never opened.
     """
     where = "" if include_discarded else "WHERE status != 'discarded'"
     rows = db.read(
@@ -179,10 +184,26 @@ def list_bulletins(
             n,
             BulletinStatus(s),
             Classification(c),
-            opener(title, record=f"bulletin:{int(i)}", field="title", classification=c),
+            opener(title, record=f"bulletin:{int(i)}", field="title", classification=c)
+            if may_see(clearance, c)
+            else None,
         )
         for i, k, y, n, s, c, title in rows
     ]
+
+
+def issue_title(db: Database, bulletin_id: int) -> str:
+    """《Kind》YYYY年第N期 of an issued bulletin (its number label, no content).
+
+    Raises:
+        NotFoundError: no such bulletin.
+
+    """
+    rows = db.read("SELECT kind, year, issue_no FROM bulletin WHERE id = :id", {"id": bulletin_id})
+    if not rows:
+        raise NotFoundError(f"no bulletin {bulletin_id}")
+    kind, year, number = rows[0]
+    return f"《{KIND_NAMES[BulletinKind(kind)]}》{issue_label(int(year), number)}"
 
 
 def incident_facts(db: Database, serials: Sequence[str]) -> list[tuple[int, ItemFacts]]:
@@ -199,13 +220,15 @@ def incident_facts(db: Database, serials: Sequence[str]) -> list[tuple[int, Item
     found: list[tuple[int, ItemFacts]] = []
     for serial in wanted:
         rows = db.read(
-            "SELECT id, title, summary, classification, reporter_unit, reporter_name "
-            "FROM incident WHERE serial = :serial",
+            "SELECT id, title, summary, classification, reporter_unit, reporter_name, "
+            "drill_run_id FROM incident WHERE serial = :serial",
             {"serial": serial},
         )
         if not rows:
             raise NotFoundError(t("bulletin.no_incident", serial=serial))
-        id_, title, summary, level, unit, name = rows[0]
+        id_, title, summary, level, unit, name, drill = rows[0]
+        if drill is not None:
+            raise BulletinError(t("drill.no_bulletin", serial=serial))
         found.append((int(id_), _facts(db, int(id_), serial, title, summary, level, unit, name)))
     return found
 
@@ -215,7 +238,8 @@ def bulletin_facts(db: Database, bulletin_id: int) -> list[ItemFacts]:
     rows = db.read(
         "SELECT i.id, i.serial, i.title, i.summary, i.classification, i.reporter_unit, "
         "i.reporter_name FROM bulletin_item bi JOIN incident i ON i.id = bi.incident_id "
-        "WHERE bi.bulletin_id = :id ORDER BY bi.position",
+        # A drill incident never reaches a real bulletin or its short version.
+        "WHERE bi.bulletin_id = :id AND i.drill_run_id IS NULL ORDER BY bi.position",
         {"id": bulletin_id},
     )
     return [_facts(db, int(row[0]), *row[1:]) for row in rows]

@@ -1,0 +1,211 @@
+"""Need-to-know from the shell: every demo operator, every reading command, two canaries.
+
+The demo night holds a 机密 (secret) and a 秘密 (confidential) incident. Each demo
+operator signs in with their PIN and asks every reading command for output at their own
+clearance; a canary phrase of each incident must appear exactly where the operator is
+cleared for it, and nowhere without ``--clearance``. Writes need a signed-in operator
+too: a name alone, a wrong PIN or a sign-off in someone else's name is refused in one line.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from dutydesk.cli import main
+from dutydesk.services.demo import load_demo
+from dutydesk.store import Database, url_for
+from tests.conftest import DEMO_MOMENT
+
+NOW = "2026-11-26T02:31+08:00"
+SECRET = ("20261125-012", "重大活动期间有关工作", "secret")  # 机密
+CONFIDENTIAL = ("20261126-001", "博览会期间安保", "confidential")  # 秘密
+
+OPERATORS = {  # name: (PIN, clearance, roles) as in data/demo/night.toml
+    "王立新": ("7777", "secret", "duty leader"),
+    "李晓明": ("1111", "secret", "duty officer, administrator"),
+    "赵静": ("2222", "confidential", "duty officer"),
+    "黄雨婷": ("4444", "internal", "duty officer"),
+    "许文博": ("5555", "internal", "information officer, auditor"),
+    "韩冬": ("6666", "top_secret", "confidential officer"),
+}
+LEVEL = {"internal": 1, "confidential": 2, "secret": 3, "top_secret": 4}
+
+BOTH = (SECRET, CONFIDENTIAL)
+READS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]] = {
+    # command: (arguments, the classified incidents its output covers)
+    "incident list": (("incident", "list", "--all", "--format", "json"), BOTH),
+    "incident show 机密": (("incident", "show", SECRET[0], "--format", "json"), (SECRET,)),
+    "incident show 秘密": (
+        ("incident", "show", CONFIDENTIAL[0], "--format", "json"),
+        (CONFIDENTIAL,),
+    ),
+    "export daily 11-25": (
+        ("export", "daily", "--date", "2026-11-25", "--format", "json"),
+        (SECRET,),
+    ),
+    "export daily 11-26": (
+        ("export", "daily", "--date", "2026-11-26", "--format", "json"),
+        (CONFIDENTIAL,),
+    ),
+    "handover": (("handover", "--preview", "--format", "json"), BOTH),
+}
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("matrix") / "demo.sqlite3"
+    database = Database(url_for(str(path)))
+    load_demo(database, DEMO_MOMENT)
+    database.close()
+    return path
+
+
+@pytest.fixture
+def demo_file(pristine: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the demo (with its key file) per test: lockouts do not carry over."""
+    for source in pristine.parent.iterdir():
+        target = tmp_path / source.name
+        shutil.copy2(source, target)
+    return tmp_path / pristine.name
+
+
+def records(path: Path) -> list[object]:
+    """Everything a write could add, leaving out the audit of sign-in attempts."""
+    database = Database(url_for(str(path)))
+    try:
+        return [
+            database.read(f"SELECT count(*) FROM {table}")[0][0]
+            for table in ("timeline_entry", "bulletin", "leave_registration", "assignment",
+                          "shift", "handover", "incident")
+        ] + database.read(
+            "SELECT action, count(*) FROM audit_event WHERE action NOT LIKE 'sign_in%' "
+            "AND action != 'account_locked' GROUP BY action ORDER BY action"
+        )  # fmt: skip
+    finally:
+        database.close()
+
+
+@pytest.fixture
+def run(
+    demo_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Run]:
+    def go(*args: str, operator: str | None = None, pin: str | None = None) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+        for name, value in (("DUTYDESK_OPERATOR", operator), ("DUTYDESK_PIN", pin)):
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        capsys.readouterr()
+        try:
+            main(["--db", str(demo_file), "--now", NOW, *args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield go
+
+
+@pytest.mark.parametrize("operator", sorted(OPERATORS))
+@pytest.mark.parametrize("command", sorted(READS))
+def test_each_operator_sees_exactly_what_they_are_cleared_for(
+    run: Run, operator: str, command: str
+) -> None:
+    pin, clearance, _ = OPERATORS[operator]
+    args, covered = READS[command]
+    code, out, err = run(*args, "--clearance", clearance, operator=operator, pin=pin)
+    assert code == 0, err
+    for serial, canary, level in covered:
+        assert serial in out  # the incident is there, restricted or not
+        assert (canary in out) == (LEVEL[clearance] >= LEVEL[level]), (operator, command)
+        assert canary not in err
+    # and the same command without --clearance shows neither canary, whoever asks
+    code, out, err = run(*args, operator=operator, pin=pin)
+    assert code == 0, err
+    assert SECRET[1] not in out and CONFIDENTIAL[1] not in out
+
+
+@pytest.mark.parametrize("command", sorted(READS))
+def test_reading_needs_a_signed_in_operator(run: Run, command: str) -> None:
+    args = READS[command][0]
+    code, out, err = run(*args)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    code, out, err = run(*args, operator="韩冬", pin="0000")
+    assert code != 0 and out == "" and SECRET[1] not in err
+    assert "Traceback" not in err
+
+
+def test_clearance_beyond_the_operators_own_is_refused(run: Run) -> None:
+    code, out, err = run(
+        "incident", "show", SECRET[0], "--clearance", "secret", operator="赵静", pin="2222"
+    )
+    assert code == 2 and out == "" and SECRET[1] not in err
+    assert "not cleared to secret" in err
+
+
+WRITES: dict[str, tuple[str, ...]] = {
+    "incident log": ("incident", "log", "20261126-004", "note", "--text", "x"),
+    "roster swap": (
+        "roster",
+        "swap",
+        "--date",
+        "2026-11-27",
+        "--shift",
+        "night",
+        "李晓明",
+        "--with-date",
+        "2026-11-28",
+        "赵静",
+    ),
+    "roster special": ("roster", "special", "--from", "2026-12-01", "--to", "2026-12-02"),
+    "leave add": (
+        "leave",
+        "add",
+        "--leader",
+        "周文斌",
+        "--from",
+        "2026-12-01T08:00",
+        "--to",
+        "2026-12-02T18:00",
+        "--acting",
+        "陈志强",
+    ),
+    "bulletin draft": ("bulletin", "draft", "20261126-004"),
+    "handover ack": ("handover", "ack", "--names", "张三"),
+}
+
+
+@pytest.mark.parametrize("command", sorted(WRITES))
+def test_a_name_without_the_pin_writes_nothing(run: Run, demo_file: Path, command: str) -> None:
+    before = records(demo_file)
+    code, out, err = run(*WRITES[command], operator="李晓明")  # no DUTYDESK_PIN, no terminal
+    assert code == 2 and out == "", err
+    assert len(err.strip().splitlines()) <= 2 and "Traceback" not in err  # + getpass's warning
+    code, out, err = run(*WRITES[command], operator="李晓明", pin="9999")
+    assert code != 0 and out == "" and "Traceback" not in err
+    assert records(demo_file) == before
+
+
+def test_a_sign_off_is_the_signers_own_act(run: Run) -> None:
+    code, out, err = run("bulletin", "draft", "20261126-004", operator="李晓明", pin="1111")
+    assert code == 0, err
+    bulletin = out.strip()
+    assert run("bulletin", "review", bulletin, operator="李晓明", pin="1111")[0] == 0
+    code, out, err = run(
+        "bulletin", "sign", bulletin, "--by", "王立新", operator="李晓明", pin="1111"
+    )
+    assert code == 2 and "王立新" in err and "Traceback" not in err
+    code, out, err = run("bulletin", "sign", bulletin, operator="王立新", pin="7777")
+    assert code == 0, err
+    assert "王立新" in err
