@@ -57,8 +57,23 @@ def test_canary_never_in_an_export_without_clearance(
 def test_cleared_operator_sees_classified_content(
     night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
 ) -> None:
-    data, _ = export(capsys, db_path, tmp_path, fmt, "--clearance", "secret")
+    data, _ = export(
+        capsys, db_path, tmp_path, fmt, "--clearance", "secret", "--operator", "张振华"
+    )
     assert CANARY in as_text(fmt, data)
+
+
+def test_clearance_is_the_operators_not_the_options(
+    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--clearance alone, or beyond the named operator's own, opens nothing."""
+    for extra in ((), ("--operator", "杨帆")):  # 杨帆 is cleared to 秘密 only
+        code, out, err = run_cli(
+            capsys, db_path, "export", "daily", "--date", "2026-11-26", "--format", "csv",
+            "--clearance", "secret", *extra,
+        )  # fmt: skip
+        assert code == 2 and out == "" and CANARY not in err
+        assert len(err.strip().splitlines()) == 1 and "--clearance" in err
 
 
 def test_csv_rows_totals_and_neutralised_formulas(

@@ -18,8 +18,8 @@ from typing import Annotated
 
 import typer
 
-from dutydesk.commands.clearance import ClearanceOption, resolve_clearance
-from dutydesk.commands.context import DbOption, open_env
+from dutydesk.commands.clearance import ClearanceOption
+from dutydesk.commands.context import DbOption, OperatorOption, open_env, reader
 from dutydesk.commands.output import (
     DocumentFormat,
     DocumentFormatOption,
@@ -83,6 +83,7 @@ def daily(
         Table, typer.Option(help="For csv/ndjson: the incident rows or the totals.")
     ] = Table.INCIDENTS,
     clearance: ClearanceOption = None,
+    operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
     """Every incident received on a day with its timeline summary and status, and totals.
@@ -97,6 +98,7 @@ def daily(
     if excel and fmt is not DocumentFormat.CSV:
         raise InputError("--excel applies to --format csv only")
     env = open_env(ctx, db)
+    who = reader(env, operator, clearance)
     tz = env.settings.tz
     if day is None:
         chosen = env.now.astimezone(tz).date()
@@ -110,8 +112,9 @@ def daily(
         chosen,
         tz=tz,
         now=env.now,
-        clearance=resolve_clearance(clearance),
+        clearance=who.clearance,
         keys=env.keys,
+        viewer=who.viewer,
     )
     data: str | bytes
     if fmt in {DocumentFormat.CSV, DocumentFormat.NDJSON}:
