@@ -27,7 +27,7 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from dutydesk.rules.sanitize import one_line
+from dutydesk.rules.sanitize import clean, json_safe, one_line
 
 
 class OutputFormat(StrEnum):
@@ -49,7 +49,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def csv_cell(value: Any) -> str:
     """A value as a CSV cell, neutralised if a spreadsheet would read it as a formula."""
-    text = plain(value)
+    # Cleaned like every other output (escape sequences and controls dropped, bidi and
+    # zero-width shown), so that printing the CSV cannot act on the terminal.
+    text = clean(plain(value), multiline=True)
     if isinstance(value, str | Enum) and text.startswith(_FORMULA_START):
         return "'" + text
     return text
@@ -125,7 +127,7 @@ def emit(
     """
     stream = out or sys.stdout
     if fmt is OutputFormat.JSON:
-        json.dump(json_value(list(records)), stream, ensure_ascii=False, indent=2)
+        stream.write(json_safe(json.dumps(json_value(list(records)), ensure_ascii=False, indent=2)))
         stream.write("\n")
     elif fmt is OutputFormat.CSV:
         writer = csv.writer(stream, lineterminator="\r\n")
@@ -143,7 +145,7 @@ def emit(
 def emit_object(record: Any, *, out: IO[str] | None = None) -> None:
     """Print one record (a mapping or a dataclass) as a JSON object, values exact."""
     stream = out or sys.stdout
-    json.dump(json_value(record), stream, ensure_ascii=False, indent=2)
+    stream.write(json_safe(json.dumps(json_value(record), ensure_ascii=False, indent=2)))
     stream.write("\n")
 
 

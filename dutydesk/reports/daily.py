@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import label, t
 from dutydesk.rules.documents import RESTRICTED, DailyRow, DailySummary
-from dutydesk.rules.sanitize import clean
+from dutydesk.rules.sanitize import clean, json_safe
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("serial", "column.serial"),
@@ -116,15 +116,16 @@ def render_json(summary: DailySummary, tz: ZoneInfo) -> str:
             "severity": summary.by_severity,
             "channel": summary.by_channel,
         },
+        "chain_head": summary.chain_head,
     }
     # No indent: json's C encoder runs only without one (3x faster at 10^4 incidents);
     # pipe through ``jq .`` to read it.
-    return json.dumps(document, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(document, ensure_ascii=False)) + "\n"
 
 
 def render_ndjson(records: list[dict[str, Any]]) -> str:
     """One JSON object per line."""
-    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    return "".join(json_safe(json.dumps(record, ensure_ascii=False)) + "\n" for record in records)
 
 
 @cache
@@ -211,4 +212,6 @@ def render_md(summary: DailySummary, tz: ZoneInfo) -> str:
             "| " + " | ".join(cell(c) for c in display_cells(row, tz)) + " |"
             for row in summary.rows
         ]
+    if summary.chain_head:
+        lines += ["", cell(t("handover.chain", head=summary.chain_head))]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -88,8 +88,32 @@ def clean(text: object, *, multiline: bool = False) -> str:
     return _INVISIBLE.sub(_show, value)
 
 
+# In a JSON text these can only occur inside strings, so escaping them keeps it valid and
+# every value exact: C1 controls and DEL (a terminal may act on U+009B as CSI), line and
+# paragraph separators, and the bidi and zero-width characters above.
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u2028\u2029"
+    + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in _INVISIBLE_RANGES)
+    + "]"
+)
+
+
+def json_safe(document: str) -> str:
+    r"""A JSON text with every character a terminal could act on or hide as ``\uXXXX``.
+
+    ``json.dumps`` already escapes C0 controls (ESC becomes ``\u001b``); with
+    ``ensure_ascii=False`` it leaves C1 controls and bidi overrides raw, which a terminal
+    showing the output may obey. Parsing the result gives back exactly the same values.
+    """
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", document)
+
+
 def one_line(text: object, limit: int | None = None) -> str:
     """Clean ``text`` for a single-line cell, cut to ``limit`` characters with an ellipsis."""
+    if limit is not None and isinstance(text, str) and len(text) > limit * 8 + 64:
+        # Only the start can show: do not clean a 1 MB paste to draw thirty characters.
+        # (Escape sequences are removed whole, so a generous margin keeps the cut exact.)
+        text = text[: limit * 8 + 64]
     value = clean(text)
     if limit is not None and len(value) > limit:
         return value[: max(limit - 1, 0)] + "…"

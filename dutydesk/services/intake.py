@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from dutydesk.errors import NotFoundError
 from dutydesk.rules.policy import may_see
-from dutydesk.rules.similarity import SIMILAR_SUMMARY, same_place, similarity
+from dutydesk.rules.similarity import COMPARED_CHARS, SIMILAR_SUMMARY, bigrams, jaccard, same_place
 from dutydesk.services.sealed import Opener, incident_record, is_classified
 from dutydesk.store import Database, as_utc
 from dutydesk.vocab import Category, Classification, EntryKind, Status
@@ -142,8 +142,8 @@ def find_similar(
 
     """
     sql = (
-        "SELECT id, serial, received_at, category, location, title, summary, status, "
-        "classification, version FROM incident "
+        "SELECT id, serial, received_at, category, location, title, "
+        f"substr(summary, 1, {COMPARED_CHARS}), status, classification, version FROM incident "
         "WHERE received_at >= :since AND received_at <= :until ORDER BY received_at DESC"
     )
     params = {
@@ -158,12 +158,13 @@ def find_similar(
         rows = [tuple(row) for row in source.execute(text(sql), params)]
     wanted = Category(category)
     found: list[SimilarIncident] = []
+    mine = bigrams(summary)
     opener = Opener(source if isinstance(source, Database) else _database_of(source), keys)
     for id_, serial, received, cat, place, title, text_, status, level, version in rows:
         if id_ == exclude_id:
             continue
         here = cat == wanted.value and same_place(location, str(place))
-        score = 0.0 if is_classified(level) else similarity(summary, str(text_))
+        score = 0.0 if is_classified(level) else jaccard(mine, bigrams(str(text_)))
         if not here and score < SIMILAR_SUMMARY:
             continue
         visible = may_see(clearance, level)

@@ -234,3 +234,36 @@ async def test_hostile_strings_typed_into_the_form_are_stored_exactly_and_shown_
         assert "[@click=app.quit]x[/]" in app.main.timeline.text
         assert "⟨U+202E⟩" in app.main.timeline.text
         assert "\x1b" not in drawn
+
+
+async def test_the_whole_hostile_set_and_a_1mb_paste_through_the_form(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    """tests/hostile.py: every short string in a field, a 1 MB paste as the summary."""
+    from tests.hostile import PASTE_1MB, SHORT, unsafe_in
+
+    values = list(SHORT.values())
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        fields = ("title", "location", "reporter_name", "reporter_unit")
+        typed = dict(zip(fields, values[:4], strict=True))
+        for name, value in typed.items():
+            control = screen.control(name)
+            assert isinstance(control, Input)
+            control.value = value
+        app.post_message(events.Paste(PASTE_1MB))
+        await settle(pilot)
+        assert summary_area(screen).text == PASTE_1MB
+        assert not unsafe_in(screen_text(app))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.pause(1.0)  # a 1 MB write and a repaint
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, MainScreen)
+        new = incidents(db)[-1]
+        assert new.summary == PASTE_1MB
+        assert {name: getattr(new, name) for name in fields} == typed
+        assert not unsafe_in(screen_text(app))
+        assert "第0行" in app.main.timeline.text
+        assert "more characters not shown" in app.main.timeline.text  # drawn cut, stored whole

@@ -1,0 +1,53 @@
+"""The hostile-string data set: what an officer (or a paste) could put into a record.
+
+Every input (console forms, CLI options, JSON on stdin) takes these, and every output
+(panes, notifications, txt/md/csv/json/xlsx/docx, SMS text) must show them literally and
+safely: no markup acted on, no terminal control let through, no formula run.
+"""
+
+from __future__ import annotations
+
+import re
+
+SHORT: dict[str, str] = {
+    "markup_close": "note [/] end [/bold]",
+    "click": "[@click=app.quit]退出[/]",
+    "link": "[link=https://evil.example]点我[/link]",
+    "osc52_bel": "剪贴板\x1b]52;c;ZWNobw==\x07写入",
+    "osc52_st": "a\x1b]52;c;ZWNobw==\x1b\\b",
+    "osc_title": "\x1b]0;pwned\x07标题",
+    "csi": "\x1b[2J\x1b[31m红色\x1b[0m",
+    "c1": "c1\x9b31m控制\x9d0;x\x9c",
+    "nul": "空\x00字符",
+    "bidi": "report\u202egpj.exe",
+    "isolate": "\u2066隔离\u2069",
+    "zero_width": "零\u200b宽\u200d字\ufeff符",
+    "formula_eq": '=HYPERLINK("http://x","y")',
+    "formula_plus": "+1+cmd|' /C calc'!A0",
+    "formula_at": "@SUM(A1:A9)",
+    "formula_minus": "-2+3",
+}
+"""Short hostile strings, one per kind of attack the issue names."""
+
+LINE_1MB = "火灾报告" * 262_144
+"""A single line of 1,048,576 characters."""
+
+PASTE_1MB = "\n".join(
+    f"第{n}行：据报，东湖区一居民楼冒烟，[b]请核实[/b]\x1b[0m。" for n in range(32_768)
+)
+"""A multi-line paste of about 1 MB (32,768 lines), with markup and escapes inside."""
+
+ALL: dict[str, str] = {**SHORT, "line_1mb": LINE_1MB, "paste_1mb": PASTE_1MB}
+
+FORMULAS = {key: value for key, value in SHORT.items() if key.startswith("formula")}
+
+# What no human-readable output may contain raw: C0 controls but TAB and LF, DEL, C1
+# controls, bidi controls and zero-width characters (dutydesk.rules.sanitize's sets).
+UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+)
+
+
+def unsafe_in(text: str) -> list[str]:
+    """The unsafe characters found in ``text`` (as ``U+XXXX``), for a readable failure."""
+    return sorted({f"U+{ord(char):04X}" for char in UNSAFE.findall(text)})
