@@ -127,7 +127,13 @@ def test_xlsx_sheets_cells_and_layout(
     data, _ = export(capsys, db_path, tmp_path, "xlsx")
     assert not data.startswith(b"\xef\xbb\xbf")
     workbook = load_workbook(io.BytesIO(data))
-    assert workbook.sheetnames == ["Incidents", "By category", "By severity", "By channel"]
+    assert workbook.sheetnames == [
+        "Incidents",
+        "By category",
+        "By severity",
+        "By channel",
+        "Record",
+    ]
     sheet = workbook["Incidents"]
     assert sheet.freeze_panes == "A2"
     assert sheet["A1"].value == "Serial" and sheet["A1"].font.b
@@ -184,3 +190,20 @@ def test_bad_arguments_are_one_line_errors(
     code, out, err = run_cli(capsys, db_path, "export", "daily", *args)
     assert code != 0 and out == ""
     assert fragment in err
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_carries_the_chain_head(
+    night: Night, db: Database, db_path: Path, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str], fmt: str,
+) -> None:  # fmt: skip
+    """The head (as ``verify`` prints it) is in the file, or on stderr beside CSV rows."""
+    from dutydesk.services.chain_read import chain_head
+
+    head = chain_head(db)
+    assert head.seq > 0
+    data, err = export(capsys, db_path, tmp_path, fmt)
+    where = err if fmt in {"csv", "ndjson"} else as_text(fmt, data)
+    assert head.short in where, where[-300:]
+    if fmt == "json":
+        assert json.loads(data)["chain_head"] == head.short

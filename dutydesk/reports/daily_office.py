@@ -70,6 +70,8 @@ def render_xlsx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     sheet(t("daily.incidents"), headers(), [], _WIDTHS)  # rows spliced in below
     for heading, table in totals_tables(summary):
         sheet(heading, [heading, t("daily.count")], [[n, c] for n, c in table], (24, 10))
+    if summary.chain_head:
+        sheet(t("daily.record"), [t("handover.chain", head=summary.chain_head)], [], (72,))
     buffer = BytesIO()
     workbook.save(buffer)
     return splice(
@@ -110,6 +112,8 @@ def render_docx(summary: DailySummary, tz: ZoneInfo) -> bytes:
         ds.paragraph(document, heading, font=ds.HEADING_FONT, indent=True)
         shown = "；".join(f"{name} {count}" for name, count in table if count)
         ds.paragraph(document, shown + "。", indent=True)
+    if summary.chain_head:
+        ds.paragraph(document, t("handover.chain", head=summary.chain_head), indent=True)
     if not summary.rows:
         return ds.to_bytes(document)
     ds.paragraph(document, t("daily.incidents"), font=ds.HEADING_FONT, indent=True)

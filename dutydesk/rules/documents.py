@@ -112,6 +112,9 @@ class DailySummary:
     by_category: dict[str, int]
     by_severity: dict[str, int]
     by_channel: dict[str, int]
+    chain_head: str = ""
+    """The record's hash-chain head when it was made (``#57 3f9a1c2b…``): a later copy
+    of the database that lost records since shows an older head (``dutydesk verify``)."""
 
 
 def totals(rows: Iterable[DailyRow]) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from dutydesk.models import AuditEvent, ChainState, TimelineEntry
 from dutydesk.rules.chain import CHAINED_COLUMNS, GENESIS, ChainHead, link_hash
+from dutydesk.services.chain_read import chain_head
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from dutydesk.store import Database
 
 __all__ = ["ChainHead", "append", "chain_head"]
 
@@ -49,18 +49,6 @@ def append(session: Session, record: TimelineEntry | AuditEvent) -> ChainHead:
     session.add(record)
     session.add(state)
     return ChainHead(seq, record.hash)
-
-
-def chain_head(db: Database) -> ChainHead:
-    """The chain's head now: print it on handover packs and daily exports.
-
-    A plain one-row read (no ORM), cheap enough for any report. ``seq`` 0 with the
-    all-zero hash is an empty chain.
-    """
-    rows = db.read("SELECT seq, hash FROM chain_state WHERE id = 1")
-    if not rows:
-        return ChainHead(0, GENESIS)
-    return ChainHead(int(rows[0][0]), str(rows[0][1]))
 
 
 def session_head(session: Session) -> ChainHead:
