@@ -227,8 +227,9 @@ def test_unsafe_key_file_is_refused(db: Database, db_path: Path, secret: Inciden
         check_key_file_safe(Settings(), db)
 
 
-def test_relabelling_a_sealed_incident_is_refused(db: Database, secret: Incident) -> None:
-    with db.session() as session, pytest.raises(IncidentError, match="cannot be relabelled"):
+def test_a_sealed_incident_may_be_raised_but_not_lowered(db: Database, secret: Incident) -> None:
+    """机密 -> 绝密: earlier entries stay sealed at 机密 and open for 绝密 readers only."""
+    with db.session() as session:
         update_fields(
             session=session,
             incident_id=secret.id,  # type: ignore[arg-type]
@@ -237,6 +238,36 @@ def test_relabelling_a_sealed_incident_is_refused(db: Database, secret: Incident
             now=DEMO_MOMENT,
             rules=RULES,
         )
+    top = timeline.fetch_detail(db, secret.id, Classification.TOP_SECRET)  # type: ignore[arg-type]
+    assert top is not None and top.classification is Classification.TOP_SECRET
+    assert CANARY in top.title and CANARY in top.summary
+    assert any(CANARY in entry.text for entry in top.entries)  # sealed at 机密, opened
+    assert not any(t("crypto.unreadable") in entry.text for entry in top.entries)
+    lower = timeline.fetch_detail(db, secret.id, SECRET)  # type: ignore[arg-type]
+    assert lower is not None and lower.restricted and CANARY not in repr(lower)
+    for level in ("confidential", "internal"):
+        with db.session() as session, pytest.raises(IncidentError, match="not lowered"):
+            update_fields(
+                session=session,
+                incident_id=secret.id,  # type: ignore[arg-type]
+                expected_version=None,
+                changes={"classification": level},
+                now=DEMO_MOMENT,
+                rules=RULES,
+            )
+
+
+def test_a_lowered_label_written_around_dutydesk_opens_nothing(
+    db: Database, secret: Incident
+) -> None:
+    """Relabelling in the database itself (机密 -> 秘密): sealed text stays shut."""
+    db_raw = db._sqlite_connection()
+    db_raw.execute("UPDATE incident SET classification = 'confidential' WHERE id = ?", (secret.id,))
+    db_raw.commit()
+    detail = timeline.fetch_detail(db, secret.id, Classification.TOP_SECRET)  # type: ignore[arg-type]
+    assert detail is not None
+    assert CANARY not in repr(detail)
+    assert t("crypto.unreadable") in detail.title
 
 
 def test_relabelling_up_seals_title_and_summary(db: Database, db_path: Path) -> None:

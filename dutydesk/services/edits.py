@@ -137,8 +137,10 @@ def update_fields(
 
     A classified incident's title and summary are compared in clear and stored sealed;
     a change of classification re-seals them. Its timeline entries were sealed at the
-    old classification and are on the hash chain, so they cannot be re-sealed: an
-    incident with sealed entries is not relabelled (refused, nothing written).
+    old classification and are on the hash chain, so they cannot be re-sealed: they
+    stay sealed at the level they were written at, which readers of the raised label
+    may open (:func:`dutydesk.services.sealed.opened_at_or_below`). Lowering the label
+    of an incident with sealed entries is refused (nothing written).
 
     Returns:
         The incident after the change (unchanged, same version, if nothing differed).
@@ -187,7 +189,12 @@ def update_fields(
         old = clear.get(name, str(getattr(incident, name)))
         if old != new:
             diff[name] = (old, new)
-    if "classification" in diff and _has_sealed_entries(session, incident_id):
+    raised = "classification" in diff and Classification(diff["classification"][1]).level > (
+        before.level
+    )
+    if "classification" in diff and not raised and _has_sealed_entries(session, incident_id):
+        # Raising is fine (earlier entries stay sealed at the lower level and are opened
+        # for readers the higher label admits); lowering would leave them unreadable.
         raise IncidentError(
             t("crypto.relabel_sealed", serial=incident.serial, classification=label(before))
         )

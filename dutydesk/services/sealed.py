@@ -240,13 +240,34 @@ class Opener:
         ring = self._ring()
         if ring is None:
             return t("crypto.key_missing")
-        level = Classification(classification).value
-        try:
-            plain = decrypt_field(ring, text, record=record, field=field, classification=level)
-        except DecryptError:
+        plain = opened_at_or_below(ring, text, record, field, Classification(classification))
+        if plain is None:
             return t("crypto.unreadable")
         self.opened += 1
         return plain
+
+
+def opened_at_or_below(
+    ring: KeyRing, text: str, record: str, field: str, label: Classification
+) -> str | None:
+    """``text`` decrypted under ``label`` or, failing that, a lower classified level.
+
+    Timeline entries are on the hash chain, so an incident raised from 秘密 to 机密 keeps
+    its earlier entries sealed at 秘密. Trying lower levels opens those for a reader the
+    label already admits (cleared for 机密, so for 秘密 too); trying higher ones would
+    let a lowered label open text sealed above it, so they are never tried. ``None``
+    when nothing opens it (wrong key, tampered, or the label was lowered).
+    """
+    levels = [label, *sorted(
+        (level for level in Classification if level.is_classified and level.level < label.level),
+        key=lambda level: -level.level,
+    )]  # fmt: skip
+    for level in levels:
+        try:
+            return decrypt_field(ring, text, record=record, field=field, classification=level.value)
+        except DecryptError:
+            continue
+    return None
 
 
 def record_view(

@@ -56,6 +56,11 @@ class Context:
     """The signed-in operator's person id; ``None`` when the console runs without sign-in."""
 
     @property
+    def viewer(self) -> int | str:
+        """Who reads, for the audit of classified views: person id, else the name."""
+        return self.operator_id if self.operator_id is not None else self.operator
+
+    @property
     def signed_in(self) -> bool:
         """True if an operator signed in (the database requires sign-in)."""
         return self.operator_id is not None

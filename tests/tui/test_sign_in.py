@@ -238,3 +238,58 @@ def test_sign_in_screen_snapshot(
     language: str,
 ) -> None:
     assert snap_compare(sign_in_app(language), terminal_size=SIZE, run_before=settle)
+
+
+async def test_every_classified_view_at_the_console_names_the_operator(
+    sign_in_app: Callable[..., DutyDeskApp], demo: Database
+) -> None:
+    """Queue titles and the timeline of the 机密 incident: audit events with 王立新's id."""
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, "王立新", "7777")
+        assert app.operator is not None
+        queue = app.main.queue
+        rows = [row for block in queue._blocks.values() for row in block]
+        secret = next(i for i, row in enumerate(rows) if row.classification.value == "secret")
+        while queue.cursor < secret:
+            await pilot.press("down")
+        await pilot.pause(0.5)  # the timeline reads after the cursor rests
+        await settle(pilot)
+        assert SECRET_TITLE in app.main.timeline.text
+        events = demo.read(
+            "SELECT actor_id, object_type, object_id, detail FROM audit_event "
+            "WHERE action = 'classified_viewed' ORDER BY id"
+        )
+        kinds = {(actor, kind) for actor, kind, _, _ in events}
+        assert (app.operator.id, "queue") in kinds
+        assert (app.operator.id, "incident") in kinds
+        assert all(actor == app.operator.id for actor, _, _, _ in events)
+        assert not any(SECRET_TITLE in str(detail) for *_, detail in events)  # no content
+
+
+async def test_what_the_operator_writes_carries_their_person_id(
+    sign_in_app: Callable[..., DutyDeskApp], demo: Database
+) -> None:
+    """An intake at the console is created by, and its first entry is by, the operator."""
+    from textual import events
+
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, "黄雨婷", "4444")
+        assert app.operator is not None
+        await pilot.press("n")
+        await settle(pilot)
+        app.post_message(events.Paste("幸福路口一辆货车侧翻，无人员伤亡。"))
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.6)
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        row = demo.read(
+            "SELECT i.created_by_id, e.actor_id, e.actor_name FROM incident i "
+            "JOIN timeline_entry e ON e.incident_id = i.id AND e.seq = 1 "
+            "ORDER BY i.id DESC LIMIT 1"
+        )[0]
+        assert tuple(row) == (app.operator.id, app.operator.id, "黄雨婷")

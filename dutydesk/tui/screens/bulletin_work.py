@@ -83,7 +83,12 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
 
         ctx = self.context
         view = get_bulletin(
-            ctx.db, bulletin_id, tz=ctx.tz, now=ctx.clock.now(), clearance=ctx.clearance
+            ctx.db,
+            bulletin_id,
+            tz=ctx.tz,
+            now=ctx.clock.now(),
+            clearance=ctx.clearance,
+            viewer=ctx.viewer,
         )
         short, refusal = None, None
         if view.status is not BulletinStatus.DISCARDED:
@@ -199,7 +204,9 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
         assert view is not None
         now, unit = ctx.clock.now(), ctx.settings.issuing_unit
         try:
-            fresh = get_bulletin(ctx.db, view.id, tz=ctx.tz, now=now, clearance=ctx.clearance)
+            fresh = get_bulletin(
+                ctx.db, view.id, tz=ctx.tz, now=now, clearance=ctx.clearance, viewer=ctx.viewer
+            )
             fmt = export.format_of(target)
             data: str | bytes
             if fmt == "docx":

@@ -152,6 +152,7 @@ class EditScreen(FormScreen[EditResult]):
                 expected_version=version,
                 changes=changes,
                 actor_name=ctx.operator,
+                actor_id=ctx.operator_id,
                 now=ctx.clock.now(),
                 rules=ctx.rules,
             )

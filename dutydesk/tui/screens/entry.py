@@ -225,6 +225,7 @@ class EntryScreen(FormScreen[EntryResult]):
                 kind=self.kind,
                 occurred_at=values["occurred"],
                 actor_name=ctx.operator,
+                actor_id=ctx.operator_id,
                 text=values["text"],
                 target=values["target"],
                 due_at=values["due"],

@@ -120,6 +120,7 @@ class HandoverScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
             rules=ctx.rules,
             settings=ctx.settings,
             clearance=ctx.clearance,
+            viewer=ctx.viewer,
         )
         self.post_message(self.Built(pack))
 

@@ -121,12 +121,12 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
     @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False)
     def _load(self, generation: int, blocks: tuple[int, ...], follow: int | None = None) -> None:
         worker = get_current_worker()
-        db, clearance = self.context.db, self.context.clearance
+        db = self.context.db
         rows: dict[int, list[QueueRow]] = {}
         for block in blocks:
             if worker.is_cancelled:
                 return
-            rows[block] = fetch_window(db, block * BLOCK, BLOCK, clearance)
+            rows[block] = self._window(block)
         cursor = self._locate(follow, rows)
         # Rows first, count after: counting a million open incidents takes ~100 ms, and
         # the officer should see the top of the queue without waiting for it.
@@ -161,15 +161,19 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
         position = position_of(self.context.db, follow)
         if position is not None and position // BLOCK not in rows:
             block = position // BLOCK
-            rows[block] = fetch_window(
-                self.context.db, block * BLOCK, BLOCK, self.context.clearance
-            )
+            rows[block] = self._window(block)
         return position
+
+    def _window(self, block: int) -> list[QueueRow]:
+        """Read one block of rows (worker threads only): the viewer is named for the audit."""
+        ctx = self.context
+        return fetch_window(
+            ctx.db, block * BLOCK, BLOCK, ctx.clearance, viewer=ctx.viewer, now=ctx.clock.now()
+        )
 
     @work(thread=True, group="queue-fetch", exit_on_error=False)
     def _fetch(self, generation: int, blocks: tuple[int, ...]) -> None:
         worker = get_current_worker()
-        db, clearance = self.context.db, self.context.clearance
         skipped: set[int] = set()
         for block in blocks:
             # Paging fast through a million rows queues blocks that scrolled past
@@ -177,7 +181,7 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
             if worker.is_cancelled or block not in self._wanted:
                 skipped.add(block)
                 continue
-            rows = fetch_window(db, block * BLOCK, BLOCK, clearance)
+            rows = self._window(block)
             self.post_message(self.Loaded(generation, {block: rows}))
         if skipped:
             self.post_message(self.Loaded(generation, {}, skipped=frozenset(skipped)))

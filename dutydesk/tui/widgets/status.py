@@ -57,13 +57,14 @@ class StatusLine(Static):
             "  ",
             t("header.handover_in", hours=hours, minutes=minutes),
         ]
-        if ctx.signed_in:  # only with sign-in: the console without it looks as before
-            who = t("session.header", clearance=t(f"classification.{ctx.clearance.value}"))
-            parts += ["  ", safe(ctx.operator, "bold"), " ", who]
         if self.open_count is not None:
             parts += ["  ", t("header.open", count=self.open_count)]
         if self.overdue_count is not None:
             overdue = t("header.overdue", count=self.overdue_count)
             style = "bold $text-error" if self.overdue_count else ""
             parts += ["  ", Content.styled(overdue, style) if style else overdue]
+        if ctx.signed_in:  # only with sign-in: the console without it looks as before
+            # Last: at 120 columns a long name and clearance may be cut, the counts never.
+            who = t("session.header", clearance=t(f"classification.{ctx.clearance.value}"))
+            parts += ["  ", safe(ctx.operator, "bold"), " ", who]
         return Content.assemble(*parts)
