@@ -55,7 +55,7 @@ STEPS: list[tuple[str, dict[str, object], str, str]] = [
         "leader_instruction",
         "feedback due 11-28 17:30",
     ),
-    ("a", {"target": "市卫健委", "text": "按批示办理"}, "assignment", "to 市卫健委"),
+    ("t", {"target": "市卫健委", "text": "按批示办理"}, "assignment", "to 市卫健委"),
     ("s", {"text": "电话督办"}, "supervision", "电话督办"),
     ("o", {"text": "备注 [/] 不是标记"}, "note", "备注 [/] 不是标记"),
     ("w", {"text": "终报：处置完毕"}, "final_report", "终报：处置完毕"),

@@ -1,0 +1,190 @@
+"""Trends in words: group labels, candidate lines and the weekly summary (md).
+
+Shared by the command line, the console and the handover pack, so a candidate reads the
+same everywhere. Every stored string (a place, a unit, a phrase, a title) passes through
+:func:`dutydesk.rules.sanitize.clean`; Markdown escapes what Markdown would read as markup.
+The weekly summary is laid out once as sections (:func:`weekly_sections`); the Markdown
+and DOCX (:mod:`dutydesk.reports.weekly_docx`) renderers print those same lines.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from dutydesk.i18n import label, t
+from dutydesk.reports.handover import Layout, Section, md_escape
+from dutydesk.rules.sanitize import clean
+from dutydesk.rules.trends import RESTRICTED, Candidate, Dimension, TrendReport, WeeklySummary
+from dutydesk.vocab import Category, Channel, Severity
+
+_ENUMS: dict[Dimension, type[Category] | type[Channel] | type[Severity]] = {
+    Dimension.CATEGORY: Category,
+    Dimension.CHANNEL: Channel,
+    Dimension.SEVERITY: Severity,
+}
+
+
+def key_label(dimension: Dimension, key: str) -> str:
+    """A dimension's key as a reader sees it: a label, "restricted" or the place as typed."""
+    if key == RESTRICTED:
+        return t("trends.restricted")
+    kind = _ENUMS.get(dimension)
+    if kind is not None:
+        member = next((m for m in kind if m.value == key), None)
+        return label(member) if member is not None else clean(key)
+    return clean(key) if key else t("trends.unspecified")
+
+
+def group_label(candidate: Candidate) -> str:
+    """What a candidate is about: ``东湖区 · public request`` or ``“电梯故障”``."""
+    if candidate.kind == "place":
+        category = label(candidate.category) if candidate.category else ""
+        return t("trends.place", place=clean(candidate.location), category=category)
+    return t("trends.phrase", phrase=clean(candidate.phrase))
+
+
+def p_text(value: float) -> str:
+    """A p-value in three significant figures (``2.7e-05``)."""
+    return f"{value:.2g}"
+
+
+def expected_text(candidate: Candidate) -> str:
+    """The usual count per window, one decimal."""
+    return f"{candidate.expected:.1f}"
+
+
+def candidate_line(candidate: Candidate) -> str:
+    """One line: the group, its count, the usual count and the p-value."""
+    return t(
+        "trends.candidate",
+        group=group_label(candidate),
+        count=candidate.count,
+        expected=expected_text(candidate),
+        p=p_text(candidate.p_value),
+    )
+
+
+def serials(candidate: Candidate) -> str:
+    """The serials of the incidents behind a candidate, space-separated."""
+    return " ".join(item.serial for item in candidate.incidents)
+
+
+def _local(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def span_line(report: TrendReport, tz: ZoneInfo) -> str:
+    """The window, its dates and how much history it is compared with."""
+    line = t(
+        "trends.span",
+        window=t(f"trends.window.{report.window}"),
+        start=_local(report.start, tz),
+        end=_local(report.end, tz),
+        windows=report.baseline_windows,
+        covered=report.covered_windows,
+    )
+    if report.include_drills:
+        line += f" ({t('trends.drills')})"
+    return line
+
+
+def test_line(report: TrendReport) -> str:
+    """How candidates were chosen: groups tested and the threshold, or why none could be."""
+    if report.covered_windows == 0:
+        return t("trends.no_history")
+    return t("trends.test", tested=report.groups_tested, threshold=p_text(report.threshold))
+
+
+# -- the weekly summary ----------------------------------------------------------------------
+
+
+def weekly_sections(summary: WeeklySummary, tz: ZoneInfo) -> Layout:
+    """The weekly summary in the interface language, every stored string sanitised."""
+    report = summary.report
+    previous = sum(row.previous for row in report.dimension(Dimension.CATEGORY).rows)
+    overview = [
+        t(
+            "weekly.overview",
+            total=report.total,
+            previous=previous,
+            restricted=report.restricted,
+        )
+    ]
+    counts: list[str] = []
+    for trend in report.dimensions:
+        counts.append(t(f"trends.dimension.{trend.dimension.value}"))
+        counts += [
+            t(
+                "weekly.count_line",
+                label=key_label(trend.dimension, row.key),
+                count=row.count,
+                previous=row.previous,
+            )
+            for row in trend.rows
+            if row.count or row.previous
+        ]
+    emerging = [test_line(report)]
+    emerging += [
+        t(
+            "weekly.candidate_line",
+            group=group_label(c),
+            count=c.count,
+            expected=expected_text(c),
+            p=p_text(c.p_value),
+            serials=serials(c),
+        )
+        for c in report.candidates
+    ]
+    if report.covered_windows and not report.candidates:
+        emerging.append(t("trends.nothing"))
+    notable = [
+        t(
+            "weekly.notable_line",
+            serial=item.serial,
+            time=item.received_at.astimezone(tz).strftime("%m-%d %H:%M"),
+            category=label(item.category),
+            severity=label(item.severity),
+            title=clean(item.title),
+            status=label(item.status),
+        )
+        for item in summary.notable
+    ]
+    return Layout(
+        title=t("weekly.title"),
+        preamble=(
+            t("weekly.period", start=_local(report.start, tz), end=_local(report.end, tz)),
+            t("weekly.generated", at=_local(report.generated_at, tz)),
+        ),
+        sections=(
+            Section(t("weekly.section_overview"), tuple(overview)),
+            Section(t("weekly.section_counts"), tuple(counts)),
+            Section(t("weekly.section_emerging"), tuple(emerging)),
+            Section(t("weekly.section_notable"), tuple(notable) or (t("weekly.none"),)),
+        ),
+        closing=(),
+    )
+
+
+def render_weekly_md(summary: WeeklySummary, tz: ZoneInfo) -> str:
+    """The weekly summary as Markdown: a title, the period, one ``##`` per section."""
+    layout = weekly_sections(summary, tz)
+    out = [f"# {md_escape(layout.title)}", "", *(f"{md_escape(p)}  " for p in layout.preamble)]
+    for section in layout.sections:
+        out += ["", f"## {md_escape(section.heading, line_start=False)}", ""]
+        out += [f"- {md_escape(line)}" for line in section.lines]
+    return "\n".join(out) + "\n"
+
+
+__all__ = [
+    "candidate_line",
+    "expected_text",
+    "group_label",
+    "key_label",
+    "p_text",
+    "render_weekly_md",
+    "serials",
+    "span_line",
+    "test_line",
+    "weekly_sections",
+]

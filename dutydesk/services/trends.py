@@ -1,0 +1,256 @@
+"""Trends (key ``a``, ``dutydesk trends``): counts by dimension and emerging issues.
+
+Reads through :meth:`Database.read` (plain SQL, no ORM): one query for the incidents of
+the recent window and its baseline windows, one for the first record's time (the
+history's start). The statistics are :mod:`dutydesk.rules.trends`.
+
+Drill incidents (``incident.drill_run_id`` set) are left out unless
+``include_drills=True``: a rehearsal must not look like an emerging issue.
+
+Need-to-know: an incident the reader may not see, and every classified (涉密) incident
+whatever the reader's clearance, is counted under ``restricted`` in every dimension and
+never takes part in emerging issues or key phrases. Trends are aggregates that go into
+the handover pack and the weekly summary, read in meeting rooms; classified matters are
+handed over through the confidential channel. So no sealed text is ever opened here and
+no view of classified content happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from dutydesk.rules.policy import may_see
+from dutydesk.rules.similarity import normalise
+from dutydesk.rules.trends import (
+    ALPHA,
+    BASELINE_WINDOWS,
+    PUBLIC_CHANNELS,
+    RESTRICTED,
+    WINDOW_DAYS,
+    Candidate,
+    Dimension,
+    NotableItem,
+    TrendFact,
+    TrendReport,
+    WeeklySummary,
+    build_report,
+    location_key,
+    phrases,
+    unit_key,
+)
+from dutydesk.store import Database, as_utc
+from dutydesk.vocab import Category, Channel, Classification, Severity, Status
+
+_SQL = (
+    "SELECT id, serial, received_at, channel, category, severity, location, reporter_unit, "
+    "classification, title, summary, status FROM incident "
+    "WHERE received_at >= :start AND received_at < :end{drills} ORDER BY received_at, id"
+)
+_NO_DRILLS = " AND drill_run_id IS NULL"
+_FIRST = "SELECT min(received_at) FROM incident{where}"
+
+_CHANNELS = {member.value: member for member in Channel}
+_STATUSES = {member.value: member for member in Status}
+
+
+def _time(value: object) -> datetime:
+    if isinstance(value, str):  # SQLite: UTC text, parsed directly (the common case)
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    moment = as_utc(value)
+    assert moment is not None  # a NOT NULL column
+    return moment
+
+
+def window_length(window: str) -> timedelta:
+    """The length of a named window (``day``, ``week``, ``month``).
+
+    Raises:
+        ValueError: an unknown name.
+
+    """
+    if window not in WINDOW_DAYS:
+        raise ValueError(f"window: {window!r} is not one of {', '.join(WINDOW_DAYS)}")
+    return timedelta(days=WINDOW_DAYS[window])
+
+
+def _hidden(clearance: Classification) -> dict[str, bool]:
+    """Per stored level: counted as restricted (classified, or beyond the reader)."""
+    return {
+        level.value: level.is_classified or not may_see(clearance, level)
+        for level in Classification
+    }
+
+
+def _fact(row: Sequence[Any], hidden: Mapping[str, bool]) -> TrendFact:
+    (id_, serial, received, channel, category, severity, location, unit, level, title,
+     summary, status) = row  # fmt: skip
+    if hidden[str(level)]:
+        return TrendFact(
+            id=int(id_),
+            serial=str(serial),
+            received_at=_time(received),
+            restricted=True,
+            keys=dict.fromkeys(Dimension, RESTRICTED),
+        )
+    public = _CHANNELS.get(str(channel)) in PUBLIC_CHANNELS
+    normalised = normalise(str(summary or "")) if public else ""
+    return TrendFact(
+        id=int(id_),
+        serial=str(serial),
+        received_at=_time(received),
+        restricted=False,
+        keys={
+            Dimension.CATEGORY: str(category),
+            Dimension.CHANNEL: str(channel),
+            Dimension.SEVERITY: str(severity),
+            Dimension.LOCATION: location_key(str(location or "")),
+            Dimension.UNIT: unit_key(str(unit or "")),
+        },
+        title=str(title or ""),
+        status=_STATUSES.get(str(status)),
+        phrases=phrases(normalised, normalised=True) if public else frozenset(),
+        text=normalised,
+    )
+
+
+def read_facts(
+    db: Database,
+    start: datetime,
+    end: datetime,
+    *,
+    clearance: Classification = Classification.INTERNAL,
+    include_drills: bool = False,
+) -> list[TrendFact]:
+    """Incidents received in ``[start, end)`` as trend facts, for a reader at ``clearance``."""
+    sql = _SQL.format(drills="" if include_drills else _NO_DRILLS)
+    rows = db.read(sql, {"start": db.time_param(start), "end": db.time_param(end)})
+    hidden = _hidden(clearance)
+    return [_fact(row, hidden) for row in rows]
+
+
+def history_start(db: Database, *, include_drills: bool = False) -> datetime | None:
+    """When the first incident was received (``None``: the store has none)."""
+    where = "" if include_drills else " WHERE drill_run_id IS NULL"
+    rows = db.read(_FIRST.format(where=where))
+    value = rows[0][0] if rows else None
+    return _time(value) if value not in (None, "") else None
+
+
+def trend_report(
+    db: Database,
+    *,
+    end: datetime,
+    length: timedelta,
+    window: str,
+    now: datetime,
+    clearance: Classification = Classification.INTERNAL,
+    include_drills: bool = False,
+    windows: int = BASELINE_WINDOWS,
+    alpha: float = ALPHA,
+) -> TrendReport:
+    """Counts by dimension and emerging candidates for ``[end - length, end)``.
+
+    Args:
+        db: the store.
+        end: the recent window's end (usually now).
+        length: every window's length (see :func:`window_length`).
+        window: its name as printed (``day``, ``week``, ``month`` or ``custom``).
+        now: when the report is made.
+        clearance: the reader's; what it does not cover is counted as ``restricted``.
+        include_drills: count drill incidents too (off for every real output).
+        windows: baseline windows before the recent one.
+        alpha: the report's family-wise error rate.
+
+    Raises:
+        ValueError: a window length that is not positive.
+
+    """
+    if length <= timedelta(0):
+        raise ValueError("the window must be longer than zero")
+    first = end - (windows + 1) * length
+    facts = read_facts(db, first, end, clearance=clearance, include_drills=include_drills)
+    return build_report(
+        facts,
+        window=window,
+        end=end,
+        length=length,
+        generated_at=now,
+        history_start=history_start(db, include_drills=include_drills),
+        include_drills=include_drills,
+        windows=windows,
+        alpha=alpha,
+    )
+
+
+def top_candidates(
+    db: Database,
+    *,
+    at: datetime,
+    clearance: Classification = Classification.INTERNAL,
+    limit: int = 5,
+) -> tuple[Candidate, ...]:
+    """The strongest emerging candidates of the day before ``at`` (for the handover pack)."""
+    report = trend_report(
+        db, end=at, length=window_length("day"), window="day", now=at, clearance=clearance
+    )
+    return report.candidates[:limit]
+
+
+_SERIOUS = (Severity.I.value, Severity.II.value)
+
+
+def weekly_summary(
+    db: Database,
+    *,
+    end: datetime,
+    now: datetime,
+    clearance: Classification = Classification.INTERNAL,
+    include_drills: bool = False,
+) -> WeeklySummary:
+    """The weekly summary: the week before ``end`` against the previous weeks.
+
+    Notable items are the week's grade I and II incidents the reader may see.
+    """
+    report = trend_report(
+        db,
+        end=end,
+        length=window_length("week"),
+        window="week",
+        now=now,
+        clearance=clearance,
+        include_drills=include_drills,
+    )
+    rows = db.read(
+        _SQL.format(drills="" if include_drills else _NO_DRILLS),
+        {"start": db.time_param(report.start), "end": db.time_param(end)},
+    )
+    notable = []
+    hidden = _hidden(clearance)
+    for row in rows:
+        fact = _fact(row, hidden)
+        if fact.restricted or str(row[5]) not in _SERIOUS:
+            continue
+        notable.append(
+            NotableItem(
+                serial=fact.serial,
+                received_at=fact.received_at,
+                category=Category(str(row[4])),
+                severity=Severity(str(row[5])),
+                title=fact.title,
+                status=Status(str(row[11])),
+            )
+        )
+    notable.sort(key=lambda item: (item.severity.rank, item.received_at, item.serial))
+    return WeeklySummary(report=report, notable=tuple(notable))
+
+
+__all__ = [
+    "history_start",
+    "read_facts",
+    "top_candidates",
+    "trend_report",
+    "weekly_summary",
+    "window_length",
+]
