@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from dutydesk.i18n import set_language
 from dutydesk.store import Database, url_for
+from tests.pg_support import pg_db, pg_server, pg_template, pg_url  # noqa: F401  (fixtures)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEMO_MOMENT = datetime(2026, 11, 26, 2, 31, tzinfo=SHANGHAI)
@@ -48,8 +50,18 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db(db_path: Path) -> Iterator[Database]:
-    """A migrated, empty dutydesk database in a real SQLite file."""
+def db(db_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """A migrated, empty dutydesk database in a real SQLite file.
+
+    With ``DUTYDESK_TEST_DB=postgresql`` it is a fresh database on the tests' own
+    PostgreSQL server instead (``tests/pg_support.py``), its key file at ``<db_path>.key``:
+    tests that reach the store only through ``db`` then run on PostgreSQL (those that open
+    ``db_path`` or SQLite themselves do not; the console's tests all pass).
+    """
+    if os.environ.get("DUTYDESK_TEST_DB") == "postgresql":
+        request.getfixturevalue("monkeypatch").setenv("DUTYDESK_KEY_FILE", f"{db_path}.key")
+        yield request.getfixturevalue("pg_db")
+        return
     database = Database(url_for(str(db_path)))
     database.ensure_schema()
     yield database

@@ -1,0 +1,696 @@
+"""The store and the core services on a real PostgreSQL server (tests/pg_support.py).
+
+The server is started by the tests themselves (one throwaway cluster per session, a
+fresh database per test); ``DUTYDESK_TEST_PG_URL`` points them at another server. Where
+a result can be compared, the same work is done on SQLite too and the answers must match.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from dutydesk.cli import main
+from dutydesk.config import Settings
+from dutydesk.models import Incident, Meta, TimelineEntry
+from dutydesk.rules.deadlines import load_rules
+from dutydesk.services import queue, retry
+from dutydesk.services.bulletins import (
+    draft_bulletin,
+    issue_bulletin,
+    review_bulletin,
+    sign_bulletin,
+)
+from dutydesk.services.daily import daily_summary
+from dutydesk.services.demo import load_demo
+from dutydesk.services.handover import build_pack
+from dutydesk.services.handover_store import acknowledge, period_start, record_pack
+from dutydesk.services.incidents import EntryRefused, add_entry, create_incident, update_fields
+from dutydesk.services.intake import register
+from dutydesk.services.integrity import verify
+from dutydesk.services.listing import get_incident, list_incidents
+from dutydesk.services.records import ConflictError
+from dutydesk.services.search import search
+from dutydesk.store import HEAD_REVISION, Database, url_for
+from dutydesk.vocab import BulletinKind, Classification, EntryKind, Status
+from tests.conftest import DEMO_MOMENT, SHANGHAI
+from tests.pg_support import PgServer, make_template, scratch_database
+
+RULES = load_rules()
+SETTINGS = Settings()
+T0 = DEMO_MOMENT - timedelta(minutes=17)
+
+
+@pytest.fixture(scope="session")
+def session_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The key file of every server database of the session (the demo's is sealed with it)."""
+    return tmp_path_factory.mktemp("pg-key") / "duty.key"
+
+
+@pytest.fixture(autouse=True)
+def _key_file(session_key: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A server database has no ``<file>.key``: ``key_file`` names one (README)."""
+    monkeypatch.setenv("DUTYDESK_KEY_FILE", str(session_key))
+    return session_key
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_server: PgServer, pg_template: str, session_key: Path) -> str:
+    """The demo night loaded once into a template database; each test gets a copy."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DUTYDESK_KEY_FILE", str(session_key))
+        return make_template(
+            pg_server,
+            f"dutydesk_test_demo_{os.getpid()}",
+            lambda database: load_demo(database, DEMO_MOMENT),
+            source=pg_template,
+        )
+
+
+@pytest.fixture
+def pg_demo(pg_server: PgServer, pg_demo_template: str) -> Iterator[Database]:
+    """A fresh copy of the demo night on the server."""
+    with scratch_database(pg_server, pg_demo_template) as url:
+        database = Database(url)
+        try:
+            yield database
+        finally:
+            database.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """The demo night on SQLite, to compare answers with (read only: shared by the tests)."""
+    path = tmp_path_factory.mktemp("sqlite-demo") / "demo.sqlite3"
+    database = Database(url_for(str(path)))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("DUTYDESK_KEY_FILE", raising=False)  # <file>.key beside it
+        load_demo(database, DEMO_MOMENT)
+    yield database
+    database.close()
+
+
+def fire(session, **extra):  # type: ignore[no-untyped-def]
+    fields = {
+        "session": session,
+        "received_at": T0,
+        "channel": "phone",
+        "category": "accident",
+        "severity": "IV",
+        "classification": "internal",
+        "title": "燃气泄漏",
+        "summary": "幸福路12号燃气泄漏，100%_确认",
+        "location": "幸福路12号",
+        "actor_name": "李四",
+        "now": T0,
+        "tz": SHANGHAI,
+        "rules": RULES,
+    }
+    fields.update(extra)
+    return create_incident(**fields)
+
+
+# -- schema -------------------------------------------------------------------------------
+
+
+def test_migrations_create_the_schema_at_head(pg_url: str) -> None:
+    db = Database(pg_url)
+    try:
+        assert db.current_revision() is None
+        assert db.ensure_schema() is True
+        assert db.current_revision() == HEAD_REVISION
+        assert db.read("SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
+        assert db.ensure_schema() is False
+        assert db.read("SELECT id, seq FROM chain_state") == [(1, 0)]
+        assert db.search_index.name == "like"
+        from sqlalchemy import inspect
+
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"incident", "timeline_entry", "bulletin", "drill_run", "credential"} <= tables
+    finally:
+        db.close()
+
+
+def test_read_time_param_and_change_token(pg_db: Database) -> None:
+    assert pg_db.read("SELECT :a + 1, :b", {"a": 1, "b": "火灾"}) == [(2, "火灾")]
+    assert pg_db.read("SELECT '100%'") == [("100%",)]
+    readings = [pg_db.change_token() for _ in range(5)]
+    # Reads do not move it (on a shared server another database's write may, once).
+    assert any(a == b for a, b in itertools.pairwise(readings))
+    before = readings[-1]
+    other = Database(pg_db.url)  # another console
+    try:
+        incident = register(other, **_fire_fields())
+        assert pg_db.change_token() != before
+        after_insert = pg_db.change_token()
+        with other.session() as session:
+            update_fields(
+                session=session,
+                incident_id=incident.id,
+                expected_version=1,
+                changes={"title": "燃气泄漏（已控制）"},
+                actor_name="李四",
+                now=T0 + timedelta(minutes=3),
+                rules=RULES,
+            )
+        after_edit = pg_db.change_token()
+        assert after_edit != after_insert
+        with other.session() as session:  # a table outside the hash chain (roster, leave...)
+            session.add(Meta(key="probe", value="x"))
+        assert pg_db.change_token() != after_edit
+    finally:
+        other.close()
+    moment = pg_db.read(
+        "SELECT received_at FROM incident WHERE received_at >= :t",
+        {"t": pg_db.time_param(T0 - timedelta(seconds=1))},
+    )[0][0]
+    assert moment == T0.astimezone(UTC)
+
+
+def _fire_fields(**extra: object) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "received_at": T0,
+        "channel": "phone",
+        "category": "accident",
+        "severity": "II",
+        "classification": "internal",
+        "title": "燃气爆炸",
+        "summary": "幸福路12号居民楼发生燃气爆炸，3人受伤",
+        "location": "幸福路12号",
+        "now": T0,
+        "tz": SHANGHAI,
+        "rules": RULES,
+    }
+    fields.update(extra)
+    return fields
+
+
+# -- intake, follow-up, edits -------------------------------------------------------------
+
+
+def test_intake_followup_and_edit_conflict(pg_db: Database) -> None:
+    first = register(pg_db, **_fire_fields())
+    second = register(pg_db, **_fire_fields(title="第二起", received_at=T0 + timedelta(minutes=1)))
+    assert first.serial.endswith("-001") and second.serial.endswith("-002")
+    with pg_db.session() as session:
+        incident = session.get(Incident, first.id)
+        assert incident is not None
+        at = T0 + timedelta(minutes=5)
+        add_entry(session=session, incident=incident, kind=EntryKind.PHONE_REPORT,
+                  occurred_at=at, now=at, rules=RULES, target="市应急管理局")  # fmt: skip
+        at = T0 + timedelta(minutes=20)
+        add_entry(session=session, incident=incident, kind=EntryKind.FIRST_REPORT,
+                  occurred_at=at, now=at, rules=RULES)  # fmt: skip
+        at = T0 + timedelta(minutes=40)
+        one = add_entry(session=session, incident=incident, kind=EntryKind.CONTINUED_REPORT,
+                        occurred_at=at, now=at, rules=RULES, text="伤员已送医")  # fmt: skip
+        assert one.report_no == 1
+        with pytest.raises(EntryRefused):
+            add_entry(session=session, incident=incident, kind=EntryKind.REOPENED,
+                      occurred_at=at, now=at, rules=RULES, text="x")  # fmt: skip
+    with pg_db.session() as session:
+        edited = update_fields(
+            session=session,
+            incident_id=first.id,
+            expected_version=first.version + 3,
+            changes={"severity": "I"},
+            actor_name="李四",
+            now=T0 + timedelta(minutes=45),
+            rules=RULES,
+        )
+        version = edited.version
+    assert edited.severity == "I"
+    with pg_db.session() as session, pytest.raises(ConflictError, match="changed"):
+        update_fields(
+            session=session,
+            incident_id=first.id,
+            expected_version=version - 1,  # someone else's edit came first
+            changes={"title": "过时的修改"},
+            actor_name="王五",
+            now=T0 + timedelta(minutes=46),
+            rules=RULES,
+        )
+    with pg_db.session(write=False) as session:
+        entries = session.exec(
+            select(TimelineEntry)
+            .where(TimelineEntry.incident_id == first.id)
+            .order_by(TimelineEntry.seq)  # type: ignore[arg-type]
+        ).all()
+    kinds = [entry.kind for entry in entries]
+    assert kinds == [
+        EntryKind.RECEIVED,
+        EntryKind.PHONE_REPORT,
+        EntryKind.FIRST_REPORT,
+        EntryKind.CONTINUED_REPORT,
+        EntryKind.FIELD_CHANGE,
+    ]
+    assert all(entry.occurred_at.tzinfo is not None for entry in entries)
+    record = get_incident(pg_db, first.serial)
+    assert record.status is Status.FOLLOWING and record.version == version
+    assert verify(pg_db).ok
+
+
+def test_nul_in_text_is_refused_in_words(pg_db: Database) -> None:
+    from dutydesk.errors import DatabaseError
+
+    with pytest.raises(DatabaseError, match=r"cannot store the NUL character \(U\+0000\)"):
+        register(pg_db, **_fire_fields(summary="a\x00b"))
+    assert pg_db.read("SELECT count(*) FROM incident") == [(0,)]
+
+
+def test_concurrent_intake_gets_gapless_serials(pg_db: Database) -> None:
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        other = Database(pg_db.url)
+        try:
+            for i in range(8):
+                register(other, **_fire_fields(title=f"{n}-{i}"))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            other.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors
+    numbers = sorted(row[0] for row in pg_db.read("SELECT serial_no FROM incident"))
+    assert numbers == list(range(1, 25))
+    assert verify(pg_db).ok
+
+
+# -- the demo night and what reads it -------------------------------------------------------
+
+
+def test_demo_loads_once(pg_db: Database) -> None:
+    report = load_demo(pg_db, DEMO_MOMENT)
+    assert not report.already_loaded
+    assert report.incidents >= 25 and report.entries > 3 * report.incidents
+    assert report.database == pg_db.describe() and "@127.0.0.1" in report.database
+    again = load_demo(pg_db, DEMO_MOMENT)
+    assert again.already_loaded and again.incidents == report.incidents
+
+
+def test_queue_matches_sqlite(pg_demo: Database, sqlite_demo: Database) -> None:
+    now = DEMO_MOMENT
+    for name in ("count_open",):
+        assert getattr(queue, name)(pg_demo) == getattr(queue, name)(sqlite_demo)
+    assert queue.count_overdue(pg_demo, now) == queue.count_overdue(sqlite_demo, now) > 0
+    pg_rows = queue.fetch_window(pg_demo, 0, 100)
+    lite_rows = queue.fetch_window(sqlite_demo, 0, 100)
+    assert [r.serial for r in pg_rows] == [r.serial for r in lite_rows]
+    assert [r.due_at for r in pg_rows] == [r.due_at for r in lite_rows]
+    assert [r.title for r in pg_rows] == [r.title for r in lite_rows]
+    assert queue.fetch_window(pg_demo, 5, 3) == pg_rows[5:8]
+    third = pg_rows[2]
+    assert queue.position_of(pg_demo, third.id) == 2
+    passed = queue.deadlines_passed(pg_demo, now - timedelta(hours=6), now)
+    assert [p.serial for p in passed] == [
+        p.serial for p in queue.deadlines_passed(sqlite_demo, now - timedelta(hours=6), now)
+    ]
+
+
+def test_listing_matches_sqlite(pg_demo: Database, sqlite_demo: Database) -> None:
+    def serials(db: Database, **kw: object) -> list[str]:
+        return [r.serial for r in list_incidents(db, **kw)]  # type: ignore[arg-type]
+
+    assert serials(pg_demo) == serials(sqlite_demo)
+    assert serials(pg_demo, include_closed=True) == serials(sqlite_demo, include_closed=True)
+    since = DEMO_MOMENT - timedelta(hours=3)
+    assert serials(pg_demo, since=since, include_closed=True) == serials(
+        sqlite_demo, since=since, include_closed=True
+    )
+    assert serials(pg_demo, statuses=(Status.CLOSED,)) == serials(
+        sqlite_demo, statuses=(Status.CLOSED,)
+    )
+
+
+def test_daily_summary_matches_sqlite(pg_demo: Database, sqlite_demo: Database) -> None:
+    day = DEMO_MOMENT.date() - timedelta(days=1)
+    pg = daily_summary(pg_demo, day, tz=SHANGHAI, now=DEMO_MOMENT)
+    lite = daily_summary(sqlite_demo, day, tz=SHANGHAI, now=DEMO_MOMENT)
+    assert pg.rows and pg.rows == lite.rows
+    assert (pg.by_category, pg.by_severity, pg.by_channel) == (
+        lite.by_category,
+        lite.by_severity,
+        lite.by_channel,
+    )
+
+
+def test_handover_pack_build_record_acknowledge(pg_demo: Database, sqlite_demo: Database) -> None:
+    def pack_of(db: Database):  # type: ignore[no-untyped-def]
+        start = period_start(db, DEMO_MOMENT, SETTINGS)
+        return build_pack(db, start=start, at=DEMO_MOMENT, now=DEMO_MOMENT, rules=RULES,
+                          settings=SETTINGS, clearance=Classification.INTERNAL)  # fmt: skip
+
+    pg, lite = pack_of(pg_demo), pack_of(sqlite_demo)
+    assert pg.received_total == lite.received_total > 0
+    assert pg.open == lite.open and pg.overdue == lite.overdue
+    assert pg.instructions == lite.instructions
+    assert pg.roster == lite.roster and pg.away == lite.away
+    stored = record_pack(pg_demo, pg, actor=None)
+    assert stored.handover_id is not None
+    acknowledge(pg_demo, stored.handover_id, ["黄雨婷", "杨帆"], DEMO_MOMENT, actor="黄雨婷")
+    assert period_start(pg_demo, DEMO_MOMENT + timedelta(hours=1), SETTINGS) == DEMO_MOMENT
+    report = verify(pg_demo)
+    assert report.ok, report.problems
+    assert report.acknowledged is not None
+
+
+# -- bulletins --------------------------------------------------------------------------------
+
+
+def test_bulletins_issued_concurrently_get_gapless_numbers(pg_demo: Database) -> None:
+    serial = pg_demo.read(
+        "SELECT serial FROM incident WHERE classification = 'internal' "
+        "AND drill_run_id IS NULL ORDER BY id LIMIT 1"
+    )[0][0]
+    ids = []
+    for _ in range(20):
+        bulletin_id = draft_bulletin(pg_demo, kind=BulletinKind.EXPRESS, serials=(serial,),
+                                     actor="杨帆", now=DEMO_MOMENT, tz=SHANGHAI)  # fmt: skip
+        review_bulletin(pg_demo, bulletin_id, actor="杨帆", now=DEMO_MOMENT)
+        sign_bulletin(pg_demo, bulletin_id, signer="张振华", actor="杨帆", now=DEMO_MOMENT)
+        ids.append(bulletin_id)
+    already = [
+        row[0]
+        for row in pg_demo.read(
+            "SELECT issue_no FROM bulletin WHERE status = 'issued' AND kind = 'express'"
+        )
+    ]
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+    collisions = retry.retries["serial"]
+
+    def worker(mine: list[int]) -> None:
+        other = Database(pg_demo.url)  # a console of its own, with its own connections
+        try:
+            start.wait()
+            for bulletin_id in mine:
+                issue_bulletin(other, bulletin_id, actor="杨帆", now=DEMO_MOMENT, tz=SHANGHAI)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            other.close()
+
+    threads = [threading.Thread(target=worker, args=(half,)) for half in (ids[0::2], ids[1::2])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    numbers = sorted(
+        row[0]
+        for row in pg_demo.read(
+            "SELECT issue_no FROM bulletin WHERE status = 'issued' AND kind = 'express'"
+        )
+    )
+    assert numbers == list(range(1, len(already) + 21))
+    assert retry.retries["serial"] == collisions  # they queued on the lock, never collided
+    assert verify(pg_demo).ok
+
+
+# -- search -----------------------------------------------------------------------------------
+
+
+def test_search_through_the_like_index(pg_demo: Database, sqlite_demo: Database) -> None:
+    assert pg_demo.search_index.name == "like"
+    for query in ("火灾", "燃气", "火", "市", "20"):
+        pg = search(pg_demo, query, clearance=Classification.INTERNAL, limit=200)
+        lite = search(sqlite_demo, query, clearance=Classification.INTERNAL, limit=200)
+        assert {r.serial for r in pg.rows} == {r.serial for r in lite.rows}, query
+    filtered = search(pg_demo, "", clearance=Classification.INTERNAL, open_only=True, limit=200)
+    assert {r.serial for r in filtered.rows} == {
+        r.serial for r in search(
+            sqlite_demo, "", clearance=Classification.INTERNAL, open_only=True, limit=200
+        ).rows
+    }  # fmt: skip
+    assert not search(pg_demo, "不存在的词语", clearance=Classification.INTERNAL).rows
+    secret = search(pg_demo, "", clearance=Classification.SECRET, category="accident", limit=200)
+    assert secret.rows
+
+
+def test_search_escapes_like_wildcards(pg_db: Database) -> None:
+    with pg_db.session() as session:
+        fire(session)
+        fire(session, summary="另一起", title="普通", received_at=T0 + timedelta(minutes=1))
+
+    def found(query: str) -> list[str]:
+        return [r.title or "" for r in search(pg_db, query, clearance="internal").rows]
+
+    assert found("100%_") == ["燃气泄漏"]
+    assert found("0%") == ["燃气泄漏"]
+    assert found("%_确") == ["燃气泄漏"]
+    assert found("0_") == []  # "_" is itself, not any one character
+    assert found("1%0") == []  # "%" is itself, not any run of characters
+    assert found("幸福路 泄漏") == ["燃气泄漏"]
+    assert found("LEAK") == []
+    assert found("a\x00b") == []  # PostgreSQL text holds no NUL: nothing can match
+
+
+# -- accounts -----------------------------------------------------------------------------
+
+
+def test_sign_in_accounts_and_audit_trail(pg_demo: Database) -> None:
+    from dutydesk.services.audit import list_events
+    from dutydesk.services.auth import authenticate
+    from dutydesk.services.users import list_users
+
+    admin = authenticate(pg_demo, "李晓明", "1111", DEMO_MOMENT)
+    accounts = {row.name: row for row in list_users(pg_demo, admin)}
+    assert accounts["李晓明"].roles == ("admin", "duty_officer")
+    assert accounts["李晓明"].has_pin and accounts["李晓明"].active
+    auditor = authenticate(pg_demo, "许文博", "5555", DEMO_MOMENT)
+    events = list_events(pg_demo, auditor)
+    assert events and any(event.action == "sign_in" for event in events)
+
+
+# -- integrity ----------------------------------------------------------------------------------
+
+
+def test_verify_finds_a_changed_record(pg_demo: Database) -> None:
+    report = verify(pg_demo)
+    assert report.ok and report.links > 50
+    with pg_demo.engine.begin() as conn:
+        from sqlalchemy import text
+
+        conn.execute(text("UPDATE timeline_entry SET text = text || '（改）' WHERE id = 3"))
+    report = verify(pg_demo)
+    assert not report.ok
+    assert any("changed" in problem for problem in report.problems)
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def test_cli_incident_add_and_list(
+    pg_db: Database,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "李四")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        try:
+            main(["--db", pg_db.url, "--now", "2026-11-26T02:31+08:00", *args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, err = run("incident", "add", "--summary", "幸福路12号燃气爆炸，3人受伤",
+                         "--received", "02:14", "--category", "accident", "--severity", "II",
+                         "--location", "幸福路12号")  # fmt: skip
+    assert code == 0, err
+    serial = out.strip()
+    assert serial == "20261126-001"
+    code, out, err = run("incident", "list", "--format", "json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [row["serial"] for row in rows] == [serial]
+    code, out, err = run("incident", "log", serial, "phone-report", "--to", "市应急管理局")
+    assert code == 0, err
+    code, out, err = run("incident", "edit", serial, "--severity", "I", "--expected-version", "1")
+    assert code != 0 and "changed" in err  # the entry above moved it to version 2
+    code, out, err = run("incident", "edit", serial, "--severity", "I", "--expected-version", "2")
+    assert code == 0, err
+    code, out, err = run("incident", "show", serial)
+    assert code == 0, err
+    assert "幸福路12号" in out
+    code, out, err = run("verify")
+    assert code == 0, err
+
+
+def test_cli_init_user_list_and_backup_refused(
+    pg_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    key_file = tmp_path / "new.key"
+    monkeypatch.setenv("DUTYDESK_KEY_FILE", str(key_file))
+    monkeypatch.setenv("DUTYDESK_DATABASE_URL", pg_url)  # the URL setting, not --db
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        try:
+            main(["--now", "2026-11-26T02:31+08:00", *args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    monkeypatch.setenv("DUTYDESK_NEW_PIN", "2468")
+    code, _, err = run("init", "--name", "赵建国", "--clearance", "secret")
+    assert code == 0, err
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("DUTYDESK_PIN", "2468")
+    code, out, err = run("user", "list", "--format", "csv", "--operator", "赵建国")
+    assert code == 0, err
+    assert "赵建国" in out and "admin" in out
+    code, _, err = run("backup", str(key_file.with_name("copy.sqlite3")))
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    monkeypatch.delenv("DUTYDESK_KEY_FILE")  # a server database has no <file>.key
+    code, _, err = run("incident", "list", "--operator", "赵建国")
+    assert code == 0, err  # nothing sealed to open
+    code, _, err = run("incident", "add", "--summary", "密电", "--classification", "secret",
+                       "--operator", "赵建国")  # fmt: skip
+    assert code != 0 and "key_file" in err, err
+
+
+def test_no_server_is_a_skip_or_in_ci_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import pg_support
+
+    monkeypatch.setattr(pg_support.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(pg_support.glob, "glob", lambda _pattern: [])
+    assert pg_support.find_bindir() is None
+    monkeypatch.delenv(pg_support.ENV_REQUIRED, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no PostgreSQL"):
+        pg_support._unavailable("PostgreSQL tests: no PostgreSQL server binaries")
+    monkeypatch.setenv(pg_support.ENV_REQUIRED, "1")
+    with pytest.raises(pytest.fail.Exception, match="DUTYDESK_TEST_PG_REQUIRED"):
+        pg_support._unavailable("PostgreSQL tests: no PostgreSQL server binaries")
+
+
+# Commands run in order on the demo night, as the operator named (PINs of the demo).
+_NIGHT = [
+    ("李晓明", "1111", ["roster", "generate", "--from", "2026-12-10", "--to", "2026-12-16", "--apply"]),
+    ("李晓明", "1111", ["roster", "special", "--from", "2026-12-12", "--to", "2026-12-13", "--note", "测试"]),
+    ("李晓明", "1111", ["roster", "show"]),
+    ("黄雨婷", "4444", ["leave", "add", "--leader", "周文斌", "--from", "2026-11-27T07:00",
+                      "--to", "2026-11-30T20:00", "--acting", "陈国华"]),
+    ("黄雨婷", "4444", ["leave", "list"]),
+    ("黄雨婷", "4444", ["incident", "list", "--all"]),
+    ("韩冬", "6666", ["incident", "list", "--clearance", "top_secret"]),
+    ("黄雨婷", "4444", ["bulletin", "draft", "20261126-004"]),
+    ("黄雨婷", "4444", ["bulletin", "review", "1"]),
+    ("王立新", "7777", ["bulletin", "sign", "1"]),
+    ("黄雨婷", "4444", ["bulletin", "issue", "1"]),
+    ("黄雨婷", "4444", ["bulletin", "sms", "1"]),
+    ("黄雨婷", "4444", ["bulletin", "list"]),
+    ("黄雨婷", "4444", ["export", "daily", "--format", "json"]),
+    ("黄雨婷", "4444", ["handover", "--format", "md"]),
+    ("黄雨婷", "4444", ["handover", "ack", "--names", "赵静,黄雨婷"]),
+    ("黄雨婷", "4444", ["trends", "--window", "week", "--by", "location"]),
+    ("黄雨婷", "4444", ["drill", "start", "chemical_fire"]),
+    ("黄雨婷", "4444", ["drill", "stop"]),
+    ("黄雨婷", "4444", ["drill", "report"]),
+    ("李晓明", "1111", ["key", "rotate"]),
+    ("许文博", "5555", ["audit", "list"]),
+    ("韩冬", "6666", ["incident", "list", "--clearance", "top_secret"]),
+    ("黄雨婷", "4444", ["verify"]),
+]  # fmt: skip
+
+
+def test_cli_a_night_of_commands(
+    pg_demo: Database,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    monkeypatch.setenv("DUTYDESK_DATABASE_URL", pg_demo.url)
+    monkeypatch.setenv("DUTYDESK_OUTBOX_DIR", str(tmp_path / "outbox"))
+    for operator, pin, args in _NIGHT:
+        monkeypatch.setenv("DUTYDESK_OPERATOR", operator)
+        monkeypatch.setenv("DUTYDESK_PIN", pin)
+        capsys.readouterr()
+        try:
+            main(["--now", "2026-11-26T02:31+08:00", *args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        _, err = capsys.readouterr()
+        assert code == 0, (args, err)
+    assert pg_demo.read("SELECT issue_no FROM bulletin WHERE id = 1") == [(1,)]
+    assert (
+        pg_demo.read("SELECT count(*) FROM handover WHERE acknowledged_at IS NOT NULL")[0][0] == 1
+    )
+    assert verify(pg_demo).ok
+
+
+# -- the console --------------------------------------------------------------------------------
+
+
+async def test_console_shows_the_queue_and_notices_another_desk(
+    pg_db: Database, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from dutydesk.clock import FrozenClock
+    from dutydesk.tui.app import DutyDeskApp
+    from tests.tui.conftest import NOW, seed_night
+    from tests.tui.test_console import SIZE, settle
+
+    seed_night(pg_db)
+    lite = Database(url_for(str(tmp_path / "night.sqlite3")))
+    try:
+        lite.ensure_schema()
+        seed_night(lite)  # the same night on SQLite: the same queue, row for row
+        assert [r.serial for r in queue.fetch_window(pg_db, 0, 100)] == [
+            r.serial for r in queue.fetch_window(lite, 0, 100)
+        ]
+    finally:
+        lite.close()
+    settings = Settings(timezone="Asia/Shanghai")
+    app = DutyDeskApp(
+        pg_db, settings, FrozenClock(NOW.astimezone(UTC)), "en", Classification.INTERNAL
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue_pane = app.main.queue
+        assert queue_pane.count == 29
+        assert [queue_pane.row(i).serial for i in range(3)] == [  # type: ignore[union-attr]
+            "20261126-004",
+            "20261126-002",
+            "20261126-003",
+        ]
+        other = Database(pg_db.url)  # another desk registers a call
+        try:
+            register(other, **_fire_fields(received_at=NOW, now=NOW))
+        finally:
+            other.close()
+        for _ in range(40):  # the watcher polls every 0.4 s
+            await asyncio.sleep(0.1)
+            await settle(pilot)
+            if queue_pane.count == 30:
+                break
+        assert queue_pane.count == 30
