@@ -21,12 +21,14 @@ import typer
 from dutydesk import __version__
 from dutydesk.commands.accounts import register as register_accounts
 from dutydesk.commands.bulletin import bulletin_app
+from dutydesk.commands.drill import drill_app
 from dutydesk.commands.export import export_app
 from dutydesk.commands.handover import handover_app
 from dutydesk.commands.incident import incident_app
 from dutydesk.commands.integrity import register as register_integrity
 from dutydesk.commands.leave import leave_app
 from dutydesk.commands.roster import roster_app
+from dutydesk.commands.trends import report_app, trends_app
 from dutydesk.config import Settings, data_dir, load_settings
 from dutydesk.launch import clock_for, database_for, guarded, language_for, open_console
 from dutydesk.store import Database, url_for
@@ -48,6 +50,9 @@ app.add_typer(leave_app)
 app.add_typer(handover_app)
 app.add_typer(bulletin_app)
 app.add_typer(export_app)
+app.add_typer(drill_app)
+app.add_typer(trends_app)
+app.add_typer(report_app)
 
 DbOption = Annotated[
     str | None,
@@ -109,6 +114,7 @@ def default_demo_path() -> Path:
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     db: DbOption = None,
     now: NowOption = None,
     replace: Annotated[
@@ -130,6 +136,8 @@ def demo(
     from dutydesk.services.demo import load_demo
 
     settings = load_settings()
+    root = ctx.find_root().params  # `dutydesk --db X demo` means the same as `demo --db X`
+    db, now = db or root.get("db"), now or root.get("now")
     database = Database(url_for(db) if db else url_for(str(default_demo_path())))
     clock = clock_for(settings, now)
     report = load_demo(database, clock.now(), settings=settings, replace=replace)

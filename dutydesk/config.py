@@ -127,6 +127,8 @@ class Settings:
     """How long a locked account stays locked (DUTYDESK_LOCKOUT_MINUTES)."""
     key_file: str | None = None
     """The encryption key file; ``None`` means ``<database file>.key`` beside it."""
+    drills_dir: str | None = None
+    """A folder of the office's own drill scenarios (``*.toml``), besides ``data/drills``."""
     config_file: Path | None = field(default=None, compare=False)
     """The file these settings were read from, if any."""
 

@@ -11,7 +11,16 @@ services and the console never contain SQLite- or PostgreSQL-specific code:
 * :meth:`Database.ensure_schema` - checks the Alembic revision with one query and only
   imports Alembic when a migration is actually needed;
 * :meth:`Database.change_token` - a cheap value that changes when another connection
-  commits (SQLite's ``PRAGMA data_version``), for polling from a worker.
+  commits (SQLite's ``PRAGMA data_version``; PostgreSQL's transaction snapshot), for
+  polling from a worker.
+
+PostgreSQL (``postgresql+psycopg://...``, the ``postgres`` extra) takes the same code:
+the schema comes from the same migrations, :meth:`Database.read` goes through
+SQLAlchemy's ``text()``, writing sessions run at the server's default isolation (READ
+COMMITTED) and the places that serialise writers read their row ``FOR UPDATE`` (the
+chain head in ``services/chain.py``, an edited incident, the bulletin numbering), and
+search uses :class:`dutydesk.store_search.LikeSearchIndex`. ``tests/test_postgres.py``
+runs the core services on a server the tests start themselves.
 
 SQL passed to :meth:`read` uses ``:name`` parameters, which both ``sqlite3`` and
 SQLAlchemy's ``text()`` understand.
@@ -36,7 +45,7 @@ if TYPE_CHECKING:
 
     from dutydesk.store_search import SearchIndex
 
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 """The newest migration. A test keeps it equal to Alembic's head."""
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -158,6 +167,8 @@ class Database:
                     connection.exec_driver_sql(f"BEGIN {mode}")
 
             else:
+                # The server's default isolation (READ COMMITTED): writers that must
+                # not interleave lock their row FOR UPDATE (see the module docstring).
                 engine = create_engine(self.url, pool_pre_ping=True)
             self._engine = engine
         return self._engine
@@ -170,6 +181,8 @@ class Database:
             write: On SQLite, a writing session starts with ``BEGIN IMMEDIATE`` (the
                 write lock is taken first, so concurrent writers queue instead of
                 failing); ``write=False`` starts a plain deferred read transaction.
+                On PostgreSQL both are plain READ COMMITTED transactions; writers
+                serialise on the rows they read ``FOR UPDATE``.
 
         """
         from sqlmodel import Session
@@ -181,8 +194,14 @@ class Database:
             try:
                 yield session
                 session.commit()
-            except BaseException:
+            except BaseException as exc:
                 session.rollback()
+                if not self.is_sqlite and "cannot contain NUL" in str(exc):
+                    # PostgreSQL text cannot hold U+0000 (SQLite stores it): say so.
+                    raise DatabaseError(
+                        f"cannot write to {self.describe()}: PostgreSQL cannot store the "
+                        "NUL character (U+0000); remove it from the text"
+                    ) from None
                 raise
 
     def _sqlite_connection(self) -> sqlite3.Connection:
@@ -211,12 +230,18 @@ class Database:
                 rows = connection.execute(sql, dict(params or {})).fetchall()
                 connection.commit()  # end the read transaction: do not pin an old snapshot
                 return rows
-            from sqlalchemy import text
-
-            with self.engine.connect() as conn:
-                return [tuple(row) for row in conn.execute(text(sql), dict(params or {}))]
         except sqlite3.DatabaseError as exc:
             raise DatabaseError(f"cannot read {self.describe()}: {exc}") from None
+        # Other databases (and in-memory SQLite): SQLAlchemy's text() takes the same
+        # :name parameters and escapes a literal % for the driver.
+        from sqlalchemy import text
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            with self.engine.connect() as conn:
+                return [tuple(row) for row in conn.execute(text(sql), dict(params or {}))]
+        except DBAPIError as exc:
+            raise DatabaseError(f"cannot read {self.describe()}: {exc.orig}") from None
 
     @property
     def search_index(self) -> SearchIndex:
@@ -252,15 +277,36 @@ class Database:
             return utc.strftime("%Y-%m-%d %H:%M:%S.%f")
         return utc
 
+    def list_agg(self, expression: str) -> str:
+        """SQL aggregating ``expression`` into one comma-separated string per group.
+
+        ``group_concat`` on SQLite, ``string_agg`` (text) elsewhere; the order within a
+        group is unspecified on both.
+        """
+        if self.is_sqlite:
+            return f"group_concat({expression})"
+        return f"string_agg(CAST({expression} AS TEXT), ',')"
+
     def change_token(self) -> int:
         """A number that changes when another connection commits to the database.
 
-        SQLite: ``PRAGMA data_version`` on this thread's connection. Other databases
-        return a constant until change notification is added for them.
+        SQLite: ``PRAGMA data_version`` on this thread's connection.
+
+        PostgreSQL (13+): a hash of the server's current transaction snapshot
+        (``pg_current_snapshot()``: the oldest running transaction, one past the newest
+        finished one, and those running in between). Reads never take a transaction
+        id, so it stays put while consoles only read; every write transaction that
+        commits (or rolls back) changes it, whatever table it wrote: roster and leave
+        changes too, which the chain head would miss. One query, no table read. The
+        snapshot is the whole server's, so writes to other databases on the same server
+        also move it: a console then reads its window again for nothing, never misses
+        a change.
         """
         if self.is_sqlite and self.path is not None:
             connection = self._sqlite_connection()
             return int(connection.execute("PRAGMA data_version").fetchone()[0])
+        if self.url.startswith("postgresql"):
+            return int(self.read("SELECT hashtext(pg_current_snapshot()::text)")[0][0])
         return 0
 
     def close(self) -> None:

@@ -69,7 +69,7 @@ if TYPE_CHECKING:
 
 RESULT_COLUMNS = (
     "i.id, i.serial, i.received_at, i.channel, i.category, i.severity, i.title, i.status, "
-    "i.classification, i.due_at, i.due_step"
+    "i.classification, i.due_at, i.due_step, i.drill_run_id"
 )
 """What :meth:`SearchIndex.find` returns per row, in this order."""
 
@@ -79,6 +79,13 @@ KEY_ID_MASK = (1 << KEY_ID_BITS) - 1
 MIN_TRIGRAM_SQLITE = (3, 34, 0)
 GRAM_CHUNK = 1000
 """Texts are cut into chunks of this many characters before the gram expansion."""
+INDEX_CAP = 20_000
+"""Characters of each field and each timeline text that are indexed (the first ones).
+
+A 1 MB paste indexed whole made every later write on its incident rebuild megabytes of
+grams inside the write lock (44 s to register it, 31 s per follow-up entry); capped, it
+costs what any incident does. Searching finds words in the first 20,000 characters of
+each text; the text itself is stored whole."""
 FILTER_MARK = "\ue000"
 """Starts every filter token in the gram table: a private-use character (a token
 character to ``unicode61``) that queries never contain, so text never matches one."""
@@ -214,15 +221,16 @@ def _visibility_sql(spec: SearchSpec, params: _Params, serial_match: bool) -> st
     A restricted row never matches through its content and never through a content
     filter (that would tell the viewer its category or status).
     """
-    visible = f"i.classification IN ({params.many(spec.visible)})" if spec.visible else "0"
+    # TRUE/FALSE, not 1/0, and LIKE, not instr(): the same SQL runs on PostgreSQL.
+    visible = f"i.classification IN ({params.many(spec.visible)})" if spec.visible else "FALSE"
     if spec.has_content_filter:
         return visible
     if not spec.terms:
-        return "1"
+        return "TRUE"
     if not serial_match:
         return visible
     serial = " AND ".join(
-        f"instr(lower(i.serial), {params.add(t.lower())}) > 0" for t in spec.terms
+        f"lower(i.serial) LIKE {params.add(_like_pattern(t))} ESCAPE '!'" for t in spec.terms
     )
     return f"({visible} OR ({serial}))"
 
@@ -259,6 +267,8 @@ class LikeSearchIndex:
 
     def find(self, spec: SearchSpec) -> list[Sequence[Any]]:
         """Rows matching ``spec``, newest received first (see :class:`SearchIndex`)."""
+        if not self.db.is_sqlite and any("\x00" in term for term in spec.terms):
+            return []  # PostgreSQL text holds no NUL (and refuses it as a parameter)
         params = _Params()
         where = _filter_sql(self.db, spec, params)
         for term in spec.terms:
@@ -322,10 +332,15 @@ def _is_classified(row: str) -> str:
     return f"{row}.classification IN ({levels})"
 
 
-def _incident_text(row: str) -> str:
+def _capped(value: str, cap: int | None) -> str:
+    """SQL for the indexed part of ``value``: its first ``cap`` characters (all if None)."""
+    return value if cap is None else f"substr({value}, 1, {cap})"
+
+
+def _incident_text(row: str, cap: int | None = INDEX_CAP) -> str:
     """The incident's indexed text: its serial only when classified (content is sealed)."""
     fields = ("serial", "title", "summary", "location", "reporter_name", "reporter_unit")
-    text = " || char(10) || ".join(f"{row}.{field}" for field in fields)
+    text = " || char(10) || ".join(_capped(f"{row}.{field}", cap) for field in fields)
     return f"(CASE WHEN {_is_classified(row)} THEN {row}.serial ELSE {text} END)"
 
 
@@ -355,17 +370,17 @@ def _entries(incident_id: str, *, without: str | None = None, plus: str | None =
     return sql
 
 
-def _doc(row: str, entries: str) -> str:
+def _doc(row: str, entries: str, cap: int | None = INDEX_CAP) -> str:
     """The trigram document: incident fields, then entries in ``seq`` order.
 
     The order matters: trigrams span the newline between two entries, and a contentless
     ``delete`` must name exactly the trigrams that were inserted.
     """
     return (
-        f"{_incident_text(row)} || (CASE WHEN {_is_classified(row)} THEN '' ELSE "
+        f"{_incident_text(row, cap)} || (CASE WHEN {_is_classified(row)} THEN '' ELSE "
         "coalesce((SELECT group_concat(x, '') FROM ("
-        f"SELECT char(10) || text || char(10) || target AS x FROM ({entries}) ORDER BY seq)), '')"
-        " END)"
+        f"SELECT char(10) || {_capped('text', cap)} || char(10) || {_capped('target', cap)} "
+        f"AS x FROM ({entries}) ORDER BY seq)), '') END)"
     )
 
 
@@ -378,30 +393,44 @@ def _filter_tokens_sql(row: str) -> str:
     return " || ' ' || ".join(parts)
 
 
-def _doc_grams(row: str, entries: str) -> str:
+def _doc_grams(row: str, entries: str, cap: int | None = INDEX_CAP) -> str:
     """The gram document: grams of the fields and of each entry (any order), filter tokens."""
-    entry = _grams("(char(10) || x.text || char(10) || x.target)")
+    entry = _grams(
+        f"(char(10) || {_capped('x.text', cap)} || char(10) || {_capped('x.target', cap)})"
+    )
     return (
-        f"{_grams(_incident_text(row))} || ' ' || (CASE WHEN {_is_classified(row)} THEN '' "
+        f"{_grams(_incident_text(row, cap))} || ' ' || (CASE WHEN {_is_classified(row)} THEN '' "
         f"ELSE coalesce((SELECT group_concat({entry}, ' ') FROM ({entries}) x), '') END) "
         "|| ' ' || "
         f"{_filter_tokens_sql(row)}"
     )
 
 
-def _write(action: str, row: str, entries: str, source: str, *, grams_only: bool = False) -> str:
-    """Two statements adding (or with ``action='delete'`` removing) one incident's docs."""
+def _write(
+    action: str,
+    row: str,
+    entries: str,
+    source: str,
+    *,
+    grams_only: bool = False,
+    cap: int | None = INDEX_CAP,
+) -> str:
+    """Two statements adding (or with ``action='delete'`` removing) one incident's docs.
+
+    ``cap`` is how much of each text is indexed; ``None`` writes the uncapped documents
+    of schema 0007 and before (migration 0008 deletes those for long texts).
+    """
     tri_cols, bi_cols, prefix_tri, prefix_bi = "rowid, doc", "rowid, grams", "", ""
     if action == "delete":
         tri_cols, bi_cols = "search_tri, " + tri_cols, "search_bi, " + bi_cols
         prefix_tri = prefix_bi = "'delete', "
     tri = (
         f"INSERT INTO search_tri({tri_cols}) SELECT {prefix_tri}{_key_sql(row)}, "
-        f"{_doc(row, entries)} {source};\n"
+        f"{_doc(row, entries, cap)} {source};\n"
     )
     return ("" if grams_only else tri) + (
         f"INSERT INTO search_bi({bi_cols}) SELECT {prefix_bi}{_key_sql(row)}, "
-        f"{_doc_grams(row, entries)} {source};"
+        f"{_doc_grams(row, entries, cap)} {source};"
     )
 
 

@@ -295,18 +295,32 @@ def test_migration_backfills_existing_rows(db_path: Path) -> None:
     database = Database(url_for(str(db_path)))
     database._sqlite_connection().execute("PRAGMA journal_mode=WAL")
     upgrade(database, "0001")
-    old = add(database, "旧库中的火灾", "升级前登记")
-    # Plain SQL: today's TimelineEntry model has columns (the hash chain, 0005) that a
-    # 0001 schema does not.
+    # Plain SQL: today's models have columns that a 0001 schema does not (the hash
+    # chain on TimelineEntry, 0005; the drill mark on Incident, 0007).
     with database._sqlite_connection() as raw:
+        for number, (title, summary, hours) in enumerate(
+            [("旧库中的火灾", "升级前登记", 0), ("Old gas leak", "Old gas leak", 1)], 900
+        ):
+            received = database.time_param(BASE + timedelta(hours=hours))
+            raw.execute(
+                "INSERT INTO incident (serial, serial_date, serial_no, received_at, channel,"
+                " reporter_name, reporter_unit, reporter_phone, location, category, severity,"
+                " severity_rank, title, summary, classification, status, is_open,"
+                " assigned_leader, assigned_department, created_at, updated_at, version)"
+                " VALUES (?, ?, ?, ?, 'phone', '', '', '', '', 'accident', 'III', 2, ?, ?,"
+                " 'internal', 'received', 1, '', '', ?, ?, 1)",
+                (f"20261120-{number}", "2026-11-20", number, received, title, summary,
+                 received, received),
+            )  # fmt: skip
+        old_id = raw.execute("SELECT id FROM incident WHERE serial = '20261120-900'").fetchone()[0]
         raw.execute(
             "INSERT INTO timeline_entry (incident_id, seq, kind, occurred_at, recorded_at,"
             " actor_name, text, target) VALUES (?, 1, 'note', ?, ?, '', '旧的续报内容', '')",
-            (old.id, database.time_param(BASE), database.time_param(BASE)),
+            (old_id, database.time_param(BASE), database.time_param(BASE)),
         )
-    add(database, "Old gas leak", hours=1)
     assert isinstance(database.search_index, LikeSearchIndex)  # no index at 0001
-    assert titles(database, "火灾") == ["旧库中的火灾"]
+    # No search before migrating: result rows carry columns of later schemas (the drill
+    # mark, 0007), and every console and command migrates on opening anyway.
     assert database.ensure_schema() is True
     assert database.current_revision() == HEAD_REVISION
     assert isinstance(database.search_index, SqliteSearchIndex)

@@ -85,6 +85,13 @@ def daily(
     clearance: ClearanceOption = None,
     operator: OperatorOption = None,
     db: DbOption = None,
+    include_drills: Annotated[
+        bool,
+        typer.Option(
+            "--include-drills",
+            help="List drill (演练) incidents too, marked. A real summary leaves them out.",
+        ),
+    ] = False,
 ) -> None:
     """Every incident received on a day with its timeline summary and status, and totals.
 
@@ -115,6 +122,7 @@ def daily(
         clearance=who.clearance,
         keys=env.keys,
         viewer=who.viewer,
+        include_drills=include_drills,
     )
     data: str | bytes
     if fmt in {DocumentFormat.CSV, DocumentFormat.NDJSON}:
@@ -143,5 +151,7 @@ def daily(
     restricted = sum(1 for row in summary.rows if row.restricted)
     note = t("daily.generated", moment=chosen.isoformat(), count=len(summary.rows))
     message(note + (f"; {restricted} {t('daily.restricted')}" if restricted else ""))
+    if fmt in {DocumentFormat.CSV, DocumentFormat.NDJSON}:  # rows only on stdout: say it here
+        message(t("handover.chain", head=summary.chain_head))
     if output:
         message(t("daily.written", path=output))

@@ -113,9 +113,10 @@ def _render(pack: HandoverPack, fmt: DocumentFormat, tz: ZoneInfo) -> str | byte
 
         return render_docx(pack, tz)
     if fmt is DocumentFormat.JSON:
+        from dutydesk.rules.sanitize import json_safe
         from dutydesk.services.handover_store import snapshot
 
-        return snapshot(pack) + "\n"
+        return json_safe(snapshot(pack)) + "\n"
     from dutydesk.reports.handover import render_markdown, render_text
 
     render = render_markdown if fmt is DocumentFormat.MD else render_text

@@ -69,6 +69,8 @@ def _cells(record: IncidentRecord, settings: Settings) -> list[Any]:
         if record.restricted
         else record.title
     )
+    if record.drill_run_id is not None:
+        title = f"{t('drill.mark')} {title}"
     return [
         record.serial,
         local(record.received_at, settings),
@@ -93,8 +95,11 @@ def incident_rows(
 
 def show_table(record: IncidentRecord, settings: Settings) -> str:
     """The ``show`` page: fields, one per line, then the timeline as a table."""
+    serial = record.serial
+    if record.drill_run_id is not None:
+        serial = f"{t('drill.mark')} {serial}"
     pairs: list[tuple[str, Any]] = [
-        (t("column.serial"), record.serial),
+        (t("column.serial"), serial),
         (t("column.received"), local(record.received_at, settings)),
         (t("column.status"), label(Status(record.status))),
         (t("cli.field.classification"), label(Classification(record.classification))),

@@ -202,6 +202,23 @@ def _shift(shift: RosterShift, when: _Times) -> str:
     return line
 
 
+def _emerging(pack: HandoverPack) -> Section:
+    # Imported here: reports.trends reuses this module's Layout and md_escape.
+    from dutydesk.reports.trends import expected_text, group_label, serials
+
+    lines = [
+        t(
+            "handover.trends.line",
+            group=group_label(c),
+            count=c.count,
+            expected=expected_text(c),
+            serials=serials(c),
+        )
+        for c in pack.emerging
+    ]
+    return Section(t("handover.trends.section"), _or_none(lines))
+
+
 def sections(pack: HandoverPack, tz: ZoneInfo) -> Layout:
     """Lay the pack out in the interface language, every stored string sanitised."""
     when = _Times(tz)
@@ -235,6 +252,7 @@ def sections(pack: HandoverPack, tz: ZoneInfo) -> Layout:
             _away(pack, when),
             Section(t("handover.section.roster"), _or_none([_shift(s, when) for s in pack.roster])),
             Section(t("handover.section.classified"), _or_none(classified)),
+            _emerging(pack),
         ),
         closing=tuple(closing),
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from dutydesk.rules.trends import Candidate
 from dutydesk.vocab import Category, Classification, Position, Severity, ShiftKind, Status
 
 
@@ -144,6 +145,8 @@ class HandoverPack:
     classified_received: int = 0
     """Classified incidents received in the period (listed in ``classified``)."""
     chain_head: str = ""
+    emerging: tuple[Candidate, ...] = ()
+    """The strongest emerging issues of the last 24 hours (:mod:`dutydesk.rules.trends`)."""
     """The record's hash-chain head when the pack was made (``#57 3f9a1c2b…``)."""
     handover_id: int | None = field(default=None, compare=False)
 

@@ -6,9 +6,12 @@ Every step leaves an audit event.
 
 Numbering happens at issue, never before: the number is the highest issued in that kind
 and year plus one, read and written in the same ``BEGIN IMMEDIATE`` transaction, with
-the unique constraint on (kind, year, issue_no) as the backstop on databases without a
-write lock up front (PostgreSQL) - a collision there is retried like a busy store. So
-two consoles issuing at once get consecutive numbers, and a discarded draft none.
+the unique constraint on (kind, year, issue_no) as the backstop. On PostgreSQL (no write
+lock up front) the issuing transaction first locks the chain head ``FOR UPDATE`` (its
+audit event appends to the chain anyway), so issuers queue there and each reads the
+highest number after the previous one committed; a collision would still be retried
+like a busy store. So two consoles issuing at once get consecutive numbers, and a
+discarded draft none.
 """
 
 from __future__ import annotations
@@ -247,9 +250,13 @@ def issue_bulletin(
     from sqlalchemy import func
     from sqlmodel import select
 
-    from dutydesk.models import Bulletin
+    from dutydesk.models import Bulletin, ChainState
 
     def work(session: Session) -> int:
+        # Queue behind other issuers before reading anything (PostgreSQL; SQLite's
+        # BEGIN IMMEDIATE already did): the status and the highest number read below
+        # are then the committed ones.
+        session.get(ChainState, 1, with_for_update=True)
         bulletin = _load(session, bulletin_id)
         _check(bulletin, "issue")
         year = now.astimezone(tz).year

@@ -13,8 +13,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from dutydesk.i18n import t
 from dutydesk.rules.documents import DailyRow, DailySummary, totals
 from dutydesk.rules.policy import may_see
+from dutydesk.services.chain_read import chain_head
 from dutydesk.services.sealed import Opener, entry_record, incident_record, record_view
 from dutydesk.store import Database, as_utc
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
@@ -28,7 +30,8 @@ _FIRST_REPORTS = (EntryKind.PHONE_REPORT.value, EntryKind.FIRST_REPORT.value)
 _SQL = """
 SELECT i.serial, i.received_at, i.status, i.classification, i.channel, i.category,
        i.severity, i.title, i.summary, i.location, i.reporter_unit,
-       agg.n, agg.first_at, last.occurred_at, last.kind, last.text, i.id, last.seq
+       agg.n, agg.first_at, last.occurred_at, last.kind, last.text, i.id, last.seq,
+       i.drill_run_id
 FROM incident i
 LEFT JOIN (
     SELECT e.incident_id AS incident_id, count(*) AS n, max(e.seq) AS last_seq,
@@ -38,7 +41,7 @@ LEFT JOIN (
     GROUP BY e.incident_id
 ) agg ON agg.incident_id = i.id
 LEFT JOIN timeline_entry last ON last.incident_id = i.id AND last.seq = agg.last_seq
-WHERE i.received_at >= :start AND i.received_at < :end
+WHERE i.received_at >= :start AND i.received_at < :end {drills}
 ORDER BY i.received_at, i.id
 """
 
@@ -69,7 +72,8 @@ def _time(value: object) -> datetime | None:
 
 def _row(values: tuple[object, ...], visible: dict[str, bool], opener: Opener) -> DailyRow:
     (serial, received, status, level, channel, category, severity, title, summary, location,
-     unit, count, first_at, last_at, last_kind, last_text, id_, last_seq) = values  # fmt: skip
+     unit, count, first_at, last_at, last_kind, last_text, id_, last_seq,
+     drill) = values  # fmt: skip
     head = {
         "serial": str(serial),
         "received_at": _time(received),
@@ -89,6 +93,8 @@ def _row(values: tuple[object, ...], visible: dict[str, bool], opener: Opener) -
                 field="text",
                 classification=str(level),
             )
+    if drill is not None:  # only with include_drills: marked wherever the title shows
+        title = f"{t('drill.mark')} {title}"
     return DailyRow(
         restricted=False,
         channel=_CHANNELS[str(channel)],
@@ -116,6 +122,7 @@ def daily_summary(
     clearance: Classification = Classification.INTERNAL,
     keys: KeyRing | None = None,
     viewer: Operator | int | str | None = None,
+    include_drills: bool = False,
 ) -> DailySummary:
     """The summary of the local ``day`` as the operator cleared to ``clearance`` may see it.
 
@@ -129,11 +136,12 @@ def daily_summary(
         keys: the key ring for classified content the operator may see (else the
             database's key file).
         viewer: who exports it; a summary showing classified content is an audit event.
+        include_drills: list drill (演练) incidents too, marked; real summaries never do.
 
     """
     start, end = day_window(day, tz)
     rows = db.read(
-        _SQL,
+        _SQL.format(drills="" if include_drills else "AND i.drill_run_id IS NULL"),
         {
             "start": db.time_param(start),
             "end": db.time_param(end),
@@ -157,4 +165,5 @@ def daily_summary(
         by_category=by_category,
         by_severity=by_severity,
         by_channel=by_channel,
+        chain_head=chain_head(db).short,
     )

@@ -37,12 +37,17 @@ from dutydesk.services.queue import QUEUE_ORDER
 from dutydesk.services.roster import leaders_away
 from dutydesk.services.rostering import day_bounds, shift_views
 from dutydesk.services.sealed import Opener, entry_record, incident_record, record_view
+from dutydesk.services.trends import top_candidates
 from dutydesk.store import Database, as_utc
 from dutydesk.vocab import Category, Classification, EntryKind, Severity, Status
 
 if TYPE_CHECKING:
     from dutydesk.crypto import KeyRing
     from dutydesk.services.auth import Operator
+
+
+EMERGING_IN_PACK = 5
+"""At most this many emerging issues in the pack: the meeting hears the strongest only."""
 
 
 def _utc(value: Any) -> datetime:
@@ -55,8 +60,11 @@ _COLUMNS = "id, serial, received_at, category, severity, title, status, classifi
 
 
 def _incidents(db: Database, where: str, params: dict[str, Any], order: str) -> list[Sequence[Any]]:
+    # Drill (演练) incidents never count in a real handover pack.
     return db.read(
-        f"SELECT {_COLUMNS}, due_step, due_at FROM incident WHERE {where} ORDER BY {order}", params
+        f"SELECT {_COLUMNS}, due_step, due_at FROM incident "
+        f"WHERE drill_run_id IS NULL AND ({where}) ORDER BY {order}",
+        params,
     )
 
 
@@ -74,7 +82,8 @@ def _timelines(db: Database, end: datetime) -> dict[int, list[tuple[EntryFact, s
     rows = db.read(
         "SELECT e.incident_id, e.id, e.kind, e.occurred_at, e.due_at, e.refers_to_id, "
         "e.target, e.text, e.seq FROM timeline_entry e JOIN incident i ON i.id = e.incident_id "
-        "WHERE i.is_open = 1 AND i.received_at < :end ORDER BY e.incident_id, e.seq",
+        "WHERE i.is_open = TRUE AND i.received_at < :end AND i.drill_run_id IS NULL "
+        "ORDER BY e.incident_id, e.seq",
         {"end": db.time_param(end)},
     )
     found: dict[int, list[tuple[EntryFact, str, str, int]]] = {}
@@ -179,7 +188,7 @@ def build_pack(
             )
         )
     open_rows = _incidents(
-        db, "is_open = 1 AND received_at < :end", {"end": db.time_param(at)}, QUEUE_ORDER
+        db, "is_open = TRUE AND received_at < :end", {"end": db.time_param(at)}, QUEUE_ORDER
     )
     timelines = _timelines(db, at)
     open_items: list[OpenItem] = []
@@ -250,6 +259,7 @@ def build_pack(
         classified=tuple(ClassifiedItem(s, c) for s, c in sorted(classified.items())),
         classified_received=hidden_received,
         chain_head=chain_head(db).short,
+        emerging=top_candidates(db, at=at, clearance=clearance, limit=EMERGING_IN_PACK),
     )
 
 

@@ -46,6 +46,7 @@ _COLUMNS: tuple[str, ...] = (
     "due_at",
     "due_step",
     "version",
+    "drill_run_id",
     *_CONTENT,
 )
 
@@ -79,6 +80,8 @@ class IncidentRecord:
     due_step: str | None
     version: int
     restricted: bool
+    drill_run_id: int | None = None
+    """The drill (演练) run that created it; ``None`` for a real incident."""
     channel: Channel | None = None
     category: Category | None = None
     severity: Severity | None = None
@@ -116,6 +119,7 @@ def _record(row: Sequence[Any], clearance: Classification, opener: Opener) -> In
         due_step=values["due_step"],
         version=int(values["version"]),
         restricted=not visible,
+        drill_run_id=values["drill_run_id"],
         **content,
     )
 
@@ -140,7 +144,7 @@ def list_incidents(
     ``include_closed``; then all, in order of receipt. ``since``/``until`` bound the
     receipt time (inclusive, exclusive).
     """
-    where = [] if include_closed or statuses else ["is_open = 1"]
+    where = [] if include_closed or statuses else ["is_open = TRUE"]
     params: dict[str, Any] = {}
     if statuses:
         names = [f"status{index}" for index in range(len(statuses))]

@@ -20,7 +20,7 @@ def names_with_roles(db: Database, roles: Iterable[Role]) -> list[str]:
     marks = ", ".join(f":r{index}" for index in range(len(wanted)))
     rows = db.read(
         "SELECT DISTINCT p.id, p.name FROM person p JOIN person_role r ON r.person_id = p.id "
-        f"WHERE p.active = 1 AND r.role IN ({marks}) ORDER BY p.id",
+        f"WHERE p.active = TRUE AND r.role IN ({marks}) ORDER BY p.id",
         {f"r{index}": role for index, role in enumerate(wanted)},
     )
     return [str(name) for _id, name in rows]

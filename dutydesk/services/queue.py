@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dutydesk.rules.policy import may_see
-from dutydesk.services.sealed import Opener, incident_record
+from dutydesk.services.sealed import Opener, incident_record, is_classified, record_view
 from dutydesk.store import Database, as_utc
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
 
 if TYPE_CHECKING:
     from dutydesk.crypto import KeyRing
+    from dutydesk.services.auth import Operator
 
 BLOCK_ROWS = 100
 """Rows the console reads at a time: one indexed query per block."""
@@ -29,7 +30,7 @@ QUEUE_ORDER = "due_at, severity_rank, received_at, id"
 
 _COLUMNS = (
     "id, serial, received_at, channel, category, severity, title, status, "
-    "classification, due_at, due_step"
+    "classification, due_at, due_step, drill_run_id"
 )
 
 
@@ -48,6 +49,8 @@ class QueueRow:
     status: Status | None
     due_at: datetime | None
     due_step: str | None
+    drill: bool = False
+    """Created by a drill (演练): every pane marks it."""
 
     @property
     def restricted(self) -> bool:
@@ -73,6 +76,7 @@ def queue_row(values: Sequence[Any], clearance: Classification, opener: Opener) 
         classification,
         due_at,
         due_step,
+        drill_run_id,
     ) = values
     level = Classification(classification)
     visible = may_see(clearance, level)
@@ -90,18 +94,19 @@ def queue_row(values: Sequence[Any], clearance: Classification, opener: Opener) 
         status=Status(status) if visible else None,
         due_at=as_utc(due_at),
         due_step=due_step,
+        drill=drill_run_id is not None,
     )
 
 
 def count_open(db: Database) -> int:
     """How many incidents are open."""
-    return int(db.read("SELECT count(*) FROM incident WHERE is_open = 1")[0][0])
+    return int(db.read("SELECT count(*) FROM incident WHERE is_open = TRUE")[0][0])
 
 
 def count_overdue(db: Database, now: datetime) -> int:
     """How many open incidents have their next step past due at ``now``."""
     rows = db.read(
-        "SELECT count(*) FROM incident WHERE is_open = 1 AND due_at < :now",
+        "SELECT count(*) FROM incident WHERE is_open = TRUE AND due_at < :now",
         {"now": db.time_param(now)},
     )
     return int(rows[0][0])
@@ -114,33 +119,42 @@ def fetch_window(
     clearance: Classification = Classification.INTERNAL,
     *,
     keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
 ) -> list[QueueRow]:
     """Rows ``offset`` to ``offset + limit`` of the queue, in queue order.
 
     A classified title is decrypted only for a cleared viewer; the key ring (``keys``,
     else the database's key file) is loaded only if such a title is in the window.
+    Given a ``viewer``, a window that shows classified titles is one audit event (the
+    serials, never the titles); the same window read again soon is the same view.
     """
     rows = db.read(
-        f"SELECT {_COLUMNS} FROM incident WHERE is_open = 1 "
+        f"SELECT {_COLUMNS} FROM incident WHERE is_open = TRUE "
         f"ORDER BY {QUEUE_ORDER} LIMIT :limit OFFSET :offset",
         {"limit": int(limit), "offset": int(offset)},
     )
     opener = Opener(db, keys)
-    return [queue_row(tuple(row), clearance, opener) for row in rows]
+    result = [queue_row(tuple(row), clearance, opener) for row in rows]
+    shown = [row.serial for row in result if is_classified(row.classification) and row.title]
+    if shown and viewer is not None:
+        detail = f"queue titles: {', '.join(shown)}"
+        record_view(db, viewer, "queue", f"{shown[0]}+{len(shown) - 1}", detail, now)
+    return result
 
 
 def position_of(db: Database, incident_id: int) -> int | None:
     """The index of an open incident in the queue, or ``None`` if it is not open."""
     rows = db.read(
         "SELECT due_at, severity_rank, received_at, id FROM incident "
-        "WHERE id = :id AND is_open = 1",
+        "WHERE id = :id AND is_open = TRUE",
         {"id": incident_id},
     )
     if not rows:
         return None
     due_at, rank, received, id_ = rows[0]
     before = db.read(
-        "SELECT count(*) FROM incident WHERE is_open = 1 AND "
+        "SELECT count(*) FROM incident WHERE is_open = TRUE AND "
         "(due_at, severity_rank, received_at, id) < (:due, :rank, :received, :id)",
         {"due": due_at, "rank": rank, "received": received, "id": id_},
     )
@@ -165,7 +179,7 @@ def deadlines_passed(db: Database, since: datetime, until: datetime) -> list[Pas
     """
     rows = db.read(
         "SELECT id, serial, due_step, due_at FROM incident "
-        "WHERE is_open = 1 AND due_at > :since AND due_at <= :until ORDER BY due_at, id",
+        "WHERE is_open = TRUE AND due_at > :since AND due_at <= :until ORDER BY due_at, id",
         {"since": db.time_param(since), "until": db.time_param(until)},
     )
     return [

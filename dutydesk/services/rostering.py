@@ -47,7 +47,7 @@ def candidates(db: Database) -> dict[Position, list[str]]:
     """Active people qualified for each position, by name."""
     rows = db.read(
         "SELECT r.role, p.name FROM person_role r JOIN person p ON p.id = r.person_id "
-        "WHERE p.active = 1 ORDER BY p.id"
+        "WHERE p.active = TRUE ORDER BY p.id"
     )
     by_role: dict[str, list[str]] = {}
     for role, name in rows:

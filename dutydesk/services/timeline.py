@@ -54,6 +54,8 @@ class IncidentDetail:
     entries: tuple[TimelineItem, ...] = ()
     version: int = 0
     """The incident's version when read: what an edit or entry expects to find."""
+    drill: bool = False
+    """Created by a drill (演练): the pane marks it."""
 
 
 def fetch_detail(
@@ -75,7 +77,7 @@ def fetch_detail(
     rows = db.read(
         "SELECT id, serial, received_at, classification, title, summary, channel, category, "
         "severity, status, location, reporter_name, reporter_unit, reporter_phone, "
-        "due_at, due_step, version FROM incident WHERE id = :id",
+        "due_at, due_step, version, drill_run_id FROM incident WHERE id = :id",
         {"id": incident_id},
     )
     if not rows:
@@ -98,6 +100,7 @@ def fetch_detail(
         due_at,
         due_step,
         version,
+        drill_run_id,
     ) = rows[0]
     level = Classification(classification)
     if not may_see(clearance, level):
@@ -108,6 +111,7 @@ def fetch_detail(
             classification=level,
             restricted=True,
             version=int(version),
+            drill=drill_run_id is not None,
         )
     entries = db.read(
         "SELECT e.seq, e.occurred_at, e.kind, COALESCE(NULLIF(e.actor_name, ''), p.name, ''), "
@@ -138,6 +142,7 @@ def fetch_detail(
         due_at=as_utc(due_at),
         due_step=due_step,
         version=int(version),
+        drill=drill_run_id is not None,
         entries=tuple(
             TimelineItem(
                 seq=int(seq),

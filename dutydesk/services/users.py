@@ -168,9 +168,11 @@ def list_users(db: Database, operator: Operator) -> list[AccountRow]:
     """
     _require_admin(operator)
     rows = db.read(
-        "SELECT p.name, group_concat(r.role), p.clearance, p.active, c.person_id IS NOT NULL,"
-        " c.locked_until FROM person p LEFT JOIN person_role r ON r.person_id = p.id"
-        " LEFT JOIN credential c ON c.person_id = p.id GROUP BY p.id ORDER BY p.name"
+        f"SELECT p.name, {db.list_agg('r.role')}, p.clearance, p.active,"
+        " c.person_id IS NOT NULL, c.locked_until FROM person p"
+        " LEFT JOIN person_role r ON r.person_id = p.id"
+        " LEFT JOIN credential c ON c.person_id = p.id"
+        " GROUP BY p.id, c.person_id, c.locked_until ORDER BY p.name"
     )
     return [
         AccountRow(

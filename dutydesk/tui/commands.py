@@ -24,6 +24,8 @@ _COMMANDS: tuple[tuple[str, str, str | None], ...] = (
     ("command.edit", "main.edit", None),
     ("command.desk.handover", "main.handover", None),
     ("command.desk.bulletin", "main.bulletin", None),
+    ("command.trends.open", "main.trends", None),
+    ("command.drill.open", "main.drill", None),
     ("command.desk.roster_week", "main.roster_week", None),
     ("command.desk.leave", "main.leave", None),
     ("command.focus_queue", "focus_pane", "queue"),

@@ -36,7 +36,7 @@ ENTRY_KEYS: dict[EntryKind, str] = {
     EntryKind.FIRST_REPORT: "f",
     EntryKind.CONTINUED_REPORT: "c",
     EntryKind.LEADER_INSTRUCTION: "i",
-    EntryKind.ASSIGNMENT: "a",
+    EntryKind.ASSIGNMENT: "t",  # t for task (交办); a opens the trends
     EntryKind.SUPERVISION: "s",
     EntryKind.FEEDBACK: "d",
     EntryKind.NOTE: "o",

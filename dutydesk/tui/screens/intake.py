@@ -9,9 +9,10 @@ offers to file the report there as a continued report (``ctrl+l``) instead.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -26,12 +27,16 @@ from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import label, t
 from dutydesk.services.intake import SimilarIncident, default_title, find_similar
 from dutydesk.tui.bindings import key
+from dutydesk.tui.context import Context
 from dutydesk.tui.format import hhmm
 from dutydesk.tui.moments import parse_past, typed_time
 from dutydesk.tui.screens.form import FormScreen
 from dutydesk.tui.text import safe
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
 from dutydesk.vocab import Category, Channel, Classification, Severity
+
+if TYPE_CHECKING:
+    from dutydesk.models import Incident  # the ORM is imported when a form saves, not before
 
 SIMILAR_DEBOUNCE = 0.4
 """Seconds of quiet typing before looking for a similar incident."""
@@ -67,11 +72,29 @@ class IntakeScreen(FormScreen[IntakeResult]):
             self.found = found
             self.blocking = blocking
 
+    def __init__(
+        self,
+        context: Context,
+        *,
+        prefill: Mapping[str, str] | None = None,
+        drill_inject: int | None = None,
+    ) -> None:
+        """A blank form, or one ``prefill``-ed with a drill's report (``drill_inject``).
+
+        A drill report is registered as a drill incident linked to its inject
+        (:func:`dutydesk.services.drills.take_report`); it is never linked to a real one.
+        """
+        super().__init__(context)
+        self._prefill = dict(prefill or {})
+        self._drill_inject = drill_inject
+
     def compose(self) -> ComposeResult:
         """The fields, the duplicate warning, the status line and the keys."""
         now = self.context.clock.now()
         with Vertical(id="form-box") as box:
             box.border_title = t("intake.title")
+            if self._drill_inject is not None:
+                box.border_title = Content(f"{t('drill.mark')} {t('intake.title')}")
             with Horizontal(classes="form-row"):
                 yield self.field(
                     "channel",
@@ -118,8 +141,19 @@ class IntakeScreen(FormScreen[IntakeResult]):
         self._found: list[SimilarIncident] = []
         self._warned: frozenset[int] = frozenset()
         self._initial = self.values()
+        self._fill(self._prefill)
         self.control("summary").focus()
         self._warm_up()
+
+    def _fill(self, values: Mapping[str, str]) -> None:
+        """Put a drill report's content in the fields (stored text goes in as typed)."""
+        for name, value in values.items():
+            if name in {"channel", "category", "severity", "classification"}:
+                self.query_one(f"#field-{name} Select", Select).value = value
+            elif name == "summary":
+                self.control("summary").load_text(value)  # type: ignore[attr-defined]
+            elif name in _TEXT_FIELDS:
+                self.control(name).value = value  # type: ignore[attr-defined]
 
     @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
     def _warm_up(self) -> None:
@@ -174,6 +208,8 @@ class IntakeScreen(FormScreen[IntakeResult]):
     @on(TextArea.Changed)
     @on(Select.Changed, "#field-category Select")
     def _typed(self) -> None:
+        if self._drill_inject is not None:
+            return  # a drill report becomes a drill incident: no real one to link to
         if self.text("summary").strip() or self.text("location").strip():
             self._look_for_similar(self.values(), SIMILAR_DEBOUNCE)
 
@@ -257,27 +293,47 @@ class IntakeScreen(FormScreen[IntakeResult]):
 
     @work(thread=True, exclusive=True, group="save", exit_on_error=False)
     def _save(self, fields: dict[str, Any]) -> None:
-        from dutydesk.services.intake import register
-
-        found = self._similar(fields, fields["received_at"])
-        if {item.id for item in found} - self._warned:
-            self.post_message(self.Similar(found, blocking=True))
-            return
-        ctx = self.context
+        if self._drill_inject is None:  # a drill report has no real incident to link to
+            found = self._similar(fields, fields["received_at"])
+            if {item.id for item in found} - self._warned:
+                self.post_message(self.Similar(found, blocking=True))
+                return
         try:
-            incident = register(
-                ctx.db,
-                **fields,
-                actor_name=ctx.operator,
-                now=ctx.clock.now(),
-                tz=ctx.tz,
-                rules=ctx.rules,
-            )
+            incident = self._register(fields)
         except DutyDeskError as exc:
             self.post_message(self.Failed(str(exc)))
             return
         assert incident.id is not None  # committed
         self.post_message(self.Done(IntakeResult(incident.id, incident.serial)))
+
+    def _register(self, fields: dict[str, Any]) -> Incident:
+        """Write the incident (in the save worker's thread): a real one, or a drill's."""
+        ctx = self.context
+        now = ctx.clock.now()
+        if self._drill_inject is not None:
+            from dutydesk.services.drills import take_report
+
+            return take_report(
+                ctx.db,
+                self._drill_inject,
+                fields=fields,
+                actor_name=ctx.operator,
+                actor_id=ctx.operator_id,
+                now=now,
+                tz=ctx.tz,
+                rules=ctx.rules,
+            )
+        from dutydesk.services.intake import register
+
+        return register(
+            ctx.db,
+            **fields,
+            actor_name=ctx.operator,
+            created_by=ctx.operator_id,
+            now=now,
+            tz=ctx.tz,
+            rules=ctx.rules,
+        )
 
     def action_link(self) -> None:
         """File the report as a continued report of the highlighted similar incident."""
@@ -308,6 +364,7 @@ class IntakeScreen(FormScreen[IntakeResult]):
                 received_at=fields["received_at"],
                 reporter=" ".join(part for part in parts if part.strip()),
                 actor_name=ctx.operator,
+                actor_id=ctx.operator_id,
                 now=ctx.clock.now(),
                 rules=ctx.rules,
             )

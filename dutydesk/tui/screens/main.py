@@ -31,6 +31,7 @@ from dutydesk.services.queue import PassedDeadline, count_open, count_overdue, d
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.screens.actions import ACTION_BINDINGS, IncidentActions
+from dutydesk.tui.screens.drill_keys import DRILL_BINDINGS, DrillActions
 from dutydesk.tui.screens.paper import PAPER_BINDINGS, PaperActions
 from dutydesk.tui.text import safe
 from dutydesk.tui.widgets.queue import QueueView
@@ -50,11 +51,16 @@ PANES = ("queue", "timeline", "roster")
 
 
 class MainScreen(
-    IncidentActions, PaperActions, ReportsWorkerErrors, Screen[None], inherit_bindings=False
+    IncidentActions,
+    PaperActions,
+    DrillActions,
+    ReportsWorkerErrors,
+    Screen[None],
+    inherit_bindings=False,
 ):
     """The duty officer's three panes plus the status line and the footer."""
 
-    BINDINGS = [*ACTION_BINDINGS, *PAPER_BINDINGS]  # noqa: RUF012
+    BINDINGS = [*ACTION_BINDINGS, *PAPER_BINDINGS, *DRILL_BINDINGS]  # noqa: RUF012
 
     class Counts(Message):
         """Open and overdue counts read by a worker."""
@@ -114,6 +120,7 @@ class MainScreen(
         self.reload()
         self._watch()
         self.set_interval(1, self._each_second)
+        self.drill_watch()  # a drill already running (another console, the shell)
 
     def reload(self) -> None:
         """Read everything again: queue, counts, roster and the shown timeline."""

@@ -1,5 +1,7 @@
 """The main screen's paper-trail keys: handover (``h``), bulletin (``b``), roster week, leave.
 
+Trends (``a``) open from here too: a screen of figures, not of paper, but opened alike.
+
 The screens they open are imported inside the actions, so the console's start-up does
 not pay for them (first rows on screen are measured). The roster pane binds ``w`` and
 ``L`` to the last two (``screen.roster_week``, ``screen.leave``).
@@ -17,12 +19,15 @@ from dutydesk.tui.text import safe_block
 if TYPE_CHECKING:
     from dutydesk.tui.context import Context
     from dutydesk.tui.widgets.queue import QueueView
+    from dutydesk.tui.widgets.timeline import TimelineView
 
 PAPER_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     key("h", "handover", "desk.handover"),
     key("b", "bulletin", "desk.bulletin"),
+    # Not in the footer: it is full at 120 columns; ? and the palette list it.
+    key("a", "trends", "trends.open", show=False),
 ]
-"""Main-screen keys of the handover and bulletin screens."""
+"""Main-screen keys of the handover, bulletin and trends screens."""
 
 
 class PaperActions:
@@ -34,6 +39,8 @@ class PaperActions:
 
         @property
         def queue(self) -> QueueView: ...  # noqa: D102 - declared by the main screen
+        @property
+        def timeline(self) -> TimelineView: ...  # noqa: D102
         def reload(self) -> None: ...  # noqa: D102
 
     def _front(self) -> bool:
@@ -70,6 +77,23 @@ class PaperActions:
 
             row = self.queue.selected
             self._open(BulletinScreen(self.context, [row.serial] if row else []))
+
+    def action_trends(self) -> None:
+        """Open the trends; an incident chosen there is selected in the queue."""
+        if not self._front():
+            return
+        from textual.screen import Screen
+
+        from dutydesk.tui.screens.trends import TrendsScreen
+
+        assert isinstance(self, Screen)
+
+        def chosen(incident_id: int | None) -> None:
+            if incident_id is not None:
+                self.timeline.load(incident_id)
+                self.queue.reload(select=incident_id)
+
+        self.app.push_screen(TrendsScreen(self.context), chosen)
 
     def action_roster_week(self) -> None:
         """Open the week's roster."""

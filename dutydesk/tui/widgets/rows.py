@@ -89,6 +89,8 @@ class RowPainter(Widget):
             # Need-to-know: serial, time and classification only, nothing of the content.
             mark = style + self.get_component_rich_style("queue--restricted")
             level = f"[{label(row.classification)}] {t('app.restricted')}"
+            if row.drill:
+                level = f"{t('drill.mark')} {level}"
             return [
                 (row.serial, style),
                 ("", style),
@@ -105,7 +107,7 @@ class RowPainter(Widget):
             (short_label(row.channel) if row.channel else none, style),
             (short_label(row.category) if row.category else none, style),
             (label(row.severity) if row.severity else none, style),
-            (row.title or "", style),
+            (f"{t('drill.mark')} {row.title or ''}" if row.drill else row.title or "", style),
             (label(row.status) if row.status else none, style),
         ]
 

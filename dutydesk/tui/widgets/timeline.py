@@ -57,7 +57,10 @@ class TimelineView(TextPane):
         worker = get_current_worker()
         if debounce and worker.cancelled_event.wait(DEBOUNCE_SECONDS):
             return
-        detail = fetch_detail(self.context.db, incident_id, self.context.clearance)
+        ctx = self.context
+        detail = fetch_detail(
+            ctx.db, incident_id, ctx.clearance, viewer=ctx.viewer, now=ctx.clock.now()
+        )
         if not worker.is_cancelled:
             self.post_message(self.Loaded(incident_id, detail))
 
@@ -72,16 +75,19 @@ class TimelineView(TextPane):
             self.show(Content(t("app.no_selection")))
             return
         detail = message.detail
-        self.border_title = safe(
-            t("pane.timeline_of", serial=detail.serial, title=detail.title or "")
-        )
+        title = t("pane.timeline_of", serial=detail.serial, title=detail.title or "")
+        self.border_title = safe(f"{t('drill.mark')} {title}" if detail.drill else title)
         self.show(self.render_detail(detail))
 
     def render_detail(self, detail: IncidentDetail) -> Content:
         """The pane's text for ``detail``: a header line, then one line per entry."""
         tz = self.context.tz
+        mark: list[Content | str] = []
+        if detail.drill:  # 演练: every pane says so, whoever looks at it
+            mark = [Content.styled(t("drill.mark"), "bold $text-warning"), " "]
         if detail.restricted:
             return Content.assemble(
+                *mark,
                 safe(detail.serial, "bold"),
                 "  ",
                 hhmm(detail.received_at, tz),
@@ -95,6 +101,7 @@ class TimelineView(TextPane):
             label(detail.status) if detail.status else "",
         ]
         parts: list[Content | str] = [
+            *mark,
             safe(detail.serial, "bold"),
             "  ",
             safe(detail.title, "bold"),
