@@ -209,3 +209,35 @@ def test_a_sign_off_is_the_signers_own_act(run: Run) -> None:
     code, out, err = run("bulletin", "sign", bulletin, operator="王立新", pin="7777")
     assert code == 0, err
     assert "王立新" in err
+
+
+def test_a_script_without_a_pin_is_refused_and_its_data_not_taken_for_one(
+    demo_file: Path,
+) -> None:
+    """No DUTYDESK_PIN and no terminal (a cron job): refused before reading stdin.
+
+    getpass would otherwise read the PIN from standard input, i.e. the first line of the
+    JSON, count it as a wrong PIN, and five such runs would lock the account.
+    """
+    import os
+    import subprocess
+
+    env = {**os.environ, "DUTYDESK_OPERATOR": "李晓明", "DUTYDESK_LANG": "en"}
+    env.pop("DUTYDESK_PIN", None)
+    for _ in range(6):
+        done = subprocess.run(
+            [sys.executable, "-m", "dutydesk", "--db", str(demo_file), "--now", NOW,
+             "incident", "add", "--json", "-"],
+            input='[{"summary": "幸福路口一辆货车侧翻"}]'.encode(),
+            capture_output=True, env=env, start_new_session=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 2 and done.stdout == b""
+        assert b"DUTYDESK_PIN" in done.stderr and b"Traceback" not in done.stderr
+    database = Database(url_for(str(demo_file)))
+    try:
+        failed = database.read(
+            "SELECT count(*) FROM audit_event WHERE action IN ('sign_in_failed', 'account_locked')"
+        )
+        assert failed == [(0,)]  # not one wrong try counted: the account is not locked
+    finally:
+        database.close()

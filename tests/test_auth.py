@@ -211,11 +211,14 @@ def test_cli_writes_are_signed_in_and_attributed(
     )
     code, out, _ = run("incident", "add", "--summary", "停电", "--operator", "孙丽", pin="1357")
     assert code == 0
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": "1357")  # asked on the terminal
-    assert (
-        run("incident", "log", out.strip(), "note", "--text", "已核实", "--operator", "孙丽")[0]
-        == 0
-    )
+    # No DUTYDESK_PIN: the PIN is asked on a real terminal (a pty), typed, not echoed.
+    code, said = with_terminal(
+        ["--db", str(db_path), "--now", "2026-11-26T02:31+08:00", "incident", "log",
+         out.strip(), "note", "--text", "已核实", "--operator", "孙丽"],
+        typed="1357",
+    )  # fmt: skip
+    assert code == 0, said
+    assert "PIN for 孙丽" in said and "1357" not in said
     assert run("incident", "add", "--summary", "y", "--operator", "无名氏", pin="1357")[0] == 3
     db = Database(f"sqlite:///{db_path}")
     rows = db.read(
@@ -223,6 +226,31 @@ def test_cli_writes_are_signed_in_and_attributed(
     )
     assert rows == [("孙丽", "孙丽"), ("孙丽", "孙丽")]
     db.close()
+
+
+def with_terminal(args: list[str], *, typed: str) -> tuple[int, str]:
+    """Run ``dutydesk ARGS`` on a pseudo-terminal, type ``typed`` at the PIN prompt."""
+    import os
+    import pty
+
+    env = {key: value for key, value in os.environ.items() if key != "DUTYDESK_PIN"}
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the pty is its controlling terminal
+        os.execve(sys.executable, [sys.executable, "-m", "dutydesk", *args], env)
+    output, sent = b"", False
+    while True:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+        if not sent and b"PIN for" in output:
+            os.write(fd, typed.encode() + b"\n")
+            sent = True
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), output.decode("utf-8", "replace")
 
 
 def test_demo_prints_operators_with_pins(

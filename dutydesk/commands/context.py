@@ -7,6 +7,7 @@ Options given before the sub-command (``dutydesk --db X --now T --lang zh_CN inc
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -169,11 +170,27 @@ def signed_in(env: Env, operator: str | None) -> Operator:
         return Operator(None, name, frozenset(), Classification.INTERNAL)
     pin = os.environ.get("DUTYDESK_PIN")
     if pin is None:
+        if not _has_terminal():
+            # getpass would fall back to reading standard input: in a cron job or a pipe
+            # that is the first line of the data (``--json -``), taken as a wrong PIN,
+            # and five such runs would lock the account.
+            raise InputError(t("auth.pin_needed"))
         try:
             pin = getpass.getpass(t("auth.pin_prompt", name=name))
         except EOFError:
             raise InputError(t("auth.pin_needed")) from None
     return authenticate(env.db, name, pin, env.now, settings=env.settings, record_success=False)
+
+
+def _has_terminal() -> bool:
+    """True when a PIN can be asked on a terminal (not read from piped standard input)."""
+    if os.name == "nt":
+        return sys.stdin.isatty()
+    try:
+        with open("/dev/tty", "rb"):
+            return True
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
