@@ -95,6 +95,8 @@ def test_workflow_order_and_sign_off_role(db: Database) -> None:
         sign_bulletin(db, bulletin_id, signer="杨帆", actor="杨帆", now=NOW)
     with pytest.raises(BulletinError, match="no person"):
         sign_bulletin(db, bulletin_id, signer="无名氏", actor="杨帆", now=NOW)
+    with pytest.raises(BulletinError, match="a sign-off is your own act"):  # signed in
+        sign_bulletin(db, bulletin_id, signer="周文斌", actor="杨帆", actor_id=3, now=NOW)
     sign_bulletin(db, bulletin_id, signer="周文斌", actor="杨帆", now=NOW)  # a leader
     # Editing after sign-off sends it back: what was signed is what is issued.
     edit_bulletin(db, bulletin_id, body="新的正文。", actor="杨帆", now=NOW)

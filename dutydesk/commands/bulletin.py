@@ -166,10 +166,9 @@ def sign(
     env = open_env(ctx, db)
     actor = signed_in(env, operator)
     signer = (by or "").strip() or actor.name
-    if actor.id is not None and signer != actor.name:
-        # With accounts a sign-off is the signer's own act: nobody signs in another's name.
-        raise InputError(t("access.sign_as_self", name=actor.name, signer=signer))
-    sign_bulletin(env.db, bulletin_id, signer=signer, actor=actor.name, now=env.now)
+    sign_bulletin(
+        env.db, bulletin_id, signer=signer, actor=actor.name, actor_id=actor.id, now=env.now
+    )
     message(t("bulletin.signed", id=bulletin_id, name=signer))
 
 

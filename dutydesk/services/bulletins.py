@@ -206,14 +206,26 @@ def review_bulletin(db: Database, bulletin_id: int, *, actor: str, now: datetime
 
 
 def sign_bulletin(
-    db: Database, bulletin_id: int, *, signer: str, actor: str, now: datetime
+    db: Database,
+    bulletin_id: int,
+    *,
+    signer: str,
+    actor: str,
+    now: datetime,
+    actor_id: int | None = None,
 ) -> None:
     """Record the sign-off (签发) of a reviewed bulletin by ``signer``.
 
+    With sign-in (``actor_id`` given) a sign-off is the signer's own act: ``signer``
+    must be the signed-in ``actor``, at the console and on the command line alike.
+
     Raises:
-        BulletinError: not reviewed yet, or ``signer`` is not a duty leader or leader.
+        BulletinError: not reviewed yet, ``signer`` is not a duty leader or leader, or
+            is not the signed-in operator.
 
     """
+    if actor_id is not None and signer.strip() != actor.strip():
+        raise BulletinError(t("access.sign_as_self", name=actor.strip(), signer=signer.strip()))
     from sqlmodel import select
 
     from dutydesk.models import Person, PersonRole

@@ -198,10 +198,13 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
             self.step("review", title=title, body=body, short=self.short_panel.typed)
 
     def action_sign(self) -> None:
-        """Choose the signer among the people with the role, then record the sign-off."""
+        """Record the sign-off: the signed-in operator's own, else a signer chosen."""
         if self._ready():
             if self.dirty:
                 self.status(t("desk.bulletin.save_first"), error=True)
+                return
+            if self.context.signed_in:  # a sign-off is the signer's own act
+                self.step("sign", signer=self.context.operator)
                 return
             self.read_signers()
 

@@ -15,7 +15,7 @@ from textual.screen import Screen
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
-from dutydesk.rules.bulletins import KIND_NAMES, SIGNER_ROLES, issue_label
+from dutydesk.rules.bulletins import SIGNER_ROLES
 from dutydesk.rules.documents import BulletinView
 from dutydesk.services.short_version import ShortVersion
 from dutydesk.tui.context import Context
@@ -170,14 +170,15 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
                 bulletins.review_bulletin(db, view.id, actor=who, now=now)
                 said = t("desk.bulletin.reviewed", id=view.id)
             elif action == "sign":
-                bulletins.sign_bulletin(db, view.id, signer=signer, actor=who, now=now)
+                bulletins.sign_bulletin(
+                    db, view.id, signer=signer, actor=who, actor_id=ctx.operator_id, now=now
+                )
                 said = t("desk.bulletin.signed", id=view.id, name=signer)
             elif action == "issue":
-                number = bulletins.issue_bulletin(db, view.id, actor=who, now=now, tz=ctx.tz)
-                name = (
-                    f"《{KIND_NAMES[view.kind]}》{issue_label(now.astimezone(ctx.tz).year, number)}"
-                )
-                said = t("bulletin.issued", what=name)
+                from dutydesk.services.bulletin_read import issue_title
+
+                bulletins.issue_bulletin(db, view.id, actor=who, now=now, tz=ctx.tz)
+                said = t("bulletin.issued", what=issue_title(db, view.id))
             else:
                 bulletins.discard_bulletin(db, view.id, actor=who, now=now)
                 said = t("bulletin.discarded", id=view.id)
