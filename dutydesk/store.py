@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 HEAD_REVISION = "0008"
 """The newest migration. A test keeps it equal to Alembic's head."""
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 _SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
@@ -76,21 +75,22 @@ def url_for(db: str) -> str:
 def check_sqlite_file(path: Path) -> None:
     """Refuse, in words, a path that cannot hold a dutydesk SQLite database.
 
+    Only ``stat`` and ``access`` are used, never ``open()``: on POSIX, closing *any*
+    descriptor of a file drops every fcntl lock this process holds on it, including
+    the locks of SQLite connections already open (SQLite's "How To Corrupt An SQLite
+    Database File", section 2.2). A console that lost its locks lets the next process
+    checkpoint and unlink the WAL under it, and every later save is lost. Whether the
+    file holds a SQLite database is left to SQLite itself (:meth:`Database.current_revision`).
+
     Raises:
-        DatabaseError: the path is a directory, cannot be read or created, or holds a
-            file that is not a SQLite database.
+        DatabaseError: the path is a directory, or cannot be read, written or created.
 
     """
     if path.is_dir():
         raise DatabaseError(f"{path} is a directory, not a database file")
     if path.exists():
-        try:
-            with path.open("rb") as handle:
-                header = handle.read(len(SQLITE_HEADER))
-        except OSError as exc:
-            raise DatabaseError(f"cannot read {path}: {exc.strerror or exc}") from None
-        if header and header != SQLITE_HEADER:
-            raise DatabaseError(f"{path} is not a SQLite database")
+        if not os.access(path, os.R_OK):
+            raise DatabaseError(f"cannot read {path}: permission denied")
         if not os.access(path, os.W_OK):
             raise DatabaseError(f"cannot write {path}: permission denied")
         return
@@ -332,9 +332,14 @@ class Database:
         """
         if self.is_sqlite and self.path is not None:
             try:
-                tables = {row[0] for row in self.read("SELECT name FROM sqlite_master")}
-            except DatabaseError:
-                raise DatabaseError(f"{self.path} is not a dutydesk database") from None
+                connection = self._sqlite_connection()
+                names = connection.execute("SELECT name FROM sqlite_master").fetchall()
+                connection.commit()
+            except sqlite3.DatabaseError as exc:
+                if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+                    raise DatabaseError(f"{self.path} is not a SQLite database") from None
+                raise DatabaseError(f"cannot read {self.path}: {exc}") from None
+            tables = {row[0] for row in names}
         else:
             from sqlalchemy import inspect
 

@@ -260,3 +260,45 @@ def test_migration_links_existing_rows(db_path: Path) -> None:
     report = verify(database)
     assert report.ok and report.links == 3 and report.head.seq == 3, report.problems
     database.close()
+
+
+_LOSES_ITS_LOCKS = """
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1])
+connection.execute("SELECT count(*) FROM incident").fetchall()
+open(sys.argv[1], "rb").close()  # the old launcher's mistake: drops this process's locks
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads Linux's /proc/<pid>/fd")
+def test_verify_names_a_process_whose_journal_was_unlinked_under_it(db_path: Path) -> None:
+    # Issue 10, defect 1: a console without its locks kept writing to a WAL another
+    # process had checkpointed and deleted; `verify` said "intact" all the same.
+    database = Database(url_for(str(db_path)))
+    database.ensure_schema()
+    database.close()
+    console = subprocess.Popen(
+        [sys.executable, "-c", _LOSES_ITS_LOCKS, str(db_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert console.stdout is not None
+        assert console.stdout.readline().strip() == "ready"
+        other = sqlite3.connect(db_path)
+        other.execute("SELECT count(*) FROM incident").fetchall()
+        other.close()  # believes it is the last: checkpoints and unlinks -wal and -shm
+        assert not Path(f"{db_path}-wal").exists()
+        checker = Database(url_for(str(db_path)))
+        report = verify(checker)
+        checker.close()
+        assert not report.ok
+        assert any(str(console.pid) in problem for problem in report.problems)
+    finally:
+        console.communicate("")
+    fresh = Database(url_for(str(db_path)))
+    assert verify(fresh).ok  # the orphan has gone: nothing left to warn about
+    fresh.close()

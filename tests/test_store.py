@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from dutydesk.errors import DatabaseError
 from dutydesk.migrations import head_revision, known_revisions
 from dutydesk.models import Incident, Person
 from dutydesk.store import HEAD_REVISION, Database, as_utc, url_for
+from tests.locks import HAS_PROC_LOCKS, posix_locks
 
 
 def test_head_revision_constant_matches_alembic() -> None:
@@ -100,6 +104,24 @@ def test_unusable_paths_are_refused_in_words(tmp_path: Path, setup, message: str
     setup(path)
     with pytest.raises(DatabaseError, match=message):
         Database(url_for(str(path))).ensure_schema()
+
+
+@pytest.mark.skipif(not HAS_PROC_LOCKS, reason="reads Linux's /proc/locks")
+def test_reopening_the_schema_keeps_this_process_sqlite_locks(db_path: Path) -> None:
+    # `dutydesk demo --open` loads the demo, then opens the console on the same Database:
+    # ensure_schema() ran again with connections open. It once read the file's header
+    # with open()/close(), which dropped every fcntl lock of the process (issue 10, defect
+    # 1); the next process to close its last connection then unlinked the WAL under us.
+    database = Database(url_for(str(db_path)))
+    database.ensure_schema()
+    database.read("SELECT count(*) FROM incident")
+    assert posix_locks(os.getpid(), db_path), "a WAL reader holds a SHARED lock"
+    database.ensure_schema()
+    assert posix_locks(os.getpid(), db_path), "ensure_schema dropped our SQLite locks"
+    other = "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('SELECT count(*) FROM incident').fetchall(); c.close()"
+    subprocess.run([sys.executable, "-c", other, str(db_path)], check=True)
+    assert Path(f"{db_path}-wal").exists(), "another process unlinked the WAL under a live one"
+    database.close()
 
 
 def test_path_under_a_file_is_refused(tmp_path: Path) -> None:

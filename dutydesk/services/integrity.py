@@ -122,18 +122,48 @@ def _walk(links: Sequence[_Link], problems: list[str]) -> _Link | None:
     return previous
 
 
+def orphaned_wal_holders(path: Path, proc: Path = Path("/proc")) -> list[int]:
+    """Processes that hold this database's ``-wal`` or ``-shm`` open after it was unlinked.
+
+    Such a process lost its SQLite locks (issue 10: a plain ``open()``/``close()`` of the
+    database file does that on POSIX); another process then checkpointed and deleted the
+    journal, and everything the first one saves since is invisible to others and lost when
+    it stops. Linux shows it in ``/proc/<pid>/fd`` as a link to ``<file> (deleted)``;
+    elsewhere, or for processes of other users, this finds nothing.
+    """
+    absolute = str(path.absolute())
+    gone = {f"{absolute}-wal (deleted)", f"{absolute}-shm (deleted)"}
+    holders: set[int] = set()
+    try:
+        pids = [entry for entry in proc.iterdir() if entry.name.isdigit()]
+    except OSError:
+        return []
+    for entry in pids:
+        try:
+            targets = {os.readlink(fd) for fd in (entry / "fd").iterdir()}
+        except OSError:
+            continue  # the process ended, or it is not ours to look at
+        if targets & gone:
+            holders.add(int(entry.name))
+    return sorted(holders)
+
+
 def verify(db: Database) -> VerifyReport:
     """Check the database file and the whole hash chain; see the module docstring."""
     integrity = "ok"
+    orphaned: list[int] = []
     if db.is_sqlite:
         rows = db.read("PRAGMA integrity_check")
         integrity = str(rows[0][0]) if rows else "no answer"
+        if db.path is not None:
+            orphaned = orphaned_wal_holders(db.path)
     head = chain_head(db)
     acknowledged = _acknowledged(db)
     report = VerifyReport(integrity, 0, head, acknowledged[0] if acknowledged else None)
     problems = report.problems
     if integrity != "ok":
         problems.append(t("verify.integrity", detail=integrity))
+    problems.extend(t("verify.orphaned_wal", pid=pid) for pid in orphaned)
     links = _links(db, "timeline_entry") + _links(db, "audit_event")
     for link in links:
         if link.seq is None:
