@@ -160,6 +160,64 @@ async def test_page_down_home_and_end(make_app: MakeApp, night: dict[str, int]) 
         assert queue.cursor == 0
 
 
+def assert_cursor_row_on_screen(app: DutyDeskApp) -> None:
+    """The row under the cursor is drawn on the terminal, as a person would see it."""
+    queue = app.main.queue
+    row = queue.selected
+    assert row is not None
+    first = int(queue.scroll_y)
+    assert first <= queue.cursor < first + queue.size.height - 1, "cursor scrolled out of view"
+    pane = queue.region
+    lines = screen_text(app).splitlines()[pane.y + 2 : pane.y + pane.height - 1]
+    assert any(row.serial in line for line in lines), f"{row.serial} is not on the screen"
+
+
+async def test_the_cursor_row_is_always_on_screen(
+    make_app: MakeApp, night: dict[str, int], db: Database
+) -> None:
+    # Issue 10, defect 2: the queue moved its cursor past row 19 but kept drawing rows
+    # 1-19 (the pane could not scroll), so the last rows, a 机密 one among them, could
+    # never be seen.
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.main.queue
+        assert queue.count == 29 and queue.size.height - 1 < 29
+        for _ in range(28):
+            await pilot.press("j")
+            assert_cursor_row_on_screen(app)
+        assert queue.cursor == 28
+        await pilot.press("home")
+        assert_cursor_row_on_screen(app)
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert_cursor_row_on_screen(app)
+        await pilot.press("end")
+        await settle(pilot)
+        assert queue.cursor == 28
+        assert_cursor_row_on_screen(app)
+        await pilot.resize_terminal(120, 30)  # a smaller terminal: still in view
+        await settle(pilot)
+        assert_cursor_row_on_screen(app)
+        await pilot.press("pageup")
+        await settle(pilot)
+        assert_cursor_row_on_screen(app)
+        await pilot.press("k")
+        assert_cursor_row_on_screen(app)
+        await pilot.resize_terminal(*SIZE)
+        await pilot.press("end")
+        await settle(pilot)
+        # A live reload (another desk closed the top incident) keeps the cursor's row in view.
+        with db.session() as session:
+            top = session.get(Incident, night["20261126-004"])
+            assert top is not None
+            top.is_open = False
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert queue.count == 28
+        assert_cursor_row_on_screen(app)
+
+
 async def test_question_mark_lists_every_key(make_app: MakeApp, night: dict[str, int]) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -358,6 +416,7 @@ async def test_queue_reads_only_the_visible_window(tmp_path: object, settings, c
             await pilot.press("end")
             await settle(pilot)
             assert queue.cursor == 2999
+            assert_cursor_row_on_screen(app)
             last = queue.row(2999)
             assert last is not None
             assert last.id == fetch_window(db, 2999, 1)[0].id

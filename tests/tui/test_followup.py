@@ -305,3 +305,29 @@ async def test_search_shows_classified_rows_restricted(make_app: MakeApp, night)
         assert [row.restricted for row in screen.results.rows] == [True]
         drawn = screen.results.render_line(1).text
         assert "restricted" in drawn and "涉密电报内容" not in drawn
+
+
+async def test_search_results_scroll_to_the_cursor(make_app: MakeApp, night) -> None:  # type: ignore[no-untyped-def]
+    # The results list had the queue's defect (issue 10, defect 2): no vertical overflow,
+    # so results past the first screen could be chosen but never seen.
+    app = make_app()
+    async with app.run_test(size=(120, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await pilot.press(*"例行事项")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        results = screen.results
+        assert len(results.rows) > results.size.height
+        results.focus()
+        for _ in range(len(results.rows) - 1):
+            await pilot.press("j")
+        await settle(pilot)
+        last = results.rows[-1]
+        assert results.cursor == len(results.rows) - 1
+        assert int(results.scroll_y) > 0
+        drawn = [results.render_line(y).text for y in range(1, results.size.height)]
+        assert any(last.serial in line for line in drawn)

@@ -52,6 +52,16 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
 
     COMPONENT_CLASSES = set(ROW_COMPONENTS)  # noqa: RUF012
 
+    # Textual inherits DEFAULT_CSS along the first DOM base only (RowPainter -> Widget),
+    # so ScrollView's "overflow-y: auto" never reached this class: the pane could not
+    # scroll and rows past the first screen were never shown (issue 10, defect 2).
+    DEFAULT_CSS = """
+    QueueView {
+        overflow-y: auto;
+        overflow-x: hidden;
+    }
+    """
+
     @dataclass
     class Selected(Message):
         """The cursor is on an incident."""
@@ -266,8 +276,9 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(self.scrollable_content_region.width, (self.count or 0) + 1)
 
     def on_resize(self) -> None:
-        """Keep the virtual width in step and fetch rows a taller pane now shows."""
+        """Keep the virtual size in step, the cursor in view, and fetch newly shown rows."""
         self._resize_virtual()
+        self._scroll_cursor_into_view()
         self._request_missing()
 
     @property
@@ -280,12 +291,8 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
             return
         old = self.cursor
         self.cursor = max(0, min(index, self.count - 1))
-        rows_shown = max(self.size.height - 1, 1)
         top = int(self.scroll_y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + rows_shown:
-            self.scroll_to(y=self.cursor - rows_shown + 1, animate=False, immediate=True)
+        self._scroll_cursor_into_view()
         if int(self.scroll_y) == top:
             self._refresh_row(old)
             self._refresh_row(self.cursor)
@@ -293,6 +300,15 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
             self.refresh()
         self._request_missing()
         self._announce()
+
+    def _scroll_cursor_into_view(self) -> None:
+        """Scroll the least that shows the cursor row below the column header."""
+        rows_shown = max(self.size.height - 1, 1)
+        top = int(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + rows_shown:
+            self.scroll_to(y=self.cursor - rows_shown + 1, animate=False, immediate=True)
 
     def _refresh_row(self, index: int) -> None:
         y = index - int(self.scroll_y) + 1

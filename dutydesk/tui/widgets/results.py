@@ -32,6 +32,14 @@ class ResultsView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False
 
     COMPONENT_CLASSES = set(ROW_COMPONENTS)  # noqa: RUF012
 
+    # ScrollView's own overflow does not reach this class: see RowPainter.
+    DEFAULT_CSS = """
+    ResultsView {
+        overflow-y: auto;
+        overflow-x: hidden;
+    }
+    """
+
     @dataclass
     class Chosen(Message):
         """The officer picked a result."""

@@ -63,7 +63,12 @@ def _layout(width: int, language: str) -> _Layout:
 
 
 class RowPainter(Widget):
-    """Mixin for Line-API widgets that draw incident rows in the queue's format."""
+    """Mixin for Line-API widgets that draw incident rows in the queue's format.
+
+    A subclass that is also a ``ScrollView`` must state ``overflow-y: auto`` in its own
+    ``DEFAULT_CSS``: Textual inherits CSS along the first DOM base only (here
+    ``RowPainter -> Widget``, overflow ``hidden``), so ScrollView's is lost.
+    """
 
     context: Context
 
