@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,10 +36,10 @@ def demo(db: Database) -> Database:
     return db
 
 
-def test_loads_fast_and_reports_counts(db: Database) -> None:
-    started = time.perf_counter()
+def test_loads_and_reports_counts(db: Database) -> None:
+    # How fast it loads is measured by tests/bench/bench_demo.py, not asserted here: a
+    # wall-clock bound failed twice on a loaded CI machine.
     report = load_demo(db, DEMO_MOMENT)
-    assert time.perf_counter() - started < 2.0
     assert not report.already_loaded
     assert report.incidents >= 25
     assert report.entries > 3 * report.incidents
