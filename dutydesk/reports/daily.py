@@ -35,7 +35,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("phone_report_at", "daily.phone_report_at"),
     ("first_report_at", "daily.first_report_at"),
     ("last_entry_at", "daily.last_entry_at"),
-    ("last_entry_kind", "column.kind"),
+    ("last_entry_kind", "daily.last_entry_kind"),
     ("last_entry_text", "daily.last_entry"),
     ("summary", "cli.field.summary"),
 )
