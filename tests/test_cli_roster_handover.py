@@ -249,3 +249,24 @@ def test_operator_is_required_for_changes(cli, monkeypatch: pytest.MonkeyPatch) 
         cli("roster", "special", "--from", "2026-12-01", "--to", "2026-12-01", "--note", "x"),
         "--operator",
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "show_head", "generate_head"),
+    [
+        ("en", ["Date", "Shift"], ["Date", "Shift", "Position", "Name", "New"]),
+        ("zh_CN", ["日期", "班次"], ["日期", "班次", "岗位", "姓名", "新排"]),
+    ],
+)
+def test_roster_table_headers_name_their_columns(  # type: ignore[no-untyped-def]
+    cli, language: str, show_head: list[str], generate_head: list[str]
+) -> None:
+    """Issue 10 audit (as defect 13): "Time"/"Kind" sat on the date and shift columns."""
+    shown = cli("--lang", language, "roster", "show", "--week", "2026-11-26")
+    assert shown.code == 0, shown.err
+    assert shown.out.split()[:2] == show_head
+    assert shown.out.splitlines()[1].split()[0] == "2026-11-23"  # a date under "Date"
+    proposal = cli("--lang", language, "roster", "generate", "--from", "2026-12-10",
+                   "--to", "2026-12-10")  # fmt: skip
+    assert proposal.code == 0, proposal.err
+    assert proposal.out.splitlines()[0].split() == generate_head

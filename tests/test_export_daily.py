@@ -23,11 +23,16 @@ def night(db: Database) -> Night:
 
 
 def export(
-    capsys: pytest.CaptureFixture[str], db_path: Path, tmp_path: Path, fmt: str, *extra: str
+    capsys: pytest.CaptureFixture[str],
+    db_path: Path,
+    tmp_path: Path,
+    fmt: str,
+    *extra: str,
+    lang: str = "en",
 ) -> tuple[bytes, str]:
     target = tmp_path / f"daily.{fmt}"
     code, out, err = run_cli(
-        capsys, db_path, "export", "daily", "--date", "2026-11-26", "--format", fmt,
+        capsys, db_path, "--lang", lang, "export", "daily", "--date", "2026-11-26", "--format", fmt,
         "-o", str(target), *extra,
     )  # fmt: skip
     assert code == 0, err
@@ -89,7 +94,8 @@ def test_csv_rows_totals_and_neutralised_formulas(
     ]
     first = rows[0]
     assert first["entries"] == "5" and first["status"] == "following"
-    assert first["first_report_at"].startswith("2026-11-26T01:41")
+    assert first["phone_report_at"].startswith("2026-11-26T01:41")
+    assert first["first_report_at"].startswith("2026-11-26T01:46")  # the written one
     assert first["last_entry_kind"] == "continued_report"
     hostile = rows[1]
     assert hostile["title"] == "'" + FORMULA
@@ -207,3 +213,110 @@ def test_every_format_carries_the_chain_head(
     assert head.short in where, where[-300:]
     if fmt == "json":
         assert json.loads(data)["chain_head"] == head.short
+
+
+# The open incident of seed_night: received 01:31, verified 01:36, phone report 01:41,
+# written first report 01:46, continued report 01:51 (docs_support.add_incident).
+_OPEN_BY_HEADER = {
+    "en": {
+        "Serial": None,  # the serial, checked against the night
+        "Received": "2026-11-26 01:31",
+        "Ch.": "phone",
+        "Category": "accident",
+        "Sev.": "II",
+        "Classification": "internal",
+        "Status": "following",
+        "Title": "东湖区幸福路一居民楼发生燃气爆炸",
+        "Location": None,
+        "Reporting unit": "市应急管理局",
+        "Entries": 5,
+        "Phone report at": "2026-11-26 01:41",
+        "Written first report at": "2026-11-26 01:46",
+        "Last entry at": "2026-11-26 01:51",
+        "Last entry kind": "continued report",
+        "Last entry": "续报：伤员已送医，无生命危险。",
+        "Summary": "东湖区幸福路12号一居民楼发生燃气爆炸，3人受伤",
+    },
+    "zh_CN": {
+        "编号": None,
+        "接报": "2026-11-26 01:31",
+        "渠道": "电话",
+        "类别": "事故灾难",
+        "级别": "Ⅱ级",
+        "密级": "内部",
+        "状态": "跟踪中",
+        "标题": "东湖区幸福路一居民楼发生燃气爆炸",
+        "地点": None,
+        "报告单位": "市应急管理局",
+        "跟踪记录数": 5,
+        "电话首报时间": "2026-11-26 01:41",
+        "书面首报时间": "2026-11-26 01:46",
+        "最新跟踪时间": "2026-11-26 01:51",
+        "最新跟踪类型": "续报",
+        "最新跟踪": "续报：伤员已送医，无生命危险。",
+        "摘要": "东湖区幸福路12号一居民楼发生燃气爆炸，3人受伤",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_xlsx_every_header_names_the_value_under_it(
+    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    language: str,
+) -> None:  # fmt: skip
+    """Defects 8 and 13 of issue 10: each header says what its column holds.
+
+    "Reporter" sat on the reporting unit; "First report" held the phone report.
+    """
+    data, _ = export(capsys, db_path, tmp_path, "xlsx", lang=language)
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == night.open_serial)
+    got = dict(zip(header, row, strict=True))
+    expected = dict(_OPEN_BY_HEADER[language])
+    expected[next(iter(expected))] = night.open_serial
+    assert got == expected
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson", "json"])
+def test_data_formats_keep_phone_and_written_first_report_apart(
+    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """Defect 8: ``first_report_at`` is the written first report; the phone one has its own key."""
+    data, _ = export(capsys, db_path, tmp_path, fmt)
+    text = data.decode("utf-8")
+    if fmt == "csv":
+        records = list(csv.DictReader(io.StringIO(text)))
+    elif fmt == "ndjson":
+        records = [json.loads(line) for line in text.splitlines()]
+    else:
+        records = json.loads(text)["incidents"]
+    first = next(r for r in records if r["serial"] == night.open_serial)
+    assert first["phone_report_at"].startswith("2026-11-26T01:41")
+    assert first["first_report_at"].startswith("2026-11-26T01:46")
+    assert "reporter_unit" in first and first["reporter_unit"] == "市应急管理局"
+
+
+@pytest.mark.parametrize(
+    ("language", "wanted"),
+    [
+        ("en", ("Reporting unit", "Phone report at", "Written first report at")),
+        ("zh_CN", ("报告单位", "电话首报时间", "书面首报时间")),
+    ],
+)
+def test_md_headers_name_their_columns(
+    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    language: str, wanted: tuple[str, ...],
+) -> None:  # fmt: skip
+    """Defects 8 and 13 in Markdown: the same names as the workbook, cell under header."""
+    data, _ = export(capsys, db_path, tmp_path, "md", lang=language)
+    lines = data.decode().splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.startswith("|---|---|---|"))
+    header = [cell.strip() for cell in lines[rule - 1].strip("|").split("|")]
+    row = next(line for line in lines[rule:] if night.open_serial in line)
+    cells = dict(zip(header, [c.strip() for c in row.strip("|").split("|")], strict=True))
+    for name in wanted:
+        assert name in cells
+    assert cells[wanted[0]] == "市应急管理局"
+    assert cells[wanted[1]] == "2026-11-26 01:41"
+    assert cells[wanted[2]] == "2026-11-26 01:46"

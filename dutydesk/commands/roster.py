@@ -134,11 +134,11 @@ def generate(
     proposal = propose(env.db, first, last, env.settings)
     records, cells = _seat_rows(proposal.rotation.seats)
     columns = [
-        ("date", t("column.time")),
-        ("shift", t("column.kind")),
-        ("position", "position"),
-        ("name", "name"),
-        ("new", "new"),
+        ("date", t("roster.column.date")),
+        ("shift", t("roster.column.shift")),
+        ("position", t("roster.column.position")),
+        ("name", t("roster.column.name")),
+        ("new", t("roster.column.new")),
     ]
     emit(fmt, columns, records, table_cells=cells)
     for problem in proposal.rotation.problems:
@@ -202,8 +202,8 @@ def show(
             ]
         )
     columns = [
-        ("date", t("column.time")),
-        ("shift", t("column.kind")),
+        ("date", t("roster.column.date")),
+        ("shift", t("roster.column.shift")),
         ("special_period", t("roster.special")),
         *((p.value, label(p)) for p in Position),
     ]

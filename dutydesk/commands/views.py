@@ -17,6 +17,7 @@ from dutydesk.i18n import current_language, label, t
 from dutydesk.rules.numbering import chinese_numeral
 from dutydesk.rules.sanitize import clean
 from dutydesk.services.listing import IncidentRecord
+from dutydesk.services.timeline import target_phrase
 from dutydesk.vocab import Classification, EntryKind, Status
 
 
@@ -144,7 +145,7 @@ def show_table(record: IncidentRecord, settings: Settings) -> str:
                 local(entry.occurred_at, settings),
                 _kind(entry.kind, entry.report_no),
                 entry.actor,
-                entry.target,
+                target_phrase(entry.kind, entry.target),
                 entry.refers_to if entry.refers_to is not None else "",
                 entry.text,
             ]

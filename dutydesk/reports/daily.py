@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dutydesk.i18n import label, t
+from dutydesk.i18n import current_language, label, t
 from dutydesk.rules.documents import RESTRICTED, DailyRow, DailySummary
 from dutydesk.rules.sanitize import clean, json_safe
 
@@ -30,11 +30,12 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "column.status"),
     ("title", "column.title"),
     ("location", "cli.field.location"),
-    ("reporter_unit", "cli.field.reporter"),
+    ("reporter_unit", "daily.reporting_unit"),
     ("entries", "daily.entries"),
-    ("first_report_at", "daily.first_report"),
+    ("phone_report_at", "daily.phone_report_at"),
+    ("first_report_at", "daily.first_report_at"),
     ("last_entry_at", "daily.last_entry_at"),
-    ("last_entry_kind", "column.kind"),
+    ("last_entry_kind", "daily.last_entry_kind"),
     ("last_entry_text", "daily.last_entry"),
     ("summary", "cli.field.summary"),
 )
@@ -83,6 +84,7 @@ def incident_records(summary: DailySummary, tz: ZoneInfo) -> list[dict[str, Any]
             "location": row.location,
             "reporter_unit": row.reporter_unit,
             "entries": row.entries,
+            "phone_report_at": _iso(row.phone_report_at, tz),
             "first_report_at": _iso(row.first_report_at, tz),
             "last_entry_at": _iso(row.last_entry_at, tz),
             "last_entry_kind": _code(row.last_entry_kind),
@@ -129,8 +131,13 @@ def render_ndjson(records: list[dict[str, Any]]) -> str:
 
 
 @cache
-def _label(member: Enum) -> str:
+def _cached_label(member: Enum, language: str) -> str:
     return label(member)
+
+
+def _label(member: Enum) -> str:
+    # Cached per language: one process (the console, the tests) may export in both.
+    return _cached_label(member, current_language())
 
 
 def key_label(dimension: str, key: str) -> str:
@@ -164,6 +171,7 @@ def display_cells(row: DailyRow, tz: ZoneInfo) -> list[str]:
         text(row.location),
         text(row.reporter_unit),
         "" if row.entries is None else str(row.entries),
+        when(row.phone_report_at),
         when(row.first_report_at),
         when(row.last_entry_at),
         name(row.last_entry_kind),

@@ -24,7 +24,7 @@ from dutydesk.reports.daily import COLUMNS, display_cells, headers, title_text, 
 from dutydesk.reports.ooxml import sheet_rows, splice, xml_text
 from dutydesk.rules.documents import DailySummary
 
-_WIDTHS = (14, 17, 10, 12, 8, 8, 8, 36, 28, 24, 8, 17, 17, 12, 48, 60)
+_WIDTHS = (14, 17, 10, 12, 8, 8, 8, 36, 28, 24, 8, 17, 17, 17, 12, 48, 60)
 """Incident sheet column widths in characters (CJK counts double in Excel)."""
 
 SHEET_INCIDENTS = "incidents"

@@ -121,6 +121,25 @@ def lead_paragraph(item: ItemFacts) -> str:
     return f"据{source}报告，{summary}" if source else summary
 
 
+def instruction_sentence(entry: EntryFacts) -> str:
+    """A leader instruction as a bulletin prints it: ``孙丽同志批示：……。``.
+
+    The leader recorded with it (``target``) goes in front, in the official register;
+    text that already starts with that name (``吴海峰副市长批示：……``, as typed from the
+    instruction sheet) is printed as it is rather than attributed twice.
+    """
+    text = entry.text.strip()
+    leader = entry.target.strip()
+    if not leader or text.startswith(leader):
+        return sentence(text)
+    return sentence(f"{leader}同志批示：{text}")
+
+
+def _instructions(item: ItemFacts) -> list[EntryFacts]:
+    ordered = sorted(item.entries, key=lambda e: e.occurred_at)
+    return [e for e in ordered if e.kind is EntryKind.LEADER_INSTRUCTION and e.text.strip()]
+
+
 def item_paragraphs(item: ItemFacts) -> list[str]:
     """The 正文 of one item: lead, verification, leaders' instructions, latest progress."""
     paragraphs = [lead_paragraph(item)]
@@ -131,7 +150,7 @@ def item_paragraphs(item: ItemFacts) -> list[str]:
     for entry in by_kind.get(EntryKind.VERIFIED, [])[:1]:
         text = _bare(entry.text)
         paragraphs.append(sentence(text if text.startswith("经") else f"经核实，{text}"))
-    paragraphs += [sentence(e.text) for e in by_kind.get(EntryKind.LEADER_INSTRUCTION, [])]
+    paragraphs += [instruction_sentence(e) for e in by_kind.get(EntryKind.LEADER_INSTRUCTION, [])]
     progress = [
         e
         for kind in (EntryKind.CONTINUED_REPORT, EntryKind.FINAL_REPORT, EntryKind.FEEDBACK)
@@ -164,9 +183,16 @@ def draft_text(items: Sequence[ItemFacts]) -> tuple[str, str]:
 
 
 def short_item(item: ItemFacts) -> str:
-    """One item of the SMS/WeChat version: title, the first sentence, the latest progress."""
+    """One item of the SMS/WeChat version: title, first sentence, instruction, progress.
+
+    Of several leader instructions only the latest goes in (attributed, like the
+    bulletin's), to keep the message short; the SMS split keeps each segment in limits.
+    """
     first = re.split(r"(?<=[。！？])", lead_paragraph(item), maxsplit=1)[0]
     text = f"{item.title.strip()}：{first}"
+    instructions = _instructions(item)
+    if instructions:
+        text += instruction_sentence(instructions[-1])
     paragraphs = item_paragraphs(item)
     latest = paragraphs[-1]
     if len(paragraphs) > 1 and latest.startswith("目前") and "进一步核实" not in latest:

@@ -94,8 +94,10 @@ class DailyRow:
     location: str | None = None
     reporter_unit: str | None = None
     entries: int | None = None
+    phone_report_at: datetime | None = None
+    """The first report to the leaders by phone (电话首报)."""
     first_report_at: datetime | None = None
-    """The first report to the leaders (首报), by phone or in writing."""
+    """The written first report (书面首报); the handover pack's "first report" step."""
     last_entry_at: datetime | None = None
     last_entry_kind: EntryKind | None = None
     last_entry_text: str | None = None

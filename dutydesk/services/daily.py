@@ -1,10 +1,11 @@
 """The daily summary (值班情况汇总): every incident received on one local day, with totals.
 
 One plain-SQL query (no ORM: 10,000 incidents must export in well under a second):
-incidents of the day joined with an aggregate of their timelines (entry count, first
-report, last entry). Content the operator is not cleared for is never put in a row:
-a restricted row carries serial, time received, status and classification only, and
-is counted in the totals under "restricted" rather than its category.
+incidents of the day joined with an aggregate of their timelines (entry count, the
+first phone report, the written first report, last entry). Content the operator is not
+cleared for is never put in a row: a restricted row carries serial, time received,
+status and classification only, and is counted in the totals under "restricted" rather
+than its category.
 """
 
 from __future__ import annotations
@@ -25,17 +26,16 @@ if TYPE_CHECKING:
     from dutydesk.crypto import KeyRing
     from dutydesk.services.auth import Operator
 
-_FIRST_REPORTS = (EntryKind.PHONE_REPORT.value, EntryKind.FIRST_REPORT.value)
-
 _SQL = """
 SELECT i.serial, i.received_at, i.status, i.classification, i.channel, i.category,
        i.severity, i.title, i.summary, i.location, i.reporter_unit,
-       agg.n, agg.first_at, last.occurred_at, last.kind, last.text, i.id, last.seq,
+       agg.n, agg.phone_at, agg.first_at, last.occurred_at, last.kind, last.text, i.id, last.seq,
        i.drill_run_id
 FROM incident i
 LEFT JOIN (
     SELECT e.incident_id AS incident_id, count(*) AS n, max(e.seq) AS last_seq,
-           min(CASE WHEN e.kind IN (:k1, :k2) THEN e.occurred_at END) AS first_at
+           min(CASE WHEN e.kind = :phone THEN e.occurred_at END) AS phone_at,
+           min(CASE WHEN e.kind = :first THEN e.occurred_at END) AS first_at
     FROM timeline_entry e JOIN incident d ON d.id = e.incident_id
     WHERE d.received_at >= :start AND d.received_at < :end
     GROUP BY e.incident_id
@@ -72,7 +72,7 @@ def _time(value: object) -> datetime | None:
 
 def _row(values: tuple[object, ...], visible: dict[str, bool], opener: Opener) -> DailyRow:
     (serial, received, status, level, channel, category, severity, title, summary, location,
-     unit, count, first_at, last_at, last_kind, last_text, id_, last_seq,
+     unit, count, phone_at, first_at, last_at, last_kind, last_text, id_, last_seq,
      drill) = values  # fmt: skip
     head = {
         "serial": str(serial),
@@ -105,6 +105,7 @@ def _row(values: tuple[object, ...], visible: dict[str, bool], opener: Opener) -
         location=str(location),
         reporter_unit=str(unit),
         entries=int(count or 0),  # type: ignore[call-overload]
+        phone_report_at=_time(phone_at),
         first_report_at=_time(first_at),
         last_entry_at=_time(last_at),
         last_entry_kind=_KINDS[str(last_kind)] if last_kind else None,
@@ -145,8 +146,8 @@ def daily_summary(
         {
             "start": db.time_param(start),
             "end": db.time_param(end),
-            "k1": _FIRST_REPORTS[0],
-            "k2": _FIRST_REPORTS[1],
+            "phone": EntryKind.PHONE_REPORT.value,
+            "first": EntryKind.FIRST_REPORT.value,
         },
     )
     visible = {level.value: may_see(clearance, level) for level in Classification}

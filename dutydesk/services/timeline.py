@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from dutydesk.i18n import t
 from dutydesk.rules.policy import may_see
 from dutydesk.services.sealed import Opener, entry_record, incident_record, record_view
 from dutydesk.store import Database, as_utc
@@ -30,6 +31,23 @@ class TimelineItem:
     due_at: datetime | None
     entry_id: int = 0
     """The entry's id (what a correction or a feedback refers to)."""
+
+
+def target_phrase(kind: EntryKind, target: str) -> str:
+    """How a timeline line names an entry's other party, in the interface language.
+
+    One wording for the console and ``incident show``: a report goes *to* a leader
+    ("to 张三", 报 张三), an assignment to a department (交办 市卫健委), and a leader
+    instruction comes *from* the leader who gave it ("from 孙丽", 批示人 孙丽).
+    Empty when the entry names nobody.
+    """
+    if not target:
+        return ""
+    if kind is EntryKind.LEADER_INSTRUCTION:
+        return t("timeline.from", target=target)
+    if kind is EntryKind.ASSIGNMENT:
+        return t("timeline.assigned_to", target=target)
+    return t("timeline.to", target=target)
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,8 @@ async def test_cursor_moves_show_that_incidents_timeline(
         assert "电话报告带班领导。" in timeline.text
         assert "Continued report 2" in timeline.text
         assert "leader instruction" in timeline.text
-        assert "to 刘强" in timeline.text
+        assert "to 张三" in timeline.text  # the phone report went to him
+        assert "from 刘强" in timeline.text and "to 刘强" not in timeline.text  # his instruction
         assert "feedback due 11-29 02:30" in timeline.text
         # Newest last.
         assert timeline.text.index("现场已控制。") > timeline.text.index("电话报告，3人受伤。")

@@ -8,7 +8,7 @@ from textual.message import Message
 from textual.worker import get_current_worker
 
 from dutydesk.i18n import label, t
-from dutydesk.services.timeline import IncidentDetail, TimelineItem, fetch_detail
+from dutydesk.services.timeline import IncidentDetail, TimelineItem, fetch_detail, target_phrase
 from dutydesk.tui.format import countdown, hhmm, report_number, short_date
 from dutydesk.tui.text import fit, safe, safe_block
 from dutydesk.tui.widgets.panes import TextPane
@@ -138,7 +138,7 @@ class TimelineView(TextPane):
             safe_block(entry.text),
         ]
         if entry.target:
-            parts += ["  ", safe(t("timeline.to", target=entry.target), "italic")]
+            parts += ["  ", safe(target_phrase(entry.kind, entry.target), "italic")]
         if entry.due_at is not None:
             due = f"{short_date(entry.due_at, tz)} {hhmm(entry.due_at, tz)}"
             parts += ["  ", Content.styled(t("timeline.due", date=due), "italic")]
