@@ -31,7 +31,7 @@ class Result:
 
 @pytest.fixture
 def cli(
-    db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator:  # type: ignore[type-arg]
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李四")
 
@@ -39,7 +39,7 @@ def cli(
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))
         capsys.readouterr()
         try:
-            main(["--db", str(db_path), "--now", now, "incident", *args])
+            main(["--db", str(sqlite_file), "--now", now, "incident", *args])
             code = 0
         except SystemExit as exc:
             code = int(exc.code or 0)

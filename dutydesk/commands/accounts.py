@@ -96,7 +96,7 @@ def init(
     from dutydesk.crypto import KeyRing, key_file_for
     from dutydesk.services.users import init_admin
 
-    env = open_env(ctx, db)
+    env = open_env(ctx, db, create=True)
     level = choice(Classification, clearance or "internal", "clearance")
     pin = new_pin(name)
     operator = init_admin(env.db, name, pin, env.now, clearance=level)
