@@ -33,9 +33,7 @@ READS_AND_WRITES = [
 
 
 @pytest.fixture
-def run(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Iterator:  # type: ignore[type-arg]
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator:  # type: ignore[type-arg]
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李四")
     monkeypatch.setenv("DUTYDESK_PIN", "1111")
     monkeypatch.setenv("DUTYDESK_NEW_PIN", "2468")

@@ -249,3 +249,22 @@ def test_operator_is_required_for_changes(cli, monkeypatch: pytest.MonkeyPatch) 
         cli("roster", "special", "--from", "2026-12-01", "--to", "2026-12-01", "--note", "x"),
         "--operator",
     )
+
+
+def test_a_bare_at_is_the_next_meeting_not_yesterdays(cli) -> None:  # type: ignore[no-untyped-def]
+    # Typed at 02:31 on the night of the demo, "08:30" is this morning's meeting.
+    result = cli("handover", "--at", "08:30", "--preview")
+    assert result.code == 0, result.err
+    assert "Period: 2026-11-25 08:30 to 2026-11-26 08:30" in result.out
+    assert "zero report" not in result.out
+    assert "before the period ends" in result.out  # made at 02:31, said in words
+
+
+def test_a_past_period_is_said_in_words(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("handover", "--at", "2026-11-25T08:30", "--preview")
+    assert result.code == 0, result.err
+    assert "Period: 2026-11-24 08:30 to 2026-11-25 08:30" in result.out
+    assert "not the current one" in result.out
+    current = cli("handover", "--preview")
+    assert "not the current one" not in current.out
+    assert "before the period ends" not in current.out

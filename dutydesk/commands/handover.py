@@ -29,7 +29,7 @@ from dutydesk.commands.output import (
     message,
     write_document,
 )
-from dutydesk.commands.parsing import InputError, moment
+from dutydesk.commands.parsing import InputError, meeting_moment
 from dutydesk.i18n import t
 from dutydesk.rules.handover import HandoverPack
 
@@ -49,7 +49,11 @@ FORMATS = (DocumentFormat.TXT, DocumentFormat.MD, DocumentFormat.DOCX, DocumentF
 def make(
     ctx: typer.Context,
     at: Annotated[
-        str | None, typer.Option(help="The meeting's moment (ISO or HH:MM); default now.")
+        str | None,
+        typer.Option(
+            help="The meeting's moment: ISO, or HH:MM for the next such time (a meeting "
+            "begun in the last 30 minutes counts as this one); default now."
+        ),
     ] = None,
     fmt: DocumentFormatOption = DocumentFormat.TXT,
     output: OutputFileOption = None,
@@ -76,7 +80,7 @@ def make(
     from dutydesk.services.handover import build_pack
     from dutydesk.services.handover_store import period_start, record_pack
 
-    when = moment(at, "--at", tz=env.settings.tz, now=env.now) if at else env.now
+    when = meeting_moment(at, tz=env.settings.tz, now=env.now) if at else env.now
     pack = build_pack(
         env.db,
         start=period_start(env.db, when, env.settings),

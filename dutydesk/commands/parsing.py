@@ -97,6 +97,22 @@ def moment(
         raise InputError(f"{field}: {exc}") from None
 
 
+MEETING_GRACE = timedelta(minutes=30)
+"""How long after a meeting began a bare ``HH:MM`` still means that meeting."""
+
+
+def meeting_moment(value: str, *, tz: ZoneInfo, now: datetime) -> datetime:
+    """The handover's ``--at``: a bare ``HH:MM`` is the next such moment, ISO as typed.
+
+    At 01:44, ``08:30`` is this morning's meeting, not yesterday's (whose pack would be
+    a stale "zero report"). A meeting that began less than :data:`MEETING_GRACE` ago is
+    still this one: the pack is often made at the table.
+    """
+    if _CLOCK_TIME.match(value.strip()):
+        return moment(value, "--at", tz=tz, now=now - MEETING_GRACE, future=True)
+    return moment(value, "--at", tz=tz, now=now)
+
+
 def intake_arguments(
     raw: Mapping[str, Any], *, tz: ZoneInfo, now: datetime, where: str = ""
 ) -> dict[str, Any]:
