@@ -159,7 +159,7 @@ def test_add_json_from_stdin(cli, as_list: bool) -> None:  # type: ignore[no-unt
             "changed by someone else",
         ),
         (["list", "--status", "asleep"], None, "status: 'asleep' is not one of"),
-        (["show", "20261126-001", "--format", "csv"], None, "table or json"),
+        (["show", "20261126-001", "--format", "csv"], None, "'csv' is not one of 'table', 'json'"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(

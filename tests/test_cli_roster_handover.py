@@ -104,7 +104,7 @@ def test_handover_ack_and_next_period(cli) -> None:  # type: ignore[no-untyped-d
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (("handover", "--format", "csv"), "handover makes txt, md, docx, json"),
+        (("handover", "--format", "csv"), "'csv' is not one of 'txt', 'md', 'json', 'docx'"),
         (("handover", "--at", "yesterday"), "--at"),
         (("handover", "--clearance", "top_secret"), "李晓明 is not cleared to top_secret"),
         (("roster", "show", "--week", "2026-02-30"), "--week: '2026-02-30' is not a date"),

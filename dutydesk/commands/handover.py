@@ -16,15 +16,15 @@ next period, which begins where that pack ended. Data to stdout, messages to std
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 import typer
 
+from dutydesk.commands.clearance import ClearanceOption
 from dutydesk.commands.context import DbOption, OperatorOption, open_env, reader
 from dutydesk.commands.output import (
     DocumentFormat,
-    DocumentFormatOption,
     OutputFileOption,
     message,
     write_document,
@@ -42,7 +42,8 @@ handover_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-FORMATS = (DocumentFormat.TXT, DocumentFormat.MD, DocumentFormat.DOCX, DocumentFormat.JSON)
+HandoverFormat = Literal["txt", "md", "json", "docx"]
+"""What ``handover`` makes: help and completion offer exactly these."""
 
 
 @handover_app.callback()
@@ -55,16 +56,12 @@ def make(
             "begun in the last 30 minutes counts as this one); default now."
         ),
     ] = None,
-    fmt: DocumentFormatOption = DocumentFormat.TXT,
+    format_: Annotated[
+        HandoverFormat,
+        typer.Option("--format", help="txt, md, json, or docx (a Word file: use -o)."),
+    ] = "txt",
     output: OutputFileOption = None,
-    clearance: Annotated[
-        str | None,
-        typer.Option(
-            help="Show classified content up to this level (needs a cleared --operator). "
-            "Default: internal: classified items by serial and classification only.",
-            show_default=False,
-        ),
-    ] = None,
+    clearance: ClearanceOption = None,
     preview: Annotated[bool, typer.Option(help="Do not store the pack.")] = False,
     operator: OperatorOption = None,
     db: DbOption = None,
@@ -72,9 +69,7 @@ def make(
     """Make the handover pack: txt, md, json, or docx (GB/T 9704 layout; binary, use -o)."""
     if ctx.invoked_subcommand is not None:
         return
-    if fmt not in FORMATS:  # one line, as every input error (not click's usage block)
-        names = ", ".join(item.value for item in FORMATS)
-        raise InputError(f"--format: handover makes {names}; not {fmt.value}")
+    fmt = DocumentFormat(format_)
     env = open_env(ctx, db)
     who = reader(env, operator, clearance)
     from dutydesk.services.handover import build_pack

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import datetime
 from enum import Enum, StrEnum
-from typing import IO, Annotated, Any
+from typing import IO, Annotated, Any, Literal
 
 import typer
 
@@ -42,6 +42,9 @@ FormatOption = Annotated[
     OutputFormat,
     typer.Option("--format", help="table (for reading), json (exact data) or csv (for Excel/WPS)."),
 ]
+
+TableOrJson = Literal["table", "json"]
+"""``--format`` of a command that shows one record (no CSV): ``incident show``."""
 """The shared ``--format`` option; commands default it to ``OutputFormat.TABLE``."""
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -157,8 +160,9 @@ def message(text: str) -> None:
 class DocumentFormat(StrEnum):
     """Formats of documents and exports (``bulletin show``, ``export daily``).
 
-    One enum for every document command, so ``--format`` means the same everywhere;
-    each command accepts the subset that makes sense for it (:func:`require_format`).
+    One enum for every document command, so ``--format`` means the same everywhere.
+    Each command's ``--format`` is a ``Literal`` of exactly the formats it makes, so its
+    help and shell completion offer only those; the command converts the choice here.
     """
 
     TXT = "txt"
@@ -175,33 +179,12 @@ class DocumentFormat(StrEnum):
         return self in {DocumentFormat.XLSX, DocumentFormat.DOCX}
 
 
-DocumentFormatOption = Annotated[
-    DocumentFormat,
-    typer.Option(
-        "--format",
-        help="txt, md, csv, json, ndjson, xlsx or docx (each command lists the ones it makes).",
-    ),
-]
-"""The shared ``--format`` option of document commands."""
-
 OutputFileOption = Annotated[
     str | None,
     typer.Option(
         "-o", "--output", help="Write to this file instead of stdout.", show_default=False
     ),
 ]
-
-
-def require_format(fmt: DocumentFormat, allowed: Sequence[DocumentFormat], command: str) -> None:
-    """Refuse, in one line, a format ``command`` does not produce.
-
-    Raises:
-        typer.BadParameter: ``fmt`` is not in ``allowed``.
-
-    """
-    if fmt not in allowed:
-        names = ", ".join(item.value for item in allowed)
-        raise typer.BadParameter(f"{command} makes {names}; not {fmt.value}", param_hint="--format")
 
 
 def csv_text(

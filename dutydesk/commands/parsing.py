@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from dutydesk.clock import parse_moment
 from dutydesk.errors import DutyDeskError
 from dutydesk.services.intake import default_title
-from dutydesk.vocab import Category, Channel, Classification, Severity
+from dutydesk.vocab import CLASSIFICATION_ZH, Category, Channel, Classification, Severity
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -57,9 +57,11 @@ class InputError(DutyDeskError):
 
 
 def choice(kind: type[_E], value: str, field: str) -> _E:
-    """``value`` as a member of ``kind`` (by code, case-insensitive)."""
+    """``value`` as a member of ``kind`` (by code, case-insensitive; a level also by 机密 etc.)."""
     for member in kind:
         if member.value.lower() == value.strip().lower():
+            return member
+        if isinstance(member, Classification) and CLASSIFICATION_ZH[member] == value.strip():
             return member
     allowed = ", ".join(member.value for member in kind)
     raise InputError(f"{field}: {value!r} is not one of {allowed}")
