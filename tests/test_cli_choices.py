@@ -70,7 +70,9 @@ def cli(
             code = 0
         except SystemExit as exc:
             code = int(exc.code or 0)
-        return code, capsysbinary.readouterr().err.decode()
+        captured = capsysbinary.readouterr()
+        run.out = captured.out.decode()  # type: ignore[attr-defined]
+        return code, captured.err.decode()
 
     yield run
 
@@ -137,3 +139,21 @@ def test_a_chinese_clearance_reads_as_its_level(cli) -> None:  # type: ignore[no
     code, err = cli("incident", "list", "--clearance", "cosmic")
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert "--clearance" in err and "机密" in err
+
+
+def test_times_in_json_and_csv_are_local_with_their_offset(cli) -> None:  # type: ignore[no-untyped-def]
+    import csv as csv_module
+    import json
+
+    assert cli("incident", "list", "--format", "json")[0] == 0
+    listed = json.loads(cli.out)
+    assert listed and all(row["received_at"].endswith("+08:00") for row in listed)
+    assert cli("incident", "list", "--format", "csv")[0] == 0
+    rows = list(csv_module.DictReader(io.StringIO(cli.out)))
+    assert rows and all(row["received_at"].endswith("+08:00") for row in rows)
+    assert cli("incident", "show", listed[0]["serial"], "--format", "json")[0] == 0
+    shown = json.loads(cli.out)
+    assert shown["received_at"] == listed[0]["received_at"]
+    assert all(entry["occurred_at"].endswith("+08:00") for entry in shown["timeline"])
+    assert cli("handover", "--preview", "--format", "json")[0] == 0
+    assert json.loads(cli.out)["period_end"] == "2026-11-26T02:31:00+08:00"

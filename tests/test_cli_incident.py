@@ -82,7 +82,7 @@ def test_add_prints_the_serial_and_fills_defaults(cli) -> None:  # type: ignore[
         "classification": "internal",
     }
     assert shown["title"] == "市民来电反映停电"  # the summary's first clause
-    assert shown["received_at"] == "2026-11-25T18:31:00+00:00"
+    assert shown["received_at"] == "2026-11-26T02:31:00+08:00"
     assert shown["timeline"][0]["actor"] == "李四"
 
 
@@ -233,7 +233,7 @@ def test_every_follow_up_kind(cli) -> None:  # type: ignore[no-untyped-def]
     assert [e["report_no"] for e in timeline if e["kind"] == "continued_report"] == [1, 2]
     assert timeline[8]["refers_to"] == 6 and timeline[10]["refers_to"] == 5
     assert timeline[5]["target"] == "周文斌"
-    assert timeline[5]["due_at"] == "2026-11-25T20:31:00+00:00"  # +2h from 02:31 local
+    assert timeline[5]["due_at"] == "2026-11-26T04:31:00+08:00"  # +2h from 02:31 local
     assert timeline[12]["text"] == "家属反映仍有1人失联"
     assert shown["status"] == "closed" and shown["due_at"] is None
     assert shown["assigned_leader"] == "周文斌" and shown["assigned_department"] == "市应急管理局"

@@ -234,7 +234,7 @@ def audit_list(
     rows = list_events(env.db, signed_in(env, operator), limit=limit, action=action)
     columns = [
         ("id", "Id"),
-        ("occurred_at", "When (UTC)"),
+        ("occurred_at", "When"),
         ("actor", "Who"),
         ("action", "Action"),
         ("object_type", "Object"),

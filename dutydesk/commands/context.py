@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from dutydesk.commands.output import use_zone
 from dutydesk.commands.parsing import InputError
 from dutydesk.config import Settings, load_settings
 from dutydesk.errors import DatabaseError, NotFoundError
@@ -146,6 +147,7 @@ def open_env(ctx: typer.Context, db: str | None, *, create: bool = False) -> Env
     root: dict[str, Any] = ctx.find_root().params
     settings = load_settings()
     set_language(language_for(settings, root.get("lang")))
+    use_zone(settings.tz)
     database = database_for(settings, db or root.get("db"))
     if not create:
         refuse_missing(database)

@@ -112,10 +112,14 @@ def _render(pack: HandoverPack, fmt: DocumentFormat, tz: ZoneInfo) -> str | byte
 
         return render_docx(pack, tz)
     if fmt is DocumentFormat.JSON:
-        from dutydesk.rules.sanitize import json_safe
-        from dutydesk.services.handover_store import snapshot
+        import json
+        from dataclasses import asdict
 
-        return json_safe(snapshot(pack)) + "\n"
+        from dutydesk.commands.output import json_value
+        from dutydesk.rules.sanitize import json_safe
+
+        # The stored snapshot keeps UTC; the reader gets the office's time with its offset.
+        return json_safe(json.dumps(json_value(asdict(pack)), ensure_ascii=False)) + "\n"
     from dutydesk.reports.handover import render_markdown, render_text
 
     render = render_markdown if fmt is DocumentFormat.MD else render_text

@@ -21,7 +21,7 @@ import sys
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, is_dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, tzinfo
 from enum import Enum, StrEnum
 from typing import IO, Annotated, Any, Literal
 
@@ -49,6 +49,25 @@ TableOrJson = Literal["table", "json"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
+_zone: tzinfo | None = None
+
+
+def use_zone(zone: tzinfo) -> None:
+    """Print every moment in ``zone`` (the office's, set by ``open_env``), offset included.
+
+    Stored moments are UTC; a person reading a list, a CSV in WPS or a JSON file reads
+    them as the desk's clock (``export daily`` always did), and the offset keeps them exact.
+    """
+    global _zone
+    _zone = zone
+
+
+def _moment(value: datetime) -> str:
+    if _zone is not None:
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        value = aware.astimezone(_zone)
+    return value.isoformat()
+
 
 def csv_cell(value: Any) -> str:
     """A value as a CSV cell, neutralised if a spreadsheet would read it as a formula."""
@@ -65,7 +84,7 @@ def plain(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.isoformat()
+        return _moment(value)
     if isinstance(value, Enum):
         return str(value.value)
     return str(value)
@@ -74,6 +93,8 @@ def plain(value: Any) -> str:
 def json_value(value: Any) -> Any:
     """A value as JSON data: times ISO 8601, enums by code, dataclasses as objects."""
     if isinstance(value, datetime):
+        return _moment(value)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value
