@@ -177,6 +177,14 @@ def main(argv: list[str] | None = None) -> None:
             return exc.exit_code
         except typer.Abort:
             return 130
+        except typer.BadParameter as exc:
+            # One line, as every input error: which option, and what it takes. The value
+            # was typed by someone, so it is shown as data (sanitised), never as markup.
+            from dutydesk.rules.sanitize import one_line
+
+            text = exc.format_message().replace("Value error, ", "")
+            print(f"dutydesk: error: {one_line(text)}", file=sys.stderr)
+            return 2
         except typer.exceptions.TyperException as exc:
             # Usage errors (unknown command, bad option): click's own short message.
             show = getattr(exc, "show", None)

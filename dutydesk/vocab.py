@@ -79,6 +79,16 @@ class Classification(StrEnum):
         return self.level >= Classification.CONFIDENTIAL.level
 
 
+CLASSIFICATION_ZH: dict[Classification, str] = {
+    Classification.PUBLIC: "公开",
+    Classification.INTERNAL: "内部",
+    Classification.CONFIDENTIAL: "秘密",
+    Classification.SECRET: "机密",
+    Classification.TOP_SECRET: "绝密",
+}
+"""The levels' Chinese names (密级), which officers type as often as the codes."""
+
+
 class Status(StrEnum):
     """Where an incident stands in the reporting chain."""
 

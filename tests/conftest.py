@@ -50,6 +50,19 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def sqlite_file(db_path: Path) -> Path:
+    """``db_path`` holding a migrated, empty SQLite database, for commands run on it.
+
+    Only ``init``, ``demo`` and the console create a database; every other command
+    refuses a missing file, so a test that runs them on ``db_path`` makes it first.
+    """
+    database = Database(url_for(str(db_path)))
+    database.ensure_schema()
+    database.close()
+    return db_path
+
+
+@pytest.fixture
 def db(db_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
     """A migrated, empty dutydesk database in a real SQLite file.
 

@@ -31,7 +31,7 @@ class Result:
 
 @pytest.fixture
 def cli(
-    db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator:  # type: ignore[type-arg]
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李四")
 
@@ -39,7 +39,7 @@ def cli(
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))
         capsys.readouterr()
         try:
-            main(["--db", str(db_path), "--now", now, "incident", *args])
+            main(["--db", str(sqlite_file), "--now", now, "incident", *args])
             code = 0
         except SystemExit as exc:
             code = int(exc.code or 0)
@@ -82,7 +82,7 @@ def test_add_prints_the_serial_and_fills_defaults(cli) -> None:  # type: ignore[
         "classification": "internal",
     }
     assert shown["title"] == "市民来电反映停电"  # the summary's first clause
-    assert shown["received_at"] == "2026-11-25T18:31:00+00:00"
+    assert shown["received_at"] == "2026-11-26T02:31:00+08:00"
     assert shown["timeline"][0]["actor"] == "李四"
 
 
@@ -159,7 +159,7 @@ def test_add_json_from_stdin(cli, as_list: bool) -> None:  # type: ignore[no-unt
             "changed by someone else",
         ),
         (["list", "--status", "asleep"], None, "status: 'asleep' is not one of"),
-        (["show", "20261126-001", "--format", "csv"], None, "table or json"),
+        (["show", "20261126-001", "--format", "csv"], None, "'csv' is not one of 'table', 'json'"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(
@@ -233,7 +233,7 @@ def test_every_follow_up_kind(cli) -> None:  # type: ignore[no-untyped-def]
     assert [e["report_no"] for e in timeline if e["kind"] == "continued_report"] == [1, 2]
     assert timeline[8]["refers_to"] == 6 and timeline[10]["refers_to"] == 5
     assert timeline[5]["target"] == "周文斌"
-    assert timeline[5]["due_at"] == "2026-11-25T20:31:00+00:00"  # +2h from 02:31 local
+    assert timeline[5]["due_at"] == "2026-11-26T04:31:00+08:00"  # +2h from 02:31 local
     assert timeline[12]["text"] == "家属反映仍有1人失联"
     assert shown["status"] == "closed" and shown["due_at"] is None
     assert shown["assigned_leader"] == "周文斌" and shown["assigned_department"] == "市应急管理局"

@@ -104,7 +104,7 @@ def test_handover_ack_and_next_period(cli) -> None:  # type: ignore[no-untyped-d
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (("handover", "--format", "csv"), "handover makes txt, md, docx, json"),
+        (("handover", "--format", "csv"), "'csv' is not one of 'txt', 'md', 'json', 'docx'"),
         (("handover", "--at", "yesterday"), "--at"),
         (("handover", "--clearance", "top_secret"), "李晓明 is not cleared to top_secret"),
         (("roster", "show", "--week", "2026-02-30"), "--week: '2026-02-30' is not a date"),
@@ -270,3 +270,22 @@ def test_roster_table_headers_name_their_columns(  # type: ignore[no-untyped-def
                    "--to", "2026-12-10")  # fmt: skip
     assert proposal.code == 0, proposal.err
     assert proposal.out.splitlines()[0].split() == generate_head
+
+
+def test_a_bare_at_is_the_next_meeting_not_yesterdays(cli) -> None:  # type: ignore[no-untyped-def]
+    # Typed at 02:31 on the night of the demo, "08:30" is this morning's meeting.
+    result = cli("handover", "--at", "08:30", "--preview")
+    assert result.code == 0, result.err
+    assert "Period: 2026-11-25 08:30 to 2026-11-26 08:30" in result.out
+    assert "zero report" not in result.out
+    assert "before the period ends" in result.out  # made at 02:31, said in words
+
+
+def test_a_past_period_is_said_in_words(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("handover", "--at", "2026-11-25T08:30", "--preview")
+    assert result.code == 0, result.err
+    assert "Period: 2026-11-24 08:30 to 2026-11-25 08:30" in result.out
+    assert "not the current one" in result.out
+    current = cli("handover", "--preview")
+    assert "not the current one" not in current.out
+    assert "before the period ends" not in current.out

@@ -442,7 +442,7 @@ def test_queue_search_and_cli_mark_drill_incidents(
 
 
 @pytest.fixture
-def cli(db_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def cli(sqlite_file: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
     from dutydesk.cli import main
@@ -459,7 +459,7 @@ def cli(db_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unty
     runner = CliRunner()
 
     def run(*args: str, now: str = "2026-11-26T02:31+08:00"):  # type: ignore[no-untyped-def]
-        return runner.invoke(entry, ["--db", str(db_path), "--now", now, *args])
+        return runner.invoke(entry, ["--db", str(sqlite_file), "--now", now, *args])
 
     return run
 

@@ -183,7 +183,7 @@ def test_empty_day_is_a_zero_report(
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (("--format", "txt"), "export daily makes csv"),
+        (("--format", "txt"), "'txt' is not one of 'csv'"),
         (("--format", "json", "--excel"), "--excel applies to --format csv only"),
         (("--date", "26/11/2026"), "expected YYYY-MM-DD"),
         (("--clearance", "cosmic"), "clearance"),

@@ -21,6 +21,7 @@ from typing import Annotated
 
 import typer
 
+from dutydesk.commands.clearance import ClearanceName
 from dutydesk.commands.context import DbOption, OperatorOption, open_env, signed_in
 from dutydesk.commands.output import FormatOption, OutputFormat, emit, message
 from dutydesk.commands.parsing import InputError, choice
@@ -44,8 +45,12 @@ audit_app = typer.Typer(
 
 Name = Annotated[str, typer.Argument(help="The person's name.")]
 ClearanceOption = Annotated[
-    str | None,
-    typer.Option(help="internal, confidential (秘密), secret (机密), top_secret (绝密)."),
+    ClearanceName,
+    typer.Option(
+        case_sensitive=False,
+        help="public (公开), internal (内部), confidential (秘密), secret (机密), "
+        "top_secret (绝密).",
+    ),
 ]
 RoleOption = Annotated[list[str] | None, typer.Option("--role", help="Repeat for several.")]
 
@@ -96,7 +101,7 @@ def init(
     from dutydesk.crypto import KeyRing, key_file_for
     from dutydesk.services.users import init_admin
 
-    env = open_env(ctx, db)
+    env = open_env(ctx, db, create=True)
     level = choice(Classification, clearance or "internal", "clearance")
     pin = new_pin(name)
     operator = init_admin(env.db, name, pin, env.now, clearance=level)
@@ -192,7 +197,10 @@ def role(
     name: Name,
     add: Annotated[list[str] | None, typer.Option("--add", help="Role to add.")] = None,
     remove: Annotated[list[str] | None, typer.Option("--remove", help="Role to remove.")] = None,
-    clearance: Annotated[str | None, typer.Option(help="Set the clearance.")] = None,
+    clearance: Annotated[
+        ClearanceName | None,
+        typer.Option(case_sensitive=False, help="Set the clearance.", show_default=False),
+    ] = None,
     operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
@@ -226,7 +234,7 @@ def audit_list(
     rows = list_events(env.db, signed_in(env, operator), limit=limit, action=action)
     columns = [
         ("id", "Id"),
-        ("occurred_at", "When (UTC)"),
+        ("occurred_at", "When"),
         ("actor", "Who"),
         ("action", "Action"),
         ("object_type", "Object"),

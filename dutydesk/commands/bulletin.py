@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -36,13 +36,11 @@ from dutydesk.commands.context import (
 )
 from dutydesk.commands.output import (
     DocumentFormat,
-    DocumentFormatOption,
     FormatOption,
     OutputFileOption,
     OutputFormat,
     emit,
     message,
-    require_format,
     write_document,
 )
 from dutydesk.commands.parsing import InputError, choice
@@ -210,7 +208,10 @@ def discard(
 def show(
     ctx: typer.Context,
     bulletin_id: IdArgument,
-    fmt: DocumentFormatOption = DocumentFormat.TXT,
+    format_: Annotated[
+        Literal["txt", "md", "docx"],
+        typer.Option("--format", help="txt, md, or docx (a Word file: use -o)."),
+    ] = "txt",
     output: OutputFileOption = None,
     clearance: ClearanceOption = None,
     operator: OperatorOption = None,
@@ -219,8 +220,7 @@ def show(
     """Print a bulletin as txt or md, or write it as docx (red masthead, GB/T 9704 page)."""
     from dutydesk.services.bulletin_read import get_bulletin
 
-    allowed = (DocumentFormat.TXT, DocumentFormat.MD, DocumentFormat.DOCX)
-    require_format(fmt, allowed, "bulletin show")
+    fmt = DocumentFormat(format_)
     env = open_env(ctx, db)
     tz = env.settings.tz
     who = reader(env, operator, clearance)

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from dutydesk.commands.output import use_zone
 from dutydesk.commands.parsing import InputError
 from dutydesk.config import Settings, load_settings
-from dutydesk.errors import NotFoundError
+from dutydesk.errors import DatabaseError, NotFoundError
 from dutydesk.i18n import set_language, t
 from dutydesk.store import Database
 from dutydesk.vocab import Classification
@@ -126,12 +127,19 @@ class Env:
         return int(found)
 
 
-def open_env(ctx: typer.Context, db: str | None) -> Env:
+def open_env(ctx: typer.Context, db: str | None, *, create: bool = False) -> Env:
     """Resolve settings, language, store (migrated if needed) and the moment.
+
+    Only ``create=True`` (``dutydesk init``) may make a new SQLite file; every other
+    command refuses a missing one, so a mistyped ``--db`` is an error, not an empty
+    database that answers "No incidents match." (``demo`` and the console create by
+    their own paths). A server URL is never "missing": its database is made by its
+    administrator, and an empty one is migrated as before.
 
     Raises:
         ConfigError: a bad --now, --lang or configuration.
-        DatabaseError: the store cannot be used.
+        DatabaseError: the store cannot be used, or (without ``create``) the SQLite file
+            does not exist.
 
     """
     from dutydesk.launch import check_key_file_safe, clock_for, database_for, language_for
@@ -139,11 +147,28 @@ def open_env(ctx: typer.Context, db: str | None) -> Env:
     root: dict[str, Any] = ctx.find_root().params
     settings = load_settings()
     set_language(language_for(settings, root.get("lang")))
+    use_zone(settings.tz)
     database = database_for(settings, db or root.get("db"))
+    if not create:
+        refuse_missing(database)
     database.ensure_schema()  # as the console does: a new store is created, an old migrated
     check_key_file_safe(settings, database)
     now = clock_for(settings, root.get("now")).now()
     return Env(settings=settings, db=database, now=now)
+
+
+def refuse_missing(database: Database) -> None:
+    """Refuse, in one line, a SQLite file that does not exist (nothing is created).
+
+    Only a stat: the file is never opened here outside SQLite (closing any descriptor of
+    it would drop the locks SQLite holds on it).
+
+    Raises:
+        DatabaseError: ``database`` is a SQLite file path with nothing there.
+
+    """
+    if database.path is not None and not os.path.exists(database.path):
+        raise DatabaseError(t("cli.no_database", path=database.path))
 
 
 def signed_in(env: Env, operator: str | None) -> Operator:

@@ -15,18 +15,16 @@ stdout, messages to stderr; errors are one line with exit code 2.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
 from dutydesk.commands.context import DbOption, OperatorOption, open_env, signed_in
 from dutydesk.commands.output import (
     DocumentFormat,
-    DocumentFormatOption,
     OutputFileOption,
     message,
     render_table,
-    require_format,
     write_document,
 )
 from dutydesk.i18n import t
@@ -38,8 +36,6 @@ drill_app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-
-REPORT_FORMATS = (DocumentFormat.MD, DocumentFormat.DOCX)
 
 
 @drill_app.command("list")
@@ -126,7 +122,10 @@ def stop(ctx: typer.Context, operator: OperatorOption = None, db: DbOption = Non
 def report(
     ctx: typer.Context,
     run: Annotated[int | None, typer.Argument(help="Run number (default: the latest).")] = None,
-    fmt: DocumentFormatOption = DocumentFormat.MD,
+    format_: Annotated[
+        Literal["md", "docx"],
+        typer.Option("--format", help="md, or docx (a Word file: use -o)."),
+    ] = "md",
     output: OutputFileOption = None,
     db: DbOption = None,
 ) -> None:
@@ -134,7 +133,7 @@ def report(
     from dutydesk.reports import drill as render
     from dutydesk.services.drills import build_report, latest_run_id
 
-    require_format(fmt, REPORT_FORMATS, "drill report")
+    fmt = DocumentFormat(format_)
     env = open_env(ctx, db)
     run_id = run if run is not None else latest_run_id(env.db)
     if run_id is None:

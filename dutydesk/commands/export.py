@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -22,11 +22,9 @@ from dutydesk.commands.clearance import ClearanceOption
 from dutydesk.commands.context import DbOption, OperatorOption, open_env, reader
 from dutydesk.commands.output import (
     DocumentFormat,
-    DocumentFormatOption,
     OutputFileOption,
     csv_text,
     message,
-    require_format,
     write_document,
 )
 from dutydesk.commands.parsing import InputError
@@ -40,14 +38,8 @@ export_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-DAILY_FORMATS = (
-    DocumentFormat.CSV,
-    DocumentFormat.JSON,
-    DocumentFormat.NDJSON,
-    DocumentFormat.MD,
-    DocumentFormat.XLSX,
-    DocumentFormat.DOCX,
-)
+DailyFormat = Literal["csv", "json", "ndjson", "md", "xlsx", "docx"]
+"""What ``export daily`` makes: help and completion offer exactly these."""
 
 
 class Table(StrEnum):
@@ -66,7 +58,10 @@ def daily(
             "--date", help="The local day, YYYY-MM-DD (default: today).", show_default=False
         ),
     ] = None,
-    fmt: DocumentFormatOption = DocumentFormat.CSV,
+    format_: Annotated[
+        DailyFormat,
+        typer.Option("--format", help="csv, json, ndjson, md, xlsx or docx (xlsx, docx: use -o)."),
+    ] = "csv",
     output: OutputFileOption = None,
     # No BOM by default: stdout is as often read by scripts (csvkit, pandas, jq pipelines)
     # as by Excel, and a BOM breaks their first header ("\ufeffserial") and concatenation
@@ -101,7 +96,7 @@ def daily(
     from dutydesk.reports import daily as report
     from dutydesk.services.daily import daily_summary
 
-    require_format(fmt, DAILY_FORMATS, "export daily")
+    fmt = DocumentFormat(format_)
     if excel and fmt is not DocumentFormat.CSV:
         raise InputError("--excel applies to --format csv only")
     env = open_env(ctx, db)

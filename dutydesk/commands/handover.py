@@ -16,20 +16,20 @@ next period, which begins where that pack ended. Data to stdout, messages to std
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 import typer
 
+from dutydesk.commands.clearance import ClearanceOption
 from dutydesk.commands.context import DbOption, OperatorOption, open_env, reader
 from dutydesk.commands.output import (
     DocumentFormat,
-    DocumentFormatOption,
     OutputFileOption,
     message,
     write_document,
 )
-from dutydesk.commands.parsing import InputError, moment
+from dutydesk.commands.parsing import InputError, meeting_moment
 from dutydesk.i18n import t
 from dutydesk.rules.handover import HandoverPack
 
@@ -42,25 +42,26 @@ handover_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-FORMATS = (DocumentFormat.TXT, DocumentFormat.MD, DocumentFormat.DOCX, DocumentFormat.JSON)
+HandoverFormat = Literal["txt", "md", "json", "docx"]
+"""What ``handover`` makes: help and completion offer exactly these."""
 
 
 @handover_app.callback()
 def make(
     ctx: typer.Context,
     at: Annotated[
-        str | None, typer.Option(help="The meeting's moment (ISO or HH:MM); default now.")
-    ] = None,
-    fmt: DocumentFormatOption = DocumentFormat.TXT,
-    output: OutputFileOption = None,
-    clearance: Annotated[
         str | None,
         typer.Option(
-            help="Show classified content up to this level (needs a cleared --operator). "
-            "Default: internal: classified items by serial and classification only.",
-            show_default=False,
+            help="The meeting's moment: ISO, or HH:MM for the next such time (a meeting "
+            "begun in the last 30 minutes counts as this one); default now."
         ),
     ] = None,
+    format_: Annotated[
+        HandoverFormat,
+        typer.Option("--format", help="txt, md, json, or docx (a Word file: use -o)."),
+    ] = "txt",
+    output: OutputFileOption = None,
+    clearance: ClearanceOption = None,
     preview: Annotated[bool, typer.Option(help="Do not store the pack.")] = False,
     operator: OperatorOption = None,
     db: DbOption = None,
@@ -68,15 +69,13 @@ def make(
     """Make the handover pack: txt, md, json, or docx (GB/T 9704 layout; binary, use -o)."""
     if ctx.invoked_subcommand is not None:
         return
-    if fmt not in FORMATS:  # one line, as every input error (not click's usage block)
-        names = ", ".join(item.value for item in FORMATS)
-        raise InputError(f"--format: handover makes {names}; not {fmt.value}")
+    fmt = DocumentFormat(format_)
     env = open_env(ctx, db)
     who = reader(env, operator, clearance)
     from dutydesk.services.handover import build_pack
     from dutydesk.services.handover_store import period_start, record_pack
 
-    when = moment(at, "--at", tz=env.settings.tz, now=env.now) if at else env.now
+    when = meeting_moment(at, tz=env.settings.tz, now=env.now) if at else env.now
     pack = build_pack(
         env.db,
         start=period_start(env.db, when, env.settings),
@@ -113,10 +112,14 @@ def _render(pack: HandoverPack, fmt: DocumentFormat, tz: ZoneInfo) -> str | byte
 
         return render_docx(pack, tz)
     if fmt is DocumentFormat.JSON:
-        from dutydesk.rules.sanitize import json_safe
-        from dutydesk.services.handover_store import snapshot
+        import json
+        from dataclasses import asdict
 
-        return json_safe(snapshot(pack)) + "\n"
+        from dutydesk.commands.output import json_value
+        from dutydesk.rules.sanitize import json_safe
+
+        # The stored snapshot keeps UTC; the reader gets the office's time with its offset.
+        return json_safe(json.dumps(json_value(asdict(pack)), ensure_ascii=False)) + "\n"
     from dutydesk.reports.handover import render_markdown, render_text
 
     render = render_markdown if fmt is DocumentFormat.MD else render_text

@@ -30,7 +30,14 @@ from dutydesk.commands.context import (
     reader,
     signed_in,
 )
-from dutydesk.commands.output import FormatOption, OutputFormat, emit, emit_object, message
+from dutydesk.commands.output import (
+    FormatOption,
+    OutputFormat,
+    TableOrJson,
+    emit,
+    emit_object,
+    message,
+)
 from dutydesk.commands.parsing import InputError, choice, moment
 from dutydesk.commands.views import incident_rows, show_table, summary_columns
 from dutydesk.i18n import t
@@ -156,7 +163,9 @@ def list_(
 def show(
     ctx: typer.Context,
     serial: Annotated[str, typer.Argument(help="e.g. 20261126-004")],
-    fmt: FormatOption = OutputFormat.TABLE,
+    format_: Annotated[
+        TableOrJson, typer.Option("--format", help="table (for reading) or json (exact data).")
+    ] = "table",
     clearance: ClearanceOption = None,
     operator: OperatorOption = None,
     db: DbOption = None,
@@ -164,8 +173,7 @@ def show(
     """Show an incident and its follow-up timeline."""
     from dutydesk.services.listing import get_incident
 
-    if fmt is OutputFormat.CSV:
-        raise InputError("--format: show prints table or json (use list for csv)")
+    fmt = OutputFormat(format_)
     env = open_env(ctx, db)
     who = reader(env, operator, clearance)
     record = get_incident(

@@ -21,9 +21,9 @@ import sys
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, is_dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, tzinfo
 from enum import Enum, StrEnum
-from typing import IO, Annotated, Any
+from typing import IO, Annotated, Any, Literal
 
 import typer
 
@@ -42,9 +42,31 @@ FormatOption = Annotated[
     OutputFormat,
     typer.Option("--format", help="table (for reading), json (exact data) or csv (for Excel/WPS)."),
 ]
+
+TableOrJson = Literal["table", "json"]
+"""``--format`` of a command that shows one record (no CSV): ``incident show``."""
 """The shared ``--format`` option; commands default it to ``OutputFormat.TABLE``."""
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+_zone: tzinfo | None = None
+
+
+def use_zone(zone: tzinfo) -> None:
+    """Print every moment in ``zone`` (the office's, set by ``open_env``), offset included.
+
+    Stored moments are UTC; a person reading a list, a CSV in WPS or a JSON file reads
+    them as the desk's clock (``export daily`` always did), and the offset keeps them exact.
+    """
+    global _zone
+    _zone = zone
+
+
+def _moment(value: datetime) -> str:
+    if _zone is not None:
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        value = aware.astimezone(_zone)
+    return value.isoformat()
 
 
 def csv_cell(value: Any) -> str:
@@ -62,7 +84,7 @@ def plain(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.isoformat()
+        return _moment(value)
     if isinstance(value, Enum):
         return str(value.value)
     return str(value)
@@ -71,6 +93,8 @@ def plain(value: Any) -> str:
 def json_value(value: Any) -> Any:
     """A value as JSON data: times ISO 8601, enums by code, dataclasses as objects."""
     if isinstance(value, datetime):
+        return _moment(value)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value
@@ -157,8 +181,9 @@ def message(text: str) -> None:
 class DocumentFormat(StrEnum):
     """Formats of documents and exports (``bulletin show``, ``export daily``).
 
-    One enum for every document command, so ``--format`` means the same everywhere;
-    each command accepts the subset that makes sense for it (:func:`require_format`).
+    One enum for every document command, so ``--format`` means the same everywhere.
+    Each command's ``--format`` is a ``Literal`` of exactly the formats it makes, so its
+    help and shell completion offer only those; the command converts the choice here.
     """
 
     TXT = "txt"
@@ -175,33 +200,12 @@ class DocumentFormat(StrEnum):
         return self in {DocumentFormat.XLSX, DocumentFormat.DOCX}
 
 
-DocumentFormatOption = Annotated[
-    DocumentFormat,
-    typer.Option(
-        "--format",
-        help="txt, md, csv, json, ndjson, xlsx or docx (each command lists the ones it makes).",
-    ),
-]
-"""The shared ``--format`` option of document commands."""
-
 OutputFileOption = Annotated[
     str | None,
     typer.Option(
         "-o", "--output", help="Write to this file instead of stdout.", show_default=False
     ),
 ]
-
-
-def require_format(fmt: DocumentFormat, allowed: Sequence[DocumentFormat], command: str) -> None:
-    """Refuse, in one line, a format ``command`` does not produce.
-
-    Raises:
-        typer.BadParameter: ``fmt`` is not in ``allowed``.
-
-    """
-    if fmt not in allowed:
-        names = ", ".join(item.value for item in allowed)
-        raise typer.BadParameter(f"{command} makes {names}; not {fmt.value}", param_hint="--format")
 
 
 def csv_text(

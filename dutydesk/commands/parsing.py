@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from dutydesk.clock import parse_moment
 from dutydesk.errors import DutyDeskError
 from dutydesk.services.intake import default_title
-from dutydesk.vocab import Category, Channel, Classification, Severity
+from dutydesk.vocab import CLASSIFICATION_ZH, Category, Channel, Classification, Severity
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -57,9 +57,11 @@ class InputError(DutyDeskError):
 
 
 def choice(kind: type[_E], value: str, field: str) -> _E:
-    """``value`` as a member of ``kind`` (by code, case-insensitive)."""
+    """``value`` as a member of ``kind`` (by code, case-insensitive; a level also by 机密 etc.)."""
     for member in kind:
         if member.value.lower() == value.strip().lower():
+            return member
+        if isinstance(member, Classification) and CLASSIFICATION_ZH[member] == value.strip():
             return member
     allowed = ", ".join(member.value for member in kind)
     raise InputError(f"{field}: {value!r} is not one of {allowed}")
@@ -95,6 +97,22 @@ def moment(
         return parse_moment(text, tz)
     except ValueError as exc:
         raise InputError(f"{field}: {exc}") from None
+
+
+MEETING_GRACE = timedelta(minutes=30)
+"""How long after a meeting began a bare ``HH:MM`` still means that meeting."""
+
+
+def meeting_moment(value: str, *, tz: ZoneInfo, now: datetime) -> datetime:
+    """The handover's ``--at``: a bare ``HH:MM`` is the next such moment, ISO as typed.
+
+    At 01:44, ``08:30`` is this morning's meeting, not yesterday's (whose pack would be
+    a stale "zero report"). A meeting that began less than :data:`MEETING_GRACE` ago is
+    still this one: the pack is often made at the table.
+    """
+    if _CLOCK_TIME.match(value.strip()):
+        return moment(value, "--at", tz=tz, now=now - MEETING_GRACE, future=True)
+    return moment(value, "--at", tz=tz, now=now)
 
 
 def intake_arguments(

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
 from dutydesk.commands.context import DbOption, Env, OperatorOption, open_env, reader
 from dutydesk.commands.output import (
     DocumentFormat,
-    DocumentFormatOption,
     FormatOption,
     OutputFileOption,
     OutputFormat,
@@ -269,9 +268,6 @@ def emerging(
         message(t("trends.nothing"))
 
 
-WEEKLY_FORMATS = (DocumentFormat.MD, DocumentFormat.DOCX)
-
-
 @report_app.command()
 def weekly(
     ctx: typer.Context,
@@ -279,7 +275,10 @@ def weekly(
         str | None,
         typer.Option("--at", help="The week's end (ISO 8601 or a date); default now."),
     ] = None,
-    fmt: DocumentFormatOption = DocumentFormat.MD,
+    format_: Annotated[
+        Literal["md", "docx"],
+        typer.Option("--format", help="md, or docx (a Word file: use -o)."),
+    ] = "md",
     output: OutputFileOption = None,
     include_drills: DrillsOption = False,
     operator: OperatorOption = None,
@@ -292,8 +291,7 @@ def weekly(
     """
     from dutydesk.services.trends import weekly_summary
 
-    if fmt not in WEEKLY_FORMATS:  # one line, as every input error (not click's usage block)
-        raise InputError(f"--format: report weekly makes md, docx; not {fmt.value}")
+    fmt = DocumentFormat(format_)
     env = open_env(ctx, db)
     who = reader(env, operator, None)
     tz = env.settings.tz

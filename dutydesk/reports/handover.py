@@ -226,6 +226,14 @@ def sections(pack: HandoverPack, tz: ZoneInfo) -> Layout:
         t("handover.period", start=when.full(pack.period_start), end=when.full(pack.period_end)),
         t("handover.generated", at=when.full(pack.generated_at), clearance=label(pack.clearance)),
     ]
+    if pack.generated_at < pack.period_start or pack.generated_at > pack.period_end:
+        # A pack for a period that is over (or not begun) must say so, or a reader takes
+        # an old "zero report" for tonight's.
+        preamble.append(t("handover.past_period", at=when.full(pack.generated_at)))
+    elif pack.generated_at < pack.period_end:
+        preamble.append(
+            t("handover.ahead", at=when.full(pack.generated_at), end=when.full(pack.period_end))
+        )
     if pack.handover_id is not None:
         preamble.insert(0, t("handover.pack_no", id=pack.handover_id))
     if pack.zero_report:

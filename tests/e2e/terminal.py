@@ -1,0 +1,170 @@
+"""A real terminal for end-to-end tests: the installed ``dutydesk`` in a pseudo-terminal.
+
+``pexpect`` starts the entry point the README installs (``.venv/bin/dutydesk``) in a real
+pty at 120x40; ``pyte`` plays what it writes onto a virtual screen, so a test reads the
+screen a person would see (wide Chinese characters take two cells, as they do in a
+terminal) and types keys as bytes. Nothing of dutydesk is imported or replaced: the
+process under test is the same one an officer starts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pexpect
+import pyte
+
+COLUMNS, LINES = 120, 40
+BIN = Path(sys.executable).parent
+DUTYDESK = BIN / "dutydesk"
+"""The console script pip installed beside this interpreter: what the README runs."""
+WAIT = 60.0
+"""Generous: a loaded 2-core CI machine is slow, and a wait ends at the event anyway."""
+
+KEYS = {
+    "enter": "\r",
+    "tab": "\t",
+    "shift+tab": "\x1b[Z",
+    "escape": "\x1b",
+    "backspace": "\x7f",
+    "up": "\x1b[A",
+    "down": "\x1b[B",
+    "right": "\x1b[C",
+    "left": "\x1b[D",
+    "home": "\x1b[H",
+    "end": "\x1b[F",
+    "pageup": "\x1b[5~",
+    "pagedown": "\x1b[6~",
+    "f4": "\x1bOS",
+    **{f"ctrl+{c}": chr(ord(c) - 96) for c in "abcdefghklnopqrstuvwxyz"},
+}
+"""What an xterm sends for each key Textual binds (ctrl+i/j/m are tab and enter)."""
+
+
+def environment(home: Path, **extra: str) -> dict[str, str]:
+    """A clean environment: English, UTF-8, xterm, a home of its own (no user config)."""
+    env = {
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "TERM": "xterm-256color",
+        "COLORTERM": "truecolor",
+        "DUTYDESK_LANGUAGE": "en",
+    }
+    env.update(extra)
+    return env
+
+
+class Terminal:
+    """One ``dutydesk`` process in a pseudo-terminal, and the screen it draws."""
+
+    def __init__(self, args: Iterable[str], env: dict[str, str], cwd: Path) -> None:
+        self.screen = pyte.Screen(COLUMNS, LINES)
+        self.stream = pyte.ByteStream(self.screen)
+        self.child = pexpect.spawn(
+            str(DUTYDESK),
+            list(args),
+            env=env,
+            cwd=str(cwd),
+            dimensions=(LINES, COLUMNS),
+            encoding=None,
+            timeout=WAIT,
+        )
+        self.transcript = bytearray()
+
+    @property
+    def pid(self) -> int:
+        """The process id of the console (the entry point runs in this process)."""
+        return int(self.child.pid)
+
+    def pump(self, seconds: float = 0.05) -> None:
+        """Read what the process wrote within ``seconds`` onto the screen."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                chunk = self.child.read_nonblocking(65536, timeout=max(deadline - time.monotonic(), 0))
+            except pexpect.TIMEOUT:
+                return
+            except pexpect.EOF:
+                return
+            self.transcript.extend(chunk)
+            self.stream.feed(chunk)
+            if time.monotonic() >= deadline:
+                return
+
+    def text(self) -> str:
+        """The screen as lines of text (a wide character's second cell is dropped)."""
+        return "\n".join(line.rstrip() for line in self.screen.display)
+
+    def wait_for(
+        self, wanted: str | Callable[[str], bool], timeout: float = WAIT, why: str = ""
+    ) -> str:
+        """Read until ``wanted`` (a string, or a test of the screen) is on the screen."""
+        test = wanted if callable(wanted) else (lambda screen: wanted in screen)
+        deadline = time.monotonic() + timeout
+        while True:
+            self.pump(0.05)
+            screen = self.text()
+            if test(screen):
+                return screen
+            if not self.child.isalive() and not self._pending():
+                raise AssertionError(f"dutydesk exited waiting for {why or wanted!r}:\n{screen}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not on the screen after {timeout:.0f} s: {why or wanted!r}\n{screen}")
+
+    def _pending(self) -> bool:
+        try:
+            chunk = self.child.read_nonblocking(65536, timeout=0.1)
+        except (pexpect.TIMEOUT, pexpect.EOF):
+            return False
+        self.transcript.extend(chunk)
+        self.stream.feed(chunk)
+        return True
+
+    def type(self, text: str) -> None:
+        """Type characters (Chinese included) as a keyboard or an input method does."""
+        self.child.send(text.encode())
+        self.pump(0.05)
+
+    def press(self, *keys: str) -> None:
+        """Press named keys (``enter``, ``ctrl+q``, ``end``...), one after another."""
+        for name in keys:
+            self.child.send(KEYS[name].encode())
+            # An escape alone is only a key once no sequence follows it.
+            self.pump(0.15 if name == "escape" else 0.05)
+
+    def exited(self, timeout: float = WAIT) -> int | None:
+        """Wait for the process to end; its exit status (``None`` if it did not)."""
+        deadline = time.monotonic() + timeout
+        while self.child.isalive() and time.monotonic() < deadline:
+            self.pump(0.1)
+        if self.child.isalive():
+            return None
+        self.child.close()
+        return self.child.exitstatus if self.child.exitstatus is not None else -(self.child.signalstatus or 0)
+
+    def kill(self) -> None:
+        """``kill -9``: no handler runs, as when a machine loses power."""
+        os.kill(self.pid, signal.SIGKILL)
+        self.child.close(force=True)
+
+    def close(self) -> None:
+        """End the process if it still runs (a failed test must not leave it behind)."""
+        if self.child.isalive():
+            self.child.terminate(force=True)
+
+
+SERIAL = re.compile(r"\d{8}-\d{3}")
+
+
+def serials(screen: str) -> list[str]:
+    """Incident serials on the screen, top to bottom."""
+    return SERIAL.findall(screen)

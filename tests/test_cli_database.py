@@ -1,0 +1,96 @@
+"""Which commands may create a database: ``init``, ``demo`` and the console; no other."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dutydesk.cli import main
+
+NOW = "2026-11-26T02:31+08:00"
+
+READS_AND_WRITES = [
+    ("incident", "list"),
+    ("incident", "show", "20261126-001"),
+    ("incident", "add", "--summary", "市民来电反映停电"),
+    ("handover", "--preview"),
+    ("export", "daily"),
+    ("verify",),
+    ("backup", "copy.sqlite3"),
+    ("user", "list"),
+    ("audit", "list"),
+    ("roster", "show"),
+    ("leave", "list"),
+    ("bulletin", "list"),
+    ("trends",),
+    ("report", "weekly"),
+    ("drill", "report"),
+]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator:  # type: ignore[type-arg]
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "李四")
+    monkeypatch.setenv("DUTYDESK_PIN", "1111")
+    monkeypatch.setenv("DUTYDESK_NEW_PIN", "2468")
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+        capsys.readouterr()
+        try:
+            main(["--now", NOW, *args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield invoke
+
+
+@pytest.mark.parametrize("args", READS_AND_WRITES, ids=" ".join)
+def test_a_mistyped_db_is_refused_and_not_created(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    typo = tmp_path / "dutty.sqlite3"
+    code, out, err = run("--db", str(typo), *args)
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("dutydesk: error:") and str(typo) in lines[0]
+    assert "No incidents match" not in out + err
+    assert not typo.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no -wal, -shm, key or copy
+
+
+def test_the_default_database_is_not_created_by_a_read(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run("incident", "list")
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "dutydesk init" in err  # says how to make one
+    assert not any(Path(tmp_path).rglob("dutydesk.sqlite3"))
+
+
+def test_in_chinese_the_refusal_is_chinese(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run("--lang", "zh_CN", "--db", str(tmp_path / "x.sqlite3"), "incident", "list")
+    assert code == 2
+    assert "数据库" in err
+
+
+def test_init_demo_still_create(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fresh = tmp_path / "new.sqlite3"
+    code, _, err = run("--db", str(fresh), "init", "--name", "赵建国")
+    assert code == 0, err
+    assert fresh.is_file()
+    demo = tmp_path / "demo.sqlite3"
+    code, _, err = run("demo", "--db", str(demo))
+    assert code == 0, err
+    assert demo.is_file()
+    # and once it exists, a read works
+    code, out, err = run("--db", str(demo), "incident", "list", "--operator", "李晓明")
+    assert code == 0, err
+    assert "20261126" in out
