@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlmodel import select
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, TextArea
 
+from dutydesk.clock import FrozenClock
 from dutydesk.models import Incident, TimelineEntry
-from dutydesk.store import Database
+from dutydesk.store import Database, as_utc
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.confirm import ConfirmScreen
 from dutydesk.tui.screens.intake import IntakeScreen
@@ -267,3 +269,25 @@ async def test_the_whole_hostile_set_and_a_1mb_paste_through_the_form(
         assert not unsafe_in(screen_text(app))
         assert "第0行" in app.main.timeline.text
         assert "more characters not shown" in app.main.timeline.text  # drawn cut, stored whole
+
+
+async def test_untouched_received_time_is_the_moment_the_form_opened(
+    make_app: MakeApp, db: Database, night: dict[str, int], clock: FrozenClock
+) -> None:
+    """Defect 3: the clocks start when the call came in, not when the officer saved."""
+    clock.advance(timedelta(seconds=38))  # 02:31:38: the form shows 02:31
+    opened = clock.now()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        assert screen.text("received_at") == "02:31"
+        await pilot.press(*"Caller reports smoke in a stairwell")
+        clock.advance(timedelta(seconds=100))  # the call took a while: saved at 02:33:18
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        new = next(i for i in incidents(db) if i.serial == "20261126-030")
+        assert as_utc(new.received_at) == opened  # to the second
+        assert as_utc(new.due_at) == opened + timedelta(hours=6)  # unassessed: 6 h written
+        assert as_utc(entries(db, new.id or 0)[0].occurred_at) == opened
+

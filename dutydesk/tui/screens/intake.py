@@ -10,6 +10,7 @@ offers to file the report there as a continued report (``ctrl+l``) instead.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -90,7 +91,8 @@ class IntakeScreen(FormScreen[IntakeResult]):
 
     def compose(self) -> ComposeResult:
         """The fields, the duplicate warning, the status line and the keys."""
-        now = self.context.clock.now()
+        # When the form opened: what an untouched Received field means, to the second.
+        now = self.opened_at = self.context.clock.now()
         with Vertical(id="form-box") as box:
             box.border_title = t("intake.title")
             if self._drill_inject is not None:
@@ -190,7 +192,9 @@ class IntakeScreen(FormScreen[IntakeResult]):
             self.refuse("summary", None)
         now = self.context.clock.now()
         if raw["received_at"] == self._initial["received_at"]:
-            fields["received_at"] = now  # untouched: the exact moment, seconds included
+            # Untouched: the moment the form opened (the time shown, seconds included),
+            # not the save, so the report clocks start when the call came in.
+            fields["received_at"] = self.opened_at
             self.refuse("received_at", None)
         else:
             try:
@@ -218,12 +222,13 @@ class IntakeScreen(FormScreen[IntakeResult]):
         worker = get_current_worker()
         if worker.cancelled_event.wait(debounce):
             return
-        try:
-            received = parse_past(
-                raw["received_at"], now=self.context.clock.now(), tz=self.context.tz
-            )
-        except ValueError:
-            received = self.context.clock.now()
+        received = self.opened_at
+        if raw["received_at"] != self._initial["received_at"]:
+            # A time the save will refuse: look around the opening moment meanwhile.
+            with suppress(ValueError):
+                received = parse_past(
+                    raw["received_at"], now=self.context.clock.now(), tz=self.context.tz
+                )
         found = self._similar(raw, received)
         if not worker.is_cancelled:
             self.post_message(self.Similar(found, blocking=False))
