@@ -305,3 +305,23 @@ async def test_search_shows_classified_rows_restricted(make_app: MakeApp, night)
         assert [row.restricted for row in screen.results.rows] == [True]
         drawn = screen.results.render_line(1).text
         assert "restricted" in drawn and "涉密电报内容" not in drawn
+
+
+async def test_phone_report_is_prefilled_with_tonights_duty_leader(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    """Friction (issue 10): "reported to" starts as the roster's duty leader for now."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntryScreen)
+        assert screen.text("target") == "张三"  # night shift's 带班领导 at 02:31
+        assert not screen.dirty  # the roster's value, not the officer's typing
+        await fill(app, text="已电话报告")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        last = entries(db, night["20261126-004"])[-1]
+        assert (last.kind, last.target) == ("phone_report", "张三")
