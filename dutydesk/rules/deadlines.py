@@ -59,6 +59,16 @@ class DeadlineRules:
         """The continued report interval of a grade (unlisted grades: unassessed's)."""
         return self.continued_report.get(severity, self.continued_report.get(Severity.UNASSESSED))
 
+    def clocks_for(self, severity: Severity) -> list[tuple[str, timedelta]]:
+        """The report clocks a new incident of this grade starts, as ``(step, period)``.
+
+        The phone report (only grades listed in ``phone_report_minutes``), then the
+        written first report: what the intake form shows beside the severity.
+        """
+        clocks = [("phone_report", self.phone_report.get(severity))]
+        clocks.append(("first_report", self.first_report_for(severity)))
+        return [(step, period) for step, period in clocks if period is not None]
+
     def problems(self) -> list[str]:
         """What is wrong with these rules, in words; empty when they are usable."""
         found: list[str] = []

@@ -112,6 +112,30 @@ def roster_view(
     )
 
 
+def on_duty(
+    db: Database,
+    position: Position,
+    now: datetime,
+    *,
+    day_start: time,
+    night_start: time,
+    tz: ZoneInfo,
+) -> str | None:
+    """Who holds ``position`` at ``now`` by the roster (``None`` if nobody is rostered).
+
+    A holder covering part of the shift counts only inside their window.
+    """
+    view = _shift_view(db, shift_at(now, day_start, night_start, tz))
+    for holder in view.holders:
+        if holder.position is not position:
+            continue
+        if (holder.start_at is None or holder.start_at <= now) and (
+            holder.end_at is None or now < holder.end_at
+        ):
+            return holder.name
+    return None
+
+
 __all__ = [
     "Absence",
     "Holder",
@@ -119,5 +143,6 @@ __all__ = [
     "ShiftKind",
     "ShiftView",
     "leaders_away",
+    "on_duty",
     "roster_view",
 ]

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dutydesk.i18n import t
+from dutydesk.rules.deadlines import EntryFact, due_steps
 from dutydesk.rules.policy import may_see
 from dutydesk.services.sealed import Opener, entry_record, incident_record, record_view
 from dutydesk.store import Database, as_utc
@@ -14,6 +15,7 @@ from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severit
 
 if TYPE_CHECKING:
     from dutydesk.crypto import KeyRing
+    from dutydesk.rules.deadlines import DeadlineRules
     from dutydesk.services.auth import Operator
 
 
@@ -74,6 +76,13 @@ class IncidentDetail:
     """The incident's version when read: what an edit or entry expects to find."""
     drill: bool = False
     """Created by a drill (演练): the pane marks it."""
+    clocks: tuple[tuple[str, datetime], ...] = ()
+    """The first-report clocks still running, ``(step, due)``: phone and written, until
+    each is met (both start at receipt; the queue's ``due_at`` is only the sooner)."""
+
+
+REPORT_CLOCKS = ("phone_report", "first_report")
+"""The clocks a new incident starts at receipt, shown together until each is met."""
 
 
 def fetch_detail(
@@ -84,8 +93,12 @@ def fetch_detail(
     keys: KeyRing | None = None,
     viewer: Operator | int | str | None = None,
     now: datetime | None = None,
+    rules: DeadlineRules | None = None,
 ) -> IncidentDetail | None:
     """The incident with its timeline, or ``None`` if there is no such incident.
+
+    With ``rules``, :attr:`IncidentDetail.clocks` holds the first-report clocks still
+    running (the phone and the written report of a new incident).
 
     Classified content the viewer is not cleared for is never read from the entries.
     For a cleared viewer it is decrypted (``keys``, else the database's key file; a
@@ -139,6 +152,14 @@ def fetch_detail(
         {"id": incident_id},
     )
     reporter = " ".join(part for part in (r_unit, r_name, r_phone) if part)
+    clocks: tuple[tuple[str, datetime], ...] = ()
+    if rules is not None and due_at is not None:  # nothing owed: no clock runs
+        facts = [
+            EntryFact(EntryKind(row[2]), as_utc(row[1]))  # type: ignore[arg-type]
+            for row in sorted(entries, key=lambda row: int(row[0]))  # recording order
+        ]
+        steps = due_steps(rules, Severity(severity), as_utc(received), facts)  # type: ignore[arg-type]
+        clocks = tuple((step.step, step.due_at) for step in steps if step.step in REPORT_CLOCKS)
     opener = Opener(db, keys)
     where = incident_record(int(id_))
     if level.is_classified:
@@ -161,6 +182,7 @@ def fetch_detail(
         due_step=due_step,
         version=int(version),
         drill=drill_run_id is not None,
+        clocks=clocks,
         entries=tuple(
             TimelineItem(
                 seq=int(seq),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -23,6 +24,7 @@ from dutydesk.store import Database
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.commands import DutyDeskCommands
 from dutydesk.tui.context import Context
+from dutydesk.tui.screens.confirm import ConfirmScreen
 from dutydesk.tui.screens.keys import KeysScreen
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.session import context_for, guards_classified, record_sign_out
@@ -101,11 +103,11 @@ class DutyDeskApp(App[None], inherit_bindings=False):
             return Screen(id="signed-out")
         return MainScreen(self.context)
 
-    def _sign_in_screen(self, name: str = "") -> Screen[None]:
+    def _sign_in_screen(self) -> Screen[None]:
         # Imported here: a console without sign-in never loads it (start-up time).
         from dutydesk.tui.screens.sign_in import SignInScreen
 
-        return SignInScreen(self.base_context, name=name)
+        return SignInScreen(self.base_context)
 
     @property
     def signed_out(self) -> bool:
@@ -179,6 +181,37 @@ class DutyDeskApp(App[None], inherit_bindings=False):
                 self.error_console.print(renderable)
         self._exit_renderables.clear()
 
+    async def action_quit(self) -> None:
+        """Quit; when a screen holds text not yet saved, ask first (as escape does)."""
+        self.ask_before_discarding(self.exit)
+
+    # -- nothing typed is thrown away without asking (issue 10, defect 4) -------------
+
+    @property
+    def unsaved(self) -> bool:
+        """True when any open screen (a form, a bulletin) holds typed text not yet saved."""
+        return any(getattr(screen, "dirty", False) is True for screen in self.screen_stack)
+
+    def ask_before_discarding(self, then: Callable[[], Awaitable[None] | None]) -> None:
+        """Run ``then`` now, or after "yes" to the discard question if text is unsaved.
+
+        ``ctrl+q`` and ``ctrl+o`` are priority keys: they reach past every form, so they
+        ask the same question escape asks on the form. "No" leaves everything as it was.
+        """
+        if not self.unsaved:
+            self.call_later(then)
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return  # a question is on screen already: it is answered first
+
+        async def answered(discard: bool | None) -> None:
+            if discard:
+                result = then()
+                if result is not None:
+                    await result
+
+        self.push_screen(ConfirmScreen(t("form.discard")), answered)
+
     def action_focus_pane(self, pane: str) -> None:
         """Focus one of the three panes by id."""
         if not self.signed_out and self.screen is self.main:
@@ -209,16 +242,23 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         self.context = context_for(self.base_context, operator)
         self.switch_screen(MainScreen(self.context))
 
-    async def action_sign_out(self) -> None:
-        """Back to the sign-in screen, closing every screen the operator had open."""
+    def action_sign_out(self) -> None:
+        """Back to the sign-in screen, closing every screen (asking if text is unsaved)."""
+        if not self.sign_in or self.operator is None or self.signed_out:
+            return
+        self.ask_before_discarding(self._sign_out)
+
+    async def _sign_out(self) -> None:
         operator = self.operator
-        if not self.sign_in or operator is None or self.signed_out:
+        if operator is None or self.signed_out:
             return
         while len(self.screen_stack) > 2:
             await self.pop_screen()
         self.operator = None
         self.context = self.base_context
-        await self.switch_screen(self._sign_in_screen(operator.name))
+        # An empty name with the focus on it: the incoming officer types their own name,
+        # never into the outgoing officer's PIN (that would count against their lockout).
+        await self.switch_screen(self._sign_in_screen())
         self.run_worker(
             lambda: record_sign_out(self.base_context.db, operator, self.base_context.clock.now()),
             thread=True,

@@ -6,7 +6,8 @@ the console in English and in Chinese.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import current_language, t
@@ -24,6 +25,23 @@ def local(moment: datetime, tz: ZoneInfo) -> datetime:
 def hhmm(moment: datetime | None, tz: ZoneInfo) -> str:
     """Local ``HH:MM``, or the catalog's "none" mark for a missing time."""
     return local(moment, tz).strftime("%H:%M") if moment is not None else t("app.none")
+
+
+def clock_periods(clocks: Iterable[tuple[str, timedelta]]) -> str:
+    """Report clocks as words: ``电话首报 30 分钟 / 书面首报 60 分钟``.
+
+    Whole hours from two hours up (``书面首报 6 小时``), else minutes: an officer reads
+    "60 minutes" as the one-hour rule it is.
+    """
+    parts = []
+    for step, period in clocks:
+        minutes = int(period.total_seconds() // 60)
+        step_name = t(f"step.{step}")
+        if minutes >= 120 and minutes % 60 == 0:
+            parts.append(t("intake.clock_hours", step=step_name, hours=minutes // 60))
+        else:
+            parts.append(t("intake.clock_minutes", step=step_name, minutes=minutes))
+    return " / ".join(parts)
 
 
 def short_date(moment: datetime, tz: ZoneInfo) -> str:

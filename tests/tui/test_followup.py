@@ -331,3 +331,48 @@ async def test_search_results_scroll_to_the_cursor(make_app: MakeApp, night) -> 
         assert int(results.scroll_y) > 0
         drawn = [results.render_line(y).text for y in range(1, results.size.height)]
         assert any(last.serial in line for line in drawn)
+
+
+async def test_phone_report_is_prefilled_with_tonights_duty_leader(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    """Friction (issue 10): "reported to" starts as the roster's duty leader for now."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntryScreen)
+        assert screen.text("target") == "张三"  # night shift's 带班领导 at 02:31
+        assert not screen.dirty  # the roster's value, not the officer's typing
+        await fill(app, text="已电话报告")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        last = entries(db, night["20261126-004"])[-1]
+        assert (last.kind, last.target) == ("phone_report", "张三")
+
+
+async def test_a_new_incident_shows_both_report_clocks_until_each_is_met(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    """Friction (issue 10): the phone (30 min) and written (60 min) clocks, not only the next."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"Tunnel collapse, two trapped")
+        app.screen.query_one("#field-severity Select", Select).value = "II"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        header = app.main.timeline.text.splitlines()[0]
+        assert "phone report in 30 min" in header and "first report in 1h 0m" in header
+        await pilot.press("p")  # the phone report is made: its clock goes
+        await settle(pilot)
+        await fill(app, text="报带班领导")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        header = app.main.timeline.text.splitlines()[0]
+        assert "phone report in" not in header and "first report in 1h 0m" in header

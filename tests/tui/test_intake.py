@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
+from dutydesk.clock import FrozenClock
 from dutydesk.models import Incident, TimelineEntry
-from dutydesk.store import Database
+from dutydesk.rules.deadlines import load_rules
+from dutydesk.store import Database, as_utc
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.confirm import ConfirmScreen
 from dutydesk.tui.screens.intake import IntakeScreen
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.widgets.form import Field
+from dutydesk.vocab import Severity
 from tests.tui.conftest import HOSTILE
 from tests.tui.test_console import SIZE, screen_text, settle
 
@@ -267,3 +272,81 @@ async def test_the_whole_hostile_set_and_a_1mb_paste_through_the_form(
         assert not unsafe_in(screen_text(app))
         assert "第0行" in app.main.timeline.text
         assert "more characters not shown" in app.main.timeline.text  # drawn cut, stored whole
+
+
+async def test_untouched_received_time_is_the_moment_the_form_opened(
+    make_app: MakeApp, db: Database, night: dict[str, int], clock: FrozenClock
+) -> None:
+    """Defect 3: the clocks start when the call came in, not when the officer saved."""
+    clock.advance(timedelta(seconds=38))  # 02:31:38: the form shows 02:31
+    opened = clock.now()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        assert screen.text("received_at") == "02:31"
+        await pilot.press(*"Caller reports smoke in a stairwell")
+        clock.advance(timedelta(seconds=100))  # the call took a while: saved at 02:33:18
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        new = next(i for i in incidents(db) if i.serial == "20261126-030")
+        assert as_utc(new.received_at) == opened  # to the second
+        assert as_utc(new.due_at) == opened + timedelta(hours=6)  # unassessed: 6 h written
+        assert as_utc(entries(db, new.id or 0)[0].occurred_at) == opened
+
+
+SEVERITY_KEYS = [
+    (typed, grade)
+    for grade, keys in {
+        "I": ("i", "1", "Ⅰ", "一"),
+        "II": ("ii", "2", "Ⅱ", "二"),
+        "III": ("iii", "3", "Ⅲ", "三"),
+        "IV": ("iv", "4", "Ⅳ", "四"),
+    }.items()
+    for typed in keys
+]
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+async def test_type_ahead_reaches_every_severity_in_both_languages(
+    make_app: MakeApp, night: dict[str, int], language: str
+) -> None:
+    """Defect 11: ``ii`` in Chinese (options Ⅱ级…) must choose grade II, not leave 未定级."""
+    app = make_app(language)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        select = screen.query_one("#field-severity Select", Select)
+        for typed, grade in SEVERITY_KEYS:
+            select.value = "unassessed"
+            select.focus()
+            await pilot.press("enter")  # open the list
+            await pilot.pause()
+            await pilot.press(*typed, "enter")
+            await settle(pilot)
+            assert select.value == grade, (language, typed)
+            # The closed select takes type-ahead too (tabbing through the form).
+            select.value = "unassessed"
+            await pilot.press(*typed)
+            await settle(pilot)
+            assert select.value == grade, (language, typed, "closed")
+
+
+async def test_the_form_shows_the_clocks_the_severity_sets(
+    make_app: MakeApp, night: dict[str, int]
+) -> None:
+    """Defect 11: the officer sees what the grade means before saving (from the rules)."""
+    rules = load_rules()
+    app = make_app("zh_CN")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        select = screen.query_one("#field-severity Select", Select)
+        hint = screen.query_one("#severity-clocks", Static)
+        assert str(hint.content) == "书面首报 6 小时"
+        select.value = "II"
+        await settle(pilot)
+        phone = int(rules.phone_report[Severity.II].total_seconds() // 60)
+        first = int(rules.first_report[Severity.II].total_seconds() // 60)
+        assert str(hint.content) == f"电话首报 {phone} 分钟 / 书面首报 {first} 分钟"
+        select.value = "III"
+        await settle(pilot)
+        assert str(hint.content) == "书面首报 2 小时"

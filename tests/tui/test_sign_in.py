@@ -18,6 +18,8 @@ from dutydesk.config import Settings
 from dutydesk.services.demo import load_demo
 from dutydesk.store import Database
 from dutydesk.tui.app import DutyDeskApp
+from dutydesk.tui.screens.confirm import ConfirmScreen
+from dutydesk.tui.screens.intake import IntakeScreen
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.screens.sign_in import SignInScreen
 from dutydesk.tui.widgets.status import StatusLine
@@ -171,7 +173,10 @@ async def test_sign_out_hides_everything_and_switches_operator(
         assert app.operator is None and app.signed_out
         assert not app.query(MainScreen) and len(app.screen_stack) == 2
         assert SECRET_TITLE not in app.export_screenshot()
-        assert screen.name_input.value == "王立新"  # the next operator types over it
+        # Defect 5: the incoming officer types their own name, never into the outgoing
+        # officer's PIN (which would burn that account's lockout count).
+        assert screen.name_input.value == ""
+        assert app.focused is screen.name_input
         await sign_in(pilot, "黄雨婷", "4444")
         assert app.operator is not None and app.operator.name == "黄雨婷"
         assert app.main.context.operator == "黄雨婷"
@@ -189,6 +194,30 @@ async def test_sign_out_closes_open_forms(sign_in_app: Callable[..., DutyDeskApp
         await pilot.press("ctrl+o")
         await settle(pilot)
         assert isinstance(app.screen, SignInScreen) and len(app.screen_stack) == 2
+
+
+async def test_sign_out_with_a_typed_form_asks_first(
+    sign_in_app: Callable[..., DutyDeskApp],
+) -> None:
+    """Defect 4: ctrl+o asks the discard question; "no" keeps the form and the operator."""
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, "赵静", "2222")
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, IntakeScreen)
+        await pilot.press(*"caller says", "ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is form and form.text("summary") == "caller says"
+        assert app.operator is not None and app.operator.name == "赵静"
+        await pilot.press("ctrl+o", "y")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen) and app.operator is None
 
 
 async def test_no_copy_or_screenshot_for_a_cleared_operator(

@@ -26,6 +26,7 @@ from dutydesk.tui.bindings import key
 from dutydesk.tui.context import Context
 from dutydesk.tui.screens.form import FormScreen
 from dutydesk.tui.text import safe
+from dutydesk.tui.widgets.choice import SEVERITY_KEYS, ChoiceSelect
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
 from dutydesk.vocab import Category, Channel, Classification, Severity
 
@@ -82,9 +83,9 @@ class EditScreen(FormScreen[EditResult]):
             box.border_title = t("edit.title", serial=self.serial)
             with Horizontal(classes="form-row"):
                 for name, kind in _CHOICES.items():
-                    select = Select(
-                        choices(kind), value=values[name], allow_blank=False, compact=True
-                    )
+                    # Type-ahead reaches every option by any of its names (Ⅱ级 by ii, 2, 二).
+                    keys = SEVERITY_KEYS if name == "severity" else None
+                    select = ChoiceSelect(choices(kind), value=values[name], keys=keys)
                     yield self.field(name, select)
             with Horizontal(classes="form-row"):
                 yield self.field("title", SafeInput(values["title"], compact=True))

@@ -15,9 +15,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Select, Static
+from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import label, t
@@ -30,7 +32,7 @@ from dutydesk.tui.moments import parse_due, parse_past, typed_time
 from dutydesk.tui.screens.form import FormScreen
 from dutydesk.tui.text import fit, safe
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea
-from dutydesk.vocab import EntryKind
+from dutydesk.vocab import EntryKind, Position
 
 
 @dataclass(frozen=True)
@@ -152,9 +154,43 @@ class EntryScreen(FormScreen[EntryResult]):
             else "text"
         )
         self.control(first).focus()
+        if self.kind is EntryKind.PHONE_REPORT:
+            self._read_duty_leader()
         if self.kind is EntryKind.CONTINUED_REPORT:
             number = 1 + sum(1 for e in self.detail.entries if e.kind is EntryKind.CONTINUED_REPORT)
             self.status(t("entry.numbered", number=report_number(number)))
+
+    class DutyLeader(Message):
+        """Tonight's duty leader by the roster, read by a worker."""
+
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+    @work(thread=True, exclusive=True, group="duty-leader", exit_on_error=False)
+    def _read_duty_leader(self) -> None:
+        from dutydesk.services.roster import on_duty
+
+        ctx = self.context
+        name = on_duty(
+            ctx.db,
+            Position.DUTY_LEADER,
+            ctx.clock.now(),
+            day_start=ctx.settings.day_shift_start,
+            night_start=ctx.settings.night_shift_start,
+            tz=ctx.tz,
+        )
+        if name and not get_current_worker().is_cancelled:
+            self.post_message(self.DutyLeader(name))
+
+    def on_entry_screen_duty_leader(self, message: EntryScreen.DutyLeader) -> None:
+        """A phone report goes to the duty leader: put their name in, unless one is typed."""
+        target = self.control("target")
+        assert isinstance(target, Input)
+        if target.value == self._initial["target"]:
+            target.value = message.name
+            # The roster's value, not the officer's typing: escape still closes at once.
+            self._initial["target"] = message.name
 
     def values(self) -> dict[str, Any]:
         """Every field as typed or chosen."""

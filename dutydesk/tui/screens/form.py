@@ -51,9 +51,11 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[R], Generic[R]):
 
     # -- building --------------------------------------------------------------------
 
-    def field(self, name: str, control: Widget, caption: str | None = None) -> Field:
+    def field(
+        self, name: str, control: Widget, caption: str | None = None, note: Widget | None = None
+    ) -> Field:
         """``control`` captioned ``field.<name>``, with an error line, id ``field-<name>``."""
-        return Field(caption or t(f"field.{name}"), control, id=f"field-{name}")
+        return Field(caption or t(f"field.{name}"), control, id=f"field-{name}", note=note)
 
     def control(self, name: str) -> Widget:
         """The control of field ``name``."""

@@ -10,6 +10,7 @@ offers to file the report there as a continued report (``ctrl+l``) instead.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -28,10 +29,11 @@ from dutydesk.i18n import label, t
 from dutydesk.services.intake import SimilarIncident, default_title, find_similar
 from dutydesk.tui.bindings import key
 from dutydesk.tui.context import Context
-from dutydesk.tui.format import hhmm
+from dutydesk.tui.format import clock_periods, hhmm
 from dutydesk.tui.moments import parse_past, typed_time
 from dutydesk.tui.screens.form import FormScreen
 from dutydesk.tui.text import safe
+from dutydesk.tui.widgets.choice import SEVERITY_KEYS, ChoiceSelect
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
 from dutydesk.vocab import Category, Channel, Classification, Severity
 
@@ -90,7 +92,8 @@ class IntakeScreen(FormScreen[IntakeResult]):
 
     def compose(self) -> ComposeResult:
         """The fields, the duplicate warning, the status line and the keys."""
-        now = self.context.clock.now()
+        # When the form opened: what an untouched Received field means, to the second.
+        now = self.opened_at = self.context.clock.now()
         with Vertical(id="form-box") as box:
             box.border_title = t("intake.title")
             if self._drill_inject is not None:
@@ -115,7 +118,8 @@ class IntakeScreen(FormScreen[IntakeResult]):
             with Horizontal(classes="form-row"):
                 yield self.field(
                     "severity",
-                    Select(choices(Severity), value="unassessed", allow_blank=False, compact=True),
+                    ChoiceSelect(choices(Severity), value="unassessed", keys=SEVERITY_KEYS),
+                    note=Static(Content(""), id="severity-clocks", classes="field-note"),
                 )
                 yield self.field(
                     "classification",
@@ -144,6 +148,7 @@ class IntakeScreen(FormScreen[IntakeResult]):
         self._fill(self._prefill)
         self.control("summary").focus()
         self._warm_up()
+        self._read_clocks(self.values()["severity"])
 
     def _fill(self, values: Mapping[str, str]) -> None:
         """Put a drill report's content in the fields (stored text goes in as typed)."""
@@ -163,6 +168,30 @@ class IntakeScreen(FormScreen[IntakeResult]):
         from dutydesk.services.retry import write_with_retry  # noqa: F401
 
         _ = self.context.db.engine, self.context.rules
+
+    # -- the clocks the severity sets ----------------------------------------------------
+
+    class Clocks(Message):
+        """The report clocks of the chosen severity, in words (from the rules)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    @on(Select.Changed, "#field-severity Select")
+    def _severity_chosen(self, event: Select.Changed) -> None:
+        self._read_clocks(str(event.value))
+
+    @work(thread=True, exclusive=True, group="clocks", exit_on_error=False)
+    def _read_clocks(self, severity: str) -> None:
+        # The rules come from the rules file and the config (read once, off the loop).
+        clocks = self.context.rules.clocks_for(Severity(severity))
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Clocks(clock_periods(clocks)))
+
+    def on_intake_screen_clocks(self, message: IntakeScreen.Clocks) -> None:
+        """Show beside the severity what choosing it means for the report clocks."""
+        self.query_one("#severity-clocks", Static).update(Content.styled(message.text, "dim"))
 
     # -- values ------------------------------------------------------------------------
 
@@ -190,7 +219,9 @@ class IntakeScreen(FormScreen[IntakeResult]):
             self.refuse("summary", None)
         now = self.context.clock.now()
         if raw["received_at"] == self._initial["received_at"]:
-            fields["received_at"] = now  # untouched: the exact moment, seconds included
+            # Untouched: the moment the form opened (the time shown, seconds included),
+            # not the save, so the report clocks start when the call came in.
+            fields["received_at"] = self.opened_at
             self.refuse("received_at", None)
         else:
             try:
@@ -218,12 +249,13 @@ class IntakeScreen(FormScreen[IntakeResult]):
         worker = get_current_worker()
         if worker.cancelled_event.wait(debounce):
             return
-        try:
-            received = parse_past(
-                raw["received_at"], now=self.context.clock.now(), tz=self.context.tz
-            )
-        except ValueError:
-            received = self.context.clock.now()
+        received = self.opened_at
+        if raw["received_at"] != self._initial["received_at"]:
+            # A time the save will refuse: look around the opening moment meanwhile.
+            with suppress(ValueError):
+                received = parse_past(
+                    raw["received_at"], now=self.context.clock.now(), tz=self.context.tz
+                )
         found = self._similar(raw, received)
         if not worker.is_cancelled:
             self.post_message(self.Similar(found, blocking=False))

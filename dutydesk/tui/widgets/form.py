@@ -88,16 +88,22 @@ def choices(kind: type[StrEnum], members: Iterable[StrEnum] | None = None) -> li
 class Field(Vertical):
     """A labelled control with a line for its error under it."""
 
-    def __init__(self, caption: str, control: Widget, *, id: str | None = None) -> None:
+    def __init__(
+        self, caption: str, control: Widget, *, id: str | None = None, note: Widget | None = None
+    ) -> None:
         super().__init__(id=id, classes="field")
         self.caption = caption
         self.control = control
+        self.note = note
+        """A line under the control saying what the value means (e.g. the clocks it sets)."""
         self._error = Static(Content(""), classes="field-error")
 
     def compose(self) -> ComposeResult:
-        """Caption, control, error line."""
+        """Caption, control, note (if any), error line."""
         yield Label(Content(self.caption), classes="field-label")
         yield self.control
+        if self.note is not None:
+            yield self.note
         yield self._error
 
     def set_error(self, reason: str | None) -> None:

@@ -59,7 +59,12 @@ class TimelineView(TextPane):
             return
         ctx = self.context
         detail = fetch_detail(
-            ctx.db, incident_id, ctx.clearance, viewer=ctx.viewer, now=ctx.clock.now()
+            ctx.db,
+            incident_id,
+            ctx.clearance,
+            viewer=ctx.viewer,
+            now=ctx.clock.now(),
+            rules=ctx.rules,
         )
         if not worker.is_cancelled:
             self.post_message(self.Loaded(incident_id, detail))
@@ -108,10 +113,15 @@ class TimelineView(TextPane):
             "  ",
             safe(" · ".join(fact for fact in facts if fact), "dim"),
         ]
-        if detail.due_at is not None:
-            due, overdue = countdown(detail.due_at, self.context.clock.now())
-            step = t(f"step.{detail.due_step}") if detail.due_step else ""
-            parts += ["  ", Content.styled(f"{step} {due}".strip(), "bold" if overdue else "")]
+        # The next step, then every first-report clock still running (phone and
+        # written both start at receipt: the officer sees each until it is met).
+        clocks = [(detail.due_step, detail.due_at)] if detail.due_at is not None else []
+        clocks += [clock for clock in detail.clocks if clock[0] != detail.due_step]
+        for index, (step_code, due_at) in enumerate(clocks):
+            due, overdue = countdown(due_at, self.context.clock.now())
+            step = t(f"step.{step_code}") if step_code else ""
+            parts += ["  " if index == 0 else " · "]
+            parts += [Content.styled(f"{step} {due}".strip(), "bold" if overdue else "")]
         lines = [Content.assemble(*parts)]
         where = " · ".join(part for part in (detail.location, detail.reporter) if part)
         if where:
