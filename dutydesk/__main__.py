@@ -1,5 +1,5 @@
 """``python -m dutydesk`` is the ``dutydesk`` command."""
 
-from dutydesk.launch import main
+from dutydesk.cli.launch import main
 
 main()

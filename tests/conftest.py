@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dutydesk.i18n import set_language
-from dutydesk.store import Database, url_for
+from dutydesk.storage.engine import Database, url_for
 from tests.pg_support import pg_db, pg_server, pg_template, pg_url  # noqa: F401  (fixtures)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

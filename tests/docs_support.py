@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from dutydesk.models import Person, PersonRole
 from dutydesk.rules.deadlines import load_rules
-from dutydesk.services.incidents import add_entry, create_incident
-from dutydesk.store import Database
+from dutydesk.services.incidents.incident import add_entry, create_incident
+from dutydesk.storage.engine import Database
+from dutydesk.storage.models import Person, PersonRole
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 
 CANARY = "CANARY-机密-7f3e"
@@ -144,7 +144,7 @@ def run_cli(
     now: str = "2026-11-26T02:31+08:00",
 ) -> tuple[int, str, str]:
     """Run ``dutydesk --db ... --now ... ARGS`` in-process; (exit code, stdout, stderr)."""
-    from dutydesk.cli import main
+    from dutydesk.cli.app import main
 
     capsys.readouterr()
     saved, sys.stdin = sys.stdin, io.StringIO("")

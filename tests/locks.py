@@ -1,7 +1,7 @@
 """Which POSIX (fcntl) locks a process holds on a file, read from Linux's ``/proc/locks``.
 
 SQLite coordinates processes with fcntl locks; a process that silently lost them (see
-:func:`dutydesk.store.check_sqlite_file`) lets others unlink the WAL under it. Tests read
+:func:`dutydesk.storage.engine.check_sqlite_file`) lets others unlink the WAL under it. Tests read
 ``/proc/locks`` to see the locks a person cannot.
 """
 

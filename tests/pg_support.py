@@ -39,7 +39,7 @@ from typing import NoReturn
 
 import pytest
 
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
 
 ENV_URL = "DUTYDESK_TEST_PG_URL"
 ENV_REQUIRED = "DUTYDESK_TEST_PG_REQUIRED"

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from dutydesk.cli import main
+from dutydesk.cli.app import main
 from dutydesk.config import Settings, load_settings
-from dutydesk.services.audit import AccessDenied, list_events
-from dutydesk.services.auth import (
+from dutydesk.services.accounts.audit import AccessDenied, list_events
+from dutydesk.services.accounts.auth import (
     SCRYPT_N,
     AuthError,
     LockedError,
@@ -24,8 +24,14 @@ from dutydesk.services.auth import (
     hash_pin,
     sign_in_required,
 )
-from dutydesk.services.users import AccountError, add_user, change_roles, init_admin, set_pin
-from dutydesk.store import Database
+from dutydesk.services.accounts.users import (
+    AccountError,
+    add_user,
+    change_roles,
+    init_admin,
+    set_pin,
+)
+from dutydesk.storage.engine import Database
 from dutydesk.vocab import Classification, Role
 from tests.conftest import DEMO_MOMENT
 
@@ -85,7 +91,7 @@ def test_lockout_is_configurable(db: Database, admin: Operator) -> None:
 def test_unknown_and_disabled_are_clear_errors(db: Database, admin: Operator) -> None:
     with pytest.raises(AuthError, match="no operator named 无名氏"):
         authenticate(db, "无名氏", "1234", NOW)
-    from dutydesk.services.users import set_active
+    from dutydesk.services.accounts.users import set_active
 
     add_user(db, admin, "孙丽", "1357", NOW, roles=[Role.DUTY_OFFICER])
     set_active(db, admin, "孙丽", False, NOW)

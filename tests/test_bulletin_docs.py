@@ -10,7 +10,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import RGBColor
 
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
 from tests.docs_support import CANARY, Night, run_cli, seed_night, zip_text
 
 

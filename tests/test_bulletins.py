@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from dutydesk.errors import NotFoundError
-from dutydesk.services.bulletin_read import BulletinError, get_bulletin
-from dutydesk.services.bulletins import (
+from dutydesk.services.bulletins.read import BulletinError, get_bulletin
+from dutydesk.services.bulletins.write import (
     discard_bulletin,
     draft_bulletin,
     edit_bulletin,
@@ -19,8 +19,8 @@ from dutydesk.services.bulletins import (
     review_bulletin,
     sign_bulletin,
 )
-from dutydesk.services.demo import load_demo
-from dutydesk.store import Database
+from dutydesk.services.demo.load import load_demo
+from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind, BulletinStatus, Classification
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.docs_support import CANARY, seed_night
@@ -140,7 +140,7 @@ def test_numbers_per_kind_and_year_and_discarded_drafts_use_none(db: Database) -
 
 def test_direct_submission_carries_leaders_away(tmp_path: Path) -> None:
     from dutydesk.reports.bulletin_text import render_txt
-    from dutydesk.store import url_for
+    from dutydesk.storage.engine import url_for
 
     db = Database(url_for(str(tmp_path / "demo.sqlite3")))
     db.ensure_schema()
@@ -158,8 +158,8 @@ _WORKER = """
 import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
-from dutydesk.store import Database, url_for
-from dutydesk.services.bulletins import issue_bulletin
+from dutydesk.storage.engine import Database, url_for
+from dutydesk.services.bulletins.write import issue_bulletin
 db = Database(url_for(sys.argv[1]))
 now = datetime(2026, 11, 26, 2, 31, tzinfo=ZoneInfo("Asia/Shanghai"))
 for bulletin_id in map(int, sys.argv[2].split(",")):

@@ -17,26 +17,26 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dutydesk.config import Settings
-from dutydesk.crypto import KeyRing
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
-from dutydesk.models import Incident
 from dutydesk.reports import daily as daily_report
 from dutydesk.reports import daily_office
 from dutydesk.rules.deadlines import load_rules
-from dutydesk.services import listing, search, timeline
-from dutydesk.services.bulletin_read import get_bulletin
-from dutydesk.services.bulletins import draft_bulletin
-from dutydesk.services.daily import daily_summary
-from dutydesk.services.edits import update_fields
-from dutydesk.services.followup import add_entry
-from dutydesk.services.handover import build_pack
-from dutydesk.services.handover_store import record_pack, snapshot
-from dutydesk.services.incidents import create_incident
-from dutydesk.services.intake import find_similar
-from dutydesk.services.queue import fetch_window
-from dutydesk.services.records import IncidentError
-from dutydesk.store import Database
+from dutydesk.services.bulletins.read import get_bulletin
+from dutydesk.services.bulletins.write import draft_bulletin
+from dutydesk.services.handover.pack import build_pack
+from dutydesk.services.handover.store import record_pack, snapshot
+from dutydesk.services.incidents import listing, search, timeline
+from dutydesk.services.incidents.daily import daily_summary
+from dutydesk.services.incidents.edits import update_fields
+from dutydesk.services.incidents.followup import add_entry
+from dutydesk.services.incidents.incident import create_incident
+from dutydesk.services.incidents.intake import find_similar
+from dutydesk.services.incidents.queue import fetch_window
+from dutydesk.services.incidents.records import IncidentError
+from dutydesk.storage.crypto import KeyRing
+from dutydesk.storage.engine import Database
+from dutydesk.storage.models import Incident
 from dutydesk.vocab import BulletinKind, Classification, EntryKind
 from tests.conftest import DEMO_MOMENT
 
@@ -165,7 +165,7 @@ def test_uncleared_reader_sees_restricted_everywhere(db: Database, secret: Incid
     view = get_bulletin(db, bulletin, tz=TZ, now=now, clearance=INTERNAL)
     assert view.restricted
     outputs.append(repr(view))
-    from dutydesk.services.short_version import short_version
+    from dutydesk.services.bulletins.short_version import short_version
 
     try:
         outputs.append(short_version(db, bulletin).full)
@@ -219,7 +219,7 @@ def test_wrong_or_missing_key_gives_a_placeholder(
 
 
 def test_unsafe_key_file_is_refused(db: Database, db_path: Path, secret: Incident) -> None:
-    from dutydesk.launch import check_key_file_safe
+    from dutydesk.cli.launch import check_key_file_safe
 
     key_file = Path(f"{db_path}.key")
     os.chmod(key_file, 0o644)
@@ -290,15 +290,15 @@ def test_relabelling_up_seals_title_and_summary(db: Database, db_path: Path) -> 
 
 
 def test_verify_still_passes_with_sealed_entries(db: Database, secret: Incident) -> None:
-    from dutydesk.services.integrity import verify
+    from dutydesk.services.integrity.verify import verify
 
     report = verify(db)
     assert report.ok, report.problems
 
 
 def test_encrypt_existing_seals_rows_stored_in_clear(db: Database, db_path: Path) -> None:
-    from dutydesk.services.keys import encrypt_existing
-    from dutydesk.services.sealed import ring_for
+    from dutydesk.services.integrity.keys import encrypt_existing
+    from dutydesk.services.integrity.sealed import ring_for
 
     old = _incident(db, "internal", "旧标题", f"旧{CANARY}")
     with db.session() as session:  # as an older version stored a 机密 incident
@@ -314,7 +314,7 @@ def test_encrypt_existing_seals_rows_stored_in_clear(db: Database, db_path: Path
 
 
 def test_no_new_key_file_over_sealed_data(db: Database, db_path: Path, secret: Incident) -> None:
-    from dutydesk.crypto import KeyFileError
+    from dutydesk.storage.crypto import KeyFileError
 
     Path(f"{db_path}.key").unlink()
     with pytest.raises(KeyFileError, match="holds encrypted text"):

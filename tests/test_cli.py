@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dutydesk.store import Database, url_for
+from dutydesk.storage.engine import Database, url_for
 
 PYTHON = sys.executable
 
@@ -39,7 +39,7 @@ def _assert_one_line_error(result: subprocess.CompletedProcess[str], fragment: s
 
 
 def test_import_of_the_cli_does_not_load_textual_or_sqlalchemy() -> None:
-    code = "import sys, dutydesk.cli; print(sorted(m for m in ('textual', 'sqlalchemy', 'sqlmodel') if m in sys.modules))"
+    code = "import sys, dutydesk.cli.app; print(sorted(m for m in ('textual', 'sqlalchemy', 'sqlmodel') if m in sys.modules))"
     result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
@@ -135,7 +135,7 @@ def test_the_console_starts_without_the_orm(tmp_path: Path) -> None:
     Database(url_for(str(db))).ensure_schema()  # migrated first: Alembic is for first runs
     code = (
         "import sys; from dutydesk.config import load_settings; "
-        "from dutydesk.launch import database_for, prepare_console; "
+        "from dutydesk.cli.launch import database_for, prepare_console; "
         f"s = load_settings(); prepare_console(s, database_for(s, {str(db)!r})); "
         "import dutydesk.tui.app; "
         "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'cryptography', 'alembic') "

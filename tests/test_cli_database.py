@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dutydesk.cli import main
+from dutydesk.cli.app import main
 
 NOW = "2026-11-26T02:31+08:00"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from dutydesk.cli import main
-from dutydesk.store import Database, url_for
+from dutydesk.cli.app import main
+from dutydesk.storage.engine import Database, url_for
 
 NOW = "2026-11-26T02:31+08:00"
 HOSTILE = {

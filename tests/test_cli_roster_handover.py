@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from dutydesk.cli import main
-from dutydesk.services.demo import load_demo
-from dutydesk.store import Database, url_for
+from dutydesk.cli.app import main
+from dutydesk.services.demo.load import load_demo
+from dutydesk.storage.engine import Database, url_for
 from tests.conftest import DEMO_MOMENT
 
 NOW = "2026-11-26T02:31+08:00"

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from dutydesk.models import Incident, TimelineEntry
 from dutydesk.rules.deadlines import load_rules
-from dutydesk.services.edits import update_fields
-from dutydesk.services.incidents import ConflictError, create_incident
+from dutydesk.services.incidents.edits import update_fields
+from dutydesk.services.incidents.incident import ConflictError, create_incident
 from dutydesk.services.retry import transient_cause
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
+from dutydesk.storage.models import Incident, TimelineEntry
 
 TZ = ZoneInfo("Asia/Shanghai")
 RULES = load_rules()
@@ -30,8 +30,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.services import retry
-from dutydesk.services.intake import register
-from dutydesk.store import Database, url_for
+from dutydesk.services.incidents.intake import register
+from dutydesk.storage.engine import Database, url_for
 
 path, name, count, flag = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 db, rules, tz = Database(url_for(path)), load_rules(), ZoneInfo("Asia/Shanghai")

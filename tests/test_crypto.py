@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from dutydesk.crypto import (
+from dutydesk.rules.chain import hashed_form
+from dutydesk.services.integrity.keys import rotate
+from dutydesk.services.integrity.verify import verify
+from dutydesk.storage.crypto import (
     DecryptError,
     KeyFileError,
     KeyRing,
@@ -19,10 +22,7 @@ from dutydesk.crypto import (
     is_encrypted,
     key_file_for,
 )
-from dutydesk.rules.chain import hashed_form
-from dutydesk.services.integrity import verify
-from dutydesk.services.keys import rotate
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
 from tests.conftest import DEMO_MOMENT
 
 CANARY = "绝密金丝雀 canary-7731"
@@ -65,7 +65,7 @@ def test_key_file_is_0600_and_a_readable_one_is_refused(keys: KeyRing) -> None:
 def test_commands_refuse_to_start_beside_a_readable_key_file(
     db: Database, db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dutydesk.cli import main
+    from dutydesk.cli.app import main
 
     path = key_file_for(db_path, None)
     KeyRing.create(path).path.chmod(0o640)
@@ -112,8 +112,8 @@ def test_tampered_ciphertext_and_relabelled_classification_fail(keys: KeyRing) -
 def test_rotation_rewraps_without_touching_the_chain(db: Database, db_path: Path) -> None:
     keys = KeyRing.create(key_file_for(db_path, None))
     from dutydesk.rules.deadlines import load_rules
-    from dutydesk.services.followup import add_entry
-    from dutydesk.services.incidents import create_incident
+    from dutydesk.services.incidents.followup import add_entry
+    from dutydesk.services.incidents.incident import create_incident
     from tests.conftest import SHANGHAI
 
     rules = load_rules()

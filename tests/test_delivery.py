@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 
 from dutydesk.rules.sms import join_segments
-from dutydesk.services.bulletin_read import BulletinError
-from dutydesk.services.bulletins import (
+from dutydesk.services.bulletins.delivery import deliver, retry_deliveries
+from dutydesk.services.bulletins.read import BulletinError
+from dutydesk.services.bulletins.short_version import short_version
+from dutydesk.services.bulletins.write import (
     draft_bulletin,
     issue_bulletin,
     review_bulletin,
     sign_bulletin,
 )
-from dutydesk.services.delivery import deliver, retry_deliveries
-from dutydesk.services.short_version import short_version
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind, Classification
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.docs_support import CANARY, Night, run_cli, seed_night

@@ -12,12 +12,12 @@ import pytest
 
 from dutydesk.config import Settings
 from dutydesk.rules.deadlines import load_rules
-from dutydesk.services import queue
-from dutydesk.services.demo import DEMO_KEY, NotADemoDatabaseError, load_demo, reset_demo
-from dutydesk.services.demo_file import DemoDataError, resolve_time
-from dutydesk.services.incidents import create_incident
-from dutydesk.services.roster import roster_view
-from dutydesk.store import Database
+from dutydesk.services.demo.file import DemoDataError, resolve_time
+from dutydesk.services.demo.load import DEMO_KEY, NotADemoDatabaseError, load_demo, reset_demo
+from dutydesk.services.incidents import queue
+from dutydesk.services.incidents.incident import create_incident
+from dutydesk.services.roster.pane import roster_view
+from dutydesk.storage.engine import Database
 from dutydesk.vocab import Category, Channel, Position, Severity
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

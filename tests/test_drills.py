@@ -19,10 +19,10 @@ from dutydesk.rules.drills import (
     parse_scenario,
 )
 from dutydesk.services import drills
-from dutydesk.services.bulletin_read import BulletinError
-from dutydesk.services.bulletins import draft_bulletin
-from dutydesk.services.followup import add_entry
-from dutydesk.store import Database
+from dutydesk.services.bulletins.read import BulletinError
+from dutydesk.services.bulletins.write import draft_bulletin
+from dutydesk.services.incidents.followup import add_entry
+from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.docs_support import add_incident, run_cli, zip_text
@@ -193,7 +193,7 @@ def _take(db: Database, inject_id: int, clock: FrozenClock) -> int:
 
 
 def _log(db: Database, incident_id: int, kind: str, clock: FrozenClock, target: str = "") -> None:
-    from dutydesk.models import Incident
+    from dutydesk.storage.models import Incident
 
     with db.session() as session:
         incident = session.get(Incident, incident_id)
@@ -372,7 +372,7 @@ def test_handover_pack_leaves_drills_out(
 
 def test_handover_counts_leave_drills_out(drilled: tuple[str, str], db: Database) -> None:
     from dutydesk.config import Settings
-    from dutydesk.services.handover import build_pack
+    from dutydesk.services.handover.pack import build_pack
 
     at = DEMO_MOMENT + timedelta(hours=6)
     pack = build_pack(
@@ -399,8 +399,8 @@ def test_bulletin_refuses_a_drill_incident(drilled: tuple[str, str], db: Databas
 
 
 def test_short_version_never_carries_a_drill_item(drilled: tuple[str, str], db: Database) -> None:
-    from dutydesk.models import BulletinItem
-    from dutydesk.services.short_version import short_version
+    from dutydesk.services.bulletins.short_version import short_version
+    from dutydesk.storage.models import BulletinItem
 
     real, drill = drilled
     bulletin_id = draft_bulletin(
@@ -417,12 +417,12 @@ def test_short_version_never_carries_a_drill_item(drilled: tuple[str, str], db: 
 def test_queue_search_and_cli_mark_drill_incidents(
     drilled: tuple[str, str], db: Database, db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from dutydesk.services.queue import fetch_window
+    from dutydesk.services.incidents.queue import fetch_window
 
     real, drill = drilled
     rows = {row.serial: row for row in fetch_window(db, 0, 100)}
     assert rows[drill].drill and not rows[real].drill  # the live queue shows it, marked
-    from dutydesk.services.search import search
+    from dutydesk.services.incidents.search import search
 
     for query in ("储罐", "CANARY"):  # the bigram and the trigram index both carry the mark
         found = search(db, query, clearance="internal").rows
@@ -445,9 +445,9 @@ def test_queue_search_and_cli_mark_drill_incidents(
 def cli(sqlite_file: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
-    from dutydesk.cli import main
+    from dutydesk.cli.app import main
 
-    # The real entry point (dutydesk.cli.main) turns errors into one line and an exit
+    # The real entry point (dutydesk.cli.app.main) turns errors into one line and an exit
     # code; a one-command Typer app around it lets CliRunner drive it, stderr apart.
     entry = typer.Typer(add_completion=False)
 

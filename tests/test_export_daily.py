@@ -11,7 +11,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
 from tests.docs_support import CANARY, FORMULA, Night, run_cli, seed_night, zip_text
 
 FORMATS = ("csv", "json", "ndjson", "md", "xlsx", "docx")
@@ -204,7 +204,7 @@ def test_every_format_carries_the_chain_head(
     capsys: pytest.CaptureFixture[str], fmt: str,
 ) -> None:  # fmt: skip
     """The head (as ``verify`` prints it) is in the file, or on stderr beside CSV rows."""
-    from dutydesk.services.chain_read import chain_head
+    from dutydesk.services.integrity.chain_read import chain_head
 
     head = chain_head(db)
     assert head.seq > 0

@@ -9,17 +9,17 @@ import pytest
 from sqlmodel import select
 
 from dutydesk.i18n import catalog, set_language
-from dutydesk.models import Incident, TimelineEntry
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.rules.workflow import REFUSAL_KEYS, refusal
-from dutydesk.services.incidents import (
+from dutydesk.services.incidents.incident import (
     EntryRefused,
     IncidentError,
     add_entry,
     create_incident,
     update_fields,
 )
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
+from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.vocab import EntryKind as K
 from dutydesk.vocab import Status as S
 

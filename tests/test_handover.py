@@ -16,9 +16,9 @@ from dutydesk.reports.handover import render_markdown, render_text
 from dutydesk.reports.handover_docx import render_docx
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.rules.handover import HandoverPack
-from dutydesk.services.demo import load_demo
-from dutydesk.services.handover import build_pack
-from dutydesk.services.handover_store import (
+from dutydesk.services.demo.load import load_demo
+from dutydesk.services.handover.pack import build_pack
+from dutydesk.services.handover.store import (
     HandoverError,
     acknowledge,
     latest_unacknowledged,
@@ -26,7 +26,7 @@ from dutydesk.services.handover_store import (
     record_pack,
     snapshot,
 )
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
 from dutydesk.vocab import Category, Classification, EntryKind, Position, Severity
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 
@@ -49,7 +49,7 @@ def demo(db: Database) -> Database:
 
 
 def add_secret(db: Database) -> str:
-    from dutydesk.services.incidents import add_entry, create_incident
+    from dutydesk.services.incidents.incident import add_entry, create_incident
 
     with db.session() as session:
         incident = create_incident(

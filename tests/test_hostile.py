@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from dutydesk.cli import main
-from dutydesk.store import Database, url_for
+from dutydesk.cli.app import main
+from dutydesk.storage.engine import Database, url_for
 from tests.docs_support import add_people
 from tests.hostile import ALL, FORMULAS, LINE_1MB, PASTE_1MB, SHORT, unsafe_in
 

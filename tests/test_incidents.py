@@ -8,16 +8,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from dutydesk.models import Incident, TimelineEntry
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.rules.workflow import status_after
-from dutydesk.services.incidents import (
+from dutydesk.services.incidents.incident import (
     IncidentError,
     add_entry,
     create_incident,
     next_serial,
 )
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
+from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.vocab import EntryKind, Status
 
 TZ = ZoneInfo("Asia/Shanghai")

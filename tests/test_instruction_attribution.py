@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from dutydesk.models import Incident
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.rules.sms import SMS_LIMIT, join_segments, units
-from dutydesk.services.incidents import add_entry
-from dutydesk.store import Database
+from dutydesk.services.incidents.incident import add_entry
+from dutydesk.storage.engine import Database
+from dutydesk.storage.models import Incident
 from tests.conftest import DEMO_MOMENT
 from tests.docs_support import CANARY, Night, run_cli, seed_night
 

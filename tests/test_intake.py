@@ -8,13 +8,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from dutydesk.models import Incident, TimelineEntry
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.rules.similarity import bigrams, same_place, similarity
 from dutydesk.services import retry
-from dutydesk.services.incidents import EntryRefused, IncidentError, add_entry
-from dutydesk.services.intake import find_similar, link_as_continued_report, register, register_many
-from dutydesk.store import Database
+from dutydesk.services.incidents.incident import EntryRefused, IncidentError, add_entry
+from dutydesk.services.incidents.intake import (
+    find_similar,
+    link_as_continued_report,
+    register,
+    register_many,
+)
+from dutydesk.storage.engine import Database
+from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.vocab import Classification, EntryKind
 
 TZ = ZoneInfo("Asia/Shanghai")

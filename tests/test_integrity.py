@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from dutydesk.models import Handover
 from dutydesk.rules.chain import GENESIS, ChainHead, hashed_form, link_hash
 from dutydesk.rules.deadlines import load_rules
-from dutydesk.services import audit
-from dutydesk.services.chain import chain_head, session_head
-from dutydesk.services.followup import add_entry
-from dutydesk.services.incidents import create_incident
-from dutydesk.services.integrity import backup, verify
-from dutydesk.store import Database, url_for
+from dutydesk.services.accounts import audit
+from dutydesk.services.incidents.followup import add_entry
+from dutydesk.services.incidents.incident import create_incident
+from dutydesk.services.integrity.chain import chain_head, session_head
+from dutydesk.services.integrity.verify import backup, verify
+from dutydesk.storage.engine import Database, url_for
+from dutydesk.storage.models import Handover
 from dutydesk.vocab import EntryKind
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 
@@ -123,7 +123,7 @@ def test_deleting_the_newest_records_is_found_against_the_handover(
 def test_verify_command_exit_codes(
     db: Database, db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from dutydesk.cli import main
+    from dutydesk.cli.app import main
 
     fill(db, incidents=1)
     main(["--db", str(db_path), "verify"])
@@ -146,9 +146,9 @@ WRITER = textwrap.dedent(
     from datetime import datetime
     from zoneinfo import ZoneInfo
     from dutydesk.rules.deadlines import load_rules
-    from dutydesk.services.followup import add_entry
-    from dutydesk.services.incidents import create_incident
-    from dutydesk.store import Database, url_for
+    from dutydesk.services.incidents.followup import add_entry
+    from dutydesk.services.incidents.incident import create_incident
+    from dutydesk.storage.engine import Database, url_for
     now = datetime(2026, 11, 26, 2, 31, tzinfo=ZoneInfo("Asia/Shanghai"))
     db, rules = Database(url_for(sys.argv[1])), load_rules()
     with db.session() as session:
@@ -234,7 +234,7 @@ def test_backup_while_another_process_writes(db: Database, db_path: Path, tmp_pa
 
 
 def test_migration_links_existing_rows(db_path: Path) -> None:
-    from dutydesk.migrations import upgrade
+    from dutydesk.storage.migrations import upgrade
 
     database = Database(url_for(str(db_path)))
     upgrade(database, "0004")

@@ -20,28 +20,34 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from dutydesk.cli import main
+from dutydesk.cli.app import main
 from dutydesk.config import Settings
-from dutydesk.models import Incident, Meta, TimelineEntry
 from dutydesk.rules.deadlines import load_rules
-from dutydesk.services import queue, retry
-from dutydesk.services.bulletins import (
+from dutydesk.services import retry
+from dutydesk.services.bulletins.write import (
     draft_bulletin,
     issue_bulletin,
     review_bulletin,
     sign_bulletin,
 )
-from dutydesk.services.daily import daily_summary
-from dutydesk.services.demo import load_demo
-from dutydesk.services.handover import build_pack
-from dutydesk.services.handover_store import acknowledge, period_start, record_pack
-from dutydesk.services.incidents import EntryRefused, add_entry, create_incident, update_fields
-from dutydesk.services.intake import register
-from dutydesk.services.integrity import verify
-from dutydesk.services.listing import get_incident, list_incidents
-from dutydesk.services.records import ConflictError
-from dutydesk.services.search import search
-from dutydesk.store import HEAD_REVISION, Database, url_for
+from dutydesk.services.demo.load import load_demo
+from dutydesk.services.handover.pack import build_pack
+from dutydesk.services.handover.store import acknowledge, period_start, record_pack
+from dutydesk.services.incidents import queue
+from dutydesk.services.incidents.daily import daily_summary
+from dutydesk.services.incidents.incident import (
+    EntryRefused,
+    add_entry,
+    create_incident,
+    update_fields,
+)
+from dutydesk.services.incidents.intake import register
+from dutydesk.services.incidents.listing import get_incident, list_incidents
+from dutydesk.services.incidents.records import ConflictError
+from dutydesk.services.incidents.search import search
+from dutydesk.services.integrity.verify import verify
+from dutydesk.storage.engine import HEAD_REVISION, Database, url_for
+from dutydesk.storage.models import Incident, Meta, TimelineEntry
 from dutydesk.vocab import BulletinKind, Classification, EntryKind, Status
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.pg_support import PgServer, make_template, scratch_database
@@ -465,9 +471,9 @@ def test_search_escapes_like_wildcards(pg_db: Database) -> None:
 
 
 def test_sign_in_accounts_and_audit_trail(pg_demo: Database) -> None:
-    from dutydesk.services.audit import list_events
-    from dutydesk.services.auth import authenticate
-    from dutydesk.services.users import list_users
+    from dutydesk.services.accounts.audit import list_events
+    from dutydesk.services.accounts.auth import authenticate
+    from dutydesk.services.accounts.users import list_users
 
     admin = authenticate(pg_demo, "李晓明", "1111", DEMO_MOMENT)
     accounts = {row.name: row for row in list_users(pg_demo, admin)}

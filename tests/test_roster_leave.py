@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from dutydesk.config import Settings
-from dutydesk.services.demo import load_demo
-from dutydesk.services.leave import LeaveRefused, LeaveRequest, add_leave, list_leave
-from dutydesk.services.roster_changes import cover, mark_special, swap
-from dutydesk.services.roster_import import import_roster
-from dutydesk.services.rostering import RosterError, apply, generate, shift_views
-from dutydesk.store import Database
+from dutydesk.services.demo.load import load_demo
+from dutydesk.services.roster.changes import cover, mark_special, swap
+from dutydesk.services.roster.imports import import_roster
+from dutydesk.services.roster.leave import LeaveRefused, LeaveRequest, add_leave, list_leave
+from dutydesk.services.roster.shifts import RosterError, apply, generate, shift_views
+from dutydesk.storage.engine import Database
 from dutydesk.vocab import Position, ShiftKind
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 
@@ -133,7 +133,7 @@ def test_swap_cover_and_special_are_recorded_with_who(demo: Database) -> None:
 
 def test_changes_that_would_double_seat_someone_are_refused(demo: Database) -> None:
     night = DEMO_MOMENT.date()
-    from dutydesk.models import PersonRole
+    from dutydesk.storage.models import PersonRole
 
     (yang,) = demo.read("SELECT id FROM person WHERE name = '杨帆'")[0]
     with demo.session() as session:  # 杨帆 may also sit as duty officer

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from dutydesk.migrations import upgrade
-from dutydesk.models import Incident, TimelineEntry
-from dutydesk.services.search import SearchError, search
-from dutydesk.store import HEAD_REVISION, Database, url_for
-from dutydesk.store_search import LikeSearchIndex, SqliteSearchIndex
+from dutydesk.services.incidents.search import SearchError, search
+from dutydesk.storage.engine import HEAD_REVISION, Database, url_for
+from dutydesk.storage.migrations import upgrade
+from dutydesk.storage.models import Incident, TimelineEntry
+from dutydesk.storage.search import LikeSearchIndex, SqliteSearchIndex
 from dutydesk.vocab import Classification
 
 BASE = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -337,7 +337,7 @@ def test_migration_runs_on_an_empty_database_and_downgrades(db: Database) -> Non
     assert search(db, "火灾", clearance="internal").rows == []
     from alembic import command
 
-    from dutydesk.migrations import alembic_config
+    from dutydesk.storage.migrations import alembic_config
 
     config = alembic_config(db.url)
     with db.engine.begin() as connection:

@@ -13,9 +13,9 @@ import pytest
 from sqlmodel import select
 
 from dutydesk.errors import DatabaseError
-from dutydesk.migrations import head_revision, known_revisions
-from dutydesk.models import Incident, Person
-from dutydesk.store import HEAD_REVISION, Database, as_utc, url_for
+from dutydesk.storage.engine import HEAD_REVISION, Database, as_utc, url_for
+from dutydesk.storage.migrations import head_revision, known_revisions
+from dutydesk.storage.models import Incident, Person
 from tests.locks import HAS_PROC_LOCKS, posix_locks
 
 
@@ -65,7 +65,7 @@ def test_foreign_keys_are_enforced(db: Database) -> None:
     with pytest.raises(Exception, match="FOREIGN KEY"), db.session() as session:
         session.add(Person(name="x", clearance="internal"))
         session.flush()
-        from dutydesk.models import PersonRole
+        from dutydesk.storage.models import PersonRole
 
         session.add(PersonRole(person_id=9999, role="duty_officer"))
         session.flush()

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from docx import Document
 
-from dutydesk.cli import main
+from dutydesk.cli.app import main
 from dutydesk.reports.handover import render_text
 from dutydesk.rules.trends import (
     RESTRICTED,
@@ -38,7 +38,7 @@ from dutydesk.rules.trends import (
     window_index,
 )
 from dutydesk.services.trends import trend_report, window_length
-from dutydesk.store import Database, url_for
+from dutydesk.storage.engine import Database, url_for
 from tests.trends_support import DRILL, NOW, PLANTED, SECRET, seed_history
 
 SEEDS = 200
@@ -267,7 +267,7 @@ def test_classified_and_drill_incidents_stay_out(db: Database, history: dict[str
 def test_the_handover_pack_names_the_top_candidates(db: Database, history: dict[str, int]) -> None:
     from dutydesk.config import Settings
     from dutydesk.rules.deadlines import load_rules
-    from dutydesk.services.handover import build_pack
+    from dutydesk.services.handover.pack import build_pack
 
     pack = build_pack(
         db,
@@ -371,7 +371,7 @@ def test_cli_weekly_report_md_and_docx(cli: Callable[..., Result], tmp_path: Pat
 def test_cli_signs_in_when_the_database_has_accounts(
     db_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dutydesk.services.demo import load_demo
+    from dutydesk.services.demo.load import load_demo
 
     database = Database(url_for(str(db_path)))
     load_demo(database, NOW)

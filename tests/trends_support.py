@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 26, 2, 31, tzinfo=SHANGHAI)
@@ -57,7 +57,7 @@ def _row(serial: str, received: datetime, **fields: Any) -> dict[str, Any]:
 
 def seed_history(db: Database, now: datetime = NOW) -> dict[str, int]:
     """Write the quiet days and the planted issue; incident ids by serial."""
-    from dutydesk.models import DrillRun, Incident
+    from dutydesk.storage.models import DrillRun, Incident
 
     rows = []
     for day in range(1, 9):

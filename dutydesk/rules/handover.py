@@ -1,6 +1,6 @@
 """The handover pack (交接班材料): its shape, and the pure rules of what goes into it.
 
-The pack is plain data. :mod:`dutydesk.services.handover` fills it from the store;
+The pack is plain data. :mod:`dutydesk.services.handover.pack` fills it from the store;
 :mod:`dutydesk.reports.handover` renders it (txt, md, docx) without touching the store.
 It lives here, below both, because services and reports are independent layers.
 

@@ -1,7 +1,7 @@
 """Drills (操作演练): run a scenario through the real response chain and measure it.
 
-* :func:`start_run` stores a :class:`~dutydesk.models.DrillRun` and one
-  :class:`~dutydesk.models.DrillInject` per inject, each due at
+* :func:`start_run` stores a :class:`~dutydesk.storage.models.DrillRun` and one
+  :class:`~dutydesk.storage.models.DrillInject` per inject, each due at
   ``started_at + offset / speed`` (:func:`dutydesk.rules.drills.due_at`).
 * :func:`fire_due` fires what has fallen due. A report inject becomes *pending*: it waits
   for the officer to take it through intake (:func:`take_report`), which creates the
@@ -38,15 +38,15 @@ from dutydesk.rules.drills import (
     measure,
     parse_scenario,
 )
-from dutydesk.store import Database, as_utc
+from dutydesk.storage.engine import Database, as_utc
 from dutydesk.vocab import EntryKind
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from dutydesk.config import Settings
-    from dutydesk.models import Incident
     from dutydesk.rules.deadlines import DeadlineRules
+    from dutydesk.storage.models import Incident
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "data" / "drills"
 """The sample scenarios shipped with the package."""
@@ -186,8 +186,8 @@ def start_run(
             is not valid.
 
     """
-    from dutydesk.models import DrillInject, DrillRun
     from dutydesk.services.retry import write_with_retry
+    from dutydesk.storage.models import DrillInject, DrillRun
 
     if not speed > 0:
         raise DrillError(t("drill.bad_speed", speed=speed))
@@ -302,8 +302,8 @@ def fire_due(db: Database, *, now: datetime, rules: DeadlineRules) -> list[Fired
     """
     if not has_due(db, now):
         return []
-    from dutydesk.models import DrillInject, DrillRun, Incident
     from dutydesk.services.retry import write_with_retry
+    from dutydesk.storage.models import DrillInject, DrillRun, Incident
 
     control = t("drill.control")
 
@@ -367,8 +367,8 @@ def _apply(
     rules: DeadlineRules,
 ) -> None:
     """Act on a drill incident through the normal services, as drill control."""
-    from dutydesk.services.edits import update_fields
-    from dutydesk.services.followup import add_entry
+    from dutydesk.services.incidents.edits import update_fields
+    from dutydesk.services.incidents.followup import add_entry
 
     assert incident.id is not None
     if kind == "severity":
@@ -408,7 +408,7 @@ def take_report(
 ) -> Incident:
     """Register a fired report inject as a drill incident (the intake of a drill report).
 
-    ``fields`` are those of :func:`dutydesk.services.incidents.create_incident` as the
+    ``fields`` are those of :func:`dutydesk.services.incidents.incident.create_incident` as the
     officer typed them (stored exactly: the drill mark comes from ``drill_run_id``).
 
     Raises:
@@ -416,9 +416,9 @@ def take_report(
         IncidentError: a field is not valid.
 
     """
-    from dutydesk.models import DrillInject, DrillRun
-    from dutydesk.services.incidents import create_incident
+    from dutydesk.services.incidents.incident import create_incident
     from dutydesk.services.retry import write_with_retry
+    from dutydesk.storage.models import DrillInject, DrillRun
 
     def work(session: Session) -> Incident:
         inject = session.get(DrillInject, inject_id, with_for_update=True, populate_existing=True)
@@ -466,10 +466,10 @@ def stop_run(
         DrillError: no drill is running.
 
     """
-    from dutydesk.models import DrillRun, Incident
     from dutydesk.rules.deadlines import load_rules
-    from dutydesk.services.followup import add_entry
+    from dutydesk.services.incidents.followup import add_entry
     from dutydesk.services.retry import write_with_retry
+    from dutydesk.storage.models import DrillRun, Incident
 
     deadlines = rules or load_rules()
     control, text = t("drill.control"), t("drill.end.closed")

@@ -1,7 +1,7 @@
 """Write transactions that survive a busy store: retry instead of failing the user.
 
 On SQLite every writing session starts with ``BEGIN IMMEDIATE`` and waits up to the
-busy timeout for the write lock (``dutydesk.store``). Under heavy contention that wait
+busy timeout for the write lock (``dutydesk.storage.engine``). Under heavy contention that wait
 can still run out, and on PostgreSQL two consoles can read the same highest serial and
 collide on the unique (serial_date, serial_no) constraint. Both are transient: the whole
 transaction is run again from the start, with a short randomised pause, so no
@@ -22,7 +22,7 @@ from dutydesk.i18n import t
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from dutydesk.store import Database
+    from dutydesk.storage.engine import Database
 
 T = TypeVar("T")
 

@@ -40,7 +40,7 @@ from dutydesk.rules.trends import (
     phrases,
     unit_key,
 )
-from dutydesk.store import Database, as_utc
+from dutydesk.storage.engine import Database, as_utc
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
 
 _SQL = (

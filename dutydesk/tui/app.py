@@ -1,4 +1,4 @@
-"""The dutydesk console: a Textual app over a :class:`~dutydesk.store.Database`.
+"""The dutydesk console: a Textual app over a :class:`~dutydesk.storage.engine.Database`.
 
 The CLI imports this module only inside the command that opens the console and calls
 :func:`run_console`. Tests build :class:`DutyDeskApp` exactly as production does.
@@ -19,8 +19,8 @@ from textual.worker import Worker
 from dutydesk.clock import Clock
 from dutydesk.config import Settings
 from dutydesk.i18n import set_language, t
-from dutydesk.services.queue import QueueRow
-from dutydesk.store import Database
+from dutydesk.services.incidents.queue import QueueRow
+from dutydesk.storage.engine import Database
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.commands import DutyDeskCommands
 from dutydesk.tui.context import Context
@@ -33,7 +33,7 @@ from dutydesk.vocab import Classification
 if TYPE_CHECKING:
     # Types only: the auth service imports SQLModel (~0.5 s here), which must not be on
     # the way to the first frame.
-    from dutydesk.services.auth import Operator
+    from dutydesk.services.accounts.auth import Operator
     from dutydesk.tui.screens.sign_in import SignInScreen
 
 

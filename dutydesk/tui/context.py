@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 
 from dutydesk.clock import Clock
 from dutydesk.config import Settings
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
 from dutydesk.vocab import Classification
 
 if TYPE_CHECKING:
-    from dutydesk.crypto import KeyRing
     from dutydesk.rules.deadlines import DeadlineRules
-    from dutydesk.services.queue import QueueRow
+    from dutydesk.services.incidents.queue import QueueRow
+    from dutydesk.storage.crypto import KeyRing
 
 
 def default_operator() -> str:

@@ -14,14 +14,14 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
 from dutydesk.tui.context import Context
 from dutydesk.vocab import Classification
 
 if TYPE_CHECKING:
     # The services below import SQLModel (~0.5 s here): types only at import time, the
     # audit service is loaded in the worker that writes the sign-out.
-    from dutydesk.services.auth import Operator
+    from dutydesk.services.accounts.auth import Operator
 
 
 def context_for(base: Context, operator: Operator) -> Context:
@@ -55,7 +55,7 @@ def operator_names(db: Database) -> list[str]:
 
 def record_sign_out(db: Database, operator: Operator, now: datetime) -> None:
     """Write the ``sign_out`` audit event for ``operator``."""
-    from dutydesk.services import audit
+    from dutydesk.services.accounts import audit
 
     with db.session() as session:
         audit.record(session, operator.id, "sign_out", "person", operator.id, "", now)

@@ -42,7 +42,7 @@ async def _measure(path: Path) -> dict[str, float]:
     global IMPORTED
     from dutydesk.clock import FrozenClock
     from dutydesk.config import Settings
-    from dutydesk.store import Database, url_for
+    from dutydesk.storage.engine import Database, url_for
     from dutydesk.tui.app import DutyDeskApp
 
     IMPORTED = time.perf_counter()
@@ -106,8 +106,8 @@ async def _measure(path: Path) -> dict[str, float]:
 async def _intake_figures(app: Any, pilot: Any, db: Any) -> dict[str, float]:
     """Save an intake and wait for its row; then let another console write and wait."""
     from dutydesk.rules.deadlines import load_rules
-    from dutydesk.services.intake import register
-    from dutydesk.store import Database
+    from dutydesk.services.incidents.intake import register
+    from dutydesk.storage.engine import Database
 
     queue = app.main.queue
     figures: dict[str, float] = {}

@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from dutydesk.services.demo import load_demo
-from dutydesk.store import Database, url_for
+from dutydesk.services.demo.load import load_demo
+from dutydesk.storage.engine import Database, url_for
 from tests.conftest import DEMO_MOMENT
 
 

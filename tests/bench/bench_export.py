@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dutydesk.commands.output import csv_text
+from dutydesk.cli.commands.output import csv_text
 from dutydesk.reports import daily as report
 from dutydesk.reports import daily_office
-from dutydesk.services.daily import daily_summary
-from dutydesk.store import Database, url_for
+from dutydesk.services.incidents.daily import daily_summary
+from dutydesk.storage.engine import Database, url_for
 from dutydesk.vocab import Category, Channel, Severity
 
 TZ = ZoneInfo("Asia/Shanghai")

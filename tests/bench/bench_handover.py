@@ -28,9 +28,9 @@ MOMENT = datetime(2026, 11, 26, 8, 30, tzinfo=TZ)
 def build(path: Path, incidents: int) -> None:
     """The demo night plus ``incidents`` more received between 17:30 and 08:30."""
     from dutydesk.rules.deadlines import load_rules
-    from dutydesk.services.demo import load_demo
-    from dutydesk.services.incidents import add_entry, create_incident
-    from dutydesk.store import Database, url_for
+    from dutydesk.services.demo.load import load_demo
+    from dutydesk.services.incidents.incident import add_entry, create_incident
+    from dutydesk.storage.engine import Database, url_for
     from dutydesk.vocab import Category, Classification, EntryKind, Severity
 
     path.unlink(missing_ok=True)
@@ -84,9 +84,9 @@ def measure(path: Path, rounds: int = 5) -> dict[str, float]:
     from dutydesk.reports.handover import render_text
     from dutydesk.reports.handover_docx import render_docx
     from dutydesk.rules.deadlines import load_rules
-    from dutydesk.services.handover import build_pack
-    from dutydesk.services.handover_store import period_start
-    from dutydesk.store import Database, url_for
+    from dutydesk.services.handover.pack import build_pack
+    from dutydesk.services.handover.store import period_start
+    from dutydesk.storage.engine import Database, url_for
 
     settings, rules = Settings(), load_rules()
     db = Database(url_for(str(path)))

@@ -7,7 +7,7 @@ With ``--build`` the database comes from ``build_db.build`` (its rows go in at s
 0001, then the 0002 migration backfills the search index in one pass). An existing
 database at 0001 is migrated (the backfill is timed) before measuring. Prints JSON:
 milliseconds per query kind (200 queries each by default) through the public service,
-``dutydesk.services.search.search``, plus index size and the cost of one indexed write.
+``dutydesk.services.incidents.search.search``, plus index size and the cost of one indexed write.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dutydesk.services.search import search
-from dutydesk.store import Database, url_for
+from dutydesk.services.incidents.search import search
+from dutydesk.storage.engine import Database, url_for
 from dutydesk.vocab import Classification
 
 try:
@@ -150,7 +150,7 @@ def run(path: Path, per_kind: int, seed: int = 11) -> dict[str, Any]:
 
 def _write_cost(db: Database) -> float:
     """One intake-like write through the ORM: incident plus its received entry (median)."""
-    from dutydesk.models import Incident, TimelineEntry
+    from dutydesk.storage.models import Incident, TimelineEntry
 
     samples = []
     for n in range(20):

@@ -1,7 +1,7 @@
 """Time from launching ``dutydesk --db PATH`` to the first frame showing queue rows.
 
 Not part of the test run. Each run spawns a fresh interpreter that takes the launcher's
-own path (:func:`dutydesk.launch.prepare_console`: schema check, key file check, sign-in
+own path (:func:`dutydesk.cli.launch.prepare_console`: schema check, key file check, sign-in
 check and the top of the queue, all before Textual is imported; then the app), headless at 120x40. The clock
 starts just before the process is spawned, so interpreter start-up and every import
 count. Textual's ``auto_pilot`` hook runs once the first screen is up; it stops the clock
@@ -24,11 +24,11 @@ CHILD = r"""
 import json, resource, sys, time
 t0 = float(sys.argv[2])
 from dutydesk.config import load_settings
-from dutydesk.launch import clock_for, database_for, language_for
+from dutydesk.cli.launch import clock_for, database_for, language_for
 from dutydesk.i18n import set_language
 settings = load_settings()
 database = database_for(settings, sys.argv[1])
-from dutydesk.launch import prepare_console
+from dutydesk.cli.launch import prepare_console
 start = prepare_console(settings, database)
 language = language_for(settings, "en")
 set_language(language)

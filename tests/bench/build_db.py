@@ -16,8 +16,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from dutydesk.migrations import upgrade
-from dutydesk.store import Database, url_for
+from dutydesk.storage.engine import Database, url_for
+from dutydesk.storage.migrations import upgrade
 from dutydesk.vocab import Category, Channel, Classification, Severity
 
 TITLES = [

@@ -15,7 +15,7 @@ import pytest
 
 from dutydesk.clock import FrozenClock
 from dutydesk.config import Settings
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.vocab import Classification
 
@@ -61,7 +61,7 @@ def _incident(serial: str, received: datetime, **fields: Any) -> dict[str, Any]:
 
 def seed_night(db: Database, *, hostile: bool = False) -> dict[str, int]:
     """Write a night shift's incidents, timelines, roster and absences; ids by serial."""
-    from dutydesk.models import (
+    from dutydesk.storage.models import (
         Assignment,
         Incident,
         LeaveRegistration,

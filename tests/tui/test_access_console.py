@@ -15,7 +15,7 @@ import pytest
 from textual.pilot import Pilot
 
 from dutydesk.reports.handover import render_text
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.handover import HandoverScreen
 from dutydesk.tui.screens.main import MainScreen

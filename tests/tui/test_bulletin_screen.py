@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import select
 
-from dutydesk.models import Bulletin, Person, PersonRole
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
+from dutydesk.storage.models import Bulletin, Person, PersonRole
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.bulletin import BulletinScreen
 from dutydesk.tui.screens.confirm import ConfirmScreen

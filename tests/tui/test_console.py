@@ -8,9 +8,9 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 
 from dutydesk.i18n import t
-from dutydesk.models import Incident
-from dutydesk.services.queue import fetch_window
-from dutydesk.store import Database
+from dutydesk.services.incidents.queue import fetch_window
+from dutydesk.storage.engine import Database
+from dutydesk.storage.models import Incident
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.keys import KeysScreen
 from dutydesk.tui.screens.main import WATCH_GROUP

@@ -18,9 +18,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from dutydesk.clock import FrozenClock
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
-from dutydesk.tui.screens.actions import ENTRY_KEYS
+from dutydesk.tui.main.incident_keys import ENTRY_KEYS
 from dutydesk.tui.screens.drill import DrillReportScreen, DrillScreen
 from dutydesk.tui.screens.entry import EntryScreen
 from dutydesk.tui.screens.intake import IntakeScreen

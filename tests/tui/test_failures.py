@@ -7,8 +7,8 @@ import pytest
 import dutydesk.tui.widgets.rows as queue_widget
 from dutydesk.clock import FrozenClock
 from dutydesk.config import load_settings
-from dutydesk.services.demo import load_demo
-from dutydesk.store import Database
+from dutydesk.services.demo.load import load_demo
+from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from tests.conftest import DEMO_MOMENT
 

@@ -12,9 +12,9 @@ from textual.widgets import Input, Select, TextArea
 from dutydesk.clock import FrozenClock
 from dutydesk.config import Settings
 from dutydesk.rules.deadlines import load_rules
-from dutydesk.services.edits import update_fields
-from dutydesk.services.intake import register
-from dutydesk.store import Database
+from dutydesk.services.incidents.edits import update_fields
+from dutydesk.services.incidents.intake import register
+from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.edit import EditScreen
 from dutydesk.tui.screens.entry import EntryScreen, LogChooser

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlmodel import select
 from textual.widgets import Input
 
-from dutydesk.models import Handover
-from dutydesk.store import Database, as_utc
+from dutydesk.storage.engine import Database, as_utc
+from dutydesk.storage.models import Handover
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.handover import HandoverScreen
 from dutydesk.tui.screens.main import MainScreen

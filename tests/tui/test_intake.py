@@ -12,9 +12,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static, TextArea
 
 from dutydesk.clock import FrozenClock
-from dutydesk.models import Incident, TimelineEntry
 from dutydesk.rules.deadlines import load_rules
-from dutydesk.store import Database, as_utc
+from dutydesk.storage.engine import Database, as_utc
+from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.confirm import ConfirmScreen
 from dutydesk.tui.screens.intake import IntakeScreen

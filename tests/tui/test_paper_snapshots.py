@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from tests.tui.test_console import settle
 from tests.tui.test_snapshots import SIZE, demo  # noqa: F401 - the demo fixture

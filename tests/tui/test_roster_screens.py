@@ -8,11 +8,18 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from dutydesk.models import Assignment, AuditEvent, LeaveRegistration, Person, PersonRole, Shift
-from dutydesk.store import Database, as_utc
+from dutydesk.storage.engine import Database, as_utc
+from dutydesk.storage.models import (
+    Assignment,
+    AuditEvent,
+    LeaveRegistration,
+    Person,
+    PersonRole,
+    Shift,
+)
 from dutydesk.tui.app import DutyDeskApp
+from dutydesk.tui.base.line_form import LineForm
 from dutydesk.tui.screens.leave import LeaveScreen
-from dutydesk.tui.screens.line_form import LineForm
 from dutydesk.tui.screens.roster_week import RosterWeekScreen
 from tests.tui.conftest import local
 from tests.tui.test_console import SIZE, settle

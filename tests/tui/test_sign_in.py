@@ -15,8 +15,8 @@ from textual.pilot import Pilot
 
 from dutydesk.clock import FrozenClock
 from dutydesk.config import Settings
-from dutydesk.services.demo import load_demo
-from dutydesk.store import Database
+from dutydesk.services.demo.load import load_demo
+from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.confirm import ConfirmScreen
 from dutydesk.tui.screens.intake import IntakeScreen

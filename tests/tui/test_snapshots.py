@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from dutydesk.services.demo import load_demo
-from dutydesk.store import Database
+from dutydesk.services.demo.load import load_demo
+from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from tests.tui.conftest import NOW
 from tests.tui.test_console import settle

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from dutydesk.services.demo import load_demo
-from dutydesk.store import Database
+from dutydesk.services.demo.load import load_demo
+from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.trends import TrendsScreen
 from tests.trends_support import NOW, PLANTED, SECRET, seed_history
@@ -65,7 +65,7 @@ async def test_a_opens_trends_and_a_candidate_leads_to_the_queue(
 
 
 async def test_assignment_moved_to_t(make_app: MakeApp, db: Database) -> None:
-    from dutydesk.tui.screens.actions import ENTRY_KEYS
+    from dutydesk.tui.main.incident_keys import ENTRY_KEYS
     from dutydesk.vocab import EntryKind
 
     assert ENTRY_KEYS[EntryKind.ASSIGNMENT] == "t"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dutydesk.store import Database
+from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.bulletin import BulletinScreen
 from dutydesk.tui.screens.confirm import ConfirmScreen

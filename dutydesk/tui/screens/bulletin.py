@@ -2,11 +2,11 @@
 
 Opened on the selected incident; the officer may add more serials before drafting
 (enter or ``ctrl+s``). The draft's title and body come prefilled from the incidents and
-their timelines (:func:`dutydesk.services.bulletins.draft_bulletin`) and are edited in
+their timelines (:func:`dutydesk.services.bulletins.write.draft_bulletin`) and are edited in
 place; ``ctrl+s`` saves (a reviewed bulletin goes back to draft). F2 reviews (saving
 first), F3 signs off (choosing a person with the role), F4 issues (the number 第N期 is
 given then), F8 discards (no number used), F7 exports. Every service call runs in a
-thread worker (:mod:`dutydesk.tui.screens.bulletin_work`); a refusal is shown on the
+thread worker (:mod:`dutydesk.tui.base.bulletin_work`); a refusal is shown on the
 status line and everything typed stays.
 """
 
@@ -20,9 +20,9 @@ from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 from dutydesk.i18n import label, t
 from dutydesk.rules.bulletins import KIND_NAMES, issue_label
 from dutydesk.rules.documents import BulletinView
+from dutydesk.tui.base.bulletin_work import BulletinWork
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
-from dutydesk.tui.screens.bulletin_work import BulletinWork
 from dutydesk.tui.screens.confirm import ConfirmScreen
 from dutydesk.tui.screens.prompt import PickScreen, PromptScreen
 from dutydesk.tui.text import safe, safe_block

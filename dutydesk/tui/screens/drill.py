@@ -6,7 +6,7 @@ going it lists the injects (due, waiting for intake, taken, applied); ``enter`` 
 report that came in opens the normal intake form prefilled with what the caller says,
 and the officer takes it as a drill incident. ``f`` fires what is due now, ``s`` stops
 the run, ``m`` shows the report. The main screen's timer fires injects meanwhile
-(:mod:`dutydesk.tui.screens.drill_keys`).
+(:mod:`dutydesk.tui.main.drill_keys`).
 
 :class:`DrillReportScreen` shows a run's measured steps, slowest links first, in
 scenario time; ``x`` writes it as Markdown and DOCX. All scenario and stored text goes
@@ -39,7 +39,7 @@ from dutydesk.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from dutydesk.services.drills import ScenarioFile
-    from dutydesk.tui.screens.drill_keys import DrillActions
+    from dutydesk.tui.main.drill_keys import DrillActions
     from dutydesk.tui.screens.intake import IntakeResult
 
 DEFAULT_SPEED = "10"

@@ -1,7 +1,7 @@
 """Field edit of the selected incident (key ``e``), with optimistic locking.
 
 The form remembers the version it was filled from; the service refuses the change if
-someone else wrote in between (:class:`~dutydesk.services.records.ConflictError`).
+someone else wrote in between (:class:`~dutydesk.services.incidents.records.ConflictError`).
 The form then shows the conflict message and the incident's current values next to
 what the officer typed, which stays; a second ``ctrl+s`` applies the change on top of
 the current version, knowingly.
@@ -21,10 +21,10 @@ from textual.widgets import Footer, Select, Static
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import label, t
-from dutydesk.services.records import ConflictError
+from dutydesk.services.incidents.records import ConflictError
+from dutydesk.tui.base.form import FormScreen
 from dutydesk.tui.bindings import key
 from dutydesk.tui.context import Context
-from dutydesk.tui.screens.form import FormScreen
 from dutydesk.tui.text import safe
 from dutydesk.tui.widgets.choice import SEVERITY_KEYS, ChoiceSelect
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
@@ -141,7 +141,7 @@ class EditScreen(FormScreen[EditResult]):
 
     @work(thread=True, exclusive=True, group="save", exit_on_error=False)
     def _update(self, changes: dict[str, str], version: int) -> None:
-        from dutydesk.services.edits import update_fields
+        from dutydesk.services.incidents.edits import update_fields
         from dutydesk.services.retry import write_with_retry
 
         ctx = self.context

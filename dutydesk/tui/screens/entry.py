@@ -1,7 +1,7 @@
 """Follow-up entry forms (跟踪记录) on the selected incident, and the kind chooser (``l``).
 
 One form class serves every kind; :data:`FORMS` says which fields a kind asks for. The
-workflow rules live in the service (:func:`dutydesk.services.followup.add_entry`): a
+workflow rules live in the service (:func:`dutydesk.services.incidents.followup.add_entry`): a
 refused entry shows the refusal (why, and what to do instead) on the form's status
 line, and everything typed stays for a second try.
 """
@@ -24,12 +24,12 @@ from textual.worker import get_current_worker
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import label, t
 from dutydesk.rules.workflow import ANSWERABLE
-from dutydesk.services.timeline import IncidentDetail, TimelineItem
+from dutydesk.services.incidents.timeline import IncidentDetail, TimelineItem
+from dutydesk.tui.base.form import FormScreen
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.format import hhmm, report_number
 from dutydesk.tui.moments import parse_due, parse_past, typed_time
-from dutydesk.tui.screens.form import FormScreen
 from dutydesk.tui.text import fit, safe
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea
 from dutydesk.vocab import EntryKind, Position
@@ -169,7 +169,7 @@ class EntryScreen(FormScreen[EntryResult]):
 
     @work(thread=True, exclusive=True, group="duty-leader", exit_on_error=False)
     def _read_duty_leader(self) -> None:
-        from dutydesk.services.roster import on_duty
+        from dutydesk.services.roster.pane import on_duty
 
         ctx = self.context
         name = on_duty(
@@ -245,9 +245,9 @@ class EntryScreen(FormScreen[EntryResult]):
 
     @work(thread=True, exclusive=True, group="save", exit_on_error=False)
     def _record(self, **values: Any) -> None:
-        from dutydesk.models import Incident
-        from dutydesk.services.followup import add_entry
+        from dutydesk.services.incidents.followup import add_entry
         from dutydesk.services.retry import write_with_retry
+        from dutydesk.storage.models import Incident
 
         ctx, detail = self.context, self.detail
 

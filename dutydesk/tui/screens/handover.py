@@ -1,9 +1,9 @@
 """The handover screen (交接班, key ``h``): the pack for now, its acknowledgement, export.
 
-The pack is built in a thread worker by :func:`dutydesk.services.handover.build_pack`
+The pack is built in a thread worker by :func:`dutydesk.services.handover.pack.build_pack`
 for the viewer's clearance (classified items by serial and classification only) and
 laid out by :func:`dutydesk.reports.handover.sections`, the same lines the txt, md and
-docx renderers print. It is stored (:func:`~dutydesk.services.handover_store.record_pack`)
+docx renderers print. It is stored (:func:`~dutydesk.services.handover.store.record_pack`)
 the first time it is exported or acknowledged, so the paper and the acknowledgement
 name the same pack number; acknowledging starts the next period and the screen shows
 the new, empty pack.
@@ -107,8 +107,8 @@ class HandoverScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
 
     @work(thread=True, exclusive=True, group="handover", exit_on_error=False)
     def _build(self) -> None:
-        from dutydesk.services.handover import build_pack
-        from dutydesk.services.handover_store import period_start
+        from dutydesk.services.handover.pack import build_pack
+        from dutydesk.services.handover.store import period_start
 
         ctx = self.context
         now = ctx.clock.now()
@@ -143,7 +143,7 @@ class HandoverScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
 
     def _stored(self, pack: HandoverPack) -> HandoverPack:
         """The pack with a handover id: stored now if it was not yet (worker threads only)."""
-        from dutydesk.services.handover_store import record_pack
+        from dutydesk.services.handover.store import record_pack
 
         if pack.handover_id is not None:
             return pack
@@ -169,7 +169,7 @@ class HandoverScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
 
     @work(thread=True, exclusive=True, group="handover-write", exit_on_error=False)
     def _acknowledge(self, pack: HandoverPack, names: str) -> None:
-        from dutydesk.services.handover_store import acknowledge, split_names
+        from dutydesk.services.handover.store import acknowledge, split_names
 
         ctx = self.context
         try:

@@ -3,7 +3,7 @@
 Defaults make a phone call quick: channel phone, received now, internal, unassessed;
 only the summary is required and the title defaults to its first clause. ``ctrl+s``
 saves in a thread worker; while the officer types, a debounced worker looks for a
-similar incident within two hours (:func:`dutydesk.services.intake.find_similar`) and
+similar incident within two hours (:func:`dutydesk.services.incidents.intake.find_similar`) and
 offers to file the report there as a continued report (``ctrl+l``) instead.
 """
 
@@ -26,19 +26,21 @@ from textual.worker import get_current_worker
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import label, t
-from dutydesk.services.intake import SimilarIncident, default_title, find_similar
+from dutydesk.services.incidents.intake import SimilarIncident, default_title, find_similar
+from dutydesk.tui.base.form import FormScreen
 from dutydesk.tui.bindings import key
 from dutydesk.tui.context import Context
 from dutydesk.tui.format import clock_periods, hhmm
 from dutydesk.tui.moments import parse_past, typed_time
-from dutydesk.tui.screens.form import FormScreen
 from dutydesk.tui.text import safe
 from dutydesk.tui.widgets.choice import SEVERITY_KEYS, ChoiceSelect
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
 from dutydesk.vocab import Category, Channel, Classification, Severity
 
 if TYPE_CHECKING:
-    from dutydesk.models import Incident  # the ORM is imported when a form saves, not before
+    from dutydesk.storage.models import (
+        Incident,  # the ORM is imported when a form saves, not before
+    )
 
 SIMILAR_DEBOUNCE = 0.4
 """Seconds of quiet typing before looking for a similar incident."""
@@ -164,7 +166,7 @@ class IntakeScreen(FormScreen[IntakeResult]):
     def _warm_up(self) -> None:
         # The write path imports SQLAlchemy and SQLModel (0.6 s) and opens the engine:
         # do it while the officer types, not when ctrl+s is pressed.
-        from dutydesk.services.intake import register  # noqa: F401
+        from dutydesk.services.incidents.intake import register  # noqa: F401
         from dutydesk.services.retry import write_with_retry  # noqa: F401
 
         _ = self.context.db.engine, self.context.rules
@@ -355,7 +357,7 @@ class IntakeScreen(FormScreen[IntakeResult]):
                 tz=ctx.tz,
                 rules=ctx.rules,
             )
-        from dutydesk.services.intake import register
+        from dutydesk.services.incidents.intake import register
 
         return register(
             ctx.db,
@@ -382,7 +384,7 @@ class IntakeScreen(FormScreen[IntakeResult]):
 
     @work(thread=True, exclusive=True, group="save", exit_on_error=False)
     def _link(self, target: SimilarIncident, fields: dict[str, Any]) -> None:
-        from dutydesk.services.intake import link_as_continued_report
+        from dutydesk.services.incidents.intake import link_as_continued_report
         from dutydesk.services.retry import write_with_retry
 
         ctx = self.context

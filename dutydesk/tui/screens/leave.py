@@ -1,16 +1,16 @@
 """The leave registration form (领导干部外出报备; ``L`` on the roster pane, or the palette).
 
 Leader, from, to, destination, reason and acting leader (required). The service
-(:func:`dutydesk.services.leave.add_leave`) refuses in words, e.g. when the acting
+(:func:`dutydesk.services.roster.leave.add_leave`) refuses in words, e.g. when the acting
 leader is away too; the refusal shows on the form and everything typed stays.
 """
 
 from __future__ import annotations
 
 from dutydesk.i18n import t
-from dutydesk.services.leave import LeaveRequest
+from dutydesk.services.roster.leave import LeaveRequest
+from dutydesk.tui.base.line_form import LineForm, parse_moment
 from dutydesk.tui.context import Context
-from dutydesk.tui.screens.line_form import LineForm, parse_moment
 
 
 class LeaveScreen(LineForm):
@@ -22,8 +22,8 @@ class LeaveScreen(LineForm):
         super().__init__(context, t("desk.leave.title"), {}, t("desk.leave.hint"))
 
     def apply(self, values: dict[str, str]) -> str:
-        """Register through :func:`dutydesk.services.leave.add_leave`."""
-        from dutydesk.services.leave import add_leave
+        """Register through :func:`dutydesk.services.roster.leave.add_leave`."""
+        from dutydesk.services.roster.leave import add_leave
 
         ctx = self.context
         request = LeaveRequest(

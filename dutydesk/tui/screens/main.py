@@ -27,12 +27,17 @@ from textual.worker import get_current_worker
 from dutydesk.errors import DatabaseError
 from dutydesk.i18n import t
 from dutydesk.rules.shifts import shift_at
-from dutydesk.services.queue import PassedDeadline, count_open, count_overdue, deadlines_passed
+from dutydesk.services.incidents.queue import (
+    PassedDeadline,
+    count_open,
+    count_overdue,
+    deadlines_passed,
+)
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.context import Context
-from dutydesk.tui.screens.actions import ACTION_BINDINGS, IncidentActions
-from dutydesk.tui.screens.drill_keys import DRILL_BINDINGS, DrillActions
-from dutydesk.tui.screens.paper import PAPER_BINDINGS, PaperActions
+from dutydesk.tui.main.drill_keys import DRILL_BINDINGS, DrillActions
+from dutydesk.tui.main.incident_keys import ACTION_BINDINGS, IncidentActions
+from dutydesk.tui.main.paper_keys import PAPER_BINDINGS, PaperActions
 from dutydesk.tui.text import safe
 from dutydesk.tui.widgets.queue import QueueView
 from dutydesk.tui.widgets.roster import RosterPane
@@ -170,8 +175,14 @@ class MainScreen(
         # is per connection, and only readings on the same connection compare.
         worker = get_current_worker()
         db, clock = self.context.db, self.context.clock
-        token: int | None = None
         since = clock.now()
+        try:
+            token: int | None = db.change_token()
+        except DatabaseError:
+            token = None
+        # A write between the first queue read and this first reading would otherwise
+        # go unseen until the next write: read once more now that the token is taken.
+        self.post_message(self.Changed())
         while not worker.cancelled_event.wait(POLL_SECONDS):
             try:
                 reading = db.change_token()

@@ -1,6 +1,6 @@
 """Roster change forms of the week screen: swap two people, cover, mark a special period.
 
-Each calls one service of :mod:`dutydesk.services.roster_changes`, which records who did
+Each calls one service of :mod:`dutydesk.services.roster.changes`, which records who did
 it (the console's operator) in the audit trail. A rest-rule breach (two nights in a
 row) is made, because the people agreed to it, and shown as a warning.
 """
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from dutydesk.i18n import t
 from dutydesk.rules.shifts import slot
-from dutydesk.tui.screens.line_form import LineForm, parse_day, parse_shift
+from dutydesk.tui.base.line_form import LineForm, parse_day, parse_shift
 
 
 def _said(text: str, warnings: list[str]) -> str:
@@ -25,8 +25,8 @@ class SwapForm(LineForm):
     FIELDS = ("shift", "first", "other_shift", "second")
 
     def apply(self, values: dict[str, str]) -> str:
-        """Swap through :func:`dutydesk.services.roster_changes.swap`."""
-        from dutydesk.services.roster_changes import swap
+        """Swap through :func:`dutydesk.services.roster.changes.swap`."""
+        from dutydesk.services.roster.changes import swap
 
         ctx = self.context
         day, kind = parse_shift(values["shift"], ctx.clock.now().date())
@@ -57,8 +57,8 @@ class CoverForm(LineForm):
         return local + timedelta(days=1) if local < shift_day else local
 
     def apply(self, values: dict[str, str]) -> str:
-        """Cover through :func:`dutydesk.services.roster_changes.cover`."""
-        from dutydesk.services.roster_changes import cover
+        """Cover through :func:`dutydesk.services.roster.changes.cover`."""
+        from dutydesk.services.roster.changes import cover
 
         ctx = self.context
         settings = ctx.settings
@@ -91,8 +91,8 @@ class SpecialForm(LineForm):
     FIELDS = ("first_day", "last_day", "note")
 
     def apply(self, values: dict[str, str]) -> str:
-        """Mark through :func:`dutydesk.services.roster_changes.mark_special`."""
-        from dutydesk.services.roster_changes import mark_special
+        """Mark through :func:`dutydesk.services.roster.changes.mark_special`."""
+        from dutydesk.services.roster.changes import mark_special
 
         ctx = self.context
         first, last = parse_day(values["first_day"]), parse_day(values["last_day"])

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from dutydesk.i18n import label, t
-from dutydesk.services.roster import ShiftView
+from dutydesk.services.roster.pane import ShiftView
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.format import hhmm
@@ -95,7 +95,7 @@ class RosterWeekScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False
 
     @work(thread=True, exclusive=True, group="week", exit_on_error=False)
     def _read(self, monday: date) -> None:
-        from dutydesk.services.rostering import shift_views
+        from dutydesk.services.roster.shifts import shift_views
 
         ctx = self.context
         self.post_message(

@@ -1,7 +1,7 @@
 """Search (``/``): a query, filters, and results drawn like the queue.
 
 Every change of the query or a filter starts an exclusive thread worker that waits
-:data:`DEBOUNCE_SECONDS` of quiet before asking :func:`dutydesk.services.search.search`
+:data:`DEBOUNCE_SECONDS` of quiet before asking :func:`dutydesk.services.incidents.search.search`
 (so typing 火灾 runs one search, not two). Enter on a result closes the screen with the
 incident's id; the main screen shows its timeline, closed or not.
 """
@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
-from dutydesk.services.search import SearchResult
+from dutydesk.services.incidents.search import SearchResult
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.text import safe
@@ -161,7 +161,7 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[int | None]):
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, query: Query, offset: int, debounce: float) -> None:
-        from dutydesk.services.search import search
+        from dutydesk.services.incidents.search import search
 
         worker = get_current_worker()
         if debounce and worker.cancelled_event.wait(debounce):

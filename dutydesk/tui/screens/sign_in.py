@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from dutydesk.i18n import t
-from dutydesk.services.auth import AuthError, Operator, authenticate
+from dutydesk.services.accounts.auth import AuthError, Operator, authenticate
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.session import operator_names

@@ -22,7 +22,13 @@ from textual.strip import Strip
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from dutydesk.i18n import t
-from dutydesk.services.queue import BLOCK_ROWS, QueueRow, count_open, fetch_window, position_of
+from dutydesk.services.incidents.queue import (
+    BLOCK_ROWS,
+    QueueRow,
+    count_open,
+    fetch_window,
+    position_of,
+)
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.text import fit, safe

@@ -1,6 +1,6 @@
 """Search results: a Line-API list of incident rows drawn exactly as the queue draws them.
 
-Holds one page (or a few) of :class:`~dutydesk.services.queue.QueueRow` in memory; the
+Holds one page (or a few) of :class:`~dutydesk.services.incidents.queue.QueueRow` in memory; the
 search service never returns more than 500 at a time.
 """
 
@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from dutydesk.services.queue import QueueRow
+from dutydesk.services.incidents.queue import QueueRow
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.widgets.rows import ROW_COMPONENTS, RowPainter

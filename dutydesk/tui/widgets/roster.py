@@ -8,7 +8,7 @@ from textual.message import Message
 from textual.worker import get_current_worker
 
 from dutydesk.i18n import label, t
-from dutydesk.services.roster import Absence, Holder, RosterView, ShiftView, roster_view
+from dutydesk.services.roster.pane import Absence, Holder, RosterView, ShiftView, roster_view
 from dutydesk.tui.bindings import key
 from dutydesk.tui.format import hhmm, shift_text, short_date
 from dutydesk.tui.text import fit, safe

@@ -1,7 +1,7 @@
 """One incident per line, as the queue draws it: shared by the queue and search results.
 
 The column layout depends only on the width and the language (cached); a row's cells
-come from a :class:`~dutydesk.services.queue.QueueRow`, with its countdown computed at
+come from a :class:`~dutydesk.services.incidents.queue.QueueRow`, with its countdown computed at
 draw time from the clock, so a redraw is all a ticking clock needs. Restricted rows
 show serial, time and classification only.
 """
@@ -18,7 +18,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from dutydesk.i18n import current_language, label, short_label, t
-from dutydesk.services.queue import QueueRow
+from dutydesk.services.incidents.queue import QueueRow
 from dutydesk.tui.context import Context
 from dutydesk.tui.format import countdown, hhmm
 from dutydesk.tui.text import fit, safe

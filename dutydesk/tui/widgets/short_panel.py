@@ -17,7 +17,7 @@ from textual.widgets import Static, TextArea
 from dutydesk.i18n import t
 from dutydesk.rules.sanitize import clean
 from dutydesk.rules.sms import split_segments
-from dutydesk.services.short_version import ShortVersion
+from dutydesk.services.bulletins.short_version import ShortVersion
 from dutydesk.tui.text import safe, safe_block
 from dutydesk.tui.widgets.form import SafeTextArea
 

@@ -8,7 +8,12 @@ from textual.message import Message
 from textual.worker import get_current_worker
 
 from dutydesk.i18n import label, t
-from dutydesk.services.timeline import IncidentDetail, TimelineItem, fetch_detail, target_phrase
+from dutydesk.services.incidents.timeline import (
+    IncidentDetail,
+    TimelineItem,
+    fetch_detail,
+    target_phrase,
+)
 from dutydesk.tui.format import countdown, hhmm, report_number, short_date
 from dutydesk.tui.text import fit, safe, safe_block
 from dutydesk.tui.widgets.panes import TextPane

@@ -1,0 +1,202 @@
+"""The ``dutydesk`` command. With no sub-command it opens the console.
+
+The script's entry point is :func:`dutydesk.cli.launch.main`, which opens the console directly
+when no sub-command is given and hands everything else to :func:`main` here.
+
+This module must stay light: it never imports Textual at module level (the console is
+imported inside the code path that opens it) and defers SQLModel/SQLAlchemy to the
+commands that write. A test checks ``import dutydesk.cli.app`` leaves ``textual`` unloaded.
+Errors become one line on stderr (:func:`dutydesk.cli.launch.guarded`).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dutydesk import __version__
+from dutydesk.cli.commands.accounts import register as register_accounts
+from dutydesk.cli.commands.bulletin import bulletin_app
+from dutydesk.cli.commands.drill import drill_app
+from dutydesk.cli.commands.export import export_app
+from dutydesk.cli.commands.handover import handover_app
+from dutydesk.cli.commands.incident import incident_app
+from dutydesk.cli.commands.integrity import register as register_integrity
+from dutydesk.cli.commands.leave import leave_app
+from dutydesk.cli.commands.roster import roster_app
+from dutydesk.cli.commands.trends import report_app, trends_app
+from dutydesk.cli.launch import clock_for, database_for, guarded, language_for, open_console
+from dutydesk.config import Settings, data_dir, load_settings
+from dutydesk.storage.engine import Database, url_for
+
+app = typer.Typer(
+    name="dutydesk",
+    help="A keyboard-driven console for a duty desk (值班室). Without a command: open the console.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(incident_app)
+register_accounts(app)  # init, user, audit
+register_integrity(app)  # verify, backup, key
+app.add_typer(roster_app)
+app.add_typer(leave_app)
+app.add_typer(handover_app)
+app.add_typer(bulletin_app)
+app.add_typer(export_app)
+app.add_typer(drill_app)
+app.add_typer(trends_app)
+app.add_typer(report_app)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database file (or SQLAlchemy URL). Default: DUTYDESK_DATABASE_URL, the config "
+        "file, else dutydesk.sqlite3 in the user data directory.",
+        show_default=False,
+    ),
+]
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        help="Pin the moment (ISO 8601, e.g. 2026-11-26T02:31+08:00); also DUTYDESK_NOW.",
+        show_default=False,
+    ),
+]
+LangOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Interface language: en or zh_CN (default: DUTYDESK_LANG, config file, LANG).",
+        show_default=False,
+    ),
+]
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    db: DbOption = None,
+    now: NowOption = None,
+    lang: LangOption = None,
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    """Open the duty console (值班台) on the database, creating it on first run."""
+    if version:
+        typer.echo(f"dutydesk {__version__}")
+        raise typer.Exit(0)
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = load_settings()
+    code = open_console(
+        settings, database_for(settings, db), clock_for(settings, now), language_for(settings, lang)
+    )
+    if code:
+        raise typer.Exit(code)
+
+
+def _local(moment: datetime, settings: Settings) -> str:
+    return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def default_demo_path() -> Path:
+    """Where ``dutydesk demo`` writes unless told otherwise: beside, never into, the real log."""
+    return data_dir() / "demo.sqlite3"
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    db: DbOption = None,
+    now: NowOption = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Reload the demo for the current moment (demo databases only)."
+        ),
+    ] = False,
+    open_: Annotated[
+        bool, typer.Option("--open", help="Open the console on the demo database afterwards.")
+    ] = False,
+    lang: LangOption = None,
+) -> None:
+    """Load the demo night into a database (default: demo.sqlite3 in the user data directory).
+
+    Times are relative to the moment of loading, so clocks and countdowns look live; --now
+    pins that moment. Running it twice adds nothing the second time.
+    """
+    from dutydesk.services.demo.load import load_demo
+
+    settings = load_settings()
+    root = ctx.find_root().params  # `dutydesk --db X demo` means the same as `demo --db X`
+    db, now = db or root.get("db"), now or root.get("now")
+    database = Database(url_for(db) if db else url_for(str(default_demo_path())))
+    clock = clock_for(settings, now)
+    report = load_demo(database, clock.now(), settings=settings, replace=replace)
+    where = database.describe()
+    if report.already_loaded:
+        typer.echo(
+            f"Demo data is already in {where} (loaded {_local(report.loaded_at, settings)}); "
+            "nothing added. "
+            "Use --replace to reload it for now.",
+            err=True,
+        )
+    else:
+        typer.echo(
+            f"Demo data written to {where}: {report.incidents} incidents, "
+            f"{report.entries} timeline entries, {report.people} people, "
+            f"{report.shifts} shifts, {report.leave} leave registrations.",
+            err=True,
+        )
+    if report.pins:  # demo data only: these PINs are published in data/demo/night.toml
+        pins = ", ".join(f"{name} {pin}" for name, pin in report.pins)
+        typer.echo(f"Demo operators and their PINs: {pins}", err=True)
+    if not open_:
+        typer.echo(f"Open it with: dutydesk --db {where}", err=True)
+        return
+    code = open_console(settings, database, clock, language_for(settings, lang))
+    if code:
+        raise typer.Exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the full command line (the launcher hands over everything but the bare console)."""
+
+    def run() -> int:
+        try:
+            app(args=argv, prog_name="dutydesk", standalone_mode=False)
+        except typer.Exit as exc:
+            return exc.exit_code
+        except typer.Abort:
+            return 130
+        except typer.BadParameter as exc:
+            # One line, as every input error: which option, and what it takes. The value
+            # was typed by someone, so it is shown as data (sanitised), never as markup.
+            from dutydesk.rules.sanitize import one_line
+
+            text = exc.format_message().replace("Value error, ", "")
+            print(f"dutydesk: error: {one_line(text)}", file=sys.stderr)
+            return 2
+        except typer.exceptions.TyperException as exc:
+            # Usage errors (unknown command, bad option): click's own short message.
+            show = getattr(exc, "show", None)
+            if show is not None:
+                show()
+            return int(getattr(exc, "exit_code", 2))
+        return 0
+
+    code = guarded(run)
+    if code:
+        sys.exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

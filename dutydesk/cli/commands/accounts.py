@@ -1,0 +1,244 @@
+"""``dutydesk init``, ``dutydesk user ...`` and ``dutydesk audit list``: accounts and the trail.
+
+Examples::
+
+    dutydesk --db duty.sqlite3 init --name 赵建国 --clearance secret
+    dutydesk user add 孙丽 --role duty_officer --clearance confidential --operator 赵建国
+    dutydesk user list --operator 赵建国
+    dutydesk user role 孙丽 --add information_officer --operator 赵建国
+    dutydesk user passwd 孙丽 --operator 孙丽
+    dutydesk audit list --operator 钱审计
+
+PINs are never options: the acting operator's comes from ``DUTYDESK_PIN`` or the terminal
+(:func:`~dutydesk.cli.commands.context.signed_in`); a new PIN from ``DUTYDESK_NEW_PIN`` or is
+asked twice on the terminal. Services are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from dutydesk.cli.commands.clearance import ClearanceName
+from dutydesk.cli.commands.context import DbOption, OperatorOption, open_env, signed_in
+from dutydesk.cli.commands.output import FormatOption, OutputFormat, emit, message
+from dutydesk.cli.commands.parsing import InputError, choice
+from dutydesk.i18n import t
+from dutydesk.vocab import Classification, Role
+
+user_app = typer.Typer(
+    name="user",
+    help="Manage operator accounts (administrators).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+audit_app = typer.Typer(
+    name="audit",
+    help="Read the audit trail (auditors).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+Name = Annotated[str, typer.Argument(help="The person's name.")]
+ClearanceOption = Annotated[
+    ClearanceName,
+    typer.Option(
+        case_sensitive=False,
+        help="public (公开), internal (内部), confidential (秘密), secret (机密), "
+        "top_secret (绝密).",
+    ),
+]
+RoleOption = Annotated[list[str] | None, typer.Option("--role", help="Repeat for several.")]
+
+
+def new_pin(name: str) -> str:
+    """A new PIN: ``DUTYDESK_NEW_PIN``, else asked twice without echo.
+
+    Raises:
+        InputError: the two entries differ, or there is no terminal to ask on.
+
+    """
+    import getpass
+
+    given = os.environ.get("DUTYDESK_NEW_PIN")
+    if given is not None:
+        return given
+    try:
+        first = getpass.getpass(t("auth.pin_prompt", name=name))
+        second = getpass.getpass(t("auth.pin_again"))
+    except EOFError:
+        raise InputError(t("auth.pin_needed")) from None
+    if first != second:
+        raise InputError(t("auth.pin_mismatch"))
+    return first
+
+
+def _roles(values: list[str] | None) -> list[Role]:
+    return [choice(Role, value, "role") for value in values or []]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``init``, ``user`` and ``audit`` to the root command."""
+    app.command("init")(init)
+    app.add_typer(user_app)
+    app.add_typer(audit_app)
+
+
+def init(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="The first administrator's name.")],
+    clearance: ClearanceOption = "internal",
+    db: DbOption = None,
+) -> None:
+    """Create the database, its key file and the first administrator (asks for a PIN twice).
+
+    The administrator's clearance also bounds what they can grant others.
+    """
+    from dutydesk.services.accounts.users import init_admin
+    from dutydesk.storage.crypto import KeyRing, key_file_for
+
+    env = open_env(ctx, db, create=True)
+    level = choice(Classification, clearance or "internal", "clearance")
+    pin = new_pin(name)
+    operator = init_admin(env.db, name, pin, env.now, clearance=level)
+    if env.db.path is not None or env.settings.key_file:
+        path = key_file_for(env.db.path, env.settings.key_file)
+        if not path.exists():
+            KeyRing.create(path)
+            message(t("key.created", path=path))
+    message(t("auth.initialised", where=env.db.describe(), name=operator.name))
+
+
+@user_app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Name,
+    role: RoleOption = None,
+    clearance: ClearanceOption = "internal",
+    unit: Annotated[str, typer.Option(help="Unit (单位).")] = "",
+    title: Annotated[str, typer.Option(help="Title (职务).")] = "",
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Add an account (or give a person already on the roster a PIN and roles)."""
+    from dutydesk.services.accounts.users import add_user
+
+    env = open_env(ctx, db)
+    admin = signed_in(env, operator)
+    roles = _roles(role)
+    level = choice(Classification, clearance or "internal", "clearance")
+    pin = new_pin(name)
+    add_user(
+        env.db, admin, name, pin, env.now, roles=roles, clearance=level, unit=unit, title=title
+    )
+    message(t("auth.added", name=name))
+
+
+@user_app.command("list")
+def list_(
+    ctx: typer.Context,
+    fmt: FormatOption = OutputFormat.TABLE,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """List accounts: roles, clearance, active, PIN set, locked until."""
+    from dutydesk.services.accounts.users import list_users
+
+    env = open_env(ctx, db)
+    rows = list_users(env.db, signed_in(env, operator))
+    columns = [
+        ("name", "Name"),
+        ("roles", "Roles"),
+        ("clearance", "Clearance"),
+        ("active", "Active"),
+        ("has_pin", "PIN"),
+        ("locked_until", "Locked until"),
+    ]
+    records = [{**row.__dict__, "roles": " ".join(row.roles)} for row in rows]
+    emit(fmt, columns, records)
+
+
+@user_app.command("disable")
+def disable(
+    ctx: typer.Context,
+    name: Name,
+    enable: Annotated[bool, typer.Option("--enable", help="Enable it again instead.")] = False,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Disable an account (its records stay attributed to it); --enable undoes it."""
+    from dutydesk.services.accounts.users import set_active
+
+    env = open_env(ctx, db)
+    set_active(env.db, signed_in(env, operator), name, enable, env.now)
+    message(t("auth.enabled_done" if enable else "auth.disabled_done", name=name))
+
+
+@user_app.command("passwd")
+def passwd(
+    ctx: typer.Context, name: Name, operator: OperatorOption = None, db: DbOption = None
+) -> None:
+    """Set a new PIN: your own, or anyone's as administrator; lifts a lockout."""
+    from dutydesk.services.accounts.users import set_pin
+
+    env = open_env(ctx, db)
+    actor = signed_in(env, operator)
+    set_pin(env.db, actor, name, new_pin(name), env.now)
+    message(t("auth.pin_changed", name=name))
+
+
+@user_app.command("role")
+def role(
+    ctx: typer.Context,
+    name: Name,
+    add: Annotated[list[str] | None, typer.Option("--add", help="Role to add.")] = None,
+    remove: Annotated[list[str] | None, typer.Option("--remove", help="Role to remove.")] = None,
+    clearance: Annotated[
+        ClearanceName | None,
+        typer.Option(case_sensitive=False, help="Set the clearance.", show_default=False),
+    ] = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Add or remove roles, or set the clearance (not above your own)."""
+    from dutydesk.services.accounts.users import change_roles
+
+    if not (add or remove or clearance):
+        raise InputError("role: give --add, --remove or --clearance")
+    env = open_env(ctx, db)
+    level = choice(Classification, clearance, "clearance") if clearance else None
+    actor = signed_in(env, operator)
+    change_roles(
+        env.db, actor, name, env.now, add=_roles(add), remove=_roles(remove), clearance=level
+    )
+    message(t("auth.changed", name=name))
+
+
+@audit_app.command("list")
+def audit_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 200,
+    action: Annotated[str | None, typer.Option(help="Only this action code.")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """List the audit trail, newest first (auditors only)."""
+    from dutydesk.services.accounts.audit import list_events
+
+    env = open_env(ctx, db)
+    rows = list_events(env.db, signed_in(env, operator), limit=limit, action=action)
+    columns = [
+        ("id", "Id"),
+        ("occurred_at", "When"),
+        ("actor", "Who"),
+        ("action", "Action"),
+        ("object_type", "Object"),
+        ("object_id", "Object id"),
+        ("detail", "Detail"),
+    ]
+    emit(fmt, columns, [row.__dict__ for row in rows])

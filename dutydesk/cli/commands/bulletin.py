@@ -1,0 +1,373 @@
+"""``dutydesk bulletin``: 《信息快报》《信息直呈》 from draft to delivery.
+
+Examples::
+
+    dutydesk bulletin draft --kind express 20261126-004 20261126-006
+    dutydesk bulletin edit 3 --title "..." --body -      # body from stdin
+    dutydesk bulletin review 3
+    dutydesk bulletin sign 3 --by 张振华
+    dutydesk bulletin issue 3                             # prints 2026年第N期
+    dutydesk bulletin show 3 --format docx -o 快报.docx
+    dutydesk bulletin sms 3                               # SMS segments, one per line
+    dutydesk bulletin deliver 3 --webhook https://qyapi.weixin.qq.com/...
+    dutydesk bulletin deliver --retry
+
+Data (ids, numbers, documents, segments) goes to stdout; sentences to stderr. Writes are
+attributed to ``--operator`` (or ``DUTYDESK_OPERATOR``). Services are imported inside
+each command, so ``import dutydesk.cli.app`` stays light.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from dutydesk.cli.commands.clearance import ClearanceOption
+from dutydesk.cli.commands.context import (
+    DbOption,
+    OperatorOption,
+    clearance_for,
+    open_env,
+    reader,
+    signed_in,
+)
+from dutydesk.cli.commands.output import (
+    DocumentFormat,
+    FormatOption,
+    OutputFileOption,
+    OutputFormat,
+    emit,
+    message,
+    write_document,
+)
+from dutydesk.cli.commands.parsing import InputError, choice
+from dutydesk.i18n import label, t
+from dutydesk.vocab import BulletinKind
+
+bulletin_app = typer.Typer(
+    name="bulletin",
+    help="Bulletins 《信息快报》《信息直呈》: draft, review, sign off, issue, SMS/WeChat version.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+IdArgument = Annotated[int, typer.Argument(help="The bulletin's id (from draft or list).")]
+
+
+@bulletin_app.command()
+def draft(
+    ctx: typer.Context,
+    serials: Annotated[list[str], typer.Argument(help="Incident serials, in bulletin order.")],
+    kind: Annotated[str, typer.Option(help="express (信息快报) or direct (信息直呈).")] = "express",
+    operator: OperatorOption = None,
+    clearance: ClearanceOption = None,
+    db: DbOption = None,
+) -> None:
+    """Draft a bulletin from incidents, title and body prefilled; prints its id."""
+    from dutydesk.services.bulletins.read import describe, get_bulletin
+    from dutydesk.services.bulletins.write import draft_bulletin
+
+    env = open_env(ctx, db)
+    who = signed_in(env, operator)
+    actor, level = who.name, clearance_for(env, who, clearance)
+    bulletin_id = draft_bulletin(
+        env.db,
+        kind=choice(BulletinKind, kind, "kind"),
+        serials=serials,
+        actor=actor,
+        now=env.now,
+        tz=env.settings.tz,
+        clearance=level,
+    )
+    view = get_bulletin(
+        env.db,
+        bulletin_id,
+        tz=env.settings.tz,
+        now=env.now,
+        clearance=level,
+        keys=env.keys,
+        viewer=who,
+    )
+    typer.echo(bulletin_id)
+    message(t("bulletin.drafted", id=bulletin_id, what=describe(view), count=len(view.items)))
+
+
+@bulletin_app.command()
+def edit(
+    ctx: typer.Context,
+    bulletin_id: IdArgument,
+    title: Annotated[str | None, typer.Option(help="New title.")] = None,
+    body: Annotated[str | None, typer.Option(help="New body; - reads it from stdin.")] = None,
+    operator: OperatorOption = None,
+    clearance: ClearanceOption = None,
+    db: DbOption = None,
+) -> None:
+    """Change a bulletin's title or body (it goes back to draft and needs review)."""
+    from dutydesk.services.bulletins.write import edit_bulletin
+
+    if title is None and body is None:
+        raise InputError("edit: give --title and/or --body")
+    env = open_env(ctx, db)
+    who = signed_in(env, operator)
+    level = clearance_for(env, who, clearance)
+    text = sys.stdin.read() if body == "-" else body
+    edit_bulletin(
+        env.db,
+        bulletin_id,
+        title=title,
+        body=text,
+        actor=who.name,
+        now=env.now,
+        clearance=level,
+    )
+    message(t("bulletin.edited", id=bulletin_id))
+
+
+@bulletin_app.command()
+def review(
+    ctx: typer.Context,
+    bulletin_id: IdArgument,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Mark a draft reviewed (审核)."""
+    from dutydesk.services.bulletins.write import review_bulletin
+
+    env = open_env(ctx, db)
+    review_bulletin(env.db, bulletin_id, actor=signed_in(env, operator).name, now=env.now)
+    message(t("bulletin.reviewed", id=bulletin_id))
+
+
+@bulletin_app.command()
+def sign(
+    ctx: typer.Context,
+    bulletin_id: IdArgument,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="The duty leader or leader signing it off; once accounts exist, only "
+            "the signed-in operator (default: the operator).",
+            show_default=False,
+        ),
+    ] = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Record the sign-off (签发) by a duty leader or leader."""
+    from dutydesk.services.bulletins.write import sign_bulletin
+
+    env = open_env(ctx, db)
+    actor = signed_in(env, operator)
+    signer = (by or "").strip() or actor.name
+    sign_bulletin(
+        env.db, bulletin_id, signer=signer, actor=actor.name, actor_id=actor.id, now=env.now
+    )
+    message(t("bulletin.signed", id=bulletin_id, name=signer))
+
+
+@bulletin_app.command()
+def issue(
+    ctx: typer.Context,
+    bulletin_id: IdArgument,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Issue a signed bulletin: it takes the next number of its kind and year."""
+    from dutydesk.services.bulletins.read import issue_title
+    from dutydesk.services.bulletins.write import issue_bulletin
+
+    env = open_env(ctx, db)
+    actor = signed_in(env, operator).name
+    issue_bulletin(env.db, bulletin_id, actor=actor, now=env.now, tz=env.settings.tz)
+    text = issue_title(env.db, bulletin_id)
+    typer.echo(text)
+    message(t("bulletin.issued", what=text))
+
+
+@bulletin_app.command()
+def discard(
+    ctx: typer.Context,
+    bulletin_id: IdArgument,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Drop a bulletin before issue; it uses no number."""
+    from dutydesk.services.bulletins.write import discard_bulletin
+
+    env = open_env(ctx, db)
+    discard_bulletin(env.db, bulletin_id, actor=signed_in(env, operator).name, now=env.now)
+    message(t("bulletin.discarded", id=bulletin_id))
+
+
+@bulletin_app.command()
+def show(
+    ctx: typer.Context,
+    bulletin_id: IdArgument,
+    format_: Annotated[
+        Literal["txt", "md", "docx"],
+        typer.Option("--format", help="txt, md, or docx (a Word file: use -o)."),
+    ] = "txt",
+    output: OutputFileOption = None,
+    clearance: ClearanceOption = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Print a bulletin as txt or md, or write it as docx (red masthead, GB/T 9704 page)."""
+    from dutydesk.services.bulletins.read import get_bulletin
+
+    fmt = DocumentFormat(format_)
+    env = open_env(ctx, db)
+    tz = env.settings.tz
+    who = reader(env, operator, clearance)
+    view = get_bulletin(
+        env.db,
+        bulletin_id,
+        tz=tz,
+        now=env.now,
+        clearance=who.clearance,
+        keys=env.keys,
+        viewer=who.viewer,
+    )
+    unit = env.settings.issuing_unit
+    data: str | bytes
+    if fmt is DocumentFormat.DOCX:
+        from dutydesk.reports.bulletin_docx import render_docx
+
+        data = render_docx(view, unit=unit, tz=tz, now=env.now)
+    else:
+        from dutydesk.reports.bulletin_text import render_md, render_txt
+
+        render = render_md if fmt is DocumentFormat.MD else render_txt
+        data = render(view, unit=unit, tz=tz, now=env.now)
+    write_document(data, output, fmt)
+    if output:
+        message(t("daily.written", path=output))
+
+
+@bulletin_app.command("list")
+def list_(
+    ctx: typer.Context,
+    fmt: FormatOption = OutputFormat.TABLE,
+    all_: Annotated[bool, typer.Option("--all", help="Include discarded drafts.")] = False,
+    clearance: ClearanceOption = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """List bulletins, newest first (titles of classified ones only for the cleared)."""
+    from dutydesk.rules.bulletins import KIND_NAMES, issue_label
+    from dutydesk.services.bulletins.read import list_bulletins
+
+    env = open_env(ctx, db)
+    level = reader(env, operator, clearance).clearance
+    records: list[dict[str, object]] = []
+    cells: list[list[object]] = []
+    for bid, kind, year, number, status, cls, visible in list_bulletins(
+        env.db, clearance=level, include_discarded=all_
+    ):
+        records.append(
+            {"id": bid, "kind": kind, "year": year, "issue_no": number, "status": status,
+             "classification": cls, "title": visible}
+        )  # fmt: skip
+        cells.append(
+            [bid, f"《{KIND_NAMES[kind]}》{issue_label(year, number)}", label(status),
+             label(cls), visible if visible is not None else t("app.restricted")]
+        )  # fmt: skip
+    columns = [
+        ("id", "#"),
+        ("issue_no", t("bulletin.number")),
+        ("status", t("column.status")),
+        ("classification", t("cli.field.classification")),
+        ("title", t("column.title")),
+    ]
+    if fmt is OutputFormat.CSV:
+        keys = ("id", "kind", "year", "issue_no", "status", "classification", "title")
+        columns = [(key, key) for key in keys]
+    emit(fmt, columns, records, table_cells=cells)
+    if not records:
+        message(t("bulletin.none"))
+
+
+@bulletin_app.command()
+def sms(
+    ctx: typer.Context,
+    bulletin_id: IdArgument,
+    edit: Annotated[
+        str | None, typer.Option("--edit", help="Replace the short version's text.")
+    ] = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Print the SMS/WeChat short version, one 70-character segment per line.
+
+    Refused for bulletins whose items are all classified; a bulletin with some
+    classified items gets a version of the others, and a note on stderr says so.
+    """
+    from dutydesk.services.bulletins.short_version import short_version
+
+    env = open_env(ctx, db)
+    if edit is not None:
+        actor = signed_in(env, operator).name
+    else:
+        actor = ""
+        reader(env, operator, None)
+    version = short_version(env.db, bulletin_id, edit=edit, actor=actor, now=env.now)
+    if version.note:
+        message(version.note)
+    for segment in version.segments:
+        typer.echo(segment)
+
+
+@bulletin_app.command()
+def deliver(
+    ctx: typer.Context,
+    bulletin_id: Annotated[int | None, typer.Argument(help="The issued bulletin.")] = None,
+    webhook: Annotated[
+        str | None, typer.Option(help="WeCom robot URL (default: config webhook_url).")
+    ] = None,
+    outbox: Annotated[
+        Path | None, typer.Option(help="Outbox folder (default: config outbox_dir).")
+    ] = None,
+    retry: Annotated[bool, typer.Option("--retry", help="Send again what failed.")] = False,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write the short version to the outbox and POST it to the webhook; or --retry."""
+    from dutydesk.services.bulletins.delivery import deliver as run_delivery
+    from dutydesk.services.bulletins.delivery import retry_deliveries
+
+    if retry == (bulletin_id is not None):
+        raise InputError("deliver: give a bulletin id, or --retry (not both)")
+    env = open_env(ctx, db)
+    actor = signed_in(env, operator).name
+    if retry:
+        report = retry_deliveries(env.db, now=env.now)
+        if not report.sent and not report.failed:
+            message(t("delivery.nothing"))
+    else:
+        assert bulletin_id is not None
+        report = run_delivery(
+            env.db,
+            bulletin_id,
+            outbox=outbox or env.settings.outbox_path(),
+            webhook_url=webhook or env.settings.webhook_url,
+            actor=actor,
+            now=env.now,
+        )
+        if report.note:
+            message(report.note)
+        for path in report.files:
+            typer.echo(str(path))
+    if report.sent or report.failed:
+        message(t("delivery.sent", sent=report.sent, failed=report.failed))
+    for error in report.errors:
+        message(error)
+    if report.failed:
+        from dutydesk.errors import DutyDeskError
+
+        # Exit status 1 for scripts and cron: something is waiting in the queue.
+        raise DutyDeskError(t("delivery.kept", count=report.failed))

@@ -1,0 +1,286 @@
+"""What every ``incident`` command needs: settings, store, clock, rules and the operator.
+
+Options given before the sub-command (``dutydesk --db X --now T --lang zh_CN incident
+...``) are read from the root command; ``--db`` may also follow the sub-command.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from dutydesk.cli.commands.output import use_zone
+from dutydesk.cli.commands.parsing import InputError
+from dutydesk.config import Settings, load_settings
+from dutydesk.errors import DatabaseError, NotFoundError
+from dutydesk.i18n import set_language, t
+from dutydesk.storage.engine import Database
+from dutydesk.vocab import Classification
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from dutydesk.rules.deadlines import DeadlineRules
+    from dutydesk.services.accounts.auth import Operator
+    from dutydesk.storage.crypto import KeyRing
+    from dutydesk.storage.models import Incident
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database file or URL (default: as for dutydesk).", show_default=False
+    ),
+]
+OperatorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--operator",
+        envvar="DUTYDESK_OPERATOR",
+        help="Who is writing (stored on the record); also DUTYDESK_OPERATOR.",
+        show_default=False,
+    ),
+]
+VersionOption = Annotated[
+    int | None,
+    typer.Option(
+        "--expected-version",
+        help="Refuse if the incident changed since you saw this version.",
+        show_default=False,
+    ),
+]
+
+
+def require_operator(operator: str | None) -> str:
+    """The operator's name, or a one-line error asking for it."""
+    if operator is None or not operator.strip():
+        raise InputError(t("cli.no_operator"))
+    return operator.strip()
+
+
+@dataclass
+class Env:
+    """The resolved surroundings of one command run."""
+
+    settings: Settings
+    db: Database
+    now: datetime
+
+    @cached_property
+    def rules(self) -> DeadlineRules:
+        """Deadline rules: data/rules.toml with the config file's ``[rules]`` on top."""
+        from dutydesk.rules.deadlines import load_rules
+
+        return load_rules(overrides=self.settings.rules)
+
+    @cached_property
+    def keys(self) -> KeyRing | None:
+        """The database's key ring, read once; ``None`` while it has none yet.
+
+        A missing key file is not an error here (a classified write creates it; a read
+        shows a placeholder); an unsafe or foreign one stops the command in one line.
+
+        Raises:
+            KeyFileError: the key file is readable by others or not a key file.
+
+        """
+        from dutydesk.services.integrity.sealed import key_path, ring_at
+        from dutydesk.storage.crypto import KeyFileError
+
+        try:
+            path = key_path(self.db.path, self.settings.key_file)
+        except KeyFileError:
+            return None  # a server database without key_file: nothing sealed can be read
+        return ring_at(path) if path.exists() else None
+
+    def incident(self, session: Session, serial: str) -> Incident:
+        """The incident with ``serial``, read in ``session`` (inside its transaction)."""
+        from sqlmodel import select
+
+        from dutydesk.storage.models import Incident
+
+        found = session.exec(select(Incident).where(Incident.serial == serial.strip())).first()
+        if found is None:
+            raise NotFoundError(f"no incident {serial.strip()!r}")
+        return found
+
+    def entry_id(self, session: Session, incident: Incident, seq: int | None) -> int | None:
+        """The id of entry number ``seq`` on the incident's timeline (``None`` for none)."""
+        if seq is None:
+            return None
+        from sqlmodel import select
+
+        from dutydesk.storage.models import TimelineEntry
+
+        found: Any = session.exec(
+            select(TimelineEntry.id).where(
+                TimelineEntry.incident_id == incident.id, TimelineEntry.seq == seq
+            )
+        ).first()
+        if found is None:
+            raise InputError(f"refers-to: {incident.serial} has no entry {seq}")
+        return int(found)
+
+
+def open_env(ctx: typer.Context, db: str | None, *, create: bool = False) -> Env:
+    """Resolve settings, language, store (migrated if needed) and the moment.
+
+    Only ``create=True`` (``dutydesk init``) may make a new SQLite file; every other
+    command refuses a missing one, so a mistyped ``--db`` is an error, not an empty
+    database that answers "No incidents match." (``demo`` and the console create by
+    their own paths). A server URL is never "missing": its database is made by its
+    administrator, and an empty one is migrated as before.
+
+    Raises:
+        ConfigError: a bad --now, --lang or configuration.
+        DatabaseError: the store cannot be used, or (without ``create``) the SQLite file
+            does not exist.
+
+    """
+    from dutydesk.cli.launch import check_key_file_safe, clock_for, database_for, language_for
+
+    root: dict[str, Any] = ctx.find_root().params
+    settings = load_settings()
+    set_language(language_for(settings, root.get("lang")))
+    use_zone(settings.tz)
+    database = database_for(settings, db or root.get("db"))
+    if not create:
+        refuse_missing(database)
+    database.ensure_schema()  # as the console does: a new store is created, an old migrated
+    check_key_file_safe(settings, database)
+    now = clock_for(settings, root.get("now")).now()
+    return Env(settings=settings, db=database, now=now)
+
+
+def refuse_missing(database: Database) -> None:
+    """Refuse, in one line, a SQLite file that does not exist (nothing is created).
+
+    Only a stat: the file is never opened here outside SQLite (closing any descriptor of
+    it would drop the locks SQLite holds on it).
+
+    Raises:
+        DatabaseError: ``database`` is a SQLite file path with nothing there.
+
+    """
+    if database.path is not None and not os.path.exists(database.path):
+        raise DatabaseError(t("cli.no_database", path=database.path))
+
+
+def signed_in(env: Env, operator: str | None) -> Operator:
+    """The operator of this command, signed in: the one helper every command calls.
+
+    The name comes from ``--operator`` (or ``DUTYDESK_OPERATOR``); the PIN from
+    ``DUTYDESK_PIN`` (for scripts) or else is asked on the terminal without echo. A PIN is
+    never an option, so it stays out of shell history and the process list.
+
+    On a database where nobody has a PIN yet (``dutydesk init`` never run) the name is
+    taken as given, with no roles and internal clearance, as before sign-in existed.
+
+    Raises:
+        InputError: no operator named.
+        AuthError: unknown name, wrong PIN, disabled or locked account.
+
+    """
+    import getpass
+
+    from dutydesk.services.accounts.auth import Operator, authenticate, sign_in_required
+
+    name = require_operator(operator)
+    if not sign_in_required(env.db):
+        return Operator(None, name, frozenset(), Classification.INTERNAL)
+    pin = os.environ.get("DUTYDESK_PIN")
+    if pin is None:
+        if not _has_terminal():
+            # getpass would fall back to reading standard input: in a cron job or a pipe
+            # that is the first line of the data (``--json -``), taken as a wrong PIN,
+            # and five such runs would lock the account.
+            raise InputError(t("auth.pin_needed"))
+        try:
+            pin = getpass.getpass(t("auth.pin_prompt", name=name))
+        except EOFError:
+            raise InputError(t("auth.pin_needed")) from None
+    return authenticate(env.db, name, pin, env.now, settings=env.settings, record_success=False)
+
+
+def _has_terminal() -> bool:
+    """True when a PIN can be asked on a terminal (not read from piped standard input)."""
+    if os.name == "nt":
+        return sys.stdin.isatty()
+    try:
+        with open("/dev/tty", "rb"):
+            return True
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads, and how far they may see, for one command that shows records."""
+
+    clearance: Classification
+    viewer: Operator | None
+    """``None`` only on a database without accounts when no classified content is asked."""
+
+    @property
+    def name(self) -> str | None:
+        """The reader's name, when known (audit events and the pack's 'made by')."""
+        return self.viewer.name if self.viewer is not None else None
+
+
+def reader(env: Env, operator: str | None, wanted: str | None) -> Reader:
+    """The one gate of every reading command: sign in, then the clearance to show.
+
+    Once a database has accounts, reading is an operator's act like writing: the
+    operator signs in (``--operator`` with the PIN asked, or ``DUTYDESK_OPERATOR`` plus
+    ``DUTYDESK_PIN``). Output is internal unless ``--clearance`` asks for more, and more is
+    granted only up to the signed-in operator's own clearance, so a name typed on the
+    command line never opens classified content by itself.
+
+    On a database without accounts (``dutydesk init`` never run) anyone who can open the
+    file can read it anyway; there the named person's recorded clearance is the limit.
+
+    Raises:
+        InputError: a bad level, no operator named, or a level beyond the operator's.
+        AuthError: wrong PIN, unknown, disabled or locked account.
+
+    """
+    from dutydesk.services.accounts.auth import sign_in_required
+
+    level = _level(wanted)
+    accounts = sign_in_required(env.db)
+    if not accounts and level.level <= Classification.INTERNAL.level:
+        return Reader(level, None)
+    if not accounts and (operator is None or not operator.strip()):
+        raise InputError("--clearance: name yourself with --operator (your clearance is checked)")
+    who = signed_in(env, operator)
+    return Reader(clearance_for(env, who, wanted), who)
+
+
+def _level(wanted: str | None) -> Classification:
+    from dutydesk.cli.commands.parsing import choice
+
+    return (
+        Classification.INTERNAL if wanted is None else choice(Classification, wanted, "--clearance")
+    )
+
+
+def clearance_for(env: Env, who: Operator, wanted: str | None) -> Classification:
+    """``--clearance`` (default internal) for a signed-in ``who``, never beyond theirs.
+
+    Raises:
+        InputError: a bad level, or one beyond the operator's clearance.
+
+    """
+    level = _level(wanted)
+    cleared = who.clearance
+    if who.id is None:  # no accounts: the person's recorded clearance
+        rows = env.db.read("SELECT clearance FROM person WHERE name = :name", {"name": who.name})
+        cleared = Classification(rows[0][0]) if rows else Classification.INTERNAL
+    if cleared.level < level.level:
+        raise InputError(f"--clearance: {who.name} is not cleared to {level.value}")
+    return level

@@ -1,0 +1,152 @@
+"""``dutydesk export``: documents for filing and for the committee.
+
+Examples::
+
+    dutydesk export daily                                 # today, CSV to stdout
+    dutydesk export daily --date 2026-11-25 --format xlsx -o 值班日报.xlsx
+    dutydesk export daily --format csv --excel -o 值班日报.csv   # for Excel/WPS
+    dutydesk export daily --format json | jq '.totals'
+
+Data goes to stdout (or ``-o``), messages to stderr. Never loads Textual.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+import typer
+
+from dutydesk.cli.commands.clearance import ClearanceOption
+from dutydesk.cli.commands.context import DbOption, OperatorOption, open_env, reader
+from dutydesk.cli.commands.output import (
+    DocumentFormat,
+    OutputFileOption,
+    csv_text,
+    message,
+    write_document,
+)
+from dutydesk.cli.commands.parsing import InputError
+from dutydesk.i18n import t
+
+export_app = typer.Typer(
+    name="export",
+    help="Exports for filing: the daily summary (值班情况汇总).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+DailyFormat = Literal["csv", "json", "ndjson", "md", "xlsx", "docx"]
+"""What ``export daily`` makes: help and completion offer exactly these."""
+
+
+class Table(StrEnum):
+    """Which table a one-table format (csv, ndjson) carries."""
+
+    INCIDENTS = "incidents"
+    TOTALS = "totals"
+
+
+@export_app.command()
+def daily(
+    ctx: typer.Context,
+    day: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="The local day, YYYY-MM-DD (default: today).", show_default=False
+        ),
+    ] = None,
+    format_: Annotated[
+        DailyFormat,
+        typer.Option("--format", help="csv, json, ndjson, md, xlsx or docx (xlsx, docx: use -o)."),
+    ] = "csv",
+    output: OutputFileOption = None,
+    # No BOM by default: stdout is as often read by scripts (csvkit, pandas, jq pipelines)
+    # as by Excel, and a BOM breaks their first header ("\ufeffserial") and concatenation
+    # of files. Excel and WPS, however, read BOM-less UTF-8 as GBK, so --excel adds it.
+    excel: Annotated[
+        bool,
+        typer.Option(
+            "--excel",
+            help="CSV for Excel/WPS: start with a UTF-8 BOM so Chinese text opens correctly. "
+            "Off by default because a BOM breaks scripts reading the CSV; xlsx needs no BOM.",
+        ),
+    ] = False,
+    table: Annotated[
+        Table, typer.Option(help="For csv/ndjson: the incident rows or the totals.")
+    ] = Table.INCIDENTS,
+    clearance: ClearanceOption = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+    include_drills: Annotated[
+        bool,
+        typer.Option(
+            "--include-drills",
+            help="List drill (演练) incidents too, marked. A real summary leaves them out.",
+        ),
+    ] = False,
+) -> None:
+    """Every incident received on a day with its timeline summary and status, and totals.
+
+    Classified incidents beyond --clearance show serial, time, status and classification
+    only, and are counted as "restricted" in the totals.
+    """
+    from dutydesk.reports import daily as report
+    from dutydesk.services.incidents.daily import daily_summary
+
+    fmt = DocumentFormat(format_)
+    if excel and fmt is not DocumentFormat.CSV:
+        raise InputError("--excel applies to --format csv only")
+    env = open_env(ctx, db)
+    who = reader(env, operator, clearance)
+    tz = env.settings.tz
+    if day is None:
+        chosen = env.now.astimezone(tz).date()
+    else:
+        try:
+            chosen = date.fromisoformat(day.strip())
+        except ValueError:
+            raise InputError(f"--date: expected YYYY-MM-DD, got {day!r}") from None
+    summary = daily_summary(
+        env.db,
+        chosen,
+        tz=tz,
+        now=env.now,
+        clearance=who.clearance,
+        keys=env.keys,
+        viewer=who.viewer,
+        include_drills=include_drills,
+    )
+    data: str | bytes
+    if fmt in {DocumentFormat.CSV, DocumentFormat.NDJSON}:
+        if table is Table.TOTALS:
+            records = report.totals_records(summary)
+            keys = ["dimension", "key", "count"]
+        else:
+            records = report.incident_records(summary, tz)
+            keys = [key for key, _ in report.COLUMNS]
+        if fmt is DocumentFormat.CSV:
+            data = csv_text(keys, records, excel=excel)
+        else:
+            data = report.render_ndjson(records)
+    elif fmt is DocumentFormat.JSON:
+        data = report.render_json(summary, tz)
+    elif fmt is DocumentFormat.MD:
+        data = report.render_md(summary, tz)
+    else:
+        from dutydesk.reports import daily_office
+
+        render = (
+            daily_office.render_xlsx if fmt is DocumentFormat.XLSX else daily_office.render_docx
+        )
+        data = render(summary, tz)
+    write_document(data, output, fmt)
+    restricted = sum(1 for row in summary.rows if row.restricted)
+    note = t("daily.generated", moment=chosen.isoformat(), count=len(summary.rows))
+    message(note + (f"; {restricted} {t('daily.restricted')}" if restricted else ""))
+    if fmt in {DocumentFormat.CSV, DocumentFormat.NDJSON}:  # rows only on stdout: say it here
+        message(t("handover.chain", head=summary.chain_head))
+    if output:
+        message(t("daily.written", path=output))

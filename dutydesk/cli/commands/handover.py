@@ -1,0 +1,164 @@
+"""``dutydesk handover``: the 08:30 handover pack (交接班材料), and its acknowledgement.
+
+Examples::
+
+    dutydesk handover                                  # txt to stdout, stored as pack N
+    dutydesk handover --format md -o handover.md
+    dutydesk handover --format docx -o 交接班.docx       # GB/T 9704 layout
+    dutydesk handover --format docx > pack.docx         # binary to stdout: not to a terminal
+    dutydesk handover --at 2026-11-26T08:30 --preview   # look without storing
+    dutydesk handover ack --names "张三,李四"             # the incoming officers sign
+
+Each pack made (unless ``--preview``) is stored with a JSON snapshot of what it said;
+``ack`` acknowledges the newest unacknowledged pack (or ``--id N``) and so starts the
+next period, which begins where that pack ended. Data to stdout, messages to stderr.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+import typer
+
+from dutydesk.cli.commands.clearance import ClearanceOption
+from dutydesk.cli.commands.context import DbOption, OperatorOption, open_env, reader
+from dutydesk.cli.commands.output import (
+    DocumentFormat,
+    OutputFileOption,
+    message,
+    write_document,
+)
+from dutydesk.cli.commands.parsing import InputError, meeting_moment
+from dutydesk.i18n import t
+from dutydesk.rules.handover import HandoverPack
+
+handover_app = typer.Typer(
+    name="handover",
+    help="The handover pack for the 08:30 meeting (交接班), and its acknowledgement.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+HandoverFormat = Literal["txt", "md", "json", "docx"]
+"""What ``handover`` makes: help and completion offer exactly these."""
+
+
+@handover_app.callback()
+def make(
+    ctx: typer.Context,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="The meeting's moment: ISO, or HH:MM for the next such time (a meeting "
+            "begun in the last 30 minutes counts as this one); default now."
+        ),
+    ] = None,
+    format_: Annotated[
+        HandoverFormat,
+        typer.Option("--format", help="txt, md, json, or docx (a Word file: use -o)."),
+    ] = "txt",
+    output: OutputFileOption = None,
+    clearance: ClearanceOption = None,
+    preview: Annotated[bool, typer.Option(help="Do not store the pack.")] = False,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Make the handover pack: txt, md, json, or docx (GB/T 9704 layout; binary, use -o)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    fmt = DocumentFormat(format_)
+    env = open_env(ctx, db)
+    who = reader(env, operator, clearance)
+    from dutydesk.services.handover.pack import build_pack
+    from dutydesk.services.handover.store import period_start, record_pack
+
+    when = meeting_moment(at, tz=env.settings.tz, now=env.now) if at else env.now
+    pack = build_pack(
+        env.db,
+        start=period_start(env.db, when, env.settings),
+        at=when,
+        now=env.now,
+        rules=env.rules,
+        settings=env.settings,
+        clearance=who.clearance,
+        keys=env.keys,
+        viewer=who.viewer,
+    )
+    if fmt is DocumentFormat.DOCX and output in (None, "-"):
+        import sys
+
+        if sys.stdout.isatty():
+            raise InputError(t("handover.docx_terminal"))
+    if not preview:
+        pack = record_pack(env.db, pack, actor=who.name or (operator or "").strip() or None)
+    write_document(_render(pack, fmt, env.settings.tz), output, fmt)
+    local = env.settings.tz
+    span = {
+        "start": pack.period_start.astimezone(local).strftime("%Y-%m-%d %H:%M"),
+        "end": pack.period_end.astimezone(local).strftime("%Y-%m-%d %H:%M"),
+    }
+    if pack.handover_id is not None:
+        message(t("handover.stored", id=pack.handover_id, **span))
+    if output not in (None, "-"):
+        message(t("handover.written", path=output))
+
+
+def _render(pack: HandoverPack, fmt: DocumentFormat, tz: ZoneInfo) -> str | bytes:
+    if fmt is DocumentFormat.DOCX:
+        from dutydesk.reports.handover_docx import render_docx
+
+        return render_docx(pack, tz)
+    if fmt is DocumentFormat.JSON:
+        import json
+        from dataclasses import asdict
+
+        from dutydesk.cli.commands.output import json_value
+        from dutydesk.rules.sanitize import json_safe
+
+        # The stored snapshot keeps UTC; the reader gets the office's time with its offset.
+        return json_safe(json.dumps(json_value(asdict(pack)), ensure_ascii=False)) + "\n"
+    from dutydesk.reports.handover import render_markdown, render_text
+
+    render = render_markdown if fmt is DocumentFormat.MD else render_text
+    return render(pack, tz)
+
+
+@handover_app.command()
+def ack(
+    ctx: typer.Context,
+    names: Annotated[
+        str, typer.Option(help='The incoming officers, e.g. "张三,李四" (required).')
+    ] = "",
+    id_: Annotated[
+        int | None,
+        typer.Option("--id", help="The pack to acknowledge; default the newest unacknowledged."),
+    ] = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Acknowledge a handover pack (签收): names and time are stored; the next period starts."""
+    from dutydesk.services.handover.store import acknowledge, latest_unacknowledged, split_names
+
+    people = split_names(names)
+    if not people:
+        raise InputError('--names: who received the handover (e.g. "张三,李四")')
+    env = open_env(ctx, db)
+    handover_id = id_ if id_ is not None else latest_unacknowledged(env.db)
+    if handover_id is None:
+        raise InputError(t("handover.no_pack"))
+    actor = reader(env, operator, None).name or (operator or "").strip()
+    done = acknowledge(env.db, handover_id, people, env.now, actor=actor)
+    typer.echo(str(done.handover_id))
+    tz = env.settings.tz
+    message(
+        t(
+            "handover.acknowledged",
+            id=done.handover_id,
+            names="、".join(done.names),
+            at=done.acknowledged_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            next=done.period_end.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        )
+    )

@@ -1,0 +1,278 @@
+"""``dutydesk incident``: register, list, show, follow up and edit incidents from a shell.
+
+Examples::
+
+    dutydesk incident add --summary "幸福路12号燃气爆炸，3人受伤" --category accident --severity II
+    echo '[{"summary": "..."}, {"summary": "..."}]' | dutydesk incident add --json -
+    dutydesk incident list --format csv > open.csv
+    dutydesk incident show 20261126-004 --format json
+    dutydesk incident log 20261126-004 instruction --leader 周文斌 --text "..." --due +3d
+    dutydesk incident edit 20261126-004 --severity II --expected-version 5
+
+Writes are attributed to ``--operator`` (or ``DUTYDESK_OPERATOR``), signed in with a PIN
+asked on the terminal or ``DUTYDESK_PIN`` (``commands.context.signed_in``). Services are imported
+inside each command, so ``import dutydesk.cli.app`` stays light.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from dutydesk.cli.commands import writes
+from dutydesk.cli.commands.clearance import ClearanceOption
+from dutydesk.cli.commands.context import (
+    DbOption,
+    OperatorOption,
+    VersionOption,
+    open_env,
+    reader,
+    signed_in,
+)
+from dutydesk.cli.commands.output import (
+    FormatOption,
+    OutputFormat,
+    TableOrJson,
+    emit,
+    emit_object,
+    message,
+)
+from dutydesk.cli.commands.parsing import InputError, choice, moment
+from dutydesk.cli.commands.views import incident_rows, show_table, summary_columns
+from dutydesk.i18n import t
+from dutydesk.vocab import Category, Channel, EntryKind, Severity, Status
+
+incident_app = typer.Typer(
+    name="incident",
+    help="Register incidents and follow them up (接报登记, 跟踪).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+LOG_KINDS: dict[str, EntryKind] = {
+    "verify": EntryKind.VERIFIED,
+    "phone-report": EntryKind.PHONE_REPORT,
+    "first-report": EntryKind.FIRST_REPORT,
+    "continued-report": EntryKind.CONTINUED_REPORT,
+    "instruction": EntryKind.LEADER_INSTRUCTION,
+    "assign": EntryKind.ASSIGNMENT,
+    "supervise": EntryKind.SUPERVISION,
+    "feedback": EntryKind.FEEDBACK,
+    "note": EntryKind.NOTE,
+    "correction": EntryKind.CORRECTION,
+    "final-report": EntryKind.FINAL_REPORT,
+    "close": EntryKind.CLOSED,
+    "reopen": EntryKind.REOPENED,
+}
+"""Follow-up kinds by their command-line names."""
+
+Text = Annotated[str | None, typer.Option(show_default=False)]
+
+
+@incident_app.command()
+def add(
+    ctx: typer.Context,
+    summary: Annotated[str | None, typer.Option(help="What was reported (required).")] = None,
+    channel: Annotated[str | None, typer.Option(help="Default: phone.")] = None,
+    received: Annotated[str | None, typer.Option(help="ISO time or HH:MM; default now.")] = None,
+    reporter_name: Text = None,
+    reporter_unit: Text = None,
+    reporter_phone: Text = None,
+    location: Text = None,
+    category: Annotated[str | None, typer.Option(help="Default: other.")] = None,
+    severity: Annotated[
+        str | None, typer.Option(help="I, II, III, IV; default unassessed.")
+    ] = None,
+    classification: Annotated[str | None, typer.Option(help="Default: internal.")] = None,
+    title: Annotated[str | None, typer.Option(help="Default: the summary's first clause.")] = None,
+    json_input: Annotated[
+        str | None,
+        typer.Option("--json", help="Read one object or a list from a file, or - for stdin."),
+    ] = None,
+    link: Annotated[
+        str | None,
+        typer.Option(help="Record it as a continued report of this serial instead."),
+    ] = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Register an incident (接报登记); prints its serial. Warns of likely duplicates."""
+    env = open_env(ctx, db)
+    actor = signed_in(env, operator)
+    options = {
+        "summary": summary,
+        "channel": channel,
+        "received_at": received,
+        "reporter_name": reporter_name,
+        "reporter_unit": reporter_unit,
+        "reporter_phone": reporter_phone,
+        "location": location,
+        "category": category,
+        "severity": severity,
+        "classification": classification,
+        "title": title,
+    }
+    items = writes.intake_items(env, options, json_input)
+    if link is not None:
+        writes.link_report(env, link, items, actor.name, actor_id=actor.id)
+    else:
+        writes.register_and_warn(env, items, actor.name, actor_id=actor.id)
+
+
+@incident_app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[list[str] | None, typer.Option(help="Repeat for several.")] = None,
+    category: Text = None,
+    severity: Text = None,
+    channel: Text = None,
+    from_: Annotated[str | None, typer.Option("--from", help="Received at or after.")] = None,
+    to: Annotated[str | None, typer.Option(help="Received before.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Closed incidents too.")] = False,
+    fmt: FormatOption = OutputFormat.TABLE,
+    clearance: ClearanceOption = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """List incidents: open ones, most urgent first; with --all every one, oldest first."""
+    from dutydesk.services.incidents.listing import list_incidents
+
+    env = open_env(ctx, db)
+    who = reader(env, operator, clearance)
+    records = list_incidents(
+        env.db,
+        statuses=[choice(Status, value, "status") for value in status or []],
+        category=choice(Category, category, "category") if category else None,
+        severity=choice(Severity, severity, "severity") if severity else None,
+        channel=choice(Channel, channel, "channel") if channel else None,
+        since=moment(from_, "from", tz=env.settings.tz, now=env.now) if from_ else None,
+        until=moment(to, "to", tz=env.settings.tz, now=env.now) if to else None,
+        include_closed=all_,
+        clearance=who.clearance,
+        keys=env.keys,
+    )
+    columns, rows, cells = summary_columns(), *incident_rows(records, env.settings)
+    emit(fmt, columns, rows, table_cells=cells)
+    if not records and fmt is OutputFormat.TABLE:
+        message(t("cli.none_found"))
+
+
+@incident_app.command()
+def show(
+    ctx: typer.Context,
+    serial: Annotated[str, typer.Argument(help="e.g. 20261126-004")],
+    format_: Annotated[
+        TableOrJson, typer.Option("--format", help="table (for reading) or json (exact data).")
+    ] = "table",
+    clearance: ClearanceOption = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Show an incident and its follow-up timeline."""
+    from dutydesk.services.incidents.listing import get_incident
+
+    fmt = OutputFormat(format_)
+    env = open_env(ctx, db)
+    who = reader(env, operator, clearance)
+    record = get_incident(
+        env.db, serial, clearance=who.clearance, keys=env.keys, now=env.now, viewer=who.viewer
+    )
+    if fmt is OutputFormat.JSON:
+        emit_object(record)
+    else:
+        typer.echo(show_table(record, env.settings))
+
+
+@incident_app.command()
+def log(
+    ctx: typer.Context,
+    serial: Annotated[str, typer.Argument(help="e.g. 20261126-004")],
+    kind: Annotated[str, typer.Argument(help=", ".join(LOG_KINDS), show_default=False)],
+    text: Annotated[str, typer.Option(help="The entry's text (instructions verbatim).")] = "",
+    to: Annotated[str, typer.Option(help="To whom: leader reported to, department.")] = "",
+    leader: Annotated[str, typer.Option(help="The leader who gave an instruction.")] = "",
+    due: Annotated[str | None, typer.Option(help="Feedback due: ISO, HH:MM or +3d.")] = None,
+    refers_to: Annotated[
+        int | None, typer.Option(help="Entry number answered (feedback) or corrected.")
+    ] = None,
+    reason: Annotated[str, typer.Option(help="Why it is reopened (or closed).")] = "",
+    at: Annotated[str | None, typer.Option(help="When it happened; default now.")] = None,
+    expected_version: VersionOption = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Add a follow-up entry; prints the serial and the entry's number."""
+    entry_kind = LOG_KINDS.get(kind.strip().lower())
+    if entry_kind is None:
+        raise InputError(f"kind: {kind!r} is not one of {', '.join(LOG_KINDS)}")
+    if to and leader:
+        raise InputError("--leader: give --to or --leader, not both")
+    if reason and text:
+        raise InputError("--reason: give --reason or --text, not both")
+    env = open_env(ctx, db)
+    actor = signed_in(env, operator)
+    occurred = moment(at, "at", tz=env.settings.tz, now=env.now) if at else env.now
+    due_at = moment(due, "due", tz=env.settings.tz, now=occurred, future=True) if due else None
+
+    writes.log_entry(
+        env,
+        serial,
+        entry_kind,
+        occurred_at=occurred,
+        actor_name=actor.name,
+        actor_id=actor.id,
+        text=reason or text,
+        target=leader or to,
+        due_at=due_at,
+        refers_to=refers_to,
+        expected_version=expected_version,
+    )
+
+
+@incident_app.command()
+def edit(
+    ctx: typer.Context,
+    serial: Annotated[str, typer.Argument(help="e.g. 20261126-004")],
+    severity: Text = None,
+    category: Text = None,
+    channel: Text = None,
+    classification: Text = None,
+    title: Text = None,
+    summary: Text = None,
+    location: Text = None,
+    reporter_name: Text = None,
+    reporter_unit: Text = None,
+    reporter_phone: Text = None,
+    expected_version: VersionOption = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Change fields; the change goes on the timeline and the clocks are recomputed."""
+    given = {
+        "severity": severity,
+        "category": category,
+        "channel": channel,
+        "classification": classification,
+        "title": title,
+        "summary": summary,
+        "location": location,
+        "reporter_name": reporter_name,
+        "reporter_unit": reporter_unit,
+        "reporter_phone": reporter_phone,
+    }
+    changes = {name: value for name, value in given.items() if value is not None}
+    if not changes:
+        raise InputError("edit: name at least one field to change, e.g. --severity II")
+    env = open_env(ctx, db)
+    actor = signed_in(env, operator)
+
+    writes.edit_fields(
+        env,
+        serial,
+        changes,
+        expected_version=expected_version,
+        actor_name=actor.name,
+        actor_id=actor.id,
+    )

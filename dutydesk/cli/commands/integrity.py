@@ -1,0 +1,127 @@
+"""``dutydesk verify``, ``dutydesk backup PATH`` and ``dutydesk key rotate``.
+
+Examples::
+
+    dutydesk --db duty.sqlite3 verify
+    dutydesk --db duty.sqlite3 backup /mnt/usb/duty-20261126.sqlite3
+    dutydesk --db duty.sqlite3 key rotate --operator 赵建国
+
+``verify`` exits 0 when the record is intact and 4 when it is not, so a cron job can
+alert on it. ``verify`` and ``backup`` read only and need no sign-in: anyone on the
+desk's machine may check the record, and they print no content.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dutydesk.cli.commands.context import DbOption, OperatorOption, open_env, signed_in
+from dutydesk.cli.commands.output import message
+from dutydesk.errors import DutyDeskError
+from dutydesk.i18n import t
+
+key_app = typer.Typer(
+    name="key",
+    help="The encryption key file (administrators).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+class RecordDamaged(DutyDeskError):
+    """``verify`` found the record changed or the file damaged (the problems are on stdout)."""
+
+    exit_code = 4
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``verify``, ``backup`` and ``key`` to the root command."""
+    app.command("verify")(verify)
+    app.command("backup")(backup)
+    app.add_typer(key_app)
+
+
+def verify(ctx: typer.Context, db: DbOption = None) -> None:
+    """Check the database file and the record's hash chain; name the first broken link."""
+    from dutydesk.services.accounts.auth import sign_in_required
+    from dutydesk.services.integrity.verify import verify as check
+
+    env = open_env(ctx, db)
+    report = check(env.db)
+    if not sign_in_required(env.db):
+        message(t("auth.no_sign_in"))
+    if not report.ok:
+        for problem in report.problems:
+            typer.echo(problem)
+        raise RecordDamaged(t("verify.failed", count=len(report.problems)))
+    typer.echo(t("verify.ok", links=report.links, head=report.head.short))
+    if report.acknowledged is not None:
+        typer.echo(t("verify.ok_handover", seq=report.acknowledged.seq))
+
+
+def backup(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The new file to write (must not exist).")],
+    db: DbOption = None,
+) -> None:
+    """Copy the database safely while consoles are running (SQLite online backup)."""
+    from dutydesk.services.integrity.verify import backup as copy
+    from dutydesk.storage.crypto import key_file_for
+
+    env = open_env(ctx, db)
+    head = copy(env.db, path)
+    message(t("backup.done", target=path, head=head.short))
+    if env.db.path is not None or env.settings.key_file:
+        key = key_file_for(env.db.path, env.settings.key_file)
+        if key.exists():
+            message(t("backup.key_note", key=key))
+
+
+@key_app.command("rotate")
+def rotate(
+    ctx: typer.Context,
+    keep_old: Annotated[
+        bool, typer.Option("--keep-old", help="Keep old keys (to open older backups).")
+    ] = False,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Make a new key and re-wrap every encrypted value under it (administrators)."""
+    from dutydesk.rules.access import may_manage_accounts
+    from dutydesk.services.accounts.audit import AccessDenied
+    from dutydesk.services.integrity.keys import rotate as run
+    from dutydesk.storage.crypto import KeyRing, key_file_for
+
+    env = open_env(ctx, db)
+    actor = signed_in(env, operator)
+    if not may_manage_accounts(actor.roles):
+        raise AccessDenied(t("auth.admins_only"))
+    keys = KeyRing.open_or_create(key_file_for(env.db.path, env.settings.key_file))
+    done = run(env.db, keys, actor, env.now, retire=not keep_old)
+    retired = ", ".join(done.retired) or "-"
+    message(t("key.rotated", key=done.new_key, count=done.rewrapped, retired=retired))
+
+
+@key_app.command("encrypt-existing")
+def encrypt_existing(
+    ctx: typer.Context,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Seal classified text stored in clear by an older version (administrators)."""
+    from dutydesk.rules.access import may_manage_accounts
+    from dutydesk.services.accounts.audit import AccessDenied
+    from dutydesk.services.integrity.keys import encrypt_existing as run
+    from dutydesk.services.integrity.sealed import ring_for
+
+    env = open_env(ctx, db)
+    actor = signed_in(env, operator)
+    if not may_manage_accounts(actor.roles):
+        raise AccessDenied(t("auth.admins_only"))
+    keys = ring_for(env.db, configured=env.settings.key_file, create=True)
+    done = run(env.db, keys, actor, env.now)
+    message(t("crypto.encrypted_existing", count=done.sealed, left=done.left_in_clear))

@@ -1,0 +1,181 @@
+"""Turning command-line and JSON input into service arguments, with one-line errors.
+
+Every error names the field (and, for a JSON list, the item) and is an
+:class:`~dutydesk.services.incidents.records.IncidentError`-like :class:`InputError` (exit code 2),
+raised before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from dutydesk.clock import parse_moment
+from dutydesk.errors import DutyDeskError
+from dutydesk.services.incidents.intake import default_title
+from dutydesk.vocab import CLASSIFICATION_ZH, Category, Channel, Classification, Severity
+
+_E = TypeVar("_E", bound=StrEnum)
+
+INTAKE_FIELDS = (
+    "channel",
+    "received_at",
+    "reporter_name",
+    "reporter_unit",
+    "reporter_phone",
+    "location",
+    "category",
+    "severity",
+    "classification",
+    "title",
+    "summary",
+)
+"""Keys a JSON intake object may have (``received`` is accepted for ``received_at``)."""
+
+DEFAULTS = {
+    "channel": Channel.PHONE.value,
+    "category": Category.OTHER.value,
+    "severity": Severity.UNASSESSED.value,
+    "classification": Classification.INTERNAL.value,
+}
+"""Intake defaults (issue 3): a phone call, unassessed, internal; category other."""
+
+_RELATIVE = re.compile(r"^\+(\d+)([dhm])$")
+_CLOCK_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_FUTURE_SLACK = timedelta(minutes=5)  # clocks on two machines are rarely exact
+
+
+class InputError(DutyDeskError):
+    """A value typed or sent is not valid; nothing was written."""
+
+    exit_code = 2
+
+
+def choice(kind: type[_E], value: str, field: str) -> _E:
+    """``value`` as a member of ``kind`` (by code, case-insensitive; a level also by 机密 etc.)."""
+    for member in kind:
+        if member.value.lower() == value.strip().lower():
+            return member
+        if isinstance(member, Classification) and CLASSIFICATION_ZH[member] == value.strip():
+            return member
+    allowed = ", ".join(member.value for member in kind)
+    raise InputError(f"{field}: {value!r} is not one of {allowed}")
+
+
+def moment(
+    value: str, field: str, *, tz: ZoneInfo, now: datetime, future: bool = False
+) -> datetime:
+    """Parse a time typed by an officer.
+
+    Accepts ISO 8601 (without offset: the office's zone), ``HH:MM`` (the latest such
+    local time not after now, or with ``future`` the next one) and, with ``future``,
+    ``+3d``/``+2h``/``+30m`` from now.
+    """
+    text = value.strip()
+    relative = _RELATIVE.match(text)
+    if relative and future:
+        unit = {"d": "days", "h": "hours", "m": "minutes"}[relative.group(2)]
+        return now + timedelta(**{unit: int(relative.group(1))})
+    clock = _CLOCK_TIME.match(text)
+    if clock:
+        try:
+            at = time(int(clock.group(1)), int(clock.group(2)))
+        except ValueError:
+            raise InputError(f"{field}: not a time of day: {value!r}") from None
+        local = datetime.combine(now.astimezone(tz).date(), at, tzinfo=tz)
+        if future and local < now:
+            local += timedelta(days=1)
+        elif not future and local > now + _FUTURE_SLACK:
+            local -= timedelta(days=1)
+        return local
+    try:
+        return parse_moment(text, tz)
+    except ValueError as exc:
+        raise InputError(f"{field}: {exc}") from None
+
+
+MEETING_GRACE = timedelta(minutes=30)
+"""How long after a meeting began a bare ``HH:MM`` still means that meeting."""
+
+
+def meeting_moment(value: str, *, tz: ZoneInfo, now: datetime) -> datetime:
+    """The handover's ``--at``: a bare ``HH:MM`` is the next such moment, ISO as typed.
+
+    At 01:44, ``08:30`` is this morning's meeting, not yesterday's (whose pack would be
+    a stale "zero report"). A meeting that began less than :data:`MEETING_GRACE` ago is
+    still this one: the pack is often made at the table.
+    """
+    if _CLOCK_TIME.match(value.strip()):
+        return moment(value, "--at", tz=tz, now=now - MEETING_GRACE, future=True)
+    return moment(value, "--at", tz=tz, now=now)
+
+
+def intake_arguments(
+    raw: Mapping[str, Any], *, tz: ZoneInfo, now: datetime, where: str = ""
+) -> dict[str, Any]:
+    """Check one intake (options or a JSON object) and return ``create_incident`` fields.
+
+    Args:
+        raw: field -> value; missing or ``None`` values take the defaults.
+        tz: the office's zone, for times without offset.
+        now: the moment of writing; a receipt time may not be later.
+        where: prefix for error messages, e.g. ``"item 3: "``.
+
+    Raises:
+        InputError: naming the field.
+
+    """
+    data = dict(raw)
+    if "received" in data and "received_at" not in data:
+        data["received_at"] = data.pop("received")
+    unknown = sorted(set(data) - set(INTAKE_FIELDS))
+    if unknown:
+        raise InputError(
+            f"{where}{unknown[0]}: unknown field (expected {', '.join(INTAKE_FIELDS)})"
+        )
+    for name, value in data.items():
+        if value is not None and not isinstance(value, str):
+            raise InputError(f"{where}{name}: expected text, got {json.dumps(value)}")
+    summary = data.get("summary") or ""
+    if not summary.strip():
+        raise InputError(f"{where}summary: say what was reported (required, not blank)")
+    fields: dict[str, Any] = {"summary": summary}
+    for name, kind in (
+        ("channel", Channel),
+        ("category", Category),
+        ("severity", Severity),
+        ("classification", Classification),
+    ):
+        fields[name] = choice(kind, data.get(name) or DEFAULTS[name], f"{where}{name}")
+    received = data.get("received_at")
+    fields["received_at"] = (
+        moment(received, f"{where}received", tz=tz, now=now) if received else now
+    )
+    if fields["received_at"] > now + _FUTURE_SLACK:
+        raise InputError(f"{where}received: {received!r} is in the future")
+    title = data.get("title")
+    fields["title"] = title if title and title.strip() else default_title(summary)
+    for name in ("reporter_name", "reporter_unit", "reporter_phone", "location"):
+        fields[name] = data.get(name) or ""
+    return fields
+
+
+def read_json_intakes(text: str) -> list[Mapping[str, Any]]:
+    """One JSON object or a list of them, as sent by a grassroots reporting system."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--json: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise InputError("--json: the list is empty")
+    for index, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            where = f"item {index}: " if isinstance(data, list) else ""
+            raise InputError(f"--json: {where}expected an object with the incident's fields")
+    return items

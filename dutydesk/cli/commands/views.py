@@ -1,0 +1,162 @@
+"""How incidents look on the command line: rows for ``list``, the page for ``show``.
+
+Exact values go to JSON and CSV; the table gets local times and interface labels, and
+every stored string in it is sanitised by :func:`dutydesk.cli.commands.output.render_table`
+(or :func:`dutydesk.rules.sanitize.clean` for the ``show`` page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from dutydesk.cli.commands.output import render_table
+from dutydesk.config import Settings
+from dutydesk.i18n import current_language, label, t
+from dutydesk.rules.numbering import chinese_numeral
+from dutydesk.rules.sanitize import clean
+from dutydesk.services.incidents.listing import IncidentRecord
+from dutydesk.services.incidents.timeline import target_phrase
+from dutydesk.vocab import Classification, EntryKind, Status
+
+
+def local(moment: datetime | None, settings: Settings) -> str:
+    """A stored UTC moment in the office's zone, ``YYYY-MM-DD HH:MM``; ``-`` for none."""
+    if moment is None:
+        return t("app.none")
+    return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def due_text(incident: Any, settings: Settings) -> str:
+    """``next: first report due 2026-11-26 03:14`` or ``nothing due``, for messages."""
+    if not incident.due_step or incident.due_at is None:
+        return t("cli.nothing_due")
+    return t(
+        "cli.next_due", step=t(f"step.{incident.due_step}"), due=local(incident.due_at, settings)
+    )
+
+
+def summary_columns() -> list[tuple[str, str]]:
+    """(key, header) of the ``list`` columns (CSV keys are the stored field names)."""
+    return [
+        ("serial", t("column.serial")),
+        ("received_at", t("column.received")),
+        ("channel", t("column.channel")),
+        ("category", t("column.category")),
+        ("severity", t("column.severity")),
+        ("status", t("column.status")),
+        ("due_step", t("cli.column.due_step")),
+        ("due_at", t("column.due")),
+        ("title", t("column.title")),
+        ("classification", t("cli.field.classification")),
+        ("version", t("cli.field.version")),
+    ]
+
+
+def _exact(record: IncidentRecord) -> dict[str, Any]:
+    values = dict(record.__dict__)
+    values.pop("timeline")
+    return values
+
+
+def _cells(record: IncidentRecord, settings: Settings) -> list[Any]:
+    def shown(value: Any) -> str:
+        return t("app.none") if value is None else label(value)
+
+    step = t(f"step.{record.due_step}") if record.due_step else t("app.none")
+    title = (
+        f"[{label(record.classification)}] {t('app.restricted')}"
+        if record.restricted
+        else record.title
+    )
+    if record.drill_run_id is not None:
+        title = f"{t('drill.mark')} {title}"
+    return [
+        record.serial,
+        local(record.received_at, settings),
+        shown(record.channel),
+        shown(record.category),
+        shown(record.severity),
+        label(record.status),
+        step,
+        local(record.due_at, settings),
+        title,
+        label(record.classification),
+        record.version,
+    ]
+
+
+def incident_rows(
+    records: Sequence[IncidentRecord], settings: Settings
+) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+    """The exact records (for JSON/CSV) and the display cells (for the table)."""
+    return [_exact(record) for record in records], [_cells(r, settings) for r in records]
+
+
+def show_table(record: IncidentRecord, settings: Settings) -> str:
+    """The ``show`` page: fields, one per line, then the timeline as a table."""
+    serial = record.serial
+    if record.drill_run_id is not None:
+        serial = f"{t('drill.mark')} {serial}"
+    pairs: list[tuple[str, Any]] = [
+        (t("column.serial"), serial),
+        (t("column.received"), local(record.received_at, settings)),
+        (t("column.status"), label(Status(record.status))),
+        (t("cli.field.classification"), label(Classification(record.classification))),
+        (t("cli.field.version"), record.version),
+    ]
+    if record.restricted:
+        pairs.append((t("column.title"), t("app.restricted")))
+    else:
+        pairs += [
+            (t("column.channel"), label(record.channel) if record.channel else ""),
+            (t("column.category"), label(record.category) if record.category else ""),
+            (t("column.severity"), label(record.severity) if record.severity else ""),
+            (t("column.title"), record.title),
+            (t("cli.field.location"), record.location),
+            (
+                t("cli.field.reporter"),
+                " ".join(
+                    part
+                    for part in (record.reporter_unit, record.reporter_name, record.reporter_phone)
+                    if part
+                ),
+            ),
+            (t("cli.field.leader"), record.assigned_leader),
+            (t("cli.field.department"), record.assigned_department),
+            (t("column.due"), due_text(record, settings)),
+            (t("cli.field.summary"), record.summary),
+        ]
+    lines = render_table(["", ""], pairs, limit=10_000).splitlines()[1:]
+    if record.timeline:
+        headers = [
+            "#",
+            t("column.time"),
+            t("column.kind"),
+            t("column.actor"),
+            t("cli.field.target"),
+            t("cli.field.refers_to"),
+            t("column.text"),
+        ]
+        rows = [
+            [
+                entry.seq,
+                local(entry.occurred_at, settings),
+                _kind(entry.kind, entry.report_no),
+                entry.actor,
+                target_phrase(entry.kind, entry.target),
+                entry.refers_to if entry.refers_to is not None else "",
+                entry.text,
+            ]
+            for entry in record.timeline
+        ]
+        lines += ["", *render_table(headers, rows, limit=10_000).splitlines()]
+    return "\n".join(clean(line) for line in lines)
+
+
+def _kind(kind: EntryKind, report_no: int | None) -> str:
+    if kind is EntryKind.CONTINUED_REPORT and report_no:
+        number = chinese_numeral(report_no) if current_language() == "zh_CN" else report_no
+        return t("timeline.continued_no", number=number)
+    return label(kind)

@@ -1,0 +1,212 @@
+"""The writing half of ``dutydesk incident``: intake, follow-up entries and edits.
+
+Each write runs as one retried transaction (:func:`dutydesk.services.retry.write_with_retry`):
+the incident is looked up by serial inside it, so what is checked (version, status) is
+what is committed. Data (serials, entry numbers, versions) goes to stdout, the sentence
+for the officer to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import typer
+
+from dutydesk.cli.commands.context import Env
+from dutydesk.cli.commands.output import message
+from dutydesk.cli.commands.parsing import InputError, intake_arguments, read_json_intakes
+from dutydesk.cli.commands.views import due_text
+from dutydesk.i18n import label, t
+from dutydesk.vocab import EntryKind, Status
+
+
+def _read_file(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise InputError(f"--json: cannot read {path}: {exc.strerror or exc}") from None
+
+
+def intake_items(
+    env: Env, options: Mapping[str, str | None], json_input: str | None
+) -> list[dict[str, Any]]:
+    """Checked ``create_incident`` fields from the options or from ``--json`` input.
+
+    Raises:
+        InputError: naming the field (and the item of a JSON list).
+
+    """
+    if json_input is not None:
+        if any(value is not None for value in options.values()):
+            raise InputError("--json: give the incident as JSON or as options, not both")
+        text = sys.stdin.read() if json_input == "-" else _read_file(json_input)
+        raws = read_json_intakes(text)
+    else:
+        raws = [options]
+    many = len(raws) > 1
+    return [
+        intake_arguments(
+            {key: value for key, value in raw.items() if value is not None},
+            tz=env.settings.tz,
+            now=env.now,
+            where=f"item {index}: " if many else "",
+        )
+        for index, raw in enumerate(raws, start=1)
+    ]
+
+
+def register_and_warn(
+    env: Env, items: list[dict[str, Any]], actor: str, *, actor_id: int | None = None
+) -> None:
+    """Register every item in one transaction; print serials and duplicate warnings."""
+    from dutydesk.services.incidents.intake import find_similar, register_many
+
+    common = {"now": env.now, "tz": env.settings.tz, "rules": env.rules, "actor_name": actor}
+    common["created_by"] = actor_id
+    common["keys"] = env.keys
+    created = register_many(env.db, [{**item, **common} for item in items])
+    serials = {incident.serial for incident in created}
+    for incident, item in zip(created, items, strict=True):
+        typer.echo(incident.serial)
+        message(t("cli.added", serial=incident.serial, due=due_text(incident, env.settings)))
+        for similar in find_similar(
+            env.db,
+            category=item["category"],
+            location=item["location"],
+            summary=item["summary"],
+            received_at=item["received_at"],
+            exclude_id=incident.id,
+            keys=env.keys,
+        ):
+            if similar.serial not in serials:  # a batch's own items are not duplicates
+                message(t("cli.similar", serial=similar.serial, new=incident.serial))
+
+
+def link_report(
+    env: Env, serial: str, items: list[dict[str, Any]], actor: str, *, actor_id: int | None = None
+) -> None:
+    """Record the report on an existing incident (``--link``) instead of a new one."""
+    from dutydesk.services.incidents.intake import link_as_continued_report
+    from dutydesk.services.retry import write_with_retry
+
+    if len(items) != 1:
+        raise InputError("--link: link one report at a time")
+    item = items[0]
+    parts = (item["reporter_unit"], item["reporter_name"], item["reporter_phone"])
+    reporter = " ".join(part for part in parts if part)
+
+    def work(session: Any) -> tuple[int, str]:
+        incident = env.incident(session, serial)
+        assert incident.id is not None  # read from the store
+        entry = link_as_continued_report(
+            session=session,
+            incident_id=incident.id,
+            summary=item["summary"],
+            received_at=item["received_at"],
+            reporter=reporter,
+            actor_name=actor,
+            actor_id=actor_id,
+            now=env.now,
+            rules=env.rules,
+            keys=env.keys,
+        )
+        return entry.seq, entry.kind
+
+    seq, kind = write_with_retry(env.db, work)
+    typer.echo(f"{serial} {seq}")
+    message(t("cli.linked", serial=serial, kind=label(EntryKind(kind)), seq=seq))
+
+
+def log_entry(
+    env: Env,
+    serial: str,
+    kind: EntryKind,
+    *,
+    occurred_at: datetime,
+    actor_name: str,
+    text: str,
+    target: str,
+    due_at: datetime | None,
+    refers_to: int | None,
+    expected_version: int | None,
+    actor_id: int | None = None,
+) -> None:
+    """Add one follow-up entry; print ``SERIAL SEQ`` and the new status and clock."""
+    from dutydesk.services.incidents.followup import add_entry
+    from dutydesk.services.retry import write_with_retry
+
+    def work(session: Any) -> tuple[int, Any]:
+        incident = env.incident(session, serial)
+        entry = add_entry(
+            session=session,
+            incident=incident,
+            kind=kind,
+            occurred_at=occurred_at,
+            actor_name=actor_name,
+            actor_id=actor_id,
+            text=text,
+            target=target,
+            due_at=due_at,
+            refers_to_id=env.entry_id(session, incident, refers_to),
+            expected_version=expected_version,
+            now=env.now,
+            rules=env.rules,
+            keys=env.keys,
+        )
+        return entry.seq, incident
+
+    seq, incident = write_with_retry(env.db, work)
+    typer.echo(f"{incident.serial} {seq}")
+    message(
+        t(
+            "cli.logged",
+            serial=incident.serial,
+            kind=label(kind),
+            seq=seq,
+            status=label(Status(incident.status)),
+            due=due_text(incident, env.settings),
+        )
+    )
+
+
+def edit_fields(
+    env: Env,
+    serial: str,
+    changes: dict[str, str],
+    *,
+    expected_version: int | None,
+    actor_name: str,
+    actor_id: int | None = None,
+) -> None:
+    """Apply a field edit; print the new version (unchanged if nothing differed)."""
+    from dutydesk.services.incidents.edits import update_fields
+    from dutydesk.services.retry import write_with_retry
+
+    def work(session: Any) -> tuple[int, Any]:
+        incident = env.incident(session, serial)
+        assert incident.id is not None  # read from the store
+        before = incident.version
+        updated = update_fields(
+            session=session,
+            incident_id=incident.id,
+            expected_version=expected_version,
+            changes=changes,
+            actor_name=actor_name,
+            actor_id=actor_id,
+            now=env.now,
+            rules=env.rules,
+            keys=env.keys,
+        )
+        return before, updated
+
+    before, incident = write_with_retry(env.db, work)
+    typer.echo(str(incident.version))
+    if incident.version == before:
+        message(t("cli.unchanged", serial=incident.serial))
+    else:
+        due = due_text(incident, env.settings)
+        message(t("cli.edited", serial=incident.serial, version=incident.version, due=due))

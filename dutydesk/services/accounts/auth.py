@@ -1,0 +1,218 @@
+"""Signing in: PIN hashes, the signed-in :class:`Operator`, and lockout.
+
+PINs (or passphrases) are hashed with the standard library's ``hashlib.scrypt``:
+N = 2**14, r = 8, p = 1 (16 MiB of memory, about 50 ms here), a 16-byte random salt and
+a 32-byte derived key, stored as ``scrypt$16384$8$1$<salt>$<key>`` (base64) so that the
+parameters can be raised later without invalidating old hashes. Comparison is
+constant-time (``hmac.compare_digest``).
+
+Five wrong PINs in a row (``Settings.lockout_attempts``) lock the account for five minutes
+(``Settings.lockout_minutes``). Every failure, every lockout and every attempt on a locked
+account is an audit event; a PIN never is, nor is any part of it.
+
+A database where nobody has a PIN yet (never ``dutydesk init``-ed) has no sign-in: see
+:func:`sign_in_required`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import select
+
+from dutydesk.config import Settings
+from dutydesk.errors import DutyDeskError
+from dutydesk.i18n import t
+from dutydesk.rules.access import after_failure, is_locked
+from dutydesk.rules.policy import may_see
+from dutydesk.services.accounts import audit
+from dutydesk.services.accounts.sign_in import sign_in_required
+from dutydesk.storage.engine import Database
+from dutydesk.storage.models import Credential, Person, PersonRole
+from dutydesk.vocab import Classification, Role
+
+SCRYPT_N = 2**14
+SCRYPT_R = 8
+SCRYPT_P = 1
+SALT_BYTES = 16
+KEY_BYTES = 32
+
+
+class AuthError(DutyDeskError):
+    """Sign-in failed: unknown name, wrong PIN, disabled account, or no PIN set."""
+
+    exit_code = 3
+
+
+class LockedError(AuthError):
+    """Too many wrong PINs: the account is locked for a while."""
+
+
+@dataclass(frozen=True)
+class Operator:
+    """A signed-in person, as every service that acts or reads on someone's behalf sees it."""
+
+    id: int | None
+    """Person id; ``None`` only on a database without sign-in (no PINs set)."""
+    name: str
+    roles: frozenset[Role]
+    clearance: Classification
+
+    def has(self, role: Role) -> bool:
+        """True if the operator holds ``role``."""
+        return role in self.roles
+
+    def may_see(self, classification: Classification | str) -> bool:
+        """True if cleared for content at ``classification`` (roles grant nothing here)."""
+        return may_see(self.clearance, classification)
+
+
+def hash_pin(pin: str, *, n: int = SCRYPT_N) -> str:
+    """A salted scrypt hash of ``pin`` in the self-describing stored form.
+
+    Args:
+        pin: the PIN or passphrase.
+        n: scrypt's cost; lower it only for PINs that are public anyway (the demo's).
+
+    """
+    salt = secrets.token_bytes(SALT_BYTES)
+    key = hashlib.scrypt(
+        pin.encode("utf-8"), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, dklen=KEY_BYTES
+    )
+    encode = base64.b64encode
+    return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${encode(salt).decode()}${encode(key).decode()}"
+
+
+def check_pin(pin: str, stored: str) -> bool:
+    """True if ``pin`` matches ``stored`` (constant-time); False for a malformed hash."""
+    try:
+        scheme, n, r, p, salt, key = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(key)
+        actual = hashlib.scrypt(
+            pin.encode("utf-8"),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected),
+            maxmem=2**26,
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def operator_of(session: object, person: Person) -> Operator:
+    """The :class:`Operator` view of ``person`` (roles read in ``session``)."""
+    roles = session.exec(  # type: ignore[attr-defined]
+        select(PersonRole.role).where(PersonRole.person_id == person.id)
+    ).all()
+    return Operator(
+        person.id, person.name, frozenset(Role(r) for r in roles), Classification(person.clearance)
+    )
+
+
+def authenticate(
+    db: Database,
+    name: str,
+    pin: str,
+    now: datetime,
+    *,
+    settings: Settings | None = None,
+    record_success: bool = True,
+) -> Operator:
+    """Check ``name`` and ``pin``; return the operator or raise a clear error.
+
+    The PIN is hashed before the write lock is taken; the lockout state is then read
+    and updated in one ``BEGIN IMMEDIATE`` transaction, so two consoles guessing at once
+    both count.
+
+    Args:
+        db: the store.
+        name: the person's name as typed or chosen.
+        pin: the PIN or passphrase; never stored, logged or put in a message.
+        now: the moment (aware).
+        settings: lockout attempts and minutes; defaults when ``None``.
+        record_success: write a ``sign_in`` audit event on success (the console does;
+            a CLI command attributes its own action instead).
+
+    Raises:
+        AuthError: unknown name, disabled account, no PIN set, or a wrong PIN.
+        LockedError: the account is locked (now, or by this failure).
+
+    """
+    settings = settings or Settings()
+    who = name.strip()
+    stored = db.read(
+        "SELECT c.pin_hash FROM credential c JOIN person p ON p.id = c.person_id "
+        "WHERE p.name = :name",
+        {"name": who},
+    )
+    # Always spend the hashing time, so a missing name answers no faster than a wrong PIN.
+    matched = check_pin(pin, str(stored[0][0]) if stored else hash_pin("-"))
+    failure: AuthError | None = None
+    with db.session() as session:
+        person = session.exec(select(Person).where(Person.name == who)).first()
+        credential = session.get(Credential, person.id) if person is not None else None
+        if person is None:
+            audit.record(
+                session, None, "sign_in_failed", "person", "", f"unknown name {who!r}", now
+            )
+            failure = AuthError(t("auth.unknown", name=who))
+        elif not person.active:
+            audit.record(
+                session, person.id, "sign_in_refused", "person", person.id, "disabled", now
+            )
+            failure = AuthError(t("auth.disabled", name=who))
+        elif credential is None:
+            audit.record(session, person.id, "sign_in_refused", "person", person.id, "no PIN", now)
+            failure = AuthError(t("auth.no_pin", name=who))
+        elif is_locked(credential.locked_until, now):
+            until = credential.locked_until
+            assert until is not None
+            audit.record(session, person.id, "sign_in_refused", "person", person.id, "locked", now)
+            failure = LockedError(t("auth.locked", name=who, until=_local(until, settings)))
+        elif not matched:
+            attempt = after_failure(
+                credential.failed_attempts,
+                now,
+                attempts=settings.lockout_attempts,
+                minutes=settings.lockout_minutes,
+            )
+            credential.failed_attempts = attempt.failed_attempts
+            credential.locked_until = attempt.locked_until or credential.locked_until
+            session.add(credential)
+            audit.record(
+                session, person.id, "sign_in_failed", "person", person.id, "wrong PIN", now
+            )
+            if attempt.locked_until is not None:
+                detail = f"locked for {settings.lockout_minutes} min"
+                audit.record(session, person.id, "account_locked", "person", person.id, detail, now)
+                until_text = _local(attempt.locked_until, settings)
+                failure = LockedError(t("auth.locked_now", name=who, until=until_text))
+            else:
+                left = settings.lockout_attempts - attempt.failed_attempts
+                failure = AuthError(t("auth.wrong_pin", name=who, left=left))
+        else:
+            if credential.failed_attempts or credential.locked_until:
+                credential.failed_attempts, credential.locked_until = 0, None
+                session.add(credential)
+            if record_success:
+                audit.record(session, person.id, "sign_in", "person", person.id, "", now)
+            return operator_of(session, person)
+    assert failure is not None  # every other branch set it
+    raise failure
+
+
+def _local(moment: datetime, settings: Settings) -> str:
+    return moment.astimezone(settings.tz).strftime("%H:%M")
+
+
+__all__ = ["sign_in_required"]  # re-exported: the light check lives in services.sign_in

@@ -1,0 +1,18 @@
+"""Whether the console must open on the sign-in screen: one plain query, no ORM.
+
+Kept apart from :mod:`dutydesk.services.accounts.auth` (which imports SQLModel, ~0.5 s here) so the
+launcher can ask it on the way to the first frame.
+"""
+
+from __future__ import annotations
+
+from dutydesk.storage.engine import Database
+
+
+def sign_in_required(db: Database) -> bool:
+    """True once anyone has a PIN: from then on every operator must sign in.
+
+    A database nobody has initialised (``dutydesk init``) cannot check anyone, so it
+    takes the operator's name as given, as before sign-in existed.
+    """
+    return bool(db.read("SELECT 1 FROM credential LIMIT 1"))

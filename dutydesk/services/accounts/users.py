@@ -1,0 +1,267 @@
+"""Accounts: the first administrator, and what administrators do to accounts.
+
+Every function that changes an account takes the acting :class:`Operator` and refuses
+unless they are an administrator (except :func:`set_pin` on one's own account). An
+administrator cannot grant a clearance above their own, cannot hold the auditor role as
+well (三员分立), and cannot remove the last active administrator. Each change is an
+audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from dutydesk.errors import DutyDeskError, NotFoundError
+from dutydesk.i18n import t
+from dutydesk.rules.access import may_grant_clearance, may_manage_accounts, pin_problem
+from dutydesk.services.accounts import audit
+from dutydesk.services.accounts.audit import AccessDenied
+from dutydesk.services.accounts.auth import Operator, hash_pin, operator_of
+from dutydesk.storage.engine import Database, as_utc
+from dutydesk.storage.models import Credential, Person, PersonRole
+from dutydesk.vocab import Classification, Role
+
+
+class AccountError(DutyDeskError):
+    """The account change cannot be made as asked; the message says why."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One account as ``dutydesk user list`` shows it (never the hash)."""
+
+    name: str
+    roles: tuple[str, ...]
+    clearance: str
+    active: bool
+    has_pin: bool
+    locked_until: datetime | None
+
+
+def _check_pin(pin: str) -> None:
+    problem = pin_problem(pin)
+    if problem is not None:
+        raise AccountError(t(problem))
+
+
+def _require_admin(operator: Operator) -> None:
+    if not may_manage_accounts(operator.roles):
+        raise AccessDenied(t("auth.admins_only"))
+
+
+def _person(session: Session, name: str) -> Person:
+    person = session.exec(select(Person).where(Person.name == name.strip())).first()
+    if person is None:
+        raise NotFoundError(t("auth.no_person", name=name.strip()))
+    return person
+
+
+def _roles(session: Session, person_id: int | None) -> set[Role]:
+    rows = session.exec(select(PersonRole.role).where(PersonRole.person_id == person_id)).all()
+    return {Role(role) for role in rows}
+
+
+def _active_admins(session: Session) -> int:
+    rows = session.exec(
+        select(Person.id)
+        .join(PersonRole, col(PersonRole.person_id) == col(Person.id))
+        .where(PersonRole.role == Role.ADMIN.value, col(Person.active).is_(True))
+    ).all()
+    return len(rows)
+
+
+def _set_credential(session: Session, person_id: int, pin: str, now: datetime) -> None:
+    credential = session.get(Credential, person_id)
+    if credential is None:
+        credential = Credential(person_id=person_id, pin_hash="", changed_at=now)
+    credential.pin_hash = hash_pin(pin)
+    credential.failed_attempts, credential.locked_until, credential.changed_at = 0, None, now
+    session.add(credential)
+
+
+def init_admin(
+    db: Database, name: str, pin: str, now: datetime, *, clearance: Classification | str
+) -> Operator:
+    """Create the first administrator (or make an existing person one) with a PIN.
+
+    Raises:
+        AccountError: an administrator exists already, or the PIN is unusable.
+
+    """
+    _check_pin(pin)
+    with db.session() as session:
+        if _active_admins(session):
+            raise AccountError(t("auth.admin_exists"))
+        person = session.exec(select(Person).where(Person.name == name.strip())).first()
+        if person is None:
+            person = Person(name=name.strip(), clearance=Classification(clearance))
+            session.add(person)
+            session.flush()
+        assert person.id is not None
+        if Role.ADMIN not in _roles(session, person.id):
+            session.add(PersonRole(person_id=person.id, role=Role.ADMIN.value))
+        _set_credential(session, person.id, pin, now)
+        audit.record(session, person.id, "account_initialised", "person", person.id, "", now)
+        session.flush()
+        return operator_of(session, person)
+
+
+def add_user(
+    db: Database,
+    operator: Operator,
+    name: str,
+    pin: str,
+    now: datetime,
+    *,
+    roles: Iterable[Role],
+    clearance: Classification | str = Classification.INTERNAL,
+    unit: str = "",
+    title: str = "",
+) -> None:
+    """Add an account, or give an existing person (e.g. from the roster) a PIN and roles.
+
+    Raises:
+        AccessDenied: the operator is not an administrator.
+        AccountError: the clearance is above the operator's, roles conflict, bad PIN,
+            or the person already has a PIN.
+
+    """
+    _require_admin(operator)
+    _check_pin(pin)
+    wanted = set(roles)
+    if {Role.ADMIN, Role.AUDITOR} <= wanted:
+        raise AccountError(t("auth.admin_and_auditor"))
+    if not may_grant_clearance(operator.clearance, clearance):
+        raise AccountError(t("auth.clearance_above_own"))
+    with db.session() as session:
+        person = session.exec(select(Person).where(Person.name == name.strip())).first()
+        if person is None:
+            person = Person(name=name.strip(), unit=unit, title=title)
+            session.add(person)
+            session.flush()
+        elif session.get(Credential, person.id) is not None:
+            raise AccountError(t("auth.exists", name=person.name))
+        assert person.id is not None
+        person.clearance = Classification(clearance)
+        session.add(person)
+        have = _roles(session, person.id)
+        if Role.AUDITOR in have | wanted and Role.ADMIN in have | wanted:
+            raise AccountError(t("auth.admin_and_auditor"))
+        session.add_all(PersonRole(person_id=person.id, role=r.value) for r in wanted - have)
+        _set_credential(session, person.id, pin, now)
+        detail = f"roles {','.join(sorted(r.value for r in wanted))}; clearance {clearance}"
+        audit.record(session, operator, "account_added", "person", person.id, detail, now)
+
+
+def list_users(db: Database, operator: Operator) -> list[AccountRow]:
+    """Every person with roles, clearance, state; administrators only.
+
+    Raises:
+        AccessDenied: the operator is not an administrator.
+
+    """
+    _require_admin(operator)
+    rows = db.read(
+        f"SELECT p.name, {db.list_agg('r.role')}, p.clearance, p.active,"
+        " c.person_id IS NOT NULL, c.locked_until FROM person p"
+        " LEFT JOIN person_role r ON r.person_id = p.id"
+        " LEFT JOIN credential c ON c.person_id = p.id"
+        " GROUP BY p.id, c.person_id, c.locked_until ORDER BY p.name"
+    )
+    return [
+        AccountRow(
+            str(name),
+            tuple(sorted(str(roles).split(","))) if roles else (),
+            str(clearance),
+            bool(active),
+            bool(has_pin),
+            as_utc(locked),
+        )
+        for name, roles, clearance, active, has_pin, locked in rows
+    ]
+
+
+def set_active(db: Database, operator: Operator, name: str, active: bool, now: datetime) -> None:
+    """Disable (or enable again) an account; the last active administrator stays.
+
+    Raises:
+        AccessDenied: the operator is not an administrator.
+        AccountError: it would leave no active administrator.
+
+    """
+    _require_admin(operator)
+    with db.session() as session:
+        person = _person(session, name)
+        if not active and Role.ADMIN in _roles(session, person.id) and _active_admins(session) < 2:
+            raise AccountError(t("auth.last_admin"))
+        person.active = active
+        session.add(person)
+        action = "account_enabled" if active else "account_disabled"
+        audit.record(session, operator, action, "person", person.id or "", "", now)
+
+
+def set_pin(db: Database, operator: Operator, name: str, pin: str, now: datetime) -> None:
+    """Set a new PIN (and lift a lockout): an administrator for anyone, anyone for themselves.
+
+    Raises:
+        AccessDenied: neither an administrator nor the account's owner.
+        AccountError: the PIN is unusable.
+
+    """
+    if name.strip() != operator.name:
+        _require_admin(operator)
+    _check_pin(pin)
+    with db.session() as session:
+        person = _person(session, name)
+        assert person.id is not None
+        _set_credential(session, person.id, pin, now)
+        audit.record(session, operator, "pin_changed", "person", person.id, "", now)
+
+
+def change_roles(
+    db: Database,
+    operator: Operator,
+    name: str,
+    now: datetime,
+    *,
+    add: Iterable[Role] = (),
+    remove: Iterable[Role] = (),
+    clearance: Classification | str | None = None,
+) -> None:
+    """Add or remove roles, or set the clearance, of one account.
+
+    Raises:
+        AccessDenied: the operator is not an administrator.
+        AccountError: a clearance above the operator's own, administrator plus auditor,
+            or the last active administrator losing the role.
+
+    """
+    _require_admin(operator)
+    if clearance is not None and not may_grant_clearance(operator.clearance, clearance):
+        raise AccountError(t("auth.clearance_above_own"))
+    with db.session() as session:
+        person = _person(session, name)
+        assert person.id is not None  # read from the store
+        have = _roles(session, person.id)
+        after = (have | set(add)) - set(remove)
+        if {Role.ADMIN, Role.AUDITOR} <= after:
+            raise AccountError(t("auth.admin_and_auditor"))
+        if Role.ADMIN in have - after and person.active and _active_admins(session) < 2:
+            raise AccountError(t("auth.last_admin"))
+        for role in set(add) - have:
+            session.add(PersonRole(person_id=person.id, role=role.value))
+        for role in (set(remove) & have) - set(add):
+            gone = session.get(PersonRole, (person.id, role.value))
+            if gone is not None:
+                session.delete(gone)
+        if clearance is not None:
+            person.clearance = Classification(clearance)
+            session.add(person)
+        detail = f"roles {','.join(sorted(r.value for r in after))}; clearance {person.clearance}"
+        audit.record(session, operator, "account_changed", "person", person.id or "", detail, now)

@@ -1,0 +1,303 @@
+"""Bulletins (《信息快报》《信息直呈》): draft, edit, review, sign off, issue, discard.
+
+Each step is one retried write transaction (:func:`dutydesk.services.retry.write_with_retry`)
+that re-reads the bulletin inside it, so the status checked is the status committed.
+Every step leaves an audit event.
+
+Numbering happens at issue, never before: the number is the highest issued in that kind
+and year plus one, read and written in the same ``BEGIN IMMEDIATE`` transaction, with
+the unique constraint on (kind, year, issue_no) as the backstop. On PostgreSQL (no write
+lock up front) the issuing transaction first locks the chain head ``FOR UPDATE`` (its
+audit event appends to the chain anyway), so issuers queue there and each reads the
+highest number after the previous one committed; a collision would still be retried
+like a busy store. So two consoles issuing at once get consecutive numbers, and a
+discarded draft none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from dutydesk.i18n import label, t
+from dutydesk.rules import bulletins as rules
+from dutydesk.rules.policy import may_see
+from dutydesk.services.bulletins.read import BulletinError, incident_facts
+from dutydesk.services.integrity.sealed import seal
+from dutydesk.services.retry import write_with_retry
+from dutydesk.storage.engine import Database
+from dutydesk.vocab import BulletinKind, BulletinStatus, Classification
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from dutydesk.storage.models import Bulletin
+
+
+def _load(session: Session, bulletin_id: int) -> Bulletin:
+    from dutydesk.errors import NotFoundError
+    from dutydesk.storage.models import Bulletin
+
+    found = session.get(Bulletin, bulletin_id)
+    if found is None:
+        raise NotFoundError(t("bulletin.not_found", id=bulletin_id))
+    return found
+
+
+def _check(bulletin: Bulletin, action: str) -> None:
+    reason = rules.refusal(
+        action, BulletinStatus(bulletin.status), bulletin.signed_off_by_id is not None
+    )
+    if reason is not None:
+        raise BulletinError(
+            t(f"bulletin.refused.{reason}", id=bulletin.id, action=t(f"bulletin.action.{action}"))
+        )
+
+
+def _audit(session: Session, bulletin: Bulletin, action: str, actor: str, now: datetime) -> None:
+    from dutydesk.services.accounts.audit import record
+
+    record(
+        session=session,
+        actor=actor,
+        action=f"bulletin.{action}",
+        object_type="bulletin",
+        object_id=str(bulletin.id),
+        detail=f"{action} {bulletin.kind} {bulletin.year}/{bulletin.issue_no or '-'}",
+        now=now,
+    )
+
+
+def _require_clearance(level: Classification, clearance: Classification, what: str) -> None:
+    if not may_see(clearance, level):
+        raise BulletinError(t("bulletin.not_cleared", what=what, level=label(level)))
+
+
+def draft_bulletin(
+    db: Database,
+    *,
+    kind: BulletinKind,
+    serials: Sequence[str],
+    actor: str,
+    now: datetime,
+    tz: ZoneInfo,
+    clearance: Classification = Classification.INTERNAL,
+) -> int:
+    """Draft a bulletin about the incidents ``serials``; returns its id.
+
+    Title and body are prefilled from the incidents and their timelines
+    (:func:`dutydesk.rules.bulletins.draft_text`); the classification is the highest of
+    the items. A drafter must be cleared for every item.
+
+    Raises:
+        BulletinError: no serials, a serial twice, or an item above ``clearance``.
+        NotFoundError: a serial names no incident.
+
+    """
+    from dutydesk.storage.models import Bulletin, BulletinItem
+
+    if not serials:
+        raise BulletinError(t("bulletin.no_items"))
+    facts = incident_facts(db, serials)
+    for _, item in facts:
+        _require_clearance(item.classification, clearance, item.serial)
+    title, body = rules.draft_text([item for _, item in facts])
+    level = rules.highest_classification(item.classification for _, item in facts)
+
+    def work(session: Session) -> int:
+        bulletin = Bulletin(
+            kind=kind,
+            year=now.astimezone(tz).year,
+            title="" if level.is_classified else title,
+            body="" if level.is_classified else body,
+            classification=level,
+            status=BulletinStatus.DRAFT,
+            created_by_id=_person_id(session, actor),
+            created_at=now,
+        )
+        session.add(bulletin)
+        session.flush()
+        assert bulletin.id is not None
+        if level.is_classified:  # sealed once the id names the record; never in clear
+            where = f"bulletin:{bulletin.id}"
+            bulletin.title = seal(
+                None, session, title, record=where, field="title", classification=level
+            )
+            bulletin.body = seal(
+                None, session, body, record=where, field="body", classification=level
+            )
+        for position, (incident_id, _) in enumerate(facts):
+            session.add(
+                BulletinItem(bulletin_id=bulletin.id, incident_id=incident_id, position=position)
+            )
+        _audit(session, bulletin, "draft", actor, now)
+        return bulletin.id
+
+    return write_with_retry(db, work)
+
+
+def _person_id(session: Session, name: str) -> int | None:
+    from sqlmodel import select
+
+    from dutydesk.storage.models import Person
+
+    found = session.exec(select(Person.id).where(Person.name == name.strip())).first()
+    return int(found) if found is not None else None
+
+
+def edit_bulletin(
+    db: Database,
+    bulletin_id: int,
+    *,
+    title: str | None = None,
+    body: str | None = None,
+    actor: str,
+    now: datetime,
+    clearance: Classification = Classification.INTERNAL,
+) -> None:
+    """Change title and/or body. A reviewed bulletin goes back to draft, unsigned.
+
+    Raises:
+        BulletinError: issued or discarded, blank title, or above ``clearance``.
+
+    """
+    if title is not None and not title.strip():
+        raise BulletinError(t("bulletin.blank_title"))
+
+    def work(session: Session) -> None:
+        bulletin = _load(session, bulletin_id)
+        _check(bulletin, "edit")
+        _require_clearance(Classification(bulletin.classification), clearance, f"#{bulletin_id}")
+        where, level = f"bulletin:{bulletin_id}", bulletin.classification
+        if title is not None:
+            bulletin.title = seal(
+                None, session, title.strip(), record=where, field="title", classification=level
+            )
+        if body is not None:
+            bulletin.body = seal(
+                None, session, body, record=where, field="body", classification=level
+            )
+        bulletin.status = BulletinStatus.DRAFT
+        bulletin.reviewed_by, bulletin.reviewed_at = "", None
+        bulletin.signed_off_by_id, bulletin.signed_off_at = None, None
+        _audit(session, bulletin, "edit", actor, now)
+
+    write_with_retry(db, work)
+
+
+def review_bulletin(db: Database, bulletin_id: int, *, actor: str, now: datetime) -> None:
+    """Mark a draft reviewed (审核) by ``actor``.
+
+    Raises:
+        BulletinError: issued or discarded.
+
+    """
+
+    def work(session: Session) -> None:
+        bulletin = _load(session, bulletin_id)
+        _check(bulletin, "review")
+        bulletin.status = BulletinStatus.REVIEWED
+        bulletin.reviewed_by, bulletin.reviewed_at = actor, now
+        _audit(session, bulletin, "review", actor, now)
+
+    write_with_retry(db, work)
+
+
+def sign_bulletin(
+    db: Database,
+    bulletin_id: int,
+    *,
+    signer: str,
+    actor: str,
+    now: datetime,
+    actor_id: int | None = None,
+) -> None:
+    """Record the sign-off (签发) of a reviewed bulletin by ``signer``.
+
+    With sign-in (``actor_id`` given) a sign-off is the signer's own act: ``signer``
+    must be the signed-in ``actor``, at the console and on the command line alike.
+
+    Raises:
+        BulletinError: not reviewed yet, ``signer`` is not a duty leader or leader, or
+            is not the signed-in operator.
+
+    """
+    if actor_id is not None and signer.strip() != actor.strip():
+        raise BulletinError(t("access.sign_as_self", name=actor.strip(), signer=signer.strip()))
+    from sqlmodel import select
+
+    from dutydesk.storage.models import Person, PersonRole
+
+    def work(session: Session) -> None:
+        bulletin = _load(session, bulletin_id)
+        _check(bulletin, "sign")
+        person = session.exec(select(Person).where(Person.name == signer.strip())).first()
+        if person is None:
+            raise BulletinError(t("bulletin.no_person", name=signer.strip()))
+        roles = set(
+            session.exec(select(PersonRole.role).where(PersonRole.person_id == person.id)).all()
+        )
+        if not roles & {role.value for role in rules.SIGNER_ROLES}:
+            raise BulletinError(t("bulletin.not_signer", name=person.name))
+        bulletin.signed_off_by_id, bulletin.signed_off_at = person.id, now
+        _audit(session, bulletin, "sign", actor, now)
+
+    write_with_retry(db, work)
+
+
+def issue_bulletin(
+    db: Database, bulletin_id: int, *, actor: str, now: datetime, tz: ZoneInfo
+) -> int:
+    """Issue a signed bulletin, giving it the next number of its kind and year.
+
+    Returns:
+        The issue number (第N期).
+
+    Raises:
+        BulletinError: not signed off, already issued, or discarded.
+
+    """
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from dutydesk.storage.models import Bulletin, ChainState
+
+    def work(session: Session) -> int:
+        # Queue behind other issuers before reading anything (PostgreSQL; SQLite's
+        # BEGIN IMMEDIATE already did): the status and the highest number read below
+        # are then the committed ones.
+        session.get(ChainState, 1, with_for_update=True)
+        bulletin = _load(session, bulletin_id)
+        _check(bulletin, "issue")
+        year = now.astimezone(tz).year
+        highest = session.exec(
+            select(func.max(Bulletin.issue_no)).where(
+                Bulletin.kind == bulletin.kind, Bulletin.year == year
+            )
+        ).one()
+        bulletin.year, bulletin.issue_no = year, rules.next_issue_no(highest)
+        bulletin.status, bulletin.issued_at = BulletinStatus.ISSUED, now
+        session.flush()  # the unique number constraint speaks here, inside the retry
+        _audit(session, bulletin, "issue", actor, now)
+        return bulletin.issue_no
+
+    return write_with_retry(db, work)
+
+
+def discard_bulletin(db: Database, bulletin_id: int, *, actor: str, now: datetime) -> None:
+    """Drop a bulletin before issue; it never takes a number.
+
+    Raises:
+        BulletinError: already issued or discarded.
+
+    """
+
+    def work(session: Session) -> None:
+        bulletin = _load(session, bulletin_id)
+        _check(bulletin, "discard")
+        bulletin.status, bulletin.discarded_at = BulletinStatus.DISCARDED, now
+        _audit(session, bulletin, "discard", actor, now)
+
+    write_with_retry(db, work)

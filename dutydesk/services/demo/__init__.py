@@ -1,0 +1,1 @@
+"""The demo night: its TOML file, and loading it into a database."""

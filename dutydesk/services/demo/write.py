@@ -1,0 +1,209 @@
+"""Writing resolved demo data (:class:`~dutydesk.services.demo.file.DemoData`) to a session.
+
+Kept apart from :mod:`dutydesk.services.demo.load` (which decides *whether* to load) so each
+stays small. ``@position`` actors and targets are resolved here, against the roster just
+written, so that whoever held the position at that moment is the one named.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from dutydesk.config import Settings
+from dutydesk.rules.deadlines import DeadlineRules
+from dutydesk.rules.shifts import shift_at, slot
+from dutydesk.services.demo.file import DemoData, DemoDataError, IncidentSpec
+from dutydesk.services.incidents.incident import add_entry, create_incident
+from dutydesk.storage.models import (
+    Assignment,
+    Credential,
+    LeaveRegistration,
+    Person,
+    PersonRole,
+    Shift,
+)
+from dutydesk.vocab import Classification, Position, Role, ShiftKind
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+_POSITIONS = tuple(Position)
+
+
+class _Roster:
+    """Who held which position on each demo shift, to resolve ``@position`` names."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.holders: dict[tuple[object, ShiftKind], dict[Position, str]] = {}
+
+    def holder(self, position: Position, moment: datetime) -> str:
+        s = self.settings
+        current = shift_at(moment, s.day_shift_start, s.night_shift_start, s.tz)
+        seats = self.holders.get((current.shift_date, current.kind))
+        if seats is None:
+            raise DemoDataError(f"no shift rostered at {moment.isoformat()}")
+        # A day shift outside a special period has no confidential officer: the duty
+        # officer handles what comes in.
+        return seats.get(position) or seats[Position.DUTY_OFFICER]
+
+    def resolve(self, name: str, moment: datetime) -> str:
+        if not name.startswith("@"):
+            return name
+        try:
+            position = Position(name[1:])
+        except ValueError:
+            raise DemoDataError(f"{name!r} is not a roster position") from None
+        return self.holder(position, moment)
+
+
+@lru_cache(maxsize=32)
+def _demo_pin_hash(pin: str) -> str:
+    """A cheap hash (N = 2**10) of a demo PIN.
+
+    The demo's PINs are published, so a slow hash protects nothing, and tests load the
+    demo many times.
+    """
+    from dutydesk.services.accounts.auth import hash_pin
+
+    return hash_pin(pin, n=2**10)
+
+
+def _people(session: Session, data: DemoData, now: datetime) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for spec in data.people:
+        try:
+            clearance = Classification(spec.clearance)
+            roles = [Role(role) for role in spec.roles]
+        except ValueError as exc:
+            raise DemoDataError(f"person {spec.name}: {exc}") from None
+        person = Person(
+            name=spec.name, title=spec.title, unit=spec.unit, phone=spec.phone, clearance=clearance
+        )
+        session.add(person)
+        session.flush()
+        assert person.id is not None
+        ids[spec.name] = person.id
+        session.add_all(PersonRole(person_id=person.id, role=role.value) for role in roles)
+        if spec.pin:
+            pin_hash = _demo_pin_hash(spec.pin)
+            session.add(Credential(person_id=person.id, pin_hash=pin_hash, changed_at=now))
+    return ids
+
+
+def _person_id(ids: dict[str, int], name: str, where: str) -> int:
+    try:
+        return ids[name]
+    except KeyError:
+        raise DemoDataError(f"{where}: {name!r} is not a person of the demo") from None
+
+
+def _roster(session: Session, data: DemoData, ids: dict[str, int], roster: _Roster) -> None:
+    s = roster.settings
+    for spec in data.shifts:
+        kind = ShiftKind(spec.kind)
+        bounds = slot(spec.shift_date, kind, s.day_shift_start, s.night_shift_start, s.tz)
+        if len(spec.names) > len(_POSITIONS):
+            raise DemoDataError(f"roster {spec.shift_date} {kind}: more names than positions")
+        shift = Shift(
+            shift_date=spec.shift_date,
+            kind=kind,
+            start_at=bounds.start_at,
+            end_at=bounds.end_at,
+            special_period=spec.special_note is not None,
+            special_note=spec.special_note or "",
+        )
+        session.add(shift)
+        session.flush()
+        assert shift.id is not None
+        seats = dict(zip(_POSITIONS, spec.names, strict=False))
+        roster.holders[(spec.shift_date, kind)] = seats
+        where = f"roster {spec.shift_date} {kind}"
+        session.add_all(
+            Assignment(shift_id=shift.id, position=pos, person_id=_person_id(ids, name, where))
+            for pos, name in seats.items()
+        )
+
+
+def _leave(session: Session, data: DemoData, ids: dict[str, int], now: datetime) -> None:
+    for spec in data.leave:
+        session.add(
+            LeaveRegistration(
+                leader_id=_person_id(ids, spec.leader, "leave"),
+                acting_leader_id=_person_id(ids, spec.acting, "leave"),
+                start_at=spec.start_at,
+                end_at=spec.end_at,
+                destination=spec.destination,
+                reason=spec.reason,
+                created_at=min(spec.start_at, now),
+            )
+        )
+
+
+def _incident(
+    session: Session,
+    spec: IncidentSpec,
+    *,
+    ids: dict[str, int],
+    roster: _Roster,
+    now: datetime,
+    rules: DeadlineRules,
+) -> None:
+    where = f"incident {spec.fields['title']!r}"
+    if spec.received_at > now:
+        raise DemoDataError(f"{where}: received after the load moment")
+    receiver = roster.resolve(spec.received_by, spec.received_at)
+    fields: dict[str, Any] = dict(spec.fields)  # classified text is sealed by create_incident
+    incident = create_incident(
+        session=session,
+        received_at=spec.received_at,
+        created_by=ids.get(receiver),
+        actor_name=receiver,
+        now=spec.received_at,  # recorded as it came in, as on a live night
+        tz=roster.settings.tz,
+        rules=rules,
+        **fields,
+    )
+    labelled: dict[str, int] = {}
+    for entry in sorted(spec.entries, key=lambda item: item.at):
+        if entry.at > now:
+            raise DemoDataError(f"{where}: an entry happens after the load moment")
+        if entry.answers and entry.answers not in labelled:
+            raise DemoDataError(f"{where}: answers unknown entry id {entry.answers!r}")
+        actor = roster.resolve(entry.actor, entry.at)
+        written = add_entry(
+            session=session,
+            incident=incident,
+            kind=entry.kind,
+            occurred_at=entry.at,
+            actor_name=actor,
+            actor_id=ids.get(actor),
+            text=entry.text,
+            target=roster.resolve(entry.target, entry.at),
+            due_at=entry.due_at,
+            refers_to_id=labelled[entry.answers] if entry.answers else None,
+            now=entry.at,
+            rules=rules,
+        )
+        if entry.label:
+            assert written.id is not None
+            labelled[entry.label] = written.id
+
+
+def write_demo(
+    session: Session, data: DemoData, *, now: datetime, settings: Settings, rules: DeadlineRules
+) -> None:
+    """Write people, roster, leave and incidents (in order of receipt) to ``session``.
+
+    Raises:
+        DemoDataError: a name, code or time in the data does not fit.
+
+    """
+    ids = _people(session, data, now)
+    roster = _Roster(settings)
+    _roster(session, data, ids, roster)
+    _leave(session, data, ids, now)
+    for spec in sorted(data.incidents, key=lambda item: item.received_at):
+        _incident(session, spec, ids=ids, roster=roster, now=now, rules=rules)

@@ -1,0 +1,225 @@
+"""Field edits of an incident (e.g. severity raised from IV to II), with optimistic locking.
+
+An edit never overwrites silently: the caller says which version it saw, and if someone
+else wrote in between (another console, another shell) the edit is refused with
+:class:`~dutydesk.services.incidents.records.ConflictError`, which carries the current state and
+what the caller tried to write. Each accepted edit is recorded on the timeline as one
+``field_change`` entry with the old and new value of every field it changed, and the
+report clocks are recomputed (a severity change moves every deadline).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from dutydesk.errors import NotFoundError
+from dutydesk.i18n import label, t
+from dutydesk.rules.chain import ENVELOPE_PREFIX
+from dutydesk.rules.deadlines import DeadlineRules
+from dutydesk.rules.workflow import Refusal
+from dutydesk.services.incidents.followup import record_entry
+from dutydesk.services.incidents.records import (
+    EntryRefused,
+    IncidentError,
+    check_version,
+    enum_value,
+    require_aware,
+)
+from dutydesk.services.integrity.sealed import incident_record, seal, unseal
+from dutydesk.storage.models import Incident
+from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from dutydesk.storage.crypto import KeyRing
+
+EDITABLE: dict[str, type[StrEnum] | None] = {
+    "channel": Channel,
+    "category": Category,
+    "severity": Severity,
+    "classification": Classification,
+    "title": None,
+    "summary": None,
+    "location": None,
+    "reporter_name": None,
+    "reporter_unit": None,
+    "reporter_phone": None,
+}
+"""Fields an operator may edit, with the vocabulary each must come from (``None``: text).
+
+Status and the assigned leader/department follow the timeline; ``received_at`` starts
+every clock and fixes the serial's day, so a wrong receipt time is answered by a
+correction entry, not an edit.
+"""
+
+_REQUIRED_TEXT = {"title", "summary"}
+
+
+def _has_sealed_entries(session: Session, incident_id: int) -> bool:
+    """True when some timeline entry of the incident is stored sealed."""
+    from sqlalchemy import text
+
+    found = session.execute(
+        text("SELECT 1 FROM timeline_entry WHERE incident_id = :id AND text LIKE :prefix LIMIT 1"),
+        {"id": incident_id, "prefix": ENVELOPE_PREFIX + "%"},
+    ).first()
+    return found is not None
+
+
+def _checked(changes: Mapping[str, object]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for name, value in changes.items():
+        if name not in EDITABLE:
+            raise IncidentError(
+                f"{name}: cannot be edited (editable: {', '.join(EDITABLE)})"
+                if name != "received_at"
+                else "received_at: cannot be edited; record a correction entry instead"
+            )
+        vocabulary = EDITABLE[name]
+        if vocabulary is not None:
+            values[name] = enum_value(vocabulary, str(value), name).value
+        elif not isinstance(value, str):
+            raise IncidentError(f"{name}: expected text, got {type(value).__name__}")
+        elif name in _REQUIRED_TEXT and not value.strip():
+            raise IncidentError(f"{name}: must not be blank")
+        else:
+            values[name] = value
+    return values
+
+
+def describe_changes(changes: Mapping[str, tuple[str, str]]) -> str:
+    """The text of a ``field_change`` entry: one ``field: "old" → "new"`` line per field.
+
+    Values are JSON string literals, so a multi-line summary stays on one line and the
+    old and new values can be read back exactly.
+    """
+    return "\n".join(
+        f"{name}: {json.dumps(old, ensure_ascii=False)} → {json.dumps(new, ensure_ascii=False)}"
+        for name, (old, new) in changes.items()
+    )
+
+
+def update_fields(
+    *,
+    session: Session,
+    incident_id: int,
+    expected_version: int | None,
+    changes: Mapping[str, object],
+    actor_name: str = "",
+    actor_id: int | None = None,
+    now: datetime,
+    rules: DeadlineRules,
+    keys: KeyRing | None = None,
+) -> Incident:
+    """Change fields of an incident, record the change, recompute the clocks.
+
+    The incident row is read inside the caller's write transaction (``BEGIN IMMEDIATE``
+    on SQLite, ``SELECT ... FOR UPDATE`` elsewhere), so the version compared is the
+    committed one and no other writer can slip in before this transaction ends.
+
+    Args:
+        session: a writing ORM session.
+        incident_id: the incident's id.
+        expected_version: the version the caller last saw; ``None`` skips the check
+            (last writer wins: only for callers that read and write in one go).
+        changes: field name -> new value (see :data:`EDITABLE`); unchanged values are
+            ignored.
+        actor_name: who made the change.
+        actor_id: that person's id, when known.
+        now: the moment of the change (aware).
+        rules: deadline rules, to recompute the clocks.
+        keys: the key ring for a classified incident's title, summary and entry.
+
+    A classified incident's title and summary are compared in clear and stored sealed;
+    a change of classification re-seals them. Its timeline entries were sealed at the
+    old classification and are on the hash chain, so they cannot be re-sealed: they
+    stay sealed at the level they were written at, which readers of the raised label
+    may open (:func:`dutydesk.services.integrity.sealed.opened_at_or_below`). Lowering the label
+    of an incident with sealed entries is refused (nothing written).
+
+    Returns:
+        The incident after the change (unchanged, same version, if nothing differed).
+
+    Raises:
+        NotFoundError: there is no such incident.
+        ConflictError: ``expected_version`` is not the current version.
+        EntryRefused: the incident is closed.
+        IncidentError: a field cannot be edited or a value is not valid, or the
+            incident's sealed timeline forbids a change of classification.
+        DecryptError: the key file does not open the incident's sealed text.
+
+    """
+    require_aware(("now", now))
+    incident = session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
+    if incident is None:
+        raise NotFoundError(f"no incident with id {incident_id}")
+    check_version(incident, expected_version, dict(changes))
+    values = _checked(changes)
+    if Status(incident.status) is Status.CLOSED:
+        refused = Refusal("closed")
+        raise EntryRefused(
+            t(
+                "refusal.prefix",
+                serial=incident.serial,
+                kind=label(EntryKind.FIELD_CHANGE),
+                reason=t(refused.message_key),
+            ),
+            refused,
+        )
+    where = incident_record(incident_id)
+    before = Classification(incident.classification)
+    clear = {
+        name: unseal(
+            keys,
+            session,
+            str(getattr(incident, name)),
+            record=where,
+            field=name,
+            classification=before,
+        )
+        for name in ("title", "summary")
+    }
+    diff: dict[str, tuple[str, str]] = {}
+    for name, new in values.items():
+        old = clear.get(name, str(getattr(incident, name)))
+        if old != new:
+            diff[name] = (old, new)
+    raised = "classification" in diff and Classification(diff["classification"][1]).level > (
+        before.level
+    )
+    if "classification" in diff and not raised and _has_sealed_entries(session, incident_id):
+        # Raising is fine (earlier entries stay sealed at the lower level and are opened
+        # for readers the higher label admits); lowering would leave them unreadable.
+        raise IncidentError(
+            t("crypto.relabel_sealed", serial=incident.serial, classification=label(before))
+        )
+    if not diff:
+        return incident
+    for name, (_, new) in diff.items():
+        if name not in clear:
+            setattr(incident, name, new)
+    after = Classification(incident.classification)
+    for name, text in clear.items():
+        value = diff[name][1] if name in diff else text
+        if name in diff or after is not before:
+            sealed = seal(keys, session, value, record=where, field=name, classification=after)
+            setattr(incident, name, sealed)
+    incident.severity_rank = Severity(incident.severity).rank
+    record_entry(
+        session=session,
+        incident=incident,
+        kind=EntryKind.FIELD_CHANGE,
+        occurred_at=max(now, incident.received_at),
+        actor_name=actor_name,
+        actor_id=actor_id,
+        text=describe_changes(diff),
+        now=now,
+        rules=rules,
+        keys=keys,
+    )
+    return incident

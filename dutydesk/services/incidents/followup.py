@@ -1,0 +1,221 @@
+"""Follow-up (跟踪): appending entries to an incident's timeline.
+
+Entries are append-only. Whether an entry fits is decided by the pure workflow rules
+(:func:`dutydesk.rules.workflow.refusal`); this module gathers what they need from the
+timeline, turns a refusal into words (:class:`EntryRefused`), writes the entry, moves the
+status on, bumps the incident's version and recomputes its deadline.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel import select
+
+from dutydesk.i18n import label, t
+from dutydesk.rules.deadlines import DeadlineRules
+from dutydesk.rules.workflow import is_open, refusal, status_after
+from dutydesk.services.incidents.records import (
+    EntryRefused,
+    IncidentError,
+    check_version,
+    enum_value,
+    refresh_due,
+    require_aware,
+)
+from dutydesk.services.integrity import chain
+from dutydesk.services.integrity.sealed import entry_record, seal
+from dutydesk.storage.models import Incident, TimelineEntry
+from dutydesk.vocab import EntryKind
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from dutydesk.storage.crypto import KeyRing
+
+
+def _numbers(session: Session, incident_id: int) -> tuple[int, int]:
+    """The next ``seq`` on the timeline and the next continued-report number."""
+    rows = session.exec(
+        select(TimelineEntry.seq, TimelineEntry.kind).where(
+            TimelineEntry.incident_id == incident_id
+        )
+    ).all()
+    continued = sum(1 for _, kind in rows if kind == EntryKind.CONTINUED_REPORT)
+    return max((seq for seq, _ in rows), default=0) + 1, continued + 1
+
+
+def add_entry(
+    *,
+    session: Session,
+    incident: Incident,
+    kind: EntryKind | str,
+    occurred_at: datetime,
+    actor_name: str = "",
+    actor_id: int | None = None,
+    text: str = "",
+    target: str = "",
+    due_at: datetime | None = None,
+    refers_to_id: int | None = None,
+    expected_version: int | None = None,
+    now: datetime,
+    rules: DeadlineRules,
+    keys: KeyRing | None = None,
+) -> TimelineEntry:
+    """Append one step to an incident's timeline and move the incident on.
+
+    Entries are never edited: a mistake is answered by a ``correction`` entry that refers
+    to it. An entry that does not fit the incident now is refused
+    (:func:`dutydesk.rules.workflow.refusal`). A continued report is numbered
+    automatically (续报一 is ``report_no`` 1). A leader instruction without its own
+    ``due_at`` gets the default feedback period. The incident's status follows
+    :func:`dutydesk.rules.workflow.status_after`; its version and ``updated_at`` change
+    and its deadline is recomputed.
+
+    Args:
+        session: the ORM session to write in.
+        incident: the incident, already flushed.
+        kind: what kind of step this is.
+        occurred_at: when it happened (aware; not before the receipt).
+        actor_name: who recorded or did it.
+        actor_id: that person's id, when known.
+        text: the text, stored exactly as given (instructions verbatim).
+        target: to whom (leader reported to, department assigned, instructing leader).
+        due_at: feedback due on an instruction or assignment (not before ``occurred_at``).
+        refers_to_id: the entry a correction corrects or a feedback answers.
+        expected_version: the incident version the caller saw; ``None`` skips the check.
+        now: the moment of writing (aware).
+        rules: deadline rules.
+        keys: the key ring sealing the text of a classified incident's entry.
+
+    Returns:
+        The new entry, flushed.
+
+    Raises:
+        IncidentError: the incident is not saved, a time is naive or out of order, or
+            ``refers_to_id`` is not an entry of this incident.
+        EntryRefused: the entry does not fit the incident's status or timeline.
+        ConflictError: ``expected_version`` is out of date.
+
+    """
+    entry_kind = enum_value(EntryKind, kind, "kind")
+    require_aware(("occurred_at", occurred_at), ("now", now), ("due_at", due_at))
+    if incident.id is None:
+        raise IncidentError("the incident must be saved before entries are added to it")
+    check_version(incident, expected_version, {"kind": entry_kind.value, "text": text})
+    if occurred_at < incident.received_at:
+        raise IncidentError(
+            f"{incident.serial}: an entry cannot happen before the incident was received"
+        )
+    if due_at is not None and due_at < occurred_at:
+        raise IncidentError(f"{incident.serial}: due_at: the due date is before the entry")
+    referred: TimelineEntry | None = None
+    if refers_to_id is not None:
+        referred = session.get(TimelineEntry, refers_to_id)
+        if referred is None or referred.incident_id != incident.id:
+            raise IncidentError(
+                f"{incident.serial}: entry {refers_to_id} is not on this incident's timeline"
+            )
+    history = session.exec(
+        select(TimelineEntry.kind).where(TimelineEntry.incident_id == incident.id)
+    ).all()
+    refused = refusal(
+        incident.status,
+        entry_kind,
+        history,
+        text=text,
+        target=target,
+        referred=referred.kind if referred else None,
+        referred_seq=referred.seq if referred else None,
+    )
+    if refused is not None:
+        values = dict(refused.values)
+        if "kind" in values:
+            values["kind"] = label(EntryKind(str(values["kind"])))
+        raise EntryRefused(
+            t(
+                "refusal.prefix",
+                serial=incident.serial,
+                kind=label(entry_kind),
+                reason=t(refused.message_key, **values),
+            ),
+            refused,
+        )
+    if entry_kind is EntryKind.LEADER_INSTRUCTION and due_at is None:
+        due_at = occurred_at + rules.feedback
+    return record_entry(
+        session=session,
+        incident=incident,
+        kind=entry_kind,
+        occurred_at=occurred_at,
+        actor_name=actor_name,
+        actor_id=actor_id,
+        text=text,
+        target=target,
+        due_at=due_at,
+        refers_to_id=refers_to_id,
+        now=now,
+        rules=rules,
+        keys=keys,
+    )
+
+
+def record_entry(
+    *,
+    session: Session,
+    incident: Incident,
+    kind: EntryKind,
+    occurred_at: datetime,
+    actor_name: str,
+    actor_id: int | None,
+    text: str,
+    now: datetime,
+    rules: DeadlineRules,
+    target: str = "",
+    due_at: datetime | None = None,
+    refers_to_id: int | None = None,
+    keys: KeyRing | None = None,
+) -> TimelineEntry:
+    """Write an already checked entry and move the incident on (no workflow check).
+
+    For services that write entries of their own (``field_change``); everything an
+    operator asks for goes through :func:`add_entry`. The text of a classified
+    incident's entry is sealed here, before it is chained (the chain covers the sealed
+    form, so it can never be re-sealed later).
+    """
+    assert incident.id is not None
+    seq, report_no = _numbers(session, incident.id)
+    entry = TimelineEntry(
+        incident_id=incident.id,
+        seq=seq,
+        kind=kind,
+        occurred_at=occurred_at,
+        recorded_at=now,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        text=seal(
+            keys,
+            session,
+            text,
+            record=entry_record(incident.id, seq),
+            field="text",
+            classification=incident.classification,
+        ),
+        report_no=report_no if kind is EntryKind.CONTINUED_REPORT else None,
+        target=target,
+        due_at=due_at,
+        refers_to_id=refers_to_id,
+    )
+    session.add(entry)
+    chain.append(session, entry)  # linked in this transaction: the record is append-only
+    if kind is EntryKind.ASSIGNMENT and target:
+        incident.assigned_department = target
+    elif kind is EntryKind.LEADER_INSTRUCTION and target and not incident.assigned_leader:
+        incident.assigned_leader = target
+    incident.status = status_after(incident.status, kind)
+    incident.is_open = is_open(incident.status)
+    incident.version += 1
+    incident.updated_at = now
+    refresh_due(session=session, incident=incident, rules=rules)
+    return entry

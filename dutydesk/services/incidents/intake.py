@@ -1,0 +1,265 @@
+"""Intake (接报登记): register what comes in, warn of duplicates, link instead of repeat.
+
+* :func:`register` and :func:`register_many` write new incidents through
+  :func:`dutydesk.services.incidents.incident.create_incident` in a retried write transaction
+  (:mod:`dutydesk.services.retry`), so two consoles or a console and a grassroots feed
+  registering at the same moment both succeed with consecutive serials.
+* :func:`find_similar` looks for incidents received within two hours of this one with
+  the same category and place, or a very similar summary (:mod:`dutydesk.rules.similarity`).
+* :func:`link_as_continued_report` records the new report on the existing incident
+  instead of opening a second one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from dutydesk.errors import NotFoundError
+from dutydesk.rules.policy import may_see
+from dutydesk.rules.similarity import COMPARED_CHARS, SIMILAR_SUMMARY, bigrams, jaccard, same_place
+from dutydesk.services.integrity.sealed import Opener, incident_record, is_classified
+from dutydesk.storage.engine import Database, as_utc
+from dutydesk.vocab import Category, Classification, EntryKind, Status
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from dutydesk.rules.deadlines import DeadlineRules
+    from dutydesk.storage.crypto import KeyRing
+    from dutydesk.storage.models import Incident, TimelineEntry
+
+DUPLICATE_WINDOW = timedelta(hours=2)
+"""How far apart two receipts may be to count as possibly the same matter."""
+
+_CLAUSE_END = re.compile(r"[，。；！？,.;!?\n]")
+
+
+def default_title(summary: str, limit: int = 30) -> str:
+    """The summary's first clause (up to the first comma or stop), at most ``limit`` chars.
+
+    Used by the console's intake form and by ``dutydesk incident add`` when no title is
+    given: a phone report is filed in seconds and titled later if need be.
+    """
+    first = _CLAUSE_END.split(summary.strip(), maxsplit=1)[0].strip()
+    return first[:limit] or summary.strip()[:limit]
+
+
+def register(db: Database, **fields: Any) -> Incident:
+    """Create one incident (arguments of ``create_incident`` without ``session``), retried."""
+    from dutydesk.services.incidents.incident import create_incident
+    from dutydesk.services.retry import write_with_retry
+
+    return write_with_retry(db, lambda session: create_incident(session=session, **fields))
+
+
+def register_many(db: Database, items: Sequence[Mapping[str, Any]]) -> list[Incident]:
+    """Create several incidents in one transaction: all of them, or none if one is invalid."""
+    from dutydesk.services.incidents.incident import create_incident
+    from dutydesk.services.retry import write_with_retry
+
+    def work(session: Session) -> list[Incident]:
+        return [create_incident(session=session, **item) for item in items]
+
+    return write_with_retry(db, work)
+
+
+@dataclass(frozen=True)
+class SimilarIncident:
+    """An earlier incident that may be the same matter. Content is ``None`` if restricted."""
+
+    id: int
+    serial: str
+    received_at: datetime
+    status: Status
+    version: int
+    score: float
+    """Bigram Jaccard index of the two summaries (0.0-1.0)."""
+    same_place: bool
+    """Same category and the same (normalised) location."""
+    classification: Classification
+    title: str | None
+    location: str | None
+
+    @property
+    def is_open(self) -> bool:
+        """True when the incident can take a continued report without reopening."""
+        return self.status is not Status.CLOSED
+
+
+def _time_param(source: Database | Session, moment: datetime) -> Any:
+    if isinstance(source, Database):
+        return source.time_param(moment)
+    if source.get_bind().dialect.name == "sqlite":
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment
+
+
+def _database_of(session: Session) -> Database:
+    """A :class:`Database` for the session's URL (only its key file is used)."""
+    return Database(session.get_bind().engine.url.render_as_string(hide_password=False))
+
+
+def find_similar(
+    source: Database | Session,
+    *,
+    category: Category | str,
+    location: str,
+    summary: str,
+    received_at: datetime,
+    within: timedelta = DUPLICATE_WINDOW,
+    exclude_id: int | None = None,
+    clearance: Classification = Classification.INTERNAL,
+    limit: int = 5,
+    keys: KeyRing | None = None,
+) -> list[SimilarIncident]:
+    """Incidents received within ``within`` of ``received_at`` that may be this one.
+
+    A candidate matches when it has the same category and location, or when its
+    summary is very similar (bigram Jaccard >= 0.6, see :mod:`dutydesk.rules.similarity`).
+    Closed incidents are included (the officer may want to reopen one). Content the
+    viewer is not cleared for is withheld: only serial, time and classification show.
+
+    Args:
+        source: the store, or an open session (to check inside a write transaction).
+        category: the new report's category.
+        location: its place.
+        summary: its summary.
+        received_at: when it came in (aware).
+        within: the window either side of ``received_at``.
+        exclude_id: an incident to leave out (the one being edited).
+        clearance: the viewer's clearance.
+        limit: at most this many, best first (same place, then score, then newest).
+        keys: the key ring for the title of a classified match shown to a cleared viewer.
+            Classified summaries are encrypted and never compared: a classified incident
+            matches by category and place only.
+
+    Returns:
+        The matches, best first.
+
+    """
+    sql = (
+        "SELECT id, serial, received_at, category, location, title, "
+        f"substr(summary, 1, {COMPARED_CHARS}), status, classification, version FROM incident "
+        "WHERE received_at >= :since AND received_at <= :until ORDER BY received_at DESC"
+    )
+    params = {
+        "since": _time_param(source, received_at - within),
+        "until": _time_param(source, received_at + within),
+    }
+    if isinstance(source, Database):
+        rows = source.read(sql, params)
+    else:
+        from sqlalchemy import text
+
+        rows = [tuple(row) for row in source.execute(text(sql), params)]
+    wanted = Category(category)
+    found: list[SimilarIncident] = []
+    mine = bigrams(summary)
+    opener = Opener(source if isinstance(source, Database) else _database_of(source), keys)
+    for id_, serial, received, cat, place, title, text_, status, level, version in rows:
+        if id_ == exclude_id:
+            continue
+        here = cat == wanted.value and same_place(location, str(place))
+        score = 0.0 if is_classified(level) else jaccard(mine, bigrams(str(text_)))
+        if not here and score < SIMILAR_SUMMARY:
+            continue
+        visible = may_see(clearance, level)
+        found.append(
+            SimilarIncident(
+                id=int(id_),
+                serial=str(serial),
+                received_at=as_utc(received),  # type: ignore[arg-type]
+                status=Status(status),
+                version=int(version),
+                score=round(score, 3),
+                same_place=here,
+                classification=Classification(level),
+                title=opener(
+                    title, record=incident_record(int(id_)), field="title", classification=level
+                )
+                if visible
+                else None,
+                location=str(place) if visible else None,
+            )
+        )
+    found.sort(key=lambda item: (not item.same_place, -item.score, -item.received_at.timestamp()))
+    return found[:limit]
+
+
+def link_as_continued_report(
+    *,
+    session: Session,
+    incident_id: int,
+    summary: str,
+    received_at: datetime,
+    reporter: str = "",
+    actor_name: str = "",
+    actor_id: int | None = None,
+    expected_version: int | None = None,
+    now: datetime,
+    rules: DeadlineRules,
+    keys: KeyRing | None = None,
+) -> TimelineEntry:
+    """Record a new report on an existing incident instead of registering it again.
+
+    It becomes the incident's next continued report (续报, numbered automatically).
+    While the incident has no first report yet a continued report would be refused
+    (record the first report first), so the new report is then kept as a note: the
+    officer still files it in seconds and the report clocks are not disturbed.
+
+    Args:
+        session: a writing session.
+        incident_id: the existing incident.
+        summary: the new report's text, stored exactly.
+        received_at: when the new report came in (not before the incident's receipt:
+            an earlier time is taken as the incident's receipt).
+        reporter: who sent it (unit, name, phone), put in front of the text.
+        actor_name: the operator.
+        actor_id: the operator's person id, when known.
+        expected_version: the version the officer saw in the duplicate warning.
+        now: the moment of writing.
+        rules: deadline rules.
+        keys: the key ring sealing the text when the incident is classified.
+
+    Returns:
+        The new timeline entry (``continued_report`` or ``note``).
+
+    Raises:
+        NotFoundError: no such incident.
+        EntryRefused: the incident is closed (reopen it first).
+        ConflictError: ``expected_version`` is out of date.
+        IncidentError: blank summary.
+
+    """
+    from dutydesk.services.incidents.followup import add_entry
+    from dutydesk.services.incidents.records import EntryRefused, IncidentError
+    from dutydesk.storage.models import Incident
+
+    if not summary.strip():
+        raise IncidentError("summary: say what was reported")
+    incident = session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
+    if incident is None:
+        raise NotFoundError(f"no incident with id {incident_id}")
+    text = f"{reporter}: {summary}" if reporter.strip() else summary
+    arguments: dict[str, Any] = {
+        "session": session,
+        "incident": incident,
+        "occurred_at": max(received_at, incident.received_at),
+        "actor_name": actor_name,
+        "actor_id": actor_id,
+        "text": text,
+        "expected_version": expected_version,
+        "now": now,
+        "rules": rules,
+        "keys": keys,
+    }
+    try:
+        return add_entry(kind=EntryKind.CONTINUED_REPORT, **arguments)
+    except EntryRefused as refused:
+        if refused.refusal.key != "continued_before_first":
+            raise
+        return add_entry(kind=EntryKind.NOTE, **arguments)

@@ -1,0 +1,236 @@
+"""Incidents and timelines as plain records, for the command line and exports.
+
+Read-only, through :meth:`dutydesk.storage.engine.Database.read` (no ORM import), returning frozen
+dataclasses holding every stored field exactly as stored. Content the viewer is not
+cleared for is withheld: a restricted record carries serial, times, status and
+classification only (DESIGN.md §7: classified items by serial number only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from dutydesk.errors import NotFoundError
+from dutydesk.rules.policy import may_see
+from dutydesk.services.incidents.queue import QUEUE_ORDER
+from dutydesk.services.integrity.sealed import Opener, entry_record, incident_record, record_view
+from dutydesk.storage.engine import Database, as_utc
+from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
+
+if TYPE_CHECKING:
+    from dutydesk.services.accounts.auth import Operator
+    from dutydesk.storage.crypto import KeyRing
+
+_CONTENT = (
+    "channel",
+    "category",
+    "severity",
+    "title",
+    "summary",
+    "location",
+    "reporter_name",
+    "reporter_unit",
+    "reporter_phone",
+    "assigned_leader",
+    "assigned_department",
+)
+_COLUMNS: tuple[str, ...] = (
+    "id",
+    "serial",
+    "received_at",
+    "status",
+    "classification",
+    "due_at",
+    "due_step",
+    "version",
+    "drill_run_id",
+    *_CONTENT,
+)
+
+
+@dataclass(frozen=True)
+class TimelineRecord:
+    """One timeline entry, every field as stored; ``refers_to`` is the referred ``seq``."""
+
+    seq: int
+    kind: EntryKind
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: str
+    text: str
+    report_no: int | None
+    target: str
+    due_at: datetime | None
+    refers_to: int | None
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """An incident as stored. Content fields are ``None`` when ``restricted``."""
+
+    id: int
+    serial: str
+    received_at: datetime
+    status: Status
+    classification: Classification
+    due_at: datetime | None
+    due_step: str | None
+    version: int
+    restricted: bool
+    drill_run_id: int | None = None
+    """The drill (演练) run that created it; ``None`` for a real incident."""
+    channel: Channel | None = None
+    category: Category | None = None
+    severity: Severity | None = None
+    title: str | None = None
+    summary: str | None = None
+    location: str | None = None
+    reporter_name: str | None = None
+    reporter_unit: str | None = None
+    reporter_phone: str | None = None
+    assigned_leader: str | None = None
+    assigned_department: str | None = None
+    timeline: tuple[TimelineRecord, ...] = field(default=())
+
+
+def _record(row: Sequence[Any], clearance: Classification, opener: Opener) -> IncidentRecord:
+    values = dict(zip(_COLUMNS, row, strict=True))
+    level = Classification(values["classification"])
+    visible = may_see(clearance, level)
+    content: dict[str, Any] = {}
+    if visible:
+        content = {name: values[name] for name in _CONTENT}
+        content["channel"] = Channel(content["channel"])
+        content["category"] = Category(content["category"])
+        content["severity"] = Severity(content["severity"])
+        where = incident_record(int(values["id"]))
+        for name in ("title", "summary"):
+            content[name] = opener(content[name], record=where, field=name, classification=level)
+    return IncidentRecord(
+        id=int(values["id"]),
+        serial=str(values["serial"]),
+        received_at=as_utc(values["received_at"]),  # type: ignore[arg-type]
+        status=Status(values["status"]),
+        classification=level,
+        due_at=as_utc(values["due_at"]),
+        due_step=values["due_step"],
+        version=int(values["version"]),
+        restricted=not visible,
+        drill_run_id=values["drill_run_id"],
+        **content,
+    )
+
+
+def list_incidents(
+    db: Database,
+    *,
+    statuses: Sequence[Status] = (),
+    category: Category | None = None,
+    severity: Severity | None = None,
+    channel: Channel | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    include_closed: bool = False,
+    clearance: Classification = Classification.INTERNAL,
+    limit: int | None = None,
+    keys: KeyRing | None = None,
+) -> list[IncidentRecord]:
+    """Incidents matching every filter given.
+
+    Open incidents only, most urgent first (the queue's order), unless
+    ``include_closed``; then all, in order of receipt. ``since``/``until`` bound the
+    receipt time (inclusive, exclusive).
+    """
+    where = [] if include_closed or statuses else ["is_open = TRUE"]
+    params: dict[str, Any] = {}
+    if statuses:
+        names = [f"status{index}" for index in range(len(statuses))]
+        where.append(f"status IN ({', '.join(':' + name for name in names)})")
+        params.update(
+            {name: Status(value).value for name, value in zip(names, statuses, strict=True)}
+        )
+    for column, value in (("category", category), ("severity", severity), ("channel", channel)):
+        if value is not None:
+            where.append(f"{column} = :{column}")
+            params[column] = value.value
+    if since is not None:
+        where.append("received_at >= :since")
+        params["since"] = db.time_param(since)
+    if until is not None:
+        where.append("received_at < :until")
+        params["until"] = db.time_param(until)
+    order = "received_at, id" if include_closed or statuses else QUEUE_ORDER
+    sql = f"SELECT {', '.join(_COLUMNS)} FROM incident"
+    sql += f" WHERE {' AND '.join(where)}" if where else ""
+    sql += f" ORDER BY {order}"
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params["limit"] = int(limit)
+    opener = Opener(db, keys)
+    return [_record(row, clearance, opener) for row in db.read(sql, params)]
+
+
+def get_incident(
+    db: Database,
+    serial: str,
+    *,
+    clearance: Classification = Classification.INTERNAL,
+    keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
+) -> IncidentRecord:
+    """The incident with this serial and, if the viewer is cleared, its timeline.
+
+    Classified content returned to a cleared ``viewer`` is decrypted with ``keys``
+    (else the database's key file) and recorded as viewed in the audit trail at ``now``.
+
+    Raises:
+        NotFoundError: no incident has this serial.
+
+    """
+    rows = db.read(
+        f"SELECT {', '.join(_COLUMNS)} FROM incident WHERE serial = :serial",
+        {"serial": serial.strip()},
+    )
+    if not rows:
+        raise NotFoundError(f"no incident {serial.strip()!r}")
+    opener = Opener(db, keys)
+    record = _record(rows[0], clearance, opener)
+    if record.restricted:
+        return record
+    entries = db.read(
+        "SELECT e.seq, e.kind, e.occurred_at, e.recorded_at, "
+        "COALESCE(NULLIF(e.actor_name, ''), p.name, ''), e.text, e.report_no, e.target, "
+        "e.due_at, r.seq FROM timeline_entry e "
+        "LEFT JOIN person p ON p.id = e.actor_id "
+        "LEFT JOIN timeline_entry r ON r.id = e.refers_to_id "
+        "WHERE e.incident_id = :id ORDER BY e.seq",
+        {"id": record.id},
+    )
+    timeline = tuple(
+        TimelineRecord(
+            seq=int(seq),
+            kind=EntryKind(kind),
+            occurred_at=as_utc(occurred),  # type: ignore[arg-type]
+            recorded_at=as_utc(recorded),  # type: ignore[arg-type]
+            actor=str(actor),
+            text=opener(
+                text,
+                record=entry_record(record.id, int(seq)),
+                field="text",
+                classification=record.classification,
+            ),
+            report_no=report_no,
+            target=str(target),
+            due_at=as_utc(due),
+            refers_to=refers,
+        )
+        for seq, kind, occurred, recorded, actor, text, report_no, target, due, refers in entries
+    )
+    if record.classification.is_classified:
+        detail = f"{record.classification.value}; {len(timeline)} entries"
+        record_view(db, viewer, "incident", record.serial, detail, now)
+    return replace(record, timeline=timeline)

@@ -1,0 +1,188 @@
+"""The live incident queue: open incidents, most urgent first, read a window at a time.
+
+The queue is never loaded whole. The console asks for the rows it can show
+(:func:`fetch_window`) and the total (:func:`count_open`); both are single indexed
+queries on ``ix_incident_queue`` (is_open, due_at, severity_rank, received_at), so their
+cost does not grow with a year of closed records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from dutydesk.rules.policy import may_see
+from dutydesk.services.integrity.sealed import Opener, incident_record, is_classified, record_view
+from dutydesk.storage.engine import Database, as_utc
+from dutydesk.vocab import Category, Channel, Classification, Severity, Status
+
+if TYPE_CHECKING:
+    from dutydesk.services.accounts.auth import Operator
+    from dutydesk.storage.crypto import KeyRing
+
+BLOCK_ROWS = 100
+"""Rows the console reads at a time: one indexed query per block."""
+
+# Overdue first (earliest due), then due soonest, then severity, then oldest receipt.
+QUEUE_ORDER = "due_at, severity_rank, received_at, id"
+
+_COLUMNS = (
+    "id, serial, received_at, channel, category, severity, title, status, "
+    "classification, due_at, due_step, drill_run_id"
+)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the queue. Content fields are ``None`` when the viewer is not cleared."""
+
+    id: int
+    serial: str
+    received_at: datetime
+    classification: Classification
+    channel: Channel | None
+    category: Category | None
+    severity: Severity | None
+    title: str | None
+    status: Status | None
+    due_at: datetime | None
+    due_step: str | None
+    drill: bool = False
+    """Created by a drill (演练): every pane marks it."""
+
+    @property
+    def restricted(self) -> bool:
+        """True when the content was withheld from this viewer."""
+        return self.title is None
+
+
+def queue_row(values: Sequence[Any], clearance: Classification, opener: Opener) -> QueueRow:
+    """Build a row from the queue's columns, withholding content the viewer is not cleared for.
+
+    The one place the need-to-know gate for queue-shaped rows is applied: the queue and
+    the search results both come through here.
+    """
+    (
+        id_,
+        serial,
+        received,
+        channel,
+        category,
+        severity,
+        title,
+        status,
+        classification,
+        due_at,
+        due_step,
+        drill_run_id,
+    ) = values
+    level = Classification(classification)
+    visible = may_see(clearance, level)
+    return QueueRow(
+        id=int(id_),
+        serial=str(serial),
+        received_at=as_utc(received),  # type: ignore[arg-type]
+        classification=level,
+        channel=Channel(channel) if visible else None,
+        category=Category(category) if visible else None,
+        severity=Severity(severity) if visible else None,
+        title=opener(title, record=incident_record(int(id_)), field="title", classification=level)
+        if visible
+        else None,
+        status=Status(status) if visible else None,
+        due_at=as_utc(due_at),
+        due_step=due_step,
+        drill=drill_run_id is not None,
+    )
+
+
+def count_open(db: Database) -> int:
+    """How many incidents are open."""
+    return int(db.read("SELECT count(*) FROM incident WHERE is_open = TRUE")[0][0])
+
+
+def count_overdue(db: Database, now: datetime) -> int:
+    """How many open incidents have their next step past due at ``now``."""
+    rows = db.read(
+        "SELECT count(*) FROM incident WHERE is_open = TRUE AND due_at < :now",
+        {"now": db.time_param(now)},
+    )
+    return int(rows[0][0])
+
+
+def fetch_window(
+    db: Database,
+    offset: int,
+    limit: int,
+    clearance: Classification = Classification.INTERNAL,
+    *,
+    keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
+) -> list[QueueRow]:
+    """Rows ``offset`` to ``offset + limit`` of the queue, in queue order.
+
+    A classified title is decrypted only for a cleared viewer; the key ring (``keys``,
+    else the database's key file) is loaded only if such a title is in the window.
+    Given a ``viewer``, a window that shows classified titles is one audit event (the
+    serials, never the titles); the same window read again soon is the same view.
+    """
+    rows = db.read(
+        f"SELECT {_COLUMNS} FROM incident WHERE is_open = TRUE "
+        f"ORDER BY {QUEUE_ORDER} LIMIT :limit OFFSET :offset",
+        {"limit": int(limit), "offset": int(offset)},
+    )
+    opener = Opener(db, keys)
+    result = [queue_row(tuple(row), clearance, opener) for row in rows]
+    shown = [row.serial for row in result if is_classified(row.classification) and row.title]
+    if shown and viewer is not None:
+        detail = f"queue titles: {', '.join(shown)}"
+        record_view(db, viewer, "queue", f"{shown[0]}+{len(shown) - 1}", detail, now)
+    return result
+
+
+def position_of(db: Database, incident_id: int) -> int | None:
+    """The index of an open incident in the queue, or ``None`` if it is not open."""
+    rows = db.read(
+        "SELECT due_at, severity_rank, received_at, id FROM incident "
+        "WHERE id = :id AND is_open = TRUE",
+        {"id": incident_id},
+    )
+    if not rows:
+        return None
+    due_at, rank, received, id_ = rows[0]
+    before = db.read(
+        "SELECT count(*) FROM incident WHERE is_open = TRUE AND "
+        "(due_at, severity_rank, received_at, id) < (:due, :rank, :received, :id)",
+        {"due": due_at, "rank": rank, "received": received, "id": id_},
+    )
+    return int(before[0][0])
+
+
+@dataclass(frozen=True)
+class PassedDeadline:
+    """An open incident whose next step fell due in a window of time."""
+
+    id: int
+    serial: str
+    due_step: str | None
+    due_at: datetime
+
+
+def deadlines_passed(db: Database, since: datetime, until: datetime) -> list[PassedDeadline]:
+    """Open incidents whose next step fell due after ``since`` and at or before ``until``.
+
+    One range scan of ``ix_incident_queue`` (is_open, due_at): cheap enough to ask every
+    second, whatever the size of the queue.
+    """
+    rows = db.read(
+        "SELECT id, serial, due_step, due_at FROM incident "
+        "WHERE is_open = TRUE AND due_at > :since AND due_at <= :until ORDER BY due_at, id",
+        {"since": db.time_param(since), "until": db.time_param(until)},
+    )
+    return [
+        PassedDeadline(int(id_), str(serial), step, as_utc(due))  # type: ignore[arg-type]
+        for id_, serial, step, due in rows
+    ]

@@ -1,0 +1,143 @@
+"""Shared parts of the incident write path: errors, checks, and the deadline refresh.
+
+Used by :mod:`dutydesk.services.incidents.incident` (intake),
+:mod:`dutydesk.services.incidents.followup` (timeline entries) and
+:mod:`dutydesk.services.incidents.edits` (field edits), which import from here and never
+from each other in a cycle.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlmodel import col, select
+
+from dutydesk.errors import DutyDeskError
+from dutydesk.i18n import label, t
+from dutydesk.rules.deadlines import DeadlineRules, DueStep, EntryFact, next_due
+from dutydesk.rules.workflow import Refusal
+from dutydesk.storage.models import Incident, TimelineEntry
+from dutydesk.vocab import EntryKind, Severity, Status
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+class IncidentError(DutyDeskError):
+    """An incident or timeline entry cannot be written as given."""
+
+    exit_code = 2
+
+
+class EntryRefused(IncidentError):
+    """The entry makes no sense for the incident now; the message says what to do instead."""
+
+    def __init__(self, message: str, refusal: Refusal) -> None:
+        super().__init__(message)
+        self.refusal = refusal
+
+
+class ConflictError(IncidentError):
+    """Someone else changed the incident since the caller read it; nothing was written.
+
+    Attributes:
+        current: the incident as it is now (column name -> value), to show the user.
+        attempted: what the caller tried to write, so that nothing typed is lost.
+
+    """
+
+    def __init__(self, message: str, current: dict[str, Any], attempted: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.current = current
+        self.attempted = attempted
+
+
+def check_version(incident: Incident, expected: int | None, attempted: dict[str, Any]) -> None:
+    """Refuse a write based on an out-of-date read (optimistic locking).
+
+    Raises:
+        ConflictError: ``expected`` is given and is not the incident's version.
+
+    """
+    if expected is None or expected == incident.version:
+        return
+    message = t(
+        "conflict.changed",
+        serial=incident.serial,
+        expected=expected,
+        version=incident.version,
+        status=label(Status(incident.status)),
+        severity=label(Severity(incident.severity)),
+    )
+    current = {name: getattr(incident, name) for name in type(incident).model_fields}
+    raise ConflictError(message, current, attempted)
+
+
+def enum_value(kind: type[_E], value: _E | str, field: str) -> _E:
+    """``value`` as a member of ``kind``; the error names the field and what is allowed.
+
+    Raises:
+        IncidentError: ``value`` is not a member's value.
+
+    """
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise IncidentError(f"{field}: {value!r} is not one of {allowed}") from None
+
+
+def require_aware(*moments: tuple[str, datetime | None]) -> None:
+    """Refuse naive times, naming the field: stored times must carry a timezone.
+
+    Raises:
+        IncidentError: one of the (field, moment) pairs is naive.
+
+    """
+    for field, moment in moments:
+        if moment is not None and moment.tzinfo is None:
+            raise IncidentError(f"{field}: a time without timezone cannot be stored")
+
+
+def entry_facts(session: Session, incident: Incident) -> list[EntryFact]:
+    """What the deadline rules need of the incident's timeline, in recording order."""
+    rows = session.exec(
+        select(TimelineEntry)
+        .where(TimelineEntry.incident_id == incident.id)
+        .order_by(col(TimelineEntry.seq))  # recording order: see rules.deadlines.closed_by_entries
+    ).all()
+    return [
+        EntryFact(
+            kind=EntryKind(row.kind),
+            occurred_at=row.occurred_at,
+            due_at=row.due_at,
+            entry_id=row.id,
+            refers_to_id=row.refers_to_id,
+        )
+        for row in rows
+    ]
+
+
+def refresh_due(*, session: Session, incident: Incident, rules: DeadlineRules) -> DueStep | None:
+    """Recompute the incident's next due step from its timeline and store it on the row.
+
+    Returns:
+        The step now due soonest, or ``None`` when nothing is owed (closed incidents).
+
+    """
+    session.flush()  # entries added in this transaction must be counted
+    step = next_due(
+        rules,
+        Severity(incident.severity),
+        incident.received_at,
+        entry_facts(session, incident),
+        is_open=incident.is_open,
+    )
+    incident.due_at = step.due_at if step else None
+    incident.due_step = step.step if step else None
+    session.add(incident)
+    return step

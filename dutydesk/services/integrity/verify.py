@@ -1,0 +1,235 @@
+"""``dutydesk verify`` and ``dutydesk backup``: is the record whole, and a safe copy of it.
+
+:func:`verify` checks, in order: SQLite's own ``PRAGMA integrity_check``; every link of
+the hash chain (timeline entries and audit events, :mod:`dutydesk.rules.chain`) for a
+changed record, a missing one, a re-linked one, or one written around the chain; the
+stored head against the last record (the newest records deleted); and the head stored
+with the last acknowledged handover (the newest records deleted *and* the head row
+rewritten to match). Problems are sentences naming the record, first one first.
+
+Reads go through :meth:`Database.read` (plain SQL), so verifying a large record does not
+build ORM objects.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dutydesk.errors import DatabaseError
+from dutydesk.i18n import t
+from dutydesk.rules.chain import CHAINED_COLUMNS, GENESIS, ChainHead, link_hash
+from dutydesk.services.integrity.chain import chain_head
+from dutydesk.storage.engine import Database, as_utc
+
+_TIMES = {"occurred_at", "recorded_at", "due_at"}
+MAX_PROBLEMS = 20
+"""Stop listing after this many: the first one is what matters."""
+
+
+@dataclass
+class VerifyReport:
+    """What :func:`verify` found."""
+
+    integrity: str
+    """``ok``, or SQLite's first complaint."""
+    links: int
+    """Records on the chain."""
+    head: ChainHead
+    """The stored head."""
+    acknowledged: ChainHead | None
+    """The head stored with the last acknowledged handover, if any."""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong."""
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class _Link:
+    table: str
+    id: int
+    seq: int | None
+    prev: str | None
+    hash: str | None
+    label: str
+    content: dict[str, Any]
+
+
+def _links(db: Database, table: str) -> list[_Link]:
+    columns = CHAINED_COLUMNS[table]
+    prefix = "t." if table == "timeline_entry" else "a."
+    if table == "timeline_entry":
+        sql = "SELECT t.id, t.chain_seq, t.prev_hash, t.hash, coalesce(i.serial, '?'), "
+        sql += ", ".join(prefix + c for c in columns)
+        sql += " FROM timeline_entry t LEFT JOIN incident i ON i.id = t.incident_id"
+    else:
+        sql = "SELECT a.id, a.chain_seq, a.prev_hash, a.hash, a.action, "
+        sql += ", ".join(prefix + c for c in columns) + " FROM audit_event a"
+    links = []
+    for row in db.read(sql):
+        content = {
+            name: as_utc(value) if name in _TIMES else value
+            for name, value in zip(columns, row[5:], strict=True)
+        }
+        if table == "timeline_entry":
+            label = t("verify.entry", id=row[0], serial=row[4], seq=content["seq"])
+        else:
+            label = t("verify.event", id=row[0], action=row[4])
+        links.append(_Link(table, int(row[0]), row[1], row[2], row[3], label, content))
+    return links
+
+
+def _acknowledged(db: Database) -> tuple[ChainHead, str] | None:
+    rows = db.read(
+        "SELECT chain_head, acknowledged_at, acknowledged_by FROM handover "
+        "WHERE acknowledged_at IS NOT NULL AND chain_head IS NOT NULL "
+        "ORDER BY acknowledged_at DESC, id DESC LIMIT 1"
+    )
+    if not rows:
+        return None
+    try:
+        head = ChainHead.parse(str(rows[0][0]))
+    except ValueError:
+        return None
+    moment = as_utc(rows[0][1])
+    when = moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "?"
+    return head, t("verify.handover", when=when, by=rows[0][2])
+
+
+def _walk(links: Sequence[_Link], problems: list[str]) -> _Link | None:
+    """Check every link in order; return the last one."""
+    previous: _Link | None = None
+    expected_prev, expected_seq = GENESIS, 1
+    for link in links:
+        assert link.seq is not None
+        if link.seq > expected_seq:
+            after = previous.label if previous else t("verify.start")
+            problems.append(t("verify.missing", first=expected_seq, last=link.seq - 1, after=after))
+        elif link.seq < expected_seq:
+            problems.append(t("verify.duplicate", seq=link.seq, label=link.label))
+        elif link.prev != expected_prev:
+            problems.append(t("verify.relinked", label=link.label, seq=link.seq))
+        if link_hash(link.prev or "", link.table, link.seq, link.content) != link.hash:
+            problems.append(t("verify.changed", label=link.label))
+        previous, expected_prev, expected_seq = link, link.hash or "", link.seq + 1
+    return previous
+
+
+def orphaned_wal_holders(path: Path, proc: Path = Path("/proc")) -> list[int]:
+    """Processes that hold this database's ``-wal`` or ``-shm`` open after it was unlinked.
+
+    Such a process lost its SQLite locks (issue 10: a plain ``open()``/``close()`` of the
+    database file does that on POSIX); another process then checkpointed and deleted the
+    journal, and everything the first one saves since is invisible to others and lost when
+    it stops. Linux shows it in ``/proc/<pid>/fd`` as a link to ``<file> (deleted)``;
+    elsewhere, or for processes of other users, this finds nothing.
+    """
+    absolute = str(path.absolute())
+    gone = {f"{absolute}-wal (deleted)", f"{absolute}-shm (deleted)"}
+    holders: set[int] = set()
+    try:
+        pids = [entry for entry in proc.iterdir() if entry.name.isdigit()]
+    except OSError:
+        return []
+    for entry in pids:
+        try:
+            targets = {os.readlink(fd) for fd in (entry / "fd").iterdir()}
+        except OSError:
+            continue  # the process ended, or it is not ours to look at
+        if targets & gone:
+            holders.add(int(entry.name))
+    return sorted(holders)
+
+
+def verify(db: Database) -> VerifyReport:
+    """Check the database file and the whole hash chain; see the module docstring."""
+    integrity = "ok"
+    orphaned: list[int] = []
+    if db.is_sqlite:
+        rows = db.read("PRAGMA integrity_check")
+        integrity = str(rows[0][0]) if rows else "no answer"
+        if db.path is not None:
+            orphaned = orphaned_wal_holders(db.path)
+    head = chain_head(db)
+    acknowledged = _acknowledged(db)
+    report = VerifyReport(integrity, 0, head, acknowledged[0] if acknowledged else None)
+    problems = report.problems
+    if integrity != "ok":
+        problems.append(t("verify.integrity", detail=integrity))
+    problems.extend(t("verify.orphaned_wal", pid=pid) for pid in orphaned)
+    links = _links(db, "timeline_entry") + _links(db, "audit_event")
+    for link in links:
+        if link.seq is None:
+            problems.append(t("verify.unchained", label=link.label))
+    chained = sorted((link for link in links if link.seq is not None), key=lambda x: x.seq or 0)
+    report.links = len(chained)
+    last = _walk(chained, problems)
+    last_head = ChainHead(last.seq or 0, last.hash or "") if last else ChainHead(0, GENESIS)
+    if head.seq > last_head.seq:
+        problems.append(t("verify.newest_gone", head=head.seq, last=last_head.seq))
+    elif head != last_head:
+        problems.append(t("verify.head_mismatch", head=head.short, last=last_head.short))
+    if acknowledged is not None:
+        ack, where = acknowledged
+        match = next((link for link in chained if link.seq == ack.seq), None)
+        if ack.seq > last_head.seq:
+            problems.append(
+                t("verify.after_handover", where=where, ack=ack.seq, last=last_head.seq)
+            )
+        elif ack.seq and (match is None or match.hash != ack.hash):
+            problems.append(t("verify.handover_differs", where=where, ack=ack.seq))
+    del problems[MAX_PROBLEMS:]
+    return report
+
+
+def backup(db: Database, target: Path) -> ChainHead:
+    """Copy the database to ``target`` with SQLite's online backup API; consoles may run.
+
+    The copy is made in one step of the backup API, from one read snapshot (WAL lets
+    writers go on meanwhile), into ``<target>.partial``, checked with
+    ``PRAGMA integrity_check``, then renamed, so ``target`` is never a half copy.
+    The key file is not copied: keep it apart from the database copies.
+
+    Returns:
+        The chain head of the copy, to note beside it.
+
+    Raises:
+        DatabaseError: not SQLite, the target exists or is the database, or the copy
+            fails its check.
+
+    """
+    if db.path is None:
+        raise DatabaseError(t("backup.not_sqlite"))
+    target = target.expanduser().absolute()
+    if target.exists():
+        raise DatabaseError(t("backup.exists", target=target))
+    if not target.parent.is_dir():
+        raise DatabaseError(t("backup.no_dir", target=target))
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    source = sqlite3.connect(db.path, timeout=10)
+    copy = sqlite3.connect(partial)
+    try:
+        source.backup(copy)  # pages=-1: everything in one step, from one snapshot
+        check = copy.execute("PRAGMA integrity_check").fetchone()[0]
+        row = copy.execute("SELECT seq, hash FROM chain_state WHERE id = 1").fetchone()
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise DatabaseError(t("backup.failed", detail=str(exc))) from None
+    finally:
+        copy.close()
+        source.close()
+    if check != "ok":
+        partial.unlink(missing_ok=True)
+        raise DatabaseError(t("backup.failed", detail=str(check)))
+    with partial.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, target)
+    return ChainHead(int(row[0]), str(row[1])) if row else ChainHead(0, GENESIS)

@@ -1,0 +1,231 @@
+"""Changing the roster by hand: swap two people, cover for someone, mark a special period.
+
+Each change is one transaction with an :class:`~dutydesk.storage.models.AuditEvent` naming who
+made it. Holding two seats at once is refused; a change that breaks a rest rule (two
+nights in a row, a day after a night) is made, because the people agreed to it, and the
+rule it breaks is returned as a warning for the CLI and the console to show.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlmodel import col, select
+
+from dutydesk.config import Settings
+from dutydesk.rules.rotation import Seat, check
+from dutydesk.services.accounts.audit import record
+from dutydesk.services.roster.shifts import ROLE_FOR, RosterError, ensure_shift
+from dutydesk.storage.engine import Database
+from dutydesk.storage.models import Assignment, Person, PersonRole, Shift
+from dutydesk.vocab import Position, ShiftKind
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+
+def _person(session: Session, name: str) -> Person:
+    found = session.exec(select(Person).where(Person.name == name.strip())).first()
+    if found is None:
+        raise RosterError(f"nobody called {name.strip()!r} in the store")
+    return found
+
+
+def _shift(session: Session, day: date, kind: ShiftKind) -> Shift:
+    found = session.exec(select(Shift).where(Shift.shift_date == day, Shift.kind == kind)).first()
+    if found is None:
+        raise RosterError(f"{day} {kind.value}: no such shift in the roster")
+    return found
+
+
+def _seat_of(session: Session, shift: Shift, person: Person) -> Assignment:
+    found = session.exec(
+        select(Assignment).where(Assignment.shift_id == shift.id, Assignment.person_id == person.id)
+    ).first()
+    if found is None:
+        raise RosterError(f"{person.name} is not on the {shift.shift_date} {shift.kind} shift")
+    return found
+
+
+def _rules_broken(session: Session, days: set[date]) -> list[str]:
+    """Hard-rule refusals raise; rest-rule breaches around ``days`` come back as warnings."""
+    session.flush()
+    first, last = min(days) - timedelta(days=1), max(days) + timedelta(days=1)
+    rows = session.exec(
+        select(col(Shift.shift_date), col(Shift.kind), col(Assignment.position), col(Person.name))
+        .join(Assignment, col(Assignment.shift_id) == Shift.id)
+        .join(Person, col(Person.id) == Assignment.person_id)
+        .where(Shift.shift_date >= first, Shift.shift_date <= last)
+    ).all()
+    found = check(Seat(d, ShiftKind(k), Position(p), str(n)) for d, k, p, n in rows)
+    for problem in found:
+        if "two positions" in problem:
+            raise RosterError(f"{problem}; nothing changed")
+    return found
+
+
+def _require_role(session: Session, person: Person, position: Position) -> None:
+    role = session.get(PersonRole, (person.id, ROLE_FOR[position].value))
+    if role is None:
+        raise RosterError(f"{person.name} does not hold the role {position.value}")
+
+
+def swap(
+    db: Database,
+    first: tuple[date, ShiftKind, str],
+    second: tuple[date, ShiftKind, str],
+    *,
+    actor: str,
+    now: datetime,
+) -> list[str]:
+    """Exchange two people's seats (on one shift, or on two); return rest-rule warnings.
+
+    Raises:
+        RosterError: someone is not on the named shift, lacks the role for the other
+            seat, or would hold two seats at once.
+
+    """
+    with db.session() as session:
+        (day1, kind1, name1), (day2, kind2, name2) = first, second
+        person1, person2 = _person(session, name1), _person(session, name2)
+        if person1.id == person2.id:
+            raise RosterError("swap: name two different people")
+        seat1 = _seat_of(session, _shift(session, day1, kind1), person1)
+        seat2 = _seat_of(session, _shift(session, day2, kind2), person2)
+        _require_role(session, person1, Position(seat2.position))
+        _require_role(session, person2, Position(seat1.position))
+        if seat1.shift_id == seat2.shift_id:
+            seat1.position, seat2.position = seat2.position, seat1.position
+        else:
+            assert person1.id is not None and person2.id is not None
+            seat1.person_id, seat2.person_id = person2.id, person1.id
+        session.add_all([seat1, seat2])
+        warnings = _rules_broken(session, {day1, day2})
+        record(
+            session=session,
+            actor=actor,
+            action="roster.swap",
+            object_type="shift",
+            object_id=f"{seat1.shift_id},{seat2.shift_id}",
+            detail=f"{name1} ({day1} {kind1.value}) swapped with {name2} ({day2} {kind2.value})",
+            now=now,
+        )
+    return warnings
+
+
+def cover(
+    db: Database,
+    *,
+    day: date,
+    kind: ShiftKind,
+    absent: str,
+    by: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    actor: str,
+    now: datetime,
+) -> list[str]:
+    """``by`` covers ``absent``'s seat, for the whole shift or from ``start`` to ``end``.
+
+    A whole-shift cover hands the seat over; a partial cover adds ``by`` to the seat for
+    the window (``absent`` keeps the rest of the shift). Returns rest-rule warnings.
+
+    Raises:
+        RosterError: no such seat, a window outside the shift or backwards, ``by`` lacks
+            the role or already holds a seat on the shift.
+
+    """
+    if (start is None) != (end is None):
+        raise RosterError("cover: give both --from and --to for a partial cover, or neither")
+    with db.session() as session:
+        shift = _shift(session, day, kind)
+        assert shift.id is not None  # read from the store
+        seat = _seat_of(session, shift, _person(session, absent))
+        helper = _person(session, by)
+        position = Position(seat.position)
+        _require_role(session, helper, position)
+        if start is not None and end is not None:
+            if not shift.start_at <= start < end <= shift.end_at:
+                raise RosterError(
+                    "cover: the window must lie inside the shift and --from come before --to"
+                )
+            assert helper.id is not None
+            session.add(
+                Assignment(
+                    shift_id=shift.id,
+                    position=position,
+                    person_id=helper.id,
+                    start_at=start,
+                    end_at=end,
+                )
+            )
+            window = f" from {start.isoformat()} to {end.isoformat()}"
+        else:
+            assert helper.id is not None
+            seat.person_id = helper.id
+            session.add(seat)
+            window = ""
+        warnings = _rules_broken(session, {day})
+        record(
+            session=session,
+            actor=actor,
+            action="roster.cover",
+            object_type="shift",
+            object_id=shift.id,
+            detail=f"{by} covers {absent} as {position.value} on {day} {kind.value}{window}",
+            now=now,
+        )
+    return warnings
+
+
+def mark_special(
+    db: Database,
+    first: date,
+    last: date,
+    *,
+    note: str,
+    on: bool = True,
+    actor: str,
+    now: datetime,
+    settings: Settings,
+) -> int:
+    """Mark (or unmark) every shift from ``first`` to ``last`` as a special period.
+
+    Missing shifts are created, so a period can be marked before it is rostered.
+    Returns the number of shifts marked.
+
+    Raises:
+        RosterError: ``first`` is after ``last``, or no note is given when marking.
+
+    """
+    if first > last:
+        raise RosterError(f"--from {first} is after --to {last}")
+    if on and not note.strip():
+        raise RosterError("--note: say what the special period is (e.g. 春节假期)")
+    count = 0
+    with db.session() as session:
+        day = first
+        while day <= last:
+            for kind in ShiftKind:
+                shift = ensure_shift(session, day, kind, settings)
+                shift.special_period = on
+                shift.special_note = note.strip()[:128] if on else ""
+                session.add(shift)
+                count += 1
+            day += timedelta(days=1)
+        record(
+            session=session,
+            actor=actor,
+            action="roster.special" if on else "roster.special_off",
+            object_type="shift",
+            object_id=f"{first}..{last}",
+            detail=f"special period {first} to {last}: {note.strip()}"
+            if on
+            else f"special period {first} to {last} lifted",
+            now=now,
+        )
+    return count
+
+
+__all__ = ["cover", "mark_special", "swap"]

@@ -1,0 +1,162 @@
+"""Leaders' leave registrations (领导干部外出报备) and who acts for them (代理).
+
+Who is away at a moment is :func:`dutydesk.services.roster.pane.leaders_away` (re-exported
+here): the roster pane, the handover pack and 《信息直呈》 all read it.
+
+A registration is refused, with the reason in words, when the period runs backwards, the
+acting leader is the leader, the acting leader is away too during any part of it, the
+leader is already registered as away then, or the leader is acting for someone else
+then (they could not be in two places).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from dutydesk.errors import DutyDeskError
+from dutydesk.services.roster.pane import Absence, leaders_away
+from dutydesk.storage.engine import Database
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+
+class LeaveRefused(DutyDeskError):
+    """The registration cannot be accepted as given; nothing was written."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class LeaveRequest:
+    """A leave registration as typed."""
+
+    leader: str
+    start_at: datetime
+    end_at: datetime
+    destination: str
+    reason: str
+    acting: str
+
+
+def _span(absence: Absence, tz: object) -> str:
+    fmt = "%m-%d %H:%M"
+    start = absence.start_at.astimezone(tz).strftime(fmt)  # type: ignore[arg-type]
+    end = absence.end_at.astimezone(tz).strftime(fmt)  # type: ignore[arg-type]
+    return f"{start} to {end}"
+
+
+def check_request(db: Database, request: LeaveRequest, tz: object) -> None:
+    """Refuse a request that cannot be right, in words.
+
+    Raises:
+        LeaveRefused: naming the field and the conflicting registration.
+
+    """
+    leader, acting = request.leader.strip(), request.acting.strip()
+    if not leader:
+        raise LeaveRefused("--leader: who is going away (required)")
+    if not acting:
+        raise LeaveRefused("--acting: who acts for the leader while away (required)")
+    if request.start_at >= request.end_at:
+        raise LeaveRefused("--from must come before --to")
+    names = {
+        str(row[0])
+        for row in db.read(
+            "SELECT name FROM person WHERE name IN (:leader, :acting)",
+            {"leader": leader, "acting": acting},
+        )
+    }
+    for option, name in (("--leader", leader), ("--acting", acting)):
+        if name not in names:
+            raise LeaveRefused(f"{option}: nobody called {name!r} in the store")
+    if leader == acting:
+        raise LeaveRefused(f"--acting: {leader} cannot act for themself; name another leader")
+    overlapping = leaders_away(db, request.start_at, request.end_at)
+    for absence in overlapping:
+        if absence.leader == acting:
+            raise LeaveRefused(
+                f"--acting: {acting} is away too ({absence.destination}, "
+                f"{_span(absence, tz)}); name a leader who is here"
+            )
+    for absence in overlapping:
+        if absence.leader == leader:
+            raise LeaveRefused(
+                f"{leader} is already registered as away ({absence.destination}, "
+                f"{_span(absence, tz)})"
+            )
+        if absence.acting == leader:
+            raise LeaveRefused(
+                f"{leader} acts for {absence.leader} then ({_span(absence, tz)}); "
+                "change that registration first"
+            )
+
+
+def add_leave(db: Database, request: LeaveRequest, *, actor: str, now: datetime, tz: object) -> int:
+    """Check and store a registration (with an audit event); return its id.
+
+    The check runs again inside the write transaction, which holds the write lock, so
+    two officers registering at once cannot both pass it.
+
+    Raises:
+        LeaveRefused: see :func:`check_request`.
+
+    """
+    from sqlmodel import select
+
+    from dutydesk.services.accounts.audit import record
+    from dutydesk.storage.models import LeaveRegistration, Person
+
+    def person_id(session: Session, name: str) -> int | None:
+        found = session.exec(select(Person.id).where(Person.name == name.strip())).first()
+        return int(found) if found is not None else None
+
+    with db.session() as session:
+        session.exec(select(Person.id).limit(1)).first()  # take the lock before checking
+        check_request(db, request, tz)
+        leader_id = person_id(session, request.leader)
+        acting_id = person_id(session, request.acting)
+        assert leader_id is not None and acting_id is not None  # checked above
+        registration = LeaveRegistration(
+            leader_id=leader_id,
+            acting_leader_id=acting_id,
+            start_at=request.start_at,
+            end_at=request.end_at,
+            destination=request.destination.strip(),
+            reason=request.reason.strip(),
+            created_by_id=person_id(session, actor),
+            created_at=now,
+        )
+        session.add(registration)
+        session.flush()
+        assert registration.id is not None
+        record(
+            session=session,
+            actor=actor,
+            action="leave.add",
+            object_type="leave_registration",
+            object_id=registration.id,
+            detail=f"{request.leader} away {request.start_at.isoformat()} to "
+            f"{request.end_at.isoformat()} ({request.destination}); acting: {request.acting}",
+            now=now,
+        )
+        return registration.id
+
+
+def list_leave(db: Database, since: datetime, until: datetime | None = None) -> list[Absence]:
+    """Registrations overlapping ``[since, until)`` (open-ended when ``until`` is None)."""
+    far = datetime(9999, 1, 1, tzinfo=since.tzinfo)
+    return leaders_away(db, since, until or far)
+
+
+__all__ = [
+    "Absence",
+    "LeaveRefused",
+    "LeaveRequest",
+    "add_leave",
+    "check_request",
+    "leaders_away",
+    "list_leave",
+]

@@ -1,0 +1,1 @@
+"""The storage layer: engine, search index, ORM models, the key file, the migrations."""

@@ -1,0 +1,379 @@
+"""The store: engine, connection pragmas, sessions, migrations and fast reads.
+
+Everything that depends on the database product lives here behind small methods, so
+services and the console never contain SQLite- or PostgreSQL-specific code:
+
+* :meth:`Database.session` - an ORM session for writes and rich reads (imports SQLModel);
+* :meth:`Database.read` - a plain-SQL read that, on SQLite, uses the standard library's
+  ``sqlite3`` with no SQLAlchemy import at all. The console's first screen goes through
+  it, because SQLAlchemy plus SQLModel cost 0.6-0.9 s to import on this machine against a
+  500 ms budget for the first rows (measured with ``python -X importtime``);
+* :meth:`Database.ensure_schema` - checks the Alembic revision with one query and only
+  imports Alembic when a migration is actually needed;
+* :meth:`Database.change_token` - a cheap value that changes when another connection
+  commits (SQLite's ``PRAGMA data_version``; PostgreSQL's transaction snapshot), for
+  polling from a worker.
+
+PostgreSQL (``postgresql+psycopg://...``, the ``postgres`` extra) takes the same code:
+the schema comes from the same migrations, :meth:`Database.read` goes through
+SQLAlchemy's ``text()``, writing sessions run at the server's default isolation (READ
+COMMITTED) and the places that serialise writers read their row ``FOR UPDATE`` (the
+chain head in ``services/chain.py``, an edited incident, the bulletin numbering), and
+search uses :class:`dutydesk.storage.search.LikeSearchIndex`. ``tests/test_postgres.py``
+runs the core services on a server the tests start themselves.
+
+SQL passed to :meth:`read` uses ``:name`` parameters, which both ``sqlite3`` and
+SQLAlchemy's ``text()`` understand.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dutydesk.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+    from dutydesk.storage.search import SearchIndex
+
+HEAD_REVISION = "0008"
+"""The newest migration. A test keeps it equal to Alembic's head."""
+
+BUSY_TIMEOUT_MS = 10_000
+_SQLITE_PRAGMAS = (
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=FULL",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+)
+
+
+def sqlite_path_from_url(url: str) -> Path | None:
+    """The file of a ``sqlite:///...`` URL, ``None`` for other databases or in-memory."""
+    for prefix in ("sqlite+pysqlite:///", "sqlite:///"):
+        if url.startswith(prefix):
+            rest = url[len(prefix) :].split("?", 1)[0]
+            return None if rest in {"", ":memory:"} else Path(rest)
+    return None
+
+
+def url_for(db: str) -> str:
+    """Turn a ``--db`` value (a path or a URL) into a database URL."""
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser().absolute()}"
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse, in words, a path that cannot hold a dutydesk SQLite database.
+
+    Only ``stat`` and ``access`` are used, never ``open()``: on POSIX, closing *any*
+    descriptor of a file drops every fcntl lock this process holds on it, including
+    the locks of SQLite connections already open (SQLite's "How To Corrupt An SQLite
+    Database File", section 2.2). A console that lost its locks lets the next process
+    checkpoint and unlink the WAL under it, and every later save is lost. Whether the
+    file holds a SQLite database is left to SQLite itself (:meth:`Database.current_revision`).
+
+    Raises:
+        DatabaseError: the path is a directory, or cannot be read, written or created.
+
+    """
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a directory, not a database file")
+    if path.exists():
+        if not os.access(path, os.R_OK):
+            raise DatabaseError(f"cannot read {path}: permission denied")
+        if not os.access(path, os.W_OK):
+            raise DatabaseError(f"cannot write {path}: permission denied")
+        return
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise DatabaseError(f"cannot create {path}: {parent} is not a directory")
+    if parent.exists() and not os.access(parent, os.W_OK | os.X_OK):
+        raise DatabaseError(f"cannot create {path}: {parent} is not writable")
+
+
+def as_utc(value: Any) -> datetime | None:
+    """Read a timestamp column from a plain-SQL row as an aware UTC datetime."""
+    if value is None or value == "":
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _configure_sqlite(connection: sqlite3.Connection) -> None:
+    for pragma in _SQLITE_PRAGMAS:
+        connection.execute(pragma)
+
+
+class Database:
+    """One database, SQLite file or server URL, and the ways to talk to it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.path = sqlite_path_from_url(url)
+        self._engine: Engine | None = None
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._search_index: SearchIndex | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the store is a SQLite file."""
+        return self.url.startswith("sqlite")
+
+    def describe(self) -> str:
+        """A short human description: the file path, or the URL without its password."""
+        if self.path is not None:
+            return str(self.path)
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    # -- connections -------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, created on first use with the SQLite pragmas applied."""
+        if self._engine is None:
+            from sqlalchemy import create_engine, event
+
+            if self.is_sqlite:
+                engine = create_engine(self.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+                @event.listens_for(engine, "connect")
+                def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+                    # Take transaction control from the sqlite3 module: it would open
+                    # DEFERRED transactions, which lose updates and raise "database is
+                    # locked" under two writers. We issue BEGIN ourselves below.
+                    dbapi_connection.isolation_level = None
+                    _configure_sqlite(dbapi_connection)
+
+                @event.listens_for(engine, "begin")
+                def _on_begin(connection: Any) -> None:
+                    # IMMEDIATE takes the write lock up front (waiting up to the busy
+                    # timeout), so a write transaction never fails half-way; read-only
+                    # sessions ask for DEFERRED.
+                    mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+                    connection.exec_driver_sql(f"BEGIN {mode}")
+
+            else:
+                # The server's default isolation (READ COMMITTED): writers that must
+                # not interleave lock their row FOR UPDATE (see the module docstring).
+                engine = create_engine(self.url, pool_pre_ping=True)
+            self._engine = engine
+        return self._engine
+
+    @contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """An ORM session; commits on success, rolls back on error. One per worker call.
+
+        Args:
+            write: On SQLite, a writing session starts with ``BEGIN IMMEDIATE`` (the
+                write lock is taken first, so concurrent writers queue instead of
+                failing); ``write=False`` starts a plain deferred read transaction.
+                On PostgreSQL both are plain READ COMMITTED transactions; writers
+                serialise on the rows they read ``FOR UPDATE``.
+
+        """
+        from sqlmodel import Session
+
+        bind = self.engine
+        if self.is_sqlite and not write:
+            bind = bind.execution_options(sqlite_begin="DEFERRED")
+        with Session(bind, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException as exc:
+                session.rollback()
+                if not self.is_sqlite and "cannot contain NUL" in str(exc):
+                    # PostgreSQL text cannot hold U+0000 (SQLite stores it): say so.
+                    raise DatabaseError(
+                        f"cannot write to {self.describe()}: PostgreSQL cannot store the "
+                        "NUL character (U+0000); remove it from the text"
+                    ) from None
+                raise
+
+    def _sqlite_connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            assert self.path is not None
+            connection = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            )
+            _configure_sqlite(connection)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def read(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Sequence[Any]]:
+        """Run a read-only query and return its rows as tuples.
+
+        Raises:
+            DatabaseError: the database cannot be read.
+
+        """
+        try:
+            if self.is_sqlite and self.path is not None:
+                connection = self._sqlite_connection()
+                rows = connection.execute(sql, dict(params or {})).fetchall()
+                connection.commit()  # end the read transaction: do not pin an old snapshot
+                return rows
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseError(f"cannot read {self.describe()}: {exc}") from None
+        # Other databases (and in-memory SQLite): SQLAlchemy's text() takes the same
+        # :name parameters and escapes a literal % for the driver.
+        from sqlalchemy import text
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            with self.engine.connect() as conn:
+                return [tuple(row) for row in conn.execute(text(sql), dict(params or {}))]
+        except DBAPIError as exc:
+            raise DatabaseError(f"cannot read {self.describe()}: {exc.orig}") from None
+
+    @property
+    def search_index(self) -> SearchIndex:
+        """Full-text search for this database (FTS5 on SQLite, LIKE elsewhere).
+
+        Chosen on first use from what the schema holds; see :mod:`dutydesk.storage.search`.
+        """
+        if self._search_index is None:
+            from dutydesk.storage.search import index_for
+
+            self._search_index = index_for(self)
+        return self._search_index
+
+    def rebuild_search_index(self) -> None:
+        """Recreate the search index from the tables (repair, or after a bulk load).
+
+        On SQLite this also installs the FTS5 index where an older library had left it
+        out; elsewhere it does nothing.
+        """
+        from dutydesk.storage.search import rebuild
+
+        rebuild(self)
+        self._search_index = None
+
+    def time_param(self, moment: datetime) -> Any:
+        """A UTC moment as a query parameter comparable with stored timestamp columns.
+
+        SQLite holds timestamps as ``YYYY-MM-DD HH:MM:SS.ffffff`` text in UTC (the form
+        SQLAlchemy writes); other databases take the aware datetime itself.
+        """
+        utc = moment.astimezone(UTC)
+        if self.is_sqlite:
+            return utc.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return utc
+
+    def list_agg(self, expression: str) -> str:
+        """SQL aggregating ``expression`` into one comma-separated string per group.
+
+        ``group_concat`` on SQLite, ``string_agg`` (text) elsewhere; the order within a
+        group is unspecified on both.
+        """
+        if self.is_sqlite:
+            return f"group_concat({expression})"
+        return f"string_agg(CAST({expression} AS TEXT), ',')"
+
+    def change_token(self) -> int:
+        """A number that changes when another connection commits to the database.
+
+        SQLite: ``PRAGMA data_version`` on this thread's connection.
+
+        PostgreSQL (13+): a hash of the server's current transaction snapshot
+        (``pg_current_snapshot()``: the oldest running transaction, one past the newest
+        finished one, and those running in between). Reads never take a transaction
+        id, so it stays put while consoles only read; every write transaction that
+        commits (or rolls back) changes it, whatever table it wrote: roster and leave
+        changes too, which the chain head would miss. One query, no table read. The
+        snapshot is the whole server's, so writes to other databases on the same server
+        also move it: a console then reads its window again for nothing, never misses
+        a change.
+        """
+        if self.is_sqlite and self.path is not None:
+            connection = self._sqlite_connection()
+            return int(connection.execute("PRAGMA data_version").fetchone()[0])
+        if self.url.startswith("postgresql"):
+            return int(self.read("SELECT hashtext(pg_current_snapshot()::text)")[0][0])
+        return 0
+
+    def close(self) -> None:
+        """Close every connection this object opened."""
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    # -- schema ------------------------------------------------------------------------
+
+    def current_revision(self) -> str | None:
+        """The Alembic revision the database is at, ``None`` for an empty database.
+
+        Raises:
+            DatabaseError: the file is not a SQLite database, or holds tables that are
+                not dutydesk's.
+
+        """
+        if self.is_sqlite and self.path is not None:
+            try:
+                connection = self._sqlite_connection()
+                names = connection.execute("SELECT name FROM sqlite_master").fetchall()
+                connection.commit()
+            except sqlite3.DatabaseError as exc:
+                if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+                    raise DatabaseError(f"{self.path} is not a SQLite database") from None
+                raise DatabaseError(f"cannot read {self.path}: {exc}") from None
+            tables = {row[0] for row in names}
+        else:
+            from sqlalchemy import inspect
+
+            tables = set(inspect(self.engine).get_table_names())
+        if "alembic_version" not in tables:
+            if tables - {"sqlite_sequence"}:
+                raise DatabaseError(f"{self.describe()} is not a dutydesk database")
+            return None
+        rows = self.read("SELECT version_num FROM alembic_version")
+        return str(rows[0][0]) if rows else None
+
+    def ensure_schema(self) -> bool:
+        """Create or migrate the schema to :data:`HEAD_REVISION`; True if it changed.
+
+        Raises:
+            DatabaseError: the path is unusable, the database is not dutydesk's, or it was
+                written by a newer dutydesk.
+
+        """
+        if self.path is not None:
+            check_sqlite_file(self.path)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        revision = self.current_revision()
+        if revision == HEAD_REVISION:
+            return False
+        from dutydesk.storage.migrations import known_revisions, upgrade
+
+        if revision is not None and revision not in known_revisions():
+            raise DatabaseError(
+                f"{self.describe()} was written by a newer dutydesk (schema {revision})"
+            )
+        if self.is_sqlite and self.path is not None:
+            # WAL is a property of the file: set once, kept by every later connection.
+            self._sqlite_connection().execute("PRAGMA journal_mode=WAL")
+        upgrade(self)
+        self._search_index = None  # the migration may have added the search tables
+        return True

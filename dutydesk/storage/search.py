@@ -1,0 +1,668 @@
+"""The search index: every database-specific line of full-text search lives here.
+
+Services hand a :class:`SearchSpec` (plain terms and filters) to ``db.search_index.find``
+and get plain row tuples back; they never see FTS5, ``MATCH`` or index tables, so a
+PostgreSQL index can replace :class:`LikeSearchIndex` without touching them.
+
+SQLite design (figures: 1,000,000 incidents, 3,000,000 timeline entries, SQLite 3.40.1,
+``tests/bench/bench_search.py``, through the service, 200 queries per kind)
+-------------------------------------------------------------------------------------
+* One search document per incident: serial, title, summary, location, reporter name and
+  unit, then the text and target of every timeline entry in ``seq`` order, fields
+  separated by newlines (a query never contains one, so no match spans two fields).
+  A hit anywhere, entries included, is a hit on the incident.
+* ``search_tri``: FTS5, ``trigram`` tokenizer, contentless, answers terms of 3 or more
+  characters, Chinese, English (case-insensitive) or mixed, as an exact substring (a
+  phrase of overlapping trigrams). p95 2.4 ms (3 chars), 2.5 ms (6 chars), 1.5 ms
+  (English words) with 50 hits to build; 0.1-0.2 ms without hits.
+* ``search_bi``: FTS5, ``unicode61`` over the text rewritten as overlapping 2-character
+  grams ("幸福路" -> "幸福 福路 路"), ``detail=none``, ``prefix='1'``. A 2-character term
+  is one token lookup (p95 2.8 ms with hits, 0.2 ms without); a 1-character term is one
+  lookup in the 1-character prefix index (2.6 / 0.13 ms); the last character of each
+  field is emitted alone so it is found too. The same table holds one filter token per
+  status, category, severity, channel and open flag (:func:`filter_token`), so a query
+  with filters, or with terms of both kinds, is ONE ``MATCH`` that FTS5 intersects
+  itself: longer terms enter as their grams and are then checked exactly in
+  ``search_tri`` per survivor. Two common words that never meet: p95 21 ms; a common
+  character with filters nothing passes: 0.4 ms (probing per candidate instead: seconds).
+* The FTS rowid is not the incident id but ``received-second << 29 | id``: FTS5 walks a
+  doclist in rowid order and stops at LIMIT, so results come newest-received first with
+  no sort (a fax registered late still sorts by when it arrived), and a date range is a
+  rowid range inside the index (a week a year ago: p95 1.1 ms). Ranking with bm25 would
+  visit every hit (260 ms for common words), so there is none. The price is size: large
+  rowid deltas make doclists wider. Index 1,083 MB (trigram 564, grams 519) beside
+  937 MB of tables; the same documents keyed by id measured 3.4x smaller (20,000
+  incidents), at the cost of id order and of date ranges filtered row by row.
+* Filters and need-to-know are also checked on the incident row (primary key per
+  candidate). Incidents above the viewer's clearance match only when every term is in
+  their serial, and never through a content filter.
+* Backfill (migration 0002) of 1,000,000 incidents: 299 s including ``optimize``; an
+  intake write (incident + first entry, ORM) on that database: 4.2 ms median.
+
+Maintenance is by triggers written in plain SQL (no user-defined functions), so every
+writer keeps the index right: the ORM, ``build_db.py``'s raw ``executemany``, and a
+``sqlite3`` shell. The gram expansion is SQL too: ``substr`` over a 1..1000 number table
+(``search_seq``), in chunks of 1,000 characters so long texts cost linear time (a field of
+up to 1,000,000 characters is expanded whole). A user function would have been shorter,
+but a plain ``sqlite3`` shell could then not write to the database at all. Contentless
+tables keep the index small; their ``delete`` needs the exact old text, which the
+triggers rebuild from the tables (incident: ``OLD.*``; entries: the rows minus or plus
+the changed one, in ``seq`` order). ``INSERT OR REPLACE`` on incident bypasses delete
+triggers (dutydesk never uses it); :meth:`SqliteSearchIndex.rebuild` repairs anything.
+
+The version is checked at run time: FTS5 with the trigram tokenizer (SQLite 3.34+) must
+be present, or the SQLite store falls back to :class:`LikeSearchIndex`. The trigram
+``LIKE`` optimisation (buggy for short patterns in 3.40) is never used: only ``MATCH``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from dutydesk.storage.engine import Database
+
+RESULT_COLUMNS = (
+    "i.id, i.serial, i.received_at, i.channel, i.category, i.severity, i.title, i.status, "
+    "i.classification, i.due_at, i.due_step, i.drill_run_id"
+)
+"""What :meth:`SearchIndex.find` returns per row, in this order."""
+
+KEY_ID_BITS = 29
+"""Low bits of an FTS rowid that hold the incident id; the rest hold the received second."""
+KEY_ID_MASK = (1 << KEY_ID_BITS) - 1
+MIN_TRIGRAM_SQLITE = (3, 34, 0)
+GRAM_CHUNK = 1000
+"""Texts are cut into chunks of this many characters before the gram expansion."""
+INDEX_CAP = 20_000
+"""Characters of each field and each timeline text that are indexed (the first ones).
+
+A 1 MB paste indexed whole made every later write on its incident rebuild megabytes of
+grams inside the write lock (44 s to register it, 31 s per follow-up entry); capped, it
+costs what any incident does. Searching finds words in the first 20,000 characters of
+each text; the text itself is stored whole."""
+FILTER_MARK = "\ue000"
+"""Starts every filter token in the gram table: a private-use character (a token
+character to ``unicode61``) that queries never contain, so text never matches one."""
+_FILTER_COLUMNS = {"status": "s", "category": "c", "severity": "v", "channel": "h", "is_open": "o"}
+
+
+def filter_token(column: str, value: object) -> str:
+    """The gram-table token saying ``incident.column = value``, e.g. ``\ue000sreceived``.
+
+    Grams are at most two characters, so a longer token that starts with
+    :data:`FILTER_MARK` can only be a filter token.
+    """
+    return f"{FILTER_MARK}{_FILTER_COLUMNS[column]}{str(value).replace('_', '')}"
+
+
+@dataclass(frozen=True)
+class SearchSpec:
+    """A validated search: what to match, what to filter, who is asking, which page.
+
+    Attributes:
+        terms: Whitespace-separated parts of the query; each must occur (case-insensitive
+            substring) in the incident or its timeline. Empty: filters only.
+        statuses: Allowed status codes; empty means any. Likewise the next three.
+        categories: Allowed category codes.
+        severities: Allowed severity codes.
+        channels: Allowed channel codes.
+        received_from: Inclusive lower bound on ``received_at`` (aware), or ``None``.
+        received_to: Exclusive upper bound on ``received_at`` (aware), or ``None``.
+        open_only: Only incidents not closed.
+        visible: Classification codes the viewer may read; other incidents match only
+            on their serial and never through a content filter.
+        limit: Rows to return at most.
+        offset: Rows to skip (newest first).
+
+    """
+
+    terms: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    open_only: bool = False
+    visible: tuple[str, ...] = ()
+    limit: int = 50
+    offset: int = 0
+
+    @property
+    def has_content_filter(self) -> bool:
+        """True when a filter reads content that restricted rows must not reveal."""
+        return bool(self.statuses or self.categories or self.severities or self.channels)
+
+
+class SearchIndex(Protocol):
+    """What the store offers services for full-text search."""
+
+    name: str
+    """Short name for diagnostics and the benchmark ("sqlite-fts5", "like")."""
+
+    def find(self, spec: SearchSpec) -> list[Sequence[Any]]:
+        """Rows (:data:`RESULT_COLUMNS`) matching ``spec``, newest received first."""
+        ...
+
+    def rebuild(self) -> None:
+        """Recreate the index from the tables (after a bulk load or to repair it)."""
+        ...
+
+
+def is_token_char(char: str) -> bool:
+    """True for characters the ``unicode61`` tokenizer keeps: letters, digits, private use."""
+    category = unicodedata.category(char)
+    return category[0] in "LN" or category == "Co"
+
+
+def searchable(term: str) -> bool:
+    """Whether ``term`` can be looked up: 3+ characters, or a letter or digit in it."""
+    return len(term) >= 3 or any(is_token_char(char) for char in term)
+
+
+def _pairs(term: str) -> list[str]:
+    """The distinct 2-character grams of ``term`` that the gram index can look up."""
+    pairs = (term[i : i + 2] for i in range(len(term) - 1))
+    return list(dict.fromkeys(pair for pair in pairs if searchable(pair)))
+
+
+def fts_phrase(term: str) -> str:
+    """``term`` as an FTS5 string literal: every character literal, quotes doubled."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+# -- shared SQL (both implementations) ---------------------------------------------------
+
+
+class _Params:
+    """Collects bound parameters under generated names."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def add(self, value: Any) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f":{name}"
+
+    def many(self, values: Sequence[Any]) -> str:
+        return ", ".join(self.add(value) for value in values)
+
+
+def _filter_sql(db: Database, spec: SearchSpec, params: _Params) -> list[str]:
+    """Conditions on ``incident AS i`` for every filter of ``spec`` (not the text)."""
+    where: list[str] = []
+    for column, values in (
+        ("status", spec.statuses),
+        ("category", spec.categories),
+        ("severity", spec.severities),
+        ("channel", spec.channels),
+    ):
+        if values:
+            where.append(f"i.{column} IN ({params.many(values)})")
+    if spec.received_from is not None:
+        where.append(f"i.received_at >= {params.add(db.time_param(spec.received_from))}")
+    if spec.received_to is not None:
+        where.append(f"i.received_at < {params.add(db.time_param(spec.received_to))}")
+    if spec.open_only:
+        where.append(f"i.is_open = {params.add(True)}")  # a boolean on PostgreSQL
+    return where
+
+
+def _visibility_sql(spec: SearchSpec, params: _Params, serial_match: bool) -> str:
+    """Who may come back: readable rows, or restricted rows by serial only.
+
+    A restricted row never matches through its content and never through a content
+    filter (that would tell the viewer its category or status).
+    """
+    # TRUE/FALSE, not 1/0, and LIKE, not instr(): the same SQL runs on PostgreSQL.
+    visible = f"i.classification IN ({params.many(spec.visible)})" if spec.visible else "FALSE"
+    if spec.has_content_filter:
+        return visible
+    if not spec.terms:
+        return "TRUE"
+    if not serial_match:
+        return visible
+    serial = " AND ".join(
+        f"lower(i.serial) LIKE {params.add(_like_pattern(t))} ESCAPE '!'" for t in spec.terms
+    )
+    return f"({visible} OR ({serial}))"
+
+
+def _like_pattern(term: str) -> str:
+    """``%term%`` for ``lower(column) LIKE ... ESCAPE '!'``, every character literal."""
+    escaped = term.lower().replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return f"%{escaped}%"
+
+
+def _page_sql(spec: SearchSpec, params: _Params) -> str:
+    return f"LIMIT {params.add(spec.limit)} OFFSET {params.add(spec.offset)}"
+
+
+# -- the portable fallback ------------------------------------------------------------
+
+
+class LikeSearchIndex:
+    """Correct everywhere, fast nowhere: ``lower(column) LIKE`` over the tables.
+
+    Used on PostgreSQL (until a ``pg_trgm`` GIN index is written for it) and on a SQLite
+    without FTS5 trigram support. Every query walks the incidents newest first and, for
+    each, its timeline entries: fine while hits are common (29 ms for 火灾), but when
+    nothing matches it reads everything: 12-22 s on SQLite with 1,000,000 incidents and
+    3,000,000 entries.
+    """
+
+    name = "like"
+
+    _TEXT_COLUMNS = ("serial", "title", "summary", "location", "reporter_name", "reporter_unit")
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def find(self, spec: SearchSpec) -> list[Sequence[Any]]:
+        """Rows matching ``spec``, newest received first (see :class:`SearchIndex`)."""
+        if not self.db.is_sqlite and any("\x00" in term for term in spec.terms):
+            return []  # PostgreSQL text holds no NUL (and refuses it as a parameter)
+        params = _Params()
+        where = _filter_sql(self.db, spec, params)
+        for term in spec.terms:
+            pattern = params.add(_like_pattern(term))
+            # A classified incident's content is sealed: found by its serial only.
+            own = " OR ".join(
+                f"lower(i.{column}) LIKE {pattern} ESCAPE '!'" for column in self._TEXT_COLUMNS[1:]
+            )
+            entries = (
+                "EXISTS (SELECT 1 FROM timeline_entry e WHERE e.incident_id = i.id AND "
+                f"(lower(e.text) LIKE {pattern} ESCAPE '!' "
+                f"OR lower(e.target) LIKE {pattern} ESCAPE '!'))"
+            )
+            serial = f"lower(i.serial) LIKE {pattern} ESCAPE '!'"
+            where.append(f"({serial} OR (NOT {_is_classified('i')} AND ({own} OR {entries})))")
+        where.append(_visibility_sql(spec, params, serial_match=True))
+        sql = (
+            f"SELECT {RESULT_COLUMNS} FROM incident i WHERE {' AND '.join(where)} "
+            f"ORDER BY i.received_at DESC, i.id DESC {_page_sql(spec, params)}"
+        )
+        return self.db.read(sql, params.values)
+
+    def rebuild(self) -> None:
+        """Nothing to rebuild: this implementation reads the tables directly."""
+
+
+# -- SQLite FTS5 -------------------------------------------------------------------------
+
+
+def sqlite_has_trigram(connection: sqlite3.Connection) -> bool:
+    """Whether this SQLite library has FTS5 with the trigram tokenizer (3.34+).
+
+    Checked by creating a throw-away table rather than by version number alone, because
+    FTS5 is a compile-time option.
+    """
+    if sqlite3.sqlite_version_info < MIN_TRIGRAM_SQLITE:
+        return False
+    try:
+        connection.execute(
+            "CREATE VIRTUAL TABLE temp.dutydesk_probe USING fts5(x, tokenize='trigram')"
+        )
+        connection.execute("DROP TABLE temp.dutydesk_probe")
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
+def _key_sql(row: str) -> str:
+    """The FTS rowid of incident ``row``: received second in the high bits, id below."""
+    seconds = f"max(coalesce(CAST(strftime('%s', {row}.received_at) AS INTEGER), 0), 0)"
+    return f"(({seconds} << {KEY_ID_BITS}) | {row}.id)"
+
+
+CLASSIFIED_LEVELS = ("confidential", "secret", "top_secret")
+"""Levels whose content is sealed at rest and kept out of the index (serial only)."""
+
+
+def _is_classified(row: str) -> str:
+    """SQL: true when incident ``row`` is classified."""
+    levels = ", ".join(f"'{level}'" for level in CLASSIFIED_LEVELS)
+    return f"{row}.classification IN ({levels})"
+
+
+def _capped(value: str, cap: int | None) -> str:
+    """SQL for the indexed part of ``value``: its first ``cap`` characters (all if None)."""
+    return value if cap is None else f"substr({value}, 1, {cap})"
+
+
+def _incident_text(row: str, cap: int | None = INDEX_CAP) -> str:
+    """The incident's indexed text: its serial only when classified (content is sealed)."""
+    fields = ("serial", "title", "summary", "location", "reporter_name", "reporter_unit")
+    text = " || char(10) || ".join(_capped(f"{row}.{field}", cap) for field in fields)
+    return f"(CASE WHEN {_is_classified(row)} THEN {row}.serial ELSE {text} END)"
+
+
+def _grams(text: str) -> str:
+    """SQL for the space-separated 2-character grams of ``text`` (last one a single char).
+
+    ``substr`` walks UTF-8 from the start, so one pass over a long text is quadratic
+    (3.5 s for 50,000 characters); cutting it into chunks of :data:`GRAM_CHUNK` (+1 of
+    overlap) first keeps it linear (0.13 s). ``LIMIT -1`` stops SQLite from flattening
+    the chunk subquery, which would re-cut the text for every gram.
+    """
+    return (
+        "coalesce((SELECT group_concat(substr(c.chunk, q.n, 2), ' ') FROM ("
+        f"SELECT substr({text}, (k.n - 1) * {GRAM_CHUNK} + 1, {GRAM_CHUNK + 1}) AS chunk "
+        f"FROM search_seq k WHERE k.n <= (length({text}) + {GRAM_CHUNK - 1}) / {GRAM_CHUNK} "
+        f"LIMIT -1) c JOIN search_seq q ON q.n <= min({GRAM_CHUNK}, length(c.chunk))), '')"
+    )
+
+
+def _entries(incident_id: str, *, without: str | None = None, plus: str | None = None) -> str:
+    """A subquery of an incident's entries (text, target, seq), one changed row aside."""
+    sql = f"SELECT text, target, seq FROM timeline_entry WHERE incident_id = {incident_id}"
+    if without is not None:
+        sql += f" AND id <> {without}.id"
+    if plus is not None:
+        sql += f" UNION ALL SELECT {plus}.text, {plus}.target, {plus}.seq"
+    return sql
+
+
+def _doc(row: str, entries: str, cap: int | None = INDEX_CAP) -> str:
+    """The trigram document: incident fields, then entries in ``seq`` order.
+
+    The order matters: trigrams span the newline between two entries, and a contentless
+    ``delete`` must name exactly the trigrams that were inserted.
+    """
+    return (
+        f"{_incident_text(row, cap)} || (CASE WHEN {_is_classified(row)} THEN '' ELSE "
+        "coalesce((SELECT group_concat(x, '') FROM ("
+        f"SELECT char(10) || {_capped('text', cap)} || char(10) || {_capped('target', cap)} "
+        f"AS x FROM ({entries}) ORDER BY seq)), '') END)"
+    )
+
+
+def _filter_tokens_sql(row: str) -> str:
+    """SQL for the filter tokens of incident ``row`` (see :func:`filter_token`)."""
+    parts = [
+        f"char({ord(FILTER_MARK)}) || '{letter}' || replace({row}.{column}, '_', '')"
+        for column, letter in _FILTER_COLUMNS.items()
+    ]
+    return " || ' ' || ".join(parts)
+
+
+def _doc_grams(row: str, entries: str, cap: int | None = INDEX_CAP) -> str:
+    """The gram document: grams of the fields and of each entry (any order), filter tokens."""
+    entry = _grams(
+        f"(char(10) || {_capped('x.text', cap)} || char(10) || {_capped('x.target', cap)})"
+    )
+    return (
+        f"{_grams(_incident_text(row, cap))} || ' ' || (CASE WHEN {_is_classified(row)} THEN '' "
+        f"ELSE coalesce((SELECT group_concat({entry}, ' ') FROM ({entries}) x), '') END) "
+        "|| ' ' || "
+        f"{_filter_tokens_sql(row)}"
+    )
+
+
+def _write(
+    action: str,
+    row: str,
+    entries: str,
+    source: str,
+    *,
+    grams_only: bool = False,
+    cap: int | None = INDEX_CAP,
+) -> str:
+    """Two statements adding (or with ``action='delete'`` removing) one incident's docs.
+
+    ``cap`` is how much of each text is indexed; ``None`` writes the uncapped documents
+    of schema 0007 and before (migration 0008 deletes those for long texts).
+    """
+    tri_cols, bi_cols, prefix_tri, prefix_bi = "rowid, doc", "rowid, grams", "", ""
+    if action == "delete":
+        tri_cols, bi_cols = "search_tri, " + tri_cols, "search_bi, " + bi_cols
+        prefix_tri = prefix_bi = "'delete', "
+    tri = (
+        f"INSERT INTO search_tri({tri_cols}) SELECT {prefix_tri}{_key_sql(row)}, "
+        f"{_doc(row, entries, cap)} {source};\n"
+    )
+    return ("" if grams_only else tri) + (
+        f"INSERT INTO search_bi({bi_cols}) SELECT {prefix_bi}{_key_sql(row)}, "
+        f"{_doc_grams(row, entries, cap)} {source};"
+    )
+
+
+_INCIDENT_FIELDS = ("id", "serial", "received_at", "title", "summary", "location")
+_INCIDENT_WHEN = " OR ".join(
+    f"OLD.{f} IS NOT NEW.{f}"
+    for f in (*_INCIDENT_FIELDS, "reporter_name", "reporter_unit", "classification")
+)
+_FILTERS_WHEN = (
+    f"NOT ({_INCIDENT_WHEN}) AND ("
+    + " OR ".join(
+        f"OLD.{f} IS NOT NEW.{f}" for f in ("status", "category", "severity", "channel", "is_open")
+    )
+    + ")"
+)
+_ENTRY_WHEN = " OR ".join(
+    f"OLD.{f} IS NOT NEW.{f}" for f in ("id", "incident_id", "seq", "text", "target")
+)
+_TOO_BIG = (
+    f"SELECT RAISE(ABORT, 'incident id too large for the search index') "
+    f"WHERE NEW.id > {KEY_ID_MASK};"
+)
+
+
+def sqlite_schema() -> list[str]:
+    """DDL for the SQLite index: number table, two FTS5 tables, the triggers."""
+    at = "FROM incident i WHERE i.id = "
+    return [
+        "CREATE TABLE search_seq (n INTEGER PRIMARY KEY)",
+        "INSERT INTO search_seq (n) WITH RECURSIVE k(n) AS "
+        f"(SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < {GRAM_CHUNK}) SELECT n FROM k",
+        "CREATE VIRTUAL TABLE search_tri USING fts5("
+        "doc, tokenize='trigram', content='', columnsize=0)",
+        "CREATE VIRTUAL TABLE search_bi USING fts5(grams, "
+        "tokenize='unicode61 remove_diacritics 0', content='', detail='none', "
+        "columnsize=0, prefix='1')",
+        # Incidents: OLD.* and NEW.* are the whole story; entries are unchanged.
+        f"CREATE TRIGGER search_incident_ai AFTER INSERT ON incident BEGIN {_TOO_BIG}\n"
+        f"{_write('insert', 'NEW', _entries('NEW.id'), '')}\nEND",
+        f"CREATE TRIGGER search_incident_au AFTER UPDATE ON incident WHEN {_INCIDENT_WHEN} "
+        f"BEGIN {_TOO_BIG}\n{_write('delete', 'OLD', _entries('OLD.id'), '')}\n"
+        f"{_write('insert', 'NEW', _entries('NEW.id'), '')}\nEND",
+        # A status (or other filter field) change only touches the filter tokens.
+        f"CREATE TRIGGER search_incident_au_filters AFTER UPDATE ON incident "
+        f"WHEN {_FILTERS_WHEN} BEGIN\n"
+        f"{_write('delete', 'OLD', _entries('OLD.id'), '', grams_only=True)}\n"
+        f"{_write('insert', 'NEW', _entries('NEW.id'), '', grams_only=True)}\nEND",
+        "CREATE TRIGGER search_incident_ad AFTER DELETE ON incident BEGIN\n"
+        f"{_write('delete', 'OLD', _entries('OLD.id'), '')}\nEND",
+        # Entries (append-only by design, but every change is handled): the old document
+        # is today's rows without the new row, or with the old row put back.
+        "CREATE TRIGGER search_entry_ai AFTER INSERT ON timeline_entry BEGIN\n"
+        f"{_write('delete', 'i', _entries('i.id', without='NEW'), at + 'NEW.incident_id')}\n"
+        f"{_write('insert', 'i', _entries('i.id'), at + 'NEW.incident_id')}\nEND",
+        "CREATE TRIGGER search_entry_ad AFTER DELETE ON timeline_entry BEGIN\n"
+        f"{_write('delete', 'i', _entries('i.id', plus='OLD'), at + 'OLD.incident_id')}\n"
+        f"{_write('insert', 'i', _entries('i.id'), at + 'OLD.incident_id')}\nEND",
+        f"CREATE TRIGGER search_entry_au AFTER UPDATE ON timeline_entry WHEN {_ENTRY_WHEN} "
+        "BEGIN\n"
+        f"{_write('delete', 'i', _entries('i.id', without='NEW', plus='OLD'), at + 'OLD.incident_id')}\n"  # noqa: E501
+        f"{_write('insert', 'i', _entries('i.id'), at + 'OLD.incident_id')}\nEND",
+        # An entry moved to another incident also changes the new owner's document.
+        "CREATE TRIGGER search_entry_au_moved AFTER UPDATE OF incident_id ON timeline_entry "
+        "WHEN OLD.incident_id IS NOT NEW.incident_id BEGIN\n"
+        f"{_write('delete', 'i', _entries('i.id', without='NEW'), at + 'NEW.incident_id')}\n"
+        f"{_write('insert', 'i', _entries('i.id'), at + 'NEW.incident_id')}\nEND",
+    ]
+
+
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS search_entry_au_moved",
+    "DROP TRIGGER IF EXISTS search_entry_au",
+    "DROP TRIGGER IF EXISTS search_entry_ad",
+    "DROP TRIGGER IF EXISTS search_entry_ai",
+    "DROP TRIGGER IF EXISTS search_incident_ad",
+    "DROP TRIGGER IF EXISTS search_incident_au_filters",
+    "DROP TRIGGER IF EXISTS search_incident_au",
+    "DROP TRIGGER IF EXISTS search_incident_ai",
+    "DROP TABLE IF EXISTS search_bi",
+    "DROP TABLE IF EXISTS search_tri",
+    "DROP TABLE IF EXISTS search_seq",
+]
+"""DDL that removes the SQLite index (migration downgrade, rebuild)."""
+
+
+def sqlite_fill() -> list[str]:
+    """Statements that (re)fill both FTS tables from the tables, then merge segments.
+
+    Inserting in rowid order and one ``optimize`` afterwards leaves a single b-tree
+    segment per table, the fastest shape to query.
+    """
+    # Received order is rowid order up to ties within one second: FTS5 flushes a segment
+    # whenever a rowid goes backwards, so feed it (almost) sorted, straight off an index.
+    source = "FROM incident i ORDER BY i.received_at, i.id"
+    return [
+        "INSERT INTO search_tri(search_tri) VALUES ('delete-all')",
+        "INSERT INTO search_bi(search_bi) VALUES ('delete-all')",
+        *_write("insert", "i", _entries("i.id"), source).split(";\n"),
+        "INSERT INTO search_tri(search_tri) VALUES ('optimize')",
+        "INSERT INTO search_bi(search_bi) VALUES ('optimize')",
+    ]
+
+
+def install_sqlite(execute: Callable[[str], Any]) -> None:
+    """Create and fill the SQLite index through ``execute`` (one SQL string at a time)."""
+    for statement in [*sqlite_schema(), *sqlite_fill()]:
+        execute(statement.rstrip(";"))
+
+
+class SqliteSearchIndex:
+    """FTS5 search over a SQLite store (design in the module docstring)."""
+
+    name = "sqlite-fts5"
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def find(self, spec: SearchSpec) -> list[Sequence[Any]]:
+        """Rows matching ``spec``, newest received first (see :class:`SearchIndex`)."""
+        terms = [term for term in spec.terms if searchable(term)]
+        if spec.terms and not terms:
+            return []  # nothing the index can look up (the service reports such terms)
+        spec = replace(spec, terms=tuple(terms))
+        filters = self._filter_query(spec)
+        if not terms and not filters:
+            return self._filters_only(spec)  # no filter or only dates: the received index
+        long = [term for term in terms if len(term) >= 3]
+        short = [term for term in terms if len(term) < 3]
+        params = _Params()
+        if not short and not filters:
+            table, match = "search_tri", " AND ".join(fts_phrase(term) for term in long)
+        else:
+            # The gram table drives, so that FTS5 intersects every term and filter inside
+            # one MATCH: longer terms go in as their grams (a near-exact prefilter) and the
+            # exact trigram phrase is checked per survivor. Probing the other table for
+            # every candidate instead cost 26-180 us each: seconds for two common terms
+            # that never meet, or for a common word with a filter nothing passes.
+            grams = [g for term in long for g in _pairs(term)]
+            parts = [self._gram_query([*short, *grams]), *filters]
+            table, match = "search_bi", " AND ".join(part for part in parts if part)
+        where = [f"f.{table} MATCH {params.add(match)}"]
+        if long and table == "search_bi":
+            exact = " AND ".join(fts_phrase(term) for term in long)
+            where.append(
+                "EXISTS (SELECT 1 FROM search_tri t WHERE t.rowid = f.rowid AND "
+                f"t.search_tri MATCH {params.add(exact)})"
+            )
+        if spec.received_from is not None:
+            seconds = int(spec.received_from.astimezone(UTC).timestamp() // 1)
+            where.append(f"f.rowid >= {params.add(max(seconds, 0) << KEY_ID_BITS)}")
+        if spec.received_to is not None:
+            seconds = int(spec.received_to.astimezone(UTC).timestamp() // 1)
+            where.append(f"f.rowid < {params.add((max(seconds, 0) + 1) << KEY_ID_BITS)}")
+        where += _filter_sql(self.db, spec, params)
+        where.append(_visibility_sql(spec, params, serial_match=True))
+        # CROSS JOIN keeps the FTS table outermost, so its rowid order is the result order
+        # and LIMIT stops the walk early.
+        sql = (
+            f"SELECT {RESULT_COLUMNS} FROM {table} f CROSS JOIN incident i "
+            f"ON i.id = (f.rowid & {KEY_ID_MASK}) WHERE {' AND '.join(where)} "
+            f"ORDER BY f.rowid DESC {_page_sql(spec, params)}"
+        )
+        return self.db.read(sql, params.values)
+
+    @staticmethod
+    def _gram_query(terms: Sequence[str]) -> str:
+        # A 1-character term is a prefix of the grams that start with it.
+        return " AND ".join(fts_phrase(t) + ("*" if len(t) == 1 else "") for t in terms)
+
+    @staticmethod
+    def _filter_query(spec: SearchSpec) -> list[str]:
+        """FTS5 clauses for the filters: one OR-group per filtered column."""
+        clauses = []
+        for column, values in (
+            ("status", spec.statuses),
+            ("category", spec.categories),
+            ("severity", spec.severities),
+            ("channel", spec.channels),
+            ("is_open", ("1",) if spec.open_only else ()),
+        ):
+            if values:
+                tokens = " OR ".join(fts_phrase(filter_token(column, v)) for v in values)
+                clauses.append(f"({tokens})")
+        return clauses
+
+    def _filters_only(self, spec: SearchSpec) -> list[Sequence[Any]]:
+        params = _Params()
+        where = [*_filter_sql(self.db, spec, params), _visibility_sql(spec, params, False)]
+        sql = (
+            f"SELECT {RESULT_COLUMNS} FROM incident i WHERE {' AND '.join(where)} "
+            f"ORDER BY i.received_at DESC, i.id DESC {_page_sql(spec, params)}"
+        )
+        return self.db.read(sql, params.values)
+
+    def rebuild(self) -> None:
+        """Recreate the index tables and triggers and refill them from the tables."""
+        rebuild(self.db)
+
+
+def index_for(db: Database) -> SearchIndex:
+    """The best index this database holds: FTS5 on SQLite when installed, else LIKE.
+
+    The FTS5 tables exist only where the migration found FTS5 with the trigram tokenizer;
+    a database that lacks them (older SQLite, PostgreSQL) is searched with LIKE.
+    """
+    if db.is_sqlite and db.path is not None:
+        rows = db.read(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('search_tri', 'search_bi')"
+        )
+        if rows[0][0] == 2:
+            return SqliteSearchIndex(db)
+    return LikeSearchIndex(db)
+
+
+def rebuild(db: Database) -> None:
+    """Drop and reinstall the SQLite index, filled from the tables, in one transaction.
+
+    Does nothing for databases other than SQLite files, and for a SQLite library without
+    FTS5 trigram support (searches then use :class:`LikeSearchIndex`).
+    """
+    if not (db.is_sqlite and db.path is not None):
+        return
+    # The store's own raw connection: same pragmas, and no ORM import for a bulk job.
+    connection = db._sqlite_connection()
+    if not sqlite_has_trigram(connection):
+        return
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in SQLITE_DROP:
+            connection.execute(statement)
+        install_sqlite(connection.execute)
+    except BaseException:
+        connection.rollback()
+        raise
+    connection.commit()

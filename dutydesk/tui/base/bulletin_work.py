@@ -1,0 +1,256 @@
+"""The bulletin screen's thread workers: every service call, never on the event loop.
+
+Each worker calls the bulletin services and posts what came back: the bulletin as read
+after the write (:class:`BulletinWork.Loaded`), or the refusal in words
+(:class:`BulletinWork.Failed`), which the screen shows without touching what was typed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.message import Message
+from textual.screen import Screen
+
+from dutydesk.errors import DutyDeskError
+from dutydesk.i18n import t
+from dutydesk.rules.bulletins import SIGNER_ROLES
+from dutydesk.rules.documents import BulletinView
+from dutydesk.services.bulletins.short_version import ShortVersion
+from dutydesk.tui.context import Context
+from dutydesk.tui.text import safe
+from dutydesk.tui.workers import ReportsWorkerErrors
+from dutydesk.vocab import BulletinKind, BulletinStatus
+
+if TYPE_CHECKING:
+    from dutydesk.tui.widgets.short_panel import ShortPanel
+
+
+class BulletinWork(ReportsWorkerErrors, Screen[None]):
+    """Workers and their messages; the screen (:mod:`.bulletin`) draws and binds keys."""
+
+    context: Context
+    view: BulletinView | None = None
+    """The bulletin as last read from the store (``None`` before the draft)."""
+
+    class Loaded(Message):
+        """The bulletin and its short version (or why there is none), after a write."""
+
+        def __init__(
+            self,
+            view: BulletinView,
+            short: ShortVersion | None,
+            refusal: str | None,
+            said: str,
+        ) -> None:
+            super().__init__()
+            self.view, self.short, self.refusal, self.said = view, short, refusal, said
+
+    class Failed(Message):
+        """A service refused; ``reason`` says why."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    class Said(Message):
+        """Something went through that changed nothing on screen (an export)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class Signers(Message):
+        """The people who may sign off, read for the chooser."""
+
+        def __init__(self, names: list[str]) -> None:
+            super().__init__()
+            self.names = names
+
+    if TYPE_CHECKING:  # drawn by the screen (.bulletin)
+
+        @property
+        def short_panel(self) -> ShortPanel: ...  # noqa: D102
+        def status(self, text: str, *, error: bool = False) -> None: ...  # noqa: D102
+        def show(self, view: BulletinView, *, fill: bool) -> None: ...  # noqa: D102
+        def choose_signer(self, names: list[str]) -> None: ...  # noqa: D102
+
+    def _read(self, bulletin_id: int, said: str) -> None:
+        """Read the bulletin and its short version back (worker thread)."""
+        from dutydesk.services.bulletins.read import BulletinError, get_bulletin
+        from dutydesk.services.bulletins.short_version import short_version
+
+        ctx = self.context
+        view = get_bulletin(
+            ctx.db,
+            bulletin_id,
+            tz=ctx.tz,
+            now=ctx.clock.now(),
+            clearance=ctx.clearance,
+            viewer=ctx.viewer,
+        )
+        short, refusal = None, None
+        if view.status is not BulletinStatus.DISCARDED:
+            try:
+                short = short_version(ctx.db, bulletin_id)
+            except BulletinError as exc:
+                refusal = str(exc)
+        self.post_message(self.Loaded(view, short, refusal, said))
+
+    @work(thread=True, exclusive=True, group="bulletin", exit_on_error=False)
+    def draft(self, kind: BulletinKind, serials: list[str]) -> None:
+        """Draft the bulletin from ``serials``."""
+        from dutydesk.services.bulletins.write import draft_bulletin
+
+        ctx = self.context
+        try:
+            bulletin_id = draft_bulletin(
+                ctx.db,
+                kind=kind,
+                serials=serials,
+                actor=ctx.operator,
+                now=ctx.clock.now(),
+                tz=ctx.tz,
+                clearance=ctx.clearance,
+            )
+            self._read(bulletin_id, t("desk.bulletin.drafted", id=bulletin_id))
+        except DutyDeskError as exc:
+            self.post_message(self.Failed(str(exc)))
+
+    def _store(self, title: str | None, body: str | None, short: str | None) -> None:
+        from dutydesk.services.bulletins.short_version import short_version
+        from dutydesk.services.bulletins.write import edit_bulletin
+
+        ctx, view = self.context, self.view
+        assert view is not None
+        now = ctx.clock.now()
+        if title is not None or body is not None:
+            edit_bulletin(
+                ctx.db,
+                view.id,
+                title=title,
+                body=body,
+                actor=ctx.operator,
+                now=now,
+                clearance=ctx.clearance,
+            )
+        if short is not None:
+            short_version(ctx.db, view.id, edit=short, actor=ctx.operator, now=now)
+
+    @work(thread=True, exclusive=True, group="bulletin", exit_on_error=False)
+    def save(self, title: str | None, body: str | None, short: str | None) -> None:
+        """Store the edited title, body and short version."""
+        assert self.view is not None
+        try:
+            self._store(title, body, short)
+            self._read(self.view.id, t("bulletin.edited", id=self.view.id))
+        except DutyDeskError as exc:
+            self.post_message(self.Failed(str(exc)))
+
+    @work(thread=True, exclusive=True, group="bulletin", exit_on_error=False)
+    def step(
+        self,
+        action: str,
+        *,
+        signer: str = "",
+        title: str | None = None,
+        body: str | None = None,
+        short: str | None = None,
+    ) -> None:
+        """Review (after saving edits), sign off, issue or discard."""
+        from dutydesk.services.bulletins import write as bulletins
+
+        ctx, view = self.context, self.view
+        assert view is not None
+        db, who, now = ctx.db, ctx.operator, ctx.clock.now()
+        try:
+            if action == "review":
+                self._store(title, body, short)
+                bulletins.review_bulletin(db, view.id, actor=who, now=now)
+                said = t("desk.bulletin.reviewed", id=view.id)
+            elif action == "sign":
+                bulletins.sign_bulletin(
+                    db, view.id, signer=signer, actor=who, actor_id=ctx.operator_id, now=now
+                )
+                said = t("desk.bulletin.signed", id=view.id, name=signer)
+            elif action == "issue":
+                from dutydesk.services.bulletins.read import issue_title
+
+                bulletins.issue_bulletin(db, view.id, actor=who, now=now, tz=ctx.tz)
+                said = t("bulletin.issued", what=issue_title(db, view.id))
+            else:
+                bulletins.discard_bulletin(db, view.id, actor=who, now=now)
+                said = t("bulletin.discarded", id=view.id)
+            self._read(view.id, said)
+        except DutyDeskError as exc:
+            self.post_message(self.Failed(str(exc)))
+
+    @work(thread=True, exclusive=True, group="bulletin", exit_on_error=False)
+    def read_signers(self) -> None:
+        """Read who may sign off (duty leaders and leaders)."""
+        from dutydesk.services.roster.people import names_with_roles
+
+        self.post_message(self.Signers(names_with_roles(self.context.db, SIGNER_ROLES)))
+
+    @work(thread=True, exclusive=True, group="bulletin-export", exit_on_error=False)
+    def export(self, target: str) -> None:
+        """Write the bulletin as docx, md or txt (by the extension of ``target``)."""
+        from dutydesk.reports.bulletin_docx import render_docx
+        from dutydesk.reports.bulletin_text import render_md, render_txt
+        from dutydesk.services.bulletins.read import get_bulletin
+        from dutydesk.tui import export
+
+        ctx, view = self.context, self.view
+        assert view is not None
+        now, unit = ctx.clock.now(), ctx.settings.issuing_unit
+        try:
+            fresh = get_bulletin(
+                ctx.db, view.id, tz=ctx.tz, now=now, clearance=ctx.clearance, viewer=ctx.viewer
+            )
+            fmt = export.format_of(target)
+            data: str | bytes
+            if fmt == "docx":
+                data = render_docx(fresh, unit=unit, tz=ctx.tz, now=now)
+            else:
+                render = render_md if fmt == "md" else render_txt
+                data = render(fresh, unit=unit, tz=ctx.tz, now=now)
+            written = export.write(target, data)
+        except (DutyDeskError, OSError) as exc:
+            self.post_message(self.Failed(t("desk.export_failed", reason=str(exc))))
+            return
+        self.post_message(self.Said(t("handover.written", path=str(written))))
+
+    # -- results on the event loop -------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        """Status line and toast."""
+        self.status(text)
+        if text:
+            self.app.notify(safe(text).plain, markup=False)
+
+    def on_bulletin_work_loaded(self, message: BulletinWork.Loaded) -> None:
+        """Show the bulletin as stored now."""
+        self.show(message.view, fill=True)
+        self.short_panel.show_version(message.short, message.refusal)
+        if message.view.status is BulletinStatus.DISCARDED:
+            self.app.notify(safe(message.said).plain, markup=False)
+            self.dismiss(None)
+            return
+        self.say(message.said)
+
+    def on_bulletin_work_said(self, message: BulletinWork.Said) -> None:
+        """Say it."""
+        self.say(message.text)
+
+    def on_bulletin_work_failed(self, message: BulletinWork.Failed) -> None:
+        """Show the refusal; what was typed stays."""
+        if message.reason:
+            self.status(message.reason, error=True)
+
+    def on_bulletin_work_signers(self, message: BulletinWork.Signers) -> None:
+        """Offer the signers."""
+        if not message.names:
+            self.status(t("desk.bulletin.no_signers"), error=True)
+            return
+        self.choose_signer(message.names)

@@ -1,0 +1,134 @@
+"""A form of one-line fields whose save runs one service call in a thread worker.
+
+The roster changes (swap, cover, special period) and the leave registration are all
+"a few names, dates and times, then one service call": subclasses list their fields
+and implement :meth:`LineForm.apply`, which runs in the worker and returns the sentence
+saying what was done. A refusal (``DutyDeskError``) or an unreadable value
+(``ValueError``) is shown on the form's status line; what was typed stays.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Footer, Static
+
+from dutydesk.errors import DutyDeskError
+from dutydesk.i18n import t
+from dutydesk.tui.base.form import FormScreen
+from dutydesk.tui.bindings import key
+from dutydesk.tui.context import Context
+from dutydesk.tui.widgets.form import SafeInput
+from dutydesk.vocab import ShiftKind
+
+_KINDS = {
+    "day": ShiftKind.DAY,
+    "白班": ShiftKind.DAY,
+    "night": ShiftKind.NIGHT,
+    "夜班": ShiftKind.NIGHT,
+}
+_MOMENT = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})(?:[ T](\d{1,2})[:：](\d{2}))?$")
+
+
+def parse_day(text: str) -> date:
+    """``YYYY-MM-DD``.
+
+    Raises:
+        ValueError: anything else (message in the interface language).
+
+    """
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(t("desk.form.bad_date", value=text.strip())) from None
+
+
+def parse_shift(text: str, default: date) -> tuple[date, ShiftKind]:
+    """``YYYY-MM-DD day|night`` (白班/夜班 too); the date may be left out for ``default``."""
+    parts = text.split()
+    if parts and parts[-1].lower() in _KINDS:
+        day = parse_day(parts[0]) if len(parts) == 2 else default
+        if len(parts) <= 2:
+            return day, _KINDS[parts[-1].lower()]
+    raise ValueError(t("desk.form.bad_shift", value=text.strip()))
+
+
+def parse_moment(text: str, tz: ZoneInfo, *, end: bool = False) -> datetime:
+    """``YYYY-MM-DD HH:MM``; a bare date is its start (or, with ``end``, the next midnight)."""
+    found = _MOMENT.match(text.strip())
+    if found:
+        day = parse_day(found.group(1))
+        if found.group(2) is None:
+            return datetime.combine(day + timedelta(days=1 if end else 0), time(0), tz)
+        try:
+            return datetime.combine(day, time(int(found.group(2)), int(found.group(3))), tz)
+        except ValueError:
+            pass
+    raise ValueError(t("desk.form.bad_moment", value=text.strip()))
+
+
+class LineForm(FormScreen[str]):
+    """One-line fields, ``ctrl+s`` to save through :meth:`apply`, escape to cancel."""
+
+    BINDINGS = [  # noqa: RUF012 - Textual reads this class attribute
+        key("ctrl+s", "save", "save", priority=True),
+        key("escape", "cancel", "cancel"),
+    ]
+
+    FIELDS: tuple[str, ...] = ()
+    """Field names; captions are ``desk.field.<name>``."""
+
+    def __init__(self, context: Context, title: str, initial: dict[str, str], hint: str = ""):
+        super().__init__(context)
+        self.form_title = title
+        self.initial = {name: initial.get(name, "") for name in self.FIELDS}
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        """The fields, a hint, the status line, the keys."""
+        with Vertical(id="form-box") as box:
+            box.border_title = self.form_title
+            for name in self.FIELDS:
+                control = SafeInput(self.initial[name], compact=True)
+                yield self.field(name, control, caption=t(f"desk.field.{name}"))
+            yield Static(Content.styled(self.hint, "dim"), id="form-hint")
+            yield Static(Content(""), id="form-status")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        """Start in the first empty field."""
+        empty = [name for name in self.FIELDS if not self.initial[name]]
+        self.control(empty[0] if empty else self.FIELDS[0]).focus()
+
+    def values(self) -> dict[str, str]:
+        """Every field as typed."""
+        return {name: self.text(name) for name in self.FIELDS}
+
+    @property
+    def dirty(self) -> bool:
+        """True when something was typed."""
+        return self.values() != self.initial
+
+    def action_save(self) -> None:
+        """Hand the values to the worker."""
+        self.status(t("form.saving"))
+        self._save(self.values())
+
+    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
+    def _save(self, values: dict[str, str]) -> None:
+        try:
+            said = self.apply(values)
+        except (DutyDeskError, ValueError) as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.Done(said))
+
+    def apply(self, values: dict[str, str]) -> str:
+        """Make the change (in the worker thread); return what was done, in words."""
+        raise NotImplementedError

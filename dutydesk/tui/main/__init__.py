@@ -1,0 +1,1 @@
+"""The main screen's key handlers, as mixins of :class:`dutydesk.tui.screens.main.MainScreen`."""
