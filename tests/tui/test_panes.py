@@ -7,19 +7,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.widgets._toast import Toast
 
+from dutydesk.clock import FrozenClock
+from dutydesk.config import Settings
 from dutydesk.models import Incident
 from dutydesk.rules.deadlines import load_rules
+from dutydesk.services.auth import Operator
 from dutydesk.services.followup import add_entry
 from dutydesk.store import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.entry import EntryScreen, LogChooser
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.screens.search import SearchScreen
-from dutydesk.vocab import EntryKind
+from dutydesk.vocab import Classification, EntryKind
 from tests.tui.conftest import NOW
-from tests.tui.test_console import SIZE, settle
+from tests.tui.test_console import SIZE, line_text, screen_text, settle
 
 MakeApp = Callable[..., DutyDeskApp]
 
@@ -192,3 +198,103 @@ async def test_each_letter_shown_in_the_l_chooser_picks_its_kind(
             await pilot.press("escape")  # nothing typed: closes without asking
             await settle(pilot)
             assert isinstance(app.screen, MainScreen), letter
+
+
+# -- 120x40: nothing cut ---------------------------------------------------------------
+
+
+def footer_line(app: DutyDeskApp) -> str:
+    """The bottom line of the terminal: the footer."""
+    return screen_text(app).splitlines()[-1]
+
+
+@pytest.fixture
+def signed_in_app(
+    db: Database, settings: Settings, clock: FrozenClock, night: dict[str, int]
+) -> Callable[..., DutyDeskApp]:
+    """The app on a database that requires sign-in (its footer has ^o Sign out)."""
+
+    def make(language: str = "en") -> DutyDeskApp:
+        return DutyDeskApp(db, settings, clock, language, sign_in=True)
+
+    return make
+
+
+async def sign_in_as(pilot: Pilot[None], name: str, clearance: Classification) -> None:
+    """Run as ``name`` at ``clearance`` (the sign-in screen's own message, without a PIN)."""
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, DutyDeskApp)
+    app.signed_in(Operator(1, name, frozenset(), clearance))
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+@pytest.mark.parametrize("pane", ["queue", "timeline", "roster"])
+async def test_every_key_in_the_footer_is_whole_at_120_columns(
+    signed_in_app: Callable[..., DutyDeskApp], language: str, pane: str
+) -> None:
+    app = signed_in_app(language)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in_as(pilot, "王立新", Classification.SECRET)
+        app.main.focus_pane(pane)
+        await settle(pilot)
+        footer = footer_line(app)
+        shown = [
+            binding.description
+            for _, binding, enabled, _ in app.active_bindings.values()
+            if binding.show and enabled
+        ]
+        assert len(shown) > 5
+        for description in shown:
+            assert f" {description} " in f"{footer} ", (description, footer)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+@pytest.mark.parametrize("name", ["王立新", "欧阳慕容雪"])
+async def test_the_header_shows_the_operator_and_a_long_clearance_whole(
+    signed_in_app: Callable[..., DutyDeskApp], language: str, name: str
+) -> None:
+    app = signed_in_app(language)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in_as(pilot, name, Classification.TOP_SECRET)
+        header = screen_text(app).splitlines()[0]
+        level = "（绝密）" if language == "zh_CN" else "(绝密 top secret)"
+        assert f"{name} {level}" in header, header
+        assert ("超时 1" if language == "zh_CN" else "Overdue 1") in header, header
+        assert ("未办结 29" if language == "zh_CN" else "Open 29") in header, header
+
+
+async def test_a_toast_on_the_main_screen_covers_no_pane_border(
+    make_app: MakeApp, night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        app.notify("Recorded continued report 3 on 20261126-004 as entry 9; the clock restarts.")
+        await settle(pilot)
+        [toast] = app.screen.query_one("#textual-toastrack").query(Toast)
+        roster = app.main.roster.region
+        inside = Region(roster.x + 1, roster.y + 1, roster.width - 2, roster.height - 2)
+        assert inside.contains_region(toast.region), (toast.region, inside)
+
+
+LONG_TITLE = "东湖区阳光花园小区电梯长期故障居民联名来函请求协调解决"
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_the_queue_title_gets_the_room_at_120_columns(
+    make_app: MakeApp, db: Database, night: dict[str, int], language: str
+) -> None:
+    with db.session() as session:
+        incident = session.get(Incident, night["20261126-004"])
+        assert incident is not None
+        incident.title = LONG_TITLE
+    app = make_app(language)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        line = line_text(app, 1)
+        # Today's seven characters were too few to tell incidents apart: twelve at least.
+        assert LONG_TITLE[:12] in line, line
+        status = "verifying" if language == "en" else "核实中"
+        assert line.rstrip().endswith(status), line
