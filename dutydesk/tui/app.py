@@ -51,7 +51,9 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         key("1", "focus_pane('queue')", "focus_queue", show=False),
         key("2", "focus_pane('timeline')", "focus_timeline", show=False),
         key("3", "focus_pane('roster')", "focus_roster", show=False),
-        key("ctrl+r", "refresh", "refresh"),
+        # Not in the footer: the console reloads by itself when anything is written, and at
+        # 120 columns the English footer cut the last key mid-word. ? and ^p list it.
+        key("ctrl+r", "refresh", "refresh", show=False),
         key("ctrl+o", "sign_out", "session.sign_out", priority=True),
     ]
 

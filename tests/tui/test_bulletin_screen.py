@@ -84,6 +84,9 @@ async def test_draft_review_sign_issue_gives_number_one(
         await settle(pilot)
         await pilot.press("f4")
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)  # a number is given for good: ask
+        await pilot.press("y")
+        await settle(pilot)
         [row] = bulletins(db)
         assert (row.status, row.issue_no, row.year) == ("issued", 1, 2026)
         assert "《信息快报》2026年第1期" in screen_text(app)
@@ -127,7 +130,7 @@ async def test_a_discarded_draft_uses_no_number(
         # The next bulletin issued still gets number 1.
         screen = await open_bulletin(pilot)
         await draft(pilot, screen)
-        for step in ("f2", "f3", "enter", "f4"):
+        for step in ("f2", "f3", "enter", "f4", "y"):
             await pilot.press(step)
             await settle(pilot)
         assert [(b.status, b.issue_no) for b in bulletins(db)] == [
@@ -191,3 +194,74 @@ async def test_an_uncleared_officer_cannot_draft_from_a_secret_incident(
         assert bulletins(db) == []
         for canary in CANARY:
             assert canary not in screen_text(app)
+
+
+async def sign_off(pilot, screen: BulletinScreen) -> None:  # type: ignore[no-untyped-def]
+    """Review and sign the bulletin on screen (the only signer is offered)."""
+    for step in ("f2", "f3", "enter"):
+        await pilot.press(step)
+        await settle(pilot)
+    assert screen.view is not None and screen.view.signed_off_by, screen.status_text
+
+
+async def test_issuing_asks_first_and_no_keeps_the_number_unused(
+    make_app: MakeApp, db: Database, signer: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_bulletin(pilot)
+        await draft(pilot, screen)
+        await sign_off(pilot, screen)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "number" in app.screen.question
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is screen
+        [row] = bulletins(db)
+        assert (row.status, row.issue_no, row.issued_at) == ("reviewed", None, None)
+
+
+async def test_b_on_an_incident_with_a_draft_opens_that_draft(
+    make_app: MakeApp, db: Database, signer: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_bulletin(pilot)
+        await draft(pilot, screen)
+        screen.title_input.value = "已改的标题"
+        await pilot.press("ctrl+s", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        [first] = bulletins(db)
+        screen = await open_bulletin(pilot)  # b again on the same incident
+        assert screen.view is not None and screen.view.id == first.id
+        assert screen.title_input.value == "已改的标题"
+        assert [b.id for b in bulletins(db)] == [first.id]  # no duplicate
+
+
+async def test_the_bulletin_screen_lists_the_incidents_bulletins(
+    make_app: MakeApp, db: Database, signer: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_bulletin(pilot)
+        await draft(pilot, screen)
+        await sign_off(pilot, screen)
+        await pilot.press("f4", "y")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        screen = await open_bulletin(pilot)  # issued: b starts a new one, and says so
+        assert screen.view is None
+        assert "《信息快报》2026年第1期" in screen.others_text
+        assert "issued" in screen.others_text
+        await draft(pilot, screen)
+        assert [(b.status, b.issue_no) for b in bulletins(db)] == [("issued", 1), ("draft", None)]
+        await pilot.press("escape")
+        await settle(pilot)
+        screen = await open_bulletin(pilot)  # the new draft opens, the issued one listed
+        assert screen.view is not None and screen.view.status == "draft"
+        assert "《信息快报》2026年第1期" in screen.others_text
+        assert "draft" in screen.others_text

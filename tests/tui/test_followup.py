@@ -284,7 +284,7 @@ async def test_search_finds_by_short_chinese_and_enter_shows_the_timeline(
         await pilot.pause(0.4)
         await settle(pilot)
         assert [row.serial for row in screen.results.rows] == ["20261126-004"]
-        await pilot.press("enter", "enter")  # into the results, open the first
+        await pilot.press("enter")  # one Enter opens the selected (first) result
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
         assert app.main.timeline.incident_id == night["20261126-004"]

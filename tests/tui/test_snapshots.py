@@ -11,9 +11,13 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from dutydesk.clock import FrozenClock
+from dutydesk.config import Settings
+from dutydesk.services.accounts.auth import Operator
 from dutydesk.services.demo.load import load_demo
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
+from dutydesk.vocab import Classification
 from tests.tui.conftest import NOW
 from tests.tui.test_console import settle
 
@@ -108,3 +112,24 @@ def test_search_screen(
 ) -> None:
     run = _after("slash", *"火灾", pause=0.5)
     assert snap_compare(make_app(language), terminal_size=SIZE, run_before=run)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_main_screen_signed_in_with_a_long_clearance(
+    snap_compare: Callable[..., bool],
+    demo: Database,
+    settings: Settings,
+    clock: FrozenClock,
+    language: str,
+) -> None:
+    """The header at 120 columns keeps the operator and 绝密 top secret whole."""
+
+    async def sign_in(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        app = pilot.app
+        assert isinstance(app, DutyDeskApp)
+        app.signed_in(Operator(1, "欧阳慕容雪", frozenset(), Classification.TOP_SECRET))
+        await settle(pilot)
+
+    app = DutyDeskApp(demo, settings, clock, language, sign_in=True)
+    assert snap_compare(app, terminal_size=SIZE, run_before=sign_in)

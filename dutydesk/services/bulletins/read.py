@@ -192,6 +192,29 @@ def list_bulletins(
     ]
 
 
+BulletinRef = tuple[int, BulletinKind, int, int | None, BulletinStatus]
+"""A bulletin by number and state: (id, kind, year, number or ``None``, status)."""
+
+
+def bulletins_of(db: Database, serial: str) -> list[BulletinRef]:
+    """The bulletins carrying incident ``serial``, oldest first, discarded ones left out.
+
+    Numbers and states only, no content, so the list needs no clearance (the console
+    shows it before anything is opened).
+    """
+    rows = db.read(
+        "SELECT b.id, b.kind, b.year, b.issue_no, b.status FROM bulletin b "
+        "JOIN bulletin_item bi ON bi.bulletin_id = b.id "
+        "JOIN incident i ON i.id = bi.incident_id "
+        "WHERE i.serial = :serial AND b.status != 'discarded' ORDER BY b.id",
+        {"serial": serial},
+    )
+    return [
+        (int(i), BulletinKind(k), int(y), None if n is None else int(n), BulletinStatus(s))
+        for i, k, y, n, s in rows
+    ]
+
+
 def issue_title(db: Database, bulletin_id: int) -> str:
     """《Kind》YYYY年第N期 of an issued bulletin (its number label, no content).
 

@@ -99,6 +99,14 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
         self.post_message(self.Loaded(view, short, refusal, said))
 
     @work(thread=True, exclusive=True, group="bulletin", exit_on_error=False)
+    def open_existing(self, bulletin_id: int, said: str) -> None:
+        """Read a stored bulletin to go on with it."""
+        try:
+            self._read(bulletin_id, said)
+        except DutyDeskError as exc:
+            self.post_message(self.Failed(str(exc)))
+
+    @work(thread=True, exclusive=True, group="bulletin", exit_on_error=False)
     def draft(self, kind: BulletinKind, serials: list[str]) -> None:
         """Draft the bulletin from ``serials``."""
         from dutydesk.services.bulletins.write import draft_bulletin

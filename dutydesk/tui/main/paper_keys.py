@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.binding import Binding
+from textual.message import Message
+from textual.worker import get_current_worker
 
 from dutydesk.tui.bindings import key
 from dutydesk.tui.text import safe_block
 
 if TYPE_CHECKING:
+    from dutydesk.services.bulletins.read import BulletinRef
     from dutydesk.tui.context import Context
     from dutydesk.tui.widgets.queue import QueueView
     from dutydesk.tui.widgets.timeline import TimelineView
@@ -34,6 +38,14 @@ class PaperActions:
     """Mixin for the main screen: open the handover, bulletin, roster week and leave screens."""
 
     context: Context
+
+    class Bulletins(Message):
+        """The bulletins carrying the selected incident, read by a worker."""
+
+        def __init__(self, serial: str | None, found: list[BulletinRef]) -> None:
+            super().__init__()
+            self.serial = serial
+            self.found = found
 
     if TYPE_CHECKING:
 
@@ -71,12 +83,31 @@ class PaperActions:
             self._open(HandoverScreen(self.context))
 
     def action_bulletin(self) -> None:
-        """Open a bulletin on the selected incident (more serials can be added)."""
-        if self._front():
-            from dutydesk.tui.screens.bulletin import BulletinScreen
+        """Open the selected incident's bulletin in the works, else start one.
 
+        Its bulletins are read first (in a worker): a draft not issued yet opens instead
+        of a duplicate, and the screen lists the others with their numbers and states.
+        """
+        if self._front():
             row = self.queue.selected
-            self._open(BulletinScreen(self.context, [row.serial] if row else []))
+            self._read_bulletins(row.serial if row else None)
+
+    @work(thread=True, exclusive=True, group="bulletins-of", exit_on_error=False)
+    def _read_bulletins(self, serial: str | None) -> None:
+        from dutydesk.services.bulletins.read import bulletins_of
+
+        found = bulletins_of(self.context.db, serial) if serial else []
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Bulletins(serial, found))  # type: ignore[attr-defined]
+
+    def on_paper_actions_bulletins(self, message: PaperActions.Bulletins) -> None:
+        """Open the bulletin screen on what was read."""
+        from dutydesk.tui.screens.bulletin import BulletinScreen
+
+        if not self._front():
+            return
+        serials = [message.serial] if message.serial else []
+        self._open(BulletinScreen(self.context, serials, others=message.found))
 
     def action_trends(self) -> None:
         """Open the trends; an incident chosen there is selected in the queue."""

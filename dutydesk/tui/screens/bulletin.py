@@ -1,16 +1,20 @@
 """The bulletin screen (《信息快报》《信息直呈》, key ``b``): draft, edit, review, sign, issue.
 
 Opened on the selected incident; the officer may add more serials before drafting
-(enter or ``ctrl+s``). The draft's title and body come prefilled from the incidents and
-their timelines (:func:`dutydesk.services.bulletins.write.draft_bulletin`) and are edited in
-place; ``ctrl+s`` saves (a reviewed bulletin goes back to draft). F2 reviews (saving
-first), F3 signs off (choosing a person with the role), F4 issues (the number 第N期 is
-given then), F8 discards (no number used), F7 exports. Every service call runs in a
+(enter or ``ctrl+s``). An incident's bulletin not issued yet opens instead of a new
+draft, and its other bulletins are listed by number and state. The draft's title and
+body come prefilled from the incidents and their timelines
+(:func:`dutydesk.services.bulletins.write.draft_bulletin`) and are edited in place; ``ctrl+s``
+saves (a reviewed bulletin goes back to draft). F2 reviews (saving first), F3 signs off
+(choosing a person with the role), F4 issues after asking (the number 第N期 is given
+then, for good), F8 discards (no number used), F7 exports. Every service call runs in a
 thread worker (:mod:`dutydesk.tui.base.bulletin_work`); a refusal is shown on the
 status line and everything typed stays.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -30,6 +34,12 @@ from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
 from dutydesk.tui.widgets.short_panel import ShortPanel
 from dutydesk.vocab import BulletinKind, BulletinStatus
 
+if TYPE_CHECKING:
+    from dutydesk.services.bulletins.read import BulletinRef
+
+_IN_THE_WORKS = (BulletinStatus.DRAFT, BulletinStatus.REVIEWED)
+"""States of a bulletin not issued yet: ``b`` reopens it rather than draft another."""
+
 
 class BulletinScreen(BulletinWork, inherit_bindings=False):
     """One bulletin from draft to issue, with its short version beside it."""
@@ -45,11 +55,21 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
         key("escape", "close", "desk.close"),
     ]
 
-    def __init__(self, context: Context, serials: list[str]) -> None:
+    def __init__(
+        self, context: Context, serials: list[str], *, others: list[BulletinRef] | None = None
+    ) -> None:
+        """Open on ``serials``; ``others`` are the bulletins already carrying the first one.
+
+        The newest of ``others`` still in the works (draft or reviewed, not issued) opens
+        instead of a new draft, so ``b`` pressed twice never makes a duplicate.
+        """
         super().__init__(id="bulletin")
         translate_bindings(self)
         self.context = context
         self.serials = serials
+        self.others = list(others or [])
+        working = [ref for ref in self.others if ref[4] in _IN_THE_WORKS]
+        self.reopen: BulletinRef | None = working[-1] if working else None
 
     def compose(self) -> ComposeResult:
         """Setup row, head line, title and body, short version panel, status, keys."""
@@ -71,6 +91,9 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
                     select_on_focus=False,
                 )
             yield Static(Content.styled(t("desk.bulletin.setup_hint"), "dim"), id="bulletin-head")
+            yield Static(
+                self._others_line(), id="bulletin-others", classes="" if self.others else "-none"
+            )
             with Horizontal(id="bulletin-panes"):
                 with Vertical(id="bulletin-left"):
                     yield Label(Content(t("desk.bulletin.title_field")), classes="field-label")
@@ -82,8 +105,28 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        """Start in the serials: the officer may add incidents before drafting."""
+        """Open the bulletin in the works, else start in the serials to draft one."""
         self.query_one("#bulletin-serials", Input).focus()
+        if self.reopen is not None:
+            bulletin_id, _kind, _year, _number, status = self.reopen
+            serial = self.serials[0] if self.serials else ""
+            said = t("desk.bulletin.reopened", serial=serial, id=bulletin_id, status=label(status))
+            self.status(t("app.loading"))
+            self.open_existing(bulletin_id, said)
+
+    def _others_line(self) -> Content:
+        """``Bulletins of 20261126-004: 《信息快报》2026年第1期 issued · …`` (numbers, states)."""
+        items = "  ·  ".join(
+            f"《{KIND_NAMES[kind]}》{issue_label(year, number)} {label(status)} #{bulletin_id}"
+            for bulletin_id, kind, year, number, status in self.others
+        )
+        serial = self.serials[0] if self.serials else ""
+        return safe(t("desk.bulletin.of_incident", serial=serial, items=items))
+
+    @property
+    def others_text(self) -> str:
+        """The line listing the incident's other bulletins (for tests)."""
+        return str(self.query_one("#bulletin-others", Static).content)
 
     # -- state -------------------------------------------------------------------------
 
@@ -218,12 +261,25 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
         self.app.push_screen(PickScreen(t("desk.bulletin.choose_signer"), names), chosen)
 
     def action_issue(self) -> None:
-        """Issue the signed bulletin: it takes the next number of its kind and year."""
-        if self._ready():
-            if self.dirty:
-                self.status(t("desk.bulletin.save_first"), error=True)
-                return
-            self.step("issue")
+        """Issue the signed bulletin, asking first: it takes the next number for good."""
+        if not self._ready():
+            return
+        if self.dirty:
+            self.status(t("desk.bulletin.save_first"), error=True)
+            return
+        view = self.view
+        assert view is not None
+        if not view.signed_off_by:
+            self.step("issue")  # refused at once, saying why: nothing to ask about
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.step("issue")
+
+        kind = KIND_NAMES[view.kind]
+        question = t("desk.bulletin.issue_question", id=view.id, kind=kind, year=view.year)
+        self.app.push_screen(ConfirmScreen(question), answered)
 
     def action_discard(self) -> None:
         """Discard the draft (asking first); it uses no number."""

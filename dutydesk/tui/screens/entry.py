@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -280,7 +280,7 @@ class EntryScreen(FormScreen[EntryResult]):
 
 
 class LogChooser(ModalScreen[EntryKind | None]):
-    """Pick the kind of follow-up entry to record (key ``l``)."""
+    """Pick the kind of follow-up entry to record (key ``l``): arrows and Enter, or its letter."""
 
     BINDINGS = [  # noqa: RUF012 - Textual reads this class attribute
         key("escape", "close", "close"),
@@ -305,6 +305,15 @@ class LogChooser(ModalScreen[EntryKind | None]):
         with Vertical(id="chooser-box") as box:
             box.border_title = t("entry.choose")
             yield OptionList(*options, id="chooser-list")
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter shown beside a kind picks it, as it does on the main screen."""
+        for kind, letter in self.keys.items():
+            if event.key == letter and kind in FORMS:
+                event.stop()
+                event.prevent_default()
+                self.dismiss(kind)
+                return
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Enter: that kind."""

@@ -2,8 +2,9 @@
 
 Every change of the query or a filter starts an exclusive thread worker that waits
 :data:`DEBOUNCE_SECONDS` of quiet before asking :func:`dutydesk.services.incidents.search.search`
-(so typing 火灾 runs one search, not two). Enter on a result closes the screen with the
-incident's id; the main screen shows its timeline, closed or not.
+(so typing 火灾 runs one search, not two). One Enter, in the query or on a result, closes
+the screen with the selected incident's id; the main screen shows its timeline, closed or
+not.
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         translate_bindings(self)
         self.context = context
         self._query: Query | None = None
+        self._shown: Query | None = None
+        """The query whose results are on screen."""
+        self._open_first = False
+        """Enter came before the results: open the first one when they arrive."""
         self._has_more = False
 
     def compose(self) -> ComposeResult:
@@ -148,6 +153,7 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         except ValueError:
             self._say(t("search.bad_date"), error=True)
             return
+        self._open_first = False  # a change after Enter: the officer is still typing
         if query == Query("", (), None, None, False):
             self._query = None
             self.results.show([], message=t("search.hint"))
@@ -190,10 +196,15 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         """Show the results of the latest query (older answers are dropped)."""
         if message.query != self._query:
             return
+        self._shown = message.query
         result = message.result
+        open_first, self._open_first = self._open_first, False
         if result is None:
             self.results.show([], message="")
             self._say(message.error, error=True)
+            return
+        if open_first and result.rows:
+            self.dismiss(result.rows[0].id)
             return
         self._has_more = result.has_more
         append = result.offset > 0
@@ -235,6 +246,17 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[int | None]):
 
     @on(Input.Submitted, "#search-query")
     def _submitted(self) -> None:
-        """Enter in the query: open the first result, or go to the results."""
-        if self.results.rows:
-            self.results.focus()
+        """Enter in the query: open the selected result, at once.
+
+        Typed faster than the search's quiet time, Enter searches now and opens the first
+        result when it arrives; with nothing found the screen stays, saying so.
+        """
+        if self._query is None:
+            return
+        if self._shown == self._query:
+            row = self.results.selected
+            if row is not None:
+                self.dismiss(row.id)
+            return
+        self._open_first = True
+        self._search(self._query, 0, 0)

@@ -35,11 +35,17 @@ ROW_COMPONENTS = frozenset(
 )
 """Component classes a row-drawing widget declares (styled in app.tcss)."""
 
-# Column caps in terminal cells; a column is as wide as its longest label (in the current
-# language) up to its cap, so Chinese, with shorter labels, leaves more room for the title.
+# Column caps in terminal cells; a column is as wide as its longest label as drawn (in the
+# current language) up to its cap, so Chinese, with shorter labels, leaves more room for
+# the title.
 _CAPS = {"channel": 8, "category": 9, "severity": 6, "status": 9}
 _ENUMS = {"channel": Channel, "category": Category, "severity": Severity, "status": Status}
+_SHORT = frozenset({"channel", "category"})
+"""Columns drawn with :func:`~dutydesk.i18n.short_label` (and sized by it)."""
 _MIN_TITLE = 10
+_ROOMY_TITLE = 24
+"""Below this many cells (twelve Chinese characters) the title cannot tell incidents
+apart: the channel column, which the timeline's header line also shows, gives way."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,8 @@ class _Layout:
 @lru_cache(maxsize=16)
 def _layout(width: int, language: str) -> _Layout:
     def sized(name: str) -> int:
-        labels = [label(member) for member in _ENUMS[name]] + [t(f"column.{name}")]
+        draw = short_label if name in _SHORT else label
+        labels = [draw(member) for member in _ENUMS[name]] + [t(f"column.{name}")]
         return min(_CAPS[name], max(cell_len(text) for text in labels))
 
     due = max(cell_len(t("due.overdue_hours", hours=23, minutes=59)), cell_len(t("column.due")))
@@ -58,8 +65,12 @@ def _layout(width: int, language: str) -> _Layout:
     left += [(name, sized(name)) for name in ("channel", "category", "severity")]
     status = ("status", sized("status"))
     used = 1 + sum(w + 1 for _, w in left) + status[1]
-    title = max(width - used - 1, _MIN_TITLE)
-    return _Layout((*left, ("title", title), status))
+    title = width - used - 1
+    if title < _ROOMY_TITLE:
+        channel = dict(left)["channel"]
+        left = [column for column in left if column[0] != "channel"]
+        title += channel + 1
+    return _Layout((*left, ("title", max(title, _MIN_TITLE)), status))
 
 
 class RowPainter(Widget):
@@ -82,13 +93,13 @@ class RowPainter(Widget):
     def row_strip(self, row: QueueRow, width: int, style: Style) -> Strip:
         """One incident's line in ``style`` (the cursor's or the base style)."""
         layout = _layout(width, current_language())
-        return self._strip(self._cells(row, style), layout, width, style)
+        return self._strip(self._cells(row, style, layout), layout, width, style)
 
     def message_strip(self, text: str, width: int, style: Style) -> Strip:
         """A line of interface text (loading, nothing found)."""
         return Strip([Segment(fit(safe(text), width).plain, style)], width)
 
-    def _cells(self, row: QueueRow, style: Style) -> list[tuple[str, Style]]:
+    def _cells(self, row: QueueRow, style: Style, layout: _Layout) -> list[tuple[str, Style]]:
         tz = self.context.tz
         if row.restricted:
             # Need-to-know: serial, time and classification only, nothing of the content.
@@ -105,16 +116,20 @@ class RowPainter(Widget):
         due, overdue = countdown(row.due_at, self.context.clock.now())
         due_style = style + self.get_component_rich_style("queue--overdue") if overdue else style
         none = t("app.none")
-        return [
-            (row.serial, style),
-            (due, due_style),
-            (hhmm(row.received_at, tz), style),
-            (short_label(row.channel) if row.channel else none, style),
-            (short_label(row.category) if row.category else none, style),
-            (label(row.severity) if row.severity else none, style),
-            (f"{t('drill.mark')} {row.title or ''}" if row.drill else row.title or "", style),
-            (label(row.status) if row.status else none, style),
-        ]
+        cells = {
+            "serial": (row.serial, style),
+            "due": (due, due_style),
+            "received_short": (hhmm(row.received_at, tz), style),
+            "channel": (short_label(row.channel) if row.channel else none, style),
+            "category": (short_label(row.category) if row.category else none, style),
+            "severity": (label(row.severity) if row.severity else none, style),
+            "title": (
+                f"{t('drill.mark')} {row.title or ''}" if row.drill else row.title or "",
+                style,
+            ),
+            "status": (label(row.status) if row.status else none, style),
+        }
+        return [cells[name] for name, _ in layout.widths]
 
     @staticmethod
     def _strip(cells: list[tuple[str, Style]], layout: _Layout, width: int, style: Style) -> Strip:

@@ -41,30 +41,47 @@ class StatusLine(Static):
         if content.plain != str(self.content):
             self.update(content)
 
+    def on_resize(self) -> None:
+        """What fits depends on the width: build the line again."""
+        self.tick()
+
     def build(self) -> Content:
-        """The line as of the clock's now."""
+        """The line as of the clock's now, fitted to the terminal's width.
+
+        Nothing is cut mid-word: when everything does not fit, the shift (which the roster
+        pane shows too) goes first, then the operator's name is shortened; the clearance,
+        the clock, the time to handover and the counts always show whole.
+        """
         ctx = self.context
         now = ctx.clock.now()
         settings = ctx.settings
         slot = shift_at(now, settings.day_shift_start, settings.night_shift_start, ctx.tz)
         hours, minutes = format_span(next_handover(now, settings.handover_time, ctx.tz) - now)
-        parts: list[Content | str] = [
+        head: list[Content | str] = [
             Content.styled(f" {t('app.title')} ", "bold reverse"),
             "  ",
             Content.styled(clock_line(now, ctx.tz), "bold"),
-            "  ",
-            shift_text(slot, ctx.tz),
-            "  ",
-            t("header.handover_in", hours=hours, minutes=minutes),
         ]
+        shift: list[Content | str] = ["  ", shift_text(slot, ctx.tz)]
+        tail: list[Content | str] = ["  ", t("header.handover_in", hours=hours, minutes=minutes)]
         if self.open_count is not None:
-            parts += ["  ", t("header.open", count=self.open_count)]
+            tail += ["  ", t("header.open", count=self.open_count)]
         if self.overdue_count is not None:
             overdue = t("header.overdue", count=self.overdue_count)
             style = "bold $text-error" if self.overdue_count else ""
-            parts += ["  ", Content.styled(overdue, style) if style else overdue]
+            tail += ["  ", Content.styled(overdue, style) if style else overdue]
+        name = safe(ctx.operator, "bold")
+        who: list[Content | str] = []
         if ctx.signed_in:  # only with sign-in: the console without it looks as before
-            # Last: at 120 columns a long name and clearance may be cut, the counts never.
-            who = t("session.header", clearance=t(f"classification.{ctx.clearance.value}"))
-            parts += ["  ", safe(ctx.operator, "bold"), " ", who]
-        return Content.assemble(*parts)
+            level = t("session.header", clearance=t(f"classification.{ctx.clearance.value}"))
+            who = ["  ", name, " ", level]
+        line = Content.assemble(*head, *shift, *tail, *who)
+        width = self.size.width or self.app.size.width
+        if line.cell_length <= width or not width:
+            return line
+        line = Content.assemble(*head, *tail, *who)
+        if line.cell_length <= width or not who:
+            return line
+        room = name.cell_length - (line.cell_length - width)
+        who[1] = name.truncate(max(room, 2), ellipsis=True)
+        return Content.assemble(*head, *tail, *who)

@@ -79,6 +79,16 @@ class TimelineView(TextPane):
         message.stop()
         if message.incident_id != self.incident_id:
             return
+        # Follow new entries only if the officer was at the end: one who scrolled up to
+        # read keeps their place. A different incident starts where it starts.
+        before = self.detail
+        follow = (
+            before is not None
+            and message.detail is not None
+            and before.id == message.detail.id
+            and len(message.detail.entries) > len(before.entries)
+            and self.scroll_y >= self.max_scroll_y
+        )
         self.detail = message.detail
         if message.detail is None:
             self.border_title = t("pane.timeline")
@@ -87,7 +97,18 @@ class TimelineView(TextPane):
         detail = message.detail
         title = t("pane.timeline_of", serial=detail.serial, title=detail.title or "")
         self.border_title = safe(f"{t('drill.mark')} {title}" if detail.drill else title)
+        # Anchored, the pane stays at its end when the new text is laid out (its height is
+        # not known before); any scroll by the officer releases the anchor.
+        self.anchor(follow)
         self.show(self.render_detail(detail))
+        if follow:
+            self.call_after_refresh(self._to_end)
+
+    def _to_end(self) -> None:
+        # The scrollbar that the longer text brings narrows the pane by a column, and the
+        # re-wrapped text can grow by a line after the anchored layout: look once more.
+        if self.is_anchored and self.scroll_y < self.max_scroll_y:
+            self.scroll_end(animate=False, immediate=True)
 
     def render_detail(self, detail: IncidentDetail) -> Content:
         """The pane's text for ``detail``: a header line, then one line per entry."""
