@@ -90,7 +90,9 @@ class Terminal:
         deadline = time.monotonic() + seconds
         while True:
             try:
-                chunk = self.child.read_nonblocking(65536, timeout=max(deadline - time.monotonic(), 0))
+                chunk = self.child.read_nonblocking(
+                    65536, timeout=max(deadline - time.monotonic(), 0)
+                )
             except pexpect.TIMEOUT:
                 return
             except pexpect.EOF:
@@ -118,7 +120,9 @@ class Terminal:
             if not self.child.isalive() and not self._pending():
                 raise AssertionError(f"dutydesk exited waiting for {why or wanted!r}:\n{screen}")
             if time.monotonic() > deadline:
-                raise AssertionError(f"not on the screen after {timeout:.0f} s: {why or wanted!r}\n{screen}")
+                raise AssertionError(
+                    f"not on the screen after {timeout:.0f} s: {why or wanted!r}\n{screen}"
+                )
 
     def _pending(self) -> bool:
         try:
@@ -149,7 +153,11 @@ class Terminal:
         if self.child.isalive():
             return None
         self.child.close()
-        return self.child.exitstatus if self.child.exitstatus is not None else -(self.child.signalstatus or 0)
+        return (
+            self.child.exitstatus
+            if self.child.exitstatus is not None
+            else -(self.child.signalstatus or 0)
+        )
 
     def kill(self) -> None:
         """``kill -9``: no handler runs, as when a machine loses power."""
