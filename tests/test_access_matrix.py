@@ -27,7 +27,9 @@ SECRET = ("20261125-012", "重大活动期间有关工作", "secret")  # 机密
 CONFIDENTIAL = ("20261126-001", "博览会期间安保", "confidential")  # 秘密
 
 OPERATORS = {  # name: (PIN, clearance, roles) as in data/demo/night.toml
+    "张振华": ("8888", "secret", "duty leader, leader"),
     "王立新": ("7777", "secret", "duty leader"),
+    "孙丽": ("3333", "secret", "duty leader"),
     "李晓明": ("1111", "secret", "duty officer, administrator"),
     "赵静": ("2222", "confidential", "duty officer"),
     "黄雨婷": ("4444", "internal", "duty officer"),

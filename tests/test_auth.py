@@ -264,7 +264,8 @@ def test_demo_prints_operators_with_pins(
 ) -> None:
     target = tmp_path / "demo.sqlite3"
     main(["demo", "--db", str(target), "--now", "2026-11-26T02:31+08:00"])
-    assert "李晓明 1111" in capsys.readouterr().err
+    row = [line for line in capsys.readouterr().out.splitlines() if line.startswith("李晓明 ")]
+    assert len(row) == 1 and "1111" in row[0]
     db = Database(f"sqlite:///{target}")
     operator = authenticate(db, "李晓明", "1111", NOW, settings=Settings())
     assert Role.ADMIN in operator.roles and operator.clearance is Classification.SECRET

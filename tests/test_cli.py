@@ -119,6 +119,50 @@ def test_demo_loads_once_and_says_where(tmp_path: Path) -> None:
     database.close()
 
 
+def _row(output: str, name: str) -> list[str]:
+    """The table row of ``name`` in ``output``, split into its cells (two spaces apart)."""
+    (line,) = [line for line in output.splitlines() if line.startswith(name + " ")]
+    return [cell.strip() for cell in line.split("  ") if cell.strip()]
+
+
+def test_demo_lists_each_operator_with_role_clearance_pin_and_duty(tmp_path: Path) -> None:
+    # Issue 10: `dutydesk demo` printed names and PINs only ("李晓明 1111, ..."), so nobody
+    # could tell who is the duty leader, who is cleared for 机密, or who is on duty now.
+    target = tmp_path / "demo.sqlite3"
+    result = run("demo", "--db", str(target), "--now", "2026-11-26T02:31+08:00")
+    assert result.returncode == 0, result.stderr
+    header = result.stdout.splitlines()[0]
+    for title in ("Name", "Roles", "Clearance", "PIN", "On duty now"):
+        assert title in header
+    assert _row(result.stdout, "李晓明") == [
+        "李晓明",
+        "duty officer, administrator",
+        "机密 secret",
+        "1111",
+    ]
+    assert _row(result.stdout, "孙丽") == [
+        "孙丽",
+        "duty leader",
+        "机密 secret",
+        "3333",
+        "Duty leader",
+    ]
+    assert _row(result.stdout, "黄雨婷")[-2:] == ["4444", "Duty officer"]
+    assert _row(result.stdout, "韩冬")[1:4] == ["confidential officer", "绝密 top secret", "6666"]
+    names = [line.split()[0] for line in result.stdout.splitlines()[1:]]
+    assert {"王立新", "张振华", "孙丽", "赵静", "许文博"} <= set(names)
+
+
+def test_demo_lists_operators_in_chinese(tmp_path: Path) -> None:
+    target = tmp_path / "demo.sqlite3"
+    result = run("demo", "--db", str(target), "--now", "2026-11-26T02:31+08:00", "--lang", "zh_CN")
+    assert result.returncode == 0, result.stderr
+    assert "PIN码" in result.stdout.splitlines()[0]
+    assert _row(result.stdout, "孙丽") == ["孙丽", "带班领导", "机密", "3333", "带班领导"]
+    assert _row(result.stdout, "李晓明")[1] == "值班员、系统管理员"
+    assert "演示数据" in result.stderr
+
+
 def test_demo_default_target_is_beside_the_real_log(tmp_path: Path) -> None:
     data_home = tmp_path / "xdg"
     result = run("demo", "--now", "2026-11-26T02:31+08:00", env={"XDG_DATA_HOME": str(data_home)})

@@ -12,13 +12,14 @@ import pytest
 
 from dutydesk.config import Settings
 from dutydesk.rules.deadlines import load_rules
-from dutydesk.services.demo.file import DemoDataError, resolve_time
+from dutydesk.services.accounts.auth import authenticate
+from dutydesk.services.demo.file import DemoDataError, read_demo, resolve_time
 from dutydesk.services.demo.load import DEMO_KEY, NotADemoDatabaseError, load_demo, reset_demo
 from dutydesk.services.incidents import queue
 from dutydesk.services.incidents.incident import create_incident
-from dutydesk.services.roster.pane import roster_view
+from dutydesk.services.roster.pane import on_duty, roster_view
 from dutydesk.storage.engine import Database
-from dutydesk.vocab import Category, Channel, Position, Severity
+from dutydesk.vocab import Category, Channel, Classification, Position, Role, Severity
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEMO_MOMENT = datetime(2026, 11, 26, 2, 31, tzinfo=SHANGHAI)
@@ -254,3 +255,59 @@ def test_bad_data_file_is_reported(db: Database, tmp_path: Path) -> None:
         load_demo(db, DEMO_MOMENT, path=broken)
     with pytest.raises(DemoDataError, match="timezone"):
         load_demo(db, datetime(2026, 11, 26, 2, 31))
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        DEMO_MOMENT,  # 02:31, last night's shift: 孙丽 leads it
+        datetime(2026, 11, 26, 8, 29, tzinfo=SHANGHAI),
+        datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI),
+        datetime(2026, 11, 26, 20, 0, tzinfo=SHANGHAI),
+    ],
+    ids=lambda moment: moment.strftime("%H%M"),
+)
+def test_the_duty_leader_on_duty_can_sign_in(db: Database, moment: datetime) -> None:
+    # Issue 10: at 02:31 the demo's duty leader (孙丽) had no PIN, so "tonight's duty
+    # leader" could not sign in to sign a bulletin off or take a leader's call.
+    report = load_demo(db, moment)
+    leader = on_duty(
+        db,
+        Position.DUTY_LEADER,
+        moment,
+        day_start=SETTINGS.day_shift_start,
+        night_start=SETTINGS.night_shift_start,
+        tz=SETTINGS.tz,
+    )
+    assert leader is not None
+    (account,) = [account for account in report.accounts if account.name == leader]
+    assert account.pin
+    assert Position.DUTY_LEADER in account.on_duty
+    assert Role.DUTY_LEADER in account.roles
+    operator = authenticate(db, leader, account.pin, moment, settings=SETTINGS)
+    assert operator.name == leader and Role.DUTY_LEADER in operator.roles
+    assert operator.clearance is account.clearance is Classification.SECRET
+
+
+def test_every_rostered_duty_leader_has_a_pin() -> None:
+    # Whatever moment the demo is loaded at, the current shift's duty leader is one of
+    # the roster's duty leaders, so each of them needs a demo PIN.
+    data = read_demo(DEMO_MOMENT, SHANGHAI)
+    pins = {person.name: person.pin for person in data.people}
+    leaders = {shift.names[0] for shift in data.shifts}
+    assert leaders == {"张振华", "王立新", "孙丽"}
+    assert all(pins[name] for name in leaders)
+
+
+def test_the_report_lists_each_account_with_roles_clearance_and_duty(demo: Database) -> None:
+    report = load_demo(demo, DEMO_MOMENT)  # already loaded: the same accounts
+    accounts = {account.name: account for account in report.accounts}
+    assert accounts["李晓明"].pin == "1111"
+    assert accounts["李晓明"].roles == (Role.DUTY_OFFICER, Role.ADMIN)
+    assert accounts["李晓明"].clearance is Classification.SECRET
+    assert accounts["李晓明"].on_duty == ()
+    # Last night's shift (25th, 17:30 to the 26th, 08:30) is the one on at 02:31.
+    assert accounts["孙丽"].on_duty == (Position.DUTY_LEADER,)
+    assert accounts["黄雨婷"].on_duty == (Position.DUTY_OFFICER,)
+    assert accounts["韩冬"].clearance is Classification.TOP_SECRET
+    assert all(account.pin for account in report.accounts)

@@ -31,6 +31,7 @@ from dutydesk.cli.commands.roster import roster_app
 from dutydesk.cli.commands.trends import report_app, trends_app
 from dutydesk.cli.launch import clock_for, database_for, guarded, language_for, open_console
 from dutydesk.config import Settings, data_dir, load_settings
+from dutydesk.i18n import set_language, t
 from dutydesk.storage.engine import Database, url_for
 
 app = typer.Typer(
@@ -133,36 +134,33 @@ def demo(
     Times are relative to the moment of loading, so clocks and countdowns look live; --now
     pins that moment. Running it twice adds nothing the second time.
     """
+    from dutydesk.cli.commands.demo_view import accounts_table
     from dutydesk.services.demo.load import load_demo
 
     settings = load_settings()
     root = ctx.find_root().params  # `dutydesk --db X demo` means the same as `demo --db X`
-    db, now = db or root.get("db"), now or root.get("now")
+    db, now, lang = db or root.get("db"), now or root.get("now"), lang or root.get("lang")
+    language = language_for(settings, lang)
+    set_language(language)
     database = Database(url_for(db) if db else url_for(str(default_demo_path())))
     clock = clock_for(settings, now)
-    report = load_demo(database, clock.now(), settings=settings, replace=replace)
+    moment = clock.now()
+    report = load_demo(database, moment, settings=settings, replace=replace)
     where = database.describe()
     if report.already_loaded:
-        typer.echo(
-            f"Demo data is already in {where} (loaded {_local(report.loaded_at, settings)}); "
-            "nothing added. "
-            "Use --replace to reload it for now.",
-            err=True,
-        )
+        loaded = _local(report.loaded_at, settings)
+        typer.echo(t("demo.already", where=where, loaded=loaded), err=True)
     else:
-        typer.echo(
-            f"Demo data written to {where}: {report.incidents} incidents, "
-            f"{report.entries} timeline entries, {report.people} people, "
-            f"{report.shifts} shifts, {report.leave} leave registrations.",
-            err=True,
-        )
-    if report.pins:  # demo data only: these PINs are published in data/demo/night.toml
-        pins = ", ".join(f"{name} {pin}" for name, pin in report.pins)
-        typer.echo(f"Demo operators and their PINs: {pins}", err=True)
+        counts = {key: getattr(report, key) for key in ("incidents", "entries", "people")}
+        counts |= {"shifts": report.shifts, "leave": report.leave}
+        typer.echo(t("demo.written", where=where, **counts), err=True)
+    if report.accounts:  # demo data only: these PINs are published in data/demo/night.toml
+        typer.echo(t("demo.accounts", now=_local(moment, settings)), err=True)
+        typer.echo(accounts_table(report.accounts))
     if not open_:
-        typer.echo(f"Open it with: dutydesk --db {where}", err=True)
+        typer.echo(t("demo.open_with", where=where), err=True)
         return
-    code = open_console(settings, database, clock, language_for(settings, lang))
+    code = open_console(settings, database, clock, language)
     if code:
         raise typer.Exit(code)
 

@@ -28,7 +28,9 @@ CANARIES = {  # serial: (canary in its title, its level)
     "20261126-001": ("省公安厅密电", 2),  # 秘密 confidential
 }
 OPERATORS = {  # name: (PIN, clearance level), as in data/demo/night.toml
+    "张振华": ("8888", 3),
     "王立新": ("7777", 3),
+    "孙丽": ("3333", 3),
     "李晓明": ("1111", 3),
     "赵静": ("2222", 2),
     "黄雨婷": ("4444", 1),

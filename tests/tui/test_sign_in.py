@@ -1,7 +1,8 @@
 """Signing in at the console, running as the operator, signing out; no copying while cleared.
 
 The demo night has operators with known PINs: 王立新 7777 (机密 secret), 赵静 2222
-(秘密 confidential), 黄雨婷 4444 (internal). Its 机密 incident is a cipher telegram whose
+(秘密 confidential), 黄雨婷 4444 (internal), and every other duty leader of its roster
+(孙丽 3333 leads the shift on at the frozen 02:31). Its 机密 incident is a cipher telegram whose
 title starts with 省委办公厅密电.
 """
 
@@ -15,7 +16,9 @@ from textual.pilot import Pilot
 
 from dutydesk.clock import FrozenClock
 from dutydesk.config import Settings
+from dutydesk.services.demo.file import read_demo
 from dutydesk.services.demo.load import load_demo
+from dutydesk.services.roster.pane import on_duty
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.confirm import ConfirmScreen
@@ -23,7 +26,7 @@ from dutydesk.tui.screens.intake import IntakeScreen
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.screens.sign_in import SignInScreen
 from dutydesk.tui.widgets.status import StatusLine
-from dutydesk.vocab import Classification
+from dutydesk.vocab import Classification, Position, Role
 from tests.tui.conftest import NOW
 from tests.tui.test_console import settle
 
@@ -144,6 +147,29 @@ async def test_right_pin_opens_the_console_as_the_operator(
         assert "王立新" in header and "secret" in header
         title = secret_row_title(app)
         assert title is not None and title.startswith(SECRET_TITLE)
+
+
+async def test_the_duty_leader_on_duty_signs_in(
+    demo: Database, sign_in_app: Callable[..., DutyDeskApp], settings: Settings
+) -> None:
+    # Issue 10: at 02:31 the roster's duty leader (孙丽) had no PIN and could not sign in.
+    leader = on_duty(
+        demo,
+        Position.DUTY_LEADER,
+        NOW,
+        day_start=settings.day_shift_start,
+        night_start=settings.night_shift_start,
+        tz=settings.tz,
+    )
+    pins = {person.name: person.pin for person in read_demo(NOW, settings.tz).people}
+    assert leader is not None and pins.get(leader)
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, leader, pins[leader])
+        assert isinstance(app.screen, MainScreen)
+        assert app.operator is not None and app.operator.name == leader
+        assert Role.DUTY_LEADER in app.operator.roles
 
 
 async def test_uncleared_operator_sees_restricted(

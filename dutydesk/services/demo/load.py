@@ -11,6 +11,7 @@ afresh, which is refused on a database that is not marked as a demo database.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlmodel import SQLModel, col, select
 from dutydesk.config import Settings
 from dutydesk.errors import DutyDeskError
 from dutydesk.rules.deadlines import load_rules
+from dutydesk.services.demo.accounts import DemoAccount, demo_accounts
 from dutydesk.services.demo.file import DEMO_FILE, DemoData, DemoDataError, read_demo
 from dutydesk.services.demo.write import write_demo
 from dutydesk.storage.engine import Database
@@ -95,8 +97,9 @@ class DemoReport:
     leave: int
     operators: tuple[str, ...]
     """The duty officers of the demo, who can work the console."""
-    pins: tuple[tuple[str, str], ...] = ()
-    """(name, demo PIN) of the demo people who can sign in; demo data only."""
+    accounts: tuple[DemoAccount, ...] = ()
+    """The demo people who can sign in: roles, clearance, demo PIN and who is on duty at
+    the moment of the call (for an earlier load too: the roster is read as of now)."""
 
 
 def _count(session: Session, model: type[SQLModel]) -> int:
@@ -108,7 +111,6 @@ def _report(
     db: Database,
     source: Path,
     loaded_at: datetime,
-    pins: tuple[tuple[str, str], ...] = (),
     **flags: bool,
 ) -> DemoReport:
     operators = session.exec(
@@ -134,7 +136,6 @@ def _report(
         assignments=_count(session, Assignment),
         leave=_count(session, LeaveRegistration),
         operators=tuple(operators),
-        pins=pins,
     )
 
 
@@ -165,7 +166,8 @@ def load_demo(
         path: the demo data file.
 
     Returns:
-        Counts of what the database now holds, and whether anything was added.
+        Counts of what the database now holds, whether anything was added, and the
+        accounts that can sign in (with who of them is on duty at ``now``).
 
     Raises:
         DemoDataError: ``now`` is naive, or the data file is invalid.
@@ -179,24 +181,28 @@ def load_demo(
     db.ensure_schema()
     data: DemoData = read_demo(now, settings.tz, path)
     rules = load_rules()
-    pins = tuple((person.name, person.pin) for person in data.people if person.pin)
+    pins = {person.name: person.pin for person in data.people if person.pin}
     with db.session() as session:
         marker = session.get(Meta, DEMO_KEY)
         if marker is not None and not replace:
             loaded_at = datetime.fromisoformat(marker.value)
-            return _report(session, db, path, loaded_at, pins, already_loaded=True)
-        if marker is None and (_count(session, Person) or _count(session, Incident)):
+            report = _report(session, db, path, loaded_at, already_loaded=True)
+        elif marker is None and (_count(session, Person) or _count(session, Incident)):
             raise NotADemoDatabaseError(
                 f"{db.describe()} already holds records that are not demo data; "
                 "load the demo into a new database (--db PATH)"
             )
-        if marker is not None:
-            _clear(session)
+        else:
+            if marker is not None:
+                _clear(session)
+                session.flush()
+            write_demo(session, data, now=now, settings=settings, rules=rules)
+            session.add(Meta(key=DEMO_KEY, value=now.isoformat()))
             session.flush()
-        write_demo(session, data, now=now, settings=settings, rules=rules)
-        session.add(Meta(key=DEMO_KEY, value=now.isoformat()))
-        session.flush()
-        return _report(session, db, path, now, pins, replaced=marker is not None)
+            report = _report(session, db, path, now, replaced=marker is not None)
+    # Read once the load is committed: the accounts come through the roster's own read
+    # path, which does not see an open session's writes.
+    return dataclasses.replace(report, accounts=demo_accounts(db, pins, now, settings))
 
 
 def reset_demo(
@@ -215,4 +221,11 @@ def reset_demo(
     return load_demo(db, now, settings=settings, replace=True, path=path)
 
 
-__all__ = ["DEMO_KEY", "DemoReport", "NotADemoDatabaseError", "load_demo", "reset_demo"]
+__all__ = [
+    "DEMO_KEY",
+    "DemoAccount",
+    "DemoReport",
+    "NotADemoDatabaseError",
+    "load_demo",
+    "reset_demo",
+]
