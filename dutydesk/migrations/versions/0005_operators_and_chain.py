@@ -119,16 +119,22 @@ def _backfill() -> None:
             records.append((content[when], order, row[0], table, content))
     records.sort(key=lambda item: item[:3])
     previous = _GENESIS
+    links: dict[str, list[dict[str, Any]]] = {table: [] for table in _CHAINED}
     for seq, (_, _, row_id, table, content) in enumerate(records, start=1):
         digest = _link_hash(previous, table, seq, content)
-        bind.execute(
-            sa.text(
-                f"UPDATE {table} SET chain_seq = :seq, prev_hash = :prev, hash = :hash "
-                "WHERE id = :id"
-            ),
-            {"seq": seq, "prev": previous, "hash": digest, "id": row_id},
-        )
+        links[table].append({"seq": seq, "prev": previous, "hash": digest, "id": row_id})
         previous = digest
+    # One executemany per table, not one statement per row (issue 16): the same rows
+    # get the same values, and each row is written once whatever the order.
+    for table, rows in links.items():
+        if rows:  # an empty list would run the statement once, without its parameters
+            bind.execute(
+                sa.text(
+                    f"UPDATE {table} SET chain_seq = :seq, prev_hash = :prev, hash = :hash "
+                    "WHERE id = :id"
+                ),
+                rows,
+            )
     bind.execute(
         sa.text("INSERT INTO chain_state (id, seq, hash) VALUES (1, :seq, :hash)"),
         {"seq": len(records), "hash": previous},
