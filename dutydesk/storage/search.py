@@ -53,6 +53,11 @@ triggers (dutydesk never uses it); :meth:`SqliteSearchIndex.rebuild` repairs any
 The version is checked at run time: FTS5 with the trigram tokenizer (SQLite 3.34+) must
 be present, or the SQLite store falls back to :class:`LikeSearchIndex`. The trigram
 ``LIKE`` optimisation (buggy for short patterns in 3.40) is never used: only ``MATCH``.
+
+The migrations that install or change the index (0002, 0006, 0008) carry frozen copies of
+this module's DDL as it was on their day; they do not import it. A change to the index
+layout here therefore needs a new migration carrying the new DDL (a test checks that a
+new database gets exactly the triggers of :func:`sqlite_schema`).
 """
 
 from __future__ import annotations
