@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from dutydesk.services.incidents.search import search
-from dutydesk.services.integrity import verify
+from dutydesk.services.integrity.verify import verify
 from dutydesk.storage.engine import HEAD_REVISION, Database, url_for
 from dutydesk.storage.migrations import MIGRATIONS_DIR, upgrade
 from dutydesk.storage.search import SqliteSearchIndex, rebuild, sqlite_has_trigram, sqlite_schema
