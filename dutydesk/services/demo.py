@@ -22,6 +22,7 @@ from sqlmodel import SQLModel, col, select
 from dutydesk.config import Settings
 from dutydesk.errors import DutyDeskError
 from dutydesk.models import (
+    DEMO_KEY,
     Assignment,
     AuditEvent,
     Bulletin,
@@ -45,7 +46,6 @@ from dutydesk.store import Database
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-DEMO_KEY = "demo_loaded_at"
 """The ``Meta`` key that marks a demo database; its value is the load moment (ISO 8601)."""
 
 # Children before parents, so that foreign keys hold at every step of a reset.
