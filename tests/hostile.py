@@ -8,6 +8,7 @@ safely: no markup acted on, no terminal control let through, no formula run.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 SHORT: dict[str, str] = {
     "markup_close": "note [/] end [/bold]",
@@ -22,6 +23,9 @@ SHORT: dict[str, str] = {
     "bidi": "report\u202egpj.exe",
     "isolate": "\u2066隔离\u2069",
     "zero_width": "零\u200b宽\u200d字\ufeff符",
+    # Other format characters (Unicode category Cf): soft hyphen, Mongolian vowel
+    # separator, tag characters (can spell hidden ASCII), interlinear annotation.
+    "format": "软\u00ad连\u180e字\U000e0001\U000e0070\U000e0077\U000e007f\ufff9注\ufffa音\ufffb",
     "formula_eq": '=HYPERLINK("http://x","y")',
     "formula_plus": "+1+cmd|' /C calc'!A0",
     "formula_at": "@SUM(A1:A9)",
@@ -42,10 +46,11 @@ ALL: dict[str, str] = {**SHORT, "line_1mb": LINE_1MB, "paste_1mb": PASTE_1MB}
 FORMULAS = {key: value for key, value in SHORT.items() if key.startswith("formula")}
 
 # What no human-readable output may contain raw: C0 controls but TAB and LF, DEL, C1
-# controls, bidi controls and zero-width characters (dutydesk.rules.sanitize's sets).
-UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
-)
+# controls, and every format character (category Cf: bidi controls, zero-width
+# characters, soft hyphen, tags, ...). Taken from Unicode here, not from
+# dutydesk.rules.sanitize, so a character the sanitiser forgets is caught.
+_FORMAT = "".join(chr(code) for code in range(0x110000) if unicodedata.category(chr(code)) == "Cf")
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + re.escape(_FORMAT) + "]")
 
 
 def unsafe_in(text: str) -> list[str]:

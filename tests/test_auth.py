@@ -41,7 +41,7 @@ NOW = DEMO_MOMENT
 def test_hash_parameters_are_stated_and_salted() -> None:
     stored = hash_pin("2468")
     scheme, n, r, p, salt, key = stored.split("$")
-    assert (scheme, int(n), int(r), int(p)) == ("scrypt", SCRYPT_N, 8, 1) == ("scrypt", 2**14, 8, 1)
+    assert (scheme, int(n), int(r), int(p)) == ("scrypt", SCRYPT_N, 8, 1) == ("scrypt", 2**17, 8, 1)
     assert len(base64.b64decode(salt)) == 16 and len(base64.b64decode(key)) == 32
     assert hash_pin("2468") != stored  # a fresh salt every time
     assert check_pin("2468", stored) and not check_pin("2469", stored)
@@ -51,6 +51,50 @@ def test_hash_parameters_are_stated_and_salted() -> None:
 @pytest.fixture
 def admin(db: Database) -> Operator:
     return init_admin(db, "赵建国", "2468", NOW, clearance=Classification.SECRET)
+
+
+def test_weaker_parameters_are_told_and_a_greedy_hash_is_refused() -> None:
+    from dutydesk.services.accounts.auth import needs_rehash
+
+    salt, key = base64.b64encode(b"s" * 16).decode(), base64.b64encode(b"k" * 32).decode()
+    assert not needs_rehash(f"scrypt${2**17}$8$1${salt}${key}")
+    assert needs_rehash(f"scrypt${2**14}$8$1${salt}${key}")
+    assert needs_rehash(f"scrypt${2**18}$4$1${salt}${key}")  # more N does not excuse less r
+    assert needs_rehash("garbage")
+    # A damaged or planted hash cannot make a sign-in allocate 16 GiB: refused unread.
+    assert not check_pin("1357", f"scrypt${2**24}$8$1${salt}${key}")
+
+
+def _stored_hash(db: Database, name: str) -> str:
+    rows = db.read(
+        "SELECT c.pin_hash FROM credential c JOIN person p ON p.id = c.person_id"
+        " WHERE p.name = :name",
+        {"name": name},
+    )
+    return str(rows[0][0])
+
+
+def test_an_older_weaker_hash_verifies_and_is_upgraded_on_sign_in(
+    db: Database, admin: Operator
+) -> None:
+    from sqlalchemy import text
+
+    add_user(db, admin, "孙丽", "1357", NOW, roles=[Role.DUTY_OFFICER])
+    old = hash_pin("1357", n=2**14)  # as stored before N = 2**17
+    with db.session() as session:
+        session.exec(text("UPDATE credential SET pin_hash = :old").bindparams(old=old))
+    with pytest.raises(AuthError, match="wrong PIN"):
+        authenticate(db, "孙丽", "0000", NOW)
+    assert _stored_hash(db, "孙丽") == old  # a wrong PIN upgrades nothing
+    operator = authenticate(db, "孙丽", "1357", NOW)
+    assert operator.name == "孙丽"
+    upgraded = _stored_hash(db, "孙丽")
+    assert upgraded.startswith(f"scrypt${2**17}$8$1$") and check_pin("1357", upgraded)
+    assert not check_pin("0000", upgraded)
+    events = db.read("SELECT action, detail FROM audit_event ORDER BY chain_seq")
+    assert events[-2:] == [("pin_rehashed", f"scrypt N={2**17} r=8 p=1"), ("sign_in", "")]
+    authenticate(db, "孙丽", "1357", NOW)
+    assert _stored_hash(db, "孙丽") == upgraded  # current already: not hashed again
 
 
 def test_lockout_after_five_wrong_pins_then_unlock_after_the_period(
@@ -267,6 +311,9 @@ def test_demo_prints_operators_with_pins(
     row = [line for line in capsys.readouterr().out.splitlines() if line.startswith("李晓明 ")]
     assert len(row) == 1 and "1111" in row[0]
     db = Database(f"sqlite:///{target}")
+    demo_hash = _stored_hash(db, "李晓明")
     operator = authenticate(db, "李晓明", "1111", NOW, settings=Settings())
     assert Role.ADMIN in operator.roles and operator.clearance is Classification.SECRET
+    # The demo's PINs are published: their cheap hashes are not upgraded on sign-in.
+    assert _stored_hash(db, "李晓明") == demo_hash
     db.close()

@@ -16,7 +16,6 @@ from sqlmodel import select
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.services.incidents.edits import update_fields
 from dutydesk.services.incidents.incident import ConflictError, create_incident
-from dutydesk.services.retry import transient_cause
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Incident, TimelineEntry
 
@@ -178,19 +177,3 @@ def test_interleaved_sessions_conflict_on_the_committed_version(db: Database) ->
             )
     finally:
         other.close()
-
-
-def test_only_transient_errors_are_retried() -> None:
-    import sqlite3
-
-    from sqlalchemy.exc import IntegrityError, OperationalError
-
-    locked = OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
-    serial = IntegrityError(
-        "INSERT", {}, sqlite3.IntegrityError("UNIQUE constraint failed: incident.serial")
-    )
-    other = IntegrityError("INSERT", {}, sqlite3.IntegrityError("NOT NULL constraint failed"))
-    assert transient_cause(locked) == "busy"
-    assert transient_cause(serial) == "serial"
-    assert transient_cause(other) is None
-    assert transient_cause(ValueError("database is locked")) is None

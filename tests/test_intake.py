@@ -10,7 +10,6 @@ from sqlmodel import select
 
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.rules.similarity import bigrams, same_place, similarity
-from dutydesk.services import retry
 from dutydesk.services.incidents.incident import EntryRefused, IncidentError, add_entry
 from dutydesk.services.incidents.intake import (
     find_similar,
@@ -19,7 +18,7 @@ from dutydesk.services.incidents.intake import (
     register_many,
 )
 from dutydesk.storage.engine import Database
-from dutydesk.storage.models import Incident, TimelineEntry
+from dutydesk.storage.models import Incident
 from dutydesk.vocab import Classification, EntryKind
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -185,27 +184,3 @@ def test_a_batch_is_written_whole_or_not_at_all(db: Database) -> None:
         assert session.exec(select(Incident)).all() == []
     made = register_many(db, [fields(), fields()])
     assert [incident.serial for incident in made] == ["20261126-001", "20261126-002"]
-
-
-def test_transient_errors_are_retried_then_reported(db: Database) -> None:
-    import sqlite3
-
-    from sqlalchemy.exc import OperationalError
-
-    calls: list[int] = []
-
-    def flaky(session):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        if len(calls) < 3:
-            raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
-        return session.exec(select(TimelineEntry)).all()
-
-    before = retry.retries["busy"]
-    assert retry.write_with_retry(db, flaky, pause=0.001) == []
-    assert retry.retries["busy"] - before == 2
-
-    def always(session):  # type: ignore[no-untyped-def]
-        raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
-
-    with pytest.raises(retry.StoreBusyError, match="nothing was written"):
-        retry.write_with_retry(db, always, attempts=3, pause=0.001)

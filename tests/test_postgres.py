@@ -298,6 +298,55 @@ def test_concurrent_intake_gets_gapless_serials(pg_db: Database) -> None:
     assert verify(pg_db).ok
 
 
+def test_a_serialization_failure_is_retried_by_its_sqlstate(pg_db: Database) -> None:
+    from sqlalchemy import text
+
+    with pg_db.session() as session:
+        session.add(Meta(key="probe", value="start"))
+    other = Database(pg_db.url)  # another console, with its own connections
+    calls: list[int] = []
+
+    def work(session):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        session.exec(text("SELECT value FROM meta WHERE key = 'probe'")).one()  # the snapshot
+        if len(calls) == 1:
+            with other.session() as meanwhile:
+                meanwhile.exec(text("UPDATE meta SET value = 'other' WHERE key = 'probe'"))
+        # On the first try: "could not serialize access due to concurrent update" (40001).
+        session.exec(text("UPDATE meta SET value = value || '+mine' WHERE key = 'probe'"))
+
+    try:
+        before = retry.retries["busy"]
+        retry.write_with_retry(pg_db, work, pause=0.001)
+    finally:
+        other.close()
+    assert len(calls) == 2 and retry.retries["busy"] - before == 1
+    assert pg_db.read("SELECT value FROM meta WHERE key = 'probe'") == [("other+mine",)]
+
+
+def test_a_stored_value_that_names_a_constraint_is_no_reason_to_retry(pg_db: Database) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from dutydesk.storage.models import Person
+
+    # PostgreSQL's message quotes the value ("Key (name)=(uq_bulletin_number) already
+    # exists"); the retry decision reads the constraint's name, person_name_key here.
+    calls: list[int] = []
+
+    def add_twice(session):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        session.add(Person(name="uq_bulletin_number"))
+        session.flush()
+        session.add(Person(name="uq_bulletin_number"))
+        session.flush()
+
+    with pytest.raises(IntegrityError) as caught:
+        retry.write_with_retry(pg_db, add_twice, pause=0.001)
+    assert caught.value.orig.sqlstate == "23505"  # type: ignore[union-attr]
+    assert calls == [1]
+
+
 # -- the demo night and what reads it -------------------------------------------------------
 
 

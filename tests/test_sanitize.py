@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import unicodedata
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dutydesk.rules.sanitize import clean, one_line
+from dutydesk.rules.sanitize import DROP_WHILE_EDITING, clean, json_safe, needs_cleaning, one_line
+
+FORMAT_CHARACTERS = [
+    chr(code) for code in range(0x110000) if unicodedata.category(chr(code)) == "Cf"
+]
+"""Every format character (category Cf) this Python's Unicode database knows."""
 
 HOSTILE = [
     "note [/] end",
@@ -72,3 +80,62 @@ def test_no_control_character_ever_survives(text: str) -> None:
 def test_hostile_set_never_keeps_escape() -> None:
     for text in HOSTILE:
         assert "\x1b" not in clean(text)
+
+
+def test_the_format_characters_that_used_to_pass_are_made_visible() -> None:
+    assert clean("soft\u00adhyphen") == "soft⟨U+00AD⟩hyphen"
+    assert clean("mongolian\u180evowel") == "mongolian⟨U+180E⟩vowel"
+    assert clean("\U000e0001\U000e0041\U000e007f") == "⟨U+E0001⟩⟨U+E0041⟩⟨U+E007F⟩"
+    assert clean("a\ufff9b\ufffac\ufffbd") == "a⟨U+FFF9⟩b⟨U+FFFA⟩c⟨U+FFFB⟩d"
+
+
+def test_every_format_character_is_made_visible() -> None:
+    for char in FORMAT_CHARACTERS:
+        for multiline in (False, True):
+            assert clean(f"x{char}y", multiline=multiline) == f"x⟨U+{ord(char):04X}⟩y"
+        assert ord(char) in DROP_WHILE_EDITING
+
+
+@given(st.lists(st.text() | st.sampled_from(FORMAT_CHARACTERS)).map("".join))
+def test_no_format_character_ever_survives(text: str) -> None:
+    for multiline in (False, True):
+        result = clean(text, multiline=multiline)
+        assert not [char for char in result if unicodedata.category(char) == "Cf"]
+    assert not [
+        char for char in text.translate(DROP_WHILE_EDITING) if unicodedata.category(char) == "Cf"
+    ]
+
+
+@given(st.lists(st.text() | st.sampled_from(FORMAT_CHARACTERS)).map("".join))
+def test_json_escapes_every_format_character_and_keeps_the_value(text: str) -> None:
+    document = json_safe(json.dumps({"v": text}, ensure_ascii=False))
+    assert not [char for char in document if unicodedata.category(char) == "Cf"]
+    assert json.loads(document) == {"v": text}
+
+
+_CHINESE = st.text(
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
+    | st.sampled_from("，。、；：？！「」『』（）《》〈〉【】—…·　０１２３ＡＢ")
+)
+
+
+@given(_CHINESE)
+def test_chinese_text_needs_no_format_character(text: str) -> None:
+    assert clean(text) == text
+
+
+def test_ideographic_variation_sequences_are_kept_and_emoji_joiners_shown() -> None:
+    # An ideographic variation selector (a person's name written with a variant glyph)
+    # is a nonspacing mark, not a format character: it stays.
+    assert clean("葛\U000e0100") == "葛\U000e0100"
+    # The zero-width joiner is Cf; it is shown even inside an emoji sequence (a record
+    # needs the people, not the family glyph).
+    assert clean("👨\u200d👩") == "👨⟨U+200D⟩👩"
+
+
+@given(st.lists(st.text() | st.sampled_from(FORMAT_CHARACTERS)).map("".join))
+def test_the_fast_path_skips_only_text_clean_keeps(text: str) -> None:
+    # reports/daily.py cleans a cell only when needs_cleaning says so.
+    if not needs_cleaning(text):
+        assert clean(text) == text
+    assert all(needs_cleaning(char) for char in FORMAT_CHARACTERS)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import current_language, label, t
 from dutydesk.rules.documents import RESTRICTED, DailyRow, DailySummary
-from dutydesk.rules.sanitize import clean, json_safe
+from dutydesk.rules.sanitize import clean, json_safe, needs_cleaning
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("serial", "column.serial"),
@@ -44,13 +44,11 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 TOTALS = (("category", "daily.by_category"), ("severity", "daily.by_severity"),
           ("channel", "daily.by_channel"))  # fmt: skip
 
-# Only text holding one of these needs the (slower) sanitiser: a fast path for 10^4 rows.
-_SUSPECT = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
-
 
 def safe(text: str) -> str:
     """One-line sanitised text for a document cell."""
-    return clean(text) if _SUSPECT.search(text) else text
+    # Only text the sanitiser would change pays for it: a fast path for 10^4 rows.
+    return clean(text) if needs_cleaning(text) else text
 
 
 def headers() -> list[str]:

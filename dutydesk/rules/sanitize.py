@@ -7,8 +7,17 @@ Stored text is data. Before it reaches a terminal or a file it passes through
   removed whole, not just their ESC byte, so no half-sequence is left to confuse a reader;
 * the remaining C0 and C1 control characters, DEL and NUL are removed (``\\n`` and ``\\t``
   survive in multi-line mode);
-* bidirectional overrides and zero-width characters, which can make ``report\\u202egpj.exe``
-  read as ``reportexe.jpg``, are made visible as ``⟨U+202E⟩``.
+* every format character (Unicode category Cf) is made visible as ``⟨U+XXXX⟩``: bidi
+  overrides and zero-width characters, which can make ``report\\u202egpj.exe`` read as
+  ``reportexe.jpg``, but also the soft hyphen, the Mongolian vowel separator, tag
+  characters (which can spell hidden ASCII) and interlinear annotation marks.
+
+Chinese text needs no format character: CJK ideographs, full-width punctuation and the
+ideographic space are letters, punctuation and spaces, and ideographic variation
+selectors (a name written with a variant glyph, ``葛\\U000E0100``) are nonspacing marks,
+so all of these pass unchanged. The zero-width joiner is shown even inside an emoji
+sequence (``👨⟨U+200D⟩👩``): a duty record needs to show what was stored, not a joined
+glyph, and an exception for "real" emoji would be a hole to hide other joiners in.
 
 Markup is a separate concern handled by the renderers: the console passes the cleaned
 string as a ``Content`` object, which never interprets ``[...]``.
@@ -33,17 +42,40 @@ _ESCAPE_SEQUENCE = re.compile(
 # C0 controls except TAB and LF, DEL, and C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
-# Bidi embeddings/overrides/isolates and marks, zero-width characters, BOM, word joiner.
+# Every format character (Unicode category Cf), written out so that importing this module
+# does not scan the Unicode database (the CLI starts on every command);
+# tests/test_sanitize.py checks the list against ``unicodedata`` over all code points.
+# A few ranges are taken whole, unassigned points included, so that characters later
+# Unicode versions add there are covered too (U+2065; U+13439-1343F, Cf since Unicode
+# 15; the tag block U+E0000-E007F).
 _INVISIBLE_RANGES = (
-    (0x061C, 0x061C),
-    (0x200B, 0x200F),
-    (0x202A, 0x202E),
-    (0x2060, 0x2069),
-    (0xFEFF, 0xFEFF),
+    (0x00AD, 0x00AD),  # soft hyphen
+    (0x0600, 0x0605),  # Arabic number signs (prepended concatenation marks)
+    (0x061C, 0x061C),  # Arabic letter mark
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x180E, 0x180E),  # Mongolian vowel separator
+    (0x200B, 0x200F),  # zero-width space, non-joiner, joiner; LRM, RLM
+    (0x202A, 0x202E),  # bidi embeddings and overrides
+    (0x2060, 0x206F),  # word joiner, invisible operators, bidi isolates, deprecated
+    (0xFEFF, 0xFEFF),  # BOM / zero-width no-break space
+    (0xFFF9, 0xFFFB),  # interlinear annotation anchor, separator, terminator
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),  # Egyptian hieroglyph format controls
+    (0x1BCA0, 0x1BCA3),  # shorthand format controls
+    (0x1D173, 0x1D17A),  # musical beam and phrase controls
+    (0xE0000, 0xE007F),  # language tag and tag characters
 )
-_INVISIBLE = re.compile(
-    "[" + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in _INVISIBLE_RANGES) + "]"
-)
+
+
+def _character_class(ranges: tuple[tuple[int, int], ...]) -> str:
+    return "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges)
+
+
+_INVISIBLE = re.compile("[" + _character_class(_INVISIBLE_RANGES) + "]")
 
 DROP_WHILE_EDITING: dict[int, None] = {
     code: None
@@ -62,6 +94,23 @@ _LINE_BREAKS = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
 
 def _show(match: re.Match[str]) -> str:
     return f"⟨U+{ord(match.group()):04X}⟩"
+
+
+# Everything single-line :func:`clean` changes: controls (TAB, LF and CR included, and the
+# ESC or C1 byte that starts every escape sequence), line and paragraph separators, and
+# the format characters.
+_NEEDS_CLEANING = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029" + _character_class(_INVISIBLE_RANGES) + "]"
+)
+
+
+def needs_cleaning(text: str) -> bool:
+    """True unless ``clean(text)`` would return ``text`` unchanged.
+
+    A fast test for large tables: most cells hold nothing to clean, and a search is
+    cheaper than the substitutions :func:`clean` runs.
+    """
+    return _NEEDS_CLEANING.search(text) is not None
 
 
 def clean(text: object, *, multiline: bool = False) -> str:
@@ -90,12 +139,18 @@ def clean(text: object, *, multiline: bool = False) -> str:
 
 # In a JSON text these can only occur inside strings, so escaping them keeps it valid and
 # every value exact: C1 controls and DEL (a terminal may act on U+009B as CSI), line and
-# paragraph separators, and the bidi and zero-width characters above.
-_JSON_UNSAFE = re.compile(
-    "[\x7f-\x9f\u2028\u2029"
-    + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in _INVISIBLE_RANGES)
-    + "]"
-)
+# paragraph separators, and the format characters above.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029" + _character_class(_INVISIBLE_RANGES) + "]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    # JSON escapes only 16-bit units: a character beyond the BMP (a tag character) is
+    # written as its UTF-16 surrogate pair, which every parser joins back.
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def json_safe(document: str) -> str:
@@ -105,7 +160,7 @@ def json_safe(document: str) -> str:
     ``ensure_ascii=False`` it leaves C1 controls and bidi overrides raw, which a terminal
     showing the output may obey. Parsing the result gives back exactly the same values.
     """
-    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", document)
+    return _JSON_UNSAFE.sub(_json_escape, document)
 
 
 def one_line(text: object, limit: int | None = None) -> str:

@@ -11,6 +11,7 @@ transaction is run again from the start, with a short randomised pause, so no
 from __future__ import annotations
 
 import random
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -32,14 +33,32 @@ ATTEMPTS = 8
 retries: Counter[str] = Counter()
 """Retries made by this process, by cause (``busy``, ``serial``): for tests and benches."""
 
-_BUSY = ("database is locked", "database is busy", "deadlock detected", "could not serialize")
-_SERIAL = (
-    "incident.serial",
-    "uq_incident_serial_day",
-    "incident_serial_key",
-    # Two consoles issuing a bulletin at once on PostgreSQL: the same 第N期, retried.
-    "bulletin.kind, bulletin.year, bulletin.issue_no",
-    "uq_bulletin_number",
+# Decided by the driver's code, never by the message: PostgreSQL translates its messages
+# (a server with lc_messages = zh_CN says 无法串行访问), and a message can quote stored
+# values (PostgreSQL's DETAIL: Key (name)=(...)) or name a column that merely looks alike.
+_SQLITE_BUSY = 5
+"""SQLITE_BUSY, the primary code of SQLITE_BUSY_RECOVERY/_SNAPSHOT/_TIMEOUT too: another
+connection holds the lock past the busy timeout."""
+_SQLITE_CONSTRAINT_UNIQUE = 2067
+_PG_TRANSIENT = frozenset({"40001", "40P01"})
+"""SQLSTATE serialization_failure and deadlock_detected: run the transaction again."""
+_PG_UNIQUE = "23505"
+
+# Which unique constraint failed. PostgreSQL names it (``diag.constraint_name``); SQLite
+# only lists the columns, in its fixed (never translated) form "UNIQUE constraint failed:
+# incident.serial_date, incident.serial_no", so the list is read from the message there.
+_SERIAL_CONSTRAINTS = frozenset(
+    {
+        "uq_incident_serial_day",
+        "incident_serial_key",
+        # Two consoles issuing a bulletin at once on PostgreSQL: the same 第N期, retried.
+        "uq_bulletin_number",
+    }
+)
+_SERIAL_COLUMNS = (
+    frozenset({"incident.serial"}),
+    frozenset({"incident.serial_date", "incident.serial_no"}),
+    frozenset({"bulletin.kind", "bulletin.year", "bulletin.issue_no"}),
 )
 
 
@@ -48,15 +67,36 @@ class StoreBusyError(DutyDeskError):
 
 
 def transient_cause(exc: BaseException) -> str | None:
-    """``busy`` or ``serial`` when ``exc`` is worth retrying, else ``None``."""
-    from sqlalchemy.exc import IntegrityError, OperationalError
+    """``busy`` or ``serial`` when ``exc`` is worth retrying, else ``None``.
 
-    message = str(getattr(exc, "orig", exc)).lower()
-    if isinstance(exc, OperationalError) and any(text in message for text in _BUSY):
+    Only a driver error carrying its code counts (``sqlite_errorcode`` from the sqlite3
+    module, the SQLSTATE from psycopg), whether raised bare or wrapped by SQLAlchemy.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    error: object = exc.orig if isinstance(exc, DBAPIError) else exc
+    sqlite_code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(error, sqlite3.Error) and isinstance(sqlite_code, int):
+        if sqlite_code & 0xFF == _SQLITE_BUSY:
+            return "busy"
+        if sqlite_code == _SQLITE_CONSTRAINT_UNIQUE and _sqlite_serial(str(error)):
+            return "serial"
+        return None
+    # psycopg 3 has ``sqlstate``; psycopg2 called it ``pgcode``.
+    sqlstate = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    if not isinstance(sqlstate, str):
+        return None
+    if sqlstate in _PG_TRANSIENT:
         return "busy"
-    if isinstance(exc, IntegrityError) and any(text in message for text in _SERIAL):
+    constraint = getattr(getattr(error, "diag", None), "constraint_name", None)
+    if sqlstate == _PG_UNIQUE and constraint in _SERIAL_CONSTRAINTS:
         return "serial"
     return None
+
+
+def _sqlite_serial(message: str) -> bool:
+    _, _, listed = message.partition(":")
+    return frozenset(column.strip() for column in listed.split(",")) in _SERIAL_COLUMNS
 
 
 def write_with_retry(

@@ -384,6 +384,10 @@ class DrillInject(SQLModel, table=True):
     incident_id: int | None = Field(default=None, foreign_key="incident.id")
 
 
+DEMO_KEY = "demo_loaded_at"
+"""The ``Meta`` key that marks a database holding the demo (its value: when loaded)."""
+
+
 class Meta(SQLModel, table=True):
     """Small facts about the database itself (e.g. when demo data was loaded)."""
 
@@ -392,6 +396,7 @@ class Meta(SQLModel, table=True):
 
 
 __all__ = [
+    "DEMO_KEY",
     "Assignment",
     "AuditEvent",
     "Bulletin",

@@ -1,10 +1,13 @@
 """Signing in: PIN hashes, the signed-in :class:`Operator`, and lockout.
 
 PINs (or passphrases) are hashed with the standard library's ``hashlib.scrypt``:
-N = 2**14, r = 8, p = 1 (16 MiB of memory, about 50 ms here), a 16-byte random salt and
-a 32-byte derived key, stored as ``scrypt$16384$8$1$<salt>$<key>`` (base64) so that the
-parameters can be raised later without invalidating old hashes. Comparison is
-constant-time (``hmac.compare_digest``).
+N = 2**17, r = 8, p = 1 (128 MiB of memory, 0.3 to 1 s), a 16-byte random salt and a
+32-byte derived key, stored as ``scrypt$131072$8$1$<salt>$<key>`` (base64). The stored
+form names its parameters, so hashes made with older, weaker ones (N = 2**14 before)
+still verify; a successful sign-in re-hashes the PIN with the current parameters and
+records a ``pin_rehashed`` audit event. The demo's hashes are the exception: its PINs
+are published, so they are hashed cheaply (N = 2**10) and left so.
+Comparison is constant-time (``hmac.compare_digest``).
 
 Five wrong PINs in a row (``Settings.lockout_attempts``) lock the account for five minutes
 (``Settings.lockout_minutes``). Every failure, every lockout and every attempt on a locked
@@ -22,6 +25,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from sqlmodel import select
 
@@ -33,14 +37,17 @@ from dutydesk.rules.policy import may_see
 from dutydesk.services.accounts import audit
 from dutydesk.services.accounts.sign_in import sign_in_required
 from dutydesk.storage.engine import Database
-from dutydesk.storage.models import Credential, Person, PersonRole
+from dutydesk.storage.models import DEMO_KEY, Credential, Person, PersonRole
 from dutydesk.vocab import Classification, Role
 
-SCRYPT_N = 2**14
+SCRYPT_N = 2**17
 SCRYPT_R = 8
 SCRYPT_P = 1
 SALT_BYTES = 16
 KEY_BYTES = 32
+MAX_MEMORY = 2**30
+"""The most memory a stored hash may ask scrypt for (N = 2**20 at r = 8): a damaged or
+planted hash cannot make a sign-in allocate without bound."""
 
 
 class AuthError(DutyDeskError):
@@ -72,6 +79,12 @@ class Operator:
         return may_see(self.clearance, classification)
 
 
+def _memory(n: int, r: int, p: int) -> int:
+    # What OpenSSL's scrypt allocates (128·r·(N + 2) for V, 128·r·p for B), plus room;
+    # hashlib's default limit (32 MiB) is below N = 2**17's 128 MiB.
+    return 128 * r * (n + 2 + p) + 2**20
+
+
 def hash_pin(pin: str, *, n: int = SCRYPT_N) -> str:
     """A salted scrypt hash of ``pin`` in the self-describing stored form.
 
@@ -82,7 +95,13 @@ def hash_pin(pin: str, *, n: int = SCRYPT_N) -> str:
     """
     salt = secrets.token_bytes(SALT_BYTES)
     key = hashlib.scrypt(
-        pin.encode("utf-8"), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, dklen=KEY_BYTES
+        pin.encode("utf-8"),
+        salt=salt,
+        n=n,
+        r=SCRYPT_R,
+        p=SCRYPT_P,
+        dklen=KEY_BYTES,
+        maxmem=_memory(n, SCRYPT_R, SCRYPT_P),
     )
     encode = base64.b64encode
     return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${encode(salt).decode()}${encode(key).decode()}"
@@ -95,6 +114,9 @@ def check_pin(pin: str, stored: str) -> bool:
         if scheme != "scrypt":
             return False
         expected = base64.b64decode(key)
+        memory = _memory(int(n), int(r), int(p))
+        if memory > MAX_MEMORY:
+            return False
         actual = hashlib.scrypt(
             pin.encode("utf-8"),
             salt=base64.b64decode(salt),
@@ -102,11 +124,33 @@ def check_pin(pin: str, stored: str) -> bool:
             r=int(r),
             p=int(p),
             dklen=len(expected),
-            maxmem=2**26,
+            maxmem=memory,
         )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
+
+
+def needs_rehash(stored: str) -> bool:
+    """True if ``stored`` was made with weaker parameters than today's (or is unreadable)."""
+    try:
+        scheme, n, r, p, salt, key = stored.split("$")
+        weaker = (
+            int(n) < SCRYPT_N
+            or int(r) < SCRYPT_R
+            or int(p) < SCRYPT_P
+            or len(base64.b64decode(salt)) < SALT_BYTES
+            or len(base64.b64decode(key)) < KEY_BYTES
+        )
+    except (ValueError, TypeError):
+        return True
+    return scheme != "scrypt" or weaker
+
+
+@cache
+def _stand_in() -> str:
+    """A hash at today's cost to check a PIN against when the name is unknown."""
+    return hash_pin(secrets.token_urlsafe(16))
 
 
 def operator_of(session: object, person: Person) -> Operator:
@@ -151,12 +195,16 @@ def authenticate(
     settings = settings or Settings()
     who = name.strip()
     stored = db.read(
-        "SELECT c.pin_hash FROM credential c JOIN person p ON p.id = c.person_id "
-        "WHERE p.name = :name",
-        {"name": who},
+        "SELECT c.pin_hash, EXISTS (SELECT 1 FROM meta WHERE key = :demo)"
+        " FROM credential c JOIN person p ON p.id = c.person_id WHERE p.name = :name",
+        {"name": who, "demo": DEMO_KEY},
     )
     # Always spend the hashing time, so a missing name answers no faster than a wrong PIN.
-    matched = check_pin(pin, str(stored[0][0]) if stored else hash_pin("-"))
+    old_hash, demo = (str(stored[0][0]), bool(stored[0][1])) if stored else (_stand_in(), True)
+    matched = check_pin(pin, old_hash)
+    # Re-hash a weak hash now, before the write lock is taken (it costs up to a second);
+    # stored below only if the sign-in succeeds and nobody changed the PIN meanwhile.
+    upgrade = hash_pin(pin) if matched and not demo and needs_rehash(old_hash) else None
     failure: AuthError | None = None
     with db.session() as session:
         person = session.exec(select(Person).where(Person.name == who)).first()
@@ -204,6 +252,11 @@ def authenticate(
             if credential.failed_attempts or credential.locked_until:
                 credential.failed_attempts, credential.locked_until = 0, None
                 session.add(credential)
+            if upgrade is not None and credential.pin_hash == old_hash:
+                credential.pin_hash = upgrade
+                session.add(credential)
+                detail = f"scrypt N={SCRYPT_N} r={SCRYPT_R} p={SCRYPT_P}"
+                audit.record(session, person.id, "pin_rehashed", "person", person.id, detail, now)
             if record_success:
                 audit.record(session, person.id, "sign_in", "person", person.id, "", now)
             return operator_of(session, person)

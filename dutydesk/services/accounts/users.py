@@ -76,11 +76,11 @@ def _active_admins(session: Session) -> int:
     return len(rows)
 
 
-def _set_credential(session: Session, person_id: int, pin: str, now: datetime) -> None:
+def _set_credential(session: Session, person_id: int, pin_hash: str, now: datetime) -> None:
     credential = session.get(Credential, person_id)
     if credential is None:
         credential = Credential(person_id=person_id, pin_hash="", changed_at=now)
-    credential.pin_hash = hash_pin(pin)
+    credential.pin_hash = pin_hash
     credential.failed_attempts, credential.locked_until, credential.changed_at = 0, None, now
     session.add(credential)
 
@@ -95,6 +95,7 @@ def init_admin(
 
     """
     _check_pin(pin)
+    pin_hash = hash_pin(pin)  # about a second: before the write lock
     with db.session() as session:
         if _active_admins(session):
             raise AccountError(t("auth.admin_exists"))
@@ -106,7 +107,7 @@ def init_admin(
         assert person.id is not None
         if Role.ADMIN not in _roles(session, person.id):
             session.add(PersonRole(person_id=person.id, role=Role.ADMIN.value))
-        _set_credential(session, person.id, pin, now)
+        _set_credential(session, person.id, pin_hash, now)
         audit.record(session, person.id, "account_initialised", "person", person.id, "", now)
         session.flush()
         return operator_of(session, person)
@@ -139,6 +140,7 @@ def add_user(
         raise AccountError(t("auth.admin_and_auditor"))
     if not may_grant_clearance(operator.clearance, clearance):
         raise AccountError(t("auth.clearance_above_own"))
+    pin_hash = hash_pin(pin)  # about a second: before the write lock
     with db.session() as session:
         person = session.exec(select(Person).where(Person.name == name.strip())).first()
         if person is None:
@@ -154,7 +156,7 @@ def add_user(
         if Role.AUDITOR in have | wanted and Role.ADMIN in have | wanted:
             raise AccountError(t("auth.admin_and_auditor"))
         session.add_all(PersonRole(person_id=person.id, role=r.value) for r in wanted - have)
-        _set_credential(session, person.id, pin, now)
+        _set_credential(session, person.id, pin_hash, now)
         detail = f"roles {','.join(sorted(r.value for r in wanted))}; clearance {clearance}"
         audit.record(session, operator, "account_added", "person", person.id, detail, now)
 
@@ -217,10 +219,11 @@ def set_pin(db: Database, operator: Operator, name: str, pin: str, now: datetime
     if name.strip() != operator.name:
         _require_admin(operator)
     _check_pin(pin)
+    pin_hash = hash_pin(pin)  # about a second: before the write lock
     with db.session() as session:
         person = _person(session, name)
         assert person.id is not None
-        _set_credential(session, person.id, pin, now)
+        _set_credential(session, person.id, pin_hash, now)
         audit.record(session, operator, "pin_changed", "person", person.id, "", now)
 
 

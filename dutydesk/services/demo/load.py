@@ -28,6 +28,7 @@ from dutydesk.services.demo.file import DEMO_FILE, DemoData, DemoDataError, read
 from dutydesk.services.demo.write import write_demo
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import (
+    DEMO_KEY,
     Assignment,
     AuditEvent,
     Bulletin,
@@ -47,7 +48,6 @@ from dutydesk.storage.models import (
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-DEMO_KEY = "demo_loaded_at"
 """The ``Meta`` key that marks a demo database; its value is the load moment (ISO 8601)."""
 
 # Children before parents, so that foreign keys hold at every step of a reset.

@@ -1,0 +1,132 @@
+"""Retrying a write transaction: what counts as transient is decided by the driver's code.
+
+SQLite says why in ``sqlite_errorcode``/``sqlite_errorname``; the message is for people.
+Every error here is real, provoked on a real file: a second connection holding the write
+lock, a duplicate serial, a NOT NULL column.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import select
+
+from dutydesk.services import retry
+from dutydesk.services.incidents.intake import register
+from dutydesk.services.retry import transient_cause
+from dutydesk.storage.engine import Database
+from dutydesk.storage.models import TimelineEntry
+from tests.test_intake import fields
+
+
+@pytest.fixture
+def holder(db: Database) -> Iterator[sqlite3.Connection]:
+    """Another console in the middle of a write: it holds the write lock until released."""
+    assert db.path is not None
+    connection = sqlite3.connect(db.path, isolation_level=None)
+    connection.execute("BEGIN IMMEDIATE")
+    yield connection
+    if connection.in_transaction:
+        connection.rollback()
+    connection.close()
+
+
+def impatient(path: Path) -> Database:
+    """A second console on the same file that waits only 50 ms for the write lock."""
+    other = Database(f"sqlite:///{path}")
+
+    @event.listens_for(other.engine, "connect")
+    def _short_wait(dbapi_connection: Any, _record: Any) -> None:
+        # Runs after the store's own connect hook, which sets the 10 s busy timeout.
+        dbapi_connection.execute("PRAGMA busy_timeout=50")
+
+    return other
+
+
+def test_a_held_write_lock_is_busy_by_its_error_code(
+    db: Database, holder: sqlite3.Connection
+) -> None:
+    assert db.path is not None
+    other = impatient(db.path)
+    try:
+        with pytest.raises(OperationalError) as caught, other.session() as session:
+            session.exec(select(TimelineEntry)).all()
+        assert caught.value.orig.sqlite_errorname == "SQLITE_BUSY"  # type: ignore[union-attr]
+        assert transient_cause(caught.value) == "busy"
+    finally:
+        other.close()
+
+
+def test_busy_is_retried_until_the_lock_is_released_then_reported(
+    db: Database, holder: sqlite3.Connection
+) -> None:
+    assert db.path is not None
+    other = impatient(db.path)
+    calls: list[int] = []
+
+    def patient(session):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 3:
+            holder.rollback()  # the other console finishes its write
+        return session.exec(select(TimelineEntry)).all()
+
+    try:
+        before = retry.retries["busy"]
+        assert retry.write_with_retry(other, patient, pause=0.001) == []
+        assert retry.retries["busy"] - before == 2
+        holder.execute("BEGIN IMMEDIATE")
+
+        def always(session):  # type: ignore[no-untyped-def]
+            return session.exec(select(TimelineEntry)).all()
+
+        with pytest.raises(retry.StoreBusyError, match="nothing was written"):
+            retry.write_with_retry(other, always, attempts=3, pause=0.001)
+    finally:
+        other.close()
+
+
+def test_a_message_alone_is_not_a_busy_store() -> None:
+    # The words without SQLite's code (an error of ours, or any text that happens to say
+    # so) are not a reason to run a transaction again.
+    words = OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+    assert transient_cause(words) is None
+    assert transient_cause(ValueError("database is locked")) is None
+
+
+def test_only_a_duplicate_serial_is_retried_among_constraint_failures(db: Database) -> None:
+    register(db, **fields())
+
+    def copy_row(session):  # type: ignore[no-untyped-def]
+        row = dict(session.exec(text("SELECT * FROM incident")).mappings().one())
+        row["id"] = None
+        columns = ", ".join(row)
+        values = ", ".join(f":{name}" for name in row)
+        session.exec(text(f"INSERT INTO incident ({columns}) VALUES ({values})").bindparams(**row))
+
+    with pytest.raises(IntegrityError) as serial, db.session() as session:
+        copy_row(session)
+    assert serial.value.orig.sqlite_errorname == "SQLITE_CONSTRAINT_UNIQUE"  # type: ignore[union-attr]
+    assert transient_cause(serial.value) == "serial"
+
+    def no_number(session):  # type: ignore[no-untyped-def]
+        session.exec(text("UPDATE incident SET serial_no = NULL"))
+
+    # "NOT NULL constraint failed: incident.serial_no" names the serial's column, but no
+    # retry makes a missing value appear: it is reported at once.
+    calls: list[int] = []
+
+    def counted(session):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        no_number(session)
+
+    with pytest.raises(IntegrityError) as null:
+        retry.write_with_retry(db, counted, pause=0.001)
+    assert null.value.orig.sqlite_errorname == "SQLITE_CONSTRAINT_NOTNULL"  # type: ignore[union-attr]
+    assert transient_cause(null.value) is None
+    assert calls == [1]
