@@ -1,4 +1,4 @@
-"""The status workflow (DESIGN.md §4): timeline entries drive an incident's status.
+"""The status workflow (docs/architecture.md §4): timeline entries drive an incident's status.
 
 received -> verifying -> reported -> following -> closed, and reopened (back to
 following). Pure: give it the current status and the kind of the entry being added, get

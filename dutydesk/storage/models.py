@@ -1,4 +1,4 @@
-"""SQLModel tables: the persistent records of the duty desk (DESIGN.md §3).
+"""SQLModel tables: the persistent records of the duty desk (docs/architecture.md §3).
 
 Enums are stored by value in plain string columns (no native database enums), so that
 adding a channel or a kind is a code change plus, at most, a data migration, and the

@@ -224,7 +224,7 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         if not self.signed_out:
             self.main.reload()
 
-    # -- operators (DESIGN.md §7) ----------------------------------------------------
+    # -- operators (docs/architecture.md §7) ----------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide sign-out without sign-in, and the main screen's keys while signed out."""

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def default_operator() -> str:
     """Who is at the keyboard: ``DUTYDESK_OPERATOR`` (as for the CLI), else the OS user.
 
-    Stored on every entry the console writes, until operators sign in (DESIGN.md §7).
+    Stored on every entry the console writes, until operators sign in (docs/architecture.md §7).
     """
     named = os.environ.get("DUTYDESK_OPERATOR", "").strip()
     if named:

@@ -3,7 +3,7 @@
 Read-only, through :meth:`dutydesk.storage.engine.Database.read` (no ORM import), returning frozen
 dataclasses holding every stored field exactly as stored. Content the viewer is not
 cleared for is withheld: a restricted record carries serial, times, status and
-classification only (DESIGN.md §7: classified items by serial number only).
+classification only (docs/architecture.md §7: classified items by serial number only).
 """
 
 from __future__ import annotations

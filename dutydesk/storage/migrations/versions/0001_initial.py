@@ -1,4 +1,4 @@
-"""initial schema: every record of DESIGN.md section 3
+"""initial schema: every record of docs/architecture.md §3
 
 Revision ID: 0001
 Revises:
