@@ -157,3 +157,15 @@ def test_times_in_json_and_csv_are_local_with_their_offset(cli) -> None:  # type
     assert all(entry["occurred_at"].endswith("+08:00") for entry in shown["timeline"])
     assert cli("handover", "--preview", "--format", "json")[0] == 0
     assert json.loads(cli.out)["period_end"] == "2026-11-26T02:31:00+08:00"
+
+
+def test_tables_say_which_zone_their_times_are_in(cli) -> None:  # type: ignore[no-untyped-def]
+    # Issue 10, defect 7: a person reading a table must not have to guess UTC or local.
+    assert cli("incident", "list")[0] == 0
+    header = cli.out.splitlines()[0]
+    assert "Received (+08:00)" in header and "Due (+08:00)" in header
+    serial = cli.out.splitlines()[1].split()[0]
+    assert cli("incident", "show", serial)[0] == 0
+    received = next(line for line in cli.out.splitlines() if line.startswith("Received"))
+    assert received.endswith("+08:00")
+    assert any(line.startswith("#") and "(+08:00)" in line for line in cli.out.splitlines())

@@ -262,7 +262,7 @@ def test_list_formats_and_filters(cli) -> None:  # type: ignore[no-untyped-def]
     cli("add", "--summary", "欠薪上访", "--category", "public_request", "--channel", "walk_in")
     cli("log", "20261126-002", "close", "--reason", "已答复")
     table = cli("list").out.splitlines()
-    assert table[0].split()[:3] == ["Serial", "Received", "Ch."]
+    assert table[0].split()[:4] == ["Serial", "Received", "(+08:00)", "Ch."]
     assert [line.split()[0] for line in table[1:]] == ["20261126-001"]
     assert "幸福路12号燃气爆炸" in table[1] and "first report" in table[1]
     everything = json.loads(cli("list", "--all", "--format", "json").out)

@@ -153,7 +153,7 @@ def list_(
         clearance=who.clearance,
         keys=env.keys,
     )
-    columns, rows, cells = summary_columns(), *incident_rows(records, env.settings)
+    columns, rows, cells = summary_columns(env.settings), *incident_rows(records, env.settings)
     emit(fmt, columns, rows, table_cells=cells)
     if not records and fmt is OutputFormat.TABLE:
         message(t("cli.none_found"))
