@@ -74,7 +74,7 @@ def test_a_whole_night_from_the_readme_first_command(
     colleague.wait_for("Search")
     colleague.type(serial)
     colleague.wait_for(lambda s: s.count(serial) >= 2, why="the search result")
-    colleague.press("enter", "enter")
+    colleague.press("enter")  # one Enter opens the selected result
     colleague.wait_for(f"Follow-up timeline: {serial}", why="the colleague follows it")
 
     for number, (key, title, first, text) in enumerate(FOLLOW_UPS, start=1):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from rich.cells import cell_len
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets._toast import Toast
@@ -294,7 +295,40 @@ async def test_the_queue_title_gets_the_room_at_120_columns(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         line = line_text(app, 1)
-        # Today's seven characters were too few to tell incidents apart: twelve at least.
-        assert LONG_TITLE[:12] in line, line
+        # Seven characters were too few to tell incidents apart. The title takes every
+        # cell left over: eleven characters beside the queue's scrollbar (29 open rows).
+        assert LONG_TITLE[:11] in line, line
+        queue = app.main.queue
+        assert queue.show_vertical_scrollbar
+        assert cell_len(line) == queue.scrollable_content_region.width
         status = "verifying" if language == "en" else "核实中"
         assert line.rstrip().endswith(status), line
+
+
+async def test_a_short_timeline_shows_each_new_entry_from_its_top(
+    make_app: MakeApp, night: dict[str, int]
+) -> None:
+    # Found by tests/e2e: following new entries with Textual's anchor() scrolled a timeline
+    # shorter than the pane to a negative offset (-8): blank lines on top, the newest
+    # entries pushed out of sight.
+    from tests.tui.test_console import screen_text
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"幸福路口一辆货车起火")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        for key, text in (("v", "核实属实"), ("o", "备注一"), ("o", "备注二")):
+            await pilot.press(key)
+            await settle(pilot)
+            await pilot.press(*text, "ctrl+s")
+            await settle(pilot)
+            timeline = app.main.timeline
+            assert timeline.scroll_y >= 0
+            pane = timeline.region
+            drawn = screen_text(app).splitlines()[pane.y : pane.bottom]
+            assert any(text in line for line in drawn), f"{text} not drawn"
+            assert "幸福路口一辆货车起火" in drawn[1], "the header is not on the pane's top line"

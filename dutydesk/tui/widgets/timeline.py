@@ -105,6 +105,14 @@ class TimelineView(TextPane):
             self.call_after_refresh(self._to_end)
 
     def _to_end(self) -> None:
+        if self.is_anchored and self.max_scroll_y <= 0:
+            # The text fits the pane. Textual 8.2.8's compositor sets an anchored pane's
+            # offset without clamping it, so a short text went to a negative offset:
+            # blank lines on top, the newest entries pushed out of sight (found by
+            # tests/e2e). Nothing to follow: drop the anchor, show the text from its top.
+            self.anchor(False)
+            self.scroll_to(y=0, animate=False, immediate=True)
+            return
         # The scrollbar that the longer text brings narrows the pane by a column, and the
         # re-wrapped text can grow by a line after the anchored layout: look once more.
         if self.is_anchored and self.scroll_y < self.max_scroll_y:
