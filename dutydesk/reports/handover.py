@@ -1,7 +1,8 @@
 """Rendering the handover pack (交接班材料) as plain text and Markdown.
 
 The pack (:class:`dutydesk.rules.handover.HandoverPack`) is first laid out as numbered
-sections of lines (:func:`sections`), in the interface language; the text, Markdown and
+sections of lines (:func:`sections`, a :class:`dutydesk.reports.layout.Layout`), in the
+interface language; the text, Markdown and
 DOCX (:mod:`dutydesk.reports.handover_docx`) renderers all print those same sections.
 Every stored string passes through :func:`dutydesk.rules.sanitize.clean` on the way in;
 Markdown additionally escapes the characters Markdown would read as markup, so a title
@@ -10,32 +11,14 @@ such as ``*urgent* [link](x)`` is printed as typed.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import label, t
+from dutydesk.reports.candidates import expected_text, group_label, serials
+from dutydesk.reports.layout import Layout, Section, md_escape
 from dutydesk.rules.handover import HandoverPack, RosterShift
 from dutydesk.rules.sanitize import clean
-
-
-@dataclass(frozen=True)
-class Section:
-    """A numbered part of the pack: its heading and its lines (already sanitised)."""
-
-    heading: str
-    lines: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Layout:
-    """The pack as the renderers print it: title, lines under it, sections, closing lines."""
-
-    title: str
-    preamble: tuple[str, ...]
-    sections: tuple[Section, ...]
-    closing: tuple[str, ...]
 
 
 def _s(value: object) -> str:
@@ -203,9 +186,6 @@ def _shift(shift: RosterShift, when: _Times) -> str:
 
 
 def _emerging(pack: HandoverPack) -> Section:
-    # Imported here: reports.trends reuses this module's Layout and md_escape.
-    from dutydesk.reports.trends import expected_text, group_label, serials
-
     lines = [
         t(
             "handover.trends.line",
@@ -276,22 +256,6 @@ def render_text(pack: HandoverPack, tz: ZoneInfo) -> str:
     return "\n".join(out) + "\n"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|!~])")
-_MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])", re.MULTILINE)
-
-
-def md_escape(text: str, *, line_start: bool = True) -> str:
-    """Escape Markdown markup in already-sanitised text, so it prints as typed.
-
-    ``line_start`` also escapes what would open a list or a heading underline at the start
-    of a line; a heading's own text (after ``## ``) does not need it.
-    """
-    escaped = _MD_SPECIAL.sub(r"\\\1", text)
-    if not line_start:
-        return escaped
-    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
-
-
 def render_markdown(pack: HandoverPack, tz: ZoneInfo) -> str:
     """The pack as Markdown: a title, the preamble, one ``##`` heading per section."""
     layout = sections(pack, tz)
@@ -304,9 +268,6 @@ def render_markdown(pack: HandoverPack, tz: ZoneInfo) -> str:
 
 
 __all__ = [
-    "Layout",
-    "Section",
-    "md_escape",
     "render_markdown",
     "render_text",
     "sections",

@@ -1,10 +1,12 @@
-"""Trends in words: group labels, candidate lines and the weekly summary (md).
+"""Trends in words: dimension keys, the span and test lines and the weekly summary (md).
 
-Shared by the command line, the console and the handover pack, so a candidate reads the
-same everywhere. Every stored string (a place, a unit, a phrase, a title) passes through
+Shared by the command line and the console. One candidate in words is
+:mod:`dutydesk.reports.candidates` (the handover pack prints candidates too). Every stored
+string (a place, a unit, a phrase, a title) passes through
 :func:`dutydesk.rules.sanitize.clean`; Markdown escapes what Markdown would read as markup.
-The weekly summary is laid out once as sections (:func:`weekly_sections`); the Markdown
-and DOCX (:mod:`dutydesk.reports.weekly_docx`) renderers print those same lines.
+The weekly summary is laid out once as a :class:`dutydesk.reports.layout.Layout`
+(:func:`weekly_sections`); the Markdown and DOCX (:mod:`dutydesk.reports.weekly_docx`)
+renderers print those same lines.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import label, t
-from dutydesk.reports.handover import Layout, Section, md_escape
+from dutydesk.reports.candidates import expected_text, group_label, p_text, serials
+from dutydesk.reports.layout import Layout, Section, md_escape
 from dutydesk.rules.sanitize import clean
-from dutydesk.rules.trends import RESTRICTED, Candidate, Dimension, TrendReport, WeeklySummary
+from dutydesk.rules.trends import RESTRICTED, Dimension, TrendReport, WeeklySummary
 from dutydesk.vocab import Category, Channel, Severity
 
 _ENUMS: dict[Dimension, type[Category] | type[Channel] | type[Severity]] = {
@@ -34,40 +37,6 @@ def key_label(dimension: Dimension, key: str) -> str:
         member = next((m for m in kind if m.value == key), None)
         return label(member) if member is not None else clean(key)
     return clean(key) if key else t("trends.unspecified")
-
-
-def group_label(candidate: Candidate) -> str:
-    """What a candidate is about: ``东湖区 · public request`` or ``“电梯故障”``."""
-    if candidate.kind == "place":
-        category = label(candidate.category) if candidate.category else ""
-        return t("trends.place", place=clean(candidate.location), category=category)
-    return t("trends.phrase", phrase=clean(candidate.phrase))
-
-
-def p_text(value: float) -> str:
-    """A p-value in three significant figures (``2.7e-05``)."""
-    return f"{value:.2g}"
-
-
-def expected_text(candidate: Candidate) -> str:
-    """The usual count per window, one decimal."""
-    return f"{candidate.expected:.1f}"
-
-
-def candidate_line(candidate: Candidate) -> str:
-    """One line: the group, its count, the usual count and the p-value."""
-    return t(
-        "trends.candidate",
-        group=group_label(candidate),
-        count=candidate.count,
-        expected=expected_text(candidate),
-        p=p_text(candidate.p_value),
-    )
-
-
-def serials(candidate: Candidate) -> str:
-    """The serials of the incidents behind a candidate, space-separated."""
-    return " ".join(item.serial for item in candidate.incidents)
 
 
 def _local(moment: datetime, tz: ZoneInfo) -> str:
@@ -177,13 +146,8 @@ def render_weekly_md(summary: WeeklySummary, tz: ZoneInfo) -> str:
 
 
 __all__ = [
-    "candidate_line",
-    "expected_text",
-    "group_label",
     "key_label",
-    "p_text",
     "render_weekly_md",
-    "serials",
     "span_line",
     "test_line",
     "weekly_sections",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.screen import Screen
 from textual.worker import Worker
 
@@ -35,6 +36,13 @@ if TYPE_CHECKING:
     # the way to the first frame.
     from dutydesk.services.accounts.auth import Operator
     from dutydesk.tui.screens.sign_in import SignInScreen
+
+
+SIGN_IN_MODE = "sign-in"
+"""The mode of the sign-in screen (Textual's modes: one screen stack each)."""
+
+DESK_MODE = "desk"
+"""The mode of a signed-in operator: the main screen and whatever they open over it."""
 
 
 class DutyDeskApp(App[None], inherit_bindings=False):
@@ -95,15 +103,22 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         """True if the database requires sign-in."""
         self.operator: Operator | None = None
         """The signed-in operator; ``None`` while signed out or without sign-in."""
+        self._desk: MainScreen | None = None
         self.title = t("app.title")
 
     def get_default_screen(self) -> Screen[None]:
-        """The main three-pane screen, or the sign-in screen if sign-in is required."""
+        """The main three-pane screen, or a blank one if sign-in is required.
+
+        With sign-in, the default mode keeps only that blank screen, never shown: the
+        sign-in screen and the operator's desk are modes of their own (see :meth:`_enter`).
+        """
         if self.sign_in:
-            # A blank screen at the bottom; the sign-in screen and the main screen take
-            # turns above it (Textual cannot switch the default screen itself).
             return Screen(id="signed-out")
-        return MainScreen(self.context)
+        return self._open_desk()
+
+    def _open_desk(self) -> MainScreen:
+        self._desk = MainScreen(self.context)
+        return self._desk
 
     def _sign_in_screen(self) -> Screen[None]:
         # Imported here: a console without sign-in never loads it (start-up time).
@@ -111,10 +126,24 @@ class DutyDeskApp(App[None], inherit_bindings=False):
 
         return SignInScreen(self.base_context)
 
+    def _enter(self, mode: str, base: Callable[[], Screen[None]]) -> AwaitComplete:
+        """Show a fresh ``mode`` built on ``base``; discard the other mode and its screens.
+
+        Each sign-in and sign-out starts a new screen stack and removes the one left, so
+        nothing of the previous operator (their desk, a form over it, a question) and
+        nothing typed at the sign-in screen (the PIN) stays in the app.
+        """
+        left = self.current_mode
+        self.add_mode(mode, base)
+        self.switch_mode(mode)
+        if left == self.DEFAULT_MODE:
+            return AwaitComplete.nothing()  # the blank screen at start: kept, holds nothing
+        return self.remove_mode(left)
+
     @property
     def signed_out(self) -> bool:
         """True while no main screen exists (sign-in required and nobody signed in)."""
-        return not any(isinstance(screen, MainScreen) for screen in self.screen_stack)
+        return self._desk is None
 
     def on_mount(self) -> None:
         """No cursor blink: the screen only changes when the data or the clock does."""
@@ -122,18 +151,13 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         # the same process (tests draw both languages) changed it since __init__.
         set_language(self.language)
         if self.sign_in:
-            self.push_screen(self._sign_in_screen())
+            self._enter(SIGN_IN_MODE, self._sign_in_screen)
 
     @property
     def main(self) -> MainScreen:
         """The main screen (whatever screen is on top)."""
-        screen = self.get_default_screen_instance()
-        assert isinstance(screen, MainScreen)
-        return screen
-
-    def get_default_screen_instance(self) -> Screen[object]:
-        """The main screen: the bottom of the stack, or above the blank one with sign-in."""
-        return self.screen_stack[1 if self.sign_in and len(self.screen_stack) > 1 else 0]
+        assert self._desk is not None, "signed out: there is no main screen"
+        return self._desk
 
     def action_show_keys(self) -> None:
         """Show every key on a screen of its own."""
@@ -242,7 +266,7 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         """Run as ``operator`` from now on: their clearance, their name on every write."""
         self.operator = operator
         self.context = context_for(self.base_context, operator)
-        self.switch_screen(MainScreen(self.context))
+        self._enter(DESK_MODE, self._open_desk)
 
     def action_sign_out(self) -> None:
         """Back to the sign-in screen, closing every screen (asking if text is unsaved)."""
@@ -254,13 +278,13 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         operator = self.operator
         if operator is None or self.signed_out:
             return
-        while len(self.screen_stack) > 2:
-            await self.pop_screen()
         self.operator = None
         self.context = self.base_context
-        # An empty name with the focus on it: the incoming officer types their own name,
-        # never into the outgoing officer's PIN (that would count against their lockout).
-        await self.switch_screen(self._sign_in_screen())
+        self._desk = None
+        # A new sign-in screen, so an empty name with the focus on it: the incoming officer
+        # types their own name, never into the outgoing officer's PIN (that would count
+        # against their lockout). The desk's whole stack goes with the old mode.
+        await self._enter(SIGN_IN_MODE, self._sign_in_screen)
         self.run_worker(
             lambda: record_sign_out(self.base_context.db, operator, self.base_context.clock.now()),
             thread=True,

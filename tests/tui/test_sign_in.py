@@ -193,11 +193,13 @@ async def test_sign_out_hides_everything_and_switches_operator(
         await settle(pilot)
         await sign_in(pilot, "王立新", "7777")
         assert SECRET_TITLE in app.export_screenshot() or secret_row_title(app)
+        main = app.main
         await pilot.press("ctrl+o")
         await settle(pilot)
         screen = screen_of(app)
         assert app.operator is None and app.signed_out
-        assert not app.query(MainScreen) and len(app.screen_stack) == 2
+        # The previous operator's desk is gone from the app, not just hidden under it.
+        assert not main.is_attached and app.screen_stack == [screen]
         assert SECRET_TITLE not in app.export_screenshot()
         # Defect 5: the incoming officer types their own name, never into the outgoing
         # officer's PIN (which would burn that account's lockout count).
@@ -216,10 +218,13 @@ async def test_sign_out_closes_open_forms(sign_in_app: Callable[..., DutyDeskApp
         await sign_in(pilot, "赵静", "2222")
         await pilot.press("n")  # the intake form, on top of the main screen
         await settle(pilot)
-        assert len(app.screen_stack) == 3
+        main, form = app.main, app.screen
+        assert isinstance(form, IntakeScreen) and app.screen_stack == [main, form]
         await pilot.press("ctrl+o")
         await settle(pilot)
-        assert isinstance(app.screen, SignInScreen) and len(app.screen_stack) == 2
+        assert isinstance(app.screen, SignInScreen) and app.screen_stack == [app.screen]
+        # Nothing of the previous operator's screens survives, in any screen stack.
+        assert not form.is_attached and not main.is_attached
 
 
 async def test_sign_out_with_a_typed_form_asks_first(

@@ -226,7 +226,7 @@ def emerging(
     binomial test against its own history (the windows before) gives p < 0.01 / m, m the
     number of groups tested. Each line names the incidents behind it.
     """
-    from dutydesk.reports.trends import expected_text, group_label, p_text, serials
+    from dutydesk.reports.candidates import expected_text, group_label, p_text, serials
 
     env = open_env(ctx, db)
     report = _report(env, operator, window, from_, to, include_drills, baseline)

@@ -7,6 +7,7 @@ after the write (:class:`BulletinWork.Loaded`), or the refusal in words
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -68,13 +69,29 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
             super().__init__()
             self.names = names
 
-    if TYPE_CHECKING:  # drawn by the screen (.bulletin)
+    # -- drawn by the screen (.bulletin) ---------------------------------------------------
+    # Abstract, so the type checker refuses to build a bulletin screen that lacks one.
 
-        @property
-        def short_panel(self) -> ShortPanel: ...  # noqa: D102
-        def status(self, text: str, *, error: bool = False) -> None: ...  # noqa: D102
-        def show(self, view: BulletinView, *, fill: bool) -> None: ...  # noqa: D102
-        def choose_signer(self, names: list[str]) -> None: ...  # noqa: D102
+    @property
+    @abstractmethod
+    def short_panel(self) -> ShortPanel:
+        """The panel showing the short version (or why there is none)."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def status(self, text: str, *, error: bool = False) -> None:
+        """Say something on the screen's status line."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def show(self, view: BulletinView, *, fill: bool) -> None:
+        """Draw ``view``; with ``fill``, put its values back into the fields."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def choose_signer(self, names: list[str]) -> None:
+        """Let the officer choose who signs off, among ``names``."""
+        raise NotImplementedError
 
     def _read(self, bulletin_id: int, said: str) -> None:
         """Read the bulletin and its short version back (worker thread)."""

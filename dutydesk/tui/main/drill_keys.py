@@ -20,14 +20,14 @@ from textual.worker import get_current_worker
 
 from dutydesk.i18n import label, t
 from dutydesk.tui.bindings import key
+from dutydesk.tui.main.host import OnMainScreen
 from dutydesk.tui.text import safe
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from dutydesk.services.drills import Fired
-    from dutydesk.tui.context import Context
     from dutydesk.tui.screens.intake import IntakeResult
-    from dutydesk.tui.widgets.queue import QueueView
-    from dutydesk.tui.widgets.timeline import TimelineView
 
 TICK_SECONDS = 0.5
 """How often a running drill looks for due injects (a cheap indexed read when none)."""
@@ -39,18 +39,8 @@ DRILL_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
 """The main screen's drill key."""
 
 
-class DrillActions:
+class DrillActions(OnMainScreen):
     """Mixin for the main screen: open the drill screen, fire injects, show the report."""
-
-    context: Context
-
-    if TYPE_CHECKING:
-
-        @property
-        def queue(self) -> QueueView: ...  # noqa: D102 - declared by the main screen
-        @property
-        def timeline(self) -> TimelineView: ...  # noqa: D102
-        def reload(self) -> None: ...  # noqa: D102
 
     class DrillTicked(Message):
         """A worker fired injects and/or found the run complete."""
@@ -73,18 +63,15 @@ class DrillActions:
     def _drill_look(self) -> None:
         from dutydesk.services.drills import active_run_id
 
-        run_id = active_run_id(self.context.db)
+        run_id = active_run_id(self.host.context.db)
         if run_id is not None and not get_current_worker().is_cancelled:
-            self.post_message(self.DrillTicked(run_id, [], False))  # type: ignore[attr-defined]
+            self.host.post_message(self.DrillTicked(run_id, [], False))
 
     def drill_started(self, run_id: int) -> None:
         """A run started: fire its injects from now on."""
-        from textual.screen import Screen
-
-        assert isinstance(self, Screen)
         self.drill_run_id = run_id
         if self._drill_timer is None:
-            self._drill_timer = self.set_interval(TICK_SECONDS, self._drill_tick)
+            self._drill_timer = self.host.set_interval(TICK_SECONDS, self._drill_tick)
         self._drill_tick()
 
     def drill_stopped(self) -> None:
@@ -102,7 +89,7 @@ class DrillActions:
     def _drill_fire(self, run_id: int) -> None:
         from dutydesk.services.drills import build_report, fire_due, stop_run
 
-        ctx = self.context
+        ctx = self.host.context
         now = ctx.clock.now()
         fired = fire_due(ctx.db, now=now, rules=ctx.rules)
         report = build_report(ctx.db, run_id, now=now)
@@ -112,7 +99,7 @@ class DrillActions:
         elif report.status != "running":
             finished = True  # stopped elsewhere (another console, the shell)
         if fired or finished:
-            self.post_message(self.DrillTicked(run_id, fired, finished))  # type: ignore[attr-defined]
+            self.host.post_message(self.DrillTicked(run_id, fired, finished))
 
     def on_drill_actions_drill_ticked(self, message: DrillActions.DrillTicked) -> None:
         """Announce fired injects; start the clock for a found run; show a finished report."""
@@ -122,15 +109,16 @@ class DrillActions:
         for item in message.fired:
             self._drill_say(item)
         if any(item.kind != "report" for item in message.fired):
-            self.reload()  # a severity or an instruction changed an incident
+            self.host.reload()  # a severity or an instruction changed an incident
         self._drill_refresh_screen()
         if message.finished and message.run_id is not None:
             self.drill_stopped()
-            self.app.notify(t("drill.finished", id=message.run_id), markup=False)  # type: ignore[attr-defined]
+            self.host.app.notify(t("drill.finished", id=message.run_id), markup=False)
             self.show_drill_report(message.run_id)
 
     def _drill_say(self, item: Fired) -> None:
         values = item.values
+        severity: SeverityLevel
         if item.kind == "report":
             channel = values.get("channel", "phone")
             from dutydesk.vocab import Channel
@@ -150,12 +138,12 @@ class DrillActions:
             text = t("drill.applied", number=item.number, kind=kind, serial=item.serial or "")
             severity = "information"
         # Scenario text is stored text: sanitised, never markup.
-        self.app.notify(safe(text).plain, severity=severity, timeout=20, markup=False)  # type: ignore[attr-defined]
+        self.host.app.notify(safe(text).plain, severity=severity, timeout=20, markup=False)
 
     def _drill_refresh_screen(self) -> None:
         from dutydesk.tui.screens.drill import DrillScreen
 
-        screen = self.app.screen  # type: ignore[attr-defined]
+        screen = self.host.app.screen
         if isinstance(screen, DrillScreen):
             screen.reload()
 
@@ -163,24 +151,21 @@ class DrillActions:
 
     def action_drill(self) -> None:
         """Open the drill screen: start a scenario, or see the running one's injects."""
-        from textual.screen import Screen
-
         from dutydesk.tui.screens.drill import DrillScreen
 
-        assert isinstance(self, Screen)
-        if self.app.screen is not self:
+        if self.host.app.screen is not self.host:
             return
-        self.app.push_screen(DrillScreen(self.context, self), self._drill_closed)
+        self.host.app.push_screen(DrillScreen(self.host.context, self), self._drill_closed)
 
     def _drill_closed(self, result: IntakeResult | None) -> None:
-        self.reload()
+        self.host.reload()
         if result is not None:  # a drill report taken through intake: show it
-            self.queue.reload(select=result.incident_id)
-            self.timeline.load(result.incident_id)
-            self.app.notify(safe(t("intake.saved", serial=result.serial)).plain, markup=False)  # type: ignore[attr-defined]
+            self.host.queue.reload(select=result.incident_id)
+            self.host.timeline.load(result.incident_id)
+            self.host.app.notify(safe(t("intake.saved", serial=result.serial)).plain, markup=False)
 
     def show_drill_report(self, run_id: int) -> None:
         """Show a run's report (over whatever is in front: the drill is over)."""
         from dutydesk.tui.screens.drill import DrillReportScreen
 
-        self.app.push_screen(DrillReportScreen(self.context, run_id))  # type: ignore[attr-defined]
+        self.host.app.push_screen(DrillReportScreen(self.host.context, run_id))

@@ -17,18 +17,18 @@ from textual.worker import get_current_worker
 from dutydesk.i18n import label, t
 from dutydesk.services.incidents.timeline import IncidentDetail, fetch_editable
 from dutydesk.tui.bindings import key
+from dutydesk.tui.main.host import OnMainScreen
 from dutydesk.tui.text import safe
 from dutydesk.vocab import EntryKind
 
 if TYPE_CHECKING:
     # The form screens are imported when their key is pressed, not at start-up: the edit
     # screen alone brings in SQLModel (~0.5 s here) through the services it reports on.
-    from dutydesk.tui.context import Context
+    from textual.notifications import SeverityLevel
+
     from dutydesk.tui.screens.edit import EditResult
     from dutydesk.tui.screens.entry import EntryResult
     from dutydesk.tui.screens.intake import IntakeResult
-    from dutydesk.tui.widgets.queue import QueueView
-    from dutydesk.tui.widgets.timeline import TimelineView
 
 ENTRY_KEYS: dict[EntryKind, str] = {
     EntryKind.VERIFIED: "v",
@@ -59,18 +59,8 @@ ACTION_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
 """The main screen's incident keys; ``h`` and ``b`` stay free for handover and bulletins."""
 
 
-class IncidentActions:
+class IncidentActions(OnMainScreen):
     """Mixin for the main screen: the keys that act on incidents."""
-
-    context: Context
-
-    if TYPE_CHECKING:
-
-        @property
-        def queue(self) -> QueueView: ...  # noqa: D102 - declared by the main screen
-        @property
-        def timeline(self) -> TimelineView: ...  # noqa: D102
-        def _count(self) -> object: ...
 
     class Editable(Message):
         """An incident's editable values, read to fill the edit form."""
@@ -82,22 +72,16 @@ class IncidentActions:
 
     def _on_top(self) -> bool:
         """Act only when the main screen is the one in front (not under a form)."""
-        from textual.screen import Screen
+        return self.host.app.screen is self.host
 
-        assert isinstance(self, Screen)
-        return self.app.screen is self
-
-    def _say(self, text: str, severity: str = "information") -> None:
-        from textual.screen import Screen
-
-        assert isinstance(self, Screen)
+    def _say(self, text: str, severity: SeverityLevel = "information") -> None:
         # Stored text (serials, titles) goes through the sanitiser; never as markup.
-        self.app.notify(safe(text).plain, severity=severity, markup=False)  # type: ignore[arg-type]
+        self.host.app.notify(safe(text).plain, severity=severity, markup=False)
 
     def _shown(self) -> IncidentDetail | None:
         """The incident the timeline shows, once read; says why when there is none."""
-        detail = self.timeline.detail
-        if detail is None or detail.id != self.timeline.incident_id:
+        detail = self.host.timeline.detail
+        if detail is None or detail.id != self.host.timeline.incident_id:
             self._say(t("entry.no_incident"), "warning")
             return None
         if detail.restricted:
@@ -112,14 +96,14 @@ class IncidentActions:
         from dutydesk.tui.screens.intake import IntakeScreen
 
         if self._on_top():
-            self.app.push_screen(IntakeScreen(self.context), self._registered)  # type: ignore[attr-defined]
+            self.host.app.push_screen(IntakeScreen(self.host.context), self._registered)
 
     def _registered(self, result: IntakeResult | None) -> None:
         if result is None:
             return
-        self.queue.reload(select=result.incident_id)
-        self.timeline.load(result.incident_id)
-        self._count()
+        self.host.queue.reload(select=result.incident_id)
+        self.host.timeline.load(result.incident_id)
+        self.host.recount()
         if result.linked:
             kind = label(EntryKind(result.kind))
             self._say(t("intake.linked", serial=result.serial, kind=kind))
@@ -139,7 +123,7 @@ class IncidentActions:
             if kind is not None:
                 self.action_log_entry(kind.value)
 
-        self.app.push_screen(LogChooser(ENTRY_KEYS), chosen)  # type: ignore[attr-defined]
+        self.host.app.push_screen(LogChooser(ENTRY_KEYS), chosen)
 
     def action_log_entry(self, kind: str) -> None:
         """Open the form of one kind of entry on the incident the timeline shows."""
@@ -149,15 +133,15 @@ class IncidentActions:
             return
         detail = self._shown()
         if detail is not None:
-            screen = EntryScreen(self.context, detail, EntryKind(kind))
-            self.app.push_screen(screen, self._recorded)  # type: ignore[attr-defined]
+            screen = EntryScreen(self.host.context, detail, EntryKind(kind))
+            self.host.app.push_screen(screen, self._recorded)
 
     def _recorded(self, result: EntryResult | None) -> None:
         if result is None:
             return
-        self.queue.reload(select=result.incident_id)
-        self.timeline.reload()
-        self._count()
+        self.host.queue.reload(select=result.incident_id)
+        self.host.timeline.reload()
+        self.host.recount()
         self._say(
             t("entry.recorded", serial=result.serial, kind=label(result.kind), seq=result.seq)
         )
@@ -174,9 +158,9 @@ class IncidentActions:
 
     @work(thread=True, exclusive=True, group="editable", exit_on_error=False)
     def _read_editable(self, incident_id: int) -> None:
-        found = fetch_editable(self.context.db, incident_id, self.context.clearance)
+        found = fetch_editable(self.host.context.db, incident_id, self.host.context.clearance)
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Editable(incident_id, found))  # type: ignore[attr-defined]
+            self.host.post_message(self.Editable(incident_id, found))
 
     def on_incident_actions_editable(self, message: IncidentActions.Editable) -> None:
         """Open the edit form with the values read."""
@@ -186,15 +170,15 @@ class IncidentActions:
             self._say(t("entry.no_incident"), "warning")
             return
         version, serial, values = message.found
-        screen = EditScreen(self.context, message.incident_id, serial, version, values)
-        self.app.push_screen(screen, self._edited)  # type: ignore[attr-defined]
+        screen = EditScreen(self.host.context, message.incident_id, serial, version, values)
+        self.host.app.push_screen(screen, self._edited)
 
     def _edited(self, result: EditResult | None) -> None:
         if result is None:
             return
-        self.queue.reload(select=result.incident_id)
-        self.timeline.reload()
-        self._count()
+        self.host.queue.reload(select=result.incident_id)
+        self.host.timeline.reload()
+        self.host.recount()
         self._say(t("edit.saved", serial=result.serial, version=result.version))
 
     # -- search --------------------------------------------------------------------------
@@ -208,7 +192,7 @@ class IncidentActions:
 
         def chosen(incident_id: int | None) -> None:
             if incident_id is not None:
-                self.timeline.load(incident_id)
-                self.queue.reload(select=incident_id)
+                self.host.timeline.load(incident_id)
+                self.host.queue.reload(select=incident_id)
 
-        self.app.push_screen(SearchScreen(self.context), chosen)  # type: ignore[attr-defined]
+        self.host.app.push_screen(SearchScreen(self.host.context), chosen)

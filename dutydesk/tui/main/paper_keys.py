@@ -17,13 +17,11 @@ from textual.message import Message
 from textual.worker import get_current_worker
 
 from dutydesk.tui.bindings import key
+from dutydesk.tui.main.host import OnMainScreen
 from dutydesk.tui.text import safe_block
 
 if TYPE_CHECKING:
     from dutydesk.services.bulletins.read import BulletinRef
-    from dutydesk.tui.context import Context
-    from dutydesk.tui.widgets.queue import QueueView
-    from dutydesk.tui.widgets.timeline import TimelineView
 
 PAPER_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     key("h", "handover", "desk.handover"),
@@ -34,10 +32,8 @@ PAPER_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
 """Main-screen keys of the handover, bulletin and trends screens."""
 
 
-class PaperActions:
+class PaperActions(OnMainScreen):
     """Mixin for the main screen: open the handover, bulletin, roster week and leave screens."""
-
-    context: Context
 
     class Bulletins(Message):
         """The bulletins carrying the selected incident, read by a worker."""
@@ -47,40 +43,29 @@ class PaperActions:
             self.serial = serial
             self.found = found
 
-    if TYPE_CHECKING:
-
-        @property
-        def queue(self) -> QueueView: ...  # noqa: D102 - declared by the main screen
-        @property
-        def timeline(self) -> TimelineView: ...  # noqa: D102
-        def reload(self) -> None: ...  # noqa: D102
-
     def _front(self) -> bool:
-        from textual.screen import Screen
-
-        assert isinstance(self, Screen)
-        return self.app.screen is self
+        return self.host.app.screen is self.host
 
     def _open(self, screen: object) -> None:
         from textual.screen import Screen
 
-        assert isinstance(self, Screen) and isinstance(screen, Screen)
+        assert isinstance(screen, Screen)
 
         def closed(result: object) -> None:
             # A form says what it did; whatever a screen wrote (acknowledgement, issue,
             # roster change, leave) shows in the panes once it is closed.
             if isinstance(result, str) and result:
-                self.app.notify(safe_block(result).plain, markup=False)
-            self.reload()
+                self.host.app.notify(safe_block(result).plain, markup=False)
+            self.host.reload()
 
-        self.app.push_screen(screen, closed)
+        self.host.app.push_screen(screen, closed)
 
     def action_handover(self) -> None:
         """Open the handover pack for now."""
         if self._front():
             from dutydesk.tui.screens.handover import HandoverScreen
 
-            self._open(HandoverScreen(self.context))
+            self._open(HandoverScreen(self.host.context))
 
     def action_bulletin(self) -> None:
         """Open the selected incident's bulletin in the works, else start one.
@@ -89,16 +74,16 @@ class PaperActions:
         of a duplicate, and the screen lists the others with their numbers and states.
         """
         if self._front():
-            row = self.queue.selected
+            row = self.host.queue.selected
             self._read_bulletins(row.serial if row else None)
 
     @work(thread=True, exclusive=True, group="bulletins-of", exit_on_error=False)
     def _read_bulletins(self, serial: str | None) -> None:
         from dutydesk.services.bulletins.read import bulletins_of
 
-        found = bulletins_of(self.context.db, serial) if serial else []
+        found = bulletins_of(self.host.context.db, serial) if serial else []
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Bulletins(serial, found))  # type: ignore[attr-defined]
+            self.host.post_message(self.Bulletins(serial, found))
 
     def on_paper_actions_bulletins(self, message: PaperActions.Bulletins) -> None:
         """Open the bulletin screen on what was read."""
@@ -107,35 +92,31 @@ class PaperActions:
         if not self._front():
             return
         serials = [message.serial] if message.serial else []
-        self._open(BulletinScreen(self.context, serials, others=message.found))
+        self._open(BulletinScreen(self.host.context, serials, others=message.found))
 
     def action_trends(self) -> None:
         """Open the trends; an incident chosen there is selected in the queue."""
         if not self._front():
             return
-        from textual.screen import Screen
-
         from dutydesk.tui.screens.trends import TrendsScreen
-
-        assert isinstance(self, Screen)
 
         def chosen(incident_id: int | None) -> None:
             if incident_id is not None:
-                self.timeline.load(incident_id)
-                self.queue.reload(select=incident_id)
+                self.host.timeline.load(incident_id)
+                self.host.queue.reload(select=incident_id)
 
-        self.app.push_screen(TrendsScreen(self.context), chosen)
+        self.host.app.push_screen(TrendsScreen(self.host.context), chosen)
 
     def action_roster_week(self) -> None:
         """Open the week's roster."""
         if self._front():
             from dutydesk.tui.screens.roster_week import RosterWeekScreen
 
-            self._open(RosterWeekScreen(self.context))
+            self._open(RosterWeekScreen(self.host.context))
 
     def action_leave(self) -> None:
         """Open the leave registration form."""
         if self._front():
             from dutydesk.tui.screens.leave import LeaveScreen
 
-            self._open(LeaveScreen(self.context))
+            self._open(LeaveScreen(self.host.context))

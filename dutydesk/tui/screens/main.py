@@ -36,6 +36,7 @@ from dutydesk.services.incidents.queue import (
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.main.drill_keys import DRILL_BINDINGS, DrillActions
+from dutydesk.tui.main.host import MainHost
 from dutydesk.tui.main.incident_keys import ACTION_BINDINGS, IncidentActions
 from dutydesk.tui.main.paper_keys import PAPER_BINDINGS, PaperActions
 from dutydesk.tui.text import safe
@@ -104,6 +105,11 @@ class MainScreen(
         yield Footer(show_command_palette=False)
 
     @property
+    def host(self) -> MainHost:
+        """The screen itself, as its key mixins see it (the type checker holds it to MainHost)."""
+        return self
+
+    @property
     def queue(self) -> QueueView:
         """The incident queue pane."""
         return self.query_one("#queue", QueueView)
@@ -132,7 +138,7 @@ class MainScreen(
         self.queue.reload()
         self.roster.reload()
         self.timeline.reload()
-        self._count()
+        self.recount()
 
     def on_queue_view_selected(self, message: QueueView.Selected) -> None:
         """The queue cursor moved: show that incident's timeline."""
@@ -150,14 +156,15 @@ class MainScreen(
         settings = self.context.settings
         slot = shift_at(now, settings.day_shift_start, settings.night_shift_start, self.context.tz)
         if not first:
-            self._count()
+            self.recount()
             self.queue.refresh()  # countdowns are computed at draw time
             if slot.start_at != self._shift_start:
                 self.roster.reload()
         self._shift_start = slot.start_at
 
     @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
-    def _count(self) -> None:
+    def recount(self) -> None:
+        """Read the open and overdue counts again; the status line shows them."""
         worker = get_current_worker()
         db = self.context.db
         open_count = count_open(db)
@@ -215,7 +222,7 @@ class MainScreen(
         if self.context.settings.bell:
             self.app.bell()
         self.queue.refresh()  # the countdowns turn to "overdue"
-        self._count()
+        self.recount()
 
     @property
     def notified(self) -> frozenset[tuple[int, str | None]]:

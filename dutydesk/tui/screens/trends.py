@@ -24,7 +24,8 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from dutydesk.i18n import t
-from dutydesk.reports.trends import candidate_line, group_label, key_label, span_line, test_line
+from dutydesk.reports.candidates import candidate_line, group_label
+from dutydesk.reports.trends import key_label, span_line, test_line
 from dutydesk.rules.trends import Candidate, DimensionTrend, TrendReport, bar, sparkline
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context

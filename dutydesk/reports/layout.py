@@ -1,0 +1,50 @@
+"""The shape every printed report is laid out in before it is rendered.
+
+A report (the handover pack, the weekly summary) is first laid out as a :class:`Layout`:
+a title, lines under it, numbered :class:`Section` s and closing lines, all in the
+interface language and already sanitised. The text, Markdown and DOCX renderers print
+that same layout, so the formats cannot drift apart. :func:`md_escape` is the one
+Markdown escaper those renderers share.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Section:
+    """A numbered part of a report: its heading and its lines (already sanitised)."""
+
+    heading: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A report as the renderers print it: title, lines under it, sections, closing lines."""
+
+    title: str
+    preamble: tuple[str, ...]
+    sections: tuple[Section, ...]
+    closing: tuple[str, ...]
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|!~])")
+_MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])", re.MULTILINE)
+
+
+def md_escape(text: str, *, line_start: bool = True) -> str:
+    """Escape Markdown markup in already-sanitised text, so it prints as typed.
+
+    ``line_start`` also escapes what would open a list or a heading underline at the start
+    of a line; a heading's own text (after ``## ``) does not need it.
+    """
+    escaped = _MD_SPECIAL.sub(r"\\\1", text)
+    if not line_start:
+        return escaped
+    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+
+
+__all__ = ["Layout", "Section", "md_escape"]
