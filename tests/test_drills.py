@@ -12,12 +12,8 @@ from docx import Document
 
 from dutydesk.clock import FrozenClock
 from dutydesk.rules.deadlines import load_rules
-from dutydesk.rules.drills import (
-    ScenarioError,
-    format_duration,
-    parse_duration,
-    parse_scenario,
-)
+from dutydesk.rules.drills import ScenarioError, format_duration, parse_duration
+from dutydesk.rules.scenario_file import parse_scenario
 from dutydesk.services import drills
 from dutydesk.services.bulletins.read import BulletinError
 from dutydesk.services.bulletins.write import draft_bulletin
@@ -91,32 +87,59 @@ def test_shipped_scenarios_are_valid() -> None:
     ("text", "message"),
     [
         ("title = 1", "title: expected text"),
+        ("title = true", "title: expected text"),
         (
             '[[inject]]\nat = "0m"\nkind = "report"\nchannel = "pigeon"\nsummary = "x"',
-            "channel: unknown channel 'pigeon'",
+            "inject[1].channel: expected one of phone,",
         ),
         (
             '[[inject]]\nat = "five minutes"\nkind = "report"\nsummary = "x"',
-            "inject 1: at: not a duration",
+            "inject[1].at: not a duration",
         ),
-        ('[[inject]]\nkind = "report"\nsummary = "x"', "inject 1: at: missing"),
-        ('[[inject]]\nat = "0m"\nkind = "rumour"', "inject 1: kind: expected one of"),
-        ('[[inject]]\nat = "0m"\nkind = "report"', "summary: a report inject needs"),
+        ('[[inject]]\nkind = "report"\nsummary = "x"', "inject[1].at: missing"),
+        (
+            '[[inject]]\nat = "0m"\nkind = "rumour"',
+            "inject[1].kind: expected one of report, severity, instruction",
+        ),
+        ('[[inject]]\nat = "0m"\nkind = "report"', "inject[1].summary: missing"),
         (
             '[[inject]]\nat = "0m"\nkind = "report"\nsummary = "x"\ncolour = "red"',
-            "unknown field 'colour'",
+            "inject[1].colour: unknown field",
         ),
         (
             '[[inject]]\nid = "a"\nat = "0m"\nkind = "report"\nsummary = "s"\n[[inject]]\nat = "0m"\nkind = "severity"\nreport = "x"\nseverity = "II"',
-            "inject 2: report: no report inject named 'x'",
+            "inject[2].report: no report inject named 'x'",
         ),
         (
             '[[inject]]\nid = "a"\nat = "0m"\nkind = "report"\nsummary = "x"\n[[target]]\nstep = "lunch"\nwithin = "1m"',
-            "target 1: step",
+            "target[1].step: expected one of intake,",
         ),
         (
             '[[inject]]\nid = "a"\nat = "0m"\nkind = "report"\nsummary = "x"\n[[target]]\nstep = "intake"\nwithin = "soon"',
-            "target 1: within: not a duration",
+            "target[1].within: not a duration",
+        ),
+        (
+            '[[inject]]\nat = "0m"\nkind = "report"\nsummary = "   "',
+            "inject[1].summary: must not be blank",
+        ),
+        (
+            '[[inject]]\nid = "a"\nat = "0m"\nkind = "report"\nsummary = "x"\n'
+            '[[inject]]\nat = "5m"\nkind = "instruction"\nreport = "a"\nleader = "周"',
+            "inject[2].text: missing",
+        ),
+        (
+            '[[inject]]\nid = "a"\nat = "0m"\nkind = "report"\nsummary = "x"\n'
+            '[[inject]]\nat = "5m"\nkind = "severity"\nreport = "a"\nseverity = 2',
+            "inject[2].severity: expected one of I, II",
+        ),
+        (
+            '[[inject]]\nid = "a"\nat = "10m"\nkind = "report"\nsummary = "x"\n'
+            '[[inject]]\nat = "5m"\nkind = "severity"\nreport = "a"\nseverity = "II"',
+            "inject[2].at: before the report 'a' arrives",
+        ),
+        (
+            '[[inject]]\nat = "0m"\nkind = "report"\nsummary = "x"\n[[target]]\nstep = "intake"',
+            "target[1].within: missing",
         ),
         ("title = ", "not valid TOML"),
         ('title = "x"', "at least one [[inject]]"),
