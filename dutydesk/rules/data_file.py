@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from dutydesk.rules import sanitize
+
 
 class Table(BaseModel):
     """A table of a data file: unknown keys are mistakes, values are kept as validated."""
@@ -31,6 +33,8 @@ def field_path(loc: Sequence[int | str], tags: Collection[str] = ()) -> str:
     path = ""
     after_index = False
     for part in loc:
+        if part == "[key]":  # pydantic's mark of a bad key, already named by the path
+            continue
         if isinstance(part, int):
             path, after_index = f"{path}[{part + 1}]", True
             continue
@@ -45,25 +49,33 @@ def _choices(expected: object) -> str:
     return str(expected).replace("'", "").replace(" or ", ", ")
 
 
-def _message(error: Any) -> str:
-    kind, ctx, got = error["type"], error.get("ctx") or {}, error.get("input")
-    if kind in ("missing", "union_tag_not_found"):
+def _message(error: Any, tags: Collection[str]) -> str:
+    kind, ctx = error["type"], error.get("ctx") or {}
+    got = sanitize.one_line(repr(error.get("input")), 60)  # a whole table can be the input
+    if kind == "missing":
         return "missing"
+    if kind == "union_tag_not_found":
+        return f"missing (one of {', '.join(tags)})"
     if kind == "extra_forbidden":
         return "unknown field"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     if kind == "string_type":
-        return f"expected text, got {got!r}"
+        return f"expected text, got {got}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"expected a whole number, got {got}"
+    if kind == "too_short":
+        return f"expected at least {ctx.get('min_length')} item, got {got}"
     if kind in ("list_type", "tuple_type"):
-        return f"expected a list, got {got!r}"
+        return f"expected a list, got {got}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"expected a table, got {got!r}"
+        return f"expected a table, got {got}"
     if kind in ("enum", "literal_error"):
-        return f"expected one of {_choices(ctx.get('expected'))}, got {got!r}"
+        return f"expected one of {_choices(ctx.get('expected'))}, got {got}"
     if kind == "union_tag_invalid":
-        return f"expected one of {_choices(ctx.get('expected_tags'))}, got {ctx.get('tag')!r}"
-    return f"{error['msg']}, got {got!r}"
+        tag = sanitize.one_line(repr(ctx.get("tag")), 60)
+        return f"expected one of {_choices(ctx.get('expected_tags'))}, got {tag}"
+    return f"{error['msg']}, got {got}"
 
 
 def one_line(error: ValidationError, tags: Collection[str] = ()) -> str:
@@ -75,7 +87,8 @@ def one_line(error: ValidationError, tags: Collection[str] = ()) -> str:
         # pydantic reports a bad tag at the table; the officer looks for the key.
         loc = (*loc, str(first["ctx"]["discriminator"]).strip("'"))
     where = field_path(loc, tags)
-    line = f"{where}: {_message(first)}" if where else _message(first)
+    message = _message(first, tags)
+    line = f"{where}: {message}" if where else message
     if len(errors) > 1:
         line += f" (and {len(errors) - 1} more)"
-    return " ".join(line.split())  # one line, whatever a value held
+    return sanitize.one_line(line)  # keys and values are the file's: shown as data
