@@ -39,7 +39,21 @@ def _assert_one_line_error(result: subprocess.CompletedProcess[str], fragment: s
 
 
 def test_import_of_the_cli_does_not_load_textual_or_sqlalchemy() -> None:
-    code = "import sys, dutydesk.cli.app; print(sorted(m for m in ('textual', 'sqlalchemy', 'sqlmodel') if m in sys.modules))"
+    code = (
+        "import sys, dutydesk.cli.app; print(sorted(m for m in "
+        "('textual', 'sqlalchemy', 'sqlmodel', 'pydantic') if m in sys.modules))"
+    )
+    result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_launcher_and_the_drill_watch_do_not_load_pydantic() -> None:
+    # pydantic reads the demo and drill files only. The console looks for a running drill
+    # as its main screen opens (services.drills, in a worker): measuring must not pay for it.
+    code = (
+        "import sys, dutydesk.cli.launch, dutydesk.services.drills; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core')))"
+    )
     result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
@@ -182,8 +196,8 @@ def test_the_console_starts_without_the_orm(tmp_path: Path) -> None:
         "from dutydesk.cli.launch import database_for, prepare_console; "
         f"s = load_settings(); prepare_console(s, database_for(s, {str(db)!r})); "
         "import dutydesk.tui.app; "
-        "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'cryptography', 'alembic') "
-        "if m in sys.modules))"
+        "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'cryptography', 'alembic', "
+        "'pydantic') if m in sys.modules))"
     )
     result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

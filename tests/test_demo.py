@@ -258,6 +258,45 @@ def test_bad_data_file_is_reported(db: Database, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ('[[person]]\ntitle = "值班员"\n', "person[1].name", "missing"),
+        ('[[person]]\nname = "甲"\nclearance = "cosmic"\n', "person[1].clearance", "'cosmic'"),
+        ('[[incident]]\nreceived = "-1h"\ntitle = 110\n', "incident[1].title", "text"),
+        (
+            '[[incident]]\nreceived = "-1h"\n[[incident.entry]]\nat = "-50m"\nkind = "note"\n'
+            '[[incident.entry]]\nat = "5h"\nkind = "note"\n',
+            "incident[1].entry[2].at",
+            "'5h' is not a relative time",
+        ),
+        (
+            '[[leave]]\nleader = "甲"\nacting = "乙"\nfrom = "today 08:00"\nto = 5\n',
+            "leave[1].to",
+            "not a relative time",
+        ),
+        ('[roster.day]\n"-1" = []\n', "roster.day.-1", "at least 1"),
+        (
+            '[[incident]]\nreceived = "-1h"\nrecieved_by = "x"\n',
+            "incident[1].recieved_by",
+            "unknown",
+        ),
+    ],
+)
+def test_a_bad_data_file_names_the_field_in_one_line(
+    tmp_path: Path, text: str, field: str, message: str
+) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(DemoDataError) as caught:
+        read_demo(DEMO_MOMENT, SHANGHAI, broken)
+    line = str(caught.value)
+    assert line.startswith(f"demo data {broken}: {field}: "), line
+    assert message in line
+    assert "\n" not in line
+    assert "pydantic" not in line
+
+
+@pytest.mark.parametrize(
     "moment",
     [
         DEMO_MOMENT,  # 02:31, last night's shift: 孙丽 leads it

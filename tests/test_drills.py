@@ -12,12 +12,8 @@ from docx import Document
 
 from dutydesk.clock import FrozenClock
 from dutydesk.rules.deadlines import load_rules
-from dutydesk.rules.drills import (
-    ScenarioError,
-    format_duration,
-    parse_duration,
-    parse_scenario,
-)
+from dutydesk.rules.drills import ScenarioError, format_duration, parse_duration
+from dutydesk.rules.scenario_file import parse_scenario
 from dutydesk.services import drills
 from dutydesk.services.bulletins.read import BulletinError
 from dutydesk.services.bulletins.write import draft_bulletin
@@ -26,6 +22,7 @@ from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.docs_support import add_incident, run_cli, zip_text
+from tests.hostile import SHORT, unsafe_in
 
 DRILL_CANARY = "DRILL-CANARY-演练-5c1d"
 """Typed into the drill incident only: must never reach a real output."""
@@ -91,32 +88,59 @@ def test_shipped_scenarios_are_valid() -> None:
     ("text", "message"),
     [
         ("title = 1", "title: expected text"),
+        ("title = true", "title: expected text"),
         (
             '[[inject]]\nat = "0m"\nkind = "report"\nchannel = "pigeon"\nsummary = "x"',
-            "channel: unknown channel 'pigeon'",
+            "inject[1].channel: expected one of phone,",
         ),
         (
             '[[inject]]\nat = "five minutes"\nkind = "report"\nsummary = "x"',
-            "inject 1: at: not a duration",
+            "inject[1].at: not a duration",
         ),
-        ('[[inject]]\nkind = "report"\nsummary = "x"', "inject 1: at: missing"),
-        ('[[inject]]\nat = "0m"\nkind = "rumour"', "inject 1: kind: expected one of"),
-        ('[[inject]]\nat = "0m"\nkind = "report"', "summary: a report inject needs"),
+        ('[[inject]]\nkind = "report"\nsummary = "x"', "inject[1].at: missing"),
+        (
+            '[[inject]]\nat = "0m"\nkind = "rumour"',
+            "inject[1].kind: expected one of report, severity, instruction",
+        ),
+        ('[[inject]]\nat = "0m"\nkind = "report"', "inject[1].summary: missing"),
         (
             '[[inject]]\nat = "0m"\nkind = "report"\nsummary = "x"\ncolour = "red"',
-            "unknown field 'colour'",
+            "inject[1].colour: unknown field",
         ),
         (
             '[[inject]]\nid = "a"\nat = "0m"\nkind = "report"\nsummary = "s"\n[[inject]]\nat = "0m"\nkind = "severity"\nreport = "x"\nseverity = "II"',
-            "inject 2: report: no report inject named 'x'",
+            "inject[2].report: no report inject named 'x'",
         ),
         (
             '[[inject]]\nid = "a"\nat = "0m"\nkind = "report"\nsummary = "x"\n[[target]]\nstep = "lunch"\nwithin = "1m"',
-            "target 1: step",
+            "target[1].step: expected one of intake,",
         ),
         (
             '[[inject]]\nid = "a"\nat = "0m"\nkind = "report"\nsummary = "x"\n[[target]]\nstep = "intake"\nwithin = "soon"',
-            "target 1: within: not a duration",
+            "target[1].within: not a duration",
+        ),
+        (
+            '[[inject]]\nat = "0m"\nkind = "report"\nsummary = "   "',
+            "inject[1].summary: must not be blank",
+        ),
+        (
+            '[[inject]]\nid = "a"\nat = "0m"\nkind = "report"\nsummary = "x"\n'
+            '[[inject]]\nat = "5m"\nkind = "instruction"\nreport = "a"\nleader = "周"',
+            "inject[2].text: missing",
+        ),
+        (
+            '[[inject]]\nid = "a"\nat = "0m"\nkind = "report"\nsummary = "x"\n'
+            '[[inject]]\nat = "5m"\nkind = "severity"\nreport = "a"\nseverity = 2',
+            "inject[2].severity: expected one of I, II",
+        ),
+        (
+            '[[inject]]\nid = "a"\nat = "10m"\nkind = "report"\nsummary = "x"\n'
+            '[[inject]]\nat = "5m"\nkind = "severity"\nreport = "a"\nseverity = "II"',
+            "inject[2].at: before the report 'a' arrives",
+        ),
+        (
+            '[[inject]]\nat = "0m"\nkind = "report"\nsummary = "x"\n[[target]]\nstep = "intake"',
+            "target[1].within: missing",
         ),
         ("title = ", "not valid TOML"),
         ('title = "x"', "at least one [[inject]]"),
@@ -128,6 +152,31 @@ def test_bad_scenarios_are_refused_in_one_line(text: str, message: str) -> None:
     assert message in str(caught.value)
     assert str(caught.value).startswith("drills/bad.toml")
     assert "\n" not in str(caught.value)
+
+
+def _toml_string(text: str) -> str:
+    return (
+        '"'
+        + "".join(
+            char if char.isprintable() and char not in '"\\' else f"\\U{ord(char):08x}"
+            for char in text
+        )
+        + '"'
+    )
+
+
+@pytest.mark.parametrize("name", sorted(SHORT))
+def test_a_bad_scenario_shows_the_files_keys_and_values_as_data(name: str) -> None:
+    hostile = _toml_string(SHORT[name])
+    for text in (
+        f'[[inject]]\nat = "0m"\nkind = "report"\nsummary = "x"\n{hostile} = 1',
+        f'[[inject]]\nat = "0m"\nkind = {hostile}',
+        f'[[inject]]\nat = {hostile}\nkind = "report"\nsummary = "x"',
+    ):
+        with pytest.raises(ScenarioError) as caught:
+            parse_scenario(text, name="bad", source="drills/bad.toml")
+        assert unsafe_in(str(caught.value)) == [], str(caught.value)
+        assert "\n" not in str(caught.value)
 
 
 def test_durations() -> None:
@@ -518,7 +567,9 @@ def test_cli_bad_scenario_file_names_file_and_field(cli, tmp_path: Path) -> None
     bad.write_text('[[inject]]\nat = "soon"\nkind = "report"\nsummary = "x"\n', encoding="utf-8")
     result = cli("drill", "start", str(bad))
     assert result.exit_code == 2
-    assert f"{bad}: inject 1: at: not a duration" in result.stderr
+    assert f"{bad}: inject[1].at: not a duration" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
 
 
 def test_cli_report_in_chinese(cli, scenario_file: Path, db: Database) -> None:  # type: ignore[no-untyped-def]
@@ -543,6 +594,6 @@ def test_cli_lists_the_configured_drills_folder(  # type: ignore[no-untyped-def]
     result = cli("drill", "list")
     assert result.exit_code == 0
     assert "office_fire" in result.stdout and "测试演练" in result.stdout
-    assert "broken" in result.stdout and "kind: expected one of" in result.stdout
+    assert "broken" in result.stdout and "inject[1].kind: missing (one of report" in result.stdout
     started = cli("drill", "start", "office_fire")
     assert started.exit_code == 0 and "测试演练" in started.stderr

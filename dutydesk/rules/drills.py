@@ -1,4 +1,4 @@
-"""Drill scenarios (操作演练) and the measurement of a run: pure, no I/O but parsing text.
+"""Drill scenarios (操作演练) and the measurement of a run: pure, no I/O.
 
 A scenario is a TOML file (``data/drills/*.toml``)::
 
@@ -31,7 +31,8 @@ A scenario is a TOML file (``data/drills/*.toml``)::
     step = "phone_report"      # intake, phone_report, first_report, assignment
     within = "30m"             # from the report inject
 
-:func:`measure` compares what a run did with the targets, slowest links first.
+:func:`dutydesk.rules.scenario_file.parse_scenario` reads such a file; :func:`measure`
+compares what a run did with the targets, slowest links first.
 Durations are given and reported in scenario time: a run at ``speed`` N passes N
 scenario minutes per real minute, so a real duration is multiplied by the speed.
 """
@@ -39,38 +40,20 @@ scenario minutes per real minute, so a real duration is multiplied by the speed.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
-
-from dutydesk.vocab import Category, Channel, Severity
+from typing import Literal, get_args
 
 INJECT_KINDS = ("report", "severity", "instruction")
 """What an inject can be: an incoming report, a change of severity, a leader instruction."""
 
-STEPS = ("intake", "phone_report", "first_report", "assignment")
+Step = Literal["intake", "phone_report", "first_report", "assignment"]
+"""A measured response step (a target's ``step``)."""
+
+STEPS: tuple[str, ...] = get_args(Step)
 """The measured response steps, in the order the chain runs."""
 
-REPORT_FIELDS = (
-    "channel",
-    "title",
-    "summary",
-    "reporter_name",
-    "reporter_unit",
-    "reporter_phone",
-    "location",
-    "category",
-    "severity",
-)
-"""Fields a report inject may carry: what the caller says, prefilled into the intake form."""
-
-_KNOWN = {
-    "report": {"id", "at", "kind", *REPORT_FIELDS},
-    "severity": {"id", "at", "kind", "report", "severity"},
-    "instruction": {"id", "at", "kind", "report", "leader", "text"},
-}
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
@@ -153,129 +136,6 @@ class Scenario:
     def reports(self) -> tuple[Inject, ...]:
         """The report injects, in file order."""
         return tuple(inject for inject in self.injects if inject.kind == "report")
-
-
-def _text(where: str, name: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise ScenarioError(f"{where}: {name}: expected text, got {value!r}")
-    return value
-
-
-def _inject(source: str, number: int, raw: object) -> Inject:
-    where = f"{source}: inject {number}"
-    if not isinstance(raw, dict):
-        raise ScenarioError(f"{where}: expected a table [[inject]]")
-    kind = raw.get("kind")
-    if kind not in INJECT_KINDS:
-        raise ScenarioError(
-            f"{where}: kind: expected one of {', '.join(INJECT_KINDS)}, got {kind!r}"
-        )
-    unknown = sorted(set(raw) - _KNOWN[kind])
-    if unknown:
-        raise ScenarioError(f"{where}: unknown field {unknown[0]!r} for a {kind} inject")
-    if "at" not in raw:
-        raise ScenarioError(f'{where}: at: missing (e.g. at = "5m")')
-    try:
-        offset = parse_duration(raw["at"])
-    except ValueError as exc:
-        raise ScenarioError(f"{where}: at: {exc}") from None
-    name = _text(where, "id", raw.get("id", f"inject-{number}")).strip() or f"inject-{number}"
-    values = {key: _text(where, key, raw[key]) for key in raw if key not in {"id", "at", "kind"}}
-    report = values.pop("report", "")
-    checks: list[tuple[str, type[Any]]] = [("channel", Channel), ("category", Category)]
-    checks.append(("severity", Severity))
-    for key, vocabulary in checks:
-        if key in values and values[key] not in {member.value for member in vocabulary}:
-            allowed = ", ".join(member.value for member in vocabulary)
-            raise ScenarioError(f"{where}: {key}: unknown {key} {values[key]!r} ({allowed})")
-    if kind == "report" and not values.get("summary", "").strip():
-        raise ScenarioError(f"{where}: summary: a report inject needs what the caller says")
-    if kind == "severity" and "severity" not in values:
-        raise ScenarioError(f"{where}: severity: missing (I, II, III, IV or unassessed)")
-    if kind == "instruction":
-        for key in ("leader", "text"):
-            if not values.get(key, "").strip():
-                raise ScenarioError(f"{where}: {key}: an instruction needs its {key}")
-    if kind != "report" and not report.strip():
-        raise ScenarioError(f"{where}: report: name the report inject this {kind} acts on")
-    return Inject(number, name, kind, offset, report.strip(), values)
-
-
-def _target(source: str, number: int, raw: object, reports: set[str]) -> Target:
-    where = f"{source}: target {number}"
-    if not isinstance(raw, dict):
-        raise ScenarioError(f"{where}: expected a table [[target]]")
-    unknown = sorted(set(raw) - {"report", "step", "within"})
-    if unknown:
-        raise ScenarioError(f"{where}: unknown field {unknown[0]!r}")
-    step = raw.get("step")
-    if step not in STEPS:
-        raise ScenarioError(f"{where}: step: expected one of {', '.join(STEPS)}, got {step!r}")
-    report = raw.get("report")
-    if len(reports) == 1 and report is None:
-        report = next(iter(reports))
-    if report not in reports:
-        raise ScenarioError(f"{where}: report: no report inject named {report!r}")
-    try:
-        within = parse_duration(raw.get("within"))
-    except ValueError as exc:
-        raise ScenarioError(f"{where}: within: {exc}") from None
-    return Target(str(report), str(step), within)
-
-
-def parse_scenario(text: str, *, name: str, source: str | None = None) -> Scenario:
-    """Parse and check a scenario.
-
-    Args:
-        text: the TOML text.
-        name: the scenario's name (the file stem).
-        source: how to name the file in messages (its path); ``name`` when not given.
-
-    Raises:
-        ScenarioError: one line naming the file and the field that is wrong.
-
-    """
-    where = source or name
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{where}: not valid TOML: {exc}") from None
-    unknown = sorted(set(data) - {"title", "description", "inject", "target"})
-    if unknown:
-        raise ScenarioError(f"{where}: unknown field {unknown[0]!r}")
-    title = _text(where, "title", data.get("title", name)).strip() or name
-    description = _text(where, "description", data.get("description", ""))
-    raw_injects = data.get("inject", [])
-    if not isinstance(raw_injects, list) or not raw_injects:
-        raise ScenarioError(f"{where}: inject: a scenario needs at least one [[inject]]")
-    injects = tuple(_inject(where, number, raw) for number, raw in enumerate(raw_injects, 1))
-    names = [inject.name for inject in injects]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise ScenarioError(f"{where}: id: {twice[0]!r} names two injects")
-    reports = {inject.name: inject for inject in injects if inject.kind == "report"}
-    if not reports:
-        raise ScenarioError(f"{where}: inject: a scenario needs at least one report inject")
-    for inject in injects:
-        if inject.kind == "report":
-            continue
-        origin = reports.get(inject.report)
-        if origin is None:
-            raise ScenarioError(
-                f"{where}: inject {inject.number}: report: no report inject named {inject.report!r}"
-            )
-        if inject.offset < origin.offset:
-            raise ScenarioError(
-                f"{where}: inject {inject.number}: at: before the report {origin.name!r} arrives"
-            )
-    raw_targets = data.get("target", [])
-    if not isinstance(raw_targets, list):
-        raise ScenarioError(f"{where}: target: expected [[target]] tables")
-    targets = tuple(_target(where, n, raw, set(reports)) for n, raw in enumerate(raw_targets, 1))
-    pairs = [(target.report, target.step) for target in targets]
-    if len(set(pairs)) != len(pairs):
-        raise ScenarioError(f"{where}: target: a step has two targets")
-    return Scenario(name, title, description, injects, targets)
 
 
 def due_at(started_at: datetime, offset: timedelta, speed: float) -> datetime:

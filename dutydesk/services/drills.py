@@ -36,7 +36,6 @@ from dutydesk.rules.drills import (
     ScenarioError,
     due_at,
     measure,
-    parse_scenario,
 )
 from dutydesk.storage.engine import Database, as_utc
 from dutydesk.vocab import EntryKind
@@ -110,6 +109,8 @@ def read_scenario(path: Path) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DrillError(f"{path}: cannot read: {exc}") from None
+    from dutydesk.rules.scenario_file import parse_scenario  # pydantic: not at start-up
+
     try:
         return parse_scenario(text, name=path.stem, source=str(path))
     except ScenarioError as exc:
@@ -238,6 +239,8 @@ def _scenario_of(db: Database, run_id: int) -> tuple[Scenario, Any]:
     if not rows:
         raise DrillError(t("drill.no_run", id=run_id))
     row = rows[0]
+    from dutydesk.rules.scenario_file import parse_scenario  # pydantic: not at start-up
+
     try:
         scenario = parse_scenario(str(row[8]), name=str(row[1]))
     except ScenarioError as exc:  # only if someone edited the stored text by hand

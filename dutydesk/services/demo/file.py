@@ -1,8 +1,10 @@
 """Reading the demo data file: relative times resolved, every field checked.
 
 The file (``data/demo/night.toml``) is written for people to edit, so every time in it is
-relative to the moment of loading and every mistake is reported with where it is. This
-module turns it into plain frozen dataclasses; :mod:`dutydesk.services.demo.load` writes them.
+relative to the moment of loading and every mistake is reported in one line with where it
+is. pydantic models (frozen) check it and resolve its times; :mod:`dutydesk.services.demo.load`
+writes them. Loading the demo is never on the start-up path, so pydantic's import is paid
+only here (:mod:`dutydesk.rules.data_file`).
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
+from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo
+
 from dutydesk.errors import DutyDeskError
+from dutydesk.rules.data_file import Table, one_line
+from dutydesk.vocab import Classification, Role
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo" / "night.toml"
 """The demo night shipped with dutydesk."""
@@ -52,30 +58,43 @@ def resolve_time(spec: str, now: datetime, tz: ZoneInfo) -> datetime:
     raise DemoDataError(f'{spec!r} is not a relative time (e.g. "-5h40m" or "today+1 08:30")')
 
 
-@dataclass(frozen=True)
-class PersonSpec:
-    """A person of the demo, with roles and clearance as written."""
+def _moment(value: object, info: ValidationInfo) -> datetime:
+    # The models resolve while they check: the load moment comes in pydantic's context.
+    if not isinstance(value, str):
+        raise ValueError(f'{value} is not a relative time in quotes (e.g. "-5h40m")')
+    context = info.context or {}
+    try:
+        return resolve_time(value, context["now"], context["tz"])
+    except DemoDataError as exc:
+        raise ValueError(str(exc)) from None
+
+
+Moment = Annotated[datetime, BeforeValidator(_moment)]
+"""A relative time of the file (``"-5h40m"``, ``"today+1 08:30"``) resolved to a moment."""
+
+
+class PersonSpec(Table):
+    """A person of the demo, with roles and clearance."""
 
     name: str
-    title: str
-    unit: str
-    phone: str
-    clearance: str
-    roles: tuple[str, ...]
+    title: str = ""
+    unit: str = ""
+    phone: str = ""
+    clearance: Classification = Classification.INTERNAL
+    roles: tuple[Role, ...] = ()
     pin: str = ""
     """A known demo PIN (printed by ``dutydesk demo``); empty: this person cannot sign in."""
 
 
-@dataclass(frozen=True)
-class LeaveSpec:
+class LeaveSpec(Table):
     """A leader's absence with the acting leader."""
 
     leader: str
     acting: str
-    start_at: datetime
-    end_at: datetime
-    destination: str
-    reason: str
+    start_at: Moment = Field(alias="from")
+    end_at: Moment = Field(alias="to")
+    destination: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,28 +107,67 @@ class ShiftSpec:
     special_note: str | None
 
 
-@dataclass(frozen=True)
-class EntrySpec:
+class EntrySpec(Table):
     """A timeline entry; ``actor``/``target`` may be ``@position`` references."""
 
-    at: datetime
+    at: Moment
     kind: str
-    actor: str
-    text: str
-    target: str
-    due_at: datetime | None
-    label: str
-    answers: str
+    actor: str = ""
+    text: str = ""
+    target: str = ""
+    due_at: Moment | None = Field(default=None, alias="due")
+    label: str = Field(default="", alias="id")
+    """Named so that a feedback can say which instruction it ``answers``."""
+    answers: str = ""
 
 
-@dataclass(frozen=True)
-class IncidentSpec:
+class IncidentSpec(Table):
     """An incident with its entries, in the order written."""
 
-    received_at: datetime
-    fields: dict[str, str]
-    received_by: str
-    entries: tuple[EntrySpec, ...]
+    received_at: Moment = Field(alias="received")
+    received_by: str = "@duty_officer"
+    channel: str = ""
+    category: str = ""
+    severity: str = ""
+    classification: str = ""
+    title: str = ""
+    summary: str = ""
+    reporter_name: str = ""
+    reporter_unit: str = ""
+    reporter_phone: str = ""
+    location: str = ""
+    entries: tuple[EntrySpec, ...] = Field(default=(), alias="entry")
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """The incident's own fields, as :func:`create_incident` takes them."""
+        return self.model_dump(exclude={"received_at", "received_by", "entries"})
+
+
+class _Period(Table):
+    start: int = Field(alias="from")
+    """Days from the load day, as the roster's keys."""
+    end: int = Field(alias="to")
+    note: str = ""
+
+
+Names = Annotated[tuple[str, ...], Field(min_length=1)]
+
+
+class _Roster(Table):
+    day: dict[int, Names] = Field(default_factory=dict)
+    """Days from the load day -> the names in position order."""
+    night: dict[int, Names] = Field(default_factory=dict)
+
+
+class _DemoFile(Table):
+    city: str = ""
+    office: str = ""
+    person: tuple[PersonSpec, ...] = ()
+    leave: tuple[LeaveSpec, ...] = ()
+    special_period: tuple[_Period, ...] = ()
+    roster: _Roster = _Roster()
+    incident: tuple[IncidentSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,118 +182,34 @@ class DemoData:
     incidents: tuple[IncidentSpec, ...]
 
 
-_INCIDENT_FIELDS = (
-    "channel",
-    "category",
-    "severity",
-    "classification",
-    "title",
-    "summary",
-    "reporter_name",
-    "reporter_unit",
-    "reporter_phone",
-    "location",
-)
-
-
-def _text(table: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
-    value = table.get(key, default)
-    if not isinstance(value, str):
-        raise DemoDataError(f"{where}: {key} is missing or not text")
-    return value
-
-
-def _entry(raw: dict[str, Any], where: str, now: datetime, tz: ZoneInfo) -> EntrySpec:
-    due = raw.get("due")
-    return EntrySpec(
-        at=resolve_time(_text(raw, "at", where), now, tz),
-        kind=_text(raw, "kind", where),
-        actor=_text(raw, "actor", where, ""),
-        text=_text(raw, "text", where, ""),
-        target=_text(raw, "target", where, ""),
-        due_at=resolve_time(due, now, tz) if due is not None else None,
-        label=_text(raw, "id", where, ""),
-        answers=_text(raw, "answers", where, ""),
-    )
-
-
-def _incident(raw: dict[str, Any], where: str, now: datetime, tz: ZoneInfo) -> IncidentSpec:
-    fields = {key: _text(raw, key, where, "") for key in _INCIDENT_FIELDS}
-    entries = tuple(
-        _entry(entry, f"{where}, entry {number}", now, tz)
-        for number, entry in enumerate(raw.get("entry", []), start=1)
-    )
-    return IncidentSpec(
-        received_at=resolve_time(_text(raw, "received", where), now, tz),
-        fields=fields,
-        received_by=_text(raw, "received_by", where, "@duty_officer"),
-        entries=entries,
-    )
-
-
-def _shifts(raw: dict[str, Any], now: datetime, tz: ZoneInfo) -> list[ShiftSpec]:
-    today = now.astimezone(tz).date()
-    special: dict[int, str] = {}
-    for period in raw.get("special_period", []):
-        for offset in range(int(period["from"]), int(period["to"]) + 1):
-            special[offset] = _text(period, "note", "special_period", "")
-    shifts = []
-    for kind in ("day", "night"):
-        for offset, names in raw.get("roster", {}).get(kind, {}).items():
-            if not isinstance(names, list) or not names:
-                raise DemoDataError(f"roster.{kind}.{offset}: expected a list of names")
-            shifts.append(
-                ShiftSpec(
-                    shift_date=today + timedelta(days=int(offset)),
-                    kind=kind,
-                    names=tuple(str(name) for name in names),
-                    special_note=special.get(int(offset)),
-                )
-            )
-    return sorted(shifts, key=lambda shift: (shift.shift_date, shift.kind))
+def _shifts(raw: _DemoFile, today: date) -> tuple[ShiftSpec, ...]:
+    special = {
+        offset: period.note
+        for period in raw.special_period
+        for offset in range(period.start, period.end + 1)
+    }
+    shifts = [
+        ShiftSpec(today + timedelta(days=offset), kind, names, special.get(offset))
+        for kind, table in (("day", raw.roster.day), ("night", raw.roster.night))
+        for offset, names in table.items()
+    ]
+    return tuple(sorted(shifts, key=lambda shift: (shift.shift_date, shift.kind)))
 
 
 def read_demo(now: datetime, tz: ZoneInfo, path: Path = DEMO_FILE) -> DemoData:
     """Read and resolve the demo file against the load moment ``now``.
 
     Raises:
-        DemoDataError: the file cannot be read, is not TOML, or holds a bad value.
+        DemoDataError: the file cannot be read, is not TOML, or holds a bad value; one
+            line naming the file and the field (``incident[3].entry[2].at``).
 
     """
     try:
         with path.open("rb") as handle:
-            raw = tomllib.load(handle)
+            raw = _DemoFile.model_validate(tomllib.load(handle), context={"now": now, "tz": tz})
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise DemoDataError(f"demo data {path}: {exc}") from None
-    try:
-        people = tuple(
-            PersonSpec(
-                name=_text(p, "name", f"person {n}"),
-                title=_text(p, "title", f"person {n}", ""),
-                unit=_text(p, "unit", f"person {n}", ""),
-                phone=_text(p, "phone", f"person {n}", ""),
-                clearance=_text(p, "clearance", f"person {n}", "internal"),
-                roles=tuple(p.get("roles", ())),
-                pin=_text(p, "pin", f"person {n}", ""),
-            )
-            for n, p in enumerate(raw.get("person", []), start=1)
-        )
-        leave = tuple(
-            LeaveSpec(
-                leader=_text(item, "leader", f"leave {n}"),
-                acting=_text(item, "acting", f"leave {n}"),
-                start_at=resolve_time(_text(item, "from", f"leave {n}"), now, tz),
-                end_at=resolve_time(_text(item, "to", f"leave {n}"), now, tz),
-                destination=_text(item, "destination", f"leave {n}", ""),
-                reason=_text(item, "reason", f"leave {n}", ""),
-            )
-            for n, item in enumerate(raw.get("leave", []), start=1)
-        )
-        incidents = tuple(
-            _incident(item, f"incident {n}", now, tz)
-            for n, item in enumerate(raw.get("incident", []), start=1)
-        )
-        shifts = tuple(_shifts(raw, now, tz))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise DemoDataError(f"demo data {path}: {exc}") from None
-    return DemoData(path, str(raw.get("city", "")), people, leave, shifts, incidents)
+    except ValidationError as exc:
+        raise DemoDataError(f"demo data {path}: {one_line(exc)}") from None
+    today = now.astimezone(tz).date()
+    return DemoData(path, raw.city, raw.person, raw.leave, _shifts(raw, today), raw.incident)

@@ -24,7 +24,7 @@ from dutydesk.storage.models import (
     PersonRole,
     Shift,
 )
-from dutydesk.vocab import Classification, Position, Role, ShiftKind
+from dutydesk.vocab import Position, ShiftKind
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -74,19 +74,18 @@ def _demo_pin_hash(pin: str) -> str:
 def _people(session: Session, data: DemoData, now: datetime) -> dict[str, int]:
     ids: dict[str, int] = {}
     for spec in data.people:
-        try:
-            clearance = Classification(spec.clearance)
-            roles = [Role(role) for role in spec.roles]
-        except ValueError as exc:
-            raise DemoDataError(f"person {spec.name}: {exc}") from None
         person = Person(
-            name=spec.name, title=spec.title, unit=spec.unit, phone=spec.phone, clearance=clearance
+            name=spec.name,
+            title=spec.title,
+            unit=spec.unit,
+            phone=spec.phone,
+            clearance=spec.clearance,
         )
         session.add(person)
         session.flush()
         assert person.id is not None
         ids[spec.name] = person.id
-        session.add_all(PersonRole(person_id=person.id, role=role.value) for role in roles)
+        session.add_all(PersonRole(person_id=person.id, role=role.value) for role in spec.roles)
         if spec.pin:
             pin_hash = _demo_pin_hash(spec.pin)
             session.add(Credential(person_id=person.id, pin_hash=pin_hash, changed_at=now))
