@@ -22,6 +22,9 @@ The file is ``<user config dir>/dutydesk/config.toml`` (``DUTYDESK_CONFIG`` name
     [rules.first_report_minutes]  # report deadlines: any entry of data/rules.toml
     II = 35                       # (file only; no environment variable)
 
+    [keymap]                      # the console's keys, by binding id (README "Keys")
+    new_incident = "a"            # (file only; no environment variable)
+
 This module uses the standard library only (``tomllib``, ``dataclasses``): it is on the
 console's start-up path, where pydantic-settings' import alone measured 260-420 ms on
 this 2-core machine against a 500 ms budget for the first screen.
@@ -127,6 +130,9 @@ class Settings:
     """How long a locked account stays locked (DUTYDESK_LOCKOUT_MINUTES)."""
     key_file: str | None = None
     """The encryption key file; ``None`` means ``<database file>.key`` beside it."""
+    keymap: Mapping[str, str] = field(default_factory=dict, hash=False)
+    """Binding id -> Textual key names, from the ``[keymap]`` table; the console checks the
+    ids and key names (``dutydesk.tui.keymap``), this module only the table's shape."""
     drills_dir: str | None = None
     """A folder of the office's own drill scenarios (``*.toml``), besides ``data/drills``."""
     config_file: Path | None = field(default=None, compare=False)
@@ -151,7 +157,7 @@ class Settings:
 _ENV = {
     f.name: f"DUTYDESK_{f.name.upper()}"
     for f in fields(Settings)
-    if f.name not in {"config_file", "rules"}
+    if f.name not in {"config_file", "rules", "keymap"}
 }
 _ENV["language"] = "DUTYDESK_LANG_CONFIG"  # DUTYDESK_LANG itself is read by i18n, first
 
@@ -189,6 +195,18 @@ def _parse_rules(value: Any) -> dict[str, dict[str, float]]:
     return parsed
 
 
+def _parse_keymap(value: Any) -> dict[str, str]:
+    """Check that ``[keymap]`` maps ids to key names; which ids exist is the console's to say."""
+    if not isinstance(value, dict):
+        raise ConfigError('keymap: expected a table such as [keymap] new_incident = "a"')
+    for binding_id, keys in value.items():
+        if not isinstance(keys, str) or not keys.strip():
+            raise ConfigError(
+                f'keymap.{binding_id}: expected key names such as "ctrl+n", got {keys!r}'
+            )
+    return {str(binding_id): keys for binding_id, keys in value.items()}
+
+
 def _coerce(raw: dict[str, Any]) -> dict[str, Any]:
     known = {f.name for f in fields(Settings)} - {"config_file"}
     unknown = sorted(set(raw) - known)
@@ -204,6 +222,8 @@ def _coerce(raw: dict[str, Any]) -> dict[str, Any]:
             values[name] = _parse_positive_int(name, value)
         elif name == "rules":
             values[name] = _parse_rules(value)
+        elif name == "keymap":
+            values[name] = _parse_keymap(value)
         elif name == "timezone":
             try:
                 ZoneInfo(str(value))

@@ -333,3 +333,24 @@ def test_chinese_interface(cli, db_path: Path, capsys: pytest.CaptureFixture[str
     main(["--db", str(db_path), "--now", NOW, "--lang", "zh_CN", "incident", "show", serial])
     page = capsys.readouterr().out
     assert "续报一" in page and "编号" in page
+
+
+@pytest.mark.parametrize(
+    "typed", ["01:05", "01：05", "０１：０５", "2026-11-26 01：05", "2026-11-26　01:05"]
+)
+def test_received_typed_with_a_full_width_colon_or_digits(cli, typed: str) -> None:  # type: ignore[no-untyped-def]
+    """The console took ``01：05`` (a Chinese input method's colon); the CLI must too."""
+    result = cli("add", "--summary", "传真来报", "--received", typed)
+    assert result.code == 0, result.err
+    shown = json.loads(cli("show", result.out.strip(), "--format", "json").out)
+    assert shown["received_at"] == "2026-11-26T01:05:00+08:00"
+
+
+def test_a_due_date_without_a_time_is_the_end_of_office_hours(cli) -> None:  # type: ignore[no-untyped-def]
+    """``--due 2026-11-27`` means what the console's due field says: 17:30 that day."""
+    serial = add_fire(cli)
+    result = cli("log", serial, "instruction", "--leader", "周文斌", "--text", "查明原因。",
+                 "--due", "2026-11-27")  # fmt: skip
+    assert result.code == 0, result.err
+    timeline = json.loads(cli("show", serial, "--format", "json").out)["timeline"]
+    assert timeline[-1]["due_at"] == "2026-11-27T17:30:00+08:00"

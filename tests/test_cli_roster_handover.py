@@ -289,3 +289,20 @@ def test_a_past_period_is_said_in_words(cli) -> None:  # type: ignore[no-untyped
     current = cli("handover", "--preview")
     assert "not the current one" not in current.out
     assert "before the period ends" not in current.out
+
+
+def test_cover_times_typed_with_a_full_width_colon(cli) -> None:  # type: ignore[no-untyped-def]
+    """``０２：００`` from a Chinese input method is 02:00, as in the console's cover form."""
+    covered = cli("roster", "cover", "--date", "2026-11-26", "--for", "杨帆", "--by", "许文博",
+                  "--from", "０２：００", "--to", "08：30")  # fmt: skip
+    assert covered.code == 0, covered.err
+    night = json.loads(cli("roster", "show", "--week", "2026-11-26", "--format", "json").out)[7]
+    assert night["information_officer"] == "杨帆; 许文博 (02:00-08:30)"
+
+
+def test_leave_to_a_date_alone_includes_that_day(cli) -> None:  # type: ignore[no-untyped-def]
+    """``--to 2026-11-30`` is back after the 30th, as the console's leave form reads it."""
+    added = cli("leave", "add", "--leader", "周文斌", "--from", "2026-11-28", "--to",
+                "2026-11-30", "--acting", "陈国华")  # fmt: skip
+    assert added.code == 0, added.err
+    assert "2026-11-28 00:00" in added.err and "2026-12-01 00:00" in added.err

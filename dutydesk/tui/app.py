@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -20,6 +20,7 @@ from textual.worker import Worker
 from dutydesk.clock import Clock
 from dutydesk.config import Settings
 from dutydesk.i18n import set_language, t
+from dutydesk.rules.sanitize import clean
 from dutydesk.services.incidents.queue import QueueRow
 from dutydesk.storage.engine import Database
 from dutydesk.tui.bindings import key, translate_bindings
@@ -150,8 +151,21 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         # The language is global to i18n; set it again in case another app instance in
         # the same process (tests draw both languages) changed it since __init__.
         set_language(self.language)
+        if self.context.settings.keymap:
+            self._apply_keymap(self.context.settings.keymap)
         if self.sign_in:
             self._enter(SIGN_IN_MODE, self._sign_in_screen)
+
+    def _apply_keymap(self, keymap: Mapping[str, str]) -> None:
+        """Rebind the keys the config file names; say in one line what was left out."""
+        # Imported here: it imports every screen, which a console without a keymap skips.
+        from dutydesk.tui.keymap import check_keymap, default_keys
+
+        usable, problems = check_keymap(keymap, default_keys())
+        self.set_keymap(usable)
+        if problems:
+            line = t("keymap.ignored", problems="; ".join(problems))
+            self.notify(clean(line), severity="warning", markup=False, timeout=30)
 
     @property
     def main(self) -> MainScreen:

@@ -1,23 +1,18 @@
-"""Times as an officer types them in a form: local ``HH:MM`` or ``YYYY-MM-DD HH:MM``.
+"""Times as an officer types them in a console form, through the one reader of both faces.
 
-Pure functions; a refused value raises ``ValueError`` whose message (in the interface
-language) is shown under the field, with what was typed left in place.
+The forms accepted are those of :mod:`dutydesk.rules.typed_time` (``HH:MM``,
+``YYYY-MM-DD HH:MM``, full-width ``１２：３０``, ISO 8601, and ``+3d`` where the field looks
+ahead). A refused value raises ``ValueError`` whose message (in the interface language)
+is shown under the field, with what was typed left in place.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import t
-
-FUTURE_SLACK = timedelta(minutes=5)
-"""Clocks on two machines are rarely exact: a receipt this far ahead is still accepted."""
-
-_CLOCK = re.compile(r"^(\d{1,2})[:：](\d{2})$")
-_FULL = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2})[:：](\d{2}))?$")
-_RELATIVE = re.compile(r"^\+(\d{1,3})([dhm])$")
+from dutydesk.rules.typed_time import FUTURE_SLACK, Day, TypedTimeError, read_time
 
 
 def typed_time(moment: datetime, tz: ZoneInfo) -> str:
@@ -29,13 +24,16 @@ def parse_past(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
     """A receipt or event time: not in the future.
 
     ``HH:MM`` is the latest such local time not after now (02:10 typed at 01:00 is
-    yesterday's); ``YYYY-MM-DD HH:MM`` is exact.
+    yesterday's); a date and time is exact; a date alone is its first moment.
 
     Raises:
-        ValueError: not a time in either form, or later than now.
+        ValueError: not a time, or later than now.
 
     """
-    moment = _parse(text, now=now, tz=tz, future=False)
+    try:
+        moment = read_time(text, now=now, tz=tz)
+    except TypedTimeError:
+        raise ValueError(t("form.error_time")) from None
     if moment > now + FUTURE_SLACK:
         raise ValueError(t("form.error_future"))
     return moment
@@ -51,35 +49,10 @@ def parse_due(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
         ValueError: not a time in any of these forms, or in the past.
 
     """
-    relative = _RELATIVE.match(text.strip())
-    if relative:
-        unit = {"d": "days", "h": "hours", "m": "minutes"}[relative.group(2)]
-        return now + timedelta(**{unit: int(relative.group(1))})
-    moment = _parse(text, now=now, tz=tz, future=True)
+    try:
+        moment = read_time(text, now=now, tz=tz, future=True, day=Day.CLOSE)
+    except TypedTimeError:
+        raise ValueError(t("form.error_due")) from None
     if moment < now:
         raise ValueError(t("form.error_past"))
     return moment
-
-
-def _parse(text: str, *, now: datetime, tz: ZoneInfo, future: bool) -> datetime:
-    value = text.strip()
-    clock = _CLOCK.match(value)
-    full = _FULL.match(value)
-    try:
-        if clock:
-            hour, minute = int(clock.group(1)), int(clock.group(2))
-            local = now.astimezone(tz).replace(hour=hour, minute=minute, second=0, microsecond=0)
-            if future and local < now:
-                local += timedelta(days=1)
-            elif not future and local > now + FUTURE_SLACK:
-                local -= timedelta(days=1)
-            return local
-        if full:
-            year, month, day = (int(full.group(n)) for n in (1, 2, 3))
-            hour, minute = (
-                (17, 30) if full.group(4) is None else (int(full.group(4)), int(full.group(5)))
-            )
-            return datetime(year, month, day, hour, minute, tzinfo=tz)
-    except ValueError:
-        pass  # 25:00, 2026-02-30: fall through to the one message
-    raise ValueError(t("form.error_time" if not future else "form.error_due"))

@@ -350,3 +350,26 @@ async def test_the_form_shows_the_clocks_the_severity_sets(
         select.value = "III"
         await settle(pilot)
         assert str(hint.content) == "书面首报 2 小时"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["01：05", "０１：０５", "2026-11-26 01：05", "2026-11-26T01:05+08:00", "2026-11-25T17:05Z"],
+)
+async def test_received_in_any_form_the_command_line_takes(
+    make_app: MakeApp, db: Database, night: dict[str, int], typed: str
+) -> None:
+    """One reader for both faces: the full-width colon, and ISO 8601 with an offset."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        await pilot.press(*"fax")
+        received = screen.control("received_at")
+        assert isinstance(received, Input)
+        received.value = typed
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not screen, screen.query_one("#field-received_at", Field).error
+        new = incidents(db)[-1]
+        assert new.serial == "20261126-030"
+        assert as_utc(new.received_at).isoformat() == "2026-11-25T17:05:00+00:00"

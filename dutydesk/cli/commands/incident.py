@@ -41,6 +41,7 @@ from dutydesk.cli.commands.output import (
 from dutydesk.cli.commands.parsing import InputError, choice, moment
 from dutydesk.cli.commands.views import incident_rows, show_table, summary_columns
 from dutydesk.i18n import t
+from dutydesk.rules.typed_time import Day
 from dutydesk.vocab import Category, Channel, EntryKind, Severity, Status
 
 incident_app = typer.Typer(
@@ -193,7 +194,9 @@ def log(
     text: Annotated[str, typer.Option(help="The entry's text (instructions verbatim).")] = "",
     to: Annotated[str, typer.Option(help="To whom: leader reported to, department.")] = "",
     leader: Annotated[str, typer.Option(help="The leader who gave an instruction.")] = "",
-    due: Annotated[str | None, typer.Option(help="Feedback due: ISO, HH:MM or +3d.")] = None,
+    due: Annotated[
+        str | None, typer.Option(help="Feedback due: HH:MM, YYYY-MM-DD (17:30), ISO or +3d.")
+    ] = None,
     refers_to: Annotated[
         int | None, typer.Option(help="Entry number answered (feedback) or corrected.")
     ] = None,
@@ -214,7 +217,11 @@ def log(
     env = open_env(ctx, db)
     actor = signed_in(env, operator)
     occurred = moment(at, "at", tz=env.settings.tz, now=env.now) if at else env.now
-    due_at = moment(due, "due", tz=env.settings.tz, now=occurred, future=True) if due else None
+    due_at = (
+        moment(due, "due", tz=env.settings.tz, now=occurred, future=True, day=Day.CLOSE)
+        if due
+        else None
+    )
 
     writes.log_entry(
         env,

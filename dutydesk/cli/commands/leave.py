@@ -30,6 +30,7 @@ from dutydesk.cli.commands.context import (
 from dutydesk.cli.commands.output import FormatOption, OutputFormat, emit, message
 from dutydesk.cli.commands.parsing import moment
 from dutydesk.i18n import t
+from dutydesk.rules.typed_time import Day
 
 leave_app = typer.Typer(
     name="leave",
@@ -45,7 +46,9 @@ def add(
     ctx: typer.Context,
     leader: Annotated[str, typer.Option(help="The leader going away.")],
     from_: Annotated[str, typer.Option("--from", help="Leaving, e.g. 2026-11-27T07:00.")],
-    to: Annotated[str, typer.Option(help="Back, e.g. 2026-11-30T20:00.")],
+    to: Annotated[
+        str, typer.Option(help="Back, e.g. 2026-11-30T20:00 (a date alone: the whole day).")
+    ],
     acting: Annotated[str, typer.Option(help="Who acts for the leader (代理; required).")],
     destination: Annotated[str, typer.Option(help="Where to.")] = "",
     reason: Annotated[str, typer.Option(help="Why.")] = "",
@@ -61,7 +64,7 @@ def add(
     request = LeaveRequest(
         leader=leader,
         start_at=moment(from_, "--from", tz=tz, now=env.now, future=True),
-        end_at=moment(to, "--to", tz=tz, now=env.now, future=True),
+        end_at=moment(to, "--to", tz=tz, now=env.now, future=True, day=Day.END),
         destination=destination,
         reason=reason,
         acting=acting,

@@ -8,15 +8,15 @@ raised before anything is written.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from dutydesk.clock import parse_moment
 from dutydesk.errors import DutyDeskError
+from dutydesk.i18n import t
+from dutydesk.rules.typed_time import FUTURE_SLACK, Day, TypedTimeError, read_clock, read_time
 from dutydesk.services.incidents.intake import default_title
 from dutydesk.vocab import CLASSIFICATION_ZH, Category, Channel, Classification, Severity
 
@@ -45,10 +45,6 @@ DEFAULTS = {
 }
 """Intake defaults (issue 3): a phone call, unassessed, internal; category other."""
 
-_RELATIVE = re.compile(r"^\+(\d+)([dhm])$")
-_CLOCK_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
-_FUTURE_SLACK = timedelta(minutes=5)  # clocks on two machines are rarely exact
-
 
 class InputError(DutyDeskError):
     """A value typed or sent is not valid; nothing was written."""
@@ -68,35 +64,31 @@ def choice(kind: type[_E], value: str, field: str) -> _E:
 
 
 def moment(
-    value: str, field: str, *, tz: ZoneInfo, now: datetime, future: bool = False
+    value: str,
+    field: str,
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    future: bool = False,
+    day: Day = Day.START,
 ) -> datetime:
-    """Parse a time typed by an officer.
+    """Parse a time typed by an officer, as the console's forms read it.
 
-    Accepts ISO 8601 (without offset: the office's zone), ``HH:MM`` (the latest such
-    local time not after now, or with ``future`` the next one) and, with ``future``,
+    The forms are those of :func:`dutydesk.rules.typed_time.read_time`: ``HH:MM`` (the
+    latest such local time not after now, or with ``future`` the next one),
+    ``YYYY-MM-DD HH:MM``, full-width ``１２：３０``, ISO 8601 (without offset: the office's
+    zone), a date alone (the moment ``day`` says) and, with ``future``,
     ``+3d``/``+2h``/``+30m`` from now.
+
+    Raises:
+        InputError: naming the field and the forms accepted.
+
     """
-    text = value.strip()
-    relative = _RELATIVE.match(text)
-    if relative and future:
-        unit = {"d": "days", "h": "hours", "m": "minutes"}[relative.group(2)]
-        return now + timedelta(**{unit: int(relative.group(1))})
-    clock = _CLOCK_TIME.match(text)
-    if clock:
-        try:
-            at = time(int(clock.group(1)), int(clock.group(2)))
-        except ValueError:
-            raise InputError(f"{field}: not a time of day: {value!r}") from None
-        local = datetime.combine(now.astimezone(tz).date(), at, tzinfo=tz)
-        if future and local < now:
-            local += timedelta(days=1)
-        elif not future and local > now + _FUTURE_SLACK:
-            local -= timedelta(days=1)
-        return local
     try:
-        return parse_moment(text, tz)
-    except ValueError as exc:
-        raise InputError(f"{field}: {exc}") from None
+        return read_time(value, now=now, tz=tz, future=future, day=day)
+    except TypedTimeError:
+        key = "cli.bad_due" if future else "cli.bad_time"
+        raise InputError(f"{field}: {t(key, value=repr(value))}") from None
 
 
 MEETING_GRACE = timedelta(minutes=30)
@@ -110,9 +102,11 @@ def meeting_moment(value: str, *, tz: ZoneInfo, now: datetime) -> datetime:
     a stale "zero report"). A meeting that began less than :data:`MEETING_GRACE` ago is
     still this one: the pack is often made at the table.
     """
-    if _CLOCK_TIME.match(value.strip()):
-        return moment(value, "--at", tz=tz, now=now - MEETING_GRACE, future=True)
-    return moment(value, "--at", tz=tz, now=now)
+    try:
+        read_clock(value)
+    except TypedTimeError:
+        return moment(value, "--at", tz=tz, now=now)
+    return moment(value, "--at", tz=tz, now=now - MEETING_GRACE, future=True)
 
 
 def intake_arguments(
@@ -156,7 +150,7 @@ def intake_arguments(
     fields["received_at"] = (
         moment(received, f"{where}received", tz=tz, now=now) if received else now
     )
-    if fields["received_at"] > now + _FUTURE_SLACK:
+    if fields["received_at"] > now + FUTURE_SLACK:
         raise InputError(f"{where}received: {received!r} is in the future")
     title = data.get("title")
     fields["title"] = title if title and title.strip() else default_title(summary)

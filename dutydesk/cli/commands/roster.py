@@ -34,6 +34,7 @@ from dutydesk.cli.commands.context import (
 from dutydesk.cli.commands.output import FormatOption, OutputFormat, emit, message
 from dutydesk.cli.commands.parsing import InputError, choice
 from dutydesk.i18n import label, t
+from dutydesk.rules.typed_time import TypedTimeError, read_clock
 from dutydesk.vocab import Position, ShiftKind
 
 roster_app = typer.Typer(
@@ -251,8 +252,8 @@ def swap(
 def _window(env: Env, on: date, kind: ShiftKind, value: str, field: str) -> datetime:
     """``HH:MM`` inside the shift of ``on``: night times before the day start are next day."""
     try:
-        clock = datetime.strptime(value.strip(), "%H:%M").time()
-    except ValueError:
+        clock = read_clock(value)
+    except TypedTimeError:
         raise InputError(f"{field}: {value!r} is not a time like 02:00") from None
     moment = datetime.combine(on, clock, env.settings.tz)
     if kind is ShiftKind.NIGHT and clock <= env.settings.day_shift_start:

@@ -9,8 +9,7 @@ saying what was done. A refusal (``DutyDeskError``) or an unreadable value
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from textual import work
@@ -21,6 +20,7 @@ from textual.widgets import Footer, Static
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
+from dutydesk.rules.typed_time import Day, TypedTimeError, read_time
 from dutydesk.tui.base.form import FormScreen
 from dutydesk.tui.bindings import key
 from dutydesk.tui.context import Context
@@ -33,7 +33,6 @@ _KINDS = {
     "night": ShiftKind.NIGHT,
     "夜班": ShiftKind.NIGHT,
 }
-_MOMENT = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})(?:[ T](\d{1,2})[:：](\d{2}))?$")
 
 
 def parse_day(text: str) -> date:
@@ -59,18 +58,21 @@ def parse_shift(text: str, default: date) -> tuple[date, ShiftKind]:
     raise ValueError(t("desk.form.bad_shift", value=text.strip()))
 
 
-def parse_moment(text: str, tz: ZoneInfo, *, end: bool = False) -> datetime:
-    """``YYYY-MM-DD HH:MM``; a bare date is its start (or, with ``end``, the next midnight)."""
-    found = _MOMENT.match(text.strip())
-    if found:
-        day = parse_day(found.group(1))
-        if found.group(2) is None:
-            return datetime.combine(day + timedelta(days=1 if end else 0), time(0), tz)
-        try:
-            return datetime.combine(day, time(int(found.group(2)), int(found.group(3))), tz)
-        except ValueError:
-            pass
-    raise ValueError(t("desk.form.bad_moment", value=text.strip()))
+def parse_moment(text: str, tz: ZoneInfo, *, now: datetime, end: bool = False) -> datetime:
+    """A moment ahead, as :func:`dutydesk.rules.typed_time.read_time` reads it.
+
+    ``YYYY-MM-DD HH:MM`` (full-width too), ``HH:MM`` (the next such time), ``+3d``; a bare
+    date is its start (or, with ``end``, the next midnight): a leave "to 11-30" includes
+    the 30th.
+
+    Raises:
+        ValueError: not a time (message in the interface language).
+
+    """
+    try:
+        return read_time(text, now=now, tz=tz, future=True, day=Day.END if end else Day.START)
+    except TypedTimeError:
+        raise ValueError(t("desk.form.bad_moment", value=text.strip())) from None
 
 
 class LineForm(FormScreen[str]):

@@ -26,15 +26,16 @@ class LeaveScreen(LineForm):
         from dutydesk.services.roster.leave import add_leave
 
         ctx = self.context
+        now = ctx.clock.now()
         request = LeaveRequest(
             leader=values["leader"].strip(),
-            start_at=parse_moment(values["start"], ctx.tz),
-            end_at=parse_moment(values["end"], ctx.tz, end=True),
+            start_at=parse_moment(values["start"], ctx.tz, now=now),
+            end_at=parse_moment(values["end"], ctx.tz, now=now, end=True),
             destination=values["destination"],
             reason=values["reason"],
             acting=values["acting"].strip(),
         )
-        number = add_leave(ctx.db, request, actor=ctx.operator, now=ctx.clock.now(), tz=ctx.tz)
+        number = add_leave(ctx.db, request, actor=ctx.operator, now=now, tz=ctx.tz)
         fmt = "%m-%d %H:%M"
         return t(
             "leave.added",

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from dutydesk.i18n import t
 from dutydesk.rules.shifts import slot
+from dutydesk.rules.typed_time import TypedTimeError, read_clock
 from dutydesk.tui.base.line_form import LineForm, parse_day, parse_shift
 
 
@@ -49,11 +50,11 @@ class CoverForm(LineForm):
 
     def _moment(self, shift_day: datetime, typed: str) -> datetime:
         """``HH:MM`` inside the shift that starts at ``shift_day`` (after midnight: next day)."""
-        hour, _, minute = typed.strip().replace("：", ":").partition(":")
         try:
-            local = shift_day.replace(hour=int(hour), minute=int(minute))
-        except ValueError:
+            at = read_clock(typed)
+        except TypedTimeError:
             raise ValueError(t("desk.form.bad_time", value=typed.strip())) from None
+        local = shift_day.replace(hour=at.hour, minute=at.minute)
         return local + timedelta(days=1) if local < shift_day else local
 
     def apply(self, values: dict[str, str]) -> str:
