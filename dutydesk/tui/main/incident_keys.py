@@ -174,7 +174,10 @@ class IncidentActions:
 
     @work(thread=True, exclusive=True, group="editable", exit_on_error=False)
     def _read_editable(self, incident_id: int) -> None:
-        found = fetch_editable(self.context.db, incident_id, self.context.clearance)
+        ctx = self.context
+        found = fetch_editable(
+            ctx.db, incident_id, ctx.clearance, viewer=ctx.viewer, now=ctx.clock.now()
+        )
         if not get_current_worker().is_cancelled:
             self.post_message(self.Editable(incident_id, found))  # type: ignore[attr-defined]
 
