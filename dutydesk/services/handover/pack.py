@@ -86,9 +86,14 @@ def _timelines(db: Database, end: datetime) -> dict[int, list[tuple[EntryFact, s
         {"end": db.time_param(end)},
     )
     found: dict[int, list[tuple[EntryFact, str, str, int]]] = {}
-    for incident_id, id_, kind, occurred, due, refers, target, text, seq in rows:
-        fact = EntryFact(EntryKind(kind), as_utc(occurred), as_utc(due), int(id_), refers)  # type: ignore[arg-type]
-        found.setdefault(int(incident_id), []).append((fact, str(target), str(text), int(seq)))
+    for row in rows:
+        occurred = as_utc(row.occurred_at)
+        assert occurred is not None  # a NOT NULL column
+        fact = EntryFact(
+            EntryKind(row.kind), occurred, as_utc(row.due_at), int(row.id), row.refers_to_id
+        )
+        entry = (fact, str(row.target), str(row.text), int(row.seq))
+        found.setdefault(int(row.incident_id), []).append(entry)
     return found
 
 
