@@ -5,7 +5,8 @@ services and the console never contain SQLite- or PostgreSQL-specific code:
 
 * :meth:`Database.session` - an ORM session for writes and rich reads (imports SQLModel);
 * :meth:`Database.read` - a plain-SQL read that, on SQLite, uses the standard library's
-  ``sqlite3`` with no SQLAlchemy import at all. The console's first screen goes through
+  ``sqlite3`` with no SQLAlchemy import at all, returning :class:`Row` tuples whose
+  columns are also attributes (``row.serial``). The console's first screen goes through
   it, because SQLAlchemy plus SQLModel cost 0.6-0.9 s to import on this machine against a
   500 ms budget for the first rows (measured with ``python -X importtime``);
 * :meth:`Database.ensure_schema` - checks the Alembic revision with one query and only
@@ -31,9 +32,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections import namedtuple
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +57,39 @@ _SQLITE_PRAGMAS = (
     "PRAGMA synchronous=FULL",
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
 )
+
+
+if TYPE_CHECKING:
+
+    class Row(tuple[Any, ...]):
+        """A result row: a tuple, whose columns are also attributes by their SQL names."""
+
+        def __getattr__(self, name: str) -> Any: ...
+
+else:
+    Row = tuple  # at run time each column list has its own named tuple (see _row_maker)
+
+_ROW_MAKERS: dict[tuple[str, ...], Any] = {}
+_ROW_MAKERS_KEPT = 1024
+"""Named tuple classes by column names; queries are fixed texts, so a few dozen in use."""
+
+
+def _row_maker(names: Iterable[str]) -> Any:
+    """A fast constructor of named rows with columns ``names``.
+
+    A column is an attribute under its SQL name (``i.serial`` and ``serial`` are both
+    ``serial``; an expression takes a name with ``AS``); a name that is not an
+    identifier, or repeats, becomes ``_<position>`` and stays reachable by position.
+    ``tuple.__new__`` under ``partial`` builds each row in C: no Python call per row.
+    """
+    key = tuple(names)
+    maker = _ROW_MAKERS.get(key)
+    if maker is None:
+        cls = namedtuple("Row", key, rename=True)  # type: ignore[misc]
+        maker = partial(tuple.__new__, cls)
+        if len(_ROW_MAKERS) < _ROW_MAKERS_KEPT:
+            _ROW_MAKERS[key] = maker
+    return maker
 
 
 def sqlite_path_from_url(url: str) -> Path | None:
@@ -217,8 +253,12 @@ class Database:
                 self._connections.append(connection)
         return connection
 
-    def read(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Sequence[Any]]:
-        """Run a read-only query and return its rows as tuples.
+    def read(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Run a read-only query and return its rows, by position or by column name.
+
+        Each row is a tuple (``serial, title = row`` and ``row[0]`` work as ever) whose
+        columns are also attributes: ``row.serial``, the name being the column's name in
+        the result (``e.seq`` is ``seq``; name an expression with ``AS``).
 
         Raises:
             DatabaseError: the database cannot be read.
@@ -227,9 +267,13 @@ class Database:
         try:
             if self.is_sqlite and self.path is not None:
                 connection = self._sqlite_connection()
-                rows = connection.execute(sql, dict(params or {})).fetchall()
+                cursor = connection.execute(sql, dict(params or {}))
+                rows = cursor.fetchall()
                 connection.commit()  # end the read transaction: do not pin an old snapshot
-                return rows
+                if cursor.description is None:
+                    return []
+                make = _row_maker(column[0] for column in cursor.description)
+                return list(map(make, rows))
         except sqlite3.DatabaseError as exc:
             raise DatabaseError(f"cannot read {self.describe()}: {exc}") from None
         # Other databases (and in-memory SQLite): SQLAlchemy's text() takes the same
@@ -239,7 +283,11 @@ class Database:
 
         try:
             with self.engine.connect() as conn:
-                return [tuple(row) for row in conn.execute(text(sql), dict(params or {}))]
+                result = conn.execute(text(sql), dict(params or {}))
+                if not result.returns_rows:
+                    return []
+                make = _row_maker(result.keys())
+                return [make(row) for row in result]
         except DBAPIError as exc:
             raise DatabaseError(f"cannot read {self.describe()}: {exc.orig}") from None
 

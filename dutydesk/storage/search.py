@@ -70,7 +70,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from dutydesk.storage.engine import Database
+    from dutydesk.storage.engine import Database, Row
 
 RESULT_COLUMNS = (
     "i.id, i.serial, i.received_at, i.channel, i.category, i.severity, i.title, i.status, "
@@ -151,7 +151,7 @@ class SearchIndex(Protocol):
     name: str
     """Short name for diagnostics and the benchmark ("sqlite-fts5", "like")."""
 
-    def find(self, spec: SearchSpec) -> list[Sequence[Any]]:
+    def find(self, spec: SearchSpec) -> list[Row]:
         """Rows (:data:`RESULT_COLUMNS`) matching ``spec``, newest received first."""
         ...
 
@@ -270,7 +270,7 @@ class LikeSearchIndex:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def find(self, spec: SearchSpec) -> list[Sequence[Any]]:
+    def find(self, spec: SearchSpec) -> list[Row]:
         """Rows matching ``spec``, newest received first (see :class:`SearchIndex`)."""
         if not self.db.is_sqlite and any("\x00" in term for term in spec.terms):
             return []  # PostgreSQL text holds no NUL (and refuses it as a parameter)
@@ -553,7 +553,7 @@ class SqliteSearchIndex:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def find(self, spec: SearchSpec) -> list[Sequence[Any]]:
+    def find(self, spec: SearchSpec) -> list[Row]:
         """Rows matching ``spec``, newest received first (see :class:`SearchIndex`)."""
         terms = [term for term in spec.terms if searchable(term)]
         if spec.terms and not terms:
@@ -621,7 +621,7 @@ class SqliteSearchIndex:
                 clauses.append(f"({tokens})")
         return clauses
 
-    def _filters_only(self, spec: SearchSpec) -> list[Sequence[Any]]:
+    def _filters_only(self, spec: SearchSpec) -> list[Row]:
         params = _Params()
         where = [*_filter_sql(self.db, spec, params), _visibility_sql(spec, params, False)]
         sql = (

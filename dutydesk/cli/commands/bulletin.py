@@ -263,11 +263,17 @@ def list_(
     from dutydesk.services.bulletins.read import list_bulletins
 
     env = open_env(ctx, db)
-    level = reader(env, operator, clearance).clearance
+    who = reader(env, operator, clearance)
+    level = who.clearance
     records: list[dict[str, object]] = []
     cells: list[list[object]] = []
     for bid, kind, year, number, status, cls, visible in list_bulletins(
-        env.db, clearance=level, include_discarded=all_
+        env.db,
+        clearance=level,
+        include_discarded=all_,
+        keys=env.keys,
+        viewer=who.viewer,
+        now=env.now,
     ):
         records.append(
             {"id": bid, "kind": kind, "year": year, "issue_no": number, "status": status,

@@ -153,6 +153,8 @@ def list_(
         include_closed=all_,
         clearance=who.clearance,
         keys=env.keys,
+        viewer=who.viewer,
+        now=env.now,
     )
     columns, rows, cells = summary_columns(env.settings), *incident_rows(records, env.settings)
     emit(fmt, columns, rows, table_cells=cells)

@@ -15,10 +15,10 @@ from dutydesk.errors import DutyDeskError, NotFoundError
 from dutydesk.i18n import label, t
 from dutydesk.rules.bulletins import KIND_NAMES, EntryFacts, ItemFacts, issue_label
 from dutydesk.rules.documents import AwayFacts, BulletinView, ItemRef
-from dutydesk.rules.policy import may_see
-from dutydesk.services.integrity.sealed import Opener, entry_record, incident_record, record_view
+from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
+from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.services.roster.pane import leaders_away
-from dutydesk.storage.engine import Database, as_utc
+from dutydesk.storage.engine import Database, Row, as_utc
 from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, EntryKind
 
 if TYPE_CHECKING:
@@ -35,13 +35,11 @@ class BulletinError(DutyDeskError):
 _COLUMNS = (
     "b.id, b.kind, b.year, b.issue_no, b.status, b.classification, b.title, b.body, "
     "b.short_version, b.created_at, b.reviewed_by, b.reviewed_at, "
-    "COALESCE(p.name, ''), b.signed_off_at, b.issued_at"
+    "COALESCE(p.name, '') AS signer, b.signed_off_at, b.issued_at"
 )
 
 
-def _items(
-    db: Database, bulletin_id: int, clearance: Classification, opener: Opener
-) -> tuple[ItemRef, ...]:
+def _items(db: Database, bulletin_id: int, read: ClassifiedRead) -> tuple[ItemRef, ...]:
     rows = db.read(
         "SELECT i.serial, i.classification, i.title, i.id FROM bulletin_item bi "
         "JOIN incident i ON i.id = bi.incident_id WHERE bi.bulletin_id = :id "
@@ -49,14 +47,19 @@ def _items(
         {"id": bulletin_id},
     )
     return tuple(
-        ItemRef(
-            str(serial),
-            Classification(level),
-            opener(title, record=incident_record(int(id_)), field="title", classification=level)
-            if may_see(clearance, level)
-            else None,
+        read.views(
+            rows,
+            level=lambda row: row.classification,
+            shown=lambda row: str(row.serial),
+            visible=lambda row, content: ItemRef(
+                str(row.serial),
+                content.level,
+                content(row.title, record=incident_record(int(row.id)), field="title"),
+            ),
+            restricted=lambda row: ItemRef(
+                str(row.serial), Classification(row.classification), None
+            ),
         )
-        for serial, level, title, id_ in rows
     )
 
 
@@ -93,68 +96,58 @@ def get_bulletin(
     )
     if not rows:
         raise NotFoundError(t("bulletin.not_found", id=bulletin_id))
-    (
-        id_,
-        kind,
-        year,
-        number,
-        status,
-        level,
-        title,
-        body,
-        short,
-        created,
-        reviewer,
-        reviewed,
-        signer,
-        signed,
-        issued,
-    ) = rows[0]
-    classification = Classification(level)
-    opener = Opener(db, keys)
-    head = {
-        "id": int(id_),
-        "kind": BulletinKind(kind),
-        "year": int(year),
-        "issue_no": number,
-        "status": BulletinStatus(status),
-        "classification": classification,
-        "items": _items(db, int(id_), clearance, opener),
-    }
-    if not may_see(clearance, classification):
-        return BulletinView(restricted=True, **head)
-    away: tuple[AwayFacts, ...] = ()
-    if head["kind"] is BulletinKind.DIRECT:
-        away = tuple(
-            AwayFacts(
-                leader=a.leader,
-                leader_title=a.leader_title,
-                destination=a.destination,
-                reason=a.reason,
-                start_at=a.start_at,
-                end_at=a.end_at,
-                acting=a.acting,
-                acting_title=a.acting_title,
+    row = rows[0]
+    with audited_read(
+        db,
+        clearance,
+        object_type="bulletin",
+        object_id=int(row.id),
+        keys=keys,
+        viewer=viewer,
+        now=now,
+    ) as read:
+        head = {
+            "id": int(row.id),
+            "kind": BulletinKind(row.kind),
+            "year": int(row.year),
+            "issue_no": row.issue_no,
+            "status": BulletinStatus(row.status),
+            "classification": Classification(row.classification),
+            "items": _items(db, int(row.id), read),
+        }
+        content = read.content(row.classification, f"bulletin:{int(row.id)}")
+        if content is None:
+            return BulletinView(restricted=True, **head)
+        away: tuple[AwayFacts, ...] = ()
+        if head["kind"] is BulletinKind.DIRECT:
+            away = tuple(
+                AwayFacts(
+                    leader=a.leader,
+                    leader_title=a.leader_title,
+                    destination=a.destination,
+                    reason=a.reason,
+                    start_at=a.start_at,
+                    end_at=a.end_at,
+                    acting=a.acting,
+                    acting_title=a.acting_title,
+                )
+                for a in leaders_away(db, *day_bounds(as_utc(row.issued_at) or now, tz))
             )
-            for a in leaders_away(db, *day_bounds(as_utc(issued) or now, tz))
+        where = f"bulletin:{int(row.id)}"
+        return BulletinView(
+            restricted=False,
+            title=content(row.title, record=where, field="title"),
+            body=content(row.body, record=where, field="body"),
+            short_version=str(row.short_version),
+            created_at=as_utc(row.created_at),
+            reviewed_by=str(row.reviewed_by),
+            reviewed_at=as_utc(row.reviewed_at),
+            signed_off_by=str(row.signer),
+            signed_off_at=as_utc(row.signed_off_at),
+            issued_at=as_utc(row.issued_at),
+            away=away,
+            **head,
         )
-    where = f"bulletin:{int(id_)}"
-    if classification.is_classified:
-        record_view(db, viewer, "bulletin", int(id_), classification.value, now)
-    return BulletinView(
-        restricted=False,
-        title=opener(title, record=where, field="title", classification=classification),
-        body=opener(body, record=where, field="body", classification=classification),
-        short_version=str(short),
-        created_at=as_utc(created),
-        reviewed_by=str(reviewer),
-        reviewed_at=as_utc(reviewed),
-        signed_off_by=str(signer),
-        signed_off_at=as_utc(signed),
-        issued_at=as_utc(issued),
-        away=away,
-        **head,
-    )
 
 
 def list_bulletins(
@@ -163,11 +156,15 @@ def list_bulletins(
     clearance: Classification = Classification.INTERNAL,
     include_discarded: bool = False,
     limit: int = 200,
+    keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
 ) -> list[tuple[int, BulletinKind, int, int | None, BulletinStatus, Classification, str | None]]:
     """Recent bulletins, newest first: (id, kind, year, number, status, classification, title).
 
     The title is ``None`` where the reader's ``clearance`` does not reach the bulletin's
-    classification; such titles are never opened.
+    classification; such titles are never opened. A list showing classified titles to
+    ``viewer`` is an audit event at ``now``.
     """
     where = "" if include_discarded else "WHERE status != 'discarded'"
     rows = db.read(
@@ -175,20 +172,29 @@ def list_bulletins(
         "ORDER BY created_at DESC, id DESC LIMIT :limit",
         {"limit": limit},
     )
-    opener = Opener(db, None)  # sealed titles opened for callers that gate by clearance
+    with audited_read(
+        db, clearance, object_type="bulletin_list", keys=keys, viewer=viewer, now=now
+    ) as read:
+        titles = read.views(
+            rows,
+            level=lambda row: row.classification,
+            shown=lambda row: f"bulletin:{int(row.id)}",
+            visible=lambda row, content: content(
+                row.title, record=f"bulletin:{int(row.id)}", field="title"
+            ),
+            restricted=lambda row: None,
+        )
     return [
         (
-            int(i),
-            BulletinKind(k),
-            int(y),
-            n,
-            BulletinStatus(s),
-            Classification(c),
-            opener(title, record=f"bulletin:{int(i)}", field="title", classification=c)
-            if may_see(clearance, c)
-            else None,
+            int(row.id),
+            BulletinKind(row.kind),
+            int(row.year),
+            row.issue_no,
+            BulletinStatus(row.status),
+            Classification(row.classification),
+            title,
         )
-        for i, k, y, n, s, c, title in rows
+        for row, title in zip(rows, titles, strict=True)
     ]
 
 
@@ -229,8 +235,12 @@ def issue_title(db: Database, bulletin_id: int) -> str:
     return f"《{KIND_NAMES[BulletinKind(kind)]}》{issue_label(int(year), number)}"
 
 
-def incident_facts(db: Database, serials: Sequence[str]) -> list[tuple[int, ItemFacts]]:
+def incident_facts(
+    db: Database, serials: Sequence[str], read: ClassifiedRead
+) -> list[tuple[int, ItemFacts]]:
     """Incident ids and drafting facts for ``serials``, in the order given.
+
+    Facts of an incident above ``read``'s clearance carry no text (see :func:`_facts`).
 
     Raises:
         BulletinError: a serial names no incident, or is given twice.
@@ -243,70 +253,65 @@ def incident_facts(db: Database, serials: Sequence[str]) -> list[tuple[int, Item
     found: list[tuple[int, ItemFacts]] = []
     for serial in wanted:
         rows = db.read(
-            "SELECT id, title, summary, classification, reporter_unit, reporter_name, "
-            "drill_run_id FROM incident WHERE serial = :serial",
-            {"serial": serial},
+            f"SELECT {_FACT_COLUMNS} FROM incident i WHERE serial = :serial", {"serial": serial}
         )
         if not rows:
             raise NotFoundError(t("bulletin.no_incident", serial=serial))
-        id_, title, summary, level, unit, name, drill = rows[0]
-        if drill is not None:
+        if rows[0].drill_run_id is not None:
             raise BulletinError(t("drill.no_bulletin", serial=serial))
-        found.append((int(id_), _facts(db, int(id_), serial, title, summary, level, unit, name)))
+        found.append((int(rows[0].id), _facts(db, rows[0], read)))
     return found
 
 
-def bulletin_facts(db: Database, bulletin_id: int) -> list[ItemFacts]:
-    """Drafting facts of a bulletin's items, in order."""
+def bulletin_facts(db: Database, bulletin_id: int, read: ClassifiedRead) -> list[ItemFacts]:
+    """Drafting facts of a bulletin's items, in order (no text above ``read``'s clearance)."""
     rows = db.read(
-        "SELECT i.id, i.serial, i.title, i.summary, i.classification, i.reporter_unit, "
-        "i.reporter_name FROM bulletin_item bi JOIN incident i ON i.id = bi.incident_id "
+        f"SELECT {_FACT_COLUMNS} FROM bulletin_item bi JOIN incident i ON i.id = bi.incident_id "
         # A drill incident never reaches a real bulletin or its short version.
         "WHERE bi.bulletin_id = :id AND i.drill_run_id IS NULL ORDER BY bi.position",
         {"id": bulletin_id},
     )
-    return [_facts(db, int(row[0]), *row[1:]) for row in rows]
+    return [_facts(db, row, read) for row in rows]
 
 
-def _facts(
-    db: Database,
-    incident_id: int,
-    serial: str,
-    title: str,
-    summary: str,
-    level: str,
-    unit: str,
-    name: str,
-) -> ItemFacts:
+_FACT_COLUMNS = (
+    "i.id, i.serial, i.title, i.summary, i.classification, i.reporter_unit, i.reporter_name, "
+    "i.drill_run_id"
+)
+
+
+def _facts(db: Database, row: Row, read: ClassifiedRead) -> ItemFacts:
+    """What drafting needs of the incident ``row``; no text at all above the clearance.
+
+    The caller refuses such an item (a drafter must be cleared for every item) or
+    leaves it out (a short version carries no classified item).
+    """
+    level = Classification(row.classification)
+    content = read.content(level, str(row.serial))
+    if content is None:
+        return ItemFacts(serial=str(row.serial), title="", summary="", classification=level)
     entries = db.read(
         "SELECT kind, occurred_at, text, target, seq FROM timeline_entry "
         "WHERE incident_id = :id ORDER BY occurred_at, seq",
-        {"id": incident_id},
+        {"id": row.id},
     )
-    # Drafting is for the cleared (the bulletin services check before drafting): sealed
-    # text is opened with the database's key file, a placeholder if it is missing.
-    opener = Opener(db, None)
+    incident_id = int(row.id)
     where = incident_record(incident_id)
     return ItemFacts(
-        serial=str(serial),
-        title=opener(title, record=where, field="title", classification=level),
-        summary=opener(summary, record=where, field="summary", classification=level),
-        classification=Classification(level),
-        reporter_unit=str(unit),
-        reporter_name=str(name),
+        serial=str(row.serial),
+        title=content(row.title, record=where, field="title"),
+        summary=content(row.summary, record=where, field="summary"),
+        classification=level,
+        reporter_unit=str(row.reporter_unit),
+        reporter_name=str(row.reporter_name),
         entries=tuple(
             EntryFacts(
-                EntryKind(kind),
-                as_utc(at),  # type: ignore[arg-type]
-                opener(
-                    text,
-                    record=entry_record(incident_id, int(seq)),
-                    field="text",
-                    classification=level,
-                ),
-                str(target),
+                EntryKind(entry.kind),
+                as_utc(entry.occurred_at),  # type: ignore[arg-type]
+                content(entry.text, record=entry_record(incident_id, int(entry.seq)), field="text"),
+                str(entry.target),
             )
-            for kind, at, text, target, seq in entries
+            for entry in entries
         ),
     )
 

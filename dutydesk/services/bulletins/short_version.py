@@ -22,6 +22,7 @@ from dutydesk.rules import bulletins as rules
 from dutydesk.rules.sanitize import clean
 from dutydesk.rules.sms import split_segments
 from dutydesk.services.bulletins.read import BulletinError, bulletin_facts
+from dutydesk.services.integrity.reading import audited_read
 from dutydesk.services.retry import write_with_retry
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind, BulletinStatus, Classification
@@ -86,7 +87,10 @@ def short_version(
     kind, year, number, status, level, stored = rows[0]
     if BulletinStatus(status) is BulletinStatus.DISCARDED:
         raise BulletinError(t("bulletin.refused.discarded", id=bulletin_id, action="sms"))
-    facts = bulletin_facts(db, bulletin_id)
+    # Read as nobody cleared for classified matter: a short version goes by SMS and
+    # WeChat, so a classified item's text is not even opened, only left out.
+    with audited_read(db, Classification.INTERNAL, object_type="bulletin", viewer=actor) as read:
+        facts = bulletin_facts(db, bulletin_id, read)
     open_items = [item for item in facts if not item.classification.is_classified]
     omitted = tuple(
         (item.serial, item.classification) for item in facts if item.classification.is_classified

@@ -25,6 +25,7 @@ from dutydesk.i18n import label, t
 from dutydesk.rules import bulletins as rules
 from dutydesk.rules.policy import may_see
 from dutydesk.services.bulletins.read import BulletinError, incident_facts
+from dutydesk.services.integrity.reading import audited_read
 from dutydesk.services.integrity.sealed import seal
 from dutydesk.services.retry import write_with_retry
 from dutydesk.storage.engine import Database
@@ -100,7 +101,9 @@ def draft_bulletin(
 
     if not serials:
         raise BulletinError(t("bulletin.no_items"))
-    facts = incident_facts(db, serials)
+    # Drafting opens the items' text for the drafter: a classified one is a view.
+    with audited_read(db, clearance, object_type="bulletin_draft", viewer=actor, now=now) as read:
+        facts = incident_facts(db, serials, read)
     for _, item in facts:
         _require_clearance(item.classification, clearance, item.serial)
     title, body = rules.draft_text([item for _, item in facts])

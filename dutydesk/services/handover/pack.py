@@ -11,7 +11,6 @@ by the period; a pack for an earlier ``at`` is a re-reading, not a time machine.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,14 +30,14 @@ from dutydesk.rules.handover import (
     counts,
     handover_day,
 )
-from dutydesk.rules.policy import may_see
 from dutydesk.services.incidents.queue import QUEUE_ORDER
 from dutydesk.services.integrity.chain import chain_head
-from dutydesk.services.integrity.sealed import Opener, entry_record, incident_record, record_view
+from dutydesk.services.integrity.reading import ClassifiedRead, Content, audited_read
+from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.services.roster.pane import leaders_away
 from dutydesk.services.roster.shifts import day_bounds, shift_views
 from dutydesk.services.trends import top_candidates
-from dutydesk.storage.engine import Database, as_utc
+from dutydesk.storage.engine import Database, Row, as_utc
 from dutydesk.vocab import Category, Classification, EntryKind, Severity, Status
 
 if TYPE_CHECKING:
@@ -59,7 +58,7 @@ def _utc(value: Any) -> datetime:
 _COLUMNS = "id, serial, received_at, category, severity, title, status, classification"
 
 
-def _incidents(db: Database, where: str, params: dict[str, Any], order: str) -> list[Sequence[Any]]:
+def _incidents(db: Database, where: str, params: dict[str, Any], order: str) -> list[Row]:
     # Drill (演练) incidents never count in a real handover pack.
     return db.read(
         f"SELECT {_COLUMNS}, due_step, due_at FROM incident "
@@ -68,7 +67,7 @@ def _incidents(db: Database, where: str, params: dict[str, Any], order: str) -> 
     )
 
 
-def _received(db: Database, start: datetime, end: datetime) -> list[Sequence[Any]]:
+def _received(db: Database, start: datetime, end: datetime) -> list[Row]:
     return _incidents(
         db,
         "received_at >= :start AND received_at < :end",
@@ -87,9 +86,14 @@ def _timelines(db: Database, end: datetime) -> dict[int, list[tuple[EntryFact, s
         {"end": db.time_param(end)},
     )
     found: dict[int, list[tuple[EntryFact, str, str, int]]] = {}
-    for incident_id, id_, kind, occurred, due, refers, target, text, seq in rows:
-        fact = EntryFact(EntryKind(kind), as_utc(occurred), as_utc(due), int(id_), refers)  # type: ignore[arg-type]
-        found.setdefault(int(incident_id), []).append((fact, str(target), str(text), int(seq)))
+    for row in rows:
+        occurred = as_utc(row.occurred_at)
+        assert occurred is not None  # a NOT NULL column
+        fact = EntryFact(
+            EntryKind(row.kind), occurred, as_utc(row.due_at), int(row.id), row.refers_to_id
+        )
+        entry = (fact, str(row.target), str(row.text), int(row.seq))
+        found.setdefault(int(row.incident_id), []).append(entry)
     return found
 
 
@@ -111,7 +115,7 @@ def _roster(db: Database, at: datetime, settings: Settings) -> tuple[RosterShift
 
 
 def _bulletins(
-    db: Database, start: datetime, end: datetime, clearance: Classification, opener: Opener
+    db: Database, start: datetime, end: datetime, read: ClassifiedRead
 ) -> tuple[IssuedBulletin, ...]:
     rows = db.read(
         "SELECT kind, year, issue_no, issued_at, classification, title, id FROM bulletin "
@@ -119,18 +123,27 @@ def _bulletins(
         "ORDER BY issued_at, id",
         {"start": db.time_param(start), "end": db.time_param(end)},
     )
+
+    def title(row: Row, content: Content) -> str:
+        return content(row.title, record=f"bulletin:{row.id}", field="title")
+
+    titles = read.views(
+        rows,
+        level=lambda row: row.classification,
+        shown=lambda row: f"bulletin:{row.id}",
+        visible=title,
+        restricted=lambda row: None,
+    )
     return tuple(
         IssuedBulletin(
-            str(kind),
-            int(year),
-            issue_no,
-            _utc(issued),
-            Classification(level),
-            opener(title, record=f"bulletin:{id_}", field="title", classification=level)
-            if may_see(clearance, level)
-            else None,
+            str(row.kind),
+            int(row.year),
+            row.issue_no,
+            _utc(row.issued_at),
+            Classification(row.classification),
+            shown,
         )
-        for kind, year, issue_no, issued, level, title, id_ in rows
+        for row, shown in zip(rows, titles, strict=True)
     )
 
 
@@ -161,76 +174,78 @@ def build_pack(
         viewer: who reads it; a pack showing classified content is an audit event.
 
     """
-    opener = Opener(db, keys)
-    shown: set[str] = set()
-
-    def title_of(id_: Any, serial: Any, title: Any, level: Any) -> str:
-        if Classification(level).is_classified:
-            shown.add(str(serial))
-        return opener(title, record=incident_record(int(id_)), field="title", classification=level)
-
-    classified: dict[str, Classification] = {}
-    received: list[ReceivedItem] = []
-    hidden_received = 0
-    for id_, serial, rec, cat, sev, title, status, level, _step, _due in _received(db, start, at):
-        if not may_see(clearance, level):
-            classified[str(serial)] = Classification(level)
-            hidden_received += 1
-            continue
-        received.append(
-            ReceivedItem(
-                str(serial),
-                _utc(rec),
-                Category(cat),
-                Severity(sev),
-                title_of(id_, serial, title, level),
-                Status(status),
-            )
-        )
-    open_rows = _incidents(
-        db, "is_open = TRUE AND received_at < :end", {"end": db.time_param(at)}, QUEUE_ORDER
-    )
-    timelines = _timelines(db, at)
-    open_items: list[OpenItem] = []
-    overdue: list[OverdueStep] = []
-    pending: list[PendingInstruction] = []
-    for id_, serial, rec, _cat, sev, title, status, level, step, due in open_rows:
-        if not may_see(clearance, level):
-            classified.setdefault(str(serial), Classification(level))
-            continue
-        received_at, severity = _utc(rec), Severity(sev)
-        title = title_of(id_, serial, title, level)
-        open_items.append(
-            OpenItem(
-                str(serial), received_at, str(title), severity, Status(status), step, as_utc(due)
-            )
-        )
-        entries = timelines.get(int(id_), [])
-        by_id = {entry[0].entry_id: entry for entry in entries}
-        for owed in due_steps(rules, severity, received_at, [e[0] for e in entries]):
-            if owed.due_at <= at:
-                overdue.append(OverdueStep(str(serial), str(title), owed.step, owed.due_at))
-            source = by_id.get(owed.entry_id)
-            if source is not None and source[0].kind is EntryKind.LEADER_INSTRUCTION:
-                fact, target, text, seq = source
-                text = opener(
-                    text,
-                    record=entry_record(int(id_), seq),
-                    field="text",
-                    classification=level,
+    with audited_read(
+        db,
+        clearance,
+        object_type="handover",
+        object_id=at.isoformat(),
+        keys=keys,
+        viewer=viewer,
+        now=now,
+    ) as read:
+        classified: dict[str, Classification] = {}
+        received: list[ReceivedItem] = []
+        hidden_received = 0
+        for row in _received(db, start, at):
+            content = read.content(row.classification, str(row.serial))
+            if content is None:
+                classified[str(row.serial)] = Classification(row.classification)
+                hidden_received += 1
+                continue
+            received.append(
+                ReceivedItem(
+                    str(row.serial),
+                    _utc(row.received_at),
+                    Category(row.category),
+                    Severity(row.severity),
+                    content(row.title, record=incident_record(int(row.id)), field="title"),
+                    Status(row.status),
                 )
-                pending.append(
-                    PendingInstruction(
-                        str(serial), str(title), target, fact.occurred_at, text, owed.due_at
+            )
+        open_rows = _incidents(
+            db, "is_open = TRUE AND received_at < :end", {"end": db.time_param(at)}, QUEUE_ORDER
+        )
+        timelines = _timelines(db, at)
+        open_items: list[OpenItem] = []
+        overdue: list[OverdueStep] = []
+        pending: list[PendingInstruction] = []
+        for row in open_rows:
+            content = read.content(row.classification, str(row.serial))
+            if content is None:
+                classified.setdefault(str(row.serial), Classification(row.classification))
+                continue
+            id_, serial = int(row.id), str(row.serial)
+            received_at, severity = _utc(row.received_at), Severity(row.severity)
+            title = content(row.title, record=incident_record(id_), field="title")
+            open_items.append(
+                OpenItem(
+                    serial,
+                    received_at,
+                    title,
+                    severity,
+                    Status(row.status),
+                    row.due_step,
+                    as_utc(row.due_at),
+                )
+            )
+            entries = timelines.get(id_, [])
+            by_id = {entry[0].entry_id: entry for entry in entries}
+            for owed in due_steps(rules, severity, received_at, [e[0] for e in entries]):
+                if owed.due_at <= at:
+                    overdue.append(OverdueStep(serial, title, owed.step, owed.due_at))
+                source = by_id.get(owed.entry_id)
+                if source is not None and source[0].kind is EntryKind.LEADER_INSTRUCTION:
+                    fact, target, text, seq = source
+                    text = content(text, record=entry_record(id_, seq), field="text")
+                    pending.append(
+                        PendingInstruction(
+                            serial, title, target, fact.occurred_at, text, owed.due_at
+                        )
                     )
-                )
+        bulletins = _bulletins(db, start, at, read)
     day = handover_day(at, settings.night_shift_start, settings.tz)
     day_start, day_end = day_bounds(day, settings)
     by_category, by_severity = counts(tuple(received))
-    bulletins = _bulletins(db, start, at, clearance, opener)
-    if shown:
-        detail = f"handover pack: {len(shown)} classified incidents shown"
-        record_view(db, viewer, "handover", at.isoformat(), detail, now)
     return HandoverPack(
         period_start=start,
         period_end=at,

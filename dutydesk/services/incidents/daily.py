@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import t
 from dutydesk.rules.documents import DailyRow, DailySummary, totals
-from dutydesk.rules.policy import may_see
 from dutydesk.services.integrity.chain_read import chain_head
-from dutydesk.services.integrity.sealed import Opener, entry_record, incident_record, record_view
-from dutydesk.storage.engine import Database, as_utc
+from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
+from dutydesk.services.integrity.sealed import entry_record, incident_record
+from dutydesk.storage.engine import Database, Row, as_utc
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 
 if TYPE_CHECKING:
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 _SQL = """
 SELECT i.serial, i.received_at, i.status, i.classification, i.channel, i.category,
        i.severity, i.title, i.summary, i.location, i.reporter_unit,
-       agg.n, agg.phone_at, agg.first_at, last.occurred_at, last.kind, last.text, i.id, last.seq,
-       i.drill_run_id
+       agg.n, agg.phone_at, agg.first_at, last.occurred_at AS last_at, last.kind AS last_kind,
+       last.text AS last_text, i.id, last.seq AS last_seq, i.drill_run_id
 FROM incident i
 LEFT JOIN (
     SELECT e.incident_id AS incident_id, count(*) AS n, max(e.seq) AS last_seq,
@@ -70,45 +70,42 @@ def _time(value: object) -> datetime | None:
     return as_utc(value)
 
 
-def _row(values: tuple[object, ...], visible: dict[str, bool], opener: Opener) -> DailyRow:
-    (serial, received, status, level, channel, category, severity, title, summary, location,
-     unit, count, phone_at, first_at, last_at, last_kind, last_text, id_, last_seq,
-     drill) = values  # fmt: skip
+def _row(row: Row, read: ClassifiedRead) -> DailyRow:
+    level = _LEVELS[str(row.classification)]
     head = {
-        "serial": str(serial),
-        "received_at": _time(received),
-        "status": _STATUSES[str(status)],
-        "classification": _LEVELS[str(level)],
+        "serial": str(row.serial),
+        "received_at": _time(row.received_at),
+        "status": _STATUSES[str(row.status)],
+        "classification": level,
     }
-    if not visible[str(level)]:
+    content = read.content(level, str(row.serial))
+    if content is None:
         return DailyRow(restricted=True, **head)  # type: ignore[arg-type]
-    if _LEVELS[str(level)].is_classified:  # sealed: opened only now, after the check
-        where = incident_record(int(id_))  # type: ignore[call-overload]
-        title = opener(title, record=where, field="title", classification=str(level))
-        summary = opener(summary, record=where, field="summary", classification=str(level))
+    title, summary, last_text = row.title, row.summary, row.last_text
+    if level.is_classified:  # sealed: opened only now, after the check
+        where = incident_record(int(row.id))
+        title = content(title, record=where, field="title")
+        summary = content(summary, record=where, field="summary")
         if last_text is not None:
-            last_text = opener(
-                last_text,
-                record=entry_record(int(id_), int(last_seq)),  # type: ignore[call-overload]
-                field="text",
-                classification=str(level),
+            last_text = content(
+                last_text, record=entry_record(int(row.id), int(row.last_seq)), field="text"
             )
-    if drill is not None:  # only with include_drills: marked wherever the title shows
+    if row.drill_run_id is not None:  # only with include_drills: marked wherever it shows
         title = f"{t('drill.mark')} {title}"
     return DailyRow(
         restricted=False,
-        channel=_CHANNELS[str(channel)],
-        category=_CATEGORIES[str(category)],
-        severity=_SEVERITIES[str(severity)],
+        channel=_CHANNELS[str(row.channel)],
+        category=_CATEGORIES[str(row.category)],
+        severity=_SEVERITIES[str(row.severity)],
         title=str(title),
         summary=str(summary),
-        location=str(location),
-        reporter_unit=str(unit),
-        entries=int(count or 0),  # type: ignore[call-overload]
-        phone_report_at=_time(phone_at),
-        first_report_at=_time(first_at),
-        last_entry_at=_time(last_at),
-        last_entry_kind=_KINDS[str(last_kind)] if last_kind else None,
+        location=str(row.location),
+        reporter_unit=str(row.reporter_unit),
+        entries=int(row.n or 0),
+        phone_report_at=_time(row.phone_at),
+        first_report_at=_time(row.first_at),
+        last_entry_at=_time(row.last_at),
+        last_entry_kind=_KINDS[str(row.last_kind)] if row.last_kind else None,
         last_entry_text=str(last_text) if last_text is not None else None,
         **head,  # type: ignore[arg-type]
     )
@@ -150,13 +147,16 @@ def daily_summary(
             "first": EntryKind.FIRST_REPORT.value,
         },
     )
-    visible = {level.value: may_see(clearance, level) for level in Classification}
-    opener = Opener(db, keys)
-    records = tuple(_row(tuple(row), visible, opener) for row in rows)
-    shown = sum(1 for r in records if not r.restricted and r.classification.is_classified)
-    if shown:
-        detail = f"daily summary {day.isoformat()}: {shown} classified incidents shown"
-        record_view(db, viewer, "daily_summary", day.isoformat(), detail, now)
+    with audited_read(
+        db,
+        clearance,
+        object_type="daily_summary",
+        object_id=day.isoformat(),
+        keys=keys,
+        viewer=viewer,
+        now=now,
+    ) as read:
+        records = tuple(_row(row, read) for row in rows)
     by_category, by_severity, by_channel = totals(records)
     return DailySummary(
         day=day,

@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from dutydesk.errors import NotFoundError
-from dutydesk.rules.policy import may_see
 from dutydesk.rules.similarity import COMPARED_CHARS, SIMILAR_SUMMARY, bigrams, jaccard, same_place
-from dutydesk.services.integrity.sealed import Opener, incident_record, is_classified
+from dutydesk.services.integrity.reading import audited_read
+from dutydesk.services.integrity.sealed import incident_record, is_classified
 from dutydesk.storage.engine import Database, as_utc
 from dutydesk.vocab import Category, Classification, EntryKind, Status
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from dutydesk.rules.deadlines import DeadlineRules
+    from dutydesk.services.accounts.auth import Operator
     from dutydesk.storage.crypto import KeyRing
     from dutydesk.storage.models import Incident, TimelineEntry
 
@@ -103,6 +104,12 @@ def _database_of(session: Session) -> Database:
     return Database(session.get_bind().engine.url.render_as_string(hide_password=False))
 
 
+def _when(value: Any) -> float:
+    moment = as_utc(value)
+    assert moment is not None  # a NOT NULL column
+    return moment.timestamp()
+
+
 def find_similar(
     source: Database | Session,
     *,
@@ -115,6 +122,8 @@ def find_similar(
     clearance: Classification = Classification.INTERNAL,
     limit: int = 5,
     keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
 ) -> list[SimilarIncident]:
     """Incidents received within ``within`` of ``received_at`` that may be this one.
 
@@ -136,6 +145,9 @@ def find_similar(
         keys: the key ring for the title of a classified match shown to a cleared viewer.
             Classified summaries are encrypted and never compared: a classified incident
             matches by category and place only.
+        viewer: who asks; a classified match's title shown is an audit event at ``now``
+            (inside ``source``'s transaction when it is a session).
+        now: the moment of the read.
 
     Returns:
         The matches, best first.
@@ -143,51 +155,58 @@ def find_similar(
     """
     sql = (
         "SELECT id, serial, received_at, category, location, title, "
-        f"substr(summary, 1, {COMPARED_CHARS}), status, classification, version FROM incident "
-        "WHERE received_at >= :since AND received_at <= :until ORDER BY received_at DESC"
+        f"substr(summary, 1, {COMPARED_CHARS}) AS compared, status, classification, version "
+        "FROM incident WHERE received_at >= :since AND received_at <= :until "
+        "ORDER BY received_at DESC"
     )
     params = {
         "since": _time_param(source, received_at - within),
         "until": _time_param(source, received_at + within),
     }
+    rows: Sequence[Any]
     if isinstance(source, Database):
-        rows = source.read(sql, params)
+        db, session, rows = source, None, source.read(sql, params)
     else:
         from sqlalchemy import text
 
-        rows = [tuple(row) for row in source.execute(text(sql), params)]
+        db, session = _database_of(source), source
+        rows = list(source.execute(text(sql), params))  # SQLAlchemy rows: also by name
     wanted = Category(category)
-    found: list[SimilarIncident] = []
     mine = bigrams(summary)
-    opener = Opener(source if isinstance(source, Database) else _database_of(source), keys)
-    for id_, serial, received, cat, place, title, text_, status, level, version in rows:
-        if id_ == exclude_id:
+    candidates: list[tuple[Any, bool, float]] = []
+    for row in rows:
+        if row.id == exclude_id:
             continue
-        here = cat == wanted.value and same_place(location, str(place))
-        score = 0.0 if is_classified(level) else jaccard(mine, bigrams(str(text_)))
-        if not here and score < SIMILAR_SUMMARY:
-            continue
-        visible = may_see(clearance, level)
-        found.append(
-            SimilarIncident(
-                id=int(id_),
-                serial=str(serial),
-                received_at=as_utc(received),  # type: ignore[arg-type]
-                status=Status(status),
-                version=int(version),
-                score=round(score, 3),
-                same_place=here,
-                classification=Classification(level),
-                title=opener(
-                    title, record=incident_record(int(id_)), field="title", classification=level
+        here = row.category == wanted.value and same_place(location, str(row.location))
+        level = row.classification
+        score = 0.0 if is_classified(level) else jaccard(mine, bigrams(str(row.compared)))
+        if here or score >= SIMILAR_SUMMARY:
+            candidates.append((row, here, round(score, 3)))
+    # Same place first, then the closer summary, then the newest.
+    candidates.sort(key=lambda c: (not c[1], -c[2], -_when(c[0].received_at)))
+    found: list[SimilarIncident] = []
+    with audited_read(
+        db, clearance, object_type="similar", keys=keys, viewer=viewer, now=now, session=session
+    ) as read:
+        for row, here, score in candidates[:limit]:  # only the matches shown are opened
+            content = read.content(row.classification, str(row.serial))
+            found.append(
+                SimilarIncident(
+                    id=int(row.id),
+                    serial=str(row.serial),
+                    received_at=as_utc(row.received_at),  # type: ignore[arg-type]
+                    status=Status(row.status),
+                    version=int(row.version),
+                    score=score,
+                    same_place=here,
+                    classification=Classification(row.classification),
+                    title=None
+                    if content is None
+                    else content(row.title, record=incident_record(int(row.id)), field="title"),
+                    location=None if content is None else str(row.location),
                 )
-                if visible
-                else None,
-                location=str(place) if visible else None,
             )
-        )
-    found.sort(key=lambda item: (not item.same_place, -item.score, -item.received_at.timestamp()))
-    return found[:limit]
+    return found
 
 
 def link_as_continued_report(

@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dutydesk.errors import NotFoundError
-from dutydesk.rules.policy import may_see
 from dutydesk.services.incidents.queue import QUEUE_ORDER
-from dutydesk.services.integrity.sealed import Opener, entry_record, incident_record, record_view
-from dutydesk.storage.engine import Database, as_utc
+from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
+from dutydesk.services.integrity.sealed import entry_record, incident_record
+from dutydesk.storage.engine import Database, Row, as_utc
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 
 if TYPE_CHECKING:
@@ -96,31 +96,29 @@ class IncidentRecord:
     timeline: tuple[TimelineRecord, ...] = field(default=())
 
 
-def _record(row: Sequence[Any], clearance: Classification, opener: Opener) -> IncidentRecord:
-    values = dict(zip(_COLUMNS, row, strict=True))
-    level = Classification(values["classification"])
-    visible = may_see(clearance, level)
-    content: dict[str, Any] = {}
-    if visible:
-        content = {name: values[name] for name in _CONTENT}
-        content["channel"] = Channel(content["channel"])
-        content["category"] = Category(content["category"])
-        content["severity"] = Severity(content["severity"])
-        where = incident_record(int(values["id"]))
+def _record(row: Row, read: ClassifiedRead) -> IncidentRecord:
+    content = read.content(row.classification, str(row.serial))
+    fields: dict[str, Any] = {}
+    if content is not None:
+        fields = {name: getattr(row, name) for name in _CONTENT}
+        fields["channel"] = Channel(row.channel)
+        fields["category"] = Category(row.category)
+        fields["severity"] = Severity(row.severity)
+        where = incident_record(int(row.id))
         for name in ("title", "summary"):
-            content[name] = opener(content[name], record=where, field=name, classification=level)
+            fields[name] = content(fields[name], record=where, field=name)
     return IncidentRecord(
-        id=int(values["id"]),
-        serial=str(values["serial"]),
-        received_at=as_utc(values["received_at"]),  # type: ignore[arg-type]
-        status=Status(values["status"]),
-        classification=level,
-        due_at=as_utc(values["due_at"]),
-        due_step=values["due_step"],
-        version=int(values["version"]),
-        restricted=not visible,
-        drill_run_id=values["drill_run_id"],
-        **content,
+        id=int(row.id),
+        serial=str(row.serial),
+        received_at=as_utc(row.received_at),  # type: ignore[arg-type]
+        status=Status(row.status),
+        classification=Classification(row.classification),
+        due_at=as_utc(row.due_at),
+        due_step=row.due_step,
+        version=int(row.version),
+        restricted=content is None,
+        drill_run_id=row.drill_run_id,
+        **fields,
     )
 
 
@@ -137,12 +135,15 @@ def list_incidents(
     clearance: Classification = Classification.INTERNAL,
     limit: int | None = None,
     keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
 ) -> list[IncidentRecord]:
     """Incidents matching every filter given.
 
     Open incidents only, most urgent first (the queue's order), unless
     ``include_closed``; then all, in order of receipt. ``since``/``until`` bound the
-    receipt time (inclusive, exclusive).
+    receipt time (inclusive, exclusive). A list showing classified content to
+    ``viewer`` is an audit event at ``now``.
     """
     where = [] if include_closed or statuses else ["is_open = TRUE"]
     params: dict[str, Any] = {}
@@ -169,8 +170,11 @@ def list_incidents(
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = int(limit)
-    opener = Opener(db, keys)
-    return [_record(row, clearance, opener) for row in db.read(sql, params)]
+    rows = db.read(sql, params)
+    with audited_read(
+        db, clearance, object_type="incident_list", keys=keys, viewer=viewer, now=now
+    ) as read:
+        return [_record(row, read) for row in rows]
 
 
 def get_incident(
@@ -197,40 +201,37 @@ def get_incident(
     )
     if not rows:
         raise NotFoundError(f"no incident {serial.strip()!r}")
-    opener = Opener(db, keys)
-    record = _record(rows[0], clearance, opener)
-    if record.restricted:
-        return record
-    entries = db.read(
-        "SELECT e.seq, e.kind, e.occurred_at, e.recorded_at, "
-        "COALESCE(NULLIF(e.actor_name, ''), p.name, ''), e.text, e.report_no, e.target, "
-        "e.due_at, r.seq FROM timeline_entry e "
-        "LEFT JOIN person p ON p.id = e.actor_id "
-        "LEFT JOIN timeline_entry r ON r.id = e.refers_to_id "
-        "WHERE e.incident_id = :id ORDER BY e.seq",
-        {"id": record.id},
-    )
-    timeline = tuple(
-        TimelineRecord(
-            seq=int(seq),
-            kind=EntryKind(kind),
-            occurred_at=as_utc(occurred),  # type: ignore[arg-type]
-            recorded_at=as_utc(recorded),  # type: ignore[arg-type]
-            actor=str(actor),
-            text=opener(
-                text,
-                record=entry_record(record.id, int(seq)),
-                field="text",
-                classification=record.classification,
-            ),
-            report_no=report_no,
-            target=str(target),
-            due_at=as_utc(due),
-            refers_to=refers,
+    with audited_read(
+        db, clearance, object_type="incident", keys=keys, viewer=viewer, now=now
+    ) as read:
+        record = _record(rows[0], read)
+        content = read.content(record.classification, record.serial)
+        if content is None:
+            return record
+        entries = db.read(
+            "SELECT e.seq, e.kind, e.occurred_at, e.recorded_at, "
+            "COALESCE(NULLIF(e.actor_name, ''), p.name, '') AS actor, e.text, e.report_no, "
+            "e.target, e.due_at, r.seq AS refers_to FROM timeline_entry e "
+            "LEFT JOIN person p ON p.id = e.actor_id "
+            "LEFT JOIN timeline_entry r ON r.id = e.refers_to_id "
+            "WHERE e.incident_id = :id ORDER BY e.seq",
+            {"id": record.id},
         )
-        for seq, kind, occurred, recorded, actor, text, report_no, target, due, refers in entries
-    )
-    if record.classification.is_classified:
-        detail = f"{record.classification.value}; {len(timeline)} entries"
-        record_view(db, viewer, "incident", record.serial, detail, now)
-    return replace(record, timeline=timeline)
+        timeline = tuple(
+            TimelineRecord(
+                seq=int(entry.seq),
+                kind=EntryKind(entry.kind),
+                occurred_at=as_utc(entry.occurred_at),  # type: ignore[arg-type]
+                recorded_at=as_utc(entry.recorded_at),  # type: ignore[arg-type]
+                actor=str(entry.actor),
+                text=content(
+                    entry.text, record=entry_record(record.id, int(entry.seq)), field="text"
+                ),
+                report_no=entry.report_no,
+                target=str(entry.target),
+                due_at=as_utc(entry.due_at),
+                refers_to=entry.refers_to,
+            )
+            for entry in entries
+        )
+        return replace(record, timeline=timeline)

@@ -8,14 +8,13 @@ cost does not grow with a year of closed records.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from dutydesk.rules.policy import may_see
-from dutydesk.services.integrity.sealed import Opener, incident_record, is_classified, record_view
-from dutydesk.storage.engine import Database, as_utc
+from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
+from dutydesk.services.integrity.sealed import incident_record
+from dutydesk.storage.engine import Database, Row, as_utc
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
 
 if TYPE_CHECKING:
@@ -58,43 +57,30 @@ class QueueRow:
         return self.title is None
 
 
-def queue_row(values: Sequence[Any], clearance: Classification, opener: Opener) -> QueueRow:
-    """Build a row from the queue's columns, withholding content the viewer is not cleared for.
+def queue_row(values: Row, read: ClassifiedRead) -> QueueRow:
+    """Build a row from the queue's columns, withholding content the reader is not cleared for.
 
     The one place the need-to-know gate for queue-shaped rows is applied: the queue and
-    the search results both come through here.
+    the search results both come through here, inside their :func:`audited_read`.
     """
-    (
-        id_,
-        serial,
-        received,
-        channel,
-        category,
-        severity,
-        title,
-        status,
-        classification,
-        due_at,
-        due_step,
-        drill_run_id,
-    ) = values
-    level = Classification(classification)
-    visible = may_see(clearance, level)
+    id_ = int(values.id)
+    content = read.content(values.classification, str(values.serial))
+    hidden = content is None
     return QueueRow(
-        id=int(id_),
-        serial=str(serial),
-        received_at=as_utc(received),  # type: ignore[arg-type]
-        classification=level,
-        channel=Channel(channel) if visible else None,
-        category=Category(category) if visible else None,
-        severity=Severity(severity) if visible else None,
-        title=opener(title, record=incident_record(int(id_)), field="title", classification=level)
-        if visible
-        else None,
-        status=Status(status) if visible else None,
-        due_at=as_utc(due_at),
-        due_step=due_step,
-        drill=drill_run_id is not None,
+        id=id_,
+        serial=str(values.serial),
+        received_at=as_utc(values.received_at),  # type: ignore[arg-type]
+        classification=Classification(values.classification),
+        channel=None if hidden else Channel(values.channel),
+        category=None if hidden else Category(values.category),
+        severity=None if hidden else Severity(values.severity),
+        title=None
+        if content is None
+        else content(values.title, record=incident_record(id_), field="title"),
+        status=None if hidden else Status(values.status),
+        due_at=as_utc(values.due_at),
+        due_step=values.due_step,
+        drill=values.drill_run_id is not None,
     )
 
 
@@ -126,7 +112,7 @@ def fetch_window(
 
     A classified title is decrypted only for a cleared viewer; the key ring (``keys``,
     else the database's key file) is loaded only if such a title is in the window.
-    Given a ``viewer``, a window that shows classified titles is one audit event (the
+    A window that shows classified titles is one audit event of ``viewer`` (the
     serials, never the titles); the same window read again soon is the same view.
     """
     rows = db.read(
@@ -134,13 +120,10 @@ def fetch_window(
         f"ORDER BY {QUEUE_ORDER} LIMIT :limit OFFSET :offset",
         {"limit": int(limit), "offset": int(offset)},
     )
-    opener = Opener(db, keys)
-    result = [queue_row(tuple(row), clearance, opener) for row in rows]
-    shown = [row.serial for row in result if is_classified(row.classification) and row.title]
-    if shown and viewer is not None:
-        detail = f"queue titles: {', '.join(shown)}"
-        record_view(db, viewer, "queue", f"{shown[0]}+{len(shown) - 1}", detail, now)
-    return result
+    with audited_read(
+        db, clearance, object_type="queue", keys=keys, viewer=viewer, now=now
+    ) as read:
+        return [queue_row(row, read) for row in rows]
 
 
 def position_of(db: Database, incident_id: int) -> int | None:

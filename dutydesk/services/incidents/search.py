@@ -20,21 +20,22 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.rules.policy import may_see
 from dutydesk.services.incidents.queue import QueueRow, queue_row
-from dutydesk.services.integrity.sealed import Opener
-from dutydesk.storage.engine import Database
+from dutydesk.services.integrity.reading import audited_read
+from dutydesk.storage.engine import Database, Row
 from dutydesk.storage.search import SearchSpec, searchable
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
 
 if TYPE_CHECKING:
+    from dutydesk.services.accounts.auth import Operator
     from dutydesk.storage.crypto import KeyRing
 
 MAX_LIMIT = 500
@@ -135,6 +136,8 @@ def search(
     limit: int = 50,
     offset: int = 0,
     keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
 ) -> SearchResult:
     """Find incidents by text and filters, newest received first, one page at a time.
 
@@ -154,6 +157,8 @@ def search(
         keys: The key ring for classified titles shown to a cleared viewer. Classified
             incidents are found by serial only, whoever searches: their content is
             encrypted and kept out of the index.
+        viewer: Who searches: a page showing classified titles is an audit event.
+        now: The moment of the search, for that event.
 
     Returns:
         The page, whether more follows, and the time it took.
@@ -164,7 +169,7 @@ def search(
 
     """
     try:
-        viewer = Classification(clearance)
+        reader = Classification(clearance)
     except ValueError:
         raise SearchError(f"unknown clearance {clearance!r}") from None
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
@@ -184,18 +189,18 @@ def search(
         received_from=start,
         received_to=end,
         open_only=bool(open_only),
-        visible=tuple(c.value for c in Classification if may_see(viewer, c)),
+        visible=tuple(c.value for c in Classification if may_see(reader, c)),
         limit=limit + 1,  # one extra row says whether another page follows
         offset=offset,
     )
     began = time.perf_counter()
     if ignored and not terms:
-        found: list[Sequence[Any]] = []  # only unsearchable parts: nothing can match
+        found: list[Row] = []  # only unsearchable parts: nothing can match
     else:
         found = db.search_index.find(spec)
     elapsed = (time.perf_counter() - began) * 1000
-    opener = Opener(db, keys)
-    rows = [queue_row(tuple(values), viewer, opener) for values in found[:limit]]
+    with audited_read(db, reader, object_type="search", keys=keys, viewer=viewer, now=now) as read:
+        rows = [queue_row(values, read) for values in found[:limit]]
     return SearchResult(
         rows=rows,
         has_more=len(found) > limit,

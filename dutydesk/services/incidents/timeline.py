@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from dutydesk.i18n import t
 from dutydesk.rules.deadlines import EntryFact, due_steps
-from dutydesk.rules.policy import may_see
-from dutydesk.services.integrity.sealed import Opener, entry_record, incident_record, record_view
-from dutydesk.storage.engine import Database, as_utc
+from dutydesk.services.integrity.reading import Content, audited_read
+from dutydesk.services.integrity.sealed import entry_record, incident_record
+from dutydesk.storage.engine import Database, Row, as_utc
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 
 if TYPE_CHECKING:
@@ -113,94 +113,83 @@ def fetch_detail(
     )
     if not rows:
         return None
-    (
-        id_,
-        serial,
-        received,
-        classification,
-        title,
-        summary,
-        channel,
-        category,
-        severity,
-        status,
-        location,
-        r_name,
-        r_unit,
-        r_phone,
-        due_at,
-        due_step,
-        version,
-        drill_run_id,
-    ) = rows[0]
-    level = Classification(classification)
-    if not may_see(clearance, level):
-        return IncidentDetail(
-            id=int(id_),
-            serial=str(serial),
-            received_at=as_utc(received),  # type: ignore[arg-type]
-            classification=level,
-            restricted=True,
-            version=int(version),
-            drill=drill_run_id is not None,
-        )
+    row = rows[0]
+    with audited_read(
+        db, clearance, object_type="incident", keys=keys, viewer=viewer, now=now
+    ) as read:
+        content = read.content(row.classification, str(row.serial))
+        if content is None:
+            return IncidentDetail(
+                id=int(row.id),
+                serial=str(row.serial),
+                received_at=as_utc(row.received_at),  # type: ignore[arg-type]
+                classification=Classification(row.classification),
+                restricted=True,
+                version=int(row.version),
+                drill=row.drill_run_id is not None,
+            )
+        return _detail(db, row, content, rules)
+
+
+def _detail(
+    db: Database, row: Row, content: Content, rules: DeadlineRules | None
+) -> IncidentDetail:
+    """The whole detail of the incident ``row``, for a reader cleared for it."""
     entries = db.read(
-        "SELECT e.seq, e.occurred_at, e.kind, COALESCE(NULLIF(e.actor_name, ''), p.name, ''), "
+        "SELECT e.seq, e.occurred_at, e.kind, "
+        "COALESCE(NULLIF(e.actor_name, ''), p.name, '') AS actor, "
         "e.text, e.report_no, e.target, e.due_at, e.id "
         "FROM timeline_entry e LEFT JOIN person p ON p.id = e.actor_id "
         "WHERE e.incident_id = :id ORDER BY e.occurred_at, e.seq",
-        {"id": incident_id},
+        {"id": row.id},
     )
-    reporter = " ".join(part for part in (r_unit, r_name, r_phone) if part)
+    reporter = " ".join(
+        part for part in (row.reporter_unit, row.reporter_name, row.reporter_phone) if part
+    )
+    received = as_utc(row.received_at)
+    assert received is not None  # a NOT NULL column
     clocks: tuple[tuple[str, datetime], ...] = ()
-    if rules is not None and due_at is not None:  # nothing owed: no clock runs
+    if rules is not None and row.due_at is not None:  # nothing owed: no clock runs
         facts = [
-            EntryFact(EntryKind(row[2]), as_utc(row[1]))  # type: ignore[arg-type]
-            for row in sorted(entries, key=lambda row: int(row[0]))  # recording order
+            EntryFact(EntryKind(entry.kind), as_utc(entry.occurred_at))  # type: ignore[arg-type]
+            for entry in sorted(entries, key=lambda entry: int(entry.seq))  # recording order
         ]
-        steps = due_steps(rules, Severity(severity), as_utc(received), facts)  # type: ignore[arg-type]
+        steps = due_steps(rules, Severity(row.severity), received, facts)
         clocks = tuple((step.step, step.due_at) for step in steps if step.step in REPORT_CLOCKS)
-    opener = Opener(db, keys)
-    where = incident_record(int(id_))
-    if level.is_classified:
-        record_view(db, viewer, "incident", str(serial), f"{level.value}; timeline", now)
+    id_ = int(row.id)
+    where = incident_record(id_)
     return IncidentDetail(
-        id=int(id_),
-        serial=str(serial),
-        received_at=as_utc(received),  # type: ignore[arg-type]
-        classification=level,
+        id=id_,
+        serial=str(row.serial),
+        received_at=received,
+        classification=content.level,
         restricted=False,
-        title=opener(title, record=where, field="title", classification=level),
-        summary=opener(summary, record=where, field="summary", classification=level),
-        channel=Channel(channel),
-        category=Category(category),
-        severity=Severity(severity),
-        status=Status(status),
-        location=str(location),
+        title=content(row.title, record=where, field="title"),
+        summary=content(row.summary, record=where, field="summary"),
+        channel=Channel(row.channel),
+        category=Category(row.category),
+        severity=Severity(row.severity),
+        status=Status(row.status),
+        location=str(row.location),
         reporter=reporter,
-        due_at=as_utc(due_at),
-        due_step=due_step,
-        version=int(version),
-        drill=drill_run_id is not None,
+        due_at=as_utc(row.due_at),
+        due_step=row.due_step,
+        version=int(row.version),
+        drill=row.drill_run_id is not None,
         clocks=clocks,
         entries=tuple(
             TimelineItem(
-                seq=int(seq),
-                occurred_at=as_utc(occurred),  # type: ignore[arg-type]
-                kind=EntryKind(kind),
-                actor=str(actor),
-                text=opener(
-                    text,
-                    record=entry_record(int(id_), int(seq)),
-                    field="text",
-                    classification=level,
-                ),
-                report_no=report_no,
-                target=str(target),
-                due_at=as_utc(entry_due),
-                entry_id=int(entry_id),
+                seq=int(entry.seq),
+                occurred_at=as_utc(entry.occurred_at),  # type: ignore[arg-type]
+                kind=EntryKind(entry.kind),
+                actor=str(entry.actor),
+                text=content(entry.text, record=entry_record(id_, int(entry.seq)), field="text"),
+                report_no=entry.report_no,
+                target=str(entry.target),
+                due_at=as_utc(entry.due_at),
+                entry_id=int(entry.id),
             )
-            for seq, occurred, kind, actor, text, report_no, target, entry_due, entry_id in entries
+            for entry in entries
         ),
     )
 
@@ -226,11 +215,14 @@ def fetch_editable(
     clearance: Classification = Classification.INTERNAL,
     *,
     keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
 ) -> tuple[int, str, dict[str, str]] | None:
     """An incident's version, serial and editable values, to fill an edit form.
 
     Returns ``None`` when there is no such incident or the viewer is not cleared for it
-    (an edit form would show its content).
+    (an edit form would show its content). A classified incident's form shown to
+    ``viewer`` is an audit event at ``now``.
     """
     rows = db.read(
         f"SELECT version, serial, {', '.join(EDITABLE_COLUMNS)} FROM incident WHERE id = :id",
@@ -238,14 +230,14 @@ def fetch_editable(
     )
     if not rows:
         return None
-    version, serial, *values = rows[0]
-    fields = dict(zip(EDITABLE_COLUMNS, (str(v or "") for v in values), strict=True))
-    level = Classification(fields["classification"])
-    if not may_see(clearance, level):
-        return None
-    opener = Opener(db, keys)
-    for name in ("title", "summary"):
-        fields[name] = opener(
-            fields[name], record=incident_record(incident_id), field=name, classification=level
-        )
-    return int(version), str(serial), fields
+    row = rows[0]
+    fields = {name: str(getattr(row, name) or "") for name in EDITABLE_COLUMNS}
+    with audited_read(
+        db, clearance, object_type="incident", keys=keys, viewer=viewer, now=now
+    ) as read:
+        content = read.content(row.classification, str(row.serial))
+        if content is None:
+            return None
+        for name in ("title", "summary"):
+            fields[name] = content(fields[name], record=incident_record(incident_id), field=name)
+    return int(row.version), str(row.serial), fields

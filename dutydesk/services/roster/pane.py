@@ -85,15 +85,25 @@ def _shift_view(db: Database, slot: ShiftSlot) -> ShiftView:
 def leaders_away(db: Database, day_start: datetime, day_end: datetime) -> list[Absence]:
     """Leave registrations overlapping ``[day_start, day_end)``, earliest first."""
     rows = db.read(
-        "SELECT l.name, l.title, r.destination, r.reason, r.start_at, r.end_at, a.name, a.title "
+        "SELECT l.name AS leader, l.title AS leader_title, r.destination, r.reason, "
+        "r.start_at, r.end_at, a.name AS acting, a.title AS acting_title "
         "FROM leave_registration r JOIN person l ON l.id = r.leader_id "
         "JOIN person a ON a.id = r.acting_leader_id "
         "WHERE r.start_at < :end AND r.end_at > :start ORDER BY r.start_at, l.name",
         {"start": db.time_param(day_start), "end": db.time_param(day_end)},
     )
     return [
-        Absence(str(n), str(t), str(d), str(why), as_utc(s), as_utc(e), str(an), str(at))  # type: ignore[arg-type]
-        for n, t, d, why, s, e, an, at in rows
+        Absence(
+            str(row.leader),
+            str(row.leader_title),
+            str(row.destination),
+            str(row.reason),
+            as_utc(row.start_at),  # type: ignore[arg-type]
+            as_utc(row.end_at),  # type: ignore[arg-type]
+            str(row.acting),
+            str(row.acting_title),
+        )
+        for row in rows
     ]
 
 

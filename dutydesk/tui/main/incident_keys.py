@@ -158,7 +158,10 @@ class IncidentActions(OnMainScreen):
 
     @work(thread=True, exclusive=True, group="editable", exit_on_error=False)
     def _read_editable(self, incident_id: int) -> None:
-        found = fetch_editable(self.host.context.db, incident_id, self.host.context.clearance)
+        ctx = self.host.context
+        found = fetch_editable(
+            ctx.db, incident_id, ctx.clearance, viewer=ctx.viewer, now=ctx.clock.now()
+        )
         if not get_current_worker().is_cancelled:
             self.host.post_message(self.Editable(incident_id, found))
 

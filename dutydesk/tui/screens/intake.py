@@ -270,6 +270,8 @@ class IntakeScreen(FormScreen[IntakeResult]):
             summary=raw["summary"],
             received_at=received,
             clearance=self.context.clearance,
+            viewer=self.context.viewer,
+            now=self.context.clock.now(),
         )
 
     def on_intake_screen_similar(self, message: IntakeScreen.Similar) -> None:

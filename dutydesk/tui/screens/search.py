@@ -178,6 +178,8 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[int | None]):
                 self.context.db,
                 query.text,
                 clearance=self.context.clearance,
+                viewer=self.context.viewer,
+                now=self.context.clock.now(),
                 received_from=query.received_from,
                 received_to=query.received_to,
                 open_only=query.open_only,

@@ -1,0 +1,157 @@
+"""Every public read of classified content goes through one audited read.
+
+A 机密 incident (and a bulletin about it) carries a canary string. Each read service is
+run as a cleared reader, who must get the canary and leave one ``classified_viewed``
+event, and as an uncleared reader, who must get neither the canary nor an envelope and
+leave no event. A source scan keeps the unsealing and the view audit in
+:mod:`dutydesk.services.integrity.reading`, so a new read cannot skip them.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from dutydesk.config import Settings
+from dutydesk.services.bulletins.read import get_bulletin, list_bulletins
+from dutydesk.services.bulletins.write import draft_bulletin
+from dutydesk.services.handover.pack import build_pack
+from dutydesk.services.incidents import listing, search, timeline
+from dutydesk.services.incidents.daily import daily_summary
+from dutydesk.services.incidents.intake import find_similar
+from dutydesk.services.incidents.queue import fetch_window
+from dutydesk.storage.engine import Database
+from dutydesk.vocab import BulletinKind, Classification
+from tests.conftest import DEMO_MOMENT
+from tests.test_classified import CANARY, RULES, T0, TZ, _incident
+
+SERVICES = Path(__file__).parent.parent / "dutydesk" / "services"
+VIEWER = "张三"
+
+
+@dataclass(frozen=True)
+class Secret:
+    """The 机密 incident's id and serial, and the bulletin drafted about it."""
+
+    id: int
+    serial: str
+    bulletin: int
+
+
+Read = Callable[[Database, Secret, Classification], object]
+
+READS: dict[str, Read] = {
+    "queue.fetch_window": lambda db, s, c: fetch_window(db, 0, 10, c, viewer=VIEWER),
+    "search.search": lambda db, s, c: search.search(db, s.serial, clearance=c, viewer=VIEWER),
+    "timeline.fetch_detail": lambda db, s, c: timeline.fetch_detail(db, s.id, c, viewer=VIEWER),
+    "timeline.fetch_editable": lambda db, s, c: timeline.fetch_editable(db, s.id, c, viewer=VIEWER),
+    "listing.list_incidents": lambda db, s, c: listing.list_incidents(
+        db, clearance=c, viewer=VIEWER
+    ),
+    "listing.get_incident": lambda db, s, c: listing.get_incident(
+        db, s.serial, clearance=c, viewer=VIEWER
+    ),
+    "intake.find_similar": lambda db, s, c: find_similar(
+        db,
+        category="accident",
+        location="某区",
+        summary="x",
+        received_at=T0,
+        clearance=c,
+        viewer=VIEWER,
+    ),
+    "daily.daily_summary": lambda db, s, c: daily_summary(
+        db, T0.date(), tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=VIEWER
+    ),
+    "pack.build_pack": lambda db, s, c: build_pack(
+        db,
+        start=T0 - timedelta(hours=1),
+        at=DEMO_MOMENT,
+        now=DEMO_MOMENT,
+        rules=RULES,
+        settings=Settings(),
+        clearance=c,
+        viewer=VIEWER,
+    ),
+    "bulletins.get_bulletin": lambda db, s, c: get_bulletin(
+        db, s.bulletin, tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=VIEWER
+    ),
+    "bulletins.list_bulletins": lambda db, s, c: list_bulletins(db, clearance=c, viewer=VIEWER),
+}
+
+
+@pytest.fixture
+def secret(db: Database) -> Secret:
+    """A 机密 incident with the canary in its title and summary, and a bulletin about it."""
+    incident = _incident(db, "secret", f"标题{CANARY}", f"据报{CANARY}，化工厂泄漏")
+    assert incident.id is not None
+    bulletin = draft_bulletin(db, kind=BulletinKind.EXPRESS, serials=[incident.serial],
+                              actor="李四", now=DEMO_MOMENT, tz=TZ,
+                              clearance=Classification.SECRET)  # fmt: skip
+    with db.session() as session:  # drafting is not a read: start from no view at all
+        from sqlalchemy import text
+
+        session.execute(text("DELETE FROM audit_event WHERE action = 'classified_viewed'"))
+    return Secret(incident.id, incident.serial, bulletin)
+
+
+def _views(db: Database) -> list[tuple[str, str, str]]:
+    rows = db.read(
+        "SELECT object_type, object_id, detail FROM audit_event "
+        "WHERE action = 'classified_viewed' ORDER BY id"
+    )
+    return [(str(kind), str(object_id), str(detail)) for kind, object_id, detail in rows]
+
+
+@pytest.mark.parametrize("name", sorted(READS))
+def test_a_cleared_read_shows_the_content_and_is_audited_once(
+    db: Database, secret: Secret, name: str
+) -> None:
+    result = READS[name](db, secret, Classification.SECRET)
+    assert CANARY in repr(result)
+    views = _views(db)
+    assert len(views) == 1, views
+    assert CANARY not in repr(views)  # the event names serials, never content
+    READS[name](db, secret, Classification.SECRET)  # the same read again soon: the same view
+    assert len(_views(db)) == 1
+
+
+@pytest.mark.parametrize("name", sorted(READS))
+def test_an_uncleared_read_shows_no_content_and_audits_nothing(
+    db: Database, secret: Secret, name: str
+) -> None:
+    for clearance in (Classification.INTERNAL, Classification.CONFIDENTIAL):
+        shown = repr(READS[name](db, secret, clearance))
+        assert CANARY not in shown
+        assert "enc:v1:" not in shown
+        assert "化工厂" not in shown
+    assert _views(db) == []
+
+
+def _calls(path: Path, names: set[str]) -> list[str]:
+    """``path:line name`` for every call of one of ``names`` in the module at ``path``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            func = node.func
+            called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if called in names:
+                found.append(f"{path.relative_to(SERVICES)}:{node.lineno} {called}")
+    return found
+
+
+def test_only_the_audited_read_opens_sealed_content() -> None:
+    """No read service opens sealed text or writes the view audit by itself."""
+    allowed = {SERVICES / "integrity" / "sealed.py", SERVICES / "integrity" / "reading.py"}
+    found = [
+        call
+        for path in sorted(SERVICES.rglob("*.py"))
+        if path not in allowed
+        for call in _calls(path, {"Opener", "record_view", "opened_at_or_below", "decrypt_field"})
+    ]
+    assert found == []
