@@ -182,6 +182,12 @@ def _inject(source: str, number: int, raw: object) -> Inject:
     name = _text(where, "id", raw.get("id", f"inject-{number}")).strip() or f"inject-{number}"
     values = {key: _text(where, key, raw[key]) for key in raw if key not in {"id", "at", "kind"}}
     report = values.pop("report", "")
+    _check_values(where, kind, values, report)
+    return Inject(number, name, kind, offset, report.strip(), values)
+
+
+def _check_values(where: str, kind: str, values: dict[str, str], report: str) -> None:
+    """Refuse an inject whose fields do not fit its kind (what each kind needs to act)."""
     checks: list[tuple[str, type[Any]]] = [("channel", Channel), ("category", Category)]
     checks.append(("severity", Severity))
     for key, vocabulary in checks:
@@ -198,7 +204,6 @@ def _inject(source: str, number: int, raw: object) -> Inject:
                 raise ScenarioError(f"{where}: {key}: an instruction needs its {key}")
     if kind != "report" and not report.strip():
         raise ScenarioError(f"{where}: report: name the report inject this {kind} acts on")
-    return Inject(number, name, kind, offset, report.strip(), values)
 
 
 def _target(source: str, number: int, raw: object, reports: set[str]) -> Target:
