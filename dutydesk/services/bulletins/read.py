@@ -87,7 +87,7 @@ def get_bulletin(
 
     """
     rows = db.read(
-        f"SELECT {_COLUMNS} FROM bulletin b LEFT JOIN person p ON p.id = b.signed_off_by_id "
+        f"SELECT {_COLUMNS} FROM bulletin b LEFT JOIN person p ON p.id = b.signed_off_by_id "  # noqa: S608 - constant columns; the id is bound
         "WHERE b.id = :id",
         {"id": bulletin_id},
     )
@@ -171,7 +171,7 @@ def list_bulletins(
     """
     where = "" if include_discarded else "WHERE status != 'discarded'"
     rows = db.read(
-        f"SELECT id, kind, year, issue_no, status, classification, title FROM bulletin {where} "
+        f"SELECT id, kind, year, issue_no, status, classification, title FROM bulletin {where} "  # noqa: S608 - WHERE is one of two constants; limit is bound
         "ORDER BY created_at DESC, id DESC LIMIT :limit",
         {"limit": limit},
     )
