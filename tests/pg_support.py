@@ -92,7 +92,7 @@ def _temp_parent() -> str | None:
     base = Path(tempfile.gettempdir()).resolve()
     for parent in (base, *base.parents):
         if not os.stat(parent).st_mode & 0o001:
-            return "/tmp"
+            return "/tmp"  # noqa: S108 - the sticky world-writable /tmp is the point (docstring)
     return None
 
 

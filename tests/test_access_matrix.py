@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -84,7 +84,7 @@ def records(path: Path) -> list[object]:
     database = Database(url_for(str(path)))
     try:
         return [
-            database.read(f"SELECT count(*) FROM {table}")[0][0]
+            database.read(f"SELECT count(*) FROM {table}")[0][0]  # noqa: S608 - table names from the literal tuple below
             for table in ("timeline_entry", "bulletin", "leave_registration", "assignment",
                           "shift", "handover", "incident")
         ] + database.read(
@@ -98,7 +98,7 @@ def records(path: Path) -> list[object]:
 @pytest.fixture
 def run(
     demo_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Run]:
+) -> Run:
     def go(*args: str, operator: str | None = None, pin: str | None = None) -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "stdin", io.StringIO(""))
         for name, value in (("DUTYDESK_OPERATOR", operator), ("DUTYDESK_PIN", pin)):
@@ -115,7 +115,7 @@ def run(
         out, err = capsys.readouterr()
         return code, out, err
 
-    yield go
+    return go
 
 
 @pytest.mark.parametrize("operator", sorted(OPERATORS))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -179,7 +179,7 @@ def test_sign_in_is_off_until_someone_has_a_pin(db: Database) -> None:
 @pytest.fixture
 def run(
     db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Iterator:  # type: ignore[type-arg]
+) -> Callable[..., tuple[int, str, str]]:
     def go(*args: str, pin: str | None = None, new_pin: str | None = None) -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "stdin", io.StringIO(""))
         for name, value in (("DUTYDESK_PIN", pin), ("DUTYDESK_NEW_PIN", new_pin)):
@@ -196,7 +196,7 @@ def run(
         out, err = capsys.readouterr()
         return code, out, err
 
-    yield go
+    return go
 
 
 def test_cli_init_user_and_audit(run, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

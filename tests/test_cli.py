@@ -64,6 +64,31 @@ def test_version() -> None:
     assert result.stdout.startswith("dutydesk ")
 
 
+def test_version_has_one_source() -> None:
+    """``--version``, ``dutydesk.__version__`` and the installed metadata agree.
+
+    pyproject reads the version from ``dutydesk/__init__.py`` (``dynamic``), so a release
+    bumps one line; the metadata is what ``pip show dutydesk`` reports.
+    """
+    from importlib.metadata import version
+
+    import dutydesk
+
+    result = run("--version")
+    assert result.stdout == f"dutydesk {dutydesk.__version__}\n"
+    assert version("dutydesk") == dutydesk.__version__
+
+
+def test_import_of_the_package_loads_nothing_else() -> None:
+    """``import dutydesk`` (done to read ``__version__``) costs no framework or ORM."""
+    code = (
+        "import sys, dutydesk; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('textual', 'typer', 'click', 'sqlalchemy', 'sqlmodel', 'rich')))"
+    )
+    result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
 def test_db_that_is_a_directory(tmp_path: Path) -> None:
     _assert_one_line_error(run("--db", str(tmp_path)), "is a directory")
 

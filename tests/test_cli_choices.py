@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,7 @@ def offered(path: tuple[str, ...], name: str) -> list[str]:
 @pytest.fixture
 def cli(
     db_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
-) -> Iterator:  # type: ignore[type-arg]
+) -> Callable[..., tuple[int, str]]:
     database = Database(url_for(str(db_path)))
     load_demo(database, DEMO_MOMENT)
     database.close()
@@ -74,7 +74,7 @@ def cli(
         run.out = captured.out.decode()  # type: ignore[attr-defined]
         return code, captured.err.decode()
 
-    yield run
+    return run
 
 
 @pytest.mark.parametrize("path", list(MAKES), ids=" ".join)

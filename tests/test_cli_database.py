@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,7 +33,9 @@ READS_AND_WRITES = [
 
 
 @pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator:  # type: ignore[type-arg]
+def run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., tuple[int, str, str]]:
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李四")
     monkeypatch.setenv("DUTYDESK_PIN", "1111")
     monkeypatch.setenv("DUTYDESK_NEW_PIN", "2468")
@@ -49,7 +51,7 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         out, err = capsys.readouterr()
         return code, out, err
 
-    yield invoke
+    return invoke
 
 
 @pytest.mark.parametrize("args", READS_AND_WRITES, ids=" ".join)

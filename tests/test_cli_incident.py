@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,7 @@ class Result:
 @pytest.fixture
 def cli(
     sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Iterator:  # type: ignore[type-arg]
+) -> Callable[..., Result]:
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李四")
 
     def run(*args: str, stdin: str | None = None, now: str = NOW) -> Result:
@@ -46,7 +46,7 @@ def cli(
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 
-    yield run
+    return run
 
 
 def counts(db_path: Path) -> tuple[int, int]:

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ class Result:
 @pytest.fixture
 def cli(
     db_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
-) -> Iterator:  # type: ignore[type-arg]
+) -> Callable[..., Result]:
     database = Database(url_for(str(db_path)))
     load_demo(database, DEMO_MOMENT)
     database.close()
@@ -48,7 +48,7 @@ def cli(
             code, captured.out.decode("utf-8", "replace"), captured.err.decode(), captured.out
         )
 
-    yield run
+    return run
 
 
 def one_line_error(result: Result, fragment: str) -> None:

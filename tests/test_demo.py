@@ -207,7 +207,7 @@ def test_replace_reloads_for_the_new_moment(demo: Database) -> None:
         datetime.fromisoformat(v) for v in column(demo, "SELECT received_at FROM incident")
     )
     assert later - timedelta(hours=1) < newest.replace(tzinfo=UTC) <= later
-    assert column(demo, f"SELECT value FROM meta WHERE key = '{DEMO_KEY}'") == [later.isoformat()]
+    assert column(demo, f"SELECT value FROM meta WHERE key = '{DEMO_KEY}'") == [later.isoformat()]  # noqa: S608 - DEMO_KEY is a constant
     assert load_demo(demo, later, replace=True).replaced
 
 

@@ -16,7 +16,7 @@ import io
 import json
 import sys
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +58,7 @@ def _runner(path: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> Run:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
     """Every hostile string entered through the CLI: options, JSON batch, log text.
 
     Module-scoped (the 1 MB values make it slow), so it captures the command's output
@@ -121,7 +121,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         ):
             code, out, err = run("bulletin", *step)
             assert code == 0, (step, err)
-    yield Seeded(path, serials, bulletin)
+    return Seeded(path, serials, bulletin)
 
 
 @pytest.fixture

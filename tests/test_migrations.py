@@ -207,7 +207,7 @@ def test_an_upgraded_index_is_the_one_todays_code_builds(upgraded: Database) -> 
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.v_{table}"
                 f" USING fts5vocab(main, {table}, 'row')"
             )
-            found[table] = connection.execute(f"SELECT * FROM temp.v_{table} ORDER BY 1").fetchall()
+            found[table] = connection.execute(f"SELECT * FROM temp.v_{table} ORDER BY 1").fetchall()  # noqa: S608 - table names are the index constants
             connection.execute(f"DROP TABLE temp.v_{table}")
         return found
 

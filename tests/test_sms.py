@@ -95,5 +95,5 @@ def test_astral_characters_count_two_units() -> None:
 
 
 def test_limit_too_small_is_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="leaves no room for text"):
         split_segments("字" * 20, limit=6)

@@ -62,7 +62,7 @@ def test_sqlite_runs_with_wal_full_sync_foreign_keys_and_busy_timeout(db: Databa
 
 
 def test_foreign_keys_are_enforced(db: Database) -> None:
-    with pytest.raises(Exception, match="FOREIGN KEY"), db.session() as session:
+    with pytest.raises(Exception, match="FOREIGN KEY"), db.session() as session:  # noqa: PT012 - the second flush must fail inside the same session
         session.add(Person(name="x", clearance="internal"))
         session.flush()
         from dutydesk.storage.models import PersonRole
@@ -87,7 +87,7 @@ def test_times_are_stored_in_utc_and_come_back_aware(db: Database) -> None:
 
 
 def test_naive_times_are_refused(db: Database) -> None:
-    with pytest.raises(Exception, match="naive"), db.session() as session:
+    with pytest.raises(Exception, match="naive"), db.session() as session:  # noqa: PT012 - the naive time fails at flush, inside the session
         session.add(_incident(datetime(2026, 11, 26, 2, 14)))
         session.flush()
 

@@ -13,7 +13,7 @@ import json
 import math
 import random
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -295,7 +295,7 @@ class Result:
 @pytest.fixture
 def cli(
     db_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Callable[..., Result]]:
+) -> Callable[..., Result]:
     database = Database(url_for(str(db_path)))
     database.ensure_schema()
     seed_history(database)
@@ -314,7 +314,7 @@ def cli(
             code, captured.out.decode("utf-8", "replace"), captured.err.decode(), captured.out
         )
 
-    yield run
+    return run
 
 
 def test_cli_trends_table_csv_json(cli: Callable[..., Result]) -> None:

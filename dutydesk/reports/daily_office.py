@@ -40,7 +40,9 @@ def render_xlsx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
 
-    def sheet(title: str, head: list[str], rows: list[list[object]], widths: tuple[int, ...]):  # type: ignore[no-untyped-def]
+    def sheet(
+        title: str, head: list[str], rows: list[list[str | int]], widths: tuple[int, ...]
+    ) -> None:
         worksheet = workbook.create_sheet(title)
         worksheet.freeze_panes = "A2"
         for index, size in enumerate(widths, start=1):

@@ -66,7 +66,7 @@ class Flag:
     p_value: float
 
 
-def testable(totals: Sequence[int], windows: int, alpha: float = ALPHA) -> int:
+def testable(totals: Sequence[int], windows: int, alpha: float = ALPHA) -> int:  # noqa: PT028 - a significance test, not a pytest test
     """Tarone's ``m``: how many groups could reach significance, so Bonferroni shares by it.
 
     Given its total ``T``, a group's smallest possible p-value is ``(1 / (windows + 1)) ** T``

@@ -133,5 +133,5 @@ def write_with_retry(
             if cause is None:
                 raise
             retries[cause] += 1
-            time.sleep(random.uniform(0, pause * 2**attempt))
+            time.sleep(random.uniform(0, pause * 2**attempt))  # noqa: S311 - jitter for a retry pause, not a secret
     raise StoreBusyError(t("store.busy", where=db.describe()))

@@ -283,7 +283,7 @@ class LikeSearchIndex:
                 f"lower(i.{column}) LIKE {pattern} ESCAPE '!'" for column in self._TEXT_COLUMNS[1:]
             )
             entries = (
-                "EXISTS (SELECT 1 FROM timeline_entry e WHERE e.incident_id = i.id AND "
+                "EXISTS (SELECT 1 FROM timeline_entry e WHERE e.incident_id = i.id AND "  # noqa: S608 - placeholders from _Params; terms are bound
                 f"(lower(e.text) LIKE {pattern} ESCAPE '!' "
                 f"OR lower(e.target) LIKE {pattern} ESCAPE '!'))"
             )
@@ -291,7 +291,7 @@ class LikeSearchIndex:
             where.append(f"({serial} OR (NOT {_is_classified('i')} AND ({own} OR {entries})))")
         where.append(_visibility_sql(spec, params, serial_match=True))
         sql = (
-            f"SELECT {RESULT_COLUMNS} FROM incident i WHERE {' AND '.join(where)} "
+            f"SELECT {RESULT_COLUMNS} FROM incident i WHERE {' AND '.join(where)} "  # noqa: S608 - constants and _Params placeholders; terms bound
             f"ORDER BY i.received_at DESC, i.id DESC {_page_sql(spec, params)}"
         )
         return self.db.read(sql, params.values)
@@ -358,7 +358,7 @@ def _grams(text: str) -> str:
     the chunk subquery, which would re-cut the text for every gram.
     """
     return (
-        "coalesce((SELECT group_concat(substr(c.chunk, q.n, 2), ' ') FROM ("
+        "coalesce((SELECT group_concat(substr(c.chunk, q.n, 2), ' ') FROM ("  # noqa: S608 - index DDL from constants (column SQL, GRAM_CHUNK)
         f"SELECT substr({text}, (k.n - 1) * {GRAM_CHUNK} + 1, {GRAM_CHUNK + 1}) AS chunk "
         f"FROM search_seq k WHERE k.n <= (length({text}) + {GRAM_CHUNK - 1}) / {GRAM_CHUNK} "
         f"LIMIT -1) c JOIN search_seq q ON q.n <= min({GRAM_CHUNK}, length(c.chunk))), '')"
@@ -367,7 +367,7 @@ def _grams(text: str) -> str:
 
 def _entries(incident_id: str, *, without: str | None = None, plus: str | None = None) -> str:
     """A subquery of an incident's entries (text, target, seq), one changed row aside."""
-    sql = f"SELECT text, target, seq FROM timeline_entry WHERE incident_id = {incident_id}"
+    sql = f"SELECT text, target, seq FROM timeline_entry WHERE incident_id = {incident_id}"  # noqa: S608 - index DDL: a row alias and constants, no values
     if without is not None:
         sql += f" AND id <> {without}.id"
     if plus is not None:
@@ -382,7 +382,7 @@ def _doc(row: str, entries: str, cap: int | None = INDEX_CAP) -> str:
     ``delete`` must name exactly the trigrams that were inserted.
     """
     return (
-        f"{_incident_text(row, cap)} || (CASE WHEN {_is_classified(row)} THEN '' ELSE "
+        f"{_incident_text(row, cap)} || (CASE WHEN {_is_classified(row)} THEN '' ELSE "  # noqa: S608 - index DDL from constants, no values
         "coalesce((SELECT group_concat(x, '') FROM ("
         f"SELECT char(10) || {_capped('text', cap)} || char(10) || {_capped('target', cap)} "
         f"AS x FROM ({entries}) ORDER BY seq)), '') END)"
@@ -404,7 +404,7 @@ def _doc_grams(row: str, entries: str, cap: int | None = INDEX_CAP) -> str:
         f"(char(10) || {_capped('x.text', cap)} || char(10) || {_capped('x.target', cap)})"
     )
     return (
-        f"{_grams(_incident_text(row, cap))} || ' ' || (CASE WHEN {_is_classified(row)} THEN '' "
+        f"{_grams(_incident_text(row, cap))} || ' ' || (CASE WHEN {_is_classified(row)} THEN '' "  # noqa: S608 - index DDL from constants, no values
         f"ELSE coalesce((SELECT group_concat({entry}, ' ') FROM ({entries}) x), '') END) "
         "|| ' ' || "
         f"{_filter_tokens_sql(row)}"
@@ -465,7 +465,7 @@ def sqlite_schema() -> list[str]:
     at = "FROM incident i WHERE i.id = "
     return [
         "CREATE TABLE search_seq (n INTEGER PRIMARY KEY)",
-        "INSERT INTO search_seq (n) WITH RECURSIVE k(n) AS "
+        "INSERT INTO search_seq (n) WITH RECURSIVE k(n) AS "  # noqa: S608 - index DDL; GRAM_CHUNK is an int constant
         f"(SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < {GRAM_CHUNK}) SELECT n FROM k",
         "CREATE VIRTUAL TABLE search_tri USING fts5("
         "doc, tokenize='trigram', content='', columnsize=0)",
@@ -580,7 +580,7 @@ class SqliteSearchIndex:
         if long and table == "search_bi":
             exact = " AND ".join(fts_phrase(term) for term in long)
             where.append(
-                "EXISTS (SELECT 1 FROM search_tri t WHERE t.rowid = f.rowid AND "
+                "EXISTS (SELECT 1 FROM search_tri t WHERE t.rowid = f.rowid AND "  # noqa: S608 - table is one of two constants; the MATCH text bound
                 f"t.search_tri MATCH {params.add(exact)})"
             )
         if spec.received_from is not None:
@@ -594,7 +594,7 @@ class SqliteSearchIndex:
         # CROSS JOIN keeps the FTS table outermost, so its rowid order is the result order
         # and LIMIT stops the walk early.
         sql = (
-            f"SELECT {RESULT_COLUMNS} FROM {table} f CROSS JOIN incident i "
+            f"SELECT {RESULT_COLUMNS} FROM {table} f CROSS JOIN incident i "  # noqa: S608 - constants and _Params placeholders; values bound
             f"ON i.id = (f.rowid & {KEY_ID_MASK}) WHERE {' AND '.join(where)} "
             f"ORDER BY f.rowid DESC {_page_sql(spec, params)}"
         )
@@ -625,7 +625,7 @@ class SqliteSearchIndex:
         params = _Params()
         where = [*_filter_sql(self.db, spec, params), _visibility_sql(spec, params, False)]
         sql = (
-            f"SELECT {RESULT_COLUMNS} FROM incident i WHERE {' AND '.join(where)} "
+            f"SELECT {RESULT_COLUMNS} FROM incident i WHERE {' AND '.join(where)} "  # noqa: S608 - constants and _Params placeholders; values bound
             f"ORDER BY i.received_at DESC, i.id DESC {_page_sql(spec, params)}"
         )
         return self.db.read(sql, params.values)

@@ -112,7 +112,7 @@ def list_events(
         raise AccessDenied(t("auth.auditors_only"))
     where = "WHERE a.action = :action" if action else ""
     rows = db.read(
-        "SELECT a.id, a.occurred_at, coalesce(p.name, ''), a.action, a.object_type,"
+        "SELECT a.id, a.occurred_at, coalesce(p.name, ''), a.action, a.object_type,"  # noqa: S608 - WHERE is one of two constants; action and limit are bound
         " a.object_id, a.detail FROM audit_event a LEFT JOIN person p ON p.id = a.actor_id "
         f"{where} ORDER BY a.chain_seq DESC, a.id DESC LIMIT :limit",
         {"limit": limit, "action": action or ""},

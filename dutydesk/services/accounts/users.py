@@ -170,7 +170,7 @@ def list_users(db: Database, operator: Operator) -> list[AccountRow]:
     """
     _require_admin(operator)
     rows = db.read(
-        f"SELECT p.name, {db.list_agg('r.role')}, p.clearance, p.active,"
+        f"SELECT p.name, {db.list_agg('r.role')}, p.clearance, p.active,"  # noqa: S608 - list_agg of a constant column; no values in the text
         " c.person_id IS NOT NULL, c.locked_until FROM person p"
         " LEFT JOIN person_role r ON r.person_id = p.id"
         " LEFT JOIN credential c ON c.person_id = p.id"

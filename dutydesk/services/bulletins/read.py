@@ -90,7 +90,7 @@ def get_bulletin(
 
     """
     rows = db.read(
-        f"SELECT {_COLUMNS} FROM bulletin b LEFT JOIN person p ON p.id = b.signed_off_by_id "
+        f"SELECT {_COLUMNS} FROM bulletin b LEFT JOIN person p ON p.id = b.signed_off_by_id "  # noqa: S608 - constant columns; the id is bound
         "WHERE b.id = :id",
         {"id": bulletin_id},
     )
@@ -168,7 +168,7 @@ def list_bulletins(
     """
     where = "" if include_discarded else "WHERE status != 'discarded'"
     rows = db.read(
-        f"SELECT id, kind, year, issue_no, status, classification, title FROM bulletin {where} "
+        f"SELECT id, kind, year, issue_no, status, classification, title FROM bulletin {where} "  # noqa: S608 - WHERE is one of two constants; limit is bound
         "ORDER BY created_at DESC, id DESC LIMIT :limit",
         {"limit": limit},
     )
@@ -253,7 +253,8 @@ def incident_facts(
     found: list[tuple[int, ItemFacts]] = []
     for serial in wanted:
         rows = db.read(
-            f"SELECT {_FACT_COLUMNS} FROM incident i WHERE serial = :serial", {"serial": serial}
+            f"SELECT {_FACT_COLUMNS} FROM incident i WHERE serial = :serial",  # noqa: S608 - constant columns; the serial is bound
+            {"serial": serial},
         )
         if not rows:
             raise NotFoundError(t("bulletin.no_incident", serial=serial))
@@ -266,7 +267,7 @@ def incident_facts(
 def bulletin_facts(db: Database, bulletin_id: int, read: ClassifiedRead) -> list[ItemFacts]:
     """Drafting facts of a bulletin's items, in order (no text above ``read``'s clearance)."""
     rows = db.read(
-        f"SELECT {_FACT_COLUMNS} FROM bulletin_item bi JOIN incident i ON i.id = bi.incident_id "
+        f"SELECT {_FACT_COLUMNS} FROM bulletin_item bi JOIN incident i ON i.id = bi.incident_id "  # noqa: S608 - constant columns; the id is bound
         # A drill incident never reaches a real bulletin or its short version.
         "WHERE bi.bulletin_id = :id AND i.drill_run_id IS NULL ORDER BY bi.position",
         {"id": bulletin_id},

@@ -154,7 +154,7 @@ def find_similar(
 
     """
     sql = (
-        "SELECT id, serial, received_at, category, location, title, "
+        "SELECT id, serial, received_at, category, location, title, "  # noqa: S608 - COMPARED_CHARS is an int constant; values bound
         f"substr(summary, 1, {COMPARED_CHARS}) AS compared, status, classification, version "
         "FROM incident WHERE received_at >= :since AND received_at <= :until "
         "ORDER BY received_at DESC"

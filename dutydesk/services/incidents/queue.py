@@ -116,7 +116,7 @@ def fetch_window(
     serials, never the titles); the same window read again soon is the same view.
     """
     rows = db.read(
-        f"SELECT {_COLUMNS} FROM incident WHERE is_open = TRUE "
+        f"SELECT {_COLUMNS} FROM incident WHERE is_open = TRUE "  # noqa: S608 - constant columns and order; limit/offset bound
         f"ORDER BY {QUEUE_ORDER} LIMIT :limit OFFSET :offset",
         {"limit": int(limit), "offset": int(offset)},
     )

@@ -225,7 +225,7 @@ def fetch_editable(
     ``viewer`` is an audit event at ``now``.
     """
     rows = db.read(
-        f"SELECT version, serial, {', '.join(EDITABLE_COLUMNS)} FROM incident WHERE id = :id",
+        f"SELECT version, serial, {', '.join(EDITABLE_COLUMNS)} FROM incident WHERE id = :id",  # noqa: S608 - EDITABLE_COLUMNS is a constant; the id is bound
         {"id": incident_id},
     )
     if not rows:

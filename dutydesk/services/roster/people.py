@@ -19,7 +19,7 @@ def names_with_roles(db: Database, roles: Iterable[Role]) -> list[str]:
         return []
     marks = ", ".join(f":r{index}" for index in range(len(wanted)))
     rows = db.read(
-        "SELECT DISTINCT p.id, p.name FROM person p JOIN person_role r ON r.person_id = p.id "
+        "SELECT DISTINCT p.id, p.name FROM person p JOIN person_role r ON r.person_id = p.id "  # noqa: S608 - generated placeholders only; roles bound
         f"WHERE p.active = TRUE AND r.role IN ({marks}) ORDER BY p.id",
         {f"r{index}": role for index, role in enumerate(wanted)},
     )

@@ -153,7 +153,8 @@ class DrillActions(OnMainScreen):
         """Open the drill screen: start a scenario, or see the running one's injects."""
         from dutydesk.tui.screens.drill import DrillScreen
 
-        if self.host.app.screen is not self.host:
+        front: object = self.host.app.screen  # a Screen; the host is one too
+        if front is not self.host:
             return
         self.host.app.push_screen(DrillScreen(self.host.context, self), self._drill_closed)
 

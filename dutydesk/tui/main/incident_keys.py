@@ -72,7 +72,8 @@ class IncidentActions(OnMainScreen):
 
     def _on_top(self) -> bool:
         """Act only when the main screen is the one in front (not under a form)."""
-        return self.host.app.screen is self.host
+        front: object = self.host.app.screen  # a Screen; the host is one too
+        return front is self.host
 
     def _say(self, text: str, severity: SeverityLevel = "information") -> None:
         # Stored text (serials, titles) goes through the sanitiser; never as markup.

@@ -44,7 +44,8 @@ class PaperActions(OnMainScreen):
             self.found = found
 
     def _front(self) -> bool:
-        return self.host.app.screen is self.host
+        front: object = self.host.app.screen  # a Screen; the host is one too
+        return front is self.host
 
     def _open(self, screen: object) -> None:
         from textual.screen import Screen

@@ -10,7 +10,7 @@ on the closed select alike (tabbing through the form and typing ``2`` chooses gr
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from textual import events
 from textual.app import ComposeResult
@@ -46,11 +46,12 @@ def find_choice(
         (label.casefold(), tuple(name.casefold() for name in (label, code, *keys.get(code, ()))))
         for label, code in options
     ]
-    for test in (
+    tests: tuple[Callable[[tuple[str, ...], str], bool], ...] = (
         lambda every, _label: wanted in every,
         lambda every, _label: any(name.startswith(wanted) for name in every),
         lambda _every, label: wanted in label,
-    ):
+    )
+    for test in tests:
         for index, (label, every) in enumerate(names):
             if test(every, label):
                 return index
