@@ -12,9 +12,8 @@ import pytest
 import typer
 
 from dutydesk.cli import app, main
-from dutydesk.services.demo import load_demo
-from dutydesk.store import Database, url_for
 from tests.conftest import DEMO_MOMENT
+from tests.templates import DemoTemplates
 
 NOW = "2026-11-26T02:31+08:00"
 EVERY_DOCUMENT_FORMAT = {"txt", "md", "csv", "json", "ndjson", "xlsx", "docx", "table"}
@@ -53,11 +52,12 @@ def offered(path: tuple[str, ...], name: str) -> list[str]:
 
 @pytest.fixture
 def cli(
-    db_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+    db_path: Path,
+    demo_templates: DemoTemplates,
+    capsysbinary: pytest.CaptureFixture[bytes],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator:  # type: ignore[type-arg]
-    database = Database(url_for(str(db_path)))
-    load_demo(database, DEMO_MOMENT)
-    database.close()
+    demo_templates.copy_to(db_path, DEMO_MOMENT)
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李晓明")
     monkeypatch.setenv("DUTYDESK_PIN", "1111")
     monkeypatch.setenv("DUTYDESK_KEY_FILE", str(db_path) + ".key")

@@ -19,6 +19,7 @@ from dutydesk.services.incidents import create_incident
 from dutydesk.services.roster import roster_view
 from dutydesk.store import Database
 from dutydesk.vocab import Category, Channel, Position, Severity
+from tests.templates import DemoTemplates
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEMO_MOMENT = datetime(2026, 11, 26, 2, 31, tzinfo=SHANGHAI)
@@ -31,9 +32,8 @@ def column(db: Database, sql: str) -> list:  # type: ignore[type-arg]
 
 
 @pytest.fixture
-def demo(db: Database) -> Database:
-    load_demo(db, DEMO_MOMENT)
-    return db
+def demo(db: Database, demo_templates: DemoTemplates) -> Database:
+    return demo_templates.load_into(db, DEMO_MOMENT)
 
 
 def test_loads_and_reports_counts(db: Database) -> None:

@@ -15,7 +15,6 @@ from textual.pilot import Pilot
 
 from dutydesk.clock import FrozenClock
 from dutydesk.config import Settings
-from dutydesk.services.demo import load_demo
 from dutydesk.store import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.confirm import ConfirmScreen
@@ -24,6 +23,7 @@ from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.screens.sign_in import SignInScreen
 from dutydesk.tui.widgets.status import StatusLine
 from dutydesk.vocab import Classification
+from tests.templates import DemoTemplates
 from tests.tui.conftest import NOW
 from tests.tui.test_console import settle
 
@@ -32,10 +32,9 @@ SIZE = (120, 40)
 
 
 @pytest.fixture
-def demo(db: Database) -> Database:
+def demo(db: Database, demo_templates: DemoTemplates) -> Database:
     """The demo night (with its operators and PINs) as of the frozen moment."""
-    load_demo(db, NOW)
-    return db
+    return demo_templates.load_into(db, NOW)
 
 
 @pytest.fixture

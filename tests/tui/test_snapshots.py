@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from dutydesk.services.demo import load_demo
 from dutydesk.store import Database
 from dutydesk.tui.app import DutyDeskApp
+from tests.templates import DemoTemplates
 from tests.tui.conftest import NOW
 from tests.tui.test_console import settle
 
@@ -21,10 +21,9 @@ SIZE = (120, 40)
 
 
 @pytest.fixture
-def demo(db: Database) -> Database:
+def demo(db: Database, demo_templates: DemoTemplates) -> Database:
     """The demo night loaded as of the frozen moment."""
-    load_demo(db, NOW)
-    return db
+    return demo_templates.load_into(db, NOW)
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
