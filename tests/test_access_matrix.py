@@ -10,7 +10,6 @@ too: a name alone, a wrong PIN or a sign-off in someone else's name is refused i
 from __future__ import annotations
 
 import io
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from dutydesk.cli.app import main
-from dutydesk.services.demo.load import load_demo
 from dutydesk.storage.engine import Database, url_for
 from tests.conftest import DEMO_MOMENT
+from tests.templates import DemoTemplates
 
 NOW = "2026-11-26T02:31+08:00"
 SECRET = ("20261125-012", "重大活动期间有关工作", "secret")  # 机密
@@ -61,22 +60,10 @@ READS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]] = {
 Run = Callable[..., tuple[int, str, str]]
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("matrix") / "demo.sqlite3"
-    database = Database(url_for(str(path)))
-    load_demo(database, DEMO_MOMENT)
-    database.close()
-    return path
-
-
 @pytest.fixture
-def demo_file(pristine: Path, tmp_path: Path) -> Path:
+def demo_file(demo_templates: DemoTemplates, tmp_path: Path) -> Path:
     """A fresh copy of the demo (with its key file) per test: lockouts do not carry over."""
-    for source in pristine.parent.iterdir():
-        target = tmp_path / source.name
-        shutil.copy2(source, target)
-    return tmp_path / pristine.name
+    return demo_templates.copy_to(tmp_path / "demo.sqlite3", DEMO_MOMENT)
 
 
 def records(path: Path) -> list[object]:

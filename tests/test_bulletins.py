@@ -19,11 +19,11 @@ from dutydesk.services.bulletins.write import (
     review_bulletin,
     sign_bulletin,
 )
-from dutydesk.services.demo.load import load_demo
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind, BulletinStatus, Classification
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.docs_support import CANARY, seed_night
+from tests.templates import DemoTemplates
 
 NOW = DEMO_MOMENT
 
@@ -138,13 +138,13 @@ def test_numbers_per_kind_and_year_and_discarded_drafts_use_none(db: Database) -
     assert db.read("SELECT year FROM bulletin WHERE id = :id", {"id": late})[0][0] == 2027
 
 
-def test_direct_submission_carries_leaders_away(tmp_path: Path) -> None:
+def test_direct_submission_carries_leaders_away(
+    tmp_path: Path, demo_templates: DemoTemplates
+) -> None:
     from dutydesk.reports.bulletin_text import render_txt
     from dutydesk.storage.engine import url_for
 
-    db = Database(url_for(str(tmp_path / "demo.sqlite3")))
-    db.ensure_schema()
-    load_demo(db, NOW)
+    db = Database(url_for(str(demo_templates.copy_to(tmp_path / "demo.sqlite3", NOW))))
     serial = db.read("SELECT serial FROM incident WHERE classification = 'public' LIMIT 1")[0][0]
     bulletin_id = _draft(db, serial, kind=BulletinKind.DIRECT)
     view = get_bulletin(db, bulletin_id, tz=SHANGHAI, now=NOW)

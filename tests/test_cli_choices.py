@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +12,8 @@ import pytest
 import typer
 
 from dutydesk.cli.app import app, main
-from dutydesk.services.demo.load import load_demo
-from dutydesk.storage.engine import Database, url_for
 from tests.conftest import DEMO_MOMENT
+from tests.templates import DemoTemplates
 
 NOW = "2026-11-26T02:31+08:00"
 EVERY_DOCUMENT_FORMAT = {"txt", "md", "csv", "json", "ndjson", "xlsx", "docx", "table"}
@@ -53,11 +52,12 @@ def offered(path: tuple[str, ...], name: str) -> list[str]:
 
 @pytest.fixture
 def cli(
-    db_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., tuple[int, str]]:
-    database = Database(url_for(str(db_path)))
-    load_demo(database, DEMO_MOMENT)
-    database.close()
+    db_path: Path,
+    demo_templates: DemoTemplates,
+    capsysbinary: pytest.CaptureFixture[bytes],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator:  # type: ignore[type-arg]
+    demo_templates.copy_to(db_path, DEMO_MOMENT)
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李晓明")
     monkeypatch.setenv("DUTYDESK_PIN", "1111")
     monkeypatch.setenv("DUTYDESK_KEY_FILE", str(db_path) + ".key")

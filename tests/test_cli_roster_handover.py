@@ -6,16 +6,15 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from docx import Document
 
 from dutydesk.cli.app import main
-from dutydesk.services.demo.load import load_demo
-from dutydesk.storage.engine import Database, url_for
 from tests.conftest import DEMO_MOMENT
+from tests.templates import DemoTemplates
 
 NOW = "2026-11-26T02:31+08:00"
 
@@ -27,11 +26,12 @@ class Result:
 
 @pytest.fixture
 def cli(
-    db_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., Result]:
-    database = Database(url_for(str(db_path)))
-    load_demo(database, DEMO_MOMENT)
-    database.close()
+    db_path: Path,
+    demo_templates: DemoTemplates,
+    capsysbinary: pytest.CaptureFixture[bytes],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator:  # type: ignore[type-arg]
+    demo_templates.copy_to(db_path, DEMO_MOMENT)
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李晓明")
     monkeypatch.setenv("DUTYDESK_PIN", "1111")  # the demo has accounts: commands sign in
 

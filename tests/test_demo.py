@@ -20,6 +20,7 @@ from dutydesk.services.incidents.incident import create_incident
 from dutydesk.services.roster.pane import on_duty, roster_view
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Category, Channel, Classification, Position, Role, Severity
+from tests.templates import DemoTemplates
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEMO_MOMENT = datetime(2026, 11, 26, 2, 31, tzinfo=SHANGHAI)
@@ -32,9 +33,8 @@ def column(db: Database, sql: str) -> list:  # type: ignore[type-arg]
 
 
 @pytest.fixture
-def demo(db: Database) -> Database:
-    load_demo(db, DEMO_MOMENT)
-    return db
+def demo(db: Database, demo_templates: DemoTemplates) -> Database:
+    return demo_templates.load_into(db, DEMO_MOMENT)
 
 
 def test_loads_and_reports_counts(db: Database) -> None:

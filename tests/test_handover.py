@@ -16,7 +16,6 @@ from dutydesk.reports.handover import render_markdown, render_text
 from dutydesk.reports.handover_docx import render_docx
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.rules.handover import HandoverPack
-from dutydesk.services.demo.load import load_demo
 from dutydesk.services.handover.pack import build_pack
 from dutydesk.services.handover.store import (
     HandoverError,
@@ -29,6 +28,7 @@ from dutydesk.services.handover.store import (
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Category, Classification, EntryKind, Position, Severity
 from tests.conftest import DEMO_MOMENT, SHANGHAI
+from tests.templates import DemoTemplates
 
 S = Settings()
 RULES = load_rules()
@@ -43,9 +43,8 @@ def pack_at(
 
 
 @pytest.fixture
-def demo(db: Database) -> Database:
-    load_demo(db, DEMO_MOMENT)
-    return db
+def demo(db: Database, demo_templates: DemoTemplates) -> Database:
+    return demo_templates.load_into(db, DEMO_MOMENT)
 
 
 def add_secret(db: Database) -> str:

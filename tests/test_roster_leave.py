@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from dutydesk.config import Settings
-from dutydesk.services.demo.load import load_demo
 from dutydesk.services.roster.changes import cover, mark_special, swap
 from dutydesk.services.roster.imports import import_roster
 from dutydesk.services.roster.leave import LeaveRefused, LeaveRequest, add_leave, list_leave
@@ -15,15 +14,15 @@ from dutydesk.services.roster.shifts import RosterError, apply, generate, shift_
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Position, ShiftKind
 from tests.conftest import DEMO_MOMENT, SHANGHAI
+from tests.templates import DemoTemplates
 
 S = Settings()
 NIGHT, DAY = ShiftKind.NIGHT, ShiftKind.DAY
 
 
 @pytest.fixture
-def demo(db: Database) -> Database:
-    load_demo(db, DEMO_MOMENT)
-    return db
+def demo(db: Database, demo_templates: DemoTemplates) -> Database:
+    return demo_templates.load_into(db, DEMO_MOMENT)
 
 
 def seats(db: Database, day: date, kind: ShiftKind) -> dict[Position, list[str]]:

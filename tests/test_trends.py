@@ -39,6 +39,7 @@ from dutydesk.rules.trends import (
 )
 from dutydesk.services.trends import trend_report, window_length
 from dutydesk.storage.engine import Database, url_for
+from tests.templates import DemoTemplates
 from tests.trends_support import DRILL, NOW, PLANTED, SECRET, seed_history
 
 SEEDS = 200
@@ -369,13 +370,12 @@ def test_cli_weekly_report_md_and_docx(cli: Callable[..., Result], tmp_path: Pat
 
 
 def test_cli_signs_in_when_the_database_has_accounts(
-    db_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+    db_path: Path,
+    demo_templates: DemoTemplates,
+    capsysbinary: pytest.CaptureFixture[bytes],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from dutydesk.services.demo.load import load_demo
-
-    database = Database(url_for(str(db_path)))
-    load_demo(database, NOW)
-    database.close()
+    demo_templates.copy_to(db_path, NOW)
     monkeypatch.delenv("DUTYDESK_OPERATOR", raising=False)
     monkeypatch.delenv("DUTYDESK_PIN", raising=False)
     args = ["--db", str(db_path), "--now", NOW.isoformat(), "--lang", "en", "trends"]

@@ -71,6 +71,7 @@ def shown(desk: Desk, serial: str) -> dict[str, object]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_PROC_LOCKS, reason="reads Linux's /proc/locks")
 def test_a_console_keeps_its_locks_and_its_saves_while_others_come_and_go(
     desk: Desk, terminals: Start
@@ -126,6 +127,7 @@ def test_the_queue_scrolls_to_its_last_row_and_back(desk: Desk, terminals: Start
     console.wait_for(lambda s: queue_serials(s)[:3] == first_screen[:3], why="home again")
 
 
+@pytest.mark.slow
 def test_kill_9_mid_save_loses_nothing_that_was_confirmed(desk: Desk, terminals: Start) -> None:
     console = open_demo(desk, terminals)
     # Unlike one another, so the similar-incident question does not stop the saves.

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.e2e.conftest import OFFICER, Desk, sign_in
@@ -60,6 +61,7 @@ def log_entry(console: Terminal, key: str, title: str, first: str | None, text: 
     console.wait_for(lambda s: form not in s and text[:10] in s, why=f"{title} saved")
 
 
+@pytest.mark.slow
 def test_a_whole_night_from_the_readme_first_command(
     desk: Desk, terminals: Start, tmp_path: Path
 ) -> None:

@@ -7,16 +7,19 @@ import pytest
 import dutydesk.tui.widgets.rows as queue_widget
 from dutydesk.clock import FrozenClock
 from dutydesk.config import load_settings
-from dutydesk.services.demo.load import load_demo
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from tests.conftest import DEMO_MOMENT
+from tests.templates import DemoTemplates
 
 
 def test_a_crash_while_drawing_is_one_line_without_locals(
-    db: Database, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+    db: Database,
+    demo_templates: DemoTemplates,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
-    load_demo(db, DEMO_MOMENT)
+    demo_templates.load_into(db, DEMO_MOMENT)
 
     def broken(*_args: object, **_kwargs: object) -> str:
         canary = "CANARY-机密-content"  # a local a traceback with locals would print

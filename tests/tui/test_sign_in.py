@@ -17,7 +17,6 @@ from textual.pilot import Pilot
 from dutydesk.clock import FrozenClock
 from dutydesk.config import Settings
 from dutydesk.services.demo.file import read_demo
-from dutydesk.services.demo.load import load_demo
 from dutydesk.services.roster.pane import on_duty
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
@@ -27,6 +26,7 @@ from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.screens.sign_in import SignInScreen
 from dutydesk.tui.widgets.status import StatusLine
 from dutydesk.vocab import Classification, Position, Role
+from tests.templates import DemoTemplates
 from tests.tui.conftest import NOW
 from tests.tui.test_console import settle
 
@@ -35,10 +35,9 @@ SIZE = (120, 40)
 
 
 @pytest.fixture
-def demo(db: Database) -> Database:
+def demo(db: Database, demo_templates: DemoTemplates) -> Database:
     """The demo night (with its operators and PINs) as of the frozen moment."""
-    load_demo(db, NOW)
-    return db
+    return demo_templates.load_into(db, NOW)
 
 
 @pytest.fixture

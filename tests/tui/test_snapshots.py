@@ -14,10 +14,10 @@ from textual.pilot import Pilot
 from dutydesk.clock import FrozenClock
 from dutydesk.config import Settings
 from dutydesk.services.accounts.auth import Operator
-from dutydesk.services.demo.load import load_demo
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.vocab import Classification
+from tests.templates import DemoTemplates
 from tests.tui.conftest import NOW
 from tests.tui.test_console import settle
 
@@ -25,10 +25,9 @@ SIZE = (120, 40)
 
 
 @pytest.fixture
-def demo(db: Database) -> Database:
+def demo(db: Database, demo_templates: DemoTemplates) -> Database:
     """The demo night loaded as of the frozen moment."""
-    load_demo(db, NOW)
-    return db
+    return demo_templates.load_into(db, NOW)
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])

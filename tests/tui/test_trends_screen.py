@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from dutydesk.services.demo.load import load_demo
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.trends import TrendsScreen
+from tests.templates import DemoTemplates
 from tests.trends_support import NOW, PLANTED, SECRET, seed_history
 from tests.tui.test_console import screen_text, settle
 
@@ -77,11 +77,12 @@ def test_trends_screen_snapshot(
     snap_compare: Callable[..., bool],
     make_app: MakeApp,
     db: Database,
+    demo_templates: DemoTemplates,
     language: str,
 ) -> None:
     # The demo holds one night, too short a history to test anything: eight quiet days
     # and the planted lift issue are written beside it.
-    load_demo(db, NOW)
+    demo_templates.load_into(db, NOW)
     seed_history(db)
 
     async def open_trends(pilot: Pilot[Any]) -> None:

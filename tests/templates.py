@@ -1,0 +1,114 @@
+"""Template databases: migrate (or load the demo) once per session, copy the file per test.
+
+Running the whole migration chain for every test that wants an empty database, and
+writing the demo night for every test that wants it, cost most of the suite's time. Each
+is built once into its own directory, closed, and then copied per test: a plain file
+copy of a closed database whose write-ahead log has been checkpointed into the main file
+(SQLite does that when the last connection closes; :func:`settle` makes sure), so the
+copy is a complete database in WAL mode, as ``ensure_schema`` leaves it. Never a copy of
+a file with open connections.
+
+The key file beside a database (``<file>.key``, mode 0600) is copied with it: the demo
+seals its classified text under that key.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from dutydesk.services.demo.load import load_demo
+from dutydesk.storage.engine import Database, url_for
+
+SIDE_FILES = ("-wal", "-shm", "-journal")
+"""What SQLite keeps beside an open (or crashed) database: none may exist at a copy."""
+
+
+def settle(path: Path) -> Path:
+    """Fold the write-ahead log of the closed database at ``path`` into the main file.
+
+    Raises:
+        AssertionError: a side file remains (a connection is still open somewhere).
+
+    """
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()  # the last connection: SQLite deletes the -wal and -shm files
+    left = [
+        path.name + suffix for suffix in SIDE_FILES if path.with_name(path.name + suffix).exists()
+    ]
+    assert not left, f"{path} still has {left}: a connection is open"
+    return path
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """Copy the settled database ``source`` (and its key file, if any) to ``target``.
+
+    ``target`` must not be open: its side files, if any, would belong to the old content.
+    """
+    stale = [target.name + s for s in SIDE_FILES if target.with_name(target.name + s).exists()]
+    assert not stale, f"{target} is open ({stale}): close it before copying over it"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    key = source.with_name(source.name + ".key")
+    if key.exists():
+        shutil.copy2(key, target.with_name(target.name + ".key"))  # keeps mode 0600
+    return target
+
+
+def build(directory: Path, fill: Callable[[Database], object]) -> Path:
+    """A settled database in ``directory``, made by ``fill`` (which migrates it)."""
+    path = directory / "template.sqlite3"
+    database = Database(url_for(str(path)))
+    try:
+        fill(database)
+    finally:
+        database.close()
+    return settle(path)
+
+
+class DemoTemplates:
+    """The demo night loaded once per load moment, handed out as copies."""
+
+    def __init__(
+        self,
+        factory: pytest.TempPathFactory,
+        isolated: Callable[[], AbstractContextManager[object]],
+    ) -> None:
+        self._factory = factory
+        self._isolated = isolated
+        self._built: dict[datetime, Path] = {}
+
+    def template(self, moment: datetime) -> Path:
+        """The settled demo database loaded as of ``moment`` (built on first use)."""
+        if moment not in self._built:
+            with self._isolated():
+                self._built[moment] = build(
+                    self._factory.mktemp("demo-template"), lambda db: load_demo(db, moment)
+                )
+        return self._built[moment]
+
+    def copy_to(self, target: Path, moment: datetime) -> Path:
+        """A fresh copy of the demo (as of ``moment``) at ``target``, with its key file."""
+        return copy_database(self.template(moment), target)
+
+    def load_into(self, db: Database, moment: datetime) -> Database:
+        """``db`` holding the demo as of ``moment``: what ``load_demo(db, moment)`` leaves.
+
+        A SQLite ``db`` is closed and its file replaced by a copy of the template (it
+        reopens on next use); any other database gets the demo loaded for real.
+        """
+        if not (db.is_sqlite and db.path is not None):
+            load_demo(db, moment)
+            return db
+        db.close()
+        self.copy_to(db.path, moment)
+        return db
