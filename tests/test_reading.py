@@ -4,7 +4,7 @@ A 机密 incident (and a bulletin about it) carries a canary string. Each read s
 run as a cleared reader, who must get the canary and leave one ``classified_viewed``
 event, and as an uncleared reader, who must get neither the canary nor an envelope and
 leave no event. A source scan keeps the unsealing and the view audit in
-:mod:`dutydesk.services.integrity.verify.reading`, so a new read cannot skip them.
+:mod:`dutydesk.services.integrity.reading`, so a new read cannot skip them.
 """
 
 from __future__ import annotations

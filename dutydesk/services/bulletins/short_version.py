@@ -22,7 +22,7 @@ from dutydesk.rules import bulletins as rules
 from dutydesk.rules.sanitize import clean
 from dutydesk.rules.sms import split_segments
 from dutydesk.services.bulletins.read import BulletinError, bulletin_facts
-from dutydesk.services.integrity.verify.reading import audited_read
+from dutydesk.services.integrity.reading import audited_read
 from dutydesk.services.retry import write_with_retry
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind, BulletinStatus, Classification

@@ -18,7 +18,7 @@ from dutydesk.i18n import t
 from dutydesk.rules.documents import DailyRow, DailySummary, totals
 from dutydesk.services.integrity.chain_read import chain_head
 from dutydesk.services.integrity.sealed import entry_record, incident_record
-from dutydesk.services.integrity.verify.reading import ClassifiedRead, audited_read
+from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.storage.engine import Database, Row, as_utc
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dutydesk.services.integrity.sealed import incident_record
-from dutydesk.services.integrity.verify.reading import ClassifiedRead, audited_read
+from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.storage.engine import Database, Row, as_utc
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, TypeVar
 from dutydesk.errors import DutyDeskError
 from dutydesk.rules.policy import may_see
 from dutydesk.services.incidents.queue import QueueRow, queue_row
-from dutydesk.services.integrity.verify.reading import audited_read
+from dutydesk.services.integrity.reading import audited_read
 from dutydesk.storage.engine import Database, Row
 from dutydesk.storage.search import SearchSpec, searchable
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status

@@ -7,13 +7,13 @@ The building blocks are :mod:`dutydesk.storage.crypto`; this module is how servi
   (created with mode 0600 on first use), so a caller that does not pass ``keys`` still
   never writes classified text in plaintext;
 * readers never use this module directly: they read through
-  :func:`dutydesk.services.integrity.verify.reading.audited_read`, which checks the clearance,
+  :func:`dutydesk.services.integrity.reading.audited_read`, which checks the clearance,
   then opens with one :class:`Opener` per read, then audits. The opener loads the key
   ring lazily, at the first envelope it meets, so a queue with nothing classified for
   this viewer never imports ``cryptography`` nor touches the key file. A missing or
   wrong key gives a placeholder, never the envelope and never a crash;
 * :func:`record_view` writes the "classified content was viewed" audit event (called
-  by :mod:`~dutydesk.services.integrity.verify.reading` only).
+  by :mod:`~dutydesk.services.integrity.reading` only).
 
 Record names are stable: ``incident:<id>`` (title, summary) and
 ``timeline_entry:<incident id>/<seq>`` (text). Timeline entries are sealed at the
