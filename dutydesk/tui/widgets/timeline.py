@@ -97,10 +97,21 @@ class TimelineView(TextPane):
         detail = message.detail
         title = t("pane.timeline_of", serial=detail.serial, title=detail.title or "")
         self.border_title = safe(f"{t('drill.mark')} {title}" if detail.drill else title)
+        content = self.render_detail(detail)
+        if follow:
+            # Only a text taller than the pane has an end to follow. Textual 8.2.8's
+            # compositor sets an anchored pane's offset without clamping it, so anchoring
+            # a text that fits put it at a negative offset: blank lines on top and the
+            # newest entries out of sight, in this console and in every other one (found
+            # by tests/e2e).
+            width = self._body.content_size.width or self.scrollable_content_region.width
+            # As Textual's own Widget.get_content_height does: the styles stand for the rules.
+            height = content.get_height(self._body.styles, width)  # type: ignore[arg-type]
+            follow = height > self.scrollable_content_region.height
         # Anchored, the pane stays at its end when the new text is laid out (its height is
         # not known before); any scroll by the officer releases the anchor.
         self.anchor(follow)
-        self.show(self.render_detail(detail))
+        self.show(content)
         if follow:
             self.call_after_refresh(self._to_end)
 
