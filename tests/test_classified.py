@@ -224,7 +224,7 @@ def test_wrong_or_missing_key_gives_a_placeholder(
 
 
 def test_unsafe_key_file_is_refused(db: Database, db_path: Path, secret: Incident) -> None:
-    from dutydesk.cli.launch import check_key_file_safe
+    from dutydesk.cli.runtime import check_key_file_safe
 
     key_file = Path(f"{db_path}.key")
     os.chmod(key_file, 0o644)

@@ -218,7 +218,7 @@ def test_the_console_starts_without_the_orm(tmp_path: Path) -> None:
     Database(url_for(str(db))).ensure_schema()  # migrated first: Alembic is for first runs
     code = (
         "import sys; from dutydesk.config import load_settings; "
-        "from dutydesk.cli.launch import database_for, prepare_console; "
+        "from dutydesk.cli.runtime import database_for, prepare_console; "
         f"s = load_settings(); prepare_console(s, database_for(s, {str(db)!r})); "
         "import dutydesk.tui.app; "
         "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'cryptography', 'alembic', "

@@ -29,7 +29,7 @@ from dutydesk.cli.commands.integrity import register as register_integrity
 from dutydesk.cli.commands.leave import leave_app
 from dutydesk.cli.commands.roster import roster_app
 from dutydesk.cli.commands.trends import report_app, trends_app
-from dutydesk.cli.launch import clock_for, database_for, guarded, language_for, open_console
+from dutydesk.cli.runtime import clock_for, database_for, guarded, language_for, open_console
 from dutydesk.config import Settings, data_dir, load_settings
 from dutydesk.i18n import set_language, t
 from dutydesk.storage.engine import Database, url_for

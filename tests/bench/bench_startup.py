@@ -24,11 +24,11 @@ CHILD = r"""
 import json, resource, sys, time
 t0 = float(sys.argv[2])
 from dutydesk.config import load_settings
-from dutydesk.cli.launch import clock_for, database_for, language_for
+from dutydesk.cli.runtime import clock_for, database_for, language_for
 from dutydesk.i18n import set_language
 settings = load_settings()
 database = database_for(settings, sys.argv[1])
-from dutydesk.cli.launch import prepare_console
+from dutydesk.cli.runtime import prepare_console
 start = prepare_console(settings, database)
 language = language_for(settings, "en")
 set_language(language)

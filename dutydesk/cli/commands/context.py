@@ -142,7 +142,7 @@ def open_env(ctx: typer.Context, db: str | None, *, create: bool = False) -> Env
             does not exist.
 
     """
-    from dutydesk.cli.launch import check_key_file_safe, clock_for, database_for, language_for
+    from dutydesk.cli.runtime import check_key_file_safe, clock_for, database_for, language_for
 
     root: dict[str, Any] = ctx.find_root().params
     settings = load_settings()

@@ -15,8 +15,8 @@ from dutydesk.errors import DutyDeskError, NotFoundError
 from dutydesk.i18n import label, t
 from dutydesk.rules.bulletins import KIND_NAMES, EntryFacts, ItemFacts, issue_label
 from dutydesk.rules.documents import AwayFacts, BulletinView, ItemRef
-from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
+from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.services.roster.pane import leaders_away
 from dutydesk.storage.engine import Database, Row, as_utc
 from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, EntryKind

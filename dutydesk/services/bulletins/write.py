@@ -25,8 +25,8 @@ from dutydesk.i18n import label, t
 from dutydesk.rules import bulletins as rules
 from dutydesk.rules.policy import may_see
 from dutydesk.services.bulletins.read import BulletinError, incident_facts
-from dutydesk.services.integrity.sealed import seal
 from dutydesk.services.integrity.reading import audited_read
+from dutydesk.services.integrity.sealed import seal
 from dutydesk.services.retry import write_with_retry
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind, BulletinStatus, Classification

@@ -32,8 +32,8 @@ from dutydesk.rules.handover import (
 )
 from dutydesk.services.incidents.queue import QUEUE_ORDER
 from dutydesk.services.integrity.chain import chain_head
-from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.services.integrity.reading import ClassifiedRead, Content, audited_read
+from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.services.roster.pane import leaders_away
 from dutydesk.services.roster.shifts import day_bounds, shift_views
 from dutydesk.services.trends import top_candidates

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from dutydesk.i18n import t
 from dutydesk.rules.documents import DailyRow, DailySummary, totals
 from dutydesk.services.integrity.chain_read import chain_head
-from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
+from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.storage.engine import Database, Row, as_utc
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from dutydesk.errors import NotFoundError
 from dutydesk.rules.similarity import COMPARED_CHARS, SIMILAR_SUMMARY, bigrams, jaccard, same_place
-from dutydesk.services.integrity.sealed import incident_record, is_classified
 from dutydesk.services.integrity.reading import audited_read
+from dutydesk.services.integrity.sealed import incident_record, is_classified
 from dutydesk.storage.engine import Database, as_utc
 from dutydesk.vocab import Category, Classification, EntryKind, Status
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from dutydesk.errors import NotFoundError
 from dutydesk.services.incidents.queue import QUEUE_ORDER
-from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
+from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.storage.engine import Database, Row, as_utc
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 

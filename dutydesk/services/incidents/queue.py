@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from dutydesk.services.integrity.sealed import incident_record
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
+from dutydesk.services.integrity.sealed import incident_record
 from dutydesk.storage.engine import Database, Row, as_utc
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
 

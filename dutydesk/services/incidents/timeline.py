@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from dutydesk.i18n import t
 from dutydesk.rules.deadlines import EntryFact, due_steps
-from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.services.integrity.reading import Content, audited_read
+from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.storage.engine import Database, Row, as_utc
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 

@@ -1,0 +1,147 @@
+"""What the bare console and the typer commands share, without typer and without Textual.
+
+Choosing the database, the clock and the language from the options and the settings;
+preparing and opening the console; and :func:`guarded`, which turns an error a user can
+act on into one line on stderr with its exit code, and anything unexpected into one line
+too, never a traceback, unless ``DUTYDESK_DEBUG=1``.
+
+:mod:`dutydesk.cli.launch` (the entry point) and :mod:`dutydesk.cli.app` (the typer app)
+both import this module and never each other at import time, so the console's path
+never loads typer and the command modules do not reach back into the launcher.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dutydesk.clock import Clock, FrozenClock, parse_moment
+from dutydesk.config import Settings
+from dutydesk.errors import ConfigError, DutyDeskError
+from dutydesk.i18n import LANGUAGES, normalise_language, resolve_language, set_language
+from dutydesk.storage.engine import Database, url_for
+
+if TYPE_CHECKING:
+    from dutydesk.services.incidents.queue import QueueRow
+
+
+def database_for(settings: Settings, db: str | None) -> Database:
+    """The database named by ``--db``, else ``DUTYDESK_DATABASE_URL``/config, else default."""
+    chosen = db or settings.database_url
+    return Database(url_for(chosen) if chosen else settings.default_database_url())
+
+
+def clock_for(settings: Settings, now: str | None) -> Clock:
+    """The real clock, or one frozen at ``--now``/``DUTYDESK_NOW``.
+
+    Raises:
+        ConfigError: the moment cannot be read.
+
+    """
+    value = now or os.environ.get("DUTYDESK_NOW")
+    if not value:
+        return Clock()
+    try:
+        return FrozenClock(parse_moment(value, settings.tz))
+    except ValueError as exc:
+        raise ConfigError(f"--now: {exc}") from None
+
+
+def language_for(settings: Settings, lang: str | None) -> str:
+    """``--lang`` if given, else DUTYDESK_LANG, the config file, LANG, English.
+
+    Raises:
+        ConfigError: ``--lang`` names no supported language.
+
+    """
+    if lang is not None:
+        chosen = normalise_language(lang)
+        if chosen is None:
+            raise ConfigError(f"--lang: expected one of {', '.join(LANGUAGES)}, got {lang!r}")
+        return chosen
+    return resolve_language(settings.language)
+
+
+def open_console(settings: Settings, database: Database, clock: Clock, language: str) -> int:
+    """Migrate the database if needed and run the console; return its exit code.
+
+    A key file that other users may read stops the console in one line. The key ring
+    itself is not loaded here: services open it lazily at the first sealed value a
+    cleared viewer is shown, so the first frame never waits for ``cryptography``.
+    """
+    start = prepare_console(settings, database)
+    set_language(language)
+    from dutydesk.tui.app import run_console  # Textual is loaded only from here on
+
+    return run_console(
+        database, settings, clock, language, first_rows=start.first_rows, sign_in=start.sign_in
+    )
+
+
+@dataclass(frozen=True)
+class ConsoleStart:
+    """What the launcher reads before the console exists (no event loop yet)."""
+
+    first_rows: tuple[QueueRow, ...] | None
+    """The top of the queue, or ``None`` when nothing may be read before sign-in."""
+    sign_in: bool
+    """Open on the sign-in screen."""
+
+
+def prepare_console(settings: Settings, database: Database) -> ConsoleStart:
+    """Migrate if needed, check the key file, and read what the first frame shows.
+
+    Everything here is plain SQL through the store's ``sqlite3`` path: SQLModel,
+    SQLAlchemy and ``cryptography`` stay unloaded until a form or a sealed value needs
+    them (``tests/test_cli.py`` checks the imports; ``tests/bench/bench_startup.py``
+    times this path).
+    """
+    database.ensure_schema()
+    check_key_file_safe(settings, database)
+    from dutydesk.services.accounts.sign_in import sign_in_required
+    from dutydesk.services.incidents.queue import BLOCK_ROWS, fetch_window
+
+    # Once anyone has a PIN the console opens on the sign-in screen and reads nothing
+    # before someone signs in; otherwise the top of the queue (~2 ms on a million rows).
+    sign_in = sign_in_required(database)
+    first_rows = None if sign_in else tuple(fetch_window(database, 0, BLOCK_ROWS))
+    return ConsoleStart(first_rows, sign_in)
+
+
+def check_key_file_safe(settings: Settings, database: Database) -> None:
+    """Refuse a key file readable by others (a ``stat``; no ``cryptography`` import).
+
+    Raises:
+        KeyFileError: the key file's mode allows group or other access.
+
+    """
+    from dutydesk.storage.crypto import check_key_file, key_file_for
+
+    if database.path is None and not settings.key_file:
+        return
+    path = key_file_for(database.path, settings.key_file)
+    if path.exists():
+        check_key_file(path)
+
+
+def guarded(action: Callable[[], int | None]) -> int:
+    """Run ``action`` and turn every error into one line on stderr and an exit code."""
+    try:
+        return action() or 0
+    except DutyDeskError as exc:
+        print(f"dutydesk: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the last line of defence: never a traceback
+        if os.environ.get("DUTYDESK_DEBUG") == "1":
+            raise
+        print(
+            f"dutydesk: unexpected error ({type(exc).__name__}); "
+            "run again with DUTYDESK_DEBUG=1 to see the details",
+            file=sys.stderr,
+        )
+        return 1
