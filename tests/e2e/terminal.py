@@ -41,6 +41,7 @@ KEYS = {
     "end": "\x1b[F",
     "pageup": "\x1b[5~",
     "pagedown": "\x1b[6~",
+    "f2": "\x1bOQ",
     "f4": "\x1bOS",
     **{f"ctrl+{c}": chr(ord(c) - 96) for c in "abcdefghklnopqrstuvwxyz"},
 }

@@ -87,7 +87,9 @@ class TimelineView(TextPane):
             and message.detail is not None
             and before.id == message.detail.id
             and len(message.detail.entries) > len(before.entries)
-            and self.scroll_y >= self.max_scroll_y
+            # At its end, or one line short of it: a re-wrap after the last follow can
+            # leave the pane a line above its end, and it must go on following.
+            and self.scroll_y >= self.max_scroll_y - 1
         )
         self.detail = message.detail
         if message.detail is None:
@@ -113,14 +115,12 @@ class TimelineView(TextPane):
         self.anchor(follow)
         self.show(content)
         if follow:
-            self.call_after_refresh(self._to_end)
+            self.call_after_refresh(self._to_end, again=True)
 
-    def _to_end(self) -> None:
-        if self.is_anchored and self.max_scroll_y <= 0:
-            # The text fits the pane. Textual 8.2.8's compositor sets an anchored pane's
-            # offset without clamping it, so a short text went to a negative offset:
-            # blank lines on top, the newest entries pushed out of sight (found by
-            # tests/e2e). Nothing to follow: drop the anchor, show the text from its top.
+    def _to_end(self, again: bool = False) -> None:
+        if self.scroll_y < 0:
+            # Never blank lines above the text (see on_timeline_view_loaded): only a text
+            # taller than the pane is anchored, so this is a guard, not a path.
             self.anchor(False)
             self.scroll_to(y=0, animate=False, immediate=True)
             return
@@ -128,6 +128,8 @@ class TimelineView(TextPane):
         # re-wrapped text can grow by a line after the anchored layout: look once more.
         if self.is_anchored and self.scroll_y < self.max_scroll_y:
             self.scroll_end(animate=False, immediate=True)
+        if again:
+            self.call_after_refresh(self._to_end)
 
     def render_detail(self, detail: IncidentDetail) -> Content:
         """The pane's text for ``detail``: a header line, then one line per entry."""
