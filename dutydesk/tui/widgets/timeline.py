@@ -82,15 +82,11 @@ class TimelineView(TextPane):
         # Follow new entries only if the officer was at the end: one who scrolled up to
         # read keeps their place. A different incident starts where it starts.
         before = self.detail
-        follow = (
-            before is not None
-            and message.detail is not None
-            and before.id == message.detail.id
-            and len(message.detail.entries) > len(before.entries)
-            # At its end, or one line short of it: a re-wrap after the last follow can
-            # leave the pane a line above its end, and it must go on following.
-            and self.scroll_y >= self.max_scroll_y - 1
-        )
+        same = before is not None and message.detail is not None and before.id == message.detail.id
+        grew = same and len(message.detail.entries) > len(before.entries)  # type: ignore[union-attr]
+        # At its end, or one line short of it: a re-wrap after the last follow can leave
+        # the pane a line above its end, and it must go on following.
+        follow = grew and self.scroll_y >= self.max_scroll_y - 1
         self.detail = message.detail
         if message.detail is None:
             self.border_title = t("pane.timeline")
@@ -111,8 +107,12 @@ class TimelineView(TextPane):
             height = content.get_height(self._body.styles, width)  # type: ignore[arg-type]
             follow = height > self.scrollable_content_region.height
         # Anchored, the pane stays at its end when the new text is laid out (its height is
-        # not known before); any scroll by the officer releases the anchor.
-        self.anchor(follow)
+        # not known before); any scroll by the officer releases the anchor. A second read
+        # of the same entries (the officer's own save, then the watcher's) leaves the
+        # anchor as it is: dropping it before the first read's text was laid out left the
+        # pane short of its newest entry on a loaded machine (the e2e night in CI).
+        if not same or grew:
+            self.anchor(follow)
         self.show(content)
         if follow:
             self.call_after_refresh(self._to_end, again=True)
