@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pexpect
 import pyte
+from wcwidth import wcwidth
 
 COLUMNS, LINES = 120, 40
 BIN = Path(sys.executable).parent
@@ -64,6 +65,33 @@ def environment(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def screen_text(screen: pyte.Screen) -> str:
+    """A pyte screen as lines of text, a wide character's empty second cell dropped.
+
+    Not ``pyte.Screen.display``: when a narrow character overwrites the first half of a
+    wide one, pyte leaves the second half's empty stub behind and ``display`` raises
+    ``IndexError`` on it (it did in CI, mid-night, after the handover pack closed).
+    """
+    return "\n".join(_row_text(screen.buffer[y], screen.columns) for y in range(screen.lines))
+
+
+def _row_text(row: dict[int, pyte.screens.Char], columns: int) -> str:
+    cells: list[str] = []
+    after_wide = False
+    for x in range(columns):
+        data = row[x].data
+        if data == "":
+            # The second cell of a wide character is dropped; an orphaned one (its first
+            # half overwritten) is blank, as a real terminal shows it.
+            if not after_wide:
+                cells.append(" ")
+            after_wide = False
+            continue
+        cells.append(data)
+        after_wide = wcwidth(data[0]) == 2
+    return "".join(cells).rstrip()
+
+
 class Terminal:
     """One ``dutydesk`` process in a pseudo-terminal, and the screen it draws."""
 
@@ -105,7 +133,7 @@ class Terminal:
 
     def text(self) -> str:
         """The screen as lines of text (a wide character's second cell is dropped)."""
-        return "\n".join(line.rstrip() for line in self.screen.display)
+        return screen_text(self.screen)
 
     def wait_for(
         self, wanted: str | Callable[[str], bool], timeout: float = WAIT, why: str = ""
