@@ -173,11 +173,12 @@ def show(
     db: DbOption = None,
 ) -> None:
     """The roster of a week: one line per shift, one column per position."""
-    from dutydesk.services.roster.shifts import local_day, shift_views, week_of
+    from dutydesk.rules.dates import local_day, week_of
+    from dutydesk.services.roster.shifts import shift_views
 
     env = open_env(ctx, db)
     reader(env, operator, None)
-    first, last = week_of(day(week, "--week") if week else local_day(env.now, env.settings))
+    first, last = week_of(day(week, "--week") if week else local_day(env.now, env.settings.tz))
     tz = env.settings.tz
     records: list[dict[str, Any]] = []
     cells: list[list[Any]] = []

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from dutydesk.rules.dates import day_around
 from dutydesk.rules.shifts import ShiftSlot, following_shifts, shift_at
 from dutydesk.storage.engine import Database, as_utc
 from dutydesk.vocab import Position, ShiftKind
@@ -113,12 +114,10 @@ def roster_view(
     """The roster as of ``now``: the current shift, the next two, and today's absences."""
     current = shift_at(now, day_start, night_start, tz)
     upcoming = following_shifts(current, 2, day_start, night_start, tz)
-    local_day = now.astimezone(tz).date()
-    start = datetime.combine(local_day, time(0), tz)
     return RosterView(
         current=_shift_view(db, current),
         upcoming=tuple(_shift_view(db, slot) for slot in upcoming),
-        away=tuple(leaders_away(db, start, start + timedelta(days=1))),
+        away=tuple(leaders_away(db, *day_around(now, tz))),
     )
 
 
