@@ -186,6 +186,10 @@ _RULE_KEYS: dict[str, tuple[str, ...]] = {
         "conclude_working_days", "conclude_days",
     ),
     "kind_by_channel": _CHANNELS,
+    "kind_by_category": (
+        "natural_disaster", "accident", "public_health", "social_security",
+        "public_request", "other",
+    ),
 }  # fmt: skip
 
 
@@ -207,7 +211,7 @@ def _parse_rules(value: Any) -> dict[str, dict[str, Any]]:
             where = f"rules.{section}.{key}"
             if key not in allowed:
                 raise ConfigError(f"{where}: unknown key (expected one of {', '.join(allowed)})")
-            if section == "kind_by_channel":
+            if section in {"kind_by_channel", "kind_by_category"}:
                 if number not in _KINDS:
                     raise ConfigError(
                         f"{where}: expected one of {', '.join(_KINDS)}, got {number!r}"

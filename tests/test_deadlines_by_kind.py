@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from dutydesk.errors import ConfigError
 from dutydesk.rules.deadlines import EntryFact, due_steps, load_rules
-from dutydesk.vocab import Channel, EntryKind, MatterKind, Severity
+from dutydesk.vocab import Category, Channel, EntryKind, MatterKind, Severity
 
 TZ = ZoneInfo("Asia/Shanghai")
 RULES = load_rules()
@@ -169,6 +169,11 @@ def test_a_cadence_brings_the_continued_report_forward() -> None:
 )
 def test_the_kind_defaults_from_the_channel(channel: Channel, kind: MatterKind) -> None:
     assert RULES.kind_for(channel) is kind
+
+
+def test_a_call_from_the_public_about_noise_is_a_request_not_an_emergency() -> None:
+    assert RULES.kind_for(Channel.PHONE, Category.PUBLIC_REQUEST) is MatterKind.REQUEST
+    assert RULES.kind_for(Channel.PHONE, Category.ACCIDENT) is MatterKind.EMERGENCY
 
 
 def test_an_office_may_remap_a_channel_in_its_config(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from dutydesk.errors import ConfigError
 from dutydesk.rules.workdays import WorkCalendar
-from dutydesk.vocab import Channel, EntryKind, MatterKind, Severity
+from dutydesk.vocab import Category, Channel, EntryKind, MatterKind, Severity
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "rules.toml"
 
@@ -100,6 +100,8 @@ class DeadlineRules:
     ``conclude`` (办结)."""
     kind_by_channel: Mapping[Channel, MatterKind] = field(default_factory=dict)
     """The kind an intake starts with, by channel; unlisted channels are emergencies."""
+    kind_by_category: Mapping[Category, MatterKind] = field(default_factory=dict)
+    """The kind by category, which wins over the channel's (群众来电 is a request)."""
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     """Which days are working days, for periods counted in them."""
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
@@ -127,8 +129,12 @@ class DeadlineRules:
                 Channel(channel): MatterKind(kind)
                 for channel, kind in data.get("kind_by_channel", {}).items()
             }
+            by_category = {
+                Category(category): MatterKind(kind)
+                for category, kind in data.get("kind_by_category", {}).items()
+            }
         except ValueError as error:
-            raise ConfigError(f"rules.kind_by_channel: {error}") from None
+            raise ConfigError(f"rules.kind_by_channel/kind_by_category: {error}") from None
         return cls(
             phone_report=table("phone_report_minutes", "minutes"),
             first_report=table("first_report_minutes", "minutes"),
@@ -138,12 +144,15 @@ class DeadlineRules:
             request=_steps(data, "request"),
             document=_steps(data, "document"),
             kind_by_channel=kinds,
+            kind_by_category=by_category,
             calendar=calendar or WorkCalendar(),
             zone=zone or ZoneInfo("Asia/Shanghai"),
         )
 
-    def kind_for(self, channel: Channel) -> MatterKind:
-        """The kind of matter an intake from ``channel`` starts as."""
+    def kind_for(self, channel: Channel, category: Category | None = None) -> MatterKind:
+        """The kind of matter an intake starts as: by category if listed, else by channel."""
+        if category is not None and category in self.kind_by_category:
+            return self.kind_by_category[category]
         return self.kind_by_channel.get(channel, MatterKind.EMERGENCY)
 
     def first_report_for(self, severity: Severity) -> timedelta | None:
@@ -434,6 +443,20 @@ def _report_steps(
         # A reopening restarts the clock: the matter was settled until then.
         steps.append(DueStep("continued_report", max(reports + reopened) + interval))
     return steps
+
+
+def clock_terms(row: Any) -> dict[str, Any]:
+    """The item's facts that choose its clocks (kind, sensitivity, cadence), as keywords.
+
+    For ``due_steps``/``next_due``; ``row`` is an ``Incident`` or a plain-SQL row that
+    selected ``matter_kind, sensitive, report_every_minutes``.
+    """
+    every = row.report_every_minutes
+    return {
+        "kind": MatterKind(row.matter_kind),
+        "sensitive": bool(row.sensitive),
+        "report_every": timedelta(minutes=int(every)) if every else None,
+    }
 
 
 def next_due(

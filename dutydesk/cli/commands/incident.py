@@ -245,6 +245,14 @@ def edit(
     ctx: typer.Context,
     serial: Annotated[str, typer.Argument(help="e.g. 20261126-004")],
     severity: Text = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="Kind of matter: emergency, request or document (its clocks follow).",
+            show_default=False,
+        ),
+    ] = None,
     category: Text = None,
     channel: Text = None,
     classification: Text = None,
@@ -261,6 +269,7 @@ def edit(
     """Change fields; the change goes on the timeline and the clocks are recomputed."""
     given = {
         "severity": severity,
+        "matter_kind": kind,
         "category": category,
         "channel": channel,
         "classification": classification,

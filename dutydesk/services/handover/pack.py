@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from dutydesk.config import Settings
 from dutydesk.rules.dates import day_window
-from dutydesk.rules.deadlines import DeadlineRules, EntryFact, due_steps
+from dutydesk.rules.deadlines import DeadlineRules, EntryFact, clock_terms, due_steps
 from dutydesk.rules.handover import (
     AwayLeader,
     ClassifiedItem,
@@ -50,7 +50,10 @@ EMERGING_IN_PACK = 5
 """At most this many emerging issues in the pack: the meeting hears the strongest only."""
 
 
-_COLUMNS = "id, serial, received_at, category, severity, title, status, classification"
+_COLUMNS = (
+    "id, serial, received_at, category, severity, title, status, classification, "
+    "matter_kind, sensitive, report_every_minutes"
+)
 
 
 def _incidents(db: Database, where: str, params: dict[str, Any], order: str) -> list[Row]:
@@ -224,7 +227,8 @@ def build_pack(
             )
             entries = timelines.get(id_, [])
             by_id = {entry[0].entry_id: entry for entry in entries}
-            for owed in due_steps(rules, severity, received_at, [e[0] for e in entries]):
+            facts = [e[0] for e in entries]
+            for owed in due_steps(rules, severity, received_at, facts, **clock_terms(row)):
                 if owed.due_at <= at:
                     overdue.append(OverdueStep(serial, title, owed.step, owed.due_at))
                 source = by_id.get(owed.entry_id)

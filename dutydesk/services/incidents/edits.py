@@ -31,7 +31,15 @@ from dutydesk.services.incidents.records import (
 )
 from dutydesk.services.integrity.sealed import incident_record, seal, unseal
 from dutydesk.storage.models import Incident
-from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
+from dutydesk.vocab import (
+    Category,
+    Channel,
+    Classification,
+    EntryKind,
+    MatterKind,
+    Severity,
+    Status,
+)
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -40,6 +48,7 @@ if TYPE_CHECKING:
 
 EDITABLE: dict[str, type[StrEnum] | None] = {
     "channel": Channel,
+    "matter_kind": MatterKind,
     "category": Category,
     "severity": Severity,
     "classification": Classification,

@@ -141,6 +141,10 @@ def create_incident(
         serial_no=number,
         received_at=received_at,
         channel=enum_value(Channel, channel, "channel"),
+        # The kind of matter starts as the channel's (data/rules.toml [kind_by_channel]).
+        matter_kind=rules.kind_for(
+            enum_value(Channel, channel, "channel"), enum_value(Category, category, "category")
+        ),
         category=enum_value(Category, category, "category"),
         severity=grade,
         severity_rank=grade.rank,

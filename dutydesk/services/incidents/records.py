@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import label, t
-from dutydesk.rules.deadlines import DeadlineRules, DueStep, EntryFact, next_due
+from dutydesk.rules.deadlines import DeadlineRules, DueStep, EntryFact, clock_terms, next_due
 from dutydesk.rules.workflow import Refusal
 from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.vocab import EntryKind, Severity, Status
@@ -136,6 +136,7 @@ def refresh_due(*, session: Session, incident: Incident, rules: DeadlineRules) -
         incident.received_at,
         entry_facts(session, incident),
         is_open=incident.is_open,
+        **clock_terms(incident),
     )
     incident.due_at = step.due_at if step else None
     incident.due_step = step.step if step else None
