@@ -18,7 +18,16 @@ from dutydesk.i18n import label, t
 from dutydesk.reports.candidates import expected_text, group_label, p_text, serials
 from dutydesk.reports.layout import Layout, Section, md_escape
 from dutydesk.rules.sanitize import clean
-from dutydesk.rules.trends import RESTRICTED, Dimension, TrendReport, WeeklySummary
+from dutydesk.rules.trends import (
+    MIN_COUNT,
+    RATIO,
+    RATIO_FLOOR,
+    RATIO_MIN_COUNT,
+    RESTRICTED,
+    Dimension,
+    TrendReport,
+    WeeklySummary,
+)
 from dutydesk.vocab import Category, Channel, Severity
 
 _ENUMS: dict[Dimension, type[Category] | type[Channel] | type[Severity]] = {
@@ -59,10 +68,18 @@ def span_line(report: TrendReport, tz: ZoneInfo) -> str:
 
 
 def test_line(report: TrendReport) -> str:
-    """How candidates were chosen: groups tested and the threshold, or why none could be."""
+    """How candidates were chosen: groups tested and the rule, or why none could be."""
     if report.covered_windows == 0:
         return t("trends.no_history")
-    return t("trends.test", tested=report.groups_tested, threshold=p_text(report.threshold))
+    return t(
+        "trends.test",
+        tested=report.groups_tested,
+        minimum=MIN_COUNT,
+        threshold=p_text(report.threshold),
+        ratio_minimum=RATIO_MIN_COUNT,
+        ratio=f"{RATIO:g}",
+        floor=f"{RATIO_FLOOR:g}",
+    )
 
 
 # -- the weekly summary ----------------------------------------------------------------------

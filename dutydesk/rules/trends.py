@@ -9,10 +9,12 @@ record the count is unknown, not zero; with no covered window nothing is tested.
 
 **Emerging issues** are groups (a place x category, or a key phrase of the summaries
 of the public's calls, letters, visits and messages) whose recent count is unusually
-high against their own history: the test is :mod:`dutydesk.rules.significance`
-(one-sided conditional binomial, ``k >= 3``, ``p < 0.01 / m``), the keys and phrases
-:mod:`dutydesk.rules.phrases` (character n-grams, not word segmentation). Both families
-are tested together, so ``m`` and the error rate are the whole report's.
+high against their own history. The rule is :mod:`dutydesk.rules.significance`: at
+least 3 in the window, and either the one-sided conditional binomial test gives
+``p < 0.01 / m`` (Bonferroni), or at least 5 and 4 times the usual count per window (the
+usual taken as at least 1); candidates are ranked by that ratio. The keys and phrases
+are :mod:`dutydesk.rules.phrases` (character n-grams, not word segmentation). Both
+families are tested together, so ``m`` and the error rate are the whole report's.
 """
 
 from __future__ import annotations
@@ -24,7 +26,16 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from dutydesk.rules.phrases import UNSPECIFIED, location_key, merge_phrases, phrases, unit_key
-from dutydesk.rules.significance import ALPHA, MIN_COUNT, Flag, detect, tail_p
+from dutydesk.rules.significance import (
+    ALPHA,
+    MIN_COUNT,
+    RATIO,
+    RATIO_FLOOR,
+    RATIO_MIN_COUNT,
+    Flag,
+    detect,
+    tail_p,
+)
 from dutydesk.vocab import Category, Channel, Severity, Status
 
 BASELINE_WINDOWS = 8
@@ -125,6 +136,8 @@ class Candidate:
     location: str = ""
     category: Category | None = None
     phrase: str = ""
+    ratio: float = 0.0
+    """The count over the usual count per window (at least 1): candidates' rank."""
 
     @property
     def expected(self) -> float:
@@ -153,7 +166,7 @@ class TrendReport:
 
     @property
     def threshold(self) -> float:
-        """The p-value a group must fall below: ``alpha / m`` (``alpha`` if none tested)."""
+        """The p-value a group may fall below instead: ``alpha / m`` (``alpha`` if none)."""
         return self.alpha / max(self.groups_tested, 1)
 
     def dimension(self, which: Dimension) -> DimensionTrend:
@@ -322,13 +335,17 @@ def emerging(
                 location=place,
                 category=_CATEGORIES.get(category),
                 phrase="",
+                ratio=flag.ratio,
             )
         )
-    phrase_flags = [
-        Flag(f.key.split("\x1e", 1)[1], f.count, f.history, f.p_value)
-        for f in flags
-        if f.key.startswith("g\x1e")
-    ]
+    phrase_flags = sorted(
+        (
+            Flag(f.key.split("\x1e", 1)[1], f.count, f.history, f.p_value, f.ratio)
+            for f in flags
+            if f.key.startswith("g\x1e")
+        ),
+        key=lambda f: (f.p_value, f.key),  # merge_phrases takes the strongest first
+    )
     recent_grams = {
         k.split("\x1e", 1)[1]: frozenset(v) for k, v in recent.items() if k.startswith("g\x1e")
     }
@@ -343,9 +360,10 @@ def emerging(
                 p_value=best.p_value,
                 incidents=_incidents(by_id, ids),
                 phrase=label,
+                ratio=best.ratio,
             )
         )
-    out.sort(key=lambda c: (c.p_value, -c.count, c.kind, c.location, c.phrase))
+    out.sort(key=lambda c: (-c.ratio, c.p_value, -c.count, c.kind, c.location, c.phrase))
     return tuple(out), tested
 
 
@@ -372,7 +390,7 @@ def build_report(
         history_start: when the desk's first record was received (``None``: no records).
         include_drills: whether drill incidents were counted (printed on the report).
         windows: baseline windows asked for.
-        alpha: the report's family-wise error rate.
+        alpha: the report's family-wise error rate (rule 1).
 
     """
     cover = covered(history_start, end, length, windows)
@@ -422,6 +440,9 @@ __all__ = [
     "BASELINE_WINDOWS",
     "MIN_COUNT",
     "PUBLIC_CHANNELS",
+    "RATIO",
+    "RATIO_FLOOR",
+    "RATIO_MIN_COUNT",
     "RESTRICTED",
     "UNSPECIFIED",
     "WINDOW_DAYS",

@@ -161,7 +161,7 @@ def trend_report(
         clearance: the reader's; what it does not cover is counted as ``restricted``.
         include_drills: count drill incidents too (off for every real output).
         windows: baseline windows before the recent one.
-        alpha: the report's family-wise error rate.
+        alpha: the report's family-wise error rate (rule 1).
 
     Raises:
         ValueError: a window length that is not positive.
