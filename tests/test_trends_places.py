@@ -140,3 +140,45 @@ def test_grassroots_and_online_reports_feed_key_phrases(db: Database, channel: s
     report = trend_report(db, end=NOW, length=WEEK, window="week", now=NOW)
     phrases = [c for c in report.candidates if c.kind == "phrase"]
     assert any("断供" in c.phrase or "加油站" in c.phrase for c in phrases)
+
+
+# -- the weekly report: a natural week of duty days ------------------------------------------
+
+
+def test_duty_day_and_natural_week() -> None:
+    from datetime import date, time
+
+    from dutydesk.rules.duty_day import duty_day_of, week_of, week_window
+
+    shift = time(8, 30)
+    assert duty_day_of(NOW, SHANGHAI, shift) == date(2026, 11, 25)  # 02:31: still the 25th
+    assert duty_day_of(NOW.replace(hour=8, minute=30), SHANGHAI, shift) == date(2026, 11, 26)
+    assert week_of(date(2026, 11, 29)) == date(2026, 11, 23)  # Sunday -> its Monday
+    start, end = week_window(date(2026, 11, 23), SHANGHAI, shift)
+    assert start == datetime(2026, 11, 23, 8, 30, tzinfo=SHANGHAI)
+    assert end == datetime(2026, 11, 30, 8, 30, tzinfo=SHANGHAI)
+
+
+def test_weekly_report_covers_a_natural_week_of_duty_days(
+    db_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: the weekly report counts Monday to Sunday by 值班日, not the last 7 x 24 h."""
+    from tests.docs_support import run_cli
+
+    database = Database(f"sqlite:///{db_path}")
+    database.ensure_schema()
+    sunday_night = datetime(2026, 11, 23, 2, 0, tzinfo=SHANGHAI)  # Monday 02:00: Sunday's
+    _seed(database, [_incident(1, sunday_night, location="东湖区", category="accident")])
+    database.close()
+    monkeypatch.delenv("DUTYDESK_OPERATOR", raising=False)
+    monkeypatch.setenv("DUTYDESK_DAY_SHIFT_START", "08:30")
+    code, out, err = run_cli(capsys, db_path, "--lang", "en", "report", "weekly")
+    assert code == 0, err
+    assert "Week: 2026-11-16 08:30 to 2026-11-23 08:30" in out  # the last whole week
+    assert "1 incidents this week" in out  # Sunday's night shift belongs to that week
+    code, out, err = run_cli(
+        capsys, db_path, "--lang", "en", "report", "weekly", "--at", "2026-11-26"
+    )
+    assert code == 0, err
+    assert "Week: 2026-11-23 08:30 to 2026-11-30 08:30" in out
+    assert "0 incidents this week" in out
