@@ -182,3 +182,36 @@ def test_weekly_report_covers_a_natural_week_of_duty_days(
     assert code == 0, err
     assert "Week: 2026-11-23 08:30 to 2026-11-30 08:30" in out
     assert "0 incidents this week" in out
+
+
+def test_weekly_report_says_clearly_more_with_percentages_and_no_p(
+    db_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Leader-facing: "明显增多" and 环比 in percent; p-values only in `trends emerging`."""
+    from tests.docs_support import run_cli
+
+    database = Database(f"sqlite:///{db_path}")
+    database.ensure_schema()
+    recent = [
+        _incident(
+            n,
+            NOW - timedelta(hours=10 * n),
+            location="白石县高坪镇",
+            category="public_request",
+            channel="walk_in",
+            summary="农民工来访反映欠薪。",
+        )
+        for n in range(1, 6)
+    ]
+    _weeks(database, recent)
+    database.close()
+    monkeypatch.delenv("DUTYDESK_OPERATOR", raising=False)
+    code, out, err = run_cli(
+        capsys, db_path, "--lang", "zh_CN", "report", "weekly", "--at", "2026-11-26"
+    )
+    assert code == 0, err
+    assert "白石县高坪镇·群众诉求明显增多：本周5件，往常每周约0.0件" in out
+    assert "p =" not in out and "p <" not in out
+    assert "本周共接报值班事项5件，上周1件，环比增长400.0%" in out
+    analyst = run_cli(capsys, db_path, "--lang", "zh_CN", "trends", "emerging", "--window", "week")
+    assert "白石县高坪镇" in analyst[1] and "e-0" in analyst[1]  # the p-value column

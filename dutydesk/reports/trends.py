@@ -85,6 +85,16 @@ def test_line(report: TrendReport) -> str:
 # -- the weekly summary ----------------------------------------------------------------------
 
 
+def change_text(count: int, previous: int) -> str:
+    """环比 in words: ``增长25.0%``, ``下降50.0%``, ``持平``, or no comparison after a 0."""
+    if previous == 0:
+        return t("weekly.change_same") if count == 0 else t("weekly.change_none")
+    if count == previous:
+        return t("weekly.change_same")
+    pct = f"{abs(count - previous) / previous:.1%}"
+    return t("weekly.change_up" if count > previous else "weekly.change_down", pct=pct)
+
+
 def weekly_sections(summary: WeeklySummary, tz: ZoneInfo) -> Layout:
     """The weekly summary in the interface language, every stored string sanitised."""
     report = summary.report
@@ -94,6 +104,7 @@ def weekly_sections(summary: WeeklySummary, tz: ZoneInfo) -> Layout:
             "weekly.overview",
             total=report.total,
             previous=previous,
+            change=change_text(report.total, previous),
             restricted=report.restricted,
         )
     ]
@@ -106,20 +117,22 @@ def weekly_sections(summary: WeeklySummary, tz: ZoneInfo) -> Layout:
                 label=key_label(trend.dimension, row.key),
                 count=row.count,
                 previous=row.previous,
+                change=change_text(row.count, row.previous),
             )
             for row in trend.rows
             if row.count or row.previous
         ]
-    emerging = [test_line(report)]
+    # Leaders read the weekly report: the rule and its p-values stay in the analyst's
+    # view (`dutydesk trends emerging`, the console's trends screen).
+    emerging = [] if report.covered_windows else [t("trends.no_history")]
     emerging += [
         t(
             "weekly.candidate_line",
             group=group_label(c),
             count=c.count,
             expected=expected_text(c),
-            p=p_text(c.p_value),
             serials=serials(c),
-        )
+        )  # leaders read this: "明显增多", no p-value (the analyst's is `trends emerging`)
         for c in report.candidates
     ]
     if report.covered_windows and not report.candidates:
@@ -163,6 +176,7 @@ def render_weekly_md(summary: WeeklySummary, tz: ZoneInfo) -> str:
 
 
 __all__ = [
+    "change_text",
     "key_label",
     "render_weekly_md",
     "span_line",
