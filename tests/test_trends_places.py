@@ -148,12 +148,12 @@ def test_grassroots_and_online_reports_feed_key_phrases(db: Database, channel: s
 def test_duty_day_and_natural_week() -> None:
     from datetime import date, time
 
-    from dutydesk.rules.duty_day import duty_day_of, week_of, week_window
+    from dutydesk.rules.dates import duty_day_of, week_of, week_window
 
     shift = time(8, 30)
     assert duty_day_of(NOW, SHANGHAI, shift) == date(2026, 11, 25)  # 02:31: still the 25th
     assert duty_day_of(NOW.replace(hour=8, minute=30), SHANGHAI, shift) == date(2026, 11, 26)
-    assert week_of(date(2026, 11, 29)) == date(2026, 11, 23)  # Sunday -> its Monday
+    assert week_of(date(2026, 11, 29))[0] == date(2026, 11, 23)  # Sunday -> its Monday
     start, end = week_window(date(2026, 11, 23), SHANGHAI, shift)
     assert start == datetime(2026, 11, 23, 8, 30, tzinfo=SHANGHAI)
     assert end == datetime(2026, 11, 30, 8, 30, tzinfo=SHANGHAI)

@@ -295,7 +295,7 @@ def weekly(
     by dimension for this week and last, emerging issues with their incidents, and the
     week's grade I and II incidents.
     """
-    from dutydesk.rules.duty_day import duty_day_of, week_of, week_window
+    from dutydesk.rules.dates import duty_day_of, week_of, week_window
     from dutydesk.services.trends import weekly_summary
 
     fmt = DocumentFormat(format_)
@@ -304,9 +304,9 @@ def weekly(
     tz = env.settings.tz
     day_start = env.settings.day_shift_start
     if at:
-        monday = week_of(duty_day_of(moment(at, "--at", tz=tz, now=env.now), tz, day_start))
+        monday = week_of(duty_day_of(moment(at, "--at", tz=tz, now=env.now), tz, day_start))[0]
     else:  # the last whole week: the one before the week of today's duty day
-        monday = week_of(duty_day_of(env.now, tz, day_start)) - timedelta(days=7)
+        monday = week_of(duty_day_of(env.now, tz, day_start))[0] - timedelta(days=7)
     end: datetime = week_window(monday, tz, day_start)[1]
     summary = weekly_summary(
         env.db, end=end, now=env.now, clearance=who.clearance, include_drills=include_drills
