@@ -18,6 +18,7 @@ The file is ``<user config dir>/dutydesk/config.toml`` (``DUTYDESK_CONFIG`` name
     lockout_attempts = 5          # DUTYDESK_LOCKOUT_ATTEMPTS: wrong PINs before a lockout
     lockout_minutes = 5           # DUTYDESK_LOCKOUT_MINUTES
     key_file = "/srv/duty/duty.key"   # DUTYDESK_KEY_FILE; default <database>.key
+    holidays_file = "/srv/duty/holidays.toml"  # the coming year's 节假日安排 (rules/workdays.py)
 
     [rules.first_report_minutes]  # report deadlines: any entry of data/rules.toml
     II = 35                       # (file only; no environment variable)
@@ -135,6 +136,9 @@ class Settings:
     ids and key names (``dutydesk.tui.keymap``), this module only the table's shape."""
     drills_dir: str | None = None
     """A folder of the office's own drill scenarios (``*.toml``), besides ``data/drills``."""
+    holidays_file: str | None = None
+    """The office's holiday file for years ``chinesecalendar`` does not know yet
+    (``rules/workdays.py``); ``None``: ``holidays.toml`` in the config folder."""
     config_file: Path | None = field(default=None, compare=False)
     """The file these settings were read from, if any."""
 
@@ -142,6 +146,12 @@ class Settings:
     def tz(self) -> ZoneInfo:
         """The display timezone as a ``ZoneInfo``."""
         return ZoneInfo(self.timezone)
+
+    def holidays_path(self) -> Path:
+        """The office's holiday file (it need not exist)."""
+        if self.holidays_file:
+            return Path(self.holidays_file).expanduser()
+        return config_dir() / "holidays.toml"
 
     def outbox_path(self) -> Path:
         """The outbox folder for short versions (created by the delivery when needed)."""

@@ -257,6 +257,31 @@ def test_edit_raises_severity_and_moves_the_clock(cli) -> None:  # type: ignore[
     assert (timeline[-1]["kind"], timeline[-1]["text"]) == ("field_change", 'severity: "IV" → "II"')
 
 
+def test_a_letter_is_a_request_whose_clock_counts_the_office_s_holidays(
+    cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Thursday 02:31: a letter from the public owes 转办 by the end of the next working
+    # day, Friday; not a written first report in six hours as an emergency would.
+    letter = ["add", "--summary", "市民来函反映小区电梯长期故障", "--channel", "letter"]
+    result = cli(*letter)
+    assert result.err.endswith("next: assign due 2026-11-28 00:00\n"), result.err
+    shown = json.loads(cli("show", result.out.strip(), "--format", "json").out)
+    assert shown["due_step"] == "assign"
+    # The office enters a day off on Friday (a notice the package does not know yet).
+    holidays = tmp_path / "holidays.toml"
+    holidays.write_text('[2026]\nholidays = ["2026-11-27"]\n', encoding="utf-8")
+    monkeypatch.setenv("DUTYDESK_HOLIDAYS_FILE", str(holidays))
+    again = cli(*letter)
+    assert "next: assign due 2026-12-01 00:00\n" in again.err, again.err
+    # The officer decides it is an emergency after all: the change is on the timeline.
+    serial = again.out.strip()
+    changed = cli("edit", serial, "--kind", "emergency")
+    assert changed.code == 0, changed.err
+    timeline = json.loads(cli("show", serial, "--format", "json").out)["timeline"]
+    assert timeline[-1]["text"] == 'matter_kind: "request" → "emergency"'
+    assert "initial_grading" in json.loads(cli("show", serial, "--format", "json").out)["due_step"]
+
+
 def test_list_formats_and_filters(cli) -> None:  # type: ignore[no-untyped-def]
     add_fire(cli)
     cli("add", "--summary", "欠薪上访", "--category", "public_request", "--channel", "walk_in")

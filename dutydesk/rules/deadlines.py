@@ -262,6 +262,21 @@ def load_rules(
     return rules
 
 
+def office_rules(
+    overrides: Mapping[str, Any], zone: ZoneInfo, holidays_file: Path | None
+) -> DeadlineRules:
+    """The rules a desk runs on: the file, the config's ``[rules]``, the office's holidays.
+
+    Raises:
+        ConfigError: unusable rules or a bad holiday file, in one line.
+
+    """
+    from dutydesk.rules.workdays import published_calendar, with_office_file
+
+    calendar = with_office_file(published_calendar(), holidays_file)
+    return load_rules(overrides=overrides, calendar=calendar, zone=zone)
+
+
 @dataclass(frozen=True)
 class EntryFact:
     """What the rule engine needs of a timeline entry."""
