@@ -100,6 +100,15 @@ def test_unassessed_is_urgent_not_least_urgent() -> None:
     assert first - received == timedelta(minutes=60)
 
 
+def test_the_initial_grading_is_made_once_the_matter_is_verified() -> None:
+    # A rumour checked and found untrue stays below grade IV: the verification was the 初判.
+    received = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+    verified = EntryFact(EntryKind.VERIFIED, received + timedelta(minutes=10))
+    steps = {s.step for s in due_steps(RULES, Severity.UNASSESSED, received, [verified])}
+    assert "initial_grading" not in steps
+    assert "first_report" in steps
+
+
 def test_unassessed_may_be_configured_stricter_than_every_grade() -> None:
     rules = load_rules(overrides={"first_report_minutes": {"unassessed": 10}})
     assert rules.first_report_for(Severity.UNASSESSED) == timedelta(minutes=10)

@@ -302,6 +302,9 @@ class DueStep:
 
 _REPORTS = {EntryKind.FIRST_REPORT, EntryKind.CONTINUED_REPORT, EntryKind.FINAL_REPORT}
 _CLOSING = {EntryKind.FINAL_REPORT, EntryKind.CLOSED}
+# 初判 is made once the matter is verified or reported: a grade is then set, or the
+# matter stays below grade IV (a rumour found untrue) and that was the judgement.
+_JUDGED = {EntryKind.VERIFIED, EntryKind.PHONE_REPORT} | _REPORTS
 
 
 def closed_by_entries(entries: Iterable[EntryFact]) -> bool:
@@ -336,11 +339,11 @@ def due_steps(
     Nothing is owed once the item is closed (``is_open`` false, or a final report or
     close not followed by a reopening). By kind (``vocab.MatterKind``):
 
-    - an emergency owes 初判 while unassessed; a phone report (grades listed in
-      ``phone_report_minutes``) until any report is made; the written first report until
-      one is made; then a continued report every interval after the latest report (or
-      reopening), or every ``report_every`` when that is sooner (a cadence an
-      instruction or the officer set: "每小时报告一次进展");
+    - an emergency owes 初判 while unassessed and neither verified nor reported; a
+      phone report (grades listed in ``phone_report_minutes``) until any report is
+      made; the written first report until one is made; then a continued report every
+      interval after the latest report (or reopening), or every ``report_every`` when
+      that is sooner (a cadence an instruction or the officer set: "每小时报告一次进展");
     - a request owes 转办/交办 until one is recorded, and 办结;
     - a document owes 登记, 呈批 (a leader instruction on it counts), then 传阅/承办, and 办结.
 
@@ -353,7 +356,9 @@ def due_steps(
         return []
     facts = sorted(recorded, key=lambda e: e.occurred_at)
     steps: list[DueStep] = []
-    if kind is MatterKind.EMERGENCY and severity is Severity.UNASSESSED and rules.initial_grading:
+    judged = any(fact.kind in _JUDGED for fact in facts)
+    unjudged = kind is MatterKind.EMERGENCY and severity is Severity.UNASSESSED and not judged
+    if unjudged and rules.initial_grading:
         steps.append(DueStep("initial_grading", received_at + rules.initial_grading))
     if kind is MatterKind.EMERGENCY or sensitive:
         grade = Severity.I if sensitive else severity
