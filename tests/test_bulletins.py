@@ -194,3 +194,25 @@ def test_two_processes_issuing_fifty_each_get_no_gaps_and_no_duplicates(
         row[0] for row in db.read("SELECT issue_no FROM bulletin WHERE status = 'issued'")
     )
     assert numbers == list(range(1, 101))
+
+
+def test_an_issued_bulletin_is_the_written_report_of_each_open_incident(db: Database) -> None:
+    # Issue 12: issuing 快报第1期 left its incident still owing a first report.
+    night = seed_night(db)
+    first_item = night.hostile_serial  # no report yet: the bulletin is its first report
+    bulletin_id = _draft(db, first_item, night.open_serial)
+    _issue(db, bulletin_id)
+
+    def last_entry(serial: str) -> tuple[str, str]:
+        rows = db.read(
+            "SELECT e.kind, e.text FROM timeline_entry e JOIN incident i ON i.id = e.incident_id"
+            " WHERE i.serial = :serial ORDER BY e.seq DESC LIMIT 1",
+            {"serial": serial},
+        )
+        return str(rows[0].kind), str(rows[0].text)
+
+    assert last_entry(first_item) == ("first_report", "以《信息快报》2026年第1期书面报告")
+    kind, text = last_entry(night.open_serial)  # it had a continued report: the next one
+    assert (kind, text) == ("continued_report", "以《信息快报》2026年第1期书面报告")
+    due = db.read("SELECT due_step FROM incident WHERE serial = :s", {"s": first_item})
+    assert due[0].due_step != "first_report"  # the clock moved on with the issue

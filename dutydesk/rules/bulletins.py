@@ -62,6 +62,11 @@ def issue_label(year: int, issue_no: int | None) -> str:
     return f"{year}年第{issue_no}期" if issue_no is not None else f"{year}年（未编号）"
 
 
+def reported_in(kind: BulletinKind, year: int, issue_no: int | None) -> str:
+    """The timeline's record of a bulletin as the written report (以《信息快报》…书面报告)."""
+    return f"以《{KIND_NAMES[kind]}》{issue_label(year, issue_no)}书面报告"
+
+
 def next_issue_no(highest: int | None) -> int:
     """The number after the highest issued so far in this kind and year (1 for the first)."""
     return (highest or 0) + 1

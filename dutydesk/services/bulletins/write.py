@@ -23,17 +23,19 @@ from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import label, t
 from dutydesk.rules import bulletins as rules
+from dutydesk.rules.deadlines import DeadlineRules, load_rules
 from dutydesk.rules.policy import may_see
 from dutydesk.services.bulletins.read import BulletinError, incident_facts
 from dutydesk.services.integrity.reading import audited_read
 from dutydesk.services.integrity.sealed import seal
 from dutydesk.services.retry import write_with_retry
 from dutydesk.storage.engine import Database
-from dutydesk.vocab import BulletinKind, BulletinStatus, Classification
+from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, EntryKind
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from dutydesk.storage.crypto import KeyRing
     from dutydesk.storage.models import Bulletin
 
 
@@ -251,9 +253,23 @@ def sign_bulletin(
 
 
 def issue_bulletin(
-    db: Database, bulletin_id: int, *, actor: str, now: datetime, tz: ZoneInfo
+    db: Database,
+    bulletin_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    tz: ZoneInfo,
+    deadlines: DeadlineRules | None = None,
+    keys: KeyRing | None = None,
+    actor_id: int | None = None,
 ) -> int:
     """Issue a signed bulletin, giving it the next number of its kind and year.
+
+    The bulletin is the written report (同步报告): on each open incident it carries, the
+    same transaction records the written first report, or the next continued report,
+    "以《信息快报》2026年第N期书面报告", so the incident's clocks move on with the issue.
+    ``deadlines`` are the office's rules (default: ``data/rules.toml``); ``keys``
+    seal that entry on a classified incident.
 
     Returns:
         The issue number (第N期).
@@ -284,9 +300,63 @@ def issue_bulletin(
         bulletin.status, bulletin.issued_at = BulletinStatus.ISSUED, now
         session.flush()  # the unique number constraint speaks here, inside the retry
         _audit(session, bulletin, "issue", actor, now)
+        _report_items(session, bulletin, actor, actor_id, now, deadlines or load_rules(), keys)
         return bulletin.issue_no
 
     return write_with_retry(db, work)
+
+
+def _report_items(
+    session: Session,
+    bulletin: Bulletin,
+    actor: str,
+    actor_id: int | None,
+    now: datetime,
+    deadlines: DeadlineRules,
+    keys: KeyRing | None,
+) -> None:
+    """Record the issued bulletin as the written report on each open incident it carries."""
+    from sqlmodel import col, select
+
+    from dutydesk.services.incidents.followup import record_entry
+    from dutydesk.storage.models import BulletinItem, Incident, TimelineEntry
+
+    # The record is the office's, in its language whatever the console speaks.
+    text = rules.reported_in(BulletinKind(bulletin.kind), bulletin.year, bulletin.issue_no)
+    items = session.exec(
+        select(Incident)
+        .join(BulletinItem, col(BulletinItem.incident_id) == col(Incident.id))
+        .where(BulletinItem.bulletin_id == bulletin.id)
+        .order_by(col(BulletinItem.position))
+    ).all()
+    for incident in items:
+        if not incident.is_open:
+            continue  # a closed matter's final report was its last
+        reported = session.exec(
+            select(TimelineEntry.id).where(
+                TimelineEntry.incident_id == incident.id,
+                col(TimelineEntry.kind).in_(_WRITTEN_REPORTS),
+            )
+        ).first()
+        record_entry(
+            session=session,
+            incident=incident,
+            kind=EntryKind.CONTINUED_REPORT if reported else EntryKind.FIRST_REPORT,
+            occurred_at=max(now, incident.received_at),
+            actor_name=actor,
+            actor_id=actor_id,
+            text=text,
+            now=now,
+            rules=deadlines,
+            keys=keys,
+        )
+
+
+_WRITTEN_REPORTS = (
+    EntryKind.FIRST_REPORT.value,
+    EntryKind.CONTINUED_REPORT.value,
+    EntryKind.FINAL_REPORT.value,
+)
 
 
 def discard_bulletin(db: Database, bulletin_id: int, *, actor: str, now: datetime) -> None:
