@@ -139,6 +139,9 @@ class EntryKind(StrEnum):
     """呈批: a document put before the leader for instructions."""
     CIRCULATED = "circulated"
     """传阅/承办: a document passed round, or handed to whoever handles it."""
+    REPORTED_BACK = "reported_back"
+    """报结/销号: a leader instruction's feedback reported back to the leader; it closes
+    the instruction, whatever happened to the incident meanwhile."""
 
 
 class Role(StrEnum):

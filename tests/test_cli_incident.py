@@ -282,6 +282,34 @@ def test_a_letter_is_a_request_whose_clock_counts_the_office_s_holidays(
     assert "initial_grading" in json.loads(cli("show", serial, "--format", "json").out)["due_step"]
 
 
+def test_a_leader_s_instruction_is_followed_to_its_end_after_the_final_report(
+    cli: Callable[..., Result],
+) -> None:
+    # Issue 12: a final report dropped an instruction without feedback from 待反馈.
+    serial = add_fire(cli)
+    cli("log", serial, "first-report", "--to", "张振华")
+    told = cli("log", serial, "instruction", "--leader", "周文斌", "--text", "请核实伤亡并报告")
+    assert told.code == 0, told.err
+    instruction = told.out.split()[1]
+    final = cli("log", serial, "final-report", "--text", "终报：现场处置完毕。")
+    assert final.code == 0, final.err
+    shown = json.loads(cli("show", serial, "--format", "json").out)
+    assert (shown["status"], shown["due_step"]) == ("closed", "feedback")
+    assert serial in cli("list").out  # still in the live queue until 报结
+    answered = cli(
+        "log", serial, "feedback", "--refers-to", instruction, "--text", "伤员均无生命危险"
+    )
+    assert answered.code == 0, answered.err  # feedback on a closed matter is taken
+    assert json.loads(cli("show", serial, "--format", "json").out)["due_step"] == "report_back"
+    refused = cli("log", serial, "report-back", "--text", "已报周文斌同志")
+    assert refused.code != 0 and "报结" not in refused.out
+    done = cli("log", serial, "report-back", "--refers-to", instruction, "--text", "已报周文斌")
+    assert done.code == 0, done.err
+    shown = json.loads(cli("show", serial, "--format", "json").out)
+    assert (shown["status"], shown["due_step"]) == ("closed", None)
+    assert serial not in cli("list").out
+
+
 def test_list_formats_and_filters(cli) -> None:  # type: ignore[no-untyped-def]
     add_fire(cli)
     cli("add", "--summary", "欠薪上访", "--category", "public_request", "--channel", "walk_in")

@@ -174,7 +174,7 @@ def test_severity_edit_is_recorded_and_moves_the_clocks(db: Database) -> None:
         )
         entries = session.exec(select(TimelineEntry).order_by(TimelineEntry.seq)).all()
     assert (edited.severity, edited.severity_rank, edited.version) == ("II", 1, 2)
-    assert (edited.due_step, edited.due_at) == ("phone_report", T0 + timedelta(minutes=30))
+    assert (edited.due_step, edited.due_at) == ("phone_report", T0 + timedelta(minutes=20))
     change = entries[-1]
     assert change.kind == K.FIELD_CHANGE and change.actor_name == "李四"
     # Only changed fields, old and new, exactly (JSON string literals, one line each).

@@ -91,6 +91,8 @@ class DeadlineRules:
     first_report: Mapping[Severity, timedelta]
     continued_report: Mapping[Severity, timedelta]
     feedback: timedelta
+    report_back: timedelta = timedelta(hours=24)
+    """报结: how soon a department's feedback on an instruction goes back to the leader."""
     initial_grading: timedelta | None = None
     """初判: how soon an unassessed emergency must be graded; ``None``: no such clock."""
     request: Mapping[str, Period] = field(default_factory=dict)
@@ -140,6 +142,9 @@ class DeadlineRules:
             first_report=table("first_report_minutes", "minutes"),
             continued_report=table("continued_report_hours", "hours"),
             feedback=timedelta(days=float(data.get("instruction", {}).get("feedback_days", 3))),
+            report_back=timedelta(
+                hours=float(data.get("instruction", {}).get("report_back_hours", 24))
+            ),
             initial_grading=timedelta(minutes=float(grading)) if grading is not None else None,
             request=_steps(data, "request"),
             document=_steps(data, "document"),
@@ -196,6 +201,8 @@ class DeadlineRules:
         found: list[str] = []
         if self.feedback <= timedelta(0):
             found.append("instruction.feedback_days: must be more than 0")
+        if self.report_back <= timedelta(0):
+            found.append("instruction.report_back_hours: must be more than 0")
         if self.initial_grading is not None and self.initial_grading <= timedelta(0):
             found.append("initial_grading_minutes.emergency: must be more than 0")
         for kind, steps in (("request", self.request), ("document", self.document)):
@@ -352,9 +359,10 @@ def due_steps(
     are, by ``[request] feedback``), owes feedback until a feedback entry refers to it.
     """
     recorded = list(entries)
-    if not is_open or closed_by_entries(recorded):
-        return []
     facts = sorted(recorded, key=lambda e: e.occurred_at)
+    if not is_open or closed_by_entries(recorded):
+        # Closing the matter never drops a leader's instruction: it is followed to 报结.
+        return sorted(_instruction_steps(rules, facts), key=lambda step: step.due_at)
     steps: list[DueStep] = []
     judged = any(fact.kind in _JUDGED for fact in facts)
     unjudged = kind is MatterKind.EMERGENCY and severity is Severity.UNASSESSED and not judged
@@ -368,6 +376,7 @@ def due_steps(
     elif kind is MatterKind.DOCUMENT:
         steps.extend(_document_steps(rules, received_at, facts))
     steps.extend(_feedback_steps(rules, facts, kind))
+    steps.extend(_instruction_steps(rules, facts))
     return sorted(steps, key=lambda step: step.due_at)
 
 
@@ -419,20 +428,48 @@ def _document_steps(
 def _feedback_steps(
     rules: DeadlineRules, facts: list[EntryFact], kind: MatterKind
 ) -> list[DueStep]:
-    """Feedback owed on each instruction, and on each assignment with a due date."""
+    """Feedback owed on each assignment with a due date (instructions: see below)."""
     answered = {fact.refers_to_id for fact in facts if fact.kind is EntryKind.FEEDBACK}
     by_rule = rules.request.get("feedback") if kind is MatterKind.REQUEST else None
     steps: list[DueStep] = []
     for fact in facts:
+        if fact.kind is not EntryKind.ASSIGNMENT:
+            continue
         if fact.entry_id is not None and fact.entry_id in answered:
             continue
-        due: datetime | None = None
-        if fact.kind is EntryKind.LEADER_INSTRUCTION:
-            due = fact.due_at or fact.occurred_at + rules.feedback
-        elif fact.kind is EntryKind.ASSIGNMENT:
-            due = fact.due_at or _after(rules, by_rule, fact.occurred_at)
+        due = fact.due_at or _after(rules, by_rule, fact.occurred_at)
         if due is not None:
             steps.append(DueStep("feedback", due, fact.entry_id))
+    return steps
+
+
+def _instruction_steps(rules: DeadlineRules, facts: list[EntryFact]) -> list[DueStep]:
+    """Each leader instruction, open or closed matter alike: feedback, then 报结.
+
+    Feedback is due by the instruction's own date or ``[instruction] feedback_days``;
+    once a department's feedback refers to it, reporting that back to the leader (报结,
+    销号) is due within ``[instruction] report_back_hours``; the instruction is done when
+    a ``reported_back`` entry refers to it.
+    """
+    feedback_at: dict[int, datetime] = {}
+    closed: set[int] = set()
+    for fact in facts:
+        if fact.refers_to_id is None:
+            continue
+        if fact.kind is EntryKind.FEEDBACK:
+            feedback_at.setdefault(fact.refers_to_id, fact.occurred_at)
+        elif fact.kind is EntryKind.REPORTED_BACK:
+            closed.add(fact.refers_to_id)
+    steps: list[DueStep] = []
+    for fact in facts:
+        if fact.kind is not EntryKind.LEADER_INSTRUCTION or fact.entry_id in closed:
+            continue
+        answered = feedback_at.get(fact.entry_id) if fact.entry_id is not None else None
+        if answered is None:
+            due = fact.due_at or fact.occurred_at + rules.feedback
+            steps.append(DueStep("feedback", due, fact.entry_id))
+        else:
+            steps.append(DueStep("report_back", answered + rules.report_back, fact.entry_id))
     return steps
 
 

@@ -66,6 +66,10 @@ LOG_KINDS: dict[str, EntryKind] = {
     "final-report": EntryKind.FINAL_REPORT,
     "close": EntryKind.CLOSED,
     "reopen": EntryKind.REOPENED,
+    "report-back": EntryKind.REPORTED_BACK,
+    "register": EntryKind.REGISTERED,
+    "submit": EntryKind.SUBMITTED,
+    "circulate": EntryKind.CIRCULATED,
 }
 """Follow-up kinds by their command-line names."""
 
@@ -200,7 +204,8 @@ def log(
         str | None, typer.Option(help="Feedback due: HH:MM, YYYY-MM-DD (17:30), ISO or +3d.")
     ] = None,
     refers_to: Annotated[
-        int | None, typer.Option(help="Entry number answered (feedback) or corrected.")
+        int | None,
+        typer.Option(help="Entry number answered (feedback), reported back, or corrected."),
     ] = None,
     reason: Annotated[str, typer.Option(help="Why it is reopened (or closed).")] = "",
     at: Annotated[str | None, typer.Option(help="When it happened; default now.")] = None,

@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import label, t
 from dutydesk.rules.deadlines import DeadlineRules, DueStep, EntryFact, clock_terms, next_due
-from dutydesk.rules.workflow import Refusal
+from dutydesk.rules.workflow import Refusal, is_open
 from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.vocab import EntryKind, Severity, Status
 
@@ -140,5 +140,8 @@ def refresh_due(*, session: Session, incident: Incident, rules: DeadlineRules) -
     )
     incident.due_at = step.due_at if step else None
     incident.due_step = step.step if step else None
+    # An instruction is followed to 报结 after the matter closes: the incident stays in
+    # the live queue (status closed, next step feedback or report back) until then.
+    incident.is_open = is_open(incident.status) or step is not None
     session.add(incident)
     return step
