@@ -245,6 +245,7 @@ def test_a_sealed_incident_may_be_raised_but_not_lowered(db: Database, secret: I
         )
     top = timeline.fetch_detail(db, secret.id, Classification.TOP_SECRET)  # type: ignore[arg-type]
     assert top is not None and top.classification is Classification.TOP_SECRET
+    assert top.title is not None and top.summary is not None  # opened, not restricted
     assert CANARY in top.title and CANARY in top.summary
     assert any(CANARY in entry.text for entry in top.entries)  # sealed at 机密, opened
     assert not any(t("crypto.unreadable") in entry.text for entry in top.entries)
@@ -272,6 +273,7 @@ def test_a_lowered_label_written_around_dutydesk_opens_nothing(
     detail = timeline.fetch_detail(db, secret.id, Classification.TOP_SECRET)  # type: ignore[arg-type]
     assert detail is not None
     assert CANARY not in repr(detail)
+    assert detail.title is not None  # shown as unreadable, not restricted
     assert t("crypto.unreadable") in detail.title
 
 

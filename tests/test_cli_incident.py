@@ -29,10 +29,14 @@ class Result:
         self.code, self.out, self.err = code, out, err
 
 
+Cli = Callable[..., Result]
+"""The ``cli`` fixture: ``dutydesk incident ARGS`` in-process."""
+
+
 @pytest.fixture
 def cli(
     sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., Result]:
+) -> Cli:
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李四")
 
     def run(*args: str, stdin: str | None = None, now: str = NOW) -> Result:
@@ -60,7 +64,7 @@ def counts(db_path: Path) -> tuple[int, int]:
         db.close()
 
 
-def add_fire(cli, **extra: str) -> str:  # type: ignore[no-untyped-def]
+def add_fire(cli: Cli, **extra: str) -> str:
     args = ["add", "--summary", "幸福路12号燃气爆炸，3人受伤", "--received", "02:14"]
     args += ["--category", "accident", "--severity", "IV", "--location", "幸福路12号"]
     for name, value in extra.items():
@@ -70,7 +74,7 @@ def add_fire(cli, **extra: str) -> str:  # type: ignore[no-untyped-def]
     return result.out.strip()
 
 
-def test_add_prints_the_serial_and_fills_defaults(cli) -> None:  # type: ignore[no-untyped-def]
+def test_add_prints_the_serial_and_fills_defaults(cli: Cli) -> None:
     result = cli("add", "--summary", "市民来电反映停电，已两小时")
     assert (result.code, result.out) == (0, "20261126-001\n")
     assert result.err == "20261126-001 registered; next: first report due 2026-11-26 08:31\n"
@@ -86,7 +90,7 @@ def test_add_prints_the_serial_and_fills_defaults(cli) -> None:  # type: ignore[
     assert shown["timeline"][0]["actor"] == "李四"
 
 
-def test_add_warns_of_a_likely_duplicate_and_links(cli, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_add_warns_of_a_likely_duplicate_and_links(cli: Cli, db_path: Path) -> None:
     first = add_fire(cli)
     second = cli(
         "add", "--summary", "有人报警", "--category", "accident", "--location", "幸福路 12号"
@@ -101,7 +105,7 @@ def test_add_warns_of_a_likely_duplicate_and_links(cli, db_path: Path) -> None: 
 
 
 @pytest.mark.parametrize("as_list", [False, True])
-def test_add_json_from_stdin(cli, as_list: bool) -> None:  # type: ignore[no-untyped-def]
+def test_add_json_from_stdin(cli: Cli, as_list: bool) -> None:
     items = [
         {
             "summary": "基层报送：山体滑坡",
@@ -163,8 +167,8 @@ def test_add_json_from_stdin(cli, as_list: bool) -> None:  # type: ignore[no-unt
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(
-    cli, db_path: Path, args, stdin, fragment
-) -> None:  # type: ignore[no-untyped-def]
+    cli: Cli, db_path: Path, args: list[str], stdin: str | None, fragment: str
+) -> None:
     add_fire(cli)
     before = counts(db_path)
     result = cli(*args, stdin=stdin)
@@ -178,7 +182,9 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert counts(db_path) == before
 
 
-def test_writing_needs_an_operator(cli, monkeypatch: pytest.MonkeyPatch, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_writing_needs_an_operator(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, db_path: Path
+) -> None:
     monkeypatch.delenv("DUTYDESK_OPERATOR")
     result = cli("add", "--summary", "x")
     assert result.code == 2 and "--operator" in result.err
@@ -216,7 +222,7 @@ FOLLOW_UP = [
 ]
 
 
-def test_every_follow_up_kind(cli) -> None:  # type: ignore[no-untyped-def]
+def test_every_follow_up_kind(cli: Cli) -> None:
     serial = add_fire(cli)
     for args, seq, status in FOLLOW_UP:
         result = cli("log", serial, *args)
@@ -241,7 +247,7 @@ def test_every_follow_up_kind(cli) -> None:  # type: ignore[no-untyped-def]
     assert "Continued report 2" in table and "leader instruction" in table
 
 
-def test_edit_raises_severity_and_moves_the_clock(cli) -> None:  # type: ignore[no-untyped-def]
+def test_edit_raises_severity_and_moves_the_clock(cli: Cli) -> None:
     serial = add_fire(cli)
     result = cli("edit", serial, "--severity", "II", "--expected-version", "1")
     assert (result.code, result.out) == (0, "2\n")
@@ -258,7 +264,7 @@ def test_edit_raises_severity_and_moves_the_clock(cli) -> None:  # type: ignore[
 
 
 def test_a_letter_is_a_request_whose_clock_counts_the_office_s_holidays(
-    cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Thursday 02:31: a letter from the public owes 转办 by the end of the next working
     # day, Friday; not a written first report in six hours as an emergency would.
@@ -283,7 +289,7 @@ def test_a_letter_is_a_request_whose_clock_counts_the_office_s_holidays(
 
 
 def test_a_leader_s_instruction_is_followed_to_its_end_after_the_final_report(
-    cli: Callable[..., Result],
+    cli: Cli,
 ) -> None:
     # Issue 12: a final report dropped an instruction without feedback from 待反馈.
     serial = add_fire(cli)
@@ -310,7 +316,7 @@ def test_a_leader_s_instruction_is_followed_to_its_end_after_the_final_report(
     assert serial not in cli("list").out
 
 
-def test_list_formats_and_filters(cli) -> None:  # type: ignore[no-untyped-def]
+def test_list_formats_and_filters(cli: Cli) -> None:
     add_fire(cli)
     cli("add", "--summary", "欠薪上访", "--category", "public_request", "--channel", "walk_in")
     cli("log", "20261126-002", "close", "--reason", "已答复")
@@ -338,7 +344,7 @@ def test_list_formats_and_filters(cli) -> None:  # type: ignore[no-untyped-def]
     assert (empty.out, empty.err) == ("", "No incidents match.\n")
 
 
-def test_hostile_strings_exact_in_json_sanitised_in_tables_neutralised_in_csv(cli) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_strings_exact_in_json_sanitised_in_tables_neutralised_in_csv(cli: Cli) -> None:
     result = cli("add", "--json", "-", stdin=json.dumps(HOSTILE))
     assert result.code == 0, result.err
     serial = result.out.strip()
@@ -361,7 +367,7 @@ def test_hostile_strings_exact_in_json_sanitised_in_tables_neutralised_in_csv(cl
     assert rows[0]["title"] == '\'=HYPERLINK("http://x")'
 
 
-def test_chinese_interface(cli, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_chinese_interface(cli: Cli, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     serial = add_fire(cli)
     cli("log", serial, "first-report", "--text", "首报")
     cli("log", serial, "continued-report", "--text", "续报")
@@ -391,7 +397,7 @@ def test_chinese_interface(cli, db_path: Path, capsys: pytest.CaptureFixture[str
 @pytest.mark.parametrize(
     "typed", ["01:05", "01：05", "０１：０５", "2026-11-26 01：05", "2026-11-26　01:05"]
 )
-def test_received_typed_with_a_full_width_colon_or_digits(cli, typed: str) -> None:  # type: ignore[no-untyped-def]
+def test_received_typed_with_a_full_width_colon_or_digits(cli: Cli, typed: str) -> None:
     """The console took ``01：05`` (a Chinese input method's colon); the CLI must too."""
     result = cli("add", "--summary", "传真来报", "--received", typed)
     assert result.code == 0, result.err
@@ -399,7 +405,7 @@ def test_received_typed_with_a_full_width_colon_or_digits(cli, typed: str) -> No
     assert shown["received_at"] == "2026-11-26T01:05:00+08:00"
 
 
-def test_a_due_date_without_a_time_is_the_end_of_office_hours(cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_due_date_without_a_time_is_the_end_of_office_hours(cli: Cli) -> None:
     """``--due 2026-11-27`` means what the console's due field says: 17:30 that day."""
     serial = add_fire(cli)
     result = cli("log", serial, "instruction", "--leader", "周文斌", "--text", "查明原因。",

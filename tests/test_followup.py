@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from dutydesk.i18n import catalog, set_language
 from dutydesk.rules.deadlines import load_rules
@@ -61,7 +62,9 @@ T0 = datetime(2026, 11, 26, 2, 14, tzinfo=TZ)
         (S.RECEIVED, K.CLOSED, [], {}, None),
     ],
 )
-def test_refusal_rules(status, kind, history, extra, key) -> None:  # type: ignore[no-untyped-def]
+def test_refusal_rules(
+    status: S, kind: K, history: list[K], extra: dict[str, Any], key: str | None
+) -> None:
     found = refusal(status, kind, history, **extra)
     assert (found.key if found else None) == key
 
@@ -73,7 +76,7 @@ def test_every_refusal_has_words(language: str) -> None:
     assert "conflict.changed" in catalog(language)
 
 
-def new(session, severity: str = "IV") -> Incident:  # type: ignore[no-untyped-def]
+def new(session: Session, severity: str = "IV") -> Incident:
     return create_incident(
         session=session,
         received_at=T0,
@@ -89,7 +92,7 @@ def new(session, severity: str = "IV") -> Incident:  # type: ignore[no-untyped-d
     )
 
 
-def log(session, incident, kind, minutes, **extra):  # type: ignore[no-untyped-def]
+def log(session: Session, incident: Incident, kind: K, minutes: int, **extra: Any) -> TimelineEntry:
     at = T0 + timedelta(minutes=minutes)
     return add_entry(
         session=session, incident=incident, kind=kind, occurred_at=at, now=at, rules=RULES, **extra
@@ -172,7 +175,7 @@ def test_severity_edit_is_recorded_and_moves_the_clocks(db: Database) -> None:
             now=T0 + timedelta(minutes=10),
             rules=RULES,
         )
-        entries = session.exec(select(TimelineEntry).order_by(TimelineEntry.seq)).all()
+        entries = session.exec(select(TimelineEntry).order_by(col(TimelineEntry.seq))).all()
     assert (edited.severity, edited.severity_rank, edited.version) == ("II", 1, 2)
     assert (edited.due_step, edited.due_at) == ("phone_report", T0 + timedelta(minutes=20))
     change = entries[-1]
@@ -210,7 +213,7 @@ def test_edit_without_a_change_writes_nothing(db: Database) -> None:
         ({"title": 3}, "title: expected text"),
     ],
 )
-def test_bad_edits_name_the_field(db: Database, changes: dict, message: str) -> None:  # type: ignore[type-arg]
+def test_bad_edits_name_the_field(db: Database, changes: dict[str, object], message: str) -> None:
     with db.session() as session:
         incident = new(session)
         assert incident.id is not None

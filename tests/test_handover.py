@@ -28,6 +28,7 @@ from dutydesk.services.handover.store import (
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Category, Classification, EntryKind, Position, Severity
 from tests.conftest import DEMO_MOMENT, SHANGHAI
+from tests.docs_support import east_asia_font, pt
 from tests.templates import DemoTemplates
 
 S = Settings()
@@ -178,15 +179,15 @@ def test_docx_follows_gb_t_9704(demo: Database) -> None:
     title = document.paragraphs[0]
     assert title.text == "值班交接班材料"
     run = title.runs[0]
-    assert run.font.size.pt == 22
-    assert run._element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    assert pt(run.font.size) == 22
+    assert east_asia_font(run) == "方正小标宋简体"
     body = next(p for p in document.paragraphs if p.text.startswith("20261125-013"))
     body_run = body.runs[0]
-    assert body_run.font.size.pt == 16
-    assert body_run._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    assert pt(body_run.font.size) == 16
+    assert east_asia_font(body_run) == "仿宋_GB2312"
     assert body.paragraph_format.line_spacing.pt == pytest.approx(28.95, abs=0.05)
     heading = next(p for p in document.paragraphs if p.text == "一、接报情况")
-    assert heading.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+    assert east_asia_font(heading.runs[0]) == "黑体"
     table = next(
         p for p in document.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml"
     )

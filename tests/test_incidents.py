@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.rules.workflow import status_after
@@ -25,8 +26,10 @@ RULES = load_rules()
 T0 = datetime(2026, 11, 25, 22, 0, tzinfo=TZ)
 
 
-def new(session, received_at: datetime = T0, severity: str = "II", **extra) -> Incident:  # type: ignore[no-untyped-def]
-    fields = {
+def new(
+    session: Session, received_at: datetime = T0, severity: str = "II", **extra: str
+) -> Incident:
+    fields: dict[str, Any] = {
         "channel": "phone",
         "category": "accident",
         "classification": "internal",
@@ -45,7 +48,9 @@ def new(session, received_at: datetime = T0, severity: str = "II", **extra) -> I
     )
 
 
-def entry(session, incident: Incident, kind: EntryKind, minutes: int, **extra) -> TimelineEntry:  # type: ignore[no-untyped-def]
+def entry(
+    session: Session, incident: Incident, kind: EntryKind, minutes: int, **extra: Any
+) -> TimelineEntry:
     at = incident.received_at + timedelta(minutes=minutes)
     return add_entry(
         session=session, incident=incident, kind=kind, occurred_at=at, now=at, rules=RULES, **extra
@@ -94,7 +99,8 @@ def test_continued_reports_are_numbered(db: Database) -> None:
         entry(session, incident, EntryKind.NOTE, 100)
         numbers.append(entry(session, incident, EntryKind.CONTINUED_REPORT, 120).report_no)
         seqs = [
-            e.seq for e in session.exec(select(TimelineEntry).order_by(TimelineEntry.seq)).all()
+            e.seq
+            for e in session.exec(select(TimelineEntry).order_by(col(TimelineEntry.seq))).all()
         ]
     assert numbers == [1, 2, 3]
     assert seqs == [1, 2, 3, 4, 5, 6]

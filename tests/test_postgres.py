@@ -16,9 +16,10 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from dutydesk.cli.app import main
 from dutydesk.config import Settings
@@ -106,8 +107,8 @@ def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     database.close()
 
 
-def fire(session, **extra):  # type: ignore[no-untyped-def]
-    fields = {
+def fire(session: Session, **extra: Any) -> Incident:
+    fields: dict[str, Any] = {
         "session": session,
         "received_at": T0,
         "channel": "phone",
@@ -157,6 +158,7 @@ def test_read_time_param_and_change_token(pg_db: Database) -> None:
     other = Database(pg_db.url)  # another console
     try:
         incident = register(other, **_fire_fields())
+        assert incident.id is not None
         assert pg_db.change_token() != before
         after_insert = pg_db.change_token()
         with other.session() as session:
@@ -208,6 +210,7 @@ def test_intake_followup_and_edit_conflict(pg_db: Database) -> None:
     first = register(pg_db, **_fire_fields())
     second = register(pg_db, **_fire_fields(title="第二起", received_at=T0 + timedelta(minutes=1)))
     assert first.serial.endswith("-001") and second.serial.endswith("-002")
+    assert first.id is not None
     with pg_db.session() as session:
         incident = session.get(Incident, first.id)
         assert incident is not None
@@ -306,15 +309,15 @@ def test_a_serialization_failure_is_retried_by_its_sqlstate(pg_db: Database) -> 
     other = Database(pg_db.url)  # another console, with its own connections
     calls: list[int] = []
 
-    def work(session):  # type: ignore[no-untyped-def]
+    def work(session: Session) -> None:
         calls.append(1)
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        session.exec(text("SELECT value FROM meta WHERE key = 'probe'")).one()  # the snapshot
+        session.execute(text("SELECT value FROM meta WHERE key = 'probe'")).one()  # the snapshot
         if len(calls) == 1:
             with other.session() as meanwhile:
-                meanwhile.exec(text("UPDATE meta SET value = 'other' WHERE key = 'probe'"))
+                meanwhile.execute(text("UPDATE meta SET value = 'other' WHERE key = 'probe'"))
         # On the first try: "could not serialize access due to concurrent update" (40001).
-        session.exec(text("UPDATE meta SET value = value || '+mine' WHERE key = 'probe'"))
+        session.execute(text("UPDATE meta SET value = value || '+mine' WHERE key = 'probe'"))
 
     try:
         before = retry.retries["busy"]
@@ -634,8 +637,8 @@ def test_cli_init_user_list_and_backup_refused(
 def test_no_server_is_a_skip_or_in_ci_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     from tests import pg_support
 
-    monkeypatch.setattr(pg_support.shutil, "which", lambda _name: None)
-    monkeypatch.setattr(pg_support.glob, "glob", lambda _pattern: [])
+    monkeypatch.setattr("tests.pg_support.shutil.which", lambda _name: None)
+    monkeypatch.setattr("tests.pg_support.glob.glob", lambda _pattern: [])
     assert pg_support.find_bindir() is None
     monkeypatch.delenv(pg_support.ENV_REQUIRED, raising=False)
     with pytest.raises(pytest.skip.Exception, match="no PostgreSQL"):

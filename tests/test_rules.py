@@ -18,8 +18,10 @@ DAY, NIGHT = time(8, 30), time(17, 30)
 RULES = load_rules()
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TZ)
+def local(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=TZ)
 
 
 def test_night_shift_after_midnight_belongs_to_the_previous_day() -> None:

@@ -13,6 +13,7 @@ from dutydesk.config import load_settings
 from dutydesk.errors import ConfigError
 from dutydesk.rules.deadlines import (
     DeadlineRules,
+    DueStep,
     EntryFact,
     closed_by_entries,
     due_steps,
@@ -67,7 +68,7 @@ def valid_rules(draw: st.DrawFn) -> DeadlineRules:
     )
 
 
-def _keyed(steps):  # type: ignore[no-untyped-def]
+def _keyed(steps: list[DueStep]) -> dict[tuple[str, int | None], datetime]:
     return {(step.step, step.entry_id): step.due_at for step in steps}
 
 

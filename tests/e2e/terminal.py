@@ -98,7 +98,8 @@ class Terminal:
     def __init__(self, args: Iterable[str], env: dict[str, str], cwd: Path) -> None:
         self.screen = pyte.Screen(COLUMNS, LINES)
         self.stream = pyte.ByteStream(self.screen)
-        self.child = pexpect.spawn(
+        # encoding=None makes a bytes child; the stubs cannot infer that from the argument.
+        self.child: pexpect.spawn[bytes] = pexpect.spawn(
             str(DUTYDESK),
             list(args),
             env=env,
@@ -112,7 +113,9 @@ class Terminal:
     @property
     def pid(self) -> int:
         """The process id of the console (the entry point runs in this process)."""
-        return int(self.child.pid)
+        pid = self.child.pid
+        assert pid is not None  # set by spawn(), which forks before it returns
+        return pid
 
     def pump(self, seconds: float = 0.05) -> None:
         """Read what the process wrote within ``seconds`` onto the screen."""

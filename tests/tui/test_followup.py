@@ -21,7 +21,7 @@ from dutydesk.tui.screens.entry import EntryScreen, LogChooser
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.screens.search import SearchScreen
 from dutydesk.vocab import EntryKind
-from tests.tui.conftest import NOW, SHANGHAI
+from tests.tui.conftest import NOW, SHANGHAI, on_top
 from tests.tui.test_console import SIZE, settle
 from tests.tui.test_intake import entries, incidents
 
@@ -138,8 +138,7 @@ async def test_a_refused_entry_says_why_and_keeps_what_was_typed(
         await fill(app, text="理由")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, EntryScreen)
+        screen = on_top(app, EntryScreen)
         assert "not closed, so there is nothing to reopen" in screen.status_text
         assert screen.text("text") == "理由"
         assert len(entries(db, night["20261126-004"])) == before
@@ -175,8 +174,7 @@ async def test_version_conflict_shows_the_current_state_and_keeps_the_change(
         await settle(pilot)
         await pilot.press("e")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, EditScreen)
+        screen = on_top(app, EditScreen)
         await fill(app, title="燃气爆炸（更新）")
         # Meanwhile another officer raises the severity at another console.
         with db.session() as session:
@@ -278,8 +276,7 @@ async def test_search_finds_by_short_chinese_and_enter_shows_the_timeline(
         assert app.main.timeline.incident_id != night["20261126-004"]
         await pilot.press("slash")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SearchScreen)
+        screen = on_top(app, SearchScreen)
         await pilot.press(*query)
         await pilot.pause(0.4)
         await settle(pilot)
@@ -300,8 +297,7 @@ async def test_search_shows_classified_rows_restricted(make_app: MakeApp, night)
         await pilot.press(*"20261126-003")
         await pilot.pause(0.4)
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SearchScreen)
+        screen = on_top(app, SearchScreen)
         assert [row.restricted for row in screen.results.rows] == [True]
         drawn = screen.results.render_line(1).text
         assert "restricted" in drawn and "涉密电报内容" not in drawn
@@ -315,8 +311,7 @@ async def test_search_results_scroll_to_the_cursor(make_app: MakeApp, night) -> 
         await settle(pilot)
         await pilot.press("slash")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SearchScreen)
+        screen = on_top(app, SearchScreen)
         await pilot.press(*"例行事项")
         await pilot.pause(0.4)
         await settle(pilot)
@@ -342,8 +337,7 @@ async def test_phone_report_is_prefilled_with_tonights_duty_leader(
         await settle(pilot)
         await pilot.press("p")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, EntryScreen)
+        screen = on_top(app, EntryScreen)
         assert screen.text("target") == "张三"  # night shift's 带班领导 at 02:31
         assert not screen.dirty  # the roster's value, not the officer's typing
         await fill(app, text="已电话报告")

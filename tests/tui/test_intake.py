@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static, TextArea
@@ -21,7 +21,7 @@ from dutydesk.tui.screens.intake import IntakeScreen
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.widgets.form import Field
 from dutydesk.vocab import Severity
-from tests.tui.conftest import HOSTILE
+from tests.tui.conftest import HOSTILE, on_top
 from tests.tui.test_console import SIZE, screen_text, settle
 
 MakeApp = Callable[..., DutyDeskApp]
@@ -37,7 +37,7 @@ def entries(db: Database, incident_id: int) -> list[TimelineEntry]:
     """An incident's timeline, in recording order."""
     with db.session(write=False) as session:
         query = select(TimelineEntry).where(TimelineEntry.incident_id == incident_id)
-        return list(session.exec(query.order_by(TimelineEntry.seq)).all())
+        return list(session.exec(query.order_by(col(TimelineEntry.seq))).all())
 
 
 async def open_intake(pilot: Pilot[None]) -> IntakeScreen:
@@ -128,13 +128,13 @@ async def test_escape_asks_after_typing_and_not_before(make_app: MakeApp, night)
         await open_intake(pilot)
         await pilot.press("escape")
         await settle(pilot)
-        assert isinstance(app.screen, MainScreen)  # nothing typed: closes at once
+        on_top(app, MainScreen)  # nothing typed: closes at once
 
         screen = await open_intake(pilot)
         await pilot.press(*"x")
         await pilot.press("escape")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
+        on_top(app, ConfirmScreen)
         await pilot.press("n")
         await settle(pilot)
         assert app.screen is screen and summary_area(screen).text == "x"
@@ -372,4 +372,6 @@ async def test_received_in_any_form_the_command_line_takes(
         assert app.screen is not screen, screen.query_one("#field-received_at", Field).error
         new = incidents(db)[-1]
         assert new.serial == "20261126-030"
-        assert as_utc(new.received_at).isoformat() == "2026-11-25T17:05:00+00:00"
+        received_at = as_utc(new.received_at)
+        assert received_at is not None
+        assert received_at.isoformat() == "2026-11-25T17:05:00+00:00"
