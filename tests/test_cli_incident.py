@@ -77,7 +77,8 @@ def add_fire(cli: Cli, **extra: str) -> str:
 def test_add_prints_the_serial_and_fills_defaults(cli: Cli) -> None:
     result = cli("add", "--summary", "市民来电反映停电，已两小时")
     assert (result.code, result.out) == (0, "20261126-001\n")
-    assert result.err == "20261126-001 registered; next: first report due 2026-11-26 08:31\n"
+    # Unassessed is urgent: the initial grading (初判) is due in 15 minutes.
+    assert result.err == "20261126-001 registered; next: grading due 2026-11-26 02:46\n"
     shown = json.loads(cli("show", "20261126-001", "--format", "json").out)
     assert {k: shown[k] for k in ("channel", "category", "severity", "classification")} == {
         "channel": "phone",
@@ -219,6 +220,8 @@ FOLLOW_UP = [
     (["reopen", "--reason", "家属反映仍有1人失联"], 13, "following"),
     (["continued-report", "--text", "续报二"], 14, "following"),
     (["close", "--reason", "已办结"], 15, "closed"),
+    # The instruction outlives the matter: its feedback is reported back, then it is done.
+    (["report-back", "--refers-to", "6", "--text", "已报周文斌同志"], 16, "closed"),
 ]
 
 
@@ -234,7 +237,7 @@ def test_every_follow_up_kind(cli: Cli) -> None:
     assert [entry["kind"] for entry in timeline] == [
         "received", "verified", "phone_report", "first_report", "continued_report",
         "leader_instruction", "assignment", "supervision", "feedback", "note", "correction",
-        "final_report", "reopened", "continued_report", "closed",
+        "final_report", "reopened", "continued_report", "closed", "reported_back",
     ]  # fmt: skip
     assert [e["report_no"] for e in timeline if e["kind"] == "continued_report"] == [1, 2]
     assert timeline[8]["refers_to"] == 6 and timeline[10]["refers_to"] == 5
@@ -252,7 +255,7 @@ def test_edit_raises_severity_and_moves_the_clock(cli: Cli) -> None:
     result = cli("edit", serial, "--severity", "II", "--expected-version", "1")
     assert (result.code, result.out) == (0, "2\n")
     assert (
-        result.err == f"{serial}: changed, now version 2; next: phone report due 2026-11-26 02:44\n"
+        result.err == f"{serial}: changed, now version 2; next: phone report due 2026-11-26 02:34\n"
     )
     again = cli("edit", serial, "--severity", "II")
     assert (again.out, again.err) == (
