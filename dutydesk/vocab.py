@@ -40,6 +40,17 @@ class MatterKind(StrEnum):
     """收文 and 密电: 签收, 登记, 呈批, 传阅/承办, 办结 (党政机关公文处理工作条例 §24)."""
 
 
+class LeaveType(StrEnum):
+    """The kind of a leader's absence (外出类型)."""
+
+    OFFICIAL = "official"
+    """公务: on official business."""
+    PRIVATE = "private"
+    """因私: on private business or leave."""
+    ABROAD = "abroad"
+    """出国（境）: abroad, under its own approval rules."""
+
+
 class Category(StrEnum):
     """Kind of incident (事件类别)."""
 

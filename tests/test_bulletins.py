@@ -138,19 +138,24 @@ def test_numbers_per_kind_and_year_and_discarded_drafts_use_none(db: Database) -
     assert db.read("SELECT year FROM bulletin WHERE id = :id", {"id": late})[0][0] == 2027
 
 
-def test_direct_submission_carries_leaders_away(
-    tmp_path: Path, demo_templates: DemoTemplates
+@pytest.mark.parametrize("kind", [BulletinKind.DIRECT, BulletinKind.EXPRESS])
+def test_both_products_carry_leaders_away_in_the_office_s_words(
+    tmp_path: Path, demo_templates: DemoTemplates, kind: BulletinKind
 ) -> None:
+    # Issue 12: 《信息快报》 carries the leave reports too, and a deputy's work is looked
+    # after ("其分管工作由…负责"), never "代理" nor "主持工作" (the top post's word).
     from dutydesk.reports.bulletin_text import render_txt
     from dutydesk.storage.engine import url_for
 
     db = Database(url_for(str(demo_templates.copy_to(tmp_path / "demo.sqlite3", NOW))))
     serial = db.read("SELECT serial FROM incident WHERE classification = 'public' LIMIT 1")[0][0]
-    bulletin_id = _draft(db, serial, kind=BulletinKind.DIRECT)
+    bulletin_id = _draft(db, serial, kind=kind)
     view = get_bulletin(db, bulletin_id, tz=SHANGHAI, now=NOW)
     assert {a.leader for a in view.away} == {"刘志远", "吴海峰"}
     text = render_txt(view, unit="中共临川市委办公室", tz=SHANGHAI, now=NOW)
-    assert "领导干部外出报备" in text and "由陈国华（市委常委、秘书长）代为主持工作" in text
+    assert "领导干部外出报备" in text
+    assert "外出期间，其分管工作由陈国华同志负责。" in text
+    assert "代理" not in text and "主持工作" not in text
     db.close()
 
 

@@ -72,15 +72,17 @@ def test_the_demo_night_pack(demo: Database) -> None:
     assert sum(n for _, n in pack.by_category) == len(pack.received) == 27
     assert dict(pack.by_category)[Category.PUBLIC_REQUEST] == 9
     assert dict(pack.by_severity)[Severity.I] == 1
-    assert [i.serial for i in pack.open][:3] == ["20261125-013", "20261125-014", "20261125-022"]
+    assert [i.serial for i in pack.open][:3] == ["20261125-022", "20261126-006", "20261126-005"]
     assert all(i.due_step and i.due_at for i in pack.open)
-    assert [(o.serial, o.step) for o in pack.overdue] == [
-        ("20261125-013", "first_report"), ("20261125-014", "first_report"),
-        ("20261125-022", "first_report"),
-    ]  # fmt: skip
+    # Issue 12: only what is really late. The residents' letter about a lift (013) and the
+    # SMS about heating (014) are requests on their own clocks (转办 within a working
+    # day), not emergencies owing a written first report.
+    assert [(o.serial, o.step) for o in pack.overdue] == [("20261125-022", "first_report")]
     assert all(o.due_at <= DEMO_MOMENT for o in pack.overdue)
+    # An instruction is followed to 报结 whatever happened to its matter: 郑明's (009)
+    # has its feedback but is not reported back yet; 吴海峰's (001) was, and is done.
     assert [(i.serial, i.leader) for i in pack.instructions] == [
-        ("20261125-019", "周文斌"), ("20261125-008", "陈国华"),
+        ("20261125-019", "周文斌"), ("20261125-009", "郑明"), ("20261125-008", "陈国华"),
     ]  # fmt: skip
     assert [(a.leader, a.acting) for a in pack.away] == [("刘志远", "陈国华"), ("吴海峰", "郑明")]
     day, night = pack.roster

@@ -18,6 +18,7 @@ from dutydesk.i18n import label, t
 from dutydesk.reports.candidates import expected_text, group_label, serials
 from dutydesk.reports.layout import Layout, Section, md_escape
 from dutydesk.rules.handover import HandoverPack, RosterShift
+from dutydesk.rules.leave import in_charge
 from dutydesk.rules.sanitize import clean
 
 
@@ -153,6 +154,7 @@ def _away(pack: HandoverPack, when: _Times) -> Section:
             end=when.short(a.end_at),
             acting=_s(a.acting),
             acting_title=_s(a.acting_title),
+            in_charge=_s(in_charge(a.leader_title, a.acting)),
         )
         for a in pack.away
     ]

@@ -33,6 +33,7 @@ from dutydesk.vocab import (
     Channel,
     Classification,
     EntryKind,
+    LeaveType,
     MatterKind,
     Position,
     Severity,
@@ -232,6 +233,14 @@ class LeaveRegistration(SQLModel, table=True):
     acting_leader_id: int = Field(foreign_key="person.id", nullable=False)
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _utc_column()
+    # Migration 0010: the rest of the 外出报备.
+    contact_phone: str = Field(default="", sa_column=Column(String(32), nullable=False, default=""))
+    """外出期间联系电话."""
+    approved_by: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    """To whom it was reported, or who approved it (报告/批准)."""
+    leave_type: LeaveType = _code(16, default=LeaveType.OFFICIAL.value)
+    returned_at: datetime | None = _utc_column(nullable=True)
+    """销假: when the leader reported back; away until then or ``end_at``."""
 
 
 class Bulletin(SQLModel, table=True):

@@ -113,21 +113,22 @@ def get_bulletin(
         content = read.content(row.classification, f"bulletin:{int(row.id)}")
         if content is None:
             return BulletinView(restricted=True, **head)
-        away: tuple[AwayFacts, ...] = ()
-        if head["kind"] is BulletinKind.DIRECT:
-            away = tuple(
-                AwayFacts(
-                    leader=a.leader,
-                    leader_title=a.leader_title,
-                    destination=a.destination,
-                    reason=a.reason,
-                    start_at=a.start_at,
-                    end_at=a.end_at,
-                    acting=a.acting,
-                    acting_title=a.acting_title,
-                )
-                for a in leaders_away(db, *day_around(as_utc(row.issued_at) or now, tz))
+        # Both products carry the day's leave reports (the seed: 《信息直呈》 and 《信息快报》).
+        away = tuple(
+            AwayFacts(
+                leader=a.leader,
+                leader_title=a.leader_title,
+                destination=a.destination,
+                reason=a.reason,
+                start_at=a.start_at,
+                end_at=a.end_at,
+                acting=a.acting,
+                acting_title=a.acting_title,
+                contact_phone=a.contact_phone,
+                leave_type=a.leave_type,
             )
+            for a in leaders_away(db, *day_around(as_utc(row.issued_at) or now, tz))
+        )
         where = f"bulletin:{int(row.id)}"
         return BulletinView(
             restricted=False,

@@ -36,7 +36,7 @@ class ShiftView:
 
 @dataclass(frozen=True)
 class Absence:
-    """A leader away and the acting leader (代理)."""
+    """A leader away (外出报备) and the colleague who looks after their work."""
 
     leader: str
     leader_title: str
@@ -46,6 +46,13 @@ class Absence:
     end_at: datetime
     acting: str
     acting_title: str
+    id: int = 0
+    """The registration's number (for 销假: ``dutydesk leave return ID``)."""
+    contact_phone: str = ""
+    leave_type: str = "official"
+    approved_by: str = ""
+    returned_at: datetime | None = None
+    """销假: back before ``end_at``; away until then."""
 
 
 @dataclass(frozen=True)
@@ -87,10 +94,13 @@ def leaders_away(db: Database, day_start: datetime, day_end: datetime) -> list[A
     """Leave registrations overlapping ``[day_start, day_end)``, earliest first."""
     rows = db.read(
         "SELECT l.name AS leader, l.title AS leader_title, r.destination, r.reason, "
-        "r.start_at, r.end_at, a.name AS acting, a.title AS acting_title "
+        "r.start_at, r.end_at, a.name AS acting, a.title AS acting_title, r.id, "
+        "r.contact_phone, r.leave_type, r.approved_by, r.returned_at "
         "FROM leave_registration r JOIN person l ON l.id = r.leader_id "
         "JOIN person a ON a.id = r.acting_leader_id "
-        "WHERE r.start_at < :end AND r.end_at > :start ORDER BY r.start_at, l.name",
+        "WHERE r.start_at < :end AND r.end_at > :start "
+        "AND (r.returned_at IS NULL OR r.returned_at > :start) "  # back (销假): not away
+        "ORDER BY r.start_at, l.name",
         {"start": db.time_param(day_start), "end": db.time_param(day_end)},
     )
     return [
@@ -103,6 +113,11 @@ def leaders_away(db: Database, day_start: datetime, day_end: datetime) -> list[A
             as_utc(row.end_at),  # type: ignore[arg-type]
             str(row.acting),
             str(row.acting_title),
+            int(row.id),
+            str(row.contact_phone),
+            str(row.leave_type),
+            str(row.approved_by),
+            as_utc(row.returned_at),
         )
         for row in rows
     ]
