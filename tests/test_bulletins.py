@@ -56,7 +56,7 @@ def test_several_items_get_numbered_headings(db: Database) -> None:
     view = get_bulletin(
         db, _draft(db, night.open_serial, night.hostile_serial), tz=SHANGHAI, now=NOW
     )
-    assert view.title.startswith("关于东湖区幸福路一居民楼发生燃气爆炸等二起")
+    assert view.title.startswith("关于东湖区幸福路一居民楼发生燃气爆炸等两起")
     assert view.body.splitlines()[0] == "一、东湖区幸福路一居民楼发生燃气爆炸"
     assert [item.serial for item in view.items] == [night.open_serial, night.hostile_serial]
 

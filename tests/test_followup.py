@@ -116,7 +116,7 @@ def test_refusal_in_chinese(db: Database) -> None:
     with db.session() as session:
         incident = new(session)
         log(session, incident, K.FINAL_REPORT, 5)
-        with pytest.raises(EntryRefused, match="请先重新打开"):
+        with pytest.raises(EntryRefused, match="请先恢复办理"):
             log(session, incident, K.NOTE, 6, text="补充")
 
 

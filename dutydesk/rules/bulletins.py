@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dutydesk.rules.numbering import chinese_numeral
+from dutydesk.rules.numbering import chinese_count, chinese_numeral
 from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, EntryKind, Role
 
 SIGNER_ROLES = frozenset({Role.DUTY_LEADER, Role.LEADER})
@@ -165,7 +165,7 @@ def item_paragraphs(item: ItemFacts) -> list[str]:
         latest = _bare(max(progress, key=lambda e: e.occurred_at).text)
         paragraphs.append(sentence(latest if latest.startswith("目前") else f"目前，{latest}"))
     else:
-        paragraphs.append("目前，有关情况正在进一步核实中，我们将密切关注并及时续报。")
+        paragraphs.append("目前，有关情况正在进一步核实中，我办将密切关注并及时续报。")
     return paragraphs
 
 
@@ -179,7 +179,7 @@ def draft_text(items: Sequence[ItemFacts]) -> tuple[str, str]:
         raise ValueError("a bulletin needs at least one incident")
     if len(items) == 1:
         return items[0].title.strip(), "\n".join(item_paragraphs(items[0]))
-    title = f"关于{items[0].title.strip()}等{chinese_numeral(len(items))}起事项的情况"
+    title = f"关于{items[0].title.strip()}等{chinese_count(len(items))}起事项的情况"
     blocks = [
         "\n".join([f"{chinese_numeral(index)}、{item.title.strip()}", *item_paragraphs(item)])
         for index, item in enumerate(items, start=1)

@@ -313,7 +313,7 @@ async def test_chinese_screen(make_app: MakeApp, night: dict[str, int]) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         text = screen_text(app)
-        expected = ("事件队列", "跟踪时间线", "值班表", "夜班 17:30-08:30", "距交接班 5 小时 59 分")
+        expected = ("事件队列", "跟踪记录", "值班表", "夜班 17:30-08:30", "距交接班 5 小时 59 分")
         for words in expected:
             assert words in text
         assert "续报一" in app.main.timeline.text

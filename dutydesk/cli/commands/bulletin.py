@@ -110,7 +110,7 @@ def edit(
     from dutydesk.services.bulletins.write import edit_bulletin
 
     if title is None and body is None:
-        raise InputError("edit: give --title and/or --body")
+        raise InputError(t("cli.error.bulletin_edit_nothing"))
     env = open_env(ctx, db)
     who = signed_in(env, operator)
     level = clearance_for(env, who, clearance)
@@ -357,7 +357,7 @@ def deliver(
     from dutydesk.services.bulletins.delivery import retry_deliveries
 
     if retry == (bulletin_id is not None):
-        raise InputError("deliver: give a bulletin id, or --retry (not both)")
+        raise InputError(t("cli.error.deliver_which"))
     env = open_env(ctx, db)
     actor = signed_in(env, operator).name
     if retry:

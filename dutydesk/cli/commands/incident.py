@@ -216,11 +216,13 @@ def log(
     """Add a follow-up entry; prints the serial and the entry's number."""
     entry_kind = LOG_KINDS.get(kind.strip().lower())
     if entry_kind is None:
-        raise InputError(f"kind: {kind!r} is not one of {', '.join(LOG_KINDS)}")
+        raise InputError(
+            t("cli.error.not_one_of", field="kind", value=repr(kind), allowed=", ".join(LOG_KINDS))
+        )
     if to and leader:
-        raise InputError("--leader: give --to or --leader, not both")
+        raise InputError(t("cli.error.to_or_leader"))
     if reason and text:
-        raise InputError("--reason: give --reason or --text, not both")
+        raise InputError(t("cli.error.reason_or_text"))
     env = open_env(ctx, db)
     actor = signed_in(env, operator)
     occurred = moment(at, "at", tz=env.settings.tz, now=env.now) if at else env.now
@@ -287,7 +289,7 @@ def edit(
     }
     changes = {name: value for name, value in given.items() if value is not None}
     if not changes:
-        raise InputError("edit: name at least one field to change, e.g. --severity II")
+        raise InputError(t("cli.error.edit_nothing"))
     env = open_env(ctx, db)
     actor = signed_in(env, operator)
 

@@ -113,7 +113,7 @@ def _report(
     if from_ is not None:
         start = moment(from_, "--from", tz=tz, now=env.now)
         if start >= end:
-            raise InputError("--from: must be before --to (or now)")
+            raise InputError(t("cli.error.from_after_to"))
         name, length = "custom", end - start
     return trend_report(
         env.db,
