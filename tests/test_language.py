@@ -140,12 +140,15 @@ def test_the_handover_pack_counts_and_times_as_a_document(demo: Database) -> Non
 
 
 def test_the_daily_summary_counts_in_words(
-    demo: Database, tmp_path: Path, capsys, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    demo: Database,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李晓明")
     monkeypatch.setenv("DUTYDESK_PIN", "1111")
     target = tmp_path / "daily.docx"
-    code, _, err = run_cli(capsys, demo.path, "--lang", "zh_CN", "export", "daily",
+    code, _, err = run_cli(capsys, demo_path(demo), "--lang", "zh_CN", "export", "daily",
                            "--date", "2026-11-25", "--format", "docx", "-o", str(target))  # fmt: skip
     assert code == 0, err
     text = "\n".join(p.text for p in Document(str(target)).paragraphs)
@@ -154,18 +157,26 @@ def test_the_daily_summary_counts_in_words(
     assert any(re.fullmatch(r"25日\d{1,2}时(\d{1,2}分)?", cell) for cell in cells), cells[:10]
 
 
+def demo_path(db: Database) -> Path:
+    """The demo's SQLite file (the CLI opens it by path)."""
+    assert db.path is not None
+    return Path(db.path)
+
+
 # -- the command line ---------------------------------------------------------------------
 
 
-def test_cli_errors_and_list_headers_in_chinese(demo: Database, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cli_errors_and_list_headers_in_chinese(
+    demo: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李晓明")
     monkeypatch.setenv("DUTYDESK_PIN", "1111")
-    code, _, err = run_cli(capsys, demo.path, "--lang", "zh_CN", "incident", "edit",
+    code, _, err = run_cli(capsys, demo_path(demo), "--lang", "zh_CN", "incident", "edit",
                            "20261125-001")  # fmt: skip
     assert code == 2
     assert "错误" in err and "error" not in err and "edit:" not in err, err
     assert re.search(r"[\u4e00-\u9fff]{4}", err), err
-    code, out, err = run_cli(capsys, demo.path, "--lang", "zh_CN", "user", "list")  # fmt: skip
+    code, out, err = run_cli(capsys, demo_path(demo), "--lang", "zh_CN", "user", "list")  # fmt: skip
     assert code == 0, err
     header = out.splitlines()[0]
     assert "姓名" in header and "涉密等级" in header and "Locked" not in header, header

@@ -19,7 +19,7 @@ from dutydesk.reports.candidates import expected_text, group_label, serials
 from dutydesk.reports.layout import Layout, Section, md_escape
 from dutydesk.reports.wording import count_breakdown, document_datetime, document_time
 from dutydesk.rules.handover import HandoverPack, RosterShift
-from dutydesk.rules.leave import in_charge
+from dutydesk.rules.leave import is_top_post
 from dutydesk.rules.sanitize import clean
 
 
@@ -151,9 +151,13 @@ def _away(pack: HandoverPack, when: _Times) -> Section:
             destination=_s(a.destination),
             start=when.short(a.start_at),
             end=when.short(a.end_at),
-            acting=_s(a.acting),
-            acting_title=_s(a.acting_title),
-            in_charge=_s(in_charge(a.leader_title, a.acting)),
+            in_charge=t(
+                "handover.in_charge_top"
+                if is_top_post(a.leader_title)
+                else "handover.in_charge_deputy",
+                acting=_s(a.acting),
+                acting_title=_s(a.acting_title),
+            ),
         )
         for a in pack.away
     ]
