@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -156,6 +157,7 @@ def test_both_products_carry_leaders_away_in_the_office_s_words(
     assert "领导干部外出报备" in text
     assert "外出期间，其分管工作由陈国华同志负责。" in text
     assert "代理" not in text and "主持工作" not in text
+    assert re.search(r"\d+月\d+日\d+时(\d\d分)?至", text), text  # 12月3日8时, not 08:00
     db.close()
 
 

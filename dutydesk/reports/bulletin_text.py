@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import label, t
+from dutydesk.reports.wording import month_day_time
 from dutydesk.rules.bulletins import KIND_NAMES, MARKS, issue_label
 from dutydesk.rules.documents import AwayFacts, BulletinView
 from dutydesk.rules.leave import LEAVE_TYPE_ZH, in_charge
@@ -33,11 +34,6 @@ def chinese_date(moment: datetime, tz: ZoneInfo) -> str:
     return f"{local.year}年{local.month}月{local.day}日"
 
 
-def _short_date(moment: datetime, tz: ZoneInfo) -> str:
-    local = moment.astimezone(tz)
-    return f"{local.month}月{local.day}日{local:%H:%M}"
-
-
 def away_lines(away: tuple[AwayFacts, ...], tz: ZoneInfo) -> list[str]:
     """One sentence per leader away, as both products print them (外出报备).
 
@@ -51,8 +47,8 @@ def away_lines(away: tuple[AwayFacts, ...], tz: ZoneInfo) -> list[str]:
         phone = f"，联系电话{a.contact_phone}" if a.contact_phone else ""
         lines.append(
             clean(
-                f"{a.leader}（{a.leader_title}）{_short_date(a.start_at, tz)}至"
-                f"{_short_date(a.end_at, tz)}{kind}赴{a.destination}{a.reason}{phone}。"
+                f"{a.leader}（{a.leader_title}）{month_day_time(a.start_at, tz)}至"
+                f"{month_day_time(a.end_at, tz)}{kind}赴{a.destination}{a.reason}{phone}。"
                 f"{in_charge(a.leader_title, a.acting)}"
             )
         )

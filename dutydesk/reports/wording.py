@@ -43,6 +43,12 @@ def _clock(local: datetime, seconds: bool) -> str:
     return text
 
 
+def month_day_time(moment: datetime, tz: ZoneInfo) -> str:
+    """``12月3日8时``, ``11月25日10时41分``: a date and time in a Chinese-only document."""
+    local = moment.astimezone(tz)
+    return f"{local.month}月{local.day}日" + _clock(local, False)
+
+
 def document_time(
     moment: datetime, tz: ZoneInfo, reference: datetime | None = None, *, seconds: bool = False
 ) -> str:
@@ -71,4 +77,10 @@ def document_datetime(moment: datetime, tz: ZoneInfo) -> str:
     return f"{local.year}年{local.month}月{local.day}日" + _clock(local, False)
 
 
-__all__ = ["count_breakdown", "count_parts", "document_datetime", "document_time"]
+__all__ = [
+    "count_breakdown",
+    "count_parts",
+    "document_datetime",
+    "document_time",
+    "month_day_time",
+]
