@@ -350,7 +350,7 @@ async def test_phone_report_is_prefilled_with_tonights_duty_leader(
 async def test_a_new_incident_shows_both_report_clocks_until_each_is_met(
     make_app: MakeApp, db: Database, night: dict[str, int]
 ) -> None:
-    """Friction (issue 10): the phone (30 min) and written (60 min) clocks, not only the next."""
+    """Friction (issue 10): the phone (20 min) and written (40 min) clocks, not only the next."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -362,11 +362,11 @@ async def test_a_new_incident_shows_both_report_clocks_until_each_is_met(
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
         header = app.main.timeline.text.splitlines()[0]
-        assert "phone report in 30 min" in header and "first report in 1h 0m" in header
+        assert "phone report in 20 min" in header and "first report in 40 min" in header
         await pilot.press("p")  # the phone report is made: its clock goes
         await settle(pilot)
         await fill(app, text="报带班领导")
         await pilot.press("ctrl+s")
         await settle(pilot)
         header = app.main.timeline.text.splitlines()[0]
-        assert "phone report in" not in header and "first report in 1h 0m" in header
+        assert "phone report in" not in header and "first report in 40 min" in header

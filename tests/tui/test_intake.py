@@ -291,7 +291,8 @@ async def test_untouched_received_time_is_the_moment_the_form_opened(
         assert isinstance(app.screen, MainScreen)
         new = next(i for i in incidents(db) if i.serial == "20261126-030")
         assert as_utc(new.received_at) == opened  # to the second
-        assert as_utc(new.due_at) == opened + timedelta(hours=6)  # unassessed: 6 h written
+        # Unassessed is urgent (issue 12): the initial grading is due 15 min after the call.
+        assert as_utc(new.due_at) == opened + timedelta(minutes=15)
         assert as_utc(entries(db, new.id or 0)[0].occurred_at) == opened
 
 
@@ -341,7 +342,7 @@ async def test_the_form_shows_the_clocks_the_severity_sets(
         screen = await open_intake(pilot)
         select = screen.query_one("#field-severity Select", Select)
         hint = screen.query_one("#severity-clocks", Static)
-        assert str(hint.content) == "书面首报 6 小时"
+        assert str(hint.content) == "初判 15 分钟 / 书面首报 60 分钟"
         select.value = "II"
         await settle(pilot)
         phone = int(rules.phone_report[Severity.II].total_seconds() // 60)
