@@ -183,7 +183,7 @@ _RULE_KEYS: dict[str, tuple[str, ...]] = {
     "first_report_minutes": _GRADES,
     "continued_report_hours": _GRADES,
     "initial_grading_minutes": ("emergency",),
-    "instruction": ("feedback_days", "report_back_hours"),
+    "instruction": ("feedback_days", "report_back_hours", "remind_hours"),
     "request": (
         "assign_working_days", "assign_days", "assign_hours",
         "feedback_working_days", "feedback_days", "feedback_hours",
