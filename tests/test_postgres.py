@@ -53,6 +53,10 @@ from dutydesk.vocab import BulletinKind, Classification, EntryKind, Status
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.pg_support import PgServer, make_template, scratch_database
 
+# One worker runs them all under pytest-xdist: one throwaway server for the run, not one
+# per worker (each is an initdb and a start).
+pytestmark = pytest.mark.xdist_group("postgresql")
+
 RULES = load_rules()
 SETTINGS = Settings()
 T0 = DEMO_MOMENT - timedelta(minutes=17)

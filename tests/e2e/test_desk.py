@@ -23,6 +23,11 @@ from tests.locks import HAS_PROC_LOCKS, posix_locks
 Start = Callable[..., Terminal]
 REGISTERED = re.compile(r"(\d{8}-\d{3}) registered")
 
+# One console test at a time (pytest-xdist runs the rest of the suite beside them): they
+# type at a person's pace into real processes, and two of them racing on two cores would
+# test the machine's load, not the desk.
+pytestmark = pytest.mark.xdist_group("terminals")
+
 
 def open_demo(desk: Desk, terminals: Start) -> Terminal:
     """The README's first command, after the install: the demo night in the console."""

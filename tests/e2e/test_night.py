@@ -21,6 +21,11 @@ from tests.e2e.test_desk import open_demo, register, shown
 
 Start = Callable[..., Terminal]
 
+# One console test at a time (pytest-xdist runs the rest of the suite beside them): they
+# type at a person's pace into real processes, and two of them racing on two cores would
+# test the machine's load, not the desk.
+pytestmark = pytest.mark.xdist_group("terminals")
+
 # (key, what the officer types first into the field that has the focus, the note text)
 # The form of each kind opens on its first field: a person, a department, an entry
 # referred to, or the text itself.
