@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.terminal import DUTYDESK, WAIT, Terminal, environment
+from tests.templates import copy_database, settle
 
 if not DUTYDESK.exists():  # pragma: no cover - the README's install makes it
     pytest.skip(f"{DUTYDESK} is not installed", allow_module_level=True)
@@ -59,6 +60,29 @@ def desk(tmp_path: Path) -> Desk:
     folder = tmp_path / "desk"
     folder.mkdir()
     return Desk(folder, folder / "duty.sqlite3", environment(home))
+
+
+@pytest.fixture(scope="session")
+def demo_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo night as ``dutydesk demo --db FILE`` (the installed binary) leaves it, once.
+
+    Tests of the console (not of loading the demo) open a copy: loading it, with its
+    operators' PINs, costs seconds per test. The README's first command itself, ``demo
+    --open``, still runs in the tests that are about it (the locks, the whole night).
+    """
+    folder = tmp_path_factory.mktemp("e2e-demo")
+    home = folder / "home"
+    home.mkdir()
+    desk = Desk(folder, folder / "demo.sqlite3", environment(home))
+    desk.cli("demo", "--db", str(desk.db))
+    return settle(desk.db)
+
+
+@pytest.fixture
+def demo_desk(desk: Desk, demo_night: Path) -> Desk:
+    """``desk`` with the demo night already in its database file (and its key file)."""
+    copy_database(demo_night, desk.db)
+    return desk
 
 
 @pytest.fixture
