@@ -48,8 +48,7 @@ async def _timeline_of(pilot: Pilot[Any], app: DutyDeskApp, serial: str) -> str:
         await pilot.press("down")
     while queue.cursor > target:
         await pilot.press("up")
-    await pilot.pause(0.4)  # the timeline reads once the cursor rests
-    await settle(pilot)
+    await settle(pilot)  # the timeline's read (a worker, after the cursor rests) is done
     assert app.main.timeline.incident_id == rows[target].id
     return app.main.timeline.text + str(app.main.timeline.border_title)
 
@@ -82,8 +81,7 @@ async def test_each_operator_sees_classified_content_only_where_cleared(
             await pilot.press("slash")
             await settle(pilot)
             await pilot.press(*serial, "enter")
-            await pilot.pause(0.4)
-            await settle(pilot)
+            await settle(pilot)  # the search worker (debounced) has answered
             found = app.export_screenshot()
             assert serial in found, (operator, serial)
             assert (canary in found) == (level >= needed), (operator, serial)

@@ -24,14 +24,19 @@ SIZE = (120, 40)
 async def settle(pilot: Pilot[None]) -> None:
     """Let messages flow and every worker (and the workers they start) finish.
 
-    The main screen's watcher runs as long as the console does: it is not waited for.
+    Done when two pauses in a row find no worker running (however long a chain of
+    workers and messages is); each pause repaints, so no more of them than that. The
+    main screen's watcher runs as long as the console does: it is not waited for.
     """
-    for _ in range(4):
+    quiet = 0
+    while quiet < 2:
         await pilot.pause()
         busy = [worker for worker in pilot.app.workers if worker.group != WATCH_GROUP]
         if busy:
             await pilot.app.workers.wait_for_complete(busy)
-    await pilot.pause()
+            quiet = 0
+        else:
+            quiet += 1
 
 
 def line_text(app: DutyDeskApp, y: int) -> str:

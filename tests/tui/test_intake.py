@@ -175,8 +175,7 @@ async def test_similar_incident_warns_and_links_as_continued_report(
         assert isinstance(location, Input)
         location.value = "幸福路12号"
         app.post_message(events.Paste("幸福路12号又有群众来电，称仍有烟雾。"))
-        await pilot.pause(0.6)  # the duplicate check waits for quiet typing
-        await settle(pilot)
+        await settle(pilot)  # the duplicate check (a worker, after quiet typing) is done
         assert screen.query_one("#similar-box").display
         assert "20261126-004" in screen_text(app)
         await pilot.press("ctrl+l")

@@ -150,8 +150,7 @@ async def test_one_enter_in_the_search_query_opens_the_selected_result(
         await settle(pilot)
         assert isinstance(app.screen, SearchScreen)
         await pilot.press(*"爆炸")
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await settle(pilot)  # the search worker (debounced) has answered
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
@@ -183,8 +182,7 @@ async def test_enter_in_the_results_opens_the_result_under_the_cursor(
         await pilot.press("slash")
         await settle(pilot)
         await pilot.press(*"例行事项")
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await settle(pilot)  # the search worker (debounced) has answered
         screen = app.screen
         assert isinstance(screen, SearchScreen)
         await pilot.press("down", "down")  # into the results, then the second row

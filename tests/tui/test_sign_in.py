@@ -315,8 +315,7 @@ async def test_every_classified_view_at_the_console_names_the_operator(
         secret = next(i for i, row in enumerate(rows) if row.classification.value == "secret")
         while queue.cursor < secret:
             await pilot.press("down")
-        await pilot.pause(0.5)  # the timeline reads after the cursor rests
-        await settle(pilot)
+        await settle(pilot)  # the timeline's read (a worker, after the cursor rests) is done
         assert SECRET_TITLE in app.main.timeline.text
         events = demo.read(
             "SELECT actor_id, object_type, object_id, detail FROM audit_event "
