@@ -200,6 +200,21 @@ class Terminal:
             # An escape alone is only a key once no sequence follows it.
             self.pump(0.15 if name == "escape" else 0.05)
 
+    def press_to_move_focus(self, key: str = "tab", timeout: float = WAIT) -> None:
+        """Press ``key`` and wait until the focus has moved: the terminal's cursor moved.
+
+        Textual puts the terminal's own cursor on the focused input or text area (where
+        an input method draws), so a form's next field, one row down, moves it. Keys
+        typed before that (the focus moves in a later frame) would go to the old field.
+        """
+        before = (self.screen.cursor.y, self.screen.cursor.x)
+        self.press(key)
+        deadline = time.monotonic() + timeout
+        while (self.screen.cursor.y, self.screen.cursor.x) == before:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{key} moved no focus in {timeout:.0f} s\n{self.text()}")
+            self.pump(0.05)
+
     def exited(self, timeout: float = WAIT) -> int | None:
         """Wait for the process to end; its exit status (``None`` if it did not)."""
         deadline = time.monotonic() + timeout

@@ -59,17 +59,14 @@ def log_entry(console: Terminal, key: str, title: str, first: str | None, text: 
         console.pump(0.2)
         console.press("enter")
         console.wait_for(lambda s: "Choose the entry" not in s, why="the entry chosen")
-        console.press("tab")
-        console.pump(0.2)
+        console.press_to_move_focus("tab")
     elif first is not None:
         if first:
             console.type(first)
             console.wait_for(first, why="the typed name")
-        console.press("tab")
-        console.pump(0.2)  # a person's pace: the focus moves in the next frame
+        console.press_to_move_focus("tab")  # the focus moves in a later frame
         if key in ("i", "t"):  # past the feedback due date: the rules' default
-            console.press("tab")
-            console.pump(0.2)
+            console.press_to_move_focus("tab")
     console.type(text)
     console.wait_for(text[:6], why="the typed text")
     console.press("ctrl+s")
