@@ -38,7 +38,7 @@ from dutydesk.rules.drills import (
     measure,
 )
 from dutydesk.storage.engine import Database, as_utc, stored_utc
-from dutydesk.vocab import EntryKind
+from dutydesk.vocab import EntryKind, Status
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -487,16 +487,21 @@ def stop_run(
             select(Incident).where(Incident.drill_run_id == run.id, col(Incident.is_open))
         ).all()
         for incident in still_open:
-            add_entry(
-                session=session,
-                incident=incident,
-                kind=EntryKind.CLOSED,
-                occurred_at=max(now, incident.received_at),
-                actor_name=control,
-                text=text,
-                now=now,
-                rules=deadlines,
-            )
+            if incident.status != Status.CLOSED:
+                add_entry(
+                    session=session,
+                    incident=incident,
+                    kind=EntryKind.CLOSED,
+                    occurred_at=max(now, incident.received_at),
+                    actor_name=control,
+                    text=text,
+                    now=now,
+                    rules=deadlines,
+                )
+            # A rehearsal's instructions end with it: nothing of it stays in the live
+            # queue, though a real instruction is followed to 报结 after its matter closes.
+            incident.is_open, incident.due_at, incident.due_step = False, None, None
+            session.add(incident)
         assert run.id is not None
         return run.id
 

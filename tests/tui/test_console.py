@@ -340,7 +340,7 @@ async def test_roster_pane(make_app: MakeApp, night: dict[str, int]) -> None:
         assert "Next: Day 11-26 08:30-17:30" in text
         assert "not rostered" in text  # the night of the 26th has no roster
         assert "刘强副市长 -> 北京" in text
-        assert "acting: 郑华" in text
+        assert "in charge: 郑华" in text  # looks after the work; never "acting" (代理)
 
 
 async def test_refresh_reads_new_incidents(
