@@ -35,6 +35,7 @@ from dutydesk.services.handover.pack import build_pack
 from dutydesk.services.handover.store import acknowledge, period_start, record_pack
 from dutydesk.services.incidents import queue
 from dutydesk.services.incidents.daily import daily_summary
+from dutydesk.services.incidents.followup import NewEntry
 from dutydesk.services.incidents.incident import (
     EntryRefused,
     add_entry,
@@ -51,6 +52,7 @@ from dutydesk.storage.models import Incident, Meta, TimelineEntry
 from dutydesk.vocab import BulletinKind, Classification, EntryKind, Status
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.pg_support import PgServer, make_template, scratch_database
+from tests.request_support import intake, request
 
 RULES = load_rules()
 SETTINGS = Settings()
@@ -123,7 +125,8 @@ def fire(session, **extra):  # type: ignore[no-untyped-def]
         "rules": RULES,
     }
     fields.update(extra)
-    return create_incident(**fields)
+    req, report = intake(fields.pop("session"), **fields)
+    return create_incident(req, report, session=session)
 
 
 # -- schema -------------------------------------------------------------------------------
@@ -156,18 +159,16 @@ def test_read_time_param_and_change_token(pg_db: Database) -> None:
     before = readings[-1]
     other = Database(pg_db.url)  # another console
     try:
-        incident = register(other, **_fire_fields())
+        incident = register(*intake(other, **_fire_fields()))
         assert pg_db.change_token() != before
         after_insert = pg_db.change_token()
         with other.session() as session:
             update_fields(
+                request(session, actor_name="李四", now=T0 + timedelta(minutes=3), rules=RULES),
                 session=session,
                 incident_id=incident.id,
                 expected_version=1,
                 changes={"title": "燃气泄漏（已控制）"},
-                actor_name="李四",
-                now=T0 + timedelta(minutes=3),
-                rules=RULES,
             )
         after_edit = pg_db.change_token()
         assert after_edit != after_insert
@@ -205,46 +206,60 @@ def _fire_fields(**extra: object) -> dict[str, object]:
 
 
 def test_intake_followup_and_edit_conflict(pg_db: Database) -> None:
-    first = register(pg_db, **_fire_fields())
-    second = register(pg_db, **_fire_fields(title="第二起", received_at=T0 + timedelta(minutes=1)))
+    first = register(*intake(pg_db, **_fire_fields()))
+    second = register(
+        *intake(pg_db, **_fire_fields(title="第二起", received_at=T0 + timedelta(minutes=1)))
+    )
     assert first.serial.endswith("-001") and second.serial.endswith("-002")
     with pg_db.session() as session:
         incident = session.get(Incident, first.id)
         assert incident is not None
         at = T0 + timedelta(minutes=5)
-        add_entry(session=session, incident=incident, kind=EntryKind.PHONE_REPORT,
-                  occurred_at=at, now=at, rules=RULES, target="市应急管理局")  # fmt: skip
+        add_entry(
+            request(session, now=at, rules=RULES),
+            incident,
+            NewEntry(kind=EntryKind.PHONE_REPORT, occurred_at=at, target="市应急管理局"),
+            session=session,
+        )
         at = T0 + timedelta(minutes=20)
-        add_entry(session=session, incident=incident, kind=EntryKind.FIRST_REPORT,
-                  occurred_at=at, now=at, rules=RULES)  # fmt: skip
+        add_entry(
+            request(session, now=at, rules=RULES),
+            incident,
+            NewEntry(kind=EntryKind.FIRST_REPORT, occurred_at=at),
+            session=session,
+        )
         at = T0 + timedelta(minutes=40)
-        one = add_entry(session=session, incident=incident, kind=EntryKind.CONTINUED_REPORT,
-                        occurred_at=at, now=at, rules=RULES, text="伤员已送医")  # fmt: skip
+        one = add_entry(
+            request(session, now=at, rules=RULES),
+            incident,
+            NewEntry(kind=EntryKind.CONTINUED_REPORT, occurred_at=at, text="伤员已送医"),
+            session=session,
+        )
         assert one.report_no == 1
         with pytest.raises(EntryRefused):
-            add_entry(session=session, incident=incident, kind=EntryKind.REOPENED,
-                      occurred_at=at, now=at, rules=RULES, text="x")  # fmt: skip
+            add_entry(
+                request(session, now=at, rules=RULES),
+                incident,
+                NewEntry(kind=EntryKind.REOPENED, occurred_at=at, text="x"),
+                session=session,
+            )
     with pg_db.session() as session:
         edited = update_fields(
+            request(session, actor_name="李四", now=T0 + timedelta(minutes=45), rules=RULES),
             session=session,
             incident_id=first.id,
             expected_version=first.version + 3,
             changes={"severity": "I"},
-            actor_name="李四",
-            now=T0 + timedelta(minutes=45),
-            rules=RULES,
         )
         version = edited.version
     assert edited.severity == "I"
     with pg_db.session() as session, pytest.raises(ConflictError, match="changed"):
         update_fields(
+            request(session, actor_name="王五", now=T0 + timedelta(minutes=46), rules=RULES),
             session=session,
             incident_id=first.id,
             expected_version=version - 1,  # someone else's edit came first
             changes={"title": "过时的修改"},
-            actor_name="王五",
-            now=T0 + timedelta(minutes=46),
-            rules=RULES,
         )
     with pg_db.session(write=False) as session:
         entries = session.exec(
@@ -270,7 +285,7 @@ def test_nul_in_text_is_refused_in_words(pg_db: Database) -> None:
     from dutydesk.errors import DatabaseError
 
     with pytest.raises(DatabaseError, match=r"cannot store the NUL character \(U\+0000\)"):
-        register(pg_db, **_fire_fields(summary="a\x00b"))
+        register(*intake(pg_db, **_fire_fields(summary="a\x00b")))
     assert pg_db.read("SELECT count(*) FROM incident") == [(0,)]
 
 
@@ -281,7 +296,7 @@ def test_concurrent_intake_gets_gapless_serials(pg_db: Database) -> None:
         other = Database(pg_db.url)
         try:
             for i in range(8):
-                register(other, **_fire_fields(title=f"{n}-{i}"))
+                register(*intake(other, **_fire_fields(title=f"{n}-{i}")))
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -740,7 +755,7 @@ async def test_console_shows_the_queue_and_notices_another_desk(
         ]
         other = Database(pg_db.url)  # another desk registers a call
         try:
-            register(other, **_fire_fields(received_at=NOW, now=NOW))
+            register(*intake(other, **_fire_fields(received_at=NOW, now=NOW)))
         finally:
             other.close()
         for _ in range(40):  # the watcher polls every 0.4 s

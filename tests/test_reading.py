@@ -28,6 +28,7 @@ from dutydesk.services.incidents.queue import fetch_window
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind, Classification
 from tests.conftest import DEMO_MOMENT
+from tests.request_support import request
 from tests.test_classified import CANARY, RULES, T0, TZ, _incident
 
 SERVICES = Path(__file__).parent.parent / "dutydesk" / "services"
@@ -57,13 +58,11 @@ READS: dict[str, Read] = {
         db, s.serial, clearance=c, viewer=VIEWER
     ),
     "intake.find_similar": lambda db, s, c: find_similar(
-        db,
+        request(db, clearance=c, viewer=VIEWER),
         category="accident",
         location="某区",
         summary="x",
         received_at=T0,
-        clearance=c,
-        viewer=VIEWER,
     ),
     "daily.daily_summary": lambda db, s, c: daily_summary(
         db, T0.date(), tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=VIEWER

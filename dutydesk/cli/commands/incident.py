@@ -117,9 +117,9 @@ def add(
     }
     items = writes.intake_items(env, options, json_input)
     if link is not None:
-        writes.link_report(env, link, items, actor.name, actor_id=actor.id)
+        writes.link_report(env, link, items, actor)
     else:
-        writes.register_and_warn(env, items, actor.name, actor_id=actor.id)
+        writes.register_and_warn(env, items, actor)
 
 
 @incident_app.command("list")
@@ -225,19 +225,17 @@ def log(
         else None
     )
 
-    writes.log_entry(
-        env,
-        serial,
-        entry_kind,
+    from dutydesk.services.incidents.followup import NewEntry
+
+    entry = NewEntry(
+        kind=entry_kind,
         occurred_at=occurred,
-        actor_name=actor.name,
-        actor_id=actor.id,
         text=reason or text,
         target=leader or to,
         due_at=due_at,
-        refers_to=refers_to,
         expected_version=expected_version,
     )
+    writes.log_entry(env, serial, entry, actor, refers_to=refers_to)
 
 
 @incident_app.command()
@@ -277,11 +275,4 @@ def edit(
     env = open_env(ctx, db)
     actor = signed_in(env, operator)
 
-    writes.edit_fields(
-        env,
-        serial,
-        changes,
-        expected_version=expected_version,
-        actor_name=actor.name,
-        actor_id=actor.id,
-    )
+    writes.edit_fields(env, serial, changes, actor, expected_version=expected_version)
