@@ -40,11 +40,14 @@ def request(
         db = source
     else:
         db = Database(source.get_bind().engine.url.render_as_string(hide_password=False))
+    level: Any = clearance
+    if clearance in {c.value for c in Classification}:
+        level = Classification(clearance)  # else as given: the service refuses it in words
     return Request(
         db=db,
         now=datetime.now(UTC) if now is None else now,
         tz=tz,
-        clearance=Classification(clearance),
+        clearance=level,
         viewer=viewer,
         actor_name=actor_name,
         actor_id=actor_id,

@@ -145,7 +145,7 @@ def test_uncleared_reader_sees_restricted_everywhere(db: Database, secret: Incid
     assert timeline.fetch_editable(db, secret.id, INTERNAL) is None  # type: ignore[arg-type]
     outputs.append(repr(listing.get_incident(db, secret.serial)))
     outputs.append(repr(listing.list_incidents(db)))
-    outputs.append(repr(search.search(db, secret.serial, clearance=INTERNAL).rows))
+    outputs.append(repr(search.search(request(db, clearance=INTERNAL), secret.serial).rows))
     similar = find_similar(
         request(db, clearance=INTERNAL),
         category="accident",
@@ -202,12 +202,12 @@ def test_handover_for_cleared_reader_is_sealed_when_stored(
 def test_search_does_not_match_classified_content(db: Database, secret: Incident) -> None:
     _incident(db, "internal", "公开事件", f"公开{CANARY}")
     for level in (INTERNAL, SECRET):
-        found = search.search(db, CANARY, clearance=level).rows
+        found = search.search(request(db, clearance=level), CANARY).rows
         assert [row.classification for row in found] == [INTERNAL]
-        assert [r.serial for r in search.search(db, secret.serial, clearance=level).rows] == [
-            secret.serial
-        ]
-    by_serial = search.search(db, secret.serial, clearance=SECRET).rows
+        assert [
+            r.serial for r in search.search(request(db, clearance=level), secret.serial).rows
+        ] == [secret.serial]
+    by_serial = search.search(request(db, clearance=SECRET), secret.serial).rows
     assert by_serial[0].title == f"标题{CANARY}"
 
 

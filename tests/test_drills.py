@@ -473,9 +473,9 @@ def test_queue_search_and_cli_mark_drill_incidents(
     from dutydesk.services.incidents.search import search
 
     for query in ("储罐", "CANARY"):  # the bigram and the trigram index both carry the mark
-        found = search(db, query, clearance="internal").rows
+        found = search(request(db, clearance="internal"), query).rows
         assert [row.serial for row in found] == [drill] and found[0].drill
-    assert not search(db, "燃气", clearance="internal").rows[0].drill
+    assert not search(request(db, clearance="internal"), "燃气").rows[0].drill
     code, out, err = run_cli(capsys, db_path, "incident", "list")
     assert code == 0, err
     line = next(line for line in out.splitlines() if drill in line)

@@ -45,7 +45,7 @@ from dutydesk.services.incidents.incident import (
 from dutydesk.services.incidents.intake import register
 from dutydesk.services.incidents.listing import get_incident, list_incidents
 from dutydesk.services.incidents.records import ConflictError
-from dutydesk.services.incidents.search import search
+from dutydesk.services.incidents.search import SearchFilter, search
 from dutydesk.services.integrity.verify import verify
 from dutydesk.storage.engine import HEAD_REVISION, Database, url_for
 from dutydesk.storage.models import Incident, Meta, TimelineEntry
@@ -499,17 +499,25 @@ def test_bulletins_issued_concurrently_get_gapless_numbers(pg_demo: Database) ->
 def test_search_through_the_like_index(pg_demo: Database, sqlite_demo: Database) -> None:
     assert pg_demo.search_index.name == "like"
     for query in ("火灾", "燃气", "火", "市", "20"):
-        pg = search(pg_demo, query, clearance=Classification.INTERNAL, limit=200)
-        lite = search(sqlite_demo, query, clearance=Classification.INTERNAL, limit=200)
+        pg = search(request(pg_demo, clearance=Classification.INTERNAL), query, limit=200)
+        lite = search(request(sqlite_demo, clearance=Classification.INTERNAL), query, limit=200)
         assert {r.serial for r in pg.rows} == {r.serial for r in lite.rows}, query
-    filtered = search(pg_demo, "", clearance=Classification.INTERNAL, open_only=True, limit=200)
+    filtered = search(
+        request(pg_demo, clearance=Classification.INTERNAL),
+        "",
+        SearchFilter(open_only=True),
+        limit=200,
+    )
     assert {r.serial for r in filtered.rows} == {
-        r.serial for r in search(
-            sqlite_demo, "", clearance=Classification.INTERNAL, open_only=True, limit=200
-        ).rows
+        r.serial for r in search(request(sqlite_demo, clearance=Classification.INTERNAL), "", SearchFilter(open_only=True), limit=200).rows
     }  # fmt: skip
-    assert not search(pg_demo, "不存在的词语", clearance=Classification.INTERNAL).rows
-    secret = search(pg_demo, "", clearance=Classification.SECRET, category="accident", limit=200)
+    assert not search(request(pg_demo, clearance=Classification.INTERNAL), "不存在的词语").rows
+    secret = search(
+        request(pg_demo, clearance=Classification.SECRET),
+        "",
+        SearchFilter(category="accident"),
+        limit=200,
+    )
     assert secret.rows
 
 
@@ -519,7 +527,7 @@ def test_search_escapes_like_wildcards(pg_db: Database) -> None:
         fire(session, summary="另一起", title="普通", received_at=T0 + timedelta(minutes=1))
 
     def found(query: str) -> list[str]:
-        return [r.title or "" for r in search(pg_db, query, clearance="internal").rows]
+        return [r.title or "" for r in search(request(pg_db, clearance="internal"), query).rows]
 
     assert found("100%_") == ["燃气泄漏"]
     assert found("0%") == ["燃气泄漏"]

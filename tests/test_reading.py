@@ -48,7 +48,9 @@ Read = Callable[[Database, Secret, Classification], object]
 
 READS: dict[str, Read] = {
     "queue.fetch_window": lambda db, s, c: fetch_window(db, 0, 10, c, viewer=VIEWER),
-    "search.search": lambda db, s, c: search.search(db, s.serial, clearance=c, viewer=VIEWER),
+    "search.search": lambda db, s, c: search.search(
+        request(db, clearance=c, viewer=VIEWER), s.serial
+    ),
     "timeline.fetch_detail": lambda db, s, c: timeline.fetch_detail(db, s.id, c, viewer=VIEWER),
     "timeline.fetch_editable": lambda db, s, c: timeline.fetch_editable(db, s.id, c, viewer=VIEWER),
     "listing.list_incidents": lambda db, s, c: listing.list_incidents(
