@@ -120,9 +120,11 @@ def test_cleared_reader_gets_text_and_a_view_is_audited(db: Database, secret: In
     assert texts[0] == f"据报{CANARY}，化工厂泄漏"
     assert f"续报{CANARY}" in texts
     assert any(CANARY in text for text in texts if text.startswith("summary:"))
-    record = listing.get_incident(db, secret.serial, clearance=SECRET)
+    record = listing.get_incident(request(db, clearance=SECRET), secret.serial)
     assert record.title == f"标题{CANARY}" and len(record.timeline) == 3
-    assert listing.list_incidents(db, clearance=SECRET)[0].summary == f"更正{CANARY}，已控制"
+    assert (
+        listing.list_incidents(request(db, clearance=SECRET))[0].summary == f"更正{CANARY}，已控制"
+    )
     views = db.read(
         "SELECT object_type, object_id, detail FROM audit_event "
         "WHERE action = 'classified_viewed' ORDER BY id"
@@ -143,8 +145,8 @@ def test_uncleared_reader_sees_restricted_everywhere(db: Database, secret: Incid
     assert detail is not None and detail.restricted
     outputs.append(repr(detail))
     assert timeline.fetch_editable(db, secret.id, INTERNAL) is None  # type: ignore[arg-type]
-    outputs.append(repr(listing.get_incident(db, secret.serial)))
-    outputs.append(repr(listing.list_incidents(db)))
+    outputs.append(repr(listing.get_incident(request(db), secret.serial)))
+    outputs.append(repr(listing.list_incidents(request(db))))
     outputs.append(repr(search.search(request(db, clearance=INTERNAL), secret.serial).rows))
     similar = find_similar(
         request(db, clearance=INTERNAL),

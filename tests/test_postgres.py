@@ -43,7 +43,7 @@ from dutydesk.services.incidents.incident import (
     update_fields,
 )
 from dutydesk.services.incidents.intake import register
-from dutydesk.services.incidents.listing import get_incident, list_incidents
+from dutydesk.services.incidents.listing import IncidentFilter, get_incident, list_incidents
 from dutydesk.services.incidents.records import ConflictError
 from dutydesk.services.incidents.search import SearchFilter, search
 from dutydesk.services.integrity.verify import verify
@@ -276,7 +276,7 @@ def test_intake_followup_and_edit_conflict(pg_db: Database) -> None:
         EntryKind.FIELD_CHANGE,
     ]
     assert all(entry.occurred_at.tzinfo is not None for entry in entries)
-    record = get_incident(pg_db, first.serial)
+    record = get_incident(request(pg_db), first.serial)
     assert record.status is Status.FOLLOWING and record.version == version
     assert verify(pg_db).ok
 
@@ -395,7 +395,7 @@ def test_queue_matches_sqlite(pg_demo: Database, sqlite_demo: Database) -> None:
 
 def test_listing_matches_sqlite(pg_demo: Database, sqlite_demo: Database) -> None:
     def serials(db: Database, **kw: object) -> list[str]:
-        return [r.serial for r in list_incidents(db, **kw)]  # type: ignore[arg-type]
+        return [r.serial for r in list_incidents(request(db), IncidentFilter(**kw))]  # type: ignore[arg-type]
 
     assert serials(pg_demo) == serials(sqlite_demo)
     assert serials(pg_demo, include_closed=True) == serials(sqlite_demo, include_closed=True)

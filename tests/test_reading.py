@@ -54,10 +54,10 @@ READS: dict[str, Read] = {
     "timeline.fetch_detail": lambda db, s, c: timeline.fetch_detail(db, s.id, c, viewer=VIEWER),
     "timeline.fetch_editable": lambda db, s, c: timeline.fetch_editable(db, s.id, c, viewer=VIEWER),
     "listing.list_incidents": lambda db, s, c: listing.list_incidents(
-        db, clearance=c, viewer=VIEWER
+        request(db, clearance=c, viewer=VIEWER)
     ),
     "listing.get_incident": lambda db, s, c: listing.get_incident(
-        db, s.serial, clearance=c, viewer=VIEWER
+        request(db, clearance=c, viewer=VIEWER), s.serial
     ),
     "intake.find_similar": lambda db, s, c: find_similar(
         request(db, clearance=c, viewer=VIEWER),

@@ -138,12 +138,11 @@ def list_(
     db: DbOption = None,
 ) -> None:
     """List incidents: open ones, most urgent first; with --all every one, oldest first."""
-    from dutydesk.services.incidents.listing import list_incidents
+    from dutydesk.services.incidents.listing import IncidentFilter, list_incidents
 
     env = open_env(ctx, db)
     who = reader(env, operator, clearance)
-    records = list_incidents(
-        env.db,
+    wanted = IncidentFilter(
         statuses=[choice(Status, value, "status") for value in status or []],
         category=choice(Category, category, "category") if category else None,
         severity=choice(Severity, severity, "severity") if severity else None,
@@ -151,11 +150,8 @@ def list_(
         since=moment(from_, "from", tz=env.settings.tz, now=env.now) if from_ else None,
         until=moment(to, "to", tz=env.settings.tz, now=env.now) if to else None,
         include_closed=all_,
-        clearance=who.clearance,
-        keys=env.keys,
-        viewer=who.viewer,
-        now=env.now,
     )
+    records = list_incidents(env.request(who), wanted)
     columns, rows, cells = summary_columns(env.settings), *incident_rows(records, env.settings)
     emit(fmt, columns, rows, table_cells=cells)
     if not records and fmt is OutputFormat.TABLE:
@@ -179,9 +175,7 @@ def show(
     fmt = OutputFormat(format_)
     env = open_env(ctx, db)
     who = reader(env, operator, clearance)
-    record = get_incident(
-        env.db, serial, clearance=who.clearance, keys=env.keys, now=env.now, viewer=who.viewer
-    )
+    record = get_incident(env.request(who), serial)
     if fmt is OutputFormat.JSON:
         emit_object(record)
     else:
