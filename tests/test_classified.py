@@ -158,10 +158,9 @@ def test_uncleared_reader_sees_restricted_everywhere(db: Database, secret: Incid
     assert similar and similar[0].title is None
     outputs.append(repr(similar))
     settings = Settings()
-    pack = build_pack(db, start=T0 - timedelta(hours=1), at=now, now=now, rules=RULES,
-                      settings=settings)  # fmt: skip
+    pack = build_pack(request(db, now=now, rules=RULES), start=T0 - timedelta(hours=1), at=now, settings=settings)  # fmt: skip
     outputs.append(snapshot(pack))
-    summary = daily_summary(db, T0.date(), tz=TZ, now=now)
+    summary = daily_summary(request(db, tz=TZ, now=now), T0.date())
     assert summary.rows[0].restricted
     outputs.append(daily_report.render_json(summary, TZ))
     outputs.append(daily_report.render_md(summary, TZ))
@@ -193,8 +192,7 @@ def test_handover_for_cleared_reader_is_sealed_when_stored(
     db: Database, db_path: Path, secret: Incident
 ) -> None:
     now = DEMO_MOMENT
-    pack = build_pack(db, start=T0 - timedelta(hours=1), at=now, now=now, rules=RULES,
-                      settings=Settings(), clearance=SECRET, viewer="张三")  # fmt: skip
+    pack = build_pack(request(db, now=now, rules=RULES, clearance=SECRET, viewer="张三"), start=T0 - timedelta(hours=1), at=now, settings=Settings())  # fmt: skip
     assert any(CANARY in item.title for item in pack.open)
     record_pack(db, pack, actor="张三")
     assert CANARY.encode() not in _on_disk(db_path)

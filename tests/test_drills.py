@@ -424,11 +424,9 @@ def test_handover_counts_leave_drills_out(drilled: tuple[str, str], db: Database
 
     at = DEMO_MOMENT + timedelta(hours=6)
     pack = build_pack(
-        db,
+        request(db, now=at, rules=load_rules()),
         start=DEMO_MOMENT - timedelta(hours=12),
         at=at,
-        now=at,
-        rules=load_rules(),
         settings=Settings(),
     )
     assert [item.serial for item in pack.received] == [drilled[0]]

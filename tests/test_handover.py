@@ -42,7 +42,9 @@ def pack_at(
     db: Database, at: datetime, clearance: Classification = Classification.INTERNAL
 ) -> HandoverPack:
     start = period_start(db, at, S)
-    return build_pack(db, start=start, at=at, now=at, rules=RULES, settings=S, clearance=clearance)
+    return build_pack(
+        request(db, now=at, rules=RULES, clearance=clearance), start=start, at=at, settings=S
+    )
 
 
 @pytest.fixture

@@ -410,8 +410,8 @@ def test_listing_matches_sqlite(pg_demo: Database, sqlite_demo: Database) -> Non
 
 def test_daily_summary_matches_sqlite(pg_demo: Database, sqlite_demo: Database) -> None:
     day = DEMO_MOMENT.date() - timedelta(days=1)
-    pg = daily_summary(pg_demo, day, tz=SHANGHAI, now=DEMO_MOMENT)
-    lite = daily_summary(sqlite_demo, day, tz=SHANGHAI, now=DEMO_MOMENT)
+    pg = daily_summary(request(pg_demo, tz=SHANGHAI, now=DEMO_MOMENT), day)
+    lite = daily_summary(request(sqlite_demo, tz=SHANGHAI, now=DEMO_MOMENT), day)
     assert pg.rows and pg.rows == lite.rows
     assert (pg.by_category, pg.by_severity, pg.by_channel) == (
         lite.by_category,
@@ -423,8 +423,7 @@ def test_daily_summary_matches_sqlite(pg_demo: Database, sqlite_demo: Database) 
 def test_handover_pack_build_record_acknowledge(pg_demo: Database, sqlite_demo: Database) -> None:
     def pack_of(db: Database):  # type: ignore[no-untyped-def]
         start = period_start(db, DEMO_MOMENT, SETTINGS)
-        return build_pack(db, start=start, at=DEMO_MOMENT, now=DEMO_MOMENT, rules=RULES,
-                          settings=SETTINGS, clearance=Classification.INTERNAL)  # fmt: skip
+        return build_pack(request(db, now=DEMO_MOMENT, rules=RULES, clearance=Classification.INTERNAL), start=start, at=DEMO_MOMENT, settings=SETTINGS)  # fmt: skip
 
     pg, lite = pack_of(pg_demo), pack_of(sqlite_demo)
     assert pg.received_total == lite.received_total > 0

@@ -67,17 +67,13 @@ READS: dict[str, Read] = {
         received_at=T0,
     ),
     "daily.daily_summary": lambda db, s, c: daily_summary(
-        db, T0.date(), tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=VIEWER
+        request(db, tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=VIEWER), T0.date()
     ),
     "pack.build_pack": lambda db, s, c: build_pack(
-        db,
+        request(db, now=DEMO_MOMENT, rules=RULES, clearance=c, viewer=VIEWER),
         start=T0 - timedelta(hours=1),
         at=DEMO_MOMENT,
-        now=DEMO_MOMENT,
-        rules=RULES,
         settings=Settings(),
-        clearance=c,
-        viewer=VIEWER,
     ),
     "bulletins.get_bulletin": lambda db, s, c: get_bulletin(
         db, s.bulletin, tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=VIEWER

@@ -39,6 +39,7 @@ from dutydesk.rules.trends import (
 )
 from dutydesk.services.trends import trend_report, window_length
 from dutydesk.storage.engine import Database, url_for
+from tests.request_support import request
 from tests.templates import DemoTemplates
 from tests.trends_support import DRILL, NOW, PLANTED, SECRET, seed_history
 
@@ -271,11 +272,9 @@ def test_the_handover_pack_names_the_top_candidates(db: Database, history: dict[
     from dutydesk.services.handover.pack import build_pack
 
     pack = build_pack(
-        db,
+        request(db, now=NOW, rules=load_rules()),
         start=NOW - timedelta(days=1),
         at=NOW,
-        now=NOW,
-        rules=load_rules(),
         settings=Settings(timezone="Asia/Shanghai"),
     )
     assert 1 <= len(pack.emerging) <= 5

@@ -108,7 +108,9 @@ def measure(path: Path, rounds: int = 5) -> dict[str, float]:
     for _ in range(rounds):
         t0 = time.perf_counter()
         start = period_start(db, MOMENT, settings)
-        pack = build_pack(db, start=start, at=MOMENT, now=MOMENT, rules=rules, settings=settings)
+        pack = build_pack(
+            request(db, now=MOMENT, rules=rules), start=start, at=MOMENT, settings=settings
+        )
         t1 = time.perf_counter()
         text = render_text(pack, TZ)
         t2 = time.perf_counter()
