@@ -235,7 +235,7 @@ def history(db: Database) -> dict[str, int]:
 
 
 def test_the_planted_issue_is_found_and_nothing_else(db: Database, history: dict[str, int]) -> None:
-    report = trend_report(db, end=NOW, length=window_length("day"), window="day", now=NOW)
+    report = trend_report(request(db, now=NOW), end=NOW, length=window_length("day"), window="day")
     assert report.covered_windows == 7  # the history starts 8 days back, not a full 9
     kinds = {c.kind for c in report.candidates}
     assert kinds == {"place", "phrase"}
@@ -249,7 +249,7 @@ def test_the_planted_issue_is_found_and_nothing_else(db: Database, history: dict
 
 
 def test_classified_and_drill_incidents_stay_out(db: Database, history: dict[str, int]) -> None:
-    report = trend_report(db, end=NOW, length=window_length("day"), window="day", now=NOW)
+    report = trend_report(request(db, now=NOW), end=NOW, length=window_length("day"), window="day")
     assert report.total == len(PLANTED) + 1  # the secret one counts, the drill does not
     assert report.restricted == 1
     for dimension in Dimension:
@@ -260,7 +260,11 @@ def test_classified_and_drill_incidents_stay_out(db: Database, history: dict[str
     serials = {i.serial for c in report.candidates for i in c.incidents}
     assert SECRET not in serials and DRILL not in serials
     with_drills = trend_report(
-        db, end=NOW, length=window_length("day"), window="day", now=NOW, include_drills=True
+        request(db, now=NOW),
+        end=NOW,
+        length=window_length("day"),
+        window="day",
+        include_drills=True,
     )
     assert with_drills.total == report.total + 1
     assert DRILL in {i.serial for c in with_drills.candidates for i in c.incidents}

@@ -116,12 +116,10 @@ def _report(
             raise InputError("--from: must be before --to (or now)")
         name, length = "custom", end - start
     return trend_report(
-        env.db,
+        env.request(who),
         end=end,
         length=length,
         window=name,
-        now=env.now,
-        clearance=who.clearance,
         include_drills=include_drills,
         windows=baseline,
     )
@@ -296,9 +294,7 @@ def weekly(
     who = reader(env, operator, None)
     tz = env.settings.tz
     end: datetime = moment(at, "--at", tz=tz, now=env.now) if at else env.now
-    summary = weekly_summary(
-        env.db, end=end, now=env.now, clearance=who.clearance, include_drills=include_drills
-    )
+    summary = weekly_summary(env.request(who), end=end, include_drills=include_drills)
     data: str | bytes
     if fmt is DocumentFormat.DOCX:
         from dutydesk.reports.weekly_docx import render_weekly_docx

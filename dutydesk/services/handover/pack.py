@@ -261,7 +261,7 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
         classified=tuple(ClassifiedItem(s, c) for s, c in sorted(classified.items())),
         classified_received=hidden_received,
         chain_head=chain_head(db).short,
-        emerging=top_candidates(db, at=at, clearance=clearance, limit=EMERGING_IN_PACK),
+        emerging=top_candidates(req, at=at, limit=EMERGING_IN_PACK),
     )
 
 
