@@ -74,14 +74,8 @@ class Request:
         return source()
 
     def at(self, now: datetime) -> Request:
-        """The same request at another moment (one operation's several steps)."""
+        """The same request as of another moment (a report made as of a meeting's time)."""
         return replace(self, now=now)
-
-    def reading(
-        self, clearance: Classification, viewer: Operator | int | str | None = None
-    ) -> Request:
-        """The same request read at ``clearance`` by ``viewer`` (one screen's own level)."""
-        return replace(self, clearance=clearance, viewer=viewer)
 
 
 __all__ = ["Request"]
