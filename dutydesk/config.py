@@ -18,6 +18,7 @@ The file is ``<user config dir>/dutydesk/config.toml`` (``DUTYDESK_CONFIG`` name
     lockout_attempts = 5          # DUTYDESK_LOCKOUT_ATTEMPTS: wrong PINs before a lockout
     lockout_minutes = 5           # DUTYDESK_LOCKOUT_MINUTES
     key_file = "/srv/duty/duty.key"   # DUTYDESK_KEY_FILE; default <database>.key
+    holidays_file = "/srv/duty/holidays.toml"  # the coming year's 节假日安排 (rules/workdays.py)
 
     [rules.first_report_minutes]  # report deadlines: any entry of data/rules.toml
     II = 35                       # (file only; no environment variable)
@@ -121,7 +122,7 @@ class Settings:
     """Where short versions are written as files; ``None``: ``outbox`` in the data dir."""
     webhook_url: str | None = None
     """A WeCom (企业微信) group robot URL to POST short versions to; ``None``: files only."""
-    rules: Mapping[str, Mapping[str, float]] = field(default_factory=dict, hash=False)
+    rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)
     """Deadline overrides from the ``[rules]`` table, on top of ``data/rules.toml``;
     pass to ``load_rules(overrides=settings.rules)``."""
     lockout_attempts: int = 5
@@ -135,6 +136,9 @@ class Settings:
     ids and key names (``dutydesk.tui.keymap``), this module only the table's shape."""
     drills_dir: str | None = None
     """A folder of the office's own drill scenarios (``*.toml``), besides ``data/drills``."""
+    holidays_file: str | None = None
+    """The office's holiday file for years ``chinesecalendar`` does not know yet
+    (``rules/workdays.py``); ``None``: ``holidays.toml`` in the config folder."""
     config_file: Path | None = field(default=None, compare=False)
     """The file these settings were read from, if any."""
 
@@ -142,6 +146,12 @@ class Settings:
     def tz(self) -> ZoneInfo:
         """The display timezone as a ``ZoneInfo``."""
         return ZoneInfo(self.timezone)
+
+    def holidays_path(self) -> Path:
+        """The office's holiday file (it need not exist)."""
+        if self.holidays_file:
+            return Path(self.holidays_file).expanduser()
+        return config_dir() / "holidays.toml"
 
     def outbox_path(self) -> Path:
         """The outbox folder for short versions (created by the delivery when needed)."""
@@ -163,19 +173,41 @@ _ENV["language"] = "DUTYDESK_LANG_CONFIG"  # DUTYDESK_LANG itself is read by i18
 
 
 _GRADES = ("I", "II", "III", "IV", "unassessed")  # vocab.Severity values, kept import-free
+_CHANNELS = (  # vocab.Channel values, kept import-free
+    "phone", "fax", "letter", "walk_in", "sms_wechat", "grassroots",
+    "department_feedback", "online_opinion", "cipher",
+)  # fmt: skip
+_KINDS = ("emergency", "request", "document")  # vocab.MatterKind values
 _RULE_KEYS: dict[str, tuple[str, ...]] = {
     "phone_report_minutes": _GRADES,
     "first_report_minutes": _GRADES,
     "continued_report_hours": _GRADES,
-    "instruction": ("feedback_days",),
-}
+    "initial_grading_minutes": ("emergency",),
+    "instruction": ("feedback_days", "report_back_hours"),
+    "request": (
+        "assign_working_days", "assign_days", "assign_hours",
+        "feedback_working_days", "feedback_days", "feedback_hours",
+        "conclude_working_days", "conclude_days",
+    ),
+    "document": (
+        "register_minutes", "register_hours",
+        "submit_minutes", "submit_hours",
+        "circulate_working_days", "circulate_hours", "circulate_days",
+        "conclude_working_days", "conclude_days",
+    ),
+    "kind_by_channel": _CHANNELS,
+    "kind_by_category": (
+        "natural_disaster", "accident", "public_health", "social_security",
+        "public_request", "other",
+    ),
+}  # fmt: skip
 
 
-def _parse_rules(value: Any) -> dict[str, dict[str, float]]:
+def _parse_rules(value: Any) -> dict[str, dict[str, Any]]:
     """Check the shape of ``[rules]``; the rule engine checks the periods make sense."""
     if not isinstance(value, dict):
         raise ConfigError("rules: expected a table such as [rules.first_report_minutes]")
-    parsed: dict[str, dict[str, float]] = {}
+    parsed: dict[str, dict[str, Any]] = {}
     for section, entries in value.items():
         allowed = _RULE_KEYS.get(section)
         if allowed is None:
@@ -189,6 +221,13 @@ def _parse_rules(value: Any) -> dict[str, dict[str, float]]:
             where = f"rules.{section}.{key}"
             if key not in allowed:
                 raise ConfigError(f"{where}: unknown key (expected one of {', '.join(allowed)})")
+            if section in {"kind_by_channel", "kind_by_category"}:
+                if number not in _KINDS:
+                    raise ConfigError(
+                        f"{where}: expected one of {', '.join(_KINDS)}, got {number!r}"
+                    )
+                parsed[section][key] = number
+                continue
             if isinstance(number, bool) or not isinstance(number, int | float) or number <= 0:
                 raise ConfigError(f"{where}: expected a number more than 0, got {number!r}")
             parsed[section][key] = float(number)

@@ -24,6 +24,33 @@ class Channel(StrEnum):
     CIPHER = "cipher"
 
 
+class MatterKind(StrEnum):
+    """What kind of matter an item is (事项类型): it decides which clocks run.
+
+    Chosen at intake, defaulted from the channel (``[kind_by_channel]`` in
+    ``data/rules.toml``); an officer may change it, and the change is on the timeline.
+    """
+
+    EMERGENCY = "emergency"
+    """突发事件: 初判, 电话首报, 书面首报, 续报, 终报 (counted from 接报)."""
+    REQUEST = "request"
+    """群众诉求 (letters, visits, 12345 calls, messages from the public): 登记, 转办/交办,
+    反馈, 办结; never an emergency 首报."""
+    DOCUMENT = "document"
+    """收文 and 密电: 签收, 登记, 呈批, 传阅/承办, 办结 (党政机关公文处理工作条例 §24)."""
+
+
+class LeaveType(StrEnum):
+    """The kind of a leader's absence (外出类型)."""
+
+    OFFICIAL = "official"
+    """公务: on official business."""
+    PRIVATE = "private"
+    """因私: on private business or leave."""
+    ABROAD = "abroad"
+    """出国（境）: abroad, under its own approval rules."""
+
+
 class Category(StrEnum):
     """Kind of incident (事件类别)."""
 
@@ -117,6 +144,15 @@ class EntryKind(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     FIELD_CHANGE = "field_change"
+    REGISTERED = "registered"
+    """登记 of a document: its number, copies and issuing body entered in the register."""
+    SUBMITTED = "submitted"
+    """呈批: a document put before the leader for instructions."""
+    CIRCULATED = "circulated"
+    """传阅/承办: a document passed round, or handed to whoever handles it."""
+    REPORTED_BACK = "reported_back"
+    """报结/销号: a leader instruction's feedback reported back to the leader; it closes
+    the instruction, whatever happened to the incident meanwhile."""
 
 
 class Role(StrEnum):

@@ -11,6 +11,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from docx.oxml.ns import qn
+from docx.shared import Length
+from docx.text.run import Run
 
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.services.incidents.followup import NewEntry
@@ -18,6 +21,7 @@ from dutydesk.services.incidents.incident import add_entry, create_incident
 from dutydesk.services.incidents.intake import NewIncident
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Person, PersonRole
+from dutydesk.vocab import Classification
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.request_support import request
 
@@ -34,11 +38,12 @@ def add_people(db: Database) -> None:
             ("周文斌", ("leader",), "top_secret"),
             ("杨帆", ("information_officer",), "confidential"),
         ):
-            person = Person(name=name, clearance=clearance)
+            person = Person(name=name, clearance=Classification(clearance))
             session.add(person)
             session.flush()
+            assert person.id is not None  # the flush assigned it
             for role in roles:
-                session.add(PersonRole(person_id=person.id, role=role))  # type: ignore[arg-type]
+                session.add(PersonRole(person_id=person.id, role=role))
 
 
 def add_incident(
@@ -160,3 +165,25 @@ def run_cli(
         sys.stdin = saved
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def mm(length: Length | None) -> float:
+    """A length set in the document (python-docx reads an unset one as None), in mm."""
+    assert length is not None, "not set in the document"
+    return float(length.mm)  # python-docx leaves Length.mm unannotated
+
+
+def pt(length: Length | None) -> float:
+    """A length set in the document (python-docx reads an unset one as None), in points."""
+    assert length is not None, "not set in the document"
+    return float(length.pt)  # python-docx leaves Length.pt unannotated
+
+
+def east_asia_font(run: Run) -> str | None:
+    """The East Asian font named on the run itself (``w:rPr/w:rFonts/@w:eastAsia``)."""
+    properties = run._element.rPr
+    assert properties is not None, "the run has no properties of its own"
+    fonts = properties.rFonts
+    assert fonts is not None, "the run names no fonts"
+    name = fonts.get(qn("w:eastAsia"))  # lxml's get, untyped here (no lxml stubs)
+    return None if name is None else str(name)

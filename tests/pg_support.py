@@ -133,7 +133,7 @@ class PgServer:
             dbname=url.database or "postgres",
             autocommit=True,
         ) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
 
 
 class _Cluster:

@@ -83,7 +83,7 @@ def test_an_older_weaker_hash_verifies_and_is_upgraded_on_sign_in(
     add_user(db, admin, NewAccount("孙丽", "1357", roles=[Role.DUTY_OFFICER]), NOW)
     old = hash_pin("1357", n=2**14)  # as stored before N = 2**17
     with db.session() as session:
-        session.exec(text("UPDATE credential SET pin_hash = :old").bindparams(old=old))
+        session.execute(text("UPDATE credential SET pin_hash = :old").bindparams(old=old))
     with pytest.raises(AuthError, match="wrong PIN"):
         authenticate(db, "孙丽", "0000", NOW)
     assert _stored_hash(db, "孙丽") == old  # a wrong PIN upgrades nothing
@@ -182,10 +182,12 @@ def test_sign_in_is_off_until_someone_has_a_pin(db: Database) -> None:
 # -- the command line ----------------------------------------------------------------
 
 
+Run = Callable[..., tuple[int, str, str]]
+"""The ``run`` fixture: ``dutydesk ARGS`` in-process; (exit code, stdout, stderr)."""
+
+
 @pytest.fixture
-def run(
-    db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., tuple[int, str, str]]:
+def run(db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
     def go(*args: str, pin: str | None = None, new_pin: str | None = None) -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "stdin", io.StringIO(""))
         for name, value in (("DUTYDESK_PIN", pin), ("DUTYDESK_NEW_PIN", new_pin)):
@@ -205,7 +207,7 @@ def run(
     return go
 
 
-def test_cli_init_user_and_audit(run, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_cli_init_user_and_audit(run: Run, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     answers = iter(["2468", "2468"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     code, _, err = run("init", "--name", "赵建国", "--clearance", "secret")
@@ -251,8 +253,8 @@ def test_cli_init_user_and_audit(run, db_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_cli_writes_are_signed_in_and_attributed(
-    run, db_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    run: Run, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run("init", "--name", "赵建国", new_pin="2468")
     run(
         "user",

@@ -11,7 +11,16 @@ from docx.oxml.ns import qn
 from docx.shared import RGBColor
 
 from dutydesk.storage.engine import Database
-from tests.docs_support import CANARY, Night, run_cli, seed_night, zip_text
+from tests.docs_support import (
+    CANARY,
+    Night,
+    east_asia_font,
+    mm,
+    pt,
+    run_cli,
+    seed_night,
+    zip_text,
+)
 
 
 @pytest.fixture
@@ -72,28 +81,29 @@ def test_docx_layout_values(
     assert code == 0, err
     document = Document(str(target))
     section = document.sections[0]
-    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert (round(mm(section.page_width)), round(mm(section.page_height))) == (210, 297)
     margins = [section.top_margin, section.left_margin, section.bottom_margin,
                section.right_margin]  # fmt: skip
-    assert [round(m.mm) for m in margins] == [37, 28, 35, 26]
+    assert [round(mm(m)) for m in margins] == [37, 28, 35, 26]
     paragraphs = document.paragraphs
     assert paragraphs[0].text == "机密"  # the mark, top left, in Chinese whatever the language
     masthead = paragraphs[1]
     assert masthead.text == "信息快报"
     run = masthead.runs[0]
     assert run.font.color.rgb == RGBColor(0xFF, 0, 0)
-    assert run.font.size.pt == 42
-    fonts = run._element.rPr.find(qn("w:rFonts"))
-    assert fonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    assert pt(run.font.size) == 42
+    assert east_asia_font(run) == "方正小标宋简体"
     assert paragraphs[2].text == "2026年第1期"
     unit_line = paragraphs[3]
     assert unit_line.text.startswith("中共临川市委办公室\t") and "2026年11月26日" in unit_line.text
-    bottom = unit_line._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    unit_properties = unit_line._p.pPr
+    assert unit_properties is not None
+    bottom = unit_properties.find(qn("w:pBdr")).find(qn("w:bottom"))
     assert (bottom.get(qn("w:val")), bottom.get(qn("w:color"))) == ("single", "FF0000")
     body = next(p for p in paragraphs if p.text.startswith("据市应急管理局报告"))
-    assert body.runs[0]._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "仿宋_GB2312"
-    assert body.runs[0].font.size.pt == 16
-    assert body.paragraph_format.first_line_indent.pt == 32
+    assert east_asia_font(body.runs[0]) == "仿宋_GB2312"
+    assert pt(body.runs[0].font.size) == 16
+    assert pt(body.paragraph_format.first_line_indent) == 32
     fonts_xml = zip_text(target.read_bytes())
     assert 'w:name="方正小标宋简体"' in fonts_xml and 'w:altName w:val="华文中宋"' in fonts_xml
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -23,6 +24,7 @@ from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind, BulletinStatus, Classification
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.docs_support import CANARY, seed_night
+from tests.request_support import request
 from tests.templates import DemoTemplates
 
 NOW = DEMO_MOMENT
@@ -35,7 +37,7 @@ def _draft(db: Database, *serials: str, kind: BulletinKind = BulletinKind.EXPRES
 def _issue(db: Database, bulletin_id: int) -> int:
     review_bulletin(db, bulletin_id, actor="杨帆", now=NOW)
     sign_bulletin(db, bulletin_id, signer="张振华", actor="杨帆", now=NOW)
-    return issue_bulletin(db, bulletin_id, actor="杨帆", now=NOW, tz=SHANGHAI)
+    return issue_bulletin(request(db, actor_name="杨帆", now=NOW, tz=SHANGHAI), bulletin_id)
 
 
 def test_draft_is_prefilled_in_official_register(db: Database) -> None:
@@ -56,7 +58,7 @@ def test_several_items_get_numbered_headings(db: Database) -> None:
     view = get_bulletin(
         db, _draft(db, night.open_serial, night.hostile_serial), tz=SHANGHAI, now=NOW
     )
-    assert view.title.startswith("关于东湖区幸福路一居民楼发生燃气爆炸等二起")
+    assert view.title.startswith("关于东湖区幸福路一居民楼发生燃气爆炸等两起")
     assert view.body.splitlines()[0] == "一、东湖区幸福路一居民楼发生燃气爆炸"
     assert [item.serial for item in view.items] == [night.open_serial, night.hostile_serial]
 
@@ -90,7 +92,7 @@ def test_workflow_order_and_sign_off_role(db: Database) -> None:
         sign_bulletin(db, bulletin_id, signer="张振华", actor="杨帆", now=NOW)
     review_bulletin(db, bulletin_id, actor="杨帆", now=NOW)
     with pytest.raises(BulletinError, match="no sign-off"):
-        issue_bulletin(db, bulletin_id, actor="杨帆", now=NOW, tz=SHANGHAI)
+        issue_bulletin(request(db, actor_name="杨帆", now=NOW, tz=SHANGHAI), bulletin_id)
     with pytest.raises(BulletinError, match="杨帆 cannot sign bulletins off"):
         sign_bulletin(db, bulletin_id, signer="杨帆", actor="杨帆", now=NOW)
     with pytest.raises(BulletinError, match="no person"):
@@ -134,23 +136,29 @@ def test_numbers_per_kind_and_year_and_discarded_drafts_use_none(db: Database) -
     late = _draft(db, night.open_serial)
     review_bulletin(db, late, actor="杨帆", now=next_year)
     sign_bulletin(db, late, signer="张振华", actor="杨帆", now=next_year)
-    assert issue_bulletin(db, late, actor="杨帆", now=next_year, tz=SHANGHAI) == 1
+    assert issue_bulletin(request(db, actor_name="杨帆", now=next_year, tz=SHANGHAI), late) == 1
     assert db.read("SELECT year FROM bulletin WHERE id = :id", {"id": late})[0][0] == 2027
 
 
-def test_direct_submission_carries_leaders_away(
-    tmp_path: Path, demo_templates: DemoTemplates
+@pytest.mark.parametrize("kind", [BulletinKind.DIRECT, BulletinKind.EXPRESS])
+def test_both_products_carry_leaders_away_in_the_office_s_words(
+    tmp_path: Path, demo_templates: DemoTemplates, kind: BulletinKind
 ) -> None:
+    # Issue 12: 《信息快报》 carries the leave reports too, and a deputy's work is looked
+    # after ("其分管工作由…负责"), never "代理" nor "主持工作" (the top post's word).
     from dutydesk.reports.bulletin_text import render_txt
     from dutydesk.storage.engine import url_for
 
     db = Database(url_for(str(demo_templates.copy_to(tmp_path / "demo.sqlite3", NOW))))
     serial = db.read("SELECT serial FROM incident WHERE classification = 'public' LIMIT 1")[0][0]
-    bulletin_id = _draft(db, serial, kind=BulletinKind.DIRECT)
+    bulletin_id = _draft(db, serial, kind=kind)
     view = get_bulletin(db, bulletin_id, tz=SHANGHAI, now=NOW)
     assert {a.leader for a in view.away} == {"刘志远", "吴海峰"}
     text = render_txt(view, unit="中共临川市委办公室", tz=SHANGHAI, now=NOW)
-    assert "领导干部外出报备" in text and "由陈国华（市委常委、秘书长）代为主持工作" in text
+    assert "领导干部外出报备" in text
+    assert "外出期间，其分管工作由陈国华同志负责。" in text
+    assert "代理" not in text and "主持工作" not in text
+    assert re.search(r"\d+月\d+日\d+时(\d\d分)?至", text), text  # 12月3日8时, not 08:00
     db.close()
 
 
@@ -160,10 +168,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 from dutydesk.storage.engine import Database, url_for
 from dutydesk.services.bulletins.write import issue_bulletin
+from dutydesk.services.request import Request
 db = Database(url_for(sys.argv[1]))
 now = datetime(2026, 11, 26, 2, 31, tzinfo=ZoneInfo("Asia/Shanghai"))
+req = Request(db=db, now=now, tz=ZoneInfo("Asia/Shanghai"), actor_name="杨帆")
 for bulletin_id in map(int, sys.argv[2].split(",")):
-    issue_bulletin(db, bulletin_id, actor="杨帆", now=now, tz=ZoneInfo("Asia/Shanghai"))
+    issue_bulletin(req, bulletin_id)
 """
 
 
@@ -194,3 +204,25 @@ def test_two_processes_issuing_fifty_each_get_no_gaps_and_no_duplicates(
         row[0] for row in db.read("SELECT issue_no FROM bulletin WHERE status = 'issued'")
     )
     assert numbers == list(range(1, 101))
+
+
+def test_an_issued_bulletin_is_the_written_report_of_each_open_incident(db: Database) -> None:
+    # Issue 12: issuing 快报第1期 left its incident still owing a first report.
+    night = seed_night(db)
+    first_item = night.hostile_serial  # no report yet: the bulletin is its first report
+    bulletin_id = _draft(db, first_item, night.open_serial)
+    _issue(db, bulletin_id)
+
+    def last_entry(serial: str) -> tuple[str, str]:
+        rows = db.read(
+            "SELECT e.kind, e.text FROM timeline_entry e JOIN incident i ON i.id = e.incident_id"
+            " WHERE i.serial = :serial ORDER BY e.seq DESC LIMIT 1",
+            {"serial": serial},
+        )
+        return str(rows[0].kind), str(rows[0].text)
+
+    assert last_entry(first_item) == ("first_report", "以《信息快报》2026年第1期书面报告")
+    kind, text = last_entry(night.open_serial)  # it had a continued report: the next one
+    assert (kind, text) == ("continued_report", "以《信息快报》2026年第1期书面报告")
+    due = db.read("SELECT due_step FROM incident WHERE serial = :s", {"s": first_item})
+    assert due[0].due_step != "first_report"  # the clock moved on with the issue

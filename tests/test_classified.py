@@ -158,7 +158,9 @@ def test_uncleared_reader_sees_restricted_everywhere(db: Database, secret: Incid
     assert similar and similar[0].title is None
     outputs.append(repr(similar))
     settings = Settings()
-    pack = build_pack(request(db, now=now, rules=RULES), start=T0 - timedelta(hours=1), at=now, settings=settings)  # fmt: skip
+    pack = build_pack(
+        request(db, now=now, rules=RULES), start=T0 - timedelta(hours=1), at=now, settings=settings
+    )
     outputs.append(snapshot(pack))
     summary = daily_summary(request(db, tz=TZ, now=now), T0.date())
     assert summary.rows[0].restricted
@@ -192,7 +194,12 @@ def test_handover_for_cleared_reader_is_sealed_when_stored(
     db: Database, db_path: Path, secret: Incident
 ) -> None:
     now = DEMO_MOMENT
-    pack = build_pack(request(db, now=now, rules=RULES, clearance=SECRET, viewer="张三"), start=T0 - timedelta(hours=1), at=now, settings=Settings())  # fmt: skip
+    pack = build_pack(
+        request(db, now=now, rules=RULES, clearance=SECRET, viewer="张三"),
+        start=T0 - timedelta(hours=1),
+        at=now,
+        settings=Settings(),
+    )
     assert any(CANARY in item.title for item in pack.open)
     record_pack(db, pack, actor="张三")
     assert CANARY.encode() not in _on_disk(db_path)
@@ -247,6 +254,7 @@ def test_a_sealed_incident_may_be_raised_but_not_lowered(db: Database, secret: I
         )
     top = timeline.fetch_detail(db, secret.id, Classification.TOP_SECRET)  # type: ignore[arg-type]
     assert top is not None and top.classification is Classification.TOP_SECRET
+    assert top.title is not None and top.summary is not None  # opened, not restricted
     assert CANARY in top.title and CANARY in top.summary
     assert any(CANARY in entry.text for entry in top.entries)  # sealed at 机密, opened
     assert not any(t("crypto.unreadable") in entry.text for entry in top.entries)
@@ -273,6 +281,7 @@ def test_a_lowered_label_written_around_dutydesk_opens_nothing(
     detail = timeline.fetch_detail(db, secret.id, Classification.TOP_SECRET)  # type: ignore[arg-type]
     assert detail is not None
     assert CANARY not in repr(detail)
+    assert detail.title is not None  # shown as unreadable, not restricted
     assert t("crypto.unreadable") in detail.title
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,31 +49,43 @@ def offered(path: tuple[str, ...], name: str) -> list[str]:
     return [item.value for item in param.shell_complete(ctx, "")]
 
 
+class Cli:
+    """``dutydesk ARGS`` in-process on the demo: (exit code, stderr); stdout in ``out``."""
+
+    def __init__(
+        self,
+        db_path: Path,
+        capsysbinary: pytest.CaptureFixture[bytes],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        self.db_path, self.capsysbinary, self.monkeypatch = db_path, capsysbinary, monkeypatch
+        self.out = ""
+
+    def __call__(self, *args: str) -> tuple[int, str]:
+        self.monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+        self.capsysbinary.readouterr()
+        try:
+            main(["--db", str(self.db_path), "--now", NOW, *args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = self.capsysbinary.readouterr()
+        self.out = captured.out.decode()
+        return code, captured.err.decode()
+
+
 @pytest.fixture
 def cli(
     db_path: Path,
     demo_templates: DemoTemplates,
     capsysbinary: pytest.CaptureFixture[bytes],
     monkeypatch: pytest.MonkeyPatch,
-) -> Iterator:  # type: ignore[type-arg]
+) -> Cli:
     demo_templates.copy_to(db_path, DEMO_MOMENT)
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李晓明")
     monkeypatch.setenv("DUTYDESK_PIN", "1111")
     monkeypatch.setenv("DUTYDESK_KEY_FILE", str(db_path) + ".key")
-
-    def run(*args: str) -> tuple[int, str]:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-        capsysbinary.readouterr()
-        try:
-            main(["--db", str(db_path), "--now", NOW, *args])
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsysbinary.readouterr()
-        run.out = captured.out.decode()  # type: ignore[attr-defined]
-        return code, captured.err.decode()
-
-    return run
+    return Cli(db_path, capsysbinary, monkeypatch)
 
 
 @pytest.mark.parametrize("path", list(MAKES), ids=" ".join)
@@ -92,7 +103,9 @@ def test_help_and_completion_offer_exactly_the_formats_made(path: tuple[str, ...
     [(path, fmt) for path, (makes, _) in MAKES.items() for fmt in sorted(makes)],
     ids=lambda value: " ".join(value) if isinstance(value, tuple) else value,
 )
-def test_every_offered_format_is_made(cli, tmp_path: Path, path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_offered_format_is_made(
+    cli: Cli, tmp_path: Path, path: tuple[str, ...], fmt: str
+) -> None:
     _, extra = MAKES[path]
     if path == ("bulletin", "show"):
         assert cli("bulletin", "draft", "20261126-002")[0] == 0
@@ -109,7 +122,7 @@ def test_every_offered_format_is_made(cli, tmp_path: Path, path, fmt: str) -> No
 
 
 @pytest.mark.parametrize("path", list(MAKES), ids=" ".join)
-def test_a_format_not_made_is_one_line(cli, path: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+def test_a_format_not_made_is_one_line(cli: Cli, path: tuple[str, ...]) -> None:
     makes, extra = MAKES[path]
     if path == ("bulletin", "show"):
         assert cli("bulletin", "draft", "20261126-002")[0] == 0
@@ -131,7 +144,7 @@ def test_clearance_is_a_choice_list_with_the_chinese_names(path: tuple[str, ...]
     assert offered(path, "--clearance") == CLEARANCES + CHINESE
 
 
-def test_a_chinese_clearance_reads_as_its_level(cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_chinese_clearance_reads_as_its_level(cli: Cli) -> None:
     code, err = cli("incident", "show", "20261125-012", "--clearance", "机密", "--format", "json")
     assert code == 0, err
     code, err = cli("incident", "list", "--clearance", "绝密")
@@ -141,7 +154,7 @@ def test_a_chinese_clearance_reads_as_its_level(cli) -> None:  # type: ignore[no
     assert "--clearance" in err and "机密" in err
 
 
-def test_times_in_json_and_csv_are_local_with_their_offset(cli) -> None:  # type: ignore[no-untyped-def]
+def test_times_in_json_and_csv_are_local_with_their_offset(cli: Cli) -> None:
     import csv as csv_module
     import json
 
@@ -159,7 +172,7 @@ def test_times_in_json_and_csv_are_local_with_their_offset(cli) -> None:  # type
     assert json.loads(cli.out)["period_end"] == "2026-11-26T02:31:00+08:00"
 
 
-def test_tables_say_which_zone_their_times_are_in(cli) -> None:  # type: ignore[no-untyped-def]
+def test_tables_say_which_zone_their_times_are_in(cli: Cli) -> None:
     # Issue 10, defect 7: a person reading a table must not have to guess UTC or local.
     assert cli("incident", "list")[0] == 0
     header = cli.out.splitlines()[0]

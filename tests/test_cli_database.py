@@ -32,10 +32,12 @@ READS_AND_WRITES = [
 ]
 
 
+Run = Callable[..., tuple[int, str, str]]
+"""The ``run`` fixture: ``dutydesk ARGS`` in-process; (exit code, stdout, stderr)."""
+
+
 @pytest.fixture
-def run(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., tuple[int, str, str]]:
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李四")
     monkeypatch.setenv("DUTYDESK_PIN", "1111")
     monkeypatch.setenv("DUTYDESK_NEW_PIN", "2468")
@@ -56,8 +58,8 @@ def run(
 
 @pytest.mark.parametrize("args", READS_AND_WRITES, ids=" ".join)
 def test_a_mistyped_db_is_refused_and_not_created(
-    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
-) -> None:  # type: ignore[no-untyped-def]
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
     monkeypatch.chdir(tmp_path)
     typo = tmp_path / "dutty.sqlite3"
     code, out, err = run("--db", str(typo), *args)
@@ -70,20 +72,20 @@ def test_a_mistyped_db_is_refused_and_not_created(
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no -wal, -shm, key or copy
 
 
-def test_the_default_database_is_not_created_by_a_read(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_default_database_is_not_created_by_a_read(run: Run, tmp_path: Path) -> None:
     code, _, err = run("incident", "list")
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert "dutydesk init" in err  # says how to make one
     assert not any(Path(tmp_path).rglob("dutydesk.sqlite3"))
 
 
-def test_in_chinese_the_refusal_is_chinese(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_in_chinese_the_refusal_is_chinese(run: Run, tmp_path: Path) -> None:
     code, _, err = run("--lang", "zh_CN", "--db", str(tmp_path / "x.sqlite3"), "incident", "list")
     assert code == 2
     assert "数据库" in err
 
 
-def test_init_demo_still_create(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_init_demo_still_create(run: Run, tmp_path: Path) -> None:
     fresh = tmp_path / "new.sqlite3"
     code, _, err = run("--db", str(fresh), "init", "--name", "赵建国")
     assert code == 0, err

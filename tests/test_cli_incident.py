@@ -29,10 +29,14 @@ class Result:
         self.code, self.out, self.err = code, out, err
 
 
+Cli = Callable[..., Result]
+"""The ``cli`` fixture: ``dutydesk incident ARGS`` in-process."""
+
+
 @pytest.fixture
 def cli(
     sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., Result]:
+) -> Cli:
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李四")
 
     def run(*args: str, stdin: str | None = None, now: str = NOW) -> Result:
@@ -60,7 +64,7 @@ def counts(db_path: Path) -> tuple[int, int]:
         db.close()
 
 
-def add_fire(cli, **extra: str) -> str:  # type: ignore[no-untyped-def]
+def add_fire(cli: Cli, **extra: str) -> str:
     args = ["add", "--summary", "幸福路12号燃气爆炸，3人受伤", "--received", "02:14"]
     args += ["--category", "accident", "--severity", "IV", "--location", "幸福路12号"]
     for name, value in extra.items():
@@ -70,10 +74,11 @@ def add_fire(cli, **extra: str) -> str:  # type: ignore[no-untyped-def]
     return result.out.strip()
 
 
-def test_add_prints_the_serial_and_fills_defaults(cli) -> None:  # type: ignore[no-untyped-def]
+def test_add_prints_the_serial_and_fills_defaults(cli: Cli) -> None:
     result = cli("add", "--summary", "市民来电反映停电，已两小时")
     assert (result.code, result.out) == (0, "20261126-001\n")
-    assert result.err == "20261126-001 registered; next: first report due 2026-11-26 08:31\n"
+    # Unassessed is urgent: the initial grading (初判) is due in 15 minutes.
+    assert result.err == "20261126-001 registered; next: grading due 2026-11-26 02:46\n"
     shown = json.loads(cli("show", "20261126-001", "--format", "json").out)
     assert {k: shown[k] for k in ("channel", "category", "severity", "classification")} == {
         "channel": "phone",
@@ -86,7 +91,7 @@ def test_add_prints_the_serial_and_fills_defaults(cli) -> None:  # type: ignore[
     assert shown["timeline"][0]["actor"] == "李四"
 
 
-def test_add_warns_of_a_likely_duplicate_and_links(cli, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_add_warns_of_a_likely_duplicate_and_links(cli: Cli, db_path: Path) -> None:
     first = add_fire(cli)
     second = cli(
         "add", "--summary", "有人报警", "--category", "accident", "--location", "幸福路 12号"
@@ -101,7 +106,7 @@ def test_add_warns_of_a_likely_duplicate_and_links(cli, db_path: Path) -> None: 
 
 
 @pytest.mark.parametrize("as_list", [False, True])
-def test_add_json_from_stdin(cli, as_list: bool) -> None:  # type: ignore[no-untyped-def]
+def test_add_json_from_stdin(cli: Cli, as_list: bool) -> None:
     items = [
         {
             "summary": "基层报送：山体滑坡",
@@ -163,8 +168,8 @@ def test_add_json_from_stdin(cli, as_list: bool) -> None:  # type: ignore[no-unt
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(
-    cli, db_path: Path, args, stdin, fragment
-) -> None:  # type: ignore[no-untyped-def]
+    cli: Cli, db_path: Path, args: list[str], stdin: str | None, fragment: str
+) -> None:
     add_fire(cli)
     before = counts(db_path)
     result = cli(*args, stdin=stdin)
@@ -178,7 +183,9 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert counts(db_path) == before
 
 
-def test_writing_needs_an_operator(cli, monkeypatch: pytest.MonkeyPatch, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_writing_needs_an_operator(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, db_path: Path
+) -> None:
     monkeypatch.delenv("DUTYDESK_OPERATOR")
     result = cli("add", "--summary", "x")
     assert result.code == 2 and "--operator" in result.err
@@ -213,10 +220,12 @@ FOLLOW_UP = [
     (["reopen", "--reason", "家属反映仍有1人失联"], 13, "following"),
     (["continued-report", "--text", "续报二"], 14, "following"),
     (["close", "--reason", "已办结"], 15, "closed"),
+    # The instruction outlives the matter: its feedback is reported back, then it is done.
+    (["report-back", "--refers-to", "6", "--text", "已报周文斌同志"], 16, "closed"),
 ]
 
 
-def test_every_follow_up_kind(cli) -> None:  # type: ignore[no-untyped-def]
+def test_every_follow_up_kind(cli: Cli) -> None:
     serial = add_fire(cli)
     for args, seq, status in FOLLOW_UP:
         result = cli("log", serial, *args)
@@ -228,7 +237,7 @@ def test_every_follow_up_kind(cli) -> None:  # type: ignore[no-untyped-def]
     assert [entry["kind"] for entry in timeline] == [
         "received", "verified", "phone_report", "first_report", "continued_report",
         "leader_instruction", "assignment", "supervision", "feedback", "note", "correction",
-        "final_report", "reopened", "continued_report", "closed",
+        "final_report", "reopened", "continued_report", "closed", "reported_back",
     ]  # fmt: skip
     assert [e["report_no"] for e in timeline if e["kind"] == "continued_report"] == [1, 2]
     assert timeline[8]["refers_to"] == 6 and timeline[10]["refers_to"] == 5
@@ -241,12 +250,12 @@ def test_every_follow_up_kind(cli) -> None:  # type: ignore[no-untyped-def]
     assert "Continued report 2" in table and "leader instruction" in table
 
 
-def test_edit_raises_severity_and_moves_the_clock(cli) -> None:  # type: ignore[no-untyped-def]
+def test_edit_raises_severity_and_moves_the_clock(cli: Cli) -> None:
     serial = add_fire(cli)
     result = cli("edit", serial, "--severity", "II", "--expected-version", "1")
     assert (result.code, result.out) == (0, "2\n")
     assert (
-        result.err == f"{serial}: changed, now version 2; next: phone report due 2026-11-26 02:44\n"
+        result.err == f"{serial}: changed, now version 2; next: phone report due 2026-11-26 02:34\n"
     )
     again = cli("edit", serial, "--severity", "II")
     assert (again.out, again.err) == (
@@ -257,7 +266,60 @@ def test_edit_raises_severity_and_moves_the_clock(cli) -> None:  # type: ignore[
     assert (timeline[-1]["kind"], timeline[-1]["text"]) == ("field_change", 'severity: "IV" → "II"')
 
 
-def test_list_formats_and_filters(cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_letter_is_a_request_whose_clock_counts_the_office_s_holidays(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Thursday 02:31: a letter from the public owes 转办 by the end of the next working
+    # day, Friday; not a written first report in six hours as an emergency would.
+    letter = ["add", "--summary", "市民来函反映小区电梯长期故障", "--channel", "letter"]
+    result = cli(*letter)
+    assert result.err.endswith("next: assign due 2026-11-28 00:00\n"), result.err
+    shown = json.loads(cli("show", result.out.strip(), "--format", "json").out)
+    assert shown["due_step"] == "assign"
+    # The office enters a day off on Friday (a notice the package does not know yet).
+    holidays = tmp_path / "holidays.toml"
+    holidays.write_text('[2026]\nholidays = ["2026-11-27"]\n', encoding="utf-8")
+    monkeypatch.setenv("DUTYDESK_HOLIDAYS_FILE", str(holidays))
+    again = cli(*letter)
+    assert "next: assign due 2026-12-01 00:00\n" in again.err, again.err
+    # The officer decides it is an emergency after all: the change is on the timeline.
+    serial = again.out.strip()
+    changed = cli("edit", serial, "--kind", "emergency")
+    assert changed.code == 0, changed.err
+    timeline = json.loads(cli("show", serial, "--format", "json").out)["timeline"]
+    assert timeline[-1]["text"] == 'matter_kind: "request" → "emergency"'
+    assert "initial_grading" in json.loads(cli("show", serial, "--format", "json").out)["due_step"]
+
+
+def test_a_leader_s_instruction_is_followed_to_its_end_after_the_final_report(
+    cli: Cli,
+) -> None:
+    # Issue 12: a final report dropped an instruction without feedback from 待反馈.
+    serial = add_fire(cli)
+    cli("log", serial, "first-report", "--to", "张振华")
+    told = cli("log", serial, "instruction", "--leader", "周文斌", "--text", "请核实伤亡并报告")
+    assert told.code == 0, told.err
+    instruction = told.out.split()[1]
+    final = cli("log", serial, "final-report", "--text", "终报：现场处置完毕。")
+    assert final.code == 0, final.err
+    shown = json.loads(cli("show", serial, "--format", "json").out)
+    assert (shown["status"], shown["due_step"]) == ("closed", "feedback")
+    assert serial in cli("list").out  # still in the live queue until 报结
+    answered = cli(
+        "log", serial, "feedback", "--refers-to", instruction, "--text", "伤员均无生命危险"
+    )
+    assert answered.code == 0, answered.err  # feedback on a closed matter is taken
+    assert json.loads(cli("show", serial, "--format", "json").out)["due_step"] == "report_back"
+    refused = cli("log", serial, "report-back", "--text", "已报周文斌同志")
+    assert refused.code != 0 and "报结" not in refused.out
+    done = cli("log", serial, "report-back", "--refers-to", instruction, "--text", "已报周文斌")
+    assert done.code == 0, done.err
+    shown = json.loads(cli("show", serial, "--format", "json").out)
+    assert (shown["status"], shown["due_step"]) == ("closed", None)
+    assert serial not in cli("list").out
+
+
+def test_list_formats_and_filters(cli: Cli) -> None:
     add_fire(cli)
     cli("add", "--summary", "欠薪上访", "--category", "public_request", "--channel", "walk_in")
     cli("log", "20261126-002", "close", "--reason", "已答复")
@@ -285,7 +347,7 @@ def test_list_formats_and_filters(cli) -> None:  # type: ignore[no-untyped-def]
     assert (empty.out, empty.err) == ("", "No incidents match.\n")
 
 
-def test_hostile_strings_exact_in_json_sanitised_in_tables_neutralised_in_csv(cli) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_strings_exact_in_json_sanitised_in_tables_neutralised_in_csv(cli: Cli) -> None:
     result = cli("add", "--json", "-", stdin=json.dumps(HOSTILE))
     assert result.code == 0, result.err
     serial = result.out.strip()
@@ -308,7 +370,7 @@ def test_hostile_strings_exact_in_json_sanitised_in_tables_neutralised_in_csv(cl
     assert rows[0]["title"] == '\'=HYPERLINK("http://x")'
 
 
-def test_chinese_interface(cli, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_chinese_interface(cli: Cli, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     serial = add_fire(cli)
     cli("log", serial, "first-report", "--text", "首报")
     cli("log", serial, "continued-report", "--text", "续报")
@@ -338,7 +400,7 @@ def test_chinese_interface(cli, db_path: Path, capsys: pytest.CaptureFixture[str
 @pytest.mark.parametrize(
     "typed", ["01:05", "01：05", "０１：０５", "2026-11-26 01：05", "2026-11-26　01:05"]
 )
-def test_received_typed_with_a_full_width_colon_or_digits(cli, typed: str) -> None:  # type: ignore[no-untyped-def]
+def test_received_typed_with_a_full_width_colon_or_digits(cli: Cli, typed: str) -> None:
     """The console took ``01：05`` (a Chinese input method's colon); the CLI must too."""
     result = cli("add", "--summary", "传真来报", "--received", typed)
     assert result.code == 0, result.err
@@ -346,7 +408,7 @@ def test_received_typed_with_a_full_width_colon_or_digits(cli, typed: str) -> No
     assert shown["received_at"] == "2026-11-26T01:05:00+08:00"
 
 
-def test_a_due_date_without_a_time_is_the_end_of_office_hours(cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_due_date_without_a_time_is_the_end_of_office_hours(cli: Cli) -> None:
     """``--due 2026-11-27`` means what the console's due field says: 17:30 that day."""
     serial = add_fire(cli)
     result = cli("log", serial, "instruction", "--leader", "周文斌", "--text", "查明原因。",

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,13 +24,17 @@ class Result:
         self.code, self.out, self.err, self.raw = code, out, err, raw
 
 
+Cli = Callable[..., Result]
+"""The ``cli`` fixture: ``dutydesk ARGS`` in-process on the demo."""
+
+
 @pytest.fixture
 def cli(
     db_path: Path,
     demo_templates: DemoTemplates,
     capsysbinary: pytest.CaptureFixture[bytes],
     monkeypatch: pytest.MonkeyPatch,
-) -> Iterator:  # type: ignore[type-arg]
+) -> Cli:
     demo_templates.copy_to(db_path, DEMO_MOMENT)
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李晓明")
     monkeypatch.setenv("DUTYDESK_PIN", "1111")  # the demo has accounts: commands sign in
@@ -60,7 +64,7 @@ def one_line_error(result: Result, fragment: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["txt", "md", "json"])
-def test_handover_text_formats_go_to_stdout(cli, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_handover_text_formats_go_to_stdout(cli: Cli, fmt: str) -> None:
     result = cli("handover", "--format", fmt)
     assert result.code == 0, result.err
     assert "20261125-012" in result.out and "20261125-019" in result.out
@@ -72,7 +76,7 @@ def test_handover_text_formats_go_to_stdout(cli, fmt: str) -> None:  # type: ign
         assert result.out.startswith("# Duty handover pack")
 
 
-def test_handover_docx_to_a_file_or_a_pipe(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_handover_docx_to_a_file_or_a_pipe(cli: Cli, tmp_path: Path) -> None:
     target = tmp_path / "交接班.docx"
     result = cli("handover", "--format", "docx", "-o", str(target), "--preview")
     assert result.code == 0 and result.out == ""
@@ -82,12 +86,12 @@ def test_handover_docx_to_a_file_or_a_pipe(cli, tmp_path: Path) -> None:  # type
     assert piped.code == 0 and piped.raw.startswith(b"PK")
 
 
-def test_handover_docx_refused_on_a_terminal(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_handover_docx_refused_on_a_terminal(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     one_line_error(cli("handover", "--format", "docx"), "-o FILE.docx")
 
 
-def test_handover_ack_and_next_period(cli) -> None:  # type: ignore[no-untyped-def]
+def test_handover_ack_and_next_period(cli: Cli) -> None:
     one_line_error(cli("handover", "ack", "--names", "王立新"), "no unacknowledged handover pack")
     cli("handover", now="2026-11-26T08:30+08:00")
     result = cli("handover", "ack", "--names", "王立新，钱磊", now="2026-11-26T08:41+08:00")
@@ -175,12 +179,12 @@ def test_handover_ack_and_next_period(cli) -> None:  # type: ignore[no-untyped-d
         ),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(cli, args: tuple[str, ...], fragment: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_one_line_and_exit_2(cli: Cli, args: tuple[str, ...], fragment: str) -> None:
     one_line_error(cli(*args), fragment)
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv"])
-def test_roster_show_formats(cli, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_roster_show_formats(cli: Cli, fmt: str) -> None:
     result = cli("roster", "show", "--week", "2026-11-26", "--format", fmt)
     assert result.code == 0, result.err
     if fmt == "json":
@@ -193,7 +197,7 @@ def test_roster_show_formats(cli, fmt: str) -> None:  # type: ignore[no-untyped-
         assert "张振华" in result.out and "special period" in result.out
 
 
-def test_roster_import_generate_swap_cover_special(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_roster_import_generate_swap_cover_special(cli: Cli, tmp_path: Path) -> None:
     good = tmp_path / "roster.csv"
     good.write_text(
         "date,shift,position,name\n2026-12-20,night,duty_leader,张振华\n", encoding="utf-8"
@@ -226,7 +230,7 @@ def test_roster_import_generate_swap_cover_special(cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv"])
-def test_leave_add_and_list(cli, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_leave_add_and_list(cli: Cli, fmt: str) -> None:
     added = cli("leave", "add", "--leader", "周文斌", "--from", "2026-11-28T10:00", "--to",
                 "2026-11-29T18:00", "--acting", "陈国华", "--destination", "省城", "--reason", "开会")  # fmt: skip
     assert added.code == 0 and added.out.strip().isdigit()
@@ -243,7 +247,7 @@ def test_leave_add_and_list(cli, fmt: str) -> None:  # type: ignore[no-untyped-d
         assert "周文斌" in listed.out and "陈国华" in listed.out
 
 
-def test_operator_is_required_for_changes(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_operator_is_required_for_changes(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DUTYDESK_OPERATOR")
     one_line_error(
         cli("roster", "special", "--from", "2026-12-01", "--to", "2026-12-01", "--note", "x"),
@@ -258,8 +262,8 @@ def test_operator_is_required_for_changes(cli, monkeypatch: pytest.MonkeyPatch) 
         ("zh_CN", ["日期", "班次"], ["日期", "班次", "岗位", "姓名", "新排"]),
     ],
 )
-def test_roster_table_headers_name_their_columns(  # type: ignore[no-untyped-def]
-    cli, language: str, show_head: list[str], generate_head: list[str]
+def test_roster_table_headers_name_their_columns(
+    cli: Cli, language: str, show_head: list[str], generate_head: list[str]
 ) -> None:
     """Issue 10 audit (as defect 13): "Time"/"Kind" sat on the date and shift columns."""
     shown = cli("--lang", language, "roster", "show", "--week", "2026-11-26")
@@ -272,7 +276,7 @@ def test_roster_table_headers_name_their_columns(  # type: ignore[no-untyped-def
     assert proposal.out.splitlines()[0].split() == generate_head
 
 
-def test_a_bare_at_is_the_next_meeting_not_yesterdays(cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_bare_at_is_the_next_meeting_not_yesterdays(cli: Cli) -> None:
     # Typed at 02:31 on the night of the demo, "08:30" is this morning's meeting.
     result = cli("handover", "--at", "08:30", "--preview")
     assert result.code == 0, result.err
@@ -281,7 +285,7 @@ def test_a_bare_at_is_the_next_meeting_not_yesterdays(cli) -> None:  # type: ign
     assert "before the period ends" in result.out  # made at 02:31, said in words
 
 
-def test_a_past_period_is_said_in_words(cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_past_period_is_said_in_words(cli: Cli) -> None:
     result = cli("handover", "--at", "2026-11-25T08:30", "--preview")
     assert result.code == 0, result.err
     assert "Period: 2026-11-24 08:30 to 2026-11-25 08:30" in result.out
@@ -291,7 +295,7 @@ def test_a_past_period_is_said_in_words(cli) -> None:  # type: ignore[no-untyped
     assert "before the period ends" not in current.out
 
 
-def test_cover_times_typed_with_a_full_width_colon(cli) -> None:  # type: ignore[no-untyped-def]
+def test_cover_times_typed_with_a_full_width_colon(cli: Cli) -> None:
     """``０２：００`` from a Chinese input method is 02:00, as in the console's cover form."""
     covered = cli("roster", "cover", "--date", "2026-11-26", "--for", "杨帆", "--by", "许文博",
                   "--from", "０２：００", "--to", "08：30")  # fmt: skip
@@ -300,7 +304,7 @@ def test_cover_times_typed_with_a_full_width_colon(cli) -> None:  # type: ignore
     assert night["information_officer"] == "杨帆; 许文博 (02:00-08:30)"
 
 
-def test_leave_to_a_date_alone_includes_that_day(cli) -> None:  # type: ignore[no-untyped-def]
+def test_leave_to_a_date_alone_includes_that_day(cli: Cli) -> None:
     """``--to 2026-11-30`` is back after the 30th, as the console's leave form reads it."""
     added = cli("leave", "add", "--leader", "周文斌", "--from", "2026-11-28", "--to",
                 "2026-11-30", "--acting", "陈国华")  # fmt: skip

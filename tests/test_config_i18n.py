@@ -69,8 +69,12 @@ def test_bad_config_is_reported_in_words(tmp_path: Path, content: str, message: 
     ],
 )
 def test_language_precedence(
-    monkeypatch: pytest.MonkeyPatch, env_lang, configured, lang, expected
-) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+    env_lang: str | None,
+    configured: str | None,
+    lang: str | None,
+    expected: str,
+) -> None:
     for name, value in (("DUTYDESK_LANG", env_lang), ("LANG", lang)):
         if value is None:
             monkeypatch.delenv(name, raising=False)

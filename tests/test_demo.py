@@ -116,7 +116,9 @@ def test_timelines_carry_the_reporting_chain(demo: Database) -> None:
 def test_looks_live_at_the_pinned_moment(demo: Database) -> None:
     now = DEMO_MOMENT
     assert queue.count_open(demo) >= 10
-    assert 2 <= queue.count_overdue(demo, now) <= 4
+    # Only what is really late (issue 12): the tower-crane collapse's written first report.
+    # Letters and messages from the public run on their own, longer clocks.
+    assert 1 <= queue.count_overdue(demo, now) <= 3
     rows = queue.fetch_window(demo, 0, 100)
     soon = [r for r in rows if r.due_at and now <= r.due_at <= now + timedelta(hours=2)]
     assert len(soon) >= 2

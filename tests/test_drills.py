@@ -574,10 +574,11 @@ def test_cli_report_in_chinese(cli, scenario_file: Path, db: Database) -> None: 
     result = cli("--lang", "zh_CN", "drill", "report")
     assert result.exit_code == 0, result.output
     assert "【演练】" in result.stdout and "演练时间" in result.stdout
-    lines = [line for line in result.stdout.splitlines() if line.startswith("| call")]
+    # The report inject "call" is 来报1 in Chinese; durations in words (issue 12).
+    lines = [line for line in result.stdout.splitlines() if line.startswith("| 来报1")]
     # Slowest links first: the assignment not done, then the late phone report.
     assert "交办" in lines[0] and "未完成" in lines[0]
-    assert "电话报告" in lines[1] and "超时 +5m" in lines[1] and "15m" in lines[1]
+    assert "电话报告" in lines[1] and "超时5分钟" in lines[1] and "15分钟" in lines[1]
 
 
 def test_cli_lists_the_configured_drills_folder(  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from dutydesk.storage.engine import Database
-from tests.docs_support import CANARY, FORMULA, Night, run_cli, seed_night, zip_text
+from tests.docs_support import CANARY, FORMULA, Night, mm, run_cli, seed_night, zip_text
 
 FORMATS = ("csv", "json", "ndjson", "md", "xlsx", "docx")
 
@@ -159,9 +159,9 @@ def test_docx_layout(
     data, _ = export(capsys, db_path, tmp_path, "docx")
     document = Document(io.BytesIO(data))
     section = document.sections[0]
-    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
-    assert [round(section.top_margin.mm), round(section.left_margin.mm),
-            round(section.bottom_margin.mm), round(section.right_margin.mm)] == [37, 28, 35, 26]  # fmt: skip
+    assert round(mm(section.page_width)) == 210 and round(mm(section.page_height)) == 297
+    assert [round(mm(section.top_margin)), round(mm(section.left_margin)),
+            round(mm(section.bottom_margin)), round(mm(section.right_margin))] == [37, 28, 35, 26]  # fmt: skip
     assert document.paragraphs[0].text == "Duty summary for 2026年11月26日"
     table = document.tables[0]
     assert len(table.rows) == 4
@@ -318,5 +318,9 @@ def test_md_headers_name_their_columns(
     for name in wanted:
         assert name in cells
     assert cells[wanted[0]] == "市应急管理局"
-    assert cells[wanted[1]] == "2026-11-26 01:41"
-    assert cells[wanted[2]] == "2026-11-26 01:46"
+    # A Chinese document writes its times out (issue 12); English keeps the sortable form.
+    times = {
+        "en": ("2026-11-26 01:41", "2026-11-26 01:46"),
+        "zh_CN": ("26日1时41分", "26日1时46分"),
+    }
+    assert (cells[wanted[1]], cells[wanted[2]]) == times[language]

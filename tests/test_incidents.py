@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.rules.workflow import status_after
@@ -28,8 +29,10 @@ RULES = load_rules()
 T0 = datetime(2026, 11, 25, 22, 0, tzinfo=TZ)
 
 
-def new(session, received_at: datetime = T0, severity: str = "II", **extra) -> Incident:  # type: ignore[no-untyped-def]
-    fields = {
+def new(
+    session: Session, received_at: datetime = T0, severity: str = "II", **extra: str
+) -> Incident:
+    fields: dict[str, Any] = {
         "channel": "phone",
         "category": "accident",
         "classification": "internal",
@@ -44,7 +47,9 @@ def new(session, received_at: datetime = T0, severity: str = "II", **extra) -> I
     )
 
 
-def entry(session, incident: Incident, kind: EntryKind, minutes: int, **extra) -> TimelineEntry:  # type: ignore[no-untyped-def]
+def entry(
+    session: Session, incident: Incident, kind: EntryKind, minutes: int, **extra: Any
+) -> TimelineEntry:
     at = incident.received_at + timedelta(minutes=minutes)
     return add_entry(
         request(session, now=at, rules=RULES),
@@ -83,7 +88,7 @@ def test_new_incident_has_received_entry_and_first_deadline(db: Database) -> Non
     assert [(e.seq, e.kind) for e in entries] == [(1, EntryKind.RECEIVED)]
     assert entries[0].text == incident.summary
     assert incident.due_step == "phone_report"
-    assert incident.due_at == (T0 + timedelta(minutes=30)).astimezone(UTC)
+    assert incident.due_at == (T0 + timedelta(minutes=20)).astimezone(UTC)  # the city's 20
 
 
 def test_continued_reports_are_numbered(db: Database) -> None:
@@ -96,7 +101,8 @@ def test_continued_reports_are_numbered(db: Database) -> None:
         entry(session, incident, EntryKind.NOTE, 100)
         numbers.append(entry(session, incident, EntryKind.CONTINUED_REPORT, 120).report_no)
         seqs = [
-            e.seq for e in session.exec(select(TimelineEntry).order_by(TimelineEntry.seq)).all()
+            e.seq
+            for e in session.exec(select(TimelineEntry).order_by(col(TimelineEntry.seq))).all()
         ]
     assert numbers == [1, 2, 3]
     assert seqs == [1, 2, 3, 4, 5, 6]
@@ -165,7 +171,7 @@ def test_due_is_recomputed_after_each_entry(db: Database) -> None:
         steps.append((incident.due_step, incident.due_at))
         entry(session, incident, EntryKind.FINAL_REPORT, 180)
         steps.append((incident.due_step, incident.due_at))
-    at = [T0 + timedelta(minutes=m) for m in (30, 60, 45 + 24 * 60)]
+    at = [T0 + timedelta(minutes=m) for m in (20, 40, 45 + 24 * 60)]
     assert steps[0] == ("phone_report", at[0])
     assert steps[1] == ("first_report", at[1])
     assert steps[2] == ("continued_report", at[2])
@@ -174,7 +180,9 @@ def test_due_is_recomputed_after_each_entry(db: Database) -> None:
     assert instruction.due_at == T0 + timedelta(minutes=60, days=3)
     assert steps[3] == ("continued_report", at[2])
     assert steps[4] == ("continued_report", at[2])
-    assert steps[5] == (None, None)
+    # The final report closes the matter but not the instruction: its feedback goes back
+    # to the leader (报结) within a day of arriving (issue 12).
+    assert steps[5] == ("report_back", T0 + timedelta(minutes=120, hours=24))
     assert incident.assigned_leader == "周文斌"
 
 
@@ -194,6 +202,13 @@ def test_instruction_due_soon_comes_first_until_answered(db: Database) -> None:
         )
         assert (incident.due_step, incident.due_at) == ("feedback", due)
         entry(session, incident, EntryKind.FEEDBACK, 90, refers_to_id=instruction.id)
+        # Answered: now the feedback is owed to the leader (报结, 24 h), before the next
+        # continued report of a grade IV matter (72 h).
+        assert (incident.due_step, incident.due_at) == (
+            "report_back",
+            T0 + timedelta(minutes=90, hours=24),
+        )
+        entry(session, incident, EntryKind.REPORTED_BACK, 100, refers_to_id=instruction.id)
         assert incident.due_step == "continued_report"
 
 

@@ -71,10 +71,21 @@ def _old_rows(connection: sqlite3.Connection) -> None:
             " reporter_name, reporter_unit, reporter_phone, location, category, severity,"
             " severity_rank, title, summary, classification, status, is_open, due_at, due_step,"
             " assigned_leader, assigned_department, created_by_id, created_at, updated_at,"
-            " version) VALUES (?, ?, '2026-11-20', ?, ?, 'phone', '赵先生', '临川区幸福街道',"
+            " version) VALUES (?, ?, '2026-11-20', ?, ?, ?, '赵先生', '临川区幸福街道',"
             " '13900000000', '临川区幸福路', 'accident', 'III', 2, ?, ?, ?, 'received', 1,"
             " NULL, NULL, '李娜', '市应急管理局', 1, ?, ?, 1)",
-            (row_id, serial, number, received, title, summary, level, received, received),
+            (
+                row_id,
+                serial,
+                number,
+                received,
+                OLD_CHANNELS[number - 1],
+                title,
+                summary,
+                level,
+                received,
+                received,
+            ),
         )
     connection.executemany(
         "INSERT INTO timeline_entry (id, incident_id, seq, kind, occurred_at, recorded_at,"
@@ -101,6 +112,10 @@ def upgraded(db_path: Path) -> Iterator[Database]:
     assert database.ensure_schema() is True
     yield database
     database.close()
+
+
+OLD_CHANNELS = ("phone", "letter", "cipher")
+"""The channels of the three old incidents: an emergency, a request, a document (0009)."""
 
 
 def _dutydesk_imports(path: Path) -> list[str]:
@@ -148,6 +163,16 @@ def test_an_old_database_keeps_its_rows(upgraded: Database) -> None:
     )
     assert audits == AUDITS
     assert read("SELECT drill_run_id FROM incident") == [(None,)] * 3  # not drills
+    # 0009: each old row takes the kind its channel starts as; nothing else is invented.
+    kinds = read(
+        "SELECT matter_kind, occurred_at, sensitive, report_every_minutes, deaths"
+        " FROM incident ORDER BY id"
+    )
+    assert [tuple(row) for row in kinds] == [
+        ("emergency", None, 0, None, None),
+        ("request", None, 0, None, None),
+        ("document", None, 0, None, None),
+    ]
 
 
 def test_an_old_database_verifies_from_its_first_record(upgraded: Database) -> None:

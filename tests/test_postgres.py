@@ -16,9 +16,10 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from dutydesk.cli.app import main
 from dutydesk.config import Settings
@@ -108,8 +109,8 @@ def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     database.close()
 
 
-def fire(session, **extra):  # type: ignore[no-untyped-def]
-    fields = {
+def fire(session: Session, **extra: Any) -> Incident:
+    fields: dict[str, Any] = {
         "session": session,
         "received_at": T0,
         "channel": "phone",
@@ -160,6 +161,7 @@ def test_read_time_param_and_change_token(pg_db: Database) -> None:
     other = Database(pg_db.url)  # another console
     try:
         incident = register(*intake(other, **_fire_fields()))
+        assert incident.id is not None
         assert pg_db.change_token() != before
         after_insert = pg_db.change_token()
         with other.session() as session:
@@ -211,6 +213,7 @@ def test_intake_followup_and_edit_conflict(pg_db: Database) -> None:
         *intake(pg_db, **_fire_fields(title="第二起", received_at=T0 + timedelta(minutes=1)))
     )
     assert first.serial.endswith("-001") and second.serial.endswith("-002")
+    assert first.id is not None
     with pg_db.session() as session:
         incident = session.get(Incident, first.id)
         assert incident is not None
@@ -321,15 +324,15 @@ def test_a_serialization_failure_is_retried_by_its_sqlstate(pg_db: Database) -> 
     other = Database(pg_db.url)  # another console, with its own connections
     calls: list[int] = []
 
-    def work(session):  # type: ignore[no-untyped-def]
+    def work(session: Session) -> None:
         calls.append(1)
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        session.exec(text("SELECT value FROM meta WHERE key = 'probe'")).one()  # the snapshot
+        session.execute(text("SELECT value FROM meta WHERE key = 'probe'")).one()  # the snapshot
         if len(calls) == 1:
             with other.session() as meanwhile:
-                meanwhile.exec(text("UPDATE meta SET value = 'other' WHERE key = 'probe'"))
+                meanwhile.execute(text("UPDATE meta SET value = 'other' WHERE key = 'probe'"))
         # On the first try: "could not serialize access due to concurrent update" (40001).
-        session.exec(text("UPDATE meta SET value = value || '+mine' WHERE key = 'probe'"))
+        session.execute(text("UPDATE meta SET value = value || '+mine' WHERE key = 'probe'"))
 
     try:
         before = retry.retries["busy"]
@@ -423,7 +426,12 @@ def test_daily_summary_matches_sqlite(pg_demo: Database, sqlite_demo: Database) 
 def test_handover_pack_build_record_acknowledge(pg_demo: Database, sqlite_demo: Database) -> None:
     def pack_of(db: Database):  # type: ignore[no-untyped-def]
         start = period_start(db, DEMO_MOMENT, SETTINGS)
-        return build_pack(request(db, now=DEMO_MOMENT, rules=RULES, clearance=Classification.INTERNAL), start=start, at=DEMO_MOMENT, settings=SETTINGS)  # fmt: skip
+        return build_pack(
+            request(db, now=DEMO_MOMENT, rules=RULES, clearance=Classification.INTERNAL),
+            start=start,
+            at=DEMO_MOMENT,
+            settings=SETTINGS,
+        )
 
     pg, lite = pack_of(pg_demo), pack_of(sqlite_demo)
     assert pg.received_total == lite.received_total > 0
@@ -469,7 +477,9 @@ def test_bulletins_issued_concurrently_get_gapless_numbers(pg_demo: Database) ->
         try:
             start.wait()
             for bulletin_id in mine:
-                issue_bulletin(other, bulletin_id, actor="杨帆", now=DEMO_MOMENT, tz=SHANGHAI)
+                issue_bulletin(
+                    request(other, actor_name="杨帆", now=DEMO_MOMENT, tz=SHANGHAI), bulletin_id
+                )
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -508,8 +518,14 @@ def test_search_through_the_like_index(pg_demo: Database, sqlite_demo: Database)
         limit=200,
     )
     assert {r.serial for r in filtered.rows} == {
-        r.serial for r in search(request(sqlite_demo, clearance=Classification.INTERNAL), "", SearchFilter(open_only=True), limit=200).rows
-    }  # fmt: skip
+        r.serial
+        for r in search(
+            request(sqlite_demo, clearance=Classification.INTERNAL),
+            "",
+            SearchFilter(open_only=True),
+            limit=200,
+        ).rows
+    }
     assert not search(request(pg_demo, clearance=Classification.INTERNAL), "不存在的词语").rows
     secret = search(
         request(pg_demo, clearance=Classification.SECRET),
@@ -656,8 +672,8 @@ def test_cli_init_user_list_and_backup_refused(
 def test_no_server_is_a_skip_or_in_ci_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     from tests import pg_support
 
-    monkeypatch.setattr(pg_support.shutil, "which", lambda _name: None)
-    monkeypatch.setattr(pg_support.glob, "glob", lambda _pattern: [])
+    monkeypatch.setattr("tests.pg_support.shutil.which", lambda _name: None)
+    monkeypatch.setattr("tests.pg_support.glob.glob", lambda _pattern: [])
     assert pg_support.find_bindir() is None
     monkeypatch.delenv(pg_support.ENV_REQUIRED, raising=False)
     with pytest.raises(pytest.skip.Exception, match="no PostgreSQL"):

@@ -8,14 +8,14 @@ lock, a duplicate serial, a NOT NULL column.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, text
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlmodel import Session, select
 
 from dutydesk.services import retry
 from dutydesk.services.incidents.intake import register
@@ -38,6 +38,12 @@ def holder(db: Database) -> Iterator[sqlite3.Connection]:
     connection.close()
 
 
+def errorname(error: DBAPIError) -> str:
+    """SQLite's name for the code of the driver error under SQLAlchemy's wrapper."""
+    assert isinstance(error.orig, sqlite3.Error), error
+    return error.orig.sqlite_errorname
+
+
 def impatient(path: Path) -> Database:
     """A second console on the same file that waits only 50 ms for the write lock."""
     other = Database(f"sqlite:///{path}")
@@ -58,7 +64,7 @@ def test_a_held_write_lock_is_busy_by_its_error_code(
     try:
         with pytest.raises(OperationalError) as caught, other.session() as session:
             session.exec(select(TimelineEntry)).all()
-        assert caught.value.orig.sqlite_errorname == "SQLITE_BUSY"  # type: ignore[union-attr]
+        assert errorname(caught.value) == "SQLITE_BUSY"
         assert transient_cause(caught.value) == "busy"
     finally:
         other.close()
@@ -71,7 +77,7 @@ def test_busy_is_retried_until_the_lock_is_released_then_reported(
     other = impatient(db.path)
     calls: list[int] = []
 
-    def patient(session):  # type: ignore[no-untyped-def]
+    def patient(session: Session) -> Sequence[TimelineEntry]:
         calls.append(1)
         if len(calls) == 3:
             holder.rollback()  # the other console finishes its write
@@ -83,7 +89,7 @@ def test_busy_is_retried_until_the_lock_is_released_then_reported(
         assert retry.retries["busy"] - before == 2
         holder.execute("BEGIN IMMEDIATE")
 
-        def always(session):  # type: ignore[no-untyped-def]
+        def always(session: Session) -> Sequence[TimelineEntry]:
             return session.exec(select(TimelineEntry)).all()
 
         with pytest.raises(retry.StoreBusyError, match="nothing was written"):
@@ -103,31 +109,32 @@ def test_a_message_alone_is_not_a_busy_store() -> None:
 def test_only_a_duplicate_serial_is_retried_among_constraint_failures(db: Database) -> None:
     register(*intake(db, **fields()))
 
-    def copy_row(session):  # type: ignore[no-untyped-def]
-        row = dict(session.exec(text("SELECT * FROM incident")).mappings().one())
+    def copy_row(session: Session) -> None:
+        row = dict(session.execute(text("SELECT * FROM incident")).mappings().one())
         row["id"] = None
         columns = ", ".join(row)
         values = ", ".join(f":{name}" for name in row)
-        session.exec(text(f"INSERT INTO incident ({columns}) VALUES ({values})").bindparams(**row))  # noqa: S608 - column names of our own row; values bound
+        insert = f"INSERT INTO incident ({columns}) VALUES ({values})"  # noqa: S608 - column names of our own row; values bound
+        session.execute(text(insert).bindparams(**row))
 
     with pytest.raises(IntegrityError) as serial, db.session() as session:
         copy_row(session)
-    assert serial.value.orig.sqlite_errorname == "SQLITE_CONSTRAINT_UNIQUE"  # type: ignore[union-attr]
+    assert errorname(serial.value) == "SQLITE_CONSTRAINT_UNIQUE"
     assert transient_cause(serial.value) == "serial"
 
-    def no_number(session):  # type: ignore[no-untyped-def]
-        session.exec(text("UPDATE incident SET serial_no = NULL"))
+    def no_number(session: Session) -> None:
+        session.execute(text("UPDATE incident SET serial_no = NULL"))
 
     # "NOT NULL constraint failed: incident.serial_no" names the serial's column, but no
     # retry makes a missing value appear: it is reported at once.
     calls: list[int] = []
 
-    def counted(session):  # type: ignore[no-untyped-def]
+    def counted(session: Session) -> None:
         calls.append(1)
         no_number(session)
 
     with pytest.raises(IntegrityError) as null:
         retry.write_with_retry(db, counted, pause=0.001)
-    assert null.value.orig.sqlite_errorname == "SQLITE_CONSTRAINT_NOTNULL"  # type: ignore[union-attr]
+    assert errorname(null.value) == "SQLITE_CONSTRAINT_NOTNULL"
     assert transient_cause(null.value) is None
     assert calls == [1]

@@ -222,3 +222,44 @@ def test_leave_is_refused_when_the_acting_leader_is_away_too(demo: Database) -> 
     )
     assert [(a.leader, a.acting) for a in away] == [("郑明", "陈国华")]
     assert audit(demo)[-1][0] == "leave.add"
+
+
+def test_a_whole_leave_report_and_the_return_from_it(demo: Database) -> None:
+    # Issue 12, 外出报备: phone while away, approved by, type; 销假 ends the absence early.
+    from dutydesk.services.roster.leave import report_back
+    from dutydesk.vocab import LeaveType
+
+    base = datetime(2026, 12, 7, 8, tzinfo=SHANGHAI)  # after the demo's own absences
+    request = LeaveRequest(
+        "郑明", base, base + timedelta(days=3), "北京", "参加会议", "陈国华",
+        contact_phone="13907910000", approved_by="市委书记", leave_type=LeaveType.ABROAD,
+    )  # fmt: skip
+    number = add_leave(demo, request, actor="李晓明", now=DEMO_MOMENT, tz=SHANGHAI)
+    (away,) = [a for a in list_leave(demo, base) if a.id == number]
+    assert (away.contact_phone, away.approved_by, away.leave_type) == (
+        "13907910000", "市委书记", "abroad",
+    )  # fmt: skip
+    back = base + timedelta(days=1)
+    report_back(demo, number, at=back, actor="李晓明", now=back)
+    assert [a.id for a in list_leave(demo, back + timedelta(hours=1))] == []  # not away now
+    assert [a.id for a in list_leave(demo, base, back)] == [number]  # but was, before
+    with pytest.raises(LeaveRefused, match="already back"):
+        report_back(demo, number, at=back, actor="李晓明", now=back)
+    assert audit(demo)[-1] == ("leave.return", f"back {back.isoformat()}")
+
+
+@pytest.mark.parametrize(
+    ("title", "sentence"),
+    [
+        ("市委副书记", "外出期间，其分管工作由陈国华同志负责。"),
+        ("副市长", "外出期间，其分管工作由陈国华同志负责。"),
+        ("市委秘书长", "外出期间，其分管工作由陈国华同志负责。"),
+        ("市委书记", "外出期间，由陈国华同志主持工作。"),
+        ("市长", "外出期间，由陈国华同志主持工作。"),
+    ],
+)
+def test_only_the_top_post_is_presided_over_and_nobody_is_代理(title: str, sentence: str) -> None:
+    from dutydesk.rules.leave import in_charge
+
+    assert in_charge(title, "陈国华") == sentence
+    assert "代理" not in in_charge(title, "陈国华")

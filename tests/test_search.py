@@ -17,7 +17,7 @@ from dutydesk.storage.engine import HEAD_REVISION, Database, url_for
 from dutydesk.storage.migrations import upgrade
 from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.storage.search import LikeSearchIndex, SqliteSearchIndex
-from dutydesk.vocab import Classification
+from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 from tests.request_support import request
 
 BASE = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -47,16 +47,16 @@ def add(
         serial_date=received.date(),
         serial_no=number,
         received_at=received,
-        channel=channel,
-        category=category,
-        severity=severity,
+        channel=Channel(channel),
+        category=Category(category),
+        severity=Severity(severity),
         severity_rank=2,
         title=title,
         summary=summary or title,
         location=location,
         reporter_unit=reporter_unit,
-        classification=classification,
-        status=status,
+        classification=Classification(classification),
+        status=Status(status),
         is_open=status != "closed",
         created_at=received,
         updated_at=received,
@@ -64,12 +64,13 @@ def add(
     with db.session() as session:
         session.add(incident)
         session.flush()
+        assert incident.id is not None  # the flush assigned it
         for seq, text in enumerate(entries, 1):
             session.add(
                 TimelineEntry(
                     incident_id=incident.id,
                     seq=seq,
-                    kind="note",
+                    kind=EntryKind.NOTE,
                     occurred_at=received,
                     recorded_at=received,
                     text=text,
@@ -235,11 +236,12 @@ def test_edits_and_new_entries_are_reindexed(desk: Database) -> None:
         incident.title = "南城街道停水"
         incident.summary = "自来水管爆裂"
         incident.received_at = BASE + timedelta(days=3)
+        assert incident.id is not None  # read back from the database
         session.add(
             TimelineEntry(
                 incident_id=incident.id,
                 seq=1,
-                kind="note",
+                kind=EntryKind.NOTE,
                 occurred_at=BASE,
                 recorded_at=BASE,
                 text="抢修队伍已到达",
@@ -382,7 +384,7 @@ def test_mixed_terms_are_exact_not_just_their_grams(db: Database) -> None:
 def test_filter_tokens_follow_status_changes_and_cannot_be_typed(desk: Database) -> None:
     with desk.session() as session:
         incident = session.exec(select(Incident).where(Incident.title == "南城街道停电")).one()
-        incident.status = "closed"
+        incident.status = Status.CLOSED
         incident.is_open = False
     assert titles(desk, "停电", status="closed") == ["南城街道停电"]
     assert titles(desk, "停电", open_only=True) == []

@@ -16,6 +16,7 @@ from dutydesk.errors import DatabaseError
 from dutydesk.storage.engine import HEAD_REVISION, Database, as_utc, url_for
 from dutydesk.storage.migrations import head_revision, known_revisions
 from dutydesk.storage.models import Incident, Person
+from dutydesk.vocab import Category, Channel, Classification, Severity, Status
 from tests.locks import HAS_PROC_LOCKS, posix_locks
 
 
@@ -63,7 +64,7 @@ def test_sqlite_runs_with_wal_full_sync_foreign_keys_and_busy_timeout(db: Databa
 
 def test_foreign_keys_are_enforced(db: Database) -> None:
     with pytest.raises(Exception, match="FOREIGN KEY"), db.session() as session:  # noqa: PT012 - the second flush must fail inside the same session
-        session.add(Person(name="x", clearance="internal"))
+        session.add(Person(name="x", clearance=Classification.INTERNAL))
         session.flush()
         from dutydesk.storage.models import PersonRole
 
@@ -172,14 +173,14 @@ def _incident(received: datetime) -> Incident:
         serial_date=received.date(),
         serial_no=1,
         received_at=received,
-        channel="phone",
-        category="accident",
-        severity="II",
+        channel=Channel.PHONE,
+        category=Category.ACCIDENT,
+        severity=Severity.II,
         severity_rank=1,
         title="燃气泄漏",
         summary="幸福路12号燃气泄漏",
-        classification="internal",
-        status="received",
+        classification=Classification.INTERNAL,
+        status=Status.RECEIVED,
         created_at=now,
         updated_at=now,
     )

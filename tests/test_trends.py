@@ -83,14 +83,14 @@ def test_windows_before_the_first_record_are_not_history() -> None:
     [
         ("东湖区阳光花园小区3栋", "东湖区"),
         ("东湖区 阳光花园", "东湖区"),
-        ("青山县石门镇黄竹村后山", "青山县石门镇"),
-        ("白石县高坪镇省道S220 K47处", "白石县高坪镇"),
+        ("青山县石门镇黄竹村后山", "青山县"),  # the town is a second key: test_trends_places
+        ("白石县高坪镇省道S220 K47处", "白石县"),
         ("ＸＸ街道", "xx街道"),
         ("市委大门口", "市委大门口"),
         ("", ""),
     ],
 )
-def test_location_key_is_district_and_town_normalised(typed: str, key: str) -> None:
+def test_location_key_is_the_district_normalised(typed: str, key: str) -> None:
     assert location_key(typed) == key
 
 
@@ -133,10 +133,15 @@ def _poisson(rng: random.Random, lam: float) -> int:
     return count
 
 
-def _history(seed: int, spike: int) -> dict[str, list[int]]:
-    """40 groups, each Poisson at its own rate (0.2-3 a window) over 9 windows."""
+def _history(seed: int, spike: int, *, rate: float | None = None) -> dict[str, list[int]]:
+    """40 groups, each Poisson at its own rate (0.2-3 a window) over 9 windows.
+
+    ``rate``: the spiked group's usual rate instead of a random one.
+    """
     rng = random.Random(seed)
     rates = [rng.uniform(0.2, 3.0) for _ in range(40)]
+    if rate is not None:
+        rates[0] = rate
     series = {f"g{g:02d}": [_poisson(rng, rate) for _ in range(9)] for g, rate in enumerate(rates)}
     series["g00"][-1] += spike
     return series
@@ -156,11 +161,54 @@ def test_a_planted_spike_is_found(record_property: Callable[[str, object], None]
 def test_stationary_noise_raises_no_candidate(
     record_property: Callable[[str, object], None],
 ) -> None:
-    quiet = sum(not detect(_history(seed, 0), 8)[0] for seed in range(SEEDS))
-    share = quiet / SEEDS
+    """False alarms: the share of quiet reports, and false candidates per report.
+
+    The ratio rule costs quiet reports (a group usually at 1.2 that reaches 5 by chance
+    is listed, as an office would list it): measured 0.875 quiet and 0.14 false
+    candidates per report of 40 groups, against 0.98 under Bonferroni, which missed
+    nearly every +5 over a usual 1.
+    """
+    flagged = [len(detect(_history(seed, 0), 8)[0]) for seed in range(SEEDS)]
+    share = sum(n == 0 for n in flagged) / SEEDS
+    per_report = sum(flagged) / SEEDS
     record_property("quiet_share", share)
-    print(f"stationary noise: no candidate in {share:.3f} of {SEEDS} seeds")
-    assert share >= 0.95
+    record_property("false_per_report", per_report)
+    print(
+        f"stationary noise: no candidate in {share:.3f} of {SEEDS} seeds, "
+        f"{per_report:.3f} false candidates per report of 40 groups"
+    )
+    assert share >= 0.85
+    assert per_report <= 0.2
+
+
+WAGE_SPIKE = 5
+"""The office's case: five wage-arrears visits in a week against about one a week before."""
+
+
+def test_five_against_a_usual_one_is_flagged_among_31_groups() -> None:
+    """Issue 12: 5 in the week against 1 a week for 8 weeks, beside 30 quiet groups."""
+    rng = random.Random(12)
+    series = {f"q{g:02d}": [_poisson(rng, 0.6) for _ in range(9)] for g in range(30)}
+    series["wages"] = [1, 1, 1, 1, 1, 1, 1, 1, WAGE_SPIKE]
+    flags, _tested = detect(series, 8)
+    assert "wages" in {flag.key for flag in flags}
+    wages = next(flag for flag in flags if flag.key == "wages")
+    assert wages.ratio == pytest.approx(5.0)
+
+
+def test_a_spike_of_five_over_a_usual_one_is_found(
+    record_property: Callable[[str, object], None],
+) -> None:
+    found = sum(
+        any(flag.key == "g00" for flag in detect(_history(seed, WAGE_SPIKE, rate=1.0), 8)[0])
+        for seed in range(SEEDS)
+    )
+    recall = found / SEEDS
+    record_property("recall_plus5_over_1", recall)
+    print(
+        f"+{WAGE_SPIKE} over a usual 1 (one of 40 groups): recall {recall:.3f} over {SEEDS} seeds"
+    )
+    assert recall >= 0.85
 
 
 def _facts(seed: int, spike: int) -> list[TrendFact]:
@@ -212,7 +260,7 @@ def test_place_spike_through_the_whole_report() -> None:
         )  # fmt: skip
         quiet += not calm.candidates
     assert hits >= 45
-    assert quiet >= 47
+    assert quiet >= 45  # measured 46 of 50 (18 groups): the ratio rule's price, see above
 
 
 def test_no_history_means_no_test() -> None:

@@ -21,9 +21,11 @@ TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 26, 2, 31, tzinfo=TZ)  # the demo's night
 
 
-def local(*parts: int) -> datetime:
+def local(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
     """A moment in the office's zone."""
-    return datetime(*parts, tzinfo=TZ)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, second, tzinfo=TZ)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ Errors become one line on stderr (:func:`dutydesk.cli.launch.guarded`).
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from dutydesk.cli.commands.roster import roster_app
 from dutydesk.cli.commands.trends import report_app, trends_app
 from dutydesk.cli.runtime import clock_for, database_for, guarded, language_for, open_console
 from dutydesk.config import Settings, data_dir, load_settings
+from dutydesk.errors import ConfigError
 from dutydesk.i18n import set_language, t
 from dutydesk.storage.engine import Database, url_for
 
@@ -95,6 +97,10 @@ def main_callback(
         typer.echo(f"dutydesk {__version__}")
         raise typer.Exit(0)
     if ctx.invoked_subcommand is not None:
+        # The language first, so that a sub-command refusing its options before it opens
+        # the store already speaks it; a bad --lang or config is reported by that step.
+        with contextlib.suppress(ConfigError):
+            set_language(language_for(load_settings(), lang))
         return
     settings = load_settings()
     code = open_console(
@@ -181,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
             from dutydesk.rules.sanitize import one_line
 
             text = exc.format_message().replace("Value error, ", "")
-            print(f"dutydesk: error: {one_line(text)}", file=sys.stderr)
+            print(t("cli.error.line", message=one_line(text)), file=sys.stderr)
             return 2
         except typer.exceptions.TyperException as exc:
             # Usage errors (unknown command, bad option): click's own short message.

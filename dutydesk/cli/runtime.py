@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from dutydesk.clock import Clock, FrozenClock, parse_moment
 from dutydesk.config import Settings
 from dutydesk.errors import ConfigError, DutyDeskError
-from dutydesk.i18n import LANGUAGES, normalise_language, resolve_language, set_language
+from dutydesk.i18n import LANGUAGES, normalise_language, resolve_language, set_language, t
 from dutydesk.storage.engine import Database, url_for
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def guarded(action: Callable[[], int | None]) -> int:
     try:
         return action() or 0
     except DutyDeskError as exc:
-        print(f"dutydesk: error: {exc}", file=sys.stderr)
+        print(t("cli.error.line", message=exc), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
@@ -140,8 +140,7 @@ def guarded(action: Callable[[], int | None]) -> int:
         if os.environ.get("DUTYDESK_DEBUG") == "1":
             raise
         print(
-            f"dutydesk: unexpected error ({type(exc).__name__}); "
-            "run again with DUTYDESK_DEBUG=1 to see the details",
+            t("cli.error.unexpected", kind=type(exc).__name__),
             file=sys.stderr,
         )
         return 1

@@ -13,9 +13,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import label, t
+from dutydesk.reports.wording import month_day_time
 from dutydesk.rules.bulletins import KIND_NAMES, MARKS, issue_label
 from dutydesk.rules.documents import AwayFacts, BulletinView
+from dutydesk.rules.leave import LEAVE_TYPE_ZH, in_charge
 from dutydesk.rules.sanitize import clean
+from dutydesk.vocab import LeaveType
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~!])")
 
@@ -31,21 +34,25 @@ def chinese_date(moment: datetime, tz: ZoneInfo) -> str:
     return f"{local.year}年{local.month}月{local.day}日"
 
 
-def _short_date(moment: datetime, tz: ZoneInfo) -> str:
-    local = moment.astimezone(tz)
-    return f"{local.month}月{local.day}日{local:%H:%M}"
-
-
 def away_lines(away: tuple[AwayFacts, ...], tz: ZoneInfo) -> list[str]:
-    """One sentence per leader away, as 《信息直呈》 prints them."""
-    return [
-        clean(
-            f"{a.leader}（{a.leader_title}）{_short_date(a.start_at, tz)}至"
-            f"{_short_date(a.end_at, tz)}赴{a.destination}{a.reason}，"
-            f"由{a.acting}（{a.acting_title}）代为主持工作。"
+    """One sentence per leader away, as both products print them (外出报备).
+
+    ``刘志远（市委副书记）12月3日08:00至12月6日20:00公务赴北京参加会议，联系电话…。
+    外出期间，其分管工作由陈国华同志负责。`` Only the top post's colleague 主持工作
+    (``rules/leave.py``); "代理" is never written.
+    """
+    lines = []
+    for a in away:
+        kind = LEAVE_TYPE_ZH.get(LeaveType(a.leave_type), "") if a.leave_type else ""
+        phone = f"，联系电话{a.contact_phone}" if a.contact_phone else ""
+        lines.append(
+            clean(
+                f"{a.leader}（{a.leader_title}）{month_day_time(a.start_at, tz)}至"
+                f"{month_day_time(a.end_at, tz)}{kind}赴{a.destination}{a.reason}{phone}。"
+                f"{in_charge(a.leader_title, a.acting)}"
+            )
         )
-        for a in away
-    ]
+    return lines
 
 
 def header_fields(view: BulletinView, *, tz: ZoneInfo, now: datetime) -> dict[str, str]:

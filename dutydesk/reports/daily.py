@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, time
 from enum import Enum
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import current_language, label, t
+from dutydesk.reports.wording import (
+    count_breakdown,
+    count_parts,
+    document_datetime,
+    document_time,
+)
 from dutydesk.rules.documents import RESTRICTED, DailyRow, DailySummary
 from dutydesk.rules.sanitize import clean, json_safe, needs_cleaning
 
@@ -145,11 +151,25 @@ def key_label(dimension: str, key: str) -> str:
     return t(f"{dimension}.{key}")
 
 
-def display_cells(row: DailyRow, tz: ZoneInfo) -> list[str]:
-    """A row as the documents show it: labels, local times, sanitised text (COLUMNS order)."""
+def document_reference(summary: DailySummary, tz: ZoneInfo) -> datetime:
+    """Noon of the summary's day: the moment its document times are written against."""
+    return datetime.combine(summary.day, time(12), tz)
+
+
+def display_cells(row: DailyRow, tz: ZoneInfo, reference: datetime | None = None) -> list[str]:
+    """A row as the documents show it: labels, local times, sanitised text (COLUMNS order).
+
+    With ``reference`` (the document's day, :func:`document_reference`) a Chinese document
+    writes its times as ``25日10时41分``; otherwise (English, or the spreadsheet, whose
+    column must sort) they are ``2026-11-25 10:41``.
+    """
 
     def when(moment: datetime | None) -> str:
-        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+        if moment is None:
+            return ""
+        if reference is not None and current_language() == "zh_CN":
+            return document_time(moment, tz, reference)
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
     def name(member: Enum | None) -> str:
         return _label(member) if member is not None else ""
@@ -195,13 +215,30 @@ def totals_tables(summary: DailySummary) -> list[tuple[str, list[tuple[str, int]
     return result
 
 
+def totals_sentences(summary: DailySummary) -> list[str]:
+    """The totals as a document words them, one sentence per table.
+
+    The first counts the day: "共接报值班事项22件，其中自然灾害3件、……"; the others list
+    their non-zero counts ("Ⅰ级1件、Ⅱ级2件").
+    """
+    sentences = []
+    for index, (_, table) in enumerate(totals_tables(summary)):
+        *parts, (_, total) = table  # the last line of each table is its total
+        if index == 0:
+            sentences.append(count_breakdown(total, parts))
+        else:
+            sentences.append(count_parts(parts) or t("app.none"))
+    return sentences
+
+
 def render_md(summary: DailySummary, tz: ZoneInfo) -> str:
     """The summary as Markdown: title, totals tables, the incident table."""
 
     def cell(text: str) -> str:
         return re.sub(r"([\\`*_{}\[\]<>#|~!])", r"\\\1", text)
 
-    moment = summary.generated_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    moment = document_datetime(summary.generated_at, tz)
+    reference = document_reference(summary, tz)
     lines = [f"# {title_text(summary)}", ""]
     lines += [t("daily.generated", moment=moment, count=len(summary.rows)), ""]
     if not summary.rows:
@@ -215,7 +252,7 @@ def render_md(summary: DailySummary, tz: ZoneInfo) -> str:
         lines.append("| " + " | ".join(headers()) + " |")
         lines.append("|" + "---|" * len(COLUMNS))
         lines += [
-            "| " + " | ".join(cell(c) for c in display_cells(row, tz)) + " |"
+            "| " + " | ".join(cell(c) for c in display_cells(row, tz, reference)) + " |"
             for row in summary.rows
         ]
     if summary.chain_head:

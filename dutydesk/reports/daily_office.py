@@ -20,8 +20,17 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from dutydesk.i18n import t
 from dutydesk.reports import docx_style as ds
-from dutydesk.reports.daily import COLUMNS, display_cells, headers, title_text, totals_tables
+from dutydesk.reports.daily import (
+    COLUMNS,
+    display_cells,
+    document_reference,
+    headers,
+    title_text,
+    totals_sentences,
+    totals_tables,
+)
 from dutydesk.reports.ooxml import sheet_rows, splice, xml_text
+from dutydesk.reports.wording import document_datetime
 from dutydesk.rules.documents import DailySummary
 
 _WIDTHS = (14, 17, 10, 12, 8, 8, 8, 36, 28, 24, 8, 17, 17, 17, 12, 48, 60)
@@ -104,16 +113,17 @@ def render_docx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     document = ds.new_document()
     center = WD_ALIGN_PARAGRAPH.CENTER
     ds.paragraph(document, title_text(summary), font=ds.TITLE_FONT, size=ds.TITLE_PT, align=center)
-    moment = summary.generated_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    moment = document_datetime(summary.generated_at, tz)
     ds.paragraph(
         document, t("daily.generated", moment=moment, count=len(summary.rows)), align=center
     )
     if not summary.rows:
         ds.paragraph(document, t("daily.none"), indent=True)
-    for heading, table in totals_tables(summary):
+    for (heading, _), sentence in zip(
+        totals_tables(summary), totals_sentences(summary), strict=True
+    ):
         ds.paragraph(document, heading, font=ds.HEADING_FONT, indent=True)
-        shown = "；".join(f"{name} {count}" for name, count in table if count)
-        ds.paragraph(document, shown + "。", indent=True)
+        ds.paragraph(document, sentence + t("wording.stop"), indent=True)
     if summary.chain_head:
         ds.paragraph(document, t("handover.chain", head=summary.chain_head), indent=True)
     if not summary.rows:
@@ -127,7 +137,8 @@ def render_docx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     for cell, index in zip(table.rows[0].cells, picks, strict=True):
         ds.style_run(cell.paragraphs[0].add_run(titles[index]), size=10.5, bold=True)
     rows = []
+    reference = document_reference(summary, tz)
     for row in summary.rows:
-        cells = display_cells(row, tz)
+        cells = display_cells(row, tz, reference)
         rows.append("<w:tr>" + "".join(_cell_xml(cells[i]) for i in picks) + "</w:tr>")
     return splice(ds.to_bytes(document), "word/document.xml", "</w:tbl>", "".join(rows))

@@ -61,9 +61,13 @@ def render_docx(report: DrillReport, tz: ZoneInfo) -> bytes:
     first, second = ("一、", "二、") if current_language() == "zh_CN" else ("1. ", "2. ")
     ds.paragraph(document, f"{first}{t('drill.report.steps')}", font=ds.HEADING_FONT)
     if report.steps:
-        _table(document, step_headers(), [step_cells(step) for step in report.steps])
+        _table(document, step_headers(), [step_cells(step, report) for step in report.steps])
     else:
         ds.paragraph(document, t("drill.report.none"), indent=True)
     ds.paragraph(document, f"{second}{t('drill.report.injects')}", font=ds.HEADING_FONT)
-    _table(document, inject_headers(), [inject_cells(inject, tz) for inject in report.injects])
+    _table(
+        document,
+        inject_headers(),
+        [inject_cells(inject, tz, report, document=True) for inject in report.injects],
+    )
     return ds.to_bytes(document)

@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 from dutydesk.i18n import label, t
 from dutydesk.reports.candidates import expected_text, group_label, serials
 from dutydesk.reports.layout import Layout, Section, md_escape
+from dutydesk.reports.wording import count_breakdown, document_datetime, document_time
 from dutydesk.rules.handover import HandoverPack, RosterShift
+from dutydesk.rules.leave import is_top_post
 from dutydesk.rules.sanitize import clean
 
 
@@ -26,14 +28,20 @@ def _s(value: object) -> str:
 
 
 class _Times:
-    def __init__(self, tz: ZoneInfo) -> None:
+    """The pack's times as a document writes them (``25日10时41分``; English ``11-25 10:41``).
+
+    Times in the pack's lines name their month only when it is not the period's.
+    """
+
+    def __init__(self, tz: ZoneInfo, reference: datetime) -> None:
         self.tz = tz
+        self.reference = reference
 
     def full(self, moment: datetime | None) -> str:
-        return moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if moment else t("app.none")
+        return document_datetime(moment, self.tz) if moment else t("app.none")
 
     def short(self, moment: datetime | None) -> str:
-        return moment.astimezone(self.tz).strftime("%m-%d %H:%M") if moment else t("app.none")
+        return document_time(moment, self.tz, self.reference) if moment else t("app.none")
 
     def clock(self, moment: datetime) -> str:
         return moment.astimezone(self.tz).strftime("%H:%M")
@@ -48,18 +56,10 @@ def _received(pack: HandoverPack, when: _Times) -> Section:
         lines = [t("handover.nothing_received")]
     else:
         sep = t("handover.sep")
-        lines = [
-            t(
-                "handover.received_total",
-                total=pack.received_total,
-                classified=pack.classified_received,
-            )
-        ]
-        if pack.by_category:
-            items = sep.join(
-                t("handover.count", label=label(c), count=n) for c, n in pack.by_category
-            )
-            lines.append(t("handover.by_category", counts=items))
+        parts = [(label(c), n) for c, n in pack.by_category]
+        # Classified matters count in the total, under their mark only (section 8 lists them).
+        parts.append((t("wording.classified"), pack.classified_received))
+        lines = [t("handover.received_total", counts=count_breakdown(pack.received_total, parts))]
         if pack.by_severity:
             items = sep.join(
                 t("handover.count", label=label(s), count=n) for s, n in pack.by_severity
@@ -151,8 +151,13 @@ def _away(pack: HandoverPack, when: _Times) -> Section:
             destination=_s(a.destination),
             start=when.short(a.start_at),
             end=when.short(a.end_at),
-            acting=_s(a.acting),
-            acting_title=_s(a.acting_title),
+            in_charge=t(
+                "handover.in_charge_top"
+                if is_top_post(a.leader_title)
+                else "handover.in_charge_deputy",
+                acting=_s(a.acting),
+                acting_title=_s(a.acting_title),
+            ),
         )
         for a in pack.away
     ]
@@ -201,7 +206,7 @@ def _emerging(pack: HandoverPack) -> Section:
 
 def sections(pack: HandoverPack, tz: ZoneInfo) -> Layout:
     """Lay the pack out in the interface language, every stored string sanitised."""
-    when = _Times(tz)
+    when = _Times(tz, pack.period_end)
     preamble = [
         t("handover.period", start=when.full(pack.period_start), end=when.full(pack.period_end)),
         t("handover.generated", at=when.full(pack.generated_at), clearance=label(pack.clearance)),

@@ -18,7 +18,16 @@ from dutydesk.i18n import label, t
 from dutydesk.reports.candidates import expected_text, group_label, p_text, serials
 from dutydesk.reports.layout import Layout, Section, md_escape
 from dutydesk.rules.sanitize import clean
-from dutydesk.rules.trends import RESTRICTED, Dimension, TrendReport, WeeklySummary
+from dutydesk.rules.trends import (
+    MIN_COUNT,
+    RATIO,
+    RATIO_FLOOR,
+    RATIO_MIN_COUNT,
+    RESTRICTED,
+    Dimension,
+    TrendReport,
+    WeeklySummary,
+)
 from dutydesk.vocab import Category, Channel, Severity
 
 _ENUMS: dict[Dimension, type[Category] | type[Channel] | type[Severity]] = {
@@ -59,13 +68,31 @@ def span_line(report: TrendReport, tz: ZoneInfo) -> str:
 
 
 def test_line(report: TrendReport) -> str:
-    """How candidates were chosen: groups tested and the threshold, or why none could be."""
+    """How candidates were chosen: groups tested and the rule, or why none could be."""
     if report.covered_windows == 0:
         return t("trends.no_history")
-    return t("trends.test", tested=report.groups_tested, threshold=p_text(report.threshold))
+    return t(
+        "trends.test",
+        tested=report.groups_tested,
+        minimum=MIN_COUNT,
+        threshold=p_text(report.threshold),
+        ratio_minimum=RATIO_MIN_COUNT,
+        ratio=f"{RATIO:g}",
+        floor=f"{RATIO_FLOOR:g}",
+    )
 
 
 # -- the weekly summary ----------------------------------------------------------------------
+
+
+def change_text(count: int, previous: int) -> str:
+    """环比 in words: ``增长25.0%``, ``下降50.0%``, ``持平``, or no comparison after a 0."""
+    if previous == 0:
+        return t("weekly.change_same") if count == 0 else t("weekly.change_none")
+    if count == previous:
+        return t("weekly.change_same")
+    pct = f"{abs(count - previous) / previous:.1%}"
+    return t("weekly.change_up" if count > previous else "weekly.change_down", pct=pct)
 
 
 def weekly_sections(summary: WeeklySummary, tz: ZoneInfo) -> Layout:
@@ -77,6 +104,7 @@ def weekly_sections(summary: WeeklySummary, tz: ZoneInfo) -> Layout:
             "weekly.overview",
             total=report.total,
             previous=previous,
+            change=change_text(report.total, previous),
             restricted=report.restricted,
         )
     ]
@@ -89,20 +117,22 @@ def weekly_sections(summary: WeeklySummary, tz: ZoneInfo) -> Layout:
                 label=key_label(trend.dimension, row.key),
                 count=row.count,
                 previous=row.previous,
+                change=change_text(row.count, row.previous),
             )
             for row in trend.rows
             if row.count or row.previous
         ]
-    emerging = [test_line(report)]
+    # Leaders read the weekly report: the rule and its p-values stay in the analyst's
+    # view (`dutydesk trends emerging`, the console's trends screen).
+    emerging = [] if report.covered_windows else [t("trends.no_history")]
     emerging += [
         t(
             "weekly.candidate_line",
             group=group_label(c),
             count=c.count,
             expected=expected_text(c),
-            p=p_text(c.p_value),
             serials=serials(c),
-        )
+        )  # leaders read this: "明显增多", no p-value (the analyst's is `trends emerging`)
         for c in report.candidates
     ]
     if report.covered_windows and not report.candidates:
@@ -146,6 +176,7 @@ def render_weekly_md(summary: WeeklySummary, tz: ZoneInfo) -> str:
 
 
 __all__ = [
+    "change_text",
     "key_label",
     "render_weekly_md",
     "span_line",

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dutydesk.rules.numbering import chinese_numeral
+from dutydesk.rules.numbering import chinese_count, chinese_numeral
 from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, EntryKind, Role
 
 SIGNER_ROLES = frozenset({Role.DUTY_LEADER, Role.LEADER})
@@ -60,6 +60,11 @@ class ItemFacts:
 def issue_label(year: int, issue_no: int | None) -> str:
     """``2026年第7期``; ``2026年（未编号）`` before issue."""
     return f"{year}年第{issue_no}期" if issue_no is not None else f"{year}年（未编号）"
+
+
+def reported_in(kind: BulletinKind, year: int, issue_no: int | None) -> str:
+    """The timeline's record of a bulletin as the written report (以《信息快报》…书面报告)."""
+    return f"以《{KIND_NAMES[kind]}》{issue_label(year, issue_no)}书面报告"
 
 
 def next_issue_no(highest: int | None) -> int:
@@ -160,7 +165,7 @@ def item_paragraphs(item: ItemFacts) -> list[str]:
         latest = _bare(max(progress, key=lambda e: e.occurred_at).text)
         paragraphs.append(sentence(latest if latest.startswith("目前") else f"目前，{latest}"))
     else:
-        paragraphs.append("目前，有关情况正在进一步核实中，我们将密切关注并及时续报。")
+        paragraphs.append("目前，有关情况正在进一步核实中，我办将密切关注并及时续报。")
     return paragraphs
 
 
@@ -174,7 +179,7 @@ def draft_text(items: Sequence[ItemFacts]) -> tuple[str, str]:
         raise ValueError("a bulletin needs at least one incident")
     if len(items) == 1:
         return items[0].title.strip(), "\n".join(item_paragraphs(items[0]))
-    title = f"关于{items[0].title.strip()}等{chinese_numeral(len(items))}起事项的情况"
+    title = f"关于{items[0].title.strip()}等{chinese_count(len(items))}起事项的情况"
     blocks = [
         "\n".join([f"{chinese_numeral(index)}、{item.title.strip()}", *item_paragraphs(item)])
         for index, item in enumerate(items, start=1)

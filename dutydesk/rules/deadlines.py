@@ -1,41 +1,122 @@
-"""Report deadlines (时限): the next due step of an incident from its timeline.
+"""Deadlines (时限): the steps an item owes, by its kind of matter, from its timeline.
 
-Pure: give it the rules, the incident's severity and receipt time and its entries,
-get back the step due soonest. Defaults live in ``data/rules.toml``; the config file's
-``[rules]`` table overrides them (``Settings.rules``, passed as ``overrides``).
+Pure: give it the rules, the item's facts (kind, grade, sensitivity, receipt time) and its
+entries, get back the steps owed, soonest first. Defaults live in ``data/rules.toml``
+with their sources; the config file's ``[rules]`` table overrides them
+(``Settings.rules``, passed as ``overrides``).
+
+Each kind of matter has its own clocks (``vocab.MatterKind``): an emergency owes 初判
+while unassessed, then 电话首报/书面首报/续报 by grade; a request from the public owes
+转办/交办, 反馈 and 办结; an incoming document owes 登记, 呈批, 传阅/承办 and 办结. A
+sensitive item (敏感, "不拘泥于分级标准") owes grade I's report clocks whatever its grade
+and kind. Every kind owes feedback on each leader instruction.
 
 Rules are checked when loaded: every period must be positive and a more serious grade
-may never wait longer than a less serious one, so raising an incident's severity can
-only bring a deadline forward (a property test holds the engine to that).
+may never wait longer than a less serious one (I before II before III before IV), so
+raising a grade can only bring a deadline forward (a property test holds the engine to
+that). Unassessed stands outside that order: an office may make it as strict as it
+wants, since "达到或可能达到" means report at once.
 """
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dutydesk.errors import ConfigError
-from dutydesk.vocab import EntryKind, Severity
+from dutydesk.rules.workdays import WorkCalendar
+from dutydesk.vocab import Category, Channel, EntryKind, MatterKind, Severity
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "rules.toml"
 
 
 @dataclass(frozen=True)
+class Period:
+    """A length of time in calendar terms or in working days (工作日)."""
+
+    span: timedelta = timedelta(0)
+    working_days: float = 0.0
+
+    def after(self, start: datetime, calendar: WorkCalendar, tz: ZoneInfo) -> datetime:
+        """The moment this period ends when it starts at ``start``."""
+        if self.working_days:
+            return calendar.add_working_days(start, self.working_days, tz)
+        return start + self.span
+
+    @property
+    def positive(self) -> bool:
+        """True unless the period is zero or negative (a configuration error)."""
+        return self.working_days > 0 if self.working_days else self.span > timedelta(0)
+
+
+_UNITS = {"_minutes": "minutes", "_hours": "hours", "_days": "days"}
+
+
+def _period(name: str, value: Any) -> Period:
+    """``submit_hours = 4`` -> 4 hours; ``feedback_working_days = 5`` -> 5 working days."""
+    if name.endswith("_working_days"):
+        return Period(working_days=float(value))
+    for suffix, unit in _UNITS.items():
+        if name.endswith(suffix):
+            return Period(span=timedelta(**{unit: float(value)}))
+    raise ConfigError(f"rules: {name!r} names no unit (_minutes, _hours, _days, _working_days)")
+
+
+def _steps(data: Mapping[str, Any], kind: str) -> dict[str, Period]:
+    """The ``[request]`` or ``[document]`` table as step -> period."""
+    table = data.get(kind, {})
+    steps: dict[str, Period] = {}
+    for key, value in table.items():
+        period = _period(key, value)
+        step = key
+        for suffix in ("_working_days", *_UNITS):
+            if step.endswith(suffix):
+                step = step[: -len(suffix)]
+                break
+        steps[step] = period
+    return steps
+
+
+@dataclass(frozen=True)
 class DeadlineRules:
-    """Deadline settings per severity grade."""
+    """Deadline settings per kind of matter and grade."""
 
     phone_report: Mapping[Severity, timedelta]
     first_report: Mapping[Severity, timedelta]
     continued_report: Mapping[Severity, timedelta]
     feedback: timedelta
+    report_back: timedelta = timedelta(hours=24)
+    """报结: how soon a department's feedback on an instruction goes back to the leader."""
+    initial_grading: timedelta | None = None
+    """初判: how soon an unassessed emergency must be graded; ``None``: no such clock."""
+    request: Mapping[str, Period] = field(default_factory=dict)
+    """群众诉求 steps: ``assign`` (转办/交办), ``feedback``, ``conclude`` (办结)."""
+    document: Mapping[str, Period] = field(default_factory=dict)
+    """收文/密电 steps: ``register`` (登记), ``submit`` (呈批), ``circulate`` (传阅/承办),
+    ``conclude`` (办结)."""
+    kind_by_channel: Mapping[Channel, MatterKind] = field(default_factory=dict)
+    """The kind an intake starts with, by channel; unlisted channels are emergencies."""
+    kind_by_category: Mapping[Category, MatterKind] = field(default_factory=dict)
+    """The kind by category, which wins over the channel's (群众来电 is a request)."""
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    """Which days are working days, for periods counted in them."""
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    """The office's zone: a working day ends at its midnight."""
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> DeadlineRules:
+    def from_mapping(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        calendar: WorkCalendar | None = None,
+        zone: ZoneInfo | None = None,
+    ) -> DeadlineRules:
         """Build from the parsed ``rules.toml`` layout."""
 
         def table(name: str, unit: str) -> dict[Severity, timedelta]:
@@ -44,12 +125,40 @@ class DeadlineRules:
                 for grade, value in data.get(name, {}).items()
             }
 
+        grading = data.get("initial_grading_minutes", {}).get("emergency")
+        try:
+            kinds = {
+                Channel(channel): MatterKind(kind)
+                for channel, kind in data.get("kind_by_channel", {}).items()
+            }
+            by_category = {
+                Category(category): MatterKind(kind)
+                for category, kind in data.get("kind_by_category", {}).items()
+            }
+        except ValueError as error:
+            raise ConfigError(f"rules.kind_by_channel/kind_by_category: {error}") from None
         return cls(
             phone_report=table("phone_report_minutes", "minutes"),
             first_report=table("first_report_minutes", "minutes"),
             continued_report=table("continued_report_hours", "hours"),
             feedback=timedelta(days=float(data.get("instruction", {}).get("feedback_days", 3))),
+            report_back=timedelta(
+                hours=float(data.get("instruction", {}).get("report_back_hours", 24))
+            ),
+            initial_grading=timedelta(minutes=float(grading)) if grading is not None else None,
+            request=_steps(data, "request"),
+            document=_steps(data, "document"),
+            kind_by_channel=kinds,
+            kind_by_category=by_category,
+            calendar=calendar or WorkCalendar(),
+            zone=zone or ZoneInfo("Asia/Shanghai"),
         )
+
+    def kind_for(self, channel: Channel, category: Category | None = None) -> MatterKind:
+        """The kind of matter an intake starts as: by category if listed, else by channel."""
+        if category is not None and category in self.kind_by_category:
+            return self.kind_by_category[category]
+        return self.kind_by_channel.get(channel, MatterKind.EMERGENCY)
 
     def first_report_for(self, severity: Severity) -> timedelta | None:
         """The written first report period of a grade (unlisted grades: unassessed's)."""
@@ -59,14 +168,32 @@ class DeadlineRules:
         """The continued report interval of a grade (unlisted grades: unassessed's)."""
         return self.continued_report.get(severity, self.continued_report.get(Severity.UNASSESSED))
 
-    def clocks_for(self, severity: Severity) -> list[tuple[str, timedelta]]:
-        """The report clocks a new incident of this grade starts, as ``(step, period)``.
+    def clocks_for(
+        self,
+        severity: Severity,
+        kind: MatterKind = MatterKind.EMERGENCY,
+        *,
+        sensitive: bool = False,
+    ) -> list[tuple[str, timedelta]]:
+        """The clocks a new item of this kind and grade starts, as ``(step, period)``.
 
-        The phone report (only grades listed in ``phone_report_minutes``), then the
-        written first report: what the intake form shows beside the severity.
+        What the intake form shows beside the grade: for an emergency the 初判 (while
+        unassessed), the phone report (grades listed in ``phone_report_minutes``) and the
+        written first report; for a request or a document its first step. A sensitive
+        item shows grade I's report clocks whatever its kind. A period in working days
+        is shown by its length from now.
         """
-        clocks = [("phone_report", self.phone_report.get(severity))]
-        clocks.append(("first_report", self.first_report_for(severity)))
+        clocks: list[tuple[str, timedelta | None]] = []
+        if kind is MatterKind.EMERGENCY or sensitive:
+            grade = Severity.I if sensitive else severity
+            if kind is MatterKind.EMERGENCY and severity is Severity.UNASSESSED:
+                clocks.append(("initial_grading", self.initial_grading))
+            clocks.append(("phone_report", self.phone_report.get(grade)))
+            clocks.append(("first_report", self.first_report_for(grade)))
+        if kind is MatterKind.REQUEST:
+            clocks.append(("assign", _nominal(self.request.get("assign"))))
+        elif kind is MatterKind.DOCUMENT:
+            clocks.append(("register", _nominal(self.document.get("register"))))
         return [(step, period) for step, period in clocks if period is not None]
 
     def problems(self) -> list[str]:
@@ -74,14 +201,23 @@ class DeadlineRules:
         found: list[str] = []
         if self.feedback <= timedelta(0):
             found.append("instruction.feedback_days: must be more than 0")
+        if self.report_back <= timedelta(0):
+            found.append("instruction.report_back_hours: must be more than 0")
+        if self.initial_grading is not None and self.initial_grading <= timedelta(0):
+            found.append("initial_grading_minutes.emergency: must be more than 0")
+        for kind, steps in (("request", self.request), ("document", self.document)):
+            for step, length in steps.items():
+                if not length.positive:
+                    found.append(f"{kind}.{step}: must be more than 0")
         tables: dict[str, Callable[[Severity], timedelta | None]] = {
             "phone_report_minutes": self.phone_report.get,
             "first_report_minutes": self.first_report_for,
             "continued_report_hours": self.continued_report_for,
         }
-        grades = sorted(Severity, key=lambda grade: grade.rank)  # most serious first
+        # Unassessed is outside the order: "达到或可能达到" may be as strict as an office wants.
+        grades = [Severity.I, Severity.II, Severity.III, Severity.IV]
         for name, period in tables.items():
-            for grade in grades:
+            for grade in Severity:
                 value = period(grade)
                 if value is not None and value <= timedelta(0):
                     found.append(f"{name}.{grade.value}: must be more than 0")
@@ -95,10 +231,24 @@ class DeadlineRules:
         return found
 
 
+def _nominal(period: Period | None) -> timedelta | None:
+    """A period's length for display: working days shown as that many whole days."""
+    if period is None:
+        return None
+    return timedelta(days=period.working_days) if period.working_days else period.span
+
+
 def load_rules(
-    path: Path = RULES_FILE, overrides: Mapping[str, Any] | None = None
+    path: Path = RULES_FILE,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    calendar: WorkCalendar | None = None,
+    zone: ZoneInfo | None = None,
 ) -> DeadlineRules:
     """Read the rules file, with ``overrides`` (the config file's ``[rules]``) on top.
+
+    ``calendar`` says which days are working days (default: the published years, see
+    ``rules/workdays.py``); ``zone`` is the office's (a working day ends at its midnight).
 
     Raises:
         ConfigError: the resulting rules are not usable (see :meth:`DeadlineRules.problems`).
@@ -108,11 +258,30 @@ def load_rules(
         data: dict[str, Any] = tomllib.load(handle)
     for section, values in (overrides or {}).items():
         data.setdefault(section, {}).update(values)
-    rules = DeadlineRules.from_mapping(data)
+    if calendar is None:
+        from dutydesk.rules.workdays import published_calendar
+
+        calendar = published_calendar()
+    rules = DeadlineRules.from_mapping(data, calendar=calendar, zone=zone)
     problems = rules.problems()
     if problems:
         raise ConfigError(f"rules: {problems[0]}")
     return rules
+
+
+def office_rules(
+    overrides: Mapping[str, Any], zone: ZoneInfo, holidays_file: Path | None
+) -> DeadlineRules:
+    """The rules a desk runs on: the file, the config's ``[rules]``, the office's holidays.
+
+    Raises:
+        ConfigError: unusable rules or a bad holiday file, in one line.
+
+    """
+    from dutydesk.rules.workdays import published_calendar, with_office_file
+
+    calendar = with_office_file(published_calendar(), holidays_file)
+    return load_rules(overrides=overrides, calendar=calendar, zone=zone)
 
 
 @dataclass(frozen=True)
@@ -128,10 +297,11 @@ class EntryFact:
 
 @dataclass(frozen=True)
 class DueStep:
-    """The next thing owed on an incident and when."""
+    """The next thing owed on an item and when."""
 
     step: str
-    """``phone_report``, ``first_report``, ``continued_report`` or ``feedback``."""
+    """``initial_grading``, ``phone_report``, ``first_report``, ``continued_report``,
+    ``assign``, ``register``, ``submit``, ``circulate``, ``conclude`` or ``feedback``."""
     due_at: datetime
     entry_id: int | None = None
     """For ``feedback``: the instruction or assignment awaiting it."""
@@ -139,6 +309,9 @@ class DueStep:
 
 _REPORTS = {EntryKind.FIRST_REPORT, EntryKind.CONTINUED_REPORT, EntryKind.FINAL_REPORT}
 _CLOSING = {EntryKind.FINAL_REPORT, EntryKind.CLOSED}
+# 初判 is made once the matter is verified or reported: a grade is then set, or the
+# matter stays below grade IV (a rumour found untrue) and that was the judgement.
+_JUDGED = {EntryKind.VERIFIED, EntryKind.PHONE_REPORT} | _REPORTS
 
 
 def closed_by_entries(entries: Iterable[EntryFact]) -> bool:
@@ -162,48 +335,185 @@ def due_steps(
     entries: Iterable[EntryFact],
     *,
     is_open: bool = True,
+    kind: MatterKind = MatterKind.EMERGENCY,
+    sensitive: bool = False,
+    report_every: timedelta | None = None,
 ) -> list[DueStep]:
-    """Every step currently owed on an incident, soonest first.
+    """Every step currently owed on an item, soonest first.
 
     ``entries`` come in the order they were recorded (see :func:`closed_by_entries`).
 
-    Nothing is owed once the incident is closed (``is_open`` false, or a final report or
-    close not followed by a reopening). A phone report is owed only by grades listed in
-    ``phone_report_minutes`` and only until any report is made; the written first report
-    until one is made; then a continued report every interval after the latest report
-    (or reopening). Each leader instruction, and each assignment given a due date, owes
-    feedback until a feedback entry refers to it.
+    Nothing is owed once the item is closed (``is_open`` false, or a final report or
+    close not followed by a reopening). By kind (``vocab.MatterKind``):
+
+    - an emergency owes 初判 while unassessed and neither verified nor reported; a
+      phone report (grades listed in ``phone_report_minutes``) until any report is
+      made; the written first report until one is made; then a continued report every
+      interval after the latest report (or reopening), or every ``report_every`` when
+      that is sooner (a cadence an instruction or the officer set: "每小时报告一次进展");
+    - a request owes 转办/交办 until one is recorded, and 办结;
+    - a document owes 登记, 呈批 (a leader instruction on it counts), then 传阅/承办, and 办结.
+
+    A sensitive item owes grade I's report clocks whatever its grade and kind. Each leader
+    instruction, and each assignment given a due date (a request's assignments always
+    are, by ``[request] feedback``), owes feedback until a feedback entry refers to it.
     """
     recorded = list(entries)
-    if not is_open or closed_by_entries(recorded):
-        return []
     facts = sorted(recorded, key=lambda e: e.occurred_at)
-    kinds = {fact.kind for fact in facts}
+    if not is_open or closed_by_entries(recorded):
+        # Closing the matter never drops a leader's instruction: it is followed to 报结.
+        return sorted(_instruction_steps(rules, facts), key=lambda step: step.due_at)
     steps: list[DueStep] = []
-    phone = rules.phone_report.get(severity)
+    judged = any(fact.kind in _JUDGED for fact in facts)
+    unjudged = kind is MatterKind.EMERGENCY and severity is Severity.UNASSESSED and not judged
+    if unjudged and rules.initial_grading:
+        steps.append(DueStep("initial_grading", received_at + rules.initial_grading))
+    if kind is MatterKind.EMERGENCY or sensitive:
+        grade = Severity.I if sensitive else severity
+        steps.extend(_report_steps(rules, grade, received_at, facts, report_every))
+    if kind is MatterKind.REQUEST:
+        steps.extend(_request_steps(rules, received_at, facts))
+    elif kind is MatterKind.DOCUMENT:
+        steps.extend(_document_steps(rules, received_at, facts))
+    steps.extend(_feedback_steps(rules, facts, kind))
+    steps.extend(_instruction_steps(rules, facts))
+    return sorted(steps, key=lambda step: step.due_at)
+
+
+def _after(rules: DeadlineRules, period: Period | None, start: datetime) -> datetime | None:
+    return period.after(start, rules.calendar, rules.zone) if period else None
+
+
+def _owed(*steps: tuple[str, datetime | None]) -> list[DueStep]:
+    return [DueStep(step, due) for step, due in steps if due is not None]
+
+
+def _request_steps(
+    rules: DeadlineRules, received_at: datetime, facts: list[EntryFact]
+) -> list[DueStep]:
+    """A request from the public: 转办/交办 until one is recorded, and 办结."""
+    assigned = any(fact.kind is EntryKind.ASSIGNMENT for fact in facts)
+    return _owed(
+        ("assign", None if assigned else _after(rules, rules.request.get("assign"), received_at)),
+        ("conclude", _after(rules, rules.request.get("conclude"), received_at)),
+    )
+
+
+def _document_steps(
+    rules: DeadlineRules, received_at: datetime, facts: list[EntryFact]
+) -> list[DueStep]:
+    """An incoming document: 登记, 呈批 (an instruction on it counts), 传阅/承办, 办结."""
+    done = {fact.kind for fact in facts}
+    submitted = [
+        fact.occurred_at
+        for fact in facts
+        if fact.kind in {EntryKind.SUBMITTED, EntryKind.LEADER_INSTRUCTION}
+    ]
+    steps = rules.document
+    register = (
+        None if EntryKind.REGISTERED in done else _after(rules, steps.get("register"), received_at)
+    )
+    submit = None if submitted else _after(rules, steps.get("submit"), received_at)
+    circulate = None
+    if submitted and not done & {EntryKind.CIRCULATED, EntryKind.ASSIGNMENT}:
+        circulate = _after(rules, steps.get("circulate"), min(submitted))
+    return _owed(
+        ("register", register),
+        ("submit", submit),
+        ("circulate", circulate),
+        ("conclude", _after(rules, steps.get("conclude"), received_at)),
+    )
+
+
+def _feedback_steps(
+    rules: DeadlineRules, facts: list[EntryFact], kind: MatterKind
+) -> list[DueStep]:
+    """Feedback owed on each assignment with a due date (instructions: see below)."""
+    answered = {fact.refers_to_id for fact in facts if fact.kind is EntryKind.FEEDBACK}
+    by_rule = rules.request.get("feedback") if kind is MatterKind.REQUEST else None
+    steps: list[DueStep] = []
+    for fact in facts:
+        if fact.kind is not EntryKind.ASSIGNMENT:
+            continue
+        if fact.entry_id is not None and fact.entry_id in answered:
+            continue
+        due = fact.due_at or _after(rules, by_rule, fact.occurred_at)
+        if due is not None:
+            steps.append(DueStep("feedback", due, fact.entry_id))
+    return steps
+
+
+def _instruction_steps(rules: DeadlineRules, facts: list[EntryFact]) -> list[DueStep]:
+    """Each leader instruction, open or closed matter alike: feedback, then 报结.
+
+    Feedback is due by the instruction's own date or ``[instruction] feedback_days``;
+    once a department's feedback refers to it, reporting that back to the leader (报结,
+    销号) is due within ``[instruction] report_back_hours``; the instruction is done when
+    a ``reported_back`` entry refers to it.
+    """
+    feedback_at: dict[int, datetime] = {}
+    closed: set[int] = set()
+    for fact in facts:
+        if fact.refers_to_id is None:
+            continue
+        if fact.kind is EntryKind.FEEDBACK:
+            feedback_at.setdefault(fact.refers_to_id, fact.occurred_at)
+        elif fact.kind is EntryKind.REPORTED_BACK:
+            closed.add(fact.refers_to_id)
+    steps: list[DueStep] = []
+    for fact in facts:
+        if fact.kind is not EntryKind.LEADER_INSTRUCTION or fact.entry_id in closed:
+            continue
+        answered = feedback_at.get(fact.entry_id) if fact.entry_id is not None else None
+        if answered is None:
+            due = fact.due_at or fact.occurred_at + rules.feedback
+            steps.append(DueStep("feedback", due, fact.entry_id))
+        else:
+            steps.append(DueStep("report_back", answered + rules.report_back, fact.entry_id))
+    return steps
+
+
+def _report_steps(
+    rules: DeadlineRules,
+    grade: Severity,
+    received_at: datetime,
+    facts: list[EntryFact],
+    report_every: timedelta | None,
+) -> list[DueStep]:
+    """An emergency's report clocks: phone, written first, then continued reports."""
+    steps: list[DueStep] = []
+    kinds = {fact.kind for fact in facts}
+    phone = rules.phone_report.get(grade)
     if phone is not None and not kinds & ({EntryKind.PHONE_REPORT} | _REPORTS):
         steps.append(DueStep("phone_report", received_at + phone))
     reports = [fact.occurred_at for fact in facts if fact.kind in _REPORTS]
     if not reports:
-        first = rules.first_report_for(severity)
+        first = rules.first_report_for(grade)
         if first is not None:
             steps.append(DueStep("first_report", received_at + first))
-    else:
-        interval = rules.continued_report_for(severity)
-        reopened = [fact.occurred_at for fact in facts if fact.kind is EntryKind.REOPENED]
-        if interval is not None:
-            # A reopening restarts the clock: the matter was settled until then.
-            steps.append(DueStep("continued_report", max(reports + reopened) + interval))
-    answered = {fact.refers_to_id for fact in facts if fact.kind is EntryKind.FEEDBACK}
-    for fact in facts:
-        if fact.entry_id in answered and fact.entry_id is not None:
-            continue
-        if fact.kind is EntryKind.LEADER_INSTRUCTION:
-            due = fact.due_at or fact.occurred_at + rules.feedback
-            steps.append(DueStep("feedback", due, fact.entry_id))
-        elif fact.kind is EntryKind.ASSIGNMENT and fact.due_at is not None:
-            steps.append(DueStep("feedback", fact.due_at, fact.entry_id))
-    return sorted(steps, key=lambda step: step.due_at)
+        return steps
+    interval = rules.continued_report_for(grade)
+    if report_every is not None:
+        interval = min(interval, report_every) if interval is not None else report_every
+    reopened = [fact.occurred_at for fact in facts if fact.kind is EntryKind.REOPENED]
+    if interval is not None:
+        # A reopening restarts the clock: the matter was settled until then.
+        steps.append(DueStep("continued_report", max(reports + reopened) + interval))
+    return steps
+
+
+def clock_terms(row: Any) -> dict[str, Any]:
+    """The item's facts that choose its clocks (kind, sensitivity, cadence), as keywords.
+
+    For ``due_steps``/``next_due``; ``row`` is an ``Incident`` or a plain-SQL row that
+    selected ``matter_kind, sensitive, report_every_minutes``.
+    """
+    every = row.report_every_minutes
+    return {
+        "kind": MatterKind(row.matter_kind),
+        "sensitive": bool(row.sensitive),
+        "report_every": timedelta(minutes=int(every)) if every else None,
+    }
 
 
 def next_due(
@@ -213,7 +523,13 @@ def next_due(
     entries: Iterable[EntryFact],
     *,
     is_open: bool = True,
+    kind: MatterKind = MatterKind.EMERGENCY,
+    sensitive: bool = False,
+    report_every: timedelta | None = None,
 ) -> DueStep | None:
     """The step due soonest, or ``None`` when nothing is owed."""
-    steps = due_steps(rules, severity, received_at, entries, is_open=is_open)
+    steps = due_steps(
+        rules, severity, received_at, entries, is_open=is_open, kind=kind,
+        sensitive=sensitive, report_every=report_every,
+    )  # fmt: skip
     return steps[0] if steps else None

@@ -50,6 +50,8 @@ class AwayFacts:
     end_at: datetime
     acting: str
     acting_title: str
+    contact_phone: str = ""
+    leave_type: str = "official"
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ class IssuedBulletin:
 
 @dataclass(frozen=True)
 class AwayLeader:
-    """A leader away on the handover day and the acting leader (代理)."""
+    """A leader away on the handover day and the colleague who looks after their work."""
 
     leader: str
     leader_title: str

@@ -25,3 +25,12 @@ def chinese_numeral(number: int) -> str:
         return _DIGITS[units]
     head = "" if tens == 1 else _DIGITS[tens]
     return head + "十" + (_DIGITS[units] if units else "")
+
+
+def chinese_count(number: int) -> str:
+    """How many of a thing, before a measure word: 两起, 三件, 十二条 (larger stay Arabic).
+
+    Two things are 两, not 二 (二起 reads as a misprint in a document); 二 stays inside a
+    larger number (十二, 二十二) and in ordinals (续报二, 第二).
+    """
+    return "两" if number == 2 else chinese_numeral(number)

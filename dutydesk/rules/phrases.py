@@ -2,7 +2,11 @@
 
 **Places** are counted by the district and town of the location as typed (the part up
 to the first 县/区/市 and 镇/乡/街道), normalised as the duplicate check does
-(:func:`dutydesk.rules.similarity.normalise`): 东湖区阳光花园3栋 counts under 东湖区.
+(:func:`dutydesk.rules.similarity.normalise`), and roll up as an office counts them
+(:func:`place_keys`): 东湖区阳光花园3栋 counts under 东湖区, 临川市东湖区… too (a city
+named before its district is dropped), and 白石县高坪镇 under both 白石县 and 白石县高坪镇.
+An online source (网络（抖音、微博）, 微信群, a web address) is no place: it counts as
+none given.
 
 **Key phrases.** Chinese has no spaces between words. Summaries are cut into character
 bigrams and trigrams of their CJK runs, not segmented into words: a segmenter such as
@@ -30,25 +34,47 @@ LABEL_CHARS = 8
 """Longest piece of a merged phrase shown in its label."""
 
 _ADMIN = re.compile(
-    r"^(?P<district>.{1,10}?(?:自治县|自治州|自治旗|县|区|市|旗|州))?"
+    # A city (临川市) is dropped only when a district follows it: 临川市东湖区 is 东湖区,
+    # while 临川市 alone (or 临川市人民医院) stays the city.
+    r"^(?:[^县区市]{1,7}?(?:市|自治州|州|地区|盟)(?=[^市]{1,9}?(?:自治县|县|区|市|旗)))?"
+    r"(?P<district>.{1,10}?(?:自治县|自治州|自治旗|县|区|市|旗|州))?"
     r"(?P<town>.{1,8}?(?:镇|乡|街道))?"
 )
+ONLINE_SOURCES = (
+    "网络", "网上", "网传", "互联网", "微博", "微信", "抖音", "快手", "头条", "今日头条",
+    "小红书", "贴吧", "论坛", "公众号", "视频号", "b站", "http", "www",
+)  # fmt: skip
+"""How an online source begins, normalised: a location that does is no place."""
 
 
 @lru_cache(maxsize=4096)  # places repeat: a month of incidents names a few hundred
-def location_key(text: str) -> str:
-    """The district and town of a location as typed, normalised (fold width, drop spaces).
+def place_keys(text: str) -> tuple[str, ...]:
+    """The places an incident counts under, widest first: the district, then its town.
 
-    东湖区阳光花园小区3栋 -> 东湖区; 青山县石门镇黄竹村后山 -> 青山县石门镇. A place with
-    no district or town named is kept whole (cut to 12 characters): it is what was typed.
+    临川市东湖区阳光花园小区3栋 -> (东湖区,); 白石县高坪镇省道S220 -> (白石县, 白石县高坪镇).
+    A place with no district or town named is kept whole (cut to 12 characters): it is
+    what was typed. Nothing typed, or an online source: ``()``.
     """
     value = normalise(text)
-    if not value:
-        return UNSPECIFIED
+    if not value or value.startswith(ONLINE_SOURCES):
+        return ()
     found = _ADMIN.match(value)
     assert found is not None  # every group is optional: the pattern always matches
-    head = "".join(part for part in (found.group("district"), found.group("town")) if part)
-    return head if head else value[:12]
+    district, town = found.group("district"), found.group("town")
+    if district and town:
+        return (district, district + town)
+    if district or town:
+        return (district or town,)
+    return (value[:12],)
+
+
+def location_key(text: str) -> str:
+    """The widest place of a location (:func:`place_keys`), or :data:`UNSPECIFIED`.
+
+    东湖区阳光花园小区3栋 -> 东湖区; 青山县石门镇黄竹村后山 -> 青山县.
+    """
+    keys = place_keys(text)
+    return keys[0] if keys else UNSPECIFIED
 
 
 @lru_cache(maxsize=4096)
@@ -164,10 +190,12 @@ def merge_phrases(
 __all__ = [
     "FUNCTION_CHARS",
     "LABEL_CHARS",
+    "ONLINE_SOURCES",
     "STOP_BIGRAMS",
     "UNSPECIFIED",
     "location_key",
     "merge_phrases",
     "phrases",
+    "place_keys",
     "unit_key",
 ]

@@ -7,12 +7,15 @@ so that every window has the same length (the test needs that). Baseline windows
 begin before the desk's first record are *not covered* and left out: before the first
 record the count is unknown, not zero; with no covered window nothing is tested.
 
-**Emerging issues** are groups (a place x category, or a key phrase of the summaries
-of the public's calls, letters, visits and messages) whose recent count is unusually
-high against their own history: the test is :mod:`dutydesk.rules.significance`
-(one-sided conditional binomial, ``k >= 3``, ``p < 0.01 / m``), the keys and phrases
-:mod:`dutydesk.rules.phrases` (character n-grams, not word segmentation). Both families
-are tested together, so ``m`` and the error rate are the whole report's.
+**Emerging issues** are groups (a place x category, a town and its district each, or a
+key phrase of the summaries of the public's calls, letters, visits and messages, of
+基层报送 and of 网络舆情) whose recent count is unusually
+high against their own history. The rule is :mod:`dutydesk.rules.significance`: at
+least 3 in the window, and either the one-sided conditional binomial test gives
+``p < 0.01 / m`` (Bonferroni), or at least 5 and 4 times the usual count per window (the
+usual taken as at least 1); candidates are ranked by that ratio. The keys and phrases
+are :mod:`dutydesk.rules.phrases` (character n-grams, not word segmentation). Both
+families are tested together, so ``m`` and the error rate are the whole report's.
 """
 
 from __future__ import annotations
@@ -23,8 +26,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from dutydesk.rules.phrases import UNSPECIFIED, location_key, merge_phrases, phrases, unit_key
-from dutydesk.rules.significance import ALPHA, MIN_COUNT, Flag, detect, tail_p
+from dutydesk.rules.phrases import (
+    UNSPECIFIED,
+    location_key,
+    merge_phrases,
+    phrases,
+    place_keys,
+    unit_key,
+)
+from dutydesk.rules.significance import (
+    ALPHA,
+    MIN_COUNT,
+    RATIO,
+    RATIO_FLOOR,
+    RATIO_MIN_COUNT,
+    Flag,
+    detect,
+    tail_p,
+)
 from dutydesk.vocab import Category, Channel, Severity, Status
 
 BASELINE_WINDOWS = 8
@@ -36,7 +55,10 @@ WINDOW_DAYS = {"day": 1, "week": 7, "month": 30}
 PUBLIC_CHANNELS = frozenset(
     {Channel.PHONE, Channel.LETTER, Channel.WALK_IN, Channel.SMS_WECHAT},
 )
-"""Channels the public reaches the desk by (来电、来信、来访、短信微信): phrases come from these."""
+"""Channels the public reaches the desk by (来电、来信、来访、短信微信)."""
+PHRASE_CHANNELS = PUBLIC_CHANNELS | {Channel.GRASSROOTS, Channel.ONLINE_OPINION}
+"""Key phrases come from these: the public's own words, 基层报送 and 网络舆情 (what the
+towns and the internet are saying is where an issue shows first)."""
 _CATEGORIES = {member.value: member for member in Category}
 SPARK = "▁▂▃▄▅▆▇█"
 """Block characters of a sparkline, lowest to highest."""
@@ -69,6 +91,9 @@ class TrendFact:
     phrases: frozenset[str] = frozenset()
     text: str = ""
     """The normalised summary phrases were cut from (to check merged phrases); else empty."""
+    places: tuple[str, ...] = ()
+    """Every place it counts under, widest first (district, then town): see
+    :func:`dutydesk.rules.phrases.place_keys`; empty when ``keys[LOCATION]`` is all."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +150,8 @@ class Candidate:
     location: str = ""
     category: Category | None = None
     phrase: str = ""
+    ratio: float = 0.0
+    """The count over the usual count per window (at least 1): candidates' rank."""
 
     @property
     def expected(self) -> float:
@@ -153,7 +180,7 @@ class TrendReport:
 
     @property
     def threshold(self) -> float:
-        """The p-value a group must fall below: ``alpha / m`` (``alpha`` if none tested)."""
+        """The p-value a group may fall below instead: ``alpha / m`` (``alpha`` if none)."""
         return self.alpha / max(self.groups_tested, 1)
 
     def dimension(self, which: Dimension) -> DimensionTrend:
@@ -245,13 +272,41 @@ def dimension_trend(
     windows: int,
     covered_windows: int,
 ) -> DimensionTrend:
-    """Counts of one dimension, busiest in the recent window first, then by key."""
+    """Counts of one dimension, busiest in the recent window first, then by key.
+
+    Places count at every level (an incident in 白石县高坪镇 under 白石县 and under
+    白石县高坪镇), each town right after its district.
+    """
+    key_of = None
+    if dimension is Dimension.LOCATION:
+        key_of = {f.id: f.places or (f.keys[dimension],) for f in facts}
     rows = [
         TrendRow(key, tuple(counts), baseline_mean(counts, covered_windows))
-        for key, counts in series_by(facts, None, dimension, indices, windows).items()
+        for key, counts in series_by(facts, key_of, dimension, indices, windows).items()
     ]
     rows.sort(key=lambda row: (-row.count, -row.baseline, row.key == RESTRICTED, row.key))
+    if dimension is Dimension.LOCATION:
+        rows = _towns_under_districts(rows)
     return DimensionTrend(dimension, tuple(rows))
+
+
+def _towns_under_districts(rows: list[TrendRow]) -> list[TrendRow]:
+    """``rows`` in order, each town (a key extending another row's key) after its district."""
+    keys = {row.key for row in rows}
+    parent = {
+        row.key: next((k for k in keys if k and k != row.key and row.key.startswith(k)), None)
+        for row in rows
+    }
+    children: dict[str, list[TrendRow]] = defaultdict(list)
+    for row in rows:
+        if parent[row.key] is not None:
+            children[str(parent[row.key])].append(row)
+    out: list[TrendRow] = []
+    for row in rows:
+        if parent[row.key] is None:
+            out.append(row)
+            out += children.get(row.key, [])
+    return out
 
 
 def baseline_mean(series: Sequence[int], covered_windows: int) -> float:
@@ -268,6 +323,19 @@ def baseline_mean(series: Sequence[int], covered_windows: int) -> float:
 def _incidents(facts: Mapping[int, TrendFact], ids: Iterable[int]) -> tuple[CandidateIncident, ...]:
     chosen = sorted((facts[i] for i in ids), key=lambda f: (f.received_at, f.serial))
     return tuple(CandidateIncident(f.id, f.serial, f.received_at, f.title) for f in chosen)
+
+
+def _town_says_it(flag: Flag, flags: Sequence[Flag], recent: Mapping[str, set[int]]) -> bool:
+    """A district flagged with the very incidents of one of its flagged towns says no more."""
+    place, category = flag.key.split("\x1e", 1)[1].split("\x1f", 1)
+    for other in flags:
+        if not other.key.startswith("p\x1e") or other.key == flag.key:
+            continue
+        town, town_category = other.key.split("\x1e", 1)[1].split("\x1f", 1)
+        same = town_category == category and town != place and town.startswith(place)
+        if same and recent[other.key] == recent[flag.key]:
+            return True
+    return False
 
 
 def emerging(
@@ -288,9 +356,12 @@ def emerging(
     places: dict[int, list[str]] = {}
     grams: dict[int, list[str]] = {}
     for fact in visible:
-        place = fact.keys[Dimension.LOCATION]
-        if place:
-            places[fact.id] = [f"{place}\x1f{fact.keys[Dimension.CATEGORY]}"]
+        levels = fact.places or (
+            (fact.keys[Dimension.LOCATION],) if fact.keys[Dimension.LOCATION] else ()
+        )
+        category = fact.keys[Dimension.CATEGORY]
+        if levels:
+            places[fact.id] = [f"{place}\x1f{category}" for place in levels]
         if fact.phrases:
             grams[fact.id] = sorted(fact.phrases)
     place_series = series_by(visible, places, None, indices, windows)
@@ -308,7 +379,7 @@ def emerging(
     out: list[Candidate] = []
     for flag in flags:
         family, key = flag.key.split("\x1e", 1)
-        if family != "p":
+        if family != "p" or _town_says_it(flag, flags, recent):
             continue
         place, category = key.split("\x1f", 1)
         out.append(
@@ -322,13 +393,17 @@ def emerging(
                 location=place,
                 category=_CATEGORIES.get(category),
                 phrase="",
+                ratio=flag.ratio,
             )
         )
-    phrase_flags = [
-        Flag(f.key.split("\x1e", 1)[1], f.count, f.history, f.p_value)
-        for f in flags
-        if f.key.startswith("g\x1e")
-    ]
+    phrase_flags = sorted(
+        (
+            Flag(f.key.split("\x1e", 1)[1], f.count, f.history, f.p_value, f.ratio)
+            for f in flags
+            if f.key.startswith("g\x1e")
+        ),
+        key=lambda f: (f.p_value, f.key),  # merge_phrases takes the strongest first
+    )
     recent_grams = {
         k.split("\x1e", 1)[1]: frozenset(v) for k, v in recent.items() if k.startswith("g\x1e")
     }
@@ -343,9 +418,10 @@ def emerging(
                 p_value=best.p_value,
                 incidents=_incidents(by_id, ids),
                 phrase=label,
+                ratio=best.ratio,
             )
         )
-    out.sort(key=lambda c: (c.p_value, -c.count, c.kind, c.location, c.phrase))
+    out.sort(key=lambda c: (-c.ratio, c.p_value, -c.count, c.kind, c.location, c.phrase))
     return tuple(out), tested
 
 
@@ -372,7 +448,7 @@ def build_report(
         history_start: when the desk's first record was received (``None``: no records).
         include_drills: whether drill incidents were counted (printed on the report).
         windows: baseline windows asked for.
-        alpha: the report's family-wise error rate.
+        alpha: the report's family-wise error rate (rule 1).
 
     """
     cover = covered(history_start, end, length, windows)
@@ -421,7 +497,11 @@ __all__ = [
     "ALPHA",
     "BASELINE_WINDOWS",
     "MIN_COUNT",
+    "PHRASE_CHANNELS",
     "PUBLIC_CHANNELS",
+    "RATIO",
+    "RATIO_FLOOR",
+    "RATIO_MIN_COUNT",
     "RESTRICTED",
     "UNSPECIFIED",
     "WINDOW_DAYS",
@@ -442,6 +522,7 @@ __all__ = [
     "location_key",
     "merge_phrases",
     "phrases",
+    "place_keys",
     "sparkline",
     "tail_p",
     "unit_key",

@@ -45,7 +45,10 @@ ANSWERABLE: frozenset[EntryKind] = frozenset({EntryKind.LEADER_INSTRUCTION, Entr
 
 # Written by the service itself, never asked for by an operator.
 _SYSTEM_KINDS = {EntryKind.RECEIVED: "received_again", EntryKind.FIELD_CHANGE: "field_change"}
-_REFERRING = {EntryKind.FEEDBACK, EntryKind.CORRECTION}
+_REFERRING = {EntryKind.FEEDBACK, EntryKind.CORRECTION, EntryKind.REPORTED_BACK}
+# An instruction is followed to its end whatever happens to the incident: its feedback,
+# reminders (督办/催办) and 报结 may be recorded on a closed incident.
+_AFTER_CLOSING = {EntryKind.FEEDBACK, EntryKind.SUPERVISION, EntryKind.REPORTED_BACK}
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ REFUSAL_KEYS: tuple[str, ...] = (
     "received_again",
     "field_change",
     "reference_not_expected",
+    "reported_back_reference",
 )
 """Every key :func:`refusal` can return (a test keeps the catalogs in step)."""
 
@@ -113,7 +117,7 @@ def refusal(
     if entry in _SYSTEM_KINDS:
         return Refusal(_SYSTEM_KINDS[entry])
     if status is Status.CLOSED:
-        if entry is not EntryKind.REOPENED:
+        if entry is not EntryKind.REOPENED and entry not in _AFTER_CLOSING:
             return Refusal("closed")
     elif entry is EntryKind.REOPENED:
         return Refusal("not_closed")
@@ -149,6 +153,12 @@ def _content_refusal(
             (
                 referred is not None and EntryKind(referred) not in ANSWERABLE,
                 Refusal("feedback_answers", {"seq": referred_seq, "kind": referred}),
+            ),
+        ],
+        EntryKind.REPORTED_BACK: [
+            (
+                referred is None or EntryKind(referred) is not EntryKind.LEADER_INSTRUCTION,
+                Refusal("reported_back_reference"),
             ),
         ],
         EntryKind.CORRECTION: [

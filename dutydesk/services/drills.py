@@ -36,7 +36,7 @@ from dutydesk.rules.drills import (
     due_at,
     measure,
 )
-from dutydesk.storage.engine import Database, as_utc
+from dutydesk.storage.engine import Database, as_utc, stored_utc
 from dutydesk.vocab import EntryKind
 
 if TYPE_CHECKING:
@@ -65,12 +65,6 @@ class DrillError(DutyDeskError):
     """A drill cannot do what was asked (no run, a run already going, a bad scenario)."""
 
     exit_code = 2
-
-
-def _utc(value: Any) -> datetime:
-    moment = as_utc(value)
-    assert moment is not None  # a NOT NULL column
-    return moment
 
 
 # -- scenarios -----------------------------------------------------------------------------
@@ -265,7 +259,7 @@ def injects(db: Database, run_id: int) -> tuple[InjectState, ...]:
                 number=int(number),
                 name=str(data.get("name", f"inject-{number}")),
                 kind=str(kind),
-                due_at=_utc(due),
+                due_at=stored_utc(due),
                 fired_at=as_utc(fired),
                 serial=str(serial) if serial else None,
                 values=dict(data.get("values", {})),
@@ -508,7 +502,7 @@ def build_report(db: Database, run_id: int, *, now: datetime) -> DrillReport:
         progress.append(
             ReportProgress(
                 report=str(data.get("name")),
-                arrived_at=_utc(due),
+                arrived_at=stored_utc(due),
                 serial=str(serial) if serial else None,
                 done={
                     "intake": as_utc(created),
@@ -522,7 +516,7 @@ def build_report(db: Database, run_id: int, *, now: datetime) -> DrillReport:
         run_id=run_id,
         scenario=str(name),
         title=str(title) or scenario.title,
-        started_at=_utc(started),
+        started_at=stored_utc(started),
         finished_at=as_utc(finished),
         status=str(status),
         speed=float(speed),

@@ -26,7 +26,7 @@ from dutydesk.rules.similarity import normalise
 from dutydesk.rules.trends import (
     ALPHA,
     BASELINE_WINDOWS,
-    PUBLIC_CHANNELS,
+    PHRASE_CHANNELS,
     RESTRICTED,
     WINDOW_DAYS,
     Candidate,
@@ -38,6 +38,7 @@ from dutydesk.rules.trends import (
     build_report,
     location_key,
     phrases,
+    place_keys,
     unit_key,
 )
 from dutydesk.storage.engine import Database, as_utc
@@ -97,8 +98,9 @@ def _fact(row: Sequence[Any], hidden: Mapping[str, bool]) -> TrendFact:
             restricted=True,
             keys=dict.fromkeys(Dimension, RESTRICTED),
         )
-    public = _CHANNELS.get(str(channel)) in PUBLIC_CHANNELS
+    public = _CHANNELS.get(str(channel)) in PHRASE_CHANNELS
     normalised = normalise(str(summary or "")) if public else ""
+    places = place_keys(str(location or ""))
     return TrendFact(
         id=int(id_),
         serial=str(serial),
@@ -108,13 +110,14 @@ def _fact(row: Sequence[Any], hidden: Mapping[str, bool]) -> TrendFact:
             Dimension.CATEGORY: str(category),
             Dimension.CHANNEL: str(channel),
             Dimension.SEVERITY: str(severity),
-            Dimension.LOCATION: location_key(str(location or "")),
+            Dimension.LOCATION: places[0] if places else location_key(""),
             Dimension.UNIT: unit_key(str(unit or "")),
         },
         title=str(title or ""),
         status=_STATUSES.get(str(status)),
         phrases=phrases(normalised, normalised=True) if public else frozenset(),
         text=normalised,
+        places=places,
     )
 
 
@@ -161,7 +164,7 @@ def trend_report(
         window: its name as printed (``day``, ``week``, ``month`` or ``custom``).
         include_drills: count drill incidents too (off for every real output).
         windows: baseline windows before the recent one.
-        alpha: the report's family-wise error rate.
+        alpha: the report's family-wise error rate (rule 1).
 
     Raises:
         ValueError: a window length that is not positive.

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
     from dutydesk.storage.search import SearchIndex
 
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0010"
 """The newest migration. A test keeps it equal to Alembic's head."""
 
 BUSY_TIMEOUT_MS = 10_000
@@ -143,6 +143,20 @@ def as_utc(value: Any) -> datetime | None:
         return None
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def stored_utc(value: Any) -> datetime:
+    """Read a NOT NULL timestamp column as an aware UTC datetime.
+
+    SQLite hands back UTC text, the common case, parsed directly; a server hands back a
+    datetime. Raises ``ValueError`` on a missing value (the column cannot hold one).
+    """
+    if isinstance(value, str) and value:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    moment = as_utc(value)
+    if moment is None:
+        raise ValueError("a NOT NULL timestamp column held no value")
+    return moment
 
 
 def _configure_sqlite(connection: sqlite3.Connection) -> None:

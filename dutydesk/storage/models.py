@@ -33,6 +33,8 @@ from dutydesk.vocab import (
     Channel,
     Classification,
     EntryKind,
+    LeaveType,
+    MatterKind,
     Position,
     Severity,
     ShiftKind,
@@ -140,6 +142,18 @@ class Incident(SQLModel, table=True):
     version: int = Field(default=1, nullable=False)
     # Set when a drill (演练) created this incident; real outputs leave such rows out.
     drill_run_id: int | None = Field(default=None, foreign_key="drill_run.id", index=True)
+    # Issue 12 (migration 0009): the kind of matter decides which clocks run.
+    matter_kind: MatterKind = _code(16, default=MatterKind.EMERGENCY.value)
+    occurred_at: datetime | None = _utc_column(nullable=True)
+    """事发时间: when the event happened (接报 is ``received_at``); a required 报告要素."""
+    sensitive: bool = Field(default=False, nullable=False)
+    """敏感: on grade I's report clocks whatever the grade ("不拘泥于分级标准")."""
+    report_every_minutes: int | None = Field(default=None, nullable=True)
+    """A continued-report cadence set by an instruction or the officer (每小时 = 60)."""
+    deaths: int | None = Field(default=None, nullable=True)
+    injured: int | None = Field(default=None, nullable=True)
+    missing: int | None = Field(default=None, nullable=True)
+    trapped: int | None = Field(default=None, nullable=True)
 
 
 class TimelineEntry(SQLModel, table=True):
@@ -219,6 +233,14 @@ class LeaveRegistration(SQLModel, table=True):
     acting_leader_id: int = Field(foreign_key="person.id", nullable=False)
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _utc_column()
+    # Migration 0010: the rest of the 外出报备.
+    contact_phone: str = Field(default="", sa_column=Column(String(32), nullable=False, default=""))
+    """外出期间联系电话."""
+    approved_by: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    """To whom it was reported, or who approved it (报告/批准)."""
+    leave_type: LeaveType = _code(16, default=LeaveType.OFFICIAL.value)
+    returned_at: datetime | None = _utc_column(nullable=True)
+    """销假: when the leader reported back; away until then or ``end_at``."""
 
 
 class Bulletin(SQLModel, table=True):

@@ -74,9 +74,10 @@ class Context:
     @cached_property
     def rules(self) -> DeadlineRules:
         """Deadline rules: data/rules.toml with the config file's ``[rules]`` on top."""
-        from dutydesk.rules.deadlines import load_rules
+        from dutydesk.rules.deadlines import office_rules
 
-        return load_rules(overrides=self.settings.rules)
+        settings = self.settings
+        return office_rules(settings.rules, settings.tz, settings.holidays_path())
 
     def request(self) -> Request:
         """The request a pane hands to services, at the clock's now: the console's one way.

@@ -16,6 +16,7 @@ import argparse
 import json
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -26,12 +27,13 @@ from zoneinfo import ZoneInfo
 from dutydesk.services.incidents.search import SearchFilter, search
 from dutydesk.services.request import Request
 from dutydesk.storage.engine import Database, url_for
-from dutydesk.vocab import Classification
+from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 
 try:
     from tests.bench.build_db import PLACES, TITLES, build
-except ModuleNotFoundError:  # run as a script from the repository root
-    from build_db import PLACES, TITLES, build  # type: ignore[no-redef]
+except ModuleNotFoundError:  # run as a script: only this file's directory is on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.bench.build_db import PLACES, TITLES, build
 
 KINDS = ("received", "phone_report", "first_report")
 ENGLISH_HITS = ["phone", "REPORT", "First", "received", "Phone_Report", "first_report"]
@@ -166,24 +168,25 @@ def _write_cost(db: Database) -> float:
                 serial_date=now.date(),
                 serial_no=900 + n + time.time_ns() % 10**6,
                 received_at=now,
-                channel="phone",
-                category="accident",
-                severity="II",
+                channel=Channel.PHONE,
+                category=Category.ACCIDENT,
+                severity=Severity.II,
                 severity_rank=1,
                 title="基准测试写入",
                 summary="据报，基准测试写入，情况正在核实。",
-                classification="internal",
-                status="received",
+                classification=Classification.INTERNAL,
+                status=Status.RECEIVED,
                 created_at=now,
                 updated_at=now,
             )
             session.add(incident)
             session.flush()
+            assert incident.id is not None  # the flush assigned it
             session.add(
                 TimelineEntry(
                     incident_id=incident.id,
                     seq=1,
-                    kind="received",
+                    kind=EntryKind.RECEIVED,
                     occurred_at=now,
                     recorded_at=now,
                     text="接报",

@@ -98,7 +98,8 @@ class Terminal:
     def __init__(self, args: Iterable[str], env: dict[str, str], cwd: Path) -> None:
         self.screen = pyte.Screen(COLUMNS, LINES)
         self.stream = pyte.ByteStream(self.screen)
-        self.child = pexpect.spawn(
+        # encoding=None makes a bytes child; the stubs cannot infer that from the argument.
+        self.child: pexpect.spawn[bytes] = pexpect.spawn(
             str(DUTYDESK),
             list(args),
             env=env,
@@ -112,7 +113,9 @@ class Terminal:
     @property
     def pid(self) -> int:
         """The process id of the console (the entry point runs in this process)."""
-        return int(self.child.pid)
+        pid = self.child.pid
+        assert pid is not None  # set by spawn(), which forks before it returns
+        return pid
 
     def pump(self, seconds: float = 0.05) -> None:
         """Read what the process wrote within ``seconds`` onto the screen."""
@@ -134,6 +137,29 @@ class Terminal:
     def text(self) -> str:
         """The screen as lines of text (a wide character's second cell is dropped)."""
         return screen_text(self.screen)
+
+    def settled(
+        self, part: Callable[[str], object] = lambda s: s, quiet: float = 0.4, timeout: float = WAIT
+    ) -> str:
+        """The screen once ``part`` of it has stayed the same for ``quiet`` seconds.
+
+        For a reference screen a test compares against later: the first frame that
+        satisfies a wait may be half drawn (a frame can arrive in two reads) or about to
+        be replaced by the worker's full load, and comparing against it fails under load.
+        The header's clock ticks every second, so ``part`` picks what must be still.
+        """
+        deadline = time.monotonic() + timeout
+        screen = self.text()
+        still_since = time.monotonic()
+        while True:
+            self.pump(0.05)
+            now_screen = self.text()
+            if part(now_screen) != part(screen):
+                screen, still_since = now_screen, time.monotonic()
+            elif time.monotonic() - still_since >= quiet:
+                return now_screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the screen never settled in {timeout:.0f} s:\n{now_screen}")
 
     def wait_for(
         self, wanted: str | Callable[[str], bool], timeout: float = WAIT, why: str = ""

@@ -107,7 +107,7 @@ def test_the_queue_scrolls_to_its_last_row_and_back(desk: Desk, terminals: Start
     # Issue 10, defect 2: End, pgdn and j moved the cursor past row 19, but the pane kept
     # drawing rows 1-19; the last rows (a 机密 telegram among them) were never seen.
     console = open_demo(desk, terminals)
-    screen = console.text()
+    screen = console.settled(queue_serials)  # the worker's full load, not the launcher's first
     total = open_count(screen)
     first_screen = queue_serials(screen)
     assert 0 < len(first_screen) < total, "the demo must have more rows than fit"
@@ -117,7 +117,9 @@ def test_the_queue_scrolls_to_its_last_row_and_back(desk: Desk, terminals: Start
     seen |= set(queue_serials(screen))
     assert len(seen) == total, f"{total - len(seen)} open incidents were never drawn"
     console.press("home")
-    console.wait_for(lambda s: queue_serials(s)[:3] == first_screen[:3], why="back at the top")
+    console.wait_for(
+        lambda s: queue_serials(s)[:3] == first_screen[:3], why=f"back at the top: {first_screen}"
+    )
     for _ in range(len(first_screen) + 2):  # j past the last row drawn at first
         console.press("down")
     screen = console.wait_for(

@@ -133,7 +133,9 @@ def test_a_whole_night_from_the_readme_first_command(
         "export", "daily", "--db", str(desk.db), "--operator", OFFICER[0], "--format", "xlsx",
         "-o", str(export), pin=OFFICER[1],
     )  # fmt: skip
-    cells = {str(c.value) for row in load_workbook(export).active.iter_rows() for c in row}
+    sheet = load_workbook(export).active
+    assert sheet is not None
+    cells = {str(c.value) for row in sheet.iter_rows() for c in row}
     assert serial in cells
 
     key, title, first, text = FOLLOW_UPS[-1]

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
+from textual.screen import Screen
 
 from dutydesk.clock import FrozenClock
 from dutydesk.config import Settings
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
-from dutydesk.vocab import Classification
+from dutydesk.vocab import Classification, EntryKind, Position, ShiftKind
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 26, 2, 31, tzinfo=SHANGHAI)
@@ -29,6 +30,20 @@ HOSTILE = (
     "report\u202egpj.exe",
 )
 """Stored text that must show literally and never act on the terminal or the app."""
+
+
+AnyScreen = TypeVar("AnyScreen", bound=Screen[Any])
+
+
+def on_top(app: DutyDeskApp, kind: type[AnyScreen]) -> AnyScreen:
+    """The screen on top now, which must be a ``kind``; typed as one from here on.
+
+    A test reads ``app.screen`` afresh after every key: a plain ``isinstance`` check on
+    it would have mypy keep that type across the next ``await``, when the screen changes.
+    """
+    screen = app.screen
+    assert isinstance(screen, kind), screen
+    return screen
 
 
 def local(day: int, hour: int, minute: int) -> datetime:
@@ -141,7 +156,7 @@ def seed_night(db: Database, *, hostile: bool = False) -> dict[str, int]:
     ids: dict[str, int] = {}
     with db.session() as session:
         people = {
-            name: Person(name=name, title=title, clearance="internal")
+            name: Person(name=name, title=title, clearance=Classification.INTERNAL)
             for name, title in [
                 ("张三", "副主任"),
                 ("李四", ""),
@@ -180,17 +195,17 @@ def seed_night(db: Database, *, hostile: bool = False) -> dict[str, int]:
                 local(29, 2, 30),
             ),
         ]
-        for seq, (kind, when, actor, text, number, target, due) in enumerate(steps, 1):
+        for seq, (kind, when, actor, text, report_no, target, due) in enumerate(steps, 1):
             session.add(
                 TimelineEntry(
                     incident_id=gas,
                     seq=seq,
-                    kind=kind,
+                    kind=EntryKind(kind),
                     occurred_at=when,
                     recorded_at=when,
                     actor_name=actor,
                     text=text,
-                    report_no=number,
+                    report_no=report_no,
                     target=target,
                     due_at=due,
                 )
@@ -200,7 +215,7 @@ def seed_night(db: Database, *, hostile: bool = False) -> dict[str, int]:
             TimelineEntry(
                 incident_id=food,
                 seq=1,
-                kind="received",
+                kind=EntryKind.RECEIVED,
                 occurred_at=local(26, 1, 40),
                 recorded_at=local(26, 1, 40),
                 actor_name="李四",
@@ -209,7 +224,7 @@ def seed_night(db: Database, *, hostile: bool = False) -> dict[str, int]:
         )
         night = Shift(
             shift_date=date(2026, 11, 25),
-            kind="night",
+            kind=ShiftKind.NIGHT,
             start_at=local(25, 17, 30),
             end_at=local(26, 8, 30),
             special_period=True,
@@ -217,7 +232,7 @@ def seed_night(db: Database, *, hostile: bool = False) -> dict[str, int]:
         )
         day = Shift(
             shift_date=date(2026, 11, 26),
-            kind="day",
+            kind=ShiftKind.DAY,
             start_at=local(26, 8, 30),
             end_at=local(26, 17, 30),
         )
@@ -234,23 +249,27 @@ def seed_night(db: Database, *, hostile: bool = False) -> dict[str, int]:
             (day.id, "information_officer", "钱七", None, None),
         ]
         for shift_id, position, name, start, end in roster:
+            person_id = people[name].id
+            assert person_id is not None  # people were flushed above
             session.add(
                 Assignment(
                     shift_id=shift_id,
-                    position=position,
-                    person_id=people[name].id,
+                    position=Position(position),
+                    person_id=person_id,
                     start_at=start,
                     end_at=end,
                 )
             )
+        leader_id, acting_leader_id = people["刘强"].id, people["郑华"].id
+        assert leader_id is not None and acting_leader_id is not None
         session.add(
             LeaveRegistration(
-                leader_id=people["刘强"].id,
+                leader_id=leader_id,
                 start_at=local(25, 8, 0),
                 end_at=local(28, 18, 0),
                 destination="北京" if not hostile else HOSTILE[2] + HOSTILE[3],
                 reason="开会",
-                acting_leader_id=people["郑华"].id,
+                acting_leader_id=acting_leader_id,
                 created_at=local(24, 9, 0),
             )
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Bulletin, Person, PersonRole
@@ -15,6 +15,7 @@ from dutydesk.tui.screens.confirm import ConfirmScreen
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.screens.prompt import PickScreen
 from dutydesk.vocab import Classification
+from tests.tui.conftest import on_top
 from tests.tui.test_console import SIZE, screen_text, settle
 from tests.tui.test_handover_screen import CANARY
 
@@ -24,7 +25,7 @@ MakeApp = Callable[..., DutyDeskApp]
 def bulletins(db: Database) -> list[Bulletin]:
     """Every bulletin, oldest first."""
     with db.session(write=False) as session:
-        return list(session.exec(select(Bulletin).order_by(Bulletin.id)).all())
+        return list(session.exec(select(Bulletin).order_by(col(Bulletin.id))).all())
 
 
 @pytest.fixture
@@ -140,8 +141,8 @@ async def test_a_discarded_draft_uses_no_number(
 
 
 async def test_more_incidents_can_be_added_by_serial(
-    make_app: MakeApp, db: Database, night
-) -> None:  # type: ignore[no-untyped-def]
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_bulletin(pilot)
@@ -214,8 +215,8 @@ async def test_issuing_asks_first_and_no_keeps_the_number_unused(
         await sign_off(pilot, screen)
         await pilot.press("f4")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
-        assert "number" in app.screen.question
+        dialog = on_top(app, ConfirmScreen)
+        assert "number" in dialog.question
         await pilot.press("n")
         await settle(pilot)
         assert app.screen is screen

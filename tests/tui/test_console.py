@@ -14,7 +14,7 @@ from dutydesk.storage.models import Incident
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.keys import KeysScreen
 from dutydesk.tui.screens.main import WATCH_GROUP
-from dutydesk.vocab import Classification
+from dutydesk.vocab import Category, Channel, Classification, Severity
 from tests.tui.conftest import NOW, local
 
 MakeApp = Callable[..., DutyDeskApp]
@@ -313,7 +313,7 @@ async def test_chinese_screen(make_app: MakeApp, night: dict[str, int]) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         text = screen_text(app)
-        expected = ("事件队列", "跟踪时间线", "值班表", "夜班 17:30-08:30", "距交接班 5 小时 59 分")
+        expected = ("事件队列", "跟踪记录", "值班表", "夜班 17:30-08:30", "距交接班 5 小时 59 分")
         for words in expected:
             assert words in text
         assert "续报一" in app.main.timeline.text
@@ -352,9 +352,9 @@ async def test_refresh_reads_new_incidents(
                     serial_date=received.date(),
                     serial_no=30,
                     received_at=received,
-                    channel="phone",
-                    category="natural_disaster",
-                    severity="I",
+                    channel=Channel.PHONE,
+                    category=Category.NATURAL_DISASTER,
+                    severity=Severity.I,
                     severity_rank=0,
                     title="山体滑坡",
                     summary="",

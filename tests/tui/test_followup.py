@@ -22,7 +22,7 @@ from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.screens.search import SearchScreen
 from dutydesk.vocab import EntryKind
 from tests.request_support import intake, request
-from tests.tui.conftest import NOW, SHANGHAI
+from tests.tui.conftest import NOW, SHANGHAI, on_top
 from tests.tui.test_console import SIZE, settle
 from tests.tui.test_intake import entries, incidents
 
@@ -139,8 +139,7 @@ async def test_a_refused_entry_says_why_and_keeps_what_was_typed(
         await fill(app, text="理由")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, EntryScreen)
+        screen = on_top(app, EntryScreen)
         assert "not closed, so there is nothing to reopen" in screen.status_text
         assert screen.text("text") == "理由"
         assert len(entries(db, night["20261126-004"])) == before
@@ -176,8 +175,7 @@ async def test_version_conflict_shows_the_current_state_and_keeps_the_change(
         await settle(pilot)
         await pilot.press("e")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, EditScreen)
+        screen = on_top(app, EditScreen)
         await fill(app, title="燃气爆炸（更新）")
         # Meanwhile another officer raises the severity at another console.
         with db.session() as session:
@@ -279,8 +277,7 @@ async def test_search_finds_by_short_chinese_and_enter_shows_the_timeline(
         assert app.main.timeline.incident_id != night["20261126-004"]
         await pilot.press("slash")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SearchScreen)
+        screen = on_top(app, SearchScreen)
         await pilot.press(*query)
         await pilot.pause(0.4)
         await settle(pilot)
@@ -301,8 +298,7 @@ async def test_search_shows_classified_rows_restricted(make_app: MakeApp, night)
         await pilot.press(*"20261126-003")
         await pilot.pause(0.4)
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SearchScreen)
+        screen = on_top(app, SearchScreen)
         assert [row.restricted for row in screen.results.rows] == [True]
         drawn = screen.results.render_line(1).text
         assert "restricted" in drawn and "涉密电报内容" not in drawn
@@ -316,8 +312,7 @@ async def test_search_results_scroll_to_the_cursor(make_app: MakeApp, night) -> 
         await settle(pilot)
         await pilot.press("slash")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SearchScreen)
+        screen = on_top(app, SearchScreen)
         await pilot.press(*"例行事项")
         await pilot.pause(0.4)
         await settle(pilot)
@@ -343,8 +338,7 @@ async def test_phone_report_is_prefilled_with_tonights_duty_leader(
         await settle(pilot)
         await pilot.press("p")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, EntryScreen)
+        screen = on_top(app, EntryScreen)
         assert screen.text("target") == "张三"  # night shift's 带班领导 at 02:31
         assert not screen.dirty  # the roster's value, not the officer's typing
         await fill(app, text="已电话报告")
@@ -357,7 +351,7 @@ async def test_phone_report_is_prefilled_with_tonights_duty_leader(
 async def test_a_new_incident_shows_both_report_clocks_until_each_is_met(
     make_app: MakeApp, db: Database, night: dict[str, int]
 ) -> None:
-    """Friction (issue 10): the phone (30 min) and written (60 min) clocks, not only the next."""
+    """Friction (issue 10): the phone (20 min) and written (40 min) clocks, not only the next."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -369,11 +363,11 @@ async def test_a_new_incident_shows_both_report_clocks_until_each_is_met(
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
         header = app.main.timeline.text.splitlines()[0]
-        assert "phone report in 30 min" in header and "first report in 1h 0m" in header
+        assert "phone report in 20 min" in header and "first report in 40 min" in header
         await pilot.press("p")  # the phone report is made: its clock goes
         await settle(pilot)
         await fill(app, text="报带班领导")
         await pilot.press("ctrl+s")
         await settle(pilot)
         header = app.main.timeline.text.splitlines()[0]
-        assert "phone report in" not in header and "first report in 1h 0m" in header
+        assert "phone report in" not in header and "first report in 40 min" in header

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 from textual.widgets import Input
 
 from dutydesk.storage.engine import Database, as_utc
@@ -14,7 +14,7 @@ from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.handover import HandoverScreen
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.screens.prompt import PromptScreen
-from tests.tui.conftest import NOW
+from tests.tui.conftest import NOW, on_top
 from tests.tui.test_console import SIZE, screen_text, settle
 
 MakeApp = Callable[..., DutyDeskApp]
@@ -25,7 +25,7 @@ CANARY = ("涉密电报内容", "不得显示的内容")
 def handovers(db: Database) -> list[Handover]:
     """Every stored pack, oldest first."""
     with db.session(write=False) as session:
-        return list(session.exec(select(Handover).order_by(Handover.id)).all())
+        return list(session.exec(select(Handover).order_by(col(Handover.id))).all())
 
 
 async def open_handover(pilot) -> HandoverScreen:  # type: ignore[no-untyped-def]
@@ -63,8 +63,8 @@ async def test_acknowledge_stores_names_and_time_and_starts_the_next_period(
         screen = await open_handover(pilot)
         await pilot.press("a")
         await settle(pilot)
-        assert isinstance(app.screen, PromptScreen)
-        app.screen.query_one(Input).value = "钱七，孙八"  # a full-width comma, as typed in Chinese
+        prompt = on_top(app, PromptScreen)
+        prompt.query_one(Input).value = "钱七，孙八"  # a full-width comma, as typed in Chinese
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is screen

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static, TextArea
@@ -21,7 +21,7 @@ from dutydesk.tui.screens.intake import IntakeScreen
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.widgets.form import Field
 from dutydesk.vocab import Severity
-from tests.tui.conftest import HOSTILE
+from tests.tui.conftest import HOSTILE, on_top
 from tests.tui.test_console import SIZE, screen_text, settle
 
 MakeApp = Callable[..., DutyDeskApp]
@@ -37,7 +37,7 @@ def entries(db: Database, incident_id: int) -> list[TimelineEntry]:
     """An incident's timeline, in recording order."""
     with db.session(write=False) as session:
         query = select(TimelineEntry).where(TimelineEntry.incident_id == incident_id)
-        return list(session.exec(query.order_by(TimelineEntry.seq)).all())
+        return list(session.exec(query.order_by(col(TimelineEntry.seq))).all())
 
 
 async def open_intake(pilot: Pilot[None]) -> IntakeScreen:
@@ -128,13 +128,13 @@ async def test_escape_asks_after_typing_and_not_before(make_app: MakeApp, night)
         await open_intake(pilot)
         await pilot.press("escape")
         await settle(pilot)
-        assert isinstance(app.screen, MainScreen)  # nothing typed: closes at once
+        on_top(app, MainScreen)  # nothing typed: closes at once
 
         screen = await open_intake(pilot)
         await pilot.press(*"x")
         await pilot.press("escape")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
+        on_top(app, ConfirmScreen)
         await pilot.press("n")
         await settle(pilot)
         assert app.screen is screen and summary_area(screen).text == "x"
@@ -291,7 +291,8 @@ async def test_untouched_received_time_is_the_moment_the_form_opened(
         assert isinstance(app.screen, MainScreen)
         new = next(i for i in incidents(db) if i.serial == "20261126-030")
         assert as_utc(new.received_at) == opened  # to the second
-        assert as_utc(new.due_at) == opened + timedelta(hours=6)  # unassessed: 6 h written
+        # Unassessed is urgent (issue 12): the initial grading is due 15 min after the call.
+        assert as_utc(new.due_at) == opened + timedelta(minutes=15)
         assert as_utc(entries(db, new.id or 0)[0].occurred_at) == opened
 
 
@@ -341,7 +342,7 @@ async def test_the_form_shows_the_clocks_the_severity_sets(
         screen = await open_intake(pilot)
         select = screen.query_one("#field-severity Select", Select)
         hint = screen.query_one("#severity-clocks", Static)
-        assert str(hint.content) == "书面首报 6 小时"
+        assert str(hint.content) == "初判 15 分钟 / 书面首报 60 分钟"
         select.value = "II"
         await settle(pilot)
         phone = int(rules.phone_report[Severity.II].total_seconds() // 60)
@@ -372,4 +373,6 @@ async def test_received_in_any_form_the_command_line_takes(
         assert app.screen is not screen, screen.query_one("#field-received_at", Field).error
         new = incidents(db)[-1]
         assert new.serial == "20261126-030"
-        assert as_utc(new.received_at).isoformat() == "2026-11-25T17:05:00+00:00"
+        received_at = as_utc(new.received_at)
+        assert received_at is not None
+        assert received_at.isoformat() == "2026-11-25T17:05:00+00:00"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from dutydesk.storage.engine import Database, as_utc
 from dutydesk.storage.models import (
@@ -185,7 +185,7 @@ async def test_leave_refused_when_the_acting_leader_is_away_too(
         await settle(pilot)
         assert app.screen is not form
         with db.session(write=False) as session:
-            rows = session.exec(select(LeaveRegistration).order_by(LeaveRegistration.id)).all()
+            rows = session.exec(select(LeaveRegistration).order_by(col(LeaveRegistration.id))).all()
         new = rows[-1]
         assert (new.destination, new.reason) == ("北京", "开会")
         assert (as_utc(new.start_at), as_utc(new.end_at)) == (local(27, 8, 0), local(28, 18, 0))

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from dutydesk.clock import FrozenClock
 from dutydesk.config import Settings
@@ -27,7 +28,7 @@ from dutydesk.tui.screens.sign_in import SignInScreen
 from dutydesk.tui.widgets.status import StatusLine
 from dutydesk.vocab import Classification, Position, Role
 from tests.templates import DemoTemplates
-from tests.tui.conftest import NOW
+from tests.tui.conftest import NOW, on_top
 from tests.tui.test_console import settle
 
 SECRET_TITLE = "省委办公厅密电"
@@ -218,7 +219,9 @@ async def test_sign_out_closes_open_forms(sign_in_app: Callable[..., DutyDeskApp
         await pilot.press("n")  # the intake form, on top of the main screen
         await settle(pilot)
         main, form = app.main, app.screen
-        assert isinstance(form, IntakeScreen) and app.screen_stack == [main, form]
+        assert isinstance(form, IntakeScreen)
+        stack: list[Screen[Any]] = [main, form]  # typed: else mypy infers their shared mixin
+        assert app.screen_stack == stack
         await pilot.press("ctrl+o")
         await settle(pilot)
         assert isinstance(app.screen, SignInScreen) and app.screen_stack == [app.screen]
@@ -236,11 +239,10 @@ async def test_sign_out_with_a_typed_form_asks_first(
         await sign_in(pilot, "赵静", "2222")
         await pilot.press("n")
         await settle(pilot)
-        form = app.screen
-        assert isinstance(form, IntakeScreen)
+        form = on_top(app, IntakeScreen)
         await pilot.press(*"caller says", "ctrl+o")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
+        on_top(app, ConfirmScreen)
         await pilot.press("n")
         await settle(pilot)
         assert app.screen is form and form.text("summary") == "caller says"

@@ -16,6 +16,7 @@ from dutydesk.tui.screens.confirm import ConfirmScreen
 from dutydesk.tui.screens.entry import EntryScreen
 from dutydesk.tui.screens.intake import IntakeScreen
 from dutydesk.tui.screens.main import MainScreen
+from tests.tui.conftest import on_top
 from tests.tui.test_console import SIZE, settle
 from tests.tui.test_intake import incidents, open_intake, summary_area
 
@@ -31,7 +32,7 @@ async def test_ctrl_q_on_a_typed_intake_asks_and_no_keeps_the_text(
         await pilot.press(*"Caller on the line")
         await pilot.press("ctrl+q")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)  # asked, still running
+        on_top(app, ConfirmScreen)  # asked, still running
         assert app.return_code is None
         await pilot.press("n")
         await settle(pilot)
@@ -63,12 +64,11 @@ async def test_ctrl_q_on_a_typed_follow_up_entry_asks(
         await settle(pilot)
         await pilot.press("s")  # supervision: the text field
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, EntryScreen)
+        screen = on_top(app, EntryScreen)
         await pilot.press(*"called again")
         await pilot.press("ctrl+q")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
+        on_top(app, ConfirmScreen)
         await pilot.press("escape")  # escape answers no
         await settle(pilot)
         assert app.screen is screen and screen.text("text") == "called again"
@@ -81,15 +81,14 @@ async def test_ctrl_q_on_an_edited_bulletin_asks(make_app: MakeApp, night: dict[
         await settle(pilot)
         await pilot.press("b")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, BulletinScreen)
+        screen = on_top(app, BulletinScreen)
         await pilot.press("enter")  # draft
         await settle(pilot)
         assert screen.view is not None
         screen.body_area.text = "edited body"
         await pilot.press("ctrl+q")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
+        on_top(app, ConfirmScreen)
         await pilot.press("n")
         await settle(pilot)
         assert app.screen is screen and screen.body_area.text == "edited body"

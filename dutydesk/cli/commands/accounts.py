@@ -150,12 +150,12 @@ def list_(
     env = open_env(ctx, db)
     rows = list_users(env.db, signed_in(env, operator))
     columns = [
-        ("name", "Name"),
-        ("roles", "Roles"),
-        ("clearance", "Clearance"),
-        ("active", "Active"),
-        ("has_pin", "PIN"),
-        ("locked_until", "Locked until"),
+        ("name", t("cli.column.name")),
+        ("roles", t("cli.column.roles")),
+        ("clearance", t("cli.column.clearance")),
+        ("active", t("cli.column.active")),
+        ("has_pin", t("cli.column.has_pin")),
+        ("locked_until", t("cli.column.locked_until")),
     ]
     records = [{**row.__dict__, "roles": " ".join(row.roles)} for row in rows]
     emit(fmt, columns, records)
@@ -207,7 +207,7 @@ def role(
     from dutydesk.services.accounts.users import change_roles
 
     if not (add or remove or clearance):
-        raise InputError("role: give --add, --remove or --clearance")
+        raise InputError(t("cli.error.role_nothing"))
     env = open_env(ctx, db)
     level = choice(Classification, clearance, "clearance") if clearance else None
     actor = signed_in(env, operator)
@@ -232,12 +232,12 @@ def audit_list(
     env = open_env(ctx, db)
     rows = list_events(env.db, signed_in(env, operator), limit=limit, action=action)
     columns = [
-        ("id", "Id"),
-        ("occurred_at", "When"),
-        ("actor", "Who"),
-        ("action", "Action"),
-        ("object_type", "Object"),
-        ("object_id", "Object id"),
-        ("detail", "Detail"),
+        ("id", t("cli.column.id")),
+        ("occurred_at", t("cli.column.occurred_at")),
+        ("actor", t("cli.column.actor")),
+        ("action", t("cli.column.action")),
+        ("object_type", t("cli.column.object_type")),
+        ("object_id", t("cli.column.object_id")),
+        ("detail", t("cli.column.detail")),
     ]
     emit(fmt, columns, [row.__dict__ for row in rows])

@@ -110,7 +110,7 @@ def edit(
     from dutydesk.services.bulletins.write import edit_bulletin
 
     if title is None and body is None:
-        raise InputError("edit: give --title and/or --body")
+        raise InputError(t("cli.error.bulletin_edit_nothing"))
     env = open_env(ctx, db)
     who = signed_in(env, operator)
     level = clearance_for(env, who, clearance)
@@ -182,8 +182,7 @@ def issue(
     from dutydesk.services.bulletins.write import issue_bulletin
 
     env = open_env(ctx, db)
-    actor = signed_in(env, operator).name
-    issue_bulletin(env.db, bulletin_id, actor=actor, now=env.now, tz=env.settings.tz)
+    issue_bulletin(env.request(actor=signed_in(env, operator)), bulletin_id)
     text = issue_title(env.db, bulletin_id)
     typer.echo(text)
     message(t("bulletin.issued", what=text))
@@ -347,7 +346,7 @@ def deliver(
     from dutydesk.services.bulletins.delivery import retry_deliveries
 
     if retry == (bulletin_id is not None):
-        raise InputError("deliver: give a bulletin id, or --retry (not both)")
+        raise InputError(t("cli.error.deliver_which"))
     env = open_env(ctx, db)
     actor = signed_in(env, operator).name
     if retry:

@@ -75,9 +75,10 @@ class Env:
     @cached_property
     def rules(self) -> DeadlineRules:
         """Deadline rules: data/rules.toml with the config file's ``[rules]`` on top."""
-        from dutydesk.rules.deadlines import load_rules
+        from dutydesk.rules.deadlines import office_rules
 
-        return load_rules(overrides=self.settings.rules)
+        settings = self.settings
+        return office_rules(settings.rules, settings.tz, settings.holidays_path())
 
     @cached_property
     def keys(self) -> KeyRing | None:
@@ -129,7 +130,7 @@ class Env:
 
         found = session.exec(select(Incident).where(Incident.serial == serial.strip())).first()
         if found is None:
-            raise NotFoundError(f"no incident {serial.strip()!r}")
+            raise NotFoundError(t("cli.error.no_incident", serial=repr(serial.strip())))
         return found
 
     def entry_id(self, session: Session, incident: Incident, seq: int | None) -> int | None:
@@ -146,7 +147,7 @@ class Env:
             )
         ).first()
         if found is None:
-            raise InputError(f"refers-to: {incident.serial} has no entry {seq}")
+            raise InputError(t("cli.error.no_entry", serial=incident.serial, seq=seq))
         return int(found)
 
 
@@ -279,7 +280,7 @@ def reader(env: Env, operator: str | None, wanted: str | None) -> Reader:
     if not accounts and level.level <= Classification.INTERNAL.level:
         return Reader(level, None)
     if not accounts and (operator is None or not operator.strip()):
-        raise InputError("--clearance: name yourself with --operator (your clearance is checked)")
+        raise InputError(t("cli.error.clearance_operator"))
     who = signed_in(env, operator)
     return Reader(clearance_for(env, who, wanted), who)
 
@@ -305,5 +306,5 @@ def clearance_for(env: Env, who: Operator, wanted: str | None) -> Classification
         rows = env.db.read("SELECT clearance FROM person WHERE name = :name", {"name": who.name})
         cleared = Classification(rows[0][0]) if rows else Classification.INTERNAL
     if cleared.level < level.level:
-        raise InputError(f"--clearance: {who.name} is not cleared to {level.value}")
+        raise InputError(t("cli.error.not_cleared", name=who.name, level=level.value))
     return level

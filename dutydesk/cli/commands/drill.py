@@ -102,7 +102,7 @@ def status(ctx: typer.Context, db: DbOption = None) -> None:
     tz = env.settings.tz
     typer.echo(heading(report))
     typer.echo(run_line(report, tz))
-    rows = [inject_cells(inject, tz) for inject in report.injects]
+    rows = [inject_cells(inject, tz, report) for inject in report.injects]
     typer.echo(render_table(inject_headers(), rows, limit=60))
 
 

@@ -98,7 +98,7 @@ def daily(
 
     fmt = DocumentFormat(format_)
     if excel and fmt is not DocumentFormat.CSV:
-        raise InputError("--excel applies to --format csv only")
+        raise InputError(t("cli.error.excel_csv_only"))
     env = open_env(ctx, db)
     who = reader(env, operator, clearance)
     tz = env.settings.tz
@@ -108,7 +108,9 @@ def daily(
         try:
             chosen = date.fromisoformat(day.strip())
         except ValueError:
-            raise InputError(f"--date: expected YYYY-MM-DD, got {day!r}") from None
+            raise InputError(
+                t("cli.error.expected_date", field="--date", value=repr(day))
+            ) from None
     summary = daily_summary(env.request(who), chosen, include_drills=include_drills)
     data: str | bytes
     if fmt in {DocumentFormat.CSV, DocumentFormat.NDJSON}:

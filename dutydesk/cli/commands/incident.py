@@ -66,6 +66,10 @@ LOG_KINDS: dict[str, EntryKind] = {
     "final-report": EntryKind.FINAL_REPORT,
     "close": EntryKind.CLOSED,
     "reopen": EntryKind.REOPENED,
+    "report-back": EntryKind.REPORTED_BACK,
+    "register": EntryKind.REGISTERED,
+    "submit": EntryKind.SUBMITTED,
+    "circulate": EntryKind.CIRCULATED,
 }
 """Follow-up kinds by their command-line names."""
 
@@ -194,7 +198,8 @@ def log(
         str | None, typer.Option(help="Feedback due: HH:MM, YYYY-MM-DD (17:30), ISO or +3d.")
     ] = None,
     refers_to: Annotated[
-        int | None, typer.Option(help="Entry number answered (feedback) or corrected.")
+        int | None,
+        typer.Option(help="Entry number answered (feedback), reported back, or corrected."),
     ] = None,
     reason: Annotated[str, typer.Option(help="Why it is reopened (or closed).")] = "",
     at: Annotated[str | None, typer.Option(help="When it happened; default now.")] = None,
@@ -205,11 +210,13 @@ def log(
     """Add a follow-up entry; prints the serial and the entry's number."""
     entry_kind = LOG_KINDS.get(kind.strip().lower())
     if entry_kind is None:
-        raise InputError(f"kind: {kind!r} is not one of {', '.join(LOG_KINDS)}")
+        raise InputError(
+            t("cli.error.not_one_of", field="kind", value=repr(kind), allowed=", ".join(LOG_KINDS))
+        )
     if to and leader:
-        raise InputError("--leader: give --to or --leader, not both")
+        raise InputError(t("cli.error.to_or_leader"))
     if reason and text:
-        raise InputError("--reason: give --reason or --text, not both")
+        raise InputError(t("cli.error.reason_or_text"))
     env = open_env(ctx, db)
     actor = signed_in(env, operator)
     occurred = moment(at, "at", tz=env.settings.tz, now=env.now) if at else env.now
@@ -237,6 +244,14 @@ def edit(
     ctx: typer.Context,
     serial: Annotated[str, typer.Argument(help="e.g. 20261126-004")],
     severity: Text = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="Kind of matter: emergency, request or document (its clocks follow).",
+            show_default=False,
+        ),
+    ] = None,
     category: Text = None,
     channel: Text = None,
     classification: Text = None,
@@ -253,6 +268,7 @@ def edit(
     """Change fields; the change goes on the timeline and the clocks are recomputed."""
     given = {
         "severity": severity,
+        "matter_kind": kind,
         "category": category,
         "channel": channel,
         "classification": classification,
@@ -265,7 +281,7 @@ def edit(
     }
     changes = {name: value for name, value in given.items() if value is not None}
     if not changes:
-        raise InputError("edit: name at least one field to change, e.g. --severity II")
+        raise InputError(t("cli.error.edit_nothing"))
     env = open_env(ctx, db)
     actor = signed_in(env, operator)
 

@@ -28,9 +28,10 @@ from dutydesk.cli.commands.context import (
     signed_in,
 )
 from dutydesk.cli.commands.output import FormatOption, OutputFormat, emit, message
-from dutydesk.cli.commands.parsing import moment
+from dutydesk.cli.commands.parsing import InputError, moment
 from dutydesk.i18n import t
 from dutydesk.rules.typed_time import Day
+from dutydesk.vocab import LeaveType
 
 leave_app = typer.Typer(
     name="leave",
@@ -49,9 +50,16 @@ def add(
     to: Annotated[
         str, typer.Option(help="Back, e.g. 2026-11-30T20:00 (a date alone: the whole day).")
     ],
-    acting: Annotated[str, typer.Option(help="Who acts for the leader (代理; required).")],
+    acting: Annotated[
+        str, typer.Option(help="Who looks after the leader's work meanwhile (required).")
+    ],
     destination: Annotated[str, typer.Option(help="Where to.")] = "",
     reason: Annotated[str, typer.Option(help="Why.")] = "",
+    phone: Annotated[str, typer.Option(help="Contact number while away (联系电话).")] = "",
+    approved_by: Annotated[str, typer.Option(help="Reported to, or approved by (报告/批准).")] = "",
+    type_: Annotated[
+        str, typer.Option("--type", help="official (公务), private (因私) or abroad (出国（境）).")
+    ] = "official",
     operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
@@ -68,6 +76,9 @@ def add(
         destination=destination,
         reason=reason,
         acting=acting,
+        contact_phone=phone,
+        approved_by=approved_by,
+        leave_type=leave_type(type_),
     )
     actor = signed_in(env, actor).name
     number = add_leave(env.db, request, actor=actor, now=env.now, tz=tz)
@@ -81,6 +92,41 @@ def add(
             start=request.start_at.astimezone(tz).strftime(fmt),
             end=request.end_at.astimezone(tz).strftime(fmt),
             acting=acting.strip(),
+        )
+    )
+
+
+def leave_type(value: str) -> LeaveType:
+    """``--type`` as a leave type, or a one-line error naming the choices."""
+    try:
+        return LeaveType(value.strip().lower())
+    except ValueError:
+        choices = ", ".join(member.value for member in LeaveType)
+        raise InputError(f"--type: {value!r} is not one of {choices}") from None
+
+
+@leave_app.command("return")
+def return_(
+    ctx: typer.Context,
+    registration: Annotated[int, typer.Argument(help="The registration's number.")],
+    at: Annotated[str | None, typer.Option(help="When the leader was back; default now.")] = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Record a leader's return (销假): from then on they are no longer listed as away."""
+    from dutydesk.services.roster.leave import report_back
+
+    env = open_env(ctx, db)
+    actor = signed_in(env, require_operator(operator)).name
+    tz = env.settings.tz
+    back = moment(at, "--at", tz=tz, now=env.now) if at else env.now
+    found = report_back(env.db, registration, at=back, actor=actor, now=env.now)
+    message(
+        t(
+            "leave.returned",
+            id=registration,
+            leader=found.leader,
+            at=back.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         )
     )
 
@@ -110,6 +156,7 @@ def list_(
     found = list_leave(env.db, since, until)
     records: list[dict[str, Any]] = [dict(absence.__dict__) for absence in found]
     columns = [
+        ("id", "id"),
         ("leader", "leader"),
         ("leader_title", "title"),
         ("start_at", "from"),
@@ -118,12 +165,16 @@ def list_(
         ("reason", "reason"),
         ("acting", "acting"),
         ("acting_title", "acting_title"),
+        ("leave_type", "type"),
+        ("contact_phone", "phone"),
+        ("returned_at", "returned"),
     ]
     local = "%Y-%m-%d %H:%M"
     cells = [
-        [r["leader"], r["leader_title"], r["start_at"].astimezone(tz).strftime(local),
+        [r["id"], r["leader"], r["leader_title"], r["start_at"].astimezone(tz).strftime(local),
          r["end_at"].astimezone(tz).strftime(local), r["destination"], r["reason"],
-         r["acting"], r["acting_title"]]
+         r["acting"], r["acting_title"], r["leave_type"], r["contact_phone"],
+         r["returned_at"].astimezone(tz).strftime(local) if r["returned_at"] else ""]
         for r in records
     ]  # fmt: skip
     emit(fmt, columns, records, table_cells=cells)

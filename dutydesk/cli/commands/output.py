@@ -27,6 +27,7 @@ from typing import IO, Annotated, Any, Literal
 
 import typer
 
+from dutydesk.i18n import t
 from dutydesk.rules.sanitize import clean, json_safe, one_line
 
 
@@ -247,13 +248,13 @@ def write_document(data: str | bytes, output: str | None, fmt: DocumentFormat) -
         return
     if fmt.binary and sys.stdout.isatty():
         raise typer.BadParameter(
-            f"{fmt.value} is a binary format: write it with -o FILE or redirect stdout",
+            t("cli.error.binary_to_terminal", format=fmt.value),
             param_hint="--format",
         )
     stream = getattr(sys.stdout, "buffer", None)
     if stream is None:  # a text-only stdout (tests capture this way)
         if isinstance(data, bytes):
-            raise typer.BadParameter(f"{fmt.value}: stdout takes text only here; use -o FILE")
+            raise typer.BadParameter(t("cli.error.text_only", format=fmt.value))
         sys.stdout.write(data)
         return
     sys.stdout.flush()

@@ -60,7 +60,7 @@ def choice(kind: type[_E], value: str, field: str) -> _E:
         if isinstance(member, Classification) and CLASSIFICATION_ZH[member] == value.strip():
             return member
     allowed = ", ".join(member.value for member in kind)
-    raise InputError(f"{field}: {value!r} is not one of {allowed}")
+    raise InputError(t("cli.error.not_one_of", field=field, value=repr(value), allowed=allowed))
 
 
 def moment(
@@ -130,14 +130,20 @@ def intake_arguments(
     unknown = sorted(set(data) - set(INTAKE_FIELDS))
     if unknown:
         raise InputError(
-            f"{where}{unknown[0]}: unknown field (expected {', '.join(INTAKE_FIELDS)})"
+            t(
+                "cli.error.unknown_field",
+                field=f"{where}{unknown[0]}",
+                allowed=", ".join(INTAKE_FIELDS),
+            )
         )
     for name, value in data.items():
         if value is not None and not isinstance(value, str):
-            raise InputError(f"{where}{name}: expected text, got {json.dumps(value)}")
+            raise InputError(
+                t("cli.error.not_text", field=f"{where}{name}", value=json.dumps(value))
+            )
     summary = data.get("summary") or ""
     if not summary.strip():
-        raise InputError(f"{where}summary: say what was reported (required, not blank)")
+        raise InputError(t("cli.error.no_summary", field=f"{where}summary"))
     fields: dict[str, Any] = {"summary": summary}
     for name, kind in (
         ("channel", Channel),
@@ -151,7 +157,7 @@ def intake_arguments(
         moment(received, f"{where}received", tz=tz, now=now) if received else now
     )
     if fields["received_at"] > now + FUTURE_SLACK:
-        raise InputError(f"{where}received: {received!r} is in the future")
+        raise InputError(t("cli.error.future", field=f"{where}received", value=repr(received)))
     title = data.get("title")
     fields["title"] = title if title and title.strip() else default_title(summary)
     for name in ("reporter_name", "reporter_unit", "reporter_phone", "location"):
@@ -164,12 +170,12 @@ def read_json_intakes(text: str) -> list[Mapping[str, Any]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"--json: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        raise InputError(t("cli.error.bad_json", detail=exc.msg, line=exc.lineno)) from None
     items = data if isinstance(data, list) else [data]
     if not items:
-        raise InputError("--json: the list is empty")
+        raise InputError(t("cli.error.json_empty"))
     for index, item in enumerate(items, start=1):
         if not isinstance(item, dict):
-            where = f"item {index}: " if isinstance(data, list) else ""
-            raise InputError(f"--json: {where}expected an object with the incident's fields")
+            where = t("cli.error.item", index=index) if isinstance(data, list) else ""
+            raise InputError(t("cli.error.json_not_object", where=where))
     return items

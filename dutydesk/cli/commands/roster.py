@@ -53,7 +53,7 @@ def day(value: str, field: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise InputError(f"{field}: {value!r} is not a date like 2026-12-01") from None
+        raise InputError(t("cli.error.not_a_date", field=field, value=repr(value))) from None
 
 
 def _kind(value: str) -> ShiftKind:
@@ -78,7 +78,7 @@ def import_(
             with open(file, encoding="utf-8-sig") as handle:
                 text = handle.read()
         except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{file}: cannot read it as UTF-8 text ({exc})") from None
+            raise InputError(t("cli.error.not_utf8", file=file, detail=exc)) from None
     env = open_env(ctx, db)
     actor = signed_in(env, actor).name
     report = import_roster(env.db, text, actor=actor, now=env.now, settings=env.settings)
@@ -173,11 +173,12 @@ def show(
     db: DbOption = None,
 ) -> None:
     """The roster of a week: one line per shift, one column per position."""
-    from dutydesk.services.roster.shifts import local_day, shift_views, week_of
+    from dutydesk.rules.dates import local_day, week_of
+    from dutydesk.services.roster.shifts import shift_views
 
     env = open_env(ctx, db)
     reader(env, operator, None)
-    first, last = week_of(day(week, "--week") if week else local_day(env.now, env.settings))
+    first, last = week_of(day(week, "--week") if week else local_day(env.now, env.settings.tz))
     tz = env.settings.tz
     records: list[dict[str, Any]] = []
     cells: list[list[Any]] = []
@@ -254,7 +255,7 @@ def _window(env: Env, on: date, kind: ShiftKind, value: str, field: str) -> date
     try:
         clock = read_clock(value)
     except TypedTimeError:
-        raise InputError(f"{field}: {value!r} is not a time like 02:00") from None
+        raise InputError(t("cli.error.not_a_clock", field=field, value=repr(value))) from None
     moment = datetime.combine(on, clock, env.settings.tz)
     if kind is ShiftKind.NIGHT and clock <= env.settings.day_shift_start:
         moment += timedelta(days=1)

@@ -113,7 +113,7 @@ def _report(
     if from_ is not None:
         start = moment(from_, "--from", tz=tz, now=env.now)
         if start >= end:
-            raise InputError("--from: must be before --to (or now)")
+            raise InputError(t("cli.error.from_after_to"))
         name, length = "custom", end - start
     return trend_report(
         env.request(who),
@@ -271,7 +271,11 @@ def weekly(
     ctx: typer.Context,
     at: Annotated[
         str | None,
-        typer.Option("--at", help="The week's end (ISO 8601 or a date); default now."),
+        typer.Option(
+            "--at",
+            help="Any moment of the week wanted (ISO 8601 or a date); default: the last whole "
+            "week. A week is Monday to Sunday of duty days (值班日), from one change of shift.",
+        ),
     ] = None,
     format_: Annotated[
         Literal["md", "docx"],
@@ -282,18 +286,26 @@ def weekly(
     operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
-    """The weekly summary: the 7 days before --at against the weeks before, md or docx.
+    """The weekly summary of a natural week against the weeks before, md or docx.
 
-    Counts by dimension for this week and last, emerging issues with their incidents,
-    and the week's grade I and II incidents.
+    The week runs Monday to Sunday by duty day (值班日): from Monday's change of shift
+    (``day_shift_start`` in the settings, 08:30 by default) to the next Monday's. Counts
+    by dimension for this week and last, emerging issues with their incidents, and the
+    week's grade I and II incidents.
     """
+    from dutydesk.rules.dates import duty_day_of, week_of, week_window
     from dutydesk.services.trends import weekly_summary
 
     fmt = DocumentFormat(format_)
     env = open_env(ctx, db)
     who = reader(env, operator, None)
     tz = env.settings.tz
-    end: datetime = moment(at, "--at", tz=tz, now=env.now) if at else env.now
+    day_start = env.settings.day_shift_start
+    if at:
+        monday = week_of(duty_day_of(moment(at, "--at", tz=tz, now=env.now), tz, day_start))[0]
+    else:  # the last whole week: the one before the week of today's duty day
+        monday = week_of(duty_day_of(env.now, tz, day_start))[0] - timedelta(days=7)
+    end: datetime = week_window(monday, tz, day_start)[1]
     summary = weekly_summary(env.request(who), end=end, include_drills=include_drills)
     data: str | bytes
     if fmt is DocumentFormat.DOCX:

@@ -32,7 +32,9 @@ def _read_file(path: str) -> str:
         with open(path, encoding="utf-8") as handle:
             return handle.read()
     except OSError as exc:
-        raise InputError(f"--json: cannot read {path}: {exc.strerror or exc}") from None
+        raise InputError(
+            t("cli.error.json_unreadable", path=path, detail=exc.strerror or exc)
+        ) from None
 
 
 def intake_items(
@@ -46,7 +48,7 @@ def intake_items(
     """
     if json_input is not None:
         if any(value is not None for value in options.values()):
-            raise InputError("--json: give the incident as JSON or as options, not both")
+            raise InputError(t("cli.error.json_and_options"))
         text = sys.stdin.read() if json_input == "-" else _read_file(json_input)
         raws = read_json_intakes(text)
     else:
@@ -60,7 +62,7 @@ def intake_items(
                 {key: value for key, value in raw.items() if value is not None},
                 tz=env.settings.tz,
                 now=env.now,
-                where=f"item {index}: " if many else "",
+                where=t("cli.error.item", index=index) if many else "",
             )
         )
         for index, raw in enumerate(raws, start=1)
@@ -97,7 +99,7 @@ def link_report(env: Env, serial: str, items: list[NewIncident], actor: Operator
     from dutydesk.services.retry import write_with_retry
 
     if len(items) != 1:
-        raise InputError("--link: link one report at a time")
+        raise InputError(t("cli.error.link_one"))
     item = items[0]
     parts = (item.reporter_unit, item.reporter_name, item.reporter_phone)
     reporter = " ".join(part for part in parts if part)

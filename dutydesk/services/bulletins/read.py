@@ -7,13 +7,14 @@ viewer's clearance comes back restricted: number, kind, status and classificatio
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from dutydesk.errors import DutyDeskError, NotFoundError
 from dutydesk.i18n import label, t
 from dutydesk.rules.bulletins import KIND_NAMES, EntryFacts, ItemFacts, issue_label
+from dutydesk.rules.dates import day_around
 from dutydesk.rules.documents import AwayFacts, BulletinView, ItemRef
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
@@ -61,12 +62,6 @@ def _items(db: Database, bulletin_id: int, read: ClassifiedRead) -> tuple[ItemRe
             ),
         )
     )
-
-
-def day_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The local day around ``moment``: [00:00, next 00:00) in ``tz``."""
-    start = datetime.combine(moment.astimezone(tz).date(), time(0), tz)
-    return start, start + timedelta(days=1)
 
 
 def get_bulletin(
@@ -118,21 +113,22 @@ def get_bulletin(
         content = read.content(row.classification, f"bulletin:{int(row.id)}")
         if content is None:
             return BulletinView(restricted=True, **head)
-        away: tuple[AwayFacts, ...] = ()
-        if head["kind"] is BulletinKind.DIRECT:
-            away = tuple(
-                AwayFacts(
-                    leader=a.leader,
-                    leader_title=a.leader_title,
-                    destination=a.destination,
-                    reason=a.reason,
-                    start_at=a.start_at,
-                    end_at=a.end_at,
-                    acting=a.acting,
-                    acting_title=a.acting_title,
-                )
-                for a in leaders_away(db, *day_bounds(as_utc(row.issued_at) or now, tz))
+        # Both products carry the day's leave reports (the seed: 《信息直呈》 and 《信息快报》).
+        away = tuple(
+            AwayFacts(
+                leader=a.leader,
+                leader_title=a.leader_title,
+                destination=a.destination,
+                reason=a.reason,
+                start_at=a.start_at,
+                end_at=a.end_at,
+                acting=a.acting,
+                acting_title=a.acting_title,
+                contact_phone=a.contact_phone,
+                leave_type=a.leave_type,
             )
+            for a in leaders_away(db, *day_around(as_utc(row.issued_at) or now, tz))
+        )
         where = f"bulletin:{int(row.id)}"
         return BulletinView(
             restricted=False,

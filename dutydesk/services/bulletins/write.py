@@ -29,11 +29,12 @@ from dutydesk.services.integrity.reading import audited_read
 from dutydesk.services.integrity.sealed import seal
 from dutydesk.services.retry import write_with_retry
 from dutydesk.storage.engine import Database
-from dutydesk.vocab import BulletinKind, BulletinStatus, Classification
+from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, EntryKind
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from dutydesk.services.request import Request
     from dutydesk.storage.models import Bulletin
 
 
@@ -250,10 +251,15 @@ def sign_bulletin(
     write_with_retry(db, work)
 
 
-def issue_bulletin(
-    db: Database, bulletin_id: int, *, actor: str, now: datetime, tz: ZoneInfo
-) -> int:
+def issue_bulletin(req: Request, bulletin_id: int) -> int:
     """Issue a signed bulletin, giving it the next number of its kind and year.
+
+    The bulletin is the written report (同步报告): on each open incident it carries, the
+    same transaction records the written first report, or the next continued report,
+    "以《信息快报》2026年第N期书面报告", so the incident's clocks move on with the issue.
+    ``req`` says who issues it and when (the year is the one of ``req.now`` in
+    ``req.tz``); its rules are the office's, its key ring seals that entry on a
+    classified incident.
 
     Returns:
         The issue number (第N期).
@@ -266,6 +272,8 @@ def issue_bulletin(
     from sqlmodel import select
 
     from dutydesk.storage.models import Bulletin, ChainState
+
+    db, now, tz, actor = req.db, req.now, req.tz, req.actor_name
 
     def work(session: Session) -> int:
         # Queue behind other issuers before reading anything (PostgreSQL; SQLite's
@@ -284,9 +292,49 @@ def issue_bulletin(
         bulletin.status, bulletin.issued_at = BulletinStatus.ISSUED, now
         session.flush()  # the unique number constraint speaks here, inside the retry
         _audit(session, bulletin, "issue", actor, now)
+        _report_items(req, bulletin, session=session)
         return bulletin.issue_no
 
     return write_with_retry(db, work)
+
+
+def _report_items(req: Request, bulletin: Bulletin, *, session: Session) -> None:
+    """Record the issued bulletin as the written report on each open incident it carries."""
+    from sqlmodel import col, select
+
+    from dutydesk.services.incidents.followup import NewEntry, record_entry
+    from dutydesk.storage.models import BulletinItem, Incident, TimelineEntry
+
+    # The record is the office's, in its language whatever the console speaks.
+    text = rules.reported_in(BulletinKind(bulletin.kind), bulletin.year, bulletin.issue_no)
+    items = session.exec(
+        select(Incident)
+        .join(BulletinItem, col(BulletinItem.incident_id) == col(Incident.id))
+        .where(BulletinItem.bulletin_id == bulletin.id)
+        .order_by(col(BulletinItem.position))
+    ).all()
+    for incident in items:
+        if not incident.is_open:
+            continue  # a closed matter's final report was its last
+        reported = session.exec(
+            select(TimelineEntry.id).where(
+                TimelineEntry.incident_id == incident.id,
+                col(TimelineEntry.kind).in_(_WRITTEN_REPORTS),
+            )
+        ).first()
+        report = NewEntry(
+            kind=EntryKind.CONTINUED_REPORT if reported else EntryKind.FIRST_REPORT,
+            occurred_at=max(req.now, incident.received_at),
+            text=text,
+        )
+        record_entry(req, incident, report, session=session)
+
+
+_WRITTEN_REPORTS = (
+    EntryKind.FIRST_REPORT.value,
+    EntryKind.CONTINUED_REPORT.value,
+    EntryKind.FINAL_REPORT.value,
+)
 
 
 def discard_bulletin(db: Database, bulletin_id: int, *, actor: str, now: datetime) -> None:

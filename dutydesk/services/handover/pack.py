@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dutydesk.config import Settings
-from dutydesk.rules.deadlines import EntryFact, due_steps
+from dutydesk.rules.dates import day_window
+from dutydesk.rules.deadlines import EntryFact, clock_terms, due_steps
 from dutydesk.rules.handover import (
     AwayLeader,
     ClassifiedItem,
@@ -35,9 +36,9 @@ from dutydesk.services.integrity.chain import chain_head
 from dutydesk.services.integrity.reading import ClassifiedRead, Content, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.services.roster.pane import leaders_away
-from dutydesk.services.roster.shifts import day_bounds, shift_views
+from dutydesk.services.roster.shifts import shift_views
 from dutydesk.services.trends import top_candidates
-from dutydesk.storage.engine import Database, Row, as_utc
+from dutydesk.storage.engine import Database, Row, as_utc, stored_utc
 from dutydesk.vocab import Category, Classification, EntryKind, Severity, Status
 
 if TYPE_CHECKING:
@@ -48,13 +49,10 @@ EMERGING_IN_PACK = 5
 """At most this many emerging issues in the pack: the meeting hears the strongest only."""
 
 
-def _utc(value: Any) -> datetime:
-    moment = as_utc(value)
-    assert moment is not None  # a NOT NULL column
-    return moment
-
-
-_COLUMNS = "id, serial, received_at, category, severity, title, status, classification"
+_COLUMNS = (
+    "id, serial, received_at, category, severity, title, status, classification, "
+    "matter_kind, sensitive, report_every_minutes"
+)
 
 
 def _incidents(db: Database, where: str, params: dict[str, Any], order: str) -> list[Row]:
@@ -86,8 +84,7 @@ def _timelines(db: Database, end: datetime) -> dict[int, list[tuple[EntryFact, s
     )
     found: dict[int, list[tuple[EntryFact, str, str, int]]] = {}
     for row in rows:
-        occurred = as_utc(row.occurred_at)
-        assert occurred is not None  # a NOT NULL column
+        occurred = stored_utc(row.occurred_at)
         fact = EntryFact(
             EntryKind(row.kind), occurred, as_utc(row.due_at), int(row.id), row.refers_to_id
         )
@@ -138,7 +135,7 @@ def _bulletins(
             str(row.kind),
             int(row.year),
             row.issue_no,
-            _utc(row.issued_at),
+            stored_utc(row.issued_at),
             Classification(row.classification),
             shown,
         )
@@ -182,7 +179,7 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
             received.append(
                 ReceivedItem(
                     str(row.serial),
-                    _utc(row.received_at),
+                    stored_utc(row.received_at),
                     Category(row.category),
                     Severity(row.severity),
                     content(row.title, record=incident_record(int(row.id)), field="title"),
@@ -202,7 +199,7 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
                 classified.setdefault(str(row.serial), Classification(row.classification))
                 continue
             id_, serial = int(row.id), str(row.serial)
-            received_at, severity = _utc(row.received_at), Severity(row.severity)
+            received_at, severity = stored_utc(row.received_at), Severity(row.severity)
             title = content(row.title, record=incident_record(id_), field="title")
             open_items.append(
                 OpenItem(
@@ -217,7 +214,8 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
             )
             entries = timelines.get(id_, [])
             by_id = {entry[0].entry_id: entry for entry in entries}
-            for owed in due_steps(rules, severity, received_at, [e[0] for e in entries]):
+            facts = [e[0] for e in entries]
+            for owed in due_steps(rules, severity, received_at, facts, **clock_terms(row)):
                 if owed.due_at <= at:
                     overdue.append(OverdueStep(serial, title, owed.step, owed.due_at))
                 source = by_id.get(owed.entry_id)
@@ -231,7 +229,7 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
                     )
         bulletins = _bulletins(db, start, at, read)
     day = handover_day(at, settings.night_shift_start, settings.tz)
-    day_start, day_end = day_bounds(day, settings)
+    day_start, day_end = day_window(day, settings.tz)
     by_category, by_severity = counts(tuple(received))
     return HandoverPack(
         period_start=start,

@@ -10,16 +10,16 @@ than its category.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import t
+from dutydesk.rules.dates import day_window
 from dutydesk.rules.documents import DailyRow, DailySummary, totals
 from dutydesk.services.integrity.chain_read import chain_head
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
-from dutydesk.storage.engine import Row, as_utc
+from dutydesk.storage.engine import Row, stored_utc
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 
 if TYPE_CHECKING:
@@ -45,13 +45,6 @@ ORDER BY i.received_at, i.id
 """
 
 
-def day_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """Local midnight to the next local midnight of ``day`` (23 or 25 hours across DST)."""
-    start = datetime.combine(day, time(0), tz)
-    end = datetime.combine(day + timedelta(days=1), time(0), tz)
-    return start, end
-
-
 _CHANNELS = {member.value: member for member in Channel}
 _CATEGORIES = {member.value: member for member in Category}
 _SEVERITIES = {member.value: member for member in Severity}
@@ -62,11 +55,7 @@ _KINDS = {member.value: member for member in EntryKind}
 
 
 def _time(value: object) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):  # SQLite: UTC text, the common case, parsed directly
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return as_utc(value)
+    return None if value is None or value == "" else stored_utc(value)
 
 
 def _row(row: Row, read: ClassifiedRead) -> DailyRow:

@@ -29,7 +29,15 @@ from dutydesk.services.incidents.records import (
 )
 from dutydesk.services.integrity.sealed import incident_record, seal, unseal
 from dutydesk.storage.models import Incident
-from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
+from dutydesk.vocab import (
+    Category,
+    Channel,
+    Classification,
+    EntryKind,
+    MatterKind,
+    Severity,
+    Status,
+)
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -38,6 +46,7 @@ if TYPE_CHECKING:
 
 EDITABLE: dict[str, type[StrEnum] | None] = {
     "channel": Channel,
+    "matter_kind": MatterKind,
     "category": Category,
     "severity": Severity,
     "classification": Classification,

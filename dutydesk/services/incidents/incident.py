@@ -107,6 +107,11 @@ def create_incident(req: Request, report: NewIncident, *, session: Session) -> I
         serial_no=number,
         received_at=received_at,
         channel=enum_value(Channel, report.channel, "channel"),
+        # The kind of matter starts as the channel's (data/rules.toml [kind_by_channel]).
+        matter_kind=req.rules.kind_for(
+            enum_value(Channel, report.channel, "channel"),
+            enum_value(Category, report.category, "category"),
+        ),
         category=enum_value(Category, report.category, "category"),
         severity=grade,
         severity_rank=grade.rank,

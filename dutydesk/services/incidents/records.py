@@ -16,8 +16,8 @@ from sqlmodel import col, select
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import label, t
-from dutydesk.rules.deadlines import DeadlineRules, DueStep, EntryFact, next_due
-from dutydesk.rules.workflow import Refusal
+from dutydesk.rules.deadlines import DeadlineRules, DueStep, EntryFact, clock_terms, next_due
+from dutydesk.rules.workflow import Refusal, is_open
 from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.vocab import EntryKind, Severity, Status
 
@@ -136,8 +136,12 @@ def refresh_due(*, session: Session, incident: Incident, rules: DeadlineRules) -
         incident.received_at,
         entry_facts(session, incident),
         is_open=incident.is_open,
+        **clock_terms(incident),
     )
     incident.due_at = step.due_at if step else None
     incident.due_step = step.step if step else None
+    # An instruction is followed to 报结 after the matter closes: the incident stays in
+    # the live queue (status closed, next step feedback or report back) until then.
+    incident.is_open = is_open(incident.status) or step is not None
     session.add(incident)
     return step

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dutydesk.i18n import t
-from dutydesk.rules.deadlines import EntryFact, due_steps
+from dutydesk.rules.deadlines import EntryFact, clock_terms, due_steps
 from dutydesk.services.integrity.reading import Content, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.storage.engine import Database, Row, as_utc
@@ -81,7 +81,7 @@ class IncidentDetail:
     each is met (both start at receipt; the queue's ``due_at`` is only the sooner)."""
 
 
-REPORT_CLOCKS = ("phone_report", "first_report")
+REPORT_CLOCKS = ("initial_grading", "phone_report", "first_report", "assign", "register")
 """The clocks a new incident starts at receipt, shown together until each is met."""
 
 
@@ -107,6 +107,7 @@ def fetch_detail(
     """
     rows = db.read(
         "SELECT id, serial, received_at, classification, title, summary, channel, category, "
+        "matter_kind, sensitive, report_every_minutes, "
         "severity, status, location, reporter_name, reporter_unit, reporter_phone, "
         "due_at, due_step, version, drill_run_id FROM incident WHERE id = :id",
         {"id": incident_id},
@@ -154,7 +155,7 @@ def _detail(
             EntryFact(EntryKind(entry.kind), as_utc(entry.occurred_at))  # type: ignore[arg-type]
             for entry in sorted(entries, key=lambda entry: int(entry.seq))  # recording order
         ]
-        steps = due_steps(rules, Severity(row.severity), received, facts)
+        steps = due_steps(rules, Severity(row.severity), received, facts, **clock_terms(row))
         clocks = tuple((step.step, step.due_at) for step in steps if step.step in REPORT_CLOCKS)
     id_ = int(row.id)
     where = incident_record(id_)

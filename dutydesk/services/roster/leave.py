@@ -1,4 +1,4 @@
-"""Leaders' leave registrations (领导干部外出报备) and who acts for them (代理).
+"""Leaders' leave registrations (领导干部外出报备) and who looks after their work meanwhile.
 
 Who is away at a moment is :func:`dutydesk.services.roster.pane.leaders_away` (re-exported
 here): the roster pane, the handover pack and 《信息直呈》 all read it.
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from dutydesk.errors import DutyDeskError
 from dutydesk.services.roster.pane import Absence, leaders_away
 from dutydesk.storage.engine import Database
+from dutydesk.vocab import LeaveType
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -39,6 +40,11 @@ class LeaveRequest:
     destination: str
     reason: str
     acting: str
+    contact_phone: str = ""
+    """外出期间联系电话."""
+    approved_by: str = ""
+    """To whom it was reported, or who approved it (报告/批准)."""
+    leave_type: LeaveType = LeaveType.OFFICIAL
 
 
 def _span(absence: Absence, tz: object) -> str:
@@ -126,6 +132,9 @@ def add_leave(db: Database, request: LeaveRequest, *, actor: str, now: datetime,
             end_at=request.end_at,
             destination=request.destination.strip(),
             reason=request.reason.strip(),
+            contact_phone=request.contact_phone.strip(),
+            approved_by=request.approved_by.strip(),
+            leave_type=LeaveType(request.leave_type),
             created_by_id=person_id(session, actor),
             created_at=now,
         )
@@ -145,6 +154,44 @@ def add_leave(db: Database, request: LeaveRequest, *, actor: str, now: datetime,
         return registration.id
 
 
+def report_back(
+    db: Database, registration_id: int, *, at: datetime, actor: str, now: datetime
+) -> Absence:
+    """Record the leader's return (销假): from ``at`` they are no longer away.
+
+    Raises:
+        LeaveRefused: no such registration, already back, or ``at`` before leaving.
+
+    """
+    from dutydesk.services.accounts.audit import record
+    from dutydesk.storage.models import LeaveRegistration
+
+    with db.session() as session:
+        registration = session.get(LeaveRegistration, registration_id, with_for_update=True)
+        if registration is None:
+            raise LeaveRefused(f"no leave registration {registration_id}")
+        if registration.returned_at is not None:
+            raise LeaveRefused(f"registration {registration_id}: already back (销假 recorded)")
+        if at <= registration.start_at:
+            raise LeaveRefused(f"--at: registration {registration_id} starts later than that")
+        registration.returned_at = at
+        session.add(registration)
+        record(
+            session=session,
+            actor=actor,
+            action="leave.return",
+            object_type="leave_registration",
+            object_id=registration_id,
+            detail=f"back {at.isoformat()}",
+            now=now,
+        )
+    found = [a for a in leaders_away(db, datetime(1970, 1, 1, tzinfo=at.tzinfo), at)]
+    return next(
+        (a for a in found if a.id == registration_id),
+        Absence("", "", "", "", at, at, "", "", registration_id, returned_at=at),
+    )
+
+
 def list_leave(db: Database, since: datetime, until: datetime | None = None) -> list[Absence]:
     """Registrations overlapping ``[since, until)`` (open-ended when ``until`` is None)."""
     far = datetime(9999, 1, 1, tzinfo=since.tzinfo)
@@ -159,4 +206,5 @@ __all__ = [
     "check_request",
     "leaders_away",
     "list_leave",
+    "report_back",
 ]

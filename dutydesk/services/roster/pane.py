@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from dutydesk.rules.dates import day_around
 from dutydesk.rules.shifts import ShiftSlot, following_shifts, shift_at
 from dutydesk.storage.engine import Database, as_utc
 from dutydesk.vocab import Position, ShiftKind
@@ -35,7 +36,7 @@ class ShiftView:
 
 @dataclass(frozen=True)
 class Absence:
-    """A leader away and the acting leader (代理)."""
+    """A leader away (外出报备) and the colleague who looks after their work."""
 
     leader: str
     leader_title: str
@@ -45,6 +46,13 @@ class Absence:
     end_at: datetime
     acting: str
     acting_title: str
+    id: int = 0
+    """The registration's number (for 销假: ``dutydesk leave return ID``)."""
+    contact_phone: str = ""
+    leave_type: str = "official"
+    approved_by: str = ""
+    returned_at: datetime | None = None
+    """销假: back before ``end_at``; away until then."""
 
 
 @dataclass(frozen=True)
@@ -86,10 +94,13 @@ def leaders_away(db: Database, day_start: datetime, day_end: datetime) -> list[A
     """Leave registrations overlapping ``[day_start, day_end)``, earliest first."""
     rows = db.read(
         "SELECT l.name AS leader, l.title AS leader_title, r.destination, r.reason, "
-        "r.start_at, r.end_at, a.name AS acting, a.title AS acting_title "
+        "r.start_at, r.end_at, a.name AS acting, a.title AS acting_title, r.id, "
+        "r.contact_phone, r.leave_type, r.approved_by, r.returned_at "
         "FROM leave_registration r JOIN person l ON l.id = r.leader_id "
         "JOIN person a ON a.id = r.acting_leader_id "
-        "WHERE r.start_at < :end AND r.end_at > :start ORDER BY r.start_at, l.name",
+        "WHERE r.start_at < :end AND r.end_at > :start "
+        "AND (r.returned_at IS NULL OR r.returned_at > :start) "  # back (销假): not away
+        "ORDER BY r.start_at, l.name",
         {"start": db.time_param(day_start), "end": db.time_param(day_end)},
     )
     return [
@@ -102,6 +113,11 @@ def leaders_away(db: Database, day_start: datetime, day_end: datetime) -> list[A
             as_utc(row.end_at),  # type: ignore[arg-type]
             str(row.acting),
             str(row.acting_title),
+            int(row.id),
+            str(row.contact_phone),
+            str(row.leave_type),
+            str(row.approved_by),
+            as_utc(row.returned_at),
         )
         for row in rows
     ]
@@ -113,12 +129,10 @@ def roster_view(
     """The roster as of ``now``: the current shift, the next two, and today's absences."""
     current = shift_at(now, day_start, night_start, tz)
     upcoming = following_shifts(current, 2, day_start, night_start, tz)
-    local_day = now.astimezone(tz).date()
-    start = datetime.combine(local_day, time(0), tz)
     return RosterView(
         current=_shift_view(db, current),
         upcoming=tuple(_shift_view(db, slot) for slot in upcoming),
-        away=tuple(leaders_away(db, start, start + timedelta(days=1))),
+        away=tuple(leaders_away(db, *day_around(now, tz))),
     )
 
 

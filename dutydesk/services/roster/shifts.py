@@ -9,7 +9,7 @@ session with an audit event, so a roster is never half-written. Importing a CSV 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from dutydesk.config import Settings
@@ -92,12 +92,6 @@ def shift_views(db: Database, first: date, last: date, settings: Settings) -> li
             views.append(ShiftView(bounds, bool(special), str(note), tuple(ordered)))
         day += timedelta(days=1)
     return views
-
-
-def week_of(day: date) -> tuple[date, date]:
-    """Monday and Sunday of the week holding ``day``."""
-    monday = day - timedelta(days=day.weekday())
-    return monday, monday + timedelta(days=6)
 
 
 def _whole(holder: Holder) -> bool:
@@ -206,28 +200,14 @@ def apply(
     return len(seats)
 
 
-def local_day(moment: datetime, settings: Settings) -> date:
-    """The office's calendar date at ``moment``."""
-    return moment.astimezone(settings.tz).date()
-
-
-def day_bounds(day: date, settings: Settings) -> tuple[datetime, datetime]:
-    """Local midnight to midnight of ``day``, as aware datetimes."""
-    start = datetime.combine(day, time(0), settings.tz)
-    return start, start + timedelta(days=1)
-
-
 __all__ = [
     "ROLE_FOR",
     "Proposal",
     "RosterError",
     "apply",
     "candidates",
-    "day_bounds",
     "ensure_shift",
     "generate",
-    "local_day",
     "person_ids",
     "shift_views",
-    "week_of",
 ]

@@ -202,7 +202,7 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
             elif action == "issue":
                 from dutydesk.services.bulletins.read import issue_title
 
-                bulletins.issue_bulletin(db, view.id, actor=who, now=now, tz=ctx.tz)
+                bulletins.issue_bulletin(ctx.request().at(now), view.id)
                 said = t("bulletin.issued", what=issue_title(db, view.id))
             else:
                 bulletins.discard_bulletin(db, view.id, actor=who, now=now)

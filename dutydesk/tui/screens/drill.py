@@ -437,7 +437,7 @@ class DrillReportScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=Fals
             style = {"missing": "bold $text-error", "late": "bold $text-warning"}.get(
                 step.verdict, ""
             )
-            cells = render.step_cells(step)
+            cells = render.step_cells(step, report)
             lines.append(
                 _row(
                     [
@@ -459,7 +459,7 @@ class DrillReportScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=Fals
             )
         )
         for inject in report.injects:
-            cells = render.inject_cells(inject, tz)
+            cells = render.inject_cells(inject, tz, report)
             lines.append(_row([(safe(c), w) for c, w in zip(cells, inject_widths, strict=True)]))
         self.query_one("#drill-report-body", Static).update(Content("\n").join(lines))
 

@@ -58,11 +58,18 @@ FORMS: dict[EntryKind, EntryForm] = {
     EntryKind.ASSIGNMENT: EntryForm(target="field.department", due=True),
     EntryKind.SUPERVISION: EntryForm(),
     EntryKind.FEEDBACK: EntryForm(refers=ANSWERABLE),
+    EntryKind.REPORTED_BACK: EntryForm(
+        target="field.leader", refers=frozenset({EntryKind.LEADER_INSTRUCTION})
+    ),
     EntryKind.NOTE: EntryForm(),
     EntryKind.CORRECTION: EntryForm(text="field.correct_text", refers=frozenset()),
     EntryKind.FINAL_REPORT: EntryForm(),
     EntryKind.CLOSED: EntryForm(text="field.reason"),
     EntryKind.REOPENED: EntryForm(text="field.reason"),
+    # An incoming document's steps (党政机关公文处理工作条例 §24).
+    EntryKind.REGISTERED: EntryForm(),
+    EntryKind.SUBMITTED: EntryForm(target="field.leader"),
+    EntryKind.CIRCULATED: EntryForm(target="field.department"),
 }
 """Every kind an officer can record, in the order the chooser lists them."""
 

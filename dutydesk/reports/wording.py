@@ -1,0 +1,86 @@
+"""How documents word counts and times, in the interface language.
+
+A 值班室 writes a count breakdown as one sentence, "共接报值班事项22件，其中自然灾害3件、
+事故灾难5件", and a time in a document as "25日10时41分" (the console keeps its compact
+HH:MM: a column of times must scan, a document must read). English keeps ``11-25 10:41``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from dutydesk.i18n import current_language, t
+
+
+def count_parts(parts: Iterable[tuple[str, int]]) -> str:
+    """``自然灾害3件、事故灾难5件``: the non-zero counts, in the order given."""
+    return t("wording.sep").join(
+        t("wording.part", label=name, count=count) for name, count in parts if count
+    )
+
+
+def count_breakdown(total: int, parts: Iterable[tuple[str, int]]) -> str:
+    """``共接报值班事项22件，其中自然灾害3件、事故灾难5件``; zero counts are left out.
+
+    Without a non-zero part it is the total alone (``共接报值班事项0件``). No closing
+    full stop: callers put the sentence into their own.
+    """
+    head = t("wording.total", total=total)
+    listed = count_parts(parts)
+    return t("wording.among", total=head, parts=listed) if listed else head
+
+
+def _clock(local: datetime, seconds: bool) -> str:
+    # 8时, 13时01分, 2时06分30秒: the hour as said, minutes and seconds in two digits
+    # (13时1分 reads like a typo), and a whole hour without a 00分 tail.
+    text = f"{local.hour}时"
+    if local.minute or (seconds and local.second):
+        text += f"{local.minute:02d}分"
+    if seconds and local.second:
+        text += f"{local.second:02d}秒"
+    return text
+
+
+def month_day_time(moment: datetime, tz: ZoneInfo) -> str:
+    """``12月3日8时``, ``11月25日10时41分``: a date and time in a Chinese-only document."""
+    local = moment.astimezone(tz)
+    return f"{local.month}月{local.day}日" + _clock(local, False)
+
+
+def document_time(
+    moment: datetime, tz: ZoneInfo, reference: datetime | None = None, *, seconds: bool = False
+) -> str:
+    """A time inside a document: ``25日10时41分`` (``11-25 10:41`` in English).
+
+    ``reference`` is the document's own moment (its period's end, its generation):
+    a time in another month than that names its month (``11月30日8时30分``), so a pack
+    spanning the turn of a month never leaves a bare ``1日`` to guess at.
+    """
+    local = moment.astimezone(tz)
+    if current_language() != "zh_CN":
+        return local.strftime("%m-%d %H:%M:%S" if seconds else "%m-%d %H:%M")
+    day = f"{local.day}日"
+    if reference is not None:
+        ref = reference.astimezone(tz)
+        if (ref.year, ref.month) != (local.year, local.month):
+            day = f"{local.month}月{day}"
+    return day + _clock(local, seconds)
+
+
+def document_datetime(moment: datetime, tz: ZoneInfo) -> str:
+    """A full date and time in a document: ``2026年11月25日10时41分`` (``2026-11-25 10:41``)."""
+    local = moment.astimezone(tz)
+    if current_language() != "zh_CN":
+        return local.strftime("%Y-%m-%d %H:%M")
+    return f"{local.year}年{local.month}月{local.day}日" + _clock(local, False)
+
+
+__all__ = [
+    "count_breakdown",
+    "count_parts",
+    "document_datetime",
+    "document_time",
+    "month_day_time",
+]

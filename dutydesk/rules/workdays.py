@@ -1,0 +1,154 @@
+"""Working days (工作日) as the State Council's holiday notice sets them, for deadlines.
+
+A deadline "within N working days" skips weekends and statutory holidays but counts the
+weekend days the notice turns into working days (调休上班). The years published so far
+come from ``chinesecalendar`` (pinned; it follows the 国务院办公厅 notice each year). The
+coming year's notice arrives in November or December, often before a release of the
+package: an office enters it in its own override file (``holidays_file`` in the config,
+default ``holidays.toml`` in the config folder)::
+
+    # 国务院办公厅关于2027年部分节假日安排的通知
+    [2027]
+    holidays = ["2027-01-01", "2027-02-05", ...]   # 放假
+    workdays = ["2027-02-14", ...]                 # 调休上班
+
+The file wins over the package for any day it names. For a year nobody has entered, a
+working day is Monday to Friday, and :meth:`WorkCalendar.unknown_years` says which years
+those are, so the desk can warn that their deadlines ignore holidays.
+
+Counting follows 民法典 §201/§203: the day a period starts is not counted, and the period
+ends at 24:00 of its last day.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dutydesk.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Which days are working days: published years, then the office's own entries."""
+
+    holidays: frozenset[date] = frozenset()
+    """Days off that would otherwise be working days (放假)."""
+    workdays: frozenset[date] = frozenset()
+    """Weekend days that are working days (调休上班)."""
+    known_years: frozenset[int] = frozenset()
+    """Years whose notice is known (the package's years and the override file's)."""
+    source: str = "weekdays"
+    """Where the holidays came from, for ``dutydesk --version`` and warnings."""
+
+    def is_workday(self, day: date) -> bool:
+        """True on a working day: a weekday that is no holiday, or a 调休 weekend day."""
+        if day in self.workdays:
+            return True
+        if day in self.holidays:
+            return False
+        return day.weekday() < 5
+
+    def unknown_years(self, first: date, last: date) -> list[int]:
+        """Years between ``first`` and ``last`` whose holidays nobody has entered."""
+        return [year for year in range(first.year, last.year + 1) if year not in self.known_years]
+
+    def add_working_days(self, start: datetime, count: float, tz: ZoneInfo) -> datetime:
+        """The end (24:00, local) of the ``count``-th working day after ``start``'s day.
+
+        A fractional count is rounded up: "1.5 working days" ends with the second one.
+        """
+        day = start.astimezone(tz).date()
+        remaining = max(1, -int(-count // 1))  # ceil, at least one day
+        while remaining:
+            day += timedelta(days=1)
+            if self.is_workday(day):
+                remaining -= 1
+        return datetime.combine(day + timedelta(days=1), time(0), tz)
+
+
+def published_calendar() -> WorkCalendar:
+    """The years ``chinesecalendar`` knows, as the State Council published them."""
+    from chinese_calendar import constants
+
+    holidays = frozenset(constants.holidays)
+    workdays = frozenset(constants.workdays)
+    years = frozenset(day.year for day in holidays | workdays)
+    return WorkCalendar(holidays, workdays, years, source=f"chinesecalendar {_version()}")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("chinesecalendar")
+    except PackageNotFoundError:  # pragma: no cover - it is a dependency
+        return "?"
+
+
+def with_office_file(base: WorkCalendar, path: Path | None) -> WorkCalendar:
+    """``base`` with the office's override file on top (a missing file changes nothing).
+
+    Raises:
+        ConfigError: the file is not TOML, or a year's table is not two lists of dates.
+
+    """
+    if path is None or not path.exists():
+        return base
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: {error}") from None
+    holidays, workdays, years = _office_days(data, path)
+    return WorkCalendar(
+        holidays=(base.holidays - workdays) | holidays,
+        workdays=(base.workdays - holidays) | workdays,
+        known_years=base.known_years | years,
+        source=f"{base.source} + {path}",
+    )
+
+
+def _office_days(
+    data: Mapping[str, Any], path: Path
+) -> tuple[frozenset[date], frozenset[date], frozenset[int]]:
+    holidays: set[date] = set()
+    workdays: set[date] = set()
+    years: set[int] = set()
+    for year_text, table in data.items():
+        if not year_text.isdigit() or not isinstance(table, dict):
+            raise ConfigError(f"{path}: expected tables such as [2027], got {year_text!r}")
+        year = int(year_text)
+        unknown = set(table) - {"holidays", "workdays"}
+        if unknown:
+            raise ConfigError(f"{path}: [{year}] has unknown key(s) {', '.join(sorted(unknown))}")
+        holidays |= _dates(table.get("holidays", []), year, path, "holidays")
+        workdays |= _dates(table.get("workdays", []), year, path, "workdays")
+        years.add(year)
+    both = holidays & workdays
+    if both:
+        raise ConfigError(f"{path}: {min(both)} is both a holiday and a working day")
+    return frozenset(holidays), frozenset(workdays), frozenset(years)
+
+
+def _dates(values: Iterable[Any], year: int, path: Path, key: str) -> set[date]:
+    found: set[date] = set()
+    if not isinstance(values, list):
+        raise ConfigError(f"{path}: [{year}] {key}: expected a list of dates")
+    for value in values:
+        try:
+            day = value if isinstance(value, date) else date.fromisoformat(str(value))
+        except ValueError:
+            raise ConfigError(f"{path}: [{year}] {key}: {value!r} is not a date") from None
+        if day.year != year:
+            raise ConfigError(f"{path}: [{year}] {key}: {day} is not in {year}")
+        found.add(day)
+    return found
+
+
+__all__ = ["WorkCalendar", "published_calendar", "with_office_file"]
