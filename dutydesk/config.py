@@ -19,6 +19,8 @@ The file is ``<user config dir>/dutydesk/config.toml`` (``DUTYDESK_CONFIG`` name
     lockout_minutes = 5           # DUTYDESK_LOCKOUT_MINUTES
     key_file = "/srv/duty/duty.key"   # DUTYDESK_KEY_FILE; default <database>.key
     holidays_file = "/srv/duty/holidays.toml"  # the coming year's 节假日安排 (rules/workdays.py)
+    rotation_whole_day_shifts = false  # true: 24-hour shifts (day and night of one date)
+    rotation_two_nights_in_a_row = false  # true: a night may follow a night
 
     [rules.first_report_minutes]  # report deadlines: any entry of data/rules.toml
     II = 35                       # (file only; no environment variable)
@@ -39,10 +41,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dutydesk.errors import ConfigError
+
+if TYPE_CHECKING:
+    from dutydesk.rules.rotation import RotationPolicy
 
 APP_NAME = "dutydesk"
 
@@ -136,6 +141,10 @@ class Settings:
     ids and key names (``dutydesk.tui.keymap``), this module only the table's shape."""
     drills_dir: str | None = None
     """A folder of the office's own drill scenarios (``*.toml``), besides ``data/drills``."""
+    rotation_two_nights_in_a_row: bool = False
+    """Rotation: allow a night shift the night after another (default: refused)."""
+    rotation_whole_day_shifts: bool = False
+    """Rotation: allow the day and the night of one date to one person (24-hour shifts)."""
     holidays_file: str | None = None
     """The office's holiday file for years ``chinesecalendar`` does not know yet
     (``rules/workdays.py``); ``None``: ``holidays.toml`` in the config folder."""
@@ -146,6 +155,15 @@ class Settings:
     def tz(self) -> ZoneInfo:
         """The display timezone as a ``ZoneInfo``."""
         return ZoneInfo(self.timezone)
+
+    def rotation_policy(self) -> RotationPolicy:
+        """The office's rest rules for proposing and checking a roster."""
+        from dutydesk.rules.rotation import RotationPolicy
+
+        return RotationPolicy(
+            two_nights_in_a_row=self.rotation_two_nights_in_a_row,
+            whole_day_shifts=self.rotation_whole_day_shifts,
+        )
 
     def holidays_path(self) -> Path:
         """The office's holiday file (it need not exist)."""
@@ -183,7 +201,7 @@ _RULE_KEYS: dict[str, tuple[str, ...]] = {
     "first_report_minutes": _GRADES,
     "continued_report_hours": _GRADES,
     "initial_grading_minutes": ("emergency",),
-    "instruction": ("feedback_days", "report_back_hours"),
+    "instruction": ("feedback_days", "report_back_hours", "remind_hours"),
     "request": (
         "assign_working_days", "assign_days", "assign_hours",
         "feedback_working_days", "feedback_days", "feedback_hours",
@@ -255,7 +273,7 @@ def _coerce(raw: dict[str, Any]) -> dict[str, Any]:
     for name, value in raw.items():
         if name in {"handover_time", "day_shift_start", "night_shift_start"}:
             values[name] = _parse_time(name, value)
-        elif name == "bell":
+        elif name in {"bell", "rotation_two_nights_in_a_row", "rotation_whole_day_shifts"}:
             values[name] = _parse_bool(name, value)
         elif name in {"lockout_attempts", "lockout_minutes"}:
             values[name] = _parse_positive_int(name, value)

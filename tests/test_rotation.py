@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -125,3 +126,44 @@ def test_check_names_each_broken_rule() -> None:
     assert any("李四 holds two positions" in p for p in problems)
     assert any("李四 is on two nights in a row" in p for p in problems)
     assert any("王五 is on the day shift after their 12-01 night" in p for p in problems)
+
+
+def test_rest_rules_are_the_office_s_options() -> None:
+    # Issue 12: 24-hour shifts and "no two nights in a row" are options, not fixed policy.
+    from dutydesk.rules.rotation import RotationPolicy
+
+    night, day = ShiftKind.NIGHT, ShiftKind.DAY
+    whole_day = [
+        Seat(START, day, Position.DUTY_OFFICER, "李四"),
+        Seat(START, night, Position.DUTY_OFFICER, "李四"),
+    ]
+    assert any("both the day and the night" in p for p in check(whole_day))
+    assert check(whole_day, RotationPolicy(whole_day_shifts=True)) == []
+    two_nights = [
+        Seat(START, night, Position.DUTY_OFFICER, "李四"),
+        Seat(START + timedelta(days=1), night, Position.DUTY_OFFICER, "李四"),
+    ]
+    assert check(two_nights, RotationPolicy(two_nights_in_a_row=True)) == []
+    # The day after a night stays a rest day whatever the options.
+    after = [*two_nights[:1], Seat(START + timedelta(days=1), day, Position.DUTY_OFFICER, "李四")]
+    assert check(after, RotationPolicy(True, True)) != []
+    # Proposing with the option: one confidential officer may now take two nights running.
+    pools = {
+        Position.DUTY_LEADER: ["甲", "乙", "丙"],
+        Position.DUTY_OFFICER: ["丁", "戊", "己"],
+        Position.INFORMATION_OFFICER: ["辛", "壬", "癸"],
+        Position.CONFIDENTIAL_OFFICER: ["钱七"],
+    }
+    strict = propose(_needs(3), pools)
+    lenient = propose(_needs(3), pools, policy=RotationPolicy(two_nights_in_a_row=True))
+    assert any("钱七 worked" in p for p in strict.problems)
+    assert not any("钱七 worked" in p for p in lenient.problems)
+
+
+def test_the_config_file_sets_the_rest_rules(tmp_path: Path) -> None:
+    from dutydesk.config import load_settings
+
+    file = tmp_path / "config.toml"
+    file.write_text("rotation_whole_day_shifts = true\n", encoding="utf-8")
+    policy = load_settings(file, environ={}).rotation_policy()
+    assert (policy.whole_day_shifts, policy.two_nights_in_a_row) == (True, False)

@@ -93,6 +93,9 @@ class DeadlineRules:
     feedback: timedelta
     report_back: timedelta = timedelta(hours=24)
     """报结: how soon a department's feedback on an instruction goes back to the leader."""
+    remind_before: timedelta = timedelta(hours=2)
+    """催办: how long before an instruction's feedback (or 报结) falls due the desk is
+    reminded to chase it."""
     initial_grading: timedelta | None = None
     """初判: how soon an unassessed emergency must be graded; ``None``: no such clock."""
     request: Mapping[str, Period] = field(default_factory=dict)
@@ -144,6 +147,9 @@ class DeadlineRules:
             feedback=timedelta(days=float(data.get("instruction", {}).get("feedback_days", 3))),
             report_back=timedelta(
                 hours=float(data.get("instruction", {}).get("report_back_hours", 24))
+            ),
+            remind_before=timedelta(
+                hours=float(data.get("instruction", {}).get("remind_hours", 2))
             ),
             initial_grading=timedelta(minutes=float(grading)) if grading is not None else None,
             request=_steps(data, "request"),
@@ -309,6 +315,9 @@ class DueStep:
 
 _REPORTS = {EntryKind.FIRST_REPORT, EntryKind.CONTINUED_REPORT, EntryKind.FINAL_REPORT}
 _CLOSING = {EntryKind.FINAL_REPORT, EntryKind.CLOSED}
+INSTRUCTION_STEPS = ("feedback", "report_back")
+"""The steps a leader's instruction owes: chased before they fall due (催办), escalated to
+the duty leader once late."""
 # 初判 is made once the matter is verified or reported: a grade is then set, or the
 # matter stays below grade IV (a rumour found untrue) and that was the judgement.
 _JUDGED = {EntryKind.VERIFIED, EntryKind.PHONE_REPORT} | _REPORTS

@@ -97,10 +97,26 @@ def short_date(day: date) -> str:
     return f"{day.month:02d}-{day.day:02d}"
 
 
+@dataclass(frozen=True)
+class RotationPolicy:
+    """The office's rest rules for a rotation: options, not fixed policy (issue 12).
+
+    By default nobody works two nights in a row, nor the day after a night, nor the day
+    and the night of one date (24 hours). An office on 24-hour shifts (值班 24 小时，
+    次日轮休) allows the last; one short of staff may allow two nights in a row.
+    """
+
+    two_nights_in_a_row: bool = False
+    """Allow a night shift the night after another."""
+    whole_day_shifts: bool = False
+    """Allow the day and the night of one date to the same person (a 24-hour shift)."""
+
+
 class _State:
     """Who worked when, kept up to date as seats are given out."""
 
-    def __init__(self, previous_night: Iterable[str], start: date) -> None:
+    def __init__(self, previous_night: Iterable[str], start: date, policy: RotationPolicy) -> None:
+        self.policy = policy
         self.nights: dict[date, set[str]] = {start - timedelta(days=1): set(previous_night)}
         self.on_shift: dict[tuple[date, ShiftKind], dict[str, Position]] = {}
         self.per_position: dict[Position, Counter[str]] = {p: Counter() for p in Position}
@@ -123,10 +139,12 @@ class _State:
         if name in away:
             return f"{name} is away"
         yesterday = need.shift_date - timedelta(days=1)
-        if name in self.nights.get(yesterday, set()):
+        worked_night = name in self.nights.get(yesterday, set())
+        if worked_night and not (need.kind is ShiftKind.NIGHT and self.policy.two_nights_in_a_row):
             return f"{name} worked {short_date(yesterday)} night"
         other = ShiftKind.NIGHT if need.kind is ShiftKind.DAY else ShiftKind.DAY
-        if name in self.on_shift.get((need.shift_date, other), {}):
+        whole_day = self.policy.whole_day_shifts
+        if name in self.on_shift.get((need.shift_date, other), {}) and not whole_day:
             # Day and night of one date back to back are 24 hours on duty.
             return f"{name} is on {short_date(need.shift_date)} {other.value}"
         return None
@@ -138,6 +156,7 @@ def propose(
     *,
     away: Mapping[tuple[date, ShiftKind], frozenset[str]] | None = None,
     previous_night: Iterable[str] = (),
+    policy: RotationPolicy | None = None,
 ) -> Rotation:
     """Fill every seat of ``needs`` fairly, or say in words why a seat stays empty.
 
@@ -146,6 +165,7 @@ def propose(
         candidates: the people qualified for each position.
         away: people unavailable on a shift (leave), by (date, kind).
         previous_night: who was on the night before the first shift (rest rule).
+        policy: the office's rest rules (default: no two nights in a row, no 24 h).
 
     Returns:
         The seats (fixed ones included), the problems, and the per-position counts.
@@ -153,7 +173,7 @@ def propose(
     """
     ordered = sorted(needs, key=lambda n: (n.shift_date, n.kind is ShiftKind.NIGHT))
     start = ordered[0].shift_date if ordered else date.min + timedelta(days=1)
-    state = _State(previous_night, start)
+    state = _State(previous_night, start, policy or RotationPolicy())
     away = away or {}
     seats: list[Seat] = []
     problems: list[str] = []
@@ -207,8 +227,9 @@ def _refusal(
     return f"{where}: no {words} free ({reasons})"
 
 
-def check(seats: Iterable[Seat]) -> list[str]:
+def check(seats: Iterable[Seat], policy: RotationPolicy | None = None) -> list[str]:
     """Every hard rule broken by ``seats`` (e.g. an imported roster), in words."""
+    policy = policy or RotationPolicy()
     found: list[str] = []
     shifts: dict[tuple[date, ShiftKind], dict[str, Position]] = {}
     nights: dict[date, set[str]] = {}
@@ -223,12 +244,14 @@ def check(seats: Iterable[Seat]) -> list[str]:
         if seat.kind is ShiftKind.NIGHT:
             nights.setdefault(seat.shift_date, set()).add(seat.name)
     for day in sorted(nights):
-        for name in sorted(nights[day] & nights.get(day + timedelta(days=1), set())):
-            found.append(f"{name} is on two nights in a row ({short_date(day)} and the next)")
+        if not policy.two_nights_in_a_row:
+            for name in sorted(nights[day] & nights.get(day + timedelta(days=1), set())):
+                found.append(f"{name} is on two nights in a row ({short_date(day)} and the next)")
         after = set(shifts.get((day + timedelta(days=1), ShiftKind.DAY), {}))
         for name in sorted(nights[day] & after):
             found.append(f"{name} is on the day shift after their {short_date(day)} night")
         before = set(shifts.get((day, ShiftKind.DAY), {}))
-        for name in sorted(nights[day] & before):
-            found.append(f"{name} is on both the day and the night of {short_date(day)}")
+        if not policy.whole_day_shifts:
+            for name in sorted(nights[day] & before):
+                found.append(f"{name} is on both the day and the night of {short_date(day)}")
     return found

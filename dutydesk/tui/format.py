@@ -28,7 +28,7 @@ def hhmm(moment: datetime | None, tz: ZoneInfo) -> str:
 
 
 def clock_periods(clocks: Iterable[tuple[str, timedelta]]) -> str:
-    """Report clocks as words: ``电话首报 30 分钟 / 书面首报 60 分钟``.
+    """Report clocks as words, one a line: ``电话首报 20 分钟`` / ``书面首报 40 分钟``.
 
     Whole hours from two hours up (``书面首报 6 小时``), else minutes: an officer reads
     "60 minutes" as the one-hour rule it is.
@@ -41,7 +41,8 @@ def clock_periods(clocks: Iterable[tuple[str, timedelta]]) -> str:
             parts.append(t("intake.clock_hours", step=step_name, hours=minutes // 60))
         else:
             parts.append(t("intake.clock_minutes", step=step_name, minutes=minutes))
-    return " / ".join(parts)
+    # One clock a line: side by side they wrapped mid-clock ("first report 60 / min").
+    return "\n".join(parts)
 
 
 def short_date(moment: datetime, tz: ZoneInfo) -> str:

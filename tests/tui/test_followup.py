@@ -222,6 +222,41 @@ async def test_a_passing_deadline_notifies_once(
         assert len(app._notifications) == 1  # once
 
 
+async def test_an_instruction_is_chased_before_it_falls_due_and_escalated_after(
+    db: Database, settings: Settings, night: dict[str, int]
+) -> None:
+    # Issue 12: 催办 reminders before the due date; escalation when late. The seed sets
+    # clocks as the service would: 20261126-002's next step is a leader's instruction's
+    # feedback, due 2 h 1 min from now.
+    due = NOW.astimezone(UTC) + timedelta(hours=2, minutes=1)
+    from sqlalchemy import text
+
+    with db.session() as session:
+        session.execute(
+            text("UPDATE incident SET due_step = 'feedback', due_at = :due WHERE id = :id"),
+            {"due": db.time_param(due), "id": night["20261126-002"]},
+        )
+    clock = FrozenClock(NOW.astimezone(UTC))
+    app = DutyDeskApp(db, settings, clock, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert not app._notifications
+        clock.advance(timedelta(minutes=2))  # now 2 h before the feedback is due
+        await pilot.pause(1.0)
+        await settle(pilot)
+        chased = [n for n in app._notifications if n.message.startswith("Chase it")]
+        assert [n.message for n in chased] == ["Chase it: 20261126-002: feedback is due at 04:32"]
+        clock.advance(timedelta(hours=2))  # past due: escalated, as an error
+        await pilot.pause(1.0)
+        await settle(pilot)
+        late = [n for n in app._notifications if n.message.startswith("20261126-002")]
+        assert [n.severity for n in late] == ["error"]
+        assert "overdue" in late[0].message and "tell the duty leader" in late[0].message
+        # Other steps passing at the same time are flagged as before, as warnings.
+        others = [n.severity for n in app._notifications if "is now overdue" in n.message]
+        assert others and set(others) == {"warning"}
+
+
 async def test_another_consoles_intake_appears_within_a_second_without_a_key(
     make_app: MakeApp, db: Database, night: dict[str, int]
 ) -> None:

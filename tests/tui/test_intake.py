@@ -342,12 +342,15 @@ async def test_the_form_shows_the_clocks_the_severity_sets(
         screen = await open_intake(pilot)
         select = screen.query_one("#field-severity Select", Select)
         hint = screen.query_one("#severity-clocks", Static)
-        assert str(hint.content) == "初判 15 分钟 / 书面首报 60 分钟"
+        assert str(hint.content).splitlines() == ["初判 15 分钟", "书面首报 60 分钟"]
         select.value = "II"
         await settle(pilot)
         phone = int(rules.phone_report[Severity.II].total_seconds() // 60)
         first = int(rules.first_report[Severity.II].total_seconds() // 60)
-        assert str(hint.content) == f"电话首报 {phone} 分钟 / 书面首报 {first} 分钟"
+        assert str(hint.content).splitlines() == [
+            f"电话首报 {phone} 分钟",
+            f"书面首报 {first} 分钟",
+        ]
         select.value = "III"
         await settle(pilot)
         assert str(hint.content) == "书面首报 2 小时"

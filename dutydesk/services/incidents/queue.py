@@ -9,9 +9,10 @@ cost does not grow with a year of closed records.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from dutydesk.rules.deadlines import INSTRUCTION_STEPS
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import incident_record
 from dutydesk.storage.engine import Database, Row, as_utc
@@ -152,6 +153,21 @@ class PassedDeadline:
     serial: str
     due_step: str | None
     due_at: datetime
+
+
+def reminders_due(
+    db: Database, since: datetime, until: datetime, lead: timedelta
+) -> list[PassedDeadline]:
+    """催办: instructions whose feedback (or 报结) falls due ``lead`` after ``(since, until]``.
+
+    The same range scan as :func:`deadlines_passed`, shifted by the reminder's lead, and
+    only for the steps an instruction owes (``rules.deadlines.INSTRUCTION_STEPS``).
+    """
+    return [
+        item
+        for item in deadlines_passed(db, since + lead, until + lead)
+        if item.due_step in INSTRUCTION_STEPS
+    ]
 
 
 def deadlines_passed(db: Database, since: datetime, until: datetime) -> list[PassedDeadline]:

@@ -142,7 +142,13 @@ def generate(db: Database, first: date, last: date, settings: Settings) -> Propo
         needs.append(SlotNeed(view.slot.shift_date, view.slot.kind, view.special_period, fixed))
         gone = leaders_away(db, view.slot.start_at, view.slot.end_at)
         away[(view.slot.shift_date, view.slot.kind)] = frozenset(a.leader for a in gone)
-    rotation = propose(needs, candidates(db), away=away, previous_night=previous)
+    rotation = propose(
+        needs,
+        candidates(db),
+        away=away,
+        previous_night=previous,
+        policy=settings.rotation_policy(),
+    )
     return Proposal(first, last, rotation)
 
 

@@ -15,6 +15,7 @@ The screen owns the refresh rhythm. Every read runs in a thread worker:
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -26,12 +27,14 @@ from textual.worker import get_current_worker
 
 from dutydesk.errors import DatabaseError
 from dutydesk.i18n import t
+from dutydesk.rules.deadlines import INSTRUCTION_STEPS
 from dutydesk.rules.shifts import shift_at
 from dutydesk.services.incidents.queue import (
     PassedDeadline,
     count_open,
     count_overdue,
     deadlines_passed,
+    reminders_due,
 )
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.context import Context
@@ -45,6 +48,9 @@ from dutydesk.tui.widgets.roster import RosterPane
 from dutydesk.tui.widgets.status import StatusLine
 from dutydesk.tui.widgets.timeline import TimelineView
 from dutydesk.tui.workers import ReportsWorkerErrors
+
+if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
 
 POLL_SECONDS = 0.4
 """How often to ask the store whether another console wrote (and deadlines passed)."""
@@ -85,6 +91,13 @@ class MainScreen(
         def __init__(self, passed: list[PassedDeadline]) -> None:
             super().__init__()
             self.passed = passed
+
+    class Reminders(Message):
+        """催办: instructions whose feedback or 报结 falls due soon (``remind_hours``)."""
+
+        def __init__(self, soon: list[PassedDeadline]) -> None:
+            super().__init__()
+            self.soon = soon
 
     def __init__(self, context: Context) -> None:
         super().__init__(id="main")
@@ -182,6 +195,7 @@ class MainScreen(
         # is per connection, and only readings on the same connection compare.
         worker = get_current_worker()
         db, clock = self.context.db, self.context.clock
+        lead = self.context.rules.remind_before  # read here, off the event loop
         since = clock.now()
         try:
             token: int | None = db.change_token()
@@ -199,9 +213,12 @@ class MainScreen(
                 now = clock.now()
                 if now > since:
                     passed = deadlines_passed(db, since, now)
+                    soon = reminders_due(db, since, now, lead)
                     since = now
                     if passed:
                         self.post_message(self.Deadlines(passed))
+                    if soon:
+                        self.post_message(self.Reminders(soon))
             except DatabaseError:
                 continue  # a busy or briefly unreadable store: look again next time
 
@@ -217,12 +234,30 @@ class MainScreen(
         for item in fresh:
             self._notified.add((item.id, item.due_step))
             step = t(f"step.{item.due_step}") if item.due_step else ""
-            text = t("deadline.passed", serial=item.serial, step=step)
-            self.app.notify(safe(text).plain, severity="warning", timeout=30, markup=False)
+            # A leader's instruction left unanswered is escalated, not only flagged.
+            late = item.due_step in INSTRUCTION_STEPS
+            text = t(
+                "deadline.escalate" if late else "deadline.passed", serial=item.serial, step=step
+            )
+            severity: SeverityLevel = "error" if late else "warning"
+            self.app.notify(safe(text).plain, severity=severity, timeout=30, markup=False)
         if self.context.settings.bell:
             self.app.bell()
         self.queue.refresh()  # the countdowns turn to "overdue"
         self.recount()
+
+    def on_main_screen_reminders(self, message: MainScreen.Reminders) -> None:
+        """催办: say once per instruction step that its deadline is near."""
+        tz = self.context.tz
+        for item in message.soon:
+            key = (item.id, f"remind:{item.due_step}")
+            if key in self._notified:
+                continue
+            self._notified.add(key)
+            step = t(f"step.{item.due_step}") if item.due_step else ""
+            when = item.due_at.astimezone(tz).strftime("%H:%M")
+            text = t("deadline.remind", serial=item.serial, step=step, at=when)
+            self.app.notify(safe(text).plain, severity="information", timeout=30, markup=False)
 
     @property
     def notified(self) -> frozenset[tuple[int, str | None]]:
