@@ -16,11 +16,14 @@ from docx.shared import Length
 from docx.text.run import Run
 
 from dutydesk.rules.deadlines import load_rules
+from dutydesk.services.incidents.followup import NewEntry
 from dutydesk.services.incidents.incident import add_entry, create_incident
+from dutydesk.services.incidents.intake import NewIncident
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Person, PersonRole
 from dutydesk.vocab import Classification
 from tests.conftest import DEMO_MOMENT, SHANGHAI
+from tests.request_support import request
 
 CANARY = "CANARY-机密-7f3e"
 """Stored only in the secret incident: must never leak to the uncleared or to SMS."""
@@ -59,31 +62,31 @@ def add_incident(
     at = received or DEMO_MOMENT - timedelta(hours=1)
     with db.session() as session:
         incident = create_incident(
+            request(session, actor_name="李晓明", now=at, tz=SHANGHAI, rules=rules),
+            NewIncident(
+                received_at=at,
+                channel="phone",
+                category=category,
+                severity="II",
+                classification=classification,
+                title=title,
+                summary=summary,
+                reporter_unit="市应急管理局",
+                location=location,
+            ),
             session=session,
-            received_at=at,
-            channel="phone",
-            category=category,
-            severity="II",
-            classification=classification,
-            title=title,
-            summary=summary,
-            reporter_unit="市应急管理局",
-            location=location,
-            actor_name="李晓明",
-            now=at,
-            tz=SHANGHAI,
-            rules=rules,
         )
         for minutes, (kind, text) in enumerate(entries, start=1):
             add_entry(
+                request(
+                    session,
+                    actor_name="李晓明",
+                    now=at + timedelta(minutes=5 * minutes),
+                    rules=rules,
+                ),
+                incident,
+                NewEntry(kind=kind, occurred_at=at + timedelta(minutes=5 * minutes), text=text),
                 session=session,
-                incident=incident,
-                kind=kind,
-                occurred_at=at + timedelta(minutes=5 * minutes),
-                actor_name="李晓明",
-                text=text,
-                now=at + timedelta(minutes=5 * minutes),
-                rules=rules,
             )
         return incident.serial
 

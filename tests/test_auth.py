@@ -26,6 +26,7 @@ from dutydesk.services.accounts.auth import (
 )
 from dutydesk.services.accounts.users import (
     AccountError,
+    NewAccount,
     add_user,
     change_roles,
     init_admin,
@@ -79,7 +80,7 @@ def test_an_older_weaker_hash_verifies_and_is_upgraded_on_sign_in(
 ) -> None:
     from sqlalchemy import text
 
-    add_user(db, admin, "孙丽", "1357", NOW, roles=[Role.DUTY_OFFICER])
+    add_user(db, admin, NewAccount("孙丽", "1357", roles=[Role.DUTY_OFFICER]), NOW)
     old = hash_pin("1357", n=2**14)  # as stored before N = 2**17
     with db.session() as session:
         session.execute(text("UPDATE credential SET pin_hash = :old").bindparams(old=old))
@@ -100,7 +101,7 @@ def test_an_older_weaker_hash_verifies_and_is_upgraded_on_sign_in(
 def test_lockout_after_five_wrong_pins_then_unlock_after_the_period(
     db: Database, admin: Operator
 ) -> None:
-    add_user(db, admin, "孙丽", "1357", NOW, roles=[Role.DUTY_OFFICER])
+    add_user(db, admin, NewAccount("孙丽", "1357", roles=[Role.DUTY_OFFICER]), NOW)
     for left in (4, 3, 2, 1):
         with pytest.raises(AuthError, match=f"{left} more wrong"):
             authenticate(db, "孙丽", "0000", NOW)
@@ -122,7 +123,7 @@ def test_lockout_is_configurable(db: Database, admin: Operator) -> None:
         environ={"DUTYDESK_LOCKOUT_ATTEMPTS": "2", "DUTYDESK_LOCKOUT_MINUTES": "30"}
     )
     assert (settings.lockout_attempts, settings.lockout_minutes) == (2, 30)
-    add_user(db, admin, "孙丽", "1357", NOW, roles=[Role.DUTY_OFFICER])
+    add_user(db, admin, NewAccount("孙丽", "1357", roles=[Role.DUTY_OFFICER]), NOW)
     with pytest.raises(AuthError):
         authenticate(db, "孙丽", "0", NOW, settings=settings)
     with pytest.raises(LockedError):
@@ -137,7 +138,7 @@ def test_unknown_and_disabled_are_clear_errors(db: Database, admin: Operator) ->
         authenticate(db, "无名氏", "1234", NOW)
     from dutydesk.services.accounts.users import set_active
 
-    add_user(db, admin, "孙丽", "1357", NOW, roles=[Role.DUTY_OFFICER])
+    add_user(db, admin, NewAccount("孙丽", "1357", roles=[Role.DUTY_OFFICER]), NOW)
     set_active(db, admin, "孙丽", False, NOW)
     with pytest.raises(AuthError, match="disabled"):
         authenticate(db, "孙丽", "1357", NOW)
@@ -148,19 +149,24 @@ def test_administrators_get_no_clearance_and_no_audit_trail(db: Database, admin:
     with pytest.raises(AccountError, match="above their own"):  # not for themselves ...
         change_roles(db, admin, "赵建国", NOW, clearance=Classification.TOP_SECRET)
     with pytest.raises(AccountError, match="above their own"):  # ... nor for a stooge
-        add_user(db, admin, "傀儡", "1234", NOW, roles=[Role.DUTY_OFFICER], clearance="top_secret")
+        add_user(
+            db,
+            admin,
+            NewAccount("傀儡", "1234", roles=[Role.DUTY_OFFICER], clearance="top_secret"),
+            NOW,
+        )
     with pytest.raises(AccountError, match="both administrator and auditor"):
         change_roles(db, admin, "赵建国", NOW, add=[Role.AUDITOR])
     with pytest.raises(AccessDenied):
         list_events(db, admin)
     with pytest.raises(AccountError, match="no active administrator"):
         change_roles(db, admin, "赵建国", NOW, remove=[Role.ADMIN])
-    add_user(db, admin, "钱审计", "9999", NOW, roles=[Role.AUDITOR])
+    add_user(db, admin, NewAccount("钱审计", "9999", roles=[Role.AUDITOR]), NOW)
     auditor = authenticate(db, "钱审计", "9999", NOW)
     assert [row.action for row in list_events(db, auditor)][:2] == ["sign_in", "account_added"]
     officer = Operator(5, "x", frozenset({Role.DUTY_OFFICER}), Classification.TOP_SECRET)
     with pytest.raises(AccessDenied):
-        add_user(db, officer, "y", "1234", NOW, roles=[])
+        add_user(db, officer, NewAccount("y", "1234", roles=[]), NOW)
     with pytest.raises(AccessDenied):  # only your own PIN, unless administrator
         set_pin(db, officer, "赵建国", "1111", NOW)
 

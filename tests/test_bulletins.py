@@ -24,6 +24,7 @@ from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind, BulletinStatus, Classification
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.docs_support import CANARY, seed_night
+from tests.request_support import request
 from tests.templates import DemoTemplates
 
 NOW = DEMO_MOMENT
@@ -36,7 +37,7 @@ def _draft(db: Database, *serials: str, kind: BulletinKind = BulletinKind.EXPRES
 def _issue(db: Database, bulletin_id: int) -> int:
     review_bulletin(db, bulletin_id, actor="杨帆", now=NOW)
     sign_bulletin(db, bulletin_id, signer="张振华", actor="杨帆", now=NOW)
-    return issue_bulletin(db, bulletin_id, actor="杨帆", now=NOW, tz=SHANGHAI)
+    return issue_bulletin(request(db, actor_name="杨帆", now=NOW, tz=SHANGHAI), bulletin_id)
 
 
 def test_draft_is_prefilled_in_official_register(db: Database) -> None:
@@ -91,7 +92,7 @@ def test_workflow_order_and_sign_off_role(db: Database) -> None:
         sign_bulletin(db, bulletin_id, signer="张振华", actor="杨帆", now=NOW)
     review_bulletin(db, bulletin_id, actor="杨帆", now=NOW)
     with pytest.raises(BulletinError, match="no sign-off"):
-        issue_bulletin(db, bulletin_id, actor="杨帆", now=NOW, tz=SHANGHAI)
+        issue_bulletin(request(db, actor_name="杨帆", now=NOW, tz=SHANGHAI), bulletin_id)
     with pytest.raises(BulletinError, match="杨帆 cannot sign bulletins off"):
         sign_bulletin(db, bulletin_id, signer="杨帆", actor="杨帆", now=NOW)
     with pytest.raises(BulletinError, match="no person"):
@@ -135,7 +136,7 @@ def test_numbers_per_kind_and_year_and_discarded_drafts_use_none(db: Database) -
     late = _draft(db, night.open_serial)
     review_bulletin(db, late, actor="杨帆", now=next_year)
     sign_bulletin(db, late, signer="张振华", actor="杨帆", now=next_year)
-    assert issue_bulletin(db, late, actor="杨帆", now=next_year, tz=SHANGHAI) == 1
+    assert issue_bulletin(request(db, actor_name="杨帆", now=next_year, tz=SHANGHAI), late) == 1
     assert db.read("SELECT year FROM bulletin WHERE id = :id", {"id": late})[0][0] == 2027
 
 
@@ -167,10 +168,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 from dutydesk.storage.engine import Database, url_for
 from dutydesk.services.bulletins.write import issue_bulletin
+from dutydesk.services.request import Request
 db = Database(url_for(sys.argv[1]))
 now = datetime(2026, 11, 26, 2, 31, tzinfo=ZoneInfo("Asia/Shanghai"))
+req = Request(db=db, now=now, tz=ZoneInfo("Asia/Shanghai"), actor_name="杨帆")
 for bulletin_id in map(int, sys.argv[2].split(",")):
-    issue_bulletin(db, bulletin_id, actor="杨帆", now=now, tz=ZoneInfo("Asia/Shanghai"))
+    issue_bulletin(req, bulletin_id)
 """
 
 

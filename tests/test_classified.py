@@ -29,9 +29,9 @@ from dutydesk.services.handover.store import record_pack, snapshot
 from dutydesk.services.incidents import listing, search, timeline
 from dutydesk.services.incidents.daily import daily_summary
 from dutydesk.services.incidents.edits import update_fields
-from dutydesk.services.incidents.followup import add_entry
+from dutydesk.services.incidents.followup import NewEntry, add_entry
 from dutydesk.services.incidents.incident import create_incident
-from dutydesk.services.incidents.intake import find_similar
+from dutydesk.services.incidents.intake import NewIncident, find_similar
 from dutydesk.services.incidents.queue import fetch_window
 from dutydesk.services.incidents.records import IncidentError
 from dutydesk.storage.crypto import KeyRing
@@ -39,6 +39,7 @@ from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Incident
 from dutydesk.vocab import BulletinKind, Classification, EntryKind
 from tests.conftest import DEMO_MOMENT
+from tests.request_support import request
 
 TZ = ZoneInfo("Asia/Shanghai")
 RULES = load_rules()
@@ -51,18 +52,18 @@ INTERNAL = Classification.INTERNAL
 def _incident(db: Database, level: str, title: str, summary: str) -> Incident:
     with db.session() as session:
         incident = create_incident(
+            request(session, now=T0, tz=TZ, rules=RULES),
+            NewIncident(
+                received_at=T0,
+                channel="phone",
+                category="accident",
+                severity="II",
+                classification=level,
+                title=title,
+                summary=summary,
+                location="某区",
+            ),
             session=session,
-            received_at=T0,
-            channel="phone",
-            category="accident",
-            severity="II",
-            classification=level,
-            title=title,
-            summary=summary,
-            location="某区",
-            now=T0,
-            tz=TZ,
-            rules=RULES,
         )
         session.expunge(incident)
         return incident
@@ -76,22 +77,20 @@ def secret(db: Database) -> Incident:
         row = session.get(Incident, incident.id)
         assert row is not None
         add_entry(
+            request(session, now=T0 + timedelta(minutes=5), rules=RULES),
+            row,
+            NewEntry(
+                kind=EntryKind.NOTE, occurred_at=T0 + timedelta(minutes=5), text=f"续报{CANARY}"
+            ),
             session=session,
-            incident=row,
-            kind=EntryKind.NOTE,
-            occurred_at=T0 + timedelta(minutes=5),
-            text=f"续报{CANARY}",
-            now=T0 + timedelta(minutes=5),
-            rules=RULES,
         )
     with db.session() as session:
         update_fields(
+            request(session, now=T0 + timedelta(minutes=6), rules=RULES),
             session=session,
             incident_id=incident.id,  # type: ignore[arg-type]
             expected_version=None,
             changes={"summary": f"更正{CANARY}，已控制"},
-            now=T0 + timedelta(minutes=6),
-            rules=RULES,
         )
     return incident
 
@@ -121,9 +120,11 @@ def test_cleared_reader_gets_text_and_a_view_is_audited(db: Database, secret: In
     assert texts[0] == f"据报{CANARY}，化工厂泄漏"
     assert f"续报{CANARY}" in texts
     assert any(CANARY in text for text in texts if text.startswith("summary:"))
-    record = listing.get_incident(db, secret.serial, clearance=SECRET)
+    record = listing.get_incident(request(db, clearance=SECRET), secret.serial)
     assert record.title == f"标题{CANARY}" and len(record.timeline) == 3
-    assert listing.list_incidents(db, clearance=SECRET)[0].summary == f"更正{CANARY}，已控制"
+    assert (
+        listing.list_incidents(request(db, clearance=SECRET))[0].summary == f"更正{CANARY}，已控制"
+    )
     views = db.read(
         "SELECT object_type, object_id, detail FROM audit_event "
         "WHERE action = 'classified_viewed' ORDER BY id"
@@ -144,19 +145,24 @@ def test_uncleared_reader_sees_restricted_everywhere(db: Database, secret: Incid
     assert detail is not None and detail.restricted
     outputs.append(repr(detail))
     assert timeline.fetch_editable(db, secret.id, INTERNAL) is None  # type: ignore[arg-type]
-    outputs.append(repr(listing.get_incident(db, secret.serial)))
-    outputs.append(repr(listing.list_incidents(db)))
-    outputs.append(repr(search.search(db, secret.serial, clearance=INTERNAL).rows))
+    outputs.append(repr(listing.get_incident(request(db), secret.serial)))
+    outputs.append(repr(listing.list_incidents(request(db))))
+    outputs.append(repr(search.search(request(db, clearance=INTERNAL), secret.serial).rows))
     similar = find_similar(
-        db, category="accident", location="某区", summary="x", received_at=T0, clearance=INTERNAL
+        request(db, clearance=INTERNAL),
+        category="accident",
+        location="某区",
+        summary="x",
+        received_at=T0,
     )
     assert similar and similar[0].title is None
     outputs.append(repr(similar))
     settings = Settings()
-    pack = build_pack(db, start=T0 - timedelta(hours=1), at=now, now=now, rules=RULES,
-                      settings=settings)  # fmt: skip
+    pack = build_pack(
+        request(db, now=now, rules=RULES), start=T0 - timedelta(hours=1), at=now, settings=settings
+    )
     outputs.append(snapshot(pack))
-    summary = daily_summary(db, T0.date(), tz=TZ, now=now)
+    summary = daily_summary(request(db, tz=TZ, now=now), T0.date())
     assert summary.rows[0].restricted
     outputs.append(daily_report.render_json(summary, TZ))
     outputs.append(daily_report.render_md(summary, TZ))
@@ -188,8 +194,12 @@ def test_handover_for_cleared_reader_is_sealed_when_stored(
     db: Database, db_path: Path, secret: Incident
 ) -> None:
     now = DEMO_MOMENT
-    pack = build_pack(db, start=T0 - timedelta(hours=1), at=now, now=now, rules=RULES,
-                      settings=Settings(), clearance=SECRET, viewer="张三")  # fmt: skip
+    pack = build_pack(
+        request(db, now=now, rules=RULES, clearance=SECRET, viewer="张三"),
+        start=T0 - timedelta(hours=1),
+        at=now,
+        settings=Settings(),
+    )
     assert any(CANARY in item.title for item in pack.open)
     record_pack(db, pack, actor="张三")
     assert CANARY.encode() not in _on_disk(db_path)
@@ -199,12 +209,12 @@ def test_handover_for_cleared_reader_is_sealed_when_stored(
 def test_search_does_not_match_classified_content(db: Database, secret: Incident) -> None:
     _incident(db, "internal", "公开事件", f"公开{CANARY}")
     for level in (INTERNAL, SECRET):
-        found = search.search(db, CANARY, clearance=level).rows
+        found = search.search(request(db, clearance=level), CANARY).rows
         assert [row.classification for row in found] == [INTERNAL]
-        assert [r.serial for r in search.search(db, secret.serial, clearance=level).rows] == [
-            secret.serial
-        ]
-    by_serial = search.search(db, secret.serial, clearance=SECRET).rows
+        assert [
+            r.serial for r in search.search(request(db, clearance=level), secret.serial).rows
+        ] == [secret.serial]
+    by_serial = search.search(request(db, clearance=SECRET), secret.serial).rows
     assert by_serial[0].title == f"标题{CANARY}"
 
 
@@ -236,12 +246,11 @@ def test_a_sealed_incident_may_be_raised_but_not_lowered(db: Database, secret: I
     """机密 -> 绝密: earlier entries stay sealed at 机密 and open for 绝密 readers only."""
     with db.session() as session:
         update_fields(
+            request(session, now=DEMO_MOMENT, rules=RULES),
             session=session,
             incident_id=secret.id,  # type: ignore[arg-type]
             expected_version=None,
             changes={"classification": "top_secret"},
-            now=DEMO_MOMENT,
-            rules=RULES,
         )
     top = timeline.fetch_detail(db, secret.id, Classification.TOP_SECRET)  # type: ignore[arg-type]
     assert top is not None and top.classification is Classification.TOP_SECRET
@@ -254,12 +263,11 @@ def test_a_sealed_incident_may_be_raised_but_not_lowered(db: Database, secret: I
     for level in ("confidential", "internal"):
         with db.session() as session, pytest.raises(IncidentError, match="not lowered"):
             update_fields(
+                request(session, now=DEMO_MOMENT, rules=RULES),
                 session=session,
                 incident_id=secret.id,  # type: ignore[arg-type]
                 expected_version=None,
                 changes={"classification": level},
-                now=DEMO_MOMENT,
-                rules=RULES,
             )
 
 
@@ -281,12 +289,11 @@ def test_relabelling_up_seals_title_and_summary(db: Database, db_path: Path) -> 
     plain = _incident(db, "internal", "普通标题", "普通摘要")
     with db.session() as session:
         update_fields(
+            request(session, now=DEMO_MOMENT, rules=RULES),
             session=session,
             incident_id=plain.id,  # type: ignore[arg-type]
             expected_version=None,
             changes={"classification": "secret", "title": f"升级{CANARY}"},
-            now=DEMO_MOMENT,
-            rules=RULES,
         )
     stored = db.read("SELECT title, summary FROM incident WHERE id = :id", {"id": plain.id})
     assert all(str(value).startswith("enc:v1:") for value in stored[0])

@@ -16,8 +16,10 @@ from sqlmodel import select
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.services.incidents.edits import update_fields
 from dutydesk.services.incidents.incident import ConflictError, create_incident
+from dutydesk.services.incidents.intake import NewIncident
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Incident, TimelineEntry
+from tests.request_support import request
 
 TZ = ZoneInfo("Asia/Shanghai")
 RULES = load_rules()
@@ -30,7 +32,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.services import retry
-from dutydesk.services.incidents.intake import register
+from dutydesk.services.incidents.intake import NewIncident, register
+from dutydesk.services.request import Request
 from dutydesk.storage.engine import Database, url_for
 
 path, name, count, flag = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -44,9 +47,11 @@ while not os.path.exists(flag):
 for number in range(count):
     at = base + timedelta(seconds=number)
     register(
-        db, received_at=at, channel="phone", category="accident", severity="III",
-        classification="internal", title=f"{name}-{number}", summary=f"{name} {number}",
-        actor_name=name, now=at, tz=tz, rules=rules,
+        Request(db=db, now=at, tz=tz, actor_name=name, rules_source=rules),
+        NewIncident(
+            received_at=at, channel="phone", category="accident", severity="III",
+            classification="internal", title=f"{name}-{number}", summary=f"{name} {number}",
+        ),
     )
 print(json.dumps({"retries": dict(retry.retries)}), flush=True)
 """
@@ -97,17 +102,17 @@ def _incident(db: Database) -> int:
     at = datetime(2026, 11, 26, 2, 14, tzinfo=TZ)
     with db.session() as session:
         incident = create_incident(
+            request(session, now=at, tz=TZ, rules=RULES),
+            NewIncident(
+                received_at=at,
+                channel="phone",
+                category="accident",
+                severity="IV",
+                classification="internal",
+                title="燃气泄漏",
+                summary="幸福路燃气泄漏",
+            ),
             session=session,
-            received_at=at,
-            channel="phone",
-            category="accident",
-            severity="IV",
-            classification="internal",
-            title="燃气泄漏",
-            summary="幸福路燃气泄漏",
-            now=at,
-            tz=TZ,
-            rules=RULES,
         )
         assert incident.id is not None
         return incident.id
@@ -123,23 +128,19 @@ def test_second_editor_gets_a_conflict_with_the_current_state(db: Database) -> N
         first_seen = second_seen = seen.version
     with db.session() as session:
         update_fields(
+            request(session, actor_name="李四", now=now, rules=RULES),
             session=session,
             incident_id=incident_id,
             expected_version=first_seen,
             changes={"severity": "II"},
-            actor_name="李四",
-            now=now,
-            rules=RULES,
         )
     with pytest.raises(ConflictError) as caught, db.session() as session:
         update_fields(
+            request(session, actor_name="王五", now=now, rules=RULES),
             session=session,
             incident_id=incident_id,
             expected_version=second_seen,
             changes={"severity": "III", "location": "幸福路12号"},
-            actor_name="王五",
-            now=now,
-            rules=RULES,
         )
     error = caught.value
     assert "changed by someone else" in str(error)
@@ -159,23 +160,21 @@ def test_interleaved_sessions_conflict_on_the_committed_version(db: Database) ->
     now = datetime(2026, 11, 26, 2, 30, tzinfo=TZ)
     with db.session() as first:
         update_fields(
+            request(first, now=now, rules=RULES),
             session=first,
             incident_id=incident_id,
             expected_version=1,
             changes={"title": "燃气爆炸"},
-            now=now,
-            rules=RULES,
         )
     other = Database(db.url)
     try:
         with pytest.raises(ConflictError), other.session() as second:
             update_fields(
+                request(second, now=now + timedelta(minutes=1), rules=RULES),
                 session=second,
                 incident_id=incident_id,
                 expected_version=1,
                 changes={"title": "燃气泄漏（更正）"},
-                now=now + timedelta(minutes=1),
-                rules=RULES,
             )
     finally:
         other.close()

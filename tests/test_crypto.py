@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from dutydesk.rules.chain import hashed_form
+from dutydesk.services.incidents.followup import NewEntry
+from dutydesk.services.incidents.intake import NewIncident
 from dutydesk.services.integrity.keys import rotate
 from dutydesk.services.integrity.verify import verify
 from dutydesk.storage.crypto import (
@@ -24,6 +26,7 @@ from dutydesk.storage.crypto import (
 )
 from dutydesk.storage.engine import Database
 from tests.conftest import DEMO_MOMENT
+from tests.request_support import request
 
 CANARY = "绝密金丝雀 canary-7731"
 WHERE = {"record": "incident:42", "field": "title", "classification": "secret"}
@@ -119,18 +122,38 @@ def test_rotation_rewraps_without_touching_the_chain(db: Database, db_path: Path
     rules = load_rules()
     with db.session() as session:
         incident = create_incident(
-            session=session, received_at=DEMO_MOMENT, channel="cipher", category="other",
-            severity="II", classification="secret", title="x", summary="x",
-            now=DEMO_MOMENT, tz=SHANGHAI, rules=rules,
-        )  # fmt: skip
+            request(session, now=DEMO_MOMENT, tz=SHANGHAI, rules=rules),
+            NewIncident(
+                received_at=DEMO_MOMENT,
+                channel="cipher",
+                category="other",
+                severity="II",
+                classification="secret",
+                title="x",
+                summary="x",
+            ),
+            session=session,
+        )
         assert incident.id is not None
         incident.title = encrypt_field(
             keys, CANARY, record=f"incident:{incident.id}", field="title", classification="secret"
         )
-        entry = add_entry(session=session, incident=incident, kind="note", occurred_at=DEMO_MOMENT,
-                          text=encrypt_field(keys, CANARY, record=f"timeline_entry:{incident.id}/2",
-                                             field="text", classification="secret"),
-                          now=DEMO_MOMENT, rules=rules)  # fmt: skip
+        entry = add_entry(
+            request(session, now=DEMO_MOMENT, rules=rules),
+            incident,
+            NewEntry(
+                kind="note",
+                occurred_at=DEMO_MOMENT,
+                text=encrypt_field(
+                    keys,
+                    CANARY,
+                    record=f"timeline_entry:{incident.id}/2",
+                    field="text",
+                    classification="secret",
+                ),
+            ),
+            session=session,
+        )
         before_hash = entry.hash
     old_text = db.read("SELECT text FROM timeline_entry WHERE seq = 2")[0][0]
     done = rotate(db, keys, None, DEMO_MOMENT)

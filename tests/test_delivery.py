@@ -24,6 +24,7 @@ from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind, Classification
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.docs_support import CANARY, Night, run_cli, seed_night
+from tests.request_support import request
 
 NOW = DEMO_MOMENT
 
@@ -75,7 +76,7 @@ def _issued(db: Database, *serials: str, clearance: Classification = Classificat
     )  # fmt: skip
     review_bulletin(db, bulletin_id, actor="杨帆", now=NOW)
     sign_bulletin(db, bulletin_id, signer="张振华", actor="杨帆", now=NOW)
-    issue_bulletin(db, bulletin_id, actor="杨帆", now=NOW, tz=SHANGHAI)
+    issue_bulletin(request(db, actor_name="杨帆", now=NOW, tz=SHANGHAI), bulletin_id)
     return bulletin_id
 
 

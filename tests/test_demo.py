@@ -17,9 +17,11 @@ from dutydesk.services.demo.file import DemoDataError, read_demo, resolve_time
 from dutydesk.services.demo.load import DEMO_KEY, NotADemoDatabaseError, load_demo, reset_demo
 from dutydesk.services.incidents import queue
 from dutydesk.services.incidents.incident import create_incident
+from dutydesk.services.incidents.intake import NewIncident
 from dutydesk.services.roster.pane import on_duty, roster_view
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Category, Channel, Classification, Position, Role, Severity
+from tests.request_support import request
 from tests.templates import DemoTemplates
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -216,17 +218,17 @@ def test_replace_reloads_for_the_new_moment(demo: Database) -> None:
 def test_real_databases_are_never_mixed_or_cleared(db: Database) -> None:
     with db.session() as session:
         create_incident(
+            request(session, now=DEMO_MOMENT, tz=SHANGHAI, rules=load_rules()),
+            NewIncident(
+                received_at=DEMO_MOMENT,
+                channel="phone",
+                category="other",
+                severity="IV",
+                classification="internal",
+                title="真实记录",
+                summary="真实记录",
+            ),
             session=session,
-            received_at=DEMO_MOMENT,
-            channel="phone",
-            category="other",
-            severity="IV",
-            classification="internal",
-            title="真实记录",
-            summary="真实记录",
-            now=DEMO_MOMENT,
-            tz=SHANGHAI,
-            rules=load_rules(),
         )
     with pytest.raises(NotADemoDatabaseError, match="not demo data"):
         load_demo(db, DEMO_MOMENT)

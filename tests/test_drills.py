@@ -17,12 +17,14 @@ from dutydesk.rules.scenario_file import parse_scenario
 from dutydesk.services import drills
 from dutydesk.services.bulletins.read import BulletinError
 from dutydesk.services.bulletins.write import draft_bulletin
-from dutydesk.services.incidents.followup import add_entry
+from dutydesk.services.incidents.followup import NewEntry, add_entry
+from dutydesk.services.incidents.intake import NewIncident
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.docs_support import add_incident, run_cli, zip_text
 from tests.hostile import SHORT, unsafe_in
+from tests.request_support import request
 
 DRILL_CANARY = "DRILL-CANARY-演练-5c1d"
 """Typed into the drill incident only: must never reach a real output."""
@@ -221,21 +223,17 @@ def scenario_file(tmp_path: Path) -> Path:
 
 def _take(db: Database, inject_id: int, clock: FrozenClock) -> int:
     incident = drills.take_report(
-        db,
+        request(db, actor_name="李晓明", now=clock.now(), tz=SHANGHAI, rules=load_rules()),
         inject_id,
-        fields={
-            "received_at": clock.now(),
-            "channel": "phone",
-            "category": "accident",
-            "severity": "IV",
-            "classification": "internal",
-            "title": f"储罐起火 {DRILL_CANARY}",
-            "summary": f"园区储罐起火 {DRILL_CANARY}",
-        },
-        actor_name="李晓明",
-        now=clock.now(),
-        tz=SHANGHAI,
-        rules=load_rules(),
+        NewIncident(
+            received_at=clock.now(),
+            channel="phone",
+            category="accident",
+            severity="IV",
+            classification="internal",
+            title=f"储罐起火 {DRILL_CANARY}",
+            summary=f"园区储罐起火 {DRILL_CANARY}",
+        ),
     )
     assert incident.id is not None
     return incident.id
@@ -248,15 +246,10 @@ def _log(db: Database, incident_id: int, kind: str, clock: FrozenClock, target: 
         incident = session.get(Incident, incident_id)
         assert incident is not None
         add_entry(
+            request(session, actor_name="李晓明", now=clock.now(), rules=load_rules()),
+            incident,
+            NewEntry(kind=kind, occurred_at=clock.now(), text="已办。", target=target),
             session=session,
-            incident=incident,
-            kind=kind,
-            occurred_at=clock.now(),
-            actor_name="李晓明",
-            text="已办。",
-            target=target,
-            now=clock.now(),
-            rules=load_rules(),
         )
 
 
@@ -265,16 +258,20 @@ def run_drill(db: Database, scenario_file: Path) -> tuple[int, int, FrozenClock]
     clock = FrozenClock(DEMO_MOMENT.astimezone(UTC))
     rules = load_rules()
     run_id = drills.start_run(db, scenario_file, speed=SPEED, actor="李晓明", now=clock.now())
-    fired = drills.fire_due(db, now=clock.now(), rules=rules)
+    fired = drills.fire_due(request(db, now=clock.now(), rules=rules))
     assert [f.kind for f in fired] == ["report"]
     clock.advance(timedelta(seconds=12))  # 2 scenario minutes to intake
     incident_id = _take(db, fired[0].inject_id, clock)
     clock.advance(timedelta(seconds=48))  # 60 s = 10 scenario min: the severity is due
-    assert [f.kind for f in drills.fire_due(db, now=clock.now(), rules=rules)] == ["severity"]
+    assert [f.kind for f in drills.fire_due(request(db, now=clock.now(), rules=rules))] == [
+        "severity"
+    ]
     clock.advance(timedelta(seconds=30))  # phone report at 15 scenario minutes: 5 late
     _log(db, incident_id, "phone_report", clock, target="张振华")
     clock.advance(timedelta(seconds=30))  # 20 min: the instruction
-    assert [f.kind for f in drills.fire_due(db, now=clock.now(), rules=rules)] == ["instruction"]
+    assert [f.kind for f in drills.fire_due(request(db, now=clock.now(), rules=rules))] == [
+        "instruction"
+    ]
     clock.advance(timedelta(seconds=60))  # first report at 30 min: on time
     _log(db, incident_id, "first_report", clock)
     return run_id, incident_id, clock
@@ -317,7 +314,7 @@ def test_a_run_fires_injects_and_measures_each_step(db: Database, scenario_file:
     assert {s.step: s.elapsed for s in report.steps}["assignment"] == timedelta(minutes=35)
     assert [s.step for s in report.steps][:2] == ["assignment", "phone_report"]  # 15, 5 over
     assert report.met == 2 and report.targeted == 4
-    assert drills.stop_run(db, now=clock.now(), finished=True) == run_id
+    assert drills.stop_run(request(db, now=clock.now()), finished=True) == run_id
     assert drills.active_run_id(db) is None
     # The rehearsal leaves nothing running in the live queue; its figures stay.
     state = db.read("SELECT is_open, status FROM incident WHERE id = :id", {"id": incident_id})
@@ -333,7 +330,7 @@ def test_one_run_at_a_time_and_a_report_taken_once(db: Database, scenario_file: 
     states = drills.injects(db, run_id)
     with pytest.raises(drills.DrillError, match="not come in yet"):
         _take(db, states[0].id, FrozenClock(DEMO_MOMENT - timedelta(minutes=1)))
-    fired = drills.fire_due(db, now=clock.now(), rules=load_rules())
+    fired = drills.fire_due(request(db, now=clock.now(), rules=load_rules()))
     _take(db, fired[0].inject_id, clock)
     with pytest.raises(drills.DrillError, match="already been taken"):
         _take(db, fired[0].inject_id, clock)
@@ -346,8 +343,10 @@ def test_severity_waits_for_its_report(db: Database, scenario_file: Path) -> Non
     rules = load_rules()
     run_id = drills.start_run(db, scenario_file, speed=SPEED, actor="x", now=clock.now())
     clock.advance(timedelta(minutes=5))  # everything is due; the report was never taken
-    assert [f.kind for f in drills.fire_due(db, now=clock.now(), rules=rules)] == ["report"]
-    assert drills.fire_due(db, now=clock.now(), rules=rules) == []
+    assert [f.kind for f in drills.fire_due(request(db, now=clock.now(), rules=rules))] == [
+        "report"
+    ]
+    assert drills.fire_due(request(db, now=clock.now(), rules=rules)) == []
     states = [s.state for s in drills.injects(db, run_id)]
     assert states == ["fired", "due", "due"]
 
@@ -425,11 +424,9 @@ def test_handover_counts_leave_drills_out(drilled: tuple[str, str], db: Database
 
     at = DEMO_MOMENT + timedelta(hours=6)
     pack = build_pack(
-        db,
+        request(db, now=at, rules=load_rules()),
         start=DEMO_MOMENT - timedelta(hours=12),
         at=at,
-        now=at,
-        rules=load_rules(),
         settings=Settings(),
     )
     assert [item.serial for item in pack.received] == [drilled[0]]
@@ -474,9 +471,9 @@ def test_queue_search_and_cli_mark_drill_incidents(
     from dutydesk.services.incidents.search import search
 
     for query in ("储罐", "CANARY"):  # the bigram and the trigram index both carry the mark
-        found = search(db, query, clearance="internal").rows
+        found = search(request(db, clearance="internal"), query).rows
         assert [row.serial for row in found] == [drill] and found[0].drill
-    assert not search(db, "燃气", clearance="internal").rows[0].drill
+    assert not search(request(db, clearance="internal"), "燃气").rows[0].drill
     code, out, err = run_cli(capsys, db_path, "incident", "list")
     assert code == 0, err
     line = next(line for line in out.splitlines() if drill in line)

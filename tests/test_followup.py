@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from dutydesk.i18n import catalog, set_language
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.rules.workflow import REFUSAL_KEYS, refusal
+from dutydesk.services.incidents.followup import NewEntry
 from dutydesk.services.incidents.incident import (
     EntryRefused,
     IncidentError,
@@ -19,10 +20,12 @@ from dutydesk.services.incidents.incident import (
     create_incident,
     update_fields,
 )
+from dutydesk.services.incidents.intake import NewIncident
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.vocab import EntryKind as K
 from dutydesk.vocab import Status as S
+from tests.request_support import request
 
 TZ = ZoneInfo("Asia/Shanghai")
 RULES = load_rules()
@@ -78,24 +81,27 @@ def test_every_refusal_has_words(language: str) -> None:
 
 def new(session: Session, severity: str = "IV") -> Incident:
     return create_incident(
+        request(session, now=T0, tz=TZ, rules=RULES),
+        NewIncident(
+            received_at=T0,
+            channel="phone",
+            category="accident",
+            severity=severity,
+            classification="internal",
+            title="燃气泄漏",
+            summary="幸福路燃气泄漏",
+        ),
         session=session,
-        received_at=T0,
-        channel="phone",
-        category="accident",
-        severity=severity,
-        classification="internal",
-        title="燃气泄漏",
-        summary="幸福路燃气泄漏",
-        now=T0,
-        tz=TZ,
-        rules=RULES,
     )
 
 
 def log(session: Session, incident: Incident, kind: K, minutes: int, **extra: Any) -> TimelineEntry:
     at = T0 + timedelta(minutes=minutes)
     return add_entry(
-        session=session, incident=incident, kind=kind, occurred_at=at, now=at, rules=RULES, **extra
+        request(session, now=at, rules=RULES),
+        incident,
+        NewEntry(kind=kind, occurred_at=at, **extra),
+        session=session,
     )
 
 
@@ -167,13 +173,11 @@ def test_severity_edit_is_recorded_and_moves_the_clocks(db: Database) -> None:
         assert (incident.due_step, incident.due_at) == ("first_report", T0 + timedelta(hours=6))
         assert incident.id is not None
         edited = update_fields(
+            request(session, actor_name="李四", now=T0 + timedelta(minutes=10), rules=RULES),
             session=session,
             incident_id=incident.id,
             expected_version=1,
             changes={"severity": "II", "summary": "幸福路燃气爆炸\n3人受伤", "title": "燃气泄漏"},
-            actor_name="李四",
-            now=T0 + timedelta(minutes=10),
-            rules=RULES,
         )
         entries = session.exec(select(TimelineEntry).order_by(col(TimelineEntry.seq))).all()
     assert (edited.severity, edited.severity_rank, edited.version) == ("II", 1, 2)
@@ -192,12 +196,11 @@ def test_edit_without_a_change_writes_nothing(db: Database) -> None:
         incident = new(session)
         assert incident.id is not None
         same = update_fields(
+            request(session, now=T0, rules=RULES),
             session=session,
             incident_id=incident.id,
             expected_version=1,
             changes={"severity": "IV"},
-            now=T0,
-            rules=RULES,
         )
         assert same.version == 1
         assert len(session.exec(select(TimelineEntry)).all()) == 1
@@ -219,12 +222,11 @@ def test_bad_edits_name_the_field(db: Database, changes: dict[str, object], mess
         assert incident.id is not None
         with pytest.raises(IncidentError, match=message):
             update_fields(
+                request(session, now=T0, rules=RULES),
                 session=session,
                 incident_id=incident.id,
                 expected_version=1,
                 changes=changes,
-                now=T0,
-                rules=RULES,
             )
 
 
@@ -235,12 +237,11 @@ def test_closed_incident_cannot_be_edited(db: Database) -> None:
         assert incident.id is not None
         with pytest.raises(EntryRefused, match="reopen it first"):
             update_fields(
+                request(session, now=T0 + timedelta(minutes=6), rules=RULES),
                 session=session,
                 incident_id=incident.id,
                 expected_version=None,
                 changes={"severity": "I"},
-                now=T0 + timedelta(minutes=6),
-                rules=RULES,
             )
 
 

@@ -25,10 +25,13 @@ from dutydesk.services.handover.store import (
     record_pack,
     snapshot,
 )
+from dutydesk.services.incidents.followup import NewEntry
+from dutydesk.services.incidents.intake import NewIncident
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Category, Classification, EntryKind, Position, Severity
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.docs_support import east_asia_font, pt
+from tests.request_support import request
 from tests.templates import DemoTemplates
 
 S = Settings()
@@ -40,7 +43,9 @@ def pack_at(
     db: Database, at: datetime, clearance: Classification = Classification.INTERNAL
 ) -> HandoverPack:
     start = period_start(db, at, S)
-    return build_pack(db, start=start, at=at, now=at, rules=RULES, settings=S, clearance=clearance)
+    return build_pack(
+        request(db, now=at, rules=RULES, clearance=clearance), start=start, at=at, settings=S
+    )
 
 
 @pytest.fixture
@@ -53,14 +58,31 @@ def add_secret(db: Database) -> str:
 
     with db.session() as session:
         incident = create_incident(
-            session=session, received_at=DEMO_MOMENT - timedelta(minutes=10), channel="cipher",
-            category="social_security", severity="II", classification="secret",
-            title=f"密电 {CANARY}", summary=f"内容 {CANARY}", location=CANARY,
-            reporter_name=CANARY, actor_name="韩冬", now=DEMO_MOMENT, tz=SHANGHAI, rules=RULES,
-        )  # fmt: skip
-        add_entry(session=session, incident=incident, kind=EntryKind.LEADER_INSTRUCTION,
-                  occurred_at=DEMO_MOMENT - timedelta(minutes=5), actor_name="韩冬",
-                  text=f"批示 {CANARY}", target=f"领导{CANARY}", now=DEMO_MOMENT, rules=RULES)  # fmt: skip
+            request(session, actor_name="韩冬", now=DEMO_MOMENT, tz=SHANGHAI, rules=RULES),
+            NewIncident(
+                received_at=DEMO_MOMENT - timedelta(minutes=10),
+                channel="cipher",
+                category="social_security",
+                severity="II",
+                classification="secret",
+                title=f"密电 {CANARY}",
+                summary=f"内容 {CANARY}",
+                reporter_name=CANARY,
+                location=CANARY,
+            ),
+            session=session,
+        )
+        add_entry(
+            request(session, actor_name="韩冬", now=DEMO_MOMENT, rules=RULES),
+            incident,
+            NewEntry(
+                kind=EntryKind.LEADER_INSTRUCTION,
+                occurred_at=DEMO_MOMENT - timedelta(minutes=5),
+                text=f"批示 {CANARY}",
+                target=f"领导{CANARY}",
+            ),
+            session=session,
+        )
         return incident.serial
 
 

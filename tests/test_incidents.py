@@ -11,15 +11,18 @@ from sqlmodel import Session, col, select
 
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.rules.workflow import status_after
+from dutydesk.services.incidents.followup import NewEntry
 from dutydesk.services.incidents.incident import (
     IncidentError,
     add_entry,
     create_incident,
     next_serial,
 )
+from dutydesk.services.incidents.intake import NewIncident
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.vocab import EntryKind, Status
+from tests.request_support import request
 
 TZ = ZoneInfo("Asia/Shanghai")
 RULES = load_rules()
@@ -38,13 +41,9 @@ def new(
     }
     fields.update(extra)
     return create_incident(
+        request(session, now=received_at, tz=TZ, rules=RULES),
+        NewIncident(received_at=received_at, severity=severity, **fields),
         session=session,
-        received_at=received_at,
-        severity=severity,
-        now=received_at,
-        tz=TZ,
-        rules=RULES,
-        **fields,
     )
 
 
@@ -53,7 +52,10 @@ def entry(
 ) -> TimelineEntry:
     at = incident.received_at + timedelta(minutes=minutes)
     return add_entry(
-        session=session, incident=incident, kind=kind, occurred_at=at, now=at, rules=RULES, **extra
+        request(session, now=at, rules=RULES),
+        incident,
+        NewEntry(kind=kind, occurred_at=at, **extra),
+        session=session,
     )
 
 

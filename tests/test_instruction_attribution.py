@@ -14,11 +14,13 @@ from docx import Document
 
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.rules.sms import SMS_LIMIT, join_segments, units
+from dutydesk.services.incidents.followup import NewEntry
 from dutydesk.services.incidents.incident import add_entry
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Incident
 from tests.conftest import DEMO_MOMENT
 from tests.docs_support import CANARY, Night, run_cli, seed_night
+from tests.request_support import request
 
 INSTRUCTION = "请市卫健委全力救治伤员，市应急管理局牵头做好善后"
 ATTRIBUTED = f"孙丽同志批示：{INSTRUCTION}。"
@@ -32,9 +34,11 @@ def add_instruction(db: Database, serial: str, leader: str, text: str) -> None:
     with db.session() as session:
         incident = session.exec(select(Incident).where(Incident.serial == serial)).one()
         add_entry(
-            session=session, incident=incident, kind="leader_instruction", occurred_at=at,
-            actor_name="李晓明", text=text, target=leader, now=at, rules=load_rules(),
-        )  # fmt: skip
+            request(session, actor_name="李晓明", now=at, rules=load_rules()),
+            incident,
+            NewEntry(kind="leader_instruction", occurred_at=at, text=text, target=leader),
+            session=session,
+        )
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,8 +11,10 @@ from sqlmodel import select
 
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.rules.similarity import bigrams, same_place, similarity
+from dutydesk.services.incidents.followup import NewEntry
 from dutydesk.services.incidents.incident import EntryRefused, IncidentError, add_entry
 from dutydesk.services.incidents.intake import (
+    NewIncident,
     find_similar,
     link_as_continued_report,
     register,
@@ -20,6 +23,7 @@ from dutydesk.services.incidents.intake import (
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Incident
 from dutydesk.vocab import Classification, EntryKind
+from tests.request_support import intake, request
 
 TZ = ZoneInfo("Asia/Shanghai")
 RULES = load_rules()
@@ -57,6 +61,12 @@ def test_bigram_similarity(first: str, second: str, low: float, high: float) -> 
     assert low <= similarity(first, second) <= high
 
 
+def report(**extra: object) -> NewIncident:
+    """The new incident of :func:`fields`, without the request's keywords."""
+    given: dict[str, Any] = fields(**extra)
+    return NewIncident(**{k: v for k, v in given.items() if k not in {"now", "tz", "rules"}})
+
+
 def test_bigrams_and_places() -> None:
     assert bigrams("火灾") == {"火灾"}
     assert bigrams("火") == {"火"}
@@ -66,20 +76,24 @@ def test_bigrams_and_places() -> None:
 
 
 def test_find_similar_by_place_or_summary_within_two_hours(db: Database) -> None:
-    first = register(db, **fields())
-    register(db, **fields(received_at=T0 - timedelta(hours=3), title="old"))  # too early
+    first = register(*intake(db, **fields()))
+    register(*intake(db, **fields(received_at=T0 - timedelta(hours=3), title="old")))  # too early
     other = register(
-        db,
-        **fields(
-            category="public_health",
-            location="东湖区",
-            summary="幸福路12号居民楼燃气爆炸，3人受伤，消防正在处置",
-            title="b",
-        ),
+        *intake(
+            db,
+            **fields(
+                category="public_health",
+                location="东湖区",
+                summary="幸福路12号居民楼燃气爆炸，3人受伤，消防正在处置",
+                title="b",
+            ),
+        )
     )
-    register(db, **fields(category="public_request", location="别处", summary="欠薪", title="c"))
+    register(
+        *intake(db, **fields(category="public_request", location="别处", summary="欠薪", title="c"))
+    )
     found = find_similar(
-        db,
+        request(db),
         category="accident",
         location="幸福路 12号",
         summary="有人报警称闻到煤气味",
@@ -88,7 +102,7 @@ def test_find_similar_by_place_or_summary_within_two_hours(db: Database) -> None
     assert [item.serial for item in found] == [first.serial]
     assert found[0].same_place and found[0].is_open
     by_text = find_similar(
-        db,
+        request(db),
         category="other",
         location="",
         summary="幸福路12号居民楼燃气爆炸，3人受伤，消防正在处置",
@@ -99,88 +113,81 @@ def test_find_similar_by_place_or_summary_within_two_hours(db: Database) -> None
 
 
 def test_find_similar_withholds_classified_content(db: Database) -> None:
-    secret = register(db, **fields(classification="secret"))
+    secret = register(*intake(db, **fields(classification="secret")))
     with db.session() as session:
         found = find_similar(
-            session,
+            request(session),
             category="accident",
             location="幸福路12号",
             summary="x",
             received_at=T0,
+            session=session,
         )
     assert [(item.serial, item.title, item.location) for item in found] == [
         (secret.serial, None, None)
     ]
     cleared = find_similar(
-        db,
+        request(db, clearance=Classification.TOP_SECRET),
         category="accident",
         location="幸福路12号",
         summary="x",
         received_at=T0,
-        clearance=Classification.TOP_SECRET,
     )
     assert cleared[0].title == "燃气爆炸"
 
 
 def test_link_is_a_continued_report_once_reported_else_a_note(db: Database) -> None:
-    incident = register(db, **fields())
+    incident = register(*intake(db, **fields()))
     assert incident.id is not None
     later = T0 + timedelta(minutes=10)
     with db.session() as session:
         early = link_as_continued_report(
+            request(session, now=later, rules=RULES),
             session=session,
             incident_id=incident.id,
             summary="又有群众来电反映",
             received_at=later,
             reporter="群众 张某",
-            now=later,
-            rules=RULES,
         )
     assert (early.kind, early.text) == (EntryKind.NOTE, "群众 张某: 又有群众来电反映")
     with db.session() as session:
         stored = session.get(Incident, incident.id)
         assert stored is not None
         add_entry(
+            request(session, now=later, rules=RULES),
+            stored,
+            NewEntry(kind="first_report", occurred_at=later),
             session=session,
-            incident=stored,
-            kind="first_report",
-            occurred_at=later,
-            now=later,
-            rules=RULES,
         )
         linked = link_as_continued_report(
+            request(session, now=later, rules=RULES),
             session=session,
             incident_id=incident.id,
             summary="东湖区续报：伤员增至4人",
             received_at=later,
             expected_version=stored.version,
-            now=later,
-            rules=RULES,
         )
         assert (linked.kind, linked.report_no) == (EntryKind.CONTINUED_REPORT, 1)
         add_entry(
+            request(session, now=later, rules=RULES),
+            stored,
+            NewEntry(kind="final_report", occurred_at=later),
             session=session,
-            incident=stored,
-            kind="final_report",
-            occurred_at=later,
-            now=later,
-            rules=RULES,
         )
         with pytest.raises(EntryRefused, match="reopen it first"):
             link_as_continued_report(
+                request(session, now=later, rules=RULES),
                 session=session,
                 incident_id=incident.id,
                 summary="再报",
                 received_at=later,
-                now=later,
-                rules=RULES,
             )
 
 
 def test_a_batch_is_written_whole_or_not_at_all(db: Database) -> None:
     with pytest.raises(IncidentError, match="channel"):
-        register_many(db, [fields(), fields(channel="pigeon")])
+        register_many(request(db, now=T0, rules=RULES), [report(), report(channel="pigeon")])
     with db.session(write=False) as session:
         assert session.exec(select(Incident)).all() == []
-    made = register_many(db, [fields(), fields()])
+    made = register_many(request(db, now=T0, rules=RULES), [report(), report()])
     assert [incident.serial for incident in made] == ["20261126-001", "20261126-002"]

@@ -17,14 +17,16 @@ import pytest
 from dutydesk.rules.chain import GENESIS, ChainHead, hashed_form, link_hash
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.services.accounts import audit
-from dutydesk.services.incidents.followup import add_entry
+from dutydesk.services.incidents.followup import NewEntry, add_entry
 from dutydesk.services.incidents.incident import create_incident
+from dutydesk.services.incidents.intake import NewIncident
 from dutydesk.services.integrity.chain import chain_head, session_head
 from dutydesk.services.integrity.verify import backup, verify
 from dutydesk.storage.engine import Database, url_for
 from dutydesk.storage.models import Handover
 from dutydesk.vocab import EntryKind
 from tests.conftest import DEMO_MOMENT, SHANGHAI
+from tests.request_support import request
 
 NOW = DEMO_MOMENT
 
@@ -35,13 +37,25 @@ def fill(db: Database, incidents: int = 3, notes: int = 3) -> None:
     for number in range(incidents):
         with db.session() as session:
             incident = create_incident(
-                session=session, received_at=NOW, channel="phone", category="other",
-                severity="IV", classification="internal", title=f"事件{number}",
-                summary=f"事件{number}的内容", actor_name="孙丽", now=NOW, tz=SHANGHAI, rules=rules,
-            )  # fmt: skip
+                request(session, actor_name="孙丽", now=NOW, tz=SHANGHAI, rules=rules),
+                NewIncident(
+                    received_at=NOW,
+                    channel="phone",
+                    category="other",
+                    severity="IV",
+                    classification="internal",
+                    title=f"事件{number}",
+                    summary=f"事件{number}的内容",
+                ),
+                session=session,
+            )
             for note in range(notes):
-                add_entry(session=session, incident=incident, kind=EntryKind.NOTE,
-                          occurred_at=NOW, text=f"第{note}条", now=NOW, rules=rules)  # fmt: skip
+                add_entry(
+                    request(session, now=NOW, rules=rules),
+                    incident,
+                    NewEntry(kind=EntryKind.NOTE, occurred_at=NOW, text=f"第{note}条"),
+                    session=session,
+                )
             audit.record(session, None, "test", "incident", incident.serial, "", NOW)
 
 
@@ -103,8 +117,16 @@ def test_deleting_the_newest_records_is_found_against_the_handover(
     fill(db)
     with db.session() as session:  # the handover acknowledges the head it saw
         head = session_head(session)
-        session.add(Handover(period_start=NOW - timedelta(hours=9), period_end=NOW, generated_at=NOW,
-                             acknowledged_by="孙丽,王立新", acknowledged_at=NOW, chain_head=str(head)))  # fmt: skip
+        session.add(
+            Handover(
+                period_start=NOW - timedelta(hours=9),
+                period_end=NOW,
+                generated_at=NOW,
+                acknowledged_by="孙丽,王立新",
+                acknowledged_at=NOW,
+                chain_head=str(head),
+            )
+        )
     assert verify(db).ok and verify(db).acknowledged == head
     last = head.seq
     raw(db_path, "DELETE FROM audit_event WHERE chain_seq = ?", last)
@@ -146,22 +168,25 @@ WRITER = textwrap.dedent(
     from datetime import datetime
     from zoneinfo import ZoneInfo
     from dutydesk.rules.deadlines import load_rules
-    from dutydesk.services.incidents.followup import add_entry
+    from dutydesk.services.incidents.followup import NewEntry, add_entry
     from dutydesk.services.incidents.incident import create_incident
+    from dutydesk.services.incidents.intake import NewIncident
+    from dutydesk.services.request import Request
     from dutydesk.storage.engine import Database, url_for
     now = datetime(2026, 11, 26, 2, 31, tzinfo=ZoneInfo("Asia/Shanghai"))
     db, rules = Database(url_for(sys.argv[1])), load_rules()
+    req = Request(db=db, now=now, tz=ZoneInfo("Asia/Shanghai"), rules_source=rules)
     with db.session() as session:
-        incident = create_incident(session=session, received_at=now, channel="phone",
+        incident = create_incident(req, NewIncident(received_at=now, channel="phone",
             category="other", severity="IV", classification="internal", title="t",
-            summary="s", now=now, tz=ZoneInfo("Asia/Shanghai"), rules=rules)
+            summary="s"), session=session)
     number = 0
     while True:
         number += 1
         with db.session() as session:
             incident = session.merge(incident)
-            add_entry(session=session, incident=incident, kind="note", occurred_at=now,
-                      text=f"note {number}", now=now, rules=rules)
+            add_entry(req, incident, NewEntry(kind="note", occurred_at=now,
+                      text=f"note {number}"), session=session)
         print(number, flush=True)
     """
 )

@@ -24,6 +24,7 @@ from dutydesk.storage.engine import Database
 from dutydesk.vocab import Category, Classification, Status
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.docs_support import run_cli
+from tests.request_support import request
 from tests.templates import DemoTemplates
 
 COLLOQUIAL = ("时间线", "重新打开", "我们", "您", "二起", "二件", "二条", "二个", "二名")
@@ -127,8 +128,12 @@ def test_the_handover_pack_counts_and_times_as_a_document(demo: Database) -> Non
     set_language("zh_CN")
     settings = Settings()
     start = period_start(demo, DEMO_MOMENT, settings)
-    pack = build_pack(demo, start=start, at=DEMO_MOMENT, now=DEMO_MOMENT, rules=load_rules(),
-                      settings=settings, clearance=Classification.INTERNAL)  # fmt: skip
+    pack = build_pack(
+        request(demo, now=DEMO_MOMENT, rules=load_rules(), clearance=Classification.INTERNAL),
+        start=start,
+        at=DEMO_MOMENT,
+        settings=settings,
+    )
     text = render_text(pack, SHANGHAI)
     assert "本时段共接报值班事项29件，其中" in text
     assert "群众诉求9件" in text and "涉密2件" in text

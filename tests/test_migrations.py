@@ -21,6 +21,7 @@ from dutydesk.services.integrity.verify import verify
 from dutydesk.storage.engine import HEAD_REVISION, Database, url_for
 from dutydesk.storage.migrations import MIGRATIONS_DIR, upgrade
 from dutydesk.storage.search import SqliteSearchIndex, rebuild, sqlite_has_trigram, sqlite_schema
+from tests.request_support import request
 
 VERSIONS = MIGRATIONS_DIR / "versions"
 T0 = "2026-11-20 08:00:00.000000"
@@ -189,11 +190,11 @@ def test_an_old_database_verifies_from_its_first_record(upgraded: Database) -> N
 
 
 def titles(db: Database, query: str, clearance: str = "internal") -> list[str | None]:
-    return [row.title for row in search(db, query, clearance=clearance).rows]
+    return [row.title for row in search(request(db, clearance=clearance), query).rows]
 
 
 def serials(db: Database, query: str, clearance: str) -> list[str]:
-    return [row.serial for row in search(db, query, clearance=clearance).rows]
+    return [row.serial for row in search(request(db, clearance=clearance), query).rows]
 
 
 @pytest.mark.skipif(

@@ -36,6 +36,7 @@ from dutydesk.services.handover.pack import build_pack
 from dutydesk.services.handover.store import acknowledge, period_start, record_pack
 from dutydesk.services.incidents import queue
 from dutydesk.services.incidents.daily import daily_summary
+from dutydesk.services.incidents.followup import NewEntry
 from dutydesk.services.incidents.incident import (
     EntryRefused,
     add_entry,
@@ -43,15 +44,16 @@ from dutydesk.services.incidents.incident import (
     update_fields,
 )
 from dutydesk.services.incidents.intake import register
-from dutydesk.services.incidents.listing import get_incident, list_incidents
+from dutydesk.services.incidents.listing import IncidentFilter, get_incident, list_incidents
 from dutydesk.services.incidents.records import ConflictError
-from dutydesk.services.incidents.search import search
+from dutydesk.services.incidents.search import SearchFilter, search
 from dutydesk.services.integrity.verify import verify
 from dutydesk.storage.engine import HEAD_REVISION, Database, url_for
 from dutydesk.storage.models import Incident, Meta, TimelineEntry
 from dutydesk.vocab import BulletinKind, Classification, EntryKind, Status
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.pg_support import PgServer, make_template, scratch_database
+from tests.request_support import intake, request
 
 # One worker runs them all under pytest-xdist: one throwaway server for the run, not one
 # per worker (each is an initdb and a start).
@@ -128,7 +130,8 @@ def fire(session: Session, **extra: Any) -> Incident:
         "rules": RULES,
     }
     fields.update(extra)
-    return create_incident(**fields)
+    req, report = intake(fields.pop("session"), **fields)
+    return create_incident(req, report, session=session)
 
 
 # -- schema -------------------------------------------------------------------------------
@@ -161,19 +164,17 @@ def test_read_time_param_and_change_token(pg_db: Database) -> None:
     before = readings[-1]
     other = Database(pg_db.url)  # another console
     try:
-        incident = register(other, **_fire_fields())
+        incident = register(*intake(other, **_fire_fields()))
         assert incident.id is not None
         assert pg_db.change_token() != before
         after_insert = pg_db.change_token()
         with other.session() as session:
             update_fields(
+                request(session, actor_name="李四", now=T0 + timedelta(minutes=3), rules=RULES),
                 session=session,
                 incident_id=incident.id,
                 expected_version=1,
                 changes={"title": "燃气泄漏（已控制）"},
-                actor_name="李四",
-                now=T0 + timedelta(minutes=3),
-                rules=RULES,
             )
         after_edit = pg_db.change_token()
         assert after_edit != after_insert
@@ -211,47 +212,61 @@ def _fire_fields(**extra: object) -> dict[str, object]:
 
 
 def test_intake_followup_and_edit_conflict(pg_db: Database) -> None:
-    first = register(pg_db, **_fire_fields())
-    second = register(pg_db, **_fire_fields(title="第二起", received_at=T0 + timedelta(minutes=1)))
+    first = register(*intake(pg_db, **_fire_fields()))
+    second = register(
+        *intake(pg_db, **_fire_fields(title="第二起", received_at=T0 + timedelta(minutes=1)))
+    )
     assert first.serial.endswith("-001") and second.serial.endswith("-002")
     assert first.id is not None
     with pg_db.session() as session:
         incident = session.get(Incident, first.id)
         assert incident is not None
         at = T0 + timedelta(minutes=5)
-        add_entry(session=session, incident=incident, kind=EntryKind.PHONE_REPORT,
-                  occurred_at=at, now=at, rules=RULES, target="市应急管理局")  # fmt: skip
+        add_entry(
+            request(session, now=at, rules=RULES),
+            incident,
+            NewEntry(kind=EntryKind.PHONE_REPORT, occurred_at=at, target="市应急管理局"),
+            session=session,
+        )
         at = T0 + timedelta(minutes=20)
-        add_entry(session=session, incident=incident, kind=EntryKind.FIRST_REPORT,
-                  occurred_at=at, now=at, rules=RULES)  # fmt: skip
+        add_entry(
+            request(session, now=at, rules=RULES),
+            incident,
+            NewEntry(kind=EntryKind.FIRST_REPORT, occurred_at=at),
+            session=session,
+        )
         at = T0 + timedelta(minutes=40)
-        one = add_entry(session=session, incident=incident, kind=EntryKind.CONTINUED_REPORT,
-                        occurred_at=at, now=at, rules=RULES, text="伤员已送医")  # fmt: skip
+        one = add_entry(
+            request(session, now=at, rules=RULES),
+            incident,
+            NewEntry(kind=EntryKind.CONTINUED_REPORT, occurred_at=at, text="伤员已送医"),
+            session=session,
+        )
         assert one.report_no == 1
         with pytest.raises(EntryRefused):
-            add_entry(session=session, incident=incident, kind=EntryKind.REOPENED,
-                      occurred_at=at, now=at, rules=RULES, text="x")  # fmt: skip
+            add_entry(
+                request(session, now=at, rules=RULES),
+                incident,
+                NewEntry(kind=EntryKind.REOPENED, occurred_at=at, text="x"),
+                session=session,
+            )
     with pg_db.session() as session:
         edited = update_fields(
+            request(session, actor_name="李四", now=T0 + timedelta(minutes=45), rules=RULES),
             session=session,
             incident_id=first.id,
             expected_version=first.version + 3,
             changes={"severity": "I"},
-            actor_name="李四",
-            now=T0 + timedelta(minutes=45),
-            rules=RULES,
         )
         version = edited.version
     assert edited.severity == "I"
     with pg_db.session() as session, pytest.raises(ConflictError, match="changed"):
         update_fields(
+            request(session, actor_name="王五", now=T0 + timedelta(minutes=46), rules=RULES),
             session=session,
             incident_id=first.id,
             expected_version=version - 1,  # someone else's edit came first
             changes={"title": "过时的修改"},
-            actor_name="王五",
-            now=T0 + timedelta(minutes=46),
-            rules=RULES,
         )
     with pg_db.session(write=False) as session:
         entries = session.exec(
@@ -268,7 +283,7 @@ def test_intake_followup_and_edit_conflict(pg_db: Database) -> None:
         EntryKind.FIELD_CHANGE,
     ]
     assert all(entry.occurred_at.tzinfo is not None for entry in entries)
-    record = get_incident(pg_db, first.serial)
+    record = get_incident(request(pg_db), first.serial)
     assert record.status is Status.FOLLOWING and record.version == version
     assert verify(pg_db).ok
 
@@ -277,7 +292,7 @@ def test_nul_in_text_is_refused_in_words(pg_db: Database) -> None:
     from dutydesk.errors import DatabaseError
 
     with pytest.raises(DatabaseError, match=r"cannot store the NUL character \(U\+0000\)"):
-        register(pg_db, **_fire_fields(summary="a\x00b"))
+        register(*intake(pg_db, **_fire_fields(summary="a\x00b")))
     assert pg_db.read("SELECT count(*) FROM incident") == [(0,)]
 
 
@@ -288,7 +303,7 @@ def test_concurrent_intake_gets_gapless_serials(pg_db: Database) -> None:
         other = Database(pg_db.url)
         try:
             for i in range(8):
-                register(other, **_fire_fields(title=f"{n}-{i}"))
+                register(*intake(other, **_fire_fields(title=f"{n}-{i}")))
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -387,7 +402,7 @@ def test_queue_matches_sqlite(pg_demo: Database, sqlite_demo: Database) -> None:
 
 def test_listing_matches_sqlite(pg_demo: Database, sqlite_demo: Database) -> None:
     def serials(db: Database, **kw: object) -> list[str]:
-        return [r.serial for r in list_incidents(db, **kw)]  # type: ignore[arg-type]
+        return [r.serial for r in list_incidents(request(db), IncidentFilter(**kw))]  # type: ignore[arg-type]
 
     assert serials(pg_demo) == serials(sqlite_demo)
     assert serials(pg_demo, include_closed=True) == serials(sqlite_demo, include_closed=True)
@@ -402,8 +417,8 @@ def test_listing_matches_sqlite(pg_demo: Database, sqlite_demo: Database) -> Non
 
 def test_daily_summary_matches_sqlite(pg_demo: Database, sqlite_demo: Database) -> None:
     day = DEMO_MOMENT.date() - timedelta(days=1)
-    pg = daily_summary(pg_demo, day, tz=SHANGHAI, now=DEMO_MOMENT)
-    lite = daily_summary(sqlite_demo, day, tz=SHANGHAI, now=DEMO_MOMENT)
+    pg = daily_summary(request(pg_demo, tz=SHANGHAI, now=DEMO_MOMENT), day)
+    lite = daily_summary(request(sqlite_demo, tz=SHANGHAI, now=DEMO_MOMENT), day)
     assert pg.rows and pg.rows == lite.rows
     assert (pg.by_category, pg.by_severity, pg.by_channel) == (
         lite.by_category,
@@ -415,8 +430,12 @@ def test_daily_summary_matches_sqlite(pg_demo: Database, sqlite_demo: Database) 
 def test_handover_pack_build_record_acknowledge(pg_demo: Database, sqlite_demo: Database) -> None:
     def pack_of(db: Database):  # type: ignore[no-untyped-def]
         start = period_start(db, DEMO_MOMENT, SETTINGS)
-        return build_pack(db, start=start, at=DEMO_MOMENT, now=DEMO_MOMENT, rules=RULES,
-                          settings=SETTINGS, clearance=Classification.INTERNAL)  # fmt: skip
+        return build_pack(
+            request(db, now=DEMO_MOMENT, rules=RULES, clearance=Classification.INTERNAL),
+            start=start,
+            at=DEMO_MOMENT,
+            settings=SETTINGS,
+        )
 
     pg, lite = pack_of(pg_demo), pack_of(sqlite_demo)
     assert pg.received_total == lite.received_total > 0
@@ -462,7 +481,9 @@ def test_bulletins_issued_concurrently_get_gapless_numbers(pg_demo: Database) ->
         try:
             start.wait()
             for bulletin_id in mine:
-                issue_bulletin(other, bulletin_id, actor="杨帆", now=DEMO_MOMENT, tz=SHANGHAI)
+                issue_bulletin(
+                    request(other, actor_name="杨帆", now=DEMO_MOMENT, tz=SHANGHAI), bulletin_id
+                )
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -491,17 +512,31 @@ def test_bulletins_issued_concurrently_get_gapless_numbers(pg_demo: Database) ->
 def test_search_through_the_like_index(pg_demo: Database, sqlite_demo: Database) -> None:
     assert pg_demo.search_index.name == "like"
     for query in ("火灾", "燃气", "火", "市", "20"):
-        pg = search(pg_demo, query, clearance=Classification.INTERNAL, limit=200)
-        lite = search(sqlite_demo, query, clearance=Classification.INTERNAL, limit=200)
+        pg = search(request(pg_demo, clearance=Classification.INTERNAL), query, limit=200)
+        lite = search(request(sqlite_demo, clearance=Classification.INTERNAL), query, limit=200)
         assert {r.serial for r in pg.rows} == {r.serial for r in lite.rows}, query
-    filtered = search(pg_demo, "", clearance=Classification.INTERNAL, open_only=True, limit=200)
+    filtered = search(
+        request(pg_demo, clearance=Classification.INTERNAL),
+        "",
+        SearchFilter(open_only=True),
+        limit=200,
+    )
     assert {r.serial for r in filtered.rows} == {
-        r.serial for r in search(
-            sqlite_demo, "", clearance=Classification.INTERNAL, open_only=True, limit=200
+        r.serial
+        for r in search(
+            request(sqlite_demo, clearance=Classification.INTERNAL),
+            "",
+            SearchFilter(open_only=True),
+            limit=200,
         ).rows
-    }  # fmt: skip
-    assert not search(pg_demo, "不存在的词语", clearance=Classification.INTERNAL).rows
-    secret = search(pg_demo, "", clearance=Classification.SECRET, category="accident", limit=200)
+    }
+    assert not search(request(pg_demo, clearance=Classification.INTERNAL), "不存在的词语").rows
+    secret = search(
+        request(pg_demo, clearance=Classification.SECRET),
+        "",
+        SearchFilter(category="accident"),
+        limit=200,
+    )
     assert secret.rows
 
 
@@ -511,7 +546,7 @@ def test_search_escapes_like_wildcards(pg_db: Database) -> None:
         fire(session, summary="另一起", title="普通", received_at=T0 + timedelta(minutes=1))
 
     def found(query: str) -> list[str]:
-        return [r.title or "" for r in search(pg_db, query, clearance="internal").rows]
+        return [r.title or "" for r in search(request(pg_db, clearance="internal"), query).rows]
 
     assert found("100%_") == ["燃气泄漏"]
     assert found("0%") == ["燃气泄漏"]
@@ -747,7 +782,7 @@ async def test_console_shows_the_queue_and_notices_another_desk(
         ]
         other = Database(pg_db.url)  # another desk registers a call
         try:
-            register(other, **_fire_fields(received_at=NOW, now=NOW))
+            register(*intake(other, **_fire_fields(received_at=NOW, now=NOW)))
         finally:
             other.close()
         for _ in range(40):  # the watcher polls every 0.4 s

@@ -28,6 +28,7 @@ from dutydesk.services.incidents.queue import fetch_window
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind, Classification
 from tests.conftest import DEMO_MOMENT
+from tests.request_support import request
 from tests.test_classified import CANARY, RULES, T0, TZ, _incident
 
 SERVICES = Path(__file__).parent.parent / "dutydesk" / "services"
@@ -47,36 +48,32 @@ Read = Callable[[Database, Secret, Classification], object]
 
 READS: dict[str, Read] = {
     "queue.fetch_window": lambda db, s, c: fetch_window(db, 0, 10, c, viewer=VIEWER),
-    "search.search": lambda db, s, c: search.search(db, s.serial, clearance=c, viewer=VIEWER),
+    "search.search": lambda db, s, c: search.search(
+        request(db, clearance=c, viewer=VIEWER), s.serial
+    ),
     "timeline.fetch_detail": lambda db, s, c: timeline.fetch_detail(db, s.id, c, viewer=VIEWER),
     "timeline.fetch_editable": lambda db, s, c: timeline.fetch_editable(db, s.id, c, viewer=VIEWER),
     "listing.list_incidents": lambda db, s, c: listing.list_incidents(
-        db, clearance=c, viewer=VIEWER
+        request(db, clearance=c, viewer=VIEWER)
     ),
     "listing.get_incident": lambda db, s, c: listing.get_incident(
-        db, s.serial, clearance=c, viewer=VIEWER
+        request(db, clearance=c, viewer=VIEWER), s.serial
     ),
     "intake.find_similar": lambda db, s, c: find_similar(
-        db,
+        request(db, clearance=c, viewer=VIEWER),
         category="accident",
         location="某区",
         summary="x",
         received_at=T0,
-        clearance=c,
-        viewer=VIEWER,
     ),
     "daily.daily_summary": lambda db, s, c: daily_summary(
-        db, T0.date(), tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=VIEWER
+        request(db, tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=VIEWER), T0.date()
     ),
     "pack.build_pack": lambda db, s, c: build_pack(
-        db,
+        request(db, now=DEMO_MOMENT, rules=RULES, clearance=c, viewer=VIEWER),
         start=T0 - timedelta(hours=1),
         at=DEMO_MOMENT,
-        now=DEMO_MOMENT,
-        rules=RULES,
         settings=Settings(),
-        clearance=c,
-        viewer=VIEWER,
     ),
     "bulletins.get_bulletin": lambda db, s, c: get_bulletin(
         db, s.bulletin, tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=VIEWER

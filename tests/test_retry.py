@@ -22,6 +22,7 @@ from dutydesk.services.incidents.intake import register
 from dutydesk.services.retry import transient_cause
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import TimelineEntry
+from tests.request_support import intake
 from tests.test_intake import fields
 
 
@@ -106,7 +107,7 @@ def test_a_message_alone_is_not_a_busy_store() -> None:
 
 
 def test_only_a_duplicate_serial_is_retried_among_constraint_failures(db: Database) -> None:
-    register(db, **fields())
+    register(*intake(db, **fields()))
 
     def copy_row(session: Session) -> None:
         row = dict(session.execute(text("SELECT * FROM incident")).mappings().one())

@@ -14,6 +14,7 @@ from dutydesk.services.roster.shifts import RosterError, apply, generate, shift_
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Position, ShiftKind
 from tests.conftest import DEMO_MOMENT, SHANGHAI
+from tests.request_support import request
 from tests.templates import DemoTemplates
 
 S = Settings()
@@ -114,13 +115,28 @@ def test_swap_cover_and_special_are_recorded_with_who(demo: Database) -> None:
     assert any("李晓明" in w for w in warnings)  # he now works the night before a day
     start = datetime(2026, 11, 27, 2, 0, tzinfo=SHANGHAI)
     end = datetime(2026, 11, 27, 8, 30, tzinfo=SHANGHAI)
-    cover(demo, day=night, kind=NIGHT, absent="杨帆", by="许文博", start=start, end=end,
-          actor="王立新", now=DEMO_MOMENT)  # fmt: skip
+    cover(
+        request(demo, actor_name="王立新", now=DEMO_MOMENT),
+        day=night,
+        kind=NIGHT,
+        absent="杨帆",
+        by="许文博",
+        start=start,
+        end=end,
+    )
     view = next(v for v in shift_views(demo, night, night, S) if v.slot.kind is NIGHT)
     partial = [h for h in view.holders if h.name == "许文博"]
     assert partial and partial[0].start_at == start and partial[0].end_at == end
-    assert mark_special(demo, date(2027, 2, 10), date(2027, 2, 11), note="春节假期",
-                        actor="王立新", now=DEMO_MOMENT, settings=S) == 4  # fmt: skip
+    assert (
+        mark_special(
+            request(demo, actor_name="王立新", now=DEMO_MOMENT),
+            date(2027, 2, 10),
+            date(2027, 2, 11),
+            note="春节假期",
+            settings=S,
+        )
+        == 4
+    )
     actions = [action for action, _ in audit(demo)[-3:]]
     assert actions == ["roster.swap", "roster.cover", "roster.special"]
     actors = demo.read(
@@ -139,21 +155,30 @@ def test_changes_that_would_double_seat_someone_are_refused(demo: Database) -> N
         session.add(PersonRole(person_id=yang, role="duty_officer"))
     with pytest.raises(RosterError, match=r"杨帆 holds two positions.*nothing changed"):
         cover(
-            demo, day=night, kind=NIGHT, absent="李晓明", by="杨帆", actor="王立新", now=DEMO_MOMENT
+            request(demo, actor_name="王立新", now=DEMO_MOMENT),
+            day=night,
+            kind=NIGHT,
+            absent="李晓明",
+            by="杨帆",
         )
     with pytest.raises(RosterError, match="does not hold the role duty_officer"):
         cover(
-            demo,
+            request(demo, actor_name="王立新", now=DEMO_MOMENT),
             day=night,
             kind=NIGHT,
             absent="李晓明",
             by="林小雅",
-            actor="王立新",
-            now=DEMO_MOMENT,
         )
     with pytest.raises(RosterError, match="inside the shift"):
-        cover(demo, day=night, kind=NIGHT, absent="李晓明", by="钱磊", actor="王立新",
-              now=DEMO_MOMENT, start=DEMO_MOMENT, end=DEMO_MOMENT - timedelta(hours=1))  # fmt: skip
+        cover(
+            request(demo, actor_name="王立新", now=DEMO_MOMENT),
+            day=night,
+            kind=NIGHT,
+            absent="李晓明",
+            by="钱磊",
+            start=DEMO_MOMENT,
+            end=DEMO_MOMENT - timedelta(hours=1),
+        )
 
 
 def _leave(leader: str, acting: str, start: int, end: int) -> LeaveRequest:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
 
-from dutydesk.services.incidents.search import SearchError, search
+from dutydesk.services.incidents.search import SearchError, SearchFilter, SearchResult, search
 from dutydesk.storage.engine import HEAD_REVISION, Database, url_for
 from dutydesk.storage.migrations import upgrade
 from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.storage.search import LikeSearchIndex, SqliteSearchIndex
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
+from tests.request_support import request
 
 BASE = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 _numbers = count(1)
@@ -76,9 +79,17 @@ def add(
     return incident
 
 
+def find(db: Database, query: str, **kwargs: Any) -> SearchResult:
+    """Search with the reader's, the filters' and the page's keywords given flat."""
+    reader = {name: kwargs.pop(name) for name in ("clearance", "viewer", "now") if name in kwargs}
+    wanted = {field.name for field in dataclasses.fields(SearchFilter)}
+    narrow = SearchFilter(**{name: kwargs.pop(name) for name in list(kwargs) if name in wanted})
+    return search(request(db, **reader), query, narrow, **kwargs)
+
+
 def titles(db: Database, query: str, **kwargs: object) -> list[str | None]:
     kwargs.setdefault("clearance", Classification.INTERNAL)
-    return [row.title for row in search(db, query, **kwargs).rows]  # type: ignore[arg-type]
+    return [row.title for row in find(db, query, **kwargs).rows]
 
 
 @pytest.fixture
@@ -130,8 +141,8 @@ def test_no_hits(desk: Database, query: str) -> None:
 def test_newest_first_and_paging(desk: Database) -> None:
     everything = titles(desk, "")
     assert everything[0] == "化工厂异味" and everything[-1] == "幸福路12号火灾"
-    first = search(desk, "", clearance="internal", limit=4)
-    second = search(desk, "", clearance="internal", limit=4, offset=4)
+    first = search(request(desk, clearance="internal"), "", limit=4)
+    second = search(request(desk, clearance="internal"), "", limit=4, offset=4)
     assert first.has_more and not second.has_more
     assert [r.title for r in first.rows + second.rows] == everything
     # The same order through the text index (rowids carry the received second).
@@ -178,7 +189,7 @@ def test_bad_filters_are_refused_in_words(
 ) -> None:
     kwargs.setdefault("clearance", "internal")
     with pytest.raises(SearchError, match=message):
-        search(desk, "火灾", **kwargs)  # type: ignore[arg-type]
+        find(desk, "火灾", **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -205,7 +216,7 @@ def test_bad_filters_are_refused_in_words(
 def test_special_characters_are_literal(db: Database, query: str) -> None:
     add(db, "普通事项", "nothing special")
     add(db, "特殊字符", f"text with {query} inside")
-    result = search(db, query, clearance="internal")
+    result = search(request(db, clearance="internal"), query)
     assert all(row.title == "特殊字符" for row in result.rows)
 
 
@@ -214,9 +225,9 @@ def test_special_characters_are_found_when_present(db: Database) -> None:
     add(db, "其他", "note end")
     for query in ("[/]", "NEAR(x)", "100%", "a*b", "(x)"):
         assert titles(db, query) == ["标记"], query
-    ignored = search(db, "火 ！", clearance="internal")
+    ignored = search(request(db, clearance="internal"), "火 ！")
     assert ignored.ignored_terms == ("！",) and ignored.terms == ("火",)
-    assert search(db, "?", clearance="internal").rows == []
+    assert search(request(db, clearance="internal"), "?").rows == []
 
 
 def test_edits_and_new_entries_are_reindexed(desk: Database) -> None:
@@ -266,14 +277,19 @@ def test_classified_content_is_matched_only_by_serial(db: Database) -> None:
     assert titles(db, "火灾") == ["普通火灾"]
     assert titles(db, "机密批示") == []
     assert titles(db, "密") == []
-    found = search(db, secret.serial, clearance="internal").rows
+    found = search(request(db, clearance="internal"), secret.serial).rows
     assert [(r.serial, r.restricted, r.title) for r in found] == [(secret.serial, True, None)]
-    partial = search(db, secret.serial[-6:], clearance=Classification.CONFIDENTIAL).rows
+    partial = search(request(db, clearance=Classification.CONFIDENTIAL), secret.serial[-6:]).rows
     assert [r.serial for r in partial] == [secret.serial] and partial[0].restricted
     # A content filter would reveal the category: restricted rows never pass one.
-    assert search(db, secret.serial, clearance="internal", category="accident").rows == []
+    assert (
+        search(
+            request(db, clearance="internal"), secret.serial, SearchFilter(category="accident")
+        ).rows
+        == []
+    )
     # A filters-only list shows the row restricted, like the queue does.
-    listed = search(db, "", clearance="internal").rows
+    listed = search(request(db, clearance="internal"), "").rows
     assert [r.restricted for r in listed] == [False, True]
     # Classified content is sealed at rest and kept out of the index: cleared viewers,
     # too, find a classified incident by its serial only (and then read it decrypted).
@@ -336,7 +352,7 @@ def test_migration_backfills_existing_rows(db_path: Path) -> None:
 def test_migration_runs_on_an_empty_database_and_downgrades(db: Database) -> None:
     names = {row[0] for row in db.read("SELECT name FROM sqlite_master")}
     assert {"search_tri", "search_bi", "search_seq", "search_entry_ai"} <= names
-    assert search(db, "火灾", clearance="internal").rows == []
+    assert search(request(db, clearance="internal"), "火灾").rows == []
     from alembic import command
 
     from dutydesk.storage.migrations import alembic_config
@@ -375,4 +391,4 @@ def test_filter_tokens_follow_status_changes_and_cannot_be_typed(desk: Database)
     assert titles(desk, "", status="closed") == ["化工厂异味", "南城街道停电"]
     assert titles(desk, "", status="closed", category="natural_disaster") == []
     assert titles(desk, "\ue000sclosed") == []  # the marker is dropped from queries
-    assert search(desk, "\ue000", clearance="internal").terms == ()
+    assert search(request(desk, clearance="internal"), "\ue000").terms == ()

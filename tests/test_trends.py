@@ -39,6 +39,7 @@ from dutydesk.rules.trends import (
 )
 from dutydesk.services.trends import trend_report, window_length
 from dutydesk.storage.engine import Database, url_for
+from tests.request_support import request
 from tests.templates import DemoTemplates
 from tests.trends_support import DRILL, NOW, PLANTED, SECRET, seed_history
 
@@ -282,7 +283,7 @@ def history(db: Database) -> dict[str, int]:
 
 
 def test_the_planted_issue_is_found_and_nothing_else(db: Database, history: dict[str, int]) -> None:
-    report = trend_report(db, end=NOW, length=window_length("day"), window="day", now=NOW)
+    report = trend_report(request(db, now=NOW), end=NOW, length=window_length("day"), window="day")
     assert report.covered_windows == 7  # the history starts 8 days back, not a full 9
     kinds = {c.kind for c in report.candidates}
     assert kinds == {"place", "phrase"}
@@ -296,7 +297,7 @@ def test_the_planted_issue_is_found_and_nothing_else(db: Database, history: dict
 
 
 def test_classified_and_drill_incidents_stay_out(db: Database, history: dict[str, int]) -> None:
-    report = trend_report(db, end=NOW, length=window_length("day"), window="day", now=NOW)
+    report = trend_report(request(db, now=NOW), end=NOW, length=window_length("day"), window="day")
     assert report.total == len(PLANTED) + 1  # the secret one counts, the drill does not
     assert report.restricted == 1
     for dimension in Dimension:
@@ -307,7 +308,11 @@ def test_classified_and_drill_incidents_stay_out(db: Database, history: dict[str
     serials = {i.serial for c in report.candidates for i in c.incidents}
     assert SECRET not in serials and DRILL not in serials
     with_drills = trend_report(
-        db, end=NOW, length=window_length("day"), window="day", now=NOW, include_drills=True
+        request(db, now=NOW),
+        end=NOW,
+        length=window_length("day"),
+        window="day",
+        include_drills=True,
     )
     assert with_drills.total == report.total + 1
     assert DRILL in {i.serial for c in with_drills.candidates for i in c.incidents}
@@ -319,11 +324,9 @@ def test_the_handover_pack_names_the_top_candidates(db: Database, history: dict[
     from dutydesk.services.handover.pack import build_pack
 
     pack = build_pack(
-        db,
+        request(db, now=NOW, rules=load_rules()),
         start=NOW - timedelta(days=1),
         at=NOW,
-        now=NOW,
-        rules=load_rules(),
         settings=Settings(timezone="Asia/Shanghai"),
     )
     assert 1 <= len(pack.emerging) <= 5

@@ -17,6 +17,7 @@ from dutydesk.rules.phrases import place_keys
 from dutydesk.rules.trends import Dimension, location_key
 from dutydesk.services.trends import trend_report
 from dutydesk.storage.engine import Database
+from tests.request_support import request
 from tests.trends_support import NOW, SHANGHAI, _row
 
 WEEK = timedelta(days=7)
@@ -80,7 +81,7 @@ def test_town_incidents_count_under_the_district_too(db: Database) -> None:
         _incident(5, NOW - timedelta(hours=9), location="网络（抖音、微博）"),
     ]
     _weeks(db, recent)
-    report = trend_report(db, end=NOW, length=WEEK, window="week", now=NOW)
+    report = trend_report(request(db, now=NOW), end=NOW, length=WEEK, window="week")
     rows = {row.key: row.count for row in report.dimension(Dimension.LOCATION).rows}
     assert rows["白石县"] == 3
     assert rows["白石县高坪镇"] == 2
@@ -117,7 +118,7 @@ def test_wage_arrears_in_a_town_flag_the_town(db: Database) -> None:
         for n in range(1, 6)
     ]
     _weeks(db, history + recent)
-    report = trend_report(db, end=NOW, length=WEEK, window="week", now=NOW)
+    report = trend_report(request(db, now=NOW), end=NOW, length=WEEK, window="week")
     places = [c for c in report.candidates if c.kind == "place"]
     assert [c.location for c in places] == ["白石县高坪镇"]  # not twice, county and town
     assert places[0].count == 5 and places[0].ratio == pytest.approx(5.0)
@@ -137,7 +138,7 @@ def test_grassroots_and_online_reports_feed_key_phrases(db: Database, channel: s
         for n in range(1, 6)
     ]
     _weeks(db, recent)
-    report = trend_report(db, end=NOW, length=WEEK, window="week", now=NOW)
+    report = trend_report(request(db, now=NOW), end=NOW, length=WEEK, window="week")
     phrases = [c for c in report.candidates if c.kind == "phrase"]
     assert any("断供" in c.phrase or "加油站" in c.phrase for c in phrases)
 

@@ -20,11 +20,10 @@ Everything a drill creates carries ``incident.drill_run_id``; the live queue sho
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
@@ -44,7 +43,8 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from dutydesk.config import Settings
-    from dutydesk.rules.deadlines import DeadlineRules
+    from dutydesk.services.incidents.intake import NewIncident
+    from dutydesk.services.request import Request
     from dutydesk.storage.models import Incident
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "data" / "drills"
@@ -291,18 +291,20 @@ def has_due(db: Database, now: datetime) -> bool:
     return bool(rows and rows[0][0])
 
 
-def fire_due(db: Database, *, now: datetime, rules: DeadlineRules) -> list[Fired]:
-    """Fire the running drill's injects that are due at ``now``; returns what fired.
+def fire_due(req: Request) -> list[Fired]:
+    """Fire the running drill's injects that are due at ``req.now``; returns what fired.
 
     A severity or instruction inject whose report has not been taken through intake
-    yet waits (it fires on a later call, once there is an incident to act on).
+    yet waits (it fires on a later call, once there is an incident to act on). What an
+    inject does is written by drill control (not by the operator of ``req``).
     """
+    db, now = req.db, req.now
     if not has_due(db, now):
         return []
     from dutydesk.services.retry import write_with_retry
     from dutydesk.storage.models import DrillInject, DrillRun, Incident
 
-    control = t("drill.control")
+    control = _as_control(req)
 
     def work(session: Session) -> list[Fired]:
         from sqlmodel import col, select
@@ -330,7 +332,7 @@ def fire_due(db: Database, *, now: datetime, rules: DeadlineRules) -> list[Fired
                 incident = session.get(Incident, origin.incident_id)
                 assert incident is not None
                 try:
-                    _apply(inject.kind, session, incident, values, control, now, rules)
+                    _apply(control, inject.kind, incident, values, session=session)
                 except DutyDeskError as exc:
                     # The officer closed the incident first, say: the inject is spent,
                     # and the screen says why it changed nothing.
@@ -354,59 +356,42 @@ def fire_due(db: Database, *, now: datetime, rules: DeadlineRules) -> list[Fired
     return write_with_retry(db, work)
 
 
+def _as_control(req: Request) -> Request:
+    """``req`` as drill control: what a drill does by itself is not the operator's act."""
+    return replace(req, actor_name=t("drill.control"), actor_id=None)
+
+
 def _apply(
-    kind: str,
-    session: Session,
-    incident: Incident,
-    values: dict[str, str],
-    control: str,
-    now: datetime,
-    rules: DeadlineRules,
+    control: Request, kind: str, incident: Incident, values: dict[str, str], *, session: Session
 ) -> None:
     """Act on a drill incident through the normal services, as drill control."""
     from dutydesk.services.incidents.edits import update_fields
-    from dutydesk.services.incidents.followup import add_entry
+    from dutydesk.services.incidents.followup import NewEntry, add_entry
 
     assert incident.id is not None
     if kind == "severity":
         update_fields(
+            control,
             session=session,
             incident_id=incident.id,
             expected_version=None,
             changes={"severity": values["severity"]},
-            actor_name=control,
-            now=now,
-            rules=rules,
         )
     else:
-        add_entry(
-            session=session,
-            incident=incident,
+        instruction = NewEntry(
             kind=EntryKind.LEADER_INSTRUCTION,
-            occurred_at=max(now, incident.received_at),
-            actor_name=control,
+            occurred_at=max(control.now, incident.received_at),
             text=values["text"],
             target=values["leader"],
-            now=now,
-            rules=rules,
         )
+        add_entry(control, incident, instruction, session=session)
 
 
-def take_report(
-    db: Database,
-    inject_id: int,
-    *,
-    fields: dict[str, Any],
-    actor_name: str,
-    actor_id: int | None = None,
-    now: datetime,
-    tz: ZoneInfo,
-    rules: DeadlineRules,
-) -> Incident:
+def take_report(req: Request, inject_id: int, report: NewIncident) -> Incident:
     """Register a fired report inject as a drill incident (the intake of a drill report).
 
-    ``fields`` are those of :func:`dutydesk.services.incidents.incident.create_incident` as the
-    officer typed them (stored exactly: the drill mark comes from ``drill_run_id``).
+    ``report`` is what the officer typed (stored exactly: the drill mark comes from
+    ``drill_run_id``); ``req`` says who takes it and when, as for a real intake.
 
     Raises:
         DrillError: the inject is not a fired report of the running drill, or is taken.
@@ -428,31 +413,16 @@ def take_report(
             raise DrillError(t("drill.not_fired", number=inject.inject_no))
         if inject.incident_id is not None:
             raise DrillError(t("drill.already_taken", number=inject.inject_no))
-        incident = create_incident(
-            session=session,
-            **fields,
-            created_by=actor_id,
-            actor_name=actor_name,
-            now=now,
-            tz=tz,
-            rules=rules,
-        )
+        incident = create_incident(req, report, session=session)
         incident.drill_run_id = run.id
         inject.incident_id = incident.id
         session.add_all([incident, inject])
         return incident
 
-    return write_with_retry(db, work)
+    return write_with_retry(req.db, work)
 
 
-def stop_run(
-    db: Database,
-    *,
-    now: datetime,
-    run_id: int | None = None,
-    finished: bool = False,
-    rules: DeadlineRules | None = None,
-) -> int:
+def stop_run(req: Request, *, run_id: int | None = None, finished: bool = False) -> int:
     """End the running drill (``finished``: every step done; else stopped); returns its id.
 
     The run's incidents still open are closed (a ``closed`` entry by drill control,
@@ -463,13 +433,11 @@ def stop_run(
         DrillError: no drill is running.
 
     """
-    from dutydesk.rules.deadlines import load_rules
-    from dutydesk.services.incidents.followup import add_entry
+    from dutydesk.services.incidents.followup import NewEntry, add_entry
     from dutydesk.services.retry import write_with_retry
     from dutydesk.storage.models import DrillRun, Incident
 
-    deadlines = rules or load_rules()
-    control, text = t("drill.control"), t("drill.end.closed")
+    now, control, text = req.now, _as_control(req), t("drill.end.closed")
 
     def work(session: Session) -> int:
         from sqlmodel import col, select
@@ -488,16 +456,10 @@ def stop_run(
         ).all()
         for incident in still_open:
             if incident.status != Status.CLOSED:
-                add_entry(
-                    session=session,
-                    incident=incident,
-                    kind=EntryKind.CLOSED,
-                    occurred_at=max(now, incident.received_at),
-                    actor_name=control,
-                    text=text,
-                    now=now,
-                    rules=deadlines,
+                closing = NewEntry(
+                    kind=EntryKind.CLOSED, occurred_at=max(now, incident.received_at), text=text
                 )
+                add_entry(control, incident, closing, session=session)
             # A rehearsal's instructions end with it: nothing of it stays in the live
             # queue, though a real instruction is followed to 报结 after its matter closes.
             incident.is_open, incident.due_at, incident.due_step = False, None, None
@@ -505,7 +467,7 @@ def stop_run(
         assert run.id is not None
         return run.id
 
-    return write_with_retry(db, work)
+    return write_with_retry(req.db, work)
 
 
 def build_report(db: Database, run_id: int, *, now: datetime) -> DrillReport:

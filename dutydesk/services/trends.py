@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dutydesk.rules.policy import may_see
 from dutydesk.rules.similarity import normalise
@@ -54,6 +54,9 @@ _FIRST = "SELECT min(received_at) FROM incident{where}"
 
 _CHANNELS = {member.value: member for member in Channel}
 _STATUSES = {member.value: member for member in Status}
+
+if TYPE_CHECKING:
+    from dutydesk.services.request import Request
 
 
 def _time(value: object) -> datetime:
@@ -142,13 +145,11 @@ def history_start(db: Database, *, include_drills: bool = False) -> datetime | N
 
 
 def trend_report(
-    db: Database,
+    req: Request,
     *,
     end: datetime,
     length: timedelta,
     window: str,
-    now: datetime,
-    clearance: Classification = Classification.INTERNAL,
     include_drills: bool = False,
     windows: int = BASELINE_WINDOWS,
     alpha: float = ALPHA,
@@ -156,12 +157,11 @@ def trend_report(
     """Counts by dimension and emerging candidates for ``[end - length, end)``.
 
     Args:
-        db: the store.
+        req: the reader: ``clearance`` (what it does not cover is counted as
+            ``restricted``) and ``now`` (when the report is made).
         end: the recent window's end (usually now).
         length: every window's length (see :func:`window_length`).
         window: its name as printed (``day``, ``week``, ``month`` or ``custom``).
-        now: when the report is made.
-        clearance: the reader's; what it does not cover is counted as ``restricted``.
         include_drills: count drill incidents too (off for every real output).
         windows: baseline windows before the recent one.
         alpha: the report's family-wise error rate (rule 1).
@@ -172,14 +172,14 @@ def trend_report(
     """
     if length <= timedelta(0):
         raise ValueError("the window must be longer than zero")
-    first = end - (windows + 1) * length
-    facts = read_facts(db, first, end, clearance=clearance, include_drills=include_drills)
+    db, first = req.db, end - (windows + 1) * length
+    facts = read_facts(db, first, end, clearance=req.clearance, include_drills=include_drills)
     return build_report(
         facts,
         window=window,
         end=end,
         length=length,
-        generated_at=now,
+        generated_at=req.now,
         history_start=history_start(db, include_drills=include_drills),
         include_drills=include_drills,
         windows=windows,
@@ -187,42 +187,29 @@ def trend_report(
     )
 
 
-def top_candidates(
-    db: Database,
-    *,
-    at: datetime,
-    clearance: Classification = Classification.INTERNAL,
-    limit: int = 5,
-) -> tuple[Candidate, ...]:
-    """The strongest emerging candidates of the day before ``at`` (for the handover pack)."""
-    report = trend_report(
-        db, end=at, length=window_length("day"), window="day", now=at, clearance=clearance
-    )
+def top_candidates(req: Request, *, at: datetime, limit: int = 5) -> tuple[Candidate, ...]:
+    """The strongest emerging candidates of the day before ``at`` (for the handover pack).
+
+    Read at ``req``'s clearance, as of ``at``.
+    """
+    report = trend_report(req.at(at), end=at, length=window_length("day"), window="day")
     return report.candidates[:limit]
 
 
 _SERIOUS = (Severity.I.value, Severity.II.value)
 
 
-def weekly_summary(
-    db: Database,
-    *,
-    end: datetime,
-    now: datetime,
-    clearance: Classification = Classification.INTERNAL,
-    include_drills: bool = False,
-) -> WeeklySummary:
+def weekly_summary(req: Request, *, end: datetime, include_drills: bool = False) -> WeeklySummary:
     """The weekly summary: the week before ``end`` against the previous weeks.
 
-    Notable items are the week's grade I and II incidents the reader may see.
+    Notable items are the week's grade I and II incidents the reader of ``req`` may see.
     """
+    db, clearance = req.db, req.clearance
     report = trend_report(
-        db,
+        req,
         end=end,
         length=window_length("week"),
         window="week",
-        now=now,
-        clearance=clearance,
         include_drills=include_drills,
     )
     rows = db.read(

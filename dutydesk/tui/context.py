@@ -17,6 +17,7 @@ from dutydesk.vocab import Classification
 if TYPE_CHECKING:
     from dutydesk.rules.deadlines import DeadlineRules
     from dutydesk.services.incidents.queue import QueueRow
+    from dutydesk.services.request import Request
     from dutydesk.storage.crypto import KeyRing
 
 
@@ -77,3 +78,23 @@ class Context:
 
         settings = self.settings
         return office_rules(settings.rules, settings.tz, settings.holidays_path())
+
+    def request(self) -> Request:
+        """The request a pane hands to services, at the clock's now: the console's one way.
+
+        The operator at this console writes and reads; classified reads are audited under
+        :attr:`viewer`. Built anywhere (no database call); the rules are this context's.
+        """
+        from dutydesk.services.request import Request
+
+        return Request(
+            db=self.db,
+            now=self.clock.now(),
+            tz=self.settings.tz,
+            clearance=self.clearance,
+            viewer=self.viewer,
+            actor_name=self.operator,
+            actor_id=self.operator_id,
+            keys=self.keys,
+            rules_source=lambda: self.rules,
+        )

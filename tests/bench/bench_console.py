@@ -106,7 +106,8 @@ async def _measure(path: Path) -> dict[str, float]:
 async def _intake_figures(app: Any, pilot: Any, db: Any) -> dict[str, float]:
     """Save an intake and wait for its row; then let another console write and wait."""
     from dutydesk.rules.deadlines import load_rules
-    from dutydesk.services.incidents.intake import register
+    from dutydesk.services.incidents.intake import NewIncident, register
+    from dutydesk.services.request import Request
     from dutydesk.storage.engine import Database
 
     queue = app.main.queue
@@ -150,17 +151,18 @@ async def _intake_figures(app: Any, pilot: Any, db: Any) -> dict[str, float]:
         began = time.perf_counter()
         await asyncio.to_thread(
             register,
-            other,
-            received_at=app.context.clock.now(),
-            channel="phone",
-            category="other",
-            severity="IV",
-            classification="internal",
-            title=f"other console {number}",
-            summary=f"other console {number}",
-            now=app.context.clock.now(),
-            tz=app.context.tz,
-            rules=load_rules(),
+            Request(
+                db=other, now=app.context.clock.now(), tz=app.context.tz, rules_source=load_rules()
+            ),
+            NewIncident(
+                received_at=app.context.clock.now(),
+                channel="phone",
+                category="other",
+                severity="IV",
+                classification="internal",
+                title=f"other console {number}",
+                summary=f"other console {number}",
+            ),
         )
         await until(lambda before=count: queue.count != before, "another console's incident")
         seen.append((time.perf_counter() - began) * 1000)

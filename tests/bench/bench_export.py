@@ -27,6 +27,7 @@ from dutydesk.reports import daily_office
 from dutydesk.services.incidents.daily import daily_summary
 from dutydesk.storage.engine import Database, url_for
 from dutydesk.vocab import Category, Channel, Severity
+from tests.request_support import request
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 26)
@@ -76,7 +77,7 @@ def build(path: Path, incidents: int) -> None:
 
 def render(fmt: str, db: Database) -> bytes:
     """What ``dutydesk export daily --format fmt`` computes, as bytes."""
-    summary = daily_summary(db, DAY, tz=TZ, now=datetime(2026, 11, 27, 8, 0, tzinfo=TZ))
+    summary = daily_summary(request(db, tz=TZ, now=datetime(2026, 11, 27, 8, 0, tzinfo=TZ)), DAY)
     if fmt == "csv":
         keys = [key for key, _ in report.COLUMNS]
         return csv_text(keys, report.incident_records(summary, TZ), excel=True).encode()

@@ -21,6 +21,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from dutydesk.services.incidents.followup import NewEntry
+from dutydesk.services.incidents.intake import NewIncident
+from tests.request_support import request
+
 TZ = ZoneInfo("Asia/Shanghai")
 MOMENT = datetime(2026, 11, 26, 8, 30, tzinfo=TZ)
 
@@ -42,38 +46,47 @@ def build(path: Path, incidents: int) -> None:
         for number in range(incidents):
             received = start + timedelta(seconds=rng.randrange(15 * 3600 - 60))
             incident = create_incident(
-                session=session, received_at=received, channel="phone",
-                category=rng.choice(list(Category)), severity=rng.choice(list(Severity)),
-                classification=Classification.SECRET if number % 50 == 0 else Classification.INTERNAL,
-                title=f"夜间接报事项第{number}号", summary="某地发生情况，已核实。" * 5,
-                location="某区某路", actor_name="李晓明", now=received, tz=TZ, rules=rules,
-            )  # fmt: skip
+                request(session, actor_name="李晓明", now=received, tz=TZ, rules=rules),
+                NewIncident(
+                    received_at=received,
+                    channel="phone",
+                    category=rng.choice(list(Category)),
+                    severity=rng.choice(list(Severity)),
+                    classification=Classification.SECRET
+                    if number % 50 == 0
+                    else Classification.INTERNAL,
+                    title=f"夜间接报事项第{number}号",
+                    summary="某地发生情况，已核实。" * 5,
+                    location="某区某路",
+                ),
+                session=session,
+            )
             if number % 3 == 0:
                 at = received + timedelta(minutes=20)
                 add_entry(
+                    request(session, actor_name="李晓明", now=at, rules=rules),
+                    incident,
+                    NewEntry(kind=EntryKind.FIRST_REPORT, occurred_at=at, text="书面首报"),
                     session=session,
-                    incident=incident,
-                    kind=EntryKind.FIRST_REPORT,
-                    occurred_at=at,
-                    actor_name="李晓明",
-                    text="书面首报",
-                    now=at,
-                    rules=rules,
                 )
-                add_entry(session=session, incident=incident, kind=EntryKind.LEADER_INSTRUCTION,
-                          occurred_at=at, actor_name="李晓明", target="周文斌",
-                          text="请有关部门妥善处置并及时反馈。", now=at, rules=rules)  # fmt: skip
+                add_entry(
+                    request(session, actor_name="李晓明", now=at, rules=rules),
+                    incident,
+                    NewEntry(
+                        kind=EntryKind.LEADER_INSTRUCTION,
+                        occurred_at=at,
+                        text="请有关部门妥善处置并及时反馈。",
+                        target="周文斌",
+                    ),
+                    session=session,
+                )
             elif number % 3 == 1:
                 at = received + timedelta(minutes=30)
                 add_entry(
+                    request(session, actor_name="李晓明", now=at, rules=rules),
+                    incident,
+                    NewEntry(kind=EntryKind.FINAL_REPORT, occurred_at=at, text="终报"),
                     session=session,
-                    incident=incident,
-                    kind=EntryKind.FINAL_REPORT,
-                    occurred_at=at,
-                    actor_name="李晓明",
-                    text="终报",
-                    now=at,
-                    rules=rules,
                 )
     db.close()
 
@@ -95,7 +108,9 @@ def measure(path: Path, rounds: int = 5) -> dict[str, float]:
     for _ in range(rounds):
         t0 = time.perf_counter()
         start = period_start(db, MOMENT, settings)
-        pack = build_pack(db, start=start, at=MOMENT, now=MOMENT, rules=rules, settings=settings)
+        pack = build_pack(
+            request(db, now=MOMENT, rules=rules), start=start, at=MOMENT, settings=settings
+        )
         t1 = time.perf_counter()
         text = render_text(pack, TZ)
         t2 = time.perf_counter()

@@ -22,8 +22,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from dutydesk.services.incidents.search import search
+from dutydesk.services.incidents.search import SearchFilter, search
+from dutydesk.services.request import Request
 from dutydesk.storage.engine import Database, url_for
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 
@@ -107,39 +109,41 @@ def run(path: Path, per_kind: int, seed: int = 11) -> dict[str, Any]:
     backfill = round(time.perf_counter() - began, 1) if migrated else None
     rng = random.Random(seed)
     results: dict[str, Any] = {"index": db.search_index.name, "backfill_seconds": backfill}
-    clearance = Classification.INTERNAL
-    search(db, "预热", clearance=clearance)  # open the connection, warm the page cache
+    reader = Request(
+        db=db, now=datetime.now(UTC), tz=ZoneInfo("UTC"), clearance=Classification.INTERNAL
+    )
+    search(reader, "预热")  # open the connection, warm the page cache
     queries = query_sets(rng, per_kind)
     for kind, items in queries.items():
         samples, hit_count = [], 0
         for query in items:
             began = time.perf_counter()
-            result = search(db, query, clearance=clearance, limit=50)
+            result = search(reader, query, limit=50)
             samples.append((time.perf_counter() - began) * 1000)
             hit_count += bool(result.rows)
         results[kind] = {**summary(samples), "queries_with_hits": hit_count}
     end = datetime(2026, 11, 26, tzinfo=UTC)
     filtered: dict[str, Callable[[], Any]] = {
         "filters_only_open_accident": lambda: search(
-            db, "", clearance=clearance, open_only=True, category="accident"
+            reader, "", SearchFilter(category="accident", open_only=True)
         ),
         "text_plus_category_severity": lambda: search(
-            db, "火灾", clearance=clearance, category="accident", severity="I"
+            reader, "火灾", SearchFilter(category="accident", severity="I")
         ),
         "text_in_last_7_days": lambda: search(
-            db, "停电", clearance=clearance, received_from=end - timedelta(days=7)
+            reader, "停电", SearchFilter(received_from=end - timedelta(days=7))
         ),
         "text_in_a_quiet_week_a_year_ago": lambda: search(
-            db,
+            reader,
             "停电",
-            clearance=clearance,
-            received_from=end - timedelta(days=360),
-            received_to=end - timedelta(days=353),
+            SearchFilter(
+                received_from=end - timedelta(days=360), received_to=end - timedelta(days=353)
+            ),
         ),
-        "page_20_of_火灾": lambda: search(db, "火灾", clearance=clearance, offset=1000),
-        "serial_prefix_2026112": lambda: search(db, "2026112", clearance=clearance),
+        "page_20_of_火灾": lambda: search(reader, "火灾", offset=1000),
+        "serial_prefix_2026112": lambda: search(reader, "2026112"),
         "rare_filter_common_text": lambda: search(
-            db, "报", clearance=clearance, channel="cipher", severity="I", status="received"
+            reader, "报", SearchFilter(status="received", severity="I", channel="cipher")
         ),
     }
     for name, call in filtered.items():

@@ -18,6 +18,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from dutydesk.clock import FrozenClock
+from dutydesk.services.incidents.intake import NewIncident
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.main.incident_keys import ENTRY_KEYS
@@ -26,6 +27,7 @@ from dutydesk.tui.screens.entry import EntryScreen
 from dutydesk.tui.screens.intake import IntakeScreen
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.vocab import EntryKind
+from tests.request_support import request
 from tests.tui.test_console import SIZE, screen_text, settle
 from tests.tui.test_followup import fill
 
@@ -178,7 +180,7 @@ def finished_run(db: Database, night: dict[str, int], tmp_path: Path) -> int:
     path = tmp_path / "test_fire.toml"
     path.write_text(SCENARIO, encoding="utf-8")
     run_id, _, clock = run_drill(db, path)
-    drills.stop_run(db, now=clock.now())
+    drills.stop_run(request(db, now=clock.now()))
     return run_id
 
 
@@ -261,25 +263,21 @@ def running_flood(db: Database, night: dict[str, int], clock: FrozenClock) -> in
     run_id = drills.start_run(
         db, drills.find_scenario("urban_flood"), speed=10, actor="李四", now=start
     )
-    fired = drills.fire_due(db, now=clock.now(), rules=load_rules())
+    fired = drills.fire_due(request(db, now=clock.now(), rules=load_rules()))
     hotline = fired[0]
     drills.take_report(
-        db,
+        request(db, actor_name="李四", now=clock.now(), tz=SHANGHAI, rules=load_rules()),
         hotline.inject_id,
-        fields={
-            "received_at": clock.now(),
-            "channel": hotline.values["channel"],
-            "category": hotline.values["category"],
+        NewIncident(
+            received_at=clock.now(),
+            channel=hotline.values["channel"],
+            category=hotline.values["category"],
             # Graded II on intake: its phone report is due in 30 min, so it sorts high.
-            "severity": "II",
-            "classification": "internal",
-            "title": hotline.values["title"],
-            "summary": hotline.values["summary"],
-        },
-        actor_name="李四",
-        now=clock.now(),
-        tz=SHANGHAI,
-        rules=load_rules(),
+            severity="II",
+            classification="internal",
+            title=hotline.values["title"],
+            summary=hotline.values["summary"],
+        ),
     )
     return run_id
 

@@ -21,6 +21,7 @@ from dutydesk.tui.screens.entry import EntryScreen, LogChooser
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.screens.search import SearchScreen
 from dutydesk.vocab import EntryKind
+from tests.request_support import intake, request
 from tests.tui.conftest import NOW, SHANGHAI, on_top
 from tests.tui.test_console import SIZE, settle
 from tests.tui.test_intake import entries, incidents
@@ -179,13 +180,11 @@ async def test_version_conflict_shows_the_current_state_and_keeps_the_change(
         # Meanwhile another officer raises the severity at another console.
         with db.session() as session:
             update_fields(
+                request(session, actor_name="王五", now=NOW, rules=load_rules()),
                 session=session,
                 incident_id=gas,
                 expected_version=None,
                 changes={"severity": "I"},
-                actor_name="王五",
-                now=NOW,
-                rules=load_rules(),
             )
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -269,17 +268,19 @@ async def test_another_consoles_intake_appears_within_a_second_without_a_key(
         other = Database(db.url)  # another console: its own connections
         try:
             new = register(
-                other,
-                received_at=NOW,
-                channel="phone",
-                category="accident",
-                severity="I",
-                classification="internal",
-                title="另一台值班机登记",
-                summary="另一台值班机登记的特别重大事项",
-                now=NOW,
-                tz=SHANGHAI,
-                rules=load_rules(),
+                *intake(
+                    other,
+                    received_at=NOW,
+                    channel="phone",
+                    category="accident",
+                    severity="I",
+                    classification="internal",
+                    title="另一台值班机登记",
+                    summary="另一台值班机登记的特别重大事项",
+                    now=NOW,
+                    tz=SHANGHAI,
+                    rules=load_rules(),
+                )
             )
             # No key is pressed: the console's watcher must notice by itself. How fast is
             # measured by tests/bench/bench_console.py; here a generous bound only stops

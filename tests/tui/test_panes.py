@@ -17,7 +17,7 @@ from dutydesk.clock import FrozenClock
 from dutydesk.config import Settings
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.services.accounts.auth import Operator
-from dutydesk.services.incidents.followup import add_entry
+from dutydesk.services.incidents.followup import NewEntry, add_entry
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Incident
 from dutydesk.tui.app import DutyDeskApp
@@ -25,6 +25,7 @@ from dutydesk.tui.screens.entry import EntryScreen, LogChooser
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.screens.search import SearchScreen
 from dutydesk.vocab import Classification, EntryKind
+from tests.request_support import request
 from tests.tui.conftest import NOW
 from tests.tui.test_console import SIZE, line_text, screen_text, settle
 
@@ -40,14 +41,10 @@ def write_notes(db: Database, incident_id: int, count: int, prefix: str) -> None
             assert incident is not None
             for number in range(count):
                 add_entry(
+                    request(session, actor_name="王五", now=NOW, rules=load_rules()),
+                    incident,
+                    NewEntry(kind=EntryKind.NOTE, occurred_at=NOW, text=f"{prefix}{number}"),
                     session=session,
-                    incident=incident,
-                    kind=EntryKind.NOTE,
-                    occurred_at=NOW,
-                    actor_name="王五",
-                    text=f"{prefix}{number}",
-                    now=NOW,
-                    rules=load_rules(),
                 )
                 session.flush()
     finally:

@@ -125,16 +125,15 @@ def add(
     db: DbOption = None,
 ) -> None:
     """Add an account (or give a person already on the roster a PIN and roles)."""
-    from dutydesk.services.accounts.users import add_user
+    from dutydesk.services.accounts.users import NewAccount, add_user
 
     env = open_env(ctx, db)
     admin = signed_in(env, operator)
     roles = _roles(role)
     level = choice(Classification, clearance or "internal", "clearance")
     pin = new_pin(name)
-    add_user(
-        env.db, admin, name, pin, env.now, roles=roles, clearance=level, unit=unit, title=title
-    )
+    account = NewAccount(name, pin, roles, clearance=level, unit=unit, title=title)
+    add_user(env.db, admin, account, env.now)
     message(t("auth.added", name=name))
 
 

@@ -182,18 +182,7 @@ def issue(
     from dutydesk.services.bulletins.write import issue_bulletin
 
     env = open_env(ctx, db)
-    who = signed_in(env, operator)
-    actor = who.name
-    issue_bulletin(
-        env.db,
-        bulletin_id,
-        actor=actor,
-        actor_id=who.id,
-        now=env.now,
-        tz=env.settings.tz,
-        deadlines=env.rules,
-        keys=env.keys,
-    )
+    issue_bulletin(env.request(actor=signed_in(env, operator)), bulletin_id)
     text = issue_title(env.db, bulletin_id)
     typer.echo(text)
     message(t("bulletin.issued", what=text))

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from dutydesk.rules.deadlines import DeadlineRules
     from dutydesk.services.accounts.auth import Operator
+    from dutydesk.services.request import Request
     from dutydesk.storage.crypto import KeyRing
     from dutydesk.storage.models import Incident
 
@@ -98,6 +99,28 @@ class Env:
         except KeyFileError:
             return None  # a server database without key_file: nothing sealed can be read
         return ring_at(path) if path.exists() else None
+
+    def request(self, reader: Reader | None = None, *, actor: Operator | None = None) -> Request:
+        """The request this command hands to services: the one way the CLI builds it.
+
+        ``reader`` (from :func:`reader`) sets the clearance and the viewer audited for a
+        classified read; ``actor`` (from :func:`signed_in`) is who writes. Neither: an
+        internal read by nobody known. The key ring is read here (the command has
+        already checked its file); the rules only when a service first asks for them.
+        """
+        from dutydesk.services.request import Request
+
+        return Request(
+            db=self.db,
+            now=self.now,
+            tz=self.settings.tz,
+            clearance=Classification.INTERNAL if reader is None else reader.clearance,
+            viewer=None if reader is None else reader.viewer,
+            actor_name="" if actor is None else actor.name,
+            actor_id=None if actor is None else actor.id,
+            keys=self.keys,
+            rules_source=lambda: self.rules,
+        )
 
     def incident(self, session: Session, serial: str) -> Incident:
         """The incident with ``serial``, read in ``session`` (inside its transaction)."""

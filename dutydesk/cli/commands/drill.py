@@ -112,8 +112,7 @@ def stop(ctx: typer.Context, operator: OperatorOption = None, db: DbOption = Non
     from dutydesk.services.drills import stop_run
 
     env = open_env(ctx, db)
-    signed_in(env, operator)
-    run_id = stop_run(env.db, now=env.now, rules=env.rules)
+    run_id = stop_run(env.request(actor=signed_in(env, operator)))
     typer.echo(run_id)
     message(t("drill.cli.stopped", id=run_id))
 

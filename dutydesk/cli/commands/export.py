@@ -111,16 +111,7 @@ def daily(
             raise InputError(
                 t("cli.error.expected_date", field="--date", value=repr(day))
             ) from None
-    summary = daily_summary(
-        env.db,
-        chosen,
-        tz=tz,
-        now=env.now,
-        clearance=who.clearance,
-        keys=env.keys,
-        viewer=who.viewer,
-        include_drills=include_drills,
-    )
+    summary = daily_summary(env.request(who), chosen, include_drills=include_drills)
     data: str | bytes
     if fmt in {DocumentFormat.CSV, DocumentFormat.NDJSON}:
         if table is Table.TOTALS:

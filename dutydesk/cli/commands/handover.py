@@ -77,15 +77,10 @@ def make(
 
     when = meeting_moment(at, tz=env.settings.tz, now=env.now) if at else env.now
     pack = build_pack(
-        env.db,
+        env.request(who),
         start=period_start(env.db, when, env.settings),
         at=when,
-        now=env.now,
-        rules=env.rules,
         settings=env.settings,
-        clearance=who.clearance,
-        keys=env.keys,
-        viewer=who.viewer,
     )
     if fmt is DocumentFormat.DOCX and output in (None, "-"):
         import sys

@@ -121,9 +121,9 @@ def add(
     }
     items = writes.intake_items(env, options, json_input)
     if link is not None:
-        writes.link_report(env, link, items, actor.name, actor_id=actor.id)
+        writes.link_report(env, link, items, actor)
     else:
-        writes.register_and_warn(env, items, actor.name, actor_id=actor.id)
+        writes.register_and_warn(env, items, actor)
 
 
 @incident_app.command("list")
@@ -142,12 +142,11 @@ def list_(
     db: DbOption = None,
 ) -> None:
     """List incidents: open ones, most urgent first; with --all every one, oldest first."""
-    from dutydesk.services.incidents.listing import list_incidents
+    from dutydesk.services.incidents.listing import IncidentFilter, list_incidents
 
     env = open_env(ctx, db)
     who = reader(env, operator, clearance)
-    records = list_incidents(
-        env.db,
+    wanted = IncidentFilter(
         statuses=[choice(Status, value, "status") for value in status or []],
         category=choice(Category, category, "category") if category else None,
         severity=choice(Severity, severity, "severity") if severity else None,
@@ -155,11 +154,8 @@ def list_(
         since=moment(from_, "from", tz=env.settings.tz, now=env.now) if from_ else None,
         until=moment(to, "to", tz=env.settings.tz, now=env.now) if to else None,
         include_closed=all_,
-        clearance=who.clearance,
-        keys=env.keys,
-        viewer=who.viewer,
-        now=env.now,
     )
+    records = list_incidents(env.request(who), wanted)
     columns, rows, cells = summary_columns(env.settings), *incident_rows(records, env.settings)
     emit(fmt, columns, rows, table_cells=cells)
     if not records and fmt is OutputFormat.TABLE:
@@ -183,9 +179,7 @@ def show(
     fmt = OutputFormat(format_)
     env = open_env(ctx, db)
     who = reader(env, operator, clearance)
-    record = get_incident(
-        env.db, serial, clearance=who.clearance, keys=env.keys, now=env.now, viewer=who.viewer
-    )
+    record = get_incident(env.request(who), serial)
     if fmt is OutputFormat.JSON:
         emit_object(record)
     else:
@@ -232,19 +226,17 @@ def log(
         else None
     )
 
-    writes.log_entry(
-        env,
-        serial,
-        entry_kind,
+    from dutydesk.services.incidents.followup import NewEntry
+
+    entry = NewEntry(
+        kind=entry_kind,
         occurred_at=occurred,
-        actor_name=actor.name,
-        actor_id=actor.id,
         text=reason or text,
         target=leader or to,
         due_at=due_at,
-        refers_to=refers_to,
         expected_version=expected_version,
     )
+    writes.log_entry(env, serial, entry, actor, refers_to=refers_to)
 
 
 @incident_app.command()
@@ -293,11 +285,4 @@ def edit(
     env = open_env(ctx, db)
     actor = signed_in(env, operator)
 
-    writes.edit_fields(
-        env,
-        serial,
-        changes,
-        expected_version=expected_version,
-        actor_name=actor.name,
-        actor_id=actor.id,
-    )
+    writes.edit_fields(env, serial, changes, actor, expected_version=expected_version)

@@ -280,20 +280,10 @@ def cover(
     actor = require_operator(operator)
     on, kind = day(date_, "--date"), _kind(shift)
     env = open_env(ctx, db)
-    actor = signed_in(env, actor).name
+    req = env.request(actor=signed_in(env, actor))
     start = _window(env, on, kind, from_, "--from") if from_ else None
     end = _window(env, on, kind, to, "--to") if to else None
-    warnings = cover_seat(
-        env.db,
-        day=on,
-        kind=kind,
-        absent=absent,
-        by=by,
-        start=start,
-        end=end,
-        actor=actor,
-        now=env.now,
-    )
+    warnings = cover_seat(req, day=on, kind=kind, absent=absent, by=by, start=start, end=end)
     message(
         t("rostering.covered", by=by, absent=absent, date=on, kind=t(f"handover.kind.{kind.value}"))
     )
@@ -317,9 +307,7 @@ def special(
     actor = require_operator(operator)
     first, last = day(from_, "--from"), day(to, "--to")
     env = open_env(ctx, db)
-    actor = signed_in(env, actor).name
-    count = mark_special(
-        env.db, first, last, note=note, on=not off, actor=actor, now=env.now, settings=env.settings
-    )
+    req = env.request(actor=signed_in(env, actor))
+    count = mark_special(req, first, last, note=note, on=not off, settings=env.settings)
     key = "rostering.special_off" if off else "rostering.special"
     message(t(key, count=count, first=first, last=last))

@@ -116,12 +116,10 @@ def _report(
             raise InputError(t("cli.error.from_after_to"))
         name, length = "custom", end - start
     return trend_report(
-        env.db,
+        env.request(who),
         end=end,
         length=length,
         window=name,
-        now=env.now,
-        clearance=who.clearance,
         include_drills=include_drills,
         windows=baseline,
     )
@@ -308,9 +306,7 @@ def weekly(
     else:  # the last whole week: the one before the week of today's duty day
         monday = week_of(duty_day_of(env.now, tz, day_start))[0] - timedelta(days=7)
     end: datetime = week_window(monday, tz, day_start)[1]
-    summary = weekly_summary(
-        env.db, end=end, now=env.now, clearance=who.clearance, include_drills=include_drills
-    )
+    summary = weekly_summary(env.request(who), end=end, include_drills=include_drills)
     data: str | bytes
     if fmt is DocumentFormat.DOCX:
         from dutydesk.reports.weekly_docx import render_weekly_docx

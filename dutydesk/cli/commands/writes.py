@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -21,6 +20,11 @@ from dutydesk.cli.commands.parsing import InputError, intake_arguments, read_jso
 from dutydesk.cli.commands.views import due_text
 from dutydesk.i18n import label, t
 from dutydesk.vocab import EntryKind, Status
+
+if TYPE_CHECKING:
+    from dutydesk.services.accounts.auth import Operator
+    from dutydesk.services.incidents.followup import NewEntry
+    from dutydesk.services.incidents.intake import NewIncident
 
 
 def _read_file(path: str) -> str:
@@ -35,8 +39,8 @@ def _read_file(path: str) -> str:
 
 def intake_items(
     env: Env, options: Mapping[str, str | None], json_input: str | None
-) -> list[dict[str, Any]]:
-    """Checked ``create_incident`` fields from the options or from ``--json`` input.
+) -> list[NewIncident]:
+    """Checked new incidents from the options or from ``--json`` input.
 
     Raises:
         InputError: naming the field (and the item of a JSON list).
@@ -49,48 +53,47 @@ def intake_items(
         raws = read_json_intakes(text)
     else:
         raws = [options]
+    from dutydesk.services.incidents.intake import NewIncident
+
     many = len(raws) > 1
     return [
-        intake_arguments(
-            {key: value for key, value in raw.items() if value is not None},
-            tz=env.settings.tz,
-            now=env.now,
-            where=t("cli.error.item", index=index) if many else "",
+        NewIncident(
+            **intake_arguments(
+                {key: value for key, value in raw.items() if value is not None},
+                tz=env.settings.tz,
+                now=env.now,
+                where=t("cli.error.item", index=index) if many else "",
+            )
         )
         for index, raw in enumerate(raws, start=1)
     ]
 
 
-def register_and_warn(
-    env: Env, items: list[dict[str, Any]], actor: str, *, actor_id: int | None = None
-) -> None:
+def register_and_warn(env: Env, items: list[NewIncident], actor: Operator) -> None:
     """Register every item in one transaction; print serials and duplicate warnings."""
     from dutydesk.services.incidents.intake import find_similar, register_many
 
-    common = {"now": env.now, "tz": env.settings.tz, "rules": env.rules, "actor_name": actor}
-    common["created_by"] = actor_id
-    common["keys"] = env.keys
-    created = register_many(env.db, [{**item, **common} for item in items])
+    req = env.request(actor=actor)
+    created = register_many(req, items)
     serials = {incident.serial for incident in created}
+    # The warning reads as nobody in particular, at internal level, as it always has.
+    warn = env.request()
     for incident, item in zip(created, items, strict=True):
         typer.echo(incident.serial)
         message(t("cli.added", serial=incident.serial, due=due_text(incident, env.settings)))
         for similar in find_similar(
-            env.db,
-            category=item["category"],
-            location=item["location"],
-            summary=item["summary"],
-            received_at=item["received_at"],
+            warn,
+            category=item.category,
+            location=item.location,
+            summary=item.summary,
+            received_at=item.received_at,
             exclude_id=incident.id,
-            keys=env.keys,
         ):
             if similar.serial not in serials:  # a batch's own items are not duplicates
                 message(t("cli.similar", serial=similar.serial, new=incident.serial))
 
 
-def link_report(
-    env: Env, serial: str, items: list[dict[str, Any]], actor: str, *, actor_id: int | None = None
-) -> None:
+def link_report(env: Env, serial: str, items: list[NewIncident], actor: Operator) -> None:
     """Record the report on an existing incident (``--link``) instead of a new one."""
     from dutydesk.services.incidents.intake import link_as_continued_report
     from dutydesk.services.retry import write_with_retry
@@ -98,23 +101,20 @@ def link_report(
     if len(items) != 1:
         raise InputError(t("cli.error.link_one"))
     item = items[0]
-    parts = (item["reporter_unit"], item["reporter_name"], item["reporter_phone"])
+    parts = (item.reporter_unit, item.reporter_name, item.reporter_phone)
     reporter = " ".join(part for part in parts if part)
+    req = env.request(actor=actor)
 
     def work(session: Any) -> tuple[int, str]:
         incident = env.incident(session, serial)
         assert incident.id is not None  # read from the store
         entry = link_as_continued_report(
+            req,
             session=session,
             incident_id=incident.id,
-            summary=item["summary"],
-            received_at=item["received_at"],
+            summary=item.summary,
+            received_at=item.received_at,
             reporter=reporter,
-            actor_name=actor,
-            actor_id=actor_id,
-            now=env.now,
-            rules=env.rules,
-            keys=env.keys,
         )
         return entry.seq, entry.kind
 
@@ -124,42 +124,24 @@ def link_report(
 
 
 def log_entry(
-    env: Env,
-    serial: str,
-    kind: EntryKind,
-    *,
-    occurred_at: datetime,
-    actor_name: str,
-    text: str,
-    target: str,
-    due_at: datetime | None,
-    refers_to: int | None,
-    expected_version: int | None,
-    actor_id: int | None = None,
+    env: Env, serial: str, entry: NewEntry, actor: Operator, *, refers_to: int | None
 ) -> None:
-    """Add one follow-up entry; print ``SERIAL SEQ`` and the new status and clock."""
+    """Add one follow-up entry; print ``SERIAL SEQ`` and the new status and clock.
+
+    ``refers_to`` is the referred entry's number on the timeline (its id is looked up).
+    """
+    from dataclasses import replace
+
     from dutydesk.services.incidents.followup import add_entry
     from dutydesk.services.retry import write_with_retry
 
+    req = env.request(actor=actor)
+
     def work(session: Any) -> tuple[int, Any]:
         incident = env.incident(session, serial)
-        entry = add_entry(
-            session=session,
-            incident=incident,
-            kind=kind,
-            occurred_at=occurred_at,
-            actor_name=actor_name,
-            actor_id=actor_id,
-            text=text,
-            target=target,
-            due_at=due_at,
-            refers_to_id=env.entry_id(session, incident, refers_to),
-            expected_version=expected_version,
-            now=env.now,
-            rules=env.rules,
-            keys=env.keys,
-        )
-        return entry.seq, incident
+        referred = replace(entry, refers_to_id=env.entry_id(session, incident, refers_to))
+        written = add_entry(req, incident, referred, session=session)
+        return written.seq, incident
 
     seq, incident = write_with_retry(env.db, work)
     typer.echo(f"{incident.serial} {seq}")
@@ -167,7 +149,7 @@ def log_entry(
         t(
             "cli.logged",
             serial=incident.serial,
-            kind=label(kind),
+            kind=label(EntryKind(entry.kind)),
             seq=seq,
             status=label(Status(incident.status)),
             due=due_text(incident, env.settings),
@@ -179,29 +161,26 @@ def edit_fields(
     env: Env,
     serial: str,
     changes: dict[str, str],
+    actor: Operator,
     *,
     expected_version: int | None,
-    actor_name: str,
-    actor_id: int | None = None,
 ) -> None:
     """Apply a field edit; print the new version (unchanged if nothing differed)."""
     from dutydesk.services.incidents.edits import update_fields
     from dutydesk.services.retry import write_with_retry
+
+    req = env.request(actor=actor)
 
     def work(session: Any) -> tuple[int, Any]:
         incident = env.incident(session, serial)
         assert incident.id is not None  # read from the store
         before = incident.version
         updated = update_fields(
+            req,
             session=session,
             incident_id=incident.id,
             expected_version=expected_version,
             changes=changes,
-            actor_name=actor_name,
-            actor_id=actor_id,
-            now=env.now,
-            rules=env.rules,
-            keys=env.keys,
         )
         return before, updated
 

@@ -113,19 +113,23 @@ def init_admin(
         return operator_of(session, person)
 
 
-def add_user(
-    db: Database,
-    operator: Operator,
-    name: str,
-    pin: str,
-    now: datetime,
-    *,
-    roles: Iterable[Role],
-    clearance: Classification | str = Classification.INTERNAL,
-    unit: str = "",
-    title: str = "",
-) -> None:
+@dataclass(frozen=True)
+class NewAccount:
+    """An account to add: who, with which PIN, roles and clearance."""
+
+    name: str
+    pin: str
+    roles: Iterable[Role]
+    clearance: Classification | str = Classification.INTERNAL
+    unit: str = ""
+    title: str = ""
+
+
+def add_user(db: Database, operator: Operator, account: NewAccount, now: datetime) -> None:
     """Add an account, or give an existing person (e.g. from the roster) a PIN and roles.
+
+    ``operator`` (the administrator, whose roles and clearance are checked) and ``now``
+    are passed as every account service takes them.
 
     Raises:
         AccessDenied: the operator is not an administrator.
@@ -133,9 +137,10 @@ def add_user(
             or the person already has a PIN.
 
     """
+    name, pin, clearance = account.name, account.pin, account.clearance
     _require_admin(operator)
     _check_pin(pin)
-    wanted = set(roles)
+    wanted = set(account.roles)
     if {Role.ADMIN, Role.AUDITOR} <= wanted:
         raise AccountError(t("auth.admin_and_auditor"))
     if not may_grant_clearance(operator.clearance, clearance):
@@ -144,7 +149,7 @@ def add_user(
     with db.session() as session:
         person = session.exec(select(Person).where(Person.name == name.strip())).first()
         if person is None:
-            person = Person(name=name.strip(), unit=unit, title=title)
+            person = Person(name=name.strip(), unit=account.unit, title=account.title)
             session.add(person)
             session.flush()
         elif session.get(Credential, person.id) is not None:

@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import label, t
 from dutydesk.rules import bulletins as rules
-from dutydesk.rules.deadlines import DeadlineRules, load_rules
 from dutydesk.rules.policy import may_see
 from dutydesk.services.bulletins.read import BulletinError, incident_facts
 from dutydesk.services.integrity.reading import audited_read
@@ -35,7 +34,7 @@ from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, EntryKi
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from dutydesk.storage.crypto import KeyRing
+    from dutydesk.services.request import Request
     from dutydesk.storage.models import Bulletin
 
 
@@ -252,24 +251,15 @@ def sign_bulletin(
     write_with_retry(db, work)
 
 
-def issue_bulletin(
-    db: Database,
-    bulletin_id: int,
-    *,
-    actor: str,
-    now: datetime,
-    tz: ZoneInfo,
-    deadlines: DeadlineRules | None = None,
-    keys: KeyRing | None = None,
-    actor_id: int | None = None,
-) -> int:
+def issue_bulletin(req: Request, bulletin_id: int) -> int:
     """Issue a signed bulletin, giving it the next number of its kind and year.
 
     The bulletin is the written report (同步报告): on each open incident it carries, the
     same transaction records the written first report, or the next continued report,
     "以《信息快报》2026年第N期书面报告", so the incident's clocks move on with the issue.
-    ``deadlines`` are the office's rules (default: ``data/rules.toml``); ``keys``
-    seal that entry on a classified incident.
+    ``req`` says who issues it and when (the year is the one of ``req.now`` in
+    ``req.tz``); its rules are the office's, its key ring seals that entry on a
+    classified incident.
 
     Returns:
         The issue number (第N期).
@@ -282,6 +272,8 @@ def issue_bulletin(
     from sqlmodel import select
 
     from dutydesk.storage.models import Bulletin, ChainState
+
+    db, now, tz, actor = req.db, req.now, req.tz, req.actor_name
 
     def work(session: Session) -> int:
         # Queue behind other issuers before reading anything (PostgreSQL; SQLite's
@@ -300,25 +292,17 @@ def issue_bulletin(
         bulletin.status, bulletin.issued_at = BulletinStatus.ISSUED, now
         session.flush()  # the unique number constraint speaks here, inside the retry
         _audit(session, bulletin, "issue", actor, now)
-        _report_items(session, bulletin, actor, actor_id, now, deadlines or load_rules(), keys)
+        _report_items(req, bulletin, session=session)
         return bulletin.issue_no
 
     return write_with_retry(db, work)
 
 
-def _report_items(
-    session: Session,
-    bulletin: Bulletin,
-    actor: str,
-    actor_id: int | None,
-    now: datetime,
-    deadlines: DeadlineRules,
-    keys: KeyRing | None,
-) -> None:
+def _report_items(req: Request, bulletin: Bulletin, *, session: Session) -> None:
     """Record the issued bulletin as the written report on each open incident it carries."""
     from sqlmodel import col, select
 
-    from dutydesk.services.incidents.followup import record_entry
+    from dutydesk.services.incidents.followup import NewEntry, record_entry
     from dutydesk.storage.models import BulletinItem, Incident, TimelineEntry
 
     # The record is the office's, in its language whatever the console speaks.
@@ -338,18 +322,12 @@ def _report_items(
                 col(TimelineEntry.kind).in_(_WRITTEN_REPORTS),
             )
         ).first()
-        record_entry(
-            session=session,
-            incident=incident,
+        report = NewEntry(
             kind=EntryKind.CONTINUED_REPORT if reported else EntryKind.FIRST_REPORT,
-            occurred_at=max(now, incident.received_at),
-            actor_name=actor,
-            actor_id=actor_id,
+            occurred_at=max(req.now, incident.received_at),
             text=text,
-            now=now,
-            rules=deadlines,
-            keys=keys,
         )
+        record_entry(req, incident, report, session=session)
 
 
 _WRITTEN_REPORTS = (

@@ -26,6 +26,7 @@ from dutydesk.rules.deadlines import load_rules
 from dutydesk.services.demo.accounts import DemoAccount, demo_accounts
 from dutydesk.services.demo.file import DEMO_FILE, DemoData, DemoDataError, read_demo
 from dutydesk.services.demo.write import write_demo
+from dutydesk.services.request import Request
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import (
     DEMO_KEY,
@@ -196,7 +197,8 @@ def load_demo(
             if marker is not None:
                 _clear(session)
                 session.flush()
-            write_demo(session, data, now=now, settings=settings, rules=rules)
+            req = Request(db=db, now=now, tz=settings.tz, rules_source=rules)
+            write_demo(req, data, session=session, settings=settings)
             session.add(Meta(key=DEMO_KEY, value=now.isoformat()))
             session.flush()
             report = _report(session, db, path, now, replaced=marker is not None)

@@ -7,15 +7,17 @@ written, so that whoever held the position at that moment is the one named.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from dutydesk.config import Settings
-from dutydesk.rules.deadlines import DeadlineRules
 from dutydesk.rules.shifts import shift_at, slot
 from dutydesk.services.demo.file import DemoData, DemoDataError, IncidentSpec
+from dutydesk.services.incidents.followup import NewEntry
 from dutydesk.services.incidents.incident import add_entry, create_incident
+from dutydesk.services.incidents.intake import NewIncident
 from dutydesk.storage.models import (
     Assignment,
     Credential,
@@ -28,6 +30,8 @@ from dutydesk.vocab import Position, ShiftKind
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+
+    from dutydesk.services.request import Request
 
 _POSITIONS = tuple(Position)
 
@@ -142,28 +146,18 @@ def _leave(session: Session, data: DemoData, ids: dict[str, int], now: datetime)
 
 
 def _incident(
-    session: Session,
-    spec: IncidentSpec,
-    *,
-    ids: dict[str, int],
-    roster: _Roster,
-    now: datetime,
-    rules: DeadlineRules,
+    req: Request, spec: IncidentSpec, *, session: Session, ids: dict[str, int], roster: _Roster
 ) -> None:
     where = f"incident {spec.fields['title']!r}"
+    now = req.now
     if spec.received_at > now:
         raise DemoDataError(f"{where}: received after the load moment")
     receiver = roster.resolve(spec.received_by, spec.received_at)
     fields: dict[str, Any] = dict(spec.fields)  # classified text is sealed by create_incident
+    # Recorded as it came in, as on a live night, by whoever received it.
+    intake = replace(req, now=spec.received_at, actor_name=receiver, actor_id=ids.get(receiver))
     incident = create_incident(
-        session=session,
-        received_at=spec.received_at,
-        created_by=ids.get(receiver),
-        actor_name=receiver,
-        now=spec.received_at,  # recorded as it came in, as on a live night
-        tz=roster.settings.tz,
-        rules=rules,
-        **fields,
+        intake, NewIncident(received_at=spec.received_at, **fields), session=session
     )
     labelled: dict[str, int] = {}
     for entry in sorted(spec.entries, key=lambda item: item.at):
@@ -172,37 +166,34 @@ def _incident(
         if entry.answers and entry.answers not in labelled:
             raise DemoDataError(f"{where}: answers unknown entry id {entry.answers!r}")
         actor = roster.resolve(entry.actor, entry.at)
-        written = add_entry(
-            session=session,
-            incident=incident,
+        step = NewEntry(
             kind=entry.kind,
             occurred_at=entry.at,
-            actor_name=actor,
-            actor_id=ids.get(actor),
             text=entry.text,
             target=roster.resolve(entry.target, entry.at),
             due_at=entry.due_at,
             refers_to_id=labelled[entry.answers] if entry.answers else None,
-            now=entry.at,
-            rules=rules,
         )
+        by = replace(req, now=entry.at, actor_name=actor, actor_id=ids.get(actor))
+        written = add_entry(by, incident, step, session=session)
         if entry.label:
             assert written.id is not None
             labelled[entry.label] = written.id
 
 
-def write_demo(
-    session: Session, data: DemoData, *, now: datetime, settings: Settings, rules: DeadlineRules
-) -> None:
+def write_demo(req: Request, data: DemoData, *, session: Session, settings: Settings) -> None:
     """Write people, roster, leave and incidents (in order of receipt) to ``session``.
+
+    ``req`` carries the load moment (``now``) and the deadline rules.
 
     Raises:
         DemoDataError: a name, code or time in the data does not fit.
 
     """
+    now = req.now
     ids = _people(session, data, now)
     roster = _Roster(settings)
     _roster(session, data, ids, roster)
     _leave(session, data, ids, now)
     for spec in sorted(data.incidents, key=lambda item: item.received_at):
-        _incident(session, spec, ids=ids, roster=roster, now=now, rules=rules)
+        _incident(req, spec, session=session, ids=ids, roster=roster)

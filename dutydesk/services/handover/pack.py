@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from dutydesk.config import Settings
 from dutydesk.rules.dates import day_window
-from dutydesk.rules.deadlines import DeadlineRules, EntryFact, clock_terms, due_steps
+from dutydesk.rules.deadlines import EntryFact, clock_terms, due_steps
 from dutydesk.rules.handover import (
     AwayLeader,
     ClassifiedItem,
@@ -42,8 +42,7 @@ from dutydesk.storage.engine import Database, Row, as_utc, stored_utc
 from dutydesk.vocab import Category, Classification, EntryKind, Severity, Status
 
 if TYPE_CHECKING:
-    from dutydesk.services.accounts.auth import Operator
-    from dutydesk.storage.crypto import KeyRing
+    from dutydesk.services.request import Request
 
 
 EMERGING_IN_PACK = 5
@@ -144,40 +143,28 @@ def _bulletins(
     )
 
 
-def build_pack(
-    db: Database,
-    *,
-    start: datetime,
-    at: datetime,
-    now: datetime,
-    rules: DeadlineRules,
-    settings: Settings,
-    clearance: Classification = Classification.INTERNAL,
-    keys: KeyRing | None = None,
-    viewer: Operator | int | str | None = None,
-) -> HandoverPack:
-    """The handover pack for ``[start, at)``, as the viewer with ``clearance`` may read it.
+def build_pack(req: Request, *, start: datetime, at: datetime, settings: Settings) -> HandoverPack:
+    """The handover pack for ``[start, at)``, as the reader of ``req`` may read it.
 
     Args:
-        db: the store.
+        req: the reader: ``clearance`` (internal, as a meeting room is, unless asked),
+            the key ring for classified titles and instructions they may see (else the
+            database's key file), ``viewer`` (a pack showing classified content is an
+            audit event), ``now`` (when the pack is made) and the deadline rules, for
+            every step owed on open incidents.
         start: the period's start (see :func:`dutydesk.services.handover.store.period_start`).
         at: the period's end: the meeting's moment.
-        now: when the pack is made.
-        rules: deadline rules, for every step owed on open incidents.
         settings: timezone and shift times.
-        clearance: the viewer's; by default internal, as a meeting room is.
-        keys: the key ring for classified titles and instructions the viewer may see
-            (else the database's key file).
-        viewer: who reads it; a pack showing classified content is an audit event.
 
     """
+    db, now, rules, clearance = req.db, req.now, req.rules, req.clearance
     with audited_read(
         db,
         clearance,
         object_type="handover",
         object_id=at.isoformat(),
-        keys=keys,
-        viewer=viewer,
+        keys=req.keys,
+        viewer=req.viewer,
         now=now,
     ) as read:
         classified: dict[str, Classification] = {}
@@ -272,7 +259,7 @@ def build_pack(
         classified=tuple(ClassifiedItem(s, c) for s, c in sorted(classified.items())),
         classified_received=hidden_received,
         chain_head=chain_head(db).short,
-        emerging=top_candidates(db, at=at, clearance=clearance, limit=EMERGING_IN_PACK),
+        emerging=top_candidates(req, at=at, limit=EMERGING_IN_PACK),
     )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import t
 from dutydesk.rules.dates import day_window
@@ -20,12 +19,11 @@ from dutydesk.rules.documents import DailyRow, DailySummary, totals
 from dutydesk.services.integrity.chain_read import chain_head
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
-from dutydesk.storage.engine import Database, Row, stored_utc
+from dutydesk.storage.engine import Row, stored_utc
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 
 if TYPE_CHECKING:
-    from dutydesk.services.accounts.auth import Operator
-    from dutydesk.storage.crypto import KeyRing
+    from dutydesk.services.request import Request
 
 _SQL = """
 SELECT i.serial, i.received_at, i.status, i.classification, i.channel, i.category,
@@ -101,32 +99,19 @@ def _row(row: Row, read: ClassifiedRead) -> DailyRow:
     )
 
 
-def daily_summary(
-    db: Database,
-    day: date,
-    *,
-    tz: ZoneInfo,
-    now: datetime,
-    clearance: Classification = Classification.INTERNAL,
-    keys: KeyRing | None = None,
-    viewer: Operator | int | str | None = None,
-    include_drills: bool = False,
-) -> DailySummary:
-    """The summary of the local ``day`` as the operator cleared to ``clearance`` may see it.
+def daily_summary(req: Request, day: date, *, include_drills: bool = False) -> DailySummary:
+    """The summary of the local ``day`` as the reader of ``req`` may see it.
 
     Args:
-        db: the store.
-        day: the local day (in ``tz``) whose incidents, by time received, are listed.
-        tz: the office's timezone.
-        now: when the summary is made (printed on it).
-        clearance: the operator's clearance; one parameter so that signing in can supply
-            it later instead of the command line.
-        keys: the key ring for classified content the operator may see (else the
-            database's key file).
-        viewer: who exports it; a summary showing classified content is an audit event.
+        req: the reader: ``clearance`` (content above it is withheld), the key ring for
+            classified content they may see (else the database's key file), ``viewer``
+            (a summary showing classified content is an audit event), ``now`` (when the
+            summary is made, printed on it) and ``tz`` (the office's timezone).
+        day: the local day (in ``req.tz``) whose incidents, by time received, are listed.
         include_drills: list drill (演练) incidents too, marked; real summaries never do.
 
     """
+    db, tz, now = req.db, req.tz, req.now
     start, end = day_window(day, tz)
     rows = db.read(
         _SQL.format(drills="" if include_drills else "AND i.drill_run_id IS NULL"),
@@ -139,11 +124,11 @@ def daily_summary(
     )
     with audited_read(
         db,
-        clearance,
+        req.clearance,
         object_type="daily_summary",
         object_id=day.isoformat(),
-        keys=keys,
-        viewer=viewer,
+        keys=req.keys,
+        viewer=req.viewer,
         now=now,
     ) as read:
         records = tuple(_row(row, read) for row in rows)

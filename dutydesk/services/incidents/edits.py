@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from dutydesk.errors import NotFoundError
 from dutydesk.i18n import label, t
 from dutydesk.rules.chain import ENVELOPE_PREFIX
-from dutydesk.rules.deadlines import DeadlineRules
 from dutydesk.rules.workflow import Refusal
-from dutydesk.services.incidents.followup import record_entry
+from dutydesk.services.incidents.followup import NewEntry, record_entry
 from dutydesk.services.incidents.records import (
     EntryRefused,
     IncidentError,
@@ -44,7 +42,7 @@ from dutydesk.vocab import (
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from dutydesk.storage.crypto import KeyRing
+    from dutydesk.services.request import Request
 
 EDITABLE: dict[str, type[StrEnum] | None] = {
     "channel": Channel,
@@ -114,16 +112,12 @@ def describe_changes(changes: Mapping[str, tuple[str, str]]) -> str:
 
 
 def update_fields(
+    req: Request,
     *,
     session: Session,
     incident_id: int,
     expected_version: int | None,
     changes: Mapping[str, object],
-    actor_name: str = "",
-    actor_id: int | None = None,
-    now: datetime,
-    rules: DeadlineRules,
-    keys: KeyRing | None = None,
 ) -> Incident:
     """Change fields of an incident, record the change, recompute the clocks.
 
@@ -132,17 +126,15 @@ def update_fields(
     committed one and no other writer can slip in before this transaction ends.
 
     Args:
+        req: who makes the change (``actor_name``, ``actor_id``), its moment (``now``,
+            aware), the deadline rules to recompute the clocks, and the key ring for a
+            classified incident's title, summary and entry.
         session: a writing ORM session.
         incident_id: the incident's id.
         expected_version: the version the caller last saw; ``None`` skips the check
             (last writer wins: only for callers that read and write in one go).
         changes: field name -> new value (see :data:`EDITABLE`); unchanged values are
             ignored.
-        actor_name: who made the change.
-        actor_id: that person's id, when known.
-        now: the moment of the change (aware).
-        rules: deadline rules, to recompute the clocks.
-        keys: the key ring for a classified incident's title, summary and entry.
 
     A classified incident's title and summary are compared in clear and stored sealed;
     a change of classification re-seals them. Its timeline entries were sealed at the
@@ -163,6 +155,7 @@ def update_fields(
         DecryptError: the key file does not open the incident's sealed text.
 
     """
+    now, keys = req.now, req.keys
     require_aware(("now", now))
     incident = session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
     if incident is None:
@@ -219,16 +212,10 @@ def update_fields(
             sealed = seal(keys, session, value, record=where, field=name, classification=after)
             setattr(incident, name, sealed)
     incident.severity_rank = Severity(incident.severity).rank
-    record_entry(
-        session=session,
-        incident=incident,
+    change = NewEntry(
         kind=EntryKind.FIELD_CHANGE,
         occurred_at=max(now, incident.received_at),
-        actor_name=actor_name,
-        actor_id=actor_id,
         text=describe_changes(diff),
-        now=now,
-        rules=rules,
-        keys=keys,
     )
+    record_entry(req, incident, change, session=session)
     return incident

@@ -8,13 +8,13 @@ status on, bumps the incident's version and recomputes its deadline.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
 from dutydesk.i18n import label, t
-from dutydesk.rules.deadlines import DeadlineRules
 from dutydesk.rules.workflow import is_open, refusal, status_after
 from dutydesk.services.incidents.records import (
     EntryRefused,
@@ -32,7 +32,7 @@ from dutydesk.vocab import EntryKind
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from dutydesk.storage.crypto import KeyRing
+    from dutydesk.services.request import Request
 
 
 def _numbers(session: Session, incident_id: int) -> tuple[int, int]:
@@ -46,22 +46,28 @@ def _numbers(session: Session, incident_id: int) -> tuple[int, int]:
     return max((seq for seq, _ in rows), default=0) + 1, continued + 1
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """One step to append to an incident's timeline, as the operator gives it."""
+
+    kind: EntryKind | str
+    """What kind of step this is."""
+    occurred_at: datetime
+    """When it happened (aware; not before the receipt)."""
+    text: str = ""
+    """The text, stored exactly as given (instructions verbatim)."""
+    target: str = ""
+    """To whom (leader reported to, department assigned, instructing leader)."""
+    due_at: datetime | None = None
+    """Feedback due on an instruction or assignment (not before ``occurred_at``)."""
+    refers_to_id: int | None = None
+    """The entry a correction corrects or a feedback answers."""
+    expected_version: int | None = None
+    """The incident version the caller saw; ``None`` skips the check."""
+
+
 def add_entry(
-    *,
-    session: Session,
-    incident: Incident,
-    kind: EntryKind | str,
-    occurred_at: datetime,
-    actor_name: str = "",
-    actor_id: int | None = None,
-    text: str = "",
-    target: str = "",
-    due_at: datetime | None = None,
-    refers_to_id: int | None = None,
-    expected_version: int | None = None,
-    now: datetime,
-    rules: DeadlineRules,
-    keys: KeyRing | None = None,
+    req: Request, incident: Incident, entry: NewEntry, *, session: Session
 ) -> TimelineEntry:
     """Append one step to an incident's timeline and move the incident on.
 
@@ -74,20 +80,12 @@ def add_entry(
     and its deadline is recomputed.
 
     Args:
-        session: the ORM session to write in.
+        req: who records it (``actor_name``, ``actor_id``), the moment of writing
+            (``now``, aware), the deadline rules and the key ring sealing the text of a
+            classified incident's entry.
         incident: the incident, already flushed.
-        kind: what kind of step this is.
-        occurred_at: when it happened (aware; not before the receipt).
-        actor_name: who recorded or did it.
-        actor_id: that person's id, when known.
-        text: the text, stored exactly as given (instructions verbatim).
-        target: to whom (leader reported to, department assigned, instructing leader).
-        due_at: feedback due on an instruction or assignment (not before ``occurred_at``).
-        refers_to_id: the entry a correction corrects or a feedback answers.
-        expected_version: the incident version the caller saw; ``None`` skips the check.
-        now: the moment of writing (aware).
-        rules: deadline rules.
-        keys: the key ring sealing the text of a classified incident's entry.
+        entry: the step.
+        session: the ORM session to write in.
 
     Returns:
         The new entry, flushed.
@@ -99,11 +97,13 @@ def add_entry(
         ConflictError: ``expected_version`` is out of date.
 
     """
+    now, kind, occurred_at, text = req.now, entry.kind, entry.occurred_at, entry.text
+    target, due_at, refers_to_id = entry.target, entry.due_at, entry.refers_to_id
     entry_kind = enum_value(EntryKind, kind, "kind")
     require_aware(("occurred_at", occurred_at), ("now", now), ("due_at", due_at))
     if incident.id is None:
         raise IncidentError("the incident must be saved before entries are added to it")
-    check_version(incident, expected_version, {"kind": entry_kind.value, "text": text})
+    check_version(incident, entry.expected_version, {"kind": entry_kind.value, "text": text})
     if occurred_at < incident.received_at:
         raise IncidentError(
             f"{incident.serial}: an entry cannot happen before the incident was received"
@@ -143,72 +143,48 @@ def add_entry(
             refused,
         )
     if entry_kind is EntryKind.LEADER_INSTRUCTION and due_at is None:
-        due_at = occurred_at + rules.feedback
-    return record_entry(
-        session=session,
-        incident=incident,
-        kind=entry_kind,
-        occurred_at=occurred_at,
-        actor_name=actor_name,
-        actor_id=actor_id,
-        text=text,
-        target=target,
-        due_at=due_at,
-        refers_to_id=refers_to_id,
-        now=now,
-        rules=rules,
-        keys=keys,
-    )
+        due_at = occurred_at + req.rules.feedback
+    checked = replace(entry, kind=entry_kind, due_at=due_at)
+    return record_entry(req, incident, checked, session=session)
 
 
 def record_entry(
-    *,
-    session: Session,
-    incident: Incident,
-    kind: EntryKind,
-    occurred_at: datetime,
-    actor_name: str,
-    actor_id: int | None,
-    text: str,
-    now: datetime,
-    rules: DeadlineRules,
-    target: str = "",
-    due_at: datetime | None = None,
-    refers_to_id: int | None = None,
-    keys: KeyRing | None = None,
+    req: Request, incident: Incident, entry: NewEntry, *, session: Session
 ) -> TimelineEntry:
     """Write an already checked entry and move the incident on (no workflow check).
 
     For services that write entries of their own (``field_change``); everything an
-    operator asks for goes through :func:`add_entry`. The text of a classified
-    incident's entry is sealed here, before it is chained (the chain covers the sealed
-    form, so it can never be re-sealed later).
+    operator asks for goes through :func:`add_entry`. ``entry.expected_version`` is not
+    looked at here. The text of a classified incident's entry is sealed here, before it
+    is chained (the chain covers the sealed form, so it can never be re-sealed later).
     """
     assert incident.id is not None
+    now, kind = req.now, EntryKind(entry.kind)
     seq, report_no = _numbers(session, incident.id)
-    entry = TimelineEntry(
+    written = TimelineEntry(
         incident_id=incident.id,
         seq=seq,
         kind=kind,
-        occurred_at=occurred_at,
+        occurred_at=entry.occurred_at,
         recorded_at=now,
-        actor_id=actor_id,
-        actor_name=actor_name,
+        actor_id=req.actor_id,
+        actor_name=req.actor_name,
         text=seal(
-            keys,
+            req.keys,
             session,
-            text,
+            entry.text,
             record=entry_record(incident.id, seq),
             field="text",
             classification=incident.classification,
         ),
         report_no=report_no if kind is EntryKind.CONTINUED_REPORT else None,
-        target=target,
-        due_at=due_at,
-        refers_to_id=refers_to_id,
+        target=entry.target,
+        due_at=entry.due_at,
+        refers_to_id=entry.refers_to_id,
     )
-    session.add(entry)
-    chain.append(session, entry)  # linked in this transaction: the record is append-only
+    session.add(written)
+    chain.append(session, written)  # linked in this transaction: the record is append-only
+    target = entry.target
     if kind is EntryKind.ASSIGNMENT and target:
         incident.assigned_department = target
     elif kind is EntryKind.LEADER_INSTRUCTION and target and not incident.assigned_leader:
@@ -217,5 +193,5 @@ def record_entry(
     incident.is_open = is_open(incident.status)
     incident.version += 1
     incident.updated_at = now
-    refresh_due(session=session, incident=incident, rules=rules)
-    return entry
+    refresh_due(session=session, incident=incident, rules=req.rules)
+    return written

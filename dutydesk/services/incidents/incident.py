@@ -12,14 +12,12 @@ are always what the queue sorts on.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import select
 
-from dutydesk.rules.deadlines import DeadlineRules
 from dutydesk.rules.numbering import format_serial
 from dutydesk.services.incidents.edits import update_fields
 from dutydesk.services.incidents.followup import add_entry
@@ -39,7 +37,8 @@ from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severit
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from dutydesk.storage.crypto import KeyRing
+    from dutydesk.services.incidents.intake import NewIncident
+    from dutydesk.services.request import Request
 
 __all__ = [
     "ConflictError",
@@ -67,54 +66,19 @@ def next_serial(*, session: Session, day: date) -> tuple[str, int]:
     return format_serial(day, number), number
 
 
-def create_incident(
-    *,
-    session: Session,
-    received_at: datetime,
-    channel: Channel | str,
-    category: Category | str,
-    severity: Severity | str,
-    classification: Classification | str,
-    title: str,
-    summary: str,
-    reporter_name: str = "",
-    reporter_unit: str = "",
-    reporter_phone: str = "",
-    location: str = "",
-    created_by: int | None = None,
-    actor_name: str = "",
-    received_text: str | None = None,
-    now: datetime,
-    tz: ZoneInfo,
-    rules: DeadlineRules,
-    keys: KeyRing | None = None,
-) -> Incident:
+def create_incident(req: Request, report: NewIncident, *, session: Session) -> Incident:
     """Register a new incident (接报登记) with its ``received`` entry and first deadline.
 
-    The serial is allocated in the local day (``tz``) of ``received_at``. Text is stored
-    exactly as given.
+    The serial is allocated in the local day (``req.tz``) of ``report.received_at``.
+    Text is stored exactly as given.
 
     Args:
+        req: who writes (``actor_id`` is the creator, ``actor_name`` shown on the
+            ``received`` entry), ``now`` (aware), ``tz``, the deadline rules and the key
+            ring sealing classified text (``None``: the key file beside the database,
+            created on first use).
+        report: what came in.
         session: the ORM session to write in.
-        received_at: when the report reached the desk (aware).
-        channel: how it came in.
-        category: kind of incident.
-        severity: grade, or ``unassessed``.
-        classification: 密级 of the content.
-        title: a short title.
-        summary: what was reported; the only text that must not be blank.
-        reporter_name: who reported.
-        reporter_unit: the reporter's unit.
-        reporter_phone: the reporter's phone number.
-        location: where it happened.
-        created_by: the operator's person id.
-        actor_name: the operator's name, shown on the ``received`` entry.
-        received_text: text of the ``received`` entry; the summary when ``None``.
-        now: the moment of writing (aware).
-        tz: the office's timezone, which decides the serial's day.
-        rules: deadline rules.
-        keys: the key ring sealing classified text; ``None``: the key file beside the
-            database (created on first use).
 
     Classified title, summary and received text are sealed (:mod:`.sealed`) and never
     reach the database file, even briefly: the row is first written with them blank,
@@ -127,37 +91,40 @@ def create_incident(
         IncidentError: a value is not valid (blank summary, unknown code, naive time).
 
     """
+    now, keys = req.now, req.keys
+    received_at, title, summary = report.received_at, report.title, report.summary
     require_aware(("received_at", received_at), ("now", now))
     if not summary.strip():
         raise IncidentError("summary: say what was reported")
-    grade = enum_value(Severity, severity, "severity")
-    level = enum_value(Classification, classification, "classification")
+    grade = enum_value(Severity, report.severity, "severity")
+    level = enum_value(Classification, report.classification, "classification")
     secret = level.is_classified
-    day = received_at.astimezone(tz).date()
+    day = received_at.astimezone(req.tz).date()
     serial, number = next_serial(session=session, day=day)
     incident = Incident(
         serial=serial,
         serial_date=day,
         serial_no=number,
         received_at=received_at,
-        channel=enum_value(Channel, channel, "channel"),
+        channel=enum_value(Channel, report.channel, "channel"),
         # The kind of matter starts as the channel's (data/rules.toml [kind_by_channel]).
-        matter_kind=rules.kind_for(
-            enum_value(Channel, channel, "channel"), enum_value(Category, category, "category")
+        matter_kind=req.rules.kind_for(
+            enum_value(Channel, report.channel, "channel"),
+            enum_value(Category, report.category, "category"),
         ),
-        category=enum_value(Category, category, "category"),
+        category=enum_value(Category, report.category, "category"),
         severity=grade,
         severity_rank=grade.rank,
         classification=level,
         title="" if secret else title,
         summary="" if secret else summary,
-        reporter_name=reporter_name,
-        reporter_unit=reporter_unit,
-        reporter_phone=reporter_phone,
-        location=location,
+        reporter_name=report.reporter_name,
+        reporter_unit=report.reporter_unit,
+        reporter_phone=report.reporter_phone,
+        location=report.location,
         status=Status.RECEIVED,
         is_open=True,
-        created_by_id=created_by,
+        created_by_id=req.actor_id,
         created_at=now,
         updated_at=now,
     )
@@ -172,15 +139,15 @@ def create_incident(
         incident.summary = seal(
             keys, session, summary, record=where, field="summary", classification=level
         )
-    text = summary if received_text is None else received_text
+    text = summary if report.received_text is None else report.received_text
     received = TimelineEntry(
         incident_id=incident.id,
         seq=1,
         kind=EntryKind.RECEIVED,
         occurred_at=received_at,
         recorded_at=now,
-        actor_id=created_by,
-        actor_name=actor_name,
+        actor_id=req.actor_id,
+        actor_name=req.actor_name,
         text=seal(
             keys,
             session,
@@ -192,5 +159,5 @@ def create_incident(
     )
     session.add(received)
     chain.append(session, received)  # linked in this transaction: the record is append-only
-    refresh_due(session=session, incident=incident, rules=rules)
+    refresh_due(session=session, incident=incident, rules=req.rules)
     return incident

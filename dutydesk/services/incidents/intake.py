@@ -13,8 +13,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -23,14 +23,12 @@ from dutydesk.rules.similarity import COMPARED_CHARS, SIMILAR_SUMMARY, bigrams, 
 from dutydesk.services.integrity.reading import audited_read
 from dutydesk.services.integrity.sealed import incident_record, is_classified
 from dutydesk.storage.engine import Database, as_utc
-from dutydesk.vocab import Category, Classification, EntryKind, Status
+from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from dutydesk.rules.deadlines import DeadlineRules
-    from dutydesk.services.accounts.auth import Operator
-    from dutydesk.storage.crypto import KeyRing
+    from dutydesk.services.request import Request
     from dutydesk.storage.models import Incident, TimelineEntry
 
 DUPLICATE_WINDOW = timedelta(hours=2)
@@ -49,23 +47,54 @@ def default_title(summary: str, limit: int = 30) -> str:
     return first[:limit] or summary.strip()[:limit]
 
 
-def register(db: Database, **fields: Any) -> Incident:
-    """Create one incident (arguments of ``create_incident`` without ``session``), retried."""
+@dataclass(frozen=True)
+class NewIncident:
+    """What came in, as the officer (or a feed) gives it: the fields of a new incident.
+
+    Codes may be the enumerations or their stored values; they are checked when the
+    incident is written (:func:`dutydesk.services.incidents.incident.create_incident`).
+    """
+
+    received_at: datetime
+    """When the report reached the desk (aware)."""
+    channel: Channel | str
+    """How it came in."""
+    category: Category | str
+    """Kind of incident."""
+    severity: Severity | str
+    """Grade, or ``unassessed``."""
+    classification: Classification | str
+    """密级 of the content."""
+    title: str
+    """A short title."""
+    summary: str
+    """What was reported; the only text that must not be blank."""
+    reporter_name: str = ""
+    reporter_unit: str = ""
+    reporter_phone: str = ""
+    location: str = ""
+    """Where it happened."""
+    received_text: str | None = None
+    """Text of the ``received`` entry; the summary when ``None``."""
+
+
+def register(req: Request, report: NewIncident) -> Incident:
+    """Create one incident (:func:`create_incident` in its own transaction), retried."""
     from dutydesk.services.incidents.incident import create_incident
     from dutydesk.services.retry import write_with_retry
 
-    return write_with_retry(db, lambda session: create_incident(session=session, **fields))
+    return write_with_retry(req.db, lambda session: create_incident(req, report, session=session))
 
 
-def register_many(db: Database, items: Sequence[Mapping[str, Any]]) -> list[Incident]:
+def register_many(req: Request, reports: Sequence[NewIncident]) -> list[Incident]:
     """Create several incidents in one transaction: all of them, or none if one is invalid."""
     from dutydesk.services.incidents.incident import create_incident
     from dutydesk.services.retry import write_with_retry
 
     def work(session: Session) -> list[Incident]:
-        return [create_incident(session=session, **item) for item in items]
+        return [create_incident(req, report, session=session) for report in reports]
 
-    return write_with_retry(db, work)
+    return write_with_retry(req.db, work)
 
 
 @dataclass(frozen=True)
@@ -91,17 +120,12 @@ class SimilarIncident:
         return self.status is not Status.CLOSED
 
 
-def _time_param(source: Database | Session, moment: datetime) -> Any:
-    if isinstance(source, Database):
-        return source.time_param(moment)
-    if source.get_bind().dialect.name == "sqlite":
+def _time_param(db: Database, session: Session | None, moment: datetime) -> Any:
+    if session is None:
+        return db.time_param(moment)
+    if session.get_bind().dialect.name == "sqlite":
         return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     return moment
-
-
-def _database_of(session: Session) -> Database:
-    """A :class:`Database` for the session's URL (only its key file is used)."""
-    return Database(session.get_bind().engine.url.render_as_string(hide_password=False))
 
 
 def _when(value: Any) -> float:
@@ -111,7 +135,7 @@ def _when(value: Any) -> float:
 
 
 def find_similar(
-    source: Database | Session,
+    req: Request,
     *,
     category: Category | str,
     location: str,
@@ -119,11 +143,8 @@ def find_similar(
     received_at: datetime,
     within: timedelta = DUPLICATE_WINDOW,
     exclude_id: int | None = None,
-    clearance: Classification = Classification.INTERNAL,
     limit: int = 5,
-    keys: KeyRing | None = None,
-    viewer: Operator | int | str | None = None,
-    now: datetime | None = None,
+    session: Session | None = None,
 ) -> list[SimilarIncident]:
     """Incidents received within ``within`` of ``received_at`` that may be this one.
 
@@ -133,21 +154,19 @@ def find_similar(
     viewer is not cleared for is withheld: only serial, time and classification show.
 
     Args:
-        source: the store, or an open session (to check inside a write transaction).
+        req: the reader (``clearance``, ``viewer``, ``now``) and the key ring for the
+            title of a classified match shown to a cleared viewer. Classified summaries
+            are encrypted and never compared: a classified incident matches by category
+            and place only. A classified match's title shown is an audit event.
         category: the new report's category.
         location: its place.
         summary: its summary.
         received_at: when it came in (aware).
         within: the window either side of ``received_at``.
         exclude_id: an incident to leave out (the one being edited).
-        clearance: the viewer's clearance.
         limit: at most this many, best first (same place, then score, then newest).
-        keys: the key ring for the title of a classified match shown to a cleared viewer.
-            Classified summaries are encrypted and never compared: a classified incident
-            matches by category and place only.
-        viewer: who asks; a classified match's title shown is an audit event at ``now``
-            (inside ``source``'s transaction when it is a session).
-        now: the moment of the read.
+        session: an open session to read in (inside a write transaction, where the
+            audit event is written too); ``None``: ``req.db``.
 
     Returns:
         The matches, best first.
@@ -159,18 +178,18 @@ def find_similar(
         "FROM incident WHERE received_at >= :since AND received_at <= :until "
         "ORDER BY received_at DESC"
     )
+    db = req.db
     params = {
-        "since": _time_param(source, received_at - within),
-        "until": _time_param(source, received_at + within),
+        "since": _time_param(db, session, received_at - within),
+        "until": _time_param(db, session, received_at + within),
     }
     rows: Sequence[Any]
-    if isinstance(source, Database):
-        db, session, rows = source, None, source.read(sql, params)
+    if session is None:
+        rows = db.read(sql, params)
     else:
         from sqlalchemy import text
 
-        db, session = _database_of(source), source
-        rows = list(source.execute(text(sql), params))  # SQLAlchemy rows: also by name
+        rows = list(session.execute(text(sql), params))  # SQLAlchemy rows: also by name
     wanted = Category(category)
     mine = bigrams(summary)
     candidates: list[tuple[Any, bool, float]] = []
@@ -186,7 +205,13 @@ def find_similar(
     candidates.sort(key=lambda c: (not c[1], -c[2], -_when(c[0].received_at)))
     found: list[SimilarIncident] = []
     with audited_read(
-        db, clearance, object_type="similar", keys=keys, viewer=viewer, now=now, session=session
+        db,
+        req.clearance,
+        object_type="similar",
+        keys=req.keys,
+        viewer=req.viewer,
+        now=req.now,
+        session=session,
     ) as read:
         for row, here, score in candidates[:limit]:  # only the matches shown are opened
             content = read.content(row.classification, str(row.serial))
@@ -210,18 +235,14 @@ def find_similar(
 
 
 def link_as_continued_report(
+    req: Request,
     *,
     session: Session,
     incident_id: int,
     summary: str,
     received_at: datetime,
     reporter: str = "",
-    actor_name: str = "",
-    actor_id: int | None = None,
     expected_version: int | None = None,
-    now: datetime,
-    rules: DeadlineRules,
-    keys: KeyRing | None = None,
 ) -> TimelineEntry:
     """Record a new report on an existing incident instead of registering it again.
 
@@ -231,18 +252,15 @@ def link_as_continued_report(
     officer still files it in seconds and the report clocks are not disturbed.
 
     Args:
+        req: who writes, when, the deadline rules and the key ring sealing the text when
+            the incident is classified.
         session: a writing session.
         incident_id: the existing incident.
         summary: the new report's text, stored exactly.
         received_at: when the new report came in (not before the incident's receipt:
             an earlier time is taken as the incident's receipt).
         reporter: who sent it (unit, name, phone), put in front of the text.
-        actor_name: the operator.
-        actor_id: the operator's person id, when known.
         expected_version: the version the officer saw in the duplicate warning.
-        now: the moment of writing.
-        rules: deadline rules.
-        keys: the key ring sealing the text when the incident is classified.
 
     Returns:
         The new timeline entry (``continued_report`` or ``note``).
@@ -254,7 +272,7 @@ def link_as_continued_report(
         IncidentError: blank summary.
 
     """
-    from dutydesk.services.incidents.followup import add_entry
+    from dutydesk.services.incidents.followup import NewEntry, add_entry
     from dutydesk.services.incidents.records import EntryRefused, IncidentError
     from dutydesk.storage.models import Incident
 
@@ -264,21 +282,15 @@ def link_as_continued_report(
     if incident is None:
         raise NotFoundError(f"no incident with id {incident_id}")
     text = f"{reporter}: {summary}" if reporter.strip() else summary
-    arguments: dict[str, Any] = {
-        "session": session,
-        "incident": incident,
-        "occurred_at": max(received_at, incident.received_at),
-        "actor_name": actor_name,
-        "actor_id": actor_id,
-        "text": text,
-        "expected_version": expected_version,
-        "now": now,
-        "rules": rules,
-        "keys": keys,
-    }
+    entry = NewEntry(
+        kind=EntryKind.CONTINUED_REPORT,
+        occurred_at=max(received_at, incident.received_at),
+        text=text,
+        expected_version=expected_version,
+    )
     try:
-        return add_entry(kind=EntryKind.CONTINUED_REPORT, **arguments)
+        return add_entry(req, incident, entry, session=session)
     except EntryRefused as refused:
         if refused.refusal.key != "continued_before_first":
             raise
-        return add_entry(kind=EntryKind.NOTE, **arguments)
+        return add_entry(req, incident, replace(entry, kind=EntryKind.NOTE), session=session)

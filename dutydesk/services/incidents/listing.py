@@ -17,12 +17,11 @@ from dutydesk.errors import NotFoundError
 from dutydesk.services.incidents.queue import QUEUE_ORDER
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
-from dutydesk.storage.engine import Database, Row, as_utc
+from dutydesk.storage.engine import Row, as_utc
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 
 if TYPE_CHECKING:
-    from dutydesk.services.accounts.auth import Operator
-    from dutydesk.storage.crypto import KeyRing
+    from dutydesk.services.request import Request
 
 _CONTENT = (
     "channel",
@@ -122,29 +121,37 @@ def _record(row: Row, read: ClassifiedRead) -> IncidentRecord:
     )
 
 
+@dataclass(frozen=True)
+class IncidentFilter:
+    """Which incidents a list holds; every filter given must hold."""
+
+    statuses: Sequence[Status] = ()
+    """Any of these statuses (closed ones included if named); empty: open incidents."""
+    category: Category | None = None
+    severity: Severity | None = None
+    channel: Channel | None = None
+    since: datetime | None = None
+    """Received at or after this moment."""
+    until: datetime | None = None
+    """Received before this moment."""
+    include_closed: bool = False
+    """All incidents, in order of receipt, not only the open ones by urgency."""
+
+
 def list_incidents(
-    db: Database,
-    *,
-    statuses: Sequence[Status] = (),
-    category: Category | None = None,
-    severity: Severity | None = None,
-    channel: Channel | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    include_closed: bool = False,
-    clearance: Classification = Classification.INTERNAL,
-    limit: int | None = None,
-    keys: KeyRing | None = None,
-    viewer: Operator | int | str | None = None,
-    now: datetime | None = None,
+    req: Request, filters: IncidentFilter | None = None, *, limit: int | None = None
 ) -> list[IncidentRecord]:
-    """Incidents matching every filter given.
+    """Incidents matching every filter given, at most ``limit`` of them.
 
     Open incidents only, most urgent first (the queue's order), unless
     ``include_closed``; then all, in order of receipt. ``since``/``until`` bound the
-    receipt time (inclusive, exclusive). A list showing classified content to
-    ``viewer`` is an audit event at ``now``.
+    receipt time (inclusive, exclusive). Content above ``req.clearance`` is withheld; a
+    list showing classified content is an audit event of ``req.viewer`` at ``req.now``.
     """
+    db, wanted = req.db, IncidentFilter() if filters is None else filters
+    statuses, include_closed = wanted.statuses, wanted.include_closed
+    since, until = wanted.since, wanted.until
+    category, severity, channel = wanted.category, wanted.severity, wanted.channel
     where = [] if include_closed or statuses else ["is_open = TRUE"]
     params: dict[str, Any] = {}
     if statuses:
@@ -172,29 +179,28 @@ def list_incidents(
         params["limit"] = int(limit)
     rows = db.read(sql, params)
     with audited_read(
-        db, clearance, object_type="incident_list", keys=keys, viewer=viewer, now=now
+        db,
+        req.clearance,
+        object_type="incident_list",
+        keys=req.keys,
+        viewer=req.viewer,
+        now=req.now,
     ) as read:
         return [_record(row, read) for row in rows]
 
 
-def get_incident(
-    db: Database,
-    serial: str,
-    *,
-    clearance: Classification = Classification.INTERNAL,
-    keys: KeyRing | None = None,
-    viewer: Operator | int | str | None = None,
-    now: datetime | None = None,
-) -> IncidentRecord:
-    """The incident with this serial and, if the viewer is cleared, its timeline.
+def get_incident(req: Request, serial: str) -> IncidentRecord:
+    """The incident with this serial and, if the reader is cleared, its timeline.
 
-    Classified content returned to a cleared ``viewer`` is decrypted with ``keys``
-    (else the database's key file) and recorded as viewed in the audit trail at ``now``.
+    Classified content returned to a cleared ``req.viewer`` is decrypted with
+    ``req.keys`` (else the database's key file) and recorded as viewed in the audit trail
+    at ``req.now``.
 
     Raises:
         NotFoundError: no incident has this serial.
 
     """
+    db = req.db
     rows = db.read(
         f"SELECT {', '.join(_COLUMNS)} FROM incident WHERE serial = :serial",  # noqa: S608 - constant columns; the serial is bound
         {"serial": serial.strip()},
@@ -202,7 +208,7 @@ def get_incident(
     if not rows:
         raise NotFoundError(f"no incident {serial.strip()!r}")
     with audited_read(
-        db, clearance, object_type="incident", keys=keys, viewer=viewer, now=now
+        db, req.clearance, object_type="incident", keys=req.keys, viewer=req.viewer, now=req.now
     ) as read:
         record = _record(rows[0], read)
         content = read.content(record.classification, record.serial)

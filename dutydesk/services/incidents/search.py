@@ -30,13 +30,12 @@ from dutydesk.errors import DutyDeskError
 from dutydesk.rules.policy import may_see
 from dutydesk.services.incidents.queue import QueueRow, queue_row
 from dutydesk.services.integrity.reading import audited_read
-from dutydesk.storage.engine import Database, Row
+from dutydesk.storage.engine import Row
 from dutydesk.storage.search import SearchSpec, searchable
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
 
 if TYPE_CHECKING:
-    from dutydesk.services.accounts.auth import Operator
-    from dutydesk.storage.crypto import KeyRing
+    from dutydesk.services.request import Request
 
 MAX_LIMIT = 500
 MAX_QUERY_CHARS = 200
@@ -121,53 +120,57 @@ def _moment(label: str, value: datetime | None) -> datetime | None:
     return value
 
 
+@dataclass(frozen=True)
+class SearchFilter:
+    """What a search is narrowed to, besides its text; every filter given must hold.
+
+    Each enumeration filter takes one value or several (any of them), as members or as
+    their stored codes; ``None`` for any. Unknown codes are refused when searching.
+    """
+
+    status: Status | str | Iterable[Status | str] | None = None
+    category: Category | str | Iterable[Category | str] | None = None
+    severity: Severity | str | Iterable[Severity | str] | None = None
+    channel: Channel | str | Iterable[Channel | str] | None = None
+    received_from: datetime | None = None
+    """Received at or after this aware moment."""
+    received_to: datetime | None = None
+    """Received before this aware moment."""
+    open_only: bool = False
+    """Only incidents that are not closed."""
+
+
 def search(
-    db: Database,
+    req: Request,
     query: str = "",
+    filters: SearchFilter | None = None,
     *,
-    clearance: Classification | str,
-    status: Status | str | Iterable[Status | str] | None = None,
-    category: Category | str | Iterable[Category | str] | None = None,
-    severity: Severity | str | Iterable[Severity | str] | None = None,
-    channel: Channel | str | Iterable[Channel | str] | None = None,
-    received_from: datetime | None = None,
-    received_to: datetime | None = None,
-    open_only: bool = False,
     limit: int = 50,
     offset: int = 0,
-    keys: KeyRing | None = None,
-    viewer: Operator | int | str | None = None,
-    now: datetime | None = None,
 ) -> SearchResult:
     """Find incidents by text and filters, newest received first, one page at a time.
 
     Args:
-        db: The store.
+        req: The reader: its ``clearance`` (content above it is neither shown nor
+            matched), its key ring for classified titles shown to a cleared viewer, and
+            ``viewer``/``now`` for the audit event a page showing classified titles is.
+            Classified incidents are found by serial only, whoever searches: their
+            content is encrypted and kept out of the index.
         query: Free text; empty (or only ignored parts) with filters lists by filter.
-        clearance: The viewer's clearance; content above it is neither shown nor matched.
-        status: One status or several (any of them); ``None`` for any.
-        category: One category or several.
-        severity: One severity or several.
-        channel: One channel or several.
-        received_from: Received at or after this aware moment.
-        received_to: Received before this aware moment.
-        open_only: Only incidents that are not closed.
+        filters: What else must hold; ``None`` for nothing.
         limit: Rows per page, 1 to :data:`MAX_LIMIT`.
         offset: Rows to skip.
-        keys: The key ring for classified titles shown to a cleared viewer. Classified
-            incidents are found by serial only, whoever searches: their content is
-            encrypted and kept out of the index.
-        viewer: Who searches: a page showing classified titles is an audit event.
-        now: The moment of the search, for that event.
 
     Returns:
         The page, whether more follows, and the time it took.
 
     Raises:
         SearchError: a filter value is unknown, a moment has no time zone, the range is
-            empty, or the page is out of bounds.
+            empty, the clearance is unknown, or the page is out of bounds.
 
     """
+    db, clearance = req.db, req.clearance
+    narrow = SearchFilter() if filters is None else filters
     try:
         reader = Classification(clearance)
     except ValueError:
@@ -176,19 +179,19 @@ def search(
         raise SearchError(f"page size must be between 1 and {MAX_LIMIT}, not {limit!r}")
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise SearchError(f"page offset must be 0 or more, not {offset!r}")
-    start, end = _moment("from", received_from), _moment("to", received_to)
+    start, end = _moment("from", narrow.received_from), _moment("to", narrow.received_to)
     if start is not None and end is not None and start >= end:
         raise SearchError("the date range is empty: 'from' must be before 'to'")
     terms, ignored = parse_query(query or "")
     spec = SearchSpec(
         terms=terms,
-        statuses=_codes(Status, "status", status),
-        categories=_codes(Category, "category", category),
-        severities=_codes(Severity, "severity", severity),
-        channels=_codes(Channel, "channel", channel),
+        statuses=_codes(Status, "status", narrow.status),
+        categories=_codes(Category, "category", narrow.category),
+        severities=_codes(Severity, "severity", narrow.severity),
+        channels=_codes(Channel, "channel", narrow.channel),
         received_from=start,
         received_to=end,
-        open_only=bool(open_only),
+        open_only=bool(narrow.open_only),
         visible=tuple(c.value for c in Classification if may_see(reader, c)),
         limit=limit + 1,  # one extra row says whether another page follows
         offset=offset,
@@ -199,7 +202,9 @@ def search(
     else:
         found = db.search_index.find(spec)
     elapsed = (time.perf_counter() - began) * 1000
-    with audited_read(db, reader, object_type="search", keys=keys, viewer=viewer, now=now) as read:
+    with audited_read(
+        db, reader, object_type="search", keys=req.keys, viewer=req.viewer, now=req.now
+    ) as read:
         rows = [queue_row(values, read) for values in found[:limit]]
     return SearchResult(
         rows=rows,

@@ -24,6 +24,8 @@ from dutydesk.vocab import Position, ShiftKind
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from dutydesk.services.request import Request
+
 
 def _person(session: Session, name: str) -> Person:
     found = session.exec(select(Person).where(Person.name == name.strip())).first()
@@ -115,7 +117,7 @@ def swap(
 
 
 def cover(
-    db: Database,
+    req: Request,
     *,
     day: date,
     kind: ShiftKind,
@@ -123,13 +125,12 @@ def cover(
     by: str,
     start: datetime | None = None,
     end: datetime | None = None,
-    actor: str,
-    now: datetime,
 ) -> list[str]:
     """``by`` covers ``absent``'s seat, for the whole shift or from ``start`` to ``end``.
 
     A whole-shift cover hands the seat over; a partial cover adds ``by`` to the seat for
-    the window (``absent`` keeps the rest of the shift). Returns rest-rule warnings.
+    the window (``absent`` keeps the rest of the shift). Returns rest-rule warnings. The
+    change is audited as ``req.actor_name``'s at ``req.now``.
 
     Raises:
         RosterError: no such seat, a window outside the shift or backwards, ``by`` lacks
@@ -138,7 +139,7 @@ def cover(
     """
     if (start is None) != (end is None):
         raise RosterError("cover: give both --from and --to for a partial cover, or neither")
-    with db.session() as session:
+    with req.db.session() as session:
         shift = _shift(session, day, kind)
         assert shift.id is not None  # read from the store
         seat = _seat_of(session, shift, _person(session, absent))
@@ -169,31 +170,23 @@ def cover(
         warnings = _rules_broken(session, {day})
         record(
             session=session,
-            actor=actor,
+            actor=req.actor_name,
             action="roster.cover",
             object_type="shift",
             object_id=shift.id,
             detail=f"{by} covers {absent} as {position.value} on {day} {kind.value}{window}",
-            now=now,
+            now=req.now,
         )
     return warnings
 
 
 def mark_special(
-    db: Database,
-    first: date,
-    last: date,
-    *,
-    note: str,
-    on: bool = True,
-    actor: str,
-    now: datetime,
-    settings: Settings,
+    req: Request, first: date, last: date, *, note: str, on: bool = True, settings: Settings
 ) -> int:
     """Mark (or unmark) every shift from ``first`` to ``last`` as a special period.
 
     Missing shifts are created, so a period can be marked before it is rostered.
-    Returns the number of shifts marked.
+    Returns the number of shifts marked. The change is audited as ``req.actor_name``'s.
 
     Raises:
         RosterError: ``first`` is after ``last``, or no note is given when marking.
@@ -204,7 +197,7 @@ def mark_special(
     if on and not note.strip():
         raise RosterError("--note: say what the special period is (e.g. 春节假期)")
     count = 0
-    with db.session() as session:
+    with req.db.session() as session:
         day = first
         while day <= last:
             for kind in ShiftKind:
@@ -216,14 +209,14 @@ def mark_special(
             day += timedelta(days=1)
         record(
             session=session,
-            actor=actor,
+            actor=req.actor_name,
             action="roster.special" if on else "roster.special_off",
             object_type="shift",
             object_id=f"{first}..{last}",
             detail=f"special period {first} to {last}: {note.strip()}"
             if on
             else f"special period {first} to {last} lifted",
-            now=now,
+            now=req.now,
         )
     return count
 

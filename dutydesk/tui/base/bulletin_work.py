@@ -202,16 +202,7 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
             elif action == "issue":
                 from dutydesk.services.bulletins.read import issue_title
 
-                bulletins.issue_bulletin(
-                    db,
-                    view.id,
-                    actor=who,
-                    actor_id=ctx.operator_id,
-                    now=now,
-                    tz=ctx.tz,
-                    deadlines=ctx.rules,
-                    keys=ctx.keys,
-                )
+                bulletins.issue_bulletin(ctx.request().at(now), view.id)
                 said = t("bulletin.issued", what=issue_title(db, view.id))
             else:
                 bulletins.discard_bulletin(db, view.id, actor=who, now=now)

@@ -90,12 +90,12 @@ class DrillActions(OnMainScreen):
         from dutydesk.services.drills import build_report, fire_due, stop_run
 
         ctx = self.host.context
-        now = ctx.clock.now()
-        fired = fire_due(ctx.db, now=now, rules=ctx.rules)
-        report = build_report(ctx.db, run_id, now=now)
+        req = ctx.request()
+        fired = fire_due(req)
+        report = build_report(ctx.db, run_id, now=req.now)
         finished = report.status == "running" and report.complete
         if finished:
-            stop_run(ctx.db, now=now, run_id=run_id, finished=True, rules=ctx.rules)
+            stop_run(req, run_id=run_id, finished=True)
         elif report.status != "running":
             finished = True  # stopped elsewhere (another console, the shell)
         if fired or finished:

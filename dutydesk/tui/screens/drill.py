@@ -325,7 +325,7 @@ class DrillScreen(ReportsWorkerErrors, Screen["IntakeResult | None"], inherit_bi
 
         try:
             ctx = self.context
-            stopped = stop_run(ctx.db, now=ctx.clock.now(), run_id=run_id, rules=ctx.rules)
+            stopped = stop_run(ctx.request(), run_id=run_id)
         except DutyDeskError as exc:
             self.post_message(self.Stopped(None, str(exc)))
             return

@@ -148,14 +148,11 @@ class EditScreen(FormScreen[EditResult]):
 
         def write(session: Any) -> int:
             incident = update_fields(
+                ctx.request(),
                 session=session,
                 incident_id=self.incident_id,
                 expected_version=version,
                 changes=changes,
-                actor_name=ctx.operator,
-                actor_id=ctx.operator_id,
-                now=ctx.clock.now(),
-                rules=ctx.rules,
             )
             return int(incident.version)
 

@@ -252,30 +252,25 @@ class EntryScreen(FormScreen[EntryResult]):
 
     @work(thread=True, exclusive=True, group="save", exit_on_error=False)
     def _record(self, **values: Any) -> None:
-        from dutydesk.services.incidents.followup import add_entry
+        from dutydesk.services.incidents.followup import NewEntry, add_entry
         from dutydesk.services.retry import write_with_retry
         from dutydesk.storage.models import Incident
 
         ctx, detail = self.context, self.detail
+        step = NewEntry(
+            kind=self.kind,
+            occurred_at=values["occurred"],
+            text=values["text"],
+            target=values["target"],
+            due_at=values["due"],
+            refers_to_id=values["refers_to"],
+        )
 
         def write(session: Any) -> int:
             incident = session.get(Incident, detail.id, populate_existing=True)
             if incident is None:
                 raise DutyDeskError(t("entry.gone", serial=detail.serial))
-            entry = add_entry(
-                session=session,
-                incident=incident,
-                kind=self.kind,
-                occurred_at=values["occurred"],
-                actor_name=ctx.operator,
-                actor_id=ctx.operator_id,
-                text=values["text"],
-                target=values["target"],
-                due_at=values["due"],
-                refers_to_id=values["refers_to"],
-                now=ctx.clock.now(),
-                rules=ctx.rules,
-            )
+            entry = add_entry(ctx.request(), incident, step, session=session)
             return int(entry.seq)
 
         try:

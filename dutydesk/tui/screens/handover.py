@@ -111,16 +111,10 @@ class HandoverScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
         from dutydesk.services.handover.store import period_start
 
         ctx = self.context
-        now = ctx.clock.now()
+        req = ctx.request()
+        now = req.now
         pack = build_pack(
-            ctx.db,
-            start=period_start(ctx.db, now, ctx.settings),
-            at=now,
-            now=now,
-            rules=ctx.rules,
-            settings=ctx.settings,
-            clearance=ctx.clearance,
-            viewer=ctx.viewer,
+            req, start=period_start(ctx.db, now, ctx.settings), at=now, settings=ctx.settings
         )
         self.post_message(self.Built(pack))
 

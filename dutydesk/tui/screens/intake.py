@@ -264,14 +264,11 @@ class IntakeScreen(FormScreen[IntakeResult]):
 
     def _similar(self, raw: dict[str, Any], received: datetime) -> list[SimilarIncident]:
         return find_similar(
-            self.context.db,
+            self.context.request(),
             category=raw["category"],
             location=raw["location"],
             summary=raw["summary"],
             received_at=received,
-            clearance=self.context.clearance,
-            viewer=self.context.viewer,
-            now=self.context.clock.now(),
         )
 
     def on_intake_screen_similar(self, message: IntakeScreen.Similar) -> None:
@@ -344,32 +341,14 @@ class IntakeScreen(FormScreen[IntakeResult]):
 
     def _register(self, fields: dict[str, Any]) -> Incident:
         """Write the incident (in the save worker's thread): a real one, or a drill's."""
-        ctx = self.context
-        now = ctx.clock.now()
+        from dutydesk.services.incidents.intake import NewIncident, register
+
+        req, report = self.context.request(), NewIncident(**fields)
         if self._drill_inject is not None:
             from dutydesk.services.drills import take_report
 
-            return take_report(
-                ctx.db,
-                self._drill_inject,
-                fields=fields,
-                actor_name=ctx.operator,
-                actor_id=ctx.operator_id,
-                now=now,
-                tz=ctx.tz,
-                rules=ctx.rules,
-            )
-        from dutydesk.services.incidents.intake import register
-
-        return register(
-            ctx.db,
-            **fields,
-            actor_name=ctx.operator,
-            created_by=ctx.operator_id,
-            now=now,
-            tz=ctx.tz,
-            rules=ctx.rules,
-        )
+            return take_report(req, self._drill_inject, report)
+        return register(req, report)
 
     def action_link(self) -> None:
         """File the report as a continued report of the highlighted similar incident."""
@@ -394,15 +373,12 @@ class IntakeScreen(FormScreen[IntakeResult]):
 
         def write(session: Any) -> str:
             entry = link_as_continued_report(
+                ctx.request(),
                 session=session,
                 incident_id=target.id,
                 summary=fields["summary"],
                 received_at=fields["received_at"],
                 reporter=" ".join(part for part in parts if part.strip()),
-                actor_name=ctx.operator,
-                actor_id=ctx.operator_id,
-                now=ctx.clock.now(),
-                rules=ctx.rules,
             )
             return str(entry.kind)
 

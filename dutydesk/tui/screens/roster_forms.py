@@ -72,15 +72,7 @@ class CoverForm(LineForm):
             end = self._moment(start_local, values["to_time"])
         absent, by = values["absent"].strip(), values["by"].strip()
         warnings = cover(
-            ctx.db,
-            day=day,
-            kind=kind,
-            absent=absent,
-            by=by,
-            start=start,
-            end=end,
-            actor=ctx.operator,
-            now=ctx.clock.now(),
+            ctx.request(), day=day, kind=kind, absent=absent, by=by, start=start, end=end
         )
         text = t("rostering.covered", by=by, absent=absent, date=day.isoformat(), kind=kind.value)
         return _said(text, warnings)
@@ -97,13 +89,5 @@ class SpecialForm(LineForm):
 
         ctx = self.context
         first, last = parse_day(values["first_day"]), parse_day(values["last_day"])
-        count = mark_special(
-            ctx.db,
-            first,
-            last,
-            note=values["note"],
-            actor=ctx.operator,
-            now=ctx.clock.now(),
-            settings=ctx.settings,
-        )
+        count = mark_special(ctx.request(), first, last, note=values["note"], settings=ctx.settings)
         return t("rostering.special", count=count, first=first, last=last)

@@ -167,26 +167,20 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[int | None]):
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, query: Query, offset: int, debounce: float) -> None:
-        from dutydesk.services.incidents.search import search
+        from dutydesk.services.incidents.search import SearchFilter, search
 
         worker = get_current_worker()
         if debounce and worker.cancelled_event.wait(debounce):
             return
         arguments: dict[str, Any] = dict(query.filters)
+        narrow = SearchFilter(
+            received_from=query.received_from,
+            received_to=query.received_to,
+            open_only=query.open_only,
+            **arguments,
+        )
         try:
-            result = search(
-                self.context.db,
-                query.text,
-                clearance=self.context.clearance,
-                viewer=self.context.viewer,
-                now=self.context.clock.now(),
-                received_from=query.received_from,
-                received_to=query.received_to,
-                open_only=query.open_only,
-                limit=PAGE,
-                offset=offset,
-                **arguments,
-            )
+            result = search(self.context.request(), query.text, narrow, limit=PAGE, offset=offset)
         except DutyDeskError as exc:
             if not worker.is_cancelled:
                 self.post_message(self.Found(query, None, str(exc)))

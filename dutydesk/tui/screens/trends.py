@@ -119,16 +119,8 @@ class TrendsScreen(ReportsWorkerErrors, Screen[int | None], inherit_bindings=Fal
     def _read(self, window: str) -> None:
         from dutydesk.services.trends import trend_report, window_length
 
-        ctx = self.context
-        now = ctx.clock.now()
-        report = trend_report(
-            ctx.db,
-            end=now,
-            length=window_length(window),
-            window=window,
-            now=now,
-            clearance=ctx.clearance,
-        )
+        req = self.context.request()
+        report = trend_report(req, end=req.now, length=window_length(window), window=window)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Read(window, report))
 
