@@ -319,6 +319,41 @@ def test_a_leader_s_instruction_is_followed_to_its_end_after_the_final_report(
     assert serial not in cli("list").out
 
 
+def test_the_report_elements_are_typed_at_intake_and_each_change_is_recorded(
+    cli: Cli,
+) -> None:
+    # Issue 12: 事发时间, casualties, 敏感 and a report cadence, at intake and by edit.
+    result = cli(
+        "add", "--summary", "隧道塌方，12人被困", "--category", "accident", "--severity", "III",
+        "--occurred", "02:05", "--trapped", "12", "--deaths", "0", "--report-every", "60",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    serial = result.out.strip()
+    shown = json.loads(cli("show", serial, "--format", "json").out)
+    assert shown["occurred_at"] == "2026-11-26T02:05:00+08:00"
+    assert (shown["trapped"], shown["deaths"], shown["report_every_minutes"]) == (12, 0, 60)
+    assert (shown["matter_kind"], shown["sensitive"]) == ("emergency", False)
+    changed = cli("edit", serial, "--trapped", "9", "--injured", "3", "--sensitive")
+    assert changed.code == 0, changed.err
+    shown = json.loads(cli("show", serial, "--format", "json").out)
+    assert (shown["trapped"], shown["injured"], shown["sensitive"]) == (9, 3, True)
+    assert shown["due_step"] == "phone_report"  # sensitive: grade I's clocks now
+    change = shown["timeline"][-1]["text"].splitlines()
+    assert 'trapped: "12" → "9"' in change and 'injured: "" → "3"' in change
+    assert 'sensitive: "no" → "yes"' in change
+    page = cli("show", serial).out
+    assert "受伤3人、被困9人" in page and "sensitive · reports every 60 min" in page
+    for bad, message in (
+        (["--deaths", "-1"], "cannot be negative"),
+        (["--report-every", "0"], "more than 0 minutes"),
+        (["--injured", "three"], "whole number"),
+    ):
+        refused = cli("edit", serial, *bad)
+        assert refused.code != 0 and message in refused.err, (bad, refused.err)
+    late = cli("add", "--summary", "事发在接报之后？", "--received", "02:20", "--occurred", "02:25")
+    assert late.code != 0 and "cannot happen after it was reported" in late.err
+
+
 def test_list_formats_and_filters(cli: Cli) -> None:
     add_fire(cli)
     cli("add", "--summary", "欠薪上访", "--category", "public_request", "--channel", "walk_in")

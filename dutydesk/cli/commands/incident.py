@@ -74,6 +74,37 @@ LOG_KINDS: dict[str, EntryKind] = {
 """Follow-up kinds by their command-line names."""
 
 Text = Annotated[str | None, typer.Option(show_default=False)]
+KindOption = Annotated[
+    str | None,
+    typer.Option(
+        "--kind",
+        help="emergency, request or document; default: as the category or channel starts it.",
+        show_default=False,
+    ),
+]
+OccurredOption = Annotated[
+    str | None,
+    typer.Option(
+        "--occurred", help="事发时间: when it happened (ISO or HH:MM).", show_default=False
+    ),
+]
+SensitiveOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--sensitive/--not-sensitive",
+        help="敏感: on grade I's report clocks whatever its grade.",
+        show_default=False,
+    ),
+]
+EveryOption = Annotated[
+    str | None,
+    typer.Option(
+        "--report-every",
+        help="Continued reports every N minutes (60 = hourly); blank to clear.",
+        show_default=False,
+    ),
+]
+Count = Annotated[str | None, typer.Option(help="A casualty figure.", show_default=False)]
 
 
 @incident_app.command()
@@ -92,6 +123,14 @@ def add(
     ] = None,
     classification: Annotated[str | None, typer.Option(help="Default: internal.")] = None,
     title: Annotated[str | None, typer.Option(help="Default: the summary's first clause.")] = None,
+    kind: KindOption = None,
+    occurred: OccurredOption = None,
+    sensitive: SensitiveOption = None,
+    report_every: EveryOption = None,
+    deaths: Count = None,
+    injured: Count = None,
+    missing: Count = None,
+    trapped: Count = None,
     json_input: Annotated[
         str | None,
         typer.Option("--json", help="Read one object or a list from a file, or - for stdin."),
@@ -118,6 +157,14 @@ def add(
         "severity": severity,
         "classification": classification,
         "title": title,
+        "kind": kind,
+        "occurred_at": occurred,
+        "sensitive": None if sensitive is None else ("yes" if sensitive else "no"),
+        "report_every_minutes": report_every,
+        "deaths": deaths,
+        "injured": injured,
+        "missing": missing,
+        "trapped": trapped,
     }
     items = writes.intake_items(env, options, json_input)
     if link is not None:
@@ -244,14 +291,14 @@ def edit(
     ctx: typer.Context,
     serial: Annotated[str, typer.Argument(help="e.g. 20261126-004")],
     severity: Text = None,
-    kind: Annotated[
-        str | None,
-        typer.Option(
-            "--kind",
-            help="Kind of matter: emergency, request or document (its clocks follow).",
-            show_default=False,
-        ),
-    ] = None,
+    kind: KindOption = None,
+    occurred: OccurredOption = None,
+    sensitive: SensitiveOption = None,
+    report_every: EveryOption = None,
+    deaths: Count = None,
+    injured: Count = None,
+    missing: Count = None,
+    trapped: Count = None,
     category: Text = None,
     channel: Text = None,
     classification: Text = None,
@@ -269,6 +316,12 @@ def edit(
     given = {
         "severity": severity,
         "matter_kind": kind,
+        "sensitive": sensitive,
+        "report_every_minutes": report_every,
+        "deaths": deaths,
+        "injured": injured,
+        "missing": missing,
+        "trapped": trapped,
         "category": category,
         "channel": channel,
         "classification": classification,
@@ -279,10 +332,16 @@ def edit(
         "reporter_unit": reporter_unit,
         "reporter_phone": reporter_phone,
     }
-    changes = {name: value for name, value in given.items() if value is not None}
-    if not changes:
+    changes: dict[str, object] = {name: value for name, value in given.items() if value is not None}
+    if not changes and occurred is None:
         raise InputError(t("cli.error.edit_nothing"))
     env = open_env(ctx, db)
+    if occurred is not None:  # typed as the officer types times; stored aware
+        changes["occurred_at"] = (
+            moment(occurred, "occurred", tz=env.settings.tz, now=env.now).isoformat()
+            if occurred.strip()
+            else ""
+        )
     actor = signed_in(env, operator)
 
     writes.edit_fields(env, serial, changes, actor, expected_version=expected_version)

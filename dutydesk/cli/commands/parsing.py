@@ -16,9 +16,17 @@ from zoneinfo import ZoneInfo
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
+from dutydesk.rules.facts import CASUALTIES, PARSERS, FactError
 from dutydesk.rules.typed_time import FUTURE_SLACK, Day, TypedTimeError, read_clock, read_time
 from dutydesk.services.incidents.intake import default_title
-from dutydesk.vocab import CLASSIFICATION_ZH, Category, Channel, Classification, Severity
+from dutydesk.vocab import (
+    CLASSIFICATION_ZH,
+    Category,
+    Channel,
+    Classification,
+    MatterKind,
+    Severity,
+)
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -34,8 +42,14 @@ INTAKE_FIELDS = (
     "classification",
     "title",
     "summary",
+    "kind",
+    "occurred_at",
+    "sensitive",
+    "report_every_minutes",
+    *CASUALTIES,
 )
-"""Keys a JSON intake object may have (``received`` is accepted for ``received_at``)."""
+"""Keys a JSON intake object may have (``received`` is accepted for ``received_at``,
+``occurred`` for ``occurred_at``)."""
 
 DEFAULTS = {
     "channel": Channel.PHONE.value,
@@ -127,6 +141,8 @@ def intake_arguments(
     data = dict(raw)
     if "received" in data and "received_at" not in data:
         data["received_at"] = data.pop("received")
+    if "occurred" in data and "occurred_at" not in data:
+        data["occurred_at"] = data.pop("occurred")
     unknown = sorted(set(data) - set(INTAKE_FIELDS))
     if unknown:
         raise InputError(
@@ -162,6 +178,26 @@ def intake_arguments(
     fields["title"] = title if title and title.strip() else default_title(summary)
     for name in ("reporter_name", "reporter_unit", "reporter_phone", "location"):
         fields[name] = data.get(name) or ""
+    fields.update(_report_facts(data, tz=tz, now=now, where=where))
+    return fields
+
+
+def _report_facts(
+    data: Mapping[str, Any], *, tz: ZoneInfo, now: datetime, where: str
+) -> dict[str, Any]:
+    """Kind, 事发时间, sensitivity, cadence and casualties, as ``NewIncident`` takes them."""
+    fields: dict[str, Any] = {}
+    if data.get("kind"):
+        fields["kind"] = choice(MatterKind, data["kind"], f"{where}kind")
+    occurred = data.get("occurred_at")
+    if occurred:
+        fields["occurred_at"] = moment(occurred, f"{where}occurred", tz=tz, now=now)
+    try:
+        for name in ("sensitive", "report_every_minutes", *CASUALTIES):
+            if data.get(name) not in (None, ""):
+                fields[name] = PARSERS[name](f"{where}{name}", data[name])
+    except FactError as error:
+        raise InputError(str(error)) from None
     return fields
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from dutydesk.cli.commands.output import render_table
 from dutydesk.config import Settings
 from dutydesk.i18n import current_language, label, t
+from dutydesk.rules.facts import CASUALTIES, casualty_line
 from dutydesk.rules.numbering import chinese_numeral
 from dutydesk.rules.sanitize import clean
 from dutydesk.services.incidents.listing import IncidentRecord
@@ -110,6 +111,20 @@ def incident_rows(
     return [_exact(record) for record in records], [_cells(r, settings) for r in records]
 
 
+def _kind_line(record: IncidentRecord) -> str:
+    """``emergency · sensitive · reports every 60 min``: what decides its clocks."""
+    parts = [label(record.matter_kind)]
+    if record.sensitive:
+        parts.append(t("cli.sensitive"))
+    if record.report_every_minutes:
+        parts.append(t("cli.report_every", minutes=record.report_every_minutes))
+    return " · ".join(parts)
+
+
+def _figures(record: IncidentRecord) -> dict[str, int | None]:
+    return {name: getattr(record, name) for name in CASUALTIES}
+
+
 def show_table(record: IncidentRecord, settings: Settings) -> str:
     """The ``show`` page: fields, one per line, then the timeline as a table."""
     serial = record.serial
@@ -122,6 +137,7 @@ def show_table(record: IncidentRecord, settings: Settings) -> str:
             f"{local(record.received_at, settings)} {offset(settings, record.received_at)}",
         ),
         (t("column.status"), label(Status(record.status))),
+        (t("cli.field.kind"), _kind_line(record)),
         (t("cli.field.classification"), label(Classification(record.classification))),
         (t("cli.field.version"), record.version),
     ]
@@ -145,6 +161,8 @@ def show_table(record: IncidentRecord, settings: Settings) -> str:
             (t("cli.field.leader"), record.assigned_leader),
             (t("cli.field.department"), record.assigned_department),
             (t("column.due"), due_text(record, settings)),
+            (t("cli.field.occurred"), local(record.occurred_at, settings)),
+            (t("cli.field.casualties"), casualty_line(_figures(record))),
             (t("cli.field.summary"), record.summary),
         ]
     lines = render_table(["", ""], pairs, limit=10_000).splitlines()[1:]

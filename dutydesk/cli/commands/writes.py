@@ -160,7 +160,7 @@ def log_entry(
 def edit_fields(
     env: Env,
     serial: str,
-    changes: dict[str, str],
+    changes: dict[str, object],
     actor: Operator,
     *,
     expected_version: int | None,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from dutydesk.errors import NotFoundError
 from dutydesk.i18n import label, t
 from dutydesk.rules.chain import ENVELOPE_PREFIX
+from dutydesk.rules.facts import PARSERS, FactError, as_text
 from dutydesk.rules.workflow import Refusal
 from dutydesk.services.incidents.followup import NewEntry, record_entry
 from dutydesk.services.incidents.records import (
@@ -81,9 +82,12 @@ def _has_sealed_entries(session: Session, incident_id: int) -> bool:
 def _checked(changes: Mapping[str, object]) -> dict[str, str]:
     values: dict[str, str] = {}
     for name, value in changes.items():
+        if name in PARSERS:
+            continue  # typed report elements: see _typed
         if name not in EDITABLE:
+            editable = [*EDITABLE, *PARSERS]
             raise IncidentError(
-                f"{name}: cannot be edited (editable: {', '.join(EDITABLE)})"
+                f"{name}: cannot be edited (editable: {', '.join(editable)})"
                 if name != "received_at"
                 else "received_at: cannot be edited; record a correction entry instead"
             )
@@ -97,6 +101,37 @@ def _checked(changes: Mapping[str, object]) -> dict[str, str]:
         else:
             values[name] = value
     return values
+
+
+def _typed(changes: Mapping[str, object]) -> dict[str, object]:
+    """The typed report elements among ``changes`` (事发时间, casualties, sensitive, cadence)."""
+    typed: dict[str, object] = {}
+    for name, value in changes.items():
+        if name in PARSERS:
+            try:
+                typed[name] = PARSERS[name](name, value)
+            except FactError as error:
+                raise IncidentError(str(error)) from None
+    return typed
+
+
+def _differences(
+    incident: Incident,
+    values: Mapping[str, str],
+    clear: Mapping[str, str],
+    typed: Mapping[str, object],
+) -> dict[str, tuple[str, str]]:
+    """Each field that changes, as (old, new) text: what the ``field_change`` records."""
+    diff: dict[str, tuple[str, str]] = {}
+    for name, new in values.items():
+        old = clear.get(name, str(getattr(incident, name)))
+        if old != new:
+            diff[name] = (old, new)
+    for name, value in typed.items():
+        before_text, after_text = as_text(getattr(incident, name)), as_text(value)
+        if before_text != after_text:
+            diff[name] = (before_text, after_text)
+    return diff
 
 
 def describe_changes(changes: Mapping[str, tuple[str, str]]) -> str:
@@ -186,11 +221,8 @@ def update_fields(
         )
         for name in ("title", "summary")
     }
-    diff: dict[str, tuple[str, str]] = {}
-    for name, new in values.items():
-        old = clear.get(name, str(getattr(incident, name)))
-        if old != new:
-            diff[name] = (old, new)
+    typed = _typed(changes)
+    diff = _differences(incident, values, clear, typed)
     raised = "classification" in diff and Classification(diff["classification"][1]).level > (
         before.level
     )
@@ -203,7 +235,9 @@ def update_fields(
     if not diff:
         return incident
     for name, (_, new) in diff.items():
-        if name not in clear:
+        if name in typed:
+            setattr(incident, name, typed[name])  # the value, not its text
+        elif name not in clear:
             setattr(incident, name, new)
     after = Classification(incident.classification)
     for name, text in clear.items():

@@ -12,12 +12,13 @@ are always what the queue sorts on.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TYPE_CHECKING
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlmodel import select
 
+from dutydesk.rules.facts import PARSERS, FactError
 from dutydesk.rules.numbering import format_serial
 from dutydesk.services.incidents.edits import update_fields
 from dutydesk.services.incidents.followup import add_entry
@@ -32,7 +33,15 @@ from dutydesk.services.incidents.records import (
 from dutydesk.services.integrity import chain
 from dutydesk.services.integrity.sealed import entry_record, incident_record, seal
 from dutydesk.storage.models import Incident, TimelineEntry
-from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
+from dutydesk.vocab import (
+    Category,
+    Channel,
+    Classification,
+    EntryKind,
+    MatterKind,
+    Severity,
+    Status,
+)
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -66,6 +75,23 @@ def next_serial(*, session: Session, day: date) -> tuple[str, int]:
     return format_serial(day, number), number
 
 
+def report_facts(report: NewIncident, received_at: datetime) -> dict[str, Any]:
+    """The typed report elements of ``report``, checked (事发时间 not after 接报).
+
+    Raises:
+        IncidentError: a value is not what its field takes.
+
+    """
+    try:
+        facts = {name: parser(name, getattr(report, name)) for name, parser in PARSERS.items()}
+    except FactError as error:
+        raise IncidentError(str(error)) from None
+    occurred = facts["occurred_at"]
+    if occurred is not None and occurred > received_at:
+        raise IncidentError("occurred_at: the event cannot happen after it was reported")
+    return facts
+
+
 def create_incident(req: Request, report: NewIncident, *, session: Session) -> Incident:
     """Register a new incident (接报登记) with its ``received`` entry and first deadline.
 
@@ -97,6 +123,7 @@ def create_incident(req: Request, report: NewIncident, *, session: Session) -> I
     if not summary.strip():
         raise IncidentError("summary: say what was reported")
     grade = enum_value(Severity, report.severity, "severity")
+    facts = report_facts(report, received_at)
     level = enum_value(Classification, report.classification, "classification")
     secret = level.is_classified
     day = received_at.astimezone(req.tz).date()
@@ -107,11 +134,23 @@ def create_incident(req: Request, report: NewIncident, *, session: Session) -> I
         serial_no=number,
         received_at=received_at,
         channel=enum_value(Channel, report.channel, "channel"),
-        # The kind of matter starts as the channel's (data/rules.toml [kind_by_channel]).
-        matter_kind=req.rules.kind_for(
-            enum_value(Channel, report.channel, "channel"),
-            enum_value(Category, report.category, "category"),
+        # The kind of matter as given, else as its category or channel starts it
+        # (data/rules.toml [kind_by_category], [kind_by_channel]).
+        matter_kind=(
+            enum_value(MatterKind, report.kind, "kind")
+            if report.kind
+            else req.rules.kind_for(
+                enum_value(Channel, report.channel, "channel"),
+                enum_value(Category, report.category, "category"),
+            )
         ),
+        occurred_at=facts["occurred_at"],
+        sensitive=facts["sensitive"],
+        report_every_minutes=facts["report_every_minutes"],
+        deaths=facts["deaths"],
+        injured=facts["injured"],
+        missing=facts["missing"],
+        trapped=facts["trapped"],
         category=enum_value(Category, report.category, "category"),
         severity=grade,
         severity_rank=grade.rank,

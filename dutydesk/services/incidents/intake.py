@@ -23,7 +23,15 @@ from dutydesk.rules.similarity import COMPARED_CHARS, SIMILAR_SUMMARY, bigrams, 
 from dutydesk.services.integrity.reading import audited_read
 from dutydesk.services.integrity.sealed import incident_record, is_classified
 from dutydesk.storage.engine import Database, as_utc
-from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
+from dutydesk.vocab import (
+    Category,
+    Channel,
+    Classification,
+    EntryKind,
+    MatterKind,
+    Severity,
+    Status,
+)
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -76,6 +84,18 @@ class NewIncident:
     """Where it happened."""
     received_text: str | None = None
     """Text of the ``received`` entry; the summary when ``None``."""
+    kind: MatterKind | str | None = None
+    """突发事件, 群众诉求 or 收文密电; ``None``: as its category or channel starts it."""
+    occurred_at: datetime | None = None
+    """事发时间: when it happened (aware), a required 报告要素 of an emergency."""
+    sensitive: bool = False
+    """敏感: on grade I's report clocks whatever its grade."""
+    report_every_minutes: int | None = None
+    """A continued-report cadence set at intake (每小时 = 60)."""
+    deaths: int | None = None
+    injured: int | None = None
+    missing: int | None = None
+    trapped: int | None = None
 
 
 def register(req: Request, report: NewIncident) -> Incident:

@@ -18,7 +18,15 @@ from dutydesk.services.incidents.queue import QUEUE_ORDER
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.storage.engine import Row, as_utc
-from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
+from dutydesk.vocab import (
+    Category,
+    Channel,
+    Classification,
+    EntryKind,
+    MatterKind,
+    Severity,
+    Status,
+)
 
 if TYPE_CHECKING:
     from dutydesk.services.request import Request
@@ -35,6 +43,11 @@ _CONTENT = (
     "reporter_phone",
     "assigned_leader",
     "assigned_department",
+    "occurred_at",
+    "deaths",
+    "injured",
+    "missing",
+    "trapped",
 )
 _COLUMNS: tuple[str, ...] = (
     "id",
@@ -46,6 +59,9 @@ _COLUMNS: tuple[str, ...] = (
     "due_step",
     "version",
     "drill_run_id",
+    "matter_kind",
+    "sensitive",
+    "report_every_minutes",
     *_CONTENT,
 )
 
@@ -92,6 +108,16 @@ class IncidentRecord:
     reporter_phone: str | None = None
     assigned_leader: str | None = None
     assigned_department: str | None = None
+    matter_kind: MatterKind = MatterKind.EMERGENCY
+    """Which clocks run (issue 12); shown even when the content is restricted."""
+    sensitive: bool = False
+    report_every_minutes: int | None = None
+    occurred_at: datetime | None = None
+    """事发时间 (content: withheld when restricted, like the casualty figures)."""
+    deaths: int | None = None
+    injured: int | None = None
+    missing: int | None = None
+    trapped: int | None = None
     timeline: tuple[TimelineRecord, ...] = field(default=())
 
 
@@ -106,6 +132,7 @@ def _record(row: Row, read: ClassifiedRead) -> IncidentRecord:
         where = incident_record(int(row.id))
         for name in ("title", "summary"):
             fields[name] = content(fields[name], record=where, field=name)
+        fields["occurred_at"] = as_utc(row.occurred_at)
     return IncidentRecord(
         id=int(row.id),
         serial=str(row.serial),
@@ -117,6 +144,9 @@ def _record(row: Row, read: ClassifiedRead) -> IncidentRecord:
         version=int(row.version),
         restricted=content is None,
         drill_run_id=row.drill_run_id,
+        matter_kind=MatterKind(row.matter_kind),
+        sensitive=bool(row.sensitive),
+        report_every_minutes=row.report_every_minutes,
         **fields,
     )
 
