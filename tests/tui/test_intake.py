@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlmodel import col, select
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, Static, TextArea
+from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from dutydesk.clock import FrozenClock
 from dutydesk.rules.deadlines import load_rules
@@ -21,7 +21,7 @@ from dutydesk.tui.screens.intake import IntakeScreen
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.widgets.form import Field
 from dutydesk.vocab import Severity
-from tests.tui.conftest import HOSTILE, on_top
+from tests.tui.conftest import HOSTILE, NOW, on_top
 from tests.tui.test_console import SIZE, screen_text, settle
 
 MakeApp = Callable[..., DutyDeskApp]
@@ -378,3 +378,33 @@ async def test_received_in_any_form_the_command_line_takes(
         received_at = as_utc(new.received_at)
         assert received_at is not None
         assert received_at.isoformat() == "2026-11-25T17:05:00+00:00"
+
+
+async def test_the_kind_of_matter_and_the_time_it_happened_are_chosen_at_intake(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    # Issue 12: a kind is chosen at intake (blank: as the channel says), with 事发时间
+    # and the sensitive flag; a bad time is refused in the field and keeps what was typed.
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        assert screen.values()["kind"] == ""  # as the channel says, until chosen
+        await pilot.press(*"群众来电反映小区停水三天")
+        screen.query_one("#field-kind Select", Select).value = "request"
+        occurred = screen.control("occurred_at")
+        assert isinstance(occurred, Input)
+        occurred.value = "soon"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen  # refused: nothing saved, the form still open
+        assert occurred.value == "soon"
+        occurred.value = "02:10"
+        screen.query_one("#field-sensitive Checkbox", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        new = next(i for i in incidents(db) if i.serial == "20261126-030")
+        assert (new.matter_kind, new.sensitive) == ("request", True)
+        assert as_utc(new.occurred_at) == NOW.replace(hour=2, minute=10).astimezone(UTC)
+        # Sensitive: on grade I's clock (a phone report in 20 min) though it is a request.
+        assert new.due_step == "phone_report"

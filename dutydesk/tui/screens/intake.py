@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Input, OptionList, Select, Static, TextArea
+from textual.widgets import Checkbox, Footer, Input, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -35,7 +35,7 @@ from dutydesk.tui.moments import parse_past, typed_time
 from dutydesk.tui.text import safe
 from dutydesk.tui.widgets.choice import SEVERITY_KEYS, ChoiceSelect
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
-from dutydesk.vocab import Category, Channel, Classification, Severity
+from dutydesk.vocab import Category, Channel, Classification, MatterKind, Severity
 
 if TYPE_CHECKING:
     from dutydesk.storage.models import (
@@ -131,6 +131,24 @@ class IntakeScreen(FormScreen[IntakeResult]):
                 )
                 yield self.field("location", SafeInput(compact=True))
             with Horizontal(classes="form-row"):
+                # The kind decides the clocks: blank means as the category or channel
+                # starts it (data/rules.toml); 事发时间 is a report element of its own.
+                yield self.field(
+                    "kind",
+                    Select(
+                        [(t("intake.kind_auto"), ""), *choices(MatterKind)],
+                        value="",
+                        allow_blank=False,
+                        compact=True,
+                    ),
+                )
+                yield self.field(
+                    "occurred_at",
+                    SafeInput(placeholder=t("intake.occurred_hint"), compact=True),
+                    caption=t("field.happened_at"),
+                )
+                yield self.field("sensitive", Checkbox(t("intake.sensitive"), compact=True))
+            with Horizontal(classes="form-row"):
                 for name in ("reporter_name", "reporter_unit", "reporter_phone"):
                     yield self.field(name, SafeInput(compact=True))
             yield self.field("title", SafeInput(placeholder=t("intake.title_hint"), compact=True))
@@ -199,9 +217,12 @@ class IntakeScreen(FormScreen[IntakeResult]):
 
     def values(self) -> dict[str, str]:
         """Every field as typed or chosen (strings, untouched)."""
-        values = {name: self.text(name) for name in (*_TEXT_FIELDS, "received_at")}
-        for name in ("channel", "category", "severity", "classification"):
+        values = {name: self.text(name) for name in (*_TEXT_FIELDS, "received_at", "occurred_at")}
+        for name in ("channel", "category", "severity", "classification", "kind"):
             values[name] = str(self.query_one(f"#field-{name} Select", Select).value)
+        values["sensitive"] = (
+            "yes" if self.query_one("#field-sensitive Checkbox", Checkbox).value else ""
+        )
         values["summary"] = self.text("summary")
         return values
 
@@ -231,9 +252,28 @@ class IntakeScreen(FormScreen[IntakeResult]):
                 self.refuse("received_at", None)
             except ValueError as exc:
                 ok = self.refuse("received_at", str(exc))
+        ok = self._check_facts(raw, fields, now) and ok
         if ok and not raw["title"].strip():
             fields["title"] = default_title(raw["summary"])
         return fields if ok else None
+
+    def _check_facts(self, raw: dict[str, str], fields: dict[str, Any], now: datetime) -> bool:
+        """Kind, 事发时间 and 敏感 as ``NewIncident`` takes them; marks a bad 事发时间."""
+        fields["kind"] = raw["kind"] or None
+        fields["sensitive"] = bool(raw["sensitive"])
+        fields["occurred_at"] = None
+        if not raw["occurred_at"].strip():
+            self.refuse("occurred_at", None)
+            return True
+        try:
+            fields["occurred_at"] = parse_past(raw["occurred_at"], now=now, tz=self.context.tz)
+        except ValueError as exc:
+            return self.refuse("occurred_at", str(exc))
+        received = fields.get("received_at")
+        if isinstance(received, datetime) and fields["occurred_at"] > received:
+            return self.refuse("occurred_at", t("intake.occurred_after"))
+        self.refuse("occurred_at", None)
+        return True
 
     # -- duplicates --------------------------------------------------------------------
 
