@@ -226,3 +226,28 @@ def test_an_issued_bulletin_is_the_written_report_of_each_open_incident(db: Data
     assert (kind, text) == ("continued_report", "以《信息快报》2026年第1期书面报告")
     due = db.read("SELECT due_step FROM incident WHERE serial = :s", {"s": first_item})
     assert due[0].due_step != "first_report"  # the clock moved on with the issue
+
+
+def test_a_bulletin_and_the_handover_print_the_latest_casualty_figures(db: Database) -> None:
+    # Issue 12: casualty fields; bulletins and the handover print the latest figures.
+    from sqlalchemy import text
+
+    from dutydesk.config import Settings
+    from dutydesk.reports.handover import render_text
+    from dutydesk.services.handover.pack import build_pack
+    from tests.request_support import request
+
+    night = seed_night(db)
+    with db.session() as session:
+        session.execute(
+            text("UPDATE incident SET deaths = 1, injured = 4 WHERE serial = :s"),
+            {"s": night.open_serial},
+        )
+    view = get_bulletin(db, _draft(db, night.open_serial), tz=SHANGHAI, now=NOW)
+    assert "截至目前，已造成死亡1人、受伤4人。" in view.body
+    pack = build_pack(
+        request(db, now=NOW), start=NOW - timedelta(hours=12), at=NOW, settings=Settings()
+    )
+    (item,) = [i for i in pack.open if i.serial == night.open_serial]
+    assert item.casualties == "死亡1人、受伤4人"
+    assert "（死亡1人、受伤4人）" in render_text(pack, SHANGHAI)

@@ -18,7 +18,7 @@ from dutydesk.i18n import label, t
 from dutydesk.reports.candidates import expected_text, group_label, serials
 from dutydesk.reports.layout import Layout, Section, md_escape
 from dutydesk.reports.wording import count_breakdown, document_datetime, document_time
-from dutydesk.rules.handover import HandoverPack, RosterShift
+from dutydesk.rules.handover import HandoverPack, OpenItem, RosterShift
 from dutydesk.rules.leave import is_top_post
 from dutydesk.rules.sanitize import clean
 
@@ -80,12 +80,17 @@ def _received(pack: HandoverPack, when: _Times) -> Section:
     return Section(t("handover.section.received"), tuple(lines))
 
 
+def _with_casualties(item: OpenItem) -> str:
+    """The title, and the latest casualty figures after it when there are any."""
+    return _s(f"{item.title}（{item.casualties}）" if item.casualties else item.title)
+
+
 def _open(pack: HandoverPack, when: _Times) -> Section:
     lines = [
         t(
             "handover.open_line",
             serial=i.serial,
-            title=_s(i.title),
+            title=_with_casualties(i),
             step=t(f"step.{i.due_step}"),
             due=when.short(i.due_at),
         )

@@ -55,6 +55,8 @@ class ItemFacts:
     reporter_unit: str = ""
     reporter_name: str = ""
     entries: tuple[EntryFacts, ...] = field(default=())
+    casualties: str = ""
+    """The latest figures, worded (``死亡3人、受伤2人``; ``rules/facts.casualty_line``)."""
 
 
 def issue_label(year: int, issue_no: int | None) -> str:
@@ -155,6 +157,8 @@ def item_paragraphs(item: ItemFacts) -> list[str]:
     for entry in by_kind.get(EntryKind.VERIFIED, [])[:1]:
         text = _bare(entry.text)
         paragraphs.append(sentence(text if text.startswith("经") else f"经核实，{text}"))
+    if item.casualties:  # the latest figures, whatever the summary said at intake
+        paragraphs.append(f"截至目前，已造成{item.casualties}。")
     paragraphs += [instruction_sentence(e) for e in by_kind.get(EntryKind.LEADER_INSTRUCTION, [])]
     progress = [
         e

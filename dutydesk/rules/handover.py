@@ -42,6 +42,8 @@ class OpenItem:
     status: Status
     due_step: str | None
     due_at: datetime | None
+    casualties: str = ""
+    """The latest figures, worded (死亡3人、受伤2人); empty when none are recorded."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dutydesk.i18n import label, t
 from dutydesk.rules.bulletins import KIND_NAMES, EntryFacts, ItemFacts, issue_label
 from dutydesk.rules.dates import day_around
 from dutydesk.rules.documents import AwayFacts, BulletinView, ItemRef
+from dutydesk.rules.facts import CASUALTIES, casualty_line
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.services.roster.pane import leaders_away
@@ -273,7 +274,7 @@ def bulletin_facts(db: Database, bulletin_id: int, read: ClassifiedRead) -> list
 
 _FACT_COLUMNS = (
     "i.id, i.serial, i.title, i.summary, i.classification, i.reporter_unit, i.reporter_name, "
-    "i.drill_run_id"
+    "i.drill_run_id, i.deaths, i.injured, i.missing, i.trapped"
 )
 
 
@@ -301,6 +302,7 @@ def _facts(db: Database, row: Row, read: ClassifiedRead) -> ItemFacts:
         classification=level,
         reporter_unit=str(row.reporter_unit),
         reporter_name=str(row.reporter_name),
+        casualties=casualty_line({name: getattr(row, name) for name in CASUALTIES}),
         entries=tuple(
             EntryFacts(
                 EntryKind(entry.kind),

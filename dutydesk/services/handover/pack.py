@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from dutydesk.config import Settings
 from dutydesk.rules.dates import day_window
 from dutydesk.rules.deadlines import EntryFact, clock_terms, due_steps
+from dutydesk.rules.facts import CASUALTIES, casualty_line
 from dutydesk.rules.handover import (
     AwayLeader,
     ClassifiedItem,
@@ -51,7 +52,7 @@ EMERGING_IN_PACK = 5
 
 _COLUMNS = (
     "id, serial, received_at, category, severity, title, status, classification, "
-    "matter_kind, sensitive, report_every_minutes"
+    "matter_kind, sensitive, report_every_minutes, deaths, injured, missing, trapped"
 )
 
 
@@ -210,6 +211,7 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
                     Status(row.status),
                     row.due_step,
                     as_utc(row.due_at),
+                    casualty_line({name: getattr(row, name) for name in CASUALTIES}),
                 )
             )
             entries = timelines.get(id_, [])
