@@ -105,6 +105,24 @@ def test_handover_ack_and_next_period(cli: Cli) -> None:
     one_line_error(cli("handover", "ack", "--names", "赵静", "--id", "1"), "already acknowledged")
 
 
+def test_a_change_of_shift_is_recorded_and_signed_from_the_cli(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 12: a record at every change of shift, signed by the three in their own names.
+    made = cli("handover", "shift")  # 02:31: the night's end at 08:30
+    assert made.code == 0, made.err
+    number = made.out.strip()
+    assert "→ 11-26 08:30" in made.err and "signatures missing" in made.err
+    one_line_error(cli("handover", "sign", number, "--as", "outgoing"), "not on the roster")
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "黄雨婷")  # on the night shift
+    monkeypatch.setenv("DUTYDESK_PIN", "4444")
+    signed = cli("handover", "sign", number, "--as", "outgoing")
+    assert signed.code == 0 and "outgoing 黄雨婷 02:31" in signed.err, signed.err
+    listed = cli("handover", "shifts")
+    assert f"#{number} 2026-11-25 Night shift" in listed.out
+    assert "incoming (not signed)" in listed.out
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [

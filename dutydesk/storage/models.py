@@ -325,6 +325,36 @@ class Handover(SQLModel, table=True):
     """The hash chain's head when acknowledged, ``"<seq>:<sha256 hex>"`` (verify checks it)."""
 
 
+class ShiftHandover(SQLModel, table=True):
+    """The record of one change of shift (交接班记录), signed by three (migration 0011)."""
+
+    __tablename__ = "shift_handover"
+    __table_args__ = (
+        UniqueConstraint("shift_date", "shift_kind", name="uq_shift_handover_shift"),
+        Index("ix_shift_handover_changed_at", "changed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shift_date: date = Field(nullable=False)
+    """The outgoing shift's date (the day it started)."""
+    shift_kind: ShiftKind = _code(8)
+    period_start: datetime = _utc_column()
+    changed_at: datetime = _utc_column()
+    """The change of shift: the outgoing shift's end."""
+    snapshot: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    """What was handed over: the pack for ``[period_start, changed_at)``, as JSON."""
+    created_at: datetime = _utc_column()
+    outgoing_by: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    """交班人."""
+    outgoing_at: datetime | None = _utc_column(nullable=True)
+    incoming_by: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    """接班人."""
+    incoming_at: datetime | None = _utc_column(nullable=True)
+    leader_by: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    """带班领导."""
+    leader_at: datetime | None = _utc_column(nullable=True)
+
+
 class AuditEvent(SQLModel, table=True):
     """Every change, and every view of classified content: who, what, when."""
 

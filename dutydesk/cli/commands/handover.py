@@ -16,22 +16,26 @@ next period, which begins where that pack ended. Data to stdout, messages to std
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo
 
 import typer
 
 from dutydesk.cli.commands.clearance import ClearanceOption
-from dutydesk.cli.commands.context import DbOption, OperatorOption, open_env, reader
+from dutydesk.cli.commands.context import DbOption, OperatorOption, open_env, reader, signed_in
 from dutydesk.cli.commands.output import (
     DocumentFormat,
     OutputFileOption,
     message,
     write_document,
 )
-from dutydesk.cli.commands.parsing import InputError, meeting_moment
+from dutydesk.cli.commands.parsing import InputError, meeting_moment, moment
 from dutydesk.i18n import t
 from dutydesk.rules.handover import HandoverPack
+from dutydesk.rules.sanitize import clean
+
+if TYPE_CHECKING:
+    from dutydesk.services.handover.shifts import ShiftRecord
 
 handover_app = typer.Typer(
     name="handover",
@@ -157,3 +161,86 @@ def ack(
             next=done.period_end.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         )
     )
+
+
+@handover_app.command("shift")
+def shift(
+    ctx: typer.Context,
+    at: Annotated[
+        str | None,
+        typer.Option(help="When (ISO or HH:MM); default now. Within 2 h of a change: that one."),
+    ] = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Make the record of a change of shift (交接班记录); prints its number and who must sign."""
+    from dutydesk.services.handover.shifts import make_record
+
+    env = open_env(ctx, db)
+    who = signed_in(env, operator)
+    tz = env.settings.tz
+    when = moment(at, "--at", tz=tz, now=env.now) if at else env.now
+    made = make_record(env.request(actor=who), env.settings, at=when)
+    typer.echo(str(made.id))
+    message(_record_line(made, tz))
+
+
+@handover_app.command("sign")
+def sign_(
+    ctx: typer.Context,
+    record: Annotated[int, typer.Argument(help="The record's number (handover shifts).")],
+    as_: Annotated[
+        str, typer.Option("--as", help="outgoing (交班人), incoming (接班人) or leader (带班领导).")
+    ],
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Sign a change of shift's record in your own name (the signed-in operator)."""
+    from dutydesk.services.handover.shifts import sign
+
+    env = open_env(ctx, db)
+    who = signed_in(env, operator)
+    signed = sign(env.db, record, as_.strip().lower(), who.name, now=env.now, settings=env.settings)
+    message(_record_line(signed, env.settings.tz))
+
+
+@handover_app.command("shifts")
+def shifts(
+    ctx: typer.Context,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="Changes of shift from then; default 7 days ago.")
+    ] = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """The records of the changes of shift, with the signatures still missing."""
+    from datetime import timedelta
+
+    from dutydesk.services.handover.shifts import list_records
+
+    env = open_env(ctx, db)
+    reader(env, operator, None)
+    tz = env.settings.tz
+    since = moment(from_, "--from", tz=tz, now=env.now) if from_ else env.now - timedelta(days=7)
+    found = list_records(env.db, since, env.now + timedelta(days=1))
+    for record in found:
+        typer.echo(_record_line(record, tz))
+    if not found:
+        message(t("handover.shift.none"))
+
+
+def _record_line(record: ShiftRecord, tz: ZoneInfo) -> str:
+    """``#3 2026-11-25 夜 → 11-26 08:30  交班人 李晓明 08:31  接班人 （未签）  …``."""
+    from dutydesk.services.handover.shifts import SIGNERS
+
+    when = record.changed_at.astimezone(tz).strftime("%m-%d %H:%M")
+    parts = []
+    for role in SIGNERS:
+        name, at = record.signatures[role]
+        unsigned = t("handover.shift.unsigned")
+        mark = f"{name} {at.astimezone(tz):%H:%M}" if at is not None else unsigned
+        parts.append(f"{t(f'handover.shift.{role}')} {mark}")
+    status = t("handover.shift.complete") if record.complete else t("handover.shift.incomplete")
+    kind = t("handover.shift.kind", kind=t(f"kind.{record.shift_kind.value}"))
+    head = f"#{record.id} {record.shift_date} {kind} → {when}"
+    return clean("  ".join([head, *parts, status]))
