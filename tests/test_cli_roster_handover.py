@@ -105,6 +105,27 @@ def test_handover_ack_and_next_period(cli: Cli) -> None:
     one_line_error(cli("handover", "ack", "--names", "赵静", "--id", "1"), "already acknowledged")
 
 
+def test_the_duty_leader_leads_by_phone_or_at_the_desk_with_numbers_on_the_roster(
+    cli: Cli,
+) -> None:
+    # Issue 12: 带班领导 在岗/电话带班 and contact numbers on the roster.
+    result = cli("roster", "lead", "--date", "2026-11-25", "--shift", "night", "--by-phone")
+    assert result.code == 0, result.err
+    shown = json.loads(cli("roster", "show", "--format", "json").out)
+    night = next(s for s in shown if s["date"] == "2026-11-25" and s["shift"] == "night")
+    assert night["duty_leader_on_call"] is True
+    assert night["duty_leader"].endswith("(by phone)")
+    assert night["phones"], "the roster carries contact numbers"
+    table = cli("roster", "show", "--phones").out
+    name, phone = next(iter(night["phones"].items()))
+    assert f"{name}" in table and phone in table
+    back = cli("roster", "lead", "--date", "2026-11-25", "--shift", "night", "--on-site")
+    assert back.code == 0 and "at the desk" in back.err
+    one_line_error(
+        cli("roster", "lead", "--date", "2030-01-01", "--shift", "day"), "no duty leader"
+    )
+
+
 def test_a_change_of_shift_is_recorded_and_signed_from_the_cli(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

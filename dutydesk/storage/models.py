@@ -216,6 +216,8 @@ class Assignment(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", nullable=False)
     start_at: datetime | None = _utc_column(nullable=True)
     end_at: datetime | None = _utc_column(nullable=True)
+    on_call: bool = Field(default=False, nullable=False)
+    """电话带班: a duty leader leading by phone rather than at the desk (在岗); 0012."""
 
 
 class LeaveRegistration(SQLModel, table=True):

@@ -154,12 +154,17 @@ def generate(
         message(t("rostering.proposed", count=count, first=first, last=last))
 
 
-def _holder(holder: Any, tz: Any) -> str:
+def _holder(holder: Any, tz: Any, phones: bool = False) -> str:
+    text = str(holder.name)
     if holder.start_at and holder.end_at:
         start = holder.start_at.astimezone(tz).strftime("%H:%M")
         end = holder.end_at.astimezone(tz).strftime("%H:%M")
-        return f"{holder.name} ({start}-{end})"
-    return str(holder.name)
+        text = f"{text} ({start}-{end})"
+    if holder.on_call:
+        text = f"{text} {t('roster.on_call')}"
+    if phones and holder.phone:
+        text = f"{text} {holder.phone}"
+    return text
 
 
 @roster_app.command()
@@ -168,6 +173,9 @@ def show(
     week: Annotated[
         str | None, typer.Option(help="Any date in the week (Monday-Sunday); default today.")
     ] = None,
+    phones: Annotated[
+        bool, typer.Option("--phones", help="Contact numbers beside the names.")
+    ] = False,
     fmt: FormatOption = OutputFormat.TABLE,
     operator: OperatorOption = None,
     db: DbOption = None,
@@ -192,7 +200,9 @@ def show(
                 "end_at": view.slot.end_at,
                 "special_period": view.special_period,
                 "special_note": view.special_note,
-                **{p.value: "; ".join(_holder(h, tz) for h in seats[p]) for p in Position},
+                **{p.value: "; ".join(_holder(h, tz, phones) for h in seats[p]) for p in Position},
+                "duty_leader_on_call": any(h.on_call for h in seats[Position.DUTY_LEADER]),
+                "phones": {h.name: h.phone for h in view.holders if h.phone},
             }
         )
         cells.append(
@@ -289,6 +299,30 @@ def cover(
     )
     for problem in warnings:
         message(t("rostering.warning", problem=problem))
+
+
+@roster_app.command()
+def lead(
+    ctx: typer.Context,
+    date_: Annotated[str, typer.Option("--date", help="The shift's date.")],
+    shift: Annotated[str, typer.Option(help="day or night.")],
+    by_phone: Annotated[
+        bool,
+        typer.Option("--by-phone/--on-site", help="电话带班 (by phone) or 在岗 (at the desk)."),
+    ] = True,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Say how the duty leader leads a shift: at the desk (在岗) or by phone (电话带班)."""
+    from dutydesk.services.roster.changes import set_leader_mode
+
+    actor = require_operator(operator)
+    env = open_env(ctx, db)
+    req = env.request(actor=signed_in(env, actor))
+    when = day(date_, "--date")
+    name = set_leader_mode(req, when, choice(ShiftKind, shift, "--shift"), by_phone=by_phone)
+    key = "rostering.by_phone" if by_phone else "rostering.on_site"
+    message(t(key, name=name, date=when))
 
 
 @roster_app.command()

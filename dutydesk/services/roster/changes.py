@@ -221,4 +221,42 @@ def mark_special(
     return count
 
 
-__all__ = ["cover", "mark_special", "swap"]
+def set_leader_mode(req: Request, day: date, kind: ShiftKind, *, by_phone: bool) -> str:
+    """Say whether the shift's duty leader leads at the desk (在岗) or by phone (电话带班).
+
+    Returns the duty leader's name. The change is audited as ``req.actor_name``'s.
+
+    Raises:
+        RosterError: the shift has no duty leader rostered.
+
+    """
+    with req.db.session() as session:
+        found = session.exec(
+            select(Assignment, Person.name)
+            .join(Shift, col(Shift.id) == col(Assignment.shift_id))
+            .join(Person, col(Person.id) == col(Assignment.person_id))
+            .where(
+                Shift.shift_date == day,
+                Shift.kind == kind,
+                Assignment.position == Position.DUTY_LEADER,
+            )
+        ).all()
+        if not found:
+            raise RosterError(f"{day} {kind.value}: no duty leader rostered")
+        for seat, _name in found:
+            seat.on_call = by_phone
+            session.add(seat)
+        name = str(found[0][1])
+        record(
+            session=session,
+            actor=req.actor_name,
+            action="roster.leader_mode",
+            object_type="shift",
+            object_id=f"{day} {kind.value}",
+            detail=f"{name}: {'by phone' if by_phone else 'at the desk'}",
+            now=req.now,
+        )
+    return name
+
+
+__all__ = ["cover", "mark_special", "set_leader_mode", "swap"]

@@ -20,6 +20,10 @@ class Holder:
     name: str
     start_at: datetime | None = None
     end_at: datetime | None = None
+    phone: str = ""
+    """The person's contact number, as the roster prints it."""
+    on_call: bool = False
+    """A duty leader leading by phone (电话带班), not at the desk (在岗)."""
 
 
 @dataclass(frozen=True)
@@ -76,14 +80,16 @@ def _shift_view(db: Database, slot: ShiftSlot) -> ShiftView:
         return ShiftView(slot=slot, planned=False)
     shift_id, special, note = rows[0]
     holders = db.read(
-        "SELECT a.position, p.name, a.start_at, a.end_at FROM assignment a "
+        "SELECT a.position, p.name, a.start_at, a.end_at, p.phone, a.on_call FROM assignment a "
         "JOIN person p ON p.id = a.person_id WHERE a.shift_id = :id",
         {"id": shift_id},
     )
     ordered = sorted(
         (
-            Holder(Position(pos), str(name), as_utc(start), as_utc(end))
-            for pos, name, start, end in holders
+            Holder(
+                Position(pos), str(name), as_utc(start), as_utc(end), str(phone or ""), bool(call)
+            )
+            for pos, name, start, end, phone, call in holders
         ),
         key=lambda holder: (_POSITION_ORDER[holder.position], holder.start_at or slot.start_at),
     )

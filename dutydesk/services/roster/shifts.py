@@ -63,15 +63,23 @@ def shift_views(db: Database, first: date, last: date, settings: Settings) -> li
         {"first": first.isoformat(), "last": last.isoformat()},
     )
     holders = db.read(
-        "SELECT a.shift_id, a.position, p.name, a.start_at, a.end_at FROM assignment a "
+        "SELECT a.shift_id, a.position, p.name, a.start_at, a.end_at, p.phone, a.on_call "
+        "FROM assignment a "
         "JOIN shift s ON s.id = a.shift_id JOIN person p ON p.id = a.person_id "
         "WHERE s.shift_date >= :first AND s.shift_date <= :last",
         {"first": first.isoformat(), "last": last.isoformat()},
     )
     seats: dict[int, list[Holder]] = {}
-    for shift_id, position, name, start, end in holders:
+    for shift_id, position, name, start, end, phone, call in holders:
         seats.setdefault(int(shift_id), []).append(
-            Holder(Position(position), str(name), as_utc(start), as_utc(end))
+            Holder(
+                Position(position),
+                str(name),
+                as_utc(start),
+                as_utc(end),
+                str(phone or ""),
+                bool(call),
+            )
         )
     found = {(date.fromisoformat(str(d)), ShiftKind(k)): (i, s, n) for i, d, k, s, n in shifts}
     views: list[ShiftView] = []

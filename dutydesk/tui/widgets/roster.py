@@ -103,6 +103,8 @@ class RosterPane(TextPane):
             for number, holder in enumerate(holders):
                 lead = name if number == 0 else Content(" " * _POSITION_WIDTH)
                 parts: list[Content | str] = [lead, " ", safe(holder.name)]
+                if holder.on_call:  # 电话带班: leading by phone, not at the desk
+                    parts += [Content.styled(t("roster.on_call"), "dim")]
                 if holder.start_at is not None or holder.end_at is not None:
                     start = hhmm(holder.start_at or shift.slot.start_at, tz)
                     end = hhmm(holder.end_at or shift.slot.end_at, tz)
