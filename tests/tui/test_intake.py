@@ -408,3 +408,8 @@ async def test_the_kind_of_matter_and_the_time_it_happened_are_chosen_at_intake(
         assert as_utc(new.occurred_at) == NOW.replace(hour=2, minute=10).astimezone(UTC)
         # Sensitive: on grade I's clock (a phone report in 20 min) though it is a request.
         assert new.due_step == "phone_report"
+        # The timeline says why its clocks differ, and when it happened.
+        await settle(pilot)
+        header = app.main.timeline.text.splitlines()
+        assert "request · sensitive" in header[0], header[0]
+        assert header[1].startswith("occurred 02:10"), header[1]

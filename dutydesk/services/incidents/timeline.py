@@ -8,10 +8,19 @@ from typing import TYPE_CHECKING
 
 from dutydesk.i18n import t
 from dutydesk.rules.deadlines import EntryFact, clock_terms, due_steps
+from dutydesk.rules.facts import CASUALTIES, casualty_line
 from dutydesk.services.integrity.reading import Content, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.storage.engine import Database, Row, as_utc
-from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
+from dutydesk.vocab import (
+    Category,
+    Channel,
+    Classification,
+    EntryKind,
+    MatterKind,
+    Severity,
+    Status,
+)
 
 if TYPE_CHECKING:
     from dutydesk.rules.deadlines import DeadlineRules
@@ -79,6 +88,12 @@ class IncidentDetail:
     clocks: tuple[tuple[str, datetime], ...] = ()
     """The first-report clocks still running, ``(step, due)``: phone and written, until
     each is met (both start at receipt; the queue's ``due_at`` is only the sooner)."""
+    matter_kind: MatterKind = MatterKind.EMERGENCY
+    sensitive: bool = False
+    occurred_at: datetime | None = None
+    """事发时间, shown beside the clocks when known."""
+    casualties: str = ""
+    """The latest figures, worded (死亡3人、受伤2人)."""
 
 
 REPORT_CLOCKS = ("initial_grading", "phone_report", "first_report", "assign", "register")
@@ -107,7 +122,8 @@ def fetch_detail(
     """
     rows = db.read(
         "SELECT id, serial, received_at, classification, title, summary, channel, category, "
-        "matter_kind, sensitive, report_every_minutes, "
+        "matter_kind, sensitive, report_every_minutes, occurred_at, deaths, injured, missing, "
+        "trapped, "
         "severity, status, location, reporter_name, reporter_unit, reporter_phone, "
         "due_at, due_step, version, drill_run_id FROM incident WHERE id = :id",
         {"id": incident_id},
@@ -178,6 +194,10 @@ def _detail(
         version=int(row.version),
         drill=row.drill_run_id is not None,
         clocks=clocks,
+        matter_kind=MatterKind(row.matter_kind),
+        sensitive=bool(row.sensitive),
+        occurred_at=as_utc(row.occurred_at),
+        casualties=casualty_line({name: getattr(row, name) for name in CASUALTIES}),
         entries=tuple(
             TimelineItem(
                 seq=int(entry.seq),

@@ -17,7 +17,7 @@ from dutydesk.services.incidents.timeline import (
 from dutydesk.tui.format import countdown, hhmm, report_number, short_date
 from dutydesk.tui.text import fit, safe, safe_block
 from dutydesk.tui.widgets.panes import TextPane
-from dutydesk.vocab import EntryKind
+from dutydesk.vocab import EntryKind, MatterKind
 
 DEBOUNCE_SECONDS = 0.03
 """Holding a key down moves the cursor 30 times a second: read only where it rests."""
@@ -147,6 +147,10 @@ class TimelineView(TextPane):
                 safe(f"[{label(detail.classification)}] {t('app.restricted')}", "bold"),
             )
         facts = [
+            # The kind only when it is not an emergency's: a request or a document runs
+            # on other clocks, and the officer should see why.
+            label(detail.matter_kind) if detail.matter_kind is not MatterKind.EMERGENCY else "",
+            t("cli.sensitive") if detail.sensitive else "",
             label(detail.severity) if detail.severity else "",
             label(detail.category) if detail.category else "",
             label(detail.channel) if detail.channel else "",
@@ -170,7 +174,12 @@ class TimelineView(TextPane):
             parts += ["  " if index == 0 else " · "]
             parts += [Content.styled(f"{step} {due}".strip(), "bold" if overdue else "")]
         lines = [Content.assemble(*parts)]
-        where = " · ".join(part for part in (detail.location, detail.reporter) if part)
+        happened = (
+            t("timeline.occurred", at=hhmm(detail.occurred_at, tz)) if detail.occurred_at else ""
+        )
+        where = " · ".join(
+            part for part in (happened, detail.casualties, detail.location, detail.reporter) if part
+        )
         if where:
             lines.append(safe(where, "dim"))
         if detail.summary:
