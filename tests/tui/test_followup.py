@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, timedelta
 
 import pytest
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from dutydesk.clock import FrozenClock
 from dutydesk.config import Settings
@@ -164,6 +164,33 @@ async def test_field_edit_records_old_and_new_values(
         assert 'severity: "II" → "I"' in change.text
         assert 'location: "幸福路12号" → "幸福路12号院"' in change.text
         assert "changed" in app.main.timeline.text
+
+
+async def test_the_edit_form_takes_the_report_elements_and_refuses_a_bad_figure(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    # Issue 12: casualty figures, the sensitive flag and the kind from the console too.
+    gas = night["20261126-004"]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen)
+        await fill(app, injured="three")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen)  # refused: nothing saved, text kept
+        assert app.screen.text("injured") == "three"
+        assert "whole number" in str(app.screen.query_one("#form-status", Static).render())
+        await fill(app, injured="3", trapped="2")
+        app.screen.query_one("#field-sensitive Checkbox", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        change = entries(db, gas)[-1]
+        assert 'injured: "" → "3"' in change.text and 'sensitive: "no" → "yes"' in change.text
+        assert "受伤3人、被困2人" in app.main.timeline.text
 
 
 async def test_version_conflict_shows_the_current_state_and_keeps_the_change(

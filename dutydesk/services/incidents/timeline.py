@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from dutydesk.i18n import t
 from dutydesk.rules.deadlines import EntryFact, clock_terms, due_steps
-from dutydesk.rules.facts import CASUALTIES, casualty_line
+from dutydesk.rules.facts import CASUALTIES, as_text, casualty_line
 from dutydesk.services.integrity.reading import Content, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.storage.engine import Database, Row, as_utc
@@ -226,8 +226,13 @@ EDITABLE_COLUMNS = (
     "reporter_name",
     "reporter_unit",
     "reporter_phone",
+    "matter_kind",
+    "sensitive",
+    "report_every_minutes",
+    *CASUALTIES,
 )
-"""The columns an edit form shows (``services.edits.EDITABLE``), in form order."""
+"""The columns an edit form shows (``services.edits.EDITABLE``), in form order; the typed
+report elements (``rules.facts``) as their canonical text."""
 
 
 def fetch_editable(
@@ -252,7 +257,9 @@ def fetch_editable(
     if not rows:
         return None
     row = rows[0]
-    fields = {name: str(getattr(row, name) or "") for name in EDITABLE_COLUMNS}
+    fields = {name: as_text(getattr(row, name)) for name in EDITABLE_COLUMNS}
+    if fields["sensitive"] in {"0", "1"}:  # SQLite hands a boolean back as 0/1
+        fields["sensitive"] = as_text(fields["sensitive"] == "1")
     with audited_read(
         db, clearance, object_type="incident", keys=keys, viewer=viewer, now=now
     ) as read:

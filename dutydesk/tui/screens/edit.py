@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Select, Static
+from textual.widgets import Checkbox, Footer, Select, Static
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import label, t
@@ -28,7 +28,7 @@ from dutydesk.tui.context import Context
 from dutydesk.tui.text import safe
 from dutydesk.tui.widgets.choice import SEVERITY_KEYS, ChoiceSelect
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
-from dutydesk.vocab import Category, Channel, Classification, Severity
+from dutydesk.vocab import Category, Channel, Classification, MatterKind, Severity
 
 _CHOICES = {
     "severity": Severity,
@@ -37,6 +37,8 @@ _CHOICES = {
     "classification": Classification,
 }
 _TEXTS = ("title", "location", "reporter_name", "reporter_unit", "reporter_phone")
+_FACTS = ("deaths", "injured", "missing", "trapped", "report_every_minutes")
+"""Typed report elements edited as text; the service checks them (``rules.facts``)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,17 @@ class EditScreen(FormScreen[EditResult]):
             with Horizontal(classes="form-row"):
                 for name in ("reporter_name", "reporter_unit", "reporter_phone"):
                     yield self.field(name, SafeInput(values[name], compact=True))
+            with Horizontal(classes="form-row"):
+                # The kind decides the clocks; the figures are the report's latest.
+                kind_select = ChoiceSelect(choices(MatterKind), value=values["matter_kind"])
+                yield self.field("matter_kind", kind_select, caption=t("field.kind"))
+                for name in _FACTS:
+                    caption = t(f"field.{name}")
+                    yield self.field(name, SafeInput(values[name], compact=True), caption=caption)
+                sensitive = Checkbox(
+                    t("intake.sensitive"), value=values["sensitive"] == "yes", compact=True
+                )
+                yield self.field("sensitive", sensitive)
             yield self.field(
                 "summary", SafeTextArea(values["summary"], compact=True, tab_behavior="focus")
             )
@@ -107,9 +120,11 @@ class EditScreen(FormScreen[EditResult]):
 
     def values(self) -> dict[str, str]:
         """Every field as it stands in the form."""
-        values = {name: self.text(name) for name in (*_TEXTS, "summary")}
-        for name in _CHOICES:
+        values = {name: self.text(name) for name in (*_TEXTS, "summary", *_FACTS)}
+        for name in (*_CHOICES, "matter_kind"):
             values[name] = str(self.query_one(f"#field-{name} Select", Select).value)
+        sensitive = self.query_one("#field-sensitive Checkbox", Checkbox).value
+        values["sensitive"] = "yes" if sensitive else "no"
         return values
 
     def changes(self) -> dict[str, str]:
