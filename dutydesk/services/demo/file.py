@@ -136,6 +136,15 @@ class IncidentSpec(Table):
     reporter_unit: str = ""
     reporter_phone: str = ""
     location: str = ""
+    kind: str = ""
+    """emergency, request or document; blank: as the category or channel starts it."""
+    occurred_at: Moment | None = Field(default=None, alias="occurred")
+    """事发时间, relative like ``received``."""
+    sensitive: bool = False
+    deaths: int | None = None
+    injured: int | None = None
+    missing: int | None = None
+    trapped: int | None = None
     entries: tuple[EntrySpec, ...] = Field(default=(), alias="entry")
 
     @property
