@@ -116,7 +116,7 @@ class EditScreen(FormScreen[EditResult]):
     def on_mount(self) -> None:
         """Start on the severity, the field most often raised."""
         self.query_one("#edit-current").display = False
-        self.control("severity").focus()
+        self.set_focus(self.control("severity"))  # now, not a frame later (see EntryScreen)
 
     def values(self) -> dict[str, str]:
         """Every field as it stands in the form."""

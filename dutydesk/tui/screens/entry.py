@@ -115,6 +115,12 @@ class EntryScreen(FormScreen[EntryResult]):
         self.kind = kind
         self.form = FORMS[kind]
 
+    def _first_field(self) -> str:
+        """Where the officer starts: the to-whom field, the entry answered, else the text."""
+        if self.form.target:
+            return "target"
+        return "refers_to" if self.form.refers is not None else "text"
+
     def compose(self) -> ComposeResult:
         """The incident it is about, the kind's fields, the status line and the keys."""
         form, detail = self.form, self.detail
@@ -153,14 +159,10 @@ class EntryScreen(FormScreen[EntryResult]):
     def on_mount(self) -> None:
         """Start in the first field after the time; remember the blank form."""
         self._initial = self.values()
-        first = (
-            "target"
-            if self.form.target
-            else "refers_to"
-            if self.form.refers is not None
-            else "text"
-        )
-        self.control(first).focus()
+        # set_focus, not focus(): focus() lands a frame later, after the screen's auto
+        # focus has put the first control (the time) in front, and keys typed in that
+        # frame went there (the e2e night once typed an assignment into its due date).
+        self.set_focus(self.control(self._first_field()))
         if self.kind is EntryKind.PHONE_REPORT:
             self._read_duty_leader()
         if self.kind is EntryKind.CONTINUED_REPORT:

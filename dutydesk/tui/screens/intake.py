@@ -166,7 +166,7 @@ class IntakeScreen(FormScreen[IntakeResult]):
         self._warned: frozenset[int] = frozenset()
         self._initial = self.values()
         self._fill(self._prefill)
-        self.control("summary").focus()
+        self.set_focus(self.control("summary"))  # now, not a frame later (see EntryScreen)
         self._warm_up()
         self._read_clocks(self.values()["severity"])
 
