@@ -202,6 +202,7 @@ _RULE_KEYS: dict[str, tuple[str, ...]] = {
     "continued_report_hours": _GRADES,
     "initial_grading_minutes": ("emergency",),
     "instruction": ("feedback_days", "report_back_hours", "remind_hours"),
+    "special_period": ("continued_report_hours",),
     "request": (
         "assign_working_days", "assign_days", "assign_hours",
         "feedback_working_days", "feedback_days", "feedback_hours",

@@ -263,3 +263,24 @@ def test_only_the_top_post_is_presided_over_and_nobody_is_代理(title: str, sen
 
     assert in_charge(title, "陈国华") == sentence
     assert "代理" not in in_charge(title, "陈国华")
+
+
+def test_a_special_period_brings_every_open_emergency_to_daily_reports(demo: Database) -> None:
+    # Issue 12: 特殊时期 can impose daily reports. The demo night is a special period:
+    # the grade IV water-pollution report (72 h between continued reports) is due daily.
+    from tests.request_support import request
+
+    def due(serial: str) -> tuple[str, datetime]:
+        row = demo.read("SELECT due_step, due_at FROM incident WHERE serial = :s", {"s": serial})
+        moment = datetime.fromisoformat(str(row[0].due_at))
+        return str(row[0].due_step), moment
+
+    req = request(demo, now=DEMO_MOMENT, actor_name="王立新")
+    step, daily = due("20261125-015")
+    assert step == "continued_report"
+    first, last = DEMO_MOMENT.date() - timedelta(days=2), DEMO_MOMENT.date() + timedelta(days=3)
+    mark_special(req, first, last, note="", on=False, settings=S)
+    lifted = due("20261125-015")[1]
+    assert lifted - daily == timedelta(hours=48)  # back to grade IV's 72 h
+    mark_special(req, first, last, note="博览会", on=True, settings=S)
+    assert due("20261125-015")[1] == daily

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,10 @@ class DeadlineRules:
     """Which days are working days, for periods counted in them."""
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     """The office's zone: a working day ends at its midnight."""
+    special_report: timedelta | None = None
+    """特殊时期: continued reports at least this often while a special period is on."""
+    day_start: time = time(8, 30)
+    """The change of shift that starts a 值班日 (whose special period applies)."""
 
     @classmethod
     def from_mapping(
@@ -156,6 +160,7 @@ class DeadlineRules:
             document=_steps(data, "document"),
             kind_by_channel=kinds,
             kind_by_category=by_category,
+            special_report=_hours(data.get("special_period", {}).get("continued_report_hours")),
             calendar=calendar or WorkCalendar(),
             zone=zone or ZoneInfo("Asia/Shanghai"),
         )
@@ -237,6 +242,10 @@ class DeadlineRules:
         return found
 
 
+def _hours(value: Any) -> timedelta | None:
+    return timedelta(hours=float(value)) if value is not None else None
+
+
 def _nominal(period: Period | None) -> timedelta | None:
     """A period's length for display: working days shown as that many whole days."""
     if period is None:
@@ -276,7 +285,10 @@ def load_rules(
 
 
 def office_rules(
-    overrides: Mapping[str, Any], zone: ZoneInfo, holidays_file: Path | None
+    overrides: Mapping[str, Any],
+    zone: ZoneInfo,
+    holidays_file: Path | None,
+    day_start: time | None = None,
 ) -> DeadlineRules:
     """The rules a desk runs on: the file, the config's ``[rules]``, the office's holidays.
 
@@ -287,7 +299,8 @@ def office_rules(
     from dutydesk.rules.workdays import published_calendar, with_office_file
 
     calendar = with_office_file(published_calendar(), holidays_file)
-    return load_rules(overrides=overrides, calendar=calendar, zone=zone)
+    rules = load_rules(overrides=overrides, calendar=calendar, zone=zone)
+    return replace(rules, day_start=day_start) if day_start is not None else rules
 
 
 @dataclass(frozen=True)
@@ -511,18 +524,28 @@ def _report_steps(
     return steps
 
 
-def clock_terms(row: Any) -> dict[str, Any]:
+def clock_terms(row: Any, *, special: timedelta | None = None) -> dict[str, Any]:
     """The item's facts that choose its clocks (kind, sensitivity, cadence), as keywords.
 
     For ``due_steps``/``next_due``; ``row`` is an ``Incident`` or a plain-SQL row that
-    selected ``matter_kind, sensitive, report_every_minutes``.
+    selected ``matter_kind, sensitive, report_every_minutes``. ``special`` is the
+    special period's cadence when one is on (``DeadlineRules.special_report``): the
+    continued reports come at least that often (特殊时期 daily reports).
     """
-    every = row.report_every_minutes
+    every = timedelta(minutes=int(row.report_every_minutes)) if row.report_every_minutes else None
+    if special is not None:
+        every = min(every, special) if every is not None else special
     return {
         "kind": MatterKind(row.matter_kind),
         "sensitive": bool(row.sensitive),
-        "report_every": timedelta(minutes=int(every)) if every else None,
+        "report_every": every,
     }
+
+
+def duty_date(moment: datetime, rules: DeadlineRules) -> date:
+    """The 值班日 ``moment`` falls in (before the day's change of shift: the day before)."""
+    local = moment.astimezone(rules.zone)
+    return local.date() if local.time() >= rules.day_start else local.date() - timedelta(days=1)
 
 
 def next_due(

@@ -77,7 +77,9 @@ class Context:
         from dutydesk.rules.deadlines import office_rules
 
         settings = self.settings
-        return office_rules(settings.rules, settings.tz, settings.holidays_path())
+        return office_rules(
+            settings.rules, settings.tz, settings.holidays_path(), settings.day_shift_start
+        )
 
     def request(self) -> Request:
         """The request a pane hands to services, at the clock's now: the console's one way.

@@ -78,7 +78,9 @@ class Env:
         from dutydesk.rules.deadlines import office_rules
 
         settings = self.settings
-        return office_rules(settings.rules, settings.tz, settings.holidays_path())
+        return office_rules(
+            settings.rules, settings.tz, settings.holidays_path(), settings.day_shift_start
+        )
 
     @cached_property
     def keys(self) -> KeyRing | None:

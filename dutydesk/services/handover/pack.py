@@ -33,6 +33,7 @@ from dutydesk.rules.handover import (
     handover_day,
 )
 from dutydesk.services.incidents.queue import QUEUE_ORDER
+from dutydesk.services.incidents.records import special_cadence
 from dutydesk.services.integrity.chain import chain_head
 from dutydesk.services.integrity.reading import ClassifiedRead, Content, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
@@ -191,6 +192,7 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
             db, "is_open = TRUE AND received_at < :end", {"end": db.time_param(at)}, QUEUE_ORDER
         )
         timelines = _timelines(db, at)
+        special = special_cadence(db, at, rules)  # 特殊时期: daily reports at the least
         open_items: list[OpenItem] = []
         overdue: list[OverdueStep] = []
         pending: list[PendingInstruction] = []
@@ -217,7 +219,8 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
             entries = timelines.get(id_, [])
             by_id = {entry[0].entry_id: entry for entry in entries}
             facts = [e[0] for e in entries]
-            for owed in due_steps(rules, severity, received_at, facts, **clock_terms(row)):
+            terms = clock_terms(row, special=special)
+            for owed in due_steps(rules, severity, received_at, facts, **terms):
                 if owed.due_at <= at:
                     overdue.append(OverdueStep(serial, title, owed.step, owed.due_at))
                 source = by_id.get(owed.entry_id)

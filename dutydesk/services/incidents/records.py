@@ -8,7 +8,7 @@ from each other in a cycle.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -16,8 +16,16 @@ from sqlmodel import col, select
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import label, t
-from dutydesk.rules.deadlines import DeadlineRules, DueStep, EntryFact, clock_terms, next_due
+from dutydesk.rules.deadlines import (
+    DeadlineRules,
+    DueStep,
+    EntryFact,
+    clock_terms,
+    duty_date,
+    next_due,
+)
 from dutydesk.rules.workflow import Refusal, is_open
+from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.vocab import EntryKind, Severity, Status
 
@@ -122,6 +130,28 @@ def entry_facts(session: Session, incident: Incident) -> list[EntryFact]:
     ]
 
 
+def special_cadence(
+    source: Session | Database, moment: datetime, rules: DeadlineRules
+) -> timedelta | None:
+    """特殊时期: the continued-report cadence a special period imposes at ``moment``, if any.
+
+    The 值班日 holding ``moment`` is special when the roster marked it so (``roster
+    special``); then ``[special_period] continued_report_hours`` applies to every open
+    emergency, on top of its own interval.
+    """
+    if rules.special_report is None:
+        return None
+    from sqlalchemy import text
+
+    query = "SELECT 1 FROM shift WHERE shift_date = :day AND special_period LIMIT 1"
+    params = {"day": duty_date(moment, rules)}
+    if isinstance(source, Database):
+        found = bool(source.read(query, params))
+    else:
+        found = source.execute(text(query), params).first() is not None
+    return rules.special_report if found else None
+
+
 def refresh_due(*, session: Session, incident: Incident, rules: DeadlineRules) -> DueStep | None:
     """Recompute the incident's next due step from its timeline and store it on the row.
 
@@ -136,7 +166,7 @@ def refresh_due(*, session: Session, incident: Incident, rules: DeadlineRules) -
         incident.received_at,
         entry_facts(session, incident),
         is_open=incident.is_open,
-        **clock_terms(incident),
+        **clock_terms(incident, special=special_cadence(session, incident.updated_at, rules)),
     )
     incident.due_at = step.due_at if step else None
     incident.due_step = step.step if step else None
