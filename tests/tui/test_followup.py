@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, timedelta
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from dutydesk.clock import FrozenClock
@@ -226,6 +227,16 @@ async def test_version_conflict_shows_the_current_state_and_keeps_the_change(
         assert (gas_now.title, gas_now.severity) == ("燃气爆炸（更新）", "I")
 
 
+async def until(pilot: Pilot[None], done: Callable[[], bool], seconds: float = 30) -> None:
+    """Wait for ``done()``: the watcher polls every 0.4 s, later on a loaded machine."""
+    for _ in range(int(seconds / 0.2)):
+        await pilot.pause(0.2)
+        if done():
+            await settle(pilot)
+            return
+    raise AssertionError("never happened")
+
+
 async def test_a_passing_deadline_notifies_once(
     db: Database, settings: Settings, night: dict[str, int]
 ) -> None:
@@ -269,13 +280,15 @@ async def test_an_instruction_is_chased_before_it_falls_due_and_escalated_after(
         await settle(pilot)
         assert not app._notifications
         clock.advance(timedelta(minutes=2))  # now 2 h before the feedback is due
-        await pilot.pause(1.0)
-        await settle(pilot)
+        await until(
+            pilot, lambda: any(n.message.startswith("Chase it") for n in app._notifications)
+        )
         chased = [n for n in app._notifications if n.message.startswith("Chase it")]
         assert [n.message for n in chased] == ["Chase it: 20261126-002: feedback is due at 04:32"]
         clock.advance(timedelta(hours=2))  # past due: escalated, as an error
-        await pilot.pause(1.0)
-        await settle(pilot)
+        await until(
+            pilot, lambda: any(n.message.startswith("20261126-002") for n in app._notifications)
+        )
         late = [n for n in app._notifications if n.message.startswith("20261126-002")]
         assert [n.severity for n in late] == ["error"]
         assert "overdue" in late[0].message and "tell the duty leader" in late[0].message
