@@ -101,11 +101,13 @@ def as_text(value: object) -> str:
     return str(value)
 
 
-def casualty_line(figures: dict[str, int | None]) -> str:
-    """``死亡3人、受伤2人``: the known figures in the order reports give them."""
-    return "、".join(
-        f"{CASUALTY_ZH[name]}{figures[name]}人" for name in CASUALTIES if figures.get(name)
-    )
+def casualty_line(row: Any) -> str:
+    """``死亡3人、受伤2人``: the known figures of ``row``, in the order reports give them.
+
+    ``row`` is anything with ``deaths``, ``injured``, ``missing`` and ``trapped``.
+    """
+    figures = [(name, getattr(row, name)) for name in CASUALTIES]
+    return "、".join(f"{CASUALTY_ZH[name]}{value}人" for name, value in figures if value)
 
 
 __all__ = [

@@ -353,6 +353,14 @@ async def test_the_form_shows_the_clocks_the_severity_sets(
         select.value = "III"
         await settle(pilot)
         assert str(hint.content) == "书面首报 2 小时"
+        # A letter is a request: its first clock is the 转办, not an emergency's report.
+        screen.query_one("#field-channel Select", Select).value = "letter"
+        await settle(pilot)
+        assert str(hint.content) == "转办交办 24 小时"
+        screen.query_one("#field-sensitive Checkbox", Checkbox).value = True  # 敏感
+        await settle(pilot)
+        top = int(rules.phone_report[Severity.I].total_seconds() // 60)
+        assert str(hint.content).splitlines()[0] == f"电话首报 {top} 分钟"  # grade I's clock
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from typing import Any
 from dutydesk.cli.commands.output import render_table
 from dutydesk.config import Settings
 from dutydesk.i18n import current_language, label, t
-from dutydesk.rules.facts import CASUALTIES, casualty_line
+from dutydesk.rules.facts import casualty_line
 from dutydesk.rules.numbering import chinese_numeral
 from dutydesk.rules.sanitize import clean
 from dutydesk.services.incidents.listing import IncidentRecord
@@ -121,10 +121,6 @@ def _kind_line(record: IncidentRecord) -> str:
     return " · ".join(parts)
 
 
-def _figures(record: IncidentRecord) -> dict[str, int | None]:
-    return {name: getattr(record, name) for name in CASUALTIES}
-
-
 def show_table(record: IncidentRecord, settings: Settings) -> str:
     """The ``show`` page: fields, one per line, then the timeline as a table."""
     serial = record.serial
@@ -162,7 +158,7 @@ def show_table(record: IncidentRecord, settings: Settings) -> str:
             (t("cli.field.department"), record.assigned_department),
             (t("column.due"), due_text(record, settings)),
             (t("cli.field.occurred"), local(record.occurred_at, settings)),
-            (t("cli.field.casualties"), casualty_line(_figures(record))),
+            (t("cli.field.casualties"), casualty_line(record)),
             (t("cli.field.summary"), record.summary),
         ]
     lines = render_table(["", ""], pairs, limit=10_000).splitlines()[1:]

@@ -16,7 +16,7 @@ from dutydesk.i18n import label, t
 from dutydesk.rules.bulletins import KIND_NAMES, EntryFacts, ItemFacts, issue_label
 from dutydesk.rules.dates import day_around
 from dutydesk.rules.documents import AwayFacts, BulletinView, ItemRef
-from dutydesk.rules.facts import CASUALTIES, casualty_line
+from dutydesk.rules.facts import casualty_line
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.services.roster.pane import leaders_away
@@ -302,7 +302,7 @@ def _facts(db: Database, row: Row, read: ClassifiedRead) -> ItemFacts:
         classification=level,
         reporter_unit=str(row.reporter_unit),
         reporter_name=str(row.reporter_name),
-        casualties=casualty_line({name: getattr(row, name) for name in CASUALTIES}),
+        casualties=casualty_line(row),
         entries=tuple(
             EntryFacts(
                 EntryKind(entry.kind),

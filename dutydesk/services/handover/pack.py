@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from dutydesk.config import Settings
 from dutydesk.rules.dates import day_window
 from dutydesk.rules.deadlines import EntryFact, clock_terms, due_steps
-from dutydesk.rules.facts import CASUALTIES, casualty_line
+from dutydesk.rules.facts import casualty_line
 from dutydesk.rules.handover import (
     AwayLeader,
     ClassifiedItem,
@@ -213,7 +213,7 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
                     Status(row.status),
                     row.due_step,
                     as_utc(row.due_at),
-                    casualty_line({name: getattr(row, name) for name in CASUALTIES}),
+                    casualty_line(row),
                 )
             )
             entries = timelines.get(id_, [])

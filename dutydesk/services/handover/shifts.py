@@ -23,7 +23,7 @@ from dutydesk.errors import DutyDeskError, NotFoundError
 from dutydesk.i18n import t
 from dutydesk.rules.shifts import ShiftSlot, following_shifts, shift_at
 from dutydesk.services.request import Request
-from dutydesk.storage.engine import Database, as_utc
+from dutydesk.storage.engine import Database, Row, as_utc, stored_utc
 from dutydesk.vocab import Classification, Position, ShiftKind
 
 if TYPE_CHECKING:
@@ -242,15 +242,17 @@ def _find(db: Database, slot: ShiftSlot) -> ShiftRecord | None:
     return _record(rows[0]) if rows else None
 
 
-def _record(row: object) -> ShiftRecord:
-    get = row.__getattribute__
+def _record(row: Row) -> ShiftRecord:
     return ShiftRecord(
-        id=int(get("id")),
-        shift_date=str(get("shift_date")),
-        shift_kind=ShiftKind(get("shift_kind")),
-        period_start=as_utc(get("period_start")),  # type: ignore[arg-type]
-        changed_at=as_utc(get("changed_at")),  # type: ignore[arg-type]
-        signatures={role: (str(get(f"{role}_by")), as_utc(get(f"{role}_at"))) for role in SIGNERS},
+        id=int(row.id),
+        shift_date=str(row.shift_date),
+        shift_kind=ShiftKind(row.shift_kind),
+        period_start=stored_utc(row.period_start),
+        changed_at=stored_utc(row.changed_at),
+        signatures={
+            role: (str(getattr(row, f"{role}_by")), as_utc(getattr(row, f"{role}_at")))
+            for role in SIGNERS
+        },
     )
 
 

@@ -152,8 +152,13 @@ def special_cadence(
     return rules.special_report if found else None
 
 
-def refresh_due(*, session: Session, incident: Incident, rules: DeadlineRules) -> DueStep | None:
+def refresh_due(
+    *, session: Session, incident: Incident, rules: DeadlineRules, at: datetime | None = None
+) -> DueStep | None:
     """Recompute the incident's next due step from its timeline and store it on the row.
+
+    ``at`` is the moment whose 值班日 decides whether a special period's cadence applies
+    (default: the incident's last change, the write that asks for the refresh).
 
     Returns:
         The step now due soonest, or ``None`` when nothing is owed (closed incidents).
@@ -166,7 +171,7 @@ def refresh_due(*, session: Session, incident: Incident, rules: DeadlineRules) -
         incident.received_at,
         entry_facts(session, incident),
         is_open=incident.is_open,
-        **clock_terms(incident, special=special_cadence(session, incident.updated_at, rules)),
+        **clock_terms(incident, special=special_cadence(session, at or incident.updated_at, rules)),
     )
     incident.due_at = step.due_at if step else None
     incident.due_step = step.step if step else None

@@ -197,7 +197,7 @@ def _detail(
         matter_kind=MatterKind(row.matter_kind),
         sensitive=bool(row.sensitive),
         occurred_at=as_utc(row.occurred_at),
-        casualties=casualty_line({name: getattr(row, name) for name in CASUALTIES}),
+        casualties=casualty_line(row),
         entries=tuple(
             TimelineItem(
                 seq=int(entry.seq),

@@ -232,10 +232,7 @@ def refresh_open(session: Session, req: Request) -> int:
     session.flush()  # the shifts just marked are what the clocks read
     open_incidents = session.exec(select(Incident).where(col(Incident.is_open))).all()
     for incident in open_incidents:
-        before = incident.updated_at
-        incident.updated_at = req.now  # the moment whose 值班日 decides the cadence
-        refresh_due(session=session, incident=incident, rules=req.rules)
-        incident.updated_at = before  # a recomputed clock is not an edit
+        refresh_due(session=session, incident=incident, rules=req.rules, at=req.now)
     return len(open_incidents)
 
 

@@ -168,7 +168,7 @@ class IntakeScreen(FormScreen[IntakeResult]):
         self._fill(self._prefill)
         self.set_focus(self.control("summary"))  # now, not a frame later (see EntryScreen)
         self._warm_up()
-        self._read_clocks(self.values()["severity"])
+        self._read_clocks(self.values())
 
     def _fill(self, values: Mapping[str, str]) -> None:
         """Put a drill report's content in the fields (stored text goes in as typed)."""
@@ -199,13 +199,25 @@ class IntakeScreen(FormScreen[IntakeResult]):
             self.text = text
 
     @on(Select.Changed, "#field-severity Select")
-    def _severity_chosen(self, event: Select.Changed) -> None:
-        self._read_clocks(str(event.value))
+    @on(Select.Changed, "#field-channel Select")
+    @on(Select.Changed, "#field-category Select")
+    @on(Select.Changed, "#field-kind Select")
+    @on(Checkbox.Changed, "#field-sensitive Checkbox")
+    def _clock_terms_chosen(self) -> None:
+        # Grade, kind (as chosen, or as the channel and category start it) and the
+        # sensitive flag together decide which clocks the new item starts.
+        self._read_clocks(self.values())
 
     @work(thread=True, exclusive=True, group="clocks", exit_on_error=False)
-    def _read_clocks(self, severity: str) -> None:
+    def _read_clocks(self, raw: dict[str, str]) -> None:
         # The rules come from the rules file and the config (read once, off the loop).
-        clocks = self.context.rules.clocks_for(Severity(severity))
+        rules = self.context.rules
+        kind = (
+            MatterKind(raw["kind"])
+            if raw["kind"]
+            else rules.kind_for(Channel(raw["channel"]), Category(raw["category"]))
+        )
+        clocks = rules.clocks_for(Severity(raw["severity"]), kind, sensitive=bool(raw["sensitive"]))
         if not get_current_worker().is_cancelled:
             self.post_message(self.Clocks(clock_periods(clocks)))
 
