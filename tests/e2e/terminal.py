@@ -146,7 +146,8 @@ class Terminal:
         For a reference screen a test compares against later: the first frame that
         satisfies a wait may be half drawn (a frame can arrive in two reads) or about to
         be replaced by the worker's full load, and comparing against it fails under load.
-        The header's clock ticks every second, so ``part`` picks what must be still.
+        The header's clock ticks every second, so ``part`` picks what must be still; an
+        empty part (a frame caught before the pane is drawn) is not a settled one.
         """
         deadline = time.monotonic() + timeout
         screen = self.text()
@@ -156,8 +157,8 @@ class Terminal:
             now_screen = self.text()
             if part(now_screen) != part(screen):
                 screen, still_since = now_screen, time.monotonic()
-            elif time.monotonic() - still_since >= quiet:
-                return now_screen
+            elif part(now_screen) and time.monotonic() - still_since >= quiet:
+                return now_screen  # an empty part (nothing drawn there yet) never settles
             if time.monotonic() > deadline:
                 raise AssertionError(f"the screen never settled in {timeout:.0f} s:\n{now_screen}")
 

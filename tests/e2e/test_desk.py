@@ -48,8 +48,14 @@ def open_console(desk: Desk, terminals: Start) -> Terminal:
 def queue_serials(screen: str) -> list[str]:
     """Serials drawn inside the queue pane (not the timeline's title), top to bottom."""
     lines = screen.splitlines()
-    top = next(n for n, line in enumerate(lines) if "Incident queue" in line)
-    bottom = next(n for n in range(top + 1, len(lines)) if lines[n].startswith("╰"))
+    top = next((n for n, line in enumerate(lines) if "Incident queue" in line), None)
+    if top is None:
+        return []
+    # A frame caught half drawn (the sign-in box still over the queue) has no bottom
+    # border yet: no rows, and the caller waits for the next frame.
+    bottom = next((n for n in range(top + 1, len(lines)) if lines[n].startswith("╰")), None)
+    if bottom is None:
+        return []
     return [s for line in lines[top + 2 : bottom] for s in serials(line[:87])]
 
 
