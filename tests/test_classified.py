@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
 from dutydesk.reports import daily as daily_report
 from dutydesk.reports import daily_office
+from dutydesk.rules.dates import duty_day_of
 from dutydesk.rules.deadlines import load_rules
 from dutydesk.services.bulletins.read import get_bulletin
 from dutydesk.services.bulletins.write import draft_bulletin
@@ -44,6 +45,9 @@ from tests.request_support import request
 TZ = ZoneInfo("Asia/Shanghai")
 RULES = load_rules()
 T0 = DEMO_MOMENT - timedelta(hours=2)
+DAY_START = time(8, 30)
+T0_DUTY_DAY = duty_day_of(T0, TZ, DAY_START)
+"""The 值班日 T0 (00:31 on the 26th) falls in: the 25th's night."""
 CANARY = "金丝雀暗号QX7"
 SECRET = Classification.SECRET
 INTERNAL = Classification.INTERNAL
@@ -162,7 +166,7 @@ def test_uncleared_reader_sees_restricted_everywhere(db: Database, secret: Incid
         request(db, now=now, rules=RULES), start=T0 - timedelta(hours=1), at=now, settings=settings
     )
     outputs.append(snapshot(pack))
-    summary = daily_summary(request(db, tz=TZ, now=now), T0.date())
+    summary = daily_summary(request(db, tz=TZ, now=now), T0_DUTY_DAY, day_start=DAY_START)
     assert summary.rows[0].restricted
     outputs.append(daily_report.render_json(summary, TZ))
     outputs.append(daily_report.render_md(summary, TZ))

@@ -374,8 +374,8 @@ def test_daily_export_leaves_drills_out_unless_asked(
     real, drill = drilled
     for extra, shown in (((), False), (("--include-drills",), True)):
         target = tmp_path / f"daily-{shown}.{fmt}"
-        code, _, err = run_cli(
-            capsys, db_path, "export", "daily", "--date", "2026-11-26", "--format", fmt,
+        code, _, err = run_cli(  # received at 01:31 on the 26th: the 25th's 值班日
+            capsys, db_path, "export", "daily", "--date", "2026-11-25", "--format", fmt,
             "-o", str(target), *extra,
         )  # fmt: skip
         assert code == 0, err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,22 @@ from docx import Document
 from openpyxl import load_workbook
 
 from dutydesk.storage.engine import Database
-from tests.docs_support import CANARY, FORMULA, Night, mm, run_cli, seed_night, zip_text
+from tests.conftest import SHANGHAI
+from tests.docs_support import (
+    CANARY,
+    FORMULA,
+    Night,
+    add_incident,
+    mm,
+    run_cli,
+    seed_night,
+    zip_text,
+)
 
 FORMATS = ("csv", "json", "ndjson", "md", "xlsx", "docx")
+NIGHT_DUTY_DAY = "2026-11-25"
+"""seed_night's incidents, received at 01:31 on the 26th, are the night of the 25th's
+值班日 (08:30 on the 25th to 08:30 on the 26th): offices count them in the 25th's summary."""
 
 
 @pytest.fixture
@@ -32,7 +46,7 @@ def export(
 ) -> tuple[bytes, str]:
     target = tmp_path / f"daily.{fmt}"
     code, out, err = run_cli(
-        capsys, db_path, "--lang", lang, "export", "daily", "--date", "2026-11-26", "--format", fmt,
+        capsys, db_path, "--lang", lang, "export", "daily", "--date", NIGHT_DUTY_DAY, "--format", fmt,
         "-o", str(target), *extra,
     )  # fmt: skip
     assert code == 0, err
@@ -74,7 +88,7 @@ def test_clearance_is_the_operators_not_the_options(
     """--clearance alone, or beyond the named operator's own, opens nothing."""
     for extra in ((), ("--operator", "杨帆")):  # 杨帆 is cleared to 秘密 only
         code, out, err = run_cli(
-            capsys, db_path, "export", "daily", "--date", "2026-11-26", "--format", "csv",
+            capsys, db_path, "export", "daily", "--date", NIGHT_DUTY_DAY, "--format", "csv",
             "--clearance", "secret", *extra,
         )  # fmt: skip
         assert code == 2 and out == "" and CANARY not in err
@@ -106,7 +120,7 @@ def test_csv_rows_totals_and_neutralised_formulas(
     data, _ = export(capsys, db_path, tmp_path, "csv", "--excel")
     assert data.startswith(b"\xef\xbb\xbf")
     _code, out, _ = run_cli(
-        capsys, db_path, "export", "daily", "--date", "2026-11-26", "--table", "totals"
+        capsys, db_path, "export", "daily", "--date", NIGHT_DUTY_DAY, "--table", "totals"
     )
     totals = {(r["dimension"], r["key"]): r["count"] for r in csv.DictReader(io.StringIO(out))}
     assert totals[("category", "accident")] == "1"
@@ -119,7 +133,7 @@ def test_json_and_ndjson(
 ) -> None:
     data, _ = export(capsys, db_path, tmp_path, "json")
     document = json.loads(data)
-    assert document["date"] == "2026-11-26" and len(document["incidents"]) == 3
+    assert document["date"] == NIGHT_DUTY_DAY and len(document["incidents"]) == 3
     assert document["incidents"][1]["title"] == FORMULA  # JSON is exact data
     assert document["totals"]["severity"]["II"] == 2
     lines, _ = export(capsys, db_path, tmp_path, "ndjson")
@@ -162,7 +176,7 @@ def test_docx_layout(
     assert round(mm(section.page_width)) == 210 and round(mm(section.page_height)) == 297
     assert [round(mm(section.top_margin)), round(mm(section.left_margin)),
             round(mm(section.bottom_margin)), round(mm(section.right_margin))] == [37, 28, 35, 26]  # fmt: skip
-    assert document.paragraphs[0].text == "Duty summary for 2026年11月26日"
+    assert document.paragraphs[0].text == "Duty summary for 2026年11月25日"
     table = document.tables[0]
     assert len(table.rows) == 4
     assert table.rows[1].cells[0].text == night.open_serial
@@ -324,3 +338,77 @@ def test_md_headers_name_their_columns(
         "zh_CN": ("26日1时41分", "26日1时46分"),
     }
     assert (cells[wanted[1]], cells[wanted[2]]) == times[language]
+
+
+# -- the 值班日 (issue 12): a duty office counts its day from one change of shift ------
+
+
+def _day_serials(
+    capsys: pytest.CaptureFixture[str], db_path: Path, *extra: str
+) -> tuple[list[str], str]:
+    code, out, err = run_cli(
+        capsys, db_path, "export", "daily", "--date", "2026-12-02", "--format", "json", *extra,
+        now="2026-12-03T09:00+08:00",
+    )  # fmt: skip
+    assert code == 0, err
+    return [item["serial"] for item in json.loads(out)["incidents"]], err
+
+
+def test_the_summary_counts_the_duty_day_from_change_of_shift_to_change_of_shift(
+    db: Database, db_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The 2nd's summary runs 8:00 on the 2nd to 8:00 on the 3rd: 07:59 on the 3rd is in it,
+    08:00 on the 3rd is not (nor 07:59 on the 2nd, still the 1st's night)."""
+    monkeypatch.setenv("DUTYDESK_DAY_SHIFT_START", "08:00")
+
+    def at(day: int, hour: int, minute: int, title: str) -> str:
+        moment = datetime(2026, 12, day, hour, minute, tzinfo=SHANGHAI)
+        return add_incident(db, title=title, summary=title, received=moment)
+
+    night_before = at(2, 7, 59, "一日夜间事项")
+    opening = at(2, 8, 0, "二日接班后事项")
+    last_minute = at(3, 7, 59, "二日夜间事项")
+    next_day = at(3, 8, 0, "三日接班后事项")
+    serials, err = _day_serials(capsys, db_path)
+    assert serials == [opening, last_minute]
+    assert "Duty day: 2026-12-02 08:00 to 2026-12-03 08:00" in err
+    calendar, _ = _day_serials(capsys, db_path, "--calendar-day")
+    assert calendar == [night_before, opening]
+    assert next_day not in serials + calendar
+
+
+@pytest.mark.parametrize(
+    ("language", "duty", "calendar"),
+    [
+        ("zh_CN", "值班日：12月2日8时至12月3日8时", "自然日：12月2日0时至12月3日0时"),
+        ("en", "Duty day: 2026-12-02 08:00 to 2026-12-03 08:00",
+         "Calendar day: 2026-12-02 00:00 to 2026-12-03 00:00"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("fmt", ["md", "docx", "xlsx", "json"])
+def test_every_document_says_the_window_it_counts(
+    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch, language: str, duty: str, calendar: str, fmt: str,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("DUTYDESK_DAY_SHIFT_START", "08:00")
+    for extra, wanted in (((), duty), (("--calendar-day",), calendar)):
+        target = tmp_path / f"daily.{fmt}"
+        code, _, err = run_cli(
+            capsys, db_path, "--lang", language, "export", "daily", "--date", "2026-12-02",
+            "--format", fmt, "-o", str(target), *extra, now="2026-12-03T09:00+08:00",
+        )  # fmt: skip
+        assert code == 0, err
+        data = target.read_bytes()
+        if fmt == "json":
+            window = json.loads(data)["window"]
+            hour = "00:00" if extra else "08:00"
+            assert window == {
+                "kind": "calendar_day" if extra else "duty_day",
+                "start": f"2026-12-02T{hour}:00+08:00",
+                "end": f"2026-12-03T{hour}:00+08:00",
+            }
+        else:
+            assert wanted in as_text(fmt, data).replace("\\", "")
+        if fmt == "docx":  # under the title, where a reader looks first
+            assert Document(io.BytesIO(data)).paragraphs[1].text == wanted

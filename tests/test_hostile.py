@@ -201,7 +201,8 @@ def test_incident_show_table_and_json(run: Run, seeded: Seeded, key: str) -> Non
 @pytest.mark.parametrize("fmt", ["csv", "json", "ndjson", "md", "xlsx", "docx"])
 def test_export_daily(run: Run, seeded: Seeded, tmp_path: Path, fmt: str) -> None:
     target = tmp_path / f"daily.{fmt}"
-    code, _, err = run("export", "daily", "--date", "2026-11-26", "--format", fmt,
+    # Received at 02:31 on the 26th: the night of the 25th's 值班日.
+    code, _, err = run("export", "daily", "--date", "2026-11-25", "--format", fmt,
                          "-o", str(target))  # fmt: skip
     assert code == 0 and "Traceback" not in err, err
     data = target.read_bytes()

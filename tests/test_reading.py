@@ -29,7 +29,15 @@ from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind, Classification
 from tests.conftest import DEMO_MOMENT
 from tests.request_support import request
-from tests.test_classified import CANARY, RULES, T0, TZ, _incident
+from tests.test_classified import (
+    CANARY,
+    DAY_START,
+    RULES,
+    T0,
+    T0_DUTY_DAY,
+    TZ,
+    _incident,
+)
 
 SERVICES = Path(__file__).parent.parent / "dutydesk" / "services"
 VIEWER = "张三"
@@ -67,7 +75,9 @@ READS: dict[str, Read] = {
         received_at=T0,
     ),
     "daily.daily_summary": lambda db, s, c: daily_summary(
-        request(db, tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=VIEWER), T0.date()
+        request(db, tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=VIEWER),
+        T0_DUTY_DAY,
+        day_start=DAY_START,
     ),
     "pack.build_pack": lambda db, s, c: build_pack(
         request(db, now=DEMO_MOMENT, rules=RULES, clearance=c, viewer=VIEWER),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, time
+from datetime import datetime
 from enum import Enum
 from functools import cache
 from typing import Any
@@ -22,6 +22,7 @@ from dutydesk.reports.wording import (
     count_parts,
     document_datetime,
     document_time,
+    period_text,
 )
 from dutydesk.rules.documents import RESTRICTED, DailyRow, DailySummary
 from dutydesk.rules.sanitize import clean, json_safe, needs_cleaning
@@ -114,6 +115,11 @@ def render_json(summary: DailySummary, tz: ZoneInfo) -> str:
     """The whole summary as one JSON document."""
     document = {
         "date": summary.day.isoformat(),
+        "window": {
+            "kind": "duty_day" if summary.duty_day else "calendar_day",
+            "start": _iso(summary.start, tz),
+            "end": _iso(summary.end, tz),
+        },
         "timezone": summary.timezone,
         "generated_at": _iso(summary.generated_at, tz),
         "incidents": incident_records(summary, tz),
@@ -152,8 +158,12 @@ def key_label(dimension: str, key: str) -> str:
 
 
 def document_reference(summary: DailySummary, tz: ZoneInfo) -> datetime:
-    """Noon of the summary's day: the moment its document times are written against."""
-    return datetime.combine(summary.day, time(12), tz)
+    """The summary's start: the moment its document times are written against.
+
+    A time in another month than the start's names its month (the night of 30 November
+    runs into ``12月1日``).
+    """
+    return summary.start.astimezone(tz)
 
 
 def display_cells(row: DailyRow, tz: ZoneInfo, reference: datetime | None = None) -> list[str]:
@@ -198,6 +208,12 @@ def display_cells(row: DailyRow, tz: ZoneInfo, reference: datetime | None = None
     ]
 
 
+def window_text(summary: DailySummary, tz: ZoneInfo) -> str:
+    """The window counted: ``值班日：12月2日8时至12月3日8时`` (or ``自然日：…``)."""
+    key = "daily.window_duty" if summary.duty_day else "daily.window_calendar"
+    return t(key, period=period_text(summary.start, summary.end, tz))
+
+
 def title_text(summary: DailySummary) -> str:
     """``2026年11月26日值班情况汇总`` (or the English equivalent)."""
     day = summary.day
@@ -239,7 +255,7 @@ def render_md(summary: DailySummary, tz: ZoneInfo) -> str:
 
     moment = document_datetime(summary.generated_at, tz)
     reference = document_reference(summary, tz)
-    lines = [f"# {title_text(summary)}", ""]
+    lines = [f"# {title_text(summary)}", "", cell(window_text(summary, tz)), ""]
     lines += [t("daily.generated", moment=moment, count=len(summary.rows)), ""]
     if not summary.rows:
         lines += [t("daily.none"), ""]

@@ -28,6 +28,7 @@ from dutydesk.reports.daily import (
     title_text,
     totals_sentences,
     totals_tables,
+    window_text,
 )
 from dutydesk.reports.ooxml import sheet_rows, splice, xml_text
 from dutydesk.reports.wording import document_datetime
@@ -81,8 +82,10 @@ def render_xlsx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     sheet(t("daily.incidents"), headers(), [], _WIDTHS)  # rows spliced in below
     for heading, table in totals_tables(summary):
         sheet(heading, [heading, t("daily.count")], [[n, c] for n, c in table], (24, 10))
-    if summary.chain_head:
-        sheet(t("daily.record"), [t("handover.chain", head=summary.chain_head)], [], (72,))
+    chain: list[list[str | int]] = (
+        [[t("handover.chain", head=summary.chain_head)]] if summary.chain_head else []
+    )
+    sheet(t("daily.record"), [window_text(summary, tz)], chain, (72,))
     buffer = BytesIO()
     workbook.save(buffer)
     return splice(
@@ -113,6 +116,7 @@ def render_docx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     document = ds.new_document()
     center = WD_ALIGN_PARAGRAPH.CENTER
     ds.paragraph(document, title_text(summary), font=ds.TITLE_FONT, size=ds.TITLE_PT, align=center)
+    ds.paragraph(document, window_text(summary, tz), align=center)
     moment = document_datetime(summary.generated_at, tz)
     ds.paragraph(
         document, t("daily.generated", moment=moment, count=len(summary.rows)), align=center

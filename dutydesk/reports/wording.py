@@ -69,6 +69,15 @@ def document_time(
     return day + _clock(local, seconds)
 
 
+def period_text(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    """A window in a document: ``12月2日8时至12月3日8时`` (``2026-12-02 08:00 to ...``)."""
+    if current_language() != "zh_CN":
+        return t(
+            "wording.period", start=document_datetime(start, tz), end=document_datetime(end, tz)
+        )
+    return t("wording.period", start=month_day_time(start, tz), end=month_day_time(end, tz))
+
+
 def document_datetime(moment: datetime, tz: ZoneInfo) -> str:
     """A full date and time in a document: ``2026年11月25日10时41分`` (``2026-11-25 10:41``)."""
     local = moment.astimezone(tz)
@@ -83,4 +92,5 @@ __all__ = [
     "document_datetime",
     "document_time",
     "month_day_time",
+    "period_text",
 ]

@@ -107,7 +107,11 @@ class DailyRow:
 
 @dataclass(frozen=True)
 class DailySummary:
-    """Every incident received on one local day, with totals."""
+    """Every incident received in one day's window, with totals.
+
+    The window is the 值班日 (``duty_day``: from ``day``'s change of shift to the next
+    day's, as offices count) or the calendar day (midnight to midnight).
+    """
 
     day: date
     generated_at: datetime
@@ -116,6 +120,12 @@ class DailySummary:
     by_category: dict[str, int]
     by_severity: dict[str, int]
     by_channel: dict[str, int]
+    start: datetime
+    """The window's start (aware): ``day`` at the change of shift, or at midnight."""
+    end: datetime
+    """The window's end (aware, excluded): the same hour of the day after."""
+    duty_day: bool = True
+    """The 值班日 (True) or the calendar day (False)."""
     chain_head: str = ""
     """The record's hash-chain head when it was made (``#57 3f9a1c2b…``): a later copy
     of the database that lost records since shows an older head (``dutydesk verify``)."""

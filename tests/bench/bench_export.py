@@ -17,6 +17,7 @@ import sqlite3
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,16 +32,18 @@ from tests.request_support import request
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 26)
+DAY_START = clock_time(8, 30)
+"""The change of shift that starts a 值班日, as the settings ship it."""
 FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def build(path: Path, incidents: int) -> None:
-    """``incidents`` incidents received on DAY (local), four timeline entries each."""
+    """``incidents`` incidents received on DAY's 值班日, four timeline entries each."""
     database = Database(url_for(str(path)))
     database.ensure_schema()
     database.close()
     rng = random.Random(11)
-    start = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)  # 00:00 on DAY in Shanghai
+    start = datetime(2026, 11, 26, 0, 30, tzinfo=UTC)  # 08:30 on DAY in Shanghai
     conn = sqlite3.connect(path)
     rows, entries = [], []
     for index in range(1, incidents + 1):
@@ -77,7 +80,9 @@ def build(path: Path, incidents: int) -> None:
 
 def render(fmt: str, db: Database) -> bytes:
     """What ``dutydesk export daily --format fmt`` computes, as bytes."""
-    summary = daily_summary(request(db, tz=TZ, now=datetime(2026, 11, 27, 8, 0, tzinfo=TZ)), DAY)
+    summary = daily_summary(
+        request(db, tz=TZ, now=datetime(2026, 11, 27, 8, 40, tzinfo=TZ)), DAY, day_start=DAY_START
+    )
     if fmt == "csv":
         keys = [key for key, _ in report.COLUMNS]
         return csv_text(keys, report.incident_records(summary, TZ), excel=True).encode()

@@ -2,7 +2,8 @@
 
 Examples::
 
-    dutydesk export daily                                 # today, CSV to stdout
+    dutydesk export daily                                 # today's 值班日, CSV to stdout
+    dutydesk export daily --date 2026-11-25 --calendar-day --format md   # midnight to midnight
     dutydesk export daily --date 2026-11-25 --format xlsx -o 值班日报.xlsx
     dutydesk export daily --format csv --excel -o 值班日报.csv   # for Excel/WPS
     dutydesk export daily --format json | jq '.totals'
@@ -55,9 +56,19 @@ def daily(
     day: Annotated[
         str | None,
         typer.Option(
-            "--date", help="The local day, YYYY-MM-DD (default: today).", show_default=False
+            "--date",
+            help="The duty day (值班日), YYYY-MM-DD: from its change of shift "
+            "(day_shift_start) to the next day's (default: the duty day now).",
+            show_default=False,
         ),
     ] = None,
+    calendar_day: Annotated[
+        bool,
+        typer.Option(
+            "--calendar-day",
+            help="Count the calendar day (midnight to midnight) instead of the duty day.",
+        ),
+    ] = False,
     format_: Annotated[
         DailyFormat,
         typer.Option("--format", help="csv, json, ndjson, md, xlsx or docx (xlsx, docx: use -o)."),
@@ -88,12 +99,17 @@ def daily(
         ),
     ] = False,
 ) -> None:
-    """Every incident received on a day with its timeline summary and status, and totals.
+    """Every incident received on a duty day with its timeline summary and status, and totals.
+
+    A duty day (值班日) runs from the change of shift (``day_shift_start`` in the
+    settings, 08:30 by default) to the next day's: the night belongs to the day before.
+    Every format says the window it counts.
 
     Classified incidents beyond --clearance show serial, time, status and classification
     only, and are counted as "restricted" in the totals.
     """
     from dutydesk.reports import daily as report
+    from dutydesk.rules.dates import duty_day_of
     from dutydesk.services.incidents.daily import daily_summary
 
     fmt = DocumentFormat(format_)
@@ -102,8 +118,13 @@ def daily(
     env = open_env(ctx, db)
     who = reader(env, operator, clearance)
     tz = env.settings.tz
+    day_start = None if calendar_day else env.settings.day_shift_start
     if day is None:
-        chosen = env.now.astimezone(tz).date()
+        chosen = (
+            env.now.astimezone(tz).date()
+            if day_start is None
+            else duty_day_of(env.now, tz, day_start)
+        )
     else:
         try:
             chosen = date.fromisoformat(day.strip())
@@ -111,7 +132,9 @@ def daily(
             raise InputError(
                 t("cli.error.expected_date", field="--date", value=repr(day))
             ) from None
-    summary = daily_summary(env.request(who), chosen, include_drills=include_drills)
+    summary = daily_summary(
+        env.request(who), chosen, day_start=day_start, include_drills=include_drills
+    )
     data: str | bytes
     if fmt in {DocumentFormat.CSV, DocumentFormat.NDJSON}:
         if table is Table.TOTALS:
@@ -136,6 +159,7 @@ def daily(
         )
         data = render(summary, tz)
     write_document(data, output, fmt)
+    message(report.window_text(summary, tz))
     restricted = sum(1 for row in summary.rows if row.restricted)
     note = t("daily.generated", moment=chosen.isoformat(), count=len(summary.rows))
     message(note + (f"; {restricted} {t('daily.restricted')}" if restricted else ""))

@@ -1,4 +1,8 @@
-"""The daily summary (值班情况汇总): every incident received on one local day, with totals.
+"""The daily summary (值班情况汇总): every incident received on one 值班日, with totals.
+
+A duty office counts its day from one change of shift to the next (8:00 to 8:00 in many
+offices: the night of the 2nd, up to 7:59 on the 3rd, is the 2nd's); the calendar day
+(midnight to midnight) stays available for whoever asks for it.
 
 One plain-SQL query (no ORM: 10,000 incidents must export in well under a second):
 incidents of the day joined with an aggregate of their timelines (entry count, the
@@ -10,11 +14,11 @@ than its category.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from dutydesk.i18n import t
-from dutydesk.rules.dates import day_window
+from dutydesk.rules.dates import day_window, duty_day_window
 from dutydesk.rules.documents import DailyRow, DailySummary, totals
 from dutydesk.services.integrity.chain_read import chain_head
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
@@ -99,20 +103,28 @@ def _row(row: Row, read: ClassifiedRead) -> DailyRow:
     )
 
 
-def daily_summary(req: Request, day: date, *, include_drills: bool = False) -> DailySummary:
-    """The summary of the local ``day`` as the reader of ``req`` may see it.
+def daily_summary(
+    req: Request, day: date, *, day_start: time | None, include_drills: bool = False
+) -> DailySummary:
+    """The summary of ``day`` as the reader of ``req`` may see it.
 
     Args:
         req: the reader: ``clearance`` (content above it is withheld), the key ring for
             classified content they may see (else the database's key file), ``viewer``
             (a summary showing classified content is an audit event), ``now`` (when the
             summary is made, printed on it) and ``tz`` (the office's timezone).
-        day: the local day (in ``req.tz``) whose incidents, by time received, are listed.
+        day: the day (in ``req.tz``) whose incidents, by time received, are listed.
+        day_start: the change of shift that starts a 值班日 (the settings'
+            ``day_shift_start``): the window runs from ``day`` at that hour to the next
+            day at that hour. ``None``: the calendar day, midnight to midnight.
         include_drills: list drill (演练) incidents too, marked; real summaries never do.
 
     """
     db, tz, now = req.db, req.tz, req.now
-    start, end = day_window(day, tz)
+    if day_start is None:
+        start, end = day_window(day, tz)
+    else:
+        start, end = duty_day_window(day, tz, day_start)
     rows = db.read(
         _SQL.format(drills="" if include_drills else "AND i.drill_run_id IS NULL"),
         {
@@ -142,4 +154,7 @@ def daily_summary(req: Request, day: date, *, include_drills: bool = False) -> D
         by_severity=by_severity,
         by_channel=by_channel,
         chain_head=chain_head(db).short,
+        start=start,
+        end=end,
+        duty_day=day_start is not None,
     )
