@@ -8,6 +8,7 @@ place. Key phrases come from the public's calls, letters, visits and messages, a
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -176,13 +177,13 @@ def test_weekly_report_covers_a_natural_week_of_duty_days(
     code, out, err = run_cli(capsys, db_path, "--lang", "en", "report", "weekly")
     assert code == 0, err
     assert "Week: 2026-11-16 08:30 to 2026-11-23 08:30" in out  # the last whole week
-    assert "1 incidents this week" in out  # Sunday's night shift belongs to that week
+    assert "This week: 1 incidents received" in out  # Sunday's night shift belongs to it
     code, out, err = run_cli(
         capsys, db_path, "--lang", "en", "report", "weekly", "--at", "2026-11-26"
     )
     assert code == 0, err
     assert "Week: 2026-11-23 08:30 to 2026-11-30 08:30" in out
-    assert "0 incidents this week" in out
+    assert "This week: 0 incidents received." in out
 
 
 def test_weekly_report_says_clearly_more_with_percentages_and_no_p(
@@ -213,6 +214,57 @@ def test_weekly_report_says_clearly_more_with_percentages_and_no_p(
     assert code == 0, err
     assert "白石县高坪镇·群众诉求明显增多：本周5件，往常每周约0.0件" in out
     assert "p =" not in out and "p <" not in out
-    assert "本周共接报值班事项5件，上周1件，环比增长400.0%" in out
+    assert "本周共接报值班事项5件，其中群众诉求5件。上周1件，环比增长400.0%" in out
     analyst = run_cli(capsys, db_path, "--lang", "zh_CN", "trends", "emerging", "--window", "week")
     assert "白石县高坪镇" in analyst[1] and "e-0" in analyst[1]  # the p-value column
+
+
+def _weekly_text(
+    db_path: Any, capsys: pytest.CaptureFixture[str], tmp_path: Any, language: str, fmt: str
+) -> str:
+    from docx import Document
+
+    from tests.docs_support import run_cli
+
+    target = tmp_path / f"week.{fmt}"
+    code, _, err = run_cli(
+        capsys, db_path, "--lang", language, "report", "weekly", "--at", "2026-11-26",
+        "--format", fmt, "-o", str(target),
+    )  # fmt: skip
+    assert code == 0, err
+    if fmt == "docx":
+        return "\n".join(p.text for p in Document(str(target)).paragraphs)
+    return str(target.read_text(encoding="utf-8")).replace("\\", "")
+
+
+@pytest.mark.parametrize("fmt", ["md", "docx"])
+def test_weekly_report_words_its_counts_and_times_as_a_document(
+    db_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any, fmt: str,
+) -> None:  # fmt: skip
+    """Issue 12, "Language": "共接报值班事项6件，其中事故灾难1件、群众诉求5件", times as
+    "26日1时31分" (never 11-26 01:31) in the Chinese report; English keeps its own."""
+    database = Database(f"sqlite:///{db_path}")
+    database.ensure_schema()
+    recent = [
+        _incident(n, NOW - timedelta(hours=10 * n), category="public_request", channel="walk_in")
+        for n in range(1, 6)
+    ]
+    serious = _incident(
+        6, NOW - timedelta(hours=1), category="accident", severity="II", title="燃气爆炸"
+    )
+    _weeks(database, [*recent, serious])
+    database.close()
+    monkeypatch.delenv("DUTYDESK_OPERATOR", raising=False)
+    monkeypatch.setenv("DUTYDESK_DAY_SHIFT_START", "08:30")
+    text = _weekly_text(db_path, capsys, tmp_path, "zh_CN", fmt)
+    assert "本周共接报值班事项6件，其中事故灾难1件、群众诉求5件。" in text
+    assert "本周：11月23日8时30分至11月30日8时30分" in text
+    assert "生成时间：2026年11月26日2时31分" in text
+    assert "26日1时31分" in text  # the grade II item's time, as a document writes it
+    latin = re.findall(r"\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}|\b\d{2}-\d{2}\b", text)
+    assert not latin, latin[:5]
+    english = _weekly_text(db_path, capsys, tmp_path, "en", fmt)
+    assert "This week: 6 incidents received, of which accident 1, public request 5." in english
+    assert "Week: 2026-11-23 08:30 to 2026-11-30 08:30" in english
+    assert "11-26 01:31" in english

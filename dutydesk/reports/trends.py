@@ -17,6 +17,12 @@ from zoneinfo import ZoneInfo
 from dutydesk.i18n import label, t
 from dutydesk.reports.candidates import expected_text, group_label, p_text, serials
 from dutydesk.reports.layout import Layout, Section, md_escape
+from dutydesk.reports.wording import (
+    count_breakdown,
+    document_datetime,
+    document_time,
+    period_text,
+)
 from dutydesk.rules.sanitize import clean
 from dutydesk.rules.trends import (
     MIN_COUNT,
@@ -95,17 +101,32 @@ def change_text(count: int, previous: int) -> str:
     return t("weekly.change_up" if count > previous else "weekly.change_down", pct=pct)
 
 
+def week_breakdown(report: TrendReport) -> str:
+    """``共接报值班事项22件，其中自然灾害3件、……、涉密2件``: the week by category.
+
+    Categories in their standing order (自然灾害, 事故灾难, 公共卫生, 社会安全, …), as a
+    document lists them; what the reader may not see is counted as 涉密, last.
+    """
+    counts = {row.key: row.count for row in report.dimension(Dimension.CATEGORY).rows}
+    parts = [(label(member), counts.get(member.value, 0)) for member in Category]
+    parts.append((t("wording.classified"), counts.get(RESTRICTED, 0)))
+    return count_breakdown(report.total, parts)
+
+
 def weekly_sections(summary: WeeklySummary, tz: ZoneInfo) -> Layout:
-    """The weekly summary in the interface language, every stored string sanitised."""
+    """The weekly summary in the interface language, every stored string sanitised.
+
+    Counts and times are written as documents write them: "共接报值班事项22件，其中……",
+    "25日10时41分" (English keeps ``11-25 10:41``).
+    """
     report = summary.report
     previous = sum(row.previous for row in report.dimension(Dimension.CATEGORY).rows)
     overview = [
         t(
             "weekly.overview",
-            total=report.total,
+            counts=week_breakdown(report),
             previous=previous,
             change=change_text(report.total, previous),
-            restricted=report.restricted,
         )
     ]
     counts: list[str] = []
@@ -141,7 +162,7 @@ def weekly_sections(summary: WeeklySummary, tz: ZoneInfo) -> Layout:
         t(
             "weekly.notable_line",
             serial=item.serial,
-            time=item.received_at.astimezone(tz).strftime("%m-%d %H:%M"),
+            time=document_time(item.received_at, tz, report.end),
             category=label(item.category),
             severity=label(item.severity),
             title=clean(item.title),
@@ -152,8 +173,8 @@ def weekly_sections(summary: WeeklySummary, tz: ZoneInfo) -> Layout:
     return Layout(
         title=t("weekly.title"),
         preamble=(
-            t("weekly.period", start=_local(report.start, tz), end=_local(report.end, tz)),
-            t("weekly.generated", at=_local(report.generated_at, tz)),
+            t("weekly.period", period=period_text(report.start, report.end, tz)),
+            t("weekly.generated", at=document_datetime(report.generated_at, tz)),
         ),
         sections=(
             Section(t("weekly.section_overview"), tuple(overview)),
@@ -181,5 +202,6 @@ __all__ = [
     "render_weekly_md",
     "span_line",
     "test_line",
+    "week_breakdown",
     "weekly_sections",
 ]
