@@ -48,3 +48,14 @@ def test_a_stored_timestamp_reads_as_aware_utc_from_either_store() -> None:
     assert stored_utc(datetime(2026, 12, 2, 9, 30, tzinfo=SHANGHAI)) == expected  # a server's
     with pytest.raises(ValueError, match="NOT NULL"):
         stored_utc(None)
+
+
+def test_same_week_last_year_is_the_same_iso_week() -> None:
+    """同比 compares 第N周 with 第N周; a week 53 with the year before's last, week 52."""
+    from dutydesk.rules.dates import same_week_last_year, year_earlier
+
+    assert same_week_last_year(date(2026, 11, 23)) == date(2025, 11, 24)  # both W48
+    assert same_week_last_year(date(2026, 12, 28)) == date(2025, 12, 22)  # W53 -> W52
+    assert same_week_last_year(date(2027, 1, 4)) == date(2025, 12, 29)  # W01 of 2026
+    leap = datetime(2028, 2, 29, 10, 0, tzinfo=SHANGHAI)
+    assert year_earlier(leap, SHANGHAI) == datetime(2027, 2, 28, 10, 0, tzinfo=SHANGHAI)

@@ -8,6 +8,7 @@ place. Key phrases come from the public's calls, letters, visits and messages, a
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -268,3 +269,89 @@ def test_weekly_report_words_its_counts_and_times_as_a_document(
     assert "This week: 6 incidents received, of which accident 1, public request 5." in english
     assert "Week: 2026-11-23 08:30 to 2026-11-30 08:30" in english
     assert "11-26 01:31" in english
+
+
+# -- 同比: the same natural week one year earlier -----------------------------------------------
+
+
+def _year_back(db_path: Any) -> None:
+    """The wage visits of this week, and the same ISO week (W48) of 2025 with two requests."""
+    database = Database(f"sqlite:///{db_path}")
+    database.ensure_schema()
+    recent = [
+        _incident(
+            n,
+            NOW - timedelta(hours=10 * n),
+            location="白石县高坪镇",
+            category="public_request",
+            channel="walk_in",
+        )
+        for n in range(1, 6)
+    ]
+    year_ago = [  # Monday 24 November 2025 08:30 to Monday 1 December 08:30
+        _incident(1, datetime(2025, 11, 25, 10, 0, tzinfo=SHANGHAI), category="public_request"),
+        _incident(2, datetime(2025, 11, 30, 20, 0, tzinfo=SHANGHAI), category="public_request"),
+        # 08:29 on the Monday is still Sunday's duty day: the week before, not counted.
+        _incident(3, datetime(2025, 11, 24, 8, 29, tzinfo=SHANGHAI), category="accident"),
+    ]
+    _weeks(database, [*recent, *year_ago])
+    database.close()
+
+
+def test_weekly_report_compares_with_the_same_week_a_year_earlier(
+    db_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+) -> None:  # fmt: skip
+    """Issue 12: 同比 beside 环比, in percent; a count of 0 a year back is said in words."""
+    _year_back(db_path)
+    monkeypatch.delenv("DUTYDESK_OPERATOR", raising=False)
+    monkeypatch.setenv("DUTYDESK_DAY_SHIFT_START", "08:30")
+    for fmt in ("md", "docx"):
+        text = _weekly_text(db_path, capsys, tmp_path, "zh_CN", fmt)
+        assert "上周1件，环比增长400.0%；去年同期2件，同比增长150.0%。" in text
+        assert (
+            "群众诉求：本周5件，上周0件，环比无可比（上周0件）；去年同期2件，同比增长150.0%" in text
+        )
+        assert "来访：本周5件，上周0件，环比无可比（上周0件）；去年同期无" in text
+        assert "p =" not in text and "p <" not in text
+    english = _weekly_text(db_path, capsys, tmp_path, "en", "md")
+    assert "2 a year earlier, up 150.0%" in english and "none a year earlier" in english
+
+
+def test_weekly_report_without_records_a_year_back_makes_no_comparison(
+    db_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+) -> None:  # fmt: skip
+    """Before the desk's first record the count is unknown, not zero: no 同比 then."""
+    database = Database(f"sqlite:///{db_path}")
+    database.ensure_schema()
+    _weeks(database, [_incident(1, NOW - timedelta(hours=5), category="accident")])
+    database.close()
+    monkeypatch.delenv("DUTYDESK_OPERATOR", raising=False)
+    text = _weekly_text(db_path, capsys, tmp_path, "zh_CN", "md")
+    assert "去年同期无记录，不作同比" in text
+    assert "去年同期无。" not in text and "同比增长" not in text
+
+
+def test_trends_print_the_year_earlier_beside_the_previous_window(
+    db_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.docs_support import run_cli
+
+    _year_back(db_path)
+    monkeypatch.delenv("DUTYDESK_OPERATOR", raising=False)
+    code, out, err = run_cli(
+        capsys, db_path, "--lang", "zh_CN", "trends", "--window", "week", "--by", "category",
+        "--to", "2026-11-30T08:30", "--format", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    rows = {row["key"]: row for row in json.loads(out)}
+    assert rows["public_request"]["year_ago"] == 2
+    assert rows["public_request"]["yoy"] == "增长150.0%"
+    assert rows["accident"]["year_ago"] == 0 and rows["accident"]["yoy"] == "去年同期无"
+    code, out, err = run_cli(
+        capsys, db_path, "--lang", "zh_CN", "trends", "--window", "week", "--by", "category",
+        "--to", "2026-11-30T08:30",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "去年同期" in out and "同比" in out and "增长150.0%" in out

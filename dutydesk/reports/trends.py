@@ -91,14 +91,31 @@ def test_line(report: TrendReport) -> str:
 # -- the weekly summary ----------------------------------------------------------------------
 
 
+def _percent(count: int, earlier: int) -> str:
+    """``增长25.0%``, ``下降50.0%`` or ``持平`` against a non-zero ``earlier``."""
+    if count == earlier:
+        return t("weekly.change_same")
+    pct = f"{abs(count - earlier) / earlier:.1%}"
+    return t("weekly.change_up" if count > earlier else "weekly.change_down", pct=pct)
+
+
 def change_text(count: int, previous: int) -> str:
     """环比 in words: ``增长25.0%``, ``下降50.0%``, ``持平``, or no comparison after a 0."""
     if previous == 0:
         return t("weekly.change_same") if count == 0 else t("weekly.change_none")
-    if count == previous:
-        return t("weekly.change_same")
-    pct = f"{abs(count - previous) / previous:.1%}"
-    return t("weekly.change_up" if count > previous else "weekly.change_down", pct=pct)
+    return _percent(count, previous)
+
+
+def year_change(count: int, then: int) -> str:
+    """同比 in a table cell: ``增长150.0%``, or ``去年同期无`` in words when there were none."""
+    return t("weekly.year_none") if then == 0 else _percent(count, then)
+
+
+def year_text(count: int, then: int) -> str:
+    """同比 in a sentence: ``去年同期2件，同比增长150.0%``, or ``去年同期无``."""
+    if then == 0:
+        return t("weekly.year_none")
+    return t("weekly.year", then=then, change=_percent(count, then))
 
 
 def week_breakdown(report: TrendReport) -> str:
@@ -121,28 +138,33 @@ def weekly_sections(summary: WeeklySummary, tz: ZoneInfo) -> Layout:
     """
     report = summary.report
     previous = sum(row.previous for row in report.dimension(Dimension.CATEGORY).rows)
+    year_ago = report.year_ago if report.year_ago and report.year_ago.covered else None
     overview = [
         t(
             "weekly.overview",
             counts=week_breakdown(report),
             previous=previous,
             change=change_text(report.total, previous),
+            year=year_text(report.total, year_ago.total) if year_ago else t("weekly.year_unknown"),
         )
     ]
     counts: list[str] = []
     for trend in report.dimensions:
         counts.append(t(f"trends.dimension.{trend.dimension.value}"))
-        counts += [
-            t(
+        for row in trend.rows:
+            if not (row.count or row.previous):
+                continue
+            line = t(
                 "weekly.count_line",
                 label=key_label(trend.dimension, row.key),
                 count=row.count,
                 previous=row.previous,
                 change=change_text(row.count, row.previous),
             )
-            for row in trend.rows
-            if row.count or row.previous
-        ]
+            if year_ago is not None:  # unknown a year back: said once, in the overview
+                then = year_ago.count(trend.dimension, row.key)
+                line += t("weekly.year_sep") + year_text(row.count, then)
+            counts.append(line)
     # Leaders read the weekly report: the rule and its p-values stay in the analyst's
     # view (`dutydesk trends emerging`, the console's trends screen).
     emerging = [] if report.covered_windows else [t("trends.no_history")]
@@ -204,4 +226,6 @@ __all__ = [
     "test_line",
     "week_breakdown",
     "weekly_sections",
+    "year_change",
+    "year_text",
 ]

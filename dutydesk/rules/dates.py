@@ -59,6 +59,27 @@ def duty_day_window(day: date, tz: ZoneInfo, day_start: time) -> tuple[datetime,
     return start, end
 
 
+def same_week_last_year(monday: date) -> date:
+    """Monday of the same natural week one year earlier (同比): the same ISO week (第N周).
+
+    A week 53 in a year before that had only 52 compares with that year's week 52.
+    """
+    year, week, _ = monday.isocalendar()
+    weeks_then = date(year - 1, 12, 28).isocalendar()[1]  # 28 December is in the last week
+    return date.fromisocalendar(year - 1, min(week, weeks_then), 1)
+
+
+def year_earlier(moment: datetime, tz: ZoneInfo) -> datetime:
+    """The same local date and time one calendar year earlier (29 February: the 28th)."""
+    local = moment.astimezone(tz)
+    day = local.date()
+    try:
+        then = day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        then = day.replace(year=day.year - 1, day=28)
+    return datetime.combine(then, local.time(), tz)
+
+
 def week_window(monday: date, tz: ZoneInfo, day_start: time) -> tuple[datetime, datetime]:
     """The week of 值班日 from ``monday`` to the Sunday after.
 
@@ -75,6 +96,8 @@ __all__ = [
     "duty_day_of",
     "duty_day_window",
     "local_day",
+    "same_week_last_year",
     "week_of",
     "week_window",
+    "year_earlier",
 ]

@@ -160,6 +160,50 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class YearAgo:
+    """The same period one year earlier (去年同期), for 同比: counts by dimension and key.
+
+    ``covered`` is False when the desk's records begin after ``start``: the count then is
+    unknown, not zero, and no comparison is made.
+    """
+
+    start: datetime
+    end: datetime
+    covered: bool
+    total: int = 0
+    counts: Mapping[Dimension, Mapping[str, int]] = field(default_factory=dict)
+
+    def count(self, dimension: Dimension, key: str) -> int:
+        """Incidents under ``key`` of ``dimension`` that year-earlier period."""
+        return self.counts.get(dimension, {}).get(key, 0)
+
+
+def year_ago_counts(
+    facts: Iterable[TrendFact], *, start: datetime, end: datetime, history_start: datetime | None
+) -> YearAgo:
+    """Counts of ``facts`` received in ``[start, end)``, keyed as the report's rows are.
+
+    Places count at every level, as in :func:`dimension_trend`.
+    """
+    chosen = [f for f in facts if start <= f.received_at < end]
+    counts: dict[Dimension, dict[str, int]] = {d: defaultdict(int) for d in Dimension}
+    for fact in chosen:
+        for dimension in Dimension:
+            keys: Iterable[str] = (fact.keys[dimension],)
+            if dimension is Dimension.LOCATION and fact.places:
+                keys = fact.places
+            for key in keys:
+                counts[dimension][key] += 1
+    return YearAgo(
+        start=start,
+        end=end,
+        covered=history_start is not None and history_start <= start,
+        total=len(chosen),
+        counts={d: dict(c) for d, c in counts.items()},
+    )
+
+
+@dataclass(frozen=True)
 class TrendReport:
     """Counts by dimension and emerging candidates for one recent window."""
 
@@ -177,6 +221,8 @@ class TrendReport:
     candidates: tuple[Candidate, ...] = ()
     groups_tested: int = 0
     alpha: float = ALPHA
+    year_ago: YearAgo | None = None
+    """The same period a year earlier (同比), when asked for."""
 
     @property
     def threshold(self) -> float:

@@ -18,9 +18,12 @@ no view of classified content happens.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+from dutydesk.rules.dates import same_week_last_year, year_earlier
 from dutydesk.rules.policy import may_see
 from dutydesk.rules.similarity import normalise
 from dutydesk.rules.trends import (
@@ -40,6 +43,7 @@ from dutydesk.rules.trends import (
     phrases,
     place_keys,
     unit_key,
+    year_ago_counts,
 )
 from dutydesk.storage.engine import Database, as_utc
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
@@ -153,6 +157,7 @@ def trend_report(
     include_drills: bool = False,
     windows: int = BASELINE_WINDOWS,
     alpha: float = ALPHA,
+    year_ago: tuple[datetime, datetime] | None = None,
 ) -> TrendReport:
     """Counts by dimension and emerging candidates for ``[end - length, end)``.
 
@@ -165,6 +170,8 @@ def trend_report(
         include_drills: count drill incidents too (off for every real output).
         windows: baseline windows before the recent one.
         alpha: the report's family-wise error rate (rule 1).
+        year_ago: the same period a year earlier, ``[start, end)``, for 同比 (see
+            :func:`year_ago_window`); ``None``: no such comparison.
 
     Raises:
         ValueError: a window length that is not positive.
@@ -174,17 +181,40 @@ def trend_report(
         raise ValueError("the window must be longer than zero")
     db, first = req.db, end - (windows + 1) * length
     facts = read_facts(db, first, end, clearance=req.clearance, include_drills=include_drills)
-    return build_report(
+    began = history_start(db, include_drills=include_drills)
+    report = build_report(
         facts,
         window=window,
         end=end,
         length=length,
         generated_at=req.now,
-        history_start=history_start(db, include_drills=include_drills),
+        history_start=began,
         include_drills=include_drills,
         windows=windows,
         alpha=alpha,
     )
+    if year_ago is None:
+        return report
+    then_start, then_end = year_ago
+    then = read_facts(
+        db, then_start, then_end, clearance=req.clearance, include_drills=include_drills
+    )
+    counts = year_ago_counts(then, start=then_start, end=then_end, history_start=began)
+    return replace(report, year_ago=counts)
+
+
+def year_ago_window(
+    start: datetime, end: datetime, window: str, tz: ZoneInfo
+) -> tuple[datetime, datetime]:
+    """The period a year before ``[start, end)`` that 同比 compares with.
+
+    A week is the one 52 weeks back (the same weekdays); any other window the same local
+    dates and times one calendar year earlier.
+    """
+    if window == "week":
+        back = timedelta(weeks=52)
+        return start - back, end - back
+    return year_earlier(start, tz), year_earlier(end, tz)
 
 
 def top_candidates(req: Request, *, at: datetime, limit: int = 5) -> tuple[Candidate, ...]:
@@ -205,12 +235,17 @@ def weekly_summary(req: Request, *, end: datetime, include_drills: bool = False)
     Notable items are the week's grade I and II incidents the reader of ``req`` may see.
     """
     db, clearance = req.db, req.clearance
+    length = window_length("week")
+    # 同比: the same natural week (第N周) of the year before, from the same change of shift.
+    monday = (end - length).astimezone(req.tz)
+    then = datetime.combine(same_week_last_year(monday.date()), monday.time(), req.tz)
     report = trend_report(
         req,
         end=end,
-        length=window_length("week"),
+        length=length,
         window="week",
         include_drills=include_drills,
+        year_ago=(then, datetime.combine(then.date() + length, monday.time(), req.tz)),
     )
     rows = db.read(
         _SQL.format(drills="" if include_drills else _NO_DRILLS),
@@ -243,4 +278,5 @@ __all__ = [
     "trend_report",
     "weekly_summary",
     "window_length",
+    "year_ago_window",
 ]

@@ -102,8 +102,11 @@ def _report(
     include_drills: bool,
     baseline: int,
 ) -> TrendReport:
-    """Sign in, work out the window, read the trends."""
-    from dutydesk.services.trends import trend_report, window_length
+    """Sign in, work out the window, read the trends.
+
+    A week or a month is also compared with the same period a year earlier (同比).
+    """
+    from dutydesk.services.trends import trend_report, window_length, year_ago_window
 
     who = reader(env, operator, None)
     tz = env.settings.tz
@@ -115,6 +118,9 @@ def _report(
         if start >= end:
             raise InputError(t("cli.error.from_after_to"))
         name, length = "custom", end - start
+    year_ago = None
+    if name in _YEAR_ON_YEAR:
+        year_ago = year_ago_window(end - length, end, name, tz)
     return trend_report(
         env.request(who),
         end=end,
@@ -122,6 +128,7 @@ def _report(
         window=name,
         include_drills=include_drills,
         windows=baseline,
+        year_ago=year_ago,
     )
 
 
@@ -134,6 +141,10 @@ def _say_span(report: TrendReport, env: Env) -> None:
 
 
 _COUNT_COLUMNS = ("dimension", "key", "count", "previous", "baseline", "series")
+_YEAR_ON_YEAR = {Window.WEEK.value, Window.MONTH.value}
+"""Windows compared with the same period a year earlier (同比), beside the one before (环比)."""
+_COMPARE_COLUMNS = ("change", "year_ago", "yoy")
+"""Their extra columns: 环比 in percent, the count a year earlier, 同比 in percent."""
 
 
 @trends_app.callback()
@@ -159,48 +170,59 @@ def counts(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from dutydesk.reports.trends import key_label
+    from dutydesk.reports.trends import change_text, key_label, year_change
 
     env = open_env(ctx, db)
     report = _report(env, operator, window, from_, to, include_drills, baseline)
+    compare = report.window in _YEAR_ON_YEAR
+    year_ago = report.year_ago if report.year_ago and report.year_ago.covered else None
     records: list[dict[str, Any]] = []
     cells: list[list[Any]] = []
     for trend in report.dimensions:
         if by is not None and trend.dimension is not by:
             continue
         for row in trend.rows:
-            records.append(
-                {
-                    "dimension": trend.dimension.value,
-                    "key": row.key,
-                    "count": row.count,
-                    "previous": row.previous,
-                    "baseline": round(row.baseline, 2),
-                    "series": " ".join(str(n) for n in row.series)
-                    if fmt is OutputFormat.CSV
-                    else list(row.series),
+            record: dict[str, Any] = {
+                "dimension": trend.dimension.value,
+                "key": row.key,
+                "count": row.count,
+                "previous": row.previous,
+                "baseline": round(row.baseline, 2),
+                "series": " ".join(str(n) for n in row.series)
+                if fmt is OutputFormat.CSV
+                else list(row.series),
+            }
+            cell = [
+                t(f"trends.dimension.{trend.dimension.value}"),
+                key_label(trend.dimension, row.key),
+                row.count,
+                row.previous,
+                f"{row.baseline:.1f}",
+                sparkline(row.series),
+            ]
+            if compare:  # before the first record a year back, unknown: left empty
+                then = year_ago.count(trend.dimension, row.key) if year_ago else None
+                yoy = year_change(row.count, then) if then is not None else None
+                change = (  # 环比; the weekly report's "上周0件" would misname a month
+                    t("trends.change_none")
+                    if row.previous == 0 and row.count
+                    else change_text(row.count, row.previous)
+                )
+                record |= {
+                    "change": change,
+                    "year_ago": then,
+                    "yoy": yoy,
                 }
-            )
-            cells.append(
-                [
-                    t(f"trends.dimension.{trend.dimension.value}"),
-                    key_label(trend.dimension, row.key),
-                    row.count,
-                    row.previous,
-                    f"{row.baseline:.1f}",
-                    sparkline(row.series),
-                ]
-            )
-    headers = [
-        t("trends.column.dimension"),
-        t("trends.column.key"),
-        t("trends.column.count"),
-        t("trends.column.previous"),
-        t("trends.column.baseline"),
-        t("trends.column.trend"),
-    ]
-    emit(fmt, list(zip(_COUNT_COLUMNS, headers, strict=True)), records, table_cells=cells)
+                cell += [record["change"], "" if then is None else then, yoy or ""]
+            records.append(record)
+            cells.append(cell)
+    keys = (*_COUNT_COLUMNS, *_COMPARE_COLUMNS) if compare else _COUNT_COLUMNS
+    # The series is drawn as a sparkline in the table: its header says "trend".
+    headers = [t(f"trends.column.{'trend' if key == 'series' else key}") for key in keys]
+    emit(fmt, list(zip(keys, headers, strict=True)), records, table_cells=cells)
     _say_span(report, env)
+    if compare and year_ago is None:
+        message(t("weekly.year_unknown"))
 
 
 _EMERGING_COLUMNS = ("kind", "group", "count", "history", "windows", "expected", "p_value")
