@@ -19,6 +19,7 @@ from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.confirm import ConfirmScreen
 from dutydesk.tui.screens.intake import IntakeScreen
 from dutydesk.tui.screens.main import MainScreen
+from dutydesk.tui.widgets.choice import ChoiceSelect
 from dutydesk.tui.widgets.form import Field
 from dutydesk.vocab import Severity
 from tests.tui.conftest import HOSTILE, NOW, on_top
@@ -421,3 +422,30 @@ async def test_the_kind_of_matter_and_the_time_it_happened_are_chosen_at_intake(
         header = app.main.timeline.text.splitlines()
         assert "request · sensitive" in header[0], header[0]
         assert header[1].startswith("occurred 02:10"), header[1]
+
+
+@pytest.mark.parametrize(("first", "then", "grade"), [("ii", "iv", "IV"), ("ii", "ii", "II")])
+async def test_a_grade_typed_after_a_pause_is_a_new_search(
+    make_app: MakeApp, night: dict[str, int], first: str, then: str, grade: str
+) -> None:
+    """Defect 11: an officer who typed ``ii``, paused and typed ``iv`` got Ⅲ级 (``iii``).
+
+    The closed select kept every key of the visit as one search, so a correction was read
+    as the continuation of the first grade. After a pause, as in Textual's open list, the
+    keys start a new search.
+    """
+    app = make_app("zh_CN")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        select = screen.query_one("#field-severity ChoiceSelect", ChoiceSelect)
+        select.focus()
+        await pilot.press(*first)
+        await settle(pilot)
+        assert select.value == "II"
+        for _ in range(200):  # the officer pauses: wait for the search to end, generously
+            if not select.typed:
+                break
+            await pilot.pause(0.05)
+        await pilot.press(*then)
+        await settle(pilot)
+        assert select.value == grade, (first, then)

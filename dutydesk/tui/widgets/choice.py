@@ -6,6 +6,8 @@ silently kept 未定级: a grade-II incident got a 6-hour clock instead of 30/60
 :class:`ChoiceSelect` matches the label, the stored code and extra keys per option
 (:data:`SEVERITY_KEYS`: ``ii``, ``2``, ``Ⅱ``, ``二`` for grade II), in the open list and
 on the closed select alike (tabbing through the form and typing ``2`` chooses grade II).
+A pause ends a search on the closed select as it does in the open list, so a correction
+typed after a first choice names its own grade.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from textual import events
 from textual.app import ComposeResult
+from textual.timer import Timer
 from textual.widgets import Select
 
 # Textual keeps these two parts of Select private; the subclass replaces the overlay
@@ -28,6 +31,10 @@ SEVERITY_KEYS: Mapping[str, tuple[str, ...]] = {
     "unassessed": ("0", "-", "未"),
 }
 """What an officer may type for each grade, in either language, besides its label."""
+
+SEARCH_PAUSE = 0.7
+"""Seconds without a key after which the next key starts a new search (Textual's open
+list waits as long), so ``ii``, a pause, then ``iv`` is grade IV, not ``iii``."""
 
 
 def find_choice(
@@ -98,11 +105,17 @@ class ChoiceSelect(Select[str]):
         self._labels = [(str(label), code) for label, code in options]
         self._keys = dict(keys or {})
         self._typed = ""
+        self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         """Textual's parts, with the overlay that searches by every name."""
         yield SelectCurrent(self.prompt)
         yield _ChoiceOverlay(self).data_bind(compact=Select.compact)
+
+    @property
+    def typed(self) -> str:
+        """The keys of the current type-ahead search on the closed select ("" when none)."""
+        return self._typed
 
     def find(self, query: str) -> int | None:
         """The index of the option ``query`` names (see :func:`find_choice`)."""
@@ -123,6 +136,9 @@ class ChoiceSelect(Select[str]):
             return
         event.stop()
         event.prevent_default()
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_PAUSE, self._end_search)
         self._typed += char
         found = self.find(self._typed)
         if found is None:
@@ -130,3 +146,7 @@ class ChoiceSelect(Select[str]):
             found = self.find(char)
         if found is not None:
             self.value = self._labels[found][1]
+
+    def _end_search(self) -> None:
+        """The officer paused: the next key starts a new search."""
+        self._typed = ""
