@@ -73,6 +73,7 @@ def add_incident(
                 summary=summary,
                 reporter_unit="市应急管理局",
                 location=location,
+                occurred_at=at - timedelta(minutes=10),  # a written report must say when
             ),
             session=session,
         )

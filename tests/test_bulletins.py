@@ -23,7 +23,7 @@ from dutydesk.services.bulletins.write import (
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind, BulletinStatus, Classification
 from tests.conftest import DEMO_MOMENT, SHANGHAI
-from tests.docs_support import CANARY, seed_night
+from tests.docs_support import CANARY, add_incident, seed_night
 from tests.request_support import request
 from tests.templates import DemoTemplates
 
@@ -226,6 +226,36 @@ def test_an_issued_bulletin_is_the_written_report_of_each_open_incident(db: Data
     assert (kind, text) == ("continued_report", "以《信息快报》2026年第1期书面报告")
     due = db.read("SELECT due_step FROM incident WHERE serial = :s", {"s": first_item})
     assert due[0].due_step != "first_report"  # the clock moved on with the issue
+
+
+def _set(db: Database, serial: str, occurred: str) -> None:
+    from sqlalchemy import text
+
+    with db.session() as session:  # as an incident stored before the field existed
+        session.execute(
+            text(f"UPDATE incident SET occurred_at = {occurred} WHERE serial = :s"),  # noqa: S608
+            {"s": serial},
+        )
+
+
+def test_a_bulletin_is_not_issued_for_an_emergency_whose_time_is_not_known(db: Database) -> None:
+    # Issue 12: 事发时间 is a required element of the written report a bulletin records.
+    seed_night(db)  # people to sign it off
+    fire = add_incident(db, title="东湖区一厂房起火", summary="东湖区一厂房起火，无人员伤亡")
+    _set(db, fire, "NULL")
+    bulletin_id = _draft(db, fire)
+    with pytest.raises(BulletinError, match=f"{fire}.*--occurred"):
+        _issue(db, bulletin_id)
+    status = db.read("SELECT status, issue_no FROM bulletin WHERE id = :i", {"i": bulletin_id})
+    assert tuple(status[0]) == ("reviewed", None)  # not issued, no number taken
+    kinds = db.read(
+        "SELECT e.kind FROM timeline_entry e JOIN incident i ON i.id = e.incident_id"
+        " WHERE i.serial = :s",
+        {"s": fire},
+    )
+    assert "first_report" not in {row.kind for row in kinds}
+    _set(db, fire, "received_at")
+    assert issue_bulletin(request(db, actor_name="杨帆", now=NOW, tz=SHANGHAI), bulletin_id) == 1
 
 
 def test_a_bulletin_and_the_handover_print_the_latest_casualty_figures(db: Database) -> None:

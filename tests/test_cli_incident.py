@@ -67,6 +67,7 @@ def counts(db_path: Path) -> tuple[int, int]:
 def add_fire(cli: Cli, **extra: str) -> str:
     args = ["add", "--summary", "幸福路12号燃气爆炸，3人受伤", "--received", "02:14"]
     args += ["--category", "accident", "--severity", "IV", "--location", "幸福路12号"]
+    extra.setdefault("occurred", "02:05")  # 事发时间: a written report must say it
     for name, value in extra.items():
         args += [f"--{name.replace('_', '-')}", value]
     result = cli(*args)
@@ -223,6 +224,21 @@ FOLLOW_UP = [
     # The instruction outlives the matter: its feedback is reported back, then it is done.
     (["report-back", "--refers-to", "6", "--text", "已报周文斌同志"], 16, "closed"),
 ]
+
+
+def test_a_written_first_report_is_refused_until_the_time_it_happened_is_given(
+    cli: Cli,
+) -> None:
+    # Issue 12: 事发时间 is a required 报告要素 of the first written report.
+    added = cli("add", "--summary", "隧道塌方，2人被困", "--category", "accident")
+    serial = added.out.strip()
+    assert cli("log", serial, "phone-report", "--to", "张三").code == 0  # may go first
+    refused = cli("log", serial, "first-report", "--text", "书面首报")
+    assert refused.code == 2
+    assert refused.err.count("\n") == 1 and "--occurred" not in refused.out
+    assert "a written report must state it" in refused.err
+    assert cli("edit", serial, "--occurred", "02:00").code == 0
+    assert cli("log", serial, "first-report", "--text", "书面首报").code == 0
 
 
 def test_every_follow_up_kind(cli: Cli) -> None:

@@ -233,6 +233,7 @@ def _take(db: Database, inject_id: int, clock: FrozenClock) -> int:
             classification="internal",
             title=f"储罐起火 {DRILL_CANARY}",
             summary=f"园区储罐起火 {DRILL_CANARY}",
+            occurred_at=clock.now() - timedelta(minutes=3),
         ),
     )
     assert incident.id is not None

@@ -90,6 +90,7 @@ def new(session: Session, severity: str = "IV") -> Incident:
             classification="internal",
             title="燃气泄漏",
             summary="幸福路燃气泄漏",
+            occurred_at=T0 - timedelta(minutes=10),
         ),
         session=session,
     )
@@ -249,3 +250,36 @@ def test_times_are_stored_in_utc(db: Database) -> None:
     with db.session() as session:
         incident = new(session)
     assert incident.received_at == T0.astimezone(UTC)
+
+
+def test_the_first_written_report_must_say_when_it_happened(db: Database) -> None:
+    # Issue 12: 事发时间 is a required 报告要素. A phone report may go before it is known;
+    # the first written report (or a final report sent without one) may not.
+    with db.session() as session:
+        incident = new(session)
+        incident.occurred_at = None
+        log(session, incident, K.PHONE_REPORT, 3, target="张三")
+        for kind in (K.FIRST_REPORT, K.FINAL_REPORT):
+            with pytest.raises(EntryRefused, match="fill it in first") as caught:
+                log(session, incident, kind, 5, text="书面报告")
+            assert caught.value.refusal.key == "written_needs_occurred"
+        set_language("zh_CN")
+        with pytest.raises(EntryRefused, match="尚未填写事发时间"):
+            log(session, incident, K.FIRST_REPORT, 5, text="书面首报")
+        assert incident.id is not None
+        update_fields(
+            request(session, now=T0 + timedelta(minutes=6), rules=RULES),
+            session=session,
+            incident_id=incident.id,
+            expected_version=None,
+            changes={"occurred_at": T0 - timedelta(minutes=20)},
+        )
+        assert log(session, incident, K.FIRST_REPORT, 7, text="书面首报").kind == K.FIRST_REPORT
+
+
+def test_a_request_or_a_document_owes_no_time_of_happening(db: Database) -> None:
+    for kind in ("request", "document"):
+        with db.session() as session:
+            incident = new(session)
+            incident.occurred_at, incident.matter_kind = None, kind  # type: ignore[assignment]
+            assert log(session, incident, K.FINAL_REPORT, 5, text="已办结").kind == K.FINAL_REPORT

@@ -94,7 +94,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
         for key, value in SHORT.items():
             code, out, err = run(
                 "incident", "add", "--summary", value, "--title", value, "--location", value,
-                "--reporter-name", value, "--reporter-unit", value,
+                "--reporter-name", value, "--reporter-unit", value, "--occurred", "01:00",
             )  # fmt: skip
             assert code == 0, (key, err)
             serials[key] = out.strip()

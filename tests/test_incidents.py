@@ -38,6 +38,7 @@ def new(
         "classification": "internal",
         "title": "测试事件",
         "summary": "据某区应急管理局电话报告，……",
+        "occurred_at": received_at - timedelta(minutes=10),
     }
     fields.update(extra)
     return create_incident(

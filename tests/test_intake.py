@@ -45,6 +45,9 @@ def fields(**extra: object) -> dict[str, object]:
         "rules": RULES,
     }
     base.update(extra)
+    received = base["received_at"]
+    assert isinstance(received, datetime)
+    base.setdefault("occurred_at", received - timedelta(minutes=10))  # a report says when
     return base
 
 

@@ -14,7 +14,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import UTC, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -205,6 +205,9 @@ def _fire_fields(**extra: object) -> dict[str, object]:
         "rules": RULES,
     }
     fields.update(extra)
+    received = fields["received_at"]
+    assert isinstance(received, datetime)
+    fields.setdefault("occurred_at", received - timedelta(minutes=10))  # a report says when
     return fields
 
 
@@ -699,6 +702,8 @@ _NIGHT = [
     ("黄雨婷", "4444", ["leave", "list"]),
     ("黄雨婷", "4444", ["incident", "list", "--all"]),
     ("韩冬", "6666", ["incident", "list", "--clearance", "top_secret"]),
+    # The written report must say when it happened: the officer fills it in first.
+    ("黄雨婷", "4444", ["incident", "edit", "20261126-004", "--occurred", "01:20"]),
     ("黄雨婷", "4444", ["bulletin", "draft", "20261126-004"]),
     ("黄雨婷", "4444", ["bulletin", "review", "1"]),
     ("王立新", "7777", ["bulletin", "sign", "1"]),

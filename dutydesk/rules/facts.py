@@ -110,12 +110,23 @@ def casualty_line(row: Any) -> str:
     return "、".join(f"{CASUALTY_ZH[name]}{value}人" for name, value in figures if value)
 
 
+def occurred_stated(row: Any) -> bool:
+    """Whether ``row`` may go into a written report as far as 事发时间 goes.
+
+    An emergency's written report must say when it happened; a request or a document
+    has no such element. ``row`` is anything with ``matter_kind`` and ``occurred_at``.
+    """
+    kind = getattr(row, "matter_kind", "emergency")
+    return getattr(kind, "value", kind) != "emergency" or row.occurred_at is not None
+
+
 __all__ = [
     "CASUALTIES",
     "PARSERS",
     "FactError",
     "as_text",
     "casualty_line",
+    "occurred_stated",
     "parse_count",
     "parse_flag",
     "parse_minutes",

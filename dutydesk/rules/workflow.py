@@ -48,6 +48,8 @@ _SYSTEM_KINDS = {EntryKind.RECEIVED: "received_again", EntryKind.FIELD_CHANGE: "
 _REFERRING = {EntryKind.FEEDBACK, EntryKind.CORRECTION, EntryKind.REPORTED_BACK}
 # An instruction is followed to its end whatever happens to the incident: its feedback,
 # reminders (督办/催办) and 报结 may be recorded on a closed incident.
+# 事发时间 is a required 报告要素 of an emergency's first written report.
+_WRITTEN_FIRST_OR_LAST = {EntryKind.FIRST_REPORT, EntryKind.FINAL_REPORT}
 _AFTER_CLOSING = {EntryKind.FEEDBACK, EntryKind.SUPERVISION, EntryKind.REPORTED_BACK}
 
 
@@ -82,6 +84,7 @@ REFUSAL_KEYS: tuple[str, ...] = (
     "field_change",
     "reference_not_expected",
     "reported_back_reference",
+    "written_needs_occurred",
 )
 """Every key :func:`refusal` can return (a test keeps the catalogs in step)."""
 
@@ -95,6 +98,7 @@ def refusal(
     target: str = "",
     referred: EntryKind | str | None = None,
     referred_seq: int | None = None,
+    occurred_known: bool = True,
 ) -> Refusal | None:
     """Say why an entry of ``kind`` cannot be added now, or ``None`` when it may be.
 
@@ -107,6 +111,10 @@ def refusal(
         referred: kind of the entry this one refers to (already checked to be an
             earlier entry of the same incident), ``None`` when it refers to none.
         referred_seq: that entry's number on the timeline, for the message.
+        occurred_known: ``False`` for an emergency whose 事发时间 is not recorded: the
+            first written report (首报, or a 终报 sent without one) must state it, so it
+            is refused until it is filled in. A phone report may go first, before the
+            time is known; later written reports refer back to the first.
 
     Returns:
         The refusal, or ``None``.
@@ -123,6 +131,9 @@ def refusal(
         return Refusal("not_closed")
     if referred is not None and entry not in _REFERRING:
         return Refusal("reference_not_expected")
+    first_written = not done & {EntryKind.FIRST_REPORT, EntryKind.CONTINUED_REPORT}
+    if not occurred_known and entry in _WRITTEN_FIRST_OR_LAST and first_written:
+        return Refusal("written_needs_occurred")
     return _content_refusal(entry, done, text, target, referred, referred_seq)
 
 

@@ -97,6 +97,10 @@ async def test_a_drill_at_speed_10_through_intake_and_follow_up_is_measured(
         assert isinstance(intake, IntakeScreen)
         assert "恒达化工" in intake.text("summary")  # prefilled with what the caller says
         assert intake.text("reporter_name") == "陈建国"
+        # The caller says it has just happened: the written report must say when.
+        control = intake.control("occurred_at")
+        assert isinstance(control, Input)
+        control.value = intake.text("received_at")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)

@@ -302,6 +302,7 @@ def _report_items(req: Request, bulletin: Bulletin, *, session: Session) -> None
     """Record the issued bulletin as the written report on each open incident it carries."""
     from sqlmodel import col, select
 
+    from dutydesk.rules.facts import occurred_stated
     from dutydesk.services.incidents.followup import NewEntry, record_entry
     from dutydesk.storage.models import BulletinItem, Incident, TimelineEntry
 
@@ -322,6 +323,11 @@ def _report_items(req: Request, bulletin: Bulletin, *, session: Session) -> None
                 col(TimelineEntry.kind).in_(_WRITTEN_REPORTS),
             )
         ).first()
+        if not reported and not occurred_stated(incident):
+            # Refused before anything is kept: the number taken above rolls back with it.
+            raise BulletinError(
+                t("bulletin.refused.needs_occurred", id=bulletin.id, serial=incident.serial)
+            )
         report = NewEntry(
             kind=EntryKind.CONTINUED_REPORT if reported else EntryKind.FIRST_REPORT,
             occurred_at=max(req.now, incident.received_at),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import select
 
 from dutydesk.i18n import label, t
+from dutydesk.rules.facts import occurred_stated
 from dutydesk.rules.workflow import is_open, refusal, status_after
 from dutydesk.services.incidents.records import (
     EntryRefused,
@@ -128,6 +129,7 @@ def add_entry(
         target=target,
         referred=referred.kind if referred else None,
         referred_seq=referred.seq if referred else None,
+        occurred_known=occurred_stated(incident),
     )
     if refused is not None:
         values = dict(refused.values)

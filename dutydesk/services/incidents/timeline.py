@@ -229,6 +229,7 @@ EDITABLE_COLUMNS = (
     "matter_kind",
     "sensitive",
     "report_every_minutes",
+    "occurred_at",
     *CASUALTIES,
 )
 """The columns an edit form shows (``services.edits.EDITABLE``), in form order; the typed
@@ -260,6 +261,7 @@ def fetch_editable(
     fields = {name: as_text(getattr(row, name)) for name in EDITABLE_COLUMNS}
     if fields["sensitive"] in {"0", "1"}:  # SQLite hands a boolean back as 0/1
         fields["sensitive"] = as_text(fields["sensitive"] == "1")
+    fields["occurred_at"] = as_text(as_utc(row.occurred_at))  # SQLite's text: aware UTC
     with audited_read(
         db, clearance, object_type="incident", keys=keys, viewer=viewer, now=now
     ) as read:
