@@ -446,3 +446,59 @@ async def test_a_new_incident_shows_both_report_clocks_until_each_is_met(
         await settle(pilot)
         header = app.main.timeline.text.splitlines()[0]
         assert "phone report in" not in header and "first report in 40 min" in header
+
+
+async def test_a_first_report_waits_for_the_time_it_happened_typed_in_the_edit_form(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    # Issue 12: 事发时间 is a required 报告要素 of the written first report.
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"Tunnel collapse, two trapped")
+        await pilot.press("ctrl+s")  # 事发时间 not known yet: the intake takes it blank
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("f")
+        await settle(pilot)
+        await fill(app, text="书面首报：隧道塌方")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        screen = on_top(app, EntryScreen)  # refused in one line, the text kept
+        assert "a written report must state it" in screen.status_text
+        assert screen.text("text") == "书面首报：隧道塌方"
+        await pilot.press("escape")
+        await settle(pilot)
+        if not isinstance(app.screen, MainScreen):  # the discard question
+            await pilot.press("y")
+            await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        edit = on_top(app, EditScreen)
+        assert edit.text("occurred_at") == ""
+        await fill(app, occurred_at="next week")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        edit = on_top(app, EditScreen)  # a bad time: refused, what was typed kept
+        assert edit.text("occurred_at") == "next week"
+        await fill(app, occurred_at="02:20")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        serial = app.main.queue.selected.serial if app.main.queue.selected else ""
+        occurred = db.read("SELECT occurred_at FROM incident WHERE serial = :s", {"s": serial})
+        assert str(occurred[0][0]).startswith("2026-11-25 18:20")  # 02:20 Shanghai, in UTC
+        await pilot.press("f")
+        await settle(pilot)
+        await fill(app, text="书面首报：隧道塌方")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen), getattr(app.screen, "status_text", "")
+        kinds = db.read(
+            "SELECT e.kind FROM timeline_entry e JOIN incident i ON i.id = e.incident_id"
+            " WHERE i.serial = :s",
+            {"s": serial},
+        )
+        assert "first_report" in {row.kind for row in kinds}

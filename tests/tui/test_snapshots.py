@@ -103,6 +103,17 @@ def test_leader_instruction_form(
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_edit_form(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., DutyDeskApp],
+    demo: Database,
+    language: str,
+) -> None:
+    """The selected incident's fields, 事发时间 and the report elements among them."""
+    assert snap_compare(make_app(language), terminal_size=SIZE, run_before=_after("e"))
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_search_screen(
     snap_compare: Callable[..., bool],
     make_app: Callable[..., DutyDeskApp],

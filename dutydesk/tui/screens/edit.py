@@ -10,6 +10,7 @@ the current version, knowingly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from textual import work
@@ -25,6 +26,7 @@ from dutydesk.services.incidents.records import ConflictError
 from dutydesk.tui.base.form import FormScreen
 from dutydesk.tui.bindings import key
 from dutydesk.tui.context import Context
+from dutydesk.tui.moments import parse_past
 from dutydesk.tui.text import safe
 from dutydesk.tui.widgets.choice import SEVERITY_KEYS, ChoiceSelect
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
@@ -77,6 +79,10 @@ class EditScreen(FormScreen[EditResult]):
         self.version = version
         """The version the officer's change is based on."""
         self.original = dict(values)
+        # 事发时间 is shown and typed as the officer's local time, sent as an aware moment.
+        if values.get("occurred_at"):
+            moment = datetime.fromisoformat(values["occurred_at"]).astimezone(context.tz)
+            self.original["occurred_at"] = f"{moment:%Y-%m-%d %H:%M}"
 
     def compose(self) -> ComposeResult:
         """The editable fields, the conflict panel, the status line and the keys."""
@@ -92,6 +98,12 @@ class EditScreen(FormScreen[EditResult]):
             with Horizontal(classes="form-row"):
                 yield self.field("title", SafeInput(values["title"], compact=True))
                 yield self.field("location", SafeInput(values["location"], compact=True))
+                occurred = SafeInput(
+                    values.get("occurred_at", ""),
+                    placeholder=t("intake.occurred_hint"),
+                    compact=True,
+                )
+                yield self.field("occurred_at", occurred, caption=t("field.happened_at"))
             with Horizontal(classes="form-row"):
                 for name in ("reporter_name", "reporter_unit", "reporter_phone"):
                     yield self.field(name, SafeInput(values[name], compact=True))
@@ -120,7 +132,7 @@ class EditScreen(FormScreen[EditResult]):
 
     def values(self) -> dict[str, str]:
         """Every field as it stands in the form."""
-        values = {name: self.text(name) for name in (*_TEXTS, "summary", *_FACTS)}
+        values = {name: self.text(name) for name in (*_TEXTS, "summary", *_FACTS, "occurred_at")}
         for name in (*_CHOICES, "matter_kind"):
             values[name] = str(self.query_one(f"#field-{name} Select", Select).value)
         sensitive = self.query_one("#field-sensitive Checkbox", Checkbox).value
@@ -145,6 +157,15 @@ class EditScreen(FormScreen[EditResult]):
                 ok = self.refuse(name, t("form.error_blank"))
             else:
                 self.refuse(name, None)
+        if "occurred_at" in changes:
+            typed = changes["occurred_at"]
+            try:
+                when = self._occurred(typed)
+            except ValueError as exc:
+                ok = self.refuse("occurred_at", str(exc))
+            else:
+                self.refuse("occurred_at", None)
+                changes["occurred_at"] = when
         if not ok:
             self.status(t("form.fix_fields"), error=True)
             return
@@ -153,6 +174,13 @@ class EditScreen(FormScreen[EditResult]):
             return
         self.status(t("form.saving"))
         self._update(changes, self.version)
+
+    def _occurred(self, typed: str) -> str:
+        """The typed 事发时间 as the service takes it (blank: not known)."""
+        if not typed.strip():
+            return ""
+        moment = parse_past(typed, now=self.context.clock.now(), tz=self.context.tz)
+        return moment.isoformat()
 
     @work(thread=True, exclusive=True, group="save", exit_on_error=False)
     def _update(self, changes: dict[str, str], version: int) -> None:
