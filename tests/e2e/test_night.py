@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,13 @@ def test_a_whole_night_from_the_readme_first_command(
     # The final report closes the incident (it leaves the open queue): it comes last,
     # after the handover pack and the bulletin that are made from the open incident.
     for number, (key, title, first, text) in enumerate(FOLLOW_UPS[:-1], start=1):
+        if key == "f":  # the written report must say when it happened: the caller said
+            happened = (datetime.now(UTC) - timedelta(minutes=20)).isoformat()
+            desk.cli(
+                "incident", "edit", serial, "--occurred", happened, "--db", str(desk.db),
+                "--operator", OFFICER[0], pin=OFFICER[1],
+            )  # fmt: skip
+            officer.wait_for("occurred ", why="the other process's edit, shown live")
         log_entry(officer, key, title, first, text)
         colleague.wait_for(text[:10], why=f"the other console sees the {title}")
         if number % 3 == 0:  # the information officer's script reads in between
