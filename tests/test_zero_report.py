@@ -70,7 +70,7 @@ def test_a_recorded_report_is_not_late(special: Database) -> None:
     made = record_report(
         request(special, now=at(24, 15, 40), actor_name="黄雨婷"), DAY, text="", nothing=True
     )
-    assert made.made_by == "黄雨婷" and made.made_at == at(24, 15, 40) and made.nothing
+    assert made.made_by == "黄雨婷" and made.made_at == at(24, 15, 40) and made.zero
     state = owed_report(special, at(24, 18), RULES)
     assert state is not None and not state.late(at(24, 18)) and state.made_at is not None
     [(action, detail)] = special.read(
@@ -94,3 +94,29 @@ def test_no_hour_configured_means_no_clock(special: Database) -> None:
         phone_report={}, first_report={}, continued_report={}, feedback=RULES.feedback
     )
     assert owed_report(special, at(24, 18), rules) is None
+
+
+def test_the_handover_pack_says_whether_the_days_report_was_made(special: Database) -> None:
+    from dutydesk.reports.handover import render_text
+    from dutydesk.services.handover.pack import build_pack
+
+    record_report(
+        request(special, now=at(24, 15, 40), actor_name="黄雨婷"), DAY, text="", nothing=True
+    )
+    # The 08:30 meeting on the 26th: the 24th's 零报告 was made, the 25th's was not.
+    moment = at(26, 8, 30)
+    pack = build_pack(request(special, now=moment), start=at(24, 8, 30), at=moment, settings=S)
+    assert [(r.day, r.made_by) for r in pack.daily_reports] == [
+        (DAY, "黄雨婷"),
+        (date(2026, 12, 25), ""),
+    ]
+    text = render_text(pack, SHANGHAI)
+    assert (
+        "Special period daily report of 2026-12-24 (due 12-24 16:00): "
+        "zero report made, 黄雨婷, 12-24 15:40" in text
+    )
+    assert "Special period daily report of 2026-12-25 (due 12-25 16:00): NOT made, late" in text
+    # Outside a special period the pack says nothing about it.
+    later = at(27, 12)
+    quiet = build_pack(request(special, now=later), start=at(27, 8, 30), at=later, settings=S)
+    assert quiet.daily_reports == ()

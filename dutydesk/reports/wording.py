@@ -8,7 +8,7 @@ HH:MM: a column of times must scan, a document must read). English keeps ``11-25
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import current_language, t
@@ -67,6 +67,13 @@ def document_time(
         if (ref.year, ref.month) != (local.year, local.month):
             day = f"{local.month}月{day}"
     return day + _clock(local, seconds)
+
+
+def document_day(day: date) -> str:
+    """A date inside a document: ``11月25日`` (``2026-11-25`` in English)."""
+    if current_language() != "zh_CN":
+        return day.isoformat()
+    return f"{day.month}月{day.day}日"
 
 
 def document_datetime(moment: datetime, tz: ZoneInfo) -> str:

@@ -24,7 +24,7 @@ class DailyReportState:
     due_at: datetime
     made_at: datetime | None = None
     made_by: str = ""
-    nothing: bool = False
+    zero: bool = False
     """True for a 零报告 (nothing to report)."""
 
     def late(self, now: datetime) -> bool:

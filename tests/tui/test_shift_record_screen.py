@@ -6,6 +6,7 @@ night (张三 leading, 李四, 王五, 赵六) hands over to the day (孙八 lea
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from textual.pilot import Pilot
@@ -49,8 +50,6 @@ async def open_record(pilot: Pilot[Any], db: Database) -> ShiftRecordScreen:
 
 def records(db: Database) -> list[Any]:
     """Every change of shift recorded around the seeded night."""
-    from datetime import timedelta
-
     return list_records(db, NOW - timedelta(days=2), NOW + timedelta(days=2))
 
 
@@ -134,3 +133,59 @@ async def test_hostile_names_on_the_roster_show_literally(
         assert f"{HOSTILE[0]} (duty leader)" in screen.text
         assert HOSTILE[1] in screen.text
         assert app.is_running  # the [@click=app.quit] name did nothing
+
+
+# -- 零报告: the special period's daily report in the console's header -------------------
+
+
+def header(app: DutyDeskApp) -> str:
+    """The status line's text."""
+    from dutydesk.tui.widgets.status import StatusLine
+
+    return str(app.main.query_one(StatusLine).content)
+
+
+def overdue_incidents(db: Database, now: datetime) -> int:
+    """What the header counted before the daily report had a clock of its own."""
+    from dutydesk.services.incidents.queue import count_overdue
+
+    return count_overdue(db, now)
+
+
+async def test_a_late_daily_report_is_counted_and_notified_once(
+    db: Database, settings: Settings, night: dict[str, int]
+) -> None:
+    # The 25th is special (联合值班) and the seed made its report; unmade, it is late at
+    # 02:31 on the 26th (the 值班日 of the 25th runs to 08:30), due since 16:00.
+    from sqlalchemy import text
+
+    with db.session() as session:
+        session.execute(text("DELETE FROM daily_report"))
+    clock = FrozenClock(NOW.astimezone(UTC))
+    app = DutyDeskApp(db, settings, clock, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        incidents = overdue_incidents(db, NOW)
+        assert f"Overdue {incidents + 1}" in header(app)
+        late = [n for n in app._notifications if "daily report" in n.message]
+        assert [n.message for n in late] == [
+            "Special period: the daily report (零报告) of 2026-11-25 was due at 16:00 and is "
+            "not recorded. Report to the superior, then record it: dutydesk roster "
+            "zero-report --date 2026-11-25 --none"
+        ]
+        assert late[0].severity == "warning"
+        clock.advance(timedelta(minutes=1))
+        app.main.recount()  # what the next minute does: counted again, notified once
+        await settle(pilot)
+        assert f"Overdue {incidents + 1}" in header(app)
+        assert len([n for n in app._notifications if "daily report" in n.message]) == 1
+
+
+async def test_a_recorded_daily_report_is_not_counted(
+    db: Database, settings: Settings, clock: FrozenClock, night: dict[str, int]
+) -> None:
+    app = DutyDeskApp(db, settings, clock, "en")  # the seed recorded the 25th's report
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert f"Overdue {overdue_incidents(db, NOW)}" in header(app)
+        assert not app._notifications
