@@ -8,6 +8,7 @@ is late after it until it is recorded. Outside a special period nothing is owed.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +121,21 @@ def test_the_handover_pack_says_whether_the_days_report_was_made(special: Databa
     later = at(27, 12)
     quiet = build_pack(request(special, now=later), start=at(27, 8, 30), at=later, settings=S)
     assert quiet.daily_reports == ()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [('"17:30"', time(17, 30)), ('"5pm"', None), ("16", None), ('"24:00"', None)],
+)
+def test_the_config_file_sets_the_hour_or_says_in_one_line_why_not(
+    tmp_path: Path, value: str, expected: time | None
+) -> None:
+    from dutydesk.config import load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text(f"[rules.special_period]\nzero_report_at = {value}\n", encoding="utf-8")
+    if expected is None:
+        with pytest.raises(ConfigError, match='zero_report_at: expected a time "HH:MM"'):
+            load_rules(overrides=load_settings(config, environ={}).rules)
+        return
+    assert load_rules(overrides=load_settings(config, environ={}).rules).zero_report_at == expected
