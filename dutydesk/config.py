@@ -202,7 +202,7 @@ _RULE_KEYS: dict[str, tuple[str, ...]] = {
     "continued_report_hours": _GRADES,
     "initial_grading_minutes": ("emergency",),
     "instruction": ("feedback_days", "report_back_hours", "remind_hours"),
-    "special_period": ("continued_report_hours",),
+    "special_period": ("continued_report_hours", "zero_report_at"),
     "request": (
         "assign_working_days", "assign_days", "assign_hours",
         "feedback_working_days", "feedback_days", "feedback_hours",
@@ -247,10 +247,26 @@ def _parse_rules(value: Any) -> dict[str, dict[str, Any]]:
                     )
                 parsed[section][key] = number
                 continue
+            if key.endswith("_at"):  # a local time of day, "HH:MM"
+                parsed[section][key] = _clock_time(where, number)
+                continue
             if isinstance(number, bool) or not isinstance(number, int | float) or number <= 0:
                 raise ConfigError(f"{where}: expected a number more than 0, got {number!r}")
             parsed[section][key] = float(number)
     return parsed
+
+
+def _clock_time(where: str, value: Any) -> str:
+    """A local time of day as the rules take it (``"16:00"``); one line when it is not."""
+    from datetime import time
+
+    try:
+        if not isinstance(value, str) or len(value) != len("HH:MM"):
+            raise ValueError(value)
+        time.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f'{where}: expected a time "HH:MM", got {value!r}') from None
+    return str(value)
 
 
 def _parse_keymap(value: Any) -> dict[str, str]:

@@ -349,3 +349,20 @@ def test_leave_to_a_date_alone_includes_that_day(cli: Cli) -> None:
                 "2026-11-30", "--acting", "陈国华")  # fmt: skip
     assert added.code == 0, added.err
     assert "2026-11-28 00:00" in added.err and "2026-12-01 00:00" in added.err
+
+
+def test_roster_zero_report_records_the_days_report_once(cli: Cli) -> None:
+    # The demo's special period runs from 24 to 28 November.
+    made = cli("roster", "zero-report", "--date", "2026-11-27", "--none")
+    assert made.code == 0, made.err
+    assert "Zero report (零报告) of 2026-11-27 recorded (李晓明," in made.err
+    again = cli("roster", "zero-report", "--date", "2026-11-27", "--text", "无新情况")
+    one_line_error(again, "the daily report of 2026-11-27 was recorded already (by 李晓明)")
+    told = cli("roster", "zero-report", "--date", "2026-11-28", "--text", "博览会闭幕，秩序良好")
+    assert told.code == 0 and "Daily report of 2026-11-28 recorded" in told.err
+    outside = cli("roster", "zero-report", "--date", "2026-12-20", "--none")
+    one_line_error(outside, "2026-12-20 is not in a special period")
+    neither = cli("roster", "zero-report", "--date", "2026-11-24")
+    one_line_error(neither, "(--text) or that there was nothing to report (--none)")
+    bad = cli("roster", "zero-report", "--date", "27 Nov", "--none")
+    one_line_error(bad, "--date")

@@ -11,13 +11,18 @@ such as ``*urgent* [link](x)`` is printed as typed.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import label, t
 from dutydesk.reports.candidates import expected_text, group_label, serials
 from dutydesk.reports.layout import Layout, Section, md_escape
-from dutydesk.reports.wording import count_breakdown, document_datetime, document_time
+from dutydesk.reports.wording import (
+    count_breakdown,
+    document_datetime,
+    document_day,
+    document_time,
+)
 from dutydesk.rules.handover import HandoverPack, OpenItem, RosterShift
 from dutydesk.rules.leave import is_top_post
 from dutydesk.rules.sanitize import clean
@@ -42,6 +47,10 @@ class _Times:
 
     def short(self, moment: datetime | None) -> str:
         return document_time(moment, self.tz, self.reference) if moment else t("app.none")
+
+    def day(self, day: date) -> str:
+        """A 值班日 as a document writes a date (``11月25日``; English ``11-25``)."""
+        return document_day(day)
 
     def clock(self, moment: datetime) -> str:
         return moment.astimezone(self.tz).strftime("%H:%M")
@@ -195,6 +204,22 @@ def _shift(shift: RosterShift, when: _Times) -> str:
     return line
 
 
+def _daily_reports(pack: HandoverPack, when: _Times) -> list[str]:
+    """零报告: whether each special 值班日's report was made, late or still to come."""
+    lines = []
+    for report in pack.daily_reports:
+        day, due = when.day(report.day), when.short(report.due_at)
+        if report.made_at is not None:
+            key = "daily_report.pack_zero" if report.zero else "daily_report.pack_made"
+            at = when.short(report.made_at)
+            lines.append(t(key, day=day, due=due, name=_s(report.made_by), at=at))
+        elif report.late(pack.period_end):
+            lines.append(t("daily_report.pack_late", day=day, due=due))
+        else:
+            lines.append(t("daily_report.pack_pending", day=day, due=due))
+    return lines
+
+
 def _emerging(pack: HandoverPack) -> Section:
     lines = [
         t(
@@ -248,7 +273,10 @@ def sections(pack: HandoverPack, tz: ZoneInfo) -> Layout:
             instructions,
             _bulletins(pack, when),
             _away(pack, when),
-            Section(t("handover.section.roster"), _or_none([_shift(s, when) for s in pack.roster])),
+            Section(
+                t("handover.section.roster"),
+                _or_none([_shift(s, when) for s in pack.roster] + _daily_reports(pack, when)),
+            ),
             Section(t("handover.section.classified"), _or_none(classified)),
             _emerging(pack),
         ),

@@ -8,7 +8,7 @@ HH:MM: a column of times must scan, a document must read). English keeps ``11-25
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import current_language, t
@@ -78,6 +78,13 @@ def period_text(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     return t("wording.period", start=month_day_time(start, tz), end=month_day_time(end, tz))
 
 
+def document_day(day: date) -> str:
+    """A date inside a document: ``11月25日`` (``2026-11-25`` in English)."""
+    if current_language() != "zh_CN":
+        return day.isoformat()
+    return f"{day.month}月{day.day}日"
+
+
 def document_datetime(moment: datetime, tz: ZoneInfo) -> str:
     """A full date and time in a document: ``2026年11月25日10时41分`` (``2026-11-25 10:41``)."""
     local = moment.astimezone(tz)
@@ -90,6 +97,7 @@ __all__ = [
     "count_breakdown",
     "count_parts",
     "document_datetime",
+    "document_day",
     "document_time",
     "month_day_time",
     "period_text",

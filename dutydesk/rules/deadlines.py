@@ -115,6 +115,9 @@ class DeadlineRules:
     """特殊时期: continued reports at least this often while a special period is on."""
     day_start: time = time(8, 30)
     """The change of shift that starts a 值班日 (whose special period applies)."""
+    zero_report_at: time | None = None
+    """零报告: in a special period, each 值班日's report to the superior is owed by this
+    local time (``None``: no such clock); see :mod:`dutydesk.rules.daily_report`."""
 
     @classmethod
     def from_mapping(
@@ -161,6 +164,7 @@ class DeadlineRules:
             kind_by_channel=kinds,
             kind_by_category=by_category,
             special_report=_hours(data.get("special_period", {}).get("continued_report_hours")),
+            zero_report_at=_time_of_day(data.get("special_period", {}).get("zero_report_at")),
             calendar=calendar or WorkCalendar(),
             zone=zone or ZoneInfo("Asia/Shanghai"),
         )
@@ -240,6 +244,21 @@ class DeadlineRules:
                         f"than grade {lesser.value}"
                     )
         return found
+
+
+def _time_of_day(value: Any) -> time | None:
+    """``"16:00"`` as a time; a bad value is one line naming the setting."""
+    if value is None:
+        return None
+    text = str(value)
+    try:
+        if len(text) != len("HH:MM"):
+            raise ValueError(text)
+        return time.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f'rules.special_period.zero_report_at: expected a time "HH:MM", got {value!r}'
+        ) from None
 
 
 def _hours(value: Any) -> timedelta | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from dutydesk.rules.daily_report import DailyReportState
 from dutydesk.rules.trends import Candidate
 from dutydesk.vocab import Category, Classification, Position, Severity, ShiftKind, Status
 
@@ -150,6 +151,8 @@ class HandoverPack:
     emerging: tuple[Candidate, ...] = ()
     """The strongest emerging issues of the last 24 hours (:mod:`dutydesk.rules.trends`)."""
     """The record's hash-chain head when the pack was made (``#57 3f9a1c2b…``)."""
+    daily_reports: tuple[DailyReportState, ...] = ()
+    """零报告: the special 值班日 of the period and whether their daily report was made."""
     handover_id: int | None = field(default=None, compare=False)
 
     @property

@@ -357,6 +357,25 @@ class ShiftHandover(SQLModel, table=True):
     leader_at: datetime | None = _utc_column(nullable=True)
 
 
+class DailyReport(SQLModel, table=True):
+    """A special period's daily report to the superior, made (零报告 when nothing to say).
+
+    One per 值班日 (migration 0013); owed only while the roster marks the day special.
+    """
+
+    __tablename__ = "daily_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_date: date = Field(nullable=False, unique=True)
+    """The 值班日 it reports on."""
+    zero_report: bool = Field(default=False, nullable=False)
+    """True for a 零报告: nothing to report that day."""
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    """What was reported, in a line (empty for a 零报告)."""
+    recorded_by: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    recorded_at: datetime = _utc_column()
+
+
 class AuditEvent(SQLModel, table=True):
     """Every change, and every view of classified content: who, what, when."""
 

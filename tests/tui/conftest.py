@@ -78,6 +78,7 @@ def seed_night(db: Database, *, hostile: bool = False) -> dict[str, int]:
     """Write a night shift's incidents, timelines, roster and absences; ids by serial."""
     from dutydesk.storage.models import (
         Assignment,
+        DailyReport,
         Incident,
         LeaveRegistration,
         Person,
@@ -260,6 +261,15 @@ def seed_night(db: Database, *, hostile: bool = False) -> dict[str, int]:
                     end_at=end,
                 )
             )
+        # The special 值班日 of the 25th (联合值班) had its 零报告 made on time (16:00).
+        session.add(
+            DailyReport(
+                report_date=date(2026, 11, 25),
+                zero_report=True,
+                recorded_by="李四",
+                recorded_at=local(25, 15, 30),
+            )
+        )
         leader_id, acting_leader_id = people["刘强"].id, people["郑华"].id
         assert leader_id is not None and acting_leader_id is not None
         session.add(

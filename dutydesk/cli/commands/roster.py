@@ -9,6 +9,8 @@ Examples::
     dutydesk roster swap 李晓明 赵静 --date 2026-12-02 --shift night --with-date 2026-12-03
     dutydesk roster cover --date 2026-12-02 --for 李晓明 --by 钱磊 --from 02:00 --to 08:30
     dutydesk roster special --from 2027-02-10 --to 2027-02-17 --note 春节假期
+    dutydesk roster zero-report --none                  # today's 零报告 was made
+    dutydesk roster zero-report --date 2027-02-11 --text "游园活动秩序良好"
 
 Changes are written by ``--operator`` (or ``DUTYDESK_OPERATOR``) and recorded in the audit
 trail. Data to stdout; messages, warnings and what could not be filled to stderr.
@@ -345,3 +347,37 @@ def special(
     count = mark_special(req, first, last, note=note, on=not off, settings=env.settings)
     key = "rostering.special_off" if off else "rostering.special"
     message(t(key, count=count, first=first, last=last))
+
+
+@roster_app.command("zero-report")
+def zero_report(
+    ctx: typer.Context,
+    date_: Annotated[
+        str | None,
+        typer.Option("--date", help="The 值班日 reported on; default the one running now."),
+    ] = None,
+    none: Annotated[
+        bool, typer.Option("--none", help="Nothing to report: a 零报告 was made.")
+    ] = False,
+    text: Annotated[str, typer.Option(help="What was reported, in a line.")] = "",
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Record that a special period's daily report (零报告) went to the superior.
+
+    During a special period (特殊时期) the desk reports every 值班日 by the hour of
+    ``[special_period] zero_report_at`` in the rules, even when nothing happened; until
+    it is recorded here the console counts it overdue.
+    """
+    from dutydesk.rules.deadlines import duty_date
+    from dutydesk.services.roster.daily_report import record_report
+
+    actor = require_operator(operator)
+    env = open_env(ctx, db)
+    req = env.request(actor=signed_in(env, actor))
+    when = day(date_, "--date") if date_ is not None else duty_date(env.now, req.rules)
+    made = record_report(req, when, text=text, nothing=none)
+    assert made.made_at is not None  # just recorded
+    stamp = made.made_at.astimezone(env.settings.tz).strftime("%Y-%m-%d %H:%M")
+    key = "daily_report.recorded_zero" if made.zero else "daily_report.recorded"
+    message(t(key, day=when.isoformat(), name=made.made_by, at=stamp))

@@ -36,6 +36,7 @@ from dutydesk.storage.models import (
     BulletinItem,
     ChainState,
     Credential,
+    DailyReport,
     Handover,
     Incident,
     LeaveRegistration,
@@ -58,6 +59,7 @@ _CLEAR_ORDER: tuple[type[SQLModel], ...] = (
     BulletinItem,
     Bulletin,
     Handover,
+    DailyReport,  # the demo's 零报告, made for its special days
     AuditEvent,
     TimelineEntry,
     Incident,

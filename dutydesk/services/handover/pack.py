@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from dutydesk.config import Settings
 from dutydesk.rules.dates import day_window
-from dutydesk.rules.deadlines import EntryFact, clock_terms, due_steps
+from dutydesk.rules.deadlines import EntryFact, clock_terms, due_steps, duty_date
 from dutydesk.rules.facts import casualty_line
 from dutydesk.rules.handover import (
     AwayLeader,
@@ -37,6 +37,7 @@ from dutydesk.services.incidents.records import special_cadence
 from dutydesk.services.integrity.chain import chain_head
 from dutydesk.services.integrity.reading import ClassifiedRead, Content, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
+from dutydesk.services.roster.daily_report import states
 from dutydesk.services.roster.pane import leaders_away
 from dutydesk.services.roster.shifts import shift_views
 from dutydesk.services.trends import top_candidates
@@ -265,6 +266,7 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
         classified_received=hidden_received,
         chain_head=chain_head(db).short,
         emerging=top_candidates(req, at=at, limit=EMERGING_IN_PACK),
+        daily_reports=states(db, duty_date(start, rules), duty_date(at, rules), rules),
     )
 
 

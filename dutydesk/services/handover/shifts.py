@@ -23,6 +23,7 @@ from dutydesk.errors import DutyDeskError, NotFoundError
 from dutydesk.i18n import t
 from dutydesk.rules.shifts import ShiftSlot, following_shifts, shift_at
 from dutydesk.services.request import Request
+from dutydesk.services.roster.pane import Holder
 from dutydesk.storage.engine import Database, Row, as_utc, stored_utc
 from dutydesk.vocab import Classification, Position, ShiftKind
 
@@ -162,47 +163,75 @@ def sign(
     return get_record(db, record_id)
 
 
+@dataclass(frozen=True)
+class ShiftPeople:
+    """Who the roster puts either side of one change of shift: who may sign as what."""
+
+    outgoing: tuple[Holder, ...]
+    """The outgoing shift's holders, duty leader first."""
+    incoming: tuple[Holder, ...]
+    """The incoming shift's holders, duty leader first."""
+
+    def holders(self, role: str) -> tuple[Holder, ...]:
+        """The people who may sign as ``role``: a shift's people, or both duty leaders."""
+        if role == "outgoing":
+            return self.outgoing
+        if role == "incoming":
+            return self.incoming
+        both = self.outgoing + self.incoming
+        return tuple(h for h in both if h.position is Position.DUTY_LEADER)
+
+    def checked(self, role: str) -> bool:
+        """False when nobody is rostered on the shift(s) the role is drawn from."""
+        if role == "incoming":
+            return bool(self.incoming)
+        if role == "outgoing":
+            return bool(self.outgoing)
+        return bool(self.outgoing or self.incoming)
+
+    def may_sign(self, role: str, name: str) -> bool:
+        """True if ``name`` may sign as ``role`` (anyone, where nobody is rostered)."""
+        return not self.checked(role) or any(h.name == name for h in self.holders(role))
+
+    def roles_of(self, name: str) -> tuple[str, ...]:
+        """The roles the roster gives ``name`` here, a duty leader's first: a leader leads."""
+        order = ("leader", "outgoing", "incoming")
+        return tuple(
+            role
+            for role in order
+            if self.checked(role) and any(h.name == name for h in self.holders(role))
+        )
+
+
+def shift_people(db: Database, changed_at: datetime, settings: Settings) -> ShiftPeople:
+    """Who is rostered on the shifts either side of the change at ``changed_at``."""
+    from dutydesk.services.roster.shifts import shift_views
+
+    day, night, tz = settings.day_shift_start, settings.night_shift_start, settings.tz
+    outgoing = shift_at(changed_at - timedelta(seconds=1), day, night, tz)
+    (incoming,) = following_shifts(outgoing, 1, day, night, tz)
+    views = {
+        (view.slot.shift_date, view.slot.kind): view.holders
+        for view in shift_views(db, outgoing.shift_date, incoming.shift_date, settings)
+    }
+    return ShiftPeople(
+        views.get((outgoing.shift_date, outgoing.kind), ()),
+        views.get((incoming.shift_date, incoming.kind), ()),
+    )
+
+
 def _check_on_duty(
     db: Database, record: ShiftRecord, role: str, name: str, settings: Settings
 ) -> None:
-    from dutydesk.services.roster.shifts import shift_views
+    if not shift_people(db, record.changed_at, settings).may_sign(role, name):
+        raise ShiftHandoverError(
+            t("handover.shift.not_on_duty", name=name, role=t(f"handover.shift.{role}"))
+        )
 
-    tz = settings.tz
-    outgoing = shift_at(
-        record.changed_at - timedelta(seconds=1),
-        settings.day_shift_start,
-        settings.night_shift_start,
-        tz,
-    )
-    (incoming,) = following_shifts(
-        outgoing, 1, settings.day_shift_start, settings.night_shift_start, tz
-    )
-    first = outgoing.shift_date
-    views = {
-        (view.slot.shift_date, view.slot.kind): view
-        for view in shift_views(db, first, incoming.shift_date, settings)
-    }
-    out_view = views.get((outgoing.shift_date, outgoing.kind))
-    in_view = views.get((incoming.shift_date, incoming.kind))
-    if role == "outgoing":
-        allowed = [out_view]
-    elif role == "incoming":
-        allowed = [in_view]
-    else:
-        allowed = [out_view, in_view]
-    if not any(view is not None and view.holders for view in allowed):
-        return  # nobody rostered: nothing to check against
-    for view in allowed:
-        if view is None:
-            continue
-        for holder in view.holders:
-            if holder.name == name and (
-                role != "leader" or holder.position is Position.DUTY_LEADER
-            ):
-                return
-    raise ShiftHandoverError(
-        t("handover.shift.not_on_duty", name=name, role=t(f"handover.shift.{role}"))
-    )
+
+def find_record(db: Database, slot: ShiftSlot) -> ShiftRecord | None:
+    """The record of the change of shift at the end of ``slot``, if one was made."""
+    return _find(db, slot)
 
 
 def get_record(db: Database, record_id: int) -> ShiftRecord:
@@ -275,10 +304,13 @@ def _audit(
 __all__ = [
     "SIGNERS",
     "ShiftHandoverError",
+    "ShiftPeople",
     "ShiftRecord",
+    "find_record",
     "get_record",
     "list_records",
     "make_record",
     "outgoing_shift",
+    "shift_people",
     "sign",
 ]

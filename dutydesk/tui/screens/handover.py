@@ -1,5 +1,7 @@
 """The handover screen (交接班, key ``h``): the pack for now, its acknowledgement, export.
 
+``s`` opens the record of the change of shift that is ending (:mod:`.shift_record`).
+
 The pack is built in a thread worker by :func:`dutydesk.services.handover.pack.build_pack`
 for the viewer's clearance (classified items by serial and classification only) and
 laid out by :func:`dutydesk.reports.handover.sections`, the same lines the txt, md and
@@ -40,6 +42,7 @@ class HandoverScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
         key("a", "acknowledge", "desk.acknowledge"),
         key("x", "export", "desk.export"),
         key("r", "rebuild", "desk.rebuild"),
+        key("s", "shift_record", "desk.shift_record"),
         key("escape,q", "close", "desk.close"),
     ]
 
@@ -233,6 +236,15 @@ class HandoverScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
     def on_handover_screen_failed(self, message: HandoverScreen.Failed) -> None:
         """Say why it was refused."""
         self._status(message.reason, error=True)
+
+    # -- the change of shift's record ----------------------------------------------------
+
+    def action_shift_record(self) -> None:
+        """Open the record of the change of shift that is ending (交接班记录)."""
+        if self.app.screen is self:
+            from dutydesk.tui.screens.shift_record import ShiftRecordScreen
+
+            self.app.push_screen(ShiftRecordScreen(self.context))
 
     def action_close(self) -> None:
         """Back to the main screen."""

@@ -9,12 +9,14 @@ The screen owns the refresh rhythm. Every read runs in a thread worker:
   incident. The same loop asks which deadlines passed since its last look and the
   screen notifies once per (incident, step), with the bell if configured;
 * every minute: the counts (overdue changes with time alone) and a redraw of the
-  countdowns; the roster when the shift changes.
+  countdowns; the roster when the shift changes. The overdue count includes the
+  special period's daily report (零报告) once it is late, which is also notified once
+  per day (:mod:`dutydesk.services.roster.daily_report`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -52,6 +54,8 @@ from dutydesk.tui.workers import ReportsWorkerErrors
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
+    from dutydesk.rules.daily_report import DailyReportState
+
 POLL_SECONDS = 0.4
 """How often to ask the store whether another console wrote (and deadlines passed)."""
 
@@ -75,12 +79,15 @@ class MainScreen(
     BINDINGS = [*ACTION_BINDINGS, *PAPER_BINDINGS, *DRILL_BINDINGS]  # noqa: RUF012
 
     class Counts(Message):
-        """Open and overdue counts read by a worker."""
+        """Open and overdue counts read by a worker, and the day's late 零报告 if any."""
 
-        def __init__(self, open_count: int, overdue_count: int) -> None:
+        def __init__(
+            self, open_count: int, overdue_count: int, late_report: DailyReportState | None = None
+        ) -> None:
             super().__init__()
             self.open_count = open_count
             self.overdue_count = overdue_count
+            self.late_report = late_report
 
     class Changed(Message):
         """Another connection committed to the store."""
@@ -104,6 +111,7 @@ class MainScreen(
         translate_bindings(self)
         self.context = context
         self._notified: set[tuple[int, str | None]] = set()
+        self._reports_notified: set[date] = set()
         self._minute = -1
         self._shift_start: datetime | None = None
 
@@ -178,16 +186,26 @@ class MainScreen(
     @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def recount(self) -> None:
         """Read the open and overdue counts again; the status line shows them."""
+        from dutydesk.services.roster.daily_report import late_report
+
         worker = get_current_worker()
-        db = self.context.db
+        db, now = self.context.db, self.context.clock.now()
         open_count = count_open(db)
-        overdue = count_overdue(db, self.context.clock.now())
+        overdue = count_overdue(db, now)
+        late = late_report(db, now, self.context.rules)  # a desk-level clock, not an incident's
         if not worker.is_cancelled:
-            self.post_message(self.Counts(open_count, overdue))
+            self.post_message(self.Counts(open_count, overdue + (1 if late else 0), late))
 
     def on_main_screen_counts(self, message: MainScreen.Counts) -> None:
-        """Show the counts in the status line."""
+        """Show the counts in the status line; say once per day that the 零报告 is late."""
         self.query_one(StatusLine).set_counts(message.open_count, message.overdue_count)
+        late = message.late_report
+        if late is None or late.day in self._reports_notified:
+            return
+        self._reports_notified.add(late.day)
+        due = late.due_at.astimezone(self.context.tz).strftime("%H:%M")
+        text = t("daily_report.late", day=late.day.isoformat(), due=due)
+        self.app.notify(text, severity="warning", timeout=30, markup=False)
 
     @work(thread=True, exclusive=True, group=WATCH_GROUP, exit_on_error=False)
     def _watch(self) -> None:
