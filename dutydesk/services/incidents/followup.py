@@ -28,7 +28,7 @@ from dutydesk.services.incidents.records import (
 from dutydesk.services.integrity import chain
 from dutydesk.services.integrity.sealed import entry_record, seal
 from dutydesk.storage.models import Incident, TimelineEntry
-from dutydesk.vocab import EntryKind
+from dutydesk.vocab import EntryKind, MatterKind
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -147,7 +147,40 @@ def add_entry(
     if entry_kind is EntryKind.LEADER_INSTRUCTION and due_at is None:
         due_at = occurred_at + req.rules.feedback
     checked = replace(entry, kind=entry_kind, due_at=due_at)
-    return record_entry(req, incident, checked, session=session)
+    written = record_entry(req, incident, checked, session=session)
+    if entry_kind is EntryKind.LEADER_INSTRUCTION:
+        _follow_cadence(req, incident, written, text, session=session)
+    return written
+
+
+def _follow_cadence(
+    req: Request, incident: Incident, instruction: TimelineEntry, text: str, *, session: Session
+) -> None:
+    """Set the report cadence an emergency's instruction asks for (每小时报告一次: 60 min).
+
+    Only a stricter cadence than the incident's is taken, and the change is on the
+    timeline as any field change is, naming the instruction, so the officer sees why
+    the continued-report clock moved and may set it back by editing.
+    """
+    from dutydesk.rules.cadence import cadence_in, set_by
+    from dutydesk.rules.facts import as_text
+    from dutydesk.services.incidents.edits import describe_changes
+
+    if MatterKind(incident.matter_kind) is not MatterKind.EMERGENCY:
+        return  # a request's or a document's clocks are not continued reports
+    minutes = cadence_in(text)
+    current = incident.report_every_minutes
+    if minutes is None or (current is not None and current <= minutes):
+        return
+    change = describe_changes({"report_every_minutes": (as_text(current), str(minutes))})
+    incident.report_every_minutes = minutes
+    note = NewEntry(
+        kind=EntryKind.FIELD_CHANGE,
+        occurred_at=instruction.occurred_at,
+        text=f"{change}\n{set_by(instruction.seq)}",
+        refers_to_id=instruction.id,
+    )
+    record_entry(req, incident, note, session=session)
 
 
 def record_entry(
