@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -66,7 +67,7 @@ def _fire(session: Session, kind: str = "emergency") -> Incident:
     )
 
 
-def _log(session: Session, incident: Incident, kind: EntryKind, minutes: int, **extra: str) -> None:
+def _log(session: Session, incident: Incident, kind: EntryKind, minutes: int, **extra: Any) -> None:
     at = T0 + timedelta(minutes=minutes)
     add_entry(
         request(session, now=at, rules=RULES),
