@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from dutydesk.clock import FrozenClock
 from dutydesk.config import Settings
@@ -18,6 +19,7 @@ from dutydesk.services.handover.shifts import list_records
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.handover import HandoverScreen
+from dutydesk.tui.screens.prompt import PromptScreen
 from dutydesk.tui.screens.shift_record import ShiftRecordScreen
 from dutydesk.vocab import Classification
 from tests.tui.conftest import HOSTILE, NOW, on_top
@@ -170,8 +172,8 @@ async def test_a_late_daily_report_is_counted_and_notified_once(
         late = [n for n in app._notifications if "daily report" in n.message]
         assert [n.message for n in late] == [
             "Special period: the daily report (零报告) of 2026-11-25 was due at 16:00 and is "
-            "not recorded. Report to the superior, then record it: dutydesk roster "
-            "zero-report --date 2026-11-25 --none"
+            "not recorded. Report to the superior, then record it: h then z in the console, "
+            "or dutydesk roster zero-report --date 2026-11-25 --none"
         ]
         assert late[0].severity == "warning"
         clock.advance(timedelta(minutes=1))
@@ -189,3 +191,37 @@ async def test_a_recorded_daily_report_is_not_counted(
         await settle(pilot)
         assert f"Overdue {overdue_incidents(db, NOW)}" in header(app)
         assert not app._notifications
+
+
+async def test_z_on_the_handover_screen_records_the_days_zero_report(
+    db: Database, settings: Settings, night: dict[str, int]
+) -> None:
+    # Issue 12: the 零报告 from the console too, not only `roster zero-report`.
+    from sqlalchemy import text
+
+    with db.session() as session:
+        session.execute(text("DELETE FROM daily_report"))
+    clock = FrozenClock(NOW.astimezone(UTC))
+    app = DutyDeskApp(db, settings, clock, "zh_CN")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        await pilot.press("z")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press("enter")  # blank: refused in place, the question stays
+        await settle(pilot)
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press("无", "enter")
+        await settle(pilot)
+        rows = db.read("SELECT report_date, zero_report, recorded_by FROM daily_report")
+        assert [(str(r[0]), bool(r[1])) for r in rows] == [("2026-11-25", True)]
+        assert rows[0][2] == app.context.operator
+        await pilot.press("z")  # again: the day's report is recorded already, said in a line
+        await settle(pilot)
+        await pilot.press(*"补报", "enter")
+        await settle(pilot)
+        assert len(db.read("SELECT id FROM daily_report")) == 1
+        status = str(app.screen.query_one("#handover-status", Static).render())
+        assert "已" in status and "2026-11-25" in status

@@ -13,6 +13,7 @@ the new, empty pack.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from textual import work
@@ -33,6 +34,9 @@ from dutydesk.tui.screens.prompt import PromptScreen
 from dutydesk.tui.text import safe, safe_block
 from dutydesk.tui.workers import ReportsWorkerErrors
 
+# What an officer types for "nothing to report" (零报告), in either language.
+_NOTHING_TO_REPORT = frozenset({"无", "没有", "零报告", "0", "none", "nothing", "nil"})
+
 
 class HandoverScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
     """The handover pack, scrollable, with keys to acknowledge and export it."""
@@ -43,6 +47,7 @@ class HandoverScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
         key("x", "export", "desk.export"),
         key("r", "rebuild", "desk.rebuild"),
         key("s", "shift_record", "desk.shift_record"),
+        key("z", "daily_report", "desk.daily_report"),
         key("escape,q", "close", "desk.close"),
     ]
 
@@ -245,6 +250,44 @@ class HandoverScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
             from dutydesk.tui.screens.shift_record import ShiftRecordScreen
 
             self.app.push_screen(ShiftRecordScreen(self.context))
+
+    # -- the special period's daily report (零报告) -------------------------------------
+
+    def action_daily_report(self) -> None:
+        """Ask what today's report to the superior said (无: a zero report), then record it."""
+        if self.app.screen is not self:
+            return
+        from dutydesk.rules.deadlines import duty_date
+
+        ctx = self.context
+        day = duty_date(ctx.clock.now(), ctx.rules)
+
+        def answered(text: str | None) -> None:
+            if text:
+                self._status(t("form.saving"))
+                self._daily_report(day, text)
+
+        question = PromptScreen(
+            t("desk.daily_report.question", day=day.isoformat()),
+            hint=t("desk.daily_report.hint"),
+        )
+        self.app.push_screen(question, answered)
+
+    @work(thread=True, exclusive=True, group="handover-write", exit_on_error=False)
+    def _daily_report(self, day: date, text: str) -> None:
+        from dutydesk.services.roster.daily_report import record_report
+
+        ctx = self.context
+        nothing = text.strip().lower() in _NOTHING_TO_REPORT
+        try:
+            made = record_report(ctx.request(), day, text="" if nothing else text, nothing=nothing)
+        except DutyDeskError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        key_ = "daily_report.recorded_zero" if nothing else "daily_report.recorded"
+        at = made.made_at.astimezone(ctx.tz).strftime("%H:%M") if made.made_at else ""
+        self.post_message(self.Done(t(key_, day=day.isoformat(), name=made.made_by, at=at)))
+        self._build()  # the pack's section 7 says it was made
 
     def action_close(self) -> None:
         """Back to the main screen."""
