@@ -190,6 +190,8 @@ def test_demo_lists_each_operator_with_role_clearance_pin_and_duty(tmp_path: Pat
     assert _row(result.stdout, "韩冬")[1:4] == ["confidential officer", "绝密 top secret", "6666"]
     names = [line.split()[0] for line in result.stdout.splitlines()[1:]]
     assert {"王立新", "张振华", "孙丽", "赵静", "许文博"} <= set(names)
+    # Defect 7: the moment "on duty now" refers to carries its offset ("CST" is also a US zone).
+    assert "on duty as of 2026-11-26 02:31 +08:00" in result.stderr, result.stderr
 
 
 def test_demo_lists_operators_in_chinese(tmp_path: Path) -> None:

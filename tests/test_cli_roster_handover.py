@@ -99,7 +99,7 @@ def test_handover_ack_and_next_period(cli: Cli) -> None:
     assert "acknowledged by 王立新、钱磊" in result.err
     assert "next period starts 2026-11-26 08:30" in result.err
     later = cli("handover", "--preview", now="2026-11-26T10:00+08:00")
-    assert "Period: 2026-11-26 08:30 to 2026-11-26 10:00" in later.out
+    assert "Period: 2026-11-26 08:30 +08:00 to 2026-11-26 10:00 +08:00" in later.out
     assert "zero report" in later.out
     one_line_error(cli("handover", "ack", "--names", ""), "--names")
     one_line_error(cli("handover", "ack", "--names", "赵静", "--id", "1"), "already acknowledged")
@@ -319,7 +319,7 @@ def test_a_bare_at_is_the_next_meeting_not_yesterdays(cli: Cli) -> None:
     # Typed at 02:31 on the night of the demo, "08:30" is this morning's meeting.
     result = cli("handover", "--at", "08:30", "--preview")
     assert result.code == 0, result.err
-    assert "Period: 2026-11-25 08:30 to 2026-11-26 08:30" in result.out
+    assert "Period: 2026-11-25 08:30 +08:00 to 2026-11-26 08:30 +08:00" in result.out
     assert "zero report" not in result.out
     assert "before the period ends" in result.out  # made at 02:31, said in words
 
@@ -327,7 +327,7 @@ def test_a_bare_at_is_the_next_meeting_not_yesterdays(cli: Cli) -> None:
 def test_a_past_period_is_said_in_words(cli: Cli) -> None:
     result = cli("handover", "--at", "2026-11-25T08:30", "--preview")
     assert result.code == 0, result.err
-    assert "Period: 2026-11-24 08:30 to 2026-11-25 08:30" in result.out
+    assert "Period: 2026-11-24 08:30 +08:00 to 2026-11-25 08:30 +08:00" in result.out
     assert "not the current one" in result.out
     current = cli("handover", "--preview")
     assert "not the current one" not in current.out

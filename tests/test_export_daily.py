@@ -234,7 +234,7 @@ def test_every_format_carries_the_chain_head(
 _OPEN_BY_HEADER = {
     "en": {
         "Serial": None,  # the serial, checked against the night
-        "Received": "2026-11-26 01:31",
+        "Received (+08:00)": "2026-11-26 01:31",  # defect 7: a time column names its zone
         "Ch.": "phone",
         "Category": "accident",
         "Sev.": "II",
@@ -244,16 +244,16 @@ _OPEN_BY_HEADER = {
         "Location": None,
         "Reporting unit": "市应急管理局",
         "Entries": 5,
-        "Phone report at": "2026-11-26 01:41",
-        "Written first report at": "2026-11-26 01:46",
-        "Last entry at": "2026-11-26 01:51",
+        "Phone report at (+08:00)": "2026-11-26 01:41",
+        "Written first report at (+08:00)": "2026-11-26 01:46",
+        "Last entry at (+08:00)": "2026-11-26 01:51",
         "Last entry kind": "continued report",
         "Last entry": "续报：伤员已送医，无生命危险。",
         "Summary": "东湖区幸福路12号一居民楼发生燃气爆炸，3人受伤",
     },
     "zh_CN": {
         "编号": None,
-        "接报": "2026-11-26 01:31",
+        "接报（+08:00）": "2026-11-26 01:31",
         "渠道": "电话",
         "类别": "事故灾难",
         "级别": "Ⅱ级",
@@ -263,9 +263,9 @@ _OPEN_BY_HEADER = {
         "地点": None,
         "报告单位": "市应急管理局",
         "跟踪记录数": 5,
-        "电话首报时间": "2026-11-26 01:41",
-        "书面首报时间": "2026-11-26 01:46",
-        "最新跟踪时间": "2026-11-26 01:51",
+        "电话首报时间（+08:00）": "2026-11-26 01:41",
+        "书面首报时间（+08:00）": "2026-11-26 01:46",
+        "最新跟踪时间（+08:00）": "2026-11-26 01:51",
         "最新跟踪类型": "续报",
         "最新跟踪": "续报：伤员已送医，无生命危险。",
         "摘要": "东湖区幸福路12号一居民楼发生燃气爆炸，3人受伤",
@@ -314,8 +314,8 @@ def test_data_formats_keep_phone_and_written_first_report_apart(
 @pytest.mark.parametrize(
     ("language", "wanted"),
     [
-        ("en", ("Reporting unit", "Phone report at", "Written first report at")),
-        ("zh_CN", ("报告单位", "电话首报时间", "书面首报时间")),
+        ("en", ("Reporting unit", "Phone report at (+08:00)", "Written first report at (+08:00)")),
+        ("zh_CN", ("报告单位", "电话首报时间（+08:00）", "书面首报时间（+08:00）")),
     ],
 )
 def test_md_headers_name_their_columns(
@@ -372,7 +372,7 @@ def test_the_summary_counts_the_duty_day_from_change_of_shift_to_change_of_shift
     next_day = at(3, 8, 0, "三日接班后事项")
     serials, err = _day_serials(capsys, db_path)
     assert serials == [opening, last_minute]
-    assert "Duty day: 2026-12-02 08:00 to 2026-12-03 08:00" in err
+    assert "Duty day: 2026-12-02 08:00 +08:00 to 2026-12-03 08:00 +08:00" in err
     calendar, _ = _day_serials(capsys, db_path, "--calendar-day")
     assert calendar == [night_before, opening]
     assert next_day not in serials + calendar
@@ -381,9 +381,10 @@ def test_the_summary_counts_the_duty_day_from_change_of_shift_to_change_of_shift
 @pytest.mark.parametrize(
     ("language", "duty", "calendar"),
     [
-        ("zh_CN", "值班日：12月2日8时至12月3日8时", "自然日：12月2日0时至12月3日0时"),
-        ("en", "Duty day: 2026-12-02 08:00 to 2026-12-03 08:00",
-         "Calendar day: 2026-12-02 00:00 to 2026-12-03 00:00"),
+        ("zh_CN", "值班日：12月2日8时至12月3日8时（北京时间）",
+         "自然日：12月2日0时至12月3日0时（北京时间）"),
+        ("en", "Duty day: 2026-12-02 08:00 +08:00 to 2026-12-03 08:00 +08:00",
+         "Calendar day: 2026-12-02 00:00 +08:00 to 2026-12-03 00:00 +08:00"),
     ],
 )  # fmt: skip
 @pytest.mark.parametrize("fmt", ["md", "docx", "xlsx", "json"])

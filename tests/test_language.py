@@ -104,7 +104,7 @@ def test_document_times_are_written_out_in_chinese() -> None:
     assert document_datetime(moment, SHANGHAI) == "2026年11月25日10时41分"
     set_language("en")
     assert document_time(moment, SHANGHAI) == "11-25 10:41"
-    assert document_datetime(moment, SHANGHAI) == "2026-11-25 10:41"
+    assert document_datetime(moment, SHANGHAI) == "2026-11-25 10:41 +08:00"  # with its zone
 
 
 # -- the documents -------------------------------------------------------------------------

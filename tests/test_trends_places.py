@@ -177,13 +177,13 @@ def test_weekly_report_covers_a_natural_week_of_duty_days(
     monkeypatch.setenv("DUTYDESK_DAY_SHIFT_START", "08:30")
     code, out, err = run_cli(capsys, db_path, "--lang", "en", "report", "weekly")
     assert code == 0, err
-    assert "Week: 2026-11-16 08:30 to 2026-11-23 08:30" in out  # the last whole week
+    assert "Week: 2026-11-16 08:30 +08:00 to 2026-11-23 08:30 +08:00" in out  # the last whole week
     assert "This week: 1 incidents received" in out  # Sunday's night shift belongs to it
     code, out, err = run_cli(
         capsys, db_path, "--lang", "en", "report", "weekly", "--at", "2026-11-26"
     )
     assert code == 0, err
-    assert "Week: 2026-11-23 08:30 to 2026-11-30 08:30" in out
+    assert "Week: 2026-11-23 08:30 +08:00 to 2026-11-30 08:30 +08:00" in out
     assert "This week: 0 incidents received." in out
 
 
@@ -260,14 +260,14 @@ def test_weekly_report_words_its_counts_and_times_as_a_document(
     monkeypatch.setenv("DUTYDESK_DAY_SHIFT_START", "08:30")
     text = _weekly_text(db_path, capsys, tmp_path, "zh_CN", fmt)
     assert "本周共接报值班事项6件，其中事故灾难1件、群众诉求5件。" in text
-    assert "本周：11月23日8时30分至11月30日8时30分" in text
+    assert "本周：11月23日8时30分至11月30日8时30分（北京时间）" in text
     assert "生成时间：2026年11月26日2时31分" in text
     assert "26日1时31分" in text  # the grade II item's time, as a document writes it
     latin = re.findall(r"\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}|\b\d{2}-\d{2}\b", text)
     assert not latin, latin[:5]
     english = _weekly_text(db_path, capsys, tmp_path, "en", fmt)
     assert "This week: 6 incidents received, of which accident 1, public request 5." in english
-    assert "Week: 2026-11-23 08:30 to 2026-11-30 08:30" in english
+    assert "Week: 2026-11-23 08:30 +08:00 to 2026-11-30 08:30 +08:00" in english
     assert "11-26 01:31" in english
 
 

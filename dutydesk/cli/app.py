@@ -111,7 +111,10 @@ def main_callback(
 
 
 def _local(moment: datetime, settings: Settings) -> str:
-    return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M %Z")
+    from dutydesk.reports.wording import stamp
+
+    # The offset, not %Z: "CST" is China's and also the US's Central Standard Time.
+    return stamp(moment, settings.tz)
 
 
 def default_demo_path() -> Path:

@@ -23,6 +23,7 @@ from dutydesk.reports.wording import (
     document_datetime,
     document_time,
     period_text,
+    zoned,
 )
 from dutydesk.rules.documents import RESTRICTED, DailyRow, DailySummary
 from dutydesk.rules.sanitize import clean, json_safe, needs_cleaning
@@ -48,6 +49,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 """(key, header message key) of the incident table, in order."""
 
+_TIMES = frozenset({"received_at", "phone_report_at", "first_report_at", "last_entry_at"})
+"""The columns holding times: their headers name the zone (``Received (+08:00)``)."""
+
 TOTALS = (("category", "daily.by_category"), ("severity", "daily.by_severity"),
           ("channel", "daily.by_channel"))  # fmt: skip
 
@@ -58,9 +62,15 @@ def safe(text: str) -> str:
     return clean(text) if needs_cleaning(text) else text
 
 
-def headers() -> list[str]:
-    """The incident table's headers in the current language."""
-    return [t(key) for _, key in COLUMNS]
+def headers(summary: DailySummary, tz: ZoneInfo) -> list[str]:
+    """The incident table's headers in the current language, time columns with their zone.
+
+    The offset is the one at the window's start (a zone with daylight saving changes it
+    at most once in a day; the window line says both ends).
+    """
+    return [
+        zoned(t(name), tz, summary.start) if key in _TIMES else t(name) for key, name in COLUMNS
+    ]
 
 
 def _iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
@@ -265,7 +275,7 @@ def render_md(summary: DailySummary, tz: ZoneInfo) -> str:
         lines.append("")
     if summary.rows:
         lines += [f"## {t('daily.incidents')}", ""]
-        lines.append("| " + " | ".join(headers()) + " |")
+        lines.append("| " + " | ".join(cell(h) for h in headers(summary, tz)) + " |")
         lines.append("|" + "---|" * len(COLUMNS))
         lines += [
             "| " + " | ".join(cell(c) for c in display_cells(row, tz, reference)) + " |"

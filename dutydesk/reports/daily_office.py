@@ -34,8 +34,9 @@ from dutydesk.reports.ooxml import sheet_rows, splice, xml_text
 from dutydesk.reports.wording import document_datetime
 from dutydesk.rules.documents import DailySummary
 
-_WIDTHS = (14, 17, 10, 12, 8, 8, 8, 36, 28, 24, 8, 17, 17, 17, 12, 48, 60)
-"""Incident sheet column widths in characters (CJK counts double in Excel)."""
+_WIDTHS = (14, 18, 10, 12, 8, 8, 8, 36, 28, 24, 8, 24, 24, 24, 12, 48, 60)
+"""Incident sheet column widths in characters (CJK counts double in Excel); a time
+column is as wide as its header with the zone (``Written first report at (+08:00)``)."""
 
 SHEET_INCIDENTS = "incidents"
 
@@ -79,7 +80,7 @@ def render_xlsx(summary: DailySummary, tz: ZoneInfo) -> bytes:
         if row.entries is not None:
             cells[entries_index] = row.entries  # a number Excel can sum
         incident_rows.append(cells)
-    sheet(t("daily.incidents"), headers(), [], _WIDTHS)  # rows spliced in below
+    sheet(t("daily.incidents"), headers(summary, tz), [], _WIDTHS)  # rows spliced in below
     for heading, table in totals_tables(summary):
         sheet(heading, [heading, t("daily.count")], [[n, c] for n, c in table], (24, 10))
     chain: list[list[str | int]] = (
@@ -135,7 +136,7 @@ def render_docx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     ds.paragraph(document, t("daily.incidents"), font=ds.HEADING_FONT, indent=True)
     keys = [key for key, _ in COLUMNS]
     picks = [keys.index(key) for key in _DOCX_COLUMNS]
-    titles = headers()
+    titles = headers(summary, tz)
     table = document.add_table(rows=1, cols=len(picks))
     table.style = "Table Grid"
     for cell, index in zip(table.rows[0].cells, picks, strict=True):

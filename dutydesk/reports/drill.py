@@ -9,11 +9,11 @@ steps slowest links first, and the injects. Stored and scenario text is sanitise
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import current_language, t
-from dutydesk.reports.wording import document_datetime, document_time
+from dutydesk.reports.wording import document_datetime, document_time, zone_note, zoned
 from dutydesk.rules.drills import DrillReport, InjectState, StepMeasure
 from dutydesk.rules.sanitize import clean
 
@@ -81,7 +81,8 @@ def run_line(report: DrillReport, tz: ZoneInfo) -> str:
         "drill.report.run",
         id=report.run_id,
         scenario=scenario_name(report),
-        started=document_datetime(report.started_at, tz),
+        # English carries the offset; a Chinese report names its zone here, once.
+        started=document_datetime(report.started_at, tz) + zone_note(tz, report.started_at),
         who=clean(report.started_by) or "-",
         speed=speed_text(report.speed),
         status=t(f"drill.status.{report.status}"),
@@ -121,10 +122,17 @@ def step_cells(step: StepMeasure, report: DrillReport | None = None) -> list[str
     ]
 
 
-def inject_headers() -> list[str]:
-    """Column headings of the injects table."""
+def inject_headers(tz: ZoneInfo | None = None, moment: datetime | None = None) -> list[str]:
+    """Column headings of the injects table.
+
+    With ``tz`` (a report, the command line) the due column names its zone at ``moment``,
+    ``Due (+08:00)``; the console's drill screen, under its own clock, leaves it out.
+    """
     names = ("inject", "kind", "due", "state", "serial")
-    return [t(f"drill.report.{name}") for name in names]
+    heads = [t(f"drill.report.{name}") for name in names]
+    if tz is not None:
+        heads[2] = zoned(heads[2], tz, moment)
+    return heads
 
 
 def inject_cells(
@@ -172,7 +180,7 @@ def render_md(report: DrillReport, tz: ZoneInfo) -> str:
     else:
         lines.append(t("drill.report.none"))
     lines += ["", f"## {t('drill.report.injects')}", ""]
-    lines.append("| " + " | ".join(inject_headers()) + " |")
+    lines.append("| " + " | ".join(inject_headers(tz, report.started_at)) + " |")
     lines.append("|" + "---|" * len(inject_headers()))
     lines += [
         "| " + " | ".join(cell(c) for c in inject_cells(inject, tz, report, document=True)) + " |"

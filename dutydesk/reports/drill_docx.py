@@ -67,7 +67,7 @@ def render_docx(report: DrillReport, tz: ZoneInfo) -> bytes:
     ds.paragraph(document, f"{second}{t('drill.report.injects')}", font=ds.HEADING_FONT)
     _table(
         document,
-        inject_headers(),
+        inject_headers(tz, report.started_at),
         [inject_cells(inject, tz, report, document=True) for inject in report.injects],
     )
     return ds.to_bytes(document)

@@ -22,6 +22,7 @@ from dutydesk.reports.wording import (
     document_datetime,
     document_day,
     document_time,
+    zone_note,
 )
 from dutydesk.rules.handover import HandoverPack, OpenItem, RosterShift
 from dutydesk.rules.leave import is_top_post
@@ -238,7 +239,9 @@ def sections(pack: HandoverPack, tz: ZoneInfo) -> Layout:
     """Lay the pack out in the interface language, every stored string sanitised."""
     when = _Times(tz, pack.period_end)
     preamble = [
-        t("handover.period", start=when.full(pack.period_start), end=when.full(pack.period_end)),
+        # English times carry their offsets; a Chinese pack names its zone here, once.
+        t("handover.period", start=when.full(pack.period_start), end=when.full(pack.period_end))
+        + zone_note(tz, pack.period_start, pack.period_end),
         t("handover.generated", at=when.full(pack.generated_at), clearance=label(pack.clearance)),
     ]
     if pack.generated_at < pack.period_start or pack.generated_at > pack.period_end:

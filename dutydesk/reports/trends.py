@@ -11,7 +11,6 @@ renderers print those same lines.
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import label, t
@@ -22,6 +21,7 @@ from dutydesk.reports.wording import (
     document_datetime,
     document_time,
     period_text,
+    stamp,
 )
 from dutydesk.rules.sanitize import clean
 from dutydesk.rules.trends import (
@@ -54,17 +54,13 @@ def key_label(dimension: Dimension, key: str) -> str:
     return clean(key) if key else t("trends.unspecified")
 
 
-def _local(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
-
 def span_line(report: TrendReport, tz: ZoneInfo) -> str:
-    """The window, its dates and how much history it is compared with."""
+    """The window, its dates with their offsets and how much history it is compared with."""
     line = t(
         "trends.span",
         window=t(f"trends.window.{report.window}"),
-        start=_local(report.start, tz),
-        end=_local(report.end, tz),
+        start=stamp(report.start, tz),
+        end=stamp(report.end, tz),
         windows=report.baseline_windows,
         covered=report.covered_windows,
     )

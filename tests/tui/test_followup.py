@@ -297,7 +297,7 @@ async def test_an_instruction_is_chased_before_it_falls_due_and_escalated_after(
         assert others and set(others) == {"warning"}
 
 
-async def test_another_consoles_intake_appears_within_a_second_without_a_key(
+async def test_another_consoles_intake_appears_without_a_key_and_the_cursor_keeps_its_incident(
     make_app: MakeApp, db: Database, night: dict[str, int]
 ) -> None:
     app = make_app()

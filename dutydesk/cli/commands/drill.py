@@ -103,7 +103,7 @@ def status(ctx: typer.Context, db: DbOption = None) -> None:
     typer.echo(heading(report))
     typer.echo(run_line(report, tz))
     rows = [inject_cells(inject, tz, report) for inject in report.injects]
-    typer.echo(render_table(inject_headers(), rows, limit=60))
+    typer.echo(render_table(inject_headers(tz, report.started_at), rows, limit=60))
 
 
 @drill_app.command()

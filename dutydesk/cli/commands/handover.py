@@ -31,6 +31,7 @@ from dutydesk.cli.commands.output import (
 )
 from dutydesk.cli.commands.parsing import InputError, meeting_moment, moment
 from dutydesk.i18n import t
+from dutydesk.reports.wording import stamp
 from dutydesk.rules.handover import HandoverPack
 from dutydesk.rules.sanitize import clean
 
@@ -95,10 +96,7 @@ def make(
         pack = record_pack(env.db, pack, actor=who.name or (operator or "").strip() or None)
     write_document(_render(pack, fmt, env.settings.tz), output, fmt)
     local = env.settings.tz
-    span = {
-        "start": pack.period_start.astimezone(local).strftime("%Y-%m-%d %H:%M"),
-        "end": pack.period_end.astimezone(local).strftime("%Y-%m-%d %H:%M"),
-    }
+    span = {"start": stamp(pack.period_start, local), "end": stamp(pack.period_end, local)}
     if pack.handover_id is not None:
         message(t("handover.stored", id=pack.handover_id, **span))
     if output not in (None, "-"):
@@ -157,8 +155,8 @@ def ack(
             "handover.acknowledged",
             id=done.handover_id,
             names="、".join(done.names),
-            at=done.acknowledged_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-            next=done.period_end.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            at=stamp(done.acknowledged_at, tz),
+            next=stamp(done.period_end, tz),
         )
     )
 

@@ -14,6 +14,7 @@ from typing import Any
 from dutydesk.cli.commands.output import render_table
 from dutydesk.config import Settings
 from dutydesk.i18n import current_language, label, t
+from dutydesk.reports.wording import stamp, zoned
 from dutydesk.rules.facts import casualty_line
 from dutydesk.rules.numbering import chinese_numeral
 from dutydesk.rules.sanitize import clean
@@ -29,22 +30,6 @@ def local(moment: datetime | None, settings: Settings) -> str:
     return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
 
 
-def offset(settings: Settings, moment: datetime | None = None) -> str:
-    """The office zone's UTC offset, ``+08:00``, at ``moment`` (now by default)."""
-    at = (moment or datetime.now(settings.tz)).astimezone(settings.tz)
-    text = at.strftime("%z")
-    return f"{text[:3]}:{text[3:]}"
-
-
-def zoned(header: str, settings: Settings) -> str:
-    """A time column's header with the zone its times are in: ``Received (+08:00)``.
-
-    Tables print times in the office's zone; the header says which, once, instead of on
-    every line (issue 10, defect 7: a person must never have to guess UTC or local).
-    """
-    return f"{header} ({offset(settings)})"
-
-
 def due_text(incident: Any, settings: Settings) -> str:
     """``next: first report due 2026-11-26 03:14`` or ``nothing due``, for messages."""
     if not incident.due_step or incident.due_at is None:
@@ -58,13 +43,13 @@ def summary_columns(settings: Settings) -> list[tuple[str, str]]:
     """(key, header) of the ``list`` columns (CSV keys are the stored field names)."""
     return [
         ("serial", t("column.serial")),
-        ("received_at", zoned(t("column.received"), settings)),
+        ("received_at", zoned(t("column.received"), settings.tz)),
         ("channel", t("column.channel")),
         ("category", t("column.category")),
         ("severity", t("column.severity")),
         ("status", t("column.status")),
         ("due_step", t("cli.column.due_step")),
-        ("due_at", zoned(t("column.due"), settings)),
+        ("due_at", zoned(t("column.due"), settings.tz)),
         ("title", t("column.title")),
         ("classification", t("cli.field.classification")),
         ("version", t("cli.field.version")),
@@ -128,10 +113,7 @@ def show_table(record: IncidentRecord, settings: Settings) -> str:
         serial = f"{t('drill.mark')} {serial}"
     pairs: list[tuple[str, Any]] = [
         (t("column.serial"), serial),
-        (
-            t("column.received"),
-            f"{local(record.received_at, settings)} {offset(settings, record.received_at)}",
-        ),
+        (t("column.received"), stamp(record.received_at, settings.tz)),
         (t("column.status"), label(Status(record.status))),
         (t("cli.field.kind"), _kind_line(record)),
         (t("cli.field.classification"), label(Classification(record.classification))),
@@ -165,7 +147,7 @@ def show_table(record: IncidentRecord, settings: Settings) -> str:
     if record.timeline:
         headers = [
             "#",
-            zoned(t("column.time"), settings),
+            zoned(t("column.time"), settings.tz),
             t("column.kind"),
             t("column.actor"),
             t("cli.field.target"),
