@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dutydesk.errors import ConfigError
+from dutydesk.i18n import t
 
 if TYPE_CHECKING:
     from dutydesk.rules.rotation import RotationPolicy
@@ -79,7 +80,7 @@ def _parse_time(name: str, value: Any) -> time:
         hours, minutes = str(value).strip().split(":")
         return time(int(hours), int(minutes))
     except ValueError:
-        raise ConfigError(f"{name}: expected a time like 08:30, got {value!r}") from None
+        raise ConfigError(t("error.config.time", name=name, value=repr(value))) from None
 
 
 def _parse_bool(name: str, value: Any) -> bool:
@@ -90,16 +91,16 @@ def _parse_bool(name: str, value: Any) -> bool:
         return True
     if text in {"0", "false", "no", "off"}:
         return False
-    raise ConfigError(f"{name}: expected true or false, got {value!r}")
+    raise ConfigError(t("error.config.bool", name=name, value=repr(value)))
 
 
 def _parse_positive_int(name: str, value: Any) -> int:
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise ConfigError(f"{name}: expected a whole number, got {value!r}") from None
+        raise ConfigError(t("error.config.whole", name=name, value=repr(value))) from None
     if isinstance(value, bool) or number < 1:
-        raise ConfigError(f"{name}: expected a whole number of 1 or more, got {value!r}")
+        raise ConfigError(t("error.config.positive", name=name, value=repr(value)))
     return number
 
 
@@ -225,25 +226,36 @@ _RULE_KEYS: dict[str, tuple[str, ...]] = {
 def _parse_rules(value: Any) -> dict[str, dict[str, Any]]:
     """Check the shape of ``[rules]``; the rule engine checks the periods make sense."""
     if not isinstance(value, dict):
-        raise ConfigError("rules: expected a table such as [rules.first_report_minutes]")
+        raise ConfigError(t("error.config.rules_table"))
     parsed: dict[str, dict[str, Any]] = {}
     for section, entries in value.items():
         allowed = _RULE_KEYS.get(section)
         if allowed is None:
             raise ConfigError(
-                f"rules: unknown table {section!r} (expected one of {', '.join(_RULE_KEYS)})"
+                t(
+                    "error.config.rules_unknown",
+                    section=repr(section),
+                    allowed=", ".join(_RULE_KEYS),
+                )
             )
         if not isinstance(entries, dict):
-            raise ConfigError(f"rules.{section}: expected a table of numbers")
+            raise ConfigError(t("error.config.rules_numbers", section=section))
         parsed[section] = {}
         for key, number in entries.items():
             where = f"rules.{section}.{key}"
             if key not in allowed:
-                raise ConfigError(f"{where}: unknown key (expected one of {', '.join(allowed)})")
+                raise ConfigError(
+                    t("error.config.unknown_key", where=where, allowed=", ".join(allowed))
+                )
             if section in {"kind_by_channel", "kind_by_category"}:
                 if number not in _KINDS:
                     raise ConfigError(
-                        f"{where}: expected one of {', '.join(_KINDS)}, got {number!r}"
+                        t(
+                            "error.config.one_of",
+                            where=where,
+                            allowed=", ".join(_KINDS),
+                            value=repr(number),
+                        )
                     )
                 parsed[section][key] = number
                 continue
@@ -251,7 +263,7 @@ def _parse_rules(value: Any) -> dict[str, dict[str, Any]]:
                 parsed[section][key] = _clock_time(where, number)
                 continue
             if isinstance(number, bool) or not isinstance(number, int | float) or number <= 0:
-                raise ConfigError(f"{where}: expected a number more than 0, got {number!r}")
+                raise ConfigError(t("error.config.more_than_0", where=where, value=repr(number)))
             parsed[section][key] = float(number)
     return parsed
 
@@ -265,19 +277,17 @@ def _clock_time(where: str, value: Any) -> str:
             raise ValueError(value)
         time.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f'{where}: expected a time "HH:MM", got {value!r}') from None
+        raise ConfigError(t("error.config.clock", where=where, value=repr(value))) from None
     return str(value)
 
 
 def _parse_keymap(value: Any) -> dict[str, str]:
     """Check that ``[keymap]`` maps ids to key names; which ids exist is the console's to say."""
     if not isinstance(value, dict):
-        raise ConfigError('keymap: expected a table such as [keymap] new_incident = "a"')
+        raise ConfigError(t("error.config.keymap_table"))
     for binding_id, keys in value.items():
         if not isinstance(keys, str) or not keys.strip():
-            raise ConfigError(
-                f'keymap.{binding_id}: expected key names such as "ctrl+n", got {keys!r}'
-            )
+            raise ConfigError(t("error.config.keymap_keys", id=binding_id, value=repr(keys)))
     return {str(binding_id): keys for binding_id, keys in value.items()}
 
 
@@ -285,7 +295,7 @@ def _coerce(raw: dict[str, Any]) -> dict[str, Any]:
     known = {f.name for f in fields(Settings)} - {"config_file"}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
+        raise ConfigError(t("error.config.unknown_setting", names=", ".join(unknown)))
     values: dict[str, Any] = {}
     for name, value in raw.items():
         if name in {"handover_time", "day_shift_start", "night_shift_start"}:
@@ -302,7 +312,7 @@ def _coerce(raw: dict[str, Any]) -> dict[str, Any]:
             try:
                 ZoneInfo(str(value))
             except (ZoneInfoNotFoundError, ValueError):
-                raise ConfigError(f"timezone: unknown zone {value!r}") from None
+                raise ConfigError(t("error.config.zone", value=repr(value))) from None
             values[name] = str(value)
         else:
             values[name] = str(value) if value is not None else None
@@ -324,7 +334,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
             with file.open("rb") as handle:
                 raw = tomllib.load(handle)
         except (tomllib.TOMLDecodeError, OSError) as exc:
-            raise ConfigError(f"config file {file}: {exc}") from None
+            raise ConfigError(t("error.config.file", file=file, detail=exc)) from None
     settings = replace(Settings(**_coerce(raw)), config_file=file if raw else None)
     overrides = {name: env[var] for name, var in _ENV.items() if env.get(var)}
     if overrides:

@@ -99,8 +99,13 @@ def main_callback(
     if ctx.invoked_subcommand is not None:
         # The language first, so that a sub-command refusing its options before it opens
         # the store already speaks it; a bad --lang or config is reported by that step.
-        with contextlib.suppress(ConfigError):
+        try:
             set_language(language_for(load_settings(), lang))
+        except ConfigError:
+            # The settings that failed are reported by the sub-command; say it in the
+            # language --lang or the environment asks for (the file's is not known).
+            with contextlib.suppress(ConfigError):
+                set_language(language_for(Settings(), lang))
         return
     settings = load_settings()
     code = open_console(

@@ -46,8 +46,8 @@ def clock_for(settings: Settings, now: str | None) -> Clock:
         return Clock()
     try:
         return FrozenClock(parse_moment(value, settings.tz))
-    except ValueError as exc:
-        raise ConfigError(f"--now: {exc}") from None
+    except ValueError:
+        raise ConfigError(t("error.config.now", value=repr(value))) from None
 
 
 def language_for(settings: Settings, lang: str | None) -> str:
@@ -60,7 +60,9 @@ def language_for(settings: Settings, lang: str | None) -> str:
     if lang is not None:
         chosen = normalise_language(lang)
         if chosen is None:
-            raise ConfigError(f"--lang: expected one of {', '.join(LANGUAGES)}, got {lang!r}")
+            raise ConfigError(
+                t("error.config.lang", allowed=", ".join(LANGUAGES), value=repr(lang))
+            )
         return chosen
     return resolve_language(settings.language)
 

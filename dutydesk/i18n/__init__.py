@@ -90,6 +90,31 @@ def t(key: str, /, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+_CAPTION_OF = {"occurred_at": "happened_at", "report_every": "report_every_minutes"}
+"""Field identifiers whose caption key differs: an incident's ``occurred_at`` is 事发时间
+(``field.occurred_at`` is a timeline entry's own time)."""
+
+
+def field_caption(name: str) -> str:
+    """How a message names the field ``name``: the identifier in English, the caption in Chinese.
+
+    English messages keep the stable identifier (``occurred_at``), which scripts and
+    tests match; Chinese ones say the form's caption (事发时间) from ``field.*``. A name
+    with no caption is shown as is.
+    """
+    if _current == "en":
+        return name
+    return catalog(_current).get(f"field.{_CAPTION_OF.get(name, name)}", name)
+
+
+def code_name(member: Enum) -> str:
+    """How a message names a value typed as a code: the code in English, the label in Chinese.
+
+    English messages keep what a script types (``duty_officer``); Chinese ones say 值班员.
+    """
+    return str(member.value) if _current == "en" else label(member)
+
+
 def label(member: Enum) -> str:
     """The display name of an enum member, e.g. ``Channel.PHONE`` -> ``电话``."""
     return t(f"{type(member).__name__.lower()}.{member.value}")

@@ -29,7 +29,16 @@ _NO = {"false", "no", "n", "0", "否", ""}
 
 
 class FactError(ValueError):
-    """A value that is not what the field takes; the message names the field."""
+    """A value that is not what the field takes; the message names the field.
+
+    Rules speak no language of their own: besides the English message, the error
+    carries ``problem`` (the catalogue key under ``error.fact.``), ``field`` and the
+    ``value`` as typed, so a service says it in the reader's language.
+    """
+
+    def __init__(self, message: str, problem: str, field: str, value: object = None) -> None:
+        super().__init__(message)
+        self.problem, self.field, self.value = problem, field, value
 
 
 def parse_count(name: str, value: object) -> int | None:
@@ -39,9 +48,11 @@ def parse_count(name: str, value: object) -> int | None:
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise FactError(f"{name}: expected a whole number, got {value!r}") from None
+        raise FactError(
+            f"{name}: expected a whole number, got {value!r}", "not_a_number", name, value
+        ) from None
     if number < 0:
-        raise FactError(f"{name}: cannot be negative")
+        raise FactError(f"{name}: cannot be negative", "negative", name)
     return number
 
 
@@ -54,14 +65,14 @@ def parse_flag(name: str, value: object) -> bool:
         return True
     if word in _NO:
         return False
-    raise FactError(f"{name}: expected yes or no, got {value!r}")
+    raise FactError(f"{name}: expected yes or no, got {value!r}", "not_a_flag", name, value)
 
 
 def parse_minutes(name: str, value: object) -> int | None:
     """A report cadence in minutes (60 = hourly), or blank for none."""
     number = parse_count(name, value)
     if number == 0:
-        raise FactError(f"{name}: must be more than 0 minutes (blank for none)")
+        raise FactError(f"{name}: must be more than 0 minutes (blank for none)", "zero", name)
     return number
 
 
@@ -75,9 +86,11 @@ def parse_moment(name: str, value: object) -> datetime | None:
         try:
             moment = datetime.fromisoformat(str(value).strip())
         except ValueError:
-            raise FactError(f"{name}: expected a date and time, got {value!r}") from None
+            raise FactError(
+                f"{name}: expected a date and time, got {value!r}", "not_a_moment", name, value
+            ) from None
     if moment.tzinfo is None:
-        raise FactError(f"{name}: give the time with its zone")
+        raise FactError(f"{name}: give the time with its zone", "no_zone", name)
     return moment
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dutydesk.errors import DutyDeskError
+from dutydesk.i18n import t
 from dutydesk.rules.chain import ENVELOPE_PREFIX
 
 KEY_FILE_FORMAT = "dutydesk-keys/1"
@@ -74,9 +75,7 @@ def check_key_file(path: Path) -> None:
     """
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
-        raise KeyFileError(
-            f"key file {path} is open to other users (mode {mode:04o}); run: chmod 600 {path}"
-        )
+        raise KeyFileError(t("error.key.open", path=path, mode=f"{mode:04o}"))
 
 
 @dataclass
@@ -99,9 +98,9 @@ class KeyRing:
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            raise KeyFileError(f"key file {path} exists already; not overwriting it") from None
+            raise KeyFileError(t("error.key.exists", path=path)) from None
         except OSError as exc:
-            raise KeyFileError(f"cannot create key file {path}: {exc.strerror}") from None
+            raise KeyFileError(t("error.key.create", path=path, detail=exc.strerror)) from None
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(ring._dump())
         return ring
@@ -115,7 +114,7 @@ class KeyRing:
 
         """
         if not path.is_file():
-            raise KeyFileError(f"no key file at {path}; classified text cannot be read")
+            raise KeyFileError(t("error.key.missing", path=path))
         check_key_file(path)
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
@@ -126,7 +125,7 @@ class KeyRing:
             if current not in keys or any(len(key) != 32 for key in keys.values()):
                 raise ValueError("keys")
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise KeyFileError(f"{path} is not a dutydesk key file") from None
+            raise KeyFileError(t("error.key.not_a_key_file", path=path)) from None
         return cls(path, current, keys)
 
     @classmethod
@@ -204,7 +203,7 @@ def _parts(value: str, where: str) -> tuple[str, bytes, bytes]:
             raise ValueError
         return parts[0], _unb64(parts[1]), _unb64(parts[2])
     except ValueError:
-        raise DecryptError(f"{where}: the stored value is damaged") from None
+        raise DecryptError(t("error.decrypt.damaged", where=where)) from None
 
 
 def _unwrap(keys: KeyRing, kid: str, wrapped: bytes, where: str) -> bytes:
@@ -213,12 +212,12 @@ def _unwrap(keys: KeyRing, kid: str, wrapped: bytes, where: str) -> bytes:
 
     key = keys.keys.get(kid)
     if key is None:
-        raise DecryptError(f"{where}: encrypted with key {kid}, which {keys.path} does not hold")
+        raise DecryptError(t("error.decrypt.no_key", where=where, kid=kid, path=keys.path))
     try:
         return AESGCM(key).decrypt(wrapped[:_NONCE], wrapped[_NONCE:], _WRAP_AAD + kid.encode())
     except (InvalidTag, ValueError):
         raise DecryptError(
-            f"{where}: key {kid} in {keys.path} is not the key this was encrypted with"
+            t("error.decrypt.wrong_key", where=where, kid=kid, path=keys.path)
         ) from None
 
 
@@ -240,7 +239,7 @@ def decrypt_field(
     where = f"{record} {field}"
     if not is_encrypted(value):
         if str(classification) in {"confidential", "secret", "top_secret"}:
-            raise DecryptError(f"{where}: classified text is stored unencrypted")
+            raise DecryptError(t("error.decrypt.plain", where=where))
         return value
     kid, wrapped, sealed = _parts(value, where)
     data_key = _unwrap(keys, kid, wrapped, where)
@@ -248,10 +247,7 @@ def decrypt_field(
         aad = _context(record, field, str(classification))
         plain = AESGCM(data_key).decrypt(sealed[:_NONCE], sealed[_NONCE:], aad)
     except (InvalidTag, ValueError):
-        raise DecryptError(
-            f"{where}: does not decrypt: the stored text, its record or its classification "
-            "was changed after it was written"
-        ) from None
+        raise DecryptError(t("error.decrypt.changed", where=where)) from None
     return plain.decode("utf-8")
 
 
@@ -287,5 +283,5 @@ def key_file_for(db_path: Path | None, configured: str | None) -> Path:
     if configured:
         return Path(configured).expanduser()
     if db_path is None:
-        raise KeyFileError("set key_file (DUTYDESK_KEY_FILE) for a server database")
+        raise KeyFileError(t("error.key.server"))
     return db_path.with_name(db_path.name + ".key")

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dutydesk.errors import DatabaseError
+from dutydesk.i18n import t
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -123,18 +124,18 @@ def check_sqlite_file(path: Path) -> None:
 
     """
     if path.is_dir():
-        raise DatabaseError(f"{path} is a directory, not a database file")
+        raise DatabaseError(t("error.db.directory", path=path))
     if path.exists():
         if not os.access(path, os.R_OK):
-            raise DatabaseError(f"cannot read {path}: permission denied")
+            raise DatabaseError(t("error.db.no_read", path=path))
         if not os.access(path, os.W_OK):
-            raise DatabaseError(f"cannot write {path}: permission denied")
+            raise DatabaseError(t("error.db.no_write", path=path))
         return
     parent = path.parent
     if parent.exists() and not parent.is_dir():
-        raise DatabaseError(f"cannot create {path}: {parent} is not a directory")
+        raise DatabaseError(t("error.db.parent_not_dir", path=path, parent=parent))
     if parent.exists() and not os.access(parent, os.W_OK | os.X_OK):
-        raise DatabaseError(f"cannot create {path}: {parent} is not writable")
+        raise DatabaseError(t("error.db.parent_read_only", path=path, parent=parent))
 
 
 def as_utc(value: Any) -> datetime | None:
@@ -248,10 +249,7 @@ class Database:
                 session.rollback()
                 if not self.is_sqlite and "cannot contain NUL" in str(exc):
                     # PostgreSQL text cannot hold U+0000 (SQLite stores it): say so.
-                    raise DatabaseError(
-                        f"cannot write to {self.describe()}: PostgreSQL cannot store the "
-                        "NUL character (U+0000); remove it from the text"
-                    ) from None
+                    raise DatabaseError(t("error.db.nul", where=self.describe())) from None
                 raise
 
     def _sqlite_connection(self) -> sqlite3.Connection:
@@ -289,7 +287,9 @@ class Database:
                 make = _row_maker(column[0] for column in cursor.description)
                 return list(map(make, rows))
         except sqlite3.DatabaseError as exc:
-            raise DatabaseError(f"cannot read {self.describe()}: {exc}") from None
+            raise DatabaseError(
+                t("error.db.cannot_read", where=self.describe(), detail=exc)
+            ) from None
         # Other databases (and in-memory SQLite): SQLAlchemy's text() takes the same
         # :name parameters and escapes a literal % for the driver.
         from sqlalchemy import text
@@ -303,7 +303,9 @@ class Database:
                 make = _row_maker(result.keys())
                 return [make(row) for row in result]
         except DBAPIError as exc:
-            raise DatabaseError(f"cannot read {self.describe()}: {exc.orig}") from None
+            raise DatabaseError(
+                t("error.db.cannot_read", where=self.describe(), detail=exc.orig)
+            ) from None
 
     @property
     def search_index(self) -> SearchIndex:
@@ -399,8 +401,10 @@ class Database:
                 connection.commit()
             except sqlite3.DatabaseError as exc:
                 if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
-                    raise DatabaseError(f"{self.path} is not a SQLite database") from None
-                raise DatabaseError(f"cannot read {self.path}: {exc}") from None
+                    raise DatabaseError(t("error.db.not_sqlite", path=self.path)) from None
+                raise DatabaseError(
+                    t("error.db.cannot_read", where=self.path, detail=exc)
+                ) from None
             tables = {row[0] for row in names}
         else:
             from sqlalchemy import inspect
@@ -408,7 +412,7 @@ class Database:
             tables = set(inspect(self.engine).get_table_names())
         if "alembic_version" not in tables:
             if tables - {"sqlite_sequence"}:
-                raise DatabaseError(f"{self.describe()} is not a dutydesk database")
+                raise DatabaseError(t("error.db.not_ours", where=self.describe()))
             return None
         rows = self.read("SELECT version_num FROM alembic_version")
         return str(rows[0][0]) if rows else None
@@ -430,9 +434,7 @@ class Database:
         from dutydesk.storage.migrations import known_revisions, upgrade
 
         if revision is not None and revision not in known_revisions():
-            raise DatabaseError(
-                f"{self.describe()} was written by a newer dutydesk (schema {revision})"
-            )
+            raise DatabaseError(t("error.db.newer", where=self.describe(), revision=revision))
         if self.is_sqlite and self.path is not None:
             # WAL is a property of the file: set once, kept by every later connection.
             self._sqlite_connection().execute("PRAGMA journal_mode=WAL")

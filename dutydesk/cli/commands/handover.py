@@ -141,7 +141,7 @@ def ack(
 
     people = split_names(names)
     if not people:
-        raise InputError('--names: who received the handover (e.g. "张三,李四")')
+        raise InputError(t("error.handover.names"))
     env = open_env(ctx, db)
     handover_id = id_ if id_ is not None else latest_unacknowledged(env.db)
     if handover_id is None:

@@ -29,7 +29,7 @@ from dutydesk.cli.commands.context import (
 )
 from dutydesk.cli.commands.output import FormatOption, OutputFormat, emit, message
 from dutydesk.cli.commands.parsing import InputError, moment
-from dutydesk.i18n import t
+from dutydesk.i18n import label, t
 from dutydesk.rules.typed_time import Day
 from dutydesk.vocab import LeaveType
 
@@ -102,7 +102,9 @@ def leave_type(value: str) -> LeaveType:
         return LeaveType(value.strip().lower())
     except ValueError:
         choices = ", ".join(member.value for member in LeaveType)
-        raise InputError(f"--type: {value!r} is not one of {choices}") from None
+        raise InputError(
+            t("cli.error.not_one_of", field="--type", value=repr(value), allowed=choices)
+        ) from None
 
 
 @leave_app.command("return")
@@ -155,25 +157,16 @@ def list_(
     until = moment(to, "--to", tz=tz, now=env.now, future=True) if to else None
     found = list_leave(env.db, since, until)
     records: list[dict[str, Any]] = [dict(absence.__dict__) for absence in found]
-    columns = [
-        ("id", "id"),
-        ("leader", "leader"),
-        ("leader_title", "title"),
-        ("start_at", "from"),
-        ("end_at", "to"),
-        ("destination", "destination"),
-        ("reason", "reason"),
-        ("acting", "acting"),
-        ("acting_title", "acting_title"),
-        ("leave_type", "type"),
-        ("contact_phone", "phone"),
-        ("returned_at", "returned"),
-    ]
+    # CSV and JSON keep the stable keys; the table's headers are the reader's language.
+    keys = ["id", "leader", "leader_title", "start_at", "end_at", "destination", "reason"]
+    keys += ["acting", "acting_title", "leave_type", "contact_phone", "returned_at"]
+    columns = [(key, t(f"leave.column.{key}")) for key in keys]
     local = "%Y-%m-%d %H:%M"
     cells = [
         [r["id"], r["leader"], r["leader_title"], r["start_at"].astimezone(tz).strftime(local),
          r["end_at"].astimezone(tz).strftime(local), r["destination"], r["reason"],
-         r["acting"], r["acting_title"], r["leave_type"], r["contact_phone"],
+         r["acting"], r["acting_title"],
+         label(LeaveType(r["leave_type"])) if r["leave_type"] else "", r["contact_phone"],
          r["returned_at"].astimezone(tz).strftime(local) if r["returned_at"] else ""]
         for r in records
     ]  # fmt: skip

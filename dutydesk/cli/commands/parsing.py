@@ -19,6 +19,7 @@ from dutydesk.i18n import t
 from dutydesk.rules.facts import CASUALTIES, PARSERS, FactError
 from dutydesk.rules.typed_time import FUTURE_SLACK, Day, TypedTimeError, read_clock, read_time
 from dutydesk.services.incidents.intake import default_title
+from dutydesk.services.incidents.refusals import fact_refusal
 from dutydesk.vocab import (
     CLASSIFICATION_ZH,
     Category,
@@ -197,7 +198,7 @@ def _report_facts(
             if data.get(name) not in (None, ""):
                 fields[name] = PARSERS[name](f"{where}{name}", data[name])
     except FactError as error:
-        raise InputError(str(error)) from None
+        raise InputError(fact_refusal(error)) from None
     return fields
 
 

@@ -138,7 +138,7 @@ def sign(
         raise ShiftHandoverError(t("handover.shift.bad_role", role=role, roles=", ".join(SIGNERS)))
     name = name.strip()
     if not name:
-        raise ShiftHandoverError("a signature needs a name")
+        raise ShiftHandoverError(t("error.handover.no_signer"))
     record = get_record(db, record_id)
     _check_on_duty(db, record, role, name, settings)
 
@@ -243,7 +243,7 @@ def get_record(db: Database, record_id: int) -> ShiftRecord:
     """
     rows = db.read(f"SELECT {_COLUMNS} FROM shift_handover WHERE id = :id", {"id": record_id})  # noqa: S608 - constant columns; the id is bound
     if not rows:
-        raise NotFoundError(f"no shift handover record {record_id}")
+        raise NotFoundError(t("error.handover.no_record", id=record_id))
     return _record(rows[0])
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from dutydesk.config import Settings
 from dutydesk.errors import DutyDeskError, NotFoundError
+from dutydesk.i18n import t
 from dutydesk.rules.handover import HandoverPack, default_period_start
 from dutydesk.storage.engine import Database, as_utc
 
@@ -141,18 +142,22 @@ def acknowledge(
 
     cleaned = tuple(name.strip() for name in names if name.strip())
     if not cleaned:
-        raise HandoverError('--names: who received the handover (e.g. "张三,李四")')
+        raise HandoverError(t("error.handover.names"))
     text = "、".join(cleaned)
     if len(text) > 256:
-        raise HandoverError("--names: at most 256 characters")
+        raise HandoverError(t("error.handover.names_long"))
     with db.session() as session:
         row = session.get(Handover, handover_id)
         if row is None:
-            raise NotFoundError(f"no handover pack {handover_id}")
+            raise NotFoundError(t("error.handover.no_pack", id=handover_id))
         if row.acknowledged_at is not None:
             raise HandoverError(
-                f"handover pack {handover_id} was already acknowledged by {row.acknowledged_by} "
-                f"at {row.acknowledged_at.isoformat()}"
+                t(
+                    "error.handover.acknowledged",
+                    id=handover_id,
+                    names=row.acknowledged_by,
+                    at=row.acknowledged_at.isoformat(),
+                )
             )
         row.acknowledged_by = text
         row.acknowledged_at = now

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from dutydesk.errors import NotFoundError
-from dutydesk.i18n import label, t
+from dutydesk.i18n import field_caption, label, t
 from dutydesk.rules.chain import ENVELOPE_PREFIX
 from dutydesk.rules.facts import PARSERS, FactError, as_text
 from dutydesk.rules.workflow import Refusal
@@ -28,6 +28,7 @@ from dutydesk.services.incidents.records import (
     enum_value,
     require_aware,
 )
+from dutydesk.services.incidents.refusals import fact_refusal
 from dutydesk.services.integrity.sealed import incident_record, seal, unseal
 from dutydesk.storage.models import Incident
 from dutydesk.vocab import (
@@ -87,17 +88,23 @@ def _checked(changes: Mapping[str, object]) -> dict[str, str]:
         if name not in EDITABLE:
             editable = [*EDITABLE, *PARSERS]
             raise IncidentError(
-                f"{name}: cannot be edited (editable: {', '.join(editable)})"
+                t(
+                    "error.incident.not_editable",
+                    field=field_caption(name),
+                    allowed=", ".join(editable),
+                )
                 if name != "received_at"
-                else "received_at: cannot be edited; record a correction entry instead"
+                else t("error.incident.received_fixed")
             )
         vocabulary = EDITABLE[name]
         if vocabulary is not None:
             values[name] = enum_value(vocabulary, str(value), name).value
         elif not isinstance(value, str):
-            raise IncidentError(f"{name}: expected text, got {type(value).__name__}")
+            raise IncidentError(
+                t("error.incident.not_text", field=field_caption(name), kind=type(value).__name__)
+            )
         elif name in _REQUIRED_TEXT and not value.strip():
-            raise IncidentError(f"{name}: must not be blank")
+            raise IncidentError(t("error.incident.blank", field=field_caption(name)))
         else:
             values[name] = value
     return values
@@ -111,7 +118,7 @@ def _typed(changes: Mapping[str, object]) -> dict[str, object]:
             try:
                 typed[name] = PARSERS[name](name, value)
             except FactError as error:
-                raise IncidentError(str(error)) from None
+                raise IncidentError(fact_refusal(error)) from None
     return typed
 
 
@@ -194,7 +201,7 @@ def update_fields(
     require_aware(("now", now))
     incident = session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
     if incident is None:
-        raise NotFoundError(f"no incident with id {incident_id}")
+        raise NotFoundError(t("error.incident.no_id", id=incident_id))
     check_version(incident, expected_version, dict(changes))
     values = _checked(changes)
     if Status(incident.status) is Status.CLOSED:

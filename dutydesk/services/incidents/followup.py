@@ -106,17 +106,15 @@ def add_entry(
         raise IncidentError("the incident must be saved before entries are added to it")
     check_version(incident, entry.expected_version, {"kind": entry_kind.value, "text": text})
     if occurred_at < incident.received_at:
-        raise IncidentError(
-            f"{incident.serial}: an entry cannot happen before the incident was received"
-        )
+        raise IncidentError(t("error.incident.entry_before_received", serial=incident.serial))
     if due_at is not None and due_at < occurred_at:
-        raise IncidentError(f"{incident.serial}: due_at: the due date is before the entry")
+        raise IncidentError(t("error.incident.due_before_entry", serial=incident.serial))
     referred: TimelineEntry | None = None
     if refers_to_id is not None:
         referred = session.get(TimelineEntry, refers_to_id)
         if referred is None or referred.incident_id != incident.id:
             raise IncidentError(
-                f"{incident.serial}: entry {refers_to_id} is not on this incident's timeline"
+                t("error.incident.not_on_timeline", serial=incident.serial, id=refers_to_id)
             )
     history = session.exec(
         select(TimelineEntry.kind).where(TimelineEntry.incident_id == incident.id)

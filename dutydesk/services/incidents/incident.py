@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func
 from sqlmodel import select
 
+from dutydesk.i18n import t
 from dutydesk.rules.facts import PARSERS, FactError
 from dutydesk.rules.numbering import format_serial
 from dutydesk.services.incidents.edits import update_fields
@@ -30,6 +31,7 @@ from dutydesk.services.incidents.records import (
     refresh_due,
     require_aware,
 )
+from dutydesk.services.incidents.refusals import fact_refusal
 from dutydesk.services.integrity import chain
 from dutydesk.services.integrity.sealed import entry_record, incident_record, seal
 from dutydesk.storage.models import Incident, TimelineEntry
@@ -85,10 +87,10 @@ def report_facts(report: NewIncident, received_at: datetime) -> dict[str, Any]:
     try:
         facts = {name: parser(name, getattr(report, name)) for name, parser in PARSERS.items()}
     except FactError as error:
-        raise IncidentError(str(error)) from None
+        raise IncidentError(fact_refusal(error)) from None
     occurred = facts["occurred_at"]
     if occurred is not None and occurred > received_at:
-        raise IncidentError("occurred_at: the event cannot happen after it was reported")
+        raise IncidentError(t("error.incident.occurred_after"))
     return facts
 
 
@@ -121,7 +123,7 @@ def create_incident(req: Request, report: NewIncident, *, session: Session) -> I
     received_at, title, summary = report.received_at, report.title, report.summary
     require_aware(("received_at", received_at), ("now", now))
     if not summary.strip():
-        raise IncidentError("summary: say what was reported")
+        raise IncidentError(t("error.incident.no_summary"))
     grade = enum_value(Severity, report.severity, "severity")
     facts = report_facts(report, received_at)
     level = enum_value(Classification, report.classification, "classification")

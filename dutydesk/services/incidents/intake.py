@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from dutydesk.errors import NotFoundError
+from dutydesk.i18n import t
 from dutydesk.rules.similarity import COMPARED_CHARS, SIMILAR_SUMMARY, bigrams, jaccard, same_place
 from dutydesk.services.integrity.reading import audited_read
 from dutydesk.services.integrity.sealed import incident_record, is_classified
@@ -297,10 +298,10 @@ def link_as_continued_report(
     from dutydesk.storage.models import Incident
 
     if not summary.strip():
-        raise IncidentError("summary: say what was reported")
+        raise IncidentError(t("error.incident.no_summary"))
     incident = session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
     if incident is None:
-        raise NotFoundError(f"no incident with id {incident_id}")
+        raise NotFoundError(t("error.incident.no_id", id=incident_id))
     text = f"{reporter}: {summary}" if reporter.strip() else summary
     entry = NewEntry(
         kind=EntryKind.CONTINUED_REPORT,

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dutydesk.errors import NotFoundError
+from dutydesk.i18n import t
 from dutydesk.services.incidents.queue import QUEUE_ORDER
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
@@ -236,7 +237,7 @@ def get_incident(req: Request, serial: str) -> IncidentRecord:
         {"serial": serial.strip()},
     )
     if not rows:
-        raise NotFoundError(f"no incident {serial.strip()!r}")
+        raise NotFoundError(t("cli.error.no_incident", serial=repr(serial.strip())))
     with audited_read(
         db, req.clearance, object_type="incident", keys=req.keys, viewer=req.viewer, now=req.now
     ) as read:

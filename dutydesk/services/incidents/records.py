@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlmodel import col, select
 
 from dutydesk.errors import DutyDeskError
-from dutydesk.i18n import label, t
+from dutydesk.i18n import field_caption, label, t
 from dutydesk.rules.deadlines import (
     DeadlineRules,
     DueStep,
@@ -96,7 +96,14 @@ def enum_value(kind: type[_E], value: _E | str, field: str) -> _E:
         return kind(value)
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
-        raise IncidentError(f"{field}: {value!r} is not one of {allowed}") from None
+        raise IncidentError(
+            t(
+                "error.incident.not_one_of",
+                field=field_caption(field),
+                value=repr(value),
+                allowed=allowed,
+            )
+        ) from None
 
 
 def require_aware(*moments: tuple[str, datetime | None]) -> None:

@@ -27,6 +27,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
 
 from dutydesk.errors import DutyDeskError
+from dutydesk.i18n import field_caption, t
 from dutydesk.rules.policy import may_see
 from dutydesk.services.incidents.queue import QueueRow, queue_row
 from dutydesk.services.integrity.reading import audited_read
@@ -82,9 +83,7 @@ def parse_query(query: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
     """
     if len(query) > MAX_QUERY_CHARS:
-        raise SearchError(
-            f"search text is too long ({len(query)} characters, at most {MAX_QUERY_CHARS})"
-        )
+        raise SearchError(t("error.search.too_long", length=len(query), most=MAX_QUERY_CHARS))
     kept: list[str] = []
     ignored: list[str] = []
     for part in query.split():
@@ -106,7 +105,14 @@ def _codes(kind: type[E], label: str, value: E | str | Iterable[E | str] | None)
             codes.append(kind(item).value)
         except ValueError:
             expected = ", ".join(member.value for member in kind)
-            raise SearchError(f"unknown {label} {item!r}; expected one of: {expected}") from None
+            raise SearchError(
+                t(
+                    "error.search.unknown",
+                    field=field_caption(label),
+                    value=repr(item),
+                    allowed=expected,
+                )
+            ) from None
     return tuple(dict.fromkeys(codes))
 
 
@@ -181,7 +187,7 @@ def search(
         raise SearchError(f"page offset must be 0 or more, not {offset!r}")
     start, end = _moment("from", narrow.received_from), _moment("to", narrow.received_to)
     if start is not None and end is not None and start >= end:
-        raise SearchError("the date range is empty: 'from' must be before 'to'")
+        raise SearchError(t("error.search.empty_range"))
     terms, ignored = parse_query(query or "")
     spec = SearchSpec(
         terms=terms,

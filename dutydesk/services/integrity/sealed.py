@@ -109,7 +109,7 @@ def ring_at(path: Path, *, create: bool = False) -> KeyRing:
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:
-        raise KeyFileError(f"no key file at {path}; classified text cannot be read") from None
+        raise KeyFileError(t("error.key.missing", path=path)) from None
     cached = _RINGS.get(path)
     if cached is not None and cached[0] == stamp:
         return cached[1]
@@ -143,7 +143,7 @@ def write_ring(session: Session, keys: KeyRing | None) -> KeyRing:
     if not path.exists() and _holds_sealed(session):
         # A new key would seal new text under a key the old text does not share: make
         # the loss visible instead (restore the key file from its backup).
-        raise KeyFileError(f"no key file at {path}, but the database holds encrypted text")
+        raise KeyFileError(t("error.key.lost", path=path))
     return ring_at(path, create=True)
 
 

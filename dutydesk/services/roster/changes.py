@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from dutydesk.config import Settings
+from dutydesk.i18n import code_name, t
 from dutydesk.rules.rotation import Seat, check
 from dutydesk.services.accounts.audit import record
 from dutydesk.services.roster.shifts import ROLE_FOR, RosterError, ensure_shift
@@ -30,14 +31,16 @@ if TYPE_CHECKING:
 def _person(session: Session, name: str) -> Person:
     found = session.exec(select(Person).where(Person.name == name.strip())).first()
     if found is None:
-        raise RosterError(f"nobody called {name.strip()!r} in the store")
+        raise RosterError(t("error.roster.nobody", name=repr(name.strip())))
     return found
 
 
 def _shift(session: Session, day: date, kind: ShiftKind) -> Shift:
     found = session.exec(select(Shift).where(Shift.shift_date == day, Shift.kind == kind)).first()
     if found is None:
-        raise RosterError(f"{day} {kind.value}: no such shift in the roster")
+        raise RosterError(
+            t("error.roster.no_shift", day=day, kind=t(f"handover.kind.{kind.value}"))
+        )
     return found
 
 
@@ -46,7 +49,14 @@ def _seat_of(session: Session, shift: Shift, person: Person) -> Assignment:
         select(Assignment).where(Assignment.shift_id == shift.id, Assignment.person_id == person.id)
     ).first()
     if found is None:
-        raise RosterError(f"{person.name} is not on the {shift.shift_date} {shift.kind} shift")
+        raise RosterError(
+            t(
+                "error.roster.not_on_shift",
+                name=person.name,
+                day=shift.shift_date,
+                kind=t(f"handover.kind.{ShiftKind(shift.kind).value}"),
+            )
+        )
     return found
 
 
@@ -63,14 +73,14 @@ def _rules_broken(session: Session, days: set[date]) -> list[str]:
     found = check(Seat(d, ShiftKind(k), Position(p), str(n)) for d, k, p, n in rows)
     for problem in found:
         if "two positions" in problem:
-            raise RosterError(f"{problem}; nothing changed")
+            raise RosterError(t("error.roster.nothing_changed", problem=problem))
     return found
 
 
 def _require_role(session: Session, person: Person, position: Position) -> None:
     role = session.get(PersonRole, (person.id, ROLE_FOR[position].value))
     if role is None:
-        raise RosterError(f"{person.name} does not hold the role {position.value}")
+        raise RosterError(t("error.roster.no_role", name=person.name, role=code_name(position)))
 
 
 def swap(
@@ -92,7 +102,7 @@ def swap(
         (day1, kind1, name1), (day2, kind2, name2) = first, second
         person1, person2 = _person(session, name1), _person(session, name2)
         if person1.id == person2.id:
-            raise RosterError("swap: name two different people")
+            raise RosterError(t("error.roster.swap_same"))
         seat1 = _seat_of(session, _shift(session, day1, kind1), person1)
         seat2 = _seat_of(session, _shift(session, day2, kind2), person2)
         _require_role(session, person1, Position(seat2.position))
@@ -138,7 +148,7 @@ def cover(
 
     """
     if (start is None) != (end is None):
-        raise RosterError("cover: give both --from and --to for a partial cover, or neither")
+        raise RosterError(t("error.roster.cover_half"))
     with req.db.session() as session:
         shift = _shift(session, day, kind)
         assert shift.id is not None  # read from the store
@@ -148,9 +158,7 @@ def cover(
         _require_role(session, helper, position)
         if start is not None and end is not None:
             if not shift.start_at <= start < end <= shift.end_at:
-                raise RosterError(
-                    "cover: the window must lie inside the shift and --from come before --to"
-                )
+                raise RosterError(t("error.roster.cover_window"))
             assert helper.id is not None
             session.add(
                 Assignment(
@@ -193,9 +201,9 @@ def mark_special(
 
     """
     if first > last:
-        raise RosterError(f"--from {first} is after --to {last}")
+        raise RosterError(t("error.roster.backwards", first=first, last=last))
     if on and not note.strip():
-        raise RosterError("--note: say what the special period is (e.g. 春节假期)")
+        raise RosterError(t("error.roster.special_note"))
     count = 0
     with req.db.session() as session:
         day = first
@@ -257,7 +265,9 @@ def set_leader_mode(req: Request, day: date, kind: ShiftKind, *, by_phone: bool)
             )
         ).all()
         if not found:
-            raise RosterError(f"{day} {kind.value}: no duty leader rostered")
+            raise RosterError(
+                t("error.roster.no_leader", day=day, kind=t(f"handover.kind.{kind.value}"))
+            )
         for seat, _name in found:
             seat.on_call = by_phone
             session.add(seat)

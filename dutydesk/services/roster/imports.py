@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from dutydesk.config import Settings
+from dutydesk.i18n import code_name, t
 from dutydesk.rules.rotation import Seat, check
 from dutydesk.services.roster.shifts import ROLE_FOR, RosterError, ensure_shift, person_ids
 from dutydesk.storage.engine import Database
@@ -76,7 +77,7 @@ def parse_csv(text: str, people: dict[str, set[str]]) -> list[Seat]:
         names = [_HEADERS.get(cell.strip().lower(), "") for cell in rows[0]]
         missing = [column for column in _COLUMNS if column not in names]
         if missing:
-            raise RosterError(f"line 1: the header has no {missing[0]!r} column")
+            raise RosterError(t("error.import.no_column", column=repr(missing[0])))
         order, start = names, 1
     seats: list[Seat] = []
     errors: list[str] = []
@@ -92,36 +93,38 @@ def parse_csv(text: str, people: dict[str, set[str]]) -> list[Seat]:
     if not errors:
         errors = check(seats)
     if errors:
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise RosterError(f"{errors[0]}{more}; nothing imported")
+        more = t("error.import.more", count=len(errors) - 1) if len(errors) > 1 else ""
+        raise RosterError(t("error.import.refused", problem=errors[0], more=more))
     if not seats:
-        raise RosterError("the file has no roster lines; nothing imported")
+        raise RosterError(t("error.import.empty"))
     return list(dict.fromkeys(seats))  # a line given twice is one seat
 
 
 def _seat(number: int, cells: dict[str, str], people: dict[str, set[str]]) -> Seat:
-    where = f"line {number}"
+    where = t("error.import.line", number=number)
     for column in _COLUMNS:
         if not cells.get(column):
-            raise RosterError(f"{where}, {column}: missing")
+            raise RosterError(t("error.import.missing", where=where, column=column))
     try:
         day = date.fromisoformat(cells["date"])
     except ValueError:
-        raise RosterError(
-            f"{where}, date: {cells['date']!r} is not a date like 2026-12-01"
-        ) from None
+        raise RosterError(t("error.import.date", where=where, value=repr(cells["date"]))) from None
     kind = _KINDS.get(cells["shift"].lower())
     if kind is None:
-        raise RosterError(f"{where}, shift: {cells['shift']!r} is not day, night, 白班 or 夜班")
+        raise RosterError(t("error.import.shift", where=where, value=repr(cells["shift"])))
     position = _POSITIONS.get(cells["position"].lower())
     if position is None:
         allowed = ", ".join(p.value for p in Position)
-        raise RosterError(f"{where}, position: {cells['position']!r} is not one of {allowed}")
+        raise RosterError(
+            t("error.import.position", where=where, value=repr(cells["position"]), allowed=allowed)
+        )
     name = cells["name"]
     if name not in people:
-        raise RosterError(f"{where}, name: nobody called {name!r} in the store")
+        raise RosterError(t("error.import.nobody", where=where, name=repr(name)))
     if ROLE_FOR[position].value not in people[name]:
-        raise RosterError(f"{where}, name: {name} does not hold the role {position.value}")
+        raise RosterError(
+            t("error.import.no_role", where=where, name=name, role=code_name(position))
+        )
     return Seat(day, kind, position, name)
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dutydesk.errors import DutyDeskError
+from dutydesk.i18n import t
 from dutydesk.services.roster.pane import Absence, leaders_away
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import LeaveType
@@ -51,7 +52,7 @@ def _span(absence: Absence, tz: object) -> str:
     fmt = "%m-%d %H:%M"
     start = absence.start_at.astimezone(tz).strftime(fmt)  # type: ignore[arg-type]
     end = absence.end_at.astimezone(tz).strftime(fmt)  # type: ignore[arg-type]
-    return f"{start} to {end}"
+    return t("error.leave.span", start=start, end=end)
 
 
 def check_request(db: Database, request: LeaveRequest, tz: object) -> None:
@@ -63,11 +64,11 @@ def check_request(db: Database, request: LeaveRequest, tz: object) -> None:
     """
     leader, acting = request.leader.strip(), request.acting.strip()
     if not leader:
-        raise LeaveRefused("--leader: who is going away (required)")
+        raise LeaveRefused(t("error.leave.no_leader"))
     if not acting:
-        raise LeaveRefused("--acting: who acts for the leader while away (required)")
+        raise LeaveRefused(t("error.leave.no_acting"))
     if request.start_at >= request.end_at:
-        raise LeaveRefused("--from must come before --to")
+        raise LeaveRefused(t("error.leave.backwards"))
     names = {
         str(row[0])
         for row in db.read(
@@ -77,26 +78,38 @@ def check_request(db: Database, request: LeaveRequest, tz: object) -> None:
     }
     for option, name in (("--leader", leader), ("--acting", acting)):
         if name not in names:
-            raise LeaveRefused(f"{option}: nobody called {name!r} in the store")
+            raise LeaveRefused(t("error.leave.nobody", option=option, name=repr(name)))
     if leader == acting:
-        raise LeaveRefused(f"--acting: {leader} cannot act for themself; name another leader")
+        raise LeaveRefused(t("error.leave.self", name=leader))
     overlapping = leaders_away(db, request.start_at, request.end_at)
     for absence in overlapping:
         if absence.leader == acting:
             raise LeaveRefused(
-                f"--acting: {acting} is away too ({absence.destination}, "
-                f"{_span(absence, tz)}); name a leader who is here"
+                t(
+                    "error.leave.acting_away",
+                    name=acting,
+                    destination=absence.destination,
+                    span=_span(absence, tz),
+                )
             )
     for absence in overlapping:
         if absence.leader == leader:
             raise LeaveRefused(
-                f"{leader} is already registered as away ({absence.destination}, "
-                f"{_span(absence, tz)})"
+                t(
+                    "error.leave.away_already",
+                    name=leader,
+                    destination=absence.destination,
+                    span=_span(absence, tz),
+                )
             )
         if absence.acting == leader:
             raise LeaveRefused(
-                f"{leader} acts for {absence.leader} then ({_span(absence, tz)}); "
-                "change that registration first"
+                t(
+                    "error.leave.acting_then",
+                    name=leader,
+                    leader=absence.leader,
+                    span=_span(absence, tz),
+                )
             )
 
 
@@ -169,11 +182,11 @@ def report_back(
     with db.session() as session:
         registration = session.get(LeaveRegistration, registration_id, with_for_update=True)
         if registration is None:
-            raise LeaveRefused(f"no leave registration {registration_id}")
+            raise LeaveRefused(t("error.leave.none", id=registration_id))
         if registration.returned_at is not None:
-            raise LeaveRefused(f"registration {registration_id}: already back (销假 recorded)")
+            raise LeaveRefused(t("error.leave.back_already", id=registration_id))
         if at <= registration.start_at:
-            raise LeaveRefused(f"--at: registration {registration_id} starts later than that")
+            raise LeaveRefused(t("error.leave.return_early", id=registration_id))
         registration.returned_at = at
         session.add(registration)
         record(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from dutydesk.config import Settings
 from dutydesk.errors import DutyDeskError
+from dutydesk.i18n import t
 from dutydesk.rules.rotation import Rotation, Seat, SlotNeed, propose
 from dutydesk.rules.shifts import slot
 from dutydesk.services.roster.pane import Holder, ShiftView, leaders_away
@@ -131,9 +132,9 @@ def generate(db: Database, first: date, last: date, settings: Settings) -> Propo
 
     """
     if first > last:
-        raise RosterError(f"--from {first} is after --to {last}")
+        raise RosterError(t("error.roster.backwards", first=first, last=last))
     if (last - first).days > 366:
-        raise RosterError("generate at most a year at a time")
+        raise RosterError(t("error.roster.a_year"))
     views = shift_views(db, first - timedelta(days=1), last, settings)
     previous = [
         h.name
