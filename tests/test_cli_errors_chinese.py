@@ -158,7 +158,7 @@ def test_a_bad_setting_is_said_in_chinese(zh: Run, monkeypatch: pytest.MonkeyPat
 
 
 def test_field_names_read_as_their_chinese_captions() -> None:
-    from dutydesk.i18n import field_caption  # type: ignore[attr-defined]
+    from dutydesk.i18n import field_caption
 
     set_language("zh_CN")
     assert field_caption("summary") == "内容摘要"
