@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dutydesk.rules.rotation import Seat, SlotNeed, check, propose
+from dutydesk.rules.rotation import Problem, Seat, SlotNeed, check, propose
 from dutydesk.vocab import Position, ShiftKind
 
 START = date(2026, 12, 1)
@@ -167,3 +168,51 @@ def test_the_config_file_sets_the_rest_rules(tmp_path: Path) -> None:
     file.write_text("rotation_whole_day_shifts = true\n", encoding="utf-8")
     policy = load_settings(file, environ={}).rotation_policy()
     assert (policy.whole_day_shifts, policy.two_nights_in_a_row) == (True, False)
+
+
+def _every_problem() -> list[Problem]:
+    """At least one problem of every kind the rules can give, with the fairness lines."""
+    night, day = ShiftKind.NIGHT, ShiftKind.DAY
+    broken = check(
+        [
+            Seat(START, night, Position.DUTY_OFFICER, "李四"),
+            Seat(START, night, Position.INFORMATION_OFFICER, "李四"),
+            Seat(START + timedelta(days=1), night, Position.DUTY_OFFICER, "李四"),
+            Seat(START + timedelta(days=1), day, Position.DUTY_LEADER, "王五"),
+            Seat(START, night, Position.DUTY_LEADER, "王五"),
+            Seat(START, day, Position.DUTY_LEADER, "王五"),
+        ]
+    )
+    pools = {
+        Position.DUTY_LEADER: ["甲", "乙"],
+        Position.DUTY_OFFICER: ["丁", "乙"],
+        Position.INFORMATION_OFFICER: [],
+        Position.CONFIDENTIAL_OFFICER: ["钱七"],
+    }
+    away = {(START, day): frozenset({"丁"})}
+    rotation = propose(_needs(2), pools, away=away)
+    return [*broken, *rotation.problems, *rotation.fairness()]
+
+
+def test_every_roster_problem_is_said_in_chinese_and_the_same_in_english() -> None:
+    # Issue 12: roster refusals and warnings under zh_CN were the rules' English.
+    from dutydesk.i18n import set_language
+    from dutydesk.services.roster.words import problem_text
+
+    problems = _every_problem()
+    reasons = [r for p in problems if p.key == "none_free" for r in p.values["reasons"]]  # type: ignore[attr-defined]
+    keys = {p.key for p in [*problems, *reasons]}
+    assert keys >= {
+        "two_positions", "two_nights", "day_after_night", "day_and_night", "nobody_can_be",
+        "none_free", "already_on_shift", "away", "worked_night", "fairness",
+    }  # fmt: skip
+    set_language("en")
+    assert [problem_text(p) for p in problems] == [str(p) for p in problems]
+    set_language("zh_CN")
+    try:
+        for problem in problems:
+            said = problem_text(problem)
+            assert re.search(r"[\u4e00-\u9fff]", said), said
+            assert not re.search(r"\b[A-Za-z]+(?: +[A-Za-z]+){2,}\b", said), said
+    finally:
+        set_language("en")

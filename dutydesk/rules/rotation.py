@@ -29,12 +29,33 @@ from datetime import date, timedelta
 
 from dutydesk.vocab import Position, ShiftKind
 
-_POSITION_WORDS = {
+
+class Problem(str):
+    """A broken rule, an unfilled seat or a fairness line: English words, and its parts.
+
+    The rules speak no language of their own: the text is the English one (logs, tests),
+    and ``key`` with ``values`` let a service say it in the interface language
+    (catalogue ``rotation.<key>``; dates, shift kinds and positions rendered there).
+    """
+
+    key: str
+    values: Mapping[str, object]
+
+    def __new__(cls, key: str, english: str, **values: object) -> Problem:
+        """``english`` is the text; ``values`` fill ``rotation.<key>`` in a catalogue."""
+        problem = super().__new__(cls, english)
+        problem.key = key
+        problem.values = values
+        return problem
+
+
+POSITION_WORDS: dict[Position, str] = {
     Position.DUTY_LEADER: "duty leader",
     Position.DUTY_OFFICER: "duty officer",
     Position.INFORMATION_OFFICER: "information officer",
     Position.CONFIDENTIAL_OFFICER: "confidential officer",
 }
+"""A seat as an English sentence names it (the labels are column headings)."""
 
 
 @dataclass(frozen=True)
@@ -76,11 +97,11 @@ class Rotation:
     """What :func:`propose` gives back: seats, what it could not fill, and the counts."""
 
     seats: tuple[Seat, ...]
-    problems: tuple[str, ...]
+    problems: tuple[Problem, ...]
     counts: Mapping[Position, Mapping[str, int]]
     """Per position, shifts per qualified person over the range (fixed seats included)."""
 
-    def fairness(self) -> list[str]:
+    def fairness(self) -> list[Problem]:
         """One sentence per position: the spread of counts and who has how many."""
         lines = []
         for position, per_person in self.counts.items():
@@ -88,7 +109,10 @@ class Rotation:
                 continue
             low, high = min(per_person.values()), max(per_person.values())
             people = ", ".join(f"{name} {count}" for name, count in sorted(per_person.items()))
-            lines.append(f"{_POSITION_WORDS[position]}: {low}-{high} shifts each ({people})")
+            english = f"{POSITION_WORDS[position]}: {low}-{high} shifts each ({people})"
+            lines.append(
+                Problem("fairness", english, position=position, low=low, high=high, people=people)
+            )
         return lines
 
 
@@ -131,22 +155,25 @@ class _State:
         self.total[name] += 1
         self.last[name] = index
 
-    def why_not(self, need: SlotNeed, name: str, away: frozenset[str]) -> str | None:
+    def why_not(self, need: SlotNeed, name: str, away: frozenset[str]) -> Problem | None:
         """Why ``name`` cannot take a seat on this shift, or ``None`` if they can."""
         seat = self.on_shift.get(need.key, {}).get(name)
         if seat is not None:
-            return f"{name} is already {_POSITION_WORDS[seat]} on this shift"
+            english = f"{name} is already {POSITION_WORDS[seat]} on this shift"
+            return Problem("already_on_shift", english, name=name, position=seat)
         if name in away:
-            return f"{name} is away"
+            return Problem("away", f"{name} is away", name=name)
         yesterday = need.shift_date - timedelta(days=1)
         worked_night = name in self.nights.get(yesterday, set())
         if worked_night and not (need.kind is ShiftKind.NIGHT and self.policy.two_nights_in_a_row):
-            return f"{name} worked {short_date(yesterday)} night"
+            english = f"{name} worked {short_date(yesterday)} night"
+            return Problem("worked_night", english, name=name, day=yesterday)
         other = ShiftKind.NIGHT if need.kind is ShiftKind.DAY else ShiftKind.DAY
         whole_day = self.policy.whole_day_shifts
         if name in self.on_shift.get((need.shift_date, other), {}) and not whole_day:
             # Day and night of one date back to back are 24 hours on duty.
-            return f"{name} is on {short_date(need.shift_date)} {other.value}"
+            english = f"{name} is on {short_date(need.shift_date)} {other.value}"
+            return Problem("other_shift", english, name=name, day=need.shift_date, kind=other)
         return None
 
 
@@ -176,7 +203,7 @@ def propose(
     state = _State(previous_night, start, policy or RotationPolicy())
     away = away or {}
     seats: list[Seat] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     # Fixed seats first, all of them, so the greedy pass sees every night already taken.
     for index, need in enumerate(ordered):
         for position, name in need.fixed.items():
@@ -218,27 +245,41 @@ def _seat_order(seat: Seat) -> tuple[date, bool, int]:
 
 def _refusal(
     need: SlotNeed, position: Position, pool: list[str], state: _State, away: frozenset[str]
-) -> str:
+) -> Problem:
     where = f"{need.shift_date.isoformat()} {need.kind.value}"
-    words = _POSITION_WORDS[position]
+    words = POSITION_WORDS[position]
+    parts = {"day": need.shift_date, "kind": need.kind, "position": position}
     if not pool:
-        return f"{where}: nobody in the store can be {words}"
-    reasons = "; ".join(state.why_not(need, name, away) or name for name in pool)
-    return f"{where}: no {words} free ({reasons})"
+        return Problem("nobody_can_be", f"{where}: nobody in the store can be {words}", **parts)
+    reasons = [state.why_not(need, name, away) or Problem("free", name, name=name) for name in pool]
+    english = f"{where}: no {words} free ({'; '.join(reasons)})"
+    return Problem("none_free", english, reasons=tuple(reasons), **parts)
 
 
-def check(seats: Iterable[Seat], policy: RotationPolicy | None = None) -> list[str]:
+def check(seats: Iterable[Seat], policy: RotationPolicy | None = None) -> list[Problem]:
     """Every hard rule broken by ``seats`` (e.g. an imported roster), in words."""
     policy = policy or RotationPolicy()
-    found: list[str] = []
+    found: list[Problem] = []
     shifts: dict[tuple[date, ShiftKind], dict[str, Position]] = {}
     nights: dict[date, set[str]] = {}
     for seat in seats:
         held = shifts.setdefault((seat.shift_date, seat.kind), {})
         if seat.name in held and held[seat.name] is not seat.position:
-            found.append(
+            first, second = held[seat.name], seat.position
+            english = (
                 f"{seat.shift_date.isoformat()} {seat.kind.value}: {seat.name} holds two "
-                f"positions ({_POSITION_WORDS[held[seat.name]]}, {_POSITION_WORDS[seat.position]})"
+                f"positions ({POSITION_WORDS[first]}, {POSITION_WORDS[second]})"
+            )
+            found.append(
+                Problem(
+                    "two_positions",
+                    english,
+                    day=seat.shift_date,
+                    kind=seat.kind,
+                    name=seat.name,
+                    first=first,
+                    second=second,
+                )
             )
         held[seat.name] = seat.position
         if seat.kind is ShiftKind.NIGHT:
@@ -246,12 +287,15 @@ def check(seats: Iterable[Seat], policy: RotationPolicy | None = None) -> list[s
     for day in sorted(nights):
         if not policy.two_nights_in_a_row:
             for name in sorted(nights[day] & nights.get(day + timedelta(days=1), set())):
-                found.append(f"{name} is on two nights in a row ({short_date(day)} and the next)")
+                english = f"{name} is on two nights in a row ({short_date(day)} and the next)"
+                found.append(Problem("two_nights", english, name=name, day=day))
         after = set(shifts.get((day + timedelta(days=1), ShiftKind.DAY), {}))
         for name in sorted(nights[day] & after):
-            found.append(f"{name} is on the day shift after their {short_date(day)} night")
+            english = f"{name} is on the day shift after their {short_date(day)} night"
+            found.append(Problem("day_after_night", english, name=name, day=day))
         before = set(shifts.get((day, ShiftKind.DAY), {}))
         if not policy.whole_day_shifts:
             for name in sorted(nights[day] & before):
-                found.append(f"{name} is on both the day and the night of {short_date(day)}")
+                english = f"{name} is on both the day and the night of {short_date(day)}"
+                found.append(Problem("day_and_night", english, name=name, day=day))
     return found

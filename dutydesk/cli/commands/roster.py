@@ -126,6 +126,7 @@ def generate(
     """Propose a fair rotation for empty seats; says in words what it cannot fill."""
     from dutydesk.services.roster.shifts import apply as apply_proposal
     from dutydesk.services.roster.shifts import generate as propose
+    from dutydesk.services.roster.words import problem_text
 
     first, last = day(from_, "--from"), day(to, "--to")
     actor = require_operator(operator) if apply else ""
@@ -145,9 +146,9 @@ def generate(
     ]
     emit(fmt, columns, records, table_cells=cells)
     for problem in proposal.rotation.problems:
-        message(t("rostering.cannot", problem=problem))
+        message(t("rostering.cannot", problem=problem_text(problem)))
     for line in proposal.rotation.fairness():
-        message(t("rostering.fairness", first=first, last=last, line=line))
+        message(t("rostering.fairness", first=first, last=last, line=problem_text(line)))
     count = len(proposal.new_seats)
     if apply:
         count = apply_proposal(env.db, proposal, actor=actor, now=env.now, settings=env.settings)

@@ -18,6 +18,7 @@ from dutydesk.i18n import code_name, t
 from dutydesk.rules.rotation import Seat, check
 from dutydesk.services.accounts.audit import record
 from dutydesk.services.roster.shifts import ROLE_FOR, RosterError, ensure_shift
+from dutydesk.services.roster.words import problem_text
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Assignment, Incident, Person, PersonRole, Shift
 from dutydesk.vocab import Position, ShiftKind
@@ -72,9 +73,9 @@ def _rules_broken(session: Session, days: set[date]) -> list[str]:
     ).all()
     found = check(Seat(d, ShiftKind(k), Position(p), str(n)) for d, k, p, n in rows)
     for problem in found:
-        if "two positions" in problem:
-            raise RosterError(t("error.roster.nothing_changed", problem=problem))
-    return found
+        if problem.key == "two_positions":
+            raise RosterError(t("error.roster.nothing_changed", problem=problem_text(problem)))
+    return [problem_text(problem) for problem in found]
 
 
 def _require_role(session: Session, person: Person, position: Position) -> None:

@@ -18,6 +18,7 @@ from dutydesk.config import Settings
 from dutydesk.i18n import code_name, t
 from dutydesk.rules.rotation import Seat, check
 from dutydesk.services.roster.shifts import ROLE_FOR, RosterError, ensure_shift, person_ids
+from dutydesk.services.roster.words import problem_text
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Position, ShiftKind
 
@@ -91,7 +92,7 @@ def parse_csv(text: str, people: dict[str, set[str]]) -> list[Seat]:
         except RosterError as exc:
             errors.append(str(exc))
     if not errors:
-        errors = check(seats)
+        errors = [problem_text(problem) for problem in check(seats)]
     if errors:
         more = t("error.import.more", count=len(errors) - 1) if len(errors) > 1 else ""
         raise RosterError(t("error.import.refused", problem=errors[0], more=more))
@@ -157,7 +158,7 @@ def import_roster(
         for h in v.holders
         if (v.slot.shift_date, v.slot.kind, h.position) not in named
     ]
-    warnings = tuple(check([*kept, *seats]))
+    warnings = tuple(problem_text(problem) for problem in check([*kept, *seats]))
     with db.session() as session:
         ids = person_ids(session)
         shifts: set[int] = set()
