@@ -119,6 +119,12 @@ FAILING: list[tuple[str, list[str]]] = [
     ("export bad date", ["export", "daily", "--date", "2026-13-01"]),
     ("account role nothing", ["user", "role", "李晓明"]),
     ("account admin and auditor", ["user", "role", "李晓明", "--add", "auditor"]),
+    # click's own usage errors, said from our catalogue (click ships no Chinese)
+    ("unknown option", ["incident", "list", "--form", "json"]),
+    ("unknown command", ["incidnt", "list"]),
+    ("missing argument", ["roster", "swap", "--date", "2026-11-26"]),
+    ("format not made", ["export", "daily", "--format", "pdf"]),
+    ("option without its value", ["export", "daily", "--date"]),
 ]  # fmt: skip
 
 
@@ -136,6 +142,22 @@ def test_a_refused_command_says_why_in_chinese(zh: Run, what: str, args: list[st
     assert CJK.search(line.removeprefix("dutydesk：错误：")), line
     assert not english_left(line), (line, english_left(line))
     assert "Traceback" not in err
+
+
+def test_a_roster_rule_broken_is_said_in_chinese(zh: Run, tmp_path: Path) -> None:
+    # The rules' own words (rules/rotation.Problem) through rotation.* in the catalogue.
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "date,shift,position,name\n"
+        "2026-12-10,night,duty_officer,黄雨婷\n"
+        "2026-12-11,night,duty_officer,黄雨婷\n",
+        encoding="utf-8",
+    )
+    code, err = zh("roster", "import", str(roster))
+    line = err.strip()
+    assert code == 2 and "\n" not in line, err
+    assert "黄雨婷连值两个夜班（12月10日及次日）" in line, line
+    assert not english_left(line), (line, english_left(line))
 
 
 def test_a_key_file_missing_is_said_in_chinese(zh: Run, db_path: Path) -> None:

@@ -179,10 +179,28 @@ def demo(
         raise typer.Exit(code)
 
 
+def _early_language(argv: list[str] | None) -> None:
+    """Speak ``--lang`` (or the environment's) before click resolves the sub-command.
+
+    Click refuses an unknown command before the main callback runs, so the callback's
+    own choice of language comes too late for that one line.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    lang: str | None = None
+    for index, arg in enumerate(args):
+        if arg == "--lang" and index + 1 < len(args):
+            lang = args[index + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+    with contextlib.suppress(ConfigError):
+        set_language(language_for(Settings(), lang))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the full command line (the launcher hands over everything but the bare console)."""
 
     def run() -> int:
+        _early_language(argv)
         try:
             app(args=argv, prog_name="dutydesk", standalone_mode=False)
         except typer.Exit as exc:
@@ -192,13 +210,23 @@ def main(argv: list[str] | None = None) -> None:
         except typer.BadParameter as exc:
             # One line, as every input error: which option, and what it takes. The value
             # was typed by someone, so it is shown as data (sanitised), never as markup.
+            from dutydesk.cli.usage import usage_line
             from dutydesk.rules.sanitize import one_line
 
             text = exc.format_message().replace("Value error, ", "")
-            print(t("cli.error.line", message=one_line(text)), file=sys.stderr)
+            line = usage_line(exc) or t("cli.error.line", message=text)
+            print(one_line(line), file=sys.stderr)
             return 2
         except typer.exceptions.TyperException as exc:
-            # Usage errors (unknown command, bad option): click's own short message.
+            # Usage errors (unknown command, bad option): click's own short message, or
+            # ours in one line where click has no words in the interface language.
+            from dutydesk.cli.usage import usage_line
+            from dutydesk.rules.sanitize import one_line
+
+            said = usage_line(exc)
+            if said is not None:
+                print(one_line(said), file=sys.stderr)
+                return int(getattr(exc, "exit_code", 2))
             show = getattr(exc, "show", None)
             if show is not None:
                 show()
