@@ -160,6 +160,11 @@ def test_the_daily_summary_counts_in_words(
     assert re.search(r"共接报值班事项\d+件，其中自然灾害\d+件、", text), text[:400]
     cells = [c.text for row in Document(str(target)).tables[0].rows[1:] for c in row.cells]
     assert any(re.fullmatch(r"25日\d{1,2}时(\d{1,2}分)?", cell) for cell in cells), cells[:10]
+    md = tmp_path / "daily.md"
+    code, _, err = run_cli(capsys, demo_path(demo), "--lang", "zh_CN", "export", "daily",
+                           "--date", "2026-11-25", "--format", "md", "-o", str(md))  # fmt: skip
+    assert code == 0, err
+    assert re.search(r"^共接报值班事项\d+件，其中自然灾害\d+件、", md.read_text("utf-8"), re.M)
 
 
 def demo_path(db: Database) -> Path:

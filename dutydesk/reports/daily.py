@@ -258,7 +258,7 @@ def totals_sentences(summary: DailySummary) -> list[str]:
 
 
 def render_md(summary: DailySummary, tz: ZoneInfo) -> str:
-    """The summary as Markdown: title, totals tables, the incident table."""
+    """The summary as Markdown: title, the day's count in words, totals, the incidents."""
 
     def cell(text: str) -> str:
         return re.sub(r"([\\`*_{}\[\]<>#|~!])", r"\\\1", text)
@@ -269,6 +269,8 @@ def render_md(summary: DailySummary, tz: ZoneInfo) -> str:
     lines += [t("daily.generated", moment=moment, count=len(summary.rows)), ""]
     if not summary.rows:
         lines += [t("daily.none"), ""]
+    else:  # the day in the office's words first, as the DOCX says it; the tables follow
+        lines += [cell(totals_sentences(summary)[0]), ""]
     for heading, table in totals_tables(summary):
         lines += [f"## {heading}", "", f"| {heading} | {t('daily.count')} |", "|---|---:|"]
         lines += [f"| {cell(name)} | {count} |" for name, count in table]
