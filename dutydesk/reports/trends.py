@@ -84,6 +84,14 @@ def test_line(report: TrendReport) -> str:
     )
 
 
+def year_line(report: TrendReport) -> str:
+    """同比 of the whole window: ``同比：去年同期2件，同比增长150.0%``, or why there is none."""
+    year_ago = report.year_ago if report.year_ago and report.year_ago.covered else None
+    if year_ago is None:
+        return t("weekly.year_unknown")
+    return t("trends.year_line", text=year_text(report.total, year_ago.total))
+
+
 # -- the weekly summary ----------------------------------------------------------------------
 
 

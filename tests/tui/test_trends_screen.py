@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
@@ -91,3 +92,33 @@ def test_trends_screen_snapshot(
         await settle(pilot)
 
     assert snap_compare(make_app(language), terminal_size=SIZE, run_before=open_trends)
+
+
+async def test_the_window_is_compared_with_the_same_window_a_year_earlier(
+    make_app: MakeApp, db: Database
+) -> None:
+    # Issue 12: 同比 in the analyst's console too, not only the CLI and the weekly report.
+    from datetime import timedelta
+
+    from dutydesk.storage.models import Incident
+    from tests.trends_support import _row
+
+    seed_history(db)
+    with db.session() as session:  # the desk's records go back further than a year;
+        # two incidents in this window last year, one just after it
+        rows = (("20251001-001", 24 * 55), ("20251125-001", 30), ("20251125-002", 28),
+                ("20251126-001", -2))  # fmt: skip
+        for serial, hours in rows:
+            session.add(Incident(**_row(serial, NOW - timedelta(days=365, hours=hours - 20))))
+    app = make_app("zh_CN")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TrendsScreen) and screen.report is not None
+        total = screen.report.total
+        assert screen.report.year_ago is not None and screen.report.year_ago.total == 2
+        change = f"{abs(total - 2) / 2:.1%}"
+        head = str(screen.query_one("#trends-head", Static).render())
+        assert f"同比：去年同期2件，同比增长{change}" in head, head

@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 
 from dutydesk.i18n import t
 from dutydesk.reports.candidates import candidate_line, group_label
-from dutydesk.reports.trends import key_label, span_line, test_line
+from dutydesk.reports.trends import key_label, span_line, test_line, year_line
 from dutydesk.rules.trends import Candidate, DimensionTrend, TrendReport, bar, sparkline
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
@@ -117,10 +117,12 @@ class TrendsScreen(ReportsWorkerErrors, Screen[int | None], inherit_bindings=Fal
 
     @work(thread=True, exclusive=True, group="trends", exit_on_error=False)
     def _read(self, window: str) -> None:
-        from dutydesk.services.trends import trend_report, window_length
+        from dutydesk.services.trends import trend_report, window_length, year_ago_window
 
         req = self.context.request()
-        report = trend_report(req, end=req.now, length=window_length(window), window=window)
+        length = window_length(window)
+        year_ago = year_ago_window(req.now - length, req.now, window, self.context.tz)
+        report = trend_report(req, end=req.now, length=length, window=window, year_ago=year_ago)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Read(window, report))
 
@@ -132,7 +134,15 @@ class TrendsScreen(ReportsWorkerErrors, Screen[int | None], inherit_bindings=Fal
         tz = self.context.tz
         head = [
             safe(span_line(report, tz)),
-            safe(t("trends.total", total=report.total, restricted=report.restricted), "dim"),
+            # The count and its 同比 on one line: the chart below keeps every row it had.
+            safe(
+                t(
+                    "trends.total_and_year",
+                    total=t("trends.total", total=report.total, restricted=report.restricted),
+                    year=year_line(report),
+                ),
+                "dim",
+            ),
         ]
         self.query_one("#trends-head", Static).update(Content("\n").join(head))
         blocks = [chart(trend) for trend in report.dimensions]
