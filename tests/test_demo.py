@@ -354,3 +354,17 @@ def test_the_report_lists_each_account_with_roles_clearance_and_duty(demo: Datab
     assert accounts["黄雨婷"].on_duty == (Position.DUTY_OFFICER,)
     assert accounts["韩冬"].clearance is Classification.TOP_SECRET
     assert all(account.pin for account in report.accounts)
+
+
+def test_a_reload_leaves_nothing_of_the_old_night(demo: Database) -> None:
+    # A change-of-shift record, a delivery and a drill made on the old night went with it.
+    from dutydesk.config import Settings
+    from dutydesk.services.handover.shifts import make_record
+
+    req = request(demo, actor_name="李晓明", now=DEMO_MOMENT, tz=SHANGHAI, rules=load_rules())
+    make_record(req, Settings())
+    tables = ("shift_handover", "bulletin_delivery", "drill_run", "drill_inject")
+    assert column(demo, "SELECT count(*) FROM shift_handover") == [1]
+    reset_demo(demo, DEMO_MOMENT + timedelta(days=1))
+    for table in tables:
+        assert column(demo, f"SELECT count(*) FROM {table}") == [0], table  # noqa: S608

@@ -33,10 +33,13 @@ from dutydesk.storage.models import (
     Assignment,
     AuditEvent,
     Bulletin,
+    BulletinDelivery,
     BulletinItem,
     ChainState,
     Credential,
     DailyReport,
+    DrillInject,
+    DrillRun,
     Handover,
     Incident,
     LeaveRegistration,
@@ -44,6 +47,7 @@ from dutydesk.storage.models import (
     Person,
     PersonRole,
     Shift,
+    ShiftHandover,
     TimelineEntry,
 )
 
@@ -56,13 +60,17 @@ if TYPE_CHECKING:
 _CLEAR_ORDER: tuple[type[SQLModel], ...] = (
     ChainState,  # the chain starts again with the records
     Credential,
+    BulletinDelivery,
     BulletinItem,
     Bulletin,
     Handover,
+    ShiftHandover,  # records of changes of shift made on the old night
     DailyReport,  # the demo's 零报告, made for its special days
     AuditEvent,
     TimelineEntry,
+    DrillInject,
     Incident,
+    DrillRun,  # after its incidents, which point at it
     Assignment,
     Shift,
     LeaveRegistration,
