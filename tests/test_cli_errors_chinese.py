@@ -179,6 +179,87 @@ def test_a_bad_setting_is_said_in_chinese(zh: Run, monkeypatch: pytest.MonkeyPat
     assert CJK.search(line) and not english_left(line), line
 
 
+def _one_chinese_line(code: int, err: str) -> str:
+    line = err.strip()
+    assert code == 2 and "\n" not in line, err
+    assert line.startswith("dutydesk：错误："), line
+    assert CJK.search(line.removeprefix("dutydesk：错误：")), line
+    assert not english_left(line), (line, english_left(line))
+    return line
+
+
+def test_a_bad_rules_override_is_said_in_chinese(
+    zh: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The rule engine (rules/deadlines.py) refuses it; the CLI says it from error.rules.*.
+    config = tmp_path / "config.toml"
+    config.write_text("[rules.first_report_minutes]\nII = 500\n", encoding="utf-8")
+    monkeypatch.setenv("DUTYDESK_CONFIG", str(config))
+    code, err = zh("incident", "add", "--summary", "某地停电")
+    line = _one_chinese_line(code, err)
+    assert "first_report_minutes" in line and "Ⅱ级" in line, line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[2027]\nholidays = ["2027-02-30"]\n',
+        '[2027]\nholidays = ["2028-01-01"]\n',
+        '[2027]\nholidays = ["2027-02-08"]\nworkdays = ["2027-02-08"]\n',
+        '[2027]\nrest = ["2027-02-08"]\n',
+        "[next]\nholidays = []\n",
+        '[2027]\nholidays = "2027-02-08"\n',
+    ],
+)
+def test_a_bad_holidays_file_is_said_in_chinese(
+    zh: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    holidays = tmp_path / "holidays.toml"
+    holidays.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("DUTYDESK_HOLIDAYS_FILE", str(holidays))
+    code, err = zh("incident", "add", "--summary", "某地停电")
+    line = _one_chinese_line(code, err)
+    assert "节假日" in line and str(holidays) in line, line
+
+
+SCENARIOS = [
+    ("no injects", 'title = "演练"\n'),
+    ("no report", '[[inject]]\nkind = "severity"\nat = "1m"\nreport = "x"\nseverity = "I"\n'),
+    ("unknown report", '[[inject]]\nid = "a"\nkind = "report"\nat = "1m"\nsummary = "某地起火"\n'
+                       '[[inject]]\nkind = "severity"\nat = "2m"\nreport = "b"\nseverity = "I"\n'),
+    ("before its report", '[[inject]]\nid = "a"\nkind = "report"\nat = "5m"\nsummary = "起火"\n'
+                          '[[inject]]\nkind = "severity"\nat = "2m"\nreport = "a"\nseverity = "I"\n'),
+    ("two ids", '[[inject]]\nid = "a"\nkind = "report"\nat = "1m"\nsummary = "起火"\n'
+                '[[inject]]\nid = "a"\nkind = "report"\nat = "2m"\nsummary = "停电"\n'),
+    ("target twice", '[[inject]]\nkind = "report"\nat = "1m"\nsummary = "起火"\n'
+                     '[[target]]\nstep = "phone_report"\nwithin = "5m"\n'
+                     '[[target]]\nstep = "phone_report"\nwithin = "9m"\n'),
+    ("target unknown report", '[[inject]]\nid = "a"\nkind = "report"\nat = "1m"\nsummary = "起火"\n'
+                              '[[inject]]\nid = "b"\nkind = "report"\nat = "1m"\nsummary = "停电"\n'
+                              '[[target]]\nstep = "phone_report"\nwithin = "5m"\n'),
+    ("not toml", "[[inject]\n"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("what", "text"), SCENARIOS, ids=[what for what, _ in SCENARIOS])
+def test_a_bad_drill_scenario_is_said_in_chinese(
+    zh: Run, tmp_path: Path, what: str, text: str
+) -> None:
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text(text, encoding="utf-8")
+    code, err = zh("drill", "start", str(scenario))
+    line = _one_chinese_line(code, err)
+    assert str(scenario) in line and "演练" in line, line
+
+
+def test_a_trends_window_before_the_calendar_is_said_in_chinese(zh: Run) -> None:
+    # Its baseline windows would start before year 1: once an unexpected OverflowError.
+    code, err = zh("trends", "--from", "0001-01-02", "--to", "0001-01-03")
+    _one_chinese_line(code, err)
+    code, err = zh("trends", "--window", "month", "--to", "0001-03-03")
+    _one_chinese_line(code, err)
+
+
 def test_field_names_read_as_their_chinese_captions() -> None:
     from dutydesk.i18n import field_caption
 

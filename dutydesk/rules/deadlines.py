@@ -58,6 +58,37 @@ class Period:
 _UNITS = {"_minutes": "minutes", "_hours": "hours", "_days": "days"}
 
 
+class RuleProblem(str):
+    """What is wrong with the rules: English words, and its parts.
+
+    The rules speak no language of their own: the text is the English one (logs,
+    tests), and ``key`` with ``values`` let the layer that reports it say it in the
+    reader's language (catalogue ``error.rules.<key>``).
+    """
+
+    key: str
+    values: Mapping[str, object]
+
+    def __new__(cls, key: str, english: str, **values: object) -> RuleProblem:
+        """``english`` is the text; ``values`` fill ``error.rules.<key>`` in a catalogue."""
+        problem = super().__new__(cls, english)
+        problem.key = key
+        problem.values = values
+        return problem
+
+
+class RulesError(ConfigError):
+    """The deadline rules (``rules.toml`` with the config's ``[rules]``) are not usable.
+
+    The message is English; ``problem`` carries the key and parts to say it otherwise.
+    """
+
+    def __init__(self, problem: RuleProblem, *, joined: str = ": ") -> None:
+        # "rules: <problem>", or "rules.<setting>: ..." when the problem names its setting.
+        super().__init__(f"rules{joined}{problem}")
+        self.problem = problem
+
+
 def _period(name: str, value: Any) -> Period:
     """``submit_hours = 4`` -> 4 hours; ``feedback_working_days = 5`` -> 5 working days."""
     if name.endswith("_working_days"):
@@ -65,7 +96,8 @@ def _period(name: str, value: Any) -> Period:
     for suffix, unit in _UNITS.items():
         if name.endswith(suffix):
             return Period(span=timedelta(**{unit: float(value)}))
-    raise ConfigError(f"rules: {name!r} names no unit (_minutes, _hours, _days, _working_days)")
+    units = "_minutes, _hours, _days, _working_days"
+    raise RulesError(RuleProblem("no_unit", f"{name!r} names no unit ({units})", name=name))
 
 
 def _steps(data: Mapping[str, Any], kind: str) -> dict[str, Period]:
@@ -146,7 +178,9 @@ class DeadlineRules:
                 for category, kind in data.get("kind_by_category", {}).items()
             }
         except ValueError as error:
-            raise ConfigError(f"rules.kind_by_channel/kind_by_category: {error}") from None
+            english = f"kind_by_channel/kind_by_category: {error}"
+            problem = RuleProblem("kind", english, detail=str(error))
+            raise RulesError(problem, joined=".") from None
         return cls(
             phone_report=table("phone_report_minutes", "minutes"),
             first_report=table("first_report_minutes", "minutes"),
@@ -211,19 +245,19 @@ class DeadlineRules:
             clocks.append(("register", _nominal(self.document.get("register"))))
         return [(step, period) for step, period in clocks if period is not None]
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[RuleProblem]:
         """What is wrong with these rules, in words; empty when they are usable."""
-        found: list[str] = []
+        found: list[RuleProblem] = []
         if self.feedback <= timedelta(0):
-            found.append("instruction.feedback_days: must be more than 0")
+            found.append(_not_positive("instruction.feedback_days"))
         if self.report_back <= timedelta(0):
-            found.append("instruction.report_back_hours: must be more than 0")
+            found.append(_not_positive("instruction.report_back_hours"))
         if self.initial_grading is not None and self.initial_grading <= timedelta(0):
-            found.append("initial_grading_minutes.emergency: must be more than 0")
+            found.append(_not_positive("initial_grading_minutes.emergency"))
         for kind, steps in (("request", self.request), ("document", self.document)):
             for step, length in steps.items():
                 if not length.positive:
-                    found.append(f"{kind}.{step}: must be more than 0")
+                    found.append(_not_positive(f"{kind}.{step}"))
         tables: dict[str, Callable[[Severity], timedelta | None]] = {
             "phone_report_minutes": self.phone_report.get,
             "first_report_minutes": self.first_report_for,
@@ -235,15 +269,22 @@ class DeadlineRules:
             for grade in Severity:
                 value = period(grade)
                 if value is not None and value <= timedelta(0):
-                    found.append(f"{name}.{grade.value}: must be more than 0")
+                    found.append(_not_positive(f"{name}.{grade.value}"))
             for serious, lesser in pairwise(grades):
                 high, low = period(serious), period(lesser)
                 if low is not None and (high is None or high > low):
-                    found.append(
+                    english = (
                         f"{name}: grade {serious.value} must not have a longer period "
                         f"than grade {lesser.value}"
                     )
+                    found.append(
+                        RuleProblem("order", english, table=name, serious=serious, lesser=lesser)
+                    )
         return found
+
+
+def _not_positive(setting: str) -> RuleProblem:
+    return RuleProblem("not_positive", f"{setting}: must be more than 0", setting=setting)
 
 
 def _time_of_day(value: Any) -> time | None:
@@ -256,9 +297,8 @@ def _time_of_day(value: Any) -> time | None:
             raise ValueError(text)
         return time.fromisoformat(text)
     except ValueError:
-        raise ConfigError(
-            f'rules.special_period.zero_report_at: expected a time "HH:MM", got {value!r}'
-        ) from None
+        english = f'special_period.zero_report_at: expected a time "HH:MM", got {value!r}'
+        raise RulesError(RuleProblem("clock", english, value=repr(value)), joined=".") from None
 
 
 def _hours(value: Any) -> timedelta | None:
@@ -285,7 +325,7 @@ def load_rules(
     ``rules/workdays.py``); ``zone`` is the office's (a working day ends at its midnight).
 
     Raises:
-        ConfigError: the resulting rules are not usable (see :meth:`DeadlineRules.problems`).
+        RulesError: the resulting rules are not usable (see :meth:`DeadlineRules.problems`).
 
     """
     with path.open("rb") as handle:
@@ -299,7 +339,7 @@ def load_rules(
     rules = DeadlineRules.from_mapping(data, calendar=calendar, zone=zone)
     problems = rules.problems()
     if problems:
-        raise ConfigError(f"rules: {problems[0]}")
+        raise RulesError(problems[0])
     return rules
 
 

@@ -58,7 +58,17 @@ _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
 class ScenarioError(ValueError):
-    """A scenario file is not valid; the message names the file and the field."""
+    """A scenario file is not valid; the message names the file and the field.
+
+    The rules speak no language of their own: besides the English message, the error
+    carries ``where`` (the file), ``problem`` (the catalogue key under
+    ``error.scenario.``) and the message's ``values``, so the service that reports it
+    says it in the reader's language.
+    """
+
+    def __init__(self, where: str, problem: str, english: str, **values: object) -> None:
+        super().__init__(f"{where}: {english}")
+        self.where, self.problem, self.values = where, problem, values
 
 
 def parse_duration(value: object) -> timedelta:

@@ -91,7 +91,8 @@ class _ScenarioFile(Table):
 
 def _injects(where: str, raw: _ScenarioFile) -> tuple[Inject, ...]:
     if not raw.inject:
-        raise ScenarioError(f"{where}: inject: a scenario needs at least one [[inject]]")
+        english = "inject: a scenario needs at least one [[inject]]"
+        raise ScenarioError(where, "no_inject", english)
     injects = []
     for number, item in enumerate(raw.inject, 1):
         # What the file says, as written: stored with the run and prefilled into forms.
@@ -104,19 +105,25 @@ def _injects(where: str, raw: _ScenarioFile) -> tuple[Inject, ...]:
     names = [inject.name for inject in injects]
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
-        raise ScenarioError(f"{where}: id: {twice[0]!r} names two injects")
+        english = f"id: {twice[0]!r} names two injects"
+        raise ScenarioError(where, "same_id", english, name=repr(twice[0]))
     reports = {inject.name: inject for inject in injects if inject.kind == "report"}
     if not reports:
-        raise ScenarioError(f"{where}: inject: a scenario needs at least one report inject")
+        english = "inject: a scenario needs at least one report inject"
+        raise ScenarioError(where, "no_report", english)
     for inject in injects:
         if inject.kind == "report":
             continue
         origin = reports.get(inject.report)
-        at = f"{where}: inject[{inject.number}]"
+        at = f"inject[{inject.number}]"
         if origin is None:
-            raise ScenarioError(f"{at}.report: no report inject named {inject.report!r}")
+            english = f"{at}.report: no report inject named {inject.report!r}"
+            name = repr(inject.report)
+            raise ScenarioError(where, "unknown_report", english, field=f"{at}.report", name=name)
         if inject.offset < origin.offset:
-            raise ScenarioError(f"{at}.at: before the report {origin.name!r} arrives")
+            english = f"{at}.at: before the report {origin.name!r} arrives"
+            field = f"{at}.at"
+            raise ScenarioError(where, "too_early", english, field=field, name=repr(origin.name))
     return tuple(injects)
 
 
@@ -127,13 +134,13 @@ def _targets(where: str, raw: _ScenarioFile, reports: set[str]) -> tuple[Target,
         if report is None and len(reports) == 1:
             report = next(iter(reports))
         if report not in reports:
-            raise ScenarioError(
-                f"{where}: target[{number}].report: no report inject named {report!r}"
-            )
+            field = f"target[{number}].report"
+            english = f"{field}: no report inject named {report!r}"
+            raise ScenarioError(where, "unknown_report", english, field=field, name=repr(report))
         targets.append(Target(report, item.step, item.within))
     pairs = [(target.report, target.step) for target in targets]
     if len(set(pairs)) != len(pairs):
-        raise ScenarioError(f"{where}: target: a step has two targets")
+        raise ScenarioError(where, "two_targets", "target: a step has two targets")
     return tuple(targets)
 
 
@@ -153,9 +160,10 @@ def parse_scenario(text: str, *, name: str, source: str | None = None) -> Scenar
     try:
         raw = _ScenarioFile.model_validate(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{where}: not valid TOML: {exc}") from None
+        raise ScenarioError(where, "not_toml", f"not valid TOML: {exc}", detail=exc) from None
     except ValidationError as exc:
-        raise ScenarioError(f"{where}: {one_line(exc, INJECT_KINDS)}") from None
+        detail = one_line(exc, INJECT_KINDS)
+        raise ScenarioError(where, "invalid", detail, detail=detail) from None
     injects = _injects(where, raw)
     reports = {inject.name for inject in injects if inject.kind == "report"}
     title = (raw.title or "").strip() or name

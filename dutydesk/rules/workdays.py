@@ -33,6 +33,20 @@ from zoneinfo import ZoneInfo
 from dutydesk.errors import ConfigError
 
 
+class HolidayFileError(ConfigError):
+    """The office's holidays file is not usable; the message names the file.
+
+    The rules speak no language of their own: besides the English message, the error
+    carries ``problem`` (the catalogue key under ``error.holidays.``), the ``path`` and
+    the ``values`` of the message, so the layer that reports it says it in the reader's
+    language.
+    """
+
+    def __init__(self, path: Path, problem: str, english: str, **values: object) -> None:
+        super().__init__(f"{path}: {english}")
+        self.path, self.problem, self.values = path, problem, values
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     """Which days are working days: published years, then the office's own entries."""
@@ -95,7 +109,7 @@ def with_office_file(base: WorkCalendar, path: Path | None) -> WorkCalendar:
     """``base`` with the office's override file on top (a missing file changes nothing).
 
     Raises:
-        ConfigError: the file is not TOML, or a year's table is not two lists of dates.
+        HolidayFileError: the file is not TOML, or a year's table is not two lists of dates.
 
     """
     if path is None or not path.exists():
@@ -104,7 +118,7 @@ def with_office_file(base: WorkCalendar, path: Path | None) -> WorkCalendar:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path}: {error}") from None
+        raise HolidayFileError(path, "unreadable", str(error), detail=str(error)) from None
     holidays, workdays, years = _office_days(data, path)
     return WorkCalendar(
         holidays=(base.holidays - workdays) | holidays,
@@ -122,33 +136,42 @@ def _office_days(
     years: set[int] = set()
     for year_text, table in data.items():
         if not year_text.isdigit() or not isinstance(table, dict):
-            raise ConfigError(f"{path}: expected tables such as [2027], got {year_text!r}")
+            english = f"expected tables such as [2027], got {year_text!r}"
+            raise HolidayFileError(path, "not_a_year", english, value=repr(year_text))
         year = int(year_text)
         unknown = set(table) - {"holidays", "workdays"}
         if unknown:
-            raise ConfigError(f"{path}: [{year}] has unknown key(s) {', '.join(sorted(unknown))}")
+            keys = ", ".join(sorted(unknown))
+            english = f"[{year}] has unknown key(s) {keys}"
+            raise HolidayFileError(path, "unknown_keys", english, year=year, keys=keys)
         holidays |= _dates(table.get("holidays", []), year, path, "holidays")
         workdays |= _dates(table.get("workdays", []), year, path, "workdays")
         years.add(year)
     both = holidays & workdays
     if both:
-        raise ConfigError(f"{path}: {min(both)} is both a holiday and a working day")
+        day = min(both)
+        raise HolidayFileError(path, "both", f"{day} is both a holiday and a working day", day=day)
     return frozenset(holidays), frozenset(workdays), frozenset(years)
 
 
 def _dates(values: Iterable[Any], year: int, path: Path, key: str) -> set[date]:
     found: set[date] = set()
     if not isinstance(values, list):
-        raise ConfigError(f"{path}: [{year}] {key}: expected a list of dates")
+        english = f"[{year}] {key}: expected a list of dates"
+        raise HolidayFileError(path, "not_a_list", english, year=year, key=key)
     for value in values:
         try:
             day = value if isinstance(value, date) else date.fromisoformat(str(value))
         except ValueError:
-            raise ConfigError(f"{path}: [{year}] {key}: {value!r} is not a date") from None
+            english = f"[{year}] {key}: {value!r} is not a date"
+            raise HolidayFileError(
+                path, "not_a_date", english, year=year, key=key, value=repr(value)
+            ) from None
         if day.year != year:
-            raise ConfigError(f"{path}: [{year}] {key}: {day} is not in {year}")
+            english = f"[{year}] {key}: {day} is not in {year}"
+            raise HolidayFileError(path, "wrong_year", english, year=year, key=key, day=day)
         found.add(day)
     return found
 
 
-__all__ = ["WorkCalendar", "published_calendar", "with_office_file"]
+__all__ = ["HolidayFileError", "WorkCalendar", "published_calendar", "with_office_file"]

@@ -36,6 +36,7 @@ from dutydesk.rules.drills import (
     due_at,
     measure,
 )
+from dutydesk.services.office_rules import toml_detail
 from dutydesk.storage.engine import Database, as_utc, stored_utc
 from dutydesk.vocab import EntryKind, Status
 
@@ -102,13 +103,33 @@ def read_scenario(path: Path) -> Scenario:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise DrillError(f"{path}: cannot read: {exc}") from None
+        raise DrillError(t("error.scenario.unreadable", where=path, detail=exc)) from None
     from dutydesk.rules.scenario_file import parse_scenario  # pydantic: not at start-up
 
     try:
         return parse_scenario(text, name=path.stem, source=str(path))
     except ScenarioError as exc:
-        raise DrillError(str(exc)) from None
+        raise DrillError(scenario_refusal(exc)) from None
+
+
+def scenario_refusal(error: ScenarioError) -> str:
+    """A scenario file refused by its reader (rules/scenario_file.py), in the reader's language."""
+    where, values = error.where, error.values
+    if error.problem == "no_inject":
+        return t("error.scenario.no_inject", where=where)
+    if error.problem == "same_id":
+        return t("error.scenario.same_id", where=where, name=values["name"])
+    if error.problem == "no_report":
+        return t("error.scenario.no_report", where=where)
+    if error.problem == "unknown_report":
+        return t("error.scenario.unknown_report", where=where, **values)
+    if error.problem == "too_early":
+        return t("error.scenario.too_early", where=where, **values)
+    if error.problem == "two_targets":
+        return t("error.scenario.two_targets", where=where)
+    if error.problem == "not_toml":
+        return t("error.scenario.not_toml", where=where, detail=toml_detail(values["detail"]))
+    return t("error.scenario.invalid", where=where, detail=values["detail"])
 
 
 def list_scenarios(settings: Settings | None = None) -> list[ScenarioFile]:
@@ -238,7 +259,7 @@ def _scenario_of(db: Database, run_id: int) -> tuple[Scenario, Any]:
     try:
         scenario = parse_scenario(str(row[8]), name=str(row[1]))
     except ScenarioError as exc:  # only if someone edited the stored text by hand
-        raise DrillError(str(exc)) from None
+        raise DrillError(scenario_refusal(exc)) from None
     return scenario, row
 
 

@@ -23,6 +23,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from dutydesk.errors import DutyDeskError
+from dutydesk.i18n import t
 from dutydesk.rules.dates import same_week_last_year, year_earlier
 from dutydesk.rules.policy import may_see
 from dutydesk.rules.similarity import normalise
@@ -71,15 +73,22 @@ def _time(value: object) -> datetime:
     return moment
 
 
+class TrendsError(DutyDeskError, ValueError):
+    """A window the trends cannot be read for; the message is in the interface language."""
+
+    exit_code = 2
+
+
 def window_length(window: str) -> timedelta:
     """The length of a named window (``day``, ``week``, ``month``).
 
     Raises:
-        ValueError: an unknown name.
+        TrendsError: an unknown name (a ``ValueError``).
 
     """
     if window not in WINDOW_DAYS:
-        raise ValueError(f"window: {window!r} is not one of {', '.join(WINDOW_DAYS)}")
+        allowed = ", ".join(WINDOW_DAYS)
+        raise TrendsError(t("error.trends.window", window=repr(window), allowed=allowed))
     return timedelta(days=WINDOW_DAYS[window])
 
 
@@ -174,12 +183,17 @@ def trend_report(
             :func:`year_ago_window`); ``None``: no such comparison.
 
     Raises:
-        ValueError: a window length that is not positive.
+        TrendsError: a window length that is not positive, or windows that would start
+            before year 1 (both ``ValueError``).
 
     """
     if length <= timedelta(0):
-        raise ValueError("the window must be longer than zero")
-    db, first = req.db, end - (windows + 1) * length
+        raise TrendsError(t("error.trends.not_positive"))
+    try:
+        first = end - (windows + 1) * length
+    except OverflowError:
+        raise TrendsError(t("error.trends.too_early")) from None
+    db = req.db
     facts = read_facts(db, first, end, clearance=req.clearance, include_drills=include_drills)
     began = history_start(db, include_drills=include_drills)
     report = build_report(
@@ -210,11 +224,18 @@ def year_ago_window(
 
     A week is the one 52 weeks back (the same weekdays); any other window the same local
     dates and times one calendar year earlier.
+
+    Raises:
+        TrendsError: the period a year before would start before year 1.
+
     """
-    if window == "week":
-        back = timedelta(weeks=52)
-        return start - back, end - back
-    return year_earlier(start, tz), year_earlier(end, tz)
+    try:
+        if window == "week":
+            back = timedelta(weeks=52)
+            return start - back, end - back
+        return year_earlier(start, tz), year_earlier(end, tz)
+    except (OverflowError, ValueError):
+        raise TrendsError(t("error.trends.too_early")) from None
 
 
 def top_candidates(req: Request, *, at: datetime, limit: int = 5) -> tuple[Candidate, ...]:
@@ -272,6 +293,7 @@ def weekly_summary(req: Request, *, end: datetime, include_drills: bool = False)
 
 
 __all__ = [
+    "TrendsError",
     "history_start",
     "read_facts",
     "top_candidates",

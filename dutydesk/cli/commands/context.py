@@ -75,7 +75,7 @@ class Env:
     @cached_property
     def rules(self) -> DeadlineRules:
         """Deadline rules: data/rules.toml with the config file's ``[rules]`` on top."""
-        from dutydesk.rules.deadlines import office_rules
+        from dutydesk.services.office_rules import office_rules
 
         settings = self.settings
         return office_rules(
