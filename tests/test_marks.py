@@ -87,7 +87,9 @@ def test_handover_for_a_cleared_reader_carries_the_level(
     cli: Cli, fmt: str, lang: str, tmp_path: Path
 ) -> None:
     target = tmp_path / f"pack.{fmt}"
-    result = cli("handover", "--clearance", "top_secret", "--format", fmt, "-o", str(target), lang=lang)
+    result = cli(
+        "handover", "--clearance", "top_secret", "--format", fmt, "-o", str(target), lang=lang
+    )
     assert result.code == 0, result.err
     if fmt == "docx":
         raw = target.read_bytes()
@@ -202,7 +204,9 @@ def test_classified_bulletins_have_their_own_series(cli: Cli) -> None:
     assert numbers[open_one]["issue_no"] == 1 and numbers[open_one]["series"] == "open"
     assert numbers[secret_one]["issue_no"] == 1 and numbers[secret_one]["series"] == "classified"
     assert numbers[open_two]["issue_no"] == 2  # the 机密 issue took no number of the open series
-    shown = cli("bulletin", "show", str(secret_one), "--clearance", "secret", who=("张振华", "8888"))
+    shown = cli(
+        "bulletin", "show", str(secret_one), "--clearance", "secret", who=("张振华", "8888")
+    )
     assert "（机密）" in shown.out or "(机密)" in shown.out
 
 
@@ -221,8 +225,6 @@ def test_printing_a_classified_bulletin_gives_copies_and_logs_them(
         assert shown.code == 0, shown.err
         if fmt == "docx":
             _first_paragraph_is_mark(target.read_bytes(), "机密", f"{n:06d}")
-            body = [p.text for p in Document(io.BytesIO(target.read_bytes())).paragraphs]
-            assert any("【机密】" in p for p in body) or True
         else:
             first = target.read_text(encoding="utf-8").splitlines()[0]
             assert "机密" in first and f"{n:06d}" in first

@@ -67,11 +67,12 @@ def record_fields(marking: Marking) -> dict[str, str]:
     return {"marking": mark_text(marking), "copy_no": marking.copy_text}
 
 
-def docx_mark(document: DocumentObject, marking: Marking) -> None:
+def docx_mark(document: DocumentObject, marking: Marking, *, text: str | None = None) -> None:
     """Add the mark as the document's first paragraph: 份号, a line break, 密级★期限.
 
     One paragraph, so that the 份号 stands above the level at the top left as the
-    standard places them, with nothing able to come between the two.
+    standard places them, with nothing able to come between the two. ``text``: the
+    level as printed, when the document is Chinese whatever the interface (bulletins).
     """
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
@@ -81,7 +82,8 @@ def docx_mark(document: DocumentObject, marking: Marking) -> None:
     if marking.copy_no is not None:
         ds.style_run(para.add_run(marking.copy_text))
         para.runs[-1].add_break()
-    ds.style_run(para.add_run(mark_text(marking)), font=ds.HEADING_FONT)
+    mark = text if text is not None else mark_text(marking)
+    ds.style_run(para.add_run(mark), font=ds.HEADING_FONT)
 
 
 __all__ = [

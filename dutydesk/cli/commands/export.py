@@ -181,7 +181,7 @@ def _numbered(req: Request, summary: DailySummary, *, calendar_day: bool) -> Dai
 
     from dutydesk.services.integrity.copies import make_copy
 
-    assert summary.marking is not None  # noqa: S101 - the caller checked
+    assert summary.marking is not None
     name = f"daily:{summary.day.isoformat()}" + (":calendar" if calendar_day else "")
     number = make_copy(req, name, summary.marking.level)
     return replace(summary, marking=replace(summary.marking, copy_no=number))

@@ -112,7 +112,7 @@ def _numbered(req: Request, pack: HandoverPack) -> HandoverPack:
 
     from dutydesk.services.integrity.copies import make_copy
 
-    assert pack.marking is not None  # noqa: S101 - the caller checked
+    assert pack.marking is not None
     name = pack.handover_id if pack.handover_id is not None else pack.period_end.isoformat()
     number = make_copy(req, f"handover:{name}", pack.marking.level)
     return replace(pack, marking=replace(pack.marking, copy_no=number))
@@ -128,9 +128,8 @@ def _render(pack: HandoverPack, fmt: DocumentFormat, tz: ZoneInfo) -> str | byte
         from dataclasses import asdict
 
         from dutydesk.cli.commands.output import json_value
-        from dutydesk.rules.sanitize import json_safe
-
         from dutydesk.reports.marks import marking_json
+        from dutydesk.rules.sanitize import json_safe
 
         # The stored snapshot keeps UTC; the reader gets the office's time with its offset.
         data = json_value(asdict(pack))
