@@ -75,7 +75,7 @@ def _first_paragraph_is_mark(raw: bytes, level: str, copy_no: str | None = "0000
     if copy_no is not None:
         assert lines[0] == copy_no, first.text
     assert lines[-1].startswith(level), first.text
-    mark = [run for run in first.runs if run.text.startswith(level)][0]
+    mark = next(run for run in first.runs if run.text.startswith(level))
     assert mark.font.size is not None and mark.font.size.pt == 16
     fonts = mark._element.rPr.find(qn("w:rFonts"))
     assert fonts.get(qn("w:eastAsia")) == "黑体"

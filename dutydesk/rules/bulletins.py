@@ -87,8 +87,10 @@ def numbered_name(
     ``《信息快报》（机密）2026年第1期``: the number is of the classified series.
     """
     series = MARKS.get(Classification(level))
-    return f"《{KIND_NAMES[kind]}》" + (f"（{series}）" if series else "") + issue_label(
-        year, issue_no
+    return (
+        f"《{KIND_NAMES[kind]}》"
+        + (f"（{series}）" if series else "")
+        + issue_label(year, issue_no)
     )
 
 
