@@ -86,14 +86,15 @@ def test_docx_layout_values(
                section.right_margin]  # fmt: skip
     assert [round(mm(m)) for m in margins] == [37, 28, 35, 26]
     paragraphs = document.paragraphs
-    assert paragraphs[0].text == "机密"  # the mark, top left, in Chinese whatever the language
+    # The copy's 份号 above the mark, top left, in Chinese whatever the language (issue 13).
+    assert paragraphs[0].text == "000001\n机密"
     masthead = paragraphs[1]
     assert masthead.text == "信息快报"
     run = masthead.runs[0]
     assert run.font.color.rgb == RGBColor(0xFF, 0, 0)
     assert pt(run.font.size) == 42
     assert east_asia_font(run) == "方正小标宋简体"
-    assert paragraphs[2].text == "2026年第1期"
+    assert paragraphs[2].text == "（机密）2026年第1期"  # the classified series' first
     unit_line = paragraphs[3]
     assert unit_line.text.startswith("中共临川市委办公室\t") and "2026年11月26日" in unit_line.text
     unit_properties = unit_line._p.pPr

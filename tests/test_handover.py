@@ -127,7 +127,12 @@ def test_the_demo_night_pack(demo: Database) -> None:
 
 def test_a_cleared_reader_sees_what_they_are_cleared_for(demo: Database) -> None:
     pack = pack_at(demo, DEMO_MOMENT, clearance=Classification.SECRET)
-    assert pack.classified == () and pack.received_total == 29 == len(pack.received)
+    assert pack.received_total == 29 == len(pack.received)
+    # Section 8 is the register of every classified item, for the cleared reader too
+    # (issue 13): the two telegrams are listed there and shown, marked, among the others.
+    assert [c.serial for c in pack.classified] == ["20261125-012", "20261126-001"]
+    assert pack.classified_received == 2
+    assert pack.marking is not None and pack.marking.level is Classification.SECRET
 
 
 def test_a_classified_canary_never_reaches_an_uncleared_pack(demo: Database) -> None:

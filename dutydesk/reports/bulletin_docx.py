@@ -20,7 +20,10 @@ from docx.shared import Mm
 from dutydesk.i18n import label, t
 from dutydesk.reports import docx_style as ds
 from dutydesk.reports.bulletin_text import away_lines, header_fields
+from dutydesk.reports.marks import docx_mark
+from dutydesk.rules.bulletins import MARKS
 from dutydesk.rules.documents import BulletinView
+from dutydesk.rules.marking import Marking
 from dutydesk.rules.sanitize import clean
 
 MASTHEAD_PT = 42
@@ -29,11 +32,21 @@ MASTHEAD_PT = 42
 _HEADING = re.compile(r"^[一二三四五六七八九十]+、")
 
 
-def render_docx(view: BulletinView, *, unit: str, tz: ZoneInfo, now: datetime) -> bytes:
-    """The bulletin as the bytes of a .docx file."""
+def render_docx(
+    view: BulletinView,
+    *,
+    unit: str,
+    tz: ZoneInfo,
+    now: datetime,
+    marking: Marking | None = None,
+) -> bytes:
+    """The bulletin as the bytes of a .docx file (``marking``: a registered copy's 份号)."""
     document = ds.new_document()
     head = header_fields(view, tz=tz, now=now)
-    if head["mark"]:
+    if marking is not None:
+        level = MARKS[marking.level] + (f"★{clean(marking.term)}" if marking.term else "")
+        docx_mark(document, marking, text=level)
+    elif head["mark"]:
         ds.paragraph(document, head["mark"], font=ds.HEADING_FONT)
     ds.paragraph(
         document,

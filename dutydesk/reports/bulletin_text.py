@@ -17,6 +17,7 @@ from dutydesk.reports.wording import month_day_time
 from dutydesk.rules.bulletins import KIND_NAMES, MARKS, issue_label
 from dutydesk.rules.documents import AwayFacts, BulletinView
 from dutydesk.rules.leave import LEAVE_TYPE_ZH, in_charge
+from dutydesk.rules.marking import Marking
 from dutydesk.rules.sanitize import clean
 from dutydesk.vocab import LeaveType
 
@@ -55,22 +56,43 @@ def away_lines(away: tuple[AwayFacts, ...], tz: ZoneInfo) -> list[str]:
     return lines
 
 
-def header_fields(view: BulletinView, *, tz: ZoneInfo, now: datetime) -> dict[str, str]:
-    """Masthead values: mark, name, number, date and signer line."""
+def copy_mark(marking: Marking) -> str:
+    """``份号：000001　机密★1年``: a printed copy's first line (Chinese: an official document)."""
+    mark = MARKS[marking.level] + (f"★{clean(marking.term)}" if marking.term else "")
+    return f"份号：{marking.copy_text}　{mark}" if marking.copy_no is not None else mark
+
+
+def header_fields(
+    view: BulletinView, *, tz: ZoneInfo, now: datetime, marking: Marking | None = None
+) -> dict[str, str]:
+    """Masthead values: mark (with the 份号 of a registered copy), name, number, date, signer.
+
+    A classified bulletin's number is of the classified series, and says so: ``（机密）``.
+    """
     when = view.issued_at or now
     mark = MARKS.get(view.classification, "")
     return {
-        "mark": mark,
+        "mark": copy_mark(marking) if marking is not None else mark,
         "name": KIND_NAMES[view.kind],
-        "number": issue_label(view.year, view.issue_no),
+        "number": (f"（{mark}）" if mark else "") + issue_label(view.year, view.issue_no),
         "date": chinese_date(when, tz),
         "signer": f"签发：{clean(view.signed_off_by)}" if view.signed_off_by else "",
     }
 
 
-def render_txt(view: BulletinView, *, unit: str, tz: ZoneInfo, now: datetime) -> str:
-    """The bulletin as plain text (for the terminal, e-mail, the duty log)."""
-    head = header_fields(view, tz=tz, now=now)
+def render_txt(
+    view: BulletinView,
+    *,
+    unit: str,
+    tz: ZoneInfo,
+    now: datetime,
+    marking: Marking | None = None,
+) -> str:
+    """The bulletin as plain text (for the terminal, e-mail, the duty log).
+
+    ``marking``: a registered classified copy's 份号 and 密级, its first line.
+    """
+    head = header_fields(view, tz=tz, now=now, marking=marking)
     lines = [head["mark"]] if head["mark"] else []
     lines += [head["name"], head["number"], f"{clean(unit)}    {head['date']}"]
     if head["signer"]:
@@ -87,9 +109,16 @@ def render_txt(view: BulletinView, *, unit: str, tz: ZoneInfo, now: datetime) ->
     return "\n".join(lines) + "\n"
 
 
-def render_md(view: BulletinView, *, unit: str, tz: ZoneInfo, now: datetime) -> str:
+def render_md(
+    view: BulletinView,
+    *,
+    unit: str,
+    tz: ZoneInfo,
+    now: datetime,
+    marking: Marking | None = None,
+) -> str:
     """The bulletin as Markdown."""
-    head = header_fields(view, tz=tz, now=now)
+    head = header_fields(view, tz=tz, now=now, marking=marking)
     lines = [f"**{head['mark']}**", ""] if head["mark"] else []
     lines += [f"# {head['name']}", "", head["number"], ""]
     meta = " · ".join(part for part in (md_escape(unit), head["date"], head["signer"]) if part)

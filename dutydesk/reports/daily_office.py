@@ -30,6 +30,7 @@ from dutydesk.reports.daily import (
     totals_tables,
     window_text,
 )
+from dutydesk.reports.marks import docx_mark, first_line
 from dutydesk.reports.ooxml import sheet_rows, splice, xml_text
 from dutydesk.reports.wording import document_datetime
 from dutydesk.rules.documents import DailySummary
@@ -52,12 +53,20 @@ def render_xlsx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     bold = Font(bold=True)
 
     def sheet(
-        title: str, head: list[str], rows: list[list[str | int]], widths: tuple[int, ...]
+        title: str,
+        head: list[str],
+        rows: list[list[str | int]],
+        widths: tuple[int, ...],
+        above: list[list[str]] | None = None,
     ) -> None:
         worksheet = workbook.create_sheet(title)
-        worksheet.freeze_panes = "A2"
+        worksheet.freeze_panes = f"A{2 + len(above or [])}"
         for index, size in enumerate(widths, start=1):
             worksheet.column_dimensions[get_column_letter(index)].width = size
+        for line in above or []:
+            mark = WriteOnlyCell(worksheet, value=line[0])
+            mark.font, mark.data_type = bold, "s"
+            worksheet.append([mark])
         header = []
         for text in head:
             cell = WriteOnlyCell(worksheet, value=text)
@@ -80,7 +89,10 @@ def render_xlsx(summary: DailySummary, tz: ZoneInfo) -> bytes:
         if row.entries is not None:
             cells[entries_index] = row.entries  # a number Excel can sum
         incident_rows.append(cells)
-    sheet(t("daily.incidents"), headers(summary, tz), [], _WIDTHS)  # rows spliced in below
+    # A marked summary's first cell is its 份号 and 密级; the header row comes under it.
+    marks = [[first_line(summary.marking)]] if summary.marking else []
+    first_row = 2 + len(marks)
+    sheet(t("daily.incidents"), headers(summary, tz), [], _WIDTHS, marks)  # rows spliced in
     for heading, table in totals_tables(summary):
         sheet(heading, [heading, t("daily.count")], [[n, c] for n, c in table], (24, 10))
     chain: list[list[str | int]] = (
@@ -90,7 +102,10 @@ def render_xlsx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     buffer = BytesIO()
     workbook.save(buffer)
     return splice(
-        buffer.getvalue(), "xl/worksheets/sheet1.xml", "</sheetData>", sheet_rows(incident_rows, 2)
+        buffer.getvalue(),
+        "xl/worksheets/sheet1.xml",
+        "</sheetData>",
+        sheet_rows(incident_rows, first_row),
     )
 
 
@@ -115,6 +130,8 @@ def _cell_xml(text: str, bold: bool = False) -> str:
 def render_docx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     """The summary as the bytes of a .docx document."""
     document = ds.new_document()
+    if summary.marking:
+        docx_mark(document, summary.marking)  # top left of the first page
     center = WD_ALIGN_PARAGRAPH.CENTER
     ds.paragraph(document, title_text(summary), font=ds.TITLE_FONT, size=ds.TITLE_PT, align=center)
     ds.paragraph(document, window_text(summary, tz), align=center)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from dutydesk.i18n import label, t
 from dutydesk.reports.candidates import expected_text, group_label, serials
 from dutydesk.reports.layout import Layout, Section, md_escape
+from dutydesk.reports.marks import first_line, marked_title
 from dutydesk.reports.wording import (
     count_breakdown,
     document_datetime,
@@ -27,10 +28,16 @@ from dutydesk.reports.wording import (
 from dutydesk.rules.handover import HandoverPack, OpenItem, RosterShift
 from dutydesk.rules.leave import is_top_post
 from dutydesk.rules.sanitize import clean
+from dutydesk.vocab import Classification
 
 
 def _s(value: object) -> str:
     return clean(value, multiline=True)
+
+
+def _title(title: str, level: Classification) -> str:
+    """A title as the pack prints it: sanitised, with a classified item's own mark."""
+    return marked_title(_s(title), level)
 
 
 class _Times:
@@ -69,7 +76,9 @@ def _received(pack: HandoverPack, when: _Times) -> Section:
         parts = [(label(c), n) for c, n in pack.by_category]
         # Classified matters count in the total, under their mark only (section 8 lists them).
         parts.append((t("wording.classified"), pack.classified_received))
-        lines = [t("handover.received_total", counts=count_breakdown(pack.received_total, parts))]
+        # A pack showing classified items says they are marked where they stand.
+        key = "marking.received_total" if pack.marking else "handover.received_total"
+        lines = [t(key, counts=count_breakdown(pack.received_total, parts))]
         if pack.by_severity:
             items = sep.join(
                 t("handover.count", label=label(s), count=n) for s, n in pack.by_severity
@@ -82,7 +91,7 @@ def _received(pack: HandoverPack, when: _Times) -> Section:
                 time=when.short(i.received_at),
                 category=label(i.category),
                 severity=label(i.severity),
-                title=_s(i.title),
+                title=_title(i.title, i.classification),
                 status=label(i.status),
             )
             for i in pack.received
@@ -92,7 +101,8 @@ def _received(pack: HandoverPack, when: _Times) -> Section:
 
 def _with_casualties(item: OpenItem) -> str:
     """The title, and the latest casualty figures after it when there are any."""
-    return _s(f"{item.title}（{item.casualties}）" if item.casualties else item.title)
+    text = f"{item.title}（{item.casualties}）" if item.casualties else item.title
+    return _title(text, item.classification)
 
 
 def _open(pack: HandoverPack, when: _Times) -> Section:
@@ -105,7 +115,9 @@ def _open(pack: HandoverPack, when: _Times) -> Section:
             due=when.short(i.due_at),
         )
         if i.due_step and i.due_at
-        else t("handover.open_nothing_due", serial=i.serial, title=_s(i.title))
+        else t(
+            "handover.open_nothing_due", serial=i.serial, title=_title(i.title, i.classification)
+        )
         for i in pack.open
     ]
     return Section(t("handover.section.open"), _or_none(lines))
@@ -116,7 +128,7 @@ def _overdue_and_instructions(pack: HandoverPack, when: _Times) -> tuple[Section
         t(
             "handover.overdue_line",
             serial=o.serial,
-            title=_s(o.title),
+            title=_title(o.title, o.classification),
             step=t(f"step.{o.step}"),
             due=when.short(o.due_at),
         )
@@ -126,7 +138,7 @@ def _overdue_and_instructions(pack: HandoverPack, when: _Times) -> tuple[Section
         t(
             "handover.instruction_line",
             serial=i.serial,
-            title=_s(i.title),
+            title=_title(i.title, i.classification),
             leader=_s(i.leader) or t("app.none"),
             given=when.short(i.given_at),
             text=_s(i.text),
@@ -147,7 +159,7 @@ def _bulletins(pack: HandoverPack, when: _Times) -> Section:
             name=t(f"handover.bulletin.{b.kind}"),
             year=b.year,
             number=b.issue_no if b.issue_no is not None else t("app.none"),
-            title=_s(b.title)
+            title=_title(b.title, b.classification)
             if b.title is not None
             else t("handover.restricted", classification=label(b.classification)),
             at=when.short(b.issued_at),
@@ -284,13 +296,15 @@ def sections(pack: HandoverPack, tz: ZoneInfo) -> Layout:
             _emerging(pack),
         ),
         closing=tuple(closing),
+        marking=pack.marking,
     )
 
 
 def render_text(pack: HandoverPack, tz: ZoneInfo) -> str:
     """The pack as plain text (UTF-8), for a terminal or a printer."""
     layout = sections(pack, tz)
-    out = [layout.title, "=" * 40, *layout.preamble]
+    out = [first_line(layout.marking)] if layout.marking else []
+    out += [layout.title, "=" * 40, *layout.preamble]
     for section in layout.sections:
         out += ["", section.heading, *(f"  {line}" for line in section.lines)]
     out += ["", *layout.closing]
@@ -300,7 +314,9 @@ def render_text(pack: HandoverPack, tz: ZoneInfo) -> str:
 def render_markdown(pack: HandoverPack, tz: ZoneInfo) -> str:
     """The pack as Markdown: a title, the preamble, one ``##`` heading per section."""
     layout = sections(pack, tz)
-    out = [f"# {md_escape(layout.title)}", "", *(f"{md_escape(p)}  " for p in layout.preamble)]
+    out = [md_escape(first_line(layout.marking)), ""] if layout.marking else []
+    out += [f"# {md_escape(layout.title)}", ""]
+    out += [f"{md_escape(p)}  " for p in layout.preamble]
     for section in layout.sections:
         out += ["", f"## {md_escape(section.heading, line_start=False)}", ""]
         out += [f"- {md_escape(line)}" for line in section.lines]

@@ -19,6 +19,7 @@ from docx.oxml.ns import qn
 
 from dutydesk.reports import docx_style as ds
 from dutydesk.reports.handover import sections
+from dutydesk.reports.marks import docx_mark
 from dutydesk.rules.handover import HandoverPack
 
 if TYPE_CHECKING:
@@ -64,6 +65,8 @@ def render_docx(pack: HandoverPack, tz: ZoneInfo) -> bytes:
     layout = sections(pack, tz)
     document = ds.new_document()
     ds.set_grid(document)
+    if layout.marking:
+        docx_mark(document, layout.marking)  # top left of the first page, above the title
     out = _Writer(document)
     out.add(layout.title, font=ds.TITLE_FONT, size=ds.TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER)
     out.add()  # one blank line under the title, as the standard spaces it

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dutydesk.rules.marking import Marking
+
 
 @dataclass(frozen=True)
 class Section:
@@ -29,6 +31,8 @@ class Layout:
     preamble: tuple[str, ...]
     sections: tuple[Section, ...]
     closing: tuple[str, ...]
+    marking: Marking | None = None
+    """The 密级 and 份号 the report carries at its top left; ``None``: unmarked."""
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|!~])")

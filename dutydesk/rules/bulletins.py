@@ -69,6 +69,31 @@ def reported_in(kind: BulletinKind, year: int, issue_no: int | None) -> str:
     return f"以《{KIND_NAMES[kind]}》{issue_label(year, issue_no)}书面报告"
 
 
+OPEN_SERIES, CLASSIFIED_SERIES = "open", "classified"
+"""The two number series of a kind: classified bulletins are numbered apart (issue 13),
+so the open series runs without gaps a reader not cleared would have to explain."""
+
+
+def series_of(level: Classification | str) -> str:
+    """The number series a bulletin of ``level`` is issued in."""
+    return CLASSIFIED_SERIES if Classification(level).is_classified else OPEN_SERIES
+
+
+def numbered_name(
+    kind: BulletinKind, year: int, issue_no: int | None, level: Classification | str
+) -> str:
+    """``《信息快报》2026年第7期``; a classified one names its series.
+
+    ``《信息快报》（机密）2026年第1期``: the number is of the classified series.
+    """
+    series = MARKS.get(Classification(level))
+    return (
+        f"《{KIND_NAMES[kind]}》"
+        + (f"（{series}）" if series else "")
+        + issue_label(year, issue_no)
+    )
+
+
 def next_issue_no(highest: int | None) -> int:
     """The number after the highest issued so far in this kind and year (1 for the first)."""
     return (highest or 0) + 1

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from dutydesk.rules.marking import Marking
 from dutydesk.vocab import (
     BulletinKind,
     BulletinStatus,
@@ -129,6 +130,8 @@ class DailySummary:
     chain_head: str = ""
     """The record's hash-chain head when it was made (``#57 3f9a1c2b…``): a later copy
     of the database that lost records since shows an older head (``dutydesk verify``)."""
+    marking: Marking | None = None
+    """The highest level of the content shown and the copy's 份号; ``None``: unmarked."""
 
 
 def totals(rows: Iterable[DailyRow]) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dutydesk.rules.daily_report import DailyReportState
+from dutydesk.rules.marking import Marking
 from dutydesk.rules.trends import Candidate
 from dutydesk.vocab import Category, Classification, Position, Severity, ShiftKind, Status
 
@@ -30,6 +31,8 @@ class ReceivedItem:
     severity: Severity
     title: str
     status: Status
+    classification: Classification = Classification.INTERNAL
+    """Its level: a classified item shown to a cleared reader keeps its mark (【机密】)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class OpenItem:
     due_at: datetime | None
     casualties: str = ""
     """The latest figures, worded (死亡3人、受伤2人); empty when none are recorded."""
+    classification: Classification = Classification.INTERNAL
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class OverdueStep:
     title: str
     step: str
     due_at: datetime
+    classification: Classification = Classification.INTERNAL
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class PendingInstruction:
     given_at: datetime
     text: str
     due_at: datetime
+    classification: Classification = Classification.INTERNAL
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,11 @@ class RosterShift:
 
 @dataclass(frozen=True)
 class ClassifiedItem:
-    """A classified incident the viewer may not read: serial and classification only."""
+    """A classified incident of the period: serial and classification (the register line).
+
+    Every classified incident is listed, the ones the viewer may read too (those also
+    appear, marked, among the others).
+    """
 
     serial: str
     classification: Classification
@@ -146,7 +156,8 @@ class HandoverPack:
     roster: tuple[RosterShift, ...] = ()
     classified: tuple[ClassifiedItem, ...] = ()
     classified_received: int = 0
-    """Classified incidents received in the period (listed in ``classified``)."""
+    """Classified incidents received in the period (listed in ``classified``), all of
+    them: those the viewer may read as well (the count is true for every reader)."""
     chain_head: str = ""
     emerging: tuple[Candidate, ...] = ()
     """The strongest emerging issues of the last 24 hours (:mod:`dutydesk.rules.trends`)."""
@@ -154,11 +165,15 @@ class HandoverPack:
     daily_reports: tuple[DailyReportState, ...] = ()
     """零报告: the special 值班日 of the period and whether their daily report was made."""
     handover_id: int | None = field(default=None, compare=False)
+    marking: Marking | None = None
+    """The highest level of the classified content shown (and the copy's 份号); ``None``
+    when the pack shows none (:mod:`dutydesk.rules.marking`)."""
 
     @property
     def received_total(self) -> int:
         """Every incident received in the period, classified ones included."""
-        return len(self.received) + self.classified_received
+        shown_open = sum(1 for item in self.received if not item.classification.is_classified)
+        return shown_open + self.classified_received
 
     @property
     def zero_report(self) -> bool:

@@ -249,7 +249,8 @@ class Bulletin(SQLModel, table=True):
     """An information product: 《信息快报》 or 《信息直呈》, numbered per kind per year."""
 
     __table_args__ = (
-        UniqueConstraint("kind", "year", "issue_no", name="uq_bulletin_number"),
+        # Classified bulletins have a number series of their own (migration 0015).
+        UniqueConstraint("kind", "series", "year", "issue_no", name="uq_bulletin_series_number"),
         Index("ix_bulletin_status_created", "status", "created_at"),  # bulletin list
     )
 
@@ -273,6 +274,10 @@ class Bulletin(SQLModel, table=True):
     signed_off_at: datetime | None = _utc_column(nullable=True)
     discarded_at: datetime | None = _utc_column(nullable=True)
     """Set when a draft is dropped before issue; it keeps no number."""
+    series: str = Field(
+        default="open", sa_column=Column(String(16), nullable=False, default="open")
+    )
+    """``open`` or ``classified``: the number series it was issued in (migration 0015)."""
 
 
 class BulletinItem(SQLModel, table=True):
@@ -374,6 +379,27 @@ class DailyReport(SQLModel, table=True):
     """What was reported, in a line (empty for a 零报告)."""
     recorded_by: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
     recorded_at: datetime = _utc_column()
+
+
+class DocumentCopy(SQLModel, table=True):
+    """A classified copy printed (份号) and its distribution: to whom, when, signed back.
+
+    ``document`` names what was printed (``bulletin:7``, ``handover:3``,
+    ``daily:2026-11-25``); its copies are numbered 1, 2, ... (migration 0015).
+    """
+
+    __tablename__ = "document_copy"
+    __table_args__ = (UniqueConstraint("document", "copy_no", name="uq_document_copy"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document: str = Field(sa_column=Column(String(64), nullable=False))
+    copy_no: int = Field(nullable=False)
+    classification: Classification = _code(16)
+    made_at: datetime = _utc_column()
+    made_by: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    given_to: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    given_at: datetime | None = _utc_column(nullable=True)
+    returned_at: datetime | None = _utc_column(nullable=True)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -233,19 +233,99 @@ def show(
         viewer=who.viewer,
     )
     unit = env.settings.issuing_unit
+    marking = None
+    if not view.restricted and view.classification.is_classified:
+        # Printing a classified bulletin makes a numbered copy, logged (bulletin copies N).
+        from dutydesk.rules.marking import Marking
+        from dutydesk.services.integrity.copies import make_copy
+
+        number = make_copy(env.request(who), f"bulletin:{bulletin_id}", view.classification)
+        marking = Marking(view.classification, copy_no=number)
     data: str | bytes
     if fmt is DocumentFormat.DOCX:
         from dutydesk.reports.bulletin_docx import render_docx
 
-        data = render_docx(view, unit=unit, tz=tz, now=env.now)
+        data = render_docx(view, unit=unit, tz=tz, now=env.now, marking=marking)
     else:
         from dutydesk.reports.bulletin_text import render_md, render_txt
 
         render = render_md if fmt is DocumentFormat.MD else render_txt
-        data = render(view, unit=unit, tz=tz, now=env.now)
+        data = render(view, unit=unit, tz=tz, now=env.now, marking=marking)
     write_document(data, output, fmt)
     if output:
         message(t("daily.written", path=output))
+
+
+@bulletin_app.command()
+def copies(
+    ctx: typer.Context,
+    bulletin_id: IdArgument,
+    give: Annotated[
+        int | None, typer.Option("--give", help="Record that this copy (份号) was handed out.")
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Who received it (with --give).")] = None,
+    back: Annotated[
+        int | None, typer.Option("--back", help="Record that this copy came back, signed.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """A classified bulletin's copies (份号) and where each is: printed, given, signed back.
+
+    ``bulletin show`` of a classified bulletin prints a numbered copy; ``--give 3 --to
+    张振华`` records its distribution and ``--back 3`` its return. Names and times only.
+    """
+    from dutydesk.services.bulletins.read import bulletin_level, issue_title
+    from dutydesk.services.integrity.copies import copies_of, give_copy, return_copy
+
+    if give is not None and back is not None:
+        raise InputError(t("copies.one_act"))
+    if give is not None and not (to or "").strip():
+        raise InputError(t("copies.to_needed"))
+    env = open_env(ctx, db)
+    who = signed_in(env, operator)
+    what = issue_title(env.db, bulletin_id)
+    if not bulletin_level(env.db, bulletin_id).is_classified:
+        raise InputError(t("copies.not_classified", what=what))
+    document = f"bulletin:{bulletin_id}"
+    if give is not None:
+        give_copy(env.request(actor=who), document, give, to or "", what=what)
+        message(t("copies.given", what=what, copy=f"{give:06d}", name=(to or "").strip()))
+        return
+    if back is not None:
+        return_copy(env.request(actor=who), document, back, what=what)
+        message(t("copies.returned", what=what, copy=f"{back:06d}"))
+        return
+    tz = env.settings.tz
+    found = copies_of(env.db, document)
+
+    def when(moment: object) -> str:
+        from datetime import datetime
+
+        return (
+            moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if isinstance(moment, datetime) else ""
+        )
+
+    records = [
+        {"copy_no": c.copy_text, "classification": c.classification, "made_at": c.made_at,
+         "made_by": c.made_by, "given_to": c.given_to, "given_at": c.given_at,
+         "returned_at": c.returned_at}
+        for c in found
+    ]  # fmt: skip
+    cells = [
+        [c.copy_text, label(c.classification), when(c.made_at), c.made_by, c.given_to or "",
+         when(c.given_at), when(c.returned_at)]
+        for c in found
+    ]  # fmt: skip
+    keys = ("copy_no", "classification", "made_at", "made_by", "given_to", "given_at")
+    columns = [
+        (key, t("cli.field.classification") if key == "classification" else t(f"copies.{key}"))
+        for key in (*keys, "returned_at")
+    ]
+    emit(fmt, columns, records, table_cells=cells)
+    if not found:
+        message(t("copies.none", what=what))
 
 
 @bulletin_app.command("list")
@@ -258,7 +338,7 @@ def list_(
     db: DbOption = None,
 ) -> None:
     """List bulletins, newest first (titles of classified ones only for the cleared)."""
-    from dutydesk.rules.bulletins import KIND_NAMES, issue_label
+    from dutydesk.rules.bulletins import numbered_name, series_of
     from dutydesk.services.bulletins.read import list_bulletins
 
     env = open_env(ctx, db)
@@ -276,10 +356,10 @@ def list_(
     ):
         records.append(
             {"id": bid, "kind": kind, "year": year, "issue_no": number, "status": status,
-             "classification": cls, "title": visible}
+             "classification": cls, "title": visible, "series": series_of(cls)}
         )  # fmt: skip
         cells.append(
-            [bid, f"《{KIND_NAMES[kind]}》{issue_label(year, number)}", label(status),
+            [bid, numbered_name(kind, year, number, cls), label(status),
              label(cls), visible if visible is not None else t("app.restricted")]
         )  # fmt: skip
     columns = [

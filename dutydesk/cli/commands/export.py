@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -30,6 +30,10 @@ from dutydesk.cli.commands.output import (
 )
 from dutydesk.cli.commands.parsing import InputError
 from dutydesk.i18n import t
+
+if TYPE_CHECKING:
+    from dutydesk.rules.documents import DailySummary
+    from dutydesk.services.request import Request
 
 export_app = typer.Typer(
     name="export",
@@ -135,6 +139,8 @@ def daily(
     summary = daily_summary(
         env.request(who), chosen, day_start=day_start, include_drills=include_drills
     )
+    if summary.marking is not None:
+        summary = _numbered(env.request(who), summary, calendar_day=calendar_day)
     data: str | bytes
     if fmt in {DocumentFormat.CSV, DocumentFormat.NDJSON}:
         if table is Table.TOTALS:
@@ -144,7 +150,7 @@ def daily(
             records = report.incident_records(summary, tz)
             keys = [key for key, _ in report.COLUMNS]
         if fmt is DocumentFormat.CSV:
-            data = csv_text(keys, records, excel=excel)
+            data = csv_text(report.record_keys(summary, keys), records, excel=excel)
         else:
             data = report.render_ndjson(records)
     elif fmt is DocumentFormat.JSON:
@@ -167,3 +173,15 @@ def daily(
         message(t("handover.chain", head=summary.chain_head))
     if output:
         message(t("daily.written", path=output))
+
+
+def _numbered(req: Request, summary: DailySummary, *, calendar_day: bool) -> DailySummary:
+    """The summary as one registered classified copy: the next 份号 of that day's summary."""
+    from dataclasses import replace
+
+    from dutydesk.services.integrity.copies import make_copy
+
+    assert summary.marking is not None
+    name = f"daily:{summary.day.isoformat()}" + (":calendar" if calendar_day else "")
+    number = make_copy(req, name, summary.marking.level)
+    return replace(summary, marking=replace(summary.marking, copy_no=number))

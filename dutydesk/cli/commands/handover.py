@@ -37,6 +37,7 @@ from dutydesk.rules.sanitize import clean
 
 if TYPE_CHECKING:
     from dutydesk.services.handover.shifts import ShiftRecord
+    from dutydesk.services.request import Request
 
 handover_app = typer.Typer(
     name="handover",
@@ -94,6 +95,8 @@ def make(
             raise InputError(t("handover.docx_terminal"))
     if not preview:
         pack = record_pack(env.db, pack, actor=who.name or (operator or "").strip() or None)
+    if pack.marking is not None:
+        pack = _numbered(env.request(who), pack)
     write_document(_render(pack, fmt, env.settings.tz), output, fmt)
     local = env.settings.tz
     span = {"start": stamp(pack.period_start, local), "end": stamp(pack.period_end, local)}
@@ -101,6 +104,18 @@ def make(
         message(t("handover.stored", id=pack.handover_id, **span))
     if output not in (None, "-"):
         message(t("handover.written", path=output))
+
+
+def _numbered(req: Request, pack: HandoverPack) -> HandoverPack:
+    """The pack as one registered classified copy: the next 份号 of this pack, logged."""
+    from dataclasses import replace
+
+    from dutydesk.services.integrity.copies import make_copy
+
+    assert pack.marking is not None
+    name = pack.handover_id if pack.handover_id is not None else pack.period_end.isoformat()
+    number = make_copy(req, f"handover:{name}", pack.marking.level)
+    return replace(pack, marking=replace(pack.marking, copy_no=number))
 
 
 def _render(pack: HandoverPack, fmt: DocumentFormat, tz: ZoneInfo) -> str | bytes:
@@ -113,10 +128,14 @@ def _render(pack: HandoverPack, fmt: DocumentFormat, tz: ZoneInfo) -> str | byte
         from dataclasses import asdict
 
         from dutydesk.cli.commands.output import json_value
+        from dutydesk.reports.marks import marking_json
         from dutydesk.rules.sanitize import json_safe
 
         # The stored snapshot keeps UTC; the reader gets the office's time with its offset.
-        return json_safe(json.dumps(json_value(asdict(pack)), ensure_ascii=False)) + "\n"
+        data = json_value(asdict(pack))
+        if pack.marking is not None:
+            data["marking"] = marking_json(pack.marking)
+        return json_safe(json.dumps(data, ensure_ascii=False)) + "\n"
     from dutydesk.reports.handover import render_markdown, render_text
 
     render = render_markdown if fmt is DocumentFormat.MD else render_text

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from dutydesk.errors import DutyDeskError, NotFoundError
 from dutydesk.i18n import label, t
-from dutydesk.rules.bulletins import KIND_NAMES, EntryFacts, ItemFacts, issue_label
+from dutydesk.rules.bulletins import EntryFacts, ItemFacts, numbered_name
 from dutydesk.rules.dates import day_around
 from dutydesk.rules.documents import AwayFacts, BulletinView, ItemRef
 from dutydesk.rules.facts import casualty_line
@@ -225,11 +225,27 @@ def issue_title(db: Database, bulletin_id: int) -> str:
         NotFoundError: no such bulletin.
 
     """
-    rows = db.read("SELECT kind, year, issue_no FROM bulletin WHERE id = :id", {"id": bulletin_id})
+    rows = db.read(
+        "SELECT kind, year, issue_no, classification FROM bulletin WHERE id = :id",
+        {"id": bulletin_id},
+    )
     if not rows:
         raise NotFoundError(f"no bulletin {bulletin_id}")
-    kind, year, number = rows[0]
-    return f"《{KIND_NAMES[BulletinKind(kind)]}》{issue_label(int(year), number)}"
+    kind, year, number, level = rows[0]
+    return numbered_name(BulletinKind(kind), int(year), number, level)
+
+
+def bulletin_level(db: Database, bulletin_id: int) -> Classification:
+    """A bulletin's classification (no content read).
+
+    Raises:
+        NotFoundError: no such bulletin.
+
+    """
+    rows = db.read("SELECT classification FROM bulletin WHERE id = :id", {"id": bulletin_id})
+    if not rows:
+        raise NotFoundError(t("bulletin.not_found", id=bulletin_id))
+    return Classification(rows[0][0])
 
 
 def incident_facts(
@@ -317,8 +333,6 @@ def _facts(db: Database, row: Row, read: ClassifiedRead) -> ItemFacts:
 
 def describe(view: BulletinView) -> str:
     """``《信息快报》2026年第7期`` (or 未编号), for messages."""
-    from dutydesk.rules.bulletins import KIND_NAMES, issue_label
-
-    return f"《{KIND_NAMES[view.kind]}》{issue_label(view.year, view.issue_no)}" + (
+    return numbered_name(view.kind, view.year, view.issue_no, view.classification) + (
         f" [{label(view.classification)}]" if view.classification.is_classified else ""
     )

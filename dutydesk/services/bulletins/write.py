@@ -6,7 +6,8 @@ Every step leaves an audit event.
 
 Numbering happens at issue, never before: the number is the highest issued in that kind
 and year plus one, read and written in the same ``BEGIN IMMEDIATE`` transaction, with
-the unique constraint on (kind, year, issue_no) as the backstop. On PostgreSQL (no write
+the unique constraint on (kind, series, year, issue_no) as the backstop; classified
+bulletins have a series of their own (``rules.bulletins.series_of``). On PostgreSQL (no write
 lock up front) the issuing transaction first locks the chain head ``FOR UPDATE`` (its
 audit event appends to the chain anyway), so issuers queue there and each reads the
 highest number after the previous one committed; a collision would still be retried
@@ -283,11 +284,13 @@ def issue_bulletin(req: Request, bulletin_id: int) -> int:
         bulletin = _load(session, bulletin_id)
         _check(bulletin, "issue")
         year = now.astimezone(tz).year
+        series = rules.series_of(bulletin.classification)  # classified ones numbered apart
         highest = session.exec(
             select(func.max(Bulletin.issue_no)).where(
-                Bulletin.kind == bulletin.kind, Bulletin.year == year
+                Bulletin.kind == bulletin.kind, Bulletin.series == series, Bulletin.year == year
             )
         ).one()
+        bulletin.series = series
         bulletin.year, bulletin.issue_no = year, rules.next_issue_no(highest)
         bulletin.status, bulletin.issued_at = BulletinStatus.ISSUED, now
         session.flush()  # the unique number constraint speaks here, inside the retry

@@ -32,6 +32,7 @@ from dutydesk.rules.handover import (
     counts,
     handover_day,
 )
+from dutydesk.rules.marking import marking_of, term_of
 from dutydesk.services.incidents.queue import QUEUE_ORDER
 from dutydesk.services.incidents.records import special_cadence
 from dutydesk.services.integrity.chain import chain_head
@@ -171,14 +172,19 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
         now=now,
     ) as read:
         classified: dict[str, Classification] = {}
+        shown: list[tuple[Classification, str]] = []  # the levels of what the pack shows
         received: list[ReceivedItem] = []
-        hidden_received = 0
+        classified_received = 0
         for row in _received(db, start, at):
+            level = Classification(row.classification)
+            if level.is_classified:
+                # Listed and counted for every reader; shown, marked, to the cleared too.
+                classified[str(row.serial)] = level
+                classified_received += 1
             content = read.content(row.classification, str(row.serial))
             if content is None:
-                classified[str(row.serial)] = Classification(row.classification)
-                hidden_received += 1
                 continue
+            shown.append((level, term_of(row)))
             received.append(
                 ReceivedItem(
                     str(row.serial),
@@ -187,6 +193,7 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
                     Severity(row.severity),
                     content(row.title, record=incident_record(int(row.id)), field="title"),
                     Status(row.status),
+                    level,
                 )
             )
         open_rows = _incidents(
@@ -198,10 +205,13 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
         overdue: list[OverdueStep] = []
         pending: list[PendingInstruction] = []
         for row in open_rows:
+            level = Classification(row.classification)
+            if level.is_classified:
+                classified.setdefault(str(row.serial), level)
             content = read.content(row.classification, str(row.serial))
             if content is None:
-                classified.setdefault(str(row.serial), Classification(row.classification))
                 continue
+            shown.append((level, term_of(row)))
             id_, serial = int(row.id), str(row.serial)
             received_at, severity = stored_utc(row.received_at), Severity(row.severity)
             title = content(row.title, record=incident_record(id_), field="title")
@@ -215,6 +225,7 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
                     row.due_step,
                     as_utc(row.due_at),
                     casualty_line(row),
+                    level,
                 )
             )
             entries = timelines.get(id_, [])
@@ -223,20 +234,25 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
             terms = clock_terms(row, special=special)
             for owed in due_steps(rules, severity, received_at, facts, **terms):
                 if owed.due_at <= at:
-                    overdue.append(OverdueStep(serial, title, owed.step, owed.due_at))
+                    overdue.append(OverdueStep(serial, title, owed.step, owed.due_at, level))
                 source = by_id.get(owed.entry_id)
                 if source is not None and source[0].kind is EntryKind.LEADER_INSTRUCTION:
                     fact, target, text, seq = source
                     text = content(text, record=entry_record(id_, seq), field="text")
                     pending.append(
                         PendingInstruction(
-                            serial, title, target, fact.occurred_at, text, owed.due_at
+                            serial, title, target, fact.occurred_at, text, owed.due_at, level
                         )
                     )
         bulletins = _bulletins(db, start, at, read)
+        shown += [(b.classification, "") for b in bulletins if b.title is not None]
     day = handover_day(at, settings.night_shift_start, settings.tz)
     day_start, day_end = day_window(day, settings.tz)
-    by_category, by_severity = counts(tuple(received))
+    # Classified items count under their mark only, for every reader alike: the counts
+    # by category and grade of a cleared pack and an uncleared one add up the same way.
+    by_category, by_severity = counts(
+        tuple(item for item in received if not item.classification.is_classified)
+    )
     return HandoverPack(
         period_start=start,
         period_end=at,
@@ -263,10 +279,11 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
         ),
         roster=_roster(db, at, settings),
         classified=tuple(ClassifiedItem(s, c) for s, c in sorted(classified.items())),
-        classified_received=hidden_received,
+        classified_received=classified_received,
         chain_head=chain_head(db).short,
         emerging=top_candidates(req, at=at, limit=EMERGING_IN_PACK),
         daily_reports=states(db, duty_date(start, rules), duty_date(at, rules), rules),
+        marking=marking_of(shown),
     )
 
 

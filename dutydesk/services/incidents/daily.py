@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from dutydesk.i18n import t
 from dutydesk.rules.dates import day_window, duty_day_window
 from dutydesk.rules.documents import DailyRow, DailySummary, totals
+from dutydesk.rules.marking import marking_of
 from dutydesk.services.integrity.chain_read import chain_head
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
@@ -157,4 +158,5 @@ def daily_summary(
         start=start,
         end=end,
         duty_day=day_start is not None,
+        marking=marking_of((row.classification, "") for row in records if not row.restricted),
     )
