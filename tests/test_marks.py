@@ -77,8 +77,10 @@ def _first_paragraph_is_mark(raw: bytes, level: str, copy_no: str | None = "0000
     assert lines[-1].startswith(level), first.text
     mark = next(run for run in first.runs if run.text.startswith(level))
     assert mark.font.size is not None and mark.font.size.pt == 16
-    fonts = mark._element.rPr.find(qn("w:rFonts"))
-    assert fonts.get(qn("w:eastAsia")) == "黑体"
+    properties = mark._element.rPr
+    assert properties is not None
+    fonts = properties.find(qn("w:rFonts"))
+    assert fonts is not None and fonts.get(qn("w:eastAsia")) == "黑体"
 
 
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
