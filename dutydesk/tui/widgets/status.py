@@ -1,4 +1,4 @@
-"""The header line: the deployment, local time, current shift, time to handover, open and overdue counts."""
+"""The header line: deployment, local time, shift, time to handover, open and overdue counts."""
 
 from __future__ import annotations
 
