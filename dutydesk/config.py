@@ -358,4 +358,8 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     overrides = {name: env[var] for name, var in _ENV.items() if env.get(var)}
     if overrides:
         settings = replace(settings, **_coerce(overrides))
+    if settings.deployment == "classified-network" and settings.webhook_url:
+        # Issue 13: an accredited classified network has no path out; refused at start,
+        # so no command and no console runs with one configured.
+        raise ConfigError(t("register.network_refused"))
     return settings

@@ -215,3 +215,17 @@ def test_raise_then_purge_leaves_nothing_and_verify_holds(db: Database) -> None:
         first.text = "purged:v1:" + "0" * 64
         session.add(first)
     assert not verify(db).ok
+
+
+def test_accredited_mode_refuses_a_webhook_at_start(
+    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {"DUTYDESK_DEPLOYMENT": "classified-network", "DUTYDESK_WEBHOOK_URL": "https://x/y"}
+    with pytest.raises(ConfigError, match="Network delivery is off"):
+        load_settings(environ=env)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    run = _cli(sqlite_file, capsys, monkeypatch)
+    code, _, err = run("incident", "list")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Network delivery is off" in err
+    assert load_settings(environ={"DUTYDESK_WEBHOOK_URL": "https://x/y"}).webhook_url
