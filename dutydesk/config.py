@@ -21,6 +21,7 @@ The file is ``<user config dir>/dutydesk/config.toml`` (``DUTYDESK_CONFIG`` name
     holidays_file = "/srv/duty/holidays.toml"  # the coming year's 节假日安排 (rules/workdays.py)
     rotation_whole_day_shifts = false  # true: 24-hour shifts (day and night of one date)
     rotation_two_nights_in_a_row = false  # true: a night may follow a night
+    deployment = "register"       # or "classified-network"; DUTYDESK_DEPLOYMENT
 
     [rules.first_report_minutes]  # report deadlines: any entry of data/rules.toml
     II = 35                       # (file only; no environment variable)
@@ -149,6 +150,10 @@ class Settings:
     holidays_file: str | None = None
     """The office's holiday file for years ``chinesecalendar`` does not know yet
     (``rules/workdays.py``); ``None``: ``holidays.toml`` in the config folder."""
+    deployment: str = "register"
+    """Issue 13: ``register`` (default: an ordinary workstation keeps only the register of
+    a classified item, never its content) or ``classified-network`` (an accredited
+    分级保护 system: content sealed, every network path off). See :data:`DEPLOYMENTS`."""
     config_file: Path | None = field(default=None, compare=False)
     """The file these settings were read from, if any."""
 
@@ -190,6 +195,9 @@ _ENV = {
 }
 _ENV["language"] = "DUTYDESK_LANG_CONFIG"  # DUTYDESK_LANG itself is read by i18n, first
 
+
+DEPLOYMENTS = ("register", "classified-network")
+"""vocab.Deployment values, kept import-free: the first is the default."""
 
 _GRADES = ("I", "II", "III", "IV", "unassessed")  # vocab.Severity values, kept import-free
 _CHANNELS = (  # vocab.Channel values, kept import-free
@@ -308,6 +316,17 @@ def _coerce(raw: dict[str, Any]) -> dict[str, Any]:
             values[name] = _parse_rules(value)
         elif name == "keymap":
             values[name] = _parse_keymap(value)
+        elif name == "deployment":
+            if value not in DEPLOYMENTS:
+                raise ConfigError(
+                    t(
+                        "error.config.one_of",
+                        where=name,
+                        allowed=", ".join(DEPLOYMENTS),
+                        value=repr(value),
+                    )
+                )
+            values[name] = str(value)
         elif name == "timezone":
             try:
                 ZoneInfo(str(value))
@@ -339,4 +358,8 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     overrides = {name: env[var] for name, var in _ENV.items() if env.get(var)}
     if overrides:
         settings = replace(settings, **_coerce(overrides))
+    if settings.deployment == "classified-network" and settings.webhook_url:
+        # Issue 13: an accredited classified network has no path out; refused at start,
+        # so no command and no console runs with one configured.
+        raise ConfigError(t("register.network_refused"))
     return settings

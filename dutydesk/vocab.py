@@ -153,6 +153,10 @@ class EntryKind(StrEnum):
     REPORTED_BACK = "reported_back"
     """报结/销号: a leader instruction's feedback reported back to the leader; it closes
     the instruction, whatever happened to the incident meanwhile."""
+    RETURNED = "returned"
+    """清退: a copy of a classified document returned to its issuing organ (issue 13)."""
+    DESTROYED = "destroyed"
+    """销毁: a copy of a classified document destroyed, with who did it (issue 13)."""
 
 
 class Role(StrEnum):
@@ -197,3 +201,15 @@ class BulletinStatus(StrEnum):
     REVIEWED = "reviewed"
     ISSUED = "issued"
     DISCARDED = "discarded"  # dropped before issue: it never takes a number
+
+
+class Deployment(StrEnum):
+    """Issue 13: what kind of computer the desk runs on (``deployment`` in the config).
+
+    On an ordinary workstation (the default) a classified item keeps only its register;
+    on an accredited classified network (分级保护) its content may be stored, sealed,
+    and no network path is open.
+    """
+
+    REGISTER = "register"
+    CLASSIFIED_NETWORK = "classified-network"

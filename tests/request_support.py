@@ -14,7 +14,7 @@ from dutydesk.services.incidents.intake import NewIncident
 from dutydesk.services.request import Request
 from dutydesk.storage.crypto import KeyRing
 from dutydesk.storage.engine import Database
-from dutydesk.vocab import Classification
+from dutydesk.vocab import Classification, Deployment
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -30,8 +30,13 @@ def request(
     actor_id: int | None = None,
     clearance: Classification | str = Classification.INTERNAL,
     viewer: Operator | int | str | None = None,
+    deployment: Deployment = Deployment.CLASSIFIED_NETWORK,
 ) -> Request:
     """The request a front end would hand over; ``now`` defaults to the clock.
+
+    ``deployment``: the tests written before issue 13 pin the sealed storage of
+    classified content, which is the accredited deployment's; register-mode tests say
+    ``Deployment.REGISTER``.
 
     A session stands for its database (a writing service uses the session; only a read
     made inside it, for the audit, opens the database's key file).
@@ -52,6 +57,7 @@ def request(
         actor_name=actor_name,
         actor_id=actor_id,
         keys=keys,
+        deployment=deployment,
         rules_source=rules,
     )
 

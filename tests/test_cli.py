@@ -75,7 +75,8 @@ def test_version_has_one_source() -> None:
     import dutydesk
 
     result = run("--version")
-    assert result.stdout == f"dutydesk {dutydesk.__version__}\n"
+    # The first line is the version; the second (issue 13) names the deployment.
+    assert result.stdout.splitlines()[0] == f"dutydesk {dutydesk.__version__}"
     assert version("dutydesk") == dutydesk.__version__
 
 

@@ -95,6 +95,7 @@ def main_callback(
     """Open the duty console (值班台) on the database, creating it on first run."""
     if version:
         typer.echo(f"dutydesk {__version__}")
+        _echo_deployment(lang)
         raise typer.Exit(0)
     if ctx.invoked_subcommand is not None:
         # The language first, so that a sub-command refusing its options before it opens
@@ -113,6 +114,14 @@ def main_callback(
     )
     if code:
         raise typer.Exit(code)
+
+
+def _echo_deployment(lang: str | None) -> None:
+    """The second line of ``--version``: which deployment these settings make (issue 13)."""
+    settings = load_settings()  # a bad value: ConfigError, one line and exit 2 (guarded)
+    set_language(language_for(settings, lang))
+    mode = t(f"deployment.{settings.deployment}")
+    typer.echo(t("deployment.version", mode=mode))
 
 
 def _local(moment: datetime, settings: Settings) -> str:

@@ -31,6 +31,11 @@ GENESIS = "0" * 64
 ENVELOPE_PREFIX = "enc:v1:"
 """Encrypted values are ``enc:v1:<key id>:<wrapped data key>:<sealed data>`` (crypto.py)."""
 
+PURGED_PREFIX = "purged:v1:"
+"""Issue 13: a purged entry text is ``purged:v1:<its link's hash>``
+(``services/incidents/register.purge``); ``dutydesk verify`` accepts it with the chained
+``content_purged`` event that names it."""
+
 CHAINED_COLUMNS: dict[str, tuple[str, ...]] = {
     "timeline_entry": (
         "incident_id",

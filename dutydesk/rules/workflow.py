@@ -50,7 +50,14 @@ _REFERRING = {EntryKind.FEEDBACK, EntryKind.CORRECTION, EntryKind.REPORTED_BACK}
 # reminders (督办/催办) and 报结 may be recorded on a closed incident.
 # 事发时间 is a required 报告要素 of an emergency's first written report.
 _WRITTEN_FIRST_OR_LAST = {EntryKind.FIRST_REPORT, EntryKind.FINAL_REPORT}
-_AFTER_CLOSING = {EntryKind.FEEDBACK, EntryKind.SUPERVISION, EntryKind.REPORTED_BACK}
+_AFTER_CLOSING = {
+    EntryKind.FEEDBACK,
+    EntryKind.SUPERVISION,
+    EntryKind.REPORTED_BACK,
+    # A classified document's copy is returned (清退) or destroyed (销毁) after it is done.
+    EntryKind.RETURNED,
+    EntryKind.DESTROYED,
+}
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from dutydesk.vocab import Classification
+from dutydesk.vocab import Classification, Deployment
 
 if TYPE_CHECKING:
     from dutydesk.rules.deadlines import DeadlineRules
@@ -56,6 +56,9 @@ class Request:
     """That person's id; ``None`` on a database without sign-in."""
     keys: KeyRing | None = None
     """The key ring for sealed text; ``None``: the key file beside the database, lazily."""
+    deployment: Deployment = Deployment.REGISTER
+    """Issue 13: register mode (the default, and what a caller that does not say gets:
+    classified content is refused) or an accredited classified network (content sealed)."""
     rules_source: DeadlineRules | Callable[[], DeadlineRules] | None = field(
         default=None, repr=False, compare=False
     )
@@ -72,6 +75,11 @@ class Request:
         if isinstance(source, DeadlineRules):
             return source
         return source()
+
+    @property
+    def register_only(self) -> bool:
+        """True in register mode: a classified item keeps its register, never content."""
+        return Deployment(self.deployment) is Deployment.REGISTER
 
     def at(self, now: datetime) -> Request:
         """The same request as of another moment (a report made as of a meeting's time)."""

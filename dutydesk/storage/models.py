@@ -494,6 +494,54 @@ class Meta(SQLModel, table=True):
     value: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
+# Issue 13 (migration 0014): register mode keeps a classified item's register, not its
+# content. Its own tables, not columns on ``incident``: the register is what the desk
+# may keep in clear about a classified item, apart from the sealed content columns, and
+# the hot queue table stays as narrow as every internal item needs.
+
+
+class ClassifiedRegister(SQLModel, table=True):
+    """The register (登记簿) of one classified item: who, which document, which copy."""
+
+    __tablename__ = "classified_register"
+
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    organ: str = Field(default="", sa_column=Column(String(128), nullable=False, default=""))
+    """来文机关 (or 发往机关 when ``outgoing``)."""
+    outgoing: bool = Field(default=False, nullable=False)
+    doc_no: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    """文号, e.g. 赣办电〔2026〕88号."""
+    period: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    """保密期限 (``10年``) or 解密条件, shown after the level's ★."""
+    copies: int | None = Field(default=None, nullable=True)
+    """份数 received or sent."""
+    copy_no: int | None = Field(default=None, nullable=True)
+    """份号 of the copy the desk holds."""
+    signer: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    """签收人."""
+
+
+class RegisterCopy(SQLModel, table=True):
+    """One movement of one copy: 呈批, 传阅, 清退 or 销毁, and its signing back.
+
+    The movement itself is a chained timeline entry (``entry_id``); signing back comes
+    later and is written here (and audited), since a chained entry is never changed.
+    """
+
+    __tablename__ = "register_copy"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", nullable=False, index=True)
+    entry_id: int = Field(foreign_key="timeline_entry.id", nullable=False, unique=True)
+    copy_no: int | None = Field(default=None, nullable=True)
+    holder: str = Field(default="", sa_column=Column(String(128), nullable=False, default=""))
+    """To whom it went (呈批/传阅), or who returned or destroyed it (清退/销毁)."""
+    signed_back_at: datetime | None = _utc_column(nullable=True)
+    signed_back_by: str = Field(
+        default="", sa_column=Column(String(64), nullable=False, default="")
+    )
+
+
 __all__ = [
     "DEMO_KEY",
     "Assignment",
@@ -502,6 +550,7 @@ __all__ = [
     "BulletinDelivery",
     "BulletinItem",
     "ChainState",
+    "ClassifiedRegister",
     "Credential",
     "Handover",
     "Incident",
@@ -509,6 +558,7 @@ __all__ = [
     "Meta",
     "Person",
     "PersonRole",
+    "RegisterCopy",
     "Shift",
     "TimelineEntry",
     "UTCDateTime",

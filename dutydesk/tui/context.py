@@ -88,6 +88,7 @@ class Context:
         :attr:`viewer`. Built anywhere (no database call); the rules are this context's.
         """
         from dutydesk.services.request import Request
+        from dutydesk.vocab import Deployment
 
         return Request(
             db=self.db,
@@ -98,5 +99,6 @@ class Context:
             actor_name=self.operator,
             actor_id=self.operator_id,
             keys=self.keys,
+            deployment=Deployment(self.settings.deployment),
             rules_source=lambda: self.rules,
         )

@@ -111,6 +111,7 @@ class Env:
         already checked its file); the rules only when a service first asks for them.
         """
         from dutydesk.services.request import Request
+        from dutydesk.vocab import Deployment
 
         return Request(
             db=self.db,
@@ -121,6 +122,7 @@ class Env:
             actor_name="" if actor is None else actor.name,
             actor_id=None if actor is None else actor.id,
             keys=self.keys,
+            deployment=Deployment(self.settings.deployment),
             rules_source=lambda: self.rules,
         )
 

@@ -139,10 +139,20 @@ def add(
         str | None,
         typer.Option(help="Record it as a continued report of this serial instead."),
     ] = None,
+    organ: Annotated[str | None, typer.Option(help="Classified: 来文/发往机关.")] = None,
+    doc_no: Annotated[str | None, typer.Option(help="Classified: 文号.")] = None,
+    period: Annotated[str | None, typer.Option(help="Classified: 保密期限 or 解密条件.")] = None,
+    copies: Annotated[str | None, typer.Option(help="Classified: 份数.")] = None,
+    copy_no: Annotated[str | None, typer.Option(help="Classified: 份号.")] = None,
+    signer: Annotated[str | None, typer.Option(help="Classified: 签收人.")] = None,
     operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
-    """Register an incident (接报登记); prints its serial. Warns of likely duplicates."""
+    """Register an incident (接报登记); prints its serial. Warns of likely duplicates.
+
+    In register mode a classified item takes only its register (--organ, --doc-no,
+    --period, --copies, --copy-no, --signer): its content goes by the 机要 channel.
+    """
     env = open_env(ctx, db)
     actor = signed_in(env, operator)
     options = {
@@ -165,6 +175,12 @@ def add(
         "injured": injured,
         "missing": missing,
         "trapped": trapped,
+        "organ": organ,
+        "doc_no": doc_no,
+        "period": period,
+        "copies": copies,
+        "copy_no": copy_no,
+        "signer": signer,
     }
     items = writes.intake_items(env, options, json_input)
     if link is not None:
@@ -345,3 +361,23 @@ def edit(
     actor = signed_in(env, operator)
 
     writes.edit_fields(env, serial, changes, actor, expected_version=expected_version)
+
+
+@incident_app.command()
+def purge(
+    ctx: typer.Context,
+    serial: Annotated[str, typer.Argument(help="e.g. 20261126-004")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: it cannot be undone.")] = False,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Purge the earlier content of an item raised to a classified level (audited).
+
+    Register mode keeps a classified item's register only: its title, summary, place,
+    reporter and entry texts are removed for good; ``dutydesk verify`` still holds.
+    """
+    if not yes:
+        raise InputError(t("register.purge_needs_yes", serial=serial.strip()))
+    env = open_env(ctx, db)
+    actor = signed_in(env, operator)
+    writes.purge_content(env, serial, actor)

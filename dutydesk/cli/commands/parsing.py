@@ -31,6 +31,9 @@ from dutydesk.vocab import (
 
 _E = TypeVar("_E", bound=StrEnum)
 
+REGISTER_FIELDS = ("organ", "doc_no", "period", "copies", "copy_no", "signer")
+"""Issue 13: a classified item's register (来文机关, 文号, ★保密期限, 份数, 份号, 签收人)."""
+
 INTAKE_FIELDS = (
     "channel",
     "received_at",
@@ -48,6 +51,7 @@ INTAKE_FIELDS = (
     "sensitive",
     "report_every_minutes",
     *CASUALTIES,
+    *REGISTER_FIELDS,
 )
 """Keys a JSON intake object may have (``received`` is accepted for ``received_at``,
 ``occurred`` for ``occurred_at``)."""
@@ -125,7 +129,12 @@ def meeting_moment(value: str, *, tz: ZoneInfo, now: datetime) -> datetime:
 
 
 def intake_arguments(
-    raw: Mapping[str, Any], *, tz: ZoneInfo, now: datetime, where: str = ""
+    raw: Mapping[str, Any],
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    where: str = "",
+    register_only: bool = False,
 ) -> dict[str, Any]:
     """Check one intake (options or a JSON object) and return ``create_incident`` fields.
 
@@ -134,6 +143,8 @@ def intake_arguments(
         tz: the office's zone, for times without offset.
         now: the moment of writing; a receipt time may not be later.
         where: prefix for error messages, e.g. ``"item 3: "``.
+        register_only: register mode (issue 13): a classified item takes its register
+            fields and no content at all.
 
     Raises:
         InputError: naming the field.
@@ -159,8 +170,6 @@ def intake_arguments(
                 t("cli.error.not_text", field=f"{where}{name}", value=json.dumps(value))
             )
     summary = data.get("summary") or ""
-    if not summary.strip():
-        raise InputError(t("cli.error.no_summary", field=f"{where}summary"))
     fields: dict[str, Any] = {"summary": summary}
     for name, kind in (
         ("channel", Channel),
@@ -169,6 +178,10 @@ def intake_arguments(
         ("classification", Classification),
     ):
         fields[name] = choice(kind, data.get(name) or DEFAULTS[name], f"{where}{name}")
+    if register_only and Classification(fields["classification"]).is_classified:
+        return _register_arguments(data, fields, tz=tz, now=now, where=where)
+    if not summary.strip():
+        raise InputError(t("cli.error.no_summary", field=f"{where}summary"))
     received = data.get("received_at")
     fields["received_at"] = (
         moment(received, f"{where}received", tz=tz, now=now) if received else now
@@ -180,6 +193,41 @@ def intake_arguments(
     for name in ("reporter_name", "reporter_unit", "reporter_phone", "location"):
         fields[name] = data.get(name) or ""
     fields.update(_report_facts(data, tz=tz, now=now, where=where))
+    return fields
+
+
+def _whole(value: str | None, where: str) -> int | None:
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if not text.isdigit() or int(text) < 1:
+        raise InputError(t("error.config.positive", name=where, value=repr(value)))
+    return int(text)
+
+
+def _register_arguments(
+    data: Mapping[str, Any], fields: dict[str, Any], *, tz: ZoneInfo, now: datetime, where: str
+) -> dict[str, Any]:
+    """A classified item in register mode: its register, and no content (one line if any)."""
+    from dutydesk.services.incidents.register import CONTENT_FIELDS, RegisterFields
+
+    if any(str(data.get(name) or "").strip() for name in CONTENT_FIELDS):
+        raise InputError(where + t("register.content_refused"))
+    received = data.get("received_at")
+    fields["received_at"] = (
+        moment(received, f"{where}received", tz=tz, now=now) if received else now
+    )
+    if fields["received_at"] > now + FUTURE_SLACK:
+        raise InputError(t("cli.error.future", field=f"{where}received", value=repr(received)))
+    fields["title"] = ""
+    fields["register"] = RegisterFields(
+        organ=data.get("organ") or "",
+        doc_no=data.get("doc_no") or "",
+        period=data.get("period") or "",
+        copies=_whole(data.get("copies"), f"{where}copies"),
+        copy_no=_whole(data.get("copy_no"), f"{where}copy_no"),
+        signer=data.get("signer") or "",
+    )
     return fields
 
 

@@ -63,6 +63,7 @@ def intake_items(
                 tz=env.settings.tz,
                 now=env.now,
                 where=t("cli.error.item", index=index) if many else "",
+                register_only=env.settings.deployment == "register",
             )
         )
         for index, raw in enumerate(raws, start=1)
@@ -191,3 +192,16 @@ def edit_fields(
     else:
         due = due_text(incident, env.settings)
         message(t("cli.edited", serial=incident.serial, version=incident.version, due=due))
+
+
+def purge_content(env: Env, serial: str, actor: Operator) -> None:
+    """Purge a classified item's earlier content (register mode, issue 13); say what went."""
+    from dutydesk.services.incidents.register import purge
+    from dutydesk.services.retry import write_with_retry
+
+    req = env.request(actor=actor)
+    fields, entries = write_with_retry(env.db, lambda session: purge(req, serial, session=session))
+    if not fields and not entries:
+        message(t("register.nothing_to_purge", serial=serial.strip()))
+        return
+    message(t("register.purged", serial=serial.strip(), fields=fields, entries=entries))

@@ -50,6 +50,7 @@ from dutydesk.storage.models import (
     ShiftHandover,
     TimelineEntry,
 )
+from dutydesk.vocab import Deployment
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -207,7 +208,16 @@ def load_demo(
             if marker is not None:
                 _clear(session)
                 session.flush()
-            req = Request(db=db, now=now, tz=settings.tz, rules_source=rules)
+            # The demo's cipher telegrams still carry (fictional) content, sealed as an
+            # accredited deployment stores it; making them register entries is issue 13's
+            # open demo item.
+            req = Request(
+                db=db,
+                now=now,
+                tz=settings.tz,
+                rules_source=rules,
+                deployment=Deployment.CLASSIFIED_NETWORK,
+            )
             write_demo(req, data, session=session, settings=settings)
             session.add(Meta(key=DEMO_KEY, value=now.isoformat()))
             session.flush()

@@ -29,6 +29,7 @@ from dutydesk.services.incidents.records import (
     require_aware,
 )
 from dutydesk.services.incidents.refusals import fact_refusal
+from dutydesk.services.incidents.register import CONTENT_FIELDS, refuse_content
 from dutydesk.services.integrity.sealed import incident_record, seal, unseal
 from dutydesk.storage.models import Incident
 from dutydesk.vocab import (
@@ -229,6 +230,9 @@ def update_fields(
         for name in ("title", "summary")
     }
     typed = _typed(changes)
+    after_level = Classification(values.get("classification", before))
+    # Register mode (issue 13): no content typed into a classified item, raised or not.
+    refuse_content(req, after_level, {n: v for n, v in values.items() if n in CONTENT_FIELDS})
     diff = _differences(incident, values, clear, typed)
     raised = "classification" in diff and Classification(diff["classification"][1]).level > (
         before.level
@@ -252,6 +256,12 @@ def update_fields(
         if name in diff or after is not before:
             sealed = seal(keys, session, value, record=where, field=name, classification=after)
             setattr(incident, name, sealed)
+    if req.register_only and after.is_classified and not before.is_classified:
+        # Raised on an ordinary workstation: the content just sealed is purged on
+        # confirmation (register.purge); the location and reporter, which no reader opens
+        # sealed, go now, so nothing of the item is left in clear meanwhile.
+        for name in CONTENT_FIELDS[2:]:
+            setattr(incident, name, "")
     incident.severity_rank = Severity(incident.severity).rank
     change = NewEntry(
         kind=EntryKind.FIELD_CHANGE,

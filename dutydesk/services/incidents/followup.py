@@ -25,6 +25,7 @@ from dutydesk.services.incidents.records import (
     refresh_due,
     require_aware,
 )
+from dutydesk.services.incidents.register import refuse_content
 from dutydesk.services.integrity import chain
 from dutydesk.services.integrity.sealed import entry_record, seal
 from dutydesk.storage.models import Incident, TimelineEntry
@@ -104,6 +105,7 @@ def add_entry(
     require_aware(("occurred_at", occurred_at), ("now", now), ("due_at", due_at))
     if incident.id is None:
         raise IncidentError("the incident must be saved before entries are added to it")
+    refuse_content(req, incident.classification, {"text": text})  # register mode, issue 13
     check_version(incident, entry.expected_version, {"kind": entry_kind.value, "text": text})
     if occurred_at < incident.received_at:
         raise IncidentError(t("error.incident.entry_before_received", serial=incident.serial))

@@ -32,6 +32,7 @@ from dutydesk.services.incidents.records import (
     require_aware,
 )
 from dutydesk.services.incidents.refusals import fact_refusal
+from dutydesk.services.incidents.register import CONTENT_FIELDS, refuse_content, save_register
 from dutydesk.services.integrity import chain
 from dutydesk.services.integrity.sealed import entry_record, incident_record, seal
 from dutydesk.storage.models import Incident, TimelineEntry
@@ -122,12 +123,20 @@ def create_incident(req: Request, report: NewIncident, *, session: Session) -> I
     now, keys = req.now, req.keys
     received_at, title, summary = report.received_at, report.title, report.summary
     require_aware(("received_at", received_at), ("now", now))
-    if not summary.strip():
+    level = enum_value(Classification, report.classification, "classification")
+    secret = level.is_classified
+    # Register mode (issue 13): a classified item is its register; content is refused.
+    refuse_content(
+        req,
+        level,
+        {name: getattr(report, name) for name in CONTENT_FIELDS}
+        | {"received_text": report.received_text},
+    )
+    registered_only = secret and req.register_only
+    if not summary.strip() and not registered_only:
         raise IncidentError(t("error.incident.no_summary"))
     grade = enum_value(Severity, report.severity, "severity")
     facts = report_facts(report, received_at)
-    level = enum_value(Classification, report.classification, "classification")
-    secret = level.is_classified
     day = received_at.astimezone(req.tz).date()
     serial, number = next_serial(session=session, day=day)
     incident = Incident(
@@ -172,7 +181,9 @@ def create_incident(req: Request, report: NewIncident, *, session: Session) -> I
     session.add(incident)
     session.flush()
     assert incident.id is not None  # given by the flush
-    if secret:
+    if secret and report.register is not None:
+        save_register(session, incident.id, report.register)
+    if secret and not registered_only:
         where = incident_record(incident.id)
         incident.title = seal(
             keys, session, title, record=where, field="title", classification=level

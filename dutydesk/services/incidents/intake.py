@@ -37,6 +37,7 @@ from dutydesk.vocab import (
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from dutydesk.services.incidents.register import RegisterFields
     from dutydesk.services.request import Request
     from dutydesk.storage.models import Incident, TimelineEntry
 
@@ -97,6 +98,8 @@ class NewIncident:
     injured: int | None = None
     missing: int | None = None
     trapped: int | None = None
+    register: RegisterFields | None = None
+    """Issue 13: the register of a classified item (organ, 文号, ★期限, copies, signer)."""
 
 
 def register(req: Request, report: NewIncident) -> Incident:

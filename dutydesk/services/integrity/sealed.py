@@ -174,8 +174,12 @@ def seal(
     field: str,
     classification: Classification | str,
 ) -> str:
-    """``text`` as stored: sealed when ``classification`` is classified, else as given."""
-    if not is_classified(classification) or is_encrypted(text):
+    """``text`` as stored: sealed when ``classification`` is classified, else as given.
+
+    An empty text is stored empty: there is nothing to hide, and a register-mode item's
+    entries (issue 13) then need no key file at all.
+    """
+    if not text or not is_classified(classification) or is_encrypted(text):
         return text
     return encrypt_field(
         write_ring(session, keys),

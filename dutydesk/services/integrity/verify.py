@@ -22,7 +22,7 @@ from typing import Any
 
 from dutydesk.errors import DatabaseError
 from dutydesk.i18n import t
-from dutydesk.rules.chain import CHAINED_COLUMNS, GENESIS, ChainHead, link_hash
+from dutydesk.rules.chain import CHAINED_COLUMNS, GENESIS, PURGED_PREFIX, ChainHead, link_hash
 from dutydesk.services.integrity.chain import chain_head
 from dutydesk.storage.engine import Database, as_utc
 
@@ -60,6 +60,7 @@ class _Link:
     hash: str | None
     label: str
     content: dict[str, Any]
+    serial: str = ""
 
 
 def _links(db: Database, table: str) -> list[_Link]:
@@ -82,7 +83,8 @@ def _links(db: Database, table: str) -> list[_Link]:
             label = t("verify.entry", id=row[0], serial=row[4], seq=content["seq"])
         else:
             label = t("verify.event", id=row[0], action=row[4])
-        links.append(_Link(table, int(row[0]), row[1], row[2], row[3], label, content))
+        serial = str(row[4]) if table == "timeline_entry" else ""
+        links.append(_Link(table, int(row[0]), row[1], row[2], row[3], label, content, serial))
     return links
 
 
@@ -103,8 +105,40 @@ def _acknowledged(db: Database) -> tuple[ChainHead, str] | None:
     return head, t("verify.handover", when=when, by=rows[0][2])
 
 
+def _purged(link: _Link, purges: set[tuple[str, int]]) -> bool:
+    """True for an entry whose text was purged as ``register.purge`` does (issue 13).
+
+    The text names the link's own hash (so the two cannot be changed apart: the next
+    link's ``prev_hash`` holds this hash), and a ``content_purged`` event on the chain
+    names the incident and the entry's number.
+    """
+    text = str(link.content.get("text") or "")
+    return (
+        link.table == "timeline_entry"
+        and text == PURGED_PREFIX + str(link.hash)
+        and (link.serial, int(link.content["seq"])) in purges
+    )
+
+
+def _purge_events(links: Sequence[_Link]) -> set[tuple[str, int]]:
+    """(serial, entry number) of every entry a chained ``content_purged`` event names."""
+    named: set[tuple[str, int]] = set()
+    for link in links:
+        if link.table != "audit_event" or link.content.get("action") != "content_purged":
+            continue
+        detail = str(link.content.get("detail") or "")
+        seqs = detail.partition("entries=")[2]
+        named.update(
+            (str(link.content.get("object_id")), int(seq))
+            for seq in seqs.split(",")
+            if seq.isdigit()
+        )
+    return named
+
+
 def _walk(links: Sequence[_Link], problems: list[str]) -> _Link | None:
     """Check every link in order; return the last one."""
+    purges = _purge_events(links)
     previous: _Link | None = None
     expected_prev, expected_seq = GENESIS, 1
     for link in links:
@@ -116,7 +150,9 @@ def _walk(links: Sequence[_Link], problems: list[str]) -> _Link | None:
             problems.append(t("verify.duplicate", seq=link.seq, label=link.label))
         elif link.prev != expected_prev:
             problems.append(t("verify.relinked", label=link.label, seq=link.seq))
-        if link_hash(link.prev or "", link.table, link.seq, link.content) != link.hash:
+        if link_hash(link.prev or "", link.table, link.seq, link.content) != link.hash and not (
+            _purged(link, purges)
+        ):
             problems.append(t("verify.changed", label=link.label))
         previous, expected_prev, expected_seq = link, link.hash or "", link.seq + 1
     return previous

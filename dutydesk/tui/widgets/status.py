@@ -1,4 +1,4 @@
-"""The header line: local time, current shift, time to handover, open and overdue counts."""
+"""The header line: deployment, local time, shift, time to handover, open and overdue counts."""
 
 from __future__ import annotations
 
@@ -59,6 +59,9 @@ class StatusLine(Static):
         hours, minutes = format_span(next_handover(now, settings.handover_time, ctx.tz) - now)
         head: list[Content | str] = [
             Content.styled(f" {t('app.title')} ", "bold reverse"),
+            " ",
+            # Issue 13: which deployment this is, always in sight (register or accredited).
+            Content.styled(t(f"deployment.{settings.deployment}"), "bold"),
             "  ",
             Content.styled(clock_line(now, ctx.tz), "bold"),
         ]
