@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,9 @@ REGISTER = Deployment.REGISTER
 REFUSED = "Classified content must not be typed on a non-classified computer"
 
 
-def _cli(sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+def _cli(
+    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., tuple[int, str, str]]:
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李四")
 
     def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
