@@ -300,7 +300,10 @@ def test_nul_in_text_is_refused_in_words(pg_db: Database) -> None:
 
 
 def test_concurrent_intake_gets_gapless_serials(pg_db: Database) -> None:
+    from dutydesk.services.retry import retries
+
     errors: list[BaseException] = []
+    serial_retries = retries["serial"]
 
     def worker(n: int) -> None:
         other = Database(pg_db.url)
@@ -318,6 +321,9 @@ def test_concurrent_intake_gets_gapless_serials(pg_db: Database) -> None:
     for thread in threads:
         thread.join(120)
     assert not errors
+    # Writers wait for each other on the chain lock instead of racing for a number: no
+    # try is lost to the serial constraint (under load they once ran out of retries).
+    assert retries["serial"] == serial_retries
     numbers = sorted(row[0] for row in pg_db.read("SELECT serial_no FROM incident"))
     assert numbers == list(range(1, 25))
     assert verify(pg_db).ok

@@ -35,7 +35,7 @@ from dutydesk.services.incidents.refusals import fact_refusal
 from dutydesk.services.incidents.register import CONTENT_FIELDS, refuse_content, save_register
 from dutydesk.services.integrity import chain
 from dutydesk.services.integrity.sealed import entry_record, incident_record, seal
-from dutydesk.storage.models import Incident, TimelineEntry
+from dutydesk.storage.models import ChainState, Incident, TimelineEntry
 from dutydesk.vocab import (
     Category,
     Channel,
@@ -69,8 +69,15 @@ def next_serial(*, session: Session, day: date) -> tuple[str, int]:
 
     Numbers run 1, 2, 3, ... per day with no gaps: records are never deleted, so the
     highest number so far plus one is the next. Two consoles racing for the same number
-    are stopped by the unique constraint on (serial_date, serial_no).
+    wait for each other on the chain lock; the unique constraint on (serial_date,
+    serial_no) still stops any writer that did not take it.
     """
+    # Take the record's chain lock first (the row every write locks to append to the
+    # chain, SELECT ... FOR UPDATE on a server; SQLite's BEGIN IMMEDIATE already holds
+    # the file): writers then number one after another instead of racing for the same
+    # number and retrying on the constraint, which three busy desks could do until the
+    # retries ran out.
+    session.get(ChainState, 1, with_for_update=True)
     highest = session.exec(
         select(func.max(Incident.serial_no)).where(Incident.serial_date == day)
     ).one()
