@@ -138,3 +138,18 @@ def test_only_a_duplicate_serial_is_retried_among_constraint_failures(db: Databa
     assert errorname(null.value) == "SQLITE_CONSTRAINT_NOTNULL"
     assert transient_cause(null.value) is None
     assert calls == [1]
+
+
+def test_a_duplicate_bulletin_number_in_its_series_is_retried(db: Database) -> None:
+    # Migration 0015 numbers bulletins per series: the constraint names four columns now,
+    # and a duplicate number must still read as the serial race it is.
+    insert = text(
+        "INSERT INTO bulletin (kind, series, year, issue_no, status, title, body,"
+        " classification, short_version, reviewed_by, created_at) VALUES ('express',"
+        " 'open', 2026, 1, 'issued', 't', 'b', 'internal', '', '', '2026-11-26 00:00:00')"
+    )
+    with db.session() as session:
+        session.execute(insert)
+    with pytest.raises(IntegrityError) as duplicate, db.session() as session:
+        session.execute(insert)
+    assert transient_cause(duplicate.value) == "serial"

@@ -53,12 +53,14 @@ _SERIAL_CONSTRAINTS = frozenset(
         "incident_serial_key",
         # Two consoles issuing a bulletin at once on PostgreSQL: the same 第N期, retried.
         "uq_bulletin_number",
+        "uq_bulletin_series_number",  # since migration 0015: a number per series
     }
 )
 _SERIAL_COLUMNS = (
     frozenset({"incident.serial"}),
     frozenset({"incident.serial_date", "incident.serial_no"}),
     frozenset({"bulletin.kind", "bulletin.year", "bulletin.issue_no"}),
+    frozenset({"bulletin.kind", "bulletin.series", "bulletin.year", "bulletin.issue_no"}),
 )
 
 
