@@ -3,7 +3,8 @@
 The demo night holds a 机密 (secret) and a 秘密 (confidential) incident. Each demo
 operator signs in with their PIN and asks every reading command for output at their own
 clearance; a canary phrase of each incident must appear exactly where the operator is
-cleared for it, and nowhere without ``--clearance``. Writes need a signed-in operator
+cleared for it AND named in its 知悉范围 (issue 13: a level alone opens nothing), and
+nowhere without ``--clearance``. Writes need a signed-in operator
 too: a name alone, a wrong PIN or a sign-off in someone else's name is refused in one line.
 """
 
@@ -29,12 +30,18 @@ OPERATORS = {  # name: (PIN, clearance, roles) as in data/demo/night.toml
     "张振华": ("8888", "secret", "duty leader, leader"),
     "王立新": ("7777", "secret", "duty leader"),
     "孙丽": ("3333", "secret", "duty leader"),
-    "李晓明": ("1111", "secret", "duty officer, administrator"),
+    # 三员分立 (issue 13): the system administrator holds no clearance any more.
+    "李晓明": ("1111", "internal", "duty officer, administrator"),
     "赵静": ("2222", "confidential", "duty officer"),
     "黄雨婷": ("4444", "internal", "duty officer"),
     "许文博": ("5555", "internal", "information officer, auditor"),
     "韩冬": ("6666", "top_secret", "confidential officer"),
+    "马骏": ("1212", "internal", "security officer"),
 }
+NAMED = {"孙丽", "韩冬"}
+"""Named in both telegrams' 知悉范围 (night.toml): the duty leader they were reported to
+(孙丽, on the night shift) and the 机要局 by unit (韩冬). 张振华 and 王立新 are cleared to
+机密 but not named: they see the serial only."""
 LEVEL = {"internal": 1, "confidential": 2, "secret": 3, "top_secret": 4}
 
 BOTH = (SECRET, CONFIDENTIAL)
@@ -117,7 +124,8 @@ def test_each_operator_sees_exactly_what_they_are_cleared_for(
     assert code == 0, err
     for serial, canary, level in covered:
         assert serial in out  # the incident is there, restricted or not
-        assert (canary in out) == (LEVEL[clearance] >= LEVEL[level]), (operator, command)
+        opens = LEVEL[clearance] >= LEVEL[level] and operator in NAMED
+        assert (canary in out) == opens, (operator, command)
         assert canary not in err
     # and the same command without --clearance shows neither canary, whoever asks
     code, out, err = run(*args, operator=operator, pin=pin)

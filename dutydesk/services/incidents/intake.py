@@ -97,6 +97,8 @@ class NewIncident:
     injured: int | None = None
     missing: int | None = None
     trapped: int | None = None
+    readers: tuple[str, ...] = ()
+    """知悉范围 of a classified item: persons or units named at intake (besides the registrar)."""
 
 
 def register(req: Request, report: NewIncident) -> Incident:
