@@ -184,7 +184,7 @@ def add_user(db: Database, operator: Operator, account: NewAccount, now: datetim
         assert person.id is not None
         have = _roles(session, person.id)
         # A roster person may hold a clearance the security officer gave: it stays.
-        if not person.clearance.is_classified:
+        if not Classification(person.clearance).is_classified:
             person.clearance = Classification(clearance)
         _check_roles(have | wanted, person.clearance)
         session.add(person)
