@@ -39,6 +39,7 @@ from dutydesk.storage.models import (
     DailyReport,
     Handover,
     Incident,
+    IncidentReader,
     LeaveRegistration,
     Meta,
     Person,
@@ -62,6 +63,7 @@ _CLEAR_ORDER: tuple[type[SQLModel], ...] = (
     DailyReport,  # the demo's 零报告, made for its special days
     AuditEvent,
     TimelineEntry,
+    IncidentReader,  # 知悉范围 names incidents and people
     Incident,
     Assignment,
     Shift,
