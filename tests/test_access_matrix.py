@@ -239,3 +239,25 @@ def test_a_script_without_a_pin_is_refused_and_its_data_not_taken_for_one(
         assert failed == [(0,)]  # not one wrong try counted: the account is not locked
     finally:
         database.close()
+
+
+def test_the_security_officer_names_a_reader_and_only_then_it_opens(run: Run) -> None:
+    """Issue 13: `incident readers` is the security officer's; naming opens, a role does not."""
+    show = ("incident", "show", SECRET[0], "--clearance", "secret")
+    code, out, err = run(*show, operator="王立新", pin="7777")
+    assert code == 0 and SECRET[1] not in out and "知悉范围" not in out  # cleared, not named
+    for name, pin in (("王立新", "7777"), ("李晓明", "1111"), ("许文博", "5555")):
+        code, out, err = run("incident", "readers", SECRET[0], "--add", name,
+                             operator=name, pin=pin)  # fmt: skip
+        assert code == 3 and "security officer" in err and "Traceback" not in err, name
+    code, out, err = run(
+        "incident", "readers", SECRET[0], "--add", "马骏", operator="马骏", pin="1212"
+    )
+    assert code == 2 and len(err.strip().splitlines()) == 1  # never themselves
+    code, out, err = run(
+        "incident", "readers", SECRET[0], "--add", "王立新", operator="马骏", pin="1212"
+    )
+    assert code == 0 and "王立新" in out and "孙丽" in out and SECRET[1] not in out + err
+    code, out, err = run(*show, operator="王立新", pin="7777")
+    assert code == 0 and SECRET[1] in out
+    assert "知悉范围" in out and "王立新" in out.split("知悉范围")[1]
