@@ -115,6 +115,13 @@ CLASSIFICATION_ZH: dict[Classification, str] = {
 }
 """The levels' Chinese names (密级), which officers type as often as the codes."""
 
+PERSONNEL_CATEGORY_ZH: dict[Classification, str] = {
+    Classification.CONFIDENTIAL: "一般",
+    Classification.SECRET: "重要",
+    Classification.TOP_SECRET: "核心",
+}
+"""涉密人员类别 by clearance: 一般 (秘密), 重要 (机密), 核心 (绝密); none below 秘密."""
+
 
 class Status(StrEnum):
     """Where an incident stands in the reporting chain."""
@@ -169,6 +176,8 @@ class Role(StrEnum):
     LEADER = "leader"
     ADMIN = "admin"
     AUDITOR = "auditor"
+    SECURITY_OFFICER = "security_officer"
+    """安全保密管理员: grants clearances and need-to-know (知悉范围), reads no content for it."""
 
 
 class Position(StrEnum):

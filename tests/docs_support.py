@@ -56,6 +56,7 @@ def add_incident(
     entries: tuple[tuple[str, str], ...] = (),
     category: str = "accident",
     location: str = "",
+    readers: tuple[str, ...] = (),
 ) -> str:
     """Register an incident (and timeline entries); returns its serial."""
     rules = load_rules()
@@ -74,6 +75,7 @@ def add_incident(
                 reporter_unit="市应急管理局",
                 location=location,
                 occurred_at=at - timedelta(minutes=10),  # a written report must say when
+                readers=readers,
             ),
             session=session,
         )
@@ -129,6 +131,9 @@ def seed_night(db: Database) -> Night:
         classification="secret",
         entries=(("phone_report", f"已报带班领导 {CANARY}"),),
         category="other",
+        # 知悉范围 (issue 13): the leader it was reported to and the information officer
+        # who drafts the bulletin about it.
+        readers=("张振华", "杨帆"),
     )
     return Night(open_serial, hostile_serial, secret_serial)
 

@@ -3,7 +3,8 @@
 The demo night holds a 机密 (secret) and a 秘密 (confidential) incident. Each demo
 operator signs in with their PIN and asks every reading command for output at their own
 clearance; a canary phrase of each incident must appear exactly where the operator is
-cleared for it, and nowhere without ``--clearance``. Writes need a signed-in operator
+cleared for it AND named in its 知悉范围 (issue 13: a level alone opens nothing), and
+nowhere without ``--clearance``. Writes need a signed-in operator
 too: a name alone, a wrong PIN or a sign-off in someone else's name is refused in one line.
 """
 
@@ -29,12 +30,18 @@ OPERATORS = {  # name: (PIN, clearance, roles) as in data/demo/night.toml
     "张振华": ("8888", "secret", "duty leader, leader"),
     "王立新": ("7777", "secret", "duty leader"),
     "孙丽": ("3333", "secret", "duty leader"),
-    "李晓明": ("1111", "secret", "duty officer, administrator"),
+    # 三员分立 (issue 13): the system administrator holds no clearance any more.
+    "李晓明": ("1111", "internal", "duty officer, administrator"),
     "赵静": ("2222", "confidential", "duty officer"),
     "黄雨婷": ("4444", "internal", "duty officer"),
     "许文博": ("5555", "internal", "information officer, auditor"),
     "韩冬": ("6666", "top_secret", "confidential officer"),
+    "马骏": ("1212", "internal", "security officer"),
 }
+NAMED = {"孙丽", "韩冬"}
+"""Named in both telegrams' 知悉范围 (night.toml): the duty leader they were reported to
+(孙丽, on the night shift) and the 机要局 by unit (韩冬). 张振华 and 王立新 are cleared to
+机密 but not named: they see the serial only."""
 LEVEL = {"internal": 1, "confidential": 2, "secret": 3, "top_secret": 4}
 
 BOTH = (SECRET, CONFIDENTIAL)
@@ -117,7 +124,8 @@ def test_each_operator_sees_exactly_what_they_are_cleared_for(
     assert code == 0, err
     for serial, canary, level in covered:
         assert serial in out  # the incident is there, restricted or not
-        assert (canary in out) == (LEVEL[clearance] >= LEVEL[level]), (operator, command)
+        opens = LEVEL[clearance] >= LEVEL[level] and operator in NAMED
+        assert (canary in out) == opens, (operator, command)
         assert canary not in err
     # and the same command without --clearance shows neither canary, whoever asks
     code, out, err = run(*args, operator=operator, pin=pin)
@@ -231,3 +239,25 @@ def test_a_script_without_a_pin_is_refused_and_its_data_not_taken_for_one(
         assert failed == [(0,)]  # not one wrong try counted: the account is not locked
     finally:
         database.close()
+
+
+def test_the_security_officer_names_a_reader_and_only_then_it_opens(run: Run) -> None:
+    """Issue 13: `incident readers` is the security officer's; naming opens, a role does not."""
+    show = ("incident", "show", SECRET[0], "--clearance", "secret")
+    code, out, err = run(*show, operator="王立新", pin="7777")
+    assert code == 0 and SECRET[1] not in out and "知悉范围" not in out  # cleared, not named
+    for name, pin in (("王立新", "7777"), ("李晓明", "1111"), ("许文博", "5555")):
+        code, out, err = run("incident", "readers", SECRET[0], "--add", name,
+                             operator=name, pin=pin)  # fmt: skip
+        assert code == 3 and "security officer" in err and "Traceback" not in err, name
+    code, out, err = run(
+        "incident", "readers", SECRET[0], "--add", "马骏", operator="马骏", pin="1212"
+    )
+    assert code == 2 and len(err.strip().splitlines()) == 1  # never themselves
+    code, out, err = run(
+        "incident", "readers", SECRET[0], "--add", "王立新", operator="马骏", pin="1212"
+    )
+    assert code == 0 and "王立新" in out and "孙丽" in out and SECRET[1] not in out + err
+    code, out, err = run(*show, operator="王立新", pin="7777")
+    assert code == 0 and SECRET[1] in out
+    assert "知悉范围" in out and "王立新" in out.split("知悉范围")[1]

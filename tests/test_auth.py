@@ -51,7 +51,7 @@ def test_hash_parameters_are_stated_and_salted() -> None:
 
 @pytest.fixture
 def admin(db: Database) -> Operator:
-    return init_admin(db, "赵建国", "2468", NOW, clearance=Classification.SECRET)
+    return init_admin(db, "赵建国", "2468", NOW, clearance=Classification.INTERNAL)
 
 
 def test_weaker_parameters_are_told_and_a_greedy_hash_is_refused() -> None:
@@ -145,17 +145,19 @@ def test_unknown_and_disabled_are_clear_errors(db: Database, admin: Operator) ->
 
 
 def test_administrators_get_no_clearance_and_no_audit_trail(db: Database, admin: Operator) -> None:
-    assert admin.may_see("secret") and not admin.may_see(Classification.TOP_SECRET)
-    with pytest.raises(AccountError, match="above their own"):  # not for themselves ...
+    # Issue 13 (三员分立): the administrator holds no clearance and grants none; it was
+    # "not above their own" before, when the administrator granted clearances.
+    assert not admin.may_see(Classification.CONFIDENTIAL)
+    with pytest.raises(AccessDenied, match="security officer"):  # not for themselves ...
         change_roles(db, admin, "赵建国", NOW, clearance=Classification.TOP_SECRET)
-    with pytest.raises(AccountError, match="above their own"):  # ... nor for a stooge
+    with pytest.raises(AccountError, match="security officer"):  # ... nor for a stooge
         add_user(
             db,
             admin,
             NewAccount("傀儡", "1234", roles=[Role.DUTY_OFFICER], clearance="top_secret"),
             NOW,
         )
-    with pytest.raises(AccountError, match="both administrator and auditor"):
+    with pytest.raises(AccountError, match="two of"):
         change_roles(db, admin, "赵建国", NOW, add=[Role.AUDITOR])
     with pytest.raises(AccessDenied):
         list_events(db, admin)
@@ -210,7 +212,10 @@ def run(db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.M
 def test_cli_init_user_and_audit(run: Run, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     answers = iter(["2468", "2468"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
-    code, _, err = run("init", "--name", "赵建国", "--clearance", "secret")
+    # Issue 13: the system administrator holds no clearance (refused in one line).
+    code, _, err = run("init", "--name", "赵建国", "--clearance", "secret", new_pin="2468")
+    assert code == 2 and "holds no clearance" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run("init", "--name", "赵建国")
     assert code == 0, err
     assert "administrator 赵建国 can sign in" in err and "2468" not in err
     key = db_path.with_name(db_path.name + ".key")
@@ -218,6 +223,15 @@ def test_cli_init_user_and_audit(run: Run, db_path: Path, monkeypatch: pytest.Mo
     assert run("init", "--name", "某人", new_pin="1111")[0] == 2
     code, _, err = run("user", "add", "孙丽", "--role", "duty_officer", "--clearance", "confidential",
                        "--operator", "赵建国", pin="2468", new_pin="1357")  # fmt: skip
+    assert code == 2 and "security officer" in err  # clearances are not the administrator's
+    code, _, err = run("user", "add", "孙丽", "--role", "duty_officer",
+                       "--operator", "赵建国", pin="2468", new_pin="1357")  # fmt: skip
+    assert code == 0, err
+    run("user", "add", "马保密", "--role", "security_officer",
+        "--operator", "赵建国", pin="2468", new_pin="4321")  # fmt: skip
+    code, _, err = run(
+        "user", "clearance", "孙丽", "confidential", "--operator", "马保密", pin="4321"
+    )
     assert code == 0, err
     run(
         "user",
@@ -231,7 +245,7 @@ def test_cli_init_user_and_audit(run: Run, db_path: Path, monkeypatch: pytest.Mo
         new_pin="9999",
     )
     code, out, _ = run("user", "list", "--format", "csv", "--operator", "赵建国", pin="2468")
-    assert code == 0 and "孙丽,duty_officer,confidential,True,True," in out
+    assert code == 0 and "孙丽,duty_officer,confidential,一般,True,True," in out
     assert "scrypt" not in out
     assert run("user", "list", "--operator", "孙丽", pin="1357")[0] == 3  # not an administrator
     code, _, err = run("user", "list", "--operator", "赵建国", pin="0000")
@@ -243,7 +257,7 @@ def test_cli_init_user_and_audit(run: Run, db_path: Path, monkeypatch: pytest.Mo
     code, _, err = run(
         "user", "role", "孙丽", "--clearance", "top_secret", "--operator", "赵建国", pin="2468"
     )
-    assert code == 2 and "above their own" in err
+    assert code == 3 and "security officer" in err
     assert run("user", "disable", "孙丽", "--operator", "赵建国", pin="2468")[0] == 0
     code, _, err = run("incident", "add", "--summary", "x", "--operator", "孙丽", pin="8642")
     assert code == 3 and "disabled" in err
@@ -321,7 +335,7 @@ def test_demo_prints_operators_with_pins(
     db = Database(f"sqlite:///{target}")
     demo_hash = _stored_hash(db, "李晓明")
     operator = authenticate(db, "李晓明", "1111", NOW, settings=Settings())
-    assert Role.ADMIN in operator.roles and operator.clearance is Classification.SECRET
+    assert Role.ADMIN in operator.roles and operator.clearance is Classification.INTERNAL
     # The demo's PINs are published: their cheap hashes are not upgraded on sign-in.
     assert _stored_hash(db, "李晓明") == demo_hash
     db.close()

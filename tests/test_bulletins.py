@@ -68,8 +68,10 @@ def test_classification_is_the_highest_of_the_items(db: Database) -> None:
     bulletin_id = _draft(
         db, night.open_serial, night.secret_serial, clearance=Classification.SECRET
     )
-    view = get_bulletin(db, bulletin_id, tz=SHANGHAI, now=NOW, clearance=Classification.SECRET)
-    assert view.classification is Classification.SECRET
+    view = get_bulletin(
+        db, bulletin_id, tz=SHANGHAI, now=NOW, clearance=Classification.SECRET, viewer="张振华"
+    )
+    assert view.classification is Classification.SECRET and "密电" in view.body
     restricted = get_bulletin(db, bulletin_id, tz=SHANGHAI, now=NOW)
     assert restricted.restricted and restricted.body == "" and restricted.title == ""
     assert CANARY not in repr(restricted)

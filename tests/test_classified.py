@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import select
 
 from dutydesk.config import Settings
 from dutydesk.errors import DutyDeskError
@@ -37,7 +38,7 @@ from dutydesk.services.incidents.queue import fetch_window
 from dutydesk.services.incidents.records import IncidentError
 from dutydesk.storage.crypto import KeyRing
 from dutydesk.storage.engine import Database
-from dutydesk.storage.models import Incident
+from dutydesk.storage.models import Incident, Person
 from dutydesk.vocab import BulletinKind, Classification, EntryKind
 from tests.conftest import DEMO_MOMENT
 from tests.request_support import request
@@ -53,7 +54,16 @@ SECRET = Classification.SECRET
 INTERNAL = Classification.INTERNAL
 
 
+def _people(db: Database) -> None:
+    """张三 (named on the 机密 incident) and 李四 (as cleared, not named)."""
+    with db.session() as session:
+        if session.exec(select(Person).where(Person.name == "张三")).first() is None:
+            session.add(Person(name="张三", unit="值班室", clearance=SECRET))
+            session.add(Person(name="李四", unit="信息科", clearance=SECRET))
+
+
 def _incident(db: Database, level: str, title: str, summary: str) -> Incident:
+    _people(db)
     with db.session() as session:
         incident = create_incident(
             request(session, now=T0, tz=TZ, rules=RULES),
@@ -66,6 +76,7 @@ def _incident(db: Database, level: str, title: str, summary: str) -> Incident:
                 title=title,
                 summary=summary,
                 location="某区",
+                readers=("张三",),  # 知悉范围: a level alone opens nothing (issue 13)
             ),
             session=session,
         )
@@ -116,7 +127,7 @@ def test_canary_never_at_rest_in_clear(db: Database, db_path: Path, secret: Inci
 
 
 def test_cleared_reader_gets_text_and_a_view_is_audited(db: Database, secret: Incident) -> None:
-    rows = fetch_window(db, 0, 10, SECRET)
+    rows = fetch_window(db, 0, 10, SECRET, viewer="张三")
     assert rows[0].title == f"标题{CANARY}"
     detail = timeline.fetch_detail(db, secret.id, SECRET, viewer="张三")  # type: ignore[arg-type]
     assert detail is not None and detail.summary == f"更正{CANARY}，已控制"
@@ -124,18 +135,18 @@ def test_cleared_reader_gets_text_and_a_view_is_audited(db: Database, secret: In
     assert texts[0] == f"据报{CANARY}，化工厂泄漏"
     assert f"续报{CANARY}" in texts
     assert any(CANARY in text for text in texts if text.startswith("summary:"))
-    record = listing.get_incident(request(db, clearance=SECRET), secret.serial)
+    record = listing.get_incident(request(db, clearance=SECRET, viewer="张三"), secret.serial)
     assert record.title == f"标题{CANARY}" and len(record.timeline) == 3
-    assert (
-        listing.list_incidents(request(db, clearance=SECRET))[0].summary == f"更正{CANARY}，已控制"
-    )
+    listed = listing.list_incidents(request(db, clearance=SECRET, viewer="张三"))
+    assert listed[0].summary == f"更正{CANARY}，已控制"
     views = db.read(
         "SELECT object_type, object_id, detail FROM audit_event "
         "WHERE action = 'classified_viewed' ORDER BY id"
     )
     # Every read that showed the content is one view, named by serial, never by content:
-    # the queue, the timeline (张三's), the record and the list (nobody named).
-    assert [row.object_type for row in views] == ["queue", "incident", "incident", "incident_list"]
+    # the queue, the timeline and the list (all 张三's, who is named; the record read just
+    # after the timeline is the same view of the same reader).
+    assert [row.object_type for row in views] == ["queue", "incident", "incident_list"]
     assert all(row.object_id == secret.serial and CANARY not in row.detail for row in views)
 
 
@@ -176,7 +187,7 @@ def test_uncleared_reader_sees_restricted_everywhere(db: Database, secret: Incid
                 archive.read(name).decode(errors="replace") for name in archive.namelist()
             )
     bulletin = draft_bulletin(db, kind=BulletinKind.EXPRESS, serials=[secret.serial],
-                              actor="李四", now=now, tz=TZ, clearance=SECRET)  # fmt: skip
+                              actor="张三", now=now, tz=TZ, clearance=SECRET)  # fmt: skip
     view = get_bulletin(db, bulletin, tz=TZ, now=now, clearance=INTERNAL)
     assert view.restricted
     outputs.append(repr(view))
@@ -190,7 +201,7 @@ def test_uncleared_reader_sees_restricted_everywhere(db: Database, secret: Incid
         assert CANARY not in text
         assert "enc:v1:" not in text
     assert CANARY.encode() not in _on_disk(db.path)  # type: ignore[arg-type]
-    cleared = get_bulletin(db, bulletin, tz=TZ, now=now, clearance=SECRET)
+    cleared = get_bulletin(db, bulletin, tz=TZ, now=now, clearance=SECRET, viewer="张三")
     assert CANARY in cleared.body
 
 
@@ -218,7 +229,7 @@ def test_search_does_not_match_classified_content(db: Database, secret: Incident
         assert [
             r.serial for r in search.search(request(db, clearance=level), secret.serial).rows
         ] == [secret.serial]
-    by_serial = search.search(request(db, clearance=SECRET), secret.serial).rows
+    by_serial = search.search(request(db, clearance=SECRET, viewer="张三"), secret.serial).rows
     assert by_serial[0].title == f"标题{CANARY}"
 
 
@@ -227,10 +238,10 @@ def test_wrong_or_missing_key_gives_a_placeholder(
 ) -> None:
     key_file = Path(f"{db_path}.key")
     key_file.unlink()
-    missing = fetch_window(db, 0, 10, SECRET)[0].title
+    missing = fetch_window(db, 0, 10, SECRET, viewer="张三")[0].title
     assert missing == t("crypto.key_missing")
     KeyRing.create(key_file)  # somebody else's key
-    detail = timeline.fetch_detail(db, secret.id, SECRET)  # type: ignore[arg-type]
+    detail = timeline.fetch_detail(db, secret.id, SECRET, viewer="张三")  # type: ignore[arg-type]
     assert detail is not None
     assert detail.title == t("crypto.unreadable")
     assert all(entry.text == t("crypto.unreadable") for entry in detail.entries)
@@ -256,13 +267,13 @@ def test_a_sealed_incident_may_be_raised_but_not_lowered(db: Database, secret: I
             expected_version=None,
             changes={"classification": "top_secret"},
         )
-    top = timeline.fetch_detail(db, secret.id, Classification.TOP_SECRET)  # type: ignore[arg-type]
+    top = timeline.fetch_detail(db, secret.id, Classification.TOP_SECRET, viewer="张三")  # type: ignore[arg-type]
     assert top is not None and top.classification is Classification.TOP_SECRET
     assert top.title is not None and top.summary is not None  # opened, not restricted
     assert CANARY in top.title and CANARY in top.summary
     assert any(CANARY in entry.text for entry in top.entries)  # sealed at 机密, opened
     assert not any(t("crypto.unreadable") in entry.text for entry in top.entries)
-    lower = timeline.fetch_detail(db, secret.id, SECRET)  # type: ignore[arg-type]
+    lower = timeline.fetch_detail(db, secret.id, SECRET, viewer="张三")  # type: ignore[arg-type]
     assert lower is not None and lower.restricted and CANARY not in repr(lower)
     for level in ("confidential", "internal"):
         with db.session() as session, pytest.raises(IncidentError, match="not lowered"):
@@ -282,7 +293,7 @@ def test_a_lowered_label_written_around_dutydesk_opens_nothing(
     db_raw = db._sqlite_connection()
     db_raw.execute("UPDATE incident SET classification = 'confidential' WHERE id = ?", (secret.id,))
     db_raw.commit()
-    detail = timeline.fetch_detail(db, secret.id, Classification.TOP_SECRET)  # type: ignore[arg-type]
+    detail = timeline.fetch_detail(db, secret.id, Classification.TOP_SECRET, viewer="张三")  # type: ignore[arg-type]
     assert detail is not None
     assert CANARY not in repr(detail)
     assert detail.title is not None  # shown as unreadable, not restricted
@@ -301,7 +312,7 @@ def test_relabelling_up_seals_title_and_summary(db: Database, db_path: Path) -> 
         )
     stored = db.read("SELECT title, summary FROM incident WHERE id = :id", {"id": plain.id})
     assert all(str(value).startswith("enc:v1:") for value in stored[0])
-    detail = timeline.fetch_detail(db, plain.id, SECRET)  # type: ignore[arg-type]
+    detail = timeline.fetch_detail(db, plain.id, SECRET, viewer="张三")  # type: ignore[arg-type]
     assert detail is not None
     assert (detail.title, detail.summary) == (f"升级{CANARY}", "普通摘要")
     assert CANARY.encode() not in _on_disk(db_path)
@@ -326,7 +337,7 @@ def test_encrypt_existing_seals_rows_stored_in_clear(db: Database, db_path: Path
     keys = ring_for(db, create=True)
     done = encrypt_existing(db, keys, None, DEMO_MOMENT)
     assert (done.sealed, done.left_in_clear) == (2, 1)
-    detail = timeline.fetch_detail(db, old.id, SECRET)  # type: ignore[arg-type]
+    detail = timeline.fetch_detail(db, old.id, SECRET, viewer="张三")  # type: ignore[arg-type]
     assert detail is not None and detail.summary == f"旧{CANARY}"
     assert encrypt_existing(db, keys, None, DEMO_MOMENT).sealed == 0
 

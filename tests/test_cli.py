@@ -177,7 +177,7 @@ def test_demo_lists_each_operator_with_role_clearance_pin_and_duty(tmp_path: Pat
     assert _row(result.stdout, "李晓明") == [
         "李晓明",
         "duty officer, administrator",
-        "机密 secret",
+        "internal",  # 三员分立 (issue 13): the administrator holds no clearance
         "1111",
     ]
     assert _row(result.stdout, "孙丽") == [

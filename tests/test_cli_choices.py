@@ -144,11 +144,14 @@ def test_clearance_is_a_choice_list_with_the_chinese_names(path: tuple[str, ...]
     assert offered(path, "--clearance") == CLEARANCES + CHINESE
 
 
-def test_a_chinese_clearance_reads_as_its_level(cli: Cli) -> None:
+def test_a_chinese_clearance_reads_as_its_level(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 孙丽 (机密): the demo's administrator 李晓明 holds no clearance any more (issue 13).
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "孙丽")
+    monkeypatch.setenv("DUTYDESK_PIN", "3333")
     code, err = cli("incident", "show", "20261125-012", "--clearance", "机密", "--format", "json")
     assert code == 0, err
     code, err = cli("incident", "list", "--clearance", "绝密")
-    assert code == 2 and "not cleared to top_secret" in err  # 李晓明 is cleared to 机密
+    assert code == 2 and "not cleared to top_secret" in err  # 孙丽 is cleared to 机密
     code, err = cli("incident", "list", "--clearance", "cosmic")
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert "--clearance" in err and "机密" in err

@@ -347,7 +347,9 @@ def test_the_report_lists_each_account_with_roles_clearance_and_duty(demo: Datab
     accounts = {account.name: account for account in report.accounts}
     assert accounts["李晓明"].pin == "1111"
     assert accounts["李晓明"].roles == (Role.DUTY_OFFICER, Role.ADMIN)
-    assert accounts["李晓明"].clearance is Classification.SECRET
+    # 三员分立 (issue 13): the system administrator holds no clearance; 马骏 grants them.
+    assert accounts["李晓明"].clearance is Classification.INTERNAL
+    assert accounts["马骏"].roles == (Role.SECURITY_OFFICER,)
     assert accounts["李晓明"].on_duty == ()
     # Last night's shift (25th, 17:30 to the 26th, 08:30) is the one on at 02:31.
     assert accounts["孙丽"].on_duty == (Position.DUTY_LEADER,)

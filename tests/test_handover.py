@@ -40,12 +40,14 @@ CANARY = "CANARY-绝不外泄-7f3a"
 
 
 def pack_at(
-    db: Database, at: datetime, clearance: Classification = Classification.INTERNAL
+    db: Database,
+    at: datetime,
+    clearance: Classification = Classification.INTERNAL,
+    viewer: str | None = None,
 ) -> HandoverPack:
     start = period_start(db, at, S)
-    return build_pack(
-        request(db, now=at, rules=RULES, clearance=clearance), start=start, at=at, settings=S
-    )
+    req = request(db, now=at, rules=RULES, clearance=clearance, viewer=viewer)
+    return build_pack(req, start=start, at=at, settings=S)
 
 
 @pytest.fixture
@@ -126,13 +128,16 @@ def test_the_demo_night_pack(demo: Database) -> None:
 
 
 def test_a_cleared_reader_sees_what_they_are_cleared_for(demo: Database) -> None:
-    pack = pack_at(demo, DEMO_MOMENT, clearance=Classification.SECRET)
+    # 孙丽 is named in both telegrams' 知悉范围 (issue 13: a level alone opens nothing).
+    pack = pack_at(demo, DEMO_MOMENT, clearance=Classification.SECRET, viewer="孙丽")
     assert pack.received_total == 29 == len(pack.received)
     # Section 8 is the register of every classified item, for the cleared reader too
     # (issue 13): the two telegrams are listed there and shown, marked, among the others.
     assert [c.serial for c in pack.classified] == ["20261125-012", "20261126-001"]
     assert pack.classified_received == 2
     assert pack.marking is not None and pack.marking.level is Classification.SECRET
+    unnamed = pack_at(demo, DEMO_MOMENT, clearance=Classification.SECRET, viewer="王立新")
+    assert len(unnamed.classified) == 2 and unnamed.marking is None  # shown nothing classified
 
 
 def test_a_classified_canary_never_reaches_an_uncleared_pack(demo: Database) -> None:
@@ -153,7 +158,7 @@ def test_a_classified_canary_never_reaches_an_uncleared_pack(demo: Database) -> 
     for name, output in outputs.items():
         assert serial in output, name
         assert CANARY not in output, name
-    cleared = pack_at(demo, DEMO_MOMENT, clearance=Classification.SECRET)
+    cleared = pack_at(demo, DEMO_MOMENT, clearance=Classification.SECRET, viewer="韩冬")
     assert CANARY in render_text(cleared, SHANGHAI)  # the canary is really there
 
 

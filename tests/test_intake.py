@@ -21,7 +21,7 @@ from dutydesk.services.incidents.intake import (
     register_many,
 )
 from dutydesk.storage.engine import Database
-from dutydesk.storage.models import Incident
+from dutydesk.storage.models import Incident, IncidentReader, Person
 from dutydesk.vocab import Classification, EntryKind
 from tests.request_support import intake, request
 
@@ -131,6 +131,19 @@ def test_find_similar_withholds_classified_content(db: Database) -> None:
     ]
     cleared = find_similar(
         request(db, clearance=Classification.TOP_SECRET),
+        category="accident",
+        location="幸福路12号",
+        summary="x",
+        received_at=T0,
+    )
+    assert cleared[0].title is None  # issue 13: a level alone opens nothing
+    with db.session() as session:
+        session.add(Person(name="张三", clearance=Classification.TOP_SECRET))
+        session.flush()
+        named = session.exec(select(Person).where(Person.name == "张三")).one()
+        session.add(IncidentReader(incident_id=secret.id, person_id=named.id, added_at=T0))
+    cleared = find_similar(
+        request(db, clearance=Classification.TOP_SECRET, viewer="张三"),
         category="accident",
         location="幸福路12号",
         summary="x",

@@ -1,9 +1,10 @@
 """Every public read of classified content goes through one audited read.
 
 A 机密 incident (and a bulletin about it) carries a canary string. Each read service is
-run as a cleared reader, who must get the canary and leave one ``classified_viewed``
-event, and as an uncleared reader, who must get neither the canary nor an envelope and
-leave no event. A source scan keeps the unsealing and the view audit in
+run as a cleared reader named in its 知悉范围, who must get the canary and leave one
+``classified_viewed`` event, and as an uncleared reader or a cleared reader not named
+(issue 13: a level alone opens nothing), who must get neither the canary nor an
+envelope and leave no event. A source scan keeps the unsealing and the view audit in
 :mod:`dutydesk.services.integrity.reading`, so a new read cannot skip them.
 """
 
@@ -41,6 +42,9 @@ from tests.test_classified import (
 
 SERVICES = Path(__file__).parent.parent / "dutydesk" / "services"
 VIEWER = "张三"
+"""Cleared to 机密 and named in the incident's 知悉范围."""
+UNNAMED = "李四"
+"""Cleared to 机密 as well, not named."""
 
 
 @dataclass(frozen=True)
@@ -52,43 +56,50 @@ class Secret:
     bulletin: int
 
 
-Read = Callable[[Database, Secret, Classification], object]
+Read = Callable[..., object]
+"""``(db, secret, clearance[, viewer])``: the viewer is :data:`VIEWER` unless given."""
 
 READS: dict[str, Read] = {
-    "queue.fetch_window": lambda db, s, c: fetch_window(db, 0, 10, c, viewer=VIEWER),
-    "search.search": lambda db, s, c: search.search(
-        request(db, clearance=c, viewer=VIEWER), s.serial
+    "queue.fetch_window": lambda db, s, c, v=VIEWER: fetch_window(db, 0, 10, c, viewer=v),
+    "search.search": lambda db, s, c, v=VIEWER: search.search(
+        request(db, clearance=c, viewer=v), s.serial
     ),
-    "timeline.fetch_detail": lambda db, s, c: timeline.fetch_detail(db, s.id, c, viewer=VIEWER),
-    "timeline.fetch_editable": lambda db, s, c: timeline.fetch_editable(db, s.id, c, viewer=VIEWER),
-    "listing.list_incidents": lambda db, s, c: listing.list_incidents(
-        request(db, clearance=c, viewer=VIEWER)
+    "timeline.fetch_detail": lambda db, s, c, v=VIEWER: timeline.fetch_detail(
+        db, s.id, c, viewer=v
     ),
-    "listing.get_incident": lambda db, s, c: listing.get_incident(
-        request(db, clearance=c, viewer=VIEWER), s.serial
+    "timeline.fetch_editable": lambda db, s, c, v=VIEWER: timeline.fetch_editable(
+        db, s.id, c, viewer=v
     ),
-    "intake.find_similar": lambda db, s, c: find_similar(
-        request(db, clearance=c, viewer=VIEWER),
+    "listing.list_incidents": lambda db, s, c, v=VIEWER: listing.list_incidents(
+        request(db, clearance=c, viewer=v)
+    ),
+    "listing.get_incident": lambda db, s, c, v=VIEWER: listing.get_incident(
+        request(db, clearance=c, viewer=v), s.serial
+    ),
+    "intake.find_similar": lambda db, s, c, v=VIEWER: find_similar(
+        request(db, clearance=c, viewer=v),
         category="accident",
         location="某区",
         summary="x",
         received_at=T0,
     ),
-    "daily.daily_summary": lambda db, s, c: daily_summary(
-        request(db, tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=VIEWER),
+    "daily.daily_summary": lambda db, s, c, v=VIEWER: daily_summary(
+        request(db, tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=v),
         T0_DUTY_DAY,
         day_start=DAY_START,
     ),
-    "pack.build_pack": lambda db, s, c: build_pack(
-        request(db, now=DEMO_MOMENT, rules=RULES, clearance=c, viewer=VIEWER),
+    "pack.build_pack": lambda db, s, c, v=VIEWER: build_pack(
+        request(db, now=DEMO_MOMENT, rules=RULES, clearance=c, viewer=v),
         start=T0 - timedelta(hours=1),
         at=DEMO_MOMENT,
         settings=Settings(),
     ),
-    "bulletins.get_bulletin": lambda db, s, c: get_bulletin(
-        db, s.bulletin, tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=VIEWER
+    "bulletins.get_bulletin": lambda db, s, c, v=VIEWER: get_bulletin(
+        db, s.bulletin, tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=v
     ),
-    "bulletins.list_bulletins": lambda db, s, c: list_bulletins(db, clearance=c, viewer=VIEWER),
+    "bulletins.list_bulletins": lambda db, s, c, v=VIEWER: list_bulletins(
+        db, clearance=c, viewer=v
+    ),
 }
 
 
@@ -98,7 +109,7 @@ def secret(db: Database) -> Secret:
     incident = _incident(db, "secret", f"标题{CANARY}", f"据报{CANARY}，化工厂泄漏")
     assert incident.id is not None
     bulletin = draft_bulletin(db, kind=BulletinKind.EXPRESS, serials=[incident.serial],
-                              actor="李四", now=DEMO_MOMENT, tz=TZ,
+                              actor=VIEWER, now=DEMO_MOMENT, tz=TZ,
                               clearance=Classification.SECRET)  # fmt: skip
     with db.session() as session:  # drafting is not a read: start from no view at all
         from sqlalchemy import text
@@ -137,6 +148,22 @@ def test_an_uncleared_read_shows_no_content_and_audits_nothing(
         assert CANARY not in shown
         assert "enc:v1:" not in shown
         assert "化工厂" not in shown
+    assert _views(db) == []
+
+
+@pytest.mark.parametrize("name", sorted(READS))
+@pytest.mark.parametrize("viewer", [UNNAMED, None])
+def test_a_cleared_reader_not_named_sees_no_content_and_audits_nothing(
+    db: Database, secret: Secret, name: str, viewer: str | None
+) -> None:
+    """Issue 13: cleared to 机密 and above, but not in the 知悉范围 (or nobody known)."""
+    for clearance in (Classification.SECRET, Classification.TOP_SECRET):
+        shown = repr(READS[name](db, secret, clearance, viewer))
+        assert CANARY not in shown
+        assert "enc:v1:" not in shown
+        assert "化工厂" not in shown
+        # the serial still shows (an editable form is not given at all)
+        assert secret.serial in shown or shown == "None" or "bulletin" in name
     assert _views(db) == []
 
 

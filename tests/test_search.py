@@ -15,7 +15,7 @@ from sqlmodel import select
 from dutydesk.services.incidents.search import SearchError, SearchFilter, SearchResult, search
 from dutydesk.storage.engine import HEAD_REVISION, Database, url_for
 from dutydesk.storage.migrations import upgrade
-from dutydesk.storage.models import Incident, TimelineEntry
+from dutydesk.storage.models import Incident, IncidentReader, Person, TimelineEntry
 from dutydesk.storage.search import LikeSearchIndex, SqliteSearchIndex
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 from tests.request_support import request
@@ -295,7 +295,14 @@ def test_classified_content_is_matched_only_by_serial(db: Database) -> None:
     # too, find a classified incident by its serial only (and then read it decrypted).
     assert titles(db, "机密批示", clearance="secret") == []
     assert titles(db, "火灾", clearance="top_secret") == ["普通火灾"]
-    assert titles(db, secret.serial, clearance="secret") == ["某涉密火灾"]
+    # ... if named in its 知悉范围 (issue 13): a level alone opens nothing.
+    assert titles(db, secret.serial, clearance="secret") == [None]
+    with db.session() as session:
+        session.add(Person(name="张三", clearance=Classification.SECRET))
+        session.flush()
+        session.add(IncidentReader(incident_id=secret.id, person_id=session.exec(
+            select(Person.id).where(Person.name == "张三")).one(), added_at=BASE))  # fmt: skip
+    assert titles(db, secret.serial, clearance="secret", viewer="张三") == ["某涉密火灾"]
 
 
 def test_like_fallback_gives_the_same_answers(desk: Database) -> None:

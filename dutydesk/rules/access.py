@@ -1,9 +1,11 @@
 """Who may do what (pure): account management, the audit trail, lockout, PIN policy.
 
 The separation follows the "three-person" (三员分立) practice of classified systems:
-administrators manage accounts but gain no clearance from it and cannot erase or read
-the audit trail; auditors read the audit trail and nothing else follows from it;
-clearance alone decides who sees classified content (:func:`may_see`).
+the system administrator manages accounts and holds no clearance; the security officer
+(安全保密管理员) grants clearances and names who needs to know an item (知悉范围), and
+gains no reading from it; the security auditor reads the audit trail. Nobody holds two
+of the three (:func:`separation_conflict`). Clearance and being named decide who sees
+classified content (:func:`dutydesk.rules.policy.may_open`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from dutydesk.rules.policy import may_see
 from dutydesk.vocab import Classification, Role
 
 MIN_PIN_LENGTH = 4
@@ -25,19 +26,33 @@ def _roles(roles: Iterable[Role | str]) -> set[Role]:
     return {Role(role) for role in roles}
 
 
+SEPARATED_ROLES = frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR})
+"""三员: system administrator, security officer, security auditor; one person holds one."""
+
+
+def separation_conflict(roles: Iterable[Role | str]) -> bool:
+    """True when ``roles`` hold two or more of the three separated roles (三员分立)."""
+    return len(_roles(roles) & SEPARATED_ROLES) > 1
+
+
 def may_manage_accounts(roles: Iterable[Role | str]) -> bool:
-    """True for administrators: add, disable, re-PIN people, change roles and clearance."""
+    """True for administrators: add, disable, re-PIN people, change roles (not clearance)."""
     return Role.ADMIN in _roles(roles)
+
+
+def may_hold_clearance(roles: Iterable[Role | str], clearance: Classification | str) -> bool:
+    """False for a system administrator with any classified clearance: they hold none."""
+    return Role.ADMIN not in _roles(roles) or not Classification(clearance).is_classified
+
+
+def may_set_clearance(roles: Iterable[Role | str]) -> bool:
+    """True for the security officer: clearances and need-to-know lists are theirs alone."""
+    return Role.SECURITY_OFFICER in _roles(roles)
 
 
 def may_read_audit(roles: Iterable[Role | str]) -> bool:
     """True for auditors only: an administrator cannot review their own actions."""
     return Role.AUDITOR in _roles(roles)
-
-
-def may_grant_clearance(granter: Classification | str, clearance: Classification | str) -> bool:
-    """An administrator cannot hand out a clearance above their own (no self-escalation)."""
-    return may_see(granter, clearance)
 
 
 def pin_problem(pin: str) -> str | None:

@@ -8,3 +8,16 @@ from dutydesk.vocab import Classification
 def may_see(clearance: Classification | str, classification: Classification | str) -> bool:
     """True when a person cleared to ``clearance`` may see content at ``classification``."""
     return Classification(clearance).level >= Classification(classification).level
+
+
+def may_open(
+    clearance: Classification | str, classification: Classification | str, *, named: bool
+) -> bool:
+    """True when a reader may see an item's content (level and need-to-know).
+
+    Cleared for its level and, for a classified (秘密, 机密, 绝密) item, named in its
+    知悉范围 (in person or by unit). A level alone no longer opens a classified
+    item (不该知悉的不知悉).
+    """
+    level = Classification(classification)
+    return may_see(clearance, level) and (named or not level.is_classified)

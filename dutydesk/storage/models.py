@@ -243,6 +243,8 @@ class LeaveRegistration(SQLModel, table=True):
     leave_type: LeaveType = _code(16, default=LeaveType.OFFICIAL.value)
     returned_at: datetime | None = _utc_column(nullable=True)
     """销假: when the leader reported back; away until then or ``end_at``."""
+    # Migration 0016: an itinerary is shown by its level like any item.
+    classification: Classification = _code(16, default=Classification.INTERNAL.value)
 
 
 class Bulletin(SQLModel, table=True):
@@ -288,6 +290,9 @@ class BulletinItem(SQLModel, table=True):
     bulletin_id: int = Field(foreign_key="bulletin.id", primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", primary_key=True)
     position: int = Field(default=0, nullable=False)
+    # Migration 0016: a 内部 item goes into a short version only when sign-off said so.
+    sms_allowed: bool = Field(default=False, nullable=False)
+    """"可发短信/微信": recorded at sign-off, per item."""
 
 
 class BulletinDelivery(SQLModel, table=True):
@@ -483,6 +488,30 @@ class DrillInject(SQLModel, table=True):
     incident_id: int | None = Field(default=None, foreign_key="incident.id")
 
 
+class IncidentReader(SQLModel, table=True):
+    """One name in an item's 知悉范围: a person, or a unit (everyone of that unit).
+
+    Migration 0016. A classified item opens only to a reader cleared for its level and
+    named here; the security officer keeps the list, the registering officer names the
+    first readers at intake.
+    """
+
+    __tablename__ = "incident_reader"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "person_id", "unit", name="uq_incident_reader"),
+        Index("ix_incident_reader_person", "person_id"),
+        Index("ix_incident_reader_unit", "unit"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", nullable=False)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    unit: str = Field(default="", sa_column=Column(String(128), nullable=False, default=""))
+    """The unit named (empty when a person is)."""
+    added_by: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    added_at: datetime = _utc_column()
+
+
 DEMO_KEY = "demo_loaded_at"
 """The ``Meta`` key that marks a database holding the demo (its value: when loaded)."""
 
@@ -554,6 +583,7 @@ __all__ = [
     "Credential",
     "Handover",
     "Incident",
+    "IncidentReader",
     "LeaveRegistration",
     "Meta",
     "Person",

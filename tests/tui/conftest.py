@@ -80,6 +80,7 @@ def seed_night(db: Database, *, hostile: bool = False) -> dict[str, int]:
         Assignment,
         DailyReport,
         Incident,
+        IncidentReader,
         LeaveRegistration,
         Person,
         Shift,
@@ -178,6 +179,14 @@ def seed_night(db: Database, *, hostile: bool = False) -> dict[str, int]:
             session.flush()
             assert row.id is not None
             ids[row.serial] = row.id
+        # 知悉范围 of the 机密 telegram (issue 13): 张三, the duty leader it was reported to.
+        session.add(
+            IncidentReader(
+                incident_id=ids["20261126-003"],
+                person_id=people["张三"].id,
+                added_at=local(26, 1, 58),
+            )
+        )
         gas = ids["20261126-004"]
         steps = [
             ("received", local(26, 2, 14), "李四", "电话报告，3人受伤。", None, "", None),

@@ -3,7 +3,8 @@
 For each operator with a demo PIN: the queue rows, the timeline of each classified
 incident, the search screen's results for its serial, and the handover pack screen.
 The 机密 canary (in the secret incident's title) and the 秘密 one must appear exactly
-where the operator's clearance reaches, and nowhere else.
+where the operator's clearance reaches AND the operator is named in the incident's
+知悉范围 (issue 13: a level alone opens nothing), and nowhere else.
 """
 
 from __future__ import annotations
@@ -31,12 +32,16 @@ OPERATORS = {  # name: (PIN, clearance level), as in data/demo/night.toml
     "张振华": ("8888", 3),
     "王立新": ("7777", 3),
     "孙丽": ("3333", 3),
-    "李晓明": ("1111", 3),
+    "李晓明": ("1111", 1),  # 三员分立: the system administrator holds no clearance
     "赵静": ("2222", 2),
     "黄雨婷": ("4444", 1),
     "许文博": ("5555", 1),
     "韩冬": ("6666", 4),
+    "马骏": ("1212", 1),  # the security officer reads no content by the role
 }
+NAMED = {"孙丽", "韩冬"}
+"""In both telegrams' 知悉范围 (night.toml): the duty leader they were reported to, and
+the 机要局 by unit."""
 
 
 async def _timeline_of(pilot: Pilot[Any], app: DutyDeskApp, serial: str) -> str:
@@ -59,6 +64,8 @@ async def test_each_operator_sees_classified_content_only_where_cleared(
     operator: str,
 ) -> None:
     pin, level = OPERATORS[operator]
+    if operator not in NAMED:
+        level = 1  # cleared or not, an operator not named opens neither telegram
     app = sign_in_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

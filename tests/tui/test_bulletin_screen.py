@@ -153,8 +153,9 @@ async def test_more_incidents_can_be_added_by_serial(
 
 
 async def test_short_version_refused_for_a_secret_incident(
-    make_app: MakeApp, db: Database, night: dict[str, int]
+    make_app: MakeApp, db: Database, night: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "张三")  # named in the telegram's 知悉范围
     app = make_app(clearance=Classification.SECRET)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_bulletin(pilot, "j", "j")  # 20261126-003, 机密
@@ -167,8 +168,9 @@ async def test_short_version_refused_for_a_secret_incident(
 
 
 async def test_canary_never_reaches_a_short_version(
-    make_app: MakeApp, db: Database, night: dict[str, int]
+    make_app: MakeApp, db: Database, night: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "张三")  # named in the telegram's 知悉范围
     app = make_app(clearance=Classification.SECRET)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_bulletin(pilot, "j", "j")

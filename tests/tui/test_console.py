@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 
@@ -119,13 +120,25 @@ async def test_classified_row_shows_restricted_not_its_title(
 
 
 async def test_cleared_viewer_sees_the_classified_title(
-    make_app: MakeApp, night: dict[str, int]
+    make_app: MakeApp, night: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "张三")  # named in its 知悉范围 (issue 13)
     app = make_app(clearance=Classification.SECRET)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "涉密电报内容" in line_text(app, 3)
         assert "restricted" not in line_text(app, 3)
+
+
+async def test_a_cleared_viewer_not_named_sees_the_classified_row_restricted(
+    make_app: MakeApp, night: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "李四")  # cleared by level, not named
+    app = make_app(clearance=Classification.TOP_SECRET)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "涉密电报内容" not in line_text(app, 3)
+        assert "restricted" in line_text(app, 3)
 
 
 async def test_tab_cycles_focus_through_the_three_panes(

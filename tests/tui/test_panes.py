@@ -271,7 +271,8 @@ async def test_the_header_shows_the_operator_and_a_long_clearance_whole(
     async with app.run_test(size=SIZE) as pilot:
         await sign_in_as(pilot, name, Classification.TOP_SECRET)
         header = screen_text(app).splitlines()[0]
-        level = "（绝密）" if language == "zh_CN" else "(绝密 top secret)"
+        # Issue 13: the clearance is also named as 涉密人员类别 (绝密: 核心).
+        level = "（绝密，核心涉密人员）" if language == "zh_CN" else "(绝密 top secret, 核心)"
         assert f"{name} {level}" in header, header
         assert ("超时 1" if language == "zh_CN" else "Overdue 1") in header, header
         assert ("未办结 29" if language == "zh_CN" else "Open 29") in header, header

@@ -3,7 +3,8 @@
 The demo night has operators with known PINs: 王立新 7777 (机密 secret), 赵静 2222
 (秘密 confidential), 黄雨婷 4444 (internal), and every other duty leader of its roster
 (孙丽 3333 leads the shift on at the frozen 02:31). Its 机密 incident is a cipher telegram whose
-title starts with 省委办公厅密电.
+title starts with 省委办公厅密电; its 知悉范围 names 孙丽 (it was reported to her) and the
+机要局, so 王立新, cleared to 机密 as well, sees it restricted (issue 13).
 """
 
 from __future__ import annotations
@@ -134,17 +135,17 @@ async def test_right_pin_opens_the_console_as_the_operator(
     app = sign_in_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await sign_in(pilot, "王立新", "7777")
+        await sign_in(pilot, "孙丽", "3333")
         assert isinstance(app.screen, MainScreen)
-        assert app.operator is not None and app.operator.name == "王立新"
+        assert app.operator is not None and app.operator.name == "孙丽"
         ctx = app.main.context
         assert (ctx.operator, ctx.operator_id, ctx.clearance) == (
-            "王立新",
+            "孙丽",
             app.operator.id,
             Classification.SECRET,
         )
         header = str(app.main.query_one(StatusLine).content)
-        assert "王立新" in header and "secret" in header
+        assert "孙丽" in header and "secret" in header
         title = secret_row_title(app)
         assert title is not None and title.startswith(SECRET_TITLE)
 
@@ -191,7 +192,7 @@ async def test_sign_out_hides_everything_and_switches_operator(
     app = sign_in_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await sign_in(pilot, "王立新", "7777")
+        await sign_in(pilot, "孙丽", "3333")  # named in the telegram's 知悉范围
         assert SECRET_TITLE in app.export_screenshot() or secret_row_title(app)
         main = app.main
         await pilot.press("ctrl+o")
@@ -304,11 +305,11 @@ def test_sign_in_screen_snapshot(
 async def test_every_classified_view_at_the_console_names_the_operator(
     sign_in_app: Callable[..., DutyDeskApp], demo: Database
 ) -> None:
-    """Queue titles and the timeline of the 机密 incident: audit events with 王立新's id."""
+    """Queue titles and the timeline of the 机密 incident: audit events with 孙丽's id."""
     app = sign_in_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await sign_in(pilot, "王立新", "7777")
+        await sign_in(pilot, "孙丽", "3333")
         assert app.operator is not None
         queue = app.main.queue
         rows = [row for block in queue._blocks.values() for row in block]

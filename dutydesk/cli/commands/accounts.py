@@ -144,7 +144,7 @@ def list_(
     operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
-    """List accounts: roles, clearance, active, PIN set, locked until."""
+    """List accounts: roles, clearance (涉密人员类别), active, PIN set, locked until."""
     from dutydesk.services.accounts.users import list_users
 
     env = open_env(ctx, db)
@@ -153,6 +153,7 @@ def list_(
         ("name", t("cli.column.name")),
         ("roles", t("cli.column.roles")),
         ("clearance", t("cli.column.clearance")),
+        ("category", t("cli.column.personnel_category")),
         ("active", t("cli.column.active")),
         ("has_pin", t("cli.column.has_pin")),
         ("locked_until", t("cli.column.locked_until")),
@@ -203,7 +204,7 @@ def role(
     operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
-    """Add or remove roles, or set the clearance (not above your own)."""
+    """Add or remove roles (the administrator), or set the clearance (the security officer)."""
     from dutydesk.services.accounts.users import change_roles
 
     if not (add or remove or clearance):
@@ -214,6 +215,23 @@ def role(
     change_roles(
         env.db, actor, name, env.now, add=_roles(add), remove=_roles(remove), clearance=level
     )
+    message(t("auth.changed", name=name))
+
+
+@user_app.command("clearance")
+def clearance_(
+    ctx: typer.Context,
+    name: Name,
+    level: Annotated[ClearanceName, typer.Argument(case_sensitive=False, show_default=False)],
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Set a person's clearance (涉密人员类别 核心/重要/一般): the security officer only."""
+    from dutydesk.services.accounts.users import set_clearance
+
+    env = open_env(ctx, db)
+    actor = signed_in(env, operator)
+    set_clearance(env.db, actor, name, choice(Classification, level, "clearance"), env.now)
     message(t("auth.changed", name=name))
 
 

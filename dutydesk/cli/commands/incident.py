@@ -16,7 +16,7 @@ inside each command, so ``import dutydesk.cli.app`` stays light.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -41,8 +41,14 @@ from dutydesk.cli.commands.output import (
 from dutydesk.cli.commands.parsing import InputError, choice, moment
 from dutydesk.cli.commands.views import incident_rows, show_table, summary_columns
 from dutydesk.i18n import t
+from dutydesk.rules.sanitize import one_line
 from dutydesk.rules.typed_time import Day
 from dutydesk.vocab import Category, Channel, EntryKind, Severity, Status
+
+if TYPE_CHECKING:
+    from dutydesk.services.accounts.auth import Operator
+    from dutydesk.services.incidents.listing import IncidentRecord
+    from dutydesk.storage.engine import Database
 
 incident_app = typer.Typer(
     name="incident",
@@ -145,6 +151,13 @@ def add(
     copies: Annotated[str | None, typer.Option(help="Classified: 份数.")] = None,
     copy_no: Annotated[str | None, typer.Option(help="Classified: 份号.")] = None,
     signer: Annotated[str | None, typer.Option(help="Classified: 签收人.")] = None,
+    reader_names: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reader",
+            help="知悉范围: a person or unit who may read it (repeat); you are named too.",
+        ),
+    ] = None,
     operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
@@ -153,6 +166,8 @@ def add(
     In register mode a classified item takes only its register (--organ, --doc-no,
     --period, --copies, --copy-no, --signer): its content goes by the 机要 channel.
     """
+    from dataclasses import replace
+
     env = open_env(ctx, db)
     actor = signed_in(env, operator)
     options = {
@@ -183,6 +198,8 @@ def add(
         "signer": signer,
     }
     items = writes.intake_items(env, options, json_input)
+    if reader_names:  # the registrar names the first readers; later only the security officer
+        items = [replace(item, readers=tuple(reader_names)) for item in items]
     if link is not None:
         writes.link_report(env, link, items, actor)
     else:
@@ -243,10 +260,65 @@ def show(
     env = open_env(ctx, db)
     who = reader(env, operator, clearance)
     record = get_incident(env.request(who), serial)
+    named = _readers_shown(env.db, who.viewer, record)
     if fmt is OutputFormat.JSON:
-        emit_object(record)
+        emit_object(record if named is None else {**record.__dict__, "readers": named})
     else:
         typer.echo(show_table(record, env.settings))
+        if named is not None:
+            names = "、".join(named) or t("readers.none")
+            typer.echo(one_line(f"{t('readers.title')}: {names}"))  # names are stored text
+
+
+def _readers_shown(
+    db: Database, viewer: Operator | None, record: IncidentRecord
+) -> list[str] | None:
+    """The 知悉范围 names for ``incident show``, or ``None`` where they are not shown.
+
+    Shown for a classified item to a reader it opens for, and to the security officer
+    (who keeps the list without reading the item).
+    """
+    from dutydesk.rules.access import may_set_clearance
+    from dutydesk.services.incidents.readers import list_readers
+
+    if not record.classification.is_classified or viewer is None:
+        return None
+    if record.restricted and not may_set_clearance(viewer.roles):
+        return None
+    return [reader.name for reader in list_readers(db, record.serial)]
+
+
+@incident_app.command("readers")
+def readers_(
+    ctx: typer.Context,
+    serial: Annotated[str, typer.Argument(help="e.g. 20261125-012")],
+    add: Annotated[
+        list[str] | None, typer.Option("--add", help="A person or unit to name (repeat).")
+    ] = None,
+    remove: Annotated[
+        list[str] | None, typer.Option("--remove", help="A person or unit to take off.")
+    ] = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Show or change an item's 知悉范围 (need to know): the security officer only."""
+    from dutydesk.rules.access import may_set_clearance
+    from dutydesk.services.accounts.audit import AccessDenied
+    from dutydesk.services.incidents.readers import change_readers, list_readers
+
+    env = open_env(ctx, db)
+    actor = signed_in(env, operator)
+    if not may_set_clearance(actor.roles):
+        raise AccessDenied(t("auth.security_officers_only"))
+    if add or remove:
+        change_readers(env.db, actor, serial, env.now, add=add or (), remove=remove or ())
+        message(t("readers.changed", serial=serial.strip()))
+    columns = [("name", t("cli.column.name")), ("kind", t("readers.kind"))]
+    records = [
+        {"name": named.name, "kind": t("readers.unit" if named.is_unit else "readers.person")}
+        for named in list_readers(env.db, serial)
+    ]
+    emit(OutputFormat.TABLE, columns, records)
 
 
 @incident_app.command()

@@ -1,10 +1,12 @@
-"""Accounts: the first administrator, and what administrators do to accounts.
+"""Accounts: the first administrator, what administrators do to accounts, clearances.
 
-Every function that changes an account takes the acting :class:`Operator` and refuses
-unless they are an administrator (except :func:`set_pin` on one's own account). An
-administrator cannot grant a clearance above their own, cannot hold the auditor role as
-well (三员分立), and cannot remove the last active administrator. Each change is an
-audit event in the same transaction.
+三员分立: the system administrator adds, disables and re-PINs accounts and changes
+their roles, and holds no clearance; the security officer (安全保密管理员) alone sets
+clearances (:func:`set_clearance`), never their own; the auditor reads the audit trail.
+Nobody holds two of the three, refused at account creation and at every role change.
+Every function takes the acting :class:`Operator` and refuses anyone else (except
+:func:`set_pin` on one's own account); the last active administrator stays. Each change
+is an audit event in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,13 +19,19 @@ from sqlmodel import Session, col, select
 
 from dutydesk.errors import DutyDeskError, NotFoundError
 from dutydesk.i18n import t
-from dutydesk.rules.access import may_grant_clearance, may_manage_accounts, pin_problem
+from dutydesk.rules.access import (
+    may_hold_clearance,
+    may_manage_accounts,
+    may_set_clearance,
+    pin_problem,
+    separation_conflict,
+)
 from dutydesk.services.accounts import audit
 from dutydesk.services.accounts.audit import AccessDenied
 from dutydesk.services.accounts.auth import Operator, hash_pin, operator_of
 from dutydesk.storage.engine import Database, as_utc
 from dutydesk.storage.models import Credential, Person, PersonRole
-from dutydesk.vocab import Classification, Role
+from dutydesk.vocab import PERSONNEL_CATEGORY_ZH, Classification, Role
 
 
 class AccountError(DutyDeskError):
@@ -39,6 +47,8 @@ class AccountRow:
     name: str
     roles: tuple[str, ...]
     clearance: str
+    category: str
+    """涉密人员类别 (核心, 重要, 一般) the clearance makes; empty below 秘密."""
     active: bool
     has_pin: bool
     locked_until: datetime | None
@@ -53,6 +63,19 @@ def _check_pin(pin: str) -> None:
 def _require_admin(operator: Operator) -> None:
     if not may_manage_accounts(operator.roles):
         raise AccessDenied(t("auth.admins_only"))
+
+
+def _require_security_officer(operator: Operator) -> None:
+    if not may_set_clearance(operator.roles):
+        raise AccessDenied(t("auth.security_officers_only"))
+
+
+def _check_roles(roles: Iterable[Role], clearance: Classification | str) -> None:
+    """Refuse two of the three separated roles, or a clearance held by an administrator."""
+    if separation_conflict(roles):
+        raise AccountError(t("auth.three_roles"))
+    if not may_hold_clearance(roles, clearance):
+        raise AccountError(t("auth.admin_no_clearance"))
 
 
 def _person(session: Session, name: str) -> Person:
@@ -91,10 +114,13 @@ def init_admin(
     """Create the first administrator (or make an existing person one) with a PIN.
 
     Raises:
-        AccountError: an administrator exists already, or the PIN is unusable.
+        AccountError: an administrator exists already, the PIN is unusable, or a
+            classified clearance is asked (the administrator holds none).
 
     """
     _check_pin(pin)
+    if not may_hold_clearance({Role.ADMIN}, clearance):
+        raise AccountError(t("auth.admin_no_clearance"))
     pin_hash = hash_pin(pin)  # about a second: before the write lock
     with db.session() as session:
         if _active_admins(session):
@@ -105,6 +131,7 @@ def init_admin(
             session.add(person)
             session.flush()
         assert person.id is not None
+        _check_roles(_roles(session, person.id) | {Role.ADMIN}, person.clearance)
         if Role.ADMIN not in _roles(session, person.id):
             session.add(PersonRole(person_id=person.id, role=Role.ADMIN.value))
         _set_credential(session, person.id, pin_hash, now)
@@ -133,18 +160,18 @@ def add_user(db: Database, operator: Operator, account: NewAccount, now: datetim
 
     Raises:
         AccessDenied: the operator is not an administrator.
-        AccountError: the clearance is above the operator's, roles conflict, bad PIN,
-            or the person already has a PIN.
+        AccountError: a classified clearance (the security officer grants those), two
+            of the three separated roles, bad PIN, or the person already has a PIN.
 
     """
     name, pin, clearance = account.name, account.pin, account.clearance
     _require_admin(operator)
     _check_pin(pin)
     wanted = set(account.roles)
-    if {Role.ADMIN, Role.AUDITOR} <= wanted:
-        raise AccountError(t("auth.admin_and_auditor"))
-    if not may_grant_clearance(operator.clearance, clearance):
-        raise AccountError(t("auth.clearance_above_own"))
+    if separation_conflict(wanted):
+        raise AccountError(t("auth.three_roles"))
+    if Classification(clearance).is_classified:
+        raise AccountError(t("auth.clearance_by_officer"))
     pin_hash = hash_pin(pin)  # about a second: before the write lock
     with db.session() as session:
         person = session.exec(select(Person).where(Person.name == name.strip())).first()
@@ -155,11 +182,12 @@ def add_user(db: Database, operator: Operator, account: NewAccount, now: datetim
         elif session.get(Credential, person.id) is not None:
             raise AccountError(t("auth.exists", name=person.name))
         assert person.id is not None
-        person.clearance = Classification(clearance)
-        session.add(person)
         have = _roles(session, person.id)
-        if Role.AUDITOR in have | wanted and Role.ADMIN in have | wanted:
-            raise AccountError(t("auth.admin_and_auditor"))
+        # A roster person may hold a clearance the security officer gave: it stays.
+        if not Classification(person.clearance).is_classified:
+            person.clearance = Classification(clearance)
+        _check_roles(have | wanted, person.clearance)
+        session.add(person)
         session.add_all(PersonRole(person_id=person.id, role=r.value) for r in wanted - have)
         _set_credential(session, person.id, pin_hash, now)
         detail = f"roles {','.join(sorted(r.value for r in wanted))}; clearance {clearance}"
@@ -167,13 +195,16 @@ def add_user(db: Database, operator: Operator, account: NewAccount, now: datetim
 
 
 def list_users(db: Database, operator: Operator) -> list[AccountRow]:
-    """Every person with roles, clearance, state; administrators only.
+    """Every person with roles, clearance (and 涉密人员类别), state.
+
+    For the administrator (accounts) and the security officer (clearances).
 
     Raises:
-        AccessDenied: the operator is not an administrator.
+        AccessDenied: the operator is neither.
 
     """
-    _require_admin(operator)
+    if not may_set_clearance(operator.roles):
+        _require_admin(operator)
     rows = db.read(
         f"SELECT p.name, {db.list_agg('r.role')}, p.clearance, p.active,"  # noqa: S608 - list_agg of a constant column; no values in the text
         " c.person_id IS NOT NULL, c.locked_until FROM person p"
@@ -186,6 +217,7 @@ def list_users(db: Database, operator: Operator) -> list[AccountRow]:
             str(name),
             tuple(sorted(str(roles).split(","))) if roles else (),
             str(clearance),
+            PERSONNEL_CATEGORY_ZH.get(Classification(clearance), ""),
             bool(active),
             bool(has_pin),
             as_utc(locked),
@@ -242,24 +274,29 @@ def change_roles(
     remove: Iterable[Role] = (),
     clearance: Classification | str | None = None,
 ) -> None:
-    """Add or remove roles, or set the clearance, of one account.
+    """Add or remove roles of one account (the administrator's act).
+
+    ``clearance`` is the security officer's act: given, :func:`set_clearance` sets it
+    (so one person can never do both in one call; they hold different roles).
 
     Raises:
         AccessDenied: the operator is not an administrator.
-        AccountError: a clearance above the operator's own, administrator plus auditor,
-            or the last active administrator losing the role.
+        AccountError: two of the three separated roles, an administrator with a
+            clearance, or the last active administrator losing the role.
 
     """
+    if clearance is not None:
+        if add or remove:
+            raise AccountError(t("auth.roles_or_clearance"))
+        set_clearance(db, operator, name, clearance, now)
+        return
     _require_admin(operator)
-    if clearance is not None and not may_grant_clearance(operator.clearance, clearance):
-        raise AccountError(t("auth.clearance_above_own"))
     with db.session() as session:
         person = _person(session, name)
         assert person.id is not None  # read from the store
         have = _roles(session, person.id)
         after = (have | set(add)) - set(remove)
-        if {Role.ADMIN, Role.AUDITOR} <= after:
-            raise AccountError(t("auth.admin_and_auditor"))
+        _check_roles(after, person.clearance)
         if Role.ADMIN in have - after and person.active and _active_admins(session) < 2:
             raise AccountError(t("auth.last_admin"))
         for role in set(add) - have:
@@ -268,8 +305,31 @@ def change_roles(
             gone = session.get(PersonRole, (person.id, role.value))
             if gone is not None:
                 session.delete(gone)
-        if clearance is not None:
-            person.clearance = Classification(clearance)
-            session.add(person)
         detail = f"roles {','.join(sorted(r.value for r in after))}; clearance {person.clearance}"
         audit.record(session, operator, "account_changed", "person", person.id or "", detail, now)
+
+
+def set_clearance(
+    db: Database, operator: Operator, name: str, clearance: Classification | str, now: datetime
+) -> None:
+    """Set one person's clearance (涉密等级, and so their 涉密人员类别): the security officer's act.
+
+    Raises:
+        AccessDenied: the operator is not the security officer.
+        AccountError: their own clearance (nobody clears themselves), or a classified
+            clearance for a system administrator (who holds none).
+
+    """
+    _require_security_officer(operator)
+    level = Classification(clearance)
+    with db.session() as session:
+        person = _person(session, name)
+        assert person.id is not None  # read from the store
+        if person.id == operator.id or person.name == operator.name:
+            raise AccountError(t("auth.own_clearance"))
+        if not may_hold_clearance(_roles(session, person.id), level):
+            raise AccountError(t("auth.admin_no_clearance"))
+        person.clearance = level
+        session.add(person)
+        detail = f"clearance {level.value}"
+        audit.record(session, operator, "clearance_set", "person", person.id, detail, now)

@@ -106,8 +106,11 @@ def draft_bulletin(
     # Drafting opens the items' text for the drafter: a classified one is a view.
     with audited_read(db, clearance, object_type="bulletin_draft", viewer=actor, now=now) as read:
         facts = incident_facts(db, serials, read)
-    for _, item in facts:
-        _require_clearance(item.classification, clearance, item.serial)
+        for _, item in facts:
+            _require_clearance(item.classification, clearance, item.serial)
+            # Cleared is not enough: a drafter copies the item's text, so must be named.
+            if not read.may_open(item.classification, item.serial):
+                raise BulletinError(t("bulletin.not_named", what=item.serial))
     title, body = rules.draft_text([item for _, item in facts])
     level = rules.highest_classification(item.classification for _, item in facts)
 

@@ -145,12 +145,14 @@ class IncidentSpec(Table):
     injured: int | None = None
     missing: int | None = None
     trapped: int | None = None
+    readers: tuple[str, ...] = ()
+    """知悉范围 of a classified item: persons, units, or ``@position`` at its receipt."""
     entries: tuple[EntrySpec, ...] = Field(default=(), alias="entry")
 
     @property
     def fields(self) -> dict[str, str]:
         """The incident's own fields, as :func:`create_incident` takes them."""
-        return self.model_dump(exclude={"received_at", "received_by", "entries"})
+        return self.model_dump(exclude={"received_at", "received_by", "entries", "readers"})
 
 
 class _Period(Table):

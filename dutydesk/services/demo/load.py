@@ -42,6 +42,7 @@ from dutydesk.storage.models import (
     DrillRun,
     Handover,
     Incident,
+    IncidentReader,
     LeaveRegistration,
     Meta,
     Person,
@@ -70,6 +71,7 @@ _CLEAR_ORDER: tuple[type[SQLModel], ...] = (
     AuditEvent,
     TimelineEntry,
     DrillInject,
+    IncidentReader,  # 知悉范围 names incidents and people
     Incident,
     DrillRun,  # after its incidents, which point at it
     Assignment,

@@ -156,8 +156,11 @@ def _incident(
     fields: dict[str, Any] = dict(spec.fields)  # classified text is sealed by create_incident
     # Recorded as it came in, as on a live night, by whoever received it.
     intake = replace(req, now=spec.received_at, actor_name=receiver, actor_id=ids.get(receiver))
+    readers = tuple(roster.resolve(name, spec.received_at) for name in spec.readers)
     incident = create_incident(
-        intake, NewIncident(received_at=spec.received_at, **fields), session=session
+        intake,
+        NewIncident(received_at=spec.received_at, readers=readers, **fields),
+        session=session,
     )
     labelled: dict[str, int] = {}
     for entry in sorted(spec.entries, key=lambda item: item.at):

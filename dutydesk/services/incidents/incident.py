@@ -35,7 +35,7 @@ from dutydesk.services.incidents.refusals import fact_refusal
 from dutydesk.services.incidents.register import CONTENT_FIELDS, refuse_content, save_register
 from dutydesk.services.integrity import chain
 from dutydesk.services.integrity.sealed import entry_record, incident_record, seal
-from dutydesk.storage.models import ChainState, Incident, TimelineEntry
+from dutydesk.storage.models import ChainState, Incident, Person, TimelineEntry
 from dutydesk.vocab import (
     Category,
     Channel,
@@ -219,4 +219,29 @@ def create_incident(req: Request, report: NewIncident, *, session: Session) -> I
     session.add(received)
     chain.append(session, received)  # linked in this transaction: the record is append-only
     refresh_due(session=session, incident=incident, rules=req.rules)
+    _first_readers(req, report, incident, session, classified=secret)
     return incident
+
+
+def _first_readers(
+    req: Request, report: NewIncident, incident: Incident, session: Session, *, classified: bool
+) -> None:
+    """Name an item's first readers (知悉范围): whom its registrar names, and them.
+
+    The registering officer of a classified item holds its text already, so is named;
+    whom else it is for (the leader, a unit) they name now, whatever the level, so that
+    the list is there if the item is raised later. After intake only the security
+    officer changes the list.
+    """
+    from dutydesk.services.incidents.readers import name_readers
+
+    if not classified:
+        if report.readers:
+            name_readers(session, incident, report.readers, by=req.actor_name, now=req.now)
+        return
+    registrar = [req.actor_id] if req.actor_id is not None else []
+    names = list(report.readers)
+    if not registrar and req.actor_name:
+        found = session.exec(select(Person.id).where(Person.name == req.actor_name)).first()
+        registrar = [found] if found is not None else []
+    name_readers(session, incident, names, by=req.actor_name, now=req.now, person_ids=registrar)

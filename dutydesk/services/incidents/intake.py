@@ -100,6 +100,8 @@ class NewIncident:
     trapped: int | None = None
     register: RegisterFields | None = None
     """Issue 13: the register of a classified item (organ, 文号, ★期限, copies, signer)."""
+    readers: tuple[str, ...] = ()
+    """知悉范围 of a classified item: persons or units named at intake (besides the registrar)."""
 
 
 def register(req: Request, report: NewIncident) -> Incident:

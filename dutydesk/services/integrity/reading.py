@@ -8,9 +8,12 @@ Every service that returns incident or bulletin content reads it through a
 
 The three steps then cannot be taken apart or forgotten:
 
-1. **clearance**: :meth:`ClassifiedRead.content` hands out a :class:`Content` (the only
-   way to open a sealed value) for an object the reader is cleared for, ``None``
-   otherwise, so content above the clearance is never even decrypted;
+1. **clearance and need-to-know**: :meth:`ClassifiedRead.content` hands out a
+   :class:`Content` (the only way to open a sealed value) for an object the reader is
+   cleared for and, when it is classified, named in the 知悉范围 of (in person or by
+   unit: :mod:`dutydesk.services.integrity.need_to_know`), ``None`` otherwise, so
+   content the reader may not see is never even decrypted. A level alone opens no
+   classified object; a reader nobody knows (no viewer) is named nowhere;
 2. **unseal**: :class:`Content` opens sealed values with the read's key ring
    (:class:`~dutydesk.services.integrity.sealed.Opener`: loaded lazily, a placeholder
    when the key is missing or wrong);
@@ -31,7 +34,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from dutydesk.rules.policy import may_see
+from dutydesk.rules.policy import may_open, may_see
+from dutydesk.services.integrity.need_to_know import NamedFor
 from dutydesk.services.integrity.sealed import Opener, record_view
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Classification
@@ -77,15 +81,33 @@ class ClassifiedRead:
         clearance: Classification | str,
         *,
         keys: KeyRing | None = None,
+        viewer: Operator | int | str | None = None,
     ) -> None:
         self.clearance = Classification(clearance)
         self._opener = Opener(db, keys)
+        self._named = NamedFor(db, viewer)
         self.shown: dict[str, Classification] = {}
         """Classified objects whose content this read returned: label (a serial) -> level."""
 
     def may_see(self, level: Classification | str) -> bool:
-        """True when the reader is cleared for ``level`` (nothing is opened or noted)."""
+        """True when the reader is cleared for ``level`` (nothing is opened or noted).
+
+        The level only: whether a classified object opens also needs the reader named
+        in its 知悉范围 (:meth:`may_open`).
+        """
         return may_see(self.clearance, level)
+
+    def may_open(self, level: Classification | str, shown: str) -> bool:
+        """True when the reader may see the content of ``shown`` (a serial, ``bulletin:N``).
+
+        Cleared for ``level`` and, if it is classified, named for it; nothing is opened
+        or noted.
+        """
+        classification = Classification(level)
+        if not may_see(self.clearance, classification):
+            return False  # not cleared: the need-to-know lists are not even read
+        named = classification.is_classified and self._named.covers(shown)
+        return may_open(self.clearance, classification, named=named)
 
     def content(self, level: Classification | str, shown: str) -> Content | None:
         """The way to open an object's content, or ``None`` if the reader is not cleared.
@@ -94,7 +116,7 @@ class ClassifiedRead:
         serial or name, never its content), so the read is audited.
         """
         classification = Classification(level)
-        if not may_see(self.clearance, classification):
+        if not self.may_open(classification, shown):
             return None
         if classification.is_classified:
             self.shown.setdefault(shown, classification)
@@ -150,7 +172,7 @@ def audited_read(
             a write transaction (a second writer would wait for it on SQLite).
 
     """
-    read = ClassifiedRead(db, clearance, keys=keys)
+    read = ClassifiedRead(db, clearance, keys=keys, viewer=viewer)
     yield read
     if not read.shown:
         return

@@ -10,6 +10,7 @@ from dutydesk.rules.shifts import format_span, next_handover, shift_at
 from dutydesk.tui.context import Context
 from dutydesk.tui.format import clock_line, shift_text
 from dutydesk.tui.text import safe
+from dutydesk.vocab import PERSONNEL_CATEGORY_ZH, Classification
 
 
 class StatusLine(Static):
@@ -76,7 +77,7 @@ class StatusLine(Static):
         name = safe(ctx.operator, "bold")
         who: list[Content | str] = []
         if ctx.signed_in:  # only with sign-in: the console without it looks as before
-            level = t("session.header", clearance=t(f"classification.{ctx.clearance.value}"))
+            level = clearance_label(ctx.clearance)
             who = ["  ", name, " ", level]
         line = Content.assemble(*head, *shift, *tail, *who)
         width = self.size.width or self.app.size.width
@@ -88,3 +89,12 @@ class StatusLine(Static):
         room = name.cell_length - (line.cell_length - width)
         who[1] = name.truncate(max(room, 2), ellipsis=True)
         return Content.assemble(*head, *tail, *who)
+
+
+def clearance_label(clearance: Classification) -> str:
+    """The header's clearance: the level, and for a classified one its 涉密人员类别."""
+    level = t(f"classification.{clearance.value}")
+    category = PERSONNEL_CATEGORY_ZH.get(clearance)
+    if category is None:
+        return t("session.header", clearance=level)
+    return t("session.header_category", clearance=level, category=category)
