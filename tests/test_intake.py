@@ -141,6 +141,7 @@ def test_find_similar_withholds_classified_content(db: Database) -> None:
         session.add(Person(name="张三", clearance=Classification.TOP_SECRET))
         session.flush()
         named = session.exec(select(Person).where(Person.name == "张三")).one()
+        assert secret.id is not None
         session.add(IncidentReader(incident_id=secret.id, person_id=named.id, added_at=T0))
     cleared = find_similar(
         request(db, clearance=Classification.TOP_SECRET, viewer="张三"),

@@ -300,6 +300,7 @@ def test_classified_content_is_matched_only_by_serial(db: Database) -> None:
     with db.session() as session:
         session.add(Person(name="张三", clearance=Classification.SECRET))
         session.flush()
+        assert secret.id is not None
         session.add(IncidentReader(incident_id=secret.id, person_id=session.exec(
             select(Person.id).where(Person.name == "张三")).one(), added_at=BASE))  # fmt: skip
     assert titles(db, secret.serial, clearance="secret", viewer="张三") == ["某涉密火灾"]
