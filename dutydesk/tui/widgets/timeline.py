@@ -138,6 +138,8 @@ class TimelineView(TextPane):
         if detail.drill:  # 演练: every pane says so, whoever looks at it
             mark = [Content.styled(t("drill.mark"), "bold $text-warning"), " "]
         if detail.restricted:
+            # Register mode: the register line is not content (issue 13).
+            register: list[Content | str] = ["  ", safe(detail.register)] if detail.register else []
             return Content.assemble(
                 *mark,
                 safe(detail.serial, "bold"),
@@ -145,8 +147,7 @@ class TimelineView(TextPane):
                 hhmm(detail.received_at, tz),
                 "  ",
                 safe(f"[{label(detail.classification)}] {t('app.restricted')}", "bold"),
-                # Register mode: the register line is not content (issue 13).
-                *(["  ", safe(detail.register)] if detail.register else []),
+                *register,
             )
         facts = [
             # The kind only when it is not an emergency's: a request or a document runs
