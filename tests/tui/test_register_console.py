@@ -9,21 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.widgets import Input, Select, Static
+
 from dutydesk.services.incidents.incident import create_incident
 from dutydesk.services.incidents.intake import NewIncident
 from dutydesk.services.incidents.register import RegisterFields
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
+from dutydesk.tui.screens.intake import IntakeScreen
+from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.screens.search import SearchScreen
 from dutydesk.vocab import Classification, Deployment
 from tests.request_support import request
 from tests.tui.conftest import NOW, on_top
 from tests.tui.test_console import SIZE, settle
+from tests.tui.test_intake import open_intake, summary_area
 
 MakeApp = Callable[..., DutyDeskApp]
 WIDE = (180, 40)
 """Wide enough for the whole register line in the queue's title column."""
 LINE = "赣办电〔2026〕88号"
+REFUSED = "Classified content must not be typed on a non-classified computer"
 
 
 def add_register_item(db: Database) -> str:
@@ -91,3 +97,49 @@ async def test_search_results_show_the_register_line(
         assert [row.serial for row in screen.results.rows] == [serial]
         drawn = screen.results.render_line(1).text
         assert "省委办公厅" in drawn and LINE in drawn, drawn
+
+
+async def test_intake_refuses_content_for_a_classified_item_and_keeps_it(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        screen.query_one("#field-classification Select", Select).value = "secret"
+        summary_area(screen).focus()
+        await pilot.press(*"Plant blast")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert on_top(app, IntakeScreen) is screen  # still on the form
+        status = str(screen.query_one("#form-status", Static).render())
+        assert REFUSED in status, status
+        assert summary_area(screen).text == "Plant blast"  # what was typed is kept
+    assert db.read("SELECT count(*) FROM incident WHERE classification = 'secret'")[0][0] == 1
+
+
+async def test_intake_registers_a_classified_item_by_its_register_row(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        register_box = screen.query_one("#register-row")
+        assert not register_box.display  # an ordinary item has no register
+        screen.query_one("#field-classification Select", Select).value = "secret"
+        await settle(pilot)
+        assert register_box.display
+        for name, value in (
+            ("organ", "省委办公厅"), ("doc_no", LINE), ("period", "10年"),
+            ("copies", "5"), ("copy_no", "3"), ("signer", "赵六"),
+        ):  # fmt: skip
+            control = screen.control(name)
+            assert isinstance(control, Input)
+            control.value = value
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert on_top(app, MainScreen)
+    row = db.read(
+        "SELECT i.title, i.summary, r.organ, r.doc_no, r.period, r.copies, r.copy_no, r.signer "
+        "FROM incident i JOIN classified_register r ON r.incident_id = i.id"
+    )
+    assert [tuple(r) for r in row] == [("", "", "省委办公厅", LINE, "10年", 5, 3, "赵六")]
