@@ -232,3 +232,100 @@ def test_accredited_mode_refuses_a_webhook_at_start(
     code, _, err = run("incident", "list")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "Network delivery is off" in err
     assert load_settings(environ={"DUTYDESK_WEBHOOK_URL": "https://x/y"}).webhook_url
+
+
+def _add_register_item(run: Callable[..., tuple[int, str, str]]) -> str:
+    code, out, err = run(
+        "incident", "add", "--classification", "secret", "--channel", "cipher",
+        "--organ", "省委办公厅", "--doc-no", "赣办电〔2026〕88号", "--period", "10年",
+        "--copies", "5", "--copy-no", "3", "--signer", "李四",
+    )  # fmt: skip
+    assert code == 0, err
+    return out.split()[0]
+
+
+LINE = "机密 secret★10年 省委办公厅 赣办电〔2026〕88号 copy 3"
+
+
+def test_cli_list_and_show_give_the_register_line_in_the_title_place(
+    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = _cli(sqlite_file, capsys, monkeypatch)
+    serial = _add_register_item(run)
+    code, out, err = run("incident", "list", "--format", "table")
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if serial in line)
+    assert "省委办公厅" in row and "赣办电〔2026〕88号" in row, row
+    code, out, err = run("incident", "show", serial)
+    assert code == 0, err
+    assert LINE in out
+    code, out, err = run("incident", "show", serial, "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["register"] == LINE
+
+
+def test_cli_copy_moves_out_signs_back_returns_and_destroys(
+    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = _cli(sqlite_file, capsys, monkeypatch)
+    serial = _add_register_item(run)
+    code, out, err = run("incident", "copy", serial, "--copy-no", "3", "--to", "张书记")
+    assert code == 0, err
+    assert out.split() == [serial, "2"] and "张书记" in err
+    code, out, err = run(
+        "incident", "copy", serial, "--copy-no", "4", "--to", "王秘书", "--circulate"
+    )
+    assert code == 0, err
+    assert out.split() == [serial, "3"]
+    code, out, err = run("incident", "copy", serial, "--back", "2", "--by", "张书记")
+    assert code == 0, err
+    code, out, err = run("incident", "copy", serial, "--returned", "4")
+    assert code == 0, err
+    code, out, err = run("incident", "copy", serial, "--destroyed", "3", "--by", "赵六")
+    assert code == 0, err
+    kinds = [
+        str(row[0])
+        for row in Database(url_for(str(sqlite_file))).read(
+            "SELECT kind FROM timeline_entry ORDER BY seq"
+        )
+    ]
+    assert kinds[1:] == ["submitted", "circulated", "returned", "destroyed"]
+    code, out, err = run("incident", "show", serial)
+    assert code == 0, err
+    movements = out[out.index("张书记") - 200 :]
+    for word in ("submitted", "circulated", "returned", "destroyed", "王秘书", "赵六", "李四"):
+        assert word in movements, (word, out)
+    assert "signed back" in out.lower()
+    record = json.loads(run("incident", "show", serial, "--format", "json")[1])
+    assert [(c["kind"], c["copy_no"], c["holder"]) for c in record["copies"]] == [
+        ("submitted", 3, "张书记"),
+        ("circulated", 4, "王秘书"),
+        ("returned", 4, "李四"),
+        ("destroyed", 3, "赵六"),
+    ]
+    assert record["copies"][0]["signed_back_by"] == "张书记"
+    assert _count(sqlite_file, "SELECT count(*) FROM audit_event WHERE action = 'copy_signed_back'") == 1  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--copy-no", "9", "--to", "张书记"), "copy 9 is not among the 5 copies"),
+        (("--copy-no", "3"), "--to"),
+        (("--to", "张书记", "--back", "2"), "one of"),
+        (("--back", "7"), "7"),
+    ],
+)
+def test_cli_copy_refuses_bad_input_in_one_line(
+    sqlite_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    says: str,
+) -> None:
+    run = _cli(sqlite_file, capsys, monkeypatch)
+    serial = _add_register_item(run)
+    code, _, err = run("incident", "copy", serial, *args)
+    assert code in (1, 2), err  # 2: bad input; 1: no such movement
+    assert len(err.strip().splitlines()) == 1 and says in err, err
+    assert "Traceback" not in err

@@ -8,6 +8,8 @@ Examples::
     dutydesk incident show 20261126-004 --format json
     dutydesk incident log 20261126-004 instruction --leader 周文斌 --text "..." --due +3d
     dutydesk incident edit 20261126-004 --severity II --expected-version 5
+    dutydesk incident copy 20261126-003 --copy-no 3 --to 张书记     # 呈批 copy 3
+    dutydesk incident copy 20261126-003 --back 2 --by 张书记        # entry 2 signed back
 
 Writes are attributed to ``--operator`` (or ``DUTYDESK_OPERATOR``), signed in with a PIN
 asked on the terminal or ``DUTYDESK_PIN`` (``commands.context.signed_in``). Services are imported
@@ -453,3 +455,50 @@ def purge(
     env = open_env(ctx, db)
     actor = signed_in(env, operator)
     writes.purge_content(env, serial, actor)
+
+
+@incident_app.command()
+def copy(
+    ctx: typer.Context,
+    serial: Annotated[str, typer.Argument(help="e.g. 20261126-003")],
+    to: Annotated[str, typer.Option(help="呈批/传阅: to whom the copy goes.")] = "",
+    copy_no: Annotated[int | None, typer.Option(help="份号 of the copy that goes out.")] = None,
+    circulate: Annotated[
+        bool, typer.Option("--circulate", help="传阅 (passed round), not 呈批.")
+    ] = False,
+    back: Annotated[
+        int | None, typer.Option(help="The movement (entry number) whose copy came back.")
+    ] = None,
+    returned: Annotated[int | None, typer.Option(help="清退: this copy number returned.")] = None,
+    destroyed: Annotated[int | None, typer.Option(help="销毁: this copy number destroyed.")] = None,
+    by: Annotated[str, typer.Option(help="Who signs back, returns or destroys; default you.")] = "",
+    at: Annotated[str | None, typer.Option(help="When it happened; default now.")] = None,
+    operator: OperatorOption = None,
+    db: DbOption = None,
+) -> None:
+    """A classified item's copy moves (register mode, issue 13); prints ``SERIAL ENTRY``.
+
+    Exactly one of: ``--to NAME`` (呈批, or 传阅 with ``--circulate``; with ``--copy-no``),
+    ``--back N`` (the copy moved by entry N was signed back), ``--returned N`` (清退 of
+    copy N) or ``--destroyed N`` (销毁 of copy N). ``incident show`` lists the movements.
+    """
+    acts = [bool(to.strip()), back is not None, returned is not None, destroyed is not None]
+    if sum(acts) != 1:
+        raise InputError(t("register.copy_needs_to" if copy_no is not None and not any(acts)
+                           else "register.copy_one_of"))  # fmt: skip
+    if copy_no is not None and not to.strip():
+        raise InputError(t("register.copy_one_of"))
+    env = open_env(ctx, db)
+    actor = signed_in(env, operator)
+    occurred = moment(at, "at", tz=env.settings.tz, now=env.now) if at else env.now
+    who = by.strip() or actor.name
+    if back is not None:
+        writes.copy_back(env, serial, back, who, actor)
+        return
+    if to.strip():
+        kind = EntryKind.CIRCULATED if circulate else EntryKind.SUBMITTED
+        writes.copy_move(env, serial, kind, to.strip(), copy_no, occurred, actor)
+    elif returned is not None:
+        writes.copy_move(env, serial, EntryKind.RETURNED, who, returned, occurred, actor)
+    else:
+        writes.copy_move(env, serial, EntryKind.DESTROYED, who, destroyed, occurred, actor)

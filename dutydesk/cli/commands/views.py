@@ -59,6 +59,7 @@ def summary_columns(settings: Settings) -> list[tuple[str, str]]:
 def _exact(record: IncidentRecord) -> dict[str, Any]:
     values = dict(record.__dict__)
     values.pop("timeline")
+    values.pop("copies")  # filled by ``show`` only
     return values
 
 
@@ -67,11 +68,12 @@ def _cells(record: IncidentRecord, settings: Settings) -> list[Any]:
         return t("app.none") if value is None else label(value)
 
     step = t(f"step.{record.due_step}") if record.due_step else t("app.none")
-    title = (
-        f"[{label(record.classification)}] {t('app.restricted')}"
-        if record.restricted
-        else record.title
-    )
+    if record.restricted:
+        title = f"[{label(record.classification)}] {t('app.restricted')}"
+        if record.register:  # register mode: the register is not content (issue 13)
+            title = f"{record.register} [{t('app.restricted')}]"
+    else:
+        title = record.title or record.register
     if record.drill_run_id is not None:
         title = f"{t('drill.mark')} {title}"
     return [
@@ -119,6 +121,8 @@ def show_table(record: IncidentRecord, settings: Settings) -> str:
         (t("cli.field.classification"), label(Classification(record.classification))),
         (t("cli.field.version"), record.version),
     ]
+    if record.register:  # register mode (issue 13): shown to every reader
+        pairs.append((t("register.field"), record.register))
     if record.restricted:
         pairs.append((t("column.title"), t("app.restricted")))
     else:
@@ -167,7 +171,35 @@ def show_table(record: IncidentRecord, settings: Settings) -> str:
             for entry in record.timeline
         ]
         lines += ["", *render_table(headers, rows, limit=10_000).splitlines()]
+    if record.copies:
+        lines += ["", *_copies_table(record, settings)]
     return "\n".join(clean(line) for line in lines)
+
+
+def _copies_table(record: IncidentRecord, settings: Settings) -> list[str]:
+    """The register's copy movements: which copy, to or by whom, when, signed back."""
+    headers = [
+        "#",
+        zoned(t("column.time"), settings.tz),
+        t("column.kind"),
+        t("register.column_copy"),
+        t("register.column_holder"),
+        t("register.column_back"),
+    ]
+    rows = [
+        [
+            move.seq,
+            local(move.occurred_at, settings),
+            label(move.kind),
+            move.copy_no if move.copy_no is not None else "",
+            move.holder,
+            t("register.back", by=move.signed_back_by, at=local(move.signed_back_at, settings))
+            if move.signed_back_at is not None
+            else "",
+        ]
+        for move in record.copies
+    ]
+    return [t("register.copies_title"), *render_table(headers, rows, limit=10_000).splitlines()]
 
 
 def _kind(kind: EntryKind, report_no: int | None) -> str:

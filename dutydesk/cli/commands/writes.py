@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -205,3 +206,58 @@ def purge_content(env: Env, serial: str, actor: Operator) -> None:
         message(t("register.nothing_to_purge", serial=serial.strip()))
         return
     message(t("register.purged", serial=serial.strip(), fields=fields, entries=entries))
+
+
+def copy_move(
+    env: Env,
+    serial: str,
+    kind: EntryKind,
+    holder: str,
+    copy_no: int | None,
+    occurred: datetime,
+    actor: Operator,
+) -> None:
+    """One copy of a classified item moves (呈批/传阅/清退/销毁); print ``SERIAL SEQ``."""
+    from dutydesk.services.incidents.register import record_copy
+    from dutydesk.services.retry import write_with_retry
+
+    req = env.request(actor=actor)
+
+    def work(session: Any) -> tuple[str, int]:
+        incident = env.incident(session, serial)
+        moved = record_copy(
+            req, incident, session=session, kind=kind, holder=holder, copy_no=copy_no,
+            occurred_at=occurred,
+        )  # fmt: skip
+        return incident.serial, _seq_of(session, moved.entry_id)
+
+    found, seq = write_with_retry(env.db, work)
+    typer.echo(f"{found} {seq}")
+    number = t("app.none") if copy_no is None else copy_no
+    message(t("register.copy_moved", serial=found, copy_no=number, kind=label(kind),
+              holder=holder, seq=seq))  # fmt: skip
+
+
+def _seq_of(session: Any, entry_id: int) -> int:
+    from dutydesk.storage.models import TimelineEntry
+
+    entry = session.get(TimelineEntry, entry_id)
+    assert entry is not None  # written in this transaction
+    return int(entry.seq)
+
+
+def copy_back(env: Env, serial: str, seq: int, by: str, actor: Operator) -> None:
+    """The copy moved by entry ``seq`` was signed back by ``by``; print ``SERIAL SEQ``."""
+    from dutydesk.services.incidents.register import sign_back
+    from dutydesk.services.retry import write_with_retry
+
+    req = env.request(actor=actor)
+
+    def work(session: Any) -> str:
+        incident = env.incident(session, serial)
+        sign_back(req, incident, session=session, seq=seq, by=by)
+        return str(incident.serial)
+
+    found = write_with_retry(env.db, work)
+    typer.echo(f"{found} {seq}")
+    message(t("register.copy_signed_back", serial=found, seq=seq, by=by))

@@ -11,11 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from dutydesk.errors import NotFoundError
 from dutydesk.i18n import t
-from dutydesk.services.incidents.queue import QUEUE_ORDER
+from dutydesk.services.incidents.queue import QUEUE_ORDER, registers_of
+from dutydesk.services.incidents.register_view import (
+    CopyMovement,
+    copy_movements,
+    register_line_of,
+)
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.storage.engine import Row, as_utc
@@ -120,9 +125,15 @@ class IncidentRecord:
     missing: int | None = None
     trapped: int | None = None
     timeline: tuple[TimelineRecord, ...] = field(default=())
+    register: str = ""
+    """Register mode (issue 13): a classified item's register line, for every reader
+    (it holds no content); empty when the item has no register."""
+    copies: tuple[CopyMovement, ...] = field(default=())
+    """The register's copy movements (呈批, 传阅, 清退, 销毁), for every reader; filled by
+    :func:`get_incident` only."""
 
 
-def _record(row: Row, read: ClassifiedRead) -> IncidentRecord:
+def _record(row: Row, read: ClassifiedRead, register: str = "") -> IncidentRecord:
     content = read.content(row.classification, str(row.serial))
     fields: dict[str, Any] = {}
     if content is not None:
@@ -148,6 +159,7 @@ def _record(row: Row, read: ClassifiedRead) -> IncidentRecord:
         matter_kind=MatterKind(row.matter_kind),
         sensitive=bool(row.sensitive),
         report_every_minutes=row.report_every_minutes,
+        register=register,
         **fields,
     )
 
@@ -209,6 +221,7 @@ def list_incidents(
         sql += " LIMIT :limit"
         params["limit"] = int(limit)
     rows = db.read(sql, params)
+    registers = registers_of(db, rows)
     with audited_read(
         db,
         req.clearance,
@@ -217,7 +230,7 @@ def list_incidents(
         viewer=req.viewer,
         now=req.now,
     ) as read:
-        return [_record(row, read) for row in rows]
+        return [_record(row, read, registers.get(int(row.id), "")) for row in rows]
 
 
 def get_incident(req: Request, serial: str) -> IncidentRecord:
@@ -238,10 +251,16 @@ def get_incident(req: Request, serial: str) -> IncidentRecord:
     )
     if not rows:
         raise NotFoundError(t("cli.error.no_incident", serial=repr(serial.strip())))
+    row = rows[0]
+    # The register and its copy movements are not content: every reader gets them.
+    register, copies = "", cast("tuple[CopyMovement, ...]", ())
+    if Classification(row.classification).is_classified:
+        register = register_line_of(db, int(row.id))
+        copies = copy_movements(db, int(row.id))
     with audited_read(
         db, req.clearance, object_type="incident", keys=req.keys, viewer=req.viewer, now=req.now
     ) as read:
-        record = _record(rows[0], read)
+        record = replace(_record(row, read, register), copies=copies)
         content = read.content(record.classification, record.serial)
         if content is None:
             return record

@@ -8,11 +8,13 @@ cost does not grow with a year of closed records.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from dutydesk.rules.deadlines import INSTRUCTION_STEPS
+from dutydesk.services.incidents.register_view import register_lines
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import incident_record
 from dutydesk.storage.engine import Database, Row, as_utc
@@ -51,18 +53,36 @@ class QueueRow:
     due_step: str | None
     drill: bool = False
     """Created by a drill (演练): every pane marks it."""
+    register: str = ""
+    """Register mode (issue 13): the register line of a classified item, shown where its
+    title would be, to every reader (the register holds no content); empty otherwise."""
 
     @property
     def restricted(self) -> bool:
         """True when the content was withheld from this viewer."""
         return self.title is None
 
+    @property
+    def heading(self) -> str:
+        """What stands in the title's place: the title, else the register line."""
+        return self.title or self.register
 
-def queue_row(values: Row, read: ClassifiedRead) -> QueueRow:
+
+def registers_of(db: Database, rows: Sequence[Row]) -> dict[int, str]:
+    """The register lines of the classified rows among ``rows`` (one query, or none)."""
+    ids = [int(row.id) for row in rows if Classification(row.classification).is_classified]
+    return register_lines(db, ids) if ids else {}
+
+
+def queue_row(
+    values: Row, read: ClassifiedRead, registers: Mapping[int, str] | None = None
+) -> QueueRow:
     """Build a row from the queue's columns, withholding content the reader is not cleared for.
 
     The one place the need-to-know gate for queue-shaped rows is applied: the queue and
     the search results both come through here, inside their :func:`audited_read`.
+    ``registers`` (:func:`registers_of`) gives a classified item its register line,
+    whoever reads: it is not content.
     """
     id_ = int(values.id)
     content = read.content(values.classification, str(values.serial))
@@ -82,6 +102,7 @@ def queue_row(values: Row, read: ClassifiedRead) -> QueueRow:
         due_at=as_utc(values.due_at),
         due_step=values.due_step,
         drill=values.drill_run_id is not None,
+        register=(registers or {}).get(id_, ""),
     )
 
 
@@ -121,10 +142,11 @@ def fetch_window(
         f"ORDER BY {QUEUE_ORDER} LIMIT :limit OFFSET :offset",
         {"limit": int(limit), "offset": int(offset)},
     )
+    registers = registers_of(db, rows)
     with audited_read(
         db, clearance, object_type="queue", keys=keys, viewer=viewer, now=now
     ) as read:
-        return [queue_row(row, read) for row in rows]
+        return [queue_row(row, read, registers) for row in rows]
 
 
 def position_of(db: Database, incident_id: int) -> int | None:

@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING
 from sqlmodel import select
 
 from dutydesk.errors import NotFoundError
-from dutydesk.i18n import label, t
+from dutydesk.i18n import t
 from dutydesk.rules.chain import PURGED_PREFIX
 from dutydesk.services.incidents.records import IncidentError
+from dutydesk.services.incidents.register_view import register_line
 from dutydesk.storage.models import ClassifiedRegister, Incident, RegisterCopy, TimelineEntry
 from dutydesk.vocab import Classification, EntryKind
 
@@ -115,26 +116,6 @@ def save_register(session: Session, incident_id: int, fields: RegisterFields) ->
     row.outgoing = fields.outgoing
     session.add(row)
     return row
-
-
-def register_line(
-    level: Classification | str,
-    organ: str = "",
-    doc_no: str = "",
-    period: str = "",
-    copy_no: int | None = None,
-) -> str:
-    """The register's one line: ``机密★10年 省委办公厅 赣办电〔2026〕88号 第3份``.
-
-    Built from the fields (stored data: the caller sanitises it for display as any text).
-    """
-    mark = label(Classification(level))
-    if period.strip():
-        mark += t("register.period", period=period.strip())
-    parts = [mark, organ.strip(), doc_no.strip()]
-    if copy_no is not None:
-        parts.append(t("register.line_copy", copy_no=copy_no))
-    return " ".join(part for part in parts if part)
 
 
 def register_of(session: Session, incident_id: int) -> ClassifiedRegister | None:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, TypeVar
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import field_caption, t
 from dutydesk.rules.policy import may_see
-from dutydesk.services.incidents.queue import QueueRow, queue_row
+from dutydesk.services.incidents.queue import QueueRow, queue_row, registers_of
 from dutydesk.services.integrity.reading import audited_read
 from dutydesk.storage.engine import Row
 from dutydesk.storage.search import SearchSpec, searchable
@@ -208,10 +208,12 @@ def search(
     else:
         found = db.search_index.find(spec)
     elapsed = (time.perf_counter() - began) * 1000
+    page = found[:limit]
+    registers = registers_of(db, page)
     with audited_read(
         db, reader, object_type="search", keys=req.keys, viewer=req.viewer, now=req.now
     ) as read:
-        rows = [queue_row(values, read) for values in found[:limit]]
+        rows = [queue_row(values, read, registers) for values in page]
     return SearchResult(
         rows=rows,
         has_more=len(found) > limit,

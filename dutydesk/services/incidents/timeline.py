@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dutydesk.i18n import t
 from dutydesk.rules.deadlines import EntryFact, clock_terms, due_steps
 from dutydesk.rules.facts import CASUALTIES, as_text, casualty_line
+from dutydesk.services.incidents.register_view import register_line_of
 from dutydesk.services.integrity.reading import Content, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.storage.engine import Database, Row, as_utc
@@ -94,6 +95,14 @@ class IncidentDetail:
     """事发时间, shown beside the clocks when known."""
     casualties: str = ""
     """The latest figures, worded (死亡3人、受伤2人)."""
+    register: str = ""
+    """Register mode (issue 13): a classified item's register line, shown in the title's
+    place to every reader (it holds no content); empty when it has no register."""
+
+    @property
+    def heading(self) -> str:
+        """What stands in the title's place: the title, else the register line."""
+        return self.title or self.register
 
 
 REPORT_CLOCKS = ("initial_grading", "phone_report", "first_report", "assign", "register")
@@ -131,6 +140,11 @@ def fetch_detail(
     if not rows:
         return None
     row = rows[0]
+    register = (
+        register_line_of(db, int(row.id))
+        if Classification(row.classification).is_classified
+        else ""
+    )
     with audited_read(
         db, clearance, object_type="incident", keys=keys, viewer=viewer, now=now
     ) as read:
@@ -144,8 +158,9 @@ def fetch_detail(
                 restricted=True,
                 version=int(row.version),
                 drill=row.drill_run_id is not None,
+                register=register,
             )
-        return _detail(db, row, content, rules)
+        return replace(_detail(db, row, content, rules), register=register)
 
 
 def _detail(

@@ -46,6 +46,9 @@ SIMILAR_DEBOUNCE = 0.4
 """Seconds of quiet typing before looking for a similar incident."""
 
 _TEXT_FIELDS = ("reporter_name", "reporter_unit", "reporter_phone", "location", "title")
+_REGISTER_FIELDS = ("organ", "doc_no", "period", "copies", "copy_no", "signer")
+"""Register mode (issue 13): a classified item's register row (来文机关, 文号, ★保密期限,
+份数, 份号, 签收人), shown only when a classified level is chosen."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,9 @@ class IntakeScreen(FormScreen[IntakeResult]):
                     ),
                 )
                 yield self.field("location", SafeInput(compact=True))
+            with Horizontal(classes="form-row", id="register-row"):
+                for name in _REGISTER_FIELDS:
+                    yield self.field(name, SafeInput(compact=True))
             with Horizontal(classes="form-row"):
                 # The kind decides the clocks: blank means as the category or channel
                 # starts it (data/rules.toml); 事发时间 is a report element of its own.
@@ -162,6 +168,7 @@ class IntakeScreen(FormScreen[IntakeResult]):
     def on_mount(self) -> None:
         """Start in the summary: the one field a phone report must fill."""
         self.query_one("#similar-box").display = False
+        self._show_register()
         self._found: list[SimilarIncident] = []
         self._warned: frozenset[int] = frozenset()
         self._initial = self.values()
@@ -227,9 +234,49 @@ class IntakeScreen(FormScreen[IntakeResult]):
 
     # -- values ------------------------------------------------------------------------
 
+    @property
+    def _register_mode(self) -> bool:
+        """Register mode with a classified level chosen: the item is its register only."""
+        level = str(self.query_one("#field-classification Select", Select).value)
+        return (
+            self.context.settings.deployment == "register" and Classification(level).is_classified
+        )
+
+    @on(Select.Changed, "#field-classification Select")
+    def _show_register(self) -> None:
+        """The register row appears only for a classified item in register mode."""
+        self.query_one("#register-row").display = self._register_mode
+
+    def _register_fields(self, raw: dict[str, str], fields: dict[str, Any]) -> bool:
+        """Move the register row's values into ``fields["register"]``; marks a bad number."""
+        from dutydesk.services.incidents.register import RegisterFields
+
+        for name in _REGISTER_FIELDS:
+            fields.pop(name, None)
+        if not self._register_mode:
+            return True
+        numbers: dict[str, int | None] = {}
+        ok = True
+        for name in ("copies", "copy_no"):
+            text = raw[name].strip()
+            if text and not (text.isascii() and text.isdigit()):
+                ok = self.refuse(
+                    name, t("error.fact.not_a_number", field=t(f"field.{name}"), value=repr(text))
+                )
+                continue
+            self.refuse(name, None)
+            numbers[name] = int(text) if text else None
+        if ok:
+            fields["register"] = RegisterFields(
+                organ=raw["organ"], doc_no=raw["doc_no"], period=raw["period"],
+                copies=numbers["copies"], copy_no=numbers["copy_no"], signer=raw["signer"],
+            )  # fmt: skip
+        return ok
+
     def values(self) -> dict[str, str]:
         """Every field as typed or chosen (strings, untouched)."""
-        values = {name: self.text(name) for name in (*_TEXT_FIELDS, "received_at", "occurred_at")}
+        names = (*_TEXT_FIELDS, *_REGISTER_FIELDS, "received_at", "occurred_at")
+        values = {name: self.text(name) for name in names}
         for name in ("channel", "category", "severity", "classification", "kind"):
             values[name] = str(self.query_one(f"#field-{name} Select", Select).value)
         values["sensitive"] = (
@@ -247,8 +294,9 @@ class IntakeScreen(FormScreen[IntakeResult]):
         """The ``register`` fields, or ``None`` with every invalid field marked."""
         raw = self.values()
         fields: dict[str, Any] = dict(raw)
-        ok = True
-        if not raw["summary"].strip():
+        ok = self._register_fields(raw, fields)
+        if not raw["summary"].strip() and not self._register_mode:
+            # A classified item in register mode has no summary: its register is all.
             ok = self.refuse("summary", t("form.error_summary"))
         else:
             self.refuse("summary", None)

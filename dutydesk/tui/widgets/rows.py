@@ -3,7 +3,8 @@
 The column layout depends only on the width and the language (cached); a row's cells
 come from a :class:`~dutydesk.services.incidents.queue.QueueRow`, with its countdown computed at
 draw time from the clock, so a redraw is all a ticking clock needs. Restricted rows
-show serial, time and classification only.
+show serial, time and classification only (and a register-mode item's register line,
+which holds no content).
 """
 
 from __future__ import annotations
@@ -105,6 +106,8 @@ class RowPainter(Widget):
             # Need-to-know: serial, time and classification only, nothing of the content.
             mark = style + self.get_component_rich_style("queue--restricted")
             level = f"[{label(row.classification)}] {t('app.restricted')}"
+            if row.register:  # register mode: the register is not content (issue 13)
+                level = f"{row.register} [{t('app.restricted')}]"
             if row.drill:
                 level = f"{t('drill.mark')} {level}"
             return [
@@ -124,7 +127,7 @@ class RowPainter(Widget):
             "category": (short_label(row.category) if row.category else none, style),
             "severity": (label(row.severity) if row.severity else none, style),
             "title": (
-                f"{t('drill.mark')} {row.title or ''}" if row.drill else row.title or "",
+                f"{t('drill.mark')} {row.heading}" if row.drill else row.heading,
                 style,
             ),
             "status": (label(row.status) if row.status else none, style),

@@ -93,7 +93,7 @@ class TimelineView(TextPane):
             self.show(Content(t("app.no_selection")))
             return
         detail = message.detail
-        title = t("pane.timeline_of", serial=detail.serial, title=detail.title or "")
+        title = t("pane.timeline_of", serial=detail.serial, title=detail.heading)
         self.border_title = safe(f"{t('drill.mark')} {title}" if detail.drill else title)
         content = self.render_detail(detail)
         if follow:
@@ -138,6 +138,8 @@ class TimelineView(TextPane):
         if detail.drill:  # 演练: every pane says so, whoever looks at it
             mark = [Content.styled(t("drill.mark"), "bold $text-warning"), " "]
         if detail.restricted:
+            # Register mode: the register line is not content (issue 13).
+            register: list[Content | str] = ["  ", safe(detail.register)] if detail.register else []
             return Content.assemble(
                 *mark,
                 safe(detail.serial, "bold"),
@@ -145,6 +147,7 @@ class TimelineView(TextPane):
                 hhmm(detail.received_at, tz),
                 "  ",
                 safe(f"[{label(detail.classification)}] {t('app.restricted')}", "bold"),
+                *register,
             )
         facts = [
             # The kind only when it is not an emergency's: a request or a document runs
@@ -160,7 +163,7 @@ class TimelineView(TextPane):
             *mark,
             safe(detail.serial, "bold"),
             "  ",
-            safe(detail.title, "bold"),
+            safe(detail.heading, "bold"),
             "  ",
             safe(" · ".join(fact for fact in facts if fact), "dim"),
         ]

@@ -1,0 +1,145 @@
+"""Register mode at the console (issue 13): a classified item shows its register line.
+
+A classified item registered in register mode has no title; where the title would be,
+the queue, the search results and the timeline's header show its register line, to
+every reader (the register is not secret; its content is never stored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import Input, Select, Static
+
+from dutydesk.services.incidents.incident import create_incident
+from dutydesk.services.incidents.intake import NewIncident
+from dutydesk.services.incidents.register import RegisterFields
+from dutydesk.storage.engine import Database
+from dutydesk.tui.app import DutyDeskApp
+from dutydesk.tui.screens.intake import IntakeScreen
+from dutydesk.tui.screens.main import MainScreen
+from dutydesk.tui.screens.search import SearchScreen
+from dutydesk.vocab import Classification, Deployment
+from tests.request_support import request
+from tests.tui.conftest import NOW, on_top
+from tests.tui.test_console import SIZE, settle
+from tests.tui.test_intake import open_intake, summary_area
+
+MakeApp = Callable[..., DutyDeskApp]
+WIDE = (180, 40)
+"""Wide enough for the whole register line in the queue's title column."""
+LINE = "赣办电〔2026〕88号"
+REFUSED = "Classified content must not be typed on a non-classified computer"
+
+
+def add_register_item(db: Database) -> str:
+    """A 机密 telegram registered in register mode: organ, 文号, ★期限, copy 3 of 5."""
+    report = NewIncident(
+        received_at=NOW,
+        channel="cipher",
+        category="other",
+        severity="unassessed",
+        classification="secret",
+        title="",
+        summary="",
+        register=RegisterFields(
+            organ="省委办公厅", doc_no=LINE, period="10年", copies=5, copy_no=3
+        ),
+    )
+    with db.session() as session:
+        req = request(session, now=NOW, deployment=Deployment.REGISTER)
+        return create_incident(req, report, session=session).serial
+
+
+async def _queue_line(app: DutyDeskApp, serial: str) -> str:
+    queue = app.main.queue
+    for index in range(queue.count):
+        row = queue.row(index)
+        if row is not None and row.serial == serial:
+            return queue.render_line(index + 1).text
+    raise AssertionError(f"{serial} not in the queue")
+
+
+async def test_queue_and_timeline_show_the_register_line_to_every_reader(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    serial = add_register_item(db)
+    for clearance in (Classification.INTERNAL, Classification.SECRET):
+        app = make_app(clearance=clearance)
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            line = await _queue_line(app, serial)
+            assert "省委办公厅" in line and LINE in line, line
+            assert "★10年" in line
+            assert ("restricted" in line) is (clearance is Classification.INTERNAL)
+            app.main.timeline.load(
+                int(db.read("SELECT id FROM incident WHERE serial = :s", {"s": serial})[0][0])
+            )
+            await settle(pilot)
+            timeline = app.main.timeline
+            assert LINE in str(timeline.border_title), timeline.border_title
+            assert LINE in timeline.text
+
+
+async def test_search_results_show_the_register_line(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    serial = add_register_item(db)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        await pilot.press(*serial)
+        await pilot.pause(0.4)
+        await settle(pilot)
+        screen = on_top(app, SearchScreen)
+        assert [row.serial for row in screen.results.rows] == [serial]
+        drawn = screen.results.render_line(1).text
+        assert "省委办公厅" in drawn and LINE in drawn, drawn
+
+
+async def test_intake_refuses_content_for_a_classified_item_and_keeps_it(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        screen.query_one("#field-classification Select", Select).value = "secret"
+        summary_area(screen).focus()
+        await pilot.press(*"Plant blast")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert on_top(app, IntakeScreen) is screen  # still on the form
+        status = str(screen.query_one("#form-status", Static).render())
+        assert REFUSED in status, status
+        assert summary_area(screen).text == "Plant blast"  # what was typed is kept
+    assert db.read("SELECT count(*) FROM incident WHERE classification = 'secret'")[0][0] == 1
+
+
+async def test_intake_registers_a_classified_item_by_its_register_row(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        register_box = screen.query_one("#register-row")
+        assert not register_box.display  # an ordinary item has no register
+        screen.query_one("#field-classification Select", Select).value = "secret"
+        await settle(pilot)
+        assert register_box.display
+        for name, value in (
+            ("organ", "省委办公厅"), ("doc_no", LINE), ("period", "10年"),
+            ("copies", "5"), ("copy_no", "3"), ("signer", "赵六"),
+        ):  # fmt: skip
+            control = screen.control(name)
+            assert isinstance(control, Input)
+            control.value = value
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert on_top(app, MainScreen)
+    row = db.read(
+        "SELECT i.title, i.summary, r.organ, r.doc_no, r.period, r.copies, r.copy_no, r.signer "
+        "FROM incident i JOIN classified_register r ON r.incident_id = i.id"
+    )
+    assert [tuple(r) for r in row] == [("", "", "省委办公厅", LINE, "10年", 5, 3, "赵六")]
