@@ -53,7 +53,7 @@ def add_register_item(db: Database) -> str:
 
 async def _queue_line(app: DutyDeskApp, serial: str) -> str:
     queue = app.main.queue
-    for index in range(queue.count):
+    for index in range(queue.count or 0):
         row = queue.row(index)
         if row is not None and row.serial == serial:
             return queue.render_line(index + 1).text
