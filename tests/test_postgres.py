@@ -667,7 +667,7 @@ def test_cli_init_user_list_and_backup_refused(
         return code, out, err
 
     monkeypatch.setenv("DUTYDESK_NEW_PIN", "2468")
-    code, _, err = run("init", "--name", "赵建国", "--clearance", "secret")
+    code, _, err = run("init", "--name", "赵建国")  # an administrator holds no clearance
     assert code == 0, err
     assert key_file.stat().st_mode & 0o777 == 0o600
     monkeypatch.setenv("DUTYDESK_PIN", "2468")
@@ -679,6 +679,9 @@ def test_cli_init_user_list_and_backup_refused(
     monkeypatch.delenv("DUTYDESK_KEY_FILE")  # a server database has no <file>.key
     code, _, err = run("incident", "list", "--operator", "赵建国")
     assert code == 0, err  # nothing sealed to open
+    # An accredited desk stores classified content sealed, with a key every desk reads:
+    # without key_file it refuses (a register-mode desk refuses the content itself).
+    monkeypatch.setenv("DUTYDESK_DEPLOYMENT", "classified-network")
     code, _, err = run("incident", "add", "--summary", "密电", "--classification", "secret",
                        "--operator", "赵建国")  # fmt: skip
     assert code != 0 and "key_file" in err, err

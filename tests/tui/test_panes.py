@@ -104,10 +104,10 @@ async def at_its_end(pilot: Pilot[None], timeline: object) -> None:
     from dutydesk.tui.widgets.timeline import TimelineView
 
     assert isinstance(timeline, TimelineView)
-    for _ in range(50):
+    for _ in range(200):  # up to 10 s: frames come late on a loaded machine
         if timeline.scroll_y == timeline.max_scroll_y:
             return
-        await pilot.pause()
+        await pilot.pause(0.05)
     assert timeline.scroll_y == timeline.max_scroll_y
 
 
