@@ -188,6 +188,9 @@ def test_uncleared_daily_export_is_unmarked(cli: Cli, fmt: str) -> None:
 
 
 def _issued(cli: Cli, serial: str) -> int:
+    # A level alone opens nothing: the security officer names the leader who drafts it.
+    named = cli("incident", "readers", serial, "--add", "张振华", who=("马骏", "1212"))
+    assert named.code == 0, named.err
     drafted = cli("bulletin", "draft", serial, "--clearance", "secret", who=("张振华", "8888"))
     assert drafted.code == 0, drafted.err
     bulletin_id = int(drafted.out.strip())

@@ -49,23 +49,29 @@ class StatusLine(Static):
     def build(self) -> Content:
         """The line as of the clock's now, fitted to the terminal's width.
 
-        Nothing is cut mid-word: when everything does not fit, the shift (which the roster
-        pane shows too) goes first, then the operator's name is shortened; the clearance,
-        the clock, the time to handover and the counts always show whole.
+        Nothing is cut mid-word. When everything does not fit, what goes first is what
+        is shown elsewhere or least needed at a glance: the shift (the roster pane shows
+        it), then the deployment's long name gives way to its short one and the clock
+        its seconds; only then is the operator's name shortened. The deployment, the
+        clearance, the time to handover and the counts always show.
         """
         ctx = self.context
         now = ctx.clock.now()
         settings = ctx.settings
         slot = shift_at(now, settings.day_shift_start, settings.night_shift_start, ctx.tz)
         hours, minutes = format_span(next_handover(now, settings.handover_time, ctx.tz) - now)
-        head: list[Content | str] = [
-            Content.styled(f" {t('app.title')} ", "bold reverse"),
-            " ",
-            # Issue 13: which deployment this is, always in sight (register or accredited).
-            Content.styled(t(f"deployment.{settings.deployment}"), "bold"),
-            "  ",
-            Content.styled(clock_line(now, ctx.tz), "bold"),
-        ]
+        clock = clock_line(now, ctx.tz)
+
+        def head(deployment: str, shown_clock: str) -> list[Content | str]:
+            return [
+                Content.styled(f" {t('app.title')} ", "bold reverse"),
+                " ",
+                # Issue 13: which deployment this is, always in sight.
+                Content.styled(t(deployment), "bold"),
+                "  ",
+                Content.styled(shown_clock, "bold"),
+            ]
+
         shift: list[Content | str] = ["  ", shift_text(slot, ctx.tz)]
         tail: list[Content | str] = ["  ", t("header.handover_in", hours=hours, minutes=minutes)]
         if self.open_count is not None:
@@ -79,16 +85,25 @@ class StatusLine(Static):
         if ctx.signed_in:  # only with sign-in: the console without it looks as before
             level = clearance_label(ctx.clearance)
             who = ["  ", name, " ", level]
-        line = Content.assemble(*head, *shift, *tail, *who)
         width = self.size.width or self.app.size.width
-        if line.cell_length <= width or not width:
-            return line
-        line = Content.assemble(*head, *tail, *who)
-        if line.cell_length <= width or not who:
+        full = f"deployment.{settings.deployment}"
+        short = f"deployment_short.{settings.deployment}"
+        tries = (
+            [*head(full, clock), *shift, *tail, *who],
+            [*head(full, clock), *tail, *who],
+            [*head(short, clock), *tail, *who],
+            [*head(short, clock.rsplit(":", 1)[0]), *tail, *who],
+        )
+        line = Content.assemble()
+        for parts in tries:
+            line = Content.assemble(*parts)
+            if line.cell_length <= width or not width:
+                return line
+        if not who:
             return line
         room = name.cell_length - (line.cell_length - width)
         who[1] = name.truncate(max(room, 2), ellipsis=True)
-        return Content.assemble(*head, *tail, *who)
+        return Content.assemble(*head(short, clock.rsplit(":", 1)[0]), *tail, *who)
 
 
 def clearance_label(clearance: Classification) -> str:
