@@ -106,6 +106,8 @@ class ChoiceSelect(Select[str]):
         self._keys = dict(keys or {})
         self._typed = ""
         self._search_timer: Timer | None = None
+        self.search_pause = SEARCH_PAUSE
+        """Seconds without a key that end a search (a test of matching may lengthen it)."""
 
     def compose(self) -> ComposeResult:
         """Textual's parts, with the overlay that searches by every name."""
@@ -138,7 +140,7 @@ class ChoiceSelect(Select[str]):
         event.prevent_default()
         if self._search_timer is not None:
             self._search_timer.stop()
-        self._search_timer = self.set_timer(SEARCH_PAUSE, self._end_search)
+        self._search_timer = self.set_timer(self.search_pause, self._end_search)
         self._typed += char
         found = self.find(self._typed)
         if found is None:
