@@ -253,3 +253,28 @@ def test_a_new_database_has_todays_search_triggers(db: Database) -> None:
     triggers = db.read("SELECT sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
     expected = sorted(s for s in sqlite_schema() if s.startswith("CREATE TRIGGER"))
     assert sorted(row[0] for row in triggers) == expected
+
+
+def test_an_upgraded_store_s_open_clocks_follow_today_s_rules(
+    db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A demo kept from an earlier release showed every open letter owing a "first
+    # report": the clocks stored on the rows were the old rules' until the next write.
+    import json
+
+    from dutydesk.cli.app import main
+
+    database = Database(url_for(str(db_path)))
+    upgrade(database, "0001")
+    with database._sqlite_connection() as connection:
+        _old_rows(connection)
+        connection.execute("UPDATE incident SET due_step = 'first_report'")  # the old rules'
+    database.close()
+    monkeypatch.delenv("DUTYDESK_OPERATOR", raising=False)
+    capsys.readouterr()
+    main(["--db", str(db_path), "--now", "2026-11-20T10:00+08:00", "incident", "list",
+          "--format", "json"])  # fmt: skip
+    steps = {row["serial"][-3:]: row["due_step"] for row in json.loads(capsys.readouterr().out)}
+    kinds = dict(zip(("001", "002", "003"), OLD_CHANNELS, strict=True))
+    assert kinds["002"] == "letter" and steps["002"] != "first_report"  # a request: 转办
+    assert kinds["003"] == "cipher" and steps["003"] != "first_report"  # a document: 登记

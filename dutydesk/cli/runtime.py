@@ -101,7 +101,12 @@ def prepare_console(settings: Settings, database: Database) -> ConsoleStart:
     them (``tests/test_cli.py`` checks the imports; ``tests/bench/bench_startup.py``
     times this path).
     """
-    database.ensure_schema()
+    if database.ensure_schema():  # migrated: the rules may have changed with the release
+        from datetime import UTC, datetime
+
+        from dutydesk.services.incidents.upgrade import reclock_open
+
+        reclock_open(database, settings, datetime.now(UTC))
     check_key_file_safe(settings, database)
     from dutydesk.services.accounts.sign_in import sign_in_required
     from dutydesk.services.incidents.queue import BLOCK_ROWS, fetch_window

@@ -179,9 +179,13 @@ def open_env(ctx: typer.Context, db: str | None, *, create: bool = False) -> Env
     database = database_for(settings, db or root.get("db"))
     if not create:
         refuse_missing(database)
-    database.ensure_schema()  # as the console does: a new store is created, an old migrated
+    migrated = database.ensure_schema()  # as the console: a new store made, an old migrated
     check_key_file_safe(settings, database)
     now = clock_for(settings, root.get("now")).now()
+    if migrated:  # the rules may have changed with the release: the open clocks follow
+        from dutydesk.services.incidents.upgrade import reclock_open
+
+        reclock_open(database, settings, now)
     return Env(settings=settings, db=database, now=now)
 
 
