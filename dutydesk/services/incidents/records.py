@@ -159,6 +159,24 @@ def special_cadence(
     return rules.special_report if found else None
 
 
+def refresh_open_clocks(session: Session, rules: DeadlineRules, at: datetime) -> int:
+    """Recompute the clocks of every open incident as of ``at``; returns how many.
+
+    A special period that begins or ends changes them (roster), and so may a new release
+    (after a migration). An incident whose timeline holds a value today's vocabulary does
+    not know keeps its stored clock: one old row must never stop the others, nor a start.
+    """
+    session.flush()  # what the caller just wrote (the shifts it marked) is what is read
+    open_incidents = session.exec(select(Incident).where(col(Incident.is_open))).all()
+    for incident in open_incidents:
+        try:
+            with session.begin_nested():
+                refresh_due(session=session, incident=incident, rules=rules, at=at)
+        except ValueError:
+            continue
+    return len(open_incidents)
+
+
 def refresh_due(
     *, session: Session, incident: Incident, rules: DeadlineRules, at: datetime | None = None
 ) -> DueStep | None:

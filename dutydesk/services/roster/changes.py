@@ -17,10 +17,11 @@ from dutydesk.config import Settings
 from dutydesk.i18n import code_name, t
 from dutydesk.rules.rotation import Seat, check
 from dutydesk.services.accounts.audit import record
+from dutydesk.services.incidents.records import refresh_open_clocks
 from dutydesk.services.roster.shifts import ROLE_FOR, RosterError, ensure_shift
 from dutydesk.services.roster.words import problem_text
 from dutydesk.storage.engine import Database
-from dutydesk.storage.models import Assignment, Incident, Person, PersonRole, Shift
+from dutydesk.storage.models import Assignment, Person, PersonRole, Shift
 from dutydesk.vocab import Position, ShiftKind
 
 if TYPE_CHECKING:
@@ -216,7 +217,8 @@ def mark_special(
                 session.add(shift)
                 count += 1
             day += timedelta(days=1)
-        refresh_open(session, req)  # 特殊时期 changes every open emergency's report cadence
+        # 特殊时期 changes every open emergency's report cadence.
+        refresh_open_clocks(session, req.rules, req.now)
         record(
             session=session,
             actor=req.actor_name,
@@ -229,20 +231,6 @@ def mark_special(
             now=req.now,
         )
     return count
-
-
-def refresh_open(session: Session, req: Request) -> int:
-    """Recompute the clocks of every open incident (a special period began or ended).
-
-    Returns how many incidents were looked at.
-    """
-    from dutydesk.services.incidents.records import refresh_due
-
-    session.flush()  # the shifts just marked are what the clocks read
-    open_incidents = session.exec(select(Incident).where(col(Incident.is_open))).all()
-    for incident in open_incidents:
-        refresh_due(session=session, incident=incident, rules=req.rules, at=req.now)
-    return len(open_incidents)
 
 
 def set_leader_mode(req: Request, day: date, kind: ShiftKind, *, by_phone: bool) -> str:
