@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import pytest
 from textual.command import CommandPalette
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from dutydesk.i18n import t
 from dutydesk.services.incidents.queue import fetch_window
@@ -34,7 +36,9 @@ async def settle(pilot: Pilot[None]) -> None:
         await pilot.pause()
         busy = [worker for worker in pilot.app.workers if worker.group != WATCH_GROUP]
         if busy:
-            await pilot.app.workers.wait_for_complete(busy)
+            # An exclusive worker replaced by a newer one is done too (WorkerCancelled).
+            with contextlib.suppress(WorkerCancelled):
+                await pilot.app.workers.wait_for_complete(busy)
             quiet = 0
         else:
             quiet += 1

@@ -77,6 +77,30 @@ async def test_timeline_at_its_end_follows_another_consoles_new_entry(
         await at_its_end(pilot, timeline)  # the newest entry is in view
 
 
+async def test_timeline_follows_when_a_frame_lays_out_the_old_text_under_the_anchor(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    """The compositor may anchor the pane against the old, shorter text's layout.
+
+    On a loaded machine a frame came between the new text and its layout: the anchored
+    offset went negative, the pane took that for "the text fits", dropped the anchor
+    and stayed at its top with the newest entries out of sight (2 full runs in 8). The
+    frame is made here by setting the offset the compositor set.
+    """
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        timeline = app.main.timeline
+        write_notes(db, night["20261126-004"], 12, "另一台")
+        await another_console_wrote(pilot, app, "另一台11")
+        await at_its_end(pilot, timeline)
+        timeline.set_reactive(type(timeline).scroll_y, -1)  # what the compositor did
+        timeline._to_end()
+        assert timeline.is_anchored
+        await at_its_end(pilot, timeline)
+        assert timeline.max_scroll_y > 0
+
+
 async def test_timeline_scrolled_up_to_read_stays_put_when_an_entry_arrives(
     make_app: MakeApp, db: Database, night: dict[str, int]
 ) -> None:

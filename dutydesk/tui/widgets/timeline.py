@@ -22,6 +22,9 @@ from dutydesk.vocab import EntryKind, MatterKind
 DEBOUNCE_SECONDS = 0.03
 """Holding a key down moves the cursor 30 times a second: read only where it rests."""
 
+_LAYOUT_TRIES = 10
+"""Frames to wait for a new text's layout before taking the pane's offset as it is."""
+
 _KIND_WIDTH = 18
 _ACTOR_WIDTH = 8
 
@@ -102,10 +105,7 @@ class TimelineView(TextPane):
             # a text that fits put it at a negative offset: blank lines on top and the
             # newest entries out of sight, in this console and in every other one (found
             # by tests/e2e).
-            width = self._body.content_size.width or self.scrollable_content_region.width
-            # As Textual's own Widget.get_content_height does: the styles stand for the rules.
-            height = content.get_height(self._body.styles, width)  # type: ignore[arg-type]
-            follow = height > self.scrollable_content_region.height
+            follow = self._taller_than_pane(content)
         # Anchored, the pane stays at its end when the new text is laid out (its height is
         # not known before); any scroll by the officer releases the anchor. A second read
         # of the same entries (the officer's own save, then the watcher's) leaves the
@@ -117,10 +117,26 @@ class TimelineView(TextPane):
         if follow:
             self.call_after_refresh(self._to_end, again=True)
 
-    def _to_end(self, again: bool = False) -> None:
+    def _taller_than_pane(self, content: Content) -> bool:
+        """Whether ``content`` needs more lines than the pane shows."""
+        width = self._body.content_size.width or self.scrollable_content_region.width
+        # As Textual's own Widget.get_content_height does: the styles stand for the rules.
+        height = content.get_height(self._body.styles, width)  # type: ignore[arg-type]
+        return height > self.scrollable_content_region.height
+
+    def _to_end(self, again: bool = False, tries: int = 0) -> None:
         if self.scroll_y < 0:
-            # Never blank lines above the text (see on_timeline_view_loaded): only a text
-            # taller than the pane is anchored, so this is a guard, not a path.
+            # Never blank lines above the text (see on_timeline_view_loaded).
+            shown = self._body.content
+            taller = isinstance(shown, Content) and self._taller_than_pane(shown)
+            if tries < _LAYOUT_TRIES and taller:
+                # The compositor anchored the pane against the old, shorter text's
+                # layout; the new text's comes on a later frame. Dropping the anchor here
+                # left the pane at its top for good, newest entries out of sight (1 run
+                # in 13 with four consoles on two cores): keep it and look again.
+                self.scroll_to(y=0, animate=False, immediate=True, release_anchor=False)
+                self.call_after_refresh(self._to_end, again, tries + 1)
+                return
             self.anchor(False)
             self.scroll_to(y=0, animate=False, immediate=True)
             return
