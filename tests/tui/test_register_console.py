@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
 from dutydesk.services.incidents.incident import create_incident
@@ -16,9 +18,11 @@ from dutydesk.services.incidents.intake import NewIncident
 from dutydesk.services.incidents.register import RegisterFields
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
+from dutydesk.tui.screens.copies import CopyScreen
 from dutydesk.tui.screens.intake import IntakeScreen
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.screens.search import SearchScreen
+from dutydesk.tui.widgets.form import Field
 from dutydesk.vocab import Classification, Deployment
 from tests.request_support import request
 from tests.tui.conftest import NOW, on_top
@@ -145,3 +149,108 @@ async def test_intake_registers_a_classified_item_by_its_register_row(
         "FROM incident i JOIN classified_register r ON r.incident_id = i.id"
     )
     assert [tuple(r) for r in row] == [("", "", "省委办公厅", LINE, "10年", 5, 3, "赵六")]
+
+
+def add_named_register_item(db: Database, reader: str) -> tuple[int, str]:
+    """A 机密 telegram in register mode whose 知悉范围 names ``reader`` (a 机要 clerk)."""
+    from dutydesk.storage.models import Person
+
+    with db.session() as session:
+        session.add(Person(name=reader, unit="机要科", clearance=Classification.SECRET))
+    report = NewIncident(
+        received_at=NOW, channel="cipher", category="other", severity="unassessed",
+        classification="secret", title="", summary="", readers=(reader,),
+        register=RegisterFields(organ="省委办公厅", doc_no=LINE, period="10年", copies=5, copy_no=3),
+    )  # fmt: skip
+    with db.session() as session:
+        req = request(session, now=NOW, deployment=Deployment.REGISTER)
+        made = create_incident(req, report, session=session)
+        return int(made.id or 0), made.serial
+
+
+async def open_copy_form(pilot: Pilot[None], app: DutyDeskApp, incident_id: int) -> CopyScreen:
+    """Show the item on the timeline, then press ``m``."""
+    await settle(pilot)  # the queue's first selection first, or it replaces this one
+    app.main.timeline.load(incident_id)
+    await settle(pilot)
+    await pilot.press("m")
+    await settle(pilot)
+    return on_top(app, CopyScreen)
+
+
+def fill(screen: CopyScreen, **values: str) -> None:
+    """Type into the form's inputs as the officer would have."""
+    for name, value in values.items():
+        control = screen.control(name)
+        assert isinstance(control, Input)
+        control.value = value
+
+
+async def test_m_records_a_copy_going_out_and_signed_back_from_the_console(
+    make_app: MakeApp, db: Database, night: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "韩冬")
+    incident_id, _serial = add_named_register_item(db, "韩冬")
+    app = make_app(clearance=Classification.SECRET)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_copy_form(pilot, app, incident_id)
+        fill(screen, copy_no="3", holder="张书记")  # 呈批 is the first choice
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert on_top(app, MainScreen), screen.status_text
+        moved = db.read("SELECT copy_no, holder, signed_back_at FROM register_copy")
+        assert [tuple(row) for row in moved] == [(3, "张书记", None)]
+        assert "张书记" in app.main.timeline.text
+        screen = await open_copy_form(pilot, app, incident_id)
+        screen.query_one("#field-movement Select", Select).value = "back"
+        back = screen.query_one("#field-back Select", Select)
+        seq = db.read(
+            "SELECT e.seq FROM register_copy c JOIN timeline_entry e ON e.id = c.entry_id"
+        )
+        back.value = int(seq[0][0])  # the one copy still out is offered
+        fill(screen, holder="韩冬")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert on_top(app, MainScreen)
+    back_row = db.read("SELECT signed_back_by, signed_back_at IS NOT NULL FROM register_copy")
+    assert [tuple(row) for row in back_row] == [("韩冬", 1)]
+    audited = db.read("SELECT count(*) FROM audit_event WHERE action = 'copy_signed_back'")
+    assert audited[0][0] == 1
+
+
+async def test_a_return_without_its_copy_number_is_refused_in_place_and_keeps_the_typing(
+    make_app: MakeApp, db: Database, night: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "韩冬")
+    incident_id, _serial = add_named_register_item(db, "韩冬")
+    app = make_app(clearance=Classification.SECRET)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_copy_form(pilot, app, incident_id)
+        screen.query_one("#field-movement Select", Select).value = "returned"
+        fill(screen, holder="韩冬")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert on_top(app, CopyScreen) is screen
+        refused = screen.query_one("#field-copy_no", Field).error
+        assert "Return and destruction name the copy" in refused
+        fill(screen, copy_no="9")  # the register has 5 copies: the service refuses it
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert on_top(app, CopyScreen) is screen
+        assert "copy 9 is not among the 5 copies" in screen.status_text
+        control = screen.control("holder")
+        assert isinstance(control, Input) and control.value == "韩冬"
+    assert db.read("SELECT count(*) FROM register_copy")[0][0] == 0
+
+
+async def test_m_on_an_ordinary_incident_says_it_has_no_register(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        said = [str(n.message) for n in app._notifications]
+        assert any("is not classified: it has no register" in text for text in said), said

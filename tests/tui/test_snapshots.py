@@ -143,3 +143,31 @@ def test_main_screen_signed_in_with_a_long_clearance(
 
     app = DutyDeskApp(demo, settings, clock, language, sign_in=True)
     assert snap_compare(app, terminal_size=SIZE, run_before=sign_in)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_copy_movement_form(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., DutyDeskApp],
+    night: dict[str, int],
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    language: str,
+) -> None:
+    """``m`` on a register-mode 机密 telegram: 呈批 of a numbered copy, to whom."""
+    from tests.tui.test_register_console import add_named_register_item
+
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "韩冬")
+    incident_id, _serial = add_named_register_item(db, "韩冬")
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        pilot.app.main.timeline.load(incident_id)  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("tab", *"3", "tab", *"Zhang")
+        await settle(pilot)
+
+    app = make_app(language, clearance=Classification.SECRET)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)

@@ -218,7 +218,7 @@ def copy_move(
     actor: Operator,
 ) -> None:
     """One copy of a classified item moves (呈批/传阅/清退/销毁); print ``SERIAL SEQ``."""
-    from dutydesk.services.incidents.register import record_copy
+    from dutydesk.services.incidents.register import movement_seq, record_copy
     from dutydesk.services.retry import write_with_retry
 
     req = env.request(actor=actor)
@@ -229,21 +229,13 @@ def copy_move(
             req, incident, session=session, kind=kind, holder=holder, copy_no=copy_no,
             occurred_at=occurred,
         )  # fmt: skip
-        return incident.serial, _seq_of(session, moved.entry_id)
+        return incident.serial, movement_seq(session, moved)
 
     found, seq = write_with_retry(env.db, work)
     typer.echo(f"{found} {seq}")
     number = t("app.none") if copy_no is None else copy_no
     message(t("register.copy_moved", serial=found, copy_no=number, kind=label(kind),
               holder=holder, seq=seq))  # fmt: skip
-
-
-def _seq_of(session: Any, entry_id: int) -> int:
-    from dutydesk.storage.models import TimelineEntry
-
-    entry = session.get(TimelineEntry, entry_id)
-    assert entry is not None  # written in this transaction
-    return int(entry.seq)
 
 
 def copy_back(env: Env, serial: str, seq: int, by: str, actor: Operator) -> None:

@@ -172,6 +172,13 @@ def record_copy(
     return row
 
 
+def movement_seq(session: Session, moved: RegisterCopy) -> int:
+    """The timeline entry number of a copy movement (what signing it back names)."""
+    entry = session.get(TimelineEntry, moved.entry_id)
+    assert entry is not None  # written with the movement, in the same transaction
+    return int(entry.seq)
+
+
 def sign_back(
     req: Request, incident: Incident, *, session: Session, seq: int, by: str
 ) -> RegisterCopy:
@@ -268,6 +275,7 @@ __all__ = [
     "ContentRefused",
     "RegisterFields",
     "is_purged",
+    "movement_seq",
     "purge",
     "record_copy",
     "refuse_content",

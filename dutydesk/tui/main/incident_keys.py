@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     # screen alone brings in SQLModel (~0.5 s here) through the services it reports on.
     from textual.notifications import SeverityLevel
 
+    from dutydesk.tui.screens.copies import CopyResult
     from dutydesk.tui.screens.edit import EditResult
     from dutydesk.tui.screens.entry import EntryResult
     from dutydesk.tui.screens.intake import IntakeResult
@@ -51,6 +52,7 @@ ACTION_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     key("l", "log", "log"),
     key("e", "edit", "edit"),
     key("slash", "search", "search", key_display="/"),
+    key("m", "copy_movement", "copy_movement", show=False),
     *(
         key(letter, f"log_entry('{kind.value}')", f"log_{kind.value}", show=False)
         for kind, letter in ENTRY_KEYS.items()
@@ -146,6 +148,28 @@ class IncidentActions(OnMainScreen):
         self._say(
             t("entry.recorded", serial=result.serial, kind=label(result.kind), seq=result.seq)
         )
+
+    # -- copies of a classified item ----------------------------------------------------
+
+    def action_copy_movement(self) -> None:
+        """A classified item's copy moves (呈批/传阅/清退/销毁, or is signed back)."""
+        from dutydesk.tui.screens.copies import CopyScreen
+
+        if not self._on_top():
+            return
+        detail = self._shown()
+        if detail is None:
+            return
+        if not detail.classification.is_classified:
+            self._say(t("register.not_classified", serial=detail.serial), "warning")
+            return
+        self.host.app.push_screen(CopyScreen(self.host.context, detail), self._copy_recorded)
+
+    def _copy_recorded(self, result: CopyResult | None) -> None:
+        if result is None:
+            return
+        self.host.timeline.reload()
+        self._say(result.text)
 
     # -- edit ----------------------------------------------------------------------------
 
