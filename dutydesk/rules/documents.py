@@ -37,6 +37,8 @@ class ItemRef:
     classification: Classification
     title: str | None
     """``None`` when the viewer is not cleared for the item."""
+    sms_allowed: bool = False
+    """Sign-off said "可发短信/微信" for this 内部 item (a decision, no content)."""
 
 
 @dataclass(frozen=True)

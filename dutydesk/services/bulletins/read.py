@@ -43,7 +43,7 @@ _COLUMNS = (
 
 def _items(db: Database, bulletin_id: int, read: ClassifiedRead) -> tuple[ItemRef, ...]:
     rows = db.read(
-        "SELECT i.serial, i.classification, i.title, i.id FROM bulletin_item bi "
+        "SELECT i.serial, i.classification, i.title, i.id, bi.sms_allowed FROM bulletin_item bi "
         "JOIN incident i ON i.id = bi.incident_id WHERE bi.bulletin_id = :id "
         "ORDER BY bi.position",
         {"id": bulletin_id},
@@ -57,9 +57,10 @@ def _items(db: Database, bulletin_id: int, read: ClassifiedRead) -> tuple[ItemRe
                 str(row.serial),
                 content.level,
                 content(row.title, record=incident_record(int(row.id)), field="title"),
+                bool(row.sms_allowed),
             ),
             restricted=lambda row: ItemRef(
-                str(row.serial), Classification(row.classification), None
+                str(row.serial), Classification(row.classification), None, bool(row.sms_allowed)
             ),
         )
     )
