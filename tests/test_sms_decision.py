@@ -125,3 +125,90 @@ def test_cli_sign_sms_ok_and_the_sms_view_say_the_decision(
         "--sms-ok", night.secret_serial,
     )  # fmt: skip
     assert code != 0 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+# -- A 《信息直呈》 short version goes to the named leader, not a group robot --------------
+
+
+def _direct(db: Database, serial: str, leader: str | None = "周文斌") -> int:
+    with db.session() as session:  # the leader's number, as the roster holds it
+        from sqlmodel import select
+
+        from dutydesk.storage.models import Person
+
+        person = session.exec(select(Person).where(Person.name == "周文斌")).one()
+        person.phone = "13900000001"
+    bulletin_id = draft_bulletin(
+        db, kind=BulletinKind.DIRECT, serials=[serial], actor="杨帆", now=NOW, tz=SHANGHAI,
+        leader=leader,
+    )  # fmt: skip
+    review_bulletin(db, bulletin_id, actor="杨帆", now=NOW)
+    sign_bulletin(db, bulletin_id, signer="张振华", actor="杨帆", now=NOW, sms_ok=(serial,))
+    issue_bulletin(request(db, actor_name="杨帆", now=NOW, tz=SHANGHAI), bulletin_id)
+    return bulletin_id
+
+
+def test_a_direct_submission_is_addressed_to_its_leader_never_the_robot(
+    db: Database, night: Night, tmp_path: Path
+) -> None:
+    bulletin_id = _direct(db, night.open_serial)
+    version = short_version(db, bulletin_id)
+    assert (version.to_name, version.to_phone) == ("周文斌", "13900000001")
+    report = deliver(
+        db, bulletin_id, outbox=tmp_path / "out", webhook_url="http://127.0.0.1:9/robot",
+        actor="杨帆", now=NOW,
+    )  # fmt: skip
+    assert report.sent == 0 and report.failed == 0  # no POST to the group robot
+    assert report.note is not None and "周文斌" in report.note
+    assert not db.read("SELECT id FROM bulletin_delivery")
+    names = sorted(path.name for path in report.files)
+    assert names == [
+        "2026-direct-001.sms.txt",
+        "2026-direct-001.to.txt",
+        "2026-direct-001.wechat.txt",
+    ]
+    to = (tmp_path / "out" / "2026-direct-001.to.txt").read_text(encoding="utf-8")
+    assert to == "周文斌\t13900000001\n"
+
+
+def test_a_direct_submission_names_a_leader(db: Database, night: Night, tmp_path: Path) -> None:
+    with pytest.raises(BulletinError, match="杨帆"):  # an information officer is no leader
+        _direct(db, night.open_serial, leader="杨帆")
+    with pytest.raises(BulletinError, match="信息直呈"):  # an express names nobody
+        draft_bulletin(
+            db, kind=BulletinKind.EXPRESS, serials=[night.open_serial], actor="杨帆", now=NOW,
+            tz=SHANGHAI, leader="周文斌",
+        )  # fmt: skip
+    unnamed = _direct(db, night.open_serial, leader=None)
+    with pytest.raises(BulletinError, match="信息直呈"):
+        deliver(db, unnamed, outbox=tmp_path / "out", webhook_url=None, actor="杨帆", now=NOW)
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_direct_to_leader_and_webhook_refused(
+    db: Database, night: Night, db_path: Path, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    code, out, err = run_cli(
+        capsys, db_path, "bulletin", "draft", "--kind", "direct", "--to", "周文斌",
+        night.open_serial, "--operator", "杨帆",
+    )  # fmt: skip
+    assert code == 0, err
+    bulletin_id = out.strip()
+    assert "周文斌" in err
+    for step in (("review", bulletin_id), ("sign", bulletin_id, "--by", "张振华", "--sms-ok",
+                 night.open_serial), ("issue", bulletin_id)):  # fmt: skip
+        code, _, err = run_cli(capsys, db_path, "bulletin", *step, "--operator", "杨帆")
+        assert code == 0, err
+    code, out, err = run_cli(
+        capsys, db_path, "bulletin", "deliver", bulletin_id, "--webhook", "http://127.0.0.1:9/x",
+        "--outbox", str(tmp_path / "out"), "--operator", "杨帆",
+    )  # fmt: skip
+    assert code != 0 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "周文斌" in err and not (tmp_path / "out").exists()
+    code, out, err = run_cli(
+        capsys, db_path, "bulletin", "deliver", bulletin_id,
+        "--outbox", str(tmp_path / "out"), "--operator", "杨帆",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "2026-direct-001.to.txt" in out

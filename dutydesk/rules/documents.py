@@ -80,6 +80,8 @@ class BulletinView:
     items: tuple[ItemRef, ...] = ()
     away: tuple[AwayFacts, ...] = field(default=())
     """Leaders away on the bulletin's day (《信息直呈》 only)."""
+    presented_to: str = ""
+    """The leader a 《信息直呈》 is presented to ("" for a 《信息快报》 or none named)."""
 
 
 @dataclass(frozen=True)

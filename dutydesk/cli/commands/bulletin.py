@@ -63,6 +63,15 @@ def draft(
     ctx: typer.Context,
     serials: Annotated[list[str], typer.Argument(help="Incident serials, in bulletin order.")],
     kind: Annotated[str, typer.Option(help="express (信息快报) or direct (信息直呈).")] = "express",
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="The leader a 《信息直呈》 is presented to: its short version goes to that "
+            "leader alone, never to a group robot.",
+            show_default=False,
+        ),
+    ] = None,
     operator: OperatorOption = None,
     clearance: ClearanceOption = None,
     db: DbOption = None,
@@ -82,6 +91,7 @@ def draft(
         now=env.now,
         tz=env.settings.tz,
         clearance=level,
+        leader=to,
     )
     view = get_bulletin(
         env.db,
@@ -94,6 +104,8 @@ def draft(
     )
     typer.echo(bulletin_id)
     message(t("bulletin.drafted", id=bulletin_id, what=describe(view), count=len(view.items)))
+    if view.presented_to:
+        message(t("bulletin.direct.presented_to", name=view.presented_to))
 
 
 @bulletin_app.command()
@@ -457,6 +469,12 @@ def deliver(
             message(t("delivery.nothing"))
     else:
         assert bulletin_id is not None
+        from dutydesk.services.bulletins.read import BulletinError, presented_to
+
+        kind, leader = presented_to(env.db, bulletin_id)
+        if kind is BulletinKind.DIRECT and webhook:
+            # Asked for in so many words: refused. A configured robot is only left out.
+            raise BulletinError(t("bulletin.direct.no_robot", name=leader or "?"))
         report = run_delivery(
             env.db,
             bulletin_id,

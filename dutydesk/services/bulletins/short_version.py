@@ -53,6 +53,11 @@ class ShortVersion:
     """内部 items left out: no "可发短信/微信" decision at sign-off."""
     allowed: tuple[str, ...] = ()
     """Serials of the 内部 items whose sign-off said "可发短信/微信"."""
+    kind: BulletinKind = BulletinKind.EXPRESS
+    to_name: str = ""
+    """A 《信息直呈》's leader, the one person its short version goes to ("" if unnamed)."""
+    to_phone: str = ""
+    """That leader's number, as the roster holds it."""
 
     @property
     def full(self) -> str:
@@ -85,13 +90,14 @@ def short_version(
     from dutydesk.errors import NotFoundError
 
     rows = db.read(
-        "SELECT kind, year, issue_no, status, classification, short_version FROM bulletin "
-        "WHERE id = :id",
+        "SELECT b.kind, b.year, b.issue_no, b.status, b.classification, b.short_version, "
+        "COALESCE(p.name, '') AS to_name, COALESCE(p.phone, '') AS to_phone FROM bulletin b "
+        "LEFT JOIN person p ON p.id = b.leader_id WHERE b.id = :id",
         {"id": bulletin_id},
     )
     if not rows:
         raise NotFoundError(t("bulletin.not_found", id=bulletin_id))
-    kind, year, number, status, level, stored = rows[0]
+    kind, year, number, status, level, stored, to_name, to_phone = rows[0]
     if BulletinStatus(status) is BulletinStatus.DISCARDED:
         raise BulletinError(t("bulletin.refused.discarded", id=bulletin_id, action="sms"))
     # Read as nobody cleared for classified matter: a short version goes by SMS and
@@ -143,6 +149,9 @@ def short_version(
         edited=edit is not None or bool(stored),
         held_back=held_back,
         allowed=tuple(item.serial for item in facts if item.serial in allowed),
+        kind=BulletinKind(kind),
+        to_name=str(to_name),
+        to_phone=str(to_phone),
     )
 
 

@@ -87,18 +87,24 @@ def draft_bulletin(
     now: datetime,
     tz: ZoneInfo,
     clearance: Classification = Classification.INTERNAL,
+    leader: str | None = None,
 ) -> int:
     """Draft a bulletin about the incidents ``serials``; returns its id.
 
     Title and body are prefilled from the incidents and their timelines
     (:func:`dutydesk.rules.bulletins.draft_text`); the classification is the highest of
-    the items. A drafter must be cleared for every item.
+    the items. A drafter must be cleared for every item. A 《信息直呈》 names the
+    ``leader`` it is presented to: its short version goes to that leader alone.
 
     Raises:
-        BulletinError: no serials, a serial twice, or an item above ``clearance``.
+        BulletinError: no serials, a serial twice, or an item above ``clearance``;
+            ``leader`` for a 《信息快报》, or not a person holding the leader role.
         NotFoundError: a serial names no incident.
 
     """
+    named = (leader or "").strip()
+    if named and kind is not BulletinKind.DIRECT:
+        raise BulletinError(t("bulletin.direct.express_names_nobody"))
     from dutydesk.storage.models import Bulletin, BulletinItem
 
     if not serials:
@@ -115,8 +121,10 @@ def draft_bulletin(
     level = rules.highest_classification(item.classification for _, item in facts)
 
     def work(session: Session) -> int:
+        leader_id = _leader_id(session, named) if named else None
         bulletin = Bulletin(
             kind=kind,
+            leader_id=leader_id,
             year=now.astimezone(tz).year,
             title="" if level.is_classified else title,
             body="" if level.is_classified else body,
@@ -144,6 +152,21 @@ def draft_bulletin(
         return bulletin.id
 
     return write_with_retry(db, work)
+
+
+def _leader_id(session: Session, name: str) -> int:
+    """The id of the leader called ``name`` (a 《信息直呈》 is presented to a leader)."""
+    from sqlmodel import select
+
+    from dutydesk.storage.models import Person, PersonRole
+
+    person = session.exec(select(Person).where(Person.name == name)).first()
+    if person is None or person.id is None:
+        raise BulletinError(t("bulletin.direct.no_leader", name=name))
+    roles = set(session.exec(select(PersonRole.role).where(PersonRole.person_id == person.id)))
+    if not roles & {role.value for role in rules.SIGNER_ROLES}:
+        raise BulletinError(t("bulletin.direct.not_leader", name=name))
+    return person.id
 
 
 def _person_id(session: Session, name: str) -> int | None:

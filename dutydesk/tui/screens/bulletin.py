@@ -203,6 +203,8 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
             for item in view.items
         )
         parts = [name, label(view.status), label(view.classification), f"#{view.id}", items]
+        if view.presented_to:  # a 《信息直呈》 goes to this leader alone
+            parts.append(t("bulletin.direct.presented_to", name=view.presented_to))
         if view.signed_off_by:
             parts.append(t("desk.bulletin.signed_by", name=view.signed_off_by))
         return Content.assemble(safe(parts[0], "bold"), safe("  ·  " + "  ·  ".join(parts[1:])))
