@@ -34,13 +34,14 @@ def cli(capsys: pytest.CaptureFixture[str], db_path: Path, *args: str) -> tuple[
 
 
 def issued(capsys: pytest.CaptureFixture[str], db_path: Path, *serials: str,
-           clearance: str = "internal") -> str:  # fmt: skip
+           clearance: str = "internal", sms_ok: tuple[str, ...] = ()) -> str:  # fmt: skip
     # Drafting with classified items takes an operator cleared for them (杨帆 is 机密-less).
     drafter = ("--operator", "张振华") if clearance not in ("internal", "public") else ()
     code, out, err = cli(capsys, db_path, "draft", *serials, "--clearance", clearance, *drafter)
     assert code == 0, err
     bulletin_id = out.strip()
-    for step in (("review", bulletin_id), ("sign", bulletin_id, "--by", "张振华")):
+    allowed = [arg for serial in sms_ok for arg in ("--sms-ok", serial)]
+    for step in (("review", bulletin_id), ("sign", bulletin_id, "--by", "张振华", *allowed)):
         assert cli(capsys, db_path, *step)[0] == 0
     code, out, err = cli(capsys, db_path, "issue", bulletin_id)
     assert code == 0, err
@@ -141,7 +142,10 @@ def test_canary_never_in_a_short_version_or_webhook_payload(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setenv("DUTYDESK_OUTBOX_DIR", str(tmp_path / "box"))
-    mixed = issued(capsys, db_path, night.open_serial, night.secret_serial, clearance="secret")
+    mixed = issued(
+        capsys, db_path, night.open_serial, night.secret_serial, clearance="secret",
+        sms_ok=(night.open_serial,),
+    )  # fmt: skip
     only = issued(capsys, db_path, night.secret_serial, clearance="secret")
     code, out, err = cli(capsys, db_path, "sms", mixed)
     assert code == 0 and CANARY not in out + err

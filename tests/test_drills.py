@@ -446,6 +446,8 @@ def test_bulletin_refuses_a_drill_incident(drilled: tuple[str, str], db: Databas
 
 
 def test_short_version_never_carries_a_drill_item(drilled: tuple[str, str], db: Database) -> None:
+    from sqlmodel import select
+
     from dutydesk.services.bulletins.short_version import short_version
     from dutydesk.storage.models import BulletinItem
 
@@ -456,7 +458,14 @@ def test_short_version_never_carries_a_drill_item(drilled: tuple[str, str], db: 
     # Even an item slipped in behind the service's back stays out of the short version.
     drill_id = db.read("SELECT id FROM incident WHERE serial = :s", {"s": drill})[0][0]
     with db.session() as session:
-        session.add(BulletinItem(bulletin_id=bulletin_id, incident_id=drill_id, position=1))
+        session.add(
+            BulletinItem(
+                bulletin_id=bulletin_id, incident_id=drill_id, position=1, sms_allowed=True
+            )
+        )
+        # Both 内部 items marked 可发短信/微信: the drill one still stays out.
+        for item in session.exec(select(BulletinItem)).all():
+            item.sms_allowed = True
     text = short_version(db, bulletin_id).full
     assert DRILL_CANARY not in text and "储罐" not in text
 

@@ -49,15 +49,18 @@ def night(db: Database, monkeypatch: pytest.MonkeyPatch) -> Night:
     return found
 
 
-def issued(capsys: pytest.CaptureFixture[str], db_path: Path, *serials: str) -> str:
-    """Draft, review, sign and issue a bulletin of ``serials``; its id."""
+def issued(
+    capsys: pytest.CaptureFixture[str], db_path: Path, *serials: str, sms_ok: str = ""
+) -> str:
+    """Draft, review, sign (``sms_ok``: a 内部 item 可发短信/微信) and issue; its id."""
     code, out, err = run_cli(
         capsys, db_path, "bulletin", "draft", *serials, "--clearance", "secret",
         "--operator", "张振华",
     )  # fmt: skip
     assert code == 0, err
     bulletin_id = out.strip()
-    for step in (("review", bulletin_id), ("sign", bulletin_id, "--by", "张振华"),
+    allowed = ("--sms-ok", sms_ok) if sms_ok else ()
+    for step in (("review", bulletin_id), ("sign", bulletin_id, "--by", "张振华", *allowed),
                  ("issue", bulletin_id)):  # fmt: skip
         code, _, err = run_cli(capsys, db_path, "bulletin", *step)
         assert code == 0, err
@@ -89,7 +92,9 @@ def test_short_version_carries_the_attributed_instruction_within_limits(
     night: Night, db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The SMS names the leader too; segments stay within 70 units; classified stays out."""
-    bulletin_id = issued(capsys, db_path, night.open_serial, night.secret_serial)
+    bulletin_id = issued(
+        capsys, db_path, night.open_serial, night.secret_serial, sms_ok=night.open_serial
+    )
     code, out, err = run_cli(capsys, db_path, "bulletin", "sms", bulletin_id)
     assert code == 0, err
     segments = out.splitlines()

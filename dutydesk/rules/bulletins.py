@@ -241,6 +241,30 @@ def short_text(items: Sequence[ItemFacts]) -> str:
     return "".join(f"{index}.{short_item(item)}" for index, item in enumerate(items, start=1))
 
 
+def may_go_by_sms(level: Classification, *, allowed: bool) -> bool:
+    """Whether an item of ``level`` goes into a short version (SMS/WeChat).
+
+    公开 goes; 内部 only when sign-off recorded "可发短信/微信" for it (``allowed``):
+    工作秘密 and casualty figures before release often sit in 内部 items; 秘密 and above
+    never (the cipher channel only).
+    """
+    if level is Classification.PUBLIC:
+        return True
+    return level is Classification.INTERNAL and allowed
+
+
+def sms_decision_refusal(level: Classification) -> str | None:
+    """Why a 可发短信/微信 decision cannot be recorded for an item of ``level``, else ``None``.
+
+    Only a 内部 item needs one: a 公开 item goes anyway, a classified one never.
+    """
+    if level.is_classified:
+        return "classified"
+    if level is Classification.PUBLIC:
+        return "public"
+    return None
+
+
 def short_header(kind: BulletinKind, year: int, issue_no: int | None) -> str:
     """What every short version starts with: 【信息快报2026年第7期】."""
     return f"【{KIND_NAMES[kind]}{issue_label(year, issue_no)}】"

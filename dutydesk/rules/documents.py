@@ -37,6 +37,8 @@ class ItemRef:
     classification: Classification
     title: str | None
     """``None`` when the viewer is not cleared for the item."""
+    sms_allowed: bool = False
+    """Sign-off said "可发短信/微信" for this 内部 item (a decision, no content)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class BulletinView:
     items: tuple[ItemRef, ...] = ()
     away: tuple[AwayFacts, ...] = field(default=())
     """Leaders away on the bulletin's day (《信息直呈》 only)."""
+    presented_to: str = ""
+    """The leader a 《信息直呈》 is presented to ("" for a 《信息快报》 or none named)."""
 
 
 @dataclass(frozen=True)

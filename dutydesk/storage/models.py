@@ -280,6 +280,9 @@ class Bulletin(SQLModel, table=True):
         default="open", sa_column=Column(String(16), nullable=False, default="open")
     )
     """``open`` or ``classified``: the number series it was issued in (migration 0015)."""
+    # Migration 0018: a 《信息直呈》 goes to the named leader, not a group robot.
+    leader_id: int | None = Field(default=None, foreign_key="person.id")
+    """The leader a 《信息直呈》 is presented to (呈送领导); ``None`` for a 《信息快报》."""
 
 
 class BulletinItem(SQLModel, table=True):

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import col, select
 
 from dutydesk.storage.engine import Database
-from dutydesk.storage.models import Bulletin, Person, PersonRole
+from dutydesk.storage.models import Bulletin, BulletinItem, Person, PersonRole
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.bulletin import BulletinScreen
 from dutydesk.tui.screens.confirm import ConfirmScreen
@@ -149,7 +149,8 @@ async def test_more_incidents_can_be_added_by_serial(
         await pilot.press("space", *"20261126-002")
         await draft(pilot, screen)
         assert [item.serial for item in screen.view.items] == ["20261126-004", "20261126-002"]  # type: ignore[union-attr]
-        assert "(1/" in screen.short_panel.text  # segments numbered
+        # Both 内部, neither decided 可发短信/微信 yet: no short version before sign-off.
+        assert "可发短信/微信" in screen.short_panel.text
 
 
 async def test_short_version_refused_for_a_secret_incident(
@@ -168,7 +169,7 @@ async def test_short_version_refused_for_a_secret_incident(
 
 
 async def test_canary_never_reaches_a_short_version(
-    make_app: MakeApp, db: Database, night: dict[str, int], monkeypatch: pytest.MonkeyPatch
+    make_app: MakeApp, db: Database, signer: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DUTYDESK_OPERATOR", "张三")  # named in the telegram's 知悉范围
     app = make_app(clearance=Classification.SECRET)
@@ -176,6 +177,7 @@ async def test_canary_never_reaches_a_short_version(
         screen = await open_bulletin(pilot, "j", "j")
         await pilot.press("space", *"20261126-002")
         await draft(pilot, screen)
+        await sign_off(pilot, screen, sms_ok=1)  # 20261126-002 (内部) may go by SMS
         panel = screen.short_panel
         assert panel.version is not None and panel.version.omitted
         assert "left out" in panel.text
@@ -199,12 +201,59 @@ async def test_an_uncleared_officer_cannot_draft_from_a_secret_incident(
             assert canary not in screen_text(app)
 
 
-async def sign_off(pilot, screen: BulletinScreen) -> None:  # type: ignore[no-untyped-def]
-    """Review and sign the bulletin on screen (the only signer is offered)."""
-    for step in ("f2", "f3", "enter"):
+async def sign_off(pilot, screen: BulletinScreen, sms_ok: int = 0) -> None:  # type: ignore[no-untyped-def]
+    """Review and sign the bulletin on screen (the only signer is offered).
+
+    With ``sms_ok``, F6 first marks that many 内部 items 可发短信/微信 (the first ones).
+    """
+    await pilot.press("f2")
+    await settle(pilot)
+    for index in range(sms_ok):
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, PickScreen)
+        await pilot.press(*["down"] * index, "enter")
+        await settle(pilot)
+    for step in ("f3", "enter"):
         await pilot.press(step)
         await settle(pilot)
     assert screen.view is not None and screen.view.signed_off_by, screen.status_text
+
+
+async def test_f6_chooses_the_internal_items_that_may_go_by_sms(
+    make_app: MakeApp, db: Database, signer: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_bulletin(pilot)
+        await pilot.press("space", *"20261126-002")
+        await draft(pilot, screen)
+        assert "可发短信/微信" in screen.short_panel.text  # undecided: refused, no content
+        assert screen.short_panel.version is None
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        pick = on_top(app, PickScreen)
+        assert [value.split()[1] for value in pick.values] == ["20261126-004", "20261126-002"]
+        await pilot.press("enter")  # marks 20261126-004
+        await settle(pilot)
+        assert "20261126-004" in screen.status_text
+        await pilot.press("f3", "enter")
+        await settle(pilot)
+        with db.session(write=False) as session:
+            decided = session.exec(
+                select(BulletinItem.sms_allowed).order_by(col(BulletinItem.position))
+            ).all()
+        assert decided == [True, False]
+        assert "20261126-004 (可发短信/微信)" in screen_text(app)  # shown with the bulletin
+        panel = screen.short_panel
+        assert panel.version is not None and panel.version.held_back == 1
+        assert "(1/" in panel.text or panel.version.segments  # a short version now
+        assert "1 内部 item(s) left out" in panel.text
+        await pilot.press("f6")  # decided at sign-off: not changed here
+        await settle(pilot)
+        assert "Decided at sign-off" in screen.status_text
 
 
 async def test_issuing_asks_first_and_no_keeps_the_number_unused(

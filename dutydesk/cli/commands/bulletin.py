@@ -5,7 +5,7 @@ Examples::
     dutydesk bulletin draft --kind express 20261126-004 20261126-006
     dutydesk bulletin edit 3 --title "..." --body -      # body from stdin
     dutydesk bulletin review 3
-    dutydesk bulletin sign 3 --by 张振华
+    dutydesk bulletin sign 3 --by 张振华 --sms-ok 20261126-004   # 可发短信/微信
     dutydesk bulletin issue 3                             # prints 2026年第N期
     dutydesk bulletin show 3 --format docx -o 快报.docx
     dutydesk bulletin sms 3                               # SMS segments, one per line
@@ -63,6 +63,15 @@ def draft(
     ctx: typer.Context,
     serials: Annotated[list[str], typer.Argument(help="Incident serials, in bulletin order.")],
     kind: Annotated[str, typer.Option(help="express (信息快报) or direct (信息直呈).")] = "express",
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="The leader a 《信息直呈》 is presented to: its short version goes to that "
+            "leader alone, never to a group robot.",
+            show_default=False,
+        ),
+    ] = None,
     operator: OperatorOption = None,
     clearance: ClearanceOption = None,
     db: DbOption = None,
@@ -82,6 +91,7 @@ def draft(
         now=env.now,
         tz=env.settings.tz,
         clearance=level,
+        leader=to,
     )
     view = get_bulletin(
         env.db,
@@ -94,6 +104,8 @@ def draft(
     )
     typer.echo(bulletin_id)
     message(t("bulletin.drafted", id=bulletin_id, what=describe(view), count=len(view.items)))
+    if view.presented_to:
+        message(t("bulletin.direct.presented_to", name=view.presented_to))
 
 
 @bulletin_app.command()
@@ -155,19 +167,37 @@ def sign(
             show_default=False,
         ),
     ] = None,
+    sms_ok: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sms-ok",
+            help="A 内部 item (serial) that may go by SMS/WeChat (可发短信/微信); repeat "
+            "for several. Other 内部 items stay out of the short version.",
+            show_default=False,
+        ),
+    ] = None,
     operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
-    """Record the sign-off (签发) by a duty leader or leader."""
+    """Record the sign-off (签发) by a duty leader or leader, and its 可发短信/微信 items."""
     from dutydesk.services.bulletins.write import sign_bulletin
 
     env = open_env(ctx, db)
     actor = signed_in(env, operator)
     signer = (by or "").strip() or actor.name
+    allowed = [serial.strip() for serial in sms_ok or () if serial.strip()]
     sign_bulletin(
-        env.db, bulletin_id, signer=signer, actor=actor.name, actor_id=actor.id, now=env.now
+        env.db,
+        bulletin_id,
+        signer=signer,
+        actor=actor.name,
+        actor_id=actor.id,
+        now=env.now,
+        sms_ok=allowed,
     )
     message(t("bulletin.signed", id=bulletin_id, name=signer))
+    if allowed:
+        message(t("bulletin.sms_ok_recorded", serials=", ".join(dict.fromkeys(allowed))))
 
 
 @bulletin_app.command()
@@ -390,7 +420,9 @@ def sms(
     """Print the SMS/WeChat short version, one 70-character segment per line.
 
     Refused for bulletins whose items are all classified; a bulletin with some
-    classified items gets a version of the others, and a note on stderr says so.
+    classified items gets a version of the others, and a note on stderr says so. A 内部
+    item goes only when its sign-off said 可发短信/微信 (``bulletin sign --sms-ok``);
+    stderr names those decided and counts the others left out.
     """
     from dutydesk.services.bulletins.short_version import short_version
 
@@ -401,6 +433,8 @@ def sms(
         actor = ""
         reader(env, operator, None)
     version = short_version(env.db, bulletin_id, edit=edit, actor=actor, now=env.now)
+    if version.allowed:
+        message(t("bulletin.sms_ok_recorded", serials=", ".join(version.allowed)))
     if version.note:
         message(version.note)
     for segment in version.segments:
@@ -435,6 +469,12 @@ def deliver(
             message(t("delivery.nothing"))
     else:
         assert bulletin_id is not None
+        from dutydesk.services.bulletins.read import BulletinError, presented_to
+
+        kind, leader = presented_to(env.db, bulletin_id)
+        if kind is BulletinKind.DIRECT and webhook:
+            # Asked for in so many words: refused. A configured robot is only left out.
+            raise BulletinError(t("bulletin.direct.no_robot", name=leader or "?"))
         report = run_delivery(
             env.db,
             bulletin_id,

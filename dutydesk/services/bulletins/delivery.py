@@ -12,6 +12,10 @@
 
 Only issued bulletins are delivered; classified ones never reach here
 (:func:`dutydesk.services.bulletins.short_version.short_version` refuses them).
+
+A 《信息直呈》 goes to the leader it names, never to a group robot: its outbox gets a
+``.to.txt`` beside the segments (the leader's name and number, tab-separated, for the
+gateway or the officer's phone), and the webhook is left out, saying so in one line.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from dutydesk.services.bulletins.read import BulletinError
 from dutydesk.services.bulletins.short_version import ShortVersion, short_version
 from dutydesk.services.retry import write_with_retry
 from dutydesk.storage.engine import Database
-from dutydesk.vocab import BulletinStatus
+from dutydesk.vocab import BulletinKind, BulletinStatus
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -46,6 +50,7 @@ class DeliveryReport:
     """What a delivery did."""
 
     files: tuple[Path, ...] = ()
+    """The outbox files written (and a 《信息直呈》's ``.to.txt``)."""
     sent: int = 0
     failed: int = 0
     errors: tuple[str, ...] = ()
@@ -140,7 +145,19 @@ def deliver(
         raise BulletinError(t("delivery.not_issued", id=bulletin_id))
     version = short_version(db, bulletin_id)  # refuses classified bulletins, or NotFound
     _, kind, year, number = rows[0]
-    files = write_outbox(outbox, f"{year}-{kind}-{int(number):03d}", version)
+    direct = version.kind is BulletinKind.DIRECT
+    if direct and not version.to_name:
+        raise BulletinError(t("bulletin.direct.unnamed", id=bulletin_id))
+    stem = f"{year}-{kind}-{int(number):03d}"
+    files: tuple[Path, ...] = write_outbox(outbox, stem, version)
+    if direct:
+        to = outbox / f"{stem}.to.txt"
+        _write_atomic(to, f"{version.to_name}\t{version.to_phone}\n")
+        files = (*files, to)
+        # One person, not a group: the robot never gets it, whatever is configured.
+        said = t("bulletin.direct.to_leader", name=version.to_name)
+        note = "\n".join(line for line in (version.note, said) if line)
+        return DeliveryReport(files=files, note=note)
     if not webhook_url:
         return DeliveryReport(files=files, note=version.note)
 

@@ -37,13 +37,14 @@ class BulletinError(DutyDeskError):
 _COLUMNS = (
     "b.id, b.kind, b.year, b.issue_no, b.status, b.classification, b.title, b.body, "
     "b.short_version, b.created_at, b.reviewed_by, b.reviewed_at, "
-    "COALESCE(p.name, '') AS signer, b.signed_off_at, b.issued_at"
+    "COALESCE(p.name, '') AS signer, b.signed_off_at, b.issued_at, "
+    "COALESCE(l.name, '') AS leader"
 )
 
 
 def _items(db: Database, bulletin_id: int, read: ClassifiedRead) -> tuple[ItemRef, ...]:
     rows = db.read(
-        "SELECT i.serial, i.classification, i.title, i.id FROM bulletin_item bi "
+        "SELECT i.serial, i.classification, i.title, i.id, bi.sms_allowed FROM bulletin_item bi "
         "JOIN incident i ON i.id = bi.incident_id WHERE bi.bulletin_id = :id "
         "ORDER BY bi.position",
         {"id": bulletin_id},
@@ -57,9 +58,10 @@ def _items(db: Database, bulletin_id: int, read: ClassifiedRead) -> tuple[ItemRe
                 str(row.serial),
                 content.level,
                 content(row.title, record=incident_record(int(row.id)), field="title"),
+                bool(row.sms_allowed),
             ),
             restricted=lambda row: ItemRef(
-                str(row.serial), Classification(row.classification), None
+                str(row.serial), Classification(row.classification), None, bool(row.sms_allowed)
             ),
         )
     )
@@ -87,7 +89,7 @@ def get_bulletin(
     """
     rows = db.read(
         f"SELECT {_COLUMNS} FROM bulletin b LEFT JOIN person p ON p.id = b.signed_off_by_id "  # noqa: S608 - constant columns; the id is bound
-        "WHERE b.id = :id",
+        "LEFT JOIN person l ON l.id = b.leader_id WHERE b.id = :id",
         {"id": bulletin_id},
     )
     if not rows:
@@ -110,6 +112,7 @@ def get_bulletin(
             "status": BulletinStatus(row.status),
             "classification": Classification(row.classification),
             "items": _items(db, int(row.id), read),
+            "presented_to": str(row.leader),
         }
         content = read.content(row.classification, f"bulletin:{int(row.id)}")
         if content is None:
@@ -233,6 +236,23 @@ def issue_title(db: Database, bulletin_id: int) -> str:
         raise NotFoundError(f"no bulletin {bulletin_id}")
     kind, year, number, level = rows[0]
     return numbered_name(BulletinKind(kind), int(year), number, level)
+
+
+def presented_to(db: Database, bulletin_id: int) -> tuple[BulletinKind, str]:
+    """A bulletin's kind and, for a 《信息直呈》, the leader it names ("" if none).
+
+    Raises:
+        NotFoundError: no such bulletin.
+
+    """
+    rows = db.read(
+        "SELECT b.kind, COALESCE(p.name, '') FROM bulletin b "
+        "LEFT JOIN person p ON p.id = b.leader_id WHERE b.id = :id",
+        {"id": bulletin_id},
+    )
+    if not rows:
+        raise NotFoundError(t("bulletin.not_found", id=bulletin_id))
+    return BulletinKind(rows[0][0]), str(rows[0][1])
 
 
 def bulletin_level(db: Database, bulletin_id: int) -> Classification:

@@ -5,7 +5,10 @@ short version is made from the bulletin's **unclassified items only**, straight 
 incidents - never from the bulletin's body, which may hold a classified item's text:
 
 * every item classified (秘密 and above): refused, with a message saying why;
-* some items classified: the short version covers the others and says so in ``note``.
+* some items classified: the short version covers the others and says so in ``note``;
+* a 内部 item goes only when its sign-off recorded "可发短信/微信" for it
+  (``bulletin_item.sms_allowed``); the others are left out and counted in ``note``
+  (no serial, no content), and with nothing left the short version is refused.
 
 The stored ``short_version`` is the editable text; the header 【信息快报2026年第7期】 is
 put in front when it is shown or sent, so the number given at issue is always right.
@@ -44,8 +47,17 @@ class ShortVersion:
     omitted: tuple[tuple[str, Classification], ...] = ()
     """Serial and classification of each classified item left out."""
     note: str | None = None
-    """Says that classified items were left out, when they were."""
+    """Says that classified or undecided 内部 items were left out (one line each)."""
     edited: bool = False
+    held_back: int = 0
+    """内部 items left out: no "可发短信/微信" decision at sign-off."""
+    allowed: tuple[str, ...] = ()
+    """Serials of the 内部 items whose sign-off said "可发短信/微信"."""
+    kind: BulletinKind = BulletinKind.EXPRESS
+    to_name: str = ""
+    """A 《信息直呈》's leader, the one person its short version goes to ("" if unnamed)."""
+    to_phone: str = ""
+    """That leader's number, as the roster holds it."""
 
     @property
     def full(self) -> str:
@@ -78,24 +90,37 @@ def short_version(
     from dutydesk.errors import NotFoundError
 
     rows = db.read(
-        "SELECT kind, year, issue_no, status, classification, short_version FROM bulletin "
-        "WHERE id = :id",
+        "SELECT b.kind, b.year, b.issue_no, b.status, b.classification, b.short_version, "
+        "COALESCE(p.name, '') AS to_name, COALESCE(p.phone, '') AS to_phone FROM bulletin b "
+        "LEFT JOIN person p ON p.id = b.leader_id WHERE b.id = :id",
         {"id": bulletin_id},
     )
     if not rows:
         raise NotFoundError(t("bulletin.not_found", id=bulletin_id))
-    kind, year, number, status, level, stored = rows[0]
+    kind, year, number, status, level, stored, to_name, to_phone = rows[0]
     if BulletinStatus(status) is BulletinStatus.DISCARDED:
         raise BulletinError(t("bulletin.refused.discarded", id=bulletin_id, action="sms"))
     # Read as nobody cleared for classified matter: a short version goes by SMS and
     # WeChat, so a classified item's text is not even opened, only left out.
     with audited_read(db, Classification.INTERNAL, object_type="bulletin", viewer=actor) as read:
         facts = bulletin_facts(db, bulletin_id, read)
-    open_items = [item for item in facts if not item.classification.is_classified]
+    allowed = _sms_allowed(db, bulletin_id)
+    open_items = [
+        item
+        for item in facts
+        if rules.may_go_by_sms(item.classification, allowed=item.serial in allowed)
+    ]
     omitted = tuple(
         (item.serial, item.classification) for item in facts if item.classification.is_classified
     )
+    held_back = sum(
+        1
+        for item in facts
+        if item.classification is Classification.INTERNAL and item.serial not in allowed
+    )
     if not open_items:
+        if held_back:
+            raise BulletinError(t("bulletin.sms_internal_refused", id=bulletin_id, count=held_back))
         raise BulletinError(
             t("bulletin.sms_refused", id=bulletin_id, level=label(Classification(level)))
         )
@@ -107,10 +132,13 @@ def short_version(
     else:
         text = _one_paragraph(str(stored) or rules.short_text(open_items))
     header = rules.short_header(BulletinKind(kind), int(year), number)
-    note = None
+    lines = []
     if omitted:
         serials = ", ".join(f"{serial} [{label(lvl)}]" for serial, lvl in omitted)
-        note = t("bulletin.sms_partial", count=len(omitted), serials=serials)
+        lines.append(t("bulletin.sms_partial", count=len(omitted), serials=serials))
+    if held_back:
+        lines.append(t("bulletin.sms_internal_held", count=held_back))
+    note = "\n".join(lines) or None
     return ShortVersion(
         bulletin_id=bulletin_id,
         header=header,
@@ -119,7 +147,22 @@ def short_version(
         omitted=omitted,
         note=note,
         edited=edit is not None or bool(stored),
+        held_back=held_back,
+        allowed=tuple(item.serial for item in facts if item.serial in allowed),
+        kind=BulletinKind(kind),
+        to_name=str(to_name),
+        to_phone=str(to_phone),
     )
+
+
+def _sms_allowed(db: Database, bulletin_id: int) -> frozenset[str]:
+    """Serials of the items whose sign-off said "可发短信/微信" (no content read)."""
+    rows = db.read(
+        "SELECT i.serial FROM bulletin_item bi JOIN incident i ON i.id = bi.incident_id "
+        "WHERE bi.bulletin_id = :id AND bi.sms_allowed",
+        {"id": bulletin_id},
+    )
+    return frozenset(str(row.serial) for row in rows)
 
 
 def _store(db: Database, bulletin_id: int, text: str, actor: str, now: datetime | None) -> None:

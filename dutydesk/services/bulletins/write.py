@@ -87,18 +87,24 @@ def draft_bulletin(
     now: datetime,
     tz: ZoneInfo,
     clearance: Classification = Classification.INTERNAL,
+    leader: str | None = None,
 ) -> int:
     """Draft a bulletin about the incidents ``serials``; returns its id.
 
     Title and body are prefilled from the incidents and their timelines
     (:func:`dutydesk.rules.bulletins.draft_text`); the classification is the highest of
-    the items. A drafter must be cleared for every item.
+    the items. A drafter must be cleared for every item. A 《信息直呈》 names the
+    ``leader`` it is presented to: its short version goes to that leader alone.
 
     Raises:
-        BulletinError: no serials, a serial twice, or an item above ``clearance``.
+        BulletinError: no serials, a serial twice, or an item above ``clearance``;
+            ``leader`` for a 《信息快报》, or not a person holding the leader role.
         NotFoundError: a serial names no incident.
 
     """
+    named = (leader or "").strip()
+    if named and kind is not BulletinKind.DIRECT:
+        raise BulletinError(t("bulletin.direct.express_names_nobody"))
     from dutydesk.storage.models import Bulletin, BulletinItem
 
     if not serials:
@@ -115,8 +121,10 @@ def draft_bulletin(
     level = rules.highest_classification(item.classification for _, item in facts)
 
     def work(session: Session) -> int:
+        leader_id = _leader_id(session, named) if named else None
         bulletin = Bulletin(
             kind=kind,
+            leader_id=leader_id,
             year=now.astimezone(tz).year,
             title="" if level.is_classified else title,
             body="" if level.is_classified else body,
@@ -144,6 +152,21 @@ def draft_bulletin(
         return bulletin.id
 
     return write_with_retry(db, work)
+
+
+def _leader_id(session: Session, name: str) -> int:
+    """The id of the leader called ``name`` (a 《信息直呈》 is presented to a leader)."""
+    from sqlmodel import select
+
+    from dutydesk.storage.models import Person, PersonRole
+
+    person = session.exec(select(Person).where(Person.name == name)).first()
+    if person is None or person.id is None:
+        raise BulletinError(t("bulletin.direct.no_leader", name=name))
+    roles = set(session.exec(select(PersonRole.role).where(PersonRole.person_id == person.id)))
+    if not roles & {role.value for role in rules.SIGNER_ROLES}:
+        raise BulletinError(t("bulletin.direct.not_leader", name=name))
+    return person.id
 
 
 def _person_id(session: Session, name: str) -> int | None:
@@ -190,6 +213,7 @@ def edit_bulletin(
         bulletin.status = BulletinStatus.DRAFT
         bulletin.reviewed_by, bulletin.reviewed_at = "", None
         bulletin.signed_off_by_id, bulletin.signed_off_at = None, None
+        _clear_sms(session, bulletin_id)
         _audit(session, bulletin, "edit", actor, now)
 
     write_with_retry(db, work)
@@ -221,15 +245,20 @@ def sign_bulletin(
     actor: str,
     now: datetime,
     actor_id: int | None = None,
+    sms_ok: Sequence[str] = (),
 ) -> None:
     """Record the sign-off (签发) of a reviewed bulletin by ``signer``.
 
     With sign-in (``actor_id`` given) a sign-off is the signer's own act: ``signer``
     must be the signed-in ``actor``, at the console and on the command line alike.
+    ``sms_ok`` names the 内部 items the signer lets go by SMS/WeChat ("可发短信/微信");
+    every other 内部 item stays out of the short version. The decision is recorded per
+    item with the sign-off, and audited.
 
     Raises:
         BulletinError: not reviewed yet, ``signer`` is not a duty leader or leader, or
-            is not the signed-in operator.
+            is not the signed-in operator; a serial in ``sms_ok`` is not an item of the
+            bulletin, or not 内部.
 
     """
     if actor_id is not None and signer.strip() != actor.strip():
@@ -251,8 +280,63 @@ def sign_bulletin(
             raise BulletinError(t("bulletin.not_signer", name=person.name))
         bulletin.signed_off_by_id, bulletin.signed_off_at = person.id, now
         _audit(session, bulletin, "sign", actor, now)
+        _decide_sms(session, bulletin, sms_ok, actor, now)
 
     write_with_retry(db, work)
+
+
+def _decide_sms(
+    session: Session, bulletin: Bulletin, sms_ok: Sequence[str], actor: str, now: datetime
+) -> None:
+    """Record the signer's "可发短信/微信" per item: the named 内部 items go, no other."""
+    from sqlmodel import col, select
+
+    from dutydesk.services.accounts.audit import record
+    from dutydesk.storage.models import BulletinItem, Incident
+
+    rows = session.exec(
+        select(BulletinItem, Incident.serial, Incident.classification)
+        .join(Incident, col(Incident.id) == col(BulletinItem.incident_id))
+        .where(BulletinItem.bulletin_id == bulletin.id)
+        .order_by(col(BulletinItem.position))
+    ).all()
+    levels = {str(serial): Classification(level) for _, serial, level in rows}
+    wanted = list(dict.fromkeys(serial.strip() for serial in sms_ok if serial.strip()))
+    for serial in wanted:
+        if serial not in levels:
+            raise BulletinError(t("bulletin.sms_ok_not_item", serial=serial, id=bulletin.id))
+        reason = rules.sms_decision_refusal(levels[serial])
+        if reason is not None:
+            raise BulletinError(
+                t(f"bulletin.sms_ok_{reason}", serial=serial, level=label(levels[serial]))
+            )
+    for item, serial, _ in rows:
+        item.sms_allowed = str(serial) in wanted
+        session.add(item)
+    if wanted:
+        # Serials only: the decision is audited, never an item's text.
+        record(
+            session=session,
+            actor=actor,
+            action="bulletin.sms_allowed",
+            object_type="bulletin",
+            object_id=str(bulletin.id),
+            detail="sms allowed: " + ", ".join(wanted),
+            now=now,
+        )
+
+
+def _clear_sms(session: Session, bulletin_id: int) -> None:
+    """Forget the "可发短信/微信" decisions: they belong to a sign-off that is gone."""
+    from sqlmodel import select
+
+    from dutydesk.storage.models import BulletinItem
+
+    items = session.exec(select(BulletinItem).where(BulletinItem.bulletin_id == bulletin_id))
+    for item in items.all():
+        if item.sms_allowed:
+            item.sms_allowed = False
+            session.add(item)
 
 
 def issue_bulletin(req: Request, bulletin_id: int) -> int:

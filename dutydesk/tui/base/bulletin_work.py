@@ -182,8 +182,9 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
         title: str | None = None,
         body: str | None = None,
         short: str | None = None,
+        sms_ok: tuple[str, ...] = (),
     ) -> None:
-        """Review (after saving edits), sign off, issue or discard."""
+        """Review (after saving edits), sign off (and its 可发短信/微信 items), issue, discard."""
         from dutydesk.services.bulletins import write as bulletins
 
         ctx, view = self.context, self.view
@@ -196,7 +197,13 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
                 said = t("desk.bulletin.reviewed", id=view.id)
             elif action == "sign":
                 bulletins.sign_bulletin(
-                    db, view.id, signer=signer, actor=who, actor_id=ctx.operator_id, now=now
+                    db,
+                    view.id,
+                    signer=signer,
+                    actor=who,
+                    actor_id=ctx.operator_id,
+                    now=now,
+                    sms_ok=sms_ok,
                 )
                 said = t("desk.bulletin.signed", id=view.id, name=signer)
             elif action == "issue":

@@ -7,7 +7,9 @@ body come prefilled from the incidents and their timelines
 (:func:`dutydesk.services.bulletins.write.draft_bulletin`) and are edited in place; ``ctrl+s``
 saves (a reviewed bulletin goes back to draft). F2 reviews (saving first), F3 signs off
 (choosing a person with the role), F4 issues after asking (the number 第N期 is given
-then, for good), F8 discards (no number used), F7 exports. Every service call runs in a
+then, for good), F8 discards (no number used), F7 exports. F6 chooses, before the
+sign-off, the 内部 items that may go by SMS/WeChat ("可发短信/微信"): the sign-off records
+that decision per item, and the others stay out of the short version. Every service call runs in a
 thread worker (:mod:`dutydesk.tui.base.bulletin_work`); a refusal is shown on the
 status line and everything typed stays.
 """
@@ -32,7 +34,7 @@ from dutydesk.tui.screens.prompt import PickScreen, PromptScreen
 from dutydesk.tui.text import safe, safe_block
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
 from dutydesk.tui.widgets.short_panel import ShortPanel
-from dutydesk.vocab import BulletinKind, BulletinStatus
+from dutydesk.vocab import BulletinKind, BulletinStatus, Classification
 
 if TYPE_CHECKING:
     from dutydesk.services.bulletins.read import BulletinRef
@@ -50,6 +52,7 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
         key("f2", "review", "desk.review", priority=True),
         key("f3", "sign", "desk.sign", priority=True),
         key("f4", "issue", "desk.issue", priority=True),
+        key("f6", "sms_ok", "desk.sms_ok", priority=True),
         key("f7", "export", "desk.export_bulletin", priority=True),
         key("f8", "discard", "desk.discard", priority=True),
         key("escape", "close", "desk.close"),
@@ -70,6 +73,8 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
         self.others = list(others or [])
         working = [ref for ref in self.others if ref[4] in _IN_THE_WORKS]
         self.reopen: BulletinRef | None = working[-1] if working else None
+        self.sms_ok: set[str] = set()
+        """The 内部 items chosen (F6) to go by SMS/WeChat; recorded with the sign-off."""
 
     def compose(self) -> ComposeResult:
         """Setup row, head line, title and body, short version panel, status, keys."""
@@ -193,8 +198,13 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
     def head(self, view: BulletinView) -> Content:
         """``《信息快报》2026年第1期 · issued · internal · #3 · items``."""
         name = f"《{KIND_NAMES[view.kind]}》{issue_label(view.year, view.issue_no)}"
-        items = ", ".join(item.serial for item in view.items)
+        items = ", ".join(
+            t("desk.bulletin.sms_ok_mark", serial=item.serial) if item.sms_allowed else item.serial
+            for item in view.items
+        )
         parts = [name, label(view.status), label(view.classification), f"#{view.id}", items]
+        if view.presented_to:  # a 《信息直呈》 goes to this leader alone
+            parts.append(t("bulletin.direct.presented_to", name=view.presented_to))
         if view.signed_off_by:
             parts.append(t("desk.bulletin.signed_by", name=view.signed_off_by))
         return Content.assemble(safe(parts[0], "bold"), safe("  ·  " + "  ·  ".join(parts[1:])))
@@ -247,16 +257,59 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
                 self.status(t("desk.bulletin.save_first"), error=True)
                 return
             if self.context.signed_in:  # a sign-off is the signer's own act
-                self.step("sign", signer=self.context.operator)
+                self.step("sign", signer=self.context.operator, sms_ok=self._chosen_sms())
                 return
             self.read_signers()
+
+    def _internal_items(self) -> list[str]:
+        """Serials of the bulletin's 内部 items: those that need a 可发短信/微信 decision."""
+        view = self.view
+        items = view.items if view is not None else ()
+        return [item.serial for item in items if item.classification is Classification.INTERNAL]
+
+    def _chosen_sms(self) -> tuple[str, ...]:
+        """The 内部 items chosen with F6, in bulletin order."""
+        return tuple(serial for serial in self._internal_items() if serial in self.sms_ok)
+
+    def action_sms_ok(self) -> None:
+        """Choose which 内部 items may go by SMS/WeChat; the sign-off records it."""
+        if not self._ready():
+            return
+        view = self.view
+        assert view is not None
+        if view.signed_off_by or view.status not in _IN_THE_WORKS:  # decided at sign-off
+            self.status(t("desk.bulletin.sms_ok_after_sign"), error=True)
+            return
+        serials = self._internal_items()
+        if not serials:
+            self.status(t("desk.bulletin.sms_ok_no_internal"))
+            return
+        titles = {item.serial: item.title or "" for item in view.items}
+        values = [
+            f"{'☑' if serial in self.sms_ok else '☐'} {serial}  {titles[serial]}"
+            for serial in serials
+        ]
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            serial = serials[values.index(value)]
+            self.sms_ok ^= {serial}
+            picked = ", ".join(self._chosen_sms())
+            self.status(
+                t("desk.bulletin.sms_ok_chosen", serials=picked)
+                if picked
+                else t("desk.bulletin.sms_ok_none")
+            )
+
+        self.app.push_screen(PickScreen(t("desk.bulletin.sms_ok_choose"), values), chosen)
 
     def choose_signer(self, names: list[str]) -> None:
         """Offer the signers read by the worker."""
 
         def chosen(name: str | None) -> None:
             if name:
-                self.step("sign", signer=name)
+                self.step("sign", signer=name, sms_ok=self._chosen_sms())
 
         self.app.push_screen(PickScreen(t("desk.bulletin.choose_signer"), names), chosen)
 
