@@ -194,3 +194,80 @@ def test_cli_seals_them_and_shows_them_to_a_cleared_reader(
     with Database(url_for(str(sqlite_file))).session() as session:
         stored = session.exec(select(Incident).where(Incident.serial == serial)).one()
         assert stored.location.startswith("enc:v1:")
+
+
+# -- every network path off ----------------------------------------------------------------
+
+
+def _issued_bulletin(db: Database) -> int:
+    from tests.docs_support import seed_night
+    from tests.test_delivery import _issued
+
+    night = seed_night(db)
+    return _issued(db, night.open_serial)
+
+
+def test_the_delivery_service_refuses_a_webhook_on_a_classified_network(
+    db: Database, tmp_path: Path
+) -> None:
+    from dutydesk.services.bulletins.delivery import deliver, retry_deliveries
+    from dutydesk.services.bulletins.read import BulletinError
+
+    bulletin_id = _issued_bulletin(db)
+    with pytest.raises(BulletinError, match="Network delivery is off"):
+        deliver(
+            db, bulletin_id, outbox=tmp_path / "box", webhook_url="http://127.0.0.1:9/",
+            actor="杨帆", now=DEMO_MOMENT, offline=True,
+        )  # fmt: skip
+    assert not (tmp_path / "box").exists()  # refused before anything is written
+    assert db.read("SELECT count(*) FROM bulletin_delivery")[0][0] == 0
+    with pytest.raises(BulletinError, match="Network delivery is off"):
+        retry_deliveries(db, now=DEMO_MOMENT, offline=True)
+    # The outbox file is the one way out.
+    report = deliver(
+        db, bulletin_id, outbox=tmp_path / "box", webhook_url=None, actor="杨帆",
+        now=DEMO_MOMENT, offline=True,
+    )  # fmt: skip
+    assert [path.name for path in report.files] == [
+        "2026-express-001.sms.txt", "2026-express-001.wechat.txt",
+    ]  # fmt: skip
+
+
+def test_cli_refuses_webhook_and_retry_in_one_line_and_sends_nothing(
+    db: Database, db_path: Path, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from tests.docs_support import run_cli
+
+    bulletin_id = _issued_bulletin(db)
+    # A message queued earlier (say, before the desk moved to the classified network).
+    with db.session() as session:
+        from dutydesk.storage.models import BulletinDelivery
+
+        session.add(
+            BulletinDelivery(
+                bulletin_id=bulletin_id, target="http://127.0.0.1:9/", payload="{}",
+                created_at=DEMO_MOMENT,
+            )
+        )  # fmt: skip
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "杨帆")
+    monkeypatch.setenv("DUTYDESK_OUTBOX_DIR", str(tmp_path / "box"))
+    monkeypatch.setenv("DUTYDESK_DEPLOYMENT", "classified-network")
+    for args in (
+        ("bulletin", "deliver", str(bulletin_id), "--webhook", "http://127.0.0.1:9/"),
+        ("bulletin", "deliver", "--retry"),
+    ):
+        code, out, err = run_cli(capsys, db_path, *args)
+        assert code == 2, (args, out, err)
+        assert len(err.strip().splitlines()) == 1 and "Network delivery is off" in err, err
+        assert "Traceback" not in out + err
+    assert db.read("SELECT state, attempts FROM bulletin_delivery") == [("pending", 0)]
+    assert not (tmp_path / "box").exists()
+    code, out, err = run_cli(capsys, db_path, "bulletin", "deliver", str(bulletin_id))
+    assert code == 0, err
+    assert out.strip().splitlines()[0].endswith("2026-express-001.sms.txt")
+    monkeypatch.setenv("DUTYDESK_LANG", "zh_CN")
+    code, _, err = run_cli(capsys, db_path, "bulletin", "deliver", "--retry")
+    assert code == 2 and "涉密网模式下不得联网发送" in err and len(err.strip().splitlines()) == 1, (
+        err
+    )
