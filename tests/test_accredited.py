@@ -271,3 +271,111 @@ def test_cli_refuses_webhook_and_retry_in_one_line_and_sends_nothing(
     assert code == 2 and "涉密网模式下不得联网发送" in err and len(err.strip().splitlines()) == 1, (
         err
     )
+
+
+# -- moving a database between the deployments ---------------------------------------------
+
+
+def _secret_item(run: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch) -> str:
+    """A 机密 item added on the classified network (content sealed), named for 张三."""
+    monkeypatch.setenv("DUTYDESK_DEPLOYMENT", "classified-network")
+    code, out, err = run(
+        "incident", "add", "--operator", "张三", "--classification", "secret",
+        "--summary", "据报化工厂泄漏", "--location", PLACE, "--reporter-name", NAME,
+        "--reader", "张三",
+    )  # fmt: skip
+    assert code == 0, err
+    return out.split()[0]
+
+
+def _one_line(code: int, out: str, err: str) -> str:
+    assert code == 2, (out, err)
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in out + err, err
+    return err
+
+
+def test_migrate_to_the_classified_network_seals_what_was_in_clear(
+    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(url_for(str(sqlite_file)))
+    _people(db)
+    run = _cli(sqlite_file, capsys, monkeypatch)
+    serial = _secret_item(run, monkeypatch)
+    # As an earlier version stored them: location and reporter of a 机密 item in clear.
+    with db.session() as session:
+        stored = session.exec(select(Incident).where(Incident.serial == serial)).one()
+        stored.location, stored.reporter_name = PLACE, NAME
+    monkeypatch.setenv("DUTYDESK_DEPLOYMENT", "register")
+    code, out, err = run("deployment", "migrate", "--to", "classified-network", "--dry-run")
+    assert code == 0, err
+    assert serial in out and "location 1, reporter_name 1" in err and "nothing is lost" in err
+    assert not any(canary in out + err for canary in CANARIES)
+    clear = "SELECT location, reporter_name FROM incident WHERE serial = :s"
+    assert db.read(clear, {"s": serial}) == [(PLACE, NAME)]  # a dry run changes nothing
+    err = _one_line(*run("deployment", "migrate", "--to", "classified-network", "--yes"))
+    assert 'deployment = "register"' in err and "classified-network" in err
+    monkeypatch.setenv("DUTYDESK_DEPLOYMENT", "classified-network")
+    err = _one_line(*run("deployment", "migrate", "--to", "classified-network"))
+    assert "--yes" in err
+    code, out, err = run(
+        "deployment", "migrate", "--to", "classified-network", "--yes", "--operator", "张三"
+    )
+    assert code == 0 and "sealed (audited)" in err, err
+    row = db.read(clear, {"s": serial})[0]
+    assert all(str(value).startswith("enc:v1:") for value in row), row
+    assert db.read("SELECT count(*) FROM audit_event WHERE action = 'deployment_migrated'") == [
+        (1,)
+    ]
+    code, out, err = run("incident", "show", serial, "--operator", "张三", "--clearance", "secret")
+    assert code == 0 and PLACE in out and NAME in out, err
+    code, _, err = run(
+        "deployment", "migrate", "--to", "classified-network", "--yes", "--operator", "张三"
+    )
+    assert code == 0 and "Nothing to change" in err
+    code, out, err = run("verify")
+    assert code == 0, out + err
+    db.close()
+
+
+def test_migrate_to_register_purges_classified_content_and_verify_holds(
+    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(url_for(str(sqlite_file)))
+    _people(db)
+    run = _cli(sqlite_file, capsys, monkeypatch)
+    serial = _secret_item(run, monkeypatch)
+    code, out, err = run("deployment", "migrate", "--to", "register", "--dry-run")
+    assert code == 0, err
+    assert "would be purged for good" in err and f"{serial}  fields 4  entry texts 1" in out
+    assert not any(canary in out + err for canary in CANARIES) and "化工厂" not in out + err
+    err = _one_line(*run("deployment", "migrate", "--to", "register", "--yes"))
+    assert 'deployment = "classified-network"' in err
+    monkeypatch.setenv("DUTYDESK_DEPLOYMENT", "register")
+    code, out, err = run("deployment", "migrate", "--to", "register", "--yes", "--operator", "张三")
+    assert code == 0 and "purged (audited)" in err, err
+    left = db.read(
+        "SELECT title, summary, location, reporter_name FROM incident WHERE serial = :s",
+        {"s": serial},
+    )
+    assert left == [("", "", "", "")]
+    texts = db.read("SELECT text FROM timeline_entry")
+    assert all(text == "" or str(text).startswith("purged:v1:") for (text,) in texts)
+    actions = {row[0] for row in db.read("SELECT action FROM audit_event")}
+    assert {"content_purged", "deployment_migrated"} <= actions
+    code, out, err = run("verify")
+    assert code == 0, out + err
+    db.close()
+
+
+def test_migrate_refuses_bad_input_in_one_line_in_both_languages(
+    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = _cli(sqlite_file, capsys, monkeypatch)
+    err = _one_line(*run("deployment", "migrate", "--to", "cloud", "--dry-run"))
+    assert "register, classified-network" in err
+    monkeypatch.setenv("DUTYDESK_LANG", "zh_CN")
+    monkeypatch.setenv("DUTYDESK_DEPLOYMENT", "register")
+    err = _one_line(*run("deployment", "migrate", "--to", "classified-network", "--yes"))
+    assert "请先设置" in err
+    code, _, err = run("deployment", "migrate", "--to", "register", "--dry-run")
+    assert code == 0 and "无需变更" in err, err
