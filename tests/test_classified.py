@@ -170,7 +170,7 @@ def test_uncleared_reader_sees_restricted_everywhere(db: Database, secret: Incid
         summary="x",
         received_at=T0,
     )
-    assert similar and similar[0].title is None
+    assert similar == []  # issue 13: its sealed place is compared only for a named reader
     outputs.append(repr(similar))
     settings = Settings()
     pack = build_pack(

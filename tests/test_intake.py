@@ -115,8 +115,14 @@ def test_find_similar_by_place_or_summary_within_two_hours(db: Database) -> None
     assert all(item.score >= 0.6 for item in by_text)
 
 
-def test_find_similar_withholds_classified_content(db: Database) -> None:
+def test_find_similar_compares_a_classified_place_only_for_a_named_reader(
+    db: Database,
+) -> None:
+    """Issue 13: a classified item's place is sealed; only a reader who may open it has
+    it compared. Anyone else is not told of a classified item 'at the same place'."""
     secret = register(*intake(db, **fields(classification="secret")))
+    stored = db.read("SELECT location FROM incident WHERE id = :id", {"id": secret.id})
+    assert str(stored[0][0]).startswith("enc:v1:")
     with db.session() as session:
         found = find_similar(
             request(session),
@@ -126,9 +132,7 @@ def test_find_similar_withholds_classified_content(db: Database) -> None:
             received_at=T0,
             session=session,
         )
-    assert [(item.serial, item.title, item.location) for item in found] == [
-        (secret.serial, None, None)
-    ]
+    assert found == []
     cleared = find_similar(
         request(db, clearance=Classification.TOP_SECRET),
         category="accident",
@@ -136,7 +140,7 @@ def test_find_similar_withholds_classified_content(db: Database) -> None:
         summary="x",
         received_at=T0,
     )
-    assert cleared[0].title is None  # issue 13: a level alone opens nothing
+    assert cleared == []  # issue 13: a level alone opens nothing
     with db.session() as session:
         session.add(Person(name="张三", clearance=Classification.TOP_SECRET))
         session.flush()
@@ -150,7 +154,9 @@ def test_find_similar_withholds_classified_content(db: Database) -> None:
         summary="x",
         received_at=T0,
     )
-    assert cleared[0].title == "燃气爆炸"
+    assert [(item.title, item.location, item.same_place) for item in cleared] == [
+        ("燃气爆炸", "幸福路12号", True)
+    ]
 
 
 def test_link_is_a_continued_report_once_reported_else_a_note(db: Database) -> None:

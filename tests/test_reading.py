@@ -162,8 +162,9 @@ def test_a_cleared_reader_not_named_sees_no_content_and_audits_nothing(
         assert CANARY not in shown
         assert "enc:v1:" not in shown
         assert "化工厂" not in shown
-        # the serial still shows (an editable form is not given at all)
-        assert secret.serial in shown or shown == "None" or "bulletin" in name
+        # the serial still shows (an editable form is not given at all; the duplicate
+        # check compares a classified place only for a named reader: issue 13)
+        assert secret.serial in shown or shown in {"None", "[]"} or "bulletin" in name
     assert _views(db) == []
 
 

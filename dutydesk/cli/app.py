@@ -22,6 +22,7 @@ import typer
 from dutydesk import __version__
 from dutydesk.cli.commands.accounts import register as register_accounts
 from dutydesk.cli.commands.bulletin import bulletin_app
+from dutydesk.cli.commands.deployment import deployment_app
 from dutydesk.cli.commands.drill import drill_app
 from dutydesk.cli.commands.export import export_app
 from dutydesk.cli.commands.handover import handover_app
@@ -56,6 +57,7 @@ app.add_typer(export_app)
 app.add_typer(drill_app)
 app.add_typer(trends_app)
 app.add_typer(report_app)
+app.add_typer(deployment_app)  # issue 13: moving a database between deployments
 
 DbOption = Annotated[
     str | None,

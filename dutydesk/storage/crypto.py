@@ -37,8 +37,18 @@ _NONCE = 12
 _WRAP_AAD = b"dutydesk-data-key:"
 
 ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "incident": ("title", "summary"),
-    "timeline_entry": ("text",),
+    "incident": (
+        "title",
+        "summary",
+        # Issue 13: sealed too on an accredited network (services.integrity.sealed).
+        "location",
+        "reporter_name",
+        "reporter_unit",
+        "reporter_phone",
+        "assigned_leader",
+        "assigned_department",
+    ),
+    "timeline_entry": ("text", "target"),
     "bulletin": ("title", "body"),
 }
 """Where classified text is stored encrypted (once wired); ``key rotate`` re-wraps these."""

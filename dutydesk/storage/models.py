@@ -112,30 +112,24 @@ class Incident(SQLModel, table=True):
     serial_no: int = Field(nullable=False)
     received_at: datetime = _utc_column(index=True)
     channel: Channel = _code(24)
-    reporter_name: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
-    reporter_unit: str = Field(
-        default="", sa_column=Column(String(128), nullable=False, default="")
-    )
-    reporter_phone: str = Field(
-        default="", sa_column=Column(String(32), nullable=False, default="")
-    )
-    location: str = Field(default="", sa_column=Column(String(256), nullable=False, default=""))
+    # Issue 13 (0017): TEXT, as a classified item's are sealed envelopes on an accredited
+    # network (services.integrity.sealed.SEALED_FIELDS), like the title.
+    reporter_name: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    reporter_unit: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    reporter_phone: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    location: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     category: Category = _code(24)
     severity: Severity = _code(12, default=Severity.UNASSESSED.value)
     severity_rank: int = Field(default=4, nullable=False)
-    title: str = Field(sa_column=Column(String(256), nullable=False))
+    title: str = Field(sa_column=Column(Text, nullable=False))
     summary: str = Field(sa_column=Column(Text, nullable=False))
     classification: Classification = _code(16, default=Classification.INTERNAL.value)
     status: Status = _code(16, default=Status.RECEIVED.value)
     is_open: bool = Field(default=True, nullable=False)
     due_at: datetime | None = _utc_column(nullable=True)
     due_step: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
-    assigned_leader: str = Field(
-        default="", sa_column=Column(String(64), nullable=False, default="")
-    )
-    assigned_department: str = Field(
-        default="", sa_column=Column(String(128), nullable=False, default="")
-    )
+    assigned_leader: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    assigned_department: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _utc_column()
     updated_at: datetime = _utc_column()
@@ -173,8 +167,9 @@ class TimelineEntry(SQLModel, table=True):
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     report_no: int | None = Field(default=None)
     """Number of a continued report: 1 for 续报一, 2 for 续报二, ..."""
-    target: str = Field(default="", sa_column=Column(String(128), nullable=False, default=""))
-    """To whom: the leader reported to, the department assigned, the instructing leader."""
+    target: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    """To whom: the leader reported to, the department assigned, the instructing leader
+    (sealed for a classified item on an accredited network: TEXT since 0017)."""
     due_at: datetime | None = _utc_column(nullable=True)
     """Feedback due on a leader instruction or assignment."""
     refers_to_id: int | None = Field(default=None, foreign_key="timeline_entry.id")

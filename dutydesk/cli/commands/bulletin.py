@@ -463,8 +463,10 @@ def deliver(
         raise InputError(t("cli.error.deliver_which"))
     env = open_env(ctx, db)
     actor = signed_in(env, operator).name
+    # Issue 13: on an accredited classified network every network path is off.
+    offline = env.settings.deployment == "classified-network"
     if retry:
-        report = retry_deliveries(env.db, now=env.now)
+        report = retry_deliveries(env.db, now=env.now, offline=offline)
         if not report.sent and not report.failed:
             message(t("delivery.nothing"))
     else:
@@ -482,6 +484,7 @@ def deliver(
             webhook_url=webhook or env.settings.webhook_url,
             actor=actor,
             now=env.now,
+            offline=offline,
         )
         if report.note:
             message(report.note)

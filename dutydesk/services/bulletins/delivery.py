@@ -129,14 +129,23 @@ def deliver(
     actor: str,
     now: datetime,
     timeout: float = 10.0,
+    offline: bool = False,
 ) -> DeliveryReport:
     """Write an issued bulletin's short version to the outbox and, if given, the webhook.
 
+    ``offline``: the desk is on an accredited classified network (issue 13), where every
+    network path is off: a webhook is refused before anything is written, and the
+    outbox file is the one way out.
+
     Raises:
-        BulletinError: the bulletin is not issued, or its short version is refused.
+        BulletinError: the bulletin is not issued, its short version is refused, or a
+            webhook is given ``offline``.
 
     """
     from dutydesk.storage.models import BulletinDelivery
+
+    if offline and webhook_url:
+        raise BulletinError(t("accredited.webhook_refused"))
 
     rows = db.read(
         "SELECT status, kind, year, issue_no FROM bulletin WHERE id = :id", {"id": bulletin_id}
@@ -188,8 +197,18 @@ def deliver(
     return DeliveryReport(files, report.sent, report.failed, report.errors, version.note)
 
 
-def retry_deliveries(db: Database, *, now: datetime, timeout: float = 10.0) -> DeliveryReport:
-    """Send again every webhook message not yet sent (``pending`` or ``failed``)."""
+def retry_deliveries(
+    db: Database, *, now: datetime, timeout: float = 10.0, offline: bool = False
+) -> DeliveryReport:
+    """Send again every webhook message not yet sent (``pending`` or ``failed``).
+
+    Raises:
+        BulletinError: ``offline`` (an accredited classified network, issue 13): messages
+            queued before are kept, never sent from here.
+
+    """
+    if offline:
+        raise BulletinError(t("accredited.retry_refused"))
     rows = db.read("SELECT id FROM bulletin_delivery WHERE state != 'sent' ORDER BY id")
     return _send(db, [int(row[0]) for row in rows], now=now, timeout=timeout)
 

@@ -336,15 +336,17 @@ def _facts(db: Database, row: Row, read: ClassifiedRead) -> ItemFacts:
         title=content(row.title, record=where, field="title"),
         summary=content(row.summary, record=where, field="summary"),
         classification=level,
-        reporter_unit=str(row.reporter_unit),
-        reporter_name=str(row.reporter_name),
+        reporter_unit=content(row.reporter_unit, record=where, field="reporter_unit"),
+        reporter_name=content(row.reporter_name, record=where, field="reporter_name"),
         casualties=casualty_line(row),
         entries=tuple(
             EntryFacts(
                 EntryKind(entry.kind),
                 as_utc(entry.occurred_at),  # type: ignore[arg-type]
                 content(entry.text, record=entry_record(incident_id, int(entry.seq)), field="text"),
-                str(entry.target),
+                content(
+                    entry.target, record=entry_record(incident_id, int(entry.seq)), field="target"
+                ),
             )
             for entry in entries
         ),

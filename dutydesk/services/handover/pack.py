@@ -239,6 +239,7 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
                 if source is not None and source[0].kind is EntryKind.LEADER_INSTRUCTION:
                     fact, target, text, seq = source
                     text = content(text, record=entry_record(id_, seq), field="text")
+                    target = content(target, record=entry_record(id_, seq), field="target")
                     pending.append(
                         PendingInstruction(
                             serial, title, target, fact.occurred_at, text, owed.due_at, level

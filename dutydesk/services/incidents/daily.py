@@ -92,8 +92,11 @@ def _row(row: Row, read: ClassifiedRead) -> DailyRow:
         severity=_SEVERITIES[str(row.severity)],
         title=str(title),
         summary=str(summary),
-        location=str(row.location),
-        reporter_unit=str(row.reporter_unit),
+        # Issue 13: sealed on an accredited network (Content passes clear text through).
+        location=content(row.location, record=incident_record(int(row.id)), field="location"),
+        reporter_unit=content(
+            row.reporter_unit, record=incident_record(int(row.id)), field="reporter_unit"
+        ),
         entries=int(row.n or 0),
         phone_report_at=_time(row.phone_at),
         first_report_at=_time(row.first_at),

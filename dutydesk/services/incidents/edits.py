@@ -30,7 +30,7 @@ from dutydesk.services.incidents.records import (
 )
 from dutydesk.services.incidents.refusals import fact_refusal
 from dutydesk.services.incidents.register import CONTENT_FIELDS, refuse_content
-from dutydesk.services.integrity.sealed import incident_record, seal, unseal
+from dutydesk.services.integrity.sealed import SEALED_FIELDS, incident_record, seal, unseal
 from dutydesk.storage.models import Incident
 from dutydesk.vocab import (
     Category,
@@ -218,6 +218,9 @@ def update_fields(
         )
     where = incident_record(incident_id)
     before = Classification(incident.classification)
+    # Issue 13: on an accredited network the location, reporter and assigned leader and
+    # department are sealed like the title and summary: compared in clear, re-sealed.
+    sealed_fields = ("title", "summary") if req.register_only else SEALED_FIELDS
     clear = {
         name: unseal(
             keys,
@@ -227,7 +230,7 @@ def update_fields(
             field=name,
             classification=before,
         )
-        for name in ("title", "summary")
+        for name in sealed_fields
     }
     typed = _typed(changes)
     after_level = Classification(values.get("classification", before))

@@ -27,7 +27,7 @@ from dutydesk.services.incidents.records import (
 )
 from dutydesk.services.incidents.register import refuse_content
 from dutydesk.services.integrity import chain
-from dutydesk.services.integrity.sealed import entry_record, seal
+from dutydesk.services.integrity.sealed import entry_record, incident_record, seal
 from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.vocab import EntryKind, MatterKind
 
@@ -183,6 +183,30 @@ def _follow_cadence(
     record_entry(req, incident, note, session=session)
 
 
+def _sealed_detail(
+    req: Request,
+    session: Session,
+    incident: Incident,
+    value: str,
+    *,
+    seq: int | None = None,
+    name: str = "target",
+) -> str:
+    """An entry's 'to whom' (``seq``) or the incident's leader/department as stored.
+
+    Sealed for a classified item on an accredited network (issue 13); in register mode
+    the 'to whom' of a classified item is its register (呈批/传阅 to whom), kept in clear.
+    """
+    if req.register_only:
+        return value
+    assert incident.id is not None
+    record = incident_record(incident.id) if seq is None else entry_record(incident.id, seq)
+    return seal(
+        req.keys, session, value, record=record, field=name,
+        classification=incident.classification,
+    )  # fmt: skip
+
+
 def record_entry(
     req: Request, incident: Incident, entry: NewEntry, *, session: Session
 ) -> TimelineEntry:
@@ -213,7 +237,7 @@ def record_entry(
             classification=incident.classification,
         ),
         report_no=report_no if kind is EntryKind.CONTINUED_REPORT else None,
-        target=entry.target,
+        target=_sealed_detail(req, session, incident, entry.target, seq=seq),
         due_at=entry.due_at,
         refers_to_id=entry.refers_to_id,
     )
@@ -221,9 +245,13 @@ def record_entry(
     chain.append(session, written)  # linked in this transaction: the record is append-only
     target = entry.target
     if kind is EntryKind.ASSIGNMENT and target:
-        incident.assigned_department = target
+        incident.assigned_department = _sealed_detail(
+            req, session, incident, target, name="assigned_department"
+        )
     elif kind is EntryKind.LEADER_INSTRUCTION and target and not incident.assigned_leader:
-        incident.assigned_leader = target
+        incident.assigned_leader = _sealed_detail(
+            req, session, incident, target, name="assigned_leader"
+        )
     incident.status = status_after(incident.status, kind)
     incident.is_open = is_open(incident.status)
     incident.version += 1

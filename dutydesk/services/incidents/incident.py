@@ -175,10 +175,11 @@ def create_incident(req: Request, report: NewIncident, *, session: Session) -> I
         classification=level,
         title="" if secret else title,
         summary="" if secret else summary,
-        reporter_name=report.reporter_name,
-        reporter_unit=report.reporter_unit,
-        reporter_phone=report.reporter_phone,
-        location=report.location,
+        # Issue 13: on an accredited network these are sealed too, after the flush.
+        reporter_name="" if secret else report.reporter_name,
+        reporter_unit="" if secret else report.reporter_unit,
+        reporter_phone="" if secret else report.reporter_phone,
+        location="" if secret else report.location,
         status=Status.RECEIVED,
         is_open=True,
         created_by_id=req.actor_id,
@@ -198,6 +199,12 @@ def create_incident(req: Request, report: NewIncident, *, session: Session) -> I
         incident.summary = seal(
             keys, session, summary, record=where, field="summary", classification=level
         )
+        for name in ("location", "reporter_name", "reporter_unit", "reporter_phone"):
+            value = str(getattr(report, name) or "")
+            setattr(
+                incident, name, seal(keys, session, value, record=where, field=name,
+                                     classification=level),
+            )  # fmt: skip
     text = summary if report.received_text is None else report.received_text
     received = TimelineEntry(
         incident_id=incident.id,

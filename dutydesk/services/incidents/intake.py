@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from dutydesk.services.incidents.register import RegisterFields
+    from dutydesk.services.integrity.reading import ClassifiedRead
     from dutydesk.services.request import Request
     from dutydesk.storage.models import Incident, TimelineEntry
 
@@ -160,6 +161,21 @@ def _when(value: Any) -> float:
     return moment.timestamp()
 
 
+def _place(read: ClassifiedRead, row: Any) -> str | None:
+    """The place of candidate ``row`` to compare, or ``None`` when it is not compared.
+
+    A classified item's place is sealed on an accredited network (issue 13): it is
+    compared only for a reader who may open it, so a "same place" says nothing to
+    anyone else about where it happened; nothing is noted as shown for comparing.
+    """
+    if not is_classified(row.classification):
+        return str(row.location)
+    content = read.compared(row.classification, str(row.serial))
+    if content is None:
+        return None
+    return content(row.location, record=incident_record(int(row.id)), field="location")
+
+
 def find_similar(
     req: Request,
     *,
@@ -218,17 +234,6 @@ def find_similar(
         rows = list(session.execute(text(sql), params))  # SQLAlchemy rows: also by name
     wanted = Category(category)
     mine = bigrams(summary)
-    candidates: list[tuple[Any, bool, float]] = []
-    for row in rows:
-        if row.id == exclude_id:
-            continue
-        here = row.category == wanted.value and same_place(location, str(row.location))
-        level = row.classification
-        score = 0.0 if is_classified(level) else jaccard(mine, bigrams(str(row.compared)))
-        if here or score >= SIMILAR_SUMMARY:
-            candidates.append((row, here, round(score, 3)))
-    # Same place first, then the closer summary, then the newest.
-    candidates.sort(key=lambda c: (not c[1], -c[2], -_when(c[0].received_at)))
     found: list[SimilarIncident] = []
     with audited_read(
         db,
@@ -239,8 +244,22 @@ def find_similar(
         now=req.now,
         session=session,
     ) as read:
+        candidates: list[tuple[Any, bool, float]] = []
+        for row in rows:
+            if row.id == exclude_id:
+                continue
+            place = _place(read, row)
+            here = row.category == wanted.value and place is not None
+            here = here and same_place(location, str(place))
+            level = row.classification
+            score = 0.0 if is_classified(level) else jaccard(mine, bigrams(str(row.compared)))
+            if here or score >= SIMILAR_SUMMARY:
+                candidates.append((row, here, round(score, 3)))
+        # Same place first, then the closer summary, then the newest.
+        candidates.sort(key=lambda c: (not c[1], -c[2], -_when(c[0].received_at)))
         for row, here, score in candidates[:limit]:  # only the matches shown are opened
             content = read.content(row.classification, str(row.serial))
+            where = incident_record(int(row.id))
             found.append(
                 SimilarIncident(
                     id=int(row.id),
@@ -253,8 +272,10 @@ def find_similar(
                     classification=Classification(row.classification),
                     title=None
                     if content is None
-                    else content(row.title, record=incident_record(int(row.id)), field="title"),
-                    location=None if content is None else str(row.location),
+                    else content(row.title, record=where, field="title"),
+                    location=None
+                    if content is None
+                    else content(row.location, record=where, field="location"),
                 )
             )
     return found

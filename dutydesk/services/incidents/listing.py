@@ -22,7 +22,7 @@ from dutydesk.services.incidents.register_view import (
     register_line_of,
 )
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
-from dutydesk.services.integrity.sealed import entry_record, incident_record
+from dutydesk.services.integrity.sealed import SEALED_FIELDS, entry_record, incident_record
 from dutydesk.storage.engine import Row, as_utc
 from dutydesk.vocab import (
     Category,
@@ -142,7 +142,7 @@ def _record(row: Row, read: ClassifiedRead, register: str = "") -> IncidentRecor
         fields["category"] = Category(row.category)
         fields["severity"] = Severity(row.severity)
         where = incident_record(int(row.id))
-        for name in ("title", "summary"):
+        for name in SEALED_FIELDS:  # issue 13: location, reporter... sealed too
             fields[name] = content(fields[name], record=where, field=name)
         fields["occurred_at"] = as_utc(row.occurred_at)
     return IncidentRecord(
@@ -284,7 +284,9 @@ def get_incident(req: Request, serial: str) -> IncidentRecord:
                     entry.text, record=entry_record(record.id, int(entry.seq)), field="text"
                 ),
                 report_no=entry.report_no,
-                target=str(entry.target),
+                target=content(
+                    entry.target, record=entry_record(record.id, int(entry.seq)), field="target"
+                ),
                 due_at=as_utc(entry.due_at),
                 refers_to=entry.refers_to,
             )

@@ -175,8 +175,12 @@ def _detail(
         "WHERE e.incident_id = :id ORDER BY e.occurred_at, e.seq",
         {"id": row.id},
     )
+    id_ = int(row.id)
+    where = incident_record(id_)
+    # Issue 13: sealed on an accredited network like the title (opened: the reader is cleared).
+    parts = ("reporter_unit", "reporter_name", "reporter_phone")
     reporter = " ".join(
-        part for part in (row.reporter_unit, row.reporter_name, row.reporter_phone) if part
+        part for part in (content(getattr(row, n), record=where, field=n) for n in parts) if part
     )
     received = as_utc(row.received_at)
     assert received is not None  # a NOT NULL column
@@ -188,8 +192,6 @@ def _detail(
         ]
         steps = due_steps(rules, Severity(row.severity), received, facts, **clock_terms(row))
         clocks = tuple((step.step, step.due_at) for step in steps if step.step in REPORT_CLOCKS)
-    id_ = int(row.id)
-    where = incident_record(id_)
     return IncidentDetail(
         id=id_,
         serial=str(row.serial),
@@ -202,7 +204,7 @@ def _detail(
         category=Category(row.category),
         severity=Severity(row.severity),
         status=Status(row.status),
-        location=str(row.location),
+        location=content(row.location, record=where, field="location"),
         reporter=reporter,
         due_at=as_utc(row.due_at),
         due_step=row.due_step,
@@ -221,7 +223,9 @@ def _detail(
                 actor=str(entry.actor),
                 text=content(entry.text, record=entry_record(id_, int(entry.seq)), field="text"),
                 report_no=entry.report_no,
-                target=str(entry.target),
+                target=content(
+                    entry.target, record=entry_record(id_, int(entry.seq)), field="target"
+                ),
                 due_at=as_utc(entry.due_at),
                 entry_id=int(entry.id),
             )
@@ -283,6 +287,7 @@ def fetch_editable(
         content = read.content(row.classification, str(row.serial))
         if content is None:
             return None
-        for name in ("title", "summary"):
+        for name in ("title", "summary", "location", "reporter_name", "reporter_unit",
+                     "reporter_phone"):  # fmt: skip
             fields[name] = content(fields[name], record=incident_record(incident_id), field=name)
     return int(row.version), str(row.serial), fields

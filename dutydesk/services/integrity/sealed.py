@@ -57,6 +57,23 @@ _RINGS: dict[Path, tuple[int, KeyRing]] = {}
 """Loaded key files by path, with the file's mtime: a rotation elsewhere reloads it."""
 
 
+DETAIL_FIELDS = (
+    "location",
+    "reporter_name",
+    "reporter_unit",
+    "reporter_phone",
+    "assigned_leader",
+    "assigned_department",
+)
+"""Issue 13: an incident's columns sealed on an accredited network besides its title and
+summary (record :func:`incident_record`), with each timeline entry's ``target`` (record
+:func:`entry_record`). In register mode a classified item holds none of them but the 'to
+whom' of its copy movements, which is its register and stays in clear."""
+
+SEALED_FIELDS = ("title", "summary", *DETAIL_FIELDS)
+"""Every incident column a classified item keeps sealed on an accredited network."""
+
+
 def is_classified(level: Classification | str) -> bool:
     """True for 秘密, 机密 and 绝密: content stored sealed."""
     return Classification(level).is_classified
@@ -306,6 +323,8 @@ def record_view(
 
 
 __all__ = [
+    "DETAIL_FIELDS",
+    "SEALED_FIELDS",
     "Opener",
     "entry_record",
     "incident_record",

@@ -1,7 +1,7 @@
 """direct leader: the leader a 《信息直呈》 is presented to
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-05 12:00:00
 
 Issue 13: a 《信息直呈》 goes to the named leader, not a group robot. ``bulletin`` gets
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
