@@ -50,6 +50,7 @@ from dutydesk.services.incidents.search import SearchFilter, search
 from dutydesk.services.integrity.verify import verify
 from dutydesk.storage.engine import HEAD_REVISION, Database, url_for
 from dutydesk.storage.models import Incident, Meta, TimelineEntry
+from dutydesk.storage.watch import ChangeWatch, change_watch
 from dutydesk.vocab import BulletinKind, Classification, EntryKind, Status
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.pg_support import PgServer, make_template, scratch_database
@@ -212,6 +213,78 @@ def _fire_fields(**extra: object) -> dict[str, object]:
 
 
 # -- intake, follow-up, edits -------------------------------------------------------------
+
+
+WATCH_TIMEOUT = 60.0
+"""Longer than any test waits: a watch that returns True before it was notified."""
+
+
+def _wait_in_thread(watch: ChangeWatch) -> tuple[threading.Thread, list[bool]]:
+    """Wait once on ``watch`` in a thread (as the console's watcher does)."""
+    seen: list[bool] = []
+    thread = threading.Thread(
+        target=lambda: seen.append(watch.wait(WATCH_TIMEOUT, threading.Event()))
+    )
+    thread.start()
+    return thread, seen
+
+
+def test_a_commit_wakes_a_listening_console_at_once(pg_db: Database) -> None:
+    """Issue 15: LISTEN/NOTIFY, not a poll of the server's snapshot."""
+    watch = change_watch(pg_db)
+    try:
+        assert not watch.lost
+        thread, seen = _wait_in_thread(watch)
+        other = Database(pg_db.url)  # another desk
+        try:
+            with other.session() as session:  # a table outside the chain wakes it too
+                session.add(Meta(key="probe", value="x"))
+        finally:
+            other.close()
+        thread.join(WATCH_TIMEOUT / 2)  # woken by the commit, long before its timeout
+        assert seen == [True]
+    finally:
+        watch.close()
+
+
+def test_another_database_on_the_server_does_not_wake_it(
+    pg_db: Database, pg_server: PgServer, pg_template: str
+) -> None:
+    watch = change_watch(pg_db)
+    cancel = threading.Event()
+    try:
+        with scratch_database(pg_server, pg_template) as url:
+            neighbour = Database(url)
+            try:
+                with neighbour.session() as session:
+                    session.add(Meta(key="probe", value="x"))
+            finally:
+                neighbour.close()
+        # The neighbour's commit moved pg_current_snapshot (the old token woke us);
+        # the channel is this database's: two quiet ticks.
+        assert not watch.wait(0.5, cancel)
+        assert not watch.wait(0.5, cancel)
+    finally:
+        watch.close()
+
+
+def test_every_table_notifies_its_consoles(pg_db: Database) -> None:
+    """A table added without migration 0020's trigger would leave consoles stale."""
+    tables = {
+        str(row[0])
+        for row in pg_db.read(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND tablename <> 'alembic_version'"
+        )
+    }
+    notifying = {
+        str(row[0])
+        for row in pg_db.read(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname = 'dutydesk_changed'"
+        )
+    }
+    assert tables and tables == notifying, sorted(tables - notifying)
 
 
 def test_intake_followup_and_edit_conflict(pg_db: Database) -> None:

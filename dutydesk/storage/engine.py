@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
     from dutydesk.storage.search import SearchIndex
 
-HEAD_REVISION = "0018"
+HEAD_REVISION = "0020"
 """The newest migration. A test keeps it equal to Alembic's head."""
 
 BUSY_TIMEOUT_MS = 10_000

@@ -3,9 +3,10 @@
 The screen owns the refresh rhythm. Every read runs in a thread worker:
 
 * on mount: the queue's first rows, the counts and the roster;
-* a watcher thread worker (:meth:`MainScreen._watch`), every :data:`POLL_SECONDS`: a
-  cheap change check (``Database.change_token``) on its own connection; when another
-  console wrote, everything is read again, the queue keeping the cursor on the same
+* a watcher thread worker (:meth:`MainScreen._watch`) waits for another connection's
+  commit (:mod:`dutydesk.storage.watch`: SQLite's data_version every
+  :data:`POLL_SECONDS`, PostgreSQL's LISTEN at once); when another console wrote,
+  everything is read again, the queue keeping the cursor on the same
   incident. The same loop asks which deadlines passed since its last look and the
   screen notifies once per (incident, step), with the bell if configured;
 * every minute: the counts (overdue changes with time alone) and a redraw of the
@@ -210,35 +211,37 @@ class MainScreen(
     @work(thread=True, exclusive=True, group=WATCH_GROUP, exit_on_error=False)
     def _watch(self) -> None:
         # One long-lived worker, so one thread and one connection: SQLite's data_version
-        # is per connection, and only readings on the same connection compare.
+        # is per connection, and PostgreSQL's LISTEN holds a connection of its own
+        # (dutydesk/storage/watch.py): another desk's commit wakes it at once.
+        from dutydesk.storage.watch import change_watch
+
         worker = get_current_worker()
         db, clock = self.context.db, self.context.clock
         lead = self.context.rules.remind_before  # read here, off the event loop
         since = clock.now()
-        try:
-            token: int | None = db.change_token()
-        except DatabaseError:
-            token = None
-        # A write between the first queue read and this first reading would otherwise
-        # go unseen until the next write: read once more now that the token is taken.
+        watch = change_watch(db)
+        # A write between the first queue read and the watch's start would otherwise
+        # go unseen until the next write: read once more now that the watch is on.
         self.post_message(self.Changed())
-        while not worker.cancelled_event.wait(POLL_SECONDS):
-            try:
-                reading = db.change_token()
-                if token is not None and reading != token:
+        try:
+            while not worker.is_cancelled:
+                if watch.wait(POLL_SECONDS, worker.cancelled_event):
                     self.post_message(self.Changed())
-                token = reading
                 now = clock.now()
-                if now > since:
+                if now <= since:
+                    continue
+                try:
                     passed = deadlines_passed(db, since, now)
                     soon = reminders_due(db, since, now, lead)
-                    since = now
-                    if passed:
-                        self.post_message(self.Deadlines(passed))
-                    if soon:
-                        self.post_message(self.Reminders(soon))
-            except DatabaseError:
-                continue  # a busy or briefly unreadable store: look again next time
+                except DatabaseError:
+                    continue  # a busy or briefly unreadable store: look again next time
+                since = now
+                if passed:
+                    self.post_message(self.Deadlines(passed))
+                if soon:
+                    self.post_message(self.Reminders(soon))
+        finally:
+            watch.close()
 
     def on_main_screen_changed(self, _message: MainScreen.Changed) -> None:
         """Another console wrote: read everything again."""
