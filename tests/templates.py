@@ -75,6 +75,41 @@ def build(directory: Path, fill: Callable[[Database], object]) -> Path:
     return settle(path)
 
 
+TELEGRAMS = {
+    "20261125-012": (
+        "省委办公厅密电：关于做好重大活动期间有关工作的通知",
+        "机密级密电，内容从略。",
+    ),
+    "20261126-001": ("省公安厅密电：博览会期间安保工作有关情况通报", "秘密级密电，内容从略。"),
+}
+"""The demo's two telegrams (by serial at DEMO_MOMENT) and the content an accredited desk
+keeps for them: (title, summary)."""
+
+
+def accredit(db: Database, moment: datetime) -> None:
+    """Give the demo's telegrams content, sealed, as an accredited desk stores it.
+
+    Issue 13: the demo is the default deployment's desk, its telegrams register entries
+    with no content. Tests of sealing and need-to-know need sealed content to find or
+    not find; a ``classified-network`` desk (:data:`~dutydesk.vocab.Deployment`) types it
+    in through the ordinary edit, sealed at the item's level.
+    """
+    from sqlmodel import select
+
+    from dutydesk.services.incidents.edits import update_fields
+    from dutydesk.storage.models import Incident
+    from tests.request_support import request
+
+    req = request(db, now=moment)  # classified-network, the accredited deployment
+    with db.session() as session:
+        for serial, (title, summary) in TELEGRAMS.items():
+            incident = session.exec(select(Incident).where(Incident.serial == serial)).one()
+            assert incident.id is not None
+            changes = {"title": title, "summary": summary}
+            update_fields(req, session=session, incident_id=incident.id, expected_version=None,
+                          changes=changes)  # fmt: skip
+
+
 class DemoTemplates:
     """The demo night loaded once per load moment, handed out as copies."""
 
@@ -85,30 +120,41 @@ class DemoTemplates:
     ) -> None:
         self._factory = factory
         self._isolated = isolated
-        self._built: dict[datetime, Path] = {}
+        self._built: dict[tuple[datetime, bool], Path] = {}
 
-    def template(self, moment: datetime) -> Path:
-        """The settled demo database loaded as of ``moment`` (built on first use)."""
-        if moment not in self._built:
+    def template(self, moment: datetime, *, accredited: bool = False) -> Path:
+        """The settled demo database loaded as of ``moment`` (built on first use).
+
+        ``accredited``: its telegrams with sealed content (:func:`accredit`).
+        """
+        key = (moment, accredited)
+        if key not in self._built:
+
+            def fill(db: Database) -> None:
+                load_demo(db, moment)
+                if accredited:
+                    accredit(db, moment)
+
             with self._isolated():
-                self._built[moment] = build(
-                    self._factory.mktemp("demo-template"), lambda db: load_demo(db, moment)
-                )
-        return self._built[moment]
+                self._built[key] = build(self._factory.mktemp("demo-template"), fill)
+        return self._built[key]
 
-    def copy_to(self, target: Path, moment: datetime) -> Path:
+    def copy_to(self, target: Path, moment: datetime, *, accredited: bool = False) -> Path:
         """A fresh copy of the demo (as of ``moment``) at ``target``, with its key file."""
-        return copy_database(self.template(moment), target)
+        return copy_database(self.template(moment, accredited=accredited), target)
 
-    def load_into(self, db: Database, moment: datetime) -> Database:
+    def load_into(self, db: Database, moment: datetime, *, accredited: bool = False) -> Database:
         """``db`` holding the demo as of ``moment``: what ``load_demo(db, moment)`` leaves.
 
         A SQLite ``db`` is closed and its file replaced by a copy of the template (it
         reopens on next use); any other database gets the demo loaded for real.
+        ``accredited``: its telegrams with sealed content (:func:`accredit`).
         """
         if not (db.is_sqlite and db.path is not None):
             load_demo(db, moment)
+            if accredited:
+                accredit(db, moment)
             return db
         db.close()
-        self.copy_to(db.path, moment)
+        self.copy_to(db.path, moment, accredited=accredited)
         return db

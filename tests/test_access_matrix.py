@@ -1,6 +1,8 @@
 """Need-to-know from the shell: every demo operator, every reading command, two canaries.
 
-The demo night holds a 机密 (secret) and a 秘密 (confidential) incident. Each demo
+The demo night holds a 机密 (secret) and a 秘密 (confidential) incident: register entries
+with no content, as the default deployment keeps them, so this matrix runs on the demo as
+an accredited desk holds it (``accredited=True``: their titles typed in, sealed). Each demo
 operator signs in with their PIN and asks every reading command for output at their own
 clearance; a canary phrase of each incident must appear exactly where the operator is
 cleared for it AND named in its 知悉范围 (issue 13: a level alone opens nothing), and
@@ -70,8 +72,11 @@ Run = Callable[..., tuple[int, str, str]]
 
 @pytest.fixture
 def demo_file(demo_templates: DemoTemplates, tmp_path: Path) -> Path:
-    """A fresh copy of the demo (with its key file) per test: lockouts do not carry over."""
-    return demo_templates.copy_to(tmp_path / "demo.sqlite3", DEMO_MOMENT)
+    """A fresh copy of the demo (with its key file) per test: lockouts do not carry over.
+
+    Its telegrams hold sealed content (the accredited deployment's), the canaries below.
+    """
+    return demo_templates.copy_to(tmp_path / "demo.sqlite3", DEMO_MOMENT, accredited=True)
 
 
 def records(path: Path) -> list[object]:

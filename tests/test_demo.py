@@ -370,3 +370,39 @@ def test_a_reload_leaves_nothing_of_the_old_night(demo: Database) -> None:
     reset_demo(demo, DEMO_MOMENT + timedelta(days=1))
     for table in tables:
         assert column(demo, f"SELECT count(*) FROM {table}") == [0], table  # noqa: S608
+
+
+def test_classified_telegrams_are_register_entries_with_no_content(
+    demo: Database, db_path: Path
+) -> None:
+    """Issue 13: the demo is the default deployment's desk, so its 机密 and 秘密 telegrams
+    are their registers (organ, 文号, ★期限, 份数/份号, 签收人, copies out and back), and no
+    title, summary, place, reporter or entry text of them is stored, sealed or not."""
+    rows = demo.read(
+        "SELECT i.classification, i.title, i.summary, i.location, i.reporter_name, "
+        "i.reporter_unit, i.reporter_phone, r.organ, r.doc_no, r.period, r.copies, r.copy_no, "
+        "r.signer FROM incident i JOIN classified_register r ON r.incident_id = i.id "
+        "WHERE i.classification IN ('confidential', 'secret', 'top_secret') ORDER BY i.serial"
+    )
+    assert [row[0] for row in rows] == ["secret", "confidential"]
+    for row in rows:
+        assert not any(row[1:7]), row  # no content
+        assert row.organ and row.doc_no and row.period and row.copy_no and row.signer
+    texts = column(
+        demo,
+        "SELECT e.text FROM timeline_entry e JOIN incident i ON i.id = e.incident_id "
+        "WHERE i.classification IN ('confidential', 'secret', 'top_secret')",
+    )
+    assert texts and not any(texts)
+    copies = demo.read(
+        "SELECT c.copy_no, c.holder, c.signed_back_by FROM register_copy c "
+        "JOIN incident i ON i.id = c.incident_id ORDER BY c.id"
+    )
+    assert [tuple(row) for row in copies] == [
+        (1, "陈国华", "陈国华"),  # 呈批, signed back
+        (1, "孙丽", "孙丽"),  # 传阅 to the duty leader, signed back
+        (3, "孙丽", ""),  # the 秘密 telegram's copy, still out
+    ]
+    # Nothing of what the telegrams once said is in the file, sealed or in clear.
+    demo.close()
+    assert "密电".encode() not in db_path.read_bytes()

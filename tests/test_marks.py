@@ -260,3 +260,24 @@ def test_uncleared_bulletin_show_is_unchanged(cli: Cli) -> None:
     shown = cli("bulletin", "show", str(bulletin_id), who=("李晓明", "1111"))
     assert shown.code == 0, shown.err
     assert "份号" not in shown.out and not shown.out.startswith("0")
+
+
+@pytest.mark.parametrize("fmt", ["md", "docx"])
+def test_weekly_report_holds_no_classified_item_so_carries_no_mark(
+    cli: Cli, fmt: str, tmp_path: Path
+) -> None:
+    """The weekly summary is aggregates read in meeting rooms: a classified item is only
+    counted (涉密2件, 不予显示), never listed, for any reader (services/trends.py). A
+    document is marked by what it holds, so it carries no 密级 and no 份号 even for
+    韩冬 (绝密, named in both telegrams' 知悉范围); should it ever list one, this fails."""
+    target = tmp_path / f"weekly.{fmt}"
+    result = cli("report", "weekly", "--at", "2026-11-25", "--format", fmt, "-o", str(target))
+    assert result.code == 0, result.err
+    if fmt == "docx":
+        text = "\n".join(p.text for p in Document(io.BytesIO(target.read_bytes())).paragraphs)
+    else:
+        text = target.read_text(encoding="utf-8")
+    assert text.splitlines()[0].lstrip("# ") == "值班工作周报"
+    assert "涉密2件" in text  # counted, true for every reader
+    for shown in (SECRET_SERIAL, CONFIDENTIAL_SERIAL, "赣办电", "份号", ITEM["zh_CN"]):
+        assert shown not in text, shown

@@ -2,7 +2,8 @@
 
 For each operator with a demo PIN: the queue rows, the timeline of each classified
 incident, the search screen's results for its serial, and the handover pack screen.
-The 机密 canary (in the secret incident's title) and the 秘密 one must appear exactly
+The 机密 canary (in the secret incident's title, sealed as an accredited desk keeps it: the
+demo fixture of test_sign_in) and the 秘密 one must appear exactly
 where the operator's clearance reaches AND the operator is named in the incident's
 知悉范围 (issue 13: a level alone opens nothing), and nowhere else.
 """

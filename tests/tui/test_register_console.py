@@ -8,6 +8,7 @@ every reader (the register is not secret; its content is never stored).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
@@ -121,6 +122,30 @@ async def test_intake_refuses_content_for_a_classified_item_and_keeps_it(
         assert REFUSED in status, status
         assert summary_area(screen).text == "Plant blast"  # what was typed is kept
     assert db.read("SELECT count(*) FROM incident WHERE classification = 'secret'")[0][0] == 1
+
+
+async def test_intake_form_content_never_reaches_the_database_file(
+    make_app: MakeApp, db: Database, db_path: Path, night: dict[str, int]
+) -> None:
+    """Issue 13's canary matrix, the console's input: refused, and not in the file's bytes."""
+    canary = "金丝雀表单7K"
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        screen.query_one("#field-classification Select", Select).value = "secret"
+        for name in ("title", "location"):
+            field = screen.control(name)
+            assert isinstance(field, Input)
+            field.value = canary
+        summary_area(screen).focus()
+        await pilot.press(*canary)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert on_top(app, IntakeScreen) is screen
+        status = str(screen.query_one("#form-status", Static).render())
+        assert REFUSED in status and len(status.strip().splitlines()) == 1, status
+    files = [db_path, db_path.with_name(db_path.name + "-wal")]
+    assert not any(canary.encode() in f.read_bytes() for f in files if f.exists())
 
 
 async def test_intake_registers_a_classified_item_by_its_register_row(

@@ -2,9 +2,11 @@
 
 The demo night has operators with known PINs: 王立新 7777 (机密 secret), 赵静 2222
 (秘密 confidential), 黄雨婷 4444 (internal), and every other duty leader of its roster
-(孙丽 3333 leads the shift on at the frozen 02:31). Its 机密 incident is a cipher telegram whose
-title starts with 省委办公厅密电; its 知悉范围 names 孙丽 (it was reported to her) and the
-机要局, so 王立新, cleared to 机密 as well, sees it restricted (issue 13).
+(孙丽 3333 leads the shift on at the frozen 02:31). Its 机密 incident is a cipher telegram
+(a register entry with no content, as the default deployment keeps it; these tests see it
+as an accredited desk holds it, its title starting with 省委办公厅密电, sealed); its 知悉范围
+names 孙丽 (it was reported to her) and the 机要局, so 王立新, cleared to 机密 as well, sees
+it restricted (issue 13).
 """
 
 from __future__ import annotations
@@ -38,8 +40,11 @@ SIZE = (120, 40)
 
 @pytest.fixture
 def demo(db: Database, demo_templates: DemoTemplates) -> Database:
-    """The demo night (with its operators and PINs) as of the frozen moment."""
-    return demo_templates.load_into(db, NOW)
+    """The demo night (with its operators and PINs) as of the frozen moment.
+
+    Its telegrams hold sealed content (``accredited``): what need-to-know opens or not.
+    """
+    return demo_templates.load_into(db, NOW, accredited=True)
 
 
 @pytest.fixture

@@ -135,6 +135,7 @@ def edit(
         actor=who.name,
         now=env.now,
         clearance=level,
+        register_only=env.settings.deployment == "register",
     )
     message(t("bulletin.edited", id=bulletin_id))
 

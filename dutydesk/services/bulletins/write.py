@@ -187,11 +187,16 @@ def edit_bulletin(
     actor: str,
     now: datetime,
     clearance: Classification = Classification.INTERNAL,
+    register_only: bool = False,
 ) -> None:
     """Change title and/or body. A reviewed bulletin goes back to draft, unsigned.
 
+    ``register_only``: the desk is in register mode (issue 13), where text typed into a
+    classified bulletin is a classified item's content and is refused, sealed or not.
+
     Raises:
-        BulletinError: issued or discarded, blank title, or above ``clearance``.
+        BulletinError: issued or discarded, blank title, above ``clearance``, or text
+            for a classified bulletin in register mode.
 
     """
     if title is not None and not title.strip():
@@ -201,6 +206,8 @@ def edit_bulletin(
         bulletin = _load(session, bulletin_id)
         _check(bulletin, "edit")
         _require_clearance(Classification(bulletin.classification), clearance, f"#{bulletin_id}")
+        if register_only and Classification(bulletin.classification).is_classified:
+            raise BulletinError(t("register.content_refused"))
         where, level = f"bulletin:{bulletin_id}", bulletin.classification
         if title is not None:
             bulletin.title = seal(

@@ -119,6 +119,16 @@ class EntrySpec(Table):
     label: str = Field(default="", alias="id")
     """Named so that a feedback can say which instruction it ``answers``."""
     answers: str = ""
+    copy_no: int | None = Field(default=None, alias="copy")
+    """份号 of the copy a 呈批/传阅/清退/销毁 entry of a classified item moves."""
+    signed_back_at: Moment | None = Field(default=None, alias="signed_back")
+    """When that copy came back (relative like ``at``); ``None``: not yet."""
+    signed_back_by: str = ""
+    """Who signed it back (``@position`` allowed); blank: its holder."""
+
+
+REGISTER_KEYS = ("organ", "doc_no", "period", "copies", "copy_no", "signer")
+"""The register fields of an incident in the demo file (issue 13)."""
 
 
 class IncidentSpec(Table):
@@ -148,11 +158,26 @@ class IncidentSpec(Table):
     readers: tuple[str, ...] = ()
     """知悉范围 of a classified item: persons, units, or ``@position`` at its receipt."""
     entries: tuple[EntrySpec, ...] = Field(default=(), alias="entry")
+    # Issue 13: a classified item is its register (来文机关, 文号, ★期限, 份数/份号, 签收人).
+    organ: str = ""
+    doc_no: str = ""
+    period: str = ""
+    copies: int | None = None
+    copy_no: int | None = None
+    signer: str = ""
+    """签收人 (``@position`` allowed, resolved at receipt)."""
 
     @property
     def fields(self) -> dict[str, str]:
         """The incident's own fields, as :func:`create_incident` takes them."""
-        return self.model_dump(exclude={"received_at", "received_by", "entries", "readers"})
+        return self.model_dump(
+            exclude={"received_at", "received_by", "entries", "readers", *REGISTER_KEYS}
+        )
+
+    @property
+    def has_register(self) -> bool:
+        """True when the file gives this item a register."""
+        return any(getattr(self, name) not in ("", None) for name in REGISTER_KEYS)
 
 
 class _Period(Table):

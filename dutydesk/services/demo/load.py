@@ -36,6 +36,7 @@ from dutydesk.storage.models import (
     BulletinDelivery,
     BulletinItem,
     ChainState,
+    ClassifiedRegister,
     Credential,
     DailyReport,
     DrillInject,
@@ -47,6 +48,7 @@ from dutydesk.storage.models import (
     Meta,
     Person,
     PersonRole,
+    RegisterCopy,
     Shift,
     ShiftHandover,
     TimelineEntry,
@@ -69,9 +71,11 @@ _CLEAR_ORDER: tuple[type[SQLModel], ...] = (
     ShiftHandover,  # records of changes of shift made on the old night
     DailyReport,  # the demo's 零报告, made for its special days
     AuditEvent,
+    RegisterCopy,  # a copy's movement names its timeline entry
     TimelineEntry,
     DrillInject,
     IncidentReader,  # 知悉范围 names incidents and people
+    ClassifiedRegister,  # the telegrams' registers (issue 13)
     Incident,
     DrillRun,  # after its incidents, which point at it
     Assignment,
@@ -213,15 +217,16 @@ def load_demo(
             if marker is not None:
                 _clear(session)
                 session.flush()
-            # The demo's cipher telegrams still carry (fictional) content, sealed as an
-            # accredited deployment stores it; making them register entries is issue 13's
-            # open demo item.
+            # Issue 13: the demo is the default deployment's desk. Its cipher telegrams are
+            # register entries (organ, 文号, ★期限, 份号, 签收人, copies out and back) with
+            # no content, which only a register-mode request writes: the file holds no
+            # classified text, so an accredited desk loading it gets the same register.
             req = Request(
                 db=db,
                 now=now,
                 tz=settings.tz,
                 rules_source=rules,
-                deployment=Deployment.CLASSIFIED_NETWORK,
+                deployment=Deployment.REGISTER,
             )
             write_demo(req, data, session=session, settings=settings)
             session.add(Meta(key=DEMO_KEY, value=now.isoformat()))

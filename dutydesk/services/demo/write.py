@@ -18,6 +18,12 @@ from dutydesk.services.demo.file import DemoData, DemoDataError, IncidentSpec
 from dutydesk.services.incidents.followup import NewEntry
 from dutydesk.services.incidents.incident import add_entry, create_incident
 from dutydesk.services.incidents.intake import NewIncident
+from dutydesk.services.incidents.register import (
+    COPY_KINDS,
+    RegisterFields,
+    record_copy,
+    sign_back,
+)
 from dutydesk.storage.models import (
     Assignment,
     Credential,
@@ -25,8 +31,9 @@ from dutydesk.storage.models import (
     Person,
     PersonRole,
     Shift,
+    TimelineEntry,
 )
-from dutydesk.vocab import Position, ShiftKind
+from dutydesk.vocab import Classification, EntryKind, Position, ShiftKind
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -145,10 +152,24 @@ def _leave(session: Session, data: DemoData, ids: dict[str, int], now: datetime)
         )
 
 
+def _register(spec: IncidentSpec, roster: _Roster) -> RegisterFields | None:
+    """The item's register (issue 13), its 签收人 resolved at receipt; ``None``: none given."""
+    if not spec.has_register:
+        return None
+    return RegisterFields(
+        organ=spec.organ,
+        doc_no=spec.doc_no,
+        period=spec.period,
+        copies=spec.copies,
+        copy_no=spec.copy_no,
+        signer=roster.resolve(spec.signer, spec.received_at),
+    )
+
+
 def _incident(
     req: Request, spec: IncidentSpec, *, session: Session, ids: dict[str, int], roster: _Roster
 ) -> None:
-    where = f"incident {spec.fields['title']!r}"
+    where = f"incident {spec.fields['title'] or spec.doc_no!r}"
     now = req.now
     if spec.received_at > now:
         raise DemoDataError(f"{where}: received after the load moment")
@@ -159,29 +180,61 @@ def _incident(
     readers = tuple(roster.resolve(name, spec.received_at) for name in spec.readers)
     incident = create_incident(
         intake,
-        NewIncident(received_at=spec.received_at, readers=readers, **fields),
+        NewIncident(
+            received_at=spec.received_at,
+            readers=readers,
+            register=_register(spec, roster),
+            **fields,
+        ),
         session=session,
     )
+    classified = Classification(incident.classification).is_classified
     labelled: dict[str, int] = {}
+    # Copies out, to come back when their time comes (signing back is not an entry).
+    pending: list[tuple[datetime, int, str]] = []
+
+    def signed_back_until(moment: datetime) -> None:
+        for at, seq, by in sorted(item for item in pending if item[0] <= moment):
+            pending.remove((at, seq, by))
+            who = replace(req, now=at, actor_name=by, actor_id=ids.get(by))
+            sign_back(who, incident, session=session, seq=seq, by=by)
+
     for entry in sorted(spec.entries, key=lambda item: item.at):
         if entry.at > now:
             raise DemoDataError(f"{where}: an entry happens after the load moment")
         if entry.answers and entry.answers not in labelled:
             raise DemoDataError(f"{where}: answers unknown entry id {entry.answers!r}")
+        signed_back_until(entry.at)
         actor = roster.resolve(entry.actor, entry.at)
-        step = NewEntry(
-            kind=entry.kind,
-            occurred_at=entry.at,
-            text=entry.text,
-            target=roster.resolve(entry.target, entry.at),
-            due_at=entry.due_at,
-            refers_to_id=labelled[entry.answers] if entry.answers else None,
-        )
         by = replace(req, now=entry.at, actor_name=actor, actor_id=ids.get(actor))
-        written = add_entry(by, incident, step, session=session)
+        target = roster.resolve(entry.target, entry.at)
+        if classified and EntryKind(entry.kind) in COPY_KINDS:
+            # A copy's movement is the register's (record_copy), with its 份号.
+            row = record_copy(
+                by, incident, session=session, kind=entry.kind, holder=target,
+                copy_no=entry.copy_no, occurred_at=entry.at,
+            )  # fmt: skip
+            written = session.get(TimelineEntry, row.entry_id)
+            assert written is not None
+            if entry.signed_back_at is not None:
+                if entry.signed_back_at > now or entry.signed_back_at < entry.at:
+                    raise DemoDataError(f"{where}: a copy is signed back out of time")
+                back_by = roster.resolve(entry.signed_back_by or entry.target, entry.signed_back_at)
+                pending.append((entry.signed_back_at, written.seq, back_by))
+        else:
+            step = NewEntry(
+                kind=entry.kind,
+                occurred_at=entry.at,
+                text=entry.text,
+                target=target,
+                due_at=entry.due_at,
+                refers_to_id=labelled[entry.answers] if entry.answers else None,
+            )
+            written = add_entry(by, incident, step, session=session)
         if entry.label:
             assert written.id is not None
             labelled[entry.label] = written.id
+    signed_back_until(now)
 
 
 def _daily_reports(req: Request, data: DemoData, *, session: Session, roster: _Roster) -> None:

@@ -159,6 +159,7 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
                 actor=ctx.operator,
                 now=now,
                 clearance=ctx.clearance,
+                register_only=ctx.settings.deployment == "register",
             )
         if short is not None:
             short_version(ctx.db, view.id, edit=short, actor=ctx.operator, now=now)
