@@ -101,8 +101,7 @@ def classified_trip(db: Database, *, by: str = "张振华") -> int:
 def views(db: Database) -> list[tuple[str, str]]:
     """(object type, detail) of every classified_viewed audit event."""
     rows = db.read(
-        "SELECT object_type, detail FROM audit_event WHERE action = 'classified_viewed'"
-        " ORDER BY id"
+        "SELECT object_type, detail FROM audit_event WHERE action = 'classified_viewed' ORDER BY id"
     )
     return [(str(t), str(d)) for t, d in rows]
 
@@ -139,7 +138,11 @@ def test_a_classified_itinerary_keeps_who_when_and_who_acts(cli: Cli, demo: Data
     assert (row[0], row[1], row[2]) == ("secret", "", "")
     listed = json.loads(cli("leave", "list", "--format", "json").out)
     mine = next(r for r in listed if r["id"] == number)
-    assert (mine["leader"], mine["acting"], mine["classification"]) == ("周文斌", "陈国华", "secret")
+    assert (mine["leader"], mine["acting"], mine["classification"]) == (
+        "周文斌",
+        "陈国华",
+        "secret",
+    )
 
 
 def test_the_default_is_internal_and_a_bad_level_is_one_line(cli: Cli, demo: Database) -> None:
@@ -292,7 +295,9 @@ def test_canary_never_reaches_an_uncleared_reader(
             shown = cli("bulletin", "show", str(bulletin["id"]), "--format", fmt,
                         "--clearance", level, who=who)  # fmt: skip
             texts[f"bulletin {bulletin['id']} {fmt}"] = shown.out
-    leaks = [where for where, text in texts.items() if CANARY in text or WHY in text or PHONE in text]
+    leaks = [
+        where for where, text in texts.items() if CANARY in text or WHY in text or PHONE in text
+    ]
     assert not leaks
     assert "行程涉密" in texts["list table"] and "行程涉密" in texts["handover txt"]
     assert not [o for o, _ in views(demo) if o in {"leave", "handover"}]
