@@ -19,7 +19,7 @@ from dutydesk.rules.documents import AwayFacts, BulletinView
 from dutydesk.rules.leave import LEAVE_TYPE_ZH, in_charge
 from dutydesk.rules.marking import Marking
 from dutydesk.rules.sanitize import clean
-from dutydesk.vocab import LeaveType
+from dutydesk.vocab import CLASSIFICATION_ZH, Classification, LeaveType
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~!])")
 
@@ -46,10 +46,17 @@ def away_lines(away: tuple[AwayFacts, ...], tz: ZoneInfo) -> list[str]:
     for a in away:
         kind = LEAVE_TYPE_ZH.get(LeaveType(a.leave_type), "") if a.leave_type else ""
         phone = f"，联系电话{a.contact_phone}" if a.contact_phone else ""
+        # A classified itinerary (issue 13): who, when and who acts; never where or why.
+        level = CLASSIFICATION_ZH[Classification(a.classification)]
+        where = (
+            f"外出（【{level}】行程涉密）"
+            if a.restricted
+            else f"赴{a.destination}{a.reason}{phone}"
+        )
         lines.append(
             clean(
                 f"{a.leader}（{a.leader_title}）{month_day_time(a.start_at, tz)}至"
-                f"{month_day_time(a.end_at, tz)}{kind}赴{a.destination}{a.reason}{phone}。"
+                f"{month_day_time(a.end_at, tz)}{kind}{where}。"
                 f"{in_charge(a.leader_title, a.acting)}"
             )
         )

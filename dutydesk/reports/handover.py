@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from dutydesk.i18n import label, t
 from dutydesk.reports.candidates import expected_text, group_label, serials
 from dutydesk.reports.layout import Layout, Section, md_escape
-from dutydesk.reports.marks import first_line, marked_title
+from dutydesk.reports.marks import first_line, level_text, marked_title
 from dutydesk.reports.wording import (
     count_breakdown,
     document_datetime,
@@ -170,12 +170,15 @@ def _bulletins(pack: HandoverPack, when: _Times) -> Section:
 
 
 def _away(pack: HandoverPack, when: _Times) -> Section:
+    # A classified itinerary: marked with its level for a reader who may open it, its
+    # destination withheld for the rest (who still learn who is away and who acts).
     lines = [
         t(
-            "handover.away_line",
+            "handover.away_withheld" if a.restricted else "handover.away_line",
             leader=_s(a.leader),
             title=_s(a.leader_title),
-            destination=_s(a.destination),
+            destination=marked_title(_s(a.destination), a.classification),
+            withheld=t("leave.withheld", level=level_text(a.classification)),
             start=when.short(a.start_at),
             end=when.short(a.end_at),
             in_charge=t(

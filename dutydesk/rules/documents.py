@@ -55,6 +55,11 @@ class AwayFacts:
     acting_title: str
     contact_phone: str = ""
     leave_type: str = "official"
+    classification: str = "internal"
+    """The itinerary's level (issue 13)."""
+    restricted: bool = False
+    """A classified itinerary left out: a bulletin is a printed product that travels, so
+    it says who is away, when and who acts, never where or why."""
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,10 @@ class AwayLeader:
     end_at: datetime
     acting: str
     acting_title: str
+    classification: Classification = Classification.INTERNAL
+    """The itinerary's level (issue 13)."""
+    restricted: bool = False
+    """A classified itinerary the reader may not open: ``destination`` is blank."""
 
 
 @dataclass(frozen=True)

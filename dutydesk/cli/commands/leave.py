@@ -10,6 +10,11 @@ Examples::
 A registration is refused, in one line, when the acting leader is away too, is the
 leader, or ``--from`` is not before ``--to``. Leaders away appear in the roster pane, the
 handover pack and 《信息直呈》.
+
+An itinerary carries a classification (``--classification``, internal by default). In
+register mode a classified one keeps who, when and who acts, never where or why; ``leave
+list`` shows a classified itinerary, marked, only to a reader who may open it
+(``--clearance``), and the view is audited.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Annotated, Any
 
 import typer
 
+from dutydesk.cli.commands.clearance import ClearanceOption
 from dutydesk.cli.commands.context import (
     DbOption,
     OperatorOption,
@@ -28,10 +34,10 @@ from dutydesk.cli.commands.context import (
     signed_in,
 )
 from dutydesk.cli.commands.output import FormatOption, OutputFormat, emit, message
-from dutydesk.cli.commands.parsing import InputError, moment
+from dutydesk.cli.commands.parsing import InputError, choice, moment
 from dutydesk.i18n import label, t
 from dutydesk.rules.typed_time import Day
-from dutydesk.vocab import LeaveType
+from dutydesk.vocab import Classification, Deployment, LeaveType
 
 leave_app = typer.Typer(
     name="leave",
@@ -60,10 +66,20 @@ def add(
     type_: Annotated[
         str, typer.Option("--type", help="official (公务), private (因私) or abroad (出国（境）).")
     ] = "official",
+    classification: Annotated[
+        str,
+        typer.Option(
+            help="The itinerary's level: public, internal, confidential, secret, top_secret."
+        ),
+    ] = "internal",
     operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
-    """Register a leader's absence; prints the registration's number."""
+    """Register a leader's absence; prints the registration's number.
+
+    In register mode a classified itinerary takes no --destination, --reason or --phone:
+    they go by the 机要 channel.
+    """
     from dutydesk.services.roster.leave import LeaveRequest, add_leave
 
     actor = require_operator(operator)
@@ -79,9 +95,13 @@ def add(
         contact_phone=phone,
         approved_by=approved_by,
         leave_type=leave_type(type_),
+        classification=choice(Classification, classification, "--classification"),
     )
     actor = signed_in(env, actor).name
-    number = add_leave(env.db, request, actor=actor, now=env.now, tz=tz)
+    number = add_leave(
+        env.db, request, actor=actor, now=env.now, tz=tz,
+        deployment=Deployment(env.settings.deployment), keys=env.keys,
+    )  # fmt: skip
     typer.echo(str(number))
     fmt = "%Y-%m-%d %H:%M"
     message(
@@ -142,32 +162,46 @@ def list_(
     to: Annotated[str | None, typer.Option(help="... and before this time.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Past registrations too.")] = False,
     fmt: FormatOption = OutputFormat.TABLE,
+    clearance: ClearanceOption = None,
     operator: OperatorOption = None,
     db: DbOption = None,
 ) -> None:
-    """Leave registrations overlapping a period (default: from now on)."""
+    """Leave registrations overlapping a period (default: from now on).
+
+    A classified itinerary shows, marked with its level, only with a --clearance that
+    covers it and to a reader named for it (the leader, the acting leader, who
+    registered it); others see who is away, when and who acts.
+    """
+    from dutydesk.services.integrity.reading import audited_read
     from dutydesk.services.roster.leave import list_leave
 
     env = open_env(ctx, db)
-    reader(env, operator, None)
+    who = reader(env, operator, clearance)
     tz = env.settings.tz
     since = moment(from_, "--from", tz=tz, now=env.now) if from_ else env.now
     if all_:
         since = datetime(1970, 1, 1, tzinfo=UTC)
     until = moment(to, "--to", tz=tz, now=env.now, future=True) if to else None
-    found = list_leave(env.db, since, until)
+    with audited_read(
+        env.db, who.clearance, object_type="leave", keys=env.keys, viewer=who.viewer, now=env.now
+    ) as read:
+        found = list_leave(env.db, since, until, read)
     records: list[dict[str, Any]] = [dict(absence.__dict__) for absence in found]
-    # CSV and JSON keep the stable keys; the table's headers are the reader's language.
+    # CSV and JSON keep the stable keys (a withheld itinerary blank, its level and
+    # ``restricted`` beside it); the table's headers are the reader's language.
     keys = ["id", "leader", "leader_title", "start_at", "end_at", "destination", "reason"]
     keys += ["acting", "acting_title", "leave_type", "contact_phone", "returned_at"]
+    keys += ["classification"]
     columns = [(key, t(f"leave.column.{key}")) for key in keys]
     local = "%Y-%m-%d %H:%M"
+    places = {absence.id: absence.place for absence in found}
     cells = [
         [r["id"], r["leader"], r["leader_title"], r["start_at"].astimezone(tz).strftime(local),
-         r["end_at"].astimezone(tz).strftime(local), r["destination"], r["reason"],
+         r["end_at"].astimezone(tz).strftime(local), places[r["id"]], r["reason"],
          r["acting"], r["acting_title"],
          label(LeaveType(r["leave_type"])) if r["leave_type"] else "", r["contact_phone"],
-         r["returned_at"].astimezone(tz).strftime(local) if r["returned_at"] else ""]
+         r["returned_at"].astimezone(tz).strftime(local) if r["returned_at"] else "",
+         label(Classification(r["classification"]))]
         for r in records
     ]  # fmt: skip
     emit(fmt, columns, records, table_cells=cells)

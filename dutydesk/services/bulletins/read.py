@@ -118,6 +118,7 @@ def get_bulletin(
         if content is None:
             return BulletinView(restricted=True, **head)
         # Both products carry the day's leave reports (the seed: 《信息直呈》 and 《信息快报》).
+        # Read with no classified read: a classified itinerary is withheld, whoever prints.
         away = tuple(
             AwayFacts(
                 leader=a.leader,
@@ -130,6 +131,8 @@ def get_bulletin(
                 acting_title=a.acting_title,
                 contact_phone=a.contact_phone,
                 leave_type=a.leave_type,
+                classification=a.classification,
+                restricted=a.restricted,
             )
             for a in leaders_away(db, *day_around(as_utc(row.issued_at) or now, tz))
         )

@@ -247,8 +247,10 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
                     )
         bulletins = _bulletins(db, start, at, read)
         shown += [(b.classification, "") for b in bulletins if b.title is not None]
-    day = handover_day(at, settings.night_shift_start, settings.tz)
-    day_start, day_end = day_window(day, settings.tz)
+        day = handover_day(at, settings.night_shift_start, settings.tz)
+        # Leaders away: a classified itinerary opens (audited, marked) to whom it may.
+        away = leaders_away(db, *day_window(day, settings.tz), read)
+        shown += [(Classification(a.classification), "") for a in away if not a.restricted]
     # Classified items count under their mark only, for every reader alike: the counts
     # by category and grade of a cleared pack and an uncleared one add up the same way.
     by_category, by_severity = counts(
@@ -275,8 +277,10 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
                 a.end_at,
                 a.acting,
                 a.acting_title,
+                Classification(a.classification),
+                a.restricted,
             )
-            for a in leaders_away(db, day_start, day_end)
+            for a in away
         ),
         roster=_roster(db, at, settings),
         classified=tuple(ClassifiedItem(s, c) for s, c in sorted(classified.items())),

@@ -3,7 +3,9 @@
 A classified incident names its readers in ``incident_reader``: persons, or units
 (everyone whose ``person.unit`` is that unit). A classified bulletin is named for a
 reader who is named on every classified incident it cites (it carries their text); one
-citing none is named for whoever drafted it.
+citing none is named for whoever drafted it. A classified leader's itinerary (外出报备,
+``leave:<id>``) has no list of its own: it is named for the leader away, the acting
+leader and whoever registered it, the people who had it in hand.
 
 Read once per :class:`NamedFor`, lazily (a read that shows nothing classified never
 asks), through the store's plain path: no SQLModel, as every read service.
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
 _CLASSIFIED = tuple(c.value for c in Classification if c.is_classified)
 BULLETIN_PREFIX = "bulletin:"
 """How a bulletin is labelled in a read (``bulletin:<id>``); anything else is a serial."""
+LEAVE_PREFIX = "leave:"
+"""How a leave registration is labelled in a read (``leave:<id>``)."""
 
 
 class NamedFor:
@@ -34,6 +38,7 @@ class NamedFor:
         self._person: tuple[int, str] | None = None
         self._serials: frozenset[str] | None = None
         self._bulletins: frozenset[str] | None = None
+        self._leave: frozenset[str] | None = None
 
     def _who(self) -> tuple[int, str] | None:
         """The viewer's person id and unit; ``None`` for a viewer the store does not know."""
@@ -50,6 +55,10 @@ class NamedFor:
             if self._bulletins is None:
                 self._bulletins = _named_bulletins(self._db, who[0], self.serials())
             return label in self._bulletins
+        if label.startswith(LEAVE_PREFIX):
+            if self._leave is None:
+                self._leave = _named_leave(self._db, who[0])
+            return label in self._leave
         return label in self.serials()
 
     def serials(self) -> frozenset[str]:
@@ -83,6 +92,16 @@ def _person_of(db: Database, viewer: Operator | int | str | None) -> tuple[int, 
     return (int(rows[0][0]), str(rows[0][1] or "")) if rows else None
 
 
+def _named_leave(db: Database, person_id: int) -> frozenset[str]:
+    """Labels of the leave registrations the person is named for (see the module doc)."""
+    rows = db.read(
+        "SELECT id FROM leave_registration WHERE leader_id = :p OR acting_leader_id = :p"
+        " OR created_by_id = :p",
+        {"p": person_id},
+    )
+    return frozenset(f"{LEAVE_PREFIX}{int(row[0])}" for row in rows)
+
+
 def _named_bulletins(db: Database, person_id: int, serials: frozenset[str]) -> frozenset[str]:
     """Labels of the classified bulletins the person is named for (see the module doc)."""
     marks = ", ".join(f"'{level}'" for level in _CLASSIFIED)
@@ -104,4 +123,4 @@ def _named_bulletins(db: Database, person_id: int, serials: frozenset[str]) -> f
     return frozenset(named)
 
 
-__all__ = ["BULLETIN_PREFIX", "NamedFor"]
+__all__ = ["BULLETIN_PREFIX", "LEAVE_PREFIX", "NamedFor"]

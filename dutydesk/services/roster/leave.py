@@ -7,6 +7,13 @@ A registration is refused, with the reason in words, when the period runs backwa
 acting leader is the leader, the acting leader is away too during any part of it, the
 leader is already registered as away then, or the leader is acting for someone else
 then (they could not be in two places).
+
+An itinerary carries a classification (issue 13). In register mode (the default
+deployment) a 秘密/机密/绝密 registration keeps who is away, when and who acts, never
+its itinerary (destination, reason, contact number): typing one is refused in one line
+that says where it goes instead. On an accredited classified network the itinerary is
+stored sealed, as an incident's content is. Nothing of a classified itinerary is written
+in the audit trail, nor in a refusal (which names the other registration's level only).
 """
 
 from __future__ import annotations
@@ -17,12 +24,15 @@ from typing import TYPE_CHECKING
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
-from dutydesk.services.roster.pane import Absence, leaders_away
+from dutydesk.services.roster.pane import ITINERARY_FIELDS, Absence, leaders_away, leave_record
 from dutydesk.storage.engine import Database
-from dutydesk.vocab import LeaveType
+from dutydesk.vocab import Classification, Deployment, LeaveType
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+
+    from dutydesk.services.integrity.reading import ClassifiedRead
+    from dutydesk.storage.crypto import KeyRing
 
 
 class LeaveRefused(DutyDeskError):
@@ -46,6 +56,30 @@ class LeaveRequest:
     approved_by: str = ""
     """To whom it was reported, or who approved it (报告/批准)."""
     leave_type: LeaveType = LeaveType.OFFICIAL
+    classification: Classification = Classification.INTERNAL
+    """The itinerary's level (密级), 内部 as every item of the desk by default."""
+
+    def itinerary(self) -> dict[str, str]:
+        """The itinerary as typed, by column (what a classified one may not keep)."""
+        return {name: str(getattr(self, name)) for name in ITINERARY_FIELDS}
+
+
+def refuse_itinerary(request: LeaveRequest, deployment: Deployment | str) -> None:
+    """Refuse the itinerary of a classified registration in register mode.
+
+    The same rule and words as an incident's content
+    (:func:`dutydesk.services.incidents.register.refuse_content`).
+
+    Raises:
+        LeaveRefused: register mode, a classified level and a non-blank itinerary field.
+
+    """
+    if Deployment(deployment) is not Deployment.REGISTER:
+        return
+    if not Classification(request.classification).is_classified:
+        return
+    if any(value.strip() for value in request.itinerary().values()):
+        raise LeaveRefused(t("register.content_refused"))
 
 
 def _span(absence: Absence, tz: object) -> str:
@@ -88,7 +122,7 @@ def check_request(db: Database, request: LeaveRequest, tz: object) -> None:
                 t(
                     "error.leave.acting_away",
                     name=acting,
-                    destination=absence.destination,
+                    destination=absence.place,
                     span=_span(absence, tz),
                 )
             )
@@ -98,7 +132,7 @@ def check_request(db: Database, request: LeaveRequest, tz: object) -> None:
                 t(
                     "error.leave.away_already",
                     name=leader,
-                    destination=absence.destination,
+                    destination=absence.place,
                     span=_span(absence, tz),
                 )
             )
@@ -113,20 +147,35 @@ def check_request(db: Database, request: LeaveRequest, tz: object) -> None:
             )
 
 
-def add_leave(db: Database, request: LeaveRequest, *, actor: str, now: datetime, tz: object) -> int:
+def add_leave(
+    db: Database,
+    request: LeaveRequest,
+    *,
+    actor: str,
+    now: datetime,
+    tz: object,
+    deployment: Deployment | str = Deployment.REGISTER,
+    keys: KeyRing | None = None,
+) -> int:
     """Check and store a registration (with an audit event); return its id.
 
     The check runs again inside the write transaction, which holds the write lock, so
-    two officers registering at once cannot both pass it.
+    two officers registering at once cannot both pass it. ``deployment`` decides what a
+    classified itinerary may keep (see the module doc; register mode unless told);
+    ``keys`` seal it on an accredited network (else the key file beside the database).
 
     Raises:
-        LeaveRefused: see :func:`check_request`.
+        LeaveRefused: see :func:`check_request` and :func:`refuse_itinerary`.
 
     """
     from sqlmodel import select
 
     from dutydesk.services.accounts.audit import record
+    from dutydesk.services.integrity.sealed import seal
     from dutydesk.storage.models import LeaveRegistration, Person
+
+    level = Classification(request.classification)
+    refuse_itinerary(request, deployment)
 
     def person_id(session: Session, name: str) -> int | None:
         found = session.exec(select(Person.id).where(Person.name == name.strip())).first()
@@ -143,17 +192,25 @@ def add_leave(db: Database, request: LeaveRequest, *, actor: str, now: datetime,
             acting_leader_id=acting_id,
             start_at=request.start_at,
             end_at=request.end_at,
-            destination=request.destination.strip(),
-            reason=request.reason.strip(),
-            contact_phone=request.contact_phone.strip(),
             approved_by=request.approved_by.strip(),
             leave_type=LeaveType(request.leave_type),
+            classification=level,
             created_by_id=person_id(session, actor),
             created_at=now,
         )
         session.add(registration)
         session.flush()
         assert registration.id is not None
+        # The itinerary is sealed under the row's record name, so it is written once the
+        # row has its id (a no-op for an unclassified or blank one).
+        where = leave_record(registration.id)
+        for name, value in request.itinerary().items():
+            stored = seal(keys, session, value.strip(), record=where, field=name,
+                          classification=level)  # fmt: skip
+            setattr(registration, name, stored)
+        session.add(registration)
+        # The trail names the level of a classified itinerary, never where it goes.
+        where_to = f"[{level.value}]" if level.is_classified else request.destination
         record(
             session=session,
             actor=actor,
@@ -161,7 +218,7 @@ def add_leave(db: Database, request: LeaveRequest, *, actor: str, now: datetime,
             object_type="leave_registration",
             object_id=registration.id,
             detail=f"{request.leader} away {request.start_at.isoformat()} to "
-            f"{request.end_at.isoformat()} ({request.destination}); acting: {request.acting}",
+            f"{request.end_at.isoformat()} ({where_to}); acting: {request.acting}",
             now=now,
         )
         return registration.id
@@ -205,10 +262,19 @@ def report_back(
     )
 
 
-def list_leave(db: Database, since: datetime, until: datetime | None = None) -> list[Absence]:
-    """Registrations overlapping ``[since, until)`` (open-ended when ``until`` is None)."""
+def list_leave(
+    db: Database,
+    since: datetime,
+    until: datetime | None = None,
+    read: ClassifiedRead | None = None,
+) -> list[Absence]:
+    """Registrations overlapping ``[since, until)`` (open-ended when ``until`` is None).
+
+    Classified itineraries open only through ``read`` (see
+    :func:`dutydesk.services.roster.pane.leaders_away`).
+    """
     far = datetime(9999, 1, 1, tzinfo=since.tzinfo)
-    return leaders_away(db, since, until or far)
+    return leaders_away(db, since, until or far, read)
 
 
 __all__ = [
@@ -219,5 +285,6 @@ __all__ = [
     "check_request",
     "leaders_away",
     "list_leave",
+    "refuse_itinerary",
     "report_back",
 ]

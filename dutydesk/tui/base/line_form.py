@@ -16,6 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from dutydesk.errors import DutyDeskError
@@ -97,11 +98,15 @@ class LineForm(FormScreen[str]):
         with Vertical(id="form-box") as box:
             box.border_title = self.form_title
             for name in self.FIELDS:
-                control = SafeInput(self.initial[name], compact=True)
+                control = self.make_control(name)
                 yield self.field(name, control, caption=t(f"desk.field.{name}"))
             yield Static(Content.styled(self.hint, "dim"), id="form-hint")
             yield Static(Content(""), id="form-status")
         yield Footer(show_command_palette=False)
+
+    def make_control(self, name: str) -> Widget:
+        """The control of field ``name``: a one-line input unless a subclass says more."""
+        return SafeInput(self.initial[name], compact=True)
 
     def on_mount(self) -> None:
         """Start in the first empty field."""

@@ -47,15 +47,24 @@ class RosterPane(TextPane):
 
     @work(thread=True, exclusive=True, group="roster", exit_on_error=False)
     def _read(self) -> None:
+        from dutydesk.services.integrity.reading import audited_read
+
         worker = get_current_worker()
-        settings = self.context.settings
-        view = roster_view(
-            self.context.db,
-            self.context.clock.now(),
-            day_start=settings.day_shift_start,
-            night_start=settings.night_shift_start,
-            tz=self.context.tz,
-        )
+        ctx = self.context
+        settings, now = ctx.settings, ctx.clock.now()
+        # A classified itinerary opens (marked, audited) only to whom it may; the rest
+        # see who is away and who acts, the destination withheld.
+        with audited_read(
+            ctx.db, ctx.clearance, object_type="roster", keys=ctx.keys, viewer=ctx.viewer, now=now
+        ) as read:
+            view = roster_view(
+                ctx.db,
+                now,
+                day_start=settings.day_shift_start,
+                night_start=settings.night_shift_start,
+                tz=ctx.tz,
+                read=read,
+            )
         if not worker.is_cancelled:
             self.post_message(self.Loaded(view))
 
@@ -118,7 +127,8 @@ class RosterPane(TextPane):
         leader = f"{absence.leader}{absence.leader_title}"
         # The acting leader by name only: the pane is narrow and the title is in the pack.
         acting = absence.acting
-        line = safe(t("roster.away_line", leader=leader, destination=absence.destination))
+        # ``place``: the destination, marked 【机密】 when classified, or withheld.
+        line = safe(t("roster.away_line", leader=leader, destination=absence.place))
         until = t("roster.until", date=short_date(absence.end_at, tz))
         return [
             line,
