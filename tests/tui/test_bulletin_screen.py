@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from docx import Document
 from sqlmodel import col, select
+from textual.widgets import Input
 
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Bulletin, BulletinItem, Person, PersonRole
@@ -15,7 +18,8 @@ from dutydesk.tui.screens.confirm import ConfirmScreen
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.screens.prompt import PickScreen
 from dutydesk.vocab import Classification
-from tests.tui.conftest import on_top
+from tests.templates import DemoTemplates
+from tests.tui.conftest import NOW, on_top
 from tests.tui.test_console import SIZE, screen_text, settle
 from tests.tui.test_handover_screen import CANARY
 
@@ -317,3 +321,34 @@ async def test_the_bulletin_screen_lists_the_incidents_bulletins(
         assert screen.view is not None and screen.view.status == "draft"
         assert "《信息快报》2026年第1期" in screen.others_text
         assert "draft" in screen.others_text
+
+
+async def test_a_classified_bulletin_exported_from_the_console_is_a_numbered_copy(
+    make_app: MakeApp,
+    db: Database,
+    demo_templates: DemoTemplates,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 13: F7 on a 机密 draft prints copy 000001, logged for ``bulletin copies N``."""
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "韩冬")  # named on the demo's 机密 telegram
+    demo_templates.load_into(db, NOW)
+    app = make_app("zh_CN", clearance=Classification.TOP_SECRET)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(BulletinScreen(app.main.context, ["20261125-012"]))
+        await settle(pilot)
+        screen = on_top(app, BulletinScreen)
+        await draft(pilot, screen)
+        assert screen.view is not None and screen.view.classification is Classification.SECRET
+        await pilot.press("f7")
+        await settle(pilot)
+        target = tmp_path / "快报.docx"
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+        first = Document(str(target)).paragraphs[0].text.split("\n")
+        assert first[0] == "000001" and first[-1].startswith("机密"), first
+        bulletin = f"bulletin:{screen.view.id}"
+    made = db.read("SELECT document, copy_no FROM document_copy")
+    assert [tuple(row) for row in made] == [(bulletin, 1)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from docx import Document
 from sqlmodel import col, select
 from textual.widgets import Input
 
@@ -14,6 +16,8 @@ from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.handover import HandoverScreen
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.screens.prompt import PromptScreen
+from dutydesk.vocab import Classification
+from tests.templates import DemoTemplates
 from tests.tui.conftest import NOW, on_top
 from tests.tui.test_console import SIZE, screen_text, settle
 
@@ -116,3 +120,33 @@ async def test_export_writes_the_pack_where_asked_and_says_where(
         assert str(target) in screen.status_text
         [stored] = handovers(db)  # the paper carries the pack number it was stored as
         assert stored.acknowledged_at is None
+
+
+async def test_a_classified_pack_exported_from_the_console_is_a_numbered_copy(
+    make_app: MakeApp,
+    db: Database,
+    demo_templates: DemoTemplates,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 13: 份号 from the console as from ``dutydesk handover`` (the copy is logged).
+
+    韩冬 (绝密) is named on the demo's classified telegrams, so his pack holds them.
+    """
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "韩冬")
+    demo_templates.load_into(db, NOW)
+    app = make_app("zh_CN", clearance=Classification.TOP_SECRET)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_handover(pilot)
+        for number in (1, 2):
+            await pilot.press("x")
+            await settle(pilot)
+            target = tmp_path / f"pack{number}.docx"
+            app.screen.query_one(Input).value = str(target)
+            await pilot.press("enter")
+            await settle(pilot)
+            first = Document(str(target)).paragraphs[0].text.split("\n")
+            assert first[0] == f"{number:06d}", first
+            assert first[-1].startswith("机密") or first[-1].startswith("绝密"), first
+    made = db.read("SELECT copy_no, made_by FROM document_copy ORDER BY copy_no")
+    assert [tuple(row) for row in made] == [(1, "韩冬"), (2, "韩冬")]

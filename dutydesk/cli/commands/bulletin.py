@@ -264,14 +264,10 @@ def show(
         viewer=who.viewer,
     )
     unit = env.settings.issuing_unit
-    marking = None
-    if not view.restricted and view.classification.is_classified:
-        # Printing a classified bulletin makes a numbered copy, logged (bulletin copies N).
-        from dutydesk.rules.marking import Marking
-        from dutydesk.services.integrity.copies import make_copy
+    # Printing a classified bulletin makes a numbered copy, logged (bulletin copies N).
+    from dutydesk.services.integrity.copies import bulletin_marking
 
-        number = make_copy(env.request(who), f"bulletin:{bulletin_id}", view.classification)
-        marking = Marking(view.classification, copy_no=number)
+    marking = bulletin_marking(env.request(who), view)
     data: str | bytes
     if fmt is DocumentFormat.DOCX:
         from dutydesk.reports.bulletin_docx import render_docx

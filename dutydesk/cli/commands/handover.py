@@ -37,7 +37,6 @@ from dutydesk.rules.sanitize import clean
 
 if TYPE_CHECKING:
     from dutydesk.services.handover.shifts import ShiftRecord
-    from dutydesk.services.request import Request
 
 handover_app = typer.Typer(
     name="handover",
@@ -96,7 +95,9 @@ def make(
     if not preview:
         pack = record_pack(env.db, pack, actor=who.name or (operator or "").strip() or None)
     if pack.marking is not None:
-        pack = _numbered(env.request(who), pack)
+        from dutydesk.services.integrity.copies import numbered_pack
+
+        pack = numbered_pack(env.request(who), pack)
     write_document(_render(pack, fmt, env.settings.tz), output, fmt)
     local = env.settings.tz
     span = {"start": stamp(pack.period_start, local), "end": stamp(pack.period_end, local)}
@@ -104,18 +105,6 @@ def make(
         message(t("handover.stored", id=pack.handover_id, **span))
     if output not in (None, "-"):
         message(t("handover.written", path=output))
-
-
-def _numbered(req: Request, pack: HandoverPack) -> HandoverPack:
-    """The pack as one registered classified copy: the next 份号 of this pack, logged."""
-    from dataclasses import replace
-
-    from dutydesk.services.integrity.copies import make_copy
-
-    assert pack.marking is not None
-    name = pack.handover_id if pack.handover_id is not None else pack.period_end.isoformat()
-    number = make_copy(req, f"handover:{name}", pack.marking.level)
-    return replace(pack, marking=replace(pack.marking, copy_no=number))
 
 
 def _render(pack: HandoverPack, fmt: DocumentFormat, tz: ZoneInfo) -> str | bytes:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
-from dutydesk.rules.marking import COPY_DIGITS
+from dutydesk.rules.marking import COPY_DIGITS, Marking
 from dutydesk.services.retry import write_with_retry
 from dutydesk.storage.engine import as_utc, stored_utc
 from dutydesk.vocab import Classification
@@ -24,6 +24,8 @@ from dutydesk.vocab import Classification
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from dutydesk.rules.documents import BulletinView
+    from dutydesk.rules.handover import HandoverPack
     from dutydesk.services.request import Request
     from dutydesk.storage.engine import Database
     from dutydesk.storage.models import DocumentCopy
@@ -97,6 +99,32 @@ def make_copy(req: Request, document: str, level: Classification) -> int:
         return number
 
     return write_with_retry(req.db, work)
+
+
+def numbered_pack(req: Request, pack: HandoverPack) -> HandoverPack:
+    """The marked pack as one registered copy: the next 份号 of this pack, logged.
+
+    The CLI's ``handover`` and the console's export (``h`` then ``x``) print through
+    here, so a classified pack never leaves either without its number.
+    """
+    from dataclasses import replace
+
+    assert pack.marking is not None
+    name = pack.handover_id if pack.handover_id is not None else pack.period_end.isoformat()
+    number = make_copy(req, f"handover:{name}", pack.marking.level)
+    return replace(pack, marking=replace(pack.marking, copy_no=number))
+
+
+def bulletin_marking(req: Request, view: BulletinView) -> Marking | None:
+    """A classified bulletin printed for a reader it opens to: its mark and next 份号.
+
+    ``None`` for an open bulletin or a reader it does not open to (nothing classified
+    is printed). Each call registers a copy (``dutydesk bulletin copies N`` lists it).
+    """
+    if view.restricted or not view.classification.is_classified:
+        return None
+    number = make_copy(req, f"bulletin:{view.id}", view.classification)
+    return Marking(view.classification, copy_no=number)
 
 
 def copies_of(db: Database, document: str) -> list[CopyRecord]:
@@ -173,4 +201,13 @@ def return_copy(req: Request, document: str, copy_no: int, *, what: str) -> None
     write_with_retry(req.db, work)
 
 
-__all__ = ["CopyError", "CopyRecord", "copies_of", "give_copy", "make_copy", "return_copy"]
+__all__ = [
+    "CopyError",
+    "CopyRecord",
+    "bulletin_marking",
+    "copies_of",
+    "give_copy",
+    "make_copy",
+    "numbered_pack",
+    "return_copy",
+]

@@ -232,6 +232,7 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
         from dutydesk.reports.bulletin_docx import render_docx
         from dutydesk.reports.bulletin_text import render_md, render_txt
         from dutydesk.services.bulletins.read import get_bulletin
+        from dutydesk.services.integrity.copies import bulletin_marking
         from dutydesk.tui import export
 
         ctx, view = self.context, self.view
@@ -242,12 +243,14 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
                 ctx.db, view.id, tz=ctx.tz, now=now, clearance=ctx.clearance, viewer=ctx.viewer
             )
             fmt = export.format_of(target)
+            # A classified bulletin printed here is a numbered copy too, as from the CLI.
+            marking = bulletin_marking(ctx.request(), fresh)
             data: str | bytes
             if fmt == "docx":
-                data = render_docx(fresh, unit=unit, tz=ctx.tz, now=now)
+                data = render_docx(fresh, unit=unit, tz=ctx.tz, now=now, marking=marking)
             else:
                 render = render_md if fmt == "md" else render_txt
-                data = render(fresh, unit=unit, tz=ctx.tz, now=now)
+                data = render(fresh, unit=unit, tz=ctx.tz, now=now, marking=marking)
             written = export.write(target, data)
         except (DutyDeskError, OSError) as exc:
             self.post_message(self.Failed(t("desk.export_failed", reason=str(exc))))

@@ -215,10 +215,14 @@ class HandoverScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
     def _export(self, pack: HandoverPack, target: str) -> None:
         from dutydesk.reports.handover import render_markdown, render_text
         from dutydesk.reports.handover_docx import render_docx
+        from dutydesk.services.integrity.copies import numbered_pack
 
         tz = self.context.tz
         try:
             stored = self._stored(pack)
+            if stored.marking is not None:
+                # A classified pack printed here is a numbered copy too, as from the CLI.
+                stored = numbered_pack(self.context.request(), stored)
             fmt = export.format_of(target)
             data: str | bytes
             if fmt == "docx":
