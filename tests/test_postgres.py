@@ -268,6 +268,30 @@ def test_another_database_on_the_server_does_not_wake_it(
         watch.close()
 
 
+SEALED_COLUMNS = {
+    ("incident", "title"), ("incident", "location"), ("incident", "reporter_name"),
+    ("incident", "reporter_unit"), ("incident", "reporter_phone"),
+    ("incident", "assigned_leader"), ("incident", "assigned_department"),
+    ("timeline_entry", "target"), ("leave_registration", "destination"),
+    ("leave_registration", "reason"), ("leave_registration", "contact_phone"),
+}  # fmt: skip
+"""Columns that hold a sealed envelope on a classified network (migrations 0017, 0019)."""
+
+
+def test_every_sealed_column_holds_an_envelope(pg_db: Database) -> None:
+    """An envelope is 100+ characters: a VARCHAR(32) phone column refused the save."""
+    types = {
+        (str(row[0]), str(row[1])): str(row[2])
+        for row in pg_db.read(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = current_schema()"
+        )
+    }
+    assert {column: types[column] for column in SEALED_COLUMNS} == dict.fromkeys(
+        SEALED_COLUMNS, "text"
+    )
+
+
 def test_every_table_notifies_its_consoles(pg_db: Database) -> None:
     """A table added without migration 0020's trigger would leave consoles stale."""
     tables = {

@@ -225,13 +225,13 @@ class LeaveRegistration(SQLModel, table=True):
     leader_id: int = Field(foreign_key="person.id", nullable=False, index=True)
     start_at: datetime = _utc_column(index=True)
     end_at: datetime = _utc_column()
-    destination: str = Field(default="", sa_column=Column(String(128), nullable=False, default=""))
-    reason: str = Field(default="", sa_column=Column(String(256), nullable=False, default=""))
+    destination: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     acting_leader_id: int = Field(foreign_key="person.id", nullable=False)
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _utc_column()
     # Migration 0010: the rest of the 外出报备.
-    contact_phone: str = Field(default="", sa_column=Column(String(32), nullable=False, default=""))
+    contact_phone: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     """外出期间联系电话."""
     approved_by: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
     """To whom it was reported, or who approved it (报告/批准)."""

@@ -1,7 +1,7 @@
 """PostgreSQL: every write to a dutydesk table notifies the consoles of this database
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-03 15:20:00
 
 Issue 15: other consoles learned of a write by polling the server's transaction
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
