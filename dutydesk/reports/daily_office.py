@@ -122,7 +122,8 @@ def _cell_xml(text: str, bold: bool = False) -> str:
         f'w:eastAsia="{ds.BODY_FONT}" w:hint="eastAsia"/>{weight}<w:sz w:val="21"/></w:rPr>'
     )
     return (
-        f"<w:tc><w:p><w:pPr><w:spacing w:before='0' w:after='0'/></w:pPr><w:r>{props}"
+        f"<w:tc><w:p><w:pPr>{ds.OFF_GRID}<w:spacing w:before='0' w:after='0'/></w:pPr>"
+        f"<w:r>{props}"
         f'<w:t xml:space="preserve">{xml_text(text)}</w:t></w:r></w:p></w:tc>'
     )
 
@@ -157,6 +158,7 @@ def render_docx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     table = document.add_table(rows=1, cols=len(picks))
     table.style = "Table Grid"
     for cell, index in zip(table.rows[0].cells, picks, strict=True):
+        ds.off_grid(cell.paragraphs[0])
         ds.style_run(cell.paragraphs[0].add_run(titles[index]), size=10.5, bold=True)
     rows = []
     reference = document_reference(summary, tz)

@@ -10,7 +10,12 @@ Shared by every DOCX dutydesk writes (bulletins, the daily summary, the handover
 * the East Asian font set on every run (``w:rFonts/@w:eastAsia``): python-docx's
   ``font.name`` sets only the Latin slots, and Chinese text would fall back to the
   template's font;
-* body 三号 (16 pt) with exact 28.95 pt line spacing: 22 lines of 28 characters a page.
+* body 三号 (16 pt) with exact 28.95 pt line spacing: 22 lines of 28 characters a page
+  (:func:`set_grid` says how, for Word, WPS and LibreOffice alike);
+* the language Chinese (zh-CN) in the styles and the settings, so that no renderer
+  picks Japanese glyph forms for the CJK text;
+* page numbers "— 1 —" in 4号 half-width 宋体 under the type area, odd pages right and
+  even pages left, one character in (GB/T 9704-2012 §7.5).
 """
 
 from __future__ import annotations
@@ -33,8 +38,15 @@ TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"
 KAI_FONT = "楷体_GB2312"
+SONG_FONT = "宋体"
 LATIN_FONT = "Times New Roman"
-FALLBACKS = {TITLE_FONT: "华文中宋", BODY_FONT: "仿宋", HEADING_FONT: "SimHei", KAI_FONT: "楷体"}
+FALLBACKS = {
+    TITLE_FONT: "华文中宋",
+    BODY_FONT: "仿宋",
+    HEADING_FONT: "SimHei",
+    KAI_FONT: "楷体",
+    SONG_FONT: "SimSun",
+}
 """Each named font and what Word/WPS should use where it is not installed."""
 
 MARGINS_MM = {"top": 37, "left": 28, "bottom": 35, "right": 26}
@@ -44,6 +56,8 @@ RED = RGBColor(0xFF, 0x00, 0x00)
 BODY_PT = 16  # 三号
 TITLE_PT = 22  # 二号
 LINE_PT = 28.95  # 225 mm / 22 lines
+PAGE_NUMBER_PT = 14  # 四号
+LANGUAGE = "zh-CN"
 
 
 def new_document() -> DocumentObject:
@@ -56,8 +70,13 @@ def new_document() -> DocumentObject:
     normal = document.styles["Normal"]
     normal.font.size = Pt(BODY_PT)
     normal.font.name = LATIN_FONT
-    _east_asia(normal.element.get_or_add_rPr(), BODY_FONT)
+    normal_rpr = normal.element.get_or_add_rPr()
+    _east_asia(normal_rpr, BODY_FONT)
+    _character_spacing(normal_rpr)
     _declare_fallbacks(document)
+    _chinese(document)
+    set_grid(document)
+    page_numbers(document)
     return document
 
 
@@ -68,6 +87,39 @@ def _east_asia(rpr: object, name: str) -> None:
         rpr.insert(0, fonts)  # type: ignore[attr-defined]
     fonts.set(qn("w:eastAsia"), name)
     fonts.set(qn("w:hint"), "eastAsia")
+
+
+def _character_spacing(rpr: object) -> None:
+    """Condense every character by :data:`CHAR_SPACING_TWIPS` (see :func:`set_grid`)."""
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:val"), str(CHAR_SPACING_TWIPS))
+    # rPr's schema order: fonts, weight, colour, then spacing before size.
+    rpr.insert_element_before(spacing, *_AFTER_SPACING)  # type: ignore[attr-defined]
+
+
+_AFTER_SPACING = (
+    "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect",
+    "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang",
+    "w:eastAsianLayout", "w:specVanish", "w:oMath",
+)  # fmt: skip
+"""What follows ``w:spacing`` in a run's properties (the schema's order, which Word keeps)."""
+
+
+def _chinese(document: DocumentObject) -> None:
+    """Tag the text Chinese: the styles' defaults and the settings' theme font language.
+
+    python-docx's template says ``eastAsia="en-US"`` (styles) and ``"ja-JP"`` (settings),
+    and a renderer then shapes the CJK text with Japanese glyph forms.
+    """
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    for lang in defaults.iter(qn("w:lang")):
+        lang.set(qn("w:eastAsia"), LANGUAGE)
+    settings = document.settings.element
+    theme = settings.find(qn("w:themeFontLang"))
+    if theme is None:  # pragma: no cover - python-docx's template has one
+        theme = OxmlElement("w:themeFontLang")
+        settings.append(theme)
+    theme.set(qn("w:eastAsia"), LANGUAGE)
 
 
 def _declare_fallbacks(document: DocumentObject) -> None:
@@ -178,6 +230,22 @@ def bottom_rule(para: Paragraph, color: str = "FF0000", eighths: int = 12) -> No
     ppr.insert_element_before(borders, *_AFTER_PBDR)
 
 
+OFF_GRID = '<w:snapToGrid w:val="0"/>'
+"""A table cell paragraph's property, as XML text for rows written as text (ooxml)."""
+
+
+def off_grid(para: Paragraph) -> None:
+    """Keep ``para`` off the line grid: a table's 五号 rows at their own height.
+
+    On a lines grid every paragraph snaps to the 28.95 pt pitch by default, so a table
+    row of 10.5 pt text would stand as tall as a body line.
+    """
+    ppr = para._p.get_or_add_pPr()
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    ppr.insert_element_before(snap, *_AFTER_PBDR[_AFTER_PBDR.index("w:snapToGrid") + 1 :])
+
+
 def to_bytes(document: DocumentObject) -> bytes:
     """The document as the bytes of a .docx file."""
     buffer = BytesIO()
@@ -200,12 +268,26 @@ def char_space(size: float = BODY_PT, chars: int = CHARS_PER_LINE) -> int:
     return round((width_pt / chars - size) * 4096)
 
 
+CHAR_SPACING_TWIPS = -5
+"""Every character condensed by 0.25 pt (``w:spacing``, in twentieths of a point).
+
+Why -0.25 pt: the type area is 156 mm = 442.2 pt wide (8845 twips once Word rounds the
+margins, 442.25 pt). 28 characters of 16 pt take 448 pt, 5.8 pt too many; at a pitch
+of 16 - 0.25 = 15.75 pt, 28 take 441.0 pt (fits, 1.2 pt to spare, which justification
+spreads) and 29 take 456.75 pt (does not): 28 a line in Word, WPS and LibreOffice,
+which all add the spacing after each character. -0.2 pt (the 4 twentieths next to it)
+gives 28 x 15.8 = 442.4 pt, 0.15 pt over the width: 27 a line by this arithmetic."""
+
+
 def set_grid(document: DocumentObject) -> None:
     """Give every section the GB/T 9704 grid: 22 lines of 28 characters a page.
 
-    A ``linesAndChars`` document grid with a 28.95 pt line pitch (579 twentieths) and
-    the character pitch of :func:`char_space`, which is how Word and WPS lay text out
-    on "每页22行，每行28个字".
+    A lines-only document grid (``w:type="lines"``) with a 28.95 pt line pitch (579
+    twentieths: 22 x 28.95 = 636.9 pt of the 637.8 pt type height), and the characters
+    condensed by :data:`CHAR_SPACING_TWIPS` in the Normal style. The ``linesAndChars``
+    grid with ``charSpace`` (:func:`char_space`) is right for Word, but LibreOffice lays
+    each 16 pt character over two of its 15.8 pt cells: 14 a line, the handover pack on
+    12 pages instead of 7.
     """
     for section in document.sections:
         sect_pr = section._sectPr
@@ -213,6 +295,63 @@ def set_grid(document: DocumentObject) -> None:
         if grid is None:
             grid = OxmlElement("w:docGrid")
             sect_pr.append(grid)
-        grid.set(qn("w:type"), "linesAndChars")
+        grid.set(qn("w:type"), "lines")
         grid.set(qn("w:linePitch"), str(round(LINE_PT * 20)))
-        grid.set(qn("w:charSpace"), str(char_space()))
+        if grid.get(qn("w:charSpace")) is not None:
+            del grid.attrib[qn("w:charSpace")]
+
+
+PAGE_NUMBER_GAP_MM = 7
+"""From the type area's lower edge to the page number line (GB/T 9704-2012 §7.5)."""
+
+
+def page_numbers(document: DocumentObject) -> None:
+    """Number every page "— N —" in 4号 half-width 宋体 (GB/T 9704-2012 §7.5).
+
+    Odd pages right, even pages left, each one character (14 pt) in from the type
+    area's edge (an indent, not a space: a trailing space at a right margin is dropped
+    by Word); odd and even footers differ, so the settings turn them on. The footer
+    stands 35 - 7 mm - one 14 pt line above the page's lower edge, which puts the number
+    7 mm under the type area.
+    """
+    document.settings.odd_and_even_pages_header_footer = True
+    for section in document.sections:
+        section.footer_distance = Mm(MARGINS_MM["bottom"] - PAGE_NUMBER_GAP_MM) - Pt(
+            PAGE_NUMBER_PT * 1.2
+        )
+        for footer, odd in ((section.footer, True), (section.even_page_footer, False)):
+            footer.is_linked_to_previous = False
+            para = footer.paragraphs[0]
+            para.alignment = WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT
+            fmt = para.paragraph_format
+            fmt.space_before, fmt.space_after = Pt(0), Pt(0)
+            if odd:
+                fmt.right_indent = Pt(PAGE_NUMBER_PT)
+            else:
+                fmt.left_indent = Pt(PAGE_NUMBER_PT)
+            _page_number_runs(para)
+
+
+def _page_number_runs(para: Paragraph) -> None:
+    """``— `` PAGE field `` —`` in 宋体 四号: Latin slots too, for half-width digits."""
+
+    def styled(text: str = "") -> Run:
+        run = style_run(para.add_run(text), font=SONG_FONT, size=PAGE_NUMBER_PT)
+        run.font.name = SONG_FONT
+        return run
+
+    def field(kind: str) -> None:
+        mark = OxmlElement("w:fldChar")
+        mark.set(qn("w:fldCharType"), kind)
+        styled()._r.append(mark)
+
+    styled("— ")
+    field("begin")
+    instruction = OxmlElement("w:instrText")
+    instruction.set(qn("xml:space"), "preserve")
+    instruction.text = " PAGE "
+    styled()._r.append(instruction)
+    field("separate")
+    styled("1")  # the field's last result; every renderer recomputes it
+    field("end")
+    styled(" —")

@@ -36,11 +36,13 @@ def _table(document: DocumentObject, headers: list[str], rows: list[list[str]]) 
     table.style = "Table Grid"
     for column, text in enumerate(headers):
         cell = table.rows[0].cells[column]
+        ds.off_grid(cell.paragraphs[0])
         ds.style_run(cell.paragraphs[0].add_run(text), font=ds.HEADING_FONT, size=TABLE_PT)
     for number, values in enumerate(rows, 1):
         for column, text in enumerate(values):
-            run = table.rows[number].cells[column].paragraphs[0].add_run(text)
-            ds.style_run(run, size=TABLE_PT)
+            para = table.rows[number].cells[column].paragraphs[0]
+            ds.off_grid(para)
+            ds.style_run(para.add_run(text), size=TABLE_PT)
 
 
 def render_docx(report: DrillReport, tz: ZoneInfo) -> bytes:

@@ -64,7 +64,6 @@ def render_docx(pack: HandoverPack, tz: ZoneInfo) -> bytes:
     """The pack as the bytes of a .docx file."""
     layout = sections(pack, tz)
     document = ds.new_document()
-    ds.set_grid(document)
     if layout.marking:
         docx_mark(document, layout.marking)  # top left of the first page, above the title
     out = _Writer(document)

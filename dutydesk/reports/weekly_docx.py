@@ -22,7 +22,6 @@ def render_weekly_docx(summary: WeeklySummary, tz: ZoneInfo) -> bytes:
     """The weekly summary as the bytes of a .docx file."""
     layout = weekly_sections(summary, tz)
     document = ds.new_document()
-    ds.set_grid(document)
     ds.paragraph(
         document,
         layout.title,

@@ -1,0 +1,161 @@
+"""Issue 14: every DOCX checked the way an office sees it, rendered by LibreOffice headless.
+
+Each document (handover pack, bulletin, weekly report, drill report, daily summary) is
+made as the desk makes it, converted to PDF (tests/render_support.py) and measured on
+the printed pages: 28 characters on a full body line, 22 lines on a full page, and the
+page number "— N —" under the type area, right on odd pages and left on even ones, one
+character in from the type area's edge (GB/T 9704-2012 §7.5).
+
+Marked ``render``: ``.venv/bin/python -m pytest -m render`` runs them alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import pytest
+
+from dutydesk.i18n import set_language
+from dutydesk.reports.handover_docx import render_docx
+from dutydesk.storage.engine import Database
+from tests.conftest import DEMO_MOMENT, SHANGHAI
+from tests.docs_support import run_cli, seed_night
+from tests.render_support import (
+    PT_PER_MM,
+    TYPE_BOTTOM_PT,
+    TYPE_LEFT_PT,
+    TYPE_RIGHT_PT,
+    Rendered,
+    render,
+)
+from tests.templates import DemoTemplates
+from tests.test_handover import pack_at
+
+pytestmark = pytest.mark.render
+
+ONE_CHARACTER_PT = 14.0
+""""空一字" beside the page number: one character of its own 4号 (14 pt) size."""
+
+
+def assert_page_numbers(rendered: Rendered) -> None:
+    """Every page numbered "— N —" under the type area, odd right and even left."""
+    for index in range(rendered.page_count):
+        number = index + 1
+        below = rendered.below_type_area(index)
+        assert [line.text for line in below] == [f"—{number}—"], (number, below)
+        line = below[0]
+        # pdftotext -layout may drop the narrow spaces around the digits.
+        assert re.search(rf"— ?{number} ?—\s*$", rendered.pages[index]), rendered.pages[index]
+        # 7 mm from the type area's lower edge to the top of the number line (±1.5 mm).
+        assert abs((line.y_min - TYPE_BOTTOM_PT) / PT_PER_MM - 7) < 1.5, line
+        if number % 2:
+            assert abs(TYPE_RIGHT_PT - ONE_CHARACTER_PT - line.x_max) < 3, line
+        else:
+            assert abs(line.x_min - TYPE_LEFT_PT - ONE_CHARACTER_PT) < 3, line
+
+
+def assert_grid(rendered: Rendered, *, full_page: bool) -> None:
+    """28 characters a line; 22 lines a full page, 28 on a full line (when it has them)."""
+    assert rendered.characters_a_line() == 28
+    if full_page:
+        assert rendered.full_line_width() == 28
+        assert rendered.most_lines_on_a_page() == 22
+
+
+@pytest.fixture
+def demo(db: Database, demo_templates: DemoTemplates) -> Database:
+    return demo_templates.load_into(db, DEMO_MOMENT)
+
+
+def test_handover_pack_renders_on_the_grid_with_page_numbers(
+    demo: Database, tmp_path: Path
+) -> None:
+    """It rendered at 14 characters a line over 12 pages, with no page numbers."""
+    set_language("zh_CN")
+    rendered = render(render_docx(pack_at(demo, DEMO_MOMENT), SHANGHAI), tmp_path, "handover")
+    assert_grid(rendered, full_page=True)
+    assert rendered.page_count <= 7
+    assert_page_numbers(rendered)
+
+
+def test_weekly_report_renders_on_the_grid_with_page_numbers(
+    demo: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "黄雨婷")
+    monkeypatch.setenv("DUTYDESK_PIN", "4444")
+    target = tmp_path / "weekly.docx"
+    code, _, err = run_cli(
+        capsys, db_path, "--lang", "zh_CN", "report", "weekly", "--format", "docx",
+        "-o", str(target), now=DEMO_MOMENT.isoformat(),
+    )  # fmt: skip
+    assert code == 0, err
+    rendered = render(target.read_bytes(), tmp_path, "weekly")
+    assert_grid(rendered, full_page=False)
+    assert_page_numbers(rendered)
+
+
+def _night_cli(db: Database, db_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> None:
+    code, _, err = run_cli(capsys, db_path, "--lang", "zh_CN", *args)
+    assert code == 0, err
+
+
+def test_bulletin_renders_on_the_grid_with_page_numbers(
+    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Bulletins set no grid: they printed 27 characters a line."""
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "杨帆")
+    night = seed_night(db)
+    _night_cli(db, db_path, capsys, "bulletin", "draft", night.open_serial)
+    _night_cli(db, db_path, capsys, "bulletin", "review", "1")
+    _night_cli(db, db_path, capsys, "bulletin", "sign", "1", "--by", "张振华")
+    _night_cli(db, db_path, capsys, "bulletin", "issue", "1")
+    target = tmp_path / "bulletin.docx"
+    _night_cli(db, db_path, capsys, "bulletin", "show", "1", "--format", "docx", "-o", str(target))
+    rendered = render(target.read_bytes(), tmp_path, "bulletin")
+    assert_grid(rendered, full_page=False)
+    assert_page_numbers(rendered)
+
+
+def test_daily_summary_renders_with_page_numbers(
+    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The daily summary set no grid either; its table rows are 五号 and off the grid."""
+    seed_night(db)
+    target = tmp_path / "daily.docx"
+    _night_cli(
+        db, db_path, capsys, "export", "daily", "--date", "2026-11-25", "--format", "docx",
+        "-o", str(target),
+    )  # fmt: skip
+    rendered = render(target.read_bytes(), tmp_path, "daily")
+    assert_grid(rendered, full_page=False)
+    # The table's 五号 lines (boxes under 17 pt tall) stand at their own pitch, not on the
+    # 28.95 pt grid: on it the three incidents' table took a second page.
+    table = [line for line in rendered.body_lines(0) if line.y_max - line.y_min < 17]
+    gaps = sorted(b.y_min - a.y_min for a, b in itertools.pairwise(table))
+    assert len(gaps) > 4 and gaps[len(gaps) // 2] < 20, gaps
+    assert rendered.page_count == 1
+    assert_page_numbers(rendered)
+
+
+def test_drill_report_renders_with_page_numbers(
+    sqlite_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "李晓明")
+    for args in (("drill", "start", "chemical_fire", "--speed", "10"), ("drill", "stop")):
+        code, _, err = run_cli(capsys, sqlite_file, "--lang", "zh_CN", *args)
+        assert code == 0, err
+    target = tmp_path / "drill.docx"
+    code, _, err = run_cli(
+        capsys, sqlite_file, "--lang", "zh_CN", "drill", "report", "1", "--format", "docx",
+        "-o", str(target),
+    )  # fmt: skip
+    assert code == 0, err
+    rendered = render(target.read_bytes(), tmp_path, "drill")
+    assert_grid(rendered, full_page=False)
+    assert rendered.page_count == 1  # the tables' 小四 rows at their own height
+    assert_page_numbers(rendered)
