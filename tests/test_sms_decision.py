@@ -212,3 +212,36 @@ def test_cli_direct_to_leader_and_webhook_refused(
     )  # fmt: skip
     assert code == 0, err
     assert "2026-direct-001.to.txt" in out
+
+
+def test_cli_edit_to_names_the_leader_of_a_direct_draft(
+    db: Database, night: Night, db_path: Path, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """A 《信息直呈》 drafted without --to is named afterwards: ``bulletin edit N --to``."""
+    code, out, err = run_cli(
+        capsys, db_path, "bulletin", "draft", "--kind", "direct", night.open_serial,
+        "--operator", "杨帆",
+    )  # fmt: skip
+    assert code == 0, err
+    bulletin_id = out.strip()
+    for name, reason in (("杨帆", "leader"), ("无此人", "无此人")):  # no leader; nobody
+        code, _, err = run_cli(
+            capsys, db_path, "bulletin", "edit", bulletin_id, "--to", name, "--operator", "杨帆"
+        )
+        assert code != 0 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+        assert reason in err
+    code, _, err = run_cli(
+        capsys, db_path, "bulletin", "edit", bulletin_id, "--to", "周文斌", "--operator", "杨帆"
+    )
+    assert code == 0, err
+    assert "周文斌" in err
+    assert get_bulletin(db, int(bulletin_id), tz=SHANGHAI, now=NOW).presented_to == "周文斌"
+    code, out, err = run_cli(
+        capsys, db_path, "bulletin", "draft", night.open_serial, "--operator", "杨帆"
+    )
+    assert code == 0, err
+    code, _, err = run_cli(
+        capsys, db_path, "bulletin", "edit", out.strip(), "--to", "周文斌", "--operator", "杨帆"
+    )
+    assert code != 0 and "信息直呈" in err and len(err.strip().splitlines()) == 1

@@ -4,6 +4,7 @@ Examples::
 
     dutydesk bulletin draft --kind express 20261126-004 20261126-006
     dutydesk bulletin edit 3 --title "..." --body -      # body from stdin
+    dutydesk bulletin edit 4 --to 周文斌                  # the leader of a 《信息直呈》
     dutydesk bulletin review 3
     dutydesk bulletin sign 3 --by 张振华 --sms-ok 20261126-004   # 可发短信/微信
     dutydesk bulletin issue 3                             # prints 2026年第N期
@@ -114,14 +115,22 @@ def edit(
     bulletin_id: IdArgument,
     title: Annotated[str | None, typer.Option(help="New title.")] = None,
     body: Annotated[str | None, typer.Option(help="New body; - reads it from stdin.")] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="The leader a 《信息直呈》 is presented to (as at draft --to).",
+            show_default=False,
+        ),
+    ] = None,
     operator: OperatorOption = None,
     clearance: ClearanceOption = None,
     db: DbOption = None,
 ) -> None:
-    """Change a bulletin's title or body (it goes back to draft and needs review)."""
+    """Change a bulletin's title, body or leader (it goes back to draft and needs review)."""
     from dutydesk.services.bulletins.write import edit_bulletin
 
-    if title is None and body is None:
+    if title is None and body is None and to is None:
         raise InputError(t("cli.error.bulletin_edit_nothing"))
     env = open_env(ctx, db)
     who = signed_in(env, operator)
@@ -136,8 +145,11 @@ def edit(
         now=env.now,
         clearance=level,
         register_only=env.settings.deployment == "register",
+        leader=to,
     )
     message(t("bulletin.edited", id=bulletin_id))
+    if to is not None:
+        message(t("bulletin.direct.presented_to", name=to.strip()))
 
 
 @bulletin_app.command()

@@ -188,26 +188,39 @@ def edit_bulletin(
     now: datetime,
     clearance: Classification = Classification.INTERNAL,
     register_only: bool = False,
+    leader: str | None = None,
 ) -> None:
-    """Change title and/or body. A reviewed bulletin goes back to draft, unsigned.
+    """Change title, body and/or a 《信息直呈》's leader. It goes back to draft, unsigned.
 
     ``register_only``: the desk is in register mode (issue 13), where text typed into a
     classified bulletin is a classified item's content and is refused, sealed or not.
+    ``leader`` names the leader a 《信息直呈》 is presented to, checked as at the draft
+    (a person holding the leader or duty leader role); the sign-off covered the one it
+    named before, so it is asked for again.
 
     Raises:
-        BulletinError: issued or discarded, blank title, above ``clearance``, or text
-            for a classified bulletin in register mode.
+        BulletinError: issued or discarded, blank title, above ``clearance``, text for
+            a classified bulletin in register mode; ``leader`` for a 《信息快报》, or not
+            a person holding the leader role.
 
     """
     if title is not None and not title.strip():
         raise BulletinError(t("bulletin.blank_title"))
+    named = leader.strip() if leader is not None else None
+    if named == "":
+        raise BulletinError(t("bulletin.direct.no_leader", name=""))
 
     def work(session: Session) -> None:
         bulletin = _load(session, bulletin_id)
         _check(bulletin, "edit")
         _require_clearance(Classification(bulletin.classification), clearance, f"#{bulletin_id}")
-        if register_only and Classification(bulletin.classification).is_classified:
+        typed = title is not None or body is not None
+        if typed and register_only and Classification(bulletin.classification).is_classified:
             raise BulletinError(t("register.content_refused"))
+        if named is not None:
+            if BulletinKind(bulletin.kind) is not BulletinKind.DIRECT:
+                raise BulletinError(t("bulletin.direct.express_names_nobody"))
+            bulletin.leader_id = _leader_id(session, named)
         where, level = f"bulletin:{bulletin_id}", bulletin.classification
         if title is not None:
             bulletin.title = seal(
