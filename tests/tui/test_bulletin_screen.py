@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from sqlmodel import col, select
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Bulletin, BulletinItem, Person, PersonRole
@@ -352,3 +352,108 @@ async def test_a_classified_bulletin_exported_from_the_console_is_a_numbered_cop
         bulletin = f"bulletin:{screen.view.id}"
     made = db.read("SELECT document, copy_no FROM document_copy")
     assert [tuple(row) for row in made] == [(bulletin, 1)]
+
+
+# -- Issue 13: a 《信息直呈》 short version goes to the named leader -------------------------
+
+
+def leader_of(db: Database, name: str) -> int:
+    """The id of ``name``, given a phone number for the .to.txt."""
+    with db.session() as session:
+        person = session.exec(select(Person).where(Person.name == name)).one()
+        person.phone = "13900000001"
+        assert person.id is not None
+        return person.id
+
+
+async def choose_leader(pilot, offered: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """F5: the leaders are offered; enter takes the first."""
+    await pilot.press("f5")
+    await settle(pilot)
+    pick = on_top(pilot.app, PickScreen)
+    assert pick.values == offered
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_a_direct_submission_drafted_in_the_console_names_its_leader(
+    make_app: MakeApp, db: Database, signer: str, tmp_path: Path
+) -> None:
+    """F5 chooses the leader before drafting; the delivery then writes the .to.txt."""
+    from dutydesk.services.bulletins.delivery import deliver
+
+    leader_id = leader_of(db, signer)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_bulletin(pilot)
+        screen.query_one("#bulletin-kind", Select).value = "direct"
+        await choose_leader(pilot, [signer])
+        assert signer in screen.status_text
+        screen.query_one("#bulletin-serials", Input).focus()
+        await draft(pilot, screen)
+        [row] = bulletins(db)
+        assert (row.kind, row.leader_id) == ("direct", leader_id)
+        assert f"presented to (呈送): {signer}" in screen_text(app)
+        await sign_off(pilot, screen, sms_ok=1)
+        await pilot.press("f4", "y")
+        await settle(pilot)
+        [row] = bulletins(db)
+        assert (row.status, row.issue_no) == ("issued", 1)
+        assert row.id is not None
+    report = deliver(db, row.id, outbox=tmp_path, webhook_url=None, actor="李四", now=NOW)
+    to = tmp_path / "2026-direct-001.to.txt"
+    assert to in report.files
+    assert to.read_text(encoding="utf-8") == f"{signer}\t13900000001\n"
+
+
+async def test_the_leader_is_chosen_after_drafting_and_typing_is_kept(
+    make_app: MakeApp, db: Database, signer: str
+) -> None:
+    leader_id = leader_of(db, signer)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_bulletin(pilot)
+        await draft(pilot, screen)  # a 《信息快报》: it names nobody
+        await pilot.press("f5")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "信息直呈" in screen.status_text and "\n" not in screen.status_text
+        await pilot.press("escape")
+        await settle(pilot)
+        screen = await open_bulletin(pilot, "j")  # another incident, as a 《信息直呈》
+        screen.query_one("#bulletin-kind", Select).value = "direct"
+        screen.query_one("#bulletin-serials", Input).focus()
+        await draft(pilot, screen)
+        assert "呈送" not in screen_text(app)
+        screen.title_input.value = "改过的标题"
+        await choose_leader(pilot, [signer])
+        assert screen.title_input.value == "改过的标题"  # what was typed stays
+        direct = bulletins(db)[-1]
+        assert (direct.kind, direct.leader_id, direct.title) == ("direct", leader_id, "改过的标题")
+        assert f"presented to (呈送): {signer}" in screen_text(app)
+
+
+async def test_a_refused_leader_is_said_in_one_line_and_typing_is_kept(
+    make_app: MakeApp, db: Database, signer: str
+) -> None:
+    """The leader's role is checked by the service when stored (here: taken away meanwhile)."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_bulletin(pilot)
+        screen.query_one("#bulletin-kind", Select).value = "direct"
+        screen.query_one("#bulletin-serials", Input).focus()
+        await draft(pilot, screen)
+        screen.title_input.value = "改过的标题"
+        await pilot.press("f5")
+        await settle(pilot)
+        on_top(app, PickScreen)
+        with db.session() as session:
+            for role in session.exec(select(PersonRole)).all():
+                session.delete(role)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert signer in screen.status_text and "\n" not in screen.status_text
+        assert screen.title_input.value == "改过的标题"
+        [row] = bulletins(db)
+        assert (row.leader_id, row.title) == (None, "幸福路燃气爆炸")

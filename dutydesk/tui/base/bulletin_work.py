@@ -63,11 +63,15 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
             self.text = text
 
     class Signers(Message):
-        """The people who may sign off, read for the chooser."""
+        """The people who may sign off, read for the chooser.
 
-        def __init__(self, names: list[str]) -> None:
+        The same people are those a 《信息直呈》 may be presented to: ``leader`` says
+        the chooser is for that (F5), not for the sign-off.
+        """
+
+        def __init__(self, names: list[str], *, leader: bool = False) -> None:
             super().__init__()
-            self.names = names
+            self.names, self.leader = names, leader
 
     # -- drawn by the screen (.bulletin) ---------------------------------------------------
     # Abstract, so the type checker refuses to build a bulletin screen that lacks one.
@@ -91,6 +95,11 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
     @abstractmethod
     def choose_signer(self, names: list[str]) -> None:
         """Let the officer choose who signs off, among ``names``."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def choose_leader(self, names: list[str]) -> None:
+        """Let the drafter choose the leader a 《信息直呈》 is presented to, among ``names``."""
         raise NotImplementedError
 
     def _read(self, bulletin_id: int, said: str) -> None:
@@ -124,8 +133,8 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
             self.post_message(self.Failed(str(exc)))
 
     @work(thread=True, exclusive=True, group="bulletin", exit_on_error=False)
-    def draft(self, kind: BulletinKind, serials: list[str]) -> None:
-        """Draft the bulletin from ``serials``."""
+    def draft(self, kind: BulletinKind, serials: list[str], leader: str | None = None) -> None:
+        """Draft the bulletin from ``serials`` (a 《信息直呈》 presented to ``leader``)."""
         from dutydesk.services.bulletins.write import draft_bulletin
 
         ctx = self.context
@@ -138,19 +147,22 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
                 now=ctx.clock.now(),
                 tz=ctx.tz,
                 clearance=ctx.clearance,
+                leader=leader,
             )
             self._read(bulletin_id, t("desk.bulletin.drafted", id=bulletin_id))
         except DutyDeskError as exc:
             self.post_message(self.Failed(str(exc)))
 
-    def _store(self, title: str | None, body: str | None, short: str | None) -> None:
+    def _store(
+        self, title: str | None, body: str | None, short: str | None, leader: str | None = None
+    ) -> None:
         from dutydesk.services.bulletins.short_version import short_version
         from dutydesk.services.bulletins.write import edit_bulletin
 
         ctx, view = self.context, self.view
         assert view is not None
         now = ctx.clock.now()
-        if title is not None or body is not None:
+        if title is not None or body is not None or leader is not None:
             edit_bulletin(
                 ctx.db,
                 view.id,
@@ -160,17 +172,26 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
                 now=now,
                 clearance=ctx.clearance,
                 register_only=ctx.settings.deployment == "register",
+                leader=leader,
             )
         if short is not None:
             short_version(ctx.db, view.id, edit=short, actor=ctx.operator, now=now)
 
     @work(thread=True, exclusive=True, group="bulletin", exit_on_error=False)
-    def save(self, title: str | None, body: str | None, short: str | None) -> None:
-        """Store the edited title, body and short version."""
-        assert self.view is not None
+    def save(
+        self, title: str | None, body: str | None, short: str | None, leader: str | None = None
+    ) -> None:
+        """Store the edited title, body and short version, and a 《信息直呈》's leader."""
+        view = self.view
+        assert view is not None
         try:
-            self._store(title, body, short)
-            self._read(self.view.id, t("bulletin.edited", id=self.view.id))
+            self._store(title, body, short, leader)
+            said = (
+                t("bulletin.edited", id=view.id)
+                if leader is None
+                else t("desk.bulletin.leader_set", id=view.id, name=leader)
+            )
+            self._read(view.id, said)
         except DutyDeskError as exc:
             self.post_message(self.Failed(str(exc)))
 
@@ -220,11 +241,16 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
             self.post_message(self.Failed(str(exc)))
 
     @work(thread=True, exclusive=True, group="bulletin", exit_on_error=False)
-    def read_signers(self) -> None:
-        """Read who may sign off (duty leaders and leaders)."""
+    def read_signers(self, *, leader: bool = False) -> None:
+        """Read who may sign off (duty leaders and leaders), or be presented a 《信息直呈》.
+
+        The service checks the one chosen again when it stores it
+        (:func:`dutydesk.services.bulletins.write.edit_bulletin`): the list only offers.
+        """
         from dutydesk.services.roster.people import names_with_roles
 
-        self.post_message(self.Signers(names_with_roles(self.context.db, SIGNER_ROLES)))
+        names = names_with_roles(self.context.db, SIGNER_ROLES)
+        self.post_message(self.Signers(names, leader=leader))
 
     @work(thread=True, exclusive=True, group="bulletin-export", exit_on_error=False)
     def export(self, target: str) -> None:
@@ -285,8 +311,12 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
             self.status(message.reason, error=True)
 
     def on_bulletin_work_signers(self, message: BulletinWork.Signers) -> None:
-        """Offer the signers."""
+        """Offer the signers, or the leaders a 《信息直呈》 may be presented to."""
         if not message.names:
-            self.status(t("desk.bulletin.no_signers"), error=True)
+            none = "desk.bulletin.no_leaders" if message.leader else "desk.bulletin.no_signers"
+            self.status(t(none), error=True)
             return
-        self.choose_signer(message.names)
+        if message.leader:
+            self.choose_leader(message.names)
+        else:
+            self.choose_signer(message.names)

@@ -9,7 +9,9 @@ saves (a reviewed bulletin goes back to draft). F2 reviews (saving first), F3 si
 (choosing a person with the role), F4 issues after asking (the number 第N期 is given
 then, for good), F8 discards (no number used), F7 exports. F6 chooses, before the
 sign-off, the 内部 items that may go by SMS/WeChat ("可发短信/微信"): the sign-off records
-that decision per item, and the others stay out of the short version. Every service call runs in a
+that decision per item, and the others stay out of the short version. F5 chooses the
+leader a 《信息直呈》 is presented to (呈送), before drafting or after: its short version
+goes to that leader alone. Every service call runs in a
 thread worker (:mod:`dutydesk.tui.base.bulletin_work`); a refusal is shown on the
 status line and everything typed stays.
 """
@@ -52,6 +54,7 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
         key("f2", "review", "desk.review", priority=True),
         key("f3", "sign", "desk.sign", priority=True),
         key("f4", "issue", "desk.issue", priority=True),
+        key("f5", "leader", "desk.leader", priority=True),
         key("f6", "sms_ok", "desk.sms_ok", priority=True),
         key("f7", "export", "desk.export_bulletin", priority=True),
         key("f8", "discard", "desk.discard", priority=True),
@@ -75,6 +78,8 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
         self.reopen: BulletinRef | None = working[-1] if working else None
         self.sms_ok: set[str] = set()
         """The 内部 items chosen (F6) to go by SMS/WeChat; recorded with the sign-off."""
+        self.leader: str | None = None
+        """The leader chosen (F5) before the draft, recorded with it (a 《信息直呈》 only)."""
 
     def compose(self) -> ComposeResult:
         """Setup row, head line, title and body, short version panel, status, keys."""
@@ -226,7 +231,8 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
             serials = self.query_one("#bulletin-serials", Input).value
             wanted = [s for s in serials.replace(",", " ").replace("，", " ").split() if s]
             self.status(t("form.saving"))
-            self.draft(BulletinKind(kind), wanted)
+            direct = BulletinKind(kind) is BulletinKind.DIRECT
+            self.draft(BulletinKind(kind), wanted, self.leader if direct else None)
             return
         title, body = self.edits
         short = self.short_panel.typed
@@ -303,6 +309,41 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
             )
 
         self.app.push_screen(PickScreen(t("desk.bulletin.sms_ok_choose"), values), chosen)
+
+    def _kind(self) -> BulletinKind:
+        """The bulletin's kind: as stored, or as chosen before the draft."""
+        if self.view is not None:
+            return self.view.kind
+        return BulletinKind(str(self.query_one("#bulletin-kind", Select).value))
+
+    def action_leader(self) -> None:
+        """Choose the leader a 《信息直呈》 is presented to (before or after drafting)."""
+        if self.app.screen is not self:
+            return
+        if self._kind() is not BulletinKind.DIRECT:
+            self.status(t("desk.bulletin.leader_express"), error=True)
+            return
+        self.read_signers(leader=True)  # the same people as may sign off
+
+    def choose_leader(self, names: list[str]) -> None:
+        """Offer the leaders read by the worker; the choice is stored through the service.
+
+        Before the draft it waits for it. After, it is stored with what was typed (as
+        F2 does), so the bulletin read back keeps the typing.
+        """
+
+        def chosen(name: str | None) -> None:
+            if not name:
+                return
+            if self.view is None:
+                self.leader = name
+                self.status(t("desk.bulletin.leader_pending", name=name))
+                return
+            title, body = self.edits
+            self.status(t("form.saving"))
+            self.save(title, body, self.short_panel.typed, leader=name)
+
+        self.app.push_screen(PickScreen(t("desk.bulletin.leader_choose"), names), chosen)
 
     def choose_signer(self, names: list[str]) -> None:
         """Offer the signers read by the worker."""
