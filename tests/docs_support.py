@@ -9,6 +9,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docx.oxml.ns import qn
@@ -193,3 +194,17 @@ def east_asia_font(run: Run) -> str | None:
     assert fonts is not None, "the run names no fonts"
     name = fonts.get(qn("w:eastAsia"))  # lxml's get, untyped here (no lxml stubs)
     return None if name is None else str(name)
+
+
+def docx_lines(document: Any) -> list[str]:
+    """A DOCX's text in reading order: each paragraph, and each table row as one line
+    of its cells joined by a tab (the handover pack's items are a table, issue 14)."""
+    from docx.table import Table
+
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            lines += ["\t".join(cell.text for cell in row.cells) for row in block.rows]
+        else:
+            lines.append(block.text)
+    return lines

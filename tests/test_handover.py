@@ -219,11 +219,23 @@ def test_docx_follows_gb_t_9704(demo: Database) -> None:
     run = title.runs[0]
     assert pt(run.font.size) == 22
     assert east_asia_font(run) == "方正小标宋简体"
-    body = next(p for p in document.paragraphs if p.text.startswith("20261125-013"))
+    body = next(p for p in document.paragraphs if p.text.startswith("20261125-019"))
     body_run = body.runs[0]
     assert pt(body_run.font.size) == 16
     assert east_asia_font(body_run) == "仿宋_GB2312"
     assert body.paragraph_format.line_spacing.pt == pytest.approx(28.95, abs=0.05)
+    # The items as a table an office files (serial, time, category, grade, summary,
+    # state), 五号仿宋, ruled, the header row repeated on each page (issue 14).
+    received, still_open = document.tables[:2]
+    assert [c.text for c in received.rows[0].cells] == [
+        "编号", "接报时间", "类别", "级别", "事项", "状态",
+    ]  # fmt: skip
+    row = next(r for r in received.rows if r.cells[0].text == "20261125-013")
+    assert [c.text for c in row.cells][2:4] == ["群众诉求", "未定级"]
+    cell_run = row.cells[4].paragraphs[0].runs[0]
+    assert pt(cell_run.font.size) == 10.5 and east_asia_font(cell_run) == "仿宋_GB2312"
+    assert received.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert [c.text for c in still_open.rows[0].cells] == ["编号", "事项", "下一步", "时限"]
     heading = next(p for p in document.paragraphs if p.text == "一、接报情况")
     assert east_asia_font(heading.runs[0]) == "黑体"
     table = next(

@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 
 from dutydesk.cli.app import main
 from tests.conftest import DEMO_MOMENT
+from tests.docs_support import docx_lines
 from tests.templates import DemoTemplates
 
 NOW = "2026-11-26T08:30+08:00"
@@ -96,7 +97,7 @@ def test_handover_for_a_cleared_reader_carries_the_level(
     if fmt == "docx":
         raw = target.read_bytes()
         _first_paragraph_is_mark(raw, LEVEL[lang])
-        text = "\n".join(p.text for p in Document(io.BytesIO(raw)).paragraphs)
+        text = "\n".join(docx_lines(Document(io.BytesIO(raw))))
     else:
         text = target.read_text(encoding="utf-8")
     if fmt == "json":

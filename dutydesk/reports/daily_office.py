@@ -31,7 +31,7 @@ from dutydesk.reports.daily import (
     window_text,
 )
 from dutydesk.reports.marks import docx_mark, first_line
-from dutydesk.reports.ooxml import sheet_rows, splice, xml_text
+from dutydesk.reports.ooxml import sheet_rows, splice
 from dutydesk.reports.wording import document_datetime
 from dutydesk.rules.documents import DailySummary
 
@@ -115,19 +115,6 @@ _DOCX_COLUMNS = (
 )  # fmt: skip
 
 
-def _cell_xml(text: str, bold: bool = False) -> str:
-    weight = "<w:b/>" if bold else ""
-    props = (
-        f'<w:rPr><w:rFonts w:ascii="{ds.LATIN_FONT}" w:hAnsi="{ds.LATIN_FONT}" '
-        f'w:eastAsia="{ds.BODY_FONT}" w:hint="eastAsia"/>{weight}<w:sz w:val="21"/></w:rPr>'
-    )
-    return (
-        f"<w:tc><w:p><w:pPr>{ds.OFF_GRID}<w:spacing w:before='0' w:after='0'/></w:pPr>"
-        f"<w:r>{props}"
-        f'<w:t xml:space="preserve">{xml_text(text)}</w:t></w:r></w:p></w:tc>'
-    )
-
-
 def render_docx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     """The summary as the bytes of a .docx document."""
     document = ds.new_document()
@@ -164,5 +151,5 @@ def render_docx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     reference = document_reference(summary, tz)
     for row in summary.rows:
         cells = display_cells(row, tz, reference)
-        rows.append("<w:tr>" + "".join(_cell_xml(cells[i]) for i in picks) + "</w:tr>")
+        rows.append("<w:tr>" + "".join(ds.cell_xml(cells[i]) for i in picks) + "</w:tr>")
     return splice(ds.to_bytes(document), "word/document.xml", "</w:tbl>", "".join(rows))

@@ -29,6 +29,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from dutydesk.reports.ooxml import xml_text
+
 if TYPE_CHECKING:
     from docx.document import Document as DocumentObject
     from docx.text.paragraph import Paragraph
@@ -232,6 +234,58 @@ def bottom_rule(para: Paragraph, color: str = "FF0000", eighths: int = 12) -> No
 
 OFF_GRID = '<w:snapToGrid w:val="0"/>'
 """A table cell paragraph's property, as XML text for rows written as text (ooxml)."""
+
+
+TABLE_PT = 10.5
+"""五号: the size of a table's cells, as the daily summary's and the handover pack's."""
+
+TYPE_WIDTH_TWIPS = 8845
+"""The type area's width (156 mm), in twips as Word rounds it."""
+
+
+def cell_xml(text: str, *, bold: bool = False) -> str:
+    """One table cell in 五号仿宋, off the line grid, ``text`` escaped (XML text)."""
+    weight = "<w:b/>" if bold else ""
+    props = (
+        f'<w:rPr><w:rFonts w:ascii="{LATIN_FONT}" w:hAnsi="{LATIN_FONT}" '
+        f'w:eastAsia="{BODY_FONT}" w:hint="eastAsia"/>{weight}'
+        f'<w:sz w:val="{int(TABLE_PT * 2)}"/></w:rPr>'
+    )
+    return (
+        f"<w:tc><w:p><w:pPr>{OFF_GRID}<w:spacing w:before='0' w:after='0'/></w:pPr>"
+        f"<w:r>{props}"
+        f'<w:t xml:space="preserve">{xml_text(text)}</w:t></w:r></w:p></w:tc>'
+    )
+
+
+def add_table(
+    document: DocumentObject,
+    headers: tuple[str, ...],
+    rows: tuple[tuple[str, ...], ...],
+    widths: tuple[int, ...],
+) -> None:
+    """A ruled table of ``rows`` under a bold header row, at the end of the body.
+
+    ``widths`` are relative column widths; the table spans the type area. Built as one
+    piece of XML text (a row of python-docx cell calls costs ~1 ms a cell: a night of
+    10,000 incidents would take a minute), every cell escaped by :func:`cell_xml`.
+    """
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    total = sum(widths)
+    twips = [TYPE_WIDTH_TWIPS * width // total for width in widths]
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in twips)
+    head = "<w:tr><w:trPr><w:tblHeader/></w:trPr>" + "".join(
+        cell_xml(text, bold=True) for text in headers
+    )
+    body = "".join("<w:tr>" + "".join(cell_xml(c) for c in row) + "</w:tr>" for row in rows)
+    table = parse_xml(
+        f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="TableGrid"/>'
+        f'<w:tblW w:w="{TYPE_WIDTH_TWIPS}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+        f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{head}</w:tr>{body}</w:tbl>"
+    )
+    document.element.body.find(qn("w:sectPr")).addprevious(table)
 
 
 def off_grid(para: Paragraph) -> None:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import label, t
 from dutydesk.reports.candidates import expected_text, group_label, serials
-from dutydesk.reports.layout import Layout, Section, md_escape
+from dutydesk.reports.layout import Layout, Section, Table, md_escape
 from dutydesk.reports.marks import first_line, level_text, marked_title
 from dutydesk.reports.wording import (
     count_breakdown,
@@ -84,18 +84,29 @@ def _received(pack: HandoverPack, when: _Times) -> Section:
                 t("handover.count", label=label(s), count=n) for s, n in pack.by_severity
             )
             lines.append(t("handover.by_severity", counts=items))
-        lines += [
-            t(
-                "handover.received_line",
-                serial=i.serial,
-                time=when.short(i.received_at),
-                category=label(i.category),
-                severity=label(i.severity),
-                title=_title(i.title, i.classification),
-                status=label(i.status),
+        cells = [
+            (
+                i.serial,
+                when.short(i.received_at),
+                label(i.category),
+                label(i.severity),
+                _title(i.title, i.classification),
+                label(i.status),
             )
             for i in pack.received
         ]
+        lines += [
+            t(
+                "handover.received_line", serial=serial, time=time, category=category,
+                severity=severity, title=title, status=status,
+            )
+            for serial, time, category, severity, title, status in cells
+        ]  # fmt: skip
+        if cells:
+            columns = ("serial", "time", "category", "severity", "summary", "status")
+            headers = tuple(t(f"handover.column.{name}") for name in columns)
+            table = Table(headers, tuple(cells), replaces=len(cells))
+            return Section(t("handover.section.received"), tuple(lines), table)
     return Section(t("handover.section.received"), tuple(lines))
 
 
@@ -120,7 +131,21 @@ def _open(pack: HandoverPack, when: _Times) -> Section:
         )
         for i in pack.open
     ]
-    return Section(t("handover.section.open"), _or_none(lines))
+    if not lines:
+        return Section(t("handover.section.open"), _or_none(lines))
+    nothing = t("handover.column.nothing_due")
+    rows = tuple(
+        (
+            i.serial,
+            _with_casualties(i) if i.due_step and i.due_at else _title(i.title, i.classification),
+            t(f"step.{i.due_step}") if i.due_step and i.due_at else nothing,
+            when.short(i.due_at) if i.due_step and i.due_at else "",
+        )
+        for i in pack.open
+    )
+    columns = ("serial", "summary", "next_step", "due")
+    table = Table(tuple(t(f"handover.column.{c}") for c in columns), rows, replaces=len(rows))
+    return Section(t("handover.section.open"), tuple(lines), table)
 
 
 def _overdue_and_instructions(pack: HandoverPack, when: _Times) -> tuple[Section, Section]:

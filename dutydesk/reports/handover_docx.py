@@ -60,6 +60,10 @@ class _Writer:
         self.end.addprevious(element)
 
 
+_WIDTHS = {6: (17, 19, 12, 10, 31, 11), 4: (17, 45, 18, 20)}
+"""Relative column widths by column count: received items (6) and open items (4)."""
+
+
 def render_docx(pack: HandoverPack, tz: ZoneInfo) -> bytes:
     """The pack as the bytes of a .docx file."""
     layout = sections(pack, tz)
@@ -73,9 +77,16 @@ def render_docx(pack: HandoverPack, tz: ZoneInfo) -> bytes:
         out.add(line, align=WD_ALIGN_PARAGRAPH.CENTER)
     for section in layout.sections:
         out.add(section.heading, font=ds.HEADING_FONT, indent=True)
-        for line in section.lines:
+        table = section.table
+        lines = section.lines[: len(section.lines) - table.replaces] if table else section.lines
+        for line in lines:
             for part in _lines(line):
                 out.add(part, indent=True)
+        if table is not None:
+            # The items as a table (serial, time, category, grade, summary, state), as an
+            # office files them; the summary takes what the short columns leave.
+            widths = _WIDTHS.get(len(table.headers), (1,) * len(table.headers))
+            ds.add_table(out.document, table.headers, table.rows, widths)
     out.add()
     for line in layout.closing:
         out.add(line, align=WD_ALIGN_PARAGRAPH.RIGHT)

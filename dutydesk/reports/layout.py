@@ -16,11 +16,26 @@ from dutydesk.rules.marking import Marking
 
 
 @dataclass(frozen=True)
+class Table:
+    """A section's items as columns, for a document that prints them as a table.
+
+    The text and Markdown renderers print the section's lines instead; the last
+    :attr:`replaces` of those lines are these rows, one line each.
+    """
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    replaces: int
+
+
+@dataclass(frozen=True)
 class Section:
     """A numbered part of a report: its heading and its lines (already sanitised)."""
 
     heading: str
     lines: tuple[str, ...]
+    table: Table | None = None
+    """The items as a table (DOCX, GB/T 9704 款式: issue 14); ``None``: lines only."""
 
 
 @dataclass(frozen=True)
@@ -51,4 +66,4 @@ def md_escape(text: str, *, line_start: bool = True) -> str:
     return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
 
-__all__ = ["Layout", "Section", "md_escape"]
+__all__ = ["Layout", "Section", "Table", "md_escape"]

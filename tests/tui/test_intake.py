@@ -441,6 +441,9 @@ async def test_a_grade_typed_after_a_pause_is_a_new_search(
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_intake(pilot)
         select = screen.query_one("#field-severity ChoiceSelect", ChoiceSelect)
+        # Long enough that the two keys of one grade stay one search on a loaded machine
+        # (at 0.7 s, "ii" once arrived as two searches: Ⅰ级), short enough to wait out.
+        select.search_pause = 3.0
         select.focus()
         await pilot.press(*first)
         await settle(pilot)
