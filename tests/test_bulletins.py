@@ -126,7 +126,7 @@ def test_numbers_per_kind_and_year_and_discarded_drafts_use_none(db: Database) -
     night = seed_night(db)
     first = _draft(db, night.open_serial)
     dropped = _draft(db, night.open_serial)
-    direct = _draft(db, night.open_serial, kind=BulletinKind.DIRECT)
+    direct = _draft(db, night.open_serial, kind=BulletinKind.DIRECT, leader="周文斌")
     second = _draft(db, night.open_serial)
     discard_bulletin(db, dropped, actor="杨帆", now=NOW)
     assert _issue(db, first) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from dutydesk.services.bulletins.delivery import deliver
 from dutydesk.services.bulletins.read import BulletinError, get_bulletin
@@ -179,9 +180,26 @@ def test_a_direct_submission_names_a_leader(db: Database, night: Night, tmp_path
             db, kind=BulletinKind.EXPRESS, serials=[night.open_serial], actor="杨帆", now=NOW,
             tz=SHANGHAI, leader="周文斌",
         )  # fmt: skip
-    unnamed = _direct(db, night.open_serial, leader=None)
-    with pytest.raises(BulletinError, match="信息直呈"):
+    # One naming nobody is refused at sign-off: issued, it could no longer be edited to
+    # name one, and could never be delivered.
+    unnamed = draft_bulletin(
+        db, kind=BulletinKind.DIRECT, serials=[night.open_serial], actor="杨帆", now=NOW,
+        tz=SHANGHAI,
+    )  # fmt: skip
+    review_bulletin(db, unnamed, actor="杨帆", now=NOW)
+    with pytest.raises(BulletinError, match="bulletin edit"):
+        sign_bulletin(db, unnamed, signer="张振华", actor="杨帆", now=NOW)
+    with pytest.raises(BulletinError, match="not issued"):
         deliver(db, unnamed, outbox=tmp_path / "out", webhook_url=None, actor="杨帆", now=NOW)
+    # One issued before sign-off checked (a store from an earlier release) is refused at
+    # delivery: it goes to no group robot and to no one.
+    legacy = _direct(db, night.open_serial)
+    with db.session() as session:
+        session.exec(
+            text("UPDATE bulletin SET leader_id = NULL WHERE id = :id").bindparams(id=legacy)
+        )  # type: ignore[call-overload]
+    with pytest.raises(BulletinError, match="信息直呈"):
+        deliver(db, legacy, outbox=tmp_path / "out", webhook_url=None, actor="杨帆", now=NOW)
     assert not (tmp_path / "out").exists()
 
 

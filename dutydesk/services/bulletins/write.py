@@ -290,6 +290,9 @@ def sign_bulletin(
     def work(session: Session) -> None:
         bulletin = _load(session, bulletin_id)
         _check(bulletin, "sign")
+        if bulletin.kind == BulletinKind.DIRECT and bulletin.leader_id is None:
+            # Signed and issued, it could not be edited to name one: it could never go.
+            raise BulletinError(t("bulletin.direct.unnamed", id=bulletin_id))
         person = session.exec(select(Person).where(Person.name == signer.strip())).first()
         if person is None:
             raise BulletinError(t("bulletin.no_person", name=signer.strip()))
