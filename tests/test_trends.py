@@ -12,6 +12,7 @@ import io
 import json
 import math
 import random
+import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -20,8 +21,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import RGBColor
 
 from dutydesk.cli.app import main
+from dutydesk.config import Settings
 from dutydesk.reports.handover import render_text
 from dutydesk.rules.trends import (
     RESTRICTED,
@@ -413,9 +417,20 @@ def test_cli_weekly_report_md_and_docx(cli: Callable[..., Result], tmp_path: Pat
     out = tmp_path / "week.docx"
     result = cli("report", "weekly", "--format", "docx", "-o", str(out))
     assert result.code == 0, result.err
-    text = "\n".join(p.text for p in Document(str(out)).paragraphs)
+    paragraphs = Document(str(out)).paragraphs
+    text = "\n".join(p.text for p in paragraphs)
     assert "Weekly duty summary" in text and "4. Notable items" in text
     assert "绝不可见" not in text
+    # Issue 14: a 简报-type red masthead, its 期号 the ISO week the report's week begins in,
+    # the issuing unit and the day under it above a red rule.
+    name, number, line = paragraphs[:3]
+    assert name.text == "Weekly duty summary"
+    assert name.runs[0].font.color.rgb == RGBColor(0xFF, 0x00, 0x00)
+    assert name.runs[0].font.size.pt == 42
+    assert re.fullmatch(r"2026年第4[78]期", number.text), number.text
+    unit, date = line.text.split("\t")
+    assert unit == Settings().issuing_unit and re.fullmatch(r"2026年\d+月\d+日", date.strip())
+    assert line._p.pPr.find(qn("w:pBdr")) is not None  # the red rule under it
     refused = cli("report", "weekly", "--format", "csv")
     assert refused.code == 2 and len(refused.err.strip().splitlines()) == 1
 

@@ -14,8 +14,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
-from docx.shared import Mm
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from dutydesk.i18n import label, t
 from dutydesk.reports import docx_style as ds
@@ -25,9 +24,6 @@ from dutydesk.rules.bulletins import MARKS
 from dutydesk.rules.documents import BulletinView
 from dutydesk.rules.marking import Marking
 from dutydesk.rules.sanitize import clean
-
-MASTHEAD_PT = 42
-"""The masthead name: large, red, 小标宋 (初号 is 42 pt)."""
 
 _HEADING = re.compile(r"^[一二三四五六七八九十]+、")
 
@@ -48,22 +44,9 @@ def render_docx(
         docx_mark(document, marking, text=level)
     elif head["mark"]:
         ds.paragraph(document, head["mark"], font=ds.HEADING_FONT)
-    ds.paragraph(
-        document,
-        head["name"],
-        font=ds.TITLE_FONT,
-        size=MASTHEAD_PT,
-        color=ds.RED,
-        align=WD_ALIGN_PARAGRAPH.CENTER,
-        exact=None,
+    ds.masthead(
+        document, head["name"], head["number"], clean(unit), head["date"], head["signer"] or ""
     )
-    ds.paragraph(document, head["number"], align=WD_ALIGN_PARAGRAPH.CENTER)
-    line = ds.paragraph(document, exact=None)
-    # Unit at the left, date at the right margin: one right tab stop at the type width.
-    line.paragraph_format.tab_stops.add_tab_stop(Mm(156), WD_TAB_ALIGNMENT.RIGHT)
-    right = "\t" + head["date"] if not head["signer"] else f"\t{head['signer']}  {head['date']}"
-    ds.style_run(line.add_run(clean(unit) + right))
-    ds.bottom_rule(line)
     ds.paragraph(document)
     if view.restricted:
         what = t("bulletin.restricted", what=f"#{view.id}", level=label(view.classification))

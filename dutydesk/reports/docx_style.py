@@ -236,6 +236,34 @@ OFF_GRID = '<w:snapToGrid w:val="0"/>'
 """A table cell paragraph's property, as XML text for rows written as text (ooxml)."""
 
 
+MASTHEAD_PT = 42
+"""A 简报-type masthead name: large, red, 小标宋 (初号 is 42 pt)."""
+
+
+def masthead(
+    document: DocumentObject, name: str, number: str, unit: str, date: str, signer: str = ""
+) -> None:
+    """The red masthead (红头) of a 简报-type product: name, 期号, unit and date, red rule.
+
+    The name in red 初号小标宋, centred; ``2026年第N期`` under it; the issuing unit at the
+    left and the date (after the signer, where the product has one) at the right margin;
+    a red rule under that line. Every text is set as data (python-docx escapes it).
+    """
+    from docx.enum.text import WD_TAB_ALIGNMENT
+
+    paragraph(
+        document, name, font=TITLE_FONT, size=MASTHEAD_PT, color=RED,
+        align=WD_ALIGN_PARAGRAPH.CENTER, exact=None,
+    )  # fmt: skip
+    paragraph(document, number, align=WD_ALIGN_PARAGRAPH.CENTER)
+    line = paragraph(document, exact=None)
+    # Unit at the left, date at the right margin: one right tab stop at the type width.
+    line.paragraph_format.tab_stops.add_tab_stop(Mm(156), WD_TAB_ALIGNMENT.RIGHT)
+    right = f"\t{signer}  {date}" if signer else f"\t{date}"
+    style_run(line.add_run(unit + right))
+    bottom_rule(line)
+
+
 TABLE_PT = 10.5
 """五号: the size of a table's cells, as the daily summary's and the handover pack's."""
 

@@ -14,22 +14,33 @@ from zoneinfo import ZoneInfo
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from dutydesk.reports import docx_style as ds
+from dutydesk.reports.bulletin_text import chinese_date
 from dutydesk.reports.trends import weekly_sections
+from dutydesk.rules.bulletins import issue_label
+from dutydesk.rules.sanitize import clean
 from dutydesk.rules.trends import WeeklySummary
 
 
-def render_weekly_docx(summary: WeeklySummary, tz: ZoneInfo) -> bytes:
-    """The weekly summary as the bytes of a .docx file."""
+def render_weekly_docx(summary: WeeklySummary, tz: ZoneInfo, *, unit: str = "") -> bytes:
+    """The weekly summary as the bytes of a .docx file, under its red masthead.
+
+    Issue 14: a weekly report is a 简报-type product. Its masthead is its title, its 期号
+    the ISO week of the year the week begins in (a year's weekly reports number 1 to 52
+    or 53, week by week, whoever prints them), the issuing ``unit`` and the day it was
+    made under it.
+    """
     layout = weekly_sections(summary, tz)
+    report = summary.report
     document = ds.new_document()
-    ds.paragraph(
+    year, week, _ = report.start.astimezone(tz).isocalendar()
+    ds.masthead(
         document,
         layout.title,
-        font=ds.TITLE_FONT,
-        size=ds.TITLE_PT,
-        align=WD_ALIGN_PARAGRAPH.CENTER,
+        issue_label(year, week),
+        clean(unit),
+        chinese_date(report.generated_at, tz),
     )
-    ds.paragraph(document)  # one blank line under the title, as the standard spaces it
+    ds.paragraph(document)  # one blank line under the rule, as the bulletins space it
     for line in layout.preamble:
         ds.paragraph(document, line, align=WD_ALIGN_PARAGRAPH.CENTER)
     for section in layout.sections:

@@ -333,7 +333,7 @@ def weekly(
     if fmt is DocumentFormat.DOCX:
         from dutydesk.reports.weekly_docx import render_weekly_docx
 
-        data = render_weekly_docx(summary, tz)
+        data = render_weekly_docx(summary, tz, unit=env.settings.issuing_unit)
     else:
         from dutydesk.reports.trends import render_weekly_md
 
