@@ -742,7 +742,7 @@ def test_cli_incident_add_and_list(
     assert code == 0, err
 
 
-def test_cli_init_user_list_and_backup_refused(
+def test_cli_init_user_list_and_backup_by_pg_dump(
     pg_url: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -771,8 +771,19 @@ def test_cli_init_user_list_and_backup_refused(
     code, out, err = run("user", "list", "--format", "csv", "--operator", "赵建国")
     assert code == 0, err
     assert "赵建国" in out and "admin" in out
-    code, _, err = run("backup", str(key_file.with_name("copy.sqlite3")))
-    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    # Issue 15: a server database is backed up by pg_dump (custom format), checked by
+    # pg_restore --list, its head the archive's own; the verify head matches it.
+    archive = tmp_path / "desk.dump"
+    code, _, err = run("backup", str(archive))
+    assert code == 0, err
+    assert "pg_dump" in err and archive.read_bytes()[:5] == b"PGDMP"
+    assert not archive.with_name("desk.dump.partial").exists()
+    code, out, verified = run("verify")
+    assert code == 0, verified
+    head = err.split("(chain head ")[1].split(")")[0]
+    assert head in out or head in verified
+    code, _, again = run("backup", str(archive))  # never over an existing file
+    assert code == 2 and len(again.strip().splitlines()) == 1, again
     monkeypatch.delenv("DUTYDESK_KEY_FILE")  # a server database has no <file>.key
     code, _, err = run("incident", "list", "--operator", "赵建国")
     assert code == 0, err  # nothing sealed to open

@@ -68,13 +68,14 @@ def backup(
     path: Annotated[Path, typer.Argument(help="The new file to write (must not exist).")],
     db: DbOption = None,
 ) -> None:
-    """Copy the database safely while consoles are running (SQLite online backup)."""
+    """Copy the database safely while consoles run (SQLite online backup; pg_dump -Fc)."""
     from dutydesk.services.integrity.verify import backup as copy
     from dutydesk.storage.crypto import key_file_for
 
     env = open_env(ctx, db)
     head = copy(env.db, path)
-    message(t("backup.done", target=path, head=head.short))
+    done = "backup.done" if env.db.is_sqlite else "backup.done_pg_dump"
+    message(t(done, target=path, head=head.short))
     if env.db.path is not None or env.settings.key_file:
         key = key_file_for(env.db.path, env.settings.key_file)
         if key.exists():

@@ -226,7 +226,10 @@ def verify(db: Database) -> VerifyReport:
 
 
 def backup(db: Database, target: Path) -> ChainHead:
-    """Copy the database to ``target`` with SQLite's online backup API; consoles may run.
+    """Copy the database to ``target`` while consoles run; its chain head.
+
+    PostgreSQL: ``pg_dump`` in its custom format (:mod:`.pg_backup`). SQLite: the
+    online backup API, as follows.
 
     The copy is made in one step of the backup API, from one read snapshot (WAL lets
     writers go on meanwhile), into ``<target>.partial``, checked with
@@ -241,9 +244,13 @@ def backup(db: Database, target: Path) -> ChainHead:
             fails its check.
 
     """
+    target = target.expanduser().absolute()
+    if db.url.startswith("postgresql"):
+        from dutydesk.services.integrity.pg_backup import pg_backup
+
+        return pg_backup(db, target)
     if db.path is None:
         raise DatabaseError(t("backup.not_sqlite"))
-    target = target.expanduser().absolute()
     if target.exists():
         raise DatabaseError(t("backup.exists", target=target))
     if not target.parent.is_dir():
