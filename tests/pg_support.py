@@ -191,33 +191,41 @@ class _Cluster:
         )
         if done.returncode != 0:
             raise RuntimeError(f"initdb failed: {done.stderr.strip() or done.stdout.strip()}")
-        options = (
-            f"-c listen_addresses=127.0.0.1 -k {self.root} -F "
-            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=60 "
-            "-c autovacuum=off"
-        )
         last = ""
         for _attempt in range(5):  # a free port can be taken between the probe and bind
             self.port = _free_port()
-            done = self._run(
-                str(self.bindir / "pg_ctl"),
-                "start",
-                "-w",
-                "-t",
-                "60",
-                "-D",
-                str(self.data),
-                "-l",
-                str(self.log),
-                "-o",
-                f"-p {self.port} {options}",
-            )
+            done = self._pg_ctl_start()
             if done.returncode == 0:
                 self.started = True
                 return
             last = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
             last = last or done.stderr
         raise RuntimeError(f"pg_ctl start failed:\n{last}")
+
+    def _pg_ctl_start(self) -> subprocess.CompletedProcess[str]:
+        options = (
+            f"-c listen_addresses=127.0.0.1 -k {self.root} -F "
+            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=60 "
+            "-c autovacuum=off"
+        )
+        return self._run(
+            str(self.bindir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.data),
+            "-l", str(self.log), "-o", f"-p {self.port} {options}",
+        )  # fmt: skip
+
+    def crash(self) -> None:
+        """``pg_ctl stop -m immediate``: the server goes away as in a power cut."""
+        self._run(
+            str(self.bindir / "pg_ctl"), "stop", "-m", "immediate", "-w", "-D", str(self.data)
+        )
+        self.started = False
+
+    def restart(self) -> None:
+        """Start again on the same port (clients reconnect to the address they know)."""
+        done = self._pg_ctl_start()
+        if done.returncode != 0:
+            raise RuntimeError(f"pg_ctl start failed: {done.stderr.strip()}")
+        self.started = True
 
     def stop(self) -> None:
         if self.started:
@@ -233,6 +241,20 @@ class _Cluster:
             )
             self.started = False
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture
+def own_cluster() -> Iterator[_Cluster]:
+    """A server of this test's own, to stop and start again (issue 15: outages)."""
+    bindir = find_bindir()
+    if bindir is None:
+        _unavailable("PostgreSQL outage tests: no PostgreSQL server binaries")
+    cluster = _Cluster(bindir)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture(scope="session")

@@ -915,3 +915,81 @@ async def test_console_shows_the_queue_and_notices_another_desk(
             if queue_pane.count == 30:
                 break
         assert queue_pane.count == 30
+
+
+def _outage_db(cluster: Any) -> Database:
+    """A migrated dutydesk database on a server of the test's own."""
+    database = Database(f"postgresql+psycopg://postgres@127.0.0.1:{cluster.port}/postgres")
+    database.ensure_schema()
+    return database
+
+
+def test_a_watch_says_the_server_went_away_and_reconnects_by_itself(own_cluster: Any) -> None:
+    """Issue 15: ``pg_ctl stop -m immediate``, then the server back on its port."""
+    db = _outage_db(own_cluster)
+    watch = change_watch(db)
+    cancel = threading.Event()
+    try:
+        own_cluster.crash()
+        for _ in range(100):
+            watch.wait(0.1, cancel)
+            if watch.lost:
+                break
+        assert watch.lost
+        own_cluster.restart()
+        back = False
+        for _ in range(100):  # each try waits a tick, then connects in up to 2 s
+            back = watch.wait(0.1, cancel)
+            if back:
+                break
+        assert back and not watch.lost  # back, and a change reported: read everything
+        other = Database(db.url)
+        try:
+            thread, seen = _wait_in_thread(watch)
+            with other.session() as session:
+                session.add(Meta(key="after", value="outage"))
+            thread.join(WATCH_TIMEOUT / 2)
+            assert seen == [True]  # listening again, not polling
+        finally:
+            other.close()
+    finally:
+        watch.close()
+        db.close()
+
+
+async def test_the_console_header_says_the_server_is_gone_then_back(own_cluster: Any) -> None:
+    from dutydesk.clock import FrozenClock
+    from dutydesk.tui.app import DutyDeskApp
+    from dutydesk.tui.widgets.status import StatusLine
+    from tests.tui.conftest import NOW, seed_night
+    from tests.tui.test_console import SIZE, settle
+
+    db = _outage_db(own_cluster)
+    seed_night(db)
+    app = DutyDeskApp(
+        db, Settings(timezone="Asia/Shanghai"), FrozenClock(NOW.astimezone(UTC)), "en"
+    )
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            header = app.main.query_one(StatusLine)
+            assert "Open 29" in str(header.content)
+            own_cluster.crash()
+            for _ in range(200):
+                await pilot.pause(0.05)
+                if header.lost:
+                    break
+            assert "Database unreachable" in str(header.content)
+            assert "Open" not in str(header.content)  # no stale counts while away
+            own_cluster.restart()
+            for _ in range(300):
+                await pilot.pause(0.05)
+                if not header.lost:
+                    break
+            await settle(pilot)
+            assert "Database unreachable" not in str(header.content)
+            said = [str(n.message) for n in app._notifications]
+            assert any("cannot be reached" in m for m in said), said
+            assert any("is back" in m for m in said), said
+    finally:
+        db.close()

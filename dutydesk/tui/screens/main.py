@@ -93,6 +93,13 @@ class MainScreen(
     class Changed(Message):
         """Another connection committed to the store."""
 
+    class Connection(Message):
+        """The database server went away (``lost``) or came back (issue 15)."""
+
+        def __init__(self, lost: bool) -> None:
+            super().__init__()
+            self.lost = lost
+
     class Deadlines(Message):
         """Steps whose deadline passed since the watcher's last look."""
 
@@ -223,10 +230,16 @@ class MainScreen(
         # A write between the first queue read and the watch's start would otherwise
         # go unseen until the next write: read once more now that the watch is on.
         self.post_message(self.Changed())
+        lost = False
         try:
             while not worker.is_cancelled:
                 if watch.wait(POLL_SECONDS, worker.cancelled_event):
                     self.post_message(self.Changed())
+                if watch.lost != lost:
+                    lost = watch.lost
+                    self.post_message(self.Connection(lost))
+                if lost:
+                    continue  # nothing to ask a server that is not there
                 now = clock.now()
                 if now <= since:
                     continue
@@ -242,6 +255,17 @@ class MainScreen(
                     self.post_message(self.Reminders(soon))
         finally:
             watch.close()
+
+    def on_main_screen_connection(self, message: MainScreen.Connection) -> None:
+        """Say in the header (and once in a toast) that the server is gone, or back.
+
+        What an officer is typing stays in its form. The watcher reconnects by itself
+        and, once back, everything is read again (a ``Changed`` comes with it).
+        """
+        self.query_one(StatusLine).set_connection(lost=message.lost)
+        key = "connection.lost" if message.lost else "connection.back"
+        severity: SeverityLevel = "error" if message.lost else "information"
+        self.app.notify(t(key), severity=severity, markup=False)
 
     def on_main_screen_changed(self, _message: MainScreen.Changed) -> None:
         """Another console wrote: read everything again."""

@@ -25,6 +25,8 @@ class StatusLine(Static):
         self.context = context
         self.open_count: int | None = None
         self.overdue_count: int | None = None
+        self.lost = False
+        """The database server cannot be reached (issue 15): said instead of the counts."""
 
     def on_mount(self) -> None:
         """Draw now and tick every second."""
@@ -34,6 +36,11 @@ class StatusLine(Static):
     def set_counts(self, open_count: int, overdue_count: int) -> None:
         """Show new counts read by a worker."""
         self.open_count, self.overdue_count = open_count, overdue_count
+        self.tick()
+
+    def set_connection(self, *, lost: bool) -> None:
+        """The server went away (``lost``) or came back."""
+        self.lost = lost
         self.tick()
 
     def tick(self) -> None:
@@ -74,9 +81,12 @@ class StatusLine(Static):
 
         shift: list[Content | str] = ["  ", shift_text(slot, ctx.tz)]
         tail: list[Content | str] = ["  ", t("header.handover_in", hours=hours, minutes=minutes)]
-        if self.open_count is not None:
+        if self.lost:
+            # The counts would be stale: the one thing to know is that nothing is saved.
+            tail = ["  ", Content.styled(t("header.db_lost"), "bold $text-error")]
+        elif self.open_count is not None:
             tail += ["  ", t("header.open", count=self.open_count)]
-        if self.overdue_count is not None:
+        if self.overdue_count is not None and not self.lost:
             overdue = t("header.overdue", count=self.overdue_count)
             style = "bold $text-error" if self.overdue_count else ""
             tail += ["  ", Content.styled(overdue, style) if style else overdue]
