@@ -95,7 +95,7 @@ def marker(index: int, total: int) -> str:
 def _grades(pieces: Sequence[str]) -> list[int]:
     """How good a cut before each piece is: 0 inside a number, 1 plain, 2 after punctuation."""
     text = "".join(pieces)
-    inside = set()  # character offsets where a cut would split a number and its unit
+    inside: set[int] = set()  # character offsets where a cut would split a number and its unit
     for match in _NUMBER.finditer(text):
         end = match.end()
         while end < len(text) and text[end] in _UNITS:
