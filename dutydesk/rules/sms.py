@@ -13,11 +13,12 @@ the 70. Rules kept here, with property tests in ``tests/test_sms.py``:
   between code points, as the last resort, so the limit always holds;
 * nothing is added, dropped or reordered: the segments without their markers concatenate
   to the original text exactly;
-* a cut falls after punctuation (。；，、) when one lies within the last
-  :data:`BREAK_WINDOW` units of the segment, as an office cuts by hand; failing that it
-  is moved back so as not to fall inside a number with its unit ("受伤25人", "H7N9",
-  "K612"), when the number starts inside that window too. A Chinese word may still be
-  cut where no punctuation is near (there is no dictionary here): the window makes it rare.
+* a cut falls after punctuation (。；，、), or before an opening bracket, when one lies
+  within the last :data:`BREAK_WINDOW` units of the segment, as an office cuts by hand;
+  failing that it is moved back so as not to fall inside a number with its unit
+  ("受伤25人", "H7N9", "K612") or a 【signature】, when it starts inside that window too.
+  A Chinese word may still be cut where no punctuation is near (there is no dictionary
+  here): the window makes it rare.
 
 Pure functions, no I/O.
 """
@@ -29,6 +30,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 SMS_LIMIT = 70
 """UCS-2 code units in one SMS segment."""
@@ -37,7 +39,11 @@ BREAKS = frozenset("。；，、！？：")
 """Punctuation after which a segment is best cut (the office's own 。；，、 first of all)."""
 BREAK_WINDOW = 15
 """How far back from a segment's end (in units) a cut looks for punctuation."""
+_OPENERS = frozenset("（【“《")
+"""Before these a cut is as good as after punctuation."""
 _NUMBER = re.compile(r"[0-9A-Za-z]+(?:[.:：%．][0-9A-Za-z]+)*%?")
+_SIGNATURE = re.compile(r"【[^【】]{1,20}】")
+"""A signature or header in 【】, kept whole (never 【临川|市委值班室】)."""
 _UNITS = frozenset("人名户辆起处个岁时分秒日月年条台家所吨亩米度级次万千百亿元余多倍")
 """Measure words that belong to the number before them ("25人", "46万元")."""
 
@@ -101,9 +107,13 @@ def _grades(pieces: Sequence[str]) -> list[int]:
         while end < len(text) and text[end] in _UNITS:
             end += 1
         inside.update(range(match.start() + 1, end))
+    for match in _SIGNATURE.finditer(text):
+        inside.update(range(match.start() + 1, match.end()))
     grades, offset = [], 0
     for index, piece in enumerate(pieces):
-        if index and pieces[index - 1][-1] in BREAKS:
+        if offset in inside:
+            grades.append(0)
+        elif index and (pieces[index - 1][-1] in BREAKS or piece[0] in _OPENERS):
             grades.append(2)
         else:
             grades.append(0 if offset in inside else 1)
@@ -192,12 +202,24 @@ class SmsStyle:
     ``limit - units(gateway_signature)`` each. A gateway that ``concatenates`` sends one
     long message in parts of ``part`` units (3 of the 70 go to the header that joins
     them): the desk then hands it the whole text, and ``parts`` counts what it costs.
+
+    ``office_signature`` and ``callback`` close every short version, after the time
+    (:meth:`sign_off`), so a leader reading it knows who sent it, when, and whom to ring.
     """
 
     gateway_signature: str = ""
     concatenates: bool = False
     limit: int = SMS_LIMIT
     part: int = 67
+    office_signature: str = "【临川市委值班室】"
+    callback: str = ""
+
+    def sign_off(self, moment: datetime) -> str:
+        """The end of a short version: （11月26日02:31，回电0794-8212345）【临川市委值班室】."""
+        said = f"{moment.month}月{moment.day}日{moment:%H:%M}"
+        if self.callback.strip():
+            said += f"，回电{self.callback.strip()}"
+        return f"（{said}）{self.office_signature.strip()}"
 
     @property
     def budget(self) -> int:
