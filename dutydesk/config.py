@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
 from pathlib import Path
@@ -49,7 +49,9 @@ from dutydesk.errors import ConfigError
 from dutydesk.i18n import t
 
 if TYPE_CHECKING:
+    from dutydesk.rules.documents import Distribution
     from dutydesk.rules.rotation import RotationPolicy
+    from dutydesk.rules.sms import SmsStyle
 
 APP_NAME = "dutydesk"
 
@@ -154,6 +156,27 @@ class Settings:
     """Issue 13: ``register`` (default: an ordinary workstation keeps only the register of
     a classified item, never its content) or ``classified-network`` (an accredited
     分级保护 system: content sealed, every network path off). See :data:`DEPLOYMENTS`."""
+    # Issue 14: short versions as the office sends them, and the 版记 it prints.
+    sms_signature: str = "【临川市委值班室】"
+    """The office's signature at the end of every short version."""
+    sms_callback: str = ""
+    """The call-back number after the time at the end of a short version ("": none)."""
+    sms_gateway_signature: str = ""
+    """What the SMS gateway adds to every message it sends (its length comes off the 70)."""
+    sms_gateway_concatenates: bool = False
+    """The gateway sends one long message in parts of ``sms_part_units`` (not numbered ones)."""
+    sms_limit: int = 70
+    """UCS-2 units in one SMS."""
+    sms_part_units: int = 67
+    """Units in each part of a concatenated long SMS."""
+    distribution_report: tuple[str, ...] = ("省委办公厅",)
+    """版记 of a 简报-type bulletin: 报 (to superiors)."""
+    distribution_send: tuple[str, ...] = ("市委、市人大常委会、市政府、市政协领导同志",)
+    """版记: 送 (to leaders)."""
+    distribution_issue: tuple[str, ...] = ("各县（区）委，市委各部委，市直各单位党组（党委）",)
+    """版记: 发 (to units below)."""
+    distribution_copies: int = 60
+    """版记: （共印N份）."""
     config_file: Path | None = field(default=None, compare=False)
     """The file these settings were read from, if any."""
 
@@ -169,6 +192,30 @@ class Settings:
         return RotationPolicy(
             two_nights_in_a_row=self.rotation_two_nights_in_a_row,
             whole_day_shifts=self.rotation_whole_day_shifts,
+        )
+
+    def distribution(self) -> Distribution:
+        """The 版记 distribution of 简报-type bulletins (报/送/发, 共印N份)."""
+        from dutydesk.rules.documents import Distribution
+
+        return Distribution(
+            report=self.distribution_report,
+            send=self.distribution_send,
+            issue=self.distribution_issue,
+            copies=self.distribution_copies,
+        )
+
+    def sms_style(self) -> SmsStyle:
+        """How short versions are signed and cut for the office's SMS gateway."""
+        from dutydesk.rules.sms import SmsStyle
+
+        return SmsStyle(
+            gateway_signature=self.sms_gateway_signature,
+            concatenates=self.sms_gateway_concatenates,
+            limit=self.sms_limit,
+            part=self.sms_part_units,
+            office_signature=self.sms_signature,
+            callback=self.sms_callback,
         )
 
     def holidays_path(self) -> Path:
@@ -194,6 +241,38 @@ _ENV = {
     if f.name not in {"config_file", "rules", "keymap"}
 }
 _ENV["language"] = "DUTYDESK_LANG_CONFIG"  # DUTYDESK_LANG itself is read by i18n, first
+
+
+_BOOLS = {
+    "bell",
+    "rotation_two_nights_in_a_row",
+    "rotation_whole_day_shifts",
+    "sms_gateway_concatenates",
+}
+_WHOLES = {
+    "lockout_attempts",
+    "lockout_minutes",
+    "sms_limit",
+    "sms_part_units",
+    "distribution_copies",
+}
+_LISTS = {"distribution_report", "distribution_send", "distribution_issue"}
+
+
+def _parse_list(name: str, value: Any) -> tuple[str, ...]:
+    # A TOML array of units, or (from a DUTYDESK_* variable) one text, units split at ";".
+    items = value if isinstance(value, list) else str(value).split(";")
+    if not all(isinstance(item, str) for item in items):
+        raise ConfigError(t("error.config.list", name=name, value=repr(value)))
+    return tuple(item.strip() for item in items if item.strip())
+
+
+_PARSERS: dict[str, Callable[[str, Any], Any]] = {
+    **dict.fromkeys(("handover_time", "day_shift_start", "night_shift_start"), _parse_time),
+    **dict.fromkeys(_BOOLS, _parse_bool),
+    **dict.fromkeys(_WHOLES, _parse_positive_int),
+    **dict.fromkeys(_LISTS, _parse_list),
+}
 
 
 DEPLOYMENTS = ("register", "classified-network")
@@ -306,12 +385,9 @@ def _coerce(raw: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError(t("error.config.unknown_setting", names=", ".join(unknown)))
     values: dict[str, Any] = {}
     for name, value in raw.items():
-        if name in {"handover_time", "day_shift_start", "night_shift_start"}:
-            values[name] = _parse_time(name, value)
-        elif name in {"bell", "rotation_two_nights_in_a_row", "rotation_whole_day_shifts"}:
-            values[name] = _parse_bool(name, value)
-        elif name in {"lockout_attempts", "lockout_minutes"}:
-            values[name] = _parse_positive_int(name, value)
+        parse = _PARSERS.get(name)
+        if parse is not None:
+            values[name] = parse(name, value)
         elif name == "rules":
             values[name] = _parse_rules(value)
         elif name == "keymap":

@@ -158,3 +158,73 @@ def test_canary_never_in_a_short_version_or_webhook_payload(
     code, _, err = cli(capsys, db_path, "deliver", only)
     assert code == 2 and not any("002" in p.name for p in (tmp_path / "box").iterdir())
     assert io.StringIO(err).read().count("\n") == 1
+
+
+def _imprint(document: object) -> list[object]:
+    """The 版记's paragraphs: those in the frame at the foot of the type area."""
+    return [
+        p
+        for p in document.paragraphs  # type: ignore[attr-defined]
+        if p._p.pPr is not None and p._p.pPr.find(qn("w:framePr")) is not None
+    ]
+
+
+def _rules(paragraph: object) -> dict[str, str]:
+    borders = paragraph._p.pPr.find(qn("w:pBdr"))  # type: ignore[attr-defined]
+    if borders is None:
+        return {}
+    return {qn_tag.tag.split("}")[1]: qn_tag.get(qn("w:sz")) for qn_tag in borders}
+
+
+def test_express_bulletin_ends_with_the_distribution_imprint(
+    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Issue 14: 报/送/发 from the settings, （共印N份）, then the 印发 line, between rules."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'distribution_report = ["省委办公厅"]\n'
+        'distribution_send = ["市委领导同志", "市政府领导同志"]\n'
+        "distribution_issue = []\n"
+        "distribution_copies = 45\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("DUTYDESK_CONFIG", str(config))
+    bulletin_id = issued(capsys, db_path, night.open_serial)
+    target = tmp_path / "b.docx"
+    code, _, err = cli(capsys, db_path, "show", bulletin_id, "--format", "docx", "-o", str(target))
+    assert code == 0, err
+    document = Document(str(target))
+    imprint = _imprint(document)
+    assert [p.text.strip("\u3000") for p in imprint] == [
+        "报：省委办公厅。",
+        "送：市委领导同志，市政府领导同志。",
+        "\t（共印45份）",
+        "中共临川市委办公室\t2026年11月26日印发",
+    ]
+    last = [p._p for p in document.paragraphs[-len(imprint) :]]
+    assert [p._p for p in imprint] == last  # the very end of the document
+    assert _rules(imprint[0]) == {"top": "8"}  # thick
+    assert _rules(imprint[-2]) == {"bottom": "6"}  # thin
+    assert _rules(imprint[-1]) == {"bottom": "8"}  # thick
+    for paragraph in imprint:
+        run = next(run for run in paragraph.runs if run.text)
+        assert (east_asia_font(run), pt(run.font.size)) == ("仿宋_GB2312", 14)
+        frame = paragraph._p.pPr.find(qn("w:framePr"))
+        assert (frame.get(qn("w:yAlign")), frame.get(qn("w:w"))) == ("bottom", "8844")  # 156 mm
+    # An internal product with no classification mark: 内部资料 注意保存 at the top left.
+    assert document.paragraphs[0].text == "内部资料 注意保存"
+
+
+def test_direct_bulletin_names_whom_it_is_for(
+    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = cli(capsys, db_path, "draft", night.open_serial, "--kind", "direct",
+                         "--to", "周文斌")  # fmt: skip
+    assert code == 0, err
+    target = tmp_path / "d.docx"
+    code, _, err = cli(capsys, db_path, "show", out.strip(), "--format", "docx", "-o", str(target))
+    assert code == 0, err
+    imprint = [p.text.strip("\u3000") for p in _imprint(Document(str(target)))]
+    assert imprint[0] == "呈：周文斌"
+    assert not any(text.startswith(("报：", "发：")) or "共印" in text for text in imprint)

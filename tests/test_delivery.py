@@ -95,12 +95,14 @@ def test_short_version_is_numbered_segments_of_the_bulletin(db: Database, night:
     version = short_version(db, bulletin_id)
     assert version.header == "【信息快报2026年第1期】"
     assert join_segments(version.segments) == version.full
-    assert version.text.startswith("东湖区幸福路一居民楼发生燃气爆炸：据市应急管理局报告")
+    assert version.text.startswith("据市应急管理局报告")  # the title is not said twice
     assert version.note is None
     edited = short_version(
         db, bulletin_id, edit="幸福路燃气爆炸3人受伤，已送医。", actor="杨帆", now=NOW
     )
-    assert edited.segments == ("【信息快报2026年第1期】幸福路燃气爆炸3人受伤，已送医。",)
+    assert edited.segments == (
+        "【信息快报2026年第1期】幸福路燃气爆炸3人受伤，已送医。（11月26日02:31）【临川市委值班室】",
+    )
     assert short_version(db, bulletin_id).text == "幸福路燃气爆炸3人受伤，已送医。"
 
 

@@ -163,3 +163,34 @@ def test_drill_report_renders_with_page_numbers(
     assert_grid(rendered, full_page=False)
     assert rendered.page_count == 1  # the tables' 小四 rows at their own height
     assert_page_numbers(rendered)
+
+
+def test_bulletin_imprint_sits_at_the_foot_of_the_last_page(
+    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """GB/T 9704-2012 §7.4: the 版记 ends the last page (its foot: xfail in LibreOffice)."""
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "杨帆")
+    night = seed_night(db)
+    _night_cli(db, db_path, capsys, "bulletin", "draft", night.open_serial)
+    _night_cli(db, db_path, capsys, "bulletin", "review", "1")
+    _night_cli(db, db_path, capsys, "bulletin", "sign", "1", "--by", "张振华")
+    _night_cli(db, db_path, capsys, "bulletin", "issue", "1")
+    target = tmp_path / "bulletin.docx"
+    _night_cli(db, db_path, capsys, "bulletin", "show", "1", "--format", "docx", "-o", str(target))
+    rendered = render(target.read_bytes(), tmp_path, "imprint")
+    last = rendered.page_count - 1
+    texts = [line.text for line in rendered.body_lines(last)]
+    assert texts[-5:-1] == [
+        "报：省委办公厅。",
+        "送：市委、市人大常委会、市政府、市政协领导同志。",
+        "发：各县（区）委，市委各部委，市直各单位党组（党委）。",
+        "（共印60份）",
+    ], texts
+    assert texts[-1].startswith("中共临川市委办公室") and texts[-1].endswith("印发"), texts
+    assert texts[0] == "内部资料注意保存"  # top left of an internal product
+    assert rendered.body_lines(0)[0].x_min - TYPE_LEFT_PT < 2
+    assert_page_numbers(rendered)
+    foot = TYPE_BOTTOM_PT - rendered.body_lines(last)[-1].y_max
+    if foot >= 12:  # see the docstring of dutydesk/reports/imprint.py
+        pytest.xfail(f"LibreOffice lays the 版记 frame in the flow, {foot:.0f} pt above the foot")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 
 import pytest
@@ -97,3 +98,67 @@ def test_astral_characters_count_two_units() -> None:
 def test_limit_too_small_is_refused() -> None:
     with pytest.raises(ValueError, match="leaves no room for text"):
         split_segments("字" * 20, limit=6)
+
+
+# Issue 14: where an office cuts a short version by hand. The demo's gas explosion, as the
+# old greedy cut gave it: "燃气|爆炸" and "受伤25|人" were split across messages.
+GAS = (
+    "【信息快报2026年第1期】据市应急管理局电话报告，东湖区幸福路12号一栋7层居民楼发生燃气"
+    "爆炸并引发火灾，楼体局部坍塌，有人员被困，伤亡情况不明。周文斌书记指示：一、全力搜救被困"
+    "人员，不惜一切代价救治伤员，最大限度减少人员伤亡；二、立即排查周边燃气管网，严防次生灾害；"
+    "三、妥善安置受影响群众；四、市应急局、东湖区每小时报告一次进展。目前，现场搜救持续进行，"
+    "累计搜救出被困人员36人，其中死亡11人、受伤25人；仍有约21人下落不明。"
+)
+
+
+def _bodies(segments: list[str]) -> list[str]:
+    return [segment[segment.index(")") + 1 :] for segment in segments]
+
+
+def test_cuts_fall_after_punctuation_within_the_window() -> None:
+    segments = split_segments(GAS)
+    assert join_segments(segments) == GAS
+    for body in _bodies(segments)[:-1]:
+        assert body[-1] in "。；，、！？：", body
+    assert "燃气爆炸" in _bodies(segments)[0] or "燃气爆炸" in _bodies(segments)[1]
+
+
+def test_a_number_and_its_unit_stay_together_without_punctuation() -> None:
+    # No punctuation at all: the cut backs off to before the number, not "受伤25|人".
+    text = "字" * 62 + "受伤25人" + "字" * 20
+    bodies = _bodies(split_segments(text))
+    assert "".join(bodies) == text
+    assert bodies[0].endswith("受伤") and bodies[1].startswith("25人")
+    text = "字" * 60 + "H7N9禽流感S220K612" + "字" * 30
+    bodies = _bodies(split_segments(text))
+    assert not any(
+        body[-1].isascii() and after[0].isascii() for body, after in itertools.pairwise(bodies)
+    )
+
+
+def test_hostile_texts_still_fit_and_lose_nothing() -> None:
+    for text in (
+        "1" * 500,  # one endless number: cut anyway, within the limit
+        "，" * 300,  # nothing but punctuation
+        "25人" * 100,
+        "\U0001f600" * 100 + "。" * 3,
+        "e\u0301" * 200,
+        "(1/2)" * 60,
+    ):
+        segments = split_segments(text)
+        assert all(units(segment) <= SMS_LIMIT for segment in segments)
+        assert join_segments(segments) == text
+
+
+def test_the_gateway_signature_comes_off_each_separate_message() -> None:
+    from dutydesk.rules.sms import SmsStyle
+
+    style = SmsStyle(gateway_signature="【临川政务】")
+    assert style.budget == 64
+    segments = style.segments(GAS)
+    assert all(units(segment) + 6 <= 70 for segment in segments)
+    assert join_segments(segments) == GAS
+    joined = SmsStyle(gateway_signature="【临川政务】", concatenates=True)
+    assert joined.segments(GAS) == [GAS]  # the gateway cuts and the phone joins
+    assert joined.parts(GAS) == -(-(units(GAS) + 6) // 67)
+    assert joined.parts("短") == 1

@@ -4,8 +4,9 @@ Top to bottom: the classification mark at the top left when classified (三号�
 GB/T 9704 places 密级); the masthead name in large red 小标宋; 2026年第N期; the issuing
 unit at the left and the date at the right; a red rule (the paragraph's bottom border);
 then the title (二号小标宋, centred), the body (三号仿宋, first lines indented two
-characters), and for 《信息直呈》 the leaders away. A4 with GB/T 9704 margins
-(:mod:`dutydesk.reports.docx_style`).
+characters), and for 《信息直呈》 the leaders away; the 版记 at the foot of the last page
+and "内部资料 注意保存" on an internal one (:mod:`dutydesk.reports.imprint`). A4 with
+GB/T 9704 margins (:mod:`dutydesk.reports.docx_style`).
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from dutydesk.i18n import label, t
 from dutydesk.reports import docx_style as ds
 from dutydesk.reports.bulletin_text import away_lines, header_fields
+from dutydesk.reports.imprint import add_imprint, internal_note
 from dutydesk.reports.marks import docx_mark
 from dutydesk.rules.bulletins import MARKS
-from dutydesk.rules.documents import BulletinView
+from dutydesk.rules.documents import BulletinView, Distribution
 from dutydesk.rules.marking import Marking
 from dutydesk.rules.sanitize import clean
+from dutydesk.vocab import Classification
 
 _HEADING = re.compile(r"^[一二三四五六七八九十]+、")
 
@@ -35,8 +38,13 @@ def render_docx(
     tz: ZoneInfo,
     now: datetime,
     marking: Marking | None = None,
+    distribution: Distribution | None = None,
 ) -> bytes:
-    """The bulletin as the bytes of a .docx file (``marking``: a registered copy's 份号)."""
+    """The bulletin as the bytes of a .docx file (``marking``: a registered copy's 份号).
+
+    ``distribution``: the 版记's 报/送/发 lists and print run (``settings.distribution()``);
+    ``None`` prints the 版记 with the 印发 line only.
+    """
     document = ds.new_document()
     head = header_fields(view, tz=tz, now=now)
     if marking is not None:
@@ -44,6 +52,8 @@ def render_docx(
         docx_mark(document, marking, text=level)
     elif head["mark"]:
         ds.paragraph(document, head["mark"], font=ds.HEADING_FONT)
+    elif view.classification is Classification.INTERNAL:
+        internal_note(document)
     ds.masthead(
         document, head["name"], head["number"], clean(unit), head["date"], head["signer"] or ""
     )
@@ -74,4 +84,8 @@ def render_docx(
         ds.paragraph(document, "领导干部外出报备", font=ds.HEADING_FONT, indent=True)
         for text in away_lines(view.away, tz):
             ds.paragraph(document, text, indent=True)
+    printed = (view.issued_at or now).astimezone(tz)
+    add_imprint(
+        document, view, unit=unit, printed=printed, distribution=distribution or Distribution()
+    )
     return ds.to_bytes(document)

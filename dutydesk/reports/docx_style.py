@@ -222,14 +222,32 @@ def bottom_rule(para: Paragraph, color: str = "FF0000", eighths: int = 12) -> No
         eighths: thickness in eighths of a point (12 = 1.5 pt).
 
     """
+    rule(para, side="bottom", color=color, eighths=eighths)
+
+
+def rule(para: Paragraph, *, side: str, color: str = "000000", eighths: int = 12) -> None:
+    """Draw a rule along ``side`` ("top" or "bottom") of ``para``, the paragraph's width.
+
+    Args:
+        para: the paragraph (one rule per paragraph).
+        side: ``top`` or ``bottom``.
+        color: hex RGB.
+        eighths: thickness in eighths of a point.
+
+    """
     ppr = para._p.get_or_add_pPr()
-    borders = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
+    line = OxmlElement(f"w:{side}")
     for key, value in (("val", "single"), ("sz", str(eighths)), ("space", "1"), ("color", color)):
-        bottom.set(qn(f"w:{key}"), value)
-    borders.append(bottom)
-    # Schema order matters to Word: pBdr goes before spacing, indentation and alignment.
-    ppr.insert_element_before(borders, *_AFTER_PBDR)
+        line.set(qn(f"w:{key}"), value)
+    borders = ppr.find(qn("w:pBdr"))
+    if borders is None:
+        borders = OxmlElement("w:pBdr")
+        # Schema order matters to Word: pBdr goes before spacing, indentation and alignment.
+        ppr.insert_element_before(borders, *_AFTER_PBDR)
+    if side == "top":  # top before bottom, as the schema orders them
+        borders.insert(0, line)
+    else:
+        borders.append(line)
 
 
 OFF_GRID = '<w:snapToGrid w:val="0"/>'

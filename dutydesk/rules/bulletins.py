@@ -217,13 +217,14 @@ def draft_text(items: Sequence[ItemFacts]) -> tuple[str, str]:
 
 
 def short_item(item: ItemFacts) -> str:
-    """One item of the SMS/WeChat version: title, first sentence, instruction, progress.
+    """One item of the SMS/WeChat version: first sentence, instruction, progress.
 
-    Of several leader instructions only the latest goes in (attributed, like the
-    bulletin's), to keep the message short; the SMS split keeps each segment in limits.
+    The title is not put in front: the first sentence says the same (where, what) in
+    full, and in 70 characters a message cannot say it twice (issue 14). Of several
+    leader instructions only the latest goes in (attributed, like the bulletin's), to
+    keep the message short; the SMS split keeps each segment in limits.
     """
-    first = re.split(r"(?<=[。！？])", lead_paragraph(item), maxsplit=1)[0]
-    text = f"{item.title.strip()}：{first}"
+    text = re.split(r"(?<=[。！？])", lead_paragraph(item), maxsplit=1)[0]
     instructions = _instructions(item)
     if instructions:
         text += instruction_sentence(instructions[-1])

@@ -90,6 +90,20 @@ class BulletinView:
 
 
 @dataclass(frozen=True)
+class Distribution:
+    """The 版记 of a 简报-type bulletin (GB/T 9704-2012 §7.4), from the settings.
+
+    报 goes to superiors, 送 to the leaders, 发 to the units below; ``copies`` is the
+    print run, （共印N份）. Empty lists leave their line out.
+    """
+
+    report: tuple[str, ...] = ()
+    send: tuple[str, ...] = ()
+    issue: tuple[str, ...] = ()
+    copies: int = 0
+
+
+@dataclass(frozen=True)
 class DailyRow:
     """One incident of the daily summary. Content is ``None`` when ``restricted``."""
 

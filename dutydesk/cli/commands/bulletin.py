@@ -284,7 +284,14 @@ def show(
     if fmt is DocumentFormat.DOCX:
         from dutydesk.reports.bulletin_docx import render_docx
 
-        data = render_docx(view, unit=unit, tz=tz, now=env.now, marking=marking)
+        data = render_docx(
+            view,
+            unit=unit,
+            tz=tz,
+            now=env.now,
+            marking=marking,
+            distribution=env.settings.distribution(),
+        )
     else:
         from dutydesk.reports.bulletin_text import render_md, render_txt
 
@@ -441,7 +448,15 @@ def sms(
     else:
         actor = ""
         reader(env, operator, None)
-    version = short_version(env.db, bulletin_id, edit=edit, actor=actor, now=env.now)
+    version = short_version(
+        env.db,
+        bulletin_id,
+        edit=edit,
+        actor=actor,
+        now=env.now,
+        style=env.settings.sms_style(),
+        tz=env.settings.tz,
+    )
     if version.allowed:
         message(t("bulletin.sms_ok_recorded", serials=", ".join(version.allowed)))
     if version.note:
@@ -494,6 +509,8 @@ def deliver(
             actor=actor,
             now=env.now,
             offline=offline,
+            style=env.settings.sms_style(),
+            tz=env.settings.tz,
         )
         if report.note:
             message(report.note)

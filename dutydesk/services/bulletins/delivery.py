@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import t
-from dutydesk.rules.sms import split_segments
+from dutydesk.rules.sms import SmsStyle, split_segments
 from dutydesk.services.bulletins.read import BulletinError
 from dutydesk.services.bulletins.short_version import ShortVersion, short_version
 from dutydesk.services.retry import write_with_retry
@@ -130,12 +131,14 @@ def deliver(
     now: datetime,
     timeout: float = 10.0,
     offline: bool = False,
+    style: SmsStyle | None = None,
+    tz: ZoneInfo | None = None,
 ) -> DeliveryReport:
     """Write an issued bulletin's short version to the outbox and, if given, the webhook.
 
     ``offline``: the desk is on an accredited classified network (issue 13), where every
     network path is off: a webhook is refused before anything is written, and the
-    outbox file is the one way out.
+    outbox file is the one way out. ``style`` and ``tz``: as for :func:`short_version`.
 
     Raises:
         BulletinError: the bulletin is not issued, its short version is refused, or a
@@ -152,7 +155,8 @@ def deliver(
     )
     if rows and BulletinStatus(rows[0][0]) is not BulletinStatus.ISSUED:
         raise BulletinError(t("delivery.not_issued", id=bulletin_id))
-    version = short_version(db, bulletin_id)  # refuses classified bulletins, or NotFound
+    # Refuses classified bulletins, or NotFound.
+    version = short_version(db, bulletin_id, style=style, tz=tz)
     _, kind, year, number = rows[0]
     direct = version.kind is BulletinKind.DIRECT
     if direct and not version.to_name:

@@ -11,23 +11,27 @@ incidents - never from the bulletin's body, which may hold a classified item's t
   (no serial, no content), and with nothing left the short version is refused.
 
 The stored ``short_version`` is the editable text; the header 【信息快报2026年第7期】 is
-put in front when it is shown or sent, so the number given at issue is always right.
+put in front when it is shown or sent, so the number given at issue is always right, and
+the sign-off behind it: the time (of issue, else of drafting), the call-back number and
+the office's signature, （11月26日02:31，回电0794-8212345）【临川市委值班室】 (issue 14;
+``SmsStyle`` from the settings, which also says how the gateway takes it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import label, t
 from dutydesk.rules import bulletins as rules
 from dutydesk.rules.sanitize import clean
-from dutydesk.rules.sms import split_segments
+from dutydesk.rules.sms import SmsStyle
 from dutydesk.services.bulletins.read import BulletinError, bulletin_facts
 from dutydesk.services.integrity.reading import audited_read
 from dutydesk.services.retry import write_with_retry
-from dutydesk.storage.engine import Database
+from dutydesk.storage.engine import Database, as_utc
 from dutydesk.vocab import BulletinKind, BulletinStatus, Classification
 
 if TYPE_CHECKING:
@@ -43,7 +47,8 @@ class ShortVersion:
     text: str
     """The editable part (stored when edited, else generated)."""
     segments: tuple[str, ...]
-    """``header + text`` cut into numbered SMS segments of at most 70 characters."""
+    """The whole message as the gateway takes it: numbered segments that leave room for
+    its signature, or one text where it concatenates (``style``)."""
     omitted: tuple[tuple[str, Classification], ...] = ()
     """Serial and classification of each classified item left out."""
     note: str | None = None
@@ -58,11 +63,23 @@ class ShortVersion:
     """A 《信息直呈》's leader, the one person its short version goes to ("" if unnamed)."""
     to_phone: str = ""
     """That leader's number, as the roster holds it."""
+    footer: str = ""
+    """The sign-off after the text: time, call-back number, the office's signature."""
+    style: SmsStyle = field(default_factory=SmsStyle)
+    """How the gateway takes it (from the settings)."""
 
     @property
     def full(self) -> str:
         """The whole message, as a WeChat message carries it."""
-        return self.header + self.text
+        return self.message(self.text)
+
+    def message(self, text: str) -> str:
+        """The whole message with ``text`` (as typed: made one paragraph) as its editable part."""
+        return self.header + _one_paragraph(text) + self.footer
+
+    def split(self, text: str) -> list[str]:
+        """The segments the gateway gets for the message with ``text`` as its editable part."""
+        return self.style.segments(self.message(text))
 
 
 def _one_paragraph(text: str) -> str:
@@ -78,8 +95,13 @@ def short_version(
     edit: str | None = None,
     actor: str = "",
     now: datetime | None = None,
+    style: SmsStyle | None = None,
+    tz: ZoneInfo | None = None,
 ) -> ShortVersion:
     """The short version of a bulletin; with ``edit``, store that text as its new version.
+
+    ``style`` (``settings.sms_style()``) signs it off and cuts it for the gateway; ``tz``
+    is the zone the time is given in (default Asia/Shanghai).
 
     Raises:
         BulletinError: the bulletin is discarded, has only classified items, or the
@@ -91,13 +113,14 @@ def short_version(
 
     rows = db.read(
         "SELECT b.kind, b.year, b.issue_no, b.status, b.classification, b.short_version, "
-        "COALESCE(p.name, '') AS to_name, COALESCE(p.phone, '') AS to_phone FROM bulletin b "
+        "COALESCE(p.name, '') AS to_name, COALESCE(p.phone, '') AS to_phone, "
+        "COALESCE(b.issued_at, b.created_at) AS dated FROM bulletin b "
         "LEFT JOIN person p ON p.id = b.leader_id WHERE b.id = :id",
         {"id": bulletin_id},
     )
     if not rows:
         raise NotFoundError(t("bulletin.not_found", id=bulletin_id))
-    kind, year, number, status, level, stored, to_name, to_phone = rows[0]
+    kind, year, number, status, level, stored, to_name, to_phone, dated = rows[0]
     if BulletinStatus(status) is BulletinStatus.DISCARDED:
         raise BulletinError(t("bulletin.refused.discarded", id=bulletin_id, action="sms"))
     # Read as nobody cleared for classified matter: a short version goes by SMS and
@@ -139,11 +162,15 @@ def short_version(
     if held_back:
         lines.append(t("bulletin.sms_internal_held", count=held_back))
     note = "\n".join(lines) or None
+    style = style or SmsStyle()
+    moment = as_utc(dated)
+    assert moment is not None  # created_at is never empty
+    footer = clean(style.sign_off(moment.astimezone(tz or ZoneInfo("Asia/Shanghai"))))
     return ShortVersion(
         bulletin_id=bulletin_id,
         header=header,
         text=text,
-        segments=tuple(split_segments(header + text)),
+        segments=tuple(style.segments(header + text + footer)),
         omitted=omitted,
         note=note,
         edited=edit is not None or bool(stored),
@@ -152,6 +179,8 @@ def short_version(
         kind=BulletinKind(kind),
         to_name=str(to_name),
         to_phone=str(to_phone),
+        footer=footer,
+        style=style,
     )
 
 

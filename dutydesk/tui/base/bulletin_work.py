@@ -119,7 +119,9 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
         short, refusal = None, None
         if view.status is not BulletinStatus.DISCARDED:
             try:
-                short = short_version(ctx.db, bulletin_id)
+                short = short_version(
+                    ctx.db, bulletin_id, style=ctx.settings.sms_style(), tz=ctx.tz
+                )
             except BulletinError as exc:
                 refusal = str(exc)
         self.post_message(self.Loaded(view, short, refusal, said))
@@ -273,7 +275,14 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
             marking = bulletin_marking(ctx.request(), fresh)
             data: str | bytes
             if fmt == "docx":
-                data = render_docx(fresh, unit=unit, tz=ctx.tz, now=now, marking=marking)
+                data = render_docx(
+                    fresh,
+                    unit=unit,
+                    tz=ctx.tz,
+                    now=now,
+                    marking=marking,
+                    distribution=ctx.settings.distribution(),
+                )
             else:
                 render = render_md if fmt == "md" else render_txt
                 data = render(fresh, unit=unit, tz=ctx.tz, now=now, marking=marking)

@@ -1,8 +1,9 @@
 """The short version panel (短信版/微信版) of the bulletin screen.
 
-Shows the editable text of the SMS/WeChat version and, under it, the message cut into
-numbered SMS segments ``(1/3)`` of at most 70 characters, recomputed as the officer
-types (pure :func:`dutydesk.rules.sms.split_segments`, no database). For a bulletin
+Shows the editable text of the SMS/WeChat version and, under it, the whole message
+(header, text, sign-off) cut into numbered SMS segments ``(1/3)`` as the office's
+gateway takes them, recomputed as the officer types (pure ``ShortVersion.split``, no
+database). For a bulletin
 whose items are all classified the text area is hidden and the refusal is shown
 instead; when classified items were left out, the note saying so stays visible.
 """
@@ -16,7 +17,6 @@ from textual.widgets import Static, TextArea
 
 from dutydesk.i18n import t
 from dutydesk.rules.sanitize import clean
-from dutydesk.rules.sms import split_segments
 from dutydesk.services.bulletins.short_version import ShortVersion
 from dutydesk.tui.text import safe, safe_block
 from dutydesk.tui.widgets.form import SafeTextArea
@@ -83,7 +83,7 @@ class ShortPanel(Vertical):
     def _segments(self) -> None:
         if self.version is None:
             return
-        segments = split_segments(self.version.header + one_paragraph(self.area.text))
+        segments = self.version.split(self.area.text)
         lines = [Content.styled(t("desk.bulletin.segments", count=len(segments)), "bold")]
         lines += [safe(segment) for segment in segments]
         self.query_one("#short-segments", Static).update(Content("\n").join(lines))
