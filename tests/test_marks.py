@@ -282,3 +282,20 @@ def test_weekly_report_holds_no_classified_item_so_carries_no_mark(
     assert "涉密2件" in text  # counted, true for every reader
     for shown in (SECRET_SERIAL, CONFIDENTIAL_SERIAL, "赣办电", "份号", ITEM["zh_CN"]):
         assert shown not in text, shown
+
+
+def test_each_classified_item_of_a_bulletin_keeps_its_own_mark() -> None:
+    """A bulletin of several items carries the highest level at its top left (above), and
+    inside, a classified item's heading its own 【机密】; an open item's none."""
+    from dutydesk.rules.bulletins import ItemFacts, draft_text
+    from dutydesk.vocab import Classification
+
+    items = [
+        ItemFacts(serial="20261125-001", title="某小区停电", summary="有关情况。",
+                  classification=Classification.INTERNAL),
+        ItemFacts(serial="20261125-002", title="某厂泄漏", summary="有关情况。",
+                  classification=Classification.SECRET),
+    ]  # fmt: skip
+    _title, body = draft_text(items)
+    headings = [line for line in body.splitlines() if line[:2] in ("一、", "二、")]
+    assert headings == ["一、某小区停电", "二、【机密】某厂泄漏"]

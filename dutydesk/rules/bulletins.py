@@ -198,11 +198,21 @@ def item_paragraphs(item: ItemFacts) -> list[str]:
     return paragraphs
 
 
+def item_mark(item: ItemFacts) -> str:
+    """``【机密】`` before a classified item's heading in a bulletin of several; else "".
+
+    Issue 13: the bulletin carries the highest level at its top left, and each classified
+    item inside keeps its own mark (GB/T 9704 marks are Chinese, whatever the interface).
+    """
+    mark = MARKS.get(item.classification)
+    return f"【{mark}】" if mark else ""
+
+
 def draft_text(items: Sequence[ItemFacts]) -> tuple[str, str]:
     """Title and body of a new bulletin about ``items`` (at least one).
 
     One item: its title, and its paragraphs. Several: "关于A等N起事项的情况", and each
-    item under a numbered heading (一、A).
+    item under a numbered heading (一、A), a classified one's with its mark (二、【机密】B).
     """
     if not items:
         raise ValueError("a bulletin needs at least one incident")
@@ -210,7 +220,12 @@ def draft_text(items: Sequence[ItemFacts]) -> tuple[str, str]:
         return items[0].title.strip(), "\n".join(item_paragraphs(items[0]))
     title = f"关于{items[0].title.strip()}等{chinese_count(len(items))}起事项的情况"
     blocks = [
-        "\n".join([f"{chinese_numeral(index)}、{item.title.strip()}", *item_paragraphs(item)])
+        "\n".join(
+            [
+                f"{chinese_numeral(index)}、{item_mark(item)}{item.title.strip()}",
+                *item_paragraphs(item),
+            ]
+        )
         for index, item in enumerate(items, start=1)
     ]
     return title, "\n".join(blocks)
