@@ -237,7 +237,17 @@ async def test_m_records_a_copy_going_out_and_signed_back_from_the_console(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert on_top(app, MainScreen)
-    back_row = db.read("SELECT signed_back_by, signed_back_at IS NOT NULL FROM register_copy")
+        # A return (清退) is done by someone: the timeline says by whom, not "to".
+        screen = await open_copy_form(pilot, app, incident_id)
+        screen.query_one("#field-movement Select", Select).value = "returned"
+        fill(screen, copy_no="3", holder="韩冬")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert on_top(app, MainScreen), screen.status_text
+        assert "by 韩冬" in app.main.timeline.text and "to 韩冬" not in app.main.timeline.text
+    back_row = db.read(
+        "SELECT signed_back_by, signed_back_at IS NOT NULL FROM register_copy ORDER BY id LIMIT 1"
+    )
     assert [tuple(row) for row in back_row] == [("韩冬", 1)]
     audited = db.read("SELECT count(*) FROM audit_event WHERE action = 'copy_signed_back'")
     assert audited[0][0] == 1

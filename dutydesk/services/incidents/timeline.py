@@ -51,7 +51,8 @@ def target_phrase(kind: EntryKind, target: str) -> str:
     One wording for the console and ``incident show``: a report goes *to* a leader
     ("to 张三", 报 张三), an assignment to a department (交办 市卫健委), and a leader
     instruction comes *from* the leader who gave it ("from 孙丽", 批示人 孙丽).
-    Empty when the entry names nobody.
+    A copy's 清退 or 销毁 names who did it ("by 韩冬", 经办 韩冬). Empty when the entry
+    names nobody.
     """
     if not target:
         return ""
@@ -59,6 +60,9 @@ def target_phrase(kind: EntryKind, target: str) -> str:
         return t("timeline.from", target=target)
     if kind is EntryKind.ASSIGNMENT:
         return t("timeline.assigned_to", target=target)
+    if kind in (EntryKind.RETURNED, EntryKind.DESTROYED):
+        # A copy returned or destroyed is done by someone, not sent to them.
+        return t("timeline.by", target=target)
     return t("timeline.to", target=target)
 
 
