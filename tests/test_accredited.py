@@ -116,6 +116,7 @@ def test_a_cleared_named_reader_sees_them_and_others_do_not(db: Database, secret
     detail = timeline.fetch_detail(db, secret.id, SECRET, viewer="张三")  # type: ignore[arg-type]
     assert detail is not None and not detail.restricted
     assert detail.location == PLACE
+    assert detail.reporter is not None
     assert all(part in detail.reporter for part in (NAME, UNIT, PHONE))
     assert {entry.target for entry in detail.entries} >= {LEADER, DEPARTMENT}
     record = listing.get_incident(request(db, clearance=SECRET, viewer="张三"), secret.serial)

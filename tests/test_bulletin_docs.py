@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 from docx.shared import RGBColor
+from docx.text.paragraph import Paragraph
 
 from dutydesk.storage.engine import Database
 from tests.docs_support import (
@@ -160,17 +162,19 @@ def test_canary_never_in_a_short_version_or_webhook_payload(
     assert io.StringIO(err).read().count("\n") == 1
 
 
-def _imprint(document: object) -> list[object]:
+def _imprint(document: DocxDocument) -> list[Paragraph]:
     """The 版记's paragraphs: those in the frame at the foot of the type area."""
     return [
         p
-        for p in document.paragraphs  # type: ignore[attr-defined]
+        for p in document.paragraphs
         if p._p.pPr is not None and p._p.pPr.find(qn("w:framePr")) is not None
     ]
 
 
-def _rules(paragraph: object) -> dict[str, str]:
-    borders = paragraph._p.pPr.find(qn("w:pBdr"))  # type: ignore[attr-defined]
+def _rules(paragraph: Paragraph) -> dict[str, str]:
+    ppr = paragraph._p.pPr
+    assert ppr is not None
+    borders = ppr.find(qn("w:pBdr"))
     if borders is None:
         return {}
     return {qn_tag.tag.split("}")[1]: qn_tag.get(qn("w:sz")) for qn_tag in borders}
@@ -210,7 +214,9 @@ def test_express_bulletin_ends_with_the_distribution_imprint(
     for paragraph in imprint:
         run = next(run for run in paragraph.runs if run.text)
         assert (east_asia_font(run), pt(run.font.size)) == ("仿宋_GB2312", 14)
-        frame = paragraph._p.pPr.find(qn("w:framePr"))
+        ppr = paragraph._p.pPr
+        assert ppr is not None
+        frame = ppr.find(qn("w:framePr"))
         assert (frame.get(qn("w:yAlign")), frame.get(qn("w:w"))) == ("bottom", "8844")  # 156 mm
     # An internal product with no classification mark: 内部资料 注意保存 at the top left.
     assert document.paragraphs[0].text == "内部资料 注意保存"

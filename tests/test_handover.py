@@ -234,7 +234,8 @@ def test_docx_follows_gb_t_9704(demo: Database) -> None:
     assert [c.text for c in row.cells][2:4] == ["群众诉求", "未定级"]
     cell_run = row.cells[4].paragraphs[0].runs[0]
     assert pt(cell_run.font.size) == 10.5 and east_asia_font(cell_run) == "仿宋_GB2312"
-    assert received.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    header_row = received.rows[0]._tr.trPr
+    assert header_row is not None and header_row.find(qn("w:tblHeader")) is not None
     assert [c.text for c in still_open.rows[0].cells] == ["编号", "事项", "下一步", "时限"]
     heading = next(p for p in document.paragraphs if p.text == "一、接报情况")
     assert east_asia_font(heading.runs[0]) == "黑体"

@@ -426,11 +426,13 @@ def test_cli_weekly_report_md_and_docx(cli: Callable[..., Result], tmp_path: Pat
     name, number, line = paragraphs[:3]
     assert name.text == "Weekly duty summary"
     assert name.runs[0].font.color.rgb == RGBColor(0xFF, 0x00, 0x00)
-    assert name.runs[0].font.size.pt == 42
+    size = name.runs[0].font.size
+    assert size is not None and size.pt == 42
     assert re.fullmatch(r"2026年第4[78]期", number.text), number.text
     unit, date = line.text.split("\t")
     assert unit == Settings().issuing_unit and re.fullmatch(r"2026年\d+月\d+日", date.strip())
-    assert line._p.pPr.find(qn("w:pBdr")) is not None  # the red rule under it
+    ppr = line._p.pPr
+    assert ppr is not None and ppr.find(qn("w:pBdr")) is not None  # the red rule under it
     refused = cli("report", "weekly", "--format", "csv")
     assert refused.code == 2 and len(refused.err.strip().splitlines()) == 1
 

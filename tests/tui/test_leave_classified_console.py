@@ -85,7 +85,7 @@ async def test_leave_form_refuses_a_classified_itinerary_and_registers_who_and_w
             form.control(name).value = value  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.screen is form
+        assert app.screen is form and isinstance(form, LeaveScreen)
         assert "Classified content must not be typed" in form.status_text
         assert form.text("destination") == CANARY  # what was typed stays
         assert [t for t in trips(db) if t[0] == "张三"] == []
