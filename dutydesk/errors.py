@@ -21,5 +21,14 @@ class DatabaseError(DutyDeskError):
     exit_code = 2
 
 
+class ServerUnreachable(DatabaseError):
+    """The database server cannot be reached (stopped, restarting, network gone).
+
+    Nothing was written. Its own exit code (5), so a script can wait and try again.
+    """
+
+    exit_code = 5
+
+
 class NotFoundError(DutyDeskError):
     """A record the user named does not exist."""

@@ -993,3 +993,73 @@ async def test_the_console_header_says_the_server_is_gone_then_back(own_cluster:
             assert any("is back" in m for m in said), said
     finally:
         db.close()
+
+
+async def test_a_save_while_the_server_is_away_is_refused_in_one_line_and_kept(
+    own_cluster: Any,
+) -> None:
+    """Issue 15 (and 17, item 10): the intake form said "Saving…" for ever."""
+    from textual.widgets import TextArea
+
+    from dutydesk.clock import FrozenClock
+    from dutydesk.tui.app import DutyDeskApp
+    from dutydesk.tui.screens.intake import IntakeScreen
+    from dutydesk.tui.screens.main import MainScreen
+    from tests.tui.conftest import NOW, seed_night
+    from tests.tui.test_console import SIZE, settle
+
+    db = _outage_db(own_cluster)
+    seed_night(db)
+    app = DutyDeskApp(
+        db, Settings(timezone="Asia/Shanghai"), FrozenClock(NOW.astimezone(UTC)), "en"
+    )
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, IntakeScreen)
+            summary = form.query_one("#field-summary TextArea", TextArea)
+            summary.focus()
+            await pilot.press(*"Tanker fire")
+            own_cluster.crash()
+            await pilot.press("ctrl+s")
+            for _ in range(200):
+                await pilot.pause(0.05)
+                if "cannot be reached" in form.status_text:
+                    break
+            assert "cannot be reached" in form.status_text, form.status_text
+            assert "nothing was written" in form.status_text
+            assert app.screen is form and summary.text == "Tanker fire"  # kept
+            own_cluster.restart()
+            await pilot.press("ctrl+s")
+            for _ in range(200):
+                await pilot.pause(0.05)
+                if isinstance(app.screen, MainScreen):
+                    break
+            assert isinstance(app.screen, MainScreen), app.screen
+    finally:
+        db.close()
+    db = Database(db.url)
+    try:
+        titles = [str(r[0]) for r in db.read("SELECT summary FROM incident")]
+        assert titles.count("Tanker fire") == 1  # saved once, after the server came back
+    finally:
+        db.close()
+
+
+def test_cli_says_the_server_is_away_in_one_line_with_its_own_exit_code(
+    own_cluster: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = _outage_db(own_cluster)
+    db.close()
+    own_cluster.crash()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main(["--db", db.url, "incident", "list"])
+    _out, err = capsys.readouterr()
+    assert done.value.code == 5
+    assert len(err.strip().splitlines()) == 1 and "cannot be reached" in err, err
+    assert "Traceback" not in err and "OperationalError" not in err

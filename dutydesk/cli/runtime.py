@@ -144,6 +144,12 @@ def guarded(action: Callable[[], int | None]) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the last line of defence: never a traceback
+        from dutydesk.errors import ServerUnreachable
+        from dutydesk.storage.engine import server_gone
+
+        if server_gone(exc):  # wherever the driver met it (schema check, sign-in, ...)
+            print(t("cli.error.line", message=t("error.db.server_gone")), file=sys.stderr)
+            return ServerUnreachable.exit_code
         if os.environ.get("DUTYDESK_DEBUG") == "1":
             raise
         print(

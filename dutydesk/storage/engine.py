@@ -29,6 +29,7 @@ SQLAlchemy's ``text()`` understand.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -40,7 +41,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dutydesk.errors import DatabaseError
+from dutydesk.errors import DatabaseError, ServerUnreachable
 from dutydesk.i18n import t
 
 if TYPE_CHECKING:
@@ -165,6 +166,30 @@ def _configure_sqlite(connection: sqlite3.Connection) -> None:
         connection.execute(pragma)
 
 
+_CONNECTION_LOST = frozenset({"57P01", "57P02", "57P03"})
+"""SQLSTATEs of a server shutting down or starting up (besides class 08, connection)."""
+
+
+def server_gone(exc: BaseException) -> bool:
+    """True when ``exc`` says the database server could not be reached or went away.
+
+    Decided by the driver: a psycopg ``OperationalError`` with no SQLSTATE (refused, reset,
+    closed) or a connection-class one (08xxx, 57P01-03). SQLite has no server.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    error = exc.orig if isinstance(exc, DBAPIError) else exc
+    module = type(error).__module__
+    if not module.startswith("psycopg"):
+        return False
+    import psycopg
+
+    if not isinstance(error, psycopg.OperationalError):
+        return False
+    state = getattr(error, "sqlstate", None)
+    return state is None or state.startswith("08") or state in _CONNECTION_LOST
+
+
 class Database:
     """One database, SQLite file or server URL, and the ways to talk to it."""
 
@@ -246,10 +271,15 @@ class Database:
                 yield session
                 session.commit()
             except BaseException as exc:
-                session.rollback()
+                with contextlib.suppress(Exception):  # a dead connection cannot roll back
+                    session.rollback()
                 if not self.is_sqlite and "cannot contain NUL" in str(exc):
                     # PostgreSQL text cannot hold U+0000 (SQLite stores it): say so.
                     raise DatabaseError(t("error.db.nul", where=self.describe())) from None
+                if server_gone(exc):
+                    raise ServerUnreachable(
+                        t("error.db.unreachable", where=self.describe())
+                    ) from None
                 raise
 
     def _sqlite_connection(self) -> sqlite3.Connection:
@@ -303,6 +333,8 @@ class Database:
                 make = _row_maker(result.keys())
                 return [make(row) for row in result]
         except DBAPIError as exc:
+            if server_gone(exc):
+                raise ServerUnreachable(t("error.db.unreachable", where=self.describe())) from None
             raise DatabaseError(
                 t("error.db.cannot_read", where=self.describe(), detail=exc.orig)
             ) from None

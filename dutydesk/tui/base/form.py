@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
+from textual.worker import Worker, WorkerState
 
 from dutydesk.i18n import t
 from dutydesk.tui.bindings import translate_bindings
@@ -86,6 +87,19 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[R], Generic[R]):
         return str(self.query_one("#form-status", Static).content)
 
     # -- outcome -----------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A save that failed unexpectedly says so on the form; the typing stays.
+
+        Without this the status line kept "Saving…" while only a toast told of the
+        failure (a PostgreSQL server gone mid-save; issue 15).
+        """
+        # The toast comes from ReportsWorkerErrors' own handler (Textual calls each class's
+        # handler along the MRO); this one only keeps the form's status line true.
+        failed = event.state is WorkerState.ERROR and event.worker.error is not None
+        if failed and event.worker.group == "save":
+            reason = safe_block(str(event.worker.error)).plain
+            self.status(t("form.not_saved", reason=reason), error=True)
 
     def on_form_screen_done(self, message: FormScreen.Done) -> None:
         """Close the form with the result."""

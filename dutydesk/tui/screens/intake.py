@@ -426,14 +426,14 @@ class IntakeScreen(FormScreen[IntakeResult]):
 
     @work(thread=True, exclusive=True, group="save", exit_on_error=False)
     def _save(self, fields: dict[str, Any]) -> None:
-        if self._drill_inject is None:  # a drill report has no real incident to link to
-            found = self._similar(fields, fields["received_at"])
-            if {item.id for item in found} - self._warned:
-                self.post_message(self.Similar(found, blocking=True))
-                return
         try:
+            if self._drill_inject is None:  # a drill report has no real incident to link to
+                found = self._similar(fields, fields["received_at"])
+                if {item.id for item in found} - self._warned:
+                    self.post_message(self.Similar(found, blocking=True))
+                    return
             incident = self._register(fields)
-        except DutyDeskError as exc:
+        except DutyDeskError as exc:  # the duplicate check's read too (a server gone)
             self.post_message(self.Failed(str(exc)))
             return
         assert incident.id is not None  # committed
