@@ -217,7 +217,7 @@ def test_express_bulletin_ends_with_the_distribution_imprint(
         ppr = paragraph._p.pPr
         assert ppr is not None
         frame = ppr.find(qn("w:framePr"))
-        assert (frame.get(qn("w:yAlign")), frame.get(qn("w:w"))) == ("bottom", "8844")  # 156 mm
+        assert (frame.get(qn("w:yAlign")), frame.get(qn("w:w"))) == ("bottom", "8845")  # 156 mm
     # An internal product with no classification mark: 内部资料 注意保存 at the top left.
     assert document.paragraphs[0].text == "内部资料 注意保存"
 

@@ -54,6 +54,18 @@ FALLBACKS = {
 MARGINS_MM = {"top": 37, "left": 28, "bottom": 35, "right": 26}
 """GB/T 9704-2012 §5.2.1: the type area is 156 x 225 mm."""
 
+TYPE_WIDTH_MM = 210 - MARGINS_MM["left"] - MARGINS_MM["right"]
+"""The type area's width: 156 mm of A4's 210."""
+
+
+def _twips(mm: float) -> int:
+    return round(mm * 1440 / 25.4)
+
+
+TYPE_WIDTH_TWIPS = _twips(210) - _twips(MARGINS_MM["left"]) - _twips(MARGINS_MM["right"])
+"""The type area's width in twips as Word lays it out: the page less its two margins,
+each rounded (11906 - 1587 - 1474 = 8845), the width tables and frames span."""
+
 RED = RGBColor(0xFF, 0x00, 0x00)
 BODY_PT = 16  # 三号
 TITLE_PT = 22  # 二号
@@ -276,7 +288,7 @@ def masthead(
     paragraph(document, number, align=WD_ALIGN_PARAGRAPH.CENTER)
     line = paragraph(document, exact=None)
     # Unit at the left, date at the right margin: one right tab stop at the type width.
-    line.paragraph_format.tab_stops.add_tab_stop(Mm(156), WD_TAB_ALIGNMENT.RIGHT)
+    line.paragraph_format.tab_stops.add_tab_stop(Mm(TYPE_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT)
     right = f"\t{signer}  {date}" if signer else f"\t{date}"
     style_run(line.add_run(unit + right))
     bottom_rule(line)
@@ -284,9 +296,6 @@ def masthead(
 
 TABLE_PT = 10.5
 """五号: the size of a table's cells, as the daily summary's and the handover pack's."""
-
-TYPE_WIDTH_TWIPS = 8845
-"""The type area's width (156 mm), in twips as Word rounds it."""
 
 
 def cell_xml(text: str, *, bold: bool = False) -> str:

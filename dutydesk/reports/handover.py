@@ -105,7 +105,7 @@ def _received(pack: HandoverPack, when: _Times) -> Section:
         if cells:
             columns = ("serial", "time", "category", "severity", "summary", "status")
             headers = tuple(t(f"handover.column.{name}") for name in columns)
-            table = Table(headers, tuple(cells), replaces=len(cells))
+            table = Table(headers, tuple(cells))
             return Section(t("handover.section.received"), tuple(lines), table)
     return Section(t("handover.section.received"), tuple(lines))
 
@@ -144,7 +144,7 @@ def _open(pack: HandoverPack, when: _Times) -> Section:
         for i in pack.open
     )
     columns = ("serial", "summary", "next_step", "due")
-    table = Table(tuple(t(f"handover.column.{c}") for c in columns), rows, replaces=len(rows))
+    table = Table(tuple(t(f"handover.column.{c}") for c in columns), rows)
     return Section(t("handover.section.open"), tuple(lines), table)
 
 

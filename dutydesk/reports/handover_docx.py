@@ -78,7 +78,7 @@ def render_docx(pack: HandoverPack, tz: ZoneInfo) -> bytes:
     for section in layout.sections:
         out.add(section.heading, font=ds.HEADING_FONT, indent=True)
         table = section.table
-        lines = section.lines[: len(section.lines) - table.replaces] if table else section.lines
+        lines = section.lines[: len(section.lines) - len(table.rows)] if table else section.lines
         for line in lines:
             for part in _lines(line):
                 out.add(part, indent=True)

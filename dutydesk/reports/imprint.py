@@ -44,8 +44,6 @@ THICK, THIN = 8, 6
 """Rule heights in eighths of a point: 1 pt ≈ 0.35 mm, 0.75 pt ≈ 0.25 mm."""
 INTERNAL_NOTE = "内部资料 注意保存"
 _INDENT = "\u3000"  # one character in from the rule's ends (GB/T 9704 §7.4.2)
-_TYPE_WIDTH_MM = 156
-_TWIPS_PER_MM = 1440 / 25.4
 
 
 def distribution_lines(view: BulletinView, distribution: Distribution) -> list[str]:
@@ -67,7 +65,7 @@ def _framed(para: Paragraph) -> None:
     """Put ``para`` in the frame at the foot of the type area (consecutive ones share it)."""
     frame = OxmlElement("w:framePr")
     for key, value in (
-        ("w", str(round(_TYPE_WIDTH_MM * _TWIPS_PER_MM))),
+        ("w", str(ds.TYPE_WIDTH_TWIPS)),
         ("hAnchor", "margin"),
         ("vAnchor", "margin"),
         ("xAlign", "center"),
@@ -86,7 +84,7 @@ def _line(document: DocumentObject, left: str, right: str = "") -> Paragraph:
     _framed(para)
     if right:  # at the right, one character in
         para.paragraph_format.tab_stops.add_tab_stop(
-            Mm(_TYPE_WIDTH_MM) - Pt(IMPRINT_PT), WD_TAB_ALIGNMENT.RIGHT
+            Mm(ds.TYPE_WIDTH_MM) - Pt(IMPRINT_PT), WD_TAB_ALIGNMENT.RIGHT
         )
     text = (_INDENT + left if left else "") + (f"\t{right}" if right else "")
     ds.style_run(para.add_run(text), size=IMPRINT_PT)

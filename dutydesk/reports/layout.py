@@ -19,13 +19,12 @@ from dutydesk.rules.marking import Marking
 class Table:
     """A section's items as columns, for a document that prints them as a table.
 
-    The text and Markdown renderers print the section's lines instead; the last
-    :attr:`replaces` of those lines are these rows, one line each.
+    The text and Markdown renderers print the section's lines instead; its last lines
+    are these rows, one line per row.
     """
 
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
-    replaces: int
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,7 @@ class _PollWatch(ChangeWatch):
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._token: int | None = None
-        self._token = self._reading()
+        self._token: int | None = self._reading()
 
     def _reading(self) -> int | None:
         from dutydesk.errors import DatabaseError

@@ -8,6 +8,7 @@ cancels, asking first when something was typed.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from textual.content import Content
@@ -74,6 +75,26 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[R], Generic[R]):
         """Mark field ``name`` invalid with ``reason`` (``None`` clears it); returns False."""
         self.query_one(f"#field-{name}", Field).set_error(reason)
         return False
+
+    def typed_moment(self, name: str, untouched: str) -> datetime | None:
+        """The past moment field ``name`` holds: now if it still shows ``untouched``.
+
+        A time the officer typed is parsed (``02:14``, ``11-25 23:40``, ...); a bad one is
+        marked on the field and ``None`` returned, what was typed staying.
+        """
+        from dutydesk.tui.moments import parse_past
+
+        now, typed = self.context.clock.now(), self.text(name)
+        if typed == untouched:
+            self.refuse(name, None)
+            return now
+        try:
+            moment = parse_past(typed, now=now, tz=self.context.tz)
+        except ValueError as exc:
+            self.refuse(name, str(exc))
+            return None
+        self.refuse(name, None)
+        return moment
 
     def status(self, message: str, *, error: bool = False) -> None:
         """Say something on the form's status line (errors stay until the next action)."""

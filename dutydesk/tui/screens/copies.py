@@ -28,7 +28,7 @@ from dutydesk.tui.base.form import FormScreen
 from dutydesk.tui.bindings import key
 from dutydesk.tui.context import Context
 from dutydesk.tui.format import hhmm
-from dutydesk.tui.moments import parse_past, typed_time
+from dutydesk.tui.moments import typed_time
 from dutydesk.tui.text import fit, safe
 from dutydesk.tui.widgets.form import SafeInput
 from dutydesk.vocab import EntryKind
@@ -163,15 +163,8 @@ class CopyScreen(FormScreen[CopyResult]):
     def action_save(self) -> None:
         """Check the fields in place, then record the movement in a worker."""
         raw = self.values()
-        now, tz = self.context.clock.now(), self.context.tz
-        ok = True
-        occurred = now
-        if raw["occurred_at"] != self._initial["occurred_at"]:
-            try:
-                occurred = parse_past(raw["occurred_at"], now=now, tz=tz)
-                self.refuse("occurred_at", None)
-            except ValueError as exc:
-                ok = self.refuse("occurred_at", str(exc))
+        occurred = self.typed_moment("occurred_at", self._initial["occurred_at"])
+        ok = occurred is not None
         holder = raw["holder"].strip()
         back = raw["movement"] == BACK
         copy_no = int(raw["copy_no"]) if raw["copy_no"].strip() else None
@@ -191,6 +184,7 @@ class CopyScreen(FormScreen[CopyResult]):
         if back:
             self._sign_back(seq=raw["back"], by=holder)
         else:
+            assert occurred is not None  # ok
             self._move(kind=EntryKind(raw["movement"]), holder=holder, copy_no=copy_no, at=occurred)
 
     @work(thread=True, exclusive=True, group="save", exit_on_error=False)

@@ -29,7 +29,7 @@ from dutydesk.tui.base.form import FormScreen
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.format import hhmm, report_number
-from dutydesk.tui.moments import parse_due, parse_past, typed_time
+from dutydesk.tui.moments import parse_due, typed_time
 from dutydesk.tui.text import fit, safe
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea
 from dutydesk.vocab import EntryKind, Position
@@ -224,15 +224,10 @@ class EntryScreen(FormScreen[EntryResult]):
     def action_save(self) -> None:
         """Check the times, then record the entry in a worker."""
         raw = self.values()
-        now, tz = self.context.clock.now(), self.context.tz
-        ok = True
-        occurred = now
-        if raw["occurred_at"] != self._initial["occurred_at"]:
-            try:
-                occurred = parse_past(raw["occurred_at"], now=now, tz=tz)
-                self.refuse("occurred_at", None)
-            except ValueError as exc:
-                ok = self.refuse("occurred_at", str(exc))
+        tz = self.context.tz
+        moment = self.typed_moment("occurred_at", self._initial["occurred_at"])
+        ok = moment is not None
+        occurred = moment or self.context.clock.now()
         due = None
         if raw.get("due_at", "").strip():
             try:
