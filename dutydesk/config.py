@@ -177,6 +177,8 @@ class Settings:
     """版记: 发 (to units below)."""
     distribution_copies: int = 60
     """版记: （共印N份）."""
+    imprint_cc: tuple[str, ...] = ()
+    """版记 of the handover pack, the daily summary and the weekly report: 抄送 (none: no line)."""
     config_file: Path | None = field(default=None, compare=False)
     """The file these settings were read from, if any."""
 
@@ -256,7 +258,7 @@ _WHOLES = {
     "sms_part_units",
     "distribution_copies",
 }
-_LISTS = {"distribution_report", "distribution_send", "distribution_issue"}
+_LISTS = {"distribution_report", "distribution_send", "distribution_issue", "imprint_cc"}
 
 
 def _parse_list(name: str, value: Any) -> tuple[str, ...]:

@@ -162,7 +162,7 @@ def test_canary_never_in_a_short_version_or_webhook_payload(
     assert io.StringIO(err).read().count("\n") == 1
 
 
-def _imprint(document: DocxDocument) -> list[Paragraph]:
+def _framed(document: DocxDocument) -> list[Paragraph]:
     """The 版记's paragraphs: those in the frame at the foot of the type area."""
     return [
         p
@@ -171,13 +171,24 @@ def _imprint(document: DocxDocument) -> list[Paragraph]:
     ]
 
 
-def _rules(paragraph: Paragraph) -> dict[str, str]:
-    ppr = paragraph._p.pPr
-    assert ppr is not None
-    borders = ppr.find(qn("w:pBdr"))
-    if borders is None:
-        return {}
-    return {qn_tag.tag.split("}")[1]: qn_tag.get(qn("w:sz")) for qn_tag in borders}
+def _imprint(document: DocxDocument) -> list[Paragraph]:
+    """The 版记's lines of text (its rules are the empty framed paragraphs between)."""
+    return [p for p in _framed(document) if p.text]
+
+
+def _rule_heights(document: DocxDocument) -> list[float]:
+    """Each rule of the 版记 (an empty, black-shaded framed paragraph): its height in pt."""
+    heights = []
+    for paragraph in _framed(document):
+        if paragraph.text:
+            continue
+        ppr = paragraph._p.pPr
+        assert ppr is not None
+        shading = ppr.find(qn("w:shd"))
+        assert shading is not None and shading.get(qn("w:fill")) == "000000"
+        assert ppr.find(qn("w:pBdr")) is None  # LibreOffice drops a frame with borders
+        heights.append(int(ppr.find(qn("w:spacing")).get(qn("w:line"))) / 20)
+    return heights
 
 
 def test_express_bulletin_ends_with_the_distribution_imprint(
@@ -206,11 +217,13 @@ def test_express_bulletin_ends_with_the_distribution_imprint(
         "\t（共印45份）",
         "中共临川市委办公室\t2026年11月26日印发",
     ]
-    last = [p._p for p in document.paragraphs[-len(imprint) :]]
-    assert [p._p for p in imprint] == last  # the very end of the document
-    assert _rules(imprint[0]) == {"top": "8"}  # thick
-    assert _rules(imprint[-2]) == {"bottom": "6"}  # thin
-    assert _rules(imprint[-1]) == {"bottom": "8"}  # thick
+    framed = _framed(document)
+    # The very end of the document, but for the 1 pt paragraph that closes the body.
+    assert [p._p for p in framed] == [p._p for p in document.paragraphs[-1 - len(framed) : -1]]
+    assert not document.paragraphs[-1].text
+    # Thick above, thin between the distribution and the 印发 line, thick below.
+    assert [bool(p.text) for p in framed] == [False, True, True, True, False, True, False]
+    assert _rule_heights(document) == [1.0, 0.75, 1.0]
     for paragraph in imprint:
         run = next(run for run in paragraph.runs if run.text)
         assert (east_asia_font(run), pt(run.font.size)) == ("仿宋_GB2312", 14)

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from dutydesk.i18n import set_language
-from dutydesk.reports.docx_style import LINE_PT
+from dutydesk.reports.docx_style import LINE_PT, new_document, paragraph, to_bytes
 from dutydesk.reports.handover_docx import render_docx
+from dutydesk.reports.imprint import add_office_imprint
 from dutydesk.storage.engine import Database
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.docs_support import run_cli, seed_night
@@ -36,6 +37,7 @@ from tests.test_handover import pack_at
 
 pytestmark = pytest.mark.render
 
+UNIT = "中共临川市委办公室"
 ONE_CHARACTER_PT = 14.0
 """"空一字" beside the page number: one character of its own 4号 (14 pt) size."""
 
@@ -57,6 +59,15 @@ def assert_page_numbers(rendered: Rendered) -> None:
             assert abs(line.x_min - TYPE_LEFT_PT - ONE_CHARACTER_PT) < 3, line
 
 
+def assert_office_imprint(rendered: Rendered, *, cc: str | None = None) -> None:
+    """The desk's own 版记 ends the last page: 抄送 (where configured), then 印发, at the foot."""
+    texts = [line.text for line in rendered.body_lines(rendered.page_count - 1)]
+    assert texts[-1] == f"{UNIT}2026年11月26日印发", texts
+    if cc is not None:
+        assert texts[-2] == cc, texts
+    assert_at_the_foot(rendered)
+
+
 def assert_grid(rendered: Rendered, *, full_page: bool) -> None:
     """28 characters a line; 22 lines a full page, 28 on a full line (when it has them)."""
     assert rendered.characters_a_line() == 28
@@ -76,12 +87,14 @@ def demo(db: Database, demo_templates: DemoTemplates) -> Database:
 def test_handover_pack_renders_on_the_grid_with_page_numbers(
     demo: Database, tmp_path: Path
 ) -> None:
-    """It rendered at 14 characters a line over 12 pages, with no page numbers."""
+    """It rendered at 14 characters a line over 12 pages, with no page numbers and no 版记."""
     set_language("zh_CN")
-    rendered = render(render_docx(pack_at(demo, DEMO_MOMENT), SHANGHAI), tmp_path, "handover")
+    data = render_docx(pack_at(demo, DEMO_MOMENT), SHANGHAI, unit=UNIT, cc=("市委秘书长",))
+    rendered = render(data, tmp_path, "handover")
     assert_grid(rendered, full_page=True)
     assert rendered.page_count <= 7
     assert_page_numbers(rendered)
+    assert_office_imprint(rendered, cc="抄送：市委秘书长。")
 
 
 def test_weekly_report_renders_on_the_grid_with_page_numbers(
@@ -99,6 +112,7 @@ def test_weekly_report_renders_on_the_grid_with_page_numbers(
     rendered = render(target.read_bytes(), tmp_path, "weekly")
     assert_grid(rendered, full_page=False)
     assert_page_numbers(rendered)
+    assert_office_imprint(rendered)  # no 抄送 configured: the 印发 line alone
 
 
 def _night_cli(db: Database, db_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> None:
@@ -143,6 +157,7 @@ def test_daily_summary_renders_with_page_numbers(
     assert len(gaps) > 4 and gaps[len(gaps) // 2] < 20, gaps
     assert rendered.page_count == 1
     assert_page_numbers(rendered)
+    assert_office_imprint(rendered)
 
 
 def test_drill_report_renders_with_page_numbers(
@@ -169,7 +184,11 @@ def test_bulletin_imprint_sits_at_the_foot_of_the_last_page(
     db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    """GB/T 9704-2012 §7.4: the 版记 ends the last page (its foot: xfail in LibreOffice)."""
+    """GB/T 9704-2012 §7.4: the 版记 at the foot of the last page.
+
+    It was laid in the flow right after the body, 76 pt above the foot (LibreOffice drops
+    a frame whose paragraphs have borders: dutydesk/reports/imprint.py).
+    """
     monkeypatch.setenv("DUTYDESK_OPERATOR", "杨帆")
     night = seed_night(db)
     _night_cli(db, db_path, capsys, "bulletin", "draft", night.open_serial)
@@ -191,6 +210,32 @@ def test_bulletin_imprint_sits_at_the_foot_of_the_last_page(
     assert texts[0] == "内部资料注意保存"  # top left of an internal product
     assert rendered.body_lines(0)[0].x_min - TYPE_LEFT_PT < 2
     assert_page_numbers(rendered)
-    foot = TYPE_BOTTOM_PT - rendered.body_lines(last)[-1].y_max
-    if foot >= 12:  # see the docstring of dutydesk/reports/imprint.py
-        pytest.xfail(f"LibreOffice lays the 版记 frame in the flow, {foot:.0f} pt above the foot")
+    assert_at_the_foot(rendered)
+
+
+def assert_at_the_foot(rendered: Rendered) -> None:
+    """The 印发 line ends the last page's type area: within 3 pt of its lower edge."""
+    last_line = rendered.body_lines(rendered.page_count - 1)[-1]
+    assert last_line.text.endswith("印发"), last_line
+    # Its text box ends just above the last thick rule, which closes the type area.
+    assert abs(TYPE_BOTTOM_PT - last_line.y_max) < 3, (TYPE_BOTTOM_PT, last_line)
+
+
+def test_an_imprint_with_no_room_left_goes_to_the_foot_of_a_new_page(tmp_path: Path) -> None:
+    """A body of 21 full lines leaves 30 pt of the 22nd: the 版记 (two lines, 45 pt) moves on."""
+    document = new_document()
+    for _ in range(21):
+        paragraph(document, "值班室" * 8 + "值班", indent=True)  # 26 and the indent: a line
+    add_office_imprint(
+        document, unit="中共临川市委办公室", printed=DEMO_MOMENT.astimezone(SHANGHAI),
+        cc=("市委秘书长",),
+    )  # fmt: skip
+    rendered = render(to_bytes(document), tmp_path, "spill")
+    assert rendered.page_count == 2
+    assert len(rendered.body_lines(0)) == 21
+    assert [line.text for line in rendered.body_lines(1)] == [
+        "抄送：市委秘书长。",
+        "中共临川市委办公室2026年11月26日印发",
+    ]
+    assert_at_the_foot(rendered)
+    assert_page_numbers(rendered)  # the 版记 page too: no blank page comes before it

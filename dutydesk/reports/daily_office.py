@@ -14,6 +14,7 @@ XML text (:mod:`dutydesk.reports.ooxml`): cell by cell through the libraries' ob
 from __future__ import annotations
 
 from io import BytesIO
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -30,10 +31,14 @@ from dutydesk.reports.daily import (
     totals_tables,
     window_text,
 )
+from dutydesk.reports.imprint import add_office_imprint
 from dutydesk.reports.marks import docx_mark, first_line
 from dutydesk.reports.ooxml import sheet_rows, splice
 from dutydesk.reports.wording import document_datetime
 from dutydesk.rules.documents import DailySummary
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocumentObject
 
 _WIDTHS = (14, 18, 10, 12, 8, 8, 8, 36, 28, 24, 8, 24, 24, 24, 12, 48, 60)
 """Incident sheet column widths in characters (CJK counts double in Excel); a time
@@ -115,8 +120,14 @@ _DOCX_COLUMNS = (
 )  # fmt: skip
 
 
-def render_docx(summary: DailySummary, tz: ZoneInfo) -> bytes:
-    """The summary as the bytes of a .docx document."""
+def render_docx(
+    summary: DailySummary, tz: ZoneInfo, *, unit: str = "", cc: tuple[str, ...] = ()
+) -> bytes:
+    """The summary as the bytes of a .docx document.
+
+    ``unit``: the office that prints it, for the 版记 at the foot of the last page (with
+    ``cc``, its 抄送); empty: no 版记.
+    """
     document = ds.new_document()
     if summary.marking:
         docx_mark(document, summary.marking)  # top left of the first page
@@ -137,6 +148,7 @@ def render_docx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     if summary.chain_head:
         ds.paragraph(document, t("handover.chain", head=summary.chain_head), indent=True)
     if not summary.rows:
+        _imprint(document, summary, tz, unit, cc)
         return ds.to_bytes(document)
     ds.paragraph(document, t("daily.incidents"), font=ds.HEADING_FONT, indent=True)
     keys = [key for key, _ in COLUMNS]
@@ -152,4 +164,12 @@ def render_docx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     for row in summary.rows:
         cells = display_cells(row, tz, reference)
         rows.append("<w:tr>" + "".join(ds.cell_xml(cells[i]) for i in picks) + "</w:tr>")
+    _imprint(document, summary, tz, unit, cc)  # after the table the rows are spliced into
     return splice(ds.to_bytes(document), "word/document.xml", "</w:tbl>", "".join(rows))
+
+
+def _imprint(
+    document: DocumentObject, summary: DailySummary, tz: ZoneInfo, unit: str, cc: tuple[str, ...]
+) -> None:
+    if unit:
+        add_office_imprint(document, unit=unit, printed=summary.generated_at.astimezone(tz), cc=cc)

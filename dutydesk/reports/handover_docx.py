@@ -19,6 +19,7 @@ from docx.oxml.ns import qn
 
 from dutydesk.reports import docx_style as ds
 from dutydesk.reports.handover import sections
+from dutydesk.reports.imprint import add_office_imprint
 from dutydesk.reports.marks import docx_mark
 from dutydesk.rules.handover import HandoverPack
 
@@ -64,8 +65,14 @@ _WIDTHS = {6: (17, 19, 12, 10, 31, 11), 4: (17, 45, 18, 20)}
 """Relative column widths by column count: received items (6) and open items (4)."""
 
 
-def render_docx(pack: HandoverPack, tz: ZoneInfo) -> bytes:
-    """The pack as the bytes of a .docx file."""
+def render_docx(
+    pack: HandoverPack, tz: ZoneInfo, *, unit: str = "", cc: tuple[str, ...] = ()
+) -> bytes:
+    """The pack as the bytes of a .docx file.
+
+    ``unit``: the office that prints it, for the 版记 at the foot of the last page (with
+    ``cc``, its 抄送); empty: no 版记.
+    """
     layout = sections(pack, tz)
     document = ds.new_document()
     if layout.marking:
@@ -90,6 +97,8 @@ def render_docx(pack: HandoverPack, tz: ZoneInfo) -> bytes:
     out.add()
     for line in layout.closing:
         out.add(line, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    if unit:
+        add_office_imprint(document, unit=unit, printed=pack.generated_at.astimezone(tz), cc=cc)
     return ds.to_bytes(document)
 
 

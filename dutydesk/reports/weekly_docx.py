@@ -15,19 +15,23 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from dutydesk.reports import docx_style as ds
 from dutydesk.reports.bulletin_text import chinese_date
+from dutydesk.reports.imprint import add_office_imprint
 from dutydesk.reports.trends import weekly_sections
 from dutydesk.rules.bulletins import issue_label
 from dutydesk.rules.sanitize import clean
 from dutydesk.rules.trends import WeeklySummary
 
 
-def render_weekly_docx(summary: WeeklySummary, tz: ZoneInfo, *, unit: str = "") -> bytes:
+def render_weekly_docx(
+    summary: WeeklySummary, tz: ZoneInfo, *, unit: str = "", cc: tuple[str, ...] = ()
+) -> bytes:
     """The weekly summary as the bytes of a .docx file, under its red masthead.
 
     Issue 14: a weekly report is a 简报-type product. Its masthead is its title, its 期号
     the ISO week of the year the week begins in (a year's weekly reports number 1 to 52
     or 53, week by week, whoever prints them), the issuing ``unit`` and the day it was
-    made under it.
+    made under it; the 版记 (印发 by ``unit``, 抄送 ``cc`` where configured) at the foot of
+    its last page, as the office issues it.
     """
     layout = weekly_sections(summary, tz)
     report = summary.report
@@ -48,6 +52,9 @@ def render_weekly_docx(summary: WeeklySummary, tz: ZoneInfo, *, unit: str = "") 
         for line in section.lines:
             for part in line.split("\n"):
                 ds.paragraph(document, part, indent=True)
+    if unit:
+        printed = report.generated_at.astimezone(tz)
+        add_office_imprint(document, unit=clean(unit), printed=printed, cc=cc)
     return ds.to_bytes(document)
 
 

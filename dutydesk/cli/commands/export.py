@@ -32,6 +32,7 @@ from dutydesk.cli.commands.parsing import InputError
 from dutydesk.i18n import t
 
 if TYPE_CHECKING:
+    from dutydesk.config import Settings
     from dutydesk.rules.documents import DailySummary
     from dutydesk.services.request import Request
 
@@ -158,12 +159,7 @@ def daily(
     elif fmt is DocumentFormat.MD:
         data = report.render_md(summary, tz)
     else:
-        from dutydesk.reports import daily_office
-
-        render = (
-            daily_office.render_xlsx if fmt is DocumentFormat.XLSX else daily_office.render_docx
-        )
-        data = render(summary, tz)
+        data = _office_file(summary, fmt, env.settings)
     write_document(data, output, fmt)
     message(report.window_text(summary, tz))
     restricted = sum(1 for row in summary.rows if row.restricted)
@@ -185,3 +181,13 @@ def _numbered(req: Request, summary: DailySummary, *, calendar_day: bool) -> Dai
     name = f"daily:{summary.day.isoformat()}" + (":calendar" if calendar_day else "")
     number = make_copy(req, name, summary.marking.level)
     return replace(summary, marking=replace(summary.marking, copy_no=number))
+
+
+def _office_file(summary: DailySummary, fmt: DocumentFormat, settings: Settings) -> bytes:
+    """The XLSX workbook, or the DOCX with the office's 版记 (issuing unit, 抄送)."""
+    from dutydesk.reports import daily_office
+
+    if fmt is DocumentFormat.XLSX:
+        return daily_office.render_xlsx(summary, settings.tz)
+    unit, cc = settings.issuing_unit, settings.imprint_cc
+    return daily_office.render_docx(summary, settings.tz, unit=unit, cc=cc)

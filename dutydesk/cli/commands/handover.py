@@ -36,6 +36,7 @@ from dutydesk.rules.handover import HandoverPack
 from dutydesk.rules.sanitize import clean
 
 if TYPE_CHECKING:
+    from dutydesk.config import Settings
     from dutydesk.services.handover.shifts import ShiftRecord
 
 handover_app = typer.Typer(
@@ -98,7 +99,7 @@ def make(
         from dutydesk.services.integrity.copies import numbered_pack
 
         pack = numbered_pack(env.request(who), pack)
-    write_document(_render(pack, fmt, env.settings.tz), output, fmt)
+    write_document(_render(pack, fmt, env.settings), output, fmt)
     local = env.settings.tz
     span = {"start": stamp(pack.period_start, local), "end": stamp(pack.period_end, local)}
     if pack.handover_id is not None:
@@ -107,11 +108,12 @@ def make(
         message(t("handover.written", path=output))
 
 
-def _render(pack: HandoverPack, fmt: DocumentFormat, tz: ZoneInfo) -> str | bytes:
+def _render(pack: HandoverPack, fmt: DocumentFormat, settings: Settings) -> str | bytes:
+    tz = settings.tz
     if fmt is DocumentFormat.DOCX:
         from dutydesk.reports.handover_docx import render_docx
 
-        return render_docx(pack, tz)
+        return render_docx(pack, tz, unit=settings.issuing_unit, cc=settings.imprint_cc)
     if fmt is DocumentFormat.JSON:
         import json
         from dataclasses import asdict

@@ -333,7 +333,8 @@ def weekly(
     if fmt is DocumentFormat.DOCX:
         from dutydesk.reports.weekly_docx import render_weekly_docx
 
-        data = render_weekly_docx(summary, tz, unit=env.settings.issuing_unit)
+        unit, cc = env.settings.issuing_unit, env.settings.imprint_cc
+        data = render_weekly_docx(summary, tz, unit=unit, cc=cc)
     else:
         from dutydesk.reports.trends import render_weekly_md
 

@@ -226,7 +226,9 @@ class HandoverScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
             fmt = export.format_of(target)
             data: str | bytes
             if fmt == "docx":
-                data = render_docx(stored, tz)
+                settings = self.context.settings
+                unit, cc = settings.issuing_unit, settings.imprint_cc
+                data = render_docx(stored, tz, unit=unit, cc=cc)
             else:
                 data = (render_markdown if fmt == "md" else render_text)(stored, tz)
             written: Path = export.write(target, data)
