@@ -12,6 +12,7 @@ from docx.oxml.ns import qn
 from docx.shared import RGBColor
 from docx.text.paragraph import Paragraph
 
+from dutydesk.rules.sms import units
 from dutydesk.storage.engine import Database
 from tests.docs_support import (
     CANARY,
@@ -247,3 +248,20 @@ def test_direct_bulletin_names_whom_it_is_for(
     imprint = [p.text.strip("\u3000") for p in _imprint(Document(str(target)))]
     assert imprint[0] == "呈：周文斌"
     assert not any(text.startswith(("报：", "发：")) or "共印" in text for text in imprint)
+
+
+def test_a_concatenating_gateway_says_how_many_parts_it_sends(
+    night: Night, db_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Issue 14: one long text on stdout, and on stderr the parts the network carries."""
+    bulletin_id = issued(capsys, db_path, night.open_serial, sms_ok=(night.open_serial,))
+    monkeypatch.setenv("DUTYDESK_SMS_GATEWAY_CONCATENATES", "true")
+    code, out, err = run_cli(capsys, db_path, "--lang", "zh_CN", "bulletin", "sms", bulletin_id)
+    assert code == 0, err
+    [text] = out.splitlines()
+    parts = -(-units(text) // 67) if units(text) > 70 else 1
+    assert f"共 1 条长短信，分 {parts} 段发送（每段 67 字）：" in err.splitlines(), err
+    monkeypatch.setenv("DUTYDESK_SMS_GATEWAY_CONCATENATES", "false")
+    code, out, err = run_cli(capsys, db_path, "--lang", "zh_CN", "bulletin", "sms", bulletin_id)
+    assert code == 0 and len(out.splitlines()) >= parts and "长短信" not in err  # numbered

@@ -14,6 +14,7 @@ import pytest
 
 from dutydesk.config import load_settings
 from dutydesk.errors import ConfigError
+from dutydesk.i18n import set_language
 from dutydesk.rules.sms import SmsStyle, join_segments, units
 from dutydesk.services.bulletins.short_version import short_version
 from dutydesk.services.bulletins.write import draft_bulletin, review_bulletin, sign_bulletin
@@ -102,6 +103,12 @@ def test_a_concatenating_gateway_is_handed_one_message(demo: Database) -> None:
     version = short_version(demo, _bulletin(demo, GAS), style=style, tz=SHANGHAI)
     assert version.segments == (version.full,)
     assert style.parts(version.full) == -(-(units(version.full) + 6) // 67)
+    # The console's preview and `bulletin sms` say so: one text, in parts of 67.
+    set_language("zh_CN")
+    parts = style.parts(version.full)
+    assert parts > 1 and version.count_line() == f"共 1 条长短信，分 {parts} 段发送（每段 67 字）："
+    separate = short_version(demo, _bulletin(demo, GAS), style=GATEWAY, tz=SHANGHAI)
+    assert separate.count_line() == f"共 {len(separate.segments)} 条短信："
 
 
 def test_the_settings_say_how_the_gateway_takes_it(tmp_path: object) -> None:

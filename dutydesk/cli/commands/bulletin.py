@@ -461,6 +461,8 @@ def sms(
         message(t("bulletin.sms_ok_recorded", serials=", ".join(version.allowed)))
     if version.note:
         message(version.note)
+    if version.style.concatenates:  # one text on stdout: say what it costs on stderr
+        message(version.count_line())
     for segment in version.segments:
         typer.echo(segment)
 

@@ -81,6 +81,18 @@ class ShortVersion:
         """The segments the gateway gets for the message with ``text`` as its editable part."""
         return self.style.segments(self.message(text))
 
+    def count_line(self, text: str | None = None) -> str:
+        """What the phone network carries for the message (``text``: as typed, else stored).
+
+        Separate messages: "共 2 条短信：". A gateway that concatenates gets one text and
+        sends it in parts, which is what the office pays for and a phone shows as it
+        arrives: "共 1 条长短信，分 2 段发送（每段 67 字）：".
+        """
+        message = self.message(self.text if text is None else text)
+        if not self.style.concatenates:
+            return t("desk.bulletin.segments", count=len(self.style.segments(message)))
+        return t("desk.bulletin.parts", parts=self.style.parts(message), per=self.style.part)
+
 
 def _one_paragraph(text: str) -> str:
     # A short version is one paragraph: stored text is sanitised and line breaks dropped

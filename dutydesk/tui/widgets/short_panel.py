@@ -84,7 +84,7 @@ class ShortPanel(Vertical):
         if self.version is None:
             return
         segments = self.version.split(self.area.text)
-        lines = [Content.styled(t("desk.bulletin.segments", count=len(segments)), "bold")]
+        lines = [Content.styled(self.version.count_line(self.area.text), "bold")]
         lines += [safe(segment) for segment in segments]
         self.query_one("#short-segments", Static).update(Content("\n").join(lines))
 
