@@ -1,8 +1,11 @@
 """The search index: every database-specific line of full-text search lives here.
 
 Services hand a :class:`SearchSpec` (plain terms and filters) to ``db.search_index.find``
-and get plain row tuples back; they never see FTS5, ``MATCH`` or index tables, so a
-PostgreSQL index can replace :class:`LikeSearchIndex` without touching them.
+and get plain row tuples back; they never see FTS5, ``MATCH``, ``pg_trgm`` or index
+tables. SQLite: :class:`SqliteSearchIndex` (below). PostgreSQL: :class:`PostgresSearchIndex`
+over migration 0021's ``search_doc`` (the same document, its GIN indexes; design in its
+docstring and the migration's). Both answer the same substring semantics; a test in
+``tests/test_postgres.py`` compares them on the demo night and hostile strings.
 
 SQLite design (figures: 1,000,000 incidents, 3,000,000 timeline entries, SQLite 3.40.1,
 ``tests/bench/bench_search.py``, through the service, 200 queries per kind)
@@ -275,11 +278,11 @@ def _page_sql(spec: SearchSpec, params: _Params) -> str:
 class LikeSearchIndex:
     """Correct everywhere, fast nowhere: ``lower(column) LIKE`` over the tables.
 
-    Used on PostgreSQL (until a ``pg_trgm`` GIN index is written for it) and on a SQLite
-    without FTS5 trigram support. Every query walks the incidents newest first and, for
-    each, its timeline entries: fine while hits are common (29 ms for 火灾), but when
-    nothing matches it reads everything: 12-22 s on SQLite with 1,000,000 incidents and
-    3,000,000 entries.
+    Used on a SQLite without FTS5 trigram support, for filters-only searches on
+    PostgreSQL, and on a server database not yet migrated to 0021. Every query walks
+    the incidents newest first and, for each, its timeline entries: fine while hits are
+    common (29 ms for 火灾), but when nothing matches it reads everything: 12-22 s on
+    SQLite with 1,000,000 incidents and 3,000,000 entries.
     """
 
     name = "like"
