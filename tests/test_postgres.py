@@ -147,7 +147,7 @@ def test_migrations_create_the_schema_at_head(pg_url: str) -> None:
         assert db.read("SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
         assert db.ensure_schema() is False
         assert db.read("SELECT id, seq FROM chain_state") == [(1, 0)]
-        assert db.search_index.name == "like"
+        assert db.search_index.name == "postgresql-trgm"
         from sqlalchemy import inspect
 
         tables = set(inspect(db.engine).get_table_names())
@@ -617,8 +617,8 @@ def test_bulletins_issued_concurrently_get_gapless_numbers(pg_demo: Database) ->
 # -- search -----------------------------------------------------------------------------------
 
 
-def test_search_through_the_like_index(pg_demo: Database, sqlite_demo: Database) -> None:
-    assert pg_demo.search_index.name == "like"
+def test_search_through_the_pg_index(pg_demo: Database, sqlite_demo: Database) -> None:
+    assert pg_demo.search_index.name == "postgresql-trgm"
     for query in ("火灾", "燃气", "火", "市", "20"):
         pg = search(request(pg_demo, clearance=Classification.INTERNAL), query, limit=200)
         lite = search(request(sqlite_demo, clearance=Classification.INTERNAL), query, limit=200)
@@ -646,6 +646,125 @@ def test_search_through_the_like_index(pg_demo: Database, sqlite_demo: Database)
         limit=200,
     )
     assert secret.rows
+
+
+EDGE_NIGHT: list[dict[str, Any]] = [
+    # 1- and 2-character words, wildcards, a backslash, mixed ASCII, a classified item.
+    {"title": "火", "summary": "灾", "location": "A区"},
+    {"title": "Gas Leak 燃气", "summary": "100%_确认，见C:\\路径\\文件", "location": "x_y"},
+    {"title": "50%停电", "summary": "a\\b反斜杠_结尾%", "location": "东湖县"},
+    {"title": "机密火灾批示", "summary": "机密内容不入索引", "classification": "secret"},
+    {
+        "title": "普通来电",
+        "summary": "群众反映噪音",
+        "reporter_name": "王Ab",
+        "reporter_unit": "%单位_",
+    },
+]
+"""Incidents added to the demo night on both stores before comparing searches."""
+
+EDGE_QUERIES = (
+    "火", "灾", "火灾", "幸福路", "燃气泄漏", "燃气", "gas", "GAS", "Leak", "a", "A", "ab",
+    "%", "_", "\\", "0%", "%_", "100%_", "50%", "x_y", "x_", "_y", "a\\b", "\\b",
+    "C:\\", "%单位", "机密", "批示", "不入索引", "派员", "市应急", "20", "2026", "-0", "0_",
+    "1%0", "不存在的词语", "火灾 派员", "燃气 幸福路", "王a", "噪音 A区", "报",
+)  # fmt: skip
+"""Queries compared between SQLite and PostgreSQL (issue 15)."""
+
+
+def _edge_night(db: Database) -> list[str]:
+    """Register :data:`EDGE_NIGHT` (one entry with a target each) and return the serials."""
+    serials = []
+    for number, extra in enumerate(EDGE_NIGHT):
+        at = T0 + timedelta(minutes=2 * number + 1)
+        fields = {**_fire_fields(received_at=at, now=at), **extra}
+        made = register(*intake(db, **fields))
+        serials.append(made.serial)
+        with db.session() as session:
+            incident = session.get(Incident, made.id)
+            assert incident is not None
+            later = at + timedelta(minutes=1)
+            add_entry(
+                request(session, now=later, rules=RULES),
+                incident,
+                NewEntry(
+                    kind=EntryKind.PHONE_REPORT, occurred_at=later, target=f"市应急管理局{number}"
+                ),
+                session=session,
+            )
+    return serials
+
+
+def test_search_gives_sqlite_answers_on_the_demo_and_edge_strings(
+    pg_demo: Database, tmp_path: Path
+) -> None:
+    lite = Database(url_for(str(tmp_path / "demo.sqlite3")))
+    try:
+        load_demo(lite, DEMO_MOMENT)
+        serials = _edge_night(lite)
+        assert _edge_night(pg_demo) == serials
+        assert pg_demo.search_index.name == "postgresql-trgm"
+        secret = serials[3]
+        queries = (*EDGE_QUERIES, secret, secret[-5:])
+        for clearance in (Classification.INTERNAL, Classification.TOP_SECRET):
+            for query in queries:
+                for extra in (SearchFilter(), SearchFilter(open_only=True, category="accident")):
+                    got = [
+                        [(r.serial, r.restricted) for r in search(
+                            request(db, clearance=clearance), query, extra, limit=500).rows]
+                        for db in (pg_demo, lite)
+                    ]  # fmt: skip
+                    assert got[0] == got[1], (clearance, query, extra)
+        found = search(request(pg_demo, clearance=Classification.TOP_SECRET), "机密").rows
+        assert secret not in [r.serial for r in found]  # sealed content is not searchable
+        paged = search(request(pg_demo, clearance=Classification.INTERNAL), "报", offset=3).rows
+        lite_paged = search(request(lite, clearance=Classification.INTERNAL), "报", offset=3).rows
+        assert [r.serial for r in paged] == [r.serial for r in lite_paged]
+    finally:
+        lite.close()
+
+
+def test_search_index_follows_every_writer(pg_db: Database) -> None:
+    made = register(*intake(pg_db, **_fire_fields(title="燃气爆炸", summary="三人受伤")))
+
+    def docs() -> dict[int, str]:
+        return {int(i): str(d) for i, d in pg_db.read("SELECT incident_id, doc FROM search_doc")}
+
+    def titles(query: str) -> list[str]:
+        rows = search(request(pg_db, clearance=Classification.INTERNAL), query).rows
+        return [r.title or "" for r in rows]
+
+    assert made.id is not None and docs()[made.id].startswith(made.serial.lower() + "\n燃气爆炸")
+    # A raw-SQL writer (a psql session, a bulk load) is followed by the triggers too.
+    with pg_db.session() as session:
+        from sqlalchemy import text
+
+        run = session.execute
+        run(text("UPDATE incident SET title = 'Riverside 泄漏', status = 'closed' WHERE id = :i"),
+            {"i": made.id})  # fmt: skip
+        run(
+            text("UPDATE timeline_entry SET text = '派员前往' WHERE incident_id = :i"),
+            {"i": made.id},
+        )
+    assert titles("riverSIDE") == titles("派员") == ["Riverside 泄漏"]
+    assert titles("燃气爆炸") == titles("燃") == []
+    with pg_db.session() as session:
+        session.execute(text("DELETE FROM timeline_entry WHERE incident_id = :i"), {"i": made.id})
+    assert titles("派员") == [] and titles("泄漏") == ["Riverside 泄漏"]
+    with pg_db.session() as session:
+        session.execute(
+            text("UPDATE incident SET classification = 'secret' WHERE id = :i"), {"i": made.id}
+        )
+    assert docs()[made.id] == made.serial.lower()  # classified: its serial only, no content
+    assert titles("泄漏") == titles("Riverside") == []
+    # rebuild() recomputes the documents from the tables.
+    again = register(*intake(pg_db, **_fire_fields(title="第二起")))
+    assert again.id is not None
+    pg_db.read("SELECT 1")
+    with pg_db.session() as session:
+        session.execute(text("UPDATE search_doc SET doc = 'stale'"))
+    pg_db.search_index.rebuild()
+    assert titles("第二起") == ["第二起"]
 
 
 def test_search_escapes_like_wildcards(pg_db: Database) -> None:

@@ -389,6 +389,18 @@ def test_mixed_terms_are_exact_not_just_their_grams(db: Database) -> None:
     assert titles(db, "幸福路", status="received") == ["甲事项二"]
 
 
+def test_two_characters_with_a_symbol_are_exact(db: Database) -> None:
+    # The gram table drops the symbol ("0%" is looked up as "0"): each candidate is
+    # then checked exactly, as PostgreSQL's index does (issue 15: the same answers).
+    add(db, "比例", "确认100%_完成")
+    add(db, "编号", "第20号，共10", hours=1, location="A区")
+    assert titles(db, "0%") == titles(db, "%_完") == ["比例"]
+    assert titles(db, "0_") == titles(db, "%单") == []
+    assert titles(db, "号，") == ["编号"]
+    assert titles(db, "a区") == ["编号"]  # a letter and a symbol: still folded
+    assert titles(db, "0") == ["编号", "比例"]
+
+
 def test_filter_tokens_follow_status_changes_and_cannot_be_typed(desk: Database) -> None:
     with desk.session() as session:
         incident = session.exec(select(Incident).where(Incident.title == "南城街道停电")).one()

@@ -20,8 +20,8 @@ the schema comes from the same migrations, :meth:`Database.read` goes through
 SQLAlchemy's ``text()``, writing sessions run at the server's default isolation (READ
 COMMITTED) and the places that serialise writers read their row ``FOR UPDATE`` (the
 chain head in ``services/chain.py``, an edited incident, the bulletin numbering), and
-search uses :class:`dutydesk.storage.search.LikeSearchIndex`. ``tests/test_postgres.py``
-runs the core services on a server the tests start themselves.
+search uses :class:`dutydesk.storage.search.PostgresSearchIndex` (migration 0021).
+``tests/test_postgres.py`` runs the core services on a server the tests start themselves.
 
 SQL passed to :meth:`read` uses ``:name`` parameters, which both ``sqlite3`` and
 SQLAlchemy's ``text()`` understand.
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
     from dutydesk.storage.search import SearchIndex
 
-HEAD_REVISION = "0020"
+HEAD_REVISION = "0021"
 """The newest migration. A test keeps it equal to Alembic's head."""
 
 BUSY_TIMEOUT_MS = 10_000

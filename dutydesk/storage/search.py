@@ -1,8 +1,11 @@
 """The search index: every database-specific line of full-text search lives here.
 
 Services hand a :class:`SearchSpec` (plain terms and filters) to ``db.search_index.find``
-and get plain row tuples back; they never see FTS5, ``MATCH`` or index tables, so a
-PostgreSQL index can replace :class:`LikeSearchIndex` without touching them.
+and get plain row tuples back; they never see FTS5, ``MATCH``, ``pg_trgm`` or index
+tables. SQLite: :class:`SqliteSearchIndex` (below). PostgreSQL: :class:`PostgresSearchIndex`
+over migration 0021's ``search_doc`` (the same document, its GIN indexes; design in its
+docstring and the migration's). Both answer the same substring semantics; a test in
+``tests/test_postgres.py`` compares them on the demo night and hostile strings.
 
 SQLite design (figures: 1,000,000 incidents, 3,000,000 timeline entries, SQLite 3.40.1,
 ``tests/bench/bench_search.py``, through the service, 200 queries per kind)
@@ -246,6 +249,25 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
+_TEXT_COLUMNS = ("title", "summary", "location", "reporter_name", "reporter_unit")
+
+
+def _like_term_sql(term: str, params: _Params) -> str:
+    """SQL: ``term`` occurs in incident ``i`` or its timeline (scans; checks one row fast).
+
+    A classified incident's content is sealed: it is found by its serial only.
+    """
+    pattern = params.add(_like_pattern(term))
+    own = " OR ".join(f"lower(i.{column}) LIKE {pattern} ESCAPE '!'" for column in _TEXT_COLUMNS)
+    entries = (
+        "EXISTS (SELECT 1 FROM timeline_entry e WHERE e.incident_id = i.id AND "  # noqa: S608 - placeholders from _Params; terms are bound
+        f"(lower(e.text) LIKE {pattern} ESCAPE '!' "
+        f"OR lower(e.target) LIKE {pattern} ESCAPE '!'))"
+    )
+    serial = f"lower(i.serial) LIKE {pattern} ESCAPE '!'"
+    return f"({serial} OR (NOT {_is_classified('i')} AND ({own} OR {entries})))"
+
+
 def _page_sql(spec: SearchSpec, params: _Params) -> str:
     return f"LIMIT {params.add(spec.limit)} OFFSET {params.add(spec.offset)}"
 
@@ -256,16 +278,14 @@ def _page_sql(spec: SearchSpec, params: _Params) -> str:
 class LikeSearchIndex:
     """Correct everywhere, fast nowhere: ``lower(column) LIKE`` over the tables.
 
-    Used on PostgreSQL (until a ``pg_trgm`` GIN index is written for it) and on a SQLite
-    without FTS5 trigram support. Every query walks the incidents newest first and, for
-    each, its timeline entries: fine while hits are common (29 ms for 火灾), but when
-    nothing matches it reads everything: 12-22 s on SQLite with 1,000,000 incidents and
-    3,000,000 entries.
+    Used on a SQLite without FTS5 trigram support, for filters-only searches on
+    PostgreSQL, and on a server database not yet migrated to 0021. Every query walks
+    the incidents newest first and, for each, its timeline entries: fine while hits are
+    common (29 ms for 火灾), but when nothing matches it reads everything: 12-22 s on
+    SQLite with 1,000,000 incidents and 3,000,000 entries.
     """
 
     name = "like"
-
-    _TEXT_COLUMNS = ("serial", "title", "summary", "location", "reporter_name", "reporter_unit")
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -276,19 +296,7 @@ class LikeSearchIndex:
             return []  # PostgreSQL text holds no NUL (and refuses it as a parameter)
         params = _Params()
         where = _filter_sql(self.db, spec, params)
-        for term in spec.terms:
-            pattern = params.add(_like_pattern(term))
-            # A classified incident's content is sealed: found by its serial only.
-            own = " OR ".join(
-                f"lower(i.{column}) LIKE {pattern} ESCAPE '!'" for column in self._TEXT_COLUMNS[1:]
-            )
-            entries = (
-                "EXISTS (SELECT 1 FROM timeline_entry e WHERE e.incident_id = i.id AND "  # noqa: S608 - placeholders from _Params; terms are bound
-                f"(lower(e.text) LIKE {pattern} ESCAPE '!' "
-                f"OR lower(e.target) LIKE {pattern} ESCAPE '!'))"
-            )
-            serial = f"lower(i.serial) LIKE {pattern} ESCAPE '!'"
-            where.append(f"({serial} OR (NOT {_is_classified('i')} AND ({own} OR {entries})))")
+        where += [_like_term_sql(term, params) for term in spec.terms]
         where.append(_visibility_sql(spec, params, serial_match=True))
         sql = (
             f"SELECT {RESULT_COLUMNS} FROM incident i WHERE {' AND '.join(where)} "  # noqa: S608 - constants and _Params placeholders; terms bound
@@ -589,6 +597,14 @@ class SqliteSearchIndex:
         if spec.received_to is not None:
             seconds = int(spec.received_to.astimezone(UTC).timestamp() // 1)
             where.append(f"f.rowid < {params.add((max(seconds, 0) + 1) << KEY_ID_BITS)}")
+        # unicode61 drops punctuation from a gram: "0%" was looked up as the token "0",
+        # which every "0" before a symbol or at a field's end matches. Such a term is
+        # checked exactly on each candidate (the grams of its letter already narrow them).
+        where += [
+            _like_term_sql(term, params)
+            for term in short
+            if not all(is_token_char(char) for char in term)
+        ]
         where += _filter_sql(self.db, spec, params)
         where.append(_visibility_sql(spec, params, serial_match=True))
         # CROSS JOIN keeps the FTS table outermost, so its rowid order is the result order
@@ -635,11 +651,124 @@ class SqliteSearchIndex:
         rebuild(self.db)
 
 
+# -- PostgreSQL: pg_trgm and the gram index (migration 0021) -----------------------------
+
+PG_WINDOW = 4000
+"""Newest documents :class:`PostgresSearchIndex` reads in order before using its GIN
+indexes: enough for a page of any term in one incident of 80 or more."""
+
+
+def like_literal(term: str) -> str:
+    """``%term%`` for PostgreSQL's ``LIKE`` (backslash escape), every character literal."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def pg_grams(term: str) -> list[str]:
+    """What the gram index must hold for ``term``: itself (1-2 chars) or its pairs."""
+    return [term] if len(term) <= 2 else list(dict.fromkeys(_pairs_all(term)))
+
+
+def _pairs_all(term: str) -> list[str]:
+    return [term[i : i + 2] for i in range(len(term) - 1)]
+
+
+class PostgresSearchIndex:
+    """Indexed search over a PostgreSQL store (migration 0021).
+
+    ``search_doc`` holds each incident's search document (the text SQLite's index
+    reads, lower-cased; a classified incident's is its serial). Every term is checked
+    exactly, ``doc LIKE '%term%'``, so the answers are substring matches as SQLite's.
+    Where the rows come from depends on how common the terms are, which an index
+    cannot say cheaply, so two steps:
+
+    1. the newest :data:`PG_WINDOW` documents (in range), walked in result order on
+       ``search_doc_order`` and checked row by row: a term in one incident of 80 fills
+       a page here and the walk stops (1-character words such as 火 or 据);
+    2. otherwise the GIN indexes: ``dutydesk_search_grams(doc)`` containing every
+       term's characters or pairs (any locale), and for 3+ characters ``gin_trgm_ops``
+       too where the locale lets pg_trgm see the characters, intersected as bitmaps;
+       the few survivors are checked and sorted. No match costs index lookups only.
+
+    One walk ordered by the received index for rare terms reads the whole table; one
+    bitmap for a term in every row sorts a million: the two steps avoid both.
+    """
+
+    name = "postgresql-trgm"
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def find(self, spec: SearchSpec) -> list[Row]:
+        """Rows matching ``spec``, newest received first (see :class:`SearchIndex`)."""
+        terms = [term for term in spec.terms if searchable(term)]
+        if spec.terms and not terms:
+            return []  # nothing the index can look up (the service reports such terms)
+        if any("\x00" in term for term in terms):
+            return []  # PostgreSQL text holds no NUL (and refuses it as a parameter)
+        spec = replace(spec, terms=tuple(terms))
+        if not terms:
+            return LikeSearchIndex(self.db).find(spec)  # filters only: the incident row
+        rows = self.db.read(*self._sql(spec, window=True))
+        if len(rows) >= spec.limit:
+            return rows  # a full page inside the newest documents: it is the page
+        return self.db.read(*self._sql(spec, window=False))
+
+    def _sql(self, spec: SearchSpec, *, window: bool) -> tuple[str, dict[str, Any]]:
+        params = _Params()
+        column = "received_s" if window else "d.received_s"
+        where = []
+        # The second-wide bounds use the order index; _filter_sql adds the exact ones.
+        if spec.received_from is not None:
+            seconds = int(spec.received_from.astimezone(UTC).timestamp() // 1)
+            where.append(f"{column} >= {params.add(seconds)}")
+        if spec.received_to is not None:
+            seconds = int(spec.received_to.astimezone(UTC).timestamp() // 1)
+            where.append(f"{column} <= {params.add(seconds)}")
+        if window:
+            bounds = f"WHERE {' AND '.join(where)} " if where else ""
+            source = (
+                "(SELECT incident_id, received_s, doc FROM search_doc "  # noqa: S608 - constants and _Params placeholders
+                f"{bounds}ORDER BY received_s DESC, incident_id DESC "
+                f"LIMIT {params.add(PG_WINDOW)})"
+            )
+            where = []
+        else:
+            source = "search_doc"
+            grams = dict.fromkeys(gram for term in spec.terms for gram in pg_grams(term))
+            listed = ", ".join(f"lower({params.add(gram)})" for gram in grams)
+            where.append(f"dutydesk_search_grams(d.doc) @> ARRAY[{listed}]::text[]")
+        for term in spec.terms:
+            where.append(f"d.doc LIKE lower({params.add(like_literal(term))})")
+        where += _filter_sql(self.db, spec, params)
+        where.append(_visibility_sql(spec, params, serial_match=True))
+        sql = (
+            f"SELECT {RESULT_COLUMNS} FROM {source} d JOIN incident i ON i.id = d.incident_id "  # noqa: S608 - constants and _Params placeholders; values bound
+            f"WHERE {' AND '.join(where)} "
+            f"ORDER BY d.received_s DESC, d.incident_id DESC {_page_sql(spec, params)}"
+        )
+        return sql, params.values
+
+    def rebuild(self) -> None:
+        """Recompute every document from the tables (the indexes follow)."""
+        with self.db.session() as session:
+            from sqlalchemy import text
+
+            session.execute(text("SELECT dutydesk_search_refresh(id) FROM incident"))
+            session.execute(
+                text(
+                    "DELETE FROM search_doc d WHERE NOT EXISTS "
+                    "(SELECT 1 FROM incident i WHERE i.id = d.incident_id)"
+                )
+            )
+
+
 def index_for(db: Database) -> SearchIndex:
-    """The best index this database holds: FTS5 on SQLite when installed, else LIKE.
+    """The best index this database holds: FTS5 on SQLite, pg_trgm on PostgreSQL, else LIKE.
 
     The FTS5 tables exist only where the migration found FTS5 with the trigram tokenizer;
-    a database that lacks them (older SQLite, PostgreSQL) is searched with LIKE.
+    ``search_doc`` wherever migration 0021 ran on PostgreSQL. A database that lacks them
+    (an older SQLite, a server database not yet migrated) is searched with LIKE.
     """
     if db.is_sqlite and db.path is not None:
         rows = db.read(
@@ -647,6 +776,8 @@ def index_for(db: Database) -> SearchIndex:
         )
         if rows[0][0] == 2:
             return SqliteSearchIndex(db)
+    elif not db.is_sqlite and db.read("SELECT to_regclass('search_doc') IS NOT NULL")[0][0]:
+        return PostgresSearchIndex(db)
     return LikeSearchIndex(db)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -46,5 +46,23 @@ def upgrade(db: Database, revision: str = "head") -> None:
 
     config = alembic_config(db.url)
     with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            _require_pg_trgm(db, connection)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def _require_pg_trgm(db: Database, connection: Any) -> None:
+    """Stop before migrating when the server lacks pg_trgm (migration 0021 needs it).
+
+    Said in one line before anything runs; the migration itself would stop too, but
+    with a bare error half-way through a schema upgrade.
+    """
+    found = connection.exec_driver_sql(
+        "SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'"
+    ).first()
+    if found is None:
+        from dutydesk.errors import DatabaseError
+        from dutydesk.i18n import t
+
+        raise DatabaseError(t("error.db.no_pg_trgm", where=db.describe()))
