@@ -163,7 +163,13 @@ def test_administrators_get_no_clearance_and_no_audit_trail(db: Database, admin:
         list_events(db, admin)
     with pytest.raises(AccountError, match="no active administrator"):
         change_roles(db, admin, "赵建国", NOW, remove=[Role.ADMIN])
-    add_user(db, admin, NewAccount("钱审计", "9999", roles=[Role.AUDITOR]), NOW)
+    # Issue 17: an auditor the administrator made (with a PIN they chose) would let them
+    # read the trail; auditors are the security officer's to add, once there is one.
+    with pytest.raises(AccessDenied, match="security officer"):
+        add_user(db, admin, NewAccount("钱审计", "9999", roles=[Role.AUDITOR]), NOW)
+    add_user(db, admin, NewAccount("马保密", "4321", roles=[Role.SECURITY_OFFICER]), NOW)
+    officer_of_security = authenticate(db, "马保密", "4321", NOW)
+    add_user(db, officer_of_security, NewAccount("钱审计", "9999", roles=[Role.AUDITOR]), NOW)
     auditor = authenticate(db, "钱审计", "9999", NOW)
     assert [row.action for row in list_events(db, auditor)][:2] == ["sign_in", "account_added"]
     officer = Operator(5, "x", frozenset({Role.DUTY_OFFICER}), Classification.TOP_SECRET)
@@ -233,17 +239,12 @@ def test_cli_init_user_and_audit(run: Run, db_path: Path, monkeypatch: pytest.Mo
         "user", "clearance", "孙丽", "confidential", "--operator", "马保密", pin="4321"
     )
     assert code == 0, err
-    run(
-        "user",
-        "add",
-        "钱审计",
-        "--role",
-        "auditor",
-        "--operator",
-        "赵建国",
-        pin="2468",
-        new_pin="9999",
-    )
+    code, _, err = run("user", "add", "钱审计", "--role", "auditor",
+                       "--operator", "赵建国", pin="2468", new_pin="9999")  # fmt: skip
+    assert code == 3 and "security officer" in err  # issue 17: not the administrator's
+    code, _, err = run("user", "add", "钱审计", "--role", "auditor",
+                       "--operator", "马保密", pin="4321", new_pin="9999")  # fmt: skip
+    assert code == 0, err
     code, out, _ = run("user", "list", "--format", "csv", "--operator", "赵建国", pin="2468")
     assert code == 0 and "孙丽,duty_officer,confidential,一般,True,True," in out
     assert "scrypt" not in out

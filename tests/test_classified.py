@@ -101,7 +101,7 @@ def secret(db: Database) -> Incident:
         )
     with db.session() as session:
         update_fields(
-            request(session, now=T0 + timedelta(minutes=6), rules=RULES),
+            request(session, now=T0 + timedelta(minutes=6), rules=RULES, clearance="top_secret"),
             session=session,
             incident_id=incident.id,  # type: ignore[arg-type]
             expected_version=None,
@@ -261,7 +261,7 @@ def test_a_sealed_incident_may_be_raised_but_not_lowered(db: Database, secret: I
     """机密 -> 绝密: earlier entries stay sealed at 机密 and open for 绝密 readers only."""
     with db.session() as session:
         update_fields(
-            request(session, now=DEMO_MOMENT, rules=RULES),
+            request(session, now=DEMO_MOMENT, rules=RULES, clearance="top_secret"),
             session=session,
             incident_id=secret.id,  # type: ignore[arg-type]
             expected_version=None,
@@ -278,7 +278,7 @@ def test_a_sealed_incident_may_be_raised_but_not_lowered(db: Database, secret: I
     for level in ("confidential", "internal"):
         with db.session() as session, pytest.raises(IncidentError, match="not lowered"):
             update_fields(
-                request(session, now=DEMO_MOMENT, rules=RULES),
+                request(session, now=DEMO_MOMENT, rules=RULES, clearance="top_secret"),
                 session=session,
                 incident_id=secret.id,  # type: ignore[arg-type]
                 expected_version=None,
@@ -304,7 +304,7 @@ def test_relabelling_up_seals_title_and_summary(db: Database, db_path: Path) -> 
     plain = _incident(db, "internal", "普通标题", "普通摘要")
     with db.session() as session:
         update_fields(
-            request(session, now=DEMO_MOMENT, rules=RULES),
+            request(session, now=DEMO_MOMENT, rules=RULES, clearance="top_secret"),
             session=session,
             incident_id=plain.id,  # type: ignore[arg-type]
             expected_version=None,

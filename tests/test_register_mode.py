@@ -163,7 +163,7 @@ def test_service_refuses_entry_text_and_edits_but_takes_copy_moves(db: Database)
     with db.session() as session:
         found = session.get(Incident, incident.id)
         assert found is not None
-        req = request(session, now=DEMO_MOMENT, deployment=REGISTER)
+        req = request(session, now=DEMO_MOMENT, deployment=REGISTER, clearance="secret")
         with pytest.raises(ContentRefused):
             add_entry(req, found, NewEntry(EntryKind.NOTE, DEMO_MOMENT, text="领导批示：…"), session=session)  # fmt: skip
         with pytest.raises(ContentRefused):
@@ -196,7 +196,9 @@ def test_raise_then_purge_leaves_nothing_and_verify_holds(db: Database) -> None:
         add_entry(req, incident, NewEntry(EntryKind.NOTE, DEMO_MOMENT, text="续CANARY"), session=session)  # fmt: skip
         serial, incident_id = incident.serial, incident.id or 0
     with db.session() as session:
-        req = request(session, now=DEMO_MOMENT, actor_name="李四", deployment=REGISTER)
+        req = request(
+            session, now=DEMO_MOMENT, actor_name="李四", deployment=REGISTER, clearance="secret"
+        )
         raised = update_fields(req, session=session, incident_id=incident_id,
                                expected_version=None, changes={"classification": "secret"})  # fmt: skip
         assert (

@@ -36,8 +36,9 @@ def three(db: Database) -> tuple[Operator, Operator, Operator]:
     """The administrator, the security officer and the auditor, three people."""
     admin = init_admin(db, "赵管理", "2468", NOW, clearance="internal")
     add_user(db, admin, NewAccount("马保密", "1357", roles=[Role.SECURITY_OFFICER]), NOW)
-    add_user(db, admin, NewAccount("钱审计", "9753", roles=[Role.AUDITOR]), NOW)
     officer = authenticate(db, "马保密", "1357", NOW)
+    # Auditors are the security officer's to add (issue 17), the first one included.
+    add_user(db, officer, NewAccount("钱审计", "9753", roles=[Role.AUDITOR]), NOW)
     auditor = authenticate(db, "钱审计", "9753", NOW)
     return admin, officer, auditor
 
@@ -71,10 +72,16 @@ def test_each_role_is_refused_the_others_acts(db: Database, three: tuple[Operato
     set_clearance(db, officer, "孙丽", SECRET, NOW)
     with pytest.raises(AccessDenied):
         add_user(db, officer, NewAccount("新人", "1234", roles=[]), NOW)
-    with pytest.raises(AccessDenied):
-        change_roles(db, officer, "孙丽", NOW, add=[Role.DUTY_LEADER])
+    add_user(db, admin, NewAccount("周平", "2222", roles=[Role.DUTY_OFFICER]), NOW)
+    with pytest.raises(AccessDenied, match="only an administrator"):
+        change_roles(db, officer, "周平", NOW, add=[Role.DUTY_LEADER])
     with pytest.raises(AccessDenied):
         list_events(db, officer)
+    # 孙丽 is now cleared above the administrator: her account is the security officer's
+    # (or her own) to change, so the administrator cannot take it over (issue 17).
+    with pytest.raises(AccessDenied, match="only 孙丽 or the security officer"):
+        change_roles(db, admin, "孙丽", NOW, add=[Role.DUTY_LEADER])
+    change_roles(db, officer, "孙丽", NOW, add=[Role.DUTY_LEADER])
     # the auditor: the audit trail yes, accounts and clearances no
     actions = [event.action for event in list_events(db, auditor)]
     assert "clearance_set" in actions

@@ -50,6 +50,43 @@ def may_set_clearance(roles: Iterable[Role | str]) -> bool:
     return Role.SECURITY_OFFICER in _roles(roles)
 
 
+PROTECTED_ROLES = frozenset({Role.AUDITOR, Role.SECURITY_OFFICER})
+"""Accounts the administrator cannot take over: who audits them, and who clears people."""
+
+
+def is_protected_account(
+    target_roles: Iterable[Role | str],
+    target_clearance: Classification | str,
+    actor_clearance: Classification | str,
+) -> bool:
+    """True when only the owner or the security officer may change this account.
+
+    An administrator who could reset the PIN of someone cleared above them, or of an
+    auditor or a security officer, could sign in as them and read what they may not
+    (issue 17): such accounts are the security officer's to change (PIN, roles, enabling
+    again), or their owner's. Disabling stays the administrator's: it grants nothing.
+    """
+    above = Classification(target_clearance).level > Classification(actor_clearance).level
+    return above or bool(_roles(target_roles) & PROTECTED_ROLES)
+
+
+def may_change_account(
+    actor_roles: Iterable[Role | str],
+    actor_clearance: Classification | str,
+    target_roles: Iterable[Role | str],
+    target_clearance: Classification | str,
+) -> bool:
+    """True if the actor may change another person's account (PIN, roles, enabling).
+
+    Administrators change ordinary accounts; a protected one (:func:`is_protected_account`)
+    needs the security officer.
+    """
+    actor = _roles(actor_roles)
+    if is_protected_account(target_roles, target_clearance, actor_clearance):
+        return Role.SECURITY_OFFICER in actor
+    return Role.ADMIN in actor
+
+
 def may_read_audit(roles: Iterable[Role | str]) -> bool:
     """True for auditors only: an administrator cannot review their own actions."""
     return Role.AUDITOR in _roles(roles)

@@ -22,7 +22,13 @@ from typing import Annotated
 import typer
 
 from dutydesk.cli.commands.clearance import ClearanceName
-from dutydesk.cli.commands.context import DbOption, OperatorOption, open_env, signed_in
+from dutydesk.cli.commands.context import (
+    DbOption,
+    OperatorOption,
+    open_env,
+    require_operator,
+    signed_in,
+)
 from dutydesk.cli.commands.output import FormatOption, OutputFormat, emit, message
 from dutydesk.cli.commands.parsing import InputError, choice
 from dutydesk.i18n import t
@@ -182,12 +188,19 @@ def disable(
 def passwd(
     ctx: typer.Context, name: Name, operator: OperatorOption = None, db: DbOption = None
 ) -> None:
-    """Set a new PIN: your own, or anyone's as administrator; lifts a lockout."""
+    """Set a new PIN: your own, or reset another's (they choose their own at next sign-in).
+
+    Resetting is the administrator's act, and the security officer's for accounts cleared
+    above the administrator or held by an auditor or security officer.
+    """
     from dutydesk.services.accounts.users import set_pin
 
     env = open_env(ctx, db)
-    actor = signed_in(env, operator)
-    set_pin(env.db, actor, name, new_pin(name), env.now)
+    if name.strip() == require_operator(operator):
+        # One's own: the PIN (even one someone else reset) is checked, then replaced.
+        signed_in(env, operator, choose_pin=lambda: new_pin(name))
+    else:
+        set_pin(env.db, signed_in(env, operator), name, new_pin(name), env.now)
     message(t("auth.pin_changed", name=name))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -203,7 +204,9 @@ def refuse_missing(database: Database) -> None:
         raise DatabaseError(t("cli.no_database", path=database.path))
 
 
-def signed_in(env: Env, operator: str | None) -> Operator:
+def signed_in(
+    env: Env, operator: str | None, *, choose_pin: Callable[[], str] | None = None
+) -> Operator:
     """The operator of this command, signed in: the one helper every command calls.
 
     The name comes from ``--operator`` (or ``DUTYDESK_OPERATOR``); the PIN from
@@ -212,6 +215,9 @@ def signed_in(env: Env, operator: str | None) -> Operator:
 
     On a database where nobody has a PIN yet (``dutydesk init`` never run) the name is
     taken as given, with no roles and internal clearance, as before sign-in existed.
+
+    ``choose_pin`` asks for the operator's own new PIN after their PIN, and sets it as
+    part of signing in (``user passwd`` of oneself: the way out of a PIN reset).
 
     Raises:
         InputError: no operator named.
@@ -236,7 +242,10 @@ def signed_in(env: Env, operator: str | None) -> Operator:
             pin = getpass.getpass(t("auth.pin_prompt", name=name))
         except EOFError:
             raise InputError(t("auth.pin_needed")) from None
-    return authenticate(env.db, name, pin, env.now, settings=env.settings, record_success=False)
+    new_pin = choose_pin() if choose_pin is not None else None
+    return authenticate(
+        env.db, name, pin, env.now, settings=env.settings, record_success=False, new_pin=new_pin
+    )
 
 
 def _has_terminal() -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -137,7 +138,9 @@ def log_entry(
     from dutydesk.services.incidents.followup import add_entry
     from dutydesk.services.retry import write_with_retry
 
-    req = env.request(actor=actor)
+    # The writer's own clearance: a classified item is edited (or raised) only by
+    # someone cleared for its level (issue 17).
+    req = replace(env.request(actor=actor), clearance=actor.clearance)
 
     def work(session: Any) -> tuple[int, Any]:
         incident = env.incident(session, serial)
@@ -171,7 +174,9 @@ def edit_fields(
     from dutydesk.services.incidents.edits import update_fields
     from dutydesk.services.retry import write_with_retry
 
-    req = env.request(actor=actor)
+    # The writer's own clearance: a classified item is edited (or raised) only by
+    # someone cleared for its level (issue 17).
+    req = replace(env.request(actor=actor), clearance=actor.clearance)
 
     def work(session: Any) -> tuple[int, Any]:
         incident = env.incident(session, serial)

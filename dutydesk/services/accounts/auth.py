@@ -15,6 +15,11 @@ account is an audit event; a PIN never is, nor is any part of it.
 
 A database where nobody has a PIN yet (never ``dutydesk init``-ed) has no sign-in: see
 :func:`sign_in_required`.
+
+A PIN someone else set (a reset, ``pin_reset`` in the audit trail) must be replaced by
+its owner before anything else: :func:`authenticate` refuses with
+:class:`NewPinRequired`, naming who reset it and when, until it is called again with the
+owner's ``new_pin`` (issue 17: whoever chose the PIN could otherwise sign in as them).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from sqlmodel import select
 
@@ -58,6 +64,45 @@ class AuthError(DutyDeskError):
 
 class LockedError(AuthError):
     """Too many wrong PINs: the account is locked for a while."""
+
+
+class NewPinRequired(AuthError):
+    """The PIN matched, but someone else set it: its owner must choose their own first."""
+
+
+@dataclass(frozen=True)
+class Reset:
+    """Who set a person's current PIN for them, and when (a reset not yet replaced)."""
+
+    by: str
+    at: datetime
+
+
+def pending_reset(session: object, person_id: int) -> Reset | None:
+    """The reset that set ``person_id``'s current PIN, or ``None`` if they chose it.
+
+    Read from the audit trail (on the hash chain, so not quietly erasable): the newest
+    PIN event of the person decides; ``pin_reset`` is one made by someone else.
+    """
+    from dutydesk.storage.engine import as_utc
+    from dutydesk.storage.models import AuditEvent
+
+    row = session.exec(  # type: ignore[attr-defined]
+        select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.occurred_at)
+        .where(
+            AuditEvent.object_type == "person",
+            AuditEvent.object_id == str(person_id),
+            AuditEvent.action.in_(("pin_changed", "pin_reset")),  # type: ignore[attr-defined]
+        )
+        .order_by(AuditEvent.id.desc())  # type: ignore[union-attr]
+        .limit(1)
+    ).first()
+    if row is None or row[0] != "pin_reset":
+        return None
+    actor = session.get(Person, row[1]) if row[1] is not None else None  # type: ignore[attr-defined]
+    at = as_utc(row[2])
+    assert at is not None  # a NOT NULL column
+    return Reset(actor.name if actor is not None else "?", at)
 
 
 @dataclass(frozen=True)
@@ -171,6 +216,7 @@ def authenticate(
     *,
     settings: Settings | None = None,
     record_success: bool = True,
+    new_pin: str | None = None,
 ) -> Operator:
     """Check ``name`` and ``pin``; return the operator or raise a clear error.
 
@@ -186,13 +232,18 @@ def authenticate(
         settings: lockout attempts and minutes; defaults when ``None``.
         record_success: write a ``sign_in`` audit event on success (the console does;
             a CLI command attributes its own action instead).
+        new_pin: the owner's own new PIN, set in the same transaction when ``pin``
+            matches (``pin_changed``); required after a reset.
 
     Raises:
-        AuthError: unknown name, disabled account, no PIN set, or a wrong PIN.
+        AuthError: unknown name, disabled account, no PIN set, a wrong PIN, or an
+            unusable ``new_pin``.
+        NewPinRequired: the PIN matched but was reset by someone else; no ``new_pin``.
         LockedError: the account is locked (now, or by this failure).
 
     """
     settings = settings or Settings()
+    new_hash = _new_pin_hash(new_pin, pin)
     who = name.strip()
     stored = db.read(
         "SELECT c.pin_hash, EXISTS (SELECT 1 FROM meta WHERE key = :demo)"
@@ -249,19 +300,79 @@ def authenticate(
                 left = settings.lockout_attempts - attempt.failed_attempts
                 failure = AuthError(t("auth.wrong_pin", name=who, left=left))
         else:
-            if credential.failed_attempts or credential.locked_until:
-                credential.failed_attempts, credential.locked_until = 0, None
-                session.add(credential)
-            if upgrade is not None and credential.pin_hash == old_hash:
-                credential.pin_hash = upgrade
-                session.add(credential)
-                detail = f"scrypt N={SCRYPT_N} r={SCRYPT_R} p={SCRYPT_P}"
-                audit.record(session, person.id, "pin_rehashed", "person", person.id, detail, now)
-            if record_success:
-                audit.record(session, person.id, "sign_in", "person", person.id, "", now)
-            return operator_of(session, person)
+            accepted = _accept(
+                session,
+                person,
+                credential,
+                Change(old_hash, upgrade, new_hash),
+                now,
+                settings=settings,
+                record_success=record_success,
+            )
+            if isinstance(accepted, Operator):
+                return accepted
+            failure = accepted
     assert failure is not None  # every other branch set it
     raise failure
+
+
+def _new_pin_hash(new_pin: str | None, pin: str) -> str | None:
+    """The hash of the owner's new PIN (before any lock), or ``None`` when none is given.
+
+    Raises:
+        AuthError: the new PIN is unusable, or the same as the one given to them.
+
+    """
+    if new_pin is None:
+        return None
+    from dutydesk.rules.access import pin_problem
+
+    problem = pin_problem(new_pin)
+    if problem is not None:
+        raise AuthError(t(problem))
+    if new_pin == pin:
+        raise AuthError(t("auth.reset_same"))
+    return hash_pin(new_pin)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a matching sign-in may store: a stronger hash of the same PIN, or a new PIN."""
+
+    old_hash: str
+    upgrade: str | None
+    new_hash: str | None
+
+
+def _accept(
+    session: Any,
+    person: Person,
+    credential: Credential,
+    change: Change,
+    now: datetime,
+    *,
+    settings: Settings,
+    record_success: bool,
+) -> Operator | AuthError:
+    """The PIN matched: the operator, or a refusal while a reset waits for a new PIN."""
+    assert person.id is not None  # read from the store
+    reset = pending_reset(session, person.id) if change.new_hash is None else None
+    if reset is not None:
+        audit.record(session, person.id, "sign_in_refused", "person", person.id, "PIN reset", now)
+        when = reset.at.astimezone(settings.tz).strftime("%m-%d %H:%M")
+        return NewPinRequired(t("auth.reset_pending", name=person.name, by=reset.by, at=when))
+    credential.failed_attempts, credential.locked_until = 0, None
+    if change.new_hash is not None:
+        credential.pin_hash, credential.changed_at = change.new_hash, now
+        audit.record(session, person.id, "pin_changed", "person", person.id, "", now)
+    elif change.upgrade is not None and credential.pin_hash == change.old_hash:
+        credential.pin_hash = change.upgrade
+        detail = f"scrypt N={SCRYPT_N} r={SCRYPT_R} p={SCRYPT_P}"
+        audit.record(session, person.id, "pin_rehashed", "person", person.id, detail, now)
+    session.add(credential)
+    if record_success:
+        audit.record(session, person.id, "sign_in", "person", person.id, "", now)
+    return operator_of(session, person)
 
 
 def _local(moment: datetime, settings: Settings) -> str:

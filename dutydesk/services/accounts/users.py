@@ -5,7 +5,11 @@ their roles, and holds no clearance; the security officer (安全保密管理员
 clearances (:func:`set_clearance`), never their own; the auditor reads the audit trail.
 Nobody holds two of the three, refused at account creation and at every role change.
 Every function takes the acting :class:`Operator` and refuses anyone else (except
-:func:`set_pin` on one's own account); the last active administrator stays. Each change
+:func:`set_pin` on one's own account); the last active administrator stays. Accounts
+cleared above the administrator, and auditors' and security officers' accounts, are
+the security officer's to change, so that no administrator can take one over by
+choosing its PIN (issue 17); a PIN reset makes its owner choose their own at the next
+sign-in. Each change
 is an audit event in the same transaction.
 """
 
@@ -20,6 +24,9 @@ from sqlmodel import Session, col, select
 from dutydesk.errors import DutyDeskError, NotFoundError
 from dutydesk.i18n import t
 from dutydesk.rules.access import (
+    PROTECTED_ROLES,
+    is_protected_account,
+    may_change_account,
     may_hold_clearance,
     may_manage_accounts,
     may_set_clearance,
@@ -90,13 +97,43 @@ def _roles(session: Session, person_id: int | None) -> set[Role]:
     return {Role(role) for role in rows}
 
 
-def _active_admins(session: Session) -> int:
+def _active_holders(session: Session, role: Role) -> int:
     rows = session.exec(
         select(Person.id)
         .join(PersonRole, col(PersonRole.person_id) == col(Person.id))
-        .where(PersonRole.role == Role.ADMIN.value, col(Person.active).is_(True))
+        .where(PersonRole.role == role.value, col(Person.active).is_(True))
     ).all()
     return len(rows)
+
+
+def _active_admins(session: Session) -> int:
+    return _active_holders(session, Role.ADMIN)
+
+
+def _require_may_change(
+    session: Session, operator: Operator, person: Person, after: Iterable[Role] = ()
+) -> None:
+    """Refuse a change to someone else's account the operator may not make (issue 17).
+
+    ``after`` are roles the change gives: granting an auditor's or security officer's
+    role makes the account protected, so it is the security officer's act too, except
+    the very first security officer, whom only the administrator can create.
+    """
+    roles = _roles(session, person.id) | set(after)
+    if may_change_account(operator.roles, operator.clearance, roles, person.clearance):
+        return
+    bootstrap = (
+        set(after) & PROTECTED_ROLES == {Role.SECURITY_OFFICER}
+        and not is_protected_account(roles - {Role.SECURITY_OFFICER}, person.clearance,
+                                     operator.clearance)
+        and not _active_holders(session, Role.SECURITY_OFFICER)
+        and may_manage_accounts(operator.roles)
+    )  # fmt: skip
+    if bootstrap:
+        return
+    if is_protected_account(roles, person.clearance, operator.clearance):
+        raise AccessDenied(t("auth.protected_account", name=person.name))
+    raise AccessDenied(t("auth.admins_only"))
 
 
 def _set_credential(session: Session, person_id: int, pin_hash: str, now: datetime) -> None:
@@ -165,7 +202,8 @@ def add_user(db: Database, operator: Operator, account: NewAccount, now: datetim
 
     """
     name, pin, clearance = account.name, account.pin, account.clearance
-    _require_admin(operator)
+    if not may_manage_accounts(operator.roles) and not may_set_clearance(operator.roles):
+        raise AccessDenied(t("auth.admins_only"))
     _check_pin(pin)
     wanted = set(account.roles)
     if separation_conflict(wanted):
@@ -182,6 +220,9 @@ def add_user(db: Database, operator: Operator, account: NewAccount, now: datetim
         elif session.get(Credential, person.id) is not None:
             raise AccountError(t("auth.exists", name=person.name))
         assert person.id is not None
+        # A PIN the administrator chose for someone cleared above them, or for an
+        # auditor, would let the administrator sign in as them: the security officer's.
+        _require_may_change(session, operator, person, wanted)
         have = _roles(session, person.id)
         # A roster person may hold a clearance the security officer gave: it stays.
         if not Classification(person.clearance).is_classified:
@@ -234,9 +275,14 @@ def set_active(db: Database, operator: Operator, name: str, active: bool, now: d
         AccountError: it would leave no active administrator.
 
     """
-    _require_admin(operator)
+    if not active:
+        _require_admin(operator)
+    elif not may_manage_accounts(operator.roles) and not may_set_clearance(operator.roles):
+        raise AccessDenied(t("auth.admins_only"))
     with db.session() as session:
         person = _person(session, name)
+        if active:  # enabling again hands the account back: protected ones are not theirs
+            _require_may_change(session, operator, person)
         if not active and Role.ADMIN in _roles(session, person.id) and _active_admins(session) < 2:
             raise AccountError(t("auth.last_admin"))
         person.active = active
@@ -246,22 +292,31 @@ def set_active(db: Database, operator: Operator, name: str, active: bool, now: d
 
 
 def set_pin(db: Database, operator: Operator, name: str, pin: str, now: datetime) -> None:
-    """Set a new PIN (and lift a lockout): an administrator for anyone, anyone for themselves.
+    """Set a new PIN (and lift a lockout): one's own, or another's as a reset.
+
+    Resetting another person's PIN is the administrator's act for ordinary accounts and
+    the security officer's for protected ones (``rules.access.is_protected_account``).
+    A reset is recorded as ``pin_reset``: the owner must choose their own PIN at their
+    next sign-in, and is told who reset it and when (``auth.pending_reset``).
 
     Raises:
-        AccessDenied: neither an administrator nor the account's owner.
+        AccessDenied: the operator may not change this account.
         AccountError: the PIN is unusable.
 
     """
-    if name.strip() != operator.name:
-        _require_admin(operator)
+    own = name.strip() == operator.name
+    if not own and not (may_manage_accounts(operator.roles) or may_set_clearance(operator.roles)):
+        raise AccessDenied(t("auth.admins_only"))
     _check_pin(pin)
     pin_hash = hash_pin(pin)  # about a second: before the write lock
     with db.session() as session:
         person = _person(session, name)
         assert person.id is not None
+        if not own:
+            _require_may_change(session, operator, person)
         _set_credential(session, person.id, pin_hash, now)
-        audit.record(session, operator, "pin_changed", "person", person.id, "", now)
+        action = "pin_changed" if own else "pin_reset"
+        audit.record(session, operator, action, "person", person.id, "", now)
 
 
 def change_roles(
@@ -290,13 +345,15 @@ def change_roles(
             raise AccountError(t("auth.roles_or_clearance"))
         set_clearance(db, operator, name, clearance, now)
         return
-    _require_admin(operator)
+    if not may_manage_accounts(operator.roles) and not may_set_clearance(operator.roles):
+        raise AccessDenied(t("auth.admins_only"))
     with db.session() as session:
         person = _person(session, name)
         assert person.id is not None  # read from the store
         have = _roles(session, person.id)
         after = (have | set(add)) - set(remove)
         _check_roles(after, person.clearance)
+        _require_may_change(session, operator, person, add)
         if Role.ADMIN in have - after and person.active and _active_admins(session) < 2:
             raise AccountError(t("auth.last_admin"))
         for role in set(add) - have:

@@ -19,6 +19,7 @@ from dutydesk.errors import NotFoundError
 from dutydesk.i18n import field_caption, label, t
 from dutydesk.rules.chain import ENVELOPE_PREFIX
 from dutydesk.rules.facts import PARSERS, FactError, as_text
+from dutydesk.rules.policy import may_see
 from dutydesk.rules.workflow import Refusal
 from dutydesk.services.incidents.followup import NewEntry, record_entry
 from dutydesk.services.incidents.records import (
@@ -154,6 +155,34 @@ def describe_changes(changes: Mapping[str, tuple[str, str]]) -> str:
     )
 
 
+def _refuse_closed(incident: Incident) -> None:
+    """Refuse any edit of a closed incident (a correction entry answers it instead)."""
+    if Status(incident.status) is Status.CLOSED:
+        refused = Refusal("closed")
+        raise EntryRefused(
+            t(
+                "refusal.prefix",
+                serial=incident.serial,
+                kind=label(EntryKind.FIELD_CHANGE),
+                reason=t(refused.message_key),
+            ),
+            refused,
+        )
+
+
+def _require_cleared(req: Request, serial: str, level: Classification, key: str) -> None:
+    """Refuse an edit of (or a raise to) ``level`` by someone not cleared for it (issue 17).
+
+    An officer cleared only for internal could otherwise overwrite the title of a 机密
+    item they cannot read, or raise it to 绝密 and so take it from its 机密 readers.
+    ``req.clearance`` is the writer's own (the console's operator; the CLI's signed-in one).
+    """
+    if level.is_classified and not may_see(req.clearance, level):
+        raise IncidentError(
+            t(key, serial=serial, classification=label(level), clearance=label(req.clearance))
+        )
+
+
 def update_fields(
     req: Request,
     *,
@@ -193,8 +222,9 @@ def update_fields(
         NotFoundError: there is no such incident.
         ConflictError: ``expected_version`` is not the current version.
         EntryRefused: the incident is closed.
-        IncidentError: a field cannot be edited or a value is not valid, or the
-            incident's sealed timeline forbids a change of classification.
+        IncidentError: a field cannot be edited or a value is not valid, the
+            incident's sealed timeline forbids a change of classification, or the
+            writer (``req.clearance``) is not cleared for its level or the raised one.
         DecryptError: the key file does not open the incident's sealed text.
 
     """
@@ -205,19 +235,10 @@ def update_fields(
         raise NotFoundError(t("error.incident.no_id", id=incident_id))
     check_version(incident, expected_version, dict(changes))
     values = _checked(changes)
-    if Status(incident.status) is Status.CLOSED:
-        refused = Refusal("closed")
-        raise EntryRefused(
-            t(
-                "refusal.prefix",
-                serial=incident.serial,
-                kind=label(EntryKind.FIELD_CHANGE),
-                reason=t(refused.message_key),
-            ),
-            refused,
-        )
+    _refuse_closed(incident)
     where = incident_record(incident_id)
     before = Classification(incident.classification)
+    _require_cleared(req, incident.serial, before, "crypto.edit_uncleared")
     # Issue 13: on an accredited network the location, reporter and assigned leader and
     # department are sealed like the title and summary: compared in clear, re-sealed.
     sealed_fields = ("title", "summary") if req.register_only else SEALED_FIELDS
@@ -240,6 +261,8 @@ def update_fields(
     raised = "classification" in diff and Classification(diff["classification"][1]).level > (
         before.level
     )
+    if raised:  # raising hides the item from readers cleared below the new level
+        _require_cleared(req, incident.serial, after_level, "crypto.raise_uncleared")
     if "classification" in diff and not raised and _has_sealed_entries(session, incident_id):
         # Raising is fine (earlier entries stay sealed at the lower level and are opened
         # for readers the higher label admits); lowering would leave them unreadable.

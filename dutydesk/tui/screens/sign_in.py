@@ -5,6 +5,10 @@ at start and after signing out. Nothing from the record is on it: only the names
 people who can sign in. The names are read and the PIN is checked in thread workers; a
 refusal (wrong PIN with the tries left, a locked account with the time it opens again)
 is the service's own message, shown in place, keeping the name and clearing the PIN.
+
+After a PIN reset (issue 17) the service refuses with who reset it and when; the same
+field then asks for the officer's own new PIN, twice, and the PIN they were given is
+checked again with it, so the new one is set only by someone who knows the old.
 """
 
 from __future__ import annotations
@@ -19,11 +23,11 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from dutydesk.i18n import t
-from dutydesk.services.accounts.auth import AuthError, Operator, authenticate
+from dutydesk.services.accounts.auth import AuthError, NewPinRequired, Operator, authenticate
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.session import operator_names
-from dutydesk.tui.text import safe
+from dutydesk.tui.text import safe, safe_block
 from dutydesk.tui.widgets.form import SafeInput
 from dutydesk.tui.workers import ReportsWorkerErrors
 
@@ -48,11 +52,16 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
             self.names = names
 
     class Refused(Message):
-        """The service refused the sign-in; ``text`` says why."""
+        """The service refused the sign-in; ``text`` says why.
 
-        def __init__(self, text: str) -> None:
+        ``reset`` is set when the PIN matched but was reset by someone else: the screen
+        then asks for a new one.
+        """
+
+        def __init__(self, text: str, *, reset: bool = False) -> None:
             super().__init__()
             self.text = text
+            self.reset = reset
 
     def __init__(self, context: Context, *, name: str = "") -> None:
         """Build the screen.
@@ -67,6 +76,9 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
         self.context = context
         self._start_name = name
         self._names: list[str] = []
+        self._given_pin: str | None = None
+        """The PIN someone else set, kept while its owner types a new one twice."""
+        self._first_new: str | None = None
 
     def compose(self) -> ComposeResult:
         """A centred box: title, name, the list of names, PIN, the message line."""
@@ -140,22 +152,57 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
             return
         pin = self.pin_input.value
         self.pin_input.value = ""
+        if self._given_pin is not None and self._first_new is None:
+            self._first_new = pin  # the new PIN once: ask for it again
+            self.pin_input.placeholder = t("session.new_pin_again")
+            return
+        new_pin = None
+        if self._given_pin is not None:
+            new_pin, first, pin = pin, self._first_new, self._given_pin
+            if new_pin != first:
+                self._ask_new_pin(t("auth.pin_mismatch"))
+                return
         self.pin_input.disabled = True
         self.message.update(t("session.checking"))
-        self._check(name, pin)
+        self._check(name, pin, new_pin)
+
+    def _ask_new_pin(self, text: str) -> None:
+        """Ask for the officer's own new PIN (twice) in the PIN field, saying why."""
+        self._first_new = None
+        self.pin_input.placeholder = t("session.new_pin")
+        hint = t("session.new_pin_hint")
+        self.message.update(safe_block(f"{text}\n{hint}", "$text-warning", cut=False))
+        self.pin_input.disabled = False
+        self.pin_input.focus()
 
     @work(thread=True, exclusive=True, group="sign-in", exit_on_error=False)
-    def _check(self, name: str, pin: str) -> None:
+    def _check(self, name: str, pin: str, new_pin: str | None = None) -> None:
         ctx = self.context
         try:
-            operator = authenticate(ctx.db, name, pin, ctx.clock.now(), settings=ctx.settings)
+            operator = authenticate(
+                ctx.db, name, pin, ctx.clock.now(), settings=ctx.settings, new_pin=new_pin
+            )
+        except NewPinRequired as error:
+            self._given_pin = pin
+            self.post_message(self.Refused(str(error), reset=True))
+            return
         except AuthError as error:
-            self.post_message(self.Refused(str(error)))
+            self.post_message(self.Refused(str(error), reset=new_pin is not None))
             return
         self.post_message(self.SignedIn(operator))
 
     def on_sign_in_screen_refused(self, message: SignInScreen.Refused) -> None:
         """Say why in place; keep the name, the PIN field is already empty."""
+        if message.reset and self._given_pin is not None:
+            self._ask_new_pin(message.text)
+            return
         self.message.update(safe(message.text, "$text-error"))
         self.pin_input.disabled = False
         self.pin_input.focus()
+
+    @on(Input.Changed, "#sign-in-name")
+    def _name_changed(self, _event: Input.Changed) -> None:
+        # Another name: the PIN field asks for a PIN again, not a new one.
+        if self._given_pin is not None:
+            self._given_pin = self._first_new = None
+            self.pin_input.placeholder = t("session.pin")

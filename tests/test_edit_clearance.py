@@ -1,0 +1,85 @@
+"""Editing a classified item needs its clearance; raising one needs the new level's (issue 17).
+
+The audit found that an officer cleared only for internal could overwrite the title,
+summary and location of a 机密 incident and raise it to 绝密, after which its 机密-cleared
+readers lost it. The demo night: 20261125-012 is its 机密 telegram; 黄雨婷 4444 is cleared
+for internal, 赵静 2222 for 秘密, 王立新 7777 for 机密, 韩冬 6666 for 绝密.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from dutydesk.cli.app import main
+from tests.conftest import DEMO_MOMENT
+from tests.templates import DemoTemplates
+
+SECRET = "20261125-012"
+OPEN = "20261126-004"
+"""An internal incident of the demo night, still open."""
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(
+    demo_templates: DemoTemplates,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Run:
+    path = demo_templates.copy_to(tmp_path / "demo.sqlite3", DEMO_MOMENT)
+
+    def go(*args: str, who: tuple[str, str]) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+        monkeypatch.setenv("DUTYDESK_OPERATOR", who[0])
+        monkeypatch.setenv("DUTYDESK_PIN", who[1])
+        capsys.readouterr()
+        try:
+            main(["--db", str(path), "--now", "2026-11-26T02:31+08:00", *args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return go
+
+
+def one_line(code: int, out: str, err: str, words: str) -> None:
+    assert code != 0 and out == "", (code, out, err)
+    assert len(err.strip().splitlines()) == 1 and words in err, err
+
+
+def test_an_uncleared_officer_cannot_edit_a_classified_item(run: Run) -> None:
+    code, out, err = run("incident", "edit", SECRET, "--severity", "I", who=("黄雨婷", "4444"))
+    one_line(code, out, err, f"{SECRET} is")
+    assert "needs a" in err and "nothing was changed" in err
+    code, out, err = run("incident", "edit", SECRET, "--severity", "I", who=("赵静", "2222"))
+    one_line(code, out, err, "needs a")  # 秘密 is not enough for a 机密 item
+    code, out, err = run("incident", "edit", SECRET, "--severity", "I", who=("王立新", "7777"))
+    assert code == 0, err  # cleared for 机密
+
+
+def test_raising_needs_the_clearance_of_the_new_level(run: Run) -> None:
+    code, out, err = run(
+        "incident", "edit", OPEN, "--classification", "top_secret", who=("赵静", "2222")
+    )
+    one_line(code, out, err, "cannot be raised to")
+    code, out, err = run(
+        "incident", "edit", SECRET, "--classification", "top_secret", who=("王立新", "7777")
+    )
+    one_line(code, out, err, "cannot be raised to")  # its 机密 readers would lose it
+    code, out, err = run(
+        "incident", "edit", OPEN, "--classification", "confidential", who=("赵静", "2222")
+    )
+    assert code == 0, err
+    code, out, err = run(
+        "incident", "edit", SECRET, "--classification", "top_secret", who=("韩冬", "6666")
+    )
+    assert code == 0, err
