@@ -87,6 +87,28 @@ def may_change_account(
     return Role.ADMIN in actor
 
 
+DESK_ROLES = frozenset(
+    {
+        Role.DUTY_LEADER,
+        Role.DUTY_OFFICER,
+        Role.INFORMATION_OFFICER,
+        Role.CONFIDENTIAL_OFFICER,
+        Role.LEADER,
+    }
+)
+"""Roles that write the desk's record: incidents, follow-ups, bulletins, roster, handover."""
+
+
+def may_write_record(roles: Iterable[Role | str]) -> bool:
+    """True for duty staff and leaders: the three separated roles alone write no record.
+
+    An auditor who could register incidents or issue bulletins would audit their own
+    entries; an administrator or security officer keeps accounts and clearances, not the
+    desk's record (issue 17). A database without sign-in has no roles and is not asked.
+    """
+    return bool(_roles(roles) & DESK_ROLES)
+
+
 def may_read_audit(roles: Iterable[Role | str]) -> bool:
     """True for auditors only: an administrator cannot review their own actions."""
     return Role.AUDITOR in _roles(roles)

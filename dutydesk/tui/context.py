@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from dutydesk.clock import Clock
 from dutydesk.config import Settings
 from dutydesk.storage.engine import Database
-from dutydesk.vocab import Classification
+from dutydesk.vocab import Classification, Role
 
 if TYPE_CHECKING:
     from dutydesk.rules.deadlines import DeadlineRules
@@ -55,6 +55,8 @@ class Context:
     """The database's key ring if already loaded; ``None``: services load it lazily."""
     operator_id: int | None = None
     """The signed-in operator's person id; ``None`` when the console runs without sign-in."""
+    roles: frozenset[Role] = frozenset()
+    """The signed-in operator's roles (none without sign-in)."""
 
     @property
     def viewer(self) -> int | str:
@@ -65,6 +67,18 @@ class Context:
     def signed_in(self) -> bool:
         """True if an operator signed in (the database requires sign-in)."""
         return self.operator_id is not None
+
+    @property
+    def may_write(self) -> bool:
+        """True if this console may write the desk's record (issue 17: roles gate writes).
+
+        Without sign-in there are no roles and the console writes as before; signed in, a
+        desk role is needed (``rules.access.DESK_ROLES``): an auditor, administrator or
+        security officer alone reads, and their console writes nothing.
+        """
+        from dutydesk.rules.access import may_write_record
+
+        return not self.signed_in or may_write_record(self.roles)
 
     @property
     def tz(self) -> ZoneInfo:

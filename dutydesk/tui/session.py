@@ -25,12 +25,13 @@ if TYPE_CHECKING:
 
 
 def context_for(base: Context, operator: Operator) -> Context:
-    """``base`` as seen by ``operator``: their name, id and clearance (no pre-read rows)."""
+    """``base`` as seen by ``operator``: name, id, clearance and roles (no pre-read rows)."""
     return replace(
         base,
         clearance=operator.clearance,
         operator=operator.name,
         operator_id=operator.id,
+        roles=operator.roles,
         first_rows=None,
     )
 

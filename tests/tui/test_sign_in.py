@@ -163,6 +163,35 @@ async def test_a_reset_pin_is_replaced_at_sign_in_before_the_console_opens(
     assert authenticate(demo, "黄雨婷", "246810", NOW).name == "黄雨婷"
 
 
+async def test_the_console_of_an_officer_without_a_desk_role_writes_nothing(
+    sign_in_app: Callable[..., DutyDeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17 item 5: 马骏, the security officer alone, reads; no form opens for him."""
+    # The first form's imports can take seconds on a loaded machine: keep toasts to read.
+    monkeypatch.setattr(DutyDeskApp, "NOTIFICATION_TIMEOUT", 600)
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, "马骏", "1212")
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        texts = [str(note.message) for note in app._notifications]
+        assert any("Read only: 马骏 holds no desk role" in text for text in texts), texts
+        await sign_in_as_next(pilot, app, "黄雨婷", "4444")
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)  # a duty officer's form opens
+
+
+async def sign_in_as_next(pilot: Pilot[Any], app: DutyDeskApp, name: str, pin: str) -> None:
+    """Sign out (the app's own key) and sign in as ``name``."""
+    app.action_sign_out()
+    await settle(pilot)
+    await sign_in(pilot, name, pin)
+
+
 async def test_right_pin_opens_the_console_as_the_operator(
     sign_in_app: Callable[..., DutyDeskApp],
 ) -> None:

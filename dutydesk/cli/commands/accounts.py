@@ -134,7 +134,7 @@ def add(
     from dutydesk.services.accounts.users import NewAccount, add_user
 
     env = open_env(ctx, db)
-    admin = signed_in(env, operator)
+    admin = signed_in(env, operator, desk=False)
     roles = _roles(role)
     level = choice(Classification, clearance or "internal", "clearance")
     pin = new_pin(name)
@@ -154,7 +154,7 @@ def list_(
     from dutydesk.services.accounts.users import list_users
 
     env = open_env(ctx, db)
-    rows = list_users(env.db, signed_in(env, operator))
+    rows = list_users(env.db, signed_in(env, operator, desk=False))
     columns = [
         ("name", t("cli.column.name")),
         ("roles", t("cli.column.roles")),
@@ -180,7 +180,7 @@ def disable(
     from dutydesk.services.accounts.users import set_active
 
     env = open_env(ctx, db)
-    set_active(env.db, signed_in(env, operator), name, enable, env.now)
+    set_active(env.db, signed_in(env, operator, desk=False), name, enable, env.now)
     message(t("auth.enabled_done" if enable else "auth.disabled_done", name=name))
 
 
@@ -198,9 +198,9 @@ def passwd(
     env = open_env(ctx, db)
     if name.strip() == require_operator(operator):
         # One's own: the PIN (even one someone else reset) is checked, then replaced.
-        signed_in(env, operator, choose_pin=lambda: new_pin(name))
+        signed_in(env, operator, choose_pin=lambda: new_pin(name), desk=False)
     else:
-        set_pin(env.db, signed_in(env, operator), name, new_pin(name), env.now)
+        set_pin(env.db, signed_in(env, operator, desk=False), name, new_pin(name), env.now)
     message(t("auth.pin_changed", name=name))
 
 
@@ -224,7 +224,7 @@ def role(
         raise InputError(t("cli.error.role_nothing"))
     env = open_env(ctx, db)
     level = choice(Classification, clearance, "clearance") if clearance else None
-    actor = signed_in(env, operator)
+    actor = signed_in(env, operator, desk=False)
     change_roles(
         env.db, actor, name, env.now, add=_roles(add), remove=_roles(remove), clearance=level
     )
@@ -243,7 +243,7 @@ def clearance_(
     from dutydesk.services.accounts.users import set_clearance
 
     env = open_env(ctx, db)
-    actor = signed_in(env, operator)
+    actor = signed_in(env, operator, desk=False)
     set_clearance(env.db, actor, name, choice(Classification, level, "clearance"), env.now)
     message(t("auth.changed", name=name))
 
@@ -261,7 +261,7 @@ def audit_list(
     from dutydesk.services.accounts.audit import list_events
 
     env = open_env(ctx, db)
-    rows = list_events(env.db, signed_in(env, operator), limit=limit, action=action)
+    rows = list_events(env.db, signed_in(env, operator, desk=False), limit=limit, action=action)
     columns = [
         ("id", t("cli.column.id")),
         ("occurred_at", t("cli.column.occurred_at")),

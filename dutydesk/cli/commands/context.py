@@ -21,6 +21,7 @@ from dutydesk.cli.commands.parsing import InputError
 from dutydesk.config import Settings, load_settings
 from dutydesk.errors import DatabaseError, NotFoundError
 from dutydesk.i18n import set_language, t
+from dutydesk.rules.access import may_write_record
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Classification
 
@@ -205,7 +206,11 @@ def refuse_missing(database: Database) -> None:
 
 
 def signed_in(
-    env: Env, operator: str | None, *, choose_pin: Callable[[], str] | None = None
+    env: Env,
+    operator: str | None,
+    *,
+    choose_pin: Callable[[], str] | None = None,
+    desk: bool = True,
 ) -> Operator:
     """The operator of this command, signed in: the one helper every command calls.
 
@@ -218,6 +223,11 @@ def signed_in(
 
     ``choose_pin`` asks for the operator's own new PIN after their PIN, and sets it as
     part of signing in (``user passwd`` of oneself: the way out of a PIN reset).
+
+    ``desk``: the command writes the desk's record (the default, so a new command is
+    gated unless it says otherwise), which needs a desk role (``rules.access.DESK_ROLES``);
+    account, clearance, need-to-know and key commands pass ``False`` and check their own
+    roles in their services.
 
     Raises:
         InputError: no operator named.
@@ -243,9 +253,14 @@ def signed_in(
         except EOFError:
             raise InputError(t("auth.pin_needed")) from None
     new_pin = choose_pin() if choose_pin is not None else None
-    return authenticate(
+    signed = authenticate(
         env.db, name, pin, env.now, settings=env.settings, record_success=False, new_pin=new_pin
     )
+    if desk and not may_write_record(signed.roles):
+        from dutydesk.services.accounts.audit import AccessDenied
+
+        raise AccessDenied(t("access.no_desk_role", name=signed.name))
+    return signed
 
 
 def _has_terminal() -> bool:
@@ -298,7 +313,7 @@ def reader(env: Env, operator: str | None, wanted: str | None) -> Reader:
         return Reader(level, None)
     if not accounts and (operator is None or not operator.strip()):
         raise InputError(t("cli.error.clearance_operator"))
-    who = signed_in(env, operator)
+    who = signed_in(env, operator, desk=False)  # reading: every role reads (need-to-know decides)
     return Reader(clearance_for(env, who, wanted), who)
 
 

@@ -88,7 +88,7 @@ def migrate(
         )
     if not yes:
         raise InputError(t("accredited.migrate_needs_yes", target=target.value))
-    actor = signed_in(env, operator)
+    actor = signed_in(env, operator, desk=False)
     from dutydesk.rules.access import may_manage_accounts
     from dutydesk.services.accounts.audit import AccessDenied
     from dutydesk.services.accounts.auth import sign_in_required

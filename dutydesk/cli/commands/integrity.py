@@ -98,7 +98,7 @@ def rotate(
     from dutydesk.storage.crypto import KeyRing, key_file_for
 
     env = open_env(ctx, db)
-    actor = signed_in(env, operator)
+    actor = signed_in(env, operator, desk=False)
     if not may_manage_accounts(actor.roles):
         raise AccessDenied(t("auth.admins_only"))
     keys = KeyRing.open_or_create(key_file_for(env.db.path, env.settings.key_file))
@@ -120,7 +120,7 @@ def encrypt_existing(
     from dutydesk.services.integrity.sealed import ring_for
 
     env = open_env(ctx, db)
-    actor = signed_in(env, operator)
+    actor = signed_in(env, operator, desk=False)
     if not may_manage_accounts(actor.roles):
         raise AccessDenied(t("auth.admins_only"))
     keys = ring_for(env.db, configured=env.settings.key_file, create=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from textual import events, on
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -19,6 +20,7 @@ from textual.widgets import Input, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from dutydesk.i18n import t
+from dutydesk.tui.base.read_only import refused
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.screens.confirm import ConfirmScreen
@@ -50,6 +52,17 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[R], Generic[R]):
         super().__init__(classes="form")
         translate_bindings(self)
         self.context = context
+
+    @on(events.Mount)
+    def _close_when_read_only(self) -> None:
+        # Every form writes the desk's record: one without a desk role closes at once,
+        # saying why, before anything can be typed (issue 17; tui/base/read_only.py).
+        if refused(self, self.context):
+            self.call_later(self._close_unsaved)
+
+    def _close_unsaved(self) -> None:
+        # Not awaited: a screen cannot await its own dismissal from its message handler.
+        self.dismiss(None)
 
     # -- building --------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from dutydesk.i18n import label, t
 from dutydesk.rules.bulletins import KIND_NAMES, issue_label
 from dutydesk.rules.documents import BulletinView
 from dutydesk.tui.base.bulletin_work import BulletinWork
+from dutydesk.tui.base.read_only import refused
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.screens.confirm import ConfirmScreen
@@ -224,6 +225,8 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
 
     def action_save(self) -> None:
         """Draft (before there is one), else store the edits."""
+        if refused(self, self.context):
+            return
         if self.app.screen is not self:
             return
         if self.view is None:
@@ -252,12 +255,16 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
 
     def action_review(self) -> None:
         """Save what was typed, then mark the bulletin reviewed."""
+        if refused(self, self.context):
+            return
         if self._ready():
             title, body = self.edits
             self.step("review", title=title, body=body, short=self.short_panel.typed)
 
     def action_sign(self) -> None:
         """Record the sign-off: the signed-in operator's own, else a signer chosen."""
+        if refused(self, self.context):
+            return
         if self._ready():
             if self.dirty:
                 self.status(t("desk.bulletin.save_first"), error=True)
@@ -279,6 +286,8 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
 
     def action_sms_ok(self) -> None:
         """Choose which 内部 items may go by SMS/WeChat; the sign-off records it."""
+        if refused(self, self.context):
+            return
         if not self._ready():
             return
         view = self.view
@@ -318,6 +327,8 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
 
     def action_leader(self) -> None:
         """Choose the leader a 《信息直呈》 is presented to (before or after drafting)."""
+        if refused(self, self.context):
+            return
         if self.app.screen is not self:
             return
         if self._kind() is not BulletinKind.DIRECT:
@@ -356,6 +367,8 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
 
     def action_issue(self) -> None:
         """Issue the signed bulletin, asking first: it takes the next number for good."""
+        if refused(self, self.context):
+            return
         if not self._ready():
             return
         if self.dirty:
@@ -377,6 +390,8 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
 
     def action_discard(self) -> None:
         """Discard the draft (asking first); it uses no number."""
+        if refused(self, self.context):
+            return
         if not self._ready():
             return
 

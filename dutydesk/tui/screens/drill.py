@@ -31,6 +31,7 @@ from textual.widgets.option_list import Option
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
 from dutydesk.rules.drills import DrillReport, InjectState
+from dutydesk.tui.base.read_only import refused
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.format import hhmm
@@ -311,11 +312,15 @@ class DrillScreen(ReportsWorkerErrors, Screen["IntakeResult | None"], inherit_bi
 
     def action_fire(self) -> None:
         """Fire the injects that are due now (the timer does so too)."""
+        if refused(self, self.context):
+            return
         if self.run_id is not None:
             self.main.drill_started(self.run_id)
 
     def action_stop(self) -> None:
         """Stop the running drill and show its report."""
+        if refused(self, self.context):
+            return
         if self.run_id is not None:
             self._stop(self.run_id)
 

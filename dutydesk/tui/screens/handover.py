@@ -28,6 +28,7 @@ from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
 from dutydesk.rules.handover import HandoverPack
 from dutydesk.tui import export
+from dutydesk.tui.base.read_only import refused
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.screens.prompt import PromptScreen
@@ -157,6 +158,8 @@ class HandoverScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
 
     def action_acknowledge(self) -> None:
         """Ask the incoming officers' names, then record the acknowledgement."""
+        if refused(self, self.context):
+            return
         if self.pack is None or self.app.screen is not self:
             return
         pack = self.pack

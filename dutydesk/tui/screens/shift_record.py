@@ -24,6 +24,7 @@ from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import label, t
 from dutydesk.services.handover.shift_view import ShiftRecordView
 from dutydesk.services.roster.pane import Holder
+from dutydesk.tui.base.read_only import refused
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.text import safe
@@ -190,6 +191,8 @@ class ShiftRecordScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=Fals
 
     def action_make(self) -> None:
         """Make the record of the change of shift that is ending (or find the one made)."""
+        if refused(self, self.context):
+            return
         if self.app.screen is self:
             self._status(t("form.saving"))
             self._make()
@@ -209,10 +212,14 @@ class ShiftRecordScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=Fals
 
     def action_sign(self) -> None:
         """Sign as the signed-in operator, in the role the roster gives them."""
+        if refused(self, self.context):
+            return
         self._sign_as(None)
 
     def action_sign_as(self, role: str) -> None:
         """Sign as the signed-in operator in ``role``; the service checks the roster."""
+        if refused(self, self.context):
+            return
         self._sign_as(role)
 
     def _sign_as(self, role: str | None) -> None:
