@@ -14,9 +14,11 @@ This module never imports Textual: the server process only relays bytes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shlex
+import signal
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -94,7 +96,29 @@ class DeskServer(Server):
         logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
     async def on_startup(self, app: web.Application) -> None:
-        """Say where the console is served, in one line."""
+        """Nothing: :meth:`serve` says where once the port is bound (not before)."""
+
+    def serve(self, debug: bool = False) -> None:
+        """Serve until Ctrl+C or SIGTERM, as textual-serve does; one line once listening.
+
+        textual-serve prints its banner at start-up, before the port is bound, so a taken
+        port printed "serving" and then the error; aiohttp's ``print`` comes after.
+        """
+        self.debug = debug
+        self.initialize_logging()
+        loop = asyncio.new_event_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, self.request_exit)
+        web.run_app(
+            self._make_app(),
+            host=self.host,
+            port=self.port,
+            handle_signals=False,
+            loop=loop,
+            print=self._listening,
+        )
+
+    def _listening(self, *_: object) -> None:
         print(t("serve.listening", url=self.public_url), file=sys.stderr, flush=True)
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
