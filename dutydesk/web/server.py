@@ -24,7 +24,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import textual_serve
-from aiohttp import web
+from aiohttp import WSCloseCode, web
+from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
 from dutydesk.errors import DutyDeskError
@@ -79,6 +80,8 @@ class DeskServer(Server):
 
     def __init__(self, host: str, port: int, public_url: str | None) -> None:
         """Serve :data:`SESSION_COMMAND` on ``host:port``; ``public_url`` behind a proxy."""
+        self._sockets: set[web.WebSocketResponse] = set()
+        """The browsers connected now, closed first when the server stops."""
         super().__init__(
             SESSION_COMMAND,
             host=host,
@@ -97,6 +100,25 @@ class DeskServer(Server):
 
     async def on_startup(self, app: web.Application) -> None:
         """Nothing: :meth:`serve` says where once the port is bound (not before)."""
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        """Close every browser's websocket, so each session's console quits now.
+
+        Left open, aiohttp waits for them up to its shutdown timeout (a minute) before
+        Ctrl+C or SIGTERM takes effect, and the consoles run on meanwhile.
+        """
+        for socket in list(self._sockets):
+            await socket.close(code=WSCloseCode.GOING_AWAY, message=b"server stopped")
+
+    async def _process_messages(
+        self, websocket: web.WebSocketResponse, app_service: AppService
+    ) -> None:
+        """textual-serve's relay of one browser's keys, with the browser counted meanwhile."""
+        self._sockets.add(websocket)
+        try:
+            await super()._process_messages(websocket, app_service)
+        finally:
+            self._sockets.discard(websocket)
 
     def serve(self, debug: bool = False) -> None:
         """Serve until Ctrl+C or SIGTERM, as textual-serve does; one line once listening.

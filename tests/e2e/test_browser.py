@@ -209,3 +209,51 @@ def test_the_url_check_fails_on_any_other_host() -> None:
         "wss://duty.example.gov.cn/ws",
     ]
     assert off_machine(urls) == urls[-3:]
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (the session's shell and its console), from /proc."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:  # the task ended meanwhile
+            continue
+        for child in map(int, children):
+            found += [child, *descendants(child)]
+    return found
+
+
+def running(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, ended and not yet reaped, does not)."""
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return status.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_stopping_the_server_ends_every_session(served: Served) -> None:
+    """SIGTERM (as Ctrl+C) closes each browser's websocket: its console quits with it."""
+
+    async def connected_then_stopped() -> tuple[list[int], str]:
+        async with aiohttp.ClientSession() as session:
+            socket_ = await session.ws_connect(served.url + "/ws?width=100&height=30")
+            async for message in socket_:  # the console's first bytes: its process runs
+                if message.type == aiohttp.WSMsgType.BINARY:
+                    break
+            consoles = descendants(served.process.pid)
+            served.process.terminate()
+            async for message in socket_:  # the server closes it; nothing more to read
+                if message.type == aiohttp.WSMsgType.CLOSE:
+                    break
+            return consoles, str(socket_.close_code)
+
+    consoles, close_code = asyncio.run(connected_then_stopped())
+    assert consoles, "no session process was started"
+    assert served.process.wait(timeout=WAIT) == 0
+    assert close_code == str(aiohttp.WSCloseCode.GOING_AWAY)
+    deadline = time.monotonic() + WAIT
+    while any(running(pid) for pid in consoles):
+        assert time.monotonic() < deadline, f"a session outlived the server: {consoles}"
+        time.sleep(0.1)
