@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from dutydesk.cli.commands.serve import checked_public_url
 from dutydesk.web.address import is_loopback, url_host
 from dutydesk.web.server import TEMPLATES
 from tests.conftest import DEMO_MOMENT
@@ -140,3 +141,28 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://duty.example.gov.cn", "https://duty.example.gov.cn"),
+        ("https://duty.example.gov.cn/", "https://duty.example.gov.cn"),  # no //static
+        ("https://gw.example.gov.cn/duty/", "https://gw.example.gov.cn/duty"),
+        ("http://10.2.0.5:8080", "http://10.2.0.5:8080"),
+    ],
+)
+def test_the_public_url_is_taken_without_its_trailing_slash(value: str, expected: str) -> None:
+    assert checked_public_url(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["duty.example.gov.cn", "ftp://duty.example.gov.cn", "https://", "https://x/?a=1"]
+)
+def test_a_public_url_browsers_cannot_use_is_refused(value: str, sqlite_file: Path) -> None:
+    result = run(
+        "dutydesk", "serve", "--db", str(sqlite_file), "--public-url", value,
+        "--port", str(free_port()),
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert one_line(result).startswith(f"dutydesk: error: --public-url {value}: give the http")

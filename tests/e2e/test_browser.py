@@ -46,6 +46,7 @@ class Served:
     process: subprocess.Popen[str]
     url: str
     log: Path
+    database: str
 
 
 def free_port() -> int:
@@ -83,7 +84,7 @@ def served(demo_desk: Desk) -> Iterator[Served]:
             assert process.poll() is None, f"dutydesk serve exited: {log.read_text()}"
             assert time.monotonic() < deadline, f"not serving after {WAIT:.0f} s"
             time.sleep(0.1)
-        yield Served(process, url, log)
+        yield Served(process, url, log, str(demo_desk.db))
     finally:
         process.terminate()
         process.wait(timeout=WAIT)
@@ -243,6 +244,12 @@ def test_stopping_the_server_ends_every_session(served: Served) -> None:
                 if message.type == aiohttp.WSMsgType.BINARY:
                     break
             consoles = descendants(served.process.pid)
+            # The database reaches a session in its environment, never its command line
+            # (which every user of the machine can read, a server password included).
+            for pid in consoles:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().decode()
+                assert "dutydesk.web.session" in command
+                assert served.database not in command, command
             served.process.terminate()
             async for message in socket_:  # the server closes it; nothing more to read
                 if message.type == aiohttp.WSMsgType.CLOSE:

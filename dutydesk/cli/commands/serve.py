@@ -17,6 +17,7 @@ loads them, nor Textual.
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 
@@ -26,6 +27,19 @@ from dutydesk.cli.commands.parsing import InputError
 from dutydesk.errors import ConfigError
 from dutydesk.i18n import current_language, t
 from dutydesk.web.address import is_loopback
+
+
+def checked_public_url(value: str) -> str:
+    """``--public-url`` without a trailing slash (the page's URLs are appended to it).
+
+    Raises:
+        InputError: not an http or https URL with a host.
+
+    """
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise InputError(t("serve.bad_public_url", value=value))
+    return value.strip().rstrip("/")
 
 
 def register(app: typer.Typer) -> None:
@@ -63,6 +77,8 @@ def serve(
     loopback = is_loopback(host)
     if not loopback and not allow_network:
         raise InputError(t("serve.needs_allow_network", host=host))
+    if public_url is not None:
+        public_url = checked_public_url(public_url)
     env = open_env(ctx, db)  # migrated and checked once, before any browser comes
     from dutydesk.services.accounts.sign_in import sign_in_required
 
