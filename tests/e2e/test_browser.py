@@ -18,15 +18,17 @@ import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import pyte
 import pytest
 
 from tests.e2e.browser import CHROMEDRIVER, CHROMIUM, Browser, off_machine
 from tests.e2e.conftest import OFFICER, Desk
-from tests.e2e.terminal import DUTYDESK, WAIT, serials
+from tests.e2e.terminal import DUTYDESK, WAIT, screen_text, serials
 
 # One server and one browser at a time, beside the terminals (two chromiums and two
 # consoles racing on two cores would test the machine's load, not the page).
@@ -57,20 +59,21 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-def served(demo_desk: Desk) -> Iterator[Served]:
-    """``dutydesk serve --db DEMO --port P`` until the test ends.
+@contextmanager
+def serving(desk: Desk, *options: str) -> Iterator[Served]:
+    """``dutydesk [OPTIONS] serve --db DEMO --port P`` until the block ends.
 
     The server's own environment names an operator and a PIN, as a CLI user's shell
     might: no browser may be signed in by them (each session starts on its sign-in).
     """
     port = free_port()
-    log = demo_desk.folder / "serve.log"
-    env = {**demo_desk.env, "DUTYDESK_OPERATOR": OFFICER[0], "DUTYDESK_PIN": OFFICER[1]}
+    log = desk.folder / "serve.log"
+    env = {**desk.env, "DUTYDESK_OPERATOR": OFFICER[0], "DUTYDESK_PIN": OFFICER[1]}
+    command = [str(DUTYDESK), *options, "serve", "--db", str(desk.db), "--port", str(port)]
     with log.open("w") as stderr:
         process = subprocess.Popen(
-            [str(DUTYDESK), "serve", "--db", str(demo_desk.db), "--port", str(port)],
-            cwd=demo_desk.folder,
+            command,
+            cwd=desk.folder,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=stderr,
@@ -80,14 +83,21 @@ def served(demo_desk: Desk) -> Iterator[Served]:
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + WAIT
-        while f"serving the console on {url}" not in log.read_text():
+        while f"{url} " not in log.read_text():  # the "serving" line, in any language
             assert process.poll() is None, f"dutydesk serve exited: {log.read_text()}"
             assert time.monotonic() < deadline, f"not serving after {WAIT:.0f} s"
             time.sleep(0.1)
-        yield Served(process, url, log, str(demo_desk.db))
+        yield Served(process, url, log, str(desk.db))
     finally:
         process.terminate()
         process.wait(timeout=WAIT)
+
+
+@pytest.fixture
+def served(demo_desk: Desk) -> Iterator[Served]:
+    """``dutydesk serve`` on a copy of the demo night, in English."""
+    with serving(demo_desk) as running_server:
+        yield running_server
 
 
 @pytest.fixture
@@ -264,3 +274,26 @@ def test_stopping_the_server_ends_every_session(served: Served) -> None:
     while any(running(pid) for pid in consoles):
         assert time.monotonic() < deadline, f"a session outlived the server: {consoles}"
         time.sleep(0.1)
+
+
+def test_each_session_speaks_the_language_serve_was_started_in(demo_desk: Desk) -> None:
+    """``dutydesk --lang zh_CN serve``: the sign-in screen every browser gets is Chinese."""
+
+    async def first_screen(url: str) -> str:
+        screen = pyte.Screen(100, 30)
+        stream = pyte.ByteStream(screen)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(url + "/ws?width=100&height=30") as socket_,
+        ):
+            async for message in socket_:
+                if message.type == aiohttp.WSMsgType.BINARY:
+                    stream.feed(message.data)
+                    if "选择或输入姓名" in screen_text(screen):
+                        break
+        return screen_text(screen)
+
+    with serving(demo_desk, "--lang", "zh_CN") as running_server:
+        assert "值班台已在 http://127.0.0.1:" in running_server.log.read_text()
+        screen = asyncio.wait_for(first_screen(running_server.url), WAIT)
+        assert "dutydesk：登录" in asyncio.run(screen)
