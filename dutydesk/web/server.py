@@ -30,6 +30,7 @@ from textual_serve.server import Server
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
+from dutydesk.rules.sanitize import clean
 from dutydesk.web.address import url_host
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -59,7 +60,10 @@ class OneLineFormatter(logging.Formatter):
     """Log records as one line each: an error's kind, never its traceback or locals.
 
     textual-serve logs a failed connection with its traceback (and Rich would add the
-    local variables, which may hold a PIN typed on its way to a session).
+    local variables, which may hold a PIN typed on its way to a session). A line also
+    carries what any client sent (the access log's request line and User-Agent, a
+    refused Origin): it goes through the sanitiser, so no escape sequence in a header
+    reaches the operator's terminal.
     """
 
     def formatException(self, ei: object) -> str:
@@ -72,7 +76,7 @@ class OneLineFormatter(logging.Formatter):
             record.msg = f"{record.msg} ({record.exc_info[0].__name__})"
         record.exc_info = None
         record.exc_text = None
-        return super().format(record).replace("\n", " ")
+        return clean(super().format(record))
 
 
 class DeskServer(Server):

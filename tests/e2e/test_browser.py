@@ -297,3 +297,34 @@ def test_each_session_speaks_the_language_serve_was_started_in(demo_desk: Desk) 
         assert "值班台已在 http://127.0.0.1:" in running_server.log.read_text()
         screen = asyncio.wait_for(first_screen(running_server.url), WAIT)
         assert "dutydesk：登录" in asyncio.run(screen)
+
+
+def test_what_a_client_sends_reaches_the_log_as_one_clean_line(served: Served) -> None:
+    """A malformed request and a C1 escape in a header: one line each, nothing acted on.
+
+    aiohttp logs a request it cannot parse with its traceback; the access log repeats
+    the client's User-Agent, here with U+009B (CSI, which a terminal may obey as ESC [).
+    """
+    port = int(served.url.rsplit(":", 1)[1])
+
+    def send(request: bytes) -> bytes:
+        with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as connection:
+            connection.sendall(request)
+            return connection.recv(65536)
+
+    assert send(b"GET /\x1b[2J HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.0 400")
+    hostile = "probe\u009b2J\u202eagent".encode()
+    answer = send(
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nUser-Agent: " + hostile + b"\r\n\r\n"
+    )
+    assert answer.startswith(b"HTTP/1.1 200")
+    deadline = time.monotonic() + WAIT
+    while "probe" not in served.log.read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, "the access log never named the request"
+        time.sleep(0.1)
+    log = served.log.read_text(encoding="utf-8")
+    assert "Traceback" not in log and "\x1b" not in log and "\u009b" not in log, log
+    # The sanitiser's way: the escape sequence (CSI 2J, clear screen) removed whole, the
+    # bidi override shown by name.
+    assert "probe⟨U+202E⟩agent" in log
+    assert any("Error handling request" in line for line in log.splitlines()), log
