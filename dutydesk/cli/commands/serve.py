@@ -56,7 +56,9 @@ def serve(
             "--host", help="Address to listen on; anything but loopback needs --allow-network."
         ),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")
+    ] = 8000,
     allow_network: Annotated[
         bool,
         typer.Option(
