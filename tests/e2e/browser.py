@@ -168,6 +168,25 @@ class Browser:
                 )
             time.sleep(0.1)  # a poll interval, not a wait for an event: the deadline is
 
+    def settled(self, quiet: float = 0.5, timeout: float = WAIT) -> str:
+        """The screen once it has not changed for ``quiet`` seconds (a frame fully drawn).
+
+        As ``Terminal.settled``: on a loaded machine the first frame that satisfies a wait
+        may be followed at once by the rest of the screen's mounting.
+        """
+        deadline = time.monotonic() + timeout
+        screen, still_since = self.text(), time.monotonic()
+        while True:
+            self.pump()
+            now_screen = self.text()
+            if now_screen != screen:
+                screen, still_since = now_screen, time.monotonic()
+            elif time.monotonic() - still_since >= quiet:
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the page never settled in {timeout:.0f} s:\n{screen}")
+            time.sleep(0.05)
+
     def type(self, text: str) -> None:
         """Type into xterm.js's input element, as a keyboard (or an input method) does."""
         self.driver.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea").send_keys(text)
@@ -176,6 +195,23 @@ class Browser:
         """Press named keys (``enter``, ``escape``...), one after another."""
         for name in keys:
             self.type(KEYS[name])
+
+    def press_to_move_focus(self, key: str, timeout: float = WAIT) -> None:
+        """Press ``key`` and wait until the focus moved: the terminal's cursor moved.
+
+        As ``Terminal.press_to_move_focus``: Textual puts the cursor on the focused input,
+        and keys typed before the focus moved (a later frame) would go to the old field.
+        """
+        screen = self._screens[self.driver.current_window_handle][0]
+        self.pump()
+        before = (screen.cursor.y, screen.cursor.x)
+        self.press(key)
+        deadline = time.monotonic() + timeout
+        while (screen.cursor.y, screen.cursor.x) == before:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{key} moved no focus in {timeout:.0f} s\n{self.text()}")
+            time.sleep(0.05)
+            self.pump()
 
     def body_classes(self) -> set[str]:
         """The page's state: ``-first-byte`` once the console drew, ``-closed`` after."""
