@@ -39,9 +39,11 @@ def _assert_one_line_error(result: subprocess.CompletedProcess[str], fragment: s
 
 
 def test_import_of_the_cli_does_not_load_textual_or_sqlalchemy() -> None:
+    # textual_serve and its web server (aiohttp) too: only `dutydesk serve` loads them.
     code = (
         "import sys, dutydesk.cli.app; print(sorted(m for m in "
-        "('textual', 'sqlalchemy', 'sqlmodel', 'pydantic') if m in sys.modules))"
+        "('textual', 'sqlalchemy', 'sqlmodel', 'pydantic', 'textual_serve', 'aiohttp') "
+        "if m in sys.modules))"
     )
     result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -30,6 +30,7 @@ from dutydesk.cli.commands.incident import incident_app
 from dutydesk.cli.commands.integrity import register as register_integrity
 from dutydesk.cli.commands.leave import leave_app
 from dutydesk.cli.commands.roster import roster_app
+from dutydesk.cli.commands.serve import register as register_serve
 from dutydesk.cli.commands.trends import report_app, trends_app
 from dutydesk.cli.runtime import clock_for, database_for, guarded, language_for, open_console
 from dutydesk.config import Settings, data_dir, load_settings
@@ -58,6 +59,7 @@ app.add_typer(drill_app)
 app.add_typer(trends_app)
 app.add_typer(report_app)
 app.add_typer(deployment_app)  # issue 13: moving a database between deployments
+register_serve(app)  # issue 15: the console in a browser
 
 DbOption = Annotated[
     str | None,
