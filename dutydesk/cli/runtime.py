@@ -134,12 +134,24 @@ def check_key_file_safe(settings: Settings, database: Database) -> None:
         check_key_file(path)
 
 
+def say_error(message: object) -> None:
+    """Print ``message`` as the one error line on stderr, through the sanitiser.
+
+    An error text quotes what someone typed or stored (a JSON key, an operator's name,
+    a value refused): an escape sequence in it (OSC 52 writing the clipboard, a
+    clear-screen) must reach the terminal as nothing, like stored text on any screen.
+    """
+    from dutydesk.rules.sanitize import one_line
+
+    print(one_line(t("cli.error.line", message=message)), file=sys.stderr)
+
+
 def guarded(action: Callable[[], int | None]) -> int:
     """Run ``action`` and turn every error into one line on stderr and an exit code."""
     try:
         return action() or 0
     except DutyDeskError as exc:
-        print(t("cli.error.line", message=exc), file=sys.stderr)
+        say_error(exc)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
@@ -148,7 +160,7 @@ def guarded(action: Callable[[], int | None]) -> int:
         from dutydesk.storage.engine import server_gone
 
         if server_gone(exc):  # wherever the driver met it (schema check, sign-in, ...)
-            print(t("cli.error.line", message=t("error.db.server_gone")), file=sys.stderr)
+            say_error(t("error.db.server_gone"))
             return ServerUnreachable.exit_code
         if os.environ.get("DUTYDESK_DEBUG") == "1":
             raise
