@@ -115,3 +115,26 @@ def test_an_empty_file_is_no_database_for_verify_and_backup(
     assert "intact" not in out + err
     assert empty.stat().st_size == 0  # nothing written into it
     assert sorted(p.name for p in tmp_path.iterdir()) == ["duty.sqlite3"]
+
+
+def test_a_file_with_no_tables_is_no_database(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a creation on a full disk leaves: a SQLite file (4 KiB, WAL) with no schema."""
+    import sqlite3
+
+    monkeypatch.chdir(tmp_path)
+    half = tmp_path / "duty.sqlite3"
+    connection = sqlite3.connect(half)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.close()
+    size = half.stat().st_size
+    assert size > 0
+    for args in (("verify",), ("incident", "list")):
+        code, out, err = run("--db", str(half), *args)
+        assert code == 6, err
+        assert f"no database at {half}" in err and "intact" not in out + err
+    assert half.stat().st_size == size  # not migrated
+    # SQLite's own -wal/-shm of a read (WAL mode), nothing of ours: no key, no copy.
+    made = {p.name for p in tmp_path.iterdir()} - {"duty.sqlite3-wal", "duty.sqlite3-shm"}
+    assert made == {"duty.sqlite3"}

@@ -180,6 +180,7 @@ def open_env(ctx: typer.Context, db: str | None, *, create: bool = False) -> Env
     database = database_for(settings, db or root.get("db"))
     if not create:
         refuse_missing(database)
+        refuse_unmade(database)
     migrated = _ensure_schema(database, create=create)
     check_key_file_safe(settings, database)
     now = clock_for(settings, root.get("now")).now()
@@ -231,6 +232,27 @@ def refuse_missing(database: Database) -> None:
         raise NoDatabase(t("cli.no_database", path=path))
     if os.path.isfile(path) and _size(path) == 0 and not _size(f"{path}-wal"):
         raise NoDatabase(t("cli.empty_database", path=path))
+
+
+def refuse_unmade(database: Database) -> None:
+    """Refuse a SQLite file that holds no tables at all: a database never made.
+
+    What a creation that failed half-way leaves (a full disk: a 4 KiB file with no
+    schema). SQLite opens it; this only reads its catalogue, writing nothing. A server
+    database is not refused: an empty one is made by its administrator and migrated.
+
+    Raises:
+        NoDatabase: the SQLite file holds no tables (exit code 6).
+        DatabaseError: the path cannot be used, or is not a SQLite database.
+
+    """
+    from dutydesk.storage.engine import check_sqlite_file
+
+    if database.path is None:
+        return
+    check_sqlite_file(database.path)
+    if database.current_revision() is None:
+        raise NoDatabase(t("cli.empty_database", path=database.path))
 
 
 def _size(path: os.PathLike[str] | str) -> int:
