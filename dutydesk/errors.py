@@ -21,6 +21,16 @@ class DatabaseError(DutyDeskError):
     exit_code = 2
 
 
+class NoDatabase(DatabaseError):
+    """There is no database where the command was pointed (a mistyped ``--db``).
+
+    Nothing was created. Its own exit code (6), so a script can tell a wrong path from
+    a damaged database or a refused input.
+    """
+
+    exit_code = 6
+
+
 class ServerUnreachable(DatabaseError):
     """The database server cannot be reached (stopped, restarting, network gone).
 

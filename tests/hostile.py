@@ -26,10 +26,21 @@ SHORT: dict[str, str] = {
     # Other format characters (Unicode category Cf): soft hyphen, Mongolian vowel
     # separator, tag characters (can spell hidden ASCII), interlinear annotation.
     "format": "软\u00ad连\u180e字\U000e0001\U000e0070\U000e0077\U000e007f\ufff9注\ufffa音\ufffb",
+    # Noncharacters: U+FFFE crashed the handover and bulletin DOCX (XML forbids it) and
+    # reached every text, JSON and CSV output raw (issue 17, item 12).
+    "nonchar": "非\ufffe字\uffff符\ufdd0号\U0001fffe\U0010ffff",
     "formula_eq": '=HYPERLINK("http://x","y")',
     "formula_plus": "+1+cmd|' /C calc'!A0",
     "formula_at": "@SUM(A1:A9)",
     "formula_minus": "-2+3",
+    # A formula start after blanks or a line break, or full-width (a spreadsheet in a
+    # Chinese locale may fold ＝＋－＠ into = + - @): neutralised too (issue 17, item 17).
+    "formula_spaces": '  =HYPERLINK("http://x","y")',
+    "formula_line_break": "\n=1+1",
+    "formula_full_eq": '＝HYPERLINK("http://x","y")',
+    "formula_full_plus": "＋1+cmd|' /C calc'!A0",
+    "formula_full_minus": "－2+3",
+    "formula_full_at": "＠SUM(A1:A9)",
 }
 """Short hostile strings, one per kind of attack the issue names."""
 
@@ -45,12 +56,27 @@ ALL: dict[str, str] = {**SHORT, "line_1mb": LINE_1MB, "paste_1mb": PASTE_1MB}
 
 FORMULAS = {key: value for key, value in SHORT.items() if key.startswith("formula")}
 
+FORMULA_SIGNS = "=+-@＝＋－＠"
+"""What a spreadsheet may read as the start of a formula, after any blanks."""
+
+
+def formula_like(text: str) -> bool:
+    """True when ``text`` could be read as a formula (the tests' own definition)."""
+    return text.lstrip()[:1] in set(FORMULA_SIGNS) if text.strip() else False
+
+
 # What no human-readable output may contain raw: C0 controls but TAB and LF, DEL, C1
-# controls, and every format character (category Cf: bidi controls, zero-width
-# characters, soft hyphen, tags, ...). Taken from Unicode here, not from
+# controls, every format character (category Cf: bidi controls, zero-width
+# characters, soft hyphen, tags, ...), every noncharacter (U+FDD0-FDEF, U+xFFFE and
+# U+xFFFF of each plane) and surrogate. Taken from Unicode's definitions here, not from
 # dutydesk.rules.sanitize, so a character the sanitiser forgets is caught.
 _FORMAT = "".join(chr(code) for code in range(0x110000) if unicodedata.category(chr(code)) == "Cf")
-UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + re.escape(_FORMAT) + "]")
+_NONCHARACTERS = "".join(
+    chr(code) for code in range(0x110000) if 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+)
+UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + re.escape(_FORMAT + _NONCHARACTERS) + "]"
+)
 
 
 def unsafe_in(text: str) -> list[str]:

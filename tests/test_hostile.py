@@ -25,7 +25,7 @@ import pytest
 from dutydesk.cli.app import main
 from dutydesk.storage.engine import Database, url_for
 from tests.docs_support import add_people
-from tests.hostile import ALL, FORMULAS, LINE_1MB, PASTE_1MB, SHORT, unsafe_in
+from tests.hostile import ALL, FORMULAS, LINE_1MB, PASTE_1MB, SHORT, formula_like, unsafe_in
 
 NOW = "2026-11-26T02:31+08:00"
 
@@ -228,6 +228,11 @@ def test_export_daily(run: Run, seeded: Seeded, tmp_path: Path, fmt: str) -> Non
         cells = [cell for row in sheet.iter_rows() for cell in row if cell.value]
         formulas = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=")]
         assert formulas and all(cell.data_type == "s" for cell in formulas)
+        # Every cell a spreadsheet could take for a formula (after blanks, full-width)
+        # is "quoted text", which stays text when edited; no other cell is.
+        quoted = {c.coordinate for c in cells if c.quotePrefix}
+        likely = {c.coordinate for c in cells if isinstance(c.value, str) and formula_like(c.value)}
+        assert len(likely) >= len(FORMULAS) and quoted == likely
 
 
 @pytest.mark.parametrize("fmt", ["txt", "md", "json", "docx"])

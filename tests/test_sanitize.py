@@ -8,7 +8,14 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dutydesk.rules.sanitize import DROP_WHILE_EDITING, clean, json_safe, needs_cleaning, one_line
+from dutydesk.rules.sanitize import (
+    DROP_WHILE_EDITING,
+    clean,
+    json_safe,
+    looks_like_formula,
+    needs_cleaning,
+    one_line,
+)
 
 FORMAT_CHARACTERS = [
     chr(code) for code in range(0x110000) if unicodedata.category(chr(code)) == "Cf"
@@ -139,3 +146,48 @@ def test_the_fast_path_skips_only_text_clean_keeps(text: str) -> None:
     if not needs_cleaning(text):
         assert clean(text) == text
     assert all(needs_cleaning(char) for char in FORMAT_CHARACTERS)
+
+
+NONCHARACTERS = [
+    chr(code) for code in range(0x110000) if 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+]
+"""The 66 noncharacters, by Unicode's definition (not by the sanitiser's list)."""
+
+
+def test_noncharacters_and_lone_surrogates_are_made_visible() -> None:
+    assert len(NONCHARACTERS) == 66
+    for char in [*NONCHARACTERS, "\ud800", "\udfff"]:
+        for multiline in (False, True):
+            assert clean(f"x{char}y", multiline=multiline) == f"x⟨U+{ord(char):04X}⟩y"
+        assert needs_cleaning(char)
+        assert ord(char) in DROP_WHILE_EDITING
+    assert clean("停电\ufffe了").encode("utf-8") == "停电⟨U+FFFE⟩了".encode()
+
+
+def test_json_escapes_noncharacters_and_surrogates_and_keeps_the_value() -> None:
+    value = "a\ufffeb\uffffc\ufdd0d\U0010fffe\ud800"
+    document = json_safe(json.dumps({"v": value}, ensure_ascii=False))
+    document.encode("utf-8")  # a lone surrogate left raw could not be written at all
+    assert not [char for char in document if char in NONCHARACTERS]
+    assert json.loads(document) == {"v": value}
+
+
+def test_a_formula_start_after_blanks_or_a_line_break_or_full_width_is_a_formula() -> None:
+    for text in [
+        "=1+1", "+1", "-2+3", "@SUM(A1)", "\t=1", "\rx",  # as before
+        "  =HYPERLINK(\"http://x\")", "\n=1+1", "\r=1+1", "\r\n+1", " \t @SUM(A1)",
+        "\u3000=1+1",  # an ideographic space first
+        "＝1+1", "＋1", "－2+3", "＠SUM(A1)", "  ＝1+1",  # full-width signs
+    ]:  # fmt: skip
+        assert looks_like_formula(text), repr(text)
+    for text in ["市民来电", "1-2", "a=b", "  ", "", "20261126-001", "（=）", "＝"[:0] + "号=1"]:
+        assert not looks_like_formula(text), repr(text)
+
+
+def test_a_csv_cell_with_a_formula_after_a_cr_gets_the_apostrophe() -> None:
+    from dutydesk.cli.commands.output import csv_cell
+
+    assert csv_cell("\r=1+1") == "'\n=1+1"  # CR is a line break once cleaned
+    assert csv_cell("  =1+1") == "'  =1+1"
+    assert csv_cell("＝1+1") == "'＝1+1"
+    assert csv_cell("市民=1") == "市民=1"

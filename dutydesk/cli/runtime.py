@@ -134,26 +134,74 @@ def check_key_file_safe(settings: Settings, database: Database) -> None:
         check_key_file(path)
 
 
+def say_error(message: object) -> None:
+    """Print ``message`` as the one error line on stderr, through the sanitiser.
+
+    An error text quotes what someone typed or stored (a JSON key, an operator's name,
+    a value refused): an escape sequence in it (OSC 52 writing the clipboard, a
+    clear-screen) must reach the terminal as nothing, like stored text on any screen.
+    """
+    from dutydesk.rules.sanitize import one_line
+
+    print(one_line(t("cli.error.line", message=message)), file=sys.stderr)
+
+
 def guarded(action: Callable[[], int | None]) -> int:
     """Run ``action`` and turn every error into one line on stderr and an exit code."""
     try:
-        return action() or 0
+        code = action() or 0
+        sys.stdout.flush()  # a full disk under a redirected stdout is said here, in words
+        return code
     except DutyDeskError as exc:
-        print(t("cli.error.line", message=exc), file=sys.stderr)
+        say_error(exc)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except (OSError, UnicodeError) as exc:
+        said = fault_line(exc)
+        if said is None or os.environ.get("DUTYDESK_DEBUG") == "1":
+            return _unexpected(exc)
+        say_error(said)
+        return 2
     except Exception as exc:  # the last line of defence: never a traceback
-        from dutydesk.errors import ServerUnreachable
-        from dutydesk.storage.engine import server_gone
+        return _unexpected(exc)
 
-        if server_gone(exc):  # wherever the driver met it (schema check, sign-in, ...)
-            print(t("cli.error.line", message=t("error.db.server_gone")), file=sys.stderr)
-            return ServerUnreachable.exit_code
-        if os.environ.get("DUTYDESK_DEBUG") == "1":
-            raise
-        print(
-            t("cli.error.unexpected", kind=type(exc).__name__),
-            file=sys.stderr,
-        )
-        return 1
+
+def fault_line(exc: OSError | UnicodeError) -> str | None:
+    """What happened and what to do, for a fault of the machine or of the input bytes.
+
+    A full disk or a size limit while writing a file or the output, a file the user may
+    not read or write, text that is not UTF-8 (a lone surrogate: bytes that did not
+    decode, or a ``\\ud800`` escape). ``None`` for anything else (said as unexpected).
+    """
+    import errno
+
+    if isinstance(exc, UnicodeError):
+        return t("cli.fault.not_utf8")
+    where = exc.filename if exc.filename is not None else t("cli.fault.output")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return t("cli.fault.disk_full", file=where)
+    if exc.errno == errno.EFBIG:
+        return t("cli.fault.too_big", file=where)
+    if isinstance(exc, PermissionError):
+        return t("cli.fault.permission", file=where)
+    if exc.filename is not None:
+        return t("cli.fault.cannot_use", file=where, detail=exc.strerror or type(exc).__name__)
+    return None
+
+
+def _unexpected(exc: BaseException) -> int:
+    """The last line of defence: one line naming the error's kind, never a traceback."""
+    from dutydesk.errors import ServerUnreachable
+    from dutydesk.storage.engine import server_gone
+
+    if server_gone(exc):  # wherever the driver met it (schema check, sign-in, ...)
+        say_error(t("error.db.server_gone"))
+        return ServerUnreachable.exit_code
+    if os.environ.get("DUTYDESK_DEBUG") == "1":
+        raise exc
+    print(
+        t("cli.error.unexpected", kind=type(exc).__name__),
+        file=sys.stderr,
+    )
+    return 1

@@ -3,7 +3,10 @@
 XLSX (openpyxl): one sheet per table (incidents, by category, by severity, by channel),
 bold header row, column widths, header frozen. Every text cell is an inline string
 cell: text starting with ``=``, ``+``, ``-`` or ``@`` is stored as text, never as a
-formula, so opening the file runs nothing.
+formula, so opening the file runs nothing; and a cell a spreadsheet could take for a
+formula (``rules.sanitize.looks_like_formula``: also after spaces, or full-width
+``＝＋－＠``) is marked "quoted text" (``quotePrefix``), so editing it later runs nothing
+either.
 
 DOCX (python-docx, GB/T 9704 page): title, the totals, then the incidents as a table.
 The libraries write the files and the header rows; the incident rows are spliced in as
@@ -33,9 +36,10 @@ from dutydesk.reports.daily import (
 )
 from dutydesk.reports.imprint import add_office_imprint
 from dutydesk.reports.marks import docx_mark, first_line
-from dutydesk.reports.ooxml import sheet_rows, splice
+from dutydesk.reports.ooxml import add_quoted_text_format, sheet_rows, splice
 from dutydesk.reports.wording import document_datetime
 from dutydesk.rules.documents import DailySummary
+from dutydesk.rules.sanitize import looks_like_formula
 
 if TYPE_CHECKING:
     from docx.document import Document as DocumentObject
@@ -84,6 +88,7 @@ def render_xlsx(summary: DailySummary, tz: ZoneInfo) -> bytes:
                 cell = WriteOnlyCell(worksheet, value=value)
                 if isinstance(value, str):
                     cell.data_type = "s"  # never a formula, whatever the text starts with
+                    cell.quotePrefix = looks_like_formula(value)  # nor once edited
                 cells.append(cell)
             worksheet.append(cells)
 
@@ -106,11 +111,12 @@ def render_xlsx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     sheet(t("daily.record"), [window_text(summary, tz)], chain, (72,))
     buffer = BytesIO()
     workbook.save(buffer)
+    data, quoted = add_quoted_text_format(buffer.getvalue())
     return splice(
-        buffer.getvalue(),
+        data,
         "xl/worksheets/sheet1.xml",
         "</sheetData>",
-        sheet_rows(incident_rows, first_row),
+        sheet_rows(incident_rows, first_row, quoted),
     )
 
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from xml.sax.saxutils import escape
+
+from dutydesk.rules.sanitize import looks_like_formula
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -23,6 +26,19 @@ def xml_text(value: str) -> str:
     return escape(_ILLEGAL.sub("", value))
 
 
+def rewrite(data: bytes, member: str, change: Callable[[str], str]) -> bytes:
+    """The zip ``data`` with the text of ``member`` replaced by ``change(text)``."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == member:
+                content = change(content.decode("utf-8")).encode("utf-8")
+            target.writestr(info, content, compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
 def splice(data: bytes, member: str, before: str, insert: str, count: int = 1) -> bytes:
     """Insert ``insert`` into zip member ``member`` before the ``count``-th ``before``.
 
@@ -30,21 +46,46 @@ def splice(data: bytes, member: str, before: str, insert: str, count: int = 1) -
         ValueError: the member or the tag is not there.
 
     """
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == member:
-                text = content.decode("utf-8")
-                position = -1
-                for _ in range(count):
-                    position = text.find(before, position + 1)
-                    if position < 0:
-                        raise ValueError(f"{member}: no {before}")
-                content = (text[:position] + insert + text[position:]).encode("utf-8")
-            target.writestr(info, content, compress_type=zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
+
+    def change(text: str) -> str:
+        position = -1
+        for _ in range(count):
+            position = text.find(before, position + 1)
+            if position < 0:
+                raise ValueError(f"{member}: no {before}")
+        return text[:position] + insert + text[position:]
+
+    return rewrite(data, member, change)
+
+
+_CELL_FORMATS = re.compile(r'<cellXfs count="\d+"')
+
+
+def add_quoted_text_format(data: bytes) -> tuple[bytes, int]:
+    """Add the cell format "text, quoted" (``quotePrefix``) to a workbook; its index.
+
+    A cell in that format is what Excel makes of text typed after an apostrophe: shown
+    without it, and still text when someone edits the cell and presses Enter, where a
+    plain text cell holding ``=...`` would turn into a formula. Run it on the workbook
+    before its rows are spliced in (the styles part is small; the sheet not yet big).
+
+    Raises:
+        ValueError: the workbook has no cell formats (``cellXfs``) to add to.
+
+    """
+    index = -1
+
+    def change(text: str) -> str:
+        nonlocal index
+        start, end = text.find("<cellXfs"), text.find("</cellXfs>")
+        if start < 0 or end < 0:
+            raise ValueError("xl/styles.xml: no cellXfs")
+        index = text.count("<xf ", start, end)
+        added = '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" quotePrefix="1" xfId="0"/>'
+        text = text[:end] + added + text[end:]
+        return _CELL_FORMATS.sub(f'<cellXfs count="{index + 1}"', text, count=1)
+
+    return rewrite(data, "xl/styles.xml", change), index
 
 
 def column_letter(index: int) -> str:
@@ -56,10 +97,13 @@ def column_letter(index: int) -> str:
     return name
 
 
-def sheet_rows(rows: list[list[object]], first_row: int) -> str:
+def sheet_rows(rows: list[list[object]], first_row: int, quoted: int | None = None) -> str:
     """SpreadsheetML ``<row>`` elements numbered from ``first_row``.
 
     Text becomes inline strings (never formulas), numbers numbers, ``None``/empty no cell.
+    Text a spreadsheet could take for a formula (``rules.sanitize.looks_like_formula``)
+    also gets the cell format ``quoted`` (from :func:`add_quoted_text_format`), so it
+    stays text even when edited.
     """
     letters = [column_letter(i) for i in range(1, 1 + max((len(r) for r in rows), default=0))]
     parts: list[str] = []
@@ -71,9 +115,11 @@ def sheet_rows(rows: list[list[object]], first_row: int) -> str:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 parts.append(f'<c r="{letter}{number}"><v>{value}</v></c>')
             else:
+                text = str(value)
+                style = f' s="{quoted}"' if quoted is not None and looks_like_formula(text) else ""
                 parts.append(
-                    f'<c r="{letter}{number}" t="inlineStr"><is><t xml:space="preserve">'
-                    f"{xml_text(str(value))}</t></is></c>"
+                    f'<c r="{letter}{number}"{style} t="inlineStr"><is><t xml:space="preserve">'
+                    f"{xml_text(text)}</t></is></c>"
                 )
         parts.append("</row>")
     return "".join(parts)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from dutydesk.rules.sanitize import has_visible_text
 from dutydesk.vocab import Classification, Role
 
 MIN_PIN_LENGTH = 4
@@ -112,6 +113,17 @@ def may_write_record(roles: Iterable[Role | str]) -> bool:
 def may_read_audit(roles: Iterable[Role | str]) -> bool:
     """True for auditors only: an administrator cannot review their own actions."""
     return Role.AUDITOR in _roles(roles)
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a new account (an i18n key), or ``None`` if it can.
+
+    A name made only of escape sequences, controls or invisible characters would be a
+    roster seat that looks empty and a sign-in nobody can type.
+    """
+    if not has_visible_text(name):
+        return "auth.name_invisible"
+    return None
 
 
 def pin_problem(pin: str) -> str | None:

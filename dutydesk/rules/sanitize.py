@@ -10,7 +10,12 @@ Stored text is data. Before it reaches a terminal or a file it passes through
 * every format character (Unicode category Cf) is made visible as ``⟨U+XXXX⟩``: bidi
   overrides and zero-width characters, which can make ``report\\u202egpj.exe`` read as
   ``reportexe.jpg``, but also the soft hyphen, the Mongolian vowel separator, tag
-  characters (which can spell hidden ASCII) and interlinear annotation marks.
+  characters (which can spell hidden ASCII) and interlinear annotation marks;
+* so is every noncharacter (U+FDD0-FDEF and the last two code points of each plane,
+  U+FFFE, U+FFFF, U+1FFFE, ...) and every lone surrogate: they stand for no character,
+  XML forbids U+FFFE/U+FFFF (a DOCX or XLSX holding one cannot be written) and a lone
+  surrogate cannot be encoded as UTF-8 at all, so a paste carrying one is shown as what
+  it is instead of crashing a document or an export.
 
 Chinese text needs no format character: CJK ideographs, full-width punctuation and the
 ideographic space are letters, punctuation and spaces, and ideographic variation
@@ -71,23 +76,37 @@ _INVISIBLE_RANGES = (
 )
 
 
+# Noncharacters (Unicode's "permanently reserved for internal use", category Cn) and
+# surrogates (Cs; in a Python string only ever alone, from a bad decode or a JSON
+# "\\ud800"): neither is text, and both break the documents' XML or the UTF-8 output.
+_NONCHARACTER_RANGES = (
+    (0xD800, 0xDFFF),  # surrogates
+    (0xFDD0, 0xFDEF),
+    *((plane + 0xFFFE, plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000)),
+)
+
+_SHOWN_RANGES = _INVISIBLE_RANGES + _NONCHARACTER_RANGES
+"""Everything :func:`clean` makes visible as ``⟨U+XXXX⟩``."""
+
+
 def _character_class(ranges: tuple[tuple[int, int], ...]) -> str:
     return "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges)
 
 
-_INVISIBLE = re.compile("[" + _character_class(_INVISIBLE_RANGES) + "]")
+_INVISIBLE = re.compile("[" + _character_class(_SHOWN_RANGES) + "]")
 
 DROP_WHILE_EDITING: dict[int, None] = {
     code: None
     for code in [
         *range(0x00, 0x20),
         *range(0x7F, 0xA0),
-        *(code for low, high in _INVISIBLE_RANGES for code in range(low, high + 1)),
+        *(code for low, high in _SHOWN_RANGES for code in range(low, high + 1)),
     ]
 }
 """A ``str.translate`` table for text being edited in a form: the value keeps exactly
 what was typed (it is what gets stored), but drawing it drops every control and
-invisible character above, TAB and LF included (an input line is one line already)."""
+invisible character above, noncharacters and surrogates too, TAB and LF included (an
+input line is one line already)."""
 
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
 
@@ -98,9 +117,9 @@ def _show(match: re.Match[str]) -> str:
 
 # Everything single-line :func:`clean` changes: controls (TAB, LF and CR included, and the
 # ESC or C1 byte that starts every escape sequence), line and paragraph separators, and
-# the format characters.
+# the format characters, noncharacters and surrogates.
 _NEEDS_CLEANING = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029" + _character_class(_INVISIBLE_RANGES) + "]"
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029" + _character_class(_SHOWN_RANGES) + "]"
 )
 
 
@@ -139,8 +158,9 @@ def clean(text: object, *, multiline: bool = False) -> str:
 
 # In a JSON text these can only occur inside strings, so escaping them keeps it valid and
 # every value exact: C1 controls and DEL (a terminal may act on U+009B as CSI), line and
-# paragraph separators, and the format characters above.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029" + _character_class(_INVISIBLE_RANGES) + "]")
+# paragraph separators, the format characters above, noncharacters, and lone surrogates
+# (which could not even be written as UTF-8; escaped, a parser gets them back).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029" + _character_class(_SHOWN_RANGES) + "]")
 
 
 def _json_escape(match: re.Match[str]) -> str:
@@ -173,3 +193,41 @@ def one_line(text: object, limit: int | None = None) -> str:
     if limit is not None and len(value) > limit:
         return value[: max(limit - 1, 0)] + "…"
     return value
+
+
+# A spreadsheet reads a cell as a formula when it starts with = + - @; Excel and WPS also
+# skip leading blanks and line breaks before that sign, and a spreadsheet set up for a
+# Chinese locale may fold the full-width (and small-form) signs into the ASCII ones.
+_FORMULA = re.compile(r"[\s\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b]")
+
+
+def looks_like_formula(text: str) -> bool:
+    """True when a spreadsheet could take the cell ``text`` for a formula.
+
+    ``=``, ``+``, ``-`` or ``@`` first (OWASP's CSV injection list), also after spaces,
+    tabs, a line break or CR, and in their full-width forms (``＝＋－＠``); a cell
+    starting with TAB or CR, as before. The CSV writer puts an apostrophe before such a
+    cell and the XLSX writer marks it "text, quoted" (``quotePrefix``), so neither a
+    spreadsheet opening the file nor someone editing the cell later runs it.
+    """
+    return text.startswith(("\t", "\r")) or _FORMULA.match(text) is not None
+
+
+# Letters that draw as nothing: the Hangul fillers and the blank Braille pattern, a
+# classic way to make a name that looks empty.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def has_visible_text(text: str) -> bool:
+    """True when ``text`` shows at least one letter, digit, punctuation mark or symbol.
+
+    Escape sequences, controls, format characters, noncharacters, blanks of any width,
+    combining marks on their own and letters that draw as nothing do not count: a name
+    made only of those is a seat that looks empty on the roster.
+    """
+    import unicodedata  # only here: the module otherwise avoids the Unicode database
+
+    shown = _ESCAPE_SEQUENCE.sub("", text).translate(DROP_WHILE_EDITING)
+    return any(
+        unicodedata.category(char)[0] in "LNPS" and char not in _BLANK_LETTERS for char in shown
+    )

@@ -120,14 +120,23 @@ class KeyRing:
         """Read a key file after checking nobody else may read it.
 
         Raises:
-            KeyFileError: missing, readable by others, or not a dutydesk key file.
+            KeyFileError: missing, readable by others, unreadable by this user, or not a
+                dutydesk key file.
 
         """
         if not path.is_file():
             raise KeyFileError(t("error.key.missing", path=path))
         check_key_file(path)
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:  # another user's key file (0600), or an unreadable disk
+            raise KeyFileError(
+                t("error.key.unreadable", path=path, detail=exc.strerror or exc)
+            ) from None
+        except UnicodeError:
+            raise KeyFileError(t("error.key.not_a_key_file", path=path)) from None
+        try:
+            raw = json.loads(text)
             if raw.get("format") != KEY_FILE_FORMAT:
                 raise ValueError("format")
             keys = {str(kid): _unb64(str(value)) for kid, value in raw["keys"].items()}

@@ -166,6 +166,62 @@ def _configure_sqlite(connection: sqlite3.Connection) -> None:
         connection.execute(pragma)
 
 
+_SQLITE_IOERR = 10
+_SQLITE_FULL = 13
+_LOW_SPACE = 1 << 20
+"""Below this many free bytes, a SQLite I/O error is taken for a full disk: with nothing
+free SQLite cannot even make the ``-shm`` file, and says "disk I/O error"."""
+
+
+def free_bytes(path: Path) -> int | None:
+    """Free bytes (for this user) on the file system holding ``path``; ``None`` if unknown."""
+    import shutil
+
+    for place in (path, *path.parents):
+        if place.exists():
+            try:
+                return shutil.disk_usage(place).free
+            except OSError:
+                return None
+    return None
+
+
+def disk_full(exc: BaseException, path: Path | None) -> bool:
+    """True when ``exc`` is SQLite failing to write ``path`` because its disk is full.
+
+    SQLite says ``SQLITE_FULL`` ("database or disk is full") when a write finds no space,
+    and only an I/O error when it cannot even create its shared-memory file; that one is
+    taken for a full disk when the disk has (almost) nothing free.
+    """
+    error = getattr(exc, "orig", None) or exc
+    code = getattr(error, "sqlite_errorcode", None)
+    if not isinstance(code, int):
+        return False
+    if code & 0xFF == _SQLITE_FULL:
+        return True
+    if code & 0xFF != _SQLITE_IOERR or path is None:
+        return False
+    free = free_bytes(path)
+    return free is not None and free < _LOW_SPACE
+
+
+def disk_full_error(path: Path) -> DatabaseError:
+    """The one line for a full disk under the database: what happened, what to do."""
+    return DatabaseError(t("error.db.disk_full", where=path, free=size_text(free_bytes(path))))
+
+
+def size_text(count: int | None) -> str:
+    """A byte count as a person reads it: ``0 B``, ``84 KiB``, ``3.2 MiB``; ``?`` unknown."""
+    if count is None:
+        return "?"
+    value, unit = float(count), "B"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            break
+        value /= 1024
+    return f"{value:.0f} {unit}" if value >= 10 or unit == "B" else f"{value:.1f} {unit}"
+
+
 _CONNECTION_LOST = frozenset({"57P01", "57P02", "57P03"})
 """SQLSTATEs of a server shutting down or starting up (besides class 08, connection)."""
 
@@ -280,6 +336,8 @@ class Database:
                     raise ServerUnreachable(
                         t("error.db.unreachable", where=self.describe())
                     ) from None
+                if self.path is not None and disk_full(exc, self.path):
+                    raise disk_full_error(self.path) from None
                 raise
 
     def _sqlite_connection(self) -> sqlite3.Connection:
@@ -317,6 +375,8 @@ class Database:
                 make = _row_maker(column[0] for column in cursor.description)
                 return list(map(make, rows))
         except sqlite3.DatabaseError as exc:
+            if self.path is not None and disk_full(exc, self.path):
+                raise disk_full_error(self.path) from None
             raise DatabaseError(
                 t("error.db.cannot_read", where=self.describe(), detail=exc)
             ) from None
@@ -434,6 +494,8 @@ class Database:
             except sqlite3.DatabaseError as exc:
                 if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
                     raise DatabaseError(t("error.db.not_sqlite", path=self.path)) from None
+                if disk_full(exc, self.path):
+                    raise disk_full_error(self.path) from None
                 raise DatabaseError(
                     t("error.db.cannot_read", where=self.path, detail=exc)
                 ) from None
@@ -467,9 +529,14 @@ class Database:
 
         if revision is not None and revision not in known_revisions():
             raise DatabaseError(t("error.db.newer", where=self.describe(), revision=revision))
-        if self.is_sqlite and self.path is not None:
-            # WAL is a property of the file: set once, kept by every later connection.
-            self._sqlite_connection().execute("PRAGMA journal_mode=WAL")
-        upgrade(self)
+        try:
+            if self.is_sqlite and self.path is not None:
+                # WAL is a property of the file: set once, kept by every later connection.
+                self._sqlite_connection().execute("PRAGMA journal_mode=WAL")
+            upgrade(self)
+        except Exception as exc:
+            if self.path is not None and disk_full(exc, self.path):
+                raise disk_full_error(self.path) from None
+            raise
         self._search_index = None  # the migration may have added the search tables
         return True

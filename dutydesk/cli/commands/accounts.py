@@ -83,6 +83,24 @@ def new_pin(name: str) -> str:
     return first
 
 
+def usable_name(name: str) -> str:
+    """``name`` for a new account, refused in one line before anything is asked or made.
+
+    The service checks it again (:func:`dutydesk.rules.access.name_problem`); here it
+    comes before the PIN is asked twice and before ``init`` creates the database file.
+
+    Raises:
+        InputError: the name shows nothing (only escape, control or invisible characters).
+
+    """
+    from dutydesk.rules.access import name_problem
+
+    problem = name_problem(name)
+    if problem is not None:
+        raise InputError(t(problem, name=repr(name)))
+    return name
+
+
 def _roles(values: list[str] | None) -> list[Role]:
     return [choice(Role, value, "role") for value in values or []]
 
@@ -107,6 +125,7 @@ def init(
     from dutydesk.services.accounts.users import init_admin
     from dutydesk.storage.crypto import KeyRing, key_file_for
 
+    usable_name(name)
     env = open_env(ctx, db, create=True)
     level = choice(Classification, clearance or "internal", "clearance")
     pin = new_pin(name)
@@ -133,6 +152,7 @@ def add(
     """Add an account (or give a person already on the roster a PIN and roles)."""
     from dutydesk.services.accounts.users import NewAccount, add_user
 
+    usable_name(name)
     env = open_env(ctx, db)
     admin = signed_in(env, operator, desk=False)
     roles = _roles(role)

@@ -6,6 +6,7 @@ Options given before the sub-command (``dutydesk --db X --now T --lang zh_CN inc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -19,7 +20,7 @@ import typer
 from dutydesk.cli.commands.output import use_zone
 from dutydesk.cli.commands.parsing import InputError
 from dutydesk.config import Settings, load_settings
-from dutydesk.errors import DatabaseError, NotFoundError
+from dutydesk.errors import NoDatabase, NotFoundError
 from dutydesk.i18n import set_language, t
 from dutydesk.rules.access import may_write_record
 from dutydesk.storage.engine import Database
@@ -168,8 +169,8 @@ def open_env(ctx: typer.Context, db: str | None, *, create: bool = False) -> Env
 
     Raises:
         ConfigError: a bad --now, --lang or configuration.
-        DatabaseError: the store cannot be used, or (without ``create``) the SQLite file
-            does not exist.
+        DatabaseError: the store cannot be used.
+        NoDatabase: (without ``create``) the SQLite file does not exist, or is empty.
 
     """
     from dutydesk.cli.runtime import check_key_file_safe, clock_for, database_for, language_for
@@ -181,7 +182,8 @@ def open_env(ctx: typer.Context, db: str | None, *, create: bool = False) -> Env
     database = database_for(settings, db or root.get("db"))
     if not create:
         refuse_missing(database)
-    migrated = database.ensure_schema()  # as the console: a new store made, an old migrated
+        refuse_unmade(database)
+    migrated = _ensure_schema(database, create=create)
     check_key_file_safe(settings, database)
     now = clock_for(settings, root.get("now")).now()
     if migrated:  # the rules may have changed with the release: the open clocks follow
@@ -191,18 +193,75 @@ def open_env(ctx: typer.Context, db: str | None, *, create: bool = False) -> Env
     return Env(settings=settings, db=database, now=now)
 
 
+def _ensure_schema(database: Database, *, create: bool) -> bool:
+    """Make or migrate the schema; a file this call created is removed if that fails.
+
+    As the console does: a new store made, an old one migrated. On a full disk SQLite
+    leaves an empty or half-made file; ``init`` must not leave it behind for the next
+    command to trip on.
+    """
+    path = database.path
+    new = create and path is not None and not os.path.exists(path)
+    try:
+        return database.ensure_schema()
+    except BaseException:
+        if new and path is not None:
+            database.close()
+            for leftover in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+                with contextlib.suppress(OSError):
+                    os.unlink(leftover)
+        raise
+
+
 def refuse_missing(database: Database) -> None:
-    """Refuse, in one line, a SQLite file that does not exist (nothing is created).
+    """Refuse, in one line, a SQLite file that does not exist or is empty (nothing is made).
+
+    An empty file (0 bytes, no write-ahead log beside it) is no database either: SQLite
+    would take it for a new one, and ``verify`` would migrate it and call the record
+    intact. A full disk leaves such a file behind when a database could not be created.
 
     Only a stat: the file is never opened here outside SQLite (closing any descriptor of
     it would drop the locks SQLite holds on it).
 
     Raises:
-        DatabaseError: ``database`` is a SQLite file path with nothing there.
+        NoDatabase: ``database`` is a SQLite file path with nothing there (exit code 6).
 
     """
-    if database.path is not None and not os.path.exists(database.path):
-        raise DatabaseError(t("cli.no_database", path=database.path))
+    path = database.path
+    if path is None:
+        return
+    if not os.path.exists(path):
+        raise NoDatabase(t("cli.no_database", path=path))
+    if os.path.isfile(path) and _size(path) == 0 and not _size(f"{path}-wal"):
+        raise NoDatabase(t("cli.empty_database", path=path))
+
+
+def refuse_unmade(database: Database) -> None:
+    """Refuse a SQLite file that holds no tables at all: a database never made.
+
+    What a creation that failed half-way leaves (a full disk: a 4 KiB file with no
+    schema). SQLite opens it; this only reads its catalogue, writing nothing. A server
+    database is not refused: an empty one is made by its administrator and migrated.
+
+    Raises:
+        NoDatabase: the SQLite file holds no tables (exit code 6).
+        DatabaseError: the path cannot be used, or is not a SQLite database.
+
+    """
+    from dutydesk.storage.engine import check_sqlite_file
+
+    if database.path is None:
+        return
+    check_sqlite_file(database.path)
+    if database.current_revision() is None:
+        raise NoDatabase(t("cli.empty_database", path=database.path))
+
+
+def _size(path: os.PathLike[str] | str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def signed_in(

@@ -7,16 +7,19 @@ on purpose:
 * **table** is for a terminal: every cell passes through
   :func:`dutydesk.rules.sanitize.clean`, so escape sequences, control characters and
   bidi overrides in stored text never reach the screen;
-* **csv** is for Excel/WPS: text is exact except that a cell starting with ``=``, ``+``,
-  ``-``, ``@``, TAB or CR gets a leading apostrophe, so a spreadsheet never runs it as a
-  formula (OWASP's CSV injection advice).
+* **csv** is for Excel/WPS: text is exact except that a cell a spreadsheet could take
+  for a formula (``=``, ``+``, ``-``, ``@``, also after spaces or a line break, or
+  full-width ``＝＋－＠``; TAB or CR first: :func:`dutydesk.rules.sanitize.looks_like_formula`)
+  gets a leading apostrophe, so a spreadsheet never runs it (OWASP's CSV injection advice).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
 import sys
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -28,7 +31,7 @@ from typing import IO, Annotated, Any, Literal
 import typer
 
 from dutydesk.i18n import t
-from dutydesk.rules.sanitize import clean, json_safe, one_line
+from dutydesk.rules.sanitize import clean, json_safe, looks_like_formula, one_line
 
 
 class OutputFormat(StrEnum):
@@ -47,8 +50,6 @@ FormatOption = Annotated[
 TableOrJson = Literal["table", "json"]
 """``--format`` of a command that shows one record (no CSV): ``incident show``."""
 """The shared ``--format`` option; commands default it to ``OutputFormat.TABLE``."""
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _zone: tzinfo | None = None
 
@@ -75,7 +76,7 @@ def csv_cell(value: Any) -> str:
     # Cleaned like every other output (escape sequences and controls dropped, bidi and
     # zero-width shown), so that printing the CSV cannot act on the terminal.
     text = clean(plain(value), multiline=True)
-    if isinstance(value, str | Enum) and text.startswith(_FORMULA_START):
+    if isinstance(value, str | Enum) and looks_like_formula(text):
         return "'" + text
     return text
 
@@ -231,6 +232,50 @@ def csv_text(
     return buffer.getvalue()
 
 
+def write_file(output: str, payload: bytes) -> None:
+    """Write ``payload`` to the file ``output`` whole, or leave no file at all.
+
+    The bytes go to a temporary file in the same directory, are synced, and only then
+    renamed over ``output``: a full disk, a size limit or an interrupted run leaves
+    neither a 0-byte nor a half-written document where a person will look for it (and
+    an earlier file of that name stays as it was).
+
+    Raises:
+        OSError: the file could not be written, with ``output`` as its file name.
+
+    """
+    import tempfile
+
+    target = os.path.abspath(output)
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".part"
+        )
+    except OSError as exc:
+        raise type(exc)(exc.errno, exc.strerror, output) from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())  # as open() would have made it
+        os.replace(temporary, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise type(exc)(exc.errno, exc.strerror, output) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o077)  # reading it means setting it: put it straight back
+    os.umask(mask)
+    return mask
+
+
 def write_document(data: str | bytes, output: str | None, fmt: DocumentFormat) -> None:
     """Write a rendered document to ``output`` (a file) or stdout.
 
@@ -243,8 +288,7 @@ def write_document(data: str | bytes, output: str | None, fmt: DocumentFormat) -
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     if output is not None and output != "-":
-        with open(output, "wb") as handle:
-            handle.write(payload)
+        write_file(output, payload)
         return
     if fmt.binary and sys.stdout.isatty():
         raise typer.BadParameter(

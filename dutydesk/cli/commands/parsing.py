@@ -8,6 +8,7 @@ raised before anything is written.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -250,12 +251,29 @@ def _report_facts(
     return fields
 
 
+JSON_DEPTH = 32
+"""Deepest nesting of ``--json`` input taken: an intake is one flat object (in a list)."""
+
+
 def read_json_intakes(text: str) -> list[Mapping[str, Any]]:
-    """One JSON object or a list of them, as sent by a grassroots reporting system."""
+    """One JSON object or a list of them, as sent by a grassroots reporting system.
+
+    Raises:
+        InputError: not JSON, nested deeper than :data:`JSON_DEPTH` (Python's parser
+            would run out of stack on a few hundred levels), not objects, or text that
+            is not Unicode (a ``\\ud800`` escape: a lone surrogate cannot be stored).
+
+    """
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(t("cli.error.bad_json", detail=exc.msg, line=exc.lineno)) from None
+    except RecursionError:
+        raise InputError(t("cli.fault.json_too_deep", limit=JSON_DEPTH)) from None
+    if _depth_over(data, JSON_DEPTH):
+        raise InputError(t("cli.fault.json_too_deep", limit=JSON_DEPTH))
+    if has_surrogate(text) or has_surrogate(json.dumps(data, ensure_ascii=False)):
+        raise InputError(t("cli.fault.not_utf8"))
     items = data if isinstance(data, list) else [data]
     if not items:
         raise InputError(t("cli.error.json_empty"))
@@ -264,3 +282,30 @@ def read_json_intakes(text: str) -> list[Mapping[str, Any]]:
             where = t("cli.error.item", index=index) if isinstance(data, list) else ""
             raise InputError(t("cli.error.json_not_object", where=where))
     return items
+
+
+def _depth_over(data: Any, limit: int) -> bool:
+    """True when ``data`` nests lists and objects deeper than ``limit`` (no recursion)."""
+    level: list[Any] = [data]
+    for _ in range(limit + 1):
+        level = [
+            child
+            for item in level
+            if isinstance(item, list | dict)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True
+
+
+def has_surrogate(text: str) -> bool:
+    """True when ``text`` holds a lone surrogate (undecodable input bytes, or ``\\ud800``).
+
+    Python keeps bytes that are not UTF-8 as such surrogates (``surrogateescape``); no
+    store can take one, so the input is refused before anything is written.
+    """
+    return _SURROGATE.search(text) is not None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")

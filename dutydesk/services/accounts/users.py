@@ -30,6 +30,7 @@ from dutydesk.rules.access import (
     may_hold_clearance,
     may_manage_accounts,
     may_set_clearance,
+    name_problem,
     pin_problem,
     separation_conflict,
 )
@@ -59,6 +60,12 @@ class AccountRow:
     active: bool
     has_pin: bool
     locked_until: datetime | None
+
+
+def _check_name(name: str) -> None:
+    problem = name_problem(name)
+    if problem is not None:
+        raise AccountError(t(problem, name=repr(name)))
 
 
 def _check_pin(pin: str) -> None:
@@ -151,10 +158,11 @@ def init_admin(
     """Create the first administrator (or make an existing person one) with a PIN.
 
     Raises:
-        AccountError: an administrator exists already, the PIN is unusable, or a
-            classified clearance is asked (the administrator holds none).
+        AccountError: an administrator exists already, the name shows nothing, the PIN
+            is unusable, or a classified clearance is asked (the administrator holds none).
 
     """
+    _check_name(name)
     _check_pin(pin)
     if not may_hold_clearance({Role.ADMIN}, clearance):
         raise AccountError(t("auth.admin_no_clearance"))
@@ -198,12 +206,14 @@ def add_user(db: Database, operator: Operator, account: NewAccount, now: datetim
     Raises:
         AccessDenied: the operator is not an administrator.
         AccountError: a classified clearance (the security officer grants those), two
-            of the three separated roles, bad PIN, or the person already has a PIN.
+            of the three separated roles, a name that shows nothing, bad PIN, or the
+            person already has a PIN.
 
     """
     name, pin, clearance = account.name, account.pin, account.clearance
     if not may_manage_accounts(operator.roles) and not may_set_clearance(operator.roles):
         raise AccessDenied(t("auth.admins_only"))
+    _check_name(name)
     _check_pin(pin)
     wanted = set(account.roles)
     if separation_conflict(wanted):

@@ -24,7 +24,7 @@ from dutydesk.errors import DatabaseError
 from dutydesk.i18n import t
 from dutydesk.rules.chain import CHAINED_COLUMNS, GENESIS, PURGED_PREFIX, ChainHead, link_hash
 from dutydesk.services.integrity.chain import chain_head
-from dutydesk.storage.engine import Database, as_utc
+from dutydesk.storage.engine import Database, as_utc, disk_full, disk_full_error
 
 _TIMES = {"occurred_at", "recorded_at", "due_at"}
 MAX_PROBLEMS = 20
@@ -265,6 +265,8 @@ def backup(db: Database, target: Path) -> ChainHead:
         row = copy.execute("SELECT seq, hash FROM chain_state WHERE id = 1").fetchone()
     except sqlite3.Error as exc:
         partial.unlink(missing_ok=True)
+        if disk_full(exc, partial):
+            raise disk_full_error(target) from None
         raise DatabaseError(t("backup.failed", detail=str(exc))) from None
     finally:
         copy.close()
