@@ -210,6 +210,7 @@ async def test_a_promoted_standby_holds_every_confirmed_write_and_the_desk_goes_
             pair.promote()
             promoted = time.monotonic()
             await _until(pilot, lambda: not header.lost)  # the watch found the new primary
+            back = time.monotonic()
             await pilot.press("ctrl+s")  # the same form, the same console
             console["高速公路多车追尾"] = await _saved(pilot)
             await _until(
@@ -244,7 +245,9 @@ async def test_a_promoted_standby_holds_every_confirmed_write_and_the_desk_goes_
         f"on the new primary; {refused} CLI writes refused with exit 5, {len(in_doubt)} of "
         f"them found anyway; stop to promote {promoted - stopped:.1f} s; stop to the first "
         f"confirmed CLI write on the new primary {first - stopped:.1f} s "
-        f"(promote to it {first - promoted:.1f} s)"
+        f"(promote to it {first - promoted:.1f} s; a CLI write takes "
+        f"{sorted(w.ended - w.started for w in writes)[len(writes) // 2]:.1f} s, median); "
+        f"promote to the console's header back {back - promoted:.1f} s"
     )
 
     verified = subprocess.run(
@@ -258,3 +261,75 @@ async def test_a_promoted_standby_holds_every_confirmed_write_and_the_desk_goes_
     )
     assert verified.returncode == 0, verified.stderr
     assert "Record intact" in verified.stdout, verified.stdout
+
+
+def _waiting_for_standby(cluster: Any) -> bool:
+    """True once a backend of ``cluster`` waits in COMMIT for a synchronous standby."""
+    import psycopg
+
+    url = f"host=127.0.0.1 port={cluster.port} user=postgres dbname=postgres"
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'"
+        ).fetchone()
+    return row is not None and int(row[0]) > 0
+
+
+def test_a_save_cut_off_at_commit_says_it_may_have_been_saved(
+    own_cluster: Any, tmp_path: Path
+) -> None:
+    """The server died while the COMMIT waited: "nothing was written" would be a lie.
+
+    The commit waits for a synchronous standby that is not there (the standby died
+    first), so it is already in the primary's WAL when the primary is stopped; after
+    the restart the incident is there. The CLI must not have said "nothing was
+    written" (exit 5, which a script may answer by writing again: a duplicate); it
+    says the record may have been saved and to look first (exit 6).
+    """
+    import psycopg
+
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{own_cluster.port}/postgres"
+    db = Database(url)
+    try:
+        db.ensure_schema()
+    finally:
+        db.close()
+    admin = f"host=127.0.0.1 port={own_cluster.port} user=postgres dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        # A database setting outranks the test server's -c synchronous_commit=off.
+        conn.execute("ALTER DATABASE postgres SET synchronous_commit = on")
+        conn.execute("ALTER SYSTEM SET synchronous_standby_names = 'gone_standby'")
+        conn.execute("SELECT pg_reload_conf()")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = environment(
+        home,
+        DUTYDESK_DATABASE_URL=url,
+        DUTYDESK_KEY_FILE=str(tmp_path / "duty.key"),
+        DUTYDESK_OPERATOR="值班员",
+        DUTYDESK_NOW=NOW.isoformat(),
+    )
+    with subprocess.Popen(
+        [str(DUTYDESK), "incident", "add", "--summary", "码头吊车倾覆"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as cli:
+        for _ in range(TRIES):
+            if cli.poll() is not None or _waiting_for_standby(own_cluster):
+                break
+            threading.Event().wait(0.1)
+        assert cli.poll() is None, cli.communicate()  # still waiting in COMMIT
+        own_cluster.crash()
+        out, err = cli.communicate(timeout=WAIT)
+    own_cluster.restart()
+    with psycopg.connect(admin) as conn:
+        stored = conn.execute("SELECT count(*) FROM incident").fetchone()
+    assert stored == (1,)  # committed after all: the WAL had it
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert "nothing was written" not in err, err
+    assert "may have been saved" in err, err
+    assert cli.returncode == 6
