@@ -128,15 +128,25 @@ async def _register(pilot: Pilot[None], summary: str) -> Any:
     return form
 
 
-async def _saved(pilot: Pilot[None]) -> str:
-    """Wait for the main screen's "SERIAL registered"; the serial."""
+async def _saved(pilot: Pilot[None], summary: str) -> str:
+    """Wait for the form to close on a saved incident the timeline shows; its serial.
+
+    What the officer sees as "saved": the form gone and the new incident selected and
+    shown (the "registered" toast can expire before a loaded machine looks for it).
+    """
     from dutydesk.tui.screens.main import MainScreen
 
     app = pilot.app
-    await _until(pilot, lambda: isinstance(app.screen, MainScreen))
-    said = [str(n.message) for n in app._notifications if str(n.message).endswith(" registered")]
-    assert said, [str(n.message) for n in app._notifications]
-    return said[-1].split()[0]
+
+    def shown() -> bool:
+        if not isinstance(app.screen, MainScreen):
+            return False
+        detail = app.screen.timeline.detail
+        return detail is not None and detail.summary == summary
+
+    await _until(pilot, shown)
+    assert isinstance(app.screen, MainScreen) and app.screen.timeline.detail is not None
+    return app.screen.timeline.detail.serial
 
 
 def _rows(pair: StandbyPair) -> dict[str, list[str]]:
@@ -193,7 +203,7 @@ async def test_a_promoted_standby_holds_every_confirmed_write_and_the_desk_goes_
             header = app.main.query_one(StatusLine)
             await _register(pilot, "江边码头油罐起火")
             await pilot.press("ctrl+s")
-            console["江边码头油罐起火"] = await _saved(pilot)
+            console["江边码头油罐起火"] = await _saved(pilot, "江边码头油罐起火")
 
             writer.start()
             await _until(pilot, lambda: writer.count(lambda w: w.code == 0) >= 3)
@@ -212,7 +222,8 @@ async def test_a_promoted_standby_holds_every_confirmed_write_and_the_desk_goes_
             await _until(pilot, lambda: not header.lost)  # the watch found the new primary
             back = time.monotonic()
             await pilot.press("ctrl+s")  # the same form, the same console
-            console["高速公路多车追尾"] = await _saved(pilot)
+            console["高速公路多车追尾"] = await _saved(pilot, "高速公路多车追尾")
+            saved = time.monotonic()
             await _until(
                 pilot, lambda: writer.count(lambda w: w.started > promoted and w.code == 0) >= 3
             )
@@ -247,7 +258,8 @@ async def test_a_promoted_standby_holds_every_confirmed_write_and_the_desk_goes_
         f"confirmed CLI write on the new primary {first - stopped:.1f} s "
         f"(promote to it {first - promoted:.1f} s; a CLI write takes "
         f"{sorted(w.ended - w.started for w in writes)[len(writes) // 2]:.1f} s, median); "
-        f"promote to the console's header back {back - promoted:.1f} s"
+        f"promote to the console's header back {back - promoted:.1f} s, to its kept form "
+        f"saved {saved - promoted:.1f} s"
     )
 
     verified = subprocess.run(
@@ -333,3 +345,41 @@ def test_a_save_cut_off_at_commit_says_it_may_have_been_saved(
     assert "nothing was written" not in err, err
     assert "may have been saved" in err, err
     assert cli.returncode == 6
+
+
+async def test_the_console_says_a_save_cut_off_at_commit_may_have_been_saved(
+    own_cluster: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same cut-off COMMIT seen from the intake form: no "nothing was written"."""
+    import psycopg
+
+    from dutydesk.tui.app import DutyDeskApp
+
+    monkeypatch.setenv("DUTYDESK_KEY_FILE", str(tmp_path / "duty.key"))
+    db = Database(f"postgresql+psycopg://postgres@127.0.0.1:{own_cluster.port}/postgres")
+    db.ensure_schema()
+    admin = f"host=127.0.0.1 port={own_cluster.port} user=postgres dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("ALTER DATABASE postgres SET synchronous_commit = on")
+        conn.execute("ALTER SYSTEM SET synchronous_standby_names = 'gone_standby'")
+        conn.execute("SELECT pg_reload_conf()")
+    db.close()  # the pool's connections predate the database setting
+    app = DutyDeskApp(
+        db, Settings(timezone="Asia/Shanghai"), FrozenClock(NOW.astimezone(UTC)), "en"
+    )
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            form = await _register(pilot, "码头吊车倾覆")
+            await pilot.press("ctrl+s")
+            await _until(pilot, lambda: _waiting_for_standby(own_cluster))
+            own_cluster.crash()
+            await _until(pilot, lambda: "may have been saved" in form.status_text)
+            assert "nothing was written" not in form.status_text
+            assert "Not saved" not in form.status_text
+            assert app.screen is form  # kept: the officer looks before saving again
+    finally:
+        db.close()
+    own_cluster.restart()
+    with psycopg.connect(admin) as conn:
+        assert conn.execute("SELECT count(*) FROM incident").fetchone() == (1,)

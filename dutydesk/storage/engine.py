@@ -260,6 +260,11 @@ class Database:
                 On PostgreSQL both are plain READ COMMITTED transactions; writers
                 serialise on the rows they read ``FOR UPDATE``.
 
+        Raises:
+            ServerUnreachable: the server went away before the COMMIT: nothing written.
+            CommitInDoubt: it went away during the COMMIT, which it may have stored
+                (and, with synchronous replication, its standby too): look first.
+
         """
         from sqlmodel import Session
 

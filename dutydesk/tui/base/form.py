@@ -18,7 +18,6 @@ from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
 from textual.worker import Worker, WorkerState
 
-from dutydesk.errors import CommitInDoubt
 from dutydesk.i18n import t
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.context import Context
@@ -118,12 +117,10 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[R], Generic[R]):
         """
         # The toast comes from ReportsWorkerErrors' own handler (Textual calls each class's
         # handler along the MRO); this one only keeps the form's status line true.
-        error = event.worker.error
-        if event.state is WorkerState.ERROR and error is not None and event.worker.group == "save":
-            reason = safe_block(str(error)).plain
-            # A COMMIT cut off may be stored after all: "Not saved" would be untrue there.
-            doubt = isinstance(error, CommitInDoubt)
-            self.status(reason if doubt else t("form.not_saved", reason=reason), error=True)
+        failed = event.state is WorkerState.ERROR and event.worker.error is not None
+        if failed and event.worker.group == "save":
+            reason = safe_block(str(event.worker.error)).plain
+            self.status(t("form.not_saved", reason=reason), error=True)
 
     def on_form_screen_done(self, message: FormScreen.Done) -> None:
         """Close the form with the result."""
