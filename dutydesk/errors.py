@@ -40,5 +40,17 @@ class ServerUnreachable(DatabaseError):
     exit_code = 5
 
 
+class CommitInDoubt(ServerUnreachable):
+    """The server went away during a write's COMMIT: it may or may not be stored.
+
+    The commit can have reached the server's WAL (and a synchronous standby) before the
+    connection broke, so "nothing was written" would be untrue: the record has to be
+    looked for before it is entered again. Its own exit code (7): a script that writes
+    again after exit 5 must not do so blindly here, or the record may be there twice.
+    """
+
+    exit_code = 7
+
+
 class NotFoundError(DutyDeskError):
     """A record the user named does not exist."""

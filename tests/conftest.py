@@ -13,6 +13,7 @@ import pytest
 
 from dutydesk.i18n import set_language
 from dutydesk.storage.engine import Database, url_for
+from tests.pg_standby import standby_pair  # noqa: F401  (fixture)
 from tests.pg_support import own_cluster, pg_db, pg_server, pg_template, pg_url  # noqa: F401  (fixtures)
 from tests.templates import DemoTemplates, build, copy_database
 

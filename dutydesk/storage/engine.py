@@ -41,7 +41,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dutydesk.errors import DatabaseError, ServerUnreachable
+from dutydesk.errors import CommitInDoubt, DatabaseError, ServerUnreachable
 from dutydesk.i18n import t
 
 if TYPE_CHECKING:
@@ -316,6 +316,11 @@ class Database:
                 On PostgreSQL both are plain READ COMMITTED transactions; writers
                 serialise on the rows they read ``FOR UPDATE``.
 
+        Raises:
+            ServerUnreachable: the server went away before the COMMIT: nothing written.
+            CommitInDoubt: it went away during the COMMIT, which it may have stored
+                (and, with synchronous replication, its standby too): look first.
+
         """
         from sqlmodel import Session
 
@@ -323,8 +328,11 @@ class Database:
         if self.is_sqlite and not write:
             bind = bind.execution_options(sqlite_begin="DEFERRED")
         with Session(bind, expire_on_commit=False) as session:
+            committing = False
             try:
                 yield session
+                session.flush()  # every statement sent: what fails now is the COMMIT
+                committing = True
                 session.commit()
             except BaseException as exc:
                 with contextlib.suppress(Exception):  # a dead connection cannot roll back
@@ -332,6 +340,10 @@ class Database:
                 if not self.is_sqlite and "cannot contain NUL" in str(exc):
                     # PostgreSQL text cannot hold U+0000 (SQLite stores it): say so.
                     raise DatabaseError(t("error.db.nul", where=self.describe())) from None
+                if server_gone(exc) and committing:
+                    # The COMMIT may have reached the server (and its standby) before
+                    # the connection broke: not "nothing was written" (issue 15).
+                    raise CommitInDoubt(t("error.db.in_doubt", where=self.describe())) from None
                 if server_gone(exc):
                     raise ServerUnreachable(
                         t("error.db.unreachable", where=self.describe())
