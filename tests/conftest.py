@@ -151,8 +151,8 @@ def db(db_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
 
     With ``DUTYDESK_TEST_DB=postgresql`` it is a fresh database on the tests' own
     PostgreSQL server instead (``tests/pg_support.py``), its key file at ``<db_path>.key``:
-    tests that reach the store only through ``db`` then run on PostgreSQL (those that open
-    ``db_path`` or SQLite themselves do not; the console's tests all pass).
+    ``.ci/run``'s second pass runs every test on ``db`` that way (the CLI on it through
+    ``db_arg``), skipping those marked ``sqlite_only`` with their reason.
 
     On SQLite it is a copy of a template migrated once per session (``sqlite_template``).
     """

@@ -305,7 +305,6 @@ def test_a_lowered_label_written_around_dutydesk_opens_nothing(
     assert t("crypto.unreadable") in detail.title
 
 
-@pytest.mark.sqlite_only("reads the SQLite file and its WAL for the canary")
 def test_relabelling_up_seals_title_and_summary(db: Database, db_path: Path) -> None:
     plain = _incident(db, "internal", "普通标题", "普通摘要")
     with db.session() as session:
@@ -321,7 +320,8 @@ def test_relabelling_up_seals_title_and_summary(db: Database, db_path: Path) -> 
     detail = timeline.fetch_detail(db, plain.id, SECRET, viewer="张三")  # type: ignore[arg-type]
     assert detail is not None
     assert (detail.title, detail.summary) == (f"升级{CANARY}", "普通摘要")
-    assert CANARY.encode() not in _on_disk(db_path)
+    if db.is_sqlite:  # a server's files are its own: the stored values above are the check
+        assert CANARY.encode() not in _on_disk(db_path)
 
 
 def test_verify_still_passes_with_sealed_entries(db: Database, secret: Incident) -> None:
