@@ -14,7 +14,7 @@ import pytest
 from dutydesk.i18n import set_language
 from dutydesk.storage.engine import Database, url_for
 from tests.pg_standby import standby_pair  # noqa: F401  (fixture)
-from tests.pg_support import own_cluster, pg_db, pg_server, pg_template, pg_url  # noqa: F401  (fixtures)
+from tests.pg_support import PgServer, own_cluster, pg_db, pg_server, pg_template, pg_url  # noqa: F401  (fixtures)
 from tests.templates import DemoTemplates, build, copy_database
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -69,15 +69,54 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return build(tmp_path_factory.mktemp("template"), lambda db: db.ensure_schema())
 
 
+def on_postgresql() -> bool:
+    """True in the suite's PostgreSQL pass (``DUTYDESK_TEST_DB=postgresql``)."""
+    return os.environ.get("DUTYDESK_TEST_DB") == "postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass runs the tests that reach the store through ``db``, and only them.
+
+    The others ran as they are in the SQLite pass (they use no store, open a SQLite file
+    themselves, or start their own server): running them again would test nothing new.
+    A ``db`` test marked ``sqlite_only("reason")`` is skipped here with its reason.
+    """
+    if not on_postgresql():
+        return
+    kept: list[pytest.Item] = []
+    for item in items:
+        if "db" not in getattr(item, "fixturenames", ()):
+            continue
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else "no reason given"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+        kept.append(item)
+    chosen = set(kept)
+    left = [item for item in items if item not in chosen]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
-def demo_templates(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplates:
+def demo_templates(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> DemoTemplates:
     """The demo night loaded once per session and moment; tests take copies of it.
 
     ``demo_templates.load_into(db, moment)`` leaves ``db`` as ``load_demo(db, moment)``
-    would (for real on PostgreSQL); ``copy_to(path, moment)`` writes a demo file there.
+    would (in the PostgreSQL pass, a copy of a template database on the session's
+    server); ``copy_to(path, moment)`` writes a demo file there.
     Tests of loading itself (tests/test_demo.py, the ``demo`` command) still load.
     """
-    return DemoTemplates(tmp_path_factory, lambda: _isolated_session_env(tmp_path_factory))
+
+    def server() -> tuple[PgServer, str]:
+        # Asked for on first use only: a SQLite run never starts a server for this.
+        return request.getfixturevalue("pg_server"), request.getfixturevalue("pg_template")
+
+    isolated = lambda: _isolated_session_env(tmp_path_factory)  # noqa: E731
+    return DemoTemplates(tmp_path_factory, isolated, server if on_postgresql() else None)
 
 
 @pytest.fixture
@@ -98,17 +137,27 @@ def sqlite_file(db_path: Path, sqlite_template: Path) -> Path:
 
 
 @pytest.fixture
+def db_arg(db: Database, db_path: Path) -> str:
+    """What ``--db`` takes for the test's ``db``: its file on SQLite, its URL on a server.
+
+    A test that writes through ``db`` and runs the CLI on the same database passes this,
+    so it runs in the PostgreSQL pass too (``db_path`` names only the SQLite file).
+    """
+    return str(db_path) if db.is_sqlite else db.url
+
+
+@pytest.fixture
 def db(db_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
     """A migrated, empty dutydesk database in a real SQLite file.
 
     With ``DUTYDESK_TEST_DB=postgresql`` it is a fresh database on the tests' own
     PostgreSQL server instead (``tests/pg_support.py``), its key file at ``<db_path>.key``:
-    tests that reach the store only through ``db`` then run on PostgreSQL (those that open
-    ``db_path`` or SQLite themselves do not; the console's tests all pass).
+    ``.ci/run``'s second pass runs every test on ``db`` that way (the CLI on it through
+    ``db_arg``), skipping those marked ``sqlite_only`` with their reason.
 
     On SQLite it is a copy of a template migrated once per session (``sqlite_template``).
     """
-    if os.environ.get("DUTYDESK_TEST_DB") == "postgresql":
+    if on_postgresql():
         request.getfixturevalue("monkeypatch").setenv("DUTYDESK_KEY_FILE", f"{db_path}.key")
         yield request.getfixturevalue("pg_db")
         return

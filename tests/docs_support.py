@@ -154,11 +154,14 @@ def zip_text(data: bytes) -> str:
 
 def run_cli(
     capsys: pytest.CaptureFixture[str],
-    db_path: Path,
+    db_path: Path | str,
     *args: str,
     now: str = "2026-11-26T02:31+08:00",
 ) -> tuple[int, str, str]:
-    """Run ``dutydesk --db ... --now ... ARGS`` in-process; (exit code, stdout, stderr)."""
+    """Run ``dutydesk --db ... --now ... ARGS`` in-process; (exit code, stdout, stderr).
+
+    ``db_path``: a file, or what the ``db_arg`` fixture gives (a server's URL too).
+    """
     from dutydesk.cli.app import main
 
     capsys.readouterr()

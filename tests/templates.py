@@ -10,10 +10,16 @@ a file with open connections.
 
 The key file beside a database (``<file>.key``, mode 0600) is copied with it: the demo
 seals its classified text under that key.
+
+On PostgreSQL (``DUTYDESK_TEST_DB=postgresql``) the same idea uses the server's own copy:
+the demo is loaded once into a template database (with its key file beside the session's
+directory) and a test's database is re-created from it with ``CREATE DATABASE ...
+TEMPLATE`` (tens of milliseconds, where loading the demo takes seconds).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -25,6 +31,7 @@ import pytest
 
 from dutydesk.services.demo.load import load_demo
 from dutydesk.storage.engine import Database, url_for
+from tests.pg_support import PgServer, make_template
 
 SIDE_FILES = ("-wal", "-shm", "-journal")
 """What SQLite keeps beside an open (or crashed) database: none may exist at a copy."""
@@ -118,10 +125,56 @@ class DemoTemplates:
         self,
         factory: pytest.TempPathFactory,
         isolated: Callable[[], AbstractContextManager[object]],
+        pg: Callable[[], tuple[PgServer, str]] | None = None,
     ) -> None:
         self._factory = factory
         self._isolated = isolated
         self._built: dict[tuple[datetime, bool], Path] = {}
+        self._pg = pg
+        """The session's server and its migrated template (asked for on first use)."""
+        self._pg_built: dict[tuple[datetime, bool], tuple[str, Path]] = {}
+
+    def pg_template(self, moment: datetime, *, accredited: bool = False) -> tuple[str, Path]:
+        """The demo as of ``moment`` in a template database on the session's server.
+
+        Returns its name and the key file its classified text is sealed under.
+        """
+        assert self._pg is not None, "no PostgreSQL server for this session"
+        key = (moment, accredited)
+        if key not in self._pg_built:
+            server, migrated = self._pg()
+            directory = self._factory.mktemp("pg-demo-template")
+            key_file = directory / "template.key"
+            number = len(self._pg_built) + 1
+            name = f"dutydesk_test_demo{number}_{os.getpid()}"
+
+            def fill(db: Database) -> None:
+                load_demo(db, moment)
+                if accredited:
+                    accredit(db, moment)
+
+            with self._isolated(), pytest.MonkeyPatch.context() as patch:
+                patch.setenv("DUTYDESK_KEY_FILE", str(key_file))
+                make_template(server, name, fill, source=migrated)
+            self._pg_built[key] = (name, key_file)
+        return self._pg_built[key]
+
+    def _pg_load_into(self, db: Database, moment: datetime, *, accredited: bool) -> Database:
+        """Re-create ``db``'s database on the server from the demo template, key included."""
+        from sqlalchemy.engine import make_url
+
+        assert self._pg is not None
+        name, key_file = self.pg_template(moment, accredited=accredited)
+        server, _ = self._pg()
+        database = make_url(db.url).database
+        db.close()  # the engine reconnects on next use, to the new database of that name
+        server.admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        server.admin(f"CREATE DATABASE {database} TEMPLATE {name}")
+        target = os.environ.get("DUTYDESK_KEY_FILE")
+        assert target, "the db fixture sets DUTYDESK_KEY_FILE for a server database"
+        if key_file.exists():  # the register-mode demo seals nothing: no key made
+            shutil.copy2(key_file, target)  # keeps mode 0600
+        return db
 
     def template(self, moment: datetime, *, accredited: bool = False) -> Path:
         """The settled demo database loaded as of ``moment`` (built on first use).
@@ -148,9 +201,13 @@ class DemoTemplates:
         """``db`` holding the demo as of ``moment``: what ``load_demo(db, moment)`` leaves.
 
         A SQLite ``db`` is closed and its file replaced by a copy of the template (it
-        reopens on next use); any other database gets the demo loaded for real.
+        reopens on next use); a PostgreSQL one is re-created from a template database on
+        the session's server (its key file copied to ``DUTYDESK_KEY_FILE``); any other
+        database gets the demo loaded for real.
         ``accredited``: its telegrams with sealed content (:func:`accredit`).
         """
+        if db.url.startswith("postgresql") and self._pg is not None:
+            return self._pg_load_into(db, moment, accredited=accredited)
         if not (db.is_sqlite and db.path is not None):
             load_demo(db, moment)
             if accredited:

@@ -235,7 +235,7 @@ def test_the_delivery_service_refuses_a_webhook_on_a_classified_network(
 
 
 def test_cli_refuses_webhook_and_retry_in_one_line_and_sends_nothing(
-    db: Database, db_path: Path, tmp_path: Path,
+    db: Database, db_arg: str, tmp_path: Path,
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     from tests.docs_support import run_cli
@@ -258,17 +258,17 @@ def test_cli_refuses_webhook_and_retry_in_one_line_and_sends_nothing(
         ("bulletin", "deliver", str(bulletin_id), "--webhook", "http://127.0.0.1:9/"),
         ("bulletin", "deliver", "--retry"),
     ):
-        code, out, err = run_cli(capsys, db_path, *args)
+        code, out, err = run_cli(capsys, db_arg, *args)
         assert code == 2, (args, out, err)
         assert len(err.strip().splitlines()) == 1 and "Network delivery is off" in err, err
         assert "Traceback" not in out + err
     assert db.read("SELECT state, attempts FROM bulletin_delivery") == [("pending", 0)]
     assert not (tmp_path / "box").exists()
-    code, out, err = run_cli(capsys, db_path, "bulletin", "deliver", str(bulletin_id))
+    code, out, err = run_cli(capsys, db_arg, "bulletin", "deliver", str(bulletin_id))
     assert code == 0, err
     assert out.strip().splitlines()[0].endswith("2026-express-001.sms.txt")
     monkeypatch.setenv("DUTYDESK_LANG", "zh_CN")
-    code, _, err = run_cli(capsys, db_path, "bulletin", "deliver", "--retry")
+    code, _, err = run_cli(capsys, db_arg, "bulletin", "deliver", "--retry")
     assert code == 2 and "涉密网模式下不得联网发送" in err and len(err.strip().splitlines()) == 1, (
         err
     )

@@ -32,55 +32,53 @@ def night(db: Database, monkeypatch: pytest.MonkeyPatch) -> Night:
     return seed_night(db)
 
 
-def cli(capsys: pytest.CaptureFixture[str], db_path: Path, *args: str) -> tuple[int, str, str]:
-    return run_cli(capsys, db_path, "bulletin", *args)
+def cli(capsys: pytest.CaptureFixture[str], db_arg: str, *args: str) -> tuple[int, str, str]:
+    return run_cli(capsys, db_arg, "bulletin", *args)
 
 
-def issued(capsys: pytest.CaptureFixture[str], db_path: Path, *serials: str,
+def issued(capsys: pytest.CaptureFixture[str], db_arg: str, *serials: str,
            clearance: str = "internal", sms_ok: tuple[str, ...] = ()) -> str:  # fmt: skip
     # Drafting with classified items takes an operator cleared for them (杨帆 is 机密-less).
     drafter = ("--operator", "张振华") if clearance not in ("internal", "public") else ()
-    code, out, err = cli(capsys, db_path, "draft", *serials, "--clearance", clearance, *drafter)
+    code, out, err = cli(capsys, db_arg, "draft", *serials, "--clearance", clearance, *drafter)
     assert code == 0, err
     bulletin_id = out.strip()
     allowed = [arg for serial in sms_ok for arg in ("--sms-ok", serial)]
     for step in (("review", bulletin_id), ("sign", bulletin_id, "--by", "张振华", *allowed)):
-        assert cli(capsys, db_path, *step)[0] == 0
-    code, out, err = cli(capsys, db_path, "issue", bulletin_id)
+        assert cli(capsys, db_arg, *step)[0] == 0
+    code, out, err = cli(capsys, db_arg, "issue", bulletin_id)
     assert code == 0, err
     return bulletin_id
 
 
 def test_cli_workflow_messages(
-    night: Night, db_path: Path, capsys: pytest.CaptureFixture[str]
+    night: Night, db_arg: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = cli(capsys, db_path, "draft", night.open_serial)
+    code, out, err = cli(capsys, db_arg, "draft", night.open_serial)
     assert (code, out) == (0, "1\n")
     assert "drafted bulletin #1: 《信息快报》2026年（未编号）" in err
-    code, _, err = cli(capsys, db_path, "sign", "1", "--by", "张振华")
+    code, _, err = cli(capsys, db_arg, "sign", "1", "--by", "张振华")
     assert code == 2 and "must be reviewed" in err
-    cli(capsys, db_path, "review", "1")
-    code, _, err = cli(capsys, db_path, "sign", "1", "--by", "杨帆")
+    cli(capsys, db_arg, "review", "1")
+    code, _, err = cli(capsys, db_arg, "sign", "1", "--by", "杨帆")
     assert code == 2 and err.strip().endswith("needs the role duty leader or leader")
-    cli(capsys, db_path, "sign", "1", "--by", "张振华")
-    code, out, _ = cli(capsys, db_path, "issue", "1")
+    cli(capsys, db_arg, "sign", "1", "--by", "张振华")
+    code, out, _ = cli(capsys, db_arg, "issue", "1")
     assert (code, out) == (0, "《信息快报》2026年第1期\n")
-    cli(capsys, db_path, "draft", night.open_serial)
-    code, _, err = cli(capsys, db_path, "discard", "2")
+    cli(capsys, db_arg, "draft", night.open_serial)
+    code, _, err = cli(capsys, db_arg, "discard", "2")
     assert code == 0 and "used no number" in err
-    code, out, _ = cli(capsys, db_path, "list", "--format", "csv", "--all")
+    code, out, _ = cli(capsys, db_arg, "list", "--format", "csv", "--all")
     assert out.splitlines()[0] == "id,kind,year,issue_no,status,classification,title"
     assert "2,express,2026,,discarded" in out and "1,express,2026,1,issued" in out
 
 
 def test_docx_layout_values(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bulletin_id = issued(
-        capsys, db_path, night.open_serial, night.secret_serial, clearance="secret"
-    )
+    bulletin_id = issued(capsys, db_arg, night.open_serial, night.secret_serial, clearance="secret")
     target = tmp_path / "b.docx"
-    code, _, err = cli(capsys, db_path, "show", bulletin_id, "--format", "docx", "-o",
+    code, _, err = cli(capsys, db_arg, "show", bulletin_id, "--format", "docx", "-o",
                        str(target), "--clearance", "secret", "--operator", "张振华")  # fmt: skip
     assert code == 0, err
     document = Document(str(target))
@@ -115,13 +113,11 @@ def test_docx_layout_values(
 
 @pytest.mark.parametrize("fmt", ["txt", "md", "docx"])
 def test_show_without_clearance_shows_serials_only(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
 ) -> None:
-    bulletin_id = issued(
-        capsys, db_path, night.open_serial, night.secret_serial, clearance="secret"
-    )
+    bulletin_id = issued(capsys, db_arg, night.open_serial, night.secret_serial, clearance="secret")
     target = tmp_path / f"b.{fmt}"
-    code, _, err = cli(capsys, db_path, "show", bulletin_id, "--format", fmt, "-o", str(target))
+    code, _, err = cli(capsys, db_arg, "show", bulletin_id, "--format", fmt, "-o", str(target))
     assert code == 0, err
     data = target.read_bytes()
     text = zip_text(data) if fmt == "docx" else data.decode()
@@ -130,35 +126,35 @@ def test_show_without_clearance_shows_serials_only(
 
 
 def test_txt_and_md_render_hostile_text_safely(
-    night: Night, db_path: Path, capsys: pytest.CaptureFixture[str]
+    night: Night, db_arg: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bulletin_id = issued(capsys, db_path, night.hostile_serial)
-    code, out, _ = cli(capsys, db_path, "show", bulletin_id)
+    bulletin_id = issued(capsys, db_arg, night.hostile_serial)
+    code, out, _ = cli(capsys, db_arg, "show", bulletin_id)
     assert code == 0 and "\x1b" not in out and "\x07" not in out
     assert out.splitlines()[:2] == ["信息快报", "2026年第1期"]
-    code, out, _ = cli(capsys, db_path, "show", bulletin_id, "--format", "md")
+    code, out, _ = cli(capsys, db_arg, "show", bulletin_id, "--format", "md")
     assert "# 信息快报" in out and "note \\[/\\] end" in out and "\x1b" not in out
 
 
 def test_canary_never_in_a_short_version_or_webhook_payload(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setenv("DUTYDESK_OUTBOX_DIR", str(tmp_path / "box"))
     mixed = issued(
-        capsys, db_path, night.open_serial, night.secret_serial, clearance="secret",
+        capsys, db_arg, night.open_serial, night.secret_serial, clearance="secret",
         sms_ok=(night.open_serial,),
     )  # fmt: skip
-    only = issued(capsys, db_path, night.secret_serial, clearance="secret")
-    code, out, err = cli(capsys, db_path, "sms", mixed)
+    only = issued(capsys, db_arg, night.secret_serial, clearance="secret")
+    code, out, err = cli(capsys, db_arg, "sms", mixed)
     assert code == 0 and CANARY not in out + err
-    code, out, err = cli(capsys, db_path, "sms", only)
+    code, out, err = cli(capsys, db_arg, "sms", only)
     assert code == 2 and out == "" and "cipher channel only" in err
-    code, out, err = cli(capsys, db_path, "deliver", mixed)
+    code, out, err = cli(capsys, db_arg, "deliver", mixed)
     assert code == 0, err
     for path in (tmp_path / "box").iterdir():
         assert CANARY not in path.read_text(encoding="utf-8")
-    code, _, err = cli(capsys, db_path, "deliver", only)
+    code, _, err = cli(capsys, db_arg, "deliver", only)
     assert code == 2 and not any("002" in p.name for p in (tmp_path / "box").iterdir())
     assert io.StringIO(err).read().count("\n") == 1
 
@@ -193,7 +189,7 @@ def _rule_heights(document: DocxDocument) -> list[float]:
 
 
 def test_express_bulletin_ends_with_the_distribution_imprint(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     """Issue 14: 报/送/发 from the settings, （共印N份）, then the 印发 line, between rules."""
@@ -206,9 +202,9 @@ def test_express_bulletin_ends_with_the_distribution_imprint(
         encoding="utf-8",
     )
     monkeypatch.setenv("DUTYDESK_CONFIG", str(config))
-    bulletin_id = issued(capsys, db_path, night.open_serial)
+    bulletin_id = issued(capsys, db_arg, night.open_serial)
     target = tmp_path / "b.docx"
-    code, _, err = cli(capsys, db_path, "show", bulletin_id, "--format", "docx", "-o", str(target))
+    code, _, err = cli(capsys, db_arg, "show", bulletin_id, "--format", "docx", "-o", str(target))
     assert code == 0, err
     document = Document(str(target))
     imprint = _imprint(document)
@@ -237,13 +233,13 @@ def test_express_bulletin_ends_with_the_distribution_imprint(
 
 
 def test_direct_bulletin_names_whom_it_is_for(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = cli(capsys, db_path, "draft", night.open_serial, "--kind", "direct",
+    code, out, err = cli(capsys, db_arg, "draft", night.open_serial, "--kind", "direct",
                          "--to", "周文斌")  # fmt: skip
     assert code == 0, err
     target = tmp_path / "d.docx"
-    code, _, err = cli(capsys, db_path, "show", out.strip(), "--format", "docx", "-o", str(target))
+    code, _, err = cli(capsys, db_arg, "show", out.strip(), "--format", "docx", "-o", str(target))
     assert code == 0, err
     imprint = [p.text.strip("\u3000") for p in _imprint(Document(str(target)))]
     assert imprint[0] == "呈：周文斌"
@@ -251,17 +247,17 @@ def test_direct_bulletin_names_whom_it_is_for(
 
 
 def test_a_concatenating_gateway_says_how_many_parts_it_sends(
-    night: Night, db_path: Path, capsys: pytest.CaptureFixture[str],
+    night: Night, db_arg: str, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     """Issue 14: one long text on stdout, and on stderr the parts the network carries."""
-    bulletin_id = issued(capsys, db_path, night.open_serial, sms_ok=(night.open_serial,))
+    bulletin_id = issued(capsys, db_arg, night.open_serial, sms_ok=(night.open_serial,))
     monkeypatch.setenv("DUTYDESK_SMS_GATEWAY_CONCATENATES", "true")
-    code, out, err = run_cli(capsys, db_path, "--lang", "zh_CN", "bulletin", "sms", bulletin_id)
+    code, out, err = run_cli(capsys, db_arg, "--lang", "zh_CN", "bulletin", "sms", bulletin_id)
     assert code == 0, err
     [text] = out.splitlines()
     parts = -(-units(text) // 67) if units(text) > 70 else 1
     assert f"共 1 条长短信，分 {parts} 段发送（每段 67 字）：" in err.splitlines(), err
     monkeypatch.setenv("DUTYDESK_SMS_GATEWAY_CONCATENATES", "false")
-    code, out, err = run_cli(capsys, db_path, "--lang", "zh_CN", "bulletin", "sms", bulletin_id)
+    code, out, err = run_cli(capsys, db_arg, "--lang", "zh_CN", "bulletin", "sms", bulletin_id)
     assert code == 0 and len(out.splitlines()) >= parts and "长短信" not in err  # numbered

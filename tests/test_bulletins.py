@@ -181,7 +181,7 @@ for bulletin_id in map(int, sys.argv[2].split(",")):
 
 @pytest.mark.slow
 def test_two_processes_issuing_fifty_each_get_no_gaps_and_no_duplicates(
-    db: Database, db_path: Path
+    db: Database, db_arg: str
 ) -> None:
     night = seed_night(db)
     ids = []
@@ -193,7 +193,7 @@ def test_two_processes_issuing_fifty_each_get_no_gaps_and_no_duplicates(
     halves = (ids[0::2], ids[1::2])  # interleaved, so the two really race
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", _WORKER, str(db_path), ",".join(map(str, half))],
+            [sys.executable, "-c", _WORKER, db_arg, ",".join(map(str, half))],
             stderr=subprocess.PIPE,
             text=True,
         )

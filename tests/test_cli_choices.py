@@ -11,6 +11,7 @@ import pytest
 import typer
 
 from dutydesk.cli.app import app, main
+from dutydesk.storage.engine import Database
 from tests.conftest import DEMO_MOMENT
 from tests.templates import DemoTemplates
 
@@ -54,18 +55,18 @@ class Cli:
 
     def __init__(
         self,
-        db_path: Path,
+        db_arg: str,
         capsysbinary: pytest.CaptureFixture[bytes],
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        self.db_path, self.capsysbinary, self.monkeypatch = db_path, capsysbinary, monkeypatch
+        self.db_arg, self.capsysbinary, self.monkeypatch = db_arg, capsysbinary, monkeypatch
         self.out = ""
 
     def __call__(self, *args: str) -> tuple[int, str]:
         self.monkeypatch.setattr(sys, "stdin", io.StringIO(""))
         self.capsysbinary.readouterr()
         try:
-            main(["--db", str(self.db_path), "--now", NOW, *args])
+            main(["--db", self.db_arg, "--now", NOW, *args])
             code = 0
         except SystemExit as exc:
             code = int(exc.code or 0)
@@ -76,16 +77,16 @@ class Cli:
 
 @pytest.fixture
 def cli(
-    db_path: Path,
+    db: Database,
+    db_arg: str,
     demo_templates: DemoTemplates,
     capsysbinary: pytest.CaptureFixture[bytes],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Cli:
-    demo_templates.copy_to(db_path, DEMO_MOMENT)
+    demo_templates.load_into(db, DEMO_MOMENT)
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李晓明")
     monkeypatch.setenv("DUTYDESK_PIN", "1111")
-    monkeypatch.setenv("DUTYDESK_KEY_FILE", str(db_path) + ".key")
-    return Cli(db_path, capsysbinary, monkeypatch)
+    return Cli(db_arg, capsysbinary, monkeypatch)
 
 
 @pytest.mark.parametrize("path", list(MAKES), ids=" ".join)

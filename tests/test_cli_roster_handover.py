@@ -13,6 +13,7 @@ import pytest
 from docx import Document
 
 from dutydesk.cli.app import main
+from dutydesk.storage.engine import Database
 from tests.conftest import DEMO_MOMENT
 from tests.templates import DemoTemplates
 
@@ -30,12 +31,13 @@ Cli = Callable[..., Result]
 
 @pytest.fixture
 def cli(
-    db_path: Path,
+    db: Database,
+    db_arg: str,
     demo_templates: DemoTemplates,
     capsysbinary: pytest.CaptureFixture[bytes],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Cli:
-    demo_templates.copy_to(db_path, DEMO_MOMENT)
+    demo_templates.load_into(db, DEMO_MOMENT)
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李晓明")
     monkeypatch.setenv("DUTYDESK_PIN", "1111")  # the demo has accounts: commands sign in
 
@@ -43,7 +45,7 @@ def cli(
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
         capsysbinary.readouterr()
         try:
-            main(["--db", str(db_path), "--now", now, *args])
+            main(["--db", db_arg, "--now", now, *args])
             code = 0
         except SystemExit as exc:
             code = int(exc.code or 0)

@@ -59,12 +59,12 @@ print(json.dumps({"retries": dict(retry.retries)}), flush=True)
 
 @pytest.mark.slow
 def test_two_processes_register_100_each_with_unique_gapless_serials(
-    db: Database, db_path: Path, tmp_path: Path
+    db: Database, db_arg: str, tmp_path: Path
 ) -> None:
     flag = tmp_path / "go"
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(db_path), name, str(PER_PROCESS), str(flag)],
+            [sys.executable, "-c", WORKER, db_arg, name, str(PER_PROCESS), str(flag)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

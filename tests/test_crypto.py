@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -66,15 +67,16 @@ def test_key_file_is_0600_and_a_readable_one_is_refused(keys: KeyRing) -> None:
 
 
 def test_commands_refuse_to_start_beside_a_readable_key_file(
-    db: Database, db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db: Database, db_arg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from dutydesk.cli.app import main
 
-    path = key_file_for(db_path, None)
+    # <file>.key beside a SQLite file; DUTYDESK_KEY_FILE (the db fixture's) for a server.
+    path = key_file_for(db.path, os.environ.get("DUTYDESK_KEY_FILE"))
     KeyRing.create(path).path.chmod(0o640)
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     with pytest.raises(SystemExit) as exit_info:
-        main(["--db", str(db_path), "incident", "list"])
+        main(["--db", db_arg, "incident", "list"])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is open to other users (mode 0640)" in err

@@ -115,7 +115,7 @@ def test_classified_only_bulletin_is_refused(db: Database, night: Night) -> None
 
 
 def test_mixed_bulletin_leaves_classified_items_out_and_says_so(
-    db: Database, night: Night, db_path: Path, capsys: pytest.CaptureFixture[str]
+    db: Database, night: Night, db_arg: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bulletin_id = _issued(db, night.open_serial, night.secret_serial)
     version = short_version(db, bulletin_id)
@@ -123,7 +123,7 @@ def test_mixed_bulletin_leaves_classified_items_out_and_says_so(
     assert "省委办公厅密电" not in version.full
     assert version.omitted == ((night.secret_serial, Classification.SECRET),)
     assert version.note and night.secret_serial in version.note
-    code, out, err = run_cli(capsys, db_path, "bulletin", "sms", str(bulletin_id))
+    code, out, err = run_cli(capsys, db_arg, "bulletin", "sms", str(bulletin_id))
     assert code == 0 and CANARY not in out + err
     assert "classified item(s) left out" in err and night.secret_serial in err
 
@@ -193,7 +193,7 @@ def test_only_issued_bulletins_are_delivered_and_only_over_http(
 
 
 def test_cli_deliver_then_retry(
-    db: Database, night: Night, db_path: Path, tmp_path: Path, robot: Robot,
+    db: Database, night: Night, db_arg: str, tmp_path: Path, robot: Robot,
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setenv("DUTYDESK_OPERATOR", "杨帆")
@@ -201,10 +201,10 @@ def test_cli_deliver_then_retry(
     bulletin_id = _issued(db, night.open_serial)
     robot.status = 500
     code, out, err = run_cli(
-        capsys, db_path, "bulletin", "deliver", str(bulletin_id), "--webhook", robot.url
+        capsys, db_arg, "bulletin", "deliver", str(bulletin_id), "--webhook", robot.url
     )
     assert code == 1 and "failed" in err
     assert out.strip().splitlines()[0].endswith("2026-express-001.sms.txt")
     robot.status = 200
-    code, out, err = run_cli(capsys, db_path, "bulletin", "deliver", "--retry")
+    code, out, err = run_cli(capsys, db_arg, "bulletin", "deliver", "--retry")
     assert code == 0 and "1 sent, 0 failed" in err

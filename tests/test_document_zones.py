@@ -54,11 +54,11 @@ parametrize_languages = pytest.mark.parametrize("language", LANGUAGES)
 
 
 def _daily(
-    capsys: pytest.CaptureFixture[str], db_path: Path, tmp_path: Path, fmt: str, language: str
+    capsys: pytest.CaptureFixture[str], db_arg: str, tmp_path: Path, fmt: str, language: str
 ) -> tuple[bytes, str]:
     target = tmp_path / f"daily.{fmt}"
     code, _, err = run_cli(
-        capsys, db_path, "--lang", language, "export", "daily", "--date", "2026-11-25",
+        capsys, db_arg, "--lang", language, "export", "daily", "--date", "2026-11-25",
         "--format", fmt, "-o", str(target),
     )  # fmt: skip
     assert code == 0, err
@@ -74,13 +74,13 @@ _TIME_HEADERS = {
 @parametrize_zones
 @parametrize_languages
 def test_daily_xlsx_time_columns_name_their_zone(
-    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    db: Database, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch, language: str, zone: str,
 ) -> None:  # fmt: skip
     """Header "Received" over "2026-11-26 01:31" said neither UTC nor local."""
     monkeypatch.setenv("DUTYDESK_TIMEZONE", zone)
     night = seed_night(db)
-    data, _ = _daily(capsys, db_path, tmp_path, "xlsx", language)
+    data, _ = _daily(capsys, db_arg, tmp_path, "xlsx", language)
     workbook = load_workbook(io.BytesIO(data))
     sheet = workbook.worksheets[0]
     header = [cell.value for cell in sheet[1]]
@@ -96,12 +96,12 @@ def test_daily_xlsx_time_columns_name_their_zone(
 @parametrize_zones
 @parametrize_languages
 def test_daily_md_headers_window_and_generated_line_name_the_zone(
-    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    db: Database, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch, language: str, zone: str,
 ) -> None:  # fmt: skip
     monkeypatch.setenv("DUTYDESK_TIMEZONE", zone)
     seed_night(db)
-    data, err = _daily(capsys, db_path, tmp_path, "md", language)
+    data, err = _daily(capsys, db_arg, tmp_path, "md", language)
     lines = data.decode().replace("\\", "").splitlines()
     rule = next(i for i, line in enumerate(lines) if line.startswith("|---|---|---|"))
     header = [cell.strip() for cell in lines[rule - 1].strip("|").split("|")]
@@ -121,12 +121,12 @@ def test_daily_md_headers_window_and_generated_line_name_the_zone(
 @parametrize_zones
 @parametrize_languages
 def test_daily_docx_names_the_zone_under_the_title_and_in_the_table(
-    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    db: Database, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch, language: str, zone: str,
 ) -> None:  # fmt: skip
     monkeypatch.setenv("DUTYDESK_TIMEZONE", zone)
     seed_night(db)
-    data, _ = _daily(capsys, db_path, tmp_path, "docx", language)
+    data, _ = _daily(capsys, db_arg, tmp_path, "docx", language)
     document = Document(io.BytesIO(data))
     window, generated = document.paragraphs[1].text, document.paragraphs[2].text
     if language == "en":
@@ -139,12 +139,12 @@ def test_daily_docx_names_the_zone_under_the_title_and_in_the_table(
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "ndjson"])
 def test_daily_data_formats_carry_the_configured_offset(
-    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    db: Database, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch, fmt: str,
 ) -> None:  # fmt: skip
     monkeypatch.setenv("DUTYDESK_TIMEZONE", "Asia/Tokyo")
     seed_night(db)
-    data, _ = _daily(capsys, db_path, tmp_path, fmt, "en")
+    data, _ = _daily(capsys, db_arg, tmp_path, fmt, "en")
     assert "2026-11-26T02:31:00+09:00" in data.decode()
 
 
@@ -153,13 +153,14 @@ def test_daily_data_formats_carry_the_configured_offset(
 
 @pytest.fixture
 def cli(
-    db_path: Path,
+    db: Database,
+    db_arg: str,
     demo_templates: DemoTemplates,
     capsysbinary: pytest.CaptureFixture[bytes],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Callable[..., tuple[str, str, bytes]]:
     """``dutydesk --lang L ARGS`` on the demo, signed in: (stdout, stderr, raw stdout)."""
-    demo_templates.copy_to(db_path, DEMO_MOMENT)
+    demo_templates.load_into(db, DEMO_MOMENT)
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李晓明")
     monkeypatch.setenv("DUTYDESK_PIN", "1111")
 
@@ -167,7 +168,7 @@ def cli(
         monkeypatch.setattr(sys, "stdin", io.StringIO(""))
         capsysbinary.readouterr()
         try:
-            main(["--db", str(db_path), "--now", DEMO_MOMENT.isoformat(), "--lang", language,
+            main(["--db", db_arg, "--now", DEMO_MOMENT.isoformat(), "--lang", language,
                   *args])  # fmt: skip
             code = 0
         except SystemExit as exc:

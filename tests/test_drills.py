@@ -367,7 +367,7 @@ def drilled(db: Database, scenario_file: Path) -> tuple[str, str]:
 @pytest.mark.parametrize("fmt", ["csv", "json", "ndjson", "md", "xlsx", "docx"])
 def test_daily_export_leaves_drills_out_unless_asked(
     drilled: tuple[str, str],
-    db_path: Path,
+    db_arg: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     fmt: str,
@@ -376,7 +376,7 @@ def test_daily_export_leaves_drills_out_unless_asked(
     for extra, shown in (((), False), (("--include-drills",), True)):
         target = tmp_path / f"daily-{shown}.{fmt}"
         code, _, err = run_cli(  # received at 01:31 on the 26th: the 25th's 值班日
-            capsys, db_path, "export", "daily", "--date", "2026-11-25", "--format", fmt,
+            capsys, db_arg, "export", "daily", "--date", "2026-11-25", "--format", fmt,
             "-o", str(target), *extra,
         )  # fmt: skip
         assert code == 0, err
@@ -392,7 +392,7 @@ def test_daily_export_leaves_drills_out_unless_asked(
 @pytest.mark.parametrize("fmt", ["txt", "md", "docx"])
 def test_handover_pack_leaves_drills_out(
     drilled: tuple[str, str],
-    db_path: Path,
+    db_arg: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     fmt: str,
@@ -401,7 +401,7 @@ def test_handover_pack_leaves_drills_out(
     target = tmp_path / f"pack.{fmt}"
     code, _, err = run_cli(
         capsys,
-        db_path,
+        db_arg,
         "handover",
         "--format",
         fmt,
@@ -471,7 +471,7 @@ def test_short_version_never_carries_a_drill_item(drilled: tuple[str, str], db: 
 
 
 def test_queue_search_and_cli_mark_drill_incidents(
-    drilled: tuple[str, str], db: Database, db_path: Path, capsys: pytest.CaptureFixture[str]
+    drilled: tuple[str, str], db: Database, db_arg: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from dutydesk.services.incidents.queue import fetch_window
 
@@ -484,13 +484,13 @@ def test_queue_search_and_cli_mark_drill_incidents(
         found = search(request(db, clearance="internal"), query).rows
         assert [row.serial for row in found] == [drill] and found[0].drill
     assert not search(request(db, clearance="internal"), "燃气").rows[0].drill
-    code, out, err = run_cli(capsys, db_path, "incident", "list")
+    code, out, err = run_cli(capsys, db_arg, "incident", "list")
     assert code == 0, err
     line = next(line for line in out.splitlines() if drill in line)
     assert "[DRILL]" in line
-    code, out, _ = run_cli(capsys, db_path, "incident", "show", drill)
+    code, out, _ = run_cli(capsys, db_arg, "incident", "show", drill)
     assert "[DRILL]" in out
-    code, out, _ = run_cli(capsys, db_path, "incident", "show", drill, "--format", "json")
+    code, out, _ = run_cli(capsys, db_arg, "incident", "show", drill, "--format", "json")
     assert json.loads(out)["drill_run_id"] == 1
 
 

@@ -38,7 +38,7 @@ def night(db: Database) -> Night:
 
 def export(
     capsys: pytest.CaptureFixture[str],
-    db_path: Path,
+    db_arg: str,
     tmp_path: Path,
     fmt: str,
     *extra: str,
@@ -46,7 +46,7 @@ def export(
 ) -> tuple[bytes, str]:
     target = tmp_path / f"daily.{fmt}"
     code, out, err = run_cli(
-        capsys, db_path, "--lang", lang, "export", "daily", "--date", NIGHT_DUTY_DAY, "--format", fmt,
+        capsys, db_arg, "--lang", lang, "export", "daily", "--date", NIGHT_DUTY_DAY, "--format", fmt,
         "-o", str(target), *extra,
     )  # fmt: skip
     assert code == 0, err
@@ -61,9 +61,9 @@ def as_text(fmt: str, data: bytes) -> str:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_canary_never_in_an_export_without_clearance(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
 ) -> None:
-    data, err = export(capsys, db_path, tmp_path, fmt)
+    data, err = export(capsys, db_arg, tmp_path, fmt)
     text = as_text(fmt, data)
     assert CANARY not in text and CANARY not in err
     assert "省委办公厅密电" not in text
@@ -74,21 +74,19 @@ def test_canary_never_in_an_export_without_clearance(
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_cleared_operator_sees_classified_content(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
 ) -> None:
-    data, _ = export(
-        capsys, db_path, tmp_path, fmt, "--clearance", "secret", "--operator", "张振华"
-    )
+    data, _ = export(capsys, db_arg, tmp_path, fmt, "--clearance", "secret", "--operator", "张振华")
     assert CANARY in as_text(fmt, data)
 
 
 def test_clearance_is_the_operators_not_the_options(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """--clearance alone, or beyond the named operator's own, opens nothing."""
     for extra in ((), ("--operator", "杨帆")):  # 杨帆 is cleared to 秘密 only
         code, out, err = run_cli(
-            capsys, db_path, "export", "daily", "--date", NIGHT_DUTY_DAY, "--format", "csv",
+            capsys, db_arg, "export", "daily", "--date", NIGHT_DUTY_DAY, "--format", "csv",
             "--clearance", "secret", *extra,
         )  # fmt: skip
         assert code == 2 and out == "" and CANARY not in err
@@ -96,9 +94,9 @@ def test_clearance_is_the_operators_not_the_options(
 
 
 def test_csv_rows_totals_and_neutralised_formulas(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data, _ = export(capsys, db_path, tmp_path, "csv")
+    data, _ = export(capsys, db_arg, tmp_path, "csv")
     assert not data.startswith(b"\xef\xbb\xbf")  # no BOM unless --excel
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
     assert [row["serial"] for row in rows] == [
@@ -117,10 +115,10 @@ def test_csv_rows_totals_and_neutralised_formulas(
     assert hostile["location"] == "'-2+3"
     secret = rows[2]
     assert secret["title"] == "" and secret["classification"] == "secret"
-    data, _ = export(capsys, db_path, tmp_path, "csv", "--excel")
+    data, _ = export(capsys, db_arg, tmp_path, "csv", "--excel")
     assert data.startswith(b"\xef\xbb\xbf")
     _code, out, _ = run_cli(
-        capsys, db_path, "export", "daily", "--date", NIGHT_DUTY_DAY, "--table", "totals"
+        capsys, db_arg, "export", "daily", "--date", NIGHT_DUTY_DAY, "--table", "totals"
     )
     totals = {(r["dimension"], r["key"]): r["count"] for r in csv.DictReader(io.StringIO(out))}
     assert totals[("category", "accident")] == "1"
@@ -129,22 +127,22 @@ def test_csv_rows_totals_and_neutralised_formulas(
 
 
 def test_json_and_ndjson(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data, _ = export(capsys, db_path, tmp_path, "json")
+    data, _ = export(capsys, db_arg, tmp_path, "json")
     document = json.loads(data)
     assert document["date"] == NIGHT_DUTY_DAY and len(document["incidents"]) == 3
     assert document["incidents"][1]["title"] == FORMULA  # JSON is exact data
     assert document["totals"]["severity"]["II"] == 2
-    lines, _ = export(capsys, db_path, tmp_path, "ndjson")
+    lines, _ = export(capsys, db_arg, tmp_path, "ndjson")
     records = [json.loads(line) for line in lines.decode().splitlines()]
     assert [r["serial"] for r in records] == [i["serial"] for i in document["incidents"]]
 
 
 def test_xlsx_sheets_cells_and_layout(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data, _ = export(capsys, db_path, tmp_path, "xlsx")
+    data, _ = export(capsys, db_arg, tmp_path, "xlsx")
     assert not data.startswith(b"\xef\xbb\xbf")
     workbook = load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == [
@@ -168,9 +166,9 @@ def test_xlsx_sheets_cells_and_layout(
 
 
 def test_docx_layout(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data, _ = export(capsys, db_path, tmp_path, "docx")
+    data, _ = export(capsys, db_arg, tmp_path, "docx")
     document = Document(io.BytesIO(data))
     section = document.sections[0]
     assert round(mm(section.page_width)) == 210 and round(mm(section.page_height)) == 297
@@ -184,10 +182,10 @@ def test_docx_layout(
 
 
 def test_empty_day_is_a_zero_report(
-    db: Database, db_path: Path, capsys: pytest.CaptureFixture[str]
+    db: Database, db_arg: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _err = run_cli(
-        capsys, db_path, "--lang", "zh_CN", "export", "daily", "--date", "2026-01-01",
+        capsys, db_arg, "--lang", "zh_CN", "export", "daily", "--date", "2026-01-01",
         "--format", "md",
     )  # fmt: skip
     assert code == 0
@@ -204,17 +202,17 @@ def test_empty_day_is_a_zero_report(
     ],
 )
 def test_bad_arguments_are_one_line_errors(
-    db: Database, db_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
+    db: Database, db_arg: str, capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
     fragment: str,
 ) -> None:  # fmt: skip
-    code, out, err = run_cli(capsys, db_path, "export", "daily", *args)
+    code, out, err = run_cli(capsys, db_arg, "export", "daily", *args)
     assert code != 0 and out == ""
     assert fragment in err
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_format_carries_the_chain_head(
-    night: Night, db: Database, db_path: Path, tmp_path: Path,
+    night: Night, db: Database, db_arg: str, tmp_path: Path,
     capsys: pytest.CaptureFixture[str], fmt: str,
 ) -> None:  # fmt: skip
     """The head (as ``verify`` prints it) is in the file, or on stderr beside CSV rows."""
@@ -222,7 +220,7 @@ def test_every_format_carries_the_chain_head(
 
     head = chain_head(db)
     assert head.seq > 0
-    data, err = export(capsys, db_path, tmp_path, fmt)
+    data, err = export(capsys, db_arg, tmp_path, fmt)
     where = err if fmt in {"csv", "ndjson"} else as_text(fmt, data)
     assert head.short in where, where[-300:]
     if fmt == "json":
@@ -275,14 +273,14 @@ _OPEN_BY_HEADER = {
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_xlsx_every_header_names_the_value_under_it(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     language: str,
 ) -> None:  # fmt: skip
     """Defects 8 and 13 of issue 10: each header says what its column holds.
 
     "Reporter" sat on the reporting unit; "First report" held the phone report.
     """
-    data, _ = export(capsys, db_path, tmp_path, "xlsx", lang=language)
+    data, _ = export(capsys, db_arg, tmp_path, "xlsx", lang=language)
     sheet = load_workbook(io.BytesIO(data)).worksheets[0]
     header = [cell.value for cell in sheet[1]]
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == night.open_serial)
@@ -294,10 +292,10 @@ def test_xlsx_every_header_names_the_value_under_it(
 
 @pytest.mark.parametrize("fmt", ["csv", "ndjson", "json"])
 def test_data_formats_keep_phone_and_written_first_report_apart(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
 ) -> None:
     """Defect 8: ``first_report_at`` is the written first report; the phone one has its own key."""
-    data, _ = export(capsys, db_path, tmp_path, fmt)
+    data, _ = export(capsys, db_arg, tmp_path, fmt)
     text = data.decode("utf-8")
     if fmt == "csv":
         records = list(csv.DictReader(io.StringIO(text)))
@@ -319,11 +317,11 @@ def test_data_formats_keep_phone_and_written_first_report_apart(
     ],
 )
 def test_md_headers_name_their_columns(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     language: str, wanted: tuple[str, ...],
 ) -> None:  # fmt: skip
     """Defects 8 and 13 in Markdown: the same names as the workbook, cell under header."""
-    data, _ = export(capsys, db_path, tmp_path, "md", lang=language)
+    data, _ = export(capsys, db_arg, tmp_path, "md", lang=language)
     lines = data.decode().splitlines()
     rule = next(i for i, line in enumerate(lines) if line.startswith("|---|---|---|"))
     header = [cell.strip() for cell in lines[rule - 1].strip("|").split("|")]
@@ -344,10 +342,10 @@ def test_md_headers_name_their_columns(
 
 
 def _day_serials(
-    capsys: pytest.CaptureFixture[str], db_path: Path, *extra: str
+    capsys: pytest.CaptureFixture[str], db_arg: str, *extra: str
 ) -> tuple[list[str], str]:
     code, out, err = run_cli(
-        capsys, db_path, "export", "daily", "--date", "2026-12-02", "--format", "json", *extra,
+        capsys, db_arg, "export", "daily", "--date", "2026-12-02", "--format", "json", *extra,
         now="2026-12-03T09:00+08:00",
     )  # fmt: skip
     assert code == 0, err
@@ -355,7 +353,7 @@ def _day_serials(
 
 
 def test_the_summary_counts_the_duty_day_from_change_of_shift_to_change_of_shift(
-    db: Database, db_path: Path, capsys: pytest.CaptureFixture[str],
+    db: Database, db_arg: str, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     """The 2nd's summary runs 8:00 on the 2nd to 8:00 on the 3rd: 07:59 on the 3rd is in it,
@@ -370,10 +368,10 @@ def test_the_summary_counts_the_duty_day_from_change_of_shift_to_change_of_shift
     opening = at(2, 8, 0, "二日接班后事项")
     last_minute = at(3, 7, 59, "二日夜间事项")
     next_day = at(3, 8, 0, "三日接班后事项")
-    serials, err = _day_serials(capsys, db_path)
+    serials, err = _day_serials(capsys, db_arg)
     assert serials == [opening, last_minute]
     assert "Duty day: 2026-12-02 08:00 +08:00 to 2026-12-03 08:00 +08:00" in err
-    calendar, _ = _day_serials(capsys, db_path, "--calendar-day")
+    calendar, _ = _day_serials(capsys, db_arg, "--calendar-day")
     assert calendar == [night_before, opening]
     assert next_day not in serials + calendar
 
@@ -389,14 +387,14 @@ def test_the_summary_counts_the_duty_day_from_change_of_shift_to_change_of_shift
 )  # fmt: skip
 @pytest.mark.parametrize("fmt", ["md", "docx", "xlsx", "json"])
 def test_every_document_says_the_window_it_counts(
-    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    db: Database, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch, language: str, duty: str, calendar: str, fmt: str,
 ) -> None:  # fmt: skip
     monkeypatch.setenv("DUTYDESK_DAY_SHIFT_START", "08:00")
     for extra, wanted in (((), duty), (("--calendar-day",), calendar)):
         target = tmp_path / f"daily.{fmt}"
         code, _, err = run_cli(
-            capsys, db_path, "--lang", language, "export", "daily", "--date", "2026-12-02",
+            capsys, db_arg, "--lang", language, "export", "daily", "--date", "2026-12-02",
             "--format", fmt, "-o", str(target), *extra, now="2026-12-03T09:00+08:00",
         )  # fmt: skip
         assert code == 0, err

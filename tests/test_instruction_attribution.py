@@ -49,12 +49,10 @@ def night(db: Database, monkeypatch: pytest.MonkeyPatch) -> Night:
     return found
 
 
-def issued(
-    capsys: pytest.CaptureFixture[str], db_path: Path, *serials: str, sms_ok: str = ""
-) -> str:
+def issued(capsys: pytest.CaptureFixture[str], db_arg: str, *serials: str, sms_ok: str = "") -> str:
     """Draft, review, sign (``sms_ok``: a 内部 item 可发短信/微信) and issue; its id."""
     code, out, err = run_cli(
-        capsys, db_path, "bulletin", "draft", *serials, "--clearance", "secret",
+        capsys, db_arg, "bulletin", "draft", *serials, "--clearance", "secret",
         "--operator", "张振华",
     )  # fmt: skip
     assert code == 0, err
@@ -62,40 +60,40 @@ def issued(
     allowed = ("--sms-ok", sms_ok) if sms_ok else ()
     for step in (("review", bulletin_id), ("sign", bulletin_id, "--by", "张振华", *allowed),
                  ("issue", bulletin_id)):  # fmt: skip
-        code, _, err = run_cli(capsys, db_path, "bulletin", *step)
+        code, _, err = run_cli(capsys, db_arg, "bulletin", *step)
         assert code == 0, err
     return bulletin_id
 
 
 def test_bulletin_body_puts_the_leader_in_front(
-    night: Night, db_path: Path, capsys: pytest.CaptureFixture[str]
+    night: Night, db_arg: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bulletin_id = issued(capsys, db_path, night.open_serial)
-    code, out, err = run_cli(capsys, db_path, "bulletin", "show", bulletin_id)
+    bulletin_id = issued(capsys, db_arg, night.open_serial)
+    code, out, err = run_cli(capsys, db_arg, "bulletin", "show", bulletin_id)
     assert code == 0, err
     assert ATTRIBUTED in out.splitlines()
 
 
 def test_bulletin_docx_puts_the_leader_in_front(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bulletin_id = issued(capsys, db_path, night.open_serial)
+    bulletin_id = issued(capsys, db_arg, night.open_serial)
     target = tmp_path / "b.docx"
     code, _, err = run_cli(
-        capsys, db_path, "bulletin", "show", bulletin_id, "--format", "docx", "-o", str(target)
+        capsys, db_arg, "bulletin", "show", bulletin_id, "--format", "docx", "-o", str(target)
     )
     assert code == 0, err
     assert ATTRIBUTED in [p.text for p in Document(str(target)).paragraphs]
 
 
 def test_short_version_carries_the_attributed_instruction_within_limits(
-    night: Night, db_path: Path, capsys: pytest.CaptureFixture[str]
+    night: Night, db_arg: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The SMS names the leader too; segments stay within 70 units; classified stays out."""
     bulletin_id = issued(
-        capsys, db_path, night.open_serial, night.secret_serial, sms_ok=night.open_serial
+        capsys, db_arg, night.open_serial, night.secret_serial, sms_ok=night.open_serial
     )
-    code, out, err = run_cli(capsys, db_path, "bulletin", "sms", bulletin_id)
+    code, out, err = run_cli(capsys, db_arg, "bulletin", "sms", bulletin_id)
     assert code == 0, err
     segments = out.splitlines()
     assert all(units(segment) <= SMS_LIMIT for segment in segments)
@@ -106,11 +104,11 @@ def test_short_version_carries_the_attributed_instruction_within_limits(
 
 
 def test_an_instruction_already_naming_its_leader_is_not_named_twice(
-    night: Night, db: Database, db_path: Path, capsys: pytest.CaptureFixture[str]
+    night: Night, db: Database, db_arg: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     add_instruction(db, night.hostile_serial, "吴海峰", "吴海峰副市长批示：请依法妥善处置。")
-    bulletin_id = issued(capsys, db_path, night.hostile_serial)
-    _, out, _ = run_cli(capsys, db_path, "bulletin", "show", bulletin_id)
+    bulletin_id = issued(capsys, db_arg, night.hostile_serial)
+    _, out, _ = run_cli(capsys, db_arg, "bulletin", "show", bulletin_id)
     assert "吴海峰副市长批示：请依法妥善处置。" in out.splitlines()
     assert "吴海峰同志批示" not in out
 
@@ -120,11 +118,11 @@ def test_an_instruction_already_naming_its_leader_is_not_named_twice(
     [("en", "from 孙丽", "to "), ("zh_CN", "批示人 孙丽", "报 ")],
 )
 def test_incident_show_says_the_instruction_came_from_the_leader(
-    night: Night, db_path: Path, capsys: pytest.CaptureFixture[str],
+    night: Night, db_arg: str, capsys: pytest.CaptureFixture[str],
     language: str, instruction: str, report: str,
 ) -> None:  # fmt: skip
     code, out, err = run_cli(
-        capsys, db_path, "--lang", language, "incident", "show", night.open_serial
+        capsys, db_arg, "--lang", language, "incident", "show", night.open_serial
     )
     assert code == 0, err
     line = next(line for line in out.splitlines() if INSTRUCTION[:6] in line)

@@ -59,9 +59,16 @@ def fill(db: Database, incidents: int = 3, notes: int = 3) -> None:
             audit.record(session, None, "test", "incident", incident.serial, "", NOW)
 
 
-def raw(db_path: Path, sql: str, *params: object) -> None:
-    """Tamper behind dutydesk's back, as someone with the file and sqlite3 would."""
-    connection = sqlite3.connect(db_path)
+def raw(db: Database, sql: str, *params: object) -> None:
+    """Tamper behind dutydesk's back, as someone with the file and sqlite3 would.
+
+    On a server: someone with a login to it, in psql (``?`` becomes psycopg's ``%s``).
+    """
+    if db.path is None:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(sql.replace("?", "%s"), params)
+        return
+    connection = sqlite3.connect(db.path)
     connection.execute(sql, params)
     connection.commit()
     connection.close()
@@ -92,9 +99,9 @@ def test_links_cover_content_and_previous_hash(db: Database) -> None:
     assert report.ok and report.links == 3 and report.integrity == "ok", report.problems
 
 
-def test_a_changed_middle_entry_is_named(db: Database, db_path: Path) -> None:
+def test_a_changed_middle_entry_is_named(db: Database) -> None:
     fill(db)
-    raw(db_path, "UPDATE timeline_entry SET text = '改过的' WHERE incident_id = 2 AND seq = 3")
+    raw(db, "UPDATE timeline_entry SET text = '改过的' WHERE incident_id = 2 AND seq = 3")
     entry_id = db.read("SELECT id FROM timeline_entry WHERE incident_id = 2 AND seq = 3")[0][0]
     problems = verify(db).problems
     assert problems == [
@@ -103,17 +110,15 @@ def test_a_changed_middle_entry_is_named(db: Database, db_path: Path) -> None:
     ]
 
 
-def test_a_deleted_middle_entry_is_found(db: Database, db_path: Path) -> None:
+def test_a_deleted_middle_entry_is_found(db: Database) -> None:
     fill(db)
-    raw(db_path, "DELETE FROM timeline_entry WHERE incident_id = 2 AND seq = 2")
+    raw(db, "DELETE FROM timeline_entry WHERE incident_id = 2 AND seq = 2")
     problems = verify(db).problems
     assert len(problems) == 1 and "are missing: records after timeline entry" in problems[0]
     assert "(20261126-002 seq 1) were deleted" in problems[0]
 
 
-def test_deleting_the_newest_records_is_found_against_the_handover(
-    db: Database, db_path: Path
-) -> None:
+def test_deleting_the_newest_records_is_found_against_the_handover(db: Database) -> None:
     fill(db)
     with db.session() as session:  # the handover acknowledges the head it saw
         head = session_head(session)
@@ -129,12 +134,12 @@ def test_deleting_the_newest_records_is_found_against_the_handover(
         )
     assert verify(db).ok and verify(db).acknowledged == head
     last = head.seq
-    raw(db_path, "DELETE FROM audit_event WHERE chain_seq = ?", last)
-    raw(db_path, "DELETE FROM timeline_entry WHERE chain_seq = ?", last - 1)
+    raw(db, "DELETE FROM audit_event WHERE chain_seq = ?", last)
+    raw(db, "DELETE FROM timeline_entry WHERE chain_seq = ?", last - 1)
     assert "the newest records were deleted" in verify(db).problems[0]
     # The careful forger also rewinds the head row: the handover still knows.
     hash_before = db.read(f"SELECT hash FROM timeline_entry WHERE chain_seq = {last - 2}")[0][0]  # noqa: S608 - an int computed by the test
-    raw(db_path, "UPDATE chain_state SET seq = ?, hash = ?", last - 2, hash_before)
+    raw(db, "UPDATE chain_state SET seq = ?, hash = ?", last - 2, hash_before)
     problems = verify(db).problems
     assert problems == [
         "records were deleted: the handover acknowledged 2026-11-25 18:31 UTC by 孙丽,王立新 "
@@ -143,17 +148,19 @@ def test_deleting_the_newest_records_is_found_against_the_handover(
 
 
 def test_verify_command_exit_codes(
-    db: Database, db_path: Path, capsys: pytest.CaptureFixture[str]
+    db: Database, db_arg: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from dutydesk.cli.app import main
 
     fill(db, incidents=1)
-    main(["--db", str(db_path), "verify"])
-    out = capsys.readouterr().out
-    assert out.startswith("Record intact: 5 links, head #5 ")
-    raw(db_path, "UPDATE audit_event SET detail = 'x'")
+    main(["--db", db_arg, "verify"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1].startswith("Record intact: 5 links, head #5 ")
+    if not db.is_sqlite:  # the server's own check comes first (tests/test_pg_verify.py)
+        assert lines[0].startswith("PostgreSQL amcheck: ") and lines[0].endswith(" 0 damaged.")
+    raw(db, "UPDATE audit_event SET detail = 'x'")
     with pytest.raises(SystemExit) as exit_info:
-        main(["--db", str(db_path), "verify"])
+        main(["--db", db_arg, "verify"])
     assert exit_info.value.code == 4
     captured = capsys.readouterr()
     assert captured.err.endswith(
@@ -200,6 +207,7 @@ def _start_writer(db_path: Path) -> subprocess.Popen[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only("removes SQLite's write-ahead log after kill -9 (a server has none)")
 def test_kill_9_mid_write_then_wal_removed_loses_no_committed_entry(
     db: Database, db_path: Path
 ) -> None:
@@ -237,6 +245,7 @@ def test_kill_9_mid_write_then_wal_removed_loses_no_committed_entry(
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only("SQLite's online backup API (pg_dump: tests/test_postgres.py)")
 def test_backup_while_another_process_writes(db: Database, db_path: Path, tmp_path: Path) -> None:
     writer = _start_writer(db_path)
     assert writer.stdout is not None
@@ -263,7 +272,7 @@ def test_migration_links_existing_rows(db_path: Path) -> None:
 
     database = Database(url_for(str(db_path)))
     upgrade(database, "0004")
-    raw(db_path, "INSERT INTO incident (id, serial, serial_date, serial_no, received_at, channel,"
+    raw(database, "INSERT INTO incident (id, serial, serial_date, serial_no, received_at, channel,"
         " reporter_name, reporter_unit, reporter_phone, location, category, severity, severity_rank,"
         " title, summary, classification, status, is_open, assigned_leader, assigned_department,"
         " created_at, updated_at, version) VALUES (1, '20261120-001', '2026-11-20', 1,"
@@ -271,10 +280,10 @@ def test_migration_links_existing_rows(db_path: Path) -> None:
         " 'internal', 'received', 1, '', '', '2026-11-20 08:00:00.000000',"
         " '2026-11-20 08:00:00.000000', 1)")  # fmt: skip
     for seq, minute in ((1, 0), (2, 5)):
-        raw(db_path, "INSERT INTO timeline_entry (incident_id, seq, kind, occurred_at, recorded_at,"
+        raw(database, "INSERT INTO timeline_entry (incident_id, seq, kind, occurred_at, recorded_at,"
             " actor_name, text, target) VALUES (1, ?, 'note', ?, ?, '', 'old', '')",
             seq, f"2026-11-20 08:0{minute}:00.000000", f"2026-11-20 08:0{minute}:00.000000")  # fmt: skip
-    raw(db_path, "INSERT INTO audit_event (occurred_at, action, object_type, object_id, detail)"
+    raw(database, "INSERT INTO audit_event (occurred_at, action, object_type, object_id, detail)"
         " VALUES ('2026-11-20 08:01:00.000000', 'old', '', '', '')")  # fmt: skip
     assert database.ensure_schema() is True
     order = database.read(

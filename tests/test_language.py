@@ -167,10 +167,9 @@ def test_the_daily_summary_counts_in_words(
     assert re.search(r"^共接报值班事项\d+件，其中自然灾害\d+件、", md.read_text("utf-8"), re.M)
 
 
-def demo_path(db: Database) -> Path:
-    """The demo's SQLite file (the CLI opens it by path)."""
-    assert db.path is not None
-    return Path(db.path)
+def demo_path(db: Database) -> str:
+    """What ``--db`` takes for the demo: its SQLite file, or its server URL."""
+    return str(db.path) if db.path is not None else db.url
 
 
 # -- the command line ---------------------------------------------------------------------

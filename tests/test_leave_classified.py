@@ -49,15 +49,14 @@ Cli = Callable[..., Result]
 
 
 @pytest.fixture
-def demo(db_path: Path, demo_templates: DemoTemplates) -> Database:
-    """The demo night, in the file the CLI opens."""
-    demo_templates.copy_to(db_path, DEMO_MOMENT)
-    return Database(f"sqlite:///{db_path}")
+def demo(db: Database, demo_templates: DemoTemplates) -> Database:
+    """The demo night, in the database the CLI opens."""
+    return demo_templates.load_into(db, DEMO_MOMENT)
 
 
 @pytest.fixture
 def cli(
-    db_path: Path,
+    db_arg: str,
     demo: Database,
     capsysbinary: pytest.CaptureFixture[bytes],
     monkeypatch: pytest.MonkeyPatch,
@@ -70,7 +69,7 @@ def cli(
         monkeypatch.setattr(sys, "stdin", io.StringIO(""))
         capsysbinary.readouterr()
         try:
-            main(["--db", str(db_path), "--now", NOW, "--lang", "zh_CN", *args])
+            main(["--db", db_arg, "--now", NOW, "--lang", "zh_CN", *args])
             code = 0
         except SystemExit as exc:
             code = int(exc.code or 0)

@@ -21,6 +21,7 @@ from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from dutydesk.cli.app import main
+from dutydesk.storage.engine import Database
 from tests.conftest import DEMO_MOMENT
 from tests.docs_support import docx_lines
 from tests.templates import DemoTemplates
@@ -42,13 +43,14 @@ Cli = Callable[..., Result]
 
 @pytest.fixture
 def cli(
-    db_path: Path,
+    db: Database,
+    db_arg: str,
     demo_templates: DemoTemplates,
     capsysbinary: pytest.CaptureFixture[bytes],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Cli:
     """``dutydesk ARGS`` on the demo night, as 韩冬 (绝密) unless ``who`` says otherwise."""
-    demo_templates.copy_to(db_path, DEMO_MOMENT)
+    demo_templates.load_into(db, DEMO_MOMENT)
 
     def run(*args: str, who: tuple[str, str] = ("韩冬", "6666"), lang: str = "zh_CN") -> Result:
         monkeypatch.setenv("DUTYDESK_OPERATOR", who[0])
@@ -56,7 +58,7 @@ def cli(
         monkeypatch.setattr(sys, "stdin", io.StringIO(""))
         capsysbinary.readouterr()
         try:
-            main(["--db", str(db_path), "--now", NOW, "--lang", lang, *args])
+            main(["--db", db_arg, "--now", NOW, "--lang", lang, *args])
             code = 0
         except SystemExit as exc:
             code = int(exc.code or 0)

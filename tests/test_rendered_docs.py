@@ -98,14 +98,14 @@ def test_handover_pack_renders_on_the_grid_with_page_numbers(
 
 
 def test_weekly_report_renders_on_the_grid_with_page_numbers(
-    demo: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    demo: Database, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setenv("DUTYDESK_OPERATOR", "黄雨婷")
     monkeypatch.setenv("DUTYDESK_PIN", "4444")
     target = tmp_path / "weekly.docx"
     code, _, err = run_cli(
-        capsys, db_path, "--lang", "zh_CN", "report", "weekly", "--format", "docx",
+        capsys, db_arg, "--lang", "zh_CN", "report", "weekly", "--format", "docx",
         "-o", str(target), now=DEMO_MOMENT.isoformat(),
     )  # fmt: skip
     assert code == 0, err
@@ -115,37 +115,37 @@ def test_weekly_report_renders_on_the_grid_with_page_numbers(
     assert_office_imprint(rendered)  # no 抄送 configured: the 印发 line alone
 
 
-def _night_cli(db: Database, db_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> None:
-    code, _, err = run_cli(capsys, db_path, "--lang", "zh_CN", *args)
+def _night_cli(db: Database, db_arg: str, capsys: pytest.CaptureFixture[str], *args: str) -> None:
+    code, _, err = run_cli(capsys, db_arg, "--lang", "zh_CN", *args)
     assert code == 0, err
 
 
 def test_bulletin_renders_on_the_grid_with_page_numbers(
-    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    db: Database, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     """Bulletins set no grid: they printed 27 characters a line."""
     monkeypatch.setenv("DUTYDESK_OPERATOR", "杨帆")
     night = seed_night(db)
-    _night_cli(db, db_path, capsys, "bulletin", "draft", night.open_serial)
-    _night_cli(db, db_path, capsys, "bulletin", "review", "1")
-    _night_cli(db, db_path, capsys, "bulletin", "sign", "1", "--by", "张振华")
-    _night_cli(db, db_path, capsys, "bulletin", "issue", "1")
+    _night_cli(db, db_arg, capsys, "bulletin", "draft", night.open_serial)
+    _night_cli(db, db_arg, capsys, "bulletin", "review", "1")
+    _night_cli(db, db_arg, capsys, "bulletin", "sign", "1", "--by", "张振华")
+    _night_cli(db, db_arg, capsys, "bulletin", "issue", "1")
     target = tmp_path / "bulletin.docx"
-    _night_cli(db, db_path, capsys, "bulletin", "show", "1", "--format", "docx", "-o", str(target))
+    _night_cli(db, db_arg, capsys, "bulletin", "show", "1", "--format", "docx", "-o", str(target))
     rendered = render(target.read_bytes(), tmp_path, "bulletin")
     assert_grid(rendered, full_page=False)
     assert_page_numbers(rendered)
 
 
 def test_daily_summary_renders_with_page_numbers(
-    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db: Database, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The daily summary set no grid either; its table rows are 五号 and off the grid."""
     seed_night(db)
     target = tmp_path / "daily.docx"
     _night_cli(
-        db, db_path, capsys, "export", "daily", "--date", "2026-11-25", "--format", "docx",
+        db, db_arg, capsys, "export", "daily", "--date", "2026-11-25", "--format", "docx",
         "-o", str(target),
     )  # fmt: skip
     rendered = render(target.read_bytes(), tmp_path, "daily")
@@ -181,7 +181,7 @@ def test_drill_report_renders_with_page_numbers(
 
 
 def test_bulletin_imprint_sits_at_the_foot_of_the_last_page(
-    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    db: Database, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     """GB/T 9704-2012 §7.4: the 版记 at the foot of the last page.
@@ -191,12 +191,12 @@ def test_bulletin_imprint_sits_at_the_foot_of_the_last_page(
     """
     monkeypatch.setenv("DUTYDESK_OPERATOR", "杨帆")
     night = seed_night(db)
-    _night_cli(db, db_path, capsys, "bulletin", "draft", night.open_serial)
-    _night_cli(db, db_path, capsys, "bulletin", "review", "1")
-    _night_cli(db, db_path, capsys, "bulletin", "sign", "1", "--by", "张振华")
-    _night_cli(db, db_path, capsys, "bulletin", "issue", "1")
+    _night_cli(db, db_arg, capsys, "bulletin", "draft", night.open_serial)
+    _night_cli(db, db_arg, capsys, "bulletin", "review", "1")
+    _night_cli(db, db_arg, capsys, "bulletin", "sign", "1", "--by", "张振华")
+    _night_cli(db, db_arg, capsys, "bulletin", "issue", "1")
     target = tmp_path / "bulletin.docx"
-    _night_cli(db, db_path, capsys, "bulletin", "show", "1", "--format", "docx", "-o", str(target))
+    _night_cli(db, db_arg, capsys, "bulletin", "show", "1", "--format", "docx", "-o", str(target))
     rendered = render(target.read_bytes(), tmp_path, "imprint")
     last = rendered.page_count - 1
     texts = [line.text for line in rendered.body_lines(last)]

@@ -56,6 +56,9 @@ def impatient(path: Path) -> Database:
     return other
 
 
+@pytest.mark.sqlite_only(
+    "holds SQLite's write lock from a second connection (a server has row locks)"
+)
 def test_a_held_write_lock_is_busy_by_its_error_code(
     db: Database, holder: sqlite3.Connection
 ) -> None:
@@ -70,6 +73,9 @@ def test_a_held_write_lock_is_busy_by_its_error_code(
         other.close()
 
 
+@pytest.mark.sqlite_only(
+    "holds SQLite's write lock from a second connection (a server has row locks)"
+)
 def test_busy_is_retried_until_the_lock_is_released_then_reported(
     db: Database, holder: sqlite3.Connection
 ) -> None:
@@ -106,6 +112,7 @@ def test_a_message_alone_is_not_a_busy_store() -> None:
     assert transient_cause(ValueError("database is locked")) is None
 
 
+@pytest.mark.sqlite_only("reads SQLite's error names; a server's serial race: test_postgres.py")
 def test_only_a_duplicate_serial_is_retried_among_constraint_failures(db: Database) -> None:
     register(*intake(db, **fields()))
 

@@ -106,23 +106,23 @@ def test_an_edit_after_sign_off_clears_the_decision(db: Database, night: Night) 
 
 
 def test_cli_sign_sms_ok_and_the_sms_view_say_the_decision(
-    db: Database, night: Night, db_path: Path, capsys: pytest.CaptureFixture[str]
+    db: Database, night: Night, db_arg: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bulletin_id = _reviewed(db, night.open_serial, night.hostile_serial)
-    code, _, err = run_cli(capsys, db_path, "bulletin", "sms", str(bulletin_id))
+    code, _, err = run_cli(capsys, db_arg, "bulletin", "sms", str(bulletin_id))
     assert code != 0 and "可发短信/微信" in err and "Traceback" not in err
     code, _, err = run_cli(
-        capsys, db_path, "bulletin", "sign", str(bulletin_id), "--operator", "张振华",
+        capsys, db_arg, "bulletin", "sign", str(bulletin_id), "--operator", "张振华",
         "--sms-ok", night.open_serial,
     )  # fmt: skip
     assert code == 0, err
     assert night.open_serial in err  # the sign-off says what it decided
-    code, out, err = run_cli(capsys, db_path, "bulletin", "sms", str(bulletin_id))
+    code, out, err = run_cli(capsys, db_arg, "bulletin", "sms", str(bulletin_id))
     assert code == 0, err
     assert "幸福路" in out and "SUM" not in out
     assert night.open_serial in err  # the decision shown beside the short version
     code, _, err = run_cli(
-        capsys, db_path, "bulletin", "sign", str(bulletin_id), "--operator", "张振华",
+        capsys, db_arg, "bulletin", "sign", str(bulletin_id), "--operator", "张振华",
         "--sms-ok", night.secret_serial,
     )  # fmt: skip
     assert code != 0 and "Traceback" not in err and len(err.strip().splitlines()) == 1
@@ -204,11 +204,11 @@ def test_a_direct_submission_names_a_leader(db: Database, night: Night, tmp_path
 
 
 def test_cli_direct_to_leader_and_webhook_refused(
-    db: Database, night: Night, db_path: Path, tmp_path: Path,
+    db: Database, night: Night, db_arg: str, tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     code, out, err = run_cli(
-        capsys, db_path, "bulletin", "draft", "--kind", "direct", "--to", "周文斌",
+        capsys, db_arg, "bulletin", "draft", "--kind", "direct", "--to", "周文斌",
         night.open_serial, "--operator", "杨帆",
     )  # fmt: skip
     assert code == 0, err
@@ -216,16 +216,16 @@ def test_cli_direct_to_leader_and_webhook_refused(
     assert "周文斌" in err
     for step in (("review", bulletin_id), ("sign", bulletin_id, "--by", "张振华", "--sms-ok",
                  night.open_serial), ("issue", bulletin_id)):  # fmt: skip
-        code, _, err = run_cli(capsys, db_path, "bulletin", *step, "--operator", "杨帆")
+        code, _, err = run_cli(capsys, db_arg, "bulletin", *step, "--operator", "杨帆")
         assert code == 0, err
     code, out, err = run_cli(
-        capsys, db_path, "bulletin", "deliver", bulletin_id, "--webhook", "http://127.0.0.1:9/x",
+        capsys, db_arg, "bulletin", "deliver", bulletin_id, "--webhook", "http://127.0.0.1:9/x",
         "--outbox", str(tmp_path / "out"), "--operator", "杨帆",
     )  # fmt: skip
     assert code != 0 and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert "周文斌" in err and not (tmp_path / "out").exists()
     code, out, err = run_cli(
-        capsys, db_path, "bulletin", "deliver", bulletin_id,
+        capsys, db_arg, "bulletin", "deliver", bulletin_id,
         "--outbox", str(tmp_path / "out"), "--operator", "杨帆",
     )  # fmt: skip
     assert code == 0, err
@@ -233,33 +233,33 @@ def test_cli_direct_to_leader_and_webhook_refused(
 
 
 def test_cli_edit_to_names_the_leader_of_a_direct_draft(
-    db: Database, night: Night, db_path: Path, tmp_path: Path,
+    db: Database, night: Night, db_arg: str, tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     """A 《信息直呈》 drafted without --to is named afterwards: ``bulletin edit N --to``."""
     code, out, err = run_cli(
-        capsys, db_path, "bulletin", "draft", "--kind", "direct", night.open_serial,
+        capsys, db_arg, "bulletin", "draft", "--kind", "direct", night.open_serial,
         "--operator", "杨帆",
     )  # fmt: skip
     assert code == 0, err
     bulletin_id = out.strip()
     for name, reason in (("杨帆", "leader"), ("无此人", "无此人")):  # no leader; nobody
         code, _, err = run_cli(
-            capsys, db_path, "bulletin", "edit", bulletin_id, "--to", name, "--operator", "杨帆"
+            capsys, db_arg, "bulletin", "edit", bulletin_id, "--to", name, "--operator", "杨帆"
         )
         assert code != 0 and "Traceback" not in err and len(err.strip().splitlines()) == 1
         assert reason in err
     code, _, err = run_cli(
-        capsys, db_path, "bulletin", "edit", bulletin_id, "--to", "周文斌", "--operator", "杨帆"
+        capsys, db_arg, "bulletin", "edit", bulletin_id, "--to", "周文斌", "--operator", "杨帆"
     )
     assert code == 0, err
     assert "周文斌" in err
     assert get_bulletin(db, int(bulletin_id), tz=SHANGHAI, now=NOW).presented_to == "周文斌"
     code, out, err = run_cli(
-        capsys, db_path, "bulletin", "draft", night.open_serial, "--operator", "杨帆"
+        capsys, db_arg, "bulletin", "draft", night.open_serial, "--operator", "杨帆"
     )
     assert code == 0, err
     code, _, err = run_cli(
-        capsys, db_path, "bulletin", "edit", out.strip(), "--to", "周文斌", "--operator", "杨帆"
+        capsys, db_arg, "bulletin", "edit", out.strip(), "--to", "周文斌", "--operator", "杨帆"
     )
     assert code != 0 and "信息直呈" in err and len(err.strip().splitlines()) == 1

@@ -438,15 +438,16 @@ def test_cli_weekly_report_md_and_docx(cli: Callable[..., Result], tmp_path: Pat
 
 
 def test_cli_signs_in_when_the_database_has_accounts(
-    db_path: Path,
+    db: Database,
+    db_arg: str,
     demo_templates: DemoTemplates,
     capsysbinary: pytest.CaptureFixture[bytes],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    demo_templates.copy_to(db_path, NOW)
+    demo_templates.load_into(db, NOW)
     monkeypatch.delenv("DUTYDESK_OPERATOR", raising=False)
     monkeypatch.delenv("DUTYDESK_PIN", raising=False)
-    args = ["--db", str(db_path), "--now", NOW.isoformat(), "--lang", "en", "trends"]
+    args = ["--db", db_arg, "--now", NOW.isoformat(), "--lang", "en", "trends"]
     with pytest.raises(SystemExit) as refused:
         main(args)
     assert refused.value.code == 2

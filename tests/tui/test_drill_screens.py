@@ -18,6 +18,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from dutydesk.clock import FrozenClock
+from dutydesk.config import data_dir
 from dutydesk.services.incidents.intake import NewIncident
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
@@ -175,10 +176,11 @@ async def test_stop_shows_the_report_and_ends_the_run(
         assert db.read("SELECT status FROM drill_run")[0][0] == "stopped"
         await pilot.press("x")  # the report as md and docx beside the database
         await settle(pilot)
-        assert db.path is not None
-        written = db.path.parent / "drill-1.md"
+        # Beside a SQLite file; a server database's go to the user's data folder.
+        folder = db.path.parent if db.path is not None else data_dir()
+        written = folder / "drill-1.md"
         assert "演练评估" in written.read_text(encoding="utf-8")
-        document = Document(str(db.path.parent / "drill-1.docx"))
+        document = Document(str(folder / "drill-1.docx"))
         assert any("【演练】" in p.text for p in document.paragraphs)
 
 

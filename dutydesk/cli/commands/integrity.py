@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
 
 
 def verify(ctx: typer.Context, db: DbOption = None) -> None:
-    """Check the database file and the record's hash chain; name the first broken link."""
+    """Check the database (SQLite's check, PostgreSQL's amcheck) and the record's hash chain."""
     from dutydesk.services.accounts.auth import sign_in_required
     from dutydesk.services.integrity.verify import verify as check
 
@@ -54,11 +54,15 @@ def verify(ctx: typer.Context, db: DbOption = None) -> None:
     report = check(env.db)
     if not sign_in_required(env.db):
         message(t("auth.no_sign_in"))
+    if report.server_check is not None:
+        typer.echo(report.server_check)
     if not report.ok:
         for problem in report.problems:
             typer.echo(problem)
         raise RecordDamaged(t("verify.failed", count=len(report.problems)))
-    typer.echo(t("verify.ok", links=report.links, head=report.head.short))
+    # "database check ok" names SQLite's integrity_check; a server says its own above.
+    intact = "verify.ok" if env.db.is_sqlite else "verify.ok_chain"
+    typer.echo(t(intact, links=report.links, head=report.head.short))
     if report.acknowledged is not None:
         typer.echo(t("verify.ok_handover", seq=report.acknowledged.seq))
 

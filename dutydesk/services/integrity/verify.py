@@ -1,6 +1,7 @@
 """``dutydesk verify`` and ``dutydesk backup``: is the record whole, and a safe copy of it.
 
-:func:`verify` checks, in order: SQLite's own ``PRAGMA integrity_check``; every link of
+:func:`verify` checks, in order: SQLite's own ``PRAGMA integrity_check`` (on PostgreSQL,
+``amcheck`` on every B-tree index, :mod:`.pg_checks`, when it can be had); every link of
 the hash chain (timeline entries and audit events, :mod:`dutydesk.rules.chain`) for a
 changed record, a missing one, a re-linked one, or one written around the chain; the
 stored head against the last record (the newest records deleted); and the head stored
@@ -44,6 +45,8 @@ class VerifyReport:
     acknowledged: ChainHead | None
     """The head stored with the last acknowledged handover, if any."""
     problems: list[str] = field(default_factory=list)
+    server_check: str | None = None
+    """PostgreSQL: what ``amcheck`` checked, or why it could not run (one line)."""
 
     @property
     def ok(self) -> bool:
@@ -185,7 +188,7 @@ def orphaned_wal_holders(path: Path, proc: Path = Path("/proc")) -> list[int]:
 
 
 def verify(db: Database) -> VerifyReport:
-    """Check the database file and the whole hash chain; see the module docstring."""
+    """Check the database (file or server) and the whole hash chain; see the module docstring."""
     integrity = "ok"
     orphaned: list[int] = []
     if db.is_sqlite:
@@ -200,6 +203,12 @@ def verify(db: Database) -> VerifyReport:
     if integrity != "ok":
         problems.append(t("verify.integrity", detail=integrity))
     problems.extend(t("verify.orphaned_wal", pid=pid) for pid in orphaned)
+    if db.url.startswith("postgresql"):
+        from dutydesk.services.integrity.pg_checks import amcheck
+
+        server = amcheck(db)
+        report.server_check = server.summary
+        problems.extend(server.problems)
     links = _links(db, "timeline_entry") + _links(db, "audit_event")
     for link in links:
         if link.seq is None:
