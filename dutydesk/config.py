@@ -234,7 +234,9 @@ class Settings:
         """The configured URL, or the SQLite file in the user data directory."""
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{data_dir() / 'dutydesk.sqlite3'}"
+        from dutydesk.storage.engine import sqlite_url  # a path with any characters in it
+
+        return sqlite_url(data_dir() / "dutydesk.sqlite3")
 
 
 _ENV = {

@@ -12,6 +12,7 @@ Errors become one line on stderr (:func:`dutydesk.cli.launch.guarded`).
 from __future__ import annotations
 
 import contextlib
+import shlex
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -185,7 +186,8 @@ def demo(
         typer.echo(t("demo.accounts", now=_local(moment, settings)), err=True)
         typer.echo(accounts_table(report.accounts))
     if not open_:
-        typer.echo(t("demo.open_with", where=where), err=True)
+        # Quoted for the shell: a folder such as "值班 室#1" is one argument when pasted.
+        typer.echo(t("demo.open_with", where=shlex.quote(where)), err=True)
         return
     code = open_console(settings, database, clock, language)
     if code:

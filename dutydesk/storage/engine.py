@@ -40,6 +40,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 from dutydesk.errors import CommitInDoubt, DatabaseError, ServerUnreachable
 from dutydesk.i18n import t
@@ -95,19 +96,33 @@ def _row_maker(names: Iterable[str]) -> Any:
 
 
 def sqlite_path_from_url(url: str) -> Path | None:
-    """The file of a ``sqlite:///...`` URL, ``None`` for other databases or in-memory."""
+    """The file of a ``sqlite:///...`` URL, ``None`` for other databases or in-memory.
+
+    The path is percent-decoded, as SQLAlchemy decodes it when it opens the file, so both
+    read the same path from a URL that :func:`sqlite_url` (or SQLAlchemy's own rendering)
+    wrote: a folder named ``值班 室#1`` or ``a?b`` is that folder, not a prefix of it.
+    """
     for prefix in ("sqlite+pysqlite:///", "sqlite:///"):
         if url.startswith(prefix):
-            rest = url[len(prefix) :].split("?", 1)[0]
+            rest = unquote(url[len(prefix) :].split("?", 1)[0])
             return None if rest in {"", ":memory:"} else Path(rest)
     return None
+
+
+def sqlite_url(path: Path) -> str:
+    """The ``sqlite:///`` URL of ``path``, percent-encoded so that it reads back exactly.
+
+    A path is a path (issue 17): ``#``, ``?``, ``%``, ``@``, ``:`` and quotes in a folder's
+    name would otherwise cut the URL short or be decoded into another name.
+    """
+    return "sqlite:///" + quote(str(path), safe="/")
 
 
 def url_for(db: str) -> str:
     """Turn a ``--db`` value (a path or a URL) into a database URL."""
     if "://" in db:
         return db
-    return f"sqlite:///{Path(db).expanduser().absolute()}"
+    return sqlite_url(Path(db).expanduser().absolute())
 
 
 def check_sqlite_file(path: Path) -> None:
