@@ -203,6 +203,14 @@ class BulletinKind(StrEnum):
     DIRECT = "direct"  # 《信息直呈》
 
 
+class Urgency(StrEnum):
+    """A bulletin's 紧急程度 (GB/T 9704-2012 §7.2.3), printed at the top left when set."""
+
+    NONE = "none"
+    URGENT = "urgent"  # 加急
+    EXTRA_URGENT = "extra_urgent"  # 特急
+
+
 class BulletinStatus(StrEnum):
     """A bulletin's way from draft to issue."""
 

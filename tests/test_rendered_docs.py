@@ -113,6 +113,10 @@ def test_weekly_report_renders_on_the_grid_with_page_numbers(
     assert_grid(rendered, full_page=False)
     assert_page_numbers(rendered)
     assert_office_imprint(rendered)  # no 抄送 configured: the 印发 line alone
+    # Second-level headings (issue 14): 按类别… were plain lines, now （一）… in 楷体.
+    texts = [line.text for page in range(rendered.page_count) for line in rendered.body_lines(page)]
+    second = [text for text in texts if text.startswith(("（一）", "（二）"))]
+    assert second[:2] == ["（一）按类别", "（二）按来源渠道"], texts
 
 
 def _night_cli(db: Database, db_arg: str, capsys: pytest.CaptureFixture[str], *args: str) -> None:
@@ -239,3 +243,26 @@ def test_an_imprint_with_no_room_left_goes_to_the_foot_of_a_new_page(tmp_path: P
     ]
     assert_at_the_foot(rendered)
     assert_page_numbers(rendered)  # the 版记 page too: no blank page comes before it
+
+
+def test_urgency_is_printed_at_the_top_left_of_page_one(
+    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """GB/T 9704-2012 §7.2.3: 特急 顶格 at the top left, below the note where a 密级 stands,
+    above the masthead; no urgency was printed at all before."""
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "杨帆")
+    night = seed_night(db)
+    _night_cli(db, db_path, capsys, "bulletin", "draft", night.open_serial, "--urgency", "特急")
+    _night_cli(db, db_path, capsys, "bulletin", "review", "1")
+    _night_cli(db, db_path, capsys, "bulletin", "sign", "1", "--by", "张振华")
+    target = tmp_path / "urgent.docx"
+    _night_cli(db, db_path, capsys, "bulletin", "show", "1", "--format", "docx", "-o", str(target))
+    rendered = render(target.read_bytes(), tmp_path, "urgent")
+    top = rendered.body_lines(0)
+    assert [line.text for line in top[:3]] == ["内部资料注意保存", "特急", "信息快报"], top[:3]
+    mark = top[1]
+    assert mark.x_min - TYPE_LEFT_PT < 2, mark  # 顶格: at the type area's left edge
+    # Two characters a character apart: 特, a full-width space, 急 (three 16 pt cells).
+    assert 44 < mark.x_max - mark.x_min < 50, mark
+    assert_page_numbers(rendered)

@@ -4,12 +4,11 @@
 
 Loads the demo into a temporary database at the fixed demo moment (2026-11-26 02:31
 +08:00), makes the handover pack, a 《信息快报》 (drafted, reviewed, signed and issued
-from the demo's gas explosion) and the weekly report of the demo night's week as DOCX
-through the ``dutydesk``
-command line, converts each with LibreOffice headless (``soffice --convert-to pdf``) and
-writes its first page as PNG at 70 dpi with poppler's ``pdftoppm``: docs/handover.png,
-docs/bulletin.png, docs/weekly.png. Needs libreoffice-writer-nogui, poppler-utils and
-fonts-noto-cjk (what the rendered tests need).
+from the demo's gas explosion, marked 特急) and the weekly report of the demo night's
+week as DOCX through the ``dutydesk`` command line, converts each with LibreOffice
+headless (``soffice --convert-to pdf``) and writes its first page as PNG at 70 dpi with
+poppler's ``pdftoppm``: docs/handover.png, docs/bulletin.png, docs/weekly.png. Needs
+libreoffice-writer-nogui, poppler-utils and fonts-noto-cjk (what the rendered tests need).
 """
 
 from __future__ import annotations
@@ -45,7 +44,8 @@ def main() -> None:
         run(*cli, "handover", "--format", "docx", "-o", "handover.docx", env=env, cwd=work)
         week = ("report", "weekly", "--at", MOMENT)  # the week of the demo night
         run(*cli, *week, "--format", "docx", "-o", "weekly.docx", env=env, cwd=work)
-        bulletin = run(*cli, "bulletin", "draft", GAS, env=env, cwd=work).strip()
+        draft = ("bulletin", "draft", GAS, "--urgency", "特急")  # the mark at the top left
+        bulletin = run(*cli, *draft, env=env, cwd=work).strip()
         run(*cli, "bulletin", "review", bulletin, env=env, cwd=work)
         leader = {**env, "DUTYDESK_OPERATOR": "张振华", "DUTYDESK_PIN": "8888"}
         run(*cli, "bulletin", "sign", bulletin, env=leader, cwd=work)

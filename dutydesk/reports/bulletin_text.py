@@ -15,7 +15,13 @@ from zoneinfo import ZoneInfo
 from dutydesk.i18n import label, t
 from dutydesk.reports.wording import month_day_time
 from dutydesk.rules.bulletins import KIND_NAMES, MARKS, issue_label
-from dutydesk.rules.documents import AwayFacts, BulletinView
+from dutydesk.rules.documents import (
+    AwayFacts,
+    BulletinView,
+    Distribution,
+    prints_signer,
+    urgency_mark,
+)
 from dutydesk.rules.leave import LEAVE_TYPE_ZH, in_charge
 from dutydesk.rules.marking import Marking
 from dutydesk.rules.sanitize import clean
@@ -70,20 +76,29 @@ def copy_mark(marking: Marking) -> str:
 
 
 def header_fields(
-    view: BulletinView, *, tz: ZoneInfo, now: datetime, marking: Marking | None = None
+    view: BulletinView,
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    marking: Marking | None = None,
+    distribution: Distribution | None = None,
 ) -> dict[str, str]:
-    """Masthead values: mark (with the 份号 of a registered copy), name, number, date, signer.
+    """Masthead values: mark (and a copy's 份号), urgency, name, number, date, signer.
 
     A classified bulletin's number is of the classified series, and says so: ``（机密）``.
+    ``签发人：…`` only where the bulletin reports up (:func:`prints_signer`: a
+    《信息快报》 whose ``distribution`` has a 报 line); empty otherwise.
     """
     when = view.issued_at or now
     mark = MARKS.get(view.classification, "")
+    upward = prints_signer(view.kind, distribution or Distribution())
     return {
         "mark": copy_mark(marking) if marking is not None else mark,
+        "urgency": urgency_mark(view.urgency),
         "name": KIND_NAMES[view.kind],
         "number": (f"（{mark}）" if mark else "") + issue_label(view.year, view.issue_no),
         "date": chinese_date(when, tz),
-        "signer": f"签发：{clean(view.signed_off_by)}" if view.signed_off_by else "",
+        "signer": f"签发人：{clean(view.signed_off_by)}" if upward and view.signed_off_by else "",
     }
 
 
@@ -94,13 +109,15 @@ def render_txt(
     tz: ZoneInfo,
     now: datetime,
     marking: Marking | None = None,
+    distribution: Distribution | None = None,
 ) -> str:
     """The bulletin as plain text (for the terminal, e-mail, the duty log).
 
-    ``marking``: a registered classified copy's 份号 and 密级, its first line.
+    ``marking``: a registered classified copy's 份号 and 密级, its first line; then the
+    urgency where set. ``distribution`` decides whether the 签发人 is printed.
     """
-    head = header_fields(view, tz=tz, now=now, marking=marking)
-    lines = [head["mark"]] if head["mark"] else []
+    head = header_fields(view, tz=tz, now=now, marking=marking, distribution=distribution)
+    lines = [head[key] for key in ("mark", "urgency") if head[key]]
     lines += [head["name"], head["number"], f"{clean(unit)}    {head['date']}"]
     if head["signer"]:
         lines.append(head["signer"])
@@ -123,10 +140,11 @@ def render_md(
     tz: ZoneInfo,
     now: datetime,
     marking: Marking | None = None,
+    distribution: Distribution | None = None,
 ) -> str:
-    """The bulletin as Markdown."""
-    head = header_fields(view, tz=tz, now=now, marking=marking)
-    lines = [f"**{head['mark']}**", ""] if head["mark"] else []
+    """The bulletin as Markdown (the same head as :func:`render_txt`)."""
+    head = header_fields(view, tz=tz, now=now, marking=marking, distribution=distribution)
+    lines = [part for key in ("mark", "urgency") if head[key] for part in (f"**{head[key]}**", "")]
     lines += [f"# {head['name']}", "", head["number"], ""]
     meta = " · ".join(part for part in (md_escape(unit), head["date"], head["signer"]) if part)
     lines += [meta, "", "---", ""]

@@ -14,14 +14,16 @@ Shared by every DOCX dutydesk writes (bulletins, the daily summary, the handover
   (:func:`set_grid` says how, for Word, WPS and LibreOffice alike);
 * the language Chinese (zh-CN) in the styles and the settings, so that no renderer
   picks Japanese glyph forms for the CJK text;
+* headings by level (:data:`HEADING_STYLES`): 一、 in 黑体, （一） in 楷体, 1. in 仿宋 bold;
 * page numbers "— 1 —" in 4号 half-width 宋体 under the type area, odd pages right and
   even pages left, one character in (GB/T 9704-2012 §7.5).
 """
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -260,6 +262,45 @@ def rule(para: Paragraph, *, side: str, color: str = "000000", eighths: int = 12
         borders.insert(0, line)
     else:
         borders.append(line)
+
+
+HEADING_STYLES: dict[int, dict[str, Any]] = {
+    1: {"font": HEADING_FONT, "indent": True},
+    2: {"font": KAI_FONT, "indent": True},
+    3: {"font": BODY_FONT, "bold": True, "indent": True},
+}
+"""Each heading level's style (GB/T 9704-2012 §7.3.3 and 公文 practice): 一、 in 黑体,
+（一） in 楷体, 1. in 仿宋 bold; all 三号, first line indented two characters as body
+paragraphs are. The keys are :func:`paragraph`'s (and the handover pack's writer's)."""
+
+_LEVEL_PATTERNS = (
+    (1, re.compile(r"^[一二三四五六七八九十]+、")),
+    (2, re.compile(r"^（[一二三四五六七八九十]+）|^\(\d+\) ")),
+)
+"""How a line says it is a heading: 一、 (first level), （一） (second; English ``(1) ``).
+A third-level 1. also opens ordinary numbered paragraphs, so it is never guessed."""
+
+
+def heading_level(text: str) -> int | None:
+    """The heading level ``text`` is numbered as (1 for 一、, 2 for （一）), else ``None``."""
+    for level, pattern in _LEVEL_PATTERNS:
+        if pattern.match(text.strip()):
+            return level
+    return None
+
+
+def heading(document: DocumentObject, text: str, level: int | None = None) -> Paragraph:
+    """Add ``text`` as a heading of ``level`` (default: as it is numbered; else level 1)."""
+    style = HEADING_STYLES[level or heading_level(text) or 1]
+    return paragraph(document, text, **style)
+
+
+def body_or_heading(document: DocumentObject, text: str) -> Paragraph:
+    """Add a body line, styled as the heading its numbering says where it is one."""
+    level = heading_level(text)
+    if level is None:
+        return paragraph(document, text, indent=True)
+    return heading(document, text, level)
 
 
 OFF_GRID = '<w:snapToGrid w:val="0"/>'

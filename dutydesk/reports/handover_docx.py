@@ -83,7 +83,7 @@ def render_docx(
     for line in layout.preamble:
         out.add(line, align=WD_ALIGN_PARAGRAPH.CENTER)
     for section in layout.sections:
-        out.add(section.heading, font=ds.HEADING_FONT, indent=True)
+        out.add(section.heading, **ds.HEADING_STYLES[ds.heading_level(section.heading) or 1])
         table = section.table
         lines = section.lines[: len(section.lines) - len(table.rows)] if table else section.lines
         for line in lines:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from dutydesk.i18n import label, t
+from dutydesk.i18n import current_language, label, t
 from dutydesk.reports.candidates import expected_text, group_label, p_text, serials
 from dutydesk.reports.layout import Layout, Section, md_escape
 from dutydesk.reports.wording import (
@@ -23,6 +23,7 @@ from dutydesk.reports.wording import (
     period_text,
     stamp,
 )
+from dutydesk.rules.numbering import chinese_numeral
 from dutydesk.rules.sanitize import clean
 from dutydesk.rules.trends import (
     MIN_COUNT,
@@ -31,8 +32,10 @@ from dutydesk.rules.trends import (
     RATIO_MIN_COUNT,
     RESTRICTED,
     Dimension,
+    DimensionTrend,
     TrendReport,
     WeeklySummary,
+    YearAgo,
 )
 from dutydesk.vocab import Category, Channel, Severity
 
@@ -134,6 +137,26 @@ def week_breakdown(report: TrendReport) -> str:
     return count_breakdown(report.total, parts)
 
 
+def _count_lines(trend: DimensionTrend, year_ago: YearAgo | None) -> list[str]:
+    """One line per group of ``trend`` seen this week or last, with 同比 where known."""
+    lines = []
+    for row in trend.rows:
+        if not (row.count or row.previous):
+            continue
+        line = t(
+            "weekly.count_line",
+            label=key_label(trend.dimension, row.key),
+            count=row.count,
+            previous=row.previous,
+            change=change_text(row.count, row.previous),
+        )
+        if year_ago is not None:  # unknown a year back: said once, in the overview
+            then = year_ago.count(trend.dimension, row.key)
+            line += t("weekly.year_sep") + year_text(row.count, then)
+        lines.append(line)
+    return lines
+
+
 def weekly_sections(summary: WeeklySummary, tz: ZoneInfo) -> Layout:
     """The weekly summary in the interface language, every stored string sanitised.
 
@@ -153,22 +176,12 @@ def weekly_sections(summary: WeeklySummary, tz: ZoneInfo) -> Layout:
         )
     ]
     counts: list[str] = []
-    for trend in report.dimensions:
-        counts.append(t(f"trends.dimension.{trend.dimension.value}"))
-        for row in trend.rows:
-            if not (row.count or row.previous):
-                continue
-            line = t(
-                "weekly.count_line",
-                label=key_label(trend.dimension, row.key),
-                count=row.count,
-                previous=row.previous,
-                change=change_text(row.count, row.previous),
-            )
-            if year_ago is not None:  # unknown a year back: said once, in the overview
-                then = year_ago.count(trend.dimension, row.key)
-                line += t("weekly.year_sep") + year_text(row.count, then)
-            counts.append(line)
+    for number, trend in enumerate(report.dimensions, start=1):
+        # A second-level heading, （一）按类别, as a 公文 numbers the parts of a part; a
+        # heading with nothing under it says so.
+        dimension = t(f"trends.dimension.{trend.dimension.value}")
+        counts.append(t("weekly.subheading", number=sub_number(number), label=dimension))
+        counts += _count_lines(trend, year_ago) or [t("weekly.none")]
     # Leaders read the weekly report: the rule and its p-values stay in the analyst's
     # view (`dutydesk trends emerging`, the console's trends screen).
     emerging = [] if report.covered_windows else [t("trends.no_history")]
@@ -210,6 +223,11 @@ def weekly_sections(summary: WeeklySummary, tz: ZoneInfo) -> Layout:
         ),
         closing=(),
     )
+
+
+def sub_number(number: int) -> str:
+    """A second-level heading's number as the language writes it: 一 (zh), 1 (en)."""
+    return chinese_numeral(number) if current_language() == "zh_CN" else str(number)
 
 
 def render_weekly_md(summary: WeeklySummary, tz: ZoneInfo) -> str:

@@ -1,7 +1,8 @@
 """The weekly summary (值班工作周报) as a Word document in the GB/T 9704-2012 layout.
 
 The same page, fonts and grid as the handover pack (:mod:`dutydesk.reports.docx_style`):
-title in 二号小标宋, headings in 三号黑体, body in 三号仿宋. The text is
+title in 二号小标宋, headings 一、 in 三号黑体 and （一） (按类别, 按来源渠道, …) in 三号楷体
+(:data:`dutydesk.reports.docx_style.HEADING_STYLES`), body in 三号仿宋. The text is
 :func:`dutydesk.reports.trends.weekly_sections`, already sanitised; python-docx writes it
 as XML text, so nothing in it is markup. A week is a page or two, so each paragraph is
 styled directly (the handover pack's prototype copying is for thousand-line nights).
@@ -48,10 +49,10 @@ def render_weekly_docx(
     for line in layout.preamble:
         ds.paragraph(document, line, align=WD_ALIGN_PARAGRAPH.CENTER)
     for section in layout.sections:
-        ds.paragraph(document, section.heading, font=ds.HEADING_FONT, indent=True)
+        ds.heading(document, section.heading, 1)
         for line in section.lines:
-            for part in line.split("\n"):
-                ds.paragraph(document, part, indent=True)
+            for part in line.split("\n"):  # （一）按类别… in 楷体: second-level headings
+                ds.body_or_heading(document, part)
     if unit:
         printed = report.generated_at.astimezone(tz)
         add_office_imprint(document, unit=clean(unit), printed=printed, cc=cc)

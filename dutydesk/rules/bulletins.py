@@ -16,8 +16,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from dutydesk.rules.documents import urgency_prefix
 from dutydesk.rules.numbering import chinese_count, chinese_numeral
-from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, EntryKind, Role
+from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, EntryKind, Role, Urgency
 
 SIGNER_ROLES = frozenset({Role.DUTY_LEADER, Role.LEADER})
 """Who may sign a bulletin off (签发): the duty leader or a leader."""
@@ -281,6 +282,8 @@ def sms_decision_refusal(level: Classification) -> str | None:
     return None
 
 
-def short_header(kind: BulletinKind, year: int, issue_no: int | None) -> str:
-    """What every short version starts with: 【信息快报2026年第7期】."""
-    return f"【{KIND_NAMES[kind]}{issue_label(year, issue_no)}】"
+def short_header(
+    kind: BulletinKind, year: int, issue_no: int | None, urgency: Urgency = Urgency.NONE
+) -> str:
+    """What every short version starts with: 【信息快报2026年第7期】, after 【特急】 where set."""
+    return f"{urgency_prefix(urgency)}【{KIND_NAMES[kind]}{issue_label(year, issue_no)}】"

@@ -23,6 +23,7 @@ from dutydesk.vocab import (
     EntryKind,
     Severity,
     Status,
+    Urgency,
 )
 
 RESTRICTED = "restricted"
@@ -87,6 +88,8 @@ class BulletinView:
     """Leaders away on the bulletin's day (《信息直呈》 only)."""
     presented_to: str = ""
     """The leader a 《信息直呈》 is presented to ("" for a 《信息快报》 or none named)."""
+    urgency: Urgency = Urgency.NONE
+    """Its 紧急程度 (migration 0022): printed at the top left when set."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,39 @@ class Distribution:
     send: tuple[str, ...] = ()
     issue: tuple[str, ...] = ()
     copies: int = 0
+
+
+URGENCY_ZH = {Urgency.URGENT: "加急", Urgency.EXTRA_URGENT: "特急"}
+"""The 紧急程度 as documents print it (and as an officer may type it)."""
+
+
+def urgency_mark(urgency: Urgency) -> str:
+    """The mark at the top left of the 版头: ``特　急`` (two characters a character apart).
+
+    GB/T 9704-2012 §7.2.3: 3号黑体, 顶格, below the 份号 and 密级; two characters are
+    spaced by one, as the standard sets 秘　密. Empty when no urgency is set.
+    """
+    name = URGENCY_ZH.get(urgency, "")
+    return "\u3000".join(name)
+
+
+def urgency_prefix(urgency: Urgency) -> str:
+    """``【特急】`` before a short version's header; empty when no urgency is set."""
+    name = URGENCY_ZH.get(urgency, "")
+    return f"【{name}】" if name else ""
+
+
+def prints_signer(kind: BulletinKind, distribution: Distribution) -> bool:
+    """Whether a bulletin prints its 签发人 (GB/T 9704-2012 §7.2.6: 上行文 only).
+
+    A 《信息快报》 whose 版记 reports up (a 报： line, to a higher organ) is an upward
+    document and names who signed it; one sent only across and down (送/发) is not. A
+    《信息直呈》 goes to a leader of this committee, not up: none. The desk's own
+    documents (handover pack, daily summary, weekly report) never call this: they print
+    none. Only the print follows this rule; the sign-off is recorded (audit, chain)
+    whatever it says.
+    """
+    return kind is BulletinKind.EXPRESS and bool(distribution.report)
 
 
 @dataclass(frozen=True)

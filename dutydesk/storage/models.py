@@ -39,6 +39,7 @@ from dutydesk.vocab import (
     Severity,
     ShiftKind,
     Status,
+    Urgency,
 )
 
 
@@ -278,6 +279,8 @@ class Bulletin(SQLModel, table=True):
     # Migration 0018: a 《信息直呈》 goes to the named leader, not a group robot.
     leader_id: int | None = Field(default=None, foreign_key="person.id")
     """The leader a 《信息直呈》 is presented to (呈送领导); ``None`` for a 《信息快报》."""
+    urgency: Urgency = _code(16, default=Urgency.NONE.value)
+    """Its 紧急程度 (migration 0022): ``none``, ``urgent`` (加急), ``extra_urgent`` (特急)."""
 
 
 class BulletinItem(SQLModel, table=True):

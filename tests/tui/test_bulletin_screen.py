@@ -457,3 +457,39 @@ async def test_a_refused_leader_is_said_in_one_line_and_typing_is_kept(
         assert screen.title_input.value == "改过的标题"
         [row] = bulletins(db)
         assert (row.leader_id, row.title) == (None, "幸福路燃气爆炸")
+
+
+# -- Issue 14: the 紧急程度 (F9), before drafting or after ------------------------------------
+
+
+async def choose_urgency(pilot, index: int) -> None:  # type: ignore[no-untyped-def]
+    """F9: none, 加急, 特急 are offered; ``index`` moves down to one, enter takes it."""
+    await pilot.press("f9")
+    await settle(pilot)
+    pick = on_top(pilot.app, PickScreen)
+    assert len(pick.values) == 3
+    for _ in range(index):
+        await pilot.press("down")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_urgency_chosen_before_and_after_drafting_is_stored(
+    make_app: MakeApp, db: Database, signer: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_bulletin(pilot)
+        await choose_urgency(pilot, 2)  # 特急, before the draft
+        assert "Extra urgent" in screen.status_text
+        screen.query_one("#bulletin-serials", Input).focus()
+        await draft(pilot, screen)
+        [row] = bulletins(db)
+        assert row.urgency == "extra_urgent"
+        assert "Extra urgent (特急)" in screen_text(app)
+        screen.title_input.value = "改过的标题"
+        await choose_urgency(pilot, 1)  # 加急, after: stored with what was typed
+        [row] = bulletins(db)
+        assert (row.urgency, row.title, row.status) == ("urgent", "改过的标题", "draft")
+        assert screen.title_input.value == "改过的标题"
+        assert "Urgent (加急)" in screen_text(app)

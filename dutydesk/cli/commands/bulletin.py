@@ -5,6 +5,7 @@ Examples::
     dutydesk bulletin draft --kind express 20261126-004 20261126-006
     dutydesk bulletin edit 3 --title "..." --body -      # body from stdin
     dutydesk bulletin edit 4 --to 周文斌                  # the leader of a 《信息直呈》
+    dutydesk bulletin edit 3 --urgency 特急               # 紧急程度: 特急, 加急 or 无
     dutydesk bulletin review 3
     dutydesk bulletin sign 3 --by 张振华 --sms-ok 20261126-004   # 可发短信/微信
     dutydesk bulletin issue 3                             # prints 2026年第N期
@@ -46,7 +47,7 @@ from dutydesk.cli.commands.output import (
 )
 from dutydesk.cli.commands.parsing import InputError, choice
 from dutydesk.i18n import label, t
-from dutydesk.vocab import BulletinKind
+from dutydesk.vocab import BulletinKind, Urgency
 
 bulletin_app = typer.Typer(
     name="bulletin",
@@ -57,6 +58,15 @@ bulletin_app = typer.Typer(
 )
 
 IdArgument = Annotated[int, typer.Argument(help="The bulletin's id (from draft or list).")]
+UrgencyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--urgency",
+        help="紧急程度, printed at the top left: extra_urgent (特急), urgent (加急), or "
+        "none (无) to clear it.",
+        show_default=False,
+    ),
+]
 
 
 @bulletin_app.command()
@@ -73,6 +83,7 @@ def draft(
             show_default=False,
         ),
     ] = None,
+    urgency: UrgencyOption = None,
     operator: OperatorOption = None,
     clearance: ClearanceOption = None,
     db: DbOption = None,
@@ -81,6 +92,7 @@ def draft(
     from dutydesk.services.bulletins.read import describe, get_bulletin
     from dutydesk.services.bulletins.write import draft_bulletin
 
+    wanted = choice(Urgency, urgency, "urgency") if urgency is not None else Urgency.NONE
     env = open_env(ctx, db)
     who = signed_in(env, operator)
     actor, level = who.name, clearance_for(env, who, clearance)
@@ -93,6 +105,7 @@ def draft(
         tz=env.settings.tz,
         clearance=level,
         leader=to,
+        urgency=wanted,
     )
     view = get_bulletin(
         env.db,
@@ -123,15 +136,17 @@ def edit(
             show_default=False,
         ),
     ] = None,
+    urgency: UrgencyOption = None,
     operator: OperatorOption = None,
     clearance: ClearanceOption = None,
     db: DbOption = None,
 ) -> None:
-    """Change a bulletin's title, body or leader (it goes back to draft and needs review)."""
+    """Change a bulletin's title, body, urgency or leader (back to draft, to be reviewed)."""
     from dutydesk.services.bulletins.write import edit_bulletin
 
-    if title is None and body is None and to is None:
+    if title is None and body is None and to is None and urgency is None:
         raise InputError(t("cli.error.bulletin_edit_nothing"))
+    wanted = choice(Urgency, urgency, "urgency") if urgency is not None else None
     env = open_env(ctx, db)
     who = signed_in(env, operator)
     level = clearance_for(env, who, clearance)
@@ -146,6 +161,7 @@ def edit(
         clearance=level,
         register_only=env.settings.deployment == "register",
         leader=to,
+        urgency=wanted,
     )
     message(t("bulletin.edited", id=bulletin_id))
     if to is not None:
@@ -296,7 +312,14 @@ def show(
         from dutydesk.reports.bulletin_text import render_md, render_txt
 
         render = render_md if fmt is DocumentFormat.MD else render_txt
-        data = render(view, unit=unit, tz=tz, now=env.now, marking=marking)
+        data = render(
+            view,
+            unit=unit,
+            tz=tz,
+            now=env.now,
+            marking=marking,
+            distribution=env.settings.distribution(),
+        )
     write_document(data, output, fmt)
     if output:
         message(t("daily.written", path=output))

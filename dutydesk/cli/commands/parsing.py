@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
+from dutydesk.rules.documents import URGENCY_ZH
 from dutydesk.rules.facts import CASUALTIES, PARSERS, FactError
 from dutydesk.rules.typed_time import FUTURE_SLACK, Day, TypedTimeError, read_clock, read_time
 from dutydesk.services.incidents.intake import default_title
@@ -28,6 +29,7 @@ from dutydesk.vocab import (
     Classification,
     MatterKind,
     Severity,
+    Urgency,
 )
 
 _E = TypeVar("_E", bound=StrEnum)
@@ -73,14 +75,26 @@ class InputError(DutyDeskError):
 
 
 def choice(kind: type[_E], value: str, field: str) -> _E:
-    """``value`` as a member of ``kind`` (by code, case-insensitive; a level also by 机密 etc.)."""
+    """``value`` as a member of ``kind`` (by code, case-insensitive; or its Chinese name).
+
+    A level may be typed 机密 etc., an urgency 特急, 加急 or 无.
+    """
     for member in kind:
         if member.value.lower() == value.strip().lower():
             return member
-        if isinstance(member, Classification) and CLASSIFICATION_ZH[member] == value.strip():
+        if value.strip() and value.strip() == _chinese_name(member):
             return member
     allowed = ", ".join(member.value for member in kind)
     raise InputError(t("cli.error.not_one_of", field=field, value=repr(value), allowed=allowed))
+
+
+def _chinese_name(member: StrEnum) -> str:
+    """The Chinese name an officer may type for a level or an urgency ("" for the rest)."""
+    if isinstance(member, Classification):
+        return CLASSIFICATION_ZH[member]
+    if isinstance(member, Urgency):
+        return URGENCY_ZH.get(member, "无")
+    return ""
 
 
 def moment(

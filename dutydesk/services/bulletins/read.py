@@ -21,7 +21,7 @@ from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.services.roster.pane import leaders_away
 from dutydesk.storage.engine import Database, Row, as_utc
-from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, EntryKind
+from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, EntryKind, Urgency
 
 if TYPE_CHECKING:
     from dutydesk.services.accounts.auth import Operator
@@ -38,7 +38,7 @@ _COLUMNS = (
     "b.id, b.kind, b.year, b.issue_no, b.status, b.classification, b.title, b.body, "
     "b.short_version, b.created_at, b.reviewed_by, b.reviewed_at, "
     "COALESCE(p.name, '') AS signer, b.signed_off_at, b.issued_at, "
-    "COALESCE(l.name, '') AS leader"
+    "COALESCE(l.name, '') AS leader, b.urgency"
 )
 
 
@@ -113,6 +113,7 @@ def get_bulletin(
             "classification": Classification(row.classification),
             "items": _items(db, int(row.id), read),
             "presented_to": str(row.leader),
+            "urgency": Urgency(row.urgency),
         }
         content = read.content(row.classification, f"bulletin:{int(row.id)}")
         if content is None:

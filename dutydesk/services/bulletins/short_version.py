@@ -32,7 +32,7 @@ from dutydesk.services.bulletins.read import BulletinError, bulletin_facts
 from dutydesk.services.integrity.reading import audited_read
 from dutydesk.services.retry import write_with_retry
 from dutydesk.storage.engine import Database, as_utc
-from dutydesk.vocab import BulletinKind, BulletinStatus, Classification
+from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, Urgency
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -126,13 +126,13 @@ def short_version(
     rows = db.read(
         "SELECT b.kind, b.year, b.issue_no, b.status, b.classification, b.short_version, "
         "COALESCE(p.name, '') AS to_name, COALESCE(p.phone, '') AS to_phone, "
-        "COALESCE(b.issued_at, b.created_at) AS dated FROM bulletin b "
+        "COALESCE(b.issued_at, b.created_at) AS dated, b.urgency FROM bulletin b "
         "LEFT JOIN person p ON p.id = b.leader_id WHERE b.id = :id",
         {"id": bulletin_id},
     )
     if not rows:
         raise NotFoundError(t("bulletin.not_found", id=bulletin_id))
-    kind, year, number, status, level, stored, to_name, to_phone, dated = rows[0]
+    kind, year, number, status, level, stored, to_name, to_phone, dated, urgency = rows[0]
     if BulletinStatus(status) is BulletinStatus.DISCARDED:
         raise BulletinError(t("bulletin.refused.discarded", id=bulletin_id, action="sms"))
     # Read as nobody cleared for classified matter: a short version goes by SMS and
@@ -166,7 +166,7 @@ def short_version(
         _store(db, bulletin_id, text, actor, now)
     else:
         text = _one_paragraph(str(stored) or rules.short_text(open_items))
-    header = rules.short_header(BulletinKind(kind), int(year), number)
+    header = rules.short_header(BulletinKind(kind), int(year), number, Urgency(urgency))
     lines = []
     if omitted:
         serials = ", ".join(f"{serial} [{label(lvl)}]" for serial, lvl in omitted)

@@ -30,7 +30,7 @@ from dutydesk.services.integrity.reading import audited_read
 from dutydesk.services.integrity.sealed import seal
 from dutydesk.services.retry import write_with_retry
 from dutydesk.storage.engine import Database
-from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, EntryKind
+from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, EntryKind, Urgency
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -59,7 +59,9 @@ def _check(bulletin: Bulletin, action: str) -> None:
         )
 
 
-def _audit(session: Session, bulletin: Bulletin, action: str, actor: str, now: datetime) -> None:
+def _audit(
+    session: Session, bulletin: Bulletin, action: str, actor: str, now: datetime, extra: str = ""
+) -> None:
     from dutydesk.services.accounts.audit import record
 
     record(
@@ -68,7 +70,7 @@ def _audit(session: Session, bulletin: Bulletin, action: str, actor: str, now: d
         action=f"bulletin.{action}",
         object_type="bulletin",
         object_id=str(bulletin.id),
-        detail=f"{action} {bulletin.kind} {bulletin.year}/{bulletin.issue_no or '-'}",
+        detail=f"{action} {bulletin.kind} {bulletin.year}/{bulletin.issue_no or '-'}{extra}",
         now=now,
     )
 
@@ -88,6 +90,7 @@ def draft_bulletin(
     tz: ZoneInfo,
     clearance: Classification = Classification.INTERNAL,
     leader: str | None = None,
+    urgency: Urgency = Urgency.NONE,
 ) -> int:
     """Draft a bulletin about the incidents ``serials``; returns its id.
 
@@ -95,6 +98,7 @@ def draft_bulletin(
     (:func:`dutydesk.rules.bulletins.draft_text`); the classification is the highest of
     the items. A drafter must be cleared for every item. A 《信息直呈》 names the
     ``leader`` it is presented to: its short version goes to that leader alone.
+    ``urgency``: its 紧急程度 (特急, 加急), printed at the top left and audited.
 
     Raises:
         BulletinError: no serials, a serial twice, or an item above ``clearance``;
@@ -130,6 +134,7 @@ def draft_bulletin(
             body="" if level.is_classified else body,
             classification=level,
             status=BulletinStatus.DRAFT,
+            urgency=urgency,
             created_by_id=_person_id(session, actor),
             created_at=now,
         )
@@ -148,10 +153,15 @@ def draft_bulletin(
             session.add(
                 BulletinItem(bulletin_id=bulletin.id, incident_id=incident_id, position=position)
             )
-        _audit(session, bulletin, "draft", actor, now)
+        _audit(session, bulletin, "draft", actor, now, _urgency_detail(urgency))
         return bulletin.id
 
     return write_with_retry(db, work)
+
+
+def _urgency_detail(urgency: Urgency | str) -> str:
+    """`` urgency=extra_urgent`` for the audit (and so the chain); empty for none."""
+    return "" if Urgency(urgency) is Urgency.NONE else f" urgency={Urgency(urgency).value}"
 
 
 def _leader_id(session: Session, name: str) -> int:
@@ -189,14 +199,17 @@ def edit_bulletin(
     clearance: Classification = Classification.INTERNAL,
     register_only: bool = False,
     leader: str | None = None,
+    urgency: Urgency | None = None,
 ) -> None:
-    """Change title, body and/or a 《信息直呈》's leader. It goes back to draft, unsigned.
+    """Change title, body, urgency and/or a 《信息直呈》's leader. Back to draft, unsigned.
 
     ``register_only``: the desk is in register mode (issue 13), where text typed into a
     classified bulletin is a classified item's content and is refused, sealed or not.
     ``leader`` names the leader a 《信息直呈》 is presented to, checked as at the draft
     (a person holding the leader or duty leader role); the sign-off covered the one it
-    named before, so it is asked for again.
+    named before, so it is asked for again. ``urgency`` sets the 紧急程度 (``NONE``
+    clears it); the sign-off covered the old one, so it too goes back to draft, and the
+    audit event (on the chain) says the new one.
 
     Raises:
         BulletinError: issued or discarded, blank title, above ``clearance``, text for
@@ -221,6 +234,10 @@ def edit_bulletin(
             if BulletinKind(bulletin.kind) is not BulletinKind.DIRECT:
                 raise BulletinError(t("bulletin.direct.express_names_nobody"))
             bulletin.leader_id = _leader_id(session, named)
+        changed = ""
+        if urgency is not None and Urgency(bulletin.urgency) is not urgency:
+            bulletin.urgency = urgency
+            changed = f" urgency={urgency.value}"
         where, level = f"bulletin:{bulletin_id}", bulletin.classification
         if title is not None:
             bulletin.title = seal(
@@ -234,7 +251,7 @@ def edit_bulletin(
         bulletin.reviewed_by, bulletin.reviewed_at = "", None
         bulletin.signed_off_by_id, bulletin.signed_off_at = None, None
         _clear_sms(session, bulletin_id)
-        _audit(session, bulletin, "edit", actor, now)
+        _audit(session, bulletin, "edit", actor, now, changed)
 
     write_with_retry(db, work)
 

@@ -15,14 +15,14 @@ from textual.message import Message
 from textual.screen import Screen
 
 from dutydesk.errors import DutyDeskError
-from dutydesk.i18n import t
+from dutydesk.i18n import label, t
 from dutydesk.rules.bulletins import SIGNER_ROLES
 from dutydesk.rules.documents import BulletinView
 from dutydesk.services.bulletins.short_version import ShortVersion
 from dutydesk.tui.context import Context
 from dutydesk.tui.text import safe
 from dutydesk.tui.workers import ReportsWorkerErrors
-from dutydesk.vocab import BulletinKind, BulletinStatus
+from dutydesk.vocab import BulletinKind, BulletinStatus, Urgency
 
 if TYPE_CHECKING:
     from dutydesk.tui.widgets.short_panel import ShortPanel
@@ -135,7 +135,13 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
             self.post_message(self.Failed(str(exc)))
 
     @work(thread=True, exclusive=True, group="bulletin", exit_on_error=False)
-    def draft(self, kind: BulletinKind, serials: list[str], leader: str | None = None) -> None:
+    def draft(
+        self,
+        kind: BulletinKind,
+        serials: list[str],
+        leader: str | None = None,
+        urgency: Urgency = Urgency.NONE,
+    ) -> None:
         """Draft the bulletin from ``serials`` (a 《信息直呈》 presented to ``leader``)."""
         from dutydesk.services.bulletins.write import draft_bulletin
 
@@ -150,13 +156,19 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
                 tz=ctx.tz,
                 clearance=ctx.clearance,
                 leader=leader,
+                urgency=urgency,
             )
             self._read(bulletin_id, t("desk.bulletin.drafted", id=bulletin_id))
         except DutyDeskError as exc:
             self.post_message(self.Failed(str(exc)))
 
     def _store(
-        self, title: str | None, body: str | None, short: str | None, leader: str | None = None
+        self,
+        title: str | None,
+        body: str | None,
+        short: str | None,
+        leader: str | None = None,
+        urgency: Urgency | None = None,
     ) -> None:
         from dutydesk.services.bulletins.short_version import short_version
         from dutydesk.services.bulletins.write import edit_bulletin
@@ -164,7 +176,7 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
         ctx, view = self.context, self.view
         assert view is not None
         now = ctx.clock.now()
-        if title is not None or body is not None or leader is not None:
+        if any(value is not None for value in (title, body, leader, urgency)):
             edit_bulletin(
                 ctx.db,
                 view.id,
@@ -175,24 +187,31 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
                 clearance=ctx.clearance,
                 register_only=ctx.settings.deployment == "register",
                 leader=leader,
+                urgency=urgency,
             )
         if short is not None:
             short_version(ctx.db, view.id, edit=short, actor=ctx.operator, now=now)
 
     @work(thread=True, exclusive=True, group="bulletin", exit_on_error=False)
     def save(
-        self, title: str | None, body: str | None, short: str | None, leader: str | None = None
+        self,
+        title: str | None,
+        body: str | None,
+        short: str | None,
+        leader: str | None = None,
+        urgency: Urgency | None = None,
     ) -> None:
-        """Store the edited title, body and short version, and a 《信息直呈》's leader."""
+        """Store the edited title, body and short version, a 《信息直呈》's leader, urgency."""
         view = self.view
         assert view is not None
         try:
-            self._store(title, body, short, leader)
-            said = (
-                t("bulletin.edited", id=view.id)
-                if leader is None
-                else t("desk.bulletin.leader_set", id=view.id, name=leader)
-            )
+            self._store(title, body, short, leader, urgency)
+            if leader is not None:
+                said = t("desk.bulletin.leader_set", id=view.id, name=leader)
+            elif urgency is not None:
+                said = t("desk.bulletin.urgency_set", id=view.id, urgency=label(urgency))
+            else:
+                said = t("bulletin.edited", id=view.id)
             self._read(view.id, said)
         except DutyDeskError as exc:
             self.post_message(self.Failed(str(exc)))
@@ -285,7 +304,14 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
                 )
             else:
                 render = render_md if fmt == "md" else render_txt
-                data = render(fresh, unit=unit, tz=ctx.tz, now=now, marking=marking)
+                data = render(
+                    fresh,
+                    unit=unit,
+                    tz=ctx.tz,
+                    now=now,
+                    marking=marking,
+                    distribution=ctx.settings.distribution(),
+                )
             written = export.write(target, data)
         except (DutyDeskError, OSError) as exc:
             self.post_message(self.Failed(t("desk.export_failed", reason=str(exc))))

@@ -11,7 +11,8 @@ then, for good), F8 discards (no number used), F7 exports. F6 chooses, before th
 sign-off, the 内部 items that may go by SMS/WeChat ("可发短信/微信"): the sign-off records
 that decision per item, and the others stay out of the short version. F5 chooses the
 leader a 《信息直呈》 is presented to (呈送), before drafting or after: its short version
-goes to that leader alone. Every service call runs in a
+goes to that leader alone. F9 chooses the 紧急程度 (特急, 加急 or none), before drafting
+or after: printed at the top left, 【特急】 before the short version. Every service call runs in a
 thread worker (:mod:`dutydesk.tui.base.bulletin_work`); a refusal is shown on the
 status line and everything typed stays.
 """
@@ -37,7 +38,7 @@ from dutydesk.tui.screens.prompt import PickScreen, PromptScreen
 from dutydesk.tui.text import safe, safe_block
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
 from dutydesk.tui.widgets.short_panel import ShortPanel
-from dutydesk.vocab import BulletinKind, BulletinStatus, Classification
+from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, Urgency
 
 if TYPE_CHECKING:
     from dutydesk.services.bulletins.read import BulletinRef
@@ -57,6 +58,7 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
         key("f4", "issue", "desk.issue", priority=True),
         key("f5", "leader", "desk.leader", priority=True),
         key("f6", "sms_ok", "desk.sms_ok", priority=True),
+        key("f9", "urgency", "desk.urgency", priority=True),
         key("f7", "export", "desk.export_bulletin", priority=True),
         key("f8", "discard", "desk.discard", priority=True),
         key("escape", "close", "desk.close"),
@@ -81,6 +83,8 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
         """The 内部 items chosen (F6) to go by SMS/WeChat; recorded with the sign-off."""
         self.leader: str | None = None
         """The leader chosen (F5) before the draft, recorded with it (a 《信息直呈》 only)."""
+        self.urgency = Urgency.NONE
+        """The urgency chosen (F9) before the draft, recorded with it."""
 
     def compose(self) -> ComposeResult:
         """Setup row, head line, title and body, short version panel, status, keys."""
@@ -209,6 +213,8 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
             for item in view.items
         )
         parts = [name, label(view.status), label(view.classification), f"#{view.id}", items]
+        if view.urgency is not Urgency.NONE:
+            parts.insert(1, label(view.urgency))
         if view.presented_to:  # a 《信息直呈》 goes to this leader alone
             parts.append(t("bulletin.direct.presented_to", name=view.presented_to))
         if view.signed_off_by:
@@ -235,7 +241,7 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
             wanted = [s for s in serials.replace(",", " ").replace("，", " ").split() if s]
             self.status(t("form.saving"))
             direct = BulletinKind(kind) is BulletinKind.DIRECT
-            self.draft(BulletinKind(kind), wanted, self.leader if direct else None)
+            self.draft(BulletinKind(kind), wanted, self.leader if direct else None, self.urgency)
             return
         title, body = self.edits
         short = self.short_panel.typed
@@ -355,6 +361,30 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
             self.save(title, body, self.short_panel.typed, leader=name)
 
         self.app.push_screen(PickScreen(t("desk.bulletin.leader_choose"), names), chosen)
+
+    def action_urgency(self) -> None:
+        """Choose the 紧急程度 (before drafting or after); stored as an edit of the bulletin."""
+        if self.app.screen is not self:
+            return
+        members = list(Urgency)
+        values = [label(member) for member in members]
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            urgency = members[values.index(value)]
+            if self.view is None:
+                self.urgency = urgency
+                self.status(t("desk.bulletin.urgency_pending", urgency=value))
+                return
+            if urgency is self.view.urgency:
+                self.status(t("desk.bulletin.nothing_changed"))
+                return
+            title, body = self.edits
+            self.status(t("form.saving"))
+            self.save(title, body, self.short_panel.typed, urgency=urgency)
+
+        self.app.push_screen(PickScreen(t("desk.bulletin.urgency_choose"), values), chosen)
 
     def choose_signer(self, names: list[str]) -> None:
         """Offer the signers read by the worker."""
