@@ -62,31 +62,31 @@ def night(db: Database, monkeypatch: pytest.MonkeyPatch) -> Night:
     return seed_night(db)
 
 
-def cli(capsys: pytest.CaptureFixture[str], db_path: Path, *args: str) -> tuple[int, str, str]:
-    return run_cli(capsys, db_path, "--lang", "zh_CN", "bulletin", *args)
+def cli(capsys: pytest.CaptureFixture[str], db_arg: str, *args: str) -> tuple[int, str, str]:
+    return run_cli(capsys, db_arg, "--lang", "zh_CN", "bulletin", *args)
 
 
-def _ok(capsys: pytest.CaptureFixture[str], db_path: Path, *args: str) -> str:
-    code, out, err = cli(capsys, db_path, *args)
+def _ok(capsys: pytest.CaptureFixture[str], db_arg: str, *args: str) -> str:
+    code, out, err = cli(capsys, db_arg, *args)
     assert code == 0, err
     return out
 
 
 def _signed_and_shown(
-    capsys: pytest.CaptureFixture[str], db_path: Path, target: Path, bulletin_id: str
+    capsys: pytest.CaptureFixture[str], db_arg: str, target: Path, bulletin_id: str
 ) -> DocxDocument:
-    _ok(capsys, db_path, "review", bulletin_id)
-    _ok(capsys, db_path, "sign", bulletin_id, "--by", "张振华")
-    _ok(capsys, db_path, "show", bulletin_id, "--format", "docx", "-o", str(target))
+    _ok(capsys, db_arg, "review", bulletin_id)
+    _ok(capsys, db_arg, "sign", bulletin_id, "--by", "张振华")
+    _ok(capsys, db_arg, "show", bulletin_id, "--format", "docx", "-o", str(target))
     return Document(str(target))
 
 
 def test_an_urgent_bulletin_prints_its_urgency_under_the_top_left_note(
-    night: Night, db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    night: Night, db: Database, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """特急 in 3号黑体 at the top left, below 内部资料 (where a 密级 would stand)."""
-    bulletin_id = _ok(capsys, db_path, "draft", night.open_serial, "--urgency", "特急").strip()
-    document = _signed_and_shown(capsys, db_path, tmp_path / "b.docx", bulletin_id)
+    bulletin_id = _ok(capsys, db_arg, "draft", night.open_serial, "--urgency", "特急").strip()
+    document = _signed_and_shown(capsys, db_arg, tmp_path / "b.docx", bulletin_id)
     top = document.paragraphs
     assert [p.text for p in top[:3]] == ["内部资料 注意保存", "特\u3000急", "信息快报"]
     run = top[1].runs[0]
@@ -99,12 +99,12 @@ def test_an_urgent_bulletin_prints_its_urgency_under_the_top_left_note(
 
 
 def test_urgency_is_edited_in_either_language_and_the_sign_off_is_asked_again(
-    night: Night, db: Database, db_path: Path, capsys: pytest.CaptureFixture[str]
+    night: Night, db: Database, db_arg: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bulletin_id = _ok(capsys, db_path, "draft", night.open_serial).strip()
-    _ok(capsys, db_path, "review", bulletin_id)
-    _ok(capsys, db_path, "sign", bulletin_id, "--by", "张振华")
-    _ok(capsys, db_path, "edit", bulletin_id, "--urgency", "urgent")
+    bulletin_id = _ok(capsys, db_arg, "draft", night.open_serial).strip()
+    _ok(capsys, db_arg, "review", bulletin_id)
+    _ok(capsys, db_arg, "sign", bulletin_id, "--by", "张振华")
+    _ok(capsys, db_arg, "edit", bulletin_id, "--urgency", "urgent")
 
     def stored() -> tuple[str, str, int | None]:
         with db.session(write=False) as session:
@@ -112,12 +112,12 @@ def test_urgency_is_edited_in_either_language_and_the_sign_off_is_asked_again(
             return row.urgency, row.status, row.signed_off_by_id
 
     assert stored() == ("urgent", "draft", None)
-    _ok(capsys, db_path, "edit", bulletin_id, "--urgency", "加急")  # the same: still 加急
+    _ok(capsys, db_arg, "edit", bulletin_id, "--urgency", "加急")  # the same: still 加急
     assert stored()[0] == "urgent"
-    code, _, err = cli(capsys, db_path, "edit", bulletin_id, "--urgency", "火急")
+    code, _, err = cli(capsys, db_arg, "edit", bulletin_id, "--urgency", "火急")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "urgency" in err, err
     assert stored()[0] == "urgent"  # the bad value lost nothing
-    _ok(capsys, db_path, "edit", bulletin_id, "--urgency", "无")
+    _ok(capsys, db_arg, "edit", bulletin_id, "--urgency", "无")
     assert stored()[0] == "none"
     with db.session(write=False) as session:
         details = session.exec(
@@ -133,13 +133,13 @@ def test_urgency_is_edited_in_either_language_and_the_sign_off_is_asked_again(
 
 
 def test_an_extra_urgent_short_version_starts_with_the_mark(
-    night: Night, db_path: Path, capsys: pytest.CaptureFixture[str]
+    night: Night, db_arg: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bulletin_id = _ok(capsys, db_path, "draft", night.open_serial, "--urgency", "extra_urgent")
+    bulletin_id = _ok(capsys, db_arg, "draft", night.open_serial, "--urgency", "extra_urgent")
     bulletin_id = bulletin_id.strip()
-    _ok(capsys, db_path, "review", bulletin_id)
-    _ok(capsys, db_path, "sign", bulletin_id, "--by", "张振华", "--sms-ok", night.open_serial)
-    out = _ok(capsys, db_path, "sms", bulletin_id)
+    _ok(capsys, db_arg, "review", bulletin_id)
+    _ok(capsys, db_arg, "sign", bulletin_id, "--by", "张振华", "--sms-ok", night.open_serial)
+    out = _ok(capsys, db_arg, "sms", bulletin_id)
     assert out.startswith("【特急】【信息快报2026年（未编号）】") or out.startswith("(1/"), out
     assert "【特急】【信息快报" in out
 
@@ -149,26 +149,26 @@ def _unit_line(document: DocxDocument) -> str:
 
 
 def test_signer_printed_where_the_express_reports_up_and_not_on_a_direct(
-    night: Night, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    express = _ok(capsys, db_path, "draft", night.open_serial).strip()
-    document = _signed_and_shown(capsys, db_path, tmp_path / "e.docx", express)
+    express = _ok(capsys, db_arg, "draft", night.open_serial).strip()
+    document = _signed_and_shown(capsys, db_arg, tmp_path / "e.docx", express)
     assert "签发人：张振华" in _unit_line(document)  # the default 报：省委办公厅 reports up
-    direct = _ok(capsys, db_path, "draft", night.open_serial, "--kind", "direct", "--to", "周文斌")
-    document = _signed_and_shown(capsys, db_path, tmp_path / "d.docx", direct.strip())
+    direct = _ok(capsys, db_arg, "draft", night.open_serial, "--kind", "direct", "--to", "周文斌")
+    document = _signed_and_shown(capsys, db_arg, tmp_path / "d.docx", direct.strip())
     assert "签发" not in _unit_line(document)
-    text = _ok(capsys, db_path, "show", direct.strip())
+    text = _ok(capsys, db_arg, "show", direct.strip())
     assert "签发" not in text
     config = tmp_path / "config.toml"
     config.write_text("distribution_report = []\n", encoding="utf-8")
     monkeypatch.setenv("DUTYDESK_CONFIG", str(config))
-    _ok(capsys, db_path, "show", express, "--format", "docx", "-o", str(tmp_path / "x.docx"))
+    _ok(capsys, db_arg, "show", express, "--format", "docx", "-o", str(tmp_path / "x.docx"))
     assert "签发" not in _unit_line(Document(str(tmp_path / "x.docx")))
 
 
 def test_weekly_report_numbers_its_second_level_headings_in_kai(
-    db: Database, db_path: Path, demo_templates: DemoTemplates, tmp_path: Path,
+    db: Database, db_arg: str, demo_templates: DemoTemplates, tmp_path: Path,
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     """按类别, 按来源渠道, … were plain body lines; now （一）… in 楷体, 一、 in 黑体."""
@@ -177,7 +177,7 @@ def test_weekly_report_numbers_its_second_level_headings_in_kai(
     monkeypatch.setenv("DUTYDESK_PIN", "4444")
     target = tmp_path / "weekly.docx"
     code, _, err = run_cli(
-        capsys, db_path, "--lang", "zh_CN", "report", "weekly", "--at", DEMO_MOMENT.isoformat(),
+        capsys, db_arg, "--lang", "zh_CN", "report", "weekly", "--at", DEMO_MOMENT.isoformat(),
         "--format", "docx", "-o", str(target), now=DEMO_MOMENT.isoformat(),
     )  # fmt: skip
     assert code == 0, err

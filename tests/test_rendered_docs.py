@@ -246,18 +246,18 @@ def test_an_imprint_with_no_room_left_goes_to_the_foot_of_a_new_page(tmp_path: P
 
 
 def test_urgency_is_printed_at_the_top_left_of_page_one(
-    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    db: Database, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     """GB/T 9704-2012 §7.2.3: 特急 顶格 at the top left, below the note where a 密级 stands,
     above the masthead; no urgency was printed at all before."""
     monkeypatch.setenv("DUTYDESK_OPERATOR", "杨帆")
     night = seed_night(db)
-    _night_cli(db, db_path, capsys, "bulletin", "draft", night.open_serial, "--urgency", "特急")
-    _night_cli(db, db_path, capsys, "bulletin", "review", "1")
-    _night_cli(db, db_path, capsys, "bulletin", "sign", "1", "--by", "张振华")
+    _night_cli(db, db_arg, capsys, "bulletin", "draft", night.open_serial, "--urgency", "特急")
+    _night_cli(db, db_arg, capsys, "bulletin", "review", "1")
+    _night_cli(db, db_arg, capsys, "bulletin", "sign", "1", "--by", "张振华")
     target = tmp_path / "urgent.docx"
-    _night_cli(db, db_path, capsys, "bulletin", "show", "1", "--format", "docx", "-o", str(target))
+    _night_cli(db, db_arg, capsys, "bulletin", "show", "1", "--format", "docx", "-o", str(target))
     rendered = render(target.read_bytes(), tmp_path, "urgent")
     top = rendered.body_lines(0)
     assert [line.text for line in top[:3]] == ["内部资料注意保存", "特急", "信息快报"], top[:3]
