@@ -88,13 +88,18 @@ def one_line(result: subprocess.CompletedProcess[bytes]) -> str:
 
 @pytest.fixture
 def accounts(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A database with one administrator, 赵建国 (PIN 246810), signed in by the variables."""
+    """A database with one administrator, 赵建国 (PIN 246810), signed in by the variables.
+
+    He is a duty officer too: the three separated roles alone write no record (issue 17).
+    """
     path = tmp_path / "duty.sqlite3"
     monkeypatch.setenv("DUTYDESK_NEW_PIN", "246810")
     made = run("--db", str(path), "init", "--name", "赵建国")
     assert made.code == 0, made.err
     monkeypatch.setenv("DUTYDESK_OPERATOR", "赵建国")
     monkeypatch.setenv("DUTYDESK_PIN", "246810")
+    made = run("--db", str(path), "user", "role", "赵建国", "--add", "duty_officer")
+    assert made.code == 0, made.err
     return path
 
 

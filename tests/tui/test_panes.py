@@ -24,7 +24,7 @@ from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.entry import EntryScreen, LogChooser
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.screens.search import SearchScreen
-from dutydesk.vocab import Classification, EntryKind
+from dutydesk.vocab import Classification, EntryKind, Role
 from tests.request_support import request
 from tests.tui.conftest import NOW
 from tests.tui.test_console import SIZE, line_text, screen_text, settle
@@ -261,7 +261,7 @@ async def sign_in_as(pilot: Pilot[None], name: str, clearance: Classification) -
     await settle(pilot)
     app = pilot.app
     assert isinstance(app, DutyDeskApp)
-    app.signed_in(Operator(1, name, frozenset(), clearance))
+    app.signed_in(Operator(1, name, frozenset({Role.DUTY_OFFICER}), clearance))
     await settle(pilot)
 
 

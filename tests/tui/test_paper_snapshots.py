@@ -16,7 +16,7 @@ from dutydesk.config import Settings
 from dutydesk.services.accounts.auth import Operator
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
-from dutydesk.vocab import Classification
+from dutydesk.vocab import Classification, Role
 from tests.tui.test_console import settle
 from tests.tui.test_snapshots import SIZE, demo  # noqa: F401 - the demo fixture
 
@@ -80,7 +80,9 @@ def test_shift_record_screen(
 ) -> None:
     """The night's record made and signed by 黄雨婷, the outgoing duty officer."""
     [(person_id,)] = demo.read("SELECT id FROM person WHERE name = '黄雨婷'")
-    operator = Operator(int(person_id), "黄雨婷", frozenset(), Classification.INTERNAL)
+    operator = Operator(
+        int(person_id), "黄雨婷", frozenset({Role.DUTY_OFFICER}), Classification.INTERNAL
+    )
     press = pressing("h", "s", "m", "s")
 
     async def run(pilot: Pilot[Any]) -> None:

@@ -21,7 +21,7 @@ from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.handover import HandoverScreen
 from dutydesk.tui.screens.prompt import PromptScreen
 from dutydesk.tui.screens.shift_record import ShiftRecordScreen
-from dutydesk.vocab import Classification
+from dutydesk.vocab import Classification, Role
 from tests.tui.conftest import HOSTILE, NOW, on_top
 from tests.tui.test_console import SIZE, settle
 
@@ -33,6 +33,10 @@ def signed_in_app(db: Database, settings: Settings, clock: FrozenClock, name: st
     return app
 
 
+DESK = frozenset({Role.DUTY_OFFICER})
+"""A desk role: a signed-in operator without one has a read-only console (issue 17)."""
+
+
 async def open_record(pilot: Pilot[Any], db: Database) -> ShiftRecordScreen:
     """Sign in as the app's operator, open the handover pack, then the shift record."""
     app = pilot.app
@@ -40,7 +44,7 @@ async def open_record(pilot: Pilot[Any], db: Database) -> ShiftRecordScreen:
     await settle(pilot)
     name = app.test_operator  # type: ignore[attr-defined]
     [(person_id,)] = db.read("SELECT id FROM person WHERE name = :n", {"n": name})
-    app.signed_in(Operator(int(person_id), name, frozenset(), Classification.INTERNAL))
+    app.signed_in(Operator(int(person_id), name, DESK, Classification.INTERNAL))
     await settle(pilot)
     await pilot.press("h")
     await settle(pilot)

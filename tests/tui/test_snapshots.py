@@ -16,7 +16,7 @@ from dutydesk.config import Settings
 from dutydesk.services.accounts.auth import Operator
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
-from dutydesk.vocab import Classification
+from dutydesk.vocab import Classification, Role
 from tests.templates import DemoTemplates
 from tests.tui.conftest import NOW
 from tests.tui.test_console import settle
@@ -138,7 +138,9 @@ def test_main_screen_signed_in_with_a_long_clearance(
         await settle(pilot)
         app = pilot.app
         assert isinstance(app, DutyDeskApp)
-        app.signed_in(Operator(1, "欧阳慕容雪", frozenset(), Classification.TOP_SECRET))
+        app.signed_in(
+            Operator(1, "欧阳慕容雪", frozenset({Role.DUTY_OFFICER}), Classification.TOP_SECRET)
+        )
         await settle(pilot)
 
     app = DutyDeskApp(demo, settings, clock, language, sign_in=True)
