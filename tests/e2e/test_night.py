@@ -116,7 +116,12 @@ def test_a_whole_night_from_the_readme_first_command(
     assert serial in [row["serial"] for row in json.loads(listing.stdout)]
 
     officer.type("h")  # the 08:30 handover pack
-    officer.wait_for(lambda s: "andover" in s and serial in s, why="the handover pack")
+    # The pack's own text and keys: the header's "Handover in …" and the queue's serial
+    # are on the screen before the pack is, and an escape sent then closed nothing.
+    officer.wait_for(
+        lambda s: "Duty handover pack" in s and "Acknowledge" in s and serial in s,
+        why="the handover pack",
+    )
     officer.press("escape")
     # The queue's title shows behind the pack too: wait for the pack's keys to go, or a
     # "b" right after the escape is read as alt+b (it was, once, on a loaded machine).
