@@ -13,19 +13,17 @@ officer), 许文博 5555 (auditor), 韩冬 6666 (confidential officer, 绝密), 
 
 from __future__ import annotations
 
-import io
-import sys
 from pathlib import Path
 
 import pytest
 
-from dutydesk.cli.app import main
 from dutydesk.services.accounts.audit import AccessDenied, list_events
 from dutydesk.services.accounts.auth import AuthError, NewPinRequired, authenticate
 from dutydesk.services.accounts.users import NewAccount, add_user, change_roles, set_active, set_pin
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Role
 from tests.conftest import DEMO_MOMENT
+from tests.docs_support import run_cli
 from tests.templates import DemoTemplates
 
 NOW = DEMO_MOMENT
@@ -93,19 +91,13 @@ def test_an_ordinary_reset_by_the_administrator_is_also_replaced(demo: Database)
 
 def _cli(db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
          *args: str, pin: str, new_pin: str | None = None) -> tuple[int, str]:  # fmt: skip
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     monkeypatch.setenv("DUTYDESK_PIN", pin)
     if new_pin is None:
         monkeypatch.delenv("DUTYDESK_NEW_PIN", raising=False)
     else:
         monkeypatch.setenv("DUTYDESK_NEW_PIN", new_pin)
-    capsys.readouterr()
-    try:
-        main(["--db", str(db_path), "--now", "2026-11-26T02:31+08:00", *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    return code, capsys.readouterr().err
+    code, _, err = run_cli(capsys, db_path, *args)
+    return code, err
 
 
 def test_cli_refuses_the_takeover_and_walks_the_owner_through_a_reset(

@@ -9,20 +9,18 @@ the security officer alone; 李晓明 1111 an administrator who is also a duty o
 
 from __future__ import annotations
 
-import io
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from dutydesk.cli.app import main
 from dutydesk.rules.access import may_write_record
 from dutydesk.services.accounts.auth import authenticate
 from dutydesk.services.accounts.users import NewAccount, add_user
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Role
 from tests.conftest import DEMO_MOMENT
+from tests.docs_support import run_cli
 from tests.templates import DemoTemplates
 
 Run = Callable[..., tuple[int, str, str]]
@@ -49,17 +47,9 @@ def run(
     demo_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> Run:
     def go(*args: str, who: tuple[str, str]) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
         monkeypatch.setenv("DUTYDESK_OPERATOR", who[0])
         monkeypatch.setenv("DUTYDESK_PIN", who[1])
-        capsys.readouterr()
-        try:
-            main(["--db", str(demo_path), "--now", "2026-11-26T02:31+08:00", *args])
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
+        return run_cli(capsys, demo_path, *args)
 
     return go
 

@@ -8,15 +8,13 @@ for internal, 赵静 2222 for 秘密, 王立新 7777 for 机密, 韩冬 6666 for
 
 from __future__ import annotations
 
-import io
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from dutydesk.cli.app import main
 from tests.conftest import DEMO_MOMENT
+from tests.docs_support import run_cli
 from tests.templates import DemoTemplates
 
 SECRET = "20261125-012"
@@ -36,17 +34,9 @@ def run(
     path = demo_templates.copy_to(tmp_path / "demo.sqlite3", DEMO_MOMENT)
 
     def go(*args: str, who: tuple[str, str]) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
         monkeypatch.setenv("DUTYDESK_OPERATOR", who[0])
         monkeypatch.setenv("DUTYDESK_PIN", who[1])
-        capsys.readouterr()
-        try:
-            main(["--db", str(path), "--now", "2026-11-26T02:31+08:00", *args])
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
+        return run_cli(capsys, path, *args)
 
     return go
 
