@@ -419,7 +419,7 @@ class AuditEvent(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="person.id")
     action: str = Field(sa_column=Column(String(48), nullable=False))
     object_type: str = Field(default="", sa_column=Column(String(32), nullable=False, default=""))
-    object_id: str = Field(default="", sa_column=Column(String(32), nullable=False, default=""))
+    object_id: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     chain_seq: int | None = Field(
         default=None, sa_column=Column(Integer, nullable=True, unique=True, index=True)
