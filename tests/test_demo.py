@@ -111,7 +111,7 @@ def test_timelines_carry_the_reporting_chain(demo: Database) -> None:
         or "指示" in text
         for target, due, text in waiting
     )
-    assert column(demo, "SELECT count(*) FROM incident WHERE is_open = 0")[0] >= 3
+    assert column(demo, "SELECT count(*) FROM incident WHERE NOT is_open")[0] >= 3
 
 
 def test_looks_live_at_the_pinned_moment(demo: Database) -> None:

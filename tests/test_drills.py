@@ -498,7 +498,7 @@ def test_queue_search_and_cli_mark_drill_incidents(
 
 
 @pytest.fixture
-def cli(sqlite_file: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def cli(db_arg: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
     from dutydesk.cli.app import main
@@ -515,7 +515,7 @@ def cli(sqlite_file: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-
     runner = CliRunner()
 
     def run(*args: str, now: str = "2026-11-26T02:31+08:00"):  # type: ignore[no-untyped-def]
-        return runner.invoke(entry, ["--db", str(sqlite_file), "--now", now, *args])
+        return runner.invoke(entry, ["--db", db_arg, "--now", now, *args])
 
     return run
 

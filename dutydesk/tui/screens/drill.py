@@ -483,6 +483,9 @@ class DrillReportScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=Fals
         stem = folder / f"drill-{report.run_id}"
         tz = self.context.tz
         try:
+            # A server database has no folder of its own: the user data folder may not
+            # exist yet on this machine, and only its owner should read drill reports.
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             Path(f"{stem}.md").write_text(render_md(report, tz), encoding="utf-8")
             Path(f"{stem}.docx").write_bytes(render_docx(report, tz))
         except OSError as exc:
