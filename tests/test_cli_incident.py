@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dutydesk.cli.app import main
-from dutydesk.storage.engine import Database, url_for
+from dutydesk.storage.engine import Database
 
 NOW = "2026-11-26T02:31+08:00"
 HOSTILE = {
@@ -34,16 +34,15 @@ Cli = Callable[..., Result]
 
 
 @pytest.fixture
-def cli(
-    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Cli:
+def cli(db_arg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """The CLI on the test's own store: a SQLite file, or PostgreSQL in the second pass."""
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李四")
 
     def run(*args: str, stdin: str | None = None, now: str = NOW) -> Result:
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))
         capsys.readouterr()
         try:
-            main(["--db", str(sqlite_file), "--now", now, "incident", *args])
+            main(["--db", db_arg, "--now", now, "incident", *args])
             code = 0
         except SystemExit as exc:
             code = int(exc.code or 0)
@@ -53,15 +52,11 @@ def cli(
     return run
 
 
-def counts(db_path: Path) -> tuple[int, int]:
-    db = Database(url_for(str(db_path)))
-    try:
-        return (
-            int(db.read("SELECT count(*) FROM incident")[0][0]),
-            int(db.read("SELECT count(*) FROM timeline_entry")[0][0]),
-        )
-    finally:
-        db.close()
+def counts(db: Database) -> tuple[int, int]:
+    return (
+        int(db.read("SELECT count(*) FROM incident")[0][0]),
+        int(db.read("SELECT count(*) FROM timeline_entry")[0][0]),
+    )
 
 
 def add_fire(cli: Cli, **extra: str) -> str:
@@ -92,7 +87,7 @@ def test_add_prints_the_serial_and_fills_defaults(cli: Cli) -> None:
     assert shown["timeline"][0]["actor"] == "李四"
 
 
-def test_add_warns_of_a_likely_duplicate_and_links(cli: Cli, db_path: Path) -> None:
+def test_add_warns_of_a_likely_duplicate_and_links(cli: Cli, db: Database) -> None:
     first = add_fire(cli)
     second = cli(
         "add", "--summary", "有人报警", "--category", "accident", "--location", "幸福路 12号"
@@ -103,7 +98,7 @@ def test_add_warns_of_a_likely_duplicate_and_links(cli: Cli, db_path: Path) -> N
     linked = cli("add", "--summary", "第三位群众来电", "--reporter-name", "赵某", "--link", first)
     assert (linked.code, linked.out) == (0, f"{first} 2\n")
     assert "recorded as note, entry 2" in linked.err  # no first report yet: kept as a note
-    assert counts(db_path) == (2, 3)
+    assert counts(db) == (2, 3)
 
 
 @pytest.mark.parametrize("as_list", [False, True])
@@ -169,10 +164,10 @@ def test_add_json_from_stdin(cli: Cli, as_list: bool) -> None:
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(
-    cli: Cli, db_path: Path, args: list[str], stdin: str | None, fragment: str
+    cli: Cli, db: Database, args: list[str], stdin: str | None, fragment: str
 ) -> None:
     add_fire(cli)
-    before = counts(db_path)
+    before = counts(db)
     result = cli(*args, stdin=stdin)
     assert result.code in {1, 2}, result.err
     if "no incident" not in fragment:
@@ -181,12 +176,10 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert len(lines) == 1, result.err
     assert lines[0].startswith("dutydesk: error:") and fragment in lines[0], lines[0]
     assert result.out == ""
-    assert counts(db_path) == before
+    assert counts(db) == before
 
 
-def test_writing_needs_an_operator(
-    cli: Cli, monkeypatch: pytest.MonkeyPatch, db_path: Path
-) -> None:
+def test_writing_needs_an_operator(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DUTYDESK_OPERATOR")
     result = cli("add", "--summary", "x")
     assert result.code == 2 and "--operator" in result.err
@@ -421,7 +414,7 @@ def test_hostile_strings_exact_in_json_sanitised_in_tables_neutralised_in_csv(cl
     assert rows[0]["title"] == '\'=HYPERLINK("http://x")'
 
 
-def test_chinese_interface(cli: Cli, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_chinese_interface(cli: Cli, db_arg: str, capsys: pytest.CaptureFixture[str]) -> None:
     serial = add_fire(cli)
     cli("log", serial, "first-report", "--text", "首报")
     cli("log", serial, "continued-report", "--text", "续报")
@@ -430,7 +423,7 @@ def test_chinese_interface(cli: Cli, db_path: Path, capsys: pytest.CaptureFixtur
         main(
             [
                 "--db",
-                str(db_path),
+                db_arg,
                 "--now",
                 NOW,
                 "--lang",
@@ -443,7 +436,7 @@ def test_chinese_interface(cli: Cli, db_path: Path, capsys: pytest.CaptureFixtur
         )
     assert caught.value.code == 2
     assert "事项尚未办结" in capsys.readouterr().err
-    main(["--db", str(db_path), "--now", NOW, "--lang", "zh_CN", "incident", "show", serial])
+    main(["--db", db_arg, "--now", NOW, "--lang", "zh_CN", "incident", "show", serial])
     page = capsys.readouterr().out
     assert "续报一" in page and "编号" in page
 
