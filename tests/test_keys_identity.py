@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from dutydesk.services.integrity.sealed import KEY_FINGERPRINT
-from dutydesk.storage.crypto import KeyRing
+from dutydesk.storage.crypto import KeyRing, envelope_key_id
 from tests.conftest import DEMO_MOMENT
 from tests.docs_support import run_cli
 from tests.templates import DemoTemplates
@@ -152,3 +152,29 @@ def test_verify_without_the_key_file_says_sealed_values_were_not_checked(
     _key(demo).rename(demo.with_name("elsewhere.key"))
     code, out, err = run("verify")
     assert "not checked" in out + err, (code, out, err)
+
+
+def test_key_rotate_re_wraps_sealed_itineraries_too(demo: Path, run: Run) -> None:
+    """A classified itinerary (and a cleared reader's handover pack) is sealed as well;
+    ``key rotate`` used to leave it wrapped with the retired key, unreadable."""
+    code, out, err = run(
+        "leave", "add", "--leader", "周文斌", "--from", "2026-11-28T10:00",
+        "--to", "2026-11-29T18:00", "--acting", "陈国华", "--destination", "雀城QX7",
+        "--reason", "开会", "--classification", "secret",
+    )  # fmt: skip
+    assert code == 0, err
+    registration = int(out.strip())
+    with sqlite3.connect(demo) as connection:
+        (stored,) = connection.execute(
+            "SELECT destination FROM leave_registration WHERE id = ?", (registration,)
+        ).fetchone()
+    assert stored.startswith("enc:v1:")
+    code, _, err = run("key", "rotate", who=("李晓明", "1111"))
+    assert code == 0, err
+    with sqlite3.connect(demo) as connection:
+        (stored,) = connection.execute(
+            "SELECT destination FROM leave_registration WHERE id = ?", (registration,)
+        ).fetchone()
+    assert envelope_key_id(stored) == KeyRing.load(_key(demo)).current  # re-wrapped
+    code, out, err = run("verify")
+    assert code == 0 and "Every sealed value opens" in out, out + err

@@ -52,8 +52,13 @@ ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "timeline_entry": ("text", "target"),
     "bulletin": ("title", "body"),
+    # Issue 17: sealed since issue 13 but left out here, so `key rotate` retired the key
+    # their data keys were wrapped with and they no longer opened.
+    "handover": ("snapshot",),
+    "leave_registration": ("destination", "reason", "contact_phone"),
 }
-"""Where classified text is stored encrypted (once wired); ``key rotate`` re-wraps these."""
+"""Where classified text is stored encrypted; ``key rotate`` re-wraps these and
+``verify`` opens them (:mod:`dutydesk.services.integrity.sealed_check`)."""
 
 
 class CryptoError(DutyDeskError):

@@ -34,6 +34,16 @@ _QUERIES = {
         "SELECT b.id, b.id, b.classification, {column} FROM bulletin b "
         "WHERE {column} LIKE :prefix ORDER BY b.id"
     ),
+    # A pack is sealed at its reader's clearance, which the row does not keep: the
+    # highest level is tried, and every level below it as for any value.
+    "handover": (
+        "SELECT h.id, h.id, 'top_secret', {column} FROM handover h "
+        "WHERE {column} LIKE :prefix ORDER BY h.id"
+    ),
+    "leave_registration": (
+        "SELECT l.id, l.id, l.classification, {column} FROM leave_registration l "
+        "WHERE {column} LIKE :prefix ORDER BY l.id"
+    ),
 }
 
 
