@@ -229,7 +229,7 @@ def add_user(
     if not may_manage_accounts(operator.roles) and not may_set_clearance(operator.roles):
         raise AccessDenied(t("auth.admins_only"))
     _check_name(name)
-    _check_pin(pin, clearance, settings)
+    _check_pin(pin)  # the clearance's length once the person is read (a roster one may hold one)
     wanted = set(account.roles)
     if separation_conflict(wanted):
         raise AccountError(t("auth.three_roles"))
