@@ -17,6 +17,7 @@ The file is ``<user config dir>/dutydesk/config.toml`` (``DUTYDESK_CONFIG`` name
     webhook_url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=..."  # WeCom robot
     lockout_attempts = 5          # DUTYDESK_LOCKOUT_ATTEMPTS: wrong PINs before a lockout
     lockout_minutes = 5           # DUTYDESK_LOCKOUT_MINUTES
+    pin_min_classified = 6        # DUTYDESK_PIN_MIN_CLASSIFIED: PIN length above internal
     key_file = "/srv/duty/duty.key"   # DUTYDESK_KEY_FILE; default <database>.key
     holidays_file = "/srv/duty/holidays.toml"  # the coming year's 节假日安排 (rules/workdays.py)
     rotation_whole_day_shifts = false  # true: 24-hour shifts (day and night of one date)
@@ -138,6 +139,8 @@ class Settings:
     """Wrong PINs in a row that lock an account (DUTYDESK_LOCKOUT_ATTEMPTS)."""
     lockout_minutes: int = 5
     """How long a locked account stays locked (DUTYDESK_LOCKOUT_MINUTES)."""
+    pin_min_classified: int = 6
+    """Shortest PIN of an account cleared above internal (DUTYDESK_PIN_MIN_CLASSIFIED)."""
     key_file: str | None = None
     """The encryption key file; ``None`` means ``<database file>.key`` beside it."""
     keymap: Mapping[str, str] = field(default_factory=dict, hash=False)
@@ -256,6 +259,7 @@ _BOOLS = {
 _WHOLES = {
     "lockout_attempts",
     "lockout_minutes",
+    "pin_min_classified",
     "sms_limit",
     "sms_part_units",
     "distribution_copies",

@@ -65,6 +65,7 @@ def copy_database(source: Path, target: Path) -> Path:
     assert not stale, f"{target} is open ({stale}): close it before copying over it"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
+    target.chmod(0o600)  # as dutydesk makes a database: a looser one is warned about
     key = source.with_name(source.name + ".key")
     if key.exists():
         shutil.copy2(key, target.with_name(target.name + ".key"))  # keeps mode 0600

@@ -254,13 +254,15 @@ def test_cli_init_user_and_audit(run: Run, db_path: Path, monkeypatch: pytest.Mo
     answers = iter(["8642", "8643"])
     code, _, err = run("user", "passwd", "孙丽", "--operator", "孙丽", pin="1357")
     assert code == 2 and "differ" in err
-    assert run("user", "passwd", "孙丽", "--operator", "孙丽", pin="1357", new_pin="8642")[0] == 0
+    code, _, err = run("user", "passwd", "孙丽", "--operator", "孙丽", pin="1357", new_pin="8642")
+    assert code == 3 and "at least 6 characters" in err  # issue 17: 秘密 needs 6; 1357 was kept
+    assert run("user", "passwd", "孙丽", "--operator", "孙丽", pin="1357", new_pin="864210")[0] == 0
     code, _, err = run(
         "user", "role", "孙丽", "--clearance", "top_secret", "--operator", "赵建国", pin="2468"
     )
     assert code == 3 and "security officer" in err
     assert run("user", "disable", "孙丽", "--operator", "赵建国", pin="2468")[0] == 0
-    code, _, err = run("incident", "add", "--summary", "x", "--operator", "孙丽", pin="8642")
+    code, _, err = run("incident", "add", "--summary", "x", "--operator", "孙丽", pin="864210")
     assert code == 3 and "disabled" in err
     code, out, _ = run("audit", "list", "--format", "csv", "--operator", "钱审计", pin="9999")
     assert code == 0 and "account_disabled" in out and "sign_in_refused" in out

@@ -134,6 +134,16 @@ def check_key_file_safe(settings: Settings, database: Database) -> None:
         check_key_file(path)
 
 
+def warn_loose_files(database: Database) -> None:
+    """One line on stderr when group or others may read the database files (issue 17)."""
+    from dutydesk.rules.sanitize import one_line
+    from dutydesk.storage.private import loose_database_line
+
+    line = loose_database_line(database.path)
+    if line is not None:
+        print(one_line(line), file=sys.stderr)
+
+
 def say_error(message: object) -> None:
     """Print ``message`` as the one error line on stderr, through the sanitiser.
 

@@ -21,6 +21,7 @@ messages name the record and field, never the text or a key.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import secrets
@@ -35,6 +36,7 @@ from dutydesk.rules.chain import ENVELOPE_PREFIX
 KEY_FILE_FORMAT = "dutydesk-keys/1"
 _NONCE = 12
 _WRAP_AAD = b"dutydesk-data-key:"
+_FINGERPRINT_LABEL = b"dutydesk-key-fingerprint:"
 
 ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     "incident": (
@@ -50,8 +52,13 @@ ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "timeline_entry": ("text", "target"),
     "bulletin": ("title", "body"),
+    # Issue 17: sealed since issue 13 but left out here, so `key rotate` retired the key
+    # their data keys were wrapped with and they no longer opened.
+    "handover": ("snapshot",),
+    "leave_registration": ("destination", "reason", "contact_phone"),
 }
-"""Where classified text is stored encrypted (once wired); ``key rotate`` re-wraps these."""
+"""Where classified text is stored encrypted; ``key rotate`` re-wraps these and
+``verify`` opens them (:mod:`dutydesk.services.integrity.sealed_check`)."""
 
 
 class CryptoError(DutyDeskError):
@@ -168,6 +175,23 @@ class KeyRing:
             os.fsync(handle.fileno())
         os.replace(temporary, self.path)
 
+    def fingerprint(self, kid: str | None = None) -> str:
+        """``<key id>:<fingerprint>`` of key ``kid`` (the current one by default).
+
+        The fingerprint is the first 16 bytes of SHA-256 over a fixed label and the key,
+        in hex: it names the key without revealing it, and the database records it
+        (:func:`dutydesk.services.integrity.sealed.claim`) so a different key file is
+        refused before it seals anything.
+        """
+        name = kid or self.current
+        digest = hashlib.sha256(_FINGERPRINT_LABEL + self.keys[name]).hexdigest()[:32]
+        return f"{name}:{digest}"
+
+    def holds(self, fingerprint: str) -> bool:
+        """True when this ring holds the key named by ``fingerprint`` (see above)."""
+        kid = fingerprint.partition(":")[0]
+        return kid in self.keys and self.fingerprint(kid) == fingerprint
+
     def add_key(self) -> str:
         """Add a fresh key and make it current; returns its id (save to keep it)."""
         number = 1 + max((int(kid[1:]) for kid in self.keys if kid[1:].isdigit()), default=0)
@@ -238,6 +262,16 @@ def _unwrap(keys: KeyRing, kid: str, wrapped: bytes, where: str) -> bytes:
         raise DecryptError(
             t("error.decrypt.wrong_key", where=where, kid=kid, path=keys.path)
         ) from None
+
+
+def opens_data_key(keys: KeyRing, value: str) -> bool:
+    """True when ``keys`` unwraps the data key of envelope ``value`` (its text unread)."""
+    try:
+        kid, wrapped, _ = _parts(value, "")
+        _unwrap(keys, kid, wrapped, "")
+    except DecryptError:
+        return False
+    return True
 
 
 def decrypt_field(

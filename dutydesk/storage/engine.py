@@ -547,8 +547,13 @@ class Database:
 
         """
         if self.path is not None:
+            from dutydesk.storage.private import create_private_file, make_private_dirs
+
             check_sqlite_file(self.path)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(self.path.parent)
+            # 0600 before SQLite first opens it; its -wal/-shm then follow this mode.
+            # Safe to open here: the file did not exist, so no connection holds its locks.
+            create_private_file(self.path)
         revision = self.current_revision()
         if revision == HEAD_REVISION:
             return False

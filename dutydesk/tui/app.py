@@ -156,8 +156,17 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         set_language(self.language)
         if self.context.settings.keymap:
             self._apply_keymap(self.context.settings.keymap)
+        self._warn_loose_files()
         if self.sign_in:
             self._enter(SIGN_IN_MODE, self._sign_in_screen)
+
+    def _warn_loose_files(self) -> None:
+        """A toast when others may read the database files; the console still opens."""
+        from dutydesk.storage.private import loose_database_line
+
+        line = loose_database_line(self.context.db.path)
+        if line is not None:
+            self.notify(clean(line), severity="warning", markup=False, timeout=30)
 
     def _apply_keymap(self, keymap: Mapping[str, str]) -> None:
         """Rebind the keys the config file names; say in one line what was left out."""

@@ -37,9 +37,8 @@ def write(path: str, data: str | bytes) -> Path:
         OSError: the folder does not exist or cannot be written.
 
     """
+    from dutydesk.storage.private import write_private
+
     target = Path(path).expanduser().resolve()
-    if isinstance(data, bytes):
-        target.write_bytes(data)
-    else:
-        target.write_text(data, encoding="utf-8")
+    write_private(target, data if isinstance(data, bytes) else data.encode("utf-8"))
     return target

@@ -80,3 +80,32 @@ async def test_the_timeline_opens_sealed_details_for_a_named_reader_only(
         for canary in (PLACE, UNIT, LEADER):
             assert (canary in text) is shown, (viewer, canary, text[:300])
         assert "enc:v1:" not in text
+
+
+async def test_another_key_file_is_refused_at_intake_and_the_form_is_kept(
+    db: Database, night: dict[str, int], clock: Any
+) -> None:
+    """Issue 17: a key file that is not the database's seals nothing; the line says so."""
+    from dutydesk.config import Settings
+    from dutydesk.storage.crypto import KeyRing
+    from dutydesk.tui.screens.intake import IntakeScreen
+    from tests.tui.test_intake import incidents, open_intake
+
+    serial = _sealed_item(db)  # sealed with the database's own key file: recorded
+    assert serial and db.path is not None
+    key = db.path.with_name(db.path.name + ".key")
+    key.rename(key.with_name("right.key"))
+    KeyRing.create(key)  # another key file where the database's was
+    before = len(incidents(db))
+    settings = Settings(timezone="Asia/Shanghai", deployment="classified-network")
+    app = DutyDeskApp(db, settings, clock, "en", Classification.SECRET)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        screen.control("classification").value = "secret"  # type: ignore[attr-defined]
+        await pilot.press(*"雀巢第二份密电")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)  # the form stays, as typed
+        assert "is not the key file of this database" in screen.status_text
+        assert "雀巢第二份密电" in screen.control("summary").text  # type: ignore[attr-defined]
+    assert len(incidents(db)) == before

@@ -417,3 +417,42 @@ async def test_what_the_operator_writes_carries_their_person_id(
             "ORDER BY i.id DESC LIMIT 1"
         )[0]
         assert tuple(row) == (app.operator.id, app.operator.id, "黄雨婷")
+
+
+async def test_a_new_pin_above_internal_needs_six_characters(
+    sign_in_app: Callable[..., DutyDeskApp], demo: Database
+) -> None:
+    """Issue 17: 赵静 (秘密) chooses her own PIN after a reset; 4 characters are refused."""
+    from dutydesk.services.accounts.auth import authenticate
+    from dutydesk.services.accounts.users import set_pin
+
+    officer = authenticate(demo, "马骏", "1212", NOW)  # the security officer resets it
+    set_pin(demo, officer, "赵静", "975310", NOW)
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, "赵静", "975310")
+        screen = screen_of(app)
+        await pilot.press(*"2468", "enter", *"2468", "enter")
+        await settle(pilot)
+        message = str(screen.message.content)
+        assert "at least 6 characters" in message and app.operator is None
+        assert screen.pin_input.placeholder == "New PIN"  # asked again, the name kept
+        await pilot.press(*"246810", "enter", *"246810", "enter")
+        await settle(pilot)
+        assert app.operator is not None and app.operator.name == "赵静"
+    assert authenticate(demo, "赵静", "246810", NOW).name == "赵静"
+
+
+async def test_a_database_others_can_read_is_warned_about_in_a_toast(
+    sign_in_app: Callable[..., DutyDeskApp], demo: Database
+) -> None:
+    """Issue 17: a warning at the console, not a refusal; the sign-in screen opens."""
+    assert demo.path is not None
+    demo.path.chmod(0o640)
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        said = [str(note.message) for note in app._notifications]
+        assert any(f"{demo.path.name} (0640)" in text for text in said), said
+        assert isinstance(app.screen, SignInScreen)

@@ -123,6 +123,7 @@ def init(
     The administrator's clearance also bounds what they can grant others.
     """
     from dutydesk.services.accounts.users import init_admin
+    from dutydesk.services.integrity.sealed import claim
     from dutydesk.storage.crypto import KeyRing, key_file_for
 
     usable_name(name)
@@ -133,7 +134,9 @@ def init(
     if env.db.path is not None or env.settings.key_file:
         path = key_file_for(env.db.path, env.settings.key_file)
         if not path.exists():
-            KeyRing.create(path)
+            ring = KeyRing.create(path)
+            with env.db.session() as session:
+                claim(session, ring)  # the database records its key file from the start
             message(t("key.created", path=path))
     message(t("auth.initialised", where=env.db.describe(), name=operator.name))
 
@@ -159,7 +162,7 @@ def add(
     level = choice(Classification, clearance or "internal", "clearance")
     pin = new_pin(name)
     account = NewAccount(name, pin, roles, clearance=level, unit=unit, title=title)
-    add_user(env.db, admin, account, env.now)
+    add_user(env.db, admin, account, env.now, settings=env.settings)
     message(t("auth.added", name=name))
 
 
@@ -220,7 +223,8 @@ def passwd(
         # One's own: the PIN (even one someone else reset) is checked, then replaced.
         signed_in(env, operator, choose_pin=lambda: new_pin(name), desk=False)
     else:
-        set_pin(env.db, signed_in(env, operator, desk=False), name, new_pin(name), env.now)
+        actor = signed_in(env, operator, desk=False)
+        set_pin(env.db, actor, name, new_pin(name), env.now, settings=env.settings)
     message(t("auth.pin_changed", name=name))
 
 

@@ -173,7 +173,13 @@ def open_env(ctx: typer.Context, db: str | None, *, create: bool = False) -> Env
         NoDatabase: (without ``create``) the SQLite file does not exist, or is empty.
 
     """
-    from dutydesk.cli.runtime import check_key_file_safe, clock_for, database_for, language_for
+    from dutydesk.cli.runtime import (
+        check_key_file_safe,
+        clock_for,
+        database_for,
+        language_for,
+        warn_loose_files,
+    )
 
     root: dict[str, Any] = ctx.find_root().params
     settings = load_settings()
@@ -185,6 +191,7 @@ def open_env(ctx: typer.Context, db: str | None, *, create: bool = False) -> Env
         refuse_unmade(database)
     migrated = _ensure_schema(database, create=create)
     check_key_file_safe(settings, database)
+    warn_loose_files(database)
     now = clock_for(settings, root.get("now")).now()
     if migrated:  # the rules may have changed with the release: the open clocks follow
         from dutydesk.services.incidents.upgrade import reclock_open

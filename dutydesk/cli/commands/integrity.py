@@ -14,14 +14,17 @@ desk's machine may check the record, and they print no content.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dutydesk.cli.commands.context import DbOption, OperatorOption, open_env, signed_in
+from dutydesk.cli.commands.context import DbOption, Env, OperatorOption, open_env, signed_in
 from dutydesk.cli.commands.output import message
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
+
+if TYPE_CHECKING:
+    from dutydesk.storage.crypto import KeyRing
 
 key_app = typer.Typer(
     name="key",
@@ -51,9 +54,13 @@ def verify(ctx: typer.Context, db: DbOption = None) -> None:
     from dutydesk.services.integrity.verify import verify as check
 
     env = open_env(ctx, db)
-    report = check(env.db)
+    keys, unchecked = _verify_keys(env)
+    report = check(env.db, keys)
     if not sign_in_required(env.db):
         message(t("auth.no_sign_in"))
+    if unchecked is not None and _holds_sealed(env):
+        # Not "intact" silently: the chain says nothing about whether sealed text opens.
+        message(t("verify.sealed_unchecked", why=unchecked))
     if report.server_check is not None:
         typer.echo(report.server_check)
     if not report.ok:
@@ -65,6 +72,25 @@ def verify(ctx: typer.Context, db: DbOption = None) -> None:
     typer.echo(t(intact, links=report.links, head=report.head.short))
     if report.acknowledged is not None:
         typer.echo(t("verify.ok_handover", seq=report.acknowledged.seq))
+    if report.sealed_checked:
+        typer.echo(t("verify.ok_sealed", count=report.sealed_checked))
+
+
+def _verify_keys(env: Env) -> tuple[KeyRing | None, str | None]:
+    """The database's key file for ``verify``, or why there is none (one line)."""
+    from dutydesk.storage.crypto import KeyRing, key_file_for
+
+    try:
+        return KeyRing.load(key_file_for(env.db.path, env.settings.key_file)), None
+    except DutyDeskError as exc:
+        return None, str(exc)
+
+
+def _holds_sealed(env: Env) -> bool:
+    from dutydesk.services.integrity.sealed import holds_sealed
+
+    with env.db.session() as session:
+        return holds_sealed(session)
 
 
 def backup(

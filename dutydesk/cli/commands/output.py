@@ -32,6 +32,7 @@ import typer
 
 from dutydesk.i18n import t
 from dutydesk.rules.sanitize import clean, json_safe, looks_like_formula, one_line
+from dutydesk.storage.private import PRIVATE_FILE
 
 
 class OutputFormat(StrEnum):
@@ -258,7 +259,9 @@ def write_file(output: str, payload: bytes) -> None:
             stream.write(payload)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())  # as open() would have made it
+        # Issue 17: an export holds the record; readable by its owner only (mkstemp
+        # made it 0600 already: said again so that no later change loosens it).
+        os.chmod(temporary, PRIVATE_FILE)
         os.replace(temporary, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -268,12 +271,6 @@ def write_file(output: str, payload: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o077)  # reading it means setting it: put it straight back
-    os.umask(mask)
-    return mask
 
 
 def write_document(data: str | bytes, output: str | None, fmt: DocumentFormat) -> None:

@@ -304,7 +304,7 @@ def authenticate(
                 session,
                 person,
                 credential,
-                Change(old_hash, upgrade, new_hash),
+                Change(old_hash, upgrade, new_hash, len(new_pin or "")),
                 now,
                 settings=settings,
                 record_success=record_success,
@@ -342,6 +342,8 @@ class Change:
     old_hash: str
     upgrade: str | None
     new_hash: str | None
+    new_length: int = 0
+    """The new PIN's length: an account cleared above internal needs a longer one."""
 
 
 def _accept(
@@ -361,6 +363,10 @@ def _accept(
         audit.record(session, person.id, "sign_in_refused", "person", person.id, "PIN reset", now)
         when = reset.at.astimezone(settings.tz).strftime("%m-%d %H:%M")
         return NewPinRequired(t("auth.reset_pending", name=person.name, by=reset.by, at=when))
+    if change.new_hash is not None:
+        shortest = _shortest_pin(person, settings)
+        if change.new_length < shortest:  # issue 17: checked once the account is known
+            return AuthError(t("auth.pin_too_short_classified", min=shortest))
     credential.failed_attempts, credential.locked_until = 0, None
     if change.new_hash is not None:
         credential.pin_hash, credential.changed_at = change.new_hash, now
@@ -373,6 +379,15 @@ def _accept(
     if record_success:
         audit.record(session, person.id, "sign_in", "person", person.id, "", now)
     return operator_of(session, person)
+
+
+def _shortest_pin(person: Person, settings: Settings) -> int:
+    """The shortest PIN ``person`` may choose: longer above internal (issue 17)."""
+    from dutydesk.rules.access import MIN_PIN_LENGTH
+
+    if Classification(person.clearance).is_classified:
+        return max(settings.pin_min_classified, MIN_PIN_LENGTH)
+    return MIN_PIN_LENGTH
 
 
 def _local(moment: datetime, settings: Settings) -> str:

@@ -21,9 +21,11 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from dutydesk.config import Settings
 from dutydesk.errors import DutyDeskError, NotFoundError
 from dutydesk.i18n import t
 from dutydesk.rules.access import (
+    MIN_PIN_LENGTH,
     PROTECTED_ROLES,
     is_protected_account,
     may_change_account,
@@ -68,10 +70,15 @@ def _check_name(name: str) -> None:
         raise AccountError(t(problem, name=repr(name)))
 
 
-def _check_pin(pin: str) -> None:
-    problem = pin_problem(pin)
+def _check_pin(
+    pin: str,
+    clearance: Classification | str = Classification.INTERNAL,
+    settings: Settings | None = None,
+) -> None:
+    length = (settings or Settings()).pin_min_classified
+    problem = pin_problem(pin, clearance, length)
     if problem is not None:
-        raise AccountError(t(problem))
+        raise AccountError(t(problem, min=max(length, MIN_PIN_LENGTH)))
 
 
 def _require_admin(operator: Operator) -> None:
@@ -197,11 +204,19 @@ class NewAccount:
     title: str = ""
 
 
-def add_user(db: Database, operator: Operator, account: NewAccount, now: datetime) -> None:
+def add_user(
+    db: Database,
+    operator: Operator,
+    account: NewAccount,
+    now: datetime,
+    *,
+    settings: Settings | None = None,
+) -> None:
     """Add an account, or give an existing person (e.g. from the roster) a PIN and roles.
 
     ``operator`` (the administrator, whose roles and clearance are checked) and ``now``
-    are passed as every account service takes them.
+    are passed as every account service takes them; ``settings`` gives the PIN length
+    for an account cleared above internal (``pin_min_classified``).
 
     Raises:
         AccessDenied: the operator is not an administrator.
@@ -214,7 +229,7 @@ def add_user(db: Database, operator: Operator, account: NewAccount, now: datetim
     if not may_manage_accounts(operator.roles) and not may_set_clearance(operator.roles):
         raise AccessDenied(t("auth.admins_only"))
     _check_name(name)
-    _check_pin(pin)
+    _check_pin(pin)  # the clearance's length once the person is read (a roster one may hold one)
     wanted = set(account.roles)
     if separation_conflict(wanted):
         raise AccountError(t("auth.three_roles"))
@@ -234,7 +249,9 @@ def add_user(db: Database, operator: Operator, account: NewAccount, now: datetim
         # auditor, would let the administrator sign in as them: the security officer's.
         _require_may_change(session, operator, person, wanted)
         have = _roles(session, person.id)
-        # A roster person may hold a clearance the security officer gave: it stays.
+        # A roster person may hold a clearance the security officer gave: it stays,
+        # and their PIN must be as long as that clearance asks (issue 17).
+        _check_pin(pin, person.clearance, settings)
         if not Classification(person.clearance).is_classified:
             person.clearance = Classification(clearance)
         _check_roles(have | wanted, person.clearance)
@@ -301,8 +318,18 @@ def set_active(db: Database, operator: Operator, name: str, active: bool, now: d
         audit.record(session, operator, action, "person", person.id or "", "", now)
 
 
-def set_pin(db: Database, operator: Operator, name: str, pin: str, now: datetime) -> None:
+def set_pin(
+    db: Database,
+    operator: Operator,
+    name: str,
+    pin: str,
+    now: datetime,
+    *,
+    settings: Settings | None = None,
+) -> None:
     """Set a new PIN (and lift a lockout): one's own, or another's as a reset.
+
+    An account cleared above internal needs a longer PIN (``settings.pin_min_classified``).
 
     Resetting another person's PIN is the administrator's act for ordinary accounts and
     the security officer's for protected ones (``rules.access.is_protected_account``).
@@ -324,6 +351,7 @@ def set_pin(db: Database, operator: Operator, name: str, pin: str, now: datetime
         assert person.id is not None
         if not own:
             _require_may_change(session, operator, person)
+        _check_pin(pin, person.clearance, settings)
         _set_credential(session, person.id, pin_hash, now)
         action = "pin_changed" if own else "pin_reset"
         audit.record(session, operator, action, "person", person.id, "", now)

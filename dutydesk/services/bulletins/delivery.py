@@ -37,6 +37,7 @@ from dutydesk.services.bulletins.read import BulletinError
 from dutydesk.services.bulletins.short_version import ShortVersion, short_version
 from dutydesk.services.retry import write_with_retry
 from dutydesk.storage.engine import Database
+from dutydesk.storage.private import make_private_dirs
 from dutydesk.vocab import BulletinKind, BulletinStatus
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def write_outbox(outbox: Path, stem: str, version: ShortVersion) -> tuple[Path, Path]:
     """Write the SMS segments and the WeChat text of ``version`` into ``outbox``."""
-    outbox.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(outbox)  # 0700; the files in it are 0600 (mkstemp)
     sms, wechat = outbox / f"{stem}.sms.txt", outbox / f"{stem}.wechat.txt"
     _write_atomic(sms, "".join(segment + "\n" for segment in version.segments))
     _write_atomic(wechat, version.full + "\n")

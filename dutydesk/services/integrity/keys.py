@@ -47,14 +47,20 @@ def rotate(
             with ``False``).
 
     Raises:
+        KeyFileError: ``keys`` is not this database's key file (nothing changed).
         DecryptError: an envelope's data key cannot be unwrapped with the key file.
 
     """
+    from dutydesk.services.integrity.sealed import claim
+
+    with db.session() as session:
+        claim(session, keys)  # another database's key file is refused before it is changed
     old = tuple(kid for kid in keys.keys)
     new = keys.add_key()
     keys.save()
     count = 0
     with db.session() as session:
+        claim(session, keys)  # the record follows to the new key, in this transaction
         for table, columns in ENCRYPTED_COLUMNS.items():
             for column in columns:
                 rows = session.execute(
@@ -103,12 +109,14 @@ def encrypt_existing(
 
     One write transaction with an audit event; running it again finds nothing to do.
     """
+    from dutydesk.services.integrity.sealed import claim
     from dutydesk.storage.crypto import encrypt_field
     from dutydesk.storage.search import CLASSIFIED_LEVELS
 
     levels = ", ".join(f"'{level}'" for level in CLASSIFIED_LEVELS)
     count = 0
     with db.session() as session:
+        claim(session, keys)
         for table, columns in _EXISTING.items():
             for column in columns:
                 rows = session.execute(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from dutydesk.errors import DatabaseError
 from dutydesk.i18n import t
 from dutydesk.rules.chain import GENESIS, ChainHead
+from dutydesk.storage.private import create_private_file
 
 if TYPE_CHECKING:
     from dutydesk.storage.engine import Database
@@ -91,6 +92,9 @@ def pg_backup(db: Database, target: Path) -> ChainHead:
     url, env = _connection(db)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    # pg_dump truncates an existing --file and keeps its mode: the copy is 0600 whatever
+    # the umask, like the database it copies.
+    create_private_file(partial)
     try:
         _run([str(tool("pg_dump")), "--format=custom", f"--file={partial}", url], env)
         restore = str(tool("pg_restore"))

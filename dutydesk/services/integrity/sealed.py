@@ -153,18 +153,72 @@ def write_ring(session: Session, keys: KeyRing | None) -> KeyRing:
             ``key_file``), or it is unsafe.
 
     """
-    if keys is not None:
-        return keys
-    url = session.get_bind().engine.url.render_as_string(hide_password=True)
-    path = key_path(sqlite_path_from_url(url))
-    if not path.exists() and _holds_sealed(session):
-        # A new key would seal new text under a key the old text does not share: make
-        # the loss visible instead (restore the key file from its backup).
-        raise KeyFileError(t("error.key.lost", path=path))
-    return ring_at(path, create=True)
+    if keys is None:
+        url = session.get_bind().engine.url.render_as_string(hide_password=True)
+        path = key_path(sqlite_path_from_url(url))
+        if not path.exists() and holds_sealed(session):
+            # A new key would seal new text under a key the old text does not share: make
+            # the loss visible instead (restore the key file from its backup).
+            raise KeyFileError(t("error.key.lost", path=path))
+        keys = ring_at(path, create=True)
+    claim(session, keys)
+    return keys
 
 
-def _holds_sealed(session: Session) -> bool:
+KEY_FINGERPRINT = "key_fingerprint"
+"""The ``Meta`` key recording which key file this database's sealed text belongs to: the
+:meth:`~dutydesk.storage.crypto.KeyRing.fingerprint` of the key it was last sealed with."""
+
+
+def claim(session: Session, keys: KeyRing) -> None:
+    """Refuse ``keys`` unless it is this database's key file; record it on first use.
+
+    Issue 17: another key file (a colleague's, a test one, an old copy from before a
+    rotation) used to seal new text that the right key file could not open afterwards,
+    and ``key rotate`` then failed. The database records the fingerprint of its key; a
+    ring that does not hold that key is refused before anything is sealed (the caller's
+    transaction rolls back). A database from before this check records the ring at its
+    first use, but only if the ring opens a value already sealed there. When the ring
+    holds the recorded key but seals with a newer one (a rotation stopped after writing
+    the key file), the record follows to the newer key: the file holds both.
+
+    Raises:
+        KeyFileError: the ring is not the one this database's sealed text belongs to.
+
+    """
+    from dutydesk.storage.models import Meta
+
+    row = session.get(Meta, KEY_FINGERPRINT)
+    if row is not None and keys.holds(row.value):
+        if row.value != keys.fingerprint():
+            row.value = keys.fingerprint()
+            session.add(row)
+        return
+    if row is not None or not _opens_one(session, keys):
+        raise KeyFileError(t("error.key.other_file", path=keys.path))
+    session.add(Meta(key=KEY_FINGERPRINT, value=keys.fingerprint()))
+    session.flush()
+
+
+def _opens_one(session: Session, keys: KeyRing) -> bool:
+    """True when no value is sealed yet, or ``keys`` unwraps the first one found."""
+    from sqlalchemy import text
+
+    from dutydesk.rules.chain import ENVELOPE_PREFIX
+    from dutydesk.storage.crypto import ENCRYPTED_COLUMNS, opens_data_key
+
+    for table, columns in ENCRYPTED_COLUMNS.items():
+        for column in columns:
+            found = session.execute(
+                text(f"SELECT {column} FROM {table} WHERE {column} LIKE :prefix LIMIT 1"),  # noqa: S608 - table/column from ENCRYPTED_COLUMNS; values bound
+                {"prefix": ENVELOPE_PREFIX + "%"},
+            ).first()
+            if found is not None:
+                return opens_data_key(keys, str(found[0]))
+    return True
+
+
+def holds_sealed(session: Session) -> bool:
     """True when a column of :data:`dutydesk.storage.crypto.ENCRYPTED_COLUMNS` holds an envelope."""
     from sqlalchemy import text
 
@@ -324,9 +378,12 @@ def record_view(
 
 __all__ = [
     "DETAIL_FIELDS",
+    "KEY_FINGERPRINT",
     "SEALED_FIELDS",
     "Opener",
+    "claim",
     "entry_record",
+    "holds_sealed",
     "incident_record",
     "is_classified",
     "key_path",

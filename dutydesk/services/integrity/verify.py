@@ -19,13 +19,17 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dutydesk.errors import DatabaseError
 from dutydesk.i18n import t
 from dutydesk.rules.chain import CHAINED_COLUMNS, GENESIS, PURGED_PREFIX, ChainHead, link_hash
 from dutydesk.services.integrity.chain import chain_head
 from dutydesk.storage.engine import Database, as_utc, disk_full, disk_full_error
+from dutydesk.storage.private import create_private_file
+
+if TYPE_CHECKING:
+    from dutydesk.storage.crypto import KeyRing
 
 _TIMES = {"occurred_at", "recorded_at", "due_at"}
 MAX_PROBLEMS = 20
@@ -47,6 +51,8 @@ class VerifyReport:
     problems: list[str] = field(default_factory=list)
     server_check: str | None = None
     """PostgreSQL: what ``amcheck`` checked, or why it could not run (one line)."""
+    sealed_checked: int | None = None
+    """Sealed values opened with the key file; ``None`` when no key file was given."""
 
     @property
     def ok(self) -> bool:
@@ -187,8 +193,24 @@ def orphaned_wal_holders(path: Path, proc: Path = Path("/proc")) -> list[int]:
     return sorted(holders)
 
 
-def verify(db: Database) -> VerifyReport:
-    """Check the database (file or server) and the whole hash chain; see the module docstring."""
+def _check_sealed(db: Database, keys: KeyRing | None, report: VerifyReport) -> None:
+    """Every sealed value must open with the key file (:mod:`.sealed_check`), if given."""
+    if keys is None:
+        return
+    from dutydesk.services.integrity.sealed_check import unopened
+
+    sealed = unopened(db, keys, MAX_PROBLEMS)
+    report.sealed_checked = sealed.checked
+    report.problems.extend(sealed.problems)
+
+
+def verify(db: Database, keys: KeyRing | None = None) -> VerifyReport:
+    """Check the database (file or server) and the whole hash chain; see the module docstring.
+
+    With ``keys`` (the database's key file), every sealed value must open with it too
+    (:mod:`.sealed_check`); without, :attr:`VerifyReport.sealed_checked` stays ``None``
+    and the caller says they were not checked.
+    """
     integrity = "ok"
     orphaned: list[int] = []
     if db.is_sqlite:
@@ -230,6 +252,7 @@ def verify(db: Database) -> VerifyReport:
             )
         elif ack.seq and (match is None or match.hash != ack.hash):
             problems.append(t("verify.handover_differs", where=where, ack=ack.seq))
+    _check_sealed(db, keys, report)
     del problems[MAX_PROBLEMS:]
     return report
 
@@ -266,6 +289,7 @@ def backup(db: Database, target: Path) -> ChainHead:
         raise DatabaseError(t("backup.no_dir", target=target))
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    create_private_file(partial)  # a copy of the record: 0600, as the database is
     source = sqlite3.connect(db.path, timeout=10)
     copy = sqlite3.connect(partial)
     try:

@@ -478,6 +478,7 @@ class DrillReportScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=Fals
         from dutydesk.config import data_dir
         from dutydesk.reports.drill import render_md
         from dutydesk.reports.drill_docx import render_docx
+        from dutydesk.storage.private import write_private
 
         folder = self.context.db.path.parent if self.context.db.path else data_dir()
         stem = folder / f"drill-{report.run_id}"
@@ -486,8 +487,8 @@ class DrillReportScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=Fals
             # A server database has no folder of its own: the user data folder may not
             # exist yet on this machine, and only its owner should read drill reports.
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            Path(f"{stem}.md").write_text(render_md(report, tz), encoding="utf-8")
-            Path(f"{stem}.docx").write_bytes(render_docx(report, tz))
+            write_private(Path(f"{stem}.md"), render_md(report, tz).encode("utf-8"))
+            write_private(Path(f"{stem}.docx"), render_docx(report, tz))
         except OSError as exc:
             self.app.call_from_thread(_status, self, str(exc), error=True)
             return

@@ -1,0 +1,148 @@
+"""Files only their owner may read, a warning on looser ones, longer PINs above internal.
+
+Issue 17, item 6: under the usual umask 022 the database, its ``-wal``/``-shm``, backups
+and ``-o`` exports were created 0644; run as ``nobody``, an offline search found a
+4-digit PIN in 48 s. The demo night: 王立新 7777 (机密), 赵静 2222 (秘密), 黄雨婷 4444
+(internal), 李晓明 1111 the administrator, 马骏 1212 the security officer.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from dutydesk.config import Settings
+from dutydesk.errors import DutyDeskError
+from dutydesk.services.accounts.auth import authenticate
+from dutydesk.services.accounts.users import set_pin
+from dutydesk.storage.engine import Database, url_for
+from tests.conftest import DEMO_MOMENT
+from tests.docs_support import run_cli
+from tests.templates import DemoTemplates
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture(autouse=True)
+def umask_022() -> Iterator[None]:
+    """The usual umask, whatever the test runner's: modes must not depend on it."""
+    saved = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(saved)
+
+
+@pytest.fixture
+def demo(demo_templates: DemoTemplates, tmp_path: Path) -> Path:
+    return demo_templates.copy_to(tmp_path / "demo.sqlite3", DEMO_MOMENT)
+
+
+@pytest.fixture
+def run(demo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+    def go(*args: str, who: tuple[str, str] = ("黄雨婷", "4444")) -> tuple[int, str, str]:
+        monkeypatch.setenv("DUTYDESK_OPERATOR", who[0])
+        monkeypatch.setenv("DUTYDESK_PIN", who[1])
+        return run_cli(capsys, demo, *args)
+
+    return go
+
+
+# -- modes -------------------------------------------------------------------------------
+
+
+def test_a_new_database_its_journal_folders_and_key_file_are_private(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "new" / "desk" / "duty.sqlite3"
+    monkeypatch.setenv("DUTYDESK_NEW_PIN", "13579")
+    code, _, err = run_cli(capsys, path, "init", "--name", "管理员")
+    assert code == 0, err
+    assert mode(path) == 0o600
+    assert mode(path.parent) == 0o700 and mode(path.parent.parent) == 0o700
+    assert mode(path.with_name("duty.sqlite3.key")) == 0o600
+    db = Database(url_for(str(path)))
+    try:
+        db.read("SELECT count(*) FROM person")  # SQLite makes its -wal and -shm now
+        for side in ("-wal", "-shm"):
+            journal = path.with_name(path.name + side)
+            assert journal.exists() and mode(journal) == 0o600, side
+    finally:
+        db.close()
+
+
+def test_backups_and_exports_are_private(demo: Path, run: Run, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.sqlite3"
+    code, _, err = run("backup", str(copy))
+    assert code == 0, err
+    assert mode(copy) == 0o600
+    export = tmp_path / "weekly.md"
+    code, _, err = run("report", "weekly", "-o", str(export), who=("孙丽", "3333"))
+    assert code == 0, err
+    assert mode(export) == 0o600
+
+
+def test_the_console_export_is_private(tmp_path: Path) -> None:
+    from dutydesk.tui.export import write
+
+    target = write(str(tmp_path / "handover.md"), "交接班")
+    assert mode(target) == 0o600
+
+
+# -- the warning on a looser mode ----------------------------------------------------------
+
+
+def test_a_database_others_can_read_gives_one_warning_line(demo: Path, run: Run) -> None:
+    code, _, err = run("incident", "list")
+    assert code == 0 and "other users" not in err, err
+    demo.chmod(0o644)
+    code, out, err = run("incident", "list")
+    assert code == 0 and out, err  # a warning, not a refusal
+    lines = [line for line in err.splitlines() if "other users" in line]
+    assert len(lines) == 1 and "demo.sqlite3 (0644)" in lines[0] and "chmod 600" in lines[0]
+
+
+# -- PINs above internal ---------------------------------------------------------------------
+
+
+def test_the_service_asks_six_characters_above_internal(demo: Path) -> None:
+    db = Database(url_for(str(demo)))
+    try:
+        officer = authenticate(db, "马骏", "1212", DEMO_MOMENT)
+        with pytest.raises(DutyDeskError, match="at least 6 characters"):
+            set_pin(db, officer, "赵静", "2468", DEMO_MOMENT)
+        set_pin(db, officer, "赵静", "246810", DEMO_MOMENT)
+        admin = authenticate(db, "李晓明", "1111", DEMO_MOMENT)
+        set_pin(db, admin, "黄雨婷", "2468", DEMO_MOMENT)  # internal: 4 stays enough
+        longer = Settings(pin_min_classified=8)
+        with pytest.raises(DutyDeskError, match="at least 8 characters"):
+            set_pin(db, officer, "赵静", "246810", DEMO_MOMENT, settings=longer)
+    finally:
+        db.close()
+
+
+def test_existing_short_pins_keep_working_until_their_next_change(demo: Path, run: Run) -> None:
+    code, _, err = run("incident", "list", who=("王立新", "7777"))  # 机密, 4 digits: kept
+    assert code == 0, err
+
+
+def test_the_cli_refuses_a_short_pin_in_one_line(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUTYDESK_NEW_PIN", "9753")
+    code, out, err = run("user", "passwd", "王立新", who=("王立新", "7777"))
+    assert code != 0 and out == "", (code, out, err)
+    assert len(err.strip().splitlines()) == 1 and "at least 6 characters" in err, err
+    code, _, err = run("user", "passwd", "赵静", who=("马骏", "1212"))  # a reset
+    assert code != 0 and "at least 6 characters" in err, err
+    monkeypatch.setenv("DUTYDESK_NEW_PIN", "975310")
+    code, _, err = run("user", "passwd", "王立新", who=("王立新", "7777"))
+    assert code == 0, err
+    code, _, err = run("incident", "list", who=("王立新", "975310"))
+    assert code == 0, err
