@@ -14,7 +14,7 @@ desk's machine may check the record, and they print no content.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,6 +22,9 @@ from dutydesk.cli.commands.context import DbOption, OperatorOption, open_env, si
 from dutydesk.cli.commands.output import message
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
+
+if TYPE_CHECKING:
+    from dutydesk.storage.engine import Database
 
 key_app = typer.Typer(
     name="key",
@@ -38,6 +41,12 @@ class RecordDamaged(DutyDeskError):
     exit_code = 4
 
 
+class HeadUnreadable(DutyDeskError):
+    """``verify --head`` was given something that is not a head."""
+
+    exit_code = 2
+
+
 def register(app: typer.Typer) -> None:
     """Add ``verify``, ``backup`` and ``key`` to the root command."""
     app.command("verify")(verify)
@@ -45,12 +54,34 @@ def register(app: typer.Typer) -> None:
     app.add_typer(key_app)
 
 
-def verify(ctx: typer.Context, db: DbOption = None) -> None:
+def verify(
+    ctx: typer.Context,
+    head: Annotated[
+        str | None,
+        typer.Option(
+            "--head",
+            help="A head copied from a pack or another machine (SEQ:HASH[:MAC]): is it "
+            "still on the chain?",
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
     """Check the database (SQLite's check, PostgreSQL's amcheck) and the record's hash chain."""
     from dutydesk.services.accounts.auth import sign_in_required
+    from dutydesk.services.integrity.verify import check_head
     from dutydesk.services.integrity.verify import verify as check
 
     env = open_env(ctx, db)
+    if head is not None:
+        try:
+            found, line = check_head(env.db, head)
+        except ValueError as exc:
+            raise HeadUnreadable(str(exc)) from None
+        typer.echo(line)
+        if not found:
+            raise RecordDamaged(t("verify.failed", count=1))
+        return
+    _baseline(env.db)
     report = check(env.db)
     if not sign_in_required(env.db):
         message(t("auth.no_sign_in"))
@@ -62,9 +93,27 @@ def verify(ctx: typer.Context, db: DbOption = None) -> None:
         raise RecordDamaged(t("verify.failed", count=len(report.problems)))
     # "database check ok" names SQLite's integrity_check; a server says its own above.
     intact = "verify.ok" if env.db.is_sqlite else "verify.ok_chain"
-    typer.echo(t(intact, links=report.links, head=report.head.short))
+    typer.echo(t(intact, links=report.links, head=report.signed or report.head.short))
     if report.acknowledged is not None:
         typer.echo(t("verify.ok_handover", seq=report.acknowledged.seq))
+    if report.anchors:
+        typer.echo(t("verify.anchored", count=report.anchors))
+    typer.echo(report.signature)
+
+
+def _baseline(db: Database) -> None:
+    """The first verify after the upgrade records the state of the rows already there."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from dutydesk.services.integrity.verify import baseline_if_needed
+
+    try:
+        count = baseline_if_needed(db)
+    except (DutyDeskError, SQLAlchemyError) as exc:  # a read-only copy: compare what is there
+        message(t("verify.baseline_failed", detail=type(exc).__name__))
+        return
+    if count:
+        message(t("verify.baseline", count=count))
 
 
 def backup(
