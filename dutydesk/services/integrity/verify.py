@@ -16,18 +16,20 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dutydesk.errors import DatabaseError
 from dutydesk.i18n import t
 from dutydesk.rules.chain import CHAINED_COLUMNS, GENESIS, PURGED_PREFIX, ChainHead, link_hash
 from dutydesk.services.integrity import head_key
 from dutydesk.services.integrity.chain import chain_head
 from dutydesk.services.integrity.state_check import Fact, compare, latest
 from dutydesk.services.integrity.state_facts import BASELINE, DELETED, STATE
-from dutydesk.storage.engine import Database, as_utc
+from dutydesk.storage.engine import Database, as_utc, disk_full, disk_full_error
 
 _TIMES = {"occurred_at", "recorded_at", "due_at"}
 MAX_PROBLEMS = 20
@@ -356,3 +358,58 @@ def check_head(db: Database, text: str) -> tuple[bool, str]:
     ):
         return False, t("verify.head_bad_mac", head=shown)
     return True, t("verify.head_found", head=shown, last=last)
+
+
+def backup(db: Database, target: Path) -> ChainHead:
+    """Copy the database to ``target`` while consoles run; its chain head.
+
+    PostgreSQL: ``pg_dump`` in its custom format (:mod:`.pg_backup`). SQLite: the
+    online backup API, as follows.
+
+    The copy is made in one step of the backup API, from one read snapshot (WAL lets
+    writers go on meanwhile), into ``<target>.partial``, checked with
+    ``PRAGMA integrity_check``, then renamed, so ``target`` is never a half copy.
+    The key file is not copied: keep it apart from the database copies.
+
+    Returns:
+        The chain head of the copy, to note beside it.
+
+    Raises:
+        DatabaseError: not SQLite, the target exists or is the database, or the copy
+            fails its check.
+
+    """
+    target = target.expanduser().absolute()
+    if db.url.startswith("postgresql"):
+        from dutydesk.services.integrity.pg_backup import pg_backup
+
+        return pg_backup(db, target)
+    if db.path is None:
+        raise DatabaseError(t("backup.not_sqlite"))
+    if target.exists():
+        raise DatabaseError(t("backup.exists", target=target))
+    if not target.parent.is_dir():
+        raise DatabaseError(t("backup.no_dir", target=target))
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    source = sqlite3.connect(db.path, timeout=10)
+    copy = sqlite3.connect(partial)
+    try:
+        source.backup(copy)  # pages=-1: everything in one step, from one snapshot
+        check = copy.execute("PRAGMA integrity_check").fetchone()[0]
+        row = copy.execute("SELECT seq, hash FROM chain_state WHERE id = 1").fetchone()
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        if disk_full(exc, partial):
+            raise disk_full_error(target) from None
+        raise DatabaseError(t("backup.failed", detail=str(exc))) from None
+    finally:
+        copy.close()
+        source.close()
+    if check != "ok":
+        partial.unlink(missing_ok=True)
+        raise DatabaseError(t("backup.failed", detail=str(check)))
+    with partial.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, target)
+    return ChainHead(int(row[0]), str(row[1])) if row else ChainHead(0, GENESIS)
