@@ -36,6 +36,9 @@ def database_path(session: Session) -> Path | None:
     return sqlite_path_from_url(url)
 
 
+_NEW_HEAD = "dutydesk.chain.new_head"
+"""``session.info`` key of a head row added by this session and maybe not yet flushed."""
+
 _KEY_PATHS: dict[str, Path | None] = {}
 
 
@@ -64,11 +67,13 @@ def append(session: Session, record: TimelineEntry | AuditEvent) -> ChainHead:
 
     """
     table = str(record.__tablename__)
-    state = session.get(ChainState, 1, with_for_update=True)
+    state = session.get(ChainState, 1, with_for_update=True) or session.info.get(_NEW_HEAD)
     if state is None:  # an empty chain after a demo reset: start it at the genesis hash
         state = ChainState(id=1, seq=0, hash=GENESIS)
         session.add(state)
-        session.flush()  # into the identity map, so the next append finds this row
+        # Not flushed here: appends also run inside a flush (state facts), where a flush
+        # is refused. The session keeps the new row for the next append instead.
+        session.info[_NEW_HEAD] = state
     if state.seq == 0 and not _is_baseline(record):
         # A new record has state facts from its first row on: its first link says so,
         # so that `verify` reports any row without a fact (state_facts.baseline).

@@ -118,6 +118,11 @@ def digest(key: bytes, where: str, value: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:24]
 
 
+def key_id(key: bytes | None) -> str | None:
+    """A short public name of the key (8 hex of its SHA-256): which key made a digest."""
+    return None if key is None else hashlib.sha256(key).hexdigest()[:8]
+
+
 def signed_short(head: ChainHead, key: bytes | None) -> str:
     """``#57 3f9a1c2b… ✓5e0c47a19b2d3f68``: the head and its MAC's first 16 hex digits."""
     if key is None or head.seq == 0:

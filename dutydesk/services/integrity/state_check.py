@@ -15,8 +15,10 @@ from enum import Enum
 from typing import Any
 
 from dutydesk.i18n import code_name, field_caption, t
+from dutydesk.services.integrity import head_key
 from dutydesk.services.integrity.state_facts import (
     DELETED,
+    KEY_FIELD,
     STATE,
     UNKEYED,
     WATCHED,
@@ -72,15 +74,20 @@ def _shown(table: str, column: str, value: Any) -> str:
     return str(value)
 
 
-def _differences(table: str, label: str, fact: Fact, now: dict[str, Any]) -> list[str]:
+def _differences(
+    table: str, label: str, fact: Fact, now: dict[str, Any], key: str | None
+) -> list[str]:
     assert fact.state is not None
     lines = []
+    same_key = fact.state.get(KEY_FIELD) == key
     for column, held in now.items():
         recorded = fact.state.get(column)
         if column not in fact.state or held == recorded or UNKEYED in (held, recorded):
             continue
         name = field_caption(column)
-        if isinstance(recorded, str) and _digested(table, column):
+        if _digested(table, column):
+            if not same_key:  # made under another head key: cannot be compared here
+                continue
             lines.append(t("verify.text_differs", what=label, field=name, seq=fact.seq))
         else:
             lines.append(
@@ -138,7 +145,8 @@ def compare(
                     t("verify.deleted_back", what=_label(table, row, now), seq=fact.seq)
                 )
                 continue
-            problems.extend(_differences(table, _label(table, row, now), fact, now))
+            label = _label(table, row, now)
+            problems.extend(_differences(table, label, fact, now, head_key.key_id(key)))
         for (kind, row), fact in facts.items():
             if kind == table and row not in seen and fact.state is not None:
                 problems.append(

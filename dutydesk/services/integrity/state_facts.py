@@ -125,9 +125,17 @@ def normal(table: str, column: Column[Any], value: Any, key: bytes | None) -> An
     return head_key.digest(key, f"{table}.{column.name}", hashed_form(value))
 
 
+KEY_FIELD = "_key"
+"""The fact's field naming the head key of its digests (:func:`head_key.key_id`): a desk
+whose key file was replaced cannot compare older digests, and says so rather than
+reporting every text as changed."""
+
+
 def state(table: str, values: dict[str, Any], key: bytes | None) -> dict[str, Any]:
     """A row's state fact from its column values."""
-    return {c.name: normal(table, c, values.get(c.name), key) for c in columns(WATCHED[table])}
+    document = {c.name: normal(table, c, values.get(c.name), key) for c in columns(WATCHED[table])}
+    document[KEY_FIELD] = head_key.key_id(key)
+    return document
 
 
 def encode(document: dict[str, Any]) -> str:
