@@ -80,8 +80,13 @@ def test_links_cover_content_and_previous_hash(db: Database) -> None:
     # Issue 17: the first link says the record has state facts; the incident's fact follows.
     first = db.read("SELECT prev_hash, action FROM audit_event WHERE chain_seq = 1")
     assert first == [(GENESIS, "state_baseline")]
-    before = db.read("SELECT hash FROM audit_event WHERE chain_seq = :s", {"s": rows[0][0] - 1})
-    assert rows[0][1] == before[0][0] and rows[1][1] == rows[0][2]
+    hashes = dict(
+        db.read(
+            "SELECT chain_seq, hash FROM audit_event UNION ALL "
+            "SELECT chain_seq, hash FROM timeline_entry"
+        )
+    )
+    assert len(rows) == 2 and all(row[1] == hashes[row[0] - 1] for row in rows)
     newest = db.read("SELECT chain_seq, hash FROM audit_event ORDER BY chain_seq DESC LIMIT 1")
     assert chain_head(db) == ChainHead(newest[0][0], newest[0][1])
     content = {
@@ -140,7 +145,7 @@ def test_deleting_the_newest_records_is_found_against_the_handover(db: Database)
     last = head.seq  # the handover's own state fact follows it (issue 17)
     raw(db, "DELETE FROM audit_event WHERE chain_seq >= ?", last - 1)
     raw(db, "DELETE FROM timeline_entry WHERE chain_seq >= ?", last - 1)
-    assert "the newest records were deleted" in verify(db).problems[0]
+    assert any("the newest records were deleted" in p for p in verify(db).problems)
     # The careful forger also rewinds the head row: the handover still knows.
     hash_before = db.read(
         f"SELECT hash FROM timeline_entry WHERE chain_seq = {last - 2} "  # noqa: S608 - an int computed by the test

@@ -128,7 +128,10 @@ def backup(
     env = open_env(ctx, db)
     head = copy(env.db, path)
     done = "backup.done" if env.db.is_sqlite else "backup.done_pg_dump"
-    message(t(done, target=path, head=head.short))
+    from dutydesk.services.integrity import head_key
+
+    signed = head_key.signed_short(head, head_key.for_database(env.db.path))
+    message(t(done, target=path, head=signed))
     if env.db.path is not None or env.settings.key_file:
         key = key_file_for(env.db.path, env.settings.key_file)
         if key.exists():
