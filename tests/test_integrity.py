@@ -80,7 +80,7 @@ def test_links_cover_content_and_previous_hash(db: Database) -> None:
     # Issue 17: the first link says the record has state facts; the incident's fact follows.
     first = db.read("SELECT prev_hash, action FROM audit_event WHERE chain_seq = 1")
     assert first == [(GENESIS, "state_baseline")]
-    hashes = dict(
+    hashes: dict[int, str] = dict(
         db.read(
             "SELECT chain_seq, hash FROM audit_event UNION ALL "
             "SELECT chain_seq, hash FROM timeline_entry"
