@@ -12,7 +12,9 @@ The hashing itself is pure: :mod:`dutydesk.rules.chain`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+from sqlalchemy import event
+from sqlmodel import Session
 
 from dutydesk.rules.chain import CHAINED_COLUMNS, GENESIS, ChainHead, link_hash
 
@@ -23,10 +25,6 @@ from dutydesk.services.integrity.chain_read import chain_head
 from dutydesk.storage.engine import sqlite_path_from_url
 from dutydesk.storage.models import AuditEvent, ChainState, TimelineEntry
 
-if TYPE_CHECKING:
-    from sqlmodel import Session
-
-
 __all__ = ["ChainHead", "append", "chain_head"]
 
 
@@ -36,8 +34,15 @@ def database_path(session: Session) -> Path | None:
     return sqlite_path_from_url(url)
 
 
-_NEW_HEAD = "dutydesk.chain.new_head"
-"""``session.info`` key of a head row added by this session and maybe not yet flushed."""
+_HEAD = "dutydesk.chain.head"
+"""``session.info`` key of the head row this transaction locked (or added, unflushed)."""
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_head(session: Session, _transaction: object) -> None:
+    """A new transaction reads (and locks) the head row afresh."""
+    session.info.pop(_HEAD, None)
+
 
 _KEY_PATHS: dict[str, Path | None] = {}
 
@@ -67,13 +72,18 @@ def append(session: Session, record: TimelineEntry | AuditEvent) -> ChainHead:
 
     """
     table = str(record.__tablename__)
-    state = session.get(ChainState, 1, with_for_update=True) or session.info.get(_NEW_HEAD)
+    # The head row is read FOR UPDATE once per transaction, then kept in session.info:
+    # the lock holds to the end of the transaction, and reading it again would flush the
+    # session before every link (a baseline of 20,000 rows took minutes that way).
+    state = session.info.get(_HEAD)
+    if state is None:
+        state = session.get(ChainState, 1, with_for_update=True)
     if state is None:  # an empty chain after a demo reset: start it at the genesis hash
         state = ChainState(id=1, seq=0, hash=GENESIS)
         session.add(state)
         # Not flushed here: appends also run inside a flush (state facts), where a flush
         # is refused. The session keeps the new row for the next append instead.
-        session.info[_NEW_HEAD] = state
+    session.info[_HEAD] = state
     if state.seq == 0 and not _is_baseline(record):
         # A new record has state facts from its first row on: its first link says so,
         # so that `verify` reports any row without a fact (state_facts.baseline).
@@ -106,5 +116,5 @@ def session_head(session: Session) -> ChainHead:
     Use this (not :func:`chain_head`) in the transaction that acknowledges a handover,
     so that the stored head is exactly the one that transaction saw.
     """
-    state = session.get(ChainState, 1)
+    state = session.info.get(_HEAD) or session.get(ChainState, 1)
     return ChainHead(0, GENESIS) if state is None else ChainHead(state.seq, state.hash)

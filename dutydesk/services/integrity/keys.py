@@ -102,12 +102,13 @@ _EXISTING = {"incident": ("title", "summary"), "bulletin": ("title", "body")}
 
 def _refact(session: Session, rows: set[tuple[str, int]]) -> None:
     """Chain the new state of rows sealed by plain SQL (their text's digest changed)."""
-    from dutydesk.services.integrity.state_facts import WATCHED, chain_fact
+    from dutydesk.services.integrity.state_facts import WATCHED, chain_fact, columns
 
     for table, row_id in sorted(rows):
         instance = session.get(WATCHED[table], row_id, populate_existing=True)
         if instance is not None:
-            chain_fact(session, table, str(row_id), instance)
+            values = {c.name: getattr(instance, c.name) for c in columns(WATCHED[table])}
+            chain_fact(session, table, str(row_id), values)
 
 
 def encrypt_existing(

@@ -46,6 +46,8 @@ from dutydesk.storage.models import (
 if TYPE_CHECKING:
     from sqlalchemy import Column
 
+    from dutydesk.storage.engine import Database
+
 WATCHED: dict[str, type[SQLModel]] = {
     "incident": Incident,
     "bulletin": Bulletin,
@@ -166,15 +168,13 @@ def _collect(session: Session, _context: Any) -> None:
             pending[(table, key_of(model, values))] = None
 
 
-def chain_fact(session: Session, table: str, row: str, instance: object | None) -> None:
-    """Append the fact of one row (``None``: it was deleted) to the chain in ``session``."""
+def chain_fact(session: Session, table: str, row: str, values: dict[str, Any] | None) -> None:
+    """Append the fact of one row (its column values; ``None``: deleted) in ``session``."""
     from dutydesk.services.integrity.chain import append, session_head_key
 
-    if instance is None:
+    if values is None:
         action, detail = DELETED, ""
     else:
-        model = WATCHED[table]
-        values = {c.name: getattr(instance, c.name, None) for c in columns(model)}
         action, detail = STATE, encode(state(table, values, session_head_key(session)))
     fact = AuditEvent(
         occurred_at=datetime.now(UTC), action=action, object_type=table, object_id=row
@@ -184,37 +184,51 @@ def chain_fact(session: Session, table: str, row: str, instance: object | None) 
     append(session, fact)
 
 
+def _values(table: str, instance: object) -> dict[str, Any]:
+    return {c.name: getattr(instance, c.name, None) for c in columns(WATCHED[table])}
+
+
 @event.listens_for(Session, "after_flush_postexec")
 def _append(session: Session, _context: Any) -> None:
     """Chain one fact per noted row; ``commit`` flushes them before it commits."""
     pending: dict[tuple[str, str], object | None] = session.info.pop("state_facts", {})
     with session.no_autoflush:
         for (table, row), instance in pending.items():
-            chain_fact(session, table, row, instance)
+            chain_fact(session, table, row, None if instance is None else _values(table, instance))
 
 
-def baseline(session: Session, known: set[tuple[str, str]]) -> int:
+BASELINE_BATCH = 2000
+"""Rows per transaction of a baseline: bounded memory on a large record."""
+
+
+def baseline(db: Database, known: set[tuple[str, str]]) -> int:
     """Chain a fact for every watched row with none yet, then the baseline marker.
 
     Run once, by the first ``verify`` of a database written before state facts: from
-    then on a row without a fact was written around dutydesk. Returns the rows recorded.
+    then on a row without a fact was written around dutydesk. Rows are read with plain
+    SQL and recorded :data:`BASELINE_BATCH` at a time. Returns the rows recorded.
     """
-    from sqlmodel import select
-
     from dutydesk.services.integrity.chain import append
 
     count = 0
     for table, model in WATCHED.items():
-        for instance in session.exec(select(model)).all():
-            values = {c.name: getattr(instance, c.name, None) for c in columns(model)}
-            row = key_of(model, values)
-            if (table, row) not in known:
-                chain_fact(session, table, row, instance)
-                count += 1
-    marker = AuditEvent(
-        occurred_at=datetime.now(UTC), action=BASELINE, object_type="", object_id=""
-    )
-    marker.detail = f"{count} rows"
-    session.add(marker)
-    append(session, marker)
+        names = [c.name for c in columns(model)]
+        rows = db.read(f"SELECT {', '.join(names)} FROM {table}")  # noqa: S608 - names from the models
+        missing = [
+            values
+            for values in (dict(zip(names, row, strict=True)) for row in rows)
+            if (table, key_of(model, values)) not in known
+        ]
+        for start in range(0, len(missing), BASELINE_BATCH):
+            with db.session() as session:
+                for values in missing[start : start + BASELINE_BATCH]:
+                    chain_fact(session, table, key_of(model, values), values)
+        count += len(missing)
+    with db.session() as session:
+        marker = AuditEvent(
+            occurred_at=datetime.now(UTC), action=BASELINE, object_type="", object_id=""
+        )
+        marker.detail = f"{count} rows"
+        session.add(marker)
+        append(session, marker)
     return count

@@ -316,8 +316,7 @@ def baseline_if_needed(db: Database) -> int | None:
             {"s": STATE, "d": DELETED},
         )
     }
-    with db.session() as session:
-        return baseline(session, known)
+    return baseline(db, known)
 
 
 _HEAD_TEXT = re.compile(r"#?\s*(\d+)[:\s]+([0-9a-f]{16,64})(?:…?[:\s]+✓?([0-9a-f]{8,64}))?…?")
