@@ -142,10 +142,19 @@ def test_classified_text(desk: Path, capsys: pytest.CaptureFixture[str], column:
     old = str(before.fetchone()[0])
     sql(desk, f"UPDATE incident SET {column} = '改写的内容' WHERE serial = '{SERIAL}'")
     out = verify_fails(
-        capsys, desk, f"incident {SERIAL}: {column} in the table is not the text on the record"
+        capsys, desk, f"incident {SERIAL}: {column} in the table is not what the record holds"
     )
     assert "改写的内容" not in out
     assert not old or old not in out  # neither text is printed
+
+
+def test_casualty_figures_are_not_printed(desk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A classified incident's figures are content: the line says which, not what.
+    sql(desk, f"UPDATE incident SET deaths = 4242 WHERE serial = '{SERIAL}'")
+    out = verify_fails(
+        capsys, desk, f"incident {SERIAL}: deaths in the table is not what the record holds"
+    )
+    assert "4242" not in out
 
 
 def test_incident_deleted(desk: Path, capsys: pytest.CaptureFixture[str]) -> None:

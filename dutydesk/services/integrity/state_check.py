@@ -104,8 +104,10 @@ def _differences(
 
 
 def _digested(table: str, column: str) -> bool:
-    from dutydesk.services.integrity.state_facts import PLAIN_TEXT
+    from dutydesk.services.integrity.state_facts import DIGESTED_NUMBERS, PLAIN_TEXT
 
+    if column in DIGESTED_NUMBERS.get(table, ()):
+        return True
     model = WATCHED[table]
     kind = {c.name: c for c in columns(model)}[column].type.python_type
     return (

@@ -67,6 +67,11 @@ PLAIN_TEXT: dict[str, frozenset[str]] = {
 }
 """Text columns kept as values (never classified); other text is digested."""
 
+DIGESTED_NUMBERS: dict[str, frozenset[str]] = {
+    "incident": frozenset({"deaths", "injured", "missing", "trapped"}),
+}
+"""Numbers that are content (a classified incident's casualty figures): digested too."""
+
 SKIPPED = frozenset({"updated_at", "version"})
 """Columns left out: bookkeeping that changes with every write of the row anyway."""
 
@@ -118,7 +123,9 @@ def normal(table: str, column: Column[Any], value: Any, key: bytes | None) -> An
         return _time(value)
     if isinstance(value, date):
         return value.isoformat()
-    if not isinstance(value, str):
+    if column.name in DIGESTED_NUMBERS.get(table, ()):
+        value = str(value)
+    elif not isinstance(value, str):
         return value
     if column.name in PLAIN_TEXT.get(table, ()) or enum_of(model, column.name) is not None:
         return value
