@@ -56,6 +56,11 @@ def settle(path: Path) -> Path:
     return path
 
 
+def head_key_name(key_file: Path) -> str:
+    """The head key's file name beside ``key_file`` (services.integrity.head_key)."""
+    return key_file.name.removesuffix(".key") + ".head-key"
+
+
 def copy_database(source: Path, target: Path) -> Path:
     """Copy the settled database ``source`` (and its key file, if any) to ``target``.
 
@@ -66,9 +71,10 @@ def copy_database(source: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     target.chmod(0o600)  # as dutydesk makes a database: a looser one is warned about
-    key = source.with_name(source.name + ".key")
-    if key.exists():
-        shutil.copy2(key, target.with_name(target.name + ".key"))  # keeps mode 0600
+    for suffix in (".key", ".head-key"):  # the head key signs the chain (issue 17)
+        key = source.with_name(source.name + suffix)
+        if key.exists():
+            shutil.copy2(key, target.with_name(target.name + suffix))  # keeps mode 0600
     return target
 
 
@@ -175,6 +181,9 @@ class DemoTemplates:
         assert target, "the db fixture sets DUTYDESK_KEY_FILE for a server database"
         if key_file.exists():  # the register-mode demo seals nothing: no key made
             shutil.copy2(key_file, target)  # keeps mode 0600
+        head_key = key_file.with_name(key_file.name.removesuffix(".key") + ".head-key")
+        if head_key.exists():  # the head key signs the chain (issue 17)
+            shutil.copy2(head_key, Path(target).with_name(head_key_name(Path(target))))
         return db
 
     def template(self, moment: datetime, *, accredited: bool = False) -> Path:

@@ -216,15 +216,17 @@ def test_every_format_carries_the_chain_head(
     capsys: pytest.CaptureFixture[str], fmt: str,
 ) -> None:  # fmt: skip
     """The head (as ``verify`` prints it) is in the file, or on stderr beside CSV rows."""
-    from dutydesk.services.integrity.chain_read import chain_head
+    from dutydesk.services.integrity.chain_read import chain_head, signed_head
 
     head = chain_head(db)
     assert head.seq > 0
     data, err = export(capsys, db_arg, tmp_path, fmt)
     where = err if fmt in {"csv", "ndjson"} else as_text(fmt, data)
-    assert head.short in where, where[-300:]
+    # Issue 17: signed, "#57 3f9a1c2b… ✓5e0c47a19b2d3f68" (the MAC under the head key).
+    signed = signed_head(db)
+    assert signed.startswith(head.short + " ✓") and signed in where, where[-300:]
     if fmt == "json":
-        assert json.loads(data)["chain_head"] == head.short
+        assert json.loads(data)["chain_head"] == signed
 
 
 # The open incident of seed_night: received 01:31, verified 01:36, phone report 01:41,

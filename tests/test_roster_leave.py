@@ -36,7 +36,10 @@ def seats(db: Database, day: date, kind: ShiftKind) -> dict[Position, list[str]]
 
 def audit(db: Database) -> list[tuple[str, str]]:
     return [
-        (str(a), str(d)) for a, d in db.read("SELECT action, detail FROM audit_event ORDER BY id")
+        (str(a), str(d))
+        for a, d in db.read(
+            "SELECT action, detail FROM audit_event WHERE action NOT LIKE 'state%' ORDER BY id"
+        )
     ]
 
 

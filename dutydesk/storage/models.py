@@ -451,6 +451,8 @@ class ChainState(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = Field(default=0, nullable=False)
     hash: str = Field(sa_column=Column(String(64), nullable=False))
+    mac: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    """HMAC of ``<seq>:<hash>`` under the head key (migration 0024; services.integrity.head_key)."""
 
 
 class DrillRun(SQLModel, table=True):

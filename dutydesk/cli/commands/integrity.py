@@ -25,6 +25,7 @@ from dutydesk.i18n import t
 
 if TYPE_CHECKING:
     from dutydesk.storage.crypto import KeyRing
+    from dutydesk.storage.engine import Database
 
 key_app = typer.Typer(
     name="key",
@@ -41,6 +42,12 @@ class RecordDamaged(DutyDeskError):
     exit_code = 4
 
 
+class HeadUnreadable(DutyDeskError):
+    """``verify --head`` was given something that is not a head."""
+
+    exit_code = 2
+
+
 def register(app: typer.Typer) -> None:
     """Add ``verify``, ``backup`` and ``key`` to the root command."""
     app.command("verify")(verify)
@@ -48,12 +55,34 @@ def register(app: typer.Typer) -> None:
     app.add_typer(key_app)
 
 
-def verify(ctx: typer.Context, db: DbOption = None) -> None:
+def verify(
+    ctx: typer.Context,
+    head: Annotated[
+        str | None,
+        typer.Option(
+            "--head",
+            help="A head copied from a pack or another machine (SEQ:HASH[:MAC]): is it "
+            "still on the chain?",
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
     """Check the database (SQLite's check, PostgreSQL's amcheck) and the record's hash chain."""
     from dutydesk.services.accounts.auth import sign_in_required
+    from dutydesk.services.integrity.verify import check_head
     from dutydesk.services.integrity.verify import verify as check
 
     env = open_env(ctx, db)
+    if head is not None:
+        try:
+            found, line = check_head(env.db, head)
+        except ValueError as exc:
+            raise HeadUnreadable(str(exc)) from None
+        typer.echo(line)
+        if not found:
+            raise RecordDamaged(t("verify.failed", count=1))
+        return
+    _baseline(env.db)
     keys, unchecked = _verify_keys(env)
     report = check(env.db, keys)
     if not sign_in_required(env.db):
@@ -69,11 +98,14 @@ def verify(ctx: typer.Context, db: DbOption = None) -> None:
         raise RecordDamaged(t("verify.failed", count=len(report.problems)))
     # "database check ok" names SQLite's integrity_check; a server says its own above.
     intact = "verify.ok" if env.db.is_sqlite else "verify.ok_chain"
-    typer.echo(t(intact, links=report.links, head=report.head.short))
+    typer.echo(t(intact, links=report.links, head=report.signed or report.head.short))
     if report.acknowledged is not None:
         typer.echo(t("verify.ok_handover", seq=report.acknowledged.seq))
     if report.sealed_checked:
         typer.echo(t("verify.ok_sealed", count=report.sealed_checked))
+    if report.anchors:
+        typer.echo(t("verify.anchored", count=report.anchors))
+    typer.echo(report.signature)
 
 
 def _verify_keys(env: Env) -> tuple[KeyRing | None, str | None]:
@@ -93,6 +125,21 @@ def _holds_sealed(env: Env) -> bool:
         return holds_sealed(session)
 
 
+def _baseline(db: Database) -> None:
+    """The first verify after the upgrade records the state of the rows already there."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from dutydesk.services.integrity.verify import baseline_if_needed
+
+    try:
+        count = baseline_if_needed(db)
+    except (DutyDeskError, SQLAlchemyError) as exc:  # a read-only copy: compare what is there
+        message(t("verify.baseline_failed", detail=type(exc).__name__))
+        return
+    if count:
+        message(t("verify.baseline", count=count))
+
+
 def backup(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="The new file to write (must not exist).")],
@@ -105,7 +152,10 @@ def backup(
     env = open_env(ctx, db)
     head = copy(env.db, path)
     done = "backup.done" if env.db.is_sqlite else "backup.done_pg_dump"
-    message(t(done, target=path, head=head.short))
+    from dutydesk.services.integrity import head_key
+
+    signed = head_key.signed_short(head, head_key.for_database(env.db.path))
+    message(t(done, target=path, head=signed))
     if env.db.path is not None or env.settings.key_file:
         key = key_file_for(env.db.path, env.settings.key_file)
         if key.exists():

@@ -110,9 +110,12 @@ def list_events(
     """
     if not may_read_audit(operator.roles):
         raise AccessDenied(t("auth.auditors_only"))
-    where = "WHERE a.action = :action" if action else ""
+    # State facts (issue 17, services.integrity.state_facts) repeat, for verify, what the
+    # events beside them already say: listed only when asked for by their action.
+    facts = "'state', 'state_deleted', 'state_baseline'"
+    where = "WHERE a.action = :action" if action else f"WHERE a.action NOT IN ({facts})"
     rows = db.read(
-        "SELECT a.id, a.occurred_at, coalesce(p.name, ''), a.action, a.object_type,"  # noqa: S608 - WHERE is one of two constants; action and limit are bound
+        "SELECT a.id, a.occurred_at, coalesce(p.name, ''), a.action, a.object_type,"  # noqa: S608 - WHERE is one of two constant texts; action and limit are bound
         " a.object_id, a.detail FROM audit_event a LEFT JOIN person p ON p.id = a.actor_id "
         f"{where} ORDER BY a.chain_seq DESC, a.id DESC LIMIT :limit",
         {"limit": limit, "action": action or ""},

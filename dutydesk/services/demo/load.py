@@ -232,6 +232,10 @@ def load_demo(
             session.add(Meta(key=DEMO_KEY, value=now.isoformat()))
             session.flush()
             report = _report(session, db, path, now, replaced=marker is not None)
+    if report.replaced:  # a new chain: the old one's acknowledged heads mean nothing now
+        from dutydesk.services.integrity.head_key import clear_anchors
+
+        clear_anchors(db.path)
     # Read once the load is committed: the accounts come through the roster's own read
     # path, which does not see an open session's writes.
     return dataclasses.replace(report, accounts=demo_accounts(db, pins, now, settings))

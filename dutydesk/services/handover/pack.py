@@ -35,7 +35,7 @@ from dutydesk.rules.handover import (
 from dutydesk.rules.marking import marking_of, term_of
 from dutydesk.services.incidents.queue import QUEUE_ORDER
 from dutydesk.services.incidents.records import special_cadence
-from dutydesk.services.integrity.chain import chain_head
+from dutydesk.services.integrity.chain_read import signed_head
 from dutydesk.services.integrity.reading import ClassifiedRead, Content, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.services.roster.daily_report import states
@@ -285,7 +285,7 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
         roster=_roster(db, at, settings),
         classified=tuple(ClassifiedItem(s, c) for s, c in sorted(classified.items())),
         classified_received=classified_received,
-        chain_head=chain_head(db).short,
+        chain_head=signed_head(db),
         emerging=top_candidates(req, at=at, limit=EMERGING_IN_PACK),
         daily_reports=states(db, duty_date(start, rules), duty_date(at, rules), rules),
         marking=marking_of(shown),

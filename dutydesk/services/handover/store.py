@@ -136,8 +136,10 @@ def acknowledge(
         NotFoundError: no stored pack has this id.
 
     """
+    from dutydesk.rules.chain import ChainHead
     from dutydesk.services.accounts.audit import record
     from dutydesk.services.integrity.chain import session_head
+    from dutydesk.services.integrity.head_key import append_anchor
     from dutydesk.storage.models import Handover
 
     cleaned = tuple(name.strip() for name in names if name.strip())
@@ -175,7 +177,12 @@ def acknowledge(
         # nothing the meeting saw was changed afterwards.
         row.chain_head = str(session_head(session))
         session.add(row)
-        return Acknowledgement(handover_id, cleaned, now, row.period_start, row.period_end)
+        done = Acknowledgement(handover_id, cleaned, now, row.period_start, row.period_end)
+        head = str(row.chain_head)
+    # After the commit, so that the anchor file never names a head the record lacks: a
+    # copy outside the database, which `verify` checks is still on the chain (issue 17).
+    append_anchor(db.path, ChainHead.parse(head), now, handover_id)
+    return done
 
 
 __all__ = [

@@ -21,7 +21,7 @@ from dutydesk.i18n import t
 from dutydesk.rules.dates import day_window, duty_day_window
 from dutydesk.rules.documents import DailyRow, DailySummary, totals
 from dutydesk.rules.marking import marking_of
-from dutydesk.services.integrity.chain_read import chain_head
+from dutydesk.services.integrity.chain_read import signed_head
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import entry_record, incident_record
 from dutydesk.storage.engine import Row, stored_utc
@@ -157,7 +157,7 @@ def daily_summary(
         by_category=by_category,
         by_severity=by_severity,
         by_channel=by_channel,
-        chain_head=chain_head(db).short,
+        chain_head=signed_head(db),
         start=start,
         end=end,
         duty_day=day_start is not None,

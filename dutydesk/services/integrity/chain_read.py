@@ -24,3 +24,15 @@ def chain_head(db: Database) -> ChainHead:
     if not rows:
         return ChainHead(0, GENESIS)
     return ChainHead(int(rows[0][0]), str(rows[0][1]))
+
+
+def signed_head(db: Database) -> str:
+    """The head as packs and exports print it: ``#57 3f9a1c2b… ✓5e0c47a19b2d3f68``.
+
+    The tick and 16 hex digits are the start of its MAC under the head key (issue 17,
+    :mod:`dutydesk.services.integrity.head_key`): nobody without the key file can make a
+    head that matches it. Without a head key it is the bare head, as before.
+    """
+    from dutydesk.services.integrity import head_key
+
+    return head_key.signed_short(chain_head(db), head_key.for_database(db.path, create=True))

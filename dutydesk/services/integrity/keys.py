@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
@@ -22,6 +23,9 @@ from dutydesk.services.accounts import audit
 from dutydesk.services.accounts.auth import Operator
 from dutydesk.storage.crypto import ENCRYPTED_COLUMNS, KeyRing, envelope_key_id, rewrap
 from dutydesk.storage.engine import Database
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,17 @@ class Sealing:
 _EXISTING = {"incident": ("title", "summary"), "bulletin": ("title", "body")}
 
 
+def _refact(session: Session, rows: set[tuple[str, int]]) -> None:
+    """Chain the new state of rows sealed by plain SQL (their text's digest changed)."""
+    from dutydesk.services.integrity.state_facts import WATCHED, chain_fact, columns
+
+    for table, row_id in sorted(rows):
+        instance = session.get(WATCHED[table], row_id, populate_existing=True)
+        if instance is not None:
+            values = {c.name: getattr(instance, c.name) for c in columns(WATCHED[table])}
+            chain_fact(session, table, str(row_id), values)
+
+
 def encrypt_existing(
     db: Database, keys: KeyRing, operator: Operator | None, now: datetime
 ) -> Sealing:
@@ -115,6 +130,7 @@ def encrypt_existing(
 
     levels = ", ".join(f"'{level}'" for level in CLASSIFIED_LEVELS)
     count = 0
+    sealed_rows: set[tuple[str, int]] = set()
     with db.session() as session:
         claim(session, keys)
         for table, columns in _EXISTING.items():
@@ -138,7 +154,9 @@ def encrypt_existing(
                         text(f"UPDATE {table} SET {column} = :value WHERE id = :id"),  # noqa: S608 - table/column from _EXISTING; values bound
                         {"value": sealed, "id": row_id},
                     )
+                    sealed_rows.add((table, int(row_id)))
                     count += 1
+        _refact(session, sealed_rows)
         left = session.execute(
             text(
                 "SELECT count(*) FROM timeline_entry e JOIN incident i ON i.id = e.incident_id "  # noqa: S608 - levels from the Classification enum

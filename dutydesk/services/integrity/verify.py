@@ -15,6 +15,7 @@ build ORM objects.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,10 @@ from typing import TYPE_CHECKING, Any
 from dutydesk.errors import DatabaseError
 from dutydesk.i18n import t
 from dutydesk.rules.chain import CHAINED_COLUMNS, GENESIS, PURGED_PREFIX, ChainHead, link_hash
+from dutydesk.services.integrity import head_key
 from dutydesk.services.integrity.chain import chain_head
+from dutydesk.services.integrity.state_check import Fact, compare, latest
+from dutydesk.services.integrity.state_facts import BASELINE, DELETED, STATE
 from dutydesk.storage.engine import Database, as_utc, disk_full, disk_full_error
 from dutydesk.storage.private import create_private_file
 
@@ -53,6 +57,14 @@ class VerifyReport:
     """PostgreSQL: what ``amcheck`` checked, or why it could not run (one line)."""
     sealed_checked: int | None = None
     """Sealed values opened with the key file; ``None`` when no key file was given."""
+    signature: str = ""
+    """The head's signature state in one line (issue 17): signed, not yet, no key here."""
+    signed: str = ""
+    """The head as packs print it, with its MAC's first 16 hex digits when signed."""
+    anchors: int = 0
+    """Acknowledged heads in the anchor file, each checked to be on the chain."""
+    baseline: int | None = None
+    """Rows given their first state fact by this run (the first verify after upgrade)."""
 
     @property
     def ok(self) -> bool:
@@ -145,13 +157,17 @@ def _purge_events(links: Sequence[_Link]) -> set[tuple[str, int]]:
     return named
 
 
-def _walk(links: Sequence[_Link], problems: list[str]) -> _Link | None:
-    """Check every link in order; return the last one."""
+def _walk(
+    links: Sequence[_Link], problems: list[str], facts: dict[tuple[str, str], Fact]
+) -> _Link | None:
+    """Check every link in order, keeping the latest state fact per row; return the last."""
     purges = _purge_events(links)
     previous: _Link | None = None
     expected_prev, expected_seq = GENESIS, 1
     for link in links:
         assert link.seq is not None
+        if link.table == "audit_event":
+            latest(facts, link.seq, link.content)
         if link.seq > expected_seq:
             after = previous.label if previous else t("verify.start")
             problems.append(t("verify.missing", first=expected_seq, last=link.seq - 1, after=after))
@@ -237,7 +253,11 @@ def verify(db: Database, keys: KeyRing | None = None) -> VerifyReport:
             problems.append(t("verify.unchained", label=link.label))
     chained = sorted((link for link in links if link.seq is not None), key=lambda x: x.seq or 0)
     report.links = len(chained)
-    last = _walk(chained, problems)
+    facts: dict[tuple[str, str], Fact] = {}
+    last = _walk(chained, problems, facts)
+    baselined = any(link.content.get("action") == BASELINE for link in links)
+    key = head_key.for_database(db.path)
+    problems.extend(compare(db, facts, key, baselined=baselined))
     last_head = ChainHead(last.seq or 0, last.hash or "") if last else ChainHead(0, GENESIS)
     if head.seq > last_head.seq:
         problems.append(t("verify.newest_gone", head=head.seq, last=last_head.seq))
@@ -253,8 +273,113 @@ def verify(db: Database, keys: KeyRing | None = None) -> VerifyReport:
         elif ack.seq and (match is None or match.hash != ack.hash):
             problems.append(t("verify.handover_differs", where=where, ack=ack.seq))
     _check_sealed(db, keys, report)
+    _check_signature(db, report, key, chained)
     del problems[MAX_PROBLEMS:]
     return report
+
+
+def _check_signature(
+    db: Database, report: VerifyReport, key: bytes | None, chained: Sequence[_Link]
+) -> None:
+    """The head's MAC, and every anchored head still on the chain (issue 17, item 8)."""
+    head, problems = report.head, report.problems
+    report.signed = head_key.signed_short(head, key)
+    anchors = head_key.read_anchors(db.path)
+    report.anchors = len(anchors)
+    rows = db.read("SELECT mac FROM chain_state WHERE id = 1")
+    stored = str(rows[0][0]) if rows and rows[0][0] else None
+    if key is None:
+        report.signature = t("verify.unsigned_no_key")
+    elif head.seq == 0:
+        report.signature = t("verify.signed_empty")
+    elif stored is None and not anchors:
+        report.signature = t("verify.unsigned_yet")
+    elif stored != head_key.mac(key, head):
+        problems.append(t("verify.bad_signature", head=head.short))
+    else:
+        report.signature = t("verify.signed_ok", head=report.signed)
+    by_seq = {link.seq: link.hash for link in chained}
+    for anchor in anchors:
+        where = t("verify.anchor", line=anchor.line, at=anchor.at)
+        if by_seq.get(anchor.head.seq) != anchor.head.hash:
+            problems.append(t("verify.anchor_gone", where=where, head=anchor.head.short))
+        elif anchor.handover_id is not None:
+            _check_anchored_handover(db, anchor, where, problems)
+
+
+def _check_anchored_handover(
+    db: Database, anchor: head_key.Anchor, where: str, problems: list[str]
+) -> None:
+    rows = db.read(
+        "SELECT acknowledged_at, chain_head FROM handover WHERE id = :id",
+        {"id": anchor.handover_id},
+    )
+    if not rows:
+        problems.append(t("verify.anchor_handover_gone", where=where, id=anchor.handover_id))
+    elif rows[0][0] is None or str(rows[0][1] or "") != str(anchor.head):
+        problems.append(t("verify.anchor_unacknowledged", where=where, id=anchor.handover_id))
+
+
+def baseline_if_needed(db: Database) -> int | None:
+    """Give every row written before state facts its first fact; once per database.
+
+    The first ``verify`` after the upgrade does it (a migration cannot: the digests need
+    the head key, which is not in the database). Returns how many rows were recorded,
+    ``None`` when the chain has its baseline already.
+    """
+    done = db.read("SELECT 1 FROM audit_event WHERE action = :a LIMIT 1", {"a": BASELINE})
+    if done:
+        return None
+    from dutydesk.services.integrity.state_facts import baseline
+
+    known = {
+        (str(r[0]), str(r[1]))
+        for r in db.read(
+            "SELECT object_type, object_id FROM audit_event WHERE action IN (:s, :d)",
+            {"s": STATE, "d": DELETED},
+        )
+    }
+    return baseline(db, known)
+
+
+_HEAD_TEXT = re.compile(r"#?\s*(\d+)[:\s]+([0-9a-f]{16,64})(?:…?[:\s]+✓?([0-9a-f]{8,64}))?…?")
+
+
+def check_head(db: Database, text: str) -> tuple[bool, str]:
+    """Whether a head copied from paper or another machine is on the chain (``--head``).
+
+    ``SEQ:HASH`` or ``SEQ:HASH:MAC``, either in full or as packs print them (the first 16
+    hex digits of each, ``#57 3f9a1c2b… ✓5e0c47a1…`` is read too). Only that link is
+    looked at: ``verify`` without ``--head`` checks the links before it.
+
+    Raises:
+        ValueError: the text is not a head.
+
+    """
+    found = _HEAD_TEXT.fullmatch(text.strip().lower())
+    if found is None:
+        raise ValueError(t("verify.head_unreadable"))
+    seq, prefix, signature = int(found[1]), found[2], found[3] or ""
+    shown = f"#{seq} {prefix[:16]}"
+    rows = db.read(
+        "SELECT hash FROM timeline_entry WHERE chain_seq = :s "
+        "UNION ALL SELECT hash FROM audit_event WHERE chain_seq = :s",
+        {"s": seq},
+    )
+    last = chain_head(db).seq
+    if not rows:
+        return False, t("verify.head_missing", head=shown, last=last)
+    stored = str(rows[0][0])
+    if not stored.startswith(prefix):
+        return False, t("verify.head_differs", head=shown)
+    key = head_key.for_database(db.path)
+    if (
+        signature
+        and key is not None
+        and not head_key.mac(key, ChainHead(seq, stored)).startswith(signature)
+    ):
+        return False, t("verify.head_bad_mac", head=shown)
+    return True, t("verify.head_found", head=shown, last=last)
 
 
 def backup(db: Database, target: Path) -> ChainHead:

@@ -138,7 +138,7 @@ def import_roster(
         RosterError: a line is wrong; nothing was written.
 
     """
-    from sqlmodel import col, delete
+    from sqlmodel import col, select
 
     from dutydesk.services.accounts.audit import record
     from dutydesk.services.roster.shifts import shift_views
@@ -166,11 +166,14 @@ def import_roster(
             shift = ensure_shift(session, day, kind, settings)
             assert shift.id is not None
             shifts.add(shift.id)
-            session.exec(
-                delete(Assignment).where(
+            # One by one rather than a bulk DELETE: each removal is a state fact on the
+            # chain (services.integrity.state_facts), which a bulk statement would skip.
+            for gone in session.exec(
+                select(Assignment).where(
                     col(Assignment.shift_id) == shift.id, col(Assignment.position) == position
                 )
-            )
+            ).all():
+                session.delete(gone)
         session.flush()
         for seat in seats:
             shift = ensure_shift(session, seat.shift_date, seat.kind, settings)

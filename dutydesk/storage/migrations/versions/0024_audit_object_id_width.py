@@ -1,7 +1,7 @@
 """audit object id: 64 characters, as long as the document names it records
 
-Revision ID: 0027
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-03 21:20:00
 
 A classified copy's audit event names its document as ``object_id``
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027"
-down_revision = "0022"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,241 @@
+"""State facts: every row that matters, as the chain last saw it (issue 17, item 7).
+
+The chain covers timeline entries and audit events; an incident's severity or status, a
+bulletin's state, a leave or an account lived beside it, so a direct SQL edit of those
+rows went unseen. Now every flush that inserts, changes or deletes a row of
+:data:`WATCHED` appends one audit event ``state`` (or ``state_deleted``) to the chain in
+the same transaction, whose ``detail`` is the row's state as compact JSON:
+
+* codes, numbers, flags and times as their values (``"severity":"major"``), so that
+  ``verify`` can say what the table holds and what the record holds;
+* every other text as a keyed digest (HMAC under the head key, :mod:`.head_key`): a fact
+  never holds a title, a place or a name of a classified item, and nobody without the key
+  file can test guesses against it. With no head key the digest is ``"?"``: not compared.
+
+One hook on the ORM session (``after_flush``, then ``after_flush_postexec``) rather than
+a call in every write path, so that a path added later cannot forget it. ``verify``
+(:mod:`.verify`) keeps the latest fact per row and compares the table with it.
+Existing databases get a baseline from their first ``verify`` (:func:`baseline`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Boolean, Date, event
+from sqlmodel import Session, SQLModel
+
+from dutydesk.rules.chain import hashed_form
+from dutydesk.services.integrity import head_key
+from dutydesk.storage.engine import as_utc
+from dutydesk.storage.models import (
+    Assignment,
+    AuditEvent,
+    Bulletin,
+    Handover,
+    Incident,
+    LeaveRegistration,
+    Person,
+    PersonRole,
+    UTCDateTime,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy import Column
+
+    from dutydesk.storage.engine import Database
+
+WATCHED: dict[str, type[SQLModel]] = {
+    "incident": Incident,
+    "bulletin": Bulletin,
+    "assignment": Assignment,
+    "leave_registration": LeaveRegistration,
+    "person": Person,
+    "person_role": PersonRole,
+    "handover": Handover,
+}
+"""The tables whose rows are on the chain as state facts."""
+
+PLAIN_TEXT: dict[str, frozenset[str]] = {
+    "incident": frozenset({"serial", "due_step"}),
+    "handover": frozenset({"chain_head"}),
+    "person": frozenset({"name"}),
+    "person_role": frozenset({"role"}),
+}
+"""Text columns kept as values (never classified); other text is digested."""
+
+DIGESTED_NUMBERS: dict[str, frozenset[str]] = {
+    "incident": frozenset({"deaths", "injured", "missing", "trapped"}),
+}
+"""Numbers that are content (a classified incident's casualty figures): digested too."""
+
+SKIPPED = frozenset({"updated_at", "version"})
+"""Columns left out: bookkeeping that changes with every write of the row anyway."""
+
+STATE, DELETED, BASELINE = "state", "state_deleted", "state_baseline"
+"""The audit actions of a fact, a deletion, and the baseline marker."""
+
+UNKEYED = "?"
+
+
+def columns(model: type[SQLModel]) -> list[Column[Any]]:
+    """The columns a fact holds, in table order."""
+    table = model.__table__  # type: ignore[attr-defined]
+    return [c for c in table.columns if c.name not in SKIPPED]
+
+
+def key_of(model: type[SQLModel], values: dict[str, Any]) -> str:
+    """The row's identifier in a fact: its primary key, ``a:b`` for a composite one."""
+    table = model.__table__  # type: ignore[attr-defined]
+    return ":".join(str(values[c.name]) for c in table.primary_key.columns)
+
+
+def enum_of(model: type[SQLModel], name: str) -> type[Enum] | None:
+    """The vocabulary of a code column, if it has one."""
+    field = model.model_fields.get(name)
+    kind = getattr(field, "annotation", None)
+    return kind if isinstance(kind, type) and issubclass(kind, Enum) else None
+
+
+def _time(value: Any) -> str:
+    moment = as_utc(value)
+    assert moment is not None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def normal(table: str, column: Column[Any], value: Any, key: bytes | None) -> Any:
+    """One column's value as a fact holds it; the same from an ORM object or a plain read."""
+    model = WATCHED[table]
+    if value is None:
+        return None
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(column.type, UTCDateTime):
+        return _time(value)
+    if isinstance(column.type, Boolean):
+        return int(bool(value))
+    if isinstance(column.type, Date):  # SQLite hands a date back as its ISO text
+        return value.isoformat() if isinstance(value, date) else str(value)[:10]
+    if isinstance(value, datetime):
+        return _time(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if column.name in DIGESTED_NUMBERS.get(table, ()):
+        value = str(value)
+    elif not isinstance(value, str):
+        return value
+    if column.name in PLAIN_TEXT.get(table, ()) or enum_of(model, column.name) is not None:
+        return value
+    if key is None:
+        return UNKEYED
+    return head_key.digest(key, f"{table}.{column.name}", hashed_form(value))
+
+
+KEY_FIELD = "_key"
+"""The fact's field naming the head key of its digests (:func:`head_key.key_id`): a desk
+whose key file was replaced cannot compare older digests, and says so rather than
+reporting every text as changed."""
+
+
+def state(table: str, values: dict[str, Any], key: bytes | None) -> dict[str, Any]:
+    """A row's state fact from its column values."""
+    document = {c.name: normal(table, c, values.get(c.name), key) for c in columns(WATCHED[table])}
+    document[KEY_FIELD] = head_key.key_id(key)
+    return document
+
+
+def encode(document: dict[str, Any]) -> str:
+    """The fact's ``detail``: compact JSON with sorted keys."""
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _table_of(instance: object) -> str | None:
+    name = getattr(type(instance), "__tablename__", None)
+    return name if isinstance(name, str) and name in WATCHED else None
+
+
+@event.listens_for(Session, "after_flush")
+def _collect(session: Session, _context: Any) -> None:
+    """Note the watched rows this flush wrote (history is still there to ask)."""
+    pending: dict[tuple[str, str], object | None] = session.info.setdefault("state_facts", {})
+    for instance in list(session.new) + list(session.dirty):
+        table = _table_of(instance)
+        if table and (instance in session.new or session.is_modified(instance)):
+            model = WATCHED[table]
+            values = {c.name: getattr(instance, c.name, None) for c in columns(model)}
+            pending[(table, key_of(model, values))] = instance
+    for instance in session.deleted:
+        table = _table_of(instance)
+        if table:
+            model = WATCHED[table]
+            values = {c.name: getattr(instance, c.name, None) for c in columns(model)}
+            pending[(table, key_of(model, values))] = None
+
+
+def chain_fact(session: Session, table: str, row: str, values: dict[str, Any] | None) -> None:
+    """Append the fact of one row (its column values; ``None``: deleted) in ``session``."""
+    from dutydesk.services.integrity.chain import append, session_head_key
+
+    if values is None:
+        action, detail = DELETED, ""
+    else:
+        action, detail = STATE, encode(state(table, values, session_head_key(session)))
+    fact = AuditEvent(
+        occurred_at=datetime.now(UTC), action=action, object_type=table, object_id=row
+    )
+    fact.detail = detail
+    session.add(fact)
+    append(session, fact)
+
+
+def _values(table: str, instance: object) -> dict[str, Any]:
+    return {c.name: getattr(instance, c.name, None) for c in columns(WATCHED[table])}
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _append(session: Session, _context: Any) -> None:
+    """Chain one fact per noted row; ``commit`` flushes them before it commits."""
+    pending: dict[tuple[str, str], object | None] = session.info.pop("state_facts", {})
+    with session.no_autoflush:
+        for (table, row), instance in pending.items():
+            chain_fact(session, table, row, None if instance is None else _values(table, instance))
+
+
+BASELINE_BATCH = 2000
+"""Rows per transaction of a baseline: bounded memory on a large record."""
+
+
+def baseline(db: Database, known: set[tuple[str, str]]) -> int:
+    """Chain a fact for every watched row with none yet, then the baseline marker.
+
+    Run once, by the first ``verify`` of a database written before state facts: from
+    then on a row without a fact was written around dutydesk. Rows are read with plain
+    SQL and recorded :data:`BASELINE_BATCH` at a time. Returns the rows recorded.
+    """
+    from dutydesk.services.integrity.chain import append
+
+    count = 0
+    for table, model in WATCHED.items():
+        names = [c.name for c in columns(model)]
+        rows = db.read(f"SELECT {', '.join(names)} FROM {table}")  # noqa: S608 - names from the models
+        missing = [
+            values
+            for values in (dict(zip(names, row, strict=True)) for row in rows)
+            if (table, key_of(model, values)) not in known
+        ]
+        for start in range(0, len(missing), BASELINE_BATCH):
+            with db.session() as session:
+                for values in missing[start : start + BASELINE_BATCH]:
+                    chain_fact(session, table, key_of(model, values), values)
+        count += len(missing)
+    with db.session() as session:
+        marker = AuditEvent(
+            occurred_at=datetime.now(UTC), action=BASELINE, object_type="", object_id=""
+        )
+        marker.detail = f"{count} rows"
+        session.add(marker)
+        append(session, marker)
+    return count
