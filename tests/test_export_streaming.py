@@ -6,25 +6,28 @@ the quick first test of ``looks_like_formula`` must give exactly what the old pa
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import datetime, time
+from enum import Enum
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dutydesk.cli.commands.output import csv_text, write_csv
+from dutydesk.cli.commands.output import csv_cell, csv_row, csv_text, plain, write_csv
 from dutydesk.reports import daily as report
 from dutydesk.rules import sanitize
 from dutydesk.rules.sanitize import clean, looks_like_formula
 from dutydesk.services.incidents.daily import daily_export, daily_summary
 from dutydesk.storage.engine import Database, url_for
-from dutydesk.vocab import Classification
+from dutydesk.vocab import Category, Classification
 from tests.bench.bench_export import DAY, build
 from tests.conftest import SHANGHAI
 from tests.hostile import SHORT
@@ -91,16 +94,26 @@ def test_the_formula_quick_test_agrees_with_the_regex_for_every_first_character(
             assert looks_like_formula(text) == old_looks_like_formula(text), hex(code)
 
 
-def test_csv_cells_are_the_old_csv_cells() -> None:
-    columns = ["a", "b"]
-    records = [{"a": text, "b": text} for text in HOSTILE]
-    expected = ["a,b"]
-    for text in HOSTILE:
-        cell = old_clean(text, multiline=True)
-        cell = "'" + cell if old_looks_like_formula(cell) else cell
-        quoted = '"' + cell.replace('"', '""') + '"' if re.search(r'[",\r\n]', cell) else cell
-        expected.append(f"{quoted},{quoted}")
-    assert csv_text(columns, records) == "\r\n".join(expected) + "\r\n"
+def _old_cell(value: object) -> str:
+    """``csv_cell`` as it was: the old clean on the value's text, then the old test."""
+    text = old_clean(plain(value), multiline=True)
+    if isinstance(value, str | Enum) and old_looks_like_formula(text):
+        return "'" + text
+    return text
+
+
+def test_csv_rows_are_the_old_csv_cells() -> None:
+    """Clean rows (one search), rows with one hostile cell, enums, numbers, None."""
+    values: list[object] = [*HOSTILE, Category.ACCIDENT, 7, None, True]
+    rows = [[value, "plain"] for value in values] + [[a, b] for a in HOSTILE for b in HOSTILE]
+    for row in rows:
+        assert csv_row(row) == [csv_cell(value) for value in row] == [_old_cell(v) for v in row]
+    records = [{"a": a, "b": b} for a, b in rows]
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\r\n")
+    writer.writerow(["a", "b"])
+    writer.writerows([_old_cell(a), _old_cell(b)] for a, b in rows)
+    assert csv_text(["a", "b"], records) == expected.getvalue()
 
 
 def test_classification_levels_keep_their_order() -> None:

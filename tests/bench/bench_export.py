@@ -103,7 +103,7 @@ def floor_sql() -> str:
         "phone": "phone_report",
         "first": "first_report",
     }
-    sql = _SQL.format(drills="AND i.drill_run_id IS NULL")
+    sql = _SQL.format(drills="AND +i.drill_run_id IS NULL")  # as daily_export on SQLite
     for name, value in values.items():
         sql = sql.replace(f":{name}", f"'{value}'")
     return sql
