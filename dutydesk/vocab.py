@@ -104,7 +104,7 @@ class Classification(StrEnum):
     @property
     def is_classified(self) -> bool:
         """True for 秘密, 机密 and 绝密."""
-        return self.level >= Classification.CONFIDENTIAL.level
+        return _LEVEL_ORDER[self] >= 2  # 秘密 and above
 
 
 _LEVEL_ORDER: dict[Classification, int] = {

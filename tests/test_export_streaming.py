@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from dutydesk.cli.commands.output import csv_cell, csv_row, csv_text, plain, write_csv
 from dutydesk.reports import daily as report
 from dutydesk.rules import sanitize
-from dutydesk.rules.sanitize import clean, looks_like_formula
+from dutydesk.rules.sanitize import clean, looks_like_formula, needs_cleaning
 from dutydesk.services.incidents.daily import daily_export, daily_summary
 from dutydesk.storage.engine import Database, url_for
 from dutydesk.vocab import Category, Classification
@@ -100,6 +100,15 @@ def _old_cell(value: object) -> str:
     if isinstance(value, str | Enum) and old_looks_like_formula(text):
         return "'" + text
     return text
+
+
+def test_every_character_that_needs_cleaning_is_not_printable() -> None:
+    """``needs_cleaning`` skips printable text: it must hold nothing ``clean`` changes."""
+    for code in range(0x110000):
+        char = chr(code)
+        if sanitize._NEEDS_CLEANING.match(char):
+            assert not char.isprintable(), hex(code)
+        assert needs_cleaning(char) == (sanitize._NEEDS_CLEANING.match(char) is not None)
 
 
 def test_csv_rows_are_the_old_csv_cells() -> None:

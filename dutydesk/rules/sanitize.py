@@ -129,7 +129,11 @@ def needs_cleaning(text: str) -> bool:
     A fast test for large tables: most cells hold nothing to clean, and a search is
     cheaper than the substitutions :func:`clean` runs.
     """
-    return _NEEDS_CLEANING.search(text) is not None
+    # str.isprintable() is false for every character of that class (controls, format
+    # characters, noncharacters and unassigned points, surrogates, line and paragraph
+    # separators; tests/test_export_streaming.py checks all code points): a printable
+    # text needs no search, and the C test is ~50x faster than the regex's class.
+    return not text.isprintable() and _NEEDS_CLEANING.search(text) is not None
 
 
 def clean(text: object, *, multiline: bool = False) -> str:
@@ -148,7 +152,7 @@ def clean(text: object, *, multiline: bool = False) -> str:
     if text is None:
         return ""
     value = text if isinstance(text, str) else str(text)
-    if _NEEDS_CLEANING.search(value) is None:
+    if not needs_cleaning(value):
         # Nothing any step below would touch (every character they act on is in that
         # class): one search instead of four substitutions, for the cells of a big export.
         return value
