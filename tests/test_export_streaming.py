@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime, time
 from enum import Enum
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 from hypothesis import given
@@ -23,8 +24,10 @@ from hypothesis import strategies as st
 
 from dutydesk.cli.commands.output import csv_cell, csv_row, csv_text, plain, write_csv
 from dutydesk.reports import daily as report
+from dutydesk.reports import ooxml
+from dutydesk.reports.ooxml import xml_text
 from dutydesk.rules import sanitize
-from dutydesk.rules.sanitize import clean, looks_like_formula, needs_cleaning
+from dutydesk.rules.sanitize import clean, json_safe, looks_like_formula, needs_cleaning
 from dutydesk.services.incidents.daily import daily_export, daily_summary
 from dutydesk.storage.engine import Database, url_for
 from dutydesk.vocab import Category, Classification
@@ -109,6 +112,9 @@ def test_every_character_that_needs_cleaning_is_not_printable() -> None:
         if sanitize._NEEDS_CLEANING.match(char):
             assert not char.isprintable(), hex(code)
         assert needs_cleaning(char) == (sanitize._NEEDS_CLEANING.match(char) is not None)
+        # json_safe and the XML writer skip printable text the same way.
+        assert json_safe(char) == sanitize._JSON_UNSAFE.sub(sanitize._json_escape, char)
+        assert xml_text(char) == escape(ooxml._ILLEGAL.sub("", char))
 
 
 def test_csv_rows_are_the_old_csv_cells() -> None:

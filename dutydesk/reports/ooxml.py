@@ -24,6 +24,8 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def xml_text(value: str) -> str:
     """``value`` escaped for XML text, with characters XML 1.0 forbids removed."""
+    if value.isprintable():  # none of those is printable: most cells skip the regex
+        return escape(value)
     return escape(_ILLEGAL.sub("", value))
 
 

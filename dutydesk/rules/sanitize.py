@@ -188,6 +188,8 @@ def json_safe(document: str) -> str:
     ``ensure_ascii=False`` it leaves C1 controls and bidi overrides raw, which a terminal
     showing the output may obey. Parsing the result gives back exactly the same values.
     """
+    if document.isprintable():  # nothing of that class is printable: no regex needed
+        return document
     return _JSON_UNSAFE.sub(_json_escape, document)
 
 
