@@ -98,13 +98,19 @@ class Classification(StrEnum):
     @property
     def level(self) -> int:
         """Order of sensitivity, 0 (public) to 4 (top secret)."""
-        return list(Classification).index(self)
+        # A dictionary made once below: an export asks this of every row (issue 16).
+        return _LEVEL_ORDER[self]
 
     @property
     def is_classified(self) -> bool:
         """True for 秘密, 机密 and 绝密."""
-        return self.level >= Classification.CONFIDENTIAL.level
+        return _LEVEL_ORDER[self] >= 2  # 秘密 and above
 
+
+_LEVEL_ORDER: dict[Classification, int] = {
+    member: index for index, member in enumerate(Classification)
+}
+""":attr:`Classification.level` of each member: its place in the enum's order."""
 
 CLASSIFICATION_ZH: dict[Classification, str] = {
     Classification.PUBLIC: "公开",

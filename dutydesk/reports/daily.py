@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from enum import Enum
 from functools import cache
@@ -82,35 +83,52 @@ def _code(member: Enum | None) -> str | None:
     return member.value if member is not None else None
 
 
-def incident_records(summary: DailySummary, tz: ZoneInfo) -> list[dict[str, Any]]:
-    """One mapping per incident, exact values: codes, local ISO 8601 times.
+Write = Callable[[str], object]
+"""Where a streamed document goes, a piece of text at a time (``TextIO.write``)."""
 
-    Spelled out field by field rather than by introspection: it runs 10^4 times a day.
+
+def incident_records(summary: DailySummary, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """One mapping per incident of ``summary.rows``, exact values: codes, local ISO times."""
+    return list(iter_incident_records(summary, tz))
+
+
+def iter_incident_records(
+    summary: DailySummary, tz: ZoneInfo, rows: Iterable[DailyRow] | None = None
+) -> Iterator[dict[str, Any]]:
+    """:func:`incident_records` one at a time, of ``rows`` (default ``summary.rows``).
+
+    A marked summary's records each carry its 密级 and 份号 (csv columns, ndjson).
     """
-    records = [
-        {
-            "serial": row.serial,
-            "received_at": _iso(row.received_at, tz),
-            "channel": _code(row.channel),
-            "category": _code(row.category),
-            "severity": _code(row.severity),
-            "classification": row.classification.value,
-            "status": row.status.value,
-            "title": row.title,
-            "location": row.location,
-            "reporter_unit": row.reporter_unit,
-            "entries": row.entries,
-            "phone_report_at": _iso(row.phone_report_at, tz),
-            "first_report_at": _iso(row.first_report_at, tz),
-            "last_entry_at": _iso(row.last_entry_at, tz),
-            "last_entry_kind": _code(row.last_entry_kind),
-            "last_entry_text": row.last_entry_text,
-            "summary": row.summary,
-            "restricted": row.restricted,
-        }
-        for row in summary.rows
-    ]
-    return _marked(summary, records)
+    fields = record_fields(summary.marking) if summary.marking is not None else None
+    for row in summary.rows if rows is None else rows:
+        record = _record(row, tz)
+        if fields is not None:
+            record.update(fields)
+        yield record
+
+
+def _record(row: DailyRow, tz: ZoneInfo) -> dict[str, Any]:
+    """Spelled out field by field rather than by introspection: it runs 10^5 times a day."""
+    return {
+        "serial": row.serial,
+        "received_at": _iso(row.received_at, tz),
+        "channel": _code(row.channel),
+        "category": _code(row.category),
+        "severity": _code(row.severity),
+        "classification": row.classification.value,
+        "status": row.status.value,
+        "title": row.title,
+        "location": row.location,
+        "reporter_unit": row.reporter_unit,
+        "entries": row.entries,
+        "phone_report_at": _iso(row.phone_report_at, tz),
+        "first_report_at": _iso(row.first_report_at, tz),
+        "last_entry_at": _iso(row.last_entry_at, tz),
+        "last_entry_kind": _code(row.last_entry_kind),
+        "last_entry_text": row.last_entry_text,
+        "summary": row.summary,
+        "restricted": row.restricted,
+    }
 
 
 def _marked(summary: DailySummary, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -141,7 +159,21 @@ def totals_records(summary: DailySummary) -> list[dict[str, Any]]:
 
 def render_json(summary: DailySummary, tz: ZoneInfo) -> str:
     """The whole summary as one JSON document."""
-    document = {
+    parts: list[str] = []
+    write_json(summary, tz, parts.append)
+    return "".join(parts)
+
+
+def write_json(
+    summary: DailySummary, tz: ZoneInfo, write: Write, rows: Iterable[DailyRow] | None = None
+) -> None:
+    """:func:`render_json` written a piece at a time, the incidents from ``rows`` streamed.
+
+    ``json.dumps`` of the document with its incidents left empty gives everything around
+    them; the incidents go in between one by one, each as ``json.dumps`` would write it in
+    the list (``, `` between), so the text is the one :func:`render_json` always made.
+    """
+    document: dict[str, Any] = {
         "date": summary.day.isoformat(),
         "window": {
             "kind": "duty_day" if summary.duty_day else "calendar_day",
@@ -150,7 +182,7 @@ def render_json(summary: DailySummary, tz: ZoneInfo) -> str:
         },
         "timezone": summary.timezone,
         "generated_at": _iso(summary.generated_at, tz),
-        "incidents": incident_records(summary, tz),
+        "incidents": [],
         "totals": {
             "category": summary.by_category,
             "severity": summary.by_severity,
@@ -162,12 +194,28 @@ def render_json(summary: DailySummary, tz: ZoneInfo) -> str:
         document["marking"] = marking_json(summary.marking)
     # No indent: json's C encoder runs only without one (3x faster at 10^4 incidents);
     # pipe through ``jq .`` to read it.
-    return json_safe(json.dumps(document, ensure_ascii=False)) + "\n"
+    text = json.dumps(document, ensure_ascii=False)
+    # A string value escapes its quotes, so this key is found only where it is the key.
+    head, key, tail = text.partition('"incidents": []')
+    write(json_safe(head + key[:-1]))
+    separator = ""
+    for record in iter_incident_records(summary, tz, rows):
+        write(separator + json_safe(json.dumps(record, ensure_ascii=False)))
+        separator = ", "
+    write(json_safe("]" + tail) + "\n")
 
 
-def render_ndjson(records: list[dict[str, Any]]) -> str:
+def render_ndjson(records: Iterable[dict[str, Any]]) -> str:
     """One JSON object per line."""
-    return "".join(json_safe(json.dumps(record, ensure_ascii=False)) + "\n" for record in records)
+    parts: list[str] = []
+    write_ndjson(records, parts.append)
+    return "".join(parts)
+
+
+def write_ndjson(records: Iterable[dict[str, Any]], write: Write) -> None:
+    """:func:`render_ndjson` written a line at a time."""
+    for record in records:
+        write(json_safe(json.dumps(record, ensure_ascii=False)) + "\n")
 
 
 @cache
@@ -279,18 +327,31 @@ def totals_sentences(summary: DailySummary) -> list[str]:
     return sentences
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~!])")
+
+
+def _md_cell(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
 def render_md(summary: DailySummary, tz: ZoneInfo) -> str:
     """The summary as Markdown: title, the day's count in words, totals, the incidents."""
+    parts: list[str] = []
+    write_md(summary, tz, parts.append)
+    return "".join(parts)
 
-    def cell(text: str) -> str:
-        return re.sub(r"([\\`*_{}\[\]<>#|~!])", r"\\\1", text)
 
+def write_md(
+    summary: DailySummary, tz: ZoneInfo, write: Write, rows: Iterable[DailyRow] | None = None
+) -> None:
+    """:func:`render_md` written a piece at a time, the incident rows from ``rows`` streamed."""
+    cell = _md_cell
     moment = document_datetime(summary.generated_at, tz)
     reference = document_reference(summary, tz)
     lines = [cell(first_line(summary.marking)), ""] if summary.marking else []
     lines += [f"# {title_text(summary)}", "", cell(window_text(summary, tz)), ""]
-    lines += [t("daily.generated", moment=moment, count=len(summary.rows)), ""]
-    if not summary.rows:
+    lines += [t("daily.generated", moment=moment, count=summary.size), ""]
+    if not summary.size:
         lines += [t("daily.none"), ""]
     else:  # the day in the office's words first, as the DOCX says it; the tables follow
         lines += [cell(totals_sentences(summary)[0]), ""]
@@ -298,14 +359,16 @@ def render_md(summary: DailySummary, tz: ZoneInfo) -> str:
         lines += [f"## {heading}", "", f"| {heading} | {t('daily.count')} |", "|---|---:|"]
         lines += [f"| {cell(name)} | {count} |" for name, count in table]
         lines.append("")
-    if summary.rows:
+    if summary.size:
         lines += [f"## {t('daily.incidents')}", ""]
         lines.append("| " + " | ".join(cell(h) for h in headers(summary, tz)) + " |")
         lines.append("|" + "---|" * len(COLUMNS))
-        lines += [
-            "| " + " | ".join(cell(c) for c in display_cells(row, tz, reference)) + " |"
-            for row in summary.rows
-        ]
+        # The rows one by one: each is a non-empty line, so the trailing blank lines cut
+        # below can only be the tail's, and the text is the one joined whole before.
+        write("\n".join(lines))
+        for row in summary.rows if rows is None else rows:
+            write("\n| " + " | ".join(cell(c) for c in display_cells(row, tz, reference)) + " |")
+        lines = [""]
     if summary.chain_head:
         lines += ["", cell(t("handover.chain", head=summary.chain_head))]
-    return "\n".join(lines).rstrip("\n") + "\n"
+    write("\n".join(lines).rstrip("\n") + "\n")

@@ -16,8 +16,9 @@ XML text (:mod:`dutydesk.reports.ooxml`): cell by cell through the libraries' ob
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from io import BytesIO
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -36,9 +37,9 @@ from dutydesk.reports.daily import (
 )
 from dutydesk.reports.imprint import add_office_imprint
 from dutydesk.reports.marks import docx_mark, first_line
-from dutydesk.reports.ooxml import add_quoted_text_format, sheet_rows, splice
+from dutydesk.reports.ooxml import add_quoted_text_format, column_letter, sheet_row, splice_to
 from dutydesk.reports.wording import document_datetime
-from dutydesk.rules.documents import DailySummary
+from dutydesk.rules.documents import DailyRow, DailySummary
 from dutydesk.rules.sanitize import looks_like_formula
 
 if TYPE_CHECKING:
@@ -53,6 +54,19 @@ SHEET_INCIDENTS = "incidents"
 
 def render_xlsx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     """The summary as the bytes of an .xlsx workbook."""
+    buffer = BytesIO()
+    write_xlsx(summary, tz, buffer)
+    return buffer.getvalue()
+
+
+def write_xlsx(
+    summary: DailySummary, tz: ZoneInfo, out: IO[bytes], rows: Iterable[DailyRow] | None = None
+) -> None:
+    """:func:`render_xlsx` written to ``out``, the incident rows from ``rows`` streamed.
+
+    The workbook without them is small; its incident sheet is then written out with the
+    rows spliced in as they come (:func:`~dutydesk.reports.ooxml.splice_to`).
+    """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -92,13 +106,16 @@ def render_xlsx(summary: DailySummary, tz: ZoneInfo) -> bytes:
                 cells.append(cell)
             worksheet.append(cells)
 
-    incident_rows: list[list[object]] = []
     entries_index = [key for key, _ in COLUMNS].index("entries")
-    for row in summary.rows:
-        cells: list[object] = list(display_cells(row, tz))
-        if row.entries is not None:
-            cells[entries_index] = row.entries  # a number Excel can sum
-        incident_rows.append(cells)
+    letters = [column_letter(i) for i in range(1, 1 + len(COLUMNS))]
+
+    def incident_rows(quoted: int) -> Iterator[str]:
+        for number, row in enumerate(summary.rows if rows is None else rows, first_row):
+            cells: list[object] = list(display_cells(row, tz))
+            if row.entries is not None:
+                cells[entries_index] = row.entries  # a number Excel can sum
+            yield sheet_row(number, cells, letters, quoted)
+
     # A marked summary's first cell is its 份号 and 密级; the header row comes under it.
     marks = [[first_line(summary.marking)]] if summary.marking else []
     first_row = 2 + len(marks)
@@ -112,12 +129,7 @@ def render_xlsx(summary: DailySummary, tz: ZoneInfo) -> bytes:
     buffer = BytesIO()
     workbook.save(buffer)
     data, quoted = add_quoted_text_format(buffer.getvalue())
-    return splice(
-        data,
-        "xl/worksheets/sheet1.xml",
-        "</sheetData>",
-        sheet_rows(incident_rows, first_row, quoted),
-    )
+    splice_to(data, "xl/worksheets/sheet1.xml", "</sheetData>", incident_rows(quoted), out)
 
 
 _DOCX_COLUMNS = (
@@ -134,6 +146,21 @@ def render_docx(
     ``unit``: the office that prints it, for the 版记 at the foot of the last page (with
     ``cc``, its 抄送); empty: no 版记.
     """
+    buffer = BytesIO()
+    write_docx(summary, tz, buffer, unit=unit, cc=cc)
+    return buffer.getvalue()
+
+
+def write_docx(
+    summary: DailySummary,
+    tz: ZoneInfo,
+    out: IO[bytes],
+    rows: Iterable[DailyRow] | None = None,
+    *,
+    unit: str = "",
+    cc: tuple[str, ...] = (),
+) -> None:
+    """:func:`render_docx` written to ``out``, the incident rows from ``rows`` streamed."""
     document = ds.new_document()
     if summary.marking:
         docx_mark(document, summary.marking)  # top left of the first page
@@ -141,10 +168,8 @@ def render_docx(
     ds.paragraph(document, title_text(summary), font=ds.TITLE_FONT, size=ds.TITLE_PT, align=center)
     ds.paragraph(document, window_text(summary, tz), align=center)
     moment = document_datetime(summary.generated_at, tz)
-    ds.paragraph(
-        document, t("daily.generated", moment=moment, count=len(summary.rows)), align=center
-    )
-    if not summary.rows:
+    ds.paragraph(document, t("daily.generated", moment=moment, count=summary.size), align=center)
+    if not summary.size:
         ds.paragraph(document, t("daily.none"), indent=True)
     for (heading, _), sentence in zip(
         totals_tables(summary), totals_sentences(summary), strict=True
@@ -153,9 +178,10 @@ def render_docx(
         ds.paragraph(document, sentence + t("wording.stop"), indent=True)
     if summary.chain_head:
         ds.paragraph(document, t("handover.chain", head=summary.chain_head), indent=True)
-    if not summary.rows:
+    if not summary.size:
         _imprint(document, summary, tz, unit, cc)
-        return ds.to_bytes(document)
+        document.save(out)
+        return
     ds.paragraph(document, t("daily.incidents"), font=ds.HEADING_FONT, indent=True)
     keys = [key for key, _ in COLUMNS]
     picks = [keys.index(key) for key in _DOCX_COLUMNS]
@@ -165,13 +191,15 @@ def render_docx(
     for cell, index in zip(table.rows[0].cells, picks, strict=True):
         ds.off_grid(cell.paragraphs[0])
         ds.style_run(cell.paragraphs[0].add_run(titles[index]), size=10.5, bold=True)
-    rows = []
     reference = document_reference(summary, tz)
-    for row in summary.rows:
-        cells = display_cells(row, tz, reference)
-        rows.append("<w:tr>" + "".join(ds.cell_xml(cells[i]) for i in picks) + "</w:tr>")
+
+    def table_rows() -> Iterator[str]:
+        for row in summary.rows if rows is None else rows:
+            cells = display_cells(row, tz, reference)
+            yield "<w:tr>" + "".join(ds.cell_xml(cells[i]) for i in picks) + "</w:tr>"
+
     _imprint(document, summary, tz, unit, cc)  # after the table the rows are spliced into
-    return splice(ds.to_bytes(document), "word/document.xml", "</w:tbl>", "".join(rows))
+    splice_to(ds.to_bytes(document), "word/document.xml", "</w:tbl>", table_rows(), out)
 
 
 def _imprint(

@@ -13,7 +13,8 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import IO
 from xml.sax.saxutils import escape
 
 from dutydesk.rules.sanitize import looks_like_formula
@@ -23,6 +24,8 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def xml_text(value: str) -> str:
     """``value`` escaped for XML text, with characters XML 1.0 forbids removed."""
+    if value.isprintable():  # none of those is printable: most cells skip the regex
+        return escape(value)
     return escape(_ILLEGAL.sub("", value))
 
 
@@ -56,6 +59,48 @@ def splice(data: bytes, member: str, before: str, insert: str, count: int = 1) -
         return text[:position] + insert + text[position:]
 
     return rewrite(data, member, change)
+
+
+_CHUNK = 1 << 16
+"""Characters gathered before a streamed splice compresses and writes them."""
+
+
+def splice_to(data: bytes, member: str, before: str, insert: Iterable[str], out: IO[bytes]) -> None:
+    """:func:`splice` written to ``out`` as ``insert``'s pieces come: memory flat in them.
+
+    The zip ``data`` (written by a library, small: no rows yet) goes to ``out`` with the
+    pieces put into ``member`` before its first ``before``; the member is compressed as
+    it is written, so a 100,000-row sheet is never held whole. ``out`` may be a pipe.
+
+    Raises:
+        ValueError: the member or the tag is not there.
+
+    """
+    source = zipfile.ZipFile(io.BytesIO(data))
+    if member not in source.namelist():
+        raise ValueError(f"{member}: not in the file")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename != member:
+                target.writestr(info, content, compress_type=zipfile.ZIP_DEFLATED)
+                continue
+            text = content.decode("utf-8")
+            position = text.find(before)
+            if position < 0:
+                raise ValueError(f"{member}: no {before}")
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with target.open(info, "w") as stream:
+                stream.write(text[:position].encode("utf-8"))
+                pending: list[str] = []
+                size = 0
+                for piece in insert:
+                    pending.append(piece)
+                    size += len(piece)
+                    if size >= _CHUNK:
+                        stream.write("".join(pending).encode("utf-8"))
+                        pending, size = [], 0
+                stream.write(("".join(pending) + text[position:]).encode("utf-8"))
 
 
 _CELL_FORMATS = re.compile(r'<cellXfs count="\d+"')
@@ -106,20 +151,25 @@ def sheet_rows(rows: list[list[object]], first_row: int, quoted: int | None = No
     stays text even when edited.
     """
     letters = [column_letter(i) for i in range(1, 1 + max((len(r) for r in rows), default=0))]
-    parts: list[str] = []
-    for number, row in enumerate(rows, start=first_row):
-        parts.append(f'<row r="{number}">')
-        for letter, value in zip(letters, row, strict=False):
-            if value is None or value == "":
-                continue
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                parts.append(f'<c r="{letter}{number}"><v>{value}</v></c>')
-            else:
-                text = str(value)
-                style = f' s="{quoted}"' if quoted is not None and looks_like_formula(text) else ""
-                parts.append(
-                    f'<c r="{letter}{number}"{style} t="inlineStr"><is><t xml:space="preserve">'
-                    f"{xml_text(text)}</t></is></c>"
-                )
-        parts.append("</row>")
+    return "".join(
+        sheet_row(number, row, letters, quoted) for number, row in enumerate(rows, first_row)
+    )
+
+
+def sheet_row(number: int, row: list[object], letters: list[str], quoted: int | None) -> str:
+    """One ``<row>`` of :func:`sheet_rows`: row ``number``, cells in columns ``letters``."""
+    parts = [f'<row r="{number}">']
+    for letter, value in zip(letters, row, strict=False):
+        if value is None or value == "":
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            parts.append(f'<c r="{letter}{number}"><v>{value}</v></c>')
+        else:
+            text = str(value)
+            style = f' s="{quoted}"' if quoted is not None and looks_like_formula(text) else ""
+            parts.append(
+                f'<c r="{letter}{number}"{style} t="inlineStr"><is><t xml:space="preserve">'
+                f"{xml_text(text)}</t></is></c>"
+            )
+    parts.append("</row>")
     return "".join(parts)

@@ -191,6 +191,24 @@ class DailySummary:
     of the database that lost records since shows an older head (``dutydesk verify``)."""
     marking: Marking | None = None
     """The highest level of the content shown and the copy's 份号; ``None``: unmarked."""
+    count: int | None = None
+    """How many incidents, when the rows are streamed apart from the summary (``rows``
+    then empty: :func:`dutydesk.services.incidents.daily.daily_export`); ``None``: all
+    the rows are in ``rows``."""
+
+    @property
+    def size(self) -> int:
+        """The number of incidents listed, whether held in ``rows`` or streamed."""
+        return len(self.rows) if self.count is None else self.count
+
+    @property
+    def restricted(self) -> int:
+        """How many of them the reader may not see (counted in every totals table)."""
+        return self.by_category.get(RESTRICTED, 0)
+
+
+Tally = tuple[bool, str | None, str | None, str | None]
+"""What the totals count of one incident: restricted?, category, severity, channel codes."""
 
 
 def totals(rows: Iterable[DailyRow]) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
@@ -199,11 +217,23 @@ def totals(rows: Iterable[DailyRow]) -> tuple[dict[str, int], dict[str, int], di
     Restricted rows are counted under :data:`RESTRICTED` only: their category would say
     something about classified content.
     """
+    return tally(
+        (
+            row.restricted,
+            row.category and row.category.value,
+            row.severity and row.severity.value,
+            row.channel and row.channel.value,
+        )
+        for row in rows
+    )
+
+
+def tally(items: Iterable[Tally]) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """:func:`totals` from codes: what a streamed export counts before its rows come."""
     counters: tuple[Counter[str], Counter[str], Counter[str]] = (Counter(), Counter(), Counter())
-    for row in rows:
-        values = (row.category, row.severity, row.channel)
+    for restricted, *values in items:
         for counter, value in zip(counters, values, strict=True):
-            counter[RESTRICTED if row.restricted or value is None else value.value] += 1
+            counter[RESTRICTED if restricted or value is None else value] += 1
 
     def table(members: Iterable[StrEnum], counter: Counter[str]) -> dict[str, int]:
         result = {member.value: counter.get(member.value, 0) for member in members}

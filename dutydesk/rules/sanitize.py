@@ -129,7 +129,11 @@ def needs_cleaning(text: str) -> bool:
     A fast test for large tables: most cells hold nothing to clean, and a search is
     cheaper than the substitutions :func:`clean` runs.
     """
-    return _NEEDS_CLEANING.search(text) is not None
+    # str.isprintable() is false for every character of that class (controls, format
+    # characters, noncharacters and unassigned points, surrogates, line and paragraph
+    # separators; tests/test_export_streaming.py checks all code points): a printable
+    # text needs no search, and the C test is ~50x faster than the regex's class.
+    return not text.isprintable() and _NEEDS_CLEANING.search(text) is not None
 
 
 def clean(text: object, *, multiline: bool = False) -> str:
@@ -148,6 +152,10 @@ def clean(text: object, *, multiline: bool = False) -> str:
     if text is None:
         return ""
     value = text if isinstance(text, str) else str(text)
+    if not needs_cleaning(value):
+        # Nothing any step below would touch (every character they act on is in that
+        # class): one search instead of four substitutions, for the cells of a big export.
+        return value
     value = _LINE_BREAKS.sub("\n", value)
     value = _ESCAPE_SEQUENCE.sub("", value)
     if not multiline:
@@ -180,6 +188,8 @@ def json_safe(document: str) -> str:
     ``ensure_ascii=False`` it leaves C1 controls and bidi overrides raw, which a terminal
     showing the output may obey. Parsing the result gives back exactly the same values.
     """
+    if document.isprintable():  # nothing of that class is printable: no regex needed
+        return document
     return _JSON_UNSAFE.sub(_json_escape, document)
 
 
@@ -201,6 +211,10 @@ def one_line(text: object, limit: int | None = None) -> str:
 _FORMULA = re.compile(r"[\s\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b]")
 
 
+_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b")
+"""The signs of :data:`_FORMULA`, for its quick first test."""
+
+
 def looks_like_formula(text: str) -> bool:
     """True when a spreadsheet could take the cell ``text`` for a formula.
 
@@ -210,6 +224,11 @@ def looks_like_formula(text: str) -> bool:
     cell and the XLSX writer marks it "text, quoted" (``quotePrefix``), so neither a
     spreadsheet opening the file nor someone editing the cell later runs it.
     """
+    first = text[:1]
+    if not first or not (first in _SIGNS or first.isspace()):
+        # Neither a sign nor a blank (the regex's \s is str.isspace) first: no formula.
+        # Most cells end here, without a regex, in an export of 10^5 rows.
+        return False
     return text.startswith(("\t", "\r")) or _FORMULA.match(text) is not None
 
 

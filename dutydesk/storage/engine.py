@@ -34,7 +34,7 @@ import os
 import sqlite3
 import threading
 from collections import namedtuple
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
@@ -75,6 +75,13 @@ else:
 _ROW_MAKERS: dict[tuple[str, ...], Any] = {}
 _ROW_MAKERS_KEPT = 1024
 """Named tuple classes by column names; queries are fixed texts, so a few dozen in use."""
+
+
+_BATCH = 1000
+"""Rows fetched at a time by :meth:`Database.snapshot` queries."""
+
+Query = Callable[[str, "Mapping[str, Any] | None"], Iterator["Row"]]
+"""A query of :meth:`Database.snapshot`: ``query(sql, params)`` -> its rows, streamed."""
 
 
 def _row_maker(names: Iterable[str]) -> Any:
@@ -425,6 +432,90 @@ class Database:
             raise DatabaseError(
                 t("error.db.cannot_read", where=self.describe(), detail=exc.orig)
             ) from None
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Query]:
+        """Read-only queries that all see one state of the database, rows streamed.
+
+        Yields ``query(sql, params)``, an iterator of :class:`Row` fetched a batch at a
+        time: a 100,000-row export never holds its rows, and the totals counted by one
+        query match the rows listed by the next (one read transaction: SQLite's snapshot,
+        PostgreSQL's REPEATABLE READ). Its own connection, so that a :meth:`read` or a
+        write meanwhile neither ends the snapshot nor waits for it (WAL). Leave the block
+        before writing what the rows caused (an audit event), so no reader is left open.
+
+        Raises:
+            DatabaseError: the database cannot be read.
+
+        """
+        if self.is_sqlite and self.path is not None:
+            with self._sqlite_snapshot() as query:
+                yield query
+            return
+        from sqlalchemy import text
+        from sqlalchemy.exc import DBAPIError
+
+        bind = self.engine
+        if self.is_sqlite:  # in memory: the engine's connection, read transaction
+            bind = bind.execution_options(sqlite_begin="DEFERRED")
+        else:
+            bind = bind.execution_options(isolation_level="REPEATABLE READ")
+
+        def streamed(sql: str, params: Mapping[str, Any] | None = None) -> Iterator[Row]:
+            try:
+                result = conn.execution_options(stream_results=True, yield_per=_BATCH).execute(
+                    text(sql), dict(params or {})
+                )
+                make = _row_maker(result.keys())
+                for row in result:
+                    yield make(row)
+            except DBAPIError as exc:
+                raise self._read_error(exc, exc.orig) from None
+
+        try:
+            with bind.connect() as conn, conn.begin():
+                yield streamed
+        except DBAPIError as exc:
+            raise self._read_error(exc, exc.orig) from None
+
+    @contextmanager
+    def _sqlite_snapshot(self) -> Iterator[Query]:
+        assert self.path is not None
+        try:
+            connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.DatabaseError as exc:
+            raise self._read_error(exc, exc) from None
+        connection.isolation_level = None  # BEGIN and COMMIT are ours
+
+        def query(sql: str, params: Mapping[str, Any] | None = None) -> Iterator[Row]:
+            try:
+                cursor = connection.execute(sql, dict(params or {}))
+                if cursor.description is None:
+                    return
+                make = _row_maker(column[0] for column in cursor.description)
+                while batch := cursor.fetchmany(_BATCH):
+                    yield from map(make, batch)
+            except sqlite3.DatabaseError as exc:
+                raise self._read_error(exc, exc) from None
+
+        try:
+            _configure_sqlite(connection)
+            connection.execute("BEGIN")
+            yield query
+        except sqlite3.DatabaseError as exc:
+            raise self._read_error(exc, exc) from None
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")  # nothing was written: just let go
+            connection.close()
+
+    def _read_error(self, exc: BaseException, detail: object) -> Exception:
+        """The one-line error for a failed read (a full disk, a server gone, or else)."""
+        if self.path is not None and disk_full(exc, self.path):
+            return disk_full_error(self.path)
+        if not self.is_sqlite and server_gone(exc):
+            return ServerUnreachable(t("error.db.unreachable", where=self.describe()))
+        return DatabaseError(t("error.db.cannot_read", where=self.describe(), detail=detail))
 
     @property
     def search_index(self) -> SearchIndex:

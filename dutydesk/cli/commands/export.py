@@ -13,9 +13,10 @@ Data goes to stdout (or ``-o``), messages to stderr. Never loads Textual.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import IO, TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -24,16 +25,17 @@ from dutydesk.cli.commands.context import DbOption, OperatorOption, open_env, re
 from dutydesk.cli.commands.output import (
     DocumentFormat,
     OutputFileOption,
-    csv_text,
+    TextSink,
+    document_writer,
     message,
-    write_document,
+    write_csv,
 )
 from dutydesk.cli.commands.parsing import InputError
 from dutydesk.i18n import t
 
 if TYPE_CHECKING:
     from dutydesk.config import Settings
-    from dutydesk.rules.documents import DailySummary
+    from dutydesk.rules.documents import DailyRow, DailySummary
     from dutydesk.services.request import Request
 
 export_app = typer.Typer(
@@ -115,7 +117,7 @@ def daily(
     """
     from dutydesk.reports import daily as report
     from dutydesk.rules.dates import duty_day_of
-    from dutydesk.services.incidents.daily import daily_summary
+    from dutydesk.services.incidents.daily import daily_export
 
     fmt = DocumentFormat(format_)
     if excel and fmt is not DocumentFormat.CSV:
@@ -137,33 +139,18 @@ def daily(
             raise InputError(
                 t("cli.error.expected_date", field="--date", value=repr(day))
             ) from None
-    summary = daily_summary(
+    # Streamed: rows go from the database cursor to the writer one by one, so a day of
+    # 100,000 incidents exports in flat memory (issue 16); the output file appears whole.
+    with daily_export(
         env.request(who), chosen, day_start=day_start, include_drills=include_drills
-    )
-    if summary.marking is not None:
-        summary = _numbered(env.request(who), summary, calendar_day=calendar_day)
-    data: str | bytes
-    if fmt in {DocumentFormat.CSV, DocumentFormat.NDJSON}:
-        if table is Table.TOTALS:
-            records = report.totals_records(summary)
-            keys = ["dimension", "key", "count"]
-        else:
-            records = report.incident_records(summary, tz)
-            keys = [key for key, _ in report.COLUMNS]
-        if fmt is DocumentFormat.CSV:
-            data = csv_text(report.record_keys(summary, keys), records, excel=excel)
-        else:
-            data = report.render_ndjson(records)
-    elif fmt is DocumentFormat.JSON:
-        data = report.render_json(summary, tz)
-    elif fmt is DocumentFormat.MD:
-        data = report.render_md(summary, tz)
-    else:
-        data = _office_file(summary, fmt, env.settings)
-    write_document(data, output, fmt)
+    ) as (summary, rows):
+        if summary.marking is not None:
+            summary = _numbered(env.request(who), summary, calendar_day=calendar_day)
+        with document_writer(output, fmt) as stream:
+            _write(summary, rows, fmt, table, excel, env.settings, stream)
     message(report.window_text(summary, tz))
-    restricted = sum(1 for row in summary.rows if row.restricted)
-    note = t("daily.generated", moment=chosen.isoformat(), count=len(summary.rows))
+    note = t("daily.generated", moment=chosen.isoformat(), count=summary.size)
+    restricted = summary.restricted
     message(note + (f"; {restricted} {t('daily.restricted')}" if restricted else ""))
     if fmt in {DocumentFormat.CSV, DocumentFormat.NDJSON}:  # rows only on stdout: say it here
         message(t("handover.chain", head=summary.chain_head))
@@ -183,11 +170,53 @@ def _numbered(req: Request, summary: DailySummary, *, calendar_day: bool) -> Dai
     return replace(summary, marking=replace(summary.marking, copy_no=number))
 
 
-def _office_file(summary: DailySummary, fmt: DocumentFormat, settings: Settings) -> bytes:
+def _write(
+    summary: DailySummary,
+    rows: Iterable[DailyRow],
+    fmt: DocumentFormat,
+    table: Table,
+    excel: bool,
+    settings: Settings,
+    stream: IO[bytes],
+) -> None:
+    """The summary in ``fmt`` to ``stream``, its ``rows`` written as they come."""
+    from dutydesk.reports import daily as report
+
+    tz = settings.tz
+    if fmt in {DocumentFormat.XLSX, DocumentFormat.DOCX}:
+        _office_file(summary, rows, fmt, settings, stream)
+        return
+    sink = TextSink(stream)
+    if fmt in {DocumentFormat.CSV, DocumentFormat.NDJSON}:
+        if table is Table.TOTALS:
+            records = iter(report.totals_records(summary))
+            keys = ["dimension", "key", "count"]
+        else:
+            records = report.iter_incident_records(summary, tz, rows)
+            keys = [key for key, _ in report.COLUMNS]
+        if fmt is DocumentFormat.CSV:
+            write_csv(sink.write, report.record_keys(summary, keys), records, excel=excel)
+        else:
+            report.write_ndjson(records, sink.write)
+    elif fmt is DocumentFormat.JSON:
+        report.write_json(summary, tz, sink.write, rows)
+    else:
+        report.write_md(summary, tz, sink.write, rows)
+    sink.flush()
+
+
+def _office_file(
+    summary: DailySummary,
+    rows: Iterable[DailyRow],
+    fmt: DocumentFormat,
+    settings: Settings,
+    stream: IO[bytes],
+) -> None:
     """The XLSX workbook, or the DOCX with the office's 版记 (issuing unit, 抄送)."""
     from dutydesk.reports import daily_office
 
     if fmt is DocumentFormat.XLSX:
-        return daily_office.render_xlsx(summary, settings.tz)
+        daily_office.write_xlsx(summary, settings.tz, stream, rows)
+        return
     unit, cc = settings.issuing_unit, settings.imprint_cc
-    return daily_office.render_docx(summary, settings.tz, unit=unit, cc=cc)
+    daily_office.write_docx(summary, settings.tz, stream, rows, unit=unit, cc=cc)
