@@ -28,6 +28,7 @@ from dutydesk.services.incidents.records import (
 from dutydesk.services.incidents.register import refuse_content
 from dutydesk.services.integrity import chain
 from dutydesk.services.integrity.sealed import entry_record, incident_record, seal
+from dutydesk.services.limits import refuse_too_long
 from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.vocab import EntryKind, MatterKind
 
@@ -121,6 +122,7 @@ def add_entry(
     if incident.id is None:
         raise IncidentError("the incident must be saved before entries are added to it")
     _lock(session, incident)
+    refuse_too_long(req.limits, {"text": text, "target": target})
     refuse_content(req, incident.classification, {"text": text})  # register mode, issue 13
     check_version(incident, entry.expected_version, {"kind": entry_kind.value, "text": text})
     if occurred_at < incident.received_at:
