@@ -31,7 +31,7 @@ def _dutydesk(db: Path, *args: str, stdin: str = "") -> float:
     done = subprocess.run(
         [sys.executable, "-m", "dutydesk", "--db", str(db), "--now", NOW, *args],
         input=stdin, capture_output=True, text=True, check=False,
-        env={**os.environ, "DUTYDESK_OPERATOR": "值班员"},
+        env={**os.environ, "DUTYDESK_OPERATOR": "黄雨婷", "DUTYDESK_PIN": "4444"},  # the demo's
     )  # fmt: skip
     elapsed = time.perf_counter() - began
     if done.returncode != 0:
