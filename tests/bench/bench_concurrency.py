@@ -7,7 +7,7 @@ and scenario: failures, wall time, commands per second, p50/p99 latency and retr
 cause; then checks serials, timeline numbers and the chain for gaps and runs ``verify``.
 Not part of the test run::
 
-    .venv/bin/python tests/bench/bench_concurrency.py [FOLLOWUPS_PER_PROCESS INTAKES_PER_PROCESS]
+    .venv/bin/python tests/bench/bench_concurrency.py [FOLLOWUPS INTAKES [sqlite|postgresql]]
 """
 
 from __future__ import annotations
@@ -78,12 +78,14 @@ def bench(store: str, target: str, workdir: Path, followups: int, intakes: int) 
     db.close()
 
 
-def run(followups: int = 100, intakes: int = 200) -> None:
-    """Both stores, one after the other."""
+def run(followups: int = 100, intakes: int = 200, stores: str = "both") -> None:
+    """Both stores, one after the other (or the one named: ``sqlite``, ``postgresql``)."""
     with tempfile.TemporaryDirectory() as scratch:
         workdir = Path(scratch)
         bindir = find_bindir()
-        if bindir is None:
+        if stores == "sqlite":
+            pass
+        elif bindir is None:
             print("postgresql: no server binaries; skipped")
         else:
             cluster = _Cluster(bindir)
@@ -93,9 +95,10 @@ def run(followups: int = 100, intakes: int = 200) -> None:
                 bench("postgresql", url, workdir, followups, intakes)
             finally:
                 cluster.stop()
-        bench("sqlite", str(workdir / "bench.sqlite3"), workdir, followups, intakes)
+        if stores != "postgresql":
+            bench("sqlite", str(workdir / "bench.sqlite3"), workdir, followups, intakes)
 
 
 if __name__ == "__main__":
     sizes = [int(value) for value in sys.argv[1:3]]
-    run(*sizes)
+    run(*sizes, *sys.argv[3:4])
