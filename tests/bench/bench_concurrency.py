@@ -100,5 +100,9 @@ def run(followups: int = 100, intakes: int = 200, stores: str = "both") -> None:
 
 
 if __name__ == "__main__":
-    sizes = [int(value) for value in sys.argv[1:3]]
-    run(*sizes, *sys.argv[3:4])
+    given = sys.argv[1:]
+    run(
+        int(given[0]) if given else 100,
+        int(given[1]) if len(given) > 1 else 200,
+        given[2] if len(given) > 2 else "both",
+    )
