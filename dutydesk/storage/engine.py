@@ -577,11 +577,12 @@ class Database:
             rows = connection.execute("PRAGMA quick_check(1)").fetchall()
             connection.commit()
         except sqlite3.DatabaseError as exc:
-            return str(exc)
+            return " ".join(str(exc).split())
         except OSError:
             return None  # gone between the calls: the next read says so in its words
         first = str(rows[0][0]) if rows else "ok"
-        return None if first == "ok" else first
+        # SQLite may say it on several lines ("*** in database main ***" first): one line.
+        return None if first == "ok" else " ".join(first.split())
 
     def current_revision(self) -> str | None:
         """The Alembic revision the database is at, ``None`` for an empty database.
