@@ -23,6 +23,8 @@ The file is ``<user config dir>/dutydesk/config.toml`` (``DUTYDESK_CONFIG`` name
     rotation_whole_day_shifts = false  # true: 24-hour shifts (day and night of one date)
     rotation_two_nights_in_a_row = false  # true: a night may follow a night
     deployment = "register"       # or "classified-network"; DUTYDESK_DEPLOYMENT
+    max_line_chars = 200          # longest title, place, name; DUTYDESK_MAX_LINE_CHARS
+    max_text_chars = 2000000      # longest report or entry text; DUTYDESK_MAX_TEXT_CHARS
 
     [rules.first_report_minutes]  # report deadlines: any entry of data/rules.toml
     II = 35                       # (file only; no environment variable)
@@ -51,6 +53,7 @@ from dutydesk.i18n import t
 
 if TYPE_CHECKING:
     from dutydesk.rules.documents import Distribution
+    from dutydesk.rules.limits import FieldLimits
     from dutydesk.rules.rotation import RotationPolicy
     from dutydesk.rules.sms import SmsStyle
 
@@ -180,6 +183,10 @@ class Settings:
     """版记: 发 (to units below)."""
     distribution_copies: int = 60
     """版记: （共印N份）."""
+    max_line_chars: int = 200
+    """Issue 17: the longest one-line field (title, place, name, phone, 'to whom')."""
+    max_text_chars: int = 2_000_000
+    """Issue 17: the longest text (a report, an entry, a bulletin's body); a 1 MB paste fits."""
     imprint_cc: tuple[str, ...] = ()
     """版记 of the handover pack, the daily summary and the weekly report: 抄送 (none: no line)."""
     config_file: Path | None = field(default=None, compare=False)
@@ -223,6 +230,12 @@ class Settings:
             callback=self.sms_callback,
         )
 
+    def field_limits(self) -> FieldLimits:
+        """How long a stored field may be (:mod:`dutydesk.rules.limits`)."""
+        from dutydesk.rules.limits import FieldLimits
+
+        return FieldLimits(line=self.max_line_chars, text=self.max_text_chars)
+
     def holidays_path(self) -> Path:
         """The office's holiday file (it need not exist)."""
         if self.holidays_file:
@@ -263,6 +276,8 @@ _WHOLES = {
     "sms_limit",
     "sms_part_units",
     "distribution_copies",
+    "max_line_chars",
+    "max_text_chars",
 }
 _LISTS = {"distribution_report", "distribution_send", "distribution_issue", "imprint_cc"}
 

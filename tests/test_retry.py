@@ -160,3 +160,25 @@ def test_a_duplicate_bulletin_number_in_its_series_is_retried(db: Database) -> N
     with pytest.raises(IntegrityError) as duplicate, db.session() as session:
         session.execute(insert)
     assert transient_cause(duplicate.value) == "serial"
+
+
+@pytest.mark.parametrize(
+    ("seq", "chain_seq"),
+    [("seq", "chain_seq + 100"), ("seq + 100", "chain_seq")],
+    ids=["timeline seq", "chain seq"],
+)
+def test_a_duplicate_entry_number_is_retried_on_both_stores(
+    db: Database, seq: str, chain_seq: str
+) -> None:
+    # Issue 17: the keys that number entries are a race like the serial's, whichever
+    # store names them (PostgreSQL by its index, SQLite by its columns): a copy of the
+    # received entry with one of its two numbers kept.
+    register(*intake(db, **fields()))
+    copy = text(
+        "INSERT INTO timeline_entry (incident_id, seq, kind, occurred_at, recorded_at,"  # noqa: S608 - fixed expressions of our own
+        f" actor_name, text, target, chain_seq) SELECT incident_id, {seq}, kind,"
+        f" occurred_at, recorded_at, actor_name, text, target, {chain_seq} FROM timeline_entry"
+    )
+    with pytest.raises(IntegrityError) as duplicate, db.session() as session:
+        session.execute(copy)
+    assert transient_cause(duplicate.value) == "sequence"

@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from dutydesk.rules.limits import FieldLimits
 from dutydesk.vocab import Classification, Deployment
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ class Request:
     deployment: Deployment = Deployment.REGISTER
     """Issue 13: register mode (the default, and what a caller that does not say gets:
     classified content is refused) or an accredited classified network (content sealed)."""
+    limits: FieldLimits = field(default_factory=FieldLimits)
+    """How long a field may be (issue 17): checked by every writing service."""
     rules_source: DeadlineRules | Callable[[], DeadlineRules] | None = field(
         default=None, repr=False, compare=False
     )

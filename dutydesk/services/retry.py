@@ -31,7 +31,8 @@ ATTEMPTS = 8
 """Tries before giving up; with the busy timeout that is minutes of contention."""
 
 retries: Counter[str] = Counter()
-"""Retries made by this process, by cause (``busy``, ``serial``): for tests and benches."""
+"""Retries made by this process, by cause (``busy``, ``serial``, ``sequence``): for tests
+and benches."""
 
 # Decided by the driver's code, never by the message: PostgreSQL translates its messages
 # (a server with lc_messages = zh_CN says 无法串行访问), and a message can quote stored
@@ -40,6 +41,8 @@ _SQLITE_BUSY = 5
 """SQLITE_BUSY, the primary code of SQLITE_BUSY_RECOVERY/_SNAPSHOT/_TIMEOUT too: another
 connection holds the lock past the busy timeout."""
 _SQLITE_CONSTRAINT_UNIQUE = 2067
+_SQLITE_CONSTRAINT_PRIMARYKEY = 1555
+_SQLITE_CONSTRAINT_KEYS = frozenset({_SQLITE_CONSTRAINT_UNIQUE, _SQLITE_CONSTRAINT_PRIMARYKEY})
 _PG_TRANSIENT = frozenset({"40001", "40P01"})
 """SQLSTATE serialization_failure and deadlock_detected: run the transaction again."""
 _PG_UNIQUE = "23505"
@@ -62,6 +65,26 @@ _SERIAL_COLUMNS = (
     frozenset({"bulletin.kind", "bulletin.year", "bulletin.issue_no"}),
     frozenset({"bulletin.kind", "bulletin.series", "bulletin.year", "bulletin.issue_no"}),
 )
+# The keys that number entries: an incident's timeline (seq), the record's hash chain
+# (chain_seq of entries and audit events) and its one head row, made by the first
+# append to an empty chain. Writers lock the incident row and the head before they
+# number (services/incidents/followup.py, services/integrity/chain.py), so these only
+# fire for a writer that did not (or two first appends racing on an empty chain); the
+# transaction is then run again from the start, which numbers from what was committed.
+_SEQUENCE_CONSTRAINTS = frozenset(
+    {
+        "uq_timeline_incident_seq",
+        "ix_timeline_entry_chain_seq",
+        "ix_audit_event_chain_seq",
+        "chain_state_pkey",
+    }
+)
+_SEQUENCE_COLUMNS = (
+    frozenset({"timeline_entry.incident_id", "timeline_entry.seq"}),
+    frozenset({"timeline_entry.chain_seq"}),
+    frozenset({"audit_event.chain_seq"}),
+    frozenset({"chain_state.id"}),
+)
 
 
 class StoreBusyError(DutyDeskError):
@@ -69,7 +92,7 @@ class StoreBusyError(DutyDeskError):
 
 
 def transient_cause(exc: BaseException) -> str | None:
-    """``busy`` or ``serial`` when ``exc`` is worth retrying, else ``None``.
+    """``busy``, ``serial`` or ``sequence`` when ``exc`` is worth retrying, else ``None``.
 
     Only a driver error carrying its code counts (``sqlite_errorcode`` from the sqlite3
     module, the SQLSTATE from psycopg), whether raised bare or wrapped by SQLAlchemy.
@@ -81,8 +104,8 @@ def transient_cause(exc: BaseException) -> str | None:
     if isinstance(error, sqlite3.Error) and isinstance(sqlite_code, int):
         if sqlite_code & 0xFF == _SQLITE_BUSY:
             return "busy"
-        if sqlite_code == _SQLITE_CONSTRAINT_UNIQUE and _sqlite_serial(str(error)):
-            return "serial"
+        if sqlite_code in _SQLITE_CONSTRAINT_KEYS:
+            return _sqlite_numbering(str(error))
         return None
     # psycopg 3 has ``sqlstate``; psycopg2 called it ``pgcode``.
     sqlstate = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
@@ -93,12 +116,19 @@ def transient_cause(exc: BaseException) -> str | None:
     constraint = getattr(getattr(error, "diag", None), "constraint_name", None)
     if sqlstate == _PG_UNIQUE and constraint in _SERIAL_CONSTRAINTS:
         return "serial"
+    if sqlstate == _PG_UNIQUE and constraint in _SEQUENCE_CONSTRAINTS:
+        return "sequence"
     return None
 
 
-def _sqlite_serial(message: str) -> bool:
+def _sqlite_numbering(message: str) -> str | None:
     _, _, listed = message.partition(":")
-    return frozenset(column.strip() for column in listed.split(",")) in _SERIAL_COLUMNS
+    columns = frozenset(column.strip() for column in listed.split(","))
+    if columns in _SERIAL_COLUMNS:
+        return "serial"
+    if columns in _SEQUENCE_COLUMNS:
+        return "sequence"
+    return None
 
 
 def write_with_retry(

@@ -114,5 +114,6 @@ class Context:
             actor_id=self.operator_id,
             keys=self.keys,
             deployment=Deployment(self.settings.deployment),
+            limits=self.settings.field_limits(),
             rules_source=lambda: self.rules,
         )

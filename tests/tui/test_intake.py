@@ -455,3 +455,24 @@ async def test_a_grade_typed_after_a_pause_is_a_new_search(
         await pilot.press(*then)
         await settle(pilot)
         assert select.value == grade, (first, then)
+
+
+async def test_an_over_long_title_is_refused_in_one_line_and_the_form_kept(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    """Issue 17: the service's size limit reaches the console as its status line."""
+    title = "燃" * 201
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        control = screen.control("title")
+        assert isinstance(control, Input)
+        control.value = title
+        summary_area(screen).text = "幸福路燃气泄漏"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen  # not closed
+        assert control.value == title and summary_area(screen).text == "幸福路燃气泄漏"
+        shown = screen_text(app)
+        assert "201" in shown and "200" in shown, shown
+        assert len(incidents(db)) == 29

@@ -162,6 +162,7 @@ def edit(
         register_only=env.settings.deployment == "register",
         leader=to,
         urgency=wanted,
+        limits=env.settings.field_limits(),
     )
     message(t("bulletin.edited", id=bulletin_id))
     if to is not None:

@@ -126,6 +126,7 @@ class Env:
             actor_id=None if actor is None else actor.id,
             keys=self.keys,
             deployment=Deployment(self.settings.deployment),
+            limits=self.settings.field_limits(),
             rules_source=lambda: self.rules,
         )
 

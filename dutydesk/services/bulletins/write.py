@@ -24,10 +24,12 @@ from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import label, t
 from dutydesk.rules import bulletins as rules
+from dutydesk.rules.limits import FieldLimits
 from dutydesk.rules.policy import may_see
 from dutydesk.services.bulletins.read import BulletinError, incident_facts
 from dutydesk.services.integrity.reading import audited_read
 from dutydesk.services.integrity.sealed import seal
+from dutydesk.services.limits import refuse_too_long
 from dutydesk.services.retry import write_with_retry
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, EntryKind, Urgency
@@ -200,6 +202,7 @@ def edit_bulletin(
     register_only: bool = False,
     leader: str | None = None,
     urgency: Urgency | None = None,
+    limits: FieldLimits | None = None,
 ) -> None:
     """Change title, body, urgency and/or a 《信息直呈》's leader. Back to draft, unsigned.
 
@@ -209,14 +212,17 @@ def edit_bulletin(
     (a person holding the leader or duty leader role); the sign-off covered the one it
     named before, so it is asked for again. ``urgency`` sets the 紧急程度 (``NONE``
     clears it); the sign-off covered the old one, so it too goes back to draft, and the
-    audit event (on the chain) says the new one.
+    audit event (on the chain) says the new one. ``limits``: how long title and body
+    may be (the settings'; ``None``: the defaults of :mod:`dutydesk.rules.limits`).
 
     Raises:
         BulletinError: issued or discarded, blank title, above ``clearance``, text for
             a classified bulletin in register mode; ``leader`` for a 《信息快报》, or not
             a person holding the leader role.
+        FieldTooLong: the title or the body is longer than ``limits`` allow.
 
     """
+    refuse_too_long(limits or FieldLimits(), {"title": title, "body": body})
     if title is not None and not title.strip():
         raise BulletinError(t("bulletin.blank_title"))
     named = leader.strip() if leader is not None else None

@@ -32,6 +32,7 @@ from dutydesk.services.incidents.records import (
 from dutydesk.services.incidents.refusals import fact_refusal
 from dutydesk.services.incidents.register import CONTENT_FIELDS, refuse_content
 from dutydesk.services.integrity.sealed import SEALED_FIELDS, incident_record, seal, unseal
+from dutydesk.services.limits import refuse_too_long
 from dutydesk.storage.models import Incident
 from dutydesk.vocab import (
     Category,
@@ -234,6 +235,7 @@ def update_fields(
     if incident is None:
         raise NotFoundError(t("error.incident.no_id", id=incident_id))
     check_version(incident, expected_version, dict(changes))
+    refuse_too_long(req.limits, changes)
     values = _checked(changes)
     _refuse_closed(incident)
     where = incident_record(incident_id)

@@ -28,6 +28,7 @@ from dutydesk.services.incidents.records import (
 from dutydesk.services.incidents.register import refuse_content
 from dutydesk.services.integrity import chain
 from dutydesk.services.integrity.sealed import entry_record, incident_record, seal
+from dutydesk.services.limits import refuse_too_long
 from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.vocab import EntryKind, MatterKind
 
@@ -46,6 +47,21 @@ def _numbers(session: Session, incident_id: int) -> tuple[int, int]:
     ).all()
     continued = sum(1 for _, kind in rows if kind == EntryKind.CONTINUED_REPORT)
     return max((seq for seq, _ in rows), default=0) + 1, continued + 1
+
+
+def _lock(session: Session, incident: Incident) -> None:
+    """Lock the incident's row and read it again, before anything is decided from it.
+
+    Two officers logging on one incident at once must not both number their entry
+    ``seq`` N, nor both move version 7 to 8 from what they read before the other
+    committed. SQLite's ``BEGIN IMMEDIATE`` already serialises writers; on PostgreSQL
+    (READ COMMITTED) this ``SELECT ... FOR UPDATE`` does: the second waits for the
+    first's commit, then reads its entry and version (issue 17: 287 of 400 concurrent
+    follow-ups failed on the timeline's unique (incident, seq) before this). Changes
+    the caller made to ``incident`` are flushed first, so the fresh read keeps them.
+    """
+    session.flush()
+    session.refresh(incident, with_for_update=True)
 
 
 @dataclass(frozen=True)
@@ -105,6 +121,8 @@ def add_entry(
     require_aware(("occurred_at", occurred_at), ("now", now), ("due_at", due_at))
     if incident.id is None:
         raise IncidentError("the incident must be saved before entries are added to it")
+    _lock(session, incident)
+    refuse_too_long(req.limits, {"text": text, "target": target})
     refuse_content(req, incident.classification, {"text": text})  # register mode, issue 13
     check_version(incident, entry.expected_version, {"kind": entry_kind.value, "text": text})
     if occurred_at < incident.received_at:

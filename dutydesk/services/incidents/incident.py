@@ -12,6 +12,7 @@ are always what the queue sorts on.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ from dutydesk.services.incidents.refusals import fact_refusal
 from dutydesk.services.incidents.register import CONTENT_FIELDS, refuse_content, save_register
 from dutydesk.services.integrity import chain
 from dutydesk.services.integrity.sealed import entry_record, incident_record, seal
+from dutydesk.services.limits import refuse_too_long
 from dutydesk.storage.models import ChainState, Incident, Person, TimelineEntry
 from dutydesk.vocab import (
     Category,
@@ -139,6 +141,7 @@ def create_incident(req: Request, report: NewIncident, *, session: Session) -> I
         {name: getattr(report, name) for name in CONTENT_FIELDS}
         | {"received_text": report.received_text},
     )
+    refuse_too_long(req.limits, {f.name: getattr(report, f.name) for f in fields(report)})
     registered_only = secret and req.register_only
     if not summary.strip() and not registered_only:
         raise IncidentError(t("error.incident.no_summary"))

@@ -188,6 +188,7 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
                 register_only=ctx.settings.deployment == "register",
                 leader=leader,
                 urgency=urgency,
+                limits=ctx.settings.field_limits(),
             )
         if short is not None:
             short_version(ctx.db, view.id, edit=short, actor=ctx.operator, now=now)

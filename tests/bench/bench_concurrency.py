@@ -1,0 +1,108 @@
+"""Concurrent CLI writers on both stores, at the sizes of issue 17 (item 9).
+
+4 processes logging 100 follow-ups each on one incident, then 8 processes registering 200
+incidents each, through the real command line (``tests/concurrency_support.py``), first
+on a private PostgreSQL server started here and then on a SQLite file. Prints, per store
+and scenario: failures, wall time, commands per second, p50/p99 latency and retries by
+cause; then checks serials, timeline numbers and the chain for gaps and runs ``verify``.
+Not part of the test run::
+
+    .venv/bin/python tests/bench/bench_concurrency.py [FOLLOWUPS INTAKES [sqlite|postgresql]]
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+try:
+    from tests.concurrency_support import Outcome, run_writers
+except ModuleNotFoundError:  # run as a script
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.concurrency_support import Outcome, run_writers
+
+from dutydesk.storage.engine import Database, url_for
+from tests.pg_support import _Cluster, find_bindir
+
+
+def _line(store: str, what: str, outcome: Outcome) -> str:
+    done = len(outcome.latencies) - len(outcome.failures)
+    return (
+        f"{store:10} {what:22} failures {len(outcome.failures):4}  wall {outcome.wall:6.1f} s  "
+        f"{done / outcome.wall:6.1f}/s  p50 {outcome.percentile(0.5) * 1000:6.0f} ms  "
+        f"p99 {outcome.percentile(0.99) * 1000:6.0f} ms  retries {dict(outcome.retries)}"
+    )
+
+
+def _checks(db: Database, serial: str) -> str:
+    seqs = [row[0] for row in db.read(
+        "SELECT e.seq FROM timeline_entry e JOIN incident i ON i.id = e.incident_id "
+        "WHERE i.serial = :serial ORDER BY e.seq", {"serial": serial})]  # fmt: skip
+    numbers = [row[0] for row in db.read("SELECT serial_no FROM incident ORDER BY serial_no")]
+    chain = [row[0] for row in db.read(
+        "SELECT chain_seq FROM timeline_entry WHERE chain_seq IS NOT NULL UNION ALL "
+        "SELECT chain_seq FROM audit_event WHERE chain_seq IS NOT NULL ORDER BY 1")]  # fmt: skip
+    gapless = (
+        seqs == list(range(1, len(seqs) + 1))
+        and numbers == list(range(1, len(numbers) + 1))
+        and chain == list(range(1, len(chain) + 1))
+    )
+    return f"entries {len(seqs)}, incidents {len(numbers)}, chain {len(chain)}, gapless {gapless}"
+
+
+def bench(store: str, target: str, workdir: Path, followups: int, intakes: int) -> None:
+    """Run both scenarios on ``target`` (a file path or a server URL)."""
+    from dutydesk.cli.app import main
+
+    db = Database(url_for(target))
+    db.ensure_schema()
+    try:
+        main(["--db", target, "--now", "2026-11-26T08:00+08:00", "incident", "add",
+              "--summary", "幸福路燃气泄漏", "--operator", "值班员"])  # fmt: skip
+    except SystemExit as exc:
+        if exc.code:
+            raise RuntimeError(f"the first incident was not registered: exit {exc.code}") from None
+    serial = "20261126-001"
+    logged = run_writers(target, "log", 4, followups, workdir / f"{store}-log", serial=serial)
+    print(_line(store, f"4x{followups} follow-ups", logged), flush=True)
+    added = run_writers(target, "add", 8, intakes, workdir / f"{store}-add")
+    print(_line(store, f"8x{intakes} intakes", added), flush=True)
+    print(f"{store:10} {_checks(db, serial)}", flush=True)
+    for failure in sorted(set(logged.failures + added.failures))[:5]:
+        print(f"{store:10} failure: {failure}")
+    try:
+        main(["--db", target, "verify"])
+    except SystemExit as exc:
+        print(f"{store:10} verify exit {exc.code}")
+    db.close()
+
+
+def run(followups: int = 100, intakes: int = 200, stores: str = "both") -> None:
+    """Both stores, one after the other (or the one named: ``sqlite``, ``postgresql``)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        workdir = Path(scratch)
+        bindir = find_bindir()
+        if stores == "sqlite":
+            pass
+        elif bindir is None:
+            print("postgresql: no server binaries; skipped")
+        else:
+            cluster = _Cluster(bindir)
+            try:
+                cluster.start()
+                url = f"postgresql+psycopg://postgres@127.0.0.1:{cluster.port}/postgres"
+                bench("postgresql", url, workdir, followups, intakes)
+            finally:
+                cluster.stop()
+        if stores != "postgresql":
+            bench("sqlite", str(workdir / "bench.sqlite3"), workdir, followups, intakes)
+
+
+if __name__ == "__main__":
+    given = sys.argv[1:]
+    run(
+        int(given[0]) if given else 100,
+        int(given[1]) if len(given) > 1 else 200,
+        given[2] if len(given) > 2 else "both",
+    )
