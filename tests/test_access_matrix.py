@@ -29,15 +29,15 @@ SECRET = ("20261125-012", "重大活动期间有关工作", "secret")  # 机密
 CONFIDENTIAL = ("20261126-001", "博览会期间安保", "confidential")  # 秘密
 
 OPERATORS = {  # name: (PIN, clearance, roles) as in data/demo/night.toml
-    "张振华": ("8888", "secret", "duty leader, leader"),
-    "王立新": ("7777", "secret", "duty leader"),
-    "孙丽": ("3333", "secret", "duty leader"),
+    "张振华": ("888888", "secret", "duty leader, leader"),
+    "王立新": ("777777", "secret", "duty leader"),
+    "孙丽": ("333333", "secret", "duty leader"),
     # 三员分立 (issue 13): the system administrator holds no clearance any more.
     "李晓明": ("1111", "internal", "duty officer, administrator"),
-    "赵静": ("2222", "confidential", "duty officer"),
+    "赵静": ("222222", "confidential", "duty officer"),
     "黄雨婷": ("4444", "internal", "duty officer"),
     "许文博": ("5555", "internal", "information officer, auditor"),
-    "韩冬": ("6666", "top_secret", "confidential officer"),
+    "韩冬": ("666666", "top_secret", "confidential officer"),
     "马骏": ("1212", "internal", "security officer"),
 }
 NAMED = {"孙丽", "韩冬"}
@@ -151,7 +151,7 @@ def test_reading_needs_a_signed_in_operator(run: Run, command: str) -> None:
 
 def test_clearance_beyond_the_operators_own_is_refused(run: Run) -> None:
     code, out, err = run(
-        "incident", "show", SECRET[0], "--clearance", "secret", operator="赵静", pin="2222"
+        "incident", "show", SECRET[0], "--clearance", "secret", operator="赵静", pin="222222"
     )
     assert code == 2 and out == "" and SECRET[1] not in err
     assert "not cleared to secret" in err
@@ -209,7 +209,7 @@ def test_a_sign_off_is_the_signers_own_act(run: Run) -> None:
         "bulletin", "sign", bulletin, "--by", "王立新", operator="李晓明", pin="1111"
     )
     assert code == 2 and "王立新" in err and "Traceback" not in err
-    code, out, err = run("bulletin", "sign", bulletin, operator="王立新", pin="7777")
+    code, out, err = run("bulletin", "sign", bulletin, operator="王立新", pin="777777")
     assert code == 0, err
     assert "王立新" in err
 
@@ -249,9 +249,9 @@ def test_a_script_without_a_pin_is_refused_and_its_data_not_taken_for_one(
 def test_the_security_officer_names_a_reader_and_only_then_it_opens(run: Run) -> None:
     """Issue 13: `incident readers` is the security officer's; naming opens, a role does not."""
     show = ("incident", "show", SECRET[0], "--clearance", "secret")
-    code, out, err = run(*show, operator="王立新", pin="7777")
+    code, out, err = run(*show, operator="王立新", pin="777777")
     assert code == 0 and SECRET[1] not in out and "知悉范围" not in out  # cleared, not named
-    for name, pin in (("王立新", "7777"), ("李晓明", "1111"), ("许文博", "5555")):
+    for name, pin in (("王立新", "777777"), ("李晓明", "1111"), ("许文博", "5555")):
         code, out, err = run("incident", "readers", SECRET[0], "--add", name,
                              operator=name, pin=pin)  # fmt: skip
         assert code == 3 and "security officer" in err and "Traceback" not in err, name
@@ -263,6 +263,6 @@ def test_the_security_officer_names_a_reader_and_only_then_it_opens(run: Run) ->
         "incident", "readers", SECRET[0], "--add", "王立新", operator="马骏", pin="1212"
     )
     assert code == 0 and "王立新" in out and "孙丽" in out and SECRET[1] not in out + err
-    code, out, err = run(*show, operator="王立新", pin="7777")
+    code, out, err = run(*show, operator="王立新", pin="777777")
     assert code == 0 and SECRET[1] in out
     assert "知悉范围" in out and "王立新" in out.split("知悉范围")[1]

@@ -7,7 +7,7 @@ owner's; and any reset makes the owner choose their own PIN at the next sign-in,
 who reset it and when, so whoever chose the PIN can no longer use it.
 
 The demo night's people: 李晓明 1111 (administrator, internal), 马骏 1212 (security
-officer), 许文博 5555 (auditor), 韩冬 6666 (confidential officer, 绝密), 黄雨婷 4444
+officer), 许文博 5555 (auditor), 韩冬 666666 (confidential officer, 绝密), 黄雨婷 4444
 (duty officer, internal).
 """
 
@@ -53,7 +53,7 @@ def test_the_administrator_cannot_take_over_a_protected_account(demo: Database) 
     # None of it happened: 韩冬's own PIN still signs in, once enabled by the officer.
     officer = authenticate(demo, "马骏", "1212", NOW)
     set_active(demo, officer, "韩冬", True, NOW)
-    assert authenticate(demo, "韩冬", "6666", NOW).name == "韩冬"
+    assert authenticate(demo, "韩冬", "666666", NOW).name == "韩冬"
 
 
 def test_a_reset_pin_must_be_replaced_by_its_owner_who_is_told(demo: Database) -> None:
@@ -62,7 +62,7 @@ def test_a_reset_pin_must_be_replaced_by_its_owner_who_is_told(demo: Database) -
     with pytest.raises(NewPinRequired, match=r"reset by 马骏 at 11-26 02:31"):
         authenticate(demo, "韩冬", "135790", NOW)
     with pytest.raises(AuthError, match="wrong PIN"):  # the old PIN is gone
-        authenticate(demo, "韩冬", "6666", NOW)
+        authenticate(demo, "韩冬", "666666", NOW)
     with pytest.raises(AuthError, match="other than the one you were given"):
         authenticate(demo, "韩冬", "135790", NOW, new_pin="135790")
     with pytest.raises(AuthError, match="at least"):

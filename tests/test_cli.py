@@ -186,11 +186,11 @@ def test_demo_lists_each_operator_with_role_clearance_pin_and_duty(tmp_path: Pat
         "孙丽",
         "duty leader",
         "机密 secret",
-        "3333",
+        "333333",
         "Duty leader",
     ]
     assert _row(result.stdout, "黄雨婷")[-2:] == ["4444", "Duty officer"]
-    assert _row(result.stdout, "韩冬")[1:4] == ["confidential officer", "绝密 top secret", "6666"]
+    assert _row(result.stdout, "韩冬")[1:4] == ["confidential officer", "绝密 top secret", "666666"]
     names = [line.split()[0] for line in result.stdout.splitlines()[1:]]
     assert {"王立新", "张振华", "孙丽", "赵静", "许文博"} <= set(names)
     # Defect 7: the moment "on duty now" refers to carries its offset ("CST" is also a US zone).
@@ -202,7 +202,7 @@ def test_demo_lists_operators_in_chinese(tmp_path: Path) -> None:
     result = run("demo", "--db", str(target), "--now", "2026-11-26T02:31+08:00", "--lang", "zh_CN")
     assert result.returncode == 0, result.stderr
     assert "PIN码" in result.stdout.splitlines()[0]
-    assert _row(result.stdout, "孙丽") == ["孙丽", "带班领导", "机密", "3333", "带班领导"]
+    assert _row(result.stdout, "孙丽") == ["孙丽", "带班领导", "机密", "333333", "带班领导"]
     assert _row(result.stdout, "李晓明")[1] == "值班员、系统管理员"
     assert "演示数据" in result.stderr
 

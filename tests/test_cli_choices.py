@@ -148,7 +148,7 @@ def test_clearance_is_a_choice_list_with_the_chinese_names(path: tuple[str, ...]
 def test_a_chinese_clearance_reads_as_its_level(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     # 孙丽 (机密): the demo's administrator 李晓明 holds no clearance any more (issue 13).
     monkeypatch.setenv("DUTYDESK_OPERATOR", "孙丽")
-    monkeypatch.setenv("DUTYDESK_PIN", "3333")
+    monkeypatch.setenv("DUTYDESK_PIN", "333333")
     code, err = cli("incident", "show", "20261125-012", "--clearance", "机密", "--format", "json")
     assert code == 0, err
     code, err = cli("incident", "list", "--clearance", "绝密")

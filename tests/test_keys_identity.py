@@ -3,7 +3,7 @@
 The audit swapped another key file in beside a database: classified writes were accepted,
 the text written with it could not be read once the right key was back, ``key rotate``
 then failed and ``verify`` said intact. The demo night: 20261125-012 is its 机密 telegram,
-王立新 (7777) is cleared for 机密 and 李晓明 (1111) is its administrator; the desk is
+王立新 (777777) is cleared for 机密 and 李晓明 (1111) is its administrator; the desk is
 accredited (``classified-network``), so the telegrams hold sealed content.
 """
 
@@ -23,7 +23,7 @@ from tests.docs_support import run_cli
 from tests.templates import DemoTemplates
 
 SECRET = "20261125-012"
-OFFICER = ("王立新", "7777")
+OFFICER = ("王立新", "777777")
 
 Run = Callable[..., tuple[int, str, str]]
 

@@ -239,7 +239,7 @@ def test_leave_list_shows_the_classified_itinerary_marked_to_a_named_cleared_rea
     cli: Cli, demo: Database
 ) -> None:
     number = classified_trip(demo)
-    cleared = cli("leave", "list", "--all", "--clearance", "secret", who=("张振华", "8888"))
+    cleared = cli("leave", "list", "--all", "--clearance", "secret", who=("张振华", "888888"))
     assert cleared.code == 0, cleared.err
     assert f"【机密】{CANARY}" in cleared.out
     assert ("leave", f"leave:{number} (secret)") in views(demo)
@@ -251,7 +251,7 @@ def test_leave_list_shows_the_classified_itinerary_marked_to_a_named_cleared_rea
 
 def test_handover_pack_shows_the_trip_by_level(cli: Cli, demo: Database) -> None:
     classified_trip(demo)
-    cleared = cli("handover", "--format", "txt", "--clearance", "secret", who=("张振华", "8888"))
+    cleared = cli("handover", "--format", "txt", "--clearance", "secret", who=("张振华", "888888"))
     assert cleared.code == 0, cleared.err
     assert f"赴【机密】{CANARY}" in cleared.out
     plain = cli("handover", "--format", "txt")
@@ -264,7 +264,7 @@ def test_handover_pack_shows_the_trip_by_level(cli: Cli, demo: Database) -> None
 # -- canary: no classified itinerary text reaches an uncleared reader ------------------
 
 
-READERS = [("李晓明", "1111", "internal"), ("王立新", "7777", "secret")]
+READERS = [("李晓明", "1111", "internal"), ("王立新", "777777", "secret")]
 """An internal officer, and a 机密 duty leader the trip does not name."""
 
 

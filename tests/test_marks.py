@@ -2,7 +2,7 @@
 classified item's own mark, true counts, the classified bulletin series and its
 distribution log (份号, to whom, signed back).
 
-On the demo night (20261125-012 机密, 20261126-001 秘密) run as 韩冬 (绝密, PIN 6666);
+On the demo night (20261125-012 机密, 20261126-001 秘密) run as 韩冬 (绝密, PIN 666666);
 an uncleared reader (李晓明 at the default, internal) gets today's outputs, unmarked.
 """
 
@@ -52,7 +52,7 @@ def cli(
     """``dutydesk ARGS`` on the demo night, as 韩冬 (绝密) unless ``who`` says otherwise."""
     demo_templates.load_into(db, DEMO_MOMENT)
 
-    def run(*args: str, who: tuple[str, str] = ("韩冬", "6666"), lang: str = "zh_CN") -> Result:
+    def run(*args: str, who: tuple[str, str] = ("韩冬", "666666"), lang: str = "zh_CN") -> Result:
         monkeypatch.setenv("DUTYDESK_OPERATOR", who[0])
         monkeypatch.setenv("DUTYDESK_PIN", who[1])
         monkeypatch.setattr(sys, "stdin", io.StringIO(""))
@@ -194,11 +194,11 @@ def _issued(cli: Cli, serial: str) -> int:
     # A level alone opens nothing: the security officer names the leader who drafts it.
     named = cli("incident", "readers", serial, "--add", "张振华", who=("马骏", "1212"))
     assert named.code == 0, named.err
-    drafted = cli("bulletin", "draft", serial, "--clearance", "secret", who=("张振华", "8888"))
+    drafted = cli("bulletin", "draft", serial, "--clearance", "secret", who=("张振华", "888888"))
     assert drafted.code == 0, drafted.err
     bulletin_id = int(drafted.out.strip())
     for step in (("review",), ("sign",), ("issue",)):
-        done = cli("bulletin", *step, str(bulletin_id), who=("张振华", "8888"))
+        done = cli("bulletin", *step, str(bulletin_id), who=("张振华", "888888"))
         assert done.code == 0, done.err
     return bulletin_id
 
@@ -207,13 +207,13 @@ def test_classified_bulletins_have_their_own_series(cli: Cli) -> None:
     open_one = _issued(cli, "20261125-019")
     secret_one = _issued(cli, SECRET_SERIAL)
     open_two = _issued(cli, "20261125-004")
-    listed = cli("bulletin", "list", "--format", "json", who=("张振华", "8888"))
+    listed = cli("bulletin", "list", "--format", "json", who=("张振华", "888888"))
     numbers = {b["id"]: b for b in json.loads(listed.out)}
     assert numbers[open_one]["issue_no"] == 1 and numbers[open_one]["series"] == "open"
     assert numbers[secret_one]["issue_no"] == 1 and numbers[secret_one]["series"] == "classified"
     assert numbers[open_two]["issue_no"] == 2  # the 机密 issue took no number of the open series
     shown = cli(
-        "bulletin", "show", str(secret_one), "--clearance", "secret", who=("张振华", "8888")
+        "bulletin", "show", str(secret_one), "--clearance", "secret", who=("张振华", "888888")
     )
     assert "（机密）" in shown.out or "(机密)" in shown.out
 
@@ -223,7 +223,7 @@ def test_printing_a_classified_bulletin_gives_copies_and_logs_them(
     cli: Cli, fmt: str, tmp_path: Path
 ) -> None:
     bulletin_id = _issued(cli, SECRET_SERIAL)
-    leader = ("张振华", "8888")
+    leader = ("张振华", "888888")
     for n in (1, 2):
         target = tmp_path / f"b{n}.{fmt}"
         shown = cli(
@@ -253,7 +253,7 @@ def test_printing_a_classified_bulletin_gives_copies_and_logs_them(
 def test_copies_refuses_a_copy_not_made(cli: Cli) -> None:
     bulletin_id = _issued(cli, SECRET_SERIAL)
     result = cli("bulletin", "copies", str(bulletin_id), "--give", "9", "--to", "王立新",
-                 who=("张振华", "8888"))  # fmt: skip
+                 who=("张振华", "888888"))  # fmt: skip
     assert result.code != 0
     assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
 

@@ -54,7 +54,7 @@ def test_a_night_in_a_folder_with_any_name(
     code, _, err = _run(capsys, "demo", "--db", str(db))
     assert code == 0, err
     monkeypatch.setenv("DUTYDESK_OPERATOR", "韩冬")
-    monkeypatch.setenv("DUTYDESK_PIN", "6666")
+    monkeypatch.setenv("DUTYDESK_PIN", "666666")
     code, out, err = _run(capsys, "--db", str(db), "incident", "add", "--classification",
                           "secret", "--title", "密件测试", "--summary", "机密正文")  # fmt: skip
     assert code == 0, err

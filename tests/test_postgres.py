@@ -939,12 +939,12 @@ _NIGHT = [
                       "--to", "2026-11-30T20:00", "--acting", "陈国华"]),
     ("黄雨婷", "4444", ["leave", "list"]),
     ("黄雨婷", "4444", ["incident", "list", "--all"]),
-    ("韩冬", "6666", ["incident", "list", "--clearance", "top_secret"]),
+    ("韩冬", "666666", ["incident", "list", "--clearance", "top_secret"]),
     # The written report must say when it happened: the officer fills it in first.
     ("黄雨婷", "4444", ["incident", "edit", "20261126-004", "--occurred", "01:20"]),
     ("黄雨婷", "4444", ["bulletin", "draft", "20261126-004"]),
     ("黄雨婷", "4444", ["bulletin", "review", "1"]),
-    ("王立新", "7777", ["bulletin", "sign", "1", "--sms-ok", "20261126-004"]),  # 可发短信/微信
+    ("王立新", "777777", ["bulletin", "sign", "1", "--sms-ok", "20261126-004"]),  # 可发短信/微信
     ("黄雨婷", "4444", ["bulletin", "issue", "1"]),
     ("黄雨婷", "4444", ["bulletin", "sms", "1"]),
     ("黄雨婷", "4444", ["bulletin", "list"]),
@@ -957,7 +957,7 @@ _NIGHT = [
     ("黄雨婷", "4444", ["drill", "report"]),
     ("李晓明", "1111", ["key", "rotate"]),
     ("许文博", "5555", ["audit", "list"]),
-    ("韩冬", "6666", ["incident", "list", "--clearance", "top_secret"]),
+    ("韩冬", "666666", ["incident", "list", "--clearance", "top_secret"]),
     ("黄雨婷", "4444", ["verify"]),
 ]  # fmt: skip
 

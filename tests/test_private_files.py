@@ -2,8 +2,9 @@
 
 Issue 17, item 6: under the usual umask 022 the database, its ``-wal``/``-shm``, backups
 and ``-o`` exports were created 0644; run as ``nobody``, an offline search found a
-4-digit PIN in 48 s. The demo night: 王立新 7777 (机密), 赵静 2222 (秘密), 黄雨婷 4444
-(internal), 李晓明 1111 the administrator, 马骏 1212 the security officer.
+4-digit PIN in 48 s. The demo night: 王立新 777777 (机密), 赵静 222222 (秘密), 黄雨婷 4444
+(internal: 4 digits stay enough below 秘密), 李晓明 1111 the administrator, 马骏 1212 the
+security officer.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 
 from dutydesk.config import Settings
 from dutydesk.errors import DutyDeskError
-from dutydesk.services.accounts.auth import authenticate
+from dutydesk.services.accounts.auth import NewPinRequired, authenticate
 from dutydesk.services.accounts.users import set_pin
 from dutydesk.storage.engine import Database, url_for
 from tests.conftest import DEMO_MOMENT
@@ -25,6 +26,7 @@ from tests.docs_support import run_cli
 from tests.templates import DemoTemplates
 
 Run = Callable[..., tuple[int, str, str]]
+DEMO_PINS = {"王立新": "777777", "赵静": "222222"}
 
 
 def mode(path: Path) -> int:
@@ -85,7 +87,7 @@ def test_backups_and_exports_are_private(demo: Path, run: Run, tmp_path: Path) -
     assert code == 0, err
     assert mode(copy) == 0o600
     export = tmp_path / "weekly.md"
-    code, _, err = run("report", "weekly", "-o", str(export), who=("孙丽", "3333"))
+    code, _, err = run("report", "weekly", "-o", str(export), who=("孙丽", "333333"))
     assert code == 0, err
     assert mode(export) == 0o600
 
@@ -129,20 +131,64 @@ def test_the_service_asks_six_characters_above_internal(demo: Path) -> None:
         db.close()
 
 
-def test_existing_short_pins_keep_working_until_their_next_change(demo: Path, run: Run) -> None:
-    code, _, err = run("incident", "list", who=("王立新", "7777"))  # 机密, 4 digits: kept
+def short_pin(demo: Path, name: str, pin: str) -> None:
+    """Give ``name`` their own ``pin`` under a rule of 4, as before issue 17 item 6."""
+    db = Database(url_for(str(demo)))
+    try:
+        own = authenticate(db, name, DEMO_PINS[name], DEMO_MOMENT)
+        set_pin(db, own, name, pin, DEMO_MOMENT, settings=Settings(pin_min_classified=4))
+    finally:
+        db.close()
+
+
+def test_a_short_pin_above_internal_is_replaced_at_the_next_sign_in(
+    demo: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17 item 6: a 4-digit PIN of a 机密 account opens it only to choose another."""
+    short_pin(demo, "王立新", "7777")
+    code, out, err = run("incident", "list", who=("王立新", "7777"))
+    assert code == 3 and out == "", (code, out, err)
+    assert len(err.strip().splitlines()) == 1, err
+    assert "6 characters" in err and "dutydesk user passwd 王立新 --operator 王立新" in err, err
+    monkeypatch.setenv("DUTYDESK_NEW_PIN", "9753")  # still too short: refused, kept
+    code, _, err = run("user", "passwd", "王立新", who=("王立新", "7777"))
+    assert code != 0 and "at least 6 characters" in err, err
+    monkeypatch.setenv("DUTYDESK_NEW_PIN", "975310")
+    code, _, err = run("user", "passwd", "王立新", who=("王立新", "7777"))  # not locked out
     assert code == 0, err
+    code, _, err = run("incident", "list", who=("王立新", "975310"))
+    assert code == 0, err
+    code, _, err = run("incident", "list", who=("王立新", "7777"))
+    assert code == 3 and "wrong PIN" in err, err
+
+
+def test_the_rule_is_the_configured_length(demo: Path) -> None:
+    """A longer ``pin_min_classified`` asks the same of the demo's 6-digit PINs."""
+    db = Database(url_for(str(demo)))
+    try:
+        longer = Settings(pin_min_classified=8)
+        with pytest.raises(NewPinRequired, match="8 characters"):
+            authenticate(db, "赵静", "222222", DEMO_MOMENT, settings=longer)
+        assert authenticate(db, "赵静", "222222", DEMO_MOMENT).name == "赵静"
+        assert authenticate(db, "黄雨婷", "4444", DEMO_MOMENT, settings=longer).name == "黄雨婷"
+        signed = authenticate(
+            db, "赵静", "222222", DEMO_MOMENT, settings=longer, new_pin="24681012"
+        )
+        assert signed.name == "赵静"
+        assert authenticate(db, "赵静", "24681012", DEMO_MOMENT, settings=longer).name == "赵静"
+    finally:
+        db.close()
 
 
 def test_the_cli_refuses_a_short_pin_in_one_line(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DUTYDESK_NEW_PIN", "9753")
-    code, out, err = run("user", "passwd", "王立新", who=("王立新", "7777"))
+    code, out, err = run("user", "passwd", "王立新", who=("王立新", "777777"))
     assert code != 0 and out == "", (code, out, err)
     assert len(err.strip().splitlines()) == 1 and "at least 6 characters" in err, err
     code, _, err = run("user", "passwd", "赵静", who=("马骏", "1212"))  # a reset
     assert code != 0 and "at least 6 characters" in err, err
     monkeypatch.setenv("DUTYDESK_NEW_PIN", "975310")
-    code, _, err = run("user", "passwd", "王立新", who=("王立新", "7777"))
+    code, _, err = run("user", "passwd", "王立新", who=("王立新", "777777"))
     assert code == 0, err
     code, _, err = run("incident", "list", who=("王立新", "975310"))
     assert code == 0, err

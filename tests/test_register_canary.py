@@ -35,8 +35,8 @@ CANARY = "金丝雀登记簿9Q"
 REFUSED = "Classified content must not be typed on a non-classified computer"
 SECRET = "20261125-012"
 """The demo's 机密 telegram, a register entry; 韩冬 (机要员) is named in its 知悉范围."""
-KEEPER = ("韩冬", "6666", "top_secret")
-LEADER = ("孙丽", "3333", "secret")
+KEEPER = ("韩冬", "666666", "top_secret")
+LEADER = ("孙丽", "333333", "secret")
 """The duty leader it was reported to (named), who drafts a bulletin of it."""
 
 Run = Callable[..., tuple[int, str, str]]

@@ -47,7 +47,7 @@ def main() -> None:
         draft = ("bulletin", "draft", GAS, "--urgency", "特急")  # the mark at the top left
         bulletin = run(*cli, *draft, env=env, cwd=work).strip()
         run(*cli, "bulletin", "review", bulletin, env=env, cwd=work)
-        leader = {**env, "DUTYDESK_OPERATOR": "张振华", "DUTYDESK_PIN": "8888"}
+        leader = {**env, "DUTYDESK_OPERATOR": "张振华", "DUTYDESK_PIN": "888888"}
         run(*cli, "bulletin", "sign", bulletin, env=leader, cwd=work)
         run(*cli, "bulletin", "issue", bulletin, env=env, cwd=work)
         out = ("-o", "bulletin.docx")

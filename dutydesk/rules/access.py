@@ -20,11 +20,12 @@ from dutydesk.vocab import Classification, Role
 MIN_PIN_LENGTH = 4
 """Shortest PIN or passphrase accepted; a PIN is meant to be typed at 3 a.m."""
 MAX_PIN_LENGTH = 256
+"""Longest accepted, so that hashing cost stays bounded."""
 CLASSIFIED_PIN_LENGTH = 6
 """Issue 17: shortest PIN of an account cleared above internal (秘密 and up), by default
 (``pin_min_classified``). A 4-digit PIN fell to an offline search in 48 s; the accounts
-that open classified content get the longer one, the others keep 4 for 3 a.m. typing."""
-"""Longest accepted, so that hashing cost stays bounded."""
+that open classified content get the longer one, the others keep 4 for 3 a.m. typing.
+A shorter PIN that still matches opens the account only to be replaced (``auth``)."""
 
 
 def _roles(roles: Iterable[Role | str]) -> set[Role]:

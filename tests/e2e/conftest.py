@@ -19,7 +19,7 @@ from tests.templates import copy_database, settle
 if not DUTYDESK.exists():  # pragma: no cover - the README's install makes it
     pytest.skip(f"{DUTYDESK} is not installed", allow_module_level=True)
 
-OFFICER = ("王立新", "7777")
+OFFICER = ("王立新", "777777")
 """A demo operator cleared for 机密 (printed by ``dutydesk demo``)."""
 
 

@@ -30,14 +30,14 @@ CANARIES = {  # serial: (canary in its title, its level)
     "20261126-001": ("省公安厅密电", 2),  # 秘密 confidential
 }
 OPERATORS = {  # name: (PIN, clearance level), as in data/demo/night.toml
-    "张振华": ("8888", 3),
-    "王立新": ("7777", 3),
-    "孙丽": ("3333", 3),
+    "张振华": ("888888", 3),
+    "王立新": ("777777", 3),
+    "孙丽": ("333333", 3),
     "李晓明": ("1111", 1),  # 三员分立: the system administrator holds no clearance
-    "赵静": ("2222", 2),
+    "赵静": ("222222", 2),
     "黄雨婷": ("4444", 1),
     "许文博": ("5555", 1),
-    "韩冬": ("6666", 4),
+    "韩冬": ("666666", 4),
     "马骏": ("1212", 1),  # the security officer reads no content by the role
 }
 NAMED = {"孙丽", "韩冬"}

@@ -1,8 +1,8 @@
 """Signing in at the console, running as the operator, signing out; no copying while cleared.
 
-The demo night has operators with known PINs: 王立新 7777 (机密 secret), 赵静 2222
+The demo night has operators with known PINs: 王立新 777777 (机密 secret), 赵静 222222
 (秘密 confidential), 黄雨婷 4444 (internal), and every other duty leader of its roster
-(孙丽 3333 leads the shift on at the frozen 02:31). Its 机密 incident is a cipher telegram
+(孙丽 333333 leads the shift on at the frozen 02:31). Its 机密 incident is a cipher telegram
 (a register entry with no content, as the default deployment keeps it; these tests see it
 as an accredited desk holds it, its title starting with 省委办公厅密电, sealed); its 知悉范围
 names 孙丽 (it was reported to her) and the 机要局, so 王立新, cleared to 机密 as well, sees
@@ -128,7 +128,7 @@ async def test_five_wrong_pins_lock_the_account(sign_in_app: Callable[..., DutyD
         for _ in range(5):
             await sign_in(pilot, "赵静", "9999")
         assert "locked until" in str(screen_of(app).message.content)
-        await sign_in(pilot, "赵静", "2222")  # the right PIN does not open a locked account
+        await sign_in(pilot, "赵静", "222222")  # the right PIN does not open a locked account
         message = str(screen_of(app).message.content)
         assert "locked" in message and "02:36" in message
         assert app.operator is None
@@ -198,7 +198,7 @@ async def test_right_pin_opens_the_console_as_the_operator(
     app = sign_in_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await sign_in(pilot, "孙丽", "3333")
+        await sign_in(pilot, "孙丽", "333333")
         assert isinstance(app.screen, MainScreen)
         assert app.operator is not None and app.operator.name == "孙丽"
         ctx = app.main.context
@@ -255,7 +255,7 @@ async def test_sign_out_hides_everything_and_switches_operator(
     app = sign_in_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await sign_in(pilot, "孙丽", "3333")  # named in the telegram's 知悉范围
+        await sign_in(pilot, "孙丽", "333333")  # named in the telegram's 知悉范围
         assert SECRET_TITLE in app.export_screenshot() or secret_row_title(app)
         main = app.main
         await pilot.press("ctrl+o")
@@ -279,7 +279,7 @@ async def test_sign_out_closes_open_forms(sign_in_app: Callable[..., DutyDeskApp
     app = sign_in_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await sign_in(pilot, "赵静", "2222")
+        await sign_in(pilot, "赵静", "222222")
         await pilot.press("n")  # the intake form, on top of the main screen
         await settle(pilot)
         main, form = app.main, app.screen
@@ -300,7 +300,7 @@ async def test_sign_out_with_a_typed_form_asks_first(
     app = sign_in_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await sign_in(pilot, "赵静", "2222")
+        await sign_in(pilot, "赵静", "222222")
         await pilot.press("n")
         await settle(pilot)
         form = on_top(app, IntakeScreen)
@@ -322,7 +322,7 @@ async def test_no_copy_or_screenshot_for_a_cleared_operator(
     app = sign_in_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await sign_in(pilot, "赵静", "2222")  # 秘密: may be shown classified text
+        await sign_in(pilot, "赵静", "222222")  # 秘密: may be shown classified text
         app.copy_to_clipboard("anything")
         assert app.clipboard == ""
         assert app.deliver_screenshot() is None
@@ -372,7 +372,7 @@ async def test_every_classified_view_at_the_console_names_the_operator(
     app = sign_in_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await sign_in(pilot, "孙丽", "3333")
+        await sign_in(pilot, "孙丽", "333333")
         assert app.operator is not None
         queue = app.main.queue
         rows = [row for block in queue._blocks.values() for row in block]
@@ -442,6 +442,34 @@ async def test_a_new_pin_above_internal_needs_six_characters(
         await settle(pilot)
         assert app.operator is not None and app.operator.name == "赵静"
     assert authenticate(demo, "赵静", "246810", NOW).name == "赵静"
+
+
+async def test_a_short_pin_above_internal_is_replaced_at_sign_in(
+    sign_in_app: Callable[..., DutyDeskApp], demo: Database
+) -> None:
+    """Issue 17 item 6: 王立新 (机密) with a 4-digit PIN of his own chooses a longer one."""
+    from dutydesk.services.accounts.auth import authenticate
+    from dutydesk.services.accounts.users import set_pin
+
+    own = authenticate(demo, "王立新", "777777", NOW)
+    set_pin(demo, own, "王立新", "7777", NOW, settings=Settings(pin_min_classified=4))
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, "王立新", "7777")
+        screen = screen_of(app)
+        message = str(screen.message.content)
+        assert "6 characters" in message and "new PIN" in message, message
+        assert app.operator is None and screen.pin_input.placeholder == "New PIN"
+        await pilot.press(*"2468", "enter", *"2468", "enter")  # still short: asked again
+        await settle(pilot)
+        assert "at least 6 characters" in str(screen.message.content)
+        assert app.operator is None and screen.pin_input.placeholder == "New PIN"
+        await pilot.press(*"246810", "enter", *"246810", "enter")
+        await settle(pilot)
+        assert app.operator is not None and app.operator.name == "王立新"
+        assert isinstance(app.screen, MainScreen)
+    assert authenticate(demo, "王立新", "246810", NOW).name == "王立新"
 
 
 async def test_a_database_others_can_read_is_warned_about_in_a_toast(

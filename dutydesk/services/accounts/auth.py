@@ -20,6 +20,9 @@ A PIN someone else set (a reset, ``pin_reset`` in the audit trail) must be repla
 its owner before anything else: :func:`authenticate` refuses with
 :class:`NewPinRequired`, naming who reset it and when, until it is called again with the
 owner's ``new_pin`` (issue 17: whoever chose the PIN could otherwise sign in as them).
+A PIN shorter than the account's rule (``pin_min_classified`` above internal, set before
+the rule or under a shorter one) is treated the same way: it still opens the account, but
+only to choose a long enough one, so nobody is locked out and no short PIN lasts.
 """
 
 from __future__ import annotations
@@ -304,7 +307,7 @@ def authenticate(
                 session,
                 person,
                 credential,
-                Change(old_hash, upgrade, new_hash, len(new_pin or "")),
+                Change(old_hash, upgrade, new_hash, len(new_pin or ""), len(pin)),
                 now,
                 settings=settings,
                 record_success=record_success,
@@ -344,6 +347,8 @@ class Change:
     new_hash: str | None
     new_length: int = 0
     """The new PIN's length: an account cleared above internal needs a longer one."""
+    given_length: int = 0
+    """The length of the PIN that matched: a shorter one than the rule must be replaced."""
 
 
 def _accept(
@@ -363,10 +368,16 @@ def _accept(
         audit.record(session, person.id, "sign_in_refused", "person", person.id, "PIN reset", now)
         when = reset.at.astimezone(settings.tz).strftime("%m-%d %H:%M")
         return NewPinRequired(t("auth.reset_pending", name=person.name, by=reset.by, at=when))
-    if change.new_hash is not None:
-        shortest = _shortest_pin(person, settings)
-        if change.new_length < shortest:  # issue 17: checked once the account is known
-            return AuthError(t("auth.pin_too_short_classified", min=shortest))
+    shortest = _shortest_pin(person, settings)
+    if change.new_hash is None and change.given_length < shortest:
+        # Issue 17: a short PIN above internal (set before the rule, or under a shorter
+        # one) falls to an offline search in seconds; it opens the account only to be
+        # replaced, like a reset one, so its owner is not locked out.
+        audit.record(session, person.id, "sign_in_refused", "person", person.id, "PIN short", now)
+        return NewPinRequired(t("auth.pin_short_pending", name=person.name, min=shortest))
+    if change.new_hash is not None and change.new_length < shortest:
+        # Issue 17: checked once the account (and so its clearance) is known.
+        return AuthError(t("auth.pin_too_short_classified", min=shortest))
     credential.failed_attempts, credential.locked_until = 0, None
     if change.new_hash is not None:
         credential.pin_hash, credential.changed_at = change.new_hash, now
