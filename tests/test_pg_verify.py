@@ -9,6 +9,7 @@ checks the chain all the same. Nothing is corrupted here: the tests check the re
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,7 +62,8 @@ def test_verify_command_prints_the_amcheck_line_and_no_sqlite_check(
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith("PostgreSQL amcheck: ") and lines[0].endswith(", 0 damaged.")
-    assert lines[1] == "Record intact: 0 links, head #0 0000000000000000."
+    # A new database's one link is its state baseline (issue 17: facts on the chain).
+    assert re.fullmatch(r"Record intact: 1 links, head #1 [0-9a-f]{16}\.", lines[1]), lines[1]
     assert "database check ok" not in out  # SQLite's integrity_check did not run here
 
 

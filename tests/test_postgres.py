@@ -11,6 +11,7 @@ import io
 import itertools
 import json
 import os
+import shutil
 import sys
 import threading
 from collections.abc import Iterator
@@ -72,10 +73,21 @@ def session_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _key_file(session_key: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A server database has no ``<file>.key``: ``key_file`` names one (README)."""
-    monkeypatch.setenv("DUTYDESK_KEY_FILE", str(session_key))
-    return session_key
+def _key_file(session_key: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A server database has no ``<file>.key``: ``key_file`` names one (README).
+
+    Each test gets its own copy of the session's key file and head key, so the anchor file
+    beside them (issue 17: acknowledged heads) holds this test's database's heads only:
+    one shared anchor would list other databases' heads, which are on no chain here.
+    """
+    own = tmp_path / "keys" / session_key.name
+    own.parent.mkdir(mode=0o700)
+    for name in (session_key.name, f"{session_key.stem}.head-key"):
+        source = session_key.with_name(name)
+        if source.exists():
+            shutil.copy2(source, own.with_name(name))  # keeps mode 0600
+    monkeypatch.setenv("DUTYDESK_KEY_FILE", str(own))
+    return own
 
 
 @pytest.fixture(scope="session")
