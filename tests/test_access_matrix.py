@@ -15,12 +15,11 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from dutydesk.cli.app import main
-from dutydesk.storage.engine import Database, url_for
+from dutydesk.storage.engine import Database
 from tests.conftest import DEMO_MOMENT
 from tests.templates import DemoTemplates
 
@@ -71,33 +70,33 @@ Run = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def demo_file(demo_templates: DemoTemplates, tmp_path: Path) -> Path:
+def demo_db(demo_templates: DemoTemplates, db: Database) -> Database:
     """A fresh copy of the demo (with its key file) per test: lockouts do not carry over.
 
     Its telegrams hold sealed content (the accredited deployment's), the canaries below.
+    On the test's own store: a SQLite file, or PostgreSQL in the second pass (issue 15).
     """
-    return demo_templates.copy_to(tmp_path / "demo.sqlite3", DEMO_MOMENT, accredited=True)
+    return demo_templates.load_into(db, DEMO_MOMENT, accredited=True)
 
 
-def records(path: Path) -> list[object]:
+def records(database: Database) -> list[object]:
     """Everything a write could add, leaving out the audit of sign-in attempts."""
-    database = Database(url_for(str(path)))
-    try:
-        return [
-            database.read(f"SELECT count(*) FROM {table}")[0][0]  # noqa: S608 - table names from the literal tuple below
-            for table in ("timeline_entry", "bulletin", "leave_registration", "assignment",
-                          "shift", "handover", "incident")
-        ] + database.read(
-            "SELECT action, count(*) FROM audit_event WHERE action NOT LIKE 'sign_in%' "
-            "AND action != 'account_locked' GROUP BY action ORDER BY action"
-        )  # fmt: skip
-    finally:
-        database.close()
+    return [
+        database.read(f"SELECT count(*) FROM {table}")[0][0]  # noqa: S608 - table names from the literal tuple below
+        for table in ("timeline_entry", "bulletin", "leave_registration", "assignment",
+                      "shift", "handover", "incident")
+    ] + database.read(
+        "SELECT action, count(*) FROM audit_event WHERE action NOT LIKE 'sign_in%' "
+        "AND action != 'account_locked' GROUP BY action ORDER BY action"
+    )  # fmt: skip
 
 
 @pytest.fixture
 def run(
-    demo_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    demo_db: Database,
+    db_arg: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Run:
     def go(*args: str, operator: str | None = None, pin: str | None = None) -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "stdin", io.StringIO(""))
@@ -108,7 +107,7 @@ def run(
                 monkeypatch.setenv(name, value)
         capsys.readouterr()
         try:
-            main(["--db", str(demo_file), "--now", NOW, *args])
+            main(["--db", db_arg, "--now", NOW, *args])
             code = 0
         except SystemExit as exc:
             code = int(exc.code or 0)
@@ -190,14 +189,14 @@ WRITES: dict[str, tuple[str, ...]] = {
 
 
 @pytest.mark.parametrize("command", sorted(WRITES))
-def test_a_name_without_the_pin_writes_nothing(run: Run, demo_file: Path, command: str) -> None:
-    before = records(demo_file)
+def test_a_name_without_the_pin_writes_nothing(run: Run, demo_db: Database, command: str) -> None:
+    before = records(demo_db)
     code, out, err = run(*WRITES[command], operator="李晓明")  # no DUTYDESK_PIN, no terminal
     assert code == 2 and out == "", err
     assert len(err.strip().splitlines()) <= 2 and "Traceback" not in err  # + getpass's warning
     code, out, err = run(*WRITES[command], operator="李晓明", pin="9999")
     assert code != 0 and out == "" and "Traceback" not in err
-    assert records(demo_file) == before
+    assert records(demo_db) == before
 
 
 def test_a_sign_off_is_the_signers_own_act(run: Run) -> None:
@@ -215,7 +214,7 @@ def test_a_sign_off_is_the_signers_own_act(run: Run) -> None:
 
 
 def test_a_script_without_a_pin_is_refused_and_its_data_not_taken_for_one(
-    demo_file: Path,
+    demo_db: Database, db_arg: str
 ) -> None:
     """No DUTYDESK_PIN and no terminal (a cron job): refused before reading stdin.
 
@@ -229,21 +228,17 @@ def test_a_script_without_a_pin_is_refused_and_its_data_not_taken_for_one(
     env.pop("DUTYDESK_PIN", None)
     for _ in range(6):
         done = subprocess.run(
-            [sys.executable, "-m", "dutydesk", "--db", str(demo_file), "--now", NOW,
+            [sys.executable, "-m", "dutydesk", "--db", db_arg, "--now", NOW,
              "incident", "add", "--json", "-"],
             input='[{"summary": "幸福路口一辆货车侧翻"}]'.encode(),
             capture_output=True, env=env, start_new_session=True, timeout=60,
         )  # fmt: skip
         assert done.returncode == 2 and done.stdout == b""
         assert b"DUTYDESK_PIN" in done.stderr and b"Traceback" not in done.stderr
-    database = Database(url_for(str(demo_file)))
-    try:
-        failed = database.read(
-            "SELECT count(*) FROM audit_event WHERE action IN ('sign_in_failed', 'account_locked')"
-        )
-        assert failed == [(0,)]  # not one wrong try counted: the account is not locked
-    finally:
-        database.close()
+    failed = demo_db.read(
+        "SELECT count(*) FROM audit_event WHERE action IN ('sign_in_failed', 'account_locked')"
+    )
+    assert failed == [(0,)]  # not one wrong try counted: the account is not locked
 
 
 def test_the_security_officer_names_a_reader_and_only_then_it_opens(run: Run) -> None:
