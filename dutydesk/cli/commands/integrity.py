@@ -121,7 +121,8 @@ def _verify_keys(env: Env) -> tuple[KeyRing | None, str | None]:
 def _holds_sealed(env: Env) -> bool:
     from dutydesk.services.integrity.sealed import holds_sealed
 
-    with env.db.session() as session:
+    # A read: verify must work on a read-only or damaged file, which refuses writes.
+    with env.db.session(write=False) as session:
         return holds_sealed(session)
 
 
