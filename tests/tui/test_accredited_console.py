@@ -3,7 +3,9 @@ of a classified item show in the timeline pane to a cleared, named reader only."
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -92,12 +94,22 @@ async def test_another_key_file_is_refused_at_intake_and_the_form_is_kept(
     from tests.tui.test_intake import incidents, open_intake
 
     serial = _sealed_item(db)  # sealed with the database's own key file: recorded
-    assert serial and db.path is not None
-    key = db.path.with_name(db.path.name + ".key")
+    assert serial
+    # <file>.key beside a SQLite file; a server database's is named by key_file (the db
+    # fixture sets DUTYDESK_KEY_FILE for it in the PostgreSQL pass).
+    key = (
+        db.path.with_name(db.path.name + ".key")
+        if db.path is not None
+        else Path(os.environ["DUTYDESK_KEY_FILE"])
+    )
     key.rename(key.with_name("right.key"))
     KeyRing.create(key)  # another key file where the database's was
     before = len(incidents(db))
-    settings = Settings(timezone="Asia/Shanghai", deployment="classified-network")
+    settings = Settings(
+        timezone="Asia/Shanghai",
+        deployment="classified-network",
+        key_file=None if db.path is not None else str(key),
+    )
     app = DutyDeskApp(db, settings, clock, "en", Classification.SECRET)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_intake(pilot)
