@@ -472,6 +472,7 @@ async def test_a_short_pin_above_internal_is_replaced_at_sign_in(
     assert authenticate(demo, "王立新", "246810", NOW).name == "王立新"
 
 
+@pytest.mark.sqlite_only("the modes of the SQLite file and its -wal (a server's files are its own)")
 async def test_a_database_others_can_read_is_warned_about_in_a_toast(
     sign_in_app: Callable[..., DutyDeskApp], demo: Database
 ) -> None:
