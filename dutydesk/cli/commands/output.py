@@ -418,20 +418,5 @@ def write_document(data: str | bytes, output: str | None, fmt: DocumentFormat) -
 
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    if output is not None and output != "-":
-        write_file(output, payload)
-        return
-    if fmt.binary and sys.stdout.isatty():
-        raise typer.BadParameter(
-            t("cli.error.binary_to_terminal", format=fmt.value),
-            param_hint="--format",
-        )
-    stream = getattr(sys.stdout, "buffer", None)
-    if stream is None:  # a text-only stdout (tests capture this way)
-        if isinstance(data, bytes):
-            raise typer.BadParameter(t("cli.error.text_only", format=fmt.value))
-        sys.stdout.write(data)
-        return
-    sys.stdout.flush()
-    stream.write(payload)
-    stream.flush()
+    with document_writer(output, fmt) as stream:  # one path for whole and streamed documents
+        stream.write(payload)

@@ -202,24 +202,19 @@ def claim(session: Session, keys: KeyRing) -> None:
 
 def _opens_one(session: Session, keys: KeyRing) -> bool:
     """True when no value is sealed yet, or ``keys`` unwraps the first one found."""
-    from sqlalchemy import text
+    from dutydesk.storage.crypto import opens_data_key
 
-    from dutydesk.rules.chain import ENVELOPE_PREFIX
-    from dutydesk.storage.crypto import ENCRYPTED_COLUMNS, opens_data_key
-
-    for table, columns in ENCRYPTED_COLUMNS.items():
-        for column in columns:
-            found = session.execute(
-                text(f"SELECT {column} FROM {table} WHERE {column} LIKE :prefix LIMIT 1"),  # noqa: S608 - table/column from ENCRYPTED_COLUMNS; values bound
-                {"prefix": ENVELOPE_PREFIX + "%"},
-            ).first()
-            if found is not None:
-                return opens_data_key(keys, str(found[0]))
-    return True
+    found = _first_sealed(session)
+    return found is None or opens_data_key(keys, found)
 
 
 def holds_sealed(session: Session) -> bool:
     """True when a column of :data:`dutydesk.storage.crypto.ENCRYPTED_COLUMNS` holds an envelope."""
+    return _first_sealed(session) is not None
+
+
+def _first_sealed(session: Session) -> str | None:
+    """The first envelope found in any column of ``ENCRYPTED_COLUMNS``, else ``None``."""
     from sqlalchemy import text
 
     from dutydesk.rules.chain import ENVELOPE_PREFIX
@@ -228,12 +223,12 @@ def holds_sealed(session: Session) -> bool:
     for table, columns in ENCRYPTED_COLUMNS.items():
         for column in columns:
             found = session.execute(
-                text(f"SELECT 1 FROM {table} WHERE {column} LIKE :prefix LIMIT 1"),  # noqa: S608 - table/column from ENCRYPTED_COLUMNS; values bound
+                text(f"SELECT {column} FROM {table} WHERE {column} LIKE :prefix LIMIT 1"),  # noqa: S608 - table/column from ENCRYPTED_COLUMNS; values bound
                 {"prefix": ENVELOPE_PREFIX + "%"},
             ).first()
             if found is not None:
-                return True
-    return False
+                return str(found[0])
+    return None
 
 
 def seal(
