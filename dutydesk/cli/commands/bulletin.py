@@ -297,30 +297,17 @@ def show(
     from dutydesk.services.integrity.copies import bulletin_marking
 
     marking = bulletin_marking(env.request(who), view)
-    data: str | bytes
-    if fmt is DocumentFormat.DOCX:
-        from dutydesk.reports.bulletin_docx import render_docx
+    from dutydesk.reports.bulletin_render import render_bulletin
 
-        data = render_docx(
-            view,
-            unit=unit,
-            tz=tz,
-            now=env.now,
-            marking=marking,
-            distribution=env.settings.distribution(),
-        )
-    else:
-        from dutydesk.reports.bulletin_text import render_md, render_txt
-
-        render = render_md if fmt is DocumentFormat.MD else render_txt
-        data = render(
-            view,
-            unit=unit,
-            tz=tz,
-            now=env.now,
-            marking=marking,
-            distribution=env.settings.distribution(),
-        )
+    data = render_bulletin(
+        view,
+        fmt.value,
+        unit=unit,
+        tz=tz,
+        now=env.now,
+        marking=marking,
+        distribution=env.settings.distribution(),
+    )
     write_document(data, output, fmt)
     if output:
         message(t("daily.written", path=output))

@@ -277,8 +277,7 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
     @work(thread=True, exclusive=True, group="bulletin-export", exit_on_error=False)
     def export(self, target: str) -> None:
         """Write the bulletin as docx, md or txt (by the extension of ``target``)."""
-        from dutydesk.reports.bulletin_docx import render_docx
-        from dutydesk.reports.bulletin_text import render_md, render_txt
+        from dutydesk.reports.bulletin_render import render_bulletin
         from dutydesk.services.bulletins.read import get_bulletin
         from dutydesk.services.integrity.copies import bulletin_marking
         from dutydesk.tui import export
@@ -293,26 +292,15 @@ class BulletinWork(ReportsWorkerErrors, Screen[None]):
             fmt = export.format_of(target)
             # A classified bulletin printed here is a numbered copy too, as from the CLI.
             marking = bulletin_marking(ctx.request(), fresh)
-            data: str | bytes
-            if fmt == "docx":
-                data = render_docx(
-                    fresh,
-                    unit=unit,
-                    tz=ctx.tz,
-                    now=now,
-                    marking=marking,
-                    distribution=ctx.settings.distribution(),
-                )
-            else:
-                render = render_md if fmt == "md" else render_txt
-                data = render(
-                    fresh,
-                    unit=unit,
-                    tz=ctx.tz,
-                    now=now,
-                    marking=marking,
-                    distribution=ctx.settings.distribution(),
-                )
+            data = render_bulletin(
+                fresh,
+                fmt,
+                unit=unit,
+                tz=ctx.tz,
+                now=now,
+                marking=marking,
+                distribution=ctx.settings.distribution(),
+            )
             written = export.write(target, data)
         except (DutyDeskError, OSError) as exc:
             self.post_message(self.Failed(t("desk.export_failed", reason=str(exc))))
