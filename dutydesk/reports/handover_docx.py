@@ -77,7 +77,7 @@ def render_docx(
     document = ds.new_document()
     if layout.marking:
         docx_mark(document, layout.marking)  # top left of the first page, above the title
-    out = _Writer(document)
+    out, tables = _Writer(document), ds.Tables(document)
     out.add(layout.title, font=ds.TITLE_FONT, size=ds.TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER)
     out.add()  # one blank line under the title, as the standard spaces it
     for line in layout.preamble:
@@ -93,13 +93,13 @@ def render_docx(
             # The items as a table (serial, time, category, grade, summary, state), as an
             # office files them; the summary takes what the short columns leave.
             widths = _WIDTHS.get(len(table.headers), (1,) * len(table.headers))
-            ds.add_table(out.document, table.headers, table.rows, widths)
+            tables.add(table.headers, table.rows, widths)
     out.add()
     for line in layout.closing:
         out.add(line, align=WD_ALIGN_PARAGRAPH.RIGHT)
     if unit:
         add_office_imprint(document, unit=unit, printed=pack.generated_at.astimezone(tz), cc=cc)
-    return ds.to_bytes(document)
+    return tables.to_bytes()
 
 
 __all__ = ["render_docx"]

@@ -23,7 +23,14 @@ from zoneinfo import ZoneInfo
 
 from dutydesk.services.incidents.followup import NewEntry
 from dutydesk.services.incidents.intake import NewIncident
-from tests.request_support import request
+
+try:
+    from tests.request_support import request
+except ModuleNotFoundError:  # run as a script: only this file's directory is on sys.path
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.request_support import request
 
 TZ = ZoneInfo("Asia/Shanghai")
 MOMENT = datetime(2026, 11, 26, 8, 30, tzinfo=TZ)
@@ -58,6 +65,7 @@ def build(path: Path, incidents: int) -> None:
                     title=f"夜间接报事项第{number}号",
                     summary="某地发生情况，已核实。" * 5,
                     location="某区某路",
+                    occurred_at=received - timedelta(minutes=5),
                 ),
                 session=session,
             )
