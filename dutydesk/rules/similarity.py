@@ -22,12 +22,26 @@ COMPARED_CHARS = 2000
 1 MB paste would otherwise cost seconds per candidate on every keystroke's check."""
 
 
+class _Dropped(dict[int, int | None]):
+    """``str.translate`` table: whitespace, punctuation, symbols and controls to nothing.
+
+    Filled per code point on first sight, so translating runs in C: a character-by-character
+    category test was half the cost of a 10,000-incident handover pack's emerging issues.
+    """
+
+    def __missing__(self, code: int) -> int | None:
+        kept = unicodedata.category(chr(code))[0] not in {"Z", "P", "S", "C"}
+        value = code if kept else None
+        self[code] = value
+        return value
+
+
+_DROPPED = _Dropped()
+
+
 def normalise(text: str) -> str:
     """Fold case and width, and drop whitespace, punctuation and symbols."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(
-        char for char in folded if unicodedata.category(char)[0] not in {"Z", "P", "S", "C"}
-    )
+    return unicodedata.normalize("NFKC", text).casefold().translate(_DROPPED)
 
 
 def bigrams(text: str) -> frozenset[str]:
