@@ -20,8 +20,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dutydesk.i18n import t
-from dutydesk.rules.chain import CHAINED_COLUMNS, GENESIS, PURGED_PREFIX, document_hash, plain
-from dutydesk.services.integrity.state_check import Fact, note
+from dutydesk.rules.chain import (
+    CHAINED_COLUMNS,
+    ENVELOPE_PREFIX,
+    GENESIS,
+    PURGED_PREFIX,
+    document_hash,
+    hashed_form,
+    plain,
+)
+from dutydesk.services.integrity.state_check import Facts, note
 from dutydesk.storage.engine import Query, as_utc
 
 _TIMES = frozenset({"occurred_at", "recorded_at", "due_at"})
@@ -50,7 +58,6 @@ _E_TEXT = _FIRST + _ENTRY_COLUMNS.index("text")
 _A_ACTION = _FIRST + _EVENT_COLUMNS.index("action")
 _A_TYPE = _FIRST + _EVENT_COLUMNS.index("object_type")
 _A_ID = _FIRST + _EVENT_COLUMNS.index("object_id")
-_A_DETAIL = _FIRST + _EVENT_COLUMNS.index("detail")
 
 
 def _time(value: Any) -> Any:
@@ -61,18 +68,34 @@ def _time(value: Any) -> Any:
     return plain(as_utc(value))
 
 
+_TIME_AT = {
+    table: tuple(i for i, name in enumerate(CHAINED_COLUMNS[table]) if name in _TIMES)
+    for table in (_ENTRY, _EVENT)
+}
+_OTHER_AT = {
+    table: tuple(i for i, name in enumerate(CHAINED_COLUMNS[table]) if name not in _TIMES)
+    for table in (_ENTRY, _EVENT)
+}
+
+
 def plain_content(table: str, row: tuple[Any, ...]) -> dict[str, Any]:
-    """The plain form of a link's content (:func:`dutydesk.rules.chain.document_hash`)."""
-    columns = _ENTRY_COLUMNS if table == _ENTRY else _EVENT_COLUMNS
-    document = {}
-    for name, value in zip(columns, row[_FIRST:], strict=True):
-        if name in _TIMES:
-            document[name] = _time(value)
-        elif isinstance(value, str):
-            document[name] = plain(value)  # only drops an envelope's key wrapping
-        else:
-            document[name] = value
-    return document
+    """The plain form of a link's content (:func:`dutydesk.rules.chain.document_hash`).
+
+    What :func:`dutydesk.rules.chain.plain` makes of each stored value, cheaply: a plain
+    read gives times as text (or datetimes, from a server) and else text or numbers, of
+    which only an envelope changes (its key wrapping is dropped).
+    """
+    columns = CHAINED_COLUMNS[table]
+    values = list(row[_FIRST:])
+    for i in _TIME_AT[table]:
+        values[i] = _time(values[i])
+    for i in _OTHER_AT[table]:
+        value = values[i]
+        if value.__class__ is not str and value.__class__ is not int and value is not None:
+            values[i] = plain(value)
+        elif value.__class__ is str and value.startswith(ENVELOPE_PREFIX):
+            values[i] = hashed_form(value)
+    return dict(zip(columns, values, strict=True))
 
 
 def _label(table: str, row: tuple[Any, ...]) -> str:
@@ -129,7 +152,7 @@ class Walk:
     links: int = 0
     last_seq: int = 0
     last_hash: str = GENESIS
-    facts: dict[tuple[str, str], Fact] = field(default_factory=dict)
+    facts: Facts = field(default_factory=dict)
     """The latest state fact per watched row."""
     hashes: dict[int, str | None] = field(default_factory=dict)
     """The stored hash at each sequence number asked for (absent: no such link)."""
@@ -155,7 +178,7 @@ def walk(query: Query, problems: list[str], wanted: set[int], limit: int) -> Wal
         found.links += 1
         prev, stored = row[2], row[3]
         if table == _EVENT:
-            note(found.facts, seq, row[_A_ACTION], row[_A_TYPE], row[_A_ID], row[_A_DETAIL])
+            note(found.facts, seq, row[_A_ACTION], row[_A_TYPE], row[_A_ID])
         if seq in wanted:
             found.hashes.setdefault(seq, stored)
         computed = document_hash(prev or "", table, seq, plain_content(table, row))
