@@ -15,6 +15,7 @@ from itertools import islice
 from typing import Any
 
 from dutydesk.i18n import code_name, field_caption, t
+from dutydesk.rules.chain import hashed_form
 from dutydesk.services.integrity import head_key
 from dutydesk.services.integrity.state_facts import (
     DELETED,
@@ -22,6 +23,7 @@ from dutydesk.services.integrity.state_facts import (
     PLAIN,
     STATE,
     TEXT,
+    TIME,
     UNKEYED,
     WATCHED,
     columns,
@@ -29,6 +31,7 @@ from dutydesk.services.integrity.state_facts import (
     key_of,
     kind_of,
     normal_value,
+    utc_text,
 )
 from dutydesk.storage.engine import Database, Query
 
@@ -185,6 +188,11 @@ def _normal_row(
             kind == TEXT and value.__class__ is int
         ):
             now[name] = value
+        elif kind == TEXT and value.__class__ is str and key is not None:
+            where = f"{table}.{name}"
+            now[name] = head_key.digest(key, where, hashed_form(value))
+        elif kind == TIME and value.__class__ is str:
+            now[name] = utc_text(value)
         else:
             now[name] = normal_value(table, name, value, key)
     return now

@@ -101,7 +101,8 @@ def enum_of(model: type[SQLModel], name: str) -> type[Enum] | None:
     return kind if isinstance(kind, type) and issubclass(kind, Enum) else None
 
 
-def _time(value: Any) -> str:
+def utc_text(value: Any) -> str:
+    """A time as a fact holds it: ``2026-11-26T08:00:00.000000Z``."""
     if isinstance(value, str) and len(value) == 26 and value[10] == " " and value[19] == ".":
         # SQLite's stored form of a UTC time: the same digits, no datetime (verify reads
         # every time of every watched row)
@@ -111,7 +112,7 @@ def _time(value: Any) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-_TIME, _BOOL, _DATE, _NUMBER, PLAIN, TEXT = range(6)
+TIME, _BOOL, _DATE, _NUMBER, PLAIN, TEXT = range(6)
 """What :func:`kind_of` says of a column (``PLAIN``: kept as it is; ``TEXT``: digested)."""
 
 
@@ -121,7 +122,7 @@ def kind_of(table: str, name: str) -> int:
     model = WATCHED[table]
     column = model.__table__.columns[name]  # type: ignore[attr-defined]
     if isinstance(column.type, UTCDateTime):
-        return _TIME
+        return TIME
     if isinstance(column.type, Boolean):
         return _BOOL
     if isinstance(column.type, Date):
@@ -145,14 +146,14 @@ def normal_value(table: str, name: str, value: Any, key: bytes | None) -> Any:
     if isinstance(value, Enum):
         value = value.value
     kind = kind_of(table, name)
-    if kind == _TIME:
-        return _time(value)
+    if kind == TIME:
+        return utc_text(value)
     if kind == _BOOL:
         return int(bool(value))
     if kind == _DATE:  # SQLite hands a date back as its ISO text
         return value.isoformat() if isinstance(value, date) else str(value)[:10]
     if isinstance(value, datetime):
-        return _time(value)
+        return utc_text(value)
     if isinstance(value, date):
         return value.isoformat()
     if kind == _NUMBER:
