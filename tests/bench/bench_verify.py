@@ -7,7 +7,7 @@ verify no Python change can speed up). ``--before SRC`` runs the same command on
 with another checkout's ``dutydesk`` first on ``PYTHONPATH`` (``/work/main``, say), so
 before and after come from one run on one machine. Not part of the test run.
 
-    python tests/bench/bench_verify.py /tmp/bench-200k.sqlite3 --before /work/main
+    python -m tests.bench.bench_verify /tmp/bench-200k.sqlite3 --before /work/main
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _run(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any
         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
         "peak_mb": round(usage.ru_maxrss / 1024, 1),
         "exit": os.waitstatus_to_exitcode(status),
-        "said": output.strip().splitlines()[:1],
+        "said": output.strip().splitlines()[-2:],
     }
 
 
