@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from dutydesk.cli.app import main
-from dutydesk.rules.chain import GENESIS, link_hash
-from dutydesk.services.integrity.verify import _links
+from dutydesk.rules.chain import GENESIS, document_hash
+from dutydesk.services.integrity.chain_walk import chained, plain_content
 from dutydesk.storage.engine import Database, url_for
 from tests.conftest import DEMO_MOMENT
 from tests.docs_support import run_cli
@@ -291,25 +291,23 @@ def test_whole_chain_recomputed(desk: Path, capsys: pytest.CaptureFixture[str]) 
     # and the handover's stored head): every link checks, but not the signed head.
     sql(desk, "UPDATE timeline_entry SET text = '改过的记录' WHERE id = 1")
     db = Database(url_for(str(desk)))
-    links = sorted(
-        _links(db, "timeline_entry") + _links(db, "audit_event"), key=lambda x: x.seq or 0
-    )
+    with db.snapshot() as query:
+        links = list(chained(query))
     db.close()
     connection = sqlite3.connect(desk)
     previous = GENESIS
-    for link in links:
-        assert link.seq is not None
-        fresh = link_hash(previous, link.table, link.seq, link.content)
+    for seq, table, row in links:
+        fresh = document_hash(previous, table, seq, plain_content(table, row))
         connection.execute(
-            f"UPDATE {link.table} SET prev_hash = ?, hash = ? WHERE id = ?",
-            (previous, fresh, link.id),
+            f"UPDATE {table} SET prev_hash = ?, hash = ? WHERE id = ?",
+            (previous, fresh, row[0]),
         )
         previous = fresh
-    head = f"{links[-1].seq}:{previous}"
+    head = f"{links[-1][0]}:{previous}"
     connection.execute("UPDATE chain_state SET hash = ?", (previous,))
     ack = connection.execute("SELECT chain_head FROM handover").fetchone()[0]
     seq = int(ack.split(":")[0])
-    rehashed = next(x for x in links if x.seq == seq)
+    rehashed = next(x for x in links if x[0] == seq)
     assert rehashed is not None and head
     connection.commit()
     connection.close()

@@ -529,7 +529,9 @@ class Database:
     def _sqlite_snapshot(self) -> Iterator[Query]:
         assert self.path is not None
         try:
-            connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            # Opened as every read is (_open_sqlite): a file in a read-only folder is
+            # read immutable, where a plain connect could not even begin (verify there).
+            connection = _open_sqlite(self.path)
         except sqlite3.DatabaseError as exc:
             raise self._read_error(exc, exc) from None
         connection.isolation_level = None  # BEGIN and COMMIT are ours
@@ -546,7 +548,6 @@ class Database:
                 raise self._read_error(exc, exc) from None
 
         try:
-            _configure_sqlite(connection)
             connection.execute("BEGIN")
             yield query
         except sqlite3.DatabaseError as exc:

@@ -1,8 +1,14 @@
 """Build a large dutydesk database for the benchmark: N incidents with timelines.
 
-The schema comes from the real migrations (``Database.ensure_schema``); rows go in with
-plain ``sqlite3.executemany`` in large transactions, which is what makes a million
-incidents take seconds rather than minutes. Not part of the test run.
+The schema is the head schema (every migration run on the empty file); rows go in with
+plain ``sqlite3.executemany`` in large transactions. The chain is computed here, the way
+the app computes it (:func:`dutydesk.rules.chain.link_hash` over the same content, the
+state fact of every incident from :func:`state_facts.state` of the row as read back,
+the head signed with the head key), so ``dutydesk verify`` passes on the result. The
+search index triggers are dropped for the load and the index is filled once at the end
+(:meth:`Database.rebuild_search_index`). Loading at schema 0001 and migrating instead
+took 26 min for 200k (0005 backfilled the chain one UPDATE per row). Not part of the
+test run.
 
     python tests/bench/build_db.py /tmp/bench.sqlite3 --incidents 1000000 --open-fraction 1.0
 """
@@ -15,9 +21,20 @@ import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from dutydesk.rules.chain import GENESIS, ChainHead, link_hash
+from dutydesk.services.integrity import head_key
+from dutydesk.services.integrity.state_facts import (
+    BASELINE,
+    STATE,
+    WATCHED,
+    columns,
+    encode,
+    key_of,
+    state,
+)
 from dutydesk.storage.engine import Database, url_for
-from dutydesk.storage.migrations import upgrade
 from dutydesk.vocab import Category, Channel, Classification, Severity
 
 TITLES = [
@@ -38,30 +55,142 @@ PLACES = ["幸福路12号", "临川区城关镇", "东湖县", "高新区", "南
 FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
-def build(path: Path, incidents: int, open_fraction: float, seed: int = 7) -> dict[str, float]:
-    """Create ``path`` with ``incidents`` incidents and about three entries each."""
-    if path.exists():
-        path.unlink()
-    # Load at schema 0001, then migrate: the search index (0002) is backfilled in one pass
-    # instead of by its triggers once per row, several times faster for a bulk load.
+BATCH = 50_000
+"""Incidents per transaction."""
+
+_EVENT_SQL = (
+    "INSERT INTO audit_event (id, occurred_at, actor_id, action, object_type, object_id, "
+    "detail, chain_seq, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)"
+)
+_ENTRY_SQL = (
+    "INSERT INTO timeline_entry (id, incident_id, seq, kind, occurred_at, recorded_at, "
+    "actor_id, actor_name, text, report_no, target, due_at, refers_to_id, chain_seq, "
+    "prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+_INCIDENT_SQL = (
+    "INSERT INTO incident (id, serial, serial_date, serial_no, received_at, channel, "
+    "category, severity, severity_rank, title, summary, classification, status, is_open, "
+    "due_at, due_step, created_at, updated_at, reporter_name, reporter_unit, "
+    "reporter_phone, location, assigned_leader, assigned_department, version) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'','','','','','',1)"
+)
+
+
+class _Chain:
+    """The chain as the app appends to it (services.integrity.chain.append), in memory."""
+
+    def __init__(self, key: bytes | None) -> None:
+        self.key = key
+        self.seq, self.hash = 0, GENESIS
+        self.event_id = 0
+        self.events: list[tuple[object, ...]] = []
+
+    def link(self, table: str, content: dict[str, Any]) -> tuple[int, str, str]:
+        """The next (chain_seq, prev_hash, hash) for a record with ``content``."""
+        seq, prev = self.seq + 1, self.hash
+        self.seq, self.hash = seq, link_hash(prev, table, seq, content)
+        return seq, prev, self.hash
+
+    def event(self, moment: datetime, action: str, kind: str, row: str, detail: str) -> None:
+        """Chain an audit event (a state fact or the baseline marker)."""
+        self.event_id += 1
+        content = {
+            "occurred_at": moment,
+            "actor_id": None,
+            "action": action,
+            "object_type": kind,
+            "object_id": row,
+            "detail": detail,
+        }
+        seq, prev, digest = self.link("audit_event", content)
+        stamp = moment.strftime(FORMAT)
+        self.events.append(
+            (self.event_id, stamp, None, action, kind, row, detail, seq, prev, digest)
+        )
+
+    def head_row(self) -> tuple[int, str, str | None]:
+        """``chain_state``'s values: seq, hash, and the head's MAC under the head key."""
+        head = ChainHead(self.seq, self.hash)
+        return self.seq, self.hash, head_key.mac(self.key, head) if self.key else None
+
+
+def _facts(conn: sqlite3.Connection, chain: _Chain, first: int, last: int, now: datetime) -> None:
+    """Chain the state fact of incidents ``first``..``last``, from the rows as stored."""
+    names = [c.name for c in columns(WATCHED["incident"])]
+    sql = f"SELECT {', '.join(names)} FROM incident WHERE id BETWEEN ? AND ? ORDER BY id"  # noqa: S608
+    for values in conn.execute(sql, (first, last)):
+        raw = dict(zip(names, values, strict=True))
+        detail = encode(state("incident", raw, chain.key))
+        chain.event(now, STATE, "incident", key_of(WATCHED["incident"], raw), detail)
+
+
+def build(path: Path, incidents: int, open_fraction: float, seed: int = 7) -> dict[str, Any]:
+    """Create ``path`` with ``incidents`` incidents, about three entries each, all chained."""
+    for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        old.unlink(missing_ok=True)
+    began = time.perf_counter()
     database = Database(url_for(str(path)))
-    upgrade(database, "0001")
+    database.ensure_schema()
     database.close()
+    chain = _Chain(head_key.for_database(path, create=True))
     rng = random.Random(seed)
     end = datetime(2026, 11, 26, tzinfo=UTC)
     start = end - timedelta(days=365)
     span = (end - start).total_seconds()
-    severities = list(Severity)
-    channels, categories = list(Channel), list(Category)
-    began = time.perf_counter()
-    conn = sqlite3.connect(path)
+    conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous=OFF")  # bulk load only; the console runs with FULL
-    per_day: dict[str, int] = {}
-    batch_i: list[tuple[object, ...]] = []
-    batch_e: list[tuple[object, ...]] = []
+    conn.execute("PRAGMA journal_mode=WAL")
+    triggers = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%'"
+    ).fetchall()
+    for name, _sql in triggers:  # the index is filled once at the end instead
+        conn.execute(f'DROP TRIGGER "{name}"')
+    chain.event(start, BASELINE, "", "", "new record")  # as the first append of a new record
     stamps = sorted(start + timedelta(seconds=rng.random() * span) for _ in range(incidents))
-    entry_id = 0
-    for index, received in enumerate(stamps, start=1):
+    built = {"entries": 0, "day": {}}
+    for first in range(0, incidents, BATCH):
+        batch = stamps[first : first + BATCH]
+        rows, entries = _batch(rng, chain, batch, first + 1, open_fraction, built)
+        conn.execute("BEGIN")
+        conn.executemany(_INCIDENT_SQL, rows)
+        conn.executemany(_ENTRY_SQL, entries)
+        _facts(conn, chain, first + 1, first + len(batch), end)
+        conn.executemany(_EVENT_SQL, chain.events)
+        chain.events.clear()
+        conn.execute(
+            "UPDATE chain_state SET seq = ?, hash = ?, mac = ? WHERE id = 1", chain.head_row()
+        )
+        conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    loaded = time.perf_counter()
+    database = Database(url_for(str(path)))
+    database.rebuild_search_index()
+    database.close()
+    return {
+        "incidents": incidents,
+        "entries": built["entries"],
+        "links": chain.seq,
+        "build_seconds": round(time.perf_counter() - began, 1),
+        "index_seconds": round(time.perf_counter() - loaded, 1),
+    }
+
+
+def _batch(
+    rng: random.Random,
+    chain: _Chain,
+    stamps: list[datetime],
+    first_id: int,
+    open_fraction: float,
+    built: dict[str, Any],
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The incident rows and chained timeline entries of one batch."""
+    severities, channels, categories = list(Severity), list(Channel), list(Category)
+    rows: list[tuple[object, ...]] = []
+    entries: list[tuple[object, ...]] = []
+    per_day: dict[str, int] = built["day"]
+    for index, received in enumerate(stamps, start=first_id):
         day = (received + timedelta(hours=8)).strftime("%Y%m%d")
         number = per_day[day] = per_day.get(day, 0) + 1
         severity = rng.choice(severities)
@@ -70,7 +199,7 @@ def build(path: Path, incidents: int, open_fraction: float, seed: int = 7) -> di
         title = f"{rng.choice(PLACES)}{rng.choice(TITLES)}"
         stamp = received.strftime(FORMAT)
         classification = Classification.SECRET if index % 997 == 0 else Classification.INTERNAL
-        batch_i.append(
+        rows.append(
             (
                 index,
                 f"{day}-{number:03d}",
@@ -95,55 +224,42 @@ def build(path: Path, incidents: int, open_fraction: float, seed: int = 7) -> di
         for seq, (kind, minutes) in enumerate(
             (("received", 0), ("phone_report", 12), ("first_report", 45)), 1
         ):
-            entry_id += 1
-            batch_e.append(
+            built["entries"] += 1
+            occurred = received + timedelta(minutes=minutes)
+            content: dict[str, Any] = {
+                "incident_id": index,
+                "seq": seq,
+                "kind": kind,
+                "occurred_at": occurred,
+                "recorded_at": received,
+                "actor_id": None,
+                "actor_name": "值班员",
+                "text": f"{title}：{kind}",
+                "report_no": None,
+                "target": "",
+                "due_at": None,
+                "refers_to_id": None,
+            }
+            link = chain.link("timeline_entry", content)
+            entries.append(
                 (
-                    entry_id,
+                    built["entries"],
                     index,
                     seq,
                     kind,
-                    (received + timedelta(minutes=minutes)).strftime(FORMAT),
+                    occurred.strftime(FORMAT),
                     stamp,
+                    None,
                     "值班员",
-                    f"{title}：{kind}",
+                    content["text"],
+                    None,
+                    "",
+                    None,
+                    None,
+                    *link,
                 )
             )
-        if len(batch_i) >= 50_000:
-            _flush(conn, batch_i, batch_e)
-    _flush(conn, batch_i, batch_e)
-    conn.execute("ANALYZE")
-    conn.commit()
-    conn.close()
-    loaded = time.perf_counter()
-    database = Database(url_for(str(path)))
-    database.ensure_schema()
-    database.close()
-    return {
-        "incidents": incidents,
-        "entries": entry_id,
-        "build_seconds": round(time.perf_counter() - began, 1),
-        "migrate_seconds": round(time.perf_counter() - loaded, 1),
-    }
-
-
-def _flush(
-    conn: sqlite3.Connection, incidents: list[tuple[object, ...]], entries: list[tuple[object, ...]]
-) -> None:
-    conn.executemany(
-        "INSERT INTO incident (id, serial, serial_date, serial_no, received_at, channel, category, severity, "
-        "severity_rank, title, summary, classification, status, is_open, due_at, due_step, created_at, updated_at, "
-        "reporter_name, reporter_unit, reporter_phone, location, assigned_leader, assigned_department, version) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'','','','','','',1)",
-        incidents,
-    )
-    conn.executemany(
-        "INSERT INTO timeline_entry (id, incident_id, seq, kind, occurred_at, recorded_at, actor_name, text, target) "
-        "VALUES (?,?,?,?,?,?,?,?,'')",
-        entries,
-    )
-    conn.commit()
-    incidents.clear()
-    entries.clear()
+    return rows, entries
 
 
 def main() -> None:

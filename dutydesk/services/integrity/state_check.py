@@ -10,48 +10,65 @@ neither the table's text nor the record's ever appears in a line.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from enum import Enum
+from itertools import islice
 from typing import Any
 
 from dutydesk.i18n import code_name, field_caption, t
+from dutydesk.rules.chain import hashed_form
 from dutydesk.services.integrity import head_key
 from dutydesk.services.integrity.state_facts import (
     DELETED,
     KEY_FIELD,
+    PLAIN,
     STATE,
+    TEXT,
+    TIME,
     UNKEYED,
     WATCHED,
     columns,
     enum_of,
     key_of,
-    normal,
+    kind_of,
+    normal_value,
+    utc_text,
 )
-from dutydesk.storage.engine import Database
+from dutydesk.storage.engine import Database, Query
+
+Facts = dict[str, dict[str, int]]
+"""The latest fact per row, by table then row: its link's number, negative when the fact
+says the row was deleted. Only the number: the fact's JSON is read again, a batch at a
+time, when the row is compared, so a walk of any length holds ~200 bytes per row."""
 
 
-@dataclass(frozen=True)
-class Fact:
-    """The latest fact of one row: its link, and its state (``None``: deleted)."""
-
-    seq: int
-    state: dict[str, Any] | None
-
-
-def latest(facts: dict[tuple[str, str], Fact], seq: int, content: dict[str, Any]) -> None:
-    """Keep ``content`` (an audit event's chained columns) if it is a state fact."""
-    action = content.get("action")
-    if action not in (STATE, DELETED) or content.get("object_type") not in WATCHED:
+def note(facts: Facts, seq: int, action: Any, object_type: Any, object_id: Any) -> None:
+    """Keep an audit event (its columns) if it is a state fact: the walk's cheap form."""
+    if action not in _FACT_ACTIONS or object_type not in WATCHED:
         return
-    where = (str(content["object_type"]), str(content["object_id"]))
-    if action == DELETED:
-        facts[where] = Fact(seq, None)
-        return
+    facts.setdefault(str(object_type), {})[str(object_id)] = -seq if action == DELETED else seq
+
+
+_FACT_ACTIONS = frozenset({STATE, DELETED})
+_BATCH = 500
+"""Rows compared at a time: their facts' JSON is read in one query."""
+
+
+def _parsed(detail: Any) -> dict[str, Any]:
     try:
-        state = json.loads(str(content.get("detail") or "{}"))
+        state = json.loads(str(detail or "{}"))
     except ValueError:
-        state = {}
-    facts[where] = Fact(seq, state if isinstance(state, dict) else {})
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _details(query: Query, seqs: list[int]) -> dict[int, dict[str, Any]]:
+    """The state held by each of these links (parsed), by link number."""
+    if not seqs:
+        return {}
+    names = {f"s{i}": seq for i, seq in enumerate(seqs)}
+    marks = ", ".join(":" + name for name in names)
+    sql = f"SELECT chain_seq, detail FROM audit_event WHERE chain_seq IN ({marks})"  # noqa: S608 - placeholders only
+    return {int(seq): _parsed(detail) for seq, detail in query(sql, names)}
 
 
 def _label(table: str, row: str, state: dict[str, Any] | None) -> str:
@@ -75,20 +92,20 @@ def _shown(table: str, column: str, value: Any) -> str:
 
 
 def _differences(
-    table: str, label: str, fact: Fact, now: dict[str, Any], key: str | None
+    table: str, label: str, fact: tuple[int, dict[str, Any]], now: dict[str, Any], key: str | None
 ) -> list[str]:
-    assert fact.state is not None
+    seq, state = fact
     lines = []
-    same_key = fact.state.get(KEY_FIELD) == key
+    same_key = state.get(KEY_FIELD) == key
     for column, held in now.items():
-        recorded = fact.state.get(column)
-        if column not in fact.state or held == recorded or UNKEYED in (held, recorded):
+        recorded = state.get(column)
+        if column not in state or held == recorded or UNKEYED in (held, recorded):
             continue
         name = field_caption(column)
         if _digested(table, column):
             if not same_key:  # made under another head key: cannot be compared here
                 continue
-            lines.append(t("verify.text_differs", what=label, field=name, seq=fact.seq))
+            lines.append(t("verify.text_differs", what=label, field=name, seq=seq))
         else:
             lines.append(
                 t(
@@ -97,7 +114,7 @@ def _differences(
                     field=name,
                     table=_shown(table, column, held),
                     record=_shown(table, column, recorded),
-                    seq=fact.seq,
+                    seq=seq,
                 )
             )
     return lines
@@ -115,43 +132,86 @@ def _digested(table: str, column: str) -> bool:
     )
 
 
-def compare(
-    db: Database, facts: dict[tuple[str, str], Fact], key: bytes | None, *, baselined: bool
-) -> list[str]:
+def compare(db: Database, facts: Facts, key: bytes | None, *, baselined: bool) -> list[str]:
     """Every difference between the watched tables and their latest facts, as sentences.
 
     Args:
         db: the store.
-        facts: the latest fact per (table, row), from :func:`latest`.
+        facts: the latest fact per row, from :func:`note`; emptied as the rows are
+            compared (memory stays flat: see :data:`Facts`).
         key: the head key (digested text is compared only with it).
         baselined: the chain holds the baseline marker, so a row with no fact was
             written around dutydesk.
 
     """
     problems: list[str] = []
-    for table, model in WATCHED.items():
-        names = [c.name for c in columns(model)]
-        seen: set[str] = set()
-        for values in db.read(f"SELECT {', '.join(names)} FROM {table}"):  # noqa: S608 - names from the models
-            raw = dict(zip(names, values, strict=True))
-            row = key_of(model, raw)
-            seen.add(row)
-            now = {c.name: normal(table, c, raw[c.name], key) for c in columns(model)}
-            fact = facts.get((table, row))
-            if fact is None:
-                if baselined:
-                    problems.append(t("verify.not_recorded", what=_label(table, row, now)))
-                continue
-            if fact.state is None:
-                problems.append(
-                    t("verify.deleted_back", what=_label(table, row, now), seq=fact.seq)
-                )
-                continue
-            label = _label(table, row, now)
-            problems.extend(_differences(table, label, fact, now, head_key.key_id(key)))
-        for (kind, row), fact in facts.items():
-            if kind == table and row not in seen and fact.state is not None:
-                problems.append(
-                    t("verify.row_gone", what=_label(table, row, fact.state), seq=fact.seq)
-                )
+    key_id = head_key.key_id(key)
+    with db.snapshot() as query:
+        for table, model in WATCHED.items():
+            names = [c.name for c in columns(model)]
+            held = facts.pop(table, {})
+            kinds = [(name, kind_of(table, name)) for name in names]
+            rows = query(f"SELECT {', '.join(names)} FROM {table}", None)  # noqa: S608 - names from the models
+            while batch := list(islice(rows, _BATCH)):
+                found = [dict(zip(names, values, strict=True)) for values in batch]
+                keyed = [(key_of(model, raw), raw) for raw in found]
+                # Taken out as compared: what is left after the table are rows gone.
+                seqs = [held.pop(row, 0) for row, _raw in keyed]
+                states = _details(query, [seq for seq in seqs if seq > 0])
+                for (row, raw), seq in zip(keyed, seqs, strict=True):
+                    now = _normal_row(table, raw, kinds, key)
+                    problems.extend(_row(table, row, now, seq, states, key_id, baselined=baselined))
+            gone = [(row, seq) for row, seq in held.items() if seq > 0]
+            for start in range(0, len(gone), _BATCH):
+                part = gone[start : start + _BATCH]
+                states = _details(query, [seq for _row, seq in part])
+                for row, seq in part:
+                    what = _label(table, row, states.get(seq, {}))
+                    problems.append(t("verify.row_gone", what=what, seq=seq))
     return problems
+
+
+def _normal_row(
+    table: str, raw: dict[str, Any], kinds: list[tuple[str, int]], key: bytes | None
+) -> dict[str, Any]:
+    """:func:`normal_value` of every column of a row read with plain SQL.
+
+    The common cases (no value, a plain code or text, a number) without a call: this
+    runs for every column of every watched row.
+    """
+    now: dict[str, Any] = {}
+    for name, kind in kinds:
+        value = raw[name]
+        if value is None:
+            now[name] = None
+        elif (kind == PLAIN and value.__class__ is str) or (
+            kind == TEXT and value.__class__ is int
+        ):
+            now[name] = value
+        elif kind == TEXT and value.__class__ is str and key is not None:
+            where = f"{table}.{name}"
+            now[name] = head_key.digest(key, where, hashed_form(value))
+        elif kind == TIME and value.__class__ is str:
+            now[name] = utc_text(value)
+        else:
+            now[name] = normal_value(table, name, value, key)
+    return now
+
+
+def _row(
+    table: str,
+    row: str,
+    now: dict[str, Any],
+    seq: int,
+    states: dict[int, dict[str, Any]],
+    key_id: str | None,
+    *,
+    baselined: bool,
+) -> list[str]:
+    """The problems of one row against its latest fact (``seq`` 0: none, negative: deleted)."""
+    if seq == 0:
+        return [t("verify.not_recorded", what=_label(table, row, now))] if baselined else []
+    if seq < 0:
+        return [t("verify.deleted_back", what=_label(table, row, now), seq=-seq)]
+    label = _label(table, row, now)
+    return _differences(table, label, (seq, states.get(seq, {})), now, key_id)

@@ -20,6 +20,7 @@ Existing databases get a baseline from their first ``verify`` (:func:`baseline`)
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -100,38 +101,70 @@ def enum_of(model: type[SQLModel], name: str) -> type[Enum] | None:
     return kind if isinstance(kind, type) and issubclass(kind, Enum) else None
 
 
-def _time(value: Any) -> str:
+def utc_text(value: Any) -> str:
+    """A time as a fact holds it: ``2026-11-26T08:00:00.000000Z``."""
+    if isinstance(value, str) and len(value) == 26 and value[10] == " " and value[19] == ".":
+        # SQLite's stored form of a UTC time: the same digits, no datetime (verify reads
+        # every time of every watched row)
+        return f"{value[:10]}T{value[11:]}Z"
     moment = as_utc(value)
     assert moment is not None
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+TIME, _BOOL, _DATE, _NUMBER, PLAIN, TEXT = range(6)
+"""What :func:`kind_of` says of a column (``PLAIN``: kept as it is; ``TEXT``: digested)."""
+
+
+@functools.cache
+def kind_of(table: str, name: str) -> int:
+    """How a column's value becomes a fact's (worked out once per column, not per value)."""
+    model = WATCHED[table]
+    column = model.__table__.columns[name]  # type: ignore[attr-defined]
+    if isinstance(column.type, UTCDateTime):
+        return TIME
+    if isinstance(column.type, Boolean):
+        return _BOOL
+    if isinstance(column.type, Date):
+        return _DATE
+    if name in DIGESTED_NUMBERS.get(table, ()):
+        return _NUMBER
+    if name in PLAIN_TEXT.get(table, ()) or enum_of(model, name) is not None:
+        return PLAIN
+    return TEXT
+
+
 def normal(table: str, column: Column[Any], value: Any, key: bytes | None) -> Any:
     """One column's value as a fact holds it; the same from an ORM object or a plain read."""
-    model = WATCHED[table]
+    return normal_value(table, column.name, value, key)
+
+
+def normal_value(table: str, name: str, value: Any, key: bytes | None) -> Any:
+    """:func:`normal` by column name: ``verify`` calls it for every column of every row."""
     if value is None:
         return None
     if isinstance(value, Enum):
         value = value.value
-    if isinstance(column.type, UTCDateTime):
-        return _time(value)
-    if isinstance(column.type, Boolean):
+    kind = kind_of(table, name)
+    if kind == TIME:
+        return utc_text(value)
+    if kind == _BOOL:
         return int(bool(value))
-    if isinstance(column.type, Date):  # SQLite hands a date back as its ISO text
+    if kind == _DATE:  # SQLite hands a date back as its ISO text
         return value.isoformat() if isinstance(value, date) else str(value)[:10]
     if isinstance(value, datetime):
-        return _time(value)
+        return utc_text(value)
     if isinstance(value, date):
         return value.isoformat()
-    if column.name in DIGESTED_NUMBERS.get(table, ()):
+    if kind == _NUMBER:
         value = str(value)
     elif not isinstance(value, str):
         return value
-    if column.name in PLAIN_TEXT.get(table, ()) or enum_of(model, column.name) is not None:
+    if kind == PLAIN:
         return value
     if key is None:
         return UNKEYED
-    return head_key.digest(key, f"{table}.{column.name}", hashed_form(value))
+    return head_key.digest(key, f"{table}.{name}", hashed_form(value))
 
 
 KEY_FIELD = "_key"

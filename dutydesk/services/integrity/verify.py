@@ -8,8 +8,8 @@ stored head against the last record (the newest records deleted); and the head s
 with the last acknowledged handover (the newest records deleted *and* the head row
 rewritten to match). Problems are sentences naming the record, first one first.
 
-Reads go through :meth:`Database.read` (plain SQL), so verifying a large record does not
-build ORM objects.
+Reads are plain SQL (no ORM objects), and the chain is streamed link by link
+(:mod:`.chain_walk`), so memory stays flat however long the record is.
 """
 
 from __future__ import annotations
@@ -17,17 +17,16 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dutydesk.errors import DatabaseError
 from dutydesk.i18n import t
-from dutydesk.rules.chain import CHAINED_COLUMNS, GENESIS, PURGED_PREFIX, ChainHead, link_hash
-from dutydesk.services.integrity import head_key
+from dutydesk.rules.chain import GENESIS, ChainHead
+from dutydesk.services.integrity import chain_walk, head_key
 from dutydesk.services.integrity.chain import chain_head
-from dutydesk.services.integrity.state_check import Fact, compare, latest
+from dutydesk.services.integrity.state_check import compare
 from dutydesk.services.integrity.state_facts import BASELINE, DELETED, STATE
 from dutydesk.storage.engine import Database, as_utc, disk_full, disk_full_error
 from dutydesk.storage.private import create_private_file
@@ -72,43 +71,6 @@ class VerifyReport:
         return not self.problems
 
 
-@dataclass(frozen=True)
-class _Link:
-    table: str
-    id: int
-    seq: int | None
-    prev: str | None
-    hash: str | None
-    label: str
-    content: dict[str, Any]
-    serial: str = ""
-
-
-def _links(db: Database, table: str) -> list[_Link]:
-    columns = CHAINED_COLUMNS[table]
-    prefix = "t." if table == "timeline_entry" else "a."
-    if table == "timeline_entry":
-        sql = "SELECT t.id, t.chain_seq, t.prev_hash, t.hash, coalesce(i.serial, '?'), "
-        sql += ", ".join(prefix + c for c in columns)
-        sql += " FROM timeline_entry t LEFT JOIN incident i ON i.id = t.incident_id"
-    else:
-        sql = "SELECT a.id, a.chain_seq, a.prev_hash, a.hash, a.action, "
-        sql += ", ".join(prefix + c for c in columns) + " FROM audit_event a"
-    links = []
-    for row in db.read(sql):
-        content = {
-            name: as_utc(value) if name in _TIMES else value
-            for name, value in zip(columns, row[5:], strict=True)
-        }
-        if table == "timeline_entry":
-            label = t("verify.entry", id=row[0], serial=row[4], seq=content["seq"])
-        else:
-            label = t("verify.event", id=row[0], action=row[4])
-        serial = str(row[4]) if table == "timeline_entry" else ""
-        links.append(_Link(table, int(row[0]), row[1], row[2], row[3], label, content, serial))
-    return links
-
-
 def _acknowledged(db: Database) -> tuple[ChainHead, str] | None:
     rows = db.read(
         "SELECT chain_head, acknowledged_at, acknowledged_by FROM handover "
@@ -124,63 +86,6 @@ def _acknowledged(db: Database) -> tuple[ChainHead, str] | None:
     moment = as_utc(rows[0][1])
     when = moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "?"
     return head, t("verify.handover", when=when, by=rows[0][2])
-
-
-def _purged(link: _Link, purges: set[tuple[str, int]]) -> bool:
-    """True for an entry whose text was purged as ``register.purge`` does (issue 13).
-
-    The text names the link's own hash (so the two cannot be changed apart: the next
-    link's ``prev_hash`` holds this hash), and a ``content_purged`` event on the chain
-    names the incident and the entry's number.
-    """
-    text = str(link.content.get("text") or "")
-    return (
-        link.table == "timeline_entry"
-        and text == PURGED_PREFIX + str(link.hash)
-        and (link.serial, int(link.content["seq"])) in purges
-    )
-
-
-def _purge_events(links: Sequence[_Link]) -> set[tuple[str, int]]:
-    """(serial, entry number) of every entry a chained ``content_purged`` event names."""
-    named: set[tuple[str, int]] = set()
-    for link in links:
-        if link.table != "audit_event" or link.content.get("action") != "content_purged":
-            continue
-        detail = str(link.content.get("detail") or "")
-        seqs = detail.partition("entries=")[2]
-        named.update(
-            (str(link.content.get("object_id")), int(seq))
-            for seq in seqs.split(",")
-            if seq.isdigit()
-        )
-    return named
-
-
-def _walk(
-    links: Sequence[_Link], problems: list[str], facts: dict[tuple[str, str], Fact]
-) -> _Link | None:
-    """Check every link in order, keeping the latest state fact per row; return the last."""
-    purges = _purge_events(links)
-    previous: _Link | None = None
-    expected_prev, expected_seq = GENESIS, 1
-    for link in links:
-        assert link.seq is not None
-        if link.table == "audit_event":
-            latest(facts, link.seq, link.content)
-        if link.seq > expected_seq:
-            after = previous.label if previous else t("verify.start")
-            problems.append(t("verify.missing", first=expected_seq, last=link.seq - 1, after=after))
-        elif link.seq < expected_seq:
-            problems.append(t("verify.duplicate", seq=link.seq, label=link.label))
-        elif link.prev != expected_prev:
-            problems.append(t("verify.relinked", label=link.label, seq=link.seq))
-        if link_hash(link.prev or "", link.table, link.seq, link.content) != link.hash and not (
-            _purged(link, purges)
-        ):
-            problems.append(t("verify.changed", label=link.label))
-        previous, expected_prev, expected_seq = link, link.hash or "", link.seq + 1
-    return previous
 
 
 def orphaned_wal_holders(path: Path, proc: Path = Path("/proc")) -> list[int]:
@@ -247,44 +152,48 @@ def verify(db: Database, keys: KeyRing | None = None) -> VerifyReport:
         server = amcheck(db)
         report.server_check = server.summary
         problems.extend(server.problems)
-    links = _links(db, "timeline_entry") + _links(db, "audit_event")
-    for link in links:
-        if link.seq is None:
-            problems.append(t("verify.unchained", label=link.label))
-    chained = sorted((link for link in links if link.seq is not None), key=lambda x: x.seq or 0)
-    report.links = len(chained)
-    facts: dict[tuple[str, str], Fact] = {}
-    last = _walk(chained, problems, facts)
-    baselined = any(link.content.get("action") == BASELINE for link in links)
+    anchors = head_key.read_anchors(db.path)
+    wanted = {anchor.head.seq for anchor in anchors}
+    if acknowledged is not None:
+        wanted.add(acknowledged[0].seq)
+    with db.snapshot() as query:
+        chain_walk.unchained(query, problems)
+        walked = chain_walk.walk(query, problems, wanted, MAX_PROBLEMS)
+    report.links = walked.links
+    baselined = bool(
+        db.read("SELECT 1 FROM audit_event WHERE action = :a LIMIT 1", {"a": BASELINE})
+    )
     key = head_key.for_database(db.path)
-    problems.extend(compare(db, facts, key, baselined=baselined))
-    last_head = ChainHead(last.seq or 0, last.hash or "") if last else ChainHead(0, GENESIS)
+    problems.extend(compare(db, walked.facts, key, baselined=baselined))
+    last_head = ChainHead(walked.last_seq, walked.last_hash)
     if head.seq > last_head.seq:
         problems.append(t("verify.newest_gone", head=head.seq, last=last_head.seq))
     elif head != last_head:
         problems.append(t("verify.head_mismatch", head=head.short, last=last_head.short))
     if acknowledged is not None:
         ack, where = acknowledged
-        match = next((link for link in chained if link.seq == ack.seq), None)
         if ack.seq > last_head.seq:
             problems.append(
                 t("verify.after_handover", where=where, ack=ack.seq, last=last_head.seq)
             )
-        elif ack.seq and (match is None or match.hash != ack.hash):
+        elif ack.seq and walked.hashes.get(ack.seq) != ack.hash:
             problems.append(t("verify.handover_differs", where=where, ack=ack.seq))
     _check_sealed(db, keys, report)
-    _check_signature(db, report, key, chained)
+    _check_signature(db, report, key, anchors, walked.hashes)
     del problems[MAX_PROBLEMS:]
     return report
 
 
 def _check_signature(
-    db: Database, report: VerifyReport, key: bytes | None, chained: Sequence[_Link]
+    db: Database,
+    report: VerifyReport,
+    key: bytes | None,
+    anchors: list[head_key.Anchor],
+    hashes: dict[int, str | None],
 ) -> None:
     """The head's MAC, and every anchored head still on the chain (issue 17, item 8)."""
     head, problems = report.head, report.problems
     report.signed = head_key.signed_short(head, key)
-    anchors = head_key.read_anchors(db.path)
     report.anchors = len(anchors)
     rows = db.read("SELECT mac FROM chain_state WHERE id = 1")
     stored = str(rows[0][0]) if rows and rows[0][0] else None
@@ -298,10 +207,9 @@ def _check_signature(
         problems.append(t("verify.bad_signature", head=head.short))
     else:
         report.signature = t("verify.signed_ok", head=report.signed)
-    by_seq = {link.seq: link.hash for link in chained}
     for anchor in anchors:
         where = t("verify.anchor", line=anchor.line, at=anchor.at)
-        if by_seq.get(anchor.head.seq) != anchor.head.hash:
+        if hashes.get(anchor.head.seq) != anchor.head.hash:
             problems.append(t("verify.anchor_gone", where=where, head=anchor.head.short))
         elif anchor.handover_id is not None:
             _check_anchored_handover(db, anchor, where, problems)
