@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -166,3 +166,25 @@ def db(db_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
     )
     yield database
     database.close()
+
+
+DemoDb = Callable[..., str]
+"""``demo_db(moment=DEMO_MOMENT, accredited=False)``: the demo in the test's own store."""
+
+
+@pytest.fixture
+def demo_db(db: Database, db_arg: str, demo_templates: DemoTemplates) -> DemoDb:
+    """A demo database of the test's own, on the store of the pass; returns its ``--db``.
+
+    For tests that run the CLI (or a console) on the demo night: on SQLite the demo file
+    is copied to ``db_path``, in the PostgreSQL pass ``db``'s database is re-created from
+    the demo template on the server. Either way its key file is ``<db_path>.key`` (beside
+    the file, or at ``DUTYDESK_KEY_FILE``), so a test that removes it does so on both.
+    Being on ``db``, such a test runs in both passes.
+    """
+
+    def load(moment: datetime = DEMO_MOMENT, *, accredited: bool = False) -> str:
+        demo_templates.load_into(db, moment, accredited=accredited)
+        return db_arg
+
+    return load
