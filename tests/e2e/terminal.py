@@ -92,6 +92,21 @@ def _row_text(row: dict[int, pyte.screens.Char], columns: int) -> str:
     return "".join(cells).rstrip()
 
 
+def screen_look(screen: pyte.Screen) -> tuple[object, ...]:
+    """What a person sees below the header: each cell's text and colours, and the cursor.
+
+    Focus in a form is mostly colour (a focused input's lighter background, a focused
+    select's highlight), which the text of the screen does not show; pyte keeps each
+    cell's colours, so a change of focus is seen here even where no character changes.
+    The header's row is left out: its clock ticks every second.
+    """
+    rows = tuple(
+        tuple((cell.data, cell.fg, cell.bg, cell.reverse) for cell in screen.buffer[y].values())
+        for y in range(1, screen.lines)
+    )
+    return (screen.cursor.y, screen.cursor.x, rows)
+
+
 class Terminal:
     """One ``dutydesk`` process in a pseudo-terminal, and the screen it draws."""
 
@@ -202,21 +217,8 @@ class Terminal:
             self.pump(0.15 if name == "escape" else 0.05)
 
     def look(self) -> tuple[object, ...]:
-        """What a person sees below the header: each cell's text and colours, and the cursor.
-
-        Focus in a form is mostly colour (a focused input's lighter background, a focused
-        select's highlight), which the text of the screen does not show; pyte keeps each
-        cell's colours, so a change of focus is seen here even where no character changes.
-        The header's row is left out: its clock ticks every second.
-        """
-        rows = tuple(
-            tuple(
-                (cell.data, cell.fg, cell.bg, cell.reverse)
-                for cell in self.screen.buffer[y].values()
-            )
-            for y in range(1, self.screen.lines)
-        )
-        return (self.screen.cursor.y, self.screen.cursor.x, rows)
+        """What a person sees below the header now (:func:`screen_look`)."""
+        return screen_look(self.screen)
 
     def steady(self, quiet: float = 0.4, timeout: float = WAIT) -> None:
         """Wait until :meth:`look` has stayed the same for ``quiet`` seconds.
