@@ -74,8 +74,13 @@ def on_postgresql() -> bool:
     return os.environ.get("DUTYDESK_TEST_DB") == "postgresql"
 
 
+STORE_FIXTURES = frozenset({"db", "store_url", "module_store"})
+"""A test that takes one of these reaches the store the pass gives it: both passes run it."""
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The PostgreSQL pass runs the tests that reach the store through ``db``, and only them.
+    """The PostgreSQL pass runs the tests that reach the store through ``db`` (or
+    ``store_url``), and only them.
 
     The others ran as they are in the SQLite pass (they use no store, open a SQLite file
     themselves, or start their own server): running them again would test nothing new.
@@ -85,7 +90,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     kept: list[pytest.Item] = []
     for item in items:
-        if "db" not in getattr(item, "fixturenames", ()):
+        if not STORE_FIXTURES & set(getattr(item, "fixturenames", ())):
             continue
         marker = item.get_closest_marker("sqlite_only")
         if marker is not None:
@@ -134,6 +139,45 @@ def sqlite_file(db_path: Path, sqlite_template: Path) -> Path:
     (a copy of the session's migrated template).
     """
     return copy_database(sqlite_template, db_path)
+
+
+@pytest.fixture
+def store_url(db_path: Path, request: pytest.FixtureRequest) -> str:
+    """What ``--db`` takes for a database the test's own processes create, on the pass's store.
+
+    On SQLite ``db_path`` (no file there yet); in the PostgreSQL pass an empty database of
+    its own (no tables: ``init``, ``demo`` and the console migrate it) on the session's
+    server, its key file at ``DUTYDESK_KEY_FILE`` = ``<db_path>.key`` (where SQLite's
+    would be). The installed binary's tests (``tests/e2e/``) give their own environment.
+    """
+    if on_postgresql():
+        # As ``db``: the key file where ``<db_path>.key`` would be beside a file.
+        request.getfixturevalue("monkeypatch").setenv("DUTYDESK_KEY_FILE", f"{db_path}.key")
+        url: str = request.getfixturevalue("pg_url")
+        return url
+    return str(db_path)
+
+
+@pytest.fixture(scope="module")
+def module_store(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[tuple[str, Path]]:
+    """A migrated database shared by one module's tests, on the pass's store.
+
+    For a module that fills a database once (slowly) and reads it in many tests. Gives
+    what ``--db`` takes and where its key file is (beside the SQLite file; on a server,
+    set ``DUTYDESK_KEY_FILE`` to it around every command).
+    """
+    folder = tmp_path_factory.mktemp("module-store")
+    if on_postgresql():
+        from tests.pg_support import scratch_database
+
+        server = request.getfixturevalue("pg_server")
+        with scratch_database(server, request.getfixturevalue("pg_template")) as url:
+            yield url, folder / "duty.key"
+        return
+    path = copy_database(request.getfixturevalue("sqlite_template"), folder / "duty.sqlite3")
+    yield str(path), folder / "duty.sqlite3.key"
 
 
 @pytest.fixture
