@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -74,8 +74,13 @@ def on_postgresql() -> bool:
     return os.environ.get("DUTYDESK_TEST_DB") == "postgresql"
 
 
+STORE_FIXTURES = frozenset({"db", "store_url", "module_store"})
+"""A test that takes one of these reaches the store the pass gives it: both passes run it."""
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The PostgreSQL pass runs the tests that reach the store through ``db``, and only them.
+    """The PostgreSQL pass runs the tests that reach the store through ``db`` (or
+    ``store_url``), and only them.
 
     The others ran as they are in the SQLite pass (they use no store, open a SQLite file
     themselves, or start their own server): running them again would test nothing new.
@@ -85,7 +90,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     kept: list[pytest.Item] = []
     for item in items:
-        if "db" not in getattr(item, "fixturenames", ()):
+        if not STORE_FIXTURES & set(getattr(item, "fixturenames", ())):
             continue
         marker = item.get_closest_marker("sqlite_only")
         if marker is not None:
@@ -137,6 +142,45 @@ def sqlite_file(db_path: Path, sqlite_template: Path) -> Path:
 
 
 @pytest.fixture
+def store_url(db_path: Path, request: pytest.FixtureRequest) -> str:
+    """What ``--db`` takes for a database the test's own processes create, on the pass's store.
+
+    On SQLite ``db_path`` (no file there yet); in the PostgreSQL pass an empty database of
+    its own (no tables: ``init``, ``demo`` and the console migrate it) on the session's
+    server, its key file at ``DUTYDESK_KEY_FILE`` = ``<db_path>.key`` (where SQLite's
+    would be). The installed binary's tests (``tests/e2e/``) give their own environment.
+    """
+    if on_postgresql():
+        # As ``db``: the key file where ``<db_path>.key`` would be beside a file.
+        request.getfixturevalue("monkeypatch").setenv("DUTYDESK_KEY_FILE", f"{db_path}.key")
+        url: str = request.getfixturevalue("pg_url")
+        return url
+    return str(db_path)
+
+
+@pytest.fixture(scope="module")
+def module_store(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[tuple[str, Path]]:
+    """A migrated database shared by one module's tests, on the pass's store.
+
+    For a module that fills a database once (slowly) and reads it in many tests. Gives
+    what ``--db`` takes and where its key file is (beside the SQLite file; on a server,
+    set ``DUTYDESK_KEY_FILE`` to it around every command).
+    """
+    folder = tmp_path_factory.mktemp("module-store")
+    if on_postgresql():
+        from tests.pg_support import scratch_database
+
+        server = request.getfixturevalue("pg_server")
+        with scratch_database(server, request.getfixturevalue("pg_template")) as url:
+            yield url, folder / "duty.key"
+        return
+    path = copy_database(request.getfixturevalue("sqlite_template"), folder / "duty.sqlite3")
+    yield str(path), folder / "duty.sqlite3.key"
+
+
+@pytest.fixture
 def db_arg(db: Database, db_path: Path) -> str:
     """What ``--db`` takes for the test's ``db``: its file on SQLite, its URL on a server.
 
@@ -166,3 +210,25 @@ def db(db_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
     )
     yield database
     database.close()
+
+
+DemoDb = Callable[..., str]
+"""``demo_db(moment=DEMO_MOMENT, accredited=False)``: the demo in the test's own store."""
+
+
+@pytest.fixture
+def demo_db(db: Database, db_arg: str, demo_templates: DemoTemplates) -> DemoDb:
+    """A demo database of the test's own, on the store of the pass; returns its ``--db``.
+
+    For tests that run the CLI (or a console) on the demo night: on SQLite the demo file
+    is copied to ``db_path``, in the PostgreSQL pass ``db``'s database is re-created from
+    the demo template on the server. Either way its key file is ``<db_path>.key`` (beside
+    the file, or at ``DUTYDESK_KEY_FILE``), so a test that removes it does so on both.
+    Being on ``db``, such a test runs in both passes.
+    """
+
+    def load(moment: datetime = DEMO_MOMENT, *, accredited: bool = False) -> str:
+        demo_templates.load_into(db, moment, accredited=accredited)
+        return db_arg
+
+    return load

@@ -13,8 +13,6 @@ officer), 许文博 5555 (auditor), 韩冬 666666 (confidential officer, 绝密)
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from dutydesk.services.accounts.audit import AccessDenied, list_events
@@ -22,7 +20,7 @@ from dutydesk.services.accounts.auth import AuthError, NewPinRequired, authentic
 from dutydesk.services.accounts.users import NewAccount, add_user, change_roles, set_active, set_pin
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Role
-from tests.conftest import DEMO_MOMENT
+from tests.conftest import DEMO_MOMENT, DemoDb
 from tests.docs_support import run_cli
 from tests.templates import DemoTemplates
 
@@ -89,7 +87,7 @@ def test_an_ordinary_reset_by_the_administrator_is_also_replaced(demo: Database)
     assert authenticate(demo, "黄雨婷", "8888", NOW).name == "黄雨婷"
 
 
-def _cli(db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+def _cli(db_path: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
          *args: str, pin: str, new_pin: str | None = None) -> tuple[int, str]:  # fmt: skip
     monkeypatch.setenv("DUTYDESK_PIN", pin)
     if new_pin is None:
@@ -101,12 +99,9 @@ def _cli(db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
 
 
 def test_cli_refuses_the_takeover_and_walks_the_owner_through_a_reset(
-    tmp_path: Path,
-    demo_templates: DemoTemplates,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    demo_db: DemoDb, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = demo_templates.copy_to(tmp_path / "demo.sqlite3", NOW)
+    path = demo_db(NOW)  # on the pass's store
 
     def run(*args: str, pin: str, new_pin: str | None = None) -> tuple[int, str]:
         return _cli(path, monkeypatch, capsys, *args, pin=pin, new_pin=new_pin)

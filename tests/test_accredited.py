@@ -152,7 +152,7 @@ def test_search_and_the_duplicate_check_do_not_read_them(db: Database, secret: I
 
 
 def _cli(
-    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db_arg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., tuple[int, str, str]]:
     monkeypatch.setenv("DUTYDESK_DEPLOYMENT", "classified-network")
 
@@ -160,7 +160,7 @@ def _cli(
         monkeypatch.setattr(sys, "stdin", io.StringIO(""))
         capsys.readouterr()
         try:
-            main(["--db", str(sqlite_file), "--now", NOW, *args])
+            main(["--db", db_arg, "--now", NOW, *args])
             code = 0
         except SystemExit as exc:
             code = int(exc.code or 0)
@@ -176,7 +176,7 @@ def test_cli_seals_them_and_shows_them_to_a_cleared_reader(
     db = Database(url_for(str(sqlite_file)))
     _people(db)
     db.close()
-    run = _cli(sqlite_file, capsys, monkeypatch)
+    run = _cli(str(sqlite_file), capsys, monkeypatch)
     code, out, err = run(
         "incident", "add", "--operator", "张三", "--classification", "secret",
         "--summary", "据报化工厂泄漏", "--location", PLACE, "--reporter-name", NAME,
@@ -296,11 +296,13 @@ def _one_line(code: int, out: str, err: str) -> str:
 
 
 def test_migrate_to_the_classified_network_seals_what_was_in_clear(
-    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db: Database,
+    db_arg: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    db = Database(url_for(str(sqlite_file)))
     _people(db)
-    run = _cli(sqlite_file, capsys, monkeypatch)
+    run = _cli(db_arg, capsys, monkeypatch)  # on the pass's store
     serial = _secret_item(run, monkeypatch)
     # As an earlier version stored them: location and reporter of a 机密 item in clear.
     with db.session() as session:
@@ -339,11 +341,13 @@ def test_migrate_to_the_classified_network_seals_what_was_in_clear(
 
 
 def test_migrate_to_register_purges_classified_content_and_verify_holds(
-    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db: Database,
+    db_arg: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    db = Database(url_for(str(sqlite_file)))
     _people(db)
-    run = _cli(sqlite_file, capsys, monkeypatch)
+    run = _cli(db_arg, capsys, monkeypatch)  # on the pass's store
     serial = _secret_item(run, monkeypatch)
     code, out, err = run("deployment", "migrate", "--to", "register", "--dry-run")
     assert code == 0, err
@@ -369,9 +373,9 @@ def test_migrate_to_register_purges_classified_content_and_verify_holds(
 
 
 def test_migrate_refuses_bad_input_in_one_line_in_both_languages(
-    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db_arg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    run = _cli(sqlite_file, capsys, monkeypatch)
+    run = _cli(db_arg, capsys, monkeypatch)
     err = _one_line(*run("deployment", "migrate", "--to", "cloud", "--dry-run"))
     assert "register, classified-network" in err
     monkeypatch.setenv("DUTYDESK_LANG", "zh_CN")

@@ -195,7 +195,9 @@ Run = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def run(db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+def run(db_arg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+    """On the test's own store (``db_arg``): the PostgreSQL pass runs these too."""
+
     def go(*args: str, pin: str | None = None, new_pin: str | None = None) -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "stdin", io.StringIO(""))
         for name, value in (("DUTYDESK_PIN", pin), ("DUTYDESK_NEW_PIN", new_pin)):
@@ -205,7 +207,7 @@ def run(db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.M
                 monkeypatch.setenv(name, value)
         capsys.readouterr()
         try:
-            main(["--db", str(db_path), "--now", "2026-11-26T02:31+08:00", *args])
+            main(["--db", db_arg, "--now", "2026-11-26T02:31+08:00", *args])
             code = 0
         except SystemExit as exc:
             code = int(exc.code or 0)
@@ -224,7 +226,7 @@ def test_cli_init_user_and_audit(run: Run, db_path: Path, monkeypatch: pytest.Mo
     code, _, err = run("init", "--name", "赵建国")
     assert code == 0, err
     assert "administrator 赵建国 can sign in" in err and "2468" not in err
-    key = db_path.with_name(db_path.name + ".key")
+    key = db_path.with_name(db_path.name + ".key")  # DUTYDESK_KEY_FILE on a server
     assert key.stat().st_mode & 0o777 == 0o600
     assert run("init", "--name", "某人", new_pin="1111")[0] == 2
     code, _, err = run("user", "add", "孙丽", "--role", "duty_officer", "--clearance", "confidential",
@@ -269,9 +271,7 @@ def test_cli_init_user_and_audit(run: Run, db_path: Path, monkeypatch: pytest.Mo
     assert run("audit", "list", "--operator", "赵建国", pin="2468")[0] == 3
 
 
-def test_cli_writes_are_signed_in_and_attributed(
-    run: Run, db_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cli_writes_are_signed_in_and_attributed(run: Run, db: Database, db_arg: str) -> None:
     run("init", "--name", "赵建国", new_pin="2468")
     run(
         "user",
@@ -288,19 +288,17 @@ def test_cli_writes_are_signed_in_and_attributed(
     assert code == 0
     # No DUTYDESK_PIN: the PIN is asked on a real terminal (a pty), typed, not echoed.
     code, said = with_terminal(
-        ["--db", str(db_path), "--now", "2026-11-26T02:31+08:00", "incident", "log",
+        ["--db", db_arg, "--now", "2026-11-26T02:31+08:00", "incident", "log",
          out.strip(), "note", "--text", "已核实", "--operator", "孙丽"],
         typed="1357",
     )  # fmt: skip
     assert code == 0, said
     assert "PIN for 孙丽" in said and "1357" not in said
     assert run("incident", "add", "--summary", "y", "--operator", "无名氏", pin="1357")[0] == 3
-    db = Database(f"sqlite:///{db_path}")
     rows = db.read(
         "SELECT t.actor_name, p.name FROM timeline_entry t JOIN person p ON p.id = t.actor_id"
     )
     assert rows == [("孙丽", "孙丽"), ("孙丽", "孙丽")]
-    db.close()
 
 
 def with_terminal(args: list[str], *, typed: str) -> tuple[int, str]:

@@ -6,7 +6,6 @@ import re
 import subprocess
 import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -149,14 +148,13 @@ def test_numbers_per_kind_and_year_and_discarded_drafts_use_none(db: Database) -
 
 @pytest.mark.parametrize("kind", [BulletinKind.DIRECT, BulletinKind.EXPRESS])
 def test_both_products_carry_leaders_away_in_the_office_s_words(
-    tmp_path: Path, demo_templates: DemoTemplates, kind: BulletinKind
+    db: Database, demo_templates: DemoTemplates, kind: BulletinKind
 ) -> None:
     # Issue 12: 《信息快报》 carries the leave reports too, and a deputy's work is looked
     # after ("其分管工作由…负责"), never "代理" nor "主持工作" (the top post's word).
     from dutydesk.reports.bulletin_text import render_txt
-    from dutydesk.storage.engine import url_for
 
-    db = Database(url_for(str(demo_templates.copy_to(tmp_path / "demo.sqlite3", NOW))))
+    demo_templates.load_into(db, NOW)  # on the pass's store
     serial = db.read("SELECT serial FROM incident WHERE classification = 'public' LIMIT 1")[0][0]
     bulletin_id = _draft(db, serial, kind=kind)
     view = get_bulletin(db, bulletin_id, tz=SHANGHAI, now=NOW)
@@ -166,7 +164,6 @@ def test_both_products_carry_leaders_away_in_the_office_s_words(
     assert "外出期间，其分管工作由陈国华同志负责。" in text
     assert "代理" not in text and "主持工作" not in text
     assert re.search(r"\d+月\d+日\d+时(\d\d分)?至", text), text  # 12月3日8时, not 08:00
-    db.close()
 
 
 _WORKER = """

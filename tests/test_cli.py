@@ -141,17 +141,18 @@ def test_unknown_command_is_a_usage_error() -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_demo_loads_once_and_says_where(tmp_path: Path) -> None:
-    target = tmp_path / "demo.sqlite3"
-    first = run("demo", "--db", str(target), "--now", "2026-11-26T02:31+08:00")
+def test_demo_loads_once_and_says_where(store_url: str) -> None:
+    target = store_url  # a new file, or an empty server database: on the pass's store
+    first = run("demo", "--db", target, "--now", "2026-11-26T02:31+08:00")
     assert first.returncode == 0, first.stderr
-    assert str(target) in first.stderr
-    database = Database(url_for(str(target)))
+    # The file's path, or the server database's name (a URL may carry a password).
+    assert (target.rsplit("/", 1)[-1] if "://" in target else target) in first.stderr
+    database = Database(url_for(target))
     counts = database.read(
         "SELECT (SELECT count(*) FROM incident), (SELECT count(*) FROM timeline_entry), (SELECT count(*) FROM person)"
     )[0]
     assert counts[0] >= 25
-    second = run("demo", "--db", str(target), "--now", "2026-11-26T02:31+08:00")
+    second = run("demo", "--db", target, "--now", "2026-11-26T02:31+08:00")
     assert second.returncode == 0, second.stderr
     assert "already" in second.stderr
     again = database.read(
@@ -167,11 +168,10 @@ def _row(output: str, name: str) -> list[str]:
     return [cell.strip() for cell in line.split("  ") if cell.strip()]
 
 
-def test_demo_lists_each_operator_with_role_clearance_pin_and_duty(tmp_path: Path) -> None:
+def test_demo_lists_each_operator_with_role_clearance_pin_and_duty(store_url: str) -> None:
     # Issue 10: `dutydesk demo` printed names and PINs only ("李晓明 1111, ..."), so nobody
     # could tell who is the duty leader, who is cleared for 机密, or who is on duty now.
-    target = tmp_path / "demo.sqlite3"
-    result = run("demo", "--db", str(target), "--now", "2026-11-26T02:31+08:00")
+    result = run("demo", "--db", store_url, "--now", "2026-11-26T02:31+08:00")
     assert result.returncode == 0, result.stderr
     header = result.stdout.splitlines()[0]
     for title in ("Name", "Roles", "Clearance", "PIN", "On duty now"):
@@ -197,9 +197,8 @@ def test_demo_lists_each_operator_with_role_clearance_pin_and_duty(tmp_path: Pat
     assert "on duty as of 2026-11-26 02:31 +08:00" in result.stderr, result.stderr
 
 
-def test_demo_lists_operators_in_chinese(tmp_path: Path) -> None:
-    target = tmp_path / "demo.sqlite3"
-    result = run("demo", "--db", str(target), "--now", "2026-11-26T02:31+08:00", "--lang", "zh_CN")
+def test_demo_lists_operators_in_chinese(store_url: str) -> None:
+    result = run("demo", "--db", store_url, "--now", "2026-11-26T02:31+08:00", "--lang", "zh_CN")
     assert result.returncode == 0, result.stderr
     assert "PIN码" in result.stdout.splitlines()[0]
     assert _row(result.stdout, "孙丽") == ["孙丽", "带班领导", "机密", "333333", "带班领导"]

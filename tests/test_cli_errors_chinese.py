@@ -20,8 +20,7 @@ import pytest
 import dutydesk
 from dutydesk.cli.app import main
 from dutydesk.i18n import catalog, set_language
-from tests.conftest import DEMO_MOMENT
-from tests.templates import DemoTemplates
+from tests.conftest import DEMO_MOMENT, DemoDb
 
 NOW = "2026-11-26T02:31+08:00"
 OPEN = "20261126-005"
@@ -42,19 +41,19 @@ Run = Callable[..., tuple[int, str]]
 
 @pytest.fixture
 def zh(
-    db_path: Path,
-    demo_templates: DemoTemplates,
+    demo_db: DemoDb,
+    db_arg: str,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Run:
-    """``dutydesk --lang zh_CN ARGS`` on the demo night; (exit code, stderr)."""
-    demo_templates.copy_to(db_path, DEMO_MOMENT)
+    """``dutydesk --lang zh_CN ARGS`` on the demo night (on the pass's store); (exit code, stderr)."""
+    demo_db(DEMO_MOMENT)
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李晓明")
     monkeypatch.setenv("DUTYDESK_PIN", "1111")
 
     def run(*args: str, lang: str = "option") -> tuple[int, str]:
         monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-        head = ["--db", str(db_path), "--now", NOW]
+        head = ["--db", db_arg, "--now", NOW]
         if lang == "option":
             head += ["--lang", "zh_CN"]
         else:  # the officer's environment says it
@@ -70,7 +69,7 @@ def zh(
             set_language("en")
         return code, capsys.readouterr().err
 
-    run.db_path = db_path  # type: ignore[attr-defined]
+    run.db_arg = db_arg  # type: ignore[attr-defined]
     return run
 
 
@@ -160,12 +159,11 @@ def test_a_roster_rule_broken_is_said_in_chinese(zh: Run, tmp_path: Path) -> Non
     assert not english_left(line), (line, english_left(line))
 
 
-def test_a_key_file_missing_is_said_in_chinese(
-    zh: Run, db_path: Path, demo_templates: DemoTemplates
-) -> None:
+def test_a_key_file_missing_is_said_in_chinese(zh: Run, db_path: Path, demo_db: DemoDb) -> None:
     # Sealed values to miss the key of: the demo as an accredited desk keeps it (the
     # register-mode demo seals nothing, and a rotation over nothing sealed is fine).
-    demo_templates.copy_to(db_path, DEMO_MOMENT, accredited=True)
+    # Its key file is <db_path>.key on both stores (beside the file, DUTYDESK_KEY_FILE).
+    demo_db(DEMO_MOMENT, accredited=True)
     for key in db_path.parent.glob(f"{db_path.name}.key*"):
         key.unlink()
     code, err = zh("key", "rotate")
@@ -333,7 +331,7 @@ def test_list_headers_are_chinese(
     assert code == 0
     code = 0
     try:
-        main(["--db", str(zh.db_path), "--now", NOW, "--lang", "zh_CN", *args])  # type: ignore[attr-defined]
+        main(["--db", zh.db_arg, "--now", NOW, "--lang", "zh_CN", *args])  # type: ignore[attr-defined]
     except SystemExit as exc:
         code = int(exc.code or 0)
     finally:

@@ -87,12 +87,14 @@ def one_line(result: subprocess.CompletedProcess[bytes]) -> str:
 
 
 @pytest.fixture
-def accounts(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def accounts(run: Run, store_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A database with one administrator, 赵建国 (PIN 246810), signed in by the variables.
 
     He is a duty officer too: the three separated roles alone write no record (issue 17).
+    On the pass's store (``store_url``): what ``--db`` takes; its key file is
+    ``<db_path>.key`` on both stores.
     """
-    path = tmp_path / "duty.sqlite3"
+    path = store_url
     monkeypatch.setenv("DUTYDESK_NEW_PIN", "246810")
     made = run("--db", str(path), "init", "--name", "赵建国")
     assert made.code == 0, made.err
@@ -106,9 +108,9 @@ def accounts(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # -- 14: every error text goes through the sanitiser --------------------------------------
 
 
-def test_a_json_key_with_terminal_escapes_is_shown_inert(run: Run, accounts: Path) -> None:
+def test_a_json_key_with_terminal_escapes_is_shown_inert(run: Run, accounts: str) -> None:
     key = f"summ{OSC52}ary{CLEAR}"
-    said = run("--db", str(accounts), "incident", "add", "--json", "-",
+    said = run("--db", accounts, "incident", "add", "--json", "-",
                stdin=json.dumps({key: "市民来电反映停电"}))  # fmt: skip
     assert said.code == 2
     line = said.line
@@ -117,8 +119,8 @@ def test_a_json_key_with_terminal_escapes_is_shown_inert(run: Run, accounts: Pat
     assert "unknown field" in line and "summ" in line
 
 
-def test_an_unknown_operator_name_with_escapes_is_shown_inert(run: Run, accounts: Path) -> None:
-    said = run("--db", str(accounts), "incident", "list", "--operator", f"李{OSC52}四{CLEAR}")
+def test_an_unknown_operator_name_with_escapes_is_shown_inert(run: Run, accounts: str) -> None:
+    said = run("--db", accounts, "incident", "list", "--operator", f"李{OSC52}四{CLEAR}")
     assert said.code == 3
     line = said.line
     assert not unsafe_in(line), repr(line)
@@ -151,17 +153,17 @@ def test_init_refuses_a_name_that_shows_nothing_and_creates_nothing(
 
 @pytest.mark.parametrize("name", INVISIBLE_NAMES, ids=ascii)
 def test_user_add_refuses_a_name_that_shows_nothing(
-    run: Run, accounts: Path, monkeypatch: pytest.MonkeyPatch, name: str
+    run: Run, accounts: str, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
     monkeypatch.setenv("DUTYDESK_NEW_PIN", "135790")
-    said = run("--db", str(accounts), "user", "add", name, "--role", "duty_officer")
+    said = run("--db", accounts, "user", "add", name, "--role", "duty_officer")
     assert said.code == 2
     assert "shows nothing" in said.line and not unsafe_in(said.line)
-    listed = run("--db", str(accounts), "user", "list", "--format", "json")
+    listed = run("--db", accounts, "user", "list", "--format", "json")
     assert [user["name"] for user in json.loads(listed.out)] == ["赵建国"]
 
 
-def test_the_service_refuses_it_for_any_face(accounts: Path) -> None:
+def test_the_service_refuses_it_for_any_face(accounts: str) -> None:
     """The console and the CLI create accounts through one service, which checks too."""
     from datetime import UTC, datetime
 
@@ -170,7 +172,7 @@ def test_the_service_refuses_it_for_any_face(accounts: Path) -> None:
     from dutydesk.storage.engine import Database, url_for
     from dutydesk.vocab import Role
 
-    db = Database(url_for(str(accounts)))
+    db = Database(url_for(accounts))
     try:
         now = datetime(2026, 11, 26, tzinfo=UTC)
         admin = authenticate(db, "赵建国", "246810", now)
@@ -185,26 +187,26 @@ def test_the_service_refuses_it_for_any_face(accounts: Path) -> None:
 # -- 15: bad bytes, deep JSON, a full disk, an unreadable key file -------------------------
 
 
-def test_bad_utf8_on_stdin_is_one_line_and_writes_nothing(accounts: Path) -> None:
+def test_bad_utf8_on_stdin_is_one_line_and_writes_nothing(accounts: str) -> None:
     env = {"DUTYDESK_OPERATOR": "赵建国", "DUTYDESK_PIN": "246810"}
     for raw in (
         b'{"summary": "\xff\xfe\xe5\x81\x9c\xe7\x94\xb5"}',  # bytes that are not UTF-8
         b'{"summary": "\xed\xa0\x80"}',  # an encoded surrogate (CESU-8)
         b'{"summary": "\\ud800 \\u505c\\u7535"}',  # valid JSON, a lone surrogate
     ):
-        result = child("--db", str(accounts), "incident", "add", "--json", "-",
+        result = child("--db", accounts, "incident", "add", "--json", "-",
                        stdin=raw, env=env)  # fmt: skip
         assert result.returncode == 2, result.stderr
         line = one_line(result)
         assert "not UTF-8" in line and "save it as UTF-8" in line, line
-    listed = child("--db", str(accounts), "incident", "list", "--format", "json", env=env)
+    listed = child("--db", accounts, "incident", "list", "--format", "json", env=env)
     assert json.loads(listed.stdout) == []
 
 
-def test_bad_bytes_in_an_option_are_one_line(accounts: Path) -> None:
+def test_bad_bytes_in_an_option_are_one_line(accounts: str) -> None:
     env = {"DUTYDESK_OPERATOR": "赵建国", "DUTYDESK_PIN": "246810"}
     result = subprocess.run(
-        [PYTHON.encode(), b"-m", b"dutydesk", b"--db", bytes(accounts), b"incident", b"add",
+        [PYTHON.encode(), b"-m", b"dutydesk", b"--db", accounts.encode(), b"incident", b"add",
          b"--summary", b"\xff\xfe\xe5\x81\x9c"],
         capture_output=True, env={**os.environ, **env}, timeout=120, check=False,
     )  # fmt: skip
@@ -213,13 +215,13 @@ def test_bad_bytes_in_an_option_are_one_line(accounts: Path) -> None:
 
 
 @pytest.mark.parametrize("levels", [200, 990, 5000])
-def test_deeply_nested_json_is_one_line(run: Run, accounts: Path, levels: int) -> None:
+def test_deeply_nested_json_is_one_line(run: Run, accounts: str, levels: int) -> None:
     for text in (
         "[" * levels + "]" * levels,
         '{"summary": ' + "[" * levels + "]" * levels + "}",
         '{"summary": ' + '{"a": ' * levels + "1" + "}" * levels + "}",
     ):
-        said = run("--db", str(accounts), "incident", "add", "--json", "-", stdin=text)
+        said = run("--db", accounts, "incident", "add", "--json", "-", stdin=text)
         assert said.code == 2
         assert "nested too deeply" in said.line, said.line
 
@@ -264,46 +266,47 @@ def disk(tmp_path: Path) -> Iterator[Disk]:
     subprocess.run([umount, "-l", str(place)], check=False)
 
 
-def test_o_on_a_full_disk_leaves_no_file(run: Run, sqlite_file: Path, disk: Disk) -> None:
+def test_o_on_a_full_disk_leaves_no_file(run: Run, db_arg: str, disk: Disk) -> None:
     full = disk.fill()
     for fmt in ("txt", "docx"):
         target = full / f"pack.{fmt}"
-        said = run("--db", str(sqlite_file), "handover", "--preview", "--format", fmt,
+        said = run("--db", db_arg, "handover", "--preview", "--format", fmt,
                    "-o", str(target))  # fmt: skip
         assert said.code == 2
         assert "disk is full" in said.line and str(target) in said.line, said.line
-    said = run("--db", str(sqlite_file), "export", "daily", "--format", "xlsx",
+    said = run("--db", db_arg, "export", "daily", "--format", "xlsx",
                "-o", str(full / "daily.xlsx"))  # fmt: skip
     assert said.code == 2 and "disk is full" in said.line
     assert sorted(path.name for path in full.iterdir()) == ["filler"]  # no 0-byte file
 
 
-def test_a_failed_o_keeps_the_earlier_file(run: Run, sqlite_file: Path, tmp_path: Path) -> None:
+def test_a_failed_o_keeps_the_earlier_file(run: Run, db_arg: str, tmp_path: Path) -> None:
     """Writing goes to a temporary file renamed at the end: a refusal changes nothing."""
     target = tmp_path / "pack.txt"
-    done = run("--db", str(sqlite_file), "handover", "--preview", "-o", str(target))
+    done = run("--db", db_arg, "handover", "--preview", "-o", str(target))
     assert done.code == 0, done.err
     before = target.read_bytes()
     assert before
-    bad = run("--db", str(sqlite_file), "handover", "--preview", "-o",
+    bad = run("--db", db_arg, "handover", "--preview", "-o",
               str(tmp_path / "no-such-dir" / "pack.txt"))  # fmt: skip
     assert bad.code == 2 and "no-such-dir" in bad.line
     assert target.read_bytes() == before
     assert sorted(path.name for path in tmp_path.iterdir() if "pack" in path.name) == ["pack.txt"]
 
 
-def test_o_over_the_file_size_limit_leaves_no_file(sqlite_file: Path, tmp_path: Path) -> None:
+def test_o_over_the_file_size_limit_leaves_no_file(db_arg: str, tmp_path: Path) -> None:
     """RLIMIT_FSIZE: the kernel refuses the write (EFBIG), as a quota would; any user."""
     import resource
 
     target = tmp_path / "pack.docx"
 
     def limit() -> None:
-        # Room for SQLite's 32 KiB shared-memory file, not for the 43 KB document.
+        # Room for SQLite's 32 KiB shared-memory file (on SQLite; the test runs on the
+        # pass's store), not for the 43 KB document.
         resource.setrlimit(resource.RLIMIT_FSIZE, (36 << 10, 36 << 10))
 
     result = subprocess.run(
-        [PYTHON, "-m", "dutydesk", "--now", NOW, "--db", str(sqlite_file), "handover",
+        [PYTHON, "-m", "dutydesk", "--now", NOW, "--db", db_arg, "handover",
          "--preview", "--format", "docx", "-o", str(target)],
         capture_output=True, preexec_fn=limit, timeout=120, check=False,
     )  # fmt: skip
@@ -314,10 +317,10 @@ def test_o_over_the_file_size_limit_leaves_no_file(sqlite_file: Path, tmp_path: 
     assert [path.name for path in tmp_path.iterdir() if "pack" in path.name] == []
 
 
-def test_stdout_on_a_full_disk_is_one_line(sqlite_file: Path, disk: Disk) -> None:
+def test_stdout_on_a_full_disk_is_one_line(db_arg: str, disk: Disk) -> None:
     with open(disk.fill() / "out.csv", "wb") as out:
         result = subprocess.run(
-            [PYTHON, "-m", "dutydesk", "--now", NOW, "--db", str(sqlite_file), "export",
+            [PYTHON, "-m", "dutydesk", "--now", NOW, "--db", db_arg, "export",
              "daily", "--format", "csv"],
             stdout=out, stderr=subprocess.PIPE, timeout=120, check=False,
         )  # fmt: skip
@@ -361,14 +364,14 @@ def test_init_on_a_full_disk_leaves_no_file(
     assert sorted(path.name for path in full.iterdir()) == ["filler"]
 
 
-def test_an_unreadable_key_file_is_one_line(accounts: Path) -> None:
+def test_an_unreadable_key_file_is_one_line(accounts: str) -> None:
     """The key file belongs to another user (0600): permission denied, for real.
 
     As root, the child runs without the capabilities that let root read any file
     (``setpriv`` drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH) and the key file is
     given to ``nobody``; otherwise it is enough to make it unreadable (mode 0).
     """
-    key = Path(f"{accounts}.key")
+    key = Path(os.environ.get("DUTYDESK_KEY_FILE") or f"{accounts}.key")
     assert key.is_file()
     env = {"DUTYDESK_OPERATOR": "赵建国", "DUTYDESK_PIN": "246810"}
     prefix: list[str] = []
@@ -381,7 +384,7 @@ def test_an_unreadable_key_file_is_one_line(accounts: Path) -> None:
     else:
         key.chmod(0)
     result = subprocess.run(
-        [*prefix, PYTHON, "-m", "dutydesk", "--now", NOW, "--db", str(accounts), "key", "rotate"],
+        [*prefix, PYTHON, "-m", "dutydesk", "--now", NOW, "--db", accounts, "key", "rotate"],
         capture_output=True, env={**os.environ, **env}, timeout=120, check=False,
     )  # fmt: skip
     assert result.returncode == 2

@@ -10,7 +10,6 @@ the security officer alone; 李晓明 1111 an administrator who is also a duty o
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -19,9 +18,8 @@ from dutydesk.services.accounts.auth import authenticate
 from dutydesk.services.accounts.users import NewAccount, add_user
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Role
-from tests.conftest import DEMO_MOMENT
+from tests.conftest import DEMO_MOMENT, DemoDb
 from tests.docs_support import run_cli
-from tests.templates import DemoTemplates
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -33,9 +31,9 @@ def test_the_rule() -> None:
 
 
 @pytest.fixture
-def demo_path(demo_templates: DemoTemplates, tmp_path: Path) -> Path:
-    path = demo_templates.copy_to(tmp_path / "demo.sqlite3", DEMO_MOMENT)
-    db = Database(f"sqlite:///{path}")
+def demo_path(demo_db: DemoDb, db: Database) -> str:
+    """The demo night on the pass's store, with an auditor; what ``--db`` takes."""
+    path = demo_db(DEMO_MOMENT)
     officer = authenticate(db, "马骏", "1212", DEMO_MOMENT)
     add_user(db, officer, NewAccount("钱审计", "975310", roles=[Role.AUDITOR]), DEMO_MOMENT)
     db.close()
@@ -43,9 +41,7 @@ def demo_path(demo_templates: DemoTemplates, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def run(
-    demo_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Run:
+def run(demo_path: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
     def go(*args: str, who: tuple[str, str]) -> tuple[int, str, str]:
         monkeypatch.setenv("DUTYDESK_OPERATOR", who[0])
         monkeypatch.setenv("DUTYDESK_PIN", who[1])

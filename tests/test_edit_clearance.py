@@ -9,13 +9,11 @@ for internal, 赵静 222222 for 秘密, 王立新 777777 for 机密, 韩冬 6666
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_MOMENT
+from tests.conftest import DEMO_MOMENT, DemoDb
 from tests.docs_support import run_cli
-from tests.templates import DemoTemplates
 
 SECRET = "20261125-012"
 OPEN = "20261126-004"
@@ -26,12 +24,11 @@ Run = Callable[..., tuple[int, str, str]]
 
 @pytest.fixture
 def run(
-    demo_templates: DemoTemplates,
-    tmp_path: Path,
+    demo_db: DemoDb,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Run:
-    path = demo_templates.copy_to(tmp_path / "demo.sqlite3", DEMO_MOMENT)
+    path = demo_db(DEMO_MOMENT)  # on the pass's store
 
     def go(*args: str, who: tuple[str, str]) -> tuple[int, str, str]:
         monkeypatch.setenv("DUTYDESK_OPERATOR", who[0])

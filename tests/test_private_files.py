@@ -21,7 +21,7 @@ from dutydesk.errors import DutyDeskError
 from dutydesk.services.accounts.auth import NewPinRequired, authenticate
 from dutydesk.services.accounts.users import set_pin
 from dutydesk.storage.engine import Database, url_for
-from tests.conftest import DEMO_MOMENT
+from tests.conftest import DEMO_MOMENT, DemoDb
 from tests.docs_support import run_cli
 from tests.templates import DemoTemplates
 
@@ -48,14 +48,35 @@ def demo(demo_templates: DemoTemplates, tmp_path: Path) -> Path:
     return demo_templates.copy_to(tmp_path / "demo.sqlite3", DEMO_MOMENT)
 
 
-@pytest.fixture
-def run(demo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+def _runner(
+    target: Path | str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Run:
     def go(*args: str, who: tuple[str, str] = ("黄雨婷", "4444")) -> tuple[int, str, str]:
         monkeypatch.setenv("DUTYDESK_OPERATOR", who[0])
         monkeypatch.setenv("DUTYDESK_PIN", who[1])
-        return run_cli(capsys, demo, *args)
+        return run_cli(capsys, target, *args)
 
     return go
+
+
+@pytest.fixture
+def run(demo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+    """The CLI on the demo file (the modes are the file's)."""
+    return _runner(demo, capsys, monkeypatch)
+
+
+@pytest.fixture
+def on_store(demo_db: DemoDb) -> str:
+    """The demo night on the pass's store (the PIN rules hold on either): its ``--db``."""
+    return demo_db(DEMO_MOMENT)
+
+
+@pytest.fixture
+def run_on_store(
+    on_store: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Run:
+    """The CLI on :func:`on_store`."""
+    return _runner(on_store, capsys, monkeypatch)
 
 
 # -- modes -------------------------------------------------------------------------------
@@ -115,8 +136,8 @@ def test_a_database_others_can_read_gives_one_warning_line(demo: Path, run: Run)
 # -- PINs above internal ---------------------------------------------------------------------
 
 
-def test_the_service_asks_six_characters_above_internal(demo: Path) -> None:
-    db = Database(url_for(str(demo)))
+def test_the_service_asks_six_characters_above_internal(on_store: str) -> None:
+    db = Database(url_for(on_store))
     try:
         officer = authenticate(db, "马骏", "1212", DEMO_MOMENT)
         with pytest.raises(DutyDeskError, match="at least 6 characters"):
@@ -131,9 +152,9 @@ def test_the_service_asks_six_characters_above_internal(demo: Path) -> None:
         db.close()
 
 
-def short_pin(demo: Path, name: str, pin: str) -> None:
+def short_pin(target: str, name: str, pin: str) -> None:
     """Give ``name`` their own ``pin`` under a rule of 4, as before issue 17 item 6."""
-    db = Database(url_for(str(demo)))
+    db = Database(url_for(target))
     try:
         own = authenticate(db, name, DEMO_PINS[name], DEMO_MOMENT)
         set_pin(db, own, name, pin, DEMO_MOMENT, settings=Settings(pin_min_classified=4))
@@ -142,29 +163,31 @@ def short_pin(demo: Path, name: str, pin: str) -> None:
 
 
 def test_a_short_pin_above_internal_is_replaced_at_the_next_sign_in(
-    demo: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+    on_store: str, run_on_store: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 17 item 6: a 4-digit PIN of a 机密 account opens it only to choose another."""
-    short_pin(demo, "王立新", "7777")
-    code, out, err = run("incident", "list", who=("王立新", "7777"))
+    short_pin(on_store, "王立新", "7777")
+    code, out, err = run_on_store("incident", "list", who=("王立新", "7777"))
     assert code == 3 and out == "", (code, out, err)
     assert len(err.strip().splitlines()) == 1, err
     assert "6 characters" in err and "dutydesk user passwd 王立新 --operator 王立新" in err, err
     monkeypatch.setenv("DUTYDESK_NEW_PIN", "9753")  # still too short: refused, kept
-    code, _, err = run("user", "passwd", "王立新", who=("王立新", "7777"))
+    code, _, err = run_on_store("user", "passwd", "王立新", who=("王立新", "7777"))
     assert code != 0 and "at least 6 characters" in err, err
     monkeypatch.setenv("DUTYDESK_NEW_PIN", "975310")
-    code, _, err = run("user", "passwd", "王立新", who=("王立新", "7777"))  # not locked out
+    code, _, err = run_on_store(
+        "user", "passwd", "王立新", who=("王立新", "7777")
+    )  # not locked out
     assert code == 0, err
-    code, _, err = run("incident", "list", who=("王立新", "975310"))
+    code, _, err = run_on_store("incident", "list", who=("王立新", "975310"))
     assert code == 0, err
-    code, _, err = run("incident", "list", who=("王立新", "7777"))
+    code, _, err = run_on_store("incident", "list", who=("王立新", "7777"))
     assert code == 3 and "wrong PIN" in err, err
 
 
-def test_the_rule_is_the_configured_length(demo: Path) -> None:
+def test_the_rule_is_the_configured_length(on_store: str) -> None:
     """A longer ``pin_min_classified`` asks the same of the demo's 6-digit PINs."""
-    db = Database(url_for(str(demo)))
+    db = Database(url_for(on_store))
     try:
         longer = Settings(pin_min_classified=8)
         with pytest.raises(NewPinRequired, match="8 characters"):
@@ -180,15 +203,17 @@ def test_the_rule_is_the_configured_length(demo: Path) -> None:
         db.close()
 
 
-def test_the_cli_refuses_a_short_pin_in_one_line(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cli_refuses_a_short_pin_in_one_line(
+    run_on_store: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DUTYDESK_NEW_PIN", "9753")
-    code, out, err = run("user", "passwd", "王立新", who=("王立新", "777777"))
+    code, out, err = run_on_store("user", "passwd", "王立新", who=("王立新", "777777"))
     assert code != 0 and out == "", (code, out, err)
     assert len(err.strip().splitlines()) == 1 and "at least 6 characters" in err, err
-    code, _, err = run("user", "passwd", "赵静", who=("马骏", "1212"))  # a reset
+    code, _, err = run_on_store("user", "passwd", "赵静", who=("马骏", "1212"))  # a reset
     assert code != 0 and "at least 6 characters" in err, err
     monkeypatch.setenv("DUTYDESK_NEW_PIN", "975310")
-    code, _, err = run("user", "passwd", "王立新", who=("王立新", "777777"))
+    code, _, err = run_on_store("user", "passwd", "王立新", who=("王立新", "777777"))
     assert code == 0, err
-    code, _, err = run("incident", "list", who=("王立新", "975310"))
+    code, _, err = run_on_store("incident", "list", who=("王立新", "975310"))
     assert code == 0, err

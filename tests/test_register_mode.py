@@ -24,7 +24,7 @@ from dutydesk.services.incidents.register import (
     register_line,
 )
 from dutydesk.services.integrity.verify import verify
-from dutydesk.storage.engine import Database, url_for
+from dutydesk.storage.engine import Database
 from dutydesk.storage.models import ClassifiedRegister, Incident, TimelineEntry
 from dutydesk.vocab import Classification, Deployment, EntryKind
 from tests.conftest import DEMO_MOMENT
@@ -36,7 +36,7 @@ REFUSED = "Classified content must not be typed on a non-classified computer"
 
 
 def _cli(
-    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db_arg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., tuple[int, str, str]]:
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李四")
 
@@ -44,7 +44,7 @@ def _cli(
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))
         capsys.readouterr()
         try:
-            main(["--db", str(sqlite_file), "--now", NOW, *args])
+            main(["--db", db_arg, "--now", NOW, *args])
             code = 0
         except SystemExit as exc:
             code = int(exc.code or 0)
@@ -54,12 +54,8 @@ def _cli(
     return run
 
 
-def _count(path: Path, sql: str) -> int:
-    db = Database(url_for(str(path)))
-    try:
-        return int(db.read(sql)[0][0])
-    finally:
-        db.close()
+def _count(db: Database, sql: str) -> int:
+    return int(db.read(sql)[0][0])
 
 
 def test_deployment_setting_defaults_to_register_and_refuses_a_bad_value() -> None:
@@ -90,50 +86,52 @@ def test_version_shows_the_deployment(
     ],
 )
 def test_cli_refuses_content_for_a_classified_item(
-    sqlite_file: Path,
+    db: Database,
+    db_arg: str,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     args: tuple[str, str],
 ) -> None:
-    run = _cli(sqlite_file, capsys, monkeypatch)
+    run = _cli(db_arg, capsys, monkeypatch)
     code, _, err = run("incident", "add", "--classification", "secret", "--organ", "省委", *args)
     assert code == 2
     assert len(err.strip().splitlines()) == 1
     assert REFUSED in err
-    assert _count(sqlite_file, "SELECT count(*) FROM incident") == 0
+    assert _count(db, "SELECT count(*) FROM incident") == 0
 
 
 def test_json_refuses_content_for_a_classified_item(
-    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db: Database, db_arg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    run = _cli(sqlite_file, capsys, monkeypatch)
+    run = _cli(db_arg, capsys, monkeypatch)
     item = {"classification": "机密", "summary": "某县化工厂爆炸", "organ": "省委办公厅"}
     code, _, err = run("incident", "add", "--json", "-", stdin=json.dumps(item))
     assert code == 2 and REFUSED in err and len(err.strip().splitlines()) == 1
-    assert _count(sqlite_file, "SELECT count(*) FROM incident") == 0
+    assert _count(db, "SELECT count(*) FROM incident") == 0
 
 
 def test_register_fields_are_stored_without_content(
-    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db: Database,
+    db_arg: str,
+    db_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    run = _cli(sqlite_file, capsys, monkeypatch)
+    run = _cli(db_arg, capsys, monkeypatch)
     code, _, err = run(
         "incident", "add", "--classification", "secret", "--channel", "cipher",
         "--organ", "省委办公厅", "--doc-no", "赣办电〔2026〕88号", "--period", "10年",
         "--copies", "5", "--copy-no", "3", "--signer", "李四",
     )  # fmt: skip
     assert code == 0, err
-    db = Database(url_for(str(sqlite_file)))
-    try:
-        row = db.read(
-            "SELECT i.title, i.summary, r.organ, r.doc_no, r.period, r.copies, r.copy_no, "
-            "r.signer, (SELECT text FROM timeline_entry t WHERE t.incident_id = i.id) "
-            "FROM incident i JOIN classified_register r ON r.incident_id = i.id"
-        )[0]
-    finally:
-        db.close()
+    row = db.read(
+        "SELECT i.title, i.summary, r.organ, r.doc_no, r.period, r.copies, r.copy_no, "
+        "r.signer, (SELECT text FROM timeline_entry t WHERE t.incident_id = i.id) "
+        "FROM incident i JOIN classified_register r ON r.incident_id = i.id"
+    )[0]
     assert tuple(row) == ("", "", "省委办公厅", "赣办电〔2026〕88号", "10年", 5, 3, "李四", "")
-    assert not Path(f"{sqlite_file}.key").exists()  # nothing to seal: no key file
+    # <db_path>.key on both stores: beside the file, or DUTYDESK_KEY_FILE for a server
+    assert not Path(f"{db_path}.key").exists()  # nothing to seal: no key file
 
 
 def test_register_line_is_built_from_the_fields() -> None:
@@ -223,14 +221,14 @@ def test_raise_then_purge_leaves_nothing_and_verify_holds(db: Database) -> None:
 
 
 def test_accredited_mode_refuses_a_webhook_at_start(
-    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db: Database, db_arg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     env = {"DUTYDESK_DEPLOYMENT": "classified-network", "DUTYDESK_WEBHOOK_URL": "https://x/y"}
     with pytest.raises(ConfigError, match="Network delivery is off"):
         load_settings(environ=env)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    run = _cli(sqlite_file, capsys, monkeypatch)
+    run = _cli(db_arg, capsys, monkeypatch)
     code, _, err = run("incident", "list")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "Network delivery is off" in err
     assert load_settings(environ={"DUTYDESK_WEBHOOK_URL": "https://x/y"}).webhook_url
@@ -250,9 +248,9 @@ LINE = "机密 secret★10年 省委办公厅 赣办电〔2026〕88号 copy 3"
 
 
 def test_cli_list_and_show_give_the_register_line_in_the_title_place(
-    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db: Database, db_arg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    run = _cli(sqlite_file, capsys, monkeypatch)
+    run = _cli(db_arg, capsys, monkeypatch)
     serial = _add_register_item(run)
     code, out, err = run("incident", "list", "--format", "table")
     assert code == 0, err
@@ -267,9 +265,9 @@ def test_cli_list_and_show_give_the_register_line_in_the_title_place(
 
 
 def test_cli_copy_moves_out_signs_back_returns_and_destroys(
-    sqlite_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db: Database, db_arg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    run = _cli(sqlite_file, capsys, monkeypatch)
+    run = _cli(db_arg, capsys, monkeypatch)
     serial = _add_register_item(run)
     code, out, err = run("incident", "copy", serial, "--copy-no", "3", "--to", "张书记")
     assert code == 0, err
@@ -285,12 +283,7 @@ def test_cli_copy_moves_out_signs_back_returns_and_destroys(
     assert code == 0, err
     code, out, err = run("incident", "copy", serial, "--destroyed", "3", "--by", "赵六")
     assert code == 0, err
-    kinds = [
-        str(row[0])
-        for row in Database(url_for(str(sqlite_file))).read(
-            "SELECT kind FROM timeline_entry ORDER BY seq"
-        )
-    ]
+    kinds = [str(row[0]) for row in db.read("SELECT kind FROM timeline_entry ORDER BY seq")]
     assert kinds[1:] == ["submitted", "circulated", "returned", "destroyed"]
     code, out, err = run("incident", "show", serial)
     assert code == 0, err
@@ -306,7 +299,7 @@ def test_cli_copy_moves_out_signs_back_returns_and_destroys(
         ("destroyed", 3, "赵六"),
     ]
     assert record["copies"][0]["signed_back_by"] == "张书记"
-    assert _count(sqlite_file, "SELECT count(*) FROM audit_event WHERE action = 'copy_signed_back'") == 1  # fmt: skip
+    assert _count(db, "SELECT count(*) FROM audit_event WHERE action = 'copy_signed_back'") == 1  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -319,13 +312,14 @@ def test_cli_copy_moves_out_signs_back_returns_and_destroys(
     ],
 )
 def test_cli_copy_refuses_bad_input_in_one_line(
-    sqlite_file: Path,
+    db: Database,
+    db_arg: str,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     args: tuple[str, ...],
     says: str,
 ) -> None:
-    run = _cli(sqlite_file, capsys, monkeypatch)
+    run = _cli(db_arg, capsys, monkeypatch)
     serial = _add_register_item(run)
     code, _, err = run("incident", "copy", serial, *args)
     assert code in (1, 2), err  # 2: bad input; 1: no such movement

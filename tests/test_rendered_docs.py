@@ -165,16 +165,16 @@ def test_daily_summary_renders_with_page_numbers(
 
 
 def test_drill_report_renders_with_page_numbers(
-    sqlite_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setenv("DUTYDESK_OPERATOR", "李晓明")
     for args in (("drill", "start", "chemical_fire", "--speed", "10"), ("drill", "stop")):
-        code, _, err = run_cli(capsys, sqlite_file, "--lang", "zh_CN", *args)
+        code, _, err = run_cli(capsys, db_arg, "--lang", "zh_CN", *args)
         assert code == 0, err
     target = tmp_path / "drill.docx"
     code, _, err = run_cli(
-        capsys, sqlite_file, "--lang", "zh_CN", "drill", "report", "1", "--format", "docx",
+        capsys, db_arg, "--lang", "zh_CN", "drill", "report", "1", "--format", "docx",
         "-o", str(target),
     )  # fmt: skip
     assert code == 0, err

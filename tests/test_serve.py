@@ -10,15 +10,14 @@ import re
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from dutydesk.cli.commands.serve import checked_public_url
+from dutydesk.storage.engine import url_for
 from dutydesk.web.address import is_loopback, url_host
 from dutydesk.web.server import TEMPLATES
-from tests.conftest import DEMO_MOMENT
-from tests.templates import DemoTemplates
+from tests.conftest import DEMO_MOMENT, DemoDb
 
 PYTHON = sys.executable
 EVERY_INTERFACE = "0.0.0.0"  # noqa: S104 - the address refused or held, never served
@@ -74,32 +73,32 @@ def test_an_ipv6_host_goes_into_a_url_in_brackets() -> None:
 
 
 @pytest.mark.parametrize("host", [EVERY_INTERFACE, "10.2.0.5", "duty.example.gov.cn"])
-def test_a_network_address_is_refused_without_allow_network(host: str, sqlite_file: Path) -> None:
-    result = run("dutydesk", "serve", "--db", str(sqlite_file), "--host", host)
+def test_a_network_address_is_refused_without_allow_network(host: str, db_arg: str) -> None:
+    result = run("dutydesk", "serve", "--db", db_arg, "--host", host)
     assert result.returncode == 2
     line = one_line(result)
     assert line.startswith("dutydesk: error: --host " + host)
     assert "--allow-network" in line and "TLS" in line
 
 
-def test_a_database_nobody_can_sign_in_to_is_not_served(sqlite_file: Path) -> None:
-    result = run("dutydesk", "serve", "--db", str(sqlite_file), "--port", str(free_port()))
+def test_a_database_nobody_can_sign_in_to_is_not_served(db_arg: str) -> None:
+    result = run("dutydesk", "serve", "--db", db_arg, "--port", str(free_port()))
     assert result.returncode == 2
     assert "nobody has a PIN" in one_line(result)
 
 
-def test_a_session_refuses_to_open_without_sign_in(sqlite_file: Path) -> None:
+def test_a_session_refuses_to_open_without_sign_in(db_arg: str) -> None:
     """The per-browser process checks again: PINs may be removed after the server started."""
-    result = run("dutydesk.web.session", env={"DUTYDESK_DATABASE_URL": f"sqlite:///{sqlite_file}"})
+    result = run("dutydesk.web.session", env={"DUTYDESK_DATABASE_URL": url_for(db_arg)})
     assert result.returncode == 2
     assert "nobody has a PIN" in one_line(result)
     assert result.stdout == ""  # the web driver's first line never came: no console
 
 
 def test_allow_network_warns_in_one_line_and_a_taken_port_is_one_line_too(
-    tmp_path: Path, demo_templates: DemoTemplates
+    demo_db: DemoDb,
 ) -> None:
-    database = demo_templates.copy_to(tmp_path / "demo.sqlite3", DEMO_MOMENT)
+    database = demo_db(DEMO_MOMENT)  # on the pass's store
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
         # Bound on every interface, so the server's own bind on 0.0.0.0 fails: this test
         # never serves anything to the network.
@@ -159,9 +158,9 @@ def test_the_public_url_is_taken_without_its_trailing_slash(value: str, expected
 @pytest.mark.parametrize(
     "value", ["duty.example.gov.cn", "ftp://duty.example.gov.cn", "https://", "https://x/?a=1"]
 )
-def test_a_public_url_browsers_cannot_use_is_refused(value: str, sqlite_file: Path) -> None:
+def test_a_public_url_browsers_cannot_use_is_refused(value: str, db_arg: str) -> None:
     result = run(
-        "dutydesk", "serve", "--db", str(sqlite_file), "--public-url", value,
+        "dutydesk", "serve", "--db", db_arg, "--public-url", value,
         "--port", str(free_port()),
     )  # fmt: skip
     assert result.returncode == 2

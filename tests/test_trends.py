@@ -42,7 +42,7 @@ from dutydesk.rules.trends import (
     window_index,
 )
 from dutydesk.services.trends import trend_report, window_length
-from dutydesk.storage.engine import Database, url_for
+from dutydesk.storage.engine import Database
 from tests.request_support import request
 from tests.templates import DemoTemplates
 from tests.trends_support import DRILL, NOW, PLANTED, SECRET, seed_history
@@ -350,18 +350,19 @@ class Result:
 
 @pytest.fixture
 def cli(
-    db_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+    db: Database,
+    db_arg: str,
+    capsysbinary: pytest.CaptureFixture[bytes],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Callable[..., Result]:
-    database = Database(url_for(str(db_path)))
-    database.ensure_schema()
-    seed_history(database)
-    database.close()
+    """``dutydesk ARGS`` on a seeded history, on the pass's store."""
+    seed_history(db)
     monkeypatch.delenv("DUTYDESK_OPERATOR", raising=False)  # no accounts: no sign-in
 
     def run(*args: str) -> Result:
         capsysbinary.readouterr()
         try:
-            main(["--db", str(db_path), "--now", NOW.isoformat(), "--lang", "en", *args])
+            main(["--db", db_arg, "--now", NOW.isoformat(), "--lang", "en", *args])
             code = 0
         except SystemExit as exc:
             code = int(exc.code or 0)

@@ -163,24 +163,22 @@ def test_duty_day_and_natural_week() -> None:
 
 
 def test_weekly_report_covers_a_natural_week_of_duty_days(
-    db_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db: Database, db_arg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 12: the weekly report counts Monday to Sunday by 值班日, not the last 7 x 24 h."""
     from tests.docs_support import run_cli
 
-    database = Database(f"sqlite:///{db_path}")
-    database.ensure_schema()
+    database = db
     sunday_night = datetime(2026, 11, 23, 2, 0, tzinfo=SHANGHAI)  # Monday 02:00: Sunday's
     _seed(database, [_incident(1, sunday_night, location="东湖区", category="accident")])
-    database.close()
     monkeypatch.delenv("DUTYDESK_OPERATOR", raising=False)
     monkeypatch.setenv("DUTYDESK_DAY_SHIFT_START", "08:30")
-    code, out, err = run_cli(capsys, db_path, "--lang", "en", "report", "weekly")
+    code, out, err = run_cli(capsys, db_arg, "--lang", "en", "report", "weekly")
     assert code == 0, err
     assert "Week: 2026-11-16 08:30 +08:00 to 2026-11-23 08:30 +08:00" in out  # the last whole week
     assert "This week: 1 incidents received" in out  # Sunday's night shift belongs to it
     code, out, err = run_cli(
-        capsys, db_path, "--lang", "en", "report", "weekly", "--at", "2026-11-26"
+        capsys, db_arg, "--lang", "en", "report", "weekly", "--at", "2026-11-26"
     )
     assert code == 0, err
     assert "Week: 2026-11-23 08:30 +08:00 to 2026-11-30 08:30 +08:00" in out
@@ -188,13 +186,12 @@ def test_weekly_report_covers_a_natural_week_of_duty_days(
 
 
 def test_weekly_report_says_clearly_more_with_percentages_and_no_p(
-    db_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db: Database, db_arg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Leader-facing: "明显增多" and 环比 in percent; p-values only in `trends emerging`."""
     from tests.docs_support import run_cli
 
-    database = Database(f"sqlite:///{db_path}")
-    database.ensure_schema()
+    database = db
     recent = [
         _incident(
             n,
@@ -207,21 +204,20 @@ def test_weekly_report_says_clearly_more_with_percentages_and_no_p(
         for n in range(1, 6)
     ]
     _weeks(database, recent)
-    database.close()
     monkeypatch.delenv("DUTYDESK_OPERATOR", raising=False)
     code, out, err = run_cli(
-        capsys, db_path, "--lang", "zh_CN", "report", "weekly", "--at", "2026-11-26"
+        capsys, db_arg, "--lang", "zh_CN", "report", "weekly", "--at", "2026-11-26"
     )
     assert code == 0, err
     assert "白石县高坪镇·群众诉求明显增多：本周5件，往常每周约0.0件" in out
     assert "p =" not in out and "p <" not in out
     assert "本周共接报值班事项5件，其中群众诉求5件。上周1件，环比增长400.0%" in out
-    analyst = run_cli(capsys, db_path, "--lang", "zh_CN", "trends", "emerging", "--window", "week")
+    analyst = run_cli(capsys, db_arg, "--lang", "zh_CN", "trends", "emerging", "--window", "week")
     assert "白石县高坪镇" in analyst[1] and "e-0" in analyst[1]  # the p-value column
 
 
 def _weekly_text(
-    db_path: Any, capsys: pytest.CaptureFixture[str], tmp_path: Any, language: str, fmt: str
+    db_arg: str, capsys: pytest.CaptureFixture[str], tmp_path: Any, language: str, fmt: str
 ) -> str:
     from docx import Document
 
@@ -229,7 +225,7 @@ def _weekly_text(
 
     target = tmp_path / f"week.{fmt}"
     code, _, err = run_cli(
-        capsys, db_path, "--lang", language, "report", "weekly", "--at", "2026-11-26",
+        capsys, db_arg, "--lang", language, "report", "weekly", "--at", "2026-11-26",
         "--format", fmt, "-o", str(target),
     )  # fmt: skip
     assert code == 0, err
@@ -240,13 +236,12 @@ def _weekly_text(
 
 @pytest.mark.parametrize("fmt", ["md", "docx"])
 def test_weekly_report_words_its_counts_and_times_as_a_document(
-    db_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    db: Database, db_arg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
     tmp_path: Any, fmt: str,
 ) -> None:  # fmt: skip
     """Issue 12, "Language": "共接报值班事项6件，其中事故灾难1件、群众诉求5件", times as
     "26日1时31分" (never 11-26 01:31) in the Chinese report; English keeps its own."""
-    database = Database(f"sqlite:///{db_path}")
-    database.ensure_schema()
+    database = db
     recent = [
         _incident(n, NOW - timedelta(hours=10 * n), category="public_request", channel="walk_in")
         for n in range(1, 6)
@@ -255,17 +250,16 @@ def test_weekly_report_words_its_counts_and_times_as_a_document(
         6, NOW - timedelta(hours=1), category="accident", severity="II", title="燃气爆炸"
     )
     _weeks(database, [*recent, serious])
-    database.close()
     monkeypatch.delenv("DUTYDESK_OPERATOR", raising=False)
     monkeypatch.setenv("DUTYDESK_DAY_SHIFT_START", "08:30")
-    text = _weekly_text(db_path, capsys, tmp_path, "zh_CN", fmt)
+    text = _weekly_text(db_arg, capsys, tmp_path, "zh_CN", fmt)
     assert "本周共接报值班事项6件，其中事故灾难1件、群众诉求5件。" in text
     assert "本周：11月23日8时30分至11月30日8时30分（北京时间）" in text
     assert "生成时间：2026年11月26日2时31分" in text
     assert "26日1时31分" in text  # the grade II item's time, as a document writes it
     latin = re.findall(r"\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}|\b\d{2}-\d{2}\b", text)
     assert not latin, latin[:5]
-    english = _weekly_text(db_path, capsys, tmp_path, "en", fmt)
+    english = _weekly_text(db_arg, capsys, tmp_path, "en", fmt)
     assert "This week: 6 incidents received, of which accident 1, public request 5." in english
     assert "Week: 2026-11-23 08:30 +08:00 to 2026-11-30 08:30 +08:00" in english
     assert "11-26 01:31" in english
@@ -274,10 +268,9 @@ def test_weekly_report_words_its_counts_and_times_as_a_document(
 # -- 同比: the same natural week one year earlier -----------------------------------------------
 
 
-def _year_back(db_path: Any) -> None:
+def _year_back(db: Database) -> None:
     """The wage visits of this week, and the same ISO week (W48) of 2025 with two requests."""
-    database = Database(f"sqlite:///{db_path}")
-    database.ensure_schema()
+    database = db
     recent = [
         _incident(
             n,
@@ -295,53 +288,50 @@ def _year_back(db_path: Any) -> None:
         _incident(3, datetime(2025, 11, 24, 8, 29, tzinfo=SHANGHAI), category="accident"),
     ]
     _weeks(database, [*recent, *year_ago])
-    database.close()
 
 
 def test_weekly_report_compares_with_the_same_week_a_year_earlier(
-    db_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    db: Database, db_arg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
     tmp_path: Any,
 ) -> None:  # fmt: skip
     """Issue 12: 同比 beside 环比, in percent; a count of 0 a year back is said in words."""
-    _year_back(db_path)
+    _year_back(db)
     monkeypatch.delenv("DUTYDESK_OPERATOR", raising=False)
     monkeypatch.setenv("DUTYDESK_DAY_SHIFT_START", "08:30")
     for fmt in ("md", "docx"):
-        text = _weekly_text(db_path, capsys, tmp_path, "zh_CN", fmt)
+        text = _weekly_text(db_arg, capsys, tmp_path, "zh_CN", fmt)
         assert "上周1件，环比增长400.0%；去年同期2件，同比增长150.0%。" in text
         assert (
             "群众诉求：本周5件，上周0件，环比无可比（上周0件）；去年同期2件，同比增长150.0%" in text
         )
         assert "来访：本周5件，上周0件，环比无可比（上周0件）；去年同期无" in text
         assert "p =" not in text and "p <" not in text
-    english = _weekly_text(db_path, capsys, tmp_path, "en", "md")
+    english = _weekly_text(db_arg, capsys, tmp_path, "en", "md")
     assert "2 a year earlier, up 150.0%" in english and "none a year earlier" in english
 
 
 def test_weekly_report_without_records_a_year_back_makes_no_comparison(
-    db_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    db: Database, db_arg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
     tmp_path: Any,
 ) -> None:  # fmt: skip
     """Before the desk's first record the count is unknown, not zero: no 同比 then."""
-    database = Database(f"sqlite:///{db_path}")
-    database.ensure_schema()
+    database = db
     _weeks(database, [_incident(1, NOW - timedelta(hours=5), category="accident")])
-    database.close()
     monkeypatch.delenv("DUTYDESK_OPERATOR", raising=False)
-    text = _weekly_text(db_path, capsys, tmp_path, "zh_CN", "md")
+    text = _weekly_text(db_arg, capsys, tmp_path, "zh_CN", "md")
     assert "去年同期无记录，不作同比" in text
     assert "去年同期无。" not in text and "同比增长" not in text
 
 
 def test_trends_print_the_year_earlier_beside_the_previous_window(
-    db_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db: Database, db_arg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.docs_support import run_cli
 
-    _year_back(db_path)
+    _year_back(db)
     monkeypatch.delenv("DUTYDESK_OPERATOR", raising=False)
     code, out, err = run_cli(
-        capsys, db_path, "--lang", "zh_CN", "trends", "--window", "week", "--by", "category",
+        capsys, db_arg, "--lang", "zh_CN", "trends", "--window", "week", "--by", "category",
         "--to", "2026-11-30T08:30", "--format", "json",
     )  # fmt: skip
     assert code == 0, err
@@ -350,7 +340,7 @@ def test_trends_print_the_year_earlier_beside_the_previous_window(
     assert rows["public_request"]["yoy"] == "增长150.0%"
     assert rows["accident"]["year_ago"] == 0 and rows["accident"]["yoy"] == "去年同期无"
     code, out, err = run_cli(
-        capsys, db_path, "--lang", "zh_CN", "trends", "--window", "week", "--by", "category",
+        capsys, db_arg, "--lang", "zh_CN", "trends", "--window", "week", "--by", "category",
         "--to", "2026-11-30T08:30",
     )  # fmt: skip
     assert code == 0, err

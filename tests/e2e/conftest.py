@@ -1,11 +1,15 @@
 """Fixtures of the end-to-end suite: a desk folder, consoles in real terminals, the CLI.
 
 Every process here is the installed ``dutydesk`` entry point, run as a person runs it,
-beside other ``dutydesk`` processes on the same database file.
+beside other ``dutydesk`` processes on the same database: a file in the desk's folder, or
+in the PostgreSQL pass (``DUTYDESK_TEST_DB=postgresql``) a database of the desk's own on
+the session's server, given as ``--db URL`` with the key file at ``DUTYDESK_KEY_FILE``.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import on_postgresql
 from tests.e2e.terminal import DUTYDESK, WAIT, Terminal, environment
-from tests.templates import copy_database, settle
+from tests.pg_support import PgServer
+from tests.templates import copy_database, head_key_name, settle
 
 if not DUTYDESK.exists():  # pragma: no cover - the README's install makes it
     pytest.skip(f"{DUTYDESK} is not installed", allow_module_level=True)
@@ -28,8 +34,20 @@ class Desk:
     """A duty office's folder: its database, a home without user config, the environment."""
 
     folder: Path
-    db: Path
+    db: str
+    """What ``--db`` takes: the file's path, or the server database's URL."""
     env: dict[str, str]
+
+    @property
+    def file(self) -> Path:
+        """The SQLite file (a test of the file itself is ``sqlite_only``)."""
+        assert not self.db.startswith("postgresql"), "a server database has no file"
+        return Path(self.db)
+
+    @property
+    def key_file(self) -> Path:
+        """Where the desk's key is: beside the file, or ``DUTYDESK_KEY_FILE``."""
+        return Path(self.env.get("DUTYDESK_KEY_FILE") or f"{self.db}.key")
 
     def cli(
         self, *args: str, pin: str | None = None, check: bool = True
@@ -53,35 +71,73 @@ class Desk:
 
 
 @pytest.fixture
-def desk(tmp_path: Path) -> Desk:
-    """A fresh office folder; the database does not exist yet."""
+def desk(tmp_path: Path, store_url: str) -> Desk:
+    """A fresh office folder; the database does not exist yet (on a server: it is empty)."""
     home = tmp_path / "home"
     home.mkdir()
     folder = tmp_path / "desk"
     folder.mkdir()
-    return Desk(folder, folder / "duty.sqlite3", environment(home))
+    if on_postgresql():
+        # A server database has no file for the key to sit beside: the setting names it.
+        env = environment(home, DUTYDESK_KEY_FILE=str(folder / "duty.key"))
+        return Desk(folder, store_url, env)
+    return Desk(folder, str(folder / "duty.sqlite3"), environment(home))
+
+
+def _demo_on_server(request: pytest.FixtureRequest, folder: Path, home: Path) -> Desk:
+    """The demo night in a template database of the session's server, by the binary."""
+    server: PgServer = request.getfixturevalue("pg_server")
+    name = f"dutydesk_e2e_demo_{os.getpid()}"
+    server.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    server.admin(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
+    server.templates.append(name)  # dropped with the session's other templates
+    env = environment(home, DUTYDESK_KEY_FILE=str(folder / "demo.key"))
+    desk = Desk(folder, server.url_for(name), env)
+    desk.cli("demo", "--db", desk.db)  # it exits: the template has no connection left
+    return desk
 
 
 @pytest.fixture(scope="session")
-def demo_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo night as ``dutydesk demo --db FILE`` (the installed binary) leaves it, once.
+def demo_night(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Desk:
+    """The demo night as ``dutydesk demo --db DB`` (the installed binary) leaves it, once.
 
     Tests of the console (not of loading the demo) open a copy: loading it, with its
     operators' PINs, costs seconds per test. The README's first command itself, ``demo
     --open``, still runs in the tests that are about it (the locks, the whole night).
+    In the PostgreSQL pass it is a template database, copied by ``CREATE DATABASE``.
     """
     folder = tmp_path_factory.mktemp("e2e-demo")
     home = folder / "home"
     home.mkdir()
-    desk = Desk(folder, folder / "demo.sqlite3", environment(home))
-    desk.cli("demo", "--db", str(desk.db))
-    return settle(desk.db)
+    if on_postgresql():
+        return _demo_on_server(request, folder, home)
+    desk = Desk(folder, str(folder / "demo.sqlite3"), environment(home))
+    desk.cli("demo", "--db", desk.db)
+    settle(desk.file)
+    return desk
 
 
 @pytest.fixture
-def demo_desk(desk: Desk, demo_night: Path) -> Desk:
-    """``desk`` with the demo night already in its database file (and its key file)."""
-    copy_database(demo_night, desk.db)
+def demo_desk(desk: Desk, demo_night: Desk, request: pytest.FixtureRequest) -> Desk:
+    """``desk`` with the demo night already in its database (and its key file)."""
+    if not on_postgresql():
+        copy_database(demo_night.file, desk.file)
+        return desk
+    from sqlalchemy.engine import make_url
+
+    server: PgServer = request.getfixturevalue("pg_server")
+    database, template = make_url(desk.db).database, make_url(demo_night.db).database
+    server.admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    server.admin(f"CREATE DATABASE {database} TEMPLATE {template}")
+    for source, target in (
+        (demo_night.key_file, desk.key_file),
+        (
+            demo_night.key_file.with_name(head_key_name(demo_night.key_file)),
+            desk.key_file.with_name(head_key_name(desk.key_file)),
+        ),
+    ):
+        if source.exists():  # the register-mode demo seals nothing: no key made
+            shutil.copy2(source, target)  # keeps mode 0600
     return desk
 
 

@@ -92,6 +92,21 @@ def _row_text(row: dict[int, pyte.screens.Char], columns: int) -> str:
     return "".join(cells).rstrip()
 
 
+def screen_look(screen: pyte.Screen) -> tuple[object, ...]:
+    """What a person sees below the header: each cell's text and colours, and the cursor.
+
+    Focus in a form is mostly colour (a focused input's lighter background, a focused
+    select's highlight), which the text of the screen does not show; pyte keeps each
+    cell's colours, so a change of focus is seen here even where no character changes.
+    The header's row is left out: its clock ticks every second.
+    """
+    rows = tuple(
+        tuple((cell.data, cell.fg, cell.bg, cell.reverse) for cell in screen.buffer[y].values())
+        for y in range(1, screen.lines)
+    )
+    return (screen.cursor.y, screen.cursor.x, rows)
+
+
 class Terminal:
     """One ``dutydesk`` process in a pseudo-terminal, and the screen it draws."""
 
@@ -201,13 +216,43 @@ class Terminal:
             # An escape alone is only a key once no sequence follows it.
             self.pump(0.15 if name == "escape" else 0.05)
 
+    def look(self) -> tuple[object, ...]:
+        """What a person sees below the header now (:func:`screen_look`)."""
+        return screen_look(self.screen)
+
+    def steady(self, quiet: float = 0.4, timeout: float = WAIT) -> None:
+        """Wait until :meth:`look` has stayed the same for ``quiet`` seconds.
+
+        A widget can take the focus in a frame after the one that drew it (a select gives
+        it back to itself after its list closes): a key sent before that frame goes to the
+        widget the focus is leaving, and is lost to the test.
+        """
+        deadline = time.monotonic() + timeout
+        seen, since = self.look(), time.monotonic()
+        while True:
+            self.pump(0.05)
+            now = self.look()
+            if now != seen:
+                seen, since = now, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"the screen never stood still in {timeout:.0f} s\n{self.text()}"
+                )
+
     def press_to_move_focus(self, key: str = "tab", timeout: float = WAIT) -> None:
-        """Press ``key`` and wait until the focus has moved: the terminal's cursor moved.
+        """Press ``key`` once the focus has landed, and wait until it has moved and stays.
 
         Textual puts the terminal's own cursor on the focused input or text area (where
-        an input method draws), so a form's next field, one row down, moves it. Keys
-        typed before that (the focus moves in a later frame) would go to the old field.
+        an input method draws), so a form's next field, one row down, moves it; a focus
+        that is only colour (a select) is seen in :meth:`look`. Before the key: the screen
+        stands still, so the focus of the last key is where it will stay (a Tab sent while
+        a select takes the focus back was lost under load). After it: the cursor moved and
+        the screen stands still again, with the cursor still away from where it was, so
+        keys typed next go to the new field.
         """
+        self.steady(timeout=timeout)
         before = (self.screen.cursor.y, self.screen.cursor.x)
         self.press(key)
         deadline = time.monotonic() + timeout
@@ -215,6 +260,9 @@ class Terminal:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{key} moved no focus in {timeout:.0f} s\n{self.text()}")
             self.pump(0.05)
+        self.steady(timeout=timeout)
+        if (self.screen.cursor.y, self.screen.cursor.x) == before:
+            raise AssertionError(f"the focus came back after {key}\n{self.text()}")
 
     def exited(self, timeout: float = WAIT) -> int | None:
         """Wait for the process to end; its exit status (``None`` if it did not)."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -135,15 +134,20 @@ def sign_in(browser: Browser, name: str, pin: str) -> str:
     )
 
 
-def audit_actions(database: Path, name: str) -> list[str]:
-    """The audit trail's actions by ``name``, oldest first (read-only)."""
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
-        rows = connection.execute(
+def audit_actions(database: str, name: str) -> list[str]:
+    """The audit trail's actions by ``name``, oldest first (a file's path or a server's URL)."""
+    from dutydesk.storage.engine import Database, url_for
+
+    store = Database(url_for(database))
+    try:
+        rows = store.read(
             "SELECT action FROM audit_event JOIN person ON person.id = audit_event.actor_id "
-            "WHERE person.name = ? ORDER BY audit_event.id",
-            (name,),
-        ).fetchall()
-    return [row[0] for row in rows]
+            "WHERE person.name = :name ORDER BY audit_event.id",
+            {"name": name},
+        )
+    finally:
+        store.close()
+    return [str(row[0]) for row in rows]
 
 
 def test_a_leader_signs_in_in_a_browser_and_sees_another_desks_write(

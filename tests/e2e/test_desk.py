@@ -105,7 +105,10 @@ def test_a_console_keeps_its_locks_and_its_saves_while_others_come_and_go(
     # dutydesk process unlinked the WAL, and every save after that was confirmed on the
     # screen but seen by nobody, and lost when the console quit.
     console = open_demo(desk, terminals)
-    assert posix_locks(console.pid, desk.db), "the console holds no SQLite lock"
+    # The locks and the WAL are SQLite's (a server keeps its own); on PostgreSQL the rest
+    # holds all the same: every save seen by others and kept when the console quits.
+    on_file = not desk.db.startswith("postgresql")
+    assert not on_file or posix_locks(console.pid, desk.file), "the console holds no SQLite lock"
     listing = desk.cli(
         "incident", "list", "--db", str(desk.db), "--operator", OFFICER[0], pin=OFFICER[1]
     )
@@ -116,8 +119,9 @@ def test_a_console_keeps_its_locks_and_its_saves_while_others_come_and_go(
     sign_in(other, "李晓明", "1111")
     other.press("ctrl+q")
     assert other.exited() == 0
-    assert desk.db.with_name(desk.db.name + "-wal").exists(), "the WAL was unlinked"
-    assert posix_locks(console.pid, desk.db), "the console lost its locks"
+    if on_file:
+        assert desk.file.with_name(desk.file.name + "-wal").exists(), "the WAL was unlinked"
+        assert posix_locks(console.pid, desk.file), "the console lost its locks"
 
     serial = register(console, "幸福路口一辆货车起火，无人员伤亡。锁检查")
     assert "锁检查" in str(shown(desk, serial)["summary"])
@@ -139,7 +143,10 @@ def test_the_queue_scrolls_to_its_last_row_and_back(demo_desk: Desk, terminals: 
     assert 0 < len(first_screen) < total, "the demo must have more rows than fit"
     seen = set(first_screen)
     console.press("end")
-    screen = console.wait_for(lambda s: queue_serials(s)[:1] != first_screen[:1], why="scrolled")
+    console.wait_for(lambda s: queue_serials(s)[:1] != first_screen[:1], why="scrolled")
+    # The first frame that moved may be half drawn (a frame can arrive in two reads): the
+    # rows once they stand still (it failed so on PostgreSQL, whose load is slower).
+    screen = console.settled(queue_serials)
     seen |= set(queue_serials(screen))
     assert len(seen) == total, f"{total - len(seen)} open incidents were never drawn"
     console.press("home")

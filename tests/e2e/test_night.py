@@ -9,6 +9,7 @@ handover pack and a bulletin are made at the end. Everything is the installed bi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,20 +45,26 @@ FOLLOW_UPS: list[tuple[str, str, str | None, str]] = [
 ]
 
 
+ENTRY_OPTION = re.compile(r"#\d+ +\d\d:\d\d")
+"""An earlier entry in the list a feedback form opens (``#3 02:22 phone report``)."""
+
+
 def log_entry(console: Terminal, key: str, title: str, first: str | None, text: str) -> None:
     """Log one follow-up entry on the incident under the cursor, by keyboard."""
     console.type(key)
     form = f"Follow-up: {title}"
     console.wait_for(form, why=f"the {title} form")
     # A person looks at the form before typing: the focus lands on its first field in
-    # the frame after the form is drawn, and keys sent before that go elsewhere.
-    console.pump(0.3)
+    # a frame after the form is drawn (for a select only its colour shows it), and keys
+    # sent before that go elsewhere: wait until the screen, colours included, is still.
+    console.steady()
     if first == "select":
         # The entry this feedback answers: open the list, take the first answerable one.
         console.press("enter")
-        console.pump(0.3)
+        console.wait_for(lambda s: ENTRY_OPTION.search(s) is not None, why="the entries listed")
+        console.steady()
         console.press("down")
-        console.pump(0.2)
+        console.steady()
         console.press("enter")
         console.wait_for(lambda s: "Choose the entry" not in s, why="the entry chosen")
         console.press_to_move_focus("tab")
