@@ -120,3 +120,30 @@ WRITES = {
 def test_a_write_loads_the_orm_only(tmp_path: Path, demo: str, name: str) -> None:
     args = ("--db", demo, "--now", NOW, *WRITES[name])
     assert set(loaded_by(tmp_path, *args, env=SIGNED_IN)) <= ORM
+
+
+def test_help_offers_shell_completion() -> None:
+    # typer's add_completion: the options cost nothing on a command's path (the
+    # completion script is only built when asked for).
+    result = subprocess.run(
+        [sys.executable, "-m", "dutydesk", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--install-completion" in result.stdout
+    assert "--show-completion" in result.stdout
+
+
+def test_a_command_name_picks_its_module_only() -> None:
+    from dutydesk.cli.app import command_name
+
+    assert command_name(["--db", "x.sqlite3", "--now=2026-11-26T02:31", "incident", "list"]) == (
+        "incident"
+    )
+    assert command_name(["--lang", "zh_CN", "--help"]) is None
+    assert command_name([]) is None
