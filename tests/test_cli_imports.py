@@ -147,3 +147,27 @@ def test_a_command_name_picks_its_module_only() -> None:
     )
     assert command_name(["--lang", "zh_CN", "--help"]) is None
     assert command_name([]) is None
+
+
+def test_shell_completion_completes_and_never_opens_the_console(tmp_path: Path) -> None:
+    # The completion script runs `dutydesk` with no arguments: the launcher's console
+    # path must hand that run to click (it opened the console before).
+    env = {
+        **os.environ,
+        "_DUTYDESK_COMPLETE": "complete_bash",
+        "COMP_WORDS": "dutydesk incident list --format ",
+        "COMP_CWORD": "4",
+        "DUTYDESK_DATABASE_URL": str(tmp_path / "never.sqlite3"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "dutydesk"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["table", "json", "csv"]
+    assert not (tmp_path / "never.sqlite3").exists()
