@@ -236,3 +236,11 @@ class Deployment(StrEnum):
 
     REGISTER = "register"
     CLASSIFIED_NETWORK = "classified-network"
+
+
+DEMO_KEY = "demo_loaded_at"
+"""The ``meta`` key that marks a database holding the demo (its value: when loaded).
+
+Here, beside the tables' other shared words, so that sign-in reads it without SQLModel
+(``storage.models.DEMO_KEY`` is the same).
+"""

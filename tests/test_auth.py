@@ -118,6 +118,40 @@ def test_lockout_after_five_wrong_pins_then_unlock_after_the_period(
     assert "0000" not in details and "1357" not in details  # never a PIN
 
 
+def test_a_cli_sign_in_reads_only_when_it_has_nothing_to_record(
+    db: Database, admin: Operator
+) -> None:
+    """A CLI command's sign-in (no ``sign_in`` event) writes only what it must (issue 16).
+
+    A clean account's is a plain read (nothing written); one after a wrong PIN still
+    clears the count, and a reset PIN is still refused and audited, as the console's is.
+    """
+    from dutydesk.services.accounts.auth import NewPinRequired
+
+    add_user(db, admin, NewAccount("孙丽", "1357", roles=[Role.DUTY_OFFICER]), NOW)
+
+    def events() -> list[str]:
+        return [str(row[0]) for row in db.read("SELECT action FROM audit_event")]
+
+    before = events()
+    quiet = authenticate(db, "孙丽", "1357", NOW, record_success=False)
+    assert (quiet.name, quiet.roles, quiet.clearance) == (
+        "孙丽",
+        frozenset({Role.DUTY_OFFICER}),
+        Classification.INTERNAL,
+    )
+    assert quiet.id is not None and events() == before
+    with pytest.raises(AuthError, match="4 more wrong"):
+        authenticate(db, "孙丽", "0000", NOW, record_success=False)
+    authenticate(db, "孙丽", "1357", NOW, record_success=False)
+    counts = db.read("SELECT failed_attempts FROM credential WHERE pin_hash IS NOT NULL")
+    assert all(row[0] == 0 for row in counts)  # the wrong PIN's count was cleared
+    set_pin(db, admin, "孙丽", "8642", NOW)  # a reset by the administrator
+    with pytest.raises(NewPinRequired, match="reset by 赵建国"):
+        authenticate(db, "孙丽", "8642", NOW, record_success=False)
+    assert events()[-1] == "sign_in_refused"
+
+
 def test_lockout_is_configurable(db: Database, admin: Operator) -> None:
     settings = load_settings(
         environ={"DUTYDESK_LOCKOUT_ATTEMPTS": "2", "DUTYDESK_LOCKOUT_MINUTES": "30"}

@@ -11,6 +11,7 @@ opening the console, and :func:`~dutydesk.cli.runtime.guarded`: every error one 
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -19,6 +20,10 @@ from dutydesk.config import load_settings
 
 CONSOLE_OPTIONS = ("--db", "--now", "--lang")
 """The options of the bare ``dutydesk`` command (the console); each takes one value."""
+
+COMPLETION_VARIABLE = "_DUTYDESK_COMPLETE"
+"""Set by the shell completion script, which runs ``dutydesk`` with no arguments: that
+run is click's completion, never the console (issue 16)."""
 
 
 def console_arguments(argv: Sequence[str]) -> dict[str, str] | None:
@@ -41,7 +46,7 @@ def console_arguments(argv: Sequence[str]) -> dict[str, str] | None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``dutydesk`` script."""
     args = list(sys.argv[1:] if argv is None else argv)
-    options = console_arguments(args)
+    options = None if COMPLETION_VARIABLE in os.environ else console_arguments(args)
     if options is None:
         from dutydesk.cli.app import main as cli_main
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from dutydesk.vocab import (
+    DEMO_KEY,  # the ``Meta`` key of a demo database: defined light, re-exported here
     BulletinKind,
     BulletinStatus,
     Category,
@@ -513,10 +514,6 @@ class IncidentReader(SQLModel, table=True):
     """The unit named (empty when a person is)."""
     added_by: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
     added_at: datetime = _utc_column()
-
-
-DEMO_KEY = "demo_loaded_at"
-"""The ``Meta`` key that marks a database holding the demo (its value: when loaded)."""
 
 
 class Meta(SQLModel, table=True):

@@ -281,7 +281,7 @@ def _readers_shown(
     (who keeps the list without reading the item).
     """
     from dutydesk.rules.access import may_set_clearance
-    from dutydesk.services.incidents.readers import list_readers
+    from dutydesk.services.incidents.reader_list import list_readers
 
     if not record.classification.is_classified or viewer is None:
         return None

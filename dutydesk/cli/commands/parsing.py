@@ -20,7 +20,6 @@ from dutydesk.i18n import t
 from dutydesk.rules.documents import URGENCY_ZH
 from dutydesk.rules.facts import CASUALTIES, PARSERS, FactError
 from dutydesk.rules.typed_time import FUTURE_SLACK, Day, TypedTimeError, read_clock, read_time
-from dutydesk.services.incidents.intake import default_title
 from dutydesk.services.incidents.refusals import fact_refusal
 from dutydesk.vocab import (
     CLASSIFICATION_ZH,
@@ -204,6 +203,8 @@ def intake_arguments(
     if fields["received_at"] > now + FUTURE_SLACK:
         raise InputError(t("cli.error.future", field=f"{where}received", value=repr(received)))
     title = data.get("title")
+    from dutydesk.services.incidents.intake import default_title  # intake's module: writes only
+
     fields["title"] = title if title and title.strip() else default_title(summary)
     for name in ("reporter_name", "reporter_unit", "reporter_phone", "location"):
         fields[name] = data.get(name) or ""

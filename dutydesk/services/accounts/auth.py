@@ -34,20 +34,24 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
-
-from sqlmodel import select
+from typing import TYPE_CHECKING, Any
 
 from dutydesk.config import Settings
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
 from dutydesk.rules.access import after_failure, is_locked
 from dutydesk.rules.policy import may_see
-from dutydesk.services.accounts import audit
 from dutydesk.services.accounts.sign_in import sign_in_required
 from dutydesk.storage.engine import Database
-from dutydesk.storage.models import DEMO_KEY, Credential, Person, PersonRole
-from dutydesk.vocab import Classification, Role
+from dutydesk.vocab import DEMO_KEY, Classification, Role
+
+if TYPE_CHECKING:
+    from dutydesk.storage.models import Credential, Person
+
+# SQLModel and the tables (~0.9 s with the chain hooks they pull in) are imported only
+# where a sign-in writes: a failure, a lockout, a re-hash, a new PIN. A plain successful
+# sign-in of a CLI command is read with plain SQL (:func:`_quiet_success`, issue 16).
+
 
 SCRYPT_N = 2**17
 SCRYPT_R = 8
@@ -87,8 +91,10 @@ def pending_reset(session: object, person_id: int) -> Reset | None:
     Read from the audit trail (on the hash chain, so not quietly erasable): the newest
     PIN event of the person decides; ``pin_reset`` is one made by someone else.
     """
+    from sqlmodel import select
+
     from dutydesk.storage.engine import as_utc
-    from dutydesk.storage.models import AuditEvent
+    from dutydesk.storage.models import AuditEvent, Person
 
     row = session.exec(  # type: ignore[attr-defined]
         select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.occurred_at)
@@ -203,6 +209,10 @@ def _stand_in() -> str:
 
 def operator_of(session: object, person: Person) -> Operator:
     """The :class:`Operator` view of ``person`` (roles read in ``session``)."""
+    from sqlmodel import select
+
+    from dutydesk.storage.models import PersonRole
+
     roles = session.exec(  # type: ignore[attr-defined]
         select(PersonRole.role).where(PersonRole.person_id == person.id)
     ).all()
@@ -259,6 +269,81 @@ def authenticate(
     # Re-hash a weak hash now, before the write lock is taken (it costs up to a second);
     # stored below only if the sign-in succeeds and nobody changed the PIN meanwhile.
     upgrade = hash_pin(pin) if matched and not demo and needs_rehash(old_hash) else None
+    if matched and upgrade is None and new_hash is None and not record_success:
+        quiet = _quiet_success(db, who, old_hash, len(pin), settings)
+        if quiet is not None:
+            return quiet
+    return _sign_in_written(
+        db,
+        who,
+        now,
+        Change(old_hash, upgrade, new_hash, len(new_pin or ""), len(pin)),
+        matched=matched,
+        settings=settings,
+        record_success=record_success,
+    )
+
+
+def _quiet_success(
+    db: Database, who: str, old_hash: str, given_length: int, settings: Settings
+) -> Operator | None:
+    """The operator, when a matching PIN's sign-in would write nothing; else ``None``.
+
+    A CLI command signs in without a ``sign_in`` event (it records its own action), so a
+    sign-in that resets no failure count, lifts no lock, re-hashes nothing and waits for
+    no new PIN changes no row: it is read in one snapshot with plain SQL, and SQLModel is
+    not imported (0.9 s of a 1.7 s command, issue 16). Anything else (``None``) goes the
+    written way, which decides and records it in its write transaction. A failure counted
+    by another process after this read is ordered after this sign-in, as it would be had
+    this one taken the write lock first (its reset of a zero count writes nothing).
+    """
+    with db.snapshot() as query:
+        found = list(
+            query(
+                "SELECT p.id, p.name, p.active, p.clearance, c.pin_hash, c.failed_attempts,"
+                " c.locked_until FROM person p JOIN credential c ON c.person_id = p.id"
+                " WHERE p.name = :name",
+                {"name": who},
+            )
+        )
+        if len(found) != 1:
+            return None
+        person_id, name, active, clearance, pin_hash, failed, locked_until = found[0]
+        if not active or pin_hash != old_hash or failed or locked_until is not None:
+            return None
+        if given_length < _shortest_for(Classification(clearance), settings):
+            return None
+        last_pin_event = list(
+            query(
+                "SELECT action FROM audit_event WHERE object_type = 'person'"
+                " AND object_id = :id AND action IN ('pin_changed', 'pin_reset')"
+                " ORDER BY id DESC LIMIT 1",
+                {"id": str(person_id)},
+            )
+        )
+        if last_pin_event and last_pin_event[0][0] == "pin_reset":
+            return None  # refused the written way, with its audit event
+        roles = query("SELECT role FROM person_role WHERE person_id = :id", {"id": person_id})
+        held = frozenset(Role(row[0]) for row in roles)
+    return Operator(int(person_id), str(name), held, Classification(clearance))
+
+
+def _sign_in_written(
+    db: Database,
+    who: str,
+    now: datetime,
+    change: Change,
+    *,
+    matched: bool,
+    settings: Settings,
+    record_success: bool,
+) -> Operator:
+    """Sign in through the ORM, in one write transaction: failures, locks and changes."""
+    from sqlmodel import select
+
+    from dutydesk.services.accounts import audit
+    from dutydesk.storage.models import Credential, Person
+
     failure: AuthError | None = None
     with db.session() as session:
         person = session.exec(select(Person).where(Person.name == who)).first()
@@ -307,7 +392,7 @@ def authenticate(
                 session,
                 person,
                 credential,
-                Change(old_hash, upgrade, new_hash, len(new_pin or ""), len(pin)),
+                change,
                 now,
                 settings=settings,
                 record_success=record_success,
@@ -362,6 +447,8 @@ def _accept(
     record_success: bool,
 ) -> Operator | AuthError:
     """The PIN matched: the operator, or a refusal while a reset waits for a new PIN."""
+    from dutydesk.services.accounts import audit
+
     assert person.id is not None  # read from the store
     reset = pending_reset(session, person.id) if change.new_hash is None else None
     if reset is not None:
@@ -394,9 +481,14 @@ def _accept(
 
 def _shortest_pin(person: Person, settings: Settings) -> int:
     """The shortest PIN ``person`` may choose: longer above internal (issue 17)."""
+    return _shortest_for(Classification(person.clearance), settings)
+
+
+def _shortest_for(clearance: Classification, settings: Settings) -> int:
+    """The shortest PIN of an account cleared to ``clearance``."""
     from dutydesk.rules.access import MIN_PIN_LENGTH
 
-    if Classification(person.clearance).is_classified:
+    if clearance.is_classified:
         return max(settings.pin_min_classified, MIN_PIN_LENGTH)
     return MIN_PIN_LENGTH
 

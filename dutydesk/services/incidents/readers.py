@@ -17,7 +17,6 @@ Every change is an audit event. What a name opens is decided in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, select
@@ -28,6 +27,7 @@ from dutydesk.rules.access import may_set_clearance
 from dutydesk.services.accounts import audit
 from dutydesk.services.accounts.audit import AccessDenied
 from dutydesk.services.accounts.auth import Operator
+from dutydesk.services.incidents.reader_list import NamedReader, list_readers
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Incident, IncidentReader, Person
 
@@ -36,14 +36,6 @@ class ReadersError(DutyDeskError):
     """The need-to-know list cannot be changed as asked; the message says why."""
 
     exit_code = 2
-
-
-@dataclass(frozen=True)
-class NamedReader:
-    """One name of a 知悉范围: a person or a unit."""
-
-    name: str
-    is_unit: bool
 
 
 def _resolve(session: Session, name: str) -> tuple[int | None, str]:
@@ -155,26 +147,6 @@ def change_readers(
         audit.record(
             session, operator, "need_to_know_changed", "incident", incident.serial, detail, now
         )
-
-
-def list_readers(db: Database, serial: str) -> list[NamedReader]:
-    """The names of the item's 知悉范围, persons first (names only: no content).
-
-    Raises:
-        NotFoundError: no incident ``serial``.
-
-    """
-    rows = db.read(
-        "SELECT p.name, r.unit FROM incident_reader r JOIN incident i ON i.id = r.incident_id"
-        " LEFT JOIN person p ON p.id = r.person_id WHERE i.serial = :serial ORDER BY r.id",
-        {"serial": serial.strip()},
-    )
-    if not rows and not db.read(
-        "SELECT 1 FROM incident WHERE serial = :serial", {"serial": serial.strip()}
-    ):
-        raise NotFoundError(t("cli.error.no_incident", serial=repr(serial.strip())))
-    found = [NamedReader(str(unit) if unit else str(name), bool(unit)) for name, unit in rows]
-    return sorted(found, key=lambda reader: reader.is_unit)
 
 
 __all__ = ["NamedReader", "ReadersError", "change_readers", "list_readers", "name_readers"]

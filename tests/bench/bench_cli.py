@@ -1,0 +1,155 @@
+"""One CLI command, whole process: wall and CPU time beside a bare typer import (issue 16).
+
+Not part of the test run. Loads the demo night into a fresh file (``dutydesk demo``),
+makes a copy without accounts (credentials deleted: the name alone is taken), then runs
+each command as a user's shell would (``python -m dutydesk ...``) in interleaved rounds,
+so that a load spike on the machine hits every command alike. Per command it prints the
+median and worst wall time and the median CPU time (user + system of the child).
+
+Yardsticks measured in the same rounds: ``python -c "import typer"`` (the issue's) and a
+one-option typer command run (typer 0.29 converts parameters through pydantic, a cost
+every typer command pays). The demo's PINs are hashed cheaply (scrypt N = 2**10, they are
+public); a real account's PIN check (N = 2**17) is timed apart, in-process, as
+``scrypt_check_ms``: it is a fixed cost of signing in.
+
+    python tests/bench/bench_cli.py [--rounds 9] [--dir /tmp/bench-cli]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+NOW = "2026-11-26T02:31+08:00"
+TYPER_HELLO = (
+    "import typer\n"
+    "app = typer.Typer(add_completion=False)\n"
+    "@app.command()\n"
+    "def hello(name: str = 'x') -> None:\n"
+    "    pass\n"
+    "app(['--name', 'y'], standalone_mode=False)\n"
+)
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Run ``argv`` once: (wall ms, CPU ms of the child)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = subprocess.run(  # our own interpreter and arguments
+        argv, capture_output=True, env=env, stdin=subprocess.DEVNULL, check=False, timeout=300
+    )
+    wall = (time.perf_counter() - start) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {result.stderr.decode()[-400:]}")
+    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+    return wall, cpu
+
+
+def prepare(folder: Path) -> tuple[Path, Path, str]:
+    """The demo file, its copy without accounts, and an internal serial to show and log."""
+    demo = folder / "demo.sqlite3"
+    for leftover in folder.glob("*.sqlite3*"):
+        leftover.unlink()
+    subprocess.run(  # our own interpreter and arguments
+        [sys.executable, "-m", "dutydesk", "demo", "--db", str(demo), "--now", NOW],
+        capture_output=True,
+        check=True,
+    )
+    bare = folder / "no-accounts.sqlite3"
+    with sqlite3.connect(demo) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        serial = connection.execute(
+            "SELECT serial FROM incident WHERE classification = 'internal' AND status != 'closed'"
+            " ORDER BY id LIMIT 1"
+        ).fetchone()[0]
+    shutil.copy(demo, bare)
+    for key in folder.glob("demo.sqlite3.*key"):
+        shutil.copy(key, folder / key.name.replace("demo", "no-accounts"))
+    with sqlite3.connect(bare) as connection:
+        connection.execute("DELETE FROM credential")
+    return demo, bare, str(serial)
+
+
+def commands(demo: Path, bare: Path, serial: str) -> dict[str, list[str]]:
+    """Each measured command line (the yardsticks first)."""
+    py = sys.executable
+
+    def cli(db: Path, *args: str) -> list[str]:
+        return [py, "-m", "dutydesk", "--db", str(db), "--now", NOW, *args]
+
+    return {
+        "import_typer": [py, "-c", "import typer"],
+        "typer_one_option": [py, "-c", TYPER_HELLO],
+        "help": [py, "-m", "dutydesk", "--help"],
+        "incident_list": cli(demo, "incident", "list"),
+        "incident_show": cli(demo, "incident", "show", serial),
+        "export_daily_csv": cli(demo, "export", "daily", "--format", "csv"),
+        "incident_add": cli(demo, "incident", "add", "--summary", "幸福路12号燃气泄漏"),
+        "incident_log": cli(demo, "incident", "log", serial, "note", "--text", "已电话核实"),
+        "incident_list_no_accounts": cli(bare, "incident", "list"),
+    }
+
+
+def scrypt_check_ms() -> float:
+    """One PIN check at today's cost (N = 2**17), the fixed price of a real sign-in."""
+    from dutydesk.services.accounts.auth import check_pin, hash_pin
+
+    stored = hash_pin("135790")
+    start = time.perf_counter()
+    assert check_pin("135790", stored)
+    return (time.perf_counter() - start) * 1000
+
+
+def main() -> None:
+    """Run the rounds and print the figures as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--dir", type=Path, default=None)
+    args = parser.parse_args()
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="bench-cli-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    demo, bare, serial = prepare(folder)
+    env = {**os.environ, "DUTYDESK_CONFIG": os.devnull, "DUTYDESK_OPERATOR": "黄雨婷"}
+    signed = {**env, "DUTYDESK_PIN": "4444"}
+    lines = commands(demo, bare, serial)
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in lines}
+    for _ in range(args.rounds):
+        for name, argv in lines.items():
+            runs[name].append(timed(argv, env if name.endswith("no_accounts") else signed))
+    typer_cpu = statistics.median(cpu for _, cpu in runs["import_typer"])
+    figures = {
+        name: {
+            "wall_ms_median": round(statistics.median(w for w, _ in found), 1),
+            "wall_ms_max": round(max(w for w, _ in found), 1),
+            "cpu_ms_median": round(statistics.median(c for _, c in found), 1),
+            "cpu_x_import_typer": round(statistics.median(c for _, c in found) / typer_cpu, 2),
+        }
+        for name, found in runs.items()
+    }
+    print(
+        json.dumps(
+            {
+                "rounds": args.rounds,
+                "commands": figures,
+                "scrypt_check_ms": round(scrypt_check_ms(), 1),
+                "target": "<= 2x import_typer (CPU) for list/show/add/log and export daily",
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""What each common CLI command imports: the light path stays light (issue 16).
+
+Each command runs in a fresh interpreter through the real entry point
+(:func:`dutydesk.cli.launch.main`); at exit the child writes which heavy packages were
+imported. A read (``incident list``/``show``, ``export daily`` as CSV) and the sign-in
+before it use plain SQL: no SQLModel, SQLAlchemy, Alembic, ``cryptography`` (no sealed
+value is shown), document writers or Textual. A write (``incident add``/``log``) needs
+the ORM and its flush hooks (state facts, the chain), so SQLModel and SQLAlchemy may
+load, but never Alembic (the schema is current), the document writers or Textual.
+
+SQLite only: on PostgreSQL every query goes through SQLAlchemy's engine by design.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEMO_MOMENT
+from tests.templates import DemoTemplates
+
+NOW = "2026-11-26T02:31+08:00"
+HEAVY = (
+    "sqlmodel",
+    "sqlalchemy",
+    "alembic",
+    "cryptography",
+    "openpyxl",
+    "docx",
+    "textual",
+)
+"""Packages a command loads only when it truly needs them.
+
+Not pydantic: typer (0.29) converts every command's parameters through it.
+"""
+
+ORM = {"sqlmodel", "sqlalchemy"}
+"""What a write may load: SQLModel's tables and session (the flush hooks need them)."""
+
+CHILD = r"""
+import json, sys
+out, args = sys.argv[1], sys.argv[2:]
+from dutydesk.cli.launch import main
+code = 0
+try:
+    main(args)
+except SystemExit as exc:
+    code = exc.code or 0
+heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(out)["heavy"]))
+with open(json.loads(out)["path"], "w") as file:
+    json.dump({"code": code, "loaded": heavy}, file)
+"""
+
+
+def loaded_by(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> list[str]:
+    """Run ``dutydesk ARGS`` in a fresh interpreter; the heavy packages it imported."""
+    report = tmp_path / "loaded.json"
+    spec = json.dumps({"path": str(report), "heavy": HEAVY})
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, spec, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(report.read_text())
+    assert figures["code"] == 0, result.stderr
+    loaded: list[str] = figures["loaded"]
+    return loaded
+
+
+@pytest.fixture
+def demo(tmp_path: Path, demo_templates: DemoTemplates) -> str:
+    """The demo night in a SQLite file (it has accounts: commands sign in)."""
+    path = tmp_path / "demo.sqlite3"
+    demo_templates.copy_to(path, DEMO_MOMENT)
+    return str(path)
+
+
+SIGNED_IN = {"DUTYDESK_OPERATOR": "李晓明", "DUTYDESK_PIN": "1111"}
+
+READS = {
+    "incident list": ("incident", "list"),
+    "incident show": ("incident", "show", "20261126-001"),
+    "export daily csv": ("export", "daily", "--format", "csv"),
+    "help": ("--help",),
+    "incident help": ("incident", "--help"),
+}
+
+
+@pytest.mark.parametrize("name", list(READS))
+def test_a_read_and_its_sign_in_load_no_orm(tmp_path: Path, demo: str, name: str) -> None:
+    args = ("--db", demo, "--now", NOW, *READS[name])
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN) == []
+
+
+def test_a_read_on_a_database_without_accounts_loads_no_orm(
+    tmp_path: Path, sqlite_file: Path
+) -> None:
+    # No PINs yet: the name alone is taken, and nothing is hashed or written.
+    args = ("--db", str(sqlite_file), "--now", NOW, "incident", "list")
+    assert loaded_by(tmp_path, *args, env={"DUTYDESK_OPERATOR": "李晓明"}) == []
+
+
+WRITES = {
+    "incident add": ("incident", "add", "--summary", "幸福路12号燃气泄漏"),
+    "incident log": ("incident", "log", "20261126-004", "note", "--text", "已电话核实"),
+}
+
+
+@pytest.mark.parametrize("name", list(WRITES))
+def test_a_write_loads_the_orm_only(tmp_path: Path, demo: str, name: str) -> None:
+    args = ("--db", demo, "--now", NOW, *WRITES[name])
+    assert set(loaded_by(tmp_path, *args, env=SIGNED_IN)) <= ORM
+
+
+def test_help_offers_shell_completion() -> None:
+    # typer's add_completion: the options cost nothing on a command's path (the
+    # completion script is only built when asked for).
+    result = subprocess.run(
+        [sys.executable, "-m", "dutydesk", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--install-completion" in result.stdout
+    assert "--show-completion" in result.stdout
+
+
+def test_a_command_name_picks_its_module_only() -> None:
+    from dutydesk.cli.app import command_name
+
+    assert command_name(["--db", "x.sqlite3", "--now=2026-11-26T02:31", "incident", "list"]) == (
+        "incident"
+    )
+    assert command_name(["--lang", "zh_CN", "--help"]) is None
+    assert command_name([]) is None
+
+
+def test_shell_completion_completes_and_never_opens_the_console(tmp_path: Path) -> None:
+    # The completion script runs `dutydesk` with no arguments: the launcher's console
+    # path must hand that run to click (it opened the console before).
+    env = {
+        **os.environ,
+        "_DUTYDESK_COMPLETE": "complete_bash",
+        "COMP_WORDS": "dutydesk incident list --format ",
+        "COMP_CWORD": "4",
+        "DUTYDESK_DATABASE_URL": str(tmp_path / "never.sqlite3"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "dutydesk"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["table", "json", "csv"]
+    assert not (tmp_path / "never.sqlite3").exists()
