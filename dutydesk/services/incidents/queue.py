@@ -391,7 +391,7 @@ class Place:
 
 
 def place_of(
-    db: Database, incident_id: int, *, total: int | None = None, near: int = NEAR_END
+    db: Database, incident_id: int, *, total: int | None = None, near: int | None = None
 ) -> Place | None:
     """The index of an open incident in the queue, counted from the nearer end.
 
@@ -400,6 +400,7 @@ def place_of(
     knows it, else counted); only a row in the middle of a long queue counts every row
     above it, as OFFSET would.
     """
+    near = NEAR_END if near is None else near
     key = key_of(db, incident_id)
     if key is None:
         return None

@@ -122,6 +122,8 @@ class MainScreen(
         self._reports_notified: set[date] = set()
         self._minute = -1
         self._shift_start: datetime | None = None
+        self.watch_ticks = 0
+        """Times the watcher looked at the store (tests wait on it, not on the clock)."""
 
     def compose(self) -> ComposeResult:
         """Status line on top, queue and timeline on the left, roster on the right."""
@@ -233,7 +235,9 @@ class MainScreen(
         lost = False
         try:
             while not worker.is_cancelled:
-                if watch.wait(POLL_SECONDS, worker.cancelled_event):
+                changed = watch.wait(POLL_SECONDS, worker.cancelled_event)
+                self.watch_ticks += 1
+                if changed:
                     self.post_message(self.Changed())
                 if watch.lost != lost:
                     lost = watch.lost
