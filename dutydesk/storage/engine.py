@@ -416,11 +416,10 @@ class Database:
         holding the lock other desks wait on). A pooled connection is opened and put
         back unused: on SQLite no BEGIN, so no lock.
         """
+        from sqlalchemy.exc import DBAPIError
         from sqlalchemy.orm import configure_mappers
 
         import dutydesk.storage.models  # noqa: F401 - the mapped classes, configured below
-
-        from sqlalchemy.exc import DBAPIError
 
         configure_mappers()
         with contextlib.suppress(DBAPIError):  # unreachable now: the save says so in words
