@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 CHANNEL = "dutydesk_changed"
 """The channel migration 0020's trigger notifies (see its docstring)."""
 
+RECONNECT_SECONDS = 0.4
+"""How often to try the server again once it went away."""
+
 CONNECT_TIMEOUT_SECONDS = 2
 """How long one reconnection attempt may take: the watcher must stay responsive."""
 
@@ -117,7 +120,9 @@ class _ListenWatch(ChangeWatch):
             return False
         if self._connection is None:
             # Back (True): what was written while the server was away must be read.
-            return not cancelled.wait(timeout) and self._connect()
+            # Tried at a slower pace than the watcher's ticks: a refused connection
+            # returns at once, and a server coming back needs no hammering.
+            return not cancelled.wait(max(timeout, RECONNECT_SECONDS)) and self._connect()
         try:
             # Every notification that arrived, without waiting once one is in hand.
             pids = [n.pid for n in self._connection.notifies(timeout=timeout, stop_after=1)]

@@ -334,7 +334,12 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
         limit = (self.count - 1) // BLOCK
         visible = {block for block in self._visible_blocks() if block <= limit}
         self._wanted = frozenset(visible)
-        missing = tuple(sorted(visible - set(self._blocks) - self._pending))
+        # The cursor's block first (the jump to the end waits for that one), then
+        # outward from it, each read beside the one before.
+        here = self.cursor // BLOCK
+        missing = tuple(
+            sorted(visible - set(self._blocks) - self._pending, key=lambda b: abs(b - here))
+        )
         if missing:
             self._pending.update(missing)
             # The held blocks beside the missing ones: their edge rows are the keys the
