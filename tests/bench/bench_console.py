@@ -234,9 +234,9 @@ async def _intake_figures(app: Any, pilot: Any, db: Any) -> dict[str, float]:
     figures["other_console_change_ms"] = statistics.median(seen)
     figures["other_console_change_p95_ms"] = _p95(seen)
     figures["other_console_change_max_ms"] = max(seen)
-    from dutydesk.tui.screens.main import POLL_SECONDS
+    from dutydesk.tui.screens.main import CHANGE_POLL_SECONDS
 
-    figures["poll_ms"] = POLL_SECONDS * 1000
+    figures["poll_ms"] = CHANGE_POLL_SECONDS * 1000
     return figures
 
 
