@@ -307,6 +307,22 @@ def server_gone(exc: BaseException) -> bool:
     return state is None or state.startswith("08") or state in _CONNECTION_LOST
 
 
+def _note_audit_head(connection: Any) -> None:
+    """Keep the newest audit event as a write transaction takes SQLite's write lock.
+
+    With :meth:`Database._audit_head` it tells this console's own commits from another
+    console's (the watcher must not reload for its own write). Before the schema exists
+    (the first migration) there is none to keep.
+    """
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        head = connection.exec_driver_sql("SELECT max(id) FROM audit_event").scalar()
+    except OperationalError:
+        return  # no audit table yet: SQLite keeps the transaction open after this error
+    connection.info["audit_before"] = None if head is None else int(head)
+
+
 class Database:
     """One database, SQLite file or server URL, and the ways to talk to it."""
 
@@ -321,6 +337,11 @@ class Database:
         self.write_refusal: str | None = None
         """Set at open on a SQLite file that must not be written (read-only or damaged):
         the one line every writing session then raises instead of writing."""
+        self._known_head: int | None = None
+        self._own_commits = 0
+        self.own_backends: set[int] = set()
+        """PostgreSQL: the server processes of this object's connections. A change
+        notified by one of them is this console's own (:mod:`dutydesk.storage.watch`)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -367,13 +388,42 @@ class Database:
                     # sessions ask for DEFERRED.
                     mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
                     connection.exec_driver_sql(f"BEGIN {mode}")
+                    if mode == "IMMEDIATE":
+                        _note_audit_head(connection)
 
             else:
                 # The server's default isolation (READ COMMITTED): writers that must
                 # not interleave lock their row FOR UPDATE (see the module docstring).
                 engine = create_engine(self.url, pool_pre_ping=True)
+                if self.url.startswith("postgresql"):
+                    backends = self.own_backends
+
+                    @event.listens_for(engine, "connect")
+                    def _on_pg_connect(dbapi_connection: Any, _record: Any) -> None:
+                        with dbapi_connection.cursor() as cursor:
+                            cursor.execute("SELECT pg_backend_pid()")
+                            backends.add(int(cursor.fetchone()[0]))
+                        dbapi_connection.commit()
+
             self._engine = engine
         return self._engine
+
+    def warm_writes(self) -> None:
+        """Set up everything a first write needs, without taking the write lock.
+
+        The ORM's first use configures every mapper and the engine opens its first
+        connection (issue 16: 0.65 s, spent inside the first save's write transaction,
+        holding the lock other desks wait on). A pooled connection is opened and put
+        back unused: on SQLite no BEGIN, so no lock.
+        """
+        from sqlalchemy.exc import DBAPIError
+        from sqlalchemy.orm import configure_mappers
+
+        import dutydesk.storage.models  # noqa: F401 - the mapped classes, configured below
+
+        configure_mappers()
+        with contextlib.suppress(DBAPIError):  # unreachable now: the save says so in words
+            self.engine.raw_connection().close()  # back to the pool, pragmas set
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:
@@ -404,6 +454,11 @@ class Database:
             try:
                 yield session
                 session.flush()  # every statement sent: what fails now is the COMMIT
+                head = self._audit_head(session) if write and self.path is not None else None
+                if head is not None:
+                    # Noted before the COMMIT, so the watcher never sees the commit first;
+                    # a COMMIT that then fails leaves a head no one wrote: reported.
+                    self._own_commit(*head)
                 committing = True
                 session.commit()
             except BaseException as exc:
@@ -423,6 +478,58 @@ class Database:
                 if self.path is not None and disk_full(exc, self.path):
                     raise disk_full_error(self.path) from None
                 raise
+
+    # -- own commits (a console does not reload for its own write) ---------------------
+
+    def _audit_head(self, session: Session) -> tuple[int | None, int | None] | None:
+        """SQLite, before the COMMIT: the newest audit event at the lock, and now.
+
+        The first was read as the write lock was taken (``_on_begin``); ``None`` when
+        it was not (no audit table yet). The lock is held from the first read to the
+        COMMIT, so every event between the two is this transaction's own.
+        """
+        from sqlalchemy import text
+
+        if not session.in_transaction():
+            return None
+        info = session.connection().info
+        if "audit_before" not in info:
+            return None
+        before = info.pop("audit_before")
+        newest = session.execute(text("SELECT max(id) FROM audit_event")).scalar()
+        return before, None if newest is None else int(newest)
+
+    def _own_commit(self, before: int | None, newest: int | None) -> None:
+        with self._lock:
+            self._own_commits += 1
+            # Everything up to ``newest`` is accounted for only if nothing but this
+            # console wrote since the watcher (or this console) last looked.
+            if before == self._known_head:
+                self._known_head = newest
+
+    def note_head(self) -> None:
+        """Take the newest audit event as seen (the watcher, as it starts)."""
+        rows = self.read("SELECT max(id) FROM audit_event")
+        with self._lock:
+            self._known_head = None if not rows or rows[0][0] is None else int(rows[0][0])
+            self._own_commits = 0
+
+    def others_wrote(self) -> bool:
+        """Whether a connection other than ours committed (SQLite, after a change).
+
+        Compares the newest audit event (every write through the ORM chains one) with
+        the newest this object wrote itself while nothing else had been written. Every
+        change is reported except one made wholly by this object since the last look.
+        """
+        rows = self.read("SELECT max(id) FROM audit_event")
+        newest = None if not rows or rows[0][0] is None else int(rows[0][0])
+        with self._lock:
+            own = self._own_commits
+            self._own_commits = 0
+            if own and newest is not None and newest == self._known_head:
+                return False
+            self._known_head = newest
+            return True
 
     def _sqlite_connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)

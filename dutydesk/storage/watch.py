@@ -19,11 +19,16 @@ import contextlib
 import threading
 from typing import TYPE_CHECKING, Any
 
+from dutydesk.errors import DatabaseError
+
 if TYPE_CHECKING:
     from dutydesk.storage.engine import Database
 
 CHANNEL = "dutydesk_changed"
 """The channel migration 0020's trigger notifies (see its docstring)."""
+
+RECONNECT_SECONDS = 0.4
+"""How often to try the server again once it went away."""
 
 CONNECT_TIMEOUT_SECONDS = 2
 """How long one reconnection attempt may take: the watcher must stay responsive."""
@@ -47,15 +52,20 @@ class ChangeWatch:
 
 
 class _PollWatch(ChangeWatch):
-    """SQLite (and any store without notifications): compare change tokens each tick."""
+    """SQLite (and any store without notifications): compare change tokens each tick.
+
+    A change made wholly by this console's own writes (``Database.others_wrote``) is not
+    reported: the console already reloaded what it wrote (issue 16: one save was two
+    reloads, the second 0.4 s later).
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._token: int | None = self._reading()
+        with contextlib.suppress(DatabaseError):
+            db.note_head()
 
     def _reading(self) -> int | None:
-        from dutydesk.errors import DatabaseError
-
         try:
             return self._db.change_token()
         except DatabaseError:
@@ -69,14 +79,22 @@ class _PollWatch(ChangeWatch):
         changed = self._token is not None and reading is not None and reading != self._token
         if reading is not None:
             self._token = reading
+        if changed and self._db.path is not None:
+            try:
+                return self._db.others_wrote()
+            except DatabaseError:
+                return True  # cannot tell: read again rather than miss a change
         return changed
 
 
 class _ListenWatch(ChangeWatch):
     """PostgreSQL: a LISTENing connection of the watch's own, reconnected when lost."""
 
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, conninfo: str, own: set[int] | None = None) -> None:
         self._conninfo = conninfo
+        self._own = own if own is not None else set()
+        """The server processes of this console's own connections: their notifications
+        are its own commits, already reloaded (issue 16)."""
         self._connection: Any = None
         self._connect()
 
@@ -102,13 +120,16 @@ class _ListenWatch(ChangeWatch):
             return False
         if self._connection is None:
             # Back (True): what was written while the server was away must be read.
-            return not cancelled.wait(timeout) and self._connect()
+            # Tried at a slower pace than the watcher's ticks: a refused connection
+            # returns at once, and a server coming back needs no hammering.
+            return not cancelled.wait(max(timeout, RECONNECT_SECONDS)) and self._connect()
         try:
             # Every notification that arrived, without waiting once one is in hand.
-            seen = any(True for _ in self._connection.notifies(timeout=timeout, stop_after=1))
-            if seen:
-                for _ in self._connection.notifies(timeout=0):
-                    pass  # several commits at once are one reload
+            pids = [n.pid for n in self._connection.notifies(timeout=timeout, stop_after=1)]
+            if pids:
+                # Several commits at once are one reload.
+                pids += [n.pid for n in self._connection.notifies(timeout=0)]
+            seen = any(pid not in self._own for pid in pids)
         except psycopg.Error:
             self._drop()
             self.lost = True
@@ -135,7 +156,7 @@ def change_watch(db: Database) -> ChangeWatch:
 
         # libpq's own URL: SQLAlchemy's names the driver (postgresql+psycopg://).
         url = make_url(db.url).set(drivername="postgresql")
-        return _ListenWatch(url.render_as_string(hide_password=False))
+        return _ListenWatch(url.render_as_string(hide_password=False), db.own_backends)
     return _PollWatch(db)
 
 

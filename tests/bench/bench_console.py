@@ -8,16 +8,26 @@ timelines (``build_db.py``), then runs the production app headless at 120x40 and
   the queue and the screen (what a key costs the event loop);
 * ``cursor_move_round_trip_ms``: Pilot's press until the app is idle again, which also
   waits for the debounced timeline read of the new incident;
-* ``end_ms``: jumping to the last of a million rows, until its row is on screen;
+* ``end_ms``: jumping to the last of a million rows, until its row is on screen
+  (``end_p50_ms``/``end_p95_ms``: ten jumps, each after a reload emptied the cache); its
+  yardstick ``offset_end_ms`` is the old read of that block by OFFSET, in the same run,
+  and ``count_open_ms`` what counting the open incidents costs;
+* ``cursor_move_p95_ms`` / ``page_down_p95_ms``: the 95th percentile of the same;
 * ``intake_save_to_repaint_ms``: ctrl+s on a filled intake form until the new incident
   is the selected, drawn row of the queue (the save runs in a thread worker);
 * ``other_console_change_ms``: another ``Database`` (another console) registers an
-  incident; time until this console's queue has counted it, without a key press;
+  incident; time until this console's queue has counted it, without a key press
+  (yardstick: the watcher's poll, ``poll_ms``);
+* ``own_save_reloads``: queue reloads per save of this console (one: its own commit is
+  not reloaded again by the watcher);
 * ``peak_rss_mb``: the process's peak resident memory.
 
 The intake figures write to the database: run them on a copy.
 
-    python tests/bench/bench_console.py /tmp/bench.sqlite3 [--incidents 1000000]
+    python tests/bench/bench_console.py /tmp/bench.sqlite3 [--incidents 1000000] [--quick]
+
+``--quick`` builds the database with ``queue_db.py`` (open incidents only, no timelines:
+minutes instead of tens of minutes at 200k).
 """
 
 from __future__ import annotations
@@ -86,6 +96,8 @@ async def _measure(path: Path) -> dict[str, float]:
             await pilot.pause()
         figures["cursor_move_ms"] = statistics.median(moves)
         figures["page_down_ms"] = statistics.median(pages)
+        figures["cursor_move_p95_ms"] = _p95(moves)
+        figures["page_down_p95_ms"] = _p95(pages)
         figures["cursor_move_round_trip_ms"] = statistics.median(
             [await round_trip("down") for _ in range(10)]
         )
@@ -95,12 +107,55 @@ async def _measure(path: Path) -> dict[str, float]:
             await asyncio.sleep(0.001)
         await pilot.pause()
         figures["end_ms"] = (time.perf_counter() - began) * 1000
+        ends = []
+        for _ in range(10):
+            await pilot.press("home")
+            generation = queue._generation
+            queue.reload()  # an empty cache: the end is read, not found
+            while queue._generation == generation or queue.row(queue.cursor) is None:
+                await asyncio.sleep(0.001)
+            await pilot.pause()
+            began = time.perf_counter()
+            queue.action_last()
+            while queue.row(queue.cursor) is None:
+                await asyncio.sleep(0.0005)
+            queue.render_line(queue.cursor - int(queue.scroll_y) + 1)
+            app.screen._compositor.render_update(full=True)
+            ends.append((time.perf_counter() - began) * 1000)
+            await pilot.pause()
+        figures["end_p50_ms"] = statistics.median(ends)
+        figures["end_p95_ms"] = _p95(ends)
+        figures.update(_yardsticks(db, queue.count or 0))
         figures["open_incidents"] = float(queue.count or 0)
         figures.update(await _intake_figures(app, pilot, db))
         await pilot.press("ctrl+q")
     db.close()
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {name: round(value, 1) for name, value in figures.items()}
+
+
+def _p95(values: list[float]) -> float:
+    """The 95th percentile (the largest of fewer than 20 values)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
+def _yardsticks(db: Any, count: int) -> dict[str, float]:
+    """The old reads, timed in this run: the last block by OFFSET, and the count."""
+    from dutydesk.services.incidents.queue import BLOCK_ROWS, count_open, fetch_window
+
+    offsets, counts = [], []
+    for _ in range(5):
+        began = time.perf_counter()
+        fetch_window(db, max(count - BLOCK_ROWS, 0), BLOCK_ROWS)
+        offsets.append((time.perf_counter() - began) * 1000)
+        began = time.perf_counter()
+        count_open(db)
+        counts.append((time.perf_counter() - began) * 1000)
+    return {
+        "offset_end_ms": statistics.median(offsets),
+        "count_open_ms": statistics.median(counts),
+    }
 
 
 async def _intake_figures(app: Any, pilot: Any, db: Any) -> dict[str, float]:
@@ -124,7 +179,8 @@ async def _intake_figures(app: Any, pilot: Any, db: Any) -> dict[str, float]:
                 raise TimeoutError(f"{what}: not seen after 30 s ({notes}, {status})")
             await asyncio.sleep(0.0005)
 
-    for number in range(5):
+    reloads = []
+    for number in range(7):
         await pilot.press("n")
         await pilot.pause()
         # Unrelated texts: similar ones would (rightly) stop at the duplicate warning.
@@ -141,12 +197,19 @@ async def _intake_figures(app: Any, pilot: Any, db: Any) -> dict[str, float]:
         queue.render_line(queue.cursor - int(queue.scroll_y) + 1)
         app.screen._compositor.render_update(full=True)
         saves.append((time.perf_counter() - began) * 1000)
-        await pilot.pause(0.3)
+        before = queue.reloads
+        ticks = app.main.watch_ticks
+        while app.main.watch_ticks < ticks + 2:  # the watcher has seen the commit
+            await asyncio.sleep(0.01)
+        await pilot.pause()
+        reloads.append(queue.reloads - before + 1)
     figures["intake_save_to_repaint_ms"] = statistics.median(saves)
+    figures["intake_save_to_repaint_p95_ms"] = _p95(saves)
     figures["intake_save_to_repaint_max_ms"] = max(saves)
+    figures["own_save_reloads"] = statistics.mean(reloads)
     other = Database(db.url)
     seen = []
-    for number in range(5):
+    for number in range(7):
         count = queue.count
         began = time.perf_counter()
         await asyncio.to_thread(
@@ -169,7 +232,11 @@ async def _intake_figures(app: Any, pilot: Any, db: Any) -> dict[str, float]:
         await pilot.pause(0.2)
     other.close()
     figures["other_console_change_ms"] = statistics.median(seen)
+    figures["other_console_change_p95_ms"] = _p95(seen)
     figures["other_console_change_max_ms"] = max(seen)
+    from dutydesk.tui.screens.main import CHANGE_POLL_SECONDS
+
+    figures["poll_ms"] = CHANGE_POLL_SECONDS * 1000
     return figures
 
 
@@ -178,11 +245,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("path", type=Path)
     parser.add_argument("--incidents", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="build with queue_db.py")
     args = parser.parse_args()
     if not args.path.exists():
-        from tests.bench.build_db import build
+        if args.quick:
+            from tests.bench import queue_db
 
-        build(args.path, args.incidents, 1.0)
+            queue_db.build(args.path, args.incidents)
+        else:
+            from tests.bench.build_db import build
+
+            build(args.path, args.incidents, 1.0)
         print("built; run again for launch timings")
         return
     print(json.dumps(asyncio.run(_measure(args.path)), indent=2))

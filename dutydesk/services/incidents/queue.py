@@ -1,9 +1,16 @@
 """The live incident queue: open incidents, most urgent first, read a window at a time.
 
-The queue is never loaded whole. The console asks for the rows it can show
-(:func:`fetch_window`) and the total (:func:`count_open`); both are single indexed
-queries on ``ix_incident_queue`` (is_open, due_at, severity_rank, received_at), so their
-cost does not grow with a year of closed records.
+The queue is never loaded whole. The console asks for the rows it can show and the
+total (:func:`count_open`); each is an indexed query on ``ix_incident_queue`` (is_open,
+due_at, severity_rank, received_at; SQLite keeps the rowid ``id`` after them), so its cost
+does not grow with a year of closed records.
+
+Rows are found by their place in :data:`QUEUE_ORDER` (keyset paging), not by OFFSET,
+which walks every row before the window: :func:`fetch_after` and :func:`fetch_before`
+read the rows next to a row already shown (a page down, up), :func:`fetch_last` the end of
+the queue, and :func:`position_of` counts from whichever end of the queue is nearer
+(issue 16: OFFSET took 176 ms to reach the end of 200,000 rows). :func:`fetch_window`
+(OFFSET) is left for a jump into the middle (the scrollbar) and the first screen.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dutydesk.rules.deadlines import INSTRUCTION_STEPS
 from dutydesk.services.incidents.register_view import register_lines
@@ -32,8 +39,16 @@ QUEUE_ORDER = "due_at, severity_rank, received_at, id"
 
 _COLUMNS = (
     "id, serial, received_at, channel, category, severity, title, status, "
-    "classification, due_at, due_step, drill_run_id"
+    "classification, due_at, due_step, drill_run_id, severity_rank"
 )
+
+QueueKey = tuple[Any, Any, Any, int]
+"""A row's place in :data:`QUEUE_ORDER`: (due_at, severity_rank, received_at, id) as stored.
+
+Held by the console beside the rows it read, never shown: a place, not content."""
+
+NEAR_END = 5_000
+"""How many rows :func:`position_of` counts from one end before it tries the other."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,9 @@ class QueueRow:
     register: str = ""
     """Register mode (issue 13): the register line of a classified item, shown where its
     title would be, to every reader (the register holds no content); empty otherwise."""
+    key: QueueKey | None = None
+    """The row's place in the queue (:data:`QueueKey`), for reading its neighbours; never
+    drawn. ``None`` on rows not read by the queue's own queries (search results)."""
 
     @property
     def restricted(self) -> bool:
@@ -103,7 +121,16 @@ def queue_row(
         due_step=values.due_step,
         drill=values.drill_run_id is not None,
         register=(registers or {}).get(id_, ""),
+        key=_key_of(values),
     )
+
+
+def _key_of(values: Row) -> QueueKey | None:
+    """The row's place in the queue, when the query read ``severity_rank`` (ours do)."""
+    rank = getattr(values, "severity_rank", None)
+    if rank is None:
+        return None
+    return (values.due_at, rank, values.received_at, int(values.id))
 
 
 def count_open(db: Database) -> int:
@@ -142,6 +169,100 @@ def fetch_window(
         f"ORDER BY {QUEUE_ORDER} LIMIT :limit OFFSET :offset",
         {"limit": int(limit), "offset": int(offset)},
     )
+    return _queue_rows(db, rows, clearance, keys, viewer, now)
+
+
+def _partitions(db: Database) -> tuple[bool, bool]:
+    """The queue's two runs of ``due_at``, in queue order: True for the NULL run.
+
+    An open incident may have no next deadline (``due_at`` NULL). SQLite sorts NULL
+    first, PostgreSQL last; a row-value comparison with NULL is neither true nor false,
+    so each run is read by a query of its own, and a keyset read goes on into the next.
+    """
+    return (True, False) if db.is_sqlite else (False, True)
+
+
+_ROW_VALUE = {
+    True: "(severity_rank, received_at, id)",
+    False: "(due_at, severity_rank, received_at, id)",
+}
+_KEY_PARAMS = {True: "(:rank, :received, :id)", False: "(:due, :rank, :received, :id)"}
+
+
+def _run_clause(null: bool) -> str:
+    return "due_at IS NULL" if null else "due_at IS NOT NULL"
+
+
+def _keyset_rows(
+    db: Database,
+    key: QueueKey | None,
+    limit: int,
+    *,
+    forward: bool,
+    inclusive: bool = False,
+    skip: int = 0,
+) -> list[Row]:
+    """Up to ``limit`` raw rows after (``forward``) or before ``key`` in queue order.
+
+    ``key`` ``None`` starts at the queue's first row (forward) or its last (backward),
+    passing over ``skip`` rows there (an OFFSET from that end); ``inclusive`` includes
+    the row at ``key``. Rows come back in queue order either way. Each query is one
+    range of the index.
+    """
+    runs = _partitions(db) if forward else tuple(reversed(_partitions(db)))
+    started = key is None
+    sign, order = (">", "ASC") if forward else ("<", "DESC")
+    if inclusive:
+        sign += "="
+    found: list[Row] = []
+    for null in runs:
+        if len(found) >= limit:
+            break
+        if skip:
+            # Rows passed over in this run: count them (one index range) before reading.
+            here = _run_size(db, null, cap=skip)
+            if here <= skip:
+                skip -= here
+                continue
+        params: dict[str, Any] = {"limit": limit - len(found), "skip": skip}
+        where = f"is_open = TRUE AND {_run_clause(null)}"
+        if not started:
+            if key is None or (key[0] is None) != null:
+                continue  # the key's own run comes first
+            started = True
+            where += f" AND {_ROW_VALUE[null]} {sign} {_KEY_PARAMS[null]}"
+            params.update(due=key[0], rank=key[1], received=key[2], id=key[3])
+        ordering = ", ".join(f"{column} {order}" for column in QUEUE_ORDER.split(", "))
+        found.extend(
+            db.read(
+                f"SELECT {_COLUMNS} FROM incident WHERE {where} "  # noqa: S608 - constant clauses; values bound
+                f"ORDER BY {ordering} LIMIT :limit OFFSET :skip",
+                params,
+            )
+        )
+        skip = 0
+    return found if forward else found[::-1]
+
+
+def _run_size(db: Database, null: bool, *, cap: int) -> int:
+    """Open incidents in one run of ``due_at`` (:func:`_partitions`), at most ``cap + 1``."""
+    where = f"is_open = TRUE AND {_run_clause(null)}"
+    rows = db.read(
+        f"SELECT count(*) FROM (SELECT 1 FROM incident WHERE {where} LIMIT :cap) AS q",  # noqa: S608 - constant clause
+        {"cap": cap + 1},
+    )
+    return int(rows[0][0])
+
+
+def _queue_rows(
+    db: Database,
+    rows: Sequence[Row],
+    clearance: Classification,
+    keys: KeyRing | None,
+    viewer: Operator | int | str | None,
+    now: datetime | None,
+) -> list[QueueRow]:
+    """Rows read by a queue query, through the need-to-know gate (one audited read)."""
     registers = registers_of(db, rows)
     with audited_read(
         db, clearance, object_type="queue", keys=keys, viewer=viewer, now=now
@@ -149,8 +270,78 @@ def fetch_window(
         return [queue_row(row, read, registers) for row in rows]
 
 
-def position_of(db: Database, incident_id: int) -> int | None:
-    """The index of an open incident in the queue, or ``None`` if it is not open."""
+def fetch_after(
+    db: Database,
+    key: QueueKey | None,
+    limit: int,
+    clearance: Classification = Classification.INTERNAL,
+    *,
+    keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
+) -> list[QueueRow]:
+    """The ``limit`` rows after the row at ``key`` (from the top when ``None``), in order.
+
+    Gated and audited as :func:`fetch_window`; the cost is the rows read, wherever
+    ``key`` is in the queue.
+    """
+    rows = _keyset_rows(db, key, limit, forward=True)
+    return _queue_rows(db, rows, clearance, keys, viewer, now)
+
+
+def fetch_before(
+    db: Database,
+    key: QueueKey | None,
+    limit: int,
+    clearance: Classification = Classification.INTERNAL,
+    *,
+    keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
+) -> list[QueueRow]:
+    """The ``limit`` rows before the row at ``key`` (the last rows when ``None``), in order."""
+    rows = _keyset_rows(db, key, limit, forward=False)
+    return _queue_rows(db, rows, clearance, keys, viewer, now)
+
+
+def fetch_last(
+    db: Database,
+    limit: int,
+    clearance: Classification = Classification.INTERNAL,
+    *,
+    skip: int = 0,
+    keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
+) -> list[QueueRow]:
+    """The last ``limit`` rows of the queue (passing over its last ``skip``), in order.
+
+    The end of the queue without walking it from the top: ``skip`` rows counted from
+    the end, so a block near the end costs the rows after it, not the rows before.
+    """
+    rows = _keyset_rows(db, None, limit, forward=False, skip=skip)
+    return _queue_rows(db, rows, clearance, keys, viewer, now)
+
+
+def fetch_around(
+    db: Database,
+    key: QueueKey,
+    before: int,
+    after: int,
+    clearance: Classification = Classification.INTERNAL,
+    *,
+    keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
+) -> list[QueueRow]:
+    """``before`` rows above the row at ``key``, that row, and ``after`` rows below it."""
+    rows = _keyset_rows(db, key, before, forward=False) if before else []
+    rows += _keyset_rows(db, key, after + 1, forward=True, inclusive=True)
+    return _queue_rows(db, rows, clearance, keys, viewer, now)
+
+
+def key_of(db: Database, incident_id: int) -> QueueKey | None:
+    """The place of an open incident in the queue, ``None`` if it is not open."""
     rows = db.read(
         "SELECT due_at, severity_rank, received_at, id FROM incident "
         "WHERE id = :id AND is_open = TRUE",
@@ -159,12 +350,75 @@ def position_of(db: Database, incident_id: int) -> int | None:
     if not rows:
         return None
     due_at, rank, received, id_ = rows[0]
-    before = db.read(
-        "SELECT count(*) FROM incident WHERE is_open = TRUE AND "
-        "(due_at, severity_rank, received_at, id) < (:due, :rank, :received, :id)",
-        {"due": due_at, "rank": rank, "received": received, "id": id_},
-    )
-    return int(before[0][0])
+    return (due_at, rank, received, int(id_))
+
+
+def _count_from(db: Database, key: QueueKey, *, forward: bool, cap: int | None) -> int:
+    """Rows strictly after (``forward``) or before ``key``, counting at most ``cap``."""
+    runs = _partitions(db) if forward else tuple(reversed(_partitions(db)))
+    sign = ">" if forward else "<"
+    total, started = 0, False
+    for null in runs:
+        where = f"is_open = TRUE AND {_run_clause(null)}"
+        params: dict[str, Any] = {}
+        if not started:
+            if (key[0] is None) != null:
+                continue
+            started = True
+            where += f" AND {_ROW_VALUE[null]} {sign} {_KEY_PARAMS[null]}"
+            params.update(due=key[0], rank=key[1], received=key[2], id=key[3])
+        # Capped: the count stops after ``cap`` rows instead of walking the whole range.
+        bound = "" if cap is None else f" LIMIT {int(cap) - total}"
+        rows = db.read(
+            f"SELECT count(*) FROM (SELECT 1 FROM incident WHERE {where}{bound}) AS q",  # noqa: S608 - constant clauses; values bound
+            params,
+        )
+        total += int(rows[0][0])
+        if cap is not None and total >= cap:
+            return total
+    return total
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an open incident is in the queue, and the queue's size if it was counted."""
+
+    index: int
+    key: QueueKey
+    count: int | None = None
+    """The open incidents, counted in the same breath, when the index was found from
+    the end of the queue; ``None`` when it was found from the top without counting."""
+
+
+def place_of(
+    db: Database, incident_id: int, *, total: int | None = None, near: int | None = None
+) -> Place | None:
+    """The index of an open incident in the queue, counted from the nearer end.
+
+    A row near the top costs the rows above it, at most ``near``; one further down is
+    counted from the end (the rows below it, plus the total: ``total`` when the caller
+    knows it, else counted); only a row in the middle of a long queue counts every row
+    above it, as OFFSET would.
+    """
+    near = NEAR_END if near is None else near
+    key = key_of(db, incident_id)
+    if key is None:
+        return None
+    before = _count_from(db, key, forward=False, cap=near)
+    if before < near:
+        return Place(before, key)
+    if total is None:
+        total = count_open(db)
+    after = _count_from(db, key, forward=True, cap=near)
+    if after < near:
+        return Place(total - 1 - after, key, total)
+    return Place(_count_from(db, key, forward=False, cap=None), key, total)
+
+
+def position_of(db: Database, incident_id: int) -> int | None:
+    """The index of an open incident in the queue, or ``None`` if it is not open."""
+    place = place_of(db, incident_id)
+    return None if place is None else place.index
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,9 @@ class IncidentActions(OnMainScreen):
     def _registered(self, result: IntakeResult | None) -> None:
         if result is None:
             return
-        self.host.queue.reload(select=result.incident_id)
+        # A new incident is one more open row (a linked report adds none): the queue
+        # places it from the end without counting them all (issue 16).
+        self.host.queue.reload(select=result.incident_id, added=not result.linked)
         self.host.timeline.load(result.incident_id)
         self.host.recount()
         if result.linked:

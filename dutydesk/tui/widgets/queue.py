@@ -5,11 +5,18 @@ This widget knows only the number of open incidents (the virtual height) and a s
 cache of 100-row blocks. Drawing a line whose block is missing draws a placeholder and
 asks a thread worker for the block; when it arrives the lines are redrawn. Moving the
 cursor never touches the database, so it costs the same with a million rows.
+
+A block is read next to one already held, by its neighbour's place in the queue order
+(keyset paging: ``fetch_after``/``fetch_before``), or counted from the nearer end of the
+queue (the end itself is ``fetch_last``), so a page move or the jump to the last row
+costs the rows read, not the rows above them (issue 16). Only a block far from every
+other and from both ends (the scrollbar dragged to the middle) is read by OFFSET.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -26,8 +33,12 @@ from dutydesk.services.incidents.queue import (
     BLOCK_ROWS,
     QueueRow,
     count_open,
+    fetch_after,
+    fetch_around,
+    fetch_before,
+    fetch_last,
     fetch_window,
-    position_of,
+    place_of,
 )
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
@@ -110,6 +121,10 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
         self._announced: int | None = None
         self._wanted: frozenset[int] = frozenset()
         self._select: int | None = None
+        self._counted: int | None = None
+        """The last count read (``count`` may be provisional: the rows known so far)."""
+        self.reloads = 0
+        """Reloads started (tests count them: one commit, one reload)."""
         if context.first_rows is not None:
             # Rows the launcher read before the app existed: draw them in the first
             # frame. The count is provisional until the mount's reload counts.
@@ -118,13 +133,17 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- data ------------------------------------------------------------------------
 
-    def reload(self, select: int | None = None) -> None:
+    def reload(self, select: int | None = None, *, added: bool = False) -> None:
         """Re-read the count and the visible rows; old rows stay on screen until then.
 
         The cursor stays on the incident it was on (another console's write may have
         moved it up or down the queue), or goes to ``select`` (a new registration).
+        ``added``: this console's own write added one open incident (an intake), so the
+        queue holds one more row than last counted and a row near the end is placed
+        without counting them all; the count read after the rows confirms it.
         """
         self._generation += 1
+        self.reloads += 1
         self._pending.clear()
         if select is not None:
             # Kept until a load lands: a reload that cancels this one (another console's
@@ -132,73 +151,122 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
             self._select = select
         current = self.selected
         follow = self._select if self._select is not None else (current.id if current else None)
-        self._load(self._generation, tuple(sorted(self._visible_blocks())), follow)
+        total = self._counted + 1 if added and self._counted is not None else None
+        self._load(self._generation, tuple(sorted(self._visible_blocks())), follow, total)
 
     @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False)
-    def _load(self, generation: int, blocks: tuple[int, ...], follow: int | None = None) -> None:
+    def _load(
+        self,
+        generation: int,
+        blocks: tuple[int, ...],
+        follow: int | None = None,
+        total: int | None = None,
+    ) -> None:
         worker = get_current_worker()
         db = self.context.db
         rows: dict[int, list[QueueRow]] = {}
-        for block in blocks:
-            if worker.is_cancelled:
-                return
-            rows[block] = self._window(block)
-        cursor = self._locate(follow, rows)
+        cursor = None
+        if follow is not None:
+            place = place_of(db, follow, total=total)
+            if place is not None:
+                # The incident's own block, read around it: no count of the rows above.
+                cursor, total = place.index, place.count if place.count is not None else total
+                block, offset = divmod(place.index, BLOCK)
+                rows[block] = self._read(fetch_around, place.key, offset, BLOCK - offset - 1)
+        self._read_blocks(blocks, rows, total, worker)
+        if worker.is_cancelled:
+            return
         # Rows first, count after: counting a million open incidents takes ~100 ms, and
         # the officer should see the top of the queue without waiting for it.
         known = max((b * BLOCK + len(r) for b, r in rows.items() if r), default=0)
-        if not worker.is_cancelled:
-            self.post_message(
-                self.Loaded(
-                    generation,
-                    rows,
-                    count=known,
-                    replace=True,
-                    cursor=cursor,
-                    lost=follow is not None and cursor is None,
-                )
+        self.post_message(
+            self.Loaded(
+                generation,
+                rows,
+                count=max(known, total or 0),
+                replace=True,
+                cursor=cursor,
+                lost=follow is not None and cursor is None,
             )
+        )
         count = count_open(db)
         if not worker.is_cancelled:
             self.post_message(self.Loaded(generation, {}, count=count))
 
-    def _locate(self, follow: int | None, rows: dict[int, list[QueueRow]]) -> int | None:
-        """Where incident ``follow`` is now, reading its block into ``rows`` if needed.
+    def _read_blocks(
+        self,
+        blocks: tuple[int, ...],
+        rows: dict[int, list[QueueRow]],
+        total: int | None,
+        worker: Worker[None],
+        wanted: frozenset[int] | None = None,
+    ) -> set[int]:
+        """Read ``blocks`` into ``rows`` (worker threads only), each next to one held.
 
-        Runs in the load worker. Usually it is in a block just read (no query); only
-        when it moved out of sight is its position counted (one indexed range count).
+        ``rows`` may hold blocks already (the cache's neighbours, a block read around an
+        incident): a block beside one of them is read by keyset from its edge row, and
+        reading spreads outward from there. Blocks no longer ``wanted`` (paged past
+        before their turn) are skipped and returned.
         """
-        if follow is None:
-            return None
-        for block, block_rows in rows.items():
-            for offset, row in enumerate(block_rows):
-                if row.id == follow:
-                    return block * BLOCK + offset
-        position = position_of(self.context.db, follow)
-        if position is not None and position // BLOCK not in rows:
-            block = position // BLOCK
-            rows[block] = self._window(block)
-        return position
-
-    def _window(self, block: int) -> list[QueueRow]:
-        """Read one block of rows (worker threads only): the viewer is named for the audit."""
-        ctx = self.context
-        return fetch_window(
-            ctx.db, block * BLOCK, BLOCK, ctx.clearance, viewer=ctx.viewer, now=ctx.clock.now()
-        )
-
-    @work(thread=True, group="queue-fetch", exit_on_error=False)
-    def _fetch(self, generation: int, blocks: tuple[int, ...]) -> None:
-        worker = get_current_worker()
+        todo = [block for block in blocks if block not in rows]
         skipped: set[int] = set()
-        for block in blocks:
-            # Paging fast through a million rows queues blocks that scrolled past
-            # before their turn: skip those instead of reading them.
-            if worker.is_cancelled or block not in self._wanted:
+        while todo and not worker.is_cancelled:
+            block = next(
+                (b for b in todo if b - 1 in rows or b + 1 in rows),
+                todo[0],
+            )
+            todo.remove(block)
+            if wanted is not None and block not in wanted:
                 skipped.add(block)
                 continue
-            rows = self._window(block)
-            self.post_message(self.Loaded(generation, {block: rows}))
+            rows[block] = self._block(block, rows, total)
+        return skipped
+
+    def _block(
+        self, block: int, rows: dict[int, list[QueueRow]], total: int | None
+    ) -> list[QueueRow]:
+        """One block: after the block above, before the block below, or from an end."""
+        above, below = rows.get(block - 1), rows.get(block + 1)
+        if above and len(above) == BLOCK and above[-1].key is not None:
+            return self._read(fetch_after, above[-1].key, BLOCK)
+        if below and below[0].key is not None:
+            return self._read(fetch_before, below[0].key, BLOCK)
+        start = block * BLOCK
+        if total is not None and total - start < start:
+            # Nearer the end: pass over the rows after this block, not the rows above it.
+            end = min(start + BLOCK, total)
+            return self._read(fetch_last, max(end - start, 0), skip=total - end)
+        return self._read(fetch_window, start, BLOCK)
+
+    def _read(
+        self, fetch: Callable[..., list[QueueRow]], *args: object, **kw: int
+    ) -> list[QueueRow]:
+        """Run one of the queue's reads (worker threads only): the viewer is named for the audit."""
+        ctx = self.context
+        return fetch(ctx.db, *args, ctx.clearance, viewer=ctx.viewer, now=ctx.clock.now(), **kw)
+
+    @work(thread=True, group="queue-fetch", exit_on_error=False)
+    def _fetch(
+        self,
+        generation: int,
+        blocks: tuple[int, ...],
+        held: dict[int, list[QueueRow]],
+        total: int | None,
+    ) -> None:
+        worker = get_current_worker()
+        rows = dict(held)
+        # Paging fast through a million rows queues blocks that scrolled past before
+        # their turn: skip those instead of reading them.
+        skipped = set()
+        for block in blocks:
+            if worker.is_cancelled:
+                skipped.add(block)
+                continue
+            if block in rows:
+                continue
+            skipped |= self._read_blocks((block,), rows, total, worker, self._wanted)
+            if block in rows:
+                self.post_message(self.Loaded(generation, {block: rows[block]}))
         if skipped:
             self.post_message(self.Loaded(generation, {}, skipped=frozenset(skipped)))
 
@@ -213,6 +281,8 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
             self._select = None
         if message.count is not None:
             self.count = message.count
+            if not message.replace:
+                self._counted = message.count
             self._resize_virtual()
             self.cursor = min(self.cursor, max(self.count - 1, 0))
         self._pending -= set(message.blocks) | message.skipped
@@ -264,10 +334,19 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
         limit = (self.count - 1) // BLOCK
         visible = {block for block in self._visible_blocks() if block <= limit}
         self._wanted = frozenset(visible)
-        missing = tuple(sorted(visible - set(self._blocks) - self._pending))
+        # The cursor's block first (the jump to the end waits for that one), then
+        # outward from it, each read beside the one before.
+        here = self.cursor // BLOCK
+        missing = tuple(
+            sorted(visible - set(self._blocks) - self._pending, key=lambda b: abs(b - here))
+        )
         if missing:
             self._pending.update(missing)
-            self._fetch(self._generation, missing)
+            # The held blocks beside the missing ones: their edge rows are the keys the
+            # missing ones are read from (the lists are never changed, only replaced).
+            near = {b + step for b in missing for step in (-1, 1)}
+            held = {b: self._blocks[b] for b in near if b in self._blocks}
+            self._fetch(self._generation, missing, held, self._counted)
 
     def _announce(self) -> None:
         row = self.selected
