@@ -122,6 +122,30 @@ def test_a_write_loads_the_orm_only(tmp_path: Path, demo: str, name: str) -> Non
     assert set(loaded_by(tmp_path, *args, env=SIGNED_IN)) <= ORM
 
 
+FRESH_WRITES = {
+    **WRITES,
+    "bulletin draft": ("bulletin", "draft", "20261126-004"),
+}
+
+
+@pytest.mark.parametrize("name", ["incident add", "incident log", "bulletin draft"])
+def test_a_write_in_a_fresh_process_is_on_the_record(tmp_path: Path, demo: str, name: str) -> None:
+    # Only the invoked command's module is imported now: a write must still carry the
+    # session hooks that chain its state fact (bulletin draft wrote its row without one,
+    # and verify called it "written around dutydesk").
+    args = ("--db", demo, "--now", NOW, *FRESH_WRITES[name])
+    loaded_by(tmp_path, *args, env=SIGNED_IN)
+    result = subprocess.run(
+        [sys.executable, "-m", "dutydesk", "--db", demo, "verify"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_help_offers_shell_completion() -> None:
     # typer's add_completion: the options cost nothing on a command's path (the
     # completion script is only built when asked for).

@@ -30,6 +30,7 @@ SQLAlchemy's ``text()`` understand.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sqlite3
 import threading
@@ -52,6 +53,13 @@ if TYPE_CHECKING:
     from dutydesk.storage.search import SearchIndex
 
 HEAD_REVISION = "0024"
+
+SESSION_HOOKS = "dutydesk.services.integrity.state_facts"
+"""The module whose import registers the session hooks every ORM write needs (state
+facts on the hash chain, issue 17). Imported by :meth:`Database.session` itself: once the
+CLI imported only the invoked command (issue 16), ``bulletin draft`` wrote its bulletin
+before anything had imported the hooks, and ``verify`` then rightly called the row
+"written around dutydesk". A write path can no longer run without them."""
 """The newest migration. A test keeps it equal to Alembic's head."""
 
 BUSY_TIMEOUT_MS = 10_000
@@ -444,6 +452,10 @@ class Database:
         """
         from sqlmodel import Session
 
+        # Every ORM session carries the hooks that chain a state fact for each watched
+        # row. Storage may not import services (the layers), so the module that
+        # registers them is named here and imported on first use (a dict lookup after).
+        importlib.import_module(SESSION_HOOKS)
         if write and self.write_refusal is not None:
             raise DatabaseError(self.write_refusal)
         bind = self.engine
