@@ -323,6 +323,17 @@ def _note_audit_head(connection: Any) -> None:
     connection.info["audit_before"] = None if head is None else int(head)
 
 
+SESSION_SETUP: list[Callable[[], object]] = []
+"""Run before every ORM session opens: what must be in place before its first flush.
+
+The services layer registers its session hooks here (the chain's state facts,
+:mod:`dutydesk.services.integrity.state_facts`) without the store importing it. A hook
+installed by the first module that happens to import it was not enough once the CLI
+imported each command's modules lazily: ``bulletin draft`` flushed its row before the
+hook existed and ``verify`` then said the bulletin was written around dutydesk.
+"""
+
+
 class Database:
     """One database, SQLite file or server URL, and the ways to talk to it."""
 
@@ -444,6 +455,8 @@ class Database:
         """
         from sqlmodel import Session
 
+        for setup in SESSION_SETUP:  # the services' session hooks, before any flush
+            setup()
         if write and self.write_refusal is not None:
             raise DatabaseError(self.write_refusal)
         bind = self.engine
