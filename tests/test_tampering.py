@@ -115,9 +115,10 @@ def base(
     server.admin(f"CREATE DATABASE {name} TEMPLATE {demo}")
     server.templates.append(name)  # dropped with the session's server
     key_file = stem.with_name(stem.name + ".key")
-    for side, target in ((demo_key, key_file), (demo_key.with_suffix(".head-key"), None)):
+    head_key = stem.with_name(stem.name + ".head-key")
+    for side, target in ((demo_key, key_file), (demo_key.with_suffix(".head-key"), head_key)):
         if side.exists():  # the unaccredited demo seals nothing: no key file was made
-            shutil.copy2(side, target or stem.with_name(stem.name + ".head-key"))
+            shutil.copy2(side, target)
     _night(server.url_for(name), stem.parent, key_file)
     assert stem.with_name(stem.name + ".anchor").exists()
     yield Base(stem, name, server)
@@ -159,8 +160,8 @@ def sql(desk: Desk, *statements: str) -> None:
     """Edit the rows as someone with ``sqlite3`` (the file) or ``psql`` (the password) would.
 
     ``PRAGMA foreign_keys = OFF`` is SQLite's way past a foreign key; on a server the same
-    forger sets ``session_replication_role = replica`` (the owner of a hosted database
-    usually may), which is what the statement becomes there.
+    forger sets ``session_replication_role = replica`` (a superuser, or a role granted SET
+    on it, as the test server's is), which is what the statement becomes there.
     """
     if desk.db.is_sqlite:
         connection = sqlite3.connect(desk.key_stem)
