@@ -19,7 +19,8 @@ from sqlmodel import Session
 from dutydesk.rules.chain import CHAINED_COLUMNS, GENESIS, ChainHead, link_hash
 
 # state_facts registers the session hook that chains a fact for every watched row
-# written: every write path appends to the chain, so every write path imports this.
+# written; Database.session imports it before any session opens
+# (storage.engine.SESSION_HOOKS), so that hook is in place before a write path's first flush.
 from dutydesk.services.integrity import head_key, state_facts
 from dutydesk.services.integrity.chain_read import chain_head
 from dutydesk.storage.engine import sqlite_path_from_url
