@@ -59,9 +59,13 @@ def _lock(session: Session, incident: Incident) -> None:
     first's commit, then reads its entry and version (issue 17: 287 of 400 concurrent
     follow-ups failed on the timeline's unique (incident, seq) before this). Changes
     the caller made to ``incident`` are flushed first, so the fresh read keeps them.
+    On SQLite the row is not read again: the session has held the file's write lock
+    since its first write, so nobody can have changed it since it was read (issue 16:
+    the re-read was an eighth of loading the demo).
     """
     session.flush()
-    session.refresh(incident, with_for_update=True)
+    if session.get_bind().dialect.name != "sqlite":
+        session.refresh(incident, with_for_update=True)
 
 
 @dataclass(frozen=True)

@@ -120,20 +120,28 @@ def require_aware(*moments: tuple[str, datetime | None]) -> None:
 
 def entry_facts(session: Session, incident: Incident) -> list[EntryFact]:
     """What the deadline rules need of the incident's timeline, in recording order."""
+    # The five columns, not whole entries: building an ORM object per entry per write
+    # was a large part of loading the demo (issue 16).
     rows = session.exec(
-        select(TimelineEntry)
+        select(
+            TimelineEntry.kind,
+            TimelineEntry.occurred_at,
+            TimelineEntry.due_at,
+            TimelineEntry.id,
+            TimelineEntry.refers_to_id,
+        )
         .where(TimelineEntry.incident_id == incident.id)
         .order_by(col(TimelineEntry.seq))  # recording order: see rules.deadlines.closed_by_entries
     ).all()
     return [
         EntryFact(
-            kind=EntryKind(row.kind),
-            occurred_at=row.occurred_at,
-            due_at=row.due_at,
-            entry_id=row.id,
-            refers_to_id=row.refers_to_id,
+            kind=EntryKind(kind),
+            occurred_at=occurred_at,
+            due_at=due_at,
+            entry_id=entry_id,
+            refers_to_id=refers_to_id,
         )
-        for row in rows
+        for kind, occurred_at, due_at, entry_id, refers_to_id in rows
     ]
 
 
@@ -190,11 +198,15 @@ def refresh_due(
 
     """
     session.flush()  # entries added in this transaction must be counted
+    # All of them are sent now; what the flush itself added (the state facts it chained)
+    # goes with the next one rather than in a flush of its own (issue 16).
+    with session.no_autoflush:
+        facts = entry_facts(session, incident)
     step = next_due(
         rules,
         Severity(incident.severity),
         incident.received_at,
-        entry_facts(session, incident),
+        facts,
         is_open=incident.is_open,
         **clock_terms(incident, special=special_cadence(session, at or incident.updated_at, rules)),
     )
