@@ -50,9 +50,13 @@ print(json.dumps({"schema": schema, "load": load}))
 def one_round(tree: Path) -> dict[str, list[float]]:
     """Wall and CPU milliseconds of the schema yardstick and the load, in ``tree``'s code."""
     env = dict(os.environ, PYTHONPATH=str(tree))
-    # S603: the interpreter running this script, with a fixed program text.
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", _ROUND], cwd=tree, env=env, capture_output=True, text=True, check=True
+    done = subprocess.run(  # our own interpreter, with a fixed program text
+        [sys.executable, "-c", _ROUND],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     result: dict[str, list[float]] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -60,7 +64,7 @@ def one_round(tree: Path) -> dict[str, list[float]]:
 
 def medians(rounds: list[dict[str, list[float]]]) -> dict[str, float]:
     """The medians of each figure over the rounds, rounded to the millisecond."""
-    figures = {}
+    figures: dict[str, float] = {}
     for name in ("load", "schema"):
         figures[f"{name}_wall_ms"] = round(statistics.median(r[name][0] for r in rounds))
         figures[f"{name}_cpu_ms"] = round(statistics.median(r[name][1] for r in rounds))
