@@ -49,13 +49,28 @@ def _forget_head(session: Session, transaction: SessionTransaction) -> None:
     """
     if transaction.origin is not SessionTransactionOrigin.SUBTRANSACTION:
         session.info.pop(_HEAD, None)
+        session.info.pop(_KEY, None)
 
 
 _KEY_PATHS: dict[str, Path | None] = {}
 
 
+_KEY = "dutydesk.chain.key"
+"""``session.info`` key of the head key this transaction signs with (in a 1-tuple)."""
+
+
 def session_head_key(session: Session) -> bytes | None:
-    """The head key of the database ``session`` writes to, made on first use."""
+    """The head key of the database ``session`` writes to, made on first use.
+
+    Looked up once per transaction: every link and every state fact asks for it (issue 16).
+    """
+    known: tuple[bytes | None] | None = session.info.get(_KEY)
+    if known is None:
+        known = session.info[_KEY] = (_database_head_key(session),)
+    return known[0]
+
+
+def _database_head_key(session: Session) -> bytes | None:
     url = str(session.get_bind().engine.url)
     if url not in _KEY_PATHS:  # resolving reads the settings: once per database
         key_file = head_key.key_file_of(database_path(session))
