@@ -65,12 +65,11 @@ def _lock(session: Session, incident: Incident) -> None:
     since its first write, so nobody can have changed it since it was read (issue 16:
     the re-read was an eighth of loading the demo).
     """
-    if session.get_bind().dialect.name == "sqlite":
-        if not only_chain_pending(session):
-            session.flush()
-        return
-    session.flush()
-    session.refresh(incident, with_for_update=True)
+    if not only_chain_pending(session):  # chain bookkeeping waits for the next flush
+        session.flush()
+    if session.get_bind().dialect.name != "sqlite":
+        with reading_past_facts(session):
+            session.refresh(incident, with_for_update=True)
 
 
 def _timeline(
