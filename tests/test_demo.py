@@ -54,6 +54,38 @@ def test_loads_and_reports_counts(db: Database) -> None:
     assert report.source.is_file()
 
 
+def test_loading_reads_the_chain_head_once_and_chains_facts_with_the_next_write(
+    db: Database,
+) -> None:
+    # Issue 16, counted rather than timed: the head was read again (with a flush) after
+    # every flush, and each flush's state facts were written in a flush of their own.
+    from sqlalchemy import event
+    from sqlmodel import Session
+
+    from dutydesk.services.integrity.state_facts import only_chain_pending
+
+    head_reads: list[str] = []
+    facts_alone: list[int] = []
+
+    def statement(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        if sql.lstrip().upper().startswith("SELECT") and "FROM chain_state" in sql:
+            head_reads.append(sql)
+
+    def flushing(session: Session, _context: object, _instances: object) -> None:
+        if session.new and only_chain_pending(session):
+            facts_alone.append(len(session.new))
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    event.listen(Session, "before_flush", flushing)
+    try:
+        report = load_demo(db, DEMO_MOMENT)
+    finally:
+        event.remove(Session, "before_flush", flushing)
+        event.remove(db.engine, "before_cursor_execute", statement)
+    assert len(head_reads) == 1  # one transaction, one locked read of the head
+    assert len(facts_alone) < report.incidents  # was 188 flushes for 29 incidents
+
+
 def test_every_channel_category_and_severity(demo: Database) -> None:
     assert set(column(demo, "SELECT DISTINCT channel FROM incident")) == {c.value for c in Channel}
     assert set(column(demo, "SELECT DISTINCT category FROM incident")) == {

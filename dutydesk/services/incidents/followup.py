@@ -28,6 +28,7 @@ from dutydesk.services.incidents.records import (
 from dutydesk.services.incidents.register import refuse_content
 from dutydesk.services.integrity import chain
 from dutydesk.services.integrity.sealed import entry_record, incident_record, seal
+from dutydesk.services.integrity.state_facts import only_chain_pending, reading_past_facts
 from dutydesk.services.limits import refuse_too_long
 from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.vocab import EntryKind, MatterKind
@@ -40,11 +41,12 @@ if TYPE_CHECKING:
 
 def _numbers(session: Session, incident_id: int) -> tuple[int, int]:
     """The next ``seq`` on the timeline and the next continued-report number."""
-    rows = session.exec(
-        select(TimelineEntry.seq, TimelineEntry.kind).where(
-            TimelineEntry.incident_id == incident_id
-        )
-    ).all()
+    with reading_past_facts(session):
+        rows = session.exec(
+            select(TimelineEntry.seq, TimelineEntry.kind).where(
+                TimelineEntry.incident_id == incident_id
+            )
+        ).all()
     continued = sum(1 for _, kind in rows if kind == EntryKind.CONTINUED_REPORT)
     return max((seq for seq, _ in rows), default=0) + 1, continued + 1
 
@@ -59,9 +61,39 @@ def _lock(session: Session, incident: Incident) -> None:
     first's commit, then reads its entry and version (issue 17: 287 of 400 concurrent
     follow-ups failed on the timeline's unique (incident, seq) before this). Changes
     the caller made to ``incident`` are flushed first, so the fresh read keeps them.
+    On SQLite the row is not read again: the session has held the file's write lock
+    since its first write, so nobody can have changed it since it was read (issue 16:
+    the re-read was an eighth of loading the demo).
     """
-    session.flush()
-    session.refresh(incident, with_for_update=True)
+    if not only_chain_pending(session):  # chain bookkeeping waits for the next flush
+        session.flush()
+    if session.get_bind().dialect.name != "sqlite":
+        with reading_past_facts(session):
+            session.refresh(incident, with_for_update=True)
+
+
+def _timeline(
+    session: Session, incident: Incident, refers_to_id: int | None
+) -> tuple[TimelineEntry | None, list[EntryKind | str]]:
+    """The entry ``refers_to_id`` names (checked to be the incident's) and the entry kinds.
+
+    Read right after :func:`_lock` flushed the caller's changes: what is pending now is
+    chain bookkeeping, which goes with the next flush (:func:`.reading_past_facts`).
+
+    Raises:
+        IncidentError: ``refers_to_id`` is not an entry of this incident.
+
+    """
+    with reading_past_facts(session):
+        referred = None if refers_to_id is None else session.get(TimelineEntry, refers_to_id)
+        if refers_to_id is not None and (referred is None or referred.incident_id != incident.id):
+            raise IncidentError(
+                t("error.incident.not_on_timeline", serial=incident.serial, id=refers_to_id)
+            )
+        history = session.exec(
+            select(TimelineEntry.kind).where(TimelineEntry.incident_id == incident.id)
+        ).all()
+    return referred, list(history)
 
 
 @dataclass(frozen=True)
@@ -129,16 +161,7 @@ def add_entry(
         raise IncidentError(t("error.incident.entry_before_received", serial=incident.serial))
     if due_at is not None and due_at < occurred_at:
         raise IncidentError(t("error.incident.due_before_entry", serial=incident.serial))
-    referred: TimelineEntry | None = None
-    if refers_to_id is not None:
-        referred = session.get(TimelineEntry, refers_to_id)
-        if referred is None or referred.incident_id != incident.id:
-            raise IncidentError(
-                t("error.incident.not_on_timeline", serial=incident.serial, id=refers_to_id)
-            )
-    history = session.exec(
-        select(TimelineEntry.kind).where(TimelineEntry.incident_id == incident.id)
-    ).all()
+    referred, history = _timeline(session, incident, refers_to_id)
     refused = refusal(
         incident.status,
         entry_kind,

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from dutydesk.errors import DutyDeskError
@@ -25,6 +26,7 @@ from dutydesk.rules.deadlines import (
     next_due,
 )
 from dutydesk.rules.workflow import Refusal, is_open
+from dutydesk.services.integrity.state_facts import reading_past_facts
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Incident, TimelineEntry
 from dutydesk.vocab import EntryKind, Severity, Status
@@ -120,20 +122,28 @@ def require_aware(*moments: tuple[str, datetime | None]) -> None:
 
 def entry_facts(session: Session, incident: Incident) -> list[EntryFact]:
     """What the deadline rules need of the incident's timeline, in recording order."""
-    rows = session.exec(
-        select(TimelineEntry)
-        .where(TimelineEntry.incident_id == incident.id)
+    # The five columns, not whole entries: building an ORM object per entry per write
+    # was a large part of loading the demo (issue 16).
+    rows = session.execute(
+        sa_select(  # sqlmodel's select is typed for at most four columns
+            col(TimelineEntry.kind),
+            col(TimelineEntry.occurred_at),
+            col(TimelineEntry.due_at),
+            col(TimelineEntry.id),
+            col(TimelineEntry.refers_to_id),
+        )
+        .where(col(TimelineEntry.incident_id) == incident.id)
         .order_by(col(TimelineEntry.seq))  # recording order: see rules.deadlines.closed_by_entries
     ).all()
     return [
         EntryFact(
-            kind=EntryKind(row.kind),
-            occurred_at=row.occurred_at,
-            due_at=row.due_at,
-            entry_id=row.id,
-            refers_to_id=row.refers_to_id,
+            kind=EntryKind(kind),
+            occurred_at=occurred_at,
+            due_at=due_at,
+            entry_id=entry_id,
+            refers_to_id=refers_to_id,
         )
-        for row in rows
+        for kind, occurred_at, due_at, entry_id, refers_to_id in rows
     ]
 
 
@@ -190,13 +200,16 @@ def refresh_due(
 
     """
     session.flush()  # entries added in this transaction must be counted
+    with reading_past_facts(session):  # not the facts that flush chained: they can wait
+        facts = entry_facts(session, incident)
+        special = special_cadence(session, at or incident.updated_at, rules)
     step = next_due(
         rules,
         Severity(incident.severity),
         incident.received_at,
-        entry_facts(session, incident),
+        facts,
         is_open=incident.is_open,
-        **clock_terms(incident, special=special_cadence(session, at or incident.updated_at, rules)),
+        **clock_terms(incident, special=special),
     )
     incident.due_at = step.due_at if step else None
     incident.due_step = step.step if step else None
