@@ -12,7 +12,16 @@ import pytest
 import dutydesk
 from dutydesk.config import load_settings
 from dutydesk.errors import ConfigError
-from dutydesk.i18n import catalog, label, resolve_language, set_language, t
+from dutydesk.i18n import (
+    LANGUAGES,
+    catalog,
+    label,
+    quick_catalog,
+    resolve_language,
+    set_language,
+    t,
+    toml_catalog,
+)
 from dutydesk.vocab import (
     Category,
     Channel,
@@ -87,6 +96,40 @@ def test_catalogs_have_the_same_keys_and_no_empty_text() -> None:
     english, chinese = catalog("en"), catalog("zh_CN")
     assert set(english) == set(chinese)
     assert all(value.strip() for value in [*english.values(), *chinese.values()])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_quick_reading_of_a_catalog_is_tomls(language: str) -> None:
+    """Every shipped catalog is read by the quick path, to exactly what TOML says."""
+    text = (Path(dutydesk.__file__).parent / "i18n" / f"{language}.toml").read_text("utf-8")
+    quick = quick_catalog(text)
+    assert quick is not None, "a catalog line left the plain shape: it is read slowly"
+    assert quick == toml_catalog(text)
+    assert catalog(language) == quick
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a = "x" # a comment after the value\n',
+        'a = """\nmore\n"""\n',
+        'a = "\\U0001F600"\n',
+        '"quoted key" = "x"\n',
+        "a = 1\n",
+        'a.b = "x"\n',
+        'a = "tab\tinside"\n',
+    ],
+)
+def test_any_other_shape_is_left_to_toml(text: str) -> None:
+    """What the quick reader does not know it hands to ``tomllib``, never half-read."""
+    assert quick_catalog(text) is None
+
+
+def test_the_quick_reader_decodes_escapes_and_literal_strings() -> None:
+    assert quick_catalog('[t]\nok = "fine \\"quoted\\" \\u00e9"\nraw = \'C:\\x\'\n') == {
+        "t.ok": 'fine "quoted" é',
+        "t.raw": "C:\\x",
+    }
 
 
 def test_placeholders_agree_between_languages() -> None:
