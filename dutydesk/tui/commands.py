@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from dutydesk.i18n import t
-from dutydesk.tui.screens.entry import FORMS
+from dutydesk.tui.entry_forms import FORMS
 
 if TYPE_CHECKING:
     from dutydesk.tui.app import DutyDeskApp

@@ -1,9 +1,10 @@
 """Follow-up entry forms (跟踪记录) on the selected incident, and the kind chooser (``l``).
 
-One form class serves every kind; :data:`FORMS` says which fields a kind asks for. The
-workflow rules live in the service (:func:`dutydesk.services.incidents.followup.add_entry`): a
-refused entry shows the refusal (why, and what to do instead) on the form's status
-line, and everything typed stays for a second try.
+One form class serves every kind; :data:`~dutydesk.tui.entry_forms.FORMS` says which
+fields a kind asks for. The workflow rules live in the service
+(:func:`dutydesk.services.incidents.followup.add_entry`): a refused entry shows the refusal
+(why, and what to do instead) on the form's status line, and everything typed stays for a
+second try.
 """
 
 from __future__ import annotations
@@ -23,55 +24,16 @@ from textual.worker import get_current_worker
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import label, t
-from dutydesk.rules.workflow import ANSWERABLE
 from dutydesk.services.incidents.timeline import IncidentDetail, TimelineItem
 from dutydesk.tui.base.form import FormScreen
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
+from dutydesk.tui.entry_forms import FORMS
 from dutydesk.tui.format import hhmm, report_number
 from dutydesk.tui.moments import parse_due, typed_time
 from dutydesk.tui.text import fit, safe
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea
 from dutydesk.vocab import EntryKind, Position
-
-
-@dataclass(frozen=True)
-class EntryForm:
-    """The fields a kind of entry asks for."""
-
-    target: str | None = None
-    """Caption key of the to-whom field (``None``: no such field)."""
-    text: str = "field.text"
-    """Caption key of the text field."""
-    due: bool = False
-    """Ask for a feedback due date."""
-    refers: frozenset[EntryKind] | None = None
-    """Ask which earlier entry this one answers or corrects (of these kinds; empty: any)."""
-
-
-FORMS: dict[EntryKind, EntryForm] = {
-    EntryKind.VERIFIED: EntryForm(text="field.verified_text"),
-    EntryKind.PHONE_REPORT: EntryForm(target="field.reported_to"),
-    EntryKind.FIRST_REPORT: EntryForm(target="field.reported_to"),
-    EntryKind.CONTINUED_REPORT: EntryForm(),
-    EntryKind.LEADER_INSTRUCTION: EntryForm(target="field.leader", text="field.verbatim", due=True),
-    EntryKind.ASSIGNMENT: EntryForm(target="field.department", due=True),
-    EntryKind.SUPERVISION: EntryForm(),
-    EntryKind.FEEDBACK: EntryForm(refers=ANSWERABLE),
-    EntryKind.REPORTED_BACK: EntryForm(
-        target="field.leader", refers=frozenset({EntryKind.LEADER_INSTRUCTION})
-    ),
-    EntryKind.NOTE: EntryForm(),
-    EntryKind.CORRECTION: EntryForm(text="field.correct_text", refers=frozenset()),
-    EntryKind.FINAL_REPORT: EntryForm(),
-    EntryKind.CLOSED: EntryForm(text="field.reason"),
-    EntryKind.REOPENED: EntryForm(text="field.reason"),
-    # An incoming document's steps (党政机关公文处理工作条例 §24).
-    EntryKind.REGISTERED: EntryForm(),
-    EntryKind.SUBMITTED: EntryForm(target="field.leader"),
-    EntryKind.CIRCULATED: EntryForm(target="field.department"),
-}
-"""Every kind an officer can record, in the order the chooser lists them."""
 
 
 @dataclass(frozen=True)
