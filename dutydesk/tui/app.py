@@ -135,7 +135,19 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         nothing typed at the sign-in screen (the PIN) stays in the app.
         """
         left = self.current_mode
-        self.add_mode(mode, base)
+
+        def fresh() -> Screen[None]:
+            screen = base()
+            # A screen made just now has no styles to bring up to date. Textual takes its
+            # unset count for stale and re-parses the whole stylesheet twice on the switch
+            # (in _init_mode and switch_mode): 0.2-0.5 s between the PIN check and the
+            # first rows on this machine (issue 16). Its own CSS file is still read and
+            # applied when it is loaded (App._load_screen_css); a theme change later
+            # bumps the app's count and refreshes it as before.
+            screen._css_update_count = self._css_update_count
+            return screen
+
+        self.add_mode(mode, fresh)
         self.switch_mode(mode)
         if left == self.DEFAULT_MODE:
             # The blank screen at start: kept, holds nothing. (Textual leaves nothing()
