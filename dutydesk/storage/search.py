@@ -70,6 +70,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -653,9 +654,12 @@ class SqliteSearchIndex:
 
 # -- PostgreSQL: pg_trgm and the gram index (migration 0021) -----------------------------
 
-PG_WINDOW = 4000
-"""Newest documents :class:`PostgresSearchIndex` reads in order before using its GIN
-indexes: enough for a page of any term in one incident of 80 or more."""
+PG_WINDOW = 2000
+"""Newest documents (in range) :class:`PostgresSearchIndex` first walks in result order."""
+PG_WALK_MAX = 40_000
+"""Most documents a second, longer walk may read (sized by the first walk's hit rate)."""
+PG_GIN_CAP = 3000
+"""Most GIN candidates the index step sorts; more means the terms are common."""
 
 
 def like_literal(term: str) -> str:
@@ -673,28 +677,82 @@ def _pairs_all(term: str) -> list[str]:
     return [term[i : i + 2] for i in range(len(term) - 1)]
 
 
+_PG_SPACE = frozenset(" \n\t\r\u3000")
+"""Characters ``dutydesk_search_grams`` leaves out of the grams (a term never holds one)."""
+
+
+def pg_doc_keys(
+    doc: str, status: str, category: str, severity: str, channel: str, is_open: bool
+) -> list[str]:
+    """``search_doc.keys`` of one document, as ``dutydesk_search_keys`` (migration 0025).
+
+    The distinct characters and adjacent pairs of ``doc`` (already lower-cased), none
+    holding whitespace, then the incident's filter tokens (:func:`filter_token`). For
+    bulk loads that compute the column outside the server; a test checks both agree.
+    """
+    singles = set(doc) - _PG_SPACE
+    pairs = {
+        first + second
+        for first, second in pairwise(doc)
+        if first not in _PG_SPACE and second not in _PG_SPACE
+    }
+    return [
+        *sorted(singles | pairs),
+        *pg_filter_tokens(status, category, severity, channel, is_open),
+    ]
+
+
+def _pg_filter_keys(spec: SearchSpec) -> list[str]:
+    """Filter tokens every match's keys hold: those of filters with one allowed value."""
+    keys = [
+        filter_token(column, values[0])
+        for column, values in (
+            ("status", spec.statuses),
+            ("category", spec.categories),
+            ("severity", spec.severities),
+            ("channel", spec.channels),
+        )
+        if len(values) == 1
+    ]
+    return keys + ([filter_token("is_open", "1")] if spec.open_only else [])
+
+
+def pg_filter_tokens(
+    status: str, category: str, severity: str, channel: str, is_open: bool
+) -> list[str]:
+    """The filter tokens in ``search_doc.keys`` of an incident with these values."""
+    return [
+        filter_token("status", status),
+        filter_token("category", category),
+        filter_token("severity", severity),
+        filter_token("channel", channel),
+        filter_token("is_open", "1" if is_open else "0"),
+    ]
+
+
 class PostgresSearchIndex:
-    """Indexed search over a PostgreSQL store (migration 0021).
+    """Indexed search over a PostgreSQL store (migrations 0021 and 0025).
 
     ``search_doc`` holds each incident's search document (the text SQLite's index
-    reads, lower-cased; a classified incident's is its serial). Every term is checked
-    exactly, ``doc LIKE '%term%'``, so the answers are substring matches as SQLite's.
-    Where the rows come from depends on how common the terms are, which an index
-    cannot say cheaply, so two steps:
+    reads, lower-cased; a classified incident's is its serial) and its key array: its
+    grams (characters and pairs) and its filter tokens, under one GIN index. Every term
+    is checked exactly, ``doc LIKE '%term%'``, so the answers are substring matches as
+    SQLite's. Where the rows come from depends on how common the match is:
 
-    1. the newest :data:`PG_WINDOW` documents (in range), walked in result order on
-       ``search_doc_order`` and checked row by row: a term in one incident of 80 fills
-       a page here and the walk stops (1-character words such as 火 or 据);
-    2. otherwise the GIN indexes: ``dutydesk_search_grams(doc)`` containing every
-       term's characters or pairs (any locale), and for 3+ characters ``gin_trgm_ops``
-       too where the locale lets pg_trgm see the characters, intersected as bitmaps;
-       the few survivors are checked and sorted. No match costs index lookups only.
+    1. the newest :data:`PG_WINDOW` documents in range, walked in result order on
+       ``search_doc_order``: a common match fills the page and the walk stops;
+    2. the GIN index, the terms' grams and the filters' tokens in ONE ``keys @>``
+       (GIN intersects them, rarest first): when at most :data:`PG_GIN_CAP` documents
+       qualify they are checked and sorted (a match nowhere costs index pages only);
+    3. otherwise the match is common but sparse among the newest: a walk long enough
+       for the page at the rate step 1 saw (at most :data:`PG_WALK_MAX` documents),
+       and, failing that, every GIN candidate sorted (correct, slower).
 
-    One walk ordered by the received index for rare terms reads the whole table; one
-    bitmap for a term in every row sorts a million: the two steps avoid both.
+    One walk for rare terms reads the whole table; one bitmap of a term in every row
+    sorts a million: the steps avoid both.
     """
 
-    name = "postgresql-trgm"
+    name = "postgresql-gin"
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -709,44 +767,78 @@ class PostgresSearchIndex:
         spec = replace(spec, terms=tuple(terms))
         if not terms:
             return LikeSearchIndex(self.db).find(spec)  # filters only: the incident row
-        rows = self.db.read(*self._sql(spec, window=True))
-        if len(rows) >= spec.limit:
-            return rows  # a full page inside the newest documents: it is the page
-        return self.db.read(*self._sql(spec, window=False))
+        wanted = spec.offset + spec.limit
+        found = self.db.read(*self._sql(spec, walk=PG_WINDOW))
+        if len(found) >= wanted:
+            return found[spec.offset :]
+        counted = self.db.read(*self._sql(spec, walk=None, cap=PG_GIN_CAP + 1))
+        if counted[0][-1] <= PG_GIN_CAP:  # every candidate was sorted: this is the page
+            # Each row: the result columns, then its two sort keys and the count.
+            return [row for row in counted if row[0] is not None][spec.offset :]
+        # Common overall, sparse among the newest: walk as far as the seen rate needs.
+        walk = PG_WALK_MAX if not found else 3 * wanted * PG_WINDOW // len(found)
+        if walk < PG_WALK_MAX:
+            found = self.db.read(*self._sql(spec, walk=walk))
+            if len(found) >= wanted:
+                return found[spec.offset :]
+        return self.db.read(*self._sql(spec, walk=None))[spec.offset : wanted]
 
-    def _sql(self, spec: SearchSpec, *, window: bool) -> tuple[str, dict[str, Any]]:
+    def _sql(
+        self, spec: SearchSpec, *, walk: int | None, cap: int | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """SQL for the first ``offset + limit`` matches, newest first.
+
+        From the newest ``walk`` documents in range; or (``walk`` None) from the GIN
+        candidates, at most ``cap`` of them, each row then followed by how many
+        candidates there were (one row of NULLs and the count when none matched).
+        """
         params = _Params()
-        column = "received_s" if window else "d.received_s"
-        where = []
+        bounds = []
         # The second-wide bounds use the order index; _filter_sql adds the exact ones.
         if spec.received_from is not None:
             seconds = int(spec.received_from.astimezone(UTC).timestamp() // 1)
-            where.append(f"{column} >= {params.add(seconds)}")
+            bounds.append(f"received_s >= {params.add(seconds)}")
         if spec.received_to is not None:
             seconds = int(spec.received_to.astimezone(UTC).timestamp() // 1)
-            where.append(f"{column} <= {params.add(seconds)}")
-        if window:
-            bounds = f"WHERE {' AND '.join(where)} " if where else ""
+            bounds.append(f"received_s <= {params.add(seconds)}")
+        keys = [*dict.fromkeys(g for term in spec.terms for g in pg_grams(term))]
+        listed = [f"lower({params.add(gram)})" for gram in keys]
+        listed += [params.add(token) for token in _pg_filter_keys(spec)]
+        checks = [f"keys @> ARRAY[{', '.join(listed)}]::text[]"]
+        checks += [f"doc LIKE lower({params.add(like_literal(term))})" for term in spec.terms]
+        if walk is not None:
+            within = f"WHERE {' AND '.join(bounds)} " if bounds else ""
             source = (
-                "(SELECT incident_id, received_s, doc FROM search_doc "  # noqa: S608 - constants and _Params placeholders
-                f"{bounds}ORDER BY received_s DESC, incident_id DESC "
-                f"LIMIT {params.add(PG_WINDOW)})"
+                "(SELECT incident_id, received_s, doc, keys FROM search_doc "  # noqa: S608 - constants and _Params placeholders
+                f"{within}ORDER BY received_s DESC, incident_id DESC "
+                f"LIMIT {params.add(walk)})"
             )
-            where = []
         else:
-            source = "search_doc"
-            grams = dict.fromkeys(gram for term in spec.terms for gram in pg_grams(term))
-            listed = ", ".join(f"lower({params.add(gram)})" for gram in grams)
-            where.append(f"dutydesk_search_grams(d.doc) @> ARRAY[{listed}]::text[]")
-        for term in spec.terms:
-            where.append(f"d.doc LIKE lower({params.add(like_literal(term))})")
+            limit = f" LIMIT {params.add(cap)}" if cap is not None else ""
+            source = (
+                "(SELECT incident_id, received_s FROM search_doc "  # noqa: S608 - constants and _Params placeholders
+                f"WHERE {' AND '.join(bounds + checks)}{limit})"
+            )
+            checks = []
+        where = [f"d.{check}" for check in checks]
         where += _filter_sql(self.db, spec, params)
         where.append(_visibility_sql(spec, params, serial_match=True))
-        sql = (
-            f"SELECT {RESULT_COLUMNS} FROM {source} d JOIN incident i ON i.id = d.incident_id "  # noqa: S608 - constants and _Params placeholders; values bound
-            f"WHERE {' AND '.join(where)} "
-            f"ORDER BY d.received_s DESC, d.incident_id DESC {_page_sql(spec, params)}"
-        )
+        page = f"LIMIT {params.add(spec.offset + spec.limit)}"
+        order = "ORDER BY d.received_s DESC, d.incident_id DESC"
+        if cap is None:
+            sql = (
+                f"SELECT {RESULT_COLUMNS} FROM {source} d JOIN incident i ON i.id = d.incident_id "  # noqa: S608 - constants and _Params placeholders; values bound
+                f"WHERE {' AND '.join(where)} {order} {page}"
+            )
+        else:
+            sql = (
+                f"WITH c AS MATERIALIZED {source} "  # noqa: S608 - constants and _Params placeholders; values bound
+                "SELECT p.*, n.total FROM (SELECT count(*) AS total FROM c) n "
+                f"LEFT JOIN LATERAL (SELECT {RESULT_COLUMNS}, d.received_s AS r_s, "
+                f"d.incident_id AS r_id FROM c d JOIN incident i ON i.id = d.incident_id "
+                f"WHERE {' AND '.join(where)} {order} {page}) p ON TRUE "
+                "ORDER BY p.r_s DESC, p.r_id DESC"
+            )
         return sql, params.values
 
     def rebuild(self) -> None:
