@@ -801,11 +801,13 @@ class PostgresSearchIndex:
         if spec.received_to is not None:
             seconds = int(spec.received_to.astimezone(UTC).timestamp() // 1)
             bounds.append(f"received_s <= {params.add(seconds)}")
-        keys = [*dict.fromkeys(g for term in spec.terms for g in pg_grams(term))]
-        listed = [f"lower({params.add(gram)})" for gram in keys]
-        listed += [params.add(token) for token in _pg_filter_keys(spec)]
-        checks = [f"keys @> ARRAY[{', '.join(listed)}]::text[]"]
-        checks += [f"doc LIKE lower({params.add(like_literal(term))})" for term in spec.terms]
+        checks = [f"doc LIKE lower({params.add(like_literal(term))})" for term in spec.terms]
+        tokens = [params.add(token) for token in _pg_filter_keys(spec)]
+        if walk is None:  # the grams narrow the GIN scan; a walk checks the text itself
+            grams = dict.fromkeys(g for term in spec.terms for g in pg_grams(term))
+            tokens = [f"lower({params.add(gram)})" for gram in grams] + tokens
+        if tokens:
+            checks.append(f"keys @> ARRAY[{', '.join(tokens)}]::text[]")
         if walk is not None:
             within = f"WHERE {' AND '.join(bounds)} " if bounds else ""
             source = (
