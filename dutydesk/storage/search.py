@@ -654,12 +654,11 @@ class SqliteSearchIndex:
 
 # -- PostgreSQL: pg_trgm and the gram index (migration 0021) -----------------------------
 
-PG_WINDOW = 2000
-"""Newest documents (in range) :class:`PostgresSearchIndex` first walks in result order."""
-PG_WALK_MAX = 40_000
-"""Most documents a second, longer walk may read (sized by the first walk's hit rate)."""
-PG_GIN_CAP = 3000
-"""Most GIN candidates the index step sorts; more means the terms are common."""
+PG_WINDOW = 1000
+"""Newest documents (in range) :class:`PostgresSearchIndex` first walks in result order:
+a page of any match in one document of 20 or more."""
+PG_WALK_MAX = 60_000
+"""Most documents the second, longer walk reads (sized by the first walk's hit rate)."""
 
 
 def like_literal(term: str) -> str:
@@ -740,14 +739,17 @@ class PostgresSearchIndex:
     SQLite's. Where the rows come from depends on how common the match is:
 
     1. the newest :data:`PG_WINDOW` documents in range, walked in result order on
-       ``search_doc_order``: a common match fills the page and the walk stops;
-    2. the GIN index, the terms' grams and the filters' tokens in ONE ``keys @>``
-       (GIN intersects them, rarest first): when at most :data:`PG_GIN_CAP` documents
-       qualify they are checked and sorted (a match nowhere costs index pages only);
-    3. otherwise the match is common but sparse among the newest: a walk long enough
-       for the page at the rate step 1 saw (at most :data:`PG_WALK_MAX` documents),
-       and, failing that, every GIN candidate sorted (correct, slower).
+       ``search_doc_order`` (the text checked by ``LIKE``, the filters by the keys):
+       a common match fills the page and the walk stops;
+    2. a match seen but too sparse for the page: one longer walk, as long as the rate
+       step 1 saw says holds the page half again (at most :data:`PG_WALK_MAX`);
+    3. otherwise the match is rare among the newest: the GIN index, the terms' grams
+       and the filters' tokens in ONE ``keys @>`` (GIN intersects them itself), every
+       candidate checked and sorted. A match nowhere costs index pages only.
 
+    Measured at 1M incidents (tests/bench/README.md): a GIN bitmap of a pair in one
+    document of 12 took 110-150 ms on a loaded machine, a walk about 1-5 us a document,
+    so GIN is kept for what the walks cannot find.
     One walk for rare terms reads the whole table; one bitmap of a term in every row
     sorts a million: the steps avoid both.
     """
@@ -771,43 +773,34 @@ class PostgresSearchIndex:
         found = self.db.read(*self._sql(spec, walk=PG_WINDOW))
         if len(found) >= wanted:
             return found[spec.offset :]
-        counted = self.db.read(*self._sql(spec, walk=None, cap=PG_GIN_CAP + 1))
-        if counted[0][-1] <= PG_GIN_CAP:  # every candidate was sorted: this is the page
-            # Each row: the result columns, then its two sort keys and the count.
-            return [row for row in counted if row[0] is not None][spec.offset :]
-        # Common overall, sparse among the newest: walk as far as the seen rate needs.
-        walk = PG_WALK_MAX if not found else 3 * wanted * PG_WINDOW // len(found)
-        if walk < PG_WALK_MAX:
-            found = self.db.read(*self._sql(spec, walk=walk))
-            if len(found) >= wanted:
-                return found[spec.offset :]
-        return self.db.read(*self._sql(spec, walk=None))[spec.offset : wanted]
+        if found:  # common, not enough: walk as far as the seen rate says (half again)
+            reach = PG_WINDOW + 3 * wanted * PG_WINDOW // (2 * len(found))
+            if reach <= PG_WALK_MAX:
+                found = self.db.read(*self._sql(spec, walk=reach))
+                if len(found) >= wanted:
+                    return found[spec.offset :]
+        # Rare among the newest: every GIN candidate, checked and sorted.
+        return self.db.read(*self._sql(spec))[spec.offset :]
 
     def _sql(
-        self, spec: SearchSpec, *, walk: int | None, cap: int | None = None
+        self,
+        spec: SearchSpec,
+        *,
+        walk: int | None = None,
     ) -> tuple[str, dict[str, Any]]:
-        """SQL for the first ``offset + limit`` matches, newest first.
+        """SQL for one step of :meth:`find`.
 
-        From the newest ``walk`` documents in range; or (``walk`` None) from the GIN
-        candidates, at most ``cap`` of them, each row then followed by how many
-        candidates there were (one row of NULLs and the count when none matched).
+        The first ``offset + limit`` matches, newest first, among the GIN candidates,
+        or (``walk``) among the newest ``walk`` documents in range, read in order.
         """
         params = _Params()
-        bounds = []
-        # The second-wide bounds use the order index; _filter_sql adds the exact ones.
-        if spec.received_from is not None:
-            seconds = int(spec.received_from.astimezone(UTC).timestamp() // 1)
-            bounds.append(f"received_s >= {params.add(seconds)}")
-        if spec.received_to is not None:
-            seconds = int(spec.received_to.astimezone(UTC).timestamp() // 1)
-            bounds.append(f"received_s <= {params.add(seconds)}")
-        checks = [f"doc LIKE lower({params.add(like_literal(term))})" for term in spec.terms]
+        bounds, exact = self._bounds(spec, params)
+        likes = [f"doc LIKE lower({params.add(like_literal(term))})" for term in spec.terms]
         tokens = [params.add(token) for token in _pg_filter_keys(spec)]
         if walk is None:  # the grams narrow the GIN scan; a walk checks the text itself
             grams = dict.fromkeys(g for term in spec.terms for g in pg_grams(term))
             tokens = [f"lower({params.add(gram)})" for gram in grams] + tokens
-        if tokens:
-            checks.append(f"keys @> ARRAY[{', '.join(tokens)}]::text[]")
+        keys = [f"keys @> ARRAY[{', '.join(tokens)}]::text[]"] if tokens else []
         if walk is not None:
             within = f"WHERE {' AND '.join(bounds)} " if bounds else ""
             source = (
@@ -815,33 +808,51 @@ class PostgresSearchIndex:
                 f"{within}ORDER BY received_s DESC, incident_id DESC "
                 f"LIMIT {params.add(walk)})"
             )
+            where = [f"d.{check}" for check in likes + keys]
         else:
-            limit = f" LIMIT {params.add(cap)}" if cap is not None else ""
             source = (
                 "(SELECT incident_id, received_s FROM search_doc "  # noqa: S608 - constants and _Params placeholders
-                f"WHERE {' AND '.join(bounds + checks)}{limit})"
+                f"WHERE {' AND '.join(bounds + keys + likes)})"
             )
-            checks = []
-        where = [f"d.{check}" for check in checks]
-        where += _filter_sql(self.db, spec, params)
+            where = []
+        where += _filter_sql(self.db, replace(spec, received_from=None, received_to=None), params)
+        where += exact
         where.append(_visibility_sql(spec, params, serial_match=True))
-        page = f"LIMIT {params.add(spec.offset + spec.limit)}"
-        order = "ORDER BY d.received_s DESC, d.incident_id DESC"
-        if cap is None:
-            sql = (
-                f"SELECT {RESULT_COLUMNS} FROM {source} d JOIN incident i ON i.id = d.incident_id "  # noqa: S608 - constants and _Params placeholders; values bound
-                f"WHERE {' AND '.join(where)} {order} {page}"
-            )
-        else:
-            sql = (
-                f"WITH c AS MATERIALIZED {source} "  # noqa: S608 - constants and _Params placeholders; values bound
-                "SELECT p.*, n.total FROM (SELECT count(*) AS total FROM c) n "
-                f"LEFT JOIN LATERAL (SELECT {RESULT_COLUMNS}, d.received_s AS r_s, "
-                f"d.incident_id AS r_id FROM c d JOIN incident i ON i.id = d.incident_id "
-                f"WHERE {' AND '.join(where)} {order} {page}) p ON TRUE "
-                "ORDER BY p.r_s DESC, p.r_id DESC"
-            )
+        if walk is None:
+            # OFFSET 0 keeps the GIN rows a fence: the planner then looks up each one's
+            # incident by key, not every incident received in the date range.
+            source = f"(SELECT * FROM {source} s OFFSET 0)"  # noqa: S608 - constants
+        sql = (
+            f"SELECT {RESULT_COLUMNS} FROM {source} d "  # noqa: S608 - constants and _Params placeholders; values bound
+            f"JOIN incident i ON i.id = d.incident_id WHERE {' AND '.join(where)} "
+            "ORDER BY d.received_s DESC, d.incident_id DESC "
+            f"LIMIT {params.add(spec.offset + spec.limit)}"
+        )
         return sql, params.values
+
+    def _bounds(self, spec: SearchSpec, params: _Params) -> tuple[list[str], list[str]]:
+        """Date-range conditions on ``search_doc.received_s``, then those on ``incident i``.
+
+        The second list holds what the first cannot say: a bound inside a second, or
+        before 1970 (where ``received_s`` is 0).
+        """
+        bounds: list[str] = []
+        exact: list[str] = []
+        for bound, low in ((spec.received_from, True), (spec.received_to, False)):
+            if bound is None:
+                continue
+            seconds = bound.astimezone(UTC).timestamp()
+            whole = seconds == int(seconds) and seconds > 0
+            if low:
+                bounds.append(f"received_s >= {params.add(int(seconds // 1))}")
+                if not whole:
+                    exact.append(f"i.received_at >= {params.add(self.db.time_param(bound))}")
+            elif whole:
+                bounds.append(f"received_s < {params.add(int(seconds))}")
+            else:
+                bounds.append(f"received_s <= {params.add(max(int(seconds // 1), 0))}")
+                exact.append(f"i.received_at < {params.add(self.db.time_param(bound))}")
+        return bounds, exact
 
     def rebuild(self) -> None:
         """Recompute every document from the tables (the indexes follow)."""
