@@ -411,6 +411,9 @@ class Database:
                         with dbapi_connection.cursor() as cursor:
                             cursor.execute("SELECT pg_backend_pid()")
                             backends.add(int(cursor.fetchone()[0]))
+                            # Our statements read a page of rows; JIT compiled any plan
+                            # costed high, even a search step gated off: 170 ms a search.
+                            cursor.execute("SET jit = off")
                         dbapi_connection.commit()
 
             self._engine = engine

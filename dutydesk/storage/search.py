@@ -747,6 +747,8 @@ class PostgresSearchIndex:
        and the filters' tokens in ONE ``keys @>`` (GIN intersects them itself), every
        candidate checked and sorted. A match nowhere costs index pages only.
 
+    The three go to the server as one statement, the later steps gated on the first
+    (:meth:`_steps_sql`): on a busy machine a round trip cost more than most steps.
     Measured at 1M incidents (tests/bench/README.md): a GIN bitmap of a pair in one
     document of 12 took 110-150 ms on a loaded machine, a walk about 1-5 us a document,
     so GIN is kept for what the walks cannot find.
@@ -770,30 +772,58 @@ class PostgresSearchIndex:
         if not terms:
             return LikeSearchIndex(self.db).find(spec)  # filters only: the incident row
         wanted = spec.offset + spec.limit
-        found = self.db.read(*self._sql(spec, walk=PG_WINDOW))
-        if len(found) >= wanted:
+        found = self.db.read(*self._steps_sql(spec))
+        if len(found) >= wanted or not found or found[0].step != 2:
             return found[spec.offset :]
-        if found:  # common, not enough: walk as far as the seen rate says (half again)
-            reach = PG_WINDOW + 3 * wanted * PG_WINDOW // (2 * len(found))
-            if reach <= PG_WALK_MAX:
-                found = self.db.read(*self._sql(spec, walk=reach))
-                if len(found) >= wanted:
-                    return found[spec.offset :]
-        # Rare among the newest: every GIN candidate, checked and sorted.
-        return self.db.read(*self._sql(spec))[spec.offset :]
+        # The longer walk did not fill the page: every GIN candidate, checked and sorted.
+        params = _Params()
+        return self.db.read(self._select(spec, params), params.values)[spec.offset :]
 
-    def _sql(
-        self,
-        spec: SearchSpec,
-        *,
-        walk: int | None = None,
-    ) -> tuple[str, dict[str, Any]]:
-        """SQL for one step of :meth:`find`.
+    def _steps_sql(self, spec: SearchSpec) -> tuple[str, dict[str, Any]]:
+        """The three steps in one statement, each later one gated on the first.
 
-        The first ``offset + limit`` matches, newest first, among the GIN candidates,
-        or (``walk``) among the newest ``walk`` documents in range, read in order.
+        One round trip: on a busy machine each cost more than most steps.
+
+        1. the walk of the newest :data:`PG_WINDOW`: the answer when it fills the page;
+        2. found some, not enough: the walk as long as their rate says holds the page
+           half again, unless that is over :data:`PG_WALK_MAX`;
+        3. otherwise: the GIN candidates.
+
+        Each row carries ``step``, the step that made it (:meth:`find` runs the GIN
+        step after a step 2 that did not fill the page).
         """
         params = _Params()
+        wanted = params.add(spec.offset + spec.limit)
+        window = params.add(PG_WINDOW)
+        first = self._select(spec, params, walk=window)
+        reach = f"(SELECT {window} + 3 * {wanted}::bigint * {window} / (2 * greatest(n, 1)) FROM n)"  # noqa: S608 - placeholders
+        longer = self._select(spec, params, walk=reach)
+        gin = self._select(spec, params)
+        most = params.add(PG_WALK_MAX)
+        sql = (
+            f"WITH w AS MATERIALIZED ({first}), n AS MATERIALIZED (SELECT count(*) AS n FROM w) "  # noqa: S608 - constants and _Params placeholders; values bound
+            f"SELECT *, 1 AS step FROM w WHERE (SELECT n FROM n) >= {wanted} "
+            f"UNION ALL SELECT *, 2 FROM ({longer}) x "
+            f"WHERE (SELECT n FROM n) BETWEEN 1 AND {wanted} - 1 AND {reach} <= {most} "
+            f"UNION ALL SELECT *, 3 FROM ({gin}) y "
+            f"WHERE (SELECT n FROM n) = 0 OR {reach} > {most} "
+            "ORDER BY r_s DESC, r_id DESC"
+        )
+        return sql, params.values
+
+    def _sql(self, spec: SearchSpec, *, walk: int | None = None) -> tuple[str, dict[str, Any]]:
+        """One step alone (``walk``: the walk of that many documents, else GIN)."""
+        params = _Params()
+        return self._select(spec, params, None if walk is None else params.add(walk)), (
+            params.values
+        )
+
+    def _select(self, spec: SearchSpec, params: _Params, walk: str | None = None) -> str:
+        """The first ``offset + limit`` matches, newest first, with their sort keys.
+
+        Among the GIN candidates, or (``walk``, an SQL expression) among the newest
+        ``walk`` documents in range, read in order.
+        """
         bounds, exact = self._bounds(spec, params)
         likes = [f"doc LIKE lower({params.add(like_literal(term))})" for term in spec.terms]
         tokens = [params.add(token) for token in _pg_filter_keys(spec)]
@@ -805,30 +835,27 @@ class PostgresSearchIndex:
             within = f"WHERE {' AND '.join(bounds)} " if bounds else ""
             source = (
                 "(SELECT incident_id, received_s, doc, keys FROM search_doc "  # noqa: S608 - constants and _Params placeholders
-                f"{within}ORDER BY received_s DESC, incident_id DESC "
-                f"LIMIT {params.add(walk)})"
+                f"{within}ORDER BY received_s DESC, incident_id DESC LIMIT {walk})"
             )
             where = [f"d.{check}" for check in likes + keys]
         else:
+            # OFFSET 0 keeps the GIN rows a fence: the planner then looks up each one's
+            # incident by key, not every incident received in the date range.
             source = (
                 "(SELECT incident_id, received_s FROM search_doc "  # noqa: S608 - constants and _Params placeholders
-                f"WHERE {' AND '.join(bounds + keys + likes)})"
+                f"WHERE {' AND '.join(bounds + keys + likes)} OFFSET 0)"
             )
             where = []
         where += _filter_sql(self.db, replace(spec, received_from=None, received_to=None), params)
         where += exact
         where.append(_visibility_sql(spec, params, serial_match=True))
-        if walk is None:
-            # OFFSET 0 keeps the GIN rows a fence: the planner then looks up each one's
-            # incident by key, not every incident received in the date range.
-            source = f"(SELECT * FROM {source} s OFFSET 0)"  # noqa: S608 - constants
-        sql = (
-            f"SELECT {RESULT_COLUMNS} FROM {source} d "  # noqa: S608 - constants and _Params placeholders; values bound
-            f"JOIN incident i ON i.id = d.incident_id WHERE {' AND '.join(where)} "
+        return (
+            f"SELECT {RESULT_COLUMNS}, d.received_s AS r_s, d.incident_id AS r_id "  # noqa: S608 - constants and _Params placeholders; values bound
+            f"FROM {source} d JOIN incident i ON i.id = d.incident_id "
+            f"WHERE {' AND '.join(where)} "
             "ORDER BY d.received_s DESC, d.incident_id DESC "
             f"LIMIT {params.add(spec.offset + spec.limit)}"
         )
-        return sql, params.values
 
     def _bounds(self, spec: SearchSpec, params: _Params) -> tuple[list[str], list[str]]:
         """Date-range conditions on ``search_doc.received_s``, then those on ``incident i``.

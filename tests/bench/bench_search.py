@@ -242,7 +242,8 @@ def _pg_plans(db: Database, queries: dict[str, list[str]]) -> dict[str, list[lis
     end = datetime(2026, 11, 26, tzinfo=UTC)
     visible = ("public", "internal")
     specs = {
-        kind: SearchSpec(terms=(items[0],), visible=visible) for kind, items in queries.items()
+        kind: SearchSpec(terms=tuple(items[0].split()), visible=visible)
+        for kind, items in queries.items()
     }
     specs |= {
         "text_plus_category_severity": SearchSpec(
