@@ -796,7 +796,8 @@ class PostgresSearchIndex:
         wanted = params.add(spec.offset + spec.limit)
         window = params.add(PG_WINDOW)
         first = self._select(spec, params, walk=window)
-        reach = f"(SELECT {window} + 3 * {wanted}::bigint * {window} / (2 * greatest(n, 1)) FROM n)"  # noqa: S608 - placeholders
+        rate = f"CAST({wanted} AS bigint) * {window} / (2 * greatest(n, 1))"
+        reach = f"(SELECT {window} + 3 * {rate} FROM n)"  # noqa: S608 - placeholders
         longer = self._select(spec, params, walk=reach)
         gin = self._select(spec, params)
         most = params.add(PG_WALK_MAX)
