@@ -3,9 +3,10 @@
 Services hand a :class:`SearchSpec` (plain terms and filters) to ``db.search_index.find``
 and get plain row tuples back; they never see FTS5, ``MATCH``, ``pg_trgm`` or index
 tables. SQLite: :class:`SqliteSearchIndex` (below). PostgreSQL: :class:`PostgresSearchIndex`
-over migration 0021's ``search_doc`` (the same document, its GIN indexes; design in its
-docstring and the migration's). Both answer the same substring semantics; a test in
-``tests/test_postgres.py`` compares them on the demo night and hostile strings.
+over migration 0021's ``search_doc`` (the same document; 0025's key array under one GIN
+index; design in its docstring and the migrations'). Both answer the same substring
+semantics; a test in ``tests/test_postgres.py`` compares them on the demo night and
+hostile strings.
 
 SQLite design (figures: 1,000,000 incidents, 3,000,000 timeline entries, SQLite 3.40.1,
 ``tests/bench/bench_search.py``, through the service, 200 queries per kind)
