@@ -116,6 +116,11 @@ def run(path: Path | str, per_kind: int, seed: int = 11) -> dict[str, Any]:
         db=db, now=datetime.now(UTC), tz=ZoneInfo("UTC"), clearance=Classification.INTERNAL
     )
     search(reader, "预热")  # open the connection, warm the page cache
+    # Yardstick of the same run: one trivial statement's round trip (a loaded machine
+    # shows here first).
+    results["yardstick_select_1"] = summary(
+        [timed(lambda: db.read("SELECT 1")) for _ in range(200)]
+    )
     queries = query_sets(rng, per_kind)
     for kind, items in queries.items():
         samples, in_db, hit_count = [], [], 0
