@@ -14,7 +14,7 @@ import os
 import shutil
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ from dutydesk.services.incidents.search import SearchFilter, search
 from dutydesk.services.integrity.verify import verify
 from dutydesk.storage.engine import HEAD_REVISION, Database, url_for
 from dutydesk.storage.models import Incident, Meta, TimelineEntry
+from dutydesk.storage.search import filter_token, pg_doc_keys
 from dutydesk.storage.watch import ChangeWatch, change_watch
 from dutydesk.vocab import BulletinKind, Classification, EntryKind, Status
 from tests.conftest import DEMO_MOMENT, SHANGHAI
@@ -159,7 +160,7 @@ def test_migrations_create_the_schema_at_head(pg_url: str) -> None:
         assert db.read("SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
         assert db.ensure_schema() is False
         assert db.read("SELECT id, seq FROM chain_state") == [(1, 0)]
-        assert db.search_index.name == "postgresql-trgm"
+        assert db.search_index.name == "postgresql-gin"
         from sqlalchemy import inspect
 
         tables = set(inspect(db.engine).get_table_names())
@@ -630,7 +631,7 @@ def test_bulletins_issued_concurrently_get_gapless_numbers(pg_demo: Database) ->
 
 
 def test_search_through_the_pg_index(pg_demo: Database, sqlite_demo: Database) -> None:
-    assert pg_demo.search_index.name == "postgresql-trgm"
+    assert pg_demo.search_index.name == "postgresql-gin"
     for query in ("火灾", "燃气", "火", "市", "20"):
         pg = search(request(pg_demo, clearance=Classification.INTERNAL), query, limit=200)
         lite = search(request(sqlite_demo, clearance=Classification.INTERNAL), query, limit=200)
@@ -715,7 +716,7 @@ def test_search_gives_sqlite_answers_on_the_demo_and_edge_strings(
         load_demo(lite, DEMO_MOMENT)
         serials = _edge_night(lite)
         assert _edge_night(pg_demo) == serials
-        assert pg_demo.search_index.name == "postgresql-trgm"
+        assert pg_demo.search_index.name == "postgresql-gin"
         secret = serials[3]
         queries = (*EDGE_QUERIES, secret, secret[-5:])
         for clearance in (Classification.INTERNAL, Classification.TOP_SECRET):
@@ -795,6 +796,75 @@ def test_search_escapes_like_wildcards(pg_db: Database) -> None:
     assert found("幸福路 泄漏") == ["燃气泄漏"]
     assert found("LEAK") == []
     assert found("a\x00b") == []  # PostgreSQL text holds no NUL: nothing can match
+
+
+def test_search_filters_follow_a_status_change(pg_db: Database) -> None:
+    # Filters are tokens in search_doc.keys (migration 0025): a raw status change must
+    # rewrite them, or a filtered search answers from the old status.
+    with pg_db.session() as session:
+        made = fire(session)
+    reader = request(pg_db, clearance="internal")
+
+    def found(status: str) -> list[str]:
+        rows = search(reader, "泄漏", SearchFilter(status=status)).rows
+        return [r.title or "" for r in rows]
+
+    assert found("received") == ["燃气泄漏"] and found("closed") == []
+    with pg_db.session() as session:
+        from sqlalchemy import text
+
+        session.execute(
+            text("UPDATE incident SET status = 'closed', is_open = false WHERE id = :i"),
+            {"i": made.id},
+        )
+    assert found("received") == [] and found("closed") == ["燃气泄漏"]
+    closed = search(reader, "泄漏", SearchFilter(open_only=True)).rows
+    assert closed == []
+
+
+@pytest.mark.parametrize(
+    "doc",
+    ["", "a", "燃气 泄漏\n幸福路\u3000 12号", "x\ty\r\nz", 'q"uo\\te{},', "🚒火\u0301", "  "],
+)
+def test_bulk_keys_equal_the_trigger_keys(pg_db: Database, doc: str) -> None:
+    # tests/bench/build_pg.py loads keys computed by pg_doc_keys: they must be the
+    # SQL function's (what every trigger writes), as sets.
+    args = ("follow_up", "public_health", "IV", "online_opinion", True)
+    sql = pg_db.read(
+        "SELECT dutydesk_search_keys(:d, :s, :c, :v, :h, :o)",
+        dict(zip(("d", "s", "c", "v", "h", "o"), (doc, *args), strict=True)),
+    )[0][0]
+    python = pg_doc_keys(doc, *args)
+    assert sorted(python) == sorted(sql) and len(python) == len(set(python))
+
+
+def test_migration_0025_downgrades_and_upgrades(pg_db: Database) -> None:
+    with pg_db.session() as session:
+        fire(session)
+    from alembic import command
+
+    from dutydesk.storage.migrations import alembic_config
+
+    config = alembic_config(pg_db.url)
+
+    def migrate(step: Callable[..., None], revision: str) -> None:
+        with pg_db.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            step(config, revision)
+
+    indexes = "SELECT indexname FROM pg_indexes WHERE tablename = 'search_doc' ORDER BY 1"
+    migrate(command.downgrade, "0024")
+    assert [r[0] for r in pg_db.read(indexes)] == [
+        "search_doc_grams", "search_doc_order", "search_doc_pkey", "search_doc_trgm",
+    ]  # fmt: skip
+    migrate(command.upgrade, "0025")
+    assert [r[0] for r in pg_db.read(indexes)] == [
+        "search_doc_keys", "search_doc_order", "search_doc_pkey",
+    ]  # fmt: skip
+    keys = pg_db.read("SELECT keys FROM search_doc")[0][0]
+    assert "燃气" in keys and filter_token("status", "received") in keys
+    found = search(request(pg_db, clearance="internal"), "燃气", SearchFilter(category="accident"))
+    assert [r.title for r in found.rows] == ["燃气泄漏"]
 
 
 # -- accounts -----------------------------------------------------------------------------

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
     from dutydesk.storage.search import SearchIndex
 
-HEAD_REVISION = "0024"
+HEAD_REVISION = "0025"
 
 SESSION_HOOKS = "dutydesk.services.integrity.state_facts"
 """The module whose import registers the session hooks every ORM write needs (state
@@ -411,6 +411,9 @@ class Database:
                         with dbapi_connection.cursor() as cursor:
                             cursor.execute("SELECT pg_backend_pid()")
                             backends.add(int(cursor.fetchone()[0]))
+                            # Our statements read a page of rows; JIT compiled any plan
+                            # costed high, even a search step gated off: 170 ms a search.
+                            cursor.execute("SET jit = off")
                         dbapi_connection.commit()
 
             self._engine = engine

@@ -3,9 +3,10 @@
 Services hand a :class:`SearchSpec` (plain terms and filters) to ``db.search_index.find``
 and get plain row tuples back; they never see FTS5, ``MATCH``, ``pg_trgm`` or index
 tables. SQLite: :class:`SqliteSearchIndex` (below). PostgreSQL: :class:`PostgresSearchIndex`
-over migration 0021's ``search_doc`` (the same document, its GIN indexes; design in its
-docstring and the migration's). Both answer the same substring semantics; a test in
-``tests/test_postgres.py`` compares them on the demo night and hostile strings.
+over migration 0021's ``search_doc`` (the same document; 0025's key array under one GIN
+index; design in its docstring and the migrations'). Both answer the same substring
+semantics; a test in ``tests/test_postgres.py`` compares them on the demo night and
+hostile strings.
 
 SQLite design (figures: 1,000,000 incidents, 3,000,000 timeline entries, SQLite 3.40.1,
 ``tests/bench/bench_search.py``, through the service, 200 queries per kind)
@@ -70,6 +71,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -653,9 +655,11 @@ class SqliteSearchIndex:
 
 # -- PostgreSQL: pg_trgm and the gram index (migration 0021) -----------------------------
 
-PG_WINDOW = 4000
-"""Newest documents :class:`PostgresSearchIndex` reads in order before using its GIN
-indexes: enough for a page of any term in one incident of 80 or more."""
+PG_WINDOW = 1000
+"""Newest documents (in range) :class:`PostgresSearchIndex` first walks in result order:
+a page of any match in one document of 20 or more."""
+PG_WALK_MAX = 60_000
+"""Most documents the second, longer walk reads (sized by the first walk's hit rate)."""
 
 
 def like_literal(term: str) -> str:
@@ -673,28 +677,87 @@ def _pairs_all(term: str) -> list[str]:
     return [term[i : i + 2] for i in range(len(term) - 1)]
 
 
+_PG_SPACE = frozenset(" \n\t\r\u3000")
+"""Characters ``dutydesk_search_grams`` leaves out of the grams (a term never holds one)."""
+
+
+def pg_doc_keys(
+    doc: str, status: str, category: str, severity: str, channel: str, is_open: bool
+) -> list[str]:
+    """``search_doc.keys`` of one document, as ``dutydesk_search_keys`` (migration 0025).
+
+    The distinct characters and adjacent pairs of ``doc`` (already lower-cased), none
+    holding whitespace, then the incident's filter tokens (:func:`filter_token`). For
+    bulk loads that compute the column outside the server; a test checks both agree.
+    """
+    singles = set(doc) - _PG_SPACE
+    pairs = {
+        first + second
+        for first, second in pairwise(doc)
+        if first not in _PG_SPACE and second not in _PG_SPACE
+    }
+    return [
+        *sorted(singles | pairs),
+        *pg_filter_tokens(status, category, severity, channel, is_open),
+    ]
+
+
+def _pg_filter_keys(spec: SearchSpec) -> list[str]:
+    """Filter tokens every match's keys hold: those of filters with one allowed value."""
+    keys = [
+        filter_token(column, values[0])
+        for column, values in (
+            ("status", spec.statuses),
+            ("category", spec.categories),
+            ("severity", spec.severities),
+            ("channel", spec.channels),
+        )
+        if len(values) == 1
+    ]
+    return keys + ([filter_token("is_open", "1")] if spec.open_only else [])
+
+
+def pg_filter_tokens(
+    status: str, category: str, severity: str, channel: str, is_open: bool
+) -> list[str]:
+    """The filter tokens in ``search_doc.keys`` of an incident with these values."""
+    return [
+        filter_token("status", status),
+        filter_token("category", category),
+        filter_token("severity", severity),
+        filter_token("channel", channel),
+        filter_token("is_open", "1" if is_open else "0"),
+    ]
+
+
 class PostgresSearchIndex:
-    """Indexed search over a PostgreSQL store (migration 0021).
+    """Indexed search over a PostgreSQL store (migrations 0021 and 0025).
 
     ``search_doc`` holds each incident's search document (the text SQLite's index
-    reads, lower-cased; a classified incident's is its serial). Every term is checked
-    exactly, ``doc LIKE '%term%'``, so the answers are substring matches as SQLite's.
-    Where the rows come from depends on how common the terms are, which an index
-    cannot say cheaply, so two steps:
+    reads, lower-cased; a classified incident's is its serial) and its key array: its
+    grams (characters and pairs) and its filter tokens, under one GIN index. Every term
+    is checked exactly, ``doc LIKE '%term%'``, so the answers are substring matches as
+    SQLite's. Where the rows come from depends on how common the match is:
 
-    1. the newest :data:`PG_WINDOW` documents (in range), walked in result order on
-       ``search_doc_order`` and checked row by row: a term in one incident of 80 fills
-       a page here and the walk stops (1-character words such as 火 or 据);
-    2. otherwise the GIN indexes: ``dutydesk_search_grams(doc)`` containing every
-       term's characters or pairs (any locale), and for 3+ characters ``gin_trgm_ops``
-       too where the locale lets pg_trgm see the characters, intersected as bitmaps;
-       the few survivors are checked and sorted. No match costs index lookups only.
+    1. the newest :data:`PG_WINDOW` documents in range, walked in result order on
+       ``search_doc_order`` (the text checked by ``LIKE``, the filters by the keys):
+       a common match fills the page and the walk stops;
+    2. a match seen but too sparse for the page: one longer walk, as long as the rate
+       step 1 saw says holds the page half again (at most :data:`PG_WALK_MAX`);
+    3. otherwise the match is rare among the newest: the GIN index, the terms' grams
+       and the filters' tokens in ONE ``keys @>`` (GIN intersects them itself), every
+       candidate checked and sorted. A match nowhere costs index pages only.
 
-    One walk ordered by the received index for rare terms reads the whole table; one
-    bitmap for a term in every row sorts a million: the two steps avoid both.
+    The three go to the server as one statement, the later steps gated on the first
+    (:meth:`_steps_sql`): on a busy machine a round trip cost more than most steps.
+    Measured at 1M incidents (tests/bench/README.md): a GIN bitmap of a pair in one
+    document of 12 took 110-150 ms on a loaded machine, a walk about 1-5 us a document,
+    so GIN is kept for what the walks cannot find.
+    One walk for rare terms reads the whole table; one bitmap of a term in every row
+    sorts a million: the steps avoid both.
     """
 
-    name = "postgresql-trgm"
+    name = "postgresql-gin"
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -709,45 +772,116 @@ class PostgresSearchIndex:
         spec = replace(spec, terms=tuple(terms))
         if not terms:
             return LikeSearchIndex(self.db).find(spec)  # filters only: the incident row
-        rows = self.db.read(*self._sql(spec, window=True))
-        if len(rows) >= spec.limit:
-            return rows  # a full page inside the newest documents: it is the page
-        return self.db.read(*self._sql(spec, window=False))
-
-    def _sql(self, spec: SearchSpec, *, window: bool) -> tuple[str, dict[str, Any]]:
+        wanted = spec.offset + spec.limit
+        found = self.db.read(*self._steps_sql(spec))
+        if len(found) >= wanted or not found or found[0].step != 2:
+            return found[spec.offset :]
+        # The longer walk did not fill the page: every GIN candidate, checked and sorted.
         params = _Params()
-        column = "received_s" if window else "d.received_s"
-        where = []
-        # The second-wide bounds use the order index; _filter_sql adds the exact ones.
-        if spec.received_from is not None:
-            seconds = int(spec.received_from.astimezone(UTC).timestamp() // 1)
-            where.append(f"{column} >= {params.add(seconds)}")
-        if spec.received_to is not None:
-            seconds = int(spec.received_to.astimezone(UTC).timestamp() // 1)
-            where.append(f"{column} <= {params.add(seconds)}")
-        if window:
-            bounds = f"WHERE {' AND '.join(where)} " if where else ""
-            source = (
-                "(SELECT incident_id, received_s, doc FROM search_doc "  # noqa: S608 - constants and _Params placeholders
-                f"{bounds}ORDER BY received_s DESC, incident_id DESC "
-                f"LIMIT {params.add(PG_WINDOW)})"
-            )
-            where = []
-        else:
-            source = "search_doc"
-            grams = dict.fromkeys(gram for term in spec.terms for gram in pg_grams(term))
-            listed = ", ".join(f"lower({params.add(gram)})" for gram in grams)
-            where.append(f"dutydesk_search_grams(d.doc) @> ARRAY[{listed}]::text[]")
-        for term in spec.terms:
-            where.append(f"d.doc LIKE lower({params.add(like_literal(term))})")
-        where += _filter_sql(self.db, spec, params)
-        where.append(_visibility_sql(spec, params, serial_match=True))
+        return self.db.read(self._select(spec, params), params.values)[spec.offset :]
+
+    def _steps_sql(self, spec: SearchSpec) -> tuple[str, dict[str, Any]]:
+        """The three steps in one statement, each later one gated on the first.
+
+        One round trip: on a busy machine each cost more than most steps.
+
+        1. the walk of the newest :data:`PG_WINDOW`: the answer when it fills the page;
+        2. found some, not enough: the walk as long as their rate says holds the page
+           half again, unless that is over :data:`PG_WALK_MAX`;
+        3. otherwise: the GIN candidates.
+
+        Each row carries ``step``, the step that made it (:meth:`find` runs the GIN
+        step after a step 2 that did not fill the page).
+        """
+        params = _Params()
+        wanted = params.add(spec.offset + spec.limit)
+        window = params.add(PG_WINDOW)
+        first = self._select(spec, params, walk=window)
+        rate = f"CAST({wanted} AS bigint) * {window} / (2 * greatest(n, 1))"
+        reach = f"(SELECT {window} + 3 * {rate} FROM n)"  # noqa: S608 - placeholders
+        longer = self._select(spec, params, walk=reach)
+        gin = self._select(spec, params)
+        most = params.add(PG_WALK_MAX)
         sql = (
-            f"SELECT {RESULT_COLUMNS} FROM {source} d JOIN incident i ON i.id = d.incident_id "  # noqa: S608 - constants and _Params placeholders; values bound
-            f"WHERE {' AND '.join(where)} "
-            f"ORDER BY d.received_s DESC, d.incident_id DESC {_page_sql(spec, params)}"
+            f"WITH w AS MATERIALIZED ({first}), n AS MATERIALIZED (SELECT count(*) AS n FROM w) "  # noqa: S608 - constants and _Params placeholders; values bound
+            f"SELECT *, 1 AS step FROM w WHERE (SELECT n FROM n) >= {wanted} "
+            f"UNION ALL SELECT *, 2 FROM ({longer}) x "
+            f"WHERE (SELECT n FROM n) BETWEEN 1 AND {wanted} - 1 AND {reach} <= {most} "
+            f"UNION ALL SELECT *, 3 FROM ({gin}) y "
+            f"WHERE (SELECT n FROM n) = 0 OR {reach} > {most} "
+            "ORDER BY r_s DESC, r_id DESC"
         )
         return sql, params.values
+
+    def _sql(self, spec: SearchSpec, *, walk: int | None = None) -> tuple[str, dict[str, Any]]:
+        """One step alone (``walk``: the walk of that many documents, else GIN)."""
+        params = _Params()
+        return self._select(spec, params, None if walk is None else params.add(walk)), (
+            params.values
+        )
+
+    def _select(self, spec: SearchSpec, params: _Params, walk: str | None = None) -> str:
+        """The first ``offset + limit`` matches, newest first, with their sort keys.
+
+        Among the GIN candidates, or (``walk``, an SQL expression) among the newest
+        ``walk`` documents in range, read in order.
+        """
+        bounds, exact = self._bounds(spec, params)
+        likes = [f"doc LIKE lower({params.add(like_literal(term))})" for term in spec.terms]
+        tokens = [params.add(token) for token in _pg_filter_keys(spec)]
+        if walk is None:  # the grams narrow the GIN scan; a walk checks the text itself
+            grams = dict.fromkeys(g for term in spec.terms for g in pg_grams(term))
+            tokens = [f"lower({params.add(gram)})" for gram in grams] + tokens
+        keys = [f"keys @> ARRAY[{', '.join(tokens)}]::text[]"] if tokens else []
+        if walk is not None:
+            within = f"WHERE {' AND '.join(bounds)} " if bounds else ""
+            source = (
+                "(SELECT incident_id, received_s, doc, keys FROM search_doc "  # noqa: S608 - constants and _Params placeholders
+                f"{within}ORDER BY received_s DESC, incident_id DESC LIMIT {walk})"
+            )
+            where = [f"d.{check}" for check in likes + keys]
+        else:
+            # OFFSET 0 keeps the GIN rows a fence: the planner then looks up each one's
+            # incident by key, not every incident received in the date range.
+            source = (
+                "(SELECT incident_id, received_s FROM search_doc "  # noqa: S608 - constants and _Params placeholders
+                f"WHERE {' AND '.join(bounds + keys + likes)} OFFSET 0)"
+            )
+            where = []
+        where += _filter_sql(self.db, replace(spec, received_from=None, received_to=None), params)
+        where += exact
+        where.append(_visibility_sql(spec, params, serial_match=True))
+        return (
+            f"SELECT {RESULT_COLUMNS}, d.received_s AS r_s, d.incident_id AS r_id "  # noqa: S608 - constants and _Params placeholders; values bound
+            f"FROM {source} d JOIN incident i ON i.id = d.incident_id "
+            f"WHERE {' AND '.join(where)} "
+            "ORDER BY d.received_s DESC, d.incident_id DESC "
+            f"LIMIT {params.add(spec.offset + spec.limit)}"
+        )
+
+    def _bounds(self, spec: SearchSpec, params: _Params) -> tuple[list[str], list[str]]:
+        """Date-range conditions on ``search_doc.received_s``, then those on ``incident i``.
+
+        The second list holds what the first cannot say: a bound inside a second, or
+        before 1970 (where ``received_s`` is 0).
+        """
+        bounds: list[str] = []
+        exact: list[str] = []
+        for bound, low in ((spec.received_from, True), (spec.received_to, False)):
+            if bound is None:
+                continue
+            seconds = bound.astimezone(UTC).timestamp()
+            whole = seconds == int(seconds) and seconds > 0
+            if low:
+                bounds.append(f"received_s >= {params.add(int(seconds // 1))}")
+                if not whole:
+                    exact.append(f"i.received_at >= {params.add(self.db.time_param(bound))}")
+            elif whole:
+                bounds.append(f"received_s < {params.add(int(seconds))}")
+            else:
+                bounds.append(f"received_s <= {params.add(max(int(seconds // 1), 0))}")
+                exact.append(f"i.received_at < {params.add(self.db.time_param(bound))}")
+        return bounds, exact
 
     def rebuild(self) -> None:
         """Recompute every document from the tables (the indexes follow)."""
