@@ -200,6 +200,42 @@ async def test_a_saved_incident_is_shown_at_its_place(
         assert [row.id if row else None for row in shown] == expected[top : top + len(shown)]
 
 
+async def test_a_saved_incident_is_placed_among_the_held_rows_without_a_read(
+    make_app: MakeApp, db: Database
+) -> None:
+    # The officer is at the end of the queue, where a new overdue-soon incident goes
+    # (the rows are mostly overdue): the save's own read-back says where the row goes,
+    # so the queue inserts it there without reading its rows again (issue 16).
+    fill(db)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view = app.main.queue
+        await pilot.press("end")
+        await settle(pilot)
+        reloads, placed = view.reloads, view.placed
+        new = await _save_intake(pilot, "a gas smell on the stairs")
+        assert (view.reloads, view.placed) == (reloads, placed + 1)  # no reload: placed
+        expected = [row.id for row in offset_order(db)]
+        assert view.count == ROWS + 1 == len(expected)
+        assert view.cursor == expected.index(new) > 2 * BLOCK
+        # Every held block is still the queue's rows at their places, the new one
+        # included, and the rows below it moved down one (a block's last into the next).
+        assert view._blocks
+        for block, rows in view._blocks.items():
+            assert [row.id for row in rows] == expected[block * BLOCK : block * BLOCK + len(rows)]
+        top = int(view.scroll_y)
+        shown = [view.row(i) for i in range(top, min(top + view.size.height - 1, ROWS + 1))]
+        assert [row.id if row else None for row in shown] == expected[top : top + len(shown)]
+        # Moving on from there reads the rest by keyset from the shifted rows: the same.
+        await pilot.press("home")
+        await settle(pilot)
+        await pilot.press("end")
+        await settle(pilot)
+        assert view.cursor == ROWS
+        assert view.row(ROWS) is not None and view.row(ROWS).id == expected[-1]  # type: ignore[union-attr]
+
+
 async def watched(pilot: Pilot[None], main: MainScreen) -> None:
     """Wait until the watcher has looked at the store twice more, and what it saw is done."""
     ticks = main.watch_ticks
@@ -211,7 +247,7 @@ async def watched(pilot: Pilot[None], main: MainScreen) -> None:
     await settle(pilot)
 
 
-async def test_the_consoles_own_save_reloads_the_queue_once(
+async def test_the_consoles_own_save_reloads_nothing_and_the_watcher_no_more(
     make_app: MakeApp, db: Database
 ) -> None:
     app = make_app()
@@ -226,7 +262,9 @@ async def test_the_consoles_own_save_reloads_the_queue_once(
         # come back as another console's (no second reload).
         await watched(pilot, main)
         after_save = view.reloads
-        assert after_save == before + 1
+        # The new row was placed among the held rows (a short queue: all of it held),
+        # so the save costs no reload at all.
+        assert (after_save, view.placed) == (before, 1)
         # Another console's write is still seen: one reload.
         other = Database(db.url)
         try:

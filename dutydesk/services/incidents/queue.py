@@ -340,6 +340,41 @@ def fetch_around(
     return _queue_rows(db, rows, clearance, keys, viewer, now)
 
 
+def fetch_row(
+    db: Database,
+    incident_id: int,
+    clearance: Classification = Classification.INTERNAL,
+    *,
+    keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
+) -> QueueRow | None:
+    """One open incident as the queue shows it (its key included), ``None`` if not open.
+
+    Read after a save has committed, so the console can place the new row among the rows
+    it holds without reading them again (issue 16); gated and audited as the others.
+    """
+    rows = db.read(
+        f"SELECT {_COLUMNS} FROM incident WHERE id = :id AND is_open = TRUE",  # noqa: S608 - constant columns; id bound
+        {"id": int(incident_id)},
+    )
+    found = _queue_rows(db, rows, clearance, keys, viewer, now)
+    return found[0] if found else None
+
+
+def order_of(key: QueueKey, *, nulls_first: bool) -> tuple[Any, ...]:
+    """A sort key that orders :data:`QueueKey` values as the database orders the queue.
+
+    ``nulls_first``: the store sorts a NULL ``due_at`` first (SQLite) or last
+    (PostgreSQL, :func:`_partitions`). Values are compared as stored (SQLite's text
+    times compare as its BINARY collation does), so only keys read from the same
+    store are comparable.
+    """
+    due, rank, received, id_ = key
+    null = due is None
+    return (not null if nulls_first else null, "" if null else due, rank, received, id_)
+
+
 def key_of(db: Database, incident_id: int) -> QueueKey | None:
     """The place of an open incident in the queue, ``None`` if it is not open."""
     rows = db.read(
