@@ -130,6 +130,16 @@ def test_keyset_reads_are_the_offset_order_on_this_store(db: Database) -> None:
             assert place is not None and place.index == index
 
 
+def test_open_counts_are_the_two_counts_in_one_walk(db: Database) -> None:
+    # The status line's counts (issue 16): the overdue ones as the open ones less those
+    # not yet due or with no deadline, which must be what counting them one by one gives.
+    fill(db)
+    now = NOW.astimezone(UTC)
+    counted = (queue.count_open(db), queue.count_overdue(db, now))
+    assert queue.open_counts(db, now) == counted
+    assert counted[0] == ROWS and 0 < counted[1] < ROWS - ROWS // 90  # NULL and later ones
+
+
 async def test_queue_pages_to_the_end_and_back_with_the_offset_rows(
     make_app: MakeApp, db: Database
 ) -> None:

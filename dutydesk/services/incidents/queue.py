@@ -147,6 +147,24 @@ def count_overdue(db: Database, now: datetime) -> int:
     return int(rows[0][0])
 
 
+def open_counts(db: Database, now: datetime) -> tuple[int, int]:
+    """The open incidents and how many of them are overdue at ``now``, in one walk.
+
+    The overdue ones are the open ones less those not yet due (or with no deadline):
+    a short range of ``ix_incident_queue`` instead of a second walk over every overdue
+    row (issue 16: at 200,000 open incidents, 0.2 ms instead of 123 ms beside the
+    80 ms of the count). Both read in one transaction, so they agree.
+    """
+    rows = db.read(
+        "SELECT (SELECT count(*) FROM incident WHERE is_open = TRUE), "
+        "(SELECT count(*) FROM incident WHERE is_open = TRUE "
+        "AND (due_at >= :now OR due_at IS NULL))",
+        {"now": db.time_param(now)},
+    )
+    open_, waiting = int(rows[0][0]), int(rows[0][1])
+    return open_, open_ - waiting
+
+
 def fetch_window(
     db: Database,
     offset: int,

@@ -111,7 +111,9 @@ class IncidentActions(OnMainScreen):
         if result.row is None or not queue.place(result.row):
             queue.reload(select=result.incident_id, added=not result.linked)
         self.host.timeline.load(result.incident_id)
-        self.host.recount()
+        # The status line's counts walk every open incident: after the new row is drawn,
+        # not beside it (two cores, and the repaint of the main screen is the save's wait).
+        self.host.call_after_refresh(self.host.recount)
         if result.linked:
             kind = label(EntryKind(result.kind))
             self._say(t("intake.linked", serial=result.serial, kind=kind))
