@@ -13,13 +13,17 @@ timelines (``build_db.py``), then runs the production app headless at 120x40 and
   yardstick ``offset_end_ms`` is the old read of that block by OFFSET, in the same run,
   and ``count_open_ms`` what counting the open incidents costs;
 * ``cursor_move_p95_ms`` / ``page_down_p95_ms``: the 95th percentile of the same;
-* ``intake_save_to_repaint_ms``: ctrl+s on a filled intake form until the new incident
-  is the selected, drawn row of the queue (the save runs in a thread worker);
+* ``intake_save_to_repaint_ms``: ctrl+s on a filled intake form, sent as the terminal
+  driver sends a key, until the new incident is the selected, drawn row of the queue
+  (the save runs in a thread worker); ``intake_save_pilot_press_ms`` the same with
+  Pilot's ``press``, as measured before: it also waits until the whole process is idle
+  (``wait_for_idle``, up to a second twice), so it times Pilot, not the console;
 * ``other_console_change_ms``: another ``Database`` (another console) registers an
   incident; time until this console's queue has counted it, without a key press
   (yardstick: the watcher's poll, ``poll_ms``);
-* ``own_save_reloads``: queue reloads per save of this console (one: its own commit is
-  not reloaded again by the watcher);
+* ``own_save_reloads`` / ``own_save_placed``: queue reloads per save of this console
+  (zero when the new row was placed among the held rows; its own commit is not
+  reloaded again by the watcher), and the saves placed without a read;
 * ``peak_rss_mb``: the process's peak resident memory.
 
 The intake figures write to the database: run them on a copy.

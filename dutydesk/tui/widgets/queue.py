@@ -100,8 +100,11 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
             replace: bool = False,
             cursor: int | None = None,
             lost: bool = False,
+            counted: bool = False,
         ) -> None:
             super().__init__()
+            self.counted = counted
+            """``count`` was counted by this read (not only the rows known so far)."""
             self.cursor = cursor
             self.lost = lost
             self.replace = replace
@@ -159,7 +162,13 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
         current = self.selected
         follow = self._select if self._select is not None else (current.id if current else None)
         total = self._counted + 1 if added and self._counted is not None else None
-        self._load(self._generation, tuple(sorted(self._visible_blocks())), follow, total)
+        self._load(
+            self._generation,
+            tuple(sorted(self._visible_blocks())),
+            follow,
+            total,
+            total is not None,
+        )
 
     @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False)
     def _load(
@@ -168,16 +177,22 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
         blocks: tuple[int, ...],
         follow: int | None = None,
         total: int | None = None,
+        added: bool = False,
     ) -> None:
         worker = get_current_worker()
         db = self.context.db
         rows: dict[int, list[QueueRow]] = {}
         cursor = None
+        counted = False
         if follow is not None:
             place = place_of(db, follow, total=total)
             if place is not None:
                 # The incident's own block, read around it: no count of the rows above.
-                cursor, total = place.index, place.count if place.count is not None else total
+                cursor = place.index
+                if place.count is not None:
+                    # Found from the end: the queue was counted just now, in this read.
+                    total, counted = place.count, not added
+
                 block, offset = divmod(place.index, BLOCK)
                 rows[block] = self._read(fetch_around, place.key, offset, BLOCK - offset - 1)
         self._read_blocks(blocks, rows, total, worker)
@@ -194,8 +209,11 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
                 replace=True,
                 cursor=cursor,
                 lost=follow is not None and cursor is None,
+                counted=counted,
             )
         )
+        if counted:
+            return  # counted above: a second walk over every open row would say the same
         count = count_open(db)
         if not worker.is_cancelled:
             self.post_message(self.Loaded(generation, {}, count=count))
@@ -289,7 +307,7 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
             self._loading = False
         if message.count is not None:
             self.count = message.count
-            if not message.replace:
+            if not message.replace or message.counted:
                 self._counted = message.count
             self._resize_virtual()
             self.cursor = min(self.cursor, max(self.count - 1, 0))
