@@ -303,3 +303,56 @@ async def test_the_consoles_own_save_reloads_nothing_and_the_watcher_no_more(
             await pilot.pause(POLL_SECONDS / 4)
         await settle(pilot)
         assert view.reloads == after_save + 1
+
+
+async def test_another_consoles_write_is_counted_once_from_the_end(
+    make_app: MakeApp, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cursor at the end of the queue: the reload after another console's write finds
+    # its row from the end, counting the queue in that read; that count is the one shown
+    # and kept for the next placing (no second walk over every open row after it).
+    monkeypatch.setattr(queue, "NEAR_END", 10)
+    fill(db)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.main
+        view = main.queue
+        await pilot.press("end")
+        await settle(pilot)
+        await watched(pilot, main)
+        on = view.selected
+        assert on is not None and view.cursor == ROWS - 1
+        reloads = view.reloads
+        other = Database(db.url)
+        try:
+            from sqlalchemy import text
+
+            with (
+                other.engine.begin() as conn
+            ):  # a plain writer: one more open incident, after the last
+                conn.execute(
+                    text(
+                        "INSERT INTO incident (serial, serial_date, serial_no, received_at, "
+                        "channel, category, severity, severity_rank, title, summary, "
+                        "classification, status, is_open, due_at, due_step, created_at, "
+                        "updated_at, reporter_name, reporter_unit, reporter_phone, location, "
+                        "assigned_leader, assigned_department, version) SELECT '20991231-0001', "
+                        "serial_date, 9999, received_at, channel, category, severity, "
+                        "severity_rank, 'from the other desk', summary, 'internal', status, "
+                        "TRUE, due_at, due_step, created_at, updated_at, '', '', '', '', '', '', "
+                        "1 FROM incident WHERE id = :id"
+                    ),
+                    {"id": on.id},
+                )
+        finally:
+            other.close()
+        for _ in range(200):
+            if view.reloads > reloads:
+                break
+            await pilot.pause(POLL_SECONDS / 4)
+        await settle(pilot)
+        expected = [row.id for row in offset_order(db)]
+        assert view.count == view._counted == len(expected) == ROWS + 1
+        assert view.selected is not None and view.selected.id == on.id
+        assert view.cursor == expected.index(on.id)
