@@ -24,5 +24,6 @@ def may_open(
     知悉范围 (in person or by unit). A level alone no longer opens a classified
     item (不该知悉的不知悉).
     """
-    level = Classification(classification)
+    level = classification if isinstance(classification, Classification) else None
+    level = level or Classification(classification)
     return may_see(clearance, level) and (named or not level.is_classified)

@@ -130,6 +130,16 @@ def test_keyset_reads_are_the_offset_order_on_this_store(db: Database) -> None:
             assert place is not None and place.index == index
 
 
+def test_open_counts_are_the_two_counts_in_one_walk(db: Database) -> None:
+    # The status line's counts (issue 16): the overdue ones as the open ones less those
+    # not yet due or with no deadline, which must be what counting them one by one gives.
+    fill(db)
+    now = NOW.astimezone(UTC)
+    counted = (queue.count_open(db), queue.count_overdue(db, now))
+    assert queue.open_counts(db, now) == counted
+    assert counted[0] == ROWS and 0 < counted[1] < ROWS - ROWS // 90  # NULL and later ones
+
+
 async def test_queue_pages_to_the_end_and_back_with_the_offset_rows(
     make_app: MakeApp, db: Database
 ) -> None:
@@ -200,6 +210,42 @@ async def test_a_saved_incident_is_shown_at_its_place(
         assert [row.id if row else None for row in shown] == expected[top : top + len(shown)]
 
 
+async def test_a_saved_incident_is_placed_among_the_held_rows_without_a_read(
+    make_app: MakeApp, db: Database
+) -> None:
+    # The officer is at the end of the queue, where a new overdue-soon incident goes
+    # (the rows are mostly overdue): the save's own read-back says where the row goes,
+    # so the queue inserts it there without reading its rows again (issue 16).
+    fill(db)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view = app.main.queue
+        await pilot.press("end")
+        await settle(pilot)
+        reloads, placed = view.reloads, view.placed
+        new = await _save_intake(pilot, "a gas smell on the stairs")
+        assert (view.reloads, view.placed) == (reloads, placed + 1)  # no reload: placed
+        expected = [row.id for row in offset_order(db)]
+        assert view.count == ROWS + 1 == len(expected)
+        assert view.cursor == expected.index(new) > 2 * BLOCK
+        # Every held block is still the queue's rows at their places, the new one
+        # included, and the rows below it moved down one (a block's last into the next).
+        assert view._blocks
+        for block, rows in view._blocks.items():
+            assert [row.id for row in rows] == expected[block * BLOCK : block * BLOCK + len(rows)]
+        top = int(view.scroll_y)
+        shown = [view.row(i) for i in range(top, min(top + view.size.height - 1, ROWS + 1))]
+        assert [row.id if row else None for row in shown] == expected[top : top + len(shown)]
+        # Moving on from there reads the rest by keyset from the shifted rows: the same.
+        await pilot.press("home")
+        await settle(pilot)
+        await pilot.press("end")
+        await settle(pilot)
+        assert view.cursor == ROWS
+        assert view.row(ROWS) is not None and view.row(ROWS).id == expected[-1]  # type: ignore[union-attr]
+
+
 async def watched(pilot: Pilot[None], main: MainScreen) -> None:
     """Wait until the watcher has looked at the store twice more, and what it saw is done."""
     ticks = main.watch_ticks
@@ -211,7 +257,7 @@ async def watched(pilot: Pilot[None], main: MainScreen) -> None:
     await settle(pilot)
 
 
-async def test_the_consoles_own_save_reloads_the_queue_once(
+async def test_the_consoles_own_save_reloads_nothing_and_the_watcher_no_more(
     make_app: MakeApp, db: Database
 ) -> None:
     app = make_app()
@@ -226,7 +272,9 @@ async def test_the_consoles_own_save_reloads_the_queue_once(
         # come back as another console's (no second reload).
         await watched(pilot, main)
         after_save = view.reloads
-        assert after_save == before + 1
+        # The new row was placed among the held rows (a short queue: all of it held),
+        # so the save costs no reload at all.
+        assert (after_save, view.placed) == (before, 1)
         # Another console's write is still seen: one reload.
         other = Database(db.url)
         try:
@@ -255,3 +303,56 @@ async def test_the_consoles_own_save_reloads_the_queue_once(
             await pilot.pause(POLL_SECONDS / 4)
         await settle(pilot)
         assert view.reloads == after_save + 1
+
+
+async def test_another_consoles_write_is_counted_once_from_the_end(
+    make_app: MakeApp, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cursor at the end of the queue: the reload after another console's write finds
+    # its row from the end, counting the queue in that read; that count is the one shown
+    # and kept for the next placing (no second walk over every open row after it).
+    monkeypatch.setattr(queue, "NEAR_END", 10)
+    fill(db)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.main
+        view = main.queue
+        await pilot.press("end")
+        await settle(pilot)
+        await watched(pilot, main)
+        on = view.selected
+        assert on is not None and view.cursor == ROWS - 1
+        reloads = view.reloads
+        other = Database(db.url)
+        try:
+            from sqlalchemy import text
+
+            with (
+                other.engine.begin() as conn
+            ):  # a plain writer: one more open incident, after the last
+                conn.execute(
+                    text(
+                        "INSERT INTO incident (serial, serial_date, serial_no, received_at, "
+                        "channel, category, severity, severity_rank, title, summary, "
+                        "classification, status, is_open, due_at, due_step, created_at, "
+                        "updated_at, reporter_name, reporter_unit, reporter_phone, location, "
+                        "assigned_leader, assigned_department, version) SELECT '20991231-0001', "
+                        "serial_date, 9999, received_at, channel, category, severity, "
+                        "severity_rank, 'from the other desk', summary, 'internal', status, "
+                        "TRUE, due_at, due_step, created_at, updated_at, '', '', '', '', '', '', "
+                        "1 FROM incident WHERE id = :id"
+                    ),
+                    {"id": on.id},
+                )
+        finally:
+            other.close()
+        for _ in range(200):
+            if view.reloads > reloads:
+                break
+            await pilot.pause(POLL_SECONDS / 4)
+        await settle(pilot)
+        expected = [row.id for row in offset_order(db)]
+        assert view.count == view._counted == len(expected) == ROWS + 1
+        assert view.selected is not None and view.selected.id == on.id
+        assert view.cursor == expected.index(on.id)

@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from enum import Enum
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dutydesk.rules.deadlines import INSTRUCTION_STEPS
 from dutydesk.services.incidents.register_view import register_lines
@@ -103,26 +104,40 @@ def queue_row(
     whoever reads: it is not content.
     """
     id_ = int(values.id)
-    content = read.content(values.classification, str(values.serial))
+    level = _member(Classification, values.classification)
+    content = read.content(level, str(values.serial))
     hidden = content is None
     return QueueRow(
         id=id_,
         serial=str(values.serial),
         received_at=as_utc(values.received_at),  # type: ignore[arg-type]
-        classification=Classification(values.classification),
-        channel=None if hidden else Channel(values.channel),
-        category=None if hidden else Category(values.category),
-        severity=None if hidden else Severity(values.severity),
+        classification=level,
+        channel=None if hidden else _member(Channel, values.channel),
+        category=None if hidden else _member(Category, values.category),
+        severity=None if hidden else _member(Severity, values.severity),
         title=None
         if content is None
         else content(values.title, record=incident_record(id_), field="title"),
-        status=None if hidden else Status(values.status),
+        status=None if hidden else _member(Status, values.status),
         due_at=as_utc(values.due_at),
         due_step=values.due_step,
         drill=values.drill_run_id is not None,
         register=(registers or {}).get(id_, ""),
         key=_key_of(values),
     )
+
+
+_E = TypeVar("_E", bound=Enum)
+
+
+def _member(kind: type[_E], value: object) -> _E:
+    """``kind(value)``, by a dictionary look-up.
+
+    A block of 100 rows converts 500 stored values, and calling an enum cost more than
+    the rest of building a row (issue 16).
+    """
+    found = kind._value2member_map_.get(value)
+    return found if found is not None else kind(value)  # type: ignore[return-value]
 
 
 def _key_of(values: Row) -> QueueKey | None:
@@ -145,6 +160,24 @@ def count_overdue(db: Database, now: datetime) -> int:
         {"now": db.time_param(now)},
     )
     return int(rows[0][0])
+
+
+def open_counts(db: Database, now: datetime) -> tuple[int, int]:
+    """The open incidents and how many of them are overdue at ``now``, in one walk.
+
+    The overdue ones are the open ones less those not yet due (or with no deadline):
+    a short range of ``ix_incident_queue`` instead of a second walk over every overdue
+    row (issue 16: at 200,000 open incidents, 0.2 ms instead of 123 ms beside the
+    80 ms of the count). Both read in one transaction, so they agree.
+    """
+    rows = db.read(
+        "SELECT (SELECT count(*) FROM incident WHERE is_open = TRUE), "
+        "(SELECT count(*) FROM incident WHERE is_open = TRUE "
+        "AND (due_at >= :now OR due_at IS NULL))",
+        {"now": db.time_param(now)},
+    )
+    open_, waiting = int(rows[0][0]), int(rows[0][1])
+    return open_, open_ - waiting
 
 
 def fetch_window(
@@ -338,6 +371,41 @@ def fetch_around(
     rows = _keyset_rows(db, key, before, forward=False) if before else []
     rows += _keyset_rows(db, key, after + 1, forward=True, inclusive=True)
     return _queue_rows(db, rows, clearance, keys, viewer, now)
+
+
+def fetch_row(
+    db: Database,
+    incident_id: int,
+    clearance: Classification = Classification.INTERNAL,
+    *,
+    keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
+) -> QueueRow | None:
+    """One open incident as the queue shows it (its key included), ``None`` if not open.
+
+    Read after a save has committed, so the console can place the new row among the rows
+    it holds without reading them again (issue 16); gated and audited as the others.
+    """
+    rows = db.read(
+        f"SELECT {_COLUMNS} FROM incident WHERE id = :id AND is_open = TRUE",  # noqa: S608 - constant columns; id bound
+        {"id": int(incident_id)},
+    )
+    found = _queue_rows(db, rows, clearance, keys, viewer, now)
+    return found[0] if found else None
+
+
+def order_of(key: QueueKey, *, nulls_first: bool) -> tuple[Any, ...]:
+    """A sort key that orders :data:`QueueKey` values as the database orders the queue.
+
+    ``nulls_first``: the store sorts a NULL ``due_at`` first (SQLite) or last
+    (PostgreSQL, :func:`_partitions`). Values are compared as stored (SQLite's text
+    times compare as its BINARY collation does), so only keys read from the same
+    store are comparable.
+    """
+    due, rank, received, id_ = key
+    null = due is None
+    return (not null if nulls_first else null, "" if null else due, rank, received, id_)
 
 
 def key_of(db: Database, incident_id: int) -> QueueKey | None:

@@ -14,6 +14,8 @@ from abc import abstractmethod
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from textual.app import App
     from textual.message import Message
     from textual.timer import Timer, TimerCallback
@@ -49,6 +51,10 @@ class MainHost(Protocol):
 
     def recount(self) -> object:
         """Read the open and overdue counts again (in a worker)."""
+        ...
+
+    def call_after_refresh(self, callback: Callable[[], object]) -> bool:
+        """Call ``callback`` once the screen has been drawn again."""
         ...
 
     def post_message(self, message: Message) -> bool:

@@ -104,11 +104,16 @@ class IncidentActions(OnMainScreen):
     def _registered(self, result: IntakeResult | None) -> None:
         if result is None:
             return
-        # A new incident is one more open row (a linked report adds none): the queue
-        # places it from the end without counting them all (issue 16).
-        self.host.queue.reload(select=result.incident_id, added=not result.linked)
+        # A new incident is one more open row (a linked report adds none): the queue puts
+        # the row the save read back at its place among the rows it holds, or else
+        # reloads and places it from the end without counting them all (issue 16).
+        queue = self.host.queue
+        if result.row is None or not queue.place(result.row):
+            queue.reload(select=result.incident_id, added=not result.linked)
         self.host.timeline.load(result.incident_id)
-        self.host.recount()
+        # The status line's counts walk every open incident: after the new row is drawn,
+        # not beside it (two cores, and the repaint of the main screen is the save's wait).
+        self.host.call_after_refresh(self.host.recount)
         if result.linked:
             kind = label(EntryKind(result.kind))
             self._say(t("intake.linked", serial=result.serial, kind=kind))

@@ -35,9 +35,8 @@ from dutydesk.rules.deadlines import INSTRUCTION_STEPS
 from dutydesk.rules.shifts import shift_at
 from dutydesk.services.incidents.queue import (
     PassedDeadline,
-    count_open,
-    count_overdue,
     deadlines_passed,
+    open_counts,
     reminders_due,
 )
 from dutydesk.tui.bindings import translate_bindings
@@ -206,8 +205,7 @@ class MainScreen(
 
         worker = get_current_worker()
         db, now = self.context.db, self.context.clock.now()
-        open_count = count_open(db)
-        overdue = count_overdue(db, now)
+        open_count, overdue = open_counts(db, now)
         late = late_report(db, now, self.context.rules)  # a desk-level clock, not an incident's
         if not worker.is_cancelled:
             self.post_message(self.Counts(open_count, overdue + (1 if late else 0), late))

@@ -108,6 +108,8 @@ class Field(Vertical):
 
     def set_error(self, reason: str | None) -> None:
         """Mark the field invalid with ``reason`` (``None`` clears it)."""
+        if (reason or "") == self.error and self._error.display == bool(reason):
+            return  # as shown: a save clears every field, and each update re-lays the form
         self.set_class(bool(reason), "-invalid")
         self._error.update(Content(reason or ""))
         self._error.display = bool(reason)

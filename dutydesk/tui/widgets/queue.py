@@ -15,6 +15,7 @@ other and from both ends (the scrollbar dragged to the middle) is read by OFFSET
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from dutydesk.services.incidents.queue import (
     fetch_before,
     fetch_last,
     fetch_window,
+    order_of,
     place_of,
 )
 from dutydesk.tui.bindings import key, translate_bindings
@@ -98,8 +100,11 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
             replace: bool = False,
             cursor: int | None = None,
             lost: bool = False,
+            counted: bool = False,
         ) -> None:
             super().__init__()
+            self.counted = counted
+            """``count`` was counted by this read (not only the rows known so far)."""
             self.cursor = cursor
             self.lost = lost
             self.replace = replace
@@ -125,6 +130,10 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
         """The last count read (``count`` may be provisional: the rows known so far)."""
         self.reloads = 0
         """Reloads started (tests count them: one commit, one reload)."""
+        self.placed = 0
+        """New rows placed among the held ones without a read (tests count them)."""
+        self._loading = False
+        """A reload's rows have not landed yet."""
         if context.first_rows is not None:
             # Rows the launcher read before the app existed: draw them in the first
             # frame. The count is provisional until the mount's reload counts.
@@ -144,6 +153,7 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
         """
         self._generation += 1
         self.reloads += 1
+        self._loading = True
         self._pending.clear()
         if select is not None:
             # Kept until a load lands: a reload that cancels this one (another console's
@@ -152,7 +162,13 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
         current = self.selected
         follow = self._select if self._select is not None else (current.id if current else None)
         total = self._counted + 1 if added and self._counted is not None else None
-        self._load(self._generation, tuple(sorted(self._visible_blocks())), follow, total)
+        self._load(
+            self._generation,
+            tuple(sorted(self._visible_blocks())),
+            follow,
+            total,
+            total is not None,
+        )
 
     @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False)
     def _load(
@@ -161,16 +177,22 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
         blocks: tuple[int, ...],
         follow: int | None = None,
         total: int | None = None,
+        added: bool = False,
     ) -> None:
         worker = get_current_worker()
         db = self.context.db
         rows: dict[int, list[QueueRow]] = {}
         cursor = None
+        counted = False
         if follow is not None:
             place = place_of(db, follow, total=total)
             if place is not None:
                 # The incident's own block, read around it: no count of the rows above.
-                cursor, total = place.index, place.count if place.count is not None else total
+                cursor = place.index
+                if place.count is not None:
+                    # Found from the end: the queue was counted just now, in this read.
+                    total, counted = place.count, not added
+
                 block, offset = divmod(place.index, BLOCK)
                 rows[block] = self._read(fetch_around, place.key, offset, BLOCK - offset - 1)
         self._read_blocks(blocks, rows, total, worker)
@@ -187,8 +209,11 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
                 replace=True,
                 cursor=cursor,
                 lost=follow is not None and cursor is None,
+                counted=counted,
             )
         )
+        if counted:
+            return  # counted above: a second walk over every open row would say the same
         count = count_open(db)
         if not worker.is_cancelled:
             self.post_message(self.Loaded(generation, {}, count=count))
@@ -279,9 +304,10 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
             # A reload: its blocks replace the cache, so nothing stale stays visible.
             self._blocks.clear()
             self._select = None
+            self._loading = False
         if message.count is not None:
             self.count = message.count
-            if not message.replace:
+            if not message.replace or message.counted:
                 self._counted = message.count
             self._resize_virtual()
             self.cursor = min(self.cursor, max(self.count - 1, 0))
@@ -305,6 +331,90 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
         """A failed read: say so, and let the rows be asked for again."""
         if report_failure(self, event) and event.state is WorkerState.ERROR:
             self._pending.clear()
+            self._loading = False
+
+    def place(self, row: QueueRow) -> bool:
+        """Put a just-committed new incident at its place among the held rows, selected.
+
+        The save read the row back (``fetch_row``) after its commit: its key says where
+        it goes in the queue order, so when that place is inside the rows held, the row
+        is inserted there, the rows below move down one and the count grows by one,
+        without reading the queue again (issue 16: the reload after a save cost 100-500
+        ms under load). Returns False, changing nothing, when the place is not among
+        the held rows or a reload is on its way; the caller then reloads.
+        """
+        if row.key is None or self._loading or self.count is None:
+            return False
+        index = self._index_for(row)
+        if index is None:
+            return False
+        # Reads in flight were asked for the old rows' places: drop their answers.
+        self._generation += 1
+        self._pending.clear()
+        self._shift_in(index, row)
+        self.count += 1
+        if self._counted is not None:
+            self._counted += 1
+        self.placed += 1
+        self._resize_virtual()
+        self._announced = None
+        self.move_cursor(index)
+        self.refresh()
+        return True
+
+    def _index_for(self, row: QueueRow) -> int | None:
+        """The new row's index, when it falls inside (or at the end of) a held block."""
+        nulls_first = self.context.db.is_sqlite
+        assert row.key is not None
+
+        def order(r: QueueRow) -> tuple[object, ...]:
+            assert r.key is not None
+            return order_of(r.key, nulls_first=nulls_first)
+
+        if self.count == 0:
+            return 0  # the first open incident
+        mine = order(row)
+        for block, rows in sorted(self._blocks.items()):
+            if not rows or any(r.key is None for r in (rows[0], rows[-1])):
+                continue
+            if any(r.id == row.id for r in rows):
+                return None  # already read (a reload got there first): reload to select it
+            start = block * BLOCK
+            if mine < order(rows[0]):
+                # Before this block's first row: here only if the block above ends before it.
+                above = self._blocks.get(block - 1)
+                if block == 0 or (above and above[-1].key is not None and order(above[-1]) < mine):
+                    return start
+                continue
+            # Inside the block, or after the last row of the queue's short last block.
+            if mine < order(rows[-1]) or (len(rows) < BLOCK and start + len(rows) == self.count):
+                keys = [order(r) for r in rows]
+                return start + bisect_left(keys, mine)
+        return None
+
+    def _shift_in(self, index: int, row: QueueRow) -> None:
+        """Insert ``row`` at ``index``; the held rows below move down one place.
+
+        Each full block passes its last row to the block below; a block held beyond a
+        gap would be one place out, so it is dropped (read again when shown).
+        """
+        first = index // BLOCK
+        carry: QueueRow | None = row
+        offset = index % BLOCK
+        blocks: dict[int, list[QueueRow]] = {}
+        self._blocks.setdefault(first, [])  # an empty queue's first row
+        for block in sorted(self._blocks):
+            rows = self._blocks[block]
+            if block < first:
+                blocks[block] = rows
+                continue
+            if carry is None or (block > first and block - 1 not in blocks):
+                continue  # beyond a gap: its rows are no longer at their places
+            rows = [*rows[:offset], carry, *rows[offset:]]
+            offset = 0
+            carry = rows.pop() if len(rows) > BLOCK else None
+            blocks[block] = rows
+        self._blocks = OrderedDict(sorted(blocks.items()))
 
     def row(self, index: int) -> QueueRow | None:
         """The row at ``index`` if it is loaded."""
