@@ -315,6 +315,15 @@ def server_gone(exc: BaseException) -> bool:
     return state is None or state.startswith("08") or state in _CONNECTION_LOST
 
 
+def _configure_mappers() -> None:
+    """Configure every mapped class once per process (a flag test after the first)."""
+    from sqlalchemy.orm import configure_mappers
+
+    import dutydesk.storage.models  # noqa: F401 - the mapped classes, configured below
+
+    configure_mappers()
+
+
 def _note_audit_head(connection: Any) -> None:
     """Keep the newest audit event as a write transaction takes SQLite's write lock.
 
@@ -425,11 +434,8 @@ class Database:
         back unused: on SQLite no BEGIN, so no lock.
         """
         from sqlalchemy.exc import DBAPIError
-        from sqlalchemy.orm import configure_mappers
 
-        import dutydesk.storage.models  # noqa: F401 - the mapped classes, configured below
-
-        configure_mappers()
+        _configure_mappers()
         with contextlib.suppress(DBAPIError):  # unreachable now: the save says so in words
             self.engine.raw_connection().close()  # back to the pool, pragmas set
 
@@ -461,7 +467,19 @@ class Database:
         bind = self.engine
         if self.is_sqlite and not write:
             bind = bind.execution_options(sqlite_begin="DEFERRED")
-        with Session(bind, expire_on_commit=False) as session:
+        if write and self.path is not None:
+            # The ORM's one-time set-up (every mapper, 0.1 s of CPU, more under load)
+            # happens before the lock is queued for, not while other writers wait.
+            _configure_mappers()
+            from dutydesk.storage.writer_queue import turn
+
+            with turn(self.path):
+                yield from self._session(Session, bind, write)
+            return
+        yield from self._session(Session, bind, write)
+
+    def _session(self, session_class: type[Session], bind: Any, write: bool) -> Iterator[Session]:
+        with session_class(bind, expire_on_commit=False) as session:
             committing = False
             try:
                 yield session
