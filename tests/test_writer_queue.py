@@ -33,7 +33,7 @@ HOLDER = """
 import sys, time
 from pathlib import Path
 from dutydesk.storage.writer_queue import turn
-with turn(Path(sys.argv[1])):
+with turn(Path(sys.argv[1]), patience=60):
     print("held", flush=True)
     sys.stdin.readline()  # killed while waiting here
 """
@@ -81,11 +81,26 @@ def test_a_writer_that_died_holding_its_turn_holds_up_nobody(tmp_path: Path) -> 
     assert holder.stdout.readline().strip() == "held"
     holder.send_signal(signal.SIGKILL)
     holder.wait(timeout=60)
-    with turn(path):  # the kernel let go of the dead writer's locks
+    with turn(path, patience=600):  # the kernel let go of the dead writer's locks
         assert tickets_taken(path) == 2
+    holder.communicate()
+
+
+def test_a_stuck_writer_holds_the_next_up_for_the_patience_only(tmp_path: Path) -> None:
+    path = tmp_path / "desk.sqlite3"
+    holder = _start(HOLDER, str(path))
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "held"
+    with turn(path, patience=0.05):  # goes on to SQLite's own busy timeout, as before
+        assert tickets_taken(path) == 2
+    holder.communicate(input="\n", timeout=60)
+    assert holder.returncode == 0
 
 
 def test_the_holder_may_open_another_writing_session(tmp_path: Path) -> None:
     path = tmp_path / "desk.sqlite3"
-    with turn(path), turn(path):  # re-entered by its holder: no wait for itself
+    with (
+        turn(path, patience=600),
+        turn(path, patience=600),
+    ):  # re-entered by its holder: no wait for itself
         assert tickets_taken(path) == 1

@@ -473,7 +473,7 @@ class Database:
             _configure_mappers()
             from dutydesk.storage.writer_queue import turn
 
-            with turn(self.path):
+            with turn(self.path, patience=BUSY_TIMEOUT_MS / 1000):
                 yield from self._session(Session, bind, write)
             return
         yield from self._session(Session, bind, write)

@@ -12,7 +12,8 @@ on a small file beside the database (``<db>-writers``, mode 0600):
 * the turnstile (byte 0) is held only to take the next ticket (the 8-byte counter at the
   start of the file) and to lock the ticket's own byte;
 * a writer then waits for the byte of the ticket before its own, which its holder
-  releases when its transaction ends: the kernel wakes the waiter at once, no polling.
+  releases when its transaction ends. Only the next writer looks (every millisecond), so
+  the order is the tickets', not who happens to look first.
 
 The kernel drops a dead process's locks, so a writer that crashes holds up nobody.
 Byte-range (POSIX) locks belong to a process, so the threads of one process queue on a
@@ -26,6 +27,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +38,9 @@ _SLOTS = 1 << 20
 """Ticket bytes, used round: far more than writers that can ever wait at once."""
 _FIRST_SLOT = 8
 """The counter takes bytes 0-7 (byte 0 doubles as the turnstile); slots follow."""
+
+_POLL = 0.001
+"""Seconds between looks at the writer before: the lock's hand-over takes at most this."""
 
 _process_lock = threading.Lock()
 _held = threading.local()
@@ -87,11 +92,32 @@ def _open(database: Path) -> int | None:
         return None
 
 
+def _wait_for(descriptor: int, offset: int, deadline: float) -> bool:
+    """Wait until nobody holds byte ``offset``; False when ``deadline`` passed first.
+
+    Polled every millisecond rather than blocked on: a writer stuck holding its turn
+    must not hold up the rest for longer than SQLite's busy timeout would have.
+    """
+    while True:
+        try:
+            fcntl.lockf(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, offset, os.SEEK_SET)
+        except OSError:  # EACCES or EAGAIN: held by the writer before us
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(_POLL)
+            continue
+        _unlock(descriptor, offset)
+        return True
+
+
 @contextmanager
-def turn(database: Path) -> Iterator[None]:
+def turn(database: Path, *, patience: float) -> Iterator[None]:
     """Wait for this writer's turn at ``database``, in arrival order; hold it in the block.
 
-    Re-entered by the thread that holds the turn, it passes straight through.
+    After ``patience`` seconds of waiting (the busy timeout) the writer goes on without
+    its turn, to SQLite's own lock and busy timeout, as before the queue: a stuck
+    writer costs the others that wait, never more. Re-entered by the thread that holds
+    the turn, it passes straight through.
     """
     if getattr(_held, "depth", 0):
         _held.depth += 1
@@ -100,7 +126,11 @@ def turn(database: Path) -> Iterator[None]:
         finally:
             _held.depth -= 1
         return
-    with _process_lock:
+    deadline = time.monotonic() + patience
+    if not _process_lock.acquire(timeout=patience):
+        yield  # another thread of this process is stuck in its write
+        return
+    try:
         descriptor = _open(database)
         if descriptor is None:
             yield
@@ -109,8 +139,7 @@ def turn(database: Path) -> Iterator[None]:
             ticket = take_ticket(descriptor)
             if ticket:
                 # The one before us holds its byte until its transaction ends.
-                _lock(descriptor, _slot(ticket - 1))
-                _unlock(descriptor, _slot(ticket - 1))
+                _wait_for(descriptor, _slot(ticket - 1), deadline)
             _held.depth = 1
             try:
                 yield
@@ -118,3 +147,5 @@ def turn(database: Path) -> Iterator[None]:
                 _held.depth = 0
         finally:
             os.close(descriptor)  # drops this process's locks on the file: our slot
+    finally:
+        _process_lock.release()
