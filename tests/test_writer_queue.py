@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from dutydesk.storage.engine import Database, sqlite_url
-from dutydesk.storage.writer_queue import queue_path, tickets_taken, turn
+from dutydesk.storage.writer_queue import late, queue_path, tickets_taken, turn
 
 WRITER = """
 import sys
@@ -83,6 +83,7 @@ def test_a_writer_that_died_holding_its_turn_holds_up_nobody(tmp_path: Path) -> 
     holder.wait(timeout=60)
     with turn(path, patience=600):  # the kernel let go of the dead writer's locks
         assert tickets_taken(path) == 2
+        assert not late()
     holder.communicate()
 
 
@@ -91,8 +92,10 @@ def test_a_stuck_writer_holds_the_next_up_for_the_patience_only(tmp_path: Path) 
     holder = _start(HOLDER, str(path))
     assert holder.stdout is not None
     assert holder.stdout.readline().strip() == "held"
-    with turn(path, patience=0.05):  # goes on to SQLite's own busy timeout, as before
+    with turn(path, patience=0.05):  # goes on, and SQLite waits no more: busy at once
         assert tickets_taken(path) == 2
+        assert late()
+    assert not late()
     holder.communicate(input="\n", timeout=60)
     assert holder.returncode == 0
 

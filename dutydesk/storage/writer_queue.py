@@ -110,13 +110,19 @@ def _wait_for(descriptor: int, offset: int, deadline: float) -> bool:
         return True
 
 
+def late() -> bool:
+    """True in a turn whose wait ran out: the busy timeout is spent, SQLite waits no more."""
+    return bool(getattr(_held, "late", False))
+
+
 @contextmanager
 def turn(database: Path, *, patience: float) -> Iterator[None]:
     """Wait for this writer's turn at ``database``, in arrival order; hold it in the block.
 
     After ``patience`` seconds of waiting (the busy timeout) the writer goes on without
-    its turn, to SQLite's own lock and busy timeout, as before the queue: a stuck
-    writer costs the others that wait, never more. Re-entered by the thread that holds
+    its turn and :func:`late` says so: the engine then tries SQLite's lock once, without
+    waiting again, and a lock still held is "busy" after one busy timeout, as before
+    the queue (the retry takes a new ticket). Re-entered by the thread that holds
     the turn, it passes straight through.
     """
     if getattr(_held, "depth", 0):
@@ -137,14 +143,14 @@ def turn(database: Path, *, patience: float) -> Iterator[None]:
             return
         try:
             ticket = take_ticket(descriptor)
-            if ticket:
-                # The one before us holds its byte until its transaction ends.
-                _wait_for(descriptor, _slot(ticket - 1), deadline)
+            # The one before us holds its byte until its transaction ends.
+            _held.late = bool(ticket) and not _wait_for(descriptor, _slot(ticket - 1), deadline)
             _held.depth = 1
             try:
                 yield
             finally:
                 _held.depth = 0
+                _held.late = False
         finally:
             os.close(descriptor)  # drops this process's locks on the file: our slot
     finally:
