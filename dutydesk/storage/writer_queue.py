@@ -134,7 +134,12 @@ def turn(database: Path, *, patience: float) -> Iterator[None]:
         return
     deadline = time.monotonic() + patience
     if not _process_lock.acquire(timeout=patience):
-        yield  # another thread of this process is stuck in its write
+        # Another thread of this process is stuck in its write: late, as below.
+        _held.late = True
+        try:
+            yield
+        finally:
+            _held.late = False
         return
     try:
         descriptor = _open(database)
