@@ -338,6 +338,9 @@ def test_the_handover_pack_names_the_top_candidates(db: Database, history: dict[
     section = text.split("9. Emerging issues")[1]
     assert "东湖区" in section and PLANTED[0] in section
     assert SECRET not in section
+    # The pack reads only the candidates (issue 16), the same ones the day's report finds.
+    day = trend_report(request(db, now=NOW), end=NOW, length=window_length("day"), window="day")
+    assert pack.emerging == day.candidates[:5]
 
 
 # -- the command line -------------------------------------------------------------------------

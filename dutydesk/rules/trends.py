@@ -471,6 +471,36 @@ def emerging(
     return tuple(out), tested
 
 
+def _indices(
+    facts: Sequence[TrendFact], end: datetime, length: timedelta, windows: int
+) -> dict[int, int]:
+    """Each fact's window (0: the recent one), for the facts inside the windows."""
+    return {
+        f.id: index
+        for f in facts
+        if (index := window_index(f.received_at, end, length, windows)) is not None
+    }
+
+
+def emerging_candidates(
+    facts: Sequence[TrendFact],
+    *,
+    end: datetime,
+    length: timedelta,
+    history_start: datetime | None,
+    windows: int = BASELINE_WINDOWS,
+    alpha: float = ALPHA,
+) -> tuple[Candidate, ...]:
+    """The candidates :func:`build_report` finds in ``facts``, without its counts.
+
+    The handover pack shows only these (issue 16): the counts of every dimension were
+    computed there and thrown away.
+    """
+    cover = covered(history_start, end, length, windows)
+    indices = _indices(facts, end, length, windows)
+    return emerging(facts, indices, windows, cover, alpha=alpha)[0]
+
+
 def build_report(
     facts: Sequence[TrendFact],
     *,
@@ -498,11 +528,7 @@ def build_report(
 
     """
     cover = covered(history_start, end, length, windows)
-    indices = {
-        f.id: index
-        for f in facts
-        if (index := window_index(f.received_at, end, length, windows)) is not None
-    }
+    indices = _indices(facts, end, length, windows)
     recent = [f for f in facts if indices.get(f.id) == 0]
     candidates, tested = emerging(facts, indices, windows, cover, alpha=alpha)
     return TrendReport(

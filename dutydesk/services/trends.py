@@ -41,6 +41,7 @@ from dutydesk.rules.trends import (
     TrendReport,
     WeeklySummary,
     build_report,
+    emerging_candidates,
     location_key,
     phrases,
     place_keys,
@@ -253,8 +254,12 @@ def top_candidates(req: Request, *, at: datetime, limit: int = 5) -> tuple[Candi
 
     Read at ``req``'s clearance, as of ``at``.
     """
-    report = trend_report(req.at(at), end=at, length=window_length("day"), window="day")
-    return report.candidates[:limit]
+    length = window_length("day")
+    db = req.db
+    # As trend_report reads them (the baseline windows before the day), counts left out.
+    facts = read_facts(db, at - (BASELINE_WINDOWS + 1) * length, at, clearance=req.clearance)
+    found = emerging_candidates(facts, end=at, length=length, history_start=history_start(db))
+    return found[:limit]
 
 
 _SERIOUS = (Severity.I.value, Severity.II.value)

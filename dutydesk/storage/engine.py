@@ -45,6 +45,7 @@ from urllib.parse import quote, unquote
 
 from dutydesk.errors import CommitInDoubt, DatabaseError, ServerUnreachable
 from dutydesk.i18n import t
+from dutydesk.storage import writer_queue
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -315,6 +316,24 @@ def server_gone(exc: BaseException) -> bool:
     return state is None or state.startswith("08") or state in _CONNECTION_LOST
 
 
+def _begin_without_waiting(connection: Any) -> None:
+    """``BEGIN IMMEDIATE`` with no busy wait: the writer queue already spent the timeout."""
+    connection.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def _configure_mappers() -> None:
+    """Configure every mapped class once per process (a flag test after the first)."""
+    from sqlalchemy.orm import configure_mappers
+
+    import dutydesk.storage.models  # noqa: F401 - the mapped classes, configured below
+
+    configure_mappers()
+
+
 def _note_audit_head(connection: Any) -> None:
     """Keep the newest audit event as a write transaction takes SQLite's write lock.
 
@@ -395,7 +414,10 @@ class Database:
                     # timeout), so a write transaction never fails half-way; read-only
                     # sessions ask for DEFERRED.
                     mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-                    connection.exec_driver_sql(f"BEGIN {mode}")
+                    if mode == "IMMEDIATE" and writer_queue.late():
+                        _begin_without_waiting(connection)
+                    else:
+                        connection.exec_driver_sql(f"BEGIN {mode}")
                     if mode == "IMMEDIATE":
                         _note_audit_head(connection)
 
@@ -428,11 +450,8 @@ class Database:
         back unused: on SQLite no BEGIN, so no lock.
         """
         from sqlalchemy.exc import DBAPIError
-        from sqlalchemy.orm import configure_mappers
 
-        import dutydesk.storage.models  # noqa: F401 - the mapped classes, configured below
-
-        configure_mappers()
+        _configure_mappers()
         with contextlib.suppress(DBAPIError):  # unreachable now: the save says so in words
             self.engine.raw_connection().close()  # back to the pool, pragmas set
 
@@ -464,7 +483,17 @@ class Database:
         bind = self.engine
         if self.is_sqlite and not write:
             bind = bind.execution_options(sqlite_begin="DEFERRED")
-        with Session(bind, expire_on_commit=False) as session:
+        if write and self.path is not None:
+            # The ORM's one-time set-up (every mapper, 0.1 s of CPU, more under load)
+            # happens before the lock is queued for, not while other writers wait.
+            _configure_mappers()
+            with writer_queue.turn(self.path, patience=BUSY_TIMEOUT_MS / 1000):
+                yield from self._session(Session, bind, write)
+            return
+        yield from self._session(Session, bind, write)
+
+    def _session(self, session_class: type[Session], bind: Any, write: bool) -> Iterator[Session]:
+        with session_class(bind, expire_on_commit=False) as session:
             committing = False
             try:
                 yield session

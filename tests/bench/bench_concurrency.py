@@ -8,10 +8,17 @@ cause; then checks serials, timeline numbers and the chain for gaps and runs ``v
 Not part of the test run::
 
     .venv/bin/python tests/bench/bench_concurrency.py [FOLLOWUPS INTAKES [sqlite|postgresql]]
+        [--before SRC]
+
+``--before SRC`` (issue 16) first runs the SQLite scenarios with the writers importing
+another checkout's code (``SRC`` first on their ``PYTHONPATH``, e.g. ``/work/main``), then
+with this one's, so before and after share the machine's load; the load average is
+printed beside them. The first incident and the checks run in this process (this code).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -99,10 +106,33 @@ def run(followups: int = 100, intakes: int = 200, stores: str = "both") -> None:
             bench("sqlite", str(workdir / "bench.sqlite3"), workdir, followups, intakes)
 
 
+def before_and_after(source: str, followups: int, intakes: int) -> None:
+    """The SQLite scenarios with ``source``'s code in the writers, then with this code."""
+    kept = os.environ.get("PYTHONPATH")
+    with tempfile.TemporaryDirectory() as scratch:
+        for label, path in (("old", source), ("new", None)):
+            if path is None:
+                os.environ.pop("PYTHONPATH", None)
+                if kept is not None:
+                    os.environ["PYTHONPATH"] = kept
+            else:
+                os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [path, kept]))
+            print(f"load average {os.getloadavg()[0]:.1f} before the {label} run", flush=True)
+            folder = Path(scratch) / label
+            folder.mkdir()
+            bench(f"sqlite-{label}", str(folder / "bench.sqlite3"), folder, followups, intakes)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
+
+
 if __name__ == "__main__":
     given = sys.argv[1:]
-    run(
-        int(given[0]) if given else 100,
-        int(given[1]) if len(given) > 1 else 200,
-        given[2] if len(given) > 2 else "both",
-    )
+    source = None
+    if "--before" in given:
+        at = given.index("--before")
+        source = given[at + 1]
+        del given[at : at + 2]
+    counts = (int(given[0]) if given else 100, int(given[1]) if len(given) > 1 else 200)
+    if source is not None:
+        before_and_after(source, *counts)
+    else:
+        run(*counts, given[2] if len(given) > 2 else "both")

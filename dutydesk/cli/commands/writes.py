@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from dutydesk.services.accounts.auth import Operator
     from dutydesk.services.incidents.followup import NewEntry
     from dutydesk.services.incidents.intake import NewIncident
+    from dutydesk.services.request import Request
 
 
 def _read_file(path: str) -> str:
@@ -37,6 +38,16 @@ def _read_file(path: str) -> str:
         raise InputError(
             t("cli.error.json_unreadable", path=path, detail=exc.strerror or exc)
         ) from None
+
+
+def ready(req: Request) -> Request:
+    """``req`` with its deadline rules read now, before the write lock is queued for.
+
+    Every write computes clocks; reading ``rules.toml`` on first use did it inside the
+    transaction, while the other writers waited (issue 16).
+    """
+    _ = req.rules
+    return req
 
 
 def intake_items(
@@ -76,7 +87,7 @@ def register_and_warn(env: Env, items: list[NewIncident], actor: Operator) -> No
     """Register every item in one transaction; print serials and duplicate warnings."""
     from dutydesk.services.incidents.intake import find_similar, register_many
 
-    req = env.request(actor=actor)
+    req = ready(env.request(actor=actor))
     created = register_many(req, items)
     serials = {incident.serial for incident in created}
     # The warning reads as nobody in particular, at internal level, as it always has.
@@ -106,7 +117,7 @@ def link_report(env: Env, serial: str, items: list[NewIncident], actor: Operator
     item = items[0]
     parts = (item.reporter_unit, item.reporter_name, item.reporter_phone)
     reporter = " ".join(part for part in parts if part)
-    req = env.request(actor=actor)
+    req = ready(env.request(actor=actor))
 
     def work(session: Any) -> tuple[int, str]:
         incident = env.incident(session, serial)
@@ -140,7 +151,7 @@ def log_entry(
 
     # The writer's own clearance: a classified item is edited (or raised) only by
     # someone cleared for its level (issue 17).
-    req = replace(env.request(actor=actor), clearance=actor.clearance)
+    req = ready(replace(env.request(actor=actor), clearance=actor.clearance))
 
     def work(session: Any) -> tuple[int, Any]:
         incident = env.incident(session, serial)
@@ -176,7 +187,7 @@ def edit_fields(
 
     # The writer's own clearance: a classified item is edited (or raised) only by
     # someone cleared for its level (issue 17).
-    req = replace(env.request(actor=actor), clearance=actor.clearance)
+    req = ready(replace(env.request(actor=actor), clearance=actor.clearance))
 
     def work(session: Any) -> tuple[int, Any]:
         incident = env.incident(session, serial)
