@@ -45,7 +45,6 @@ from urllib.parse import quote, unquote
 
 from dutydesk.errors import CommitInDoubt, DatabaseError, ServerUnreachable
 from dutydesk.i18n import t
-from dutydesk.storage import writer_queue
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -316,15 +315,6 @@ def server_gone(exc: BaseException) -> bool:
     return state is None or state.startswith("08") or state in _CONNECTION_LOST
 
 
-def _begin_without_waiting(connection: Any) -> None:
-    """``BEGIN IMMEDIATE`` with no busy wait: the writer queue already spent the timeout."""
-    connection.exec_driver_sql("PRAGMA busy_timeout=0")
-    try:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-    finally:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-
-
 def _configure_mappers() -> None:
     """Configure every mapped class once per process (a flag test after the first)."""
     from sqlalchemy.orm import configure_mappers
@@ -414,10 +404,7 @@ class Database:
                     # timeout), so a write transaction never fails half-way; read-only
                     # sessions ask for DEFERRED.
                     mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-                    if mode == "IMMEDIATE" and writer_queue.late():
-                        _begin_without_waiting(connection)
-                    else:
-                        connection.exec_driver_sql(f"BEGIN {mode}")
+                    connection.exec_driver_sql(f"BEGIN {mode}")
                     if mode == "IMMEDIATE":
                         _note_audit_head(connection)
 
@@ -483,13 +470,10 @@ class Database:
         bind = self.engine
         if self.is_sqlite and not write:
             bind = bind.execution_options(sqlite_begin="DEFERRED")
-        if write and self.path is not None:
+        if write:
             # The ORM's one-time set-up (every mapper, 0.1 s of CPU, more under load)
-            # happens before the lock is queued for, not while other writers wait.
+            # happens before BEGIN IMMEDIATE takes the lock, not while other writers wait.
             _configure_mappers()
-            with writer_queue.turn(self.path, patience=BUSY_TIMEOUT_MS / 1000):
-                yield from self._session(Session, bind, write)
-            return
         yield from self._session(Session, bind, write)
 
     def _session(self, session_class: type[Session], bind: Any, write: bool) -> Iterator[Session]:
