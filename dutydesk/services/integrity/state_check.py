@@ -159,7 +159,7 @@ def compare(db: Database, facts: Facts, key: bytes | None, *, baselined: bool) -
                 seqs = [held.pop(row, 0) for row, _raw in keyed]
                 states = _details(query, [seq for seq in seqs if seq > 0])
                 for (row, raw), seq in zip(keyed, seqs, strict=True):
-                    now = _normal_row(table, raw, kinds, key)
+                    now = normal_row(table, raw, kinds, key)
                     problems.extend(_row(table, row, now, seq, states, key_id, baselined=baselined))
             gone = [(row, seq) for row, seq in held.items() if seq > 0]
             for start in range(0, len(gone), _BATCH):
@@ -171,7 +171,7 @@ def compare(db: Database, facts: Facts, key: bytes | None, *, baselined: bool) -
     return problems
 
 
-def _normal_row(
+def normal_row(
     table: str, raw: dict[str, Any], kinds: list[tuple[str, int]], key: bytes | None
 ) -> dict[str, Any]:
     """:func:`normal_value` of every column of a row read with plain SQL.
