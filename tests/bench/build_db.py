@@ -6,9 +6,9 @@ the app computes it (:func:`dutydesk.rules.chain.link_hash` over the same conten
 state fact of every incident from :func:`state_facts.state` of the row as read back,
 the head signed with the head key), so ``dutydesk verify`` passes on the result. The
 search index triggers are dropped for the load and the index is filled once at the end
-(:meth:`Database.rebuild_search_index`). Loading at schema 0001 and migrating instead
-took 26 min for 200k (0005 backfilled the chain one UPDATE per row). Not part of the
-test run.
+(as :meth:`Database.rebuild_search_index` does, on the load's connection). Loading at
+schema 0001 and migrating instead took 26 min for 200k (0005 backfilled the chain one
+UPDATE per row). Not part of the test run.
 
     python tests/bench/build_db.py /tmp/bench.sqlite3 --incidents 1000000 --open-fraction 1.0
 """
@@ -37,6 +37,7 @@ from dutydesk.services.integrity.state_facts import (
     kind_of,
 )
 from dutydesk.storage.engine import Database, url_for
+from dutydesk.storage.search import SQLITE_DROP, install_sqlite, sqlite_has_trigram
 from dutydesk.vocab import Category, Channel, Classification, Severity
 
 TITLES = [
@@ -123,6 +124,21 @@ class _Chain:
         return self.seq, self.hash, head_key.mac(self.key, head) if self.key else None
 
 
+def _fill_search_index(conn: sqlite3.Connection) -> None:
+    """:func:`dutydesk.storage.search.rebuild` on the load's own connection.
+
+    Without a journal: through the store's connection (WAL, ``synchronous=FULL``) the
+    fill wrote the whole index to the WAL first (about 1 GB at 1M incidents), then again.
+    """
+    if not sqlite_has_trigram(conn):
+        return
+    conn.execute("BEGIN")
+    for statement in SQLITE_DROP:
+        conn.execute(statement)
+    install_sqlite(conn.execute)
+    conn.execute("COMMIT")
+
+
 def _plain_time(stamp: str) -> str:
     """A stored time (``FORMAT``) as the chain's canonical text (``rules.chain.plain``)."""
     return f"{stamp[:10]}T{stamp[11:]}Z"
@@ -201,13 +217,11 @@ def build(path: Path, incidents: int, open_fraction: float, seed: int = 7) -> di
         conn.execute("COMMIT")
     for sql in indexes:  # one sorted build per index rather than a random insert per row
         conn.execute(sql)
+    loaded = time.perf_counter()
+    _fill_search_index(conn)
     conn.execute("ANALYZE")
     conn.execute(f"PRAGMA journal_mode={mode}")
     conn.close()
-    loaded = time.perf_counter()
-    database = Database(url_for(str(path)))
-    database.rebuild_search_index()
-    database.close()
     return {
         "incidents": incidents,
         "entries": built["entries"],
