@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from json.encoder import encode_basestring
 from typing import Any
 
 GENESIS = "0" * 64
@@ -111,8 +112,102 @@ def plain(value: Any) -> Any:
 
 
 _ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
-"""``json.dumps`` with these options, built once: a new encoder per call was a fifth of a
-link's cost when ``verify`` walks a long chain; the bytes are the same."""
+"""``json.dumps`` with these options, built once. The definition of the canonical form:
+:func:`_fast_text` must give the same text, and falls back to this for anything else."""
+
+_QUOTE: Callable[[str], str] = encode_basestring
+"""One JSON string as this encoder writes it (``ensure_ascii=False``): the C function
+``json`` itself calls for every string, so the escapes are the same ones."""
+
+
+def _null(_value: None) -> str:
+    return "null"
+
+
+_VALUE: dict[type, Callable[[Any], str]] = {str: _QUOTE, int: int.__repr__, type(None): _null}
+"""The JSON text of a value by its exact class (``json`` writes an ``int`` by its
+``repr``). Other classes (a ``bool``, an enum, a time) take the slow path."""
+
+
+def compact_template(names: Sequence[str], literals: Mapping[str, str] | None = None) -> str:
+    """A ``str.format`` template of :data:`_ENCODE`'s text of an object with these keys.
+
+    Field ``i`` takes the JSON text of the value of ``names[i]`` (:func:`compact_fill`);
+    ``literals`` are keys whose JSON text is fixed. Keys are sorted here, once.
+    """
+    fields = {name: f"{{{i}}}" for i, name in enumerate(names)}
+    for name, text in (literals or {}).items():
+        fields[name] = _literal(text)
+    pairs = (f"{_literal(_QUOTE(name))}:{fields[name]}" for name in sorted(fields))
+    return "{{" + ",".join(pairs) + "}}"
+
+
+def _literal(text: str) -> str:
+    """``text`` as literal text in a ``str.format`` template."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def compact_fill(template: str, values: Sequence[Any]) -> str | None:
+    """:data:`_ENCODE`'s text of the object (:func:`compact_template`) with these values.
+
+    ``None`` when a value is not text, an ``int`` or ``None``: encode that one the slow way.
+    """
+    try:
+        return template.format(*[_VALUE[v.__class__](v) for v in values])
+    except KeyError:
+        return None
+
+
+def _template(table: str) -> str:
+    """The canonical text of ``table``'s links: its chained columns, then the sequence number."""
+    names = (*CHAINED_COLUMNS[table], "_chain_seq")
+    return compact_template(names, {"_table": _QUOTE(table)})
+
+
+_TEMPLATES = {table: _template(table) for table in CHAINED_COLUMNS}
+
+_ENVELOPE_QUOTED = '"' + ENVELOPE_PREFIX
+"""An encrypted value's text starts so: a link whose text holds it takes the slow path."""
+
+
+def _fast_text(table: str, chain_seq: int, values: Sequence[Any]) -> str | None:
+    """The canonical text from values in their plain form, or ``None`` for the slow path.
+
+    Fast for what a plain read gives (text, integers, ``None``) with no envelope: one
+    template filled, rather than a dict sorted and encoded (issue 16: ``verify`` spends
+    most of a link here). The text is :data:`_ENCODE`'s, byte for byte
+    (``tests/test_chain_encoding.py``).
+    """
+    try:
+        text = _TEMPLATES[table].format(*[_VALUE[v.__class__](v) for v in values], chain_seq)
+    except KeyError:
+        return None
+    # A value holding the prefix (even mid-text) is sent to the exact path, never guessed.
+    return None if _ENVELOPE_QUOTED in text else text
+
+
+def canonical_values(table: str, chain_seq: int, values: Sequence[Any]) -> bytes:
+    """:func:`canonical` of the values of :data:`CHAINED_COLUMNS` ``[table]``, in that order.
+
+    The values may be stored (an envelope, a ``datetime``, an enum) or already plain.
+    """
+    columns = CHAINED_COLUMNS[table]
+    if len(values) != len(columns):
+        raise ValueError(f"{table} has {len(columns)} chained columns, not {len(values)}")
+    text = _fast_text(table, chain_seq, values)
+    if text is None:
+        document = {name: plain(value) for name, value in zip(columns, values, strict=True)}
+        text = _slow_text(table, chain_seq, document)
+    return text.encode()
+
+
+def _slow_text(table: str, chain_seq: int, document: dict[str, Any]) -> str:
+    """The canonical text of a plain document, by :data:`_ENCODE` itself."""
+    text = _fast_text(table, chain_seq, list(document.values()))
+    if text is None or list(document) != list(CHAINED_COLUMNS[table]):
+        document = {**document, "_table": table, "_chain_seq": chain_seq}
+        text = _ENCODE(document)
+    return text
 
 
 def canonical(table: str, chain_seq: int, content: Mapping[str, Any]) -> bytes:
@@ -128,31 +223,40 @@ def canonical(table: str, chain_seq: int, content: Mapping[str, Any]) -> bytes:
         KeyError: a chained column is missing from ``content``.
 
     """
-    document = {name: plain(content[name]) for name in CHAINED_COLUMNS[table]}
-    return canonical_document(table, chain_seq, document)
+    return canonical_values(table, chain_seq, [content[name] for name in CHAINED_COLUMNS[table]])
 
 
 def canonical_document(table: str, chain_seq: int, document: dict[str, Any]) -> bytes:
-    """:func:`canonical` of content already in its plain form (:func:`plain` of each value).
+    """:func:`canonical` of content already in its plain form (:func:`plain` of each value)."""
+    return _slow_text(table, chain_seq, document).encode()
 
-    ``document`` gains the table and sequence number. ``verify`` builds the plain form
-    straight from stored text (``services.integrity.chain_walk``), which spares parsing
-    every time back into a ``datetime``.
+
+def values_hash(prev_hash: str, table: str, chain_seq: int, values: Sequence[Any]) -> str:
+    """:func:`link_hash` of the values of :data:`CHAINED_COLUMNS` ``[table]``, in order.
+
+    ``verify`` hashes each stored row this way (``services.integrity.chain_walk``).
     """
-    document["_table"] = table
-    document["_chain_seq"] = chain_seq
-    return _ENCODE(document).encode()
+    text = None
+    if len(values) == len(CHAINED_COLUMNS[table]):
+        # _fast_text inline: this runs once per link of the record
+        try:
+            text = _TEMPLATES[table].format(*[_VALUE[v.__class__](v) for v in values], chain_seq)
+        except KeyError:  # a time, an enum, a bool: the exact path
+            text = None
+    if text is None or _ENVELOPE_QUOTED in text:
+        data = canonical_values(table, chain_seq, values)
+    else:
+        data = text.encode()
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + data).hexdigest()
 
 
 def document_hash(prev_hash: str, table: str, chain_seq: int, document: dict[str, Any]) -> str:
     """:func:`link_hash` of content already in its plain form (see :func:`canonical_document`)."""
-    digest = hashlib.sha256(prev_hash.encode("ascii"))
-    digest.update(b"\n")
-    digest.update(canonical_document(table, chain_seq, document))
-    return digest.hexdigest()
+    data = canonical_document(table, chain_seq, document)
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + data).hexdigest()
 
 
 def link_hash(prev_hash: str, table: str, chain_seq: int, content: Mapping[str, Any]) -> str:
     """SHA-256 (hex) over the previous hash and the record's canonical encoding."""
-    document = {name: plain(content[name]) for name in CHAINED_COLUMNS[table]}
-    return document_hash(prev_hash, table, chain_seq, document)
+    values = [content[name] for name in CHAINED_COLUMNS[table]]
+    return values_hash(prev_hash, table, chain_seq, values)

@@ -27,7 +27,12 @@ from tests.bench.build_db import build
 
 
 def _run(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Wall seconds, CPU seconds and peak RSS (MB) of one process (``wait4``)."""
+    """Wall seconds, CPU seconds and peak RSS (MB) of one process (``wait4``).
+
+    With the 1-minute load average at its start and end: the machine is shared, and a
+    wall time means little without it.
+    """
+    load_before = os.getloadavg()[0]
     began = time.perf_counter()
     # Our own CLI (or the sqlite3 shell) on a benchmark file, no shell.
     process = subprocess.Popen(
@@ -44,6 +49,7 @@ def _run(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any
         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
         "peak_mb": round(usage.ru_maxrss / 1024, 1),
         "exit": os.waitstatus_to_exitcode(status),
+        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "said": output.strip().splitlines()[-2:],
     }
 

@@ -6,9 +6,9 @@ the app computes it (:func:`dutydesk.rules.chain.link_hash` over the same conten
 state fact of every incident from :func:`state_facts.state` of the row as read back,
 the head signed with the head key), so ``dutydesk verify`` passes on the result. The
 search index triggers are dropped for the load and the index is filled once at the end
-(:meth:`Database.rebuild_search_index`). Loading at schema 0001 and migrating instead
-took 26 min for 200k (0005 backfilled the chain one UPDATE per row). Not part of the
-test run.
+(as :meth:`Database.rebuild_search_index` does, on the load's connection). Loading at
+schema 0001 and migrating instead took 26 min for 200k (0005 backfilled the chain one
+UPDATE per row). Not part of the test run.
 
     python tests/bench/build_db.py /tmp/bench.sqlite3 --incidents 1000000 --open-fraction 1.0
 """
@@ -23,18 +23,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dutydesk.rules.chain import GENESIS, ChainHead, link_hash
+from dutydesk.rules.chain import GENESIS, ChainHead, document_hash
 from dutydesk.services.integrity import head_key
+from dutydesk.services.integrity.state_check import normal_row
 from dutydesk.services.integrity.state_facts import (
     BASELINE,
+    KEY_FIELD,
     STATE,
     WATCHED,
     columns,
     encode,
     key_of,
-    state,
+    kind_of,
 )
 from dutydesk.storage.engine import Database, url_for
+from dutydesk.storage.search import SQLITE_DROP, install_sqlite, sqlite_has_trigram
 from dutydesk.vocab import Category, Channel, Classification, Severity
 
 TITLES = [
@@ -57,6 +60,9 @@ FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 BATCH = 50_000
 """Incidents per transaction."""
+
+CACHE_KB = 1_000_000
+"""The load's page cache (KiB): the three tables' indexes stay in memory while rows go in."""
 
 _EVENT_SQL = (
     "INSERT INTO audit_event (id, occurred_at, actor_id, action, object_type, object_id, "
@@ -86,16 +92,21 @@ class _Chain:
         self.events: list[tuple[object, ...]] = []
 
     def link(self, table: str, content: dict[str, Any]) -> tuple[int, str, str]:
-        """The next (chain_seq, prev_hash, hash) for a record with ``content``."""
+        """The next (chain_seq, prev_hash, hash) for a record with ``content``.
+
+        ``content`` is already in its plain form (times as canonical text): the hash is
+        :func:`~dutydesk.rules.chain.link_hash`'s without a ``datetime`` per time.
+        """
         seq, prev = self.seq + 1, self.hash
-        self.seq, self.hash = seq, link_hash(prev, table, seq, content)
+        self.seq, self.hash = seq, document_hash(prev, table, seq, content)
         return seq, prev, self.hash
 
     def event(self, moment: datetime, action: str, kind: str, row: str, detail: str) -> None:
         """Chain an audit event (a state fact or the baseline marker)."""
         self.event_id += 1
+        stamp = moment.strftime(FORMAT)
         content = {
-            "occurred_at": moment,
+            "occurred_at": _plain_time(stamp),
             "actor_id": None,
             "action": action,
             "object_type": kind,
@@ -103,7 +114,6 @@ class _Chain:
             "detail": detail,
         }
         seq, prev, digest = self.link("audit_event", content)
-        stamp = moment.strftime(FORMAT)
         self.events.append(
             (self.event_id, stamp, None, action, kind, row, detail, seq, prev, digest)
         )
@@ -114,14 +124,53 @@ class _Chain:
         return self.seq, self.hash, head_key.mac(self.key, head) if self.key else None
 
 
+def _fill_search_index(conn: sqlite3.Connection) -> None:
+    """:func:`dutydesk.storage.search.rebuild` on the load's own connection.
+
+    Without a journal: through the store's connection (WAL, ``synchronous=FULL``) the
+    fill wrote the whole index to the WAL first (about 1 GB at 1M incidents), then again.
+    """
+    if not sqlite_has_trigram(conn):
+        return
+    conn.execute("BEGIN")
+    for statement in SQLITE_DROP:
+        conn.execute(statement)
+    install_sqlite(conn.execute)
+    conn.execute("COMMIT")
+
+
+def _plain_time(stamp: str) -> str:
+    """A stored time (``FORMAT``) as the chain's canonical text (``rules.chain.plain``)."""
+    return f"{stamp[:10]}T{stamp[11:]}Z"
+
+
+def _drop_indexes(conn: sqlite3.Connection) -> list[str]:
+    """Drop the loaded tables' explicit indexes; their ``CREATE INDEX`` statements, as stored.
+
+    Made again from the same text after the load, so ``sqlite_master`` holds the head
+    schema's exact SQL (unique constraints' own indexes stay: they cannot be dropped).
+    """
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        "AND tbl_name IN ('incident', 'timeline_entry', 'audit_event') ORDER BY name"
+    ).fetchall()
+    for name, _sql in rows:
+        conn.execute(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in rows]
+
+
 def _facts(conn: sqlite3.Connection, chain: _Chain, first: int, last: int, now: datetime) -> None:
     """Chain the state fact of incidents ``first``..``last``, from the rows as stored."""
     names = [c.name for c in columns(WATCHED["incident"])]
+    kinds = [(name, kind_of("incident", name)) for name in names]
+    key_id = head_key.key_id(chain.key)
     sql = f"SELECT {', '.join(names)} FROM incident WHERE id BETWEEN ? AND ? ORDER BY id"  # noqa: S608
     for values in conn.execute(sql, (first, last)):
         raw = dict(zip(names, values, strict=True))
-        detail = encode(state("incident", raw, chain.key))
-        chain.event(now, STATE, "incident", key_of(WATCHED["incident"], raw), detail)
+        # state_facts.state of the row, by verify's fast path of the same values
+        document = normal_row("incident", raw, kinds, chain.key)
+        document[KEY_FIELD] = key_id
+        chain.event(now, STATE, "incident", key_of(WATCHED["incident"], raw), encode(document))
 
 
 def build(path: Path, incidents: int, open_fraction: float, seed: int = 7) -> dict[str, Any]:
@@ -138,8 +187,13 @@ def build(path: Path, incidents: int, open_fraction: float, seed: int = 7) -> di
     start = end - timedelta(days=365)
     span = (end - start).total_seconds()
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA synchronous=OFF")  # bulk load only; the console runs with FULL
-    conn.execute("PRAGMA journal_mode=WAL")
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    # Bulk load of a new file only (a crash leaves a file to delete, nothing to keep): no
+    # journal, no fsync, a large page cache. The console runs with WAL and FULL.
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute(f"PRAGMA cache_size=-{CACHE_KB}")
+    indexes = _drop_indexes(conn)
     triggers = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%'"
     ).fetchall()
@@ -161,13 +215,13 @@ def build(path: Path, incidents: int, open_fraction: float, seed: int = 7) -> di
             "UPDATE chain_state SET seq = ?, hash = ?, mac = ? WHERE id = 1", chain.head_row()
         )
         conn.execute("COMMIT")
-    conn.execute("ANALYZE")
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
+    for sql in indexes:  # one sorted build per index rather than a random insert per row
+        conn.execute(sql)
     loaded = time.perf_counter()
-    database = Database(url_for(str(path)))
-    database.rebuild_search_index()
-    database.close()
+    _fill_search_index(conn)
+    conn.execute("ANALYZE")
+    conn.execute(f"PRAGMA journal_mode={mode}")
+    conn.close()
     return {
         "incidents": incidents,
         "entries": built["entries"],
@@ -221,17 +275,18 @@ def _batch(
                 stamp,
             )
         )
+        recorded = _plain_time(stamp)
         for seq, (kind, minutes) in enumerate(
             (("received", 0), ("phone_report", 12), ("first_report", 45)), 1
         ):
             built["entries"] += 1
-            occurred = received + timedelta(minutes=minutes)
+            occurred = (received + timedelta(minutes=minutes)).strftime(FORMAT)
             content: dict[str, Any] = {
                 "incident_id": index,
                 "seq": seq,
                 "kind": kind,
-                "occurred_at": occurred,
-                "recorded_at": received,
+                "occurred_at": _plain_time(occurred),
+                "recorded_at": recorded,
                 "actor_id": None,
                 "actor_name": "值班员",
                 "text": f"{title}：{kind}",
@@ -247,7 +302,7 @@ def _batch(
                     index,
                     seq,
                     kind,
-                    occurred.strftime(FORMAT),
+                    occurred,
                     stamp,
                     None,
                     "值班员",

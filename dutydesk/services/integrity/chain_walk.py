@@ -25,9 +25,9 @@ from dutydesk.rules.chain import (
     ENVELOPE_PREFIX,
     GENESIS,
     PURGED_PREFIX,
-    document_hash,
     hashed_form,
     plain,
+    values_hash,
 )
 from dutydesk.services.integrity.state_check import Facts, note
 from dutydesk.storage.engine import Query, as_utc
@@ -98,6 +98,22 @@ def plain_content(table: str, row: tuple[Any, ...]) -> dict[str, Any]:
     return dict(zip(columns, values, strict=True))
 
 
+def _values(table: str, row: tuple[Any, ...]) -> list[Any]:
+    """A link's chained values, times in their canonical text; the rest as stored.
+
+    :func:`~dutydesk.rules.chain.values_hash` makes the plain form of the rest (an
+    envelope loses its key wrapping) on its exact path.
+    """
+    values = list(row[_FIRST:])
+    for i in _TIME_AT[table]:
+        value = values[i]
+        if value.__class__ is str and len(value) == 26 and value[10] == " " and value[19] == ".":
+            values[i] = f"{value[:10]}T{value[11:]}Z"  # _time, without its call
+        elif value is not None:
+            values[i] = _time(value)
+    return values
+
+
 def _label(table: str, row: tuple[Any, ...]) -> str:
     if table == _ENTRY:
         return t("verify.entry", id=row[0], serial=row[4], seq=row[_E_SEQ])
@@ -126,14 +142,17 @@ def purge_events(query: Query) -> set[tuple[str, int]]:
     return named
 
 
-def _stream(query: Query, table: str) -> Iterator[tuple[int, str, tuple[Any, ...]]]:
+def _stream(query: Query, table: str) -> Iterator[tuple[int, int, str, tuple[Any, ...]]]:
     prefix = _PREFIX[table]
     sql = (
         f"{_SELECT[table]} WHERE {prefix}chain_seq IS NOT NULL "
         f"ORDER BY {prefix}chain_seq, {prefix}id"
     )
+    # (seq, 0|1, ...) sorts as the merge's key did: entries before events at an equal
+    # number, each table in its own order (ids are unique); no key function per link.
+    order = 0 if table == _ENTRY else 1
     for row in query(sql, None):
-        yield row[1], table, row
+        yield row[1], order, table, row
 
 
 def chained(query: Query) -> Iterator[tuple[int, str, tuple[Any, ...]]]:
@@ -142,7 +161,8 @@ def chained(query: Query) -> Iterator[tuple[int, str, tuple[Any, ...]]]:
     ``row`` is id, chain_seq, prev_hash, hash, the label's part (an entry's serial, an
     event's action), then the content columns of :data:`CHAINED_COLUMNS`.
     """
-    return heapq.merge(_stream(query, _ENTRY), _stream(query, _EVENT), key=lambda x: x[0])
+    merged = heapq.merge(_stream(query, _ENTRY), _stream(query, _EVENT))
+    return ((seq, table, row) for seq, _order, table, row in merged)
 
 
 @dataclass
@@ -174,14 +194,15 @@ def walk(query: Query, problems: list[str], wanted: set[int], limit: int) -> Wal
     room = limit - len(problems)
     previous: tuple[str, tuple[Any, ...]] | None = None
     expected_prev, expected_seq = GENESIS, 1
-    for seq, table, row in chained(query):
+    merged = heapq.merge(_stream(query, _ENTRY), _stream(query, _EVENT))
+    for seq, _order, table, row in merged:
         found.links += 1
         prev, stored = row[2], row[3]
         if table == _EVENT:
             note(found.facts, seq, row[_A_ACTION], row[_A_TYPE], row[_A_ID])
         if seq in wanted:
             found.hashes.setdefault(seq, stored)
-        computed = document_hash(prev or "", table, seq, plain_content(table, row))
+        computed = values_hash(prev or "", table, seq, _values(table, row))
         if room > 0:
             before = len(problems)
             if seq > expected_seq:

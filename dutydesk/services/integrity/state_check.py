@@ -15,7 +15,7 @@ from itertools import islice
 from typing import Any
 
 from dutydesk.i18n import code_name, field_caption, t
-from dutydesk.rules.chain import hashed_form
+from dutydesk.rules.chain import compact_fill, compact_template, hashed_form
 from dutydesk.services.integrity import head_key
 from dutydesk.services.integrity.state_facts import (
     DELETED,
@@ -27,6 +27,7 @@ from dutydesk.services.integrity.state_facts import (
     UNKEYED,
     WATCHED,
     columns,
+    encode,
     enum_of,
     key_of,
     kind_of,
@@ -61,14 +62,25 @@ def _parsed(detail: Any) -> dict[str, Any]:
     return state if isinstance(state, dict) else {}
 
 
+def _as_fact(template: str, now: dict[str, Any], key_id: str | None) -> str:
+    """The ``detail`` a fact of this row would have now (:func:`state_facts.encode`)."""
+    text = compact_fill(template, [*now.values(), key_id])
+    return encode({**now, KEY_FIELD: key_id}) if text is None else text
+
+
 def _details(query: Query, seqs: list[int]) -> dict[int, dict[str, Any]]:
     """The state held by each of these links (parsed), by link number."""
+    return {seq: _parsed(detail) for seq, detail in _texts(query, seqs).items()}
+
+
+def _texts(query: Query, seqs: list[int]) -> dict[int, Any]:
+    """The ``detail`` of each of these links, as stored, by link number."""
     if not seqs:
         return {}
     names = {f"s{i}": seq for i, seq in enumerate(seqs)}
     marks = ", ".join(":" + name for name in names)
     sql = f"SELECT chain_seq, detail FROM audit_event WHERE chain_seq IN ({marks})"  # noqa: S608 - placeholders only
-    return {int(seq): _parsed(detail) for seq, detail in query(sql, names)}
+    return {int(seq): detail for seq, detail in query(sql, names)}
 
 
 def _label(table: str, row: str, state: dict[str, Any] | None) -> str:
@@ -151,15 +163,19 @@ def compare(db: Database, facts: Facts, key: bytes | None, *, baselined: bool) -
             names = [c.name for c in columns(model)]
             held = facts.pop(table, {})
             kinds = [(name, kind_of(table, name)) for name in names]
+            fact = compact_template([*names, KEY_FIELD])
             rows = query(f"SELECT {', '.join(names)} FROM {table}", None)  # noqa: S608 - names from the models
             while batch := list(islice(rows, _BATCH)):
                 found = [dict(zip(names, values, strict=True)) for values in batch]
                 keyed = [(key_of(model, raw), raw) for raw in found]
                 # Taken out as compared: what is left after the table are rows gone.
                 seqs = [held.pop(row, 0) for row, _raw in keyed]
-                states = _details(query, [seq for seq in seqs if seq > 0])
+                texts = _texts(query, [seq for seq in seqs if seq > 0])
                 for (row, raw), seq in zip(keyed, seqs, strict=True):
-                    now = _normal_row(table, raw, kinds, key)
+                    now = normal_row(table, raw, kinds, key)
+                    if seq > 0 and _as_fact(fact, now, key_id) == texts.get(seq):
+                        continue  # the fact as this row would write it now: nothing differs
+                    states = {seq: _parsed(texts.get(seq))} if seq > 0 else {}
                     problems.extend(_row(table, row, now, seq, states, key_id, baselined=baselined))
             gone = [(row, seq) for row, seq in held.items() if seq > 0]
             for start in range(0, len(gone), _BATCH):
@@ -171,7 +187,24 @@ def compare(db: Database, facts: Facts, key: bytes | None, *, baselined: bool) -
     return problems
 
 
-def _normal_row(
+_DIGESTS: dict[tuple[bytes, str, str, str], str] = {}
+_DIGESTS_KEPT = 8192
+"""Digests remembered (then forgotten all at once: memory stays flat). Many texts recur
+from row to row (an empty phone, a unit, a place): each is digested once a run."""
+
+
+def _digest(key: bytes, table: str, name: str, value: str) -> str:
+    """``head_key.digest`` of a text column's value, as a fact holds it."""
+    known = (key, table, name, value)
+    digest = _DIGESTS.get(known)
+    if digest is None:
+        if len(_DIGESTS) >= _DIGESTS_KEPT:
+            _DIGESTS.clear()
+        digest = _DIGESTS[known] = head_key.digest(key, f"{table}.{name}", hashed_form(value))
+    return digest
+
+
+def normal_row(
     table: str, raw: dict[str, Any], kinds: list[tuple[str, int]], key: bytes | None
 ) -> dict[str, Any]:
     """:func:`normal_value` of every column of a row read with plain SQL.
@@ -189,8 +222,7 @@ def _normal_row(
         ):
             now[name] = value
         elif kind == TEXT and value.__class__ is str and key is not None:
-            where = f"{table}.{name}"
-            now[name] = head_key.digest(key, where, hashed_form(value))
+            now[name] = _digest(key, table, name, value)
         elif kind == TIME and value.__class__ is str:
             now[name] = utc_text(value)
         else:

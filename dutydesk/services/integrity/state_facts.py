@@ -183,9 +183,13 @@ def state(table: str, values: dict[str, Any], key: bytes | None) -> dict[str, An
     return document
 
 
+_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+"""``json.dumps`` with these options, built once (``verify`` encodes every watched row)."""
+
+
 def encode(document: dict[str, Any]) -> str:
     """The fact's ``detail``: compact JSON with sorted keys."""
-    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODE(document)
 
 
 def _table_of(instance: object) -> str | None:
