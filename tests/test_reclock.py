@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from dutydesk.rules.deadlines import DeadlineRules
 from dutydesk.services.incidents.records import refresh_due, refresh_open_clocks
@@ -52,19 +53,25 @@ def one_at_a_time(db: Database, rules: DeadlineRules) -> dict[str, Clock]:
     with db.session() as session:
         for incident in session.exec(select(Incident).where(col(Incident.is_open))).all():
             refresh_due(session=session, incident=incident, rules=rules, at=DEMO_MOMENT)
-        session.flush()
-        rows = session.exec(select(Incident)).all()
-        found: dict[str, Clock] = {
-            row.serial: (row.due_at, row.due_step, row.is_open) for row in rows
-        }
+        found = session_clocks(session)
         session.rollback()
     return found
 
 
-def test_every_open_clock_in_a_few_statements_as_one_at_a_time(
-    db: Database, demo_templates: DemoTemplates
-) -> None:
-    demo = demo_templates.load_into(db, DEMO_MOMENT)
+def session_clocks(session: Session) -> dict[str, Clock]:
+    """:func:`clocks` as the session holds them, its pending changes flushed."""
+    session.flush()
+    rows = session.exec(select(Incident)).all()
+    return {row.serial: (row.due_at, row.due_step, row.is_open) for row in rows}
+
+
+@pytest.fixture
+def demo(db: Database, demo_templates: DemoTemplates) -> Database:
+    """The demo night as of the tests' moment."""
+    return demo_templates.load_into(db, DEMO_MOMENT)
+
+
+def test_every_open_clock_in_a_few_statements_as_one_at_a_time(demo: Database) -> None:
     rules = request(demo, now=DEMO_MOMENT).rules
     # Stale clocks on every open incident, as a release with other rules leaves them.
     with demo.session() as session:
@@ -77,9 +84,7 @@ def test_every_open_clock_in_a_few_statements_as_one_at_a_time(
 
     with counted(demo) as statements, demo.session() as session:
         assert refresh_open_clocks(session, rules, DEMO_MOMENT) == opened
-        session.flush()
-        found = {row.serial: (row.due_at, row.due_step, row.is_open)
-                 for row in session.exec(select(Incident)).all()}  # fmt: skip
+        found = session_clocks(session)
     assert found == expected
     reads = [s for s in statements if not s.lstrip().upper().startswith(("UPDATE", "INSERT"))]
     # The open incidents, the special period, one batch of timelines, the read back
@@ -87,10 +92,7 @@ def test_every_open_clock_in_a_few_statements_as_one_at_a_time(
     assert len(reads) <= 8, reads
 
 
-def test_an_unchanged_clock_is_not_written_again(
-    db: Database, demo_templates: DemoTemplates
-) -> None:
-    demo = demo_templates.load_into(db, DEMO_MOMENT)
+def test_an_unchanged_clock_is_not_written_again(demo: Database) -> None:
     rules = request(demo, now=DEMO_MOMENT).rules
     with demo.session() as session:
         refresh_open_clocks(session, rules, DEMO_MOMENT)

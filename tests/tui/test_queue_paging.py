@@ -28,7 +28,7 @@ from dutydesk.services.incidents.queue import (
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.main import POLL_SECONDS, MainScreen
-from dutydesk.tui.widgets.queue import BLOCK
+from dutydesk.tui.widgets.queue import BLOCK, QueueView
 from dutydesk.vocab import Classification, Severity
 from tests.tui.conftest import NOW
 from tests.tui.test_console import SIZE, settle
@@ -257,6 +257,15 @@ async def watched(pilot: Pilot[None], main: MainScreen) -> None:
     await settle(pilot)
 
 
+async def reloaded(pilot: Pilot[None], view: QueueView, since: int) -> None:
+    """Wait until the queue has started a reload after ``since`` and what it read is shown."""
+    for _ in range(200):
+        if view.reloads > since:
+            break
+        await pilot.pause(POLL_SECONDS / 4)
+    await settle(pilot)
+
+
 async def test_the_consoles_own_save_reloads_nothing_and_the_watcher_no_more(
     make_app: MakeApp, db: Database
 ) -> None:
@@ -297,11 +306,7 @@ async def test_the_consoles_own_save_reloads_nothing_and_the_watcher_no_more(
             )
         finally:
             other.close()
-        for _ in range(200):
-            if view.reloads > after_save:
-                break
-            await pilot.pause(POLL_SECONDS / 4)
-        await settle(pilot)
+        await reloaded(pilot, view, after_save)
         assert view.reloads == after_save + 1
 
 
@@ -328,9 +333,8 @@ async def test_another_consoles_write_is_counted_once_from_the_end(
         try:
             from sqlalchemy import text
 
-            with (
-                other.engine.begin() as conn
-            ):  # a plain writer: one more open incident, after the last
+            # A plain writer: one more open incident, after the last.
+            with other.engine.begin() as conn:
                 conn.execute(
                     text(
                         "INSERT INTO incident (serial, serial_date, serial_no, received_at, "
@@ -347,11 +351,7 @@ async def test_another_consoles_write_is_counted_once_from_the_end(
                 )
         finally:
             other.close()
-        for _ in range(200):
-            if view.reloads > reloads:
-                break
-            await pilot.pause(POLL_SECONDS / 4)
-        await settle(pilot)
+        await reloaded(pilot, view, reloads)
         expected = [row.id for row in offset_order(db)]
         assert view.count == view._counted == len(expected) == ROWS + 1
         assert view.selected is not None and view.selected.id == on.id
