@@ -111,9 +111,10 @@ def plain(value: Any) -> Any:
     return value
 
 
-_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
-"""``json.dumps`` with these options, built once. The definition of the canonical form:
-:func:`_fast_text` must give the same text, and falls back to this for anything else."""
+compact_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+"""``json.dumps`` with sorted keys and no spaces, built once: the canonical form of a link
+(and of a state fact's ``detail``). :func:`_fast_text` must give the same text, and falls
+back to this for anything else."""
 
 _QUOTE: Callable[[str], str] = encode_basestring
 """One JSON string as this encoder writes it (``ensure_ascii=False``): the C function
@@ -130,7 +131,7 @@ _VALUE: dict[type, Callable[[Any], str]] = {str: _QUOTE, int: int.__repr__, type
 
 
 def compact_template(names: Sequence[str], literals: Mapping[str, str] | None = None) -> str:
-    """A ``str.format`` template of :data:`_ENCODE`'s text of an object with these keys.
+    """A ``str.format`` template of :data:`compact_json`'s text of an object with these keys.
 
     Field ``i`` takes the JSON text of the value of ``names[i]`` (:func:`compact_fill`);
     ``literals`` are keys whose JSON text is fixed. Keys are sorted here, once.
@@ -148,7 +149,7 @@ def _literal(text: str) -> str:
 
 
 def compact_fill(template: str, values: Sequence[Any]) -> str | None:
-    """:data:`_ENCODE`'s text of the object (:func:`compact_template`) with these values.
+    """:data:`compact_json`'s text of the object (:func:`compact_template`) with these values.
 
     ``None`` when a value is not text, an ``int`` or ``None``: encode that one the slow way.
     """
@@ -175,15 +176,12 @@ def _fast_text(table: str, chain_seq: int, values: Sequence[Any]) -> str | None:
 
     Fast for what a plain read gives (text, integers, ``None``) with no envelope: one
     template filled, rather than a dict sorted and encoded (issue 16: ``verify`` spends
-    most of a link here). The text is :data:`_ENCODE`'s, byte for byte
+    most of a link here). The text is :data:`compact_json`'s, byte for byte
     (``tests/test_chain_encoding.py``).
     """
-    try:
-        text = _TEMPLATES[table].format(*[_VALUE[v.__class__](v) for v in values], chain_seq)
-    except KeyError:
-        return None
+    text = compact_fill(_TEMPLATES[table], [*values, chain_seq])
     # A value holding the prefix (even mid-text) is sent to the exact path, never guessed.
-    return None if _ENVELOPE_QUOTED in text else text
+    return None if text is None or _ENVELOPE_QUOTED in text else text
 
 
 def canonical_values(table: str, chain_seq: int, values: Sequence[Any]) -> bytes:
@@ -202,11 +200,11 @@ def canonical_values(table: str, chain_seq: int, values: Sequence[Any]) -> bytes
 
 
 def _slow_text(table: str, chain_seq: int, document: dict[str, Any]) -> str:
-    """The canonical text of a plain document, by :data:`_ENCODE` itself."""
+    """The canonical text of a plain document, by :data:`compact_json` itself."""
     text = _fast_text(table, chain_seq, list(document.values()))
     if text is None or list(document) != list(CHAINED_COLUMNS[table]):
         document = {**document, "_table": table, "_chain_seq": chain_seq}
-        text = _ENCODE(document)
+        text = compact_json(document)
     return text
 
 
@@ -236,17 +234,10 @@ def values_hash(prev_hash: str, table: str, chain_seq: int, values: Sequence[Any
 
     ``verify`` hashes each stored row this way (``services.integrity.chain_walk``).
     """
-    text = None
-    if len(values) == len(CHAINED_COLUMNS[table]):
-        # _fast_text inline: this runs once per link of the record
-        try:
-            text = _TEMPLATES[table].format(*[_VALUE[v.__class__](v) for v in values], chain_seq)
-        except KeyError:  # a time, an enum, a bool: the exact path
-            text = None
-    if text is None or _ENVELOPE_QUOTED in text:
-        data = canonical_values(table, chain_seq, values)
-    else:
-        data = text.encode()
+    fits = len(values) == len(CHAINED_COLUMNS[table])
+    text = _fast_text(table, chain_seq, values) if fits else None
+    # Anything the template cannot take (a time, an enum, a wrong count) the exact way.
+    data = canonical_values(table, chain_seq, values) if text is None else text.encode()
     return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + data).hexdigest()
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -31,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Boolean, Date, event
 from sqlmodel import Session, SQLModel
 
-from dutydesk.rules.chain import hashed_form
+from dutydesk.rules.chain import compact_json, hashed_form
 from dutydesk.services.integrity import head_key
 from dutydesk.storage.engine import as_utc
 from dutydesk.storage.models import (
@@ -183,13 +182,9 @@ def state(table: str, values: dict[str, Any], key: bytes | None) -> dict[str, An
     return document
 
 
-_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
-"""``json.dumps`` with these options, built once (``verify`` encodes every watched row)."""
-
-
 def encode(document: dict[str, Any]) -> str:
-    """The fact's ``detail``: compact JSON with sorted keys."""
-    return _ENCODE(document)
+    """The fact's ``detail``: compact JSON with sorted keys (:data:`compact_json`)."""
+    return compact_json(document)
 
 
 def _table_of(instance: object) -> str | None:
