@@ -151,7 +151,7 @@ def test_looks_live_at_the_pinned_moment(demo: Database) -> None:
     assert queue.count_open(demo) >= 10
     # Only what is really late (issue 12): the tower-crane collapse's written first report.
     # Letters and messages from the public run on their own, longer clocks.
-    assert 1 <= queue.count_overdue(demo, now) <= 3
+    assert 1 <= queue.open_counts(demo, now)[1] <= 3
     rows = queue.fetch_window(demo, 0, 100)
     soon = [r for r in rows if r.due_at and now <= r.due_at <= now + timedelta(hours=2)]
     assert len(soon) >= 2

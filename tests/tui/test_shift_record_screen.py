@@ -153,9 +153,9 @@ def header(app: DutyDeskApp) -> str:
 
 def overdue_incidents(db: Database, now: datetime) -> int:
     """What the header counted before the daily report had a clock of its own."""
-    from dutydesk.services.incidents.queue import count_overdue
+    from dutydesk.services.incidents.queue import open_counts
 
-    return count_overdue(db, now)
+    return open_counts(db, now)[1]
 
 
 async def test_a_late_daily_report_is_counted_and_notified_once(

@@ -153,15 +153,6 @@ def count_open(db: Database) -> int:
     return int(db.read("SELECT count(*) FROM incident WHERE is_open = TRUE")[0][0])
 
 
-def count_overdue(db: Database, now: datetime) -> int:
-    """How many open incidents have their next step past due at ``now``."""
-    rows = db.read(
-        "SELECT count(*) FROM incident WHERE is_open = TRUE AND due_at < :now",
-        {"now": db.time_param(now)},
-    )
-    return int(rows[0][0])
-
-
 def open_counts(db: Database, now: datetime) -> tuple[int, int]:
     """The open incidents and how many of them are overdue at ``now``, in one walk.
 
