@@ -813,13 +813,6 @@ class PostgresSearchIndex:
         )
         return sql, params.values
 
-    def _sql(self, spec: SearchSpec, *, walk: int | None = None) -> tuple[str, dict[str, Any]]:
-        """One step alone (``walk``: the walk of that many documents, else GIN)."""
-        params = _Params()
-        return self._select(spec, params, None if walk is None else params.add(walk)), (
-            params.values
-        )
-
     def _select(self, spec: SearchSpec, params: _Params, walk: str | None = None) -> str:
         """The first ``offset + limit`` matches, newest first, with their sort keys.
 
