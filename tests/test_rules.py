@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dutydesk.rules.deadlines import EntryFact, due_steps, load_rules, next_due
 from dutydesk.rules.policy import may_see
 from dutydesk.rules.shifts import following_shifts, next_handover, shift_at
-from dutydesk.vocab import Classification, EntryKind, Severity, ShiftKind
+from dutydesk.vocab import Classification, EntryKind, Severity, ShiftKind, member
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY, NIGHT = time(8, 30), time(17, 30)
@@ -115,3 +117,11 @@ def test_need_to_know() -> None:
     assert may_see(Classification.INTERNAL, Classification.PUBLIC)
     assert not may_see(Classification.INTERNAL, Classification.SECRET)
     assert not may_see(Classification.SECRET, Classification.TOP_SECRET)
+
+
+@pytest.mark.parametrize("kind", [Classification, Severity, EntryKind])
+def test_member_is_calling_the_enum_without_the_call(kind: type[StrEnum]) -> None:
+    for each in kind:
+        assert member(kind, each.value) is each is member(kind, each)
+    with pytest.raises(ValueError, match="not a valid"):
+        member(kind, "no such code")

@@ -18,15 +18,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from dutydesk.rules.deadlines import INSTRUCTION_STEPS
 from dutydesk.services.incidents.register_view import register_lines
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import incident_record
 from dutydesk.storage.engine import Database, Row, as_utc
-from dutydesk.vocab import Category, Channel, Classification, Severity, Status
+from dutydesk.vocab import Category, Channel, Classification, Severity, Status, member
 
 if TYPE_CHECKING:
     from dutydesk.services.accounts.auth import Operator
@@ -104,7 +103,7 @@ def queue_row(
     whoever reads: it is not content.
     """
     id_ = int(values.id)
-    level = _member(Classification, values.classification)
+    level = member(Classification, values.classification)
     content = read.content(level, str(values.serial))
     hidden = content is None
     return QueueRow(
@@ -112,32 +111,19 @@ def queue_row(
         serial=str(values.serial),
         received_at=as_utc(values.received_at),  # type: ignore[arg-type]
         classification=level,
-        channel=None if hidden else _member(Channel, values.channel),
-        category=None if hidden else _member(Category, values.category),
-        severity=None if hidden else _member(Severity, values.severity),
+        channel=None if hidden else member(Channel, values.channel),
+        category=None if hidden else member(Category, values.category),
+        severity=None if hidden else member(Severity, values.severity),
         title=None
         if content is None
         else content(values.title, record=incident_record(id_), field="title"),
-        status=None if hidden else _member(Status, values.status),
+        status=None if hidden else member(Status, values.status),
         due_at=as_utc(values.due_at),
         due_step=values.due_step,
         drill=values.drill_run_id is not None,
         register=(registers or {}).get(id_, ""),
         key=_key_of(values),
     )
-
-
-_E = TypeVar("_E", bound=Enum)
-
-
-def _member(kind: type[_E], value: object) -> _E:
-    """``kind(value)``, by a dictionary look-up.
-
-    A block of 100 rows converts 500 stored values, and calling an enum cost more than
-    the rest of building a row (issue 16).
-    """
-    found = kind._value2member_map_.get(value)
-    return found if found is not None else kind(value)  # type: ignore[return-value]
 
 
 def _key_of(values: Row) -> QueueKey | None:

@@ -38,7 +38,7 @@ from dutydesk.rules.policy import may_open, may_see
 from dutydesk.services.integrity.need_to_know import NamedFor
 from dutydesk.services.integrity.sealed import Opener, record_view
 from dutydesk.storage.engine import Database
-from dutydesk.vocab import Classification
+from dutydesk.vocab import Classification, member
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -103,7 +103,7 @@ class ClassifiedRead:
         Cleared for ``level`` and, if it is classified, named for it; nothing is opened
         or noted.
         """
-        classification = _level(level)
+        classification = member(Classification, level)
         if not may_see(self.clearance, classification):
             return False  # not cleared: the need-to-know lists are not even read
         named = classification.is_classified and self._named.covers(shown)
@@ -115,7 +115,7 @@ class ClassifiedRead:
         For a classified ``level`` the object is noted as shown under ``shown`` (its
         serial or name, never its content), so the read is audited.
         """
-        classification = _level(level)
+        classification = member(Classification, level)
         if not self.may_open(classification, shown):
             return None
         if classification.is_classified:
@@ -130,7 +130,7 @@ class ClassifiedRead:
         Nothing is shown, so nothing is noted: a match then shown is read through
         :meth:`content` and audited as usual.
         """
-        classification = _level(level)
+        classification = member(Classification, level)
         if not self.may_open(classification, shown):
             return None
         return Content(self._opener, classification)
@@ -206,9 +206,3 @@ def audited_read(
 
 
 __all__ = ["ClassifiedRead", "Content", "audited_read"]
-
-
-def _level(level: Classification | str) -> Classification:
-    # A member is taken as it is: calling the enum costs more than the check (a queue
-    # block asks for 100 rows; issue 16).
-    return level if isinstance(level, Classification) else Classification(level)
