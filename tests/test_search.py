@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from dutydesk.services.incidents.search import SearchError, SearchFilter, SearchResult, search
+from dutydesk.services.incidents.search import (
+    SearchAfter,
+    SearchError,
+    SearchFilter,
+    SearchResult,
+    search,
+)
 from dutydesk.storage.engine import HEAD_REVISION, Database, url_for
 from dutydesk.storage.migrations import upgrade
 from dutydesk.storage.models import Incident, IncidentReader, Person, TimelineEntry
@@ -151,6 +157,62 @@ def test_newest_first_and_paging(desk: Database) -> None:
     assert titles(desk, "据报") == ["幸福路12号火灾"]
 
 
+def every_page(db: Database, query: str, limit: int, **kwargs: Any) -> list[int]:
+    """The ids of a search read one page at a time, each page after the last's end."""
+    ids: list[int] = []
+    after = None
+    while True:
+        page = find(db, query, limit=limit, after=after, **kwargs)
+        assert page.follows is (after is not None)
+        assert page.continues is (after is not None)
+        ids += [row.id for row in page.rows]
+        if page.next_after is None:
+            assert not page.has_more
+            return ids
+        assert page.has_more and page.next_after.id == page.rows[-1].id
+        after = page.next_after
+
+
+@pytest.mark.parametrize(
+    ("query", "narrow"),
+    [
+        ("火灾", {}),  # 2 characters: the gram table (SQLite), the walk then GIN (PostgreSQL)
+        ("火", {}),  # 1 character
+        ("同一秒", {}),  # 3 characters: the trigram table
+        ("火灾", {"severity": "III"}),  # text and a filter
+        ("", {"category": "accident"}),  # filters only: the incident table, by time
+        ("", {}),  # no text, no filter
+        ("20261120", {}),  # a serial: classified rows too, restricted
+    ],
+)
+def test_next_pages_continue_after_the_last_row(
+    db: Database, query: str, narrow: dict[str, str]
+) -> None:
+    # Ties in one second (ordered by id) on both sides of every page boundary, rows out of
+    # insertion order, and a classified row found by its serial only.
+    for n in range(7):
+        add(db, f"同一秒火灾{n}", hours=1)
+    for n in range(5):
+        add(db, f"其他火灾{n}", hours=-n - 0.5, severity="II" if n % 2 else "III")
+    add(db, "某涉密火灾", hours=2, classification="secret")
+    add(db, "同一秒之后的火灾", hours=1 + 1 / 3600)
+    whole = [row.id for row in find(db, query, limit=500, **narrow).rows]
+    assert len(whole) >= 5
+    for limit in (1, 2, 3, 5):
+        assert every_page(db, query, limit, **narrow) == whole, limit
+
+
+def test_next_pages_by_like_equal_its_own_order(desk: Database) -> None:
+    for n in range(4):
+        add(desk, f"同一秒火灾{n}", hours=7)
+    desk._search_index = LikeSearchIndex(desk)
+    try:
+        whole = [row.id for row in find(desk, "火灾", limit=500).rows]
+        assert len(whole) == 5 and every_page(desk, "火灾", 2) == whole
+    finally:
+        desk._search_index = None
+
+
 def test_order_follows_received_time_not_insertion(db: Database) -> None:
     add(db, "较晚登记的传真火灾", hours=10)
     add(db, "补录的早先火灾", hours=-10)  # registered later, received earlier
@@ -182,6 +244,8 @@ def test_filters_combine_with_text(desk: Database) -> None:
         ({"received_from": BASE, "received_to": BASE}, "date range is empty"),
         ({"limit": 0}, "page size"),
         ({"offset": -1}, "page offset"),
+        ({"after": 3}, "starts after a result"),
+        ({"after": SearchAfter(datetime(2026, 1, 1), 3)}, "no time zone"),
         ({"clearance": "cosmic"}, "unknown clearance"),
     ],
 )

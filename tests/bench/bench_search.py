@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dutydesk.services.incidents.search import SearchFilter, search
+from dutydesk.services.incidents.search import SearchAfter, SearchFilter, search
 from dutydesk.services.request import Request
 from dutydesk.storage.engine import Database, url_for
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
@@ -158,14 +158,26 @@ def run(path: Path | str, per_kind: int, seed: int = 11) -> dict[str, Any]:
             reader, "报", SearchFilter(status="received", severity="I", channel="cipher")
         ),
     }
+    # What the console asks for the same rows: the page after the 20th page's last row
+    # (issue 15: the next page starts after the last result, not at an offset).
+    deep = _after_pages(reader, "火灾", 20)
+    filtered["page_21_of_火灾_after_page_20"] = lambda: search(reader, "火灾", after=deep)
     for name, call in filtered.items():
         results[name] = summary([timed(call) for _ in range(20)])
     results["write_incident_plus_entry_ms"] = round(_write_cost(db), 2)
     results["sizes_mb"] = _sizes(db) if db.is_sqlite else _pg_sizes(db)
     if not db.is_sqlite:
-        results["explain"] = _pg_plans(db, queries)
+        results["explain"] = _pg_plans(db, queries, deep)
     db.close()
     return results
+
+
+def _after_pages(reader: Request, query: str, pages: int) -> SearchAfter | None:
+    """Where page ``pages + 1`` of ``query`` starts, read page by page as the console does."""
+    after = None
+    for _ in range(pages):
+        after = search(reader, query, limit=50, after=after).next_after
+    return after
 
 
 def _write_cost(db: Database) -> float:
@@ -239,7 +251,9 @@ def _pg_sizes(db: Database) -> dict[str, float]:
     return sizes
 
 
-def _pg_plans(db: Database, queries: dict[str, list[str]]) -> dict[str, list[list[str]]]:
+def _pg_plans(
+    db: Database, queries: dict[str, list[str]], deep: SearchAfter | None
+) -> dict[str, list[list[str]]]:
     """EXPLAIN (ANALYZE, BUFFERS) of every statement the index runs for one query of
     each kind, in order (the walk, then the GIN step or the longer walk if it ran)."""
     from dutydesk.storage.search import PostgresSearchIndex, SearchSpec
@@ -264,6 +278,7 @@ def _pg_plans(db: Database, queries: dict[str, list[str]]) -> dict[str, list[lis
             visible=visible,
         ),
         "page_20_of_火灾": SearchSpec(terms=("火灾",), offset=1000, visible=visible),
+        "page_21_of_火灾_after_page_20": SearchSpec(terms=("火灾",), after=deep, visible=visible),
         "rare_filter_common_text": SearchSpec(
             terms=("报",),
             statuses=("received",),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, timedelta
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -16,6 +17,7 @@ from dutydesk.rules.deadlines import load_rules
 from dutydesk.services.incidents.edits import update_fields
 from dutydesk.services.incidents.intake import register
 from dutydesk.storage.engine import Database
+from dutydesk.storage.search import SearchSpec
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.edit import EditScreen
 from dutydesk.tui.screens.entry import EntryScreen, LogChooser
@@ -402,6 +404,48 @@ async def test_search_results_scroll_to_the_cursor(make_app: MakeApp, night) -> 
         assert int(results.scroll_y) > 0
         drawn = [results.render_line(y).text for y in range(1, results.size.height)]
         assert any(last.serial in line for line in drawn)
+
+
+async def test_search_reads_each_next_page_after_the_last_row(
+    make_app: MakeApp, db: Database, night: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 15: the next page starts after the last result shown (the index's own order),
+    # not at an offset the index walks from the top; pages of two, so every boundary is hit.
+    from dutydesk.services.incidents.search import search
+    from dutydesk.tui.screens import search as search_screen
+
+    monkeypatch.setattr(search_screen, "PAGE", 2)
+    whole = [row.id for row in search(request(db), "例行事项", limit=500).rows]
+    assert len(whole) > 4
+    index = type(db.search_index)
+    asked: list[SearchSpec] = []
+    find = index.find
+
+    def recording(self: Any, spec: SearchSpec) -> Any:
+        asked.append(spec)
+        return find(self, spec)
+
+    monkeypatch.setattr(index, "find", recording)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        screen = on_top(app, SearchScreen)
+        await pilot.press(*"例行事项")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        results = screen.results
+        assert len(results.rows) == 2 and "+" in screen.status_text
+        results.focus()
+        while results.cursor < len(results.rows) - 1:  # each move to the end reads a page
+            await pilot.press("j")
+            await settle(pilot)
+        assert [row.id for row in results.rows] == whole
+        assert "+" not in screen.status_text
+    # Every page after the first started after the row above it, never at an offset.
+    assert len(asked) == -(-len(whole) // 2) and all(spec.offset == 0 for spec in asked)
+    assert [spec.after.id for spec in asked[1:] if spec.after] == whole[1::2][: len(asked) - 1]
 
 
 async def test_phone_report_is_prefilled_with_tonights_duty_leader(

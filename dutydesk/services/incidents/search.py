@@ -32,6 +32,7 @@ from dutydesk.rules.policy import may_see
 from dutydesk.services.incidents.queue import QueueRow, queue_row, registers_of
 from dutydesk.services.integrity.reading import audited_read
 from dutydesk.storage.engine import Row
+from dutydesk.storage.search import SearchAfter as SearchAfter  # callers page with it
 from dutydesk.storage.search import SearchSpec, searchable
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
 
@@ -60,6 +61,8 @@ class SearchResult:
         terms: The query parts that were searched for.
         ignored_terms: Query parts too short to look up (1-2 characters of punctuation).
         offset: Where this page starts.
+        follows: True when this page was asked for with ``after`` (it continues one).
+        next_after: Pass as ``after`` for the next page; ``None`` when none follows.
 
     """
 
@@ -69,6 +72,13 @@ class SearchResult:
     terms: tuple[str, ...]
     ignored_terms: tuple[str, ...] = ()
     offset: int = 0
+    follows: bool = False
+    next_after: SearchAfter | None = None
+
+    @property
+    def continues(self) -> bool:
+        """True when this page goes below rows already shown (offset or ``after``)."""
+        return self.offset > 0 or self.follows
 
 
 def parse_query(query: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -153,6 +163,7 @@ def search(
     *,
     limit: int = 50,
     offset: int = 0,
+    after: SearchAfter | None = None,
 ) -> SearchResult:
     """Find incidents by text and filters, newest received first, one page at a time.
 
@@ -166,6 +177,9 @@ def search(
         filters: What else must hold; ``None`` for nothing.
         limit: Rows per page, 1 to :data:`MAX_LIMIT`.
         offset: Rows to skip.
+        after: The previous page's :attr:`SearchResult.next_after`: this page starts
+            after its last row, through the index's order (a deep page costs what the
+            first does, where an offset walks every row above it).
 
     Returns:
         The page, whether more follows, and the time it took.
@@ -185,6 +199,10 @@ def search(
         raise SearchError(f"page size must be between 1 and {MAX_LIMIT}, not {limit!r}")
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise SearchError(f"page offset must be 0 or more, not {offset!r}")
+    if after is not None and not isinstance(after, SearchAfter):
+        raise SearchError(f"a next page starts after a result, not {after!r}")
+    if after is not None:
+        _moment("after", after.received_at)
     start, end = _moment("from", narrow.received_from), _moment("to", narrow.received_to)
     if start is not None and end is not None and start >= end:
         raise SearchError(t("error.search.empty_range"))
@@ -201,6 +219,7 @@ def search(
         visible=tuple(c.value for c in Classification if may_see(reader, c)),
         limit=limit + 1,  # one extra row says whether another page follows
         offset=offset,
+        after=after,
     )
     began = time.perf_counter()
     if ignored and not terms:
@@ -221,4 +240,8 @@ def search(
         terms=terms,
         ignored_terms=ignored,
         offset=offset,
+        follows=after is not None,
+        next_after=SearchAfter(rows[-1].received_at, rows[-1].id)
+        if rows and len(found) > limit
+        else None,
     )

@@ -24,7 +24,7 @@ from textual.worker import get_current_worker
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
-from dutydesk.services.incidents.search import SearchResult
+from dutydesk.services.incidents.search import SearchAfter, SearchResult
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.text import safe
@@ -78,7 +78,8 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         """The query whose results are on screen."""
         self._open_first = False
         """Enter came before the results: open the first one when they arrive."""
-        self._has_more = False
+        self._next: SearchAfter | None = None
+        """Where the next page starts (the last result's place); ``None``: no more."""
 
     def compose(self) -> ComposeResult:
         """Query, filters, results, status, keys."""
@@ -161,12 +162,12 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[int | None]):
             return
         self._query = query
         self._say(t("search.searching"))
-        self._search(query, 0, DEBOUNCE_SECONDS)
+        self._search(query, None, DEBOUNCE_SECONDS)
 
     # -- searching -------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(self, query: Query, offset: int, debounce: float) -> None:
+    def _search(self, query: Query, after: SearchAfter | None, debounce: float) -> None:
         from dutydesk.services.incidents.search import SearchFilter, search
 
         worker = get_current_worker()
@@ -180,7 +181,7 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[int | None]):
             **arguments,
         )
         try:
-            result = search(self.context.request(), query.text, narrow, limit=PAGE, offset=offset)
+            result = search(self.context.request(), query.text, narrow, limit=PAGE, after=after)
         except DutyDeskError as exc:
             if not worker.is_cancelled:
                 self.post_message(self.Found(query, None, str(exc)))
@@ -202,8 +203,8 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         if open_first and result.rows:
             self.dismiss(result.rows[0].id)
             return
-        self._has_more = result.has_more
-        append = result.offset > 0
+        self._next = result.next_after
+        append = result.continues
         self.results.show(result.rows, append=append, message=t("search.nothing"))
         count = len(self.results.rows)
         more = "+" if result.has_more else ""
@@ -216,9 +217,9 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[int | None]):
 
     def on_results_view_near_end(self, _message: ResultsView.NearEnd) -> None:
         """Read the next page when the cursor reaches the last row."""
-        if self._has_more and self._query is not None:
-            self._has_more = False
-            self._search(self._query, len(self.results.rows), 0)
+        if self._next is not None and self._query is not None:
+            after, self._next = self._next, None
+            self._search(self._query, after, 0)
 
     def on_results_view_chosen(self, message: ResultsView.Chosen) -> None:
         """Enter on a result: show it on the main screen."""
@@ -255,4 +256,4 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[int | None]):
                 self.dismiss(row.id)
             return
         self._open_first = True
-        self._search(self._query, 0, 0)
+        self._search(self._query, None, 0)
