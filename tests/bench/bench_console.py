@@ -129,6 +129,9 @@ async def _measure(path: Path) -> dict[str, float]:
             await pilot.pause()
         figures["end_p50_ms"] = statistics.median(ends)
         figures["end_p95_ms"] = _p95(ends)
+        await pilot.press("home")
+        await pilot.pause()
+        figures.update(await _keys_to_screen(app, pilot))
         figures.update(_yardsticks(db, queue.count or 0))
         figures["open_incidents"] = float(queue.count or 0)
         figures.update(await _intake_figures(app, pilot, db))
@@ -138,6 +141,80 @@ async def _measure(path: Path) -> dict[str, float]:
     return {name: round(value, 1) for name, value in figures.items()}
 
 
+class _KeyClock:
+    """Keys sent as the terminal driver sends them, each timed until the screen shows it.
+
+    A key's time runs from its event entering the app's queue to the first screen update
+    (``App._display``, after Textual rendered the changed regions) that shows the cursor
+    on the row it asked for, drawn (its row read).
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.queue = app.main.queue
+        self.shown: list[tuple[float, int, bool]] = []
+        self.display = app._display
+
+    def traced(self, screen: Any, update: Any) -> None:
+        self.display(screen, update)
+        if update is not None:
+            queue = self.queue
+            self.shown.append((time.perf_counter(), queue.cursor, queue.selected is not None))
+
+    async def press(self, key: str, target: int, not_before: float = 0.0) -> float:
+        from textual import events
+
+        while time.perf_counter() < not_before:
+            await asyncio.sleep(0.0005)
+        seen = len(self.shown)
+        event = events.Key(key, None)
+        event.set_sender(self.app)
+        began = time.perf_counter()
+        self.app._driver.send_message(event)
+        while time.perf_counter() < began + 10:
+            for at, cursor, drawn in self.shown[seen:]:
+                if cursor == target and drawn:
+                    return (at - began) * 1000
+            await asyncio.sleep(0.0005)
+        raise TimeoutError(f"{key}: row {target} not shown in 10 s")
+
+
+async def _keys_to_screen(app: Any, pilot: Any) -> dict[str, float]:
+    """Down and page down 30 a second, as a held key repeats, then End after a reload.
+
+    Held, a key also pays for whatever the one before left to do (the timeline's read
+    and repaint). ``end_key``: the queue's last block must be held or be read first.
+    """
+    clock = _KeyClock(app)
+    queue = clock.queue
+    app._display = clock.traced
+    figures: dict[str, float] = {}
+    try:
+        for key, presses, step in (("down", 60, 1), ("pagedown", 30, queue._page)):
+            times, start = [], time.perf_counter()
+            for number in range(presses):
+                target = queue.cursor + step
+                times.append(await clock.press(key, target, start + number / 30))
+            await pilot.pause()
+            figures[f"{key}_key_p50_ms"] = statistics.median(times)
+            figures[f"{key}_key_p95_ms"] = _p95(times)
+        ends = []
+        for _ in range(10):
+            await pilot.press("home")
+            generation = queue._generation
+            queue.reload()
+            while queue._generation == generation or queue._loading:
+                await asyncio.sleep(0.001)
+            await pilot.pause()
+            ends.append(await clock.press("end", (queue.count or 1) - 1))
+            await pilot.pause()
+        figures["end_key_p50_ms"] = statistics.median(ends)
+        figures["end_key_p95_ms"] = _p95(ends)
+    finally:
+        app._display = clock.display
+    return figures
+
+
 def _p95(values: list[float]) -> float:
     """The 95th percentile (the largest of fewer than 20 values)."""
     ordered = sorted(values)
@@ -145,10 +222,14 @@ def _p95(values: list[float]) -> float:
 
 
 def _yardsticks(db: Any, count: int) -> dict[str, float]:
-    """The old reads, timed in this run: the last block by OFFSET, and the count."""
+    """The old reads, timed in this run: the last block by OFFSET, and the counts.
+
+    ``count_open_ms`` is what the code's ``count_open`` costs (the store's counter since
+    migration 0026); ``count_rows_ms`` the ``count(*)`` of the open rows it replaced.
+    """
     from dutydesk.services.incidents.queue import BLOCK_ROWS, count_open, fetch_window
 
-    offsets, counts = [], []
+    offsets, counts, rows = [], [], []
     for _ in range(5):
         began = time.perf_counter()
         fetch_window(db, max(count - BLOCK_ROWS, 0), BLOCK_ROWS)
@@ -156,9 +237,13 @@ def _yardsticks(db: Any, count: int) -> dict[str, float]:
         began = time.perf_counter()
         count_open(db)
         counts.append((time.perf_counter() - began) * 1000)
+        began = time.perf_counter()
+        db.read("SELECT count(*) FROM incident WHERE is_open = TRUE")
+        rows.append((time.perf_counter() - began) * 1000)
     return {
         "offset_end_ms": statistics.median(offsets),
         "count_open_ms": statistics.median(counts),
+        "count_rows_ms": statistics.median(rows),
     }
 
 

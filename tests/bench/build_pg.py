@@ -136,6 +136,13 @@ def build_pg(url: str, incidents: int, open_fraction: float = 0.05) -> dict[str,
             )
         for table in ("incident", "timeline_entry"):
             conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
+        # The open counter's triggers (migration 0026) were off with the others.
+        conn.execute(
+            text(
+                "UPDATE open_count SET open_count = "
+                "(SELECT count(*) FROM incident WHERE is_open) WHERE id = 1"
+            )
+        )
     with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE incident"))
         conn.execute(text("VACUUM ANALYZE timeline_entry"))

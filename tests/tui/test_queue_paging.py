@@ -180,6 +180,50 @@ async def test_queue_pages_to_the_end_and_back_with_the_offset_rows(
         assert view.cursor == 0
 
 
+async def test_the_end_of_the_queue_is_held_so_the_jump_to_it_draws_at_once(
+    make_app: MakeApp, db: Database
+) -> None:
+    # Issue 16: the block holding the last row is read with the queue's rows, so End
+    # has its row without a read; after a reload (another console's write) it is again.
+    fill(db)
+    expected = [row.id for row in offset_order(db)]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view = app.main.queue
+        for _ in range(2):
+            view.action_last()  # no await: nothing may be read between the key and the row
+            current = view.selected
+            assert current is not None and current.id == expected[-1]
+            assert view.cursor == ROWS - 1
+            await pilot.press("home")
+            # Paged far from the end, the end stays held, however many blocks were read.
+            for _ in range(3):
+                await pilot.press("pagedown")
+            view.reload()
+            await settle(pilot)
+
+
+async def test_after_rapid_moves_the_timeline_shows_the_incident_under_the_cursor(
+    make_app: MakeApp, db: Database
+) -> None:
+    # The timeline reads only where the cursor rests (issue 16: a held key no longer
+    # reads and lays out one timeline per row passed); where it rests, it must show.
+    fill(db)
+    expected = [row.id for row in offset_order(db)]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view, timeline = app.main.queue, app.main.timeline
+        for keys in (["down"] * 9, ["pagedown", "down", "pagedown", "up"], ["end", "up"]):
+            await pilot.press(*keys)
+            await settle(pilot)  # the debounced read, its worker and its message
+            current = view.selected
+            assert current is not None and current.id == expected[view.cursor]
+            assert timeline.detail is not None and timeline.detail.id == current.id
+            assert current.serial in timeline.text
+
+
 async def _save_intake(pilot: Pilot[None], summary: str) -> int:
     screen = await open_intake(pilot)
     summary_area(screen).text = summary

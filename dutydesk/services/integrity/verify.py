@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dutydesk.errors import DatabaseError
+from dutydesk.errors import DatabaseError, DutyDeskError
 from dutydesk.i18n import t
 from dutydesk.rules.chain import GENESIS, ChainHead
 from dutydesk.services.integrity import chain_walk, head_key
@@ -180,8 +180,59 @@ def verify(db: Database, keys: KeyRing | None = None) -> VerifyReport:
             problems.append(t("verify.handover_differs", where=where, ack=ack.seq))
     _check_sealed(db, keys, report)
     _check_signature(db, report, key, anchors, walked.hashes)
+    _check_open_count(db, problems)
     del problems[MAX_PROBLEMS:]
     return report
+
+
+_OPEN_CHECK = (
+    "SELECT (SELECT open_count FROM open_count WHERE id = 1), "
+    "(SELECT count(*) FROM incident WHERE is_open = TRUE)"
+)
+"""The store's open counter (migration 0026) and a count of the rows, in one snapshot."""
+
+
+def _check_open_count(db: Database, problems: list[str]) -> None:
+    """The open counter must equal a count of the open rows; a wrong one is set right.
+
+    The counter is kept by triggers, so it goes wrong only when rows were written with
+    them off (a bulk load, a data-only restore with ``--disable-triggers``). It is not
+    part of the record, only the queue's height and the status line's number: set it
+    right (the problem says so), or say why it could not be.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    stored, counted = db.read(_OPEN_CHECK)[0]
+    if stored == counted:
+        return
+    try:
+        reset_open_count(db)
+    except (DutyDeskError, SQLAlchemyError) as exc:  # a read-only copy: say it, change nothing
+        why = str(exc) if isinstance(exc, DutyDeskError) else type(exc).__name__
+        problems.append(t("verify.open_count_kept", stored=stored, counted=counted, why=why))
+        return
+    problems.append(t("verify.open_count", stored=stored, counted=counted))
+
+
+def reset_open_count(db: Database) -> None:
+    """Set the store's open counter to a count of the open incidents (one write).
+
+    On PostgreSQL the counter row is locked before the count is read: a writer that
+    opened or closed an incident earlier holds that lock until it commits (its trigger
+    updated the row), so the count, a later statement, sees its row; one that comes
+    after waits for this commit, then adds its own change. SQLite: one writer at a time.
+    """
+    from sqlalchemy import text
+
+    with db.session() as session:
+        if not db.is_sqlite:
+            session.execute(text("SELECT open_count FROM open_count WHERE id = 1 FOR UPDATE"))
+        session.execute(
+            text(
+                "UPDATE open_count SET open_count = "
+                "(SELECT count(*) FROM incident WHERE is_open = TRUE) WHERE id = 1"
+            )
+        )
 
 
 def _check_signature(

@@ -106,13 +106,13 @@ class IncidentActions(OnMainScreen):
             return
         # A new incident is one more open row (a linked report adds none): the queue puts
         # the row the save read back at its place among the rows it holds, or else
-        # reloads and places it from the end without counting them all (issue 16).
+        # reloads and finds its place from the nearer end (issue 16).
         queue = self.host.queue
         if result.row is None or not queue.place(result.row):
-            queue.reload(select=result.incident_id, added=not result.linked)
+            queue.reload(select=result.incident_id)
         self.host.timeline.load(result.incident_id)
-        # The status line's counts walk every open incident: after the new row is drawn,
-        # not beside it (two cores, and the repaint of the main screen is the save's wait).
+        # The status line's counts (the overdue ones are a range of the queue's index):
+        # after the new row is drawn, not beside it (the main screen's repaint comes first).
         self.host.call_after_refresh(self.host.recount)
         if result.linked:
             kind = label(EntryKind(result.kind))

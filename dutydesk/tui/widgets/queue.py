@@ -8,9 +8,11 @@ cursor never touches the database, so it costs the same with a million rows.
 
 A block is read next to one already held, by its neighbour's place in the queue order
 (keyset paging: ``fetch_after``/``fetch_before``), or counted from the nearer end of the
-queue (the end itself is ``fetch_last``), so a page move or the jump to the last row
-costs the rows read, not the rows above them (issue 16). Only a block far from every
-other and from both ends (the scrollbar dragged to the middle) is read by OFFSET.
+queue (the end itself is ``fetch_last``), so a page move costs the rows read, not the
+rows above them (issue 16). The block holding the last row is read with every reload and
+kept, so the jump to the end draws at once; the count is the store's counter (one row,
+migration 0026), read before the rows. Only a block far from every other and from both
+ends (the scrollbar dragged to the middle) is read by OFFSET.
 """
 
 from __future__ import annotations
@@ -100,11 +102,8 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
             replace: bool = False,
             cursor: int | None = None,
             lost: bool = False,
-            counted: bool = False,
         ) -> None:
             super().__init__()
-            self.counted = counted
-            """``count`` was counted by this read (not only the rows known so far)."""
             self.cursor = cursor
             self.lost = lost
             self.replace = replace
@@ -127,7 +126,7 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
         self._wanted: frozenset[int] = frozenset()
         self._select: int | None = None
         self._counted: int | None = None
-        """The last count read (``count`` may be provisional: the rows known so far)."""
+        """The last count read (``count`` is provisional until then: the launcher's rows)."""
         self.reloads = 0
         """Reloads started (tests count them: one commit, one reload)."""
         self.placed = 0
@@ -142,14 +141,11 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- data ------------------------------------------------------------------------
 
-    def reload(self, select: int | None = None, *, added: bool = False) -> None:
+    def reload(self, select: int | None = None) -> None:
         """Re-read the count and the visible rows; old rows stay on screen until then.
 
         The cursor stays on the incident it was on (another console's write may have
         moved it up or down the queue), or goes to ``select`` (a new registration).
-        ``added``: this console's own write added one open incident (an intake), so the
-        queue holds one more row than last counted and a row near the end is placed
-        without counting them all; the count read after the rows confirms it.
         """
         self._generation += 1
         self.reloads += 1
@@ -161,62 +157,43 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
             self._select = select
         current = self.selected
         follow = self._select if self._select is not None else (current.id if current else None)
-        total = self._counted + 1 if added and self._counted is not None else None
-        self._load(
-            self._generation,
-            tuple(sorted(self._visible_blocks())),
-            follow,
-            total,
-            total is not None,
-        )
+        self._load(self._generation, tuple(sorted(self._visible_blocks())), follow)
 
     @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False)
-    def _load(
-        self,
-        generation: int,
-        blocks: tuple[int, ...],
-        follow: int | None = None,
-        total: int | None = None,
-        added: bool = False,
-    ) -> None:
+    def _load(self, generation: int, blocks: tuple[int, ...], follow: int | None = None) -> None:
         worker = get_current_worker()
         db = self.context.db
+        # The store keeps the count (migration 0026): one row, read first, so the rows
+        # and the count arrive together and the end of the queue is known from the start.
+        total = count_open(db)
         rows: dict[int, list[QueueRow]] = {}
         cursor = None
-        counted = False
         if follow is not None:
             place = place_of(db, follow, total=total)
             if place is not None:
                 # The incident's own block, read around it: no count of the rows above.
                 cursor = place.index
-                if place.count is not None:
-                    # Found from the end: the queue was counted just now, in this read.
-                    total, counted = place.count, not added
-
                 block, offset = divmod(place.index, BLOCK)
                 rows[block] = self._read(fetch_around, place.key, offset, BLOCK - offset - 1)
-        self._read_blocks(blocks, rows, total, worker)
+        wanted = {*blocks, *self._last_block(total)}
+        self._read_blocks(tuple(sorted(wanted)), rows, total, worker)
         if worker.is_cancelled:
             return
-        # Rows first, count after: counting a million open incidents takes ~100 ms, and
-        # the officer should see the top of the queue without waiting for it.
-        known = max((b * BLOCK + len(r) for b, r in rows.items() if r), default=0)
         self.post_message(
             self.Loaded(
                 generation,
                 rows,
-                count=max(known, total or 0),
+                count=total,
                 replace=True,
                 cursor=cursor,
                 lost=follow is not None and cursor is None,
-                counted=counted,
             )
         )
-        if counted:
-            return  # counted above: a second walk over every open row would say the same
-        count = count_open(db)
-        if not worker.is_cancelled:
-            self.post_message(self.Loaded(generation, {}, count=count))
+
+    @staticmethod
+    def _last_block(count: int | None) -> set[int]:
+        """The block holding the queue's last row: kept read, so End draws at once."""
+        return {(count - 1) // BLOCK} if count else set()
 
     def _read_blocks(
         self,
@@ -307,16 +284,14 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
             self._loading = False
         if message.count is not None:
             self.count = message.count
-            if not message.replace or message.counted:
-                self._counted = message.count
+            self._counted = message.count
             self._resize_virtual()
             self.cursor = min(self.cursor, max(self.count - 1, 0))
         self._pending -= set(message.blocks) | message.skipped
         for block, rows in message.blocks.items():
             self._blocks[block] = rows
             self._blocks.move_to_end(block)
-        while len(self._blocks) > MAX_BLOCKS:
-            self._blocks.popitem(last=False)
+        self._evict()
         self.refresh()
         if message.cursor is not None:
             self.move_cursor(message.cursor)
@@ -326,6 +301,12 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
             self._announced = self.selected.id
         self._announce()
         self._request_missing()
+
+    def _evict(self) -> None:
+        """Drop the least recently read blocks beyond :data:`MAX_BLOCKS`, never one wanted."""
+        spare = [block for block in self._blocks if block not in self._wanted]
+        for block in spare[: max(len(self._blocks) - MAX_BLOCKS, 0)]:
+            del self._blocks[block]
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed read: say so, and let the rows be asked for again."""
@@ -436,7 +417,8 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
         first_block = max(top // BLOCK - 1, 0)
         blocks = set(range(first_block, last // BLOCK + 2))
         blocks.add(self.cursor // BLOCK)
-        return blocks
+        # The end of the queue, read ahead (issue 16): the jump to it draws without a read.
+        return blocks | self._last_block(self.count)
 
     def _request_missing(self) -> None:
         if self.count is None:

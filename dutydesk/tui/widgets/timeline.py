@@ -19,8 +19,13 @@ from dutydesk.tui.text import fit, safe, safe_block
 from dutydesk.tui.widgets.panes import TextPane
 from dutydesk.vocab import EntryKind, MatterKind
 
-DEBOUNCE_SECONDS = 0.03
-"""Holding a key down moves the cursor 30 times a second: read only where it rests."""
+DEBOUNCE_SECONDS = 0.08
+"""Holding a key down moves the cursor 25-30 times a second: read only where it rests.
+
+Longer than a key's repeat (33-40 ms), so a held key shows no timeline on the way
+(issue 16: at 0.03 s every move read one and re-laid out the screen for it, 10-40 ms
+of the event loop each, which the next key waited for); a single move shows its
+incident 80 ms later."""
 
 _LAYOUT_TRIES = 10
 """Frames to wait for a new text's layout before taking the pane's offset as it is."""
