@@ -142,12 +142,12 @@ def purge_events(query: Query) -> set[tuple[str, int]]:
     return named
 
 
-def _stream(query: Query, table: str) -> Iterator[tuple[int, int, str, tuple[Any, ...]]]:
+def _stream(
+    query: Query, table: str, condition: str | None = None
+) -> Iterator[tuple[int, int, str, tuple[Any, ...]]]:
     prefix = _PREFIX[table]
-    sql = (
-        f"{_SELECT[table]} WHERE {prefix}chain_seq IS NOT NULL "
-        f"ORDER BY {prefix}chain_seq, {prefix}id"
-    )
+    where = condition or f"{prefix}chain_seq IS NOT NULL"
+    sql = f"{_SELECT[table]} WHERE {where} ORDER BY {prefix}chain_seq, {prefix}id"
     # (seq, 0|1, ...) sorts as the merge's key did: entries before events at an equal
     # number, each table in its own order (ids are unique); no key function per link.
     order = 0 if table == _ENTRY else 1
@@ -178,6 +178,146 @@ class Walk:
     """The stored hash at each sequence number asked for (absent: no such link)."""
 
 
+Link = tuple[str, tuple[Any, ...]]
+"""A link as the walk keeps it: its table and its row (see :func:`chained`)."""
+
+
+@dataclass
+class Part:
+    """One stretch of the chain (a range of ``chain_seq``) walked on its own.
+
+    Its links are checked against each other; how its first link follows the link
+    before the stretch is checked by :func:`join`, which alone knows that link. So a
+    long chain can be walked in stretches side by side (:mod:`.parallel_walk`) and
+    still report exactly what one walk in order reports.
+    """
+
+    links: int = 0
+    first: Link | None = None
+    first_changed: bool = False
+    """The first link's content does not give its stored hash (and it was not purged)."""
+    groups: list[list[str]] = field(default_factory=list)
+    """The problems of each later link that has any, in order; recorded until ``limit``."""
+    last: Link | None = None
+    facts: Facts = field(default_factory=dict)
+    hashes: dict[int, str | None] = field(default_factory=dict)
+
+
+def _problems(
+    previous: Link | None,
+    expected: tuple[str, int],
+    link: Link,
+    *,
+    changed: bool,
+) -> list[str]:
+    """What is wrong with ``link``, coming after ``previous`` (``None``: the start)."""
+    table, row = link
+    seq, prev = row[1], row[2]
+    expected_prev, expected_seq = expected
+    problems = []
+    if seq > expected_seq:
+        after = _label(*previous) if previous else t("verify.start")
+        problems.append(t("verify.missing", first=expected_seq, last=seq - 1, after=after))
+    elif seq < expected_seq:
+        problems.append(t("verify.duplicate", seq=seq, label=_label(table, row)))
+    elif prev != expected_prev:
+        problems.append(t("verify.relinked", label=_label(table, row), seq=seq))
+    if changed:
+        problems.append(t("verify.changed", label=_label(table, row)))
+    return problems
+
+
+def _range(column: str, low: int | None, high: int | None) -> str:
+    """The SQL condition of a stretch: ``low <= chain_seq < high`` (``None``: open)."""
+    condition = f"{column} IS NOT NULL"
+    if low is not None:
+        condition += f" AND {column} >= {int(low)}"
+    if high is not None:
+        condition += f" AND {column} < {int(high)}"
+    return condition
+
+
+def walk_part(
+    query: Query,
+    purges: set[tuple[str, int]],
+    wanted: set[int],
+    limit: int,
+    stretch: tuple[int | None, int | None] = (None, None),
+) -> Part:
+    """Check every link with ``low <= chain_seq < high`` (``stretch``) in order.
+
+    Args:
+        query: a :meth:`Database.snapshot` query.
+        purges: :func:`purge_events` (the whole chain's).
+        wanted: sequence numbers whose stored hash the caller needs.
+        limit: problems are recorded until this many (the first are what matters).
+        stretch: ``(low, high)``; ``None`` leaves that end open.
+
+    """
+    part = Part()
+    room = limit
+    previous: Link | None = None
+    expected = (GENESIS, 1)
+    facts, hashes = part.facts, part.hashes
+    entries = _stream(query, _ENTRY, _range("t.chain_seq", *stretch))
+    events = _stream(query, _EVENT, _range("a.chain_seq", *stretch))
+    for seq, _order, table, row in heapq.merge(entries, events):
+        part.links += 1
+        prev, stored = row[2], row[3]
+        if table == _EVENT:
+            note(facts, seq, row[_A_ACTION], row[_A_TYPE], row[_A_ID])
+        if seq in wanted:
+            hashes.setdefault(seq, stored)
+        computed = values_hash(prev or "", table, seq, _values(table, row))
+        changed = computed != stored and not _purged(table, row, purges)
+        if previous is None:
+            part.first, part.first_changed = (table, tuple(row)), changed
+        elif room > 0:
+            group = _problems(previous, expected, (table, row), changed=changed)
+            if group:
+                part.groups.append(group)
+                room -= len(group)
+        previous, expected = (table, row), (stored or "", seq + 1)
+    if previous is not None:
+        part.last = (previous[0], tuple(previous[1]))
+    return part
+
+
+def join(parts: list[Part], problems: list[str], limit: int) -> Walk:
+    """The walk of the whole chain from its stretches, in order (see :class:`Part`).
+
+    Each stretch's first link is checked against the last link of the stretch before;
+    problems are appended as one walk in order appends them, at most ``limit`` from
+    the walk (a link's problems are taken whole: the last may go past it).
+    """
+    found = Walk()
+    room = limit - len(problems)
+    previous: Link | None = None
+    expected = (GENESIS, 1)
+    for part in parts:
+        if part.first is None or part.last is None:
+            continue  # a stretch with no links
+        found.links += part.links
+        if room > 0:
+            first = _problems(previous, expected, part.first, changed=part.first_changed)
+            problems.extend(first)
+            room -= len(first)
+        for group in part.groups:
+            if room <= 0:
+                break
+            problems.extend(group)
+            room -= len(group)
+        for table, rows in part.facts.items():
+            found.facts.setdefault(table, {}).update(rows)
+        for seq, stored in part.hashes.items():
+            found.hashes.setdefault(seq, stored)
+        previous = part.last
+        expected = (previous[1][3] or "", int(previous[1][1]) + 1)
+    if previous is not None:
+        found.last_seq, found.last_hash = int(previous[1][1]), previous[1][3] or ""
+    return found
+
+
 def walk(query: Query, problems: list[str], wanted: set[int], limit: int) -> Walk:
     """Check every chained link in order (see the module docstring).
 
@@ -189,36 +329,8 @@ def walk(query: Query, problems: list[str], wanted: set[int], limit: int) -> Wal
         limit: see ``problems``.
 
     """
-    purges = purge_events(query)
-    found = Walk()
-    room = limit - len(problems)
-    previous: tuple[str, tuple[Any, ...]] | None = None
-    expected_prev, expected_seq = GENESIS, 1
-    merged = heapq.merge(_stream(query, _ENTRY), _stream(query, _EVENT))
-    for seq, _order, table, row in merged:
-        found.links += 1
-        prev, stored = row[2], row[3]
-        if table == _EVENT:
-            note(found.facts, seq, row[_A_ACTION], row[_A_TYPE], row[_A_ID])
-        if seq in wanted:
-            found.hashes.setdefault(seq, stored)
-        computed = values_hash(prev or "", table, seq, _values(table, row))
-        if room > 0:
-            before = len(problems)
-            if seq > expected_seq:
-                after = _label(*previous) if previous else t("verify.start")
-                problems.append(t("verify.missing", first=expected_seq, last=seq - 1, after=after))
-            elif seq < expected_seq:
-                problems.append(t("verify.duplicate", seq=seq, label=_label(table, row)))
-            elif prev != expected_prev:
-                problems.append(t("verify.relinked", label=_label(table, row), seq=seq))
-            if computed != stored and not _purged(table, row, purges):
-                problems.append(t("verify.changed", label=_label(table, row)))
-            room -= len(problems) - before
-        previous, expected_prev, expected_seq = (table, row), stored or "", seq + 1
-    if previous is not None:
-        found.last_seq, found.last_hash = int(previous[1][1]), previous[1][3] or ""
-    return found
+    part = walk_part(query, purge_events(query), wanted, limit)
+    return join([part], problems, limit)
 
 
 def _purged(table: str, row: tuple[Any, ...], purges: set[tuple[str, int]]) -> bool:

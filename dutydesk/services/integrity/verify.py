@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from dutydesk.errors import DatabaseError
 from dutydesk.i18n import t
 from dutydesk.rules.chain import GENESIS, ChainHead
-from dutydesk.services.integrity import chain_walk, head_key
+from dutydesk.services.integrity import chain_walk, head_key, parallel_walk
 from dutydesk.services.integrity.chain import chain_head
 from dutydesk.services.integrity.state_check import compare
 from dutydesk.services.integrity.state_facts import BASELINE, DELETED, STATE
@@ -125,13 +125,13 @@ def _check_sealed(db: Database, keys: KeyRing | None, report: VerifyReport) -> N
     report.problems.extend(sealed.problems)
 
 
-def verify(db: Database, keys: KeyRing | None = None) -> VerifyReport:
-    """Check the database (file or server) and the whole hash chain; see the module docstring.
-
-    With ``keys`` (the database's key file), every sealed value must open with it too
-    (:mod:`.sealed_check`); without, :attr:`VerifyReport.sealed_checked` stays ``None``
-    and the caller says they were not checked.
-    """
+def _check_file_and_chain(
+    db: Database,
+    acknowledged: tuple[ChainHead, str] | None,
+    wanted: set[int],
+    walking: parallel_walk.Walking | None,
+) -> tuple[VerifyReport, chain_walk.Walk]:
+    """The file's own check (the workers walk meanwhile, if any), then the chain's problems."""
     integrity = "ok"
     orphaned: list[int] = []
     if db.is_sqlite:
@@ -140,7 +140,6 @@ def verify(db: Database, keys: KeyRing | None = None) -> VerifyReport:
         if db.path is not None:
             orphaned = orphaned_wal_holders(db.path)
     head = chain_head(db)
-    acknowledged = _acknowledged(db)
     report = VerifyReport(integrity, 0, head, acknowledged[0] if acknowledged else None)
     problems = report.problems
     if integrity != "ok":
@@ -152,13 +151,37 @@ def verify(db: Database, keys: KeyRing | None = None) -> VerifyReport:
         server = amcheck(db)
         report.server_check = server.summary
         problems.extend(server.problems)
+    with db.snapshot() as query:
+        chain_walk.unchained(query, problems)
+        if walking is None:
+            return report, chain_walk.walk(query, problems, wanted, MAX_PROBLEMS)
+    return report, walking.join(problems)
+
+
+def verify(
+    db: Database, keys: KeyRing | None = None, *, workers: int | None = None
+) -> VerifyReport:
+    """Check the database (file or server) and the whole hash chain; see the module docstring.
+
+    With ``keys`` (the database's key file), every sealed value must open with it too
+    (:mod:`.sealed_check`); without, :attr:`VerifyReport.sealed_checked` stays ``None``
+    and the caller says they were not checked. A long chain in a SQLite file is walked
+    in stretches by worker processes while SQLite checks the file (:mod:`.parallel_walk`;
+    ``workers`` fixes how many, 1 walks in place); the report is the same either way.
+    """
+    acknowledged = _acknowledged(db)
     anchors = head_key.read_anchors(db.path)
     wanted = {anchor.head.seq for anchor in anchors}
     if acknowledged is not None:
         wanted.add(acknowledged[0].seq)
-    with db.snapshot() as query:
-        chain_walk.unchained(query, problems)
-        walked = chain_walk.walk(query, problems, wanted, MAX_PROBLEMS)
+    walking = parallel_walk.start(db, wanted, MAX_PROBLEMS, workers)
+    try:
+        report, walked = _check_file_and_chain(db, acknowledged, wanted, walking)
+    except BaseException:
+        if walking is not None:
+            walking.cancel()
+        raise
+    head, problems = report.head, report.problems
     report.links = walked.links
     baselined = bool(
         db.read("SELECT 1 FROM audit_event WHERE action = :a LIMIT 1", {"a": BASELINE})

@@ -1,0 +1,182 @@
+"""``verify``'s chain walk in stretches, side by side in worker processes (issue 16).
+
+Every link is checked against the stored hash of the link before it, so a stretch of
+the chain (a range of ``chain_seq``) can be checked on its own: each worker process
+walks one stretch from its own read of the SQLite file (:func:`.chain_walk.walk_part`)
+and :func:`.chain_walk.join` checks where the stretches meet (a stretch's first link
+against the last link of the one before) and puts the problems in the order one walk
+would have found them. The messages, the first bad link named and the exit code are
+the same as one walk's (``tests/test_verify_parallel.py``); the bytes hashed are too
+(the same :func:`.chain_walk.walk_part`).
+
+Only a SQLite file with a long chain on a machine with two or more cores is walked so
+(:func:`workers_for`); the parent meanwhile runs SQLite's ``integrity_check``, which
+needs no Python. A worker never sends an exception back (its traceback could quote a
+row): it sends one line, the store's own error or the exception's type, and the parent
+raises :class:`~dutydesk.errors.DatabaseError` with it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dutydesk.errors import DatabaseError, DutyDeskError
+from dutydesk.i18n import t
+from dutydesk.services.integrity.chain_walk import Part, Walk, join, purge_events, walk_part
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult, Pool
+
+    from dutydesk.storage.engine import Database
+
+PARALLEL_FROM = 100_000
+"""Links from which the chain is walked in stretches. Below it one walk takes a few
+seconds at most, and starting the workers would be a noticeable part of that."""
+
+MAX_WORKERS = 4
+"""At most this many worker processes: reading the file is shared anyway."""
+
+Stretch = tuple[int | None, int | None]
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def workers_for(db: Database, links: int) -> int:
+    """How many worker processes walk a chain of about ``links`` links (1: walk in place).
+
+    More than one only for a SQLite file (each worker opens it; a server or an
+    in-memory database is walked in place), a chain of :data:`PARALLEL_FROM` links or
+    more, and a machine with more than one core to give them, where ``fork`` exists
+    (the workers start from the parent's loaded modules, not from a fresh import).
+    """
+    if not (db.is_sqlite and db.path is not None and links >= PARALLEL_FROM):
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(_cores(), MAX_WORKERS))
+
+
+def stretches(low: int, high: int, count: int) -> list[Stretch]:
+    """``count`` ranges of ``chain_seq`` splitting ``low..high`` evenly; the ends open.
+
+    The first stretch has no lower bound and the last no upper one, so a link whose
+    number is out of every expected range (zero, negative, far past the head) is still
+    walked, by the stretch at that end.
+    """
+    size = high - low + 1
+    bounds = [low + size * i // count for i in range(1, count)]
+    ends: list[int | None] = [None, *bounds, None]
+    return [(ends[i], ends[i + 1]) for i in range(count)]
+
+
+def seq_bounds(db: Database) -> tuple[int, int] | None:
+    """The lowest and highest ``chain_seq`` of both chained tables (``None``: no links).
+
+    Four reads of the unique ``chain_seq`` indexes, one end each: no scan.
+    """
+    rows = db.read(
+        "SELECT (SELECT min(chain_seq) FROM timeline_entry), "
+        "(SELECT max(chain_seq) FROM timeline_entry), "
+        "(SELECT min(chain_seq) FROM audit_event), "
+        "(SELECT max(chain_seq) FROM audit_event)"
+    )
+    values = [int(v) for v in rows[0] if v is not None] if rows else []
+    return (min(values), max(values)) if values else None
+
+
+@dataclass(frozen=True)
+class _Task:
+    path: Path
+    purges: set[tuple[str, int]]
+    wanted: set[int]
+    limit: int
+    stretch: Stretch
+
+
+def _walk_stretch(task: _Task) -> tuple[Part | None, str]:
+    """In a worker: one stretch walked from its own read of the file, or one line why not."""
+    from dutydesk.storage.engine import Database, sqlite_url
+
+    try:
+        db = Database(sqlite_url(task.path))
+        with db.snapshot() as query:
+            return walk_part(query, task.purges, task.wanted, task.limit, task.stretch), ""
+    except DutyDeskError as exc:  # the store's one-line error (names the file, no row)
+        return None, str(exc)
+    except Exception as exc:  # its text or traceback could quote a row: its type only
+        return None, type(exc).__name__
+
+
+class Walking:
+    """A walk started in worker processes; :meth:`join` waits for it and checks the seams."""
+
+    def __init__(self, db: Database, wanted: set[int], limit: int, workers: int) -> None:
+        """Start ``workers`` processes, each walking one stretch (see the module docstring)."""
+        assert db.path is not None
+        self._db = db
+        self._limit = limit
+        bounds = seq_bounds(db) or (1, 1)
+        with db.snapshot() as query:
+            purges = purge_events(query)
+        tasks = [
+            _Task(db.path, purges, wanted, limit, stretch)
+            for stretch in stretches(*bounds, workers)
+        ]
+        # fork: the workers start from the modules loaded here; none of them uses a
+        # connection of this process (each opens the file itself).
+        context = multiprocessing.get_context("fork")
+        self._pool: Pool = context.Pool(workers)
+        self._pending: AsyncResult[list[tuple[Part | None, str]]] = self._pool.map_async(
+            _walk_stretch, tasks, chunksize=1
+        )
+
+    def join(self, problems: list[str]) -> Walk:
+        """The whole walk (:func:`.chain_walk.join`); the workers are gone after it.
+
+        Raises:
+            DatabaseError: a worker could not read its stretch.
+
+        """
+        try:
+            results = self._pending.get()
+        finally:
+            self._pool.terminate()
+            self._pool.join()
+        parts = []
+        for part, why in results:
+            if part is None:
+                raise DatabaseError(
+                    t("error.db.cannot_read", where=self._db.describe(), detail=why)
+                )
+            parts.append(part)
+        return join(parts, problems, self._limit)
+
+    def cancel(self) -> None:
+        """Stop the workers without their results (the caller failed meanwhile)."""
+        self._pool.terminate()
+        self._pool.join()
+
+
+def start(db: Database, wanted: set[int], limit: int, workers: int | None = None) -> Walking | None:
+    """A :class:`Walking` when the chain is walked in stretches, else ``None``.
+
+    ``workers`` fixes how many (tests and benchmarks); by default :func:`workers_for`
+    decides from the chain's length. 1 (or a store the workers cannot open) walks in place.
+    """
+    if not (db.is_sqlite and db.path is not None):
+        return None
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    if workers is None:
+        bounds = seq_bounds(db)
+        workers = workers_for(db, bounds[1] - bounds[0] + 1 if bounds else 0)
+    return Walking(db, wanted, limit, workers) if workers > 1 else None
