@@ -160,3 +160,46 @@ def test_a_link_numbered_past_the_head_is_walked_by_the_last_stretch(
     parallel, alone = _both(path)
     _same(parallel, alone)
     assert any("5000" in problem for problem in parallel.problems)
+
+
+def test_rows_changed_deleted_and_added_around_the_facts_in_every_piece(
+    record: Path, tmp_path: Path
+) -> None:
+    """The watched tables are compared in pieces by the same workers: the same lines."""
+    path = _copy(record, tmp_path)
+    _damage(
+        path,
+        ("UPDATE incident SET severity = 'I' WHERE id IN (3, 250, 251, 480)", ()),
+        ("UPDATE incident SET title = title || '!' WHERE id IN (170, 340)", ()),
+        ("DELETE FROM timeline_entry WHERE incident_id IN (100, 400)", ()),
+        ("DELETE FROM incident WHERE id IN (100, 400)", ()),
+        (_copied_row(path), ()),
+    )
+    parallel, alone = _both(path)
+    _same(parallel, alone)
+    said = "\n".join(parallel.problems)
+    for serial in _serials(record, 3, 250, 480, 170):
+        assert serial in said
+    assert "20261126-999" in said  # written around dutydesk
+    assert sum("was deleted from its table" in line for line in parallel.problems) == 2
+
+
+def _copied_row(path: Path) -> str:
+    """An incident copied as row 501 with a serial of its own, written around dutydesk."""
+    with sqlite3.connect(path) as connection:
+        names = [row[1] for row in connection.execute("PRAGMA table_info(incident)")]
+    connection.close()
+    assert names[:4] == ["id", "serial", "serial_date", "serial_no"], names
+    rest = ", ".join(names[4:])
+    head = "INSERT INTO incident SELECT 501, '20261126-999', serial_date, 999"
+    return f"{head}, {rest} FROM incident WHERE id = 5"
+
+
+def _serials(path: Path, *ids: int) -> list[str]:
+    with sqlite3.connect(path) as connection:
+        found = [
+            str(connection.execute("SELECT serial FROM incident WHERE id = ?", (i,)).fetchone()[0])
+            for i in ids
+        ]
+    connection.close()
+    return found

@@ -22,7 +22,7 @@ import multiprocessing
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from dutydesk.errors import DatabaseError, DutyDeskError
 from dutydesk.i18n import t
@@ -41,6 +41,7 @@ MAX_WORKERS = 4
 """At most this many worker processes: reading the file is shared anyway."""
 
 Stretch = tuple[int | None, int | None]
+_T = TypeVar("_T")
 
 
 def _cores() -> int:
@@ -116,14 +117,49 @@ def _walk_stretch(task: _Task) -> tuple[Part | None, str]:
         return None, type(exc).__name__
 
 
+@dataclass(frozen=True)
+class _Piece:
+    path: Path
+    table: str
+    held: dict[str, int]
+    key: bytes | None
+    baselined: bool
+    rowids: Stretch
+
+
+def _compare_piece(task: _Piece) -> tuple[list[str] | None, list[str] | str]:
+    """In a worker: (rows found, problems) of one piece of a table, or one line why not."""
+    from dutydesk.services.integrity.state_check import compare_rows
+    from dutydesk.storage.engine import Database, sqlite_url
+
+    held = task.held
+    keys = list(held)
+    try:
+        db = Database(sqlite_url(task.path))
+        with db.snapshot() as query:
+            lines = compare_rows(
+                query, task.table, held, task.key, baselined=task.baselined, rowids=task.rowids
+            )
+    except DutyDeskError as exc:
+        return None, str(exc)
+    except Exception as exc:  # its text or traceback could quote a row: its type only
+        return None, type(exc).__name__
+    return [row for row in keys if row not in held], lines
+
+
 class Walking:
-    """A walk started in worker processes; :meth:`join` waits for it and checks the seams."""
+    """Worker processes walking the chain, then comparing the watched tables; :meth:`close`.
+
+    :meth:`join` waits for the walk and checks the seams; :meth:`pieces` then has the
+    same workers compare each watched table with its facts (:func:`.state_check.compare`).
+    """
 
     def __init__(self, db: Database, wanted: set[int], limit: int, workers: int) -> None:
         """Start ``workers`` processes, each walking one stretch (see the module docstring)."""
         assert db.path is not None
         self._db = db
         self._limit = limit
+        self._workers = workers
         bounds = seq_bounds(db) or (1, 1)
         with db.snapshot() as query:
             purges = purge_events(query)
@@ -140,28 +176,50 @@ class Walking:
         )
 
     def join(self, problems: list[str]) -> Walk:
-        """The whole walk (:func:`.chain_walk.join`); the workers are gone after it.
+        """The whole walk (:func:`.chain_walk.join`).
 
         Raises:
             DatabaseError: a worker could not read its stretch.
 
         """
-        try:
-            results = self._pending.get()
-        finally:
-            self._pool.terminate()
-            self._pool.join()
-        parts = []
-        for part, why in results:
-            if part is None:
-                raise DatabaseError(
-                    t("error.db.cannot_read", where=self._db.describe(), detail=why)
-                )
-            parts.append(part)
+        parts = [self._unless_failed(part, why) for part, why in self._pending.get()]
         return join(parts, problems, self._limit)
 
-    def cancel(self) -> None:
-        """Stop the workers without their results (the caller failed meanwhile)."""
+    def pieces(
+        self, table: str, held: dict[str, int], key: bytes | None, baselined: bool
+    ) -> tuple[list[str], list[str]]:
+        """A table's rows compared with their facts by the workers, a piece each.
+
+        :data:`.state_check.Pieces`: the rows found, and the problems in table order
+        (the pieces are ranges of SQLite's ``rowid``, in the order a scan reads them).
+
+        Raises:
+            DatabaseError: a worker could not read its piece.
+
+        """
+        rows = self._db.read(f"SELECT min(rowid), max(rowid) FROM {table}")  # noqa: S608 - a WATCHED table
+        if not rows or rows[0][0] is None:
+            return [], []
+        assert self._db.path is not None
+        tasks = [
+            _Piece(self._db.path, table, held, key, baselined, rowids)
+            for rowids in stretches(int(rows[0][0]), int(rows[0][1]), self._workers)
+        ]
+        found: list[str] = []
+        lines: list[str] = []
+        for rows_found, said in self._pool.map(_compare_piece, tasks, chunksize=1):
+            found.extend(self._unless_failed(rows_found, said))
+            lines.extend(said)
+        return found, lines
+
+    def _unless_failed(self, result: _T | None, why: object) -> _T:
+        if result is None:
+            detail = why if isinstance(why, str) else "?"
+            raise DatabaseError(t("error.db.cannot_read", where=self._db.describe(), detail=detail))
+        return result
+
+    def close(self) -> None:
+        """Stop the workers (done, or the caller failed meanwhile)."""
         self._pool.terminate()
         self._pool.join()
 

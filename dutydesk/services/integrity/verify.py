@@ -177,17 +177,17 @@ def verify(
     walking = parallel_walk.start(db, wanted, MAX_PROBLEMS, workers)
     try:
         report, walked = _check_file_and_chain(db, acknowledged, wanted, walking)
-    except BaseException:
+        head, problems = report.head, report.problems
+        report.links = walked.links
+        baselined = bool(
+            db.read("SELECT 1 FROM audit_event WHERE action = :a LIMIT 1", {"a": BASELINE})
+        )
+        key = head_key.for_database(db.path)
+        pieces = walking.pieces if walking is not None else None
+        problems.extend(compare(db, walked.facts, key, baselined=baselined, pieces=pieces))
+    finally:
         if walking is not None:
-            walking.cancel()
-        raise
-    head, problems = report.head, report.problems
-    report.links = walked.links
-    baselined = bool(
-        db.read("SELECT 1 FROM audit_event WHERE action = :a LIMIT 1", {"a": BASELINE})
-    )
-    key = head_key.for_database(db.path)
-    problems.extend(compare(db, walked.facts, key, baselined=baselined))
+            walking.close()
     last_head = ChainHead(walked.last_seq, walked.last_hash)
     if head.seq > last_head.seq:
         problems.append(t("verify.newest_gone", head=head.seq, last=last_head.seq))
