@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from dutydesk.services.integrity.chain_walk import walk
 from dutydesk.services.integrity.parallel_walk import stretches
 from dutydesk.services.integrity.verify import VerifyReport, verify
 from dutydesk.storage.engine import Database, url_for
@@ -48,12 +49,27 @@ def _damage(path: Path, *edits: tuple[str, tuple[object, ...]]) -> None:
 
 
 def _both(path: Path) -> tuple[VerifyReport, VerifyReport]:
-    """The report of three workers and of one walk in place, on the same file."""
+    """The report of three workers and of one walk in place, on the same file.
+
+    And the quick walk (SQLite makes each link's text) finds what the exact one does.
+    """
     db = Database(url_for(str(path)))
     try:
+        _quick_is_exact(db)
         return verify(db, workers=3), verify(db, workers=1)
     finally:
         db.close()
+
+
+def _quick_is_exact(db: Database) -> None:
+    found: dict[bool, tuple[object, ...]] = {}
+    for quick in (True, False):
+        problems: list[str] = []
+        with db.snapshot() as query:
+            walked = walk(query, problems, {5, 700}, 20, quick=quick)
+        found[quick] = (problems, walked.links, walked.last_seq, walked.last_hash)
+        found[quick] += (walked.facts, walked.hashes)
+    assert found[True] == found[False]
 
 
 def _same(parallel: VerifyReport, alone: VerifyReport) -> None:

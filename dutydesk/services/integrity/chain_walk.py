@@ -14,6 +14,7 @@ that has a problem.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from dutydesk.rules.chain import (
     plain,
     values_hash,
 )
+from dutydesk.services.integrity.canonical_sql import canonical_text
 from dutydesk.services.integrity.state_check import Facts, note
 from dutydesk.storage.engine import Query, as_utc
 
@@ -50,6 +52,15 @@ _SELECT = {
     + " FROM audit_event a",
 }
 _PREFIX = {_ENTRY: "t.", _EVENT: "a."}
+_QUICK = {
+    _ENTRY: f"SELECT t.id, t.chain_seq, t.prev_hash, t.hash, {canonical_text(_ENTRY, 't.')} "  # noqa: S608
+    "FROM timeline_entry t",
+    _EVENT: f"SELECT a.id, a.chain_seq, a.prev_hash, a.hash, {canonical_text(_EVENT, 'a.')}, "  # noqa: S608
+    "a.action, a.object_type, a.object_id FROM audit_event a",
+}
+"""SQLite: what the quick walk reads of a link (:mod:`.canonical_sql`); the rest of the
+row only for a link whose text does not give its hash, or that a problem names."""
+_Q_TEXT, _Q_ACTION, _Q_TYPE, _Q_ID = 4, 5, 6, 7
 
 # Positions of what the walk reads besides the hash (entry: its text and number; event:
 # what a state fact or a purge is made of).
@@ -143,11 +154,12 @@ def purge_events(query: Query) -> set[tuple[str, int]]:
 
 
 def _stream(
-    query: Query, table: str, condition: str | None = None
+    query: Query, table: str, condition: str | None = None, *, quick: bool = False
 ) -> Iterator[tuple[int, int, str, tuple[Any, ...]]]:
     prefix = _PREFIX[table]
     where = condition or f"{prefix}chain_seq IS NOT NULL"
-    sql = f"{_SELECT[table]} WHERE {where} ORDER BY {prefix}chain_seq, {prefix}id"
+    select = _QUICK[table] if quick else _SELECT[table]
+    sql = f"{select} WHERE {where} ORDER BY {prefix}chain_seq, {prefix}id"
     # (seq, 0|1, ...) sorts as the merge's key did: entries before events at an equal
     # number, each table in its own order (ids are unique); no key function per link.
     order = 0 if table == _ENTRY else 1
@@ -243,6 +255,8 @@ def walk_part(
     wanted: set[int],
     limit: int,
     stretch: tuple[int | None, int | None] = (None, None),
+    *,
+    quick: bool = False,
 ) -> Part:
     """Check every link with ``low <= chain_seq < high`` (``stretch``) in order.
 
@@ -252,6 +266,9 @@ def walk_part(
         wanted: sequence numbers whose stored hash the caller needs.
         limit: problems are recorded until this many (the first are what matters).
         stretch: ``(low, high)``; ``None`` leaves that end open.
+        quick: SQLite (with its JSON functions): each link's canonical text is made
+            by SQLite (:mod:`.canonical_sql`); a link it does not fit is read again
+            and hashed the exact way.
 
     """
     part = Part()
@@ -259,28 +276,56 @@ def walk_part(
     previous: Link | None = None
     expected = (GENESIS, 1)
     facts, hashes = part.facts, part.hashes
-    entries = _stream(query, _ENTRY, _range("t.chain_seq", *stretch))
-    events = _stream(query, _EVENT, _range("a.chain_seq", *stretch))
+    entries = _stream(query, _ENTRY, _range("t.chain_seq", *stretch), quick=quick)
+    events = _stream(query, _EVENT, _range("a.chain_seq", *stretch), quick=quick)
+    action, kind, name = (_Q_ACTION, _Q_TYPE, _Q_ID) if quick else (_A_ACTION, _A_TYPE, _A_ID)
     for seq, _order, table, row in heapq.merge(entries, events):
         part.links += 1
         prev, stored = row[2], row[3]
         if table == _EVENT:
-            note(facts, seq, row[_A_ACTION], row[_A_TYPE], row[_A_ID])
+            note(facts, seq, row[action], row[kind], row[name])
         if seq in wanted:
             hashes.setdefault(seq, stored)
-        computed = values_hash(prev or "", table, seq, _values(table, row))
-        changed = computed != stored and not _purged(table, row, purges)
+        if quick and _fits(row):
+            changed = False
+        else:
+            changed = _changed(_whole(query, (table, row), quick=quick), purges)
         if previous is None:
-            part.first, part.first_changed = (table, tuple(row)), changed
-        elif room > 0:
-            group = _problems(previous, expected, (table, row), changed=changed)
-            if group:
-                part.groups.append(group)
-                room -= len(group)
+            part.first, part.first_changed = _whole(query, (table, row), quick=quick), changed
+        elif room > 0 and (changed or seq != expected[1] or prev != expected[0]):
+            link = _whole(query, (table, row), quick=quick)
+            before = _whole(query, previous, quick=quick)
+            group = _problems(before, expected, link, changed=changed)
+            part.groups.append(group)
+            room -= len(group)
         previous, expected = (table, row), (stored or "", seq + 1)
     if previous is not None:
-        part.last = (previous[0], tuple(previous[1]))
+        part.last = _whole(query, previous, quick=quick)
     return part
+
+
+def _fits(row: tuple[Any, ...]) -> bool:
+    """The quick row's text (:mod:`.canonical_sql`) gives its stored hash."""
+    prev, stored, text = row[2], row[3], row[_Q_TEXT]
+    if prev is None or text is None:
+        return False
+    return bool(hashlib.sha256(f"{prev}\n{text}".encode()).hexdigest() == stored)
+
+
+def _changed(link: Link, purges: set[tuple[str, int]]) -> bool:
+    """The link's content, hashed the exact way, does not give its stored hash."""
+    table, row = link
+    computed = values_hash(row[2] or "", table, row[1], _values(table, row))
+    return computed != row[3] and not _purged(table, row, purges)
+
+
+def _whole(query: Query, link: Link, *, quick: bool) -> Link:
+    """The link with every column the exact hash and its label need (as a plain tuple)."""
+    table, row = link
+    if quick:
+        sql = f"{_SELECT[table]} WHERE {_PREFIX[table]}id = :id"
+        row = next(iter(query(sql, {"id": row[0]})))
+    return table, tuple(row)
 
 
 def join(parts: list[Part], problems: list[str], limit: int) -> Walk:
@@ -318,7 +363,9 @@ def join(parts: list[Part], problems: list[str], limit: int) -> Walk:
     return found
 
 
-def walk(query: Query, problems: list[str], wanted: set[int], limit: int) -> Walk:
+def walk(
+    query: Query, problems: list[str], wanted: set[int], limit: int, *, quick: bool = False
+) -> Walk:
     """Check every chained link in order (see the module docstring).
 
     Args:
@@ -327,9 +374,10 @@ def walk(query: Query, problems: list[str], wanted: set[int], limit: int) -> Wal
             first ones are what matters; the rest would be cut anyway).
         wanted: sequence numbers whose stored hash the caller needs (:attr:`Walk.hashes`).
         limit: see ``problems``.
+        quick: see :func:`walk_part`.
 
     """
-    part = walk_part(query, purge_events(query), wanted, limit)
+    part = walk_part(query, purge_events(query), wanted, limit, quick=quick)
     return join([part], problems, limit)
 
 

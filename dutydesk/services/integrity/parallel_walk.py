@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from dutydesk.errors import DatabaseError, DutyDeskError
 from dutydesk.i18n import t
+from dutydesk.services.integrity import canonical_sql
 from dutydesk.services.integrity.chain_walk import Part, Walk, join, purge_events, walk_part
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ class _Task:
     wanted: set[int]
     limit: int
     stretch: Stretch
+    quick: bool
 
 
 def _walk_stretch(task: _Task) -> tuple[Part | None, str]:
@@ -110,7 +112,10 @@ def _walk_stretch(task: _Task) -> tuple[Part | None, str]:
     try:
         db = Database(sqlite_url(task.path))
         with db.snapshot() as query:
-            return walk_part(query, task.purges, task.wanted, task.limit, task.stretch), ""
+            part = walk_part(
+                query, task.purges, task.wanted, task.limit, task.stretch, quick=task.quick
+            )
+            return part, ""
     except DutyDeskError as exc:  # the store's one-line error (names the file, no row)
         return None, str(exc)
     except Exception as exc:  # its text or traceback could quote a row: its type only
@@ -163,8 +168,9 @@ class Walking:
         bounds = seq_bounds(db) or (1, 1)
         with db.snapshot() as query:
             purges = purge_events(query)
+        quick = canonical_sql.available(db)
         tasks = [
-            _Task(db.path, purges, wanted, limit, stretch)
+            _Task(db.path, purges, wanted, limit, stretch, quick)
             for stretch in stretches(*bounds, workers)
         ]
         # fork: the workers start from the modules loaded here; none of them uses a

@@ -30,7 +30,6 @@ from dutydesk.services.integrity.state_facts import (
     columns,
     encode,
     enum_of,
-    key_of,
     kind_of,
     normal_value,
     utc_text,
@@ -63,10 +62,12 @@ def _parsed(detail: Any) -> dict[str, Any]:
     return state if isinstance(state, dict) else {}
 
 
-def _as_fact(template: str, now: dict[str, Any], key_id: str | None) -> str:
+def _as_fact(template: str, names: list[str], now: list[Any], key_id: str | None) -> str:
     """The ``detail`` a fact of this row would have now (:func:`state_facts.encode`)."""
-    text = compact_fill(template, [*now.values(), key_id])
-    return encode({**now, KEY_FIELD: key_id}) if text is None else text
+    text = compact_fill(template, [*now, key_id])
+    if text is None:
+        return encode({**dict(zip(names, now, strict=True)), KEY_FIELD: key_id})
+    return text
 
 
 def _details(query: Query, seqs: list[int]) -> dict[int, dict[str, Any]]:
@@ -216,18 +217,20 @@ def compare_rows(
     where = " AND ".join(bounds)
     sql = f"SELECT {', '.join(names)} FROM {table}"  # noqa: S608 - names from the models
     rows = query(f"{sql} WHERE {where}" if where else sql, None)
+    keys = [names.index(c.name) for c in model.__table__.primary_key.columns]  # type: ignore[attr-defined]
     while batch := list(islice(rows, _BATCH)):
-        found = [dict(zip(names, values, strict=True)) for values in batch]
-        keyed = [(key_of(model, raw), raw) for raw in found]
+        # The row's key as key_of makes it: its primary key, "a:b" for a composite one.
+        found = [":".join([str(values[i]) for i in keys]) for values in batch]
         # Taken out as compared: what is left after the table are rows gone.
-        seqs = [held.pop(row, 0) for row, _raw in keyed]
+        seqs = [held.pop(row, 0) for row in found]
         texts = _texts(query, [seq for seq in seqs if seq > 0])
-        for (row, raw), seq in zip(keyed, seqs, strict=True):
-            now = normal_row(table, raw, kinds, key)
-            if seq > 0 and _as_fact(fact, now, key_id) == texts.get(seq):
+        for row, values, seq in zip(found, batch, seqs, strict=True):
+            now = normal_values(table, values, kinds, key)
+            if seq > 0 and _as_fact(fact, names, now, key_id) == texts.get(seq):
                 continue  # the fact as this row would write it now: nothing differs
+            document = dict(zip(names, now, strict=True))
             states = {seq: _parsed(texts.get(seq))} if seq > 0 else {}
-            problems.extend(_row(table, row, now, seq, states, key_id, baselined=baselined))
+            problems.extend(_row(table, row, document, seq, states, key_id, baselined=baselined))
     return problems
 
 
@@ -259,6 +262,30 @@ def _digest(key: bytes, table: str, name: str, value: str) -> str:
             _DIGESTS.clear()
         digest = _DIGESTS[known] = head_key.digest(key, f"{table}.{name}", hashed_form(value))
     return digest
+
+
+def normal_values(
+    table: str, values: tuple[Any, ...], kinds: list[tuple[str, int]], key: bytes | None
+) -> list[Any]:
+    """:func:`normal_row` of a row as a plain read gives it (values in column order).
+
+    Without the two dictionaries per row (issue 16: ``verify`` runs this for every
+    watched row); the same cases in the same order.
+    """
+    now = list(values)
+    for i, (name, kind) in enumerate(kinds):
+        value = now[i]
+        if value is None:
+            continue
+        if (kind == PLAIN and value.__class__ is str) or (kind == TEXT and value.__class__ is int):
+            continue
+        if kind == TEXT and value.__class__ is str and key is not None:
+            now[i] = _digest(key, table, name, value)
+        elif kind == TIME and value.__class__ is str:
+            now[i] = utc_text(value)
+        else:
+            now[i] = normal_value(table, name, value, key)
+    return now
 
 
 def normal_row(

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from dutydesk.errors import DatabaseError
 from dutydesk.i18n import t
 from dutydesk.rules.chain import GENESIS, ChainHead
-from dutydesk.services.integrity import chain_walk, head_key, parallel_walk
+from dutydesk.services.integrity import canonical_sql, chain_walk, head_key, parallel_walk
 from dutydesk.services.integrity.chain import chain_head
 from dutydesk.services.integrity.state_check import compare
 from dutydesk.services.integrity.state_facts import BASELINE, DELETED, STATE
@@ -154,7 +154,8 @@ def _check_file_and_chain(
     with db.snapshot() as query:
         chain_walk.unchained(query, problems)
         if walking is None:
-            return report, chain_walk.walk(query, problems, wanted, MAX_PROBLEMS)
+            quick = canonical_sql.available(db)
+            return report, chain_walk.walk(query, problems, wanted, MAX_PROBLEMS, quick=quick)
     return report, walking.join(problems)
 
 
