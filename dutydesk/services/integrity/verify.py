@@ -9,7 +9,10 @@ with the last acknowledged handover (the newest records deleted *and* the head r
 rewritten to match). Problems are sentences naming the record, first one first.
 
 Reads are plain SQL (no ORM objects), and the chain is streamed link by link
-(:mod:`.chain_walk`), so memory stays flat however long the record is.
+(:mod:`.chain_walk`), so memory stays flat however long the record is. A long chain in a
+SQLite file is walked in stretches by worker processes, one per core, while SQLite
+checks the file, and the same workers then compare the watched tables
+(:mod:`.parallel_walk`): the report is the one a single walk gives.
 """
 
 from __future__ import annotations
