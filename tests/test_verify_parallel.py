@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from dutydesk.errors import DatabaseError
 from dutydesk.services.integrity.chain_walk import walk
-from dutydesk.services.integrity.parallel_walk import stretches
+from dutydesk.services.integrity.parallel_walk import failure, stretches
 from dutydesk.services.integrity.verify import VerifyReport, verify
 from dutydesk.storage.engine import Database, url_for
 from tests.bench.build_db import build
@@ -219,3 +220,27 @@ def _serials(path: Path, *ids: int) -> list[str]:
         ]
     connection.close()
     return found
+
+
+def test_a_workers_failure_comes_back_as_one_line_without_its_text(tmp_path: Path) -> None:
+    """An exception's text could quote a row (a sealed title, a name): only its type goes."""
+    path = tmp_path / "duty.sqlite3"
+    line = failure(path, ValueError("绝密：某某基地坐标"))
+    assert "绝密" not in line and "ValueError" in line and str(path) in line
+    assert "\n" not in line
+    store = DatabaseError(f"cannot read {path}: database disk image is malformed")
+    assert failure(path, store) == str(store)  # the store's own line, as in place
+
+
+def test_a_file_that_is_not_a_database_fails_the_same_way_in_stretches(tmp_path: Path) -> None:
+    path = tmp_path / "duty.sqlite3"
+    path.write_bytes(b"not a database at all" * 1000)
+    db = Database(url_for(str(path)))
+    said = []
+    for workers in (3, 1):
+        with pytest.raises(DatabaseError) as raised:
+            verify(db, workers=workers)
+        said.append(str(raised.value))
+    db.close()
+    assert said[0] == said[1]
+    assert "Traceback" not in said[0] and "\n" not in said[0]

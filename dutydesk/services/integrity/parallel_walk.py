@@ -105,6 +105,18 @@ class _Task:
     quick: bool
 
 
+def failure(path: Path, exc: Exception) -> str:
+    """A worker's failure as the one line the parent raises (never its traceback).
+
+    The store's own error as the walk in place would raise it (it names the file and
+    what SQLite said, no row); anything else by its type only, since its text could
+    quote a row.
+    """
+    if isinstance(exc, DutyDeskError):
+        return str(exc)
+    return t("error.db.cannot_read", where=str(path), detail=type(exc).__name__)
+
+
 def _walk_stretch(task: _Task) -> tuple[Part | None, str]:
     """In a worker: one stretch walked from its own read of the file, or one line why not."""
     from dutydesk.storage.engine import Database, sqlite_url
@@ -116,10 +128,8 @@ def _walk_stretch(task: _Task) -> tuple[Part | None, str]:
                 query, task.purges, task.wanted, task.limit, task.stretch, quick=task.quick
             )
             return part, ""
-    except DutyDeskError as exc:  # the store's one-line error (names the file, no row)
-        return None, str(exc)
-    except Exception as exc:  # its text or traceback could quote a row: its type only
-        return None, type(exc).__name__
+    except Exception as exc:  # any failure goes back as one line, see failure()
+        return None, failure(task.path, exc)
 
 
 @dataclass(frozen=True)
@@ -145,10 +155,8 @@ def _compare_piece(task: _Piece) -> tuple[list[str] | None, list[str] | str]:
             lines = compare_rows(
                 query, task.table, held, task.key, baselined=task.baselined, rowids=task.rowids
             )
-    except DutyDeskError as exc:
-        return None, str(exc)
-    except Exception as exc:  # its text or traceback could quote a row: its type only
-        return None, type(exc).__name__
+    except Exception as exc:  # any failure goes back as one line, see failure()
+        return None, failure(task.path, exc)
     return [row for row in keys if row not in held], lines
 
 
@@ -218,10 +226,10 @@ class Walking:
             lines.extend(said)
         return found, lines
 
-    def _unless_failed(self, result: _T | None, why: object) -> _T:
+    @staticmethod
+    def _unless_failed(result: _T | None, why: object) -> _T:
         if result is None:
-            detail = why if isinstance(why, str) else "?"
-            raise DatabaseError(t("error.db.cannot_read", where=self._db.describe(), detail=detail))
+            raise DatabaseError(str(why))  # the worker's one line (:func:`failure`)
         return result
 
     def close(self) -> None:
