@@ -14,6 +14,7 @@ that has a problem.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from dutydesk.rules.chain import (
     plain,
     values_hash,
 )
+from dutydesk.services.integrity.canonical_sql import canonical_text
 from dutydesk.services.integrity.state_check import Facts, note
 from dutydesk.storage.engine import Query, as_utc
 
@@ -50,6 +52,15 @@ _SELECT = {
     + " FROM audit_event a",
 }
 _PREFIX = {_ENTRY: "t.", _EVENT: "a."}
+_QUICK = {
+    _ENTRY: f"SELECT t.id, t.chain_seq, t.prev_hash, t.hash, {canonical_text(_ENTRY, 't.')} "  # noqa: S608
+    "FROM timeline_entry t",
+    _EVENT: f"SELECT a.id, a.chain_seq, a.prev_hash, a.hash, {canonical_text(_EVENT, 'a.')}, "  # noqa: S608
+    "a.action, a.object_type, a.object_id FROM audit_event a",
+}
+"""SQLite: what the quick walk reads of a link (:mod:`.canonical_sql`); the rest of the
+row only for a link whose text does not give its hash, or that a problem names."""
+_Q_TEXT, _Q_ACTION, _Q_TYPE, _Q_ID = 4, 5, 6, 7
 
 # Positions of what the walk reads besides the hash (entry: its text and number; event:
 # what a state fact or a purge is made of).
@@ -142,12 +153,13 @@ def purge_events(query: Query) -> set[tuple[str, int]]:
     return named
 
 
-def _stream(query: Query, table: str) -> Iterator[tuple[int, int, str, tuple[Any, ...]]]:
+def _stream(
+    query: Query, table: str, condition: str | None = None, *, quick: bool = False
+) -> Iterator[tuple[int, int, str, tuple[Any, ...]]]:
     prefix = _PREFIX[table]
-    sql = (
-        f"{_SELECT[table]} WHERE {prefix}chain_seq IS NOT NULL "
-        f"ORDER BY {prefix}chain_seq, {prefix}id"
-    )
+    where = condition or f"{prefix}chain_seq IS NOT NULL"
+    select = _QUICK[table] if quick else _SELECT[table]
+    sql = f"{select} WHERE {where} ORDER BY {prefix}chain_seq, {prefix}id"
     # (seq, 0|1, ...) sorts as the merge's key did: entries before events at an equal
     # number, each table in its own order (ids are unique); no key function per link.
     order = 0 if table == _ENTRY else 1
@@ -178,7 +190,182 @@ class Walk:
     """The stored hash at each sequence number asked for (absent: no such link)."""
 
 
-def walk(query: Query, problems: list[str], wanted: set[int], limit: int) -> Walk:
+Link = tuple[str, tuple[Any, ...]]
+"""A link as the walk keeps it: its table and its row (see :func:`chained`)."""
+
+
+@dataclass
+class Part:
+    """One stretch of the chain (a range of ``chain_seq``) walked on its own.
+
+    Its links are checked against each other; how its first link follows the link
+    before the stretch is checked by :func:`join`, which alone knows that link. So a
+    long chain can be walked in stretches side by side (:mod:`.parallel_walk`) and
+    still report exactly what one walk in order reports.
+    """
+
+    links: int = 0
+    first: Link | None = None
+    first_changed: bool = False
+    """The first link's content does not give its stored hash (and it was not purged)."""
+    groups: list[list[str]] = field(default_factory=list)
+    """The problems of each later link that has any, in order; recorded until ``limit``."""
+    last: Link | None = None
+    facts: Facts = field(default_factory=dict)
+    hashes: dict[int, str | None] = field(default_factory=dict)
+
+
+def _problems(
+    previous: Link | None,
+    expected: tuple[str, int],
+    link: Link,
+    *,
+    changed: bool,
+) -> list[str]:
+    """What is wrong with ``link``, coming after ``previous`` (``None``: the start)."""
+    table, row = link
+    seq, prev = row[1], row[2]
+    expected_prev, expected_seq = expected
+    problems = []
+    if seq > expected_seq:
+        after = _label(*previous) if previous else t("verify.start")
+        problems.append(t("verify.missing", first=expected_seq, last=seq - 1, after=after))
+    elif seq < expected_seq:
+        problems.append(t("verify.duplicate", seq=seq, label=_label(table, row)))
+    elif prev != expected_prev:
+        problems.append(t("verify.relinked", label=_label(table, row), seq=seq))
+    if changed:
+        problems.append(t("verify.changed", label=_label(table, row)))
+    return problems
+
+
+def _range(column: str, low: int | None, high: int | None) -> str:
+    """The SQL condition of a stretch: ``low <= chain_seq < high`` (``None``: open)."""
+    condition = f"{column} IS NOT NULL"
+    if low is not None:
+        condition += f" AND {column} >= {int(low)}"
+    if high is not None:
+        condition += f" AND {column} < {int(high)}"
+    return condition
+
+
+def walk_part(
+    query: Query,
+    purges: set[tuple[str, int]],
+    wanted: set[int],
+    limit: int,
+    stretch: tuple[int | None, int | None] = (None, None),
+    *,
+    quick: bool = False,
+) -> Part:
+    """Check every link with ``low <= chain_seq < high`` (``stretch``) in order.
+
+    Args:
+        query: a :meth:`Database.snapshot` query.
+        purges: :func:`purge_events` (the whole chain's).
+        wanted: sequence numbers whose stored hash the caller needs.
+        limit: problems are recorded until this many (the first are what matters).
+        stretch: ``(low, high)``; ``None`` leaves that end open.
+        quick: SQLite (with its JSON functions): each link's canonical text is made
+            by SQLite (:mod:`.canonical_sql`); a link it does not fit is read again
+            and hashed the exact way.
+
+    """
+    part = Part()
+    room = limit
+    previous: Link | None = None
+    expected = (GENESIS, 1)
+    facts, hashes = part.facts, part.hashes
+    entries = _stream(query, _ENTRY, _range("t.chain_seq", *stretch), quick=quick)
+    events = _stream(query, _EVENT, _range("a.chain_seq", *stretch), quick=quick)
+    action, kind, name = (_Q_ACTION, _Q_TYPE, _Q_ID) if quick else (_A_ACTION, _A_TYPE, _A_ID)
+    for seq, _order, table, row in heapq.merge(entries, events):
+        part.links += 1
+        prev, stored = row[2], row[3]
+        if table == _EVENT:
+            note(facts, seq, row[action], row[kind], row[name])
+        if seq in wanted:
+            hashes.setdefault(seq, stored)
+        if quick and _fits(row):
+            changed = False
+        else:
+            changed = _changed(_whole(query, (table, row), quick=quick), purges)
+        if previous is None:
+            part.first, part.first_changed = _whole(query, (table, row), quick=quick), changed
+        elif room > 0 and (changed or seq != expected[1] or prev != expected[0]):
+            link = _whole(query, (table, row), quick=quick)
+            before = _whole(query, previous, quick=quick)
+            group = _problems(before, expected, link, changed=changed)
+            part.groups.append(group)
+            room -= len(group)
+        previous, expected = (table, row), (stored or "", seq + 1)
+    if previous is not None:
+        part.last = _whole(query, previous, quick=quick)
+    return part
+
+
+def _fits(row: tuple[Any, ...]) -> bool:
+    """The quick row's text (:mod:`.canonical_sql`) gives its stored hash."""
+    prev, stored, text = row[2], row[3], row[_Q_TEXT]
+    if prev is None or text is None:
+        return False
+    return bool(hashlib.sha256(f"{prev}\n{text}".encode()).hexdigest() == stored)
+
+
+def _changed(link: Link, purges: set[tuple[str, int]]) -> bool:
+    """The link's content, hashed the exact way, does not give its stored hash."""
+    table, row = link
+    computed = values_hash(row[2] or "", table, row[1], _values(table, row))
+    return computed != row[3] and not _purged(table, row, purges)
+
+
+def _whole(query: Query, link: Link, *, quick: bool) -> Link:
+    """The link with every column the exact hash and its label need (as a plain tuple)."""
+    table, row = link
+    if quick:
+        sql = f"{_SELECT[table]} WHERE {_PREFIX[table]}id = :id"
+        row = next(iter(query(sql, {"id": row[0]})))
+    return table, tuple(row)
+
+
+def join(parts: list[Part], problems: list[str], limit: int) -> Walk:
+    """The walk of the whole chain from its stretches, in order (see :class:`Part`).
+
+    Each stretch's first link is checked against the last link of the stretch before;
+    problems are appended as one walk in order appends them, at most ``limit`` from
+    the walk (a link's problems are taken whole: the last may go past it).
+    """
+    found = Walk()
+    room = limit - len(problems)
+    previous: Link | None = None
+    expected = (GENESIS, 1)
+    for part in parts:
+        if part.first is None or part.last is None:
+            continue  # a stretch with no links
+        found.links += part.links
+        if room > 0:
+            first = _problems(previous, expected, part.first, changed=part.first_changed)
+            problems.extend(first)
+            room -= len(first)
+        for group in part.groups:
+            if room <= 0:
+                break
+            problems.extend(group)
+            room -= len(group)
+        for table, rows in part.facts.items():
+            found.facts.setdefault(table, {}).update(rows)
+        for seq, stored in part.hashes.items():
+            found.hashes.setdefault(seq, stored)
+        previous = part.last
+        expected = (previous[1][3] or "", int(previous[1][1]) + 1)
+    if previous is not None:
+        found.last_seq, found.last_hash = int(previous[1][1]), previous[1][3] or ""
+    return found
+
+
+def walk(
+    query: Query, problems: list[str], wanted: set[int], limit: int, *, quick: bool = False
+) -> Walk:
     """Check every chained link in order (see the module docstring).
 
     Args:
@@ -187,38 +374,11 @@ def walk(query: Query, problems: list[str], wanted: set[int], limit: int) -> Wal
             first ones are what matters; the rest would be cut anyway).
         wanted: sequence numbers whose stored hash the caller needs (:attr:`Walk.hashes`).
         limit: see ``problems``.
+        quick: see :func:`walk_part`.
 
     """
-    purges = purge_events(query)
-    found = Walk()
-    room = limit - len(problems)
-    previous: tuple[str, tuple[Any, ...]] | None = None
-    expected_prev, expected_seq = GENESIS, 1
-    merged = heapq.merge(_stream(query, _ENTRY), _stream(query, _EVENT))
-    for seq, _order, table, row in merged:
-        found.links += 1
-        prev, stored = row[2], row[3]
-        if table == _EVENT:
-            note(found.facts, seq, row[_A_ACTION], row[_A_TYPE], row[_A_ID])
-        if seq in wanted:
-            found.hashes.setdefault(seq, stored)
-        computed = values_hash(prev or "", table, seq, _values(table, row))
-        if room > 0:
-            before = len(problems)
-            if seq > expected_seq:
-                after = _label(*previous) if previous else t("verify.start")
-                problems.append(t("verify.missing", first=expected_seq, last=seq - 1, after=after))
-            elif seq < expected_seq:
-                problems.append(t("verify.duplicate", seq=seq, label=_label(table, row)))
-            elif prev != expected_prev:
-                problems.append(t("verify.relinked", label=_label(table, row), seq=seq))
-            if computed != stored and not _purged(table, row, purges):
-                problems.append(t("verify.changed", label=_label(table, row)))
-            room -= len(problems) - before
-        previous, expected_prev, expected_seq = (table, row), stored or "", seq + 1
-    if previous is not None:
-        found.last_seq, found.last_hash = int(previous[1][1]), previous[1][3] or ""
-    return found
+    part = walk_part(query, purge_events(query), wanted, limit, quick=quick)
+    return join([part], problems, limit)
 
 
 def _purged(table: str, row: tuple[Any, ...], purges: set[tuple[str, int]]) -> bool:

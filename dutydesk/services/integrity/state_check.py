@@ -10,6 +10,7 @@ neither the table's text nor the record's ever appears in a line.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from enum import Enum
 from itertools import islice
 from typing import Any
@@ -29,7 +30,6 @@ from dutydesk.services.integrity.state_facts import (
     columns,
     encode,
     enum_of,
-    key_of,
     kind_of,
     normal_value,
     utc_text,
@@ -62,10 +62,12 @@ def _parsed(detail: Any) -> dict[str, Any]:
     return state if isinstance(state, dict) else {}
 
 
-def _as_fact(template: str, now: dict[str, Any], key_id: str | None) -> str:
+def _as_fact(template: str, names: list[str], now: list[Any], key_id: str | None) -> str:
     """The ``detail`` a fact of this row would have now (:func:`state_facts.encode`)."""
-    text = compact_fill(template, [*now.values(), key_id])
-    return encode({**now, KEY_FIELD: key_id}) if text is None else text
+    text = compact_fill(template, [*now, key_id])
+    if text is None:
+        return encode({**dict(zip(names, now, strict=True)), KEY_FIELD: key_id})
+    return text
 
 
 def _details(query: Query, seqs: list[int]) -> dict[int, dict[str, Any]]:
@@ -144,7 +146,14 @@ def _digested(table: str, column: str) -> bool:
     )
 
 
-def compare(db: Database, facts: Facts, key: bytes | None, *, baselined: bool) -> list[str]:
+def compare(
+    db: Database,
+    facts: Facts,
+    key: bytes | None,
+    *,
+    baselined: bool,
+    pieces: Pieces | None = None,
+) -> list[str]:
     """Every difference between the watched tables and their latest facts, as sentences.
 
     Args:
@@ -154,36 +163,87 @@ def compare(db: Database, facts: Facts, key: bytes | None, *, baselined: bool) -
         key: the head key (digested text is compared only with it).
         baselined: the chain holds the baseline marker, so a row with no fact was
             written around dutydesk.
+        pieces: compares a table's rows in pieces elsewhere (worker processes,
+            :mod:`.parallel_walk`): the problems of its rows in order, and which rows
+            it found. ``None``: here, one batch after the other.
 
     """
     problems: list[str] = []
-    key_id = head_key.key_id(key)
     with db.snapshot() as query:
-        for table, model in WATCHED.items():
-            names = [c.name for c in columns(model)]
+        for table in WATCHED:
             held = facts.pop(table, {})
-            kinds = [(name, kind_of(table, name)) for name in names]
-            fact = compact_template([*names, KEY_FIELD])
-            rows = query(f"SELECT {', '.join(names)} FROM {table}", None)  # noqa: S608 - names from the models
-            while batch := list(islice(rows, _BATCH)):
-                found = [dict(zip(names, values, strict=True)) for values in batch]
-                keyed = [(key_of(model, raw), raw) for raw in found]
-                # Taken out as compared: what is left after the table are rows gone.
-                seqs = [held.pop(row, 0) for row, _raw in keyed]
-                texts = _texts(query, [seq for seq in seqs if seq > 0])
-                for (row, raw), seq in zip(keyed, seqs, strict=True):
-                    now = normal_row(table, raw, kinds, key)
-                    if seq > 0 and _as_fact(fact, now, key_id) == texts.get(seq):
-                        continue  # the fact as this row would write it now: nothing differs
-                    states = {seq: _parsed(texts.get(seq))} if seq > 0 else {}
-                    problems.extend(_row(table, row, now, seq, states, key_id, baselined=baselined))
-            gone = [(row, seq) for row, seq in held.items() if seq > 0]
-            for start in range(0, len(gone), _BATCH):
-                part = gone[start : start + _BATCH]
-                states = _details(query, [seq for _row, seq in part])
-                for row, seq in part:
-                    what = _label(table, row, states.get(seq, {}))
-                    problems.append(t("verify.row_gone", what=what, seq=seq))
+            if pieces is None:
+                problems.extend(compare_rows(query, table, held, key, baselined=baselined))
+            else:
+                found, lines = pieces(table, held, key, baselined)
+                problems.extend(lines)
+                for row in found:
+                    held.pop(row, None)
+            problems.extend(_gone(query, table, held))
+    return problems
+
+
+Pieces = Callable[[str, dict[str, int], "bytes | None", bool], tuple[list[str], list[str]]]
+"""How :func:`compare` has a table's rows compared elsewhere: ``(table, held, key,
+baselined)`` -> (the rows found, the problems of the rows in table order)."""
+
+
+def compare_rows(
+    query: Query,
+    table: str,
+    held: dict[str, int],
+    key: bytes | None,
+    *,
+    baselined: bool,
+    rowids: tuple[int | None, int | None] = (None, None),
+) -> list[str]:
+    """The problems of ``table``'s rows (``low <= rowid < high``) against their facts.
+
+    ``held`` is the table's :data:`Facts`; each row compared is taken out of it, so what
+    is left after every row of the table are rows gone.
+    """
+    problems: list[str] = []
+    model = WATCHED[table]
+    key_id = head_key.key_id(key)
+    names = [c.name for c in columns(model)]
+    kinds = [(name, kind_of(table, name)) for name in names]
+    fact = compact_template([*names, KEY_FIELD])
+    low, high = rowids
+    bounds = []  # SQLite's rowid: the pieces of a table, in the order a plain scan reads it
+    if low is not None:
+        bounds.append(f"rowid >= {int(low)}")
+    if high is not None:
+        bounds.append(f"rowid < {int(high)}")
+    where = " AND ".join(bounds)
+    sql = f"SELECT {', '.join(names)} FROM {table}"  # noqa: S608 - names from the models
+    rows = query(f"{sql} WHERE {where}" if where else sql, None)
+    keys = [names.index(c.name) for c in model.__table__.primary_key.columns]  # type: ignore[attr-defined]
+    while batch := list(islice(rows, _BATCH)):
+        # The row's key as key_of makes it: its primary key, "a:b" for a composite one.
+        found = [":".join([str(values[i]) for i in keys]) for values in batch]
+        # Taken out as compared: what is left after the table are rows gone.
+        seqs = [held.pop(row, 0) for row in found]
+        texts = _texts(query, [seq for seq in seqs if seq > 0])
+        for row, values, seq in zip(found, batch, seqs, strict=True):
+            now = normal_values(table, values, kinds, key)
+            if seq > 0 and _as_fact(fact, names, now, key_id) == texts.get(seq):
+                continue  # the fact as this row would write it now: nothing differs
+            document = dict(zip(names, now, strict=True))
+            states = {seq: _parsed(texts.get(seq))} if seq > 0 else {}
+            problems.extend(_row(table, row, document, seq, states, key_id, baselined=baselined))
+    return problems
+
+
+def _gone(query: Query, table: str, held: dict[str, int]) -> list[str]:
+    """A problem for each row with a fact (not a deletion) but no longer in the table."""
+    problems = []
+    gone = [(row, seq) for row, seq in held.items() if seq > 0]
+    for start in range(0, len(gone), _BATCH):
+        part = gone[start : start + _BATCH]
+        states = _details(query, [seq for _row, seq in part])
+        for row, seq in part:
+            what = _label(table, row, states.get(seq, {}))
+            problems.append(t("verify.row_gone", what=what, seq=seq))
     return problems
 
 
@@ -202,6 +262,30 @@ def _digest(key: bytes, table: str, name: str, value: str) -> str:
             _DIGESTS.clear()
         digest = _DIGESTS[known] = head_key.digest(key, f"{table}.{name}", hashed_form(value))
     return digest
+
+
+def normal_values(
+    table: str, values: tuple[Any, ...], kinds: list[tuple[str, int]], key: bytes | None
+) -> list[Any]:
+    """:func:`normal_row` of a row as a plain read gives it (values in column order).
+
+    Without the two dictionaries per row (issue 16: ``verify`` runs this for every
+    watched row); the same cases in the same order.
+    """
+    now = list(values)
+    for i, (name, kind) in enumerate(kinds):
+        value = now[i]
+        if value is None:
+            continue
+        if (kind == PLAIN and value.__class__ is str) or (kind == TEXT and value.__class__ is int):
+            continue
+        if kind == TEXT and value.__class__ is str and key is not None:
+            now[i] = _digest(key, table, name, value)
+        elif kind == TIME and value.__class__ is str:
+            now[i] = utc_text(value)
+        else:
+            now[i] = normal_value(table, name, value, key)
+    return now
 
 
 def normal_row(

@@ -9,7 +9,10 @@ with the last acknowledged handover (the newest records deleted *and* the head r
 rewritten to match). Problems are sentences naming the record, first one first.
 
 Reads are plain SQL (no ORM objects), and the chain is streamed link by link
-(:mod:`.chain_walk`), so memory stays flat however long the record is.
+(:mod:`.chain_walk`), so memory stays flat however long the record is. A long chain in a
+SQLite file is walked in stretches by worker processes, one per core, while SQLite
+checks the file, and the same workers then compare the watched tables
+(:mod:`.parallel_walk`): the report is the one a single walk gives.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import TYPE_CHECKING
 from dutydesk.errors import DatabaseError, DutyDeskError
 from dutydesk.i18n import t
 from dutydesk.rules.chain import GENESIS, ChainHead
-from dutydesk.services.integrity import chain_walk, head_key
+from dutydesk.services.integrity import canonical_sql, chain_walk, head_key, parallel_walk
 from dutydesk.services.integrity.chain import chain_head
 from dutydesk.services.integrity.state_check import compare
 from dutydesk.services.integrity.state_facts import BASELINE, DELETED, STATE
@@ -125,13 +128,13 @@ def _check_sealed(db: Database, keys: KeyRing | None, report: VerifyReport) -> N
     report.problems.extend(sealed.problems)
 
 
-def verify(db: Database, keys: KeyRing | None = None) -> VerifyReport:
-    """Check the database (file or server) and the whole hash chain; see the module docstring.
-
-    With ``keys`` (the database's key file), every sealed value must open with it too
-    (:mod:`.sealed_check`); without, :attr:`VerifyReport.sealed_checked` stays ``None``
-    and the caller says they were not checked.
-    """
+def _check_file_and_chain(
+    db: Database,
+    acknowledged: tuple[ChainHead, str] | None,
+    wanted: set[int],
+    walking: parallel_walk.Walking | None,
+) -> tuple[VerifyReport, chain_walk.Walk]:
+    """The file's own check (the workers walk meanwhile, if any), then the chain's problems."""
     integrity = "ok"
     orphaned: list[int] = []
     if db.is_sqlite:
@@ -140,7 +143,6 @@ def verify(db: Database, keys: KeyRing | None = None) -> VerifyReport:
         if db.path is not None:
             orphaned = orphaned_wal_holders(db.path)
     head = chain_head(db)
-    acknowledged = _acknowledged(db)
     report = VerifyReport(integrity, 0, head, acknowledged[0] if acknowledged else None)
     problems = report.problems
     if integrity != "ok":
@@ -152,19 +154,44 @@ def verify(db: Database, keys: KeyRing | None = None) -> VerifyReport:
         server = amcheck(db)
         report.server_check = server.summary
         problems.extend(server.problems)
+    with db.snapshot() as query:
+        chain_walk.unchained(query, problems)
+        if walking is None:
+            quick = canonical_sql.available(db)
+            return report, chain_walk.walk(query, problems, wanted, MAX_PROBLEMS, quick=quick)
+    return report, walking.join(problems)
+
+
+def verify(
+    db: Database, keys: KeyRing | None = None, *, workers: int | None = None
+) -> VerifyReport:
+    """Check the database (file or server) and the whole hash chain; see the module docstring.
+
+    With ``keys`` (the database's key file), every sealed value must open with it too
+    (:mod:`.sealed_check`); without, :attr:`VerifyReport.sealed_checked` stays ``None``
+    and the caller says they were not checked. A long chain in a SQLite file is walked
+    in stretches by worker processes while SQLite checks the file (:mod:`.parallel_walk`;
+    ``workers`` fixes how many, 1 walks in place); the report is the same either way.
+    """
+    acknowledged = _acknowledged(db)
     anchors = head_key.read_anchors(db.path)
     wanted = {anchor.head.seq for anchor in anchors}
     if acknowledged is not None:
         wanted.add(acknowledged[0].seq)
-    with db.snapshot() as query:
-        chain_walk.unchained(query, problems)
-        walked = chain_walk.walk(query, problems, wanted, MAX_PROBLEMS)
-    report.links = walked.links
-    baselined = bool(
-        db.read("SELECT 1 FROM audit_event WHERE action = :a LIMIT 1", {"a": BASELINE})
-    )
-    key = head_key.for_database(db.path)
-    problems.extend(compare(db, walked.facts, key, baselined=baselined))
+    walking = parallel_walk.start(db, wanted, MAX_PROBLEMS, workers)
+    try:
+        report, walked = _check_file_and_chain(db, acknowledged, wanted, walking)
+        head, problems = report.head, report.problems
+        report.links = walked.links
+        baselined = bool(
+            db.read("SELECT 1 FROM audit_event WHERE action = :a LIMIT 1", {"a": BASELINE})
+        )
+        key = head_key.for_database(db.path)
+        pieces = walking.pieces if walking is not None else None
+        problems.extend(compare(db, walked.facts, key, baselined=baselined, pieces=pieces))
+    finally:
+        if walking is not None:
+            walking.close()
     last_head = ChainHead(walked.last_seq, walked.last_hash)
     if head.seq > last_head.seq:
         problems.append(t("verify.newest_gone", head=head.seq, last=last_head.seq))

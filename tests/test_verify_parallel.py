@@ -1,0 +1,246 @@
+"""``verify`` walks a long chain in stretches, side by side (issue 16): the same report.
+
+A 500-incident benchmark record (2,001 links, a state fact per incident) is walked by
+three workers, whose stretches are split at links 668 and 1335
+(:func:`dutydesk.services.integrity.parallel_walk.stretches`), and in place; the record
+is then damaged at and around those seams, and both walks must name the same first bad
+link, in the same words, with the same list of problems.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from dutydesk.errors import DatabaseError
+from dutydesk.services.integrity.chain_walk import walk
+from dutydesk.services.integrity.parallel_walk import failure, stretches
+from dutydesk.services.integrity.verify import VerifyReport, verify
+from dutydesk.storage.engine import Database, url_for
+from tests.bench.build_db import build
+
+SEAMS = (668, 1335)
+"""Where three stretches of links 1..2001 meet: each is the first link of a stretch."""
+
+
+@pytest.fixture(scope="module")
+def record(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 500-incident record, built once; each test damages its own copy."""
+    path = tmp_path_factory.mktemp("record") / "bench.sqlite3"
+    assert build(path, 500, 1.0)["links"] == 2_001
+    return path
+
+
+def _copy(record: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "duty.sqlite3"
+    shutil.copy(record, target)
+    shutil.copy(f"{record}.head-key", f"{target}.head-key")
+    return target
+
+
+def _damage(path: Path, *edits: tuple[str, tuple[object, ...]]) -> None:
+    """Edit the file behind dutydesk's back, as an attacker with ``sqlite3`` would."""
+    with sqlite3.connect(path) as connection:
+        for statement, values in edits:
+            connection.execute(statement, values)
+    connection.close()
+
+
+def _both(path: Path) -> tuple[VerifyReport, VerifyReport]:
+    """The report of three workers and of one walk in place, on the same file.
+
+    And the quick walk (SQLite makes each link's text) finds what the exact one does.
+    """
+    db = Database(url_for(str(path)))
+    try:
+        _quick_is_exact(db)
+        return verify(db, workers=3), verify(db, workers=1)
+    finally:
+        db.close()
+
+
+def _quick_is_exact(db: Database) -> None:
+    found: dict[bool, tuple[object, ...]] = {}
+    for quick in (True, False):
+        problems: list[str] = []
+        with db.snapshot() as query:
+            walked = walk(query, problems, {5, 700}, 20, quick=quick)
+        found[quick] = (problems, walked.links, walked.last_seq, walked.last_hash)
+        found[quick] += (walked.facts, walked.hashes)
+    assert found[True] == found[False]
+
+
+def _same(parallel: VerifyReport, alone: VerifyReport) -> None:
+    assert parallel.problems == alone.problems
+    assert (parallel.links, parallel.head, parallel.signature) == (
+        alone.links,
+        alone.head,
+        alone.signature,
+    )
+
+
+def test_the_stretches_meet_where_the_tests_damage_the_record() -> None:
+    assert stretches(1, 2001, 3) == [(None, SEAMS[0]), SEAMS, (SEAMS[1], None)]
+
+
+def test_an_intact_record_is_intact_in_stretches(record: Path, tmp_path: Path) -> None:
+    parallel, alone = _both(_copy(record, tmp_path))
+    _same(parallel, alone)
+    assert parallel.ok and parallel.links == 2_001
+
+
+def _entry_at(path: Path, seq: int) -> tuple[int, str, int]:
+    """(id, serial, number) of the timeline entry at link ``seq``."""
+    with sqlite3.connect(path) as connection:
+        found = connection.execute(
+            "SELECT t.id, i.serial, t.seq FROM timeline_entry t JOIN incident i "
+            "ON i.id = t.incident_id WHERE t.chain_seq = ?",
+            (seq,),
+        ).fetchone()
+    connection.close()
+    assert found is not None, f"link {seq} is not an entry"
+    return int(found[0]), str(found[1]), int(found[2])
+
+
+def test_a_changed_link_in_the_second_stretch_is_the_first_bad_link(
+    record: Path, tmp_path: Path
+) -> None:
+    path = _copy(record, tmp_path)
+    entry, serial, number = _entry_at(path, 900)
+    _damage(path, ("UPDATE timeline_entry SET text = '改过的' WHERE id = ?", (entry,)))
+    parallel, alone = _both(path)
+    _same(parallel, alone)
+    assert parallel.problems[0] == (
+        f"timeline entry {entry} ({serial} seq {number}) was changed after it was written: "
+        "its hash does not match"
+    )
+
+
+def test_the_first_link_of_a_stretch_relinked(record: Path, tmp_path: Path) -> None:
+    """Only the seam can see it: the link before is in the other worker's stretch."""
+    path = _copy(record, tmp_path)
+    entry, serial, number = _entry_at(path, SEAMS[0])
+    _damage(path, ("UPDATE timeline_entry SET prev_hash = ? WHERE id = ?", ("0" * 64, entry)))
+    parallel, alone = _both(path)
+    _same(parallel, alone)
+    assert parallel.problems[0].startswith(f"timeline entry {entry} ({serial} seq {number})")
+    assert "changed after it was written" in parallel.problems[1]
+
+
+def test_links_deleted_across_a_seam_are_missing_after_the_last_one_kept(
+    record: Path, tmp_path: Path
+) -> None:
+    path = _copy(record, tmp_path)
+    low, high = SEAMS[1] - 3, SEAMS[1] + 3
+    _damage(
+        path,
+        ("DELETE FROM timeline_entry WHERE chain_seq BETWEEN ? AND ?", (low, high)),
+        ("DELETE FROM audit_event WHERE chain_seq BETWEEN ? AND ?", (low, high)),
+    )
+    parallel, alone = _both(path)
+    _same(parallel, alone)
+    assert f"{low}" in parallel.problems[0] and f"{high}" in parallel.problems[0]
+
+
+def test_more_problems_than_are_listed_are_cut_as_one_walk_cuts_them(
+    record: Path, tmp_path: Path
+) -> None:
+    """Damage in every stretch, 30 links in all: the same first 20 lines, seams included."""
+    path = _copy(record, tmp_path)
+    damaged = [seq for seam in (1, *SEAMS) for seq in range(seam, seam + 30, 3)]
+    _damage(
+        path,
+        *(
+            ("UPDATE timeline_entry SET text = text || '!' WHERE chain_seq = ?", (seq,))
+            for seq in damaged
+        ),
+        *(
+            ("UPDATE audit_event SET detail = detail || '!' WHERE chain_seq = ?", (seq,))
+            for seq in damaged
+        ),
+    )
+    parallel, alone = _both(path)
+    _same(parallel, alone)
+    assert len(parallel.problems) == 20
+
+
+def test_a_link_numbered_past_the_head_is_walked_by_the_last_stretch(
+    record: Path, tmp_path: Path
+) -> None:
+    """The ends of the stretches are open: no link falls outside all of them."""
+    path = _copy(record, tmp_path)
+    entry, _serial, _number = _entry_at(path, 100)
+    _damage(path, ("UPDATE timeline_entry SET chain_seq = 5000 WHERE id = ?", (entry,)))
+    parallel, alone = _both(path)
+    _same(parallel, alone)
+    assert any("5000" in problem for problem in parallel.problems)
+
+
+def test_rows_changed_deleted_and_added_around_the_facts_in_every_piece(
+    record: Path, tmp_path: Path
+) -> None:
+    """The watched tables are compared in pieces by the same workers: the same lines."""
+    path = _copy(record, tmp_path)
+    _damage(
+        path,
+        ("UPDATE incident SET severity = 'I' WHERE id IN (3, 250, 251, 480)", ()),
+        ("UPDATE incident SET title = title || '!' WHERE id IN (170, 340)", ()),
+        ("DELETE FROM timeline_entry WHERE incident_id IN (100, 400)", ()),
+        ("DELETE FROM incident WHERE id IN (100, 400)", ()),
+        (_copied_row(path), ()),
+    )
+    parallel, alone = _both(path)
+    _same(parallel, alone)
+    said = "\n".join(parallel.problems)
+    for serial in _serials(record, 3, 250, 480, 170):
+        assert serial in said
+    assert "20261126-999" in said  # written around dutydesk
+    assert sum("was deleted from its table" in line for line in parallel.problems) == 2
+
+
+def _copied_row(path: Path) -> str:
+    """An incident copied as row 501 with a serial of its own, written around dutydesk."""
+    with sqlite3.connect(path) as connection:
+        names = [row[1] for row in connection.execute("PRAGMA table_info(incident)")]
+    connection.close()
+    assert names[:4] == ["id", "serial", "serial_date", "serial_no"], names
+    rest = ", ".join(names[4:])
+    head = "INSERT INTO incident SELECT 501, '20261126-999', serial_date, 999"
+    return f"{head}, {rest} FROM incident WHERE id = 5"
+
+
+def _serials(path: Path, *ids: int) -> list[str]:
+    with sqlite3.connect(path) as connection:
+        found = [
+            str(connection.execute("SELECT serial FROM incident WHERE id = ?", (i,)).fetchone()[0])
+            for i in ids
+        ]
+    connection.close()
+    return found
+
+
+def test_a_workers_failure_comes_back_as_one_line_without_its_text(tmp_path: Path) -> None:
+    """An exception's text could quote a row (a sealed title, a name): only its type goes."""
+    path = tmp_path / "duty.sqlite3"
+    line = failure(path, ValueError("绝密：某某基地坐标"))
+    assert "绝密" not in line and "ValueError" in line and str(path) in line
+    assert "\n" not in line
+    store = DatabaseError(f"cannot read {path}: database disk image is malformed")
+    assert failure(path, store) == str(store)  # the store's own line, as in place
+
+
+def test_a_file_that_is_not_a_database_fails_the_same_way_in_stretches(tmp_path: Path) -> None:
+    path = tmp_path / "duty.sqlite3"
+    path.write_bytes(b"not a database at all" * 1000)
+    db = Database(url_for(str(path)))
+    said = []
+    for workers in (3, 1):
+        with pytest.raises(DatabaseError) as raised:
+            verify(db, workers=workers)
+        said.append(str(raised.value))
+    db.close()
+    assert said[0] == said[1]
+    assert "Traceback" not in said[0] and "\n" not in said[0]
