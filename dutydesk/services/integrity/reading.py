@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, TypeVar
 from dutydesk.rules.policy import may_open, may_see
 from dutydesk.services.integrity.need_to_know import NamedFor
 from dutydesk.services.integrity.sealed import Opener, record_view
+from dutydesk.storage.crypto import is_encrypted
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Classification, member
 
@@ -69,6 +70,8 @@ class Content:
 
     def __call__(self, value: object, *, record: str, field: str) -> str:
         """The text of ``value`` (sealed or not) stored for ``record``'s ``field``."""
+        if value.__class__ is str and not is_encrypted(value):
+            return value  # clear text, as the opener gives it
         return self._opener(value, record=record, field=field, classification=self._level)
 
 
