@@ -27,7 +27,7 @@ from dutydesk.i18n import t
 from dutydesk.reports import docx_style as ds
 from dutydesk.reports.daily import (
     COLUMNS,
-    display_cells,
+    DisplayCells,
     document_reference,
     headers,
     title_text,
@@ -110,8 +110,9 @@ def write_xlsx(
     letters = [column_letter(i) for i in range(1, 1 + len(COLUMNS))]
 
     def incident_rows(quoted: int) -> Iterator[str]:
+        display = DisplayCells(tz)
         for number, row in enumerate(summary.rows if rows is None else rows, first_row):
-            cells: list[object] = list(display_cells(row, tz))
+            cells: list[object] = list(display(row))
             if row.entries is not None:
                 cells[entries_index] = row.entries  # a number Excel can sum
             yield sheet_row(number, cells, letters, quoted)
@@ -194,9 +195,10 @@ def write_docx(
     reference = document_reference(summary, tz)
 
     def table_rows() -> Iterator[str]:
+        display = DisplayCells(tz, reference)
         for row in summary.rows if rows is None else rows:
-            cells = display_cells(row, tz, reference)
-            yield "<w:tr>" + "".join(ds.cell_xml(cells[i]) for i in picks) + "</w:tr>"
+            cells = display(row)
+            yield ds.row_xml([cells[i] for i in picks])
 
     _imprint(document, summary, tz, unit, cc)  # after the table the rows are spliced into
     splice_to(ds.to_bytes(document), "word/document.xml", "</w:tbl>", table_rows(), out)

@@ -158,18 +158,33 @@ def sheet_rows(rows: list[list[object]], first_row: int, quoted: int | None = No
 
 def sheet_row(number: int, row: list[object], letters: list[str], quoted: int | None) -> str:
     """One ``<row>`` of :func:`sheet_rows`: row ``number``, cells in columns ``letters``."""
+    kept = [
+        (letter, value)
+        for letter, value in zip(letters, row, strict=False)
+        if value is not None and value != ""
+    ]
+    texts = [value if value.__class__ is str else str(value) for _, value in kept]
     parts = [f'<row r="{number}">']
-    for letter, value in zip(letters, row, strict=False):
-        if value is None or value == "":
-            continue
+    style = f' s="{quoted}"'
+    for (letter, value), text, xml in zip(kept, texts, xml_texts(texts), strict=True):
         if isinstance(value, int | float) and not isinstance(value, bool):
             parts.append(f'<c r="{letter}{number}"><v>{value}</v></c>')
         else:
-            text = str(value)
-            style = f' s="{quoted}"' if quoted is not None and looks_like_formula(text) else ""
+            quote = style if quoted is not None and looks_like_formula(text) else ""
             parts.append(
-                f'<c r="{letter}{number}"{style} t="inlineStr"><is><t xml:space="preserve">'
-                f"{xml_text(text)}</t></is></c>"
+                f'<c r="{letter}{number}"{quote} t="inlineStr"><is><t xml:space="preserve">'
+                f"{xml}</t></is></c>"
             )
     parts.append("</row>")
     return "".join(parts)
+
+
+def xml_texts(texts: list[str]) -> list[str]:
+    """``[xml_text(text) for text in texts]``, escaped in one go for a row of cells.
+
+    Printable text holds no character XML forbids (nor NUL): joined by NUL, escaped once
+    and split again, a row costs three replacements instead of three per cell.
+    """
+    if texts and "".join(texts).isprintable():
+        return escape("\x00".join(texts)).split("\x00")
+    return [xml_text(text) for text in texts]

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from itertools import repeat
 
 from dutydesk.rules.marking import Marking
 from dutydesk.vocab import (
@@ -230,10 +231,21 @@ def totals(rows: Iterable[DailyRow]) -> tuple[dict[str, int], dict[str, int], di
 
 def tally(items: Iterable[Tally]) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
     """:func:`totals` from codes: what a streamed export counts before its rows come."""
+    return tally_groups(zip(items, repeat(1)))
+
+
+def tally_groups(
+    groups: Iterable[tuple[Tally, int]],
+) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """:func:`tally` of items grouped by the database: each with how many it stands for.
+
+    A day of 10^5 incidents is a few hundred groups of (level, category, severity,
+    channel): counted here in a blink, where a Python loop over the rows took seconds.
+    """
     counters: tuple[Counter[str], Counter[str], Counter[str]] = (Counter(), Counter(), Counter())
-    for restricted, *values in items:
+    for (restricted, *values), weight in groups:
         for counter, value in zip(counters, values, strict=True):
-            counter[RESTRICTED if restricted or value is None else value] += 1
+            counter[RESTRICTED if restricted or value is None else value] += weight
 
     def table(members: Iterable[StrEnum], counter: Counter[str]) -> dict[str, int]:
         result = {member.value: counter.get(member.value, 0) for member in members}

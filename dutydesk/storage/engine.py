@@ -223,6 +223,16 @@ def stored_utc(value: Any) -> datetime:
     datetime. Raises ``ValueError`` on a missing value (the column cannot hold one).
     """
     if isinstance(value, str) and value:
+        # The offset parsed with the text, not set after: replace(tzinfo=...) costs five
+        # times the parse, and an export reads 4 x 10^5 of these (issue 16). Text with an
+        # offset of its own, or a bare date (whose appended offset Python 3.11 drops),
+        # takes the long way: its offset is replaced by UTC's, as ever.
+        try:
+            moment = datetime.fromisoformat(value + "+00:00")
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is UTC:
+            return moment
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
     moment = as_utc(value)
     if moment is None:

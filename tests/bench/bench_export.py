@@ -1,6 +1,7 @@
 """Daily export benchmark: one day of N incidents in every format. Not in the test run.
 
     python tests/bench/bench_export.py [--incidents 10000 100000] [--dir /tmp/bench]
+        [--repeat 2] [--old /work/main/.venv/bin/dutydesk]
 
 For each size, builds a database of one 值班日 (schema from the real migrations, rows
 with ``executemany``: ``tests/bench/build_db.py`` takes far longer at 100k), then runs
@@ -9,12 +10,18 @@ beside it the floor: ``sqlite3 -csv`` printing the same rows (the summary's quer
 Each figure is the best of ``--repeat`` runs: wall seconds, CPU seconds of the process
 (the figure to trust when other jobs share the CPUs) and its peak RSS (``wait4``). Prints
 JSON, with each format's ratio to the floor and the targets (memory <= 150 MB at 100k;
-<= 3x the floor for csv/json/ndjson, <= 6x for md/xlsx/docx).
+<= 3x the floor's CPU seconds for csv/json/ndjson, <= 6x for md/xlsx/docx), and an empty
+day's csv (the process before its first row: start-up, schema check, key).
+``--old``: another checkout's ``dutydesk`` (main's, before a change) runs each format
+just before this one, in the same rounds: its figures go under ``old``, and
+``same_as_old`` says whether the two outputs are the same bytes (xlsx and docx: the same
+zip members, all but the creation stamp in ``docProps/core.xml``).
 """
 
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import os
 import random
@@ -23,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
@@ -140,25 +148,75 @@ def best(command: list[str], repeat: int, out: Path | None = None) -> dict[str, 
     return {**chosen, "peak_rss_mb": max(result["peak_rss_mb"] for result in runs)}
 
 
-def measure(path: Path, incidents: int, repeat: int) -> dict[str, Any]:
-    """Every format of one database's day, beside ``sqlite3 -csv`` of its rows."""
+def export(path: Path, fmt: str, repeat: int, dutydesk: Path, day: date = DAY) -> dict[str, Any]:
+    """One format of ``day`` by the ``dutydesk`` given, as its own process."""
+    target = path.with_suffix(f".out.{fmt}")
+    command = [str(dutydesk), "--db", str(path), "--now", "2026-11-27T08:40+08:00",
+               "export", "daily", "--date", day.isoformat(), "--format", fmt,
+               "-o", str(target)]  # fmt: skip
+    result: dict[str, Any] = best(command, repeat)
+    result["bytes"] = target.stat().st_size
+    return result
+
+
+def same(new: Path, old: Path) -> bool:
+    """The same bytes; for xlsx and docx (zip files), the same members but the stamp.
+
+    ``docProps/core.xml`` holds the moment openpyxl or python-docx wrote the file, and
+    the zip entries their dates: every other member must be byte for byte the old one.
+    Read a block at a time: this process's memory is copied into every child it starts,
+    and ``wait4`` counts it in the child's peak RSS.
+    """
+    if new.suffix not in {".xlsx", ".docx"}:
+        return filecmp.cmp(new, old, shallow=False)
+    with zipfile.ZipFile(new) as first, zipfile.ZipFile(old) as second:
+        names = first.namelist()
+        if names != second.namelist():
+            return False
+        for name in names:
+            if name == "docProps/core.xml":
+                continue
+            with first.open(name) as one, second.open(name) as other:
+                while block := one.read(1 << 16):
+                    if block != other.read(len(block)):
+                        return False
+                if other.read(1):
+                    return False
+    return True
+
+
+def measure(path: Path, incidents: int, repeat: int, old: Path | None) -> dict[str, Any]:
+    """Every format of one database's day, beside ``sqlite3 -csv`` of its rows.
+
+    With ``old`` (another checkout's ``dutydesk``), each format by it too, run just
+    before this one's, and whether the two files are the same bytes.
+    """
     out = path.with_suffix(".floor.csv")
     sql = path.with_suffix(".floor.sql").read_text()
     floor = best(["sqlite3", "-csv", "-header", str(path), sql], repeat, out)
     floor["bytes"] = out.stat().st_size
     results: dict[str, Any] = {"incidents": incidents, "sqlite3_csv": floor}
+    # An empty day: what the process costs before its first row (start-up, the checks).
+    results["empty_day_csv"] = export(path, "csv", repeat, DUTYDESK, DAY - timedelta(days=7))
     for fmt in FORMATS:
-        target = path.with_suffix(f".out.{fmt}")
-        command = [str(DUTYDESK), "--db", str(path), "--now", "2026-11-27T08:40+08:00",
-                   "export", "daily", "--date", DAY.isoformat(), "--format", fmt,
-                   "-o", str(target)]  # fmt: skip
-        result: dict[str, Any] = best(command, repeat)
-        result["bytes"] = target.stat().st_size
+        before = None
+        if old is not None:
+            before = export(path, fmt, repeat, old)
+            path.with_suffix(f".out.{fmt}").replace(path.with_suffix(f".old.{fmt}"))
+        result = export(path, fmt, repeat, DUTYDESK)
         result["x_floor_cpu"] = round(result["cpu_seconds"] / max(floor["cpu_seconds"], 1e-3), 2)
         result["x_floor_wall"] = round(result["seconds"] / max(floor["seconds"], 1e-3), 2)
-        result["within_targets"] = result["x_floor_wall"] <= FLOOR_RATIO[fmt] and (
+        result["within_targets"] = result["x_floor_cpu"] <= FLOOR_RATIO[fmt] and (
             incidents > 100_000 or result["peak_rss_mb"] <= 150
         )
+        if before is not None:
+            before["x_floor_cpu"] = round(
+                before["cpu_seconds"] / max(floor["cpu_seconds"], 1e-3), 2
+            )
+            result["old"] = before
+            result["same_as_old"] = same(
+                path.with_suffix(f".out.{fmt}"), path.with_suffix(f".old.{fmt}")
+            )
         results[fmt] = result
     return results
 
@@ -169,6 +227,9 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--dir", type=Path, default=None, help="keep the databases here")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--old", type=Path, help="another checkout's dutydesk executable, run beside this one's"
+    )
     parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)  # the child's task
     args = parser.parse_args()
     if args.build:
@@ -188,7 +249,8 @@ def main() -> None:
                 [sys.executable, __file__, "--build", str(path), "--incidents", str(incidents)],
                 check=True,
             )
-        results = measure(path, incidents, args.repeat)
+        results = measure(path, incidents, args.repeat, args.old)
+        results["load_average"] = [round(load, 2) for load in os.getloadavg()]
         results["build_seconds"] = round(time.perf_counter() - began, 1)
         report.append(results)
         print(json.dumps(results), file=sys.stderr)  # progress: a size at a time

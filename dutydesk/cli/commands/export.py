@@ -29,11 +29,14 @@ from dutydesk.cli.commands.output import (
     document_writer,
     message,
     write_csv,
+    write_csv_rows,
 )
 from dutydesk.cli.commands.parsing import InputError
 from dutydesk.i18n import t
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from dutydesk.config import Settings
     from dutydesk.rules.documents import DailyRow, DailySummary
     from dutydesk.services.request import Request
@@ -188,21 +191,40 @@ def _write(
         return
     sink = TextSink(stream)
     if fmt in {DocumentFormat.CSV, DocumentFormat.NDJSON}:
-        if table is Table.TOTALS:
-            records = iter(report.totals_records(summary))
-            keys = ["dimension", "key", "count"]
-        else:
-            records = report.iter_incident_records(summary, tz, rows)
-            keys = [key for key, _ in report.COLUMNS]
-        if fmt is DocumentFormat.CSV:
-            write_csv(sink.write, report.record_keys(summary, keys), records, excel=excel)
-        else:
-            report.write_ndjson(records, sink.write)
+        _table(summary, rows, fmt is DocumentFormat.CSV, table, excel, tz, sink)
     elif fmt is DocumentFormat.JSON:
         report.write_json(summary, tz, sink.write, rows)
     else:
         report.write_md(summary, tz, sink.write, rows)
     sink.flush()
+
+
+def _table(
+    summary: DailySummary,
+    rows: Iterable[DailyRow],
+    csv: bool,
+    table: Table,
+    excel: bool,
+    tz: ZoneInfo,
+    sink: TextSink,
+) -> None:
+    """One table, the incidents or the totals, as CSV (``csv``) or NDJSON."""
+    from dutydesk.reports import daily as report
+
+    if table is Table.TOTALS:
+        keys = ["dimension", "key", "count"]
+        if csv:
+            columns = report.record_keys(summary, keys)
+            write_csv(sink.write, columns, report.totals_records(summary), excel=excel)
+        else:
+            report.write_ndjson(report.totals_records(summary), sink.write)
+    elif csv:  # the values straight into their columns: no mapping made per row
+        columns = report.record_keys(summary, [key for key, _ in report.COLUMNS])
+        values = report.iter_incident_values(summary, tz, rows)
+        free = report.FORMULA_FREE
+        write_csv_rows(sink.write, columns, values, excel=excel, formula_free=free)
+    else:
+        report.write_ndjson(report.iter_incident_records(summary, tz, rows), sink.write)
 
 
 def _office_file(

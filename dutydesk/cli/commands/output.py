@@ -22,7 +22,7 @@ import json
 import os
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import UTC, date, datetime, tzinfo
 from enum import Enum, StrEnum
@@ -91,22 +91,23 @@ def csv_cell(value: Any) -> str:
     return text
 
 
-def csv_row(values: Sequence[Any]) -> list[str]:
+def csv_row(values: Sequence[Any], checked: Iterable[int] | None = None) -> list[str]:
     """``[csv_cell(value) for value in values]``, with one search for the whole row.
 
     A row of an export rarely holds anything to clean: one search of its text joined
     (the test is per character, so joined or not it finds the same) spares the cleaning
     calls of all its cells; a row that has something goes cell by cell as ever.
+    ``checked``: the positions of the cells that could look like a formula (default
+    all); the others hold codes, counts or ISO times, which never do.
     """
     texts = [value if value.__class__ is str else plain(value) for value in values]
     if needs_cleaning("".join(texts)):
         return [csv_cell(value) for value in values]
-    return [
-        "'" + text
-        if isinstance(value, str | Enum) and looks_like_formula(text)  # as csv_cell says
-        else text
-        for value, text in zip(values, texts, strict=True)
-    ]
+    for index in range(len(values)) if checked is None else checked:
+        value, text = values[index], texts[index]
+        if isinstance(value, str | Enum) and looks_like_formula(text):  # as csv_cell says
+            texts[index] = "'" + text
+    return texts
 
 
 def plain(value: Any) -> str:
@@ -263,12 +264,29 @@ def write_csv(
     excel: bool = False,
 ) -> None:
     """:func:`csv_text` written a row at a time to ``write``: records streamed, not held."""
+    rows = ([record.get(key) for key in columns] for record in records)
+    write_csv_rows(write, columns, rows, excel=excel)
+
+
+def write_csv_rows(
+    write: Callable[[str], object],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    excel: bool = False,
+    formula_free: Collection[str] = (),
+) -> None:
+    """:func:`write_csv` of rows already holding their values in ``columns`` order.
+
+    ``formula_free``: columns holding only codes, counts and ISO times, which no
+    spreadsheet takes for a formula: their cells skip that test (cleaned as all are).
+    """
     if excel:
         write("\ufeff")
     writer = csv.writer(_Line(write), lineterminator="\r\n")
     writer.writerow(columns)
-    for record in records:
-        writer.writerow(csv_row([record.get(key) for key in columns]))
+    checked = [index for index, key in enumerate(columns) if key not in formula_free]
+    writer.writerows(csv_row(values, checked) for values in rows)
 
 
 class _Line:

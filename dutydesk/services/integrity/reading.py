@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, TypeVar
 from dutydesk.rules.policy import may_open, may_see
 from dutydesk.services.integrity.need_to_know import NamedFor
 from dutydesk.services.integrity.sealed import Opener, record_view
+from dutydesk.storage.crypto import is_encrypted
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Classification, member
 
@@ -69,6 +70,8 @@ class Content:
 
     def __call__(self, value: object, *, record: str, field: str) -> str:
         """The text of ``value`` (sealed or not) stored for ``record``'s ``field``."""
+        if value.__class__ is str and not is_encrypted(value):
+            return value  # clear text, as the opener gives it
         return self._opener(value, record=record, field=field, classification=self._level)
 
 
@@ -88,6 +91,9 @@ class ClassifiedRead:
         self._named = NamedFor(db, viewer)
         self.shown: dict[str, Classification] = {}
         """Classified objects whose content this read returned: label (a serial) -> level."""
+        self._by_level: dict[Classification, Content | None] = {}
+        # An object below 秘密 opens by its level alone (no 知悉范围 to read, nothing to
+        # note), so its answer is kept per level: an export asks it 10^5 times.
 
     def may_see(self, level: Classification | str) -> bool:
         """True when the reader is cleared for ``level`` (nothing is opened or noted).
@@ -116,10 +122,16 @@ class ClassifiedRead:
         serial or name, never its content), so the read is audited.
         """
         classification = member(Classification, level)
+        if not classification.is_classified:
+            if classification not in self._by_level:
+                opens = self.may_open(classification, shown)
+                self._by_level[classification] = (
+                    Content(self._opener, classification) if opens else None
+                )
+            return self._by_level[classification]
         if not self.may_open(classification, shown):
             return None
-        if classification.is_classified:
-            self.shown.setdefault(shown, classification)
+        self.shown.setdefault(shown, classification)
         return Content(self._opener, classification)
 
     def compared(self, level: Classification | str, shown: str) -> Content | None:
