@@ -134,7 +134,9 @@ def phrases(text: str, *, normalised: bool = False) -> frozenset[str]:
     )
     for piece in pieces:
         size = len(piece)
-        if size < 2:
+        if size < 3:  # most pieces between stop words: one bigram at most
+            if size == 2 and piece[0] not in function and piece[1] not in function:
+                found.add(piece)
             continue
         word = [char not in function for char in piece]  # may start or end an n-gram
         found.update(piece[i : i + 2] for i in range(size - 1) if word[i] and word[i + 1])
