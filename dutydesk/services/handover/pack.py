@@ -68,6 +68,15 @@ def _incidents(db: Database, where: str, params: dict[str, Any], order: str) -> 
     )
 
 
+def _term(row: Row, level: Classification) -> str:
+    """The 保密期限 the pack's marking may print for ``row``: only a classified item's counts.
+
+    ``marking_of`` reads terms at the document's level, which is always a classified one;
+    asking every unclassified row of a big night cost three missing attributes each.
+    """
+    return term_of(row) if level.is_classified else ""
+
+
 def _received(db: Database, start: datetime, end: datetime) -> list[Row]:
     return _incidents(
         db,
@@ -189,7 +198,7 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
             content = read.content(row.classification, str(row.serial))
             if content is None:
                 continue
-            shown.add((level, term_of(row)))
+            shown.add((level, _term(row, level)))
             received.append(
                 ReceivedItem(
                     str(row.serial),
@@ -216,7 +225,7 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
             content = read.content(row.classification, str(row.serial))
             if content is None:
                 continue
-            shown.add((level, term_of(row)))
+            shown.add((level, _term(row, level)))
             id_, serial = int(row.id), str(row.serial)
             received_at, severity = stored_utc(row.received_at), member(Severity, row.severity)
             title = content(row.title, record=incident_record(id_), field="title")
