@@ -11,7 +11,9 @@ such as ``*urgent* [link](x)`` is printed as typed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from enum import Enum
 from zoneinfo import ZoneInfo
 
 from dutydesk.i18n import label, t
@@ -37,7 +39,8 @@ def _s(value: object) -> str:
 
 def _title(title: str, level: Classification) -> str:
     """A title as the pack prints it: sanitised, with a classified item's own mark."""
-    return marked_title(_s(title), level)
+    text = _s(title)
+    return marked_title(text, level) if level.is_classified else text
 
 
 class _Times:
@@ -64,6 +67,23 @@ class _Times:
         return moment.astimezone(self.tz).strftime("%H:%M")
 
 
+def _labeller() -> Callable[[Enum], str]:
+    """:func:`label`, each member worked out once: a big night labels 30,000 (issue 16).
+
+    Keyed by type too: members of two enums with the same code are equal strings.
+    """
+    known: dict[tuple[type, Enum], str] = {}
+
+    def name(member: Enum) -> str:
+        key = (type(member), member)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = label(member)
+        return found
+
+    return name
+
+
 def _or_none(lines: list[str]) -> tuple[str, ...]:
     return tuple(lines) if lines else (t("handover.none"),)
 
@@ -84,14 +104,15 @@ def _received(pack: HandoverPack, when: _Times) -> Section:
                 t("handover.count", label=label(s), count=n) for s, n in pack.by_severity
             )
             lines.append(t("handover.by_severity", counts=items))
+        name = _labeller()
         cells = [
             (
                 i.serial,
                 when.short(i.received_at),
-                label(i.category),
-                label(i.severity),
+                name(i.category),
+                name(i.severity),
                 _title(i.title, i.classification),
-                label(i.status),
+                name(i.status),
             )
             for i in pack.received
         ]

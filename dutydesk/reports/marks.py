@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from dutydesk.i18n import t
 from dutydesk.rules.marking import Marking
 from dutydesk.rules.sanitize import clean
-from dutydesk.vocab import Classification
+from dutydesk.vocab import Classification, member
 
 if TYPE_CHECKING:
     from docx.document import Document as DocumentObject
@@ -43,8 +43,8 @@ def first_line(marking: Marking) -> str:
 
 def item_mark(level: Classification | str) -> str:
     """``【机密】`` before a classified item's title; empty for the rest."""
-    member = Classification(level)
-    return t("marking.item", level=level_text(member)) if member.is_classified else ""
+    found = member(Classification, level)
+    return t("marking.item", level=level_text(found)) if found.is_classified else ""
 
 
 def marked_title(title: str, level: Classification | str) -> str:

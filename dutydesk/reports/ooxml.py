@@ -25,20 +25,36 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def xml_text(value: str) -> str:
     """``value`` escaped for XML text, with characters XML 1.0 forbids removed."""
     if value.isprintable():  # none of those is printable: most cells skip the regex
-        return escape(value)
+        # Most cells hold nothing to escape either: three scans in C, no replacing.
+        if "&" in value or "<" in value or ">" in value:
+            return escape(value)
+        return value
     return escape(_ILLEGAL.sub("", value))
 
 
-def rewrite(data: bytes, member: str, change: Callable[[str], str]) -> bytes:
-    """The zip ``data`` with the text of ``member`` replaced by ``change(text)``."""
+FAST_DEFLATE = 1
+"""zlib level for a big spliced part: a 10,000-incident handover pack's 29 MB of XML
+deflates in 65 ms at 1 against 245 ms at the default 6, in a file about half again as
+big (505 KB against 330 KB): time is what a desk waits for (issue 16)."""
+
+
+def rewrite(
+    data: bytes, member: str, change: Callable[[str], str], *, level: int | None = None
+) -> bytes:
+    """The zip ``data`` with the text of ``member`` replaced by ``change(text)``.
+
+    ``level``: the zlib level ``member`` is deflated at (default: zlib's own, 6).
+    """
     source = zipfile.ZipFile(io.BytesIO(data))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             content = source.read(info.filename)
+            chosen = None
             if info.filename == member:
                 content = change(content.decode("utf-8")).encode("utf-8")
-            target.writestr(info, content, compress_type=zipfile.ZIP_DEFLATED)
+                chosen = level
+            target.writestr(info, content, compress_type=zipfile.ZIP_DEFLATED, compresslevel=chosen)
     return buffer.getvalue()
 
 

@@ -111,7 +111,10 @@ def document_time(
     """
     local = moment.astimezone(tz)
     if current_language() != "zh_CN":
-        return local.strftime("%m-%d %H:%M:%S" if seconds else "%m-%d %H:%M")
+        # strftime's %m-%d %H:%M[:%S], formatted directly: a pack of 10,000 incidents
+        # writes 33,000 times (issue 16).
+        text = f"{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+        return f"{text}:{local.second:02d}" if seconds else text
     day = f"{local.day}日"
     if reference is not None:
         ref = reference.astimezone(tz)

@@ -100,27 +100,48 @@ FUNCTION_CHARS = frozenset("的了在是和与及等被有也都又把对将从�
 """Characters an n-gram may not start or end with: they glue words, they are not words."""
 
 
+def _stop_pattern(stops: frozenset[str]) -> re.Pattern[str]:
+    """The stop bigrams as one pattern, grouped by their first character (反[映应]|...).
+
+    Grouped, the scan tests one character class where a stop can start instead of every
+    bigram at every character.
+    """
+    seconds: dict[str, list[str]] = {}
+    for stop in sorted(stops):
+        seconds.setdefault(stop[0], []).append(re.escape(stop[1]))
+    return re.compile(
+        "|".join(f"{re.escape(first)}[{''.join(rest)}]" for first, rest in seconds.items())
+    )
+
+
+_STOPS = _stop_pattern(STOP_BIGRAMS)
+
+
 def phrases(text: str, *, normalised: bool = False) -> frozenset[str]:
     """The distinct bigrams and trigrams of the CJK runs of ``text``, stop-listed.
 
     Stop bigrams are cut out of the text first, so no n-gram straddles one (居民反映电梯
-    gives 电梯, not 映电). ``normalised``: the caller already ran ``normalise`` on it.
+    gives 电梯, not 映电); where two overlap (来电话) the first one read is cut, so the
+    same text always gives the same phrases. ``normalised``: the caller already ran
+    ``normalise`` on it.
     """
     found: set[str] = set()
-    for run in _CJK_RUN.findall(text if normalised else normalise(text)):
-        for stop in STOP_BIGRAMS & _pairs(run):
-            run = run.replace(stop, " ")
-        for piece in run.split():
-            for size in (2, 3):
-                for index in range(len(piece) - size + 1):
-                    gram = piece[index : index + size]
-                    if gram[0] not in FUNCTION_CHARS and gram[-1] not in FUNCTION_CHARS:
-                        found.add(gram)
+    function = FUNCTION_CHARS
+    pieces = (
+        piece
+        for run in _CJK_RUN.findall(text if normalised else normalise(text))
+        for piece in _STOPS.split(run)
+    )
+    for piece in pieces:
+        size = len(piece)
+        if size < 3:  # most pieces between stop words: one bigram at most
+            if size == 2 and piece[0] not in function and piece[1] not in function:
+                found.add(piece)
+            continue
+        word = [char not in function for char in piece]  # may start or end an n-gram
+        found.update(piece[i : i + 2] for i in range(size - 1) if word[i] and word[i + 1])
+        found.update(piece[i : i + 3] for i in range(size - 2) if word[i] and word[i + 2])
     return frozenset(found)
-
-
-def _pairs(run: str) -> set[str]:
-    return {run[index : index + 2] for index in range(len(run) - 1)}
 
 
 def _join(parts: list[str], texts: Sequence[str]) -> list[str]:

@@ -14,6 +14,7 @@ Places are the same when their normalised forms are equal (幸福路 12 号 = �
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 
 SIMILAR_SUMMARY = 0.6
 """Bigram Jaccard index at or above which two summaries are "very similar"."""
@@ -39,9 +40,28 @@ class _Dropped(dict[int, int | None]):
 _DROPPED = _Dropped()
 
 
+@cache
+def _narrowed() -> list[int | str]:
+    """``str.translate`` table of the BMP: full-width forms and 　 to what NFKC makes them.
+
+    Chinese text is full of them (，：（）), and one in a text sends ``unicodedata.normalize``
+    from its quick check to the full normalisation (most of ``normalise``'s cost on a
+    10,000-incident night's summaries, issue 16). Each maps to its compatibility
+    decomposition, which NFKC starts from anyway, so the result is the same
+    (tests/test_trends.py compares every code point); a list, not a dict: every BMP
+    character is found, none raises a miss. Made at the first call (about 5 ms), not at
+    import: the CLI's import time is counted (issue 16).
+    """
+    table: list[int | str] = list(range(0x10000))
+    for code in (*range(0xFF01, 0xFF5F), 0x3000):
+        table[code] = unicodedata.normalize("NFKC", chr(code))
+    return table
+
+
 def normalise(text: str) -> str:
     """Fold case and width, and drop whitespace, punctuation and symbols."""
-    return unicodedata.normalize("NFKC", text).casefold().translate(_DROPPED)
+    narrowed = text.translate(_narrowed())
+    return unicodedata.normalize("NFKC", narrowed).casefold().translate(_DROPPED)
 
 
 def bigrams(text: str) -> frozenset[str]:
