@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import text
 
 from dutydesk.services.incidents.intake import register
@@ -153,13 +154,15 @@ def test_verify_finds_a_wrong_counter_says_so_and_sets_it_right(db: Database) ->
     # Written around the triggers (a bulk load with them off, a data-only restore).
     write(db, "UPDATE open_count SET open_count = 999")
     report = verify(db)
-    assert report.problems == [
+    # Not the record (which is intact), but said in words, and set right.
+    assert report.ok and report.repaired == [
         "the queue's open count said 999 open incidents, but 3 are open (incidents were "
         "written with the store's triggers off, e.g. a bulk load or a data-only restore): "
         "it is set to 3 now"
     ]
     assert agrees(db) == 3
-    assert verify(db).ok
+    again = verify(db)
+    assert again.ok and again.repaired == []
 
 
 def test_migration_0026_downgrades_and_upgrades(db: Database) -> None:
@@ -190,3 +193,22 @@ def test_migration_0026_downgrades_and_upgrades(db: Database) -> None:
     assert agrees(db) == 9
     insert(db, 1, first=70)
     assert agrees(db) == 10
+
+
+def test_the_verify_command_says_it_set_the_count_right_and_the_record_is_intact(
+    db: Database, db_arg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dutydesk.cli.app import main
+
+    fill(db)
+    write(db, "UPDATE open_count SET open_count = 0")
+    try:
+        main(["--db", db_arg, "verify"])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    said = capsys.readouterr().out
+    assert code == 0, said
+    assert "the queue's open count said 0 open incidents, but 3 are open" in said
+    assert "Record intact" in said
+    assert agrees(db) == 3

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from textual.pilot import Pilot
 
+from dutydesk.clock import FrozenClock
 from dutydesk.services.incidents import queue
 from dutydesk.services.incidents.queue import (
     QueueRow,
@@ -222,6 +223,35 @@ async def test_after_rapid_moves_the_timeline_shows_the_incident_under_the_curso
             assert current is not None and current.id == expected[view.cursor]
             assert timeline.detail is not None and timeline.detail.id == current.id
             assert current.serial in timeline.text
+
+
+async def test_a_row_is_drawn_once_until_what_it_shows_changes(
+    make_app: MakeApp, db: Database, clock: FrozenClock
+) -> None:
+    # Issue 16: a held key scrolled the pane and drew every line of it anew; a line
+    # whose row, style and countdown are unchanged is now the strip drawn before.
+    fill(db)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view = app.main.queue
+        first = view.render_line(3)
+        assert view.render_line(3) is first
+        await pilot.press("down")
+        assert view.render_line(3) is first  # the cursor left row 0, not row 2
+        assert view.render_line(2) is not view.render_line(1)
+        # A row with a deadline (SQLite puts those without one first): its countdown
+        # moves on with the clock, so it is drawn anew.
+        view.move_cursor(90)
+        await settle(pilot)
+        top = int(view.scroll_y)
+        y = next(y for y in range(1, 30) if getattr(view.row(top + y - 1), "due_at", None))
+        before = view.render_line(y)
+        clock.advance(timedelta(days=1))
+        later = view.render_line(y)
+        assert later is not before and later.text != before.text
+        row = view.row(top + y - 1)
+        assert row is not None and row.heading in later.text
 
 
 async def _save_intake(pilot: Pilot[None], summary: str) -> int:

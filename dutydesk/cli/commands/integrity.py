@@ -90,8 +90,8 @@ def verify(
     if unchecked is not None and _holds_sealed(env):
         # Not "intact" silently: the chain says nothing about whether sealed text opens.
         message(t("verify.sealed_unchecked", why=unchecked))
-    if report.server_check is not None:
-        typer.echo(report.server_check)
+    # The server's own check, then what was set right (the open count): lines, not problems.
+    _echo(report.server_check, *report.repaired)
     if not report.ok:
         for problem in report.problems:
             typer.echo(problem)
@@ -106,6 +106,13 @@ def verify(
     if report.anchors:
         typer.echo(t("verify.anchored", count=report.anchors))
     typer.echo(report.signature)
+
+
+def _echo(*lines: str | None) -> None:
+    """Print each line that is there."""
+    for line in lines:
+        if line is not None:
+            typer.echo(line)
 
 
 def _verify_keys(env: Env) -> tuple[KeyRing | None, str | None]:

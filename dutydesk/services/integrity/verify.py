@@ -67,6 +67,9 @@ class VerifyReport:
     """Acknowledged heads in the anchor file, each checked to be on the chain."""
     baseline: int | None = None
     """Rows given their first state fact by this run (the first verify after upgrade)."""
+    repaired: list[str] = field(default_factory=list)
+    """Derived values found wrong and set right by this run, in words (the open count):
+    not the record, so not problems."""
 
     @property
     def ok(self) -> bool:
@@ -207,7 +210,7 @@ def verify(
             problems.append(t("verify.handover_differs", where=where, ack=ack.seq))
     _check_sealed(db, keys, report)
     _check_signature(db, report, key, anchors, walked.hashes)
-    _check_open_count(db, problems)
+    _check_open_count(db, report)
     del problems[MAX_PROBLEMS:]
     return report
 
@@ -219,13 +222,14 @@ _OPEN_CHECK = (
 """The store's open counter (migration 0026) and a count of the rows, in one snapshot."""
 
 
-def _check_open_count(db: Database, problems: list[str]) -> None:
+def _check_open_count(db: Database, report: VerifyReport) -> None:
     """The open counter must equal a count of the open rows; a wrong one is set right.
 
     The counter is kept by triggers, so it goes wrong only when rows were written with
     them off (a bulk load, a data-only restore with ``--disable-triggers``). It is not
     part of the record, only the queue's height and the status line's number: set it
-    right (the problem says so), or say why it could not be.
+    right and say so (:attr:`VerifyReport.repaired`), or, where it cannot be written,
+    report it as a problem.
     """
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -236,9 +240,9 @@ def _check_open_count(db: Database, problems: list[str]) -> None:
         reset_open_count(db)
     except (DutyDeskError, SQLAlchemyError) as exc:  # a read-only copy: say it, change nothing
         why = str(exc) if isinstance(exc, DutyDeskError) else type(exc).__name__
-        problems.append(t("verify.open_count_kept", stored=stored, counted=counted, why=why))
+        report.problems.append(t("verify.open_count_kept", stored=stored, counted=counted, why=why))
         return
-    problems.append(t("verify.open_count", stored=stored, counted=counted))
+    report.repaired.append(t("verify.open_count", stored=stored, counted=counted))
 
 
 def reset_open_count(db: Database) -> None:

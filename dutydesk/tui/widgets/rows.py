@@ -74,6 +74,10 @@ def _layout(width: int, language: str) -> _Layout:
     return _Layout((*left, ("title", max(title, _MIN_TITLE)), status))
 
 
+_STRIPS_KEPT = 512
+"""Drawn rows a pane keeps (:meth:`RowPainter.row_strip`): a few screens of them."""
+
+
 class RowPainter(Widget):
     """Mixin for Line-API widgets that draw incident rows in the queue's format.
 
@@ -83,6 +87,12 @@ class RowPainter(Widget):
     """
 
     context: Context
+    _row_strips: dict[object, Strip]
+
+    def notify_style_update(self) -> None:
+        """A theme or CSS change: the kept rows are drawn anew."""
+        super().notify_style_update()
+        self._row_strips = {}
 
     def header_strip(self, width: int, base: Style) -> Strip:
         """The column header line."""
@@ -92,9 +102,25 @@ class RowPainter(Widget):
         return self._strip([(text, style) for text in cells], layout, width, style)
 
     def row_strip(self, row: QueueRow, width: int, style: Style) -> Strip:
-        """One incident's line in ``style`` (the cursor's or the base style)."""
-        layout = _layout(width, current_language())
-        return self._strip(self._cells(row, style, layout), layout, width, style)
+        """One incident's line in ``style`` (the cursor's or the base style).
+
+        Kept by what it is drawn from (the row as read, the width, the style, the
+        language and the countdown's words at this moment), so a scroll by one line or
+        a cursor move draws only the lines that changed (issue 16: a held key scrolled
+        the pane and drew its 38 lines anew every time). A reload reads new rows, a
+        minute changes the words, a theme or focus change the style: each is a new key.
+        """
+        language = current_language()
+        due = "" if row.restricted else countdown(row.due_at, self.context.clock.now())[0]
+        key = (row, width, style, language, due)
+        cache: dict[object, Strip] = self.__dict__.setdefault("_row_strips", {})
+        strip = cache.get(key)
+        if strip is None:
+            if len(cache) >= _STRIPS_KEPT:
+                cache.clear()  # a screenful is redrawn at most: no LRU bookkeeping
+            layout = _layout(width, language)
+            strip = cache[key] = self._strip(self._cells(row, style, layout), layout, width, style)
+        return strip
 
     def message_strip(self, text: str, width: int, style: Style) -> Strip:
         """A line of interface text (loading, nothing found)."""
