@@ -333,7 +333,9 @@ def join(parts: list[Part], problems: list[str], limit: int) -> Walk:
 
     Each stretch's first link is checked against the last link of the stretch before;
     problems are appended as one walk in order appends them, at most ``limit`` from
-    the walk (a link's problems are taken whole: the last may go past it).
+    the walk (a link's problems are taken whole: the last may go past it). The parts'
+    facts are merged into the result (a later fact of a row replaces an earlier one)
+    and taken out of the parts.
     """
     found = Walk()
     room = limit - len(problems)
@@ -353,7 +355,12 @@ def join(parts: list[Part], problems: list[str], limit: int) -> Walk:
             problems.extend(group)
             room -= len(group)
         for table, rows in part.facts.items():
-            found.facts.setdefault(table, {}).update(rows)
+            merged = found.facts.get(table)
+            if merged is None:
+                found.facts[table] = rows  # taken over, not copied: memory is per watched row
+            else:
+                merged.update(rows)
+        part.facts = {}  # merged: let the stretch's own go now
         for seq, stored in part.hashes.items():
             found.hashes.setdefault(seq, stored)
         previous = part.last

@@ -18,6 +18,7 @@ raises :class:`~dutydesk.errors.DatabaseError` with it.
 
 from __future__ import annotations
 
+import bisect
 import multiprocessing
 import os
 from dataclasses import dataclass
@@ -142,13 +143,29 @@ class _Piece:
     rowids: Stretch
 
 
+def _by_range(
+    held: dict[str, int], ranges: list[Stretch]
+) -> tuple[list[dict[str, int]], list[str]]:
+    """``held`` split by the ``rowid`` range its key falls in; the keys that are no number."""
+    lows = [low for low, _high in ranges[1:] if low is not None]
+    given: list[dict[str, int]] = [{} for _ in ranges]
+    nowhere: list[str] = []
+    for row, seq in held.items():
+        try:
+            number = int(row)
+        except ValueError:
+            nowhere.append(row)  # no row has such a key: gone, as the parent finds
+            continue
+        given[bisect.bisect_right(lows, number)][row] = seq
+    return given, nowhere
+
+
 def _compare_piece(task: _Piece) -> tuple[list[str] | None, list[str] | str]:
-    """In a worker: (rows found, problems) of one piece of a table, or one line why not."""
+    """In a worker: (facts no row took, problems) of one piece, or one line why not."""
     from dutydesk.services.integrity.state_check import compare_rows
     from dutydesk.storage.engine import Database, sqlite_url
 
     held = task.held
-    keys = list(held)
     try:
         db = Database(sqlite_url(task.path))
         with db.snapshot() as query:
@@ -157,7 +174,7 @@ def _compare_piece(task: _Piece) -> tuple[list[str] | None, list[str] | str]:
             )
     except Exception as exc:  # any failure goes back as one line, see failure()
         return None, failure(task.path, exc)
-    return [row for row in keys if row not in held], lines
+    return list(held), lines
 
 
 class Walking:
@@ -201,11 +218,13 @@ class Walking:
 
     def pieces(
         self, table: str, held: dict[str, int], key: bytes | None, baselined: bool
-    ) -> tuple[list[str], list[str]]:
+    ) -> tuple[set[str], list[str]]:
         """A table's rows compared with their facts by the workers, a piece each.
 
-        :data:`.state_check.Pieces`: the rows found, and the problems in table order
-        (the pieces are ranges of SQLite's ``rowid``, in the order a scan reads them).
+        :data:`.state_check.Pieces`: the rows of ``held`` no piece found, and the
+        problems in table order (the pieces are ranges of SQLite's ``rowid``, in the
+        order a scan reads them). A table whose key is its ``rowid`` sends each piece
+        only the facts of its range; any other sends every piece all of them.
 
         Raises:
             DatabaseError: a worker could not read its piece.
@@ -213,18 +232,33 @@ class Walking:
         """
         rows = self._db.read(f"SELECT min(rowid), max(rowid) FROM {table}")  # noqa: S608 - a WATCHED table
         if not rows or rows[0][0] is None:
-            return [], []
+            return set(held), []
         assert self._db.path is not None
+        ranges = stretches(int(rows[0][0]), int(rows[0][1]), self._workers)
+        split = _by_range(held, ranges) if self._keyed_by_rowid(table) else None
+        givens = split[0] if split else [held] * len(ranges)
         tasks = [
-            _Piece(self._db.path, table, held, key, baselined, rowids)
-            for rowids in stretches(int(rows[0][0]), int(rows[0][1]), self._workers)
+            _Piece(self._db.path, table, given, key, baselined, rowids)
+            for given, rowids in zip(givens, ranges, strict=True)
         ]
-        found: list[str] = []
         lines: list[str] = []
-        for rows_found, said in self._pool.map(_compare_piece, tasks, chunksize=1):
-            found.extend(self._unless_failed(rows_found, said))
+        remains: list[set[str]] = []
+        for remaining, said in self._pool.map(_compare_piece, tasks, chunksize=1):
+            remains.append(set(self._unless_failed(remaining, said)))
             lines.extend(said)
-        return found, lines
+        if split:  # each fact went to one piece at most
+            return set(split[1]).union(*remains), lines
+        return set.intersection(*remains), lines
+
+    def _keyed_by_rowid(self, table: str) -> bool:
+        """The table's key (:func:`.state_facts.key_of`) is its ``rowid``: ``id INTEGER``."""
+        from dutydesk.services.integrity.state_facts import WATCHED
+
+        model = WATCHED[table]
+        keys = [c.name for c in model.__table__.primary_key.columns]  # type: ignore[attr-defined]
+        info = self._db.read(f"PRAGMA table_info({table})")  # a WATCHED table
+        primary = [(str(row[1]), str(row[2]).upper()) for row in info if row[5]]
+        return len(keys) == 1 and primary == [(keys[0], "INTEGER")]
 
     @staticmethod
     def _unless_failed(result: _T | None, why: object) -> _T:

@@ -164,8 +164,8 @@ def compare(
         baselined: the chain holds the baseline marker, so a row with no fact was
             written around dutydesk.
         pieces: compares a table's rows in pieces elsewhere (worker processes,
-            :mod:`.parallel_walk`): the problems of its rows in order, and which rows
-            it found. ``None``: here, one batch after the other.
+            :mod:`.parallel_walk`): the problems of its rows in order, and which facts
+            no row took. ``None``: here, one batch after the other.
 
     """
     problems: list[str] = []
@@ -175,17 +175,17 @@ def compare(
             if pieces is None:
                 problems.extend(compare_rows(query, table, held, key, baselined=baselined))
             else:
-                found, lines = pieces(table, held, key, baselined)
+                left, lines = pieces(table, held, key, baselined)
                 problems.extend(lines)
-                for row in found:
-                    held.pop(row, None)
+                held = {row: seq for row, seq in held.items() if row in left}
             problems.extend(_gone(query, table, held))
     return problems
 
 
-Pieces = Callable[[str, dict[str, int], "bytes | None", bool], tuple[list[str], list[str]]]
+Pieces = Callable[[str, dict[str, int], "bytes | None", bool], tuple[set[str], list[str]]]
 """How :func:`compare` has a table's rows compared elsewhere: ``(table, held, key,
-baselined)`` -> (the rows found, the problems of the rows in table order)."""
+baselined)`` -> (the rows of ``held`` no row of the table took, the problems of the
+rows in table order)."""
 
 
 def compare_rows(
