@@ -22,7 +22,7 @@ from dutydesk.reports import docx_style as ds
 from dutydesk.reports.ooxml import xml_text, xml_texts
 from dutydesk.reports.wording import document_time
 from dutydesk.rules.documents import DailyRow, tally, tally_groups
-from dutydesk.rules.sanitize import looks_like_formula
+from dutydesk.rules.sanitize import looks_like_formula, may_start_formula
 from dutydesk.storage.engine import stored_utc
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 from tests.hostile import SHORT
@@ -179,3 +179,14 @@ def test_a_row_escaped_at_once_is_each_cell_escaped(texts: list[str]) -> None:
     old_md = "| " + " | ".join(report._md_cell(text) for text in texts) + " |"
     if texts:
         assert report._md_row(texts) == old_md
+
+
+def test_a_row_without_a_formula_start_holds_no_formula() -> None:
+    """:func:`may_start_formula` false for a character: no text starting with it is one."""
+    for code in range(0x110000):
+        char = chr(code)
+        if not may_start_formula(char):
+            for text in (char, char + "=1", char + " +1"):
+                assert not looks_like_formula(text), hex(code)
+    assert may_start_formula("a=") and may_start_formula("a\u3000") and may_start_formula(" ")
+    assert not may_start_formula("") and not may_start_formula("2幸p")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import IO
 from xml.sax.saxutils import escape
 
-from dutydesk.rules.sanitize import looks_like_formula
+from dutydesk.rules.sanitize import looks_like_formula, may_start_formula
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -182,11 +182,13 @@ def sheet_row(number: int, row: list[object], letters: list[str], quoted: int | 
     texts = [value if value.__class__ is str else str(value) for _, value in kept]
     parts = [f'<row r="{number}">']
     style = f' s="{quoted}"'
+    # One test of the cells' first characters rules out a formula in most rows.
+    check = quoted is not None and may_start_formula("".join([text[:1] for text in texts]))
     for (letter, value), text, xml in zip(kept, texts, xml_texts(texts), strict=True):
         if isinstance(value, int | float) and not isinstance(value, bool):
             parts.append(f'<c r="{letter}{number}"><v>{value}</v></c>')
         else:
-            quote = style if quoted is not None and looks_like_formula(text) else ""
+            quote = style if check and looks_like_formula(text) else ""
             parts.append(
                 f'<c r="{letter}{number}"{quote} t="inlineStr"><is><t xml:space="preserve">'
                 f"{xml}</t></is></c>"

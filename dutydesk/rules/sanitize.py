@@ -232,6 +232,16 @@ def looks_like_formula(text: str) -> bool:
     return text.startswith(("\t", "\r")) or _FORMULA.match(text) is not None
 
 
+def may_start_formula(firsts: str) -> bool:
+    """False when no text starting with one of the characters ``firsts`` looks like a formula.
+
+    For a row of cells: their first characters joined, one test for the row. A formula
+    starts with a sign or a blank (:func:`looks_like_formula`), and every blank but the
+    space is unprintable, so printable ``firsts`` without a space or a sign rule it out.
+    """
+    return not (firsts.isprintable() and " " not in firsts and _SIGNS.isdisjoint(firsts))
+
+
 # Letters that draw as nothing: the Hangul fillers and the blank Braille pattern, a
 # classic way to make a name that looks empty.
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
