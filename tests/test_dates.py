@@ -48,6 +48,17 @@ def test_a_stored_timestamp_reads_as_aware_utc_from_either_store() -> None:
     assert stored_utc(datetime(2026, 12, 2, 9, 30, tzinfo=SHANGHAI)) == expected  # a server's
     with pytest.raises(ValueError, match="NOT NULL"):
         stored_utc(None)
+    # Text is parsed with "+00:00" appended (issue 16); whatever else it holds reads as
+    # before: UTC in the tzinfo, any offset of its own replaced, a date alone at midnight.
+    for text in (
+        "2026-12-02 01:30:00.250000",
+        "2026-12-02T01:30+08:00",
+        "2026-12-02",
+        "2026-12-02 01:30Z",
+    ):
+        read = stored_utc(text)
+        assert read == datetime.fromisoformat(text).replace(tzinfo=UTC)
+        assert read.tzinfo is UTC
 
 
 def test_same_week_last_year_is_the_same_iso_week() -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -48,7 +48,7 @@ from dutydesk.rules.trends import (
     unit_key,
     year_ago_counts,
 )
-from dutydesk.storage.engine import Database, as_utc
+from dutydesk.storage.engine import Database, as_utc, stored_utc
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
 
 TREND_TEXT_CHARS = 4000
@@ -75,7 +75,7 @@ if TYPE_CHECKING:
 
 def _time(value: object) -> datetime:
     if isinstance(value, str):  # SQLite: UTC text, parsed directly (the common case)
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return stored_utc(value)
     moment = as_utc(value)
     assert moment is not None  # a NOT NULL column
     return moment
