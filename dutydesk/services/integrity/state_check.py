@@ -267,10 +267,10 @@ def _digest(key: bytes, table: str, name: str, value: str) -> str:
 def normal_values(
     table: str, values: tuple[Any, ...], kinds: list[tuple[str, int]], key: bytes | None
 ) -> list[Any]:
-    """:func:`normal_row` of a row as a plain read gives it (values in column order).
+    """:func:`normal_value` of every column of a row read with plain SQL, in column order.
 
-    Without the two dictionaries per row (issue 16: ``verify`` runs this for every
-    watched row); the same cases in the same order.
+    The common cases (no value, a plain code or text, a number) without a call, and no
+    dictionary per row: ``verify`` runs this for every watched row (issue 16).
     """
     now = list(values)
     for i, (name, kind) in enumerate(kinds):
@@ -293,25 +293,10 @@ def normal_row(
 ) -> dict[str, Any]:
     """:func:`normal_value` of every column of a row read with plain SQL.
 
-    The common cases (no value, a plain code or text, a number) without a call: this
-    runs for every column of every watched row.
+    The same as :func:`normal_values`, keyed by column name.
     """
-    now: dict[str, Any] = {}
-    for name, kind in kinds:
-        value = raw[name]
-        if value is None:
-            now[name] = None
-        elif (kind == PLAIN and value.__class__ is str) or (
-            kind == TEXT and value.__class__ is int
-        ):
-            now[name] = value
-        elif kind == TEXT and value.__class__ is str and key is not None:
-            now[name] = _digest(key, table, name, value)
-        elif kind == TIME and value.__class__ is str:
-            now[name] = utc_text(value)
-        else:
-            now[name] = normal_value(table, name, value, key)
-    return now
+    values = normal_values(table, tuple(raw[name] for name, _kind in kinds), kinds, key)
+    return {name: value for (name, _kind), value in zip(kinds, values, strict=True)}
 
 
 def _row(
