@@ -85,6 +85,26 @@ async def test_n_type_ctrl_s_registers_and_selects_the_next_serial(
         assert queue.count == 30
 
 
+async def test_ctrl_s_right_behind_the_typing_saves_every_character(
+    make_app: MakeApp, db: Database, night: dict[str, int]
+) -> None:
+    # ctrl+s is a priority key: the app runs it as it arrives, while the characters typed
+    # just before wait in the summary's own queue. Under CI load the save read the field
+    # before they arrived ("say what was reported" beside a filled summary). Here the keys
+    # arrive as a burst, as from a loaded terminal or a paste followed by ctrl+s.
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        typed = "城西加油站附近燃气管道泄漏"
+        for char in typed:
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("ctrl+s", None))
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen), screen.status_text
+        new = next(i for i in incidents(db) if i.serial == "20261126-030")
+        assert new.summary == typed
+
+
 async def test_invalid_received_time_is_marked_in_place_and_kept(
     make_app: MakeApp, db: Database, night: dict[str, int]
 ) -> None:

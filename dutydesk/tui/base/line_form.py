@@ -25,6 +25,7 @@ from dutydesk.rules.typed_time import Day, TypedTimeError, read_time
 from dutydesk.tui.base.form import FormScreen
 from dutydesk.tui.bindings import key
 from dutydesk.tui.context import Context
+from dutydesk.tui.typed import after_typing
 from dutydesk.tui.widgets.form import SafeInput
 from dutydesk.vocab import ShiftKind
 
@@ -122,6 +123,7 @@ class LineForm(FormScreen[str]):
         """True when something was typed."""
         return self.values() != self.initial
 
+    @after_typing
     def action_save(self) -> None:
         """Hand the values to the worker."""
         self.status(t("form.saving"))

@@ -36,6 +36,7 @@ from dutydesk.tui.context import Context
 from dutydesk.tui.screens.confirm import ConfirmScreen
 from dutydesk.tui.screens.prompt import PickScreen, PromptScreen
 from dutydesk.tui.text import safe, safe_block
+from dutydesk.tui.typed import after_typing
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
 from dutydesk.tui.widgets.short_panel import ShortPanel
 from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, Urgency
@@ -229,6 +230,7 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
             event.stop()
             self.action_save()
 
+    @after_typing
     def action_save(self) -> None:
         """Draft (before there is one), else store the edits."""
         if refused(self, self.context):
@@ -259,6 +261,7 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
             return False
         return True
 
+    @after_typing
     def action_review(self) -> None:
         """Save what was typed, then mark the bulletin reviewed."""
         if refused(self, self.context):
@@ -267,6 +270,7 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
             title, body = self.edits
             self.step("review", title=title, body=body, short=self.short_panel.typed)
 
+    @after_typing
     def action_sign(self) -> None:
         """Record the sign-off: the signed-in operator's own, else a signer chosen."""
         if refused(self, self.context):
@@ -395,6 +399,7 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
 
         self.app.push_screen(PickScreen(t("desk.bulletin.choose_signer"), names), chosen)
 
+    @after_typing
     def action_issue(self) -> None:
         """Issue the signed bulletin, asking first: it takes the next number for good."""
         if refused(self, self.context):
@@ -431,6 +436,7 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
 
         self.app.push_screen(ConfirmScreen(t("desk.bulletin.discard_question")), answered)
 
+    @after_typing
     def action_export(self) -> None:
         """Ask where to write the bulletin (docx, md or txt by the extension)."""
         if not self._ready():

@@ -34,6 +34,7 @@ from dutydesk.tui.context import Context
 from dutydesk.tui.format import clock_periods, hhmm
 from dutydesk.tui.moments import parse_past, typed_time
 from dutydesk.tui.text import safe
+from dutydesk.tui.typed import after_typing
 from dutydesk.tui.widgets.choice import SEVERITY_KEYS, ChoiceSelect
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
 from dutydesk.vocab import Category, Channel, Classification, MatterKind, Severity
@@ -431,6 +432,7 @@ class IntakeScreen(FormScreen[IntakeResult]):
 
     # -- actions -----------------------------------------------------------------------
 
+    @after_typing
     def action_save(self) -> None:
         """Register the incident (after a duplicate warning, a second ctrl+s saves as new)."""
         fields = self.checked()
@@ -482,6 +484,7 @@ class IntakeScreen(FormScreen[IntakeResult]):
             return take_report(req, self._drill_inject, report)
         return register(req, report)
 
+    @after_typing
     def action_link(self) -> None:
         """File the report as a continued report of the highlighted similar incident."""
         if not self._found:
