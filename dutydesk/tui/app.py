@@ -30,6 +30,7 @@ from dutydesk.tui.screens.confirm import ConfirmScreen
 from dutydesk.tui.screens.keys import KeysScreen
 from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.session import context_for, guards_classified, record_sign_out
+from dutydesk.tui.typed import after_typing
 from dutydesk.vocab import Classification
 
 if TYPE_CHECKING:
@@ -256,6 +257,7 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         """True when any open screen (a form, a bulletin) holds typed text not yet saved."""
         return any(getattr(screen, "dirty", False) is True for screen in self.screen_stack)
 
+    @after_typing
     def ask_before_discarding(self, then: Callable[[], Awaitable[None] | None]) -> None:
         """Run ``then`` now, or after "yes" to the discard question if text is unsaved.
 

@@ -105,6 +105,21 @@ async def test_ctrl_s_right_behind_the_typing_saves_every_character(
         assert new.summary == typed
 
 
+async def test_ctrl_q_right_behind_the_typing_asks_before_throwing_it_away(
+    make_app: MakeApp, night: dict[str, int]
+) -> None:
+    # The same burst before ctrl+q: the form is dirty by the time the question is asked.
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake(pilot)
+        for char in "燃气泄漏":
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("ctrl+q", None))
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert screen.text("summary") == "燃气泄漏"
+
+
 async def test_invalid_received_time_is_marked_in_place_and_kept(
     make_app: MakeApp, db: Database, night: dict[str, int]
 ) -> None:

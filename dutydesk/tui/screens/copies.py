@@ -30,6 +30,7 @@ from dutydesk.tui.context import Context
 from dutydesk.tui.format import hhmm
 from dutydesk.tui.moments import typed_time
 from dutydesk.tui.text import fit, safe
+from dutydesk.tui.typed import after_typing
 from dutydesk.tui.widgets.form import SafeInput
 from dutydesk.vocab import EntryKind
 
@@ -160,6 +161,7 @@ class CopyScreen(FormScreen[CopyResult]):
         """True when the officer typed or chose something."""
         return self.values() != self._initial
 
+    @after_typing
     def action_save(self) -> None:
         """Check the fields in place, then record the movement in a worker."""
         raw = self.values()

@@ -28,6 +28,7 @@ from dutydesk.tui.bindings import key
 from dutydesk.tui.context import Context
 from dutydesk.tui.moments import parse_past
 from dutydesk.tui.text import safe
+from dutydesk.tui.typed import after_typing
 from dutydesk.tui.widgets.choice import SEVERITY_KEYS, ChoiceSelect
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
 from dutydesk.vocab import Category, Channel, Classification, MatterKind, Severity
@@ -148,6 +149,7 @@ class EditScreen(FormScreen[EditResult]):
         """True when a field differs from what the form was filled with."""
         return bool(self.changes())
 
+    @after_typing
     def action_save(self) -> None:
         """Record the changes (against the version the form is based on)."""
         changes = self.changes()

@@ -32,6 +32,7 @@ from dutydesk.tui.entry_forms import FORMS
 from dutydesk.tui.format import hhmm, report_number
 from dutydesk.tui.moments import parse_due, typed_time
 from dutydesk.tui.text import fit, safe
+from dutydesk.tui.typed import after_typing
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea
 from dutydesk.vocab import EntryKind, Position
 
@@ -183,6 +184,7 @@ class EntryScreen(FormScreen[EntryResult]):
         """True when the officer typed or chose something."""
         return self.values() != self._initial
 
+    @after_typing
     def action_save(self) -> None:
         """Check the times, then record the entry in a worker."""
         raw = self.values()
