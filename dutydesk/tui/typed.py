@@ -32,8 +32,10 @@ def after_typing(action: Callable[Concatenate[S, P], None]) -> Callable[Concaten
             action(node, *args, **kwargs)
             return
         # The focused widget's queue is first in, first out: the callback comes after
-        # the keys already forwarded to it.
-        focused.call_later(functools.partial(action, node, *args, **kwargs))
+        # the keys already forwarded to it. It only hands the action back to ``node``'s
+        # own queue: run inside the field, an action that closes the field's screen
+        # (signing out) would wait on the field's own removal.
+        focused.call_later(node.call_later, functools.partial(action, node, *args, **kwargs))
 
     functools.update_wrapper(run, action)  # the name and docstring the keys screen shows
     return run
