@@ -7,9 +7,15 @@ PostgreSQL (the ``db`` fixture); the yardstick is always the count of the rows.
 
 from __future__ import annotations
 
+import os
+import shutil
+import sqlite3
+import subprocess
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -17,7 +23,7 @@ from sqlalchemy import text
 from dutydesk.services.incidents.intake import register
 from dutydesk.services.incidents.queue import count_open, open_counts, recount_open
 from dutydesk.services.integrity.verify import verify
-from dutydesk.storage.engine import Database
+from dutydesk.storage.engine import Database, url_for
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.request_support import intake
 from tests.test_integrity import fill
@@ -163,6 +169,66 @@ def test_verify_finds_a_wrong_counter_says_so_and_sets_it_right(db: Database) ->
     assert agrees(db) == 3
     again = verify(db)
     assert again.ok and again.repaired == []
+
+
+@contextmanager
+def read_only_copy(db: Database, place: Path) -> Iterator[Database]:
+    """The test's database where nothing can be written: a server session set read-only,
+    or, on SQLite, a copy on a small tmpfs remounted read-only (root ignores file modes).
+    """
+    if not db.is_sqlite:
+        sep = "&" if "?" in db.url else "?"
+        reader = Database(f"{db.url}{sep}options=-c%20default_transaction_read_only%3Don")
+        yield reader
+        reader.close()
+        return
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs to remount read-only needs root")
+    mount, umount = shutil.which("mount"), shutil.which("umount")
+    if mount is None or umount is None:
+        pytest.skip("no mount and umount commands here")
+    assert db.path is not None
+    place.mkdir()
+    done = subprocess.run([mount, "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(place)],
+                          capture_output=True, check=False)  # fmt: skip
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        # SQLite's own copy: the pages in the WAL included.
+        with (
+            closing(sqlite3.connect(db.path)) as source,
+            closing(sqlite3.connect(place / db.path.name)) as target,
+        ):
+            source.backup(target)
+        key = Path(f"{db.path}.key")
+        if key.exists():  # made with the first classified write
+            shutil.copy2(key, place)
+        subprocess.run([mount, "-o", "remount,ro", str(place)], check=True)
+        reader = Database(url_for(str(place / db.path.name)))
+        reader.ensure_schema()  # at open: it says the file cannot be written
+        yield reader
+        reader.close()
+    finally:
+        subprocess.run([umount, "-l", str(place)], check=False)
+
+
+def test_verify_where_it_cannot_write_says_so_and_changes_nothing(
+    db: Database, tmp_path: Path
+) -> None:
+    fill(db)
+    write(db, "UPDATE open_count SET open_count = 999")
+    with read_only_copy(db, tmp_path / "ro") as reader:
+        report = verify(reader)
+        assert reader.read("SELECT open_count FROM open_count")[0][0] == 999
+    # The record is intact, but the counter is wrong and stays so: a problem, in words.
+    assert not report.ok and report.repaired == []
+    (said,) = report.problems
+    assert said.startswith(
+        "the queue's open count says 999 open incidents, but 3 are open (incidents were "
+        "written with the store's triggers off); it could not be set right here ("
+    ), said
+    assert said.endswith("): run `dutydesk verify` where the database can be written"), said
+    assert count_open(db) == 999 and recount_open(db) == 3
 
 
 def test_migration_0026_downgrades_and_upgrades(db: Database) -> None:

@@ -51,7 +51,7 @@ from dutydesk.services.incidents.search import SearchFilter, search
 from dutydesk.services.integrity.verify import verify
 from dutydesk.storage.engine import HEAD_REVISION, Database, url_for
 from dutydesk.storage.models import Incident, Meta, TimelineEntry
-from dutydesk.storage.search import filter_token, pg_doc_keys
+from dutydesk.storage.search import PG_FILTER_ORDER, filter_token, pg_doc_keys, pg_token_at
 from dutydesk.storage.watch import ChangeWatch, change_watch
 from dutydesk.vocab import BulletinKind, Classification, EntryKind, Status
 from tests.conftest import DEMO_MOMENT, SHANGHAI
@@ -835,6 +835,31 @@ def test_bulk_keys_equal_the_trigger_keys(pg_db: Database, doc: str) -> None:
     )[0][0]
     python = pg_doc_keys(doc, *args)
     assert sorted(python) == sorted(sql) and len(python) == len(set(python))
+    # The filter tokens last, in one order: migration 0027's indexes read them by place.
+    assert (
+        python[-5:]
+        == sql[-5:]
+        == [
+            filter_token(column, value)
+            for column, value in zip(PG_FILTER_ORDER, (*args[:4], "1"), strict=True)
+        ]
+    )
+
+
+def test_each_filter_token_is_where_the_walks_index_reads_it(pg_demo: Database) -> None:
+    # A filtered walk reads one token's index (migration 0027): on every document, the
+    # token at each filter's place must be its incident's value, or a walk would skip
+    # matches (or take others).
+    places = ", ".join(f"{pg_token_at(column)} AS {column}" for column in PG_FILTER_ORDER)
+    rows = pg_demo.read(
+        f"SELECT i.status, i.category, i.severity, i.channel, i.is_open, {places} "  # noqa: S608 - constants
+        "FROM search_doc d JOIN incident i ON i.id = d.incident_id"
+    )
+    assert len(rows) == pg_demo.read("SELECT count(*) FROM incident")[0][0] > 20
+    for row in rows:
+        values = (*row[:4], "1" if row[4] else "0")
+        expected = [filter_token(c, v) for c, v in zip(PG_FILTER_ORDER, values, strict=True)]
+        assert list(row[5:]) == expected
 
 
 def test_migration_0025_downgrades_and_upgrades(pg_db: Database) -> None:
@@ -864,6 +889,40 @@ def test_migration_0025_downgrades_and_upgrades(pg_db: Database) -> None:
     assert "燃气" in keys and filter_token("status", "received") in keys
     found = search(request(pg_db, clearance="internal"), "燃气", SearchFilter(category="accident"))
     assert [r.title for r in found.rows] == ["燃气泄漏"]
+
+
+def test_migration_0027_downgrades_and_upgrades(pg_db: Database) -> None:
+    with pg_db.session() as session:
+        fire(session)
+    from alembic import command
+
+    from dutydesk.storage.migrations import alembic_config
+
+    config = alembic_config(pg_db.url)
+
+    def migrate(step: Callable[..., None], revision: str) -> None:
+        with pg_db.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            step(config, revision)
+
+    indexes = (
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'search_doc' "
+        "AND indexname LIKE 'search_doc_by_%' ORDER BY 1"
+    )
+    by = ["search_doc_by_category", "search_doc_by_channel", "search_doc_by_open",
+          "search_doc_by_severity", "search_doc_by_status"]  # fmt: skip
+    assert [r[0] for r in pg_db.read(indexes)] == by
+    migrate(command.downgrade, "0026")
+    assert pg_db.read(indexes) == []
+    reader = request(pg_db, clearance="internal")
+    assert [r.title for r in search(reader, "燃气", SearchFilter(category="accident")).rows] == [
+        "燃气泄漏"
+    ]
+    migrate(command.upgrade, "0027")
+    assert [r[0] for r in pg_db.read(indexes)] == by
+    assert [r.title for r in search(reader, "燃气", SearchFilter(category="accident")).rows] == [
+        "燃气泄漏"
+    ]
 
 
 # -- accounts -----------------------------------------------------------------------------

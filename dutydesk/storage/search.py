@@ -740,10 +740,14 @@ def pg_doc_keys(
     ]
 
 
-def _pg_filter_keys(spec: SearchSpec) -> list[str]:
-    """Filter tokens every match's keys hold: those of filters with one allowed value."""
+PG_FILTER_ORDER = ("status", "category", "severity", "channel", "is_open")
+"""The filter tokens at the end of ``search_doc.keys``, in their order (migration 0025)."""
+
+
+def _pg_filter_keys(spec: SearchSpec) -> list[tuple[str, str]]:
+    """Filter tokens every match's keys hold, by column: filters with one allowed value."""
     keys = [
-        filter_token(column, values[0])
+        (column, filter_token(column, values[0]))
         for column, values in (
             ("status", spec.statuses),
             ("category", spec.categories),
@@ -752,7 +756,13 @@ def _pg_filter_keys(spec: SearchSpec) -> list[str]:
         )
         if len(values) == 1
     ]
-    return keys + ([filter_token("is_open", "1")] if spec.open_only else [])
+    return keys + ([("is_open", filter_token("is_open", "1"))] if spec.open_only else [])
+
+
+def pg_token_at(column: str) -> str:
+    """``column``'s token in ``keys``, as migration 0027's index on it spells it."""
+    back = len(PG_FILTER_ORDER) - 1 - PG_FILTER_ORDER.index(column)
+    return f"keys[array_upper(keys, 1) - {back}]"
 
 
 def pg_filter_tokens(
@@ -858,23 +868,29 @@ class PostgresSearchIndex:
         ``walk`` documents in range, read in order.
         """
         bounds, exact = self._bounds(spec, params)
-        # strpos, not LIKE '%term%': the same substring test, every character literal,
-        # about a third cheaper per document walked (issue 15, 50,000 documents: 20-23
-        # against 29-35 ms), and the walks check thousands.
+        # LIKE, not strpos: strpos is cheaper per document walked, but the planner then
+        # put the key check before it (59 ms for text + filters at 1M), and with the
+        # order forced no gain could be measured (issue 15, stop 27).
         likes = [f"doc LIKE lower({params.add(like_literal(term))})" for term in spec.terms]
-        tokens = [params.add(token) for token in _pg_filter_keys(spec)]
-        if walk is None:  # the grams narrow the GIN scan; a walk checks the text itself
-            grams = dict.fromkeys(g for term in spec.terms for g in pg_grams(term))
-            tokens = [f"lower({params.add(gram)})" for gram in grams] + tokens
-        keys = [f"keys @> ARRAY[{', '.join(tokens)}]::text[]"] if tokens else []
+        filters = [(column, params.add(token)) for column, token in _pg_filter_keys(spec)]
         if walk is not None:
-            within = f"WHERE {' AND '.join(bounds)} " if bounds else ""
+            # Each filter as an equality on its token: the planner walks the index of
+            # the one with the fewest rows (migration 0027), newest first, and checks
+            # the others on the way; without a filter, search_doc_order.
+            within = bounds + [f"{pg_token_at(column)} = {token}" for column, token in filters]
+            where_within = f"WHERE {' AND '.join(within)} " if within else ""
             source = (
                 "(SELECT incident_id, received_s, doc, keys FROM search_doc "  # noqa: S608 - constants and _Params placeholders
-                f"{within}ORDER BY received_s DESC, incident_id DESC LIMIT {walk})"
+                f"{where_within}ORDER BY received_s DESC, incident_id DESC LIMIT {walk})"
             )
-            where = [f"d.{check}" for check in likes + keys]
+            where = [f"d.{check}" for check in likes]
         else:
+            # The grams narrow the GIN scan (a walk checks the text itself); with the
+            # filters' tokens, one intersection.
+            grams = dict.fromkeys(g for term in spec.terms for g in pg_grams(term))
+            tokens = [f"lower({params.add(gram)})" for gram in grams]
+            tokens += [token for _column, token in filters]
+            keys = [f"keys @> ARRAY[{', '.join(tokens)}]::text[]"] if tokens else []
             # OFFSET 0 keeps the GIN rows a fence: the planner then looks up each one's
             # incident by key, not every incident received in the date range.
             source = (

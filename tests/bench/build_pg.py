@@ -26,7 +26,7 @@ from typing import Any
 
 from dutydesk.storage.engine import Database
 from dutydesk.storage.migrations import upgrade
-from dutydesk.storage.search import pg_doc_keys
+from dutydesk.storage.search import PG_FILTER_ORDER, pg_doc_keys, pg_token_at
 
 try:
     from tests.bench.build_db import PLACES, TITLES
@@ -40,8 +40,14 @@ KINDS = ("received", "phone_report", "first_report")
 SEARCH_INDEXES = {
     "search_doc_order": "CREATE INDEX search_doc_order ON search_doc (received_s, incident_id)",
     "search_doc_keys": "CREATE INDEX search_doc_keys ON search_doc USING gin (keys)",
+} | {
+    f"search_doc_by_{column.removeprefix('is_')}": (
+        f"CREATE INDEX search_doc_by_{column.removeprefix('is_')} ON search_doc "
+        f"(({pg_token_at(column)}), received_s, incident_id)"
+    )
+    for column in PG_FILTER_ORDER
 }
-"""Migration 0025's search indexes, dropped for the load and built after it."""
+"""Migrations 0025's and 0027's search indexes, dropped for the load and built after it."""
 
 
 def _array(values: list[str] | tuple[str, ...]) -> str:
