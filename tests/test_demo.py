@@ -86,6 +86,31 @@ def test_loading_reads_the_chain_head_once_and_chains_facts_with_the_next_write(
     assert len(facts_alone) < report.incidents  # was 188 flushes for 29 incidents
 
 
+def test_loading_reads_no_timeline_twice_and_each_special_day_once(db: Database) -> None:
+    # Issue 16, counted rather than timed: every entry read its incident's timeline twice
+    # (workflow check, numbers) and the deadline refresh a third time with the shift
+    # table's special days: 295 reads for 29 incidents, 118 of them of the same shifts.
+    from sqlalchemy import event
+
+    timelines: list[str] = []
+    special: list[str] = []
+
+    def statement(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        # a timeline read (not the register's join through the entries)
+        if sql.startswith("SELECT timeline_entry.") and "timeline_entry.incident_id =" in sql:
+            timelines.append(sql)
+        if "FROM shift WHERE shift_date" in sql:
+            special.append(sql)
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        report = load_demo(db, DEMO_MOMENT)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+    assert timelines == []  # each incident's timeline kept from its insert on
+    assert 0 < len(special) < report.incidents  # once per 值班日 of the night's writes
+
+
 def test_every_channel_category_and_severity(demo: Database) -> None:
     assert set(column(demo, "SELECT DISTINCT channel FROM incident")) == {c.value for c in Channel}
     assert set(column(demo, "SELECT DISTINCT category FROM incident")) == {

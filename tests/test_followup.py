@@ -283,3 +283,40 @@ def test_a_request_or_a_document_owes_no_time_of_happening(db: Database) -> None
             incident = new(session)
             incident.occurred_at, incident.matter_kind = None, kind  # type: ignore[assignment]
             assert log(session, incident, K.FINAL_REPORT, 5, text="已办结").kind == K.FINAL_REPORT
+
+
+def _read_steps(session: Session, incident_id: int | None) -> list[tuple[Any, ...]]:
+    """The timeline as a query reads it now, in the form the kept timeline holds."""
+    rows = session.exec(select(TimelineEntry).where(TimelineEntry.incident_id == incident_id)).all()
+    return [
+        (e.seq, str(e.kind), e.occurred_at, e.due_at, e.id, e.refers_to_id)
+        for e in sorted(rows, key=lambda e: e.seq)
+    ]
+
+
+def test_the_kept_timeline_is_what_a_read_gives_after_every_write(db: Database) -> None:
+    # Issue 16: one transaction reads a timeline once and keeps it up to date from its own
+    # flushes; it must never differ from a read, nor outlive a write it did not see.
+    from sqlalchemy import delete
+
+    from dutydesk.services.incidents.steps import timeline_steps
+
+    with db.session() as session:
+        incident = new(session)
+        other = new(session)
+        assert [tuple(s) for s in timeline_steps(session, incident.id)] == _read_steps(
+            session, incident.id
+        )
+        log(session, incident, K.FIRST_REPORT, 5, text="书面首报")
+        log(session, incident, K.LEADER_INSTRUCTION, 9, text="每小时报告一次", target="周文斌")
+        log(session, other, K.PHONE_REPORT, 7, target="值班长")
+        for kept in (incident, other):
+            assert [tuple(s) for s in timeline_steps(session, kept.id)] == _read_steps(
+                session, kept.id
+            )
+        # A bulk delete through the session: nothing kept survives it.
+        session.exec(delete(TimelineEntry).where(col(TimelineEntry.seq) > 2))
+        assert [tuple(s) for s in timeline_steps(session, incident.id)] == _read_steps(
+            session, incident.id
+        )
+        assert len(timeline_steps(session, incident.id)) == 2

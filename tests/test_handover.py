@@ -127,6 +127,32 @@ def test_the_demo_night_pack(demo: Database) -> None:
         assert fragment in text
 
 
+def test_the_build_pauses_garbage_collection_and_leaves_the_collector_on(
+    demo: Database,
+) -> None:
+    # Issue 16, counted rather than timed: the collector swept the pack's many short-lived
+    # objects again and again (a fifth to a quarter of a 10,000-incident build's CPU).
+    import gc
+
+    runs: list[str] = []
+
+    def noted(phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            runs.append(phase)
+
+    start = period_start(demo, DEMO_MOMENT, S)
+    req = request(demo, now=DEMO_MOMENT, rules=RULES)
+    gc.collect()  # what the fixtures left is not the build's
+    gc.callbacks.append(noted)
+    try:
+        pack = build_pack(req, start=start, at=DEMO_MOMENT, settings=S)
+    finally:
+        gc.callbacks.remove(noted)
+    assert pack.received_total == 29
+    assert len(runs) <= 1  # at most the one switching it back on starts
+    assert gc.isenabled()
+
+
 def test_a_cleared_reader_sees_what_they_are_cleared_for(demo: Database) -> None:
     # 孙丽 is named in both telegrams' 知悉范围 (issue 13: a level alone opens nothing).
     pack = pack_at(demo, DEMO_MOMENT, clearance=Classification.SECRET, viewer="孙丽")

@@ -8,7 +8,11 @@ instruction awaiting feedback, some classified; then times, best of 5:
 * ``txt_ms`` / ``docx_ms``: rendering it;
 * ``total_txt_ms`` / ``total_docx_ms``: both together, against the 1 s target;
 * ``*_cpu_ms``: the same in CPU time (``time.process_time``), less swayed by other load;
-* ``first_*``: the first round of the process alone (what a one-shot CLI pays).
+* ``first_*``: the first round of the process alone (what a one-shot CLI pays);
+* ``switches_voluntary`` / ``switches_involuntary`` / ``blocks_read`` / ``blocks_written``:
+  the process's context switches and block I/O over all rounds (``getrusage``). Where
+  wall exceeds CPU: voluntary switches are waits (I/O, fsync, locks), involuntary ones
+  the scheduler handing the core to another process (machine load).
 
     python tests/bench/bench_handover.py [/tmp/bench_handover.sqlite3] [--incidents 1000]
     python tests/bench/bench_handover.py DB --reuse --compare /path/to/old/checkout [--runs 3]
@@ -25,6 +29,7 @@ import compileall
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -127,6 +132,7 @@ def measure(path: Path, rounds: int = 5) -> dict[str, Any]:
     best: dict[str, float] = {}
     first: dict[str, float] = {}
     pack = None
+    before = resource.getrusage(resource.RUSAGE_SELF)
     for _ in range(rounds):
         t0, c0 = time.perf_counter(), time.process_time()
         start = period_start(db, MOMENT, settings)
@@ -145,6 +151,7 @@ def measure(path: Path, rounds: int = 5) -> dict[str, Any]:
         for key, value in timed:
             best[key] = min(best.get(key, float("inf")), value * 1000)
             first.setdefault(f"first_{key}", value * 1000)
+    after = resource.getrusage(resource.RUSAGE_SELF)
     assert pack is not None
     db.close()
     import dutydesk
@@ -162,6 +169,10 @@ def measure(path: Path, rounds: int = 5) -> dict[str, Any]:
         "total_txt_ms": round(best["build_ms"] + best["txt_ms"], 1),
         "total_docx_ms": round(best["build_ms"] + best["docx_ms"], 1),
         "target_ms": 1000,
+        "switches_voluntary": after.ru_nvcsw - before.ru_nvcsw,
+        "switches_involuntary": after.ru_nivcsw - before.ru_nivcsw,
+        "blocks_read": after.ru_inblock - before.ru_inblock,
+        "blocks_written": after.ru_oublock - before.ru_oublock,
     }
 
 
@@ -170,6 +181,7 @@ _TIMES = (
     *("build_cpu_ms", "txt_cpu_ms", "docx_cpu_ms"),
     *("first_build_ms", "first_txt_ms", "first_docx_ms"),
     *("first_build_cpu_ms", "first_txt_cpu_ms", "first_docx_cpu_ms"),
+    *("switches_voluntary", "switches_involuntary", "blocks_read", "blocks_written"),
 )
 _NOT_THE_PACK = {*_TIMES, "docx_bytes", "code"}
 

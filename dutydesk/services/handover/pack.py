@@ -11,6 +11,9 @@ by the period; a pack for an earlier ``at`` is a re-reading, not a time machine.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -160,6 +163,24 @@ def _bulletins(
     )
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block (the collector's state is restored).
+
+    Building the pack of a 10,000-incident night makes hundreds of thousands of small
+    objects that live until the pack is done, and hardly a cycle among them: the
+    collector ran some 270 times, sweeping them again and again, for a fifth to a
+    quarter of the build's CPU (issue 16). What cycles there are go at the next run.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build_pack(req: Request, *, start: datetime, at: datetime, settings: Settings) -> HandoverPack:
     """The handover pack for ``[start, at)``, as the reader of ``req`` may read it.
 
@@ -174,6 +195,11 @@ def build_pack(req: Request, *, start: datetime, at: datetime, settings: Setting
         settings: timezone and shift times.
 
     """
+    with _collector_paused():
+        return _build(req, start=start, at=at, settings=settings)
+
+
+def _build(req: Request, *, start: datetime, at: datetime, settings: Settings) -> HandoverPack:
     db, now, rules, clearance = req.db, req.now, req.rules, req.clearance
     with audited_read(
         db,

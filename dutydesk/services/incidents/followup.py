@@ -12,8 +12,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlmodel import select
-
 from dutydesk.i18n import label, t
 from dutydesk.rules.facts import occurred_stated
 from dutydesk.rules.workflow import is_open, refusal, status_after
@@ -26,6 +24,7 @@ from dutydesk.services.incidents.records import (
     require_aware,
 )
 from dutydesk.services.incidents.register import refuse_content
+from dutydesk.services.incidents.steps import timeline_steps
 from dutydesk.services.integrity import chain
 from dutydesk.services.integrity.sealed import entry_record, incident_record, seal
 from dutydesk.services.integrity.state_facts import only_chain_pending, reading_past_facts
@@ -39,14 +38,14 @@ if TYPE_CHECKING:
     from dutydesk.services.request import Request
 
 
-def _numbers(session: Session, incident_id: int) -> tuple[int, int]:
-    """The next ``seq`` on the timeline and the next continued-report number."""
+def _steps(session: Session, incident_id: int | None) -> list[tuple[int, str]]:
+    """The ``seq`` and kind of every entry on the incident's timeline."""
     with reading_past_facts(session):
-        rows = session.exec(
-            select(TimelineEntry.seq, TimelineEntry.kind).where(
-                TimelineEntry.incident_id == incident_id
-            )
-        ).all()
+        return [(step.seq, step.kind) for step in timeline_steps(session, incident_id)]
+
+
+def _numbers(rows: list[tuple[int, str]]) -> tuple[int, int]:
+    """The next ``seq`` on the timeline and the next continued-report number."""
     continued = sum(1 for _, kind in rows if kind == EntryKind.CONTINUED_REPORT)
     return max((seq for seq, _ in rows), default=0) + 1, continued + 1
 
@@ -74,8 +73,11 @@ def _lock(session: Session, incident: Incident) -> None:
 
 def _timeline(
     session: Session, incident: Incident, refers_to_id: int | None
-) -> tuple[TimelineEntry | None, list[EntryKind | str]]:
-    """The entry ``refers_to_id`` names (checked to be the incident's) and the entry kinds.
+) -> tuple[TimelineEntry | None, list[tuple[int, str]]]:
+    """The entry ``refers_to_id`` names (checked to be the incident's) and the timeline.
+
+    The timeline is every entry's ``seq`` and kind: one read for the workflow check and
+    the new entry's numbers.
 
     Read right after :func:`_lock` flushed the caller's changes: what is pending now is
     chain bookkeeping, which goes with the next flush (:func:`.reading_past_facts`).
@@ -90,10 +92,7 @@ def _timeline(
             raise IncidentError(
                 t("error.incident.not_on_timeline", serial=incident.serial, id=refers_to_id)
             )
-        history = session.exec(
-            select(TimelineEntry.kind).where(TimelineEntry.incident_id == incident.id)
-        ).all()
-    return referred, list(history)
+    return referred, _steps(session, incident.id)
 
 
 @dataclass(frozen=True)
@@ -161,11 +160,11 @@ def add_entry(
         raise IncidentError(t("error.incident.entry_before_received", serial=incident.serial))
     if due_at is not None and due_at < occurred_at:
         raise IncidentError(t("error.incident.due_before_entry", serial=incident.serial))
-    referred, history = _timeline(session, incident, refers_to_id)
+    referred, steps = _timeline(session, incident, refers_to_id)
     refused = refusal(
         incident.status,
         entry_kind,
-        history,
+        [kind for _, kind in steps],
         text=text,
         target=target,
         referred=referred.kind if referred else None,
@@ -188,7 +187,8 @@ def add_entry(
     if entry_kind is EntryKind.LEADER_INSTRUCTION and due_at is None:
         due_at = occurred_at + req.rules.feedback
     checked = replace(entry, kind=entry_kind, due_at=due_at)
-    written = record_entry(req, incident, checked, session=session)
+    # Nothing is written between the read above and this entry: its numbers come from it.
+    written = record_entry(req, incident, checked, session=session, numbers=_numbers(steps))
     if entry_kind is EntryKind.LEADER_INSTRUCTION:
         _follow_cadence(req, incident, written, text, session=session)
     return written
@@ -249,7 +249,12 @@ def _sealed_detail(
 
 
 def record_entry(
-    req: Request, incident: Incident, entry: NewEntry, *, session: Session
+    req: Request,
+    incident: Incident,
+    entry: NewEntry,
+    *,
+    session: Session,
+    numbers: tuple[int, int] | None = None,
 ) -> TimelineEntry:
     """Write an already checked entry and move the incident on (no workflow check).
 
@@ -257,10 +262,12 @@ def record_entry(
     operator asks for goes through :func:`add_entry`. ``entry.expected_version`` is not
     looked at here. The text of a classified incident's entry is sealed here, before it
     is chained (the chain covers the sealed form, so it can never be re-sealed later).
+    ``numbers`` (the next ``seq`` and continued-report number) spare a read of the
+    timeline when the caller has just read it in this transaction (issue 16).
     """
     assert incident.id is not None
     now, kind = req.now, EntryKind(entry.kind)
-    seq, report_no = _numbers(session, incident.id)
+    seq, report_no = numbers or _numbers(_steps(session, incident.id))
     written = TimelineEntry(
         incident_id=incident.id,
         seq=seq,

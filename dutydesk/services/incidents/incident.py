@@ -34,6 +34,7 @@ from dutydesk.services.incidents.records import (
 )
 from dutydesk.services.incidents.refusals import fact_refusal
 from dutydesk.services.incidents.register import CONTENT_FIELDS, refuse_content, save_register
+from dutydesk.services.incidents.steps import new_timeline
 from dutydesk.services.integrity import chain
 from dutydesk.services.integrity.sealed import entry_record, incident_record, seal
 from dutydesk.services.limits import refuse_too_long
@@ -192,6 +193,7 @@ def create_incident(req: Request, report: NewIncident, *, session: Session) -> I
     session.add(incident)
     session.flush()
     assert incident.id is not None  # given by the flush
+    new_timeline(session, incident.id)  # no entries yet: its clock needs no read of them
     if secret and report.register is not None:
         save_register(session, incident.id, report.register)
     if secret and not registered_only:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
+from sqlalchemy import event
 from sqlalchemy import select as sa_select
-from sqlmodel import col, select
+from sqlalchemy.orm import SessionTransaction, SessionTransactionOrigin
+from sqlmodel import Session, col, select
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import field_caption, label, t
@@ -26,13 +28,11 @@ from dutydesk.rules.deadlines import (
     next_due,
 )
 from dutydesk.rules.workflow import Refusal, is_open
+from dutydesk.services.incidents.steps import timeline_steps
 from dutydesk.services.integrity.state_facts import reading_past_facts
 from dutydesk.storage.engine import Database
-from dutydesk.storage.models import Incident, TimelineEntry
+from dutydesk.storage.models import Incident, Shift, TimelineEntry
 from dutydesk.vocab import EntryKind, Severity, Status
-
-if TYPE_CHECKING:
-    from sqlmodel import Session
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -143,13 +143,12 @@ def _fact(kind: str, occurred_at: datetime, due_at: datetime | None, entry_id: i
 
 
 def entry_facts(session: Session, incident: Incident) -> list[EntryFact]:
-    """What the deadline rules need of the incident's timeline, in recording order."""
-    rows = session.execute(
-        sa_select(*_FACT_COLUMNS)  # sqlmodel's select is typed for at most four columns
-        .where(col(TimelineEntry.incident_id) == incident.id)
-        .order_by(col(TimelineEntry.seq))  # recording order: see rules.deadlines.closed_by_entries
-    ).all()
-    return [_fact(*row) for row in rows]
+    """What the deadline rules need of the incident's timeline, in recording order.
+
+    Read once per transaction and kept up to date by its flushes (:mod:`.steps`).
+    """
+    steps = timeline_steps(session, incident.id)
+    return [_fact(*step[1:]) for step in steps]
 
 
 def _facts_of(session: Session, ids: list[int]) -> dict[int, list[EntryFact] | None]:
@@ -191,6 +190,47 @@ def special_cadence(
     else:
         found = source.execute(text(query), params).first() is not None
     return rules.special_report if found else None
+
+
+_SPECIAL = "dutydesk.incidents.special_days"
+"""``session.info`` key: the 值班日 whose special period :func:`refresh_due` already read."""
+
+
+def _special_in(session: Session, moment: datetime, rules: DeadlineRules) -> timedelta | None:
+    """:func:`special_cadence` read once per 值班日 and transaction (issue 16).
+
+    Every write of an incident recomputes its clock; loading the demo asked the shift
+    table the same question 118 times in one transaction. What the answer rests on
+    changes only with a shift row, and a flush writing one forgets every answer
+    (:func:`_forget_special_days`), as does the end of the transaction.
+    """
+    if rules.special_report is None:
+        return None
+    known: dict[object, timedelta | None] = session.info.setdefault(_SPECIAL, {})
+    day = duty_date(moment, rules)
+    if day not in known:
+        known[day] = special_cadence(session, moment, rules)
+    return known[day]
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_special_days(session: Session, _context: Any) -> None:
+    """A flush that writes a shift may start or end a special period: read it again."""
+    if _SPECIAL in session.info and any(
+        isinstance(row, Shift) for row in (*session.new, *session.dirty, *session.deleted)
+    ):
+        del session.info[_SPECIAL]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_special_at_end(session: Session, transaction: SessionTransaction) -> None:
+    """Forget the special days when a transaction or savepoint ends.
+
+    A new transaction may see shifts another writer changed; a savepoint rolled back may
+    take back a shift this one wrote. Not the subtransaction every flush runs in.
+    """
+    if transaction.origin is not SessionTransactionOrigin.SUBTRANSACTION:
+        session.info.pop(_SPECIAL, None)
 
 
 REFRESH_BATCH = 500
@@ -281,7 +321,7 @@ def refresh_due(
     session.flush()  # entries added in this transaction must be counted
     with reading_past_facts(session):  # not the facts that flush chained: they can wait
         facts = entry_facts(session, incident)
-        special = special_cadence(session, at or incident.updated_at, rules)
+        special = _special_in(session, at or incident.updated_at, rules)
     step = _due_step(incident, facts, rules, special)
     _store_clock(session, incident, step)
     return step
