@@ -491,7 +491,24 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
 
     def _resize_virtual(self) -> None:
         # One line for the column header, then one per incident.
-        self.virtual_size = Size(self.scrollable_content_region.width, (self.count or 0) + 1)
+        size = Size(self.scrollable_content_region.width, (self.count or 0) + 1)
+        if size == self.virtual_size:
+            return
+        shown = self.container_size.height
+        if (
+            self.is_mounted
+            and shown > 0
+            and size.width == self.virtual_size.width
+            and min(size.height, self.virtual_size.height) > shown
+        ):
+            # One row more or less in a queue longer than the pane: the scrollbar stays
+            # and only its thumb moves. Setting ``virtual_size`` would lay out the whole
+            # screen again (a layout reactive): 80-250 ms of a save's repaint under load
+            # (issue 16). Textual's own path for a size set without a layout.
+            self.set_reactive(QueueView.virtual_size, size)
+            self._scroll_update(size)
+            return
+        self.virtual_size = size
 
     def on_resize(self) -> None:
         """Keep the virtual size in step, the cursor in view, and fetch newly shown rows."""
