@@ -116,12 +116,9 @@ class IncidentActions(OnMainScreen):
         self.host.call_after_refresh(self.host.recount)
         if result.linked:
             kind = label(EntryKind(result.kind))
-            said = t("intake.linked", serial=result.serial, kind=kind)
+            self._say(t("intake.linked", serial=result.serial, kind=kind))
         else:
-            said = t("intake.saved", serial=result.serial)
-        # The toast after the repaint that shows the row too: mounting it is a layout
-        # of its own, which the new row waited for (issue 16).
-        self.host.call_after_refresh(lambda: self._say(said))
+            self._say(t("intake.saved", serial=result.serial))
 
     # -- follow-up -----------------------------------------------------------------------
 
