@@ -161,3 +161,25 @@ async def test_a_classified_incident_elsewhere_is_placed_with_its_content_withhe
         row = next(queue.row(i) for i in range(30) if (r := queue.row(i)) and r.id == secret)
         assert row is not None and row.restricted and row.title is None
         assert "密件标题QX7" not in screen_text(app)
+
+
+async def test_a_row_more_and_new_counts_ask_for_no_layout_of_the_screen(
+    make_app: MakeApp, night: dict[str, int]
+) -> None:
+    # Issue 16: the queue's virtual size (a layout reactive) and the status line's text
+    # (Static.update lays out by default) each laid the whole screen out again after a
+    # placed row, though neither changes any size. Asked synchronously, before the
+    # event loop could lay anything out.
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.main.queue
+        status = app.main.query_one("#status")
+        assert queue.count is not None and queue.count > queue.container_size.height
+        queue.count += 1
+        queue._resize_virtual()
+        assert queue.virtual_size.height == queue.count + 1
+        assert queue.vertical_scrollbar.window_virtual_size == queue.count + 1
+        status.set_counts(queue.count, 7)  # type: ignore[attr-defined]
+        assert not queue._layout_required and not status._layout_required
+        assert "7" in str(status.content)  # type: ignore[attr-defined]
