@@ -20,7 +20,9 @@ timelines (``build_db.py``), then runs the production app headless at 120x40 and
   (``wait_for_idle``, up to a second twice), so it times Pilot, not the console;
 * ``other_console_change_ms``: another ``Database`` (another console) registers an
   incident; time until this console's queue has counted it, without a key press
-  (yardstick: the watcher's poll, ``poll_ms``);
+  (yardstick: the watcher's poll, ``poll_ms``); ``other_console_full_reloads`` and
+  ``other_console_placed``: per write, the full reloads and the changes placed among
+  the held rows without one;
 * ``own_save_reloads`` / ``own_save_placed``: queue reloads per save of this console
   (zero when the new row was placed among the held rows; its own commit is not
   reloaded again by the watcher), and the saves placed without a read;
@@ -320,6 +322,10 @@ async def _intake_figures(app: Any, pilot: Any, db: Any) -> dict[str, float]:
     figures["intake_save_pilot_press_ms"] = statistics.median(pressed)
     other = Database(db.url)
     seen = []
+    # Full reloads (every pane read again) and changes placed without one; main before
+    # issue 16's third pass had no counter of either: every write was a full reload.
+    full = getattr(app.main, "full_reloads", None)
+    applied = getattr(queue, "live_applied", 0)
     for number in range(7):
         count = queue.count
         began = time.perf_counter()
@@ -342,6 +348,9 @@ async def _intake_figures(app: Any, pilot: Any, db: Any) -> dict[str, float]:
         seen.append((time.perf_counter() - began) * 1000)
         await pilot.pause(0.2)
     other.close()
+    if full is not None:
+        figures["other_console_full_reloads"] = (app.main.full_reloads - full) / len(seen)
+    figures["other_console_placed"] = (getattr(queue, "live_applied", 0) - applied) / len(seen)
     figures["other_console_change_ms"] = statistics.median(seen)
     figures["other_console_change_p95_ms"] = _p95(seen)
     figures["other_console_change_max_ms"] = max(seen)

@@ -16,7 +16,7 @@ the queue, and :func:`position_of` counts from whichever end of the queue is nea
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -379,12 +379,35 @@ def fetch_row(
     Read after a save has committed, so the console can place the new row among the rows
     it holds without reading them again (issue 16); gated and audited as the others.
     """
+    found = fetch_rows(db, (incident_id,), clearance, keys=keys, viewer=viewer, now=now)
+    return found.get(int(incident_id))
+
+
+def fetch_rows(
+    db: Database,
+    incident_ids: Iterable[int],
+    clearance: Classification = Classification.INTERNAL,
+    *,
+    keys: KeyRing | None = None,
+    viewer: Operator | int | str | None = None,
+    now: datetime | None = None,
+) -> dict[int, QueueRow]:
+    """The open ones of ``incident_ids`` as the queue shows them, by id (one read).
+
+    What another console changed (:mod:`.changes`) is read this way and placed among
+    the rows held; an id missing from the answer is not open. Gated and audited as the
+    queue's other reads: a row the reader may not see comes back with its content
+    withheld, as it would in a reload.
+    """
+    ids = sorted({int(i) for i in incident_ids})
+    if not ids:
+        return {}
+    names = ", ".join(f":i{n}" for n in range(len(ids)))
     rows = db.read(
-        f"SELECT {_COLUMNS} FROM incident WHERE id = :id AND is_open = TRUE",  # noqa: S608 - constant columns; id bound
-        {"id": int(incident_id)},
+        f"SELECT {_COLUMNS} FROM incident WHERE id IN ({names}) AND is_open = TRUE",  # noqa: S608 - constant columns; ids bound
+        {f"i{n}": id_ for n, id_ in enumerate(ids)},
     )
-    found = _queue_rows(db, rows, clearance, keys, viewer, now)
-    return found[0] if found else None
+    return {row.id: row for row in _queue_rows(db, rows, clearance, keys, viewer, now)}
 
 
 def order_of(key: QueueKey, *, nulls_first: bool) -> tuple[Any, ...]:

@@ -6,9 +6,13 @@ The screen owns the refresh rhythm. Every read runs in a thread worker:
 * a watcher thread worker (:meth:`MainScreen._watch`) waits for another connection's
   commit (:mod:`dutydesk.storage.watch`: SQLite's data_version every
   :data:`CHANGE_POLL_SECONDS`, PostgreSQL's LISTEN at once); when another console wrote,
-  everything is read again, the queue keeping the cursor on the same
-  incident. The same loop asks which deadlines passed since its last look and the
-  screen notifies once per (incident, step), with the bell if configured;
+  the audit links after the last ones seen say what
+  (:mod:`dutydesk.services.incidents.changes`): a few incidents' rows are read in the
+  watcher and placed among the queue's held rows (the timeline read again if it shows
+  one); anything else (a roster change, a deletion, many rows, a place not known)
+  reads everything again. Either way the queue keeps the cursor on the same incident.
+  The same loop asks which deadlines passed since its last look and the screen
+  notifies once per (incident, step), with the bell if configured;
 * every minute: the counts (overdue changes with time alone) and a redraw of the
   countdowns; the roster when the shift changes. The overdue count includes the
   special period's daily report (零报告) once it is late, which is also notified once
@@ -33,9 +37,13 @@ from dutydesk.errors import DatabaseError
 from dutydesk.i18n import t
 from dutydesk.rules.deadlines import INSTRUCTION_STEPS
 from dutydesk.rules.shifts import shift_at
+from dutydesk.services.incidents.changes import ChainMark, chain_mark, changes_since
 from dutydesk.services.incidents.queue import (
     PassedDeadline,
+    QueueRow,
+    count_open,
     deadlines_passed,
+    fetch_rows,
     open_counts,
     reminders_due,
 )
@@ -96,7 +104,23 @@ class MainScreen(
             self.late_report = late_report
 
     class Changed(Message):
-        """Another connection committed to the store."""
+        """Another connection committed to the store.
+
+        ``rows`` ``None``: read everything again. Otherwise only incidents changed: their
+        rows as read after the commit (``None``: no longer open), ``fresh`` the ones
+        registered meanwhile, ``count`` the open incidents read after the rows.
+        """
+
+        def __init__(
+            self,
+            rows: dict[int, QueueRow | None] | None = None,
+            fresh: frozenset[int] = frozenset(),
+            count: int = 0,
+        ) -> None:
+            super().__init__()
+            self.rows = rows
+            self.fresh = fresh
+            self.count = count
 
     class Connection(Message):
         """The database server went away (``lost``) or came back (issue 15)."""
@@ -129,6 +153,8 @@ class MainScreen(
         self._shift_start: datetime | None = None
         self.watch_ticks = 0
         """Times the watcher looked at the store (tests wait on it, not on the clock)."""
+        self.full_reloads = 0
+        """Times every pane was read again (tests count them)."""
 
     def compose(self) -> ComposeResult:
         """Status line on top, queue and timeline on the left, roster on the right."""
@@ -171,6 +197,7 @@ class MainScreen(
 
     def reload(self) -> None:
         """Read everything again: queue, counts, roster and the shown timeline."""
+        self.full_reloads += 1
         self.queue.reload()
         self.roster.reload()
         self.timeline.reload()
@@ -233,6 +260,9 @@ class MainScreen(
         lead = self.context.rules.remind_before  # read here, off the event loop
         since = clock.now()
         watch = change_watch(db)
+        # Where the chain stands, before the full read below: what is written after it
+        # is in the next look (issue 16: another console's write reads only its rows).
+        mark = self._mark()
         # A write between the first queue read and the watch's start would otherwise
         # go unseen until the next write: read once more now that the watch is on.
         self.post_message(self.Changed())
@@ -243,7 +273,8 @@ class MainScreen(
                 changed = watch.wait(CHANGE_POLL_SECONDS, worker.cancelled_event)
                 self.watch_ticks += 1
                 if changed:
-                    self.post_message(self.Changed())
+                    mark, message = self._what_changed(mark)
+                    self.post_message(message)
                 if watch.lost != lost:
                     lost = watch.lost
                     self.post_message(self.Connection(lost))
@@ -268,6 +299,35 @@ class MainScreen(
         finally:
             watch.close()
 
+    def _mark(self) -> ChainMark | None:
+        """Where the chain stands (watcher thread); ``None`` if the store cannot say."""
+        try:
+            return chain_mark(self.context.db)
+        except DatabaseError:
+            return None
+
+    def _what_changed(self, mark: ChainMark | None) -> tuple[ChainMark | None, Changed]:
+        """What another console changed since ``mark`` (watcher thread), and the next mark.
+
+        The changed incidents' rows are read here, through the queue's gate (the viewer's
+        clearance and 知悉范围, audited as any queue read), then the open count: the
+        event loop only places them. Anything but a few incidents is a full read.
+        """
+        ctx = self.context
+        try:
+            if mark is None:
+                return self._mark(), self.Changed()
+            found = changes_since(ctx.db, mark)
+            if found.incidents is None:
+                return found.mark, self.Changed()
+            rows = fetch_rows(
+                ctx.db, found.incidents, ctx.clearance, viewer=ctx.viewer, now=ctx.clock.now()
+            )
+            changed = {incident_id: rows.get(incident_id) for incident_id in found.incidents}
+            return found.mark, self.Changed(changed, found.fresh, count_open(ctx.db))
+        except DatabaseError:
+            return None, self.Changed()  # cannot tell: read everything, look afresh
+
     def on_main_screen_connection(self, message: MainScreen.Connection) -> None:
         """Say in the header (and once in a toast) that the server is gone, or back.
 
@@ -279,9 +339,21 @@ class MainScreen(
         severity: SeverityLevel = "error" if message.lost else "information"
         self.app.notify(t(key), severity=severity, markup=False)
 
-    def on_main_screen_changed(self, _message: MainScreen.Changed) -> None:
-        """Another console wrote: read everything again."""
-        self.reload()
+    def on_main_screen_changed(self, message: MainScreen.Changed) -> None:
+        """Another console wrote: place its changed rows, or read everything again.
+
+        Only incidents changed: their rows go to their places among the rows held (or
+        the queue alone reloads, when a place cannot be known), the timeline is read
+        again if it shows one of them, and the counts; the roster stays as it is.
+        """
+        if message.rows is None:
+            self.reload()
+            return
+        if not self.queue.apply(message.rows, message.fresh, message.count):
+            self.queue.reload()
+        if self.timeline.incident_id in message.rows:
+            self.timeline.reload()
+        self.recount()
 
     def on_main_screen_deadlines(self, message: MainScreen.Deadlines) -> None:
         """Deadlines passed while the console is open: say so once per incident and step."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -47,6 +47,7 @@ from dutydesk.services.incidents.queue import (
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.text import fit, safe
+from dutydesk.tui.widgets.held import HeldRows
 from dutydesk.tui.widgets.rows import ROW_COMPONENTS, RowPainter
 from dutydesk.tui.workers import report_failure
 
@@ -131,6 +132,8 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
         """Reloads started (tests count them: one commit, one reload)."""
         self.placed = 0
         """New rows placed among the held ones without a read (tests count them)."""
+        self.live_applied = 0
+        """Other consoles' changes placed among the held rows without a reload."""
         self._loading = False
         """A reload's rows have not landed yet."""
         if context.first_rows is not None:
@@ -343,6 +346,44 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh()
         return True
 
+    def apply(
+        self, changed: Mapping[int, QueueRow | None], fresh: frozenset[int], count: int
+    ) -> bool:
+        """Put another console's changed rows at their places among the held rows.
+
+        ``changed`` are the rows read after the other desk's commit (``None``: no longer
+        open), ``fresh`` the ids it registered, ``count`` the open incidents read after
+        the rows. Each row leaves its held place and goes where its key puts it; the
+        cursor stays on its incident (issue 16: another console's write was a reload of
+        every pane, 147 ms median at 200,000). Returns False, changing nothing, when a
+        place cannot be known, a reload is on its way, or the count does not add up
+        (a write in between): the caller then reloads.
+        """
+        if self._loading or self.count is None:
+            return False
+        before = self.selected
+        held = HeldRows(
+            self._blocks, BLOCK, self.count, self.cursor, nulls_first=self.context.db.is_sqlite
+        )
+        if not held.apply(changed, fresh) or held.count != count:
+            return False
+        # Reads in flight were asked for the old rows' places: drop their answers.
+        self._generation += 1
+        self._pending.clear()
+        self._blocks = OrderedDict(sorted(held.blocks().items()))
+        self.count = self._counted = count
+        self.live_applied += 1
+        self._resize_virtual()
+        self.cursor = held.cursor
+        if held.cursor_lost and before is not None:
+            # Closed elsewhere: the timeline keeps showing it, as after a reload.
+            self._announced = self.selected.id if self.selected else before.id
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self._request_missing()
+        self._announce()
+        return True
+
     def _index_for(self, row: QueueRow) -> int | None:
         """The new row's index, when it falls inside (or at the end of) a held block."""
         nulls_first = self.context.db.is_sqlite
@@ -450,7 +491,24 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
 
     def _resize_virtual(self) -> None:
         # One line for the column header, then one per incident.
-        self.virtual_size = Size(self.scrollable_content_region.width, (self.count or 0) + 1)
+        size = Size(self.scrollable_content_region.width, (self.count or 0) + 1)
+        if size == self.virtual_size:
+            return
+        shown = self.container_size.height
+        if (
+            self.is_mounted
+            and shown > 0
+            and size.width == self.virtual_size.width
+            and min(size.height, self.virtual_size.height) > shown
+        ):
+            # One row more or less in a queue longer than the pane: the scrollbar stays
+            # and only its thumb moves. Setting ``virtual_size`` would lay out the whole
+            # screen again (a layout reactive): 80-250 ms of a save's repaint under load
+            # (issue 16). Textual's own path for a size set without a layout.
+            self.set_reactive(QueueView.virtual_size, size)
+            self._scroll_update(size)
+            return
+        self.virtual_size = size
 
     def on_resize(self) -> None:
         """Keep the virtual size in step, the cursor in view, and fetch newly shown rows."""

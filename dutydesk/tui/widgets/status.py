@@ -47,7 +47,10 @@ class StatusLine(Static):
         """Redraw if what the line says has changed (a frozen clock never changes it)."""
         content = self.build()
         if content.plain != str(self.content):
-            self.update(content)
+            # One line, docked, as wide as the screen (app.tcss): new text never changes
+            # its size, so no layout of the whole screen (issue 16: each count after
+            # another desk's write or a save laid the screen out again, 10-40 ms).
+            self.update(content, layout=False)
 
     def on_resize(self) -> None:
         """What fits depends on the width: build the line again."""
