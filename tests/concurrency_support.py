@@ -91,6 +91,9 @@ def run_writers(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # Not in a checkout: `python -c` puts the working directory first on sys.path,
+            # ahead of PYTHONPATH, and bench_concurrency's --before code must be the one run.
+            cwd=flag.parent,
         )
         for index in range(processes)
     ]
