@@ -33,9 +33,14 @@ print("ready", flush=True)
 while not os.path.exists(flag):
     time.sleep(0.002)
 failures, latencies = [], []
+if mode == "mixed":  # every other writer through the ORM path: a classified register
+    mode = "add" if int(name[1:]) % 2 == 0 else "register"
 for number in range(int(count)):
     if mode == "add":
         args = ["incident", "add", "--summary", f"{name} {number}", "--title", f"{name}-{number}"]
+    elif mode == "register":
+        args = ["incident", "add", "--classification", "secret", "--organ", name,
+                "--doc-no", f"{name}-{number}"]  # fmt: skip
     else:
         args = ["incident", "log", serial, "note", "--text", f"{name} {number}"]
     args += ["--operator", name]
@@ -75,8 +80,9 @@ def run_writers(
 ) -> Outcome:
     """Run ``processes`` CLI writers of ``count`` commands each on ``db`` at once.
 
-    ``mode`` is ``add`` (one intake per command) or ``log`` (a follow-up note on
-    ``serial``). Raises ``AssertionError`` when a writer process itself crashed.
+    ``mode`` is ``add`` (one intake per command), ``log`` (a follow-up note on
+    ``serial``) or ``mixed`` (intakes, every other process registering classified items: on
+    SQLite half the writers take the plain write path, half the ORM's). Raises ``AssertionError`` when a writer process itself crashed.
     """
     workers = [
         # The test's own interpreter running the fixed worker text: no shell, no input.
@@ -85,6 +91,9 @@ def run_writers(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # Not in a checkout: `python -c` puts the working directory first on sys.path,
+            # ahead of PYTHONPATH, and bench_concurrency's --before code must be the one run.
+            cwd=flag.parent,
         )
         for index in range(processes)
     ]

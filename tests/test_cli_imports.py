@@ -4,9 +4,11 @@ Each command runs in a fresh interpreter through the real entry point
 (:func:`dutydesk.cli.launch.main`); at exit the child writes which heavy packages were
 imported. A read (``incident list``/``show``, ``export daily`` as CSV) and the sign-in
 before it use plain SQL: no SQLModel, SQLAlchemy, Alembic, ``cryptography`` (no sealed
-value is shown), document writers or Textual. A write (``incident add``/``log``) needs
-the ORM and its flush hooks (state facts, the chain), so SQLModel and SQLAlchemy may
-load, but never Alembic (the schema is current), the document writers or Textual.
+value is shown), document writers or Textual. ``incident add`` and ``log`` of an unclassified
+item write with plain SQL too (:mod:`dutydesk.services.incidents.plain_write`). What that
+path leaves alone (a classified item, an instruction that sets a cadence) needs the ORM and its flush hooks (state facts, the
+chain), so SQLModel and SQLAlchemy may load, but never Alembic (the schema is current),
+the document writers or Textual.
 
 SQLite only: on PostgreSQL every query goes through SQLAlchemy's engine by design.
 """
@@ -116,10 +118,30 @@ WRITES = {
 }
 
 
-@pytest.mark.parametrize("name", list(WRITES))
-def test_a_write_loads_the_orm_only(tmp_path: Path, demo: str, name: str) -> None:
-    args = ("--db", demo, "--now", NOW, *WRITES[name])
-    assert set(loaded_by(tmp_path, *args, env=SIGNED_IN)) <= ORM
+def test_adding_an_incident_loads_no_orm(tmp_path: Path, demo: str) -> None:
+    # The plain-SQL write path (services/incidents/plain_write.py): an unclassified
+    # incident is written with sqlite3, its chain links and state facts included.
+    args = ("--db", demo, "--now", NOW, *WRITES["incident add"])
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN) == []
+
+
+def test_a_classified_add_goes_the_orm_way(tmp_path: Path, demo: str) -> None:
+    # A register (and sealed text) is the ORM path's: plain_write covers no classified item.
+    register = ("--classification", "secret", "--organ", "省应急厅", "--doc-no", "应急〔2026〕1号")
+    args = ("--db", demo, "--now", NOW, "incident", "add", *register)
+    assert {"sqlmodel", "sqlalchemy"} <= set(loaded_by(tmp_path, *args, env=SIGNED_IN))
+
+
+def test_a_follow_up_loads_no_orm(tmp_path: Path, demo: str) -> None:
+    args = ("--db", demo, "--now", NOW, *WRITES["incident log"])
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN) == []
+
+
+def test_an_instruction_setting_a_cadence_goes_the_orm_way(tmp_path: Path, demo: str) -> None:
+    # It writes a field change too: the ORM path's (plain_write leaves it alone).
+    instruction = ("--text", "每小时报告一次进展", "--leader", "张副市长")
+    args = ("--db", demo, "--now", NOW, "incident", "log", "20261126-004", "instruction")
+    assert set(loaded_by(tmp_path, *args, *instruction, env=SIGNED_IN)) == ORM
 
 
 FRESH_WRITES = {

@@ -75,3 +75,25 @@ def test_eight_processes_register_without_a_failure_or_a_gap(
     )
     assert _gapless([row[0] for row in chain])
     _verified(capsys, db_arg)
+
+
+@pytest.mark.slow
+def test_plain_and_orm_writers_at_once_leave_one_gapless_record(
+    db: Database, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 16: on SQLite `incident add` writes with plain SQL; a classified item's
+    # register goes the ORM way. Both append to one chain under one lock: no gap, no fork, no failure.
+    outcome = run_writers(db_arg, "mixed", 6, INTAKES, tmp_path / "go")
+
+    assert outcome.failures == []
+    rows = db.read("SELECT serial_no, title FROM incident ORDER BY serial_no")
+    assert _gapless([row.serial_no for row in rows])
+    assert len(rows) == 6 * INTAKES
+    registered = db.read("SELECT count(*) FROM incident WHERE classification = 'secret'")
+    assert registered[0][0] == 3 * INTAKES  # the ORM's writers did write
+    chain = db.read(
+        "SELECT chain_seq FROM timeline_entry WHERE chain_seq IS NOT NULL "
+        "UNION ALL SELECT chain_seq FROM audit_event WHERE chain_seq IS NOT NULL ORDER BY 1"
+    )
+    assert _gapless([row[0] for row in chain])
+    _verified(capsys, db_arg)

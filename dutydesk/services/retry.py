@@ -97,9 +97,11 @@ def transient_cause(exc: BaseException) -> str | None:
     Only a driver error carrying its code counts (``sqlite_errorcode`` from the sqlite3
     module, the SQLSTATE from psycopg), whether raised bare or wrapped by SQLAlchemy.
     """
-    from sqlalchemy.exc import DBAPIError
+    error: object = exc
+    if not isinstance(exc, sqlite3.Error):  # the plain write path: no SQLAlchemy import
+        from sqlalchemy.exc import DBAPIError
 
-    error: object = exc.orig if isinstance(exc, DBAPIError) else exc
+        error = exc.orig if isinstance(exc, DBAPIError) else exc
     sqlite_code = getattr(error, "sqlite_errorcode", None)
     if isinstance(error, sqlite3.Error) and isinstance(sqlite_code, int):
         if sqlite_code & 0xFF == _SQLITE_BUSY:

@@ -586,6 +586,17 @@ class Database:
                 self._connections.append(connection)
         return connection
 
+    def write_connection(self) -> sqlite3.Connection:
+        """A new ``sqlite3`` connection to this SQLite file for a plain-SQL write.
+
+        With dutydesk's pragmas and no implicit transactions: the caller begins
+        (``BEGIN IMMEDIATE``), commits and closes (issue 16: the CLI's plain write path).
+        """
+        assert self.path is not None, "a plain write needs a SQLite file"
+        connection = _open_sqlite(self.path)
+        connection.isolation_level = None
+        return connection
+
     def read(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Run a read-only query and return its rows, by position or by column name.
 

@@ -12,7 +12,16 @@ every typer command pays). The demo's PINs are hashed cheaply (scrypt N = 2**10,
 public); a real account's PIN check (N = 2**17) is timed apart, in-process, as
 ``scrypt_check_ms``: it is a fixed cost of signing in.
 
-    python tests/bench/bench_cli.py [--rounds 9] [--dir /tmp/bench-cli]
+    python tests/bench/bench_cli.py [--rounds 9] [--dir /tmp/bench-cli] [--before SRC]
+
+Every command imports compiled modules: the script byte-compiles this checkout's package
+first (``compileall``), since a shell with ``PYTHONDONTWRITEBYTECODE`` set leaves none and
+each run would compile ~60 modules from source (0.6 s CPU); ``--before``'s checkout must
+have its own ``__pycache__`` (run ``python -m compileall -q SRC/dutydesk`` there once).
+
+``--before SRC`` also runs every ``dutydesk`` command with another checkout's code (``SRC``
+first on ``PYTHONPATH``, e.g. ``/work/main``), in the same rounds, as ``<name>_before``:
+old and new share the machine's load. The load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -41,12 +50,18 @@ TYPER_HELLO = (
 )
 
 
-def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Run ``argv`` once: (wall ms, CPU ms of the child)."""
+def timed(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, float]:
+    """Run ``argv`` once in ``cwd``: (wall ms, CPU ms of the child)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(  # our own interpreter and arguments
-        argv, capture_output=True, env=env, stdin=subprocess.DEVNULL, check=False, timeout=300
+        argv,
+        capture_output=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        timeout=300,
+        cwd=cwd,
     )
     wall = (time.perf_counter() - start) * 1000
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -116,17 +131,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--before", type=Path, default=None)
     args = parser.parse_args()
+    load_before = os.getloadavg()
+    import compileall
+
+    import dutydesk
+
+    compileall.compile_dir(Path(dutydesk.__file__).parent, quiet=1)
     folder = args.dir or Path(tempfile.mkdtemp(prefix="bench-cli-"))
     folder.mkdir(parents=True, exist_ok=True)
     demo, bare, serial = prepare(folder)
     env = {**os.environ, "DUTYDESK_CONFIG": os.devnull, "DUTYDESK_OPERATOR": "黄雨婷"}
     signed = {**env, "DUTYDESK_PIN": "4444"}
     lines = commands(demo, bare, serial)
+    before = {} if args.before is None else {"PYTHONPATH": str(args.before.resolve())}
+    if before:  # the same command lines, importing the other checkout's dutydesk
+        lines |= {f"{name}_before": argv for name, argv in lines.items() if "dutydesk" in argv}
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in lines}
     for _ in range(args.rounds):
         for name, argv in lines.items():
-            runs[name].append(timed(argv, env if name.endswith("no_accounts") else signed))
+            chosen = env if "no_accounts" in name else signed
+            given = chosen | before if name.endswith("_before") else chosen
+            # Run outside any checkout: `-m dutydesk` puts the working directory first on
+            # sys.path, ahead of PYTHONPATH, so from this checkout's root the "before"
+            # commands ran this code.
+            runs[name].append(timed(argv, given, cwd=folder))
     typer_cpu = statistics.median(cpu for _, cpu in runs["import_typer"])
     figures = {
         name: {
@@ -143,6 +173,10 @@ def main() -> None:
                 "rounds": args.rounds,
                 "commands": figures,
                 "scrypt_check_ms": round(scrypt_check_ms(), 1),
+                "load_average_before_after": [
+                    round(load_before[0], 2),
+                    round(os.getloadavg()[0], 2),
+                ],
                 "target": "<= 2x import_typer (CPU) for list/show/add/log and export daily",
             },
             indent=2,

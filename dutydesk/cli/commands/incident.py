@@ -363,7 +363,7 @@ def log(
         else None
     )
 
-    from dutydesk.services.incidents.followup import NewEntry
+    from dutydesk.services.incidents.checks import NewEntry
 
     entry = NewEntry(
         kind=entry_kind,

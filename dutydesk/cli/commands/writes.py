@@ -25,7 +25,7 @@ from dutydesk.vocab import EntryKind, Status
 
 if TYPE_CHECKING:
     from dutydesk.services.accounts.auth import Operator
-    from dutydesk.services.incidents.followup import NewEntry
+    from dutydesk.services.incidents.checks import NewEntry
     from dutydesk.services.incidents.intake import NewIncident
     from dutydesk.services.request import Request
 
@@ -83,12 +83,26 @@ def intake_items(
     ]
 
 
+def _register(req: Request, items: list[NewIncident]) -> list[Any]:
+    """Write the new incidents: one plainly when it can be (issue 16), else through the ORM."""
+    if len(items) == 1:
+        from dutydesk.services.incidents.plain_write import NotPlain, add_incident
+
+        try:
+            return [add_incident(req, items[0])]
+        except NotPlain:
+            pass  # nothing was written: the ORM path writes it (or says why not)
+    from dutydesk.services.incidents.intake import register_many
+
+    return register_many(req, items)
+
+
 def register_and_warn(env: Env, items: list[NewIncident], actor: Operator) -> None:
     """Register every item in one transaction; print serials and duplicate warnings."""
-    from dutydesk.services.incidents.intake import find_similar, register_many
+    from dutydesk.services.incidents.intake import find_similar
 
     req = ready(env.request(actor=actor))
-    created = register_many(req, items)
+    created = _register(req, items)
     serials = {incident.serial for incident in created}
     # The warning reads as nobody in particular, at internal level, as it always has.
     warn = env.request()
@@ -144,22 +158,17 @@ def log_entry(
 
     ``refers_to`` is the referred entry's number on the timeline (its id is looked up).
     """
-    from dataclasses import replace
-
-    from dutydesk.services.incidents.followup import add_entry
-    from dutydesk.services.retry import write_with_retry
+    from dutydesk.services.incidents.plain_write import NotPlain
+    from dutydesk.services.incidents.plain_write import log_entry as log_plainly
 
     # The writer's own clearance: a classified item is edited (or raised) only by
     # someone cleared for its level (issue 17).
     req = ready(replace(env.request(actor=actor), clearance=actor.clearance))
-
-    def work(session: Any) -> tuple[int, Any]:
-        incident = env.incident(session, serial)
-        referred = replace(entry, refers_to_id=env.entry_id(session, incident, refers_to))
-        written = add_entry(req, incident, referred, session=session)
-        return written.seq, incident
-
-    seq, incident = write_with_retry(env.db, work)
+    try:
+        written = log_plainly(req, serial, entry, refers_to)  # issue 16: no ORM
+        seq, incident = written.id, written
+    except NotPlain:  # nothing was written: the ORM path writes it (or says why not)
+        seq, incident = _log_through_orm(env, req, serial, entry, refers_to)
     typer.echo(f"{incident.serial} {seq}")
     message(
         t(
@@ -171,6 +180,21 @@ def log_entry(
             due=due_text(incident, env.settings),
         )
     )
+
+
+def _log_through_orm(
+    env: Env, req: Request, serial: str, entry: NewEntry, refers_to: int | None
+) -> tuple[int, Any]:
+    from dutydesk.services.incidents.followup import add_entry
+    from dutydesk.services.retry import write_with_retry
+
+    def work(session: Any) -> tuple[int, Any]:
+        incident = env.incident(session, serial)
+        referred = replace(entry, refers_to_id=env.entry_id(session, incident, refers_to))
+        written = add_entry(req, incident, referred, session=session)
+        return written.seq, incident
+
+    return write_with_retry(env.db, work)
 
 
 def edit_fields(

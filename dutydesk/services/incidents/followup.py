@@ -8,29 +8,31 @@ status on, bumps the incident's version and recomputes its deadline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from dutydesk.i18n import label, t
-from dutydesk.rules.facts import occurred_stated
-from dutydesk.rules.workflow import is_open, refusal, status_after
+from dutydesk.i18n import t
+from dutydesk.services.incidents.checks import NewEntry as NewEntry
+from dutydesk.services.incidents.checks import (
+    cadence_asked,
+    check_entry,
+    check_entry_times,
+    checked_entry,
+    entry_changes,
+    entry_numbers,
+)
 from dutydesk.services.incidents.records import (
-    EntryRefused,
     IncidentError,
     check_version,
     enum_value,
     refresh_due,
     require_aware,
 )
-from dutydesk.services.incidents.register import refuse_content
 from dutydesk.services.incidents.steps import timeline_steps
 from dutydesk.services.integrity import chain
 from dutydesk.services.integrity.sealed import entry_record, incident_record, seal
 from dutydesk.services.integrity.state_facts import only_chain_pending, reading_past_facts
-from dutydesk.services.limits import refuse_too_long
 from dutydesk.storage.models import Incident, TimelineEntry
-from dutydesk.vocab import EntryKind, MatterKind
+from dutydesk.vocab import EntryKind
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -39,15 +41,18 @@ if TYPE_CHECKING:
 
 
 def _steps(session: Session, incident_id: int | None) -> list[tuple[int, str]]:
-    """The ``seq`` and kind of every entry on the incident's timeline."""
+    """The ``seq`` and kind of every entry on the incident's timeline.
+
+    Read once per transaction and kept (:mod:`.steps`): the workflow check, the new
+    entry's numbers and the clock all ask for it (issue 16).
+    """
     with reading_past_facts(session):
         return [(step.seq, step.kind) for step in timeline_steps(session, incident_id)]
 
 
-def _numbers(rows: list[tuple[int, str]]) -> tuple[int, int]:
+def _numbers(session: Session, incident_id: int) -> tuple[int, int]:
     """The next ``seq`` on the timeline and the next continued-report number."""
-    continued = sum(1 for _, kind in rows if kind == EntryKind.CONTINUED_REPORT)
-    return max((seq for seq, _ in rows), default=0) + 1, continued + 1
+    return entry_numbers(_steps(session, incident_id))
 
 
 def _lock(session: Session, incident: Incident) -> None:
@@ -73,11 +78,8 @@ def _lock(session: Session, incident: Incident) -> None:
 
 def _timeline(
     session: Session, incident: Incident, refers_to_id: int | None
-) -> tuple[TimelineEntry | None, list[tuple[int, str]]]:
-    """The entry ``refers_to_id`` names (checked to be the incident's) and the timeline.
-
-    The timeline is every entry's ``seq`` and kind: one read for the workflow check and
-    the new entry's numbers.
+) -> tuple[TimelineEntry | None, list[EntryKind | str]]:
+    """The entry ``refers_to_id`` names (checked to be the incident's) and the entry kinds.
 
     Read right after :func:`_lock` flushed the caller's changes: what is pending now is
     chain bookkeeping, which goes with the next flush (:func:`.reading_past_facts`).
@@ -92,27 +94,7 @@ def _timeline(
             raise IncidentError(
                 t("error.incident.not_on_timeline", serial=incident.serial, id=refers_to_id)
             )
-    return referred, _steps(session, incident.id)
-
-
-@dataclass(frozen=True)
-class NewEntry:
-    """One step to append to an incident's timeline, as the operator gives it."""
-
-    kind: EntryKind | str
-    """What kind of step this is."""
-    occurred_at: datetime
-    """When it happened (aware; not before the receipt)."""
-    text: str = ""
-    """The text, stored exactly as given (instructions verbatim)."""
-    target: str = ""
-    """To whom (leader reported to, department assigned, instructing leader)."""
-    due_at: datetime | None = None
-    """Feedback due on an instruction or assignment (not before ``occurred_at``)."""
-    refers_to_id: int | None = None
-    """The entry a correction corrects or a feedback answers."""
-    expected_version: int | None = None
-    """The incident version the caller saw; ``None`` skips the check."""
+    return referred, [kind for _seq, kind in _steps(session, incident.id)]
 
 
 def add_entry(
@@ -147,48 +129,19 @@ def add_entry(
 
     """
     now, kind, occurred_at, text = req.now, entry.kind, entry.occurred_at, entry.text
-    target, due_at, refers_to_id = entry.target, entry.due_at, entry.refers_to_id
+    due_at, refers_to_id = entry.due_at, entry.refers_to_id
     entry_kind = enum_value(EntryKind, kind, "kind")
     require_aware(("occurred_at", occurred_at), ("now", now), ("due_at", due_at))
     if incident.id is None:
         raise IncidentError("the incident must be saved before entries are added to it")
     _lock(session, incident)
-    refuse_too_long(req.limits, {"text": text, "target": target})
-    refuse_content(req, incident.classification, {"text": text})  # register mode, issue 13
+    check_entry(req, incident, entry)
     check_version(incident, entry.expected_version, {"kind": entry_kind.value, "text": text})
-    if occurred_at < incident.received_at:
-        raise IncidentError(t("error.incident.entry_before_received", serial=incident.serial))
-    if due_at is not None and due_at < occurred_at:
-        raise IncidentError(t("error.incident.due_before_entry", serial=incident.serial))
-    referred, steps = _timeline(session, incident, refers_to_id)
-    refused = refusal(
-        incident.status,
-        entry_kind,
-        [kind for _, kind in steps],
-        text=text,
-        target=target,
-        referred=referred.kind if referred else None,
-        referred_seq=referred.seq if referred else None,
-        occurred_known=occurred_stated(incident),
-    )
-    if refused is not None:
-        values = dict(refused.values)
-        if "kind" in values:
-            values["kind"] = label(EntryKind(str(values["kind"])))
-        raise EntryRefused(
-            t(
-                "refusal.prefix",
-                serial=incident.serial,
-                kind=label(entry_kind),
-                reason=t(refused.message_key, **values),
-            ),
-            refused,
-        )
-    if entry_kind is EntryKind.LEADER_INSTRUCTION and due_at is None:
-        due_at = occurred_at + req.rules.feedback
-    checked = replace(entry, kind=entry_kind, due_at=due_at)
-    # Nothing is written between the read above and this entry: its numbers come from it.
-    written = record_entry(req, incident, checked, session=session, numbers=_numbers(steps))
+    check_entry_times(incident, entry)
+    referred, history = _timeline(session, incident, refers_to_id)
+    seen = (str(referred.kind), referred.seq) if referred else None
+    checked = checked_entry(req, incident, entry, entry_kind, history, seen)
+    written = record_entry(req, incident, checked, session=session)
     if entry_kind is EntryKind.LEADER_INSTRUCTION:
         _follow_cadence(req, incident, written, text, session=session)
     return written
@@ -203,16 +156,14 @@ def _follow_cadence(
     timeline as any field change is, naming the instruction, so the officer sees why
     the continued-report clock moved and may set it back by editing.
     """
-    from dutydesk.rules.cadence import cadence_in, set_by
+    from dutydesk.rules.cadence import set_by
     from dutydesk.rules.facts import as_text
     from dutydesk.services.incidents.edits import describe_changes
 
-    if MatterKind(incident.matter_kind) is not MatterKind.EMERGENCY:
-        return  # a request's or a document's clocks are not continued reports
-    minutes = cadence_in(text)
-    current = incident.report_every_minutes
-    if minutes is None or (current is not None and current <= minutes):
+    minutes = cadence_asked(incident, EntryKind.LEADER_INSTRUCTION, text)
+    if minutes is None:
         return
+    current = incident.report_every_minutes
     change = describe_changes({"report_every_minutes": (as_text(current), str(minutes))})
     incident.report_every_minutes = minutes
     note = NewEntry(
@@ -249,12 +200,7 @@ def _sealed_detail(
 
 
 def record_entry(
-    req: Request,
-    incident: Incident,
-    entry: NewEntry,
-    *,
-    session: Session,
-    numbers: tuple[int, int] | None = None,
+    req: Request, incident: Incident, entry: NewEntry, *, session: Session
 ) -> TimelineEntry:
     """Write an already checked entry and move the incident on (no workflow check).
 
@@ -262,12 +208,10 @@ def record_entry(
     operator asks for goes through :func:`add_entry`. ``entry.expected_version`` is not
     looked at here. The text of a classified incident's entry is sealed here, before it
     is chained (the chain covers the sealed form, so it can never be re-sealed later).
-    ``numbers`` (the next ``seq`` and continued-report number) spare a read of the
-    timeline when the caller has just read it in this transaction (issue 16).
     """
     assert incident.id is not None
     now, kind = req.now, EntryKind(entry.kind)
-    seq, report_no = numbers or _numbers(_steps(session, incident.id))
+    seq, report_no = _numbers(session, incident.id)
     written = TimelineEntry(
         incident_id=incident.id,
         seq=seq,
@@ -291,18 +235,14 @@ def record_entry(
     )
     session.add(written)
     chain.append(session, written)  # linked in this transaction: the record is append-only
-    target = entry.target
-    if kind is EntryKind.ASSIGNMENT and target:
-        incident.assigned_department = _sealed_detail(
-            req, session, incident, target, name="assigned_department"
-        )
-    elif kind is EntryKind.LEADER_INSTRUCTION and target and not incident.assigned_leader:
-        incident.assigned_leader = _sealed_detail(
-            req, session, incident, target, name="assigned_leader"
-        )
-    incident.status = status_after(incident.status, kind)
-    incident.is_open = is_open(incident.status)
-    incident.version += 1
-    incident.updated_at = now
+    changes = entry_changes(
+        incident,
+        kind,
+        entry.target,
+        now,
+        lambda value, name: _sealed_detail(req, session, incident, value, name=name),
+    )
+    for name, value in changes.items():
+        setattr(incident, name, value)
     refresh_due(session=session, incident=incident, rules=req.rules)
     return written

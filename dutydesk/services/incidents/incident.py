@@ -12,41 +12,29 @@ are always what the queue sorts on.
 
 from __future__ import annotations
 
-from dataclasses import fields
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func
 from sqlmodel import select
 
-from dutydesk.i18n import t
-from dutydesk.rules.facts import PARSERS, FactError
 from dutydesk.rules.numbering import format_serial
+from dutydesk.services.incidents.checks import check_intake, incident_values
 from dutydesk.services.incidents.edits import update_fields
 from dutydesk.services.incidents.followup import add_entry
 from dutydesk.services.incidents.records import (
     ConflictError,
     EntryRefused,
     IncidentError,
-    enum_value,
     refresh_due,
-    require_aware,
 )
-from dutydesk.services.incidents.refusals import fact_refusal
-from dutydesk.services.incidents.register import CONTENT_FIELDS, refuse_content, save_register
+from dutydesk.services.incidents.register import save_register
 from dutydesk.services.incidents.steps import new_timeline
 from dutydesk.services.integrity import chain
 from dutydesk.services.integrity.sealed import entry_record, incident_record, seal
-from dutydesk.services.limits import refuse_too_long
 from dutydesk.storage.models import Incident, Person, TimelineEntry
 from dutydesk.vocab import (
-    Category,
-    Channel,
-    Classification,
     EntryKind,
-    MatterKind,
-    Severity,
-    Status,
 )
 
 if TYPE_CHECKING:
@@ -88,23 +76,6 @@ def next_serial(*, session: Session, day: date) -> tuple[str, int]:
     return format_serial(day, number), number
 
 
-def report_facts(report: NewIncident, received_at: datetime) -> dict[str, Any]:
-    """The typed report elements of ``report``, checked (事发时间 not after 接报).
-
-    Raises:
-        IncidentError: a value is not what its field takes.
-
-    """
-    try:
-        facts = {name: parser(name, getattr(report, name)) for name, parser in PARSERS.items()}
-    except FactError as error:
-        raise IncidentError(fact_refusal(error)) from None
-    occurred = facts["occurred_at"]
-    if occurred is not None and occurred > received_at:
-        raise IncidentError(t("error.incident.occurred_after"))
-    return facts
-
-
 def create_incident(req: Request, report: NewIncident, *, session: Session) -> Incident:
     """Register a new incident (接报登记) with its ``received`` entry and first deadline.
 
@@ -130,66 +101,13 @@ def create_incident(req: Request, report: NewIncident, *, session: Session) -> I
         IncidentError: a value is not valid (blank summary, unknown code, naive time).
 
     """
-    now, keys = req.now, req.keys
-    received_at, title, summary = report.received_at, report.title, report.summary
-    require_aware(("received_at", received_at), ("now", now))
-    level = enum_value(Classification, report.classification, "classification")
+    keys = req.keys
+    title, summary = report.title, report.summary
+    checked = check_intake(req, report)
+    level, registered_only = checked.level, checked.registered_only
     secret = level.is_classified
-    # Register mode (issue 13): a classified item is its register; content is refused.
-    refuse_content(
-        req,
-        level,
-        {name: getattr(report, name) for name in CONTENT_FIELDS}
-        | {"received_text": report.received_text},
-    )
-    refuse_too_long(req.limits, {f.name: getattr(report, f.name) for f in fields(report)})
-    registered_only = secret and req.register_only
-    if not summary.strip() and not registered_only:
-        raise IncidentError(t("error.incident.no_summary"))
-    grade = enum_value(Severity, report.severity, "severity")
-    facts = report_facts(report, received_at)
-    day = received_at.astimezone(req.tz).date()
-    serial, number = next_serial(session=session, day=day)
-    incident = Incident(
-        serial=serial,
-        serial_date=day,
-        serial_no=number,
-        received_at=received_at,
-        channel=enum_value(Channel, report.channel, "channel"),
-        # The kind of matter as given, else as its category or channel starts it
-        # (data/rules.toml [kind_by_category], [kind_by_channel]).
-        matter_kind=(
-            enum_value(MatterKind, report.kind, "kind")
-            if report.kind
-            else req.rules.kind_for(
-                enum_value(Channel, report.channel, "channel"),
-                enum_value(Category, report.category, "category"),
-            )
-        ),
-        occurred_at=facts["occurred_at"],
-        sensitive=facts["sensitive"],
-        report_every_minutes=facts["report_every_minutes"],
-        deaths=facts["deaths"],
-        injured=facts["injured"],
-        missing=facts["missing"],
-        trapped=facts["trapped"],
-        category=enum_value(Category, report.category, "category"),
-        severity=grade,
-        severity_rank=grade.rank,
-        classification=level,
-        title="" if secret else title,
-        summary="" if secret else summary,
-        # Issue 13: on an accredited network these are sealed too, after the flush.
-        reporter_name="" if secret else report.reporter_name,
-        reporter_unit="" if secret else report.reporter_unit,
-        reporter_phone="" if secret else report.reporter_phone,
-        location="" if secret else report.location,
-        status=Status.RECEIVED,
-        is_open=True,
-        created_by_id=req.actor_id,
-        created_at=now,
-        updated_at=now,
-    )
+    serial, number = next_serial(session=session, day=checked.day)
+    incident = Incident(**incident_values(req, report, checked, serial, number))
     session.add(incident)
     session.flush()
     assert incident.id is not None  # given by the flush
@@ -215,8 +133,8 @@ def create_incident(req: Request, report: NewIncident, *, session: Session) -> I
         incident_id=incident.id,
         seq=1,
         kind=EntryKind.RECEIVED,
-        occurred_at=received_at,
-        recorded_at=now,
+        occurred_at=report.received_at,
+        recorded_at=req.now,
         actor_id=req.actor_id,
         actor_name=req.actor_name,
         text=seal(

@@ -9,46 +9,34 @@ from each other in a cycle.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import SessionTransaction, SessionTransactionOrigin
 from sqlmodel import Session, col, select
 
-from dutydesk.errors import DutyDeskError
-from dutydesk.i18n import field_caption, label, t
-from dutydesk.rules.deadlines import (
-    DeadlineRules,
-    DueStep,
-    EntryFact,
-    clock_terms,
-    duty_date,
-    next_due,
+from dutydesk.i18n import label, t
+from dutydesk.rules.deadlines import DeadlineRules, DueStep, EntryFact, duty_date
+from dutydesk.services.incidents.checks import (
+    SPECIAL_QUERY,
+    clock_of,
+    due_step,
+    entry_fact,
+    special_day,
 )
-from dutydesk.rules.workflow import Refusal, is_open
+
+# Defined without the ORM (issue 16: the CLI's plain write path raises them too); every
+# write service still imports them from here.
+from dutydesk.services.incidents.checks import EntryRefused as EntryRefused
+from dutydesk.services.incidents.checks import IncidentError as IncidentError
+from dutydesk.services.incidents.checks import enum_value as enum_value
+from dutydesk.services.incidents.checks import require_aware as require_aware
 from dutydesk.services.incidents.steps import timeline_steps
 from dutydesk.services.integrity.state_facts import reading_past_facts
 from dutydesk.storage.engine import Database
 from dutydesk.storage.models import Incident, Shift, TimelineEntry
-from dutydesk.vocab import EntryKind, Severity, Status
-
-_E = TypeVar("_E", bound=StrEnum)
-
-
-class IncidentError(DutyDeskError):
-    """An incident or timeline entry cannot be written as given."""
-
-    exit_code = 2
-
-
-class EntryRefused(IncidentError):
-    """The entry makes no sense for the incident now; the message says what to do instead."""
-
-    def __init__(self, message: str, refusal: Refusal) -> None:
-        super().__init__(message)
-        self.refusal = refusal
+from dutydesk.vocab import Severity, Status
 
 
 class ConflictError(IncidentError):
@@ -87,39 +75,6 @@ def check_version(incident: Incident, expected: int | None, attempted: dict[str,
     raise ConflictError(message, current, attempted)
 
 
-def enum_value(kind: type[_E], value: _E | str, field: str) -> _E:
-    """``value`` as a member of ``kind``; the error names the field and what is allowed.
-
-    Raises:
-        IncidentError: ``value`` is not a member's value.
-
-    """
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise IncidentError(
-            t(
-                "error.incident.not_one_of",
-                field=field_caption(field),
-                value=repr(value),
-                allowed=allowed,
-            )
-        ) from None
-
-
-def require_aware(*moments: tuple[str, datetime | None]) -> None:
-    """Refuse naive times, naming the field: stored times must carry a timezone.
-
-    Raises:
-        IncidentError: one of the (field, moment) pairs is naive.
-
-    """
-    for field, moment in moments:
-        if moment is not None and moment.tzinfo is None:
-            raise IncidentError(f"{field}: a time without timezone cannot be stored")
-
-
 _FACT_COLUMNS = (
     col(TimelineEntry.kind),
     col(TimelineEntry.occurred_at),
@@ -131,24 +86,13 @@ _FACT_COLUMNS = (
 ORM object per entry per write was a large part of loading the demo, issue 16)."""
 
 
-def _fact(kind: str, occurred_at: datetime, due_at: datetime | None, entry_id: int | None,
-          refers_to_id: int | None) -> EntryFact:  # fmt: skip
-    return EntryFact(
-        kind=EntryKind(kind),
-        occurred_at=occurred_at,
-        due_at=due_at,
-        entry_id=entry_id,
-        refers_to_id=refers_to_id,
-    )
-
-
 def entry_facts(session: Session, incident: Incident) -> list[EntryFact]:
     """What the deadline rules need of the incident's timeline, in recording order.
 
     Read once per transaction and kept up to date by its flushes (:mod:`.steps`).
     """
     steps = timeline_steps(session, incident.id)
-    return [_fact(*step[1:]) for step in steps]
+    return [entry_fact(*step[1:]) for step in steps]
 
 
 def _facts_of(session: Session, ids: list[int]) -> dict[int, list[EntryFact] | None]:
@@ -164,7 +108,7 @@ def _facts_of(session: Session, ids: list[int]) -> dict[int, list[EntryFact] | N
         if facts is None:
             continue
         try:
-            facts.append(_fact(*fact))
+            facts.append(entry_fact(*fact))
         except ValueError:  # a kind today's vocabulary does not know: keep its clock
             found[incident_id] = None
     return found
@@ -183,8 +127,7 @@ def special_cadence(
         return None
     from sqlalchemy import text
 
-    query = "SELECT 1 FROM shift WHERE shift_date = :day AND special_period LIMIT 1"
-    params = {"day": duty_date(moment, rules)}
+    query, params = SPECIAL_QUERY, special_day(moment, rules)
     if isinstance(source, Database):
         found = bool(source.read(query, params))
     else:
@@ -261,48 +204,21 @@ def refresh_open_clocks(session: Session, rules: DeadlineRules, at: datetime) ->
             if known is None:
                 continue
             try:
-                step = _due_step(incident, known, rules, special)
+                step = due_step(incident, known, rules, special)
             except ValueError:
                 continue
             _store_clock(session, incident, step, only_changed=True)
     return len(open_incidents)
 
 
-def _due_step(
-    incident: Incident, facts: list[EntryFact], rules: DeadlineRules, special: timedelta | None
-) -> DueStep | None:
-    """The step due soonest for ``incident`` with these timeline ``facts``.
-
-    Raises ``ValueError`` for a stored value today's vocabulary does not know.
-    """
-    return next_due(
-        rules,
-        Severity(incident.severity),
-        incident.received_at,
-        facts,
-        is_open=incident.is_open,
-        **clock_terms(incident, special=special),
-    )
-
-
 def _store_clock(
     session: Session, incident: Incident, step: DueStep | None, *, only_changed: bool = False
 ) -> None:
     """Put ``step`` on the row; with ``only_changed``, leave an unchanged row untouched."""
-    due_at = step.due_at if step else None
-    due_step = step.step if step else None
-    # An instruction is followed to 报结 after the matter closes: the incident stays in
-    # the live queue (status closed, next step feedback or report back) until then.
-    still_open = is_open(incident.status) or step is not None
-    if only_changed and (incident.due_at, incident.due_step, incident.is_open) == (
-        due_at,
-        due_step,
-        still_open,
-    ):
+    clock = clock_of(incident.status, step)
+    if only_changed and (incident.due_at, incident.due_step, incident.is_open) == clock:
         return
-    incident.due_at = due_at
-    incident.due_step = due_step
-    incident.is_open = still_open
+    incident.due_at, incident.due_step, incident.is_open = clock
     session.add(incident)
 
 
@@ -322,6 +238,6 @@ def refresh_due(
     with reading_past_facts(session):  # not the facts that flush chained: they can wait
         facts = entry_facts(session, incident)
         special = _special_in(session, at or incident.updated_at, rules)
-    step = _due_step(incident, facts, rules, special)
+    step = due_step(incident, facts, rules, special)
     _store_clock(session, incident, step)
     return step

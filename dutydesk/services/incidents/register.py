@@ -27,6 +27,9 @@ from sqlmodel import select
 from dutydesk.errors import NotFoundError
 from dutydesk.i18n import t
 from dutydesk.rules.chain import PURGED_PREFIX
+from dutydesk.services.incidents.checks import CONTENT_FIELDS as CONTENT_FIELDS
+from dutydesk.services.incidents.checks import ContentRefused as ContentRefused
+from dutydesk.services.incidents.checks import refuse_content as refuse_content
 from dutydesk.services.incidents.records import IncidentError
 from dutydesk.services.incidents.register_view import register_line
 from dutydesk.storage.models import ClassifiedRegister, Incident, RegisterCopy, TimelineEntry
@@ -37,24 +40,10 @@ if TYPE_CHECKING:
 
     from dutydesk.services.request import Request
 
-CONTENT_FIELDS = (
-    "title",
-    "summary",
-    "location",
-    "reporter_name",
-    "reporter_unit",
-    "reporter_phone",
-)
-"""An incident's content columns: none may hold text of a classified item in register mode."""
-
 COPY_KINDS = frozenset(
     {EntryKind.SUBMITTED, EntryKind.CIRCULATED, EntryKind.RETURNED, EntryKind.DESTROYED}
 )
 """Entries that move one copy: 呈批, 传阅, 清退, 销毁."""
-
-
-class ContentRefused(IncidentError):
-    """Content typed into a classified item on a non-classified computer."""
 
 
 @dataclass(frozen=True)
@@ -74,20 +63,6 @@ class RegisterFields:
     signer: str = ""
     """签收人."""
     outgoing: bool = False
-
-
-def refuse_content(req: Request, level: Classification | str, texts: dict[str, str | None]) -> None:
-    """Refuse content for a classified item in register mode; nothing for other items.
-
-    Raises:
-        ContentRefused: ``req`` is in register mode, ``level`` is classified and one of
-            ``texts`` is not blank; the message says where the content goes instead.
-
-    """
-    if not req.register_only or not Classification(level).is_classified:
-        return
-    if any(value is not None and value.strip() for value in texts.values()):
-        raise ContentRefused(t("register.content_refused"))
 
 
 def _check_copy(register: RegisterFields | ClassifiedRegister, copy_no: int | None) -> None:

@@ -74,8 +74,7 @@ def session_head_key(session: Session) -> bytes | None:
 def _database_head_key(session: Session) -> bytes | None:
     url = str(session.get_bind().engine.url)
     if url not in _KEY_PATHS:  # resolving reads the settings: once per database
-        key_file = head_key.key_file_of(database_path(session))
-        _KEY_PATHS[url] = None if key_file is None else head_key.head_key_path(key_file)
+        _KEY_PATHS[url] = head_key.key_path_of(database_path(session))
     path = _KEY_PATHS[url]
     return None if path is None else head_key.load(path, create=True)
 

@@ -64,6 +64,12 @@ def key_file_of(db_path: Path | None) -> Path | None:
         return None
 
 
+def key_path_of(db_path: Path | None) -> Path | None:
+    """The head key file of the database at ``db_path``; ``None`` when none is known."""
+    key_file = key_file_of(db_path)
+    return None if key_file is None else head_key_path(key_file)
+
+
 def load(path: Path, *, create: bool = False) -> bytes | None:
     """The head key in ``path`` (cached while unchanged); made (0600) when ``create``.
 

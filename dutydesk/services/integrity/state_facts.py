@@ -23,16 +23,15 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, Date, event
 from sqlmodel import Session, SQLModel
 
-from dutydesk.rules.chain import compact_json, hashed_form
-from dutydesk.services.integrity import head_key
-from dutydesk.storage.engine import as_utc
+from dutydesk.rules.chain import compact_json
+from dutydesk.services.integrity import fact_form, head_key
 from dutydesk.storage.models import (
     Assignment,
     AuditEvent,
@@ -81,8 +80,6 @@ SKIPPED = frozenset({"updated_at", "version"})
 STATE, DELETED, BASELINE = "state", "state_deleted", "state_baseline"
 """The audit actions of a fact, a deletion, and the baseline marker."""
 
-UNKEYED = "?"
-
 
 def columns(model: type[SQLModel]) -> list[Column[Any]]:
     """The columns a fact holds, in table order."""
@@ -103,19 +100,16 @@ def enum_of(model: type[SQLModel], name: str) -> type[Enum] | None:
     return kind if isinstance(kind, type) and issubclass(kind, Enum) else None
 
 
-def utc_text(value: Any) -> str:
-    """A time as a fact holds it: ``2026-11-26T08:00:00.000000Z``."""
-    if isinstance(value, str) and len(value) == 26 and value[10] == " " and value[19] == ".":
-        # SQLite's stored form of a UTC time: the same digits, no datetime (verify reads
-        # every time of every watched row)
-        return f"{value[:10]}T{value[11:]}Z"
-    moment = as_utc(value)
-    assert moment is not None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-TIME, _BOOL, _DATE, _NUMBER, PLAIN, TEXT = range(6)
-"""What :func:`kind_of` says of a column (``PLAIN``: kept as it is; ``TEXT``: digested)."""
+TIME, _BOOL, _DATE, _NUMBER, PLAIN, TEXT = (
+    fact_form.TIME,
+    fact_form.BOOL,
+    fact_form.DATE,
+    fact_form.NUMBER,
+    fact_form.PLAIN,
+    fact_form.TEXT,
+)
+"""What :func:`kind_of` says of a column (:mod:`.fact_form`)."""
+UNKEYED, KEY_FIELD, utc_text = fact_form.UNKEYED, fact_form.KEY_FIELD, fact_form.utc_text
 
 
 @functools.cache
@@ -143,36 +137,7 @@ def normal(table: str, column: Column[Any], value: Any, key: bytes | None) -> An
 
 def normal_value(table: str, name: str, value: Any, key: bytes | None) -> Any:
     """:func:`normal` by column name: ``verify`` calls it for every column of every row."""
-    if value is None:
-        return None
-    if isinstance(value, Enum):
-        value = value.value
-    kind = kind_of(table, name)
-    if kind == TIME:
-        return utc_text(value)
-    if kind == _BOOL:
-        return int(bool(value))
-    if kind == _DATE:  # SQLite hands a date back as its ISO text
-        return value.isoformat() if isinstance(value, date) else str(value)[:10]
-    if isinstance(value, datetime):
-        return utc_text(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if kind == _NUMBER:
-        value = str(value)
-    elif not isinstance(value, str):
-        return value
-    if kind == PLAIN:
-        return value
-    if key is None:
-        return UNKEYED
-    return head_key.digest(key, f"{table}.{name}", hashed_form(value))
-
-
-KEY_FIELD = "_key"
-"""The fact's field naming the head key of its digests (:func:`head_key.key_id`): a desk
-whose key file was replaced cannot compare older digests, and says so rather than
-reporting every text as changed."""
+    return fact_form.normal_by_kind(table, name, kind_of(table, name), value, key)
 
 
 def state(table: str, values: dict[str, Any], key: bytes | None) -> dict[str, Any]:
@@ -219,7 +184,7 @@ def chain_fact(session: Session, table: str, row: str, values: dict[str, Any] | 
     else:
         action, detail = STATE, encode(state(table, values, session_head_key(session)))
     fact = AuditEvent(
-        occurred_at=datetime.now(UTC), action=action, object_type=table, object_id=row
+        occurred_at=fact_form.fact_moment(), action=action, object_type=table, object_id=row
     )
     fact.detail = detail
     session.add(fact)
