@@ -302,8 +302,10 @@ def _plain_line(values: Sequence[Any], checked: Sequence[int]) -> str | None:
     quote, a line break) and no cell that could start a formula: their line is the cells
     joined by commas, as ``csv.writer`` writes it, without its walk over every character
     (a third of a 10^5-row export). Any other row goes through :func:`csv_row` and the
-    writer as ever.
+    writer as ever, and so does a row of one cell (the writer quotes it when empty).
     """
+    if len(values) < 2:
+        return None
     texts = [
         value if value.__class__ is str else "" if value is None else plain(value)
         for value in values
