@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from dutydesk.cli.commands.output import csv_row, write_csv_rows
 from dutydesk.reports import daily as report
+from dutydesk.reports import ooxml
 from dutydesk.rules.documents import DAILY_RECORD_KEYS, daily_record
 from dutydesk.services.incidents.daily import daily_export, daily_records
 from dutydesk.storage.engine import Database, stored_utc, url_for
@@ -189,3 +190,23 @@ def test_records_are_the_records_of_the_rows(day: Path, clearance: Classificatio
     assert [len(record) for record in found] == [len(DAILY_RECORD_KEYS)] * 2_000
     withheld = sum(record[-1] for record in found)
     assert withheld == summary.restricted == {"public": 1999, "internal": 3, "secret": 3}[clearance]
+
+
+cells = (
+    st.sampled_from([*HOSTILE, "-1", " =x", "＝3"])
+    | st.text()
+    | st.none()
+    | st.integers()
+    | st.floats()
+    | st.booleans()
+)
+
+
+@given(st.lists(cells, max_size=19), st.sampled_from([None, 5]), st.integers(1, 10**6))
+def test_a_sheet_row_from_its_template_is_the_row_cell_by_cell(
+    row: list[object], quoted: int | None, number: int
+) -> None:
+    letters = [ooxml.column_letter(index) for index in range(1, 18)]  # some rows are longer
+    for _ in range(2):  # the template made, then the template kept
+        made = ooxml.sheet_row(number, row, letters, quoted)
+        assert made == ooxml._sheet_row_cells(number, row, letters, quoted)
