@@ -24,6 +24,7 @@ from dutydesk.cli.commands.output import csv_row, write_csv_rows
 from dutydesk.reports import daily as report
 from dutydesk.reports import ooxml
 from dutydesk.rules.documents import DAILY_RECORD_KEYS, daily_record
+from dutydesk.rules.sanitize import json_safe
 from dutydesk.services.incidents.daily import daily_export, daily_records
 from dutydesk.storage.engine import Database, stored_utc, url_for
 from dutydesk.storage.stamps import stored_iso
@@ -210,3 +211,14 @@ def test_a_sheet_row_from_its_template_is_the_row_cell_by_cell(
     for _ in range(2):  # the template made, then the template kept
         made = ooxml.sheet_row(number, row, letters, quoted)
         assert made == ooxml._sheet_row_cells(number, row, letters, quoted)
+
+
+@given(st.lists(st.dictionaries(st.text(), json_values), max_size=600))
+def test_ndjson_and_json_in_batches_are_each_record_made_safe(
+    records: list[dict[str, object]],
+) -> None:
+    """Written a batch at a time, every line is ``json_safe(json.dumps(record))``."""
+    parts: list[str] = []
+    report.write_ndjson(records, parts.append)
+    lines = [json_safe(json.dumps(record, ensure_ascii=False)) + "\n" for record in records]
+    assert "".join(parts) == "".join(lines)

@@ -368,8 +368,10 @@ def render_ndjson(records: Iterable[dict[str, Any]]) -> str:
 def write_ndjson(records: Iterable[dict[str, Any]], write: Write) -> None:
     """:func:`render_ndjson` written a few hundred lines at a time."""
     for texts in _encoded(records):
-        texts.append("")  # each line ends with its newline
-        write(json_safe("\n".join(texts)))
+        lines = "\n".join(texts) + "\n"
+        # json_safe leaves LF alone and JSON text holds none raw, but LF is not printable:
+        # its quick test is made on the records' text without the line breaks.
+        write(lines if "".join(texts).isprintable() else json_safe(lines))
 
 
 _BATCH = 256
