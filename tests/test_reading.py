@@ -23,9 +23,10 @@ from dutydesk.services.bulletins.read import get_bulletin, list_bulletins
 from dutydesk.services.bulletins.write import draft_bulletin
 from dutydesk.services.handover.pack import build_pack
 from dutydesk.services.incidents import listing, search, timeline
-from dutydesk.services.incidents.daily import daily_summary
+from dutydesk.services.incidents.daily import daily_records, daily_summary
 from dutydesk.services.incidents.intake import find_similar
 from dutydesk.services.incidents.queue import fetch_window
+from dutydesk.services.request import Request
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import BulletinKind, Classification
 from tests.conftest import DEMO_MOMENT
@@ -59,6 +60,13 @@ class Secret:
 Read = Callable[..., object]
 """``(db, secret, clearance[, viewer])``: the viewer is :data:`VIEWER` unless given."""
 
+
+def _daily_records(req: Request) -> list[list[object]]:
+    """The streamed records of the data formats (csv, json, ndjson), read to the end."""
+    with daily_records(req, T0_DUTY_DAY, day_start=DAY_START) as (_, records):
+        return list(records)
+
+
 READS: dict[str, Read] = {
     "queue.fetch_window": lambda db, s, c, v=VIEWER: fetch_window(db, 0, 10, c, viewer=v),
     "search.search": lambda db, s, c, v=VIEWER: search.search(
@@ -87,6 +95,9 @@ READS: dict[str, Read] = {
         request(db, tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=v),
         T0_DUTY_DAY,
         day_start=DAY_START,
+    ),
+    "daily.daily_records": lambda db, s, c, v=VIEWER: _daily_records(
+        request(db, tz=TZ, now=DEMO_MOMENT, clearance=c, viewer=v)
     ),
     "pack.build_pack": lambda db, s, c, v=VIEWER: build_pack(
         request(db, now=DEMO_MOMENT, rules=RULES, clearance=c, viewer=v),

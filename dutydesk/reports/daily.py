@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from functools import cache
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,13 @@ from dutydesk.reports.wording import (
     period_text,
     zoned,
 )
-from dutydesk.rules.documents import RESTRICTED, DailyRow, DailySummary
+from dutydesk.rules.documents import (
+    DAILY_RECORD_KEYS,
+    RESTRICTED,
+    DailyRow,
+    DailySummary,
+    daily_record,
+)
 from dutydesk.rules.sanitize import clean, json_safe, needs_cleaning
 from dutydesk.vocab import Classification
 
@@ -163,7 +170,7 @@ class LocalIso:
 Write = Callable[[str], object]
 """Where a streamed document goes, a piece of text at a time (``TextIO.write``)."""
 
-RECORD_KEYS = (*(key for key, _ in COLUMNS), "restricted")
+RECORD_KEYS = DAILY_RECORD_KEYS
 """The keys of an incident record, in order: :data:`COLUMNS`' and ``restricted``."""
 
 FORMULA_FREE = frozenset(
@@ -196,6 +203,29 @@ def iter_incident_records(
         yield record
 
 
+def records_of(summary: DailySummary, values: Iterable[list[Any]]) -> Iterator[dict[str, Any]]:
+    """The records of :func:`iter_incident_records` from their values.
+
+    The values as :func:`~dutydesk.services.incidents.daily.daily_records` gives them.
+    """
+    fields = record_fields(summary.marking) if summary.marking is not None else None
+    keys = RECORD_KEYS
+    for items in values:
+        # daily_record makes every record's list with all its keys: no length check.
+        record = dict(zip(keys, items, strict=False))
+        if fields is not None:
+            record.update(fields)
+        yield record
+
+
+def csv_values(summary: DailySummary, values: Iterable[list[Any]]) -> Iterator[list[Any]]:
+    """:func:`iter_incident_values` from the records' values (``restricted`` cut)."""
+    extra = list(record_fields(summary.marking).values()) if summary.marking else []
+    for items in values:
+        items[-1:] = extra  # restricted is no column
+        yield items
+
+
 def iter_incident_values(
     summary: DailySummary, tz: ZoneInfo, rows: Iterable[DailyRow]
 ) -> Iterator[list[Any]]:
@@ -212,29 +242,8 @@ def iter_incident_values(
 
 
 def _values(row: DailyRow, iso: LocalIso) -> list[Any]:
-    """Field by field in :data:`RECORD_KEYS` order, no introspection: it runs 10^5 times."""
-    channel, category, severity = row.channel, row.category, row.severity
-    kind = row.last_entry_kind
-    return [
-        row.serial,
-        iso(row.received_at),
-        None if channel is None else channel._value_,
-        None if category is None else category._value_,
-        None if severity is None else severity._value_,
-        row.classification._value_,
-        row.status._value_,
-        row.title,
-        row.location,
-        row.reporter_unit,
-        row.entries,
-        iso(row.phone_report_at),
-        iso(row.first_report_at),
-        iso(row.last_entry_at),
-        None if kind is None else kind._value_,
-        row.last_entry_text,
-        row.summary,
-        row.restricted,
-    ]
+    """Field by field in :data:`RECORD_KEYS` order: the row's record."""
+    return daily_record(row, iso)
 
 
 def _marked(summary: DailySummary, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -268,6 +277,28 @@ _json_text = json.JSONEncoder(ensure_ascii=False).encode
 not the default, ``dumps`` makes a new encoder per call, a third of a record's cost."""
 
 
+def _record_encoder() -> Callable[[dict[str, Any]], str]:
+    """:data:`_json_text` for the flat records of an export, its C encoder made once.
+
+    ``JSONEncoder.encode`` makes a new C encoder (and a dict to detect cycles) for every
+    call; a record of strings, numbers and ``None`` has no cycle, and the encoder is the
+    same one, so the text is too (``tests/test_export_fast_paths.py`` compares them).
+    Without the C module, the encoder as ever.
+    """
+    from json import encoder as module
+
+    c_make_encoder = getattr(module, "c_make_encoder", None)  # not in the type stubs
+    if c_make_encoder is None:  # pragma: no cover - CPython always has it
+        return _json_text
+    plain = json.JSONEncoder(ensure_ascii=False)
+    # markers None: no cycle check; the rest as JSONEncoder.iterencode passes them.
+    encoder = c_make_encoder(
+        None, plain.default, module.encode_basestring, None, ": ", ", ", False, False, True
+    )
+    join = "".join
+    return lambda record: join(encoder(record, 0))
+
+
 def render_json(summary: DailySummary, tz: ZoneInfo) -> str:
     """The whole summary as one JSON document."""
     parts: list[str] = []
@@ -276,9 +307,16 @@ def render_json(summary: DailySummary, tz: ZoneInfo) -> str:
 
 
 def write_json(
-    summary: DailySummary, tz: ZoneInfo, write: Write, rows: Iterable[DailyRow] | None = None
+    summary: DailySummary,
+    tz: ZoneInfo,
+    write: Write,
+    rows: Iterable[DailyRow] | None = None,
+    *,
+    values: Iterable[list[Any]] | None = None,
 ) -> None:
     """:func:`render_json` written a piece at a time, the incidents from ``rows`` streamed.
+
+    ``values``: the incidents as the records' values instead (:func:`records_of`).
 
     ``json.dumps`` of the document with its incidents left empty gives everything around
     them; the incidents go in between one by one, each as ``json.dumps`` would write it in
@@ -310,8 +348,12 @@ def write_json(
     head, key, tail = text.partition('"incidents": []')
     write(json_safe(head + key[:-1]))
     separator = ""
-    for record in iter_incident_records(summary, tz, rows):
-        write(separator + json_safe(_json_text(record)))
+    if values is None:
+        records = iter_incident_records(summary, tz, rows)
+    else:
+        records = records_of(summary, values)
+    for texts in _encoded(records):
+        write(json_safe(separator + ", ".join(texts)))
         separator = ", "
     write(json_safe("]" + tail) + "\n")
 
@@ -324,9 +366,29 @@ def render_ndjson(records: Iterable[dict[str, Any]]) -> str:
 
 
 def write_ndjson(records: Iterable[dict[str, Any]], write: Write) -> None:
-    """:func:`render_ndjson` written a line at a time."""
-    for record in records:
-        write(json_safe(_json_text(record)) + "\n")
+    """:func:`render_ndjson` written a few hundred lines at a time."""
+    for texts in _encoded(records):
+        lines = "\n".join(texts) + "\n"
+        # json_safe leaves LF alone and JSON text holds none raw, but LF is not printable:
+        # its quick test is made on the records' text without the line breaks.
+        write(lines if "".join(texts).isprintable() else json_safe(lines))
+
+
+_BATCH = 256
+"""Records encoded, made safe and written together (:func:`_encoded`)."""
+
+
+def _encoded(records: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
+    """The records' JSON texts, :data:`_BATCH` at a time (never an empty list).
+
+    Joined before :func:`json_safe` and the write: its test and its escapes are per
+    character, so a batch gets the text its records would one by one, for one call
+    each instead of one per record.
+    """
+    encode = _record_encoder()
+    iterator = iter(records)
+    while batch := [encode(record) for record in islice(iterator, _BATCH)]:
+        yield batch
 
 
 @cache

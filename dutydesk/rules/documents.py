@@ -8,11 +8,12 @@ the other (the import-linter contract in pyproject.toml).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from itertools import repeat
+from typing import Any
 
 from dutydesk.rules.marking import Marking
 from dutydesk.vocab import (
@@ -164,6 +165,44 @@ class DailyRow:
     last_entry_at: datetime | None = None
     last_entry_kind: EntryKind | None = None
     last_entry_text: str | None = None
+
+
+DAILY_RECORD_KEYS = (
+    "serial", "received_at", "channel", "category", "severity", "classification", "status",
+    "title", "location", "reporter_unit", "entries", "phone_report_at", "first_report_at",
+    "last_entry_at", "last_entry_kind", "last_entry_text", "summary", "restricted",
+)  # fmt: skip
+"""The fields of an incident's record (csv, json, ndjson), in order: its exact values."""
+
+
+def daily_record(row: DailyRow, iso: Callable[[datetime | None], str | None]) -> list[Any]:
+    """``row``'s record: values in :data:`DAILY_RECORD_KEYS` order, codes, ``iso`` times.
+
+    ``iso``: a moment as its local ISO 8601 text (``None`` stays ``None``). Field by
+    field, no introspection: it runs 10^5 times.
+    """
+    channel, category, severity = row.channel, row.category, row.severity
+    kind = row.last_entry_kind
+    return [
+        row.serial,
+        iso(row.received_at),
+        None if channel is None else channel._value_,
+        None if category is None else category._value_,
+        None if severity is None else severity._value_,
+        row.classification._value_,
+        row.status._value_,
+        row.title,
+        row.location,
+        row.reporter_unit,
+        row.entries,
+        iso(row.phone_report_at),
+        iso(row.first_report_at),
+        iso(row.last_entry_at),
+        None if kind is None else kind._value_,
+        row.last_entry_text,
+        row.summary,
+        row.restricted,
+    ]
 
 
 @dataclass(frozen=True)

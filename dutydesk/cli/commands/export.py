@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
-from typing import IO, TYPE_CHECKING, Annotated, Literal
+from typing import IO, TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import typer
 
@@ -51,6 +51,11 @@ export_app = typer.Typer(
 
 DailyFormat = Literal["csv", "json", "ndjson", "md", "xlsx", "docx"]
 """What ``export daily`` makes: help and completion offer exactly these."""
+
+
+_DOCUMENTS = frozenset({DocumentFormat.MD, DocumentFormat.XLSX, DocumentFormat.DOCX})
+"""The formats showing rows as a document does (labels, local times): made from rows;
+the others (csv, json, ndjson) carry the records' exact values."""
 
 
 class Table(StrEnum):
@@ -120,7 +125,7 @@ def daily(
     """
     from dutydesk.reports import daily as report
     from dutydesk.rules.dates import duty_day_of
-    from dutydesk.services.incidents.daily import daily_export
+    from dutydesk.services.incidents.daily import daily_export, daily_records
 
     fmt = DocumentFormat(format_)
     if excel and fmt is not DocumentFormat.CSV:
@@ -144,7 +149,9 @@ def daily(
             ) from None
     # Streamed: rows go from the database cursor to the writer one by one, so a day of
     # 100,000 incidents exports in flat memory (issue 16); the output file appears whole.
-    with daily_export(
+    # The data formats take each row as its record's values, the documents as a row.
+    stream_rows = daily_export if fmt in _DOCUMENTS else daily_records
+    with stream_rows(
         env.request(who), chosen, day_start=day_start, include_drills=include_drills
     ) as (summary, rows):
         if summary.marking is not None:
@@ -175,40 +182,45 @@ def _numbered(req: Request, summary: DailySummary, *, calendar_day: bool) -> Dai
 
 def _write(
     summary: DailySummary,
-    rows: Iterable[DailyRow],
+    rows: Iterable[DailyRow] | Iterable[list[Any]],
     fmt: DocumentFormat,
     table: Table,
     excel: bool,
     settings: Settings,
     stream: IO[bytes],
 ) -> None:
-    """The summary in ``fmt`` to ``stream``, its ``rows`` written as they come."""
+    """The summary in ``fmt`` to ``stream``, its ``rows`` written as they come.
+
+    ``rows``: :class:`DailyRow` for a document (:data:`_DOCUMENTS`), else the records'
+    values (``daily_records``).
+    """
     from dutydesk.reports import daily as report
 
     tz = settings.tz
     if fmt in {DocumentFormat.XLSX, DocumentFormat.DOCX}:
-        _office_file(summary, rows, fmt, settings, stream)
+        _office_file(summary, cast("Iterable[DailyRow]", rows), fmt, settings, stream)
         return
     sink = TextSink(stream)
     if fmt in {DocumentFormat.CSV, DocumentFormat.NDJSON}:
-        _table(summary, rows, fmt is DocumentFormat.CSV, table, excel, tz, sink)
+        values = cast("Iterable[list[Any]]", rows)
+        _table(summary, values, fmt is DocumentFormat.CSV, table, excel, tz, sink)
     elif fmt is DocumentFormat.JSON:
-        report.write_json(summary, tz, sink.write, rows)
+        report.write_json(summary, tz, sink.write, values=cast("Iterable[list[Any]]", rows))
     else:
-        report.write_md(summary, tz, sink.write, rows)
+        report.write_md(summary, tz, sink.write, cast("Iterable[DailyRow]", rows))
     sink.flush()
 
 
 def _table(
     summary: DailySummary,
-    rows: Iterable[DailyRow],
+    values: Iterable[list[Any]],
     csv: bool,
     table: Table,
     excel: bool,
     tz: ZoneInfo,
     sink: TextSink,
 ) -> None:
-    """One table, the incidents or the totals, as CSV (``csv``) or NDJSON."""
+    """One table, the incidents (their records' ``values``) or the totals, CSV or NDJSON."""
     from dutydesk.reports import daily as report
 
     if table is Table.TOTALS:
@@ -220,11 +232,11 @@ def _table(
             report.write_ndjson(report.totals_records(summary), sink.write)
     elif csv:  # the values straight into their columns: no mapping made per row
         columns = report.record_keys(summary, [key for key, _ in report.COLUMNS])
-        values = report.iter_incident_values(summary, tz, rows)
+        cells = report.csv_values(summary, values)
         free = report.FORMULA_FREE
-        write_csv_rows(sink.write, columns, values, excel=excel, formula_free=free)
+        write_csv_rows(sink.write, columns, cells, excel=excel, formula_free=free)
     else:
-        report.write_ndjson(report.iter_incident_records(summary, tz, rows), sink.write)
+        report.write_ndjson(report.records_of(summary, values), sink.write)
 
 
 def _office_file(
