@@ -24,6 +24,23 @@ def member(kind: type[_E], value: str) -> _E:
     return found if found is not None else kind(value)  # type: ignore[return-value]
 
 
+def parse(kind: type[_E], value: _E | str) -> _E | None:
+    """``value`` as a member of ``kind`` by its stored code (or the member itself), else None.
+
+    The one parse behind every "not one of" message (intake checks, search filters), so
+    that what a value must be and how the refusal lists the choices cannot drift apart.
+    """
+    try:
+        return kind(value)
+    except ValueError:
+        return None
+
+
+def allowed(kind: type[StrEnum]) -> str:
+    """The stored codes of ``kind``, comma-separated, as refusals list what is allowed."""
+    return ", ".join(item.value for item in kind)
+
+
 class Channel(StrEnum):
     """How a report reached the desk (来源渠道)."""
 

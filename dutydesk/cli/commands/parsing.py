@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from dutydesk import vocab
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
 from dutydesk.rules.documents import URGENCY_ZH
@@ -83,8 +84,9 @@ def choice(kind: type[_E], value: str, field: str) -> _E:
             return member
         if value.strip() and value.strip() == _chinese_name(member):
             return member
-    allowed = ", ".join(member.value for member in kind)
-    raise InputError(t("cli.error.not_one_of", field=field, value=repr(value), allowed=allowed))
+    raise InputError(
+        t("cli.error.not_one_of", field=field, value=repr(value), allowed=vocab.allowed(kind))
+    )
 
 
 def _chinese_name(member: StrEnum) -> str:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from dutydesk import vocab
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import field_caption, t
 from dutydesk.rules.deadlines import DueStep, EntryFact, clock_terms, duty_date, next_due
@@ -88,18 +89,17 @@ def enum_value(kind: type[_E], value: _E | str, field: str) -> _E:
         IncidentError: ``value`` is not a member's value.
 
     """
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
+    found = vocab.parse(kind, value)
+    if found is None:
         raise IncidentError(
             t(
                 "error.incident.not_one_of",
                 field=field_caption(field),
                 value=repr(value),
-                allowed=allowed,
+                allowed=vocab.allowed(kind),
             )
-        ) from None
+        )
+    return found
 
 
 def require_aware(*moments: tuple[str, datetime | None]) -> None:

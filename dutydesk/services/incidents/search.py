@@ -26,6 +26,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
 
+from dutydesk import vocab
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import field_caption, t
 from dutydesk.rules.policy import may_see
@@ -111,18 +112,17 @@ def _codes(kind: type[E], label: str, value: E | str | Iterable[E | str] | None)
     values = [value] if isinstance(value, str) else list(value)
     codes: list[str] = []
     for item in values:
-        try:
-            codes.append(kind(item).value)
-        except ValueError:
-            expected = ", ".join(member.value for member in kind)
+        found = vocab.parse(kind, item)
+        if found is None:
             raise SearchError(
                 t(
                     "error.search.unknown",
                     field=field_caption(label),
                     value=repr(item),
-                    allowed=expected,
+                    allowed=vocab.allowed(kind),
                 )
-            ) from None
+            )
+        codes.append(found.value)
     return tuple(dict.fromkeys(codes))
 
 

@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from dutydesk import vocab
 from dutydesk.config import Settings
 from dutydesk.i18n import code_name, t
 from dutydesk.rules.rotation import Seat, check
@@ -115,9 +116,13 @@ def _seat(number: int, cells: dict[str, str], people: dict[str, set[str]]) -> Se
         raise RosterError(t("error.import.shift", where=where, value=repr(cells["shift"])))
     position = _POSITIONS.get(cells["position"].lower())
     if position is None:
-        allowed = ", ".join(p.value for p in Position)
         raise RosterError(
-            t("error.import.position", where=where, value=repr(cells["position"]), allowed=allowed)
+            t(
+                "error.import.position",
+                where=where,
+                value=repr(cells["position"]),
+                allowed=vocab.allowed(Position),
+            )
         )
     name = cells["name"]
     if name not in people:
