@@ -25,6 +25,7 @@ from dutydesk.services.incidents.queue import count_open, open_counts, recount_o
 from dutydesk.services.integrity.verify import verify
 from dutydesk.storage.engine import Database, url_for
 from tests.conftest import DEMO_MOMENT, SHANGHAI
+from tests.migration_support import migrate
 from tests.request_support import intake
 from tests.test_integrity import fill
 
@@ -232,19 +233,8 @@ def test_verify_where_it_cannot_write_says_so_and_changes_nothing(
 
 
 def test_migration_0026_downgrades_and_upgrades(db: Database) -> None:
-    from alembic import command
-
-    from dutydesk.storage.migrations import alembic_config
-
-    config = alembic_config(db.url)
-
-    def migrate(step: Callable[..., None], revision: str) -> None:
-        with db.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            step(config, revision)
-
     insert(db, 5)
-    migrate(command.downgrade, "0025")
+    migrate(db, "downgrade", "0025")
     tables = (
         "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name LIKE 'open_%'"
         if db.is_sqlite
@@ -254,7 +244,7 @@ def test_migration_0026_downgrades_and_upgrades(db: Database) -> None:
     assert db.read(tables) == []
     insert(db, 4, first=50)  # written at 0025: the upgrade counts them
     insert(db, 3, is_open=False, first=60)
-    migrate(command.upgrade, "0026")
+    migrate(db, "upgrade", "0026")
     assert len(db.read(tables)) == (4 if db.is_sqlite else 3)
     assert agrees(db) == 9
     insert(db, 1, first=70)

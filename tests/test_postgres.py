@@ -14,7 +14,7 @@ import os
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ from dutydesk.storage.search import PG_FILTER_ORDER, filter_token, pg_doc_keys, 
 from dutydesk.storage.watch import ChangeWatch, change_watch
 from dutydesk.vocab import BulletinKind, Classification, EntryKind, Status
 from tests.conftest import DEMO_MOMENT, SHANGHAI
+from tests.migration_support import migrate
 from tests.pg_support import PgServer, make_template, scratch_database
 from tests.request_support import intake, request
 
@@ -865,23 +866,12 @@ def test_each_filter_token_is_where_the_walks_index_reads_it(pg_demo: Database) 
 def test_migration_0025_downgrades_and_upgrades(pg_db: Database) -> None:
     with pg_db.session() as session:
         fire(session)
-    from alembic import command
-
-    from dutydesk.storage.migrations import alembic_config
-
-    config = alembic_config(pg_db.url)
-
-    def migrate(step: Callable[..., None], revision: str) -> None:
-        with pg_db.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            step(config, revision)
-
     indexes = "SELECT indexname FROM pg_indexes WHERE tablename = 'search_doc' ORDER BY 1"
-    migrate(command.downgrade, "0024")
+    migrate(pg_db, "downgrade", "0024")
     assert [r[0] for r in pg_db.read(indexes)] == [
         "search_doc_grams", "search_doc_order", "search_doc_pkey", "search_doc_trgm",
     ]  # fmt: skip
-    migrate(command.upgrade, "0025")
+    migrate(pg_db, "upgrade", "0025")
     assert [r[0] for r in pg_db.read(indexes)] == [
         "search_doc_keys", "search_doc_order", "search_doc_pkey",
     ]  # fmt: skip
@@ -894,17 +884,6 @@ def test_migration_0025_downgrades_and_upgrades(pg_db: Database) -> None:
 def test_migration_0027_downgrades_and_upgrades(pg_db: Database) -> None:
     with pg_db.session() as session:
         fire(session)
-    from alembic import command
-
-    from dutydesk.storage.migrations import alembic_config
-
-    config = alembic_config(pg_db.url)
-
-    def migrate(step: Callable[..., None], revision: str) -> None:
-        with pg_db.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            step(config, revision)
-
     indexes = (
         "SELECT indexname FROM pg_indexes WHERE tablename = 'search_doc' "
         "AND indexname LIKE 'search_doc_by_%' ORDER BY 1"
@@ -912,13 +891,13 @@ def test_migration_0027_downgrades_and_upgrades(pg_db: Database) -> None:
     by = ["search_doc_by_category", "search_doc_by_channel", "search_doc_by_open",
           "search_doc_by_severity", "search_doc_by_status"]  # fmt: skip
     assert [r[0] for r in pg_db.read(indexes)] == by
-    migrate(command.downgrade, "0026")
+    migrate(pg_db, "downgrade", "0026")
     assert pg_db.read(indexes) == []
     reader = request(pg_db, clearance="internal")
     assert [r.title for r in search(reader, "燃气", SearchFilter(category="accident")).rows] == [
         "燃气泄漏"
     ]
-    migrate(command.upgrade, "0027")
+    migrate(pg_db, "upgrade", "0027")
     assert [r[0] for r in pg_db.read(indexes)] == by
     assert [r.title for r in search(reader, "燃气", SearchFilter(category="accident")).rows] == [
         "燃气泄漏"

@@ -24,6 +24,7 @@ from dutydesk.storage.migrations import upgrade
 from dutydesk.storage.models import Incident, IncidentReader, Person, TimelineEntry
 from dutydesk.storage.search import LikeSearchIndex, SqliteSearchIndex
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
+from tests.migration_support import migrate
 from tests.request_support import request
 
 BASE = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -435,14 +436,7 @@ def test_migration_runs_on_an_empty_database_and_downgrades(db: Database) -> Non
     names = {row[0] for row in db.read("SELECT name FROM sqlite_master")}
     assert {"search_tri", "search_bi", "search_seq", "search_entry_ai"} <= names
     assert search(request(db, clearance="internal"), "火灾").rows == []
-    from alembic import command
-
-    from dutydesk.storage.migrations import alembic_config
-
-    config = alembic_config(db.url)
-    with db.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0001")
+    migrate(db, "downgrade", "0001")
     names = {row[0] for row in db.read("SELECT name FROM sqlite_master")}
     assert not {n for n in names if n.startswith("search_")}
 
