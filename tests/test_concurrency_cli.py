@@ -36,6 +36,15 @@ def _gapless(numbers: list[int]) -> bool:
     return numbers == list(range(1, len(numbers) + 1))
 
 
+def _chain_gapless(db: Database) -> bool:
+    """Whether the links of entries and audit events together number 1..n, each once."""
+    chain = db.read(
+        "SELECT chain_seq FROM timeline_entry WHERE chain_seq IS NOT NULL "
+        "UNION ALL SELECT chain_seq FROM audit_event WHERE chain_seq IS NOT NULL ORDER BY 1"
+    )
+    return _gapless([row[0] for row in chain])
+
+
 @pytest.mark.slow
 def test_four_processes_log_on_one_incident_without_a_failure(
     db: Database, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -69,11 +78,7 @@ def test_eight_processes_register_without_a_failure_or_a_gap(
     rows = db.read("SELECT serial_no, title FROM incident ORDER BY serial_no")
     assert _gapless([row.serial_no for row in rows])
     assert {row.title for row in rows} == {f"P{p}-{n}" for p in range(8) for n in range(INTAKES)}
-    chain = db.read(
-        "SELECT chain_seq FROM timeline_entry WHERE chain_seq IS NOT NULL "
-        "UNION ALL SELECT chain_seq FROM audit_event WHERE chain_seq IS NOT NULL ORDER BY 1"
-    )
-    assert _gapless([row[0] for row in chain])
+    assert _chain_gapless(db)
     _verified(capsys, db_arg)
 
 
@@ -91,9 +96,5 @@ def test_plain_and_orm_writers_at_once_leave_one_gapless_record(
     assert len(rows) == 6 * INTAKES
     registered = db.read("SELECT count(*) FROM incident WHERE classification = 'secret'")
     assert registered[0][0] == 3 * INTAKES  # the ORM's writers did write
-    chain = db.read(
-        "SELECT chain_seq FROM timeline_entry WHERE chain_seq IS NOT NULL "
-        "UNION ALL SELECT chain_seq FROM audit_event WHERE chain_seq IS NOT NULL ORDER BY 1"
-    )
-    assert _gapless([row[0] for row in chain])
+    assert _chain_gapless(db)
     _verified(capsys, db_arg)

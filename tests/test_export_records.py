@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,7 @@ from tests.bench.bench_export import DAY, build
 from tests.conftest import SHANGHAI
 from tests.hostile import SHORT
 from tests.request_support import request
-from tests.test_export_fast_paths import UTC_TEXTS, ZONES
+from tests.test_export_fast_paths import UTC_TEXTS, ZONES, moments
 
 STORED = "%Y-%m-%d %H:%M:%S.%f"
 """How SQLite holds a moment (SQLAlchemy's form): UTC, six digits of fraction."""
@@ -44,11 +44,6 @@ def _long_way(value: object, tz: ZoneInfo) -> str | None:
     if value is None or value == "":
         return None
     return stored_utc(value).astimezone(tz).isoformat()
-
-
-moments = st.datetimes(
-    min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
-)
 
 
 @given(moments, st.sampled_from(ZONES), st.booleans())
