@@ -35,14 +35,17 @@ HEAVY = (
     "openpyxl",
     "docx",
     "textual",
+    "pydantic",
 )
 """Packages a command loads only when it truly needs them.
 
-Not pydantic: typer (0.29) converts every command's parameters through it.
+pydantic reads the demo and drill files only: typer 0.29 converted every command's
+parameters through it (~0.1-0.3 s of CPU per command), so typer is pinned to 0.28.0.
 """
 
-ORM = {"sqlmodel", "sqlalchemy"}
-"""What a write may load: SQLModel's tables and session (the flush hooks need them)."""
+ORM = {"sqlmodel", "sqlalchemy", "pydantic"}
+"""What a write may load: SQLModel's tables and session (the flush hooks need them), and
+pydantic under them (SQLModel's tables are pydantic models)."""
 
 CHILD = r"""
 import json, sys
