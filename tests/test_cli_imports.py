@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -227,3 +228,39 @@ def test_shell_completion_completes_and_never_opens_the_console(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["table", "json", "csv"]
     assert not (tmp_path / "never.sqlite3").exists()
+
+
+def test_a_sub_command_builds_only_itself() -> None:
+    # typer turns every command of a group into click objects; `incident list` needs one
+    # (issue 16: ~14 ms of the 9 in `incident`).
+    import typer
+
+    from dutydesk.cli.app import build_app
+
+    root: Any = typer.main.get_command(build_app("incident", "list"))
+    assert list(root.commands["incident"].commands) == ["list"]
+    whole: Any = typer.main.get_command(build_app("incident", "lst"))
+    assert {"add", "list", "show", "log"} <= set(whole.commands["incident"].commands)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("incident", "lst"), "Did you mean 'list'?"),
+        (("incident", "--help"), "readers"),
+        (("key", "--help"), "rotate"),
+    ],
+)
+def test_a_group_still_offers_every_command(args: tuple[str, ...], expected: str) -> None:
+    # A typo or the group's help keeps every command, so that click's "did you mean" and
+    # the list of commands see them all.
+    result = subprocess.run(
+        [sys.executable, "-m", "dutydesk", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        env={**os.environ, "COLUMNS": "200", "DUTYDESK_LANG": "en"},
+    )
+    assert expected in result.stdout + result.stderr
