@@ -70,10 +70,15 @@ with open(json.loads(out)["path"], "w") as file:
 """
 
 
-def loaded_by(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> list[str]:
-    """Run ``dutydesk ARGS`` in a fresh interpreter; the heavy packages it imported."""
+def loaded_by(
+    tmp_path: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    heavy: tuple[str, ...] = HEAVY,
+) -> list[str]:
+    """Run ``dutydesk ARGS`` in a fresh interpreter; which of ``heavy`` it imported."""
     report = tmp_path / "loaded.json"
-    spec = json.dumps({"path": str(report), "heavy": HEAVY})
+    spec = json.dumps({"path": str(report), "heavy": heavy})
     result = subprocess.run(
         [sys.executable, "-c", CHILD, spec, *args],
         capture_output=True,
@@ -264,3 +269,19 @@ def test_a_group_still_offers_every_command(args: tuple[str, ...], expected: str
         env={**os.environ, "COLUMNS": "200", "DUTYDESK_LANG": "en"},
     )
     assert expected in result.stdout + result.stderr
+
+
+DOCUMENT_MODULES = ("dutydesk.rules.documents", "dutydesk.rules.marking")
+"""The documents' dataclasses and markings (~5-8 ms to import): exports and bulletins only."""
+
+COMMON = {**READS, **WRITES}
+# An export builds its rows with rules.documents; the whole help imports every command.
+del COMMON["export daily csv"], COMMON["help"]
+
+
+@pytest.mark.parametrize("name", list(COMMON))
+def test_a_common_command_leaves_the_documents_alone(tmp_path: Path, demo: str, name: str) -> None:
+    # Option parsing read the urgency names from rules.documents (now in vocab): every
+    # command paid for the documents' dataclasses (issue 16).
+    args = ("--db", demo, "--now", NOW, *COMMON[name])
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=DOCUMENT_MODULES) == []
