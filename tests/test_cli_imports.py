@@ -285,3 +285,19 @@ def test_a_common_command_leaves_the_documents_alone(tmp_path: Path, demo: str, 
     # command paid for the documents' dataclasses (issue 16).
     args = ("--db", demo, "--now", NOW, *COMMON[name])
     assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=DOCUMENT_MODULES) == []
+
+
+READ_SERVICES = (
+    "dutydesk.services.incidents.listing",
+    "dutydesk.services.incidents.queue",
+    "dutydesk.services.incidents.timeline",
+)
+"""What reads incidents back (``list``, ``show``): ~10 ms of imports a write never uses."""
+
+
+@pytest.mark.parametrize("name", list(WRITES))
+def test_a_plain_write_leaves_the_read_services_alone(tmp_path: Path, demo: str, name: str) -> None:
+    # The write's message (due_text) came from views, which imported the listing and the
+    # timeline services at module level (issue 16).
+    args = ("--db", demo, "--now", NOW, *WRITES[name])
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=READ_SERVICES) == []
