@@ -244,6 +244,8 @@ def test_a_sub_command_builds_only_itself() -> None:
 
     root: Any = typer.main.get_command(build_app("incident", "list"))
     assert list(root.commands["incident"].commands) == ["list"]
+    assert list(root.commands) == ["incident"]  # nor `demo`, which the whole line has
+    assert "demo" in typer.main.get_command(build_app("demo")).commands  # type: ignore[attr-defined]
     whole: Any = typer.main.get_command(build_app("incident", "lst"))
     assert {"add", "list", "show", "log"} <= set(whole.commands["incident"].commands)
 

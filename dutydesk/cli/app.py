@@ -142,7 +142,8 @@ def build_app(command: str | None = None, sub_command: str | None = None) -> typ
             else:
                 root.add_typer(member)
     root.callback()(main_callback)
-    root.command()(demo)
+    if chosen is COMMAND_MODULES:  # the whole line (demo, help, a typo, completion)
+        root.command()(demo)
     return root
 
 
