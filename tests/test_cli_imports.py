@@ -303,3 +303,11 @@ def test_a_plain_write_leaves_the_read_services_alone(tmp_path: Path, demo: str,
     # timeline services at module level (issue 16).
     args = ("--db", demo, "--now", NOW, *WRITES[name])
     assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=READ_SERVICES) == []
+
+
+@pytest.mark.parametrize("name", ["incident list", "export daily csv"])
+def test_a_list_leaves_the_rule_engine_alone(tmp_path: Path, demo: str, name: str) -> None:
+    # The queue module read one constant from rules.deadlines at import: ~4 ms of every
+    # read that lists incidents, none of which computes a deadline (issue 16).
+    args = ("--db", demo, "--now", NOW, *READS[name])
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=("dutydesk.rules.deadlines",)) == []
