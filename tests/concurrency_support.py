@@ -76,18 +76,26 @@ class Outcome:
 
 
 def run_writers(
-    db: str, mode: str, processes: int, count: int, flag: Path, *, serial: str = ""
+    db: str,
+    mode: str,
+    processes: int,
+    count: int,
+    flag: Path,
+    *,
+    serial: str = "",
+    python: str = sys.executable,
 ) -> Outcome:
     """Run ``processes`` CLI writers of ``count`` commands each on ``db`` at once.
 
     ``mode`` is ``add`` (one intake per command), ``log`` (a follow-up note on
     ``serial``) or ``mixed`` (intakes, every other process registering classified items: on
     SQLite half the writers take the plain write path, half the ORM's). Raises ``AssertionError`` when a writer process itself crashed.
+    ``python`` runs the writers (another checkout's venv, for a before/after benchmark).
     """
     workers = [
         # The test's own interpreter running the fixed worker text: no shell, no input.
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, db, mode, f"P{index}", str(count), str(flag), serial],
+            [python, "-c", WORKER, db, mode, f"P{index}", str(count), str(flag), serial],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

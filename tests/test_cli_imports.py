@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,14 +36,23 @@ HEAVY = (
     "openpyxl",
     "docx",
     "textual",
+    "pydantic",
+    "importlib.metadata",
+    "email",
 )
-"""Packages a command loads only when it truly needs them.
+"""Packages (or modules) a command loads only when it truly needs them.
 
-Not pydantic: typer (0.29) converts every command's parameters through it.
+``importlib.metadata`` (and the ``email`` package under it) read an installed package's
+version: ~13 ms that the writes paid for the working-day calendar's source line.
+
+pydantic reads the demo and drill files only: typer 0.29 converted every command's
+parameters through it (~0.1-0.3 s of CPU per command), so typer is pinned to 0.28.0.
 """
 
-ORM = {"sqlmodel", "sqlalchemy"}
-"""What a write may load: SQLModel's tables and session (the flush hooks need them)."""
+ORM = {"sqlmodel", "sqlalchemy", "pydantic", "importlib.metadata", "email"}
+"""What a write may load: SQLModel's tables and session (the flush hooks need them), and
+what they import: pydantic (SQLModel's tables are pydantic models) and
+``importlib.metadata`` (SQLAlchemy reads its plugins' entry points)."""
 
 CHILD = r"""
 import json, sys
@@ -53,16 +63,22 @@ try:
     main(args)
 except SystemExit as exc:
     code = exc.code or 0
-heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(out)["heavy"]))
+wanted = json.loads(out)["heavy"]
+heavy = sorted({h for h in wanted for name in sys.modules if name == h or name.startswith(h + ".")})
 with open(json.loads(out)["path"], "w") as file:
     json.dump({"code": code, "loaded": heavy}, file)
 """
 
 
-def loaded_by(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> list[str]:
-    """Run ``dutydesk ARGS`` in a fresh interpreter; the heavy packages it imported."""
+def loaded_by(
+    tmp_path: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    heavy: tuple[str, ...] = HEAVY,
+) -> list[str]:
+    """Run ``dutydesk ARGS`` in a fresh interpreter; which of ``heavy`` it imported."""
     report = tmp_path / "loaded.json"
-    spec = json.dumps({"path": str(report), "heavy": HEAVY})
+    spec = json.dumps({"path": str(report), "heavy": heavy})
     result = subprocess.run(
         [sys.executable, "-c", CHILD, spec, *args],
         capture_output=True,
@@ -217,3 +233,81 @@ def test_shell_completion_completes_and_never_opens_the_console(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["table", "json", "csv"]
     assert not (tmp_path / "never.sqlite3").exists()
+
+
+def test_a_sub_command_builds_only_itself() -> None:
+    # typer turns every command of a group into click objects; `incident list` needs one
+    # (issue 16: ~14 ms of the 9 in `incident`).
+    import typer
+
+    from dutydesk.cli.app import build_app
+
+    root: Any = typer.main.get_command(build_app("incident", "list"))
+    assert list(root.commands["incident"].commands) == ["list"]
+    assert list(root.commands) == ["incident"]  # nor `demo`, which the whole line has
+    assert "demo" in typer.main.get_command(build_app("demo")).commands  # type: ignore[attr-defined]
+    whole: Any = typer.main.get_command(build_app("incident", "lst"))
+    assert {"add", "list", "show", "log"} <= set(whole.commands["incident"].commands)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("incident", "lst"), "Did you mean 'list'?"),
+        (("incident", "--help"), "readers"),
+        (("key", "--help"), "rotate"),
+    ],
+)
+def test_a_group_still_offers_every_command(args: tuple[str, ...], expected: str) -> None:
+    # A typo or the group's help keeps every command, so that click's "did you mean" and
+    # the list of commands see them all.
+    result = subprocess.run(
+        [sys.executable, "-m", "dutydesk", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        env={**os.environ, "COLUMNS": "200", "DUTYDESK_LANG": "en"},
+    )
+    assert expected in result.stdout + result.stderr
+
+
+DOCUMENT_MODULES = ("dutydesk.rules.documents", "dutydesk.rules.marking")
+"""The documents' dataclasses and markings (~5-8 ms to import): exports and bulletins only."""
+
+COMMON = {**READS, **WRITES}
+# An export builds its rows with rules.documents; the whole help imports every command.
+del COMMON["export daily csv"], COMMON["help"]
+
+
+@pytest.mark.parametrize("name", list(COMMON))
+def test_a_common_command_leaves_the_documents_alone(tmp_path: Path, demo: str, name: str) -> None:
+    # Option parsing read the urgency names from rules.documents (now in vocab): every
+    # command paid for the documents' dataclasses (issue 16).
+    args = ("--db", demo, "--now", NOW, *COMMON[name])
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=DOCUMENT_MODULES) == []
+
+
+READ_SERVICES = (
+    "dutydesk.services.incidents.listing",
+    "dutydesk.services.incidents.queue",
+    "dutydesk.services.incidents.timeline",
+)
+"""What reads incidents back (``list``, ``show``): ~10 ms of imports a write never uses."""
+
+
+@pytest.mark.parametrize("name", list(WRITES))
+def test_a_plain_write_leaves_the_read_services_alone(tmp_path: Path, demo: str, name: str) -> None:
+    # The write's message (due_text) came from views, which imported the listing and the
+    # timeline services at module level (issue 16).
+    args = ("--db", demo, "--now", NOW, *WRITES[name])
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=READ_SERVICES) == []
+
+
+@pytest.mark.parametrize("name", ["incident list", "export daily csv"])
+def test_a_list_leaves_the_rule_engine_alone(tmp_path: Path, demo: str, name: str) -> None:
+    # The queue module read one constant from rules.deadlines at import: ~4 ms of every
+    # read that lists incidents, none of which computes a deadline (issue 16).
+    args = ("--db", demo, "--now", NOW, *READS[name])
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=("dutydesk.rules.deadlines",)) == []

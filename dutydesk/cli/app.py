@@ -12,6 +12,7 @@ Errors become one line on stderr (:func:`dutydesk.cli.launch.guarded`).
 from __future__ import annotations
 
 import contextlib
+import copy
 import importlib
 import shlex
 import sys
@@ -63,13 +64,61 @@ def command_name(argv: list[str]) -> str | None:
     return None
 
 
-def build_app(command: str | None = None) -> typer.Typer:
+def sub_command_name(argv: list[str], command: str) -> str | None:
+    """The word right after ``command`` in ``argv`` (``list`` in ``incident list``), if any.
+
+    ``None`` when an option comes first (a group's own option may take a value, so the
+    next word is not surely a sub-command) or nothing follows.
+    """
+    items = iter(argv)
+    for item in items:
+        if item in ROOT_OPTIONS:
+            next(items, None)
+        elif item == command:
+            following = next(items, None)
+            return None if following is None or following.startswith("-") else following
+        elif not item.startswith(ROOT_OPTIONS):
+            return None
+    return None
+
+
+def only_command(group: typer.Typer, name: str | None) -> typer.Typer:
+    """``group`` with only its command (or sub-group) ``name``, or ``group`` when none matches.
+
+    typer turns every command of a group into click objects (reading each signature and
+    its annotations) when the line is run, though click then calls one: ~14 ms of CPU of
+    the 9 in ``incident`` (issue 16). A copy keeps the group's own settings and callback
+    and lists one command; a name that matches none (a typo, ``--help``) keeps them all,
+    so that click's "did you mean" and the group's help see every one.
+    """
+    commands = [
+        info
+        for info in group.registered_commands
+        if info.callback is not None
+        and (info.name or info.callback.__name__.lower().replace("_", "-")) == name
+    ]
+    groups = [
+        info
+        for info in group.registered_groups
+        if info.typer_instance is not None and (info.name or info.typer_instance.info.name) == name
+    ]
+    if name is None or not (commands or groups):
+        return group
+    trimmed = copy.copy(group)
+    trimmed.registered_commands = commands
+    trimmed.registered_groups = groups
+    return trimmed
+
+
+def build_app(command: str | None = None, sub_command: str | None = None) -> typer.Typer:
     """The ``dutydesk`` command line: every sub-command, or only ``command``'s module.
 
     Building every command (57 of them) and importing their modules costs ~0.3 s of
     click objects and ~0.3 s of imports on a loaded machine; one command needs one
     module (issue 16). A name no module adds (a typo, ``demo``, none at all) gets the
     whole line, so that click's errors, help and shell completion see every command.
+    Within a group (``incident``), ``sub_command`` keeps only that one
+    (:func:`only_command`).
     """
     root = typer.Typer(
         name="dutydesk",
@@ -88,10 +137,13 @@ def build_app(command: str | None = None) -> typer.Typer:
             member = getattr(module, attribute)
             if attribute == "register":
                 member(root)
+            elif member.info.name == command:
+                root.add_typer(only_command(member, sub_command))
             else:
                 root.add_typer(member)
     root.callback()(main_callback)
-    root.command()(demo)
+    if chosen is COMMAND_MODULES:  # the whole line (demo, help, a typo, completion)
+        root.command()(demo)
     return root
 
 
@@ -258,7 +310,9 @@ def main(argv: list[str] | None = None) -> None:
         _early_language(argv)
         try:
             args = list(sys.argv[1:] if argv is None else argv)
-            build_app(command_name(args))(args=args, prog_name="dutydesk", standalone_mode=False)
+            name = command_name(args)
+            sub = None if name is None else sub_command_name(args, name)
+            build_app(name, sub)(args=args, prog_name="dutydesk", standalone_mode=False)
         except typer.Exit as exc:
             return exc.exit_code
         except typer.Abort:

@@ -17,6 +17,7 @@ from typing import Any
 
 from dutydesk.rules.marking import Marking
 from dutydesk.vocab import (
+    URGENCY_ZH,
     BulletinKind,
     BulletinStatus,
     Category,
@@ -106,10 +107,6 @@ class Distribution:
     send: tuple[str, ...] = ()
     issue: tuple[str, ...] = ()
     copies: int = 0
-
-
-URGENCY_ZH = {Urgency.URGENT: "加急", Urgency.EXTRA_URGENT: "特急"}
-"""The 紧急程度 as documents print it (and as an officer may type it)."""
 
 
 def urgency_mark(urgency: Urgency) -> str:

@@ -97,12 +97,11 @@ def published_calendar() -> WorkCalendar:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    # The package's own attribute, not importlib.metadata: that import (and the email
+    # package under it) cost ~13 ms of every CLI write that reads the rules (issue 16).
+    import chinese_calendar
 
-    try:
-        return version("chinesecalendar")
-    except PackageNotFoundError:  # pragma: no cover - it is a dependency
-        return "?"
+    return str(getattr(chinese_calendar, "__version__", "?"))
 
 
 def with_office_file(base: WorkCalendar, path: Path | None) -> WorkCalendar:

@@ -7,12 +7,13 @@ so that a load spike on the machine hits every command alike. Per command it pri
 median and worst wall time and the median CPU time (user + system of the child).
 
 Yardsticks measured in the same rounds: ``python -c "import typer"`` (the issue's) and a
-one-option typer command run (typer 0.29 converts parameters through pydantic, a cost
-every typer command pays). The demo's PINs are hashed cheaply (scrypt N = 2**10, they are
+one-option typer command run (typer 0.29 converted parameters through pydantic, a cost
+every typer command paid; issue 16 pinned 0.28.0, which does not). The demo's PINs are hashed cheaply (scrypt N = 2**10, they are
 public); a real account's PIN check (N = 2**17) is timed apart, in-process, as
 ``scrypt_check_ms``: it is a fixed cost of signing in.
 
     python tests/bench/bench_cli.py [--rounds 9] [--dir /tmp/bench-cli] [--before SRC]
+        [--before-python OLD/.venv/bin/python]
 
 Every command imports compiled modules: the script byte-compiles this checkout's package
 first (``compileall``), since a shell with ``PYTHONDONTWRITEBYTECODE`` set leaves none and
@@ -22,6 +23,11 @@ have its own ``__pycache__`` (run ``python -m compileall -q SRC/dutydesk`` there
 ``--before SRC`` also runs every ``dutydesk`` command with another checkout's code (``SRC``
 first on ``PYTHONPATH``, e.g. ``/work/main``), in the same rounds, as ``<name>_before``:
 old and new share the machine's load. The load average is printed before and after.
+
+``--before-python PY`` runs every line (the yardsticks too) a second time per round with
+another interpreter, as ``<name>_before``: an old checkout's own venv, with its editable
+install and its own typer (the one pinned there; issue 16 moved from typer 0.29.2 to 0.28.0,
+which ``PYTHONPATH`` cannot switch). A ``_before`` line's ratio is to ``import_typer_before``.
 """
 
 from __future__ import annotations
@@ -132,6 +138,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--before", type=Path, default=None)
+    parser.add_argument("--before-python", type=Path, default=None)
     args = parser.parse_args()
     load_before = os.getloadavg()
     import compileall
@@ -146,7 +153,11 @@ def main() -> None:
     signed = {**env, "DUTYDESK_PIN": "4444"}
     lines = commands(demo, bare, serial)
     before = {} if args.before is None else {"PYTHONPATH": str(args.before.resolve())}
-    if before:  # the same command lines, importing the other checkout's dutydesk
+    if args.before_python is not None:  # every line again, in the other venv
+        # Not resolved: a venv's python is a symlink, and its target ignores the venv.
+        old = str(args.before_python.absolute())
+        lines |= {f"{name}_before": [old, *argv[1:]] for name, argv in lines.items()}
+    elif before:  # the same command lines, importing the other checkout's dutydesk
         lines |= {f"{name}_before": argv for name, argv in lines.items() if "dutydesk" in argv}
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in lines}
     for _ in range(args.rounds):
@@ -157,13 +168,25 @@ def main() -> None:
             # sys.path, ahead of PYTHONPATH, so from this checkout's root the "before"
             # commands ran this code.
             runs[name].append(timed(argv, given, cwd=folder))
-    typer_cpu = statistics.median(cpu for _, cpu in runs["import_typer"])
+    typer_cpu = {
+        side: statistics.median(cpu for _, cpu in runs[f"import_typer{side}"])
+        for side in ("", "_before")
+        if f"import_typer{side}" in runs
+    }
+
+    def yardstick(name: str) -> float:
+        # Each side against its own typer: the old venv's import is the old yardstick.
+        side = "_before" if name.endswith("_before") and "_before" in typer_cpu else ""
+        return typer_cpu[side]
+
     figures = {
         name: {
             "wall_ms_median": round(statistics.median(w for w, _ in found), 1),
             "wall_ms_max": round(max(w for w, _ in found), 1),
             "cpu_ms_median": round(statistics.median(c for _, c in found), 1),
-            "cpu_x_import_typer": round(statistics.median(c for _, c in found) / typer_cpu, 2),
+            "cpu_x_import_typer": round(
+                statistics.median(c for _, c in found) / yardstick(name), 2
+            ),
         }
         for name, found in runs.items()
     }

@@ -14,6 +14,10 @@ Not part of the test run::
 another checkout's code (``SRC`` first on their ``PYTHONPATH``, e.g. ``/work/main``), then
 with this one's, so before and after share the machine's load; the load average is
 printed beside them. The first incident and the checks run in this process (this code).
+
+``--before-python PY`` does the same with the old writers run by another interpreter
+(an old checkout's own venv, whose typer may differ: issue 16 pinned typer 0.28.0), and
+``--pairs N`` repeats old-then-new N times, alternating which goes first.
 """
 
 from __future__ import annotations
@@ -58,7 +62,14 @@ def _checks(db: Database, serial: str) -> str:
     return f"entries {len(seqs)}, incidents {len(numbers)}, chain {len(chain)}, gapless {gapless}"
 
 
-def bench(store: str, target: str, workdir: Path, followups: int, intakes: int) -> None:
+def bench(
+    store: str,
+    target: str,
+    workdir: Path,
+    followups: int,
+    intakes: int,
+    python: str = sys.executable,
+) -> None:
     """Run both scenarios on ``target`` (a file path or a server URL)."""
     from dutydesk.cli.app import main
 
@@ -71,9 +82,11 @@ def bench(store: str, target: str, workdir: Path, followups: int, intakes: int) 
         if exc.code:
             raise RuntimeError(f"the first incident was not registered: exit {exc.code}") from None
     serial = "20261126-001"
-    logged = run_writers(target, "log", 4, followups, workdir / f"{store}-log", serial=serial)
+    logged = run_writers(
+        target, "log", 4, followups, workdir / f"{store}-log", serial=serial, python=python
+    )
     print(_line(store, f"4x{followups} follow-ups", logged), flush=True)
-    added = run_writers(target, "add", 8, intakes, workdir / f"{store}-add")
+    added = run_writers(target, "add", 8, intakes, workdir / f"{store}-add", python=python)
     print(_line(store, f"8x{intakes} intakes", added), flush=True)
     print(f"{store:10} {_checks(db, serial)}", flush=True)
     for failure in sorted(set(logged.failures + added.failures))[:5]:
@@ -124,15 +137,43 @@ def before_and_after(source: str, followups: int, intakes: int) -> None:
     print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
 
 
+def old_venv_and_new(python: str, followups: int, intakes: int, pairs: int) -> None:
+    """The SQLite scenarios with ``python``'s writers (old), then this venv's, ``pairs`` times.
+
+    Odd pairs run the new writers first, so that neither side always meets the load the
+    other left behind.
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        for pair in range(pairs):
+            sides = [("old", python), ("new", sys.executable)]
+            for label, interpreter in sides if pair % 2 == 0 else sides[::-1]:
+                print(f"load average {os.getloadavg()[0]:.1f} before {label} {pair}", flush=True)
+                folder = Path(scratch) / f"{label}-{pair}"
+                folder.mkdir()
+                target = str(folder / "bench.sqlite3")
+                bench(f"sqlite-{label}", target, folder, followups, intakes, interpreter)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
+
+
+def _option(given: list[str], name: str) -> str | None:
+    """Take ``name VALUE`` out of ``given``; the value, or ``None``."""
+    if name not in given:
+        return None
+    at = given.index(name)
+    value = given[at + 1]
+    del given[at : at + 2]
+    return value
+
+
 if __name__ == "__main__":
     given = sys.argv[1:]
-    source = None
-    if "--before" in given:
-        at = given.index("--before")
-        source = given[at + 1]
-        del given[at : at + 2]
+    source = _option(given, "--before")
+    old_python = _option(given, "--before-python")
+    pairs = int(_option(given, "--pairs") or 1)
     counts = (int(given[0]) if given else 100, int(given[1]) if len(given) > 1 else 200)
-    if source is not None:
+    if old_python is not None:
+        old_venv_and_new(old_python, *counts, pairs)
+    elif source is not None:
         before_and_after(source, *counts)
     else:
         run(*counts, given[2] if len(given) > 2 else "both")

@@ -18,12 +18,12 @@ from zoneinfo import ZoneInfo
 from dutydesk import vocab
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
-from dutydesk.rules.documents import URGENCY_ZH
 from dutydesk.rules.facts import CASUALTIES, PARSERS, FactError
 from dutydesk.rules.typed_time import FUTURE_SLACK, Day, TypedTimeError, read_clock, read_time
 from dutydesk.services.incidents.refusals import fact_refusal
 from dutydesk.vocab import (
     CLASSIFICATION_ZH,
+    URGENCY_ZH,
     Category,
     Channel,
     Classification,

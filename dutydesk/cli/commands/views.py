@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dutydesk.cli.commands.output import render_table
 from dutydesk.config import Settings
@@ -18,9 +18,12 @@ from dutydesk.reports.wording import stamp, zoned
 from dutydesk.rules.facts import casualty_line
 from dutydesk.rules.numbering import chinese_numeral
 from dutydesk.rules.sanitize import clean
-from dutydesk.services.incidents.listing import IncidentRecord
-from dutydesk.services.incidents.timeline import target_phrase
 from dutydesk.vocab import Classification, EntryKind, Status
+
+if TYPE_CHECKING:
+    # Types only: a write's message (due_text) needs neither the listing nor the timeline
+    # services, ~10 ms of imports of every incident add/log (issue 16).
+    from dutydesk.services.incidents.listing import IncidentRecord
 
 
 def local(moment: datetime | None, settings: Settings) -> str:
@@ -110,6 +113,8 @@ def _kind_line(record: IncidentRecord) -> str:
 
 def show_table(record: IncidentRecord, settings: Settings) -> str:
     """The ``show`` page: fields, one per line, then the timeline as a table."""
+    from dutydesk.services.incidents.timeline import target_phrase
+
     serial = record.serial
     if record.drill_run_id is not None:
         serial = f"{t('drill.mark')} {serial}"

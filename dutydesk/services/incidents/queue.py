@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from dutydesk.rules.deadlines import INSTRUCTION_STEPS
 from dutydesk.services.incidents.register_view import register_lines
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import incident_record
@@ -522,6 +521,10 @@ def reminders_due(
     The same range scan as :func:`deadlines_passed`, shifted by the reminder's lead, and
     only for the steps an instruction owes (``rules.deadlines.INSTRUCTION_STEPS``).
     """
+    # Here, not at the top: the rule engine is ~4 ms of imports that `incident list` and
+    # `show` (which import this module) never use (issue 16).
+    from dutydesk.rules.deadlines import INSTRUCTION_STEPS
+
     return [
         item
         for item in deadlines_passed(db, since + lead, until + lead)
