@@ -9,6 +9,7 @@ link, in the same words, with the same list of problems.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
 from pathlib import Path
@@ -244,3 +245,151 @@ def test_a_file_that_is_not_a_database_fails_the_same_way_in_stretches(tmp_path:
     db.close()
     assert said[0] == said[1]
     assert "Traceback" not in said[0] and "\n" not in said[0]
+
+
+_EDITS = {
+    "changed": "{table} SET {content} = {content} || '!' WHERE chain_seq = ?",
+    "relinked": "{table} SET prev_hash = hash WHERE chain_seq = ?",
+    "hash rewritten": "{table} SET hash = 'f' || substr(hash, 2) WHERE chain_seq = ?",
+    "no prev_hash": "{table} SET prev_hash = NULL WHERE chain_seq = ?",
+    "renumbered onto the next": "{table} SET chain_seq = chain_seq + 1 WHERE chain_seq = ?",
+}
+
+
+def _edit_link(path: Path, how: str, seq: int) -> None:
+    """Damage the one link at ``seq``, whichever table holds it."""
+    changed = 0  # rows of the two tables (a trigger's writes to the search index aside)
+    with sqlite3.connect(path) as connection:
+        for table, content in (("timeline_entry", "text"), ("audit_event", "detail")):
+            if how == "missing":
+                sql = f"DELETE FROM {table} WHERE chain_seq = ?"  # noqa: S608
+            else:
+                sql = "UPDATE " + _EDITS[how].format(table=table, content=content)
+            changed += connection.execute(sql, (seq,)).rowcount
+    assert changed == 1, (how, seq)
+    connection.close()
+
+
+def _rehash(path: Path, first: int, last: int, prev: str | None = None) -> None:
+    """Give links ``first..last`` the hashes their content now gives, each on the one before.
+
+    What an attacker who knows the algorithm does after an edit (``prev``: the first
+    link's new ``prev_hash``, else its own): those links are then intact, and only the
+    link after them, or the numbers, can show the edit.
+    """
+    from dutydesk.services.integrity.canonical_sql import canonical_text
+
+    with sqlite3.connect(path) as connection:
+        for seq in range(first, last + 1):
+            for table in ("timeline_entry", "audit_event"):
+                sql = f"SELECT id, prev_hash, {canonical_text(table, '')} FROM {table} WHERE chain_seq = ?"  # noqa: S608
+                for row_id, old_prev, text in connection.execute(sql, (seq,)).fetchall():
+                    before = prev if prev is not None else old_prev
+                    prev = hashlib.sha256(f"{before}\n{text}".encode()).hexdigest()
+                    connection.execute(
+                        f"UPDATE {table} SET prev_hash = ?, hash = ? WHERE id = ?",  # noqa: S608
+                        (before, prev, row_id),
+                    )
+    connection.close()
+
+
+def _hash_at(path: Path, seq: int) -> str:
+    with sqlite3.connect(path) as connection:
+        found = connection.execute(
+            "SELECT hash FROM timeline_entry WHERE chain_seq = ? "
+            "UNION ALL SELECT hash FROM audit_event WHERE chain_seq = ?",
+            (seq, seq),
+        ).fetchone()
+    connection.close()
+    return str(found[0])
+
+
+def _entry_before_event(path: Path, low: int) -> int:
+    """The first link from ``low`` on that is an entry followed by an event."""
+    with sqlite3.connect(path) as connection:
+        found = connection.execute(
+            "SELECT t.chain_seq FROM timeline_entry t JOIN audit_event a "
+            "ON a.chain_seq = t.chain_seq + 1 WHERE t.chain_seq >= ? ORDER BY 1 LIMIT 1",
+            (low,),
+        ).fetchone()
+    connection.close()
+    return int(found[0])
+
+
+@pytest.mark.parametrize(
+    ("how", "seq"),
+    [
+        # the last stretch (links 1335-2001): its last link, and the one before
+        ("changed", 2001),
+        ("changed", 2000),
+        # a stretch's first link is taken alone, then chunks of 7: 1336-1342, 1343-1349...
+        ("relinked", 1343),  # a chunk's first link
+        ("missing", 1349),  # a chunk's last link
+        ("missing", 1350),  # the first link of the next chunk
+        ("hash rewritten", 1346),  # mid-chunk
+        ("no prev_hash", 1700),
+        ("changed", 700),  # the middle stretch
+        ("relinked", 2),  # the first stretch, its first chunk
+        ("renumbered onto the next", 0),  # an entry onto an event's number, see below
+        # an attacker who rehashes: only the next link's prev_hash shows the edit ...
+        ("changed and rehashed", 1346),
+        ("changed and rehashed", 1349),  # ... which is in the next chunk
+        # ... and only the numbers show a link cut out and the rest rehashed
+        ("cut out and joined", 1346),
+        ("cut out and joined", 1350),
+    ],
+)
+def test_the_chunked_quick_walk_finds_what_the_link_by_link_walk_finds(
+    record: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str, seq: int
+) -> None:
+    """The quick walk takes links a chunk at a time (issue 16): damage at a chunk's edge
+    or in its middle must still be found, in the same words as the exact walk finds it.
+
+    Chunks of 7 rather than thousands, so the 667 links of a stretch make about a
+    hundred chunks and the edits fall on their first, middle and last links.
+    """
+    from dutydesk.services.integrity import chain_walk
+
+    monkeypatch.setattr(chain_walk, "_CHUNK", 7)  # the workers are forked: they see it too
+    path = _copy(record, tmp_path)
+    if how == "renumbered onto the next":
+        seq = _entry_before_event(path, 1400)  # two links with one number: a duplicate
+    row = _row_at(path, seq)
+    if how == "changed and rehashed":
+        _edit_link(path, "changed", seq)
+        _rehash(path, seq, seq)
+        row = _row_at(path, seq + 1)  # the link that no longer follows
+    elif how == "cut out and joined":
+        before = _hash_at(path, seq - 1)
+        _edit_link(path, "missing", seq)
+        _rehash(path, seq + 1, 2_001, prev=before)  # to the head: only the gap is left
+    else:
+        _edit_link(path, how, seq)
+    parallel, alone = _both(path)
+    _same(parallel, alone)
+    # the first problem names the damaged link: by its row, or by its number
+    assert row in parallel.problems[0] or str(seq) in parallel.problems[0], parallel.problems
+
+
+def _row_at(path: Path, seq: int) -> str:
+    """``timeline entry <id>`` or ``audit event <id>``: how a problem names link ``seq``."""
+    with sqlite3.connect(path) as connection:
+        found = connection.execute(
+            "SELECT 'timeline entry ' || id FROM timeline_entry WHERE chain_seq = ? "
+            "UNION ALL SELECT 'audit event ' || id FROM audit_event WHERE chain_seq = ?",
+            (seq, seq),
+        ).fetchone()
+    connection.close()
+    return str(found[0])
+
+
+def test_an_intact_record_in_chunks_of_seven_is_intact(
+    record: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every chunk taken whole: the links, the facts and the hashes asked for all kept."""
+    from dutydesk.services.integrity import chain_walk
+
+    monkeypatch.setattr(chain_walk, "_CHUNK", 7)
+    parallel, alone = _both(_copy(record, tmp_path))
+    _same(parallel, alone)
+    assert parallel.ok and parallel.links == 2_001
