@@ -393,3 +393,90 @@ def test_an_intact_record_in_chunks_of_seven_is_intact(
     parallel, alone = _both(_copy(record, tmp_path))
     _same(parallel, alone)
     assert parallel.ok and parallel.links == 2_001
+
+
+def _compared(path: Path, *, quick: bool) -> list[str]:
+    """The incident table compared with its facts, by SQLite's facts or the exact way."""
+    from dutydesk.services.integrity import head_key
+    from dutydesk.services.integrity.state_check import compare_rows, fact_functions
+
+    db = Database(url_for(str(path)))
+    try:
+        with db.snapshot() as query:
+            facts = walk(query, [], set(), 20, quick=True).facts
+        key = head_key.for_database(path)
+        with db.snapshot(fact_functions(key) if quick else None) as query:
+            return compare_rows(
+                query, "incident", facts["incident"], key, baselined=True, quick=quick
+            )
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "severity_rank = severity_rank + 0.0",  # a REAL equal to the number: no difference
+        "severity_rank = 7.5",  # a REAL that differs
+        "is_open = 'yes'",  # text in a flag: the exact way reads it as true
+        "is_open = 2",
+        "received_at = replace(received_at, ' ', 'T')",  # another form of the same time
+        "received_at = received_at || '+01:00'",  # another time
+        "serial_date = 20261126 + id",  # a number for a date
+        "deaths = 3",  # a digested number
+        "deaths = '3'",
+        "title = title || '!'",
+        "drill_run_id = 7",  # a number in a digested text column: kept as a number
+        "drill_run_id = '7'",
+    ],
+)
+def test_sqlites_facts_find_what_the_exact_comparison_finds(
+    record: Path, tmp_path: Path, change: str
+) -> None:
+    """SQLite writes each row's fact for the comparison (issue 16), a shortcut only: a
+    value of an unexpected kind sends the row the exact way, which alone decides."""
+    path = _copy(record, tmp_path)
+    _damage(path, (f"UPDATE incident SET {change} WHERE id IN (2, 250, 499)", ()))  # noqa: S608
+    quick, exact = _compared(path, quick=True), _compared(path, quick=False)
+    assert quick == exact
+
+
+def test_a_blob_in_a_text_column_fails_sqlites_facts_as_the_exact_way(
+    record: Path, tmp_path: Path
+) -> None:
+    """``json_object`` refuses a BLOB: the row goes the exact way, which fails as it did."""
+    path = _copy(record, tmp_path)
+    _damage(path, ("UPDATE incident SET title = CAST(title AS BLOB) WHERE id = 250", ()))
+    for quick in (True, False):
+        with pytest.raises(TypeError, match="bytes"):
+            _compared(path, quick=quick)
+
+
+def test_sqlites_fact_of_an_intact_row_is_the_stored_one(record: Path, tmp_path: Path) -> None:
+    """Else the shortcut would never be taken (every row read again, the exact way)."""
+    from dutydesk.services.integrity import head_key
+    from dutydesk.services.integrity.state_check import fact_functions, fact_sql
+
+    path = _copy(record, tmp_path)
+    key = head_key.for_database(path)
+    db = Database(url_for(str(path)))
+    try:
+        with db.snapshot(fact_functions(key)) as query:
+            made = [
+                row[0]
+                for row in query(
+                    f"SELECT {fact_sql('incident', head_key.key_id(key))} FROM incident ORDER BY id",  # noqa: S608
+                    None,
+                )
+            ]
+            stored = [
+                row[0]
+                for row in query(
+                    "SELECT detail FROM audit_event WHERE action = 'state' "
+                    "AND object_type = 'incident' ORDER BY CAST(object_id AS INTEGER)",
+                    None,
+                )
+            ]
+    finally:
+        db.close()
+    assert len(made) == 500 and made == stored
