@@ -250,9 +250,11 @@ def test_a_file_that_is_not_a_database_fails_the_same_way_in_stretches(tmp_path:
 _EDITS = {
     "changed": "{table} SET {content} = {content} || '!' WHERE chain_seq = ?",
     "relinked": "{table} SET prev_hash = hash WHERE chain_seq = ?",
-    "hash rewritten": "{table} SET hash = 'f' || substr(hash, 2) WHERE chain_seq = ?",
+    "hash rewritten": "{table} SET hash = "
+    "iif(hash LIKE 'f%', 'e', 'f') || substr(hash, 2) WHERE chain_seq = ?",
     "no prev_hash": "{table} SET prev_hash = NULL WHERE chain_seq = ?",
     "renumbered onto the next": "{table} SET chain_seq = chain_seq + 1 WHERE chain_seq = ?",
+    "renumbered to a fraction": "{table} SET chain_seq = chain_seq + 0.5 WHERE chain_seq = ?",
 }
 
 
@@ -322,21 +324,23 @@ def _entry_before_event(path: Path, low: int) -> int:
         # the last stretch (links 1335-2001): its last link, and the one before
         ("changed", 2001),
         ("changed", 2000),
-        # a stretch's first link is taken alone, then chunks of 7: 1336-1342, 1343-1349...
-        ("relinked", 1343),  # a chunk's first link
-        ("missing", 1349),  # a chunk's last link
-        ("missing", 1350),  # the first link of the next chunk
-        ("hash rewritten", 1346),  # mid-chunk
+        # its chunks of 7: 1335-1341 (1335 taken alone), 1342-1348, 1349-1355, ...
+        ("relinked", 1342),  # a chunk's first link
+        ("missing", 1348),  # a chunk's last link
+        ("missing", 1349),  # the first link of the next chunk
+        ("hash rewritten", 1345),  # mid-chunk
         ("no prev_hash", 1700),
         ("changed", 700),  # the middle stretch
         ("relinked", 2),  # the first stretch, its first chunk
         ("renumbered onto the next", 0),  # an entry onto an event's number, see below
+        ("renumbered to a fraction", 1348),  # a REAL number, a chunk's last: the next copes
+        ("renumbered to a fraction", 1345),
         # an attacker who rehashes: only the next link's prev_hash shows the edit ...
-        ("changed and rehashed", 1346),
-        ("changed and rehashed", 1349),  # ... which is in the next chunk
+        ("changed and rehashed", 1345),
+        ("changed and rehashed", 1348),  # ... which is in the next chunk
         # ... and only the numbers show a link cut out and the rest rehashed
-        ("cut out and joined", 1346),
-        ("cut out and joined", 1350),
+        ("cut out and joined", 1345),
+        ("cut out and joined", 1349),
     ],
 )
 def test_the_chunked_quick_walk_finds_what_the_link_by_link_walk_finds(
@@ -346,7 +350,8 @@ def test_the_chunked_quick_walk_finds_what_the_link_by_link_walk_finds(
     or in its middle must still be found, in the same words as the exact walk finds it.
 
     Chunks of 7 rather than thousands, so the 667 links of a stretch make about a
-    hundred chunks and the edits fall on their first, middle and last links.
+    hundred chunks and the edits fall on their first, middle and last links (the
+    stretch's first link is the first of its first chunk, taken alone: join() checks it).
     """
     from dutydesk.services.integrity import chain_walk
 

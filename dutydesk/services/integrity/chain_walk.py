@@ -359,7 +359,7 @@ class _Walker:
             for row in rows:
                 self.step(_TABLES[row[_Q_TABLE]], row)
             return
-        part, first = self.part, int(rows[0][1])
+        part, first = self.part, int(self._expected[1])
         part.links += len(rows)
         facts = part.facts
         for row in rows:
@@ -369,7 +369,10 @@ class _Walker:
             if first <= seq < first + len(rows):
                 part.hashes.setdefault(seq, rows[seq - first][3])
         last = rows[-1]
-        self._previous, self._expected = (_TABLES[last[_Q_TABLE]], last), (last[3], last[1] + 1)
+        self._previous, self._expected = (
+            (_TABLES[last[_Q_TABLE]], last),
+            (last[3], first + len(rows)),
+        )
 
     def finish(self) -> Part:
         """The stretch walked: its last link read whole for :func:`join`."""
@@ -395,6 +398,8 @@ def _intact(rows: Sequence[tuple[Any, ...]], expected: tuple[str, int]) -> bool:
     if computed != stored:
         return False
     prev_hash, seq = expected
+    if seq.__class__ is not int:  # a number stored as a REAL before: link by link
+        return False
     if [row[2] for row in rows] != [prev_hash, *stored[:-1]]:
         return False
     return [row[1] for row in rows] == list(range(seq, seq + len(rows)))
