@@ -220,7 +220,7 @@ def compare_rows(
     if high is not None:
         bounds.append(f"rowid < {int(high)}")
     where = " WHERE " + " AND ".join(bounds) if bounds else ""
-    exact = _Exact(query, table, names, key, baselined=baselined)
+    exact = _Exact(table, names, key, baselined=baselined)
     if not quick:
         sql = f"SELECT {', '.join(names)} FROM {table}{where}"  # noqa: S608 - names from the models
         rows = query(sql, None)
@@ -255,9 +255,7 @@ def compare_rows(
 class _Exact:
     """One row compared with its fact the exact way (:func:`normal_values`); its problems."""
 
-    def __init__(
-        self, query: Query, table: str, names: list[str], key: bytes | None, *, baselined: bool
-    ) -> None:
+    def __init__(self, table: str, names: list[str], key: bytes | None, *, baselined: bool) -> None:
         self.problems: list[str] = []
         self._table, self._names, self._key, self._baselined = table, names, key, baselined
         self._key_id = head_key.key_id(key)
