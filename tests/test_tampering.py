@@ -213,6 +213,36 @@ def test_the_night_written_by_separate_commands_is_intact(
                         "AND action = 'state'")[0][0] == 1  # fmt: skip
 
 
+@pytest.mark.skipif(on_postgresql(), reason="SQLite writes the facts on SQLite only")
+def test_sqlite_writes_every_watched_rows_fact_as_it_is_stored(desk: Desk) -> None:
+    """``verify``'s shortcut (issue 16): the fact SQLite makes of each row of the night
+    (incidents, a bulletin, the roster, leaves, accounts, a handover) is the stored one,
+    byte for byte, so no intact row is read again to be compared the exact way."""
+    from dutydesk.services.integrity import head_key
+    from dutydesk.services.integrity.state_check import fact_functions, fact_sql
+    from dutydesk.services.integrity.state_facts import WATCHED, key_of
+
+    key = head_key.for_database(desk.db.path)
+    latest = {
+        (str(kind), str(row)): str(detail)
+        for kind, row, detail in desk.db.read(
+            "SELECT object_type, object_id, detail FROM audit_event "
+            "WHERE action = 'state' ORDER BY chain_seq"
+        )
+    }
+    compared = 0
+    with desk.db.snapshot(fact_functions(key)) as query:
+        for table, model in WATCHED.items():
+            names = [c.name for c in model.__table__.primary_key.columns]  # type: ignore[attr-defined]
+            made = f"{fact_sql(table, head_key.key_id(key))} AS made"
+            for row in query(f"SELECT {', '.join(names)}, {made} FROM {table}", None):
+                values = dict(zip(names, row, strict=False))
+                assert row[-1] == latest[(table, key_of(model, values))], (table, values)
+                compared += 1
+    assert {table for table, _row in latest} == set(WATCHED)  # every kind of row was there
+    assert compared == len(latest)
+
+
 def test_severity(desk: Desk, capsys: pytest.CaptureFixture[str]) -> None:
     sql(desk, f"UPDATE incident SET severity = 'I', severity_rank = 0 WHERE serial = '{PLAIN}'")
     out = verify_fails(capsys, desk, f"incident {PLAIN}: severity is I in the table but ")

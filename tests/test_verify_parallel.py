@@ -9,6 +9,7 @@ link, in the same words, with the same list of problems.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
 from pathlib import Path
@@ -244,3 +245,243 @@ def test_a_file_that_is_not_a_database_fails_the_same_way_in_stretches(tmp_path:
     db.close()
     assert said[0] == said[1]
     assert "Traceback" not in said[0] and "\n" not in said[0]
+
+
+_EDITS = {
+    "changed": "{table} SET {content} = {content} || '!' WHERE chain_seq = ?",
+    "relinked": "{table} SET prev_hash = hash WHERE chain_seq = ?",
+    "hash rewritten": "{table} SET hash = "
+    "iif(hash LIKE 'f%', 'e', 'f') || substr(hash, 2) WHERE chain_seq = ?",
+    "no prev_hash": "{table} SET prev_hash = NULL WHERE chain_seq = ?",
+    "renumbered onto the next": "{table} SET chain_seq = chain_seq + 1 WHERE chain_seq = ?",
+    "renumbered to a fraction": "{table} SET chain_seq = chain_seq + 0.5 WHERE chain_seq = ?",
+}
+
+
+def _edit_link(path: Path, how: str, seq: int) -> None:
+    """Damage the one link at ``seq``, whichever table holds it."""
+    changed = 0  # rows of the two tables (a trigger's writes to the search index aside)
+    with sqlite3.connect(path) as connection:
+        for table, content in (("timeline_entry", "text"), ("audit_event", "detail")):
+            if how == "missing":
+                sql = f"DELETE FROM {table} WHERE chain_seq = ?"  # noqa: S608
+            else:
+                sql = "UPDATE " + _EDITS[how].format(table=table, content=content)
+            changed += connection.execute(sql, (seq,)).rowcount
+    assert changed == 1, (how, seq)
+    connection.close()
+
+
+def _rehash(path: Path, first: int, last: int, prev: str | None = None) -> None:
+    """Give links ``first..last`` the hashes their content now gives, each on the one before.
+
+    What an attacker who knows the algorithm does after an edit (``prev``: the first
+    link's new ``prev_hash``, else its own): those links are then intact, and only the
+    link after them, or the numbers, can show the edit.
+    """
+    from dutydesk.services.integrity.canonical_sql import canonical_text
+
+    with sqlite3.connect(path) as connection:
+        for seq in range(first, last + 1):
+            for table in ("timeline_entry", "audit_event"):
+                sql = f"SELECT id, prev_hash, {canonical_text(table, '')} FROM {table} WHERE chain_seq = ?"  # noqa: S608
+                for row_id, old_prev, text in connection.execute(sql, (seq,)).fetchall():
+                    before = prev if prev is not None else old_prev
+                    prev = hashlib.sha256(f"{before}\n{text}".encode()).hexdigest()
+                    connection.execute(
+                        f"UPDATE {table} SET prev_hash = ?, hash = ? WHERE id = ?",  # noqa: S608
+                        (before, prev, row_id),
+                    )
+    connection.close()
+
+
+def _hash_at(path: Path, seq: int) -> str:
+    with sqlite3.connect(path) as connection:
+        found = connection.execute(
+            "SELECT hash FROM timeline_entry WHERE chain_seq = ? "
+            "UNION ALL SELECT hash FROM audit_event WHERE chain_seq = ?",
+            (seq, seq),
+        ).fetchone()
+    connection.close()
+    return str(found[0])
+
+
+def _entry_before_event(path: Path, low: int) -> int:
+    """The first link from ``low`` on that is an entry followed by an event."""
+    with sqlite3.connect(path) as connection:
+        found = connection.execute(
+            "SELECT t.chain_seq FROM timeline_entry t JOIN audit_event a "
+            "ON a.chain_seq = t.chain_seq + 1 WHERE t.chain_seq >= ? ORDER BY 1 LIMIT 1",
+            (low,),
+        ).fetchone()
+    connection.close()
+    return int(found[0])
+
+
+@pytest.mark.parametrize(
+    ("how", "seq"),
+    [
+        # the last stretch (links 1335-2001): its last link, and the one before
+        ("changed", 2001),
+        ("changed", 2000),
+        # its chunks of 7: 1335-1341 (1335 taken alone), 1342-1348, 1349-1355, ...
+        ("relinked", 1342),  # a chunk's first link
+        ("missing", 1348),  # a chunk's last link
+        ("missing", 1349),  # the first link of the next chunk
+        ("hash rewritten", 1345),  # mid-chunk
+        ("no prev_hash", 1700),
+        ("changed", 700),  # the middle stretch
+        ("relinked", 2),  # the first stretch, its first chunk
+        ("renumbered onto the next", 0),  # an entry onto an event's number, see below
+        ("renumbered to a fraction", 1348),  # a REAL number, a chunk's last: the next copes
+        ("renumbered to a fraction", 1345),
+        # an attacker who rehashes: only the next link's prev_hash shows the edit ...
+        ("changed and rehashed", 1345),
+        ("changed and rehashed", 1348),  # ... which is in the next chunk
+        # ... and only the numbers show a link cut out and the rest rehashed
+        ("cut out and joined", 1345),
+        ("cut out and joined", 1349),
+    ],
+)
+def test_the_chunked_quick_walk_finds_what_the_link_by_link_walk_finds(
+    record: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str, seq: int
+) -> None:
+    """The quick walk takes links a chunk at a time (issue 16): damage at a chunk's edge
+    or in its middle must still be found, in the same words as the exact walk finds it.
+
+    Chunks of 7 rather than thousands, so the 667 links of a stretch make about a
+    hundred chunks and the edits fall on their first, middle and last links (the
+    stretch's first link is the first of its first chunk, taken alone: join() checks it).
+    """
+    from dutydesk.services.integrity import chain_walk
+
+    monkeypatch.setattr(chain_walk, "_CHUNK", 7)  # the workers are forked: they see it too
+    path = _copy(record, tmp_path)
+    if how == "renumbered onto the next":
+        seq = _entry_before_event(path, 1400)  # two links with one number: a duplicate
+    row = _row_at(path, seq)
+    if how == "changed and rehashed":
+        _edit_link(path, "changed", seq)
+        _rehash(path, seq, seq)
+        row = _row_at(path, seq + 1)  # the link that no longer follows
+    elif how == "cut out and joined":
+        before = _hash_at(path, seq - 1)
+        _edit_link(path, "missing", seq)
+        _rehash(path, seq + 1, 2_001, prev=before)  # to the head: only the gap is left
+    else:
+        _edit_link(path, how, seq)
+    parallel, alone = _both(path)
+    _same(parallel, alone)
+    # the first problem names the damaged link: by its row, or by its number
+    assert row in parallel.problems[0] or str(seq) in parallel.problems[0], parallel.problems
+
+
+def _row_at(path: Path, seq: int) -> str:
+    """``timeline entry <id>`` or ``audit event <id>``: how a problem names link ``seq``."""
+    with sqlite3.connect(path) as connection:
+        found = connection.execute(
+            "SELECT 'timeline entry ' || id FROM timeline_entry WHERE chain_seq = ? "
+            "UNION ALL SELECT 'audit event ' || id FROM audit_event WHERE chain_seq = ?",
+            (seq, seq),
+        ).fetchone()
+    connection.close()
+    return str(found[0])
+
+
+def test_an_intact_record_in_chunks_of_seven_is_intact(
+    record: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every chunk taken whole: the links, the facts and the hashes asked for all kept."""
+    from dutydesk.services.integrity import chain_walk
+
+    monkeypatch.setattr(chain_walk, "_CHUNK", 7)
+    parallel, alone = _both(_copy(record, tmp_path))
+    _same(parallel, alone)
+    assert parallel.ok and parallel.links == 2_001
+
+
+def _compared(path: Path, *, quick: bool) -> list[str]:
+    """The incident table compared with its facts, by SQLite's facts or the exact way."""
+    from dutydesk.services.integrity import head_key
+    from dutydesk.services.integrity.state_check import compare_rows, fact_functions
+
+    db = Database(url_for(str(path)))
+    try:
+        with db.snapshot() as query:
+            facts = walk(query, [], set(), 20, quick=True).facts
+        key = head_key.for_database(path)
+        with db.snapshot(fact_functions(key) if quick else None) as query:
+            return compare_rows(
+                query, "incident", facts["incident"], key, baselined=True, quick=quick
+            )
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "severity_rank = severity_rank + 0.0",  # a REAL equal to the number: no difference
+        "severity_rank = 7.5",  # a REAL that differs
+        "is_open = 'yes'",  # text in a flag: the exact way reads it as true
+        "is_open = 2",
+        "received_at = replace(received_at, ' ', 'T')",  # another form of the same time
+        "received_at = received_at || '+01:00'",  # another time
+        "serial_date = 20261126 + id",  # a number for a date
+        "deaths = 3",  # a digested number
+        "deaths = '3'",
+        "title = title || '!'",
+        "drill_run_id = 7",  # a number in a digested text column: kept as a number
+        "drill_run_id = '7'",
+    ],
+)
+def test_sqlites_facts_find_what_the_exact_comparison_finds(
+    record: Path, tmp_path: Path, change: str
+) -> None:
+    """SQLite writes each row's fact for the comparison (issue 16), a shortcut only: a
+    value of an unexpected kind sends the row the exact way, which alone decides."""
+    path = _copy(record, tmp_path)
+    _damage(path, (f"UPDATE incident SET {change} WHERE id IN (2, 250, 499)", ()))  # noqa: S608
+    quick, exact = _compared(path, quick=True), _compared(path, quick=False)
+    assert quick == exact
+
+
+def test_a_blob_in_a_text_column_fails_sqlites_facts_as_the_exact_way(
+    record: Path, tmp_path: Path
+) -> None:
+    """``json_object`` refuses a BLOB: the row goes the exact way, which fails as it did."""
+    path = _copy(record, tmp_path)
+    _damage(path, ("UPDATE incident SET title = CAST(title AS BLOB) WHERE id = 250", ()))
+    for quick in (True, False):
+        with pytest.raises(TypeError, match="bytes"):
+            _compared(path, quick=quick)
+
+
+def test_sqlites_fact_of_an_intact_row_is_the_stored_one(record: Path, tmp_path: Path) -> None:
+    """Else the shortcut would never be taken (every row read again, the exact way)."""
+    from dutydesk.services.integrity import head_key
+    from dutydesk.services.integrity.state_check import fact_functions, fact_sql
+
+    path = _copy(record, tmp_path)
+    key = head_key.for_database(path)
+    db = Database(url_for(str(path)))
+    try:
+        with db.snapshot(fact_functions(key)) as query:
+            made = [
+                row[0]
+                for row in query(
+                    f"SELECT {fact_sql('incident', head_key.key_id(key))} FROM incident ORDER BY id",  # noqa: S608
+                    None,
+                )
+            ]
+            stored = [
+                row[0]
+                for row in query(
+                    "SELECT detail FROM audit_event WHERE action = 'state' "
+                    "AND object_type = 'incident' ORDER BY CAST(object_id AS INTEGER)",
+                    None,
+                )
+            ]
+    finally:
+        db.close()
+    assert len(made) == 500 and made == stored

@@ -91,6 +91,9 @@ _BATCH = 1000
 Query = Callable[[str, "Mapping[str, Any] | None"], Iterator["Row"]]
 """A query of :meth:`Database.snapshot`: ``query(sql, params)`` -> its rows, streamed."""
 
+SqlFunction = tuple[int, Callable[..., Any]]
+"""A function a :meth:`Database.snapshot` query can call: (number of arguments, function)."""
+
 
 def _row_maker(names: Iterable[str]) -> Any:
     """A fast constructor of named rows with columns ``names``.
@@ -644,7 +647,7 @@ class Database:
             ) from None
 
     @contextmanager
-    def snapshot(self) -> Iterator[Query]:
+    def snapshot(self, functions: Mapping[str, SqlFunction] | None = None) -> Iterator[Query]:
         """Read-only queries that all see one state of the database, rows streamed.
 
         Yields ``query(sql, params)``, an iterator of :class:`Row` fetched a batch at a
@@ -654,12 +657,15 @@ class Database:
         write meanwhile neither ends the snapshot nor waits for it (WAL). Leave the block
         before writing what the rows caused (an audit event), so no reader is left open.
 
+        ``functions``: SQL functions of this connection, by name (a SQLite file only:
+        :attr:`has_functions`; elsewhere they are not there to call).
+
         Raises:
             DatabaseError: the database cannot be read.
 
         """
         if self.is_sqlite and self.path is not None:
-            with self._sqlite_snapshot() as query:
+            with self._sqlite_snapshot(functions or {}) as query:
                 yield query
             return
         from sqlalchemy import text
@@ -688,13 +694,20 @@ class Database:
         except DBAPIError as exc:
             raise self._read_error(exc, exc.orig) from None
 
+    @property
+    def has_functions(self) -> bool:
+        """:meth:`snapshot` can give its connection SQL functions: a SQLite file."""
+        return self.is_sqlite and self.path is not None
+
     @contextmanager
-    def _sqlite_snapshot(self) -> Iterator[Query]:
+    def _sqlite_snapshot(self, functions: Mapping[str, SqlFunction]) -> Iterator[Query]:
         assert self.path is not None
         try:
             # Opened as every read is (_open_sqlite): a file in a read-only folder is
             # read immutable, where a plain connect could not even begin (verify there).
             connection = _open_sqlite(self.path)
+            for name, (arguments, function) in functions.items():
+                connection.create_function(name, arguments, function, deterministic=True)
         except sqlite3.DatabaseError as exc:
             raise self._read_error(exc, exc) from None
         connection.isolation_level = None  # BEGIN and COMMIT are ours

@@ -14,10 +14,11 @@ that has a problem.
 
 from __future__ import annotations
 
-import hashlib
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from hashlib import sha256
+from itertools import islice
 from typing import Any
 
 from dutydesk.i18n import t
@@ -30,7 +31,7 @@ from dutydesk.rules.chain import (
     plain,
     values_hash,
 )
-from dutydesk.services.integrity.canonical_sql import canonical_text
+from dutydesk.services.integrity.canonical_sql import hashed_bytes
 from dutydesk.services.integrity.state_check import Facts, note
 from dutydesk.storage.engine import Query, as_utc
 
@@ -53,14 +54,31 @@ _SELECT = {
 }
 _PREFIX = {_ENTRY: "t.", _EVENT: "a."}
 _QUICK = {
-    _ENTRY: f"SELECT t.id, t.chain_seq, t.prev_hash, t.hash, {canonical_text(_ENTRY, 't.')} "  # noqa: S608
-    "FROM timeline_entry t",
-    _EVENT: f"SELECT a.id, a.chain_seq, a.prev_hash, a.hash, {canonical_text(_EVENT, 'a.')}, "  # noqa: S608
-    "a.action, a.object_type, a.object_id FROM audit_event a",
+    _ENTRY: f"SELECT t.id, t.chain_seq, t.prev_hash, t.hash, {hashed_bytes(_ENTRY, 't.')}, "  # noqa: S608
+    "NULL, NULL, NULL, 0 FROM timeline_entry t",
+    _EVENT: f"SELECT a.id, a.chain_seq, a.prev_hash, a.hash, {hashed_bytes(_EVENT, 'a.')}, "  # noqa: S608
+    "a.action, a.object_type, a.object_id, 1 FROM audit_event a",
 }
-"""SQLite: what the quick walk reads of a link (:mod:`.canonical_sql`); the rest of the
-row only for a link whose text does not give its hash, or that a problem names."""
-_Q_TEXT, _Q_ACTION, _Q_TYPE, _Q_ID = 4, 5, 6, 7
+"""SQLite: what the quick walk reads of a link (:mod:`.canonical_sql`): the bytes its hash
+covers, what a state fact is made of, and its table (0 entry, 1 event); the rest of the
+row only for a link whose bytes do not give its hash, or that a problem names."""
+_Q_BYTES, _Q_ACTION, _Q_TYPE, _Q_ID, _Q_TABLE = 4, 5, 6, 7, 8
+_TABLES = (_ENTRY, _EVENT)
+_CHUNK = 2000
+"""Links the quick walk checks at a time (:func:`_intact`): one chunk's rows in memory."""
+
+
+def _quick_sql(stretch: tuple[int | None, int | None]) -> str:
+    """Both tables' links of a stretch in one statement, in ``chain_seq`` order.
+
+    SQLite merges the two ``chain_seq`` index scans itself (``MERGE (UNION ALL)``, no
+    sort). At an equal number (a link renumbered onto another) its merge puts the left
+    arm, the entry, first: the order of :func:`_stream`'s merge.
+    """
+    entries = f"{_QUICK[_ENTRY]} WHERE {_range('t.chain_seq', *stretch)}"
+    events = f"{_QUICK[_EVENT]} WHERE {_range('a.chain_seq', *stretch)}"
+    return f"{entries} UNION ALL {events} ORDER BY 2"
+
 
 # Positions of what the walk reads besides the hash (entry: its text and number; event:
 # what a state fact or a purge is made of).
@@ -154,12 +172,11 @@ def purge_events(query: Query) -> set[tuple[str, int]]:
 
 
 def _stream(
-    query: Query, table: str, condition: str | None = None, *, quick: bool = False
+    query: Query, table: str, condition: str | None = None
 ) -> Iterator[tuple[int, int, str, tuple[Any, ...]]]:
     prefix = _PREFIX[table]
     where = condition or f"{prefix}chain_seq IS NOT NULL"
-    select = _QUICK[table] if quick else _SELECT[table]
-    sql = f"{select} WHERE {where} ORDER BY {prefix}chain_seq, {prefix}id"
+    sql = f"{_SELECT[table]} WHERE {where} ORDER BY {prefix}chain_seq, {prefix}id"
     # (seq, 0|1, ...) sorts as the merge's key did: entries before events at an equal
     # number, each table in its own order (ids are unique); no key function per link.
     order = 0 if table == _ENTRY else 1
@@ -266,50 +283,132 @@ def walk_part(
         wanted: sequence numbers whose stored hash the caller needs.
         limit: problems are recorded until this many (the first are what matters).
         stretch: ``(low, high)``; ``None`` leaves that end open.
-        quick: SQLite (with its JSON functions): each link's canonical text is made
-            by SQLite (:mod:`.canonical_sql`); a link it does not fit is read again
-            and hashed the exact way.
+        quick: SQLite (with its JSON functions): SQLite writes the bytes each link's
+            hash covers (:mod:`.canonical_sql`) and the links are checked a chunk at a
+            time (:func:`_intact`); a chunk with anything out of the way is walked link
+            by link, and a link whose bytes do not give its hash is read again and
+            hashed the exact way.
 
     """
-    part = Part()
-    room = limit
-    previous: Link | None = None
-    expected = (GENESIS, 1)
-    facts, hashes = part.facts, part.hashes
-    entries = _stream(query, _ENTRY, _range("t.chain_seq", *stretch), quick=quick)
-    events = _stream(query, _EVENT, _range("a.chain_seq", *stretch), quick=quick)
-    action, kind, name = (_Q_ACTION, _Q_TYPE, _Q_ID) if quick else (_A_ACTION, _A_TYPE, _A_ID)
-    for seq, _order, table, row in heapq.merge(entries, events):
+    walker = _Walker(query, purges, wanted, limit, quick=quick)
+    if quick:
+        rows = query(_quick_sql(stretch), None)
+        while chunk := list(islice(rows, _CHUNK)):
+            walker.chunk(chunk)
+    else:
+        entries = _stream(query, _ENTRY, _range("t.chain_seq", *stretch))
+        events = _stream(query, _EVENT, _range("a.chain_seq", *stretch))
+        for _seq, _order, table, row in heapq.merge(entries, events):
+            walker.step(table, row)
+    return walker.finish()
+
+
+class _Walker:
+    """One stretch's walk, a link (:meth:`step`) or a chunk of links (:meth:`chunk`) at a time."""
+
+    def __init__(
+        self,
+        query: Query,
+        purges: set[tuple[str, int]],
+        wanted: set[int],
+        limit: int,
+        *,
+        quick: bool,
+    ) -> None:
+        self.part = Part()
+        self._query, self._purges, self._wanted, self._quick = query, purges, wanted, quick
+        self._room = limit
+        self._previous: Link | None = None
+        self._expected = (GENESIS, 1)
+        quick_at = (_Q_ACTION, _Q_TYPE, _Q_ID)
+        self._fact_at = quick_at if quick else (_A_ACTION, _A_TYPE, _A_ID)
+
+    def step(self, table: str, row: tuple[Any, ...]) -> None:
+        """Check one link against the one before it (or start the stretch with it)."""
+        part, query, quick = self.part, self._query, self._quick
         part.links += 1
-        prev, stored = row[2], row[3]
+        seq, prev, stored = row[1], row[2], row[3]
         if table == _EVENT:
-            note(facts, seq, row[action], row[kind], row[name])
-        if seq in wanted:
-            hashes.setdefault(seq, stored)
+            action, kind, name = self._fact_at
+            note(part.facts, seq, row[action], row[kind], row[name])
+        if seq in self._wanted:
+            part.hashes.setdefault(seq, stored)
         if quick and _fits(row):
             changed = False
         else:
-            changed = _changed(_whole(query, (table, row), quick=quick), purges)
-        if previous is None:
+            changed = _changed(_whole(query, (table, row), quick=quick), self._purges)
+        expected = self._expected
+        if self._previous is None:
             part.first, part.first_changed = _whole(query, (table, row), quick=quick), changed
-        elif room > 0 and (changed or seq != expected[1] or prev != expected[0]):
+        elif self._room > 0 and (changed or seq != expected[1] or prev != expected[0]):
             link = _whole(query, (table, row), quick=quick)
-            before = _whole(query, previous, quick=quick)
+            before = _whole(query, self._previous, quick=quick)
             group = _problems(before, expected, link, changed=changed)
             part.groups.append(group)
-            room -= len(group)
-        previous, expected = (table, row), (stored or "", seq + 1)
-    if previous is not None:
-        part.last = _whole(query, previous, quick=quick)
-    return part
+            self._room -= len(group)
+        self._previous, self._expected = (table, row), (stored or "", seq + 1)
+
+    def chunk(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Quick rows in order: taken whole when :func:`_intact`, else link by link."""
+        if self._previous is None:  # the stretch's first link: join() checks its start
+            self.step(_TABLES[rows[0][_Q_TABLE]], rows[0])
+            rows = rows[1:]
+        if not rows:
+            return
+        if not _intact(rows, self._expected):
+            for row in rows:
+                self.step(_TABLES[row[_Q_TABLE]], row)
+            return
+        part, first = self.part, int(self._expected[1])
+        part.links += len(rows)
+        facts = part.facts
+        for row in rows:
+            if row[_Q_TABLE]:
+                note(facts, row[1], row[_Q_ACTION], row[_Q_TYPE], row[_Q_ID])
+        for seq in self._wanted:
+            if first <= seq < first + len(rows):
+                part.hashes.setdefault(seq, rows[seq - first][3])
+        last = rows[-1]
+        self._previous, self._expected = (
+            (_TABLES[last[_Q_TABLE]], last),
+            (last[3], first + len(rows)),
+        )
+
+    def finish(self) -> Part:
+        """The stretch walked: its last link read whole for :func:`join`."""
+        if self._previous is not None:
+            self.part.last = _whole(self._query, self._previous, quick=self._quick)
+        return self.part
+
+
+def _intact(rows: Sequence[tuple[Any, ...]], expected: tuple[str, int]) -> bool:
+    """Every quick row gives its stored hash and follows the one before it, in order.
+
+    The three checks :meth:`_Walker.step` makes of each link (its bytes give its stored
+    hash, its ``prev_hash`` is the hash before it, its number the next one), made for a
+    chunk by list comprehensions and comparisons of whole lists: a few C loops rather
+    than Python code per link. ``False`` at the least doubt; the chunk is walked link by
+    link then, which alone words the problems.
+    """
+    stored = [row[3] for row in rows]
+    try:
+        computed = [sha256(row[_Q_BYTES]).hexdigest() for row in rows]
+    except TypeError:  # NULL bytes (no prev_hash, a NULL hash in the text): the exact way
+        return False
+    if computed != stored:
+        return False
+    prev_hash, seq = expected
+    if seq.__class__ is not int:  # a number stored as a REAL before: link by link
+        return False
+    if [row[2] for row in rows] != [prev_hash, *stored[:-1]]:
+        return False
+    return [row[1] for row in rows] == list(range(seq, seq + len(rows)))
 
 
 def _fits(row: tuple[Any, ...]) -> bool:
-    """The quick row's text (:mod:`.canonical_sql`) gives its stored hash."""
-    prev, stored, text = row[2], row[3], row[_Q_TEXT]
-    if prev is None or text is None:
-        return False
-    return bool(hashlib.sha256(f"{prev}\n{text}".encode()).hexdigest() == stored)
+    """The quick row's bytes (:mod:`.canonical_sql`) give its stored hash."""
+    data = row[_Q_BYTES]
+    return data is not None and sha256(data).hexdigest() == row[3]
 
 
 def _changed(link: Link, purges: set[tuple[str, int]]) -> bool:

@@ -141,6 +141,7 @@ class _Piece:
     key: bytes | None
     baselined: bool
     rowids: Stretch
+    quick: bool
 
 
 def _by_range(
@@ -162,15 +163,21 @@ def _by_range(
 
 def _compare_piece(task: _Piece) -> tuple[list[str] | None, list[str] | str]:
     """In a worker: (facts no row took, problems) of one piece, or one line why not."""
-    from dutydesk.services.integrity.state_check import compare_rows
+    from dutydesk.services.integrity.state_check import compare_rows, fact_functions
     from dutydesk.storage.engine import Database, sqlite_url
 
     held = task.held
     try:
         db = Database(sqlite_url(task.path))
-        with db.snapshot() as query:
+        with db.snapshot(fact_functions(task.key) if task.quick else None) as query:
             lines = compare_rows(
-                query, task.table, held, task.key, baselined=task.baselined, rowids=task.rowids
+                query,
+                task.table,
+                held,
+                task.key,
+                baselined=task.baselined,
+                rowids=task.rowids,
+                quick=task.quick,
             )
     except Exception as exc:  # any failure goes back as one line, see failure()
         return None, failure(task.path, exc)
@@ -193,7 +200,7 @@ class Walking:
         bounds = seq_bounds(db) or (1, 1)
         with db.snapshot() as query:
             purges = purge_events(query)
-        quick = canonical_sql.available(db)
+        quick = self._quick = canonical_sql.available(db)
         tasks = [
             _Task(db.path, purges, wanted, limit, stretch, quick)
             for stretch in stretches(*bounds, workers)
@@ -238,7 +245,7 @@ class Walking:
         split = _by_range(held, ranges) if self._keyed_by_rowid(table) else None
         givens = split[0] if split else [held] * len(ranges)
         tasks = [
-            _Piece(self._db.path, table, given, key, baselined, rowids)
+            _Piece(self._db.path, table, given, key, baselined, rowids, self._quick)
             for given, rowids in zip(givens, ranges, strict=True)
         ]
         lines: list[str] = []

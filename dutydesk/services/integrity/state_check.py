@@ -9,6 +9,7 @@ neither the table's text nor the record's ever appears in a line.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from enum import Enum
@@ -17,7 +18,7 @@ from typing import Any
 
 from dutydesk.i18n import code_name, field_caption, t
 from dutydesk.rules.chain import compact_fill, compact_template, hashed_form
-from dutydesk.services.integrity import head_key
+from dutydesk.services.integrity import fact_form, head_key
 from dutydesk.services.integrity.state_facts import (
     DELETED,
     KEY_FIELD,
@@ -34,7 +35,7 @@ from dutydesk.services.integrity.state_facts import (
     normal_value,
     utc_text,
 )
-from dutydesk.storage.engine import Database, Query
+from dutydesk.storage.engine import Database, Query, SqlFunction
 
 Facts = dict[str, dict[str, int]]
 """The latest fact per row, by table then row: its link's number, negative when the fact
@@ -168,12 +169,16 @@ def compare(
             no row took. ``None``: here, one batch after the other.
 
     """
+    from dutydesk.services.integrity import canonical_sql
+
     problems: list[str] = []
-    with db.snapshot() as query:
+    quick = pieces is None and db.has_functions and canonical_sql.available(db)
+    with db.snapshot(fact_functions(key) if quick else None) as query:
         for table in WATCHED:
             held = facts.pop(table, {})
             if pieces is None:
-                problems.extend(compare_rows(query, table, held, key, baselined=baselined))
+                found = compare_rows(query, table, held, key, baselined=baselined, quick=quick)
+                problems.extend(found)
             else:
                 left, lines = pieces(table, held, key, baselined)
                 problems.extend(lines)
@@ -196,42 +201,146 @@ def compare_rows(
     *,
     baselined: bool,
     rowids: tuple[int | None, int | None] = (None, None),
+    quick: bool = False,
 ) -> list[str]:
     """The problems of ``table``'s rows (``low <= rowid < high``) against their facts.
 
     ``held`` is the table's :data:`Facts`; each row compared is taken out of it, so what
-    is left after every row of the table are rows gone.
+    is left after every row of the table are rows gone. ``quick``: a SQLite snapshot
+    given :func:`fact_functions`, where SQLite writes each row's fact (:func:`fact_sql`)
+    and a row whose fact is not the stored one is read again and compared the exact way.
     """
-    problems: list[str] = []
     model = WATCHED[table]
-    key_id = head_key.key_id(key)
     names = [c.name for c in columns(model)]
-    kinds = [(name, kind_of(table, name)) for name in names]
-    fact = compact_template([*names, KEY_FIELD])
+    keys = [names.index(c.name) for c in model.__table__.primary_key.columns]  # type: ignore[attr-defined]
     low, high = rowids
     bounds = []  # SQLite's rowid: the pieces of a table, in the order a plain scan reads it
     if low is not None:
         bounds.append(f"rowid >= {int(low)}")
     if high is not None:
         bounds.append(f"rowid < {int(high)}")
-    where = " AND ".join(bounds)
-    sql = f"SELECT {', '.join(names)} FROM {table}"  # noqa: S608 - names from the models
-    rows = query(f"{sql} WHERE {where}" if where else sql, None)
-    keys = [names.index(c.name) for c in model.__table__.primary_key.columns]  # type: ignore[attr-defined]
+    where = " WHERE " + " AND ".join(bounds) if bounds else ""
+    exact = _Exact(table, names, key, baselined=baselined)
+    if not quick:
+        sql = f"SELECT {', '.join(names)} FROM {table}{where}"  # noqa: S608 - names from the models
+        rows = query(sql, None)
+        while batch := list(islice(rows, _BATCH)):
+            # The row's key as key_of makes it: its primary key, "a:b" for a composite one.
+            found = [":".join([str(values[i]) for i in keys]) for values in batch]
+            # Taken out as compared: what is left after the table are rows gone.
+            seqs = [held.pop(row, 0) for row in found]
+            texts = _texts(query, [seq for seq in seqs if seq > 0])
+            for row, values, seq in zip(found, batch, seqs, strict=True):
+                exact.check(row, values, seq, texts)
+        return exact.problems
+    key_names = ", ".join(names[i] for i in keys)
+    fact = fact_sql(table, head_key.key_id(key))
+    sql = f"SELECT rowid, {key_names}, {fact} FROM {table}{where} ORDER BY rowid"  # noqa: S608 - names from the models
+    again = f"SELECT {', '.join(names)} FROM {table} WHERE rowid = :rowid"  # noqa: S608 - the same
+    at = 1 + len(keys)  # where the fact is in a row
+    rows = query(sql, None)
     while batch := list(islice(rows, _BATCH)):
-        # The row's key as key_of makes it: its primary key, "a:b" for a composite one.
-        found = [":".join([str(values[i]) for i in keys]) for values in batch]
-        # Taken out as compared: what is left after the table are rows gone.
+        found = [":".join([str(value) for value in row[1:at]]) for row in batch]
         seqs = [held.pop(row, 0) for row in found]
         texts = _texts(query, [seq for seq in seqs if seq > 0])
         for row, values, seq in zip(found, batch, seqs, strict=True):
-            now = normal_values(table, values, kinds, key)
-            if seq > 0 and _as_fact(fact, names, now, key_id) == texts.get(seq):
-                continue  # the fact as this row would write it now: nothing differs
-            document = dict(zip(names, now, strict=True))
-            states = {seq: _parsed(texts.get(seq))} if seq > 0 else {}
-            problems.extend(_row(table, row, document, seq, states, key_id, baselined=baselined))
-    return problems
+            now = values[at]
+            if seq > 0 and now is not None and now == texts.get(seq):
+                continue  # SQLite wrote the fact this row would have now: nothing differs
+            whole = next(iter(query(again, {"rowid": values[0]})))
+            exact.check(row, whole, seq, texts)
+    return exact.problems
+
+
+class _Exact:
+    """One row compared with its fact the exact way (:func:`normal_values`); its problems."""
+
+    def __init__(self, table: str, names: list[str], key: bytes | None, *, baselined: bool) -> None:
+        self.problems: list[str] = []
+        self._table, self._names, self._key, self._baselined = table, names, key, baselined
+        self._key_id = head_key.key_id(key)
+        self._kinds = [(name, kind_of(table, name)) for name in names]
+        self._fact = compact_template([*names, KEY_FIELD])
+
+    def check(self, row: str, values: tuple[Any, ...], seq: int, texts: dict[int, Any]) -> None:
+        """Compare one row (its key, its columns) with the fact at link ``seq``."""
+        table, names = self._table, self._names
+        now = normal_values(table, values, self._kinds, self._key)
+        if seq > 0 and _as_fact(self._fact, names, now, self._key_id) == texts.get(seq):
+            return  # the fact as this row would write it now: nothing differs
+        document = dict(zip(names, now, strict=True))
+        states = {seq: _parsed(texts.get(seq))} if seq > 0 else {}
+        self.problems.extend(
+            _row(table, row, document, seq, states, self._key_id, baselined=self._baselined)
+        )
+
+
+FACT_DIGEST = "dutydesk_fact_digest"
+"""The SQL function :func:`fact_sql` digests a text with (:func:`fact_functions`)."""
+
+
+def fact_functions(key: bytes | None) -> dict[str, SqlFunction]:
+    """The SQL functions :func:`fact_sql` calls, for :meth:`Database.snapshot`."""
+    if key is None:
+        return {FACT_DIGEST: (3, lambda _table, _name, _value: UNKEYED)}
+    remembered = _DIGESTS
+
+    def fact_digest(table: str, name: str, value: str) -> str:
+        # _digest's cache looked up here: SQLite calls this for every text of every row
+        digest = remembered.get((key, table, name, value))
+        return digest if digest is not None else _digest(key, table, name, value)
+
+    return {FACT_DIGEST: (3, fact_digest)}
+
+
+def _fact_value(table: str, name: str) -> tuple[str, str]:
+    """SQL for one column's value in a fact (as :func:`normal_value` makes it), and when.
+
+    The condition under which that SQL makes it so; else the row is compared the exact way.
+    """
+    kind = kind_of(table, name)
+    simple = f"typeof({name}) IN ('null', 'integer', 'text')"
+    digest = f"{FACT_DIGEST}('{table}', '{name}', {{}})"
+    if kind == TIME:  # SQLite's stored form of a UTC time only (fact_form.utc_text)
+        form = (
+            f"typeof({name}) = 'text' AND length({name}) = 26 "
+            f"AND substr({name}, 11, 1) = ' ' AND substr({name}, 20, 1) = '.'"
+        )
+        value = f"substr({name}, 1, 10) || 'T' || substr({name}, 12) || 'Z'"
+        return value, f"({name} IS NULL OR ({form}))"
+    if kind == fact_form.BOOL:
+        return f"CASE WHEN {name} IS NULL THEN NULL WHEN {name} THEN 1 ELSE 0 END", (
+            f"typeof({name}) IN ('null', 'integer')"
+        )
+    if kind == fact_form.DATE:
+        return f"substr({name}, 1, 10)", f"typeof({name}) IN ('null', 'text')"
+    if kind == fact_form.NUMBER:  # digested as its text (str of the number)
+        cast = f"CAST({name} AS TEXT)"
+        return f"CASE WHEN {name} IS NULL THEN NULL ELSE {digest.format(cast)} END", simple
+    if kind == PLAIN:
+        return name, simple
+    # TEXT: a text digested, a number kept
+    return f"CASE WHEN typeof({name}) = 'text' THEN {digest.format(name)} ELSE {name} END", simple
+
+
+@functools.cache
+def fact_sql(table: str, key_id: str | None) -> str:
+    """SQL for the ``detail`` a fact of a ``table`` row would have now, or ``NULL``.
+
+    ``json_object`` with the keys in sorted order, as :func:`state_facts.encode` writes
+    them; each value as :func:`normal_value` makes it for the common kinds of stored
+    value (text, integers, no value, a UTC time in SQLite's form), text digested by
+    :data:`FACT_DIGEST`. Any other kind of value in any column makes the whole text
+    ``NULL``: that row is compared the exact way. So SQLite's text can only equal a stored
+    fact when the row's values, normalised as the exact way does, are the fact's.
+    """
+    names = [c.name for c in columns(WATCHED[table])]
+    made = {name: _fact_value(table, name) for name in names}
+    values = {name: value for name, (value, _when) in made.items()}
+    values[KEY_FIELD] = "NULL" if key_id is None else f"'{int(key_id, 16):08x}'"
+    pairs = ", ".join(f"'{name}', {values[name]}" for name in sorted(values))
+    when = " AND ".join(condition for _value, condition in made.values())
+    return f"CASE WHEN {when} THEN json_object({pairs}) END"
 
 
 def _gone(query: Query, table: str, held: dict[str, int]) -> list[str]:
