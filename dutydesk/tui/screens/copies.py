@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Select, Static
+from textual.widgets import Select, Static
 from textual.worker import get_current_worker
 
 from dutydesk.errors import DutyDeskError
@@ -31,6 +31,7 @@ from dutydesk.tui.format import hhmm
 from dutydesk.tui.moments import typed_time
 from dutydesk.tui.text import fit, safe
 from dutydesk.tui.typed import after_typing
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.widgets.form import SafeInput
 from dutydesk.vocab import EntryKind
 
@@ -115,7 +116,7 @@ class CopyScreen(FormScreen[CopyResult]):
                 caption=t("register.back_caption"),
             )
             yield Static(Content(""), id="form-status")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Start on the movement; read the copies still out for the sign-back choice."""

@@ -25,7 +25,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from dutydesk.errors import DutyDeskError
@@ -36,6 +36,7 @@ from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.format import hhmm
 from dutydesk.tui.text import fit, safe, safe_block
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ class DrillScreen(ReportsWorkerErrors, Screen["IntakeResult | None"], inherit_bi
                 yield Input(DEFAULT_SPEED, id="drill-speed", compact=True, restrict=r"[0-9.]*")
             yield OptionList(id="drill-list", compact=True)
         yield Static(Content(""), id="drill-status")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Read what there is to show."""
@@ -398,7 +399,7 @@ class DrillReportScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=Fals
             pane.can_focus = True
             yield Static(Content(t("app.loading")), id="drill-report-body")
         yield Static(Content(""), id="drill-status")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Measure the run."""

@@ -18,7 +18,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Select, Static
+from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -33,6 +33,7 @@ from dutydesk.tui.format import hhmm, report_number
 from dutydesk.tui.moments import parse_due, typed_time
 from dutydesk.tui.text import fit, safe
 from dutydesk.tui.typed import after_typing
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea
 from dutydesk.vocab import EntryKind, Position
 
@@ -117,7 +118,7 @@ class EntryScreen(FormScreen[EntryResult]):
                 "text", SafeTextArea(compact=True, tab_behavior="focus"), caption=t(form.text)
             )
             yield Static(Content(""), id="form-status")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Start in the first field after the time; remember the blank form."""

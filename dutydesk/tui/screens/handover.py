@@ -22,7 +22,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
@@ -33,6 +33,7 @@ from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.screens.prompt import PromptScreen
 from dutydesk.tui.text import safe, safe_block
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.workers import ReportsWorkerErrors
 
 # What an officer types for "nothing to report" (零报告), in either language.
@@ -86,7 +87,7 @@ class HandoverScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
             pane.can_focus = True
             yield Static(Content(t("app.loading")), id="handover-body")
         yield Static(Content(""), id="handover-status")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Build the pack for now."""

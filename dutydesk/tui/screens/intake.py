@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Checkbox, Footer, Input, OptionList, Select, Static, TextArea
+from textual.widgets import Checkbox, Input, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -36,6 +36,7 @@ from dutydesk.tui.moments import parse_past, typed_time
 from dutydesk.tui.text import safe
 from dutydesk.tui.typed import after_typing
 from dutydesk.tui.widgets.choice import SEVERITY_KEYS, ChoiceSelect
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
 from dutydesk.vocab import Category, Channel, Classification, MatterKind, Severity
 
@@ -168,7 +169,7 @@ class IntakeScreen(FormScreen[IntakeResult]):
                 yield Static(Content(""), id="similar-text")
                 yield OptionList(id="similar-list", compact=True)
             yield Static(Content(""), id="form-status")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Start in the summary: the one field a phone report must fill."""

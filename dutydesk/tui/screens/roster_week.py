@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from dutydesk.i18n import label, t
 from dutydesk.services.roster.pane import ShiftView
@@ -26,6 +26,7 @@ from dutydesk.tui.context import Context
 from dutydesk.tui.format import hhmm
 from dutydesk.tui.screens.roster_forms import CoverForm, SpecialForm, SwapForm
 from dutydesk.tui.text import safe, safe_block
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.workers import ReportsWorkerErrors
 from dutydesk.vocab import Position
 
@@ -82,7 +83,7 @@ class RosterWeekScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False
         table: DataTable[Text] = DataTable(id="week-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static(Content(""), id="week-status")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Columns, then read the week."""

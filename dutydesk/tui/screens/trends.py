@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -30,6 +30,7 @@ from dutydesk.rules.trends import Candidate, DimensionTrend, TrendReport, bar, s
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.text import fit, safe
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.workers import ReportsWorkerErrors
 
 ROWS_PER_DIMENSION = 6
@@ -100,7 +101,7 @@ class TrendsScreen(ReportsWorkerErrors, Screen[int | None], inherit_bindings=Fal
                 yield OptionList(id="trends-candidates")
                 yield OptionList(id="trends-incidents")
         yield Static(Content(t("trends.hint")), id="trends-status")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Read the report for the first window."""
