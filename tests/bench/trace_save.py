@@ -228,7 +228,7 @@ async def run(path: Path, saves: int, tail: float, profiled: bool) -> dict[str, 
     report["median_row_drawn_cpu_ms"] = statistics.median(s["row_drawn_cpu_ms"] for s in rows)
     if profile is not None:
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(90)
         report["profile"] = out.getvalue().splitlines()
     return report
 
