@@ -18,6 +18,12 @@ timelines (``build_db.py``), then runs the production app headless at 120x40 and
   (the save runs in a thread worker); ``intake_save_pilot_press_ms`` the same with
   Pilot's ``press``, as measured before: it also waits until the whole process is idle
   (``wait_for_idle``, up to a second twice), so it times Pilot, not the console;
+* ``intake_save_to_frame_ms`` (p50, p95, max): the same save until the app's own frame
+  that shows the new row selected (``App._display``), waited for without polling;
+  ``intake_save_frame_cpu_ms`` the event loop thread's CPU from the key to that frame,
+  ``intake_save_repaint_cpu_ms`` from the form's close to it, and
+  ``intake_save_frame_layouts`` the main screen's layouts in between (per save),
+  ``intake_save_loop_cpu_ms`` the event loop's CPU from the key to 0.4 s after it;
 * ``other_console_change_ms``: another ``Database`` (another console) registers an
   incident; time until this console's queue has counted it, without a key press
   (yardstick: the watcher's poll, ``poll_ms``); ``other_console_full_reloads`` and
@@ -48,6 +54,7 @@ import asyncio  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
 import statistics  # noqa: E402
+import sys  # noqa: E402
 import uuid  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -320,6 +327,7 @@ async def _intake_figures(app: Any, pilot: Any, db: Any) -> dict[str, float]:
     figures["own_save_placed"] = statistics.mean(p for _, _, p in rounds)
     pressed = [(await save(number, press=True))[0] for number in range(3)]
     figures["intake_save_pilot_press_ms"] = statistics.median(pressed)
+    figures.update(await _saves_to_frame(app, pilot, send_key))
     other = Database(db.url)
     seen = []
     # Full reloads (every pane read again) and changes placed without one; main before
@@ -360,6 +368,82 @@ async def _intake_figures(app: Any, pilot: Any, db: Any) -> dict[str, float]:
     return figures
 
 
+async def _saves_to_frame(app: Any, pilot: Any, send_key: Any) -> dict[str, float]:
+    """Saves timed to the frame the app writes with the new row selected (issue 16).
+
+    ``intake_save_to_repaint_ms`` stops when the queue has selected the row and draws
+    it itself; these wait, without polling, for the app's own frame (``App._display``,
+    the compositor's update on its way to the terminal) that shows it, as the key
+    figures do. ``*_frame_cpu_ms``: the event loop thread's CPU from the key to that
+    frame (the save worker's thread not counted); ``*_repaint_cpu_ms``: from the form's
+    close (``App.pop_screen``) to that frame; ``*_frame_layouts``: the main screen's
+    layouts (``Screen._refresh_layout``) in between, per save;
+    ``intake_save_loop_cpu_ms``: the event loop thread's CPU from the key to 0.4 s
+    after the frame, all that the save made it do.
+    """
+    main, queue = app.main, app.main.queue
+    display, pop, layout = app._display, app.pop_screen, main._refresh_layout
+    state: dict[str, Any] = {}
+
+    def traced(screen: Any, update: Any) -> None:
+        display(screen, update)
+        row, marker = queue.selected, state.get("marker")
+        if marker and update is not None and row is not None and marker in (row.title or ""):
+            state.update(marker=None, frame=(time.perf_counter(), time.thread_time()))
+            state["drawn"].set()
+
+    def popped() -> Any:
+        if state.get("marker") and "popped" not in state:
+            state["popped"] = time.thread_time()
+        return pop()
+
+    def laid_out(*args: Any, **kwargs: Any) -> None:
+        if state.get("marker"):
+            state["layouts"] += 1
+        layout(*args, **kwargs)
+
+    app._display, app.pop_screen, main._refresh_layout = traced, popped, laid_out
+    walls, cpus, repaints, layouts, totals = [], [], [], [], []
+    try:
+        for number in range(9):
+            await pilot.press("n")
+            await pilot.pause()
+            marker = uuid.uuid4().hex[:12]
+            app.screen.control("summary").text = f"{marker}, bench frame {number}"
+            await pilot.pause()
+            state.clear()
+            state.update(drawn=asyncio.Event(), layouts=0)
+            began, cpu = time.perf_counter(), time.thread_time()
+            state["marker"] = marker
+            send_key("ctrl+s")
+            await asyncio.wait_for(state["drawn"].wait(), 30)
+            at, cpu_at = state["frame"]
+            walls.append((at - began) * 1000)
+            cpus.append((cpu_at - cpu) * 1000)
+            repaints.append((cpu_at - state["popped"]) * 1000)
+            layouts.append(state["layouts"])
+            # What the save costs the event loop in all, what follows the frame included
+            # (the toast, the timeline's read, the counts; Textual's footer rebuilt its
+            # keys here): one sleep, no polling, then the thread's CPU since the key.
+            await asyncio.sleep(0.4)
+            totals.append((time.thread_time() - cpu) * 1000)
+            ticks = main.watch_ticks
+            while main.watch_ticks < ticks + 2:  # the watcher has seen the commit
+                await asyncio.sleep(0.01)
+            await pilot.pause()
+    finally:
+        del app._display, app.pop_screen, main._refresh_layout  # the class's own again
+    return {
+        "intake_save_to_frame_ms": statistics.median(walls),
+        "intake_save_to_frame_p95_ms": _p95(walls),
+        "intake_save_to_frame_max_ms": max(walls),
+        "intake_save_frame_cpu_ms": statistics.median(cpus),
+        "intake_save_repaint_cpu_ms": statistics.median(repaints),
+        "intake_save_frame_layouts": statistics.mean(layouts),
+        "intake_save_loop_cpu_ms": statistics.median(totals),
+    }
+
+
 def main() -> None:
     """Build the database if needed, measure, print JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -378,6 +462,9 @@ def main() -> None:
             build(args.path, args.incidents, 1.0)
         print("built; run again for launch timings")
         return
+    import dutydesk
+
+    print(f"dutydesk: {dutydesk.__file__}", file=sys.stderr)  # which code ran (old or new)
     print(json.dumps(asyncio.run(_measure(args.path)), indent=2))
 
 

@@ -2,7 +2,7 @@
 
 Textual's ``FooterKey`` defaults to compact and is then bound to the footer's own
 ``compact``, so each key restyled twice on mount: the largest single part of the time
-from the PIN check to the queue's rows. ``DeskFooter`` gives each key the footer's value
+from the PIN check to the queue's rows. ``KeysFooter`` gives each key the footer's value
 first. What is drawn must not change (the snapshot tests compare every screen).
 """
 
@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.widgets._footer import FooterKey
 
-from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.footer import KeysFooter
 
 TUI = Path(__file__).resolve().parents[2] / "dutydesk" / "tui"
 
@@ -33,7 +33,9 @@ class _Keys(App[None]):
         self.compact = compact
 
     def compose(self) -> ComposeResult:
-        yield DeskFooter(show_command_palette=False, compact=self.compact)
+        footer = KeysFooter()
+        footer.compact = self.compact
+        yield footer
 
 
 @pytest.mark.parametrize("compact", [False, True])
@@ -62,11 +64,11 @@ async def test_footer_keys_are_styled_once_in_the_footers_style(
         assert len(restyled) == (len(keys) if compact else 0)
 
 
-def test_every_screen_uses_the_desk_footer() -> None:
+def test_every_screen_uses_the_keys_footer() -> None:
     plain = [
         str(path.relative_to(TUI))
         for path in TUI.rglob("*.py")
-        if re.search(r"(?<!Desk)Footer\(", path.read_text(encoding="utf-8"))
+        if re.search(r"(?<!Keys)Footer\(", path.read_text(encoding="utf-8"))
         and path.name != "footer.py"
     ]
     assert plain == []

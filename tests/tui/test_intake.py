@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import col, select
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input, Select, Static, TextArea
+from textual.widgets import Checkbox, Footer, Input, Select, Static, TextArea
 
 from dutydesk.clock import FrozenClock
 from dutydesk.rules.deadlines import load_rules
@@ -511,3 +512,56 @@ async def test_an_over_long_title_is_refused_in_one_line_and_the_form_kept(
         shown = screen_text(app)
         assert "201" in shown and "200" in shown, shown
         assert len(incidents(db)) == 29
+
+
+async def test_the_saved_row_is_drawn_in_a_repaint_without_a_layout_or_new_keys(
+    make_app: MakeApp, night: dict[str, int]
+) -> None:
+    """Issue 16: the form's close repaints the main screen; it does not lay it out again.
+
+    The footer used to rebuild its keys (the same keys) when the form opened, over the
+    main screen, which left that screen owing a layout it paid in the very frame that
+    drew the saved row, and rebuilt them again right after; "Saving…" laid the form
+    out. Counted, not timed: the form's and the main screen's layouts and the footer's
+    recomposes from ctrl+s to the frame showing the row.
+    """
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main, seen = app.main, []
+        footer = main.query_one(Footer)
+        layout, recompose, display = main._refresh_layout, footer.recompose, app._display
+
+        def laid_out(*args: Any, **kwargs: Any) -> None:
+            seen.append("layout")
+            layout(*args, **kwargs)
+
+        async def recomposed() -> None:
+            seen.append("footer recomposed")
+            await recompose()
+
+        def shown(screen: Any, update: Any) -> None:
+            display(screen, update)
+            row = main.queue.selected
+            if screen is main and row is not None and "Gas leak" in (row.title or ""):
+                seen.append("row drawn")
+
+        main._refresh_layout = laid_out  # type: ignore[method-assign]
+        footer.recompose = recomposed  # type: ignore[method-assign]
+        app._display = shown  # type: ignore[method-assign,assignment]
+        screen = await open_intake(pilot)
+        form_layout = screen._refresh_layout
+
+        def form_laid_out(*args: Any, **kwargs: Any) -> None:
+            seen.append("form layout")  # "Saving…" on the form's one-line status
+            form_layout(*args, **kwargs)
+
+        screen._refresh_layout = form_laid_out  # type: ignore[method-assign]
+        summary_area(screen).text = "Gas leak at Xingfu Road, no injuries"
+        await settle(pilot)
+        opened, seen[:] = list(seen), []
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "row drawn" in seen, (seen, screen.status_text)
+        assert seen[: seen.index("row drawn")] == [], seen
+        assert "footer recomposed" not in opened + seen, (opened, seen)

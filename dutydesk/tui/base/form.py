@@ -113,7 +113,13 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[R], Generic[R]):
         """Say something on the form's status line (errors stay until the next action)."""
         line = self.query_one("#form-status", Static)
         line.set_class(error, "-error")
-        line.update(safe_block(message, "bold" if error else ""))
+        content = safe_block(message, "bold" if error else "")
+        # One line on a one-line status leaves the form's size as it is: a repaint, not a
+        # layout of the whole form (issue 16: "Saving…" laid the form out, 5 ms of the
+        # event loop, while the save's worker wrote).
+        width, height = line.size
+        same = height == 1 and "\n" not in content.plain and content.cell_length <= width
+        line.update(content, layout=not same)
 
     @property
     def status_text(self) -> str:

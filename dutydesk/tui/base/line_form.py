@@ -26,7 +26,7 @@ from dutydesk.tui.base.form import FormScreen
 from dutydesk.tui.bindings import key
 from dutydesk.tui.context import Context
 from dutydesk.tui.typed import after_typing
-from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.widgets.form import SafeInput
 from dutydesk.vocab import ShiftKind
 
@@ -104,7 +104,7 @@ class LineForm(FormScreen[str]):
                 yield self.field(name, control, caption=t(f"desk.field.{name}"))
             yield Static(Content.styled(self.hint, "dim"), id="form-hint")
             yield Static(Content(""), id="form-status")
-        yield DeskFooter(show_command_palette=False)
+        yield KeysFooter()
 
     def make_control(self, name: str) -> Widget:
         """The control of field ``name``: a one-line input unless a subclass says more."""

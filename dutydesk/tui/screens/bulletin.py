@@ -37,7 +37,7 @@ from dutydesk.tui.screens.confirm import ConfirmScreen
 from dutydesk.tui.screens.prompt import PickScreen, PromptScreen
 from dutydesk.tui.text import safe, safe_block
 from dutydesk.tui.typed import after_typing
-from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
 from dutydesk.tui.widgets.short_panel import ShortPanel
 from dutydesk.vocab import BulletinKind, BulletinStatus, Classification, Urgency
@@ -119,7 +119,7 @@ class BulletinScreen(BulletinWork, inherit_bindings=False):
                     yield SafeTextArea(id="bulletin-body", compact=True, disabled=True)
                 yield ShortPanel(id="bulletin-short")
             yield Static(Content(""), id="bulletin-status")
-        yield DeskFooter(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Open the bulletin in the works, else start in the serials to draft one."""

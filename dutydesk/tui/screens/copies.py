@@ -31,7 +31,7 @@ from dutydesk.tui.format import hhmm
 from dutydesk.tui.moments import typed_time
 from dutydesk.tui.text import fit, safe
 from dutydesk.tui.typed import after_typing
-from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.widgets.form import SafeInput
 from dutydesk.vocab import EntryKind
 
@@ -116,7 +116,7 @@ class CopyScreen(FormScreen[CopyResult]):
                 caption=t("register.back_caption"),
             )
             yield Static(Content(""), id="form-status")
-        yield DeskFooter(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Start on the movement; read the copies still out for the sign-back choice."""

@@ -36,7 +36,7 @@ from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.format import hhmm
 from dutydesk.tui.text import fit, safe, safe_block
-from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ class DrillScreen(ReportsWorkerErrors, Screen["IntakeResult | None"], inherit_bi
                 yield Input(DEFAULT_SPEED, id="drill-speed", compact=True, restrict=r"[0-9.]*")
             yield OptionList(id="drill-list", compact=True)
         yield Static(Content(""), id="drill-status")
-        yield DeskFooter(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Read what there is to show."""
@@ -399,7 +399,7 @@ class DrillReportScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=Fals
             pane.can_focus = True
             yield Static(Content(t("app.loading")), id="drill-report-body")
         yield Static(Content(""), id="drill-status")
-        yield DeskFooter(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Measure the run."""

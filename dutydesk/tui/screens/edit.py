@@ -30,7 +30,7 @@ from dutydesk.tui.moments import parse_past
 from dutydesk.tui.text import safe
 from dutydesk.tui.typed import after_typing
 from dutydesk.tui.widgets.choice import SEVERITY_KEYS, ChoiceSelect
-from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
 from dutydesk.vocab import Category, Channel, Classification, MatterKind, Severity
 
@@ -125,7 +125,7 @@ class EditScreen(FormScreen[EditResult]):
             )
             yield Static(Content(""), id="edit-current")
             yield Static(Content(""), id="form-status")
-        yield DeskFooter(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Start on the severity, the field most often raised."""

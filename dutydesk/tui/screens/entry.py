@@ -33,7 +33,7 @@ from dutydesk.tui.format import hhmm, report_number
 from dutydesk.tui.moments import parse_due, typed_time
 from dutydesk.tui.text import fit, safe
 from dutydesk.tui.typed import after_typing
-from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea
 from dutydesk.vocab import EntryKind, Position
 
@@ -118,7 +118,7 @@ class EntryScreen(FormScreen[EntryResult]):
                 "text", SafeTextArea(compact=True, tab_behavior="focus"), caption=t(form.text)
             )
             yield Static(Content(""), id="form-status")
-        yield DeskFooter(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Start in the first field after the time; remember the blank form."""

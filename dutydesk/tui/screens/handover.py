@@ -33,7 +33,7 @@ from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.screens.prompt import PromptScreen
 from dutydesk.tui.text import safe, safe_block
-from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.workers import ReportsWorkerErrors
 
 # What an officer types for "nothing to report" (零报告), in either language.
@@ -87,7 +87,7 @@ class HandoverScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
             pane.can_focus = True
             yield Static(Content(t("app.loading")), id="handover-body")
         yield Static(Content(""), id="handover-status")
-        yield DeskFooter(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Build the pack for now."""

@@ -36,7 +36,7 @@ from dutydesk.tui.moments import parse_past, typed_time
 from dutydesk.tui.text import safe
 from dutydesk.tui.typed import after_typing
 from dutydesk.tui.widgets.choice import SEVERITY_KEYS, ChoiceSelect
-from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.widgets.form import SafeInput, SafeTextArea, choices
 from dutydesk.vocab import Category, Channel, Classification, MatterKind, Severity
 
@@ -169,7 +169,7 @@ class IntakeScreen(FormScreen[IntakeResult]):
                 yield Static(Content(""), id="similar-text")
                 yield OptionList(id="similar-list", compact=True)
             yield Static(Content(""), id="form-status")
-        yield DeskFooter(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Start in the summary: the one field a phone report must fill."""

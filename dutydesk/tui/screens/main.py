@@ -53,7 +53,7 @@ from dutydesk.tui.main.host import MainHost
 from dutydesk.tui.main.incident_keys import ACTION_BINDINGS, IncidentActions
 from dutydesk.tui.main.paper_keys import PAPER_BINDINGS, PaperActions
 from dutydesk.tui.text import safe
-from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.widgets.queue import QueueView
 from dutydesk.tui.widgets.roster import RosterPane
 from dutydesk.tui.widgets.status import StatusLine
@@ -164,7 +164,7 @@ class MainScreen(
                 yield QueueView(self.context, id="queue")
                 yield TimelineView(self.context, id="timeline")
             yield RosterPane(self.context, id="roster")
-        yield DeskFooter(show_command_palette=False)
+        yield KeysFooter()
 
     @property
     def host(self) -> MainHost:

@@ -26,7 +26,7 @@ from dutydesk.tui.context import Context
 from dutydesk.tui.format import hhmm
 from dutydesk.tui.screens.roster_forms import CoverForm, SpecialForm, SwapForm
 from dutydesk.tui.text import safe, safe_block
-from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.workers import ReportsWorkerErrors
 from dutydesk.vocab import Position
 
@@ -83,7 +83,7 @@ class RosterWeekScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False
         table: DataTable[Text] = DataTable(id="week-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static(Content(""), id="week-status")
-        yield DeskFooter(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Columns, then read the week."""

@@ -28,7 +28,7 @@ from dutydesk.services.incidents.search import SearchAfter, SearchResult
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.text import safe
-from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.widgets.form import SafeInput, choices
 from dutydesk.tui.widgets.results import ResultsView
 from dutydesk.tui.workers import ReportsWorkerErrors
@@ -100,7 +100,7 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[int | None]):
                 yield Checkbox(t("search.open_only"), id="filter-open", compact=True)
             yield ResultsView(self.context, id="search-results")
             yield Static(Content(""), id="search-status")
-        yield DeskFooter(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Type at once."""

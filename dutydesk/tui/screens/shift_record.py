@@ -28,7 +28,7 @@ from dutydesk.tui.base.read_only import refused
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.text import safe
-from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.workers import ReportsWorkerErrors
 from dutydesk.vocab import Classification, Position
 
@@ -84,7 +84,7 @@ class ShiftRecordScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=Fals
             pane.can_focus = True
             yield Static(Content(t("app.loading")), id="shift-record-body")
         yield Static(Content(""), id="shift-record-status")
-        yield DeskFooter(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Read the change of shift that is ending."""

@@ -28,7 +28,7 @@ from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.session import operator_names
 from dutydesk.tui.text import safe, safe_block
-from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.widgets.form import SafeInput
 from dutydesk.tui.workers import ReportsWorkerErrors
 
@@ -90,7 +90,7 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
             yield OptionList(id="sign-in-names")
             yield SafeInput(placeholder=t("session.pin"), password=True, id="sign-in-pin")
             yield Static("", id="sign-in-message")
-        yield DeskFooter(show_command_palette=False)
+        yield KeysFooter()
 
     @property
     def name_input(self) -> Input:

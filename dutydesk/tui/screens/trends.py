@@ -30,7 +30,7 @@ from dutydesk.rules.trends import Candidate, DimensionTrend, TrendReport, bar, s
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.text import fit, safe
-from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.workers import ReportsWorkerErrors
 
 ROWS_PER_DIMENSION = 6
@@ -101,7 +101,7 @@ class TrendsScreen(ReportsWorkerErrors, Screen[int | None], inherit_bindings=Fal
                 yield OptionList(id="trends-candidates")
                 yield OptionList(id="trends-incidents")
         yield Static(Content(t("trends.hint")), id="trends-status")
-        yield DeskFooter(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Read the report for the first window."""
