@@ -735,7 +735,9 @@ def pg_lookup_grams(terms: Sequence[str], share: Callable[[str], float] | None) 
     doubles the lists GIN decodes, while the other terms' keys narrow the candidates and
     ``LIKE`` checks each one exactly. Two words never together at 1M: 4 lists of
     170,000 read before, 2 now (tests/bench/README.md). One term keeps all its pairs: a
-    word whose pairs are each common but never adjacent is then still one short list.
+    word absent though each of its pairs is common is then still the (short)
+    intersection of its pairs. The price with two terms: where such a word's rarest
+    pair and the other terms do meet, ``LIKE`` checks those documents in vain.
     """
     grams = [pg_grams(term) for term in terms]
     if share is None or len(terms) < 2:
@@ -825,9 +827,12 @@ class PostgresSearchIndex:
        a common match fills the page and the walk stops;
     2. a match seen but too sparse for the page: one longer walk, as long as the rate
        step 1 saw says holds the page half again (at most :data:`PG_WALK_MAX`);
-    3. otherwise the match is rare among the newest: the GIN index, the terms' grams
-       and the filters' tokens in ONE ``keys @>`` (GIN intersects them itself), every
-       candidate checked and sorted. A match nowhere costs index pages only.
+    3. otherwise the match is rare among the newest: the GIN index, one ``keys @>``
+       per term (its grams, the filters' tokens with the first term's; GIN intersects
+       them itself), every candidate checked and sorted. A match nowhere costs index
+       pages only. With two terms or more, a long term is asked for by its rarest pair
+       as ``pg_stats`` tells it (:func:`pg_lookup_grams`): two common words never
+       together read two posting lists, not every pair's.
 
     The three go to the server as one statement, the later steps gated on the first
     (:meth:`_steps_sql`): on a busy machine a round trip cost more than most steps.
