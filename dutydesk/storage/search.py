@@ -958,7 +958,8 @@ class PostgresSearchIndex:
             # them all at 1M: fewer consistency checks); within one array it checks the
             # commoner keys only at the rarest's entries.
             keys = []
-            for number, grams in enumerate(pg_lookup_grams(spec.terms, self._key_share())):
+            share = self._key_share() if len(spec.terms) > 1 else None  # one: all pairs
+            for number, grams in enumerate(pg_lookup_grams(spec.terms, share)):
                 tokens = [f"lower({params.add(gram)})" for gram in grams]
                 tokens += [token for _column, token in filters] if number == 0 else []
                 keys.append(f"keys @> ARRAY[{', '.join(tokens)}]::text[]")
