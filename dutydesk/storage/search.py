@@ -736,8 +736,10 @@ def pg_lookup_grams(terms: Sequence[str], share: Callable[[str], float] | None) 
     ``LIKE`` checks each one exactly. Two words never together at 1M: 4 lists of
     170,000 read before, 2 now (tests/bench/README.md). One term keeps all its pairs: a
     word absent though each of its pairs is common is then still the (short)
-    intersection of its pairs. The price with two terms: where such a word's rarest
-    pair and the other terms do meet, ``LIKE`` checks those documents in vain.
+    intersection of its pairs. With two terms, such a word's rarest pair may meet the
+    other terms in many documents, each checked by ``LIKE`` in vain (新区城 火灾 at 1M:
+    68 ms, against 32 with every pair): :meth:`PostgresSearchIndex._steps_sql` asks GIN
+    for these grams only when none of the newest documents holds them all.
     """
     grams = [pg_grams(term) for term in terms]
     if share is None or len(terms) < 2:
@@ -813,6 +815,21 @@ def pg_filter_tokens(
     ]
 
 
+def _gin_keys(grams: list[list[str]], tokens: list[str], params: _Params) -> list[str]:
+    """The ``keys @>`` conditions of a GIN step, one per term.
+
+    The filters' tokens (SQL placeholders) go with the first term's grams. GIN leapfrogs
+    between the terms' lists (a tenth cheaper at 1M than one array of them all: fewer
+    consistency checks); within one array it checks the commoner keys only at the
+    rarest's entries.
+    """
+    keys = []
+    for number, own in enumerate(grams):
+        items = [f"lower({params.add(gram)})" for gram in own] + (tokens if number == 0 else [])
+        keys.append(f"keys @> ARRAY[{', '.join(items)}]::text[]")
+    return keys
+
+
 class PostgresSearchIndex:
     """Indexed search over a PostgreSQL store (migrations 0021 and 0025).
 
@@ -831,7 +848,8 @@ class PostgresSearchIndex:
        per term (its grams, the filters' tokens with the first term's; GIN intersects
        them itself), every candidate checked and sorted. A match nowhere costs index
        pages only. With two terms or more, a long term is asked for by its rarest pair
-       as ``pg_stats`` tells it (:func:`pg_lookup_grams`): two common words never
+       as ``pg_stats`` tells it (:func:`pg_lookup_grams`) when no document among the
+       newest :data:`PG_WINDOW` holds those pairs together: two common words never
        together read two posting lists, not every pair's.
 
     The three go to the server as one statement, the later steps gated on the first
@@ -915,24 +933,68 @@ class PostgresSearchIndex:
         rate = f"CAST({wanted} AS bigint) * {window} / (2 * greatest(n, 1))"
         reach = f"(SELECT {window} + 3 * {rate} FROM n)"  # noqa: S608 - placeholders
         longer = self._select(spec, params, walk=reach)
-        gin = self._select(spec, params)
+        every = pg_lookup_grams(spec.terms, None)
+        gin = self._select(spec, params, grams=every)
         most = params.add(PG_WALK_MAX)
+        gate = f"(SELECT n FROM n) = 0 OR {reach} > {most}"  # noqa: S608 - placeholders
+        share = self._key_share() if len(spec.terms) > 1 else None  # one: all pairs
+        fewest = pg_lookup_grams(spec.terms, share)
+        sample, tail = "", f"UNION ALL SELECT *, 3 FROM ({gin}) y WHERE {gate} "  # noqa: S608 - placeholders
+        if fewest != every:
+            # The rarest pairs' candidates, sampled in the newest documents: none
+            # there, and GIN reads just those lists (two words never together);
+            # some, and every pair (a word absent though its pairs are common, with a
+            # common word: its rarest pair's documents, all checked by LIKE, cost more
+            # than the other lists). Counted only if the GIN step runs.
+            sample = f", s AS MATERIALIZED ({self._sample_sql(spec, params, fewest, window)})"
+            lean = self._select(spec, params, grams=fewest)
+            tail = (
+                f"UNION ALL SELECT *, 3 FROM ({lean}) y WHERE ({gate}) AND (SELECT c FROM s) = 0 "  # noqa: S608 - placeholders
+                f"UNION ALL SELECT *, 3 FROM ({gin}) z WHERE ({gate}) AND (SELECT c FROM s) > 0 "
+            )
         sql = (
-            f"WITH w AS MATERIALIZED ({first}), n AS MATERIALIZED (SELECT count(*) AS n FROM w) "  # noqa: S608 - constants and _Params placeholders; values bound
+            f"WITH w AS MATERIALIZED ({first}), n AS MATERIALIZED (SELECT count(*) AS n FROM w)"  # noqa: S608 - constants and _Params placeholders; values bound
+            f"{sample} "
             f"SELECT *, 1 AS step FROM w WHERE (SELECT n FROM n) >= {wanted} "
             f"UNION ALL SELECT *, 2 FROM ({longer}) x "
             f"WHERE (SELECT n FROM n) BETWEEN 1 AND {wanted} - 1 AND {reach} <= {most} "
-            f"UNION ALL SELECT *, 3 FROM ({gin}) y "
-            f"WHERE (SELECT n FROM n) = 0 OR {reach} > {most} "
+            f"{tail}"
             "ORDER BY r_s DESC, r_id DESC"
         )
         return sql, params.values
 
-    def _select(self, spec: SearchSpec, params: _Params, walk: str | None = None) -> str:
+    def _sample_sql(
+        self, spec: SearchSpec, params: _Params, grams: list[list[str]], window: str
+    ) -> str:
+        """How many of the newest ``window`` documents in range hold all of ``grams``.
+
+        By ``LIKE`` on the text, as the walk checks it (a gram holds no whitespace, so
+        it is in the text where it is in the keys): reading the key arrays of a thousand
+        documents cost five times as much.
+        """
+        bounds, _exact = self._bounds(spec, params)
+        where = f"WHERE {' AND '.join(bounds)} " if bounds else ""
+        likes = [
+            f"doc LIKE lower({params.add(like_literal(gram))})" for own in grams for gram in own
+        ]
+        return (
+            "SELECT count(*) AS c FROM (SELECT doc FROM search_doc "  # noqa: S608 - constants and _Params placeholders
+            f"{where}ORDER BY received_s DESC, incident_id DESC LIMIT {window}) x "
+            f"WHERE {' AND '.join(likes)}"
+        )
+
+    def _select(
+        self,
+        spec: SearchSpec,
+        params: _Params,
+        walk: str | None = None,
+        grams: list[list[str]] | None = None,
+    ) -> str:
         """The first ``offset + limit`` matches, newest first, with their sort keys.
 
-        Among the GIN candidates, or (``walk``, an SQL expression) among the newest
-        ``walk`` documents in range, read in order.
+        Among the GIN candidates of ``grams`` (per term; default every pair of every
+        term), or (``walk``, an SQL expression) among the newest ``walk`` documents in
+        range, read in order.
         """
         bounds, exact = self._bounds(spec, params)
         # LIKE, not strpos: strpos is cheaper per document walked, but the planner then
@@ -952,17 +1014,8 @@ class PostgresSearchIndex:
             )
             where = [f"d.{check}" for check in likes]
         else:
-            # The grams narrow the GIN scan (a walk checks the text itself): one
-            # containment per term, the filters' tokens with the first. GIN then
-            # leapfrogs between the terms' lists (a tenth cheaper than one array of
-            # them all at 1M: fewer consistency checks); within one array it checks the
-            # commoner keys only at the rarest's entries.
-            keys = []
-            share = self._key_share() if len(spec.terms) > 1 else None  # one: all pairs
-            for number, grams in enumerate(pg_lookup_grams(spec.terms, share)):
-                tokens = [f"lower({params.add(gram)})" for gram in grams]
-                tokens += [token for _column, token in filters] if number == 0 else []
-                keys.append(f"keys @> ARRAY[{', '.join(tokens)}]::text[]")
+            keys = _gin_keys(pg_lookup_grams(spec.terms, None) if grams is None else grams,
+                             [token for _column, token in filters], params)  # fmt: skip
             # OFFSET 0 keeps the GIN rows a fence: the planner then looks up each one's
             # incident by key, not every incident received in the date range.
             source = (
