@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from dutydesk.services.incidents.search import (
@@ -22,7 +23,13 @@ from dutydesk.services.incidents.search import (
 from dutydesk.storage.engine import HEAD_REVISION, Database, url_for
 from dutydesk.storage.migrations import upgrade
 from dutydesk.storage.models import Incident, IncidentReader, Person, TimelineEntry
-from dutydesk.storage.search import LikeSearchIndex, SqliteSearchIndex
+from dutydesk.storage.search import (
+    PG_CHEAP_KEY,
+    LikeSearchIndex,
+    PostgresSearchIndex,
+    SqliteSearchIndex,
+    pg_lookup_grams,
+)
 from dutydesk.vocab import Category, Channel, Classification, EntryKind, Severity, Status
 from tests.migration_support import migrate
 from tests.request_support import request
@@ -455,6 +462,43 @@ def test_mixed_terms_are_exact_not_just_their_grams(db: Database) -> None:
     add(db, "甲事项二", "幸福路小区", hours=1)
     assert titles(db, "幸福路 甲") == ["甲事项二"]
     assert titles(db, "幸福路", status="received") == ["甲事项二"]
+
+
+def test_two_words_never_together_hits_and_misses(db: Database) -> None:
+    # Issue 15: two common words that never meet. PostgreSQL asks GIN for one pair of a
+    # long word when statistics say its pairs are common (pg_lookup_grams): the answer
+    # must not change, whichever pairs it reads (LIKE checks each candidate).
+    for hour in range(12):
+        place = ("幸福路12号", "北山乡", "东湖县")[hour % 3]
+        title = ("食物中毒", "停水", "火灾", "停电")[hour % 4]
+        add(db, f"{place}{title}", f"据报，{place}{title}。", hours=hour)
+    add(db, "幸福大街福路小区", "北山乡供水", hours=20)  # 幸福, 福路, 北山 but no 幸福路
+    add(db, "北山乡幸福路口停水", "暂无伤亡", hours=21)  # both words: the only one
+    if not db.is_sqlite:  # statistics, so that the pairs are chosen by them
+        with db.session() as session:
+            session.execute(text("ANALYZE search_doc"))
+        share = PostgresSearchIndex(db)._key_share()
+        assert share is not None and share("幸福") > PG_CHEAP_KEY
+    assert titles(db, "幸福路 北山乡") == ["北山乡幸福路口停水"]
+    assert titles(db, "北山乡 幸福路口") == ["北山乡幸福路口停水"]
+    assert titles(db, "幸福路 东湖县") == titles(db, "食物中毒 停电") == []
+    assert titles(db, "东湖县 食物中毒") == ["东湖县食物中毒"]
+    assert titles(db, "福路小区 北山乡供水") == ["幸福大街福路小区"]
+    assert titles(db, "幸福路小区 北山乡") == []
+    assert titles(db, "北山乡 停水") == ["北山乡幸福路口停水", "北山乡停水"]
+
+
+def test_lookup_grams_keep_the_rarest_pair_of_each_word() -> None:
+    common = {"幸福": 0.2, "福路": 0.2, "北山": 0.2, "山乡": 0.19, "食物": 0.1}
+    share = lambda gram: common.get(gram, 0.0)  # noqa: E731 - a table as a function
+    # Two words: the rarest pair of each (the first of equals), and any pair no commoner
+    # than PG_CHEAP_KEY (here one missing from the statistics: rarer than all of them).
+    assert pg_lookup_grams(["幸福路", "北山乡"], share) == [["幸福"], ["山乡"]]
+    assert pg_lookup_grams(["食物中毒", "停电"], share) == [["物中", "中毒"], ["停电"]]
+    assert pg_lookup_grams(["幸福路", "A"], share) == [["幸福"], ["A"]]
+    # One word, or no statistics: every pair, as before.
+    assert pg_lookup_grams(["幸福路"], share) == [["幸福", "福路"]]
+    assert pg_lookup_grams(["幸福路", "北山乡"], None) == [["幸福", "福路"], ["北山", "山乡"]]
 
 
 def test_two_characters_with_a_symbol_are_exact(db: Database) -> None:

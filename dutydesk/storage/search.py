@@ -67,6 +67,7 @@ new database gets exactly the triggers of :func:`sqlite_schema`).
 from __future__ import annotations
 
 import sqlite3
+import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -715,6 +716,42 @@ def _pairs_all(term: str) -> list[str]:
     return [term[i : i + 2] for i in range(len(term) - 1)]
 
 
+PG_CHEAP_KEY = 0.01
+"""Share of documents up to which a key is always looked up: its posting list is short,
+and the documents it rules out would each cost a ``LIKE`` recheck."""
+PG_KEY_STATS_SECONDS = 600.0
+"""How long :class:`PostgresSearchIndex` keeps the key frequencies it read from ``pg_stats``
+(``ANALYZE``, mostly autovacuum's, refreshes them there)."""
+
+
+def pg_lookup_grams(terms: Sequence[str], share: Callable[[str], float] | None) -> list[list[str]]:
+    """The grams the GIN index is asked for, per term (each term's list non-empty).
+
+    ``share`` estimates the share of documents whose keys hold a (lower-cased) gram; with
+    none, or one term, every gram of every term (:func:`pg_grams`). With two terms or
+    more, a term of 3+ characters keeps its rarest pair and the pairs no commoner than
+    :data:`PG_CHEAP_KEY`: the pairs of one word are found together (each pair of a place
+    name in one document of six), so a second common pair narrows nothing and only
+    doubles the lists GIN decodes, while the other terms' keys narrow the candidates and
+    ``LIKE`` checks each one exactly. Two words never together at 1M: 4 lists of
+    170,000 read before, 2 now (tests/bench/README.md). One term keeps all its pairs: a
+    word absent though each of its pairs is common is then still the (short)
+    intersection of its pairs. With two terms, such a word's rarest pair may meet the
+    other terms in many documents, each checked by ``LIKE`` in vain (新区城 火灾 at 1M:
+    68 ms, against 32 with every pair): :meth:`PostgresSearchIndex._steps_sql` asks GIN
+    for these grams only when none of the newest documents holds them all.
+    """
+    grams = [pg_grams(term) for term in terms]
+    if share is None or len(terms) < 2:
+        return grams
+    chosen = []
+    for own in grams:
+        shares = {gram: share(gram.lower()) for gram in own}
+        rarest = min(own, key=shares.__getitem__)  # the first of equals: stable
+        chosen.append([g for g in own if g == rarest or shares[g] <= PG_CHEAP_KEY])
+    return chosen
+
+
 _PG_SPACE = frozenset(" \n\t\r\u3000")
 """Characters ``dutydesk_search_grams`` leaves out of the grams (a term never holds one)."""
 
@@ -778,6 +815,25 @@ def pg_filter_tokens(
     ]
 
 
+def _gin_keys(
+    grams: list[list[str]], tokens: list[str], params: _Params, *, apart: bool = False
+) -> list[str]:
+    """The ``keys @>`` conditions of a GIN step, in one array or (``apart``) one per term.
+
+    The filters' tokens (SQL placeholders) go with the (first term's) grams. Within one
+    array GIN checks the commoner keys only at the rarest's entries; apart, it leapfrogs
+    between the arrays' lists: a tenth cheaper at 1M for one common pair a word (fewer
+    consistency checks).
+    """
+    if not apart:
+        grams = [list(dict.fromkeys(gram for own in grams for gram in own))]
+    keys = []
+    for number, own in enumerate(grams):
+        items = [f"lower({params.add(gram)})" for gram in own] + (tokens if number == 0 else [])
+        keys.append(f"keys @> ARRAY[{', '.join(items)}]::text[]")
+    return keys
+
+
 class PostgresSearchIndex:
     """Indexed search over a PostgreSQL store (migrations 0021 and 0025).
 
@@ -792,9 +848,13 @@ class PostgresSearchIndex:
        a common match fills the page and the walk stops;
     2. a match seen but too sparse for the page: one longer walk, as long as the rate
        step 1 saw says holds the page half again (at most :data:`PG_WALK_MAX`);
-    3. otherwise the match is rare among the newest: the GIN index, the terms' grams
-       and the filters' tokens in ONE ``keys @>`` (GIN intersects them itself), every
-       candidate checked and sorted. A match nowhere costs index pages only.
+    3. otherwise the match is rare among the newest: the GIN index, one ``keys @>``
+       per term (its grams, the filters' tokens with the first term's; GIN intersects
+       them itself), every candidate checked and sorted. A match nowhere costs index
+       pages only. With two terms or more, a long term is asked for by its rarest pair
+       as ``pg_stats`` tells it (:func:`pg_lookup_grams`) when no document among the
+       newest :data:`PG_WINDOW` holds those pairs together: two common words never
+       together read two posting lists, not every pair's.
 
     The three go to the server as one statement, the later steps gated on the first
     (:meth:`_steps_sql`): on a busy machine a round trip cost more than most steps.
@@ -809,6 +869,35 @@ class PostgresSearchIndex:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._shares: dict[str, float] | None = None
+        self._shares_read = -PG_KEY_STATS_SECONDS  # never: read at the first lookup
+
+    def _key_share(self) -> Callable[[str], float] | None:
+        """The share of documents holding a key, from ``pg_stats`` (``None``: no statistics).
+
+        ``ANALYZE`` (autovacuum's, or a bulk load's) keeps the commonest keys of
+        ``search_doc.keys`` with their shares (``most_common_elems``); a key it did not
+        keep is rarer than all of them and counts as 0. Read again after
+        :data:`PG_KEY_STATS_SECONDS`. A guess only: it decides which grams GIN reads,
+        never which rows match (``LIKE`` does).
+        """
+        now = time.monotonic()
+        if now - self._shares_read >= PG_KEY_STATS_SECONDS:
+            rows = self.db.read(
+                "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs "
+                "FROM pg_stats s JOIN pg_namespace n ON n.nspname = s.schemaname "
+                "JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename "
+                "WHERE c.oid = to_regclass('search_doc') AND s.attname = 'keys'"
+            )
+            self._shares_read = now
+            # The frequencies run on past the elements (their least, their greatest, the
+            # share of NULLs): zip stops at the elements.
+            elems, freqs = rows[0] if rows else (None, None)
+            self._shares = dict(zip(elems, freqs, strict=False)) if elems and freqs else None
+        known = self._shares
+        if known is None:
+            return None
+        return lambda key: known.get(key, 0.0)
 
     def find(self, spec: SearchSpec) -> list[Row]:
         """Rows matching ``spec``, newest received first (see :class:`SearchIndex`)."""
@@ -848,24 +937,68 @@ class PostgresSearchIndex:
         rate = f"CAST({wanted} AS bigint) * {window} / (2 * greatest(n, 1))"
         reach = f"(SELECT {window} + 3 * {rate} FROM n)"  # noqa: S608 - placeholders
         longer = self._select(spec, params, walk=reach)
+        every = pg_lookup_grams(spec.terms, None)
         gin = self._select(spec, params)
         most = params.add(PG_WALK_MAX)
+        gate = f"(SELECT n FROM n) = 0 OR {reach} > {most}"  # noqa: S608 - placeholders
+        share = self._key_share() if len(spec.terms) > 1 else None  # one: all pairs
+        fewest = pg_lookup_grams(spec.terms, share)
+        sample, tail = "", f"UNION ALL SELECT *, 3 FROM ({gin}) y WHERE {gate} "  # noqa: S608 - placeholders
+        if fewest != every:
+            # The rarest pairs' candidates, sampled in the newest documents: none
+            # there, and GIN reads just those lists (two words never together);
+            # some, and every pair (a word absent though its pairs are common, with a
+            # common word: its rarest pair's documents, all checked by LIKE, cost more
+            # than the other lists). Counted only if the GIN step runs.
+            sample = f", s AS MATERIALIZED ({self._sample_sql(spec, params, fewest, window)})"
+            lean = self._select(spec, params, grams=fewest)
+            tail = (
+                f"UNION ALL SELECT *, 3 FROM ({lean}) y WHERE ({gate}) AND (SELECT c FROM s) = 0 "  # noqa: S608 - placeholders
+                f"UNION ALL SELECT *, 3 FROM ({gin}) z WHERE ({gate}) AND (SELECT c FROM s) > 0 "
+            )
         sql = (
-            f"WITH w AS MATERIALIZED ({first}), n AS MATERIALIZED (SELECT count(*) AS n FROM w) "  # noqa: S608 - constants and _Params placeholders; values bound
+            f"WITH w AS MATERIALIZED ({first}), n AS MATERIALIZED (SELECT count(*) AS n FROM w)"  # noqa: S608 - constants and _Params placeholders; values bound
+            f"{sample} "
             f"SELECT *, 1 AS step FROM w WHERE (SELECT n FROM n) >= {wanted} "
             f"UNION ALL SELECT *, 2 FROM ({longer}) x "
             f"WHERE (SELECT n FROM n) BETWEEN 1 AND {wanted} - 1 AND {reach} <= {most} "
-            f"UNION ALL SELECT *, 3 FROM ({gin}) y "
-            f"WHERE (SELECT n FROM n) = 0 OR {reach} > {most} "
+            f"{tail}"
             "ORDER BY r_s DESC, r_id DESC"
         )
         return sql, params.values
 
-    def _select(self, spec: SearchSpec, params: _Params, walk: str | None = None) -> str:
+    def _sample_sql(
+        self, spec: SearchSpec, params: _Params, grams: list[list[str]], window: str
+    ) -> str:
+        """How many of the newest ``window`` documents in range hold all of ``grams``.
+
+        By ``LIKE`` on the text, as the walk checks it (a gram holds no whitespace, so
+        it is in the text where it is in the keys): reading the key arrays of a thousand
+        documents cost five times as much.
+        """
+        bounds, _exact = self._bounds(spec, params)
+        where = f"WHERE {' AND '.join(bounds)} " if bounds else ""
+        likes = [
+            f"doc LIKE lower({params.add(like_literal(gram))})" for own in grams for gram in own
+        ]
+        return (
+            "SELECT count(*) AS c FROM (SELECT doc FROM search_doc "  # noqa: S608 - constants and _Params placeholders
+            f"{where}ORDER BY received_s DESC, incident_id DESC LIMIT {window}) x "
+            f"WHERE {' AND '.join(likes)}"
+        )
+
+    def _select(
+        self,
+        spec: SearchSpec,
+        params: _Params,
+        walk: str | None = None,
+        grams: list[list[str]] | None = None,
+    ) -> str:
         """The first ``offset + limit`` matches, newest first, with their sort keys.
 
-        Among the GIN candidates, or (``walk``, an SQL expression) among the newest
-        ``walk`` documents in range, read in order.
+        Among the GIN candidates of ``grams`` (per term; default every pair of every
+        term), or (``walk``, an SQL expression) among the newest ``walk`` documents in
+        range, read in order.
         """
         bounds, exact = self._bounds(spec, params)
         # LIKE, not strpos: strpos is cheaper per document walked, but the planner then
@@ -885,12 +1018,11 @@ class PostgresSearchIndex:
             )
             where = [f"d.{check}" for check in likes]
         else:
-            # The grams narrow the GIN scan (a walk checks the text itself); with the
-            # filters' tokens, one intersection.
-            grams = dict.fromkeys(g for term in spec.terms for g in pg_grams(term))
-            tokens = [f"lower({params.add(gram)})" for gram in grams]
-            tokens += [token for _column, token in filters]
-            keys = [f"keys @> ARRAY[{', '.join(tokens)}]::text[]"] if tokens else []
+            tokens = [token for _column, token in filters]
+            if grams is None:  # every pair: one array, as GIN reads it best
+                keys = _gin_keys(pg_lookup_grams(spec.terms, None), tokens, params)
+            else:
+                keys = _gin_keys(grams, tokens, params, apart=True)
             # OFFSET 0 keeps the GIN rows a fence: the planner then looks up each one's
             # incident by key, not every incident received in the date range.
             source = (

@@ -295,9 +295,10 @@ def _pg_plans(
         statements.append((sql, params))
         return read(sql, params)
 
+    index = PostgresSearchIndex(db)
+    index._key_share()  # pg_stats, read once a while: not one of the kinds' statements
     db.read = recording  # type: ignore[method-assign]
     try:
-        index = PostgresSearchIndex(db)
         for kind, spec in specs.items():
             statements.clear()
             index.find(spec)
