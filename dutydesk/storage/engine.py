@@ -45,6 +45,7 @@ from urllib.parse import quote, unquote
 
 from dutydesk.errors import CommitInDoubt, DatabaseError, ServerUnreachable
 from dutydesk.i18n import t
+from dutydesk.storage import write_gate
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -394,6 +395,7 @@ class Database:
         if self._engine is None:
             from sqlalchemy import create_engine, event
 
+            file = self.path  # the SQLite file whose writers' line BEGIN IMMEDIATE takes
             if self.is_sqlite and self.path is not None:
                 path = self.path
                 # The same opening as the plain reads (read-only folders included);
@@ -417,7 +419,20 @@ class Database:
                     # timeout), so a write transaction never fails half-way; read-only
                     # sessions ask for DEFERRED.
                     mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-                    connection.exec_driver_sql(f"BEGIN {mode}")
+                    if mode == "IMMEDIATE" and file is not None:
+                        # Queueing after a first wait (storage.write_gate, issue 16).
+                        raw = connection.connection.dbapi_connection
+                        try:
+                            write_gate.begin_immediate(raw, file, BUSY_TIMEOUT_MS / 1000)
+                        except sqlite3.Error as exc:
+                            from sqlalchemy.exc import DBAPIError
+
+                            # Wrapped as exec_driver_sql wraps it: callers see no change.
+                            raise DBAPIError.instance(
+                                "BEGIN IMMEDIATE", (), exc, sqlite3.Error
+                            ) from None
+                    else:
+                        connection.exec_driver_sql(f"BEGIN {mode}")
                     if mode == "IMMEDIATE":
                         _note_audit_head(connection)
 
@@ -593,12 +608,24 @@ class Database:
         """A new ``sqlite3`` connection to this SQLite file for a plain-SQL write.
 
         With dutydesk's pragmas and no implicit transactions: the caller begins
-        (``BEGIN IMMEDIATE``), commits and closes (issue 16: the CLI's plain write path).
+        (:meth:`begin_write`), commits and closes (issue 16: the CLI's plain write path).
         """
         assert self.path is not None, "a plain write needs a SQLite file"
         connection = _open_sqlite(self.path)
         connection.isolation_level = None
         return connection
+
+    def begin_write(self, connection: sqlite3.Connection) -> None:
+        """``BEGIN IMMEDIATE`` on a ``sqlite3`` connection to this file, as the ORM begins.
+
+        Waits for the write lock up to the busy timeout, queueing behind the writers'
+        line after a first wait (:mod:`dutydesk.storage.write_gate`).
+
+        Raises:
+            sqlite3.OperationalError: SQLite's busy error when the wait ran out.
+
+        """
+        write_gate.begin_immediate(connection, self.path, BUSY_TIMEOUT_MS / 1000)
 
     def read(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Run a read-only query and return its rows, by position or by column name.

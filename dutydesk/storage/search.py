@@ -1112,7 +1112,7 @@ def rebuild(db: Database) -> None:
     connection = db._sqlite_connection()
     if not sqlite_has_trigram(connection):
         return
-    connection.execute("BEGIN IMMEDIATE")
+    db.begin_write(connection)
     try:
         for statement in SQLITE_DROP:
             connection.execute(statement)

@@ -42,7 +42,8 @@ def _line(store: str, what: str, outcome: Outcome) -> str:
     return (
         f"{store:10} {what:22} failures {len(outcome.failures):4}  wall {outcome.wall:6.1f} s  "
         f"{done / outcome.wall:6.1f}/s  p50 {outcome.percentile(0.5) * 1000:6.0f} ms  "
-        f"p99 {outcome.percentile(0.99) * 1000:6.0f} ms  retries {dict(outcome.retries)}"
+        f"p95 {outcome.percentile(0.95) * 1000:6.0f} ms  p99 {outcome.percentile(0.99) * 1000:6.0f} ms  "
+        f"max {max(outcome.latencies, default=0) * 1000:6.0f} ms  retries {dict(outcome.retries)}"
     )
 
 

@@ -215,7 +215,8 @@ def _ensure_schema(database: Database, *, create: bool) -> bool:
     except BaseException:
         if new and path is not None:
             database.close()
-            for leftover in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+            sides = ("-wal", "-shm", "-journal", "-gate")  # -gate: storage.write_gate
+            for leftover in [str(path), *(f"{path}{side}" for side in sides)]:
                 with contextlib.suppress(OSError):
                     os.unlink(leftover)
         raise

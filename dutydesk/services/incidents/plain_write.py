@@ -179,7 +179,7 @@ def _run(db: Database, work: Callable[[_Transaction], T]) -> T:
     for attempt in range(ATTEMPTS):
         connection = db.write_connection()
         try:
-            connection.execute("BEGIN IMMEDIATE")
+            db.begin_write(connection)  # BEGIN IMMEDIATE, queueing as the ORM's does
             result = work(_Transaction(connection, db))
             connection.execute("COMMIT")
             return result
