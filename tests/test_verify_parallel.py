@@ -295,15 +295,20 @@ def _rehash(path: Path, first: int, last: int, prev: str | None = None) -> None:
     connection.close()
 
 
-def _hash_at(path: Path, seq: int) -> str:
+def _link_value(path: Path, seq: int, entry: str, event: str) -> str:
+    """One value of link ``seq``: ``entry`` if it is a timeline entry, else ``event``."""
     with sqlite3.connect(path) as connection:
         found = connection.execute(
-            "SELECT hash FROM timeline_entry WHERE chain_seq = ? "
-            "UNION ALL SELECT hash FROM audit_event WHERE chain_seq = ?",
+            f"SELECT {entry} FROM timeline_entry WHERE chain_seq = ? "  # noqa: S608
+            f"UNION ALL SELECT {event} FROM audit_event WHERE chain_seq = ?",
             (seq, seq),
         ).fetchone()
     connection.close()
     return str(found[0])
+
+
+def _hash_at(path: Path, seq: int) -> str:
+    return _link_value(path, seq, "hash", "hash")
 
 
 def _entry_before_event(path: Path, low: int) -> int:
@@ -378,14 +383,7 @@ def test_the_chunked_quick_walk_finds_what_the_link_by_link_walk_finds(
 
 def _row_at(path: Path, seq: int) -> str:
     """``timeline entry <id>`` or ``audit event <id>``: how a problem names link ``seq``."""
-    with sqlite3.connect(path) as connection:
-        found = connection.execute(
-            "SELECT 'timeline entry ' || id FROM timeline_entry WHERE chain_seq = ? "
-            "UNION ALL SELECT 'audit event ' || id FROM audit_event WHERE chain_seq = ?",
-            (seq, seq),
-        ).fetchone()
-    connection.close()
-    return str(found[0])
+    return _link_value(path, seq, "'timeline entry ' || id", "'audit event ' || id")
 
 
 def test_an_intact_record_in_chunks_of_seven_is_intact(
