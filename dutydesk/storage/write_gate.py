@@ -41,6 +41,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from dutydesk.storage.private import create_private_file
+
 GATE_SUFFIX = "-gate"
 """Appended to the database's file name: ``duty.sqlite3-gate``."""
 
@@ -84,25 +86,16 @@ def _open(path: Path) -> int | None:
     ``flock`` needs no write access, so an existing file that is read-only here still
     serves; a folder where it can be neither made nor opened leaves the writer unqueued.
     """
+    with contextlib.suppress(OSError):
+        create_private_file(path)  # 0600 whatever the umask; one made meanwhile is kept
     try:
         return os.open(path, os.O_RDWR | os.O_CLOEXEC)
-    except FileNotFoundError:
-        pass
-    except PermissionError:
+    except PermissionError:  # a file not ours to write: flock needs no write access
         with contextlib.suppress(OSError):
             return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        return None
-    except OSError:
-        return None
-    try:
-        descriptor = os.open(path, os.O_RDWR | os.O_CLOEXEC | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _open(path)  # made meanwhile by another writer
-    except OSError:
-        return None
-    with contextlib.suppress(OSError):
-        os.fchmod(descriptor, 0o600)  # whatever the umask (storage.private's rule)
-    return descriptor
+    except OSError:  # a folder in its place, say: no line
+        pass
+    return None
 
 
 class _Waiter:
