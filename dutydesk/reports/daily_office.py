@@ -37,7 +37,13 @@ from dutydesk.reports.daily import (
 )
 from dutydesk.reports.imprint import add_office_imprint
 from dutydesk.reports.marks import docx_mark, first_line
-from dutydesk.reports.ooxml import add_quoted_text_format, column_letter, sheet_row, splice_to
+from dutydesk.reports.ooxml import (
+    TooLargeForOffice,
+    add_quoted_text_format,
+    column_letter,
+    sheet_row,
+    splice_to,
+)
 from dutydesk.reports.wording import document_datetime
 from dutydesk.rules.documents import DailyRow, DailySummary
 from dutydesk.rules.sanitize import looks_like_formula
@@ -50,6 +56,42 @@ _WIDTHS = (14, 18, 10, 12, 8, 8, 8, 36, 28, 24, 8, 24, 24, 24, 12, 48, 60)
 column is as wide as its header with the zone (``Written first report at (+08:00)``)."""
 
 SHEET_INCIDENTS = "incidents"
+
+XLSX_MAX_ROWS = 1_048_576
+"""The rows of a worksheet in Excel and WPS: a longer sheet opens cut, its last incidents
+silently missing, so a day with more is refused before anything is written."""
+
+XLSX_CELL_UNITS = 32_767
+"""The characters a cell holds in Excel and WPS, counted in UTF-16 units (a character
+outside the BMP counts two). A longer cell makes Excel call the file damaged and "repair"
+it by emptying the cell, so a longer text is cut, and says so, in the workbook only."""
+
+ZIP64_FROM_ROWS = 500_000
+"""From this many incidents the spliced part may pass 2 GiB (at a million rows the
+sheet's XML was 1.47 GB and the DOCX table's more than 2.1), so it is written as zip64;
+below it, a plain zip, which every reader takes. A long-text day can pass 2 GiB with
+fewer rows: then :class:`TooLargeForOffice` says so."""
+
+_LONG_COLUMNS = frozenset(
+    {"title", "location", "reporter_unit", "last_entry_text", "summary"}
+)  # the free-text columns, the only ones that can pass a cell's limit
+
+
+def fit_cell(text: str) -> str:
+    """``text`` as a spreadsheet cell holds it: whole, or cut with a note.
+
+    Cut to :data:`XLSX_CELL_UNITS` UTF-16 units, the note saying the full length and
+    where the whole text is.
+    """
+    if len(text) <= XLSX_CELL_UNITS // 2:  # no text this short can pass, even all astral
+        return text
+    units = text.encode("utf-16-le")
+    if len(units) <= 2 * XLSX_CELL_UNITS:
+        return text
+    note = t("daily.cell_cut", count=len(text))
+    keep = 2 * (XLSX_CELL_UNITS - len(note.encode("utf-16-le")) // 2)
+    # A cut inside a surrogate pair leaves half a character: "ignore" drops that half.
+    return units[:keep].decode("utf-16-le", errors="ignore") + note
 
 
 def render_xlsx(summary: DailySummary, tz: ZoneInfo) -> bytes:
@@ -106,7 +148,9 @@ def write_xlsx(
                 cells.append(cell)
             worksheet.append(cells)
 
-    entries_index = [key for key, _ in COLUMNS].index("entries")
+    keys = [key for key, _ in COLUMNS]
+    entries_index = keys.index("entries")
+    long_indexes = [index for index, key in enumerate(keys) if key in _LONG_COLUMNS]
     letters = [column_letter(i) for i in range(1, 1 + len(COLUMNS))]
 
     def incident_rows(quoted: int) -> Iterator[str]:
@@ -115,11 +159,13 @@ def write_xlsx(
             cells: list[object] = list(display(row))
             if row.entries is not None:
                 cells[entries_index] = row.entries  # a number Excel can sum
+            _fit_long_cells(cells, long_indexes)
             yield sheet_row(number, cells, letters, quoted)
 
     # A marked summary's first cell is its 份号 and 密级; the header row comes under it.
     marks = [[first_line(summary.marking)]] if summary.marking else []
     first_row = 2 + len(marks)
+    _refuse_too_many_rows(summary, first_row)
     sheet(t("daily.incidents"), headers(summary, tz), [], _WIDTHS, marks)  # rows spliced in
     for heading, table in totals_tables(summary):
         sheet(heading, [heading, t("daily.count")], [[n, c] for n, c in table], (24, 10))
@@ -130,7 +176,29 @@ def write_xlsx(
     buffer = BytesIO()
     workbook.save(buffer)
     data, quoted = add_quoted_text_format(buffer.getvalue())
-    splice_to(data, "xl/worksheets/sheet1.xml", "</sheetData>", incident_rows(quoted), out)
+    big = summary.size >= ZIP64_FROM_ROWS
+    sheet_xml = "xl/worksheets/sheet1.xml"
+    splice_to(data, sheet_xml, "</sheetData>", incident_rows(quoted), out, zip64=big)
+
+
+def _fit_long_cells(cells: list[object], indexes: list[int]) -> None:
+    """Each text at ``indexes`` of ``cells`` as a cell holds it (:func:`fit_cell`)."""
+    for index in indexes:
+        text = cells[index]
+        if isinstance(text, str) and len(text) > XLSX_CELL_UNITS // 2:
+            cells[index] = fit_cell(text)
+
+
+def _refuse_too_many_rows(summary: DailySummary, first_row: int) -> None:
+    """Refuse, before anything is written, a day a sheet cannot hold from ``first_row``.
+
+    Raises:
+        TooLargeForOffice: more incidents than :data:`XLSX_MAX_ROWS` leaves room for.
+
+    """
+    room = XLSX_MAX_ROWS - first_row + 1
+    if summary.size > room:
+        raise TooLargeForOffice(t("error.office.xlsx_rows", count=summary.size, most=room))
 
 
 _DOCX_COLUMNS = (
@@ -201,7 +269,9 @@ def write_docx(
             yield ds.row_xml([cells[i] for i in picks])
 
     _imprint(document, summary, tz, unit, cc)  # after the table the rows are spliced into
-    splice_to(ds.to_bytes(document), "word/document.xml", "</w:tbl>", table_rows(), out)
+    big = summary.size >= ZIP64_FROM_ROWS
+    data = ds.to_bytes(document)
+    splice_to(data, "word/document.xml", "</w:tbl>", table_rows(), out, zip64=big)
 
 
 def _imprint(

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from typing import IO
 from xml.sax.saxutils import escape
 
+from dutydesk.errors import DutyDeskError
+from dutydesk.i18n import t
 from dutydesk.rules.sanitize import looks_like_formula, may_start_formula
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -80,16 +82,39 @@ def splice(data: bytes, member: str, before: str, insert: str, count: int = 1) -
 _CHUNK = 1 << 16
 """Characters gathered before a streamed splice compresses and writes them."""
 
+MEMBER_LIMIT = zipfile.ZIP64_LIMIT
+"""The bytes a zip member may hold without zip64 (2 GiB - 1). A streamed member is
+written before its size is known, so zip64 is chosen up front (``zip64=``); a member
+that grows past this without it is refused in words, not by ``zipfile``'s traceback."""
 
-def splice_to(data: bytes, member: str, before: str, insert: Iterable[str], out: IO[bytes]) -> None:
+
+class TooLargeForOffice(DutyDeskError):
+    """An Office file cannot hold what was asked (its rows, or its part's size)."""
+
+    exit_code = 2
+
+
+def splice_to(
+    data: bytes,
+    member: str,
+    before: str,
+    insert: Iterable[str],
+    out: IO[bytes],
+    *,
+    zip64: bool = False,
+) -> None:
     """:func:`splice` written to ``out`` as ``insert``'s pieces come: memory flat in them.
 
     The zip ``data`` (written by a library, small: no rows yet) goes to ``out`` with the
     pieces put into ``member`` before its first ``before``; the member is compressed as
     it is written, so a 100,000-row sheet is never held whole. ``out`` may be a pipe.
+    ``zip64``: the member may pass :data:`MEMBER_LIMIT` (a day of a million incidents);
+    a plain member otherwise, which every reader takes (Excel reads zip64 strictly).
 
     Raises:
         ValueError: the member or the tag is not there.
+        TooLargeForOffice: the member passed :data:`MEMBER_LIMIT` without ``zip64``;
+            what was written of it is not a whole file.
 
     """
     source = zipfile.ZipFile(io.BytesIO(data))
@@ -106,17 +131,41 @@ def splice_to(data: bytes, member: str, before: str, insert: Iterable[str], out:
             if position < 0:
                 raise ValueError(f"{member}: no {before}")
             info.compress_type = zipfile.ZIP_DEFLATED
-            with target.open(info, "w") as stream:
-                stream.write(text[:position].encode("utf-8"))
-                pending: list[str] = []
-                size = 0
-                for piece in insert:
-                    pending.append(piece)
-                    size += len(piece)
-                    if size >= _CHUNK:
-                        stream.write("".join(pending).encode("utf-8"))
-                        pending, size = [], 0
-                stream.write(("".join(pending) + text[position:]).encode("utf-8"))
+            with target.open(info, "w", force_zip64=zip64) as stream:
+                room = None if zip64 else MEMBER_LIMIT
+                _stream_member(stream, text[:position], insert, text[position:], room)
+
+
+def _stream_member(
+    stream: IO[bytes], head: str, insert: Iterable[str], tail: str, room: int | None
+) -> None:
+    """``head``, ``insert``'s pieces a chunk at a time, then ``tail``, into ``stream``.
+
+    Raises:
+        TooLargeForOffice: more than ``room`` bytes (``None``: no bound).
+
+    """
+    written = 0
+
+    def put(chunk: bytes) -> None:
+        nonlocal written
+        written += len(chunk)
+        # Refused before zipfile's own check, which comes only at the close, after the
+        # whole part, as a RuntimeError nobody could act on.
+        if room is not None and written > room:
+            raise TooLargeForOffice(t("error.office.too_large", limit="2 GiB"))
+        stream.write(chunk)
+
+    put(head.encode("utf-8"))
+    pending: list[str] = []
+    size = 0
+    for piece in insert:
+        pending.append(piece)
+        size += len(piece)
+        if size >= _CHUNK:
+            put("".join(pending).encode("utf-8"))
+            pending, size = [], 0
+    put(("".join(pending) + tail).encode("utf-8"))
 
 
 _CELL_FORMATS = re.compile(r'<cellXfs count="\d+"')
