@@ -699,6 +699,15 @@ PG_WINDOW = 1000
 a page of any match in one document of 20 or more."""
 PG_WALK_MAX = 60_000
 """Most documents the second, longer walk reads (sized by the first walk's hit rate)."""
+PG_SPANS = (7 * 86_400, 28 * 86_400)
+"""Seconds back from the newest document in range that the GIN step's first windows
+reach (:meth:`PostgresSearchIndex._windowed_sql`): a week, then four weeks."""
+PG_WINDOWED_SHARES = (0.005, 0.03)
+"""Shares of documents between which a one-term GIN step is read in time windows: its
+rarest key's (``pg_stats`` keeps no key under about 0.75% at 1M; an unknown key is
+rarer, or absent: few candidates). Above the top, the windows' candidates of that one
+key cost more than they save: 新区城 (区城 in a sixth of the documents, the word
+nowhere) took 184 ms in windows at 1M, 20 ms by every pair."""
 
 
 def like_literal(term: str) -> str:
@@ -913,9 +922,78 @@ class PostgresSearchIndex:
         found = self.db.read(*self._steps_sql(spec))
         if len(found) >= wanted or not found or found[0].step != 2:
             return found[spec.offset :]
-        # The longer walk did not fill the page: every GIN candidate, checked and sorted.
+        # The longer walk did not fill the page: the GIN candidates, checked and sorted.
         params = _Params()
-        return self.db.read(self._select(spec, params), params.values)[spec.offset :]
+        sql = self._gin_sql(spec, params, self._key_share())
+        return self.db.read(sql, params.values)[spec.offset :]
+
+    def _gin_sql(
+        self, spec: SearchSpec, params: _Params, share: Callable[[str], float] | None
+    ) -> str:
+        """The GIN step over every pair of every term: in time windows when worth it.
+
+        One term whose rarest key ``pg_stats`` counts in a share of the documents within
+        :data:`PG_WINDOWED_SHARES` is read in windows (:meth:`_windowed_sql`); a rarer
+        key has few candidates, and two terms or more are found together in few
+        documents.
+        """
+        if len(spec.terms) == 1 and share is not None:
+            own = pg_grams(spec.terms[0])
+            rarest = min(own, key=lambda gram: share(gram.lower()))
+            low, high = PG_WINDOWED_SHARES
+            if low <= share(rarest.lower()) <= high:
+                return self._windowed_sql(spec, params, rarest)
+        return self._select(spec, params)
+
+    def _windowed_sql(self, spec: SearchSpec, params: _Params, rarest: str) -> str:
+        """The GIN step of one term, newest window first, until the page is full.
+
+        A word common in older documents but in none of the newest (a place name of
+        last month) had every GIN candidate's row visited for its text: 13,815 at 1M,
+        about 100 ms. Here GIN's candidates of the term's rarest key are ANDed with a
+        range of ``search_doc_order`` (a BitmapAnd: rows are visited only inside the
+        window): the last week before the newest document in range, then the four
+        three weeks before, each only while the page is not full; then every older
+        candidate, as before. The windows split the result order (received second,
+        then id) at whole seconds, so their rows in turn are the same rows in the
+        same order; the next-page bounds are in ``_bounds`` and in the newest second.
+        The rarest key alone, not every pair: the planner then sees the candidates'
+        real number and ANDs the range in (with five pairs it guessed 3 rows and
+        filtered every candidate's row instead).
+        """
+        bounds, _exact = self._bounds(spec, params)
+        where = f"WHERE {' AND '.join(bounds)}" if bounds else ""
+        week, weeks = (params.add(span) for span in PG_SPANS)
+        top = "(SELECT t FROM win_t)"
+        near, far = f"{top} - {week}", f"{top} - {weeks}"
+        # Without the filters' tokens: with them the planner guessed too few again.
+        first = self._select(
+            spec,
+            params,
+            grams=[[rarest]],
+            within=[f"received_s BETWEEN {near} AND {top}"],
+            tokens=False,
+        )
+        second = self._select(
+            spec,
+            params,
+            grams=[[rarest]],
+            within=[f"received_s >= {far}", f"received_s < {near}"],
+            tokens=False,
+        )
+        # + 0: a condition the order index cannot serve; the older candidates are those
+        # of the plain GIN step (a range of most of the table cost 128 ms at 1M).
+        rest = self._select(spec, params, within=[f"received_s + 0 < {far}"])
+        wanted = params.add(spec.offset + spec.limit)
+        short = f"(SELECT count(*) FROM win_a) < {wanted}"  # noqa: S608 - placeholders
+        both = f"(SELECT count(*) FROM win_a) + (SELECT count(*) FROM win_b) < {wanted}"  # noqa: S608 - placeholders
+        return (
+            f"WITH win_t AS MATERIALIZED (SELECT max(received_s) AS t FROM search_doc {where}), "  # noqa: S608 - constants and _Params placeholders
+            f"win_a AS MATERIALIZED ({first}), win_b AS MATERIALIZED ({second}) "
+            f"SELECT * FROM win_a UNION ALL SELECT * FROM win_b WHERE {short} "
+            f"UNION ALL SELECT * FROM ({rest}) win_r WHERE {short} AND {both} "
+            f"ORDER BY r_s DESC, r_id DESC LIMIT {wanted}"
+        )
 
     def _steps_sql(self, spec: SearchSpec) -> tuple[str, dict[str, Any]]:
         """The three steps in one statement, each later one gated on the first.
@@ -938,11 +1016,11 @@ class PostgresSearchIndex:
         reach = f"(SELECT {window} + 3 * {rate} FROM n)"  # noqa: S608 - placeholders
         longer = self._select(spec, params, walk=reach)
         every = pg_lookup_grams(spec.terms, None)
-        gin = self._select(spec, params)
+        share = self._key_share()
+        gin = self._gin_sql(spec, params, share)
         most = params.add(PG_WALK_MAX)
         gate = f"(SELECT n FROM n) = 0 OR {reach} > {most}"  # noqa: S608 - placeholders
-        share = self._key_share() if len(spec.terms) > 1 else None  # one: all pairs
-        fewest = pg_lookup_grams(spec.terms, share)
+        fewest = pg_lookup_grams(spec.terms, share)  # one term: all its pairs
         sample, tail = "", f"UNION ALL SELECT *, 3 FROM ({gin}) y WHERE {gate} "  # noqa: S608 - placeholders
         if fewest != every:
             # The rarest pairs' candidates, sampled in the newest documents: none
@@ -993,12 +1071,16 @@ class PostgresSearchIndex:
         params: _Params,
         walk: str | None = None,
         grams: list[list[str]] | None = None,
+        within: Sequence[str] = (),
+        tokens: bool = True,
     ) -> str:
         """The first ``offset + limit`` matches, newest first, with their sort keys.
 
         Among the GIN candidates of ``grams`` (per term; default every pair of every
         term), or (``walk``, an SQL expression) among the newest ``walk`` documents in
-        range, read in order.
+        range, read in order. ``within``: more conditions on the GIN candidates (a time
+        window). ``tokens``: whether GIN is asked for the filters' tokens too (without
+        them the incident row still checks the filters).
         """
         bounds, exact = self._bounds(spec, params)
         # LIKE, not strpos: strpos is cheaper per document walked, but the planner then
@@ -1018,11 +1100,11 @@ class PostgresSearchIndex:
             )
             where = [f"d.{check}" for check in likes]
         else:
-            tokens = [token for _column, token in filters]
+            asked = [token for _column, token in filters] if tokens else []
             if grams is None:  # every pair: one array, as GIN reads it best
-                keys = _gin_keys(pg_lookup_grams(spec.terms, None), tokens, params)
+                keys = _gin_keys(pg_lookup_grams(spec.terms, None), asked, params)
             else:
-                keys = _gin_keys(grams, tokens, params, apart=True)
+                keys = _gin_keys(grams, asked, params, apart=True)
             # OFFSET 0 keeps the GIN rows a fence: the planner then looks up each one's
             # incident by key, not every incident received in the date range. The rows
             # are sorted in a second fence, the page's order, so incidents are looked up
@@ -1033,7 +1115,8 @@ class PostgresSearchIndex:
             # with the keys as a filter instead of reading GIN.
             source = (
                 "(SELECT incident_id, received_s FROM (SELECT incident_id, received_s "  # noqa: S608 - constants and _Params placeholders
-                f"FROM search_doc WHERE {' AND '.join(bounds + keys + likes)} OFFSET 0) g "
+                f"FROM search_doc WHERE {' AND '.join(bounds + list(within) + keys + likes)} "
+                "OFFSET 0) g "
                 "ORDER BY received_s DESC, incident_id DESC OFFSET 0)"
             )
             where = []
