@@ -1432,8 +1432,13 @@ def _gin_rows_read(plan: list[str]) -> int:
     return read
 
 
+@pytest.mark.parametrize(
+    ("share", "probe"),
+    [(0.01, 0), (0.5, 10), (0.5, 100)],
+    ids=["windows", "common-keys-many-matches", "common-keys-few-matches"],
+)
 def test_gin_reads_a_word_common_only_in_older_documents_in_time_windows(
-    pg_db: Database, monkeypatch: pytest.MonkeyPatch
+    pg_db: Database, monkeypatch: pytest.MonkeyPatch, share: float, probe: int
 ) -> None:
     # Issue 15: a word common last month but in none of the newest documents was read
     # through GIN over all its candidates, each one's row visited for its text (13,815
@@ -1441,7 +1446,10 @@ def test_gin_reads_a_word_common_only_in_older_documents_in_time_windows(
     # before the newest document, and older ones are visited only if the page is not
     # full: here the 30 candidates of half a year ago are never read.
     monkeypatch.setattr("dutydesk.storage.search.PG_WINDOW", 4)
-    monkeypatch.setattr(PostgresSearchIndex, "_key_share", lambda self: lambda key: 0.01)
+    # A key in 1% of the documents: windows; in half: every pair's matches read first,
+    # up to PG_PROBE (as many: windows; fewer: those are the matches).
+    monkeypatch.setattr(PostgresSearchIndex, "_key_share", lambda self: lambda key: share)
+    monkeypatch.setattr("dutydesk.storage.search.PG_PROBE", probe, raising=False)
     with pg_db.session() as session:
         for number in range(30):
             at = T0 - timedelta(days=200) + timedelta(minutes=number)
@@ -1465,11 +1473,20 @@ def test_gin_reads_a_word_common_only_in_older_documents_in_time_windows(
     assert pages == [expected[at : at + 3] for at in range(0, 39, 3)]
     offset = SearchSpec(terms=("燃气泄漏",), visible=visible, limit=4, offset=2)
     assert [row.title for row in index.find(offset)] == expected[2:6]
+    steps = index._steps_sql(SearchSpec(terms=("燃气泄漏",), visible=visible))[0]
+    if not probe:
+        _assert_window_bounds_the_rows_read(pg_db, index, visible)
+    assert ("win_p" in steps) == bool(probe) and "win_a" in steps
+
+
+def _assert_window_bounds_the_rows_read(
+    db: Database, index: PostgresSearchIndex, visible: tuple[str, ...]
+) -> None:
     from sqlalchemy import text
 
     first = SearchSpec(terms=("燃气泄漏",), visible=visible, limit=3)
     sql, params = index._steps_sql(first)
-    with pg_db.session() as session:
+    with db.session() as session:
         session.execute(text("SET LOCAL enable_seqscan = off"))
         plan = [str(row[0]) for row in session.execute(text(f"EXPLAIN ANALYZE {sql}"), params)]
     # At most the newest week's 6 rows and the 5 of the window that fills the page (a
