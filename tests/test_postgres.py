@@ -1473,10 +1473,18 @@ def test_gin_reads_a_word_common_only_in_older_documents_in_time_windows(
     assert pages == [expected[at : at + 3] for at in range(0, 39, 3)]
     offset = SearchSpec(terms=("燃气泄漏",), visible=visible, limit=4, offset=2)
     assert [row.title for row in index.find(offset)] == expected[2:6]
-    steps = index._steps_sql(SearchSpec(terms=("燃气泄漏",), visible=visible))[0]
+    steps = _gin_step(index, SearchSpec(terms=("燃气泄漏",), visible=visible))[0]
     if not probe:
         _assert_window_bounds_the_rows_read(pg_db, index, visible)
     assert ("win_p" in steps) == bool(probe) and "win_a" in steps
+
+
+def _gin_step(index: PostgresSearchIndex, spec: SearchSpec) -> tuple[str, dict[str, Any]]:
+    """The GIN step's statement as :meth:`PostgresSearchIndex.find` runs it (windowed: apart)."""
+    from dutydesk.storage.search import _Params
+
+    params = _Params()
+    return index._gin_sql(spec, params, index._key_share()), params.values
 
 
 def _assert_window_bounds_the_rows_read(
@@ -1485,11 +1493,12 @@ def _assert_window_bounds_the_rows_read(
     from sqlalchemy import text
 
     first = SearchSpec(terms=("燃气泄漏",), visible=visible, limit=3)
-    sql, params = index._steps_sql(first)
+    sql, params = _gin_step(index, first)
     with db.session() as session:
         session.execute(text("SET LOCAL enable_seqscan = off"))
         plan = [str(row[0]) for row in session.execute(text(f"EXPLAIN ANALYZE {sql}"), params)]
     # At most the newest week's 6 rows and the 5 of the window that fills the page (a
     # table this small is walked on the order index in each window; at 1M GIN's bitmap
-    # is ANDed with the window's range). Before: every one of the 35 candidates.
+    # is ANDed with the window's range). Before: every one of the 35 candidates (and
+    # the walk's 4 newest rows, in one statement then).
     assert 0 < _gin_rows_read(plan) <= 6 + 5, "\n".join(plan)

@@ -921,13 +921,17 @@ class PostgresSearchIndex:
         if not terms:
             return LikeSearchIndex(self.db).find(spec)  # filters only: the incident row
         wanted = spec.offset + spec.limit
-        found = self.db.read(*self._steps_sql(spec))
-        if len(found) >= wanted or not found or found[0].step != 2:
+        share = self._key_share()
+        windowed = self._windowed_key(spec, share) is not None
+        found = self.db.read(*self._steps_sql(spec, gin=not windowed))
+        gin_ran = not found or found[0].step != 2  # the GIN step is in the statement
+        if len(found) >= wanted or (gin_ran and not windowed):
             return found[spec.offset :]
-        # The longer walk did not fill the page: the GIN candidates, checked and sorted.
+        # The walks did not fill the page: the GIN candidates, checked and sorted. The
+        # windowed step is a statement of its own, planned only when it runs: inside
+        # the first one its planning cost every search 1-5 ms at 1M.
         params = _Params()
-        sql = self._gin_sql(spec, params, self._key_share())
-        return self.db.read(sql, params.values)[spec.offset :]
+        return self.db.read(self._gin_sql(spec, params, share), params.values)[spec.offset :]
 
     def _gin_sql(
         self, spec: SearchSpec, params: _Params, share: Callable[[str], float] | None
@@ -939,15 +943,25 @@ class PostgresSearchIndex:
         key has few candidates, and two terms or more are found together in few
         documents.
         """
-        if len(spec.terms) == 1 and share is not None:
-            own = pg_grams(spec.terms[0])
-            rarest = min(own, key=lambda gram: share(gram.lower()))
-            low, high = PG_WINDOWED_SHARES
-            if low <= share(rarest.lower()) <= high:
-                return self._windowed_sql(spec, params, rarest)
-            if share(rarest.lower()) > high:
-                return self._probed_sql(spec, params, rarest)
-        return self._select(spec, params)
+        rarest = self._windowed_key(spec, share)
+        if rarest is None:
+            return self._select(spec, params)
+        assert share is not None  # a windowed key comes from the shares
+        if share(rarest.lower()) <= PG_WINDOWED_SHARES[1]:
+            return self._windowed_sql(spec, params, rarest)
+        return self._probed_sql(spec, params, rarest)
+
+    @staticmethod
+    def _windowed_key(spec: SearchSpec, share: Callable[[str], float] | None) -> str | None:
+        """The key a one-term GIN step is read by in time windows, or ``None`` (plain).
+
+        Its rarest key by ``pg_stats``, if that is in at least the lower share of
+        :data:`PG_WINDOWED_SHARES`.
+        """
+        if len(spec.terms) != 1 or share is None:
+            return None
+        rarest = min(pg_grams(spec.terms[0]), key=lambda gram: share(gram.lower()))
+        return rarest if share(rarest.lower()) >= PG_WINDOWED_SHARES[0] else None
 
     def _probed_sql(self, spec: SearchSpec, params: _Params, rarest: str) -> str:
         """One term whose every key is common: windows only if GIN finds many candidates.
@@ -1026,10 +1040,11 @@ class PostgresSearchIndex:
             f"ORDER BY r_s DESC, r_id DESC LIMIT {wanted}"
         )
 
-    def _steps_sql(self, spec: SearchSpec) -> tuple[str, dict[str, Any]]:
+    def _steps_sql(self, spec: SearchSpec, *, gin: bool = True) -> tuple[str, dict[str, Any]]:
         """The three steps in one statement, each later one gated on the first.
 
-        One round trip: on a busy machine each cost more than most steps.
+        Without ``gin``, the first two: :meth:`find` then reads the windowed GIN step
+        apart. One round trip: on a busy machine each cost more than most steps.
 
         1. the walk of the newest :data:`PG_WINDOW`: the answer when it fills the page;
         2. found some, not enough: the walk as long as their rate says holds the page
@@ -1048,12 +1063,14 @@ class PostgresSearchIndex:
         longer = self._select(spec, params, walk=reach)
         every = pg_lookup_grams(spec.terms, None)
         share = self._key_share()
-        gin = self._gin_sql(spec, params, share)
+        plain = self._select(spec, params)
         most = params.add(PG_WALK_MAX)
         gate = f"(SELECT n FROM n) = 0 OR {reach} > {most}"  # noqa: S608 - placeholders
         fewest = pg_lookup_grams(spec.terms, share)  # one term: all its pairs
-        sample, tail = "", f"UNION ALL SELECT *, 3 FROM ({gin}) y WHERE {gate} "  # noqa: S608 - placeholders
-        if fewest != every:
+        sample, tail = "", f"UNION ALL SELECT *, 3 FROM ({plain}) y WHERE {gate} "  # noqa: S608 - placeholders
+        if not gin:
+            tail = ""
+        elif fewest != every:
             # The rarest pairs' candidates, sampled in the newest documents: none
             # there, and GIN reads just those lists (two words never together);
             # some, and every pair (a word absent though its pairs are common, with a
@@ -1063,7 +1080,7 @@ class PostgresSearchIndex:
             lean = self._select(spec, params, grams=fewest)
             tail = (
                 f"UNION ALL SELECT *, 3 FROM ({lean}) y WHERE ({gate}) AND (SELECT c FROM s) = 0 "  # noqa: S608 - placeholders
-                f"UNION ALL SELECT *, 3 FROM ({gin}) z WHERE ({gate}) AND (SELECT c FROM s) > 0 "
+                f"UNION ALL SELECT *, 3 FROM ({plain}) z WHERE ({gate}) AND (SELECT c FROM s) > 0 "
             )
         sql = (
             f"WITH w AS MATERIALIZED ({first}), n AS MATERIALIZED (SELECT count(*) AS n FROM w)"  # noqa: S608 - constants and _Params placeholders; values bound
