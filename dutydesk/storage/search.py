@@ -865,7 +865,10 @@ class PostgresSearchIndex:
        pages only. With two terms or more, a long term is asked for by its rarest pair
        as ``pg_stats`` tells it (:func:`pg_lookup_grams`) when no document among the
        newest :data:`PG_WINDOW` holds those pairs together: two common words never
-       together read two posting lists, not every pair's.
+       together read two posting lists, not every pair's. One term of common keys
+       and no filter token is read in time windows, newest first, until the page is
+       full (:meth:`_windowed_sql`, a statement of its own after the walks): a word
+       common only in older documents no longer visits every candidate's row.
 
     The three go to the server as one statement, the later steps gated on the first
     (:meth:`_steps_sql`): on a busy machine a round trip cost more than most steps.
