@@ -1002,7 +1002,7 @@ class PostgresSearchIndex:
         last month) had every GIN candidate's row visited for its text: 13,815 at 1M,
         about 100 ms. Here GIN's candidates of the term's rarest key are ANDed with a
         range of ``search_doc_order`` (a BitmapAnd: rows are visited only inside the
-        window): the last week before the newest document in range, then the four
+        window): the last week before the newest document in range, then the
         three weeks before, each only while the page is not full; then every older
         candidate, as before. The windows split the result order (received second,
         then id) at whole seconds, so their rows in turn are the same rows in the
