@@ -699,6 +699,17 @@ PG_WINDOW = 1000
 a page of any match in one document of 20 or more."""
 PG_WALK_MAX = 60_000
 """Most documents the second, longer walk reads (sized by the first walk's hit rate)."""
+PG_SPANS = (7 * 86_400, 28 * 86_400)
+"""Seconds back from the newest document in range that the GIN step's first windows
+reach (:meth:`PostgresSearchIndex._windowed_sql`): a week, then four weeks."""
+PG_PROBE = 2000
+"""Candidates by every pair from which a term of common keys is read in windows."""
+PG_WINDOWED_SHARES = (0.005, 0.03)
+"""Shares of documents between which a one-term GIN step is read in time windows: its
+rarest key's (``pg_stats`` keeps no key under about 0.75% at 1M; an unknown key is
+rarer, or absent: few candidates). Above the top, the windows' candidates of that one
+key cost more than they save: 新区城 (区城 in a sixth of the documents, the word
+nowhere) took 184 ms in windows at 1M, 20 ms by every pair."""
 
 
 def like_literal(term: str) -> str:
@@ -854,7 +865,10 @@ class PostgresSearchIndex:
        pages only. With two terms or more, a long term is asked for by its rarest pair
        as ``pg_stats`` tells it (:func:`pg_lookup_grams`) when no document among the
        newest :data:`PG_WINDOW` holds those pairs together: two common words never
-       together read two posting lists, not every pair's.
+       together read two posting lists, not every pair's. One term of common keys
+       and no filter token is read in time windows, newest first, until the page is
+       full (:meth:`_windowed_sql`, a statement of its own after the walks): a word
+       common only in older documents no longer visits every candidate's row.
 
     The three go to the server as one statement, the later steps gated on the first
     (:meth:`_steps_sql`): on a busy machine a round trip cost more than most steps.
@@ -910,17 +924,132 @@ class PostgresSearchIndex:
         if not terms:
             return LikeSearchIndex(self.db).find(spec)  # filters only: the incident row
         wanted = spec.offset + spec.limit
-        found = self.db.read(*self._steps_sql(spec))
-        if len(found) >= wanted or not found or found[0].step != 2:
+        share = self._key_share()
+        windowed = self._windowed_key(spec, share) is not None
+        found = self.db.read(*self._steps_sql(spec, gin=not windowed))
+        gin_ran = not found or found[0].step != 2  # the GIN step is in the statement
+        if len(found) >= wanted or (gin_ran and not windowed):
             return found[spec.offset :]
-        # The longer walk did not fill the page: every GIN candidate, checked and sorted.
+        # The walks did not fill the page: the GIN candidates, checked and sorted. The
+        # windowed step is a statement of its own, planned only when it runs: inside
+        # the first one its planning cost every search 1-5 ms at 1M.
         params = _Params()
-        return self.db.read(self._select(spec, params), params.values)[spec.offset :]
+        return self.db.read(self._gin_sql(spec, params, share), params.values)[spec.offset :]
 
-    def _steps_sql(self, spec: SearchSpec) -> tuple[str, dict[str, Any]]:
+    def _gin_sql(
+        self, spec: SearchSpec, params: _Params, share: Callable[[str], float] | None
+    ) -> str:
+        """The GIN step over every pair of every term: in time windows when worth it.
+
+        One term whose rarest key ``pg_stats`` counts in a share of the documents within
+        :data:`PG_WINDOWED_SHARES` is read in windows (:meth:`_windowed_sql`); a rarer
+        key has few candidates, and two terms or more are found together in few
+        documents.
+        """
+        rarest = self._windowed_key(spec, share)
+        if rarest is None:
+            return self._select(spec, params)
+        assert share is not None  # a windowed key comes from the shares
+        if share(rarest.lower()) <= PG_WINDOWED_SHARES[1]:
+            return self._windowed_sql(spec, params, rarest)
+        return self._probed_sql(spec, params, rarest)
+
+    @staticmethod
+    def _windowed_key(spec: SearchSpec, share: Callable[[str], float] | None) -> str | None:
+        """The key a one-term GIN step is read by in time windows, or ``None`` (plain).
+
+        Its rarest key by ``pg_stats``, if that is in at least the lower share of
+        :data:`PG_WINDOWED_SHARES`. Not with a filter GIN reads as a token: a rare one
+        leaves few candidates, and the plain step in the walks' statement cost a round
+        trip less (报 with three filters: 3 ms, 5 windowed).
+        """
+        if len(spec.terms) != 1 or share is None or _pg_filter_keys(spec):
+            return None
+        rarest = min(pg_grams(spec.terms[0]), key=lambda gram: share(gram.lower()))
+        return rarest if share(rarest.lower()) >= PG_WINDOWED_SHARES[0] else None
+
+    def _probed_sql(self, spec: SearchSpec, params: _Params, rarest: str) -> str:
+        """One term whose every key is common: windows only if GIN finds many candidates.
+
+        Its pairs may be common apart but never adjacent (新区城: a handful of candidates
+        by every pair, a sixth of the documents by the rarest) or common together (a
+        renamed place, 县 or 东湖县 at 1M: 165,000 candidates, 1.3 s by every pair).
+        GIN's matches by every pair are read first (rows visited in the table's order,
+        each checked by ``LIKE``), up to :data:`PG_PROBE`: fewer, and they are every
+        match, sorted and looked up for the page as the plain step does; as many, and
+        the term is read in windows by its rarest key instead.
+        """
+        bounds, _exact = self._bounds(spec, params)
+        tokens = [params.add(token) for _column, token in _pg_filter_keys(spec)]
+        keys = _gin_keys(pg_lookup_grams(spec.terms, None), tokens, params)
+        likes = [f"doc LIKE lower({params.add(like_literal(term))})" for term in spec.terms]
+        probe = params.add(PG_PROBE)
+        few = self._select(spec, params, candidates="win_p")
+        windowed = self._windowed_sql(spec, params, rarest)
+        many = f"(SELECT count(*) FROM win_p) >= {probe}"  # noqa: S608 - placeholders
+        return (
+            "WITH win_p AS MATERIALIZED (SELECT incident_id, received_s FROM search_doc "  # noqa: S608 - constants and _Params placeholders
+            f"WHERE {' AND '.join(bounds + keys + likes)} LIMIT {probe}) "
+            f"SELECT * FROM ({windowed}) win_many WHERE {many} "
+            f"UNION ALL SELECT * FROM ({few}) win_few WHERE NOT {many} "
+            "ORDER BY r_s DESC, r_id DESC"
+        )
+
+    def _windowed_sql(self, spec: SearchSpec, params: _Params, rarest: str) -> str:
+        """The GIN step of one term, newest window first, until the page is full.
+
+        A word common in older documents but in none of the newest (a place name of
+        last month) had every GIN candidate's row visited for its text: 13,815 at 1M,
+        about 100 ms. Here GIN's candidates of the term's rarest key are ANDed with a
+        range of ``search_doc_order`` (a BitmapAnd: rows are visited only inside the
+        window): the last week before the newest document in range, then the
+        three weeks before, each only while the page is not full; then every older
+        candidate, as before. The windows split the result order (received second,
+        then id) at whole seconds, so their rows in turn are the same rows in the
+        same order; the next-page bounds are in ``_bounds`` and in the newest second.
+        The rarest key alone, not every pair: the planner then sees the candidates'
+        real number and ANDs the range in (with five pairs it guessed 3 rows and
+        filtered every candidate's row instead).
+        """
+        bounds, _exact = self._bounds(spec, params)
+        where = f"WHERE {' AND '.join(bounds)}" if bounds else ""
+        week, weeks = (params.add(span) for span in PG_SPANS)
+        top = "(SELECT t FROM win_t)"
+        near, far = f"{top} - {week}", f"{top} - {weeks}"
+        # Without the filters' tokens: with them the planner guessed too few again.
+        first = self._select(
+            spec,
+            params,
+            grams=[[rarest]],
+            within=[f"received_s BETWEEN {near} AND {top}"],
+            tokens=False,
+        )
+        second = self._select(
+            spec,
+            params,
+            grams=[[rarest]],
+            within=[f"received_s >= {far}", f"received_s < {near}"],
+            tokens=False,
+        )
+        # + 0: a condition the order index cannot serve; the older candidates are those
+        # of the plain GIN step (a range of most of the table cost 128 ms at 1M).
+        rest = self._select(spec, params, within=[f"received_s + 0 < {far}"])
+        wanted = params.add(spec.offset + spec.limit)
+        short = f"(SELECT count(*) FROM win_a) < {wanted}"  # noqa: S608 - placeholders
+        both = f"(SELECT count(*) FROM win_a) + (SELECT count(*) FROM win_b) < {wanted}"  # noqa: S608 - placeholders
+        return (
+            f"WITH win_t AS MATERIALIZED (SELECT max(received_s) AS t FROM search_doc {where}), "  # noqa: S608 - constants and _Params placeholders
+            f"win_a AS MATERIALIZED ({first}), win_b AS MATERIALIZED ({second}) "
+            f"SELECT * FROM win_a UNION ALL SELECT * FROM win_b WHERE {short} "
+            f"UNION ALL SELECT * FROM ({rest}) win_r WHERE {short} AND {both} "
+            f"ORDER BY r_s DESC, r_id DESC LIMIT {wanted}"
+        )
+
+    def _steps_sql(self, spec: SearchSpec, *, gin: bool = True) -> tuple[str, dict[str, Any]]:
         """The three steps in one statement, each later one gated on the first.
 
-        One round trip: on a busy machine each cost more than most steps.
+        Without ``gin``, the first two: :meth:`find` then reads the windowed GIN step
+        apart. One round trip: on a busy machine each cost more than most steps.
 
         1. the walk of the newest :data:`PG_WINDOW`: the answer when it fills the page;
         2. found some, not enough: the walk as long as their rate says holds the page
@@ -938,13 +1067,15 @@ class PostgresSearchIndex:
         reach = f"(SELECT {window} + 3 * {rate} FROM n)"  # noqa: S608 - placeholders
         longer = self._select(spec, params, walk=reach)
         every = pg_lookup_grams(spec.terms, None)
-        gin = self._select(spec, params)
+        share = self._key_share()
+        plain = self._select(spec, params)
         most = params.add(PG_WALK_MAX)
         gate = f"(SELECT n FROM n) = 0 OR {reach} > {most}"  # noqa: S608 - placeholders
-        share = self._key_share() if len(spec.terms) > 1 else None  # one: all pairs
-        fewest = pg_lookup_grams(spec.terms, share)
-        sample, tail = "", f"UNION ALL SELECT *, 3 FROM ({gin}) y WHERE {gate} "  # noqa: S608 - placeholders
-        if fewest != every:
+        fewest = pg_lookup_grams(spec.terms, share)  # one term: all its pairs
+        sample, tail = "", f"UNION ALL SELECT *, 3 FROM ({plain}) y WHERE {gate} "  # noqa: S608 - placeholders
+        if not gin:
+            tail = ""
+        elif fewest != every:
             # The rarest pairs' candidates, sampled in the newest documents: none
             # there, and GIN reads just those lists (two words never together);
             # some, and every pair (a word absent though its pairs are common, with a
@@ -954,7 +1085,7 @@ class PostgresSearchIndex:
             lean = self._select(spec, params, grams=fewest)
             tail = (
                 f"UNION ALL SELECT *, 3 FROM ({lean}) y WHERE ({gate}) AND (SELECT c FROM s) = 0 "  # noqa: S608 - placeholders
-                f"UNION ALL SELECT *, 3 FROM ({gin}) z WHERE ({gate}) AND (SELECT c FROM s) > 0 "
+                f"UNION ALL SELECT *, 3 FROM ({plain}) z WHERE ({gate}) AND (SELECT c FROM s) > 0 "
             )
         sql = (
             f"WITH w AS MATERIALIZED ({first}), n AS MATERIALIZED (SELECT count(*) AS n FROM w)"  # noqa: S608 - constants and _Params placeholders; values bound
@@ -993,12 +1124,18 @@ class PostgresSearchIndex:
         params: _Params,
         walk: str | None = None,
         grams: list[list[str]] | None = None,
+        within: Sequence[str] = (),
+        tokens: bool = True,
+        candidates: str | None = None,
     ) -> str:
         """The first ``offset + limit`` matches, newest first, with their sort keys.
 
         Among the GIN candidates of ``grams`` (per term; default every pair of every
         term), or (``walk``, an SQL expression) among the newest ``walk`` documents in
-        range, read in order.
+        range, read in order. ``within``: more conditions on the GIN candidates (a time
+        window). ``tokens``: whether GIN is asked for the filters' tokens too (without
+        them the incident row still checks the filters). ``candidates``: a relation of
+        GIN's matches (``incident_id, received_s``) already read, used instead.
         """
         bounds, exact = self._bounds(spec, params)
         # LIKE, not strpos: strpos is cheaper per document walked, but the planner then
@@ -1018,11 +1155,11 @@ class PostgresSearchIndex:
             )
             where = [f"d.{check}" for check in likes]
         else:
-            tokens = [token for _column, token in filters]
+            asked = [token for _column, token in filters] if tokens else []
             if grams is None:  # every pair: one array, as GIN reads it best
-                keys = _gin_keys(pg_lookup_grams(spec.terms, None), tokens, params)
+                keys = _gin_keys(pg_lookup_grams(spec.terms, None), asked, params)
             else:
-                keys = _gin_keys(grams, tokens, params, apart=True)
+                keys = _gin_keys(grams, asked, params, apart=True)
             # OFFSET 0 keeps the GIN rows a fence: the planner then looks up each one's
             # incident by key, not every incident received in the date range. The rows
             # are sorted in a second fence, the page's order, so incidents are looked up
@@ -1031,9 +1168,15 @@ class PostgresSearchIndex:
             # candidates at 1M, 415-483 -> 107-117 ms in the server (issue 15, stop 28).
             # Sorting inside the first fence would let the planner walk search_doc_order
             # with the keys as a filter instead of reading GIN.
+            read = (
+                "SELECT incident_id, received_s "  # noqa: S608 - constants and _Params placeholders
+                f"FROM search_doc WHERE {' AND '.join(bounds + list(within) + keys + likes)} "
+                "OFFSET 0"
+            )
+            if candidates is not None:
+                read = f"SELECT incident_id, received_s FROM {candidates}"  # noqa: S608 - a CTE's name
             source = (
-                "(SELECT incident_id, received_s FROM (SELECT incident_id, received_s "  # noqa: S608 - constants and _Params placeholders
-                f"FROM search_doc WHERE {' AND '.join(bounds + keys + likes)} OFFSET 0) g "
+                f"(SELECT incident_id, received_s FROM ({read}) g "  # noqa: S608 - constants and _Params placeholders
                 "ORDER BY received_s DESC, incident_id DESC OFFSET 0)"
             )
             where = []
