@@ -173,6 +173,7 @@ class _GatedCheck:
         self.threads: list[threading.Thread] = []
         self.seen: list[object] = []
         self.look: Callable[[], object] = lambda: None
+        self.interrupt = False
         original = Database._quick_check
         gate = self
 
@@ -180,6 +181,9 @@ class _GatedCheck:
             gate.threads.append(threading.current_thread())
             gate.asked.wait(5)
             gate.seen.append(gate.look())
+            if gate.interrupt and len(gate.threads) == 1:
+                database._check_unfinished = True  # as close() interrupting SQLite leaves it
+                return None
             return original(database)
 
         monkeypatch.setattr(Database, "_quick_check", gated)
@@ -251,11 +255,13 @@ def test_closing_the_console_before_the_check_keeps_the_verdict(
     assert code == 0, err
     _damage_an_index(sqlite_file)
     gate = _GatedCheck(monkeypatch)
+    gate.interrupt = True
     database, _ = _console_database(sqlite_file, gate)
     database.close()
     try:
-        refusal = database.write_refusal
+        refusal = database.write_refusal  # checked again, here
         assert refusal is not None and f"{sqlite_file} is damaged" in refusal
+        assert gate.threads[1] is threading.main_thread()
     finally:
         database.close()
 

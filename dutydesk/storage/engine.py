@@ -378,6 +378,7 @@ class Database:
         self._check_unfinished = False
         self._check_read_only = False
         self._check_go = threading.Event()
+        self._verdict_lock = threading.Lock()
         """Lets a deferred check start (:meth:`check_now`)."""
         self._known_head: int | None = None
         self._own_commits = 0
@@ -398,7 +399,7 @@ class Database:
         if checking is not None:
             self._check_go.set()
             checking.join()
-            with self._lock:
+            with self._verdict_lock:  # not self._lock: the check below takes that one
                 if self._check_unfinished:  # stopped by close(): decide it here, now
                     self._check_unfinished = False
                     self._write_refusal = self._sqlite_refusal(self._check_read_only)
