@@ -13,11 +13,20 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from dutydesk.cli.runtime import ConsoleStart, prepare_console
+from dutydesk.clock import FrozenClock
+from dutydesk.config import Settings
+from dutydesk.errors import DatabaseError
+from dutydesk.storage.engine import Database, url_for
+from dutydesk.tui.app import DutyDeskApp
 from tests.docs_support import run_cli
 
 pytestmark = pytest.mark.sqlite_only("the damage is to a SQLite file's pages")
@@ -148,3 +157,138 @@ def test_a_read_only_database_can_be_listed_and_verified(
     finally:
         folder.chmod(0o755)
         sqlite_file.chmod(0o600)
+
+
+class _GatedCheck:
+    """``Database._quick_check`` held until the verdict is asked for: a file made slow.
+
+    Records the thread the check ran in and what the caller had by the time it started;
+    it goes on (to the real check) once the database is asked to start checking now
+    (a write, or the console's first frame, sets its ``_check_go``) or after 5 s (the
+    old code checks inside ``prepare_console`` and would otherwise wait for ever).
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.asked = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.seen: list[object] = []
+        self.look: Callable[[], object] = lambda: None
+        self.interrupt = False
+        original = Database._quick_check
+        gate = self
+
+        def gated(database: Database) -> str | None:
+            gate.threads.append(threading.current_thread())
+            gate.asked.wait(5)
+            gate.seen.append(gate.look())
+            if gate.interrupt and len(gate.threads) == 1:
+                database._check_unfinished = True  # as close() interrupting SQLite leaves it
+                return None
+            return original(database)
+
+        monkeypatch.setattr(Database, "_quick_check", gated)
+
+    def watch(self, database: Database) -> None:
+        """Note when ``database`` is asked to start its check."""
+        asked = self.asked
+
+        class Asked(threading.Event):
+            def set(self) -> None:
+                asked.set()
+                super().set()
+
+        database._check_go = Asked()
+
+
+def _console_database(path: Path, gate: _GatedCheck) -> tuple[Database, ConsoleStart]:
+    database = Database(url_for(str(path)))
+    gate.watch(database)
+    return database, prepare_console(Settings(), database)
+
+
+def test_the_console_reads_its_first_rows_before_the_file_check(
+    cli: Cli, sqlite_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: quick_check (78 ms at 20 MB) no longer runs before the first frame.
+
+    The launcher's reads come first; the check runs in a thread of its own, and the
+    first write waits for its verdict: on a damaged file, refused in one line, with not
+    a byte written (issue 17).
+    """
+    code, _, err = _add(cli, "幸福路燃气泄漏")
+    assert code == 0, err
+    _damage_an_index(sqlite_file)
+    before = sqlite_file.read_bytes()
+    gate = _GatedCheck(monkeypatch)
+    database, start = _console_database(sqlite_file, gate)
+    try:
+        assert start.first_rows is not None and len(start.first_rows) == 1
+        assert not gate.asked.is_set()  # read with no verdict asked for yet
+        with pytest.raises(DatabaseError) as refused, database.session() as session:
+            session.execute(text("DELETE FROM incident"))
+        assert f"{sqlite_file} is damaged" in str(refused.value)
+        assert gate.threads and gate.threads[0] is not threading.main_thread()
+    finally:
+        database.close()
+    assert sqlite_file.read_bytes() == before
+
+
+def test_a_sound_file_opened_by_the_console_takes_writes(
+    sqlite_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = _GatedCheck(monkeypatch)
+    database, _ = _console_database(sqlite_file, gate)
+    try:
+        assert database.write_refusal is None  # asks for the verdict, and waits for it
+        assert gate.asked.is_set() and len(gate.threads) == 1
+        with database.session() as session:
+            session.execute(text("UPDATE chain_state SET seq = seq WHERE id = 1"))
+    finally:
+        database.close()
+
+
+def test_closing_the_console_before_the_check_keeps_the_verdict(
+    cli: Cli, sqlite_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A console quit at once stops its check; a later write still waits for a verdict."""
+    code, _, err = _add(cli, "幸福路燃气泄漏")
+    assert code == 0, err
+    _damage_an_index(sqlite_file)
+    gate = _GatedCheck(monkeypatch)
+    gate.interrupt = True
+    database, _ = _console_database(sqlite_file, gate)
+    database.close()
+    try:
+        refusal = database.write_refusal  # checked again, here
+        assert refusal is not None and f"{sqlite_file} is damaged" in refusal
+        assert gate.threads[1] is threading.main_thread()
+    finally:
+        database.close()
+
+
+async def test_the_console_draws_its_rows_before_the_file_check(
+    cli: Cli, sqlite_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check starts once the first frame with the queue's rows is drawn."""
+    code, out, err = _add(cli, "幸福路燃气泄漏")
+    assert code == 0, err
+    serial = out.split()[0]
+    gate = _GatedCheck(monkeypatch)
+    database, start = _console_database(sqlite_file, gate)
+    app = DutyDeskApp(
+        database, Settings(), FrozenClock(datetime.fromisoformat(NOW)), "en",
+        first_rows=start.first_rows,
+    )  # fmt: skip
+
+    def drawn() -> object:
+        return app.main.queue.render_line(1).text
+
+    gate.look = drawn
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            database.write_refusal  # noqa: B018 - waits for the verdict
+            assert gate.seen and serial in str(gate.seen[0]), gate.seen
+            assert database.write_refusal is None
+    finally:
+        database.close()

@@ -101,7 +101,8 @@ def prepare_console(settings: Settings, database: Database) -> ConsoleStart:
     them (``tests/test_cli.py`` checks the imports; ``tests/bench/bench_startup.py``
     times this path).
     """
-    if database.ensure_schema():  # migrated: the rules may have changed with the release
+    # quick_check in a thread: the first frame needs reads only; a write waits for it.
+    if database.ensure_schema(check_in_background=True):  # migrated: the rules may have changed
         from datetime import UTC, datetime
 
         from dutydesk.services.incidents.upgrade import reclock_open

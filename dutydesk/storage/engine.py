@@ -212,6 +212,11 @@ against the console's 0.5 s start budget. Larger files are checked by ``dutydesk
 verify`` only (README "Limits")."""
 
 
+CHECK_START_SECONDS = 1.0
+"""The longest a deferred ``quick_check`` waits for the console's first frame before it
+starts anyway (:meth:`Database.check_now`; a write starts it at once)."""
+
+
 def as_utc(value: Any) -> datetime | None:
     """Read a timestamp column from a plain-SQL row as an aware UTC datetime."""
     if value is None or value == "":
@@ -365,14 +370,45 @@ class Database:
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._search_index: SearchIndex | None = None
-        self.write_refusal: str | None = None
-        """Set at open on a SQLite file that must not be written (read-only or damaged):
-        the one line every writing session then raises instead of writing."""
+        self._write_refusal: str | None = None
+        self._checking: threading.Thread | None = None
+        """The thread reaching the open's verdict (:meth:`ensure_schema` with
+        ``check_in_background``); :attr:`write_refusal` waits for it."""
+        self._check_connection: sqlite3.Connection | None = None
+        self._check_unfinished = False
+        self._check_read_only = False
+        self._check_go = threading.Event()
+        self._verdict_lock = threading.Lock()
+        """Lets a deferred check start (:meth:`check_now`)."""
         self._known_head: int | None = None
         self._own_commits = 0
         self.own_backends: set[int] = set()
         """PostgreSQL: the server processes of this object's connections. A change
         notified by one of them is this console's own (:mod:`dutydesk.storage.watch`)."""
+
+    @property
+    def write_refusal(self) -> str | None:
+        """Why this SQLite file must not be written (read-only or damaged), in one line.
+
+        Set at open; every writing session raises it instead of writing. When the open
+        left ``quick_check`` to a thread (the console, so its first frame does not wait
+        for a read of every page), this waits for that verdict: no write is ever begun
+        before it is known.
+        """
+        checking = self._checking
+        if checking is not None:
+            self._check_go.set()
+            checking.join()
+            with self._verdict_lock:  # not self._lock: the check below takes that one
+                if self._check_unfinished:  # stopped by close(): decide it here, now
+                    self._check_unfinished = False
+                    self._write_refusal = self._sqlite_refusal(self._check_read_only)
+                self._checking = None
+        return self._write_refusal
+
+    @write_refusal.setter
+    def write_refusal(self, refusal: str | None) -> None:
+        self._write_refusal = refusal
 
     @property
     def is_sqlite(self) -> bool:
@@ -835,7 +871,16 @@ class Database:
         return 0
 
     def close(self) -> None:
-        """Close every connection this object opened."""
+        """Close every connection this object opened (stopping an unfinished check)."""
+        checking = self._checking
+        if checking is not None:
+            self._check_go.set()
+            with self._lock:
+                if self._check_connection is not None:
+                    # quick_check of a large file may have a second to go; the console
+                    # quits now. The verdict is taken again if this object writes later.
+                    self._check_connection.interrupt()
+            checking.join()
         with self._lock:
             for connection in self._connections:
                 connection.close()
@@ -862,15 +907,61 @@ class Database:
             return t("error.db.read_only", path=self.path)
         return None
 
+    def _check_in_background(self, read_only: bool) -> None:
+        """Start reaching :attr:`write_refusal`'s verdict in a thread; writes wait for it.
+
+        ``PRAGMA quick_check`` reads every page (78 ms of CPU for a 20 MB file, about
+        0.3 s at :data:`QUICK_CHECK_MAX_BYTES`): at open it delayed the console's first
+        frame by as much (issue 16). SQLite lets go of the GIL while it reads, so on a
+        second core the check costs the first frame nothing; its verdict is only needed
+        by the first write, which waits for it (:attr:`write_refusal`).
+
+        It starts when the console has drawn its first frame (:meth:`check_now`), or
+        after :data:`CHECK_START_SECONDS` at the latest, so that on a loaded machine it
+        does not take the core the first frame is drawn on; a write starts it at once.
+        """
+        self._check_read_only = read_only
+
+        def check() -> None:
+            self._check_go.wait(CHECK_START_SECONDS)
+            try:
+                refusal = self._sqlite_refusal(read_only)
+            except Exception as exc:  # never a silent "sound": refuse, saying why
+                assert self.path is not None
+                refusal = t("error.db.damaged", path=self.path, detail=" ".join(str(exc).split()))
+            self._write_refusal = refusal
+
+        self._checking = threading.Thread(target=check, name="dutydesk-quick-check")
+        self._checking.start()
+
+    def check_now(self) -> None:
+        """Let the open's deferred ``quick_check`` start (the console drew its first frame)."""
+        self._check_go.set()
+
     def _quick_check(self) -> str | None:
-        """SQLite's first complaint about the file's structure, ``None`` when it is sound."""
+        """SQLite's first complaint about the file's structure, ``None`` when it is sound.
+
+        On a connection of its own, closed after: it may run in a thread of its own
+        (:meth:`_check_in_background`), which :meth:`close` interrupts through it.
+        """
         assert self.path is not None
         try:
             if self.path.stat().st_size > QUICK_CHECK_MAX_BYTES:
                 return None
-            connection = self._sqlite_connection()
-            rows = connection.execute("PRAGMA quick_check(1)").fetchall()
-            connection.commit()
+            connection = _open_sqlite(self.path)
+            with self._lock:
+                self._check_connection = connection
+            try:
+                rows = connection.execute("PRAGMA quick_check(1)").fetchall()
+            finally:
+                with self._lock:
+                    self._check_connection = None
+                connection.close()
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                self._check_unfinished = True  # by close(): no verdict yet
+                return None
+            return " ".join(str(exc).split())
         except sqlite3.DatabaseError as exc:
             return " ".join(str(exc).split())
         except OSError:
@@ -912,8 +1003,15 @@ class Database:
         rows = self.read("SELECT version_num FROM alembic_version")
         return str(rows[0][0]) if rows else None
 
-    def ensure_schema(self) -> bool:
+    def ensure_schema(self, *, check_in_background: bool = False) -> bool:
         """Create or migrate the schema to :data:`HEAD_REVISION`; True if it changed.
+
+        Args:
+            check_in_background: On a SQLite file already at the head revision, leave
+                ``quick_check`` to a thread (:meth:`_check_in_background`): the console's
+                launcher, whose first frame needs only reads. A file to migrate is still
+                checked first, before anything is written to it. Not for a process that
+                forks (``verify``'s workers): a fork must not copy a thread inside SQLite.
 
         Raises:
             DatabaseError: the path is unusable, the database is not dutydesk's, or it was
@@ -935,7 +1033,10 @@ class Database:
         if read_only and revision != HEAD_REVISION:  # migrating would write
             raise DatabaseError(t("error.db.no_write", path=self.path))
         if self.path is not None:
-            self.write_refusal = self._sqlite_refusal(read_only)
+            if check_in_background and revision == HEAD_REVISION:
+                self._check_in_background(read_only)
+            else:
+                self.write_refusal = self._sqlite_refusal(read_only)
         if revision == HEAD_REVISION:
             return False
         from dutydesk.storage.migrations import known_revisions, upgrade

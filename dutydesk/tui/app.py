@@ -167,6 +167,9 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         # The language is global to i18n; set it again in case another app instance in
         # the same process (tests draw both languages) changed it since __init__.
         set_language(self.language)
+        # The launcher left the file's quick_check to a thread that waits for this: it
+        # starts once the first frame is drawn, not on the core drawing it (issue 16).
+        self.call_after_refresh(self.base_context.db.check_now)
         if self.context.settings.keymap:
             self._apply_keymap(self.context.settings.keymap)
         self._warn_loose_files()
@@ -300,12 +303,16 @@ class DutyDeskApp(App[None], inherit_bindings=False):
 
     def on_sign_in_screen_signed_in(self, message: SignInScreen.SignedIn) -> None:
         """An operator signed in: open the main screen as them."""
-        self.signed_in(message.operator)
+        self.signed_in(message.operator, message.first_rows)
 
-    def signed_in(self, operator: Operator) -> None:
-        """Run as ``operator`` from now on: their clearance, their name on every write."""
+    def signed_in(self, operator: Operator, first_rows: tuple[QueueRow, ...] | None = None) -> None:
+        """Run as ``operator`` from now on: their clearance, their name on every write.
+
+        ``first_rows``, the top of the queue read as them in the PIN check's worker, are
+        drawn in the main screen's first frame.
+        """
         self.operator = operator
-        self.context = context_for(self.base_context, operator)
+        self.context = context_for(self.base_context, operator, first_rows)
         self._enter(DESK_MODE, self._open_desk)
 
     def action_sign_out(self) -> None:

@@ -22,17 +22,24 @@ if TYPE_CHECKING:
     # The services below import SQLModel (~0.5 s here): types only at import time, the
     # audit service is loaded in the worker that writes the sign-out.
     from dutydesk.services.accounts.auth import Operator
+    from dutydesk.services.incidents.queue import QueueRow
 
 
-def context_for(base: Context, operator: Operator) -> Context:
-    """``base`` as seen by ``operator``: name, id, clearance and roles (no pre-read rows)."""
+def context_for(
+    base: Context, operator: Operator, first_rows: tuple[QueueRow, ...] | None = None
+) -> Context:
+    """``base`` as seen by ``operator``: name, id, clearance and roles.
+
+    ``first_rows`` must have been read as ``operator`` (their clearance, their audit);
+    the launcher's rows, read before anyone signed in, are never carried over.
+    """
     return replace(
         base,
         clearance=operator.clearance,
         operator=operator.name,
         operator_id=operator.id,
         roles=operator.roles,
-        first_rows=None,
+        first_rows=first_rows,
     )
 
 

@@ -511,3 +511,45 @@ async def test_a_database_others_can_read_is_warned_about_in_a_toast(
         said = [str(note.message) for note in app._notifications]
         assert any(f"{demo.path.name} (0640)" in text for text in said), said
         assert isinstance(app.screen, SignInScreen)
+
+
+@pytest.mark.parametrize(
+    ("name", "pin", "sees_secret"), [("孙丽", "333333", True), ("黄雨婷", "4444", False)]
+)
+async def test_the_desk_opens_with_rows_read_as_the_operator_at_the_pin_check(
+    sign_in_app: Callable[..., DutyDeskApp],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    pin: str,
+    sees_secret: bool,
+) -> None:
+    """Issue 16, PIN -> rows: the main screen's first frame has the queue's rows.
+
+    They were read only once the desk was up (a worker, then a second layout and full
+    redraw); now the PIN check's worker reads them, as the operator sees them: their
+    clearance, their audit.
+    """
+    at_mount: list[str | None] = []
+    mount = MainScreen.on_mount
+
+    def mounted(screen: MainScreen) -> None:
+        at_mount.extend(row.title for block in screen.queue._blocks.values() for row in block)
+        (secret,) = [
+            row.title
+            for block in screen.queue._blocks.values()
+            for row in block
+            if row.classification is Classification.SECRET
+        ]
+        at_mount.append("secret shown" if secret and secret.startswith(SECRET_TITLE) else None)
+        mount(screen)
+
+    monkeypatch.setattr(MainScreen, "on_mount", mounted)
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, name, pin)
+        assert isinstance(app.screen, MainScreen)
+        assert len(at_mount) > 1, at_mount
+        assert (at_mount[-1] == "secret shown") is sees_secret
+        shown = [row.title for block in app.main.queue._blocks.values() for row in block]
+        assert at_mount[: len(shown)] == shown  # the same rows the desk's own read gave

@@ -187,9 +187,21 @@ class MainScreen(
         return self.query_one("#roster", RosterPane)
 
     def on_mount(self) -> None:
-        """Title the panes, focus the queue, start reading."""
+        """Title the panes, focus the queue, start reading.
+
+        With the queue's first rows already read (the launcher's, or the PIN check's),
+        the reading starts after the first frame: its workers (the roster, the counts,
+        the watcher, imports of their services) would otherwise share the interpreter
+        with the frame that shows those rows (issue 16).
+        """
         self.queue.border_title = t("pane.queue")
         self.queue.focus()
+        if self.context.first_rows is not None:
+            self.call_after_refresh(self._start_reading)
+        else:
+            self._start_reading()
+
+    def _start_reading(self) -> None:
         self.reload()
         self._watch()
         self.set_interval(1, self._each_second)

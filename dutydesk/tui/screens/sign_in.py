@@ -13,6 +13,8 @@ checked again with it, so the new one is set only by someone who knows the old.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -22,15 +24,19 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from dutydesk.errors import DatabaseError
 from dutydesk.i18n import t
 from dutydesk.services.accounts.auth import AuthError, NewPinRequired, Operator, authenticate
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.context import Context
-from dutydesk.tui.session import operator_names
+from dutydesk.tui.session import context_for, operator_names
 from dutydesk.tui.text import safe, safe_block
 from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.widgets.form import SafeInput
 from dutydesk.tui.workers import ReportsWorkerErrors
+
+if TYPE_CHECKING:
+    from dutydesk.services.incidents.queue import QueueRow
 
 
 class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
@@ -41,9 +47,14 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
     class SignedIn(Message):
         """The PIN matched: the console may open as ``operator``."""
 
-        def __init__(self, operator: Operator) -> None:
+        def __init__(
+            self, operator: Operator, first_rows: tuple[QueueRow, ...] | None = None
+        ) -> None:
             super().__init__()
             self.operator = operator
+            self.first_rows = first_rows
+            """The top of the queue as ``operator`` sees it, read in the PIN check's worker
+            (``None`` if that read failed: the main screen's own read then says why)."""
 
     class Names(Message):
         """The names of the people who can sign in, read by a worker."""
@@ -190,7 +201,7 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
         except AuthError as error:
             self.post_message(self.Refused(str(error), reset=new_pin is not None))
             return
-        self.post_message(self.SignedIn(operator))
+        self.post_message(self.SignedIn(operator, _first_rows(ctx, operator)))
 
     def on_sign_in_screen_refused(self, message: SignInScreen.Refused) -> None:
         """Say why in place; keep the name, the PIN field is already empty."""
@@ -207,3 +218,25 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
         if self._given_pin is not None:
             self._given_pin = self._first_new = None
             self.pin_input.placeholder = t("session.pin")
+
+
+def _first_rows(context: Context, operator: Operator) -> tuple[QueueRow, ...] | None:
+    """The top of the queue as ``operator`` sees it (thread workers only).
+
+    Read here, in the PIN check's worker, so the main screen's first frame has its rows,
+    as the launcher's pre-read gives them without sign-in: no worker round trip after
+    the switch, nor a second layout and full redraw when they land (issue 16, PIN -> rows).
+    The main screen still reads everything again on mount; this window is the one it
+    shows first. Same read and same audit as the queue's own (a view of classified
+    titles is one event, and the same window read again soon is the same view).
+    """
+    from dutydesk.services.incidents.queue import BLOCK_ROWS, fetch_window
+
+    seen = context_for(context, operator)
+    try:
+        rows = fetch_window(
+            seen.db, 0, BLOCK_ROWS, seen.clearance, viewer=seen.viewer, now=seen.clock.now()
+        )
+    except DatabaseError:
+        return None
+    return tuple(rows)
