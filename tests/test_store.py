@@ -6,7 +6,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from dutydesk.errors import DatabaseError
-from dutydesk.storage.engine import HEAD_REVISION, Database, as_utc, url_for
+from dutydesk.storage.engine import HEAD_REVISION, Database, Query, as_utc, url_for
 from dutydesk.storage.migrations import head_revision, known_revisions
 from dutydesk.storage.models import Incident, Person
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
@@ -204,13 +203,14 @@ def test_snapshots_and_plain_writes_open_no_connection_of_their_own(
     opened: list[object] = []
     connect = sqlite3.connect
 
-    def counted(*args: object, **kwargs: object) -> sqlite3.Connection:
+    def counted(*args: Any, **kwargs: Any) -> sqlite3.Connection:
         opened.append(args[0])
-        return connect(*args, **kwargs)  # type: ignore[arg-type]
+        connection: sqlite3.Connection = connect(*args, **kwargs)
+        return connection
 
     monkeypatch.setattr(sqlite3, "connect", counted)
     with db.snapshot() as query:
-        assert next(iter(query("SELECT count(*) AS n FROM meta"))).n >= 0
+        assert next(iter(query("SELECT count(*) AS n FROM meta", None))).n >= 0
     with db.write_connection() as connection:
         db.begin_write(connection)
         connection.execute("INSERT INTO meta (key, value) VALUES ('lent', 'yes')")
@@ -223,8 +223,8 @@ def test_snapshots_and_plain_writes_open_no_connection_of_their_own(
 def test_a_read_inside_a_snapshot_neither_ends_nor_joins_it(db: Database) -> None:
     other = sqlite3.connect(str(db.path))
 
-    def keys(query: Callable[[str], Iterator[Any]]) -> int:
-        return int(next(iter(query("SELECT count(*) FROM meta WHERE key = 'k'")))[0])
+    def keys(query: Query) -> int:
+        return int(next(iter(query("SELECT count(*) FROM meta WHERE key = 'k'", None)))[0])
 
     with db.snapshot() as query:
         assert keys(query) == 0
@@ -248,7 +248,8 @@ def test_a_plain_write_not_committed_is_rolled_back_and_the_connection_given_bac
         db.begin_write(connection)
         connection.execute("INSERT INTO meta (key, value) VALUES ('left', 'open')")
     assert not connection.in_transaction
-    assert connection.isolation_level == ""  # the read connection's mode, put back
+    level: str | None = connection.isolation_level
+    assert level == ""  # the read connection's mode, put back
     assert db.read("SELECT count(*) FROM meta WHERE key = 'left'")[0][0] == 0
 
     def fails() -> None:
