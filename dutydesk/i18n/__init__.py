@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from enum import Enum
 from functools import cache
 from pathlib import Path
@@ -87,6 +86,8 @@ def _string(value: str) -> str | None:
 
 def toml_catalog(text: str) -> dict[str, str]:
     """The flat table of a catalog read by ``tomllib`` (any TOML, slower)."""
+    import tomllib  # only here: the shipped catalogs never need it (issue 16)
+
     data = tomllib.loads(text)
     flat: dict[str, str] = {}
 
