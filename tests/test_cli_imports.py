@@ -311,3 +311,50 @@ def test_a_list_leaves_the_rule_engine_alone(tmp_path: Path, demo: str, name: st
     # read that lists incidents, none of which computes a deadline (issue 16).
     args = ("--db", demo, "--now", NOW, *READS[name])
     assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=("dutydesk.rules.deadlines",)) == []
+
+
+@pytest.mark.parametrize("name", ["incident list", "export daily csv"])
+def test_a_read_without_a_config_file_leaves_tomllib_alone(
+    tmp_path: Path, demo: str, name: str
+) -> None:
+    # The catalogs are read line by line and no config file exists here: tomllib was
+    # imported by i18n and config all the same (~1.5 ms, issue 16). (`show` reads the
+    # deadline rules, a TOML file.)
+    args = ("--db", demo, "--now", NOW, *READS[name])
+    env = {**SIGNED_IN, "DUTYDESK_CONFIG": str(tmp_path / "none.toml")}
+    assert loaded_by(tmp_path, *args, env=env, heavy=("tomllib",)) == []
+
+
+CONNECTIONS = r"""
+import sqlite3, sys
+opened = []
+connect = sqlite3.connect
+def counted(*args, **kwargs):
+    opened.append(str(args[0]))
+    return connect(*args, **kwargs)
+sqlite3.connect = counted
+from dutydesk.cli.launch import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print(len(opened), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("name", ["incident list", "incident show", "incident add", "incident log"])
+def test_a_common_command_opens_one_sqlite_connection(demo: str, name: str) -> None:
+    # Each connection parses the schema again (~3 ms of CPU): add and log opened three
+    # (schema check, sign-in snapshot, write), list and show two (issue 16).
+    args = ("--db", demo, "--now", NOW, *COMMON[name])
+    result = subprocess.run(
+        [sys.executable, "-c", CONNECTIONS, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **SIGNED_IN},
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.split()[-1] == "1", result.stderr
