@@ -383,3 +383,11 @@ def test_typer_reads_no_string_annotation(command: str, sub: str) -> None:
         annotations = inspect.get_annotations(callback)
         assert annotations
         assert not [name for name, value in annotations.items() if isinstance(value, str)]
+
+
+def test_a_note_leaves_the_cadence_parser_alone(tmp_path: Path, demo: str) -> None:
+    # Only a leader's instruction may set a report cadence: the parser (its regexes) was
+    # imported before that test, by every follow-up (issue 16).
+    args = ("--db", demo, "--now", NOW, *WRITES["incident log"])
+    heavy = ("dutydesk.rules.cadence",)
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=heavy) == []
