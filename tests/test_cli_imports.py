@@ -394,3 +394,13 @@ def test_a_note_leaves_the_cadence_parser_alone(tmp_path: Path, demo: str) -> No
     args = ("--db", demo, "--now", NOW, *WRITES["incident log"])
     heavy = ("dutydesk.rules.cadence",)
     assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=heavy) == []
+
+
+@pytest.mark.parametrize("name", ["incident list", "incident add"])
+def test_a_pin_from_the_environment_leaves_getpass_alone(
+    tmp_path: Path, demo: str, name: str
+) -> None:
+    # getpass (and termios under it) asks at a terminal; with DUTYDESK_PIN nothing is
+    # asked, yet every signed-in command imported it (issue 16).
+    args = ("--db", demo, "--now", NOW, *COMMON[name])
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=("getpass", "termios")) == []
