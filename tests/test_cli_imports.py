@@ -404,3 +404,10 @@ def test_a_pin_from_the_environment_leaves_getpass_alone(
     # asked, yet every signed-in command imported it (issue 16).
     args = ("--db", demo, "--now", NOW, *COMMON[name])
     assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=("getpass", "termios")) == []
+
+
+@pytest.mark.parametrize("name", ["incident list", "incident show", "incident add", "incident log"])
+def test_a_table_or_a_message_leaves_csv_alone(tmp_path: Path, demo: str, name: str) -> None:
+    # The csv module writes the CSV formats only (~0.4 ms of every command, issue 16).
+    args = ("--db", demo, "--now", NOW, *COMMON[name])
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=("csv", "_csv")) == []
