@@ -722,9 +722,11 @@ class Database:
         Yields ``query(sql, params)``, an iterator of :class:`Row` fetched a batch at a
         time: a 100,000-row export never holds its rows, and the totals counted by one
         query match the rows listed by the next (one read transaction: SQLite's snapshot,
-        PostgreSQL's REPEATABLE READ). Its own connection, so that a :meth:`read` or a
-        write meanwhile neither ends the snapshot nor waits for it (WAL). Leave the block
-        before writing what the rows caused (an audit event), so no reader is left open.
+        PostgreSQL's REPEATABLE READ). A connection no other statement uses meanwhile (on
+        SQLite the thread's idle one, lent: a :meth:`read` meanwhile takes a spare one,
+        a write or another snapshot one of its own), so that a read or a write meanwhile
+        neither ends the snapshot nor waits for it (WAL). Leave the block before writing
+        what the rows caused (an audit event), so no reader is left open.
 
         ``functions``: SQL functions of this connection, by name (a SQLite file only:
         :attr:`has_functions`; elsewhere they are not there to call).
