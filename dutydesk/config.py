@@ -40,7 +40,6 @@ this 2-core machine against a 500 ms budget for the first screen.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
@@ -448,6 +447,8 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     file = path or default_config_file()
     raw: dict[str, Any] = {}
     if file.is_file():
+        import tomllib  # only with a file to read: a command without one never needs it
+
         try:
             with file.open("rb") as handle:
                 raw = tomllib.load(handle)

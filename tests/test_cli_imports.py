@@ -311,3 +311,103 @@ def test_a_list_leaves_the_rule_engine_alone(tmp_path: Path, demo: str, name: st
     # read that lists incidents, none of which computes a deadline (issue 16).
     args = ("--db", demo, "--now", NOW, *READS[name])
     assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=("dutydesk.rules.deadlines",)) == []
+
+
+@pytest.mark.parametrize("name", ["incident list", "export daily csv"])
+def test_a_read_without_a_config_file_leaves_tomllib_alone(
+    tmp_path: Path, demo: str, name: str
+) -> None:
+    # The catalogs are read line by line and no config file exists here: tomllib was
+    # imported by i18n and config all the same (~1.5 ms, issue 16). (`show` reads the
+    # deadline rules, a TOML file.)
+    args = ("--db", demo, "--now", NOW, *READS[name])
+    env = {**SIGNED_IN, "DUTYDESK_CONFIG": str(tmp_path / "none.toml")}
+    assert loaded_by(tmp_path, *args, env=env, heavy=("tomllib",)) == []
+
+
+CONNECTIONS = r"""
+import sqlite3, sys
+opened = []
+connect = sqlite3.connect
+def counted(*args, **kwargs):
+    opened.append(str(args[0]))
+    return connect(*args, **kwargs)
+sqlite3.connect = counted
+from dutydesk.cli.launch import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print(len(opened), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    "name", ["incident list", "incident show", "export daily csv", "incident add", "incident log"]
+)
+def test_a_common_command_opens_one_sqlite_connection(demo: str, name: str) -> None:
+    # Each connection parses the schema again (~3 ms of CPU): add, log and the export
+    # opened three (schema check, sign-in snapshot, write or the export's snapshot; the
+    # export's chain head was read beside its snapshot), list and show two (issue 16).
+    args = ("--db", demo, "--now", NOW, *(READS | WRITES)[name])
+    result = subprocess.run(
+        [sys.executable, "-c", CONNECTIONS, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **SIGNED_IN},
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.split()[-1] == "1", result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "sub"), [("incident", "add"), ("incident", "list"), ("export", "daily")]
+)
+def test_typer_reads_no_string_annotation(command: str, sub: str) -> None:
+    # typer evaluates a string annotation (compile, eval) each time it builds a command:
+    # ~4 ms of `incident add` under `from __future__ import annotations` (issue 16).
+    import inspect
+
+    from dutydesk.cli.app import build_app, main_callback
+
+    app = build_app(command, sub)
+    groups = [info.typer_instance for info in app.registered_groups if info.typer_instance]
+    callbacks = [main_callback] + [
+        info.callback
+        for group in groups
+        for info in group.registered_commands
+        if info.callback is not None
+    ]
+    assert len(callbacks) == 2  # the root's and the command's
+    for callback in callbacks:
+        annotations = inspect.get_annotations(callback)
+        assert annotations
+        assert not [name for name, value in annotations.items() if isinstance(value, str)]
+
+
+def test_a_note_leaves_the_cadence_parser_alone(tmp_path: Path, demo: str) -> None:
+    # Only a leader's instruction may set a report cadence: the parser (its regexes) was
+    # imported before that test, by every follow-up (issue 16).
+    args = ("--db", demo, "--now", NOW, *WRITES["incident log"])
+    heavy = ("dutydesk.rules.cadence",)
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=heavy) == []
+
+
+@pytest.mark.parametrize("name", ["incident list", "incident add"])
+def test_a_pin_from_the_environment_leaves_getpass_alone(
+    tmp_path: Path, demo: str, name: str
+) -> None:
+    # getpass (and termios under it) asks at a terminal; with DUTYDESK_PIN nothing is
+    # asked, yet every signed-in command imported it (issue 16).
+    args = ("--db", demo, "--now", NOW, *COMMON[name])
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=("getpass", "termios")) == []
+
+
+@pytest.mark.parametrize("name", ["incident list", "incident show", "incident add", "incident log"])
+def test_a_table_or_a_message_leaves_csv_alone(tmp_path: Path, demo: str, name: str) -> None:
+    # The csv module writes the CSV formats only (~0.4 ms of every command, issue 16).
+    args = ("--db", demo, "--now", NOW, *COMMON[name])
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=("csv", "_csv")) == []

@@ -44,12 +44,12 @@ def old_clean(text: object, *, multiline: bool = False) -> str:
     if text is None:
         return ""
     value = text if isinstance(text, str) else str(text)
-    value = sanitize._LINE_BREAKS.sub("\n", value)
-    value = sanitize._ESCAPE_SEQUENCE.sub("", value)
+    value = re.sub(sanitize._LINE_BREAKS, "\n", value)
+    value = re.sub(sanitize._ESCAPE_SEQUENCE, "", value)
     if not multiline:
         value = value.replace("\n", " ⏎ ").replace("\t", " ")
-    value = sanitize._CONTROL.sub("", value)
-    return sanitize._INVISIBLE.sub(sanitize._show, value)
+    value = re.sub(sanitize._CONTROL, "", value)
+    return re.sub(sanitize._INVISIBLE, sanitize._show, value)
 
 
 _OLD_FORMULA = re.compile(r"[\s\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b]")
@@ -109,11 +109,11 @@ def test_every_character_that_needs_cleaning_is_not_printable() -> None:
     """``needs_cleaning`` skips printable text: it must hold nothing ``clean`` changes."""
     for code in range(0x110000):
         char = chr(code)
-        if sanitize._NEEDS_CLEANING.match(char):
+        if re.match(sanitize._NEEDS_CLEANING, char):
             assert not char.isprintable(), hex(code)
-        assert needs_cleaning(char) == (sanitize._NEEDS_CLEANING.match(char) is not None)
+        assert needs_cleaning(char) == (re.match(sanitize._NEEDS_CLEANING, char) is not None)
         # json_safe and the XML writer skip printable text the same way.
-        assert json_safe(char) == sanitize._JSON_UNSAFE.sub(sanitize._json_escape, char)
+        assert json_safe(char) == re.sub(sanitize._JSON_UNSAFE, sanitize._json_escape, char)
         assert xml_text(char) == escape(ooxml._ILLEGAL.sub("", char))
 
 

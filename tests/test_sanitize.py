@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import unicodedata
 
 from hypothesis import given
@@ -191,3 +193,22 @@ def test_a_csv_cell_with_a_formula_after_a_cr_gets_the_apostrophe() -> None:
     assert csv_cell("  =1+1") == "'  =1+1"
     assert csv_cell("＝1+1") == "'＝1+1"
     assert csv_cell("市民=1") == "市民=1"
+
+
+def test_importing_the_sanitiser_compiles_no_pattern() -> None:
+    # Its patterns are compiled at first use: ~2 ms of every CLI command went to
+    # compiling them at import, though a printable text needs none (issue 16).
+    code = (
+        "import re\n"
+        "compiled = []\n"
+        "compile = re.compile\n"
+        "re.compile = lambda *args, **kwargs: compiled.append(args) or compile(*args, **kwargs)\n"
+        "import dutydesk.rules.sanitize as sanitize\n"
+        "assert sanitize.clean('幸福路12号') == '幸福路12号'\n"
+        "print(len(compiled))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0"]

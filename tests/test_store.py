@@ -8,12 +8,13 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
 
 from dutydesk.errors import DatabaseError
-from dutydesk.storage.engine import HEAD_REVISION, Database, as_utc, url_for
+from dutydesk.storage.engine import HEAD_REVISION, Database, Query, as_utc, url_for
 from dutydesk.storage.migrations import head_revision, known_revisions
 from dutydesk.storage.models import Incident, Person
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
@@ -190,3 +191,73 @@ def _incident(received: datetime) -> Incident:
         created_at=now,
         updated_at=now,
     )
+
+
+@pytest.mark.sqlite_only("SQLite's connections")
+def test_snapshots_and_plain_writes_open_no_connection_of_their_own(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each new connection parses the schema (~3 ms of CPU): a CLI write opened three,
+    # one per read, snapshot and write (issue 16). Now the thread's idle one is lent.
+    db.read("SELECT 1")
+    opened: list[object] = []
+    connect = sqlite3.connect
+
+    def counted(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        opened.append(args[0])
+        connection: sqlite3.Connection = connect(*args, **kwargs)
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", counted)
+    with db.snapshot() as query:
+        assert next(iter(query("SELECT count(*) AS n FROM meta", None))).n >= 0
+    with db.write_connection() as connection:
+        db.begin_write(connection)
+        connection.execute("INSERT INTO meta (key, value) VALUES ('lent', 'yes')")
+        connection.execute("COMMIT")
+    assert db.read("SELECT value FROM meta WHERE key = 'lent'")[0][0] == "yes"
+    assert opened == []
+
+
+@pytest.mark.sqlite_only("SQLite's connections")
+def test_a_read_inside_a_snapshot_neither_ends_nor_joins_it(db: Database) -> None:
+    other = sqlite3.connect(str(db.path))
+
+    def keys(query: Query) -> int:
+        return int(next(iter(query("SELECT count(*) FROM meta WHERE key = 'k'", None)))[0])
+
+    with db.snapshot() as query:
+        assert keys(query) == 0
+        with other:
+            other.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+        # A read meanwhile sees the commit (the spare connection), the snapshot does not.
+        assert db.read("SELECT count(*) FROM meta WHERE key = 'k'")[0][0] == 1
+        assert keys(query) == 0
+        with db.snapshot() as inner:  # nested: a connection of its own
+            assert keys(inner) == 1
+        assert keys(query) == 0
+    other.close()
+    assert db.read("SELECT count(*) FROM meta WHERE key = 'k'")[0][0] == 1
+
+
+@pytest.mark.sqlite_only("SQLite's connections")
+def test_a_plain_write_not_committed_is_rolled_back_and_the_connection_given_back(
+    db: Database,
+) -> None:
+    with db.write_connection() as connection:
+        db.begin_write(connection)
+        connection.execute("INSERT INTO meta (key, value) VALUES ('left', 'open')")
+    assert not connection.in_transaction
+    level: str | None = connection.isolation_level
+    assert level == ""  # the read connection's mode, put back
+    assert db.read("SELECT count(*) FROM meta WHERE key = 'left'")[0][0] == 0
+
+    def fails() -> None:
+        with db.write_connection() as connection:
+            db.begin_write(connection)
+            connection.execute("INSERT INTO meta (key, value) VALUES ('left', 'raised')")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fails()
+    assert db.read("SELECT count(*) FROM meta WHERE key = 'left'")[0][0] == 0

@@ -200,9 +200,8 @@ def test_a_wait_past_the_busy_timeout_ends_in_sqlites_busy_error(
     assert db.path is not None
     ahead = write_gate.enter(db_path, 1.0)  # another writer heads the line meanwhile
     assert ahead is not None
-    connection = db.write_connection()
     try:
-        with _held_by_a_foreign_writer(db_path):
+        with db.write_connection() as connection, _held_by_a_foreign_writer(db_path):
             for _ in range(2):  # queued behind ``ahead``, then at the head itself
                 with pytest.raises(sqlite3.OperationalError) as caught:
                     db.begin_write(connection)
@@ -213,7 +212,6 @@ def test_a_wait_past_the_busy_timeout_ends_in_sqlites_busy_error(
         busy_timeout = connection.execute("PRAGMA busy_timeout").fetchone()[0]
         assert busy_timeout == 200  # left as the store's, not the line's
     finally:
-        connection.close()
         ahead.let_go()
 
 

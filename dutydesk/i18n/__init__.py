@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from enum import Enum
 from functools import cache
 from pathlib import Path
@@ -76,7 +75,9 @@ def _string(value: str) -> str | None:
     inner = value[1:-1]
     if value[0] == "'":
         return None if "'" in inner else inner
-    if not any(mark in inner for mark in ('"', "\\", "\t")):  # nothing to decode: most
+    # Nothing to decode: most. Three tests, not any() over a generator: this runs for each
+    # of ~1,700 lines, and the generator was a third of every command's catalog read.
+    if '"' not in inner and "\\" not in inner and "\t" not in inner:
         return inner
     try:
         decoded = json.loads(value)
@@ -87,6 +88,8 @@ def _string(value: str) -> str | None:
 
 def toml_catalog(text: str) -> dict[str, str]:
     """The flat table of a catalog read by ``tomllib`` (any TOML, slower)."""
+    import tomllib  # only here: the shipped catalogs never need it (issue 16)
+
     data = tomllib.loads(text)
     flat: dict[str, str] = {}
 

@@ -31,21 +31,31 @@ string as a ``Content`` object, which never interprets ``[...]``.
 from __future__ import annotations
 
 import re
+from functools import cache
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled at its first use in the process.
+
+    The patterns below are kept as text: compiling them at import took ~2 ms of CPU from
+    every CLI command (issue 16), most of which cleans nothing (a printable text needs no
+    search, see :func:`needs_cleaning`).
+    """
+    return re.compile(pattern)
+
 
 # Whole escape sequences first, 7-bit and 8-bit forms: OSC/DCS/SOS/PM/APC strings end at
 # BEL or ST; CSI ends at a final byte; other ESC sequences are two or three bytes.
-_ESCAPE_SEQUENCE = re.compile(
-    r"""
+_ESCAPE_SEQUENCE = r"""(?x)
     (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])   # OSC, DCS, SOS, PM, APC introducers
         [^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?  # ... up to BEL or ST (or the end)
     | (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?       # CSI ... final byte
     | \x1b[ -/]*[0-~]?                         # any other ESC sequence
-    """,
-    re.VERBOSE,
-)
+    """
 
 # C0 controls except TAB and LF, DEL, and C1 controls.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
 
 # Every format character (Unicode category Cf), written out so that importing this module
 # does not scan the Unicode database (the CLI starts on every command);
@@ -93,7 +103,7 @@ def _character_class(ranges: tuple[tuple[int, int], ...]) -> str:
     return "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges)
 
 
-_INVISIBLE = re.compile("[" + _character_class(_SHOWN_RANGES) + "]")
+_INVISIBLE = "[" + _character_class(_SHOWN_RANGES) + "]"
 
 DROP_WHILE_EDITING: dict[int, None] = {
     code: None
@@ -108,7 +118,7 @@ what was typed (it is what gets stored), but drawing it drops every control and
 invisible character above, noncharacters and surrogates too, TAB and LF included (an
 input line is one line already)."""
 
-_LINE_BREAKS = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
+_LINE_BREAKS = r"\r\n|\r|\n|\u2028|\u2029"
 
 
 def _show(match: re.Match[str]) -> str:
@@ -118,9 +128,7 @@ def _show(match: re.Match[str]) -> str:
 # Everything single-line :func:`clean` changes: controls (TAB, LF and CR included, and the
 # ESC or C1 byte that starts every escape sequence), line and paragraph separators, and
 # the format characters, noncharacters and surrogates.
-_NEEDS_CLEANING = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029" + _character_class(_SHOWN_RANGES) + "]"
-)
+_NEEDS_CLEANING = "[\x00-\x1f\x7f-\x9f\u2028\u2029" + _character_class(_SHOWN_RANGES) + "]"
 
 
 def needs_cleaning(text: str) -> bool:
@@ -133,7 +141,7 @@ def needs_cleaning(text: str) -> bool:
     # characters, noncharacters and unassigned points, surrogates, line and paragraph
     # separators; tests/test_export_streaming.py checks all code points): a printable
     # text needs no search, and the C test is ~50x faster than the regex's class.
-    return not text.isprintable() and _NEEDS_CLEANING.search(text) is not None
+    return not text.isprintable() and _compiled(_NEEDS_CLEANING).search(text) is not None
 
 
 def clean(text: object, *, multiline: bool = False) -> str:
@@ -156,19 +164,19 @@ def clean(text: object, *, multiline: bool = False) -> str:
         # Nothing any step below would touch (every character they act on is in that
         # class): one search instead of four substitutions, for the cells of a big export.
         return value
-    value = _LINE_BREAKS.sub("\n", value)
-    value = _ESCAPE_SEQUENCE.sub("", value)
+    value = _compiled(_LINE_BREAKS).sub("\n", value)
+    value = _compiled(_ESCAPE_SEQUENCE).sub("", value)
     if not multiline:
         value = value.replace("\n", " ⏎ ").replace("\t", " ")
-    value = _CONTROL.sub("", value)
-    return _INVISIBLE.sub(_show, value)
+    value = _compiled(_CONTROL).sub("", value)
+    return _compiled(_INVISIBLE).sub(_show, value)
 
 
 # In a JSON text these can only occur inside strings, so escaping them keeps it valid and
 # every value exact: C1 controls and DEL (a terminal may act on U+009B as CSI), line and
 # paragraph separators, the format characters above, noncharacters, and lone surrogates
 # (which could not even be written as UTF-8; escaped, a parser gets them back).
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029" + _character_class(_SHOWN_RANGES) + "]")
+_JSON_UNSAFE = "[\x7f-\x9f\u2028\u2029" + _character_class(_SHOWN_RANGES) + "]"
 
 
 def _json_escape(match: re.Match[str]) -> str:
@@ -190,7 +198,7 @@ def json_safe(document: str) -> str:
     """
     if document.isprintable():  # nothing of that class is printable: no regex needed
         return document
-    return _JSON_UNSAFE.sub(_json_escape, document)
+    return _compiled(_JSON_UNSAFE).sub(_json_escape, document)
 
 
 def one_line(text: object, limit: int | None = None) -> str:
@@ -208,7 +216,7 @@ def one_line(text: object, limit: int | None = None) -> str:
 # A spreadsheet reads a cell as a formula when it starts with = + - @; Excel and WPS also
 # skip leading blanks and line breaks before that sign, and a spreadsheet set up for a
 # Chinese locale may fold the full-width (and small-form) signs into the ASCII ones.
-_FORMULA = re.compile(r"[\s\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b]")
+_FORMULA = r"[\s\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b]"
 
 
 _SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b")
@@ -229,7 +237,7 @@ def looks_like_formula(text: str) -> bool:
         # Neither a sign nor a blank (the regex's \s is str.isspace) first: no formula.
         # Most cells end here, without a regex, in an export of 10^5 rows.
         return False
-    return text.startswith(("\t", "\r")) or _FORMULA.match(text) is not None
+    return text.startswith(("\t", "\r")) or _compiled(_FORMULA).match(text) is not None
 
 
 def may_start_formula(firsts: str) -> bool:
@@ -256,7 +264,7 @@ def has_visible_text(text: str) -> bool:
     """
     import unicodedata  # only here: the module otherwise avoids the Unicode database
 
-    shown = _ESCAPE_SEQUENCE.sub("", text).translate(DROP_WHILE_EDITING)
+    shown = _compiled(_ESCAPE_SEQUENCE).sub("", text).translate(DROP_WHILE_EDITING)
     return any(
         unicodedata.category(char)[0] in "LNPS" and char not in _BLANK_LETTERS for char in shown
     )

@@ -631,25 +631,67 @@ class Database:
             return True
 
     def _sqlite_connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        """The thread's connection for a read; a spare one while the first is lent."""
+        name = "spare" if getattr(self._local, "lent", False) else "connection"
+        connection: sqlite3.Connection | None = getattr(self._local, name, None)
         if connection is None:
             assert self.path is not None
             connection = _open_sqlite(self.path)
-            self._local.connection = connection
+            setattr(self._local, name, connection)
             with self._lock:
                 self._connections.append(connection)
         return connection
 
-    def write_connection(self) -> sqlite3.Connection:
-        """A new ``sqlite3`` connection to this SQLite file for a plain-SQL write.
+    @contextmanager
+    def _lent_connection(self) -> Iterator[sqlite3.Connection]:
+        """The thread's idle connection, for the caller's own BEGIN ... COMMIT or ROLLBACK.
+
+        In autocommit mode (``isolation_level = None``) while lent, put back as it was after,
+        any transaction left open rolled back. Opening a connection parses the schema (its
+        41 kB of trigger text): ~3 ms of CPU each, and a CLI write opened three, one per
+        read, snapshot and write (issue 16). A :meth:`read` meanwhile takes the thread's
+        spare connection, so it neither ends nor joins the caller's transaction; a second
+        lender (nested), or a connection caught inside a transaction, gets a new one, closed
+        after.
+        """
+        assert self.path is not None
+        connection = None if getattr(self._local, "lent", False) else self._sqlite_connection()
+        if connection is None or connection.in_transaction:
+            fresh = _open_sqlite(self.path)
+            fresh.isolation_level = None
+            try:
+                yield fresh
+            finally:
+                with contextlib.suppress(sqlite3.Error):
+                    if fresh.in_transaction:
+                        fresh.execute("ROLLBACK")
+                fresh.close()
+            return
+        level = connection.isolation_level
+        connection.isolation_level = None
+        self._local.lent = True
+        try:
+            yield connection
+        finally:
+            self._local.lent = False
+            with contextlib.suppress(sqlite3.Error):
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                connection.isolation_level = level
+
+    @contextmanager
+    def write_connection(self) -> Iterator[sqlite3.Connection]:
+        """A ``sqlite3`` connection to this SQLite file for a plain-SQL write.
 
         With dutydesk's pragmas and no implicit transactions: the caller begins
-        (:meth:`begin_write`), commits and closes (issue 16: the CLI's plain write path).
+        (:meth:`begin_write`) and commits; a transaction left open is rolled back at the
+        end of the block (issue 16: the CLI's plain write path). The thread's own
+        connection when it is idle (:meth:`_lent_connection`), so that a write opens no
+        connection of its own.
         """
         assert self.path is not None, "a plain write needs a SQLite file"
-        connection = _open_sqlite(self.path)
-        connection.isolation_level = None
-        return connection
+        with self._lent_connection() as connection:
+            yield connection
 
     def begin_write(self, connection: sqlite3.Connection) -> None:
         """``BEGIN IMMEDIATE`` on a ``sqlite3`` connection to this file, as the ORM begins.
@@ -716,9 +758,11 @@ class Database:
         Yields ``query(sql, params)``, an iterator of :class:`Row` fetched a batch at a
         time: a 100,000-row export never holds its rows, and the totals counted by one
         query match the rows listed by the next (one read transaction: SQLite's snapshot,
-        PostgreSQL's REPEATABLE READ). Its own connection, so that a :meth:`read` or a
-        write meanwhile neither ends the snapshot nor waits for it (WAL). Leave the block
-        before writing what the rows caused (an audit event), so no reader is left open.
+        PostgreSQL's REPEATABLE READ). A connection no other statement uses meanwhile (on
+        SQLite the thread's idle one, lent: a :meth:`read` meanwhile takes a spare one,
+        a write or another snapshot one of its own), so that a read or a write meanwhile
+        neither ends the snapshot nor waits for it (WAL). Leave the block before writing
+        what the rows caused (an audit event), so no reader is left open.
 
         ``functions``: SQL functions of this connection, by name (a SQLite file only:
         :attr:`has_functions`; elsewhere they are not there to call).
@@ -765,36 +809,41 @@ class Database:
     @contextmanager
     def _sqlite_snapshot(self, functions: Mapping[str, SqlFunction]) -> Iterator[Query]:
         assert self.path is not None
-        try:
-            # Opened as every read is (_open_sqlite): a file in a read-only folder is
-            # read immutable, where a plain connect could not even begin (verify there).
-            connection = _open_sqlite(self.path)
-            for name, (arguments, function) in functions.items():
-                connection.create_function(name, arguments, function, deterministic=True)
-        except sqlite3.DatabaseError as exc:
-            raise self._read_error(exc, exc) from None
-        connection.isolation_level = None  # BEGIN and COMMIT are ours
-
-        def query(sql: str, params: Mapping[str, Any] | None = None) -> Iterator[Row]:
+        with contextlib.ExitStack() as stack:
             try:
-                cursor = connection.execute(sql, dict(params or {}))
-                if cursor.description is None:
-                    return
-                make = _row_maker(column[0] for column in cursor.description)
-                while batch := cursor.fetchmany(_BATCH):
-                    yield from map(make, batch)
+                if functions:
+                    # Its own connection, closed after: the functions (verify's, holding a
+                    # key) go with it. Opened as every read is (_open_sqlite): a file in a
+                    # read-only folder is read immutable, where a plain connect could not
+                    # even begin (verify there).
+                    connection = stack.enter_context(contextlib.closing(_open_sqlite(self.path)))
+                    for name, (arguments, function) in functions.items():
+                        connection.create_function(name, arguments, function, deterministic=True)
+                    connection.isolation_level = None  # BEGIN and COMMIT are ours
+                else:  # the thread's idle connection: no schema parsed again (issue 16)
+                    connection = stack.enter_context(self._lent_connection())
             except sqlite3.DatabaseError as exc:
                 raise self._read_error(exc, exc) from None
 
-        try:
-            connection.execute("BEGIN")
-            yield query
-        except sqlite3.DatabaseError as exc:
-            raise self._read_error(exc, exc) from None
-        finally:
-            with contextlib.suppress(sqlite3.Error):
-                connection.execute("ROLLBACK")  # nothing was written: just let go
-            connection.close()
+            def query(sql: str, params: Mapping[str, Any] | None = None) -> Iterator[Row]:
+                try:
+                    cursor = connection.execute(sql, dict(params or {}))
+                    if cursor.description is None:
+                        return
+                    make = _row_maker(column[0] for column in cursor.description)
+                    while batch := cursor.fetchmany(_BATCH):
+                        yield from map(make, batch)
+                except sqlite3.DatabaseError as exc:
+                    raise self._read_error(exc, exc) from None
+
+            try:
+                connection.execute("BEGIN")
+                yield query
+            except sqlite3.DatabaseError as exc:
+                raise self._read_error(exc, exc) from None
+            finally:
+                with contextlib.suppress(sqlite3.Error):
+                    connection.execute("ROLLBACK")  # nothing was written: just let go
 
     def _read_error(self, exc: BaseException, detail: object) -> Exception:
         """The one-line error for a failed read (a full disk, a server gone, or else)."""

@@ -302,8 +302,6 @@ def signed_in(
         AuthError: unknown name, wrong PIN, disabled or locked account.
 
     """
-    import getpass
-
     from dutydesk.services.accounts.auth import Operator, authenticate, sign_in_required
 
     name = require_operator(operator)
@@ -316,6 +314,8 @@ def signed_in(
             # that is the first line of the data (``--json -``), taken as a wrong PIN,
             # and five such runs would lock the account.
             raise InputError(t("auth.pin_needed"))
+        import getpass  # only to ask (termios with it): DUTYDESK_PIN needs neither
+
         try:
             pin = getpass.getpass(t("auth.pin_prompt", name=name))
         except EOFError:

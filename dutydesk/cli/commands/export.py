@@ -11,7 +11,9 @@ Examples::
 Data goes to stdout (or ``-o``), messages to stderr. Never loads Textual.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typer reads each command's annotations
+# at every run, and string ones are compiled and evaluated each time (~4 ms of
+# `incident add`, issue 16). Names imported for type checking only are quoted.
 
 from collections.abc import Iterable
 from datetime import date
@@ -168,7 +170,7 @@ def daily(
         message(t("daily.written", path=output))
 
 
-def _numbered(req: Request, summary: DailySummary, *, calendar_day: bool) -> DailySummary:
+def _numbered(req: "Request", summary: "DailySummary", *, calendar_day: bool) -> "DailySummary":
     """The summary as one registered classified copy: the next 份号 of that day's summary."""
     from dataclasses import replace
 
@@ -181,12 +183,12 @@ def _numbered(req: Request, summary: DailySummary, *, calendar_day: bool) -> Dai
 
 
 def _write(
-    summary: DailySummary,
-    rows: Iterable[DailyRow] | Iterable[list[Any]],
+    summary: "DailySummary",
+    rows: "Iterable[DailyRow] | Iterable[list[Any]]",
     fmt: DocumentFormat,
     table: Table,
     excel: bool,
-    settings: Settings,
+    settings: "Settings",
     stream: IO[bytes],
 ) -> None:
     """The summary in ``fmt`` to ``stream``, its ``rows`` written as they come.
@@ -212,12 +214,12 @@ def _write(
 
 
 def _table(
-    summary: DailySummary,
+    summary: "DailySummary",
     values: Iterable[list[Any]],
     csv: bool,
     table: Table,
     excel: bool,
-    tz: ZoneInfo,
+    tz: "ZoneInfo",
     sink: TextSink,
 ) -> None:
     """One table, the incidents (their records' ``values``) or the totals, CSV or NDJSON."""
@@ -240,10 +242,10 @@ def _table(
 
 
 def _office_file(
-    summary: DailySummary,
-    rows: Iterable[DailyRow],
+    summary: "DailySummary",
+    rows: "Iterable[DailyRow]",
     fmt: DocumentFormat,
-    settings: Settings,
+    settings: "Settings",
     stream: IO[bytes],
 ) -> None:
     """The XLSX workbook, or the DOCX with the office's 版记 (issuing unit, 抄送)."""

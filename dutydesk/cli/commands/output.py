@@ -16,7 +16,6 @@ on purpose:
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import json
 import os
@@ -186,6 +185,8 @@ def emit(
         stream.write(json_safe(json.dumps(json_value(list(records)), ensure_ascii=False, indent=2)))
         stream.write("\n")
     elif fmt is OutputFormat.CSV:
+        import csv  # only here and in write_csv_rows: a table or a message needs none
+
         writer = csv.writer(stream, lineterminator="\r\n")
         writer.writerow([key for key, _ in columns])
         for record in records:
@@ -282,6 +283,8 @@ def write_csv_rows(
     ``formula_free``: columns holding only codes, counts and ISO times, which no
     spreadsheet takes for a formula: their cells skip that test (cleaned as all are).
     """
+    import csv
+
     if excel:
         write("\ufeff")
     writer = csv.writer(_Line(write), lineterminator="\r\n")

@@ -415,12 +415,13 @@ def cadence_asked(incident: Any, kind: EntryKind, text: str) -> int | None:
 
     每小时报告一次 is 60 minutes; only a cadence stricter than the incident's is taken.
     """
-    from dutydesk.rules.cadence import cadence_in
-
     if kind is not EntryKind.LEADER_INSTRUCTION:
         return None
     if MatterKind(incident.matter_kind) is not MatterKind.EMERGENCY:
         return None  # a request's or a document's clocks are not continued reports
+    # Only here: any other follow-up (a note, a report) leaves the parser unloaded.
+    from dutydesk.rules.cadence import cadence_in
+
     minutes = cadence_in(text)
     current = incident.report_every_minutes
     if minutes is None or (current is not None and current <= minutes):

@@ -331,7 +331,7 @@ def _opened(
             by_category=by_category,
             by_severity=by_severity,
             by_channel=by_channel,
-            chain_head=signed_head(db),
+            chain_head=signed_head(db, query),  # the rows' state
             start=start,
             end=end,
             duty_day=day_start is not None,

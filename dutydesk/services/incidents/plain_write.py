@@ -177,21 +177,18 @@ def _run(db: Database, work: Callable[[_Transaction], T]) -> T:
     from dutydesk.services.retry import ATTEMPTS, StoreBusyError, retries, transient_cause
 
     for attempt in range(ATTEMPTS):
-        connection = db.write_connection()
         try:
-            db.begin_write(connection)  # BEGIN IMMEDIATE, queueing as the ORM's does
-            result = work(_Transaction(connection, db))
-            connection.execute("COMMIT")
-            return result
+            # Rolled back at the end of the block unless committed.
+            with db.write_connection() as connection:
+                db.begin_write(connection)  # BEGIN IMMEDIATE, queueing as the ORM's does
+                result = work(_Transaction(connection, db))
+                connection.execute("COMMIT")
+                return result
         except sqlite3.Error as exc:
             cause = transient_cause(exc)
             if cause is None:
                 raise NotPlain(str(exc)) from exc
             retries[cause] += 1
-        finally:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            connection.close()
         time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter for a retry pause, not a secret
     raise StoreBusyError(t("store.busy", where=db.describe()))
 
