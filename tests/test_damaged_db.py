@@ -46,13 +46,13 @@ def _add(cli: Cli, summary: str) -> tuple[int, str, str]:
     return cli("incident", "add", "--summary", summary, "--operator", "值班员")
 
 
-def _damage_an_index(path: Path) -> None:
-    """Overwrite the page header of the audit events' object index with garbage."""
+def _damage_an_index(path: Path, index: str = "ix_audit_event_object") -> None:
+    """Overwrite the page header of ``index`` (the audit events' object index) with garbage."""
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         size = connection.execute("PRAGMA page_size").fetchone()[0]
         root = connection.execute(
-            "SELECT rootpage FROM sqlite_master WHERE name = 'ix_audit_event_object'"
+            "SELECT rootpage FROM sqlite_master WHERE name = ?", (index,)
         ).fetchone()[0]
     connection.close()
     with path.open("r+b") as file:
@@ -92,6 +92,32 @@ def test_a_damaged_file_refuses_writes_and_keeps_serving_reads(cli: Cli, sqlite_
     assert (
         "ix_audit_event_object" in out + err or "malformed" in out + err or "corrupt" in (out + err)
     ), out + err
+
+
+@pytest.mark.parametrize("command", ["add", "log"])
+def test_a_plain_write_that_touches_no_damaged_page_is_refused_too(
+    cli: Cli, sqlite_file: Path, command: str
+) -> None:
+    """The CLI's plain-SQL write path (add, log) asks the file check as the ORM's does.
+
+    The damage is in the bulletins' index, which neither write reads or writes: SQLite
+    itself would commit them on the damaged file.
+    """
+    code, out, err = _add(cli, "幸福路燃气泄漏")
+    assert code == 0, err
+    serial = out.split()[0]
+    _damage_an_index(sqlite_file, "ix_bulletin_status_created")
+    before = sqlite_file.read_bytes()
+    if command == "add":
+        code, out, err = _add(cli, "光明路积水")
+    else:
+        code, out, err = cli(
+            "incident", "log", serial, "note", "--text", "现场已处置", "--operator", "值班员"
+        )
+    assert code != 0
+    line = _one_line(err)
+    assert f"{sqlite_file} is damaged" in line and "nothing was written" in line, line
+    assert sqlite_file.read_bytes() == before
 
 
 def test_a_sound_file_is_written_as_before(cli: Cli) -> None:

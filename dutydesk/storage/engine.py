@@ -688,8 +688,15 @@ class Database:
         end of the block (issue 16: the CLI's plain write path). The thread's own
         connection when it is idle (:meth:`_lent_connection`), so that a write opens no
         connection of its own.
+
+        Raises:
+            DatabaseError: the file takes no write (damaged, read-only), as for the ORM's
+                sessions: a plain write need not touch a damaged page to build on it.
+
         """
         assert self.path is not None, "a plain write needs a SQLite file"
+        if self.write_refusal is not None:
+            raise DatabaseError(self.write_refusal)
         with self._lent_connection() as connection:
             yield connection
 
