@@ -203,14 +203,14 @@ class _GatedCheck:
         original = Database._quick_check
         gate = self
 
-        def gated(database: Database) -> str | None:
+        def gated(database: Database, *, apart: bool = False) -> str | None:
             gate.threads.append(threading.current_thread())
             gate.asked.wait(5)
             gate.seen.append(gate.look())
             if gate.interrupt and len(gate.threads) == 1:
                 database._check_unfinished = True  # as close() interrupting SQLite leaves it
                 return None
-            return original(database)
+            return original(database, apart=apart)
 
         monkeypatch.setattr(Database, "_quick_check", gated)
 

@@ -948,15 +948,16 @@ class Database:
 
     # -- schema ------------------------------------------------------------------------
 
-    def _sqlite_refusal(self, read_only: bool) -> str | None:
+    def _sqlite_refusal(self, read_only: bool, *, apart: bool = False) -> str | None:
         """Why this SQLite file must not be written, in one line; ``None`` if it may.
 
         A damaged file keeps serving reads (and ``verify``, ``backup``) but takes no new
         write, which would build on broken pages (issue 17): ``PRAGMA quick_check`` at
-        open, on files up to :data:`QUICK_CHECK_MAX_BYTES`.
+        open, on files up to :data:`QUICK_CHECK_MAX_BYTES`. ``apart``: as
+        :meth:`_quick_check`'s.
         """
         assert self.path is not None
-        damage = self._quick_check()
+        damage = self._quick_check(apart=apart)
         if damage is not None:
             return t("error.db.damaged", path=self.path, detail=damage)
         if read_only:
@@ -981,7 +982,7 @@ class Database:
         def check() -> None:
             self._check_go.wait(CHECK_START_SECONDS)
             try:
-                refusal = self._sqlite_refusal(read_only)
+                refusal = self._sqlite_refusal(read_only, apart=True)
             except Exception as exc:  # never a silent "sound": refuse, saying why
                 assert self.path is not None
                 refusal = t("error.db.damaged", path=self.path, detail=" ".join(str(exc).split()))
@@ -994,25 +995,32 @@ class Database:
         """Let the open's deferred ``quick_check`` start (the console drew its first frame)."""
         self._check_go.set()
 
-    def _quick_check(self) -> str | None:
+    def _quick_check(self, *, apart: bool = False) -> str | None:
         """SQLite's first complaint about the file's structure, ``None`` when it is sound.
 
-        On a connection of its own, closed after: it may run in a thread of its own
-        (:meth:`_check_in_background`), which :meth:`close` interrupts through it.
+        ``apart``: on a connection of its own, closed after, for a check in a thread of
+        its own (:meth:`_check_in_background`), which :meth:`close` interrupts through
+        it. Otherwise on the thread's connection, which the command reads through next:
+        a CLI command opens one connection (issue 16; each parses the schema again).
         """
         assert self.path is not None
         try:
             if self.path.stat().st_size > QUICK_CHECK_MAX_BYTES:
                 return None
-            connection = _open_sqlite(self.path)
-            with self._lock:
-                self._check_connection = connection
-            try:
+            if not apart:
+                connection = self._sqlite_connection()
                 rows = connection.execute("PRAGMA quick_check(1)").fetchall()
-            finally:
+                connection.commit()
+            else:
+                connection = _open_sqlite(self.path)
                 with self._lock:
-                    self._check_connection = None
-                connection.close()
+                    self._check_connection = connection
+                try:
+                    rows = connection.execute("PRAGMA quick_check(1)").fetchall()
+                finally:
+                    with self._lock:
+                        self._check_connection = None
+                    connection.close()
         except sqlite3.OperationalError as exc:
             if "interrupted" in str(exc):
                 self._check_unfinished = True  # by close(): no verdict yet
