@@ -53,13 +53,14 @@ _orm_done = threading.Event()
 def import_orm() -> None:
     """Import what a console sign-in writes with: SQLModel, the tables, the audit service.
 
-    About 0.4-0.9 s of CPU, none of it needed to draw the sign-in screen: the screen runs
-    this in a thread once its names are shown, while the officer types, so the PIN check
-    finds it done (issue 16). The check calls it too, before ``authenticate``. The lock
-    keeps the two from importing the same modules at once (Python's per-module import
-    locks could otherwise meet in a circular import of SQLAlchemy's and raise a
-    deadlock error in one of them); the event loop's thread never imports these, so it
-    never waits on them. Thread workers only.
+    About 0.3 s of CPU here, none of it needed to draw the sign-in screen: the screen
+    runs this in a thread from the first key typed, while the officer types on, so the
+    PIN check finds it done (issue 16). The check calls it too, before ``authenticate``.
+    The lock keeps the two from importing the same modules at once (Python's per-module
+    import locks could otherwise meet in a circular import of SQLAlchemy's and raise a
+    deadlock error in one of them). Nothing on the event loop imports these before the
+    check has finished (the desk, whose forms do, opens after it), so the loop never
+    waits on them. Thread workers only.
     """
     with _orm_imported:
         import sqlmodel  # noqa: F401 - loaded for its side effect, the import
