@@ -112,13 +112,15 @@ def prepare_console(settings: Settings, database: Database) -> ConsoleStart:
         reclock_open(database, settings, datetime.now(UTC))
     check_key_file_safe(settings, database)
     from dutydesk.services.accounts.sign_in import sign_in_required
-    from dutydesk.services.incidents.queue import BLOCK_ROWS, fetch_window
 
     # Once anyone has a PIN the console opens on the sign-in screen and reads nothing
-    # before someone signs in; otherwise the top of the queue (~2 ms on a million rows).
-    sign_in = sign_in_required(database)
-    first_rows = None if sign_in else tuple(fetch_window(database, 0, BLOCK_ROWS))
-    return ConsoleStart(first_rows, sign_in)
+    # before someone signs in (nor imports the queue's services: issue 16); otherwise
+    # the top of the queue (~2 ms on a million rows).
+    if sign_in_required(database):
+        return ConsoleStart(None, True)
+    from dutydesk.services.incidents.queue import BLOCK_ROWS, fetch_window
+
+    return ConsoleStart(tuple(fetch_window(database, 0, BLOCK_ROWS)), False)
 
 
 def check_key_file_safe(settings: Settings, database: Database) -> None:

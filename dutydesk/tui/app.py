@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -21,14 +22,11 @@ from dutydesk.clock import Clock
 from dutydesk.config import Settings
 from dutydesk.i18n import set_language, t
 from dutydesk.rules.sanitize import clean
-from dutydesk.services.incidents.queue import QueueRow
 from dutydesk.storage.engine import Database
 from dutydesk.tui.bindings import key, translate_bindings
-from dutydesk.tui.commands import DutyDeskCommands
 from dutydesk.tui.context import Context
 from dutydesk.tui.screens.confirm import ConfirmScreen
 from dutydesk.tui.screens.keys import KeysScreen
-from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.session import context_for, guards_classified, record_sign_out
 from dutydesk.tui.typed import after_typing
 from dutydesk.vocab import Classification
@@ -36,8 +34,23 @@ from dutydesk.vocab import Classification
 if TYPE_CHECKING:
     # Types only: the auth service imports SQLModel (~0.5 s here), which must not be on
     # the way to the first frame.
+    from textual.command import Provider
+
     from dutydesk.services.accounts.auth import Operator
+    from dutydesk.services.incidents.queue import QueueRow
+
+    # The desk (its panes, their services and rules, the palette's forms) is imported
+    # when it opens: a console on the sign-in screen draws it first without them
+    # (issue 16; tests/tui/test_console_imports.py).
+    from dutydesk.tui.screens.main import MainScreen
     from dutydesk.tui.screens.sign_in import SignInScreen
+
+
+def _desk_commands() -> type[Provider]:
+    """The palette's dutydesk commands, imported when the palette first opens."""
+    from dutydesk.tui.commands import DutyDeskCommands
+
+    return DutyDeskCommands
 
 
 SIGN_IN_MODE = "sign-in"
@@ -51,7 +64,7 @@ class DutyDeskApp(App[None], inherit_bindings=False):
     """The duty officer's console: incident queue, follow-up timeline, shift roster."""
 
     CSS_PATH = "app.tcss"
-    COMMANDS = {DutyDeskCommands}  # noqa: RUF012 - Textual reads this class attribute
+    COMMANDS = {_desk_commands}  # noqa: RUF012 - Textual reads this class attribute
     BINDINGS = [  # noqa: RUF012
         key("ctrl+q", "quit", "quit", priority=True),
         key("question_mark", "show_keys", "help", key_display="?"),
@@ -93,6 +106,12 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         """
         set_language(language)
         super().__init__()
+        if sign_in:
+            from dutydesk.tui.screens.sign_in import SIGN_IN_CSS
+
+            # Parsed with the app's own at start, not again with everything when the
+            # sign-in screen is first shown (see SIGN_IN_CSS).
+            self.css_path.append(Path(SIGN_IN_CSS))
         translate_bindings(self)
         self.language = language
         self.context = Context(
@@ -119,6 +138,8 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         return self._open_desk()
 
     def _open_desk(self) -> MainScreen:
+        from dutydesk.tui.screens.main import MainScreen
+
         self._desk = MainScreen(self.context)
         return self._desk
 

@@ -13,6 +13,7 @@ checked again with it, so the new one is set only by someone who knows the old.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -29,20 +30,29 @@ from dutydesk.i18n import t
 from dutydesk.services.accounts.auth import AuthError, NewPinRequired, Operator, authenticate
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.context import Context
-from dutydesk.tui.session import context_for, operator_names
+from dutydesk.tui.session import context_for, import_orm, operator_names, orm_imported
 from dutydesk.tui.text import safe, safe_block
 from dutydesk.tui.widgets.footer import KeysFooter
-from dutydesk.tui.widgets.form import SafeInput
+from dutydesk.tui.widgets.safe_input import SafeInput
 from dutydesk.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from dutydesk.services.incidents.queue import QueueRow
 
+SIGN_IN_CSS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "sign_in.tcss"))
+"""The screen's stylesheet, spelt as Textual keys a file it has read (``os.path.abspath``).
+
+The app reads it with its own at start when the console opens on this screen: Textual
+then finds it loaded when the screen comes, where a file new to it would have it parse
+every stylesheet again (app, widgets' defaults: ~15 ms before the first frame, issue 16).
+Spelt ``../sign_in.tcss`` it was never found loaded (Textual compares the path as given).
+"""
+
 
 class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
     """Name and PIN; posts :class:`SignedIn` to the app when they match."""
 
-    CSS_PATH = "../sign_in.tcss"
+    CSS_PATH = SIGN_IN_CSS
 
     class SignedIn(Message):
         """The PIN matched: the console may open as ``operator``."""
@@ -91,6 +101,7 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
         self._given_pin: str | None = None
         """The PIN someone else set, kept while its owner types a new one twice."""
         self._first_new: str | None = None
+        self._orm_started = False
 
     def compose(self) -> ComposeResult:
         """A centred box: title, name, the list of names, PIN, the message line."""
@@ -133,6 +144,19 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
         """Show the names, filtered by what is typed."""
         self._names = message.names
         self._show_names(self.name_input.value)
+
+    @on(Input.Changed)
+    def _typing(self, _event: Input.Changed) -> None:
+        # At the first thing typed, the ORM the PIN check writes with is imported in a
+        # thread while the officer goes on typing (issue 16: 0.4 s after Enter otherwise),
+        # not before: the screen's first frame and names come first, on a free core.
+        if not self._orm_started:
+            self._orm_started = True
+            self._import_orm()
+
+    @work(thread=True, exclusive=True, group="sign-in-orm", exit_on_error=False)
+    def _import_orm(self) -> None:
+        import_orm()
 
     def _show_names(self, typed: str) -> None:
         wanted = typed.strip().casefold()
@@ -177,6 +201,14 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
         self.pin_input.disabled = True
         self.message.update(t("session.checking"))
         self._check(name, pin, new_pin)
+        if orm_imported():
+            # The desk's modules (its panes, their services), imported here while the
+            # check hashes the PIN in its thread (scrypt lets go of the GIL): the main
+            # screen then opens without importing them, after the check (issue 16). Only
+            # once the ORM is in: two threads importing at once may each hold a module the
+            # other needs (both graphs share a few dutydesk modules), a deadlock error in
+            # one of them. Enter typed before that: the main screen imports them, as before.
+            import dutydesk.tui.screens.main  # noqa: F401
 
     def _ask_new_pin(self, text: str) -> None:
         """Ask for the officer's own new PIN (twice) in the PIN field, saying why."""
@@ -190,6 +222,7 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
     @work(thread=True, exclusive=True, group="sign-in", exit_on_error=False)
     def _check(self, name: str, pin: str, new_pin: str | None = None) -> None:
         ctx = self.context
+        import_orm()  # done already unless Enter came before the import in the background
         try:
             operator = authenticate(
                 ctx.db, name, pin, ctx.clock.now(), settings=ctx.settings, new_pin=new_pin

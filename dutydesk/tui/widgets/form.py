@@ -15,53 +15,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from rich.segment import Segment
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Label, Static, TextArea
 
 from dutydesk.i18n import label
-from dutydesk.rules.sanitize import DROP_WHILE_EDITING
 
-# The same characters ``rules.sanitize.clean`` removes or shows, dropped from what is
-# drawn. They are zero cells wide, so the cursor stays where Textual computes it.
-_HIDDEN = DROP_WHILE_EDITING
+# Defined apart so the sign-in screen can draw it without TextArea; still importable here.
+from dutydesk.tui.widgets.safe_input import SafeInput, drawable
 
-
-def drawable(strip: Strip) -> Strip:
-    """``strip`` without control characters in its text (styles and width kept)."""
-    if not any(_needs_cleaning(segment.text) for segment in strip):
-        return strip
-    segments = [
-        Segment(segment.text.translate(_HIDDEN), segment.style, segment.control)
-        for segment in strip
-    ]
-    return Strip(segments, strip.cell_length)
-
-
-def _needs_cleaning(text: str) -> bool:
-    return any(
-        ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0 or ord(char) in _HIDDEN for char in text
-    )
-
-
-class SafeInput(Input):
-    """A one-line input whose drawing drops control characters (the value keeps them).
-
-    The cursor does not blink: the console only changes when data or the clock does
-    (and snapshots stay stable).
-    """
-
-    def on_mount(self) -> None:
-        """A steady cursor."""
-        self.cursor_blink = False
-
-    def render_line(self, y: int) -> Strip:
-        """Draw as ``Input`` does, minus control characters."""
-        return drawable(super().render_line(y))
+__all__ = ["Field", "SafeInput", "SafeTextArea", "choices", "drawable"]
 
 
 class SafeTextArea(TextArea):
