@@ -15,6 +15,7 @@ import pytest
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.widgets import timeline as timeline_module
+from dutydesk.tui.widgets.queue import QueueView
 from tests.tui.test_console import SIZE, settle
 from tests.tui.test_queue_paging import fill, offset_order
 
@@ -102,3 +103,29 @@ async def test_a_reload_while_the_cursor_waits_then_a_move_shows_the_last_incide
         assert reads[-1] == current.id
         assert timeline.detail is not None and timeline.detail.id == current.id
         assert current.serial in timeline.text
+
+
+async def test_a_redraw_of_the_queue_works_out_its_style_once(
+    make_app: MakeApp, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 16: each line asked for the pane's style, which walks every ancestor for
+    # its background: a quarter of drawing the queue on every scroll of a held key.
+    fill(db)
+    asked: list[int] = []
+    rich_style = QueueView.rich_style
+
+    def counted(self: QueueView) -> Any:
+        asked.append(1)
+        return rich_style.fget(self)  # type: ignore[attr-defined]
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view = app.main.queue
+        assert view.render_line(0) is view.render_line(0)  # the column header is kept
+        monkeypatch.setattr(QueueView, "rich_style", property(counted))
+        view.refresh()  # every line of the pane drawn again
+        await pilot.pause()
+        lines = view.size.height
+        assert lines > 10
+        assert 0 < len(asked) <= 2

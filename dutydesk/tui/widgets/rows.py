@@ -95,11 +95,18 @@ class RowPainter(Widget):
         self._row_strips = {}
 
     def header_strip(self, width: int, base: Style) -> Strip:
-        """The column header line."""
-        layout = _layout(width, current_language())
-        style = base + self.get_component_rich_style("queue--header")
-        cells = [t(f"column.{name}") for name, _ in layout.widths]
-        return self._strip([(text, style) for text in cells], layout, width, style)
+        """The column header line (kept, as the rows are: a scroll redraws it too)."""
+        language = current_language()
+        key = ("header", width, base, language)
+        cache: dict[object, Strip] = self.__dict__.setdefault("_row_strips", {})
+        strip = cache.get(key)
+        if strip is None:
+            layout = _layout(width, language)
+            style = base + self.get_component_rich_style("queue--header")
+            cells = [t(f"column.{name}") for name, _ in layout.widths]
+            strip = self._strip([(text, style) for text in cells], layout, width, style)
+            cache[key] = strip
+        return strip
 
     def row_strip(self, row: QueueRow, width: int, style: Style) -> Strip:
         """One incident's line in ``style`` (the cursor's or the base style).
