@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from dutydesk.services.incidents import timeline as incident_timeline
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.widgets import timeline as timeline_module
@@ -31,12 +32,13 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The incidents the timeline reads, in order (its debounce set to :data:`QUIET`)."""
     monkeypatch.setattr(timeline_module, "DEBOUNCE_SECONDS", QUIET)
     done: list[int] = []
-    fetch = timeline_module.fetch_detail
+    fetch = incident_timeline.fetch_detail
 
     def counted(db: Database, incident_id: int, *args: Any, **kwargs: Any) -> Any:
         done.append(incident_id)
         return fetch(db, incident_id, *args, **kwargs)
 
+    # The name the pane calls (it imported it): patched where it is looked up.
     monkeypatch.setattr(timeline_module, "fetch_detail", counted)
     return done
 
