@@ -15,8 +15,10 @@ import pytest
 from dutydesk.services.incidents import timeline as incident_timeline
 from dutydesk.storage.engine import Database
 from dutydesk.tui.app import DutyDeskApp
+from dutydesk.tui.text import fit, safe
 from dutydesk.tui.widgets import timeline as timeline_module
 from dutydesk.tui.widgets.queue import QueueView
+from dutydesk.tui.widgets.rows import _fitted
 from tests.tui.test_console import SIZE, settle
 from tests.tui.test_queue_paging import fill, offset_order
 
@@ -131,3 +133,30 @@ async def test_a_redraw_of_the_queue_works_out_its_style_once(
         lines = view.size.height
         assert lines > 10
         assert 0 < len(asked) <= 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "A",
+        "2026-0001234",
+        "in 3h 05m",
+        "Overdue 23h 59m",
+        "x" * 40,
+        "tab\there",
+        "bell\a",
+        "del\x7f",
+        "esc\x1b[31mred",
+        "火灾 报警",
+        "e\u0301",
+        "bidi\u202eevil",
+        "line\nbreak",
+        "  ",
+    ],
+)
+def test_a_cell_is_fitted_as_the_sanitising_path_fits_it(text: str) -> None:
+    # The queue's cells skip Content for printable ASCII (a page down's new rows): the
+    # same characters, cut and padded alike, at every width.
+    for width in range(-1, 45):
+        assert _fitted(text, width) == fit(safe(text), width).plain, (text, width)
