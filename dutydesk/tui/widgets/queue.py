@@ -586,10 +586,42 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- drawing -----------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Draw the pane's changed lines; the styles they share are worked out once.
+
+        ``rich_style`` walks the widget's ancestors for their backgrounds each time it
+        is asked: once per line, it was a quarter of drawing the queue (cProfile of a
+        held key at 1M, issue 16). It cannot change while one frame is drawn.
+        """
+        self._frame_styles = {}
+        self._frame_width = self.scrollable_content_region.width
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_styles = None
+            self._frame_width = None
+
+    _frame_styles: dict[str, Style] | None = None
+    """The styles of the frame being drawn (``render_lines``); ``None`` between frames."""
+    _frame_width: int | None = None
+    """The width of the frame being drawn, likewise (the region is worked out per ask)."""
+
+    def _style(self, component: str = "") -> Style:
+        """The pane's style (``""``) or a component's, kept while one frame is drawn."""
+        kept = self._frame_styles
+        if kept is not None and component in kept:
+            return kept[component]
+        style = self.get_component_rich_style(component) if component else self.rich_style
+        if kept is not None:
+            kept[component] = style
+        return style
+
     def render_line(self, y: int) -> Strip:
         """Draw line ``y`` of the pane: the column header, or one incident."""
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        width = self._frame_width
+        if width is None:
+            width = self.scrollable_content_region.width
+        base = self._style()
         if y == 0:
             return self.header_strip(width, base)
         index = int(self.scroll_y) + y - 1
@@ -601,10 +633,10 @@ class QueueView(RowPainter, ScrollView, can_focus=True, inherit_bindings=False):
             return Strip.blank(width, base)
         style = base
         if index == self.cursor:
-            style = base + self.get_component_rich_style("queue--cursor")
+            style = base + self._style("queue--cursor")
         row = self.row(index)
         if row is None:
-            placeholder = style + self.get_component_rich_style("queue--placeholder")
+            placeholder = style + self._style("queue--placeholder")
             return Strip([Segment(fit(safe("…"), width).plain, placeholder)], width)
         return self.row_strip(row, width, style)
 

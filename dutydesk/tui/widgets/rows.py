@@ -74,6 +74,21 @@ def _layout(width: int, language: str) -> _Layout:
     return _Layout((*left, ("title", max(title, _MIN_TITLE)), status))
 
 
+def _fitted(text: str, width: int) -> str:
+    """``fit(safe(text), width).plain``, without building ``Content`` for plain ASCII.
+
+    Printable ASCII has nothing for the sanitiser to remove and takes one cell a
+    character, so the cut (with its ellipsis) and the padding are string operations:
+    a page down draws 21 new rows of eight cells (issue 16, keys at 1M). Anything else
+    (CJK, controls, bidi marks) goes the one sanitising path.
+    """
+    if text.isascii() and text.isprintable():
+        if len(text) > width:
+            return text[: width - 1] + "…" if width > 0 else ""
+        return text.ljust(width)
+    return fit(safe(text), width).plain
+
+
 _STRIPS_KEPT = 512
 """Drawn rows a pane keeps (:meth:`RowPainter.row_strip`): a few screens of them."""
 
@@ -95,11 +110,18 @@ class RowPainter(Widget):
         self._row_strips = {}
 
     def header_strip(self, width: int, base: Style) -> Strip:
-        """The column header line."""
-        layout = _layout(width, current_language())
-        style = base + self.get_component_rich_style("queue--header")
-        cells = [t(f"column.{name}") for name, _ in layout.widths]
-        return self._strip([(text, style) for text in cells], layout, width, style)
+        """The column header line (kept, as the rows are: a scroll redraws it too)."""
+        language = current_language()
+        key = ("header", width, base, language)
+        cache: dict[object, Strip] = self.__dict__.setdefault("_row_strips", {})
+        strip = cache.get(key)
+        if strip is None:
+            layout = _layout(width, language)
+            style = base + self.get_component_rich_style("queue--header")
+            cells = [t(f"column.{name}") for name, _ in layout.widths]
+            strip = self._strip([(text, style) for text in cells], layout, width, style)
+            cache[key] = strip
+        return strip
 
     def row_strip(self, row: QueueRow, width: int, style: Style) -> Strip:
         """One incident's line in ``style`` (the cursor's or the base style).
@@ -168,7 +190,7 @@ class RowPainter(Widget):
             last = number == len(cells) - 1
             # The last cell takes the rest of the line (restricted rows have fewer cells).
             cell_width = max(width - x, 0) if last else layout.widths[number][1]
-            segments.append(Segment(fit(safe(text), cell_width).plain, cell_style))
+            segments.append(Segment(_fitted(text, cell_width), cell_style))
             segments.append(Segment(" ", style))
             x += cell_width + 1
         return Strip(segments).crop_extend(0, width, style)
