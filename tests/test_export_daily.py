@@ -72,6 +72,16 @@ def test_canary_never_in_an_export_without_clearance(
     assert "1 classified (not shown)" in err
 
 
+def test_the_withheld_count_is_said_in_the_officers_language(
+    night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The count of rows withheld was joined to the Chinese line with an English "; ".
+    _data, err = export(capsys, db_arg, tmp_path, "csv", lang="zh_CN")
+    line = next(text for text in err.splitlines() if "共 3 件" in text)
+    assert line.endswith("共 3 件；其中 1 件涉密（不显示）"), line
+    assert "; " not in line
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_cleared_operator_sees_classified_content(
     night: Night, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str

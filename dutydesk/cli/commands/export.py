@@ -163,7 +163,7 @@ def daily(
     message(report.window_text(summary, tz))
     note = t("daily.generated", moment=chosen.isoformat(), count=summary.size)
     restricted = summary.restricted
-    message(note + (f"; {restricted} {t('daily.restricted')}" if restricted else ""))
+    message(note + (t("daily.withheld_count", count=restricted) if restricted else ""))
     if fmt in {DocumentFormat.CSV, DocumentFormat.NDJSON}:  # rows only on stdout: say it here
         message(t("handover.chain", head=summary.chain_head))
     if output:
