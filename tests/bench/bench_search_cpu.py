@@ -1,9 +1,10 @@
 """Server CPU per search on PostgreSQL: what a query costs the server, whatever the load.
 
-    .venv/bin/python tests/bench/bench_search_cpu.py URL [--reps 60] [QUERY ...]
+    .venv/bin/python tests/bench/bench_search_cpu.py URL [--reps 60] [--offset N] [QUERY ...]
 
 Runs each query (default: bench_search's two words never together) ``--reps`` times
-through ``PostgresSearchIndex.find`` on one connection and prints JSON per query: wall
+through ``PostgresSearchIndex.find`` on one connection (a page of 51 rows after
+``--offset`` rows) and prints JSON per query: wall
 p50/p95 ms, the server backend's CPU ms per query (utime + stime of the backends of the
 database in ``/proc``, read before and after: the server must run on this machine, and
 nothing else may use that database meanwhile) and this process's own CPU ms per query.
@@ -51,14 +52,14 @@ def _own_cpu_ms() -> float:
     return (usage.ru_utime + usage.ru_stime) * 1000
 
 
-def run(url: str, queries: tuple[str, ...], reps: int) -> dict[str, Any]:
+def run(url: str, queries: tuple[str, ...], reps: int, offset: int = 0) -> dict[str, Any]:
     """Time ``reps`` searches of each query; see the module's docstring."""
     db = Database(url)
     index = PostgresSearchIndex(db)
     index.find(SearchSpec(terms=("预热",), visible=VISIBLE))  # connect, read pg_stats
     out: dict[str, Any] = {}
     for query in queries:
-        spec = SearchSpec(terms=tuple(query.split()), visible=VISIBLE, limit=51)
+        spec = SearchSpec(terms=tuple(query.split()), visible=VISIBLE, limit=51, offset=offset)
         index.find(spec)
         server, own = _backend_cpu_ms(db), _own_cpu_ms()
         walls = []
@@ -84,8 +85,10 @@ def main() -> None:
     parser.add_argument("url", help="postgresql+psycopg://... of a server on this machine")
     parser.add_argument("queries", nargs="*", default=list(NEVER_TOGETHER))
     parser.add_argument("--reps", type=int, default=60)
-    args = parser.parse_args()
-    print(json.dumps(run(args.url, tuple(args.queries), args.reps), ensure_ascii=False))
+    parser.add_argument("--offset", type=int, default=0, help="rows to skip (page by offset)")
+    args = parser.parse_intermixed_args()  # options before or after the queries
+    found = run(args.url, tuple(args.queries), args.reps, args.offset)
+    print(json.dumps(found, ensure_ascii=False))
 
 
 if __name__ == "__main__":
