@@ -423,3 +423,15 @@ def test_the_holidays_file_is_found_without_platformdirs(
     args = ("--db", demo, "--now", NOW, *(READS | WRITES)[name])
     env = {**SIGNED_IN, "HOME": str(tmp_path)}
     assert loaded_by(tmp_path, *args, env=env, heavy=("platformdirs",)) == []
+
+
+@pytest.mark.parametrize("name", list(WRITES))
+def test_an_emergency_write_leaves_the_published_holidays_alone(
+    tmp_path: Path, demo: str, name: str
+) -> None:
+    # chinesecalendar's tables (~14 M instructions) count working days: an emergency's
+    # clocks are minutes and hours, so the rules' calendar reads them at its first
+    # question only (rules/workdays.py DeferredCalendar; issue 16).
+    args = ("--db", demo, "--now", NOW, *WRITES[name])
+    heavy = ("chinese_calendar",)
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=heavy) == []

@@ -31,14 +31,16 @@ CASES = {
     "empty xdg folders": {"HOME": "/home/duty", "XDG_CONFIG_HOME": "", "XDG_DATA_HOME": ""},
     "a relative home": {"HOME": "duty"},
     "no home": {},
-    "android's variables": {"HOME": "/home/duty", "ANDROID_DATA": "/data", "ANDROID_ROOT": "/system"},
+    "android's variables": {
+        "HOME": "/home/duty",
+        "ANDROID_DATA": "/data",
+        "ANDROID_ROOT": "/system",
+    },
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_the_user_folders_are_platformdirs_own(
-    monkeypatch: pytest.MonkeyPatch, case: str
-) -> None:
+def test_the_user_folders_are_platformdirs_own(monkeypatch: pytest.MonkeyPatch, case: str) -> None:
     for name in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "ANDROID_DATA", "ANDROID_ROOT"):
         monkeypatch.delenv(name, raising=False)
     for name, value in CASES[case].items():
