@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from dutydesk.errors import ConfigError
@@ -36,8 +36,7 @@ from dutydesk.vocab import Category, Channel, EntryKind, MatterKind, Severity
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "rules.toml"
 
 
-@dataclass(frozen=True)
-class Period:
+class Period(NamedTuple):
     """A length of time in calendar terms or in working days (工作日)."""
 
     span: timedelta = timedelta(0)
@@ -363,8 +362,7 @@ def office_rules(
     return replace(rules, day_start=day_start) if day_start is not None else rules
 
 
-@dataclass(frozen=True)
-class EntryFact:
+class EntryFact(NamedTuple):
     """What the rule engine needs of a timeline entry."""
 
     kind: EntryKind
@@ -374,8 +372,7 @@ class EntryFact:
     refers_to_id: int | None = None
 
 
-@dataclass(frozen=True)
-class DueStep:
+class DueStep(NamedTuple):
     """The next thing owed on an item and when."""
 
     step: str
