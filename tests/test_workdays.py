@@ -109,3 +109,12 @@ def test_a_deferred_calendar_refuses_a_bad_office_file_at_once(tmp_path: Path) -
         DeferredCalendar(file)
     with pytest.raises(ConfigError, match="is not in 2027"):
         office_rules({}, SHANGHAI, file)
+
+
+def test_a_calendar_stays_a_read_only_value() -> None:
+    # A named tuple now (its dataclass methods were compiled at every CLI write's import).
+    calendar = WorkCalendar(holidays=frozenset({date(2027, 1, 1)}), known_years=frozenset({2027}))
+    with pytest.raises(AttributeError):
+        calendar.source = "changed"  # type: ignore[misc]
+    assert calendar == WorkCalendar(frozenset({date(2027, 1, 1)}), frozenset(), frozenset({2027}))
+    assert not calendar.is_workday(date(2027, 1, 1))

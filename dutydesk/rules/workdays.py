@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from dutydesk.errors import ConfigError
@@ -47,8 +46,7 @@ class HolidayFileError(ConfigError):
         self.path, self.problem, self.values = path, problem, values
 
 
-@dataclass(frozen=True)
-class WorkCalendar:
+class WorkCalendar(NamedTuple):
     """Which days are working days: published years, then the office's own entries."""
 
     holidays: frozenset[date] = frozenset()
