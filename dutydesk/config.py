@@ -40,6 +40,8 @@ this 2-core machine against a 500 ms budget for the first screen.
 from __future__ import annotations
 
 import os
+import posixpath
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
@@ -59,8 +61,34 @@ if TYPE_CHECKING:
 APP_NAME = "dutydesk"
 
 
+def _user_dir(variable: str, home_relative: str) -> Path | None:
+    """``platformdirs``' user folder for a plain Linux account, or ``None`` to ask it.
+
+    platformdirs' import (its Unix module pulls in ``tempfile``, ``random``,
+    ``shutil``...) cost ~22 M instructions, ~3.5% of ``incident add``, which only needs
+    the holidays file's folder (issue 16). Its rule on Linux, for a user folder: the XDG
+    variable if it holds an absolute path, else the path under an absolute ``$HOME``.
+    Anything else (Windows, macOS, Android, no usable ``HOME``: a ``pwd`` lookup or an
+    error) is left to platformdirs itself; ``tests/test_config_paths.py`` holds the two
+    to the same answers.
+    """
+    if sys.platform != "linux" or hasattr(sys, "getandroidapilevel"):
+        return None
+    if os.environ.get("ANDROID_DATA") == "/data" and os.environ.get("ANDROID_ROOT") == "/system":
+        return None  # platformdirs may take this for an Android app
+    base = os.environ.get(variable, "")
+    if not posixpath.isabs(base):
+        if not posixpath.isabs(os.environ.get("HOME", "")):
+            return None
+        base = os.path.expanduser(home_relative)
+    return Path(os.path.join(base, APP_NAME))
+
+
 def config_dir() -> Path:
     """The user config directory (``~/.config/dutydesk`` on Linux)."""
+    found = _user_dir("XDG_CONFIG_HOME", "~/.config")
+    if found is not None:
+        return found
     from platformdirs import user_config_path
 
     return user_config_path(APP_NAME, appauthor=False)
@@ -68,6 +96,9 @@ def config_dir() -> Path:
 
 def data_dir() -> Path:
     """The user data directory (``~/.local/share/dutydesk`` on Linux)."""
+    found = _user_dir("XDG_DATA_HOME", "~/.local/share")
+    if found is not None:
+        return found
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False)

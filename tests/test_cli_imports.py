@@ -411,3 +411,72 @@ def test_a_table_or_a_message_leaves_csv_alone(tmp_path: Path, demo: str, name: 
     # The csv module writes the CSV formats only (~0.4 ms of every command, issue 16).
     args = ("--db", demo, "--now", NOW, *COMMON[name])
     assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=("csv", "_csv")) == []
+
+
+@pytest.mark.parametrize("name", ["incident show", "incident add", "incident log"])
+def test_the_holidays_file_is_found_without_platformdirs(
+    tmp_path: Path, demo: str, name: str
+) -> None:
+    # The rules read the office's holidays file from the user config folder: platformdirs'
+    # import for that one path was ~3.5% of `incident add` (issue 16). Its Linux rule is
+    # computed in config.py (tests/test_config_paths.py holds it to platformdirs').
+    args = ("--db", demo, "--now", NOW, *(READS | WRITES)[name])
+    env = {**SIGNED_IN, "HOME": str(tmp_path)}
+    assert loaded_by(tmp_path, *args, env=env, heavy=("platformdirs",)) == []
+
+
+@pytest.mark.parametrize("name", list(WRITES))
+def test_an_emergency_write_leaves_the_published_holidays_alone(
+    tmp_path: Path, demo: str, name: str
+) -> None:
+    # chinesecalendar's tables (~14 M instructions) count working days: an emergency's
+    # clocks are minutes and hours, so the rules' calendar reads them at its first
+    # question only (rules/workdays.py DeferredCalendar; issue 16).
+    args = ("--db", demo, "--now", NOW, *WRITES[name])
+    heavy = ("chinese_calendar",)
+    assert loaded_by(tmp_path, *args, env=SIGNED_IN, heavy=heavy) == []
+
+
+FROZEN = r"""
+import gc, sys
+from dutydesk.cli.launch import main
+try:
+    main()  # the shell's command line (sys.argv), as the `dutydesk` script runs it
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print(gc.get_freeze_count(), file=sys.stderr)
+"""
+
+
+def test_a_command_leaves_the_start_up_out_of_the_collections(demo: str) -> None:
+    # Every full collection set off by a command's imports walked every object of the
+    # interpreter, typer and click again: frozen before the command, ~5% of its
+    # instructions (issue 16).
+    args = ("--db", demo, "--now", NOW, *READS["incident show"])
+    result = subprocess.run(
+        [sys.executable, "-c", FROZEN, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **SIGNED_IN},
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stderr.split()[-1]) > 10_000, result.stderr
+
+
+def test_a_command_called_in_process_freezes_nothing(demo: str) -> None:
+    # A caller's own objects (and its uncollected garbage) must stay collectable.
+    import gc
+
+    from dutydesk.cli.launch import main
+
+    before = gc.get_freeze_count()
+    code = None
+    try:
+        main(["--db", demo, "--now", NOW, "--help"])
+    except SystemExit as exc:
+        code = exc.code
+    assert not code
+    assert gc.get_freeze_count() == before

@@ -125,3 +125,23 @@ def test_member_is_calling_the_enum_without_the_call(kind: type[StrEnum]) -> Non
         assert member(kind, each.value) is each is member(kind, each)
     with pytest.raises(ValueError, match="not a valid"):
         member(kind, "no such code")
+
+
+def test_the_rule_engines_records_stay_read_only() -> None:
+    # Period, EntryFact and DueStep are named tuples now (a dataclass's methods are
+    # compiled at import: ~3.7 M instructions each on every CLI write, issue 16); they
+    # must stay values that nobody changes in place.
+    from datetime import UTC, datetime, timedelta
+
+    from dutydesk.rules.deadlines import DueStep, EntryFact, Period
+    from dutydesk.vocab import EntryKind
+
+    moment = datetime(2026, 11, 26, tzinfo=UTC)
+    for record, name in (
+        (Period(span=timedelta(hours=1)), "span"),
+        (EntryFact(EntryKind.NOTE, moment), "due_at"),
+        (DueStep("initial_grading", moment), "step"),
+    ):
+        with pytest.raises(AttributeError):
+            setattr(record, name, None)
+    assert Period(span=timedelta(hours=1)) == Period(timedelta(hours=1))

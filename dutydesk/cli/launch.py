@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if options is None:
         from dutydesk.cli.app import main as cli_main
 
-        cli_main(args)
+        cli_main(args, whole_process=argv is None)
         return
 
     def console() -> int:

@@ -26,24 +26,23 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from dutydesk.errors import ConfigError
-from dutydesk.rules.workdays import WorkCalendar
+from dutydesk.rules.workdays import Calendar, WorkCalendar
 from dutydesk.vocab import Category, Channel, EntryKind, MatterKind, Severity
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "rules.toml"
 
 
-@dataclass(frozen=True)
-class Period:
+class Period(NamedTuple):
     """A length of time in calendar terms or in working days (工作日)."""
 
     span: timedelta = timedelta(0)
     working_days: float = 0.0
 
-    def after(self, start: datetime, calendar: WorkCalendar, tz: ZoneInfo) -> datetime:
+    def after(self, start: datetime, calendar: Calendar, tz: ZoneInfo) -> datetime:
         """The moment this period ends when it starts at ``start``."""
         if self.working_days:
             return calendar.add_working_days(start, self.working_days, tz)
@@ -139,7 +138,7 @@ class DeadlineRules:
     """The kind an intake starts with, by channel; unlisted channels are emergencies."""
     kind_by_category: Mapping[Category, MatterKind] = field(default_factory=dict)
     """The kind by category, which wins over the channel's (群众来电 is a request)."""
-    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    calendar: Calendar = field(default_factory=WorkCalendar)
     """Which days are working days, for periods counted in them."""
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     """The office's zone: a working day ends at its midnight."""
@@ -156,7 +155,7 @@ class DeadlineRules:
         cls,
         data: Mapping[str, Any],
         *,
-        calendar: WorkCalendar | None = None,
+        calendar: Calendar | None = None,
         zone: ZoneInfo | None = None,
     ) -> DeadlineRules:
         """Build from the parsed ``rules.toml`` layout."""
@@ -316,7 +315,7 @@ def load_rules(
     path: Path = RULES_FILE,
     overrides: Mapping[str, Any] | None = None,
     *,
-    calendar: WorkCalendar | None = None,
+    calendar: Calendar | None = None,
     zone: ZoneInfo | None = None,
 ) -> DeadlineRules:
     """Read the rules file, with ``overrides`` (the config file's ``[rules]``) on top.
@@ -355,15 +354,15 @@ def office_rules(
         ConfigError: unusable rules or a bad holiday file, in one line.
 
     """
-    from dutydesk.rules.workdays import published_calendar, with_office_file
+    from dutydesk.rules.workdays import DeferredCalendar
 
-    calendar = with_office_file(published_calendar(), holidays_file)
+    # The published years are read when a working day is first counted (issue 16).
+    calendar = DeferredCalendar(holidays_file)
     rules = load_rules(overrides=overrides, calendar=calendar, zone=zone)
     return replace(rules, day_start=day_start) if day_start is not None else rules
 
 
-@dataclass(frozen=True)
-class EntryFact:
+class EntryFact(NamedTuple):
     """What the rule engine needs of a timeline entry."""
 
     kind: EntryKind
@@ -373,8 +372,7 @@ class EntryFact:
     refers_to_id: int | None = None
 
 
-@dataclass(frozen=True)
-class DueStep:
+class DueStep(NamedTuple):
     """The next thing owed on an item and when."""
 
     step: str

@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from dutydesk.errors import ConfigError
@@ -47,8 +46,7 @@ class HolidayFileError(ConfigError):
         self.path, self.problem, self.values = path, problem, values
 
 
-@dataclass(frozen=True)
-class WorkCalendar:
+class WorkCalendar(NamedTuple):
     """Which days are working days: published years, then the office's own entries."""
 
     holidays: frozenset[date] = frozenset()
@@ -113,18 +111,109 @@ def with_office_file(base: WorkCalendar, path: Path | None) -> WorkCalendar:
     """
     if path is None or not path.exists():
         return base
+    return _with_days(base, _read_office_file(path), path)
+
+
+def _read_office_file(path: Path) -> tuple[frozenset[date], frozenset[date], frozenset[int]]:
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise HolidayFileError(path, "unreadable", str(error), detail=str(error)) from None
-    holidays, workdays, years = _office_days(data, path)
+    return _office_days(data, path)
+
+
+def _with_days(
+    base: WorkCalendar,
+    days: tuple[frozenset[date], frozenset[date], frozenset[int]],
+    path: Path,
+) -> WorkCalendar:
+    holidays, workdays, years = days
     return WorkCalendar(
         holidays=(base.holidays - workdays) | holidays,
         workdays=(base.workdays - holidays) | workdays,
         known_years=base.known_years | years,
         source=f"{base.source} + {path}",
     )
+
+
+class DeferredCalendar:
+    """The published years with the office's file on top, made at the first question.
+
+    It answers as :func:`with_office_file` over :func:`published_calendar` does, but
+    imports ``chinesecalendar`` (its tables: ~14 M instructions, ~2% of a CLI write)
+    only when a working day is counted or a field read: most writes never count one (an
+    emergency's clocks are minutes and hours; issue 16). The office's file is read and
+    checked at once, so a bad file still refuses the command before anything is done.
+
+    Raises:
+        HolidayFileError: as :func:`with_office_file`, when made.
+
+    """
+
+    __slots__ = ("_days", "_made", "_path")
+
+    def __init__(self, path: Path | None) -> None:
+        """Read the office's file at ``path`` now (a missing file changes nothing)."""
+        self._path = path if path is not None and path.exists() else None
+        self._days = None if self._path is None else _read_office_file(self._path)
+        self._made: WorkCalendar | None = None
+
+    def made(self) -> WorkCalendar:
+        """The calendar itself (the published years read on the first call)."""
+        if self._made is None:
+            base = published_calendar()
+            if self._path is None or self._days is None:
+                self._made = base
+            else:
+                self._made = _with_days(base, self._days, self._path)
+        return self._made
+
+    @property
+    def holidays(self) -> frozenset[date]:
+        """As :attr:`WorkCalendar.holidays`."""
+        return self.made().holidays
+
+    @property
+    def workdays(self) -> frozenset[date]:
+        """As :attr:`WorkCalendar.workdays`."""
+        return self.made().workdays
+
+    @property
+    def known_years(self) -> frozenset[int]:
+        """As :attr:`WorkCalendar.known_years`."""
+        return self.made().known_years
+
+    @property
+    def source(self) -> str:
+        """As :attr:`WorkCalendar.source`."""
+        return self.made().source
+
+    def is_workday(self, day: date) -> bool:
+        """As :meth:`WorkCalendar.is_workday`."""
+        return self.made().is_workday(day)
+
+    def unknown_years(self, first: date, last: date) -> list[int]:
+        """As :meth:`WorkCalendar.unknown_years`."""
+        return self.made().unknown_years(first, last)
+
+    def add_working_days(self, start: datetime, count: float, tz: ZoneInfo) -> datetime:
+        """As :meth:`WorkCalendar.add_working_days`."""
+        return self.made().add_working_days(start, count, tz)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DeferredCalendar):
+            other = other.made()
+        return self.made() == other if isinstance(other, WorkCalendar) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a WorkCalendar, so unhashable
+
+    def __repr__(self) -> str:
+        return f"DeferredCalendar({self._path!r})"
+
+
+Calendar = WorkCalendar | DeferredCalendar
+"""Either calendar: what the deadline rules count working days with."""
 
 
 def _office_days(
@@ -173,4 +262,11 @@ def _dates(values: Iterable[Any], year: int, path: Path, key: str) -> set[date]:
     return found
 
 
-__all__ = ["HolidayFileError", "WorkCalendar", "published_calendar", "with_office_file"]
+__all__ = [
+    "Calendar",
+    "DeferredCalendar",
+    "HolidayFileError",
+    "WorkCalendar",
+    "published_calendar",
+    "with_office_file",
+]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from dutydesk import vocab
 from dutydesk.errors import DutyDeskError
@@ -131,8 +131,7 @@ def report_facts(report: NewIncident, received_at: datetime) -> dict[str, Any]:
     return facts
 
 
-@dataclass(frozen=True)
-class CheckedIntake:
+class CheckedIntake(NamedTuple):
     """A new incident's report, checked: what its row is made from once it has a serial."""
 
     level: Classification

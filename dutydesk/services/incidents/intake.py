@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dutydesk.errors import NotFoundError
 from dutydesk.i18n import t
@@ -124,8 +124,7 @@ def register_many(req: Request, reports: Sequence[NewIncident]) -> list[Incident
     return write_with_retry(req.db, work)
 
 
-@dataclass(frozen=True)
-class SimilarIncident:
+class SimilarIncident(NamedTuple):
     """An earlier incident that may be the same matter. Content is ``None`` if restricted."""
 
     id: int

@@ -31,11 +31,11 @@ from __future__ import annotations
 import random
 import sqlite3
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from enum import Enum
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from dutydesk.i18n import t
 from dutydesk.rules.chain import ChainHead, link_hash
@@ -78,8 +78,7 @@ class NotPlain(Exception):
     """Not a write this path covers; nothing was committed: write it through the ORM."""
 
 
-@dataclass(frozen=True)
-class Written:
+class Written(NamedTuple):
     """What the command says of the incident it wrote."""
 
     id: int

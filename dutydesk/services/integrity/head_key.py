@@ -24,9 +24,9 @@ import hashlib
 import hmac
 import os
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from dutydesk.rules.chain import ChainHead
 
@@ -137,8 +137,7 @@ def signed_short(head: ChainHead, key: bytes | None) -> str:
     return f"{head.short} ✓{mac(key, head)[:MAC_SHORT]}"
 
 
-@dataclass(frozen=True)
-class Anchor:
+class Anchor(NamedTuple):
     """One line of the anchor file."""
 
     line: int
