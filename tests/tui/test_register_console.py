@@ -98,8 +98,7 @@ async def test_search_results_show_the_register_line(
         await pilot.press("slash")
         await settle(pilot)
         await pilot.press(*serial)
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await settle(pilot)  # waits for the debounced search's worker
         screen = on_top(app, SearchScreen)
         assert [row.serial for row in screen.results.rows] == [serial]
         drawn = screen.results.render_line(1).text
