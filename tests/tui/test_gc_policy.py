@@ -1,0 +1,111 @@
+"""The desk's long-lived objects leave the cycle collector's walks, and come back (issue 16).
+
+Once the desk is up its objects are frozen (``gc.freeze``): full collections, 20-150 ms
+in held keys at 1M before, no longer walk them. A sign-out or a quit unfreezes them, so
+that a signed-out desk does not stay in memory for ever. Counted, never timed.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from dutydesk.config import Settings
+from dutydesk.clock import FrozenClock
+from dutydesk.storage.engine import Database
+from dutydesk.tui.app import DutyDeskApp
+from dutydesk.tui.screens.main import MainScreen
+from tests.templates import DemoTemplates
+from tests.tui.conftest import NOW
+from tests.tui.test_console import settle
+from tests.tui.test_sign_in import sign_in
+
+SIZE = (120, 40)
+
+
+def collected(thing: object) -> bool:
+    """True if the collector walks ``thing`` (``gc.get_objects`` leaves frozen ones out)."""
+    return any(candidate is thing for candidate in gc.get_objects())
+
+
+@pytest.fixture
+def signing_app(
+    db: Database, demo_templates: DemoTemplates, settings: Settings, clock: FrozenClock
+) -> Callable[[], DutyDeskApp]:
+    """The production app on the demo night, which requires sign-in."""
+    demo = demo_templates.load_into(db, NOW)
+
+    def make() -> DutyDeskApp:
+        return DutyDeskApp(demo, settings, clock, "en", sign_in=True)
+
+    return make
+
+
+async def test_the_desk_up_leaves_the_collectors_walks(
+    make_app: Callable[..., DutyDeskApp], night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.main
+        main._each_second()  # the desk's once-a-second tick
+        assert gc.get_freeze_count() > 0
+        # The screen, its panes and the queue's held rows: frozen, not walked.
+        assert not collected(main)
+        assert not collected(main.queue)
+        assert not collected(main.queue.row(0))
+        assert collected(object.__new__(type("Fresh", (), {})))  # made since: walked
+    # Quit: the desk's unmount unfroze everything (a test process runs many desks).
+    assert gc.get_freeze_count() == 0
+
+
+async def test_a_lazy_import_is_frozen_at_the_next_tick(
+    make_app: Callable[..., DutyDeskApp], night: dict[str, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.main
+        main._each_second()
+        frozen = gc.get_freeze_count()
+        main._each_second()  # nothing new: nothing collected or frozen again
+        assert gc.get_freeze_count() == frozen
+        # A lazy import (the intake form's, the ORM's at the first save), as a module
+        # added to sys.modules: whichever test imported the real ones first in this process.
+        probe = type(sys)("dutydesk.tui.gc_policy_probe")
+        sys.modules[probe.__name__] = probe
+        try:
+            held: Any = {"made after the first settle": [1, 2]}
+            assert collected(held)
+            main._each_second()
+            assert not collected(held)
+            assert gc.get_freeze_count() > frozen
+        finally:
+            del sys.modules[probe.__name__]
+    assert gc.get_freeze_count() == 0
+
+
+async def test_signed_out_desks_do_not_pile_up(signing_app: Callable[[], DutyDeskApp]) -> None:
+    app = signing_app()
+    desks: list[weakref.ref[MainScreen]] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(5):
+            await sign_in(pilot, "黄雨婷", "4444")
+            desks.append(weakref.ref(app.main))
+            app.main._each_second()
+            assert gc.get_freeze_count() > 0  # the desk is up: frozen
+            await pilot.press("ctrl+o")
+            await settle(pilot)
+            assert app.signed_out
+            # Unfrozen at the sign-out itself (and collected), never kept for ever.
+            assert gc.get_freeze_count() == 0
+        # Counted, not timed: five desks signed out, at most the last two still alive.
+        # (A finished Textual thread worker can keep its screen until its thread runs
+        # again, e79c01d alike; frozen, every desk would stay.)
+        assert len([desk for desk in desks if desk() is not None]) <= 2
