@@ -50,11 +50,14 @@ async def test_the_desk_up_leaves_the_collectors_walks(
     make_app: Callable[..., DutyDeskApp], night: dict[str, int]
 ) -> None:
     app = make_app()
+    defaults = gc.get_threshold()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = app.main
         main._each_second()  # the desk's once-a-second tick
         assert gc.get_freeze_count() > 0
+        # Ten times fewer collections of the youngest generation while the desk is up.
+        assert gc.get_threshold() == (defaults[0] * 10, *defaults[1:])
         # The screen, its panes and the queue's held rows: frozen, not walked.
         assert not collected(main)
         assert not collected(main.queue)
@@ -62,6 +65,7 @@ async def test_the_desk_up_leaves_the_collectors_walks(
         assert collected(object.__new__(type("Fresh", (), {})))  # made since: walked
     # Quit: the desk's unmount unfroze everything (a test process runs many desks).
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == defaults
 
 
 async def test_a_lazy_import_is_frozen_at_the_next_tick(
