@@ -150,6 +150,15 @@ async def _measure(path: Path) -> dict[str, float]:
         figures.update(await _intake_figures(app, pilot, db))
         await pilot.press("ctrl+q")
     db.close()
+    # The full collections of the run, for the record (when, how long, in ms).
+    full = [
+        (round((a - STARTED) * 1000), round((b - a) * 1000, 1), freed)
+        for (a, b, g), freed in zip(GC.done, GC.freed, strict=True)
+        if g == 2
+    ]
+    print(f"full collections (at ms, took ms, objects freed): {full}", file=sys.stderr)
+    figures["gc_gen2_total"] = float(len(full))
+    figures["gc_gen2_longest_ms"] = max((took for _, took, _ in full), default=0.0)
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {name: round(value, 1) for name, value in figures.items()}
 
@@ -164,6 +173,7 @@ class _GcClock:
 
     def __init__(self) -> None:
         self.done: list[tuple[float, float, int]] = []
+        self.freed: list[int] = []
         self._began = 0.0
 
     def __call__(self, phase: str, info: dict[str, int]) -> None:
@@ -171,6 +181,7 @@ class _GcClock:
             self._began = time.perf_counter()
         else:
             self.done.append((self._began, time.perf_counter(), info["generation"]))
+            self.freed.append(info["collected"])
 
     def figures(
         self, name: str, began: float, spans: list[tuple[float, float]], slow: float
