@@ -1,48 +1,65 @@
-"""When the console lets Python's cycle collector look at its long-lived objects (issue 16).
+"""When the console lets Python's cycle collector run, and over what (issue 16).
 
 A desk at 1M incidents holds a large, long-lived heap: the imported modules (SQLModel,
 SQLAlchemy, Textual, Rich), the widgets of the main screen, the queue's cached blocks.
-CPython's full (generation 2) collection walks every tracked object of that heap, and
-one landed in a held key every few seconds: 20-42 ms on the event loop's thread, then
-80-150 ms once the intake form and the ORM were loaded (tests/bench/README.md). The
-heap is not garbage; walking it again and again finds nothing.
+CPython's full (generation 2) collection walks every tracked object of that heap. At
+the default thresholds one ran every 1-2 s of a held key or of saving: 50-75 ms in the
+held keys and 250-550 ms each during saves at 1M (load 7; e79c01d, tests/bench/README.md),
+each finding the 25-35k objects a closed form's widgets left as cycles (Textual's DOM
+nodes, styles, caches: about 370 nodes a form) among a heap that is not garbage.
 
-So once the desk is up, the objects that exist then are collected once and frozen
-(``gc.freeze``: moved to the permanent generation, which no collection walks), and
-again whenever lazy imports have grown the heap (a module count that grew), at a
-quiet moment of the desk's own once-a-second tick. What is made afterwards is
-collected as before. When the desk goes away (sign-out, quit) everything is unfrozen
-so that the signed-out desk's widgets, kept alive only by their own reference
-cycles, are collected (``sweep`` at sign-out does it at once).
+So, once the desk is up:
 
-With the long-lived heap frozen, CPython's rule for a full collection (a quarter more
-objects than the last one kept) is met after every tenth middle one; at the default
-700-allocation threshold that was one full collection in every second or two of a held
-key or a save, each freeing the cycles a closed form or a reload left (25-35k objects,
-30-140 ms at 1M under load). So while a desk is settled the youngest generation's
-threshold is ten times the default: ten times fewer collections of every generation,
-the same garbage freed in fewer, larger batches.
+* the objects alive then are collected once and frozen (``gc.freeze``: moved to the
+  permanent generation, which no collection walks), and again when lazy imports have
+  grown the heap (the module count grew: the intake form and the ORM at the first save);
+* the youngest generation's threshold is ten times the default, so a held key meets
+  a collection of any generation ten times less often (about 4 in 60 keys, not 128);
+* the garbage those fewer collections leave waiting (forms closed) is collected when
+  the desk is quiet: at its once-a-second tick, if no collection ran in the last second
+  (the process allocated less than a threshold's worth: nobody is holding a key or
+  saving) and one has run since the last full one.
 
-The freeze and the threshold are process-wide: with two desks in one process (tests), either one's
-going away unfreezes both, which only costs the other the longer collections.
+When the desk goes away (sign-out, quit) everything is unfrozen and the thresholds put
+back, so that the signed-out desk's widgets, kept alive only by their own reference
+cycles, are collected (``sweep`` at sign-out does it at once). The freeze and the
+thresholds are process-wide: with two desks in one process (tests), either one's going
+away unfreezes both, which only costs the other the longer collections.
 """
 
 from __future__ import annotations
 
 import gc
 import sys
-
-_settled_modules = 0
-"""``len(sys.modules)`` at the last settle; 0 while nothing is frozen by a desk."""
+import time
 
 YOUNG_THRESHOLD = 7000
 """Allocations between collections of the youngest generation while a desk is settled."""
 
+QUIET_SECONDS = 1.0
+"""No collection for this long: the desk is quiet, its waiting garbage can go."""
+
+_settled_modules = 0
+"""``len(sys.modules)`` at the last settle; 0 while nothing is frozen by a desk."""
+
 _default_thresholds: tuple[int, int, int] | None = None
 """``gc.get_threshold()`` before the first settle, put back at release."""
 
+_last_collection = 0.0
+"""``time.monotonic()`` when the last collection (any generation) finished."""
+
 settles = 0
 """Times the desk's heap was collected and frozen (tests count them, never time them)."""
+
+quiet_collections = 0
+"""Full collections made at a quiet tick (tests count them)."""
+
+
+def _collected(phase: str, info: dict[str, int]) -> None:
+    """``gc.callbacks``: remember when the collector last ran (one clock read)."""
+    global _last_collection
+    if phase == "stop":
+        _last_collection = time.monotonic()
 
 
 def settle() -> None:
@@ -56,23 +73,31 @@ def settle() -> None:
         _default_thresholds = gc.get_threshold()
         _, middle, oldest = _default_thresholds
         gc.set_threshold(YOUNG_THRESHOLD, middle, oldest)
+    if _collected not in gc.callbacks:
+        gc.callbacks.append(_collected)
     _settled_modules = len(sys.modules)
     settles += 1
 
 
-def tick() -> bool:
-    """Settle if nothing is frozen yet or modules were imported since; True if it did.
+def tick() -> str:
+    """The desk's once-a-second look: settle, collect while quiet, or nothing.
 
-    The desk calls it once a second: cheap when nothing changed (one length compared).
-    The first call settles the desk as it came up (its first rows read and drawn, the
-    watcher started); a later lazy import (the intake form and the ORM at the first
-    save, a report's writer) brings thousands of long-lived objects, frozen at the
-    next tick so that later collections skip them.
+    Returns ``"settled"``, ``"collected"`` or ``""``. Cheap when nothing is to be done
+    (one length compared, the collector's counts read). The first call settles the
+    desk as it came up (its first rows read and drawn, the watcher started); a later
+    lazy import brings thousands of long-lived objects, frozen at the next tick.
     """
-    if _settled_modules and len(sys.modules) <= _settled_modules:
-        return False
-    settle()
-    return True
+    global quiet_collections
+    if not _settled_modules or len(sys.modules) > _settled_modules:
+        settle()
+        return "settled"
+    _, young_runs, middle_runs = gc.get_count()
+    waiting = young_runs or middle_runs  # collections since the last full one
+    if waiting and time.monotonic() - _last_collection >= QUIET_SECONDS:
+        gc.collect()
+        quiet_collections += 1
+        return "collected"
+    return ""
 
 
 def release() -> None:
@@ -85,6 +110,8 @@ def release() -> None:
     if _default_thresholds is not None:
         gc.set_threshold(*_default_thresholds)
         _default_thresholds = None
+    if _collected in gc.callbacks:
+        gc.callbacks.remove(_collected)
 
 
 def sweep() -> None:

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from dutydesk.config import Settings
 from dutydesk.clock import FrozenClock
+from dutydesk.config import Settings
 from dutydesk.storage.engine import Database
+from dutydesk.tui import gc_policy
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.main import MainScreen
 from tests.templates import DemoTemplates
@@ -92,6 +93,41 @@ async def test_a_lazy_import_is_frozen_at_the_next_tick(
         finally:
             del sys.modules[probe.__name__]
     assert gc.get_freeze_count() == 0
+
+
+class Knot:
+    """A reference cycle: only the cycle collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def garbage_in_the_oldest_generation() -> weakref.ref[Knot]:
+    """A cycle promoted to the oldest generation, then dropped (a closed form's widgets)."""
+    knot = Knot()
+    gc.collect(1)  # survives: promoted to generation 2
+    return weakref.ref(knot)
+
+
+async def test_a_quiet_desk_collects_its_waiting_garbage(
+    make_app: Callable[..., DutyDeskApp], night: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.main
+        main._each_second()  # settles
+        # Busy (a collection within the quiet period): the garbage waits.
+        monkeypatch.setattr(gc_policy, "QUIET_SECONDS", 3600.0)
+        busy = garbage_in_the_oldest_generation()
+        main._each_second()
+        assert busy() is not None
+        # Quiet: the tick collects it.
+        monkeypatch.setattr(gc_policy, "QUIET_SECONDS", 0.0)
+        quiet = garbage_in_the_oldest_generation()
+        main._each_second()
+        assert busy() is None and quiet() is None
+        assert gc.get_count()[1:] == (0, 0)
 
 
 async def test_signed_out_desks_do_not_pile_up(signing_app: Callable[[], DutyDeskApp]) -> None:

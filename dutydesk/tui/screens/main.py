@@ -228,7 +228,8 @@ class MainScreen(
 
     def _each_second(self) -> None:
         # The desk is up, or lazy imports grew it: its long-lived objects leave the
-        # collector's walks (issue 16: full collections of 20-150 ms in held keys).
+        # collector's walks; or it is quiet: the garbage waiting goes now, not in a
+        # held key or a save (issue 16: full collections of 50-550 ms there at 1M).
         gc_policy.tick()
         now = self.context.clock.now()
         minute = int(now.timestamp() // 60)
