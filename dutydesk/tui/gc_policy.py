@@ -79,16 +79,18 @@ def settle() -> None:
     settles += 1
 
 
-def tick() -> str:
+def tick(covered: bool = False) -> str:
     """The desk's once-a-second look: settle, collect while quiet, or nothing.
 
     Returns ``"settled"``, ``"collected"`` or ``""``. Cheap when nothing is to be done
     (one length compared, the collector's counts read). The first call settles the
     desk as it came up (its first rows read and drawn, the watcher started); a later
     lazy import brings thousands of long-lived objects, frozen at the next tick.
+    ``covered``: a form or a question is open over the desk; it is not settled then,
+    as the form's widgets, frozen, would outlive it until the desk goes away.
     """
     global quiet_collections
-    if not _settled_modules or len(sys.modules) > _settled_modules:
+    if not covered and (not _settled_modules or len(sys.modules) > _settled_modules):
         settle()
         return "settled"
     _, young_runs, middle_runs = gc.get_count()

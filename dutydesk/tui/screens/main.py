@@ -230,7 +230,7 @@ class MainScreen(
         # The desk is up, or lazy imports grew it: its long-lived objects leave the
         # collector's walks; or it is quiet: the garbage waiting goes now, not in a
         # held key or a save (issue 16: full collections of 50-550 ms there at 1M).
-        gc_policy.tick()
+        gc_policy.tick(covered=self.app.screen is not self)
         now = self.context.clock.now()
         minute = int(now.timestamp() // 60)
         if minute == self._minute:
