@@ -32,6 +32,11 @@ timelines (``build_db.py``), then runs the production app headless at 120x40 and
 * ``own_save_reloads`` / ``own_save_placed``: queue reloads per save of this console
   (zero when the new row was placed among the held rows; its own commit is not
   reloaded again by the watcher), and the saves placed without a read;
+* ``gc_*``: every cycle collection of the run (``gc.callbacks``), per phase (``down``,
+  ``pagedown``, ``end``, ``save``): how many, the full (generation 2) ones, the longest
+  and their total, and how many of the phase's slow keys or saves had one inside;
+  ``gc_frozen_objects`` what the desk had frozen when the keys began; the run's full
+  collections (when, how long, objects freed) go to stderr;
 * ``peak_rss_mb``: the process's peak resident memory.
 
 The intake figures write to the database: run them on a copy.
