@@ -23,6 +23,7 @@ from dutydesk.config import Settings
 from dutydesk.i18n import set_language, t
 from dutydesk.rules.sanitize import clean
 from dutydesk.storage.engine import Database
+from dutydesk.tui import gc_policy
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
 from dutydesk.tui.screens.confirm import ConfirmScreen
@@ -353,6 +354,7 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         # types their own name, never into the outgoing officer's PIN (that would count
         # against their lockout). The desk's whole stack goes with the old mode.
         await self._enter(SIGN_IN_MODE, self._sign_in_screen)
+        gc_policy.sweep()  # the outgoing desk's screens, unfrozen, are freed now
         self.run_worker(
             lambda: record_sign_out(self.base_context.db, operator, self.base_context.clock.now()),
             thread=True,

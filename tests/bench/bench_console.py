@@ -32,6 +32,11 @@ timelines (``build_db.py``), then runs the production app headless at 120x40 and
 * ``own_save_reloads`` / ``own_save_placed``: queue reloads per save of this console
   (zero when the new row was placed among the held rows; its own commit is not
   reloaded again by the watcher), and the saves placed without a read;
+* ``gc_*``: every cycle collection of the run (``gc.callbacks``), per phase (``down``,
+  ``pagedown``, ``end``, ``save``): how many, the full (generation 2) ones, the longest
+  and their total, and how many of the phase's slow keys or saves had one inside;
+  ``gc_frozen_objects`` what the desk had frozen when the keys began; the run's full
+  collections (when, how long, objects freed) go to stderr;
 * ``peak_rss_mb``: the process's peak resident memory.
 
 The intake figures write to the database: run them on a copy.
@@ -51,6 +56,7 @@ IMPORTED = STARTED
 
 import argparse  # noqa: E402 - the clock above must start before any import
 import asyncio  # noqa: E402
+import gc  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
 import statistics  # noqa: E402
@@ -69,6 +75,7 @@ async def _measure(path: Path) -> dict[str, float]:
     from dutydesk.tui.app import DutyDeskApp
 
     IMPORTED = time.perf_counter()
+    gc.callbacks.append(GC)
 
     db = Database(url_for(str(path)))
     app = DutyDeskApp(db, Settings(), FrozenClock(datetime(2026, 11, 26, tzinfo=UTC)), "en")
@@ -140,14 +147,66 @@ async def _measure(path: Path) -> dict[str, float]:
         figures["end_p95_ms"] = _p95(ends)
         await pilot.press("home")
         await pilot.pause()
+        # Objects the collector no longer walks (the desk settled, if the code does).
+        figures["gc_frozen_objects"] = float(gc.get_freeze_count())
         figures.update(await _keys_to_screen(app, pilot))
         figures.update(_yardsticks(db, queue.count or 0))
         figures["open_incidents"] = float(queue.count or 0)
         figures.update(await _intake_figures(app, pilot, db))
         await pilot.press("ctrl+q")
     db.close()
+    # The full collections of the run, for the record (when, how long, in ms).
+    full = [
+        (round((a - STARTED) * 1000), round((b - a) * 1000, 1), freed)
+        for (a, b, g), freed in zip(GC.done, GC.freed, strict=True)
+        if g == 2
+    ]
+    print(f"full collections (at ms, took ms, objects freed): {full}", file=sys.stderr)
+    figures["gc_gen2_total"] = float(len(full))
+    figures["gc_gen2_longest_ms"] = max((took for _, took, _ in full), default=0.0)
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {name: round(value, 1) for name, value in figures.items()}
+
+
+class _GcClock:
+    """Every cycle collection of the run (``gc.callbacks``): when, which generation, how long.
+
+    ``figures(phase, spans)`` sums the collections inside a phase: how many (all and
+    generation 2), the longest and their total, and how many of the phase's slow spans
+    (keys or saves slower than ``slow`` ms) had a collection inside them.
+    """
+
+    def __init__(self) -> None:
+        self.done: list[tuple[float, float, int]] = []
+        self.freed: list[int] = []
+        self._began = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.done.append((self._began, time.perf_counter(), info["generation"]))
+            self.freed.append(info["collected"])
+
+    def figures(
+        self, name: str, began: float, spans: list[tuple[float, float]], slow: float
+    ) -> dict[str, float]:
+        """The collections from ``began`` to now, and the slow spans they landed in."""
+        inside = [(a, b, g) for a, b, g in self.done if a >= began]
+        pauses = [(b - a) * 1000 for a, b, _ in inside]
+        slow_spans = [(a, b) for a, b in spans if (b - a) * 1000 > slow]
+        hit = [(a, b) for a, b in slow_spans if any(c < b and d > a for c, d, _ in inside)]
+        return {
+            f"gc_{name}_collections": float(len(inside)),
+            f"gc_{name}_gen2": float(sum(1 for _, _, g in inside if g == 2)),
+            f"gc_{name}_max_ms": max(pauses, default=0.0),
+            f"gc_{name}_total_ms": sum(pauses),
+            f"gc_{name}_slow": float(len(slow_spans)),
+            f"gc_{name}_slow_with_gc": float(len(hit)),
+        }
+
+
+GC = _GcClock()
 
 
 class _KeyClock:
@@ -162,6 +221,7 @@ class _KeyClock:
         self.app = app
         self.queue = app.main.queue
         self.shown: list[tuple[float, int, bool]] = []
+        self.spans: list[tuple[float, float]] = []
         self.display = app._display
 
     def traced(self, screen: Any, update: Any) -> None:
@@ -183,6 +243,7 @@ class _KeyClock:
         while time.perf_counter() < began + 10:
             for at, cursor, drawn in self.shown[seen:]:
                 if cursor == target and drawn:
+                    self.spans.append((began, at))
                     return (at - began) * 1000
             await asyncio.sleep(0.0005)
         raise TimeoutError(f"{key}: row {target} not shown in 10 s")
@@ -200,18 +261,20 @@ async def _keys_to_screen(app: Any, pilot: Any) -> dict[str, float]:
     app._display = clock.traced
     figures: dict[str, float] = {}
     try:
-        for key, presses, step in (("down", 60, 1), ("pagedown", 30, queue._page)):
+        for key, presses, step, slow in (("down", 60, 1, 16), ("pagedown", 30, queue._page, 33)):
             times, start, cpu = [], time.perf_counter(), time.process_time()
+            clock.spans.clear()
             for number in range(presses):
                 target = queue.cursor + step
                 times.append(await clock.press(key, target, start + number / 30))
+            figures.update(GC.figures(key, start, clock.spans, slow))
             await pilot.pause()
             figures[f"{key}_key_p50_ms"] = statistics.median(times)
             figures[f"{key}_key_p95_ms"] = _p95(times)
             # The process's CPU per key (every thread, and this loop's own polling): what a
             # key costs whatever the machine's load.
             figures[f"{key}_key_cpu_ms"] = (time.process_time() - cpu) * 1000 / presses
-        ends = []
+        ends, spans = [], []
         for _ in range(10):
             await pilot.press("home")
             generation = queue._generation
@@ -219,8 +282,15 @@ async def _keys_to_screen(app: Any, pilot: Any) -> dict[str, float]:
             while queue._generation == generation or queue._loading:
                 await asyncio.sleep(0.001)
             await pilot.pause()
+            clock.spans.clear()
             ends.append(await clock.press("end", (queue.count or 1) - 1))
+            spans.extend(clock.spans)
             await pilot.pause()
+        # Only the End keys' own spans: the reloads between them are not the key's.
+        figures.update(GC.figures("end", spans[0][0], spans, 16))
+        figures["gc_end_collections_in_keys"] = float(
+            sum(1 for a, b, _ in GC.done for c, d in spans if a < d and b > c)
+        )
         figures["end_key_p50_ms"] = statistics.median(ends)
         figures["end_key_p95_ms"] = _p95(ends)
     finally:
@@ -404,6 +474,8 @@ async def _saves_to_frame(app: Any, pilot: Any, send_key: Any) -> dict[str, floa
 
     app._display, app.pop_screen, main._refresh_layout = traced, popped, laid_out
     walls, cpus, repaints, layouts, totals = [], [], [], [], []
+    spans: list[tuple[float, float]] = []
+    first = time.perf_counter()
     try:
         for number in range(9):
             await pilot.press("n")
@@ -418,6 +490,7 @@ async def _saves_to_frame(app: Any, pilot: Any, send_key: Any) -> dict[str, floa
             send_key("ctrl+s")
             await asyncio.wait_for(state["drawn"].wait(), 30)
             at, cpu_at = state["frame"]
+            spans.append((began, at))
             walls.append((at - began) * 1000)
             cpus.append((cpu_at - cpu) * 1000)
             repaints.append((cpu_at - state["popped"]) * 1000)
@@ -434,6 +507,10 @@ async def _saves_to_frame(app: Any, pilot: Any, send_key: Any) -> dict[str, floa
     finally:
         del app._display, app.pop_screen, main._refresh_layout  # the class's own again
     return {
+        **GC.figures("save", first, spans, 50),
+        "gc_save_collections_in_saves": float(
+            sum(1 for a, b, _ in GC.done for c, d in spans if a < d and b > c)
+        ),
         "intake_save_to_frame_ms": statistics.median(walls),
         "intake_save_to_frame_p95_ms": _p95(walls),
         "intake_save_to_frame_max_ms": max(walls),
