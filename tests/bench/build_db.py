@@ -5,10 +5,12 @@ plain ``sqlite3.executemany`` in large transactions. The chain is computed here,
 the app computes it (:func:`dutydesk.rules.chain.link_hash` over the same content, the
 state fact of every incident from :func:`state_facts.state` of the row as read back,
 the head signed with the head key), so ``dutydesk verify`` passes on the result. The
-search index triggers are dropped for the load and the index is filled once at the end
-(as :meth:`Database.rebuild_search_index` does, on the load's connection). Loading at
-schema 0001 and migrating instead took 26 min for 200k (0005 backfilled the chain one
-UPDATE per row). Not part of the test run.
+search index triggers are dropped for the load and put back from their stored text after
+it; each incident's two search documents are made in Python as its rows are generated
+(:mod:`tests.bench.build_search`) and go in beside them, then each index is optimized
+once, as :meth:`Database.rebuild_search_index` leaves it. Loading at schema 0001 and
+migrating instead took 26 min for 200k (0005 backfilled the chain one UPDATE per row).
+Not part of the test run.
 
     python tests/bench/build_db.py /tmp/bench.sqlite3 --incidents 1000000 --open-fraction 1.0
 """
@@ -18,12 +20,15 @@ from __future__ import annotations
 import argparse
 import random
 import sqlite3
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dutydesk.rules.chain import GENESIS, ChainHead, document_hash
+from dutydesk.rules.chain import CHAINED_COLUMNS, GENESIS, ChainHead, values_hash
 from dutydesk.services.integrity import head_key
 from dutydesk.services.integrity.state_check import normal_row
 from dutydesk.services.integrity.state_facts import (
@@ -37,8 +42,14 @@ from dutydesk.services.integrity.state_facts import (
     kind_of,
 )
 from dutydesk.storage.engine import Database, url_for
-from dutydesk.storage.search import SQLITE_DROP, install_sqlite, sqlite_has_trigram
+from dutydesk.storage.search import _key_sql, sqlite_fill
 from dutydesk.vocab import Category, Channel, Classification, Severity
+
+try:
+    from tests.bench.build_search import INCIDENT_FIELDS, documents
+except ModuleNotFoundError:  # run as a script: only this file's directory is on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.bench.build_search import INCIDENT_FIELDS, documents
 
 TITLES = [
     "燃气泄漏",
@@ -56,6 +67,7 @@ TITLES = [
 ]
 PLACES = ["幸福路12号", "临川区城关镇", "东湖县", "高新区", "南城街道", "北山乡"]
 FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+"""How a time is stored; :func:`_stored` makes the same text without ``strftime``."""
 
 
 BATCH = 50_000
@@ -98,13 +110,14 @@ class _Chain:
         :func:`~dutydesk.rules.chain.link_hash`'s without a ``datetime`` per time.
         """
         seq, prev = self.seq + 1, self.hash
-        self.seq, self.hash = seq, document_hash(prev, table, seq, content)
+        values = [content[name] for name in CHAINED_COLUMNS[table]]
+        self.seq, self.hash = seq, values_hash(prev, table, seq, values)
         return seq, prev, self.hash
 
     def event(self, moment: datetime, action: str, kind: str, row: str, detail: str) -> None:
         """Chain an audit event (a state fact or the baseline marker)."""
         self.event_id += 1
-        stamp = moment.strftime(FORMAT)
+        stamp = _stored(moment)
         content = {
             "occurred_at": _plain_time(stamp),
             "actor_id": None,
@@ -124,19 +137,64 @@ class _Chain:
         return self.seq, self.hash, head_key.mac(self.key, head) if self.key else None
 
 
-def _fill_search_index(conn: sqlite3.Connection) -> None:
-    """:func:`dutydesk.storage.search.rebuild` on the load's own connection.
+class _Parts:
+    """Wall and CPU seconds of the build's parts, for the figures in tests/bench/README.md."""
 
-    Without a journal: through the store's connection (WAL, ``synchronous=FULL``) the
-    fill wrote the whole index to the WAL first (about 1 GB at 1M incidents), then again.
+    def __init__(self) -> None:
+        self.seconds: dict[str, list[float]] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        """Count the block's wall and CPU time (this process) under ``name``."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            spent = self.seconds.setdefault(name, [0.0, 0.0])
+            spent[0] += time.perf_counter() - wall
+            spent[1] += time.process_time() - cpu
+
+    def report(self) -> dict[str, dict[str, float]]:
+        """``{part: {"wall": s, "cpu": s}}``, rounded."""
+        return {
+            name: {"wall": round(wall, 1), "cpu": round(cpu, 1)}
+            for name, (wall, cpu) in self.seconds.items()
+        }
+
+
+_KEYS_SQL = f"SELECT {_key_sql('i')} FROM incident i WHERE i.id BETWEEN ? AND ? ORDER BY i.id"  # noqa: S608 - the app's key SQL over a constant alias
+"""The FTS rowid of each incident of a batch, by the app's own SQL over the stored row."""
+
+
+def _add_documents(
+    conn: sqlite3.Connection, documents: list[tuple[str, str]], first: int, last: int
+) -> None:
+    """Insert the search documents of incidents ``first``..``last`` (in id order).
+
+    Ids follow the received time, so the rowids rise: FTS5 flushes a segment whenever a
+    rowid goes backwards (``sqlite_fill`` feeds it in received order for the same reason).
     """
-    if not sqlite_has_trigram(conn):
-        return
-    conn.execute("BEGIN")
-    for statement in SQLITE_DROP:
-        conn.execute(statement)
-    install_sqlite(conn.execute)
-    conn.execute("COMMIT")
+    keys = [key for (key,) in conn.execute(_KEYS_SQL, (first, last))]
+    conn.executemany(
+        "INSERT INTO search_tri(rowid, doc) VALUES (?, ?)",
+        [(key, tri) for key, (tri, _bi) in zip(keys, documents, strict=True)],
+    )
+    conn.executemany(
+        "INSERT INTO search_bi(rowid, grams) VALUES (?, ?)",
+        [(key, bi) for key, (_tri, bi) in zip(keys, documents, strict=True)],
+    )
+
+
+def _optimize_search_index(conn: sqlite3.Connection) -> None:
+    """The last statements of the app's fill: one b-tree segment per index."""
+    for statement in sqlite_fill():
+        if "'optimize'" in statement:
+            conn.execute(statement)
+
+
+def _stored(moment: datetime) -> str:
+    """``moment`` (UTC) as stored, ``FORMAT``'s text: ``isoformat`` is 3x ``strftime``."""
+    return moment.isoformat(" ", "microseconds")[:26]
 
 
 def _plain_time(stamp: str) -> str:
@@ -159,6 +217,21 @@ def _drop_indexes(conn: sqlite3.Connection) -> list[str]:
     return [sql for _name, sql in rows]
 
 
+def _drop_search_triggers(conn: sqlite3.Connection) -> list[str]:
+    """Drop the search index's triggers; their stored ``CREATE TRIGGER`` text, in order.
+
+    The builder writes the documents itself; the triggers are made again from the same
+    text after the load, as the indexes are.
+    """
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%' "
+        "ORDER BY rowid"
+    ).fetchall()
+    for name, _sql in rows:
+        conn.execute(f'DROP TRIGGER "{name}"')
+    return [sql for _name, sql in rows]
+
+
 def _facts(conn: sqlite3.Connection, chain: _Chain, first: int, last: int, now: datetime) -> None:
     """Chain the state fact of incidents ``first``..``last``, from the rows as stored."""
     names = [c.name for c in columns(WATCHED["incident"])]
@@ -178,9 +251,11 @@ def build(path: Path, incidents: int, open_fraction: float, seed: int = 7) -> di
     for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         old.unlink(missing_ok=True)
     began = time.perf_counter()
-    database = Database(url_for(str(path)))
-    database.ensure_schema()
-    database.close()
+    parts = _Parts()
+    with parts("schema"):
+        database = Database(url_for(str(path)))
+        database.ensure_schema()
+        database.close()
     chain = _Chain(head_key.for_database(path, create=True))
     rng = random.Random(seed)
     end = datetime(2026, 11, 26, tzinfo=UTC)
@@ -194,40 +269,52 @@ def build(path: Path, incidents: int, open_fraction: float, seed: int = 7) -> di
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute(f"PRAGMA cache_size=-{CACHE_KB}")
     indexes = _drop_indexes(conn)
-    triggers = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%'"
-    ).fetchall()
-    for name, _sql in triggers:  # the index is filled once at the end instead
-        conn.execute(f'DROP TRIGGER "{name}"')
+    # No trigram tokenizer (SQLite < 3.34): the migrations made no index, none is filled.
+    searched = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_tri'").fetchone()
+    triggers = _drop_search_triggers(conn)
     chain.event(start, BASELINE, "", "", "new record")  # as the first append of a new record
     stamps = sorted(start + timedelta(seconds=rng.random() * span) for _ in range(incidents))
     built = {"entries": 0, "day": {}}
     for first in range(0, incidents, BATCH):
         batch = stamps[first : first + BATCH]
-        rows, entries = _batch(rng, chain, batch, first + 1, open_fraction, built)
-        conn.execute("BEGIN")
-        conn.executemany(_INCIDENT_SQL, rows)
-        conn.executemany(_ENTRY_SQL, entries)
-        _facts(conn, chain, first + 1, first + len(batch), end)
-        conn.executemany(_EVENT_SQL, chain.events)
-        chain.events.clear()
-        conn.execute(
-            "UPDATE chain_state SET seq = ?, hash = ?, mac = ? WHERE id = 1", chain.head_row()
-        )
+        last = first + len(batch)
+        with parts("generate"):
+            rows, entries, docs = _batch(rng, chain, batch, first + 1, open_fraction, built)
+        with parts("insert"):
+            conn.execute("BEGIN")
+            conn.executemany(_INCIDENT_SQL, rows)
+            conn.executemany(_ENTRY_SQL, entries)
+        with parts("facts"):
+            _facts(conn, chain, first + 1, last, end)
+        with parts("insert"):
+            conn.executemany(_EVENT_SQL, chain.events)
+            chain.events.clear()
+            conn.execute(
+                "UPDATE chain_state SET seq = ?, hash = ?, mac = ? WHERE id = 1", chain.head_row()
+            )
+        with parts("search"):
+            if searched:
+                _add_documents(conn, docs, first + 1, last)
         conn.execute("COMMIT")
-    for sql in indexes:  # one sorted build per index rather than a random insert per row
-        conn.execute(sql)
-    loaded = time.perf_counter()
-    _fill_search_index(conn)
-    conn.execute("ANALYZE")
-    conn.execute(f"PRAGMA journal_mode={mode}")
+    with parts("indexes"):
+        for sql in indexes:  # one sorted build per index rather than a random insert per row
+            conn.execute(sql)
+    with parts("optimize"):
+        for sql in triggers:
+            conn.execute(sql)
+        if searched:
+            _optimize_search_index(conn)
+    with parts("analyze"):
+        conn.execute("ANALYZE")
+        conn.execute(f"PRAGMA journal_mode={mode}")
     conn.close()
     return {
         "incidents": incidents,
         "entries": built["entries"],
         "links": chain.seq,
         "build_seconds": round(time.perf_counter() - began, 1),
-        "index_seconds": round(time.perf_counter() - loaded, 1),
+        "cpu_seconds": round(time.process_time(), 1),
+        "parts": parts.report(),
     }
 
 
@@ -238,49 +325,55 @@ def _batch(
     first_id: int,
     open_fraction: float,
     built: dict[str, Any],
-) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-    """The incident rows and chained timeline entries of one batch."""
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[str, str]]]:
+    """The incident rows, chained timeline entries and search documents of one batch."""
     severities, channels, categories = list(Severity), list(Channel), list(Category)
     rows: list[tuple[object, ...]] = []
     entries: list[tuple[object, ...]] = []
+    docs: list[tuple[str, str]] = []
     per_day: dict[str, int] = built["day"]
     for index, received in enumerate(stamps, start=first_id):
-        day = (received + timedelta(hours=8)).strftime("%Y%m%d")
+        day = _stored(received + timedelta(hours=8))[:10]
         number = per_day[day] = per_day.get(day, 0) + 1
         severity = rng.choice(severities)
         is_open = rng.random() < open_fraction
         due = received + timedelta(minutes=rng.randint(10, 4000)) if is_open else None
         title = f"{rng.choice(PLACES)}{rng.choice(TITLES)}"
-        stamp = received.strftime(FORMAT)
+        stamp = _stored(received)
         classification = Classification.SECRET if index % 997 == 0 else Classification.INTERNAL
+        serial = f"{day[:4]}{day[5:7]}{day[8:]}-{number:03d}"
+        summary = f"据报，{title}，情况正在核实。"
+        channel, category = rng.choice(channels).value, rng.choice(categories).value
+        status = "following" if is_open else "closed"
         rows.append(
             (
                 index,
-                f"{day}-{number:03d}",
-                f"{day[:4]}-{day[4:6]}-{day[6:]}",
+                serial,
+                day,
                 number,
                 stamp,
-                rng.choice(channels).value,
-                rng.choice(categories).value,
+                channel,
+                category,
                 severity.value,
                 severity.rank,
                 title,
-                f"据报，{title}，情况正在核实。",
+                summary,
                 classification.value,
-                "following" if is_open else "closed",
+                status,
                 1 if is_open else 0,
-                due.strftime(FORMAT) if due else None,
+                _stored(due) if due else None,
                 "continued_report" if is_open else None,
                 stamp,
                 stamp,
             )
         )
         recorded = _plain_time(stamp)
+        texts: list[tuple[str, str]] = []
         for seq, (kind, minutes) in enumerate(
             (("received", 0), ("phone_report", 12), ("first_report", 45)), 1
         ):
             built["entries"] += 1
-            occurred = (received + timedelta(minutes=minutes)).strftime(FORMAT)
+            occurred = _stored(received + timedelta(minutes=minutes))
             content: dict[str, Any] = {
                 "incident_id": index,
                 "seq": seq,
@@ -296,6 +389,7 @@ def _batch(
                 "refers_to_id": None,
             }
             link = chain.link("timeline_entry", content)
+            texts.append((content["text"], ""))
             entries.append(
                 (
                     built["entries"],
@@ -314,7 +408,20 @@ def _batch(
                     *link,
                 )
             )
-    return rows, entries
+        fields = dict.fromkeys(INCIDENT_FIELDS, "") | {
+            "serial": serial,
+            "title": title,
+            "summary": summary,
+        }
+        filters = {
+            "status": status,
+            "category": category,
+            "severity": severity.value,
+            "channel": channel,
+            "is_open": 1 if is_open else 0,
+        }
+        docs.append(documents(list(fields.values()), classification.value, texts, filters))
+    return rows, entries, docs
 
 
 def main() -> None:
