@@ -25,12 +25,28 @@ INCIDENTS = 1_000
 """Enough for one classified incident (every 997th): indexed by its serial only."""
 
 
+BATCH = 400
+"""Three transactions of 400, 400 and 200 incidents."""
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 1,000-incident benchmark file, built once."""
+    """A 1,000-incident benchmark file, built once, its rows made in a second process."""
     path = tmp_path_factory.mktemp("built") / "bench.sqlite3"
-    assert build(path, INCIDENTS, 0.5)["links"] == 4 * INCIDENTS + 1
+    assert build(path, INCIDENTS, 0.5, beside=True, batch=BATCH)["links"] == 4 * INCIDENTS + 1
     return path
+
+
+def _rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the loaded tables and the chain's head."""
+    tables = ("incident", "timeline_entry", "audit_event", "chain_state")
+    with sqlite3.connect(path) as connection:
+        found = {
+            table: connection.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()  # noqa: S608 - constant names
+            for table in tables
+        }
+    connection.close()
+    return found
 
 
 def _schema(path: Path) -> set[tuple[str, str, str, tuple[str, ...]]]:
@@ -101,6 +117,14 @@ def test_the_built_search_index_is_the_apps_rebuild(built: Path, tmp_path: Path)
     ours, apps = _index_content(built), _index_content(rebuilt)
     assert len(ours["search_tri"]) > 100 * INCIDENTS  # not two empty indexes
     assert ours == apps
+
+
+def test_rows_made_beside_are_the_rows_made_in_process(built: Path, tmp_path: Path) -> None:
+    alone = tmp_path / "alone.sqlite3"
+    shutil.copy(f"{built}.head-key", f"{alone}.head-key")  # the same key: the same facts, MAC
+    build(alone, INCIDENTS, 0.5, beside=False, batch=BATCH)
+    assert _rows(built) == _rows(alone)
+    assert _index_content(built) == _index_content(alone)
 
 
 def test_grams_are_the_sql_grams_across_a_chunk_seam() -> None:

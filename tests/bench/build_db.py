@@ -18,12 +18,16 @@ Not part of the test run.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import random
+import resource
 import sqlite3
 import sys
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -246,22 +250,135 @@ def _facts(conn: sqlite3.Connection, chain: _Chain, first: int, last: int, now: 
         chain.event(now, STATE, "incident", key_of(WATCHED["incident"], raw), encode(document))
 
 
-def build(path: Path, incidents: int, open_fraction: float, seed: int = 7) -> dict[str, Any]:
-    """Create ``path`` with ``incidents`` incidents, about three entries each, all chained."""
+@dataclass
+class _Plan:
+    """What the row maker needs (picklable: it may run in a process of its own)."""
+
+    incidents: int
+    open_fraction: float
+    seed: int
+    key: bytes | None
+    incident_table: str
+    """The file's ``CREATE TABLE incident``: rows are read back through it (state facts)."""
+    batch: int = BATCH
+
+
+@dataclass
+class _Batch:
+    """One transaction's rows, all chained, and the chain's head after them."""
+
+    first: int
+    last: int
+    incidents: list[tuple[object, ...]]
+    entries: list[tuple[object, ...]]
+    events: list[tuple[object, ...]]
+    head: tuple[int, str, str | None]
+    documents: list[tuple[str, str]]
+
+
+def _make_batches(plan: _Plan, parts: _Parts) -> Iterator[_Batch]:
+    """Generate every batch: rows, timeline entries, the chain, state facts, documents.
+
+    The state fact of an incident is made from the row as SQLite gives it back (defaults,
+    affinities), so each batch's incidents first go into an in-memory table made from the
+    file's own ``CREATE TABLE``: the same values the load's file would return, without
+    waiting for the load (issue 16: this half then runs beside the inserts).
+    """
+    chain = _Chain(plan.key)
+    rng = random.Random(plan.seed)
+    end = datetime(2026, 11, 26, tzinfo=UTC)
+    start = end - timedelta(days=365)
+    span = (end - start).total_seconds()
+    readback = sqlite3.connect(":memory:", isolation_level=None)
+    readback.execute(plan.incident_table)
+    chain.event(start, BASELINE, "", "", "new record")  # as the first append of a new record
+    count = plan.incidents
+    stamps = sorted(start + timedelta(seconds=rng.random() * span) for _ in range(count))
+    built = {"entries": 0, "day": {}}
+    for first in range(0, count, plan.batch):
+        batch = stamps[first : first + plan.batch]
+        last = first + len(batch)
+        with parts("generate"):
+            rows, entries, docs = _batch(rng, chain, batch, first + 1, plan.open_fraction, built)
+        with parts("facts"):
+            readback.execute("DELETE FROM incident")
+            readback.executemany(_INCIDENT_SQL, rows)
+            _facts(readback, chain, first + 1, last, end)
+        events, chain.events = chain.events, []
+        yield _Batch(first + 1, last, rows, entries, events, chain.head_row(), docs)
+    readback.close()
+
+
+def _maker(plan: _Plan, queue: Any) -> None:
+    """The row maker's process: each batch onto ``queue``, then its parts (or its error)."""
+    parts = _Parts()
+    try:
+        for batch in _make_batches(plan, parts):
+            queue.put(batch)
+    except BaseException:  # the loader must stop, not wait for a batch that never comes
+        queue.put(traceback.format_exc())
+        raise
+    queue.put(parts)
+
+
+def _batches_beside(plan: _Plan, parts: _Parts) -> Iterator[_Batch]:
+    """:func:`_make_batches` run in a second process, two batches ahead of the load.
+
+    The chain is sequential but making rows and inserting them are not: on two cores the
+    Python half and the SQLite half overlap. ``spawn``, not ``fork``: the loader holds an
+    open SQLite connection and may run inside a test process with threads.
+    """
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue(maxsize=2)
+    maker = context.Process(target=_maker, args=(plan, queue), name="build_db rows")
+    maker.start()
+    try:
+        while True:
+            with parts("wait"):
+                item = queue.get()
+            if isinstance(item, str):
+                raise RuntimeError(f"the row maker failed:\n{item}")
+            if isinstance(item, _Parts):
+                for name, (wall, cpu) in item.seconds.items():
+                    parts.seconds[f"maker_{name}"] = [wall, cpu]
+                break
+            yield item
+    finally:
+        maker.join(timeout=5)  # at once after its parts; on an error it may wait on put
+        if maker.is_alive():
+            maker.terminate()
+            maker.join()
+
+
+def build(
+    path: Path,
+    incidents: int,
+    open_fraction: float,
+    seed: int = 7,
+    *,
+    beside: bool | None = None,
+    batch: int = BATCH,
+) -> dict[str, Any]:
+    """Create ``path`` with ``incidents`` incidents, about three entries each, all chained.
+
+    ``beside``: make the rows in a second process while this one inserts (the default
+    above one batch); the file is the same either way (``tests/test_build_db.py``).
+    ``batch``: incidents per transaction.
+    """
     for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         old.unlink(missing_ok=True)
     began = time.perf_counter()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = children.ru_utime + children.ru_stime  # a test process's earlier children
     parts = _Parts()
     with parts("schema"):
         database = Database(url_for(str(path)))
         database.ensure_schema()
         database.close()
-    chain = _Chain(head_key.for_database(path, create=True))
-    rng = random.Random(seed)
-    end = datetime(2026, 11, 26, tzinfo=UTC)
-    start = end - timedelta(days=365)
-    span = (end - start).total_seconds()
     conn = sqlite3.connect(path, isolation_level=None)
+    (table,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'incident'").fetchone()
+    key = head_key.for_database(path, create=True)
+    plan = _Plan(incidents, open_fraction, seed, key, table, batch)
     mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     # Bulk load of a new file only (a crash leaves a file to delete, nothing to keep): no
     # journal, no fsync, a large page cache. The console runs with WAL and FULL.
@@ -272,30 +389,25 @@ def build(path: Path, incidents: int, open_fraction: float, seed: int = 7) -> di
     # No trigram tokenizer (SQLite < 3.34): the migrations made no index, none is filled.
     searched = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_tri'").fetchone()
     triggers = _drop_search_triggers(conn)
-    chain.event(start, BASELINE, "", "", "new record")  # as the first append of a new record
-    stamps = sorted(start + timedelta(seconds=rng.random() * span) for _ in range(incidents))
-    built = {"entries": 0, "day": {}}
-    for first in range(0, incidents, BATCH):
-        batch = stamps[first : first + BATCH]
-        last = first + len(batch)
-        with parts("generate"):
-            rows, entries, docs = _batch(rng, chain, batch, first + 1, open_fraction, built)
+    if beside is None:
+        beside = incidents > batch
+    batches = _batches_beside(plan, parts) if beside else _make_batches(plan, parts)
+    entries = links = 0
+    for made in batches:
         with parts("insert"):
             conn.execute("BEGIN")
-            conn.executemany(_INCIDENT_SQL, rows)
-            conn.executemany(_ENTRY_SQL, entries)
-        with parts("facts"):
-            _facts(conn, chain, first + 1, last, end)
-        with parts("insert"):
-            conn.executemany(_EVENT_SQL, chain.events)
-            chain.events.clear()
+            conn.executemany(_INCIDENT_SQL, made.incidents)
+            conn.executemany(_ENTRY_SQL, made.entries)
+            conn.executemany(_EVENT_SQL, made.events)
             conn.execute(
-                "UPDATE chain_state SET seq = ?, hash = ?, mac = ? WHERE id = 1", chain.head_row()
+                "UPDATE chain_state SET seq = ?, hash = ?, mac = ? WHERE id = 1", made.head
             )
         with parts("search"):
             if searched:
-                _add_documents(conn, docs, first + 1, last)
+                _add_documents(conn, made.documents, made.first, made.last)
         conn.execute("COMMIT")
+        entries += len(made.entries)
+        links = made.head[0]
     with parts("indexes"):
         for sql in indexes:  # one sorted build per index rather than a random insert per row
             conn.execute(sql)
@@ -308,12 +420,15 @@ def build(path: Path, incidents: int, open_fraction: float, seed: int = 7) -> di
         conn.execute("ANALYZE")
         conn.execute(f"PRAGMA journal_mode={mode}")
     conn.close()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    maker_cpu = children.ru_utime + children.ru_stime - before
     return {
         "incidents": incidents,
-        "entries": built["entries"],
-        "links": chain.seq,
+        "entries": entries,
+        "links": links,
         "build_seconds": round(time.perf_counter() - began, 1),
         "cpu_seconds": round(time.process_time(), 1),
+        "maker_cpu_seconds": round(maker_cpu, 1),
         "parts": parts.report(),
     }
 
@@ -430,8 +545,11 @@ def main() -> None:
     parser.add_argument("path", type=Path)
     parser.add_argument("--incidents", type=int, default=1_000_000)
     parser.add_argument("--open-fraction", type=float, default=1.0)
+    parser.add_argument(
+        "--in-process", action="store_true", help="make the rows in this process, not beside"
+    )
     args = parser.parse_args()
-    print(build(args.path, args.incidents, args.open_fraction))
+    print(build(args.path, args.incidents, args.open_fraction, beside=not args.in_process))
 
 
 if __name__ == "__main__":
