@@ -4,11 +4,13 @@ The schema is the head schema (every migration run on the empty file); rows go i
 plain ``sqlite3.executemany`` in large transactions. The chain is computed here, the way
 the app computes it (:func:`dutydesk.rules.chain.link_hash` over the same content, the
 state fact of every incident from :func:`state_facts.state` of the row as read back,
-the head signed with the head key), so ``dutydesk verify`` passes on the result. The
-search index triggers are dropped for the load and put back from their stored text after
-it; each incident's two search documents are made in Python as its rows are generated
-(:mod:`tests.bench.build_search`) and go in beside them, then each index is optimized
-once, as :meth:`Database.rebuild_search_index` leaves it. Loading at schema 0001 and
+the head signed with the head key), so ``dutydesk verify`` passes on the result. Rows,
+chain and facts are made in a second process while this one inserts (issue 16: two
+cores). The search index triggers are dropped for the load and put back from their
+stored text after it; each incident's two search documents are made in Python from its
+rows (:mod:`tests.bench.build_search`) and go in beside them, then each index is
+optimized once, as :meth:`Database.rebuild_search_index` leaves it. Loading at schema
+0001 and
 migrating instead took 26 min for 200k (0005 backfilled the chain one UPDATE per row).
 Not part of the test run.
 
@@ -189,6 +191,42 @@ def _add_documents(
     )
 
 
+_DOC_COLUMNS = {
+    "serial": 1,
+    "title": 9,
+    "summary": 10,
+    "classification": 11,
+    "channel": 5,
+    "category": 6,
+    "severity": 7,
+    "status": 12,
+    "is_open": 13,
+}
+"""Where ``_INCIDENT_SQL`` puts what the search documents read (the rest is ``''``)."""
+
+
+def _documents(made: _Batch) -> list[tuple[str, str]]:
+    """Each incident's two search documents, from its rows as inserted.
+
+    Made by the loader: in the pipeline it has time to spare, the row maker has none.
+    """
+    texts: dict[object, list[tuple[str, str]]] = {}
+    for entry in made.entries:  # in incident, then seq order; (text, target) at 8 and 10
+        texts.setdefault(entry[1], []).append((str(entry[8]), str(entry[10])))
+    at = _DOC_COLUMNS
+    found = []
+    for row in made.incidents:
+        fields = dict.fromkeys(INCIDENT_FIELDS, "")
+        fields |= {"serial": str(row[at["serial"]]), "title": str(row[at["title"]])}
+        fields["summary"] = str(row[at["summary"]])
+        filters = {
+            name: row[at[name]] for name in ("status", "category", "severity", "channel", "is_open")
+        }
+        classification = str(row[at["classification"]])
+        found.append(documents(list(fields.values()), classification, texts[row[0]], filters))
+    return found
+
+
 def _optimize_search_index(conn: sqlite3.Connection) -> None:
     """The last statements of the app's fill: one b-tree segment per index."""
     for statement in sqlite_fill():
@@ -273,11 +311,10 @@ class _Batch:
     entries: list[tuple[object, ...]]
     events: list[tuple[object, ...]]
     head: tuple[int, str, str | None]
-    documents: list[tuple[str, str]]
 
 
 def _make_batches(plan: _Plan, parts: _Parts) -> Iterator[_Batch]:
-    """Generate every batch: rows, timeline entries, the chain, state facts, documents.
+    """Generate every batch: rows, timeline entries, the chain and the state facts.
 
     The state fact of an incident is made from the row as SQLite gives it back (defaults,
     affinities), so each batch's incidents first go into an in-memory table made from the
@@ -299,13 +336,13 @@ def _make_batches(plan: _Plan, parts: _Parts) -> Iterator[_Batch]:
         batch = stamps[first : first + plan.batch]
         last = first + len(batch)
         with parts("generate"):
-            rows, entries, docs = _batch(rng, chain, batch, first + 1, plan.open_fraction, built)
+            rows, entries = _batch(rng, chain, batch, first + 1, plan.open_fraction, built)
         with parts("facts"):
             readback.execute("DELETE FROM incident")
             readback.executemany(_INCIDENT_SQL, rows)
             _facts(readback, chain, first + 1, last, end)
         events, chain.events = chain.events, []
-        yield _Batch(first + 1, last, rows, entries, events, chain.head_row(), docs)
+        yield _Batch(first + 1, last, rows, entries, events, chain.head_row())
     readback.close()
 
 
@@ -404,7 +441,7 @@ def build(
             )
         with parts("search"):
             if searched:
-                _add_documents(conn, made.documents, made.first, made.last)
+                _add_documents(conn, _documents(made), made.first, made.last)
         conn.execute("COMMIT")
         entries += len(made.entries)
         links = made.head[0]
@@ -440,12 +477,11 @@ def _batch(
     first_id: int,
     open_fraction: float,
     built: dict[str, Any],
-) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[str, str]]]:
-    """The incident rows, chained timeline entries and search documents of one batch."""
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The incident rows and chained timeline entries of one batch."""
     severities, channels, categories = list(Severity), list(Channel), list(Category)
     rows: list[tuple[object, ...]] = []
     entries: list[tuple[object, ...]] = []
-    docs: list[tuple[str, str]] = []
     per_day: dict[str, int] = built["day"]
     for index, received in enumerate(stamps, start=first_id):
         day = _stored(received + timedelta(hours=8))[:10]
@@ -483,7 +519,6 @@ def _batch(
             )
         )
         recorded = _plain_time(stamp)
-        texts: list[tuple[str, str]] = []
         for seq, (kind, minutes) in enumerate(
             (("received", 0), ("phone_report", 12), ("first_report", 45)), 1
         ):
@@ -504,7 +539,6 @@ def _batch(
                 "refers_to_id": None,
             }
             link = chain.link("timeline_entry", content)
-            texts.append((content["text"], ""))
             entries.append(
                 (
                     built["entries"],
@@ -523,20 +557,7 @@ def _batch(
                     *link,
                 )
             )
-        fields = dict.fromkeys(INCIDENT_FIELDS, "") | {
-            "serial": serial,
-            "title": title,
-            "summary": summary,
-        }
-        filters = {
-            "status": status,
-            "category": category,
-            "severity": severity.value,
-            "channel": channel,
-            "is_open": 1 if is_open else 0,
-        }
-        docs.append(documents(list(fields.values()), classification.value, texts, filters))
-    return rows, entries, docs
+    return rows, entries
 
 
 def main() -> None:
