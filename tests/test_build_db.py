@@ -138,3 +138,11 @@ def test_grams_are_the_sql_grams_across_a_chunk_seam() -> None:
     connection.close()
     assert grams(text) == sql
     assert grams("") == ""
+
+
+def test_a_row_maker_that_fails_stops_the_load_with_its_error() -> None:
+    from tests.bench.build_db import _batches_beside, _Parts, _Plan
+
+    plan = _Plan(10, 1.0, 7, None, "CREATE TABLE incident (")  # not SQL: the maker fails
+    with pytest.raises(RuntimeError, match=r"the row maker failed:(.|\n)*incomplete input"):
+        next(_batches_beside(plan, _Parts()))

@@ -27,11 +27,12 @@ import sqlite3
 import sys
 import time
 import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Generator, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from dutydesk.rules.chain import CHAINED_COLUMNS, GENESIS, ChainHead, values_hash
@@ -313,7 +314,7 @@ class _Batch:
     head: tuple[int, str, str | None]
 
 
-def _make_batches(plan: _Plan, parts: _Parts) -> Iterator[_Batch]:
+def _make_batches(plan: _Plan, parts: _Parts) -> Generator[_Batch, None, None]:
     """Generate every batch: rows, timeline entries, the chain and the state facts.
 
     The state fact of an incident is made from the row as SQLite gives it back (defaults,
@@ -358,7 +359,21 @@ def _maker(plan: _Plan, queue: Any) -> None:
     queue.put(parts)
 
 
-def _batches_beside(plan: _Plan, parts: _Parts) -> Iterator[_Batch]:
+def _next(queue: Any, maker: Any) -> object:
+    """The maker's next item; an error if it died without one (killed, out of memory)."""
+    while True:
+        try:
+            return queue.get(timeout=1)
+        except Empty:
+            if not maker.is_alive():
+                try:  # its last item may still be in the pipe
+                    return queue.get(timeout=1)
+                except Empty:
+                    code = maker.exitcode
+                    raise RuntimeError(f"the row maker stopped (exit code {code})") from None
+
+
+def _batches_beside(plan: _Plan, parts: _Parts) -> Generator[_Batch, None, None]:
     """:func:`_make_batches` run in a second process, two batches ahead of the load.
 
     The chain is sequential but making rows and inserting them are not: on two cores the
@@ -367,19 +382,21 @@ def _batches_beside(plan: _Plan, parts: _Parts) -> Iterator[_Batch]:
     """
     context = multiprocessing.get_context("spawn")
     queue = context.Queue(maxsize=2)
-    maker = context.Process(target=_maker, args=(plan, queue), name="build_db rows")
+    # daemon: a loader that fails leaves no maker behind, blocked on a full queue
+    maker = context.Process(target=_maker, args=(plan, queue), name="build_db rows", daemon=True)
     maker.start()
     try:
         while True:
             with parts("wait"):
-                item = queue.get()
-            if isinstance(item, str):
-                raise RuntimeError(f"the row maker failed:\n{item}")
-            if isinstance(item, _Parts):
+                item = _next(queue, maker)
+            if isinstance(item, _Batch):
+                yield item
+            elif isinstance(item, _Parts):  # the last item: the maker is done
                 for name, (wall, cpu) in item.seconds.items():
                     parts.seconds[f"maker_{name}"] = [wall, cpu]
                 break
-            yield item
+            else:
+                raise RuntimeError(f"the row maker failed:\n{item}")
     finally:
         maker.join(timeout=5)  # at once after its parts; on an error it may wait on put
         if maker.is_alive():
@@ -430,21 +447,22 @@ def build(
         beside = incidents > batch
     batches = _batches_beside(plan, parts) if beside else _make_batches(plan, parts)
     entries = links = 0
-    for made in batches:
-        with parts("insert"):
-            conn.execute("BEGIN")
-            conn.executemany(_INCIDENT_SQL, made.incidents)
-            conn.executemany(_ENTRY_SQL, made.entries)
-            conn.executemany(_EVENT_SQL, made.events)
-            conn.execute(
-                "UPDATE chain_state SET seq = ?, hash = ?, mac = ? WHERE id = 1", made.head
-            )
-        with parts("search"):
-            if searched:
-                _add_documents(conn, _documents(made), made.first, made.last)
-        conn.execute("COMMIT")
-        entries += len(made.entries)
-        links = made.head[0]
+    with closing(batches):  # closed at once on an error: the maker is stopped
+        for made in batches:
+            with parts("insert"):
+                conn.execute("BEGIN")
+                conn.executemany(_INCIDENT_SQL, made.incidents)
+                conn.executemany(_ENTRY_SQL, made.entries)
+                conn.executemany(_EVENT_SQL, made.events)
+                conn.execute(
+                    "UPDATE chain_state SET seq = ?, hash = ?, mac = ? WHERE id = 1", made.head
+                )
+            with parts("search"):
+                if searched:
+                    _add_documents(conn, _documents(made), made.first, made.last)
+            conn.execute("COMMIT")
+            entries += len(made.entries)
+            links = made.head[0]
     with parts("indexes"):
         for sql in indexes:  # one sorted build per index rather than a random insert per row
             conn.execute(sql)
