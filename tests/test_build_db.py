@@ -68,7 +68,7 @@ def _schema(path: Path) -> set[tuple[str, str, str, tuple[str, ...]]]:
 
 
 def _index_content(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every (term, document, column, offset) of the trigram and the gram table."""
+    """Every (term, document, column, offset) of the trigram and the gram table; settings."""
     with sqlite3.connect(path) as connection:
         found: dict[str, list[tuple[object, ...]]] = {}
         for table in ("search_tri", "search_bi"):
@@ -77,6 +77,10 @@ def _index_content(path: Path) -> dict[str, list[tuple[object, ...]]]:
             )
             found[table] = connection.execute(
                 f"SELECT term, doc, col, offset FROM temp.{table}_v ORDER BY 1, 2, 3, 4"  # noqa: S608 - one of two constant names
+            ).fetchall()
+            # and the same settings: the builder's own (a larger hash) were taken out
+            found[f"{table}_config"] = connection.execute(
+                f"SELECT k, v FROM {table}_config ORDER BY k"  # noqa: S608 - one of two constant names
             ).fetchall()
     connection.close()
     return found

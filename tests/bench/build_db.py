@@ -83,6 +83,17 @@ BATCH = 50_000
 CACHE_KB = 1_000_000
 """The load's page cache (KiB): the three tables' indexes stay in memory while rows go in."""
 
+FTS_HASH_BYTES = 256 << 20
+"""FTS5's in-memory terms before it writes a segment, for the load only (1 MB by default).
+
+A batch's documents then go to disk as one segment per table, not hundreds that FTS5
+merges again and again before the final ``optimize``: search part 19.4 -> 12.0 s CPU at
+300k incidents, 63 MB more peak memory. The setting is a row of each table's
+``_config``, deleted after the load: the file's index is then configured as the app's.
+"""
+
+_FTS_TABLES = ("search_tri", "search_bi")
+
 _EVENT_SQL = (
     "INSERT INTO audit_event (id, occurred_at, actor_id, action, object_type, object_id, "
     "detail, chain_seq, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)"
@@ -228,11 +239,22 @@ def _documents(made: _Batch) -> list[tuple[str, str]]:
     return found
 
 
+def _hash_size(conn: sqlite3.Connection, size: int) -> None:
+    """Set :data:`FTS_HASH_BYTES` on both FTS5 tables (``size`` 0: take the row out again)."""
+    for table in _FTS_TABLES:
+        if size:
+            sql = f"INSERT INTO {table}({table}, rank) VALUES ('hashsize', ?)"  # noqa: S608 - constant names
+            conn.execute(sql, (size,))
+        else:
+            conn.execute(f"DELETE FROM {table}_config WHERE k = 'hashsize'")  # noqa: S608 - constant names
+
+
 def _optimize_search_index(conn: sqlite3.Connection) -> None:
     """The last statements of the app's fill: one b-tree segment per index."""
     for statement in sqlite_fill():
         if "'optimize'" in statement:
             conn.execute(statement)
+    _hash_size(conn, 0)
 
 
 def _stored(moment: datetime) -> str:
@@ -443,6 +465,8 @@ def build(
     # No trigram tokenizer (SQLite < 3.34): the migrations made no index, none is filled.
     searched = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_tri'").fetchone()
     triggers = _drop_search_triggers(conn)
+    if searched:
+        _hash_size(conn, FTS_HASH_BYTES)
     if beside is None:
         beside = incidents > batch
     batches = _batches_beside(plan, parts) if beside else _make_batches(plan, parts)
