@@ -315,10 +315,7 @@ def main() -> None:
                             CONSOLE, str(demo), "李晓明", "1111", str(args.typing_ms), python=python
                         )
                     )
-    reports = {
-        name: report_for(args.path, args.runs, **runs)
-        for name, runs in figures.items()
-    }
+    reports = {name: report_for(args.path, args.runs, **runs) for name, runs in figures.items()}
     output: dict[str, object] = reports["new"] if len(reports) == 1 else dict(reports)
     output["load_average"] = os.getloadavg()
     output["targets"] = {"x_bare": 1.2, "pin_to_rows_ms": 100}
