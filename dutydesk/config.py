@@ -45,12 +45,15 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dutydesk.errors import ConfigError
 from dutydesk.i18n import t
 
 if TYPE_CHECKING:
+    # zoneinfo (~2 ms: it reads sysconfig for its search path) is imported where a zone
+    # is made: the sign-in screen's first frame shows no time (issue 16).
+    from zoneinfo import ZoneInfo
+
     from dutydesk.rules.documents import Distribution
     from dutydesk.rules.limits import FieldLimits
     from dutydesk.rules.rotation import RotationPolicy
@@ -194,6 +197,8 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         """The display timezone as a ``ZoneInfo``."""
+        from zoneinfo import ZoneInfo
+
         return ZoneInfo(self.timezone)
 
     def rotation_policy(self) -> RotationPolicy:
@@ -426,6 +431,8 @@ def _coerce(raw: dict[str, Any]) -> dict[str, Any]:
                 )
             values[name] = str(value)
         elif name == "timezone":
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
             try:
                 ZoneInfo(str(value))
             except (ZoneInfoNotFoundError, ValueError):
