@@ -43,6 +43,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -197,9 +198,7 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         """The display timezone as a ``ZoneInfo``."""
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo(self.timezone)
+        return _zone(self.timezone)
 
     def rotation_policy(self) -> RotationPolicy:
         """The office's rest rules for proposing and checking a roster."""
@@ -441,6 +440,14 @@ def _coerce(raw: dict[str, Any]) -> dict[str, Any]:
         else:
             values[name] = str(value) if value is not None else None
     return values
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    """The ``ZoneInfo`` of ``name``, made once (``tz`` is read for every time drawn)."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:

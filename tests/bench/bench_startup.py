@@ -23,6 +23,17 @@ loaded machine weighs on all of them alike):
   ``first_rows_drawn``
   is the same moment for the console without sign-in.
 
+``bare_first_drawn`` and ``sign_in_drawn`` are the bare app's first frame and the sign-in
+screen's first frame with its names, composed (``App._display``, as ``first_rows_drawn``):
+the pilot figures stop when the pilot first runs, which for the bare app is before its
+first frame and for the console after its screen's pauses; the drawn ones are the same
+moment for both (the ratio of each to its own yardstick is given).
+
+``--old-python PATH`` runs every child with another tree's interpreter too (a ``git
+archive`` of the old commit with its own venv; run this from a scratch folder so neither
+imports the other's code from the working directory), old and new alternating first in
+each round, and prints one report for each.
+
 The clock starts just before the process is spawned, so interpreter start-up and every
 import count. Each figure is wall milliseconds and the process's CPU milliseconds at that
 moment (the figure to trust when other jobs share the cores), headless at 120x40; the JSON
@@ -34,7 +45,7 @@ Python compiles a module's source at every import when it may not write its byte
 (``PYTHONDONTWRITEBYTECODE``, a read-only install): an installed wheel carries its
 bytecode, so the package is compiled first here (``compileall``) and no run pays for it.
 
-    python tests/bench/bench_startup.py /tmp/bench.sqlite3 [--runs 13]
+    python tests/bench/bench_startup.py /tmp/bench.sqlite3 [--runs 13] [--old-python PATH]
 """
 
 from __future__ import annotations
