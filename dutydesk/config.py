@@ -45,14 +45,18 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dutydesk.errors import ConfigError
 from dutydesk.i18n import t
 
 if TYPE_CHECKING:
+    # zoneinfo (~2 ms: it reads sysconfig for its search path) is imported where a zone
+    # is made: the sign-in screen's first frame shows no time (issue 16).
+    from zoneinfo import ZoneInfo
+
     from dutydesk.rules.documents import Distribution
     from dutydesk.rules.limits import FieldLimits
     from dutydesk.rules.rotation import RotationPolicy
@@ -225,7 +229,7 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         """The display timezone as a ``ZoneInfo``."""
-        return ZoneInfo(self.timezone)
+        return _zone(self.timezone)
 
     def rotation_policy(self) -> RotationPolicy:
         """The office's rest rules for proposing and checking a roster."""
@@ -457,6 +461,8 @@ def _coerce(raw: dict[str, Any]) -> dict[str, Any]:
                 )
             values[name] = str(value)
         elif name == "timezone":
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
             try:
                 ZoneInfo(str(value))
             except (ZoneInfoNotFoundError, ValueError):
@@ -465,6 +471,14 @@ def _coerce(raw: dict[str, Any]) -> dict[str, Any]:
         else:
             values[name] = str(value) if value is not None else None
     return values
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    """The ``ZoneInfo`` of ``name``, made once (``tz`` is read for every time drawn)."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:

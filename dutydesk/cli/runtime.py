@@ -130,7 +130,7 @@ def check_key_file_safe(settings: Settings, database: Database) -> None:
         KeyFileError: the key file's mode allows group or other access.
 
     """
-    from dutydesk.storage.crypto import check_key_file, key_file_for
+    from dutydesk.storage.key_file import check_key_file, key_file_for
 
     if database.path is None and not settings.key_file:
         return

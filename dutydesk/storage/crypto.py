@@ -25,13 +25,15 @@ import hashlib
 import json
 import os
 import secrets
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
 from dutydesk.rules.chain import ENVELOPE_PREFIX
+from dutydesk.storage.key_file import CryptoError as CryptoError
+from dutydesk.storage.key_file import KeyFileError as KeyFileError
+from dutydesk.storage.key_file import check_key_file as check_key_file
+from dutydesk.storage.key_file import key_file_for as key_file_for
 
 KEY_FILE_FORMAT = "dutydesk-keys/1"
 _NONCE = 12
@@ -61,16 +63,6 @@ ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
 ``verify`` opens them (:mod:`dutydesk.services.integrity.sealed_check`)."""
 
 
-class CryptoError(DutyDeskError):
-    """Encrypted text cannot be read or written; the message says why, without the text."""
-
-    exit_code = 2
-
-
-class KeyFileError(CryptoError):
-    """The key file is missing, unsafe (readable by others) or not a dutydesk key file."""
-
-
 class DecryptError(CryptoError):
     """A value does not decrypt: wrong key, or the value or its classification changed."""
 
@@ -81,18 +73,6 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def check_key_file(path: Path) -> None:
-    """Refuse a key file that group or others may read or write (one line, no traceback).
-
-    Raises:
-        KeyFileError: the file's mode allows group or other access.
-
-    """
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise KeyFileError(t("error.key.open", path=path, mode=f"{mode:04o}"))
 
 
 @dataclass
@@ -324,17 +304,3 @@ def rewrap(keys: KeyRing, value: str, *, where: str) -> str:
     new = nonce + AESGCM(keys.keys[keys.current]).encrypt(nonce, data_key, aad)
     sealed = value.rsplit(":", 1)[1]
     return f"{ENVELOPE_PREFIX}{keys.current}:{_b64(new)}:{sealed}"
-
-
-def key_file_for(db_path: Path | None, configured: str | None) -> Path:
-    """Where the key file is: ``key_file`` if configured, else ``<database file>.key``.
-
-    Raises:
-        KeyFileError: neither is known (a server database with no ``key_file`` setting).
-
-    """
-    if configured:
-        return Path(configured).expanduser()
-    if db_path is None:
-        raise KeyFileError(t("error.key.server"))
-    return db_path.with_name(db_path.name + ".key")

@@ -26,8 +26,6 @@ from dutydesk.storage.engine import Database
 from dutydesk.tui import gc_policy
 from dutydesk.tui.bindings import key, translate_bindings
 from dutydesk.tui.context import Context
-from dutydesk.tui.screens.confirm import ConfirmScreen
-from dutydesk.tui.screens.keys import KeysScreen
 from dutydesk.tui.session import context_for, guards_classified, record_sign_out
 from dutydesk.tui.typed import after_typing
 from dutydesk.vocab import Classification
@@ -225,6 +223,9 @@ class DutyDeskApp(App[None], inherit_bindings=False):
 
     def action_show_keys(self) -> None:
         """Show every key on a screen of its own."""
+        # Imported at the first ?, with the question below: neither is on the first frame.
+        from dutydesk.tui.screens.keys import KeysScreen
+
         if isinstance(self.screen, KeysScreen):
             return
         main = self.main
@@ -292,6 +293,8 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         if not self.unsaved:
             self.call_later(then)
             return
+        from dutydesk.tui.screens.confirm import ConfirmScreen
+
         if isinstance(self.screen, ConfirmScreen):
             return  # a question is on screen already: it is answered first
 

@@ -7,7 +7,6 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from dutydesk.clock import Clock
 from dutydesk.config import Settings
@@ -15,6 +14,8 @@ from dutydesk.storage.engine import Database
 from dutydesk.vocab import Classification, Role
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from dutydesk.rules.deadlines import DeadlineRules
     from dutydesk.services.incidents.queue import QueueRow
     from dutydesk.services.request import Request

@@ -23,6 +23,17 @@ loaded machine weighs on all of them alike):
   ``first_rows_drawn``
   is the same moment for the console without sign-in.
 
+``bare_first_drawn`` and ``sign_in_drawn`` are the bare app's first frame and the sign-in
+screen's first frame with its names, composed (``App._display``, as ``first_rows_drawn``):
+the pilot figures stop when the pilot first runs, which for the bare app is before its
+first frame and for the console after its screen's pauses; the drawn ones are the same
+moment for both (the ratio of each to its own yardstick is given).
+
+``--old-python PATH`` runs every child with another tree's interpreter too (a ``git
+archive`` of the old commit with its own venv; run this from a scratch folder so neither
+imports the other's code from the working directory), old and new alternating first in
+each round, and prints one report for each.
+
 The clock starts just before the process is spawned, so interpreter start-up and every
 import count. Each figure is wall milliseconds and the process's CPU milliseconds at that
 moment (the figure to trust when other jobs share the cores), headless at 120x40; the JSON
@@ -34,13 +45,12 @@ Python compiles a module's source at every import when it may not write its byte
 (``PYTHONDONTWRITEBYTECODE``, a read-only install): an installed wheel carries its
 bytecode, so the package is compiled first here (``compileall``) and no run pays for it.
 
-    python tests/bench/bench_startup.py /tmp/bench.sqlite3 [--runs 13]
+    python tests/bench/bench_startup.py /tmp/bench.sqlite3 [--runs 13] [--old-python PATH]
 """
 
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import os
 import statistics
@@ -82,9 +92,20 @@ result = {}
 
 async def auto_pilot(pilot):
     result["first_rows"] = stamp()
+    while "first_drawn" not in result:
+        await pilot.pause(0.001)
     app.exit()
 
 app = Bare()
+display = app._display
+
+def displayed(screen, renderable):
+    # Its first frame composed (headless: not written), as the console's "drawn" figures.
+    display(screen, renderable)
+    if renderable is not None and "first_drawn" not in result:
+        result["first_drawn"] = stamp()
+
+app._display = displayed
 app.run(headless=True, size=(120, 40), auto_pilot=auto_pilot)
 print(json.dumps(result))
 """
@@ -103,7 +124,7 @@ language = language_for(settings, "en")
 set_language(language)
 from dutydesk.tui.app import DutyDeskApp
 app = DutyDeskApp(database, settings, clock_for(settings, None), language,
-                  first_rows=start.first_rows, sign_in=start.sign_in)
+                  **start._asdict())
 result = {}
 checked = {}
 display = app._display
@@ -112,7 +133,12 @@ def displayed(screen, renderable):
     # The moment a frame showing the queue's rows is composed (headless: not written):
     # the pilot's pauses below wait for the screen to go idle, later on a busy screen.
     display(screen, renderable)
-    if renderable is None or "drawn" in result or getattr(app, "_desk", None) is not screen:
+    if renderable is None:
+        return
+    if "sign_in_drawn" not in result and type(screen).__name__ == "SignInScreen":
+        if screen.query_one("#sign-in-names").option_count:  # its first frame with names
+            result["sign_in_drawn"] = stamp()
+    if "drawn" in result or getattr(app, "_desk", None) is not screen:
         return
     if has_rows() and (checked or not start.sign_in):
         result["drawn"] = stamp()
@@ -140,6 +166,8 @@ async def auto_pilot(pilot):
     while not isinstance(app.screen, SignInScreen) or not app.screen._names:
         await pilot.pause(0.001)
     result["sign_in_screen"] = stamp()
+    while "sign_in_drawn" not in result:
+        await pilot.pause(0.001)
     from dutydesk.tui.screens import sign_in as screen_module
     check = screen_module.authenticate
 
@@ -177,12 +205,12 @@ print(json.dumps(result))
 )
 
 
-def run_once(script: str, *args: str) -> dict[str, object]:
+def run_once(script: str, *args: str, python: str = sys.executable) -> dict[str, object]:
     """Run one child (``python -c script t0 args...``) and return its JSON line."""
     t0 = time.time()
-    # A fixed script of this file, run by this interpreter: no shell, no user input.
+    # A fixed script of this file, run by this interpreter (or --old-python): no shell.
     out = subprocess.run(
-        [sys.executable, "-c", script, repr(t0), *args],
+        [python, "-c", script, repr(t0), *args],
         capture_output=True,
         text=True,
         check=True,
@@ -201,11 +229,10 @@ def demo_database(folder: Path) -> Path:
     return path
 
 
-def compile_package() -> None:
+def compile_package(python: str = sys.executable) -> None:
     """Write dutydesk's bytecode, as installing a wheel does (see the module docstring)."""
-    import dutydesk
-
-    compileall.compile_dir(Path(dutydesk.__file__).parent, quiet=1)
+    script = "import compileall, dutydesk, os; compileall.compile_dir(os.path.dirname(dutydesk.__file__), quiet=1)"
+    subprocess.run([python, "-c", script], check=True)
 
 
 def summarise(runs: list[dict[str, object]], key: str) -> dict[str, float]:
@@ -219,6 +246,46 @@ def summarise(runs: list[dict[str, object]], key: str) -> dict[str, float]:
     return summary
 
 
+def report_for(
+    path: Path,
+    runs: int,
+    bare: list[dict[str, object]],
+    console: list[dict[str, object]],
+    sign_in: list[dict[str, object]],
+) -> dict[str, object]:
+    """Medians, worst cases and ratios to the bare app of one interpreter's runs."""
+    report: dict[str, object] = {
+        "database": str(path),
+        "runs": runs,
+        "bare_first_frame": summarise(bare, "first_rows"),
+        "bare_first_drawn": summarise(bare, "first_drawn"),
+        "console_first_rows": summarise(console, "first_rows"),
+        "console_first_rows_drawn": summarise(console, "first_rows_drawn"),
+        "orm_loaded": any(run["orm_loaded"] for run in console),
+        "peak_rss_mb": max(float(run["peak_rss_mb"]) for run in console),  # type: ignore[arg-type]
+    }
+    if sign_in:
+        report["sign_in_screen"] = summarise(sign_in, "sign_in_screen")
+        report["sign_in_drawn"] = summarise(sign_in, "sign_in_drawn")
+        report["pin_to_rows"] = summarise(sign_in, "pin_to_rows")
+        report["enter_to_rows"] = summarise(sign_in, "enter_to_rows")
+        report["enter_to_drawn"] = summarise(sign_in, "enter_to_drawn")
+        report["pin_to_drawn"] = summarise(sign_in, "pin_to_drawn")
+    # The pilot's figures beside the bare app's pilot; the drawn ones beside its first frame.
+    pairs = (
+        ("console_first_rows", "bare_first_frame"),
+        ("sign_in_screen", "bare_first_frame"),
+        ("console_first_rows_drawn", "bare_first_drawn"),
+        ("sign_in_drawn", "bare_first_drawn"),
+    )
+    for key, yardstick in pairs:
+        figure, base = report.get(key), report[yardstick]
+        if isinstance(figure, dict) and isinstance(base, dict):
+            figure["x_bare_wall"] = round(figure["wall_ms_median"] / base["wall_ms_median"], 2)
+            figure["x_bare_cpu"] = round(figure["cpu_ms_median"] / base["cpu_ms_median"], 2)
+    return report
+
+
 def main() -> None:
     """Interleaved rounds of the bare app, the console and the sign-in path; JSON out."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -228,41 +295,42 @@ def main() -> None:
     parser.add_argument(
         "--typing-ms", type=float, default=1000, help="pause between the sign-in screen and the PIN"
     )
+    parser.add_argument(
+        "--old-python",
+        help="another tree's interpreter (its own venv, run from a scratch folder): each "
+        "round runs its three children too, old and new alternating first",
+    )
     args = parser.parse_args()
-    compile_package()
+    pythons = {"new": sys.executable}
+    if args.old_python:
+        pythons["old"] = args.old_python
+    for python in pythons.values():
+        compile_package(python)
     os.environ.pop("DUTYDESK_NOW", None)
+    figures: dict[str, dict[str, list[dict[str, object]]]] = {
+        name: {"bare": [], "console": [], "sign_in": []} for name in pythons
+    }
     with tempfile.TemporaryDirectory() as folder:
         demo = None if args.no_sign_in else demo_database(Path(folder))
-        bare, console, sign_in = [], [], []
-        for _ in range(args.runs):
-            bare.append(run_once(BARE))
-            console.append(run_once(CONSOLE, str(args.path)))
-            if demo is not None:
-                sign_in.append(run_once(CONSOLE, str(demo), "李晓明", "1111", str(args.typing_ms)))
-    report: dict[str, object] = {
-        "database": str(args.path),
-        "runs": args.runs,
-        "load_average": os.getloadavg(),
-        "bare_first_frame": summarise(bare, "first_rows"),
-        "console_first_rows": summarise(console, "first_rows"),
-        "console_first_rows_drawn": summarise(console, "first_rows_drawn"),
-        "orm_loaded": any(run["orm_loaded"] for run in console),
-        "peak_rss_mb": max(float(run["peak_rss_mb"]) for run in console),  # type: ignore[arg-type]
-    }
-    if sign_in:
-        report["sign_in_screen"] = summarise(sign_in, "sign_in_screen")
-        report["pin_to_rows"] = summarise(sign_in, "pin_to_rows")
-        report["enter_to_rows"] = summarise(sign_in, "enter_to_rows")
-        report["enter_to_drawn"] = summarise(sign_in, "enter_to_drawn")
-        report["pin_to_drawn"] = summarise(sign_in, "pin_to_drawn")
-    base = report["bare_first_frame"]
-    for key in ("console_first_rows", "console_first_rows_drawn", "sign_in_screen"):
-        figure = report.get(key)
-        if isinstance(figure, dict) and isinstance(base, dict):
-            figure["x_bare_wall"] = round(figure["wall_ms_median"] / base["wall_ms_median"], 2)
-            figure["x_bare_cpu"] = round(figure["cpu_ms_median"] / base["cpu_ms_median"], 2)
-    report["targets"] = {"x_bare": 1.2, "pin_to_rows_ms": 100}
-    print(json.dumps(report, indent=2, ensure_ascii=False))
+        for round_number in range(args.runs):
+            order = list(pythons)
+            if round_number % 2:
+                order.reverse()
+            for name in order:
+                python, runs = pythons[name], figures[name]
+                runs["bare"].append(run_once(BARE, python=python))
+                runs["console"].append(run_once(CONSOLE, str(args.path), python=python))
+                if demo is not None:
+                    runs["sign_in"].append(
+                        run_once(
+                            CONSOLE, str(demo), "李晓明", "1111", str(args.typing_ms), python=python
+                        )
+                    )
+    reports = {name: report_for(args.path, args.runs, **runs) for name, runs in figures.items()}
+    output: dict[str, object] = reports["new"] if len(reports) == 1 else dict(reports)
+    output["load_average"] = os.getloadavg()
+    output["targets"] = {"x_bare": 1.2, "pin_to_rows_ms": 100}
+    print(json.dumps(output, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -2,10 +2,12 @@
 
 The sign-in screen shows a name field, the list of names and a PIN field: it must be
 drawn without the desk behind it (the main screen, its panes, the queue's services, the
-palette's commands, Textual's ``TextArea``) and without the ORM the PIN check writes
-with. Those are loaded while the officer types (the ORM in a thread from the first key,
-the desk at Enter while the PIN is hashed). Each start is a fresh interpreter, as a
-launch is: in this process the other tests have imported everything already.
+palette's commands, Textual's ``TextArea``), without the ORM the PIN check writes with,
+and without the check itself (the auth service, ``hashlib``, the key ring's module).
+Those are loaded while the officer types (the ORM and the auth service in a thread from
+the first key, the desk at Enter while the PIN is hashed). Each start is a fresh
+interpreter, as a launch is: in this process the other tests have imported everything
+already.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from dutydesk.clock import FrozenClock
 from dutydesk.config import Settings
@@ -40,14 +43,27 @@ start = prepare_console(settings, database)
 from dutydesk.tui.app import DutyDeskApp
 from dutydesk.tui.screens.sign_in import SignInScreen
 app = DutyDeskApp(database, settings, FrozenClock(datetime(2026, 11, 25, 18, 31, tzinfo=UTC)),
-                  "en", first_rows=start.first_rows, sign_in=start.sign_in)
-seen = {}
+                  "en", **start._asdict())
+seen = {"frames": []}
+display = app._display
+
+def displayed(screen, renderable):
+    # Every frame composed before the names are on screen: which screen, how many names.
+    display(screen, renderable)
+    if renderable is None or "drawn" in seen:
+        return
+    names = len(screen.query("#sign-in-names").first()._options) if screen.query("#sign-in-names") else 0
+    seen["frames"].append([type(screen).__name__, names])
+    if names:
+        seen["drawn"] = loaded()
+
+app._display = displayed
 
 def loaded():
     return sorted(name for name in WATCHED if name in sys.modules)
 
 async def auto_pilot(pilot):
-    while not isinstance(app.screen, SignInScreen) or not app.screen._names:
+    while "drawn" not in seen:
         await pilot.pause()
     seen["screen"] = loaded()
     app.screen.name_input.value = "李"
@@ -72,19 +88,20 @@ DESK = [
     "textual.widgets._text_area",
 ]
 ORM = ["sqlmodel", "sqlalchemy", "dutydesk.storage.models"]
+CHECK = ["dutydesk.services.accounts.auth", "dutydesk.storage.crypto", "hashlib"]
 
 
-def _first_frame_modules(demo_templates: DemoTemplates, tmp_path: Path) -> dict[str, list[str]]:
+def _first_frame_modules(demo_templates: DemoTemplates, tmp_path: Path) -> dict[str, Any]:
     path = demo_templates.copy_to(tmp_path / "demo.sqlite3", NOW)
     result = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path), ",".join(DESK + ORM)],
+        [sys.executable, "-c", CHILD, str(path), ",".join(DESK + ORM + CHECK)],
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    seen: dict[str, list[str]] = json.loads(result.stdout.strip().splitlines()[-1])
+    seen: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return seen
 
 
@@ -92,10 +109,12 @@ def test_the_sign_in_screen_is_drawn_without_the_desk_or_the_orm(
     demo_templates: DemoTemplates, tmp_path: Path
 ) -> None:
     seen = _first_frame_modules(demo_templates, tmp_path)
+    assert seen["drawn"] == []
     assert seen["screen"] == []
-    # The first key starts the ORM's import in a thread (done once its worker is);
-    # the desk still waits for Enter.
-    assert seen["typed"] == sorted(ORM)
+    # The first key starts the ORM's and the check's import in a thread (done once its
+    # worker is); the desk still waits for Enter.
+    assert {*ORM, "dutydesk.services.accounts.auth"} <= set(seen["typed"])
+    assert set(seen["typed"]).isdisjoint(DESK)
 
 
 async def test_the_sign_in_screen_does_not_parse_the_stylesheets_twice(
