@@ -7,6 +7,7 @@ a result can be compared, the same work is done on SQLite too and the answers mu
 
 from __future__ import annotations
 
+import gc
 import io
 import itertools
 import json
@@ -1006,6 +1007,39 @@ def test_verify_finds_a_changed_record(pg_demo: Database) -> None:
 
 
 # -- the command line ---------------------------------------------------------------------------
+
+
+def test_commands_run_in_one_process_give_their_connections_back(
+    pg_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Eight writers each running 40 commands in one process (bench_concurrency) met the
+    # server's max_connections: every command's engine kept its connection until the
+    # collector found it, and the refusal was told as "cannot be reached".
+    monkeypatch.setenv("DUTYDESK_OPERATOR", "李四")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    name = pg_db.read("SELECT current_database() AS name")[0].name
+
+    def others() -> int:
+        sql = "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = :name"
+        return int(pg_db.read(sql, {"name": name})[0].n)
+
+    before = others()
+    was_enabled = gc.isenabled()
+    gc.disable()  # the leak hid behind the collector: it must not close them here
+    try:
+        for number in range(5):
+            add = ["incident", "add", "--summary", f"第{number}起测试接报"]
+            for args in (add, ["incident", "list"]):
+                code = 0
+                try:
+                    main(["--db", pg_db.url, "--now", "2026-11-26T02:31+08:00", *args])
+                except SystemExit as exc:
+                    code = int(exc.code or 0)
+                assert code == 0, args
+        assert others() == before  # ten commands, no connection left open
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def test_cli_incident_add_and_list(

@@ -187,6 +187,14 @@ def open_env(ctx: typer.Context, db: str | None, *, create: bool = False) -> Env
     set_language(language_for(settings, root.get("lang")))
     use_zone(settings.tz)
     database = database_for(settings, db or root.get("db"))
+    if not database.is_sqlite:
+        # The server's connections go back when the command ends, not when the
+        # collector finds the engine: a program (or benchmark) running commands in one
+        # process held one per command and met the server's max_connections, which
+        # the user was told as "cannot be reached". A SQLite file's connection is left
+        # to the process's end: closing the last one checkpoints the write-ahead log,
+        # which a one-shot command need not pay.
+        ctx.call_on_close(database.close)
     if not create:
         refuse_missing(database)
         refuse_unmade(database)
