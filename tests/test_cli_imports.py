@@ -95,6 +95,21 @@ def loaded_by(
     return loaded
 
 
+def probed(script: str, *args: str) -> str:
+    """Run ``script`` (a probe around the launcher) signed in; the last word it printed on stderr."""
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **SIGNED_IN},
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stderr.split()[-1]
+
+
 @pytest.fixture
 def demo(tmp_path: Path, demo_templates: DemoTemplates) -> str:
     """The demo night in a SQLite file (it has accounts: commands sign in)."""
@@ -350,17 +365,7 @@ def test_a_common_command_opens_one_sqlite_connection(demo: str, name: str) -> N
     # opened three (schema check, sign-in snapshot, write or the export's snapshot; the
     # export's chain head was read beside its snapshot), list and show two (issue 16).
     args = ("--db", demo, "--now", NOW, *(READS | WRITES)[name])
-    result = subprocess.run(
-        [sys.executable, "-c", CONNECTIONS, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **SIGNED_IN},
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stderr.split()[-1] == "1", result.stderr
+    assert probed(CONNECTIONS, *args) == "1"
 
 
 @pytest.mark.parametrize(
@@ -453,17 +458,7 @@ def test_a_command_leaves_the_start_up_out_of_the_collections(demo: str) -> None
     # interpreter, typer and click again: frozen before the command, ~5% of its
     # instructions (issue 16).
     args = ("--db", demo, "--now", NOW, *READS["incident show"])
-    result = subprocess.run(
-        [sys.executable, "-c", FROZEN, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **SIGNED_IN},
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert int(result.stderr.split()[-1]) > 10_000, result.stderr
+    assert int(probed(FROZEN, *args)) > 10_000
 
 
 def test_a_command_called_in_process_freezes_nothing(demo: str) -> None:

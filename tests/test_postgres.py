@@ -1466,6 +1466,20 @@ def _gin_rows_read(plan: list[str]) -> int:
     return read
 
 
+def fire_old_and_new(db: Database) -> None:
+    """30 燃气泄漏 half a year ago, 5 twenty days ago, and the newest 6 of another word."""
+    with db.session() as session:
+        for number in range(30):
+            at = T0 - timedelta(days=200) + timedelta(minutes=number)
+            fire(session, title=f"燃气泄漏旧{number}", received_at=at)
+        for number in range(5):
+            fire(session, title=f"燃气泄漏{number}",
+                 received_at=T0 - timedelta(days=20) + timedelta(minutes=number))  # fmt: skip
+        for number in range(6):
+            fire(session, title=f"停电{number}", summary="某街道停电", location="南城街道",
+                 received_at=T0 + timedelta(minutes=number))  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("share", "probe"),
     [(0.01, 0), (0.5, 10), (0.5, 100)],
@@ -1484,16 +1498,7 @@ def test_gin_reads_a_word_common_only_in_older_documents_in_time_windows(
     # up to PG_PROBE (as many: windows; fewer: those are the matches).
     monkeypatch.setattr(PostgresSearchIndex, "_key_share", lambda self: lambda key: share)
     monkeypatch.setattr("dutydesk.storage.search.PG_PROBE", probe, raising=False)
-    with pg_db.session() as session:
-        for number in range(30):
-            at = T0 - timedelta(days=200) + timedelta(minutes=number)
-            fire(session, title=f"燃气泄漏旧{number}", received_at=at)
-        for number in range(5):
-            fire(session, title=f"燃气泄漏{number}",
-                 received_at=T0 - timedelta(days=20) + timedelta(minutes=number))  # fmt: skip
-        for number in range(6):
-            fire(session, title=f"停电{number}", summary="某街道停电", location="南城街道",
-                 received_at=T0 + timedelta(minutes=number))  # fmt: skip
+    fire_old_and_new(pg_db)
     visible = ("public", "internal")
     index = PostgresSearchIndex(pg_db)
     pages, after = [], None
@@ -1561,16 +1566,7 @@ def test_a_key_in_many_documents_is_read_from_gin_once_a_window(
     monkeypatch.setattr("dutydesk.storage.search.PG_WINDOW", 4)
     monkeypatch.setattr(PostgresSearchIndex, "_key_share", lambda self: lambda key: 0.5)
     monkeypatch.setattr("dutydesk.storage.search.PG_PROBE", 10)
-    with pg_db.session() as session:
-        for number in range(30):
-            at = T0 - timedelta(days=200) + timedelta(minutes=number)
-            fire(session, title=f"燃气泄漏旧{number}", received_at=at)
-        for number in range(5):
-            fire(session, title=f"燃气泄漏{number}",
-                 received_at=T0 - timedelta(days=20) + timedelta(minutes=number))  # fmt: skip
-        for number in range(6):
-            fire(session, title=f"停电{number}", summary="某街道停电", location="南城街道",
-                 received_at=T0 + timedelta(minutes=number))  # fmt: skip
+    fire_old_and_new(pg_db)
     visible = ("public", "internal")
     index = PostgresSearchIndex(pg_db)
     pages, after = [], None
