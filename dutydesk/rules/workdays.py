@@ -22,7 +22,6 @@ ends at 24:00 of its last day.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -115,6 +114,8 @@ def with_office_file(base: WorkCalendar, path: Path | None) -> WorkCalendar:
 
 
 def _read_office_file(path: Path) -> tuple[frozenset[date], frozenset[date], frozenset[int]]:
+    import tomllib  # only for an office's file: a desk without one never needs it (issue 16)
+
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)

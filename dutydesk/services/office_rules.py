@@ -80,6 +80,13 @@ def holidays_refusal(error: HolidayFileError) -> str:
     return t("error.holidays.wrong_year", path=path, **values)
 
 
+def rules_cache() -> Path:
+    """Where the parsed ``rules.toml`` is kept between commands (the user's data folder)."""
+    from dutydesk.config import data_dir
+
+    return data_dir() / "cache" / "rules.json"
+
+
 def office_rules(
     overrides: Mapping[str, Any],
     zone: ZoneInfo,
@@ -97,11 +104,13 @@ def office_rules(
     from dutydesk.rules.workdays import HolidayFileError
 
     try:
-        return deadlines.office_rules(overrides, zone, holidays_file, day_start)
+        return deadlines.office_rules(
+            overrides, zone, holidays_file, day_start, cache=rules_cache()
+        )
     except deadlines.RulesError as error:
         raise ConfigError(rules_refusal(error)) from None
     except HolidayFileError as error:
         raise ConfigError(holidays_refusal(error)) from None
 
 
-__all__ = ["holidays_refusal", "office_rules", "rules_refusal", "toml_detail"]
+__all__ = ["holidays_refusal", "office_rules", "rules_cache", "rules_refusal", "toml_detail"]
