@@ -352,6 +352,40 @@ def test_a_write_reads_the_kept_rules_without_tomllib(tmp_path: Path, demo: str,
     assert loaded_by(tmp_path, *args, env=env, heavy=("tomllib",)) == []
 
 
+def test_the_typed_time_patterns_are_compiled_at_first_use() -> None:
+    # Every command imports rules.typed_time (and services.office_rules); few read a typed
+    # time or a bad TOML file: their patterns compiled at import were ~2 M instructions of
+    # each add, log and show (issue 16).
+    script = (
+        "import re, sys\n"
+        "compiled = []\n"
+        "original = re.compile\n"
+        "def compile(pattern, flags=0):\n"
+        "    compiled.append(sys._getframe(1).f_code.co_filename)\n"
+        "    return original(pattern, flags)\n"
+        "re.compile = compile\n"
+        "import dutydesk.rules.typed_time, dutydesk.services.office_rules\n"
+        "re.compile = original\n"
+        "mine = ('typed_time.py', 'office_rules.py')\n"
+        "print(len([name for name in compiled if name.endswith(mine)]))\n"
+        "from datetime import datetime\n"
+        "from zoneinfo import ZoneInfo\n"
+        "from dutydesk.rules.typed_time import read_clock, read_time\n"
+        "tz = ZoneInfo('Asia/Shanghai')\n"
+        "now = datetime(2026, 11, 26, 2, 31, tzinfo=tz)\n"
+        "print(read_clock('08:30'), read_time('2026-11-27 09:00', now=now, tz=tz).isoformat())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "08:30:00", "2026-11-27T09:00:00+08:00"]
+
+
 CONNECTIONS = r"""
 import sqlite3, sys
 opened = []

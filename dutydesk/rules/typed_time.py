@@ -31,9 +31,12 @@ FUTURE_SLACK = timedelta(minutes=5)
 OFFICE_CLOSE = time(17, 30)
 """The end of office hours: what a due date typed without a time means."""
 
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
-_DATE_TIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:\s+|T)(\d{1,2}):(\d{2}))?$")
-_RELATIVE = re.compile(r"^\+(\d{1,9})([dhm])$")
+# Patterns as text, compiled by ``re`` (and kept in its cache) at their first use: every
+# CLI command imports this module, few read a typed time, and compiling the three at
+# import cost ~2 M instructions of each ``incident add``/``log``/``show`` (issue 16).
+_CLOCK = r"^(\d{1,2}):(\d{2})$"
+_DATE_TIME = r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:\s+|T)(\d{1,2}):(\d{2}))?$"
+_RELATIVE = r"^\+(\d{1,9})([dhm])$"
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 
 
@@ -72,7 +75,7 @@ def read_clock(text: str) -> time:
         TypedTimeError: anything else, or a time that does not exist (25:00).
 
     """
-    found = _CLOCK.match(normalise(text))
+    found = re.match(_CLOCK, normalise(text))
     if found:
         try:
             return time(int(found.group(1)), int(found.group(2)))
@@ -112,14 +115,14 @@ def read_time(
 
 
 def _read(value: str, *, now: datetime, tz: ZoneInfo, future: bool, day: Day) -> datetime | None:
-    relative = _RELATIVE.match(value)
+    relative = re.match(_RELATIVE, value)
     if relative:
         amount = timedelta(**{_UNITS[relative.group(2)]: int(relative.group(1))})
         return now + amount if future else None
-    clock = _CLOCK.match(value)
+    clock = re.match(_CLOCK, value)
     if clock:
         return _nearest(time(int(clock.group(1)), int(clock.group(2))), now, tz, future=future)
-    parts = _DATE_TIME.match(value)
+    parts = re.match(_DATE_TIME, value)
     if parts:
         on = date(*(int(parts.group(n)) for n in (1, 2, 3)))
         if parts.group(4) is None:

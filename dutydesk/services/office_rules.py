@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from dutydesk.rules.deadlines import DeadlineRules, RulesError
     from dutydesk.rules.workdays import HolidayFileError
 
-_TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_AT = r"\(at line (\d+), column (\d+)\)"  # compiled at first use: a refusal's only
 
 
 def toml_detail(detail: object) -> str:
@@ -34,7 +34,7 @@ def toml_detail(detail: object) -> str:
     a Chinese reader is told the line and column to look at.
     """
     text = str(detail)
-    found = _TOML_AT.search(text)
+    found = re.search(_TOML_AT, text)
     if current_language() == "en" or found is None:
         return text
     return t("error.toml.position", line=found[1], column=found[2])
