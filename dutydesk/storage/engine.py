@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
     from dutydesk.storage.search import SearchIndex
 
-HEAD_REVISION = "0027"
+HEAD_REVISION = "0028"
 
 SESSION_HOOKS = "dutydesk.services.integrity.state_facts"
 """The module whose import registers the session hooks every ORM write needs (state

@@ -699,18 +699,21 @@ PG_WINDOW = 1000
 a page of any match in one document of 20 or more."""
 PG_WALK_MAX = 60_000
 """Most documents the second, longer walk reads (sized by the first walk's hit rate)."""
-PG_SPANS = (7 * 86_400, 28 * 86_400)
-"""Seconds back from the newest document in range that the GIN step's first windows
-reach (:meth:`PostgresSearchIndex._windowed_sql`): a week, then four weeks; a key above
-:data:`PG_WINDOWED_SHARES` has one window of the four weeks."""
+PG_DAY = 86_400
+"""Seconds in a day of migration 0028's day keys (``received_s / PG_DAY``)."""
+PG_DAY_KEYS = "dutydesk_search_day_keys(keys, received_s)"
+"""Migration 0028's GIN expression: each gram of ``keys`` as ``'<day>|<gram>'``. A query
+must spell it exactly so for the planner to use the index."""
 PG_PROBE = 2000
-"""Candidates by every pair from which a term of common keys is read in windows."""
+"""Candidates by every pair from which a term of common keys is read day by day."""
 PG_WINDOWED_SHARES = (0.005, 0.03)
-"""Shares of documents between which a one-term GIN step is read in time windows: its
+"""Shares of documents between which a one-term GIN step is read day by day: its
 rarest key's (``pg_stats`` keeps no key under about 0.75% at 1M; an unknown key is
-rarer, or absent: few candidates). Above the top, the windows' candidates of that one
-key cost more than they save: 新区城 (区城 in a sixth of the documents, the word
-nowhere) took 184 ms in windows at 1M, 20 ms by every pair."""
+rarer, or absent: few candidates). Above the top, a term of several keys is probed by
+every pair first: the day walk's candidates of its one key would each be checked by
+``LIKE`` in vain when its pairs are common apart but never adjacent (新区城: 区城 in a
+sixth of the documents, the word nowhere; 184 ms in the time windows of 0027 at 1M,
+20 ms by every pair)."""
 
 
 def like_literal(term: str) -> str:
@@ -867,12 +870,11 @@ class PostgresSearchIndex:
        as ``pg_stats`` tells it (:func:`pg_lookup_grams`) when no document among the
        newest :data:`PG_WINDOW` holds those pairs together: two common words never
        together read two posting lists, not every pair's. One term of common keys
-       and no filter token is read in time windows, newest first, until the page is
-       full (:meth:`_windowed_sql`, a statement of its own after the walks): a word
-       common only in older documents no longer visits every candidate's row. A key in
-       more than :data:`PG_WINDOWED_SHARES` of the documents has one window of four
-       weeks, each window being a read of its whole GIN list (县 at 1M: 159,000
-       entries, 30-50 ms a read, the floor of such a search with GIN).
+       and no filter token is read day by day, newest first, until the page is full
+       (:meth:`_day_walk_sql`, a statement of its own after the walks, on migration
+       0028's index of day keys): a word common only in older documents no longer
+       visits every candidate's row, nor reads its whole GIN list (县 at 1M: 159,000
+       entries, 30-50 ms a read, whatever a time window, before 0028).
 
     A page asked for by ``offset`` is skipped in the server (:meth:`_read_page`): only
     its rows come back.
@@ -967,29 +969,27 @@ class PostgresSearchIndex:
     def _gin_sql(
         self, spec: SearchSpec, params: _Params, share: Callable[[str], float] | None
     ) -> str:
-        """The GIN step over every pair of every term: in time windows when worth it.
+        """The GIN step over every pair of every term: day by day when worth it.
 
         One term whose rarest key ``pg_stats`` counts in a share of the documents within
-        :data:`PG_WINDOWED_SHARES` is read in windows (:meth:`_windowed_sql`); a rarer
-        key has few candidates, and two terms or more are found together in few
-        documents.
+        :data:`PG_WINDOWED_SHARES`, or above it for a term of one key, is read day by
+        day (:meth:`_day_walk_sql`); a rarer key has few candidates, and two terms or
+        more are found together in few documents.
         """
         rarest = self._windowed_key(spec, share)
         if rarest is None:
             return self._select(spec, params)
         assert share is not None  # a windowed key comes from the shares
-        if share(rarest.lower()) <= PG_WINDOWED_SHARES[1]:
-            return self._windowed_sql(spec, params, rarest)
-        if pg_grams(spec.terms[0]) == [rarest]:
+        if share(rarest.lower()) <= PG_WINDOWED_SHARES[1] or pg_grams(spec.terms[0]) == [rarest]:
             # One key (a term of 1-2 characters): its GIN candidates are its matches, so
             # the probe would read the same long list only to learn that (县 at 1M: a
             # list of 159,000, 35-65 ms a read).
-            return self._windowed_sql(spec, params, rarest, single=True)
+            return self._day_walk_sql(spec, params, rarest)
         return self._probed_sql(spec, params, rarest)
 
     @staticmethod
     def _windowed_key(spec: SearchSpec, share: Callable[[str], float] | None) -> str | None:
-        """The key a one-term GIN step is read by in time windows, or ``None`` (plain).
+        """The key a one-term GIN step is read by day by day, or ``None`` (plain).
 
         Its rarest key by ``pg_stats``, if that is in at least the lower share of
         :data:`PG_WINDOWED_SHARES`. Not with a filter GIN reads as a token: a rare one
@@ -1002,7 +1002,7 @@ class PostgresSearchIndex:
         return rarest if share(rarest.lower()) >= PG_WINDOWED_SHARES[0] else None
 
     def _probed_sql(self, spec: SearchSpec, params: _Params, rarest: str) -> str:
-        """One term whose every key is common: windows only if GIN finds many candidates.
+        """One term whose every key is common: by day only if GIN finds many candidates.
 
         Its pairs may be common apart but never adjacent (新区城: a handful of candidates
         by every pair, a sixth of the documents by the rarest) or common together (a
@@ -1010,7 +1010,7 @@ class PostgresSearchIndex:
         GIN's matches by every pair are read first (rows visited in the table's order,
         each checked by ``LIKE``), up to :data:`PG_PROBE`: fewer, and they are every
         match, sorted and looked up for the page as the plain step does; as many, and
-        the term is read in windows by its rarest key instead.
+        the term is read day by day by its rarest key instead.
         """
         bounds, _exact = self._bounds(spec, params)
         tokens = [params.add(token) for _column, token in _pg_filter_keys(spec)]
@@ -1018,7 +1018,7 @@ class PostgresSearchIndex:
         likes = [f"doc LIKE lower({params.add(like_literal(term))})" for term in spec.terms]
         probe = params.add(PG_PROBE)
         few = self._select(spec, params, candidates="win_p")
-        windowed = self._windowed_sql(spec, params, rarest, single=True)
+        windowed = self._day_walk_sql(spec, params, rarest)
         many = f"(SELECT count(*) FROM win_p) >= {probe}"  # noqa: S608 - placeholders
         return (
             "WITH win_p AS MATERIALIZED (SELECT incident_id, received_s FROM search_doc "  # noqa: S608 - constants and _Params placeholders
@@ -1028,66 +1028,39 @@ class PostgresSearchIndex:
             "ORDER BY r_s DESC, r_id DESC"
         )
 
-    def _windowed_sql(
-        self, spec: SearchSpec, params: _Params, rarest: str, *, single: bool = False
-    ) -> str:
-        """The GIN step of one term, newest window first, until the page is full.
+    def _day_walk_sql(self, spec: SearchSpec, params: _Params, rarest: str) -> str:
+        """The GIN step of one term, day by day newest first, until the page is full.
 
-        A word common in older documents but in none of the newest (a place name of
-        last month) had every GIN candidate's row visited for its text: 13,815 at 1M,
-        about 100 ms. Here GIN's candidates of the term's rarest key are ANDed with a
-        range of ``search_doc_order`` (a BitmapAnd: rows are visited only inside the
-        window): the last week before the newest document in range, then the
-        three weeks before, each only while the page is not full; then every older
-        candidate, as before. The windows split the result order (received second,
-        then id) at whole seconds, so their rows in turn are the same rows in the
-        same order; the next-page bounds are in ``_bounds`` and in the newest second.
-        The rarest key alone, not every pair: the planner then sees the candidates'
-        real number and ANDs the range in (with five pairs it guessed 3 rows and
-        filtered every candidate's row instead).
-
-        ``single``: one window of the four weeks, for a key above
-        :data:`PG_WINDOWED_SHARES`: each window is a read of the key's whole GIN list
-        (159,000 entries for 县 at 1M, 35 ms or more), which costs more than the rows of
-        the extra three weeks (5,559 for 县, about 11 ms).
+        A key in a sixth of the documents but in none of the newest (县 at 1M) cost a
+        read of its whole GIN list, 159,000 entries, 30-50 ms whatever the time window:
+        a window is a filter after GIN, which keeps no order to stop in. Migration 0028
+        indexes each document's grams once more under its UTC day
+        (:data:`PG_DAY_KEYS`, ``'20417|县'``): here the days from the newest document in
+        range to the oldest are walked in order, one GIN list a day (a few hundred
+        entries at most; a day without the key is one descent of the entry tree), its
+        candidates checked by ``LIKE`` and sorted, and the walk stops when the page is
+        full. A day holds whole seconds, so the days in turn give the result order;
+        the next-page bounds are in ``_bounds``. The rarest key alone: its day lists
+        are the shortest, and ``LIKE`` checks the rest.
         """
         bounds, _exact = self._bounds(spec, params)
-        where = f"WHERE {' AND '.join(bounds)}" if bounds else ""
-        week, weeks = (params.add(span) for span in PG_SPANS)
-        top = "(SELECT t FROM win_t)"
-        near, far = f"{top} - {week}", f"{top} - {weeks}"
-        if single:
-            ranges = [[f"received_s BETWEEN {far} AND {top}"]]
-        else:
-            ranges = [
-                [f"received_s BETWEEN {near} AND {top}"],
-                [f"received_s >= {far}", f"received_s < {near}"],
-            ]
-        # Without the filters' tokens: with them the planner guessed too few again.
-        windows = [
-            self._select(spec, params, grams=[[rarest]], within=within, tokens=False)
-            for within in ranges
+        where = f" WHERE {' AND '.join(bounds)}" if bounds else ""
+        # The newest and the oldest document in range, each one step of search_doc_order.
+        ends = [
+            f"(SELECT {end}(received_s) FROM search_doc{where}) / {PG_DAY}"  # noqa: S608 - constants and _Params placeholders
+            for end in ("max", "min")
         ]
-        # + 0: a condition the order index cannot serve; the older candidates are those
-        # of the plain GIN step (a range of most of the table cost 128 ms at 1M).
-        rest = self._select(spec, params, within=[f"received_s + 0 < {far}"])
+        key = params.add(rarest)
+        day = f"{PG_DAY_KEYS} @> ARRAY[win_d.day::text || '|' || lower({key})]"
+        one_day = self._select(spec, params, grams=[], within=[day], tokens=False)
         wanted = params.add(spec.offset + spec.limit)
-        names = ["win_a", "win_b"][: len(windows)]
-        ctes = ", ".join(
-            f"{name} AS MATERIALIZED ({sql})" for name, sql in zip(names, windows, strict=True)
-        )
-        # Each window's rows, then the older candidates', only while those before are short.
-        parts: list[str] = []
-        before: list[str] = []
-        for name in [*names, "rest"]:
-            gate = f" WHERE {' + '.join(before)} < {wanted}" if before else ""
-            source = name if name != "rest" else f"({rest}) win_r"
-            parts.append(f"SELECT * FROM {source}{gate}")  # noqa: S608 - CTE names, placeholders
-            before.append(f"(SELECT count(*) FROM {name})")  # noqa: S608 - a CTE's name
+        # A nested loop over the days in the series' order, each day's rows in the
+        # result order (its own ORDER BY ... LIMIT): the LIMIT outside stops the walk
+        # at the first days that fill the page, and the rows come in the result order.
         return (
-            f"WITH win_t AS MATERIALIZED (SELECT max(received_s) AS t FROM search_doc {where}), "  # noqa: S608 - constants and _Params placeholders
-            f"{ctes} {' UNION ALL '.join(parts)} "
-            f"ORDER BY r_s DESC, r_id DESC LIMIT {wanted}"
+            f"SELECT * FROM (SELECT r.* FROM generate_series({ends[0]}, {ends[1]}, -1) "  # noqa: S608 - constants and _Params placeholders
+            f"AS win_d(day) CROSS JOIN LATERAL ({one_day}) r LIMIT {wanted}) win_days "
+            "ORDER BY r_s DESC, r_id DESC"
         )
 
     def _steps_sql(self, spec: SearchSpec, *, gin: bool = True) -> tuple[str, dict[str, Any]]:
