@@ -704,16 +704,10 @@ PG_DAY = 86_400
 PG_DAY_KEYS = "dutydesk_search_day_keys(keys, received_s)"
 """Migration 0028's GIN expression: each gram of ``keys`` as ``'<day>|<gram>'``. A query
 must spell it exactly so for the planner to use the index."""
-PG_PROBE = 2000
-"""Candidates by every pair from which a term of common keys is read day by day."""
-PG_WINDOWED_SHARES = (0.005, 0.03)
-"""Shares of documents between which a one-term GIN step is read day by day: its
-rarest key's (``pg_stats`` keeps no key under about 0.75% at 1M; an unknown key is
-rarer, or absent: few candidates). Above the top, a term of several keys is probed by
-every pair first: the day walk's candidates of its one key would each be checked by
-``LIKE`` in vain when its pairs are common apart but never adjacent (新区城: 区城 in a
-sixth of the documents, the word nowhere; 184 ms in the time windows of 0027 at 1M,
-20 ms by every pair)."""
+PG_DAY_WALK_SHARE = 0.005
+"""Share of documents from which a one-term GIN step is read day by day: its rarest
+key's (``pg_stats`` keeps no key under about 0.75% at 1M; an unknown key is rarer, or
+absent: few candidates, read at once)."""
 
 
 def like_literal(term: str) -> str:
@@ -934,13 +928,13 @@ class PostgresSearchIndex:
             return LikeSearchIndex(self.db).find(spec)  # filters only: the incident row
         wanted = spec.offset + spec.limit
         share = self._key_share()
-        windowed = self._windowed_key(spec, share) is not None
-        page, found, step = self._read_page(spec, *self._steps_sql(spec, gin=not windowed))
+        by_day = self._day_walk_key(spec, share) is not None
+        page, found, step = self._read_page(spec, *self._steps_sql(spec, gin=not by_day))
         gin_ran = step != 2  # the GIN step is in the statement (or nothing was found)
-        if found >= wanted or (gin_ran and not windowed):
+        if found >= wanted or (gin_ran and not by_day):
             return page
         # The walks did not fill the page: the GIN candidates, checked and sorted. The
-        # windowed step is a statement of its own, planned only when it runs: inside
+        # day walk is a statement of its own, planned only when it runs: inside
         # the first one its planning cost every search 1-5 ms at 1M.
         params = _Params()
         return self._read_page(spec, self._gin_sql(spec, params, share), params.values)[0]
@@ -971,64 +965,30 @@ class PostgresSearchIndex:
     ) -> str:
         """The GIN step over every pair of every term: day by day when worth it.
 
-        One term whose rarest key ``pg_stats`` counts in a share of the documents within
-        :data:`PG_WINDOWED_SHARES`, or above it for a term of one key, is read day by
-        day (:meth:`_day_walk_sql`); a rarer key has few candidates, and two terms or
-        more are found together in few documents.
+        One term whose rarest key ``pg_stats`` counts in at least
+        :data:`PG_DAY_WALK_SHARE` of the documents is read day by day
+        (:meth:`_day_walk_sql`); a rarer key has few candidates, and two terms or more
+        are found together in few documents.
         """
-        rarest = self._windowed_key(spec, share)
-        if rarest is None:
+        if self._day_walk_key(spec, share) is None:
             return self._select(spec, params)
-        assert share is not None  # a windowed key comes from the shares
-        if share(rarest.lower()) <= PG_WINDOWED_SHARES[1] or pg_grams(spec.terms[0]) == [rarest]:
-            # One key (a term of 1-2 characters): its GIN candidates are its matches, so
-            # the probe would read the same long list only to learn that (县 at 1M: a
-            # list of 159,000, 35-65 ms a read).
-            return self._day_walk_sql(spec, params, rarest)
-        return self._probed_sql(spec, params, rarest)
+        return self._day_walk_sql(spec, params, *pg_grams(spec.terms[0]))
 
     @staticmethod
-    def _windowed_key(spec: SearchSpec, share: Callable[[str], float] | None) -> str | None:
-        """The key a one-term GIN step is read by day by day, or ``None`` (plain).
+    def _day_walk_key(spec: SearchSpec, share: Callable[[str], float] | None) -> str | None:
+        """The rarest key of a one-term search read day by day, or ``None`` (plain GIN).
 
-        Its rarest key by ``pg_stats``, if that is in at least the lower share of
-        :data:`PG_WINDOWED_SHARES`. Not with a filter GIN reads as a token: a rare one
-        leaves few candidates, and the plain step in the walks' statement cost a round
-        trip less (报 with three filters: 3 ms, 5 windowed).
+        Its rarest key by ``pg_stats``, if that is in at least :data:`PG_DAY_WALK_SHARE`
+        of the documents. Not with a filter GIN reads as a token: a rare one leaves few
+        candidates, and the plain step in the walks' statement cost a round trip less
+        (报 with three filters: 3 ms, 5 in 0027's time windows).
         """
         if len(spec.terms) != 1 or share is None or _pg_filter_keys(spec):
             return None
         rarest = min(pg_grams(spec.terms[0]), key=lambda gram: share(gram.lower()))
-        return rarest if share(rarest.lower()) >= PG_WINDOWED_SHARES[0] else None
+        return rarest if share(rarest.lower()) >= PG_DAY_WALK_SHARE else None
 
-    def _probed_sql(self, spec: SearchSpec, params: _Params, rarest: str) -> str:
-        """One term whose every key is common: by day only if GIN finds many candidates.
-
-        Its pairs may be common apart but never adjacent (新区城: a handful of candidates
-        by every pair, a sixth of the documents by the rarest) or common together (a
-        renamed place, 县 or 东湖县 at 1M: 165,000 candidates, 1.3 s by every pair).
-        GIN's matches by every pair are read first (rows visited in the table's order,
-        each checked by ``LIKE``), up to :data:`PG_PROBE`: fewer, and they are every
-        match, sorted and looked up for the page as the plain step does; as many, and
-        the term is read day by day by its rarest key instead.
-        """
-        bounds, _exact = self._bounds(spec, params)
-        tokens = [params.add(token) for _column, token in _pg_filter_keys(spec)]
-        keys = _gin_keys(pg_lookup_grams(spec.terms, None), tokens, params)
-        likes = [f"doc LIKE lower({params.add(like_literal(term))})" for term in spec.terms]
-        probe = params.add(PG_PROBE)
-        few = self._select(spec, params, candidates="win_p")
-        windowed = self._day_walk_sql(spec, params, rarest)
-        many = f"(SELECT count(*) FROM win_p) >= {probe}"  # noqa: S608 - placeholders
-        return (
-            "WITH win_p AS MATERIALIZED (SELECT incident_id, received_s FROM search_doc "  # noqa: S608 - constants and _Params placeholders
-            f"WHERE {' AND '.join(bounds + keys + likes)} LIMIT {probe}) "
-            f"SELECT * FROM ({windowed}) win_many WHERE {many} "
-            f"UNION ALL SELECT * FROM ({few}) win_few WHERE NOT {many} "
-            "ORDER BY r_s DESC, r_id DESC"
-        )
-
-    def _day_walk_sql(self, spec: SearchSpec, params: _Params, rarest: str) -> str:
+    def _day_walk_sql(self, spec: SearchSpec, params: _Params, *keys: str) -> str:
         """The GIN step of one term, day by day newest first, until the page is full.
 
         A key in a sixth of the documents but in none of the newest (县 at 1M) cost a
@@ -1040,8 +1000,13 @@ class PostgresSearchIndex:
         entries at most; a day without the key is one descent of the entry tree), its
         candidates checked by ``LIKE`` and sorted, and the walk stops when the page is
         full. A day holds whole seconds, so the days in turn give the result order;
-        the next-page bounds are in ``_bounds``. The rarest key alone: its day lists
-        are the shortest, and ``LIKE`` checks the rest.
+        the next-page bounds are in ``_bounds``.
+
+        ``keys``: every key of the term, which GIN intersects within each day. A term
+        whose pairs are all common but rarely adjacent (东湖县 at 1M) had its candidates
+        by every pair probed first, then read by its rarest key's windows: 92 ms of
+        server CPU before, 3 ms day by day. A term whose pairs are common but never
+        adjacent (新区城) walks every day of the range: 15 ms, as the plain GIN step.
         """
         bounds, _exact = self._bounds(spec, params)
         where = f" WHERE {' AND '.join(bounds)}" if bounds else ""
@@ -1050,8 +1015,8 @@ class PostgresSearchIndex:
             f"(SELECT {end}(received_s) FROM search_doc{where}) / {PG_DAY}"  # noqa: S608 - constants and _Params placeholders
             for end in ("max", "min")
         ]
-        key = params.add(rarest)
-        day = f"{PG_DAY_KEYS} @> ARRAY[win_d.day::text || '|' || lower({key})]"
+        items = [f"win_d.day::text || '|' || lower({params.add(key)})" for key in keys]
+        day = f"{PG_DAY_KEYS} @> ARRAY[{', '.join(items)}]"
         one_day = self._select(spec, params, grams=[], within=[day], tokens=False)
         wanted = params.add(spec.offset + spec.limit)
         # A nested loop over the days in the series' order, each day's rows in the
@@ -1066,7 +1031,7 @@ class PostgresSearchIndex:
     def _steps_sql(self, spec: SearchSpec, *, gin: bool = True) -> tuple[str, dict[str, Any]]:
         """The three steps in one statement, each later one gated on the first.
 
-        Without ``gin``, the first two: :meth:`find` then reads the windowed GIN step
+        Without ``gin``, the first two: :meth:`find` then reads the GIN step day by day
         apart. One round trip: on a busy machine each cost more than most steps.
 
         1. the walk of the newest :data:`PG_WINDOW`: the answer when it fills the page;
@@ -1144,7 +1109,6 @@ class PostgresSearchIndex:
         grams: list[list[str]] | None = None,
         within: Sequence[str] = (),
         tokens: bool = True,
-        candidates: str | None = None,
     ) -> str:
         """The first ``offset + limit`` matches, newest first, with their sort keys.
 
@@ -1152,8 +1116,7 @@ class PostgresSearchIndex:
         term), or (``walk``, an SQL expression) among the newest ``walk`` documents in
         range, read in order. ``within``: more conditions on the GIN candidates (a time
         window). ``tokens``: whether GIN is asked for the filters' tokens too (without
-        them the incident row still checks the filters). ``candidates``: a relation of
-        GIN's matches (``incident_id, received_s``) already read, used instead.
+        them the incident row still checks the filters).
         """
         bounds, exact = self._bounds(spec, params)
         # LIKE, not strpos: strpos is cheaper per document walked, but the planner then
@@ -1191,8 +1154,6 @@ class PostgresSearchIndex:
                 f"FROM search_doc WHERE {' AND '.join(bounds + list(within) + keys + likes)} "
                 "OFFSET 0"
             )
-            if candidates is not None:
-                read = f"SELECT incident_id, received_s FROM {candidates}"  # noqa: S608 - a CTE's name
             source = (
                 f"(SELECT incident_id, received_s FROM ({read}) g "  # noqa: S608 - constants and _Params placeholders
                 "ORDER BY received_s DESC, incident_id DESC OFFSET 0)"
