@@ -4,9 +4,9 @@ Services hand a :class:`SearchSpec` (plain terms and filters) to ``db.search_ind
 and get plain row tuples back; they never see FTS5, ``MATCH``, ``pg_trgm`` or index
 tables. SQLite: :class:`SqliteSearchIndex` (below). PostgreSQL: :class:`PostgresSearchIndex`
 over migration 0021's ``search_doc`` (the same document; 0025's key array under one GIN
-index; design in its docstring and the migrations'). Both answer the same substring
-semantics; a test in ``tests/test_postgres.py`` compares them on the demo night and
-hostile strings.
+index, 0028's day keys under another; design in its docstring and the migrations').
+Both answer the same substring semantics; a test in ``tests/test_postgres.py`` compares
+them on the demo night and hostile strings.
 
 SQLite design (figures: 1,000,000 incidents, 3,000,000 timeline entries, SQLite 3.40.1,
 ``tests/bench/bench_search.py``, through the service, 200 queries per kind)
@@ -844,7 +844,7 @@ def _gin_keys(
 
 
 class PostgresSearchIndex:
-    """Indexed search over a PostgreSQL store (migrations 0021 and 0025).
+    """Indexed search over a PostgreSQL store (migrations 0021, 0025 and 0028).
 
     ``search_doc`` holds each incident's search document (the text SQLite's index
     reads, lower-cased; a classified incident's is its serial) and its key array: its

@@ -283,7 +283,7 @@ def _pg_sizes(db: Database) -> dict[str, float]:
         for name, size in db.read(
             "SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c "
             "WHERE c.relname IN ('search_doc', 'search_doc_pkey', 'search_doc_order', "
-            "'search_doc_keys', 'incident', 'timeline_entry')"
+            "'search_doc_keys', 'search_doc_day_keys', 'incident', 'timeline_entry')"
         )
     }
     sizes["database"] = round(

@@ -26,7 +26,7 @@ from typing import Any
 
 from dutydesk.storage.engine import Database
 from dutydesk.storage.migrations import upgrade
-from dutydesk.storage.search import PG_FILTER_ORDER, pg_doc_keys, pg_token_at
+from dutydesk.storage.search import PG_DAY_KEYS, PG_FILTER_ORDER, pg_doc_keys, pg_token_at
 
 try:
     from tests.bench.build_db import PLACES, TITLES
@@ -40,6 +40,9 @@ KINDS = ("received", "phone_report", "first_report")
 SEARCH_INDEXES = {
     "search_doc_order": "CREATE INDEX search_doc_order ON search_doc (received_s, incident_id)",
     "search_doc_keys": "CREATE INDEX search_doc_keys ON search_doc USING gin (keys)",
+    "search_doc_day_keys": (
+        f"CREATE INDEX search_doc_day_keys ON search_doc USING gin ({PG_DAY_KEYS})"
+    ),
 } | {
     f"search_doc_by_{column.removeprefix('is_')}": (
         f"CREATE INDEX search_doc_by_{column.removeprefix('is_')} ON search_doc "
@@ -47,7 +50,7 @@ SEARCH_INDEXES = {
     )
     for column in PG_FILTER_ORDER
 }
-"""Migrations 0025's and 0027's search indexes, dropped for the load and built after it."""
+"""Migrations 0025's, 0027's and 0028's search indexes, dropped for the load and built after it."""
 
 
 def _array(values: list[str] | tuple[str, ...]) -> str:
