@@ -997,6 +997,9 @@ def test_migration_0028_keeps_the_search_answers(
     expected = [[row.id for row in plain.find(spec)] for spec in specs]
     migrate(pg_db, "upgrade", "0028")
     assert [r[0] for r in pg_db.read(day_index)] == ["search_doc_day_keys"]
+    # No pending list: a search would read it whole at every day it walks.
+    options = "SELECT reloptions FROM pg_class WHERE relname = 'search_doc_day_keys'"
+    assert pg_db.read(options)[0][0] == ["fastupdate=off"]
     index = PostgresSearchIndex(pg_db)
     assert [[row.id for row in index.find(spec)] for spec in specs] == expected
     assert "win_days" in _gin_step(index, specs[0])[0]

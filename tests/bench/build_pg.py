@@ -41,7 +41,8 @@ SEARCH_INDEXES = {
     "search_doc_order": "CREATE INDEX search_doc_order ON search_doc (received_s, incident_id)",
     "search_doc_keys": "CREATE INDEX search_doc_keys ON search_doc USING gin (keys)",
     "search_doc_day_keys": (
-        f"CREATE INDEX search_doc_day_keys ON search_doc USING gin ({PG_DAY_KEYS})"
+        f"CREATE INDEX search_doc_day_keys ON search_doc USING gin ({PG_DAY_KEYS}) "
+        "WITH (fastupdate = off)"
     ),
 } | {
     f"search_doc_by_{column.removeprefix('is_')}": (
