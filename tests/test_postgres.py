@@ -1638,6 +1638,42 @@ def test_a_key_in_many_documents_is_read_by_day_until_the_page_is_full(
     assert _rows_fetched(pg_db, sql, params) <= 5 + 2
 
 
+def test_days_older_than_the_walk_are_read_by_the_plain_step_only_if_needed(
+    pg_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The day walk stops after PG_DAY_WALK_DAYS: a word on none of ten years' days
+    # would otherwise read 3,650 day lists. Older documents come from the plain GIN
+    # step, and only when the days walked left the page short.
+    monkeypatch.setattr("dutydesk.storage.search.PG_WINDOW", 4)
+    monkeypatch.setattr("dutydesk.storage.search.PG_DAY_WALK_DAYS", 30)
+    monkeypatch.setattr(PostgresSearchIndex, "_key_share", lambda self: lambda key: 0.5)
+    fire_old_and_new(pg_db)
+    visible = ("public", "internal")
+    index = PostgresSearchIndex(pg_db)
+    older = [f"燃气泄漏旧{number}" for number in reversed(range(30))]
+    expected = [f"燃气泄漏{number}" for number in reversed(range(5))] + older
+    pages, after = [], None
+    for _ in range(13):  # pages of 3: the days, then the plain step, then none
+        page = index.find(SearchSpec(terms=("泄漏",), visible=visible, limit=3, after=after))
+        pages.append([row.title for row in page])
+        after = SearchAfter(page[-1].received_at, page[-1].id) if page else None
+    assert pages == [expected[at : at + 3] for at in range(0, 39, 3)]
+    from sqlalchemy import text
+
+    reads = []
+    for limit in (3, 8):  # the 5 of twenty days ago fill the first; not the second
+        spec = SearchSpec(terms=("泄漏",), visible=visible, limit=limit)
+        assert [row.title for row in index.find(spec)] == expected[:limit]
+        sql, params = _gin_step(index, spec)
+        with pg_db.session() as session:
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = [str(r[0]) for r in session.execute(text(f"EXPLAIN ANALYZE {sql}"), params)]
+        reads.append(_day_list_reads(plan))
+    # (plain lists read, day lists read): 21 days for the first page, the 30 days of
+    # the walk and then the plain list for the second.
+    assert reads == [(0, 21), (1, 30)]
+
+
 def test_a_page_by_offset_brings_only_its_rows_from_the_server(
     pg_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -704,6 +704,10 @@ PG_DAY = 86_400
 PG_DAY_KEYS = "dutydesk_search_day_keys(keys, received_s)"
 """Migration 0028's GIN expression: each gram of ``keys`` as ``'<day>|<gram>'``. A query
 must spell it exactly so for the planner to use the index."""
+PG_DAY_WALK_DAYS = 400
+"""Days the day walk reads at most, newest first (the 1M benchmark spans 365). A word
+found on none of them costs a GIN read a day (新区城 at 1M: 15 ms for 365 days), so in
+a database of many years the days older than these are read by the plain GIN step."""
 PG_DAY_WALK_SHARE = 0.005
 """Share of documents from which a one-term GIN step is read day by day: its rarest
 key's (``pg_stats`` keeps no key under about 0.75% at 1M; an unknown key is rarer, or
@@ -1007,6 +1011,8 @@ class PostgresSearchIndex:
         by every pair probed first, then read by its rarest key's windows: 92 ms of
         server CPU before, 3 ms day by day. A term whose pairs are common but never
         adjacent (新区城) walks every day of the range: 15 ms, as the plain GIN step.
+        At most :data:`PG_DAY_WALK_DAYS` days are walked; documents older than those,
+        if the page is still short, come from the plain GIN step.
         """
         bounds, _exact = self._bounds(spec, params)
         where = f" WHERE {' AND '.join(bounds)}" if bounds else ""
@@ -1019,13 +1025,24 @@ class PostgresSearchIndex:
         day = f"{PG_DAY_KEYS} @> ARRAY[{', '.join(items)}]"
         one_day = self._select(spec, params, grams=[], within=[day], tokens=False)
         wanted = params.add(spec.offset + spec.limit)
+        top, most = ends[0], params.add(PG_DAY_WALK_DAYS)
+        since = f"({top} - {most} + 1)"  # the oldest day walked
         # A nested loop over the days in the series' order, each day's rows in the
         # result order (its own ORDER BY ... LIMIT): the LIMIT outside stops the walk
         # at the first days that fill the page, and the rows come in the result order.
+        walk = (
+            f"SELECT r.* FROM generate_series({top}, greatest({ends[1]}, {since}), -1) "  # noqa: S608 - constants and _Params placeholders
+            f"AS win_d(day) CROSS JOIN LATERAL ({one_day}) r LIMIT {wanted}"
+        )
+        # Older than the days walked, only if they left the page short and the range
+        # holds older days: the plain GIN step ("+ 0": a condition the order index
+        # cannot serve, so GIN is read).
+        older = self._select(spec, params, within=[f"received_s + 0 < {since} * {PG_DAY}"])
         return (
-            f"SELECT * FROM (SELECT r.* FROM generate_series({ends[0]}, {ends[1]}, -1) "  # noqa: S608 - constants and _Params placeholders
-            f"AS win_d(day) CROSS JOIN LATERAL ({one_day}) r LIMIT {wanted}) win_days "
-            "ORDER BY r_s DESC, r_id DESC"
+            f"WITH win_days AS MATERIALIZED ({walk}) SELECT * FROM win_days "  # noqa: S608 - constants and _Params placeholders
+            f"UNION ALL SELECT * FROM ({older}) win_old "
+            f"WHERE (SELECT count(*) FROM win_days) < {wanted} AND {ends[1]} < {since} "
+            f"ORDER BY r_s DESC, r_id DESC LIMIT {wanted}"
         )
 
     def _steps_sql(self, spec: SearchSpec, *, gin: bool = True) -> tuple[str, dict[str, Any]]:
