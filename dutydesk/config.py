@@ -108,6 +108,16 @@ def data_dir() -> Path:
     return user_data_path(APP_NAME, appauthor=False)
 
 
+def cache_dir() -> Path:
+    """The user cache directory (``~/.cache/dutydesk`` on Linux): files safe to delete."""
+    found = _user_dir("XDG_CACHE_HOME", "~/.cache")
+    if found is not None:
+        return found
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, appauthor=False)
+
+
 def default_config_file() -> Path:
     """Where the config file is looked for unless ``DUTYDESK_CONFIG`` says otherwise."""
     override = os.environ.get("DUTYDESK_CONFIG")

@@ -343,12 +343,12 @@ def test_a_read_without_a_config_file_leaves_tomllib_alone(
 @pytest.mark.parametrize("name", list(WRITES))
 def test_a_write_reads_the_kept_rules_without_tomllib(tmp_path: Path, demo: str, name: str) -> None:
     # tomllib's import and the parse of rules.toml were ~14 M instructions of every add and
-    # log (issue 16): the first command keeps the parse (the user's data folder), the next
+    # log (issue 16): the first command keeps the parse (the user's cache folder), the next
     # reads it back as JSON.
     args = ("--db", demo, "--now", NOW, *WRITES[name])
-    env = {**SIGNED_IN, "XDG_DATA_HOME": str(tmp_path / "data")}
+    env = {**SIGNED_IN, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     loaded_by(tmp_path, *args, env=env, heavy=("tomllib",))
-    assert (tmp_path / "data" / "dutydesk" / "cache" / "rules.json").is_file()
+    assert (tmp_path / "cache" / "dutydesk" / "rules.json").is_file()
     assert loaded_by(tmp_path, *args, env=env, heavy=("tomllib",)) == []
 
 
