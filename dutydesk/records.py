@@ -20,7 +20,7 @@ when the class is made, so that no difference from ``@dataclass(frozen=True)`` g
 from __future__ import annotations
 
 from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields, is_dataclass
-from typing import Any, TypeVar, dataclass_transform
+from typing import Any, NamedTuple, TypeVar, dataclass_transform
 
 _T = TypeVar("_T")
 
@@ -39,38 +39,47 @@ def _fields_of(cls: type[Any]) -> tuple[Field[Any], ...]:
     return own
 
 
-def _fill(
-    target: object,
-    own: tuple[Field[Any], ...],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> None:
+class _Plan(NamedTuple):
+    """How ``__init__`` fills a record's fields: names in order, defaults, factories."""
+
+    names: tuple[str, ...]
+    places: dict[str, int]
+    fills: tuple[tuple[str, Any, Any], ...]  # (name, default, factory), MISSING if none
+
+
+def _plan(own: tuple[Field[Any], ...]) -> _Plan:
+    names = tuple(f.name for f in own)
+    fills = tuple((f.name, f.default, f.default_factory) for f in own)
+    return _Plan(names, {name: place for place, name in enumerate(names)}, fills)
+
+
+def _fill(target: object, plan: _Plan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     """Set ``target``'s fields from ``__init__``'s arguments as a dataclass's would."""
-    if len(args) > len(own):
-        given = len(args) + 1
+    given = len(args)
+    if given > len(plan.names):
         raise TypeError(
-            f"__init__() takes {len(own) + 1} positional arguments but {given} were given"
+            f"__init__() takes {len(plan.names) + 1} positional arguments"
+            f" but {given + 1} were given"
         )
-    names = [f.name for f in own]
+    put = object.__setattr__
+    for name, value in zip(plan.names, args, strict=False):
+        put(target, name, value)
     for name in kwargs:
-        if name not in names:
+        place = plan.places.get(name)
+        if place is None:
             raise TypeError(f"__init__() got an unexpected keyword argument {name!r}")
-        if names.index(name) < len(args):
+        if place < given:
             raise TypeError(f"__init__() got multiple values for argument {name!r}")
     missing = []
-    for index, spec in enumerate(own):
-        if index < len(args):
-            value = args[index]
-        elif spec.name in kwargs:
-            value = kwargs[spec.name]
-        elif spec.default is not MISSING:
-            value = spec.default
-        elif spec.default_factory is not MISSING:
-            value = spec.default_factory()
+    for name, default, factory in plan.fills[given:]:
+        if name in kwargs:
+            put(target, name, kwargs[name])
+        elif default is not MISSING:
+            put(target, name, default)
+        elif factory is not MISSING:
+            put(target, name, factory())
         else:
-            missing.append(spec.name)
-            continue
-        object.__setattr__(target, spec.name, value)
+            missing.append(name)
     if missing:
         raise TypeError(f"__init__() missing required arguments: {', '.join(missing)}")
 
@@ -79,13 +88,14 @@ def _fill(
 def record(cls: type[_T]) -> type[_T]:
     """``cls`` as a frozen dataclass whose methods were compiled with this module."""
     own = _fields_of(cls)
-    names = tuple(f.name for f in own)
+    plan = _plan(own)
+    names = plan.names
     compared = tuple(f.name for f in own if f.compare)
     hashed = tuple(f.name for f in own if (f.compare if f.hash is None else f.hash))
     shown = tuple(f.name for f in own if f.repr)
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        _fill(self, own, args, kwargs)
+        _fill(self, plan, args, kwargs)
 
     def __repr__(self: Any) -> str:
         parts = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
