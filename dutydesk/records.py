@@ -15,6 +15,9 @@ Only what the records here use is taken: plain fields with a default or a defaul
 factory, ``compare``/``hash``/``repr`` per field. Anything else (``__post_init__``,
 ``InitVar``, ``kw_only``, a field left out of ``__init__``, a dataclass base) is refused
 when the class is made, so that no difference from ``@dataclass(frozen=True)`` goes unseen.
+One difference is left, on purpose: ``__dataclass_params__`` says how ``dataclass`` made
+the class (no ``__init__``, ``__repr__``, ``__eq__``, not frozen), since these methods are
+this module's; nothing in dutydesk reads it, and a dataclass may not subclass a record.
 """
 
 from __future__ import annotations
