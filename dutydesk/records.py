@@ -17,7 +17,7 @@ factory, ``compare``/``hash``/``repr`` per field. Anything else (``__post_init__
 when the class is made, so that no difference from ``@dataclass(frozen=True)`` goes unseen.
 One difference is left, on purpose: ``__dataclass_params__`` says how ``dataclass`` made
 the class (no ``__init__``, ``__repr__``, ``__eq__``, not frozen), since these methods are
-this module's; nothing in dutydesk reads it, and a dataclass may not subclass a record.
+this module's; nothing in dutydesk reads it or makes a subclass of a record.
 """
 
 from __future__ import annotations
