@@ -43,7 +43,7 @@ import os
 import posixpath
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from datetime import time
 from functools import cache
 from pathlib import Path
@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 from dutydesk.errors import ConfigError
 from dutydesk.i18n import t
+from dutydesk.records import record
 
 if TYPE_CHECKING:
     # zoneinfo (~2 ms: it reads sysconfig for its search path) is imported where a zone
@@ -108,6 +109,16 @@ def data_dir() -> Path:
     return user_data_path(APP_NAME, appauthor=False)
 
 
+def cache_dir() -> Path:
+    """The user cache directory (``~/.cache/dutydesk`` on Linux): files safe to delete."""
+    found = _user_dir("XDG_CACHE_HOME", "~/.cache")
+    if found is not None:
+        return found
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, appauthor=False)
+
+
 def default_config_file() -> Path:
     """Where the config file is looked for unless ``DUTYDESK_CONFIG`` says otherwise."""
     override = os.environ.get("DUTYDESK_CONFIG")
@@ -145,7 +156,7 @@ def _parse_positive_int(name: str, value: Any) -> int:
     return number
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     """Resolved settings. Build with :func:`load_settings`."""
 

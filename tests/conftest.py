@@ -33,10 +33,11 @@ _ISOLATED_VARIABLES = (
 
 
 def _isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
-    """Point config, data and language at ``home`` and drop dutydesk's variables."""
+    """Point config, data, cache and language at ``home`` and drop dutydesk's variables."""
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     for name in _ISOLATED_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")

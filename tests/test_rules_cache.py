@@ -6,10 +6,12 @@ import json
 import os
 import stat
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from dutydesk.rules.deadlines import RULES_FILE, load_rules
+from dutydesk.services.office_rules import office_rules, rules_cache
 
 
 @pytest.fixture
@@ -75,3 +77,33 @@ def test_an_unwritable_cache_is_no_error(tmp_path: Path, rules_file: Path) -> No
     blocked.write_text("", encoding="utf-8")  # a file where the cache's folder would be
     assert load_rules(rules_file, cache=blocked / "rules.json") == load_rules(rules_file)
     assert sorted(os.listdir(tmp_path)) == ["file", "rules.toml"]
+
+
+def test_a_desk_keeps_the_rules_in_the_users_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Files that may be deleted belong in the XDG cache folder, not among the data.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    office_rules({}, ZoneInfo("Asia/Shanghai"), None)
+    assert rules_cache() == tmp_path / "cache" / "dutydesk" / "rules.json"
+    assert json.loads(rules_cache().read_text(encoding="utf-8"))["key"][0] == str(RULES_FILE)
+    assert not (Path(os.environ["XDG_DATA_HOME"]) / "dutydesk" / "cache").exists()
+
+
+def test_a_cache_left_in_the_data_folder_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An older version kept the parse in <data>/cache/rules.json: it is not read (a stale
+    # copy there, current by its key, would otherwise still be trusted).
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    old = tmp_path / "data" / "dutydesk" / "cache" / "rules.json"
+    zone = ZoneInfo("Asia/Shanghai")
+    expected = office_rules({}, zone, None)
+    old.parent.mkdir(mode=0o700, parents=True)
+    kept = json.loads(rules_cache().read_text(encoding="utf-8"))
+    kept["data"]["initial_grading_minutes"] = {"emergency": 1}
+    old.write_text(json.dumps(kept), encoding="utf-8")
+    old.chmod(0o600)
+    rules_cache().unlink()
+    assert office_rules({}, zone, None) == expected

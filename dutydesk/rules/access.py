@@ -11,9 +11,9 @@ classified content (:func:`dutydesk.rules.policy.may_open`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from dutydesk.records import record
 from dutydesk.rules.sanitize import has_visible_text
 from dutydesk.vocab import Classification, Role
 
@@ -154,7 +154,7 @@ def pin_problem(
     return None
 
 
-@dataclass(frozen=True)
+@record
 class Attempt:
     """The outcome of one failed sign-in for the account's lockout state."""
 

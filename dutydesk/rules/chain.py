@@ -20,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from json.encoder import encode_basestring
 from typing import Any
+
+from dutydesk.records import record
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first link."""
@@ -57,7 +58,7 @@ CHAINED_COLUMNS: dict[str, tuple[str, ...]] = {
 """What each link's hash covers. Changing this list is a schema change: add a version."""
 
 
-@dataclass(frozen=True)
+@record
 class ChainHead:
     """The newest link: its sequence number and hash (``seq`` 0 is the empty chain)."""
 

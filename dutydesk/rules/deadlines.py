@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from dutydesk.errors import ConfigError
+from dutydesk.records import record
 from dutydesk.rules.workdays import Calendar, WorkCalendar
 from dutydesk.vocab import Category, Channel, EntryKind, MatterKind, Severity
 
@@ -115,7 +116,7 @@ def _steps(data: Mapping[str, Any], kind: str) -> dict[str, Period]:
     return steps
 
 
-@dataclass(frozen=True)
+@record
 class DeadlineRules:
     """Deadline settings per kind of matter and grade."""
 

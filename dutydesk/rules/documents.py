@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime
 from enum import StrEnum
 from itertools import repeat
 from typing import Any
 
+from dutydesk.records import record
 from dutydesk.rules.marking import Marking
 from dutydesk.vocab import (
     URGENCY_ZH,
@@ -33,7 +34,7 @@ RESTRICTED = "restricted"
 """The totals key under which incidents the viewer may not see are counted."""
 
 
-@dataclass(frozen=True)
+@record
 class ItemRef:
     """An incident carried by a bulletin: serial and classification (always shown)."""
 
@@ -45,7 +46,7 @@ class ItemRef:
     """Sign-off said "可发短信/微信" for this 内部 item (a decision, no content)."""
 
 
-@dataclass(frozen=True)
+@record
 class AwayFacts:
     """A leader away (外出报备) and the acting leader, as a bulletin prints it."""
 
@@ -66,7 +67,7 @@ class AwayFacts:
     it says who is away, when and who acts, never where or why."""
 
 
-@dataclass(frozen=True)
+@record
 class BulletinView:
     """A bulletin as renderers need it. Content fields are empty when ``restricted``."""
 
@@ -95,7 +96,7 @@ class BulletinView:
     """Its 紧急程度 (migration 0022): printed at the top left when set."""
 
 
-@dataclass(frozen=True)
+@record
 class Distribution:
     """The 版记 of a 简报-type bulletin (GB/T 9704-2012 §7.4), from the settings.
 
@@ -138,7 +139,7 @@ def prints_signer(kind: BulletinKind, distribution: Distribution) -> bool:
     return kind is BulletinKind.EXPRESS and bool(distribution.report)
 
 
-@dataclass(frozen=True)
+@record
 class DailyRow:
     """One incident of the daily summary. Content is ``None`` when ``restricted``."""
 
@@ -202,7 +203,7 @@ def daily_record(row: DailyRow, iso: Callable[[datetime | None], str | None]) ->
     ]
 
 
-@dataclass(frozen=True)
+@record
 class DailySummary:
     """Every incident received in one day's window, with totals.
 

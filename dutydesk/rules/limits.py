@@ -12,7 +12,8 @@ is at most about a million characters, well inside the text limit.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from dutydesk.records import record
 
 LINE_CHARS = 200
 """Default limit of a one-line field: titles, places, names, phone numbers, 'to whom'."""
@@ -26,7 +27,7 @@ TEXT_FIELDS = frozenset(
 """The fields that hold running text; every other field is one line."""
 
 
-@dataclass(frozen=True)
+@record
 class FieldLimits:
     """The longest value, in characters, of a one-line field and of a text."""
 

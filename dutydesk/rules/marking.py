@@ -11,15 +11,15 @@ content, so their document carries no mark. Pure: the copy number is given by
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from dutydesk.records import record
 from dutydesk.vocab import Classification
 
 COPY_DIGITS = 6
 """份号: six Arabic digits (GB/T 9704-2012 §7.2.2), 000001 for the first copy."""
 
 
-@dataclass(frozen=True)
+@record
 class Marking:
     """A document's 密级★保密期限 and 份号; ``level`` is always a classified level."""
 

@@ -10,8 +10,9 @@ catalogs) that says why and what to do instead; the service turns it into words.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from dutydesk.records import record
 from dutydesk.vocab import EntryKind, Status
 
 STATUS_ORDER: tuple[Status, ...] = (
@@ -60,7 +61,7 @@ _AFTER_CLOSING = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Refusal:
     """Why an entry is refused: an i18n key under ``refusal.`` and its placeholders."""
 

@@ -81,10 +81,15 @@ def holidays_refusal(error: HolidayFileError) -> str:
 
 
 def rules_cache() -> Path:
-    """Where the parsed ``rules.toml`` is kept between commands (the user's data folder)."""
-    from dutydesk.config import data_dir
+    """Where the parsed ``rules.toml`` is kept between commands: the user's cache folder.
 
-    return data_dir() / "cache" / "rules.json"
+    ``~/.cache/dutydesk/rules.json`` on Linux (``$XDG_CACHE_HOME`` when absolute), where
+    a user or a clean-up tool expects files that may be deleted; a copy left by an older
+    version in the data folder (``cache/rules.json``) is no longer read.
+    """
+    from dutydesk.config import cache_dir
+
+    return cache_dir() / "rules.json"
 
 
 def office_rules(

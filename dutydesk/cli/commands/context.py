@@ -10,7 +10,6 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,6 +21,7 @@ from dutydesk.cli.commands.parsing import InputError
 from dutydesk.config import Settings, load_settings
 from dutydesk.errors import NoDatabase, NotFoundError
 from dutydesk.i18n import set_language, t
+from dutydesk.records import record
 from dutydesk.rules.access import may_write_record
 from dutydesk.storage.engine import Database
 from dutydesk.vocab import Classification
@@ -67,13 +67,16 @@ def require_operator(operator: str | None) -> str:
     return operator.strip()
 
 
-@dataclass
 class Env:
     """The resolved surroundings of one command run."""
 
-    settings: Settings
-    db: Database
-    now: datetime
+    # A plain class, not a dataclass: its generated methods were compiled from source at
+    # every command's import (issue 16), and an Env is never compared, copied or printed.
+    def __init__(self, *, settings: Settings, db: Database, now: datetime) -> None:
+        """The settings, the open database and the command's moment."""
+        self.settings = settings
+        self.db = db
+        self.now = now
 
     @cached_property
     def rules(self) -> DeadlineRules:
@@ -350,7 +353,7 @@ def _has_terminal() -> bool:
         return False
 
 
-@dataclass(frozen=True)
+@record
 class Reader:
     """Who reads, and how far they may see, for one command that shows records."""
 

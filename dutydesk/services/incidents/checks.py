@@ -8,7 +8,7 @@ plain path must not pay 1.5 s of imports for them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from dutydesk import vocab
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import field_caption, t
+from dutydesk.records import record
 from dutydesk.rules.deadlines import DueStep, EntryFact, clock_terms, duty_date, next_due
 from dutydesk.rules.facts import PARSERS, FactError
 from dutydesk.rules.workflow import Refusal, is_open
@@ -229,7 +230,7 @@ def incident_values(
     }
 
 
-@dataclass(frozen=True)
+@record
 class NewEntry:
     """One step to append to an incident's timeline, as the operator gives it."""
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dutydesk.errors import NotFoundError
 from dutydesk.i18n import t
+from dutydesk.records import record
 from dutydesk.rules.similarity import COMPARED_CHARS, SIMILAR_SUMMARY, bigrams, jaccard, same_place
 from dutydesk.services.integrity.reading import audited_read
 from dutydesk.services.integrity.sealed import incident_record, is_classified
@@ -58,7 +59,7 @@ def default_title(summary: str, limit: int = 30) -> str:
     return first[:limit] or summary.strip()[:limit]
 
 
-@dataclass(frozen=True)
+@record
 class NewIncident:
     """What came in, as the officer (or a feed) gives it: the fields of a new incident.
 
