@@ -15,12 +15,13 @@ configuration then stops only the commands that need the rules, as before).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from dutydesk.records import record
 from dutydesk.rules.limits import FieldLimits
 from dutydesk.vocab import Classification, Deployment
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from dutydesk.storage.engine import Database
 
 
-@dataclass(frozen=True)
+@record
 class Request:
     """What a service needs of its caller, whichever front end the caller is.
 

@@ -31,7 +31,6 @@ import base64
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -39,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from dutydesk.config import Settings
 from dutydesk.errors import DutyDeskError
 from dutydesk.i18n import t
+from dutydesk.records import record
 from dutydesk.rules.access import after_failure, is_locked
 from dutydesk.rules.policy import may_see
 from dutydesk.services.accounts.sign_in import sign_in_required
@@ -77,7 +77,7 @@ class NewPinRequired(AuthError):
     """The PIN matched, but someone else set it: its owner must choose their own first."""
 
 
-@dataclass(frozen=True)
+@record
 class Reset:
     """Who set a person's current PIN for them, and when (a reset not yet replaced)."""
 
@@ -114,7 +114,7 @@ def pending_reset(session: object, person_id: int) -> Reset | None:
     return Reset(actor.name if actor is not None else "?", at)
 
 
-@dataclass(frozen=True)
+@record
 class Operator:
     """A signed-in person, as every service that acts or reads on someone's behalf sees it."""
 
@@ -423,7 +423,7 @@ def _new_pin_hash(new_pin: str | None, pin: str) -> str | None:
     return hash_pin(new_pin)
 
 
-@dataclass(frozen=True)
+@record
 class Change:
     """What a matching sign-in may store: a stronger hash of the same PIN, or a new PIN."""
 

@@ -9,12 +9,13 @@ classification only (docs/architecture.md §7: classified items by serial number
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from dutydesk.errors import NotFoundError
 from dutydesk.i18n import t
+from dutydesk.records import record
 from dutydesk.services.incidents.queue import QUEUE_ORDER, registers_of
 from dutydesk.services.incidents.register_view import (
     CopyMovement,
@@ -72,7 +73,7 @@ _COLUMNS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class TimelineRecord:
     """One timeline entry, every field as stored; ``refers_to`` is the referred ``seq``."""
 
@@ -88,7 +89,7 @@ class TimelineRecord:
     refers_to: int | None
 
 
-@dataclass(frozen=True)
+@record
 class IncidentRecord:
     """An incident as stored. Content fields are ``None`` when ``restricted``."""
 
@@ -164,7 +165,7 @@ def _record(row: Row, read: ClassifiedRead, register: str = "") -> IncidentRecor
     )
 
 
-@dataclass(frozen=True)
+@record
 class IncidentFilter:
     """Which incidents a list holds; every filter given must hold."""
 

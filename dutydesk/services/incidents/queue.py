@@ -17,10 +17,10 @@ the queue, and :func:`position_of` counts from whichever end of the queue is nea
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from dutydesk.records import record
 from dutydesk.services.incidents.register_view import register_lines
 from dutydesk.services.integrity.reading import ClassifiedRead, audited_read
 from dutydesk.services.integrity.sealed import incident_record
@@ -51,7 +51,7 @@ NEAR_END = 5_000
 """How many rows :func:`position_of` counts from one end before it tries the other."""
 
 
-@dataclass(frozen=True)
+@record
 class QueueRow:
     """One line of the queue. Content fields are ``None`` when the viewer is not cleared."""
 
@@ -461,7 +461,7 @@ def _count_from(db: Database, key: QueueKey, *, forward: bool, cap: int | None) 
     return total
 
 
-@dataclass(frozen=True)
+@record
 class Place:
     """Where an open incident is in the queue, and the queue's size if it was counted."""
 
@@ -503,7 +503,7 @@ def position_of(db: Database, incident_id: int) -> int | None:
     return None if place is None else place.index
 
 
-@dataclass(frozen=True)
+@record
 class PassedDeadline:
     """An open incident whose next step fell due in a window of time."""
 

@@ -7,14 +7,13 @@ ORM) so that ``incident show`` and ``incident readers`` stay on the CLI's light 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from dutydesk.errors import NotFoundError
 from dutydesk.i18n import t
+from dutydesk.records import record
 from dutydesk.storage.engine import Database
 
 
-@dataclass(frozen=True)
+@record
 class NamedReader:
     """One name of a 知悉范围: a person or a unit."""
 

@@ -10,11 +10,11 @@ reader, cleared or not; it never holds content. Read through
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dutydesk.i18n import label, t
+from dutydesk.records import record
 from dutydesk.storage.engine import as_utc
 from dutydesk.vocab import Classification, EntryKind
 
@@ -71,7 +71,7 @@ def register_line_of(db: Database, incident_id: int) -> str:
     return register_lines(db, [incident_id]).get(incident_id, "")
 
 
-@dataclass(frozen=True)
+@record
 class CopyMovement:
     """One copy's movement (呈批, 传阅, 清退, 销毁) and its signing back, if any."""
 

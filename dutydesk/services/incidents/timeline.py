@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dutydesk.i18n import t
+from dutydesk.records import record
 from dutydesk.rules.deadlines import EntryFact, clock_terms, due_steps
 from dutydesk.rules.facts import CASUALTIES, as_text, casualty_line
 from dutydesk.services.incidents.register_view import register_line_of
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from dutydesk.storage.crypto import KeyRing
 
 
-@dataclass(frozen=True)
+@record
 class TimelineItem:
     """One entry as the console shows it."""
 
@@ -66,7 +67,7 @@ def target_phrase(kind: EntryKind, target: str) -> str:
     return t("timeline.to", target=target)
 
 
-@dataclass(frozen=True)
+@record
 class IncidentDetail:
     """An incident's header and its timeline. Content is ``None``/empty when restricted."""
 
