@@ -108,19 +108,24 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         """
         set_language(language)
         if sign_in:
-            # The default mode is the sign-in mode and its screen the default screen:
-            # until qc16c a blank default screen was composed, laid out and drawn before
-            # the sign-in mode was entered (issue 16). Textual reads DEFAULT_MODE from
-            # the instance, in its __init__.
+            # The sign-in mode is the default mode: until qc16c a blank default screen was
+            # composed, laid out and drawn before the sign-in mode was entered (issue 16).
+            # Textual reads DEFAULT_MODE from the instance, in its __init__.
             self.DEFAULT_MODE = SIGN_IN_MODE  # type: ignore[misc]
         super().__init__()
+        self._start_names = names
         if sign_in:
             from dutydesk.tui.screens.sign_in import SIGN_IN_CSS
 
             # Parsed with the app's own at start, not again with everything when the
             # sign-in screen is first shown (see SIGN_IN_CSS).
             self.css_path.append(Path(SIGN_IN_CSS))
-        self._start_names = names
+            # A mode of its own from the start, not the default screen: Textual waits for
+            # a named mode's first screen to be mounted before the app takes any message,
+            # so the name field has focus before the first key is routed. As the default
+            # screen it was mounted while the app ran on: keys typed at its first frame
+            # reached the screen before the field had focus and were lost (qc16d).
+            self.add_mode(SIGN_IN_MODE, self._fresh(self._sign_in_screen))
         translate_bindings(self)
         self.language = language
         self.context = Context(
@@ -139,8 +144,10 @@ class DutyDeskApp(App[None], inherit_bindings=False):
     def get_default_screen(self) -> Screen[None]:
         """The main three-pane screen, or the sign-in screen if sign-in is required.
 
-        With sign-in, the default mode is the sign-in mode (``DEFAULT_MODE``, set in
-        ``__init__``): the operator's desk is a mode of its own (see :meth:`_enter`).
+        With sign-in, the default mode is the sign-in mode (``DEFAULT_MODE`` and
+        ``add_mode``, in ``__init__``) and the operator's desk a mode of its own (see
+        :meth:`_enter`): Textual does not ask for this screen then, and if it ever did it
+        would get the sign-in screen, never the desk.
         """
         if self.sign_in:
             return self._sign_in_screen()
@@ -205,10 +212,6 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         if self.context.settings.keymap:
             self._apply_keymap(self.context.settings.keymap)
         self._warn_loose_files()
-        if self.sign_in:
-            # The sign-in screen came as the default mode's; named here, the mode is
-            # removed, with that screen, at the sign-in (see _enter).
-            self.add_mode(SIGN_IN_MODE, self._fresh(self._sign_in_screen))
 
     def _warn_loose_files(self) -> None:
         """A toast when others may read the database files; the console still opens."""

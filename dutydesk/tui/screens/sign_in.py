@@ -146,7 +146,11 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
 
     def on_mount(self) -> None:
         """Focus the name (or the PIN if the name is known) and read the names."""
-        (self.pin_input if self._start_name else self.name_input).focus()
+        # Focused now, not through Widget.focus() (a callback queued behind the app's
+        # messages, keys typed meanwhile among them): the app waits for this screen to
+        # be mounted before it routes any key (DutyDeskApp.__init__), so the first key
+        # typed goes to this field, and the ones after it behind it, in order.
+        self.set_focus(self.pin_input if self._start_name else self.name_input)
         if not self._names_given:
             self._read_names()
 
