@@ -38,12 +38,8 @@ from dutydesk.tui.widgets.safe_input import SafeInput
 from dutydesk.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from dutydesk.config import Settings
     from dutydesk.services.accounts.auth import Operator
     from dutydesk.services.incidents.queue import QueueRow
-    from dutydesk.storage.engine import Database
 
 SIGN_IN_CSS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "sign_in.tcss"))
 """The screen's stylesheet, spelt as Textual keys a file it has read (``os.path.abspath``).
@@ -246,17 +242,19 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
     def _check(self, name: str, pin: str, new_pin: str | None = None) -> None:
         ctx = self.context
         import_orm()  # done already unless Enter came before the import in the background
-        from dutydesk.services.accounts.auth import AuthError, NewPinRequired
+        # The auth service (hashlib, the access rules) came with the ORM, in a thread from
+        # the first key typed, not on the way to the screen's first frame (issue 16).
+        from dutydesk.services.accounts import auth
 
         try:
-            operator = authenticate(
+            operator = auth.authenticate(
                 ctx.db, name, pin, ctx.clock.now(), settings=ctx.settings, new_pin=new_pin
             )
-        except NewPinRequired as error:
+        except auth.NewPinRequired as error:
             self._given_pin = pin
             self.post_message(self.Refused(str(error), reset=True))
             return
-        except AuthError as error:
+        except auth.AuthError as error:
             self.post_message(self.Refused(str(error), reset=new_pin is not None))
             return
         self.post_message(self.SignedIn(operator, _first_rows(ctx, operator)))
@@ -276,26 +274,6 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
         if self._given_pin is not None:
             self._given_pin = self._first_new = None
             self.pin_input.placeholder = t("session.pin")
-
-
-def authenticate(
-    db: Database,
-    name: str,
-    pin: str,
-    now: datetime,
-    *,
-    settings: Settings | None = None,
-    new_pin: str | None = None,
-) -> Operator:
-    """The PIN check (:func:`dutydesk.services.accounts.auth.authenticate`; thread workers only).
-
-    The auth service (``hashlib``, the access rules; ~5 ms of imports) is loaded with the
-    ORM in a thread from the first key typed (:func:`~dutydesk.tui.session.import_orm`),
-    not on the way to the screen's first frame (issue 16).
-    """
-    from dutydesk.services.accounts import auth
-
-    return auth.authenticate(db, name, pin, now, settings=settings, new_pin=new_pin)
 
 
 def _first_rows(context: Context, operator: Operator) -> tuple[QueueRow, ...] | None:
