@@ -77,9 +77,7 @@ def open_console(settings: Settings, database: Database, clock: Clock, language:
     set_language(language)
     from dutydesk.tui.app import run_console  # Textual is loaded only from here on
 
-    return run_console(
-        database, settings, clock, language, first_rows=start.first_rows, sign_in=start.sign_in
-    )
+    return run_console(database, settings, clock, language, **start._asdict())
 
 
 class ConsoleStart(NamedTuple):
@@ -93,6 +91,8 @@ class ConsoleStart(NamedTuple):
     """The top of the queue, or ``None`` when nothing may be read before sign-in."""
     sign_in: bool
     """Open on the sign-in screen."""
+    names: tuple[str, ...] | None = None
+    """With sign-in, the names its screen lists (read here, so its first frame has them)."""
 
 
 def prepare_console(settings: Settings, database: Database) -> ConsoleStart:
@@ -111,13 +111,14 @@ def prepare_console(settings: Settings, database: Database) -> ConsoleStart:
 
         reclock_open(database, settings, datetime.now(UTC))
     check_key_file_safe(settings, database)
-    from dutydesk.services.accounts.sign_in import sign_in_required
+    from dutydesk.services.accounts.sign_in import operator_names, sign_in_required
 
-    # Once anyone has a PIN the console opens on the sign-in screen and reads nothing
-    # before someone signs in (nor imports the queue's services: issue 16); otherwise
-    # the top of the queue (~2 ms on a million rows).
+    # Once anyone has a PIN the console opens on the sign-in screen and reads nothing of
+    # the record before someone signs in (nor imports the queue's services: issue 16),
+    # only the names that screen lists, so its first frame has them (no worker, no second
+    # layout when they land); otherwise the top of the queue (~2 ms on a million rows).
     if sign_in_required(database):
-        return ConsoleStart(None, True)
+        return ConsoleStart(None, True, tuple(operator_names(database)))
     from dutydesk.services.incidents.queue import BLOCK_ROWS, fetch_window
 
     return ConsoleStart(tuple(fetch_window(database, 0, BLOCK_ROWS)), False)

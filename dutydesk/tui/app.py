@@ -89,6 +89,7 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         first_rows: tuple[QueueRow, ...] | None = None,
         *,
         sign_in: bool = False,
+        names: tuple[str, ...] | None = None,
     ) -> None:
         """Build the console.
 
@@ -101,16 +102,30 @@ class DutyDeskApp(App[None], inherit_bindings=False):
             first_rows: The top of the queue if the launcher already read it.
             sign_in: Open on the sign-in screen and run as whoever signs in; the
                 launcher passes ``sign_in_required(db)``, read before the app starts.
+            names: The names the sign-in screen lists, if the launcher already read them
+                (then its first frame has them; otherwise a worker reads them).
 
         """
         set_language(language)
+        if sign_in:
+            # The sign-in mode is the default mode: until qc16c a blank default screen was
+            # composed, laid out and drawn before the sign-in mode was entered (issue 16).
+            # Textual reads DEFAULT_MODE from the instance, in its __init__.
+            self.DEFAULT_MODE = SIGN_IN_MODE  # type: ignore[misc]
         super().__init__()
+        self._start_names = names
         if sign_in:
             from dutydesk.tui.screens.sign_in import SIGN_IN_CSS
 
             # Parsed with the app's own at start, not again with everything when the
             # sign-in screen is first shown (see SIGN_IN_CSS).
             self.css_path.append(Path(SIGN_IN_CSS))
+            # A mode of its own from the start, not the default screen: Textual waits for
+            # a named mode's first screen to be mounted before the app takes any message,
+            # so the name field has focus before the first key is routed. As the default
+            # screen it was mounted while the app ran on: keys typed at its first frame
+            # reached the screen before the field had focus and were lost (qc16d).
+            self.add_mode(SIGN_IN_MODE, self._fresh(self._sign_in_screen))
         translate_bindings(self)
         self.language = language
         self.context = Context(
@@ -127,13 +142,15 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         self.title = t("app.title")
 
     def get_default_screen(self) -> Screen[None]:
-        """The main three-pane screen, or a blank one if sign-in is required.
+        """The main three-pane screen, or the sign-in screen if sign-in is required.
 
-        With sign-in, the default mode keeps only that blank screen, never shown: the
-        sign-in screen and the operator's desk are modes of their own (see :meth:`_enter`).
+        With sign-in, the default mode is the sign-in mode (``DEFAULT_MODE`` and
+        ``add_mode``, in ``__init__``) and the operator's desk a mode of its own (see
+        :meth:`_enter`): Textual does not ask for this screen then, and if it ever did it
+        would get the sign-in screen, never the desk.
         """
         if self.sign_in:
-            return Screen(id="signed-out")
+            return self._sign_in_screen()
         return self._open_desk()
 
     def _open_desk(self) -> MainScreen:
@@ -146,16 +163,13 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         # Imported here: a console without sign-in never loads it (start-up time).
         from dutydesk.tui.screens.sign_in import SignInScreen
 
-        return SignInScreen(self.base_context)
+        # The launcher's names serve the first sign-in screen only: after a sign-out
+        # the screen reads them again (someone may have been added meanwhile).
+        names, self._start_names = self._start_names, None
+        return SignInScreen(self.base_context, names=names)
 
-    def _enter(self, mode: str, base: Callable[[], Screen[None]]) -> AwaitComplete:
-        """Show a fresh ``mode`` built on ``base``; discard the other mode and its screens.
-
-        Each sign-in and sign-out starts a new screen stack and removes the one left, so
-        nothing of the previous operator (their desk, a form over it, a question) and
-        nothing typed at the sign-in screen (the PIN) stays in the app.
-        """
-        left = self.current_mode
+    def _fresh(self, base: Callable[[], Screen[None]]) -> Callable[[], Screen[None]]:
+        """``base`` for a mode: each screen it makes starts with the app's styles current."""
 
         def fresh() -> Screen[None]:
             screen = base()
@@ -168,13 +182,18 @@ class DutyDeskApp(App[None], inherit_bindings=False):
             screen._css_update_count = self._css_update_count
             return screen
 
-        self.add_mode(mode, fresh)
+        return fresh
+
+    def _enter(self, mode: str, base: Callable[[], Screen[None]]) -> AwaitComplete:
+        """Show a fresh ``mode`` built on ``base``; discard the other mode and its screens.
+
+        Each sign-in and sign-out starts a new screen stack and removes the one left, so
+        nothing of the previous operator (their desk, a form over it, a question) and
+        nothing typed at the sign-in screen (the PIN) stays in the app.
+        """
+        left = self.current_mode
+        self.add_mode(mode, self._fresh(base))
         self.switch_mode(mode)
-        if left == self.DEFAULT_MODE:
-            # The blank screen at start: kept, holds nothing. (Textual leaves nothing()
-            # unannotated.)
-            done: AwaitComplete = AwaitComplete.nothing()  # type: ignore[no-untyped-call]
-            return done
         return self.remove_mode(left)
 
     @property
@@ -193,8 +212,6 @@ class DutyDeskApp(App[None], inherit_bindings=False):
         if self.context.settings.keymap:
             self._apply_keymap(self.context.settings.keymap)
         self._warn_loose_files()
-        if self.sign_in:
-            self._enter(SIGN_IN_MODE, self._sign_in_screen)
 
     def _warn_loose_files(self) -> None:
         """A toast when others may read the database files; the console still opens."""
@@ -406,8 +423,11 @@ def run_console(
     first_rows: tuple[QueueRow, ...] | None = None,
     *,
     sign_in: bool = False,
+    names: tuple[str, ...] | None = None,
 ) -> int:
     """Open the console in this terminal; return its exit code when the officer quits."""
-    app = DutyDeskApp(db, settings, clock, language, clearance, first_rows, sign_in=sign_in)
+    app = DutyDeskApp(
+        db, settings, clock, language, clearance, first_rows, sign_in=sign_in, names=names
+    )
     app.run()
     return app.return_code or 0

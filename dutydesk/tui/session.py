@@ -51,7 +51,7 @@ _orm_done = threading.Event()
 
 
 def import_orm() -> None:
-    """Import what a console sign-in checks and writes with: SQLModel, tables, services.
+    """Import what a console sign-in checks and writes with: SQLModel, the tables, the services.
 
     About 0.3 s of CPU here, none of it needed to draw the sign-in screen: the screen
     runs this in a thread from the first key typed, while the officer types on, so the
@@ -83,15 +83,6 @@ def guards_classified(operator: Operator | None) -> bool:
     clipboard and screenshots stay off for the whole session, on every screen.
     """
     return operator is not None and operator.clearance.level > Classification.INTERNAL.level
-
-
-def operator_names(db: Database) -> list[str]:
-    """Names of the active people who can sign in (they have a PIN), in name order."""
-    rows = db.read(
-        "SELECT p.name FROM person p JOIN credential c ON c.person_id = p.id "
-        "WHERE p.active ORDER BY p.name"
-    )
-    return [str(row[0]) for row in rows]
 
 
 def record_sign_out(db: Database, operator: Operator, now: datetime) -> None:

@@ -5,7 +5,8 @@ drawn without the desk behind it (the main screen, its panes, the queue's servic
 palette's commands, Textual's ``TextArea``), without the ORM the PIN check writes with,
 and without the check itself (the auth service, ``hashlib``, the key ring's module).
 Those are loaded while the officer types (the ORM and the auth service in a thread from
-the first key, the desk at Enter while the PIN is hashed). Each start is a fresh
+the first key, the desk at Enter while the PIN is hashed). It is the first screen drawn,
+with its names in that first frame (the launcher reads them). Each start is a fresh
 interpreter, as a launch is: in this process the other tests have imported everything
 already.
 """
@@ -115,6 +116,16 @@ def test_the_sign_in_screen_is_drawn_without_the_desk_or_the_orm(
     # worker is); the desk still waits for Enter.
     assert {*ORM, "dutydesk.services.accounts.auth"} <= set(seen["typed"])
     assert set(seen["typed"]).isdisjoint(DESK)
+
+
+def test_the_sign_in_screen_is_the_first_frame_and_lists_the_names(
+    demo_templates: DemoTemplates, tmp_path: Path
+) -> None:
+    # No blank screen drawn before it, and no frame without the names (a worker reading
+    # them after the first frame meant a second layout; the launcher reads them now).
+    seen = _first_frame_modules(demo_templates, tmp_path)
+    assert seen["frames"][0][0] == "SignInScreen"
+    assert seen["frames"][0][1] > 0
 
 
 async def test_the_sign_in_screen_does_not_parse_the_stylesheets_twice(

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.screen import Screen
 
@@ -90,6 +91,41 @@ async def test_opens_on_sign_in_with_the_names(sign_in_app: Callable[..., DutyDe
         assert not app.query(MainScreen)
         names = screen.query_one("#sign-in-names").option_count  # type: ignore[attr-defined]
         assert names >= 6  # every demo operator with a PIN
+
+
+async def test_keys_typed_at_the_first_frame_go_to_the_name_field(
+    sign_in_app: Callable[..., DutyDeskApp],
+) -> None:
+    # The sign-in screen is the default screen, drawn before the app is ready (issue 16):
+    # keys typed at that frame reached the screen before its name field had focus and
+    # were lost; in a terminal, a second console took no keys at its sign-in screen.
+    app = sign_in_app()
+    for char in "黄雨":  # in the app's queue before it runs, as a fast typist's would be
+        app.post_message(events.Key(char, char))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        assert screen.name_input.value == "黄雨"
+        assert screen.name_input.has_focus
+
+
+async def test_a_name_and_enter_typed_at_the_first_frame_move_to_the_pin(
+    sign_in_app: Callable[..., DutyDeskApp],
+) -> None:
+    # Typed ahead of the first frame, the name lands in order and Enter, a binding of the
+    # field (Textual takes those after the keys queued before them), then moves to the PIN.
+    app = sign_in_app()
+    for char in "黄雨婷":
+        app.post_message(events.Key(char, char))
+    app.post_message(events.Key("enter", "\r"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        assert screen.name_input.value == "黄雨婷"
+        assert screen.pin_input.has_focus
+        await pilot.press(*"4444", "enter")
+        await settle(pilot)
+        assert app.operator is not None and app.operator.name == "黄雨婷"
 
 
 async def test_choose_name_from_the_list(sign_in_app: Callable[..., DutyDeskApp]) -> None:

@@ -1,4 +1,4 @@
-"""Whether the console must open on the sign-in screen: one plain query, no ORM.
+"""Whether the console must open on the sign-in screen, and whom it lists: plain queries, no ORM.
 
 Kept apart from :mod:`dutydesk.services.accounts.auth` (which imports SQLModel, ~0.5 s here) so the
 launcher can ask it on the way to the first frame.
@@ -16,3 +16,12 @@ def sign_in_required(db: Database) -> bool:
     takes the operator's name as given, as before sign-in existed.
     """
     return bool(db.read("SELECT 1 FROM credential LIMIT 1"))
+
+
+def operator_names(db: Database) -> list[str]:
+    """Names of the active people who can sign in (they have a PIN), in name order."""
+    rows = db.read(
+        "SELECT p.name FROM person p JOIN credential c ON c.person_id = p.id "
+        "WHERE p.active ORDER BY p.name"
+    )
+    return [str(row[0]) for row in rows]

@@ -14,6 +14,7 @@ checked again with it, so the new one is set only by someone who knows the old.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -27,21 +28,18 @@ from textual.worker import get_current_worker
 
 from dutydesk.errors import DatabaseError
 from dutydesk.i18n import t
+from dutydesk.services.accounts.sign_in import operator_names
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.context import Context
-from dutydesk.tui.session import context_for, import_orm, operator_names, orm_imported
+from dutydesk.tui.session import context_for, import_orm, orm_imported
 from dutydesk.tui.text import safe, safe_block
 from dutydesk.tui.widgets.footer import KeysFooter
 from dutydesk.tui.widgets.safe_input import SafeInput
 from dutydesk.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from dutydesk.config import Settings
     from dutydesk.services.accounts.auth import Operator
     from dutydesk.services.incidents.queue import QueueRow
-    from dutydesk.storage.engine import Database
 
 SIGN_IN_CSS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "sign_in.tcss"))
 """The screen's stylesheet, spelt as Textual keys a file it has read (``os.path.abspath``).
@@ -89,19 +87,24 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
             self.text = text
             self.reset = reset
 
-    def __init__(self, context: Context, *, name: str = "") -> None:
+    def __init__(
+        self, context: Context, *, name: str = "", names: Sequence[str] | None = None
+    ) -> None:
         """Build the screen.
 
         Args:
             context: The console's base context (the store, settings and clock).
             name: A name to start with (the one who just signed out, say).
+            names: The names to list, if already read (the launcher reads them before
+                the app starts, so the first frame has them); ``None``: a worker reads them.
 
         """
         super().__init__(id="sign-in")
         translate_bindings(self)
         self.context = context
         self._start_name = name
-        self._names: list[str] = []
+        self._names: list[str] = [] if names is None else list(names)
+        self._names_given = names is not None
         self._given_pin: str | None = None
         """The PIN someone else set, kept while its owner types a new one twice."""
         self._first_new: str | None = None
@@ -113,7 +116,11 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
             yield Static(t("session.title"), id="sign-in-title")
             yield Static(t("session.hint"), id="sign-in-hint")
             yield SafeInput(self._start_name, placeholder=t("session.name"), id="sign-in-name")
-            yield OptionList(id="sign-in-names")
+            # Names given: listed in the first frame, not set after it (a second layout).
+            shown = self._shown(self._start_name)
+            names = OptionList(*(Option(safe(name), id=name) for name in shown), id="sign-in-names")
+            names.highlighted = 0 if shown else None
+            yield names
             yield SafeInput(placeholder=t("session.pin"), password=True, id="sign-in-pin")
             yield Static("", id="sign-in-message")
         yield KeysFooter()
@@ -135,8 +142,13 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
 
     def on_mount(self) -> None:
         """Focus the name (or the PIN if the name is known) and read the names."""
-        (self.pin_input if self._start_name else self.name_input).focus()
-        self._read_names()
+        # Focused now, not through Widget.focus() (a callback queued behind the app's
+        # messages, keys typed meanwhile among them): the app waits for this screen to
+        # be mounted before it routes any key (DutyDeskApp.__init__), so the first key
+        # typed goes to this field, and the ones after it behind it, in order.
+        self.set_focus(self.pin_input if self._start_name else self.name_input)
+        if not self._names_given:
+            self._read_names()
 
     @work(thread=True, exclusive=True, group="sign-in-names", exit_on_error=False)
     def _read_names(self) -> None:
@@ -162,9 +174,12 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
     def _import_orm(self) -> None:
         import_orm()
 
-    def _show_names(self, typed: str) -> None:
+    def _shown(self, typed: str) -> list[str]:
         wanted = typed.strip().casefold()
-        shown = [name for name in self._names if wanted in name.casefold()] or self._names
+        return [name for name in self._names if wanted in name.casefold()] or self._names
+
+    def _show_names(self, typed: str) -> None:
+        shown = self._shown(typed)
         names = self.query_one("#sign-in-names", OptionList)
         names.set_options(Option(safe(name), id=name) for name in shown)
         names.highlighted = 0 if shown else None
@@ -227,17 +242,19 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
     def _check(self, name: str, pin: str, new_pin: str | None = None) -> None:
         ctx = self.context
         import_orm()  # done already unless Enter came before the import in the background
-        from dutydesk.services.accounts.auth import AuthError, NewPinRequired
+        # The auth service (hashlib, the access rules) came with the ORM, in a thread from
+        # the first key typed, not on the way to the screen's first frame (issue 16).
+        from dutydesk.services.accounts import auth
 
         try:
-            operator = authenticate(
+            operator = auth.authenticate(
                 ctx.db, name, pin, ctx.clock.now(), settings=ctx.settings, new_pin=new_pin
             )
-        except NewPinRequired as error:
+        except auth.NewPinRequired as error:
             self._given_pin = pin
             self.post_message(self.Refused(str(error), reset=True))
             return
-        except AuthError as error:
+        except auth.AuthError as error:
             self.post_message(self.Refused(str(error), reset=new_pin is not None))
             return
         self.post_message(self.SignedIn(operator, _first_rows(ctx, operator)))
@@ -257,26 +274,6 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
         if self._given_pin is not None:
             self._given_pin = self._first_new = None
             self.pin_input.placeholder = t("session.pin")
-
-
-def authenticate(
-    db: Database,
-    name: str,
-    pin: str,
-    now: datetime,
-    *,
-    settings: Settings | None = None,
-    new_pin: str | None = None,
-) -> Operator:
-    """The PIN check (:func:`dutydesk.services.accounts.auth.authenticate`; thread workers only).
-
-    The auth service (``hashlib``, the access rules; ~5 ms of imports) is loaded with the
-    ORM in a thread from the first key typed (:func:`~dutydesk.tui.session.import_orm`),
-    not on the way to the screen's first frame (issue 16).
-    """
-    from dutydesk.services.accounts import auth
-
-    return auth.authenticate(db, name, pin, now, settings=settings, new_pin=new_pin)
 
 
 def _first_rows(context: Context, operator: Operator) -> tuple[QueueRow, ...] | None:
