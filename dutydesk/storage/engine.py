@@ -313,12 +313,92 @@ def size_text(count: int | None) -> str:
 _CONNECTION_LOST = frozenset({"57P01", "57P02", "57P03"})
 """SQLSTATEs of a server shutting down or starting up (besides class 08, connection)."""
 
+TOO_MANY = "too_many"
+""":func:`server_refusal`: the server has as many connections as it takes (53300)."""
+NOT_NOW = "not_now"
+""":func:`server_refusal`: the server is starting up, shutting down or recovering (57P03)."""
+
+_REFUSALS = {"53300": TOO_MANY, "57P03": NOT_NOW}
+"""SQLSTATE too_many_connections and cannot_connect_now, when the driver has one."""
+
+# A refused connection reaches libpq as a FATAL message before any session exists, and
+# psycopg raises it with no SQLSTATE (psycopg 3.2): the server's own words are all there
+# is to tell. These are PostgreSQL's (backend/utils/init/postinit.c, postmaster.c) in
+# its default, English messages; a server whose lc_messages translates them is still
+# "cannot be reached", as before.
+_REFUSAL_WORDS = (
+    ("sorry, too many clients already", TOO_MANY),
+    ("remaining connection slots are reserved", TOO_MANY),
+    ("too many connections for role", TOO_MANY),
+    ("too many connections for database", TOO_MANY),
+    ("the database system is starting up", NOT_NOW),
+    ("the database system is shutting down", NOT_NOW),
+    ("the database system is in recovery mode", NOT_NOW),
+    ("the database system is not yet accepting connections", NOT_NOW),
+    ("the database system is not accepting connections", NOT_NOW),
+)
+
+
+def server_refusal(exc: BaseException) -> str | None:
+    """Why a server that cannot be reached refused us: :data:`TOO_MANY`, :data:`NOT_NOW`.
+
+    ``None`` when it did not say (stopped, network gone, connection broken) or ``exc``
+    is not a server's refusal at all. By the SQLSTATE where the driver has one, else by
+    the server's words (see :data:`_REFUSAL_WORDS`).
+    """
+    if not server_gone(exc):
+        return None
+    from sqlalchemy.exc import DBAPIError
+
+    error = exc.orig if isinstance(exc, DBAPIError) else exc
+    state = getattr(error, "sqlstate", None)
+    if state in _REFUSALS:
+        return _REFUSALS[state]
+    text = str(error)
+    for words, kind in _REFUSAL_WORDS:
+        if words in text:
+            return kind
+    return None
+
+
+def unreachable_error(exc: BaseException, where: str | None = None) -> ServerUnreachable:
+    """The one line for a server that cannot be reached, saying why when it said why.
+
+    "Too many connections" and "starting up or shutting down" are the server's answer,
+    not silence: the officer (or the administrator) can act on them. ``where``: the
+    database described; ``None``: the line that names none (the CLI's last resort).
+    Same class, same exit code (5): nothing was written, try again.
+    """
+    refusal = server_refusal(exc)
+    # Literal keys, each in both catalogues (tests/test_cli_errors_chinese.py finds them).
+    if where is None:
+        if refusal == TOO_MANY:
+            return ServerUnreachable(t("error.db.server_full"))
+        if refusal == NOT_NOW:
+            return ServerUnreachable(t("error.db.server_not_now"))
+        return ServerUnreachable(t("error.db.server_gone"))
+    if refusal == TOO_MANY:
+        return ServerUnreachable(t("error.db.too_many_connections", where=where))
+    if refusal == NOT_NOW:
+        return ServerUnreachable(t("error.db.not_accepting", where=where))
+    return ServerUnreachable(t("error.db.unreachable", where=where))
+
+
+def lost_header(refusal: str | None) -> str:
+    """The console header's words for a server that cannot be reached, by its refusal."""
+    if refusal == TOO_MANY:
+        return t("header.db_full")
+    if refusal == NOT_NOW:
+        return t("header.db_not_now")
+    return t("header.db_lost")
+
 
 def server_gone(exc: BaseException) -> bool:
     """True when ``exc`` says the database server could not be reached or went away.
 
     Decided by the driver: a psycopg ``OperationalError`` with no SQLSTATE (refused, reset,
-    closed) or a connection-class one (08xxx, 57P01-03). SQLite has no server.
+    closed) or a connection-class one (08xxx, 57P01-03, 53300). SQLite has no server;
+    :func:`server_refusal` tells a server that said why it refused.
     """
     from sqlalchemy.exc import DBAPIError
 
@@ -331,7 +411,9 @@ def server_gone(exc: BaseException) -> bool:
     if not isinstance(error, psycopg.OperationalError):
         return False
     state = getattr(error, "sqlstate", None)
-    return state is None or state.startswith("08") or state in _CONNECTION_LOST
+    return (
+        state is None or state.startswith("08") or state in _CONNECTION_LOST or state in _REFUSALS
+    )
 
 
 def _configure_mappers() -> None:
@@ -385,6 +467,19 @@ class Database:
         self.own_backends: set[int] = set()
         """PostgreSQL: the server processes of this object's connections. A change
         notified by one of them is this console's own (:mod:`dutydesk.storage.watch`)."""
+        self.refusal: str | None = None
+        """Why the server last refused a connection (:func:`server_refusal`), for the
+        console's header; ``None`` when it did not say (or has not refused)."""
+
+    def _unreachable(self, exc: BaseException) -> ServerUnreachable:
+        """The error for a server gone, saying why where it said why (noted for the header)."""
+        self.refusal = server_refusal(exc)
+        return unreachable_error(exc, self.describe())
+
+    @property
+    def lost_header(self) -> str:
+        """The console header's words while the server cannot be reached (issue 15)."""
+        return lost_header(self.refusal)
 
     @property
     def write_refusal(self) -> str | None:
@@ -571,9 +666,7 @@ class Database:
                     # the connection broke: not "nothing was written" (issue 15).
                     raise CommitInDoubt(t("error.db.in_doubt", where=self.describe())) from None
                 if server_gone(exc):
-                    raise ServerUnreachable(
-                        t("error.db.unreachable", where=self.describe())
-                    ) from None
+                    raise self._unreachable(exc) from None
                 if self.path is not None and disk_full(exc, self.path):
                     raise disk_full_error(self.path) from None
                 raise
@@ -753,7 +846,7 @@ class Database:
                 return [make(row) for row in result]
         except DBAPIError as exc:
             if server_gone(exc):
-                raise ServerUnreachable(t("error.db.unreachable", where=self.describe())) from None
+                raise self._unreachable(exc) from None
             raise DatabaseError(
                 t("error.db.cannot_read", where=self.describe(), detail=exc.orig)
             ) from None
@@ -857,7 +950,7 @@ class Database:
         if self.path is not None and disk_full(exc, self.path):
             return disk_full_error(self.path)
         if not self.is_sqlite and server_gone(exc):
-            return ServerUnreachable(t("error.db.unreachable", where=self.describe()))
+            return self._unreachable(exc)
         return DatabaseError(t("error.db.cannot_read", where=self.describe(), detail=detail))
 
     @property
@@ -1058,8 +1151,15 @@ class Database:
             tables = {row[0] for row in names}
         else:
             from sqlalchemy import inspect
+            from sqlalchemy.exc import DBAPIError
 
-            tables = set(inspect(self.engine).get_table_names())
+            try:
+                tables = set(inspect(self.engine).get_table_names())
+            except DBAPIError as exc:
+                # A command's first connection: why the server refused it is said here.
+                if server_gone(exc):
+                    raise self._unreachable(exc) from None
+                raise
         if "alembic_version" not in tables:
             if tables - {"sqlite_sequence"}:
                 raise DatabaseError(t("error.db.not_ours", where=self.describe()))
