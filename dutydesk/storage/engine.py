@@ -441,6 +441,36 @@ def _note_audit_head(connection: Any) -> None:
     connection.info["audit_before"] = None if head is None else int(head)
 
 
+_SPARE_ENGINES: dict[str, tuple[Engine, list[set[int]]]] = {}
+_SPARE_KEPT = 4
+"""Server engines kept for the next :class:`Database` of their URL in this process."""
+_spare_lock = threading.Lock()
+
+
+def _keep_spare(url: str, engine: Engine, owner: list[set[int]]) -> None:
+    """Keep a closed :class:`Database`'s server engine, its connections closed, for reuse.
+
+    A program running commands one after another in one process (a script calling
+    ``main``, the benchmark's writers, the tests) opened a new engine for every command:
+    its dialect asked the server three questions on first connect, and every statement
+    of the write was compiled again, while the command held the record's chain lock on
+    the server (issue 15: 8 writers' p99). The engine keeps its dialect and its compiled
+    statements; the connections are closed (``dispose``), so the server's slots still go
+    back when a command ends. Used by one object at a time (:func:`_take_spare`).
+    """
+    with _spare_lock:
+        _SPARE_ENGINES.pop(url, None)
+        _SPARE_ENGINES[url] = (engine, owner)
+        while len(_SPARE_ENGINES) > _SPARE_KEPT:  # the oldest goes (many test databases)
+            _SPARE_ENGINES.pop(next(iter(_SPARE_ENGINES)))
+
+
+def _take_spare(url: str) -> tuple[Engine, list[set[int]]] | None:
+    """The engine :func:`_keep_spare` kept for ``url``, now this caller's alone."""
+    with _spare_lock:
+        return _SPARE_ENGINES.pop(url, None)
+
+
 class Database:
     """One database, SQLite file or server URL, and the ways to talk to it."""
 
@@ -467,6 +497,8 @@ class Database:
         self.own_backends: set[int] = set()
         """PostgreSQL: the server processes of this object's connections. A change
         notified by one of them is this console's own (:mod:`dutydesk.storage.watch`)."""
+        self._engine_owner: list[set[int]] | None = None
+        """A server engine's holder of :attr:`own_backends` (:meth:`_server_engine`)."""
         self.refusal: str | None = None
         """Why the server last refused a connection (:func:`server_refusal`), for the
         console's header; ``None`` when it did not say (or has not refused)."""
@@ -570,29 +602,54 @@ class Database:
             else:
                 # The server's default isolation (READ COMMITTED): writers that must
                 # not interleave lock their row FOR UPDATE (see the module docstring).
-                engine = create_engine(self.url, pool_pre_ping=True)
-                if self.url.startswith("postgresql"):
-                    backends = self.own_backends
-
-                    @event.listens_for(engine, "connect")
-                    def _on_pg_connect(dbapi_connection: Any, _record: Any) -> None:
-                        with dbapi_connection.cursor() as cursor:
-                            cursor.execute("SELECT pg_backend_pid()")
-                            backends.add(int(cursor.fetchone()[0]))
-                            # Our statements read a page of rows; JIT compiled any plan
-                            # costed high, even a search step gated off: 170 ms a search.
-                            cursor.execute("SET jit = off")
-                            # A desk's store sits in memory or on SSD: a page read out of
-                            # order costs about one read in order, not the default's four
-                            # (tuned for disks that seek). At 4.0 the planner walked the
-                            # documents in time order for text + a filter rather than the
-                            # filter's own index (migration 0027), reading five times the
-                            # rows (issue 15, 1M incidents).
-                            cursor.execute("SET random_page_cost = 1.1")
-                        dbapi_connection.commit()
+                spare = _take_spare(self.url)
+                if spare is not None:
+                    engine, owner = spare
+                    owner[0] = self.own_backends
+                else:
+                    engine, owner = self._server_engine()
+                self._engine_owner = owner
 
             self._engine = engine
         return self._engine
+
+    def _server_engine(self) -> tuple[Engine, list[set[int]]]:
+        """A new engine for a server URL, and the holder of whose connections it opens.
+
+        The holder's one set is :attr:`own_backends` of the object using the engine now:
+        an engine kept for the next :class:`Database` of the URL (:func:`_keep_spare`)
+        notes its new connections there.
+        """
+        from sqlalchemy import create_engine, event
+
+        # The server's default isolation (READ COMMITTED): writers that must
+        # not interleave lock their row FOR UPDATE (see the module docstring).
+        engine = create_engine(self.url, pool_pre_ping=True)
+        owner = [self.own_backends]
+        if self.url.startswith("postgresql"):
+
+            @event.listens_for(engine, "connect")
+            def _on_pg_connect(dbapi_connection: Any, _record: Any) -> None:
+                # psycopg knows its server process: no query for it.
+                owner[0].add(int(dbapi_connection.info.backend_pid))
+                with dbapi_connection.cursor() as cursor:
+                    # One round trip for both settings (a command opens a connection;
+                    # three statements cost three).
+                    # jit: our statements read a page of rows; JIT compiled any plan
+                    # costed high, even a search step gated off: 170 ms a search.
+                    # random_page_cost: a desk's store sits in memory or on SSD: a page
+                    # read out of order costs about one read in order, not the
+                    # default's four (tuned for disks that seek). At 4.0 the planner
+                    # walked the documents in time order for text + a filter rather
+                    # than the filter's own index (migration 0027), reading five times
+                    # the rows (issue 15, 1M incidents).
+                    cursor.execute(
+                        "SELECT set_config('jit', 'off', false), "
+                        "set_config('random_page_cost', '1.1', false)"
+                    )
+                dbapi_connection.commit()
+
+        return engine, owner
 
     def warm_writes(self) -> None:
         """Set up everything a first write needs, without taking the write lock.
@@ -1036,8 +1093,11 @@ class Database:
             self._connections.clear()
         self._local = threading.local()
         if self._engine is not None:
-            self._engine.dispose()
+            self._engine.dispose()  # every connection closed: the server's slots go back
+            if self._engine_owner is not None:
+                _keep_spare(self.url, self._engine, self._engine_owner)
             self._engine = None
+            self._engine_owner = None
 
     # -- schema ------------------------------------------------------------------------
 
