@@ -6,7 +6,9 @@ SERIAL note``), exactly as ``dutydesk`` does (argument parsing, the one-line err
 handler, a fresh store connection per command), and reports what it saw as JSON: the
 commands that failed with their one-line message, each command's latency, and the
 retries :mod:`dutydesk.services.retry` made by cause. Importing happens before the start
-line so that the processes write at the same time instead of one after another.
+line so that the processes write at the same time instead of one after another: on a
+server URL the ORM write path and psycopg too (until task pgw they were imported by each
+writer's first command, 0.4 s of CPU each, eight at once: PostgreSQL's p99 was those).
 
 Used by ``tests/test_concurrency_cli.py`` (small counts, on both stores) and
 ``tests/bench/bench_concurrency.py`` (the issue's full counts, timed).
@@ -29,6 +31,9 @@ from dutydesk.services import retry
 import sqlmodel, sqlalchemy, dutydesk.services.incidents.intake  # noqa: before the start line
 
 db, mode, name, count, flag, serial = sys.argv[1:7]
+if "://" in db:  # a server's writes go through the ORM and psycopg: imported here too
+    import psycopg, sqlalchemy.dialects.postgresql.psycopg  # noqa
+    import dutydesk.services.incidents.incident, dutydesk.services.integrity.state_facts  # noqa
 print("ready", flush=True)
 while not os.path.exists(flag):
     time.sleep(0.002)

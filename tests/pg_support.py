@@ -139,8 +139,10 @@ class PgServer:
 class _Cluster:
     """``initdb`` + ``pg_ctl start``/``stop`` of a private cluster in a temporary dir."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, *, max_connections: int = 60) -> None:
         self.bindir = bindir
+        self.max_connections = max_connections
+        """Small for a test of a server that refuses connections (it has too many)."""
         as_root = os.geteuid() == 0
         self.root = Path(
             tempfile.mkdtemp(prefix="dutydesk-pg-", dir=_temp_parent() if as_root else None)
@@ -205,7 +207,7 @@ class _Cluster:
     def _pg_ctl_start(self) -> subprocess.CompletedProcess[str]:
         options = (
             f"-c listen_addresses=127.0.0.1 -k {self.root} -F "
-            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=60 "
+            f"-c full_page_writes=off -c synchronous_commit=off -c max_connections={self.max_connections} "
             "-c autovacuum=off"
         )
         return self._run(

@@ -209,10 +209,10 @@ def fault_line(exc: OSError | UnicodeError) -> str | None:
 def _unexpected(exc: BaseException) -> int:
     """The last line of defence: one line naming the error's kind, never a traceback."""
     from dutydesk.errors import ServerUnreachable
-    from dutydesk.storage.engine import server_gone
+    from dutydesk.storage.engine import server_gone, unreachable_error
 
     if server_gone(exc):  # wherever the driver met it (schema check, sign-in, ...)
-        say_error(t("error.db.server_gone"))
+        say_error(unreachable_error(exc))  # "too many connections" said as such
         return ServerUnreachable.exit_code
     if os.environ.get("DUTYDESK_DEBUG") == "1":
         raise exc

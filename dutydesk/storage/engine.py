@@ -313,12 +313,92 @@ def size_text(count: int | None) -> str:
 _CONNECTION_LOST = frozenset({"57P01", "57P02", "57P03"})
 """SQLSTATEs of a server shutting down or starting up (besides class 08, connection)."""
 
+TOO_MANY = "too_many"
+""":func:`server_refusal`: the server has as many connections as it takes (53300)."""
+NOT_NOW = "not_now"
+""":func:`server_refusal`: the server is starting up, shutting down or recovering (57P03)."""
+
+_REFUSALS = {"53300": TOO_MANY, "57P03": NOT_NOW}
+"""SQLSTATE too_many_connections and cannot_connect_now, when the driver has one."""
+
+# A refused connection reaches libpq as a FATAL message before any session exists, and
+# psycopg raises it with no SQLSTATE (psycopg 3.2): the server's own words are all there
+# is to tell. These are PostgreSQL's (backend/utils/init/postinit.c, postmaster.c) in
+# its default, English messages; a server whose lc_messages translates them is still
+# "cannot be reached", as before.
+_REFUSAL_WORDS = (
+    ("sorry, too many clients already", TOO_MANY),
+    ("remaining connection slots are reserved", TOO_MANY),
+    ("too many connections for role", TOO_MANY),
+    ("too many connections for database", TOO_MANY),
+    ("the database system is starting up", NOT_NOW),
+    ("the database system is shutting down", NOT_NOW),
+    ("the database system is in recovery mode", NOT_NOW),
+    ("the database system is not yet accepting connections", NOT_NOW),
+    ("the database system is not accepting connections", NOT_NOW),
+)
+
+
+def server_refusal(exc: BaseException) -> str | None:
+    """Why a server that cannot be reached refused us: :data:`TOO_MANY`, :data:`NOT_NOW`.
+
+    ``None`` when it did not say (stopped, network gone, connection broken) or ``exc``
+    is not a server's refusal at all. By the SQLSTATE where the driver has one, else by
+    the server's words (see :data:`_REFUSAL_WORDS`).
+    """
+    if not server_gone(exc):
+        return None
+    from sqlalchemy.exc import DBAPIError
+
+    error = exc.orig if isinstance(exc, DBAPIError) else exc
+    state = getattr(error, "sqlstate", None)
+    if state in _REFUSALS:
+        return _REFUSALS[state]
+    text = str(error)
+    for words, kind in _REFUSAL_WORDS:
+        if words in text:
+            return kind
+    return None
+
+
+def unreachable_error(exc: BaseException, where: str | None = None) -> ServerUnreachable:
+    """The one line for a server that cannot be reached, saying why when it said why.
+
+    "Too many connections" and "starting up or shutting down" are the server's answer,
+    not silence: the officer (or the administrator) can act on them. ``where``: the
+    database described; ``None``: the line that names none (the CLI's last resort).
+    Same class, same exit code (5): nothing was written, try again.
+    """
+    refusal = server_refusal(exc)
+    # Literal keys, each in both catalogues (tests/test_cli_errors_chinese.py finds them).
+    if where is None:
+        if refusal == TOO_MANY:
+            return ServerUnreachable(t("error.db.server_full"))
+        if refusal == NOT_NOW:
+            return ServerUnreachable(t("error.db.server_not_now"))
+        return ServerUnreachable(t("error.db.server_gone"))
+    if refusal == TOO_MANY:
+        return ServerUnreachable(t("error.db.too_many_connections", where=where))
+    if refusal == NOT_NOW:
+        return ServerUnreachable(t("error.db.not_accepting", where=where))
+    return ServerUnreachable(t("error.db.unreachable", where=where))
+
+
+def lost_header(refusal: str | None) -> str:
+    """The console header's words for a server that cannot be reached, by its refusal."""
+    if refusal == TOO_MANY:
+        return t("header.db_full")
+    if refusal == NOT_NOW:
+        return t("header.db_not_now")
+    return t("header.db_lost")
+
 
 def server_gone(exc: BaseException) -> bool:
     """True when ``exc`` says the database server could not be reached or went away.
 
     Decided by the driver: a psycopg ``OperationalError`` with no SQLSTATE (refused, reset,
-    closed) or a connection-class one (08xxx, 57P01-03). SQLite has no server.
+    closed) or a connection-class one (08xxx, 57P01-03, 53300). SQLite has no server;
+    :func:`server_refusal` tells a server that said why it refused.
     """
     from sqlalchemy.exc import DBAPIError
 
@@ -331,7 +411,9 @@ def server_gone(exc: BaseException) -> bool:
     if not isinstance(error, psycopg.OperationalError):
         return False
     state = getattr(error, "sqlstate", None)
-    return state is None or state.startswith("08") or state in _CONNECTION_LOST
+    return (
+        state is None or state.startswith("08") or state in _CONNECTION_LOST or state in _REFUSALS
+    )
 
 
 def _configure_mappers() -> None:
@@ -357,6 +439,36 @@ def _note_audit_head(connection: Any) -> None:
     except OperationalError:
         return  # no audit table yet: SQLite keeps the transaction open after this error
     connection.info["audit_before"] = None if head is None else int(head)
+
+
+_SPARE_ENGINES: dict[str, tuple[Engine, list[set[int]]]] = {}
+_SPARE_KEPT = 4
+"""Server engines kept for the next :class:`Database` of their URL in this process."""
+_spare_lock = threading.Lock()
+
+
+def _keep_spare(url: str, engine: Engine, owner: list[set[int]]) -> None:
+    """Keep a closed :class:`Database`'s server engine, its connections closed, for reuse.
+
+    A program running commands one after another in one process (a script calling
+    ``main``, the benchmark's writers, the tests) opened a new engine for every command:
+    its dialect asked the server three questions on first connect, and every statement
+    of the write was compiled again, while the command held the record's chain lock on
+    the server (issue 15: 8 writers' p99). The engine keeps its dialect and its compiled
+    statements; the connections are closed (``dispose``), so the server's slots still go
+    back when a command ends. Used by one object at a time (:func:`_take_spare`).
+    """
+    with _spare_lock:
+        _SPARE_ENGINES.pop(url, None)
+        _SPARE_ENGINES[url] = (engine, owner)
+        while len(_SPARE_ENGINES) > _SPARE_KEPT:  # the oldest goes (many test databases)
+            _SPARE_ENGINES.pop(next(iter(_SPARE_ENGINES)))
+
+
+def _take_spare(url: str) -> tuple[Engine, list[set[int]]] | None:
+    """The engine :func:`_keep_spare` kept for ``url``, now this caller's alone."""
+    with _spare_lock:
+        return _SPARE_ENGINES.pop(url, None)
 
 
 class Database:
@@ -385,6 +497,21 @@ class Database:
         self.own_backends: set[int] = set()
         """PostgreSQL: the server processes of this object's connections. A change
         notified by one of them is this console's own (:mod:`dutydesk.storage.watch`)."""
+        self._engine_owner: list[set[int]] | None = None
+        """A server engine's holder of :attr:`own_backends` (:meth:`_server_engine`)."""
+        self.refusal: str | None = None
+        """Why the server last refused a connection (:func:`server_refusal`), for the
+        console's header; ``None`` when it did not say (or has not refused)."""
+
+    def _unreachable(self, exc: BaseException) -> ServerUnreachable:
+        """The error for a server gone, saying why where it said why (noted for the header)."""
+        self.refusal = server_refusal(exc)
+        return unreachable_error(exc, self.describe())
+
+    @property
+    def lost_header(self) -> str:
+        """The console header's words while the server cannot be reached (issue 15)."""
+        return lost_header(self.refusal)
 
     @property
     def write_refusal(self) -> str | None:
@@ -475,29 +602,54 @@ class Database:
             else:
                 # The server's default isolation (READ COMMITTED): writers that must
                 # not interleave lock their row FOR UPDATE (see the module docstring).
-                engine = create_engine(self.url, pool_pre_ping=True)
-                if self.url.startswith("postgresql"):
-                    backends = self.own_backends
-
-                    @event.listens_for(engine, "connect")
-                    def _on_pg_connect(dbapi_connection: Any, _record: Any) -> None:
-                        with dbapi_connection.cursor() as cursor:
-                            cursor.execute("SELECT pg_backend_pid()")
-                            backends.add(int(cursor.fetchone()[0]))
-                            # Our statements read a page of rows; JIT compiled any plan
-                            # costed high, even a search step gated off: 170 ms a search.
-                            cursor.execute("SET jit = off")
-                            # A desk's store sits in memory or on SSD: a page read out of
-                            # order costs about one read in order, not the default's four
-                            # (tuned for disks that seek). At 4.0 the planner walked the
-                            # documents in time order for text + a filter rather than the
-                            # filter's own index (migration 0027), reading five times the
-                            # rows (issue 15, 1M incidents).
-                            cursor.execute("SET random_page_cost = 1.1")
-                        dbapi_connection.commit()
+                spare = _take_spare(self.url)
+                if spare is not None:
+                    engine, owner = spare
+                    owner[0] = self.own_backends
+                else:
+                    engine, owner = self._server_engine()
+                self._engine_owner = owner
 
             self._engine = engine
         return self._engine
+
+    def _server_engine(self) -> tuple[Engine, list[set[int]]]:
+        """A new engine for a server URL, and the holder of whose connections it opens.
+
+        The holder's one set is :attr:`own_backends` of the object using the engine now:
+        an engine kept for the next :class:`Database` of the URL (:func:`_keep_spare`)
+        notes its new connections there.
+        """
+        from sqlalchemy import create_engine, event
+
+        # The server's default isolation (READ COMMITTED): writers that must
+        # not interleave lock their row FOR UPDATE (see the module docstring).
+        engine = create_engine(self.url, pool_pre_ping=True)
+        owner = [self.own_backends]
+        if self.url.startswith("postgresql"):
+
+            @event.listens_for(engine, "connect")
+            def _on_pg_connect(dbapi_connection: Any, _record: Any) -> None:
+                # psycopg knows its server process: no query for it.
+                owner[0].add(int(dbapi_connection.info.backend_pid))
+                with dbapi_connection.cursor() as cursor:
+                    # One round trip for both settings (a command opens a connection;
+                    # three statements cost three).
+                    # jit: our statements read a page of rows; JIT compiled any plan
+                    # costed high, even a search step gated off: 170 ms a search.
+                    # random_page_cost: a desk's store sits in memory or on SSD: a page
+                    # read out of order costs about one read in order, not the
+                    # default's four (tuned for disks that seek). At 4.0 the planner
+                    # walked the documents in time order for text + a filter rather
+                    # than the filter's own index (migration 0027), reading five times
+                    # the rows (issue 15, 1M incidents).
+                    cursor.execute(
+                        "SELECT set_config('jit', 'off', false), "
+                        "set_config('random_page_cost', '1.1', false)"
+                    )
+                dbapi_connection.commit()
+
+        return engine, owner
 
     def warm_writes(self) -> None:
         """Set up everything a first write needs, without taking the write lock.
@@ -571,9 +723,7 @@ class Database:
                     # the connection broke: not "nothing was written" (issue 15).
                     raise CommitInDoubt(t("error.db.in_doubt", where=self.describe())) from None
                 if server_gone(exc):
-                    raise ServerUnreachable(
-                        t("error.db.unreachable", where=self.describe())
-                    ) from None
+                    raise self._unreachable(exc) from None
                 if self.path is not None and disk_full(exc, self.path):
                     raise disk_full_error(self.path) from None
                 raise
@@ -753,7 +903,7 @@ class Database:
                 return [make(row) for row in result]
         except DBAPIError as exc:
             if server_gone(exc):
-                raise ServerUnreachable(t("error.db.unreachable", where=self.describe())) from None
+                raise self._unreachable(exc) from None
             raise DatabaseError(
                 t("error.db.cannot_read", where=self.describe(), detail=exc.orig)
             ) from None
@@ -857,7 +1007,7 @@ class Database:
         if self.path is not None and disk_full(exc, self.path):
             return disk_full_error(self.path)
         if not self.is_sqlite and server_gone(exc):
-            return ServerUnreachable(t("error.db.unreachable", where=self.describe()))
+            return self._unreachable(exc)
         return DatabaseError(t("error.db.cannot_read", where=self.describe(), detail=detail))
 
     @property
@@ -943,8 +1093,11 @@ class Database:
             self._connections.clear()
         self._local = threading.local()
         if self._engine is not None:
-            self._engine.dispose()
+            self._engine.dispose()  # every connection closed: the server's slots go back
+            if self._engine_owner is not None:
+                _keep_spare(self.url, self._engine, self._engine_owner)
             self._engine = None
+            self._engine_owner = None
 
     # -- schema ------------------------------------------------------------------------
 
@@ -1058,8 +1211,15 @@ class Database:
             tables = {row[0] for row in names}
         else:
             from sqlalchemy import inspect
+            from sqlalchemy.exc import DBAPIError
 
-            tables = set(inspect(self.engine).get_table_names())
+            try:
+                tables = set(inspect(self.engine).get_table_names())
+            except DBAPIError as exc:
+                # A command's first connection: why the server refused it is said here.
+                if server_gone(exc):
+                    raise self._unreachable(exc) from None
+                raise
         if "alembic_version" not in tables:
             if tables - {"sqlite_sequence"}:
                 raise DatabaseError(t("error.db.not_ours", where=self.describe()))

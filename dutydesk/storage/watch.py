@@ -90,8 +90,12 @@ class _PollWatch(ChangeWatch):
 class _ListenWatch(ChangeWatch):
     """PostgreSQL: a LISTENing connection of the watch's own, reconnected when lost."""
 
-    def __init__(self, conninfo: str, own: set[int] | None = None) -> None:
+    def __init__(
+        self, conninfo: str, own: set[int] | None = None, db: Database | None = None
+    ) -> None:
         self._conninfo = conninfo
+        self._db = db
+        """Told why the server refused (:attr:`Database.refusal`): the header says it."""
         self._own = own if own is not None else set()
         """The server processes of this console's own connections: their notifications
         are its own commits, already reloaded (issue 16)."""
@@ -106,11 +110,19 @@ class _ListenWatch(ChangeWatch):
                 self._conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
             )
             connection.execute(f"LISTEN {CHANNEL}")
-        except psycopg.Error:
+        except psycopg.Error as exc:
+            from dutydesk.storage.engine import server_refusal
+
             self.lost = True
+            self._note(server_refusal(exc))
             return False
         self._connection, self.lost = connection, False
+        self._note(None)
         return True
+
+    def _note(self, refusal: str | None) -> None:
+        if self._db is not None:
+            self._db.refusal = refusal
 
     def wait(self, timeout: float, cancelled: threading.Event) -> bool:
         """Wait for a notification; reconnect first if the server went away."""
@@ -156,7 +168,7 @@ def change_watch(db: Database) -> ChangeWatch:
 
         # libpq's own URL: SQLAlchemy's names the driver (postgresql+psycopg://).
         url = make_url(db.url).set(drivername="postgresql")
-        return _ListenWatch(url.render_as_string(hide_password=False), db.own_backends)
+        return _ListenWatch(url.render_as_string(hide_password=False), db.own_backends, db)
     return _PollWatch(db)
 
 

@@ -17,7 +17,8 @@ printed beside them. The first incident and the checks run in this process (this
 
 ``--before-python PY`` does the same with the old writers run by another interpreter
 (an old checkout's own venv, whose typer may differ: issue 16 pinned typer 0.28.0), and
-``--pairs N`` repeats old-then-new N times, alternating which goes first.
+``--pairs N`` repeats old-then-new N times, alternating which goes first; with
+``--store postgresql`` (task pgw) on a server started here, a database for each run.
 """
 
 from __future__ import annotations
@@ -138,22 +139,50 @@ def before_and_after(source: str, followups: int, intakes: int) -> None:
     print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
 
 
-def old_venv_and_new(python: str, followups: int, intakes: int, pairs: int) -> None:
-    """The SQLite scenarios with ``python``'s writers (old), then this venv's, ``pairs`` times.
+def old_venv_and_new(
+    python: str, followups: int, intakes: int, pairs: int, store: str = "sqlite"
+) -> None:
+    """The scenarios with ``python``'s writers (old), then this venv's, ``pairs`` times.
 
     Odd pairs run the new writers first, so that neither side always meets the load the
-    other left behind.
+    other left behind. ``store`` ``postgresql``: one server started here, a database of
+    its own for each run (task pgw); the first incident and the checks are this code's.
     """
-    with tempfile.TemporaryDirectory() as scratch:
-        for pair in range(pairs):
-            sides = [("old", python), ("new", sys.executable)]
-            for label, interpreter in sides if pair % 2 == 0 else sides[::-1]:
-                print(f"load average {os.getloadavg()[0]:.1f} before {label} {pair}", flush=True)
-                folder = Path(scratch) / f"{label}-{pair}"
-                folder.mkdir()
-                target = str(folder / "bench.sqlite3")
-                bench(f"sqlite-{label}", target, folder, followups, intakes, interpreter)
+    cluster = None
+    if store == "postgresql":
+        bindir = find_bindir()
+        if bindir is None:
+            print("postgresql: no server binaries; skipped")
+            return
+        cluster = _Cluster(bindir)
+        cluster.start()
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            for pair in range(pairs):
+                sides = [("old", python), ("new", sys.executable)]
+                for label, interpreter in sides if pair % 2 == 0 else sides[::-1]:
+                    load = os.getloadavg()[0]
+                    print(f"load average {load:.1f} before {label} {pair}", flush=True)
+                    folder = Path(scratch) / f"{label}-{pair}"
+                    folder.mkdir()
+                    target = str(folder / "bench.sqlite3")
+                    if cluster is not None:
+                        target = _server_database(cluster, f"bench_{label}_{pair}")
+                    name = f"{store}-{label}"
+                    bench(name, target, folder, followups, intakes, interpreter)
+    finally:
+        if cluster is not None:
+            cluster.stop()
     print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
+
+
+def _server_database(cluster: _Cluster, name: str) -> str:
+    """A new empty database ``name`` on ``cluster``; its URL."""
+    from tests.pg_support import PgServer
+
+    base = f"postgresql+psycopg://postgres@127.0.0.1:{cluster.port}"
+    PgServer(url=f"{base}/postgres", own=True).admin(f"CREATE DATABASE {name}")
+    return f"{base}/{name}"
 
 
 def _option(given: list[str], name: str) -> str | None:
@@ -171,9 +200,10 @@ if __name__ == "__main__":
     source = _option(given, "--before")
     old_python = _option(given, "--before-python")
     pairs = int(_option(given, "--pairs") or 1)
+    store = _option(given, "--store") or "sqlite"
     counts = (int(given[0]) if given else 100, int(given[1]) if len(given) > 1 else 200)
     if old_python is not None:
-        old_venv_and_new(old_python, *counts, pairs)
+        old_venv_and_new(old_python, *counts, pairs, store)
     elif source is not None:
         before_and_after(source, *counts)
     else:

@@ -52,11 +52,10 @@ class ServerCheck:
 
 def _unless_gone(db: Database, exc: BaseException) -> None:
     """Raise :class:`ServerUnreachable` for a server that went away: that is no finding."""
-    from dutydesk.errors import ServerUnreachable
-    from dutydesk.storage.engine import server_gone
+    from dutydesk.storage.engine import server_gone, unreachable_error
 
     if server_gone(exc):
-        raise ServerUnreachable(t("error.db.unreachable", where=db.describe())) from None
+        raise unreachable_error(exc, db.describe()) from None
 
 
 def _first_line(exc: BaseException) -> str:

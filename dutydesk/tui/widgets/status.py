@@ -86,7 +86,7 @@ class StatusLine(Static):
         tail: list[Content | str] = ["  ", t("header.handover_in", hours=hours, minutes=minutes)]
         if self.lost:
             # The counts would be stale: the one thing to know is that nothing is saved.
-            tail = ["  ", Content.styled(t("header.db_lost"), "bold $text-error")]
+            tail = ["  ", Content.styled(ctx.db.lost_header, "bold $text-error")]
         elif self.open_count is not None:
             tail += ["  ", t("header.open", count=self.open_count)]
         if self.overdue_count is not None and not self.lost:
