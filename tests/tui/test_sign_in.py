@@ -128,6 +128,33 @@ async def test_a_name_and_enter_typed_at_the_first_frame_move_to_the_pin(
         assert app.operator is not None and app.operator.name == "黄雨婷"
 
 
+async def test_a_name_enter_and_pin_typed_in_one_burst_sign_in_without_showing_the_pin(
+    sign_in_app: Callable[..., DutyDeskApp],
+) -> None:
+    # A fast typist (or a paste): name, Enter, PIN, Enter reach the app before the name
+    # field has taken its first key. Enter, a binding of the field, was taken after the
+    # keys queued behind it, so the PIN went on into the name field, shown in clear.
+    app = sign_in_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        seen: list[str] = []
+
+        def noted(value: str) -> None:
+            seen.append(value)
+
+        screen.name_input.watch(screen.name_input, "value", noted, init=False)
+        for char in "黄雨婷":
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("enter", "\r"))
+        for char in "4444":
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("enter", "\r"))
+        await settle(pilot)
+        assert app.operator is not None and app.operator.name == "黄雨婷"
+        assert not any("4" in value for value in seen), seen
+
+
 async def test_choose_name_from_the_list(sign_in_app: Callable[..., DutyDeskApp]) -> None:
     app = sign_in_app()
     async with app.run_test(size=SIZE) as pilot:

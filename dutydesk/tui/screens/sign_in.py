@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -55,6 +56,18 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
     """Name and PIN; posts :class:`SignedIn` to the app when they match."""
 
     CSS_PATH = SIGN_IN_CSS
+
+    BINDINGS = [  # noqa: RUF012 - Textual reads this class attribute
+        Binding("enter", "to_pin", show=False, priority=True),
+    ]
+    """Enter in the name field, taken as the app reads it, before the keys behind it.
+
+    As the field's own binding, Enter was taken only after the keys already handed to the
+    field: name, Enter and PIN typed in one burst (a fast typist, a paste) put the PIN in
+    the name field, shown in clear. A priority binding runs when the app reads the key,
+    so the PIN field has focus before the next key is handed on. Only in the name field
+    (:meth:`check_action`): the PIN's Enter stays the field's own, after its digits.
+    """
 
     class SignedIn(Message):
         """The PIN matched: the console may open as ``operator``."""
@@ -194,9 +207,15 @@ class SignInScreen(ReportsWorkerErrors, Screen[None], inherit_bindings=False):
             self.name_input.value = event.option.id
         self.pin_input.focus()
 
-    @on(Input.Submitted, "#sign-in-name")
-    def _name_entered(self, _event: Input.Submitted) -> None:
-        self.pin_input.focus()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter moves to the PIN only from the name field; elsewhere it is the widget's."""
+        if action == "to_pin":
+            return self.focused is self.name_input
+        return True
+
+    def action_to_pin(self) -> None:
+        """The name is typed: on to the PIN, at once (see :attr:`BINDINGS`)."""
+        self.set_focus(self.pin_input)
 
     @on(Input.Submitted, "#sign-in-pin")
     def _pin_entered(self, _event: Input.Submitted) -> None:
