@@ -81,13 +81,17 @@ def timed(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> tupl
     return wall, cpu
 
 
-def prepare(folder: Path) -> tuple[Path, Path, str]:
-    """The demo file, its copy without accounts, and an internal serial to show and log."""
+def prepare(folder: Path, python: str = sys.executable) -> tuple[Path, Path, str]:
+    """The demo file, its copy without accounts, and an internal serial to show and log.
+
+    Made by ``python``'s dutydesk: an older one refuses a file a newer schema wrote.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
     demo = folder / "demo.sqlite3"
     for leftover in folder.glob("*.sqlite3*"):
         leftover.unlink()
     subprocess.run(  # our own interpreter and arguments
-        [sys.executable, "-m", "dutydesk", "demo", "--db", str(demo), "--now", NOW],
+        [python, "-m", "dutydesk", "demo", "--db", str(demo), "--now", NOW],
         capture_output=True,
         check=True,
     )
@@ -106,9 +110,8 @@ def prepare(folder: Path) -> tuple[Path, Path, str]:
     return demo, bare, str(serial)
 
 
-def commands(demo: Path, bare: Path, serial: str) -> dict[str, list[str]]:
-    """Each measured command line (the yardsticks first)."""
-    py = sys.executable
+def commands(demo: Path, bare: Path, serial: str, py: str = sys.executable) -> dict[str, list[str]]:
+    """Each measured command line (the yardsticks first), run by ``py``."""
 
     def cli(db: Path, *args: str) -> list[str]:
         return [py, "-m", "dutydesk", "--db", str(db), "--now", NOW, *args]
@@ -168,7 +171,9 @@ def main() -> None:
     if args.before_python is not None:  # every line again, in the other venv
         # Not resolved: a venv's python is a symlink, and its target ignores the venv.
         old = str(args.before_python.absolute())
-        lines |= {f"{name}_before": [old, *argv[1:]] for name, argv in lines.items()}
+        # Its own demo file: the old code refuses one a newer migration wrote.
+        old_files = prepare(folder / "before", old)
+        lines |= {f"{name}_before": argv for name, argv in commands(*old_files, old).items()}
     elif before:  # the same command lines, importing the other checkout's dutydesk
         lines |= {f"{name}_before": argv for name, argv in lines.items() if "dutydesk" in argv}
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in lines}

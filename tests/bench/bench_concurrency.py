@@ -13,7 +13,8 @@ Not part of the test run::
 ``--before SRC`` (issue 16) first runs the SQLite scenarios with the writers importing
 another checkout's code (``SRC`` first on their ``PYTHONPATH``, e.g. ``/work/main``), then
 with this one's, so before and after share the machine's load; the load average is
-printed beside them. The first incident and the checks run in this process (this code).
+printed beside them. The first incident and ``verify`` run by the writers' interpreter; the checks in this
+process (plain SQL).
 
 ``--before-python PY`` does the same with the old writers run by another interpreter
 (an old checkout's own venv, whose typer may differ: issue 16 pinned typer 0.28.0), and
@@ -24,6 +25,7 @@ printed beside them. The first incident and the checks run in this process (this
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -72,17 +74,25 @@ def bench(
     intakes: int,
     python: str = sys.executable,
 ) -> None:
-    """Run both scenarios on ``target`` (a file path or a server URL)."""
-    from dutydesk.cli.app import main
+    """Run both scenarios on ``target`` (a file path or a server URL).
 
+    The schema, the first incident and ``verify`` are ``python``'s dutydesk's, so that an older one
+    gets a database at its own schema (it refuses one a newer migration wrote).
+    """
+
+    def cli(*args: str) -> int:
+        # From ``workdir``: ``-m`` puts the working directory first on sys.path.
+        done = subprocess.run([python, "-m", "dutydesk", "--db", target, *args], cwd=workdir)
+        return done.returncode
+
+    make = "import sys; from dutydesk.storage.engine import Database, url_for; "
+    make += "Database(url_for(sys.argv[1])).ensure_schema()"
+    subprocess.run([python, "-c", make, target], cwd=workdir, check=True)
+    code = cli("--now", "2026-11-26T08:00+08:00", "incident", "add",
+               "--summary", "幸福路燃气泄漏", "--operator", "值班员")  # fmt: skip
+    if code:
+        raise RuntimeError(f"the first incident was not registered: exit {code}")
     db = Database(url_for(target))
-    db.ensure_schema()
-    try:
-        main(["--db", target, "--now", "2026-11-26T08:00+08:00", "incident", "add",
-              "--summary", "幸福路燃气泄漏", "--operator", "值班员"])  # fmt: skip
-    except SystemExit as exc:
-        if exc.code:
-            raise RuntimeError(f"the first incident was not registered: exit {exc.code}") from None
     serial = "20261126-001"
     logged = run_writers(
         target, "log", 4, followups, workdir / f"{store}-log", serial=serial, python=python
@@ -93,10 +103,9 @@ def bench(
     print(f"{store:10} {_checks(db, serial)}", flush=True)
     for failure in sorted(set(logged.failures + added.failures))[:5]:
         print(f"{store:10} failure: {failure}")
-    try:
-        main(["--db", target, "verify"])
-    except SystemExit as exc:
-        print(f"{store:10} verify exit {exc.code}")
+    code = cli("verify")
+    if code:
+        print(f"{store:10} verify exit {code}")
     db.close()
 
 
@@ -146,7 +155,8 @@ def old_venv_and_new(
 
     Odd pairs run the new writers first, so that neither side always meets the load the
     other left behind. ``store`` ``postgresql``: one server started here, a database of
-    its own for each run (task pgw); the first incident and the checks are this code's.
+    its own for each run (task pgw); the first incident and ``verify`` are the writers'
+    code's, the checks (plain SQL) this process's.
     """
     cluster = None
     if store == "postgresql":

@@ -53,6 +53,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -245,10 +246,14 @@ def run_once(script: str, *args: str, python: str = sys.executable) -> dict[str,
     return figures
 
 
-def demo_database(folder: Path) -> Path:
-    """The demo night (its operators have PINs, so it opens on the sign-in screen)."""
+def demo_database(folder: Path, python: str = sys.executable) -> Path:
+    """The demo night (its operators have PINs, so it opens on the sign-in screen).
+
+    Made by ``python``'s dutydesk: an older one refuses a file a newer schema wrote.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "demo.sqlite3"
-    dutydesk = Path(sys.executable).with_name("dutydesk")
+    dutydesk = Path(python).with_name("dutydesk")
     # The installed command on a path made here.
     subprocess.run([str(dutydesk), "demo", "--db", str(path)], check=True, capture_output=True)
     return path
@@ -336,7 +341,16 @@ def main() -> None:
         name: {"bare": [], "console": [], "sign_in": []} for name in pythons
     }
     with tempfile.TemporaryDirectory() as folder:
-        demo = None if args.no_sign_in else demo_database(Path(folder))
+        # Each side its own files: the new side migrates a file the old one then refuses
+        # (a newer schema), so the old side reads a copy taken before the first round.
+        paths = {"new": args.path}
+        demos = {"new": None if args.no_sign_in else demo_database(Path(folder))}
+        if "old" in pythons:
+            paths["old"] = Path(folder) / "old" / args.path.name
+            paths["old"].parent.mkdir()
+            shutil.copy(args.path, paths["old"])
+            old_demo = Path(folder) / "old-demo"
+            demos["old"] = None if args.no_sign_in else demo_database(old_demo, pythons["old"])
         for round_number in range(args.runs):
             order = list(pythons)
             if round_number % 2:
@@ -344,7 +358,8 @@ def main() -> None:
             for name in order:
                 python, runs = pythons[name], figures[name]
                 runs["bare"].append(run_once(BARE, python=python))
-                runs["console"].append(run_once(CONSOLE, str(args.path), python=python))
+                runs["console"].append(run_once(CONSOLE, str(paths[name]), python=python))
+                demo = demos[name]
                 if demo is not None:
                     runs["sign_in"].append(
                         run_once(
