@@ -67,7 +67,7 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 
-async def _measure(path: Path) -> dict[str, float]:
+async def _measure(path: Path | str) -> dict[str, float]:
     global IMPORTED
     from dutydesk.clock import FrozenClock
     from dutydesk.config import Settings
@@ -78,6 +78,11 @@ async def _measure(path: Path) -> dict[str, float]:
     gc.callbacks.append(GC)
 
     db = Database(url_for(str(path)))
+    if not db.is_sqlite:
+        # As the launcher does (cli/runtime.prepare_console): the schema checked, and
+        # SQLAlchemy imported, on this thread before the console's workers start; the
+        # workers importing it at once from cold failed ("partially initialized module").
+        db.ensure_schema()
     app = DutyDeskApp(db, Settings(), FrozenClock(datetime(2026, 11, 26, tzinfo=UTC)), "en")
     figures: dict[str, float] = {}
     async with app.run_test(size=(120, 40)) as pilot:
@@ -524,25 +529,28 @@ async def _saves_to_frame(app: Any, pilot: Any, send_key: Any) -> dict[str, floa
 def main() -> None:
     """Build the database if needed, measure, print JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("path", type=Path)
+    parser.add_argument("path", help="a SQLite file, or a PostgreSQL URL (built elsewhere)")
     parser.add_argument("--incidents", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="build with queue_db.py")
     args = parser.parse_args()
-    if not args.path.exists():
+    # A server's database is measured as it is (issue 15: live updates by LISTEN/NOTIFY
+    # beside SQLite's poll); `dutydesk demo --db URL` or build_pg.py makes one.
+    target: str | Path = args.path if "://" in args.path else Path(args.path)
+    if isinstance(target, Path) and not target.exists():
         if args.quick:
             from tests.bench import queue_db
 
-            queue_db.build(args.path, args.incidents)
+            queue_db.build(target, args.incidents)
         else:
             from tests.bench.build_db import build
 
-            build(args.path, args.incidents, 1.0)
+            build(target, args.incidents, 1.0)
         print("built; run again for launch timings")
         return
     import dutydesk
 
     print(f"dutydesk: {dutydesk.__file__}", file=sys.stderr)  # which code ran (old or new)
-    print(json.dumps(asyncio.run(_measure(args.path)), indent=2))
+    print(json.dumps(asyncio.run(_measure(target)), indent=2))
 
 
 if __name__ == "__main__":
