@@ -32,6 +32,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,27 @@ def find_bindir() -> Path | None:
         if all((directory / tool).exists() for tool in ("initdb", "pg_ctl", "postgres")):
             return directory
     return None
+
+
+def connections_to(db: Database, name: str) -> int:
+    """The server processes serving database ``name`` now (``pg_stat_activity``)."""
+    sql = "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = :name"
+    return int(db.read(sql, {"name": name})[0].n)
+
+
+def settles(condition: Callable[[], bool], tries: int = 600) -> bool:
+    """Whether ``condition()`` comes true, asked every 50 ms up to ``tries`` times (30 s).
+
+    For what the server does after the client has moved on: a closed connection's server
+    process leaves ``pg_stat_activity`` on its own time, a moment after the client closed
+    it (CI once counted one still exiting). A leaked connection never leaves, so the
+    bound ends only a failing test; a passing one returns at the event.
+    """
+    for _ in range(tries):
+        if condition():
+            return True
+        threading.Event().wait(0.05)
+    return condition()
 
 
 def _unavailable(reason: str) -> NoReturn:

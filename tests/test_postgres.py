@@ -67,7 +67,7 @@ from dutydesk.storage.watch import ChangeWatch, change_watch
 from dutydesk.vocab import BulletinKind, Classification, EntryKind, Status
 from tests.conftest import DEMO_MOMENT, SHANGHAI
 from tests.migration_support import migrate
-from tests.pg_support import PgServer, make_template, scratch_database
+from tests.pg_support import PgServer, connections_to, make_template, scratch_database, settles
 from tests.request_support import intake, request
 
 # One worker runs them all under pytest-xdist: one throwaway server for the run, not one
@@ -1051,19 +1051,6 @@ def test_verify_finds_a_changed_record(pg_demo: Database) -> None:
 # -- the command line ---------------------------------------------------------------------------
 
 
-def _when(condition: Any, tries: int = 600) -> bool:
-    """Whether ``condition()`` comes true, asked every 50 ms up to ``tries`` times (30 s).
-
-    For what the server does after the client has moved on (a backend exiting); the
-    generous bound ends only a failing test, a passing one returns at the event.
-    """
-    for _ in range(tries):
-        if condition():
-            return True
-        threading.Event().wait(0.05)
-    return bool(condition())
-
-
 def test_commands_run_in_one_process_give_their_connections_back(
     pg_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1074,11 +1061,7 @@ def test_commands_run_in_one_process_give_their_connections_back(
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     name = pg_db.read("SELECT current_database() AS name")[0].name
 
-    def others() -> int:
-        sql = "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = :name"
-        return int(pg_db.read(sql, {"name": name})[0].n)
-
-    before = others()
+    before = connections_to(pg_db, name)
     was_enabled = gc.isenabled()
     gc.disable()  # the leak hid behind the collector: it must not close them here
     try:
@@ -1091,11 +1074,10 @@ def test_commands_run_in_one_process_give_their_connections_back(
                 except SystemExit as exc:
                     code = int(exc.code or 0)
                 assert code == 0, args
-        # Ten commands, no connection left open. A closed connection's server process
-        # leaves pg_stat_activity a moment after the client has closed it (the backend
-        # exits on its own time: CI once counted one still going); a leaked one never
-        # leaves, so wait for the count to come back and fail if it does not.
-        assert _when(lambda: others() == before), f"{others()} connections, {before} before"
+        # Ten commands, no connection left open (once their server processes have exited).
+        assert settles(lambda: connections_to(pg_db, name) == before), (
+            f"{connections_to(pg_db, name)} connections, {before} before"
+        )
     finally:
         if was_enabled:
             gc.enable()
