@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from dutydesk.errors import DatabaseError
 from dutydesk.storage.engine import HEAD_REVISION, Database, Query, as_utc, url_for
 from dutydesk.storage.migrations import head_revision, known_revisions
 from dutydesk.storage.models import Incident, Person
+from dutydesk.storage.watch import change_watch
 from dutydesk.vocab import Category, Channel, Classification, Severity, Status
 from tests.locks import HAS_PROC_LOCKS, posix_locks
 
@@ -153,14 +155,22 @@ def test_newer_schema_is_refused(db: Database) -> None:
         Database(db.url).ensure_schema()
 
 
-def test_change_token_moves_when_another_connection_commits(db: Database) -> None:
-    before = db.change_token()
-    assert db.change_token() == before  # our own reads change nothing
-    other = Database(db.url)  # another process's connection, as far as the store knows
-    with other.engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO meta (key, value) VALUES ('k', 'v')")
-    other.close()
-    assert db.change_token() != before
+def test_another_connections_commit_wakes_the_watch_and_reads_do_not(db: Database) -> None:
+    # The console's watcher (issue 15): SQLite's PRAGMA data_version, polled; on a
+    # server, LISTEN on this database's channel. Reads move neither.
+    watch = change_watch(db)
+    cancelled = threading.Event()
+    try:
+        db.read("SELECT count(*) FROM meta")
+        assert not watch.wait(0.2, cancelled)  # our own reads change nothing
+        other = Database(db.url)  # another process's connection, as far as the store knows
+        with other.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+        other.close()
+        # Each wait returns at the change (a server's notification) or after its tick.
+        assert any(watch.wait(0.05, cancelled) for _ in range(200))
+    finally:
+        watch.close()
 
 
 def test_time_param_compares_with_stored_times(db: Database) -> None:

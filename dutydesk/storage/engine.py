@@ -12,8 +12,8 @@ services and the console never contain SQLite- or PostgreSQL-specific code:
 * :meth:`Database.ensure_schema` - checks the Alembic revision with one query and only
   imports Alembic when a migration is actually needed;
 * :meth:`Database.change_token` - a cheap value that changes when another connection
-  commits (SQLite's ``PRAGMA data_version``; PostgreSQL's transaction snapshot), for
-  polling from a worker.
+  commits to a SQLite file (``PRAGMA data_version``), for polling from a worker; a
+  server tells its consoles instead (``LISTEN``, :mod:`dutydesk.storage.watch`).
 
 PostgreSQL (``postgresql+psycopg://...``, the ``postgres`` extra) takes the same code:
 the schema comes from the same migrations, :meth:`Database.read` goes through
@@ -1055,25 +1055,17 @@ class Database:
         return f"string_agg(CAST({expression} AS TEXT), ',')"
 
     def change_token(self) -> int:
-        """A number that changes when another connection commits to the database.
+        """A number that changes when another connection commits to this SQLite file.
 
-        SQLite: ``PRAGMA data_version`` on this thread's connection.
-
-        PostgreSQL (13+): a hash of the server's current transaction snapshot
-        (``pg_current_snapshot()``: the oldest running transaction, one past the newest
-        finished one, and those running in between). Reads never take a transaction
-        id, so it stays put while consoles only read; every write transaction that
-        commits (or rolls back) changes it, whatever table it wrote: roster and leave
-        changes too, which the chain head would miss. One query, no table read. The
-        snapshot is the whole server's, so writes to other databases on the same server
-        also move it: a console then reads its window again for nothing, never misses
-        a change.
+        ``PRAGMA data_version`` on this thread's connection: one pragma, no table read.
+        A server store has no token (0): its consoles are told of each commit by
+        ``LISTEN``/``NOTIFY`` on a channel of their own database
+        (:func:`dutydesk.storage.watch.change_watch`, issue 15), never by polling the
+        server's snapshot, which any database's write on the server moved.
         """
         if self.is_sqlite and self.path is not None:
             connection = self._sqlite_connection()
             return int(connection.execute("PRAGMA data_version").fetchone()[0])
-        if self.url.startswith("postgresql"):
-            return int(self.read("SELECT hashtext(pg_current_snapshot()::text)")[0][0])
         return 0
 
     def close(self) -> None:
