@@ -1,0 +1,137 @@
+"""First queue rows on a real terminal: ``dutydesk`` beside a bare Textual app, in a pty.
+
+Not part of the test run. Issue 16 measured the launch path this way ("first queue rows
+under a real pty on 200k incidents, interleaved rounds, median"): each process is
+spawned in a pseudo-terminal at 120x40, what it writes is played onto a virtual screen
+(pyte, as ``tests/e2e/terminal.py`` does), and the clock stops when the screen first
+shows a queue row. ``bench_startup.py`` measures inside the process (CPU at the frame
+composed, headless); this one measures what the officer sees: spawn, interpreter start,
+imports, the first read, Textual's start-up and the bytes on the terminal.
+
+- ``bare``: the yardstick, a Textual app with a header, a 40-row ``DataTable`` and a
+  footer (``bench_startup.BARE``'s app), run on the terminal; stops when its first row is
+  on the screen.
+- ``console``: ``dutydesk --db PATH`` (the installed entry point) on a database nobody
+  signs in to (``queue_db.py``); stops when a serial is on the screen in the queue.
+
+Rounds are interleaved (bare, console; the order alternating), so a loaded machine weighs
+on both alike. Wall milliseconds; JSON out with medians, worst cases and the ratio.
+
+    python tests/bench/bench_pty_start.py /tmp/q200k.sqlite3 [--rounds 13]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pexpect
+import pyte
+
+from tests.e2e.terminal import COLUMNS, DUTYDESK, LINES, environment, screen_text
+
+BARE_APP = r"""
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header
+
+class Bare(App):
+    def compose(self):
+        yield Header()
+        yield DataTable()
+        yield Footer()
+
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        table.add_columns("serial", "title", "due")
+        for index in range(40):
+            table.add_row(f"20261126-{index:03d}", "幸福路燃气泄漏" * 2, "02:31")
+
+Bare().run()
+"""
+
+SERIAL = re.compile(r"\d{8}-\d{2}")
+"""A queue row's serial, as both draw it (the console cuts a long one with "…")."""
+
+
+def first_screen(command: str, args: list[str], env: dict[str, str], cwd: Path,
+                 shown: Callable[[str], bool]) -> float:  # fmt: skip
+    """Milliseconds from spawn until ``shown(screen)``; the process is then killed."""
+    screen = pyte.Screen(COLUMNS, LINES)
+    stream = pyte.ByteStream(screen)
+    began = time.perf_counter()
+    # encoding=None makes a bytes child; the stubs cannot infer that from the argument.
+    child: pexpect.spawn[bytes] = pexpect.spawn(
+        command, args, env=env, cwd=str(cwd), dimensions=(LINES, COLUMNS), encoding=None
+    )
+    try:
+        while time.perf_counter() - began < 60:
+            try:
+                chunk = child.read_nonblocking(65536, timeout=0.5)
+            except pexpect.TIMEOUT:
+                continue
+            # The moment the bytes reached the terminal: pyte's parsing after it is this
+            # script's work (tens of ms for a full screen of colour and Chinese), not the
+            # app's, and a fuller screen would pay more of it.
+            arrived = time.perf_counter()
+            stream.feed(chunk)
+            if shown(screen_text(screen)):
+                return (arrived - began) * 1000
+        raise TimeoutError(f"{command}: nothing shown in 60 s:\n{screen_text(screen)}")
+    finally:
+        child.terminate(force=True)
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    """Median and worst of one kind's rounds, in ms."""
+    return {"median_ms": round(statistics.median(values), 1), "max_ms": round(max(values), 1)}
+
+
+def main() -> None:
+    """Interleaved rounds of the bare app and the console in a pty; JSON out."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("path", type=Path, help="a database nobody signs in to (queue_db.py)")
+    parser.add_argument("--rounds", type=int, default=13)
+    options = parser.parse_args()
+    runs: dict[str, list[float]] = {"bare": [], "console": []}
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder)
+        env = environment(home, PYTHONDONTWRITEBYTECODE="1")
+        script = home / "bare.py"
+        script.write_text(BARE_APP, encoding="utf-8")
+        kinds: dict[str, tuple[str, list[str]]] = {
+            "bare": (sys.executable, [str(script)]),
+            "console": (str(DUTYDESK), ["--db", str(options.path)]),
+        }
+        for command, args in kinds.values():  # one untimed run each: caches warm
+            first_screen(command, args, env, home, lambda s: bool(SERIAL.search(s)))
+        for number in range(options.rounds):
+            order = ["bare", "console"] if number % 2 == 0 else ["console", "bare"]
+            for kind in order:
+                command, args = kinds[kind]
+                runs[kind].append(
+                    first_screen(command, args, env, home, lambda s: bool(SERIAL.search(s)))
+                )
+    bare, console = summary(runs["bare"]), summary(runs["console"])
+    print(
+        json.dumps(
+            {
+                "rounds": options.rounds,
+                "bare_first_row": bare,
+                "console_first_row": console,
+                "x_bare": round(console["median_ms"] / bare["median_ms"], 2),
+                "runs": {kind: [round(v, 1) for v in values] for kind, values in runs.items()},
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
