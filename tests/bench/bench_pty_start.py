@@ -1,4 +1,4 @@
-"""First queue rows on a real terminal: ``dutydesk`` beside a bare Textual app, in a pty.
+"""First rows on a real terminal: ``dutydesk`` beside a bare Textual app, in a pty.
 
 Not part of the test run. Issue 16 measured the launch path this way ("first queue rows
 under a real pty on 200k incidents, interleaved rounds, median"): each process is
@@ -13,11 +13,17 @@ imports, the first read, Textual's start-up and the bytes on the terminal.
   on the screen.
 - ``console``: ``dutydesk --db PATH`` (the installed entry point) on a database nobody
   signs in to (``queue_db.py``); stops when a serial is on the screen in the queue.
+- ``sign_in``: ``dutydesk`` on the demo night (made once by ``dutydesk demo``), which
+  opens on the sign-in screen; stops when the names it lists are on the screen.
 
-Rounds are interleaved (bare, console; the order alternating), so a loaded machine weighs
-on both alike. Wall milliseconds; JSON out with medians, worst cases and the ratio.
+dutydesk's bytecode is written first (``bench_startup.compile_package``): without it a
+run with ``PYTHONDONTWRITEBYTECODE`` compiled every dutydesk module at each start.
 
-    python tests/bench/bench_pty_start.py /tmp/q200k.sqlite3 [--rounds 13]
+Rounds are interleaved (the three in turn, each round starting one further on), so a
+loaded machine weighs on all alike. Wall milliseconds; JSON out with medians, worst cases
+and each ratio to the bare app.
+
+    python -m tests.bench.bench_pty_start /tmp/q200k.sqlite3 [--rounds 13]
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import argparse
 import json
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +42,7 @@ from pathlib import Path
 import pexpect
 import pyte
 
+from tests.bench.bench_startup import compile_package
 from tests.e2e.terminal import COLUMNS, DUTYDESK, LINES, environment, screen_text
 
 BARE_APP = r"""
@@ -94,38 +102,49 @@ def summary(values: list[float]) -> dict[str, float]:
 
 
 def main() -> None:
-    """Interleaved rounds of the bare app and the console in a pty; JSON out."""
+    """Interleaved rounds of the bare app, the console and the sign-in screen; JSON out."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("path", type=Path, help="a database nobody signs in to (queue_db.py)")
     parser.add_argument("--rounds", type=int, default=13)
     options = parser.parse_args()
-    runs: dict[str, list[float]] = {"bare": [], "console": []}
+    # An editable install run without writing bytecode would compile dutydesk's modules
+    # at every start (textual's came compiled with its wheel): compiled once, as a wheel
+    # or the first run of a README install does (bench_startup.py does the same).
+    compile_package()
+    runs: dict[str, list[float]] = {"bare": [], "console": [], "sign_in": []}
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)
         env = environment(home, PYTHONDONTWRITEBYTECODE="1")
         script = home / "bare.py"
         script.write_text(BARE_APP, encoding="utf-8")
-        kinds: dict[str, tuple[str, list[str]]] = {
-            "bare": (sys.executable, [str(script)]),
-            "console": (str(DUTYDESK), ["--db", str(options.path)]),
+        demo = home / "demo.sqlite3"
+        subprocess.run([str(DUTYDESK), "demo", "--db", str(demo)], env=env, check=True,
+                       capture_output=True)  # fmt: skip
+        row = lambda screen: bool(SERIAL.search(screen))  # noqa: E731
+        kinds: dict[str, tuple[str, list[str], Callable[[str], bool]]] = {
+            "bare": (sys.executable, [str(script)], row),
+            "console": (str(DUTYDESK), ["--db", str(options.path)], row),
+            # The sign-in screen with the names it lists (the demo's duty officer's).
+            "sign_in": (str(DUTYDESK), ["--db", str(demo)], lambda screen: "李晓明" in screen),
         }
-        for command, args in kinds.values():  # one untimed run each: caches warm
-            first_screen(command, args, env, home, lambda s: bool(SERIAL.search(s)))
+        for command, args, shown in kinds.values():  # one untimed run each: caches warm
+            first_screen(command, args, env, home, shown)
         for number in range(options.rounds):
-            order = ["bare", "console"] if number % 2 == 0 else ["console", "bare"]
+            order = list(kinds)[number % 3 :] + list(kinds)[: number % 3]
             for kind in order:
-                command, args = kinds[kind]
-                runs[kind].append(
-                    first_screen(command, args, env, home, lambda s: bool(SERIAL.search(s)))
-                )
-    bare, console = summary(runs["bare"]), summary(runs["console"])
+                command, args, shown = kinds[kind]
+                runs[kind].append(first_screen(command, args, env, home, shown))
+    figures = {kind: summary(values) for kind, values in runs.items()}
+    base = figures["bare"]["median_ms"]
     print(
         json.dumps(
             {
                 "rounds": options.rounds,
-                "bare_first_row": bare,
-                "console_first_row": console,
-                "x_bare": round(console["median_ms"] / bare["median_ms"], 2),
+                "bare_first_row": figures["bare"],
+                "console_first_row": figures["console"],
+                "sign_in_screen": figures["sign_in"],
+                "console_x_bare": round(figures["console"]["median_ms"] / base, 2),
+                "sign_in_x_bare": round(figures["sign_in"]["median_ms"] / base, 2),
                 "runs": {kind: [round(v, 1) for v in values] for kind, values in runs.items()},
             },
             indent=2,
