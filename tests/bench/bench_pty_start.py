@@ -9,7 +9,7 @@ composed, headless); this one measures what the officer sees: spawn, interpreter
 imports, the first read, Textual's start-up and the bytes on the terminal.
 
 - ``bare``: the yardstick, a Textual app with a header, a 40-row ``DataTable`` and a
-  footer (``bench_startup.BARE``'s app), run on the terminal; stops when its first row is
+  footer (``bench_startup.BARE_APP``), run on the terminal; stops when its first row is
   on the screen.
 - ``console``: ``dutydesk --db PATH`` (the installed entry point) on a database nobody
   signs in to (``queue_db.py``); stops when a serial is on the screen in the queue.
@@ -42,27 +42,11 @@ from pathlib import Path
 import pexpect
 import pyte
 
-from tests.bench.bench_startup import compile_package
+from tests.bench.bench_startup import BARE_APP, compile_package
 from tests.e2e.terminal import COLUMNS, DUTYDESK, LINES, environment, screen_text
 
-BARE_APP = r"""
-from textual.app import App
-from textual.widgets import DataTable, Footer, Header
-
-class Bare(App):
-    def compose(self):
-        yield Header()
-        yield DataTable()
-        yield Footer()
-
-    def on_mount(self):
-        table = self.query_one(DataTable)
-        table.add_columns("serial", "title", "due")
-        for index in range(40):
-            table.add_row(f"20261126-{index:03d}", "幸福路燃气泄漏" * 2, "02:31")
-
-Bare().run()
-"""
+BARE = BARE_APP + "\nBare().run()\n"
+"""The bare app of ``bench_startup.py``, run as it is on the terminal."""
 
 SERIAL = re.compile(r"\d{8}-\d{2}")
 """A queue row's serial, as both draw it (the console cuts a long one with "…")."""
@@ -116,7 +100,7 @@ def main() -> None:
         home = Path(folder)
         env = environment(home, PYTHONDONTWRITEBYTECODE="1")
         script = home / "bare.py"
-        script.write_text(BARE_APP, encoding="utf-8")
+        script.write_text(BARE, encoding="utf-8")
         demo = home / "demo.sqlite3"
         subprocess.run([str(DUTYDESK), "demo", "--db", str(demo)], env=env, check=True,
                        capture_output=True)  # fmt: skip

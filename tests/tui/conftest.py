@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
+from textual import events
 from textual.screen import Screen
 
 from dutydesk.clock import FrozenClock
@@ -44,6 +45,16 @@ def on_top(app: DutyDeskApp, kind: type[AnyScreen]) -> AnyScreen:
     screen = app.screen
     assert isinstance(screen, kind), screen
     return screen
+
+
+def burst(app: DutyDeskApp, text: str, *keys: str) -> None:
+    """Queue ``text`` and then ``keys`` (``"enter"``, ``"ctrl+s"``) at once, as a fast
+    typist, a paste or a loaded terminal delivers them: none waits for the one before to
+    be handled (Pilot's ``press`` would wait for each)."""
+    for char in text:
+        app.post_message(events.Key(char, char))
+    for key in keys:
+        app.post_message(events.Key(key, "\r" if key == "enter" else None))
 
 
 def local(day: int, hour: int, minute: int) -> datetime:

@@ -23,7 +23,7 @@ from dutydesk.tui.screens.main import MainScreen
 from dutydesk.tui.widgets.choice import ChoiceSelect
 from dutydesk.tui.widgets.form import Field
 from dutydesk.vocab import Severity
-from tests.tui.conftest import HOSTILE, NOW, on_top
+from tests.tui.conftest import HOSTILE, NOW, burst, on_top
 from tests.tui.test_console import SIZE, screen_text, settle
 
 MakeApp = Callable[..., DutyDeskApp]
@@ -97,9 +97,7 @@ async def test_ctrl_s_right_behind_the_typing_saves_every_character(
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_intake(pilot)
         typed = "城西加油站附近燃气管道泄漏"
-        for char in typed:
-            app.post_message(events.Key(char, char))
-        app.post_message(events.Key("ctrl+s", None))
+        burst(app, typed, "ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, MainScreen), screen.status_text
         new = next(i for i in incidents(db) if i.serial == "20261126-030")
@@ -113,9 +111,7 @@ async def test_ctrl_q_right_behind_the_typing_asks_before_throwing_it_away(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_intake(pilot)
-        for char in "燃气泄漏":
-            app.post_message(events.Key(char, char))
-        app.post_message(events.Key("ctrl+q", None))
+        burst(app, "燃气泄漏", "ctrl+q")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         assert screen.text("summary") == "燃气泄漏"

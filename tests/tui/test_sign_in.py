@@ -32,7 +32,7 @@ from dutydesk.tui.screens.sign_in import SignInScreen
 from dutydesk.tui.widgets.status import StatusLine
 from dutydesk.vocab import Classification, Position, Role
 from tests.templates import DemoTemplates
-from tests.tui.conftest import NOW, on_top
+from tests.tui.conftest import NOW, burst, on_top
 from tests.tui.test_console import settle
 
 SECRET_TITLE = "省委办公厅密电"
@@ -100,8 +100,7 @@ async def test_keys_typed_at_the_first_frame_go_to_the_name_field(
     # keys typed at that frame reached the screen before its name field had focus and
     # were lost; in a terminal, a second console took no keys at its sign-in screen.
     app = sign_in_app()
-    for char in "黄雨":  # in the app's queue before it runs, as a fast typist's would be
-        app.post_message(events.Key(char, char))
+    burst(app, "黄雨")  # in the app's queue before it runs, as a fast typist's would be
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = screen_of(app)
@@ -115,9 +114,7 @@ async def test_a_name_and_enter_typed_at_the_first_frame_move_to_the_pin(
     # Typed ahead of the first frame, the name lands in order and Enter, a binding of the
     # field (Textual takes those after the keys queued before them), then moves to the PIN.
     app = sign_in_app()
-    for char in "黄雨婷":
-        app.post_message(events.Key(char, char))
-    app.post_message(events.Key("enter", "\r"))
+    burst(app, "黄雨婷", "enter")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = screen_of(app)
@@ -144,12 +141,8 @@ async def test_a_name_enter_and_pin_typed_in_one_burst_sign_in_without_showing_t
             seen.append(value)
 
         screen.name_input.watch(screen.name_input, "value", noted, init=False)
-        for char in "黄雨婷":
-            app.post_message(events.Key(char, char))
-        app.post_message(events.Key("enter", "\r"))
-        for char in "4444":
-            app.post_message(events.Key(char, char))
-        app.post_message(events.Key("enter", "\r"))
+        burst(app, "黄雨婷", "enter")
+        burst(app, "4444", "enter")
         await settle(pilot)
         assert app.operator is not None and app.operator.name == "黄雨婷"
         assert not any("4" in value for value in seen), seen
@@ -485,7 +478,6 @@ async def test_what_the_operator_writes_carries_their_person_id(
     sign_in_app: Callable[..., DutyDeskApp], demo: Database
 ) -> None:
     """An intake at the console is created by, and its first entry is by, the operator."""
-    from textual import events
 
     app = sign_in_app()
     async with app.run_test(size=SIZE) as pilot:
