@@ -1518,7 +1518,8 @@ def _gin_step(index: PostgresSearchIndex, spec: SearchSpec) -> tuple[str, dict[s
     from dutydesk.storage.search import _Params
 
     params = _Params()
-    return index._gin_sql(spec, params, index._key_share()), params.values
+    by_day = index._reads_by_day(spec, index._key_share())
+    return index._gin_sql(spec, params, by_day=by_day), params.values
 
 
 def _assert_the_days_bound_the_rows_read(

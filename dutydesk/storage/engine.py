@@ -600,8 +600,8 @@ class Database:
                         _note_audit_head(connection)
 
             else:
-                # The server's default isolation (READ COMMITTED): writers that must
-                # not interleave lock their row FOR UPDATE (see the module docstring).
+                # A closed Database's engine of this URL when one was kept (its dialect
+                # and compiled statements), else a new one.
                 spare = _take_spare(self.url)
                 if spare is not None:
                     engine, owner = spare
