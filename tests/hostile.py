@@ -82,3 +82,15 @@ UNSAFE = re.compile(
 def unsafe_in(text: str) -> list[str]:
     """The unsafe characters found in ``text`` (as ``U+XXXX``), for a readable failure."""
     return sorted({f"U+{ord(char):04X}" for char in UNSAFE.findall(text)})
+
+
+def shows_number(text: str, number: str) -> bool:
+    """Whether ``number`` (a PIN, a casualty figure) is printed on its own in ``text``.
+
+    A number counts only as a whole run of digits outside a location: a server
+    database's name holds the test process's id, and ``dutydesk_t24682_89`` once "held"
+    the PIN 2468 (CI, stop 32). A path or a URL never carries a secret here, and a
+    leaked PIN would stand as its own run of digits.
+    """
+    words = (word for word in text.split() if "/" not in word)
+    return any(number in re.findall(r"\d+", word) for word in words)

@@ -27,7 +27,7 @@ from dutydesk.storage.engine import Database, url_for
 from tests.conftest import on_postgresql
 from tests.docs_support import add_people
 from tests.hostile import ALL as EVERY
-from tests.hostile import FORMULAS, LINE_1MB, PASTE_1MB, formula_like, unsafe_in
+from tests.hostile import FORMULAS, LINE_1MB, PASTE_1MB, formula_like, shows_number, unsafe_in
 from tests.hostile import SHORT as EVERY_SHORT
 
 NOW = "2026-11-26T02:31+08:00"
@@ -288,3 +288,14 @@ def test_sms_short_version(run: Run, seeded: Seeded) -> None:
     _human(text, "sms")
     assert text.strip()
     assert all(len(line) <= 70 for line in text.splitlines())
+
+
+def test_a_number_inside_a_database_name_is_not_a_shown_pin() -> None:
+    # CI at stop 32: the server database dutydesk_t24682_89 "held" the PIN 2468.
+    said = (
+        "Database ready at postgresql+psycopg://postgres@127.0.0.1:34895/dutydesk_t24682_89;"
+        " administrator 赵建国 can sign in.\n"
+    )
+    assert "2468" in said and not shows_number(said, "2468")
+    assert shows_number("wrong PIN 2468 for 赵建国", "2468")
+    assert shows_number("PIN:2468.", "2468") and not shows_number("24680", "2468")
