@@ -258,7 +258,8 @@ async def _keys_to_screen(app: Any, pilot: Any) -> dict[str, float]:
     """Down and page down 30 a second, as a held key repeats, then End after a reload.
 
     Held, a key also pays for whatever the one before left to do (the timeline's read
-    and repaint). ``end_key``: the queue's last block must be held or be read first.
+    and repaint). ``end_key``: the queue's last block must be held or be read first
+    (``END_PRESSES`` of them, each after a reload), split by ``_FrameMarks``.
     ``*_key_cpu_ms``: the process's CPU time per key over the held run.
     """
     clock = _KeyClock(app)
@@ -279,18 +280,27 @@ async def _keys_to_screen(app: Any, pilot: Any) -> dict[str, float]:
             # The process's CPU per key (every thread, and this loop's own polling): what a
             # key costs whatever the machine's load.
             figures[f"{key}_key_cpu_ms"] = (time.process_time() - cpu) * 1000 / presses
-        ends, spans = [], []
-        for _ in range(10):
-            await pilot.press("home")
-            generation = queue._generation
-            queue.reload()
-            while queue._generation == generation or queue._loading:
-                await asyncio.sleep(0.001)
-            await pilot.pause()
-            clock.spans.clear()
-            ends.append(await clock.press("end", (queue.count or 1) - 1))
-            spans.extend(clock.spans)
-            await pilot.pause()
+        ends, spans, waits, renders = [], [], [], []
+        marks = _FrameMarks(app)
+        try:
+            for _ in range(END_PRESSES):
+                await pilot.press("home")
+                generation = queue._generation
+                queue.reload()
+                while queue._generation == generation or queue._loading:
+                    await asyncio.sleep(0.001)
+                await pilot.pause()
+                clock.spans.clear()
+                marks.clear()
+                ends.append(await clock.press("end", (queue.count or 1) - 1))
+                spans.extend(clock.spans)
+                acted, ticked = marks.acted, marks.ticked
+                if acted is not None and ticked is not None:
+                    waits.append((ticked - acted) * 1000)
+                    renders.append((clock.spans[-1][1] - ticked) * 1000)
+                await pilot.pause()
+        finally:
+            marks.remove()
         # Only the End keys' own spans: the reloads between them are not the key's.
         figures.update(GC.figures("end", spans[0][0], spans, 16))
         figures["gc_end_collections_in_keys"] = float(
@@ -298,9 +308,57 @@ async def _keys_to_screen(app: Any, pilot: Any) -> dict[str, float]:
         )
         figures["end_key_p50_ms"] = statistics.median(ends)
         figures["end_key_p95_ms"] = _p95(ends)
+        figures["end_key_to_tick_p50_ms"] = statistics.median(waits)
+        figures["end_key_to_tick_p95_ms"] = _p95(waits)
+        figures["end_key_frame_p50_ms"] = statistics.median(renders)
+        figures["end_key_frame_p95_ms"] = _p95(renders)
     finally:
         app._display = clock.display
     return figures
+
+
+END_PRESSES = 30
+"""End presses a run: the p95 of ten was their slowest press (stop 32)."""
+
+
+class _FrameMarks:
+    """When the End action ran, and when the screen's frame timer next fired.
+
+    Textual draws a frame on a timer ticking at most ``TEXTUAL_FPS`` (60) times a second:
+    a change made less than a tick after the frame before waits for the next tick. The
+    action to the tick (``end_key_to_tick_*``: message hops and that wait) and the tick
+    to the frame written (``end_key_frame_*``: layout, render, compositing) tell the
+    console's own cost from the pacing.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.acted: float | None = None
+        self.ticked: float | None = None
+        self._queue = app.main.queue
+        self._timer = app.main._update_timer
+        self._tick = self._timer._callback
+        last = self._queue.action_last
+
+        def action_last() -> None:
+            last()
+            self.acted = time.perf_counter()
+
+        def tick() -> Any:
+            if self.acted is not None and self.ticked is None:
+                self.ticked = time.perf_counter()
+            return self._tick()
+
+        self._queue.action_last = action_last
+        self._timer._callback = tick
+
+    def clear(self) -> None:
+        """Forget the press before."""
+        self.acted = self.ticked = None
+
+    def remove(self) -> None:
+        """Put the queue's action and the timer's callback back."""
+        del self._queue.action_last
+        self._timer._callback = self._tick
 
 
 def _p95(values: list[float]) -> float:
