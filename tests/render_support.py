@@ -4,9 +4,10 @@
 (a private LibreOffice profile per call, so two xdist workers never share a profile lock)
 and reads it back: ``pdfinfo`` for the page count, ``pdftotext -layout`` for each page's
 text as printed, ``pdftotext -bbox-layout`` for each printed line's text and position.
+``calc_sheets(data, workdir)`` opens an XLSX in LibreOffice Calc and reads its sheets back.
 
-The tools are Debian's ``libreoffice-writer-nogui``, ``poppler-utils`` and
-``fonts-noto-cjk`` (``.ci/run`` installs them when missing). Without them a test skips,
+The tools are Debian's ``libreoffice-writer-nogui``, ``libreoffice-calc-nogui``,
+``poppler-utils`` and ``fonts-noto-cjk`` (``.ci/run`` installs them when missing). Without them a test skips,
 saying why, only outside CI: under ``CI`` (set by every CI runner) a missing tool fails,
 so CI cannot pass by skipping the rendered checks.
 
@@ -15,6 +16,7 @@ A test that renders is marked ``render`` (``pytest -m render`` runs them alone).
 
 from __future__ import annotations
 
+import csv
 import itertools
 import os
 import re
@@ -44,13 +46,54 @@ def require_tools() -> None:
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if not missing:
         return
-    reason = (
+    _missing(
         f"{', '.join(missing)} not found: install libreoffice-writer-nogui, poppler-utils "
         "and fonts-noto-cjk (.ci/run does) to run the rendered-document checks"
     )
+
+
+def _missing(reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+CALC_LIBRARY = "libsclo.so"
+"""LibreOffice Calc's core, beside ``soffice`` in its program folder: Writer alone (the
+package the DOCX checks need) loads no workbook ("source file could not be loaded")."""
+
+CALC_CSV = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
+"""Calc's CSV filter: comma, double quote, UTF-8 (76), cells as shown, values not
+formulas, and every sheet to its own file (``-1``, LibreOffice 7.2 and later)."""
+
+
+def calc_sheets(data: bytes, workdir: Path, name: str = "workbook") -> dict[str, list[list[str]]]:
+    """Open XLSX bytes in LibreOffice Calc and read every sheet back as Calc shows it.
+
+    Calc, not the library that wrote the file, is the reader here: a sheet spliced by
+    hand (``reports/ooxml.splice_to``) that openpyxl forgives could still be refused or
+    misread by a spreadsheet. Cells come back as text, as Calc shows them (a number
+    ``5``, an empty cell ``""``); a formula would come back as its result.
+    """
+    require_tools()
+    soffice = shutil.which("soffice")
+    assert soffice is not None
+    if not (Path(soffice).resolve().parent / CALC_LIBRARY).exists():
+        _missing("LibreOffice Calc not found: install libreoffice-calc-nogui (.ci/run does)")
+    workdir.mkdir(parents=True, exist_ok=True)
+    source = workdir / f"{name}.xlsx"
+    source.write_bytes(data)
+    profile = (workdir / f".lo-profile-{name}").resolve().as_uri()
+    said = _run(
+        "soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore",
+        "--convert-to", CALC_CSV, "--outdir", str(workdir), str(source), cwd=workdir,
+    )  # fmt: skip
+    sheets = {}
+    for path in sorted(workdir.glob(f"{name}-*.csv")):
+        with path.open(encoding="utf-8", newline="") as stream:
+            sheets[path.stem.removeprefix(f"{name}-")] = list(csv.reader(stream))
+    assert sheets, f"Calc wrote no sheet: {said}"
+    return sheets
 
 
 BODY_LINE_PT = 18.0

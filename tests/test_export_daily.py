@@ -24,6 +24,8 @@ from tests.docs_support import (
     seed_night,
     zip_text,
 )
+from tests.hostile import SHORT
+from tests.render_support import calc_sheets
 
 FORMATS = ("csv", "json", "ndjson", "md", "xlsx", "docx")
 NIGHT_DUTY_DAY = "2026-11-25"
@@ -423,3 +425,35 @@ def test_every_document_says_the_window_it_counts(
             assert wanted in as_text(fmt, data).replace("\\", "")
         if fmt == "docx":  # under the title, where a reader looks first
             assert Document(io.BytesIO(data)).paragraphs[1].text == wanted
+
+
+@pytest.mark.render
+def test_xlsx_opens_in_libreoffice_calc_with_the_cells_openpyxl_reads(
+    night: Night, db: Database, db_arg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The rows are spliced into the sheet as XML text (reports/ooxml.splice_to, deflated
+    # at zlib's fastest level); openpyxl reading its own kind of file proves little, so
+    # a spreadsheet opens it: every sheet, every cell as Calc shows it. Hostile text in
+    # the title, summary and location: Calc must show the text, never run a formula.
+    hostile = [text for key, text in SHORT.items() if key != "nul"]  # PostgreSQL: no U+0000
+    for number, text in enumerate(hostile):
+        add_incident(db, title=f"{number} {text}", summary=text, location=text[:40])
+    code, _out, err = run_cli(
+        capsys, db_arg, "--lang", "zh_CN", "export", "daily", "--date", NIGHT_DUTY_DAY,
+        "--format", "xlsx", "-o", str(tmp_path / "daily.xlsx"),
+    )  # fmt: skip
+    assert code == 0, err
+    data = (tmp_path / "daily.xlsx").read_bytes()
+    workbook = load_workbook(io.BytesIO(data))
+    shown = calc_sheets(data, tmp_path / "calc")
+    assert list(shown) == sorted(workbook.sheetnames)
+    for sheet in workbook.worksheets:
+        written = [
+            ["" if value is None else str(value) for value in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+        assert shown[sheet.title] == written, sheet.title
+    incidents = shown[workbook.sheetnames[0]]
+    assert len(incidents) == 1 + 3 + len(hostile)
+    titles = {row[7] for row in incidents[1:]}
+    assert FORMULA in titles and f"{hostile.index(FORMULA)} {FORMULA}" in titles

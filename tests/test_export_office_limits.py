@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from dutydesk.reports import daily_office, ooxml
 from dutydesk.storage.engine import Database
 from tests.docs_support import Night, add_incident, run_cli, seed_night
-from tests.render_support import render
+from tests.render_support import calc_sheets, render
 
 DAY = "2026-11-25"
 """seed_night's duty day (its incidents came in at 01:31 on the 26th)."""
@@ -150,3 +150,8 @@ def test_a_big_days_part_is_written_as_zip64_and_the_files_still_open(
     small = render((tmp_path / "small.docx").read_bytes(), tmp_path / "render", "small")
     assert "燃气爆炸" in big.pages[0]
     assert big.pages == small.pages
+    # And Calc opens the zip64 workbook with the cells of the plain one.
+    small_xlsx = (tmp_path / "small.xlsx").read_bytes()
+    sheets = calc_sheets(xlsx, tmp_path / "calc", "big")
+    assert sheets == calc_sheets(small_xlsx, tmp_path / "calc", "small")
+    assert sheets["Incidents"][1][0] == night.open_serial
