@@ -29,6 +29,7 @@ from dutydesk.errors import DatabaseError, DutyDeskError
 from dutydesk.i18n import t
 from dutydesk.services.integrity import canonical_sql
 from dutydesk.services.integrity.chain_walk import Part, Walk, join, purge_events, walk_part
+from dutydesk.services.integrity.row_facts import RowFacts
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult, Pool
@@ -137,19 +138,17 @@ def _walk_stretch(task: _Task) -> tuple[Part | None, str]:
 class _Piece:
     path: Path
     table: str
-    held: dict[str, int]
+    held: RowFacts
     key: bytes | None
     baselined: bool
     rowids: Stretch
     quick: bool
 
 
-def _by_range(
-    held: dict[str, int], ranges: list[Stretch]
-) -> tuple[list[dict[str, int]], list[str]]:
+def _by_range(held: RowFacts, ranges: list[Stretch]) -> tuple[list[RowFacts], list[str]]:
     """``held`` split by the ``rowid`` range its key falls in; the keys that are no number."""
     lows = [low for low, _high in ranges[1:] if low is not None]
-    given: list[dict[str, int]] = [{} for _ in ranges]
+    given = [RowFacts() for _ in ranges]
     nowhere: list[str] = []
     for row, seq in held.items():
         try:
@@ -224,7 +223,7 @@ class Walking:
         return join(parts, problems, self._limit)
 
     def pieces(
-        self, table: str, held: dict[str, int], key: bytes | None, baselined: bool
+        self, table: str, held: RowFacts, key: bytes | None, baselined: bool
     ) -> tuple[set[str], list[str]]:
         """A table's rows compared with their facts by the workers, a piece each.
 

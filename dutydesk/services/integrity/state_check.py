@@ -19,6 +19,7 @@ from typing import Any
 from dutydesk.i18n import code_name, field_caption, t
 from dutydesk.rules.chain import compact_fill, compact_template, hashed_form
 from dutydesk.services.integrity import fact_form, head_key
+from dutydesk.services.integrity.row_facts import RowFacts
 from dutydesk.services.integrity.state_facts import (
     DELETED,
     KEY_FIELD,
@@ -37,17 +38,22 @@ from dutydesk.services.integrity.state_facts import (
 )
 from dutydesk.storage.engine import Database, Query, SqlFunction
 
-Facts = dict[str, dict[str, int]]
+Facts = dict[str, RowFacts]
 """The latest fact per row, by table then row: its link's number, negative when the fact
 says the row was deleted. Only the number: the fact's JSON is read again, a batch at a
-time, when the row is compared, so a walk of any length holds ~200 bytes per row."""
+time, when the row is compared, so a walk of any length holds ~8 bytes per row
+(:class:`.row_facts.RowFacts`)."""
 
 
 def note(facts: Facts, seq: int, action: Any, object_type: Any, object_id: Any) -> None:
     """Keep an audit event (its columns) if it is a state fact: the walk's cheap form."""
     if action not in _FACT_ACTIONS or object_type not in WATCHED:
         return
-    facts.setdefault(str(object_type), {})[str(object_id)] = -seq if action == DELETED else seq
+    table = str(object_type)
+    rows = facts.get(table)
+    if rows is None:
+        rows = facts[table] = RowFacts()
+    rows[str(object_id)] = -seq if action == DELETED else seq
 
 
 _FACT_ACTIONS = frozenset({STATE, DELETED})
@@ -175,19 +181,19 @@ def compare(
     quick = pieces is None and db.has_functions and canonical_sql.available(db)
     with db.snapshot(fact_functions(key) if quick else None) as query:
         for table in WATCHED:
-            held = facts.pop(table, {})
+            held = facts.pop(table, None) or RowFacts()
             if pieces is None:
                 found = compare_rows(query, table, held, key, baselined=baselined, quick=quick)
                 problems.extend(found)
             else:
                 left, lines = pieces(table, held, key, baselined)
                 problems.extend(lines)
-                held = {row: seq for row, seq in held.items() if row in left}
+                held = RowFacts((row, seq) for row, seq in held.items() if row in left)
             problems.extend(_gone(query, table, held))
     return problems
 
 
-Pieces = Callable[[str, dict[str, int], "bytes | None", bool], tuple[set[str], list[str]]]
+Pieces = Callable[[str, RowFacts, "bytes | None", bool], tuple[set[str], list[str]]]
 """How :func:`compare` has a table's rows compared elsewhere: ``(table, held, key,
 baselined)`` -> (the rows of ``held`` no row of the table took, the problems of the
 rows in table order)."""
@@ -196,7 +202,7 @@ rows in table order)."""
 def compare_rows(
     query: Query,
     table: str,
-    held: dict[str, int],
+    held: RowFacts,
     key: bytes | None,
     *,
     baselined: bool,
@@ -343,7 +349,7 @@ def fact_sql(table: str, key_id: str | None) -> str:
     return f"CASE WHEN {when} THEN json_object({pairs}) END"
 
 
-def _gone(query: Query, table: str, held: dict[str, int]) -> list[str]:
+def _gone(query: Query, table: str, held: RowFacts) -> list[str]:
     """A problem for each row with a fact (not a deletion) but no longer in the table."""
     problems = []
     gone = [(row, seq) for row, seq in held.items() if seq > 0]
