@@ -7,8 +7,8 @@ text as printed, ``pdftotext -bbox-layout`` for each printed line's text and pos
 ``calc_sheets(data, workdir)`` opens an XLSX in LibreOffice Calc and reads its sheets back.
 
 The tools are Debian's ``libreoffice-writer-nogui``, ``libreoffice-calc-nogui``,
-``poppler-utils`` and ``fonts-noto-cjk`` (``.ci/run`` installs them when missing). Without them a test skips,
-saying why, only outside CI: under ``CI`` (set by every CI runner) a missing tool fails,
+``poppler-utils`` and ``fonts-noto-cjk`` (``.ci/run`` installs them when missing).
+Without them a test skips, saying why, only outside CI: under ``CI`` (set by every CI runner) a missing tool fails,
 so CI cannot pass by skipping the rendered checks.
 
 A test that renders is marked ``render`` (``pytest -m render`` runs them alone).
@@ -80,14 +80,7 @@ def calc_sheets(data: bytes, workdir: Path, name: str = "workbook") -> dict[str,
     assert soffice is not None
     if not (Path(soffice).resolve().parent / CALC_LIBRARY).exists():
         _missing("LibreOffice Calc not found: install libreoffice-calc-nogui (.ci/run does)")
-    workdir.mkdir(parents=True, exist_ok=True)
-    source = workdir / f"{name}.xlsx"
-    source.write_bytes(data)
-    profile = (workdir / f".lo-profile-{name}").resolve().as_uri()
-    said = _run(
-        "soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore",
-        "--convert-to", CALC_CSV, "--outdir", str(workdir), str(source), cwd=workdir,
-    )  # fmt: skip
+    said = _convert(data, workdir, f"{name}.xlsx", CALC_CSV)
     sheets = {}
     for path in sorted(workdir.glob(f"{name}-*.csv")):
         with path.open(encoding="utf-8", newline="") as stream:
@@ -199,6 +192,22 @@ class Rendered:
         )
 
 
+def _convert(data: bytes, workdir: Path, file_name: str, to: str) -> str:
+    """Write ``data`` to ``workdir/file_name`` and have LibreOffice convert it ``to``.
+
+    A private profile per file, so two xdist workers never share a profile lock; what
+    LibreOffice said is returned.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    source = workdir / file_name
+    source.write_bytes(data)
+    profile = (workdir / f".lo-profile-{source.stem}").resolve().as_uri()
+    return _run(
+        "soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore",
+        "--convert-to", to, "--outdir", str(workdir), str(source), cwd=workdir,
+    )  # fmt: skip
+
+
 def _run(*args: str, cwd: Path) -> str:
     done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, f"{args[0]} failed: {done.stderr or done.stdout}"
@@ -208,14 +217,7 @@ def _run(*args: str, cwd: Path) -> str:
 def render(data: bytes, workdir: Path, name: str = "document") -> Rendered:
     """Render DOCX bytes to ``workdir/name.pdf`` with LibreOffice and read the PDF back."""
     require_tools()
-    workdir.mkdir(parents=True, exist_ok=True)
-    source = workdir / f"{name}.docx"
-    source.write_bytes(data)
-    profile = (workdir / f".lo-profile-{name}").resolve().as_uri()
-    _run(
-        "soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore",
-        "--convert-to", "pdf", "--outdir", str(workdir), str(source), cwd=workdir,
-    )  # fmt: skip
+    _convert(data, workdir, f"{name}.docx", "pdf")
     pdf = workdir / f"{name}.pdf"
     assert pdf.exists(), "LibreOffice wrote no PDF"
     info = _run("pdfinfo", str(pdf), cwd=workdir)

@@ -31,7 +31,7 @@ class RowFacts:
 
     The link's number, negative when the fact says the row was deleted. The operations
     are those ``verify`` uses, with a dict's meaning: set, :meth:`pop`, :meth:`items`,
-    :meth:`update` (a later stretch's facts over an earlier one's), ``in``, ``len``.
+    :meth:`update` (a later stretch's facts over an earlier one's), iteration, ``len``.
     """
 
     __slots__ = ("_count", "_dense", "_other")
@@ -103,15 +103,6 @@ class RowFacts:
     def __iter__(self) -> Iterator[str]:
         """The rows held."""
         return (row for row, _seq in self.items())
-
-    def __contains__(self, row: object) -> bool:
-        """Whether a link is held for ``row``."""
-        if not isinstance(row, str):
-            return False
-        place = self._place(row, grow=False)
-        if place is None or self._dense[place] == _NONE:
-            return row in self._other
-        return True
 
     def __len__(self) -> int:
         """How many rows have a link held."""

@@ -51,7 +51,7 @@ def note(facts: Facts, seq: int, action: Any, object_type: Any, object_id: Any) 
         return
     table = str(object_type)
     rows = facts.get(table)
-    if rows is None:
+    if rows is None:  # not setdefault: that would make an empty RowFacts per event
         rows = facts[table] = RowFacts()
     rows[str(object_id)] = -seq if action == DELETED else seq
 
@@ -182,14 +182,14 @@ def compare(
     with db.snapshot(fact_functions(key) if quick else None) as query:
         for table in WATCHED:
             held = facts.pop(table, None) or RowFacts()
+            left: set[str] | None = None  # here: compare_rows takes the rows out of held
             if pieces is None:
                 found = compare_rows(query, table, held, key, baselined=baselined, quick=quick)
                 problems.extend(found)
             else:
                 left, lines = pieces(table, held, key, baselined)
                 problems.extend(lines)
-                held = RowFacts((row, seq) for row, seq in held.items() if row in left)
-            problems.extend(_gone(query, table, held))
+            problems.extend(_gone(query, table, held, left))
     return problems
 
 
@@ -349,10 +349,14 @@ def fact_sql(table: str, key_id: str | None) -> str:
     return f"CASE WHEN {when} THEN json_object({pairs}) END"
 
 
-def _gone(query: Query, table: str, held: RowFacts) -> list[str]:
-    """A problem for each row with a fact (not a deletion) but no longer in the table."""
+def _gone(query: Query, table: str, held: RowFacts, left: set[str] | None) -> list[str]:
+    """A problem for each row with a fact (not a deletion) but no longer in the table.
+
+    ``left``: the rows of ``held`` no piece of the table found (:data:`Pieces`);
+    ``None``: every row still in ``held``.
+    """
     problems = []
-    gone = [(row, seq) for row, seq in held.items() if seq > 0]
+    gone = [(row, seq) for row, seq in held.items() if seq > 0 and (left is None or row in left)]
     for start in range(0, len(gone), _BATCH):
         part = gone[start : start + _BATCH]
         states = _details(query, [seq for _row, seq in part])
